@@ -1,0 +1,66 @@
+/* Small shared helpers: a streaming CSV reader and writer, SHA-256, paths and UTC time. */
+#ifndef HALONG_UTIL_H
+#define HALONG_UTIL_H
+
+#include <stdio.h>
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- CSV (RFC 4180, via libcsv) ---- */
+
+#define HL_CSV_MAX_FIELD (16u << 20) /* bytes in one field */
+#define HL_CSV_MAX_FIELDS 512        /* fields in one record */
+
+typedef struct hl_csv hl_csv;
+
+/* Opens a CSV file for streaming. A UTF-8 BOM is skipped. Input that is not UTF-8 (UTF-16 BOM,
+ * or invalid bytes found while reading) is an error naming the line: HL_EINVALID. */
+int hl_csv_open(hl_csv **out, const char *path);
+void hl_csv_free(hl_csv *csv);
+
+/* Reads the next record. Returns 1 and sets *fields (valid until the next call), *nfields and
+ * *line (the 1-based physical line where the record starts); 0 at the end; negative on error
+ * (bad encoding, unterminated quote at end of file, a limit exceeded), with a message that
+ * names the line. */
+int hl_csv_next(hl_csv *csv, char ***fields, size_t *nfields, uint64_t *line);
+
+/* Bytes consumed so far and the file's size (for progress). */
+uint64_t hl_csv_offset(const hl_csv *csv);
+uint64_t hl_csv_size(const hl_csv *csv);
+
+/* Writes one record, quoting fields where needed, ending in CRLF. */
+int hl_csv_write(FILE *f, const char *const *fields, size_t n);
+
+/* ---- hashing ---- */
+
+/* Lower-case hex SHA-256 of a file, and its size. */
+int hl_sha256_file(char hex[65], int64_t *size, const char *path);
+void hl_sha256_hex(char hex[65], const void *data, size_t len);
+
+/* ---- files and paths ---- */
+
+int hl_mkdir_p(const char *path, unsigned mode);
+/* malloc'd "a/b". */
+char *hl_path_join(const char *a, const char *b);
+int hl_file_exists(const char *path);
+/* Writes `len` bytes to `path` atomically (temp file, fsync, rename, fsync of the directory). */
+int hl_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+/* ---- time ---- */
+
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
+void hl_now_utc(char buf[32]);
+
+/* ---- strings ---- */
+
+char *hl_strdup(const char *s);
+/* Trims ASCII whitespace at both ends, in place. */
+char *hl_trim(char *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

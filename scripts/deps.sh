@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package halong needs to build, test and run; idempotent.
+set -euo pipefail
+
+pkgs=(
+  build-essential g++ pkg-config meson ninja-build
+  sqlite3 libsqlite3-dev
+  libxapian-dev
+  libutf8proc-dev libjansson-dev libsodium-dev libcsv-dev
+  libcmocka-dev
+  libmicrohttpd-dev libcurl4-openssl-dev
+  libpq-dev
+  libxlsxwriter-dev
+  libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-vie
+  libmupdf-dev
+  clang-format python3
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+# On a fresh machine apt's lists are empty: update before installing.
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
