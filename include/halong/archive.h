@@ -30,6 +30,24 @@ hl_store *hl_archive_store(hl_archive *a);
 int hl_archive_index(hl_index **out, hl_archive *a);
 const char *hl_archive_dir(hl_archive *a);
 
+/* Applies changes the store has queued and the index does not hold yet (after a crash, or a
+ * writer that could not take the index lock). Takes no lock when nothing is pending. */
+int hl_archive_index_sync(uint64_t *applied, hl_archive *a, hl_progress_cb progress, void *ud);
+
+/* Searches the archive: applies any pending index changes first (when the index lock is free),
+ * then runs the query on a read-only view of the index. */
+int hl_archive_search(hl_hits **out, hl_archive *a, const hl_search_opts *opts);
+
+/* Rebuilds the search index from the store (`halong reindex`). */
+int hl_archive_reindex(hl_archive *a, hl_progress_cb progress, void *ud);
+
+typedef struct {
+	hl_store_stats store;
+	uint64_t index_docs;   /* documents the search index holds */
+	int64_t index_pending; /* changes queued in the store and not yet in the index */
+} hl_archive_stats;
+int hl_archive_stats_get(hl_archive_stats *out, hl_archive *a);
+
 /* ---- blobs ---- */
 
 /* Copies a file into the blob store under its SHA-256 (written once: an existing blob is kept).
@@ -68,15 +86,14 @@ int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts
 /* ---- fixity ---- */
 
 /* One problem found by verify: the blob's hash, "missing" or "corrupt", and a detail. */
-typedef void (*hl_verify_cb)(const char *sha256, const char *problem, const char *detail,
-			     void *ud);
+typedef void (*hl_verify_cb)(const char *sha256, const char *problem, const char *detail, void *ud);
 typedef struct {
 	uint64_t checked, ok, missing, corrupt;
 } hl_verify_result;
 
 /* Re-hashes every blob the store knows. */
 int hl_archive_verify(hl_verify_result *out, hl_archive *a, hl_verify_cb on_problem,
-		      hl_progress_cb progress, void *ud);
+                      hl_progress_cb progress, void *ud);
 
 #ifdef __cplusplus
 }

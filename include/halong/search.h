@@ -25,7 +25,7 @@ uint64_t hl_index_doc_count(hl_index *ix);
  * records the seq it reached, so a crash neither loses nor doubles an update. Writes the number
  * of changes applied to *applied (may be NULL). Then trims the store's queue. */
 int hl_index_update(uint64_t *applied, hl_index *ix, hl_store *st, hl_progress_cb progress,
-		    void *ud);
+                    void *ud);
 
 /* Rebuilds the index in `dir` from the store: builds beside it, then swaps it in. */
 int hl_index_rebuild(const char *dir, hl_store *st, hl_progress_cb progress, void *ud);
@@ -36,7 +36,7 @@ typedef struct {
 	hl_access max_access;  /* only documents at or below this level are seen */
 	const char *mark_open; /* around matched words in snippets; NULL = "<mark>" */
 	const char *mark_close;
-	int html;              /* non-zero: snippet text is HTML-escaped */
+	int html; /* non-zero: snippet text is HTML-escaped */
 } hl_search_opts;
 
 typedef struct {

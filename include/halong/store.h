@@ -71,7 +71,8 @@ int hl_store_doc_put(int *status, hl_store *st, const hl_doc *d, const char *act
 int hl_store_doc_get(hl_doc **out, hl_store *st, const char *doc_id);
 int hl_store_doc_get_rowid(hl_doc **out, hl_store *st, int64_t rowid);
 
-/* Earlier versions of a document, newest first: calls cb(version, replaced_at, json_of_metadata). */
+/* Earlier versions of a document, newest first: calls cb(version, replaced_at, json_of_metadata).
+ */
 typedef int (*hl_version_cb)(int version, const char *replaced_at, const char *json, void *ud);
 int hl_store_doc_versions(hl_store *st, const char *doc_id, hl_version_cb cb, void *ud);
 
@@ -96,7 +97,7 @@ int hl_store_queue_trim(hl_store *st, int64_t upto);
 
 /* ---- audit ---- */
 int hl_store_audit(hl_store *st, const char *actor, const char *action, const char *object,
-		   const char *detail);
+                   const char *detail);
 
 typedef struct {
 	int64_t fonds, dossiers, documents, versions, files, blobs, blob_bytes, queued, audit;

@@ -28,7 +28,8 @@ int hl_text_fold(char **out, const char *s, long len);
  * is meaningful for it). */
 int hl_text_has_marks(const char *s, long len);
 
-/* Validates UTF-8. Returns 0, or HL_EINVALID with the byte offset of the first bad byte in *bad_at. */
+/* Validates UTF-8. Returns 0, or HL_EINVALID with the byte offset of the first bad byte in *bad_at.
+ */
 int hl_text_check_utf8(const char *s, size_t len, size_t *bad_at);
 
 typedef struct {

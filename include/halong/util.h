@@ -11,8 +11,8 @@ extern "C" {
 
 /* ---- CSV (RFC 4180, via libcsv) ---- */
 
-#define HL_CSV_MAX_FIELD (16u << 20) /* bytes in one field */
-#define HL_CSV_MAX_FIELDS 512        /* fields in one record */
+#define HL_CSV_MAX_FIELD  (16u << 20) /* bytes in one field */
+#define HL_CSV_MAX_FIELDS 512         /* fields in one record */
 
 typedef struct hl_csv hl_csv;
 

@@ -63,10 +63,10 @@ const char *hl_error_name(int code)
 static const char *const access_names[] = {"public", "internal", "restricted", "secret"};
 /* Vietnamese names, folded (tones, diacritics and đ removed). */
 static const char *const access_vi[][3] = {
-	{"cong khai", "cong khai", NULL},
-	{"noi bo", "han che noi bo", NULL},
-	{"han che", "han che tiep can", NULL},
-	{"mat", "toi mat", "tuyet mat"},
+    {"cong khai", "cong khai", NULL},
+    {"noi bo", "han che noi bo", NULL},
+    {"han che", "han che tiep can", NULL},
+    {"mat", "toi mat", "tuyet mat"},
 };
 
 const char *hl_access_name(hl_access a)
@@ -97,10 +97,11 @@ int hl_access_parse(hl_access *out, const char *s)
 			*out = (hl_access)i;
 	}
 	if (rc)
-		hl_error_set(HL_EINVALID,
-			     "unknown access level \"%s\" (expected public, internal, restricted or "
-			     "secret; or công khai, nội bộ, hạn chế, mật)",
-			     s);
+		hl_error_set(
+		    HL_EINVALID,
+		    "unknown access level \"%s\" (expected public, internal, restricted or "
+		    "secret; or công khai, nội bộ, hạn chế, mật)",
+		    s);
 	free(f);
 	return rc;
 }

@@ -1,0 +1,46 @@
+/* Shared pieces of the halong command: the command table, errors and progress drawing. */
+#ifndef HL_CLI_H
+#define HL_CLI_H
+
+#include <stdint.h>
+
+#include "halong/archive.h"
+
+/* Exit codes (docs/cli.md). */
+enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
+
+typedef struct {
+	const char *home; /* --home, or NULL */
+} cli_ctx;
+
+typedef struct {
+	const char *name;
+	int (*run)(cli_ctx *ctx, int argc, char **argv);
+	const char *summary;
+	const char *usage; /* the full --help text after "usage: halong " */
+} cli_command;
+
+/* Prints "halong: <message>" for the library's last error; returns EXIT_ERR. */
+int cli_fail(void);
+/* Prints a usage error for `cmd`; returns EXIT_USAGE. */
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Handles --help for a command: returns 1 if it was asked (and printed). */
+int cli_wants_help(const cli_command *cmd, int argc, char **argv);
+/* Opens the data directory named by ctx. */
+int cli_open(hl_archive **out, cli_ctx *ctx);
+
+typedef struct {
+	int tty, quiet, drawn;
+	double start, last;
+	char what[32];
+	void *ui; /* the command's own state, for callbacks sharing this progress */
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, int quiet);
+int cli_progress_cb(const char *what, uint64_t done, uint64_t total, void *ud);
+void cli_progress_done(cli_progress *p);
+
+extern const cli_command cli_archive_commands[];
+
+#endif

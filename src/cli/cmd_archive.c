@@ -1,0 +1,503 @@
+/* The archive commands: init, ingest, search, show, verify, stats, reindex. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static const cli_command *self(const char *name);
+
+/* getopt_long over a command's own argv (argv[0] is the command name). */
+static int next_opt(int argc, char **argv, const struct option *opts)
+{
+	return getopt_long(argc, argv, "+", opts, NULL);
+}
+
+static int parse_size(size_t *out, const char *s, size_t max)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!*s || *end || v > max)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* ---- init ---- */
+
+static int cmd_init(cli_ctx *ctx, int argc, char **argv)
+{
+	char *home = hl_archive_home(ctx->home);
+	int rc;
+	if (argc > 1) {
+		free(home);
+		return cli_usage_error(self("init"), "unexpected argument %s", argv[1]);
+	}
+	rc = hl_archive_init(home);
+	if (rc == 0)
+		printf("initialised %s\n", home);
+	free(home);
+	return rc < 0 ? cli_fail() : EXIT_OK;
+}
+
+/* ---- ingest ---- */
+
+typedef struct {
+	const char *manifest;
+	cli_progress *progress;
+} ingest_ui;
+
+static void on_reject(uint64_t line, const char *column, const char *reason, void *ud)
+{
+	ingest_ui *ui = ((cli_progress *)ud)->ui;
+	cli_progress_done(ui->progress);
+	fprintf(stderr, "%s:%llu: %s: %s\n", ui->manifest, (unsigned long long)line,
+	        column ? column : "row", reason);
+}
+
+static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"files", required_argument, NULL, 'f'},
+	                                     {"rejects", required_argument, NULL, 'r'},
+	                                     {"batch", required_argument, NULL, 'b'},
+	                                     {"quiet", no_argument, NULL, 'q'},
+	                                     {0}};
+	const cli_command *me = self("ingest");
+	hl_ingest_opts o = {0};
+	hl_ingest_result r;
+	hl_archive *a = NULL;
+	cli_progress p;
+	ingest_ui ui;
+	char *rejects = NULL;
+	int c, quiet = 0, rc;
+
+	optind = 1;
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'f':
+			o.files_dir = optarg;
+			break;
+		case 'r':
+			o.rejects_path = optarg;
+			break;
+		case 'b':
+			if (parse_size(&o.batch_size, optarg, 1000000) < 0 || !o.batch_size)
+				return cli_usage_error(me,
+				                       "--batch takes a number from 1 to 1000000");
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		default:
+			return cli_usage_error(me, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(me, "give exactly one manifest");
+	o.manifest = argv[optind];
+	if (!o.rejects_path) {
+		size_t n = strlen(o.manifest);
+		rejects = malloc(n + 16);
+		if (!rejects)
+			return EXIT_ERR;
+		/* manifest.csv -> manifest.rejects.csv */
+		if (n > 4 && !strcasecmp(o.manifest + n - 4, ".csv"))
+			snprintf(rejects, n + 16, "%.*s.rejects.csv", (int)(n - 4), o.manifest);
+		else
+			snprintf(rejects, n + 16, "%s.rejects.csv", o.manifest);
+		o.rejects_path = rejects;
+	}
+	if (access(o.manifest, R_OK) != 0) {
+		fprintf(stderr, "halong: %s: cannot read the manifest: %s\n", o.manifest,
+		        strerror(errno));
+		free(rejects);
+		return EXIT_ERR;
+	}
+	if (cli_open(&a, ctx) < 0) {
+		free(rejects);
+		return cli_fail();
+	}
+	cli_progress_init(&p, quiet);
+	ui.manifest = o.manifest;
+	ui.progress = &p;
+	p.ui = &ui;
+	o.progress = cli_progress_cb;
+	o.on_reject = on_reject;
+	o.ud = &p;
+	o.actor = "cli";
+	rc = hl_archive_ingest(&r, a, &o);
+	cli_progress_done(&p);
+	if (rc < 0) {
+		rc = cli_fail();
+		goto done;
+	}
+	printf("ingest: %llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected; "
+	       "%llu files (%llu new blobs); %llu indexed%s\n",
+	       (unsigned long long)r.rows, (unsigned long long)r.inserted,
+	       (unsigned long long)r.updated, (unsigned long long)r.unchanged,
+	       (unsigned long long)r.rejected, (unsigned long long)r.files,
+	       (unsigned long long)r.new_blobs, (unsigned long long)r.indexed,
+	       r.inserted + r.updated + r.rejected == 0 ? " — nothing changed" : "");
+	if (r.rejected)
+		fprintf(stderr, "halong: %llu rows rejected; fix them in %s and ingest that file\n",
+		        (unsigned long long)r.rejected, o.rejects_path);
+	rc = r.rejected ? EXIT_PARTIAL : EXIT_OK;
+done:
+	hl_archive_free(a);
+	free(rejects);
+	return rc;
+}
+
+/* ---- search ---- */
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static int cmd_search(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"limit", required_argument, NULL, 'l'},
+	                                     {"offset", required_argument, NULL, 'o'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {0}};
+	const cli_command *me = self("search");
+	hl_search_opts so = {0};
+	hl_archive *a = NULL;
+	hl_hits *hits = NULL;
+	int c, json = 0, rc = EXIT_ERR, tty = isatty(STDOUT_FILENO);
+
+	so.limit = 10;
+	optind = 1;
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'l':
+			if (parse_size(&so.limit, optarg, 10000) < 0 || !so.limit)
+				return cli_usage_error(me,
+				                       "--limit takes a number from 1 to 10000");
+			break;
+		case 'o':
+			if (parse_size(&so.offset, optarg, 1000000) < 0)
+				return cli_usage_error(me, "--offset takes a number");
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cli_usage_error(me, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(me, "give the query as one argument (quote it)");
+	so.query = argv[optind];
+	/* The command line is the node operator's own: every level is visible. */
+	so.max_access = HL_ACCESS_SECRET;
+	if (json) {
+		so.html = 1;
+	} else {
+		so.mark_open = tty ? "\033[1;4m" : "[";
+		so.mark_close = tty ? "\033[0m" : "]";
+	}
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	if (hl_archive_search(&hits, a, &so) < 0) {
+		rc = cli_fail();
+		goto done;
+	}
+	for (size_t i = 0; i < hits->n; i++) {
+		hl_hit *h = &hits->hits[i];
+		if (json) {
+			json_t *o = json_object();
+			char *s;
+			json_object_set_new(o, "id", json_string(h->doc_id));
+			json_object_set_new(o, "subject", jstr(h->subject));
+			json_object_set_new(o, "dossier_code", jstr(h->dossier_code));
+			json_object_set_new(o, "fonds_code", jstr(h->fonds_code));
+			json_object_set_new(o, "issued_date", jstr(h->issued_date));
+			json_object_set_new(o, "doc_type", jstr(h->doc_type));
+			json_object_set_new(o, "issuer", jstr(h->issuer));
+			json_object_set_new(o, "access", json_string(hl_access_name(h->access)));
+			json_object_set_new(o, "score", json_real(h->score));
+			json_object_set_new(o, "snippet", jstr(h->snippet));
+			s = json_dumps(o, JSON_COMPACT);
+			puts(s);
+			free(s);
+			json_decref(o);
+		} else {
+			printf("%zu. %s\n   %s / %s%s%s   id %s\n   %s\n\n", so.offset + i + 1,
+			       h->subject ? h->subject : "", h->fonds_code ? h->fonds_code : "",
+			       h->dossier_code ? h->dossier_code : "", h->issued_date ? ", " : "",
+			       h->issued_date ? h->issued_date : "", h->doc_id,
+			       h->snippet ? h->snippet : "");
+		}
+	}
+	if (!json)
+		printf("%zu shown of about %llu matches\n", hits->n,
+		       (unsigned long long)hits->estimate);
+	rc = EXIT_OK;
+done:
+	hl_hits_free(hits);
+	hl_archive_free(a);
+	return rc;
+}
+
+/* ---- show ---- */
+
+static int add_version(int version, const char *replaced_at, const char *data, void *ud)
+{
+	json_t *v = json_object();
+	json_t *old = json_loads(data, 0, NULL);
+	json_object_set_new(v, "version", json_integer(version));
+	json_object_set_new(v, "replaced_at", json_string(replaced_at));
+	if (old) {
+		json_object_set(v, "subject", json_object_get(old, "subject"));
+		json_decref(old);
+	}
+	json_array_append_new(ud, v);
+	return 0;
+}
+
+static json_t *doc_to_json(const hl_doc *d)
+{
+	json_t *o = json_object(), *files = json_array();
+	json_object_set_new(o, "doc_id", json_string(d->doc_id));
+	json_object_set_new(o, "fonds_code", jstr(d->fonds_code));
+	json_object_set_new(o, "dossier_code", jstr(d->dossier_code));
+	json_object_set_new(o, "doc_ordinal", json_integer(d->ordinal));
+	json_object_set_new(o, "doc_number", jstr(d->doc_number));
+	json_object_set_new(o, "doc_notation", jstr(d->doc_notation));
+	json_object_set_new(o, "issued_date", jstr(d->issued_date));
+	json_object_set_new(o, "doc_type", jstr(d->doc_type));
+	json_object_set_new(o, "issuer", jstr(d->issuer));
+	json_object_set_new(o, "subject", jstr(d->subject));
+	json_object_set_new(o, "language", jstr(d->language));
+	json_object_set_new(o, "page_count",
+	                    d->page_count >= 0 ? json_integer(d->page_count) : json_null());
+	json_object_set_new(o, "keywords", jstr(d->keywords));
+	json_object_set_new(o, "access_level", json_string(hl_access_name(d->access)));
+	json_object_set_new(o, "confidence", jstr(d->confidence));
+	json_object_set_new(o, "retention", jstr(d->retention));
+	json_object_set_new(o, "physical_state", jstr(d->physical_state));
+	json_object_set_new(o, "notes", jstr(d->notes));
+	json_object_set_new(o, "text", jstr(d->text));
+	json_object_set_new(o, "version", json_integer(d->version));
+	json_object_set_new(o, "created_at", jstr(d->created_at));
+	json_object_set_new(o, "updated_at", jstr(d->updated_at));
+	for (size_t i = 0; i < d->nfiles; i++) {
+		json_t *f = json_object();
+		json_object_set_new(f, "name", jstr(d->files[i].name));
+		json_object_set_new(f, "sha256", json_string(d->files[i].sha256));
+		json_object_set_new(f, "size", json_integer(d->files[i].size));
+		json_array_append_new(files, f);
+	}
+	json_object_set_new(o, "files", files);
+	return o;
+}
+
+static int cmd_show(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
+	const cli_command *me = self("show");
+	hl_archive *a = NULL;
+	hl_doc *d = NULL;
+	json_t *o = NULL, *versions;
+	int c, json = 0, rc = EXIT_ERR;
+
+	optind = 1;
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		if (c != 'j')
+			return cli_usage_error(me, "unknown option");
+		json = 1;
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(me, "give one document id");
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	if (hl_store_doc_get(&d, hl_archive_store(a), argv[optind]) < 0) {
+		rc = cli_fail();
+		goto done;
+	}
+	o = doc_to_json(d);
+	versions = json_array();
+	if (hl_store_doc_versions(hl_archive_store(a), d->doc_id, add_version, versions) < 0) {
+		json_decref(versions);
+		rc = cli_fail();
+		goto done;
+	}
+	json_object_set_new(o, "versions", versions);
+	if (json) {
+		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		puts(s);
+		free(s);
+	} else {
+		const char *key;
+		json_t *v;
+		json_object_foreach(o, key, v)
+		{
+			if (json_is_string(v))
+				printf("%-15s %s\n", key, json_string_value(v));
+			else if (json_is_integer(v))
+				printf("%-15s %lld\n", key, (long long)json_integer_value(v));
+		}
+		for (size_t i = 0; i < d->nfiles; i++)
+			printf("file %-10zu %s  sha256 %s  %lld bytes\n", i + 1, d->files[i].name,
+			       d->files[i].sha256, (long long)d->files[i].size);
+		size_t i;
+		json_array_foreach(versions, i, v)
+		{
+			printf("earlier version %lld, replaced %s\n",
+			       (long long)json_integer_value(json_object_get(v, "version")),
+			       json_string_value(json_object_get(v, "replaced_at")));
+		}
+	}
+	rc = EXIT_OK;
+done:
+	json_decref(o);
+	hl_doc_free(d);
+	hl_archive_free(a);
+	return rc;
+}
+
+/* ---- verify ---- */
+
+static void on_problem(const char *sha, const char *problem, const char *detail, void *ud)
+{
+	cli_progress_done(ud);
+	printf("%s %s (%s)\n", problem, sha, detail);
+	fflush(stdout);
+}
+
+static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_verify_result r;
+	cli_progress p;
+	int rc;
+
+	if (argc > 1)
+		return cli_usage_error(self("verify"), "unexpected argument %s", argv[1]);
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	cli_progress_init(&p, 0);
+	rc = hl_archive_verify(&r, a, on_problem, cli_progress_cb, &p);
+	cli_progress_done(&p);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("verify: %llu blobs checked: %llu ok, %llu missing, %llu corrupt\n",
+	       (unsigned long long)r.checked, (unsigned long long)r.ok,
+	       (unsigned long long)r.missing, (unsigned long long)r.corrupt);
+	return r.missing || r.corrupt ? EXIT_ERR : EXIT_OK;
+}
+
+/* ---- stats ---- */
+
+static int cmd_stats(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
+	hl_archive *a = NULL;
+	hl_archive_stats as;
+	const hl_store_stats *s = &as.store;
+	int c, json = 0;
+
+	optind = 1;
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		if (c != 'j')
+			return cli_usage_error(self("stats"), "unknown option");
+		json = 1;
+	}
+	if (optind != argc)
+		return cli_usage_error(self("stats"), "unexpected argument %s", argv[optind]);
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	if (hl_archive_stats_get(&as, a) < 0) {
+		hl_archive_free(a);
+		return cli_fail();
+	}
+	if (json) {
+		printf(
+		    "{\"fonds\": %lld, \"dossiers\": %lld, \"documents\": %lld, \"versions\": "
+		    "%lld, "
+		    "\"files\": %lld, \"blobs\": %lld, \"blob_bytes\": %lld, \"index_docs\": %llu, "
+		    "\"index_pending\": %lld, \"audit_entries\": %lld, \"schema_version\": %d}\n",
+		    (long long)s->fonds, (long long)s->dossiers, (long long)s->documents,
+		    (long long)s->versions, (long long)s->files, (long long)s->blobs,
+		    (long long)s->blob_bytes, (unsigned long long)as.index_docs,
+		    (long long)as.index_pending, (long long)s->audit, s->schema_version);
+	} else {
+		printf("data directory   %s\n"
+		       "fonds            %lld\n"
+		       "dossiers         %lld\n"
+		       "documents        %lld (%lld earlier versions kept)\n"
+		       "files            %lld in %lld blobs, %lld bytes\n"
+		       "search index     %llu documents, %lld changes pending\n"
+		       "audit log        %lld entries\n"
+		       "schema version   %d\n",
+		       hl_archive_dir(a), (long long)s->fonds, (long long)s->dossiers,
+		       (long long)s->documents, (long long)s->versions, (long long)s->files,
+		       (long long)s->blobs, (long long)s->blob_bytes,
+		       (unsigned long long)as.index_docs, (long long)as.index_pending,
+		       (long long)s->audit, s->schema_version);
+	}
+	hl_archive_free(a);
+	return EXIT_OK;
+}
+
+/* ---- reindex ---- */
+
+static int cmd_reindex(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_archive_stats as;
+	cli_progress p;
+	int rc;
+
+	if (argc > 1)
+		return cli_usage_error(self("reindex"), "unexpected argument %s", argv[1]);
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	cli_progress_init(&p, 0);
+	rc = hl_archive_reindex(a, cli_progress_cb, &p);
+	cli_progress_done(&p);
+	if (rc == 0 && hl_archive_stats_get(&as, a) == 0)
+		printf("reindex: %llu documents indexed\n", (unsigned long long)as.index_docs);
+	hl_archive_free(a);
+	return rc < 0 ? cli_fail() : EXIT_OK;
+}
+
+const cli_command cli_archive_commands[] = {
+    {"init", cmd_init, "create the data directory", "init"},
+    {"ingest", cmd_ingest, "load a catalogue (manifest CSV) with its files",
+     "ingest MANIFEST.csv [--files DIR] [--rejects FILE] [--batch N] [--quiet]\n\n"
+     "Loads the rows of a manifest (columns: docs/cli.md) in batches of N (default 1000),\n"
+     "stores the files it lists (relative to --files DIR, default: the manifest's folder),\n"
+     "reports each bad row as MANIFEST:LINE: COLUMN: reason and copies it to the rejects\n"
+     "file (default MANIFEST.rejects.csv). Ingesting the same manifest again changes\n"
+     "nothing. Exit 3 when some rows were rejected."},
+    {"search", cmd_search, "find documents (words with or without tones)",
+     "search QUERY [--limit N] [--offset N] [--json]\n\n"
+     "  dat dai              words, tones optional (đ may be typed d)\n"
+     "  \"quyen va nghia vu\"  a phrase\n"
+     "  -word                exclude\n"
+     "  word*                prefix\n"
+     "  fonds:CODE type:\"Quyết định\" year:2019 issuer:WORD   filters"},
+    {"show", cmd_show, "one document, its files and earlier versions", "show ID [--json]"},
+    {"verify", cmd_verify, "re-hash every file; report missing and corrupt ones",
+     "verify\n\nExit 1 if any blob is missing or corrupt."},
+    {"stats", cmd_stats, "counts of the store and the index", "stats [--json]"},
+    {"reindex", cmd_reindex, "rebuild the search index from the store", "reindex"},
+    {0},
+};
+
+static const cli_command *self(const char *name)
+{
+	for (const cli_command *c = cli_archive_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return cli_archive_commands;
+}

@@ -1,0 +1,97 @@
+/* The halong command: global options, the command table and dispatch. No business rule lives
+ * here: every command is a client of libhalong. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_fail(void)
+{
+	const char *m = hl_error_last();
+	fprintf(stderr, "halong: %s\n", *m ? m : "unknown error");
+	return EXIT_ERR;
+}
+
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "halong %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: halong %s\n", cmd->usage);
+	return EXIT_USAGE;
+}
+
+int cli_wants_help(const cli_command *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: halong %s\n", cmd->usage);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int cli_open(hl_archive **out, cli_ctx *ctx)
+{
+	char *home = hl_archive_home(ctx->home);
+	int rc = hl_archive_open(out, home);
+	free(home);
+	return rc;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: halong [--home DIR] COMMAND [ARGS]\n"
+	           "       halong --version | --help | COMMAND --help\n\n"
+	           "halong keeps the records, data and plans of a province and its communes.\n"
+	           "The data directory is --home DIR, else $HALONG_HOME, else ./halong-data.\n\n"
+	           "Commands:\n");
+	for (const cli_command *c = cli_archive_commands; c->name; c++)
+		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+	fprintf(f, "\nExit codes: 0 ok, 1 error, 2 bad usage, 3 some input items rejected.\n"
+	           "Documentation: docs/cli.md\n");
+}
+
+int main(int argc, char **argv)
+{
+	cli_ctx ctx = {0};
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+			printf("halong %s\n", HL_VERSION);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--home") && i + 1 < argc) {
+			ctx.home = argv[++i];
+		} else if (!strncmp(argv[i], "--home=", 7)) {
+			ctx.home = argv[i] + 7;
+		} else {
+			fprintf(stderr, "halong: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (const cli_command *c = cli_archive_commands; c->name; c++) {
+		if (strcmp(c->name, argv[i]))
+			continue;
+		if (cli_wants_help(c, argc - i, argv + i))
+			return EXIT_OK;
+		return c->run(&ctx, argc - i, argv + i);
+	}
+	fprintf(stderr, "halong: unknown command \"%s\" (see halong --help)\n", argv[i]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,498 @@
+/* `halong ingest`: streams a manifest in batches (one transaction each), checks every row,
+ * stores files as blobs, reports bad rows and loads the good ones, then updates the index. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "archive_int.h"
+#include "halong/util.h"
+#include "manifest.h"
+
+#define MAX_PROBLEMS 16
+#define MAX_FILES    10000 /* files of one document */
+
+typedef struct {
+	int col; /* -1: the row as a whole */
+	char reason[256];
+} problem;
+
+/* A set of 64-bit keys with the manifest line that first used each: duplicates inside one
+ * manifest are found without keeping the keys' text (16 bytes a row). */
+typedef struct {
+	uint64_t *keys, *lines;
+	size_t cap, n;
+} seen_set;
+
+static uint64_t key64(const char *a, const char *b, const char *c)
+{
+	unsigned char h[crypto_generichash_BYTES_MIN];
+	crypto_generichash_state st;
+	uint64_t k;
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)a, strlen(a) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)b, strlen(b) + 1);
+	if (c)
+		crypto_generichash_update(&st, (const unsigned char *)c, strlen(c) + 1);
+	crypto_generichash_final(&st, h, sizeof(h));
+	memcpy(&k, h, sizeof(k));
+	return k | 1; /* 0 marks an empty slot */
+}
+
+/* Returns the line that first held `k`, or 0 after adding it with `line`. */
+static uint64_t seen_add(seen_set *s, uint64_t k, uint64_t line)
+{
+	if (s->n * 2 >= s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 4096;
+		uint64_t *nk = calloc(ncap, sizeof(*nk)), *nl = calloc(ncap, sizeof(*nl));
+		if (!nk || !nl) {
+			free(nk);
+			free(nl);
+			return 0; /* out of memory: duplicates are still caught by the store */
+		}
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->keys[i])
+				continue;
+			size_t j = s->keys[i] & (ncap - 1);
+			while (nk[j])
+				j = (j + 1) & (ncap - 1);
+			nk[j] = s->keys[i];
+			nl[j] = s->lines[i];
+		}
+		free(s->keys);
+		free(s->lines);
+		s->keys = nk, s->lines = nl, s->cap = ncap;
+	}
+	size_t j = k & (s->cap - 1);
+	while (s->keys[j]) {
+		if (s->keys[j] == k)
+			return s->lines[j];
+		j = (j + 1) & (s->cap - 1);
+	}
+	s->keys[j] = k;
+	s->lines[j] = line;
+	s->n++;
+	return 0;
+}
+
+static void seen_free(seen_set *s)
+{
+	free(s->keys);
+	free(s->lines);
+}
+
+typedef struct {
+	hl_archive *a;
+	const hl_ingest_opts *o;
+	hl_ingest_result r;
+	hl_manifest_cols cols;
+	char **header;
+	size_t nheader;
+	char *files_dir;
+	FILE *rejects;
+	seen_set ordinals, ids;
+	/* the current row */
+	problem probs[MAX_PROBLEMS];
+	int nprobs;
+} ingest;
+
+static void add_problem(ingest *in, int col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add_problem(ingest *in, int col, const char *fmt, ...)
+{
+	va_list ap;
+	if (in->nprobs == MAX_PROBLEMS)
+		return;
+	problem *p = &in->probs[in->nprobs++];
+	p->col = col;
+	va_start(ap, fmt);
+	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	va_end(ap);
+}
+
+static const char *field(ingest *in, char **f, int col)
+{
+	int i = in->cols.at[col];
+	return i >= 0 && (size_t)i < in->cols.nfields ? f[i] : "";
+}
+
+/* Writes a rejected row to the rejects CSV (opened on first use) and reports it. */
+static int reject(ingest *in, char **f, size_t n, uint64_t line)
+{
+	char cols[512] = "", reasons[2048] = "", lbuf[24];
+	in->r.rejected++;
+	for (int i = 0; i < in->nprobs; i++) {
+		const char *c = in->probs[i].col >= 0 ? hl_manifest__key(in->probs[i].col) : NULL;
+		if (in->o->on_reject)
+			in->o->on_reject(line, c, in->probs[i].reason, in->o->ud);
+		snprintf(cols + strlen(cols), sizeof(cols) - strlen(cols), "%s%s", i ? "; " : "",
+		         c ? c : "");
+		snprintf(reasons + strlen(reasons), sizeof(reasons) - strlen(reasons), "%s%s",
+		         i ? "; " : "", in->probs[i].reason);
+	}
+	if (!in->o->rejects_path)
+		return 0;
+	if (!in->rejects) {
+		if (!(in->rejects = fopen(in->o->rejects_path, "w")))
+			return hl_error_set(HL_EIO, "%s: cannot write: %s", in->o->rejects_path,
+			                    strerror(errno));
+		const char **h = calloc(in->nheader + 3, sizeof(*h));
+		if (!h)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		for (size_t i = 0; i < in->nheader; i++)
+			h[i] = in->header[i];
+		h[in->nheader] = "_line";
+		h[in->nheader + 1] = "_column";
+		h[in->nheader + 2] = "_reason";
+		hl_csv_write(in->rejects, h, in->nheader + 3);
+		free(h);
+	}
+	const char **row = calloc(in->nheader + 3, sizeof(*row));
+	if (!row)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < in->nheader; i++)
+		row[i] = i < n ? f[i] : "";
+	snprintf(lbuf, sizeof(lbuf), "%llu", (unsigned long long)line);
+	row[in->nheader] = lbuf;
+	row[in->nheader + 1] = cols;
+	row[in->nheader + 2] = reasons;
+	hl_csv_write(in->rejects, row, in->nheader + 3);
+	free(row);
+	return 0;
+}
+
+/* A relative path that stays inside the files directory. */
+static int safe_relative(const char *p)
+{
+	if (!*p || *p == '/')
+		return 0;
+	for (const char *s = p; *s;) {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return 0;
+		s += n + (e ? 1 : 0);
+	}
+	return 1;
+}
+
+/* Stores the row's files as blobs; fills d->files. Problems are added for bad files. */
+static int load_files(ingest *in, hl_doc *d, const char *list)
+{
+	char *copy = hl_strdup(list), *save = NULL, *tok;
+	size_t cap = 0;
+	int rc = 0, images = 0;
+
+	if (!copy)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		char *name = hl_trim(tok), *path;
+		hl_doc_file f = {0};
+		if (!*name)
+			continue;
+		if (d->nfiles >= MAX_FILES) {
+			add_problem(in, COL_FILES, "more than %d files", MAX_FILES);
+			break;
+		}
+		if (!safe_relative(name)) {
+			add_problem(in, COL_FILES,
+			            "file path \"%s\" must be relative to the files folder, "
+			            "without ..",
+			            name);
+			continue;
+		}
+		path = hl_path_join(in->files_dir, name);
+		if (!hl_file_exists(path)) {
+			add_problem(in, COL_FILES, "missing file %s", name);
+			free(path);
+			continue;
+		}
+		if (hl_blob_put_file(f.sha256, &f.size, in->a, path) < 0) {
+			/* An unreadable file (or a full disk) is reported for each row it hits. */
+			add_problem(in, COL_FILES, "%s", hl_error_last());
+			free(path);
+			continue;
+		}
+		free(path);
+		if (d->nfiles == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			hl_doc_file *nf = realloc(d->files, ncap * sizeof(*nf));
+			if (!nf) {
+				rc = hl_error_set(HL_ENOMEM, "out of memory");
+				break;
+			}
+			d->files = nf, cap = ncap;
+		}
+		f.name = hl_strdup(name);
+		d->files[d->nfiles++] = f;
+		images += hl_manifest__is_image(name);
+		in->r.files++;
+		in->r.bytes += (uint64_t)f.size;
+	}
+	free(copy);
+	/* Page count can be checked when every file is one page image. */
+	if (rc == 0 && d->page_count >= 0 && d->nfiles && (size_t)images == d->nfiles &&
+	    (int64_t)d->nfiles != d->page_count)
+		add_problem(in, COL_PAGES,
+		            "page count %lld disagrees with the %zu page images listed",
+		            (long long)d->page_count, d->nfiles);
+	return rc;
+}
+
+static void free_files(hl_doc *d)
+{
+	for (size_t i = 0; i < d->nfiles; i++)
+		free(d->files[i].name);
+	free(d->files);
+	d->files = NULL;
+	d->nfiles = 0;
+}
+
+static char *nz(const char *s)
+{
+	return (char *)(s && *s ? s : NULL);
+}
+
+/* Checks one row and, when it is good, puts it in the store (inside the batch's transaction).
+ * Returns 0 (loaded or rejected) or negative on an error that must stop the run. */
+static int do_row(ingest *in, char **f, size_t n, uint64_t line)
+{
+	hl_doc d = {0};
+	char date[11], retention[16], gen_id[32];
+	int status = 0, rc = 0;
+	const char *s;
+
+	in->nprobs = 0;
+	in->r.rows++;
+	if (n != in->nheader)
+		add_problem(in, -1, "row has %zu fields, the header has %zu", n, in->nheader);
+	for (size_t i = 0; i < n && i < in->nheader; i++)
+		hl_trim(f[i]);
+
+	static const int required[] = {COL_FONDS, COL_DOSSIER, COL_ORDINAL, COL_SUBJECT};
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!*field(in, f, required[i]))
+			add_problem(in, required[i], "required value is empty");
+	d.fonds_code = (char *)field(in, f, COL_FONDS);
+	d.dossier_code = (char *)field(in, f, COL_DOSSIER);
+	d.subject = (char *)field(in, f, COL_SUBJECT);
+	s = field(in, f, COL_ORDINAL);
+	if (*s && hl_manifest__int(&d.ordinal, s, 1, INT32_MAX) < 0)
+		add_problem(in, COL_ORDINAL, "\"%s\" is not a positive whole number", s);
+	d.doc_number = nz(field(in, f, COL_NUMBER));
+	d.doc_notation = nz(field(in, f, COL_NOTATION));
+	s = field(in, f, COL_DATE);
+	if (*s) {
+		if (hl_manifest__date(date, s) < 0)
+			add_problem(in, COL_DATE,
+			            "bad date \"%s\" (expected dd/mm/yyyy, yyyy-mm-dd, mm/yyyy "
+			            "or yyyy)",
+			            s);
+		else
+			d.issued_date = date;
+	}
+	d.doc_type = nz(field(in, f, COL_TYPE));
+	d.issuer = nz(field(in, f, COL_ISSUER));
+	d.language = nz(field(in, f, COL_LANGUAGE));
+	if (!d.language)
+		d.language = "vi";
+	d.page_count = -1;
+	s = field(in, f, COL_PAGES);
+	if (*s && hl_manifest__int(&d.page_count, s, 0, 10000000) < 0) {
+		add_problem(in, COL_PAGES, "\"%s\" is not a whole number of pages", s);
+		d.page_count = -1;
+	}
+	d.keywords = nz(field(in, f, COL_KEYWORDS));
+	s = field(in, f, COL_ACCESS);
+	/* Unmarked records are internal: nothing becomes public by omission. */
+	d.access = HL_ACCESS_INTERNAL;
+	if (*s && hl_access_parse(&d.access, s) < 0)
+		add_problem(in, COL_ACCESS, "%s", hl_error_last());
+	s = field(in, f, COL_CONFIDENCE);
+	if (*s && !(d.confidence = (char *)hl_manifest__confidence(s)))
+		add_problem(in, COL_CONFIDENCE,
+		            "unknown confidence \"%s\" (expected original/bản chính, copy/bản sao "
+		            "or digitized/bản số hóa)",
+		            s);
+	s = field(in, f, COL_RETENTION);
+	if (*s) {
+		if (hl_manifest__retention(retention, s) < 0)
+			add_problem(in, COL_RETENTION,
+			            "bad retention \"%s\" (expected permanent/vĩnh viễn or a "
+			            "number of years)",
+			            s);
+		else
+			d.retention = retention;
+	}
+	d.physical_state = nz(field(in, f, COL_PHYSICAL));
+	d.notes = nz(field(in, f, COL_NOTES));
+	d.text = nz(field(in, f, COL_TEXT));
+	s = field(in, f, COL_DOC_ID);
+	if (*s) {
+		d.doc_id = (char *)s;
+	} else if (*d.fonds_code && *d.dossier_code && d.ordinal > 0) {
+		/* Stable: the same fonds, dossier and ordinal always give the same id. */
+		char key[4096], hex[65];
+		int kn = snprintf(key, sizeof(key), "%s\x1f%s\x1f%lld", d.fonds_code,
+		                  d.dossier_code, (long long)d.ordinal);
+		hl_sha256_hex(hex, key, kn < (int)sizeof(key) ? (size_t)kn : sizeof(key) - 1);
+		snprintf(gen_id, sizeof(gen_id), "D%.20s", hex);
+		d.doc_id = gen_id;
+	}
+	if (d.doc_id && d.ordinal > 0 && in->nprobs == 0) {
+		char ord[24];
+		uint64_t first;
+		snprintf(ord, sizeof(ord), "%lld", (long long)d.ordinal);
+		if ((first =
+		         seen_add(&in->ordinals, key64(d.fonds_code, d.dossier_code, ord), line)))
+			add_problem(in, COL_ORDINAL,
+			            "duplicate ordinal %lld in dossier %s (also on line %llu)",
+			            (long long)d.ordinal, d.dossier_code,
+			            (unsigned long long)first);
+		else if ((first = seen_add(&in->ids, key64(d.doc_id, "", NULL), line)))
+			add_problem(in, COL_DOC_ID, "duplicate doc_id %s (also on line %llu)",
+			            d.doc_id, (unsigned long long)first);
+	}
+	s = field(in, f, COL_FILES);
+	if (in->nprobs == 0 && *s && (rc = load_files(in, &d, s)) < 0)
+		goto done;
+
+	if (in->nprobs == 0) {
+		for (size_t i = 0; i < d.nfiles; i++)
+			if ((rc = hl_store_blob_add(in->a->store, d.files[i].sha256,
+			                            d.files[i].size)) < 0)
+				goto done;
+		rc = hl_store_doc_put(&status, in->a->store, &d,
+		                      in->o->actor ? in->o->actor : "cli");
+		if (rc == HL_ECONFLICT && strstr(hl_error_last(), "ordinal")) {
+			add_problem(in, COL_ORDINAL, "duplicate ordinal: %s", hl_error_last());
+			rc = 0;
+		} else if (rc < 0) {
+			goto done;
+		}
+	}
+	if (in->nprobs) {
+		rc = reject(in, f, n, line);
+		goto done;
+	}
+	if (status == HL_PUT_INSERTED)
+		in->r.inserted++;
+	else if (status == HL_PUT_UPDATED)
+		in->r.updated++;
+	else
+		in->r.unchanged++;
+done:
+	free_files(&d);
+	return rc;
+}
+
+static int is_blank(char **f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (const char *p = f[i]; *p; p++)
+			if (*p != ' ' && *p != '\t')
+				return 0;
+	return 1;
+}
+
+static int report(ingest *in, hl_csv *csv)
+{
+	if (in->o->progress &&
+	    in->o->progress("ingest", hl_csv_offset(csv), hl_csv_size(csv), in->o->ud))
+		return hl_error_set(HL_ERROR, "ingest stopped");
+	return 0;
+}
+
+int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts *o)
+{
+	ingest in = {.a = a, .o = o};
+	hl_csv *csv = NULL;
+	char **f;
+	size_t n, batch = o->batch_size ? o->batch_size : 1000, in_batch = 0;
+	uint64_t line;
+	int rc, tx = 0;
+
+	if (sodium_init() < 0)
+		return hl_error_set(HL_ERROR, "libsodium failed to start");
+	a->new_blobs = 0;
+	if (hl_csv_open(&csv, o->manifest) < 0)
+		return -1;
+	if (o->files_dir) {
+		in.files_dir = hl_strdup(o->files_dir);
+	} else {
+		const char *sl = strrchr(o->manifest, '/');
+		in.files_dir =
+		    sl ? strndup(o->manifest, (size_t)(sl - o->manifest)) : hl_strdup(".");
+	}
+	rc = hl_csv_next(csv, &f, &n, &line);
+	if (rc <= 0) {
+		if (rc == 0)
+			rc = hl_error_set(HL_EINVALID, "%s: the file is empty (no header row)",
+			                  o->manifest);
+		goto done;
+	}
+	if ((rc = hl_manifest__header(&in.cols, f, n, o->manifest)) < 0)
+		goto done;
+	in.nheader = n;
+	in.header = calloc(n, sizeof(char *));
+	for (size_t i = 0; in.header && i < n; i++)
+		in.header[i] = hl_strdup(f[i]);
+	if (!in.header) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+
+	for (;;) {
+		rc = hl_csv_next(csv, &f, &n, &line);
+		if (rc < 0)
+			break;
+		if (rc == 0) {
+			rc = 0;
+			break;
+		}
+		if (is_blank(f, n))
+			continue;
+		if (!tx) {
+			if ((rc = hl_store_begin(a->store)) < 0)
+				break;
+			tx = 1;
+		}
+		if ((rc = do_row(&in, f, n, line)) < 0)
+			break;
+		if (++in_batch >= batch) {
+			if ((rc = hl_store_commit(a->store)) < 0)
+				break;
+			tx = 0;
+			in_batch = 0;
+			if ((rc = report(&in, csv)) < 0)
+				break;
+		}
+	}
+	if (tx) {
+		if (rc < 0)
+			hl_store_rollback(a->store);
+		else if ((rc = hl_store_commit(a->store)) == 0)
+			rc = report(&in, csv);
+	}
+	if (rc < 0)
+		goto done;
+	/* The store holds the rows; now bring the index up to date. */
+	rc = hl_archive_index_sync(&in.r.indexed, a, o->progress, o->ud);
+done:
+	if (in.rejects && fclose(in.rejects) != 0 && rc == 0)
+		rc = hl_error_set(HL_EIO, "%s: write failed", o->rejects_path);
+	in.r.new_blobs = a->new_blobs;
+	if (rc == 0)
+		*out = in.r;
+	for (size_t i = 0; in.header && i < in.nheader; i++)
+		free(in.header[i]);
+	free(in.header);
+	free(in.files_dir);
+	seen_free(&in.ordinals);
+	seen_free(&in.ids);
+	hl_csv_free(csv);
+	return rc;
+}

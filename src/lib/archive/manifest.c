@@ -1,0 +1,259 @@
+/* The ingest manifest: its columns (English keys or Vietnamese headers) and the checks that turn
+ * one CSV row into a document. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "halong/text.h"
+#include "halong/util.h"
+#include "manifest.h"
+
+/* Vietnamese headers are compared folded, with every run of non-alphanumerics as one space. */
+static const struct {
+	int col;
+	const char *key;
+	const char *vi[4];
+} columns[] = {
+    {COL_FONDS, "fonds_code", {"ma phong", "ma phong luu tru"}},
+    {COL_DOSSIER, "dossier_code", {"ma ho so", "so va ky hieu ho so", "so ky hieu ho so"}},
+    {COL_ORDINAL, "doc_ordinal", {"so thu tu van ban", "so thu tu", "stt"}},
+    {COL_DOC_ID, "doc_id", {"ma dinh danh van ban", "ma dinh danh"}},
+    {COL_NUMBER, "doc_number", {"so", "so van ban"}},
+    {COL_NOTATION, "doc_notation", {"ky hieu", "ky hieu van ban"}},
+    {COL_DATE, "issued_date", {"ngay thang nam van ban", "ngay ban hanh", "ngay thang nam"}},
+    {COL_TYPE, "doc_type", {"ten loai van ban", "loai van ban"}},
+    {COL_ISSUER, "issuer", {"co quan ban hanh", "tac gia van ban", "co quan to chuc ban hanh"}},
+    {COL_SUBJECT, "subject", {"trich yeu noi dung", "trich yeu"}},
+    {COL_LANGUAGE, "language", {"ngon ngu"}},
+    {COL_PAGES, "page_count", {"so luong trang", "so trang", "so to"}},
+    {COL_KEYWORDS, "keywords", {"tu khoa"}},
+    {COL_ACCESS, "access_level", {"che do su dung", "muc do tiep can"}},
+    {COL_CONFIDENCE, "confidence", {"muc do tin cay"}},
+    {COL_RETENTION, "retention", {"thoi han bao quan"}},
+    {COL_PHYSICAL, "physical_state", {"tinh trang vat ly"}},
+    {COL_NOTES, "notes", {"ghi chu"}},
+    {COL_FILES, "files", {"tep", "tep tin", "tep dinh kem"}},
+    {COL_TEXT, "text", {"noi dung", "toan van"}},
+};
+
+const char *hl_manifest__key(int col)
+{
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+		if (columns[i].col == col)
+			return columns[i].key;
+	return "?";
+}
+
+/* Folds a header cell: no tones, lower case, punctuation and spaces collapsed to one space. */
+static char *header_fold(const char *h)
+{
+	char *f = NULL, *o;
+	int space = 0;
+	if (hl_text_fold(&f, h, -1) < 0)
+		return NULL;
+	o = f;
+	for (const char *p = f; *p; p++) {
+		if (isalnum((unsigned char)*p) || *p == '_' || (unsigned char)*p >= 0x80) {
+			if (space && o != f)
+				*o++ = ' ';
+			space = 0;
+			*o++ = *p;
+		} else {
+			space = 1;
+		}
+	}
+	*o = '\0';
+	return f;
+}
+
+int hl_manifest__header(hl_manifest_cols *out, char **fields, size_t n, const char *path)
+{
+	hl_manifest_cols m;
+	for (int i = 0; i < COL__COUNT; i++)
+		m.at[i] = -1;
+	m.nfields = n;
+	for (size_t i = 0; i < n; i++) {
+		char *f;
+		int found = -1;
+		const char *h = fields[i];
+		while (*h == ' ' || *h == '\t')
+			h++;
+		/* Columns we added (rejects files: _line, _column, _reason) are ignored. */
+		if (*h == '_' || !*h)
+			continue;
+		if (!(f = header_fold(h)))
+			return hl_error_set(HL_EINVALID,
+			                    "%s: line 1: column %zu header is not valid UTF-8",
+			                    path, i + 1);
+		for (size_t c = 0; c < sizeof(columns) / sizeof(columns[0]) && found < 0; c++) {
+			if (!strcmp(f, columns[c].key))
+				found = columns[c].col;
+			for (int v = 0; v < 4 && columns[c].vi[v] && found < 0; v++)
+				if (!strcmp(f, columns[c].vi[v]))
+					found = columns[c].col;
+		}
+		free(f);
+		if (found < 0)
+			return hl_error_set(
+			    HL_EINVALID,
+			    "%s: line 1: unknown column \"%s\" (expected the keys of "
+			    "docs/cli.md, e.g. fonds_code, or their Vietnamese names, "
+			    "e.g. Mã phông)",
+			    path, fields[i]);
+		if (m.at[found] >= 0)
+			return hl_error_set(HL_EINVALID,
+			                    "%s: line 1: columns %d and %zu are both %s", path,
+			                    m.at[found] + 1, i + 1, hl_manifest__key(found));
+		m.at[found] = (int)i;
+	}
+	static const int required[] = {COL_FONDS, COL_DOSSIER, COL_ORDINAL, COL_SUBJECT};
+	for (size_t r = 0; r < sizeof(required) / sizeof(required[0]); r++)
+		if (m.at[required[r]] < 0)
+			return hl_error_set(HL_EINVALID,
+			                    "%s: line 1: required column %s is missing", path,
+			                    hl_manifest__key(required[r]));
+	*out = m;
+	return 0;
+}
+
+/* ---- value checks ---- */
+
+static int days_in(int y, int m)
+{
+	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return d[m - 1];
+}
+
+/* Reads 1-4 digits; returns the count read. */
+static int digits(const char *s, int *v, int max)
+{
+	int n = 0;
+	*v = 0;
+	while (n < max && isdigit((unsigned char)s[n]))
+		*v = *v * 10 + (s[n++] - '0');
+	return n;
+}
+
+int hl_manifest__date(char out[11], const char *s)
+{
+	int a, b, c, na, nb, nc;
+	int y = 0, m = 0, d = 0;
+	char sep;
+
+	na = digits(s, &a, 4);
+	if (na == 4 && !s[4]) {
+		y = a;
+	} else if (na == 4 && s[4] == '-') {
+		nb = digits(s + 5, &b, 2);
+		if (!nb)
+			return -1;
+		y = a, m = b;
+		if (s[5 + nb] == '-') {
+			nc = digits(s + 6 + nb, &c, 2);
+			if (!nc || s[6 + nb + nc])
+				return -1;
+			d = c;
+		} else if (s[5 + nb]) {
+			return -1;
+		}
+	} else if (na >= 1 && na <= 2 && (s[na] == '/' || s[na] == '-' || s[na] == '.')) {
+		sep = s[na];
+		nb = digits(s + na + 1, &b, 4);
+		if (nb == 4 && !s[na + 1 + nb]) { /* mm/yyyy */
+			m = a, y = b;
+		} else if (nb >= 1 && nb <= 2 && s[na + 1 + nb] == sep) {
+			nc = digits(s + na + 2 + nb, &c, 4);
+			if (nc != 4 || s[na + 2 + nb + nc])
+				return -1;
+			d = a, m = b, y = c;
+		} else {
+			return -1;
+		}
+	} else {
+		return -1;
+	}
+	if (y < 1000 || y > 2999 || (m && (m < 1 || m > 12)) || (d && (d < 1 || d > days_in(y, m))))
+		return -1;
+	if (d)
+		snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	else if (m)
+		snprintf(out, 11, "%04d-%02d", y, m);
+	else
+		snprintf(out, 11, "%04d", y);
+	return 0;
+}
+
+int hl_manifest__int(int64_t *out, const char *s, int64_t min, int64_t max)
+{
+	char *end;
+	long long v;
+	if (!*s || !isdigit((unsigned char)*s))
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Matches a folded value against folded alternatives; returns the index or -1. */
+static int fold_match(const char *s, const char *const *alts, size_t n)
+{
+	char *f = header_fold(s);
+	int r = -1;
+	if (!f)
+		return -1;
+	for (size_t i = 0; i < n && r < 0; i++)
+		if (!strcmp(f, alts[i]))
+			r = (int)i;
+	free(f);
+	return r;
+}
+
+const char *hl_manifest__confidence(const char *s)
+{
+	static const char *const alts[] = {"original",  "ban chinh",  "copy",     "ban sao",
+	                                   "digitized", "ban so hoa", "digitised"};
+	static const char *const canon[] = {"original",  "original",  "copy",     "copy",
+	                                    "digitized", "digitized", "digitized"};
+	int i = fold_match(s, alts, sizeof(alts) / sizeof(alts[0]));
+	return i < 0 ? NULL : canon[i];
+}
+
+int hl_manifest__retention(char out[16], const char *s)
+{
+	static const char *const perm[] = {"permanent", "vinh vien"};
+	char *f;
+	int64_t years;
+	if (fold_match(s, perm, 2) >= 0) {
+		strcpy(out, "permanent");
+		return 0;
+	}
+	if (!(f = header_fold(s)))
+		return -1;
+	/* "70", "70 năm", "70 years" */
+	char *sp = strchr(f, ' ');
+	if (sp && (!strcmp(sp, " nam") || !strcmp(sp, " years") || !strcmp(sp, " year")))
+		*sp = '\0';
+	int rc = hl_manifest__int(&years, f, 1, 200);
+	free(f);
+	if (rc < 0)
+		return -1;
+	snprintf(out, 16, "%lld", (long long)years);
+	return 0;
+}
+
+int hl_manifest__is_image(const char *name)
+{
+	static const char *const ext[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff"};
+	size_t n = strlen(name);
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t e = strlen(ext[i]);
+		if (n > e && !strcasecmp(name + n - e, ext[i]))
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,95 @@
+/* The store's schema as forward migrations: migration N brings the schema from version N-1 to N. */
+#include "store_int.h"
+
+/* Never edit a migration that has shipped: add the next one. */
+static const char *const migrations[] = {
+    /* 1: the archive core */
+    "CREATE TABLE fonds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  code TEXT NOT NULL UNIQUE,"
+    "  name TEXT,"
+    "  creator_unit TEXT,"
+    "  created_at TEXT NOT NULL);"
+    "CREATE TABLE dossier ("
+    "  id INTEGER PRIMARY KEY,"
+    "  fonds_id INTEGER NOT NULL REFERENCES fonds(id),"
+    "  code TEXT NOT NULL,"
+    "  title TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (fonds_id, code));"
+    "CREATE TABLE document ("
+    "  id INTEGER PRIMARY KEY,"
+    "  doc_id TEXT NOT NULL UNIQUE,"
+    "  dossier_id INTEGER NOT NULL REFERENCES dossier(id),"
+    "  ordinal INTEGER NOT NULL,"
+    "  doc_number TEXT, doc_notation TEXT, issued_date TEXT, doc_type TEXT, issuer TEXT,"
+    "  subject TEXT NOT NULL, language TEXT, page_count INTEGER, keywords TEXT,"
+    "  access INTEGER NOT NULL DEFAULT 0, confidence TEXT, retention TEXT,"
+    "  physical_state TEXT, notes TEXT, text TEXT,"
+    "  content_hash TEXT NOT NULL,"
+    "  version INTEGER NOT NULL DEFAULT 1,"
+    "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    "  UNIQUE (dossier_id, ordinal));"
+    "CREATE TABLE document_version ("
+    "  document_id INTEGER NOT NULL REFERENCES document(id),"
+    "  version INTEGER NOT NULL,"
+    "  replaced_at TEXT NOT NULL,"
+    "  data TEXT NOT NULL,"
+    "  PRIMARY KEY (document_id, version));"
+    "CREATE TABLE blob ("
+    "  sha256 TEXT PRIMARY KEY,"
+    "  size INTEGER NOT NULL,"
+    "  created_at TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE document_file ("
+    "  document_id INTEGER NOT NULL REFERENCES document(id),"
+    "  seq INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL REFERENCES blob(sha256),"
+    "  size INTEGER NOT NULL,"
+    "  PRIMARY KEY (document_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX document_file_sha ON document_file(sha256);"
+    /* AUTOINCREMENT: a seq is never reused after the queue is trimmed, so the index's
+     * position stays meaningful. */
+    "CREATE TABLE index_queue ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  document_id INTEGER NOT NULL);"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  object TEXT,"
+    "  detail TEXT);",
+};
+
+int hl_store__migrate(hl_store *st)
+{
+	int have = hl_store_schema_version(st);
+	int want = (int)(sizeof(migrations) / sizeof(migrations[0]));
+
+	if (have < 0)
+		return -1;
+	if (have > want)
+		return hl_error_set(HL_EINVALID,
+		                    "%s: store schema version %d is newer than this halong (%d); "
+		                    "upgrade halong",
+		                    st->path, have, want);
+	for (int v = have; v < want; v++) {
+		char pragma[64];
+		char *err = NULL;
+		if (hl_store_begin(st) < 0)
+			return -1;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", v + 1);
+		if (sqlite3_exec(st->db, migrations[v], NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(st->db, pragma, NULL, NULL, &err) != SQLITE_OK) {
+			hl_error_set(HL_ERROR, "%s: migration to schema %d failed: %s", st->path,
+			             v + 1, err ? err : "?");
+			sqlite3_free(err);
+			hl_store_rollback(st);
+			return HL_ERROR;
+		}
+		if (hl_store_commit(st) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* Internals of the SQLite store shared by its files. */
+#ifndef HL_STORE_INT_H
+#define HL_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "halong/store.h"
+
+/* Prepared statements, kept for the life of the connection. */
+enum {
+	Q_FONDS_GET,
+	Q_FONDS_ADD,
+	Q_DOSSIER_GET,
+	Q_DOSSIER_ADD,
+	Q_DOC_HEAD,
+	Q_ORDINAL_OWNER,
+	Q_DOC_INSERT,
+	Q_DOC_UPDATE,
+	Q_VERSION_ADD,
+	Q_FILES_DEL,
+	Q_FILE_ADD,
+	Q_QUEUE_ADD,
+	Q_AUDIT_ADD,
+	Q_BLOB_ADD,
+	Q_DOC_BY_ID,
+	Q_DOC_BY_ROWID,
+	Q_FILES_OF,
+	Q_QUEUE_SINCE,
+	Q__COUNT
+};
+
+struct hl_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *q[Q__COUNT];
+	int in_tx;
+	/* last fonds and dossier resolved: consecutive rows usually share them */
+	char *last_fonds_code;
+	int64_t last_fonds_id;
+	char *last_dossier_code;
+	int64_t last_dossier_id;
+};
+
+int hl_store__migrate(hl_store *st);
+/* Turns the connection's last SQLite error into an HL_E code and message. */
+int hl_store__error(hl_store *st, const char *what);
+
+#endif
