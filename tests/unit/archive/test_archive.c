@@ -1,0 +1,153 @@
+/* Unit tests of the archive module's manifest checks (dates, headers, retention) and blob store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive/manifest.h"
+#include "halong/archive.h"
+#include "halong/util.h"
+
+static void test_dates(void **state)
+{
+	char out[11];
+	(void)state;
+	static const struct {
+		const char *in, *want;
+	} good[] = {
+		{"12/03/2019", "2019-03-12"}, {"1/2/2020", "2020-02-01"}, {"29/02/2020", "2020-02-29"},
+		{"2019-03-12", "2019-03-12"}, {"03/2019", "2019-03"},     {"2019", "2019"},
+		{"12.03.2019", "2019-03-12"}, {"12-03-2019", "2019-03-12"}, {"1945-09", "1945-09"},
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(hl_manifest__date(out, good[i].in), 0);
+		assert_string_equal(out, good[i].want);
+	}
+	static const char *const bad[] = {"31/02/2020", "29/02/2019", "2020-13-01", "hôm qua",
+					  "",           "12/03/19",   "2019-03-12x", "00/01/2020",
+					  "12/03-2019", "99999",      "0999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_not_equal(hl_manifest__date(out, bad[i]), 0);
+}
+
+static void test_vietnamese_headers(void **state)
+{
+	hl_manifest_cols m;
+	char *h[] = {"Mã phông", "Số và ký hiệu hồ sơ", "Số thứ tự văn bản", "Trích yếu nội dung",
+		     "Ngày tháng năm văn bản", "Chế độ sử dụng", "Tệp", "Nội dung", "_reason"};
+	(void)state;
+	assert_int_equal(hl_manifest__header(&m, h, 9, "m.csv"), 0);
+	assert_int_equal(m.at[COL_FONDS], 0);
+	assert_int_equal(m.at[COL_DOSSIER], 1);
+	assert_int_equal(m.at[COL_ORDINAL], 2);
+	assert_int_equal(m.at[COL_SUBJECT], 3);
+	assert_int_equal(m.at[COL_DATE], 4);
+	assert_int_equal(m.at[COL_ACCESS], 5);
+	assert_int_equal(m.at[COL_FILES], 6);
+	assert_int_equal(m.at[COL_TEXT], 7);
+	/* Tones and case do not matter. */
+	char *h2[] = {"MA PHONG", "ma ho so", "so thu tu van ban", "trich yeu noi dung"};
+	assert_int_equal(hl_manifest__header(&m, h2, 4, "m.csv"), 0);
+}
+
+static void test_header_errors(void **state)
+{
+	hl_manifest_cols m;
+	char *unknown[] = {"fonds_code", "dossier_code", "doc_ordinal", "subject", "colour"};
+	char *dup[] = {"fonds_code", "Mã phông", "dossier_code", "doc_ordinal", "subject"};
+	char *missing[] = {"fonds_code", "dossier_code", "subject"};
+	(void)state;
+	assert_int_equal(hl_manifest__header(&m, unknown, 5, "m.csv"), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "unknown column \"colour\""));
+	assert_int_equal(hl_manifest__header(&m, dup, 5, "m.csv"), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "both fonds_code"));
+	assert_int_equal(hl_manifest__header(&m, missing, 3, "m.csv"), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "doc_ordinal"));
+}
+
+static void test_values(void **state)
+{
+	char r[16];
+	int64_t v;
+	hl_access a;
+	(void)state;
+	assert_int_equal(hl_manifest__retention(r, "Vĩnh viễn"), 0);
+	assert_string_equal(r, "permanent");
+	assert_int_equal(hl_manifest__retention(r, "70 năm"), 0);
+	assert_string_equal(r, "70");
+	assert_int_not_equal(hl_manifest__retention(r, "lâu dài"), 0);
+	assert_string_equal(hl_manifest__confidence("Bản số hóa"), "digitized");
+	assert_string_equal(hl_manifest__confidence("bản chính"), "original");
+	assert_null(hl_manifest__confidence("bản nháp"));
+	assert_int_equal(hl_manifest__int(&v, "12", 1, 100), 0);
+	assert_int_equal(v, 12);
+	assert_int_not_equal(hl_manifest__int(&v, "-3", 1, 100), 0);
+	assert_int_not_equal(hl_manifest__int(&v, "3a", 1, 100), 0);
+	assert_int_equal(hl_access_parse(&a, "Công khai"), 0);
+	assert_int_equal(a, HL_ACCESS_PUBLIC);
+	assert_int_equal(hl_access_parse(&a, "nội bộ"), 0);
+	assert_int_equal(a, HL_ACCESS_INTERNAL);
+	assert_int_equal(hl_access_parse(&a, "Hạn chế"), 0);
+	assert_int_equal(a, HL_ACCESS_RESTRICTED);
+	assert_int_equal(hl_access_parse(&a, "MẬT"), 0);
+	assert_int_equal(a, HL_ACCESS_SECRET);
+	assert_int_equal(hl_access_parse(&a, "top secret"), HL_EINVALID);
+	assert_int_equal(hl_manifest__is_image("scan/Trang 1.TIF"), 1);
+	assert_int_equal(hl_manifest__is_image("ho-so.pdf"), 0);
+}
+
+static void test_blob_store(void **state)
+{
+	char dir[] = "/tmp/hl-archive-XXXXXX", src[128], sha[65], sha2[65], cmd[160];
+	hl_archive *a = NULL;
+	int64_t size;
+	FILE *f;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(hl_archive_init(dir), 0);
+	assert_int_equal(hl_archive_init(dir), 0); /* idempotent */
+	assert_int_equal(hl_archive_open(&a, dir), 0);
+	snprintf(src, sizeof(src), "%s/in.txt", dir);
+	f = fopen(src, "w");
+	fputs("abc", f);
+	fclose(f);
+	assert_int_equal(hl_blob_put_file(sha, &size, a, src), 0);
+	assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(size, 3);
+	char *p = hl_blob_path(a, sha);
+	assert_non_null(strstr(p, "/blobs/ba/7816bf"));
+	assert_int_equal(hl_file_exists(p), 1);
+	assert_int_equal(access(p, W_OK) == 0 && getuid() != 0, 0); /* read-only unless root */
+	free(p);
+	assert_int_equal(hl_blob_put_file(sha2, &size, a, src), 0); /* written once */
+	assert_string_equal(sha, sha2);
+	snprintf(src, sizeof(src), "%s/absent.png", dir);
+	assert_int_equal(hl_blob_put_file(sha, &size, a, src), HL_ENOTFOUND);
+	hl_archive_free(a);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_open_uninitialised(void **state)
+{
+	hl_archive *a = NULL;
+	(void)state;
+	assert_int_equal(hl_archive_open(&a, "/tmp/no-such-halong-home"), HL_ENOTFOUND);
+	assert_non_null(strstr(hl_error_last(), "init"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dates),         cmocka_unit_test(test_vietnamese_headers),
+		cmocka_unit_test(test_header_errors), cmocka_unit_test(test_values),
+		cmocka_unit_test(test_blob_store),    cmocka_unit_test(test_open_uninitialised),
+	};
+	return cmocka_run_group_tests_name("archive", tests, NULL, NULL);
+}
