@@ -1,0 +1,38 @@
+/* String helpers: duplication and trimming. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "halong/util.h"
+
+char *hl_strdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static int is_ascii_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Moves the kept text to the start, so the pointer returned is the one given (still the one
+ * to free). */
+char *hl_trim(char *s)
+{
+	if (!s)
+		return NULL;
+	size_t b = 0, e = strlen(s);
+	while (b < e && is_ascii_space((unsigned char)s[b]))
+		b++;
+	while (e > b && is_ascii_space((unsigned char)s[e - 1]))
+		e--;
+	if (b)
+		memmove(s, s + b, e - b);
+	s[e - b] = '\0';
+	return s;
+}
