@@ -1,0 +1,53 @@
+/* Internal C++ interface of the search module: the index handle, the term scheme and the
+ * translation of Xapian's exceptions into halong's error codes. */
+#ifndef HALONG_SEARCH_INDEX_INT_HH
+#define HALONG_SEARCH_INDEX_INT_HH
+
+#include <xapian.h>
+
+#include <memory>
+#include <string>
+
+#include "halong/search.h"
+#include "halong/store.h"
+
+/* Term prefixes (README.md, "Term scheme"). Unprefixed terms are folded syllables with positions.
+ */
+#define HL_PFX_PAIR    "B"  /* folded syllable pair of the text: "Bdat_dai" */
+#define HL_PFX_EXACT   "E"  /* exact-tone syllable (lower NFC) carrying marks: "Ehạ" */
+#define HL_PFX_SUBJECT "S"  /* folded syllable of the subject */
+#define HL_PFX_SPAIR   "P"  /* folded syllable pair of the subject */
+#define HL_PFX_FONDS   "XF" /* normalised fonds code */
+#define HL_PFX_TYPE    "XT" /* normalised document type: "XTquyet_dinh" */
+#define HL_PFX_YEAR    "XY" /* year of issue: "XY2019" */
+#define HL_PFX_ISSUER  "XI" /* folded syllable of the issuer */
+#define HL_PFX_ACCESS  "XA" /* access level digit */
+
+/* Metadata key of the store's queue position the index holds. */
+#define HL_META_SEQ "halong_seq"
+
+/* Longest filter value kept in a term (Xapian's limit on a term is about 245 bytes). */
+#define HL_MAX_FILTER_VALUE 160
+
+struct hl_index {
+	std::string dir;
+	std::unique_ptr<Xapian::WritableDatabase> wdb; /* set when writable */
+	std::unique_ptr<Xapian::Database> rdb;         /* set when read-only */
+	Xapian::Database &db()
+	{
+		return wdb ? *wdb : *rdb;
+	}
+};
+
+/* Builds the Xapian document of a store document (README.md, "Term scheme"). Throws on OOM. */
+Xapian::Document hl_search__document(const hl_doc *d);
+
+/* Normalises a filter value: folded, runs of anything but letters and digits become one '_',
+ * trimmed, at most HL_MAX_FILTER_VALUE bytes. "Quyết  định" -> "quyet_dinh". */
+std::string hl_search__norm_value(const char *s, size_t len);
+
+/* Turns the exception being handled into an HL_E* code with hl_error_set(); `what` names the
+ * operation ("opening the index at /x"). Call inside a catch block only. */
+int hl_search__error(const char *what);
+
+#endif

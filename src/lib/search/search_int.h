@@ -1,0 +1,44 @@
+/* Internal interface of the search module shared by its C and C++ files and its tests: the
+ * snippet maker and the indexer's knobs. */
+#ifndef HALONG_SEARCH_INT_H
+#define HALONG_SEARCH_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "halong/search.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Tokens in a snippet window, and the bytes of text scanned for one (OCR text can be megabytes;
+ * a match beyond this is not shown, the document is still found). */
+#define HL_SNIPPET_TOKENS   30
+#define HL_SNIPPET_SCAN_MAX (1u << 20)
+
+/* A query word as the snippet sees it: its folded form, and whether it is a prefix ("quy*"). */
+typedef struct {
+	const char *folded;
+	int prefix;
+} hl_snip_term;
+
+/* Writes to *out (malloc'd) the window of about HL_SNIPPET_TOKENS tokens of `text` holding the
+ * most distinct query words, each matched token wrapped in mark_open/mark_close, the rest
+ * HTML-escaped when `html`, whitespace runs collapsed to one space, and "…" where the window cuts
+ * the text. A text without tokens gives "". */
+int hl_search__snippet(char **out, const char *text, const hl_snip_term *terms, size_t nterms,
+                       const char *mark_open, const char *mark_close, int html);
+
+/* Queue entries applied per Xapian commit (default 5000): bounds the memory of pending changes
+ * and what a crash makes us redo. A variable so that tests can make crashes fall between
+ * commits. */
+extern size_t hl_search__batch_size;
+
+/* Overwrites the queue position an index records (tests simulate an index left behind). */
+int hl_search__set_applied_seq(hl_index *ix, int64_t seq);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
