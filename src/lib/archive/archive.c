@@ -265,8 +265,9 @@ int hl_blob_put_file(char sha256[65], int64_t *size, hl_archive *a, const char *
 	static unsigned seq;
 
 	snprintf(tmp, sizeof(tmp), "%s/blob.%ld.%u", a->tmp, (long)getpid(), seq++);
-	if (copy_hashing(sha, &sz, path, tmp) < 0)
-		return -1;
+	int rc = copy_hashing(sha, &sz, path, tmp);
+	if (rc < 0)
+		return rc;
 	dst = hl_blob_path(a, sha);
 	if (!dst) {
 		unlink(tmp);

@@ -140,7 +140,7 @@ static int digits(const char *s, int *v, int max)
 int hl_manifest__date(char out[11], const char *s)
 {
 	int a, b, c, na, nb, nc;
-	int y = 0, m = 0, d = 0;
+	int y = 0, m = 0, d = 0, has_m = 0, has_d = 0;
 	char sep;
 
 	na = digits(s, &a, 4);
@@ -150,12 +150,12 @@ int hl_manifest__date(char out[11], const char *s)
 		nb = digits(s + 5, &b, 2);
 		if (!nb)
 			return -1;
-		y = a, m = b;
+		y = a, m = b, has_m = 1;
 		if (s[5 + nb] == '-') {
 			nc = digits(s + 6 + nb, &c, 2);
 			if (!nc || s[6 + nb + nc])
 				return -1;
-			d = c;
+			d = c, has_d = 1;
 		} else if (s[5 + nb]) {
 			return -1;
 		}
@@ -163,19 +163,21 @@ int hl_manifest__date(char out[11], const char *s)
 		sep = s[na];
 		nb = digits(s + na + 1, &b, 4);
 		if (nb == 4 && !s[na + 1 + nb]) { /* mm/yyyy */
-			m = a, y = b;
+			m = a, y = b, has_m = 1;
 		} else if (nb >= 1 && nb <= 2 && s[na + 1 + nb] == sep) {
 			nc = digits(s + na + 2 + nb, &c, 4);
 			if (nc != 4 || s[na + 2 + nb + nc])
 				return -1;
-			d = a, m = b, y = c;
+			d = a, m = b, y = c, has_m = has_d = 1;
 		} else {
 			return -1;
 		}
 	} else {
 		return -1;
 	}
-	if (y < 1000 || y > 2999 || (m && (m < 1 || m > 12)) || (d && (d < 1 || d > days_in(y, m))))
+	/* A day or month that was written must be real: 00/01/2020 is not "January 2020". */
+	if (y < 1000 || y > 2999 || (has_m && (m < 1 || m > 12)) ||
+	    (has_d && (d < 1 || d > days_in(y, m))))
 		return -1;
 	if (d)
 		snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
