@@ -12,10 +12,11 @@
 
 static const cli_command *self(const char *name);
 
-/* getopt_long over a command's own argv (argv[0] is the command name). */
+/* getopt_long over a command's own argv (argv[0] is the command name); options may follow
+ * the operands. */
 static int next_opt(int argc, char **argv, const struct option *opts)
 {
-	return getopt_long(argc, argv, "+", opts, NULL);
+	return getopt_long(argc, argv, "", opts, NULL);
 }
 
 static int parse_size(size_t *out, const char *s, size_t max)
@@ -162,39 +163,43 @@ static json_t *jstr(const char *s)
 
 static int cmd_search(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{"limit", required_argument, NULL, 'l'},
-	                                     {"offset", required_argument, NULL, 'o'},
-	                                     {"json", no_argument, NULL, 'j'},
-	                                     {0}};
 	const cli_command *me = self("search");
 	hl_search_opts so = {0};
 	hl_archive *a = NULL;
 	hl_hits *hits = NULL;
-	int c, json = 0, rc = EXIT_ERR, tty = isatty(STDOUT_FILENO);
+	int json = 0, words_only = 0, rc = EXIT_ERR, tty = isatty(STDOUT_FILENO);
+	char query[4096] = "";
 
 	so.limit = 10;
-	optind = 1;
-	while ((c = next_opt(argc, argv, opts)) != -1) {
-		switch (c) {
-		case 'l':
-			if (parse_size(&so.limit, optarg, 10000) < 0 || !so.limit)
-				return cli_usage_error(me,
-				                       "--limit takes a number from 1 to 10000");
-			break;
-		case 'o':
-			if (parse_size(&so.offset, optarg, 1000000) < 0)
-				return cli_usage_error(me, "--offset takes a number");
-			break;
-		case 'j':
+	/* Not getopt: a query word may start with '-' (exclusion). Known options are taken
+	 * anywhere; every other argument is a word of the query; after "--" all are. */
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!words_only && !strcmp(arg, "--")) {
+			words_only = 1;
+		} else if (!words_only && (!strcmp(arg, "--limit") || !strcmp(arg, "--offset"))) {
+			size_t *dst = arg[2] == 'l' ? &so.limit : &so.offset;
+			if (i + 1 == argc || parse_size(dst, argv[++i], arg[2] == 'l' ? 10000 : 1000000) < 0 ||
+			    (dst == &so.limit && !so.limit))
+				return cli_usage_error(me, "%s takes a number (--limit 1 to 10000)", arg);
+		} else if (!words_only && !strcmp(arg, "--json")) {
 			json = 1;
-			break;
-		default:
-			return cli_usage_error(me, "unknown option");
+		} else if (!words_only && !strncmp(arg, "--", 2)) {
+			return cli_usage_error(me, "unknown option %s", arg);
+		} else {
+			size_t n = strlen(query), m = strlen(arg);
+			if (n + m + 2 > sizeof(query))
+				return cli_usage_error(me, "the query is longer than %zu bytes",
+						       sizeof(query) - 1);
+			if (n)
+				query[n++] = ' ';
+			memcpy(query + n, arg, m + 1);
 		}
 	}
-	if (optind != argc - 1)
-		return cli_usage_error(me, "give the query as one argument (quote it)");
-	so.query = argv[optind];
+	if (!*query)
+		return cli_usage_error(me, "give a query");
+	so.query = query;
+
 	/* The command line is the node operator's own: every level is visible. */
 	so.max_access = HL_ACCESS_SECRET;
 	if (json) {
@@ -480,7 +485,8 @@ const cli_command cli_archive_commands[] = {
      "file (default MANIFEST.rejects.csv). Ingesting the same manifest again changes\n"
      "nothing. Exit 3 when some rows were rejected."},
     {"search", cmd_search, "find documents (words with or without tones)",
-     "search QUERY [--limit N] [--offset N] [--json]\n\n"
+     "search QUERY... [--limit N] [--offset N] [--json]\n\n"
+	 "The words of QUERY may be given as one quoted argument or as several.\n"
      "  dat dai              words, tones optional (đ may be typed d)\n"
      "  \"quyen va nghia vu\"  a phrase\n"
      "  -word                exclude\n"

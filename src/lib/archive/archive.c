@@ -260,7 +260,7 @@ done:
 int hl_blob_put_file(char sha256[65], int64_t *size, hl_archive *a, const char *path)
 {
 	char tmp[4096], sha[65], dir[4096];
-	int64_t sz;
+	int64_t sz = 0;
 	char *dst;
 	static unsigned seq;
 

@@ -261,7 +261,7 @@ static char *nz(const char *s)
 static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 {
 	hl_doc d = {0};
-	char date[11], retention[16], gen_id[32];
+	char date[16], retention[16], gen_id[32];
 	int status = 0, rc = 0;
 	const char *s;
 

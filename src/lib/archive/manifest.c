@@ -137,7 +137,7 @@ static int digits(const char *s, int *v, int max)
 	return n;
 }
 
-int hl_manifest__date(char out[11], const char *s)
+int hl_manifest__date(char out[16], const char *s)
 {
 	int a, b, c, na, nb, nc;
 	int y = 0, m = 0, d = 0, has_m = 0, has_d = 0;
@@ -180,11 +180,11 @@ int hl_manifest__date(char out[11], const char *s)
 	    (has_d && (d < 1 || d > days_in(y, m))))
 		return -1;
 	if (d)
-		snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+		snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 	else if (m)
-		snprintf(out, 11, "%04d-%02d", y, m);
+		snprintf(out, 16, "%04d-%02d", y, m);
 	else
-		snprintf(out, 11, "%04d", y);
+		snprintf(out, 16, "%04d", y);
 	return 0;
 }
 

@@ -38,7 +38,7 @@ typedef struct {
 int hl_manifest__header(hl_manifest_cols *out, char **fields, size_t n, const char *path);
 const char *hl_manifest__key(int col);
 /* dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd, mm/yyyy, yyyy-mm, yyyy -> ISO. */
-int hl_manifest__date(char out[11], const char *s);
+int hl_manifest__date(char out[16], const char *s);
 int hl_manifest__int(int64_t *out, const char *s, int64_t min, int64_t max);
 /* "original" | "copy" | "digitized", or NULL. */
 const char *hl_manifest__confidence(const char *s);

@@ -16,7 +16,7 @@
 
 static void test_dates(void **state)
 {
-	char out[11];
+	char out[16];
 	(void)state;
 	static const struct {
 		const char *in, *want;
