@@ -1,0 +1,2 @@
+/* Compiles include/halong/text.h alone: a public header carries its own includes. */
+#include "halong/text.h"
