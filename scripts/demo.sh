@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Demo of the archive core: builds the reference fonds from the law corpus, ingests it, searches it.
+# Usage: bash scripts/demo.sh BIN HOME   (make demo: bash scripts/demo.sh build/src/cli/halong $(pwd)/halong-data)
+set -euo pipefail
+
+if [ $# -ne 2 ]; then
+	echo "usage: bash scripts/demo.sh BIN HOME" >&2
+	exit 2
+fi
+BIN=$1
+HOME_DIR=$2
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ ! -x "$BIN" ]; then
+	echo "demo: $BIN is not built (run: make build)" >&2
+	exit 1
+fi
+
+# The manifest is derived data: it goes to a temporary file, removed on exit.
+MANIFEST=$(mktemp --suffix=.csv "${TMPDIR:-/tmp}/halong-demo-manifest.XXXXXX")
+trap 'rm -f "$MANIFEST" "${MANIFEST%.csv}.rejects.csv"' EXIT
+
+echo "== manifest: the 2,131 law articles as fonds PL (metadata generated, see scripts/make_demo_manifest.py)"
+python3 "$ROOT/scripts/make_demo_manifest.py" "$ROOT/data/corpus/alqac2023_law_articles.jsonl" "$MANIFEST"
+
+echo "== halong --home $HOME_DIR init"
+"$BIN" --home "$HOME_DIR" init
+
+echo "== halong ingest (a second run of make demo changes nothing)"
+"$BIN" --home "$HOME_DIR" ingest "$MANIFEST"
+
+echo '== halong search "quyen va nghia vu" --limit 5'
+"$BIN" --home "$HOME_DIR" search "quyen va nghia vu" --limit 5
+
+echo "== halong stats"
+"$BIN" --home "$HOME_DIR" stats
+
+echo
+echo "The data is in $HOME_DIR; try: $BIN --home $HOME_DIR search 'dat dai' or show ID."
+echo "The web server (halong serve) comes with a later issue."

@@ -1,0 +1,141 @@
+"""The command line itself: init and its layout, --version, --help, usage errors, the data
+directory's resolution, and unknown ids — what a user meets in the first minute."""
+import os
+import re
+import stat
+import unittest
+
+import hl
+
+
+def project_version():
+    with open(os.path.join(hl.SRC, 'meson.build'), encoding='utf-8') as f:
+        return re.search(r"version\s*:\s*'([^']+)'", f.read()).group(1)
+
+
+ONE_DOC = ['fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'issued_date', 'text']
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.h = hl.Home(init=False)
+        self.addCleanup(self.h.cleanup)
+
+    def one_doc_manifest(self):
+        return hl.write_csv(self.h.path('one.csv'), ONE_DOC, [
+            ['UBND-HL', 'HS-01', '1', 'Quyết định thành lập Ban chỉ đạo chuyển đổi số',
+             '05/09/2025', 'Thành lập Ban chỉ đạo chuyển đổi số của phường Hà Tu.']])
+
+    def test_init_creates_layout(self):
+        r = self.h.run('init')
+        self.assertEqual(r.rc, 0, r)
+        home = self.h.home
+        self.assertTrue(os.path.isfile(os.path.join(home, 'halong.db')), r)
+        self.assertTrue(os.path.isfile(os.path.join(home, 'halong.conf')), r)
+        for d in ('blobs', 'index', 'keys'):
+            self.assertTrue(os.path.isdir(os.path.join(home, d)), f'{d}/ missing after init')
+        mode = stat.S_IMODE(os.stat(os.path.join(home, 'keys')).st_mode)
+        self.assertEqual(mode & 0o077, 0, f'keys/ is open to others: {oct(mode)}')
+        with open(os.path.join(home, 'halong.db'), 'rb') as f:
+            self.assertEqual(f.read(16), b'SQLite format 3\x00')
+        s = self.h.stats()
+        for k in ('fonds', 'dossiers', 'documents', 'versions', 'files', 'blobs', 'blob_bytes',
+                  'index_docs', 'index_pending'):
+            self.assertEqual(s[k], 0, f'{k} in a new data directory: {s}')
+        self.assertIsInstance(s['schema_version'], int)
+        self.assertGreaterEqual(s['schema_version'], 1)
+
+    def test_init_twice_is_harmless(self):
+        self.assertEqual(self.h.run('init').rc, 0)
+        with open(os.path.join(self.h.home, 'halong.conf'), 'rb') as f:
+            conf = f.read()
+        r = self.h.run('ingest', self.one_doc_manifest())
+        self.assertEqual(r.rc, 0, r)
+        before = self.h.stats()
+        self.assertEqual(before['documents'], 1)
+        r = self.h.run('init')
+        self.assertEqual(r.rc, 0, r)
+        with open(os.path.join(self.h.home, 'halong.conf'), 'rb') as f:
+            self.assertEqual(f.read(), conf, 'halong.conf rewritten by a second init')
+        self.assertEqual(self.h.stats(), before)
+        d = self.h.show(hl.doc_id('UBND-HL', 'HS-01', 1))
+        self.assertEqual(d['subject'], 'Quyết định thành lập Ban chỉ đạo chuyển đổi số')
+
+    def test_version(self):
+        r = hl.run(['--version'])
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn(project_version(), r.out)
+        self.assertIn('halong', r.out.lower())
+
+    def test_help(self):
+        r = hl.run(['--help'])
+        self.assertEqual(r.rc, 0, r)
+        self.assertRegex(r.out.lower(), r'usage')
+        for cmd in ('init', 'ingest', 'search', 'show', 'verify', 'stats', 'reindex'):
+            self.assertIn(cmd, r.out, f'--help does not list {cmd}')
+
+    def test_ingest_help(self):
+        r = hl.run(['ingest', '--help'])
+        self.assertEqual(r.rc, 0, r)
+        self.assertRegex(r.out.lower(), r'usage')
+        for opt in ('--files', '--rejects', '--batch'):
+            self.assertIn(opt, r.out, f'ingest --help does not mention {opt}')
+
+    def test_unknown_command_is_usage_error(self):
+        r = self.h.run('frobnicate')
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn('frobnicate', r.err)
+        self.assertEqual(r.out, '')
+
+    def test_missing_argument_is_usage_error(self):
+        self.assertEqual(self.h.run('init').rc, 0)
+        r = self.h.run('ingest')
+        self.assertEqual(r.rc, 2, r)
+        r = self.h.run('search', 'dat dai', '--limit', 'nhieu')
+        self.assertEqual(r.rc, 2, r)
+
+    def test_command_before_init_fails_clearly(self):
+        r = self.h.run('stats')
+        self.assertEqual(r.rc, 1, r)
+        lines = r.err.strip().splitlines()
+        self.assertEqual(len(lines), 1, r)
+        self.assertTrue(lines[0].startswith('halong: '), r)
+        self.assertFalse(os.path.exists(os.path.join(self.h.home, 'halong.db')),
+                         'stats created a store in a directory that was never initialised')
+
+    def test_home_from_environment_then_default(self):
+        envhome = self.h.path('from-env')
+        r = hl.run(['init'], env={'HALONG_HOME': envhome})
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(os.path.isfile(os.path.join(envhome, 'halong.db')))
+        cwd = self.h.path('cwd')
+        os.makedirs(cwd)
+        r = hl.run(['init'], cwd=cwd)
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(os.path.isfile(os.path.join(cwd, 'halong-data', 'halong.db')))
+        # --home wins over $HALONG_HOME.
+        r = hl.run(['init'], home=self.h.home, env={'HALONG_HOME': envhome})
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(os.path.isfile(os.path.join(self.h.home, 'halong.db')))
+
+    def test_show_unknown_id(self):
+        self.assertEqual(self.h.run('init').rc, 0)
+        r = self.h.run('show', 'D0000000000000000000X', '--json')
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(r.err, 'halong: no document with id D0000000000000000000X\n')
+        self.assertEqual(r.out, '')
+
+    def test_missing_manifest(self):
+        self.assertEqual(self.h.run('init').rc, 0)
+        missing = self.h.path('khong-co.csv')
+        r = self.h.run('ingest', missing)
+        self.assertEqual(r.rc, 1, r)
+        lines = r.err.strip().splitlines()
+        self.assertEqual(len(lines), 1, r)
+        self.assertTrue(lines[0].startswith('halong: '), r)
+        self.assertIn('khong-co.csv', lines[0])
+        self.assertEqual(self.h.stats()['documents'], 0)
+
+
+if __name__ == '__main__':
+    unittest.main()

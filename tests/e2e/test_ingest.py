@@ -1,0 +1,323 @@
+"""Ingest of hand-made manifests: every rejection reason with its line and column, the rejects
+file and its round trip, updates with versions, Vietnamese headers, generated ids, and manifests
+in the wrong encoding or with BOM, CRLF and line breaks inside quoted fields."""
+import os
+import re
+import unicodedata
+import unittest
+
+import hl
+
+COLS = ['doc_id', 'fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'issued_date',
+        'access_level', 'confidence', 'retention', 'page_count', 'files', 'text']
+
+
+def row(**kw):
+    r = {'fonds_code': 'QN', 'dossier_code': 'HS-03', 'doc_ordinal': '1',
+         'subject': 'Văn bản thử', 'issued_date': '01/07/2025', 'access_level': 'public',
+         'confidence': 'original', 'retention': 'permanent', 'text': 'Nội dung văn bản.'}
+    r.update(kw)
+    return r
+
+
+GOOD = [
+    row(dossier_code='HS-01', doc_ordinal='1', subject='Quyết định thành lập phường Hà Tu',
+        issued_date='05/09/2025', page_count='2', files='scans/a1.png;scans/a2.png'),
+    row(dossier_code='HS-01', doc_ordinal='2',
+        subject='Tờ trình về việc sắp xếp đơn vị hành chính cấp xã', issued_date='03/2025',
+        access_level='công khai', confidence='bản chính', retention='vĩnh viễn'),
+    row(dossier_code='HS-01', doc_ordinal='3', subject='Công văn gửi Sở Nội vụ',
+        issued_date='2024', access_level='hạn chế', confidence='bản sao', retention='70',
+        page_count='9', files='scans/c1.pdf'),
+    row(dossier_code='HS-02', doc_ordinal='1', subject='Báo cáo tổng kết năm 2024',
+        issued_date='2024-12-31', access_level='internal', confidence='digitized',
+        retention='20', page_count='1', files='scans/b1.png'),
+]
+
+# (row, the column that must be named); one defect per row, ordinals distinct otherwise.
+BAD = [
+    (row(doc_ordinal='1', fonds_code=''), 'fonds_code'),
+    (row(doc_ordinal='2', dossier_code=''), 'dossier_code'),
+    (row(doc_ordinal=''), 'doc_ordinal'),
+    (row(doc_ordinal='4', subject=''), 'subject'),
+    (row(doc_ordinal='5', issued_date='31/02/2020'), 'issued_date'),
+    (row(doc_ordinal='6', issued_date='2020-13-01'), 'issued_date'),
+    (row(doc_ordinal='7', issued_date='hôm qua'), 'issued_date'),
+    (row(doc_ordinal='8', access_level='mọi người'), 'access_level'),
+    (row(doc_ordinal='abc'), 'doc_ordinal'),
+    (row(doc_ordinal='0'), 'doc_ordinal'),
+    (row(doc_ordinal='-2'), 'doc_ordinal'),
+    (row(dossier_code='HS-01', doc_ordinal='1', subject='Bản trùng số thứ tự'), 'doc_ordinal'),
+    (row(doc_id='QN-KHAC', dossier_code='HS-05', doc_ordinal='1'), 'doc_ordinal'),
+    (row(doc_ordinal='14', page_count='1', files='scans/khong-co.png'), 'files'),
+    (row(doc_ordinal='15', page_count='3', files='scans/a1.png;scans/b1.png'), 'page_count'),
+    (row(doc_ordinal='16', retention='mãi mãi'), 'retention'),
+    (row(doc_ordinal='17', retention='12.5'), 'retention'),
+    (row(doc_ordinal='18', confidence='bản nháp'), 'confidence'),
+]
+
+# How a clerk fixes each column in the rejects file.
+FIX = {'fonds_code': 'QN', 'dossier_code': 'HS-03', 'subject': 'Văn bản bổ sung trích yếu',
+       'issued_date': '28/02/2020', 'access_level': 'public', 'page_count': '2',
+       'retention': '10', 'confidence': 'copy'}
+
+ERR = re.compile(r'^(.*):(\d+): (\w+): (.+)$')
+
+
+def cp1258(s):
+    """s in Windows-1258, the old Vietnamese code page: tone marks as combining characters."""
+    out = b''
+    for ch in unicodedata.normalize('NFC', s):
+        try:
+            out += ch.encode('cp1258')
+            continue
+        except UnicodeEncodeError:
+            pass
+        d = unicodedata.normalize('NFD', ch)
+        tones = [c for c in d[1:] if c in '\u0300\u0301\u0303\u0309\u0323']
+        rest = d[0] + ''.join(c for c in d[1:] if c not in tones)
+        out += unicodedata.normalize('NFC', rest).encode('cp1258') + ''.join(tones).encode('cp1258')
+    return out
+
+
+class IngestTest(hl.HomeCase):
+    def errors(self, r, manifest):
+        """(line, column) of every `MANIFEST:LINE: COLUMN: reason` line on stderr."""
+        out = []
+        for l in r.err.splitlines():
+            m = ERR.match(l)
+            if m and os.path.basename(m.group(1)) == os.path.basename(manifest):
+                out.append((int(m.group(2)), m.group(3)))
+        return out
+
+    def make_scans(self):
+        hl.write_bytes(self.h.path('scans', 'a1.png'), hl.png(24, 16, 1))
+        hl.write_bytes(self.h.path('scans', 'a2.png'), hl.png(24, 16, 2))
+        hl.write_bytes(self.h.path('scans', 'b1.png'), hl.png(24, 16, 3))
+        hl.write_bytes(self.h.path('scans', 'c1.pdf'), b'%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n'
+                       b'<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n')
+
+    def test_bad_rows_rejected_with_line_and_column(self):
+        self.make_scans()
+        pre = hl.write_csv(self.h.path('pre.csv'), COLS, [
+            row(doc_id='QN-GIU-CHO', dossier_code='HS-05', doc_ordinal='1',
+                subject='Tờ trình giữ số thứ tự')])
+        r = self.h.run('ingest', pre)
+        self.assertEqual(r.rc, 0, r)
+        # Good and bad rows interleaved; every row is one physical line.
+        rows, expect = [], {}
+        bad = list(BAD)
+        for i, g in enumerate(GOOD):
+            rows.append(g)
+            for _ in range(5 if i < 3 else len(bad)):
+                if bad:
+                    b, col = bad.pop(0)
+                    rows.append(b)
+                    expect[len(rows) + 1] = (b, col)
+        m = hl.write_csv(self.h.path('bad.csv'), COLS, rows)
+        rej = self.h.path('out', 'bad-rows.csv')
+        os.makedirs(os.path.dirname(rej))
+        r = self.h.run('ingest', m, '--rejects', rej)
+        self.assertEqual(r.rc, 3, r)
+        s = r.summary()
+        self.assertIsNotNone(s, r)
+        self.assertEqual((s['rows'], s['new'], s['rejected']), (len(rows), 4, len(BAD)), r)
+        got = self.errors(r, m)
+        self.assertEqual(sorted(got), sorted((ln, col) for ln, (_, col) in expect.items()),
+                         f'stderr:\n{r.err}')
+        self.assertEqual(self.h.stats()['documents'], 1 + len(GOOD))
+        for g in GOOD:
+            d = self.h.show(hl.doc_id('QN', g['dossier_code'], int(g['doc_ordinal'])))
+            self.assertEqual(d['subject'], g['subject'])
+        # The good rows' Vietnamese values arrive as the canonical ones.
+        d = self.h.show(hl.doc_id('QN', 'HS-01', 2))
+        self.assertEqual((d['issued_date'], d['access_level'], d['confidence'], d['retention']),
+                         ('2025-03', 'public', 'original', 'permanent'))
+        d = self.h.show(hl.doc_id('QN', 'HS-01', 3))
+        self.assertEqual((d['issued_date'], d['access_level'], d['confidence']),
+                         ('2024', 'restricted', 'copy'))
+        self.assertEqual(str(d['retention']), '70')
+        self.assertEqual(self.h.show('QN-GIU-CHO')['subject'], 'Tờ trình giữ số thứ tự')
+
+        header, rejected = hl.read_csv(rej)
+        self.assertEqual(header, COLS + ['_line', '_column', '_reason'])
+        self.assertEqual(len(rejected), len(BAD))
+        for rr in rejected:
+            ln = int(rr[-3])
+            self.assertIn(ln, expect, rr)
+            b, col = expect[ln]
+            self.assertEqual(rr[:len(COLS)], [b.get(k, '') for k in COLS])
+            self.assertEqual(rr[-2], col)
+            self.assertTrue(rr[-1].strip(), f'no reason given: {rr}')
+        self.assertEqual(sorted(int(rr[-3]) for rr in rejected), sorted(expect))
+
+        # The clerk fixes the rejects file in place and ingests it: everything loads.
+        fixed = []
+        for k, rr in enumerate(rejected):
+            vals = dict(zip(header, rr))
+            col = vals['_column']
+            if col == 'doc_ordinal':
+                vals[col] = str(100 + k)
+            elif col == 'files':
+                hl.write_bytes(os.path.join(self.h.tmp, vals['files']), hl.png(24, 16, 99))
+            else:
+                vals[col] = FIX[col]
+            fixed.append([vals[c] for c in header])
+        fixed_path = self.h.path('bad-rows-fixed.csv')
+        hl.write_csv(fixed_path, header, fixed)
+        r = self.h.run('ingest', fixed_path)
+        self.assertEqual(r.rc, 0, r)
+        s = r.summary()
+        self.assertEqual((s['rows'], s['new'], s['rejected']), (len(BAD), len(BAD), 0), r)
+        self.assertFalse(os.path.exists(self.h.path('bad-rows-fixed.rejects.csv')))
+        self.assertEqual(self.h.stats()['documents'], 1 + len(GOOD) + len(BAD))
+        self.assertEqual(self.h.show('QN-KHAC')['dossier_code'], 'HS-05')
+
+    def test_default_rejects_file(self):
+        m = hl.write_csv(self.h.path('muc-luc.csv'), COLS, [
+            row(doc_ordinal='1'), row(doc_ordinal='2', issued_date='30/02/2024')])
+        r = self.h.run('ingest', m)
+        self.assertEqual(r.rc, 3, r)
+        self.assertEqual(self.errors(r, m), [(3, 'issued_date')])
+        header, rejected = hl.read_csv(self.h.path('muc-luc.rejects.csv'))
+        self.assertEqual(len(rejected), 1)
+        self.assertEqual(rejected[0][-3:-1], ['3', 'issued_date'])
+        good = hl.write_csv(self.h.path('tot.csv'), COLS, [row(doc_ordinal='5')])
+        r = self.h.run('ingest', good)
+        self.assertEqual(r.rc, 0, r)
+        self.assertFalse(os.path.exists(self.h.path('tot.rejects.csv')),
+                         'a rejects file written when nothing was rejected')
+
+    def test_changed_row_updates_and_keeps_version(self):
+        rows = [row(dossier_code='HS-09', doc_ordinal=str(i), subject=s, text=t) for i, (s, t) in
+                enumerate([('Kế hoạch chuyển đổi số năm 2025', 'Triển khai dịch vụ công.'),
+                           ('Thông báo lịch tiếp công dân', 'Tháng 7, mỗi thứ Năm.'),
+                           ('Báo cáo giải ngân vốn đầu tư', 'Tiến độ giải ngân.')], 1)]
+        m = self.h.path('hs09.csv')
+        hl.write_csv(m, COLS, rows)
+        r = self.h.run('ingest', m)
+        self.assertEqual(r.rc, 0, r)
+        before = self.h.stats()
+        i = hl.doc_id('QN', 'HS-09', 2)
+        self.assertEqual(self.h.search('tiep cong dan')[0]['id'], i)
+        rows[1]['subject'] = 'Thông báo lịch họp giao ban tháng 7'
+        hl.write_csv(m, COLS, rows)
+        r = self.h.run('ingest', m)
+        self.assertEqual(r.rc, 0, r)
+        s = r.summary()
+        self.assertEqual((s['rows'], s['new'], s['updated'], s['unchanged'], s['rejected']),
+                         (3, 0, 1, 2, 0), r)
+        self.assertFalse(s['nothing_changed'])
+        self.assertRegex(r.out, r'\b1 updated\b')
+        d = self.h.show(i)
+        self.assertEqual(d['subject'], 'Thông báo lịch họp giao ban tháng 7')
+        self.assertEqual(d['version'], 2)
+        self.assertEqual([v['version'] for v in d['versions']], [1])
+        self.assertTrue(d['versions'][0]['replaced_at'])
+        self.assertGreaterEqual(d['updated_at'], d['created_at'])
+        after = self.h.stats()
+        self.assertEqual(after['documents'], before['documents'])
+        self.assertEqual(after['versions'], before['versions'] + 1)
+        self.assertEqual([x['id'] for x in self.h.search('giao ban')], [i])
+        self.assertEqual([x['id'] for x in self.h.search('"lich tiep cong dan"')], [],
+                         'the index still holds the old subject')
+        r = self.h.run('ingest', m)
+        self.assertTrue(r.summary()['nothing_changed'], r)
+
+    def test_vietnamese_headers_and_generated_id(self):
+        header = ['MÃ PHÔNG', 'Ma ho so', 'Số thứ tự văn bản', 'Mã định danh văn bản',
+                  'Trích yếu nội dung', 'Ngày tháng năm văn bản', 'Tên loại văn bản',
+                  'Cơ quan ban hành', 'Chế độ sử dụng', 'Thời hạn bảo quản', 'Từ khóa',
+                  'Ghi chú', 'Nội dung']
+        rows = [
+            ['UBND-HB', 'HB-1987-04', '7', '', 'Quyết định về việc thành lập thị trấn Trới',
+             '12/05/1987', 'Quyết định', 'Ủy ban nhân dân huyện Hoành Bồ', 'công khai',
+             'vĩnh viễn', 'thị trấn; địa giới', 'Giấy ố vàng', 'Thành lập thị trấn Trới.'],
+            ['UBND-HB', 'HB-1987-04', '8', 'HB-1987-04-008', 'Tờ trình xin thành lập xã mới',
+             '1987', 'Tờ trình', 'Ủy ban nhân dân huyện Hoành Bồ', 'nội bộ', '50', '', '',
+             'Đề nghị thành lập xã.'],
+        ]
+        m = hl.write_csv(self.h.path('muc-luc-ho-so.csv'), header, rows)
+        r = self.h.run('ingest', m)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.summary()['new'], 2, r)
+        i = hl.doc_id('UBND-HB', 'HB-1987-04', 7)
+        d = self.h.show(i)
+        self.assertEqual(d['doc_id'], i)
+        self.assertEqual((d['fonds_code'], d['dossier_code'], str(d['doc_ordinal'])),
+                         ('UBND-HB', 'HB-1987-04', '7'))
+        self.assertEqual(d['subject'], 'Quyết định về việc thành lập thị trấn Trới')
+        self.assertEqual((d['issued_date'], d['doc_type'], d['issuer']),
+                         ('1987-05-12', 'Quyết định', 'Ủy ban nhân dân huyện Hoành Bồ'))
+        self.assertEqual((d['access_level'], d['retention']), ('public', 'permanent'))
+        self.assertEqual((d['notes'], d['text']), ('Giấy ố vàng', 'Thành lập thị trấn Trới.'))
+        kw = d['keywords'] if isinstance(d['keywords'], list) else \
+            [k.strip() for k in d['keywords'].split(';')]
+        self.assertEqual(kw, ['thị trấn', 'địa giới'])
+        d = self.h.show('HB-1987-04-008')
+        self.assertEqual((d['access_level'], str(d['retention']), d['issued_date']),
+                         ('internal', '50', '1987'))
+        r = self.h.run('show', hl.doc_id('UBND-HB', 'HB-1987-04', 8))
+        self.assertEqual(r.rc, 1, 'a given doc_id was replaced by a generated one')
+
+    def test_non_utf8_manifest_cp1258(self):
+        text = ('fonds_code,dossier_code,doc_ordinal,subject\r\n'
+                'QN,HS-01,1,Bao cao thang 6\r\n')
+        data = text.encode('ascii') + cp1258('QN,HS-01,2,Quyết định về việc tổ chức lại bộ máy\r\n')
+        self.assertRaises(UnicodeDecodeError, data.decode, 'utf-8')
+        m = self.h.path('cp1258.csv')
+        hl.write_bytes(m, data)
+        r = self.h.run('ingest', m)
+        self.assert_encoding_error(r, 'cp1258.csv', 3)
+
+    def test_non_utf8_manifest_utf16(self):
+        m = self.h.path('utf16.csv')
+        hl.write_bytes(m, ('fonds_code,dossier_code,doc_ordinal,subject\r\n'
+                           'QN,HS-01,1,Quyết định thành lập\r\n').encode('utf-16'))
+        r = self.h.run('ingest', m)
+        self.assert_encoding_error(r, 'utf16.csv', 1)
+
+    def assert_encoding_error(self, r, name, line):
+        self.assertEqual(r.rc, 1, r)
+        lines = [l for l in r.err.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, r)
+        self.assertTrue(lines[0].startswith('halong: '), r)
+        self.assertIn(name, lines[0])
+        self.assertRegex(lines[0], rf'(:{line}\b|line {line}\b)')
+        self.assertRegex(lines[0].lower(), r'utf-?8')
+        s = self.h.stats()
+        self.assertEqual((s['documents'], s['dossiers'], s['fonds']), (0, 0, 0))
+
+    def test_bom_crlf_and_quoted_line_breaks(self):
+        header = ['fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'issued_date', 'text']
+        rows = [
+            ['QN', 'HS-01', '1', 'Biên bản họp', '01/07/2025', 'Dòng một\r\nDòng hai\r\nDòng ba'],
+            ['QN', 'HS-01', '2', 'Thông báo kết luận', '02/07/2025', 'Một dòng, có "ngoặc kép"'],
+            ['QN', 'HS-01', '3', 'Kế hoạch\r\nnăm 2025', '03/07/2025', 'a\r\nb'],
+            ['QN', 'HS-01', '4', 'Tờ trình', '31/02/2025', 'ngày không có thật'],
+            ['QN', 'HS-01', '5', 'Giấy mời', '05/07/2025', 'Kính mời.'],
+        ]
+        m = hl.write_csv(self.h.path('bom-crlf.csv'), header, rows, bom=True)
+        with open(m, 'rb') as f:
+            raw = f.read()
+        self.assertTrue(raw.startswith(b'\xef\xbb\xbffonds_code,'))
+        self.assertEqual(raw.count(b'\r\n'), 10)
+        r = self.h.run('ingest', m)
+        self.assertEqual(r.rc, 3, r)
+        # Lines 2-4 hold row 1, 5 row 2, 6-8 row 3 (two line breaks), 9 the bad row.
+        self.assertEqual(self.errors(r, m), [(9, 'issued_date')], r.err)
+        self.assertEqual(self.h.stats()['documents'], 4)
+        d = self.h.show(hl.doc_id('QN', 'HS-01', 1))
+        self.assertEqual(d['fonds_code'], 'QN')
+        self.assertEqual(d['text'].replace('\r\n', '\n'), 'Dòng một\nDòng hai\nDòng ba')
+        self.assertEqual(self.h.show(hl.doc_id('QN', 'HS-01', 2))['text'],
+                         'Một dòng, có "ngoặc kép"')
+        self.assertEqual(self.h.show(hl.doc_id('QN', 'HS-01', 3))['subject'].replace('\r\n', '\n'),
+                         'Kế hoạch\nnăm 2025')
+        _, rejected = hl.read_csv(self.h.path('bom-crlf.rejects.csv'))
+        self.assertEqual([(rr[3], rr[-3], rr[-2]) for rr in rejected],
+                         [('Tờ trình', '9', 'issued_date')])
+
+
+if __name__ == '__main__':
+    unittest.main()
