@@ -12,8 +12,12 @@
 #include "util/util_internal.h"
 
 /* Bytes read from the file at a time; a multi-byte UTF-8 sequence cut at the end of a chunk is
- * carried over to the next (at most 3 bytes, hence the slack). */
-#define CHUNK (64u << 10)
+ * carried over to the next (at most 3 bytes, hence the slack). A fuzzing build may set it to a
+ * few bytes (>= 4) so that small inputs cross many chunk boundaries. */
+#ifndef HL_CSV__CHUNK
+#define HL_CSV__CHUNK (64u << 10)
+#endif
+#define CHUNK HL_CSV__CHUNK
 #define SLACK 4
 /* Smallest step by which libcsv's field buffer grows (its default, 128, is tiny). */
 #define BLK (16u << 10)
