@@ -322,7 +322,8 @@ int hl_util__csv_open_file(hl_csv **out, FILE *f, const char *name, uint64_t siz
 	const unsigned char *b = cs->buf;
 	size_t n = cs->data_len + cs->carry;
 	if (n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF))) {
-		rc = hl_error_set(HL_EINVALID, "%s: file is UTF-16; save it as UTF-8", cs->name);
+		rc = hl_error_set(HL_EINVALID, "%s: line 1: the file is UTF-16; save it as UTF-8",
+		                  cs->name);
 		goto fail;
 	}
 	if (cs->data_len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
