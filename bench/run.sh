@@ -120,7 +120,16 @@ for r in $(seq 1 "$INGEST_ROUNDS"); do
 	if [ $HAVE_HALONG = 1 ]; then
 		"$HALONG" --home "$WORK/halong" init >/dev/null
 		rc=0
-		timed halong "$HALONG" --home "$WORK/halong" ingest "$DATA/manifest.csv" || rc=$?
+		# Progress lines go to a file, stamped, to split the time between store and index.
+		t0=$EPOCHREALTIME
+		timed halong "$HALONG" --home "$WORK/halong" ingest "$DATA/manifest.csv" \
+			2> >(while IFS= read -r l; do echo "$EPOCHREALTIME $l"; done >"$WORK/halong-ingest.$r.err") || rc=$?
+		sleep 0.2
+		grep -v '^[0-9.]* \(ingest\|index\):' "$WORK/halong-ingest.$r.err" | head -5 || true
+		# "index: D of N (P%), R docs/s ...": the index phase began about D/R seconds before that line.
+		awk -v t0="$t0" '$2 == "index:" && !f && $7 + 0 > 0 { f = $1 - $3 / $7 }
+			END { if (f) printf "halong phases (estimated from the first index progress line): store %.0f s, index from then on\n", f - t0 }' \
+			"$WORK/halong-ingest.$r.err"
 		if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
 			echo "halong ingest failed (exit $rc); halong left out"
 			HAVE_HALONG=0
