@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "halong/util.h"
 #include "store_int.h"
@@ -202,8 +203,7 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-/* The document's metadata as canonical JSON: what its content hash covers and what a version
- * keeps. */
+/* The document's metadata as canonical JSON: what a kept earlier version holds. */
 static char *doc_json(const hl_doc *d)
 {
 	json_t *o = json_object(), *files = json_array();
@@ -240,6 +240,48 @@ static char *doc_json(const hl_doc *d)
 	s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(o);
 	return s;
+}
+
+static void hash_str(crypto_hash_sha256_state *h, const char *v)
+{
+	/* A tag byte tells NULL from "" so that no two documents share a hash by accident. */
+	unsigned char tag = v ? 1 : 0;
+	crypto_hash_sha256_update(h, &tag, 1);
+	if (v)
+		crypto_hash_sha256_update(h, (const unsigned char *)v, strlen(v) + 1);
+}
+
+static void hash_int(crypto_hash_sha256_state *h, int64_t v)
+{
+	char b[24];
+	hash_str(h, (snprintf(b, sizeof(b), "%lld", (long long)v), b));
+}
+
+/* The content hash: every field of the metadata, the text and the files, in a fixed order.
+ * Changing what it covers changes every hash: a re-ingest would see every document as
+ * changed, so it only ever grows with a schema migration. */
+static void doc_hash(char hex[65], const hl_doc *d)
+{
+	crypto_hash_sha256_state h;
+	unsigned char md[crypto_hash_sha256_BYTES];
+	const char *strs[] = {d->doc_id,       d->fonds_code,     d->dossier_code, d->doc_number,
+	                      d->doc_notation, d->issued_date,    d->doc_type,     d->issuer,
+	                      d->subject,      d->language,       d->keywords,     d->confidence,
+	                      d->retention,    d->physical_state, d->notes,        d->text};
+	crypto_hash_sha256_init(&h);
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		hash_str(&h, strs[i]);
+	hash_int(&h, d->ordinal);
+	hash_int(&h, d->page_count);
+	hash_int(&h, d->access);
+	hash_int(&h, (int64_t)d->nfiles);
+	for (size_t i = 0; i < d->nfiles; i++) {
+		hash_str(&h, d->files[i].name);
+		hash_str(&h, d->files[i].sha256);
+		hash_int(&h, d->files[i].size);
+	}
+	crypto_hash_sha256_final(&h, md);
+	sodium_bin2hex(hex, 65, md, sizeof(md));
 }
 
 static int step_done(hl_store *st, sqlite3_stmt *s, const char *what)
@@ -367,15 +409,12 @@ int hl_store_doc_put(int *status, hl_store *st, const hl_doc *d, const char *act
 {
 	sqlite3_stmt *s;
 	char hash[65], now[32];
-	char *json = NULL;
 	int64_t dossier, rowid = 0;
 	int version = 0, rc = -1, exists = 0;
 
 	if (!d->doc_id || !*d->doc_id || !d->fonds_code || !d->dossier_code)
 		return hl_error_set(HL_EINVALID, "document without doc_id, fonds or dossier");
-	if (!(json = doc_json(d)))
-		return hl_error_set(HL_ENOMEM, "out of memory");
-	hl_sha256_hex(hash, json, strlen(json));
+	doc_hash(hash, d);
 	hl_now_utc(now);
 
 	if (!(s = stmt(st, Q_DOC_HEAD)))
@@ -451,7 +490,6 @@ int hl_store_doc_put(int *status, hl_store *st, const hl_doc *d, const char *act
 	*status = exists ? HL_PUT_UPDATED : HL_PUT_INSERTED;
 	rc = 0;
 done:
-	free(json);
 	return rc;
 }
 
