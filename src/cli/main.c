@@ -46,6 +46,9 @@ int cli_open(hl_archive **out, cli_ctx *ctx)
 	return rc;
 }
 
+/* Every command group's table; a new group adds its table here. */
+static const cli_command *const groups[] = {cli_archive_commands, NULL};
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: halong [--home DIR] COMMAND [ARGS]\n"
@@ -53,8 +56,9 @@ static void usage(FILE *f)
 	           "halong keeps the records, data and plans of a province and its communes.\n"
 	           "The data directory is --home DIR, else $HALONG_HOME, else ./halong-data.\n\n"
 	           "Commands:\n");
-	for (const cli_command *c = cli_archive_commands; c->name; c++)
-		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+	for (const cli_command *const *g = groups; *g; g++)
+		for (const cli_command *c = *g; c->name; c++)
+			fprintf(f, "  %-9s %s\n", c->name, c->summary);
 	fprintf(f, "\nExit codes: 0 ok, 1 error, 2 bad usage, 3 some input items rejected.\n"
 	           "Documentation: docs/cli.md\n");
 }
@@ -85,12 +89,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (const cli_command *c = cli_archive_commands; c->name; c++) {
-		if (strcmp(c->name, argv[i]))
-			continue;
-		if (cli_wants_help(c, argc - i, argv + i))
-			return EXIT_OK;
-		return c->run(&ctx, argc - i, argv + i);
+	for (const cli_command *const *g = groups; *g; g++) {
+		for (const cli_command *c = *g; c->name; c++) {
+			if (strcmp(c->name, argv[i]))
+				continue;
+			if (cli_wants_help(c, argc - i, argv + i))
+				return EXIT_OK;
+			return c->run(&ctx, argc - i, argv + i);
+		}
 	}
 	fprintf(stderr, "halong: unknown command \"%s\" (see halong --help)\n", argv[i]);
 	return EXIT_USAGE;
