@@ -21,6 +21,10 @@
 /* A canonical decomposition is at most 4 code points, and one byte is at least one code point. */
 #define TOKEN_NFD_CAP (4 * TOKEN_SCAN_MAX)
 
+/* Most combining marks in a row. utf8proc orders marks with a quadratic sort, so a hostile run of
+ * thousands would take minutes; Vietnamese needs two, Unicode's stream-safe format allows 30. */
+#define TEXT_MAX_MARKS 32
+
 #define DECOMPOSE_OPTS (UTF8PROC_DECOMPOSE | UTF8PROC_STABLE)
 #define COMPOSE_OPTS   (UTF8PROC_COMPOSE | UTF8PROC_STABLE)
 
@@ -149,12 +153,15 @@ static inline bool is_d_lookalike(int32_t c)
 	return c == 0x00D0 || c == 0x00F0 || c == 0x0189;
 }
 
-static utf8proc_int32_t lower_cp(utf8proc_int32_t c, void *ud)
+/* Lower case of an NFD sequence. It is done after decomposition because lowering a precomposed
+ * letter can lose a mark (U+0130 "İ" lowers to a plain "i") where lowering its base cannot, and
+ * the NFC and NFD spellings of a word must give the same term. */
+static void lower_cps(int32_t *b, size_t n)
 {
-	(void)ud;
-	if (is_d_lookalike(c))
-		return D_STROKE_LOWER;
-	return utf8proc_tolower(c);
+	for (size_t i = 0; i < n; i++)
+		b[i] = is_d_lookalike(b[i]) ? D_STROKE_LOWER
+		       : b[i] < 0x80        ? ascii_lower((unsigned char)b[i])
+		                            : utf8proc_tolower(b[i]);
 }
 
 /* Invisible characters that do not end a word and vanish from terms: soft hyphen ("ng\u00ADười"
@@ -165,13 +172,64 @@ static inline bool is_invisible(int32_t c)
 	return c >= 0xAD && c != 0x200B && utf8proc_get_property(c)->ignorable;
 }
 
-/* Drops invisible characters from a code point sequence; returns the new length. */
+static inline int ccc(int32_t c)
+{
+	return c < 0x300 ? 0 : utf8proc_get_property(c)->combining_class;
+}
+
+/* Canonical ordering (a stable sort of each run of combining marks by combining class). Needed
+ * again after characters are removed from NFD: an invisible CGJ (class 0) between two marks kept
+ * them apart, and without it they must be ordered as NFD would. */
+static void canonical_reorder(int32_t *b, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		int32_t c = b[i];
+		int k = ccc(c);
+		if (k == 0)
+			continue;
+		size_t j = i;
+		while (j > 0 && ccc(b[j - 1]) > k) {
+			b[j] = b[j - 1];
+			j--;
+		}
+		b[j] = c;
+	}
+}
+
+/* The offset of the first character of valid UTF-8 that would make a run of more than
+ * TEXT_MAX_MARKS combining marks, or n. */
+static size_t marks_limit(const unsigned char *p, size_t n)
+{
+	size_t i = 0, run = 0;
+	int32_t c;
+
+	while (i < n) {
+		if (p[i] < 0xCC) { /* below U+0300: no combining marks */
+			run = 0;
+			i += p[i] < 0x80 ? 1 : 2;
+			continue;
+		}
+		size_t l = utf8_decode(p + i, n - i, &c);
+		if (!l)
+			return n; /* the callers validated; stay safe */
+		run = ccc(c) ? run + 1 : 0;
+		if (run > TEXT_MAX_MARKS)
+			return i;
+		i += l;
+	}
+	return n;
+}
+
+/* Drops invisible characters from an NFD sequence, keeping it in canonical order; returns the
+ * new length. */
 static size_t strip_invisible(int32_t *b, size_t n)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!is_invisible(b[i]))
 			b[j++] = b[i];
+	if (j < n)
+		canonical_reorder(b, j);
 	return j;
 }
 
@@ -274,6 +332,8 @@ static size_t fold_cps(int32_t *dst, const int32_t *src, size_t n, bool *ascii)
 		a = a && c < 0x80;
 		dst[j++] = c;
 	}
+	if (!a && j < n)
+		canonical_reorder(dst, j);
 	*ascii = a;
 	return j;
 }
@@ -361,10 +421,11 @@ static void fast_init(void)
 			unsigned char u[4];
 			int32_t nfd[8], tmp[8];
 			size_t ul = utf8_encode(u, c);
-			utf8proc_ssize_t k = utf8proc_decompose_custom(
-			    u, (utf8proc_ssize_t)ul, nfd, 8, DECOMPOSE_OPTS, lower_cp, NULL);
+			utf8proc_ssize_t k =
+			    utf8proc_decompose(u, (utf8proc_ssize_t)ul, nfd, 8, DECOMPOSE_OPTS);
 			if (k <= 0 || k > 8)
 				continue;
+			lower_cps(nfd, (size_t)k);
 			bool ascii;
 			memcpy(tmp, nfd, sizeof(int32_t) * (size_t)k);
 			size_t f = fold_cps(tmp, tmp, (size_t)k, &ascii);
@@ -430,9 +491,7 @@ static int obuf_reserve(obuf *o, size_t more)
  * lower), then tone_fix or fold, compose, append. */
 static int general_segment(obuf *o, const unsigned char *p, size_t n, int mode)
 {
-	utf8proc_custom_func f = mode == MODE_NFC ? NULL : lower_cp;
-	utf8proc_ssize_t k =
-	    utf8proc_decompose_custom(p, (utf8proc_ssize_t)n, NULL, 0, DECOMPOSE_OPTS, f, NULL);
+	utf8proc_ssize_t k = utf8proc_decompose(p, (utf8proc_ssize_t)n, NULL, 0, DECOMPOSE_OPTS);
 	if (k < 0)
 		return hl_error_set(HL_EINVALID, "%s", utf8proc_errmsg(k));
 	/* utf8proc_reencode writes the UTF-8 into the same buffer: 4 bytes a code point, plus NUL.
@@ -440,12 +499,13 @@ static int general_segment(obuf *o, const unsigned char *p, size_t n, int mode)
 	int32_t *buf = malloc(((size_t)k + 1) * sizeof(int32_t));
 	if (!buf)
 		return HL_ENOMEM;
-	utf8proc_ssize_t k2 =
-	    utf8proc_decompose_custom(p, (utf8proc_ssize_t)n, buf, k, DECOMPOSE_OPTS, f, NULL);
+	utf8proc_ssize_t k2 = utf8proc_decompose(p, (utf8proc_ssize_t)n, buf, k, DECOMPOSE_OPTS);
 	if (k2 != k) {
 		free(buf);
 		return hl_error_set(HL_ERROR, "decomposition changed length");
 	}
+	if (mode != MODE_NFC)
+		lower_cps(buf, (size_t)k);
 	if (mode != MODE_NFC)
 		k = (utf8proc_ssize_t)strip_invisible(buf, (size_t)k);
 	if (mode == MODE_LOWER) {
@@ -569,7 +629,7 @@ static int transform(char **out, const char *s, long len, int mode)
 {
 	static const char *const names[] = {"NFC", "lower case", "folding"};
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n, bad = 0;
+	size_t n;
 	bool ascii = true;
 	obuf o = {0};
 	int rc;
@@ -580,14 +640,30 @@ static int transform(char **out, const char *s, long len, int mode)
 	if (n > TEXT_MAX_INPUT)
 		return hl_error_set(HL_ELIMIT, "%s: text of %zu bytes exceeds the limit of %zu",
 		                    names[mode], n, TEXT_MAX_INPUT);
-	if (hl_text_check_utf8(s, n, &bad) < 0)
-		return hl_error_set(HL_EINVALID, "%s: invalid UTF-8 at byte %zu", names[mode], bad);
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == 0)
-			/* The result is a C string: a NUL inside would silently cut it. */
-			return hl_error_set(HL_EINVALID, "%s: NUL byte at %zu", names[mode], i);
-		if (p[i] >= 0x80)
-			ascii = false;
+	/* One pass: strict UTF-8, no NUL (the result is a C string, a NUL would silently cut it),
+	 * not too many combining marks in a row, and whether it is all ASCII. */
+	for (size_t i = 0, run = 0; i < n;) {
+		int32_t c;
+		if (p[i] < 0x80) {
+			if (!p[i])
+				return hl_error_set(HL_EINVALID, "%s: NUL byte at %zu", names[mode],
+				                    i);
+			run = 0;
+			i++;
+			continue;
+		}
+		ascii = false;
+		size_t l = utf8_decode(p + i, n - i, &c);
+		if (!l)
+			return hl_error_set(HL_EINVALID, "%s: invalid UTF-8 at byte %zu",
+			                    names[mode], i);
+		/* Latin Extended Additional (the Vietnamese block) has no combining marks. */
+		run = (c >= 0x300 && (c < 0x1E00 || c >= 0x1F00) && ccc(c)) ? run + 1 : 0;
+		if (run > TEXT_MAX_MARKS)
+			return hl_error_set(HL_ELIMIT,
+			                    "%s: more than %d combining marks in a row at byte %zu",
+			                    names[mode], TEXT_MAX_MARKS, i);
+		i += l;
 	}
 
 	/* Lower case can turn 2 bytes into 3: start at 1.5 times the input. */
@@ -762,17 +838,22 @@ static int token_slow(tok_buf *tb, const unsigned char *p, size_t n)
 	size_t m = n > TOKEN_SCAN_MAX ? cp_boundary(p, TOKEN_SCAN_MAX) : n;
 	utf8proc_ssize_t k;
 
+	m = marks_limit(p, m); /* a pile of marks is not a word: keep the work linear */
+
 	for (;;) {
-		k = utf8proc_decompose_custom(p, (utf8proc_ssize_t)m, tb->nfd, TOKEN_NFD_CAP,
-		                              DECOMPOSE_OPTS, lower_cp, NULL);
+		k = utf8proc_decompose(p, (utf8proc_ssize_t)m, tb->nfd, TOKEN_NFD_CAP,
+		                       DECOMPOSE_OPTS);
 		if (k < 0)
 			return hl_error_set(HL_ERROR, "tokenize: %s", utf8proc_errmsg(k));
 		if (k <= TOKEN_NFD_CAP)
 			break;
 		m = cp_boundary(p, m / 2); /* cannot happen with today's Unicode; stay safe */
 	}
+	lower_cps(tb->nfd, (size_t)k);
 	k = (utf8proc_ssize_t)strip_invisible(tb->nfd, (size_t)k);
-	tone_fix(tb->nfd, (size_t)k);
+	/* One word, except when invisible letters (U+115F) are gone from its front: do exactly what
+	 * hl_text_lower does to the same sequence. */
+	tone_fix_words(tb->nfd, (size_t)k);
 
 	bool ascii;
 	size_t f = fold_cps(tb->fold, tb->nfd, (size_t)k, &ascii);

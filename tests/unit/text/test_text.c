@@ -594,6 +594,53 @@ static void test_long_token(void **state)
 	free(ts);
 }
 
+/* Inputs the fuzzer found, and the limit on combining marks. */
+static void test_hostile(void **state)
+{
+	(void)state;
+	char s[256];
+	size_t n = 0;
+	char *out = (char *)0x1;
+
+	/* 33 combining marks in a row: refused (utf8proc sorts marks in quadratic time). */
+	s[n++] = 'a';
+	for (int i = 0; i < 33; i++) {
+		memcpy(s + n, i % 2 ? "\xcc\x81" : "\xcc\xa3", 2);
+		n += 2;
+	}
+	assert_int_equal(hl_text_fold(&out, s, (long)n), HL_ELIMIT);
+	assert_int_equal(hl_text_nfc(&out, s, (long)n), HL_ELIMIT);
+	assert_ptr_equal(out, (char *)0x1);
+	assert_non_null(strstr(hl_error_last(), "combining marks"));
+	/* 32 are accepted. */
+	ASSERT_FOLD("a\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3"
+	            "\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3"
+	            "\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3"
+	            "\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3\xcc\x81\xcc\xa3 b",
+	            "a b");
+
+	/* U+0130 İ: lower case is taken after NFD, so the dot stays as a mark, whichever form. */
+	ASSERT_LOWER("İ", "i\xcc\x87");
+	ASSERT_LOWER("I\xcc\x87", "i\xcc\x87");
+	ASSERT_FOLD("İstanbul", "istanbul");
+	ASSERT_LOWER("İ\xcc\xa3\xcc\x9b", "\xe1\xbb\x8b\xcc\x9b\xcc\x87"); /* ị + horn + dot */
+
+	/* A CGJ (U+034F, class 0) between two marks keeps their order in NFC; lower case drops it
+	 * as invisible and must put the marks back in canonical order. */
+	ASSERT_LOWER("a\xcc\x83\xcd\x8f\xcc\xa3", "\xe1\xba\xa1\xcc\x83"); /* ạ + tilde */
+
+	/* An invisible letter (U+115F) starting a token, then a mark and "ũy": the token and
+	 * hl_text_lower agree (tone placement applies to the word "ũy" -> "uỹ"). */
+	const char *t = "\xe1\x85\x9f\xcc\x81\xc5\xa9y";
+	toks *ts = tokenize(t, strlen(t));
+	assert_int_equal(ts->n, 1);
+	char *l = lower(t);
+	assert_string_equal(ts->t[0].exact, l);
+	assert_string_equal(l, "\xcc\x81u\xe1\xbb\xb9");
+	free(l);
+	free(ts);
+}
+
 static void test_callback_stops(void **state)
 {
 	(void)state;
@@ -809,15 +856,25 @@ static void test_corpus(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fold_words),      cmocka_unit_test(test_lower_and_tone_placement),
-	    cmocka_unit_test(test_hoa_equivalence), cmocka_unit_test(test_nfc),
-	    cmocka_unit_test(test_tokenize_decree), cmocka_unit_test(test_tokenize_upper_and_words),
-	    cmocka_unit_test(test_nfd_same_tokens), cmocka_unit_test(test_invalid_utf8),
-	    cmocka_unit_test(test_check_utf8),      cmocka_unit_test(test_empty),
-	    cmocka_unit_test(test_long_token),      cmocka_unit_test(test_callback_stops),
-	    cmocka_unit_test(test_has_marks),       cmocka_unit_test(test_access_parse),
-	    cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_fold_words),
+		cmocka_unit_test(test_lower_and_tone_placement),
+		cmocka_unit_test(test_hoa_equivalence),
+		cmocka_unit_test(test_nfc),
+		cmocka_unit_test(test_tokenize_decree),
+		cmocka_unit_test(test_tokenize_upper_and_words),
+		cmocka_unit_test(test_nfd_same_tokens),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_check_utf8),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_long_token),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_callback_stops),
+		cmocka_unit_test(test_has_marks),
+		cmocka_unit_test(test_access_parse),
+		cmocka_unit_test(test_corpus),
 	};
+	/* clang-format on */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
