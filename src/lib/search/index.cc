@@ -60,6 +60,19 @@ int hl_search__error(const char *what)
 	}
 }
 
+int hl_search__check_scheme(Xapian::Database &db, const std::string &dir)
+{
+	if (db.get_doccount() == 0)
+		return 0;
+	std::string s = db.get_metadata(HL_META_SCHEME);
+	if (s != HL_SCHEME)
+		return hl_error_set(HL_EINVALID,
+		                    "the index at %s was made by another version of halong "
+		                    "(term scheme %s, not %s): run `halong reindex`",
+		                    dir.c_str(), s.empty() ? "1" : s.c_str(), HL_SCHEME);
+	return 0;
+}
+
 namespace
 {
 
@@ -285,6 +298,8 @@ extern "C" int hl_index_update(uint64_t *applied, hl_index *ix, hl_store *st,
 	int rc = 0;
 	uint64_t count = 0;
 	try {
+		if ((rc = hl_search__check_scheme(db, ix->dir)))
+			return rc;
 		int64_t seq = read_seq(db), qmax = 0;
 		rc = hl_store_queue_max(&qmax, st);
 		if (rc < 0)
@@ -322,6 +337,7 @@ extern "C" int hl_index_update(uint64_t *applied, hl_index *ix, hl_store *st,
 				}
 			}
 			db.set_metadata(HL_META_SEQ, std::to_string(last));
+			db.set_metadata(HL_META_SCHEME, HL_SCHEME);
 			db.commit_transaction();
 			in_txn = false;
 			seq = last;
@@ -435,6 +451,7 @@ extern "C" int hl_index_rebuild(const char *dir, hl_store *st, hl_progress_cb pr
 				return c.err ? c.err : rc;
 			}
 			ndb.set_metadata(HL_META_SEQ, std::to_string(qmax));
+			ndb.set_metadata(HL_META_SCHEME, HL_SCHEME);
 			ndb.commit();
 			ndb.close();
 			if (progress)

@@ -11,12 +11,12 @@
 #include "halong/search.h"
 #include "halong/store.h"
 
-/* Term prefixes (README.md, "Term scheme"). Unprefixed terms are folded syllables with positions.
- */
-#define HL_PFX_PAIR    "B"  /* folded syllable pair of the text: "Bdat_dai" */
-#define HL_PFX_EXACT   "E"  /* exact-tone syllable (lower NFC) carrying marks: "Ehạ" */
+/* Term prefixes (README.md, "Term scheme"). Unprefixed terms are folded syllables, without
+ * positions. */
+#define HL_PFX_PAIR    "B"  /* pair of common folded syllables, any field: "Bquy_dinh" */
+#define HL_PFX_EXACT   "E"  /* exact-tone syllable (lower NFC) of the subject: "Ehạ" */
 #define HL_PFX_SUBJECT "S"  /* folded syllable of the subject */
-#define HL_PFX_SPAIR   "P"  /* folded syllable pair of the subject */
+#define HL_PFX_SPAIR   "P"  /* folded syllable pair of the subject: "Pdat_dai" */
 #define HL_PFX_FONDS   "XF" /* normalised fonds code */
 #define HL_PFX_TYPE    "XT" /* normalised document type: "XTquyet_dinh" */
 #define HL_PFX_YEAR    "XY" /* year of issue: "XY2019" */
@@ -25,6 +25,9 @@
 
 /* Metadata key of the store's queue position the index holds. */
 #define HL_META_SEQ "halong_seq"
+/* Metadata key and value naming the term scheme: an index of another scheme must be rebuilt. */
+#define HL_META_SCHEME "halong_scheme"
+#define HL_SCHEME      "2"
 
 /* Longest filter value kept in a term (Xapian's limit on a term is about 245 bytes). */
 #define HL_MAX_FILTER_VALUE 160
@@ -42,9 +45,16 @@ struct hl_index {
 /* Builds the Xapian document of a store document (README.md, "Term scheme"). Throws on OOM. */
 Xapian::Document hl_search__document(const hl_doc *d);
 
+/* True if pairs of this folded syllable with another common one are indexed ("B" terms). */
+bool hl_search__common(const char *folded);
+
 /* Normalises a filter value: folded, runs of anything but letters and digits become one '_',
  * trimmed, at most HL_MAX_FILTER_VALUE bytes. "Quyết  định" -> "quyet_dinh". */
 std::string hl_search__norm_value(const char *s, size_t len);
+
+/* 0 if the index holds documents of this version's term scheme (or none), else HL_EINVALID
+ * asking for a reindex. */
+int hl_search__check_scheme(Xapian::Database &db, const std::string &dir);
 
 /* Turns the exception being handled into an HL_E* code with hl_error_set(); `what` names the
  * operation ("opening the index at /x"). Call inside a catch block only. */

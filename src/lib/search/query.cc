@@ -1,8 +1,11 @@
 /* Searching: halong's query syntax parsed with its own tokenizer, turned into Xapian queries in
- * levels from strict to loose, and the hits completed from the store with snippets. */
+ * levels from strict to loose, checked against the store where the index cannot decide (long
+ * phrases, tones), and the hits completed from the store with snippets. */
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <new>
 #include <set>
 #include <string>
@@ -16,10 +19,19 @@
 /* Limits on what a query may ask (README.md, "Limits"). */
 #define HL_QUERY_MAX_BYTES 1024
 #define HL_QUERY_MAX_WORDS 64
-#define HL_QUERY_MAX_LIMIT 1000
-#define HL_QUERY_MAX_DEPTH 10000 /* offset + limit */
-#define HL_WILDCARD_MAX    100   /* terms a prefix expands to, the most frequent first */
+#define HL_QUERY_MAX_LIMIT 10000
+#define HL_QUERY_MAX_DEPTH 100000 /* offset + limit */
+#define HL_WILDCARD_MAX    100    /* terms a prefix expands to, the most frequent first */
 #define HL_YEAR_SPAN_MAX   200
+#define HL_ANY_WORDS       6 /* words of a long query that its loosest level looks for */
+/* Candidates read from the store to confirm quoted phrases, per query: past this the results
+ * stop. */
+#define HL_VERIFY_MAX 1000
+/* Bytes of one field scanned to confirm a phrase or count tones. */
+#define HL_VERIFY_SCAN_MAX (4u << 20)
+/* Leading results reordered by what the index cannot weigh (adjacency of uncommon words,
+ * tones): each costs a read of the document from the store. */
+#define HL_RERANK_WINDOW 20
 
 namespace
 {
@@ -28,21 +40,22 @@ struct qword {
 	std::string folded, exact;
 	bool marks;
 };
+typedef std::vector<qword> words;
 
 struct parsed {
-	std::vector<std::vector<qword>> runs;    /* adjacent plain words */
-	std::vector<std::vector<qword>> phrases; /* "quoted" */
-	std::vector<std::string> prefixes;       /* folded stems of word* */
-	std::vector<Xapian::Query> negs;
+	std::vector<words> runs;    /* adjacent plain words */
+	std::vector<words> phrases; /* "quoted" */
+	std::vector<std::string> prefixes;
+	std::vector<std::string> neg_words, neg_prefixes;
+	std::vector<words> neg_phrases;
 	/* filters: one OR list per field, AND across fields */
-	std::vector<Xapian::Query> fonds, type, year, issuer;
-	std::vector<Xapian::Query> neg_filters;
+	std::vector<Xapian::Query> fonds, type, year, issuer, neg_filters;
 	size_t nwords = 0;
 	bool marks = false;
 };
 
 struct tok_ctx {
-	std::vector<qword> *words;
+	words *out;
 	bool failed;
 };
 
@@ -54,7 +67,7 @@ int on_qtoken(const hl_token *t, void *ud)
 		w.folded = t->folded;
 		w.exact = t->exact;
 		w.marks = w.exact != w.folded;
-		c->words->push_back(std::move(w));
+		c->out->push_back(std::move(w));
 	} catch (...) {
 		c->failed = true;
 		return 1;
@@ -62,9 +75,9 @@ int on_qtoken(const hl_token *t, void *ud)
 	return 0;
 }
 
-std::vector<qword> tokenize(const std::string &s)
+words tokenize(const std::string &s)
 {
-	std::vector<qword> out;
+	words out;
 	tok_ctx c{&out, false};
 	hl_text_tokenize(s.data(), s.size(), on_qtoken, &c);
 	if (c.failed)
@@ -81,21 +94,43 @@ std::string pair_term(const char *prefix, const std::string &a, const std::strin
 	return t;
 }
 
-/* A phrase: positions checked by Xapian, led by its pair terms, which are far rarer than its
- * syllables. */
-Xapian::Query phrase_query(const std::vector<qword> &ws)
+/* The terms that a run of adjacent words requires in the index: the pair of each two adjacent
+ * common syllables, and every word no pair covers. Exact for one word and for two common ones;
+ * otherwise the words' adjacency is not in the index. */
+void run_terms(std::vector<Xapian::Query> &out, const words &ws, bool &used_pairs)
 {
-	if (ws.size() == 1)
-		return Xapian::Query(ws[0].folded);
-	std::vector<Xapian::Query> syl, all;
-	for (size_t i = 0; i < ws.size(); i++) {
-		syl.emplace_back(ws[i].folded, 1, (Xapian::termpos)(i + 1));
-		if (i > 0)
-			all.emplace_back(pair_term(HL_PFX_PAIR, ws[i - 1].folded, ws[i].folded));
+	std::vector<bool> covered(ws.size(), false);
+	for (size_t i = 1; i < ws.size(); i++) {
+		if (hl_search__common(ws[i - 1].folded.c_str()) &&
+		    hl_search__common(ws[i].folded.c_str())) {
+			out.emplace_back(pair_term(HL_PFX_PAIR, ws[i - 1].folded, ws[i].folded));
+			covered[i - 1] = covered[i] = true;
+			used_pairs = true;
+		}
 	}
-	all.emplace_back(Xapian::Query::OP_PHRASE, syl.begin(), syl.end(),
-	                 (Xapian::termcount)syl.size());
-	return Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end());
+	for (size_t i = 0; i < ws.size(); i++)
+		if (!covered[i])
+			out.emplace_back(ws[i].folded);
+}
+
+bool phrase_is_exact(const words &ws)
+{
+	return ws.size() == 1 || (ws.size() == 2 && hl_search__common(ws[0].folded.c_str()) &&
+	                          hl_search__common(ws[1].folded.c_str()));
+}
+
+Xapian::Query phrase_approx(const words &ws)
+{
+	std::vector<Xapian::Query> ts;
+	bool used = false;
+	run_terms(ts, ws, used);
+	return Xapian::Query(Xapian::Query::OP_AND, ts.begin(), ts.end());
+}
+
+Xapian::Query wildcard(const std::string &stem)
+{
+	return Xapian::Query(Xapian::Query::OP_WILDCARD, stem, HL_WILDCARD_MAX,
+	                     Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
 }
 
 bool is_space(char c)
@@ -151,7 +186,7 @@ int add_field(parsed &p, const std::string &name, const std::string &value, bool
 		q = Xapian::Query(Xapian::Query::OP_OR, ys.begin(), ys.end());
 		list = &p.year;
 	} else { /* issuer: every word of the value among the issuer's words */
-		std::vector<qword> ws = tokenize(value);
+		words ws = tokenize(value);
 		if (ws.empty())
 			return hl_error_set(HL_EINVALID, "issuer: needs a value");
 		if (ws.size() > HL_QUERY_MAX_WORDS)
@@ -178,6 +213,15 @@ int count_words(parsed &p, size_t n)
 	return 0;
 }
 
+/* A quoted string from q[i] (at the opening quote); an unclosed quote runs to the end. */
+std::string quoted(const std::string &q, size_t &i)
+{
+	size_t e = q.find('"', i + 1);
+	std::string body = q.substr(i + 1, e == std::string::npos ? e : e - i - 1);
+	i = e == std::string::npos ? q.size() : e + 1;
+	return body;
+}
+
 /* The query syntax (README.md): words, "phrases", -exclusions, prefix*, field:value. */
 int parse(parsed &p, const std::string &q)
 {
@@ -194,17 +238,14 @@ int parse(parsed &p, const std::string &q)
 			i++;
 		}
 		if (q[i] == '"') {
-			size_t e = q.find('"', i + 1);
-			std::string body = q.substr(i + 1, e == std::string::npos ? e : e - i - 1);
-			i = e == std::string::npos ? n : e + 1;
-			std::vector<qword> ws = tokenize(body);
+			words ws = tokenize(quoted(q, i));
 			run_open = false;
 			if (ws.empty())
 				continue;
 			if (int rc = count_words(p, ws.size()))
 				return rc;
 			if (neg) {
-				p.negs.push_back(phrase_query(ws));
+				p.neg_phrases.push_back(std::move(ws));
 			} else {
 				for (const qword &w : ws)
 					p.marks = p.marks || w.marks;
@@ -224,12 +265,8 @@ int parse(parsed &p, const std::string &q)
 			if (name == "fonds" || name == "type" || name == "year" ||
 			    name == "issuer") {
 				std::string value = item.substr(colon + 1);
-				if (value.empty() && i < n && q[i] == '"') {
-					size_t e = q.find('"', i + 1);
-					value =
-					    q.substr(i + 1, e == std::string::npos ? e : e - i - 1);
-					i = e == std::string::npos ? n : e + 1;
-				}
+				if (value.empty() && i < n && q[i] == '"')
+					value = quoted(q, i);
 				run_open = false;
 				if (int rc = add_field(p, name, value, neg))
 					return rc;
@@ -241,35 +278,29 @@ int parse(parsed &p, const std::string &q)
 			item.pop_back();
 			prefix = true;
 		}
-		std::vector<qword> ws = tokenize(item);
-		if (ws.empty()) {
-			continue; /* punctuation alone ("–", "(") separates nothing */
-		}
+		words ws = tokenize(item);
+		if (ws.empty())
+			continue; /* punctuation alone ("–", "(") */
 		if (int rc = count_words(p, ws.size()))
 			return rc;
-		if (neg) {
-			if (prefix) {
-				std::string stem = ws.back().folded;
-				ws.pop_back();
-				p.negs.emplace_back(Xapian::Query::OP_WILDCARD, stem,
-				                    HL_WILDCARD_MAX,
-				                    Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
-			}
-			/* "-hộ" typed with its tone excludes hộ, not hồ or họ. */
-			if (ws.size() == 1 && ws[0].marks)
-				p.negs.emplace_back(HL_PFX_EXACT + ws[0].exact);
-			else if (!ws.empty())
-				p.negs.push_back(phrase_query(ws));
-			run_open = false;
-			continue;
-		}
-		for (const qword &w : ws)
-			p.marks = p.marks || w.marks;
 		std::string stem;
 		if (prefix) {
 			stem = ws.back().folded;
 			ws.pop_back();
 		}
+		if (neg) {
+			/* "-12/2019" excludes the sequence, "-dat" the word */
+			if (ws.size() == 1)
+				p.neg_words.push_back(ws[0].folded);
+			else if (!ws.empty())
+				p.neg_phrases.push_back(std::move(ws));
+			if (prefix)
+				p.neg_prefixes.push_back(stem);
+			run_open = false;
+			continue;
+		}
+		for (const qword &w : ws)
+			p.marks = p.marks || w.marks;
 		if (!ws.empty()) {
 			if (!run_open)
 				p.runs.emplace_back();
@@ -296,81 +327,164 @@ Xapian::Query and_of(const std::vector<Xapian::Query> &qs)
 {
 	if (qs.empty())
 		return Xapian::Query();
-	return Xapian::Query(Xapian::Query::OP_AND, qs.begin(), qs.end());
+	/* a long query repeats pairs ("trong tai ... trong tai"): each is required once */
+	std::vector<Xapian::Query> once;
+	std::set<std::string> seen;
+	for (const Xapian::Query &q : qs)
+		if (q.get_type() != Xapian::Query::LEAF_TERM ||
+		    seen.insert(*q.get_terms_begin()).second)
+			once.push_back(q);
+	return Xapian::Query(Xapian::Query::OP_AND, once.begin(), once.end());
 }
 
-/* The query's levels, strict to loose, each returning only what the previous ones did not:
- *   1. each run of plain words as its syllable pairs (adjacent, in order), lone words as they are;
- *   2. every plain word, anywhere;
- *   3. any plain word.
- * Phrases and prefixes are required at every level; filters and exclusions apply to all. */
+/* The query's levels, strict to loose; each returns only what the earlier ones did not:
+ *   0. every run of plain words in the subject, as typed (the title users search for);
+ *   1. every run of plain words in the document, as typed;
+ *   2. every plain word, anywhere (when level 1 differs from it);
+ *   3. any plain word (when there are two or more; of a long query, any of its rarest words).
+ * Phrases and prefixes are required at every level; filters and exclusions apply to all. The
+ * index holds the adjacency of subject words and of common words only: quoted phrases of other
+ * words are confirmed on the stored documents; level 1's runs of other words are not, but its
+ * leading results whose runs are adjacent come first. */
+struct level {
+	Xapian::Query core, boost;
+	std::vector<const words *> runs; /* adjacency the index does not hold */
+};
+
 struct plan {
-	std::vector<Xapian::Query> cores; /* without the previous levels subtracted */
-	Xapian::Query boost1, boost;      /* ranking only: boost1 for level 1, boost for the rest */
+	std::vector<level> levels;
 	Xapian::Query neg, filter;
 	bool weightless = false; /* filters alone: newest first */
+	std::vector<const words *> check_phrases, check_neg_phrases; /* at every level */
+	bool rerank_tones = false;
+
+	/* quoted phrases the index cannot confirm: a filter on the documents */
+	bool needs_check() const
+	{
+		return !check_phrases.empty() || !check_neg_phrases.empty();
+	}
+	/* the leading results are reordered after a look at the documents */
+	bool needs_rerank() const
+	{
+		if (rerank_tones)
+			return true;
+		for (const level &l : levels)
+			if (!l.runs.empty())
+				return true;
+		return false;
+	}
 };
+
+/* True if the index alone cannot tell that the run's words are adjacent. */
+bool run_needs_check(const words &run)
+{
+	for (size_t i = 1; i < run.size(); i++)
+		if (!hl_search__common(run[i - 1].folded.c_str()) ||
+		    !hl_search__common(run[i].folded.c_str()))
+			return true;
+	return false;
+}
 
 void build_plan(plan &pl, const parsed &p, hl_access max_access)
 {
-	std::vector<Xapian::Query> required, pairs, syls, boosts;
+	std::vector<Xapian::Query> required, strict, all, subject;
+	std::vector<Xapian::Query> s_terms, p_terms, e_terms, b_terms; /* for ranking */
+	std::vector<const words *> check_runs;
 	std::set<std::string> seen;
-	auto boost_word = [&](const qword &w) {
+	bool used_pairs = false;
+	auto rank_word = [&](const qword &w) {
 		if (seen.insert(HL_PFX_SUBJECT + w.folded).second)
-			boosts.emplace_back(HL_PFX_SUBJECT + w.folded);
-		/* Exact tones count only when the user typed marks: a tone-free query says
-		 * nothing about tones. */
-		if (p.marks && w.marks && seen.insert(HL_PFX_EXACT + w.exact).second)
-			boosts.emplace_back(HL_PFX_EXACT + w.exact);
+			s_terms.emplace_back(HL_PFX_SUBJECT + w.folded);
+		/* Tones count only when the user typed some: a tone-free query says nothing of
+		 * them. */
+		if (p.marks && seen.insert(HL_PFX_EXACT + w.exact).second)
+			e_terms.emplace_back(HL_PFX_EXACT + w.exact);
 	};
-	for (const auto &ph : p.phrases) {
-		required.push_back(phrase_query(ph));
-		for (size_t i = 0; i < ph.size(); i++) {
-			boost_word(ph[i]);
-			if (i > 0)
-				boosts.emplace_back(
-				    pair_term(HL_PFX_SPAIR, ph[i - 1].folded, ph[i].folded));
+	auto rank_pairs = [&](const words &ws) {
+		for (size_t i = 1; i < ws.size(); i++) {
+			p_terms.emplace_back(
+			    pair_term(HL_PFX_SPAIR, ws[i - 1].folded, ws[i].folded));
+			if (hl_search__common(ws[i - 1].folded.c_str()) &&
+			    hl_search__common(ws[i].folded.c_str()))
+				b_terms.emplace_back(
+				    pair_term(HL_PFX_PAIR, ws[i - 1].folded, ws[i].folded));
 		}
+	};
+	for (const words &ph : p.phrases) {
+		required.push_back(phrase_approx(ph));
+		if (!phrase_is_exact(ph))
+			pl.check_phrases.push_back(&ph);
+		for (const qword &w : ph)
+			rank_word(w);
+		rank_pairs(ph);
 	}
 	for (const std::string &stem : p.prefixes)
-		required.emplace_back(Xapian::Query::OP_WILDCARD, stem, HL_WILDCARD_MAX,
-		                      Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
-	std::vector<Xapian::Query> strict = required;
-	bool has_pairs = false;
-	for (const auto &run : p.runs) {
-		for (size_t i = 0; i < run.size(); i++) {
-			syls.emplace_back(run[i].folded);
-			boost_word(run[i]);
-			if (i > 0) {
-				pairs.emplace_back(
-				    pair_term(HL_PFX_PAIR, run[i - 1].folded, run[i].folded));
-				boosts.emplace_back(
-				    pair_term(HL_PFX_SPAIR, run[i - 1].folded, run[i].folded));
-				has_pairs = true;
-			}
+		required.push_back(wildcard(stem));
+	std::set<std::string> distinct;
+	for (const words &run : p.runs) {
+		run_terms(strict, run, used_pairs);
+		if (run_needs_check(run))
+			check_runs.push_back(&run);
+		for (const qword &w : run) {
+			if (distinct.insert(w.folded).second)
+				all.emplace_back(w.folded);
+			rank_word(w);
 		}
+		/* the subject holds the run as typed: its pairs, or its one word */
 		if (run.size() == 1)
-			strict.emplace_back(run[0].folded);
+			subject.emplace_back(HL_PFX_SUBJECT + run[0].folded);
+		for (size_t i = 1; i < run.size(); i++)
+			subject.emplace_back(
+			    pair_term(HL_PFX_SPAIR, run[i - 1].folded, run[i].folded));
+		rank_pairs(run);
 	}
-	strict.insert(strict.end(), pairs.begin(), pairs.end());
+	Xapian::Query req = and_of(required);
+	auto with_required = [&](Xapian::Query q) {
+		return req.empty() ? q : Xapian::Query(Xapian::Query::OP_AND, q, req);
+	};
+	auto concat = [](std::initializer_list<const std::vector<Xapian::Query> *> parts) {
+		std::vector<Xapian::Query> v;
+		for (const auto *part : parts)
+			v.insert(v.end(), part->begin(), part->end());
+		return or_of(v);
+	};
+	/* Ranking terms cost time at every candidate and keep Xapian from stopping early: only
+	 * those that tell apart what a level holds. */
+	Xapian::Query rank_title = concat({&e_terms});
+	Xapian::Query rank_text = concat({&e_terms});
+	Xapian::Query rank_loose = concat({&p_terms, &e_terms, &b_terms});
+	if (!all.empty()) {
+		pl.levels.push_back(level{with_required(and_of(subject)), rank_title, {}});
+		pl.levels.push_back(level{with_required(and_of(strict)), rank_text, check_runs});
+		if (used_pairs || !check_runs.empty())
+			pl.levels.push_back(level{with_required(and_of(all)), rank_loose, {}});
+		if (all.size() > 1) {
+			/* any word: of a long query, only its rarest words (an OR of twenty common
+			 * syllables would walk most of the index for little) */
+			Xapian::Query any =
+			    all.size() <= HL_ANY_WORDS
+			        ? or_of(all)
+			        : Xapian::Query(Xapian::Query::OP_ELITE_SET, all.begin(), all.end(),
+			                        HL_ANY_WORDS);
+			pl.levels.push_back(level{with_required(any), rank_title, {}});
+		}
+	} else if (!req.empty()) {
+		pl.levels.push_back(level{req, rank_loose, {}});
+	}
 
-	if (!strict.empty()) {
-		pl.cores.push_back(and_of(strict));
-		if (has_pairs) {
-			std::vector<Xapian::Query> all = required;
-			all.insert(all.end(), syls.begin(), syls.end());
-			pl.cores.push_back(and_of(all));
-		}
-		if (syls.size() > 1) {
-			std::vector<Xapian::Query> any = required;
-			any.push_back(or_of(syls));
-			pl.cores.push_back(and_of(any));
-		}
+	std::vector<Xapian::Query> negs;
+	for (const std::string &w : p.neg_words)
+		negs.emplace_back(w);
+	for (const std::string &stem : p.neg_prefixes)
+		negs.push_back(wildcard(stem));
+	for (const words &ph : p.neg_phrases) {
+		if (phrase_is_exact(ph))
+			negs.push_back(phrase_approx(ph));
+		else
+			pl.check_neg_phrases.push_back(&ph);
 	}
-	pl.boost1 = or_of(boosts);
-	boosts.insert(boosts.end(), pairs.begin(), pairs.end());
-	pl.boost = or_of(boosts);
-	pl.neg = or_of(p.negs);
+	negs.insert(negs.end(), p.neg_filters.begin(), p.neg_filters.end());
+	pl.neg = or_of(negs);
 
 	std::vector<Xapian::Query> filters;
 	for (const auto *f : {&p.fonds, &p.type, &p.year, &p.issuer})
@@ -378,74 +492,306 @@ void build_plan(plan &pl, const parsed &p, hl_access max_access)
 			filters.push_back(or_of(*f));
 	bool user_filters = !filters.empty();
 	if (max_access < HL_ACCESS_SECRET) {
-		std::vector<Xapian::Query> levels;
+		std::vector<Xapian::Query> lv;
 		for (int a = 0; a <= (int)max_access; a++)
-			levels.emplace_back(std::string(HL_PFX_ACCESS) + (char)('0' + a));
-		filters.push_back(or_of(levels));
+			lv.emplace_back(std::string(HL_PFX_ACCESS) + (char)('0' + a));
+		filters.push_back(or_of(lv));
 	}
-	if (pl.cores.empty() && user_filters) {
-		pl.cores.push_back(Xapian::Query::MatchAll);
+	if (pl.levels.empty() && user_filters) {
+		pl.levels.push_back(level{Xapian::Query::MatchAll, Xapian::Query(), {}});
 		pl.weightless = true;
 	}
 	pl.filter = and_of(filters);
-	if (!p.neg_filters.empty())
-		pl.neg = pl.neg.empty()
-		             ? or_of(p.neg_filters)
-		             : Xapian::Query(Xapian::Query::OP_OR, pl.neg, or_of(p.neg_filters));
+	pl.rerank_tones = p.marks;
 }
 
+/* Level k's query: what its core matches less what earlier levels matched. */
 Xapian::Query level_query(const plan &pl, size_t k)
 {
-	Xapian::Query q = pl.cores[k];
-	if (k > 0)
-		q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, pl.cores[k - 1]);
-	const Xapian::Query &b = k == 0 ? pl.boost1 : pl.boost;
-	if (!b.empty())
-		q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, b);
+	Xapian::Query q = pl.levels[k].core;
+	std::vector<Xapian::Query> before;
+	for (size_t j = 0; j < k; j++)
+		before.push_back(pl.levels[j].core);
+	if (!before.empty())
+		q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, or_of(before));
+	if (!pl.levels[k].boost.empty())
+		q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, pl.levels[k].boost);
 	if (!pl.neg.empty())
 		q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, pl.neg);
 	if (!pl.filter.empty())
 		q = Xapian::Query(Xapian::Query::OP_FILTER, q, pl.filter);
-	if (pl.weightless)
-		q = Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, 0.0);
 	return q;
 }
 
 struct match {
 	Xapian::docid id;
 	double score;
+	size_t level;
 };
 
-/* Runs the levels until offset + limit matches are found; the order is level 1's matches, then
- * level 2's, and so on, each by weight. */
-void run_levels(std::vector<match> &out, uint64_t &estimate, Xapian::Database &db, const plan &pl,
-                size_t offset, size_t limit)
+/* The tokens of a document's fields, for what the index cannot decide. */
+struct doc_tokens {
+	std::vector<std::vector<std::string>> folded; /* per field */
+	std::set<std::string> exact;                  /* subject and text */
+	bool want_exact;
+};
+
+int on_doc_token(const hl_token *t, void *ud)
 {
-	out.clear();
-	estimate = 0;
-	uint64_t before = 0; /* matches of the levels already exhausted */
-	for (size_t k = 0; k < pl.cores.size() && out.size() < limit; k++) {
+	doc_tokens *dt = static_cast<doc_tokens *>(ud);
+	try {
+		dt->folded.back().emplace_back(t->folded);
+		if (dt->want_exact)
+			dt->exact.insert(t->exact);
+	} catch (...) {
+		return 1;
+	}
+	return 0;
+}
+
+void tokens_of(doc_tokens &dt, const hl_doc *d, bool want_exact)
+{
+	const char *fields[] = {d->subject,    d->text,         d->keywords,   d->doc_type,
+	                        d->issuer,     d->doc_id,       d->fonds_code, d->dossier_code,
+	                        d->doc_number, d->doc_notation, d->notes};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (!fields[i])
+			continue;
+		/* keywords are fields of their own, like the index has them */
+		const char *s = fields[i];
+		size_t n = strnlen(s, HL_VERIFY_SCAN_MAX);
+		dt.want_exact = want_exact && i < 2;
+		while (true) {
+			size_t len = n;
+			if (i == 2) {
+				const char *e = (const char *)std::memchr(s, ';', n);
+				len = e ? (size_t)(e - s) : n;
+			}
+			dt.folded.emplace_back();
+			if (hl_text_tokenize(s, len, on_doc_token, &dt) != 0)
+				throw std::bad_alloc();
+			if (len >= n)
+				break;
+			s += len + 1;
+			n -= len + 1;
+		}
+	}
+}
+
+bool has_phrase(const doc_tokens &dt, const words &ph)
+{
+	for (const auto &f : dt.folded) {
+		if (f.size() < ph.size())
+			continue;
+		for (size_t i = 0; i + ph.size() <= f.size(); i++) {
+			size_t k = 0;
+			while (k < ph.size() && f[i + k] == ph[k].folded)
+				k++;
+			if (k == ph.size())
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The store's documents read during one search, each read and tokenized once. */
+struct doc_cache {
+	hl_store *st;
+	std::map<Xapian::docid, hl_doc *> docs;
+	std::map<Xapian::docid, std::unique_ptr<doc_tokens>> toks;
+	~doc_cache()
+	{
+		for (auto &e : docs)
+			hl_doc_free(e.second);
+	}
+	/* The document, NULL if the store no longer has it; throws on other errors. */
+	hl_doc *get(Xapian::docid id)
+	{
+		auto it = docs.find(id);
+		if (it != docs.end())
+			return it->second;
+		hl_doc *d = nullptr;
+		int rc = hl_store_doc_get_rowid(&d, st, (int64_t)id);
+		if (rc < 0 && rc != HL_ENOTFOUND)
+			throw rc;
+		docs[id] = d;
+		return d;
+	}
+	/* Its tokens (with the exact forms of subject and text if `exact`), NULL if the store
+	 * no longer has it. */
+	bool exact = false;
+	const doc_tokens *tokens(Xapian::docid id)
+	{
+		auto it = toks.find(id);
+		if (it != toks.end())
+			return it->second.get();
+		hl_doc *d = get(id);
+		if (!d)
+			return nullptr;
+		std::unique_ptr<doc_tokens> dt(new doc_tokens());
+		tokens_of(*dt, d, exact);
+		return (toks[id] = std::move(dt)).get();
+	}
+};
+
+/* Gathers matches in order, level by level and each by weight. */
+struct runner {
+	Xapian::Database &db;
+	const plan &pl;
+	doc_cache &cache;
+	std::vector<match> out;
+	uint64_t estimate = 0;
+	size_t checked = 0;
+
+	/* Whether a candidate holds the quoted phrases the index could not confirm. */
+	bool passes(Xapian::docid id)
+	{
+		if (!cache.st || !pl.needs_check())
+			return true; /* nothing to check, or no store to ask */
+		checked++;
+		const doc_tokens *dt = cache.tokens(id);
+		if (!dt)
+			return false;
+		for (const words *ph : pl.check_phrases)
+			if (!has_phrase(*dt, *ph))
+				return false;
+		for (const words *ph : pl.check_neg_phrases)
+			if (has_phrase(*dt, *ph))
+				return false;
+		return true;
+	}
+
+	Xapian::Enquire enquire(size_t k)
+	{
 		Xapian::Enquire enq(db);
 		enq.set_query(level_query(pl, k));
 		if (pl.weightless) {
 			enq.set_weighting_scheme(Xapian::BoolWeight());
 			enq.set_docid_order(Xapian::Enquire::DESCENDING);
 		}
-		size_t start = offset > before ? (size_t)(offset - before) : 0;
-		size_t want = limit - out.size();
-		/* Asking for an exact count up to start + want tells, when this level falls
-		 * short, exactly how many it had. */
-		Xapian::MSet m = enq.get_mset((Xapian::doccount)start, (Xapian::doccount)want,
-		                              (Xapian::doccount)(start + want));
-		for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-			out.push_back(match{*it, it.get_weight()});
-		if (m.size() == want) {
-			estimate = before + m.get_matches_estimated();
+		return enq;
+	}
+
+	/* Nothing to confirm: each level skips what the offset covers and reads only a page. */
+	void run_fast(size_t offset, size_t limit)
+	{
+		uint64_t before = 0; /* matches of the levels already exhausted */
+		for (size_t k = 0; k < pl.levels.size() && out.size() < limit; k++) {
+			Xapian::Enquire enq = enquire(k);
+			size_t start = offset > before ? (size_t)(offset - before) : 0;
+			size_t want = limit - out.size();
+			/* An exact count up to start + want tells, when this level falls short,
+			 * exactly how many it had. */
+			Xapian::MSet m =
+			    enq.get_mset((Xapian::doccount)start, (Xapian::doccount)want,
+			                 (Xapian::doccount)(start + want));
+			for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+				out.push_back(match{*it, it.get_weight(), k});
+			if (m.size() == want) {
+				estimate = before + m.get_matches_estimated();
+				return;
+			}
+			before += m.get_matches_lower_bound();
+			estimate = before;
+		}
+	}
+
+	/* Phrases to confirm: the first `want` matches that pass, from the first one (the
+	 * caller slices its page). */
+	void run_checked(size_t want, size_t budget)
+	{
+		uint64_t passed_before = 0;
+		for (size_t k = 0; k < pl.levels.size() && out.size() < want; k++) {
+			Xapian::Enquire enq = enquire(k);
+			size_t pos = 0, seen = 0, passed = 0;
+			uint64_t level_estimate = 0;
+			bool exhausted = false;
+			/* each get_mset runs the match again: ask for more each time */
+			size_t chunk = std::max<size_t>(2 * (want - out.size()), 20);
+			while (out.size() < want) {
+				if (checked >= budget) {
+					exhausted = false;
+					break;
+				}
+				if (pos > 0)
+					chunk = std::min<size_t>(chunk * 2, budget);
+				Xapian::MSet m =
+				    enq.get_mset((Xapian::doccount)pos, (Xapian::doccount)chunk);
+				level_estimate = m.get_matches_estimated();
+				for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
+					seen++;
+					if (passes(*it)) {
+						passed++;
+						out.push_back(match{*it, it.get_weight(), k});
+						if (out.size() == want)
+							break;
+					}
+				}
+				pos += m.size();
+				if (m.size() < chunk) {
+					exhausted = out.size() < want;
+					break;
+				}
+			}
+			if (exhausted) {
+				passed_before += passed;
+				estimate = passed_before;
+				continue;
+			}
+			/* Stopped early: scale what this level has left by its pass rate. */
+			double rate = seen ? (double)passed / (double)seen : 1.0;
+			uint64_t rest = level_estimate > pos ? level_estimate - pos : 0;
+			estimate = passed_before + passed + (uint64_t)((double)rest * rate);
 			return;
 		}
-		before += m.get_matches_lower_bound();
-		estimate = before;
 	}
+};
+
+/* How many distinct query words a document holds with the very tones typed. */
+size_t tone_agreement(const doc_tokens *dt, const std::vector<std::string> &exact)
+{
+	size_t n = 0;
+	if (dt)
+		for (const std::string &e : exact)
+			n += dt->exact.count(e);
+	return n;
+}
+
+/* Reorders the leading matches by what only the documents show. Tones typed are words meant:
+ * documents holding more of the query's words with those tones come first. Then, inside a
+ * level, documents holding level 1's runs of words as typed come before those holding the
+ * words apart. */
+void rerank_window(std::vector<match> &ms, const plan &pl, doc_cache &cache,
+                   const std::vector<std::string> &exact)
+{
+	struct keyed {
+		size_t tones, level;
+		bool adjacent;
+		match m;
+	};
+	size_t n = std::min<size_t>(ms.size(), HL_RERANK_WINDOW);
+	std::vector<keyed> ks;
+	for (size_t i = 0; i < n; i++) {
+		const std::vector<const words *> &runs = pl.levels[ms[i].level].runs;
+		keyed k{0, ms[i].level, true, ms[i]};
+		if (pl.rerank_tones || !runs.empty()) {
+			const doc_tokens *dt = cache.tokens(ms[i].id);
+			if (pl.rerank_tones)
+				k.tones = tone_agreement(dt, exact);
+			for (const words *run : runs)
+				k.adjacent = k.adjacent && dt && has_phrase(*dt, *run);
+		}
+		ks.push_back(k);
+	}
+	std::stable_sort(ks.begin(), ks.end(), [](const keyed &a, const keyed &b) {
+		if (a.tones != b.tones)
+			return a.tones > b.tones;
+		if (a.level != b.level)
+			return a.level < b.level;
+		return a.adjacent && !b.adjacent;
+	});
+	for (size_t i = 0; i < n; i++)
+		ms[i] = ks[i].m;
 }
 
 char *dup(const char *s)
@@ -470,28 +816,67 @@ void free_hit(hl_hit *h)
 	free(h->snippet);
 }
 
-/* The words a snippet marks: every positive word of the query. */
-void snippet_terms(std::vector<std::string> &words, std::vector<hl_snip_term> &terms,
-                   const parsed &p)
+/* The words a snippet marks, and those whose tones count: every positive word of the query. */
+void query_words(std::vector<std::string> &folded, std::vector<int> &prefix,
+                 std::vector<std::string> &exact, const parsed &p)
 {
-	std::set<std::string> seen;
-	std::vector<std::pair<std::string, int>> ws;
-	for (const auto &run : p.runs)
+	std::set<std::string> seen, seen_exact;
+	auto add = [&](const qword &w) {
+		if (seen.insert(w.folded).second) {
+			folded.push_back(w.folded);
+			prefix.push_back(0);
+		}
+		if (seen_exact.insert(w.exact).second)
+			exact.push_back(w.exact);
+	};
+	for (const words &run : p.runs)
 		for (const qword &w : run)
-			if (seen.insert(w.folded).second)
-				ws.emplace_back(w.folded, 0);
-	for (const auto &ph : p.phrases)
+			add(w);
+	for (const words &ph : p.phrases)
 		for (const qword &w : ph)
-			if (seen.insert(w.folded).second)
-				ws.emplace_back(w.folded, 0);
-	for (const std::string &s : p.prefixes)
-		ws.emplace_back(s, 1);
-	words.clear();
-	for (auto &w : ws)
-		words.push_back(w.first);
-	terms.clear();
-	for (size_t i = 0; i < ws.size(); i++)
-		terms.push_back(hl_snip_term{words[i].c_str(), ws[i].second});
+			add(w);
+	for (const std::string &s : p.prefixes) {
+		folded.push_back(s);
+		prefix.push_back(1);
+	}
+}
+
+/* Fills one hit from the store; false if the document is gone or above the reader's level. */
+bool fill_hit(hl_hit *h, const match &m, doc_cache &cache, const hl_search_opts *opts,
+              const std::vector<hl_snip_term> &terms)
+{
+	h->rowid = (int64_t)m.id;
+	h->score = m.score;
+	h->access = opts->max_access;
+	if (!cache.st)
+		return true;
+	hl_doc *d = cache.get(m.id);
+	if (!d)
+		return false; /* deleted since the index's last update */
+	/* The store is the source of truth: a level raised since the index's last update
+	 * still hides the document. */
+	if ((int)d->access > (int)opts->max_access)
+		return false;
+	try {
+		h->doc_id = dup(d->doc_id);
+		h->subject = dup(d->subject);
+		h->dossier_code = dup(d->dossier_code);
+		h->fonds_code = dup(d->fonds_code);
+		h->issued_date = dup(d->issued_date);
+		h->doc_type = dup(d->doc_type);
+		h->issuer = dup(d->issuer);
+		h->access = d->access;
+		const char *text = d->text && *d->text ? d->text : d->subject;
+		int rc = hl_search__snippet(&h->snippet, text, terms.data(), terms.size(),
+		                            opts->mark_open, opts->mark_close, opts->html);
+		if (rc < 0)
+			throw rc;
+	} catch (...) {
+		free_hit(h);
+		std::memset(h, 0, sizeof(*h));
+		throw;
+	}
+	return true;
 }
 
 } // namespace
@@ -524,85 +909,65 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 			return rc;
 		plan pl;
 		build_plan(pl, p, opts->max_access);
-		if (pl.cores.empty())
+		if (pl.levels.empty())
 			return hl_error_set(
 			    HL_EINVALID, "the query \"%s\" has no word to search for", opts->query);
-		std::vector<match> ms;
-		uint64_t estimate = 0;
+		std::vector<std::string> folded, exact;
+		std::vector<int> prefix;
+		query_words(folded, prefix, exact, p);
+		std::vector<hl_snip_term> terms;
+		for (size_t i = 0; i < folded.size(); i++)
+			terms.push_back(hl_snip_term{folded[i].c_str(), prefix[i]});
+
+		doc_cache cache{st, {}, {}};
+		cache.exact = pl.rerank_tones;
+		bool rerank = pl.needs_rerank() && st && opts->offset < HL_RERANK_WINDOW;
+		bool checked = pl.needs_check() && st;
+		size_t want = opts->offset + limit;
+		if (rerank)
+			want = std::max<size_t>(want, HL_RERANK_WINDOW);
+		std::unique_ptr<runner> r;
 		for (int attempt = 0;; attempt++) {
 			try {
 				if (ix->rdb)
 					ix->rdb->reopen(); /* see the indexer's latest commit */
-				run_levels(ms, estimate, ix->db(), pl, opts->offset, limit);
+				if ((rc = hl_search__check_scheme(ix->db(), ix->dir)))
+					return rc;
+				r.reset(new runner{ix->db(), pl, cache, {}, 0, 0});
+				if (checked)
+					r->run_checked(want,
+					               std::max<size_t>(HL_VERIFY_MAX, 2 * want));
+				else if (rerank)
+					r->run_fast(0, want);
+				else
+					r->run_fast(opts->offset, limit);
 				break;
 			} catch (const Xapian::DatabaseModifiedError &) {
 				if (attempt >= 2)
 					throw;
 			}
 		}
-
-		std::vector<std::string> words;
-		std::vector<hl_snip_term> terms;
-		snippet_terms(words, terms, p);
+		std::vector<match> &ms = r->out;
+		if (rerank)
+			rerank_window(ms, pl, cache, exact);
+		size_t from = checked || rerank ? opts->offset : 0;
 		res = static_cast<hl_hits *>(calloc(1, sizeof(*res)));
 		if (!res)
 			throw std::bad_alloc();
-		res->estimate = estimate;
-		if (!ms.empty()) {
-			res->hits = static_cast<hl_hit *>(calloc(ms.size(), sizeof(hl_hit)));
+		res->estimate = r->estimate;
+		if (ms.size() > from) {
+			res->hits = static_cast<hl_hit *>(calloc(ms.size() - from, sizeof(hl_hit)));
 			if (!res->hits)
 				throw std::bad_alloc();
 		}
-		for (const match &m : ms) {
-			hl_hit *h = &res->hits[res->n];
-			h->rowid = (int64_t)m.id;
-			h->score = m.score;
-			h->access = opts->max_access;
-			if (!st) {
+		for (size_t i = from; i < ms.size() && res->n < limit; i++)
+			if (fill_hit(&res->hits[res->n], ms[i], cache, opts, terms))
 				res->n++;
-				continue;
-			}
-			hl_doc *d = nullptr;
-			rc = hl_store_doc_get_rowid(&d, st, (int64_t)m.id);
-			if (rc == HL_ENOTFOUND)
-				continue; /* deleted since the index's last update */
-			if (rc < 0) {
-				hl_hits_free(res);
-				return rc;
-			}
-			/* The store is the source of truth: a level raised since the index's
-			 * last update still hides the document. */
-			if ((int)d->access > (int)opts->max_access) {
-				hl_doc_free(d);
-				continue;
-			}
-			try {
-				h->doc_id = dup(d->doc_id);
-				h->subject = dup(d->subject);
-				h->dossier_code = dup(d->dossier_code);
-				h->fonds_code = dup(d->fonds_code);
-				h->issued_date = dup(d->issued_date);
-				h->doc_type = dup(d->doc_type);
-				h->issuer = dup(d->issuer);
-				h->access = d->access;
-				const char *text = d->text && *d->text ? d->text : d->subject;
-				rc = hl_search__snippet(&h->snippet, text, terms.data(),
-				                        terms.size(), opts->mark_open,
-				                        opts->mark_close, opts->html);
-			} catch (...) {
-				free_hit(h);
-				hl_doc_free(d);
-				throw;
-			}
-			hl_doc_free(d);
-			res->n++; /* counted before a failure so that hl_hits_free frees it */
-			if (rc < 0) {
-				hl_hits_free(res);
-				return rc;
-			}
-		}
 		*out = res;
 		return 0;
+	} catch (int rc) {
+		hl_hits_free(res);
+		return rc; /* a halong error, its message already set */
 	} catch (...) {
 		hl_hits_free(res);
 		return hl_search__error("searching the index");
