@@ -29,6 +29,12 @@ echo "== halong --home $HOME_DIR init"
 echo "== halong ingest (a second run of make demo changes nothing)"
 "$BIN" --home "$HOME_DIR" ingest "$MANIFEST"
 
+echo "== halong units load (the administrative units and their history, data/units)"
+"$BIN" --home "$HOME_DIR" units load
+
+echo '== halong units find "ha phong"'
+"$BIN" --home "$HOME_DIR" units find "ha phong"
+
 echo '== halong search "quyen va nghia vu" --limit 5'
 "$BIN" --home "$HOME_DIR" search "quyen va nghia vu" --limit 5
 

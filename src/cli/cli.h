@@ -42,5 +42,6 @@ int cli_progress_cb(const char *what, uint64_t done, uint64_t total, void *ud);
 void cli_progress_done(cli_progress *p);
 
 extern const cli_command cli_archive_commands[];
+extern const cli_command cli_units_commands[];
 
 #endif

@@ -60,6 +60,42 @@ static const char *const migrations[] = {
     "  action TEXT NOT NULL,"
     "  object TEXT,"
     "  detail TEXT);",
+    /* 2: administrative units and their history. A unit is a series of versions keyed by
+     * (code, valid_from): a code keeps its earlier names, types and parents. valid_to NULL
+     * means still valid. A succession links an old code to a new one on an effective date
+     * (new_code '' when the unit was abolished). fold is the folded full name between spaces,
+     * for name search with or without tones. */
+    "CREATE TABLE unit_event ("
+    "  event_id TEXT PRIMARY KEY,"
+    "  effective_date TEXT NOT NULL,"
+    "  legal_basis TEXT,"
+    "  kind TEXT NOT NULL,"
+    "  scope_code TEXT,"
+    "  description TEXT,"
+    "  loaded_at TEXT NOT NULL);"
+    "CREATE TABLE unit_version ("
+    "  code TEXT NOT NULL,"
+    "  valid_from TEXT NOT NULL,"
+    "  valid_to TEXT,"
+    "  name TEXT NOT NULL,"
+    "  full_name TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  parent_code TEXT,"
+    "  fold TEXT NOT NULL,"
+    "  event_id TEXT,"
+    "  source TEXT,"
+    "  PRIMARY KEY (code, valid_from)) WITHOUT ROWID;"
+    "CREATE INDEX unit_version_parent ON unit_version(parent_code, valid_from);"
+    "CREATE TABLE unit_succession ("
+    "  old_code TEXT NOT NULL,"
+    "  new_code TEXT NOT NULL,"
+    "  effective_date TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  merge_type TEXT,"
+    "  event_id TEXT,"
+    "  source TEXT,"
+    "  PRIMARY KEY (old_code, new_code, effective_date)) WITHOUT ROWID;"
+    "CREATE INDEX unit_succession_new ON unit_succession(new_code, effective_date);",
 };
 
 int hl_store__migrate(hl_store *st)
