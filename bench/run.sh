@@ -58,7 +58,7 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers share this machine
 BUILDTYPE=$(python3 -c 'import json,sys; print([o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "buildtype"][0])' \
 	"$BUILD/meson-info/intro-buildoptions.json" 2>/dev/null || echo '?')
 echo "versions: xapian $(xapian-config --version | awk '{print $NF}'), sqlite3 shell $(sqlite3 --version | cut -d' ' -f1)," \
-	"halong $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), build $BUILD (buildtype=$BUILDTYPE)"
+	"halong $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?") (the build holds the working tree), build $BUILD (buildtype=$BUILDTYPE)"
 echo "sizes: docs=$DOCS search rounds=$ROUNDS ingest rounds=$INGEST_ROUNDS seed=$SEED"
 echo "command: bash bench/run.sh $ARGS"
 
