@@ -184,10 +184,14 @@ static int put_succession(ld *L, const char *old, const char *new_code, const ch
 	if (!kind)
 		return bad(L, HL_EINVALID, "unknown merge type \"%.80s\"", merge_type);
 	hl_units__date_add(before, date, -1);
-	if (hl_store_unit_at(L->u, old, before, NULL, NULL) == HL_ENOTFOUND)
+	if ((rc = hl_store_unit_at(L->u, old, before, NULL, NULL)) == HL_ENOTFOUND)
 		return bad(L, HL_EINVALID, "old unit %s does not exist on %s", old, before);
-	if (hl_store_unit_at(L->u, new_code, date, NULL, NULL) == HL_ENOTFOUND)
+	if (rc < 0)
+		return rc;
+	if ((rc = hl_store_unit_at(L->u, new_code, date, NULL, NULL)) == HL_ENOTFOUND)
 		return bad(L, HL_EINVALID, "new unit %s does not exist on %s", new_code, date);
+	if (rc < 0)
+		return rc;
 	snprintf(src, sizeof(src), "%s:%llu", L->path, (unsigned long long)L->line);
 	r.old_code = old, r.new_code = new_code, r.effective_date = date;
 	r.kind = hl_succ_kind_name(kind), r.merge_type = merge_type, r.event_id = event;
