@@ -4,4 +4,6 @@
 #include "halong/search.h"
 #include "halong/store.h"
 #include "halong/text.h"
+#include "halong/store_units.h"
+#include "halong/units.h"
 #include "halong/util.h"
