@@ -1,6 +1,9 @@
 /* `halong ingest`: streams a manifest in batches (one transaction each), checks every row,
  * stores files as blobs, reports bad rows and loads the good ones, then updates the index. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,6 +392,66 @@ done:
 	return rc;
 }
 
+/* The indexer beside the ingest: on a second thread, with its own store connection and the
+ * index's writer lock, it applies each batch the ingest commits while the next is being read.
+ * Its errors are not the ingest's: the final hl_archive_index_sync after it redoes whatever it
+ * left and reports what still fails. */
+typedef struct {
+	hl_archive *a;
+	pthread_t thread;
+	atomic_int finished; /* set by the ingest after its last commit */
+	int started;
+	uint64_t applied;
+} side_indexer;
+
+static void *side_indexer_main(void *p)
+{
+	side_indexer *si = p;
+	hl_store *st = NULL;
+	hl_index *ix = NULL;
+	char *db = hl_path_join(si->a->home, "halong.db");
+
+	if (db && hl_store_open(&st, db, 0) == 0 && hl_index_open(&ix, si->a->index_dir, 1) == 0) {
+		for (;;) {
+			/* Read the flag before the update: the update after it is set sees the
+			 * last batch. */
+			int last = atomic_load(&si->finished);
+			uint64_t n = 0;
+			if (hl_index_update(&n, ix, st, NULL, NULL) < 0)
+				break;
+			si->applied += n;
+			if (last)
+				break;
+			if (n == 0)
+				usleep(50 * 1000);
+		}
+	}
+	hl_index_free(ix);
+	hl_store_free(st);
+	free(db);
+	return NULL;
+}
+
+static void side_indexer_start(side_indexer *si, hl_archive *a)
+{
+	si->a = a;
+	atomic_init(&si->finished, 0);
+	/* Only one writer may hold the index: the archive's own handle must not be open. */
+	if (a->index)
+		return;
+	si->started = pthread_create(&si->thread, NULL, side_indexer_main, si) == 0;
+}
+
+static uint64_t side_indexer_stop(side_indexer *si)
+{
+	if (!si->started)
+		return 0;
+	atomic_store(&si->finished, 1);
+	pthread_join(si->thread, NULL);
+	si->started = 0;
+	return si->applied;
+}
+
 static int is_blank(char **f, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -412,8 +475,9 @@ int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts
 	hl_csv *csv = NULL;
 	char **f;
 	size_t n, batch = o->batch_size ? o->batch_size : 1000, in_batch = 0;
-	uint64_t line;
+	uint64_t line, side = 0;
 	int rc, tx = 0;
+	side_indexer si = {0};
 
 	if (sodium_init() < 0)
 		return hl_error_set(HL_ERROR, "libsodium failed to start");
@@ -445,6 +509,7 @@ int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts
 		goto done;
 	}
 
+	side_indexer_start(&si, a);
 	for (;;) {
 		rc = hl_csv_next(csv, &f, &n, &line);
 		if (rc < 0)
@@ -477,11 +542,15 @@ int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts
 		else if ((rc = hl_store_commit(a->store)) == 0)
 			rc = report(&in, csv);
 	}
+	side = side_indexer_stop(&si);
 	if (rc < 0)
 		goto done;
-	/* The store holds the rows; now bring the index up to date. */
+	/* The store holds the rows; now bring the index up to date with what the side indexer
+	 * did not apply. */
 	rc = hl_archive_index_sync(&in.r.indexed, a, o->progress, o->ud);
+	in.r.indexed += side;
 done:
+	side_indexer_stop(&si);
 	if (in.rejects && fclose(in.rejects) != 0 && rc == 0)
 		rc = hl_error_set(HL_EIO, "%s: write failed", o->rejects_path);
 	in.r.new_blobs = a->new_blobs;
