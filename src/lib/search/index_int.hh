@@ -14,7 +14,6 @@
 /* Term prefixes (README.md, "Term scheme"). Unprefixed terms are folded syllables, without
  * positions. */
 #define HL_PFX_PAIR    "B"  /* pair of common folded syllables, any field: "Bquy_dinh" */
-#define HL_PFX_EXACT   "E"  /* exact-tone syllable (lower NFC) of the subject: "Ehạ" */
 #define HL_PFX_SUBJECT "S"  /* folded syllable of the subject */
 #define HL_PFX_SPAIR   "P"  /* folded syllable pair of the subject: "Pdat_dai" */
 #define HL_PFX_FONDS   "XF" /* normalised fonds code */
@@ -27,7 +26,11 @@
 #define HL_META_SEQ "halong_seq"
 /* Metadata key and value naming the term scheme: an index of another scheme must be rebuilt. */
 #define HL_META_SCHEME "halong_scheme"
-#define HL_SCHEME      "2"
+#define HL_SCHEME      "3"
+
+/* The document data (README.md, "Term scheme"): every field's folded words, each field on its
+ * own line: "\n w1 w2 ... wn \n v1 ... ". Words past HL_DATA_MAX bytes are left out. */
+#define HL_DATA_MAX (1u << 20)
 
 /* Longest filter value kept in a term (Xapian's limit on a term is about 245 bytes). */
 #define HL_MAX_FILTER_VALUE 160

@@ -1,6 +1,6 @@
 /* Searching: halong's query syntax parsed with its own tokenizer, turned into Xapian queries in
- * levels from strict to loose, checked against the store where the index cannot decide (long
- * phrases, tones), and the hits completed from the store with snippets. */
+ * levels from strict to loose, word order confirmed on the document data where the terms cannot
+ * tell, tones weighed on the stored text, and the hits completed from the store with snippets. */
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -24,14 +24,13 @@
 #define HL_WILDCARD_MAX    100    /* terms a prefix expands to, the most frequent first */
 #define HL_YEAR_SPAN_MAX   200
 #define HL_ANY_WORDS       6 /* words of a long query that its loosest level looks for */
-/* Candidates read from the store to confirm quoted phrases, per query: past this the results
- * stop. */
-#define HL_VERIFY_MAX 1000
-/* Bytes of one field scanned to confirm a phrase or count tones. */
+/* Candidates whose word order is confirmed on the document data, per query (or twice offset +
+ * limit): past them, a level's candidates are not shown. */
+#define HL_VERIFY_MAX 100
+/* Candidates read from the store to weigh their tones when the query has marks. */
+#define HL_TONE_MAX 500
+/* Bytes of a stored subject or text scanned for tones. */
 #define HL_VERIFY_SCAN_MAX (4u << 20)
-/* Leading results reordered by what the index cannot weigh (adjacency of uncommon words,
- * tones): each costs a read of the document from the store. */
-#define HL_RERANK_WINDOW 20
 
 namespace
 {
@@ -339,67 +338,53 @@ Xapian::Query and_of(const std::vector<Xapian::Query> &qs)
 
 /* The query's levels, strict to loose; each returns only what the earlier ones did not:
  *   0. every run of plain words in the subject, as typed (the title users search for);
- *   1. every run of plain words in the document, as typed;
+ *   1. every run of plain words in the document, each two adjacent words side by side;
  *   2. every plain word, anywhere (when level 1 differs from it);
  *   3. any plain word (when there are two or more; of a long query, any of its rarest words).
  * Phrases and prefixes are required at every level; filters and exclusions apply to all. The
- * index holds the adjacency of subject words and of common words only: quoted phrases of other
- * words are confirmed on the stored documents; level 1's runs of other words are not, but its
- * leading results whose runs are adjacent come first. */
+ * index's terms hold the adjacency of subject words and of common words only; for other words,
+ * level 1 and quoted phrases are confirmed on the document data (the folded words in order). */
 struct level {
 	Xapian::Query core, boost;
-	std::vector<const words *> runs; /* adjacency the index does not hold */
+	std::vector<std::string> pairs; /* " a b " that the candidates must hold */
+	bool reuse_failures;            /* its candidates are the level before's */
 };
 
 struct plan {
 	std::vector<level> levels;
 	Xapian::Query neg, filter;
-	bool weightless = false; /* filters alone: newest first */
-	std::vector<const words *> check_phrases, check_neg_phrases; /* at every level */
-	bool rerank_tones = false;
+	bool weightless = false;                       /* filters alone: newest first */
+	std::vector<std::string> phrases, neg_phrases; /* " a b c ", at every level */
+	bool tones = false;
 
-	/* quoted phrases the index cannot confirm: a filter on the documents */
 	bool needs_check() const
 	{
-		return !check_phrases.empty() || !check_neg_phrases.empty();
-	}
-	/* the leading results are reordered after a look at the documents */
-	bool needs_rerank() const
-	{
-		if (rerank_tones)
+		if (!phrases.empty() || !neg_phrases.empty())
 			return true;
 		for (const level &l : levels)
-			if (!l.runs.empty())
+			if (!l.pairs.empty())
 				return true;
 		return false;
 	}
 };
 
-/* True if the index alone cannot tell that the run's words are adjacent. */
-bool run_needs_check(const words &run)
+/* " a b c ": how a sequence of words appears in the document data. */
+std::string needle(const words &ws, size_t from, size_t n)
 {
-	for (size_t i = 1; i < run.size(); i++)
-		if (!hl_search__common(run[i - 1].folded.c_str()) ||
-		    !hl_search__common(run[i].folded.c_str()))
-			return true;
-	return false;
+	std::string s(" ");
+	for (size_t i = from; i < from + n; i++) {
+		s += ws[i].folded;
+		s += ' ';
+	}
+	return s;
 }
 
 void build_plan(plan &pl, const parsed &p, hl_access max_access)
 {
 	std::vector<Xapian::Query> required, strict, all, subject;
-	std::vector<Xapian::Query> s_terms, p_terms, e_terms, b_terms; /* for ranking */
-	std::vector<const words *> check_runs;
-	std::set<std::string> seen;
+	std::vector<Xapian::Query> p_terms, b_terms; /* for ranking */
+	std::vector<std::string> check_pairs;
 	bool used_pairs = false;
-	auto rank_word = [&](const qword &w) {
-		if (seen.insert(HL_PFX_SUBJECT + w.folded).second)
-			s_terms.emplace_back(HL_PFX_SUBJECT + w.folded);
-		/* Tones count only when the user typed some: a tone-free query says nothing of
-		 * them. */
-		if (p.marks && seen.insert(HL_PFX_EXACT + w.exact).second)
-			e_terms.emplace_back(HL_PFX_EXACT + w.exact);
-	};
 	auto rank_pairs = [&](const words &ws) {
 		for (size_t i = 1; i < ws.size(); i++) {
 			p_terms.emplace_back(
@@ -413,9 +398,7 @@ void build_plan(plan &pl, const parsed &p, hl_access max_access)
 	for (const words &ph : p.phrases) {
 		required.push_back(phrase_approx(ph));
 		if (!phrase_is_exact(ph))
-			pl.check_phrases.push_back(&ph);
-		for (const qword &w : ph)
-			rank_word(w);
+			pl.phrases.push_back(needle(ph, 0, ph.size()));
 		rank_pairs(ph);
 	}
 	for (const std::string &stem : p.prefixes)
@@ -423,13 +406,13 @@ void build_plan(plan &pl, const parsed &p, hl_access max_access)
 	std::set<std::string> distinct;
 	for (const words &run : p.runs) {
 		run_terms(strict, run, used_pairs);
-		if (run_needs_check(run))
-			check_runs.push_back(&run);
-		for (const qword &w : run) {
+		for (size_t i = 1; i < run.size(); i++)
+			if (!hl_search__common(run[i - 1].folded.c_str()) ||
+			    !hl_search__common(run[i].folded.c_str()))
+				check_pairs.push_back(needle(run, i - 1, 2));
+		for (const qword &w : run)
 			if (distinct.insert(w.folded).second)
 				all.emplace_back(w.folded);
-			rank_word(w);
-		}
 		/* the subject holds the run as typed: its pairs, or its one word */
 		if (run.size() == 1)
 			subject.emplace_back(HL_PFX_SUBJECT + run[0].folded);
@@ -442,22 +425,24 @@ void build_plan(plan &pl, const parsed &p, hl_access max_access)
 	auto with_required = [&](Xapian::Query q) {
 		return req.empty() ? q : Xapian::Query(Xapian::Query::OP_AND, q, req);
 	};
-	auto concat = [](std::initializer_list<const std::vector<Xapian::Query> *> parts) {
-		std::vector<Xapian::Query> v;
-		for (const auto *part : parts)
-			v.insert(v.end(), part->begin(), part->end());
-		return or_of(v);
-	};
 	/* Ranking terms cost time at every candidate and keep Xapian from stopping early: only
-	 * those that tell apart what a level holds. */
-	Xapian::Query rank_title = concat({&e_terms});
-	Xapian::Query rank_text = concat({&e_terms});
-	Xapian::Query rank_loose = concat({&p_terms, &e_terms, &b_terms});
+	 * those that tell apart what a level holds (pairs, for the levels that do not require
+	 * them). */
+	std::vector<Xapian::Query> loose = p_terms;
+	loose.insert(loose.end(), b_terms.begin(), b_terms.end());
+	Xapian::Query rank_loose = or_of(loose);
 	if (!all.empty()) {
-		pl.levels.push_back(level{with_required(and_of(subject)), rank_title, {}});
-		pl.levels.push_back(level{with_required(and_of(strict)), rank_text, check_runs});
-		if (used_pairs || !check_runs.empty())
-			pl.levels.push_back(level{with_required(and_of(all)), rank_loose, {}});
+		pl.levels.push_back(
+		    level{with_required(and_of(subject)), Xapian::Query(), {}, false});
+		pl.levels.push_back(
+		    level{with_required(and_of(strict)), Xapian::Query(), check_pairs, false});
+		/* every word anywhere: without pairs in level 1, exactly level 1's failures */
+		if (used_pairs)
+			pl.levels.push_back(
+			    level{with_required(and_of(all)), rank_loose, {}, false});
+		else if (!check_pairs.empty())
+			pl.levels.push_back(
+			    level{with_required(and_of(all)), Xapian::Query(), {}, true});
 		if (all.size() > 1) {
 			/* any word: of a long query, only its rarest words (an OR of twenty common
 			 * syllables would walk most of the index for little) */
@@ -466,10 +451,10 @@ void build_plan(plan &pl, const parsed &p, hl_access max_access)
 			        ? or_of(all)
 			        : Xapian::Query(Xapian::Query::OP_ELITE_SET, all.begin(), all.end(),
 			                        HL_ANY_WORDS);
-			pl.levels.push_back(level{with_required(any), rank_title, {}});
+			pl.levels.push_back(level{with_required(any), Xapian::Query(), {}, false});
 		}
 	} else if (!req.empty()) {
-		pl.levels.push_back(level{req, rank_loose, {}});
+		pl.levels.push_back(level{req, rank_loose, {}, false});
 	}
 
 	std::vector<Xapian::Query> negs;
@@ -481,7 +466,7 @@ void build_plan(plan &pl, const parsed &p, hl_access max_access)
 		if (phrase_is_exact(ph))
 			negs.push_back(phrase_approx(ph));
 		else
-			pl.check_neg_phrases.push_back(&ph);
+			pl.neg_phrases.push_back(needle(ph, 0, ph.size()));
 	}
 	negs.insert(negs.end(), p.neg_filters.begin(), p.neg_filters.end());
 	pl.neg = or_of(negs);
@@ -498,20 +483,24 @@ void build_plan(plan &pl, const parsed &p, hl_access max_access)
 		filters.push_back(or_of(lv));
 	}
 	if (pl.levels.empty() && user_filters) {
-		pl.levels.push_back(level{Xapian::Query::MatchAll, Xapian::Query(), {}});
+		pl.levels.push_back(level{Xapian::Query::MatchAll, Xapian::Query(), {}, false});
 		pl.weightless = true;
 	}
 	pl.filter = and_of(filters);
-	pl.rerank_tones = p.marks;
+	/* Tones count only when the user typed some: a tone-free query says nothing of them. */
+	pl.tones = p.marks;
 }
 
-/* Level k's query: what its core matches less what earlier levels matched. */
+/* Level k's query: what its core matches less what earlier levels matched. A level whose
+ * candidates are confirmed on the document data hands those that fail to the later levels, so
+ * it is not subtracted. */
 Xapian::Query level_query(const plan &pl, size_t k)
 {
 	Xapian::Query q = pl.levels[k].core;
 	std::vector<Xapian::Query> before;
 	for (size_t j = 0; j < k; j++)
-		before.push_back(pl.levels[j].core);
+		if (pl.levels[j].pairs.empty())
+			before.push_back(pl.levels[j].core);
 	if (!before.empty())
 		q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, or_of(before));
 	if (!pl.levels[k].boost.empty())
@@ -529,76 +518,28 @@ struct match {
 	size_t level;
 };
 
-/* The tokens of a document's fields, for what the index cannot decide. */
-struct doc_tokens {
-	std::vector<std::vector<std::string>> folded; /* per field */
-	std::set<std::string> exact;                  /* subject and text */
-	bool want_exact;
+/* The exact forms of a stored document's subject and text. */
+struct exact_ctx {
+	std::set<std::string> *out;
+	bool failed;
 };
 
-int on_doc_token(const hl_token *t, void *ud)
+int on_exact_token(const hl_token *t, void *ud)
 {
-	doc_tokens *dt = static_cast<doc_tokens *>(ud);
+	exact_ctx *c = static_cast<exact_ctx *>(ud);
 	try {
-		dt->folded.back().emplace_back(t->folded);
-		if (dt->want_exact)
-			dt->exact.insert(t->exact);
+		c->out->insert(t->exact);
 	} catch (...) {
+		c->failed = true;
 		return 1;
 	}
 	return 0;
 }
 
-void tokens_of(doc_tokens &dt, const hl_doc *d, bool want_exact)
-{
-	const char *fields[] = {d->subject,    d->text,         d->keywords,   d->doc_type,
-	                        d->issuer,     d->doc_id,       d->fonds_code, d->dossier_code,
-	                        d->doc_number, d->doc_notation, d->notes};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (!fields[i])
-			continue;
-		/* keywords are fields of their own, like the index has them */
-		const char *s = fields[i];
-		size_t n = strnlen(s, HL_VERIFY_SCAN_MAX);
-		dt.want_exact = want_exact && i < 2;
-		while (true) {
-			size_t len = n;
-			if (i == 2) {
-				const char *e = (const char *)std::memchr(s, ';', n);
-				len = e ? (size_t)(e - s) : n;
-			}
-			dt.folded.emplace_back();
-			if (hl_text_tokenize(s, len, on_doc_token, &dt) != 0)
-				throw std::bad_alloc();
-			if (len >= n)
-				break;
-			s += len + 1;
-			n -= len + 1;
-		}
-	}
-}
-
-bool has_phrase(const doc_tokens &dt, const words &ph)
-{
-	for (const auto &f : dt.folded) {
-		if (f.size() < ph.size())
-			continue;
-		for (size_t i = 0; i + ph.size() <= f.size(); i++) {
-			size_t k = 0;
-			while (k < ph.size() && f[i + k] == ph[k].folded)
-				k++;
-			if (k == ph.size())
-				return true;
-		}
-	}
-	return false;
-}
-
-/* The store's documents read during one search, each read and tokenized once. */
+/* The store's documents read during one search, each read once. */
 struct doc_cache {
 	hl_store *st;
 	std::map<Xapian::docid, hl_doc *> docs;
-	std::map<Xapian::docid, std::unique_ptr<doc_tokens>> toks;
 	~doc_cache()
 	{
 		for (auto &e : docs)
@@ -617,20 +558,25 @@ struct doc_cache {
 		docs[id] = d;
 		return d;
 	}
-	/* Its tokens (with the exact forms of subject and text if `exact`), NULL if the store
-	 * no longer has it. */
-	bool exact = false;
-	const doc_tokens *tokens(Xapian::docid id)
+	/* How many of the query's words the stored subject and text hold with the very tones
+	 * typed. */
+	size_t tones(Xapian::docid id, const std::vector<std::string> &exact)
 	{
-		auto it = toks.find(id);
-		if (it != toks.end())
-			return it->second.get();
 		hl_doc *d = get(id);
 		if (!d)
-			return nullptr;
-		std::unique_ptr<doc_tokens> dt(new doc_tokens());
-		tokens_of(*dt, d, exact);
-		return (toks[id] = std::move(dt)).get();
+			return 0;
+		std::set<std::string> forms;
+		exact_ctx c{&forms, false};
+		for (const char *f : {d->subject, d->text})
+			if (f)
+				hl_text_tokenize(f, strnlen(f, HL_VERIFY_SCAN_MAX), on_exact_token,
+				                 &c);
+		if (c.failed)
+			throw std::bad_alloc();
+		size_t n = 0;
+		for (const std::string &e : exact)
+			n += forms.count(e);
+		return n;
 	}
 };
 
@@ -638,25 +584,29 @@ struct doc_cache {
 struct runner {
 	Xapian::Database &db;
 	const plan &pl;
-	doc_cache &cache;
 	std::vector<match> out;
 	uint64_t estimate = 0;
 	size_t checked = 0;
 
-	/* Whether a candidate holds the quoted phrases the index could not confirm. */
-	bool passes(Xapian::docid id)
+	/* Whether a candidate of level k holds the word order its level and the phrases ask. */
+	bool passes(Xapian::docid id, size_t k)
 	{
-		if (!cache.st || !pl.needs_check())
-			return true; /* nothing to check, or no store to ask */
+		const std::vector<std::string> &pairs = pl.levels[k].pairs;
+		if (pairs.empty() && pl.phrases.empty() && pl.neg_phrases.empty())
+			return true;
 		checked++;
-		const doc_tokens *dt = cache.tokens(id);
-		if (!dt)
-			return false;
-		for (const words *ph : pl.check_phrases)
-			if (!has_phrase(*dt, *ph))
+		const std::string data = db.get_document(id).get_data();
+		auto holds = [&](const std::string &n) {
+			return memmem(data.data(), data.size(), n.data(), n.size()) != nullptr;
+		};
+		for (const std::string &n : pairs)
+			if (!holds(n))
 				return false;
-		for (const words *ph : pl.check_neg_phrases)
-			if (has_phrase(*dt, *ph))
+		for (const std::string &n : pl.phrases)
+			if (!holds(n))
+				return false;
+		for (const std::string &n : pl.neg_phrases)
+			if (holds(n))
 				return false;
 		return true;
 	}
@@ -696,103 +646,66 @@ struct runner {
 		}
 	}
 
-	/* Phrases to confirm: the first `want` matches that pass, from the first one (the
-	 * caller slices its page). */
-	void run_checked(size_t want, size_t budget)
+	/* Something to confirm: the first `want` matches that pass, from the first one (the
+	 * caller slices its page); `all` gathers every match up to `budget` instead (to order
+	 * them by tones). Each level is one Xapian match of at most `budget` candidates (a
+	 * second one would walk the posting lists again); a level that only loosens the one
+	 * before it takes that level's failures first, without a match of its own. */
+	void run_checked(size_t want, size_t budget, bool all)
 	{
-		uint64_t passed_before = 0;
-		for (size_t k = 0; k < pl.levels.size() && out.size() < want; k++) {
-			Xapian::Enquire enq = enquire(k);
-			size_t pos = 0, seen = 0, passed = 0;
+		std::set<Xapian::docid> taken;
+		std::vector<match> failed; /* candidates of the level before that failed it */
+		bool failed_all = false;   /* ... and that level's candidates were all read */
+		uint64_t failed_estimate = 0;
+		uint64_t before = 0; /* matches of the levels done */
+		for (size_t k = 0; k < pl.levels.size(); k++) {
+			if ((!all && out.size() >= want) || out.size() >= budget)
+				return;
+			size_t passed = 0, seen = 0;
 			uint64_t level_estimate = 0;
-			bool exhausted = false;
-			/* each get_mset runs the match again: ask for more each time */
-			size_t chunk = std::max<size_t>(2 * (want - out.size()), 20);
-			while (out.size() < want) {
-				if (checked >= budget) {
-					exhausted = false;
-					break;
+			bool stopped = false, read_all = true;
+			std::vector<match> fails;
+			auto judge = [&](Xapian::docid id, double weight) {
+				seen++;
+				if (!passes(id, k)) {
+					fails.push_back(match{id, weight, k});
+					return;
 				}
-				if (pos > 0)
-					chunk = std::min<size_t>(chunk * 2, budget);
-				Xapian::MSet m =
-				    enq.get_mset((Xapian::doccount)pos, (Xapian::doccount)chunk);
+				passed++;
+				taken.insert(id);
+				out.push_back(match{id, weight, k});
+				stopped = (!all && out.size() >= want) || out.size() >= budget ||
+				          checked >= budget;
+			};
+			if (pl.levels[k].reuse_failures) {
+				for (const match &m : failed)
+					if (!stopped && !taken.count(m.id))
+						judge(m.id, m.score);
+				level_estimate = failed_estimate;
+			}
+			if (!stopped && !(pl.levels[k].reuse_failures && failed_all)) {
+				Xapian::MSet m = enquire(k).get_mset(0, (Xapian::doccount)budget);
 				level_estimate = m.get_matches_estimated();
-				for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
-					seen++;
-					if (passes(*it)) {
-						passed++;
-						out.push_back(match{*it, it.get_weight(), k});
-						if (out.size() == want)
-							break;
-					}
-				}
-				pos += m.size();
-				if (m.size() < chunk) {
-					exhausted = out.size() < want;
-					break;
-				}
+				for (Xapian::MSetIterator it = m.begin(); it != m.end() && !stopped;
+				     ++it)
+					if (!taken.count(*it))
+						judge(*it, it.get_weight());
+				read_all = m.size() < budget;
 			}
-			if (exhausted) {
-				passed_before += passed;
-				estimate = passed_before;
-				continue;
+			failed.swap(fails);
+			failed_all = read_all && !stopped;
+			failed_estimate = level_estimate > passed ? level_estimate - passed : 0;
+			if (stopped) {
+				double rate = seen ? (double)passed / (double)seen : 1.0;
+				uint64_t rest = level_estimate > seen ? level_estimate - seen : 0;
+				estimate = before + passed + (uint64_t)((double)rest * rate);
+				return;
 			}
-			/* Stopped early: scale what this level has left by its pass rate. */
-			double rate = seen ? (double)passed / (double)seen : 1.0;
-			uint64_t rest = level_estimate > pos ? level_estimate - pos : 0;
-			estimate = passed_before + passed + (uint64_t)((double)rest * rate);
-			return;
+			before += passed;
+			estimate = before;
 		}
 	}
 };
-
-/* How many distinct query words a document holds with the very tones typed. */
-size_t tone_agreement(const doc_tokens *dt, const std::vector<std::string> &exact)
-{
-	size_t n = 0;
-	if (dt)
-		for (const std::string &e : exact)
-			n += dt->exact.count(e);
-	return n;
-}
-
-/* Reorders the leading matches by what only the documents show. Tones typed are words meant:
- * documents holding more of the query's words with those tones come first. Then, inside a
- * level, documents holding level 1's runs of words as typed come before those holding the
- * words apart. */
-void rerank_window(std::vector<match> &ms, const plan &pl, doc_cache &cache,
-                   const std::vector<std::string> &exact)
-{
-	struct keyed {
-		size_t tones, level;
-		bool adjacent;
-		match m;
-	};
-	size_t n = std::min<size_t>(ms.size(), HL_RERANK_WINDOW);
-	std::vector<keyed> ks;
-	for (size_t i = 0; i < n; i++) {
-		const std::vector<const words *> &runs = pl.levels[ms[i].level].runs;
-		keyed k{0, ms[i].level, true, ms[i]};
-		if (pl.rerank_tones || !runs.empty()) {
-			const doc_tokens *dt = cache.tokens(ms[i].id);
-			if (pl.rerank_tones)
-				k.tones = tone_agreement(dt, exact);
-			for (const words *run : runs)
-				k.adjacent = k.adjacent && dt && has_phrase(*dt, *run);
-		}
-		ks.push_back(k);
-	}
-	std::stable_sort(ks.begin(), ks.end(), [](const keyed &a, const keyed &b) {
-		if (a.tones != b.tones)
-			return a.tones > b.tones;
-		if (a.level != b.level)
-			return a.level < b.level;
-		return a.adjacent && !b.adjacent;
-	});
-	for (size_t i = 0; i < n; i++)
-		ms[i] = ks[i].m;
-}
 
 char *dup(const char *s)
 {
@@ -919,13 +832,11 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		for (size_t i = 0; i < folded.size(); i++)
 			terms.push_back(hl_snip_term{folded[i].c_str(), prefix[i]});
 
-		doc_cache cache{st, {}, {}};
-		cache.exact = pl.rerank_tones;
-		bool rerank = pl.needs_rerank() && st && opts->offset < HL_RERANK_WINDOW;
-		bool checked = pl.needs_check() && st;
+		doc_cache cache{st, {}};
+		bool tones = pl.tones && st;
+		bool checked = pl.needs_check() || tones;
 		size_t want = opts->offset + limit;
-		if (rerank)
-			want = std::max<size_t>(want, HL_RERANK_WINDOW);
+		size_t budget = std::max<size_t>(tones ? HL_TONE_MAX : HL_VERIFY_MAX, 2 * want);
 		std::unique_ptr<runner> r;
 		for (int attempt = 0;; attempt++) {
 			try {
@@ -933,12 +844,9 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 					ix->rdb->reopen(); /* see the indexer's latest commit */
 				if ((rc = hl_search__check_scheme(ix->db(), ix->dir)))
 					return rc;
-				r.reset(new runner{ix->db(), pl, cache, {}, 0, 0});
+				r.reset(new runner{ix->db(), pl, {}, 0, 0});
 				if (checked)
-					r->run_checked(want,
-					               std::max<size_t>(HL_VERIFY_MAX, 2 * want));
-				else if (rerank)
-					r->run_fast(0, want);
+					r->run_checked(want, budget, tones);
 				else
 					r->run_fast(opts->offset, limit);
 				break;
@@ -948,13 +856,23 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 			}
 		}
 		std::vector<match> &ms = r->out;
-		if (rerank)
-			rerank_window(ms, pl, cache, exact);
-		size_t from = checked || rerank ? opts->offset : 0;
+		if (tones) {
+			/* Tones typed are words meant: documents holding more of the query's words
+			 * with those tones come first, then by level and weight. */
+			std::vector<std::pair<size_t, match>> keyed;
+			for (const match &m : ms)
+				keyed.emplace_back(cache.tones(m.id, exact), m);
+			std::stable_sort(
+			    keyed.begin(), keyed.end(),
+			    [](const auto &a, const auto &b) { return a.first > b.first; });
+			for (size_t i = 0; i < ms.size(); i++)
+				ms[i] = keyed[i].second;
+		}
+		size_t from = checked ? opts->offset : 0;
 		res = static_cast<hl_hits *>(calloc(1, sizeof(*res)));
 		if (!res)
 			throw std::bad_alloc();
-		res->estimate = r->estimate;
+		res->estimate = std::max<uint64_t>(r->estimate, ms.size());
 		if (ms.size() > from) {
 			res->hits = static_cast<hl_hit *>(calloc(ms.size() - from, sizeof(hl_hit)));
 			if (!res->hits)

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <iterator>
 #include <new>
+#include <string>
+#include <vector>
 
 #include "halong/text.h"
 #include "search/index_int.hh"
@@ -33,6 +35,7 @@ struct sink {
 	std::string prev; /* folded form of the previous token of this field, "" at its start */
 	bool prev_common;
 	std::string scratch;
+	std::string words; /* the document data: folded words, field by field */
 	bool failed;
 };
 
@@ -59,14 +62,15 @@ int on_token(const hl_token *t, void *ud)
 			s->scratch.assign(HL_PFX_SUBJECT);
 			s->scratch += f;
 			s->doc->add_term(s->scratch);
-			s->scratch.assign(HL_PFX_EXACT);
-			s->scratch += t->exact;
-			s->doc->add_term(s->scratch);
 			if (!s->prev.empty())
 				add_pair(s, HL_PFX_SPAIR, f);
 		}
 		s->prev.assign(f);
 		s->prev_common = common;
+		if (s->words.size() < HL_DATA_MAX) {
+			s->words += ' ';
+			s->words += f;
+		}
 	} catch (...) {
 		s->failed = true;
 		return 1;
@@ -83,9 +87,11 @@ void index_field(sink &s, const char *text, field_kind kind)
 	s.prev.clear();
 	s.prev_common = false;
 	s.failed = false;
+	s.words += '\n';
 	hl_text_tokenize(text, std::strlen(text), on_token, &s);
 	if (s.failed)
 		throw std::bad_alloc();
+	s.words += ' ';
 }
 
 void add_filter(Xapian::Document &doc, const char *prefix, const std::string &value)
@@ -152,7 +158,7 @@ std::string hl_search__norm_value(const char *s, size_t len)
 Xapian::Document hl_search__document(const hl_doc *d)
 {
 	Xapian::Document doc;
-	sink s{&doc, FIELD_OTHER, std::string(), false, std::string(), false};
+	sink s{&doc, FIELD_OTHER, std::string(), false, std::string(), std::string(), false};
 	s.prev.reserve(HL_TEXT_MAX_TOKEN);
 	s.scratch.reserve(2 * HL_TEXT_MAX_TOKEN + 4);
 	index_field(s, d->subject, FIELD_SUBJECT);
@@ -177,6 +183,9 @@ Xapian::Document hl_search__document(const hl_doc *d)
 	index_field(s, d->doc_notation, FIELD_OTHER);
 	index_field(s, d->notes, FIELD_OTHER);
 	index_field(s, d->text, FIELD_OTHER);
+
+	/* The document data: the word order that the terms do not hold (README.md). */
+	doc.set_data(s.words);
 
 	if (d->fonds_code)
 		add_filter(doc, HL_PFX_FONDS,
