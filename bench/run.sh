@@ -115,6 +115,7 @@ EOF
 echo
 echo "== ingest ($INGEST_ROUNDS rounds: xapian, halong, fts5, ...)"
 for r in $(seq 1 "$INGEST_ROUNDS"); do
+	echo "round $r, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	rm -rf "$WORK/xapian.db" "$WORK/fts5.db" "$WORK/halong"
 	timed xapian "$XAPIAN" index "$WORK/xapian.db" "$DATA/manifest.csv"
 	if [ $HAVE_HALONG = 1 ]; then
@@ -160,7 +161,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		"$XAPIAN" search "$WORK/xapian.db" "$q" "$WORK/search/xapian.$set.$r.out"
 		"$FTS5" "$WORK/fts5.db" "$q" "$WORK/search/fts5.$set.$r.out"
 	done
-	echo "round $r done"
+	echo "round $r done, load $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 echo "+ $XAPIAN search DB QUERIES OUT; $FTS5 DB QUERIES OUT; $BSEARCH HOME QUERIES OUT"
 
