@@ -24,11 +24,11 @@
 #define HL_WILDCARD_MAX    100    /* terms a prefix expands to, the most frequent first */
 #define HL_YEAR_SPAN_MAX   200
 #define HL_ANY_WORDS       6 /* words of a long query that its loosest level looks for */
-/* Candidates whose word order is confirmed on the document data, per query (or twice offset +
- * limit): past them, a level's candidates are not shown. */
+/* Candidates of a level whose word order is checked on the document data (or twice offset +
+ * limit): past them, level 1's go unchecked to level 2, a phrase's are not shown. */
 #define HL_VERIFY_MAX 100
 /* Candidates read from the store to weigh their tones when the query has marks. */
-#define HL_TONE_MAX 500
+#define HL_TONE_MAX 300
 /* Bytes of a stored subject or text scanned for tones. */
 #define HL_VERIFY_SCAN_MAX (4u << 20)
 
@@ -647,60 +647,74 @@ struct runner {
 	}
 
 	/* Something to confirm: the first `want` matches that pass, from the first one (the
-	 * caller slices its page); `all` gathers every match up to `budget` instead (to order
-	 * them by tones). Each level is one Xapian match of at most `budget` candidates (a
-	 * second one would walk the posting lists again); a level that only loosens the one
-	 * before it takes that level's failures first, without a match of its own. */
+	 * caller slices its page); `all` gathers `budget` matches instead (to order them by
+	 * tones). Each level is one Xapian match (a second would walk the posting lists again)
+	 * and checks at most `budget` of its candidates: those it does not take, checked or
+	 * not, go on in order to a level that only loosens it, which then needs no match of its
+	 * own. */
 	void run_checked(size_t want, size_t budget, bool all)
 	{
+		size_t cap = all ? budget : want;
 		std::set<Xapian::docid> taken;
-		std::vector<match> failed; /* candidates of the level before that failed it */
-		bool failed_all = false;   /* ... and that level's candidates were all read */
-		uint64_t failed_estimate = 0;
-		uint64_t before = 0; /* matches of the levels done */
-		for (size_t k = 0; k < pl.levels.size(); k++) {
-			if ((!all && out.size() >= want) || out.size() >= budget)
-				return;
-			size_t passed = 0, seen = 0;
+		std::vector<match> carried; /* what the level before did not take, in order */
+		bool carried_all = false;   /* ... and that level's candidates were all read */
+		uint64_t carried_estimate = 0, before = 0;
+		for (size_t k = 0; k < pl.levels.size() && out.size() < cap; k++) {
+			const level &lv = pl.levels[k];
+			bool checks =
+			    !lv.pairs.empty() || !pl.phrases.empty() || !pl.neg_phrases.empty();
+			size_t level_checked = 0, passed = 0, seen = 0;
 			uint64_t level_estimate = 0;
-			bool stopped = false, read_all = true;
-			std::vector<match> fails;
-			auto judge = [&](Xapian::docid id, double weight) {
+			bool full = false, read_all = true;
+			std::vector<match> rest;
+			std::set<Xapian::docid> visited;
+			/* false once the page is full */
+			auto visit = [&](Xapian::docid id, double weight) {
+				if (taken.count(id) || !visited.insert(id).second)
+					return true;
+				if (checks && level_checked >= budget) {
+					rest.push_back(match{id, weight, k}); /* unchecked */
+					return true;
+				}
 				seen++;
+				level_checked += checks;
 				if (!passes(id, k)) {
-					fails.push_back(match{id, weight, k});
-					return;
+					rest.push_back(match{id, weight, k});
+					return true;
 				}
 				passed++;
 				taken.insert(id);
 				out.push_back(match{id, weight, k});
-				stopped = (!all && out.size() >= want) || out.size() >= budget ||
-				          checked >= budget;
+				full = out.size() >= cap;
+				return !full;
 			};
-			if (pl.levels[k].reuse_failures) {
-				for (const match &m : failed)
-					if (!stopped && !taken.count(m.id))
-						judge(m.id, m.score);
-				level_estimate = failed_estimate;
+			if (lv.reuse_failures) {
+				level_estimate = carried_estimate;
+				for (const match &m : carried)
+					if (!visit(m.id, m.score))
+						break;
 			}
-			if (!stopped && !(pl.levels[k].reuse_failures && failed_all)) {
-				Xapian::MSet m = enquire(k).get_mset(0, (Xapian::doccount)budget);
+			if (!full && !(lv.reuse_failures && carried_all)) {
+				size_t ask = (checks ? budget : 0) + (cap - out.size()) +
+				             (lv.reuse_failures ? carried.size() : 0);
+				Xapian::MSet m = enquire(k).get_mset(0, (Xapian::doccount)ask);
 				level_estimate = m.get_matches_estimated();
-				for (Xapian::MSetIterator it = m.begin(); it != m.end() && !stopped;
-				     ++it)
-					if (!taken.count(*it))
-						judge(*it, it.get_weight());
-				read_all = m.size() < budget;
+				for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+					if (!visit(*it, it.get_weight()))
+						break;
+				read_all = m.size() < ask;
 			}
-			failed.swap(fails);
-			failed_all = read_all && !stopped;
-			failed_estimate = level_estimate > passed ? level_estimate - passed : 0;
-			if (stopped) {
+			if (full) {
+				/* the rest of this level, by the share of its candidates that
+				 * passed */
 				double rate = seen ? (double)passed / (double)seen : 1.0;
-				uint64_t rest = level_estimate > seen ? level_estimate - seen : 0;
-				estimate = before + passed + (uint64_t)((double)rest * rate);
+				uint64_t left = level_estimate > seen ? level_estimate - seen : 0;
+				estimate = before + passed + (uint64_t)((double)left * rate);
 				return;
 			}
+			carried.swap(rest);
+			carried_all = read_all;
+			carried_estimate = level_estimate > passed ? level_estimate - passed : 0;
 			before += passed;
 			estimate = before;
 		}

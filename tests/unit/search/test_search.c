@@ -244,6 +244,30 @@ static void test_tone_free_query_finds_marked_text(void **state)
 	hl_hits_free(h);
 }
 
+static void test_adjacent_words_come_before_scattered_ones(void **state)
+{
+	fx *f = *state;
+	/* "dat dai" are not common syllables: their adjacency comes from the document data */
+	hl_hits *h = search_as(f, "dat dai", HL_ACCESS_SECRET, 1000);
+	size_t adjacent = 0, scattered = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		char *t = folded_text(f, h->hits[i].rowid);
+		if (strstr(t, "dat dai")) {
+			if (scattered)
+				fail_msg("hit %zu (%s) holds \"dat dai\" but comes after %zu hits "
+				         "holding the words apart",
+				         i, h->hits[i].doc_id, scattered);
+			adjacent++;
+		} else {
+			scattered++;
+		}
+		free(t);
+	}
+	assert_true(adjacent >= 10);
+	assert_true(scattered >= 1);
+	hl_hits_free(h);
+}
+
 static void test_known_item_by_title_without_tones(void **state)
 {
 	fx *f = *state;
@@ -777,6 +801,7 @@ int main(void)
 {
 	const struct CMUnitTest corpus[] = {
 	    cmocka_unit_test(test_tone_free_query_finds_marked_text),
+	    cmocka_unit_test(test_adjacent_words_come_before_scattered_ones),
 	    cmocka_unit_test(test_known_item_by_title_without_tones),
 	    cmocka_unit_test(test_exact_tones_rank_first),
 	    cmocka_unit_test(test_phrase_and_plain_words),
