@@ -49,6 +49,10 @@ typedef struct hl_doc {
 
 void hl_doc_free(hl_doc *d);
 
+/* The document as a JSON object text (malloc'd): every manifest key, "version", "created_at",
+ * "updated_at" and "files" [{name, sha256, size}]. NULL when out of memory. */
+char *hl_doc_json(const hl_doc *d);
+
 /* Opens (create != 0: creates if absent) the SQLite store at `path`, in WAL mode, and applies
  * any pending forward migration. */
 int hl_store_open(hl_store **out, const char *path, int create);

@@ -179,9 +179,11 @@ static int cmd_search(cli_ctx *ctx, int argc, char **argv)
 			words_only = 1;
 		} else if (!words_only && (!strcmp(arg, "--limit") || !strcmp(arg, "--offset"))) {
 			size_t *dst = arg[2] == 'l' ? &so.limit : &so.offset;
-			if (i + 1 == argc || parse_size(dst, argv[++i], arg[2] == 'l' ? 10000 : 1000000) < 0 ||
+			if (i + 1 == argc ||
+			    parse_size(dst, argv[++i], arg[2] == 'l' ? 10000 : 1000000) < 0 ||
 			    (dst == &so.limit && !so.limit))
-				return cli_usage_error(me, "%s takes a number (--limit 1 to 10000)", arg);
+				return cli_usage_error(me, "%s takes a number (--limit 1 to 10000)",
+				                       arg);
 		} else if (!words_only && !strcmp(arg, "--json")) {
 			json = 1;
 		} else if (!words_only && !strncmp(arg, "--", 2)) {
@@ -190,7 +192,7 @@ static int cmd_search(cli_ctx *ctx, int argc, char **argv)
 			size_t n = strlen(query), m = strlen(arg);
 			if (n + m + 2 > sizeof(query))
 				return cli_usage_error(me, "the query is longer than %zu bytes",
-						       sizeof(query) - 1);
+				                       sizeof(query) - 1);
 			if (n)
 				query[n++] = ' ';
 			memcpy(query + n, arg, m + 1);
@@ -267,43 +269,6 @@ static int add_version(int version, const char *replaced_at, const char *data, v
 	return 0;
 }
 
-static json_t *doc_to_json(const hl_doc *d)
-{
-	json_t *o = json_object(), *files = json_array();
-	json_object_set_new(o, "doc_id", json_string(d->doc_id));
-	json_object_set_new(o, "fonds_code", jstr(d->fonds_code));
-	json_object_set_new(o, "dossier_code", jstr(d->dossier_code));
-	json_object_set_new(o, "doc_ordinal", json_integer(d->ordinal));
-	json_object_set_new(o, "doc_number", jstr(d->doc_number));
-	json_object_set_new(o, "doc_notation", jstr(d->doc_notation));
-	json_object_set_new(o, "issued_date", jstr(d->issued_date));
-	json_object_set_new(o, "doc_type", jstr(d->doc_type));
-	json_object_set_new(o, "issuer", jstr(d->issuer));
-	json_object_set_new(o, "subject", jstr(d->subject));
-	json_object_set_new(o, "language", jstr(d->language));
-	json_object_set_new(o, "page_count",
-	                    d->page_count >= 0 ? json_integer(d->page_count) : json_null());
-	json_object_set_new(o, "keywords", jstr(d->keywords));
-	json_object_set_new(o, "access_level", json_string(hl_access_name(d->access)));
-	json_object_set_new(o, "confidence", jstr(d->confidence));
-	json_object_set_new(o, "retention", jstr(d->retention));
-	json_object_set_new(o, "physical_state", jstr(d->physical_state));
-	json_object_set_new(o, "notes", jstr(d->notes));
-	json_object_set_new(o, "text", jstr(d->text));
-	json_object_set_new(o, "version", json_integer(d->version));
-	json_object_set_new(o, "created_at", jstr(d->created_at));
-	json_object_set_new(o, "updated_at", jstr(d->updated_at));
-	for (size_t i = 0; i < d->nfiles; i++) {
-		json_t *f = json_object();
-		json_object_set_new(f, "name", jstr(d->files[i].name));
-		json_object_set_new(f, "sha256", json_string(d->files[i].sha256));
-		json_object_set_new(f, "size", json_integer(d->files[i].size));
-		json_array_append_new(files, f);
-	}
-	json_object_set_new(o, "files", files);
-	return o;
-}
-
 static int cmd_show(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
@@ -327,7 +292,15 @@ static int cmd_show(cli_ctx *ctx, int argc, char **argv)
 		rc = cli_fail();
 		goto done;
 	}
-	o = doc_to_json(d);
+	{
+		char *text = hl_doc_json(d);
+		o = text ? json_loads(text, 0, NULL) : NULL;
+		free(text);
+	}
+	if (!o) {
+		fprintf(stderr, "halong: out of memory\n");
+		goto done;
+	}
 	versions = json_array();
 	if (hl_store_doc_versions(hl_archive_store(a), d->doc_id, add_version, versions) < 0) {
 		json_decref(versions);
@@ -486,7 +459,7 @@ const cli_command cli_archive_commands[] = {
      "nothing. Exit 3 when some rows were rejected."},
     {"search", cmd_search, "find documents (words with or without tones)",
      "search QUERY... [--limit N] [--offset N] [--json]\n\n"
-	 "The words of QUERY may be given as one quoted argument or as several.\n"
+     "The words of QUERY may be given as one quoted argument or as several.\n"
      "  dat dai              words, tones optional (đ may be typed d)\n"
      "  \"quyen va nghia vu\"  a phrase\n"
      "  -word                exclude\n"

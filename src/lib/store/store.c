@@ -203,8 +203,8 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-/* The document's metadata as canonical JSON: what a kept earlier version holds. */
-static char *doc_json(const hl_doc *d)
+/* The document as JSON: the manifest's keys and its files; with_meta adds version and times. */
+static char *doc_json(const hl_doc *d, int with_meta)
 {
 	json_t *o = json_object(), *files = json_array();
 	char *s;
@@ -229,6 +229,11 @@ static char *doc_json(const hl_doc *d)
 	json_object_set_new(o, "physical_state", jstr(d->physical_state));
 	json_object_set_new(o, "notes", jstr(d->notes));
 	json_object_set_new(o, "text", jstr(d->text));
+	if (with_meta) {
+		json_object_set_new(o, "version", json_integer(d->version));
+		json_object_set_new(o, "created_at", jstr(d->created_at));
+		json_object_set_new(o, "updated_at", jstr(d->updated_at));
+	}
 	for (size_t i = 0; i < d->nfiles; i++) {
 		json_t *f = json_object();
 		json_object_set_new(f, "name", jstr(d->files[i].name));
@@ -237,9 +242,14 @@ static char *doc_json(const hl_doc *d)
 		json_array_append_new(files, f);
 	}
 	json_object_set_new(o, "files", files);
-	s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(o);
 	return s;
+}
+
+char *hl_doc_json(const hl_doc *d)
+{
+	return doc_json(d, 1);
 }
 
 static void hash_str(crypto_hash_sha256_state *h, const char *v)
@@ -461,7 +471,7 @@ int hl_store_doc_put(int *status, hl_store *st, const hl_doc *d, const char *act
 		char *old_json;
 		if (hl_store_doc_get_rowid(&old, st, rowid) < 0)
 			goto done;
-		old_json = doc_json(old);
+		old_json = doc_json(old, 0);
 		hl_doc_free(old);
 		if (!(s = stmt(st, Q_VERSION_ADD))) {
 			free(old_json);

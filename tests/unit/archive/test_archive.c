@@ -21,17 +21,19 @@ static void test_dates(void **state)
 	static const struct {
 		const char *in, *want;
 	} good[] = {
-		{"12/03/2019", "2019-03-12"}, {"1/2/2020", "2020-02-01"}, {"29/02/2020", "2020-02-29"},
-		{"2019-03-12", "2019-03-12"}, {"03/2019", "2019-03"},     {"2019", "2019"},
-		{"12.03.2019", "2019-03-12"}, {"12-03-2019", "2019-03-12"}, {"1945-09", "1945-09"},
+	    {"12/03/2019", "2019-03-12"}, {"1/2/2020", "2020-02-01"},
+	    {"29/02/2020", "2020-02-29"}, {"2019-03-12", "2019-03-12"},
+	    {"03/2019", "2019-03"},       {"2019", "2019"},
+	    {"12.03.2019", "2019-03-12"}, {"12-03-2019", "2019-03-12"},
+	    {"1945-09", "1945-09"},
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		assert_int_equal(hl_manifest__date(out, good[i].in), 0);
 		assert_string_equal(out, good[i].want);
 	}
-	static const char *const bad[] = {"31/02/2020", "29/02/2019", "2020-13-01", "hôm qua",
-					  "",           "12/03/19",   "2019-03-12x", "00/01/2020",
-					  "12/03-2019", "99999",      "0999"};
+	static const char *const bad[] = {"31/02/2020", "29/02/2019", "2020-13-01",  "hôm qua",
+	                                  "",           "12/03/19",   "2019-03-12x", "00/01/2020",
+	                                  "12/03-2019", "99999",      "0999"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_not_equal(hl_manifest__date(out, bad[i]), 0);
 }
@@ -39,8 +41,15 @@ static void test_dates(void **state)
 static void test_vietnamese_headers(void **state)
 {
 	hl_manifest_cols m;
-	char *h[] = {"Mã phông", "Số và ký hiệu hồ sơ", "Số thứ tự văn bản", "Trích yếu nội dung",
-		     "Ngày tháng năm văn bản", "Chế độ sử dụng", "Tệp", "Nội dung", "_reason"};
+	char *h[] = {"Mã phông",
+	             "Số và ký hiệu hồ sơ",
+	             "Số thứ tự văn bản",
+	             "Trích yếu nội dung",
+	             "Ngày tháng năm văn bản",
+	             "Chế độ sử dụng",
+	             "Tệp",
+	             "Nội dung",
+	             "_reason"};
 	(void)state;
 	assert_int_equal(hl_manifest__header(&m, h, 9, "m.csv"), 0);
 	assert_int_equal(m.at[COL_FONDS], 0);
@@ -118,7 +127,8 @@ static void test_blob_store(void **state)
 	fputs("abc", f);
 	fclose(f);
 	assert_int_equal(hl_blob_put_file(sha, &size, a, src), 0);
-	assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(sha,
+	                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(size, 3);
 	char *p = hl_blob_path(a, sha);
 	assert_non_null(strstr(p, "/blobs/ba/7816bf"));
@@ -145,9 +155,9 @@ static void test_open_uninitialised(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dates),         cmocka_unit_test(test_vietnamese_headers),
-		cmocka_unit_test(test_header_errors), cmocka_unit_test(test_values),
-		cmocka_unit_test(test_blob_store),    cmocka_unit_test(test_open_uninitialised),
+	    cmocka_unit_test(test_dates),         cmocka_unit_test(test_vietnamese_headers),
+	    cmocka_unit_test(test_header_errors), cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_blob_store),    cmocka_unit_test(test_open_uninitialised),
 	};
 	return cmocka_run_group_tests_name("archive", tests, NULL, NULL);
 }

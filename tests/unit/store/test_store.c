@@ -262,7 +262,8 @@ static void test_files_round_trip(void **state)
 {
 	fx *f = *state;
 	hl_doc d = sample("F1", 1, "Hồ sơ có tệp");
-	hl_doc_file files[2] = {{.name = "trang-1.png", .size = 10}, {.name = "trang-2.png", .size = 20}};
+	hl_doc_file files[2] = {{.name = "trang-1.png", .size = 10},
+	                        {.name = "trang-2.png", .size = 20}};
 	hl_doc *got = NULL;
 	int status;
 	hl_sha256_hex(files[0].sha256, "1", 1);
@@ -302,16 +303,16 @@ static void test_newer_schema_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_schema_and_reopen, setup, teardown),
-		cmocka_unit_test(test_open_missing_is_notfound),
-		cmocka_unit_test_setup_teardown(test_put_get_update_versions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_versions_keep_old_content, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ordinal_conflict, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_queue_since_trim_max, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blobs_idempotent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_files_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_schema_and_reopen, setup, teardown),
+	    cmocka_unit_test(test_open_missing_is_notfound),
+	    cmocka_unit_test_setup_teardown(test_put_get_update_versions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_versions_keep_old_content, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ordinal_conflict, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_queue_since_trim_max, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_blobs_idempotent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_files_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
