@@ -213,11 +213,13 @@ static void test_utf16_rejected(void **state)
 	const char *p = put("utf16le.csv", "\xFF\xFEi\0d\0\r\0\n\0", 10);
 	assert_int_equal(hl_csv_open(&cs, p), HL_EINVALID);
 	assert_null(cs);
-	assert_non_null(strstr(hl_error_last(), "utf16le.csv: line 1: the file is UTF-16; save it as UTF-8"));
+	assert_non_null(
+	    strstr(hl_error_last(), "utf16le.csv: line 1: the file is UTF-16; save it as UTF-8"));
 
 	p = put("utf16be.csv", "\xFE\xFF\0i\0d", 6);
 	assert_int_equal(hl_csv_open(&cs, p), HL_EINVALID);
-	assert_non_null(strstr(hl_error_last(), "utf16be.csv: line 1: the file is UTF-16; save it as UTF-8"));
+	assert_non_null(
+	    strstr(hl_error_last(), "utf16be.csv: line 1: the file is UTF-16; save it as UTF-8"));
 
 	/* UTF-16 without a BOM shows up as NUL bytes. */
 	cs = open_ok(put("utf16nobom.csv", "i\0d\0\n\0", 6));
