@@ -1,0 +1,170 @@
+/* OCR of scanned pages: probing files (TIFF, JPEG, PNG, PDF), recognising a page with Tesseract,
+ * keeping a PDF's own text layer, and the page's outputs: JSON, ALTO XML, searchable PDF; CER/WER.
+ */
+#ifndef HALONG_OCR_H
+#define HALONG_OCR_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Limits, checked before anything is decoded. */
+#define HL_OCR_MAX_PIXELS                                                                          \
+	150000000ULL             /* one page image: A3 at 600 dpi fits, 100k x 100k does not */
+#define HL_OCR_MAX_SIDE   60000u /* one side of a page image, pixels */
+#define HL_OCR_MAX_PAGES  2000u  /* pages in one file */
+#define HL_OCR_MAX_BYTES  (2ULL << 30) /* one input file: 2 GiB */
+#define HL_OCR_MIN_DPI    200u /* Nghị định 30/2020/NĐ-CP, Phụ lục I: at least 200 dpi */
+#define HL_OCR_RENDER_DPI 300u /* a scanned PDF page is rendered at this resolution */
+
+typedef enum {
+	HL_OCR_FMT_UNKNOWN = 0,
+	HL_OCR_FMT_TIFF = 1,
+	HL_OCR_FMT_JPEG = 2,
+	HL_OCR_FMT_PNG = 3,
+	HL_OCR_FMT_PDF = 4,
+} hl_ocr_format;
+
+/* "tiff", "jpeg", "png", "pdf", "unknown". */
+const char *hl_ocr_format_name(hl_ocr_format f);
+
+/* One page of a probed file. */
+typedef struct {
+	uint32_t width, height; /* pixels of the image (a PDF page: at HL_OCR_RENDER_DPI) */
+	uint32_t dpi;           /* resolution of the scan, 0 if unknown (a PDF page: of its largest
+	                           image, 0 if it has none) */
+	double width_pt, height_pt; /* PDF pages only: page size in points (1/72 in) */
+	int has_text;               /* PDF pages only: the page carries a text layer */
+} hl_ocr_source_page;
+
+/* What hl_ocr_probe found in a file. Free the members with hl_ocr_source_free. */
+typedef struct {
+	hl_ocr_format format;
+	uint32_t n_pages;
+	int has_text_layer;        /* PDF: at least one page has a text layer */
+	hl_ocr_source_page *pages; /* n_pages entries */
+} hl_ocr_source;
+
+/* Reads a file's format (from its content, never its name), page count, and each page's size
+ * and resolution, without decoding pixels. `display_name` (NULL: path) names the file in
+ * errors. Refuses with HL_EINVALID: a 0-byte, truncated or corrupt file, an unknown format, a
+ * name whose extension says one format holding another, an encrypted PDF; with HL_ELIMIT: a page
+ * above HL_OCR_MAX_PIXELS / HL_OCR_MAX_SIDE, more than HL_OCR_MAX_PAGES pages, a file above
+ * HL_OCR_MAX_BYTES; HL_EIO if it cannot be read. One message, "NAME: page N: why" or "NAME: why".
+ */
+int hl_ocr_probe(hl_ocr_source *out, const char *path, const char *display_name);
+/* Frees what hl_ocr_probe allocated in *s (not s itself) and zeroes it; NULL is fine. */
+void hl_ocr_source_free(hl_ocr_source *s);
+
+/* A Tesseract engine with its language models loaded. Not thread-safe: one per thread. Each
+ * engine runs Tesseract's OpenMP loops on one thread, so N engines on N threads use N cores. */
+typedef struct hl_ocr_engine hl_ocr_engine;
+
+/* langs: Tesseract language list, NULL for "vie+eng"; tessdata: directory of the models, NULL for
+ * Tesseract's default (or $TESSDATA_PREFIX). HL_ENOTFOUND if a model is missing. */
+int hl_ocr_engine_new(hl_ocr_engine **out, const char *langs, const char *tessdata);
+void hl_ocr_engine_free(hl_ocr_engine *e);
+
+/* Pre-processing flags for hl_ocr_opts.flags. */
+enum {
+	HL_OCR_DESKEW = 1 << 0,    /* measure the skew and rotate it away (Leptonica) */
+	HL_OCR_BINARIZE = 1 << 1,  /* adaptive (Sauvola) binarisation before Tesseract's own */
+	HL_OCR_ORIENT = 1 << 2,    /* detect 90/180/270 rotation (needs the osd model) */
+	HL_OCR_FORCE_OCR = 1 << 3, /* recognise a PDF page even if it has a text layer */
+	HL_OCR_DENOISE = 1 << 4,   /* remove salt-and-pepper specks */
+};
+/* The flags used when opts is NULL; README.md gives the measurements that chose them. */
+#define HL_OCR_DEFAULT_FLAGS (HL_OCR_DESKEW)
+
+typedef struct {
+	unsigned flags;      /* HL_OCR_* above */
+	uint32_t render_dpi; /* PDF pages: 0 for HL_OCR_RENDER_DPI */
+} hl_ocr_opts;
+
+/* One recognised word. Coordinates are pixels of the page image as recognised (origin top left,
+ * after any orientation fix but in the unskewed frame: they match the image as stored). */
+typedef struct {
+	char *text;           /* NFC UTF-8 */
+	int32_t x, y, w, h;   /* box, pixels */
+	float conf;           /* 0..100 */
+	uint32_t block, line; /* 0-based block number and line number within the page */
+} hl_ocr_word;
+
+/* Warning flags of a page (the standards' checks of DOMAIN.md). */
+enum {
+	HL_OCR_WARN_LOW_DPI = 1 << 0, /* resolution below HL_OCR_MIN_DPI */
+	HL_OCR_WARN_NO_DPI = 1 << 1,  /* the file does not say its resolution */
+	HL_OCR_WARN_NO_TEXT = 1 << 2, /* nothing was recognised on the page */
+};
+
+/* One page's result. Free the members with hl_ocr_page_free. */
+typedef struct {
+	uint32_t page_no;       /* 1-based */
+	uint32_t width, height; /* pixels of the page image the boxes refer to */
+	uint32_t dpi;           /* resolution of that image (0 unknown) */
+	int from_text_layer;    /* 1: a PDF text layer kept, no OCR */
+	float mean_conf;        /* mean word confidence 0..100; -1 for a text layer */
+	int rotation;           /* 0, 90, 180, 270: clockwise rotation applied before OCR */
+	float skew_deg;         /* skew angle removed by deskewing (0: none) */
+	char *text;             /* NFC UTF-8, lines separated by \n, blocks by a blank line */
+	hl_ocr_word *words;
+	size_t n_words;
+	unsigned warn_flags; /* HL_OCR_WARN_* */
+	char **warnings;     /* n_warnings messages: "NAME: page N: 150 dpi, below 200 dpi ..." */
+	size_t n_warnings;
+} hl_ocr_page;
+
+/* Recognises page `page_no` (1-based) of the file at `path` (probed again inside: the same
+ * refusals as hl_ocr_probe). A PDF page with a text layer keeps its text (words from the layer,
+ * from_text_layer = 1, mean_conf -1) unless HL_OCR_FORCE_OCR; a scanned PDF page is rendered at
+ * opts->render_dpi with MuPDF; images are read with Leptonica. opts NULL: HL_OCR_DEFAULT_FLAGS.
+ * HL_ENOTFOUND if page_no is out of range. */
+int hl_ocr_page_run(hl_ocr_page *out, hl_ocr_engine *e, const char *path, const char *display_name,
+                    int page_no, const hl_ocr_opts *opts);
+/* Frees the members of *p (not p itself) and zeroes it; NULL is fine. */
+void hl_ocr_page_free(hl_ocr_page *p);
+
+/* The page as JSON (jansson): {"page_no","width","height","dpi","from_text_layer","mean_conf",
+ * "rotation","skew_deg","text","warn_flags","warnings":[..],"words":[[text,x,y,w,h,conf,block,
+ * line],..]}. *out is malloc'd. */
+int hl_ocr_page_to_json(char **out, const hl_ocr_page *p);
+/* Parses what hl_ocr_page_to_json wrote. HL_EINVALID on anything else. */
+int hl_ocr_page_from_json(hl_ocr_page *out, const char *json);
+
+/* ALTO XML v4 for one page: MeasurementUnit pixel, sourceImageInformation/fileName = file_name,
+ * Layout/Page/PrintSpace/TextBlock/TextLine/String (HPOS VPOS WIDTH HEIGHT WC CONTENT) with SP
+ * between words. *out is malloc'd. */
+int hl_ocr_alto(char **out, const hl_ocr_page *p, const char *file_name);
+
+/* One page of a searchable PDF: the page `page_no` of the source file, and its OCR result. */
+typedef struct {
+	const char *path;         /* source file (TIFF, JPEG, PNG or PDF) */
+	const char *display_name; /* for errors; NULL: path */
+	int page_no;              /* 1-based */
+	const hl_ocr_page *ocr;   /* its result; its width/height map word boxes onto the page */
+} hl_ocr_pdf_page;
+
+/* Writes a PDF of n pages to out_path: each page is the page image with an invisible text layer
+ * (render mode 3) laid on the word boxes, so selecting, copying and pdftotext give the text; a
+ * PDF page whose result came from its text layer is copied as it is. Written to a temporary file
+ * and renamed, so out_path is never left half-written. */
+int hl_ocr_pdf_export(const char *out_path, const hl_ocr_pdf_page *pages, size_t n);
+
+/* Error rates of `text` against the ground truth `truth`, both NFC-normalised and with each run of
+ * white space made one space (ends trimmed). Characters are Unicode code points; words are split
+ * on white space. Rates are edits / ground-truth length (0 if both are empty). */
+typedef struct {
+	uint64_t char_edits, char_total; /* Levenshtein distance in code points; truth length */
+	uint64_t word_edits, word_total; /* the same in words */
+	double cer, wer;                 /* char_edits / char_total, word_edits / word_total */
+} hl_ocr_eval_result;
+
+/* HL_EINVALID for invalid UTF-8, HL_ELIMIT above 200,000 code points on either side. */
+int hl_ocr_eval(hl_ocr_eval_result *out, const char *truth, const char *text);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
