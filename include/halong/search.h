@@ -37,6 +37,10 @@ typedef struct {
 	const char *mark_open; /* around matched words in snippets; NULL = "<mark>" */
 	const char *mark_close;
 	int html; /* non-zero: snippet text is HTML-escaped */
+	/* unit:CODE in a query means the fonds this returns for CODE (a malloc'd array of
+	 * malloc'd codes; 0 or a negative HL_E code with a message). NULL: unit: is refused. */
+	int (*unit_fonds)(char ***codes, size_t *n, const char *unit, void *ud);
+	void *unit_ud;
 } hl_search_opts;
 
 typedef struct {

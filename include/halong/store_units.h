@@ -83,6 +83,56 @@ int hl_store_unit_event_add(hl_store_units *u, const hl_store_unit_event_row *r)
 /* Every event, by effective date. */
 int hl_store_unit_event_foreach(hl_store_units *u, hl_store_unit_event_cb cb, void *ud);
 
+/* ---- fonds and custody (SQL in src/lib/store/custody.c) ---- */
+
+/* A fonds with its creator unit as it was on creator_on (both NULL when not recorded) and
+ * what it holds. Strings are valid during the callback only. */
+typedef struct {
+	const char *code, *name, *creator_unit, *creator_on;
+	int64_t dossiers, documents;
+} hl_store_fonds_row;
+typedef int (*hl_store_fonds_cb)(const hl_store_fonds_row *r, void *ud);
+
+/* Sets the name and the creator unit (with creator_on) of fonds `code` (a NULL value keeps
+ * what is there), creating the fonds if absent, and audits it: in the caller's transaction,
+ * or its own. */
+int hl_store_fonds_set(hl_store *st, const char *code, const char *name, const char *creator,
+                       const char *creator_on, const char *actor);
+/* cb called once, or HL_ENOTFOUND (no message set). */
+int hl_store_fonds_get(hl_store *st, const char *code, hl_store_fonds_cb cb, void *ud);
+/* Every fonds, by code. */
+int hl_store_fonds_foreach(hl_store *st, hl_store_fonds_cb cb, void *ud);
+
+/* A decision: the fonds held by from_code goes to to_code when from_code ended on
+ * effective_date (split or abolished). */
+typedef struct {
+	const char *fonds_code, *from_code, *effective_date, *to_code, *basis, *actor;
+	const char *decided_at; /* read only */
+} hl_store_custody_row;
+typedef int (*hl_store_custody_cb)(const hl_store_custody_row *r, void *ud);
+
+/* Records a decision (never rewriting an earlier one) and audits it. */
+int hl_store_custody_add(hl_store *st, const hl_store_custody_row *r);
+/* The latest decision for one step: cb called once, or HL_ENOTFOUND (no message set). */
+int hl_store_custody_get(hl_store *st, const char *fonds, const char *from, const char *date,
+                         hl_store_custody_cb cb, void *ud);
+/* Every decision on a fonds, oldest first (superseded ones included). */
+int hl_store_custody_history(hl_store *st, const char *fonds, hl_store_custody_cb cb, void *ud);
+
+/* One dossier of a fonds, summed up for a hand-over receipt. digest is the SHA-256 (hex) of
+ * the lines "doc_id content_hash\n" of its documents in ordinal order; content_hash covers
+ * every field of a document and the SHA-256 of each of its files. */
+typedef struct {
+	const char *dossier_code, *dossier_title;
+	int64_t documents, pages, files, bytes;
+	int max_access; /* the highest hl_access among its documents */
+	char digest[65];
+} hl_store_dossier_row;
+typedef int (*hl_store_dossier_cb)(const hl_store_dossier_row *r, void *ud);
+
+/* The dossiers of fonds `fonds` that hold documents, by code. */
+int hl_store_dossiers_of(hl_store *st, const char *fonds, hl_store_dossier_cb cb, void *ud);
+
 #ifdef __cplusplus
 }
 #endif

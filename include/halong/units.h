@@ -130,6 +130,112 @@ int hl_units_predecessors(hl_successions **out, hl_store *st, const char *code);
  * depth-first order, code order among siblings, with depth set. */
 int hl_units_tree(hl_units **out, hl_store *st, const char *code, const char *date);
 
+/* ---- custody: who holds the records of a fonds, on any date ----
+ *
+ * A fonds names the unit that created it (as that unit was on a date: codes are reused). Its
+ * custodian follows succession: a whole merge, a rename or a reclassification passes it on by
+ * itself; a split (merge part, or several successors) or an abolition waits for a decision
+ * (hl_custody_assign). Rules and data: src/lib/units/README.md. */
+
+typedef enum {
+	HL_CUSTODY_HELD = 0,   /* the custodian on the date is known */
+	HL_CUSTODY_PENDING,    /* a split or an abolition on or before the date awaits a decision */
+	HL_CUSTODY_NO_CREATOR, /* the fonds names no creator unit yet */
+} hl_custody_state;
+
+/* "held", "pending", "no_creator". */
+const char *hl_custody_state_name(hl_custody_state s);
+
+/* One change of custodian. */
+typedef struct {
+	char effective_date[11];
+	char *from_code, *from_name; /* the custodian until the day before, with its name then */
+	char *to_code, *to_name;     /* the custodian from that day; NULL while pending */
+	const char *how;             /* "merge_whole", "rename", "reclassify", "keep", "decision",
+	                                "pending" */
+	char *basis;                 /* the legal basis of the event, or the decision's basis */
+	char *decided_by, *decided_at;       /* for a decision */
+	char *suggest_code, *suggest_name;   /* an abolition: the unit above, the usual receiver */
+	hl_successions options;              /* the successions of that day: who may receive */
+} hl_custody_step;
+
+typedef struct {
+	char *fonds_code, *fonds_name;
+	char *creator_code, *creator_name; /* creator_name: its full name on creator_on */
+	char creator_on[11];
+	hl_custody_state state;
+	char *custodian_code, *custodian_name; /* on the date; NULL unless HL_CUSTODY_HELD */
+	size_t nsteps;
+	hl_custody_step *steps; /* from the creator to the date; the last is "pending" if so */
+	/* the step by which the custodian received it: the last one that is not a rename,
+	 * reclassification or keep of the same code; NULL for a unit's own records */
+	const hl_custody_step *received;
+	int64_t dossiers, documents;
+} hl_custody;
+
+typedef struct {
+	size_t n;
+	hl_custody *v;
+} hl_custodies;
+
+void hl_custody_free(hl_custody *c);
+void hl_custodies_free(hl_custodies *l);
+
+/* Records that fonds `fonds` was created by unit `creator` as it was on `creator_on` (NULL: the
+ * code's first version) and, if not NULL, the fonds' name; creates the fonds if absent.
+ * HL_ENOTFOUND for an unknown unit or a date outside its versions. */
+int hl_custody_set_creator(hl_store *st, const char *fonds, const char *creator,
+                           const char *creator_on, const char *name, const char *actor);
+
+/* The custody of one fonds on `date` (NULL: today), with every step from its creator.
+ * HL_ENOTFOUND for an unknown fonds. */
+int hl_custody_get(hl_custody **out, hl_store *st, const char *fonds, const char *date);
+/* Every fonds, by code, on `date` (NULL: today). */
+int hl_custody_list(hl_custodies **out, hl_store *st, const char *date);
+/* Every fonds waiting for a decision at any known date, or naming no creator. */
+int hl_custody_pending(hl_custodies **out, hl_store *st);
+/* The fonds unit `code` holds on `date` (NULL: today), its own and inherited ones.
+ * HL_ENOTFOUND for an unknown code. */
+int hl_custody_held_by(hl_custodies **out, hl_store *st, const char *code, const char *date);
+
+/* Decides who receives fonds `fonds` when `from` ended on `date` (both NULL: the first step
+ * waiting for a decision). `to` must be one of that day's successors of `from`, or, for an
+ * abolition, a unit valid on that day. A later decision on the same step supersedes an earlier
+ * one; both stay in the history. Audited. */
+int hl_custody_assign(hl_store *st, const char *fonds, const char *to, const char *from,
+                      const char *date, const char *basis, const char *actor);
+
+/* One dossier handed over. */
+typedef struct {
+	char *fonds_code, *fonds_name;
+	char *from_code, *from_name; /* the giver: the custodian before the last step */
+	char effective_date[11];
+	char *basis;
+	char *dossier_code, *dossier_title;
+	int64_t documents, pages, files, bytes;
+	hl_access max_access;
+	char digest[65]; /* see hl_store_dossier_row */
+} hl_receipt_line;
+
+/* A hand-over receipt (biên bản giao nhận): the dossiers of every fonds that unit `to` holds on
+ * `date` through succession, each with counts and its digest. */
+typedef struct {
+	char *to_code, *to_name;
+	char date[11];
+	size_t n;
+	hl_receipt_line *v;
+	size_t nfonds;
+	int64_t documents, pages, files, bytes;
+	char digest[65]; /* SHA-256 over "fonds\tdossier\tdocuments\tpages\tdigest\n" per line */
+} hl_receipt;
+
+void hl_receipt_free(hl_receipt *r);
+
+/* The receipt of what `to` holds by succession on `date` (NULL: today); only what came from
+ * `from` if not NULL. */
+int hl_custody_receipt(hl_receipt **out, hl_store *st, const char *to, const char *from,
+                       const char *date);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,5 +43,6 @@ void cli_progress_done(cli_progress *p);
 
 extern const cli_command cli_archive_commands[];
 extern const cli_command cli_units_commands[];
+extern const cli_command cli_custody_commands[];
 
 #endif

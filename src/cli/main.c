@@ -47,7 +47,8 @@ int cli_open(hl_archive **out, cli_ctx *ctx)
 }
 
 /* Every command group's table; a new group adds its table here. */
-static const cli_command *const groups[] = {cli_archive_commands, cli_units_commands, NULL};
+static const cli_command *const groups[] = {cli_archive_commands, cli_units_commands,
+                                            cli_custody_commands, NULL};
 
 static void usage(FILE *f)
 {

@@ -48,7 +48,8 @@ struct parsed {
 	std::vector<std::string> neg_words, neg_prefixes;
 	std::vector<words> neg_phrases;
 	/* filters: one OR list per field, AND across fields */
-	std::vector<Xapian::Query> fonds, type, year, issuer, neg_filters;
+	std::vector<Xapian::Query> fonds, type, year, issuer, unit, neg_filters;
+	const hl_search_opts *opts = nullptr; /* for unit: */
 	size_t nwords = 0;
 	bool marks = false;
 };
@@ -161,6 +162,26 @@ int add_field(parsed &p, const std::string &name, const std::string &value, bool
 			return hl_error_set(HL_EINVALID, "%s: needs a value", name.c_str());
 		q = Xapian::Query((name == "fonds" ? HL_PFX_FONDS : HL_PFX_TYPE) + v);
 		list = name == "fonds" ? &p.fonds : &p.type;
+	} else if (name == "unit") { /* the fonds the unit holds now, as the caller resolves them */
+		if (value.empty() || value.size() > 16)
+			return hl_error_set(HL_EINVALID, "unit: needs a unit code");
+		if (!p.opts || !p.opts->unit_fonds)
+			return hl_error_set(HL_EINVALID, "unit: is not available here");
+		char **codes = nullptr;
+		size_t n = 0;
+		if (p.opts->unit_fonds(&codes, &n, value.c_str(), p.opts->unit_ud) < 0)
+			return -1;
+		std::vector<Xapian::Query> fs;
+		for (size_t i = 0; i < n; i++) {
+			std::string v = hl_search__norm_value(codes[i], strlen(codes[i]));
+			if (!v.empty())
+				fs.emplace_back(HL_PFX_FONDS + v);
+			free(codes[i]);
+		}
+		free(codes);
+		q = fs.empty() ? Xapian::Query::MatchNothing
+		               : Xapian::Query(Xapian::Query::OP_OR, fs.begin(), fs.end());
+		list = &p.unit;
 	} else if (name == "year") {
 		int a, b;
 		size_t dots = value.find("..");
@@ -262,7 +283,7 @@ int parse(parsed &p, const std::string &q)
 			for (char &c : name)
 				c = (char)std::tolower((unsigned char)c);
 			if (name == "fonds" || name == "type" || name == "year" ||
-			    name == "issuer") {
+			    name == "issuer" || name == "unit") {
 				std::string value = item.substr(colon + 1);
 				if (value.empty() && i < n && q[i] == '"')
 					value = quoted(q, i);
@@ -472,7 +493,7 @@ void build_plan(plan &pl, const parsed &p, hl_access max_access)
 	pl.neg = or_of(negs);
 
 	std::vector<Xapian::Query> filters;
-	for (const auto *f : {&p.fonds, &p.type, &p.year, &p.issuer})
+	for (const auto *f : {&p.fonds, &p.type, &p.year, &p.issuer, &p.unit})
 		if (!f->empty())
 			filters.push_back(or_of(*f));
 	bool user_filters = !filters.empty();
@@ -831,6 +852,7 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 	hl_hits *res = nullptr;
 	try {
 		parsed p;
+		p.opts = opts;
 		int rc = parse(p, opts->query);
 		if (rc)
 			return rc;

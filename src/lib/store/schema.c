@@ -96,6 +96,23 @@ static const char *const migrations[] = {
     "  source TEXT,"
     "  PRIMARY KEY (old_code, new_code, effective_date)) WITHOUT ROWID;"
     "CREATE INDEX unit_succession_new ON unit_succession(new_code, effective_date);",
+    /* 3: custody. fonds.creator_unit (from migration 1) names the unit that created a fonds,
+     * as it was on creator_on (a code may be reused: 06652 is Phường Hà Phong, then Phường Hà
+     * Tu); a decision says who receives a fonds when its custodian `from_code` was split or
+     * abolished on `effective_date`. Decisions are never rewritten: a later one for the same
+     * step supersedes (the highest id holds), the earlier stays as history. */
+    "ALTER TABLE fonds ADD COLUMN creator_on TEXT;"
+    "CREATE TABLE custody_decision ("
+    "  id INTEGER PRIMARY KEY,"
+    "  fonds_code TEXT NOT NULL,"
+    "  from_code TEXT NOT NULL,"
+    "  effective_date TEXT NOT NULL,"
+    "  to_code TEXT NOT NULL,"
+    "  basis TEXT,"
+    "  actor TEXT NOT NULL,"
+    "  decided_at TEXT NOT NULL);"
+    "CREATE INDEX custody_decision_step ON custody_decision(fonds_code, from_code,"
+    "  effective_date);",
 };
 
 int hl_store__migrate(hl_store *st)

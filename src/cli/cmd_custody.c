@@ -1,0 +1,740 @@
+/* The fonds and custody command groups: who created each fonds, who holds it on a date, the
+ * decisions splits need, and the hand-over receipt (biên bản giao nhận). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "halong/units.h"
+#include "halong/util.h"
+
+extern const cli_command cli_custody_commands[];
+
+typedef struct {
+	int json;
+	const char *at, *to, *from, *date, *basis, *creator, *creator_at, *name, *csv, *html;
+	const char *args[2];
+	int nargs;
+} opts;
+
+enum {
+	O_JSON = 1,
+	O_AT,
+	O_TO,
+	O_FROM,
+	O_DATE,
+	O_BASIS,
+	O_CREATOR,
+	O_CREATOR_AT,
+	O_NAME,
+	O_CSV,
+	O_HTML
+};
+
+/* Options of every subcommand; `allowed` lists the ones this subcommand takes. */
+static int parse(opts *o, const cli_command *cmd, int argc, char **argv, int max,
+                 const char *allowed)
+{
+	static const struct option lo[] = {{"json", no_argument, NULL, O_JSON},
+	                                   {"at", required_argument, NULL, O_AT},
+	                                   {"to", required_argument, NULL, O_TO},
+	                                   {"from", required_argument, NULL, O_FROM},
+	                                   {"date", required_argument, NULL, O_DATE},
+	                                   {"basis", required_argument, NULL, O_BASIS},
+	                                   {"creator", required_argument, NULL, O_CREATOR},
+	                                   {"creator-at", required_argument, NULL, O_CREATOR_AT},
+	                                   {"name", required_argument, NULL, O_NAME},
+	                                   {"csv", required_argument, NULL, O_CSV},
+	                                   {"html", required_argument, NULL, O_HTML},
+	                                   {0}};
+	const char **slot[] = {[O_AT] = &o->at,
+	                       [O_TO] = &o->to,
+	                       [O_FROM] = &o->from,
+	                       [O_DATE] = &o->date,
+	                       [O_BASIS] = &o->basis,
+	                       [O_CREATOR] = &o->creator,
+	                       [O_CREATOR_AT] = &o->creator_at,
+	                       [O_NAME] = &o->name,
+	                       [O_CSV] = &o->csv,
+	                       [O_HTML] = &o->html};
+	int c, idx;
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
+		if (c == '?' || c == ':' || !strchr(allowed, "?jatfdbcCnsh"[c]))
+			return cli_usage_error(cmd, "%s: unknown option or missing value: %s",
+			                       argv[0], argv[optind - 1]);
+		if (c == O_JSON)
+			o->json = 1;
+		else
+			*slot[c] = optarg;
+	}
+	for (; optind < argc; optind++) {
+		if (o->nargs >= max)
+			return cli_usage_error(cmd, "%s: unexpected argument %s", argv[0],
+			                       argv[optind]);
+		o->args[o->nargs++] = argv[optind];
+	}
+	return 0;
+}
+
+static json_t *jstr(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static void print_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	puts(s);
+	free(s);
+	json_decref(o);
+}
+
+static const char * or (const char *s, const char *dflt)
+{
+	return s && *s ? s : dflt;
+}
+
+/* ---- fonds ---- */
+
+static const cli_command *fonds_cmd(void)
+{
+	return &cli_custody_commands[0];
+}
+
+static int fonds_list(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_custodies *l = NULL;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, fonds_cmd(), argc, argv, 0, "ja")) != 0)
+		return rc;
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc = hl_custody_list(&l, hl_archive_store(a), o.at);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o.json) {
+		json_t *j = json_array();
+		for (size_t i = 0; i < l->n; i++) {
+			const hl_custody *c = &l->v[i];
+			json_t *f = json_object();
+			json_object_set_new(f, "code", json_string(c->fonds_code));
+			json_object_set_new(f, "name", jstr(c->fonds_name));
+			json_object_set_new(f, "creator_code", jstr(c->creator_code));
+			json_object_set_new(f, "creator_name", jstr(c->creator_name));
+			json_object_set_new(f, "creator_on", jstr(c->creator_on));
+			json_object_set_new(f, "custodian_code", jstr(c->custodian_code));
+			json_object_set_new(f, "custodian_name", jstr(c->custodian_name));
+			json_object_set_new(f, "state",
+			                    json_string(hl_custody_state_name(c->state)));
+			json_object_set_new(f, "dossiers", json_integer(c->dossiers));
+			json_object_set_new(f, "documents", json_integer(c->documents));
+			json_array_append_new(j, f);
+		}
+		print_json(j);
+	} else {
+		for (size_t i = 0; i < l->n; i++) {
+			const hl_custody *c = &l->v[i];
+			printf("%s  %s  creator: %s %s  held by: %s %s  %lld dossiers, %lld "
+			       "documents\n",
+			       c->fonds_code, or (c->fonds_name, "(no name)"),
+			       or (c->creator_code, "(none)"), or (c->creator_name, ""),
+			       c->state == HL_CUSTODY_HELD ? c->custodian_code
+			                                   : hl_custody_state_name(c->state),
+			       or (c->custodian_name, ""), (long long)c->dossiers,
+			       (long long)c->documents);
+		}
+		if (!l->n)
+			printf("no fonds yet (halong ingest creates them; halong fonds set names "
+			       "their creator)\n");
+	}
+	hl_custodies_free(l);
+	return EXIT_OK;
+}
+
+static int fonds_set(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_custody *c = NULL;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, fonds_cmd(), argc, argv, 1, "cCn")) != 0)
+		return rc;
+	if (o.nargs != 1)
+		return cli_usage_error(fonds_cmd(), "set: give one fonds code");
+	if (!o.creator)
+		return cli_usage_error(fonds_cmd(), "set: --creator CODE is required");
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc = hl_custody_set_creator(hl_archive_store(a), o.args[0], o.creator, o.creator_at, o.name,
+	                            "cli");
+	if (rc == 0)
+		rc = hl_custody_get(&c, hl_archive_store(a), o.args[0], NULL);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("fonds %s: created by %s %s (as on %s); held today by %s %s\n", c->fonds_code,
+	       c->creator_code, or (c->creator_name, ""), c->creator_on,
+	       c->state == HL_CUSTODY_HELD ? c->custodian_code : "(a decision is needed:",
+	       c->state == HL_CUSTODY_HELD ? or (c->custodian_name, "")
+	                                   : "see halong custody pending)");
+	hl_custody_free(c);
+	return EXIT_OK;
+}
+
+static int cmd_fonds(cli_ctx *ctx, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	if (!sub)
+		return cli_usage_error(fonds_cmd(), "give a subcommand");
+	if (!strcmp(sub, "list"))
+		return fonds_list(ctx, argc - 1, argv + 1);
+	if (!strcmp(sub, "set"))
+		return fonds_set(ctx, argc - 1, argv + 1);
+	return cli_usage_error(fonds_cmd(), "unknown subcommand %s", sub);
+}
+
+/* ---- custody ---- */
+
+static const cli_command *me(void)
+{
+	return &cli_custody_commands[1];
+}
+
+static json_t *step_json(const hl_custody_step *s)
+{
+	json_t *o = json_object(), *opt = json_array();
+	json_object_set_new(o, "effective_date", json_string(s->effective_date));
+	json_object_set_new(o, "from_code", jstr(s->from_code));
+	json_object_set_new(o, "from_name", jstr(s->from_name));
+	json_object_set_new(o, "to_code", jstr(s->to_code));
+	json_object_set_new(o, "to_name", jstr(s->to_name));
+	json_object_set_new(o, "how", json_string(s->how));
+	json_object_set_new(o, "basis", jstr(s->basis));
+	json_object_set_new(o, "decided_by", jstr(s->decided_by));
+	json_object_set_new(o, "decided_at", jstr(s->decided_at));
+	json_object_set_new(o, "suggested_code", jstr(s->suggest_code));
+	json_object_set_new(o, "suggested_name", jstr(s->suggest_name));
+	for (size_t i = 0; i < s->options.n; i++) {
+		const hl_succession *x = &s->options.v[i];
+		json_t *e = json_object();
+		json_object_set_new(e, "code", jstr(x->new_code));
+		json_object_set_new(e, "name", jstr(x->new_name));
+		json_object_set_new(e, "kind", json_string(hl_succ_kind_name(x->kind)));
+		json_object_set_new(e, "merge_type", jstr(x->merge_type));
+		json_array_append_new(opt, e);
+	}
+	json_object_set_new(o, "successors", opt);
+	return o;
+}
+
+static json_t *custody_json(const hl_custody *c)
+{
+	json_t *o = json_object(), *st = json_array();
+	json_object_set_new(o, "fonds_code", json_string(c->fonds_code));
+	json_object_set_new(o, "fonds_name", jstr(c->fonds_name));
+	json_object_set_new(o, "creator_code", jstr(c->creator_code));
+	json_object_set_new(o, "creator_name", jstr(c->creator_name));
+	json_object_set_new(o, "creator_on", jstr(c->creator_on));
+	json_object_set_new(o, "state", json_string(hl_custody_state_name(c->state)));
+	json_object_set_new(o, "custodian_code", jstr(c->custodian_code));
+	json_object_set_new(o, "custodian_name", jstr(c->custodian_name));
+	json_object_set_new(o, "inherited", json_boolean(c->received != NULL));
+	json_object_set_new(o, "received_on",
+	                    c->received ? json_string(c->received->effective_date) : json_null());
+	json_object_set_new(o, "dossiers", json_integer(c->dossiers));
+	json_object_set_new(o, "documents", json_integer(c->documents));
+	for (size_t i = 0; i < c->nsteps; i++)
+		json_array_append_new(st, step_json(&c->steps[i]));
+	json_object_set_new(o, "steps", st);
+	return o;
+}
+
+static void print_step(const hl_custody_step *s)
+{
+	printf("  %s  %s %s → ", s->effective_date, s->from_code, or (s->from_name, ""));
+	if (!strcmp(s->how, "pending")) {
+		printf("? a decision is needed; ");
+		if (s->suggest_code)
+			printf("abolished; usually %s %s receives its records", s->suggest_code,
+			       or (s->suggest_name, ""));
+		else
+			printf("split between");
+		for (size_t i = 0; i < s->options.n; i++) {
+			const hl_succession *x = &s->options.v[i];
+			if (*x->new_code)
+				printf("%s %s %s (%s)", i ? "," : "", x->new_code,
+				       or (x->new_name, ""),
+				       or (x->merge_type, hl_succ_kind_name(x->kind)));
+		}
+		putchar('\n');
+		return;
+	}
+	if (!strcmp(s->how, "decision"))
+		printf("%s %s  (decided by %s on %.10s%s%s)\n", s->to_code, or (s->to_name, ""),
+		       or (s->decided_by, "?"), or (s->decided_at, "?"), s->basis ? "; " : "",
+		       or (s->basis, ""));
+	else
+		printf("%s %s  (%s%s%s)\n", s->to_code, or (s->to_name, ""), s->how,
+		       s->basis ? ", " : "", or (s->basis, ""));
+}
+
+static int sub_show(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_custody *c = NULL;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, me(), argc, argv, 1, "ja")) != 0)
+		return rc;
+	if (o.nargs != 1)
+		return cli_usage_error(me(), "show: give one fonds code");
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc = hl_custody_get(&c, hl_archive_store(a), o.args[0], o.at);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o.json) {
+		print_json(custody_json(c));
+	} else {
+		printf("fonds %s  %s  (%lld dossiers, %lld documents)\n", c->fonds_code,
+		       or (c->fonds_name, ""), (long long)c->dossiers, (long long)c->documents);
+		if (c->state == HL_CUSTODY_NO_CREATOR) {
+			printf("  no creator unit recorded: halong fonds set %s --creator CODE\n",
+			       c->fonds_code);
+		} else {
+			printf("  created by %s %s (as on %s)\n", c->creator_code,
+			       or (c->creator_name, ""), c->creator_on);
+			for (size_t i = 0; i < c->nsteps; i++)
+				print_step(&c->steps[i]);
+			if (c->state == HL_CUSTODY_HELD)
+				printf("  held by %s %s\n", c->custodian_code,
+				       or (c->custodian_name, ""));
+			else
+				printf("  waiting for a decision: halong custody assign %s --to "
+				       "CODE\n",
+				       c->fonds_code);
+		}
+	}
+	hl_custody_free(c);
+	return EXIT_OK;
+}
+
+static int sub_of(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_custodies *l = NULL;
+	int64_t docs = 0;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, me(), argc, argv, 1, "ja")) != 0)
+		return rc;
+	if (o.nargs != 1)
+		return cli_usage_error(me(), "of: give one unit code");
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc = hl_custody_held_by(&l, hl_archive_store(a), o.args[0], o.at);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o.json) {
+		json_t *j = json_array();
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(j, custody_json(&l->v[i]));
+		print_json(j);
+	} else {
+		for (size_t i = 0; i < l->n; i++) {
+			const hl_custody *c = &l->v[i];
+			docs += c->documents;
+			printf("%s  %s  %lld dossiers, %lld documents", c->fonds_code,
+			       or (c->fonds_name, ""), (long long)c->dossiers,
+			       (long long)c->documents);
+			if (c->received)
+				printf("  (inherited from %s %s, %s)", c->creator_code,
+				       or (c->creator_name, ""), c->received->effective_date);
+			else
+				printf("  (its own)");
+			putchar('\n');
+		}
+		printf("%s holds %zu fonds, %lld documents\n", o.args[0], l->n, (long long)docs);
+	}
+	hl_custodies_free(l);
+	return EXIT_OK;
+}
+
+static int sub_pending(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_custodies *l = NULL;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, me(), argc, argv, 0, "j")) != 0)
+		return rc;
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc = hl_custody_pending(&l, hl_archive_store(a));
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o.json) {
+		json_t *j = json_array();
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(j, custody_json(&l->v[i]));
+		print_json(j);
+	} else {
+		for (size_t i = 0; i < l->n; i++) {
+			const hl_custody *c = &l->v[i];
+			printf("%s  %s  (%lld documents)\n", c->fonds_code, or (c->fonds_name, ""),
+			       (long long)c->documents);
+			if (c->state == HL_CUSTODY_NO_CREATOR)
+				printf("  no creator unit: halong fonds set %s --creator CODE\n",
+				       c->fonds_code);
+			else
+				print_step(&c->steps[c->nsteps - 1]);
+		}
+		printf("%zu fonds waiting for a decision\n", l->n);
+	}
+	hl_custodies_free(l);
+	return EXIT_OK;
+}
+
+static int sub_assign(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_custody *c = NULL;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, me(), argc, argv, 1, "tfdb")) != 0)
+		return rc;
+	if (o.nargs != 1 || !o.to)
+		return cli_usage_error(me(), "assign: give one fonds code and --to CODE");
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc =
+	    hl_custody_assign(hl_archive_store(a), o.args[0], o.to, o.from, o.date, o.basis, "cli");
+	if (rc == 0)
+		rc = hl_custody_get(&c, hl_archive_store(a), o.args[0], NULL);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("fonds %s: %s\n", c->fonds_code,
+	       c->state == HL_CUSTODY_HELD ? "held today by" : "recorded; still waiting:");
+	if (c->state == HL_CUSTODY_HELD)
+		printf("  %s %s\n", c->custodian_code, or (c->custodian_name, ""));
+	else
+		print_step(&c->steps[c->nsteps - 1]);
+	hl_custody_free(c);
+	return EXIT_OK;
+}
+
+/* ---- receipt ---- */
+
+static void csv_row(FILE *f, const char *const *v, size_t n)
+{
+	hl_csv_write(f, v, n);
+}
+
+static void receipt_csv(FILE *f, const hl_receipt *r)
+{
+	static const char *const head[] = {
+	    "stt",   "fonds_code", "fonds_name",   "from_code",     "from_name",
+	    "date",  "basis",      "dossier_code", "dossier_title", "documents",
+	    "pages", "files",      "bytes",        "max_access",    "sha256"};
+	csv_row(f, head, sizeof(head) / sizeof(*head));
+	for (size_t i = 0; i < r->n; i++) {
+		const hl_receipt_line *l = &r->v[i];
+		char stt[24], docs[24], pages[24], files[24], bytes[24];
+		snprintf(stt, sizeof(stt), "%zu", i + 1);
+		snprintf(docs, sizeof(docs), "%lld", (long long)l->documents);
+		snprintf(pages, sizeof(pages), "%lld", (long long)l->pages);
+		snprintf(files, sizeof(files), "%lld", (long long)l->files);
+		snprintf(bytes, sizeof(bytes), "%lld", (long long)l->bytes);
+		const char *v[] = {stt,
+		                   l->fonds_code,
+		                   or (l->fonds_name, ""),
+		                   l->from_code,
+		                   or (l->from_name, ""),
+		                   l->effective_date,
+		                   or (l->basis, ""),
+		                   l->dossier_code,
+		                   or (l->dossier_title, ""),
+		                   docs,
+		                   pages,
+		                   files,
+		                   bytes,
+		                   hl_access_name(l->max_access),
+		                   l->digest};
+		csv_row(f, v, sizeof(v) / sizeof(*v));
+	}
+}
+
+static void html_text(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+static const char *access_vi(hl_access a)
+{
+	static const char *const vi[] = {"công khai", "nội bộ", "hạn chế", "mật"};
+	return (int)a >= 0 && (int)a <= HL_ACCESS_SECRET ? vi[a] : "?";
+}
+
+static void receipt_html(FILE *f, const hl_receipt *r)
+{
+	char d[11];
+	/* dd/mm/yyyy, as Vietnamese documents write dates */
+	snprintf(d, sizeof(d), "%.2s/%.2s/%.4s", r->date + 8, r->date + 5, r->date);
+	fputs("<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n<title>"
+	      "Biên bản giao nhận tài liệu lưu trữ – ",
+	      f);
+	html_text(f, r->to_code);
+	fputs("</title>\n<style>\n"
+	      "@page { size: A4 landscape; margin: 15mm; }\n"
+	      "body { font-family: 'Times New Roman', 'DejaVu Serif', serif; font-size: 12pt; "
+	      "color: #000; }\n"
+	      ".head { display: flex; justify-content: space-between; text-align: center; }\n"
+	      ".head div { width: 48%; } .b { font-weight: bold; }\n"
+	      "h1 { text-align: center; font-size: 15pt; margin: 18pt 0 4pt; }\n"
+	      ".sub { text-align: center; font-style: italic; margin-bottom: 12pt; }\n"
+	      "table { border-collapse: collapse; width: 100%; font-size: 10pt; }\n"
+	      "th, td { border: 1px solid #000; padding: 3pt 4pt; vertical-align: top; }\n"
+	      "th { background: #eee; } td.n { text-align: right; }\n"
+	      "td.h { font-family: 'DejaVu Sans Mono', monospace; font-size: 7pt; "
+	      "word-break: break-all; }\n"
+	      "tr { page-break-inside: avoid; } thead { display: table-header-group; }\n"
+	      ".sign { display: flex; justify-content: space-around; margin-top: 24pt; "
+	      "text-align: center; }\n"
+	      ".sign div { width: 40%; height: 90pt; }\n"
+	      ".digest { font-family: monospace; font-size: 8pt; margin-top: 8pt; }\n"
+	      "</style>\n</head>\n<body>\n<div class=\"head\">\n<div class=\"b\">",
+	      f);
+	html_text(f, or (r->to_name, r->to_code));
+	fputs("</div>\n<div><span class=\"b\">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</span><br>"
+	      "<span class=\"b\">Độc lập - Tự do - Hạnh phúc</span></div>\n</div>\n"
+	      "<h1>BIÊN BẢN GIAO NHẬN TÀI LIỆU LƯU TRỮ</h1>\n<p class=\"sub\">Ngày ",
+	      f);
+	html_text(f, d);
+	fputs("</p>\n<p>Căn cứ Thông tư 06/2025/TT-BNV: tài liệu lưu trữ của đơn vị hành chính đã "
+	      "sắp xếp được giao cho đơn vị kế thừa.</p>\n<p><span class=\"b\">Bên giao:</span> ",
+	      f);
+	/* every giver once, in order of first appearance */
+	for (size_t i = 0; i < r->n; i++) {
+		int seen = 0;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(r->v[k].from_code, r->v[i].from_code) &&
+			       !strcmp(r->v[k].effective_date, r->v[i].effective_date);
+		if (seen)
+			continue;
+		if (i)
+			fputs("; ", f);
+		html_text(f, or (r->v[i].from_name, r->v[i].from_code));
+		fprintf(f, " (mã %s, đến %s)", r->v[i].from_code, r->v[i].effective_date);
+	}
+	if (!r->n)
+		fputs("(không có)", f);
+	fputs("</p>\n<p><span class=\"b\">Bên nhận:</span> ", f);
+	html_text(f, or (r->to_name, ""));
+	fprintf(f, " (mã %s)</p>\n", r->to_code);
+	fprintf(f,
+	        "<p>Hai bên giao nhận %zu phông, %zu hồ sơ, %lld văn bản, %lld trang, %lld tệp "
+	        "(%lld byte) theo danh mục sau.</p>\n",
+	        r->nfonds, r->n, (long long)r->documents, (long long)r->pages, (long long)r->files,
+	        (long long)r->bytes);
+	fputs("<table>\n<thead><tr><th>STT</th><th>Mã phông</th><th>Tên phông</th>"
+	      "<th>Đơn vị giao</th><th>Căn cứ</th><th>Mã hồ sơ</th><th>Tiêu đề hồ sơ</th>"
+	      "<th>Số văn bản</th><th>Số trang</th><th>Số tệp</th><th>Mức độ tiếp cận cao nhất"
+	      "</th><th>Mã băm SHA-256</th></tr></thead>\n<tbody>\n",
+	      f);
+	for (size_t i = 0; i < r->n; i++) {
+		const hl_receipt_line *l = &r->v[i];
+		fprintf(f, "<tr><td class=\"n\">%zu</td><td>", i + 1);
+		html_text(f, l->fonds_code);
+		fputs("</td><td>", f);
+		html_text(f, or (l->fonds_name, ""));
+		fputs("</td><td>", f);
+		html_text(f, or (l->from_name, l->from_code));
+		fputs("</td><td>", f);
+		html_text(f, or (l->basis, ""));
+		fputs("</td><td>", f);
+		html_text(f, l->dossier_code);
+		fputs("</td><td>", f);
+		html_text(f, or (l->dossier_title, ""));
+		fprintf(f,
+		        "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td "
+		        "class=\"n\">%lld</td><td>%s</td><td class=\"h\">%s</td></tr>\n",
+		        (long long)l->documents, (long long)l->pages, (long long)l->files,
+		        access_vi(l->max_access), l->digest);
+	}
+	fprintf(f,
+	        "<tr class=\"b\"><td></td><td colspan=\"6\">Cộng</td><td class=\"n\">%lld</td>"
+	        "<td class=\"n\">%lld</td><td class=\"n\">%lld</td><td></td><td></td></tr>\n",
+	        (long long)r->documents, (long long)r->pages, (long long)r->files);
+	fputs("</tbody>\n</table>\n<p class=\"digest\">Mã băm của biên bản (SHA-256): ", f);
+	fputs(r->digest, f);
+	fputs("<br>Mã băm của mỗi hồ sơ: SHA-256 của các dòng \"mã văn bản, mã băm nội dung\" "
+	      "theo số thứ tự; halong custody receipt tính lại được.</p>\n"
+	      "<div class=\"sign\"><div><span class=\"b\">ĐẠI DIỆN BÊN GIAO</span><br>"
+	      "<i>(Ký, ghi rõ họ tên)</i></div><div><span class=\"b\">ĐẠI DIỆN BÊN NHẬN</span>"
+	      "<br><i>(Ký, ghi rõ họ tên)</i></div></div>\n</body>\n</html>\n",
+	      f);
+}
+
+/* Writes what `emit` prints to `path` atomically: a reader never sees half a receipt. */
+static int write_file(const char *path, void (*emit)(FILE *, const hl_receipt *),
+                      const hl_receipt *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int rc;
+	if (!m)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	emit(m, r);
+	fclose(m);
+	rc = hl_write_atomic(path, buf, len, 0644);
+	free(buf);
+	return rc;
+}
+
+static int sub_receipt(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_receipt *r = NULL;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, me(), argc, argv, 1, "jafsh")) != 0)
+		return rc;
+	if (o.nargs != 1)
+		return cli_usage_error(me(), "receipt: give the receiving unit's code");
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc = hl_custody_receipt(&r, hl_archive_store(a), o.args[0], o.from, o.at);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if ((o.csv && write_file(o.csv, receipt_csv, r) < 0) ||
+	    (o.html && write_file(o.html, receipt_html, r) < 0)) {
+		hl_receipt_free(r);
+		return cli_fail();
+	}
+	if (o.json) {
+		json_t *j = json_object(), *lines = json_array();
+		json_object_set_new(j, "to_code", json_string(r->to_code));
+		json_object_set_new(j, "to_name", jstr(r->to_name));
+		json_object_set_new(j, "date", json_string(r->date));
+		json_object_set_new(j, "fonds", json_integer((json_int_t)r->nfonds));
+		json_object_set_new(j, "dossiers", json_integer((json_int_t)r->n));
+		json_object_set_new(j, "documents", json_integer(r->documents));
+		json_object_set_new(j, "pages", json_integer(r->pages));
+		json_object_set_new(j, "files", json_integer(r->files));
+		json_object_set_new(j, "bytes", json_integer(r->bytes));
+		json_object_set_new(j, "sha256", json_string(r->digest));
+		for (size_t i = 0; i < r->n; i++) {
+			const hl_receipt_line *l = &r->v[i];
+			json_t *e = json_object();
+			json_object_set_new(e, "fonds_code", json_string(l->fonds_code));
+			json_object_set_new(e, "fonds_name", jstr(l->fonds_name));
+			json_object_set_new(e, "from_code", json_string(l->from_code));
+			json_object_set_new(e, "from_name", jstr(l->from_name));
+			json_object_set_new(e, "date", json_string(l->effective_date));
+			json_object_set_new(e, "basis", jstr(l->basis));
+			json_object_set_new(e, "dossier_code", json_string(l->dossier_code));
+			json_object_set_new(e, "dossier_title", jstr(l->dossier_title));
+			json_object_set_new(e, "documents", json_integer(l->documents));
+			json_object_set_new(e, "pages", json_integer(l->pages));
+			json_object_set_new(e, "files", json_integer(l->files));
+			json_object_set_new(e, "bytes", json_integer(l->bytes));
+			json_object_set_new(e, "max_access",
+			                    json_string(hl_access_name(l->max_access)));
+			json_object_set_new(e, "sha256", json_string(l->digest));
+			json_array_append_new(lines, e);
+		}
+		json_object_set_new(j, "dossiers_list", lines);
+		print_json(j);
+	} else if (!o.csv && !o.html) {
+		receipt_csv(stdout, r);
+	} else {
+		printf("receipt for %s %s on %s: %zu fonds, %zu dossiers, %lld documents; "
+		       "sha256 %s%s%s%s%s\n",
+		       r->to_code, or (r->to_name, ""), r->date, r->nfonds, r->n,
+		       (long long)r->documents, r->digest, o.csv ? "; CSV " : "", or (o.csv, ""),
+		       o.html ? "; HTML " : "", or (o.html, ""));
+	}
+	hl_receipt_free(r);
+	return EXIT_OK;
+}
+
+static int cmd_custody(cli_ctx *ctx, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	if (!sub)
+		return cli_usage_error(me(), "give a subcommand");
+	if (!strcmp(sub, "of"))
+		return sub_of(ctx, argc - 1, argv + 1);
+	if (!strcmp(sub, "show"))
+		return sub_show(ctx, argc - 1, argv + 1);
+	if (!strcmp(sub, "pending"))
+		return sub_pending(ctx, argc - 1, argv + 1);
+	if (!strcmp(sub, "assign"))
+		return sub_assign(ctx, argc - 1, argv + 1);
+	if (!strcmp(sub, "receipt"))
+		return sub_receipt(ctx, argc - 1, argv + 1);
+	return cli_usage_error(me(), "unknown subcommand %s", sub);
+}
+
+const cli_command cli_custody_commands[] = {
+    {"fonds", cmd_fonds, "the fonds and the units that created them",
+     "fonds SUBCOMMAND [ARGS]\n\n"
+     "  list [--at DATE] [--json]   every fonds: creator, custodian on DATE, counts\n"
+     "  set FONDS --creator CODE [--creator-at DATE] [--name NAME]\n"
+     "                              record the unit that created FONDS, as it was on DATE\n"
+     "                              (default: the code's first version); creates the fonds\n"
+     "                              if it is not there yet"},
+    {"custody", cmd_custody, "who holds the records of each fonds, on any date",
+     "custody SUBCOMMAND [ARGS]\n\n"
+     "  of CODE [--at DATE] [--json]      the fonds unit CODE holds, inherited ones included\n"
+     "  show FONDS [--at DATE] [--json]   the custodians of FONDS from its creator on\n"
+     "  pending [--json]                  every fonds waiting for a decision (a split or\n"
+     "                                    abolished unit) or naming no creator\n"
+     "  assign FONDS --to CODE [--from CODE --date DATE] [--basis TEXT]\n"
+     "                                    decide who receives FONDS (default: its first\n"
+     "                                    step waiting for a decision)\n"
+     "  receipt CODE [--from CODE] [--at DATE] [--csv FILE] [--html FILE] [--json]\n"
+     "                                    the hand-over receipt (biên bản giao nhận) of\n"
+     "                                    what CODE received: CSV on stdout by default\n\n"
+     "DATE is yyyy-mm-dd or dd/mm/yyyy; the default is today (Asia/Ho_Chi_Minh)."},
+    {0},
+};
