@@ -35,6 +35,16 @@ echo "== halong units load (the administrative units and their history, data/uni
 echo '== halong units find "ha phong"'
 "$BIN" --home "$HOME_DIR" units find "ha phong"
 
+# Custody needs fonds of old units; the demo names three empty fonds "(demo)" after real units
+# of the reform: a ward merged whole, one split, a district abolished.
+echo "== halong fonds set: three empty demo fonds of real old units"
+"$BIN" --home "$HOME_DIR" fonds set DEMO-HP --creator 06652 --name "UBND phường Hà Phong (demo)"
+"$BIN" --home "$HOME_DIR" fonds set DEMO-HK --creator 06655 --name "UBND phường Hà Khẩu (demo)"
+"$BIN" --home "$HOME_DIR" fonds set DEMO-HL --creator 193 --name "UBND thành phố Hạ Long (demo)"
+
+echo "== halong custody pending"
+"$BIN" --home "$HOME_DIR" custody pending
+
 echo '== halong search "quyen va nghia vu" --limit 5'
 "$BIN" --home "$HOME_DIR" search "quyen va nghia vu" --limit 5
 

@@ -23,6 +23,7 @@ static const cli_command *me(void)
 
 typedef struct {
 	int json, quiet;
+	size_t limit;
 	const char *at;
 	const char *args[2];
 	int nargs;
@@ -34,6 +35,7 @@ static int parse(opts *o, int argc, char **argv, int max, int allow_at)
 	static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
 	                                   {"at", required_argument, NULL, 'a'},
 	                                   {"quiet", no_argument, NULL, 'q'},
+	                                   {"limit", required_argument, NULL, 'l'},
 	                                   {0}};
 	int c;
 	memset(o, 0, sizeof(*o));
@@ -46,7 +48,14 @@ static int parse(opts *o, int argc, char **argv, int max, int allow_at)
 			o->quiet = 1;
 		else if (c == 'a' && allow_at)
 			o->at = optarg;
-		else
+		else if (c == 'l' && allow_at == 2) {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !v || v >= HL_UNITS_MAX_ROWS)
+				return cli_usage_error(me(), "%s: --limit wants 1 to %d, not %s",
+				                       argv[0], HL_UNITS_MAX_ROWS - 1, optarg);
+			o->limit = v;
+		} else
 			return cli_usage_error(me(), "%s: unknown option or missing value: %s",
 			                       argv[0], argv[optind - 1]);
 	}
@@ -104,6 +113,9 @@ static json_t *unit_json(const hl_unit *u, int links)
 	json_object_set_new(o, "type", json_string(hl_unit_type_key(u->type)));
 	json_object_set_new(o, "type_name", json_string(hl_unit_type_name(u->type)));
 	json_object_set_new(o, "valid_from", json_string(u->valid_from));
+	/* false: valid_from is where the data begins, the unit is older */
+	json_object_set_new(o, "valid_from_known",
+	                    json_boolean(strcmp(u->valid_from, HL_UNITS_DATA_FROM) != 0));
 	json_object_set_new(o, "valid_to", jstr(u->valid_to));
 	json_object_set_new(o, "parent_code", jstr(u->parent_code));
 	json_object_set_new(o, "parent_name", jstr(u->parent_name));
@@ -222,7 +234,14 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 		json_decref(j);
 	} else {
 		printf("%s  %s (%s)\n", u->code, u->full_name, hl_unit_type_name(u->type));
-		printf("valid        %s – %s\n", u->valid_from, *u->valid_to ? u->valid_to : "");
+		/* the pre-reform files are a snapshot: their first day is where the data begins,
+		 * not when the unit began */
+		if (!strcmp(u->valid_from, HL_UNITS_DATA_FROM))
+			printf("valid        … – %s (the data begins %s)\n",
+			       *u->valid_to ? u->valid_to : "", HL_UNITS_DATA_FROM);
+		else
+			printf("valid        %s – %s\n", u->valid_from,
+			       *u->valid_to ? u->valid_to : "");
 		if (u->parent_code)
 			printf("parent       %s %s\n", u->parent_code,
 			       u->parent_name ? u->parent_name : "");
@@ -246,24 +265,27 @@ static int sub_find(cli_ctx *ctx, int argc, char **argv)
 	opts o;
 	int rc;
 
-	if ((rc = parse(&o, argc, argv, 1, 1)) != 0)
+	if ((rc = parse(&o, argc, argv, 1, 2)) != 0)
 		return rc;
 	if (o.nargs != 1)
 		return cli_usage_error(me(), "find: give one name (quote it if it has spaces)");
+	if (!o.limit)
+		o.limit = 100;
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_units_find(&l, hl_archive_store(a), o.args[0], o.at, 0);
+	/* one more than asked: tells whether the list was cut */
+	rc = hl_units_find(&l, hl_archive_store(a), o.args[0], o.at, o.limit + 1);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
 	if (o.json) {
 		json_t *j = json_array();
-		for (size_t i = 0; i < l->n; i++)
+		for (size_t i = 0; i < l->n && i < o.limit; i++)
 			json_array_append_new(j, unit_json(&l->v[i], 1));
 		print_json(j);
 		json_decref(j);
 	} else {
-		for (size_t i = 0; i < l->n; i++) {
+		for (size_t i = 0; i < l->n && i < o.limit; i++) {
 			const hl_unit *u = &l->v[i];
 			printf("%s  %s%s%s, ", u->code, u->full_name, u->parent_name ? ", " : "",
 			       u->parent_name ? u->parent_name : "");
@@ -285,6 +307,10 @@ static int sub_find(cli_ctx *ctx, int argc, char **argv)
 		}
 		if (!l->n)
 			printf("no unit named \"%s\"\n", o.args[0]);
+		else if (l->n > o.limit)
+			printf("… more than %zu units match: narrow the name, add --at DATE, or "
+			       "raise --limit\n",
+			       o.limit);
 	}
 	hl_units_free(l);
 	return EXIT_OK;
@@ -383,7 +409,9 @@ const cli_command cli_units_commands[] = {
      "                              $HALONG_DATA/units if set); loading twice changes nothing,\n"
      "                              new events in events.csv are applied without losing history\n"
      "  show CODE [--at DATE]       the unit as it was on DATE, its parent and legal basis\n"
-     "  find NAME [--at DATE]       units by name, tones optional, old names included\n"
+     "  find NAME [--at DATE] [--limit N]\n"
+     "                              units by name, tones optional, old names included\n"
+     "                              (at most N, default 100; says so when there are more)\n"
      "  successors CODE             who succeeded it, transitively, with merge types\n"
      "  predecessors CODE           whom it succeeded, transitively\n"
      "  tree [CODE] [--at DATE]     the hierarchy on DATE (default: every province)\n\n"

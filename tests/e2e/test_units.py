@@ -125,6 +125,31 @@ class UnitsTest(unittest.TestCase):
         self.assertIn('Phường Hà Phong, Thành phố Hạ Long, until 2025-06-30 → now part of '
                       'Phường Hà Tu', r.out)
 
+    def test_find_says_when_it_cuts(self):
+        r = self.h.run('units', 'find', 'hoa', '--limit', '3')
+        self.assertEqual(r.rc, 0, r)
+        lines = r.out.splitlines()
+        self.assertEqual(len(lines), 4, r)
+        self.assertEqual(lines[-1], '… more than 3 units match: narrow the name, add --at DATE, '
+                         'or raise --limit')
+        self.assertEqual(len(self.json('find', 'hoa', '--limit', '3')), 3)
+        r = self.h.run('units', 'find', 'ha phong')
+        self.assertNotIn('more than', r.out)
+        r = self.h.run('units', 'find', 'hoa', '--limit', '0')
+        self.assertEqual(r.rc, 2, r)
+
+    def test_pre_reform_start_is_not_invented(self):
+        # the pre-reform files are a snapshot: the unit is older than the data's first day
+        r = self.h.run('units', 'show', '06664', '--at', '2025-06-30')
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn('valid        … – 2025-06-30 (the data begins 2025-01-01)', r.out)
+        self.assertFalse(self.json('show', '06664', '--at', '2025-06-30')['valid_from_known'])
+        self.assertTrue(self.json('show', '06652', '--at', '2025-07-01')['valid_from_known'])
+        r = self.h.run('units', 'show', '06664', '--at', '2025-07-01')
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(r.err.strip(), 'halong: unit 06664 (Phường Hà Tu) did not exist on '
+                         '2025-07-01: it existed until 2025-06-30')
+
     def test_find_hoa_and_hoa(self):
         a = self.json('find', 'Xã Hải Hoà')
         b = self.json('find', 'Xã Hải Hòa')

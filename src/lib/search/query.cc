@@ -179,8 +179,11 @@ int add_field(parsed &p, const std::string &name, const std::string &value, bool
 			free(codes[i]);
 		}
 		free(codes);
-		q = fs.empty() ? Xapian::Query::MatchNothing
-		               : Xapian::Query(Xapian::Query::OP_OR, fs.begin(), fs.end());
+		/* a unit holding nothing matches nothing; MatchNothing would be dropped as an empty
+		 * filter, so use a fonds term no document can have (values are printable) */
+		if (fs.empty())
+			fs.emplace_back(std::string(HL_PFX_FONDS) + "\x7f");
+		q = Xapian::Query(Xapian::Query::OP_OR, fs.begin(), fs.end());
 		list = &p.unit;
 	} else if (name == "year") {
 		int a, b;

@@ -183,6 +183,10 @@ static int explain_missing(hl_store_units *su, const char *code, const char *dat
 	if (strcmp(date, first) < 0)
 		rc = hl_error_set(HL_ENOTFOUND, "%s is before any data: the data begins %s", date,
 		                  first);
+	else if (!strcmp(span.valid_from, HL_UNITS_DATA_FROM)) /* older than the data */
+		rc = hl_error_set(HL_ENOTFOUND,
+		                  "unit %s (%s) did not exist on %s: it existed until %s", code,
+		                  span.full_name, date, *span.valid_to ? span.valid_to : "today");
 	else
 		rc = hl_error_set(HL_ENOTFOUND,
 		                  "unit %s (%s) did not exist on %s: it existed from %s to %s",
