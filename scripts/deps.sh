@@ -12,7 +12,8 @@ pkgs=(
   libpq-dev
   libxlsxwriter-dev
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-vie
-  libmupdf-dev
+  libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
+  pango1.0-tools fonts-dejavu-core python3-pil qpdf poppler-utils
   clang-format python3
 )
 

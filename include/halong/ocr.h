@@ -74,17 +74,19 @@ enum {
 	HL_OCR_ORIENT = 1 << 2,    /* detect 90/180/270 rotation (needs the osd model) */
 	HL_OCR_FORCE_OCR = 1 << 3, /* recognise a PDF page even if it has a text layer */
 	HL_OCR_DENOISE = 1 << 4,   /* remove salt-and-pepper specks */
+	/* denoise and binarise only when the page looks noisy (more than 6% of mid-grey pixels) */
+	HL_OCR_AUTO_CLEAN = 1 << 5,
 };
 /* The flags used when opts is NULL; README.md gives the measurements that chose them. */
-#define HL_OCR_DEFAULT_FLAGS (HL_OCR_DESKEW)
+#define HL_OCR_DEFAULT_FLAGS (HL_OCR_DESKEW | HL_OCR_AUTO_CLEAN)
 
 typedef struct {
 	unsigned flags;      /* HL_OCR_* above */
 	uint32_t render_dpi; /* PDF pages: 0 for HL_OCR_RENDER_DPI */
 } hl_ocr_opts;
 
-/* One recognised word. Coordinates are pixels of the page image as recognised (origin top left,
- * after any orientation fix but in the unskewed frame: they match the image as stored). */
+/* One recognised word. Coordinates are pixels of the page image as stored (origin top left): a
+ * box found after deskewing or turning the page is mapped back onto the stored image. */
 typedef struct {
 	char *text;           /* NFC UTF-8 */
 	int32_t x, y, w, h;   /* box, pixels */

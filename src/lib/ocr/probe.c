@@ -1,0 +1,688 @@
+/* Probing an input file: its format from the content, its pages and their sizes, read from the
+ * headers (PNG chunks, JPEG markers, TIFF directories, PDF page tree) before any pixel is decoded.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "ocr/ocr_int.h"
+
+const char *hl_ocr_format_name(hl_ocr_format f)
+{
+	switch (f) {
+	case HL_OCR_FMT_TIFF:
+		return "tiff";
+	case HL_OCR_FMT_JPEG:
+		return "jpeg";
+	case HL_OCR_FMT_PNG:
+		return "png";
+	case HL_OCR_FMT_PDF:
+		return "pdf";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *fmt_upper(hl_ocr_format f)
+{
+	switch (f) {
+	case HL_OCR_FMT_TIFF:
+		return "TIFF";
+	case HL_OCR_FMT_JPEG:
+		return "JPEG";
+	case HL_OCR_FMT_PNG:
+		return "PNG";
+	case HL_OCR_FMT_PDF:
+		return "PDF";
+	default:
+		return "unknown";
+	}
+}
+
+void hl_ocr_source_free(hl_ocr_source *s)
+{
+	if (!s)
+		return;
+	free(s->pages);
+	memset(s, 0, sizeof *s);
+}
+
+static void quiet(void *user, const char *msg)
+{
+	(void)user;
+	(void)msg;
+}
+
+fz_context *hl_ocr__fz_new(void)
+{
+	fz_context *ctx = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);
+	if (!ctx)
+		return NULL;
+	fz_set_warning_callback(ctx, quiet, NULL);
+	fz_set_error_callback(ctx, quiet, NULL);
+	fz_register_document_handlers(ctx);
+	return ctx;
+}
+
+/* ---- the file in memory ---- */
+
+typedef struct {
+	const unsigned char *p;
+	size_t n;
+	const char *name;
+} blob;
+
+static int read_file(unsigned char **out, size_t *n, const char *path, const char *name)
+{
+	struct stat st;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: cannot open: %s",
+		                    name, strerror(errno));
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return hl_error_set(HL_EIO, "%s: not a regular file", name);
+	}
+	if (st.st_size == 0) {
+		fclose(f);
+		return hl_error_set(HL_EINVALID, "%s: empty file (0 bytes)", name);
+	}
+	if ((unsigned long long)st.st_size > HL_OCR_MAX_BYTES) {
+		fclose(f);
+		return hl_error_set(HL_ELIMIT, "%s: %lld bytes, above the limit of %llu", name,
+		                    (long long)st.st_size, (unsigned long long)HL_OCR_MAX_BYTES);
+	}
+	unsigned char *buf = malloc((size_t)st.st_size);
+	if (!buf) {
+		fclose(f);
+		return hl_error_set(HL_ENOMEM, "%s: out of memory", name);
+	}
+	size_t got = fread(buf, 1, (size_t)st.st_size, f);
+	fclose(f);
+	if (got != (size_t)st.st_size) {
+		free(buf);
+		return hl_error_set(HL_EIO, "%s: read error", name);
+	}
+	*out = buf;
+	*n = got;
+	return 0;
+}
+
+static hl_ocr_format sniff(const unsigned char *p, size_t n)
+{
+	if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return HL_OCR_FMT_PNG;
+	if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+		return HL_OCR_FMT_JPEG;
+	if (n >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0))
+		return HL_OCR_FMT_TIFF;
+	/* PDF readers accept the header anywhere in the first 1024 bytes. */
+	size_t lim = n < 1024 ? n : 1024;
+	for (size_t i = 0; i + 5 <= lim; i++)
+		if (memcmp(p + i, "%PDF-", 5) == 0)
+			return HL_OCR_FMT_PDF;
+	return HL_OCR_FMT_UNKNOWN;
+}
+
+/* The format the file's name claims, from its extension. */
+static hl_ocr_format by_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	const char *slash = strrchr(name, '/');
+	if (!dot || (slash && dot < slash))
+		return HL_OCR_FMT_UNKNOWN;
+	dot++;
+	if (!strcasecmp(dot, "tif") || !strcasecmp(dot, "tiff"))
+		return HL_OCR_FMT_TIFF;
+	if (!strcasecmp(dot, "jpg") || !strcasecmp(dot, "jpeg") || !strcasecmp(dot, "jpe"))
+		return HL_OCR_FMT_JPEG;
+	if (!strcasecmp(dot, "png"))
+		return HL_OCR_FMT_PNG;
+	if (!strcasecmp(dot, "pdf"))
+		return HL_OCR_FMT_PDF;
+	return HL_OCR_FMT_UNKNOWN;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t be16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static int check_size(const char *name, uint32_t page, uint32_t w, uint32_t h)
+{
+	if (w == 0 || h == 0)
+		return hl_error_set(HL_EINVALID, "%s: page %u: image of %u x %u pixels", name, page,
+		                    w, h);
+	if (w > HL_OCR_MAX_SIDE || h > HL_OCR_MAX_SIDE ||
+	    (unsigned long long)w * h > HL_OCR_MAX_PIXELS)
+		return hl_error_set(HL_ELIMIT,
+		                    "%s: page %u: image of %u x %u pixels, above the limit of %llu "
+		                    "pixels (refused before decoding)",
+		                    name, page, w, h, (unsigned long long)HL_OCR_MAX_PIXELS);
+	return 0;
+}
+
+static int add_page(hl_ocr_source *s, hl_ocr_source_page pg, const char *name)
+{
+	if (s->n_pages >= HL_OCR_MAX_PAGES)
+		return hl_error_set(HL_ELIMIT, "%s: more than %u pages", name, HL_OCR_MAX_PAGES);
+	hl_ocr_source_page *np = realloc(s->pages, (s->n_pages + 1) * sizeof *np);
+	if (!np)
+		return hl_error_set(HL_ENOMEM, "%s: out of memory", name);
+	s->pages = np;
+	s->pages[s->n_pages++] = pg;
+	return 0;
+}
+
+/* ---- PNG: IHDR, pHYs, and every chunk present up to IEND ---- */
+
+static int probe_png(hl_ocr_source *s, const blob *b)
+{
+	const unsigned char *p = b->p;
+	size_t off = 8;
+	hl_ocr_source_page pg = {0};
+	int seen_ihdr = 0, seen_idat = 0;
+	for (;;) {
+		if (off + 12 > b->n)
+			return hl_error_set(HL_EINVALID,
+			                    "%s: page 1: truncated PNG (no IEND chunk)", b->name);
+		uint32_t len = be32(p + off);
+		const unsigned char *type = p + off + 4;
+		if (len > b->n - off - 12)
+			return hl_error_set(
+			    HL_EINVALID, "%s: page 1: truncated PNG (chunk %.4s runs past the end)",
+			    b->name, (const char *)type);
+		const unsigned char *data = p + off + 8;
+		if (!seen_ihdr) {
+			if (memcmp(type, "IHDR", 4) != 0 || len != 13)
+				return hl_error_set(HL_EINVALID,
+				                    "%s: page 1: corrupt PNG (no IHDR)", b->name);
+			pg.width = be32(data);
+			pg.height = be32(data + 4);
+			seen_ihdr = 1;
+			int rc = check_size(b->name, 1, pg.width, pg.height);
+			if (rc)
+				return rc;
+		} else if (memcmp(type, "pHYs", 4) == 0 && len == 9 && data[8] == 1) {
+			/* pixels per metre */
+			pg.dpi = (uint32_t)(be32(data) * 0.0254 + 0.5);
+		} else if (memcmp(type, "IDAT", 4) == 0) {
+			seen_idat = 1;
+		} else if (memcmp(type, "IEND", 4) == 0) {
+			break;
+		}
+		off += 12 + (size_t)len;
+	}
+	if (!seen_idat)
+		return hl_error_set(HL_EINVALID, "%s: page 1: corrupt PNG (no image data)",
+		                    b->name);
+	return add_page(s, pg, b->name);
+}
+
+/* ---- JPEG: markers up to the scan, then the end-of-image marker ---- */
+
+static int probe_jpeg(hl_ocr_source *s, const blob *b)
+{
+	const unsigned char *p = b->p;
+	size_t off = 2;
+	hl_ocr_source_page pg = {0};
+	int got_sof = 0;
+	for (;;) {
+		if (off + 4 > b->n)
+			return hl_error_set(HL_EINVALID, "%s: page 1: truncated JPEG", b->name);
+		if (p[off] != 0xff)
+			return hl_error_set(HL_EINVALID,
+			                    "%s: page 1: corrupt JPEG (no marker at byte %zu)",
+			                    b->name, off);
+		unsigned m = p[off + 1];
+		if (m == 0xff) { /* fill byte */
+			off++;
+			continue;
+		}
+		if (m == 0xd8 || (m >= 0xd0 && m <= 0xd7) || m == 0x01) {
+			off += 2;
+			continue;
+		}
+		if (m == 0xd9 || m == 0x00)
+			return hl_error_set(HL_EINVALID, "%s: page 1: corrupt JPEG (no image)",
+			                    b->name);
+		uint16_t len = be16(p + off + 2);
+		if (len < 2 || off + 2 + len > b->n)
+			return hl_error_set(
+			    HL_EINVALID,
+			    "%s: page 1: truncated or corrupt JPEG (segment at byte %zu)", b->name,
+			    off);
+		const unsigned char *d = p + off + 4;
+		if (m == 0xe0 && len >= 16 && memcmp(d, "JFIF\0", 5) == 0) {
+			unsigned unit = d[7], xd = be16(d + 8);
+			if (unit == 1)
+				pg.dpi = xd;
+			else if (unit == 2)
+				pg.dpi = (uint32_t)(xd * 2.54 + 0.5);
+		} else if ((m >= 0xc0 && m <= 0xcf) && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+			if (len < 8)
+				return hl_error_set(HL_EINVALID,
+				                    "%s: page 1: corrupt JPEG (frame header)",
+				                    b->name);
+			pg.height = be16(d + 1);
+			pg.width = be16(d + 3);
+			got_sof = 1;
+			int rc = check_size(b->name, 1, pg.width, pg.height);
+			if (rc)
+				return rc;
+		} else if (m == 0xda) {
+			break;
+		}
+		off += 2 + (size_t)len;
+	}
+	if (!got_sof)
+		return hl_error_set(HL_EINVALID, "%s: page 1: corrupt JPEG (no frame header)",
+		                    b->name);
+	/* Entropy-coded data stuffs every 0xff, so an end-of-image marker near the end means the
+	 * file is whole; trailing bytes after it are tolerated. */
+	size_t from = b->n > 65536 ? b->n - 65536 : off;
+	int eoi = 0;
+	for (size_t i = b->n - 1; i > from; i--)
+		if (p[i - 1] == 0xff && p[i] == 0xd9) {
+			eoi = 1;
+			break;
+		}
+	if (!eoi)
+		return hl_error_set(HL_EINVALID,
+		                    "%s: page 1: truncated JPEG (no end-of-image marker)", b->name);
+	return add_page(s, pg, b->name);
+}
+
+/* ---- TIFF: each directory's size, resolution and strips, which must lie inside the file ---- */
+
+typedef struct {
+	const blob *b;
+	int le;
+} tiff;
+
+static uint32_t t32(const tiff *t, size_t off)
+{
+	const unsigned char *p = t->b->p + off;
+	return t->le ? ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0])
+	             : be32(p);
+}
+
+static uint16_t t16(const tiff *t, size_t off)
+{
+	const unsigned char *p = t->b->p + off;
+	return t->le ? (uint16_t)(p[1] << 8 | p[0]) : be16(p);
+}
+
+/* Value `i` of an entry of type SHORT (3) or LONG (4); 0 if out of the file. */
+static int tiff_value(const tiff *t, size_t entry, uint32_t i, uint32_t *v)
+{
+	uint16_t type = t16(t, entry + 2);
+	uint32_t count = t32(t, entry + 4);
+	size_t sz = type == 3 ? 2 : type == 4 ? 4 : 0;
+	if (!sz || i >= count)
+		return -1;
+	size_t base = (uint64_t)count * sz <= 4 ? entry + 8 : t32(t, entry + 8);
+	size_t at = base + (size_t)i * sz;
+	if (at + sz > t->b->n || at < base)
+		return -1;
+	*v = sz == 2 ? t16(t, at) : t32(t, at);
+	return 0;
+}
+
+static int probe_tiff(hl_ocr_source *s, const blob *b)
+{
+	tiff t = {b, b->p[0] == 'I'};
+	if (b->n < 8)
+		return hl_error_set(HL_EINVALID, "%s: truncated TIFF", b->name);
+	uint32_t ifd = t32(&t, 4);
+	uint32_t seen[64];
+	uint32_t page = 0;
+	while (ifd != 0) {
+		page++;
+		if (page > HL_OCR_MAX_PAGES)
+			return hl_error_set(HL_ELIMIT, "%s: more than %u pages", b->name,
+			                    HL_OCR_MAX_PAGES);
+		/* A directory chain that loops would never end: directories must move forward or at
+		 * least never repeat among the last few. */
+		for (uint32_t k = 0; k < (page - 1 < 64 ? page - 1 : 64); k++)
+			if (seen[k] == ifd)
+				return hl_error_set(HL_EINVALID,
+				                    "%s: page %u: corrupt TIFF (directory loop)",
+				                    b->name, page);
+		seen[(page - 1) % 64] = ifd;
+		if ((size_t)ifd + 2 > b->n)
+			return hl_error_set(
+			    HL_EINVALID,
+			    "%s: page %u: truncated or corrupt TIFF (directory at byte %u "
+			    "past the end)",
+			    b->name, page, ifd);
+		uint16_t ne = t16(&t, ifd);
+		if ((size_t)ifd + 2 + (size_t)ne * 12 + 4 > b->n)
+			return hl_error_set(HL_EINVALID, "%s: page %u: truncated TIFF directory",
+			                    b->name, page);
+		hl_ocr_source_page pg = {0};
+		uint32_t unit = 2;
+		double xres = 0;
+		size_t offs_e = 0, counts_e = 0;
+		for (uint16_t i = 0; i < ne; i++) {
+			size_t e = (size_t)ifd + 2 + (size_t)i * 12;
+			uint16_t tag = t16(&t, e);
+			uint32_t v = 0;
+			switch (tag) {
+			case 256:
+				if (tiff_value(&t, e, 0, &v) == 0)
+					pg.width = v;
+				break;
+			case 257:
+				if (tiff_value(&t, e, 0, &v) == 0)
+					pg.height = v;
+				break;
+			case 282: {
+				size_t at = t32(&t, e + 8);
+				if (t16(&t, e + 2) == 5 && at + 8 <= b->n && t32(&t, at + 4) != 0)
+					xres = (double)t32(&t, at) / t32(&t, at + 4);
+				break;
+			}
+			case 296:
+				if (tiff_value(&t, e, 0, &v) == 0)
+					unit = v;
+				break;
+			case 273:
+			case 324:
+				offs_e = e;
+				break;
+			case 279:
+			case 325:
+				counts_e = e;
+				break;
+			}
+		}
+		int rc = check_size(b->name, page, pg.width, pg.height);
+		if (rc)
+			return rc;
+		if (!offs_e || !counts_e)
+			return hl_error_set(HL_EINVALID,
+			                    "%s: page %u: corrupt TIFF (no image data)", b->name,
+			                    page);
+		uint32_t n_strips = t32(&t, offs_e + 4);
+		if (n_strips == 0 || n_strips != t32(&t, counts_e + 4) || n_strips > 1000000)
+			return hl_error_set(HL_EINVALID, "%s: page %u: corrupt TIFF (strip table)",
+			                    b->name, page);
+		for (uint32_t k = 0; k < n_strips; k++) {
+			uint32_t so, sc;
+			if (tiff_value(&t, offs_e, k, &so) || tiff_value(&t, counts_e, k, &sc))
+				return hl_error_set(
+				    HL_EINVALID,
+				    "%s: page %u: truncated or corrupt TIFF (strip table)", b->name,
+				    page);
+			if ((uint64_t)so + sc > b->n)
+				return hl_error_set(
+				    HL_EINVALID,
+				    "%s: page %u: truncated TIFF (image data runs past the "
+				    "end)",
+				    b->name, page);
+		}
+		if (xres > 0)
+			pg.dpi = (uint32_t)(unit == 3   ? xres * 2.54 + 0.5
+			                    : unit == 1 ? 0
+			                                : xres + 0.5);
+		rc = add_page(s, pg, b->name);
+		if (rc)
+			return rc;
+		ifd = t32(&t, (size_t)ifd + 2 + (size_t)ne * 12);
+	}
+	if (page == 0)
+		return hl_error_set(HL_EINVALID, "%s: corrupt TIFF (no pages)", b->name);
+	return 0;
+}
+
+/* ---- PDF: through MuPDF, from memory ---- */
+
+typedef struct {
+	fz_device super;
+	hl_ocr__pdf_facts *f;
+} facts_dev;
+
+static void fd_text(fz_context *ctx, fz_device *dev, const fz_text *text)
+{
+	facts_dev *d = (facts_dev *)dev;
+	d->f->has_text = 1;
+	for (fz_text_span *sp = text->head; sp; sp = sp->next)
+		d->f->text_chars += (size_t)sp->len;
+}
+
+static void fd_fill_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix m,
+                         fz_colorspace *cs, const float *color, float alpha, fz_color_params cp)
+{
+	fd_text(ctx, dev, text);
+}
+
+static void fd_stroke_text(fz_context *ctx, fz_device *dev, const fz_text *text,
+                           const fz_stroke_state *ss, fz_matrix m, fz_colorspace *cs,
+                           const float *color, float alpha, fz_color_params cp)
+{
+	fd_text(ctx, dev, text);
+}
+
+static void fd_clip_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix m,
+                         fz_rect sc)
+{
+	fd_text(ctx, dev, text);
+}
+
+static void fd_clip_stroke_text(fz_context *ctx, fz_device *dev, const fz_text *text,
+                                const fz_stroke_state *ss, fz_matrix m, fz_rect sc)
+{
+	fd_text(ctx, dev, text);
+}
+
+static void fd_ignore_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix m)
+{
+	fd_text(ctx, dev, text);
+}
+
+static void fd_image(fz_device *dev, const fz_image *img, fz_matrix m)
+{
+	facts_dev *d = (facts_dev *)dev;
+	double wpt = sqrt((double)m.a * m.a + (double)m.b * m.b);
+	double hpt = sqrt((double)m.c * m.c + (double)m.d * m.d);
+	double area = wpt * hpt;
+	if (wpt <= 0 || hpt <= 0 || area <= d->f->image_area)
+		return;
+	d->f->image_area = area;
+	d->f->image_dpi = img->w / (wpt / 72.0);
+}
+
+static void fd_fill_image(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix m, float alpha,
+                          fz_color_params cp)
+{
+	fd_image(dev, img, m);
+}
+
+static void fd_fill_image_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix m,
+                               fz_colorspace *cs, const float *color, float alpha,
+                               fz_color_params cp)
+{
+	fd_image(dev, img, m);
+}
+
+static void fd_clip_image_mask(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix m,
+                               fz_rect sc)
+{
+	fd_image(dev, img, m);
+}
+
+void hl_ocr__pdf_page_facts(fz_context *ctx, fz_document *doc, int idx, hl_ocr__pdf_facts *out)
+{
+	fz_page *page = NULL;
+	fz_device *dev = NULL;
+	memset(out, 0, sizeof *out);
+	fz_var(page);
+	fz_var(dev);
+	fz_try(ctx)
+	{
+		page = fz_load_page(ctx, doc, idx);
+		facts_dev *d = fz_new_derived_device(ctx, facts_dev);
+		dev = &d->super;
+		d->f = out;
+		d->super.fill_text = fd_fill_text;
+		d->super.stroke_text = fd_stroke_text;
+		d->super.clip_text = fd_clip_text;
+		d->super.clip_stroke_text = fd_clip_stroke_text;
+		d->super.ignore_text = fd_ignore_text;
+		d->super.fill_image = fd_fill_image;
+		d->super.fill_image_mask = fd_fill_image_mask;
+		d->super.clip_image_mask = fd_clip_image_mask;
+		fz_run_page(ctx, page, dev, fz_identity, NULL);
+		fz_close_device(ctx, dev);
+	}
+	fz_always(ctx)
+	{
+		fz_drop_device(ctx, dev);
+		fz_drop_page(ctx, page);
+	}
+	fz_catch(ctx) fz_rethrow(ctx);
+}
+
+static int probe_pdf(hl_ocr_source *s, const blob *b)
+{
+	fz_context *ctx = hl_ocr__fz_new();
+	if (!ctx)
+		return hl_error_set(HL_ENOMEM, "%s: out of memory", b->name);
+	fz_stream *stm = NULL;
+	fz_document *doc = NULL;
+	int rc = 0, n = 0;
+	volatile uint32_t at_page = 0;
+	fz_var(stm);
+	fz_var(doc);
+	fz_var(rc);
+	fz_try(ctx)
+	{
+		stm = fz_open_memory(ctx, b->p, b->n);
+		doc = fz_open_document_with_stream(ctx, "application/pdf", stm);
+		if (fz_needs_password(ctx, doc)) {
+			rc = hl_error_set(
+			    HL_EINVALID,
+			    "%s: encrypted PDF: it needs a password, which halong does not "
+			    "take; ask for an unencrypted copy",
+			    b->name);
+			break;
+		}
+		n = fz_count_pages(ctx, doc);
+		if (n <= 0) {
+			rc = hl_error_set(HL_EINVALID, "%s: corrupt PDF (no pages)", b->name);
+			break;
+		}
+		if ((unsigned)n > HL_OCR_MAX_PAGES) {
+			rc = hl_error_set(HL_ELIMIT, "%s: %d pages, above the limit of %u pages",
+			                  b->name, n, HL_OCR_MAX_PAGES);
+			break;
+		}
+		for (int i = 0; i < n && rc == 0; i++) {
+			at_page = (uint32_t)i + 1;
+			fz_page *page = fz_load_page(ctx, doc, i);
+			fz_rect r = fz_bound_page(ctx, page);
+			fz_drop_page(ctx, page);
+			hl_ocr_source_page pg = {0};
+			pg.width_pt = r.x1 - r.x0;
+			pg.height_pt = r.y1 - r.y0;
+			double wpx = pg.width_pt * HL_OCR_RENDER_DPI / 72.0;
+			double hpx = pg.height_pt * HL_OCR_RENDER_DPI / 72.0;
+			if (wpx < 1 || hpx < 1) {
+				rc = hl_error_set(HL_EINVALID, "%s: page %d: empty page box",
+				                  b->name, i + 1);
+				break;
+			}
+			if (wpx > HL_OCR_MAX_SIDE || hpx > HL_OCR_MAX_SIDE ||
+			    wpx * hpx > HL_OCR_MAX_PIXELS) {
+				rc = hl_error_set(
+				    HL_ELIMIT,
+				    "%s: page %d: %.0f x %.0f points, above the pixel limit at "
+				    "%u dpi",
+				    b->name, i + 1, pg.width_pt, pg.height_pt, HL_OCR_RENDER_DPI);
+				break;
+			}
+			pg.width = (uint32_t)(wpx + 0.5);
+			pg.height = (uint32_t)(hpx + 0.5);
+			hl_ocr__pdf_facts f;
+			hl_ocr__pdf_page_facts(ctx, doc, i, &f);
+			pg.has_text = f.text_chars > 0;
+			pg.dpi = f.image_dpi > 0 ? (uint32_t)(f.image_dpi + 0.5) : 0;
+			if (pg.has_text)
+				s->has_text_layer = 1;
+			rc = add_page(s, pg, b->name);
+		}
+	}
+	fz_always(ctx)
+	{
+		fz_drop_document(ctx, doc);
+		fz_drop_stream(ctx, stm);
+	}
+	fz_catch(ctx)
+	{
+		if (at_page)
+			rc = hl_error_set(HL_EINVALID, "%s: page %u: corrupt PDF: %s", b->name,
+			                  at_page, fz_caught_message(ctx));
+		else
+			rc = hl_error_set(HL_EINVALID, "%s: corrupt PDF: %s", b->name,
+			                  fz_caught_message(ctx));
+	}
+	fz_drop_context(ctx);
+	return rc;
+}
+
+int hl_ocr_probe(hl_ocr_source *out, const char *path, const char *display_name)
+{
+	const char *name = hl_ocr__name(path, display_name);
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	hl_ocr_source s = {0};
+	int rc = read_file(&buf, &n, path, name);
+	if (rc)
+		return rc;
+	blob b = {buf, n, name};
+	s.format = sniff(buf, n);
+	hl_ocr_format claimed = by_name(name);
+	if (s.format == HL_OCR_FMT_UNKNOWN) {
+		rc = hl_error_set(HL_EINVALID, "%s: not a TIFF, JPEG, PNG or PDF file%s%s", name,
+		                  claimed ? " although its name says " : "",
+		                  claimed ? fmt_upper(claimed) : "");
+		goto done;
+	}
+	if (claimed && claimed != s.format) {
+		rc = hl_error_set(HL_EINVALID, "%s: the name says %s but the file holds %s", name,
+		                  fmt_upper(claimed), fmt_upper(s.format));
+		goto done;
+	}
+	switch (s.format) {
+	case HL_OCR_FMT_PNG:
+		rc = probe_png(&s, &b);
+		break;
+	case HL_OCR_FMT_JPEG:
+		rc = probe_jpeg(&s, &b);
+		break;
+	case HL_OCR_FMT_TIFF:
+		rc = probe_tiff(&s, &b);
+		break;
+	default:
+		rc = probe_pdf(&s, &b);
+		break;
+	}
+done:
+	free(buf);
+	if (rc) {
+		hl_ocr_source_free(&s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
