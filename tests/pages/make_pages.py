@@ -149,12 +149,13 @@ def pdf_with_pages(n):
     return out.getvalue()
 
 
-def huge_png(w, h):
+def huge_png(w, h, idat=None):
+    """A PNG whose header says w x h; its image data is 64 zero bytes, or `idat` as given."""
     def chunk(t, data):
         return struct.pack('>I', len(data)) + t + data + struct.pack('>I', zlib.crc32(t + data))
     ihdr = struct.pack('>IIBBBBB', w, h, 8, 0, 0, 0, 0)
     return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) +
-            chunk(b'IDAT', zlib.compress(b'\x00' * 64)) + chunk(b'IEND', b''))
+            chunk(b'IDAT', idat or zlib.compress(b'\x00' * 64)) + chunk(b'IEND', b''))
 
 
 def main():
@@ -253,6 +254,7 @@ def main():
     open(os.path.join(bad, 'corrupt.pdf'), 'wb').write(b'%PDF-1.4\n' + junk)
     open(os.path.join(bad, 'notes.tif'), 'w').write('Biên bản giao nhận tài liệu\n')
     open(os.path.join(bad, 'huge.png'), 'wb').write(huge_png(100000, 100000))
+    open(os.path.join(bad, 'badpixels.png'), 'wb').write(huge_png(100, 100, junk))
     open(os.path.join(bad, 'pages5000.pdf'), 'wb').write(pdf_with_pages(5000))
     subprocess.run(['qpdf', '--encrypt', 'matkhau', 'chusohuu', '256', '--',
                     os.path.join(out, 'text.pdf'), os.path.join(bad, 'encrypted.pdf')], check=True)
