@@ -43,6 +43,7 @@ typedef struct hl_doc {
 	size_t nfiles;
 	hl_doc_file *files;
 	/* filled by the store on read */
+	char *page_text; /* the text of its done pages (OCR or PDF text layer), in order; or NULL */
 	int version;
 	char *created_at, *updated_at;
 } hl_doc;
@@ -108,6 +109,87 @@ typedef struct {
 	int schema_version;
 } hl_store_stats;
 int hl_store_stats_get(hl_store_stats *out, hl_store *st);
+
+/* ---- pages and their OCR (SQL in src/lib/store/pages.c) ---- */
+
+/* One file of a document as pages: file_seq is its 1-based position among the document's
+ * files; dpi and warn (per page, may be NULL) come from probing it. */
+typedef struct {
+	int file_seq;
+	const char *sha256;
+	uint32_t pages;
+	const uint32_t *dpi;
+	const unsigned *warn;
+} hl_store_page_file;
+
+/* Makes the pages of document `doc_id` match `files`, in the caller's transaction: pages of a
+ * file that changed or went are dropped, pages not yet known are queued ('pending'); known
+ * ones keep their state and results. *queued: pages newly queued (may be NULL). */
+int hl_store_pages_queue(uint64_t *queued, hl_store *st, const char *doc_id,
+                         const hl_store_page_file *files, size_t n);
+
+/* A page as stored. Strings are valid during the callback only; mean_conf < -1.5 when not
+ * known (a pending page). */
+typedef struct {
+	int64_t document_id;
+	const char *doc_id, *file_name, *sha256, *state, *error, *text, *result, *done_at;
+	int file_seq, page_no, seq, attempts, dpi, from_text_layer;
+	unsigned warn_flags;
+	double mean_conf;
+	int64_t ms;
+} hl_store_page_row;
+typedef int (*hl_store_page_cb)(const hl_store_page_row *r, void *ud);
+
+/* Pending pages after the key (document_id, file_seq, page_no) (all zero: from the start), in
+ * key order, at most max. */
+int hl_store_pages_pending(hl_store *st, int64_t document_id, int file_seq, int page_no, size_t max,
+                           hl_store_page_cb cb, void *ud);
+/* Every page of a document, in order (file, then page). HL_ENOTFOUND for an unknown doc_id. */
+int hl_store_pages_of(hl_store *st, const char *doc_id, hl_store_page_cb cb, void *ud);
+/* Done pages recognised by OCR whose mean confidence is below `below`, lowest first. */
+int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_page_cb cb, void *ud);
+/* Every done page, in document order. */
+int hl_store_pages_done(hl_store *st, hl_store_page_cb cb, void *ud);
+/* Failed pages, most recent first. */
+int hl_store_pages_failed(hl_store *st, size_t max, hl_store_page_cb cb, void *ud);
+
+/* Records a finished page (its own transaction unless one is open) and queues its document for
+ * the search index. */
+typedef struct {
+	int64_t document_id;
+	int file_seq, page_no;
+	const char *text, *result; /* result: the page's JSON */
+	int dpi, from_text_layer;
+	unsigned warn_flags;
+	double mean_conf;
+	int64_t ms;
+} hl_store_page_result;
+int hl_store_page_done(hl_store *st, const hl_store_page_result *r);
+/* Records a page that could not be recognised, with why. */
+int hl_store_page_fail(hl_store *st, int64_t document_id, int file_seq, int page_no,
+                       const char *error, int64_t ms);
+/* Puts failed pages back in the queue; *n how many. */
+int hl_store_pages_retry(uint64_t *n, hl_store *st);
+
+typedef struct {
+	int64_t pending, done, failed, documents, text_layer;
+	double mean_conf; /* of done OCR pages; < 0 when none */
+} hl_store_pages_stats;
+int hl_store_pages_count(hl_store_pages_stats *out, hl_store *st);
+
+/* One OCR run: its pace is what `ocr status` reports. */
+typedef struct {
+	int64_t id;
+	const char *started_at, *ended_at; /* ended_at NULL while running (or killed) */
+	int jobs;
+	int64_t pages_done, pages_failed;
+	double seconds;
+} hl_store_ocr_run;
+int hl_store_ocr_run_begin(int64_t *id, hl_store *st, int jobs);
+int hl_store_ocr_run_update(hl_store *st, int64_t id, int64_t done, int64_t failed, double seconds,
+                            int ended);
+/* The latest run: cb once, or HL_ENOTFOUND (no message set) when there was none. */
+int hl_store_ocr_run_last(hl_store *st, int (*cb)(const hl_store_ocr_run *r, void *ud), void *ud);
 
 #ifdef __cplusplus
 }

@@ -44,5 +44,6 @@ void cli_progress_done(cli_progress *p);
 extern const cli_command cli_archive_commands[];
 extern const cli_command cli_units_commands[];
 extern const cli_command cli_custody_commands[];
+extern const cli_command cli_ocr_commands[];
 
 #endif

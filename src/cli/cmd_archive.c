@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "halong/ocr.h"
 
 static const cli_command *self(const char *name);
 
@@ -61,13 +62,20 @@ static void on_reject(uint64_t line, const char *column, const char *reason, voi
 	        column ? column : "row", reason);
 }
 
+static void on_warning(uint64_t line, const char *column, const char *reason, void *ud)
+{
+	ingest_ui *ui = ((cli_progress *)ud)->ui;
+	cli_progress_done(ui->progress);
+	fprintf(stderr, "%s:%llu: warning: %s: %s\n", ui->manifest, (unsigned long long)line,
+	        column ? column : "row", reason);
+}
+
 static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{"files", required_argument, NULL, 'f'},
-	                                     {"rejects", required_argument, NULL, 'r'},
-	                                     {"batch", required_argument, NULL, 'b'},
-	                                     {"quiet", no_argument, NULL, 'q'},
-	                                     {0}};
+	static const struct option opts[] = {
+	    {"files", required_argument, NULL, 'f'}, {"rejects", required_argument, NULL, 'r'},
+	    {"batch", required_argument, NULL, 'b'}, {"quiet", no_argument, NULL, 'q'},
+	    {"ocr", no_argument, NULL, 'o'},         {0}};
 	const cli_command *me = self("ingest");
 	hl_ingest_opts o = {0};
 	hl_ingest_result r;
@@ -93,6 +101,9 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'o':
+			o.ocr = 1;
 			break;
 		default:
 			return cli_usage_error(me, "unknown option");
@@ -129,6 +140,7 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
 	p.ui = &ui;
 	o.progress = cli_progress_cb;
 	o.on_reject = on_reject;
+	o.on_warning = on_warning;
 	o.ud = &p;
 	o.actor = "cli";
 	rc = hl_archive_ingest(&r, a, &o);
@@ -144,6 +156,11 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
 	       (unsigned long long)r.rejected, (unsigned long long)r.files,
 	       (unsigned long long)r.new_blobs, (unsigned long long)r.indexed,
 	       r.inserted + r.updated + r.rejected == 0 ? " — nothing changed" : "");
+	if (o.ocr)
+		printf("ocr: %llu pages queued, %llu warning%s; run `halong ocr run` to recognise "
+		       "them\n",
+		       (unsigned long long)r.pages_queued, (unsigned long long)r.warnings,
+		       r.warnings == 1 ? "" : "s");
 	if (r.rejected)
 		fprintf(stderr, "halong: %llu rows rejected; fix them in %s and ingest that file\n",
 		        (unsigned long long)r.rejected, o.rejects_path);
@@ -269,6 +286,46 @@ static int add_version(int version, const char *replaced_at, const char *data, v
 	return 0;
 }
 
+/* The first `max` bytes of a text on one line, cut between characters. */
+static void print_excerpt(const char *t, size_t max)
+{
+	size_t n = strlen(t);
+	if (n > max) {
+		n = max;
+		while (n && ((unsigned char)t[n] & 0xC0) == 0x80)
+			n--;
+	}
+	printf("  \"");
+	for (size_t i = 0; i < n; i++)
+		putchar(t[i] == '\n' || t[i] == '\t' ? ' ' : t[i]);
+	printf("%s\"", n < strlen(t) ? "…" : "");
+}
+
+/* A page of the document: where it comes from, its OCR state and text. */
+static int add_page(const hl_store_page_row *r, void *ud)
+{
+	json_t *p = json_object(), *w = json_array();
+	json_object_set_new(p, "seq", json_integer(r->seq));
+	json_object_set_new(p, "file", jstr(r->file_name));
+	json_object_set_new(p, "page_no", json_integer(r->page_no));
+	json_object_set_new(p, "state", json_string(r->state));
+	json_object_set_new(p, "error", jstr(r->error));
+	json_object_set_new(p, "dpi", r->dpi > 0 ? json_integer(r->dpi) : json_null());
+	json_object_set_new(p, "from_text_layer", json_boolean(r->from_text_layer));
+	json_object_set_new(p, "mean_conf",
+	                    r->mean_conf >= 0 ? json_real(r->mean_conf) : json_null());
+	if (r->warn_flags & HL_OCR_WARN_LOW_DPI)
+		json_array_append_new(w, json_string("low_dpi"));
+	if (r->warn_flags & HL_OCR_WARN_NO_DPI)
+		json_array_append_new(w, json_string("no_dpi"));
+	if (r->warn_flags & HL_OCR_WARN_NO_TEXT)
+		json_array_append_new(w, json_string("no_text"));
+	json_object_set_new(p, "warnings", w);
+	json_object_set_new(p, "text", r->text ? json_string(r->text) : json_null());
+	json_array_append_new(ud, p);
+	return 0;
+}
+
 static int cmd_show(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
@@ -308,6 +365,15 @@ static int cmd_show(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	json_object_set_new(o, "versions", versions);
+	{
+		json_t *pages = json_array();
+		if (hl_store_pages_of(hl_archive_store(a), d->doc_id, add_page, pages) < 0) {
+			json_decref(pages);
+			rc = cli_fail();
+			goto done;
+		}
+		json_object_set_new(o, "pages", pages);
+	}
 	if (json) {
 		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		puts(s);
@@ -326,6 +392,27 @@ static int cmd_show(cli_ctx *ctx, int argc, char **argv)
 			printf("file %-10zu %s  sha256 %s  %lld bytes\n", i + 1, d->files[i].name,
 			       d->files[i].sha256, (long long)d->files[i].size);
 		size_t i;
+		json_array_foreach(json_object_get(o, "pages"), i, v)
+		{
+			json_t *conf = json_object_get(v, "mean_conf");
+			const char *t = json_string_value(json_object_get(v, "text"));
+			printf("page %-10lld %s p%lld  %s", (long long)(i + 1),
+			       json_string_value(json_object_get(v, "file")),
+			       (long long)json_integer_value(json_object_get(v, "page_no")),
+			       json_string_value(json_object_get(v, "state")));
+			if (json_is_true(json_object_get(v, "from_text_layer")))
+				printf("  text layer");
+			else if (json_is_real(conf))
+				printf("  confidence %.1f", json_real_value(conf));
+			if (json_is_integer(json_object_get(v, "dpi")))
+				printf("  %lld dpi",
+				       (long long)json_integer_value(json_object_get(v, "dpi")));
+			if (json_string_value(json_object_get(v, "error")))
+				printf("  %s", json_string_value(json_object_get(v, "error")));
+			else if (t && *t)
+				print_excerpt(t, 60);
+			putchar('\n');
+		}
 		json_array_foreach(versions, i, v)
 		{
 			printf("earlier version %lld, replaced %s\n",
@@ -451,12 +538,15 @@ static int cmd_reindex(cli_ctx *ctx, int argc, char **argv)
 const cli_command cli_archive_commands[] = {
     {"init", cmd_init, "create the data directory", "init"},
     {"ingest", cmd_ingest, "load a catalogue (manifest CSV) with its files",
-     "ingest MANIFEST.csv [--files DIR] [--rejects FILE] [--batch N] [--quiet]\n\n"
+     "ingest MANIFEST.csv [--files DIR] [--rejects FILE] [--batch N] [--ocr] [--quiet]\n\n"
      "Loads the rows of a manifest (columns: docs/cli.md) in batches of N (default 1000),\n"
      "stores the files it lists (relative to --files DIR, default: the manifest's folder),\n"
      "reports each bad row as MANIFEST:LINE: COLUMN: reason and copies it to the rejects\n"
      "file (default MANIFEST.rejects.csv). Ingesting the same manifest again changes\n"
-     "nothing. Exit 3 when some rows were rejected."},
+     "nothing. Exit 3 when some rows were rejected.\n"
+     "--ocr: every scan (.tif .tiff .jpg .jpeg .png .pdf) is checked (a corrupt, oversized\n"
+     "or mislabelled file, or pages that disagree with page_count, reject the row; pages\n"
+     "below 200 dpi are warned about) and its pages join the OCR queue (halong ocr run)."},
     {"search", cmd_search, "find documents (words with or without tones)",
      "search QUERY... [--limit N] [--offset N] [--json]\n\n"
      "The words of QUERY may be given as one quoted argument or as several.\n"
@@ -464,7 +554,8 @@ const cli_command cli_archive_commands[] = {
      "  \"quyen va nghia vu\"  a phrase\n"
      "  -word                exclude\n"
      "  word*                prefix\n"
-     "  fonds:CODE type:\"Quyết định\" year:2019 issuer:WORD   filters"},
+     "  fonds:CODE type:\"Quyết định\" year:2019 issuer:WORD   filters\n"
+     "  unit:CODE            records the unit holds today (halong custody of CODE)"},
     {"show", cmd_show, "one document, its files and earlier versions", "show ID [--json]"},
     {"verify", cmd_verify, "re-hash every file; report missing and corrupt ones",
      "verify\n\nExit 1 if any blob is missing or corrupt."},

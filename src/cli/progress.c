@@ -39,6 +39,9 @@ int cli_progress_cb(const char *what, uint64_t done, uint64_t total, void *ud)
 	cli_progress *p = ud;
 	double t = now_s(), el, rate;
 	int bytes = !strcmp(what, "ingest");
+	/* OCR is slow enough to count per minute */
+	int per_min = !strcmp(what, "ocr");
+	const char *unit = bytes ? "/s" : per_min ? " pages/min" : " docs/s";
 	char rbuf[32], eta[32] = "", dbuf[32], tbuf[32];
 
 	if (p->quiet)
@@ -56,7 +59,7 @@ int cli_progress_cb(const char *what, uint64_t done, uint64_t total, void *ud)
 		return 0;
 	p->last = t;
 	rate = el > 0 ? (double)done / el : 0;
-	human(rbuf, sizeof(rbuf), rate, bytes);
+	human(rbuf, sizeof(rbuf), per_min ? rate * 60 : rate, bytes);
 	human(dbuf, sizeof(dbuf), (double)done, bytes);
 	human(tbuf, sizeof(tbuf), (double)total, bytes);
 	if (total && rate > 0 && done < total) {
@@ -71,13 +74,12 @@ int cli_progress_cb(const char *what, uint64_t done, uint64_t total, void *ud)
 		memset(bar, '#', (size_t)fill);
 		memset(bar + fill, '-', (size_t)(width - fill));
 		bar[width] = '\0';
-		fprintf(stderr, "\r%-7s [%s] %3d%%  %s/%s  %s%s/s  %s\033[K", what, bar,
-		        total ? (int)(done * 100 / total) : 0, dbuf, tbuf, rbuf,
-		        bytes ? "" : " docs", eta);
+		fprintf(stderr, "\r%-7s [%s] %3d%%  %s/%s  %s%s  %s\033[K", what, bar,
+		        total ? (int)(done * 100 / total) : 0, dbuf, tbuf, rbuf, unit, eta);
 		p->drawn = 1;
 	} else {
-		fprintf(stderr, "%s: %s of %s (%d%%), %s%s/s %s\n", what, dbuf, tbuf,
-		        total ? (int)(done * 100 / total) : 0, rbuf, bytes ? "" : " docs", eta);
+		fprintf(stderr, "%s: %s of %s (%d%%), %s%s %s\n", what, dbuf, tbuf,
+		        total ? (int)(done * 100 / total) : 0, rbuf, unit, eta);
 	}
 	fflush(stderr);
 	return 0;

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "archive_int.h"
+#include "halong/ocr.h"
 #include "halong/util.h"
 #include "manifest.h"
 
@@ -100,6 +101,11 @@ typedef struct {
 	/* the current row */
 	problem probs[MAX_PROBLEMS];
 	int nprobs;
+	/* with --ocr: each file's probe (format UNKNOWN: not a scan), and the row's warnings */
+	hl_ocr_source *src;
+	size_t nsrc, capsrc;
+	char warns[4][256];
+	int nwarns;
 } ingest;
 
 static void add_problem(ingest *in, int col, const char *fmt, ...)
@@ -183,6 +189,127 @@ static int safe_relative(const char *p)
 }
 
 /* Stores the row's files as blobs; fills d->files. Problems are added for bad files. */
+/* ---- with --ocr: scans are probed, their pages counted and queued ---- */
+
+static int is_scan_name(const char *name)
+{
+	size_t n = strlen(name);
+	return hl_manifest__is_image(name) || (n > 4 && !strcasecmp(name + n - 4, ".pdf"));
+}
+
+static void src_clear(ingest *in)
+{
+	for (size_t i = 0; i < in->nsrc; i++)
+		hl_ocr_source_free(&in->src[i]);
+	in->nsrc = 0;
+	in->nwarns = 0;
+}
+
+/* Probes the file just stored (the last of the row's files) if it is a scan. */
+static int probe_file(ingest *in, const hl_doc_file *f)
+{
+	hl_ocr_source src = {0};
+	uint32_t low = 0, low_dpi = 0;
+	char *path;
+
+	if (in->nsrc == in->capsrc) {
+		size_t cap = in->capsrc ? in->capsrc * 2 : 8;
+		hl_ocr_source *v = realloc(in->src, cap * sizeof(*v));
+		if (!v)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		in->src = v, in->capsrc = cap;
+	}
+	if (is_scan_name(f->name)) {
+		if (!(path = hl_blob_path(in->a, f->sha256)))
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		if (hl_ocr_probe(&src, path, f->name) < 0) {
+			int code = hl_error_code();
+			free(path);
+			if (code == HL_ENOMEM || code == HL_EIO)
+				return -1;
+			add_problem(in, COL_FILES, "%s", hl_error_last());
+			src.format = HL_OCR_FMT_UNKNOWN;
+		} else {
+			free(path);
+		}
+	}
+	for (uint32_t p = 0; p < src.n_pages; p++)
+		if (src.pages[p].dpi && src.pages[p].dpi < HL_OCR_MIN_DPI)
+			low++, low_dpi = src.pages[p].dpi;
+	if (low && in->nwarns < 4)
+		snprintf(in->warns[in->nwarns++], sizeof(in->warns[0]),
+		         "%s: %u of %u pages at %u dpi, below the %u dpi of Nghị định "
+		         "30/2020/NĐ-CP, Phụ lục I",
+		         f->name, low, src.n_pages, low_dpi, HL_OCR_MIN_DPI);
+	in->src[in->nsrc++] = src;
+	return 0;
+}
+
+/* page_count against the pages the scans hold, naming each file's share. */
+static void check_pages(ingest *in, const hl_doc *d)
+{
+	uint64_t total = 0;
+	char detail[160] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < in->nsrc; i++) {
+		total += in->src[i].n_pages;
+		if (in->src[i].format != HL_OCR_FMT_UNKNOWN && used < sizeof(detail) - 40) {
+			int k = snprintf(detail + used, sizeof(detail) - used, "%s%.60s: %u",
+			                 used ? ", " : "", d->files[i].name, in->src[i].n_pages);
+			used += k > 0 ? (size_t)k : 0;
+		}
+	}
+	if (d->page_count >= 0 && total && (int64_t)total != d->page_count)
+		add_problem(in, COL_PAGES,
+		            "page count %lld disagrees with the %llu pages in the files (%s)",
+		            (long long)d->page_count, (unsigned long long)total, detail);
+}
+
+/* After the document is stored: its pages join the OCR queue. */
+static int queue_pages(ingest *in, const hl_doc *d)
+{
+	hl_store_page_file pf[64], *v = pf;
+	uint32_t *dpi = NULL;
+	unsigned *warn = NULL;
+	size_t n = 0, pages = 0, k = 0;
+	uint64_t q = 0;
+	int rc;
+
+	for (size_t i = 0; i < in->nsrc; i++)
+		pages += in->src[i].n_pages;
+	if (in->nsrc > 64 && !(v = calloc(in->nsrc, sizeof(*v))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	dpi = calloc(pages + 1, sizeof(*dpi));
+	warn = calloc(pages + 1, sizeof(*warn));
+	if (!dpi || !warn) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < in->nsrc; i++) {
+		const hl_ocr_source *s = &in->src[i];
+		if (s->format == HL_OCR_FMT_UNKNOWN)
+			continue;
+		v[n] = (hl_store_page_file){(int)i + 1, d->files[i].sha256, s->n_pages, dpi + k,
+		                            warn + k};
+		for (uint32_t p = 0; p < s->n_pages; p++, k++) {
+			dpi[k] = s->pages[p].dpi;
+			if (dpi[k] && dpi[k] < HL_OCR_MIN_DPI)
+				warn[k] |= HL_OCR_WARN_LOW_DPI;
+			else if (!dpi[k] && s->format != HL_OCR_FMT_PDF)
+				warn[k] |= HL_OCR_WARN_NO_DPI;
+		}
+		n++;
+	}
+	if ((rc = hl_store_pages_queue(&q, in->a->store, d->doc_id, v, n)) == 0)
+		in->r.pages_queued += q;
+done:
+	free(dpi), free(warn);
+	if (v != pf)
+		free(v);
+	return rc;
+}
+
 static int load_files(ingest *in, hl_doc *d, const char *list)
 {
 	char *copy = hl_strdup(list), *save = NULL, *tok;
@@ -234,10 +361,18 @@ static int load_files(ingest *in, hl_doc *d, const char *list)
 		images += hl_manifest__is_image(name);
 		in->r.files++;
 		in->r.bytes += (uint64_t)f.size;
+		if (in->o->ocr && (rc = probe_file(in, &d->files[d->nfiles - 1])) < 0)
+			break;
 	}
 	free(copy);
+	if (rc < 0 || in->nprobs)
+		return rc;
+	if (in->o->ocr) {
+		check_pages(in, d);
+		return 0;
+	}
 	/* Page count can be checked when every file is one page image. */
-	if (rc == 0 && d->page_count >= 0 && d->nfiles && (size_t)images == d->nfiles &&
+	if (d->page_count >= 0 && d->nfiles && (size_t)images == d->nfiles &&
 	    (int64_t)d->nfiles != d->page_count)
 		add_problem(in, COL_PAGES,
 		            "page count %lld disagrees with the %zu page images listed",
@@ -269,6 +404,7 @@ static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 	const char *s;
 
 	in->nprobs = 0;
+	src_clear(in);
 	in->r.rows++;
 	if (n != in->nheader)
 		add_problem(in, -1, "row has %zu fields, the header has %zu", n, in->nheader);
@@ -375,11 +511,18 @@ static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 			rc = 0;
 		} else if (rc < 0) {
 			goto done;
+		} else if (in->o->ocr && (rc = queue_pages(in, &d)) < 0) {
+			goto done;
 		}
 	}
 	if (in->nprobs) {
 		rc = reject(in, f, n, line);
 		goto done;
+	}
+	for (int i = 0; i < in->nwarns; i++) {
+		in->r.warnings++;
+		if (in->o->on_warning)
+			in->o->on_warning(line, "files", in->warns[i], in->o->ud);
 	}
 	if (status == HL_PUT_INSERTED)
 		in->r.inserted++;
@@ -562,6 +705,8 @@ done:
 	free(in.files_dir);
 	seen_free(&in.ordinals);
 	seen_free(&in.ids);
+	src_clear(&in);
+	free(in.src);
 	hl_csv_free(csv);
 	return rc;
 }

@@ -591,7 +591,7 @@ struct doc_cache {
 			return 0;
 		std::set<std::string> forms;
 		exact_ctx c{&forms, false};
-		for (const char *f : {d->subject, d->text})
+		for (const char *f : {d->subject, d->text, d->page_text})
 			if (f)
 				hl_text_tokenize(f, strnlen(f, HL_VERIFY_SCAN_MAX), on_exact_token,
 				                 &c);
@@ -817,7 +817,10 @@ bool fill_hit(hl_hit *h, const match &m, doc_cache &cache, const hl_search_opts 
 		h->doc_type = dup(d->doc_type);
 		h->issuer = dup(d->issuer);
 		h->access = d->access;
-		const char *text = d->text && *d->text ? d->text : d->subject;
+		/* the typed text, else the text recognised from its pages, else the subject */
+		const char *text = d->text && *d->text             ? d->text
+		                   : d->page_text && *d->page_text ? d->page_text
+		                                                   : d->subject;
 		int rc = hl_search__snippet(&h->snippet, text, terms.data(), terms.size(),
 		                            opts->mark_open, opts->mark_close, opts->html);
 		if (rc < 0)

@@ -183,6 +183,7 @@ Xapian::Document hl_search__document(const hl_doc *d)
 	index_field(s, d->doc_notation, FIELD_OTHER);
 	index_field(s, d->notes, FIELD_OTHER);
 	index_field(s, d->text, FIELD_OTHER);
+	index_field(s, d->page_text, FIELD_OTHER); /* recognised from its pages */
 
 	/* The document data: the word order that the terms do not hold (README.md). */
 	doc.set_data(s.words);

@@ -113,6 +113,40 @@ static const char *const migrations[] = {
     "  decided_at TEXT NOT NULL);"
     "CREATE INDEX custody_decision_step ON custody_decision(fonds_code, from_code,"
     "  effective_date);",
+    /* 4: pages and their OCR, the queue being the pages not yet done. A page is page page_no
+     * of the document's file file_seq (whose blob is sha256); seq numbers it in the document.
+     * state: 'pending', 'done' or 'failed' (error says why). result is the page as JSON
+     * (hl_ocr_page_to_json: words, boxes, confidences); text and mean_conf are copied out of
+     * it for search and review. A finished page is written in its own transaction, so a
+     * killed run loses nothing and redoes nothing done. ocr_run records each run's pace. */
+    "CREATE TABLE page ("
+    "  document_id INTEGER NOT NULL REFERENCES document(id),"
+    "  file_seq INTEGER NOT NULL,"
+    "  page_no INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT,"
+    "  dpi INTEGER,"
+    "  warn_flags INTEGER NOT NULL DEFAULT 0,"
+    "  from_text_layer INTEGER,"
+    "  mean_conf REAL,"
+    "  text TEXT,"
+    "  result TEXT,"
+    "  ms INTEGER,"
+    "  queued_at TEXT NOT NULL,"
+    "  done_at TEXT,"
+    "  PRIMARY KEY (document_id, file_seq, page_no)) WITHOUT ROWID;"
+    "CREATE INDEX page_state ON page(state, document_id, file_seq, page_no);"
+    "CREATE TABLE ocr_run ("
+    "  id INTEGER PRIMARY KEY,"
+    "  started_at TEXT NOT NULL,"
+    "  ended_at TEXT,"
+    "  jobs INTEGER NOT NULL,"
+    "  pages_done INTEGER NOT NULL DEFAULT 0,"
+    "  pages_failed INTEGER NOT NULL DEFAULT 0,"
+    "  seconds REAL NOT NULL DEFAULT 0);",
 };
 
 int hl_store__migrate(hl_store *st)

@@ -12,7 +12,10 @@
 	"d.id, d.doc_id, f.code, s.code, d.ordinal, d.doc_number, d.doc_notation, d.issued_date,"  \
 	" d.doc_type, d.issuer, d.subject, d.language, d.page_count, d.keywords, d.access,"        \
 	" d.confidence, d.retention, d.physical_state, d.notes, d.text, d.version,"                \
-	" d.created_at, d.updated_at"
+	" d.created_at, d.updated_at,"                                                             \
+	" (SELECT group_concat(text, char(10, 12, 10)) FROM (SELECT text FROM page p"              \
+	"   WHERE p.document_id = d.id AND p.state = 'done' AND p.text <> ''"                      \
+	"   ORDER BY p.file_seq, p.page_no))"
 #define DOC_FROM                                                                                   \
 	" FROM document d JOIN dossier s ON s.id = d.dossier_id JOIN fonds f ON f.id = s.fonds_id"
 
@@ -538,6 +541,7 @@ static hl_doc *row_to_doc(sqlite3_stmt *s)
 	d->version = sqlite3_column_int(s, 20);
 	d->created_at = col_dup(s, 21);
 	d->updated_at = col_dup(s, 22);
+	d->page_text = col_dup(s, 23);
 	return d;
 }
 
@@ -624,7 +628,7 @@ void hl_doc_free(hl_doc *d)
 	                 &d->doc_notation, &d->issued_date,    &d->doc_type,     &d->issuer,
 	                 &d->subject,      &d->language,       &d->keywords,     &d->confidence,
 	                 &d->retention,    &d->physical_state, &d->notes,        &d->text,
-	                 &d->created_at,   &d->updated_at};
+	                 &d->created_at,   &d->updated_at,     &d->page_text};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < d->nfiles; i++)

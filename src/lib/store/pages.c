@@ -1,0 +1,402 @@
+/* Every SQL statement of pages and their OCR: the queue (pending pages), results, review and
+ * the pace of runs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "halong/util.h"
+#include "store_int.h"
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+static sqlite3_stmt *prepare(hl_store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		hl_store__error(st, "prepare");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int exec1(hl_store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int64_t document_id(hl_store *st, const char *doc_id)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT id FROM document WHERE doc_id = ?1");
+	int64_t id = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, doc_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return id;
+}
+
+int hl_store_pages_queue(uint64_t *queued, hl_store *st, const char *doc_id,
+                         const hl_store_page_file *files, size_t n)
+{
+	sqlite3_stmt *del = NULL, *ins = NULL, *renum = NULL;
+	int64_t id = document_id(st, doc_id);
+	uint64_t added = 0;
+	char now[32];
+	int rc = -1, seq = 0;
+
+	if (id < 0)
+		return -1;
+	if (!id)
+		return hl_error_set(HL_ENOTFOUND, "unknown document %s", doc_id);
+	hl_now_utc(now);
+	/* pages of files that are no longer the document's (or changed) go */
+	if (!(del = prepare(st, "DELETE FROM page WHERE document_id = ?1 AND NOT EXISTS ("
+	                        " SELECT 1 FROM document_file f WHERE f.document_id = ?1"
+	                        " AND f.seq = page.file_seq AND f.sha256 = page.sha256)")))
+		return -1;
+	sqlite3_bind_int64(del, 1, id);
+	if ((rc = exec1(st, del, "drop pages")) < 0)
+		return rc;
+	rc = -1;
+	if (!(ins = prepare(st, "INSERT INTO page(document_id, file_seq, page_no, sha256, seq,"
+	                        " state, dpi, warn_flags, queued_at)"
+	                        " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8)"
+	                        " ON CONFLICT (document_id, file_seq, page_no) DO NOTHING")) ||
+	    !(renum = prepare(st, "UPDATE page SET seq = ?4 WHERE document_id = ?1 AND"
+	                          " file_seq = ?2 AND page_no = ?3 AND seq <> ?4")))
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		for (uint32_t p = 1; p <= files[i].pages; p++) {
+			seq++;
+			sqlite3_reset(ins);
+			sqlite3_bind_int64(ins, 1, id);
+			sqlite3_bind_int(ins, 2, files[i].file_seq);
+			sqlite3_bind_int(ins, 3, (int)p);
+			sqlite3_bind_text(ins, 4, files[i].sha256, -1, SQLITE_STATIC);
+			sqlite3_bind_int(ins, 5, seq);
+			if (files[i].dpi && files[i].dpi[p - 1])
+				sqlite3_bind_int(ins, 6, (int)files[i].dpi[p - 1]);
+			else
+				sqlite3_bind_null(ins, 6);
+			sqlite3_bind_int(ins, 7, files[i].warn ? (int)files[i].warn[p - 1] : 0);
+			sqlite3_bind_text(ins, 8, now, -1, SQLITE_STATIC);
+			if (sqlite3_step(ins) != SQLITE_DONE) {
+				hl_store__error(st, "queue page");
+				goto done;
+			}
+			if (sqlite3_changes(st->db) > 0) {
+				added++;
+				continue;
+			}
+			/* a known page keeps its state; only its place in the document may move */
+			sqlite3_reset(renum);
+			sqlite3_bind_int64(renum, 1, id);
+			sqlite3_bind_int(renum, 2, files[i].file_seq);
+			sqlite3_bind_int(renum, 3, (int)p);
+			sqlite3_bind_int(renum, 4, seq);
+			if (sqlite3_step(renum) != SQLITE_DONE) {
+				hl_store__error(st, "renumber page");
+				goto done;
+			}
+		}
+	}
+	rc = 0;
+	if (queued)
+		*queued = added;
+done:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(renum);
+	return rc;
+}
+
+#define PAGE_COLS                                                                                  \
+	"p.document_id, d.doc_id, f.name, p.sha256, p.state, p.error, p.text, p.result,"           \
+	" p.done_at, p.file_seq, p.page_no, p.seq, p.attempts, p.dpi, p.from_text_layer,"          \
+	" p.warn_flags, p.mean_conf, p.ms"
+#define PAGE_FROM                                                                                  \
+	" FROM page p JOIN document d ON d.id = p.document_id"                                     \
+	" LEFT JOIN document_file f ON f.document_id = p.document_id AND f.seq = p.file_seq"
+
+static int each_page(hl_store *st, sqlite3_stmt *s, hl_store_page_cb cb, void *ud, int *seen)
+{
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_store_page_row r = {
+		    .document_id = sqlite3_column_int64(s, 0),
+		    .doc_id = col(s, 1),
+		    .file_name = col(s, 2),
+		    .sha256 = col(s, 3),
+		    .state = col(s, 4),
+		    .error = col(s, 5),
+		    .text = col(s, 6),
+		    .result = col(s, 7),
+		    .done_at = col(s, 8),
+		    .file_seq = sqlite3_column_int(s, 9),
+		    .page_no = sqlite3_column_int(s, 10),
+		    .seq = sqlite3_column_int(s, 11),
+		    .attempts = sqlite3_column_int(s, 12),
+		    .dpi = sqlite3_column_int(s, 13),
+		    .from_text_layer = sqlite3_column_int(s, 14),
+		    .warn_flags = (unsigned)sqlite3_column_int(s, 15),
+		    .mean_conf = sqlite3_column_type(s, 16) == SQLITE_NULL
+		                     ? -2.0
+		                     : sqlite3_column_double(s, 16),
+		    .ms = sqlite3_column_int64(s, 17),
+		};
+		int r2;
+		if (seen)
+			*seen = 1;
+		if ((r2 = cb(&r, ud)) != 0) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "read pages");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_pages_pending(hl_store *st, int64_t document_id, int file_seq, int page_no, size_t max,
+                           hl_store_page_cb cb, void *ud)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'pending'"
+	                              " AND (p.document_id, p.file_seq, p.page_no) > (?1, ?2, ?3)"
+	                              " ORDER BY p.document_id, p.file_seq, p.page_no LIMIT ?4");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, document_id);
+	sqlite3_bind_int(s, 2, file_seq);
+	sqlite3_bind_int(s, 3, page_no);
+	sqlite3_bind_int64(s, 4, (int64_t)max);
+	return each_page(st, s, cb, ud, NULL);
+}
+
+int hl_store_pages_of(hl_store *st, const char *doc_id, hl_store_page_cb cb, void *ud)
+{
+	int64_t id = document_id(st, doc_id);
+	sqlite3_stmt *s;
+	if (id < 0)
+		return -1;
+	if (!id)
+		return hl_error_set(HL_ENOTFOUND, "no document %s", doc_id);
+	if (!(s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.document_id = ?1"
+	                      " ORDER BY p.file_seq, p.page_no")))
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return each_page(st, s, cb, ud, NULL);
+}
+
+int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_page_cb cb, void *ud)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'done'"
+	                              " AND p.from_text_layer = 0 AND p.mean_conf < ?1"
+	                              " ORDER BY p.mean_conf, p.document_id, p.seq LIMIT ?2");
+	if (!s)
+		return -1;
+	sqlite3_bind_double(s, 1, below);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	return each_page(st, s, cb, ud, NULL);
+}
+
+int hl_store_pages_done(hl_store *st, hl_store_page_cb cb, void *ud)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'done'"
+	                              " ORDER BY p.document_id, p.file_seq, p.page_no");
+	return s ? each_page(st, s, cb, ud, NULL) : -1;
+}
+
+int hl_store_pages_failed(hl_store *st, size_t max, hl_store_page_cb cb, void *ud)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'failed'"
+	                              " ORDER BY p.done_at DESC, p.document_id, p.seq LIMIT ?1");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)max);
+	return each_page(st, s, cb, ud, NULL);
+}
+
+static int queue_index(hl_store *st, int64_t document_id)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO index_queue(document_id) VALUES (?1)");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, document_id);
+	return exec1(st, s, "queue for index");
+}
+
+int hl_store_page_done(hl_store *st, const hl_store_page_result *r)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int rc, own = !st->in_tx;
+
+	if (own && (rc = hl_store_begin(st)) < 0)
+		return rc;
+	hl_now_utc(now);
+	rc = -1;
+	if (!(s = prepare(st, "UPDATE page SET state = 'done', error = NULL,"
+	                      " attempts = attempts + 1, text = ?4, result = ?5, dpi = ?6,"
+	                      " from_text_layer = ?7, warn_flags = ?8, mean_conf = ?9, ms = ?10,"
+	                      " done_at = ?11"
+	                      " WHERE document_id = ?1 AND file_seq = ?2 AND page_no = ?3")))
+		goto done;
+	sqlite3_bind_int64(s, 1, r->document_id);
+	sqlite3_bind_int(s, 2, r->file_seq);
+	sqlite3_bind_int(s, 3, r->page_no);
+	sqlite3_bind_text(s, 4, r->text ? r->text : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->result ? r->result : "{}", -1, SQLITE_STATIC);
+	if (r->dpi > 0)
+		sqlite3_bind_int(s, 6, r->dpi);
+	else
+		sqlite3_bind_null(s, 6);
+	sqlite3_bind_int(s, 7, r->from_text_layer);
+	sqlite3_bind_int(s, 8, (int)r->warn_flags);
+	sqlite3_bind_double(s, 9, r->mean_conf);
+	sqlite3_bind_int64(s, 10, r->ms);
+	sqlite3_bind_text(s, 11, now, -1, SQLITE_STATIC);
+	if ((rc = exec1(st, s, "page result")) < 0)
+		goto done;
+	/* the document's text changed: the index learns it through the queue */
+	rc = queue_index(st, r->document_id);
+done:
+	if (own)
+		rc = rc < 0 ? (hl_store_rollback(st), rc) : hl_store_commit(st);
+	return rc;
+}
+
+int hl_store_page_fail(hl_store *st, int64_t document_id, int file_seq, int page_no,
+                       const char *error, int64_t ms)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int rc, own = !st->in_tx;
+
+	if (own && (rc = hl_store_begin(st)) < 0)
+		return rc;
+	hl_now_utc(now);
+	rc = -1;
+	if ((s = prepare(st, "UPDATE page SET state = 'failed', error = ?4,"
+	                     " attempts = attempts + 1, ms = ?5, done_at = ?6"
+	                     " WHERE document_id = ?1 AND file_seq = ?2 AND page_no = ?3"))) {
+		sqlite3_bind_int64(s, 1, document_id);
+		sqlite3_bind_int(s, 2, file_seq);
+		sqlite3_bind_int(s, 3, page_no);
+		sqlite3_bind_text(s, 4, error ? error : "failed", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, ms);
+		sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+		rc = exec1(st, s, "page failure");
+	}
+	if (own)
+		rc = rc < 0 ? (hl_store_rollback(st), rc) : hl_store_commit(st);
+	return rc;
+}
+
+int hl_store_pages_retry(uint64_t *n, hl_store *st)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE page SET state = 'pending' WHERE state = 'failed'");
+	int rc;
+	if (!s)
+		return -1;
+	if ((rc = exec1(st, s, "retry pages")) == 0 && n)
+		*n = (uint64_t)sqlite3_changes(st->db);
+	return rc;
+}
+
+int hl_store_pages_count(hl_store_pages_stats *out, hl_store *st)
+{
+	sqlite3_stmt *s = prepare(
+	    st, "SELECT count(*) FILTER (WHERE state = 'pending'),"
+	        " count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'failed'),"
+	        " count(DISTINCT document_id), count(*) FILTER (WHERE from_text_layer = 1),"
+	        " avg(mean_conf) FILTER (WHERE state = 'done' AND from_text_layer = 0)"
+	        " FROM page");
+	hl_store_pages_stats r = {0};
+	int rc;
+	if (!s)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r.pending = sqlite3_column_int64(s, 0);
+		r.done = sqlite3_column_int64(s, 1);
+		r.failed = sqlite3_column_int64(s, 2);
+		r.documents = sqlite3_column_int64(s, 3);
+		r.text_layer = sqlite3_column_int64(s, 4);
+		r.mean_conf =
+		    sqlite3_column_type(s, 5) == SQLITE_NULL ? -1.0 : sqlite3_column_double(s, 5);
+		rc = 0;
+	} else {
+		rc = hl_store__error(st, "count pages");
+	}
+	sqlite3_finalize(s);
+	if (rc == 0)
+		*out = r;
+	return rc;
+}
+
+int hl_store_ocr_run_begin(int64_t *id, hl_store *st, int jobs)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO ocr_run(started_at, jobs) VALUES (?1, ?2)");
+	char now[32];
+	int rc;
+	if (!s)
+		return -1;
+	hl_now_utc(now);
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, jobs);
+	if ((rc = exec1(st, s, "ocr run")) == 0)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int hl_store_ocr_run_update(hl_store *st, int64_t id, int64_t done, int64_t failed, double seconds,
+                            int ended)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE ocr_run SET pages_done = ?2, pages_failed = ?3,"
+	                              " seconds = ?4, ended_at = ?5 WHERE id = ?1");
+	char now[32];
+	if (!s)
+		return -1;
+	hl_now_utc(now);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, done);
+	sqlite3_bind_int64(s, 3, failed);
+	sqlite3_bind_double(s, 4, seconds);
+	if (ended)
+		sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 5);
+	return exec1(st, s, "ocr run");
+}
+
+int hl_store_ocr_run_last(hl_store *st, int (*cb)(const hl_store_ocr_run *r, void *ud), void *ud)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT id, started_at, ended_at, jobs, pages_done,"
+	                              " pages_failed, seconds FROM ocr_run"
+	                              " WHERE pages_done + pages_failed > 0"
+	                              " ORDER BY id DESC LIMIT 1");
+	int rc;
+	if (!s)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_store_ocr_run r = {sqlite3_column_int64(s, 0),
+		                      col(s, 1),
+		                      col(s, 2),
+		                      sqlite3_column_int(s, 3),
+		                      sqlite3_column_int64(s, 4),
+		                      sqlite3_column_int64(s, 5),
+		                      sqlite3_column_double(s, 6)};
+		rc = cb(&r, ud);
+		rc = rc < 0 ? rc : 0;
+	} else {
+		rc = rc == SQLITE_DONE ? HL_ENOTFOUND : hl_store__error(st, "ocr run");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
