@@ -78,8 +78,9 @@ class Result:
                 f'\n  stderr: {self.err[-3000:]!r}')
 
     def summary(self):
-        """The ingest summary line (the last line of stdout), parsed; None if absent."""
-        lines = [l for l in self.out.splitlines() if l.strip()]
+        """The ingest summary line (the last line of stdout that starts with "ingest:"; with
+        --ocr an "ocr:" line follows it), parsed; None if absent."""
+        lines = [l for l in self.out.splitlines() if l.startswith('ingest:')]
         if not lines:
             return None
         m = SUMMARY.match(lines[-1].strip())
