@@ -1,0 +1,109 @@
+/* Accounts and access: users with a role scoped to a unit, Argon2id passwords, sessions and API
+ * tokens, throttled logins, who may see which record, and the hash-chained audit log. */
+#ifndef HALONG_AUTH_H
+#define HALONG_AUTH_H
+
+#include "common.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+	HL_ROLE_ANONYMOUS = 0,
+	HL_ROLE_VIEWER,
+	HL_ROLE_OFFICER,
+	HL_ROLE_INSPECTOR,
+	HL_ROLE_ARCHIVIST,
+	HL_ROLE_ADMIN,
+} hl_role;
+
+/* "anonymous", "viewer", "officer", "inspector", "archivist", "admin". */
+const char *hl_role_name(hl_role r);
+/* HL_EINVALID (naming the roles) for anything else. */
+int hl_role_parse(hl_role *out, const char *s);
+/* The highest access level a role may read (docs/api.md): anonymous public, viewer and officer
+ * internal, inspector, archivist and admin restricted. Secret is never served over HTTP. */
+hl_access hl_role_ceiling(hl_role r);
+
+/* Who is asking. A plain value: copy it freely. */
+typedef struct {
+	int64_t user_id; /* 0: anonymous */
+	char username[64];
+	hl_role role;
+	char unit_code[16]; /* "" for anonymous */
+	int province;       /* the unit is province-level: its scope is everything */
+} hl_principal;
+
+/* The anonymous principal. */
+hl_principal hl_principal_anonymous(void);
+
+/* ---- users ---- */
+
+#define HL_AUTH_MIN_PASSWORD 10 /* bytes */
+#define HL_AUTH_MAX_PASSWORD 256
+
+/* Adds a user. `unit` must be a unit code valid today (HL_ENOTFOUND otherwise); the password is
+ * hashed with Argon2id (crypto_pwhash_str, interactive limits). HL_ECONFLICT if the name exists,
+ * HL_EINVALID for a bad name (1-63 bytes of [a-z0-9._-]) or a password shorter than
+ * HL_AUTH_MIN_PASSWORD. Audited (never with the password). */
+int hl_auth_user_add(hl_store *st, const char *username, const char *password, hl_role role,
+                     const char *unit, const char *actor);
+int hl_auth_user_passwd(hl_store *st, const char *username, const char *password,
+                        const char *actor);
+/* A disabled user cannot log in; its sessions and tokens stop working at once. */
+int hl_auth_user_disable(hl_store *st, const char *username, const char *actor);
+
+typedef struct {
+	const char *username, *role, *unit_code, *created_at;
+	int disabled;
+} hl_auth_user_row;
+int hl_auth_user_foreach(hl_store *st, int (*cb)(const hl_auth_user_row *r, void *ud), void *ud);
+
+/* Creates an API token for the user: *token (malloc'd, shown once; only its hash is stored). */
+int hl_auth_token_new(char **token, hl_store *st, const char *username, const char *label,
+                      const char *actor);
+
+/* ---- logging in ---- */
+
+#define HL_AUTH_MAX_FAILURES  5    /* per user name or per client address ... */
+#define HL_AUTH_FAILURE_WINDOW 900 /* ... in this many seconds */
+#define HL_AUTH_SESSION_TTL   (8 * 3600)
+
+/* Checks a password and opens a session: *session_id and *csrf (malloc'd, random, 32 bytes
+ * base64url) and the principal. HL_EDENIED for a bad name or password or a disabled user (one
+ * message for all: "wrong user name or password"); HL_ELIMIT when throttled (too many failures
+ * for this name or client in the window): *retry_after seconds. Each attempt is audited. */
+int hl_auth_login(char **session_id, char **csrf, hl_principal *who, int *retry_after,
+                  hl_store *st, const char *username, const char *password, const char *client);
+/* The principal of a session cookie (and its CSRF token, malloc'd, may be NULL);
+ * HL_ENOTFOUND for an unknown, expired or revoked session. */
+int hl_auth_session(hl_principal *who, char **csrf, hl_store *st, const char *session_id);
+int hl_auth_logout(hl_store *st, const char *session_id);
+/* The principal of a bearer token; HL_ENOTFOUND if unknown or its user is disabled. */
+int hl_auth_bearer(hl_principal *who, hl_store *st, const char *token);
+
+/* ---- what a principal sees ---- */
+
+/* The fonds the principal's unit holds today (its own and inherited), for filtering: *all = 1
+ * for a province-level unit (codes NULL); anonymous gets an empty list. Free with
+ * hl_auth_fonds_free. */
+int hl_auth_scope(char ***codes, size_t *n, int *all, hl_store *st, const hl_principal *p);
+void hl_auth_fonds_free(char **codes, size_t n);
+
+/* May the principal see a document of this fonds and access level (docs/api.md)? */
+int hl_auth_may_see(const hl_principal *p, hl_access level, const char *fonds_code,
+                    char *const *scope, size_t nscope, int all);
+
+/* ---- the audit log: a hash chain ---- */
+
+/* Every entry's hash is SHA-256 over the previous entry's hash and this entry's fields (the
+ * format is in src/lib/auth/README.md); hl_store_audit() writes entries this way. Verifies the
+ * whole chain: *checked entries; HL_EINVALID naming the first broken entry's id if any. */
+int hl_audit_verify(uint64_t *checked, hl_store *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
