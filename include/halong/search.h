@@ -41,7 +41,29 @@ typedef struct {
 	 * malloc'd codes; 0 or a negative HL_E code with a message). NULL: unit: is refused. */
 	int (*unit_fonds)(char ***codes, size_t *n, const char *unit, void *ud);
 	void *unit_ud;
+	/* Visibility for a caller (docs/api.md): when `scoped`, a document is seen if its level is
+	 * public, or at most max_access and its fonds is one of scope_fonds (scope_all: any).
+	 * Not scoped: max_access alone decides (the CLI on the machine). */
+	int scoped, scope_all;
+	char *const *scope_fonds;
+	size_t n_scope_fonds;
+	/* Non-zero: count fonds, type and year over the matches (hl_hits.facets). */
+	int facets;
 } hl_search_opts;
+
+/* One value of a facet and how many matching documents have it. */
+typedef struct {
+	char *value;
+	uint64_t count;
+} hl_facet_value;
+
+typedef struct {
+	size_t n;
+	hl_facet_value *v; /* most frequent first */
+} hl_facet;
+
+/* The facets counted (fonds code, document type, year), over at most this many matches. */
+#define HL_FACET_SCAN 10000
 
 typedef struct {
 	int64_t rowid;
@@ -56,6 +78,7 @@ typedef struct {
 	size_t n;
 	hl_hit *hits;
 	uint64_t estimate; /* Xapian's estimate of all matches */
+	hl_facet fonds, type, year; /* when opts.facets */
 } hl_hits;
 
 /* Runs a query. Reads hit metadata and text for snippets from the store. HL_EINVALID for a
