@@ -191,6 +191,38 @@ int hl_store_ocr_run_update(hl_store *st, int64_t id, int64_t done, int64_t fail
 /* The latest run: cb once, or HL_ENOTFOUND (no message set) when there was none. */
 int hl_store_ocr_run_last(hl_store *st, int (*cb)(const hl_store_ocr_run *r, void *ud), void *ud);
 
+/* ---- browsing with visibility (SQL in src/lib/store/browse.c) ----
+ *
+ * The rule of docs/api.md: a document is visible when public, or when its level is at most
+ * max_level and its fonds is in scope; a secret document never (max_level is capped below
+ * secret). `all`: every fonds is in scope. */
+
+typedef struct {
+	const char *code;
+	int64_t documents, dossiers; /* visible ones; dossiers holding a visible document */
+} hl_store_fonds_count;
+
+/* Every fonds with at least one visible document, by code. */
+int hl_store_fonds_counts(hl_store *st, int max_level, char *const *scope, size_t nscope, int all,
+                          int (*cb)(const hl_store_fonds_count *r, void *ud), void *ud);
+/* The dossiers of a fonds with their visible document counts (in_scope: the fonds is in the
+ * caller's scope), by code; dossiers with nothing visible are left out. */
+int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, int in_scope,
+                              int (*cb)(const char *code, const char *title, int64_t documents,
+                                        void *ud),
+                              void *ud);
+/* The visible documents of a dossier by ordinal, from offset, at most limit; *total counts them
+ * all. The hl_doc is valid during the callback only (no files, no page text). */
+int hl_store_dossier_docs(int64_t *total, hl_store *st, const char *fonds, const char *dossier,
+                          int max_level, int in_scope, size_t offset, size_t limit, hl_doc_cb cb,
+                          void *ud);
+/* Audit entries, newest first; *total of all. */
+int hl_store_audit_page(hl_store *st, size_t offset, size_t limit, int64_t *total,
+                        int (*cb)(int64_t id, const char *at, const char *actor,
+                                  const char *action, const char *object, const char *detail,
+                                  void *ud),
+                        void *ud);
+
 #ifdef __cplusplus
 }
 #endif

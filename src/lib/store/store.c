@@ -512,7 +512,7 @@ static char *col_dup(sqlite3_stmt *s, int i)
 	return t ? hl_strdup((const char *)t) : NULL;
 }
 
-static hl_doc *row_to_doc(sqlite3_stmt *s)
+hl_doc *hl_store__row_to_doc(sqlite3_stmt *s)
 {
 	hl_doc *d = calloc(1, sizeof(*d));
 	if (!d)
@@ -598,7 +598,7 @@ static int doc_get(hl_doc **out, hl_store *st, int which, const char *id, int64_
 		sqlite3_reset(s);
 		return rc;
 	}
-	d = row_to_doc(s);
+	d = hl_store__row_to_doc(s);
 	sqlite3_reset(s);
 	if (!d)
 		return hl_error_set(HL_ENOMEM, "out of memory");
@@ -669,7 +669,7 @@ int hl_store_doc_foreach(hl_store *st, hl_doc_cb cb, void *ud)
 	                       NULL) != SQLITE_OK)
 		return hl_store__error(st, "read documents");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_doc *d = row_to_doc(s);
+		hl_doc *d = hl_store__row_to_doc(s);
 		int r;
 		if (!d) {
 			sqlite3_finalize(s);

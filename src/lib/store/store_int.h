@@ -43,6 +43,13 @@ struct hl_store {
 };
 
 int hl_store__migrate(hl_store *st);
+/* The columns every document read selects, and the row as an hl_doc (NULL: out of memory). */
+#define HL_STORE_DOC_COLS                                                                          \
+	"d.id, d.doc_id, f.code, s.code, d.ordinal, d.doc_number, d.doc_notation, d.issued_date,"  \
+	" d.doc_type, d.issuer, d.subject, d.language, d.page_count, d.keywords, d.access,"        \
+	" d.confidence, d.retention, d.physical_state, d.notes, d.text, d.version,"                \
+	" d.created_at, d.updated_at, NULL"
+hl_doc *hl_store__row_to_doc(sqlite3_stmt *s);
 /* Turns the connection's last SQLite error into an HL_E code and message. */
 int hl_store__error(hl_store *st, const char *what);
 

@@ -1,0 +1,185 @@
+/* Tests of browsing with visibility: no count, list or page of a dossier includes a document the
+ * caller may not see, and secret documents are never counted. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "halong/store.h"
+#include "halong/util.h"
+
+typedef struct {
+	char dir[64];
+	char *path;
+	hl_store *st;
+} fx;
+
+static void put(hl_store *st, const char *fonds, const char *dossier, int ordinal, hl_access a)
+{
+	char id[64], subject[160];
+	int status;
+	snprintf(id, sizeof(id), "%s-%s-%d", fonds, dossier, ordinal);
+	snprintf(subject, sizeof(subject), "Văn bản %s (%s)", id, hl_access_name(a));
+	hl_doc d = {.doc_id = id,
+	            .fonds_code = (char *)fonds,
+	            .dossier_code = (char *)dossier,
+	            .ordinal = ordinal,
+	            .subject = subject,
+	            .page_count = -1,
+	            .access = a};
+	assert_int_equal(hl_store_doc_put(&status, st, &d, "test"), 0);
+}
+
+/* Fonds A: dossier HS1 with one document at each level, HS2 with one restricted one.
+ * Fonds B: one public and one internal document. */
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hl-browse-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	f->path = hl_path_join(f->dir, "halong.db");
+	if (hl_store_open(&f->st, f->path, 1) < 0)
+		return -1;
+	hl_store_begin(f->st);
+	for (int a = HL_ACCESS_PUBLIC; a <= HL_ACCESS_SECRET; a++)
+		put(f->st, "A", "HS1", a + 1, (hl_access)a);
+	put(f->st, "A", "HS2", 1, HL_ACCESS_RESTRICTED);
+	put(f->st, "B", "HS1", 1, HL_ACCESS_PUBLIC);
+	put(f->st, "B", "HS1", 2, HL_ACCESS_INTERNAL);
+	hl_store_commit(f->st);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	char cmd[128];
+	hl_store_free(f->st);
+	free(f->path);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", f->dir);
+	free(f);
+	return 0;
+}
+
+typedef struct {
+	char out[256];
+} acc;
+
+static int fonds_row(const hl_store_fonds_count *r, void *ud)
+{
+	acc *a = ud;
+	size_t n = strlen(a->out);
+	snprintf(a->out + n, sizeof(a->out) - n, "%s:%lld/%lld ", r->code, (long long)r->documents,
+	         (long long)r->dossiers);
+	return 0;
+}
+
+static void test_fonds_counts(void **state)
+{
+	fx *f = *state;
+	char *scope_a[] = {"A"};
+	acc a = {{0}};
+
+	/* anonymous: public only, whatever the scope */
+	assert_int_equal(hl_store_fonds_counts(f->st, HL_ACCESS_PUBLIC, NULL, 0, 0, fonds_row, &a),
+	                 0);
+	assert_string_equal(a.out, "A:1/1 B:1/1 ");
+	/* an officer of the unit holding A: internal in A, public elsewhere */
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(
+	    hl_store_fonds_counts(f->st, HL_ACCESS_INTERNAL, scope_a, 1, 0, fonds_row, &a), 0);
+	assert_string_equal(a.out, "A:2/1 B:1/1 ");
+	/* the province's archivist: restricted everywhere, secret never, even when asked */
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(hl_store_fonds_counts(f->st, HL_ACCESS_SECRET, NULL, 0, 1, fonds_row, &a),
+	                 0);
+	assert_string_equal(a.out, "A:4/2 B:2/1 ");
+}
+
+static int dossier_row(const char *code, const char *title, int64_t documents, void *ud)
+{
+	acc *a = ud;
+	size_t n = strlen(a->out);
+	snprintf(a->out + n, sizeof(a->out) - n, "%s:%lld ", code, (long long)documents);
+	return 0;
+}
+
+static int doc_row(const hl_doc *d, void *ud)
+{
+	acc *a = ud;
+	size_t n = strlen(a->out);
+	snprintf(a->out + n, sizeof(a->out) - n, "%lld ", (long long)d->ordinal);
+	return 0;
+}
+
+static void test_dossiers_and_documents(void **state)
+{
+	fx *f = *state;
+	acc a = {{0}};
+	int64_t total = -1;
+
+	/* out of scope: public only, and HS2 (restricted only) is not even listed */
+	assert_int_equal(
+	    hl_store_dossiers_visible(f->st, "A", HL_ACCESS_RESTRICTED, 0, dossier_row, &a), 0);
+	assert_string_equal(a.out, "HS1:1 ");
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(
+	    hl_store_dossiers_visible(f->st, "A", HL_ACCESS_RESTRICTED, 1, dossier_row, &a), 0);
+	assert_string_equal(a.out, "HS1:3 HS2:1 ");
+
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(hl_store_dossier_docs(&total, f->st, "A", "HS1", HL_ACCESS_SECRET, 1, 0,
+	                                       10, doc_row, &a),
+	                 0);
+	assert_int_equal(total, 3); /* the secret one stays out */
+	assert_string_equal(a.out, "1 2 3 ");
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(hl_store_dossier_docs(&total, f->st, "A", "HS1", HL_ACCESS_INTERNAL, 1, 1,
+	                                       1, doc_row, &a),
+	                 0);
+	assert_int_equal(total, 2);
+	assert_string_equal(a.out, "2 ");
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(hl_store_dossier_docs(&total, f->st, "B", "HS9", HL_ACCESS_INTERNAL, 1, 0,
+	                                       10, doc_row, &a),
+	                 0);
+	assert_int_equal(total, 0);
+}
+
+static int audit_row(int64_t id, const char *at, const char *actor, const char *action,
+                     const char *object, const char *detail, void *ud)
+{
+	acc *a = ud;
+	size_t n = strlen(a->out);
+	snprintf(a->out + n, sizeof(a->out) - n, "%s ", object ? object : "-");
+	return 0;
+}
+
+static void test_audit_page(void **state)
+{
+	fx *f = *state;
+	acc a = {{0}};
+	int64_t total = 0;
+	assert_int_equal(hl_store_audit_page(f->st, 0, 2, &total, audit_row, &a), 0);
+	assert_int_equal(total, 7); /* one document.create per document */
+	assert_string_equal(a.out, "B-HS1-2 B-HS1-1 ");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_fonds_counts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dossiers_and_documents, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_page, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
