@@ -1,4 +1,8 @@
 /* The store's schema as forward migrations: migration N brings the schema from version N-1 to N. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "halong/store_auth.h"
 #include "store_int.h"
 
 /* Never edit a migration that has shipped: add the next one. */
@@ -147,7 +151,119 @@ static const char *const migrations[] = {
     "  pages_done INTEGER NOT NULL DEFAULT 0,"
     "  pages_failed INTEGER NOT NULL DEFAULT 0,"
     "  seconds REAL NOT NULL DEFAULT 0);",
+    /* 5: accounts and the audit chain (src/lib/auth/README.md). Sessions and API tokens are
+     * kept as the SHA-256 of their secret, never the secret; expires_at and failure times are
+     * seconds since the epoch. A failed login is a row, so throttling survives a restart.
+     * Each audit entry gains the hash of the entry before it and its own hash; the entries
+     * written before this migration are chained by chain_audit() below, in the same
+     * transaction. */
+    "CREATE TABLE auth_user ("
+    "  id INTEGER PRIMARY KEY,"
+    "  username TEXT NOT NULL UNIQUE,"
+    "  pwhash TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  unit_code TEXT NOT NULL,"
+    "  disabled INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL);"
+    "CREATE TABLE auth_session ("
+    "  id_hash TEXT PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES auth_user(id),"
+    "  csrf TEXT NOT NULL,"
+    "  client TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX auth_session_user ON auth_session(user_id);"
+    "CREATE TABLE auth_token ("
+    "  hash TEXT PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES auth_user(id),"
+    "  label TEXT,"
+    "  created_at TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX auth_token_user ON auth_token(user_id);"
+    "CREATE TABLE auth_failure ("
+    "  id INTEGER PRIMARY KEY,"
+    "  username TEXT NOT NULL,"
+    "  client TEXT,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX auth_failure_user ON auth_failure(username, at);"
+    "CREATE INDEX auth_failure_client ON auth_failure(client, at);"
+    "ALTER TABLE audit ADD COLUMN prev_hash TEXT;"
+    "ALTER TABLE audit ADD COLUMN hash TEXT;",
 };
+
+/* Migration 5: hashes the audit entries written before the chain existed, in id order, so
+ * that `halong audit verify` holds on an upgraded store. Batches: no row is updated while the
+ * statement reading it is still stepping. */
+static int chain_audit(hl_store *st)
+{
+	enum { BATCH = 512 };
+	struct {
+		int64_t id;
+		char hash[65], prev[65];
+	} *b = malloc(BATCH * sizeof(*b));
+	char prev[65] = "";
+	int64_t after = 0;
+	sqlite3_stmt *rd = NULL, *wr = NULL;
+	int rc = -1;
+
+	if (!b)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT id, at, actor, action, object, detail FROM audit"
+	                       " WHERE id > ?1 ORDER BY id LIMIT ?2",
+	                       -1, &rd, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE id = ?1",
+	                       -1, &wr, NULL) != SQLITE_OK) {
+		hl_store__error(st, "chain audit");
+		goto done;
+	}
+	for (;;) {
+		size_t n = 0;
+		int s;
+		sqlite3_reset(rd);
+		sqlite3_bind_int64(rd, 1, after);
+		sqlite3_bind_int(rd, 2, BATCH);
+		while ((s = sqlite3_step(rd)) == SQLITE_ROW) {
+			b[n].id = sqlite3_column_int64(rd, 0);
+			snprintf(b[n].prev, sizeof(b[n].prev), "%s", prev);
+			hl_store_audit_hash(b[n].hash, prev, b[n].id,
+			                    (const char *)sqlite3_column_text(rd, 1),
+			                    (const char *)sqlite3_column_text(rd, 2),
+			                    (const char *)sqlite3_column_text(rd, 3),
+			                    (const char *)sqlite3_column_text(rd, 4),
+			                    (const char *)sqlite3_column_text(rd, 5));
+			memcpy(prev, b[n].hash, sizeof(prev));
+			n++;
+		}
+		if (s != SQLITE_DONE) {
+			hl_store__error(st, "chain audit");
+			goto done;
+		}
+		sqlite3_reset(rd);
+		for (size_t i = 0; i < n; i++) {
+			sqlite3_reset(wr);
+			sqlite3_bind_int64(wr, 1, b[i].id);
+			if (b[i].prev[0])
+				sqlite3_bind_text(wr, 2, b[i].prev, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(wr, 2);
+			sqlite3_bind_text(wr, 3, b[i].hash, -1, SQLITE_STATIC);
+			if (sqlite3_step(wr) != SQLITE_DONE) {
+				hl_store__error(st, "chain audit");
+				goto done;
+			}
+		}
+		if (n < BATCH)
+			break;
+		after = b[n - 1].id;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(rd);
+	sqlite3_finalize(wr);
+	free(b);
+	return rc;
+}
 
 int hl_store__migrate(hl_store *st)
 {
@@ -174,6 +290,11 @@ int hl_store__migrate(hl_store *st)
 			sqlite3_free(err);
 			hl_store_rollback(st);
 			return HL_ERROR;
+		}
+		if (v + 1 == 5 && chain_audit(st) < 0) {
+			int rc = hl_error_code() ? hl_error_code() : HL_ERROR;
+			hl_store_rollback(st);
+			return rc;
 		}
 		if (hl_store_commit(st) < 0)
 			return -1;

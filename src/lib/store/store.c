@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "halong/store_auth.h"
 #include "halong/util.h"
 #include "store_int.h"
 
@@ -44,8 +45,9 @@ static const char *const sql[Q__COUNT] = {
     [Q_FILE_ADD] = "INSERT INTO document_file(document_id, seq, name, sha256, size)"
                    " VALUES (?1, ?2, ?3, ?4, ?5)",
     [Q_QUEUE_ADD] = "INSERT INTO index_queue(document_id) VALUES (?1)",
-    [Q_AUDIT_ADD] = "INSERT INTO audit(at, actor, action, object, detail)"
-                    " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_AUDIT_ADD] = "INSERT INTO audit(id, at, actor, action, object, detail, prev_hash, hash)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
     [Q_BLOB_ADD] = "INSERT OR IGNORE INTO blob(sha256, size, created_at) VALUES (?1, ?2, ?3)",
     [Q_DOC_BY_ID] = "SELECT " DOC_COLS DOC_FROM " WHERE d.doc_id = ?1",
     [Q_DOC_BY_ROWID] = "SELECT " DOC_COLS DOC_FROM " WHERE d.id = ?1",
@@ -778,17 +780,48 @@ int hl_store_queue_trim(hl_store *st, int64_t upto)
 int hl_store_audit(hl_store *st, const char *actor, const char *action, const char *object,
                    const char *detail)
 {
-	sqlite3_stmt *s = stmt(st, Q_AUDIT_ADD);
-	char now[32];
-	if (!s)
+	sqlite3_stmt *s;
+	char now[32], prev[65] = "", hash[65];
+	int64_t id = 1;
+	int rc = -1, own = !st->in_tx;
+
+	/* Reading the last entry and appending the next must be one transaction, or two writers
+	 * could both chain onto the same entry. */
+	if (own && hl_store_begin(st) < 0)
 		return -1;
+	if (!(s = stmt(st, Q_AUDIT_LAST)))
+		goto done;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(s, 1);
+		id = sqlite3_column_int64(s, 0) + 1;
+		snprintf(prev, sizeof(prev), "%s", h ? h : "");
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = hl_store__error(st, "audit");
+		goto done;
+	}
+	rc = -1;
 	hl_now_utc(now);
-	sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, actor ? actor : "system", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
-	bind_text(s, 4, object);
-	bind_text(s, 5, detail);
-	return step_done(st, s, "audit");
+	actor = actor && *actor ? actor : "system";
+	/* object and detail are stored NULL when empty, and hashed as "" either way */
+	hl_store_audit_hash(hash, prev, id, now, actor, action, object, detail);
+	if (!(s = stmt(st, Q_AUDIT_ADD)))
+		goto done;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, action, -1, SQLITE_STATIC);
+	bind_text(s, 5, object);
+	bind_text(s, 6, detail);
+	bind_text(s, 7, prev);
+	sqlite3_bind_text(s, 8, hash, -1, SQLITE_TRANSIENT);
+	rc = step_done(st, s, "audit");
+done:
+	if (own)
+		rc = rc < 0 ? (hl_store_rollback(st), rc) : hl_store_commit(st);
+	return rc;
 }
 
 int hl_store_stats_get(hl_store_stats *out, hl_store *st)

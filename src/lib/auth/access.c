@@ -1,0 +1,129 @@
+/* Who may see what: roles and their ceilings, a principal's scope of fonds through custody, and
+ * the visibility rule of docs/api.md. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth_int.h"
+#include "halong/units.h"
+#include "halong/util.h"
+
+static const char *const role_names[] = {
+    [HL_ROLE_ANONYMOUS] = "anonymous", [HL_ROLE_VIEWER] = "viewer",
+    [HL_ROLE_OFFICER] = "officer",     [HL_ROLE_INSPECTOR] = "inspector",
+    [HL_ROLE_ARCHIVIST] = "archivist", [HL_ROLE_ADMIN] = "admin",
+};
+
+const char *hl_role_name(hl_role r)
+{
+	if ((int)r < 0 || r > HL_ROLE_ADMIN)
+		return "anonymous";
+	return role_names[r];
+}
+
+int hl_role_parse(hl_role *out, const char *s)
+{
+	for (int r = HL_ROLE_ANONYMOUS; r <= HL_ROLE_ADMIN; r++) {
+		if (s && !strcmp(s, role_names[r])) {
+			*out = (hl_role)r;
+			return 0;
+		}
+	}
+	return hl_error_set(
+	    HL_EINVALID, "unknown role \"%.32s\": viewer, officer, inspector, archivist or admin",
+	    s ? s : "");
+}
+
+hl_access hl_role_ceiling(hl_role r)
+{
+	switch (r) {
+	case HL_ROLE_VIEWER:
+	case HL_ROLE_OFFICER:
+		return HL_ACCESS_INTERNAL;
+	case HL_ROLE_INSPECTOR:
+	case HL_ROLE_ARCHIVIST:
+	case HL_ROLE_ADMIN:
+		return HL_ACCESS_RESTRICTED;
+	case HL_ROLE_ANONYMOUS:
+	default:
+		return HL_ACCESS_PUBLIC;
+	}
+}
+
+void hl_auth_fonds_free(char **codes, size_t n)
+{
+	if (!codes)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(codes[i]);
+	free(codes);
+}
+
+int hl_auth_scope(char ***codes, size_t *n, int *all, hl_store *st, const hl_principal *p)
+{
+	hl_custodies *l = NULL;
+	char **v = NULL;
+	size_t k = 0;
+	int rc;
+
+	if (!p || p->role == HL_ROLE_ANONYMOUS || !p->unit_code[0]) {
+		*codes = NULL;
+		*n = 0;
+		*all = 0;
+		return 0;
+	}
+	if (p->province) {
+		*codes = NULL;
+		*n = 0;
+		*all = 1;
+		return 0;
+	}
+	rc = hl_custody_held_by(&l, st, p->unit_code, NULL);
+	if (rc == HL_ENOTFOUND) {
+		/* the unit is gone from the data: it holds nothing */
+		hl_error_clear();
+		*codes = NULL;
+		*n = 0;
+		*all = 0;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (l->n && !(v = calloc(l->n, sizeof(*v)))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (; k < l->n; k++) {
+		if (!(v[k] = hl_strdup(l->v[k].fonds_code))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	*codes = v;
+	*n = k;
+	*all = 0;
+	v = NULL;
+	rc = 0;
+done:
+	hl_auth_fonds_free(v, k);
+	hl_custodies_free(l);
+	return rc;
+}
+
+int hl_auth_may_see(const hl_principal *p, hl_access level, const char *fonds_code,
+                    char *const *scope, size_t nscope, int all)
+{
+	hl_role role = p ? p->role : HL_ROLE_ANONYMOUS;
+	if (level == HL_ACCESS_PUBLIC)
+		return 1;
+	/* secret records stay off networked paths whoever asks (DOMAIN.md) */
+	if (level >= HL_ACCESS_SECRET || level > hl_role_ceiling(role))
+		return 0;
+	if (all)
+		return 1;
+	if (!fonds_code)
+		return 0;
+	for (size_t i = 0; i < nscope; i++)
+		if (scope[i] && !strcmp(scope[i], fonds_code))
+			return 1;
+	return 0;
+}
