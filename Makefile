@@ -9,6 +9,7 @@ all: build
 
 deps:
 	@bash scripts/deps.sh
+	@bash scripts/npm.sh
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --buildtype=release -Dtests=false

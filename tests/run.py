@@ -123,21 +123,50 @@ def e2e_suites(tally, build, pattern):
     suite.run(TapResult(tally))
 
 
+def test_pages(tally, build):
+    """Renders the OCR test pages once per build folder (tests/pages/make_pages.py keeps a folder
+    whose stamp matches) and tells the unit and e2e tests where they are."""
+    out = os.path.join(build, 'test-pages')
+    p = subprocess.run(['/usr/bin/python3', os.path.join(ROOT, 'tests', 'pages', 'make_pages.py'),
+                        out], capture_output=True, text=True, timeout=900)
+    if p.returncode != 0:
+        tally.add('setup', 'render the OCR test pages', False, p.stderr[-2000:])
+        return
+    os.environ['HL_TEST_PAGES'] = out
+    os.environ['HL_OCR_PAGES'] = out
+
+
+def browser_suite(tally, build):
+    """The browser tests: headless Chromium driven by playwright-core against a real server."""
+    runner = os.path.join(ROOT, 'tests', 'browser', 'run.mjs')
+    if not os.path.exists(runner):
+        return
+    env = dict(os.environ)
+    env['HALONG_BIN'] = os.path.abspath(os.path.join(build, 'src', 'cli', 'halong'))
+    env['HALONG_SRC'] = ROOT
+    env['HL_ARTIFACTS'] = os.path.join(build, 'artifacts', 'browser')
+    run_tap(tally, 'browser', ['node', runner], env=env, cwd=ROOT, timeout=1200)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', default='build-san')
-    ap.add_argument('--only', choices=['unit', 'fuzz', 'e2e'])
+    ap.add_argument('--only', choices=['unit', 'fuzz', 'e2e', 'browser'])
     ap.add_argument('--e2e-pattern', default='test_*.py')
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     tally = Tally()
     t0 = time.time()
+    if a.only in (None, 'unit', 'e2e'):
+        test_pages(tally, build)
     if a.only in (None, 'unit'):
         unit_suites(tally, build)
     if a.only in (None, 'fuzz'):
         fuzz_suites(tally, build)
     if a.only in (None, 'e2e'):
         e2e_suites(tally, build, a.e2e_pattern)
+    if a.only in (None, 'browser'):
+        browser_suite(tally, build)
     if tally.failures:
         print('\nFailed:')
         for f in tally.failures:

@@ -26,7 +26,12 @@
 #define HL_META_SEQ "halong_seq"
 /* Metadata key and value naming the term scheme: an index of another scheme must be rebuilt. */
 #define HL_META_SCHEME "halong_scheme"
-#define HL_SCHEME      "3"
+#define HL_SCHEME      "4"
+
+/* Value slots, for facets: the fonds code, the document type and the year as written. */
+#define HL_SLOT_FONDS 0
+#define HL_SLOT_TYPE  1
+#define HL_SLOT_YEAR  2
 
 /* The document data (README.md, "Term scheme"): every field's folded words, each field on its
  * own line: "\n w1 w2 ... wn \n v1 ... ". Words past HL_DATA_MAX bytes are left out. */

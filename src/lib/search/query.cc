@@ -403,7 +403,43 @@ std::string needle(const words &ws, size_t from, size_t n)
 	return s;
 }
 
-void build_plan(plan &pl, const parsed &p, hl_access max_access)
+/* Who may see what (docs/api.md), as a filter: every level up to max_access, or, for a scoped
+ * caller, public documents plus those up to max_access (never secret) in the scope's fonds. */
+Xapian::Query access_filter(const hl_search_opts *o)
+{
+	int max = (int)o->max_access;
+	std::vector<Xapian::Query> lv;
+	if (!o->scoped) {
+		if (max >= HL_ACCESS_SECRET)
+			return Xapian::Query();
+		for (int a = 0; a <= max; a++)
+			lv.emplace_back(std::string(HL_PFX_ACCESS) + (char)('0' + a));
+		return or_of(lv);
+	}
+	if (max >= HL_ACCESS_SECRET)
+		max = HL_ACCESS_SECRET - 1;
+	Xapian::Query pub(std::string(HL_PFX_ACCESS) + '0');
+	for (int a = 1; a <= max; a++)
+		lv.emplace_back(std::string(HL_PFX_ACCESS) + (char)('0' + a));
+	if (lv.empty() || (!o->scope_all && !o->n_scope_fonds))
+		return pub;
+	Xapian::Query higher = or_of(lv);
+	if (!o->scope_all) {
+		std::vector<Xapian::Query> fs;
+		for (size_t i = 0; i < o->n_scope_fonds; i++) {
+			std::string v = hl_search__norm_value(o->scope_fonds[i],
+			                                      std::strlen(o->scope_fonds[i]));
+			if (!v.empty())
+				fs.emplace_back(HL_PFX_FONDS + v);
+		}
+		if (fs.empty())
+			return pub;
+		higher = Xapian::Query(Xapian::Query::OP_FILTER, higher, or_of(fs));
+	}
+	return Xapian::Query(Xapian::Query::OP_OR, pub, higher);
+}
+
+void build_plan(plan &pl, const parsed &p, const hl_search_opts *opts)
 {
 	std::vector<Xapian::Query> required, strict, all, subject;
 	std::vector<Xapian::Query> p_terms, b_terms; /* for ranking */
@@ -500,12 +536,9 @@ void build_plan(plan &pl, const parsed &p, hl_access max_access)
 		if (!f->empty())
 			filters.push_back(or_of(*f));
 	bool user_filters = !filters.empty();
-	if (max_access < HL_ACCESS_SECRET) {
-		std::vector<Xapian::Query> lv;
-		for (int a = 0; a <= (int)max_access; a++)
-			lv.emplace_back(std::string(HL_PFX_ACCESS) + (char)('0' + a));
-		filters.push_back(or_of(lv));
-	}
+	Xapian::Query access = access_filter(opts);
+	if (!access.empty())
+		filters.push_back(access);
 	if (pl.levels.empty() && user_filters) {
 		pl.levels.push_back(level{Xapian::Query::MatchAll, Xapian::Query(), {}, false});
 		pl.weightless = true;
@@ -835,6 +868,53 @@ bool fill_hit(hl_hit *h, const match &m, doc_cache &cache, const hl_search_opts 
 
 } // namespace
 
+/* The most frequent values of one slot, at most this many. */
+#define HL_FACET_VALUES 50
+
+static void facet_fill(hl_facet *f, Xapian::ValueCountMatchSpy &spy)
+{
+	std::vector<std::pair<std::string, Xapian::doccount>> vs;
+	for (Xapian::TermIterator t = spy.top_values_begin(HL_FACET_VALUES);
+	     t != spy.top_values_end(HL_FACET_VALUES); ++t)
+		vs.emplace_back(*t, t.get_termfreq());
+	if (vs.empty())
+		return;
+	f->v = static_cast<hl_facet_value *>(calloc(vs.size(), sizeof(*f->v)));
+	if (!f->v)
+		throw std::bad_alloc();
+	for (const auto &v : vs) {
+		f->v[f->n].value = dup(v.first.c_str());
+		f->v[f->n++].count = v.second;
+	}
+}
+
+/* Facet counts over every level's matches (any of them, minus exclusions, within the filter —
+ * so within what the caller may see), counted on up to HL_FACET_SCAN documents. Phrases and
+ * word order are not confirmed here: a count may include a document the page's order check
+ * would drop. */
+static void count_facets(hl_hits *res, Xapian::Database &db, const plan &pl)
+{
+	std::vector<Xapian::Query> cores;
+	for (const level &lv : pl.levels)
+		cores.push_back(lv.core);
+	Xapian::Query q = or_of(cores);
+	if (!pl.neg.empty())
+		q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, pl.neg);
+	if (!pl.filter.empty())
+		q = Xapian::Query(Xapian::Query::OP_FILTER, q, pl.filter);
+	Xapian::Enquire enq(db);
+	enq.set_query(q);
+	enq.set_weighting_scheme(Xapian::BoolWeight());
+	Xapian::ValueCountMatchSpy fonds(HL_SLOT_FONDS), type(HL_SLOT_TYPE), year(HL_SLOT_YEAR);
+	enq.add_matchspy(&fonds);
+	enq.add_matchspy(&type);
+	enq.add_matchspy(&year);
+	enq.get_mset(0, 0, HL_FACET_SCAN);
+	facet_fill(&res->fonds, fonds);
+	facet_fill(&res->type, type);
+	facet_fill(&res->year, year);
+}
+
 extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
                                const hl_search_opts *opts)
 {
@@ -863,7 +943,7 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		if (rc)
 			return rc;
 		plan pl;
-		build_plan(pl, p, opts->max_access);
+		build_plan(pl, p, opts);
 		if (pl.levels.empty())
 			return hl_error_set(
 			    HL_EINVALID, "the query \"%s\" has no word to search for", opts->query);
@@ -923,6 +1003,8 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		for (size_t i = from; i < ms.size() && res->n < limit; i++)
 			if (fill_hit(&res->hits[res->n], ms[i], cache, opts, terms))
 				res->n++;
+		if (opts->facets)
+			count_facets(res, ix->db(), pl);
 		*out = res;
 		return 0;
 	} catch (int rc) {
@@ -934,6 +1016,14 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 	}
 }
 
+static void facet_free(hl_facet *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->v[i].value);
+	free(f->v);
+	f->v = nullptr, f->n = 0;
+}
+
 extern "C" void hl_hits_free(hl_hits *h)
 {
 	if (!h)
@@ -941,5 +1031,6 @@ extern "C" void hl_hits_free(hl_hits *h)
 	for (size_t i = 0; i < h->n; i++)
 		free_hit(&h->hits[i]);
 	free(h->hits);
+	facet_free(&h->fonds), facet_free(&h->type), facet_free(&h->year);
 	free(h);
 }

@@ -188,19 +188,25 @@ Xapian::Document hl_search__document(const hl_doc *d)
 	/* The document data: the word order that the terms do not hold (README.md). */
 	doc.set_data(s.words);
 
-	if (d->fonds_code)
+	if (d->fonds_code) {
 		add_filter(doc, HL_PFX_FONDS,
 		           hl_search__norm_value(d->fonds_code, std::strlen(d->fonds_code)));
-	if (d->doc_type)
+		doc.add_value(HL_SLOT_FONDS, d->fonds_code);
+	}
+	if (d->doc_type) {
 		add_filter(doc, HL_PFX_TYPE,
 		           hl_search__norm_value(d->doc_type, std::strlen(d->doc_type)));
+		doc.add_value(HL_SLOT_TYPE, d->doc_type);
+	}
 	if (d->issued_date && std::strlen(d->issued_date) >= 4) {
 		bool digits = true;
 		for (int i = 0; i < 4; i++)
 			digits = digits && d->issued_date[i] >= '0' && d->issued_date[i] <= '9';
-		if (digits)
+		if (digits) {
 			doc.add_boolean_term(std::string(HL_PFX_YEAR) +
 			                     std::string(d->issued_date, 4));
+			doc.add_value(HL_SLOT_YEAR, std::string(d->issued_date, 4));
+		}
 	}
 	if (d->issuer &&
 	    hl_text_tokenize(d->issuer, std::strlen(d->issuer), on_issuer_token, &doc) != 0)

@@ -797,6 +797,73 @@ static void test_open_errors(void **state)
 	hl_index_free(ix);
 }
 
+/* A caller scoped to some fonds (docs/api.md): public everywhere, internal and restricted only
+ * in its fonds, secret never; facet counts see exactly what the hits see. */
+static hl_hits *search_scoped(fx *f, const char *q, hl_access level, char *const *scope, size_t n,
+                              int all)
+{
+	hl_search_opts o = {0};
+	hl_hits *h = NULL;
+	o.query = q;
+	o.limit = 100;
+	o.max_access = level;
+	o.scoped = 1, o.scope_all = all, o.scope_fonds = scope, o.n_scope_fonds = n;
+	o.facets = 1;
+	if (hl_index_search(&h, f->ix, f->st, &o) != 0)
+		fail_msg("search \"%s\": %s", q, hl_error_last());
+	return h;
+}
+
+static uint64_t facet_count(const hl_facet *fc, const char *value)
+{
+	for (size_t i = 0; i < fc->n; i++)
+		if (!strcmp(fc->v[i].value, value))
+			return fc->v[i].count;
+	return 0;
+}
+
+static void test_scope_and_facets(void **state)
+{
+	fx *f = *state;
+	char *other[] = {"OTHER"}, *test[] = {"TEST"};
+	hl_hits *h;
+
+	h = search_scoped(f, "fonds:TEST dat", HL_ACCESS_INTERNAL, other, 1, 0);
+	assert_true(has_id(h, "T1"));
+	assert_false(has_id(h, "T6")); /* internal, not in scope */
+	assert_false(has_id(h, "T5"));
+	assert_int_equal(facet_count(&h->fonds, "TEST"), h->n);
+	assert_int_equal(facet_count(&h->fonds, "TEST"), 3); /* T1, T2, T7 */
+	assert_int_equal(facet_count(&h->type, "Quyết định"), 3);
+	assert_int_equal(facet_count(&h->year, "2019"), 3);
+	hl_hits_free(h);
+
+	h = search_scoped(f, "fonds:TEST dat", HL_ACCESS_INTERNAL, test, 1, 0);
+	assert_true(has_id(h, "T6"));
+	assert_false(has_id(h, "T5"));
+	assert_int_equal(facet_count(&h->fonds, "TEST"), 4);
+	hl_hits_free(h);
+
+	/* secret stays out of a scoped search whatever the level and scope */
+	h = search_scoped(f, "dat quoc phong", HL_ACCESS_SECRET, NULL, 0, 1);
+	assert_false(has_id(h, "T5"));
+	hl_hits_free(h);
+	/* words the internal document holds: out of scope it is neither a hit nor counted; in
+	 * scope it is both (the other counted documents are public ones that match loosely) */
+	h = search_scoped(f, "rung phong ho", HL_ACCESS_INTERNAL, other, 1, 0);
+	assert_false(has_id(h, "T6"));
+	uint64_t out_of_scope = facet_count(&h->fonds, "TEST");
+	hl_hits_free(h);
+	h = search_scoped(f, "rung phong ho", HL_ACCESS_INTERNAL, test, 1, 0);
+	assert_true(has_id(h, "T6"));
+	assert_int_equal(facet_count(&h->fonds, "TEST"), out_of_scope + 1);
+	hl_hits_free(h);
+	/* anonymous: public only */
+	h = search_scoped(f, "thong bao noi bo", HL_ACCESS_PUBLIC, NULL, 0, 1);
+	assert_false(has_id(h, "T6"));
+	hl_hits_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest corpus[] = {
@@ -809,6 +876,7 @@ int main(void)
 	    cmocka_unit_test(test_prefix),
 	    cmocka_unit_test(test_field_filters),
 	    cmocka_unit_test(test_access_filter),
+	    cmocka_unit_test(test_scope_and_facets),
 	    cmocka_unit_test(test_snippet_marks_and_escapes),
 	    cmocka_unit_test(test_snippet_directly),
 	    cmocka_unit_test(test_bad_queries),
