@@ -154,6 +154,12 @@ typedef struct {
  * and renamed, so out_path is never left half-written. */
 int hl_ocr_pdf_export(const char *out_path, const hl_ocr_pdf_page *pages, size_t n);
 
+/* Page `page_no` of a file as a PNG for viewing, at most max_width pixels wide (0: 1200; at most
+ * 3000), never wider than the scan itself; a PDF page is rendered by MuPDF. The same refusals as
+ * hl_ocr_probe. *png is malloc'd. */
+int hl_ocr_page_png(unsigned char **png, size_t *len, const char *path, const char *display_name,
+                    int page_no, uint32_t max_width);
+
 /* Error rates of `text` against the ground truth `truth`, both NFC-normalised and with each run of
  * white space made one space (ends trimmed). Characters are Unicode code points; words are split
  * on white space. Rates are edits / ground-truth length (0 if both are empty). */
