@@ -3,6 +3,8 @@
 #ifndef HALONG_UNITS_H
 #define HALONG_UNITS_H
 
+#include <stdio.h>
+
 #include "common.h"
 #include "store.h"
 
@@ -230,6 +232,13 @@ typedef struct {
 } hl_receipt;
 
 void hl_receipt_free(hl_receipt *r);
+
+/* The receipt as CSV (a header row, then one row per dossier: stt, fonds_code, fonds_name,
+ * from_code, from_name, date, basis, dossier_code, dossier_title, documents, pages, files, bytes,
+ * max_access, sha256) and as a printable A4 HTML page in Vietnamese (national heading, giver and
+ * receiver, the table with totals, the receipt's SHA-256, signature blocks). */
+void hl_receipt_write_csv(FILE *f, const hl_receipt *r);
+void hl_receipt_write_html(FILE *f, const hl_receipt *r);
 
 /* The receipt of what `to` holds by succession on `date` (NULL: today); only what came from
  * `from` if not NULL. */
