@@ -21,6 +21,11 @@ static int check_entry(const hl_store_audit_row *r, void *ud)
 	const char *prev = r->prev_hash ? r->prev_hash : "";
 
 	x->last_id = r->id;
+	if (!r->hash) {
+		x->broken_id = r->id;
+		x->why = "it has no hash (written around the store)";
+		return 1;
+	}
 	if (strcmp(prev, x->prev)) {
 		x->broken_id = r->id;
 		x->why = x->checked
