@@ -1,0 +1,166 @@
+"""The HTTP API's answers against the CLI's on the same data directory (docs/api.md says "as
+`halong … --json`"): units, custody, OCR status, fonds; jobs for OCR and ingest with their
+progress; the OpenAPI document served; health and the web interface on the same port."""
+import json
+import os
+import shutil
+import time
+import unittest
+import urllib.parse
+
+import hl
+import hlserve
+from hlserve import Server, ServerCase
+
+q = urllib.parse.quote
+
+
+def items(j):
+    return j['items'] if isinstance(j, dict) and 'items' in j else j
+
+
+class AsTheCli(ServerCase):
+
+    def cli(self, *args):
+        r = self.w.h.run(*args, '--json')
+        self.assertEqual(r.rc, 0, r)
+        return json.loads(r.out)
+
+    def get(self, path, caller='anonymous', status=200):
+        r = self.as_(caller).get(path)
+        self.assertEqual(r.status, status, f'{path}: {r!r}')
+        return r.json()
+
+    def test_units_are_public_and_as_the_cli(self):
+        self.assertEqual(self.get('/api/v1/units/06652'), self.cli('units', 'show', '06652'))
+        self.assertEqual(self.get('/api/v1/units/06652?at=2025-06-30'),
+                         self.cli('units', 'show', '06652', '--at', '2025-06-30'))
+        self.assertEqual(self.get('/api/v1/units/06652?at=30/06/2025'),
+                         self.cli('units', 'show', '06652', '--at', '2025-06-30'))
+        self.assertEqual(items(self.get('/api/v1/units?q=' + q('ha tu'))),
+                         self.cli('units', 'find', 'ha tu'))
+        self.assertEqual(items(self.get('/api/v1/units?q=' + q('Hà Phong'))),
+                         self.cli('units', 'find', 'Hà Phong'))
+        self.assertEqual(items(self.get('/api/v1/units/06664/successors')),
+                         self.cli('units', 'successors', '06664'))
+        self.assertEqual(items(self.get('/api/v1/units/06652/predecessors')),
+                         self.cli('units', 'predecessors', '06652'))
+        self.assertEqual(items(self.get('/api/v1/units/22/tree?at=2025-06-30')),
+                         self.cli('units', 'tree', '22', '--at', '2025-06-30'))
+        tree = items(self.get('/api/v1/tree'))
+        self.assertTrue(tree)
+        self.assertTrue(all('depth' in u and 'code' in u for u in tree))
+        self.assertIn('22', [u['code'] for u in tree])
+        r = self.as_('anonymous').get('/api/v1/units/99999')
+        self.assertError(r, 404, 'not_found')
+        r = self.as_('anonymous').get('/api/v1/units/06652?at=31/02/2025')
+        self.assertError(r, 400, 'bad_request')
+
+    def test_custody_as_the_cli(self):
+        of = items(self.get('/api/v1/custody/of/06652', 'admin'))
+        cli = self.cli('custody', 'of', '06652')
+        self.assertEqual([f['fonds_code'] for f in of], [f['fonds_code'] for f in cli])
+        self.assertEqual(sorted(f['fonds_code'] for f in of), ['HAPHONG', 'HATU'])
+        pend = self.get('/api/v1/custody/pending', 'inspector')
+        self.assertEqual(items(pend), items(self.cli('custody', 'pending')))
+        f = self.get('/api/v1/fonds/HATU', 'admin')
+        show = self.cli('custody', 'show', 'HATU')
+        self.assertEqual(f['steps'], show['steps'])
+        self.assertEqual(f['code'], 'HATU')
+        before = self.get('/api/v1/fonds/HATU?at=2025-06-30', 'admin')
+        self.assertEqual(before['steps'], [])
+
+    def test_ocr_status_as_the_cli(self):
+        self.assertEqual(self.get('/api/v1/ocr/status', 'archivist22'),
+                         self.cli('ocr', 'status'))
+
+    def test_stats_for_the_province(self):
+        j = self.get('/api/v1/stats', 'admin')
+        cli = self.cli('stats')
+        secret = sum(1 for d in self.w.docs if d['level'] == 'secret')
+        self.assertEqual(j['documents'], cli['documents'] - secret)
+
+    def test_health_openapi_and_web_on_one_port(self):
+        self.assertEqual(self.get('/api/v1/health'), {'status': 'ok'})
+        with open(os.path.join(hl.SRC, 'docs', 'openapi.json'), encoding='utf-8') as f:
+            doc = json.load(f)
+        self.assertEqual(self.get('/api/v1/openapi.json'), doc)
+        r = self.as_('anonymous').get('/')
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.header('Content-Type', '').startswith('text/html'), r)
+
+    def test_ocr_run_job(self):
+        r = self.as_('archivist22').post('/api/v1/ocr/run', {'jobs': 1})
+        self.assertEqual(r.status, 202, r)
+        job = r.json()['job']
+        self.assertEqual(job['kind'], 'ocr')
+        for k in ('id', 'kind', 'state', 'done', 'total', 'message', 'started_at', 'ended_at',
+                  'result'):
+            self.assertIn(k, job)
+        deadline = time.time() + 300
+        while job['state'] == 'running' and time.time() < deadline:
+            time.sleep(0.2)
+            job = self.get(f'/api/v1/jobs/{job["id"]}', 'archivist22')  # JOB itself
+        self.assertEqual(job['state'], 'done', job)
+        r = self.as_('archivist22').get('/api/v1/jobs/999999')
+        self.assertError(r, 404, 'not_found')
+
+
+class Ingest(unittest.TestCase):
+    """POST /api/v1/ingest on a copy of the data directory: a job, then the records are there."""
+
+    def test_ingest_job(self):
+        w = hlserve.world()
+        tmp, home = w.copy()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        srv = Server(home).start()
+        try:
+            arts = hl.articles()[1000:1003]
+            rows = [['GIENGDAY', 'HS03', i + 1, f'{a["law_title"]}, Điều {a["article"]}. '
+                     f'{a["article_title"]}', '01/02/2020', 'Công văn', 'public', a['text']]
+                    for i, a in enumerate(arts)]
+            path = hl.write_csv(os.path.join(tmp, 'new.csv'),
+                                ['fonds_code', 'dossier_code', 'doc_ordinal', 'subject',
+                                 'issued_date', 'doc_type', 'access_level', 'text'], rows)
+            with open(path, 'rb') as f:
+                body = f.read()
+            admin = srv.client(token=w.tokens['admin'])
+            r = admin.call('POST', '/api/v1/ingest', body, headers={'Content-Type': 'text/csv'})
+            self.assertEqual(r.status, 202, r)
+            job = r.json()['job']
+            self.assertEqual(job['kind'], 'ingest')
+            deadline = time.time() + 300
+            while job['state'] == 'running' and time.time() < deadline:
+                time.sleep(0.2)
+                job = admin.get(f'/api/v1/jobs/{job["id"]}').json()  # JOB itself
+            self.assertEqual(job['state'], 'done', job)
+            self.assertEqual(job['done'], 3, job)
+            r = srv.client().get('/api/v1/fonds/GIENGDAY/dossiers/HS03')
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json()['total'], 3)
+            # a bad manifest: the job fails and says why, nothing is loaded
+            r = admin.call('POST', '/api/v1/ingest', b'fonds_code,subject\r\nX,y\r\n',
+                           headers={'Content-Type': 'text/csv'})
+            if r.status == 202:
+                job = r.json()['job']
+                while job['state'] == 'running':
+                    time.sleep(0.2)
+                    job = admin.get(f'/api/v1/jobs/{job["id"]}').json()
+                self.assertEqual(job['state'], 'failed', job)
+                self.assertIn('dossier_code', job['message'])
+            else:
+                self.assertError(r, 400)
+            r = admin.call('POST', '/api/v1/ingest', b'{}',
+                           headers={'Content-Type': 'application/json'})
+            self.assertEqual(r.status, 415, r)
+        finally:
+            rc = srv.stop()
+        self.assertEqual(rc, 0, srv.log()[-2000:])
+
+    def assertError(self, r, status):
+        self.assertEqual(r.status, status, r)
+        self.assertEqual(r.json()['error']['status'], status)
+
+
+if __name__ == '__main__':
+    unittest.main()

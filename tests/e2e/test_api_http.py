@@ -1,0 +1,177 @@
+"""HTTP behaviour of `halong serve` (docs/api.md, Conventions and Limits): ETag and If-None-Match,
+byte ranges and a bad range, gzip of a large JSON answer, X-Request-Id everywhere, the error shape
+of an unknown path and a wrong method, pagination, and the document's JSON."""
+import gzip
+import hashlib
+import json
+import os
+import unittest
+
+import hl
+from hlserve import ServerCase
+
+
+class HttpBehaviour(ServerCase):
+
+    def setUp(self):
+        self.doc = next(d for d in self.w.docs if d['level'] == 'public' and
+                        d['file'] == 'clean.png')
+        with open(self.w.h.path('files', self.doc['file']), 'rb') as f:
+            self.bytes = f.read()
+        self.url = f'/api/v1/documents/{self.doc["id"]}/files/1'
+        self.c = self.as_('anonymous')
+
+    def test_file_etag_and_if_none_match(self):
+        r = self.c.get(self.url)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, self.bytes)
+        etag = r.header('ETag')
+        self.assertIsNotNone(etag, r)
+        self.assertIn(self.doc['sha256'], etag)
+        self.assertTrue(r.header('Content-Disposition', '').startswith('attachment'), r)
+        self.assertEqual(r.header('Accept-Ranges'), 'bytes', r)
+        r = self.c.get(self.url, headers={'If-None-Match': etag})
+        self.assertEqual(r.status, 304, r)
+        self.assertEqual(r.body, b'')
+        self.assertEqual(r.header('ETag'), etag)
+        r = self.c.get(self.url, headers={'If-None-Match': '"' + '0' * 64 + '"'})
+        self.assertEqual(r.status, 200, r)
+
+    def test_ranges(self):
+        n = len(self.bytes)
+        for spec, lo, hi in (('bytes=10-99', 10, 99), ('bytes=-100', n - 100, n - 1),
+                             (f'bytes={n - 5}-', n - 5, n - 1), (f'bytes=0-{n + 1000}', 0, n - 1)):
+            r = self.c.get(self.url, headers={'Range': spec})
+            self.assertEqual(r.status, 206, f'{spec}: {r!r}')
+            self.assertEqual(r.body, self.bytes[lo:hi + 1], spec)
+            self.assertEqual(r.header('Content-Range'), f'bytes {lo}-{hi}/{n}', spec)
+            self.assertEqual(int(r.header('Content-Length')), hi - lo + 1, spec)
+        for spec in (f'bytes={n}-', f'bytes={n + 10}-{n + 20}'):
+            r = self.c.get(self.url, headers={'Range': spec})
+            self.assertEqual(r.status, 416, f'{spec}: {r!r}')
+            self.assertEqual(r.header('Content-Range'), f'bytes */{n}', spec)
+            self.assertEqual(r.json()['error']['code'], 'range_not_satisfiable')
+        # a header that is no byte range at all is ignored (RFC 9110): the whole file
+        r = self.c.get(self.url, headers={'Range': 'pages=1-2'})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, self.bytes)
+
+    def test_gzip_of_a_large_json(self):
+        path = '/api/v1/tree'
+        plain = self.c.get(path)
+        self.assertEqual(plain.status, 200, plain)
+        self.assertGreater(len(plain.body), 1024)
+        self.assertIsNone(plain.header('Content-Encoding'))
+        z = self.c.get(path, headers={'Accept-Encoding': 'gzip, deflate'})
+        self.assertEqual(z.status, 200, z)
+        self.assertEqual(z.header('Content-Encoding'), 'gzip', z.headers)
+        self.assertIn('accept-encoding', (z.header('Vary') or '').lower())
+        self.assertLess(len(z.body), len(plain.body))
+        self.assertEqual(json.loads(gzip.decompress(z.body)), plain.json())
+        # a file download is not re-compressed (Range offsets stay true)
+        r = self.c.get(self.url, headers={'Accept-Encoding': 'gzip', 'Range': 'bytes=0-9'})
+        self.assertEqual(r.status, 206, r)
+        self.assertEqual(r.body, self.bytes[:10])
+
+    def test_request_id_on_every_response(self):
+        seen = set()
+        for method, path, h in (('GET', '/api/v1/health', {}), ('GET', '/api/v1/nope', {}),
+                                ('DELETE', '/api/v1/health', {}), ('GET', self.url, {}),
+                                ('GET', self.url, {'Range': 'bytes=0-1'}),
+                                ('GET', self.url, {'If-None-Match': f'"{self.doc["sha256"]}"'}),
+                                ('GET', '/api/v1/documents/D0', {}),
+                                ('POST', '/api/v1/login', {}), ('GET', '/', {})):
+            r = self.c.call(method, path, None if method != 'POST' else b'{',
+                            headers=h)
+            rid = r.header('X-Request-Id')
+            self.assertTrue(rid, f'{method} {path}: {r!r}')
+            self.assertNotIn(rid, seen)
+            seen.add(rid)
+
+    def test_unknown_path_and_wrong_method(self):
+        r = self.c.get('/api/v1/nope')
+        self.assertError(r, 404, 'not_found')
+        r = self.c.get('/api/v1/documents')
+        self.assertError(r, 404, 'not_found')
+        r = self.c.call('DELETE', f'/api/v1/documents/{self.doc["id"]}')
+        self.assertError(r, 405, 'method_not_allowed')
+        self.assertIn('GET', r.header('Allow', ''), r)
+        r = self.c.post('/api/v1/health', {})
+        self.assertError(r, 405, 'method_not_allowed')
+        r = self.c.get('/api/v1/login')
+        self.assertError(r, 405, 'method_not_allowed')
+        self.assertIn('POST', r.header('Allow', ''), r)
+
+    def test_json_content_type_and_head(self):
+        r = self.c.get('/api/v1/health')
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), {'status': 'ok'})
+        self.assertEqual(r.header('Content-Type').replace(' ', '').lower(),
+                         'application/json;charset=utf-8')
+        h = self.c.call('HEAD', self.url)
+        self.assertEqual(h.status, 200, h)
+        self.assertEqual(h.body, b'')
+        self.assertEqual(int(h.header('Content-Length')), len(self.bytes))
+
+    def test_pagination(self):
+        c = self.as_('admin')
+        full = c.get('/api/v1/search?year=2019&limit=100').json()
+        ids = [h['id'] for h in full['items']]
+        self.assertEqual(len(ids), len(self.w.visible_docs('admin')))
+        pages = []
+        for off in range(0, len(ids), 3):
+            j = c.get(f'/api/v1/search?year=2019&offset={off}&limit=3').json()
+            self.assertEqual((j['offset'], j['limit'], j['total']), (off, 3, len(ids)))
+            pages += [h['id'] for h in j['items']]
+        self.assertEqual(pages, ids)
+        r = c.get('/api/v1/search?year=2019&limit=1000')
+        if r.status == 200:
+            self.assertLessEqual(r.json()['limit'], 100)
+        else:
+            self.assertError(r, 400, 'bad_request')
+        for bad in ('limit=-1', 'offset=-5', 'limit=abc'):
+            r = c.get(f'/api/v1/search?year=2019&{bad}')
+            self.assertError(r, 400, 'bad_request')
+        j = c.get('/api/v1/fonds/HAPHONG/dossiers/HS01?offset=1&limit=1').json()
+        self.assertEqual((j['total'], len(j['items'])), (2, 1))
+        self.assertEqual(j['items'][0]['ordinal'], 2)
+
+    def test_document_json(self):
+        d = self.doc
+        j = self.as_('anonymous').get(f'/api/v1/documents/{d["id"]}').json()
+        shown = self.w.h.show(d['id'])
+        for k, v in shown.items():
+            if k in ('files', 'pages', 'versions'):
+                continue
+            self.assertEqual(j.get(k), v, f'key {k} differs from halong show --json')
+        f = j['files'][0]
+        self.assertEqual((f['seq'], f['name'], f['sha256'], f['size']),
+                         (1, d['file'], d['sha256'], len(self.bytes)))
+        self.assertEqual(f['url'], f'/api/v1/documents/{d["id"]}/files/1')
+        p = j['pages'][0]
+        self.assertEqual(p['state'], 'done')
+        self.assertIsInstance(p['low_confidence'], bool)
+        self.assertEqual(p['low_confidence'], p['mean_conf'] < 70)
+        self.assertEqual(p['image_url'], f'/api/v1/documents/{d["id"]}/pages/1/image')
+        self.assertEqual(p['alto_url'], f'/api/v1/documents/{d["id"]}/pages/1/alto')
+        self.assertIn(hl.words(p['text'])[0], hl.words(shown['pages'][0]['text']))
+
+    def test_page_image_width(self):
+        import struct
+        base = f'/api/v1/documents/{self.doc["id"]}/pages/1/image'
+        for q, most in (('', 1200), ('?width=300', 300), ('?width=99999', 3000)):
+            r = self.c.get(base + q)
+            if q == '?width=99999' and r.status == 400:
+                continue
+            self.assertEqual(r.status, 200, r)
+            w, h = struct.unpack('>II', r.body[16:24])
+            self.assertLessEqual(w, most, q)
+            self.assertGreater(w, 0)
+        r = self.c.get(base + '?width=abc')
+        self.assertError(r, 400, 'bad_request')
+        r = self.c.get(f'/api/v1/documents/{self.doc["id"]}/pages/9/image')
+        self.assertError(r, 404, 'not_found')
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -1,0 +1,252 @@
+"""docs/openapi.json: a real OpenAPI linter (@redocly/cli from the root package-lock.json) passes it
+with no warning; it names every endpoint of docs/api.md and nothing else; and the real answers of
+`halong serve` validate against its schemas (a checker of the JSON Schema subset the document
+uses: type, enum, properties, required, additionalProperties, items, oneOf, $ref, minimum,
+maximum, pattern, minLength, maxLength)."""
+import json
+import os
+import re
+import subprocess
+import unittest
+
+import hl
+from hlserve import ServerCase
+
+DOC = os.path.join(hl.SRC, 'docs', 'openapi.json')
+API_MD = os.path.join(hl.SRC, 'docs', 'api.md')
+
+
+def load():
+    with open(DOC, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def api_md_endpoints():
+    """(METHOD, path template) of every endpoint docs/api.md names; `…/x` continues the path
+    before it on the same line."""
+    out = set()
+    with open(API_MD, encoding='utf-8') as f:
+        for line in f:
+            last = None
+            for m in re.finditer(r'`(?:(GET|POST|PUT|DELETE|PATCH) (/api/v1/[^`?\s]*)|…(/[a-z]+))',
+                                 line):
+                if m.group(1):
+                    last = (m.group(1), m.group(2))
+                    out.add(last)
+                elif last:
+                    out.add((last[0], last[1].rsplit('/', 1)[0] + m.group(3)))
+    return out
+
+
+# ---- a JSON Schema checker for the subset docs/openapi.json uses ----
+
+TYPES = {'string': str, 'integer': int, 'number': (int, float), 'boolean': bool,
+         'object': dict, 'array': list, 'null': type(None)}
+
+
+def _is(v, t):
+    if t in ('integer', 'number') and isinstance(v, bool):
+        return False
+    if t == 'integer' and isinstance(v, float):
+        return v.is_integer()
+    return isinstance(v, TYPES[t])
+
+
+def check(schema, v, root, where='$'):
+    """The list of ways v breaks schema (empty: valid)."""
+    errs = []
+    if '$ref' in schema:
+        ref = schema['$ref']
+        assert ref.startswith('#/'), ref
+        node = root
+        for part in ref[2:].split('/'):
+            node = node[part]
+        return check(node, v, root, where)
+    if 'oneOf' in schema:
+        ok = [s for s in schema['oneOf'] if not check(s, v, root, where)]
+        if len(ok) != 1:
+            errs.append(f'{where}: matches {len(ok)} of oneOf (want 1)')
+        return errs
+    if 'anyOf' in schema:
+        if not any(not check(s, v, root, where) for s in schema['anyOf']):
+            errs.append(f'{where}: matches none of anyOf')
+        return errs
+    t = schema.get('type')
+    if t is not None:
+        ts = t if isinstance(t, list) else [t]
+        if not any(_is(v, x) for x in ts):
+            return [f'{where}: {type(v).__name__} {json.dumps(v)[:80]} is not {t}']
+    if 'enum' in schema and v not in schema['enum']:
+        errs.append(f'{where}: {v!r} not in {schema["enum"]}')
+    if isinstance(v, str):
+        if 'pattern' in schema and not re.search(schema['pattern'], v):
+            errs.append(f'{where}: {v!r} does not match {schema["pattern"]}')
+        if len(v) < schema.get('minLength', 0) or len(v) > schema.get('maxLength', 1 << 62):
+            errs.append(f'{where}: length {len(v)}')
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if 'minimum' in schema and v < schema['minimum']:
+            errs.append(f'{where}: {v} < {schema["minimum"]}')
+        if 'maximum' in schema and v > schema['maximum']:
+            errs.append(f'{where}: {v} > {schema["maximum"]}')
+    if isinstance(v, dict):
+        props = schema.get('properties', {})
+        for k in schema.get('required', []):
+            if k not in v:
+                errs.append(f'{where}: missing {k!r}')
+        for k, x in v.items():
+            if k in props:
+                errs += check(props[k], x, root, f'{where}.{k}')
+            elif schema.get('additionalProperties') is False:
+                errs.append(f'{where}: unexpected key {k!r}')
+            elif isinstance(schema.get('additionalProperties'), dict):
+                errs += check(schema['additionalProperties'], x, root, f'{where}.{k}')
+    if isinstance(v, list) and 'items' in schema:
+        for i, x in enumerate(v):
+            errs += check(schema['items'], x, root, f'{where}[{i}]')
+    return errs
+
+
+def operation(doc, method, path):
+    """The path template and operation of doc that serve METHOD path (query string dropped)."""
+    path = path.split('?', 1)[0]
+    segs = path.strip('/').split('/')
+    for tpl, item in doc['paths'].items():
+        t = tpl.strip('/').split('/')
+        if len(t) == len(segs) and all(a == b or (a.startswith('{') and a.endswith('}'))
+                                       for a, b in zip(t, segs)):
+            if method.lower() in item:
+                return tpl, item[method.lower()]
+    return None, None
+
+
+class CheckerSelfTest(unittest.TestCase):
+    """The checker itself can fail: known-bad values of the document's own schemas."""
+
+    def test_checker_catches_bad_values(self):
+        doc = load()
+        err = {'$ref': '#/components/schemas/Error'}
+        self.assertEqual(check(err, {'error': {'status': 404, 'code': 'not_found',
+                                               'message': 'no document D1'}}, doc), [])
+        self.assertTrue(check(err, {'error': {'status': 404, 'code': 'nope', 'message': ''}},
+                              doc))
+        self.assertTrue(check(err, {'error': {'status': '404', 'code': 'not_found',
+                                              'message': 'x'}}, doc))
+        self.assertTrue(check(err, {'error': {'status': 404, 'code': 'not_found'}}, doc))
+        self.assertTrue(check(err, {'status': 404}, doc))
+        me = {'$ref': '#/components/schemas/Me'}
+        self.assertEqual(check(me, {'user': None, 'csrf_token': None}, doc), [])
+        self.assertTrue(check(me, {'user': {'username': 'a'}, 'csrf_token': None}, doc))
+
+
+class OpenApiDocument(unittest.TestCase):
+
+    def test_redocly_lint(self):
+        bin_ = os.path.join(hl.SRC, 'node_modules', '.bin', 'redocly')
+        self.assertTrue(os.path.exists(bin_), 'node_modules/.bin/redocly is missing: run `npm ci` '
+                        'in the source tree (tests/run.py does)')
+        p = subprocess.run(['npx', '--no-install', 'redocly', 'lint', '--format', 'stylish',
+                            DOC], cwd=hl.SRC, capture_output=True, text=True, timeout=300)
+        out = p.stdout + p.stderr
+        self.assertEqual(p.returncode, 0, out)
+        self.assertNotRegex(out, r'(?i)\b\d+ (warning|error)s?\b', out)
+
+    def test_every_endpoint_of_api_md(self):
+        doc = load()
+        self.assertEqual(doc['openapi'][:3], '3.1')
+        have = {(m.upper(), p) for p, item in doc['paths'].items() for m in item
+                if m in ('get', 'put', 'post', 'delete', 'patch')}
+        want = api_md_endpoints()
+        self.assertGreaterEqual(len(want), 30, sorted(want))
+        self.assertEqual(sorted(want - have), [], 'in docs/api.md, not in openapi.json')
+        self.assertEqual(sorted(have - want), [], 'in openapi.json, not in docs/api.md')
+
+    def test_error_codes_match_api_md(self):
+        doc = load()
+        with open(API_MD, encoding='utf-8') as f:
+            md = f.read()
+        codes = re.findall(r'`([a-z_]+)` (\d{3})', md)
+        self.assertGreaterEqual(len(codes), 12)
+        enum = doc['components']['schemas']['Error']['properties']['error']['properties'][
+            'code']['enum']
+        self.assertEqual(sorted(enum), sorted(c for c, _ in codes))
+
+
+class RealAnswersValidate(ServerCase):
+    """Real answers of the server, as different callers, against the schemas."""
+
+    def validate(self, caller, method, path, body=None, headers=None):
+        doc = load()
+        tpl, op = operation(doc, method, path)
+        self.assertIsNotNone(op, f'{method} {path} is not in openapi.json')
+        r = self.as_(caller).call(method, path, body, headers=headers)
+        resp = op['responses'].get(str(r.status))
+        self.assertIsNotNone(resp, f'{method} {path} as {caller} answered {r.status}, which '
+                             f'openapi.json does not list for {tpl}: {r!r}')
+        if '$ref' in resp:
+            resp = doc['components']['responses'][resp['$ref'].rsplit('/', 1)[1]]
+        ctype = (r.header('Content-Type') or '').split(';')[0].strip()
+        content = resp.get('content')
+        if not content:
+            self.assertEqual(r.body, b'', f'{method} {path}: a body where none is described')
+            return r
+        self.assertIn(ctype, content, f'{method} {path}: {ctype} not described')
+        if ctype == 'application/json':
+            errs = check(content[ctype]['schema'], r.json(), doc)
+            self.assertEqual(errs, [], f'{method} {path} as {caller} ({r.status}): {errs[:10]}')
+        return r
+
+    def test_answers_validate(self):
+        w = self.w
+        pub = next(d for d in w.docs if d['level'] == 'public')
+        restricted = next(d for d in w.docs if d['level'] == 'restricted')
+        word = pub['word']
+        calls = [
+            ('anonymous', 'GET', '/api/v1/health'),
+            ('anonymous', 'GET', '/api/v1/me'),
+            ('viewer', 'GET', '/api/v1/me'),
+            ('anonymous', 'GET', f'/api/v1/search?q={word}'),
+            ('admin', 'GET', '/api/v1/search?year=2019&limit=100'),
+            ('anonymous', 'GET', '/api/v1/search?q=%ff'),
+            ('anonymous', 'GET', f'/api/v1/documents/{pub["id"]}'),
+            ('anonymous', 'GET', f'/api/v1/documents/{restricted["id"]}'),
+            ('anonymous', 'GET', f'/api/v1/documents/{pub["id"]}/files/1'),
+            ('anonymous', 'GET', f'/api/v1/documents/{pub["id"]}/pages/1/image?width=100'),
+            ('anonymous', 'GET', f'/api/v1/documents/{pub["id"]}/pages/1/alto'),
+            ('anonymous', 'GET', f'/api/v1/documents/{pub["id"]}/pdf'),
+            ('anonymous', 'GET', '/api/v1/fonds'),
+            ('archivist', 'GET', '/api/v1/fonds'),
+            ('viewer', 'GET', '/api/v1/fonds/HAPHONG'),
+            ('viewer', 'GET', '/api/v1/fonds/HAPHONG/dossiers/HS01'),
+            ('anonymous', 'GET', '/api/v1/custody/of/06652'),
+            ('anonymous', 'GET', '/api/v1/custody/pending'),
+            ('viewer', 'GET', '/api/v1/custody/pending'),
+            ('inspector', 'GET', '/api/v1/custody/pending'),
+            ('inspector', 'GET', '/api/v1/custody/receipt/06652'),
+            ('anonymous', 'GET', '/api/v1/units?q=ha%20tu'),
+            ('anonymous', 'GET', '/api/v1/units/06652'),
+            ('anonymous', 'GET', '/api/v1/units/99999'),
+            ('anonymous', 'GET', '/api/v1/units/06664/successors'),
+            ('anonymous', 'GET', '/api/v1/units/06652/predecessors'),
+            ('anonymous', 'GET', '/api/v1/units/22/tree'),
+            ('anonymous', 'GET', '/api/v1/tree?at=2025-06-30'),
+            ('viewer', 'GET', '/api/v1/ocr/status'),
+            ('archivist', 'GET', '/api/v1/ocr/review?below=100'),
+            ('viewer', 'GET', '/api/v1/stats'),
+            ('admin', 'GET', '/api/v1/audit?limit=5'),
+            ('archivist', 'GET', '/api/v1/audit'),
+            ('anonymous', 'GET', '/api/v1/openapi.json'),
+        ]
+        bad = []
+        for caller, method, path in calls:
+            try:
+                self.validate(caller, method, path)
+            except AssertionError as e:
+                bad.append(str(e)[:600])
+        r = self.as_('anonymous').post('/api/v1/login', {'username': 'viewer',
+                                                         'password': 'wrong-password-1'})
+        self.assertEqual(check({'$ref': '#/components/schemas/Error'}, r.json(), load()), [])
+        self.assertEqual(bad, [], '\n'.join(bad))
+
+
+if __name__ == '__main__':
+    unittest.main()
