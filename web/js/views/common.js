@@ -1,0 +1,38 @@
+// Small pieces several views share: access-level badges, definition lists, tables, unit links.
+import { t, fmtDate } from '../i18n.js';
+import { h } from '../util.js';
+
+export function accessBadge(level) {
+  if (!level) return null;
+  return h('span', { class: 'badge access-' + level }, t('access_' + level));
+}
+
+/* rows: [[label, value-node-or-text], …]; empty values are left out. */
+export function dl(rows, cls) {
+  return h('dl', { class: cls || 'meta' }, rows
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
+}
+
+/* cols: [[header, row => cell], …] */
+export function table(cols, rows, caption) {
+  return h('div', { class: 'table-wrap' }, h('table', null,
+    caption ? h('caption', null, caption) : null,
+    h('thead', null, h('tr', null, cols.map(([c]) => h('th', { scope: 'col' }, c)))),
+    h('tbody', null, rows.map((r) => h('tr', null, cols.map(([, f]) => h('td', null, f(r))))))));
+}
+
+export function unitLink(code, name, at) {
+  if (!code) return t('none');
+  const href = '#/units/' + encodeURIComponent(code) + (at ? '?at=' + at : '');
+  return h('a', { href }, name ? `${name} (${code})` : code);
+}
+
+export function mergeKind(kind, mergeType) {
+  /* merge_type is the source's Vietnamese wording; the kind is translated for English readers. */
+  let k = t('kind_' + kind);
+  if (k === 'kind_' + kind) k = kind || '';
+  return mergeType && mergeType.toLowerCase() !== k ? `${mergeType} (${k})` : mergeType || k;
+}
+
+export { fmtDate };

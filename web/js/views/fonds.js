@@ -1,0 +1,98 @@
+// Fonds and dossiers: the fonds list (creator, current custodian), a fonds with its custody steps
+// and dossiers, a dossier's documents.
+import { t, fmtDate, fmtNum } from '../i18n.js';
+import { h, buildQuery } from '../util.js';
+import { get, enc } from '../api.js';
+import { accessBadge, table, unitLink, mergeKind } from './common.js';
+
+function stateLabel(s) {
+  const k = t('state_' + s);
+  return k === 'state_' + s ? s : k;
+}
+
+function creatorCell(f) {
+  return f.creator_code ? unitLink(f.creator_code, f.creator_name, f.creator_on) : h('span', { class: 'muted' }, t('state_no_creator'));
+}
+
+function custodianCell(f) {
+  if (f.custodian_code) return unitLink(f.custodian_code, f.custodian_name);
+  return h('span', { class: f.state === 'pending' ? 'warn-text' : 'muted' }, stateLabel(f.state));
+}
+
+export async function fondsListView() {
+  const r = await get('/fonds');
+  const items = r.items || [];
+  return h('div', null,
+    h('h1', null, t('fonds_title')),
+    h('p', { class: 'lead' }, t('fonds_intro')),
+    items.length
+      ? table([
+        [t('fonds_code'), (f) => h('a', { href: '#/fonds/' + enc(f.code) }, f.code)],
+        [t('fonds_name'), (f) => f.name || t('none')],
+        [t('fonds_creator'), creatorCell],
+        [t('fonds_custodian'), custodianCell],
+        [t('fonds_dossiers'), (f) => fmtNum(f.dossiers)],
+        [t('fonds_documents'), (f) => fmtNum(f.documents)],
+      ], items)
+      : h('p', null, t('fonds_none')));
+}
+
+export async function fondsView({ args, query }) {
+  const code = args[0];
+  const f = await get('/fonds/' + enc(code) + buildQuery({ at: query.at }));
+  const fcode = f.fonds_code || f.code;
+  const steps = f.steps || [];
+  const dossiers = f.dossiers || [];
+  return h('div', null,
+    h('p', { class: 'crumbs' }, h('a', { href: '#/fonds' }, t('fonds_title'))),
+    h('h1', null, `${t('fonds_code')} ${fcode}`, f.fonds_name || f.name ? ` — ${f.fonds_name || f.name}` : ''),
+    h('dl', { class: 'meta' },
+      h('dt', null, t('fonds_creator')), h('dd', null, creatorCell(f)),
+      h('dt', null, t('fonds_custodian')), h('dd', null, custodianCell(f),
+        f.received_on ? ` (${t('unit_from', { d: fmtDate(f.received_on) })})` : ''),
+      h('dt', null, t('fonds_state')), h('dd', null, stateLabel(f.state))),
+    h('section', null,
+      h('h2', null, t('custody_steps')),
+      steps.length
+        ? h('ol', { class: 'custody-steps' }, steps.map((s) => h('li', { class: 'custody-step' + (s.how === 'pending' ? ' pending' : '') },
+          h('span', { class: 'step-date' }, fmtDate(s.effective_date)), ' ',
+          unitLink(s.from_code, s.from_name, s.effective_date ? null : null), ' → ',
+          s.to_code ? unitLink(s.to_code, s.to_name) : h('span', { class: 'warn-text' }, stateLabel('pending'),
+            s.suggested_code ? ` (${s.suggested_name} ${s.suggested_code}?)` : ''),
+          ' · ', s.how === 'pending' ? mergeKind((s.successors && s.successors[0] && s.successors[0].kind) || '', null) : mergeKind(s.how, s.successors && s.successors[0] && s.successors[0].merge_type),
+          s.basis ? h('span', { class: 'basis' }, ' · ', t('step_basis'), ': ', s.basis) : null)))
+        : h('p', { class: 'muted' }, t('custody_none'))),
+    h('section', null,
+      h('h2', null, t('dossiers')),
+      table([
+        [t('dossier_code'), (d) => h('a', { href: `#/fonds/${enc(fcode)}/dossiers/${enc(d.code)}` }, d.code)],
+        [t('dossier_title'), (d) => d.title || t('none')],
+        [t('dossier_docs'), (d) => fmtNum(d.documents)],
+      ], dossiers)));
+}
+
+export async function dossierView({ args, query }) {
+  const [fonds, dossier] = args;
+  const offset = Math.max(0, parseInt(query.offset || '0', 10) || 0);
+  const limit = 50;
+  const r = await get(`/fonds/${enc(fonds)}/dossiers/${enc(dossier)}` + buildQuery({ offset, limit }));
+  const base = `#/fonds/${enc(fonds)}/dossiers/${enc(dossier)}`;
+  const items = r.items || [];
+  return h('div', null,
+    h('p', { class: 'crumbs' }, h('a', { href: '#/fonds' }, t('fonds_title')), ' / ',
+      h('a', { href: '#/fonds/' + enc(fonds) }, fonds)),
+    h('h1', null, t('dossier_title_h', { code: r.code || dossier }), r.title ? ` — ${r.title}` : ''),
+    h('p', { class: 'results-summary' }, t('results_range', { from: fmtNum(items.length ? offset + 1 : 0), to: fmtNum(offset + items.length) }),
+      ` / ${fmtNum(r.total)}`),
+    table([
+      [t('col_ordinal'), (d) => d.ordinal],
+      [t('col_subject'), (d) => h('a', { href: '#/doc/' + enc(d.id) }, d.subject || d.id)],
+      [t('col_date'), (d) => fmtDate(d.issued_date)],
+      [t('col_type'), (d) => d.doc_type || t('none')],
+      [t('col_access'), (d) => accessBadge(d.access)],
+      [t('col_pages'), (d) => (d.pages ? fmtNum(d.pages) : t('none'))],
+    ], items),
+    h('nav', { class: 'pager', 'aria-label': t('paging_label') },
+      offset > 0 ? h('a', { href: base + '?offset=' + Math.max(0, offset - limit), rel: 'prev' }, t('page_prev')) : null,
+      offset + items.length < r.total ? h('a', { href: base + '?offset=' + (offset + limit), rel: 'next' }, t('page_next')) : null));
+}

@@ -1,0 +1,88 @@
+// The search page: results with highlighted snippets, facets as filters with counts, paging.
+import { t, fmtDate, fmtNum } from '../i18n.js';
+import { h, snippetNodes, buildQuery } from '../util.js';
+import { get } from '../api.js';
+import { accessBadge } from './common.js';
+
+const FILTERS = ['fonds', 'type', 'year', 'unit'];
+const LIMIT = 20;
+
+function routeFor(q, filters, offset) {
+  return '#/search' + buildQuery({ q, ...filters, offset: offset || undefined });
+}
+
+export async function searchView({ query }) {
+  const q = (query.q || '').trim();
+  const filters = {};
+  for (const f of FILTERS) if (query[f]) filters[f] = query[f];
+  const offset = Math.max(0, parseInt(query.offset || '0', 10) || 0);
+  const root = h('div', { class: 'search-page' });
+
+  if (!q && Object.keys(filters).length === 0) {
+    root.append(
+      h('h1', null, t('nav_search')),
+      h('p', { class: 'lead' }, t('search_intro')),
+      h('p', { class: 'hint' }, t('search_hint')),
+    );
+    return root;
+  }
+
+  const r = await get('/search' + buildQuery({ q, ...filters, offset, limit: LIMIT }));
+  root.append(h('h1', { class: 'visually-hidden' }, t('results_label')));
+
+  const summary = h('p', { class: 'results-summary', id: 'results-summary', role: 'status' },
+    r.total > 0
+      ? [t('results_total', { n: fmtNum(r.total) }), ' · ',
+        t('results_range', { from: fmtNum(offset + 1), to: fmtNum(offset + r.items.length) })]
+      : t('results_none'));
+
+  const active = Object.entries(filters);
+  const chips = active.length
+    ? h('div', { class: 'active-filters' }, h('span', null, t('filters_active') + ':'),
+      active.map(([k, v]) => {
+        const rest = { ...filters };
+        delete rest[k];
+        const label = `${t('facet_' + k)}: ${v}`;
+        return h('a', { class: 'chip', href: routeFor(q, rest, 0), 'aria-label': t('filter_remove', { f: label }) },
+          label, h('span', { 'aria-hidden': 'true' }, ' ×'));
+      }))
+    : null;
+
+  const list = h('ol', { class: 'results', start: offset + 1, 'aria-label': t('results_label') },
+    r.items.map((hit) => h('li', { class: 'hit' },
+      h('h2', { class: 'hit-title' }, h('a', { href: '#/doc/' + encodeURIComponent(hit.id) }, hit.subject || hit.id)),
+      h('p', { class: 'hit-meta' },
+        [hit.doc_type, hit.issuer, fmtDate(hit.issued_date)].filter(Boolean).join(' · '),
+        ' · ', h('a', { href: `#/fonds/${encodeURIComponent(hit.fonds_code)}` }, hit.fonds_code),
+        ' / ', h('a', { href: `#/fonds/${encodeURIComponent(hit.fonds_code)}/dossiers/${encodeURIComponent(hit.dossier_code)}` }, hit.dossier_code),
+        ' ', accessBadge(hit.access)),
+      hit.snippet ? h('p', { class: 'snippet' }, snippetNodes(hit.snippet)) : null)));
+
+  const facets = h('aside', { class: 'facets', 'aria-label': t('facets_label') },
+    h('h2', { class: 'facets-title' }, t('facets_label')),
+    FILTERS.map((f) => {
+      const vals = (r.facets && r.facets[f]) || [];
+      if (!vals.length) return null;
+      return h('section', { class: 'facet' },
+        h('h3', null, t('facet_' + f)),
+        h('ul', null, vals.map((v) => {
+          const on = filters[f] === String(v.value);
+          const label = f === 'unit' && v.name ? `${v.name} (${v.value})` : String(v.value);
+          const next = { ...filters };
+          if (on) delete next[f];
+          else next[f] = v.value;
+          return h('li', null, h('a', { href: routeFor(q, next, 0), class: on ? 'facet-on' : null,
+            'aria-current': on ? 'true' : null },
+          h('span', { class: 'facet-value' }, label), ' ', h('span', { class: 'count' }, fmtNum(v.count))));
+        })));
+    }));
+
+  const pager = h('nav', { class: 'pager', 'aria-label': t('paging_label') },
+    offset > 0 ? h('a', { href: routeFor(q, filters, Math.max(0, offset - LIMIT)), rel: 'prev' }, t('page_prev')) : null,
+    offset + r.items.length < r.total ? h('a', { href: routeFor(q, filters, offset + LIMIT), rel: 'next' }, t('page_next')) : null);
+
+  root.append(h('div', { class: 'search-layout' },
+    facets,
+    h('div', { class: 'search-results' }, summary, chips, list, pager)));
+  return root;
+}
