@@ -45,6 +45,7 @@ extern const cli_command cli_archive_commands[];
 extern const cli_command cli_units_commands[];
 extern const cli_command cli_custody_commands[];
 extern const cli_command cli_ocr_commands[];
+extern const cli_command cli_serve_commands[];
 extern const cli_command cli_user_commands[];
 
 #endif

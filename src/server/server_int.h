@@ -98,6 +98,7 @@ typedef struct {
 
 enum {
 	HL_ROUTE_RAW_BODY = 1u << 0, /* the body is not JSON (a CSV upload): no 415 for its type */
+	HL_ROUTE_NO_CSRF = 1u << 1,  /* login: no X-CSRF-Token asked even with a session cookie */
 };
 
 extern const hl_route hl_routes_session[]; /* h_session.c: login, logout, me */
@@ -130,6 +131,7 @@ typedef struct {
 	const char *ctype; /* static string */
 	int fd;            /* a file (hl_resp_file): >= 0, sent from off, flen bytes */
 	uint64_t off, flen;
+	uint64_t sent;    /* bytes of body sent, for the log */
 	int compressible; /* may be gzip'd (text-like) */
 	hl_resp_hdr *hdrs;
 } hl_resp;
@@ -167,10 +169,12 @@ struct hl_req {
 		char **codes;
 		size_t n;
 	} scope;
-	char *body_buf;
-	size_t body_cap;
+	char *seg_buf;  /* the path cut into segments */
+	char *body_buf; /* the body as it arrives */
+	size_t body_alloc, body_cap;
 	double t_start;
-	int too_big, bad_input;
+	int early;   /* answered before the body (413, 405, a bad path) */
+	int too_big; /* closed: a chunked body past the limit */
 };
 
 /* The store of r->archive. */
@@ -268,6 +272,8 @@ int hl_resp_bytes(hl_req *r, int status, const char *ctype, void *data, size_t l
  * opened. */
 int hl_resp_file(hl_req *r, const char *path, const char *ctype, const char *etag,
                  const char *download_name);
+/* The same for an open file (taken: closed on every path), e.g. an unlinked temporary file. */
+int hl_resp_fd(hl_req *r, int fd, const char *ctype, const char *etag, const char *download_name);
 /* A status without body (204, 304...). */
 int hl_resp_status(hl_req *r, int status);
 /* An extra header (Set-Cookie, Retry-After, Location...); copied. */

@@ -1,0 +1,464 @@
+/* Responses: JSON bodies and errors in the one shape of docs/api.md, raw bytes, files with ETag
+ * and Range, static files of the web interface, and small JSON and UTF-8 helpers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "server_int.h"
+
+int hl_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		size_t k;
+		uint32_t cp;
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			k = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			k = 3, cp = c & 0x07;
+		else
+			return 0;
+		if (i + k >= n)
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF */
+		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+const char *hl_http_code_name(int status)
+{
+	switch (status) {
+	case 400:
+		return "bad_request";
+	case 401:
+		return "unauthorized";
+	case 403:
+		return "forbidden";
+	case 404:
+		return "not_found";
+	case 405:
+		return "method_not_allowed";
+	case 409:
+		return "conflict";
+	case 413:
+		return "payload_too_large";
+	case 414:
+		return "uri_too_long";
+	case 415:
+		return "unsupported_media_type";
+	case 416:
+		return "range_not_satisfiable";
+	case 429:
+		return "too_many_requests";
+	case 503:
+		return "unavailable";
+	default:
+		return "internal";
+	}
+}
+
+int hl_http_status_of(hl_req *r, int code)
+{
+	switch (code) {
+	case HL_ENOTFOUND:
+		return 404;
+	case HL_EINVALID:
+		return 400;
+	case HL_EDENIED:
+		return r->who.role == HL_ROLE_ANONYMOUS ? 401 : 403;
+	case HL_ECONFLICT:
+		return 409;
+	case HL_ELIMIT:
+		return 429;
+	default:
+		return 500;
+	}
+}
+
+static void resp_reset(hl_resp *p)
+{
+	free(p->body);
+	p->body = NULL;
+	p->len = 0;
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+int hl_resp_bytes(hl_req *r, int status, const char *ctype, void *data, size_t len, int take)
+{
+	resp_reset(&r->resp);
+	if (take) {
+		r->resp.body = data;
+	} else if (len) {
+		if (!(r->resp.body = malloc(len)))
+			return hl_resp_error(r, 500, "out of memory");
+		memcpy(r->resp.body, data, len);
+	}
+	r->resp.len = len;
+	r->resp.status = status;
+	r->resp.ctype = ctype;
+	r->resp.compressible = !strncmp(ctype, "text/", 5) || strstr(ctype, "json") ||
+	                       strstr(ctype, "xml") || strstr(ctype, "javascript");
+	return 0;
+}
+
+int hl_resp_json(hl_req *r, int status, json_t *body)
+{
+	char *s;
+	if (!body)
+		return hl_resp_error(r, 500, "out of memory");
+	s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!s) {
+		r->resp.status = 500;
+		r->resp.ctype = "text/plain; charset=utf-8";
+		return 0;
+	}
+	return hl_resp_bytes(r, status, "application/json; charset=utf-8", s, strlen(s), 1);
+}
+
+int hl_resp_error(hl_req *r, int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	json_t *e;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!hl_utf8_valid(msg, strlen(msg)))
+		snprintf(msg, sizeof(msg), "%s", hl_http_code_name(status));
+	e = json_pack("{s:{s:i,s:s,s:s}}", "error", "status", status, "code",
+	              hl_http_code_name(status), "message", msg);
+	if (!e) {
+		resp_reset(&r->resp);
+		r->resp.status = status;
+		r->resp.ctype = "text/plain; charset=utf-8";
+		return 0;
+	}
+	return hl_resp_json(r, status, e);
+}
+
+int hl_resp_from_rc(hl_req *r, int rc)
+{
+	int status = hl_http_status_of(r, rc);
+	const char *m = hl_error_last();
+	if (status == 500) {
+		fprintf(stderr, "halong serve: %s: error: %s\n", r->id, *m ? m : "unknown");
+		return hl_resp_error(r, 500, "internal error (request %s)", r->id);
+	}
+	if (!*m)
+		m = hl_http_code_name(status);
+	return hl_resp_error(r, status, "%s", m);
+}
+
+int hl_resp_status(hl_req *r, int status)
+{
+	resp_reset(&r->resp);
+	r->resp.status = status;
+	r->resp.ctype = NULL;
+	return 0;
+}
+
+int hl_resp_header(hl_req *r, const char *name, const char *value)
+{
+	hl_resp_hdr *h = calloc(1, sizeof(*h));
+	if (!h || !(h->name = strdup(name)) || !(h->value = strdup(value))) {
+		if (h)
+			free(h->name);
+		free(h);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	h->next = r->resp.hdrs;
+	r->resp.hdrs = h;
+	return 0;
+}
+
+static const struct {
+	const char *ext, *type;
+} mimes[] = {
+    {"html", "text/html; charset=utf-8"},
+    {"htm", "text/html; charset=utf-8"},
+    {"css", "text/css; charset=utf-8"},
+    {"js", "text/javascript; charset=utf-8"},
+    {"mjs", "text/javascript; charset=utf-8"},
+    {"json", "application/json; charset=utf-8"},
+    {"map", "application/json; charset=utf-8"},
+    {"txt", "text/plain; charset=utf-8"},
+    {"csv", "text/csv; charset=utf-8"},
+    {"xml", "application/xml; charset=utf-8"},
+    {"svg", "image/svg+xml"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"webp", "image/webp"},
+    {"ico", "image/x-icon"},
+    {"tif", "image/tiff"},
+    {"tiff", "image/tiff"},
+    {"pdf", "application/pdf"},
+    {"woff", "font/woff"},
+    {"woff2", "font/woff2"},
+    {"ttf", "font/ttf"},
+    {"webmanifest", "application/manifest+json"},
+};
+
+const char *hl_http_mime(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	const char *dot = strrchr(slash ? slash : name, '.');
+	if (dot)
+		for (size_t i = 0; i < sizeof(mimes) / sizeof(mimes[0]); i++)
+			if (!strcasecmp(dot + 1, mimes[i].ext))
+				return mimes[i].type;
+	return "application/octet-stream";
+}
+
+/* Does an If-None-Match list hold the entity tag `etag` (quoted)? Weak tags compare weakly. */
+static int etag_matches(const char *inm, const char *etag)
+{
+	size_t n = strlen(etag);
+	const char *p = inm;
+	while (*p) {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (!strncmp(p, "W/", 2))
+			p += 2;
+		if (!strncmp(p, etag, n) && (p[n] == 0 || p[n] == ',' || p[n] == ' '))
+			return 1;
+		while (*p && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
+/* One range of "bytes=a-b", "bytes=a-", "bytes=-n" over `size` bytes. 1: a range in off and len;
+ * 0: ignore the header (malformed or several ranges: the whole file is sent); -1: 416. */
+static int parse_range(uint64_t *off, uint64_t *len, const char *h, uint64_t size)
+{
+	unsigned long long a = 0, b = 0;
+	char *end;
+	if (strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
+		return 0;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	if (*h == '-') {
+		if (h[1] < '0' || h[1] > '9')
+			return 0;
+		errno = 0;
+		b = strtoull(h + 1, &end, 10);
+		if (errno || *end)
+			return 0;
+		if (b == 0 || size == 0)
+			return -1;
+		if (b > size)
+			b = size;
+		*off = size - b, *len = b;
+		return 1;
+	}
+	if (*h < '0' || *h > '9')
+		return 0;
+	errno = 0;
+	a = strtoull(h, &end, 10);
+	if (errno || *end != '-')
+		return 0;
+	h = end + 1;
+	if (*h == 0) {
+		b = size ? size - 1 : 0;
+	} else {
+		if (*h < '0' || *h > '9')
+			return 0;
+		b = strtoull(h, &end, 10);
+		if (errno || *end || b < a)
+			return 0;
+		if (b >= size)
+			b = size - 1;
+	}
+	if (a >= size)
+		return -1;
+	*off = a, *len = b - a + 1;
+	return 1;
+}
+
+/* Sends an open file (taken: closed on every path). */
+static int resp_fd(hl_req *r, int fd, const char *ctype, const char *etag_in,
+                   const char *download_name)
+{
+	struct stat st;
+	char etag[160], buf[256];
+	const char *h;
+	uint64_t off = 0, len;
+	int rg = 0;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return hl_error_set(HL_ENOTFOUND, "no such file");
+	}
+	if (etag_in)
+		snprintf(etag, sizeof(etag), "\"%s\"", etag_in);
+	else
+		snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "\"", (uint64_t)st.st_size,
+		         (uint64_t)st.st_mtime);
+	hl_resp_header(r, "ETag", etag);
+	hl_resp_header(r, "Accept-Ranges", "bytes");
+	hl_resp_header(r, "Cache-Control", "private, no-cache");
+	if (download_name) {
+		/* The name as given, reduced to safe ASCII for the plain parameter; the exact name
+		 * travels percent-encoded in filename*. */
+		char plain[128], enc[600];
+		size_t pi = 0, ei = 0;
+		for (const unsigned char *s = (const unsigned char *)download_name;
+		     *s && pi < sizeof(plain) - 1; s++)
+			plain[pi++] = (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\' &&
+			               *s != ';' && *s != '/')
+			                  ? (char)*s
+			                  : '_';
+		plain[pi] = 0;
+		for (const unsigned char *s = (const unsigned char *)download_name;
+		     *s && ei < sizeof(enc) - 4; s++) {
+			if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			    (*s >= '0' && *s <= '9') || strchr("-._~", *s))
+				enc[ei++] = (char)*s;
+			else
+				ei += (size_t)snprintf(enc + ei, 4, "%%%02X", *s);
+		}
+		enc[ei] = 0;
+		snprintf(buf, sizeof(buf), "attachment; filename=\"%s\"; filename*=UTF-8''%.60s",
+		         plain, enc);
+		hl_resp_header(r, "Content-Disposition", buf);
+	}
+	if ((h = hl_req_header(r, "If-None-Match")) && etag_matches(h, etag)) {
+		close(fd);
+		return hl_resp_status(r, 304);
+	}
+	len = (uint64_t)st.st_size;
+	if ((h = hl_req_header(r, "Range")) &&
+	    (!(hl_req_header(r, "If-Range")) || !strcmp(hl_req_header(r, "If-Range"), etag)))
+		rg = parse_range(&off, &len, h, (uint64_t)st.st_size);
+	if (rg < 0) {
+		close(fd);
+		snprintf(buf, sizeof(buf), "bytes */%" PRIu64, (uint64_t)st.st_size);
+		hl_resp_header(r, "Content-Range", buf);
+		return hl_resp_error(r, 416,
+		                     "range not satisfiable: the file has %" PRIu64 " bytes",
+		                     (uint64_t)st.st_size);
+	}
+	resp_reset(&r->resp);
+	r->resp.fd = fd;
+	r->resp.off = off;
+	r->resp.flen = len;
+	r->resp.ctype = ctype ? ctype : "application/octet-stream";
+	r->resp.status = rg ? 206 : 200;
+	if (rg) {
+		snprintf(buf, sizeof(buf), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, off,
+		         off + len - 1, (uint64_t)st.st_size);
+		hl_resp_header(r, "Content-Range", buf);
+	}
+	return 0;
+}
+
+int hl_resp_file(hl_req *r, const char *path, const char *ctype, const char *etag,
+                 const char *download_name)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hl_error_set(HL_ENOTFOUND, "no such file");
+	return resp_fd(r, fd, ctype ? ctype : hl_http_mime(download_name ? download_name : path),
+	               etag, download_name);
+}
+
+int hl_resp_fd(hl_req *r, int fd, const char *ctype, const char *etag, const char *download_name)
+{
+	return resp_fd(r, fd, ctype, etag, download_name);
+}
+
+json_t *hl_json_str(const char *s)
+{
+	json_t *j = s ? json_string(s) : NULL;
+	return j ? j : json_null();
+}
+
+int hl_json_set_str(json_t *obj, const char *key, const char *s)
+{
+	return json_object_set_new(obj, key, hl_json_str(s));
+}
+
+int hl_http_static(hl_req *r, const char *web_dir)
+{
+	char path[PATH_MAX], real[PATH_MAX], root[PATH_MAX];
+	size_t n;
+	struct stat st;
+
+	if (!web_dir || !realpath(web_dir, root))
+		return hl_resp_error(r, 404, "not found");
+	n = (size_t)snprintf(path, sizeof(path), "%s", root);
+	for (size_t i = 0; i < r->nseg; i++) {
+		/* No "..", no hidden files: the path cannot leave the directory by its segments,
+		 * and realpath below catches a symbolic link that points outside. */
+		if (r->seg[i][0] == '.' || strchr(r->seg[i], '\\'))
+			return hl_resp_error(r, 404, "not found");
+		n += (size_t)snprintf(path + n, n < sizeof(path) ? sizeof(path) - n : 0, "/%s",
+		                      r->seg[i]);
+		if (n >= sizeof(path))
+			return hl_resp_error(r, 404, "not found");
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (n + 12 >= sizeof(path))
+			return hl_resp_error(r, 404, "not found");
+		strcat(path, "/index.html");
+	}
+	if (!realpath(path, real) || strncmp(real, root, strlen(root)) != 0 ||
+	    (real[strlen(root)] != '/' && real[strlen(root)] != 0))
+		return hl_resp_error(r, 404, "not found");
+	if (hl_resp_file(r, real, hl_http_mime(real), NULL, NULL) < 0)
+		return hl_resp_error(r, 404, "not found");
+	/* Text files are small: read them so they can be compressed like any body. */
+	if (r->resp.fd >= 0 && r->resp.status == 200 && r->resp.flen <= (4u << 20) &&
+	    (!strncmp(r->resp.ctype, "text/", 5) || strstr(r->resp.ctype, "json") ||
+	     strstr(r->resp.ctype, "svg"))) {
+		char *b = malloc(r->resp.flen + 1);
+		ssize_t got = b ? pread(r->resp.fd, b, r->resp.flen, 0) : -1;
+		if (got == (ssize_t)r->resp.flen) {
+			size_t len = r->resp.flen;
+			const char *ct = r->resp.ctype;
+			close(r->resp.fd);
+			r->resp.fd = -1;
+			r->resp.body = b;
+			r->resp.len = len;
+			r->resp.ctype = ct;
+			r->resp.compressible = 1;
+			return 0;
+		}
+		free(b);
+	}
+	return 0;
+}

@@ -1,0 +1,651 @@
+/* The HTTP server: libmicrohttpd on its epoll thread pool, limits checked before work, the
+ * caller resolved from cookie or bearer token, dispatch to the routes, gzip, the access log,
+ * and a graceful stop. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+#include <zlib.h>
+
+#include "server_int.h"
+
+struct hl_server {
+	struct MHD_Daemon *d;
+	hl_server_opts o;
+	char url[96];
+};
+
+/* One server per process: the options are read by handlers through hl_server_options(). */
+static hl_server_opts g_opts;
+static char *g_home;
+static pthread_key_t g_archive_key;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static atomic_int g_in_flight;
+
+const hl_server_opts *hl_server_options(void)
+{
+	return &g_opts;
+}
+
+static void archive_destroy(void *a)
+{
+	hl_archive_free(a);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&g_archive_key, archive_destroy);
+}
+
+/* This worker thread's archive, opened on its first request. */
+static hl_archive *thread_archive(void)
+{
+	hl_archive *a = pthread_getspecific(g_archive_key);
+	if (!a) {
+		if (hl_archive_open(&a, g_home) < 0)
+			return NULL;
+		pthread_setspecific(g_archive_key, a);
+	}
+	return a;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static hl_method method_of(const char *m)
+{
+	static const struct {
+		const char *name;
+		hl_method m;
+	} t[] = {{"GET", HL_GET},        {"HEAD", HL_HEAD},     {"POST", HL_POST},
+	         {"PUT", HL_PUT},        {"DELETE", HL_DELETE}, {"PATCH", HL_PATCH},
+	         {"OPTIONS", HL_OPTIONS}};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(m, t[i].name))
+			return t[i].m;
+	return 0;
+}
+
+/* Splits the decoded path into segments (in a copy owned by the request). 0, or a status. */
+static int split_path(hl_req *r, const char *url)
+{
+	size_t len = strlen(url);
+	char *p;
+	if (len > HL_SRV_MAX_PATH)
+		return 414;
+	if (!hl_utf8_valid(url, len))
+		return 400;
+	if (!(p = strdup(url)))
+		return 500;
+	r->path = p;
+	/* A second copy is cut into segments; r->path stays whole for the log. */
+	if (!(p = strdup(url)))
+		return 500;
+	r->body_buf = NULL;
+	r->nseg = 0;
+	for (char *s = strtok(p, "/"); s; s = strtok(NULL, "/")) {
+		if (r->nseg == HL_SRV_MAX_SEGS) {
+			free(p);
+			return 414;
+		}
+		if (!strcmp(s, ".") || !strcmp(s, "..")) {
+			free(p);
+			return 400;
+		}
+		r->seg[r->nseg++] = s;
+	}
+	r->seg_buf = p;
+	return 0;
+}
+
+/* Every query parameter must be valid UTF-8 without NUL: then handlers use values as they are. */
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 size_t key_size, const char *value, size_t value_size)
+{
+	int *bad = cls;
+	(void)kind;
+	if (++bad[1] > 64 || !hl_utf8_valid(key, key_size) || strlen(key) != key_size ||
+	    (value && (!hl_utf8_valid(value, value_size) || strlen(value) != value_size))) {
+		bad[0] = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static int is_unsafe(hl_method m)
+{
+	return m == HL_POST || m == HL_PUT || m == HL_DELETE || m == HL_PATCH;
+}
+
+/* The value of cookie `name` in a Cookie header, malloc'd, or NULL. */
+static char *cookie_value(const char *h, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = h;
+	while (p && *p) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (!strncmp(p, name, n) && p[n] == '=') {
+			const char *v = p + n + 1, *e = strchr(v, ';');
+			size_t len = e ? (size_t)(e - v) : strlen(v);
+			while (len && v[len - 1] == ' ')
+				len--;
+			return len && len < 256 ? strndup(v, len) : NULL;
+		}
+		p = strchr(p, ';');
+	}
+	return NULL;
+}
+
+/* Who asks: a bearer token, else the session cookie, else anonymous. 0, or an answered error. */
+static int resolve_caller(hl_req *r)
+{
+	const char *auth = hl_req_header(r, "Authorization");
+	const char *ck = hl_req_header(r, "Cookie");
+	hl_store *st = hl_req_store(r);
+
+	r->who = hl_principal_anonymous();
+	if (auth) {
+		if (strncasecmp(auth, "Bearer ", 7) != 0 || !auth[7]) {
+			hl_resp_error(r, 401, "the Authorization header must be \"Bearer TOKEN\"");
+			return HL_ANSWERED;
+		}
+		if (hl_auth_bearer(&r->who, st, auth + 7) < 0) {
+			r->who = hl_principal_anonymous();
+			if (hl_error_code() == HL_ENOTFOUND || hl_error_code() == HL_EDENIED) {
+				hl_resp_error(r, 401, "unknown or revoked token");
+				return HL_ANSWERED;
+			}
+			hl_resp_from_rc(r, -1);
+			return HL_ANSWERED;
+		}
+		return 0;
+	}
+	if (ck && (r->session_id = cookie_value(ck, "halong_session"))) {
+		if (hl_auth_session(&r->who, &r->csrf, st, r->session_id) < 0) {
+			/* An expired or unknown session is an anonymous caller. */
+			r->who = hl_principal_anonymous();
+			free(r->session_id);
+			r->session_id = NULL;
+			if (hl_error_code() != HL_ENOTFOUND) {
+				hl_resp_from_rc(r, -1);
+				return HL_ANSWERED;
+			}
+			return 0;
+		}
+		r->via_session = 1;
+		if (is_unsafe(r->method) && !(r->route && (r->route->flags & HL_ROUTE_NO_CSRF))) {
+			const char *t = hl_req_header(r, "X-CSRF-Token");
+			if (!t || !r->csrf || strlen(t) != strlen(r->csrf) ||
+			    sodium_memcmp(t, r->csrf, strlen(t)) != 0) {
+				hl_resp_error(r, 403, "missing or wrong X-CSRF-Token");
+				return HL_ANSWERED;
+			}
+		}
+	}
+	return 0;
+}
+
+static void dispatch(hl_req *r)
+{
+	unsigned allow = 0;
+	int rc;
+
+	if (r->route == NULL) {
+		/* routed in the first call; nothing matched */
+		if (r->nseg >= 1 && !strcmp(r->seg[0], "api")) {
+			hl_resp_error(r, 404, "no such endpoint");
+			return;
+		}
+		if (r->method != HL_GET && r->method != HL_HEAD) {
+			hl_resp_header(r, "Allow", "GET, HEAD");
+			hl_resp_error(r, 405, "method not allowed");
+			return;
+		}
+		hl_http_static(r, g_opts.web_dir);
+		return;
+	}
+	(void)allow;
+	if (!(r->archive = thread_archive())) {
+		fprintf(stderr, "halong serve: %s: cannot open the data directory: %s\n", r->id,
+		        hl_error_last());
+		hl_resp_error(r, 503, "the archive cannot be opened now");
+		return;
+	}
+	if ((rc = resolve_caller(r)) != 0)
+		return;
+	hl_error_clear();
+	rc = r->route->fn(r);
+	if (rc < 0)
+		hl_resp_from_rc(r, rc);
+	else if (!r->resp.status)
+		hl_resp_error(r, 500, "internal error (request %s: no answer)", r->id);
+}
+
+/* Does Accept-Encoding take gzip (and not with q=0)? */
+static int accepts_gzip(const char *ae)
+{
+	const char *p = ae;
+	while (p && (p = strcasestr(p, "gzip"))) {
+		const char *e = p + 4;
+		while (*e == ' ')
+			e++;
+		if (*e == ';') {
+			const char *q = strstr(e, "q=");
+			if (q && (q - e) < 6 && atof(q + 2) <= 0)
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int gzip_body(hl_req *r)
+{
+	z_stream z = {0};
+	uLong bound;
+	unsigned char *out;
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	bound = deflateBound(&z, (uLong)r->resp.len) + 32;
+	if (!(out = malloc(bound))) {
+		deflateEnd(&z);
+		return -1;
+	}
+	z.next_in = (unsigned char *)r->resp.body;
+	z.avail_in = (uInt)r->resp.len;
+	z.next_out = out;
+	z.avail_out = (uInt)bound;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		free(out);
+		return -1;
+	}
+	free(r->resp.body);
+	r->resp.body = (char *)out;
+	r->resp.len = z.total_out;
+	deflateEnd(&z);
+	return 0;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, hl_req *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	int gz = 0;
+
+	r->resp.sent = r->resp.fd >= 0 ? r->resp.flen : 0;
+	if (r->resp.fd >= 0) {
+		resp =
+		    MHD_create_response_from_fd_at_offset64(r->resp.flen, r->resp.fd, r->resp.off);
+		if (resp)
+			r->resp.fd = -1; /* MHD closes it */
+	} else {
+		if (r->resp.body && r->resp.len > HL_SRV_GZIP_MIN && r->resp.compressible &&
+		    accepts_gzip(hl_req_header(r, "Accept-Encoding")) && gzip_body(r) == 0)
+			gz = 1;
+		resp = MHD_create_response_from_buffer(r->resp.len, r->resp.body,
+		                                       MHD_RESPMEM_MUST_FREE);
+		if (resp) {
+			r->resp.sent = r->resp.len;
+			r->resp.body = NULL;
+		}
+	}
+	if (!resp)
+		return MHD_NO;
+	if (r->resp.ctype)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp.ctype);
+	if (gz)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	if (r->resp.compressible)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	MHD_add_response_header(resp, "X-Request-Id", r->id);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	{
+		int has_cc = 0;
+		for (hl_resp_hdr *h = r->resp.hdrs; h; h = h->next) {
+			MHD_add_response_header(resp, h->name, h->value);
+			has_cc |= !strcasecmp(h->name, "Cache-Control");
+		}
+		if (!has_cc && r->nseg && !strcmp(r->seg[0], "api"))
+			MHD_add_response_header(resp, "Cache-Control", "no-store");
+	}
+	ret = MHD_queue_response(c, (unsigned)r->resp.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void new_id(char out[20])
+{
+	unsigned char b[8];
+	randombytes_buf(b, sizeof(b));
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static void client_addr(hl_req *r, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	snprintf(r->client, sizeof(r->client), "?");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client,
+		          sizeof(r->client));
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
+		          sizeof(r->client));
+}
+
+/* The first call for a request: parse, route, check limits. Returns MHD_YES to go on (maybe
+ * with a response queued already). */
+static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *url,
+                             const char *method)
+{
+	int st, bad[2] = {0, 0};
+	unsigned allow = 0;
+	const char *cl;
+
+	r->conn = c;
+	r->resp.fd = -1;
+	r->t_start = now_ms();
+	new_id(r->id);
+	client_addr(r, c);
+	r->method_name = method;
+	if (!(r->method = method_of(method))) {
+		r->path = strdup(url);
+		hl_resp_error(r, 405, "method not allowed");
+		r->early = 1;
+		return MHD_YES;
+	}
+	if ((st = split_path(r, url)) != 0) {
+		if (!r->path)
+			r->path = strdup("(bad path)");
+		hl_resp_error(r, st, st == 414 ? "the path is too long" : "bad path");
+		r->early = 1;
+		return MHD_YES;
+	}
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, check_arg, bad);
+	if (bad[0]) {
+		hl_resp_error(r, 400, "query parameters must be valid UTF-8 (at most 64)");
+		r->early = 1;
+		return MHD_YES;
+	}
+	if (r->nseg >= 1 && !strcmp(r->seg[0], "api")) {
+		int rc = hl_router_match(r, &allow);
+		if (rc == HL_ECONFLICT) {
+			char a[96] = "";
+			size_t n = 0;
+			static const char *names[] = {"GET",    "HEAD",  "POST",   "PUT",
+			                              "DELETE", "PATCH", "OPTIONS"};
+			for (int i = 0; i < 7; i++)
+				if (allow & (1u << i))
+					n += (size_t)snprintf(a + n, sizeof(a) - n, "%s%s",
+					                      n ? ", " : "", names[i]);
+			hl_resp_header(r, "Allow", a);
+			hl_resp_error(r, 405, "%s is not allowed here (allowed: %s)", method, a);
+			r->early = 1;
+			return MHD_YES;
+		}
+	}
+	/* The body's size is checked from Content-Length before any of it is read. */
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	{
+		size_t max = r->route && r->route->max_body ? r->route->max_body : HL_SRV_MAX_BODY;
+		if (cl) {
+			char *end;
+			unsigned long long n;
+			errno = 0;
+			n = strtoull(cl, &end, 10);
+			if (errno || *end || n > max) {
+				hl_resp_error(r, 413, "the body is larger than %zu bytes", max);
+				r->early = 1;
+				return MHD_YES;
+			}
+		}
+		r->body_cap = max;
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+	hl_req *r = *con_cls;
+	(void)cls, (void)version;
+
+	if (!r) {
+		if (!(r = calloc(1, sizeof(*r))))
+			return MHD_NO;
+		*con_cls = r;
+		atomic_fetch_add(&g_in_flight, 1);
+		begin(c, r, url, method);
+		if (r->early)
+			return send_response(c, r);
+		return MHD_YES;
+	}
+	if (r->early) {
+		/* answered already: drop whatever body follows */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+		if (r->body_len + n > r->body_cap) {
+			/* A body without Content-Length (chunked) that grows past the limit: the
+			 * connection is closed, nothing more is read. */
+			r->too_big = 1;
+			return MHD_NO;
+		}
+		if (!r->body_buf || r->body_len + n + 1 > r->body_alloc) {
+			size_t cap = r->body_alloc ? r->body_alloc * 2 : 4096;
+			char *nb;
+			while (cap < r->body_len + n + 1)
+				cap *= 2;
+			if (!(nb = realloc(r->body_buf, cap)))
+				return MHD_NO;
+			r->body_buf = nb, r->body_alloc = cap;
+		}
+		memcpy(r->body_buf + r->body_len, upload_data, n);
+		r->body_len += n;
+		r->body_buf[r->body_len] = 0;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	r->body = r->body_buf;
+	dispatch(r);
+	return send_response(c, r);
+}
+
+static void log_escaped(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	hl_req *r = *con_cls;
+	(void)cls, (void)c;
+	if (!r)
+		return;
+	if (!g_opts.quiet) {
+		char ts[32];
+		time_t t = time(NULL);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		flockfile(stderr);
+		fprintf(stderr, "%s %s %s %s \"", ts, r->id, r->client,
+		        r->method_name ? r->method_name : "?");
+		log_escaped(stderr, r->path);
+		fprintf(stderr, "\" %d %llu %.1fms %s%s\n", r->too_big ? 413 : r->resp.status,
+		        (unsigned long long)r->resp.sent, now_ms() - r->t_start,
+		        r->who.username[0] ? r->who.username : "-",
+		        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+		funlockfile(stderr);
+	}
+	free((char *)r->path);
+	free(r->seg_buf);
+	free(r->body_buf);
+	free(r->csrf);
+	free(r->session_id);
+	if (r->scope.loaded)
+		hl_auth_fonds_free(r->scope.codes, r->scope.n);
+	free(r->resp.body);
+	if (r->resp.fd >= 0)
+		close(r->resp.fd);
+	while (r->resp.hdrs) {
+		hl_resp_hdr *h = r->resp.hdrs;
+		r->resp.hdrs = h->next;
+		free(h->name);
+		free(h->value);
+		free(h);
+	}
+	free(r);
+	*con_cls = NULL;
+	atomic_fetch_sub(&g_in_flight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	if (g_opts.quiet)
+		return;
+	fprintf(stderr, "halong serve: http: ");
+	vfprintf(stderr, fmt, ap);
+}
+
+int hl_server_start(hl_server **out, const hl_server_opts *o)
+{
+	hl_server *s;
+	hl_archive *probe = NULL;
+	struct sockaddr_storage ss = {0};
+	struct addrinfo hints = {0}, *ai = NULL;
+	unsigned threads = o->threads;
+	unsigned flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	struct rlimit rl;
+	unsigned conn_limit = 4096;
+	char port[8], host[64];
+	int rc;
+
+	if (sodium_init() < 0)
+		return hl_error_set(HL_ERROR, "libsodium cannot start");
+	pthread_once(&g_key_once, make_key);
+	free(g_home);
+	if (!(g_home = hl_archive_home(o->home)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	/* The data directory must open now, not at the first request. */
+	if ((rc = hl_archive_open(&probe, g_home)) < 0)
+		return rc;
+	hl_archive_free(probe);
+	g_opts = *o;
+	g_opts.home = g_home;
+	if (!g_opts.host)
+		g_opts.host = "127.0.0.1";
+	if (!g_opts.web_dir)
+		g_opts.web_dir = HL_SOURCE_WEBDIR;
+
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(port, sizeof(port), "%u", (unsigned)g_opts.port);
+	if ((rc = getaddrinfo(g_opts.host, port, &hints, &ai)) != 0 || !ai)
+		return hl_error_set(HL_EINVALID, "cannot listen on %s: %s", g_opts.host,
+		                    gai_strerror(rc));
+	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	freeaddrinfo(ai);
+
+	if (!threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (unsigned)n : 1;
+	}
+	if (threads > 256)
+		threads = 256;
+	/* Each connection is a descriptor; keep some for the archive (SQLite, Xapian, files). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < conn_limit + 64 + 16 * threads)
+		conn_limit = rl.rlim_cur > 64 + 16 * threads + 16
+		                 ? (unsigned)(rl.rlim_cur - 64 - 16 * threads)
+		                 : 16;
+
+	if (!(s = calloc(1, sizeof(*s))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	s->o = g_opts;
+	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: a second server on a port in use must fail, not
+	 * share the port's connections (SO_REUSEPORT). */
+	s->d = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(HL_SRV_MAX_HEADERS + 16 * 1024),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HL_SRV_PER_IP,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HL_SRV_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
+	    conn_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+	if (!s->d) {
+		free(s);
+		return hl_error_set(HL_EIO,
+		                    "cannot listen on %s:%u (in use, or not an address of "
+		                    "this machine)",
+		                    g_opts.host, (unsigned)g_opts.port);
+	}
+	{
+		const union MHD_DaemonInfo *di =
+		    MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+		unsigned p = di ? di->port : g_opts.port;
+		snprintf(host, sizeof(host), "%s", g_opts.host);
+		snprintf(s->url, sizeof(s->url),
+		         strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, p);
+	}
+	*out = s;
+	return 0;
+}
+
+const char *hl_server_url(hl_server *s)
+{
+	return s->url;
+}
+
+void hl_server_stop(hl_server *s)
+{
+	MHD_socket fd;
+	double until;
+	if (!s)
+		return;
+	/* Stop accepting first, then give requests in flight their time. */
+	fd = MHD_quiesce_daemon(s->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	until = now_ms() + HL_SRV_SHUTDOWN_WAIT * 1000.0;
+	while (atomic_load(&g_in_flight) > 0 && now_ms() < until) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	MHD_stop_daemon(s->d);
+	free(s);
+}
