@@ -9,6 +9,7 @@
 
 #include "auth_int.h"
 #include "halong/store_auth.h"
+#include "halong/store_units.h"
 #include "halong/units.h"
 #include "halong/util.h"
 
@@ -275,26 +276,41 @@ hl_principal hl_principal_anonymous(void)
 	return p;
 }
 
-/* The principal of a stored user: its unit's type today says whether it is province-level. */
+static int unit_type_cb(const hl_store_unit_row *r, void *ud)
+{
+	*(hl_unit_type *)ud = hl_unit_type_from_key(r->type);
+	return 1;
+}
+
+/* The principal of a stored user: its unit's type today says whether it is province-level.
+ * This runs on every request of the server, so it reads the one version it needs rather than
+ * the whole unit with its successions (hl_units_show). */
 static int principal_of(hl_principal *p, hl_store *st, const user_copy *u)
 {
-	hl_unit *unit = NULL;
+	hl_store_units *su = NULL;
+	hl_unit_type type = HL_UNIT_UNKNOWN;
+	char today[11];
 	hl_role role;
+	int rc;
 
 	if (hl_role_parse(&role, u->role) < 0 || role == HL_ROLE_ANONYMOUS)
 		return hl_error_set(HL_EINVALID, "user %s has a bad role \"%s\" in the store",
 		                    u->username, u->role);
+	hl_units_today(today);
+	if ((rc = hl_store_units_open(&su, st)) < 0)
+		return rc;
+	rc = hl_store_unit_at(su, u->unit, today, unit_type_cb, &type);
+	hl_store_units_free(su);
+	/* a unit that ended since (a merge) is not province-level and holds what custody says */
+	if (rc < 0 && rc != HL_ENOTFOUND)
+		return rc;
+	hl_error_clear();
 	*p = hl_principal_anonymous();
 	p->user_id = u->id;
 	p->role = role;
 	snprintf(p->username, sizeof(p->username), "%s", u->username);
 	snprintf(p->unit_code, sizeof(p->unit_code), "%s", u->unit);
-	/* a unit that ended since (a merge) is not province-level and holds what custody says */
-	if (hl_units_show(&unit, st, u->unit, NULL) == 0) {
-		p->province = unit->type == HL_UNIT_TINH || unit->type == HL_UNIT_THANH_PHO_TW;
-		hl_unit_free(unit);
-	}
-	hl_error_clear();
+	p->province = type == HL_UNIT_TINH || type == HL_UNIT_THANH_PHO_TW;
 	return 0;
 }
 
