@@ -1,0 +1,250 @@
+/* The server's jobs: long work (an ingest, an OCR run) on a thread of its own with its own
+ * hl_archive, its progress kept in a small in-memory table and shown by GET /api/v1/jobs/{id}.
+ *
+ * Data: at most HL_JOBS_MAX jobs, guarded by one mutex; a job's fields change only under it.
+ * Invariants: a job's state goes running -> done | failed once; its result is set with that
+ * change and never touched again; the table forgets only finished jobs (their thread joined). */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "halong/util.h"
+#include "jobs.h"
+#include "server_int.h"
+
+enum { RUNNING = 0, DONE, FAILED };
+
+struct hl_job {
+	char id[20];
+	char kind[16];
+	int state;
+	uint64_t done, total;
+	char message[512];
+	char started_at[32], ended_at[32];
+	json_t *result;
+	pthread_t thread;
+	char *home;
+	hl_job_fn fn;
+	void *arg;
+	void (*free_arg)(void *);
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static hl_job *table[HL_JOBS_MAX];
+static atomic_int stopping;
+
+static const char *state_name(int s)
+{
+	return s == RUNNING ? "running" : s == DONE ? "done" : "failed";
+}
+
+/* Under mu. */
+static json_t *job_json(const hl_job *j)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(j->id));
+	json_object_set_new(o, "kind", json_string(j->kind));
+	json_object_set_new(o, "state", json_string(state_name(j->state)));
+	json_object_set_new(o, "done", json_integer((json_int_t)j->done));
+	json_object_set_new(o, "total", json_integer((json_int_t)j->total));
+	json_object_set_new(o, "message", hl_json_str(j->message));
+	json_object_set_new(o, "started_at", json_string(j->started_at));
+	json_object_set_new(o, "ended_at", *j->ended_at ? json_string(j->ended_at) : json_null());
+	/* a copy: the caller serialises it outside the lock */
+	json_object_set_new(o, "result", j->result ? json_deep_copy(j->result) : json_null());
+	return o;
+}
+
+static void job_free(hl_job *j)
+{
+	if (!j)
+		return;
+	if (j->free_arg)
+		j->free_arg(j->arg);
+	json_decref(j->result);
+	free(j->home);
+	free(j);
+}
+
+static void *job_main(void *p)
+{
+	hl_job *j = p;
+	hl_archive *a = NULL;
+	json_t *result = NULL;
+	char msg[512];
+	int rc;
+
+	hl_error_clear();
+	rc = hl_archive_open(&a, j->home);
+	if (rc == 0)
+		rc = j->fn(&result, j, a, j->arg);
+	snprintf(msg, sizeof(msg), "%s", rc < 0 ? hl_error_last() : "");
+	hl_archive_free(a);
+
+	pthread_mutex_lock(&mu);
+	j->state = rc < 0 ? FAILED : DONE;
+	if (rc < 0)
+		snprintf(j->message, sizeof(j->message), "%s", *msg ? msg : hl_error_name(rc));
+	else
+		snprintf(j->message, sizeof(j->message), "done");
+	j->result = result;
+	hl_now_utc(j->ended_at);
+	pthread_mutex_unlock(&mu);
+	/* the work's files and buffers go now, not when the table forgets the job */
+	if (j->free_arg)
+		j->free_arg(j->arg);
+	j->free_arg = NULL, j->arg = NULL;
+	return NULL;
+}
+
+int hl_job_progress(const char *what, uint64_t done, uint64_t total, void *ud)
+{
+	hl_job *j = ud;
+	pthread_mutex_lock(&mu);
+	j->done = done;
+	j->total = total;
+	if (what)
+		snprintf(j->message, sizeof(j->message), "%s", what);
+	pthread_mutex_unlock(&mu);
+	return atomic_load(&stopping);
+}
+
+/* Under mu. */
+static int running_locked(const char *kind)
+{
+	for (size_t i = 0; i < HL_JOBS_MAX; i++)
+		if (table[i] && table[i]->state == RUNNING &&
+		    (!kind || !strcmp(table[i]->kind, kind)))
+			return 1;
+	return 0;
+}
+
+int hl_jobs_running(const char *kind)
+{
+	int r;
+	pthread_mutex_lock(&mu);
+	r = running_locked(kind);
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+
+/* A free slot, making room by forgetting the oldest finished job; -1 if all are running.
+ * Under mu. */
+static int slot_locked(void)
+{
+	int oldest = -1;
+	for (int i = 0; i < HL_JOBS_MAX; i++) {
+		if (!table[i])
+			return i;
+		if (table[i]->state != RUNNING &&
+		    (oldest < 0 || strcmp(table[i]->started_at, table[oldest]->started_at) < 0))
+			oldest = i;
+	}
+	if (oldest >= 0) {
+		/* finished: its thread has returned, the join does not wait */
+		pthread_join(table[oldest]->thread, NULL);
+		job_free(table[oldest]);
+		table[oldest] = NULL;
+	}
+	return oldest;
+}
+
+int hl_job_start(json_t **out, const char *kind, const char *home, hl_job_fn fn, void *arg,
+                 void (*free_arg)(void *))
+{
+	unsigned char rnd[8];
+	hl_job *j = NULL;
+	int slot, rc;
+
+	if (atomic_load(&stopping)) {
+		rc = hl_error_set(HL_ECONFLICT, "the server is stopping");
+		goto fail;
+	}
+	/* unguessable ids: a job's result names documents and rejected rows */
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		rc = hl_error_set(HL_ERROR, "no random bytes for a job id");
+		goto fail;
+	}
+	if (!(j = calloc(1, sizeof(*j))) || !(j->home = hl_strdup(home))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	snprintf(j->id, sizeof(j->id), "j%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+	         rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	snprintf(j->kind, sizeof(j->kind), "%s", kind);
+	snprintf(j->message, sizeof(j->message), "starting");
+	hl_now_utc(j->started_at);
+	j->fn = fn, j->arg = arg, j->free_arg = free_arg;
+
+	pthread_mutex_lock(&mu);
+	if (running_locked(kind)) {
+		pthread_mutex_unlock(&mu);
+		rc = hl_error_set(HL_ECONFLICT, "a job of kind %s is running already", kind);
+		goto fail;
+	}
+	if ((slot = slot_locked()) < 0) {
+		pthread_mutex_unlock(&mu);
+		rc = hl_error_set(HL_ELIMIT, "%d jobs are running: try again later", HL_JOBS_MAX);
+		goto fail;
+	}
+	if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
+		pthread_mutex_unlock(&mu);
+		rc = hl_error_set(HL_ERROR, "cannot start a thread for the job");
+		goto fail;
+	}
+	table[slot] = j;
+	*out = job_json(j);
+	pthread_mutex_unlock(&mu);
+	return 0;
+fail:
+	if (j) {
+		j->free_arg = NULL;
+		job_free(j);
+	}
+	if (free_arg)
+		free_arg(arg);
+	return rc;
+}
+
+void hl_jobs_shutdown(void)
+{
+	atomic_store(&stopping, 1);
+	/* the threads take mu to finish: join them without holding it */
+	for (size_t i = 0; i < HL_JOBS_MAX; i++) {
+		hl_job *j;
+		pthread_mutex_lock(&mu);
+		j = table[i];
+		table[i] = NULL;
+		pthread_mutex_unlock(&mu);
+		if (j) {
+			pthread_join(j->thread, NULL);
+			job_free(j);
+		}
+	}
+}
+
+/* GET /api/v1/jobs/{id}: for those who may start jobs and for inspectors. */
+static int job_get(hl_req *r)
+{
+	const char *id = hl_req_param(r, "id");
+	json_t *o = NULL;
+	int rc;
+	if ((rc = hl_req_require(r, HL_ROLES_READ_CUSTODY)) != 0)
+		return rc;
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < HL_JOBS_MAX && !o; i++)
+		if (table[i] && !strcmp(table[i]->id, id))
+			o = job_json(table[i]);
+	pthread_mutex_unlock(&mu);
+	if (!o)
+		return hl_error_set(HL_ENOTFOUND, "no job %.40s", id);
+	return hl_resp_json(r, 200, o);
+}
+
+const hl_route hl_routes_jobs[] = {
+    {HL_GET, "/api/v1/jobs/{id}", job_get, 0, 0},
+    {0},
+};
