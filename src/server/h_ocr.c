@@ -256,6 +256,9 @@ static int ocr_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
 	if ((rc = hl_archive_ocr_run(&res, a, &ro)) < 0)
 		return rc;
 	double ppm = res.seconds > 0 ? (double)(res.done + res.failed) * 60.0 / res.seconds : 0;
+	hl_job_summary(job, "%llu pages done, %llu failed in %.0f s with %u workers",
+	               (unsigned long long)res.done, (unsigned long long)res.failed, res.seconds,
+	               res.jobs);
 	*result = json_pack("{s:I,s:I,s:I,s:f,s:i,s:f,s:o}", "done", (json_int_t)res.done, "failed",
 	                    (json_int_t)res.failed, "indexed", (json_int_t)res.indexed, "seconds",
 	                    res.seconds, "jobs", (int)res.jobs, "pages_per_min", ppm, "failures",
@@ -395,6 +398,10 @@ static int ingest_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
 		}
 		return rc;
 	}
+	hl_job_summary(job, "%llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected",
+	               (unsigned long long)res.rows, (unsigned long long)res.inserted,
+	               (unsigned long long)res.updated, (unsigned long long)res.unchanged,
+	               (unsigned long long)res.rejected);
 	*result = json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "rows", (json_int_t)res.rows,
 	    "inserted", (json_int_t)res.inserted, "updated", (json_int_t)res.updated, "unchanged",

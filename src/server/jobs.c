@@ -5,6 +5,7 @@
  * Invariants: a job's state goes running -> done | failed once; its result is set with that
  * change and never touched again; the table forgets only finished jobs (their thread joined). */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct hl_job {
 	int state;
 	uint64_t done, total;
 	char message[512];
+	char summary[512]; /* set by the work, shown once it is done */
 	char started_at[32], ended_at[32];
 	json_t *result;
 	pthread_t thread;
@@ -89,7 +91,7 @@ static void *job_main(void *p)
 	if (rc < 0)
 		snprintf(j->message, sizeof(j->message), "%s", *msg ? msg : hl_error_name(rc));
 	else
-		snprintf(j->message, sizeof(j->message), "done");
+		snprintf(j->message, sizeof(j->message), "%s", *j->summary ? j->summary : "done");
 	j->result = result;
 	hl_now_utc(j->ended_at);
 	pthread_mutex_unlock(&mu);
@@ -110,6 +112,15 @@ int hl_job_progress(const char *what, uint64_t done, uint64_t total, void *ud)
 		snprintf(j->message, sizeof(j->message), "%s", what);
 	pthread_mutex_unlock(&mu);
 	return atomic_load(&stopping);
+}
+
+void hl_job_summary(hl_job *j, const char *fmt, ...)
+{
+	va_list ap;
+	/* only the job's own thread writes it, before job_main reads it on the same thread */
+	va_start(ap, fmt);
+	vsnprintf(j->summary, sizeof(j->summary), fmt, ap);
+	va_end(ap);
 }
 
 /* Under mu. */

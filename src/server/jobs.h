@@ -30,6 +30,9 @@ int hl_job_start(json_t **out, const char *kind, const char *home, hl_job_fn fn,
  * safe point. */
 int hl_job_progress(const char *what, uint64_t done, uint64_t total, void *ud);
 
+/* The job's message once it is done (a one-line summary); "done" if the work sets none. */
+void hl_job_summary(hl_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Is a job of `kind` running now? */
 int hl_jobs_running(const char *kind);
 
