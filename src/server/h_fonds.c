@@ -284,6 +284,9 @@ static int fonds_answer(hl_req *r, int status, const char *code, const char *dat
 	}
 	/* docs/api.md: "dossiers" is the list here; its length is the visible count */
 	json_object_set_new(j, "dossiers", d);
+	/* the fonds' own keys as GET /api/v1/fonds names them, beside the custody's */
+	json_object_set_new(j, "code", hl_json_str(code));
+	json_object_set_new(j, "name", json_copy(json_object_get(j, "fonds_name")));
 	return hl_resp_json(r, status, j);
 }
 
@@ -544,8 +547,19 @@ static int custody_assign(hl_req *r)
 		                               "first step waiting for a decision)");
 		goto done;
 	}
-	if ((rc = hl_custody_assign(hl_req_store(r), fonds, to, from, date ? day : NULL, basis,
-	                            hl_req_actor(r))) < 0)
+	rc = hl_custody_assign(hl_req_store(r), fonds, to, from, date ? day : NULL, basis,
+	                       hl_req_actor(r));
+	/* a known fonds with no step waiting is a conflict with its state, not a missing thing */
+	if (rc == HL_ENOTFOUND && !from) {
+		int exists = 0;
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s", hl_error_last());
+		if (hl_store_fonds_get(hl_req_store(r), fonds, exists_cb, &exists) == 0 && exists)
+			rc = hl_error_set(HL_ECONFLICT, "%s", msg);
+		else
+			hl_error_set(HL_ENOTFOUND, "%s", msg);
+	}
+	if (rc < 0)
 		goto done;
 	if ((rc = hl_custody_get(&c, hl_req_store(r), fonds, NULL)) < 0)
 		goto done;

@@ -42,6 +42,7 @@ static int failed_row(const hl_store_page_row *row, void *ud)
 	json_t *e = json_object();
 	json_object_set_new(e, "doc_id", jstr(row->doc_id));
 	json_object_set_new(e, "file", jstr(row->file_name));
+	json_object_set_new(e, "seq", json_integer(row->seq));
 	json_object_set_new(e, "page_no", json_integer(row->page_no));
 	json_object_set_new(e, "error", jstr(row->error));
 	json_array_append_new(ui->a, e);
