@@ -32,7 +32,8 @@ static hl_server_opts g_opts;
 static char *g_home;
 static pthread_key_t g_archive_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
-static atomic_int g_in_flight;
+static atomic_int g_in_flight; /* requests begun and not completed */
+static atomic_uint g_started;  /* requests begun, ever */
 
 const hl_server_opts *hl_server_options(void)
 {
@@ -86,7 +87,7 @@ static hl_method method_of(const char *m)
 static int split_path(hl_req *r, const char *url)
 {
 	size_t len = strlen(url);
-	char *p;
+	char *p, *save = NULL;
 	if (len > HL_SRV_MAX_PATH)
 		return 414;
 	if (!hl_utf8_valid(url, len))
@@ -97,20 +98,16 @@ static int split_path(hl_req *r, const char *url)
 	/* A second copy is cut into segments; r->path stays whole for the log. */
 	if (!(p = strdup(url)))
 		return 500;
-	r->body_buf = NULL;
+	r->seg_buf = p; /* freed with the request */
 	r->nseg = 0;
-	for (char *s = strtok(p, "/"); s; s = strtok(NULL, "/")) {
-		if (r->nseg == HL_SRV_MAX_SEGS) {
-			free(p);
-			return 414;
-		}
-		if (!strcmp(s, ".") || !strcmp(s, "..")) {
-			free(p);
-			return 400;
+	for (char *s = strtok_r(p, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+		if (r->nseg == HL_SRV_MAX_SEGS || !strcmp(s, ".") || !strcmp(s, "..")) {
+			int st = r->nseg == HL_SRV_MAX_SEGS ? 414 : 400;
+			r->nseg = 0;
+			return st;
 		}
 		r->seg[r->nseg++] = s;
 	}
-	r->seg_buf = p;
 	return 0;
 }
 
@@ -392,6 +389,8 @@ static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *ur
 	if (r->nseg >= 1 && !strcmp(r->seg[0], "api")) {
 		int rc = hl_router_match(r, &allow);
 		if (rc == HL_ECONFLICT) {
+			if (allow & HL_GET)
+				allow |= HL_HEAD;
 			char a[96] = "";
 			size_t n = 0;
 			static const char *names[] = {"GET",    "HEAD",  "POST",   "PUT",
@@ -438,6 +437,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		*con_cls = r;
 		atomic_fetch_add(&g_in_flight, 1);
+		atomic_fetch_add(&g_started, 1);
 		begin(c, r, url, method);
 		if (r->early)
 			return send_response(c, r);
@@ -452,7 +452,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		size_t n = *upload_data_size;
 		if (r->body_len + n > r->body_cap) {
 			/* A body without Content-Length (chunked) that grows past the limit: the
-			 * connection is closed, nothing more is read. */
+			 * connection is closed at once, nothing more is read (libmicrohttpd 0.9.75
+			 * cannot queue a 413 in the middle of a body; it is logged as 413). */
 			r->too_big = 1;
 			return MHD_NO;
 		}
@@ -641,9 +642,20 @@ void hl_server_stop(hl_server *s)
 	fd = MHD_quiesce_daemon(s->d);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	/* Accepted connections whose request waits for a busy worker begin only once it is free:
+	 * "nothing in flight" must hold for a moment without a new request beginning. Idle
+	 * keep-alive connections begin nothing and are closed by MHD_stop_daemon. */
 	until = now_ms() + HL_SRV_SHUTDOWN_WAIT * 1000.0;
-	while (atomic_load(&g_in_flight) > 0 && now_ms() < until) {
+	while (now_ms() < until) {
 		struct timespec ts = {0, 20 * 1000 * 1000};
+		if (atomic_load(&g_in_flight) == 0) {
+			unsigned started = atomic_load(&g_started);
+			struct timespec settle = {0, 250 * 1000 * 1000};
+			nanosleep(&settle, NULL);
+			if (atomic_load(&g_in_flight) == 0 && atomic_load(&g_started) == started)
+				break;
+			continue;
+		}
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(s->d);
