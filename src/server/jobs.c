@@ -163,6 +163,13 @@ static int slot_locked(void)
 	return oldest;
 }
 
+static pthread_once_t at_exit_once = PTHREAD_ONCE_INIT;
+
+static void register_at_exit(void)
+{
+	atexit(hl_jobs_shutdown);
+}
+
 int hl_job_start(json_t **out, const char *kind, const char *home, hl_job_fn fn, void *arg,
                  void (*free_arg)(void *))
 {
@@ -190,6 +197,9 @@ int hl_job_start(json_t **out, const char *kind, const char *home, hl_job_fn fn,
 	hl_now_utc(j->started_at);
 	j->fn = fn, j->arg = arg, j->free_arg = free_arg;
 
+	/* a job must not be cut by the process ending: at exit, jobs are asked to stop and
+	 * joined (hl_server_stop may do it earlier; doing it twice is harmless) */
+	pthread_once(&at_exit_once, register_at_exit);
 	pthread_mutex_lock(&mu);
 	if (running_locked(kind)) {
 		pthread_mutex_unlock(&mu);

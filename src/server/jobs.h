@@ -36,7 +36,8 @@ void hl_job_summary(hl_job *j, const char *fmt, ...) __attribute__((format(print
 /* Is a job of `kind` running now? */
 int hl_jobs_running(const char *kind);
 
-/* Asks running jobs to stop, waits for them and frees the table; for hl_server_stop. */
+/* Asks running jobs to stop, waits for them and frees the table: for hl_server_stop, and
+ * registered with atexit by the first job (calling it twice is harmless). */
 void hl_jobs_shutdown(void);
 
 #endif
