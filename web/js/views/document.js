@@ -68,10 +68,16 @@ export async function documentView({ args, query, go }) {
     [t('f_version'), d.version],
     [t('f_doc_id'), h('code', null, d.doc_id)],
   ]);
-  root.append(h('section', { class: 'doc-meta', 'aria-label': t('meta_label') }, meta));
+  /* The key facts on one line, the viewer next, the full catalogue entry after it: the page
+     image then sits within a 1280 x 800 screen. */
+  root.append(h('p', { class: 'doc-summary' },
+    [d.doc_type, d.doc_number && d.doc_notation ? `${d.doc_number}/${d.doc_notation}` : d.doc_number,
+      d.issuer, d.issued_date ? fmtDate(d.issued_date) : null].filter(Boolean).join(' · ')));
 
   if (pages.length) root.append(viewer(d, pages, seq, go));
   else root.append(h('p', { class: 'note' }, t('no_pages')));
+
+  root.append(h('section', { class: 'doc-meta', 'aria-labelledby': 'meta-h' }, h('h2', { id: 'meta-h' }, t('meta_label')), meta));
 
   if (d.text) {
     root.append(h('section', { class: 'doc-text' }, h('h2', null, t('doc_text')),

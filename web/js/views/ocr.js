@@ -19,7 +19,7 @@ export async function ocrView({ render }) {
   root.append(dl([
     [t('ocr_mean_conf'), st.mean_conf != null ? `${fmtNum(Math.round(st.mean_conf * 10) / 10)}%` : null],
     [t('ocr_running'), st.running ? t('ocr_running') : t('ocr_idle')],
-    [t('ocr_last_run'), st.last_run],
+    [t('ocr_last_run'), st.last_run ? st.last_run.replace('T', ' ').replace(/Z$/, ' UTC') : null],
     [t('ocr_rate'), st.pages_per_min ? t('ocr_rate_v', { r: fmtNum(Math.round(st.pages_per_min * 10) / 10) }) : null],
   ]));
 

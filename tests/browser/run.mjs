@@ -1,0 +1,475 @@
+// Browser tests of the web interface: builds a data directory with the real binary (units, the
+// law corpus, rendered scan pages recognised by `ocr run`, a user), starts `halong serve` on a
+// free port, drives Debian's Chromium with playwright-core as a user would, and prints TAP.
+//
+// Usage: node tests/browser/run.mjs
+// Env:   HALONG_BIN (default build-san/src/cli/halong), HALONG_SRC (default: this checkout),
+//        HL_ARTIFACTS (screenshots and the server log; default build-san/artifacts/browser),
+//        HL_TEST_PAGES (rendered pages, made here once if unset), CHROMIUM (default /usr/bin/chromium).
+// Every step asserts what the user sees (text on the page) and saves NN-name.png, failed or not.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SRC = path.resolve(process.env.HALONG_SRC || path.join(HERE, '..', '..'));
+const BIN = path.resolve(SRC, process.env.HALONG_BIN || 'build-san/src/cli/halong');
+const ART = path.resolve(SRC, process.env.HL_ARTIFACTS || 'build-san/artifacts/browser');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const PY = '/usr/bin/python3'; /* Debian's, with python3-pil, as tests/pages needs */
+const PASSWORD = 'mat-khau-thu-nghiem-1';
+const USER = 'luutru1';
+/* The flags known to work on these machines (closed network, root, no GPU). */
+const CHROME_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/* ---------- TAP ---------- */
+
+const CASES = [];
+function test(name, fn) {
+  CASES.push({ name, fn });
+}
+
+class Skip extends Error {}
+
+/* ---------- the world: data directory and server ---------- */
+
+function run(args, opts = {}) {
+  const r = spawnSync(BIN, ['--home', world.home, ...args], {
+    input: opts.input, encoding: 'utf8', timeout: opts.timeout || 300000, maxBuffer: 64 << 20,
+  });
+  if (r.error) throw new Error(`halong ${args.join(' ')}: ${r.error.message}`);
+  if (r.status !== 0 && !(opts.ok || []).includes(r.status)) {
+    throw new Error(`halong ${args.join(' ')} exited ${r.status}: ${(r.stderr || '').trim().slice(-800)}`);
+  }
+  return r;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const world = { home: null, base: null, server: null, userError: null, scanDoc: null, lowDoc: null, truth2: null };
+
+function pagesDir() {
+  if (process.env.HL_TEST_PAGES) return process.env.HL_TEST_PAGES;
+  const d = path.join(os.tmpdir(), 'halong-browser-pages');
+  const r = spawnSync(PY, [path.join(SRC, 'tests', 'pages', 'make_pages.py'), d], { encoding: 'utf8', timeout: 600000 });
+  if (r.status !== 0) throw new Error(`make_pages.py: ${r.stderr || r.error}`);
+  return d;
+}
+
+function csvField(s) {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/* A doc_id as halong derives it is not needed: the tests find documents through the API. */
+async function apiGet(p) {
+  const r = await fetch(world.base + p);
+  if (!r.ok) throw new Error(`GET ${p}: ${r.status}`);
+  return r.json();
+}
+
+async function buildWorld() {
+  world.home = fs.mkdtempSync(path.join(os.tmpdir(), 'halong-browser-'));
+  run(['init']);
+  run(['units', 'load']);
+
+  /* The law corpus as the demo fonds PL (scripts/make_demo_manifest.py: real articles, generated
+     catalogue metadata). */
+  const manifest = path.join(world.home, 'pl.csv');
+  const m = spawnSync(PY, [path.join(SRC, 'scripts', 'make_demo_manifest.py'),
+    path.join(SRC, 'data', 'corpus', 'alqac2023_law_articles.jsonl'), manifest], { encoding: 'utf8' });
+  if (m.status !== 0) throw new Error(`make_demo_manifest.py: ${m.stderr}`);
+  run(['ingest', manifest]);
+
+  /* Scans: pages rendered from the corpus (tests/pages) — a 3-page TIFF, and the noisy page cut
+     to 75 dpi (a quarter of its size, as a poor fax scan gives) so that one page is recognised
+     with low confidence. Generated data, made from real text. */
+  const pages = pagesDir();
+  const scans = path.join(world.home, 'scans');
+  fs.mkdirSync(scans);
+  fs.copyFileSync(path.join(pages, 'multi.tif'), path.join(scans, 'multi.tif'));
+  const low = spawnSync(PY, ['-c', `
+import sys
+from PIL import Image
+im = Image.open(sys.argv[1]).convert('L')
+im.resize((im.width // 4, im.height // 4), Image.BILINEAR).save(sys.argv[2], dpi=(75, 75))
+`, path.join(pages, 'noisy.png'), path.join(scans, 'lowres.png')], { encoding: 'utf8' });
+  if (low.status !== 0) throw new Error(`lowres page: ${low.stderr}`);
+  world.truth2 = fs.readFileSync(path.join(pages, 'multi-2.txt'), 'utf8').normalize('NFC');
+  const rows = [
+    ['fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'doc_type', 'issued_date', 'page_count', 'files', 'access_level'],
+    ['SO', 'HS01', '1', 'Bản quét thử nghiệm ba trang dựng từ văn bản luật', 'Bản quét', '01/07/2025', '3', 'multi.tif', 'public'],
+    ['SO', 'HS01', '2', 'Bản quét thử nghiệm độ phân giải thấp dựng từ văn bản luật', 'Bản quét', '02/07/2025', '1', 'lowres.png', 'public'],
+  ];
+  const so = path.join(scans, 'so.csv');
+  fs.writeFileSync(so, rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n');
+  run(['ingest', so, '--files', scans, '--ocr']);
+  run(['ocr', 'run', '--jobs', '2', '--quiet'], { ok: [3] });
+  /* The scans' fonds was created by Phường Hà Phong (demo assignment), so that custody passes
+     to Phường Hà Tu on 2025-07-01 by the whole merge. */
+  run(['fonds', 'set', 'SO', '--creator', '06652', '--creator-at', '2025-06-30', '--name', 'Bản quét thử nghiệm']);
+
+  /* A user of the province (22). `halong user add` reads the password on stdin. */
+  try {
+    run(['user', 'add', USER, '--role', 'archivist', '--unit', '22'], { input: PASSWORD + '\n' });
+  } catch (e) {
+    world.userError = e.message;
+  }
+
+  const port = await freePort();
+  world.base = `http://127.0.0.1:${port}`;
+  fs.mkdirSync(ART, { recursive: true });
+  const log = fs.openSync(path.join(ART, 'serve.log'), 'w');
+  world.server = spawn(BIN, ['--home', world.home, 'serve', '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', log, log],
+  });
+  let exited = null;
+  world.server.once('exit', (code, sig) => { exited = code === null ? sig : code; });
+  const t0 = Date.now();
+  let last = '';
+  while (Date.now() - t0 < 30000) {
+    if (exited !== null) throw new Error(`halong serve exited (${exited}) before answering; see ${path.join(ART, 'serve.log')}`);
+    try {
+      const r = await fetch(world.base + '/api/v1/health');
+      if (r.ok && (await r.json()).status === 'ok') break;
+      last = `status ${r.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  if (Date.now() - t0 >= 30000) throw new Error(`no answer from /api/v1/health in 30 s: ${last}`);
+
+  /* The two scanned documents, found as anyone would: by a search over their fonds. */
+  const r = await apiGet('/api/v1/search?q=' + encodeURIComponent('fonds:SO') + '&limit=10');
+  for (const hit of r.items) {
+    if (hit.subject.includes('ba trang')) world.scanDoc = hit.id;
+    if (hit.subject.includes('độ phân giải thấp')) world.lowDoc = hit.id;
+  }
+  if (!world.scanDoc || !world.lowDoc) throw new Error(`the scanned documents are not found by fonds:SO: ${JSON.stringify(r.items)}`);
+}
+
+/* ---------- browser helpers ---------- */
+
+let context;
+let page;
+const pageErrors = [];
+let shotNo = 0;
+
+async function shot(name) {
+  shotNo += 1;
+  const file = path.join(ART, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
+
+/* Waits until the element's visible text contains every given string. */
+async function seeText(selector, ...wanted) {
+  const loc = page.locator(selector).first();
+  try {
+    await page.waitForFunction(([sel, ws]) => {
+      const el = document.querySelector(sel);
+      if (!el) return false;
+      const txt = el.innerText.normalize('NFC');
+      return ws.every((w) => txt.includes(w.normalize('NFC')));
+    }, [selector, wanted], { timeout: 15000 });
+  } catch (e) {
+    const got = (await loc.count()) ? (await loc.innerText()).slice(0, 600) : '(no such element)';
+    throw new Error(`${selector} should show ${JSON.stringify(wanted)}; it shows: ${JSON.stringify(got)}`);
+  }
+}
+
+async function notSeeText(selector, unwanted) {
+  const txt = await page.locator(selector).first().innerText();
+  if (txt.includes(unwanted)) throw new Error(`${selector} should not show ${JSON.stringify(unwanted)}; it shows ${JSON.stringify(txt.slice(0, 400))}`);
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/* ---------- the cases ---------- */
+
+test('the data directory is built and halong serve answers /api/v1/health', async () => {
+  await buildWorld();
+});
+
+test('the home page opens in Vietnamese with the search box and the login link', async () => {
+  await page.goto(world.base + '/');
+  await seeText('header', 'Lưu trữ số Hạ Long', 'Tìm kiếm', 'Phông lưu trữ', 'Đơn vị hành chính', 'Đăng nhập');
+  await seeText('main', 'Nhập từ khóa để tìm');
+  assert((await page.getAttribute('html', 'lang')) === 'vi', 'html lang should be vi');
+  await shot('home-vi');
+});
+
+test('a wrong password is refused with a message in Vietnamese', async () => {
+  if (world.userError) throw new Error(`halong user add failed, no user to log in with: ${world.userError}`);
+  await page.click('#login-link');
+  await page.fill('#username', USER);
+  await page.fill('#password', 'sai-mat-khau-roi');
+  await page.click('#login-submit');
+  await seeText('#login-error', 'Sai tên đăng nhập hoặc mật khẩu.');
+  await seeText('#user-status', 'Khách');
+  await shot('login-refused');
+});
+
+test('log in as the archivist: the header names the user and offers logout', async () => {
+  if (world.userError) throw new Error(`halong user add failed, no user to log in with: ${world.userError}`);
+  await page.goto(world.base + '/#/login');
+  await page.fill('#username', USER);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-submit');
+  await seeText('#user-status', `Đã đăng nhập: ${USER}`, 'lưu trữ viên');
+  await seeText('header', 'Đăng xuất');
+  await seeText('main', `Đã đăng nhập với tên ${USER}.`);
+  await shot('logged-in');
+});
+
+test('search "quyet dinh" typed without tones finds "quyết định" and highlights it', async () => {
+  await page.fill('#q', 'quyet dinh');
+  await page.press('#q', 'Enter');
+  await seeText('#results-summary', 'kết quả');
+  const marks = await page.locator('.results mark').allInnerTexts();
+  assert(marks.length > 0, 'no highlighted word in the snippets');
+  const lower = marks.map((m) => m.normalize('NFC').toLowerCase());
+  assert(lower.includes('quyết') && lower.includes('định'),
+    `the highlighted words should include "quyết" and "định" with their tones; saw ${JSON.stringify(marks.slice(0, 12))}`);
+  const titles = await page.locator('.hit-title').allInnerTexts();
+  assert(titles.some((t) => /quyết định/i.test(t)), `no result title with "quyết định": ${JSON.stringify(titles.slice(0, 5))}`);
+  await seeText('.facets', 'Phông', 'PL');
+  await shot('search-quyet-dinh');
+});
+
+test('a facet is a filter: clicking fonds PL keeps only PL and shows the filter', async () => {
+  const facet = page.locator('.facet', { hasText: 'Phông' }).locator('a', { hasText: 'PL' }).first();
+  await facet.click();
+  await seeText('.active-filters', 'Phông: PL');
+  const metas = await page.locator('.hit-meta').allInnerTexts();
+  assert(metas.length > 0 && metas.every((m) => m.includes('PL /')), `a hit outside fonds PL: ${JSON.stringify(metas.slice(0, 3))}`);
+  await shot('search-facet-pl');
+});
+
+test('paging: the next page of results starts at 21', async () => {
+  await page.click('.pager a[rel=next]');
+  await seeText('#results-summary', 'Kết quả 21–');
+  await shot('search-page-2');
+});
+
+test('open a result: its page shows the subject and the catalogue fields', async () => {
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('quyet dinh'));
+  await seeText('#results-summary', 'kết quả');
+  const first = page.locator('.hit-title a').first();
+  const title = (await first.innerText()).trim();
+  await first.click();
+  await seeText('h1', title);
+  await seeText('.doc-meta', 'Tên loại văn bản', 'Điều luật', 'Cơ quan ban hành', 'Quốc hội', 'Mức độ tiếp cận', 'Công khai');
+  await seeText('main', 'Nội dung');
+  await shot('document-law-article');
+});
+
+test('a scanned document: page 1 of 3 beside its recognised text, image loaded', async () => {
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('fonds:SO'));
+  await page.locator('.hit-title a', { hasText: 'ba trang' }).click();
+  await seeText('#page-of', 'Trang 1 / 3');
+  await seeText('#ocr-pane', 'Chữ nhận dạng (OCR)', 'Điều 20');
+  await page.waitForFunction(() => {
+    const img = document.getElementById('page-image');
+    return img && img.complete && img.naturalWidth > 0;
+  }, null, { timeout: 15000 }).catch(() => { throw new Error('the page image did not load'); });
+  await seeText('.doc-files', 'multi.tif', 'Tải PDF có lớp chữ');
+  await shot('document-scan-page-1');
+});
+
+test('turn the page: page 2 of 3 shows its own image and text', async () => {
+  const src1 = await page.getAttribute('#page-image', 'src');
+  await page.click('#page-next');
+  await seeText('#page-of', 'Trang 2 / 3');
+  /* The page's ground truth starts "Điều 6. Các hành vi bị nghiêm cấm…": its first words. */
+  const head = world.truth2.split(/\s+/).slice(0, 2).join(' ');
+  await seeText('#ocr-text', head);
+  const src2 = await page.getAttribute('#page-image', 'src');
+  assert(src1 !== src2 && /pages\/2\/image/.test(src2), `the image did not change to page 2: ${src1} → ${src2}`);
+  await page.waitForFunction(() => document.getElementById('page-image').naturalWidth > 0, null, { timeout: 15000 });
+  await shot('document-scan-page-2');
+});
+
+test('zoom in: the image grows and the level reads 125%', async () => {
+  const w0 = await page.evaluate(() => document.getElementById('page-image').getBoundingClientRect().width);
+  await page.click('#zoom-in');
+  await seeText('#zoom-level', '125%');
+  const w1 = await page.evaluate(() => document.getElementById('page-image').getBoundingClientRect().width);
+  assert(w1 > w0 * 1.2, `the image did not grow: ${w0} → ${w1}`);
+  await shot('document-zoom-125');
+  await page.click('#zoom-fit');
+});
+
+test('a low-confidence page is marked as such', async () => {
+  await page.goto(world.base + '/#/doc/' + encodeURIComponent(world.lowDoc));
+  await seeText('#page-of', 'Trang 1 / 1');
+  await seeText('#low-banner', 'Độ tin cậy thấp', 'cần kiểm tra');
+  await seeText('#ocr-pane', 'dưới 200 dpi');
+  assert(await page.locator('.page-list a.low').count() === 1, 'the page list does not mark the page');
+  await shot('document-low-confidence');
+});
+
+test('switch to English: the labels are English and the choice survives a reload', async () => {
+  await page.goto(world.base + '/#/doc/' + encodeURIComponent(world.scanDoc) + '?p=2');
+  await seeText('#page-of', 'Trang 2 / 3');
+  await page.click('#lang-switch');
+  await seeText('header', 'Search', 'Fonds', 'Administrative units', 'Log out', 'Tiếng Việt');
+  await seeText('#page-of', 'Page 2 of 3');
+  await seeText('#ocr-pane', 'Recognised text (OCR)');
+  await seeText('.doc-meta', 'Date issued', 'Access level', 'Public');
+  await notSeeText('header', 'Tìm kiếm');
+  assert((await page.getAttribute('html', 'lang')) === 'en', 'html lang should be en');
+  await page.reload();
+  await seeText('#page-of', 'Page 2 of 3');
+  await shot('document-english');
+});
+
+test('units: "ha phong" without tones finds Phường Hà Phong; 06652 is Hà Phong before 2025-07-01 and Hà Tu after', async () => {
+  await page.click('header nav a[href="#/units"]');
+  await page.fill('#unit-q', 'ha phong');
+  await page.press('#unit-q', 'Enter');
+  await seeText('main table', 'Phường Hà Phong', '06652', 'Thành phố Hạ Long');
+  await shot('units-find-ha-phong');
+  await page.goto(world.base + '/#/units/06652');
+  await seeText('#unit-title', 'Phường Hà Tu (06652)', '2025 reform');
+  await seeText('.timeline', 'Before', 'Phường Hà Phong', 'Thành phố Hạ Long (193)', 'to 2025-06-30',
+    'Changed on 2025-07-01', 'After', 'Phường Hà Tu', 'from 2025-07-01');
+  await seeText('main', 'Predecessors', 'Phường Hà Tu (06664)', 'Nhập toàn bộ', 'Nghị quyết 1679/NQ-UBTVQH15');
+  await shot('unit-06652');
+  await page.goto(world.base + '/#/units/06652?at=2025-06-30');
+  await seeText('#unit-title', 'Phường Hà Phong (06652)');
+  await seeText('.meta', 'Thành phố Hạ Long');
+});
+
+test('units: Quảng Ninh (22) shows its 2026-09-01 change and the tree on a date', async () => {
+  await page.goto(world.base + '/#/units/22');
+  await seeText('.timeline', 'Changed on 2026-09-01', 'Thành phố Quảng Ninh');
+  await page.fill('#tree-at', '2025-06-30');
+  await page.click('.unit-page form button[type=submit]');
+  await seeText('.tree-out', 'Thành phố Hạ Long', 'Phường Hà Phong');
+  await shot('unit-22-tree-2025-06-30');
+});
+
+test('fonds: SO created by Phường Hà Phong is held today by Phường Hà Tu, by the 2025-07-01 merge', async () => {
+  await page.click('header nav a[href="#/fonds"]');
+  await seeText('main table', 'SO', 'Phường Hà Phong (06652)', 'Phường Hà Tu (06652)', 'PL');
+  await page.click('main table a[href="#/fonds/SO"]');
+  await seeText('.custody-steps', '2025-07-01', 'Phường Hà Phong (06652)', 'Phường Hà Tu (06652)');
+  await seeText('main', 'HS01');
+  await page.click('main a[href="#/fonds/SO/dossiers/HS01"]');
+  await seeText('main table', 'ba trang', 'độ phân giải thấp');
+  await shot('fonds-so-dossier-hs01');
+});
+
+test('OCR panel: the recognised pages are counted and the low-confidence page is listed', async () => {
+  await page.click('header nav a[href="#/ocr"]');
+  await seeText('.stat-cards', 'Recognised');
+  const done = await page.evaluate(() => [...document.querySelectorAll('.stat')]
+    .map((e) => [e.querySelector('.stat-l').innerText, e.querySelector('.stat-n').innerText]));
+  const rec = done.find(([l]) => l === 'Recognised');
+  assert(rec && rec[1] === '4', `4 recognised pages (3 of the TIFF, 1 low-resolution) should be shown; saw ${JSON.stringify(done)}`);
+  await seeText('#ocr-review', 'Pages to check', 'lowres.png');
+  await shot('ocr-panel');
+});
+
+test('narrow screen (390 px): the search page fits without sideways scrolling', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('quyet dinh'));
+  await seeText('#results-summary', 'results');
+  const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(over <= 1, `the page is ${over}px wider than the screen`);
+  await shot('narrow-search');
+  await page.goto(world.base + '/#/doc/' + encodeURIComponent(world.scanDoc));
+  await seeText('#page-of', 'Page 1 of 3');
+  const over2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(over2 <= 1, `the document page is ${over2}px wider than the screen`);
+  await shot('narrow-document');
+  await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('back to Vietnamese, log out: the header says Khách again', async () => {
+  await page.click('#lang-switch');
+  await seeText('header', 'Tìm kiếm');
+  if (world.userError) throw new Error(`halong user add failed, so there was no login to end: ${world.userError}`);
+  await page.click('#logout');
+  await seeText('#user-status', 'Khách');
+  await seeText('main', 'Đã đăng xuất.');
+  await shot('logged-out');
+});
+
+test('no JavaScript error in any page', async () => {
+  assert(pageErrors.length === 0, pageErrors.join(' | '));
+});
+
+/* ---------- main ---------- */
+
+async function main() {
+  fs.mkdirSync(ART, { recursive: true });
+  for (const f of fs.readdirSync(ART)) if (f.endsWith('.png')) fs.unlinkSync(path.join(ART, f));
+  console.log(`1..${CASES.length}`);
+  let failed = 0;
+  let broken = null; /* once the world is not there, the rest cannot run */
+  const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'halong-chromium-'));
+  try {
+    for (let i = 0; i < CASES.length; i++) {
+      const c = CASES[i];
+      let err = null;
+      if (broken) err = new Error(`not run: ${broken}`);
+      else {
+        try {
+          if (i === 1) {
+            context = await chromium.launchPersistentContext(userData, {
+              executablePath: CHROMIUM, headless: true, args: CHROME_ARGS,
+              viewport: { width: 1280, height: 800 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh',
+            });
+            page = context.pages()[0] || (await context.newPage());
+            page.on('pageerror', (e) => pageErrors.push(e.message));
+          }
+          await c.fn();
+        } catch (e) {
+          err = e;
+          if (i === 0) broken = `setup failed: ${e.message}`;
+          if (page && i > 0) await shot('FAILED-' + c.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)).catch(() => {});
+        }
+      }
+      if (err) {
+        failed += 1;
+        console.log(`not ok ${i + 1} - ${c.name}`);
+        for (const line of String(err.message).split('\n')) console.log(`# ${line}`);
+      } else {
+        console.log(`ok ${i + 1} - ${c.name}`);
+      }
+    }
+  } finally {
+    if (context) await context.close().catch(() => {});
+    if (world.server && world.server.exitCode === null) {
+      world.server.kill('SIGTERM');
+      await new Promise((res) => { world.server.once('exit', res); setTimeout(res, 12000); });
+    }
+    fs.rmSync(userData, { recursive: true, force: true });
+    if (world.home && !process.env.HL_KEEP) fs.rmSync(world.home, { recursive: true, force: true });
+  }
+  console.log(`# screenshots in ${ART}`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.log(`Bail out! ${e.message}`);
+  process.exitCode = 1;
+});
