@@ -245,6 +245,8 @@ void hl_jobs_shutdown(void)
 			job_free(j);
 		}
 	}
+	/* a server started again in the same process (a test) may run jobs again */
+	atomic_store(&stopping, 0);
 }
 
 /* GET /api/v1/jobs/{id}: for those who may start jobs and for inspectors. */
