@@ -3,30 +3,10 @@
 
 #include "server_int.h"
 
-/* Every handler file's table; a new file adds its table here (and to meson.build). The tables
- * of files not written yet are left out by meson (HL_ROUTES_<NAME> is defined for those that
- * exist). */
+/* Every handler file's table; a new file adds its table here (and to meson.build). */
 static const hl_route *const tables[] = {
-    hl_routes_session,
-    hl_routes_search,
-    hl_routes_documents,
-    hl_routes_misc,
-#ifdef HL_ROUTES_UNITS
-    hl_routes_units,
-#endif
-#ifdef HL_ROUTES_FONDS
-    hl_routes_fonds,
-#endif
-#ifdef HL_ROUTES_OCR
-    hl_routes_ocr,
-#endif
-#ifdef HL_ROUTES_JOBS
-    hl_routes_jobs,
-#endif
-#ifdef HL_ROUTES_AUDIT
-    hl_routes_audit,
-#endif
-    NULL,
+    hl_routes_session, hl_routes_search, hl_routes_documents, hl_routes_misc,  hl_routes_units,
+    hl_routes_fonds,   hl_routes_ocr,    hl_routes_jobs,      hl_routes_audit, NULL,
 };
 
 /* Does `pattern` match r's segments? Captures "{name}" segments into r's parameters. */

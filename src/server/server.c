@@ -19,6 +19,7 @@
 #include <sodium.h>
 #include <zlib.h>
 
+#include "jobs.h"
 #include "server_int.h"
 
 struct hl_server {
@@ -659,5 +660,7 @@ void hl_server_stop(hl_server *s)
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(s->d);
+	/* Background jobs (ingest, OCR) are asked to stop at a safe point and joined. */
+	hl_jobs_shutdown();
 	free(s);
 }
