@@ -576,6 +576,146 @@ done:
 
 /* ---- GET /api/v1/custody/receipt/{unit}?from=&at=&format=json|csv|html ---- */
 
+/* ---- the receipt as the caller sees it ----
+ *
+ * docs/api.md: every path counts only what the caller sees, receipts included. A dossier with
+ * nothing visible is left out; one with some records hidden is counted over its visible ones,
+ * and its digest (over every record, computed by the library) is left empty: the caller could
+ * not check it. The receipt's own digest is then recomputed over the lines shown, by the
+ * formula of include/halong/units.h. When nothing is hidden the receipt is the CLI's, byte for
+ * byte. */
+
+typedef struct {
+	char **ids;
+	size_t n, cap;
+} id_list;
+
+static int id_add(const hl_doc *d, void *ud)
+{
+	id_list *l = ud;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		char **v = realloc(l->ids, cap * sizeof(*v));
+		if (!v)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		l->ids = v, l->cap = cap;
+	}
+	if (!(l->ids[l->n] = hl_strdup(d->doc_id)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	l->n++;
+	return 0;
+}
+
+static void id_list_free(id_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->ids[i]);
+	free(l->ids);
+}
+
+/* Recounts line `l` over the records of its dossier the caller sees; *visible how many. */
+static int recount_line(int64_t *visible, hl_receipt_line *l, hl_req *r)
+{
+	id_list ids = {0};
+	int64_t total = 0, pages = 0, files = 0, bytes = 0;
+	hl_access max = HL_ACCESS_PUBLIC;
+	int scoped = in_scope(r, l->fonds_code), rc = 0;
+
+	for (size_t off = 0;; off += HL_SRV_PAGE_MAX) {
+		size_t before = ids.n;
+		rc = hl_store_dossier_docs(&total, hl_req_store(r), l->fonds_code, l->dossier_code,
+		                           (int)hl_req_ceiling(r), scoped, off, HL_SRV_PAGE_MAX,
+		                           id_add, &ids);
+		if (rc < 0 || ids.n == before || ids.n >= (size_t)total)
+			break;
+	}
+	for (size_t i = 0; i < ids.n && rc == 0; i++) {
+		hl_doc *d = NULL;
+		if ((rc = hl_store_doc_get(&d, hl_req_store(r), ids.ids[i])) < 0)
+			break;
+		pages += d->page_count > 0 ? d->page_count : 0;
+		files += (int64_t)d->nfiles;
+		for (size_t k = 0; k < d->nfiles; k++)
+			bytes += d->files[k].size;
+		if (d->access > max)
+			max = d->access;
+		hl_doc_free(d);
+	}
+	if (rc == 0) {
+		*visible = (int64_t)ids.n;
+		if ((int64_t)ids.n != l->documents) {
+			l->documents = (int64_t)ids.n;
+			l->pages = pages, l->files = files, l->bytes = bytes;
+			l->max_access = max;
+			l->digest[0] = '\0';
+		}
+	}
+	id_list_free(&ids);
+	return rc;
+}
+
+/* Filters the receipt for the caller in place; *shown the lines to show (the first ones of
+ * r->v; the others stay for hl_receipt_free). */
+static int receipt_filter(size_t *shown, hl_receipt *rc_, hl_req *r)
+{
+	hl_receipt_line *kept;
+	size_t nk = 0, nd = 0, nfonds = 0;
+	int changed = 0, rc = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (!rc_->n) {
+		*shown = 0;
+		return 0;
+	}
+	if (!(kept = malloc(rc_->n * sizeof(*kept))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	/* visible lines first, in order, then the hidden ones */
+	for (int pass = 0; pass < 2 && rc == 0; pass++)
+		for (size_t i = 0; i < rc_->n; i++) {
+			int64_t before = rc_->v[i].documents, vis = 0;
+			if (pass == 0) {
+				if ((rc = recount_line(&vis, &rc_->v[i], r)) < 0)
+					break;
+				changed |= vis != before;
+				/* a hidden line is marked by documents = 0 for the second pass */
+				if (vis > 0)
+					kept[nk++] = rc_->v[i];
+			} else if (rc_->v[i].documents == 0) {
+				kept[nk + nd++] = rc_->v[i];
+			}
+		}
+	if (rc < 0) {
+		free(kept);
+		return rc;
+	}
+	memcpy(rc_->v, kept, rc_->n * sizeof(*kept));
+	free(kept);
+	*shown = nk;
+	if (!changed)
+		return 0;
+	rc_->documents = rc_->pages = rc_->files = rc_->bytes = 0;
+	if (!(m = open_memstream(&buf, &len)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nk; i++) {
+		const hl_receipt_line *l = &rc_->v[i];
+		int seen = 0;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(rc_->v[k].fonds_code, l->fonds_code);
+		nfonds += !seen;
+		rc_->documents += l->documents, rc_->pages += l->pages;
+		rc_->files += l->files, rc_->bytes += l->bytes;
+		fprintf(m, "%s\t%s\t%lld\t%lld\t%s\n", l->fonds_code, l->dossier_code,
+		        (long long)l->documents, (long long)l->pages, l->digest);
+	}
+	fclose(m);
+	rc_->nfonds = nfonds;
+	hl_sha256_hex(rc_->digest, buf ? buf : "", len);
+	free(buf);
+	return 0;
+}
+
 static json_t *receipt_json(const hl_receipt *r)
 {
 	json_t *j = json_object(), *lines = json_array();
@@ -618,6 +758,7 @@ static int custody_receipt(hl_req *r)
 	const char *format = hl_req_query(r, "format");
 	hl_receipt *rc_ = NULL;
 	char at[11], name[80];
+	size_t all_lines, shown = 0;
 	int given, rc, csv;
 
 	if ((rc = hl_req_require(r, HL_ROLES_READ_CUSTODY)) != 0)
@@ -628,16 +769,22 @@ static int custody_receipt(hl_req *r)
 		return rc;
 	if (format && strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "html"))
 		return hl_error_set(HL_EINVALID, "format: json, csv or html");
-	/* the receipt counts every record handed over: a unit's staff get their own unit's,
-	 * the province's every unit's */
+	/* a unit's staff get their own unit's receipt, the province's staff every unit's */
 	if (!r->who.province && strcmp(unit, r->who.unit_code))
 		return hl_error_set(HL_EDENIED,
 		                    "only the province's staff see another unit's receipt");
 	if ((rc = hl_custody_receipt(&rc_, hl_req_store(r), unit, from && *from ? from : NULL,
 	                             given ? at : NULL)) < 0)
 		return rc;
+	all_lines = rc_->n;
+	if ((rc = receipt_filter(&shown, rc_, r)) < 0) {
+		hl_receipt_free(rc_);
+		return rc;
+	}
+	rc_->n = shown;
 	if (!format || !strcmp(format, "json")) {
 		json_t *j = receipt_json(rc_);
+		rc_->n = all_lines;
 		hl_receipt_free(rc_);
 		return hl_resp_json(r, 200, j);
 	}
@@ -647,6 +794,7 @@ static int custody_receipt(hl_req *r)
 		size_t len = 0;
 		FILE *m = open_memstream(&buf, &len);
 		if (!m) {
+			rc_->n = all_lines;
 			hl_receipt_free(rc_);
 			return hl_error_set(HL_ENOMEM, "out of memory");
 		}
@@ -654,6 +802,7 @@ static int custody_receipt(hl_req *r)
 		fclose(m);
 		snprintf(name, sizeof(name), "attachment; filename=\"bien-ban-%.16s-%s.%s\"",
 		         rc_->to_code, rc_->date, csv ? "csv" : "html");
+		rc_->n = all_lines;
 		/* only [A-Za-z0-9.-] in the file name: no quote or byte a header must not carry */
 		for (char *p = name + 22; *p && *p != '"'; p++)
 			if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
