@@ -42,7 +42,6 @@ static int failed_row(const hl_store_page_row *row, void *ud)
 	json_t *e = json_object();
 	json_object_set_new(e, "doc_id", jstr(row->doc_id));
 	json_object_set_new(e, "file", jstr(row->file_name));
-	json_object_set_new(e, "seq", json_integer(row->seq));
 	json_object_set_new(e, "page_no", json_integer(row->page_no));
 	json_object_set_new(e, "error", jstr(row->error));
 	json_array_append_new(ui->a, e);
@@ -257,6 +256,8 @@ static int ocr_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
 	if ((rc = hl_archive_ocr_run(&res, a, &ro)) < 0)
 		return rc;
 	double ppm = res.seconds > 0 ? (double)(res.done + res.failed) * 60.0 / res.seconds : 0;
+	/* done/total in pages, whatever the run's phases counted */
+	hl_job_progress(NULL, res.done + res.failed, res.done + res.failed, job);
 	hl_job_summary(job, "%llu pages done, %llu failed in %.0f s with %u workers",
 	               (unsigned long long)res.done, (unsigned long long)res.failed, res.seconds,
 	               res.jobs);
@@ -399,6 +400,9 @@ static int ingest_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
 		}
 		return rc;
 	}
+	/* done/total in rows, whatever the ingest's phases counted (bytes read, documents
+	 * indexed) */
+	hl_job_progress(NULL, res.rows, res.rows, job);
 	hl_job_summary(job, "%llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected",
 	               (unsigned long long)res.rows, (unsigned long long)res.inserted,
 	               (unsigned long long)res.updated, (unsigned long long)res.unchanged,
