@@ -133,7 +133,7 @@ im.resize((im.width // 4, im.height // 4), Image.BILINEAR).save(sys.argv[2], dpi
   world.base = `http://127.0.0.1:${port}`;
   fs.mkdirSync(ART, { recursive: true });
   const log = fs.openSync(path.join(ART, 'serve.log'), 'w');
-  world.server = spawn(BIN, ['--home', world.home, 'serve', '--listen', `127.0.0.1:${port}`], {
+  world.server = spawn(BIN, ['--home', world.home, 'serve', '--listen', `127.0.0.1:${port}`, '--web', path.join(SRC, 'web')], {
     stdio: ['ignore', log, log],
   });
   let exited = null;
@@ -195,6 +195,14 @@ async function seeText(selector, ...wanted) {
 async function notSeeText(selector, unwanted) {
   const txt = await page.locator(selector).first().innerText();
   if (txt.includes(unwanted)) throw new Error(`${selector} should not show ${JSON.stringify(unwanted)}; it shows ${JSON.stringify(txt.slice(0, 400))}`);
+}
+
+/* The page image has arrived and decoded (screenshots show it, not a grey box). */
+async function imageLoaded() {
+  await page.waitForFunction(() => {
+    const img = document.getElementById('page-image');
+    return img && img.complete && img.naturalWidth > 0;
+  }, null, { timeout: 15000 }).catch(() => { throw new Error('the page image did not load'); });
 }
 
 function assert(cond, msg) {
@@ -285,10 +293,7 @@ test('a scanned document: page 1 of 3 beside its recognised text, image loaded',
   await page.locator('.hit-title a', { hasText: 'ba trang' }).click();
   await seeText('#page-of', 'Trang 1 / 3');
   await seeText('#ocr-pane', 'Chữ nhận dạng (OCR)', 'Điều 20');
-  await page.waitForFunction(() => {
-    const img = document.getElementById('page-image');
-    return img && img.complete && img.naturalWidth > 0;
-  }, null, { timeout: 15000 }).catch(() => { throw new Error('the page image did not load'); });
+  await imageLoaded();
   await seeText('.doc-files', 'multi.tif', 'Tải PDF có lớp chữ');
   await shot('document-scan-page-1');
 });
@@ -302,7 +307,7 @@ test('turn the page: page 2 of 3 shows its own image and text', async () => {
   await seeText('#ocr-text', head);
   const src2 = await page.getAttribute('#page-image', 'src');
   assert(src1 !== src2 && /pages\/2\/image/.test(src2), `the image did not change to page 2: ${src1} → ${src2}`);
-  await page.waitForFunction(() => document.getElementById('page-image').naturalWidth > 0, null, { timeout: 15000 });
+  await imageLoaded();
   await shot('document-scan-page-2');
 });
 
@@ -322,6 +327,7 @@ test('a low-confidence page is marked as such', async () => {
   await seeText('#low-banner', 'Độ tin cậy thấp', 'cần kiểm tra');
   await seeText('#ocr-pane', 'dưới 200 dpi');
   assert(await page.locator('.page-list a.low').count() === 1, 'the page list does not mark the page');
+  await imageLoaded();
   await shot('document-low-confidence');
 });
 
@@ -337,6 +343,7 @@ test('switch to English: the labels are English and the choice survives a reload
   assert((await page.getAttribute('html', 'lang')) === 'en', 'html lang should be en');
   await page.reload();
   await seeText('#page-of', 'Page 2 of 3');
+  await imageLoaded();
   await shot('document-english');
 });
 
@@ -399,6 +406,7 @@ test('narrow screen (390 px): the search page fits without sideways scrolling', 
   await seeText('#page-of', 'Page 1 of 3');
   const over2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(over2 <= 1, `the document page is ${over2}px wider than the screen`);
+  await imageLoaded();
   await shot('narrow-document');
   await page.setViewportSize({ width: 1280, height: 800 });
 });

@@ -69,8 +69,8 @@ function renderHeader(route) {
   const u = session.user;
   const userBox = u
     ? h('div', { class: 'user' },
-      h('span', { class: 'user-name', id: 'user-status' },
-        t('logged_in_as', { user: u.username, role: t('role_' + u.role), unit: u.unit_name || u.unit_code || '' })),
+      h('span', { class: 'user-name', id: 'user-status' }, t('logged_in_as', { user: u.username }), ' ',
+        h('span', { class: 'user-detail' }, t('user_detail', { role: t('role_' + u.role), unit: u.unit_name || u.unit_code || '' }))),
       h('button', { type: 'button', id: 'logout', class: 'link-button', onclick: async () => {
         await logout();
         setFlash(t('logged_out'));

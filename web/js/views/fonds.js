@@ -82,8 +82,7 @@ export async function dossierView({ args, query }) {
     h('p', { class: 'crumbs' }, h('a', { href: '#/fonds' }, t('fonds_title')), ' / ',
       h('a', { href: '#/fonds/' + enc(fonds) }, fonds)),
     h('h1', null, t('dossier_title_h', { code: r.code || dossier }), r.title ? ` — ${r.title}` : ''),
-    h('p', { class: 'results-summary' }, t('results_range', { from: fmtNum(items.length ? offset + 1 : 0), to: fmtNum(offset + items.length) }),
-      ` / ${fmtNum(r.total)}`),
+    h('p', { class: 'results-summary' }, t('docs_range', { from: fmtNum(items.length ? offset + 1 : 0), to: fmtNum(offset + items.length), total: fmtNum(r.total) })),
     table([
       [t('col_ordinal'), (d) => d.ordinal],
       [t('col_subject'), (d) => h('a', { href: '#/doc/' + enc(d.id) }, d.subject || d.id)],
