@@ -554,7 +554,7 @@ int hl_ocr_page_run(hl_ocr_page *out, hl_ocr_engine *e, const char *path, const 
 	if (dpi < 50 || dpi > 1200)
 		return hl_error_set(HL_EINVALID, "%s: render resolution %u dpi out of 50..1200",
 		                    name, dpi);
-	int rc = hl_ocr_probe(&src, path, display_name);
+	int rc = hl_ocr__probe(&src, path, display_name, page_no > 0 ? page_no : 1);
 	if (rc)
 		return rc;
 	if (page_no < 1 || (uint32_t)page_no > src.n_pages) {

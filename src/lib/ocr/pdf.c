@@ -324,7 +324,8 @@ int hl_ocr_pdf_export(const char *out_path, const hl_ocr_pdf_page *pages, size_t
 			const hl_ocr_pdf_page *pp = &pages[i];
 			const char *name = hl_ocr__name(pp->path, pp->display_name);
 			hl_ocr_source s;
-			rc = hl_ocr_probe(&s, pp->path, pp->display_name);
+			rc = hl_ocr__probe(&s, pp->path, pp->display_name,
+			                   pp->page_no > 0 ? pp->page_no : 1);
 			if (rc)
 				break;
 			hl_ocr_format fmt = s.format;

@@ -553,7 +553,7 @@ void hl_ocr__pdf_page_facts(fz_context *ctx, fz_document *doc, int idx, hl_ocr__
 	fz_catch(ctx) fz_rethrow(ctx);
 }
 
-static int probe_pdf(hl_ocr_source *s, const blob *b)
+static int probe_pdf(hl_ocr_source *s, const blob *b, int only_page)
 {
 	fz_context *ctx = hl_ocr__fz_new();
 	if (!ctx)
@@ -613,8 +613,9 @@ static int probe_pdf(hl_ocr_source *s, const blob *b)
 			}
 			pg.width = (uint32_t)(wpx + 0.5);
 			pg.height = (uint32_t)(hpx + 0.5);
-			hl_ocr__pdf_facts f;
-			hl_ocr__pdf_page_facts(ctx, doc, i, &f);
+			hl_ocr__pdf_facts f = {0};
+			if (only_page == 0 || only_page == i + 1)
+				hl_ocr__pdf_page_facts(ctx, doc, i, &f);
 			pg.has_text = f.text_chars > 0;
 			pg.dpi = f.image_dpi > 0 ? (uint32_t)(f.image_dpi + 0.5) : 0;
 			if (pg.has_text)
@@ -640,7 +641,7 @@ static int probe_pdf(hl_ocr_source *s, const blob *b)
 	return rc;
 }
 
-int hl_ocr_probe(hl_ocr_source *out, const char *path, const char *display_name)
+int hl_ocr__probe(hl_ocr_source *out, const char *path, const char *display_name, int only_page)
 {
 	const char *name = hl_ocr__name(path, display_name);
 	unsigned char *buf = NULL;
@@ -674,7 +675,7 @@ int hl_ocr_probe(hl_ocr_source *out, const char *path, const char *display_name)
 		rc = probe_tiff(&s, &b);
 		break;
 	default:
-		rc = probe_pdf(&s, &b);
+		rc = probe_pdf(&s, &b, only_page);
 		break;
 	}
 done:
@@ -685,4 +686,9 @@ done:
 	}
 	*out = s;
 	return 0;
+}
+
+int hl_ocr_probe(hl_ocr_source *out, const char *path, const char *display_name)
+{
+	return hl_ocr__probe(out, path, display_name, 0);
 }
