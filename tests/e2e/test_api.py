@@ -66,7 +66,7 @@ class AsTheCli(ServerCase):
         f = self.get('/api/v1/fonds/HATU', 'admin')
         show = self.cli('custody', 'show', 'HATU')
         self.assertEqual(f['steps'], show['steps'])
-        self.assertEqual(f['code'], 'HATU')
+        self.assertEqual(f['fonds_code'], 'HATU')
         before = self.get('/api/v1/fonds/HATU?at=2025-06-30', 'admin')
         self.assertEqual(before['steps'], [])
 
@@ -134,7 +134,8 @@ class Ingest(unittest.TestCase):
                 time.sleep(0.2)
                 job = admin.get(f'/api/v1/jobs/{job["id"]}').json()  # JOB itself
             self.assertEqual(job['state'], 'done', job)
-            self.assertEqual(job['done'], 3, job)
+            self.assertEqual(job['done'], job['total'], job)
+            self.assertEqual((job['result']['rows'], job['result']['rejected']), (3, 0), job)
             r = srv.client().get('/api/v1/fonds/GIENGDAY/dossiers/HS03')
             self.assertEqual(r.status, 200, r)
             self.assertEqual(r.json()['total'], 3)

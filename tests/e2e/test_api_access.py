@@ -308,7 +308,7 @@ class AccessMatrix(ServerCase):
         body = {'creator': '06652', 'name': 'UBND phường Hà Phong'}  # the same: changes nothing
         r = self.as_('archivist').put('/api/v1/fonds/HAPHONG', body)
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json().get('code'), 'HAPHONG', r)
+        self.assertEqual(r.json().get('fonds_code'), 'HAPHONG', r)
         r = self.as_('archivist').put('/api/v1/fonds/GIENGDAY',
                                       {'creator': '06661', 'name': 'UBND phường Giếng Đáy'})
         self.assertIn(r.status, (403, 404), f'an archivist of 06652 sets GIENGDAY: {r!r}')
