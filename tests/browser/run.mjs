@@ -13,7 +13,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SRC = path.resolve(process.env.HALONG_SRC || path.join(HERE, '..', '..'));
@@ -421,13 +420,45 @@ test('back to Vietnamese, log out: the header says Khách again', async () => {
   await shot('logged-out');
 });
 
+test('keyboard only: Tab reaches the skip link, then the search box; Enter searches', async () => {
+  await page.goto(world.base + '/#/search');
+  await seeText('main', 'Nhập từ khóa để tìm');
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => [document.activeElement.id, document.activeElement.innerText,
+    getComputedStyle(document.activeElement).outlineStyle]);
+  assert(first[0] === 'skip-link' && first[1].includes('Chuyển đến nội dung chính'), `first Tab stop: ${JSON.stringify(first)}`);
+  let id = '';
+  for (let i = 0; i < 20 && id !== 'q'; i++) {
+    await page.keyboard.press('Tab');
+    id = await page.evaluate(() => document.activeElement.id);
+  }
+  assert(id === 'q', 'the search box is not reachable with Tab');
+  const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert(ring !== 'none', 'the focused search box shows no focus ring');
+  await page.keyboard.type('dat dai');
+  await page.keyboard.press('Enter');
+  await seeText('#results-summary', 'kết quả');
+  const marks = (await page.locator('.results mark').allInnerTexts()).map((m) => m.toLowerCase());
+  assert(marks.includes('đất') && marks.includes('đai'), `"dat dai" should highlight "đất" and "đai": ${JSON.stringify(marks.slice(0, 8))}`);
+  await shot('keyboard-search-dat-dai');
+});
+
 test('no JavaScript error in any page', async () => {
   assert(pageErrors.length === 0, pageErrors.join(' | '));
 });
 
 /* ---------- main ---------- */
 
+let chromium;
+
 async function main() {
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (e) {
+    console.log(`Bail out! playwright-core is not installed (run \`npm ci\` at the repository root): ${e.message}`);
+    process.exitCode = 1;
+    return;
+  }
   fs.mkdirSync(ART, { recursive: true });
   for (const f of fs.readdirSync(ART)) if (f.endsWith('.png')) fs.unlinkSync(path.join(ART, f));
   console.log(`1..${CASES.length}`);
