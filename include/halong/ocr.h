@@ -71,14 +71,14 @@ void hl_ocr_engine_free(hl_ocr_engine *e);
 enum {
 	HL_OCR_DESKEW = 1 << 0,    /* measure the skew and rotate it away (Leptonica) */
 	HL_OCR_BINARIZE = 1 << 1,  /* adaptive (Sauvola) binarisation before Tesseract's own */
-	HL_OCR_ORIENT = 1 << 2,    /* detect 90/180/270 rotation (needs the osd model) */
+	HL_OCR_ORIENT = 1 << 2,    /* detect 90/180/270 rotation (Leptonica's text test) */
 	HL_OCR_FORCE_OCR = 1 << 3, /* recognise a PDF page even if it has a text layer */
 	HL_OCR_DENOISE = 1 << 4,   /* remove salt-and-pepper specks */
 	/* denoise and binarise only when the page looks noisy (more than 6% of mid-grey pixels) */
 	HL_OCR_AUTO_CLEAN = 1 << 5,
 };
 /* The flags used when opts is NULL; README.md gives the measurements that chose them. */
-#define HL_OCR_DEFAULT_FLAGS (HL_OCR_DESKEW | HL_OCR_AUTO_CLEAN)
+#define HL_OCR_DEFAULT_FLAGS (HL_OCR_DESKEW | HL_OCR_ORIENT | HL_OCR_AUTO_CLEAN)
 
 typedef struct {
 	unsigned flags;      /* HL_OCR_* above */

@@ -192,6 +192,8 @@ def main():
     save_png(skew(clean, angle), os.path.join(out, 'skewed.png'), 300)
     truth('skewed', t0, [picks[0]['id']], dpi=300, variant='skewed %.2f degrees' % angle)
     save_png(noisy(clean, rng), os.path.join(out, 'noisy.png'), 300)
+    truth('rotated', t0, [picks[0]['id']], dpi=300, variant='turned 90 degrees counter-clockwise')
+    save_png(clean.rotate(90, expand=True), os.path.join(out, 'rotated.png'), 300)
     truth('noisy', t0, [picks[0]['id']], dpi=300, variant='noisy: blur 0.8, noise sigma 40, 6000 specks')
     # the same page as a JPEG (format by content)
     clean.save(os.path.join(out, 'clean.jpg'), quality=90, dpi=(300, 300))

@@ -314,21 +314,24 @@ static PIX *preprocess(PIX *src, unsigned flags, hl_ocr_page *p, frame_map *m)
 		}
 	}
 	if (flags & HL_OCR_ORIENT) {
+		/* Leptonica's up/left test on ascenders and descenders of Latin text, with its
+		 * default confidence thresholds; it answers in degrees clockwise */
 		PIX *b = pixConvertTo1(cur, 160);
 		l_float32 up = 0, left = 0;
-		l_int32 rot = 0;
+		l_int32 deg = 0;
 		if (b) {
-			PIX *o = pixOrientCorrect(b, 4.0f, 2.5f, &up, &left, &rot, 0);
+			PIX *o = pixOrientCorrect(b, 0.0f, 0.0f, &up, &left, &deg, 0);
 			pixDestroy(&o);
 			pixDestroy(&b);
 		}
-		if (rot > 0 && rot < 4) {
-			PIX *r = pixRotateOrth(cur, rot);
+		int quads = deg / 90;
+		if (quads > 0 && quads < 4) {
+			PIX *r = pixRotateOrth(cur, quads);
 			if (r) {
 				pixDestroy(&cur);
 				cur = r;
-				m->quads = rot;
-				p->rotation = rot * 90;
+				m->quads = quads;
+				p->rotation = quads * 90;
 			}
 		}
 	}

@@ -289,6 +289,22 @@ static void test_skewed_page(void **state)
 	hl_ocr_page_free(&p);
 }
 
+static void test_rotated_page(void **state)
+{
+	hl_ocr_page p;
+	assert_true(page_cer("rotated.png", 1, "rotated.txt", &p) <= 0.02);
+	/* the page lies on its side (turned counter-clockwise): turned back 90 degrees clockwise */
+	assert_int_equal(p.rotation, 90);
+	assert_int_equal(p.width, 3507);
+	assert_int_equal(p.height, 2481);
+	/* boxes on the stored (landscape) image: the first line runs up the left margin */
+	assert_string_equal(p.words[0].text, "Điều");
+	assert_true(p.words[0].x > 280 && p.words[0].x < 420);
+	assert_true(p.words[0].y > 2481 - 300 - 400 && p.words[0].y < 2481 - 280);
+	assert_true(p.words[0].h > p.words[0].w);
+	hl_ocr_page_free(&p);
+}
+
 static void test_pdf_text_layer_kept(void **state)
 {
 	hl_ocr_page p;
@@ -512,6 +528,7 @@ int main(void)
 	    cmocka_unit_test(test_clean_page_cer),
 	    cmocka_unit_test(test_noisy_page_cer),
 	    cmocka_unit_test(test_skewed_page),
+	    cmocka_unit_test(test_rotated_page),
 	    cmocka_unit_test(test_pdf_text_layer_kept),
 	    cmocka_unit_test(test_scanned_pdf_recognised),
 	    cmocka_unit_test(test_multipage_tiff_page),
