@@ -372,6 +372,7 @@ struct level {
 	Xapian::Query core, boost;
 	std::vector<std::string> pairs; /* " a b " that the candidates must hold */
 	bool reuse_failures;            /* its candidates are the level before's */
+	bool any_word = false;          /* the loosest level: any of the words */
 };
 
 struct plan {
@@ -511,7 +512,8 @@ void build_plan(plan &pl, const parsed &p, const hl_search_opts *opts)
 			        ? or_of(all)
 			        : Xapian::Query(Xapian::Query::OP_ELITE_SET, all.begin(), all.end(),
 			                        HL_ANY_WORDS);
-			pl.levels.push_back(level{with_required(any), Xapian::Query(), {}, false});
+			pl.levels.push_back(
+			    level{with_required(any), Xapian::Query(), {}, false, true});
 		}
 	} else if (!req.empty()) {
 		pl.levels.push_back(level{req, rank_loose, {}, false});
@@ -888,15 +890,20 @@ static void facet_fill(hl_facet *f, Xapian::ValueCountMatchSpy &spy)
 	}
 }
 
-/* Facet counts over every level's matches (any of them, minus exclusions, within the filter —
- * so within what the caller may see), counted on up to HL_FACET_SCAN documents. Phrases and
- * word order are not confirmed here: a count may include a document the page's order check
- * would drop. */
+/* Facet counts over the documents holding every word (the levels before "any word", minus
+ * exclusions, within the filter — so within what the caller may see), counted on up to
+ * HL_FACET_SCAN documents; the hits' estimate becomes at least that count, so the total and the
+ * facets speak of the same documents. Phrases and word order are not confirmed here: a count
+ * may include a document the page's order check would drop. */
 static void count_facets(hl_hits *res, Xapian::Database &db, const plan &pl)
 {
 	std::vector<Xapian::Query> cores;
 	for (const level &lv : pl.levels)
-		cores.push_back(lv.core);
+		if (!lv.any_word)
+			cores.push_back(lv.core);
+	if (cores.empty())
+		for (const level &lv : pl.levels)
+			cores.push_back(lv.core);
 	Xapian::Query q = or_of(cores);
 	if (!pl.neg.empty())
 		q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, pl.neg);
@@ -909,7 +916,8 @@ static void count_facets(hl_hits *res, Xapian::Database &db, const plan &pl)
 	enq.add_matchspy(&fonds);
 	enq.add_matchspy(&type);
 	enq.add_matchspy(&year);
-	enq.get_mset(0, 0, HL_FACET_SCAN);
+	Xapian::MSet m = enq.get_mset(0, 0, HL_FACET_SCAN);
+	res->estimate = std::max<uint64_t>(res->estimate, m.get_matches_estimated());
 	facet_fill(&res->fonds, fonds);
 	facet_fill(&res->type, type);
 	facet_fill(&res->year, year);
