@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Demo of the archive core: builds the reference fonds from the law corpus, ingests it, searches it.
+# The demo: the reference fonds from the law corpus, the administrative units, custody, scans
+# through OCR, demo accounts; then the server on http://127.0.0.1:8080.
 # Usage: bash scripts/demo.sh BIN HOME   (make demo: bash scripts/demo.sh build/src/cli/halong $(pwd)/halong-data)
 set -euo pipefail
 
@@ -48,9 +49,46 @@ echo "== halong custody pending"
 echo '== halong search "quyen va nghia vu" --limit 5'
 "$BIN" --home "$HOME_DIR" search "quyen va nghia vu" --limit 5
 
+echo "== demo scans: A4 pages rendered from the law corpus (GENERATED test pages, tests/pages/README.md)"
+SCANS="${HOME_DIR}-scans"
+/usr/bin/python3 "$ROOT/tests/pages/make_pages.py" "$SCANS" >/dev/null
+python3 - "$SCANS" <<'PY'
+# A catalogue for the rendered pages: fonds DEMO-HP (UBND phường Hà Phong, now held by Phường Hà
+# Tu). The subjects name the law articles printed on the pages; the rest is demo metadata.
+import csv, json, os, sys
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, 'manifest.json'), encoding='utf-8'))['pages']
+def title(key):
+    law, art = m[key]['articles'][0].split('@')
+    return f'Trang quét mẫu: {law}, Điều {art}'
+rows = [('HS-2024-01', 1, title('clean'), 1, 'public', 'clean.png'),
+        ('HS-2024-01', 2, title('multi-1'), 3, 'public', 'multi.tif'),
+        ('HS-2024-01', 3, title('scan-1'), 2, 'internal', 'scan.pdf'),
+        ('HS-2024-02', 1, title('noisy'), 1, 'internal', 'noisy.png'),
+        ('HS-2024-02', 2, title('twocol'), 1, 'restricted', 'twocol.png'),
+        ('HS-2024-02', 3, title('text'), 1, 'public', 'text.pdf')]
+with open(os.path.join(d, 'mucluc.csv'), 'w', encoding='utf-8', newline='') as f:
+    w = csv.writer(f)
+    w.writerow(['fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'page_count',
+                'access_level', 'files', 'notes'])
+    for r in rows:
+        w.writerow(['DEMO-HP', *r, 'Dữ liệu mẫu (demo): trang in lại từ văn bản luật'])
+PY
+"$BIN" --home "$HOME_DIR" ingest "$SCANS/mucluc.csv" --files "$SCANS" --ocr
+"$BIN" --home "$HOME_DIR" ocr run
+
+echo "== demo accounts (demo only; password: halong-demo-2026)"
+for u in "admin admin 22" "luutru-hatu archivist 06652" "canbo-hatu officer 06652" "xem viewer 06661"; do
+	set -- $u
+	if ! "$BIN" --home "$HOME_DIR" user list | grep -q "^$1 "; then
+		echo "halong-demo-2026" | "$BIN" --home "$HOME_DIR" user add "$1" --role "$2" --unit "$3"
+	fi
+done
+"$BIN" --home "$HOME_DIR" user list
+
 echo "== halong stats"
 "$BIN" --home "$HOME_DIR" stats
 
 echo
-echo "The data is in $HOME_DIR; try: $BIN --home $HOME_DIR search 'dat dai' or show ID."
-echo "The web server (halong serve) comes with a later issue."
+echo "The data is in $HOME_DIR. Open http://127.0.0.1:8080 (Ctrl-C stops the server)."
+exec "$BIN" --home "$HOME_DIR" serve --listen 127.0.0.1:8080 --web "$ROOT/web"
