@@ -86,7 +86,7 @@ function renderHeader(route) {
         h('span', { class: 'brand-sub' }, t('app_subtitle'))),
       h('div', { class: 'header-tools' },
         h('button', { type: 'button', id: 'lang-switch', class: 'link-button', lang: getLang() === 'vi' ? 'en' : 'vi',
-          'aria-label': t('lang_switch_label'), onclick: () => {
+          title: t('lang_switch_label'), onclick: () => {
             setLang(getLang() === 'vi' ? 'en' : 'vi');
             render();
             document.getElementById('lang-switch').focus();

@@ -44,7 +44,7 @@ export async function unitsView({ query, go }) {
       [t('unit_type'), (u) => u.type_name || u.type],
       [t('unit_parent'), (u) => (u.parent_code ? unitLink(u.parent_code, u.parent_name, u.valid_to || null) : t('none'))],
       [t('unit_valid'), validity],
-    ], items, t('units_title'))
+    ], items)
     : h('p', { role: 'status' }, t('units_none')));
   return root;
 }
