@@ -169,7 +169,8 @@ typedef struct {
 	double cer, wer;                 /* char_edits / char_total, word_edits / word_total */
 } hl_ocr_eval_result;
 
-/* HL_EINVALID for invalid UTF-8, HL_ELIMIT above 200,000 code points on either side. */
+/* HL_EINVALID for invalid UTF-8, HL_ELIMIT above 50,000 code points on either side (the distance
+ * takes time n x m; a page holds about 3,000). */
 int hl_ocr_eval(hl_ocr_eval_result *out, const char *truth, const char *text);
 
 #ifdef __cplusplus

@@ -8,7 +8,7 @@
 #include "halong/text.h"
 #include "ocr/ocr_int.h"
 
-#define MAX_UNITS 200000
+#define MAX_UNITS 50000
 
 /* Code points of NFC text with each run of white space made one space, ends trimmed. */
 static int code_points(int32_t **out, size_t *n, const char *s, const char *which)

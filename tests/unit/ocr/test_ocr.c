@@ -146,6 +146,13 @@ static void test_eval_known_strings(void **state)
 	assert_int_equal(hl_ocr_eval(&r, "", ""), 0);
 	assert_true(r.cer == 0 && r.char_total == 0);
 	assert_int_equal(hl_ocr_eval(&r, "abc", "ab\xff"), HL_EINVALID);
+	/* the limit is checked before the n x m work */
+	char *big = malloc(50002);
+	memset(big, 'a', 50001);
+	big[50001] = 0;
+	assert_int_equal(hl_ocr_eval(&r, "abc", big), HL_ELIMIT);
+	assert_non_null(strstr(hl_error_last(), "more than 50000 characters"));
+	free(big);
 }
 
 /* ---- probe ---- */
