@@ -177,6 +177,19 @@ typedef struct {
 } hl_store_pages_stats;
 int hl_store_pages_count(hl_store_pages_stats *out, hl_store *st);
 
+/* Who asks, for the *_visible functions (the rule of docs/api.md; see "browsing" below). */
+typedef struct {
+	int max_level;
+	char *const *scope;
+	size_t nscope;
+	int all;
+} hl_store_vis;
+/* The counts over the pages of documents the caller may see. */
+int hl_store_pages_count_visible(hl_store_pages_stats *out, hl_store *st, const hl_store_vis *v);
+/* Failed pages of documents the caller may see, most recent first. */
+int hl_store_pages_failed_visible(hl_store *st, const hl_store_vis *v, size_t max,
+                                  hl_store_page_cb cb, void *ud);
+
 /* One OCR run: its pace is what `ocr status` reports. */
 typedef struct {
 	int64_t id;

@@ -57,6 +57,22 @@ static int ocr_status(hl_req *r)
 
 	if ((rc = hl_archive_ocr_status(&s, r->archive)) < 0)
 		return rc;
+	/* the counts are those of the pages the caller may see: no count of hidden records */
+	{
+		hl_store_vis v = {(int)hl_req_ceiling(r), NULL, 0, 0};
+		hl_store_pages_stats ps;
+		char *const *codes;
+		if ((rc = hl_req_scope(&codes, &v.nscope, &v.all, r)) < 0)
+			return rc;
+		v.scope = codes;
+		if ((rc = hl_store_pages_count_visible(&ps, hl_req_store(r), &v)) < 0)
+			return rc;
+		s.pending = ps.pending, s.done = ps.done, s.failed = ps.failed;
+		s.documents = ps.documents, s.text_layer = ps.text_layer;
+		s.mean_conf = ps.mean_conf;
+		s.eta_seconds =
+		    s.pages_per_min > 0 ? (double)s.pending * 60.0 / s.pages_per_min : -1;
+	}
 	j = json_object();
 	json_object_set_new(j, "pending", json_integer(s.pending));
 	json_object_set_new(j, "done", json_integer(s.done));

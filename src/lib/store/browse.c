@@ -24,13 +24,13 @@ static sqlite3_stmt *prepare(hl_store *st, const char *sql)
 }
 
 /* Secret stays out whatever the caller asks. */
-static int cap(int max_level)
+int hl_store__cap_level(int max_level)
 {
 	return max_level >= HL_ACCESS_SECRET ? HL_ACCESS_SECRET - 1 : max_level;
 }
 
 /* The scope as a temporary table of fonds codes, so the rule stays one SQL expression. */
-static int scope_table(hl_store *st, char *const *scope, size_t n)
+int hl_store__scope_table(hl_store *st, char *const *scope, size_t n)
 {
 	sqlite3_stmt *s;
 	char *err = NULL;
@@ -63,7 +63,7 @@ int hl_store_fonds_counts(hl_store *st, int max_level, char *const *scope, size_
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = scope_table(st, all ? NULL : scope, all ? 0 : nscope)) < 0)
+	if ((rc = hl_store__scope_table(st, all ? NULL : scope, all ? 0 : nscope)) < 0)
 		return rc;
 	s = prepare(st, "SELECT f.code, count(*), count(DISTINCT s.id)"
 	                " FROM document d JOIN dossier s ON s.id = d.dossier_id"
@@ -73,7 +73,7 @@ int hl_store_fonds_counts(hl_store *st, int max_level, char *const *scope, size_
 	                " GROUP BY f.code ORDER BY f.code");
 	if (!s)
 		return -1;
-	sqlite3_bind_int(s, 1, cap(max_level));
+	sqlite3_bind_int(s, 1, hl_store__cap_level(max_level));
 	sqlite3_bind_int(s, 2, all != 0);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		hl_store_fonds_count r = {col(s, 0), sqlite3_column_int64(s, 1),
@@ -103,7 +103,7 @@ int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, in
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, fonds, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, cap(max_level));
+	sqlite3_bind_int(s, 2, hl_store__cap_level(max_level));
 	sqlite3_bind_int(s, 3, in_scope != 0);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int r2 = cb(col(s, 0), col(s, 1), sqlite3_column_int64(s, 2), ud);
@@ -136,7 +136,7 @@ int hl_store_dossier_docs(int64_t *total, hl_store *st, const char *fonds, const
 			return -1;
 		sqlite3_bind_text(s, 1, fonds, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, dossier, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 3, cap(max_level));
+		sqlite3_bind_int(s, 3, hl_store__cap_level(max_level));
 		sqlite3_bind_int(s, 4, in_scope != 0);
 		if (!pass) {
 			if ((rc = sqlite3_step(s)) != SQLITE_ROW) {

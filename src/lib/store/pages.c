@@ -400,3 +400,74 @@ int hl_store_ocr_run_last(hl_store *st, int (*cb)(const hl_store_ocr_run *r, voi
 	sqlite3_finalize(s);
 	return rc;
 }
+
+/* ---- with visibility (docs/api.md): only pages of documents the caller may see ---- */
+
+static int vis_begin(hl_store *st, const hl_store_vis *v)
+{
+	return hl_store__scope_table(st, v->all ? NULL : v->scope, v->all ? 0 : v->nscope);
+}
+
+static void vis_bind(sqlite3_stmt *s, const hl_store_vis *v)
+{
+	sqlite3_bind_int(s, 1, hl_store__cap_level(v->max_level));
+	sqlite3_bind_int(s, 2, v->all != 0);
+}
+
+#define VIS_JOIN                                                                                   \
+	" JOIN dossier s ON s.id = d.dossier_id JOIN fonds f ON f.id = s.fonds_id "                \
+	"WHERE" HL_STORE_VISIBLE
+
+int hl_store_pages_count_visible(hl_store_pages_stats *out, hl_store *st, const hl_store_vis *v)
+{
+	sqlite3_stmt *s;
+	hl_store_pages_stats r = {0};
+	int rc;
+	if ((rc = vis_begin(st, v)) < 0)
+		return rc;
+	s = prepare(st,
+	            "SELECT count(*) FILTER (WHERE p.state = 'pending'),"
+	            " count(*) FILTER (WHERE p.state = 'done'),"
+	            " count(*) FILTER (WHERE p.state = 'failed'),"
+	            " count(DISTINCT p.document_id),"
+	            " count(*) FILTER (WHERE p.from_text_layer = 1),"
+	            " avg(p.mean_conf) FILTER (WHERE p.state = 'done' AND p.from_text_layer = 0)"
+	            " FROM page p JOIN document d ON d.id = p.document_id" VIS_JOIN);
+	if (!s)
+		return -1;
+	vis_bind(s, v);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r.pending = sqlite3_column_int64(s, 0);
+		r.done = sqlite3_column_int64(s, 1);
+		r.failed = sqlite3_column_int64(s, 2);
+		r.documents = sqlite3_column_int64(s, 3);
+		r.text_layer = sqlite3_column_int64(s, 4);
+		r.mean_conf =
+		    sqlite3_column_type(s, 5) == SQLITE_NULL ? -1.0 : sqlite3_column_double(s, 5);
+		rc = 0;
+	} else {
+		rc = hl_store__error(st, "count pages");
+	}
+	sqlite3_finalize(s);
+	if (rc == 0)
+		*out = r;
+	return rc;
+}
+
+int hl_store_pages_failed_visible(hl_store *st, const hl_store_vis *v, size_t max,
+                                  hl_store_page_cb cb, void *ud)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if ((rc = vis_begin(st, v)) < 0)
+		return rc;
+	s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM
+	                " JOIN dossier s ON s.id = d.dossier_id JOIN fonds f ON f.id = s.fonds_id"
+	                " WHERE p.state = 'failed' AND" HL_STORE_VISIBLE
+	                " ORDER BY p.done_at DESC, p.document_id, p.seq LIMIT ?3");
+	if (!s)
+		return -1;
+	vis_bind(s, v);
+	sqlite3_bind_int64(s, 3, (int64_t)max);
+	return each_page(st, s, cb, ud, NULL);
+}

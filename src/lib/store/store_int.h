@@ -51,6 +51,14 @@ int hl_store__migrate(hl_store *st);
 	" d.confidence, d.retention, d.physical_state, d.notes, d.text, d.version,"                \
 	" d.created_at, d.updated_at, NULL"
 hl_doc *hl_store__row_to_doc(sqlite3_stmt *s);
+/* Fills the connection's temp.scope_fonds with the scope's fonds codes (browse.c). */
+int hl_store__scope_table(hl_store *st, char *const *scope, size_t n);
+/* A caller's level with secret taken out. */
+int hl_store__cap_level(int max_level);
+/* The visibility rule as SQL over document d and fonds f, binding ?1 (level) and ?2 (all). */
+#define HL_STORE_VISIBLE                                                                           \
+	" (d.access = 0 OR (d.access <= ?1 AND (?2 OR f.code IN"                                   \
+	" (SELECT code FROM temp.scope_fonds))))"
 /* Turns the connection's last SQLite error into an HL_E code and message. */
 int hl_store__error(hl_store *st, const char *what);
 

@@ -174,12 +174,58 @@ static void test_audit_page(void **state)
 	assert_string_equal(a.out, "B-HS1-2 B-HS1-1 ");
 }
 
+/* OCR page counts see only the pages of visible documents. */
+static void test_pages_visible(void **state)
+{
+	fx *f = *state;
+	const char *sha = "0000000000000000000000000000000000000000000000000000000000000001";
+	char *scope_a[] = {"A"};
+	hl_store_pages_stats ps;
+	int status;
+
+	assert_int_equal(hl_store_blob_add(f->st, sha, 10), 0);
+	assert_int_equal(hl_store_begin(f->st), 0);
+	for (int a = HL_ACCESS_PUBLIC; a <= HL_ACCESS_SECRET; a++) {
+		char id[32];
+		hl_doc_file file = {"scan.tif", "", 10};
+		snprintf(file.sha256, sizeof(file.sha256), "%s", sha);
+		snprintf(id, sizeof(id), "P%d", a);
+		hl_doc d = {.doc_id = id,
+		            .fonds_code = "A",
+		            .dossier_code = "HS9",
+		            .ordinal = a + 1,
+		            .subject = "Trang quét",
+		            .page_count = 2,
+		            .access = (hl_access)a,
+		            .nfiles = 1,
+		            .files = &file};
+		assert_int_equal(hl_store_doc_put(&status, f->st, &d, "test"), 0);
+		hl_store_page_file pf = {1, sha, 2, NULL, NULL};
+		assert_int_equal(hl_store_pages_queue(NULL, f->st, id, &pf, 1), 0);
+	}
+	assert_int_equal(hl_store_commit(f->st), 0);
+
+	hl_store_vis anon = {HL_ACCESS_PUBLIC, NULL, 0, 0};
+	assert_int_equal(hl_store_pages_count_visible(&ps, f->st, &anon), 0);
+	assert_int_equal(ps.pending, 2);
+	assert_int_equal(ps.documents, 1);
+	hl_store_vis officer = {HL_ACCESS_INTERNAL, scope_a, 1, 0};
+	assert_int_equal(hl_store_pages_count_visible(&ps, f->st, &officer), 0);
+	assert_int_equal(ps.pending, 4);
+	hl_store_vis province = {HL_ACCESS_SECRET, NULL, 0, 1};
+	assert_int_equal(hl_store_pages_count_visible(&ps, f->st, &province), 0);
+	assert_int_equal(ps.pending, 6); /* restricted yes, secret never */
+	assert_int_equal(hl_store_pages_count(&ps, f->st), 0);
+	assert_int_equal(ps.pending, 8); /* the CLI on the machine sees all */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_fonds_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dossiers_and_documents, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_page, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_visible, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
