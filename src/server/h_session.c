@@ -93,8 +93,8 @@ static int me(hl_req *r)
 }
 
 const hl_route hl_routes_session[] = {
-    {HL_POST, "/api/v1/login", login, 16 * 1024, HL_ROUTE_NO_CSRF},
-    {HL_POST, "/api/v1/logout", logout, 16 * 1024, 0},
+    {HL_POST, "/api/v1/login", login, 0, HL_ROUTE_NO_CSRF},
+    {HL_POST, "/api/v1/logout", logout, 0, 0},
     {HL_GET, "/api/v1/me", me, 0, 0},
     {0},
 };

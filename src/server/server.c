@@ -36,6 +36,32 @@ static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static atomic_int g_in_flight; /* requests begun and not completed */
 static atomic_uint g_started;  /* requests begun, ever */
 
+/* Every open connection, for the request deadline: libmicrohttpd's timeout counts idle time
+ * only, so a client trickling a byte a second would hold a connection for ever. The reaper
+ * shuts down the socket of a connection whose request has not been answered within
+ * HL_SRV_TIMEOUT seconds of its start (or of the previous request's end). The list is changed
+ * under g_conn_mu in the connection callbacks; the CLOSED callback runs before libmicrohttpd
+ * closes the descriptor, so the reaper never touches a descriptor reused by another socket. */
+typedef struct conn_ctx {
+	struct conn_ctx *prev, *next;
+	MHD_socket fd;
+	double t0;      /* start of the current request (or of waiting for one) */
+	int responding; /* the answer is queued: sending is not limited */
+	int reaped;
+} conn_ctx;
+
+static pthread_mutex_t g_conn_mu = PTHREAD_MUTEX_INITIALIZER;
+static conn_ctx *g_conns;
+static pthread_t g_reaper;
+static atomic_int g_reaper_stop;
+
+static conn_ctx *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
 const hl_server_opts *hl_server_options(void)
 {
 	return &g_opts;
@@ -110,6 +136,14 @@ static int split_path(hl_req *r, const char *url)
 		r->seg[r->nseg++] = s;
 	}
 	return 0;
+}
+
+static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
+{
+	(void)kind, (void)key, (void)value;
+	*(size_t *)cls += key_size + value_size + 4; /* "K: V\r\n" */
+	return MHD_YES;
 }
 
 /* Every query parameter must be valid UTF-8 without NUL: then handlers use values as they are. */
@@ -326,6 +360,14 @@ static enum MHD_Result send_response(struct MHD_Connection *c, hl_req *r)
 		if (!has_cc && r->nseg && !strcmp(r->seg[0], "api"))
 			MHD_add_response_header(resp, "Cache-Control", "no-store");
 	}
+	{
+		conn_ctx *x = conn_of(c);
+		if (x) {
+			pthread_mutex_lock(&g_conn_mu);
+			x->responding = 1;
+			pthread_mutex_unlock(&g_conn_mu);
+		}
+	}
 	ret = MHD_queue_response(c, (unsigned)r->resp.status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -374,6 +416,17 @@ static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *ur
 		r->early = 1;
 		return MHD_YES;
 	}
+	{
+		size_t hsize = 0;
+		MHD_get_connection_values_n(c, MHD_HEADER_KIND, sum_header, &hsize);
+		if (hsize > HL_SRV_MAX_HEADERS) {
+			r->path = strdup("(headers too large)");
+			hl_resp_error(r, 431, "the request headers are larger than %u bytes",
+			              (unsigned)HL_SRV_MAX_HEADERS);
+			r->early = 1;
+			return MHD_YES;
+		}
+	}
 	if ((st = split_path(r, url)) != 0) {
 		if (!r->path)
 			r->path = strdup("(bad path)");
@@ -417,7 +470,13 @@ static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *ur
 			n = strtoull(cl, &end, 10);
 			if (errno || *end || n > max) {
 				hl_resp_error(r, 413, "the body is larger than %zu bytes", max);
-				r->early = 1;
+				/* A body a little too large is read and dropped, so the client
+				 * reads the 413 instead of a reset while it still sends; a huge
+				 * one is answered at once and the connection closed unread. */
+				if (!errno && !*end && n - max <= HL_SRV_DISCARD_MAX)
+					r->discard = 1;
+				else
+					r->early = 1;
 				return MHD_YES;
 			}
 		}
@@ -443,6 +502,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (r->early)
 			return send_response(c, r);
 		return MHD_YES;
+	}
+	if (r->discard) {
+		if (*upload_data_size) {
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		return send_response(c, r);
 	}
 	if (r->early) {
 		/* answered already: drop whatever body follows */
@@ -492,7 +558,15 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
 	hl_req *r = *con_cls;
-	(void)cls, (void)c;
+	conn_ctx *x = conn_of(c);
+	(void)cls;
+	if (x) {
+		/* the clock of the next request on this connection starts now */
+		pthread_mutex_lock(&g_conn_mu);
+		x->t0 = now_ms();
+		x->responding = 0;
+		pthread_mutex_unlock(&g_conn_mu);
+	}
 	if (!r)
 		return;
 	if (!g_opts.quiet) {
@@ -531,6 +605,57 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&g_in_flight, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	conn_ctx *x = *socket_context;
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci || !(x = calloc(1, sizeof(*x))))
+			return;
+		x->fd = ci->connect_fd;
+		x->t0 = now_ms();
+		pthread_mutex_lock(&g_conn_mu);
+		x->next = g_conns;
+		if (g_conns)
+			g_conns->prev = x;
+		g_conns = x;
+		pthread_mutex_unlock(&g_conn_mu);
+		*socket_context = x;
+	} else if (x) {
+		pthread_mutex_lock(&g_conn_mu);
+		if (x->prev)
+			x->prev->next = x->next;
+		else
+			g_conns = x->next;
+		if (x->next)
+			x->next->prev = x->prev;
+		pthread_mutex_unlock(&g_conn_mu);
+		free(x);
+		*socket_context = NULL;
+	}
+}
+
+static void *reaper(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&g_reaper_stop)) {
+		struct timespec ts = {0, 250 * 1000 * 1000};
+		double now = now_ms();
+		pthread_mutex_lock(&g_conn_mu);
+		for (conn_ctx *x = g_conns; x; x = x->next)
+			if (!x->responding && !x->reaped && now - x->t0 > HL_SRV_TIMEOUT * 1000.0) {
+				shutdown(x->fd, SHUT_RDWR);
+				x->reaped = 1;
+			}
+		pthread_mutex_unlock(&g_conn_mu);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -608,13 +733,20 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(HL_SRV_MAX_HEADERS + 16 * 1024),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HL_SRV_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HL_SRV_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
-	    conn_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+	    conn_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
 	if (!s->d) {
 		free(s);
 		return hl_error_set(HL_EIO,
 		                    "cannot listen on %s:%u (in use, or not an address of "
 		                    "this machine)",
 		                    g_opts.host, (unsigned)g_opts.port);
+	}
+	atomic_store(&g_reaper_stop, 0);
+	if (pthread_create(&g_reaper, NULL, reaper, NULL) != 0) {
+		MHD_stop_daemon(s->d);
+		free(s);
+		return hl_error_set(HL_ERROR, "cannot start a thread");
 	}
 	{
 		const union MHD_DaemonInfo *di =
@@ -660,6 +792,8 @@ void hl_server_stop(hl_server *s)
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(s->d);
+	atomic_store(&g_reaper_stop, 1);
+	pthread_join(g_reaper, NULL);
 	/* Background jobs (ingest, OCR) are asked to stop at a safe point and joined. */
 	hl_jobs_shutdown();
 	free(s);

@@ -45,8 +45,9 @@
 #define HL_SRV_MAX_PATH       2048
 #define HL_SRV_PAGE_DEFAULT   20 /* limit= */
 #define HL_SRV_PAGE_MAX       100
-#define HL_SRV_GZIP_MIN       1024 /* bytes: smaller bodies are sent as they are */
-#define HL_SRV_SHUTDOWN_WAIT  10   /* seconds for requests in flight after SIGTERM */
+#define HL_SRV_GZIP_MIN       1024       /* bytes: smaller bodies are sent as they are */
+#define HL_SRV_SHUTDOWN_WAIT  10         /* seconds for requests in flight after SIGTERM */
+#define HL_SRV_DISCARD_MAX    (4u << 20) /* bytes over the limit read and dropped before a 413 */
 
 /* A handler returns this after answering by itself (see the header comment). */
 #define HL_ANSWERED 1
@@ -174,6 +175,7 @@ struct hl_req {
 	size_t body_alloc, body_cap;
 	double t_start;
 	int early;   /* answered before the body (413, 405, a bad path) */
+	int discard; /* a 413 waits for the end of a body that is read and dropped */
 	int too_big; /* closed: a chunked body past the limit */
 };
 
