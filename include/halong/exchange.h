@@ -1,0 +1,209 @@
+/* Exchange between nodes: this node's identity (an Ed25519 key), the hub's signed directory of
+ * nodes, signed envelopes over a canonical encoding, the transactional outbox and the inbox that
+ * stores a message once and applies it once, in order per sender (src/lib/exchange/README.md). */
+#ifndef HALONG_EXCHANGE_H
+#define HALONG_EXCHANGE_H
+
+#include "common.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- limits (checked before the work is done) ---- */
+
+#define HL_EXCHANGE_MAX_ENVELOPE    (16u << 20) /* bytes of an envelope's JSON */
+#define HL_EXCHANGE_MAX_ATTACHMENT  (2ll << 30) /* bytes of one attachment */
+#define HL_EXCHANGE_MAX_ATTACHMENTS 1000        /* attachments of one envelope */
+#define HL_EXCHANGE_MAX_DEPTH       32          /* nesting of JSON arrays and objects */
+#define HL_EXCHANGE_MAX_DIRECTORY   (4u << 20)  /* bytes of a signed directory */
+#define HL_EXCHANGE_SKEW_MS         (5 * 60 * 1000) /* sender's clock vs ours, either way */
+
+/* ---- node identity ---- */
+
+/* This node: its unit, URL and key pair. Opaque; borrows the store it was opened on. */
+typedef struct hl_node hl_node;
+
+/* Makes this node's identity: an Ed25519 key pair whose secret half is written atomically to
+ * HOME/keys/node.key (mode 0600; never printed, logged or stored elsewhere) and whose public
+ * half goes to the store with `unit` (a unit code, [A-Za-z0-9._-]{1,32}) and `url`. Audited.
+ * HL_ECONFLICT if the node already has an identity (in the store or a key file). */
+int hl_node_init(hl_store *st, const char *home, const char *unit, const char *url,
+                 const char *actor);
+/* Loads this node's identity. HL_ENOTFOUND before hl_node_init; HL_EDENIED if the key file can be
+ * read by group or others, HL_EINVALID if it is damaged or does not match the stored public key. */
+int hl_node_open(hl_node **out, hl_store *st, const char *home);
+/* Wipes the secret key. Accepts NULL. */
+void hl_node_free(hl_node *n);
+const char *hl_node_unit(const hl_node *n);
+const char *hl_node_url(const hl_node *n);
+/* The public key, standard base64 (44 characters). */
+const char *hl_node_public_key(const hl_node *n);
+hl_store *hl_node_store(hl_node *n);
+
+/* ---- the directory: the nodes, their keys and their rights ---- */
+
+/* A node of the directory as given to hl_node_enrol: message types are comma-separated
+ * ("document,report"; each [a-z0-9.-]{1,64}); restricted: it may hold restricted records. */
+typedef struct {
+	const char *unit, *url, *public_key;
+	const char *may_send, *may_receive;
+	int restricted;
+} hl_node_entry;
+
+/* On the hub: adds or replaces a node; the directory's version goes up by one. HL_EDENIED on a
+ * node that follows a hub's directory (it has a hub key). Audited. */
+int hl_node_enrol(hl_store *st, const hl_node_entry *e, const char *actor);
+/* On the hub: marks a node revoked (its messages are refused everywhere the new version is
+ * held); version + 1. HL_ENOTFOUND for an unknown unit. Audited. */
+int hl_node_revoke(hl_store *st, const char *unit, const char *actor);
+
+/* A node as held. Strings are valid during the callback only. */
+typedef struct {
+	const char *unit, *url, *public_key, *may_send, *may_receive, *updated_at;
+	int restricted, revoked;
+} hl_node_row;
+/* Every node of the directory held here, by unit. */
+int hl_node_foreach(hl_store *st, int (*cb)(const hl_node_row *r, void *ud), void *ud);
+/* The directory held: its version (0: none), issue time (ms since the epoch) and whether it was
+ * imported from a hub (0: edited here, the hub). */
+int hl_node_directory_info(int64_t *version, int64_t *issued_ms, int *imported, hl_store *st);
+
+/* On the hub: the directory as JSON signed by this node (`{"directory":{...},"signature":B64}`,
+ * the signature over the directory's canonical encoding). *out is malloc'd. */
+int hl_node_directory_export(char **out, hl_node *hub);
+/* On a commune: stores the hub's public key, once. HL_ECONFLICT if a different key is held. */
+int hl_node_trust_hub(hl_store *st, const char *hub_key, const char *actor);
+/* On a commune: replaces the directory held by a signed one, all or nothing. hub_key may be
+ * NULL (the key held is used); given, it must equal the key held (or is stored when none is).
+ * HL_EDENIED: no hub key or a bad signature; HL_ECONFLICT: a version older than the one held (or
+ * the same version with other content); HL_EINVALID: malformed. On any failure the last good
+ * copy stays. *version: the version now held. Audited. */
+int hl_node_directory_import(int64_t *version, hl_store *st, const char *json, size_t len,
+                             const char *hub_key, const char *actor);
+
+/* ---- envelopes ---- */
+
+/* The canonical encoding of a JSON text (README.md): objects with keys sorted by their UTF-8
+ * bytes, no whitespace, strings in NFC with only '"', '\\' and control characters escaped,
+ * integers only. HL_EINVALID for a non-integer number, invalid UTF-8, duplicate keys or nesting
+ * deeper than HL_EXCHANGE_MAX_DEPTH. *out is malloc'd and NUL-terminated, *outlen its length. */
+int hl_exchange_canonical(char **out, size_t *outlen, const char *json, size_t len);
+
+/* A UUIDv7 (RFC 9562) for `ms` (milliseconds since the epoch; 0: now), lower-case, 36 chars. */
+void hl_exchange_uuid7(char out[37], int64_t ms);
+
+/* Checks an envelope's signature against a public key (base64): 0, HL_EDENIED when it does not
+ * verify, HL_EINVALID when malformed. */
+int hl_exchange_envelope_verify(const char *envelope, size_t len, const char *public_key);
+
+/* A file sent with a message: its SHA-256 (hex), size in bytes and name. */
+typedef struct {
+	const char *sha256;
+	int64_t size;
+	const char *name;
+} hl_exchange_attachment;
+
+/* A message to put in the outbox. */
+typedef struct {
+	const char *to;      /* the recipient's unit code */
+	const char *type;    /* "document", "report", "feed.units", ... */
+	const char *payload; /* a JSON object text */
+	const hl_exchange_attachment *attachments;
+	size_t nattachments;
+	/* The documents the message carries (doc_id): the outbox reads their access level. */
+	const char *const *doc_ids;
+	size_t ndocs;
+	hl_access access; /* the highest level of anything else it carries */
+} hl_exchange_msg;
+
+/* ---- the outbox ---- */
+
+/* Puts a message in the outbox inside the caller's open transaction (the change that caused it
+ * commits with it or not at all): gives it an id and the next sequence number of the stream to
+ * its recipient. HL_EDENIED if it carries a secret record, a restricted one to a recipient not
+ * allowed to hold it, or a type the directory does not allow; HL_ENOTFOUND for a recipient not
+ * in the directory; HL_EINVALID with no open transaction. `id` may be NULL. */
+int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m);
+
+/* A message waiting in the outbox. Strings are valid during the callback only. */
+typedef struct {
+	const char *id, *recipient, *type, *last_error;
+	int64_t seq, created_ms, attempts, next_attempt_ms;
+} hl_exchange_outbox_row;
+/* Waiting messages to `peer` (NULL: every peer) due at `due_ms` (0: all), by peer and sequence,
+ * at most max (0: no limit). */
+int hl_exchange_outbox_pending(hl_store *st, const char *peer, int64_t due_ms, size_t max,
+                               int (*cb)(const hl_exchange_outbox_row *r, void *ud), void *ud);
+/* The waiting message `id` as an envelope ready to send, signed now by this node with sent_ms
+ * `now_ms` (0: the clock). *out is malloc'd. HL_ENOTFOUND when not waiting. */
+int hl_exchange_outbox_seal(char **out, size_t *outlen, hl_node *self, const char *id,
+                            int64_t now_ms);
+/* Records the recipient's receipt: verified against the recipient's key and the message's
+ * hash, then the message is delivered. HL_EDENIED for a receipt that does not verify. */
+int hl_exchange_outbox_delivered(hl_node *self, const char *receipt, size_t len);
+/* Records a failed attempt: the error and when to try again. */
+int hl_exchange_outbox_failed(hl_store *st, const char *id, const char *error,
+                              int64_t retry_at_ms);
+
+/* ---- the inbox ---- */
+
+/* A received message as the apply callback sees it; valid during the call only. */
+typedef struct {
+	const char *id, *from, *to, *type, *access;
+	int64_t created_ms, seq;
+	const char *payload;  /* canonical JSON */
+	const char *envelope; /* as received, signature included (the provenance to keep) */
+	size_t nattachments;
+	const hl_exchange_attachment *attachments;
+} hl_exchange_message;
+
+/* Applies a message inside the inbox's transaction; a negative return rolls the message back
+ * (the sender will deliver it again). */
+typedef int (*hl_exchange_apply_cb)(hl_store *st, const hl_exchange_message *m, void *ud);
+
+typedef struct {
+	int64_t now_ms;              /* 0: the clock */
+	const char *attachments_dir; /* received attachments, each named by its SHA-256 (hex) */
+	hl_exchange_apply_cb apply;  /* may be NULL */
+	void *ud;
+} hl_exchange_accept_opts;
+
+enum { HL_EXCHANGE_APPLIED = 1, HL_EXCHANGE_HELD = 2, HL_EXCHANGE_DUPLICATE = 3 };
+
+/* Receives an envelope. Refusals (each with one reason, recorded with the message's id and
+ * sender for hl_exchange_rejects, nothing applied), in this order: too big (before parsing:
+ * HL_ELIMIT), malformed (HL_EINVALID), unknown or revoked sender, bad signature, not for this
+ * node, type not allowed, access level not allowed, clock skew, id reused with other content,
+ * attachment missing or altered (HL_EDENIED unless said). Otherwise the message is stored once
+ * and applied in sequence order per sender: *state is APPLIED, HELD (waiting for an earlier one;
+ * applied when the gap fills) or DUPLICATE (already received: nothing applied). *receipt
+ * (malloc'd): this node's signed receipt, the same for a duplicate. Either out may be NULL. */
+int hl_exchange_inbox_accept(char **receipt, int *state, hl_node *self, const char *envelope,
+                             size_t len, const hl_exchange_accept_opts *o);
+
+/* ---- status ---- */
+
+typedef struct {
+	const char *peer, *last_error;
+	int64_t waiting, oldest_waiting_ms, last_success_ms, last_error_ms; /* 0: none */
+	int64_t held; /* received from the peer, waiting for an earlier message */
+} hl_exchange_peer_status;
+/* Per peer (every node of the directory and any peer with messages), by unit. */
+int hl_exchange_status(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, void *ud),
+                       void *ud);
+
+/* A refused message; msg_id and sender NULL when the envelope could not be read. */
+typedef struct {
+	int64_t at_ms;
+	const char *msg_id, *sender, *reason, *detail;
+} hl_exchange_reject_row;
+/* The latest refusals, newest first, at most max. */
+int hl_exchange_rejects(hl_store *st, size_t max,
+                        int (*cb)(const hl_exchange_reject_row *r, void *ud), void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
