@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "halong/units.h"
+#include "halong/units_json.h"
 #include "halong/util.h"
 
 extern const cli_command cli_custody_commands[];
@@ -211,55 +212,6 @@ static const cli_command *me(void)
 	return &cli_custody_commands[1];
 }
 
-static json_t *step_json(const hl_custody_step *s)
-{
-	json_t *o = json_object(), *opt = json_array();
-	json_object_set_new(o, "effective_date", json_string(s->effective_date));
-	json_object_set_new(o, "from_code", jstr(s->from_code));
-	json_object_set_new(o, "from_name", jstr(s->from_name));
-	json_object_set_new(o, "to_code", jstr(s->to_code));
-	json_object_set_new(o, "to_name", jstr(s->to_name));
-	json_object_set_new(o, "how", json_string(s->how));
-	json_object_set_new(o, "basis", jstr(s->basis));
-	json_object_set_new(o, "decided_by", jstr(s->decided_by));
-	json_object_set_new(o, "decided_at", jstr(s->decided_at));
-	json_object_set_new(o, "suggested_code", jstr(s->suggest_code));
-	json_object_set_new(o, "suggested_name", jstr(s->suggest_name));
-	for (size_t i = 0; i < s->options.n; i++) {
-		const hl_succession *x = &s->options.v[i];
-		json_t *e = json_object();
-		json_object_set_new(e, "code", jstr(x->new_code));
-		json_object_set_new(e, "name", jstr(x->new_name));
-		json_object_set_new(e, "kind", json_string(hl_succ_kind_name(x->kind)));
-		json_object_set_new(e, "merge_type", jstr(x->merge_type));
-		json_array_append_new(opt, e);
-	}
-	json_object_set_new(o, "successors", opt);
-	return o;
-}
-
-static json_t *custody_json(const hl_custody *c)
-{
-	json_t *o = json_object(), *st = json_array();
-	json_object_set_new(o, "fonds_code", json_string(c->fonds_code));
-	json_object_set_new(o, "fonds_name", jstr(c->fonds_name));
-	json_object_set_new(o, "creator_code", jstr(c->creator_code));
-	json_object_set_new(o, "creator_name", jstr(c->creator_name));
-	json_object_set_new(o, "creator_on", jstr(c->creator_on));
-	json_object_set_new(o, "state", json_string(hl_custody_state_name(c->state)));
-	json_object_set_new(o, "custodian_code", jstr(c->custodian_code));
-	json_object_set_new(o, "custodian_name", jstr(c->custodian_name));
-	json_object_set_new(o, "inherited", json_boolean(c->received != NULL));
-	json_object_set_new(o, "received_on",
-	                    c->received ? json_string(c->received->effective_date) : json_null());
-	json_object_set_new(o, "dossiers", json_integer(c->dossiers));
-	json_object_set_new(o, "documents", json_integer(c->documents));
-	for (size_t i = 0; i < c->nsteps; i++)
-		json_array_append_new(st, step_json(&c->steps[i]));
-	json_object_set_new(o, "steps", st);
-	return o;
-}
-
 static void print_step(const hl_custody_step *s)
 {
 	printf("  %s  %s %s → ", s->effective_date, s->from_code, or (s->from_name, ""));
@@ -307,7 +259,7 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 	if (rc < 0)
 		return cli_fail();
 	if (o.json) {
-		print_json(custody_json(c));
+		print_json(hl_custody_json(c, c->dossiers, c->documents));
 	} else {
 		printf("fonds %s  %s  (%lld dossiers, %lld documents)\n", c->fonds_code,
 		       or (c->fonds_name, ""), (long long)c->dossiers, (long long)c->documents);
@@ -353,7 +305,8 @@ static int sub_of(cli_ctx *ctx, int argc, char **argv)
 	if (o.json) {
 		json_t *j = json_array();
 		for (size_t i = 0; i < l->n; i++)
-			json_array_append_new(j, custody_json(&l->v[i]));
+			json_array_append_new(
+			    j, hl_custody_json(&l->v[i], l->v[i].dossiers, l->v[i].documents));
 		print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n; i++) {
@@ -393,7 +346,8 @@ static int sub_pending(cli_ctx *ctx, int argc, char **argv)
 	if (o.json) {
 		json_t *j = json_array();
 		for (size_t i = 0; i < l->n; i++)
-			json_array_append_new(j, custody_json(&l->v[i]));
+			json_array_append_new(
+			    j, hl_custody_json(&l->v[i], l->v[i].dossiers, l->v[i].documents));
 		print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n; i++) {

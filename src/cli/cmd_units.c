@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "halong/units.h"
+#include "halong/units_json.h"
 #include "halong/util.h"
 
 #ifndef HL_SOURCE_DATADIR
@@ -68,66 +69,11 @@ static int parse(opts *o, int argc, char **argv, int max, int allow_at)
 	return 0;
 }
 
-static json_t *jstr(const char *s)
-{
-	return s && *s ? json_string(s) : json_null();
-}
-
 static void print_json(json_t *o)
 {
 	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	puts(s);
 	free(s);
-}
-
-static json_t *succ_json(const hl_succession *s)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "old_code", jstr(s->old_code));
-	json_object_set_new(o, "old_name", jstr(s->old_name));
-	json_object_set_new(o, "new_code", jstr(s->new_code));
-	json_object_set_new(o, "new_name", jstr(s->new_name));
-	json_object_set_new(o, "kind", json_string(hl_succ_kind_name(s->kind)));
-	json_object_set_new(o, "merge_type", jstr(s->merge_type));
-	json_object_set_new(o, "effective_date", json_string(s->effective_date));
-	json_object_set_new(o, "event_id", jstr(s->event_id));
-	json_object_set_new(o, "legal_basis", jstr(s->legal_basis));
-	json_object_set_new(o, "depth", json_integer(s->depth));
-	return o;
-}
-
-static json_t *succs_json(const hl_successions *l)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, succ_json(&l->v[i]));
-	return a;
-}
-
-static json_t *unit_json(const hl_unit *u, int links)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "code", json_string(u->code));
-	json_object_set_new(o, "name", jstr(u->name));
-	json_object_set_new(o, "full_name", jstr(u->full_name));
-	json_object_set_new(o, "type", json_string(hl_unit_type_key(u->type)));
-	json_object_set_new(o, "type_name", json_string(hl_unit_type_name(u->type)));
-	json_object_set_new(o, "valid_from", json_string(u->valid_from));
-	/* false: valid_from is where the data begins, the unit is older */
-	json_object_set_new(o, "valid_from_known",
-	                    json_boolean(strcmp(u->valid_from, HL_UNITS_DATA_FROM) != 0));
-	json_object_set_new(o, "valid_to", jstr(u->valid_to));
-	json_object_set_new(o, "parent_code", jstr(u->parent_code));
-	json_object_set_new(o, "parent_name", jstr(u->parent_name));
-	json_object_set_new(o, "event_id", jstr(u->event_id));
-	json_object_set_new(o, "legal_basis", jstr(u->legal_basis));
-	if (links) {
-		json_object_set_new(o, "successors", succs_json(&u->next));
-		json_object_set_new(o, "predecessors", succs_json(&u->prev));
-	} else {
-		json_object_set_new(o, "depth", json_integer(u->depth));
-	}
-	return o;
 }
 
 static void print_succ(const hl_succession *s, int indent)
@@ -229,7 +175,7 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 	if (rc < 0)
 		return cli_fail();
 	if (o.json) {
-		json_t *j = unit_json(u, 1);
+		json_t *j = hl_unit_json(u, 1);
 		print_json(j);
 		json_decref(j);
 	} else {
@@ -281,7 +227,7 @@ static int sub_find(cli_ctx *ctx, int argc, char **argv)
 	if (o.json) {
 		json_t *j = json_array();
 		for (size_t i = 0; i < l->n && i < o.limit; i++)
-			json_array_append_new(j, unit_json(&l->v[i], 1));
+			json_array_append_new(j, hl_unit_json(&l->v[i], 1));
 		print_json(j);
 		json_decref(j);
 	} else {
@@ -337,7 +283,7 @@ static int sub_walk(cli_ctx *ctx, int argc, char **argv, int forward)
 	if (rc < 0)
 		return cli_fail();
 	if (o.json) {
-		json_t *j = succs_json(l);
+		json_t *j = hl_successions_json(l);
 		print_json(j);
 		json_decref(j);
 	} else {
@@ -370,7 +316,7 @@ static int sub_tree(cli_ctx *ctx, int argc, char **argv)
 	if (o.json) {
 		json_t *j = json_array();
 		for (size_t i = 0; i < l->n; i++)
-			json_array_append_new(j, unit_json(&l->v[i], 0));
+			json_array_append_new(j, hl_unit_json(&l->v[i], 0));
 		print_json(j);
 		json_decref(j);
 	} else {

@@ -7,6 +7,7 @@
 
 #include "halong/store_units.h"
 #include "halong/units.h"
+#include "halong/units_json.h"
 #include "halong/util.h"
 #include "server_int.h"
 
@@ -125,57 +126,13 @@ static int no_fonds(const char *code)
 	return hl_error_set(HL_ENOTFOUND, "no fonds %s", code);
 }
 
-/* ---- JSON, in the shapes of src/cli/cmd_custody.c (copied: see the server README) ---- */
-
-static json_t *step_json(const hl_custody_step *s)
-{
-	json_t *o = json_object(), *opt = json_array();
-	json_object_set_new(o, "effective_date", json_string(s->effective_date));
-	set(o, "from_code", s->from_code);
-	set(o, "from_name", s->from_name);
-	set(o, "to_code", s->to_code);
-	set(o, "to_name", s->to_name);
-	json_object_set_new(o, "how", json_string(s->how));
-	set(o, "basis", s->basis);
-	set(o, "decided_by", s->decided_by);
-	set(o, "decided_at", s->decided_at);
-	set(o, "suggested_code", s->suggest_code);
-	set(o, "suggested_name", s->suggest_name);
-	for (size_t i = 0; i < s->options.n; i++) {
-		const hl_succession *x = &s->options.v[i];
-		json_t *e = json_object();
-		set(e, "code", x->new_code);
-		set(e, "name", x->new_name);
-		json_object_set_new(e, "kind", json_string(hl_succ_kind_name(x->kind)));
-		set(e, "merge_type", x->merge_type);
-		json_array_append_new(opt, e);
-	}
-	json_object_set_new(o, "successors", opt);
-	return o;
-}
+/* ---- JSON: the shapes of include/halong/units_json.h, with the caller's counts ---- */
 
 /* `halong custody show --json`, with the counts of what the caller sees. */
 static json_t *custody_json(const hl_custody *c, const fcounts *f)
 {
-	json_t *o = json_object(), *st = json_array();
 	const fcount *n = fcount_of(f, c->fonds_code);
-	json_object_set_new(o, "fonds_code", json_string(c->fonds_code));
-	set(o, "fonds_name", c->fonds_name);
-	set(o, "creator_code", c->creator_code);
-	set(o, "creator_name", c->creator_name);
-	set(o, "creator_on", c->creator_on);
-	json_object_set_new(o, "state", json_string(hl_custody_state_name(c->state)));
-	set(o, "custodian_code", c->custodian_code);
-	set(o, "custodian_name", c->custodian_name);
-	json_object_set_new(o, "inherited", json_boolean(c->received != NULL));
-	json_object_set_new(o, "received_on",
-	                    c->received ? json_string(c->received->effective_date) : json_null());
-	json_object_set_new(o, "dossiers", json_integer(n ? n->dossiers : 0));
-	json_object_set_new(o, "documents", json_integer(n ? n->documents : 0));
-	for (size_t i = 0; i < c->nsteps; i++)
-		json_array_append_new(st, step_json(&c->steps[i]));
-	json_object_set_new(o, "steps", st);
-	return o;
+	return hl_custody_json(c, n ? n->dossiers : 0, n ? n->documents : 0);
 }
 
 /* `halong fonds list --json`, with the counts of what the caller sees. */
