@@ -294,7 +294,29 @@ test('a scanned document: page 1 of 3 beside its recognised text, image loaded',
   await seeText('#ocr-pane', 'Chữ nhận dạng (OCR)', 'Điều 20');
   await imageLoaded();
   await seeText('.doc-files', 'multi.tif', 'Tải PDF có lớp chữ');
+  /* The links lead somewhere: the TIFF's bytes, and a PDF. */
+  const fileHref = await page.locator('.files a').first().getAttribute('href');
+  const fileRes = await page.request.get(world.base + fileHref);
+  const tiff = await fileRes.body();
+  assert(fileRes.ok() && tiff.length === fs.statSync(path.join(world.home, 'scans', 'multi.tif')).size,
+    `the file link ${fileHref} gave ${fileRes.status()} with ${tiff.length} bytes`);
   await shot('document-scan-page-1');
+});
+
+test('the searchable PDF link of the scanned document gives a PDF', async () => {
+  await page.goto(world.base + '/#/doc/' + encodeURIComponent(world.scanDoc));
+  const pdfHref = await page.getAttribute('#pdf-link', 'href');
+  /* Allowed a minute: under ASan the PDF of these three TIFF pages takes some 40 s (0.2 s in the
+     release build), which is longer than the server's 30 s request limit. */
+  let res;
+  try {
+    res = await page.request.get(world.base + pdfHref, { timeout: 60000 });
+  } catch (e) {
+    throw new Error(`GET ${pdfHref}: ${e.message.split('\n')[0]} (see serve.log)`);
+  }
+  const pdf = await res.body();
+  assert(res.ok() && pdf.subarray(0, 5).toString() === '%PDF-', `the PDF link ${pdfHref} gave ${res.status()}`);
+  await seeText('#page-of', 'Trang 1 / 3');
 });
 
 test('turn the page: page 2 of 3 shows its own image and text', async () => {
