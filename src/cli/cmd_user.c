@@ -113,22 +113,22 @@ static int read_line(char *buf, size_t size, FILE *f)
 	return 1;
 }
 
-/* Prompts on the terminal with echo off. */
+/* Prompts on the terminal with echo off. Echo goes off before the prompt shows, so nothing
+ * typed after the prompt is echoed or discarded. */
 static int prompt(char *buf, size_t size, const char *msg)
 {
 	struct termios old, quiet;
-	int rc, echo_off;
-	fputs(msg, stderr);
-	fflush(stderr);
-	echo_off = tcgetattr(STDIN_FILENO, &old) == 0;
+	int rc, echo_off = tcgetattr(STDIN_FILENO, &old) == 0;
 	if (echo_off) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	}
+	fputs(msg, stderr);
+	fflush(stderr);
 	rc = read_line(buf, size, stdin);
 	if (echo_off)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		tcsetattr(STDIN_FILENO, TCSANOW, &old);
 	fputc('\n', stderr);
 	return rc;
 }

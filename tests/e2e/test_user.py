@@ -5,7 +5,10 @@ altered; a store upgraded from schema 4 keeps a whole chain; no password or toke
 import hashlib
 import json
 import os
+import select
 import sqlite3
+import subprocess
+import time
 import unittest
 
 import hl
@@ -81,6 +84,52 @@ class UserTest(unittest.TestCase):
         for secret in (PW, 'mot-mat-khau-moi', tok, tok2):
             self.assertNotIn(secret.encode(), data)
         self.assertIn(b'hatu.officer', data)
+
+    def tty_session(self, args, answers):
+        """Runs halong with a terminal as stdin, stdout and stderr, typing each answer after
+        the prompt that ends with its key; returns (exit code, everything the terminal showed).
+        """
+        master, slave = os.openpty()
+        p = subprocess.Popen([hl.BIN, '--home', self.h.home] + args, stdin=slave, stdout=slave,
+                             stderr=slave, close_fds=True)
+        os.close(slave)
+        seen = b''
+        todo = list(answers)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if todo and seen.rstrip().endswith(todo[0][0].encode()):
+                os.write(master, (todo.pop(0)[1] + '\n').encode())
+            if p.poll() is not None and not ready:
+                break
+        rc = p.wait(timeout=60)
+        os.close(master)
+        return rc, seen.decode('utf-8', 'replace')
+
+    def test_password_typed_on_a_terminal_is_not_echoed(self):
+        rc, shown = self.tty_session(
+            ['user', 'add', 'typist', '--role', 'viewer', '--unit', '06652'],
+            [('New password for typist:', PW), ('Again:', PW)])
+        self.assertEqual(rc, 0, shown)
+        self.assertIn('user typist added', shown)
+        self.assertNotIn(PW, shown)
+        # two different answers add nobody
+        rc, shown = self.tty_session(
+            ['user', 'add', 'typo', '--role', 'viewer', '--unit', '06652'],
+            [('New password for typo:', PW), ('Again:', PW + 'x')])
+        self.assertEqual(rc, 1, shown)
+        self.assertIn('halong: the two passwords differ', shown)
+        self.assertNotIn(PW, shown)
+        users = json.loads(self.run_ok('user', 'list', '--json').out)
+        self.assertEqual([u['username'] for u in users], ['typist'])
 
     def test_bad_input(self):
         self.assertEqual(self.add('hatu', 'officer', '06652').rc, 0)
@@ -192,25 +241,25 @@ class UserTest(unittest.TestCase):
         self.assertIn(f'audit entry {token_id + 1} is broken', r.err)
 
     def test_store_upgraded_from_schema_4(self):
-        rows = [['HAPHONG', 'HS01', i, f'Công văn {i}'] for i in (1, 2)]
-        path = hl.write_csv(self.h.path('m.csv'),
-                            ['fonds_code', 'dossier_code', 'doc_ordinal', 'subject'], rows)
-        self.run_ok('ingest', path)
-        self.run_ok('fonds', 'set', 'HAPHONG', '--creator', '06652')
         # the store as halong with schema 4 left it: audit entries without hashes
+        os.remove(os.path.join(self.h.home, 'halong.db'))
+        with open(os.path.join(hl.SRC, 'tests', 'unit', 'auth', 'schema4.sql'),
+                  encoding='utf-8') as f:
+            dump = f.read()
         db = sqlite3.connect(os.path.join(self.h.home, 'halong.db'))
-        db.executescript('DROP TABLE auth_session; DROP TABLE auth_token;'
-                         ' DROP TABLE auth_failure; DROP TABLE auth_user;'
-                         ' ALTER TABLE audit DROP COLUMN prev_hash;'
-                         ' ALTER TABLE audit DROP COLUMN hash; PRAGMA user_version = 4;')
+        db.executescript(dump)
         db.close()
         r = self.run_ok('audit', 'verify')
         self.assertEqual(r.out.strip(), 'audit: 3 entries, chain whole')
+        self.assertGreaterEqual(json.loads(self.run_ok('stats', '--json').out)['schema_version'],
+                                5)
+        listing = json.loads(self.run_ok('audit', 'list', '--json').out)
+        self.assertEqual([e['action'] for e in listing['items']],
+                         ['custody.assign', 'fonds.set', 'document.create'])
+        self.run_ok('units', 'load', '--quiet')
         self.assertEqual(self.add('after.upgrade', 'viewer', '06652').rc, 0)
         r = self.run_ok('audit', 'verify')
         self.assertEqual(r.out.strip(), 'audit: 4 entries, chain whole')
-        self.assertEqual(json.loads(self.run_ok('stats', '--json').out)['schema_version'], 5)
-
 
 if __name__ == '__main__':
     unittest.main()

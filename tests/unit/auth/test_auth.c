@@ -585,43 +585,55 @@ static void test_audit_chain(void **state)
 	free(tok);
 }
 
-/* A store written before schema 5 has audit entries without hashes: the migration chains them
- * and the entries that follow extend the chain. */
+/* A store written before schema 5 (tests/unit/auth/schema4.sql: the tables of migrations
+ * 1-4 and audit entries without hashes) is chained by the migration, and the entries that
+ * follow extend the chain. */
 static void test_migration_chains_old_entries(void **state)
 {
 	fx *f = *state;
 	uint64_t checked = 0;
-	int64_t n;
-	char q[128];
-	int status;
-	hl_doc d = {.doc_id = "D1",
-	            .fonds_code = "F",
-	            .dossier_code = "HS",
-	            .ordinal = 1,
-	            .subject = "Quyết định",
-	            .page_count = -1};
+	hl_units_load_stats ls;
+	char *dump = NULL, q[128];
+	size_t len = 0;
+	FILE *fp = fopen(HL_SOURCE_DATADIR "/../tests/unit/auth/schema4.sql", "rb");
+	sqlite3 *db = NULL;
+	char *err = NULL;
 
-	assert_int_equal(hl_store_begin(f->st), 0);
-	assert_int_equal(hl_store_doc_put(&status, f->st, &d, "ingest"), 0);
-	assert_int_equal(hl_store_commit(f->st), 0);
-	assert_int_equal(hl_store_audit(f->st, "a", "x.one", "o", "d"), 0);
-	assert_int_equal(hl_store_audit(f->st, "a", "x.two", NULL, NULL), 0);
+	assert_non_null(fp);
+	dump = malloc(1 << 20);
+	len = fread(dump, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	dump[len] = '\0';
 	hl_store_free(f->st);
 	f->st = NULL;
-	/* back to schema 4 as it was shipped */
-	sql(f, "DROP TABLE auth_session; DROP TABLE auth_token; DROP TABLE auth_failure;"
-	       " DROP TABLE auth_user; ALTER TABLE audit DROP COLUMN prev_hash;"
-	       " ALTER TABLE audit DROP COLUMN hash; PRAGMA user_version = 4;");
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, dump, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("schema4.sql: %s", err);
+	sqlite3_close(db);
+	free(dump);
+	assert_int_equal(sql_int(f, "PRAGMA user_version"), 4);
+
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(f->st), 5);
-	n = sql_int(f, "SELECT count(*) FROM audit");
-	assert_true(n >= 3);
+	assert_true(hl_store_schema_version(f->st) >= 5);
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM audit WHERE hash IS NULL"), 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM audit WHERE prev_hash IS NULL"), 1);
 	assert_int_equal(hl_audit_verify(&checked, f->st), 0);
-	assert_int_equal(checked, (uint64_t)n);
+	assert_int_equal(checked, 3);
+	assert_int_equal(hl_units_load(&ls, f->st, DATA, NULL, NULL), 0);
 	add(f, "after", HL_ROLE_VIEWER, "06652");
 	assert_int_equal(hl_audit_verify(&checked, f->st), 0);
-	assert_int_equal(checked, (uint64_t)n + 1);
+	assert_int_equal(checked, (uint64_t)sql_int(f, "SELECT count(*) FROM audit"));
+	assert_true(checked >= 4);
+	/* the old entries are still what they were, and an altered one is named */
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM audit WHERE id = 3"
+	                            " AND detail = '06655 -> 06661 on 2025-07-01'"),
+	                 1);
+	sql(f, "UPDATE audit SET actor = 'someone-else' WHERE id = 2");
+	assert_int_equal(hl_audit_verify(&checked, f->st), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "audit entry 2 is broken"));
+	assert_int_equal(checked, 1);
+	sql(f, "UPDATE audit SET actor = 'cli' WHERE id = 2");
 	/* an unhashed entry (written by a tool that bypasses the store) is named */
 	sql(f, "INSERT INTO audit(at, actor, action) VALUES ('2026-01-01T00:00:00Z', 'x', 'y')");
 	assert_int_equal(hl_audit_verify(&checked, f->st), HL_EINVALID);
