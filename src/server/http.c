@@ -211,6 +211,7 @@ static const struct {
     {"json", "application/json; charset=utf-8"},
     {"map", "application/json; charset=utf-8"},
     {"txt", "text/plain; charset=utf-8"},
+    {"md", "text/markdown; charset=utf-8"},
     {"csv", "text/csv; charset=utf-8"},
     {"xml", "application/xml; charset=utf-8"},
     {"svg", "image/svg+xml"},

@@ -728,9 +728,9 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: a second server on a port in use must fail, not
 	 * share the port's connections (SO_REUSEPORT). */
 	s->d = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(HL_SRV_MAX_HEADERS + 16 * 1024),
+	    flags, g_opts.port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+	    NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+	    threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(HL_SRV_MAX_HEADERS + 16 * 1024),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HL_SRV_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HL_SRV_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
 	    conn_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
