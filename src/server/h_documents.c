@@ -65,7 +65,7 @@ static int add_version(int version, const char *replaced_at, const char *data, v
 	hl_json_set_str(v, "replaced_at", replaced_at);
 	if (old) {
 		hl_access a = HL_ACCESS_SECRET;
-		json_t *acc = json_object_get(old, "access");
+		json_t *acc = json_object_get(old, "access_level"); /* as hl_doc_json writes it */
 		json_t *fonds = json_object_get(old, "fonds_code");
 		if (json_is_string(acc) && hl_access_parse(&a, json_string_value(acc)) < 0)
 			a = HL_ACCESS_SECRET;
