@@ -1,0 +1,904 @@
+/* Envelopes: reading and checking them, the transactional outbox (put, seal, delivered, failed),
+ * the inbox that stores a message once and applies it once in sequence order per sender, signed
+ * receipts, and the status per peer. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchange_int.h"
+#include "halong/store_exchange.h"
+#include "halong/util.h"
+
+/* ---- an envelope read ---- */
+
+typedef struct {
+	json_t *root;
+	const char *id, *from, *to, *type, *access, *sig;
+	int64_t created_ms, sent_ms, seq;
+	json_t *payload;
+	hl_exchange_attachment *att;
+	size_t natt;
+} env;
+
+static void env_free(env *e)
+{
+	json_decref(e->root);
+	free(e->att);
+	memset(e, 0, sizeof(*e));
+}
+
+static int is_hex64(const char *s)
+{
+	if (!s || strlen(s) != 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int is_uuid(const char *s)
+{
+	if (!s || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		char c = s[i];
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return 0;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* Checks attachments (a JSON array) and fills e->att pointing into it. */
+static int read_attachments(env *e, json_t *a)
+{
+	size_t n = json_array_size(a);
+	if (!json_is_array(a))
+		return hl_error_set(HL_EINVALID, "attachments is not a list");
+	if (n > HL_EXCHANGE_MAX_ATTACHMENTS)
+		return hl_error_set(HL_ELIMIT, "%zu attachments, over the limit of %d", n,
+		                    HL_EXCHANGE_MAX_ATTACHMENTS);
+	if (n && !(e->att = calloc(n, sizeof(*e->att))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_array_get(a, i);
+		json_t *size = json_object_get(x, "size");
+		const char *name = jstr(x, "name");
+		if (!is_hex64(jstr(x, "sha256")) || !json_is_integer(size) || !name || !*name ||
+		    strlen(name) > 255 || json_object_size(x) != 3)
+			return hl_error_set(HL_EINVALID,
+			                    "attachment %zu: needs sha256 (64 lower-case hex), size and "
+			                    "name (1-255 bytes), nothing else",
+			                    i + 1);
+		if (json_integer_value(size) < 0 ||
+		    json_integer_value(size) > HL_EXCHANGE_MAX_ATTACHMENT)
+			return hl_error_set(HL_ELIMIT,
+			                    "attachment %zu (%s): %lld bytes, over the limit of %lld", i + 1,
+			                    name, (long long)json_integer_value(size),
+			                    (long long)HL_EXCHANGE_MAX_ATTACHMENT);
+		e->att[i].sha256 = jstr(x, "sha256");
+		e->att[i].size = json_integer_value(size);
+		e->att[i].name = name;
+	}
+	e->natt = n;
+	return 0;
+}
+
+/* Reads an envelope strictly: every field present with its type, nothing else. `sealed`: the
+ * sent_ms and sig fields are required (else they must be absent). */
+static int env_parse(env *e, const char *text, size_t len, int sealed)
+{
+	static const char *const ints[] = {"v", "created_ms", "seq"};
+	hl_access level;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (!(e->root = hl_exchange__parse(text, len, "envelope")))
+		return HL_EINVALID;
+	if (!json_is_object(e->root))
+		return hl_error_set(HL_EINVALID, "envelope: not a JSON object");
+	/* Read what can name the message first, so a refusal can say whose it was. */
+	e->id = jstr(e->root, "id");
+	e->from = jstr(e->root, "from");
+	if (!is_uuid(e->id))
+		e->id = NULL;
+	if (!hl_exchange__valid_unit(e->from))
+		e->from = NULL;
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		if (!json_is_integer(json_object_get(e->root, ints[i])))
+			return hl_error_set(HL_EINVALID, "envelope: %s is missing or not an integer",
+			                    ints[i]);
+	if (json_integer_value(json_object_get(e->root, "v")) != 1)
+		return hl_error_set(HL_EINVALID, "envelope: version %lld is not 1",
+		                    (long long)json_integer_value(json_object_get(e->root, "v")));
+	e->to = jstr(e->root, "to");
+	e->type = jstr(e->root, "type");
+	e->access = jstr(e->root, "access");
+	e->created_ms = json_integer_value(json_object_get(e->root, "created_ms"));
+	e->seq = json_integer_value(json_object_get(e->root, "seq"));
+	e->payload = json_object_get(e->root, "payload");
+	if (!e->id || !e->from || !hl_exchange__valid_unit(e->to) ||
+	    !hl_exchange__valid_type(e->type) || !e->access ||
+	    hl_access_parse(&level, e->access) < 0 || strcmp(e->access, hl_access_name(level)))
+		return hl_error_set(HL_EINVALID, "envelope: id (UUID), from, to (unit codes), type "
+		                                 "and access are required");
+	if (e->seq < 1 || e->created_ms < 0)
+		return hl_error_set(HL_EINVALID, "envelope: seq must be 1 or more and created_ms "
+		                                 "positive");
+	if (!json_is_object(e->payload))
+		return hl_error_set(HL_EINVALID, "envelope: payload is not a JSON object");
+	if ((rc = read_attachments(e, json_object_get(e->root, "attachments"))) < 0)
+		return rc;
+	if (sealed) {
+		if (!json_is_integer(json_object_get(e->root, "sent_ms")) ||
+		    !(e->sig = jstr(e->root, "sig")))
+			return hl_error_set(HL_EINVALID, "envelope: sent_ms and sig are required");
+		e->sent_ms = json_integer_value(json_object_get(e->root, "sent_ms"));
+	}
+	if (json_object_size(e->root) != (sealed ? 12u : 10u))
+		return hl_error_set(HL_EINVALID, "envelope: unknown fields (expected v, id, from, "
+		                                 "to, type, access, created_ms, seq, payload, "
+		                                 "attachments%s)",
+		                    sealed ? ", sent_ms, sig" : "");
+	return 0;
+}
+
+/* The canonical bytes of the envelope without `drop1` and `drop2` (NULL: none). */
+static int env_canon_without(char **out, size_t *n, const env *e, const char *drop1,
+                             const char *drop2)
+{
+	json_t *c = json_copy(e->root); /* shallow: the values are shared, only keys dropped */
+	int rc;
+	if (!c)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if (drop1)
+		json_object_del(c, drop1);
+	if (drop2)
+		json_object_del(c, drop2);
+	rc = hl_exchange__canon(out, n, c);
+	json_decref(c);
+	return rc;
+}
+
+/* The message's hash: SHA-256 of its canonical bytes without sig and sent_ms, the same for
+ * every delivery of one message. */
+static int env_hash(char hex[65], const env *e)
+{
+	char *c = NULL;
+	size_t n = 0;
+	int rc = env_canon_without(&c, &n, e, "sig", "sent_ms");
+	if (rc < 0)
+		return rc;
+	hl_sha256_hex(hex, c, n);
+	free(c);
+	return 0;
+}
+
+static int env_verify(const env *e, const char *public_key)
+{
+	char *c = NULL;
+	size_t n = 0;
+	int rc = env_canon_without(&c, &n, e, "sig", NULL);
+	if (rc < 0)
+		return rc;
+	rc = hl_exchange__verify(e->sig, public_key, HL_X_CTX_ENVELOPE, c, n);
+	free(c);
+	return rc;
+}
+
+int hl_exchange_envelope_verify(const char *envelope, size_t len, const char *public_key)
+{
+	env e;
+	int rc;
+	if (len > HL_EXCHANGE_MAX_ENVELOPE)
+		return hl_error_set(HL_ELIMIT, "envelope: %zu bytes, over the limit of %u", len,
+		                    HL_EXCHANGE_MAX_ENVELOPE);
+	if ((rc = env_parse(&e, envelope, len, 1)) == 0) {
+		rc = env_verify(&e, public_key);
+		if (rc == -1)
+			rc = hl_error_set(HL_EDENIED, "envelope %s: the signature does not verify",
+			                  e.id);
+	}
+	env_free(&e);
+	return rc;
+}
+
+/* ---- the directory as the exchange reads it ---- */
+
+typedef struct {
+	int found, restricted, revoked;
+	char key[HL_X_KEY_B64];
+	char *may_send, *may_receive;
+} peer;
+
+static int grab_peer(const hl_node_row *r, void *ud)
+{
+	peer *p = ud;
+	p->found = 1;
+	p->restricted = r->restricted;
+	p->revoked = r->revoked;
+	snprintf(p->key, sizeof(p->key), "%s", r->public_key);
+	p->may_send = hl_strdup(r->may_send);
+	p->may_receive = hl_strdup(r->may_receive);
+	return 0;
+}
+
+static void peer_free(peer *p)
+{
+	free(p->may_send);
+	free(p->may_receive);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The node `unit`: 0 and *p (found 0 when absent), or a negative code. */
+static int peer_get(peer *p, hl_store *st, const char *unit)
+{
+	int rc;
+	memset(p, 0, sizeof(*p));
+	rc = hl_store_xpeer_get(st, unit, grab_peer, p);
+	return rc == HL_ENOTFOUND ? 0 : rc;
+}
+
+/* ---- the outbox ---- */
+
+typedef struct {
+	hl_access max;
+	const char *doc_id;
+} access_seen;
+
+int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m)
+{
+	hl_store *st = self->st;
+	peer to = {0}, me = {0};
+	json_t *payload = NULL, *atts = NULL, *o = NULL;
+	hl_access level = m->access;
+	const char *why_doc = NULL;
+	char uid[37], hash[65], *body = NULL;
+	size_t blen = 0;
+	int64_t seq = 0, now;
+	int rc;
+
+	if (!hl_store_in_tx(st))
+		return hl_error_set(HL_EINVALID, "outbox: put a message inside the transaction of "
+		                                 "the change that causes it (hl_store_begin first)");
+	if (!hl_exchange__valid_unit(m->to))
+		return hl_error_set(HL_EINVALID, "outbox: recipient \"%s\" is not a unit code",
+		                    m->to ? m->to : "");
+	if (!hl_exchange__valid_type(m->type))
+		return hl_error_set(HL_EINVALID,
+		                    "outbox: type \"%s\" is not a message type ([a-z0-9.-], 1-64)",
+		                    m->type ? m->type : "");
+	if (m->access < HL_ACCESS_PUBLIC || m->access > HL_ACCESS_SECRET)
+		return hl_error_set(HL_EINVALID, "outbox: unknown access level %d", (int)m->access);
+	/* What it carries decides first: a secret record never leaves, whoever asks. */
+	for (size_t i = 0; i < m->ndocs; i++) {
+		hl_doc *d = NULL;
+		if ((rc = hl_store_doc_get(&d, st, m->doc_ids[i])) < 0) {
+			if (rc == HL_ENOTFOUND)
+				rc = hl_error_set(HL_ENOTFOUND, "outbox: document %s is not in the archive",
+				                  m->doc_ids[i]);
+			return rc;
+		}
+		if (d->access > level) {
+			level = d->access;
+			why_doc = m->doc_ids[i];
+		}
+		hl_doc_free(d);
+	}
+	if (level == HL_ACCESS_SECRET)
+		return hl_error_set(HL_EDENIED,
+		                    "outbox: %s%s is secret: a secret record never leaves its node",
+		                    why_doc ? "document " : "the message",
+		                    why_doc ? why_doc : "");
+	if ((rc = peer_get(&to, st, m->to)) < 0 || (rc = peer_get(&me, st, self->unit)) < 0)
+		goto done;
+	if (!to.found) {
+		rc = hl_error_set(HL_ENOTFOUND, "outbox: %s is not in the directory", m->to);
+		goto done;
+	}
+	if (to.revoked) {
+		rc = hl_error_set(HL_EDENIED, "outbox: %s is revoked in the directory", m->to);
+		goto done;
+	}
+	if (!me.found || me.revoked || !hl_exchange__list_has(me.may_send, m->type)) {
+		rc = hl_error_set(HL_EDENIED, "outbox: the directory does not let this node (%s) send "
+		                              "\"%s\"",
+		                  self->unit, m->type);
+		goto done;
+	}
+	if (!hl_exchange__list_has(to.may_receive, m->type)) {
+		rc = hl_error_set(HL_EDENIED, "outbox: the directory does not let %s receive \"%s\"",
+		                  m->to, m->type);
+		goto done;
+	}
+	if (level == HL_ACCESS_RESTRICTED && !to.restricted) {
+		rc = hl_error_set(HL_EDENIED,
+		                  "outbox: %s%s is restricted and %s may not hold restricted records",
+		                  why_doc ? "document " : "the message", why_doc ? why_doc : "",
+		                  m->to);
+		goto done;
+	}
+	if (!(payload = hl_exchange__parse(m->payload ? m->payload : "{}",
+	                                   m->payload ? strlen(m->payload) : 2, "outbox: payload"))) {
+		rc = HL_EINVALID;
+		goto done;
+	}
+	if (!json_is_object(payload)) {
+		rc = hl_error_set(HL_EINVALID, "outbox: payload is not a JSON object");
+		goto done;
+	}
+	if (m->nattachments > HL_EXCHANGE_MAX_ATTACHMENTS) {
+		rc = hl_error_set(HL_ELIMIT, "outbox: %zu attachments, over the limit of %d",
+		                  m->nattachments, HL_EXCHANGE_MAX_ATTACHMENTS);
+		goto done;
+	}
+	atts = json_array();
+	for (size_t i = 0; atts && i < m->nattachments; i++) {
+		const hl_exchange_attachment *a = &m->attachments[i];
+		if (!is_hex64(a->sha256) || a->size < 0 || a->size > HL_EXCHANGE_MAX_ATTACHMENT ||
+		    !a->name || !*a->name || strlen(a->name) > 255) {
+			rc = hl_error_set(HL_EINVALID,
+			                  "outbox: attachment %zu: needs a SHA-256 (64 lower-case hex), "
+			                  "a size up to 2 GiB and a name",
+			                  i + 1);
+			goto done;
+		}
+		json_array_append_new(atts, json_pack("{s:s, s:I, s:s}", "sha256", a->sha256, "size",
+		                                      (json_int_t)a->size, "name", a->name));
+	}
+	now = hl_exchange__now_ms();
+	hl_exchange_uuid7(uid, now);
+	if ((rc = hl_store_xout_next_seq(&seq, st, m->to)) < 0)
+		goto done;
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O, s:O}", "v", 1, "id", uid, "from",
+	              self->unit, "to", m->to, "type", m->type, "access", hl_access_name(level),
+	              "created_ms", (json_int_t)now, "seq", (json_int_t)seq, "payload", payload,
+	              "attachments", atts);
+	if (!o) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = hl_exchange__canon(&body, &blen, o)) < 0)
+		goto done;
+	/* Room for sent_ms and the signature once sealed. */
+	if (blen > HL_EXCHANGE_MAX_ENVELOPE - 256) {
+		rc = hl_error_set(HL_ELIMIT, "outbox: the envelope would be %zu bytes, over the limit "
+		                             "of %u (send large content as attachments)",
+		                  blen, HL_EXCHANGE_MAX_ENVELOPE);
+		goto done;
+	}
+	hl_sha256_hex(hash, body, blen);
+	if ((rc = hl_store_xout_add(st, uid, m->to, seq, m->type, now, body, hash)) < 0)
+		goto done;
+	if (id)
+		memcpy(id, uid, 37);
+	rc = 0;
+done:
+	peer_free(&to);
+	peer_free(&me);
+	json_decref(payload);
+	json_decref(atts);
+	json_decref(o);
+	free(body);
+	return rc;
+}
+
+int hl_exchange_outbox_pending(hl_store *st, const char *peer_unit, int64_t due_ms, size_t max,
+                               int (*cb)(const hl_exchange_outbox_row *r, void *ud), void *ud)
+{
+	return hl_store_xout_pending(st, peer_unit, due_ms, max, cb, ud);
+}
+
+typedef struct {
+	char *body, *hash, *recipient;
+	int waiting;
+} out_row;
+
+static int grab_out(const char *body, const char *hash, const char *recipient, const char *state,
+                    void *ud)
+{
+	out_row *o = ud;
+	o->body = hl_strdup(body);
+	o->hash = hl_strdup(hash);
+	o->recipient = hl_strdup(recipient);
+	o->waiting = !strcmp(state, "waiting");
+	return (o->body && o->hash && o->recipient) ? 0 : hl_error_set(HL_ENOMEM, "out of memory");
+}
+
+static void out_free(out_row *o)
+{
+	free(o->body);
+	free(o->hash);
+	free(o->recipient);
+}
+
+int hl_exchange_outbox_seal(char **out, size_t *outlen, hl_node *self, const char *id,
+                            int64_t now_ms)
+{
+	out_row o = {0};
+	env e = {0};
+	char *c = NULL, sig[HL_X_SIG_B64];
+	size_t n = 0;
+	int rc = hl_store_xout_get(self->st, id, grab_out, &o);
+
+	if (rc == HL_ENOTFOUND || (rc == 0 && !o.waiting)) {
+		rc = hl_error_set(HL_ENOTFOUND, "outbox: no message %s waiting", id);
+		goto done;
+	}
+	if (rc < 0 || (rc = env_parse(&e, o.body, strlen(o.body), 0)) < 0)
+		goto done;
+	json_object_set_new(e.root, "sent_ms",
+	                    json_integer(now_ms ? now_ms : hl_exchange__now_ms()));
+	if ((rc = hl_exchange__canon(&c, &n, e.root)) < 0)
+		goto done;
+	hl_exchange__sign(sig, self, HL_X_CTX_ENVELOPE, c, n);
+	free(c);
+	c = NULL;
+	json_object_set_new(e.root, "sig", json_string(sig));
+	if ((rc = hl_exchange__canon(&c, &n, e.root)) < 0)
+		goto done;
+	*out = c;
+	if (outlen)
+		*outlen = n;
+	c = NULL;
+	rc = 0;
+done:
+	free(c);
+	env_free(&e);
+	out_free(&o);
+	return rc;
+}
+
+/* A receipt read: every field checked. */
+typedef struct {
+	json_t *root;
+	const char *id, *hash, *by, *for_, *sig;
+	int64_t at_ms;
+} receipt_view;
+
+static int receipt_parse(receipt_view *r, const char *text, size_t len)
+{
+	memset(r, 0, sizeof(*r));
+	if (len > 4096)
+		return hl_error_set(HL_ELIMIT, "receipt: %zu bytes, over the limit of 4096", len);
+	if (!(r->root = hl_exchange__parse(text, len, "receipt")))
+		return HL_EINVALID;
+	r->id = jstr(r->root, "id");
+	r->hash = jstr(r->root, "hash");
+	r->by = jstr(r->root, "by");
+	r->for_ = jstr(r->root, "for");
+	r->sig = jstr(r->root, "sig");
+	r->at_ms = json_integer_value(json_object_get(r->root, "at_ms"));
+	if (!is_uuid(r->id) || !is_hex64(r->hash) || !hl_exchange__valid_unit(r->by) ||
+	    !hl_exchange__valid_unit(r->for_) || !r->sig ||
+	    !json_is_integer(json_object_get(r->root, "at_ms")) ||
+	    json_integer_value(json_object_get(r->root, "v")) != 1 ||
+	    json_object_size(r->root) != 7)
+		return hl_error_set(HL_EINVALID, "receipt: expected v, id, hash, by, for, at_ms and "
+		                                 "sig");
+	return 0;
+}
+
+int hl_exchange_outbox_delivered(hl_node *self, const char *text, size_t len)
+{
+	hl_store *st = self->st;
+	receipt_view r = {0};
+	out_row o = {0};
+	peer p = {0};
+	char *c = NULL;
+	size_t n = 0;
+	int rc, own_tx = 0;
+
+	if ((rc = receipt_parse(&r, text, len)) < 0)
+		goto done;
+	rc = hl_store_xout_get(st, r.id, grab_out, &o);
+	if (rc == HL_ENOTFOUND)
+		rc = hl_error_set(HL_ENOTFOUND, "receipt: no message %s in the outbox", r.id);
+	if (rc < 0)
+		goto done;
+	if (strcmp(o.recipient, r.by) || strcmp(self->unit, r.for_) || strcmp(o.hash, r.hash)) {
+		rc = hl_error_set(HL_EDENIED,
+		                  "receipt for %s: it names another recipient, sender or content", r.id);
+		goto done;
+	}
+	if ((rc = peer_get(&p, st, r.by)) < 0)
+		goto done;
+	json_object_del(r.root, "sig");
+	if (!p.found || (rc = hl_exchange__canon(&c, &n, r.root)) < 0 ||
+	    hl_exchange__verify(r.sig, p.key, HL_X_CTX_RECEIPT, c, n) < 0) {
+		rc = rc < 0 ? rc
+		            : hl_error_set(HL_EDENIED,
+		                           "receipt for %s: the signature does not verify with %s's key",
+		                           r.id, r.by);
+		goto done;
+	}
+	if (!o.waiting) {
+		rc = 0; /* delivered already: a second receipt changes nothing */
+		goto done;
+	}
+	if (!hl_store_in_tx(st)) {
+		if ((rc = hl_store_begin(st)) < 0)
+			goto done;
+		own_tx = 1;
+	}
+	if ((rc = hl_store_xout_delivered(st, r.id, text, hl_exchange__now_ms())) < 0 ||
+	    (rc = hl_store_xlink_success(st, r.by, hl_exchange__now_ms())) < 0)
+		goto done;
+	if (own_tx) {
+		own_tx = 0;
+		if ((rc = hl_store_commit(st)) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	if (own_tx)
+		hl_store_rollback(st);
+	free(c);
+	json_decref(r.root);
+	out_free(&o);
+	peer_free(&p);
+	return rc;
+}
+
+int hl_exchange_outbox_failed(hl_store *st, const char *id, const char *error,
+                              int64_t retry_at_ms)
+{
+	out_row o = {0};
+	int64_t now = hl_exchange__now_ms();
+	int rc = hl_store_xout_get(st, id, grab_out, &o), own_tx = 0;
+
+	if (rc == HL_ENOTFOUND)
+		rc = hl_error_set(HL_ENOTFOUND, "outbox: no message %s", id);
+	if (rc < 0)
+		goto done;
+	if (!hl_store_in_tx(st)) {
+		if ((rc = hl_store_begin(st)) < 0)
+			goto done;
+		own_tx = 1;
+	}
+	rc = hl_store_xout_failed(st, id, error, now, retry_at_ms);
+	if (rc == HL_ENOTFOUND)
+		rc = 0; /* delivered meanwhile */
+	if (rc < 0 || (rc = hl_store_xlink_error(st, o.recipient, error, now)) < 0)
+		goto done;
+	if (own_tx) {
+		own_tx = 0;
+		rc = hl_store_commit(st);
+	}
+done:
+	if (own_tx)
+		hl_store_rollback(st);
+	out_free(&o);
+	return rc;
+}
+
+/* ---- the inbox ---- */
+
+static int make_receipt(char **out, hl_node *self, const env *e, const char *hash, int64_t now)
+{
+	json_t *r = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I}", "v", 1, "id", e->id, "hash", hash,
+	                      "by", self->unit, "for", e->from, "at_ms", (json_int_t)now);
+	char *c = NULL, sig[HL_X_SIG_B64];
+	size_t n = 0;
+	int rc;
+	if (!r)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if ((rc = hl_exchange__canon(&c, &n, r)) == 0) {
+		hl_exchange__sign(sig, self, HL_X_CTX_RECEIPT, c, n);
+		free(c);
+		c = NULL;
+		json_object_set_new(r, "sig", json_string(sig));
+		rc = hl_exchange__canon(&c, &n, r);
+	}
+	json_decref(r);
+	if (rc == 0)
+		*out = c;
+	return rc;
+}
+
+/* Records a refusal (in its own transaction) and returns `code` with "reason: detail" as the
+ * message. */
+static int refuse(hl_node *self, int64_t now, const char *id, const char *sender, int code,
+                  const char *reason, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static int refuse(hl_node *self, int64_t now, const char *id, const char *sender, int code,
+                  const char *reason, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	/* A failure to record is less important than the refusal itself: the caller still learns
+	 * why; the status misses one line. */
+	hl_store_xreject_add(self->st, now, id, sender, reason, detail);
+	return hl_error_set(code, "%s: %s", reason, detail);
+}
+
+typedef struct {
+	int found;
+	char hash[65];
+	char *receipt, *envelope;
+	int held;
+} in_row;
+
+static int grab_in(const hl_store_xin_row *r, void *ud)
+{
+	in_row *x = ud;
+	x->found = 1;
+	snprintf(x->hash, sizeof(x->hash), "%s", r->hash);
+	x->receipt = hl_strdup(r->receipt);
+	x->envelope = hl_strdup(r->envelope);
+	x->held = !strcmp(r->state, "held");
+	return 0;
+}
+
+static void in_free(in_row *x)
+{
+	free(x->receipt);
+	free(x->envelope);
+	memset(x, 0, sizeof(*x));
+}
+
+static int apply_one(hl_node *self, const env *e, const char *envelope,
+                     const hl_exchange_accept_opts *o, int64_t now)
+{
+	hl_exchange_message m = {0};
+	char *payload = NULL;
+	int rc;
+	if (o && o->apply) {
+		if ((rc = hl_exchange__canon(&payload, NULL, e->payload)) < 0)
+			return rc;
+		m.id = e->id;
+		m.from = e->from;
+		m.to = e->to;
+		m.type = e->type;
+		m.access = e->access;
+		m.created_ms = e->created_ms;
+		m.seq = e->seq;
+		m.payload = payload;
+		m.envelope = envelope;
+		m.nattachments = e->natt;
+		m.attachments = e->att;
+		rc = o->apply(self->st, &m, o->ud);
+		free(payload);
+		if (rc < 0)
+			return hl_error_code() ? rc
+			                       : hl_error_set(rc, "applying message %s of %s failed", e->id,
+			                                      e->from);
+	}
+	return hl_store_xin_set_applied(self->st, e->id, e->from, e->seq, now);
+}
+
+/* Applies the sender's held messages that follow its last applied one, in order. */
+static int apply_held(hl_node *self, const char *sender, const hl_exchange_accept_opts *o,
+                      int64_t now)
+{
+	for (;;) {
+		int64_t last = 0;
+		in_row x = {0};
+		env e;
+		int rc;
+		if ((rc = hl_store_xin_applied_seq(&last, self->st, sender)) < 0)
+			return rc;
+		rc = hl_store_xin_get(self->st, NULL, sender, last + 1, grab_in, &x);
+		if (rc == HL_ENOTFOUND)
+			return 0;
+		if (rc < 0)
+			return rc;
+		if ((rc = env_parse(&e, x.envelope, strlen(x.envelope), 1)) == 0)
+			rc = apply_one(self, &e, x.envelope, o, now);
+		env_free(&e);
+		in_free(&x);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, const char *text,
+                             size_t len, const hl_exchange_accept_opts *o)
+{
+	hl_store *st = self->st;
+	int64_t now = o && o->now_ms ? o->now_ms : hl_exchange__now_ms(), last = 0;
+	env e = {0};
+	peer from = {0}, me = {0};
+	in_row dup = {0};
+	char hash[65], *receipt = NULL, *stored = NULL;
+	hl_access level;
+	int rc, began = 0, st_out = HL_EXCHANGE_HELD;
+
+	if (hl_store_in_tx(st))
+		return hl_error_set(HL_EINVALID, "inbox: accept runs its own transaction");
+	/* The size first: a 100 MB body is refused before a byte of it is parsed. */
+	if (len > HL_EXCHANGE_MAX_ENVELOPE)
+		return refuse(self, now, NULL, NULL, HL_ELIMIT, "too-big",
+		              "envelope of %zu bytes, over the limit of %u bytes", len,
+		              HL_EXCHANGE_MAX_ENVELOPE);
+	if ((rc = env_parse(&e, text, len, 1)) < 0) {
+		char why[400];
+		snprintf(why, sizeof(why), "%s", hl_error_last());
+		rc = refuse(self, now, e.id, e.from, rc == HL_ELIMIT ? HL_ELIMIT : HL_EINVALID,
+		            "malformed", "%s", why);
+		goto done;
+	}
+	if ((rc = peer_get(&from, st, e.from)) < 0 || (rc = peer_get(&me, st, self->unit)) < 0)
+		goto done;
+	if (!from.found) {
+		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "unknown-sender",
+		            "%s is not in the directory held here", e.from);
+		goto done;
+	}
+	if (from.revoked) {
+		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "revoked-sender",
+		            "%s is revoked in the directory", e.from);
+		goto done;
+	}
+	if ((rc = env_verify(&e, from.key)) != 0) {
+		if (rc == -1)
+			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "bad-signature",
+			            "the signature does not verify with %s's key", e.from);
+		else
+			rc = refuse(self, now, e.id, e.from, HL_EINVALID, "malformed", "%s",
+			            hl_error_last());
+		goto done;
+	}
+	if (strcmp(e.to, self->unit)) {
+		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "wrong-recipient",
+		            "addressed to %s, this node is %s", e.to, self->unit);
+		goto done;
+	}
+	if (!hl_exchange__list_has(from.may_send, e.type) || !me.found || me.revoked ||
+	    !hl_exchange__list_has(me.may_receive, e.type)) {
+		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "type-not-allowed",
+		            !hl_exchange__list_has(from.may_send, e.type)
+		                ? "the directory does not let %s send \"%s\""
+		                : "the directory does not let this node receive %.0s\"%s\"",
+		            e.from, e.type);
+		goto done;
+	}
+	hl_access_parse(&level, e.access);
+	if (level == HL_ACCESS_SECRET || (level == HL_ACCESS_RESTRICTED && !me.restricted)) {
+		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "access-denied",
+		            "a %s message may not come to this node", e.access);
+		goto done;
+	}
+	if (e.sent_ms > now + HL_EXCHANGE_SKEW_MS || e.sent_ms < now - HL_EXCHANGE_SKEW_MS) {
+		char at[32], here[32];
+		hl_exchange__ms_iso(at, e.sent_ms);
+		hl_exchange__ms_iso(here, now);
+		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "clock-skew",
+		            "sent at %s by %s's clock, %lld s %s this node's %s (window +-%d s)", at,
+		            e.from, (long long)llabs(e.sent_ms - now) / 1000,
+		            e.sent_ms > now ? "ahead of" : "behind", here,
+		            HL_EXCHANGE_SKEW_MS / 1000);
+		goto done;
+	}
+	if ((rc = env_hash(hash, &e)) < 0)
+		goto done;
+	rc = hl_store_xin_get(st, e.id, NULL, 0, grab_in, &dup);
+	if (rc < 0 && rc != HL_ENOTFOUND)
+		goto done;
+	if (dup.found) {
+		if (strcmp(dup.hash, hash)) {
+			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "id-reused",
+			            "message %s was received before with other content", e.id);
+			goto done;
+		}
+		/* A replay: the same receipt again, nothing applied. */
+		st_out = HL_EXCHANGE_DUPLICATE;
+		receipt = dup.receipt;
+		dup.receipt = NULL;
+		goto ok;
+	}
+	for (size_t i = 0; i < e.natt; i++) {
+		char *dir = NULL, *path = NULL, got[65];
+		int64_t size = -1;
+		int hr = -1;
+		if (o && o->attachments_dir && (dir = hl_path_join(o->attachments_dir, e.att[i].sha256)))
+			path = dir;
+		if (path && hl_file_exists(path))
+			hr = hl_sha256_file(got, &size, path);
+		free(path);
+		if (hr < 0) {
+			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "attachment",
+			            "attachment %s (%s) has not arrived", e.att[i].name, e.att[i].sha256);
+			goto done;
+		}
+		if (strcmp(got, e.att[i].sha256) || size != e.att[i].size) {
+			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "attachment",
+			            "attachment %s: SHA-256 %.12s… and %lld bytes arrived, the envelope "
+			            "says %.12s… and %lld bytes",
+			            e.att[i].name, got, (long long)size, e.att[i].sha256,
+			            (long long)e.att[i].size);
+			goto done;
+		}
+	}
+	if ((rc = hl_store_xin_applied_seq(&last, st, e.from)) < 0)
+		goto done;
+	if (e.seq <= last) {
+		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "sequence",
+		            "sequence %lld of %s is applied already by another message",
+		            (long long)e.seq, e.from);
+		goto done;
+	}
+	if ((rc = make_receipt(&receipt, self, &e, hash, now)) < 0)
+		goto done;
+	if ((rc = hl_store_begin(st)) < 0)
+		goto done;
+	began = 1;
+	{
+		/* Kept as received: the sender's signature is the message's provenance. */
+		hl_store_xin_row r = {e.id, e.from, e.type, hash, NULL, "held", receipt, e.seq,
+		                      e.created_ms};
+		if (!(stored = malloc(len + 1))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		memcpy(stored, text, len);
+		stored[len] = '\0';
+		r.envelope = stored;
+		rc = hl_store_xin_add(st, &r, now);
+		if (rc == HL_ECONFLICT) {
+			hl_store_rollback(st);
+			began = 0;
+			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "sequence",
+			            "sequence %lld of %s is held already for another message",
+			            (long long)e.seq, e.from);
+			goto done;
+		}
+		if (rc < 0)
+			goto done;
+	}
+	if (e.seq == last + 1) {
+		if ((rc = apply_one(self, &e, stored, o, now)) < 0 ||
+		    (rc = apply_held(self, e.from, o, now)) < 0)
+			goto done;
+		st_out = HL_EXCHANGE_APPLIED;
+	}
+	if ((rc = hl_store_commit(st)) < 0) {
+		began = 0;
+		goto done;
+	}
+	began = 0;
+ok:
+	if (receipt_out) {
+		*receipt_out = receipt;
+		receipt = NULL;
+	}
+	if (state)
+		*state = st_out;
+	rc = 0;
+done:
+	if (began)
+		hl_store_rollback(st);
+	env_free(&e);
+	peer_free(&from);
+	peer_free(&me);
+	in_free(&dup);
+	free(receipt);
+	free(stored);
+	return rc;
+}
+
+/* ---- status ---- */
+
+int hl_exchange_status(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, void *ud),
+                       void *ud)
+{
+	return hl_store_xstatus(st, cb, ud);
+}
+
+int hl_exchange_rejects(hl_store *st, size_t max,
+                        int (*cb)(const hl_exchange_reject_row *r, void *ud), void *ud)
+{
+	return hl_store_xrejects(st, max, cb, ud);
+}

@@ -1,0 +1,634 @@
+/* This node's identity (the Ed25519 key pair and its file) and the directory of nodes: enrolled
+ * and revoked on the hub, exported signed, imported and verified on a commune. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exchange_int.h"
+#include "halong/store_exchange.h"
+#include "halong/util.h"
+
+static char *key_path(const char *home)
+{
+	char *keys = hl_path_join(home, "keys");
+	char *p = keys ? hl_path_join(keys, "node.key") : NULL;
+	free(keys);
+	return p;
+}
+
+static int valid_url(const char *u)
+{
+	size_t n = u ? strlen(u) : 0;
+	if (n < 8 || n > 512)
+		return 0;
+	if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))
+		return 0;
+	for (; *u; u++)
+		if ((unsigned char)*u <= ' ' || *u == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* ---- identity ---- */
+
+typedef struct {
+	char *unit, *url, *pk, *hub;
+} self_row;
+
+static int grab_self(const char *unit, const char *url, const char *pk, const char *hub, void *ud)
+{
+	self_row *s = ud;
+	s->unit = hl_strdup(unit);
+	s->url = hl_strdup(url);
+	s->pk = hl_strdup(pk);
+	s->hub = hub ? hl_strdup(hub) : NULL;
+	return 0;
+}
+
+static void self_free(self_row *s)
+{
+	free(s->unit);
+	free(s->url);
+	free(s->pk);
+	free(s->hub);
+}
+
+int hl_node_init(hl_store *st, const char *home, const char *unit, const char *url,
+                 const char *actor)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	unsigned char *sk = NULL;
+	char pk64[HL_X_KEY_B64], detail[160];
+	char *keys = NULL, *path = NULL;
+	self_row s = {0};
+	int rc = -1, began = 0;
+
+	if (!hl_exchange__valid_unit(unit))
+		return hl_error_set(HL_EINVALID,
+		                    "unit \"%s\": a unit code is 1-32 characters of [A-Za-z0-9._-]",
+		                    unit ? unit : "");
+	if (!valid_url(url))
+		return hl_error_set(HL_EINVALID,
+		                    "url \"%.80s\": give http:// or https:// and a host, at most 512 "
+		                    "bytes, no spaces",
+		                    url ? url : "");
+	if (sodium_init() < 0)
+		return hl_error_set(HL_ERROR, "libsodium could not start");
+	rc = hl_store_xself_get(st, grab_self, &s);
+	if (rc == 0) {
+		rc = hl_error_set(HL_ECONFLICT, "this node already has an identity: unit %s", s.unit);
+		goto done;
+	}
+	if (rc != HL_ENOTFOUND)
+		goto done;
+	keys = hl_path_join(home, "keys");
+	path = key_path(home);
+	if (!keys || !path) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (hl_file_exists(path)) {
+		rc = hl_error_set(HL_ECONFLICT,
+		                  "%s exists: this node already has a key (move it away to start "
+		                  "again)",
+		                  path);
+		goto done;
+	}
+	if ((rc = hl_mkdir_p(keys, 0700)) < 0)
+		goto done;
+	chmod(keys, 0700);
+	if (!(sk = sodium_malloc(crypto_sign_SECRETKEYBYTES))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	crypto_sign_keypair(pk, sk);
+	hl_exchange__b64(pk64, sizeof(pk64), pk, sizeof(pk));
+	/* The store first, in a transaction left open until the key file is durable: a crash in
+	 * between leaves neither half. */
+	if ((rc = hl_store_begin(st)) < 0)
+		goto done;
+	began = 1;
+	if ((rc = hl_store_xself_set(st, unit, url, pk64)) < 0)
+		goto done;
+	snprintf(detail, sizeof(detail), "unit %s, public key %s", unit, pk64);
+	if ((rc = hl_store_audit(st, actor ? actor : "system", "node.init", unit, detail)) < 0)
+		goto done;
+	if ((rc = hl_write_atomic(path, sk, crypto_sign_SECRETKEYBYTES, 0600)) < 0)
+		goto done;
+	if ((rc = hl_store_commit(st)) < 0) {
+		unlink(path);
+		began = 0;
+		goto done;
+	}
+	began = 0;
+	rc = 0;
+done:
+	if (began)
+		hl_store_rollback(st);
+	sodium_free(sk);
+	self_free(&s);
+	free(keys);
+	free(path);
+	return rc;
+}
+
+int hl_node_open(hl_node **out, hl_store *st, const char *home)
+{
+	hl_node *n = NULL;
+	self_row s = {0};
+	char *path = NULL;
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	struct stat sb;
+	int fd = -1, rc;
+	ssize_t got;
+
+	if (sodium_init() < 0)
+		return hl_error_set(HL_ERROR, "libsodium could not start");
+	rc = hl_store_xself_get(st, grab_self, &s);
+	if (rc == HL_ENOTFOUND)
+		return hl_error_set(HL_ENOTFOUND,
+		                    "this node has no identity yet (run `halong node init --unit "
+		                    "CODE --url URL`)");
+	if (rc < 0)
+		return rc;
+	if (!(path = key_path(home)) || !(n = calloc(1, sizeof(*n))) ||
+	    !(n->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		rc = hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: cannot open: %s", path,
+		                  strerror(errno));
+		goto done;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		rc = hl_error_set(HL_EIO, "%s: not a regular file", path);
+		goto done;
+	}
+	if (sb.st_mode & 077) {
+		rc = hl_error_set(HL_EDENIED,
+		                  "%s: mode %04o lets others read the node's secret key; chmod 600 "
+		                  "it (and consider the key exposed)",
+		                  path, (unsigned)(sb.st_mode & 07777));
+		goto done;
+	}
+	if (sb.st_size != crypto_sign_SECRETKEYBYTES ||
+	    (got = read(fd, n->sk, crypto_sign_SECRETKEYBYTES)) != crypto_sign_SECRETKEYBYTES) {
+		rc = hl_error_set(HL_EINVALID, "%s: not a node key (%d bytes expected)", path,
+		                  crypto_sign_SECRETKEYBYTES);
+		goto done;
+	}
+	crypto_sign_ed25519_sk_to_pk(pk, n->sk);
+	hl_exchange__b64(n->public_key, sizeof(n->public_key), pk, sizeof(pk));
+	if (strcmp(n->public_key, s.pk)) {
+		rc = hl_error_set(HL_EINVALID,
+		                  "%s: this key's public half is not the node's public key in the "
+		                  "store",
+		                  path);
+		goto done;
+	}
+	memcpy(n->pk, pk, sizeof(pk));
+	n->st = st;
+	n->unit = s.unit;
+	n->url = s.url;
+	s.unit = s.url = NULL;
+	*out = n;
+	n = NULL;
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	hl_node_free(n);
+	self_free(&s);
+	free(path);
+	return rc;
+}
+
+void hl_node_free(hl_node *n)
+{
+	if (!n)
+		return;
+	sodium_free(n->sk); /* wipes it */
+	free(n->unit);
+	free(n->url);
+	free(n);
+}
+
+const char *hl_node_unit(const hl_node *n)
+{
+	return n->unit;
+}
+
+const char *hl_node_url(const hl_node *n)
+{
+	return n->url;
+}
+
+const char *hl_node_public_key(const hl_node *n)
+{
+	return n->public_key;
+}
+
+hl_store *hl_node_store(hl_node *n)
+{
+	return n->st;
+}
+
+/* ---- the directory on the hub ---- */
+
+/* Refuses to edit the directory on a node that follows a hub. */
+static int check_hub(hl_store *st)
+{
+	char *hub = NULL;
+	int imported = 0, follower, rc;
+	if ((rc = hl_store_xhub_key_get(&hub, st)) < 0)
+		return rc;
+	follower = hub != NULL;
+	free(hub);
+	if ((rc = hl_store_xdir_get(NULL, NULL, &imported, NULL, st)) < 0)
+		return rc;
+	if (follower || imported)
+		return hl_error_set(HL_EDENIED, "this node follows the hub's directory: enrol and "
+		                                "revoke nodes on the hub");
+	return 0;
+}
+
+/* Bumps the version of the directory edited here. */
+static int bump(hl_store *st)
+{
+	int64_t v = 0;
+	int rc;
+	if ((rc = hl_store_xdir_get(&v, NULL, NULL, NULL, st)) < 0)
+		return rc;
+	return hl_store_xdir_set(st, v + 1, hl_exchange__now_ms(), 0, NULL);
+}
+
+int hl_node_enrol(hl_store *st, const hl_node_entry *e, const char *actor)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	char detail[400];
+	hl_node_row r = {0};
+	int rc;
+
+	if (!hl_exchange__valid_unit(e->unit))
+		return hl_error_set(HL_EINVALID,
+		                    "unit \"%s\": a unit code is 1-32 characters of [A-Za-z0-9._-]",
+		                    e->unit ? e->unit : "");
+	if (!valid_url(e->url))
+		return hl_error_set(HL_EINVALID, "%s: url \"%.80s\": give http:// or https:// and a "
+		                                 "host, no spaces",
+		                    e->unit, e->url ? e->url : "");
+	if (hl_exchange__key_decode(pk, e->public_key) < 0)
+		return HL_EINVALID;
+	if ((rc = hl_exchange__check_types(e->may_send, "may-send")) < 0 ||
+	    (rc = hl_exchange__check_types(e->may_receive, "may-receive")) < 0)
+		return rc;
+	if ((rc = check_hub(st)) < 0)
+		return rc;
+	r.unit = e->unit;
+	r.url = e->url;
+	r.public_key = e->public_key;
+	r.may_send = e->may_send ? e->may_send : "";
+	r.may_receive = e->may_receive ? e->may_receive : "";
+	r.restricted = e->restricted;
+	snprintf(detail, sizeof(detail), "url %s, key %s, may send [%s], may receive [%s]%s", e->url,
+	         e->public_key, r.may_send, r.may_receive,
+	         e->restricted ? ", may hold restricted records" : "");
+	if ((rc = hl_store_begin(st)) < 0)
+		return rc;
+	if ((rc = hl_store_xpeer_put(st, &r)) < 0 || (rc = bump(st)) < 0 ||
+	    (rc = hl_store_audit(st, actor ? actor : "system", "node.enrol", e->unit, detail)) < 0 ||
+	    (rc = hl_store_commit(st)) < 0) {
+		hl_store_rollback(st);
+		return rc;
+	}
+	return 0;
+}
+
+int hl_node_revoke(hl_store *st, const char *unit, const char *actor)
+{
+	int rc;
+	if ((rc = check_hub(st)) < 0)
+		return rc;
+	if ((rc = hl_store_begin(st)) < 0)
+		return rc;
+	rc = hl_store_xpeer_revoke(st, unit);
+	if (rc == HL_ENOTFOUND)
+		rc = hl_error_set(HL_ENOTFOUND, "node %s is not in the directory", unit);
+	if (rc < 0 || (rc = bump(st)) < 0 ||
+	    (rc = hl_store_audit(st, actor ? actor : "system", "node.revoke", unit, NULL)) < 0 ||
+	    (rc = hl_store_commit(st)) < 0) {
+		hl_store_rollback(st);
+		return rc;
+	}
+	return 0;
+}
+
+int hl_node_foreach(hl_store *st, int (*cb)(const hl_node_row *r, void *ud), void *ud)
+{
+	return hl_store_xpeer_foreach(st, cb, ud);
+}
+
+int hl_node_directory_info(int64_t *version, int64_t *issued_ms, int *imported, hl_store *st)
+{
+	return hl_store_xdir_get(version, issued_ms, imported, NULL, st);
+}
+
+/* "a,b" as a JSON array of strings. */
+static json_t *types_json(const char *list)
+{
+	json_t *a = json_array();
+	if (!a || !list)
+		return a;
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len)
+			json_array_append_new(a, json_stringn(p, len));
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return a;
+}
+
+static int add_node_json(const hl_node_row *r, void *ud)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "unit", json_string(r->unit));
+	json_object_set_new(o, "url", json_string(r->url));
+	json_object_set_new(o, "public_key", json_string(r->public_key));
+	json_object_set_new(o, "may_send", types_json(r->may_send));
+	json_object_set_new(o, "may_receive", types_json(r->may_receive));
+	json_object_set_new(o, "restricted", json_boolean(r->restricted));
+	json_object_set_new(o, "revoked", json_boolean(r->revoked));
+	return json_array_append_new(ud, o) == 0 ? 0 : hl_error_set(HL_ENOMEM, "out of memory");
+}
+
+int hl_node_directory_export(char **out, hl_node *hub)
+{
+	json_t *dir = NULL, *nodes = json_array(), *signed_dir = NULL;
+	char *canon = NULL, sig[HL_X_SIG_B64];
+	size_t len = 0;
+	int64_t version = 0, issued = 0;
+	int imported = 0, rc;
+
+	if (!nodes)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if ((rc = hl_store_xdir_get(&version, &issued, &imported, NULL, hub->st)) < 0)
+		goto done;
+	if (imported || version == 0) {
+		rc = hl_error_set(HL_EDENIED, imported ? "this node follows the hub's directory: "
+		                                         "export it on the hub"
+		                                       : "the directory is empty: enrol nodes first");
+		goto done;
+	}
+	if ((rc = hl_store_xpeer_foreach(hub->st, add_node_json, nodes)) < 0)
+		goto done;
+	dir = json_pack("{s:I, s:I, s:s, s:O}", "version", (json_int_t)version, "issued_ms",
+	                (json_int_t)issued, "hub", hub->unit, "nodes", nodes);
+	if (!dir || (rc = hl_exchange__canon(&canon, &len, dir)) < 0) {
+		rc = dir ? rc : hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	hl_exchange__sign(sig, hub, HL_X_CTX_DIRECTORY, canon, len);
+	signed_dir = json_pack("{s:O, s:s}", "directory", dir, "signature", sig);
+	free(canon);
+	canon = NULL;
+	if (!signed_dir || (rc = hl_exchange__canon(&canon, &len, signed_dir)) < 0) {
+		rc = signed_dir ? rc : hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	*out = canon;
+	canon = NULL;
+	rc = 0;
+done:
+	free(canon);
+	json_decref(nodes);
+	json_decref(dir);
+	json_decref(signed_dir);
+	return rc;
+}
+
+/* ---- the directory on a commune ---- */
+
+int hl_node_trust_hub(hl_store *st, const char *hub_key, const char *actor)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	char *held = NULL;
+	int64_t version = 0;
+	int imported = 0, rc;
+
+	if (hl_exchange__key_decode(pk, hub_key) < 0)
+		return HL_EINVALID;
+	if ((rc = hl_store_begin(st)) < 0)
+		return rc;
+	if ((rc = hl_store_xhub_key_get(&held, st)) < 0 ||
+	    (rc = hl_store_xdir_get(&version, NULL, &imported, NULL, st)) < 0)
+		goto done;
+	if (held) {
+		rc = strcmp(held, hub_key) ? hl_error_set(HL_ECONFLICT,
+		                                          "this node already trusts another hub key "
+		                                          "(%s); it is set once",
+		                                          held)
+		                           : 0;
+		goto done;
+	}
+	if (version > 0 && !imported) {
+		rc = hl_error_set(HL_EDENIED, "this node keeps its own directory (it is the hub): it "
+		                              "trusts no other hub");
+		goto done;
+	}
+	if ((rc = hl_store_xhub_key_set(st, hub_key)) < 0 ||
+	    (rc = hl_store_audit(st, actor ? actor : "system", "node.trust-hub", hub_key, NULL)) < 0)
+		goto done;
+	rc = hl_store_commit(st);
+	free(held);
+	return rc;
+done:
+	hl_store_rollback(st);
+	free(held);
+	return rc;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* "a,b" from a JSON array of types; NULL (message set) if malformed. */
+static char *types_list(const json_t *a, const char *unit, const char *what)
+{
+	size_t n = 0;
+	char *out;
+	if (!json_is_array(a) || json_array_size(a) > 256) {
+		hl_error_set(HL_EINVALID, "directory: node %s: %s is not a list of types", unit, what);
+		return NULL;
+	}
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const char *t = json_string_value(json_array_get(a, i));
+		if (!t || (strcmp(t, "*") && !hl_exchange__valid_type(t))) {
+			hl_error_set(HL_EINVALID, "directory: node %s: %s holds a bad type", unit, what);
+			return NULL;
+		}
+		n += strlen(t) + 1;
+	}
+	if (!(out = calloc(1, n + 1))) {
+		hl_error_set(HL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		if (i)
+			strcat(out, ",");
+		strcat(out, json_string_value(json_array_get(a, i)));
+	}
+	return out;
+}
+
+int hl_node_directory_import(int64_t *version, hl_store *st, const char *json, size_t len,
+                             const char *hub_key, const char *actor)
+{
+	json_t *root = NULL, *dir, *nodes;
+	char *held_key = NULL, *held_copy = NULL, *canon = NULL, detail[128];
+	size_t clen = 0;
+	int64_t held_version = 0, v, issued;
+	int imported = 0, rc, began = 0;
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+
+	if (len > HL_EXCHANGE_MAX_DIRECTORY)
+		return hl_error_set(HL_ELIMIT, "directory: %zu bytes, over the limit of %u", len,
+		                    HL_EXCHANGE_MAX_DIRECTORY);
+	if (hub_key && hl_exchange__key_decode(pk, hub_key) < 0)
+		return HL_EINVALID;
+	if ((rc = hl_store_xhub_key_get(&held_key, st)) < 0 ||
+	    (rc = hl_store_xdir_get(&held_version, NULL, &imported, &held_copy, st)) < 0)
+		goto done;
+	if (held_version > 0 && !imported) {
+		rc = hl_error_set(HL_EDENIED, "this node keeps its own directory (it is the hub): "
+		                              "nothing to import");
+		goto done;
+	}
+	if (!held_key && !hub_key) {
+		rc = hl_error_set(HL_EDENIED, "no hub key is trusted: run `halong node trust-hub KEY` "
+		                              "with the key given at setup");
+		goto done;
+	}
+	if (held_key && hub_key && strcmp(held_key, hub_key)) {
+		rc = hl_error_set(HL_EDENIED,
+		                  "directory: --hub-key is not the hub key this node trusts (%s)",
+		                  held_key);
+		goto done;
+	}
+	if (!(root = hl_exchange__parse(json, len, "directory"))) {
+		rc = HL_EINVALID;
+		goto done;
+	}
+	dir = json_object_get(root, "directory");
+	if (!json_is_object(dir) || !json_is_string(json_object_get(root, "signature")) ||
+	    json_object_size(root) != 2) {
+		rc = hl_error_set(HL_EINVALID, "directory: expected {\"directory\": {...}, "
+		                               "\"signature\": \"...\"}");
+		goto done;
+	}
+	if ((rc = hl_exchange__canon(&canon, &clen, dir)) < 0)
+		goto done;
+	if (hl_exchange__verify(jstr(root, "signature"), held_key ? held_key : hub_key,
+	                        HL_X_CTX_DIRECTORY, canon, clen) < 0) {
+		rc = hl_error_set(HL_EDENIED, "directory: the signature does not verify with the hub "
+		                              "key; the last good copy is kept");
+		goto done;
+	}
+	nodes = json_object_get(dir, "nodes");
+	if (!json_is_integer(json_object_get(dir, "version")) ||
+	    !json_is_integer(json_object_get(dir, "issued_ms")) || !json_is_array(nodes)) {
+		rc = hl_error_set(HL_EINVALID, "directory: version, issued_ms and nodes are required");
+		goto done;
+	}
+	v = json_integer_value(json_object_get(dir, "version"));
+	issued = json_integer_value(json_object_get(dir, "issued_ms"));
+	if (v < held_version) {
+		rc = hl_error_set(HL_ECONFLICT,
+		                  "directory: version %lld is older than version %lld held here; "
+		                  "refused (the held copy stays)",
+		                  (long long)v, (long long)held_version);
+		goto done;
+	}
+	free(canon);
+	canon = NULL;
+	if ((rc = hl_exchange__canon(&canon, &clen, root)) < 0)
+		goto done;
+	if (v == held_version) {
+		rc = held_copy && !strcmp(held_copy, canon)
+		         ? 0
+		         : hl_error_set(HL_ECONFLICT,
+		                        "directory: version %lld is held here with other content; "
+		                        "refused",
+		                        (long long)v);
+		if (rc == 0 && version)
+			*version = v;
+		goto done;
+	}
+	if ((rc = hl_store_begin(st)) < 0)
+		goto done;
+	began = 1;
+	if ((rc = hl_store_xpeers_clear(st)) < 0)
+		goto done;
+	for (size_t i = 0; i < json_array_size(nodes); i++) {
+		json_t *n = json_array_get(nodes, i);
+		hl_node_row r = {0};
+		char *send = NULL, *recv = NULL;
+		r.unit = jstr(n, "unit");
+		r.url = jstr(n, "url");
+		r.public_key = jstr(n, "public_key");
+		if (!hl_exchange__valid_unit(r.unit) || !valid_url(r.url) ||
+		    hl_exchange__key_decode(pk, r.public_key) < 0 ||
+		    !json_is_boolean(json_object_get(n, "restricted")) ||
+		    !json_is_boolean(json_object_get(n, "revoked"))) {
+			rc = hl_error_set(HL_EINVALID,
+			                  "directory: node %zu (%s) has a bad unit, url, key or flag; "
+			                  "the last good copy is kept",
+			                  i + 1, r.unit ? r.unit : "?");
+			goto done;
+		}
+		if (!(send = types_list(json_object_get(n, "may_send"), r.unit, "may_send")) ||
+		    !(recv = types_list(json_object_get(n, "may_receive"), r.unit, "may_receive"))) {
+			free(send);
+			rc = hl_error_code() ? hl_error_code() : HL_EINVALID;
+			goto done;
+		}
+		r.may_send = send;
+		r.may_receive = recv;
+		r.restricted = json_is_true(json_object_get(n, "restricted"));
+		r.revoked = json_is_true(json_object_get(n, "revoked"));
+		rc = hl_store_xpeer_put(st, &r);
+		free(send);
+		free(recv);
+		if (rc < 0)
+			goto done;
+	}
+	snprintf(detail, sizeof(detail), "version %lld, %zu nodes", (long long)v,
+	         json_array_size(nodes));
+	if (!held_key && (rc = hl_store_xhub_key_set(st, hub_key)) < 0)
+		goto done;
+	if ((rc = hl_store_xdir_set(st, v, issued, 1, canon)) < 0 ||
+	    (rc = hl_store_audit(st, actor ? actor : "system", "node.directory-import", NULL,
+	                         detail)) < 0 ||
+	    (rc = hl_store_commit(st)) < 0)
+		goto done;
+	began = 0;
+	if (version)
+		*version = v;
+	rc = 0;
+done:
+	if (began)
+		hl_store_rollback(st);
+	json_decref(root);
+	free(canon);
+	free(held_key);
+	free(held_copy);
+	return rc;
+}
