@@ -166,11 +166,10 @@ im.resize((im.width // 4, im.height // 4), Image.BILINEAR).save(sys.argv[2], dpi
 let context;
 let page;
 const pageErrors = [];
-let shotNo = 0;
+let caseNo = 0; /* screenshots are named after the case that took them */
 
 async function shot(name) {
-  shotNo += 1;
-  const file = path.join(ART, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  const file = path.join(ART, `${String(caseNo).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage: false });
   return file;
 }
@@ -383,6 +382,8 @@ test('units: "ha phong" without tones finds Phường Hà Phong; 06652 is Hà Ph
   await page.goto(world.base + '/#/units/06652?at=2025-06-30');
   await seeText('#unit-title', 'Phường Hà Phong (06652)');
   await seeText('.meta', 'Thành phố Hạ Long');
+  await seeText('main', 'No predecessors.', 'Successors', 'Phường Hà Tu (06652)', 'Nhập toàn bộ');
+  await shot('unit-06652-on-2025-06-30');
 });
 
 test('units: Quảng Ninh (22) shows its 2026-09-01 change and the tree on a date', async () => {
@@ -490,6 +491,7 @@ async function main() {
   try {
     for (let i = 0; i < CASES.length; i++) {
       const c = CASES[i];
+      caseNo = i + 1;
       let err = null;
       if (broken) err = new Error(`not run: ${broken}`);
       else {

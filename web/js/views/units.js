@@ -123,8 +123,10 @@ export async function unitView({ args, query, go }) {
     get(`/units/${enc(code)}` + buildQuery({ at })),
     versionsOf(code),
   ]);
-  const preds = dedupe(versions.flatMap((v) => v.predecessors || []).concat(selected.predecessors || []));
-  const succs = dedupe(versions.flatMap((v) => v.successors || []).concat(selected.successors || []));
+  /* Predecessors and successors are those of the version shown (a code reused after a merge has
+     different ones before and after); the timeline above shows every version of the code. */
+  const preds = dedupe(selected.predecessors || []);
+  const succs = dedupe(selected.successors || []);
   const reformed = versions.some((v) => REFORMS[v.valid_from]) || preds.concat(succs).some((s) => REFORMS[s.effective_date]);
 
   const treeDate = h('input', { type: 'date', id: 'tree-at', value: at || todayIso() });
