@@ -59,7 +59,7 @@ function freePort() {
   });
 }
 
-const world = { home: null, base: null, server: null, userError: null, scanDoc: null, lowDoc: null, truth2: null };
+const world = { home: null, base: null, server: null, userError: null, scanDoc: null, lowDoc: null, internalDoc: null, truth2: null };
 
 function pagesDir() {
   if (process.env.HL_TEST_PAGES) return process.env.HL_TEST_PAGES;
@@ -112,6 +112,7 @@ im.resize((im.width // 4, im.height // 4), Image.BILINEAR).save(sys.argv[2], dpi
     ['fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'doc_type', 'issued_date', 'page_count', 'files', 'access_level'],
     ['SO', 'HS01', '1', 'Bản quét thử nghiệm ba trang dựng từ văn bản luật', 'Bản quét', '01/07/2025', '3', 'multi.tif', 'public'],
     ['SO', 'HS01', '2', 'Bản quét thử nghiệm độ phân giải thấp dựng từ văn bản luật', 'Bản quét', '02/07/2025', '1', 'lowres.png', 'public'],
+    ['SO', 'HS01', '3', 'Công văn nội bộ thử nghiệm về quyền xem', 'Công văn', '03/07/2025', '', '', 'internal'],
   ];
   const so = path.join(scans, 'so.csv');
   fs.writeFileSync(so, rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n');
@@ -152,13 +153,14 @@ im.resize((im.width // 4, im.height // 4), Image.BILINEAR).save(sys.argv[2], dpi
   }
   if (Date.now() - t0 >= 30000) throw new Error(`no answer from /api/v1/health in 30 s: ${last}`);
 
-  /* The two scanned documents, found as anyone would: by a search over their fonds. */
-  const r = await apiGet('/api/v1/search?q=' + encodeURIComponent('fonds:SO') + '&limit=10');
-  for (const hit of r.items) {
+  /* The three documents of fonds SO, found through the CLI (it sees every access level). */
+  const hits = run(['search', 'fonds:SO', '--json']).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  for (const hit of hits) {
     if (hit.subject.includes('ba trang')) world.scanDoc = hit.id;
     if (hit.subject.includes('độ phân giải thấp')) world.lowDoc = hit.id;
+    if (hit.subject.includes('nội bộ')) world.internalDoc = hit.id;
   }
-  if (!world.scanDoc || !world.lowDoc) throw new Error(`the scanned documents are not found by fonds:SO: ${JSON.stringify(r.items)}`);
+  if (!world.scanDoc || !world.lowDoc || !world.internalDoc) throw new Error(`fonds:SO does not find the three documents: ${JSON.stringify(hits)}`);
 }
 
 /* ---------- browser helpers ---------- */
@@ -221,6 +223,15 @@ test('the home page opens in Vietnamese with the search box and the login link',
   await shot('home-vi');
 });
 
+test('a guest sees the public records of fonds SO only; the internal one is "not found"', async () => {
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('fonds:SO'));
+  await seeText('.results', 'ba trang', 'độ phân giải thấp');
+  await notSeeText('main', 'nội bộ thử nghiệm');
+  await page.goto(world.base + '/#/doc/' + encodeURIComponent(world.internalDoc));
+  await seeText('main', 'Không tìm thấy (hoặc bạn không có quyền xem).');
+  await shot('guest-internal-not-found');
+});
+
 test('a wrong password is refused with a message in Vietnamese', async () => {
   if (world.userError) throw new Error(`halong user add failed, no user to log in with: ${world.userError}`);
   await page.click('#login-link');
@@ -242,6 +253,16 @@ test('log in as the archivist: the header names the user and offers logout', asy
   await seeText('header', 'Đăng xuất');
   await seeText('main', `Đã đăng nhập với tên ${USER}.`);
   await shot('logged-in');
+});
+
+test('logged in, the internal record of fonds SO is listed and opens, marked Nội bộ', async () => {
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('fonds:SO'));
+  await seeText('.results', 'Công văn nội bộ thử nghiệm về quyền xem', 'Nội bộ');
+  await page.locator('.hit-title a', { hasText: 'nội bộ' }).click();
+  await seeText('h1', 'Công văn nội bộ thử nghiệm về quyền xem', 'Nội bộ');
+  await seeText('.doc-meta', 'Mức độ tiếp cận', 'Nội bộ');
+  await shot('internal-record-logged-in');
+  await page.goto(world.base + '/#/search');
 });
 
 test('search "quyet dinh" typed without tones finds "quyết định" and highlights it', async () => {
