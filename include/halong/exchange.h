@@ -13,11 +13,11 @@ extern "C" {
 
 /* ---- limits (checked before the work is done) ---- */
 
-#define HL_EXCHANGE_MAX_ENVELOPE    (16u << 20) /* bytes of an envelope's JSON */
-#define HL_EXCHANGE_MAX_ATTACHMENT  (2ll << 30) /* bytes of one attachment */
-#define HL_EXCHANGE_MAX_ATTACHMENTS 1000        /* attachments of one envelope */
-#define HL_EXCHANGE_MAX_DEPTH       32          /* nesting of JSON arrays and objects */
-#define HL_EXCHANGE_MAX_DIRECTORY   (4u << 20)  /* bytes of a signed directory */
+#define HL_EXCHANGE_MAX_ENVELOPE    (16u << 20)     /* bytes of an envelope's JSON */
+#define HL_EXCHANGE_MAX_ATTACHMENT  (2ll << 30)     /* bytes of one attachment */
+#define HL_EXCHANGE_MAX_ATTACHMENTS 1000            /* attachments of one envelope */
+#define HL_EXCHANGE_MAX_DEPTH       32              /* nesting of JSON arrays and objects */
+#define HL_EXCHANGE_MAX_DIRECTORY   (4u << 20)      /* bytes of a signed directory */
 #define HL_EXCHANGE_SKEW_MS         (5 * 60 * 1000) /* sender's clock vs ours, either way */
 
 /* ---- node identity ---- */
@@ -144,8 +144,7 @@ int hl_exchange_outbox_seal(char **out, size_t *outlen, hl_node *self, const cha
  * hash, then the message is delivered. HL_EDENIED for a receipt that does not verify. */
 int hl_exchange_outbox_delivered(hl_node *self, const char *receipt, size_t len);
 /* Records a failed attempt: the error and when to try again. */
-int hl_exchange_outbox_failed(hl_store *st, const char *id, const char *error,
-                              int64_t retry_at_ms);
+int hl_exchange_outbox_failed(hl_store *st, const char *id, const char *error, int64_t retry_at_ms);
 
 /* ---- the inbox ---- */
 

@@ -50,8 +50,8 @@ int hl_store_xdir_set(hl_store *st, int64_t version, int64_t issued_ms, int impo
 
 /* The next sequence number of the stream to `peer` (1, 2, ...), counted in the store. */
 int hl_store_xout_next_seq(int64_t *seq, hl_store *st, const char *peer);
-int hl_store_xout_add(hl_store *st, const char *id, const char *peer, int64_t seq,
-                      const char *type, int64_t created_ms, const char *body, const char *hash);
+int hl_store_xout_add(hl_store *st, const char *id, const char *peer, int64_t seq, const char *type,
+                      int64_t created_ms, const char *body, const char *hash);
 /* A message of the outbox: its body (canonical unsigned envelope), hash, recipient and state
  * ("waiting" or "delivered"): cb once, or HL_ENOTFOUND (no message set). */
 typedef int (*hl_store_xout_cb)(const char *body, const char *hash, const char *recipient,
@@ -92,8 +92,7 @@ int hl_store_xreject_add(hl_store *st, int64_t at_ms, const char *msg_id, const 
                          const char *reason, const char *detail);
 int hl_store_xrejects(hl_store *st, size_t max,
                       int (*cb)(const hl_exchange_reject_row *r, void *ud), void *ud);
-int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, void *ud),
-                     void *ud);
+int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, void *ud), void *ud);
 
 #ifdef __cplusplus
 }

@@ -53,13 +53,27 @@ static int put_string(buf *b, const char *s, size_t len)
 	for (const unsigned char *c = (const unsigned char *)nfc; *c; c++) {
 		char esc[8];
 		switch (*c) {
-		case '"': put(b, "\\\"", 2); break;
-		case '\\': put(b, "\\\\", 2); break;
-		case '\b': put(b, "\\b", 2); break;
-		case '\f': put(b, "\\f", 2); break;
-		case '\n': put(b, "\\n", 2); break;
-		case '\r': put(b, "\\r", 2); break;
-		case '\t': put(b, "\\t", 2); break;
+		case '"':
+			put(b, "\\\"", 2);
+			break;
+		case '\\':
+			put(b, "\\\\", 2);
+			break;
+		case '\b':
+			put(b, "\\b", 2);
+			break;
+		case '\f':
+			put(b, "\\f", 2);
+			break;
+		case '\n':
+			put(b, "\\n", 2);
+			break;
+		case '\r':
+			put(b, "\\r", 2);
+			break;
+		case '\t':
+			put(b, "\\t", 2);
+			break;
 		default:
 			if (*c < 0x20) {
 				snprintf(esc, sizeof(esc), "\\u%04x", *c);
@@ -93,12 +107,19 @@ static int put_value(buf *b, const json_t *v, int depth)
 		return hl_error_set(HL_EINVALID, "canonical JSON: nested deeper than %d levels",
 		                    HL_EXCHANGE_MAX_DEPTH);
 	switch (json_typeof(v)) {
-	case JSON_NULL: put(b, "null", 4); return 0;
-	case JSON_TRUE: put(b, "true", 4); return 0;
-	case JSON_FALSE: put(b, "false", 5); return 0;
+	case JSON_NULL:
+		put(b, "null", 4);
+		return 0;
+	case JSON_TRUE:
+		put(b, "true", 4);
+		return 0;
+	case JSON_FALSE:
+		put(b, "false", 5);
+		return 0;
 	case JSON_REAL:
-		return hl_error_set(HL_EINVALID, "canonical JSON: %g is not an integer (only integers "
-		                                 "are signed)",
+		return hl_error_set(HL_EINVALID,
+		                    "canonical JSON: %g is not an integer (only integers "
+		                    "are signed)",
 		                    json_real_value(v));
 	case JSON_INTEGER: {
 		json_int_t i = json_integer_value(v);
@@ -110,7 +131,8 @@ static int put_value(buf *b, const json_t *v, int depth)
 		put(b, num, (size_t)n);
 		return 0;
 	}
-	case JSON_STRING: return put_string(b, json_string_value(v), json_string_length(v));
+	case JSON_STRING:
+		return put_string(b, json_string_value(v), json_string_length(v));
 	case JSON_ARRAY: {
 		put(b, "[", 1);
 		for (size_t i = 0; i < json_array_size(v) && rc == 0; i++) {
@@ -131,7 +153,8 @@ static int put_value(buf *b, const json_t *v, int depth)
 		json_object_foreach((json_t *)v, key, val)
 		{
 			if (hl_text_nfc(&m[k].nfc, key, -1) < 0) {
-				rc = hl_error_set(HL_EINVALID, "canonical JSON: a key is not valid UTF-8");
+				rc = hl_error_set(HL_EINVALID,
+				                  "canonical JSON: a key is not valid UTF-8");
 				break;
 			}
 			m[k++].v = val;
@@ -140,11 +163,12 @@ static int put_value(buf *b, const json_t *v, int depth)
 			qsort(m, k, sizeof(*m), cmp_member);
 			put(b, "{", 1);
 			for (size_t i = 0; i < k && rc == 0; i++) {
-				/* Two keys equal once in NFC would sign one meaning for two texts. */
+				/* Two keys equal once in NFC would sign one meaning for two texts.
+				 */
 				if (i && !strcmp(m[i].nfc, m[i - 1].nfc)) {
-					rc = hl_error_set(HL_EINVALID,
-					                  "canonical JSON: key \"%s\" appears twice",
-					                  m[i].nfc);
+					rc = hl_error_set(
+					    HL_EINVALID, "canonical JSON: key \"%s\" appears twice",
+					    m[i].nfc);
 					break;
 				}
 				if (i)
@@ -186,8 +210,8 @@ json_t *hl_exchange__parse(const char *text, size_t len, const char *what)
 	json_error_t e;
 	json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
 	if (!v)
-		hl_error_set(HL_EINVALID, "%s: not valid JSON at line %d column %d: %s", what, e.line,
-		             e.column, e.text);
+		hl_error_set(HL_EINVALID, "%s: not valid JSON at line %d column %d: %s", what,
+		             e.line, e.column, e.text);
 	return v;
 }
 
@@ -214,10 +238,9 @@ void hl_exchange_uuid7(char out[37], int64_t ms)
 		u[i] = (unsigned char)(t >> (8 * (5 - i)));
 	u[6] = (unsigned char)(0x70 | (u[6] & 0x0f)); /* version 7 */
 	u[8] = (unsigned char)(0x80 | (u[8] & 0x3f)); /* variant 10 */
-	snprintf(out, 37,
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
-	         u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-	         u[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+	         u[13], u[14], u[15]);
 }
 
 /* ---- keys and signatures ---- */
@@ -230,8 +253,9 @@ void hl_exchange__b64(char *out, size_t outsize, const unsigned char *bin, size_
 int hl_exchange__key_decode(unsigned char pk[crypto_sign_PUBLICKEYBYTES], const char *b64)
 {
 	size_t n = 0;
-	if (!b64 || sodium_base642bin(pk, crypto_sign_PUBLICKEYBYTES, b64, strlen(b64), NULL, &n,
-	                              NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	if (!b64 ||
+	    sodium_base642bin(pk, crypto_sign_PUBLICKEYBYTES, b64, strlen(b64), NULL, &n, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    n != crypto_sign_PUBLICKEYBYTES)
 		return hl_error_set(HL_EINVALID,
 		                    "public key \"%.60s\": not 32 bytes in standard base64 (44 "
@@ -253,8 +277,8 @@ static unsigned char *framed(size_t *n, const char *ctx, const char *msg, size_t
 	return p;
 }
 
-void hl_exchange__sign(char sig[HL_X_SIG_B64], const hl_node *n, const char *ctx,
-                       const char *msg, size_t len)
+void hl_exchange__sign(char sig[HL_X_SIG_B64], const hl_node *n, const char *ctx, const char *msg,
+                       size_t len)
 {
 	unsigned char s[crypto_sign_BYTES];
 	size_t fl = 0;
@@ -268,15 +292,16 @@ void hl_exchange__sign(char sig[HL_X_SIG_B64], const hl_node *n, const char *ctx
 	hl_exchange__b64(sig, HL_X_SIG_B64, s, sizeof(s));
 }
 
-int hl_exchange__verify(const char *sig, const char *public_key, const char *ctx,
-                        const char *msg, size_t len)
+int hl_exchange__verify(const char *sig, const char *public_key, const char *ctx, const char *msg,
+                        size_t len)
 {
 	unsigned char s[crypto_sign_BYTES], pk[crypto_sign_PUBLICKEYBYTES];
 	size_t n = 0, fl = 0;
 	unsigned char *f;
 	int rc;
-	if (!sig || sodium_base642bin(s, sizeof(s), sig, strlen(sig), NULL, &n, NULL,
-	                              sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	if (!sig ||
+	    sodium_base642bin(s, sizeof(s), sig, strlen(sig), NULL, &n, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    n != sizeof(s))
 		return -1;
 	if (hl_exchange__key_decode(pk, public_key) < 0)
@@ -325,7 +350,8 @@ int hl_exchange__valid_type(const char *s)
 	if (n == 0 || n > 64)
 		return 0;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' || *s == '-'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '-'))
 			return 0;
 	return 1;
 }

@@ -31,11 +31,11 @@ int hl_exchange__canon(char **out, size_t *outlen, const json_t *v);
 json_t *hl_exchange__parse(const char *text, size_t len, const char *what);
 
 /* Signs ctx + msg with the node's key: base64 signature. */
-void hl_exchange__sign(char sig[HL_X_SIG_B64], const hl_node *n, const char *ctx,
-                       const char *msg, size_t len);
+void hl_exchange__sign(char sig[HL_X_SIG_B64], const hl_node *n, const char *ctx, const char *msg,
+                       size_t len);
 /* 0 when `sig` (base64) is a valid signature of ctx + msg by `public_key` (base64), else -1. */
-int hl_exchange__verify(const char *sig, const char *public_key, const char *ctx,
-                        const char *msg, size_t len);
+int hl_exchange__verify(const char *sig, const char *public_key, const char *ctx, const char *msg,
+                        size_t len);
 /* Decodes a base64 public key: 0, or HL_EINVALID (message names it). */
 int hl_exchange__key_decode(unsigned char pk[crypto_sign_PUBLICKEYBYTES], const char *b64);
 void hl_exchange__b64(char *out, size_t outsize, const unsigned char *bin, size_t len);

@@ -76,16 +76,17 @@ static int read_attachments(env *e, json_t *a)
 		const char *name = jstr(x, "name");
 		if (!is_hex64(jstr(x, "sha256")) || !json_is_integer(size) || !name || !*name ||
 		    strlen(name) > 255 || json_object_size(x) != 3)
-			return hl_error_set(HL_EINVALID,
-			                    "attachment %zu: needs sha256 (64 lower-case hex), size and "
-			                    "name (1-255 bytes), nothing else",
-			                    i + 1);
+			return hl_error_set(
+			    HL_EINVALID,
+			    "attachment %zu: needs sha256 (64 lower-case hex), size and "
+			    "name (1-255 bytes), nothing else",
+			    i + 1);
 		if (json_integer_value(size) < 0 ||
 		    json_integer_value(size) > HL_EXCHANGE_MAX_ATTACHMENT)
-			return hl_error_set(HL_ELIMIT,
-			                    "attachment %zu (%s): %lld bytes, over the limit of %lld", i + 1,
-			                    name, (long long)json_integer_value(size),
-			                    (long long)HL_EXCHANGE_MAX_ATTACHMENT);
+			return hl_error_set(
+			    HL_ELIMIT, "attachment %zu (%s): %lld bytes, over the limit of %lld",
+			    i + 1, name, (long long)json_integer_value(size),
+			    (long long)HL_EXCHANGE_MAX_ATTACHMENT);
 		e->att[i].sha256 = jstr(x, "sha256");
 		e->att[i].size = json_integer_value(size);
 		e->att[i].name = name;
@@ -116,8 +117,8 @@ static int env_parse(env *e, const char *text, size_t len, int sealed)
 		e->from = NULL;
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
 		if (!json_is_integer(json_object_get(e->root, ints[i])))
-			return hl_error_set(HL_EINVALID, "envelope: %s is missing or not an integer",
-			                    ints[i]);
+			return hl_error_set(HL_EINVALID,
+			                    "envelope: %s is missing or not an integer", ints[i]);
 	if (json_integer_value(json_object_get(e->root, "v")) != 1)
 		return hl_error_set(HL_EINVALID, "envelope: version %lld is not 1",
 		                    (long long)json_integer_value(json_object_get(e->root, "v")));
@@ -146,9 +147,10 @@ static int env_parse(env *e, const char *text, size_t len, int sealed)
 		e->sent_ms = json_integer_value(json_object_get(e->root, "sent_ms"));
 	}
 	if (json_object_size(e->root) != (sealed ? 12u : 10u))
-		return hl_error_set(HL_EINVALID, "envelope: unknown fields (expected v, id, from, "
-		                                 "to, type, access, created_ms, seq, payload, "
-		                                 "attachments%s)",
+		return hl_error_set(HL_EINVALID,
+		                    "envelope: unknown fields (expected v, id, from, "
+		                    "to, type, access, created_ms, seq, payload, "
+		                    "attachments%s)",
 		                    sealed ? ", sent_ms, sig" : "");
 	return 0;
 }
@@ -269,8 +271,9 @@ int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m)
 	int rc;
 
 	if (!hl_store_in_tx(st))
-		return hl_error_set(HL_EINVALID, "outbox: put a message inside the transaction of "
-		                                 "the change that causes it (hl_store_begin first)");
+		return hl_error_set(HL_EINVALID,
+		                    "outbox: put a message inside the transaction of "
+		                    "the change that causes it (hl_store_begin first)");
 	if (!hl_exchange__valid_unit(m->to))
 		return hl_error_set(HL_EINVALID, "outbox: recipient \"%s\" is not a unit code",
 		                    m->to ? m->to : "");
@@ -285,7 +288,8 @@ int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m)
 		hl_doc *d = NULL;
 		if ((rc = hl_store_doc_get(&d, st, m->doc_ids[i])) < 0) {
 			if (rc == HL_ENOTFOUND)
-				rc = hl_error_set(HL_ENOTFOUND, "outbox: document %s is not in the archive",
+				rc = hl_error_set(HL_ENOTFOUND,
+				                  "outbox: document %s is not in the archive",
 				                  m->doc_ids[i]);
 			return rc;
 		}
@@ -298,8 +302,7 @@ int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m)
 	if (level == HL_ACCESS_SECRET)
 		return hl_error_set(HL_EDENIED,
 		                    "outbox: %s%s is secret: a secret record never leaves its node",
-		                    why_doc ? "document " : "the message",
-		                    why_doc ? why_doc : "");
+		                    why_doc ? "document " : "the message", why_doc ? why_doc : "");
 	if ((rc = peer_get(&to, st, m->to)) < 0 || (rc = peer_get(&me, st, self->unit)) < 0)
 		goto done;
 	if (!to.found) {
@@ -311,25 +314,27 @@ int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m)
 		goto done;
 	}
 	if (!me.found || me.revoked || !hl_exchange__list_has(me.may_send, m->type)) {
-		rc = hl_error_set(HL_EDENIED, "outbox: the directory does not let this node (%s) send "
-		                              "\"%s\"",
+		rc = hl_error_set(HL_EDENIED,
+		                  "outbox: the directory does not let this node (%s) send "
+		                  "\"%s\"",
 		                  self->unit, m->type);
 		goto done;
 	}
 	if (!hl_exchange__list_has(to.may_receive, m->type)) {
-		rc = hl_error_set(HL_EDENIED, "outbox: the directory does not let %s receive \"%s\"",
-		                  m->to, m->type);
+		rc =
+		    hl_error_set(HL_EDENIED, "outbox: the directory does not let %s receive \"%s\"",
+		                 m->to, m->type);
 		goto done;
 	}
 	if (level == HL_ACCESS_RESTRICTED && !to.restricted) {
-		rc = hl_error_set(HL_EDENIED,
-		                  "outbox: %s%s is restricted and %s may not hold restricted records",
-		                  why_doc ? "document " : "the message", why_doc ? why_doc : "",
-		                  m->to);
+		rc = hl_error_set(
+		    HL_EDENIED, "outbox: %s%s is restricted and %s may not hold restricted records",
+		    why_doc ? "document " : "the message", why_doc ? why_doc : "", m->to);
 		goto done;
 	}
-	if (!(payload = hl_exchange__parse(m->payload ? m->payload : "{}",
-	                                   m->payload ? strlen(m->payload) : 2, "outbox: payload"))) {
+	if (!(payload =
+	          hl_exchange__parse(m->payload ? m->payload : "{}",
+	                             m->payload ? strlen(m->payload) : 2, "outbox: payload"))) {
 		rc = HL_EINVALID;
 		goto done;
 	}
@@ -347,23 +352,25 @@ int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m)
 		const hl_exchange_attachment *a = &m->attachments[i];
 		if (!is_hex64(a->sha256) || a->size < 0 || a->size > HL_EXCHANGE_MAX_ATTACHMENT ||
 		    !a->name || !*a->name || strlen(a->name) > 255) {
-			rc = hl_error_set(HL_EINVALID,
-			                  "outbox: attachment %zu: needs a SHA-256 (64 lower-case hex), "
-			                  "a size up to 2 GiB and a name",
-			                  i + 1);
+			rc = hl_error_set(
+			    HL_EINVALID,
+			    "outbox: attachment %zu: needs a SHA-256 (64 lower-case hex), "
+			    "a size up to 2 GiB and a name",
+			    i + 1);
 			goto done;
 		}
-		json_array_append_new(atts, json_pack("{s:s, s:I, s:s}", "sha256", a->sha256, "size",
-		                                      (json_int_t)a->size, "name", a->name));
+		json_array_append_new(atts,
+		                      json_pack("{s:s, s:I, s:s}", "sha256", a->sha256, "size",
+		                                (json_int_t)a->size, "name", a->name));
 	}
 	now = hl_exchange__now_ms();
 	hl_exchange_uuid7(uid, now);
 	if ((rc = hl_store_xout_next_seq(&seq, st, m->to)) < 0)
 		goto done;
-	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O, s:O}", "v", 1, "id", uid, "from",
-	              self->unit, "to", m->to, "type", m->type, "access", hl_access_name(level),
-	              "created_ms", (json_int_t)now, "seq", (json_int_t)seq, "payload", payload,
-	              "attachments", atts);
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O, s:O}", "v", 1, "id", uid,
+	              "from", self->unit, "to", m->to, "type", m->type, "access",
+	              hl_access_name(level), "created_ms", (json_int_t)now, "seq", (json_int_t)seq,
+	              "payload", payload, "attachments", atts);
 	if (!o) {
 		rc = hl_error_set(HL_ENOMEM, "out of memory");
 		goto done;
@@ -372,8 +379,9 @@ int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m)
 		goto done;
 	/* Room for sent_ms and the signature once sealed. */
 	if (blen > HL_EXCHANGE_MAX_ENVELOPE - 256) {
-		rc = hl_error_set(HL_ELIMIT, "outbox: the envelope would be %zu bytes, over the limit "
-		                             "of %u (send large content as attachments)",
+		rc = hl_error_set(HL_ELIMIT,
+		                  "outbox: the envelope would be %zu bytes, over the limit "
+		                  "of %u (send large content as attachments)",
 		                  blen, HL_EXCHANGE_MAX_ENVELOPE);
 		goto done;
 	}
@@ -484,8 +492,9 @@ static int receipt_parse(receipt_view *r, const char *text, size_t len)
 	    !json_is_integer(json_object_get(r->root, "at_ms")) ||
 	    json_integer_value(json_object_get(r->root, "v")) != 1 ||
 	    json_object_size(r->root) != 7)
-		return hl_error_set(HL_EINVALID, "receipt: expected v, id, hash, by, for, at_ms and "
-		                                 "sig");
+		return hl_error_set(HL_EINVALID,
+		                    "receipt: expected v, id, hash, by, for, at_ms and "
+		                    "sig");
 	return 0;
 }
 
@@ -495,7 +504,7 @@ int hl_exchange_outbox_delivered(hl_node *self, const char *text, size_t len)
 	receipt_view r = {0};
 	out_row o = {0};
 	peer p = {0};
-	char *c = NULL;
+	char *c = NULL, sig[HL_X_SIG_B64 + 8];
 	size_t n = 0;
 	int rc, own_tx = 0;
 
@@ -508,18 +517,21 @@ int hl_exchange_outbox_delivered(hl_node *self, const char *text, size_t len)
 		goto done;
 	if (strcmp(o.recipient, r.by) || strcmp(self->unit, r.for_) || strcmp(o.hash, r.hash)) {
 		rc = hl_error_set(HL_EDENIED,
-		                  "receipt for %s: it names another recipient, sender or content", r.id);
+		                  "receipt for %s: it names another recipient, sender or content",
+		                  r.id);
 		goto done;
 	}
 	if ((rc = peer_get(&p, st, r.by)) < 0)
 		goto done;
-	json_object_del(r.root, "sig");
+	snprintf(sig, sizeof(sig), "%s", r.sig);
+	json_object_del(r.root, "sig"); /* frees r.sig */
 	if (!p.found || (rc = hl_exchange__canon(&c, &n, r.root)) < 0 ||
-	    hl_exchange__verify(r.sig, p.key, HL_X_CTX_RECEIPT, c, n) < 0) {
+	    hl_exchange__verify(sig, p.key, HL_X_CTX_RECEIPT, c, n) < 0) {
 		rc = rc < 0 ? rc
-		            : hl_error_set(HL_EDENIED,
-		                           "receipt for %s: the signature does not verify with %s's key",
-		                           r.id, r.by);
+		            : hl_error_set(
+		                  HL_EDENIED,
+		                  "receipt for %s: the signature does not verify with %s's key",
+		                  r.id, r.by);
 		goto done;
 	}
 	if (!o.waiting) {
@@ -550,8 +562,7 @@ done:
 	return rc;
 }
 
-int hl_exchange_outbox_failed(hl_store *st, const char *id, const char *error,
-                              int64_t retry_at_ms)
+int hl_exchange_outbox_failed(hl_store *st, const char *id, const char *error, int64_t retry_at_ms)
 {
 	out_row o = {0};
 	int64_t now = hl_exchange__now_ms();
@@ -672,9 +683,10 @@ static int apply_one(hl_node *self, const env *e, const char *envelope,
 		rc = o->apply(self->st, &m, o->ud);
 		free(payload);
 		if (rc < 0)
-			return hl_error_code() ? rc
-			                       : hl_error_set(rc, "applying message %s of %s failed", e->id,
-			                                      e->from);
+			return hl_error_code()
+			           ? rc
+			           : hl_error_set(rc, "applying message %s of %s failed", e->id,
+			                          e->from);
 	}
 	return hl_store_xin_set_applied(self->st, e->id, e->from, e->seq, now);
 }
@@ -776,8 +788,8 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 		hl_exchange__ms_iso(at, e.sent_ms);
 		hl_exchange__ms_iso(here, now);
 		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "clock-skew",
-		            "sent at %s by %s's clock, %lld s %s this node's %s (window +-%d s)", at,
-		            e.from, (long long)llabs(e.sent_ms - now) / 1000,
+		            "sent at %s by %s's clock, %lld s %s this node's %s (window +-%d s)",
+		            at, e.from, (long long)llabs(e.sent_ms - now) / 1000,
 		            e.sent_ms > now ? "ahead of" : "behind", here,
 		            HL_EXCHANGE_SKEW_MS / 1000);
 		goto done;
@@ -803,22 +815,25 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 		char *dir = NULL, *path = NULL, got[65];
 		int64_t size = -1;
 		int hr = -1;
-		if (o && o->attachments_dir && (dir = hl_path_join(o->attachments_dir, e.att[i].sha256)))
+		if (o && o->attachments_dir &&
+		    (dir = hl_path_join(o->attachments_dir, e.att[i].sha256)))
 			path = dir;
 		if (path && hl_file_exists(path))
 			hr = hl_sha256_file(got, &size, path);
 		free(path);
 		if (hr < 0) {
 			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "attachment",
-			            "attachment %s (%s) has not arrived", e.att[i].name, e.att[i].sha256);
+			            "attachment %s (%s) has not arrived", e.att[i].name,
+			            e.att[i].sha256);
 			goto done;
 		}
 		if (strcmp(got, e.att[i].sha256) || size != e.att[i].size) {
-			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "attachment",
-			            "attachment %s: SHA-256 %.12s… and %lld bytes arrived, the envelope "
-			            "says %.12s… and %lld bytes",
-			            e.att[i].name, got, (long long)size, e.att[i].sha256,
-			            (long long)e.att[i].size);
+			rc = refuse(
+			    self, now, e.id, e.from, HL_EDENIED, "attachment",
+			    "attachment %s: SHA-256 %.12s… and %lld bytes arrived, the envelope "
+			    "says %.12s… and %lld bytes",
+			    e.att[i].name, got, (long long)size, e.att[i].sha256,
+			    (long long)e.att[i].size);
 			goto done;
 		}
 	}
@@ -837,8 +852,8 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 	began = 1;
 	{
 		/* Kept as received: the sender's signature is the message's provenance. */
-		hl_store_xin_row r = {e.id, e.from, e.type, hash, NULL, "held", receipt, e.seq,
-		                      e.created_ms};
+		hl_store_xin_row r = {e.id,   e.from,  e.type, hash,        NULL,
+		                      "held", receipt, e.seq,  e.created_ms};
 		if (!(stored = malloc(len + 1))) {
 			rc = hl_error_set(HL_ENOMEM, "out of memory");
 			goto done;

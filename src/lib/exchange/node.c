@@ -72,15 +72,17 @@ int hl_node_init(hl_store *st, const char *home, const char *unit, const char *u
 		                    "unit \"%s\": a unit code is 1-32 characters of [A-Za-z0-9._-]",
 		                    unit ? unit : "");
 	if (!valid_url(url))
-		return hl_error_set(HL_EINVALID,
-		                    "url \"%.80s\": give http:// or https:// and a host, at most 512 "
-		                    "bytes, no spaces",
-		                    url ? url : "");
+		return hl_error_set(
+		    HL_EINVALID,
+		    "url \"%.80s\": give http:// or https:// and a host, at most 512 "
+		    "bytes, no spaces",
+		    url ? url : "");
 	if (sodium_init() < 0)
 		return hl_error_set(HL_ERROR, "libsodium could not start");
 	rc = hl_store_xself_get(st, grab_self, &s);
 	if (rc == 0) {
-		rc = hl_error_set(HL_ECONFLICT, "this node already has an identity: unit %s", s.unit);
+		rc = hl_error_set(HL_ECONFLICT, "this node already has an identity: unit %s",
+		                  s.unit);
 		goto done;
 	}
 	if (rc != HL_ENOTFOUND)
@@ -161,8 +163,8 @@ int hl_node_open(hl_node **out, hl_store *st, const char *home)
 		goto done;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		rc = hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: cannot open: %s", path,
-		                  strerror(errno));
+		rc = hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: cannot open: %s",
+		                  path, strerror(errno));
 		goto done;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -279,8 +281,9 @@ int hl_node_enrol(hl_store *st, const hl_node_entry *e, const char *actor)
 		                    "unit \"%s\": a unit code is 1-32 characters of [A-Za-z0-9._-]",
 		                    e->unit ? e->unit : "");
 	if (!valid_url(e->url))
-		return hl_error_set(HL_EINVALID, "%s: url \"%.80s\": give http:// or https:// and a "
-		                                 "host, no spaces",
+		return hl_error_set(HL_EINVALID,
+		                    "%s: url \"%.80s\": give http:// or https:// and a "
+		                    "host, no spaces",
 		                    e->unit, e->url ? e->url : "");
 	if (hl_exchange__key_decode(pk, e->public_key) < 0)
 		return HL_EINVALID;
@@ -295,13 +298,14 @@ int hl_node_enrol(hl_store *st, const hl_node_entry *e, const char *actor)
 	r.may_send = e->may_send ? e->may_send : "";
 	r.may_receive = e->may_receive ? e->may_receive : "";
 	r.restricted = e->restricted;
-	snprintf(detail, sizeof(detail), "url %s, key %s, may send [%s], may receive [%s]%s", e->url,
-	         e->public_key, r.may_send, r.may_receive,
+	snprintf(detail, sizeof(detail), "url %s, key %s, may send [%s], may receive [%s]%s",
+	         e->url, e->public_key, r.may_send, r.may_receive,
 	         e->restricted ? ", may hold restricted records" : "");
 	if ((rc = hl_store_begin(st)) < 0)
 		return rc;
 	if ((rc = hl_store_xpeer_put(st, &r)) < 0 || (rc = bump(st)) < 0 ||
-	    (rc = hl_store_audit(st, actor ? actor : "system", "node.enrol", e->unit, detail)) < 0 ||
+	    (rc = hl_store_audit(st, actor ? actor : "system", "node.enrol", e->unit, detail)) <
+	        0 ||
 	    (rc = hl_store_commit(st)) < 0) {
 		hl_store_rollback(st);
 		return rc;
@@ -382,9 +386,10 @@ int hl_node_directory_export(char **out, hl_node *hub)
 	if ((rc = hl_store_xdir_get(&version, &issued, &imported, NULL, hub->st)) < 0)
 		goto done;
 	if (imported || version == 0) {
-		rc = hl_error_set(HL_EDENIED, imported ? "this node follows the hub's directory: "
-		                                         "export it on the hub"
-		                                       : "the directory is empty: enrol nodes first");
+		rc = hl_error_set(HL_EDENIED, imported
+		                                  ? "this node follows the hub's directory: "
+		                                    "export it on the hub"
+		                                  : "the directory is empty: enrol nodes first");
 		goto done;
 	}
 	if ((rc = hl_store_xpeer_foreach(hub->st, add_node_json, nodes)) < 0)
@@ -431,20 +436,23 @@ int hl_node_trust_hub(hl_store *st, const char *hub_key, const char *actor)
 	    (rc = hl_store_xdir_get(&version, NULL, &imported, NULL, st)) < 0)
 		goto done;
 	if (held) {
-		rc = strcmp(held, hub_key) ? hl_error_set(HL_ECONFLICT,
-		                                          "this node already trusts another hub key "
-		                                          "(%s); it is set once",
-		                                          held)
-		                           : 0;
+		rc = strcmp(held, hub_key)
+		         ? hl_error_set(HL_ECONFLICT,
+		                        "this node already trusts another hub key "
+		                        "(%s); it is set once",
+		                        held)
+		         : 0;
 		goto done;
 	}
 	if (version > 0 && !imported) {
-		rc = hl_error_set(HL_EDENIED, "this node keeps its own directory (it is the hub): it "
-		                              "trusts no other hub");
+		rc = hl_error_set(HL_EDENIED,
+		                  "this node keeps its own directory (it is the hub): it "
+		                  "trusts no other hub");
 		goto done;
 	}
 	if ((rc = hl_store_xhub_key_set(st, hub_key)) < 0 ||
-	    (rc = hl_store_audit(st, actor ? actor : "system", "node.trust-hub", hub_key, NULL)) < 0)
+	    (rc = hl_store_audit(st, actor ? actor : "system", "node.trust-hub", hub_key, NULL)) <
+	        0)
 		goto done;
 	rc = hl_store_commit(st);
 	free(held);
@@ -466,13 +474,15 @@ static char *types_list(const json_t *a, const char *unit, const char *what)
 	size_t n = 0;
 	char *out;
 	if (!json_is_array(a) || json_array_size(a) > 256) {
-		hl_error_set(HL_EINVALID, "directory: node %s: %s is not a list of types", unit, what);
+		hl_error_set(HL_EINVALID, "directory: node %s: %s is not a list of types", unit,
+		             what);
 		return NULL;
 	}
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		const char *t = json_string_value(json_array_get(a, i));
 		if (!t || (strcmp(t, "*") && !hl_exchange__valid_type(t))) {
-			hl_error_set(HL_EINVALID, "directory: node %s: %s holds a bad type", unit, what);
+			hl_error_set(HL_EINVALID, "directory: node %s: %s holds a bad type", unit,
+			             what);
 			return NULL;
 		}
 		n += strlen(t) + 1;
@@ -513,8 +523,9 @@ int hl_node_directory_import(int64_t *version, hl_store *st, const char *json, s
 		goto done;
 	}
 	if (!held_key && !hub_key) {
-		rc = hl_error_set(HL_EDENIED, "no hub key is trusted: run `halong node trust-hub KEY` "
-		                              "with the key given at setup");
+		rc = hl_error_set(HL_EDENIED,
+		                  "no hub key is trusted: run `halong node trust-hub KEY` "
+		                  "with the key given at setup");
 		goto done;
 	}
 	if (held_key && hub_key && strcmp(held_key, hub_key)) {
@@ -538,14 +549,16 @@ int hl_node_directory_import(int64_t *version, hl_store *st, const char *json, s
 		goto done;
 	if (hl_exchange__verify(jstr(root, "signature"), held_key ? held_key : hub_key,
 	                        HL_X_CTX_DIRECTORY, canon, clen) < 0) {
-		rc = hl_error_set(HL_EDENIED, "directory: the signature does not verify with the hub "
-		                              "key; the last good copy is kept");
+		rc = hl_error_set(HL_EDENIED,
+		                  "directory: the signature does not verify with the hub "
+		                  "key; the last good copy is kept");
 		goto done;
 	}
 	nodes = json_object_get(dir, "nodes");
 	if (!json_is_integer(json_object_get(dir, "version")) ||
 	    !json_is_integer(json_object_get(dir, "issued_ms")) || !json_is_array(nodes)) {
-		rc = hl_error_set(HL_EINVALID, "directory: version, issued_ms and nodes are required");
+		rc = hl_error_set(HL_EINVALID,
+		                  "directory: version, issued_ms and nodes are required");
 		goto done;
 	}
 	v = json_integer_value(json_object_get(dir, "version"));
@@ -588,14 +601,16 @@ int hl_node_directory_import(int64_t *version, hl_store *st, const char *json, s
 		    hl_exchange__key_decode(pk, r.public_key) < 0 ||
 		    !json_is_boolean(json_object_get(n, "restricted")) ||
 		    !json_is_boolean(json_object_get(n, "revoked"))) {
-			rc = hl_error_set(HL_EINVALID,
-			                  "directory: node %zu (%s) has a bad unit, url, key or flag; "
-			                  "the last good copy is kept",
-			                  i + 1, r.unit ? r.unit : "?");
+			rc = hl_error_set(
+			    HL_EINVALID,
+			    "directory: node %zu (%s) has a bad unit, url, key or flag; "
+			    "the last good copy is kept",
+			    i + 1, r.unit ? r.unit : "?");
 			goto done;
 		}
 		if (!(send = types_list(json_object_get(n, "may_send"), r.unit, "may_send")) ||
-		    !(recv = types_list(json_object_get(n, "may_receive"), r.unit, "may_receive"))) {
+		    !(recv =
+		          types_list(json_object_get(n, "may_receive"), r.unit, "may_receive"))) {
 			free(send);
 			rc = hl_error_code() ? hl_error_code() : HL_EINVALID;
 			goto done;

@@ -93,8 +93,9 @@ int hl_store_xself_set(hl_store *st, const char *unit, const char *url, const ch
 int hl_store_xhub_key_set(hl_store *st, const char *hub_key)
 {
 	char now[32];
-	sqlite3_stmt *s = prepare(st, "INSERT INTO exchange_self(id, hub_key, created_at)"
-	                              " VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET hub_key = ?1");
+	sqlite3_stmt *s =
+	    prepare(st, "INSERT INTO exchange_self(id, hub_key, created_at)"
+	                " VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET hub_key = ?1");
 	if (!s)
 		return -1;
 	hl_now_utc(now);
@@ -122,8 +123,7 @@ int hl_store_xhub_key_get(char **out, hl_store *st)
 
 /* ---- the directory ---- */
 
-#define PEER_COLS                                                                                  \
-	"unit, url, public_key, may_send, may_receive, updated_at, restricted, revoked"
+#define PEER_COLS "unit, url, public_key, may_send, may_receive, updated_at, restricted, revoked"
 
 static int peers_each(hl_store *st, sqlite3_stmt *s, int (*cb)(const hl_node_row *r, void *ud),
                       void *ud, int *found)
@@ -250,9 +250,9 @@ int hl_store_xdir_get(int64_t *version, int64_t *issued_ms, int *imported, char 
 int hl_store_xdir_set(hl_store *st, int64_t version, int64_t issued_ms, int imported,
                       const char *signed_copy)
 {
-	sqlite3_stmt *s =
-	    prepare(st, "INSERT OR REPLACE INTO exchange_directory(id, version, issued_ms, imported,"
-	                " signed_copy) VALUES (1, ?1, ?2, ?3, ?4)");
+	sqlite3_stmt *s = prepare(
+	    st, "INSERT OR REPLACE INTO exchange_directory(id, version, issued_ms, imported,"
+	        " signed_copy) VALUES (1, ?1, ?2, ?3, ?4)");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, version);
@@ -266,9 +266,10 @@ int hl_store_xdir_set(hl_store *st, int64_t version, int64_t issued_ms, int impo
 
 int hl_store_xout_next_seq(int64_t *seq, hl_store *st, const char *peer)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT INTO exchange_stream(peer, dir, seq) VALUES (?1, 'out', 1)"
-	                              " ON CONFLICT(peer, dir) DO UPDATE SET seq = seq + 1"
-	                              " RETURNING seq");
+	sqlite3_stmt *s =
+	    prepare(st, "INSERT INTO exchange_stream(peer, dir, seq) VALUES (?1, 'out', 1)"
+	                " ON CONFLICT(peer, dir) DO UPDATE SET seq = seq + 1"
+	                " RETURNING seq");
 	int rc;
 	int64_t v = 0;
 	if (!s)
@@ -286,11 +287,12 @@ int hl_store_xout_next_seq(int64_t *seq, hl_store *st, const char *peer)
 	return 0;
 }
 
-int hl_store_xout_add(hl_store *st, const char *id, const char *peer, int64_t seq,
-                      const char *type, int64_t created_ms, const char *body, const char *hash)
+int hl_store_xout_add(hl_store *st, const char *id, const char *peer, int64_t seq, const char *type,
+                      int64_t created_ms, const char *body, const char *hash)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT INTO exchange_outbox(id, recipient, seq, type,"
-	                              " created_ms, body, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	sqlite3_stmt *s =
+	    prepare(st, "INSERT INTO exchange_outbox(id, recipient, seq, type,"
+	                " created_ms, body, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	if (!s)
 		return -1;
 	bind_text(s, 1, id);
@@ -425,9 +427,10 @@ int hl_store_xin_get(hl_store *st, const char *id, const char *sender, int64_t s
 
 int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_ms)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT INTO exchange_inbox(id, sender, seq, type, created_ms,"
-	                              " hash, envelope, state, receipt, received_ms)"
-	                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	sqlite3_stmt *s =
+	    prepare(st, "INSERT INTO exchange_inbox(id, sender, seq, type, created_ms,"
+	                " hash, envelope, state, receipt, received_ms)"
+	                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
 	int rc;
 	if (!s)
 		return -1;
@@ -561,8 +564,7 @@ int hl_store_xrejects(hl_store *st, size_t max,
 	return r < 0 ? r : 0;
 }
 
-int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, void *ud),
-                     void *ud)
+int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, void *ud), void *ud)
 {
 	sqlite3_stmt *s = prepare(
 	    st, "WITH peers(p) AS (SELECT unit FROM exchange_peer UNION SELECT recipient FROM"

@@ -1,0 +1,943 @@
+/* Tests of exchange between three real nodes in one process — the province's hub (22) and two
+ * of its communes, Phường Hà Tu (06652) and Phường Bãi Cháy (06673) — each a real SQLite store
+ * and a real Ed25519 key file: the canonical encoding, signatures, the signed directory, the
+ * transactional outbox, the inbox's refusals (each with its reason, nothing applied), replays,
+ * out-of-order arrival and the secret key never leaving its file. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "halong/exchange.h"
+#include "halong/store.h"
+#include "halong/store_auth.h"
+#include "halong/util.h"
+
+#define HUB     "22"
+#define HATU    "06652"
+#define BAICHAY "06673"
+#define MIN_MS  (60 * 1000LL)
+
+typedef struct {
+	char dir[64];
+	char *db;
+	hl_store *st;
+	hl_node *n;
+	/* what the apply callback saw */
+	int applied;
+	int64_t seqs[16];
+	char types[16][32];
+} node;
+
+typedef struct {
+	node hub, a, b; /* a: Hà Tu (not cleared for restricted), b: Bãi Cháy (cleared) */
+} net;
+
+static int apply_cb(hl_store *st, const hl_exchange_message *m, void *ud)
+{
+	node *x = ud;
+	(void)st;
+	if (x->applied < 16) {
+		x->seqs[x->applied] = m->seq;
+		snprintf(x->types[x->applied], sizeof(x->types[0]), "%s", m->type);
+	}
+	x->applied++;
+	return 0;
+}
+
+static void node_make(node *x, const char *unit)
+{
+	char keys[96], url[96];
+	snprintf(x->dir, sizeof(x->dir), "/tmp/hl-xchg-XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(keys, sizeof(keys), "%s/keys", x->dir);
+	assert_int_equal(mkdir(keys, 0700), 0);
+	x->db = hl_path_join(x->dir, "halong.db");
+	if (hl_store_open(&x->st, x->db, 1) != 0)
+		fail_msg("open: %s", hl_error_last());
+	snprintf(url, sizeof(url), "http://127.0.0.1/%s", unit);
+	if (hl_node_init(x->st, x->dir, unit, url, "test") != 0)
+		fail_msg("node init: %s", hl_error_last());
+	if (hl_node_open(&x->n, x->st, x->dir) != 0)
+		fail_msg("node open: %s", hl_error_last());
+}
+
+static void node_drop(node *x)
+{
+	char cmd[128];
+	hl_node_free(x->n);
+	hl_store_free(x->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->dir);
+	if (x->dir[0] && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", x->dir);
+	free(x->db);
+}
+
+static void enrol(node *hub, node *x, const char *send, const char *recv, int restricted)
+{
+	hl_node_entry e = {
+	    hl_node_unit(x->n), hl_node_url(x->n), hl_node_public_key(x->n), send, recv,
+	    restricted};
+	if (hl_node_enrol(hub->st, &e, "test") != 0)
+		fail_msg("enrol %s: %s", e.unit, hl_error_last());
+}
+
+/* The hub exports its directory; a commune imports it. */
+static void publish(net *w, node *to)
+{
+	char *dir = NULL;
+	int64_t v = 0;
+	if (hl_node_directory_export(&dir, w->hub.n) != 0)
+		fail_msg("export: %s", hl_error_last());
+	if (hl_node_directory_import(&v, to->st, dir, strlen(dir), hl_node_public_key(w->hub.n),
+	                             "test") != 0)
+		fail_msg("import: %s", hl_error_last());
+	free(dir);
+}
+
+static int setup(void **state)
+{
+	net *w = calloc(1, sizeof(*w));
+	node_make(&w->hub, HUB);
+	node_make(&w->a, HATU);
+	node_make(&w->b, BAICHAY);
+	enrol(&w->hub, &w->hub, "*", "report", 1);
+	enrol(&w->hub, &w->a, "report", "document,feed.units", 0);
+	enrol(&w->hub, &w->b, "report", "document,feed.units", 1);
+	publish(w, &w->a);
+	publish(w, &w->b);
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	net *w = *state;
+	node_drop(&w->hub);
+	node_drop(&w->a);
+	node_drop(&w->b);
+	free(w);
+	return 0;
+}
+
+static int64_t sql_int(node *x, const char *q)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t v;
+	assert_int_equal(sqlite3_open(x->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Puts a message in its own transaction; returns the put's code, writes the id. */
+static int put(char id[37], node *from, const char *to, const char *type, const char *payload,
+               const hl_exchange_attachment *att, size_t natt, const char *const *docs,
+               size_t ndocs)
+{
+	hl_exchange_msg m = {to, type, payload, att, natt, docs, ndocs, HL_ACCESS_PUBLIC};
+	int rc;
+	assert_int_equal(hl_store_begin(from->st), 0);
+	rc = hl_exchange_outbox_put(id, from->n, &m);
+	if (rc == 0)
+		assert_int_equal(hl_store_commit(from->st), 0);
+	else
+		assert_int_equal(hl_store_rollback(from->st), 0);
+	return rc;
+}
+
+static char *seal(node *from, const char *id, int64_t clock_offset_ms)
+{
+	char *env = NULL;
+	size_t n = 0;
+	int64_t now = 0;
+	if (clock_offset_ms) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + clock_offset_ms;
+	}
+	if (hl_exchange_outbox_seal(&env, &n, from->n, id, now) != 0)
+		fail_msg("seal: %s", hl_error_last());
+	assert_int_equal(strlen(env), n);
+	return env;
+}
+
+static int accept_env(char **receipt, int *state, node *to, const char *env, size_t len,
+                      const char *att_dir)
+{
+	hl_exchange_accept_opts o = {0, att_dir, apply_cb, to};
+	return hl_exchange_inbox_accept(receipt, state, to->n, env, len, &o);
+}
+
+typedef struct {
+	char reason[32], sender[33], id[37], detail[512];
+	int n;
+} last_reject;
+
+static int grab_reject(const hl_exchange_reject_row *r, void *ud)
+{
+	last_reject *l = ud;
+	snprintf(l->reason, sizeof(l->reason), "%s", r->reason);
+	snprintf(l->sender, sizeof(l->sender), "%s", r->sender ? r->sender : "");
+	snprintf(l->id, sizeof(l->id), "%s", r->msg_id ? r->msg_id : "");
+	snprintf(l->detail, sizeof(l->detail), "%s", r->detail);
+	l->n++;
+	return 1; /* the newest only */
+}
+
+/* Asserts that the newest refusal at `x` has this reason (and message id when given). */
+static void assert_refused(node *x, const char *reason, const char *id, const char *sender)
+{
+	last_reject l = {0};
+	assert_int_equal(hl_exchange_rejects(x->st, 1, grab_reject, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.reason, reason);
+	if (id)
+		assert_string_equal(l.id, id);
+	if (sender)
+		assert_string_equal(l.sender, sender);
+}
+
+/* ---- the canonical encoding ---- */
+
+static char *canon(const char *json)
+{
+	char *out = NULL;
+	size_t n = 0;
+	if (hl_exchange_canonical(&out, &n, json, strlen(json)) != 0)
+		fail_msg("canonical %s: %s", json, hl_error_last());
+	assert_int_equal(strlen(out), n);
+	return out;
+}
+
+static void test_canonical(void **state)
+{
+	(void)state;
+	/* Sorted keys (at every depth), no whitespace, NFC ("Ha" + combining grave -> "Hà"),
+	 * escapes only where needed, integers as written. */
+	char *a = canon("{\"b\":1,\"a\":{\"z\":[3,2,{\"y\":null,\"x\":true}],\"m\":\"Ha\xcc\x80 "
+	                "T\\u0075\"},\"c\":\"tab\\there \\\"q\\\" \\\\ /\\u0001\"}");
+	assert_string_equal(a,
+	                    "{\"a\":{\"m\":\"H\xc3\xa0 Tu\",\"z\":[3,2,{\"x\":true,\"y\":null}]},"
+	                    "\"b\":1,\"c\":\"tab\\there \\\"q\\\" \\\\ /\\u0001\"}");
+	/* The same object, keys in another order, with whitespace: the same bytes. */
+	char *b = canon(" {\n  \"c\" : \"tab\\there \\\"q\\\" \\\\ \\/\\u0001\",\n"
+	                "  \"a\" : { \"m\" : \"H\xc3\xa0 Tu\", \"z\" : [ 3 , 2 , { \"x\" : true ,"
+	                " \"y\" : null } ] },\t\"b\" : 1 }\n");
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+
+	/* Refused: a real number, an integer beyond 2^53 - 1, duplicate keys (also after NFC),
+	 * nesting deeper than the limit, text that is not JSON. */
+	char *out = NULL;
+	size_t n;
+	const char *bad[] = {"{\"x\":1.5}",       "{\"x\":9007199254740992}",
+	                     "{\"x\":1,\"x\":2}", "{\"H\xc3\xa0\":1,\"Ha\xcc\x80\":2}",
+	                     "{\"x\":",           "{\"x\":1e3}"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(hl_exchange_canonical(&out, &n, bad[i], strlen(bad[i])),
+		                 HL_EINVALID);
+	char deep[200] = "";
+	for (int i = 0; i < HL_EXCHANGE_MAX_DEPTH + 2; i++)
+		strcat(deep, "[");
+	for (int i = 0; i < HL_EXCHANGE_MAX_DEPTH + 2; i++)
+		strcat(deep, "]");
+	assert_int_equal(hl_exchange_canonical(&out, &n, deep, strlen(deep)), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "deeper"));
+}
+
+static void test_uuid7(void **state)
+{
+	char a[37], b[37], c[37];
+	(void)state;
+	hl_exchange_uuid7(a, 1764307845123LL); /* 2025-11-28T05:30:45.123Z */
+	hl_exchange_uuid7(b, 1764307845123LL);
+	hl_exchange_uuid7(c, 1764307845124LL);
+	assert_int_equal(strlen(a), 36);
+	/* 48-bit big-endian milliseconds: 0x019ac8f14003 */
+	assert_memory_equal(a, "019ac8f1-4003-7", 15);
+	assert_true(strchr("89ab", a[19]) != NULL);        /* variant 10 */
+	assert_string_not_equal(a, b);                     /* random bits differ */
+	assert_true(strcmp(a, c) < 0 && strcmp(b, c) < 0); /* later ms sorts later */
+}
+
+/* ---- signatures ---- */
+
+/* Re-serialises JSON through jansson (keys in another order, indented). */
+static char *reshape(const char *env, const char *set_key, json_t *set_val)
+{
+	json_t *o = json_loads(env, 0, NULL), *r = json_object();
+	const char *keys[64];
+	size_t n = 0;
+	const char *k;
+	json_t *v;
+	char *s;
+	assert_non_null(o);
+	json_object_foreach(o, k, v) keys[n++] = k;
+	for (size_t i = n; i-- > 0;) /* reversed order */
+		json_object_set(r, keys[i], json_object_get(o, keys[i]));
+	if (set_key)
+		json_object_set_new(r, set_key, set_val);
+	s = json_dumps(r, JSON_INDENT(3) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	json_decref(r);
+	return s;
+}
+
+static void test_sign_verify(void **state)
+{
+	net *w = *state;
+	char id[37];
+	const char *hub_key = hl_node_public_key(w->hub.n);
+	static const char *att_sha =
+	    "3f1c5a1f0a5ee4e8c0d5f3c7b1e2d4a6c8b0e2f4a6c8e0b2d4f6a8c0e2b4d6f8";
+	hl_exchange_attachment att = {att_sha, 1234, "qd-12.pdf"};
+
+	assert_int_equal(put(id, &w->hub, HATU, "document",
+	                     "{\"subject\":\"Quy\xe1\xba\xbft \xc4\x91\xe1\xbb\x8bnh 12\",\"n\":7}",
+	                     &att, 1, NULL, 0),
+	                 0);
+	char *env = seal(&w->hub, id, 0);
+	assert_int_equal(hl_exchange_envelope_verify(env, strlen(env), hub_key), 0);
+	/* Another node's key: refused. */
+	assert_int_equal(hl_exchange_envelope_verify(env, strlen(env), hl_node_public_key(w->a.n)),
+	                 HL_EDENIED);
+	/* Keys reordered and whitespace added: the same signed bytes. */
+	char *same = reshape(env, NULL, NULL);
+	assert_string_not_equal(same, env);
+	assert_int_equal(hl_exchange_envelope_verify(same, strlen(same), hub_key), 0);
+	free(same);
+	/* Any field changed: the signature breaks. */
+	struct {
+		const char *key;
+		json_t *val;
+	} change[] = {
+	    {"id", json_string("019ac8d3-9b83-7000-8000-000000000000")},
+	    {"from", json_string(BAICHAY)},
+	    {"to", json_string(BAICHAY)},
+	    {"type", json_string("report")},
+	    {"access", json_string("internal")},
+	    {"created_ms", json_integer(1)},
+	    {"sent_ms", json_integer(2)},
+	    {"seq", json_integer(2)},
+	    {"payload", json_pack("{s:s, s:i}", "subject", "Quyết định 13", "n", 7)},
+	    {"attachments",
+	     json_pack("[{s:s, s:i, s:s}]", "sha256", att_sha, "size", 1235, "name", "qd-12.pdf")},
+	};
+	for (size_t i = 0; i < sizeof(change) / sizeof(change[0]); i++) {
+		char *t = reshape(env, change[i].key, change[i].val);
+		if (hl_exchange_envelope_verify(t, strlen(t), hub_key) != HL_EDENIED)
+			fail_msg("changed %s still verifies", change[i].key);
+		free(t);
+	}
+	free(env);
+}
+
+/* ---- delivery, receipts, replay ---- */
+
+static void test_deliver_receipt_replay(void **state)
+{
+	net *w = *state;
+	char id[37], *receipt = NULL, *again = NULL;
+	int st = 0;
+
+	assert_int_equal(
+	    put(id, &w->hub, HATU, "document", "{\"doc_id\":\"D1\"}", NULL, 0, NULL, 0), 0);
+	char *env = seal(&w->hub, id, 0);
+	assert_int_equal(accept_env(&receipt, &st, &w->a, env, strlen(env), NULL), 0);
+	assert_int_equal(st, HL_EXCHANGE_APPLIED);
+	assert_int_equal(w->a.applied, 1);
+	assert_string_equal(w->a.types[0], "document");
+	/* The same envelope again (a retry after a lost receipt): the same receipt, nothing
+	 * applied a second time, one row in the inbox. */
+	assert_int_equal(accept_env(&again, &st, &w->a, env, strlen(env), NULL), 0);
+	assert_int_equal(st, HL_EXCHANGE_DUPLICATE);
+	assert_string_equal(again, receipt);
+	assert_int_equal(w->a.applied, 1);
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_inbox"), 1);
+	/* Sealed again later (another attempt, new sent_ms): still a duplicate. */
+	char *env2 = seal(&w->hub, id, 0);
+	free(again);
+	again = NULL;
+	assert_int_equal(accept_env(&again, &st, &w->a, env2, strlen(env2), NULL), 0);
+	assert_int_equal(st, HL_EXCHANGE_DUPLICATE);
+	assert_string_equal(again, receipt);
+
+	/* The hub checks the receipt's signature and marks the message delivered. */
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM exchange_outbox WHERE"
+	                                  " state = 'waiting'"),
+	                 1);
+	/* A receipt signed by someone else is refused. */
+	json_t *r = json_loads(receipt, 0, NULL);
+	json_object_set_new(r, "at_ms",
+	                    json_integer(json_integer_value(json_object_get(r, "at_ms")) + 1));
+	char *forged = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	assert_int_equal(hl_exchange_outbox_delivered(w->hub.n, forged, strlen(forged)),
+	                 HL_EDENIED);
+	free(forged);
+	assert_int_equal(hl_exchange_outbox_delivered(w->hub.n, receipt, strlen(receipt)), 0);
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM exchange_outbox WHERE"
+	                                  " state = 'delivered' AND receipt IS NOT NULL"),
+	                 1);
+	/* Sealing a delivered message: nothing waits. */
+	char *none = NULL;
+	size_t n;
+	assert_int_equal(hl_exchange_outbox_seal(&none, &n, w->hub.n, id, 0), HL_ENOTFOUND);
+	free(env);
+	free(env2);
+	free(receipt);
+	free(again);
+}
+
+/* ---- hostile input: each refused with its reason, nothing applied ---- */
+
+static void assert_nothing_applied(node *x)
+{
+	assert_int_equal(x->applied, 0);
+	assert_int_equal(sql_int(x, "SELECT count(*) FROM exchange_inbox"), 0);
+}
+
+static void test_forged_signature(void **state)
+{
+	net *w = *state;
+	char id[37];
+	assert_int_equal(put(id, &w->hub, HATU, "document", "{\"amount\":100}", NULL, 0, NULL, 0),
+	                 0);
+	char *env = seal(&w->hub, id, 0);
+	/* The payload altered after signing. */
+	char *p = strstr(env, "\"amount\":100");
+	assert_non_null(p);
+	p[10] = '9';
+	assert_int_equal(accept_env(NULL, NULL, &w->a, env, strlen(env), NULL), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "bad-signature"));
+	assert_refused(&w->a, "bad-signature", id, HUB);
+	assert_nothing_applied(&w->a);
+	free(env);
+}
+
+static void test_unknown_and_revoked_sender(void **state)
+{
+	net *w = *state;
+	node c = {0};
+	char id[37];
+
+	/* A node nobody enrolled (its own little directory lets it send). */
+	node_make(&c, "99999");
+	enrol(&c, &c, "*", "", 0);
+	{
+		hl_node_entry e = {HATU, "http://127.0.0.1/x", hl_node_public_key(w->a.n), "", "*",
+		                   1};
+		assert_int_equal(hl_node_enrol(c.st, &e, "test"), 0);
+	}
+	assert_int_equal(put(id, &c, HATU, "document", "{}", NULL, 0, NULL, 0), 0);
+	char *env = seal(&c, id, 0);
+	assert_int_equal(accept_env(NULL, NULL, &w->a, env, strlen(env), NULL), HL_EDENIED);
+	assert_refused(&w->a, "unknown-sender", id, "99999");
+	free(env);
+	node_drop(&c);
+
+	/* Bãi Cháy is revoked by the hub; Hà Tu imports the new directory and refuses it. */
+	int64_t v0 = 0, v1 = 0;
+	assert_int_equal(hl_node_directory_info(&v0, NULL, NULL, w->a.st), 0);
+	{
+		/* Bãi Cháy still holds the old directory, which lets it report to the hub and, for
+		 * this test, to Hà Tu. */
+		hl_node_entry e = {
+		    HATU,     hl_node_url(w->a.n),          hl_node_public_key(w->a.n),
+		    "report", "document,feed.units,report", 0};
+		assert_int_equal(hl_node_enrol(w->hub.st, &e, "test"), 0);
+	}
+	{
+		hl_node_entry e = {BAICHAY,  hl_node_url(w->b.n),   hl_node_public_key(w->b.n),
+		                   "report", "document,feed.units", 1};
+		assert_int_equal(hl_node_enrol(w->hub.st, &e, "test"), 0);
+	}
+	publish(w, &w->b);
+	assert_int_equal(hl_node_revoke(w->hub.st, BAICHAY, "test"), 0);
+	publish(w, &w->a);
+	assert_int_equal(hl_node_directory_info(&v1, NULL, NULL, w->a.st), 0);
+	assert_true(v1 > v0);
+	assert_int_equal(put(id, &w->b, HATU, "report", "{}", NULL, 0, NULL, 0), 0);
+	env = seal(&w->b, id, 0);
+	assert_int_equal(accept_env(NULL, NULL, &w->a, env, strlen(env), NULL), HL_EDENIED);
+	assert_refused(&w->a, "revoked-sender", id, BAICHAY);
+	assert_nothing_applied(&w->a);
+	free(env);
+}
+
+static void test_wrong_recipient_and_type(void **state)
+{
+	net *w = *state;
+	char id[37];
+
+	/* Meant for Hà Tu, delivered to Bãi Cháy. */
+	assert_int_equal(put(id, &w->hub, HATU, "document", "{}", NULL, 0, NULL, 0), 0);
+	char *env = seal(&w->hub, id, 0);
+	assert_int_equal(accept_env(NULL, NULL, &w->b, env, strlen(env), NULL), HL_EDENIED);
+	assert_refused(&w->b, "wrong-recipient", id, HUB);
+	assert_nothing_applied(&w->b);
+	free(env);
+
+	/* The hub lets Hà Tu receive "plan" in a version Hà Tu has not imported yet: Hà Tu's
+	 * directory says no. */
+	hl_node_entry e = {HATU,     hl_node_url(w->a.n),        hl_node_public_key(w->a.n),
+	                   "report", "document,feed.units,plan", 0};
+	assert_int_equal(hl_node_enrol(w->hub.st, &e, "test"), 0);
+	assert_int_equal(put(id, &w->hub, HATU, "plan", "{}", NULL, 0, NULL, 0), 0);
+	env = seal(&w->hub, id, 0);
+	assert_int_equal(accept_env(NULL, NULL, &w->a, env, strlen(env), NULL), HL_EDENIED);
+	assert_refused(&w->a, "type-not-allowed", id, HUB);
+	assert_nothing_applied(&w->a);
+	free(env);
+
+	/* The outbox itself refuses a type the recipient may not receive. */
+	assert_int_equal(put(id, &w->hub, HATU, "report", "{}", NULL, 0, NULL, 0), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "receive"));
+}
+
+static void test_clock_skew(void **state)
+{
+	net *w = *state;
+	char id[37];
+	int64_t offsets[] = {10 * MIN_MS, -10 * MIN_MS};
+
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(put(id, &w->hub, HATU, "document", "{}", NULL, 0, NULL, 0), 0);
+		char *env = seal(&w->hub, id, offsets[i]);
+		assert_int_equal(accept_env(NULL, NULL, &w->a, env, strlen(env), NULL), HL_EDENIED);
+		assert_refused(&w->a, "clock-skew", id, HUB);
+		assert_non_null(strstr(hl_error_last(), i == 0 ? "ahead of" : "behind"));
+		free(env);
+	}
+	assert_nothing_applied(&w->a);
+	/* Within the window (4 minutes off) it is accepted. */
+	assert_int_equal(put(id, &w->hub, HATU, "document", "{}", NULL, 0, NULL, 0), 0);
+	/* (sequence 3: 1 and 2 were refused above, so it is held, not applied) */
+	char *env = seal(&w->hub, id, 4 * MIN_MS);
+	int st = 0;
+	assert_int_equal(accept_env(NULL, &st, &w->a, env, strlen(env), NULL), 0);
+	assert_int_equal(st, HL_EXCHANGE_HELD);
+	free(env);
+}
+
+static void test_too_big(void **state)
+{
+	net *w = *state;
+	size_t len = 100u << 20;
+	char *big = malloc(len + 1), id[37];
+	assert_non_null(big);
+	/* A real envelope, its payload padded to 100 MB. */
+	assert_int_equal(put(id, &w->hub, HATU, "document", "{}", NULL, 0, NULL, 0), 0);
+	char *env = seal(&w->hub, id, 0);
+	char *p = strstr(env, "\"payload\":{}");
+	assert_non_null(p);
+	size_t head = (size_t)(p - env) + 11, tail = strlen(env) - head;
+	memcpy(big, env, head);
+	memset(big + head, ' ', len - head - tail);
+	memcpy(big + len - tail, env + head, tail);
+	big[len] = '\0';
+	assert_int_equal(accept_env(NULL, NULL, &w->a, big, len, NULL), HL_ELIMIT);
+	assert_refused(&w->a, "too-big", "", "");
+	assert_non_null(strstr(hl_error_last(), "104857600 bytes"));
+	assert_nothing_applied(&w->a);
+	free(big);
+	free(env);
+}
+
+static void write_file(const char *path, const char *data)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs(data, f);
+	fclose(f);
+}
+
+static void test_attachments(void **state)
+{
+	net *w = *state;
+	char id[37], sha[65], path[256], dir[96], *receipt = NULL;
+	const char *report = "Bao cao thang 11/2025: 42 ho so so hoa\n";
+	int st = 0;
+
+	hl_sha256_hex(sha, report, strlen(report));
+	hl_exchange_attachment att = {sha, (int64_t)strlen(report), "baocao-11.txt"};
+	assert_int_equal(
+	    put(id, &w->a, HUB, "report", "{\"period\":\"2025-11\"}", &att, 1, NULL, 0), 0);
+	char *env = seal(&w->a, id, 0);
+	snprintf(dir, sizeof(dir), "%s/incoming", w->hub.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	/* Not arrived yet. */
+	assert_int_equal(accept_env(NULL, NULL, &w->hub, env, strlen(env), dir), HL_EDENIED);
+	assert_refused(&w->hub, "attachment", id, HATU);
+	assert_non_null(strstr(hl_error_last(), "has not arrived"));
+	/* Arrived altered (one figure changed). */
+	snprintf(path, sizeof(path), "%s/%s", dir, sha);
+	write_file(path, "Bao cao thang 11/2025: 43 ho so so hoa\n");
+	assert_int_equal(accept_env(NULL, NULL, &w->hub, env, strlen(env), dir), HL_EDENIED);
+	assert_refused(&w->hub, "attachment", id, HATU);
+	assert_non_null(strstr(hl_error_last(), "SHA-256"));
+	assert_nothing_applied(&w->hub);
+	/* Intact: accepted. */
+	write_file(path, report);
+	assert_int_equal(accept_env(&receipt, &st, &w->hub, env, strlen(env), dir), 0);
+	assert_int_equal(st, HL_EXCHANGE_APPLIED);
+	assert_int_equal(w->hub.applied, 1);
+	assert_int_equal(hl_exchange_outbox_delivered(w->a.n, receipt, strlen(receipt)), 0);
+	free(receipt);
+	free(env);
+}
+
+/* ---- what may leave ---- */
+
+static void add_doc(node *x, const char *doc_id, hl_access level)
+{
+	hl_doc d = {0};
+	int status = 0;
+	d.doc_id = (char *)doc_id;
+	d.fonds_code = "F22";
+	d.dossier_code = "HS-2025-01";
+	d.ordinal = level + 1;
+	d.subject = "Quyết định về việc giao đất";
+	d.page_count = -1;
+	d.access = level;
+	assert_int_equal(hl_store_begin(x->st), 0);
+	if (hl_store_doc_put(&status, x->st, &d, "test") != 0)
+		fail_msg("doc put: %s", hl_error_last());
+	assert_int_equal(hl_store_commit(x->st), 0);
+}
+
+static void test_secret_never_leaves(void **state)
+{
+	net *w = *state;
+	char id[37];
+	const char *secret[] = {"DSECRET"}, *restricted[] = {"DRESTR"}, *pub[] = {"DPUB"};
+
+	add_doc(&w->hub, "DSECRET", HL_ACCESS_SECRET);
+	add_doc(&w->hub, "DRESTR", HL_ACCESS_RESTRICTED);
+	add_doc(&w->hub, "DPUB", HL_ACCESS_PUBLIC);
+	/* Secret: to nobody, not even a node cleared for restricted records. */
+	assert_int_equal(put(id, &w->hub, BAICHAY, "document", "{}", NULL, 0, secret, 1),
+	                 HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "secret"));
+	/* Hidden among public documents: still refused. */
+	const char *mixed[] = {"DPUB", "DSECRET"};
+	assert_int_equal(put(id, &w->hub, BAICHAY, "document", "{}", NULL, 0, mixed, 2),
+	                 HL_EDENIED);
+	/* Restricted: not to Hà Tu, yes to Bãi Cháy. */
+	assert_int_equal(put(id, &w->hub, HATU, "document", "{}", NULL, 0, restricted, 1),
+	                 HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "restricted"));
+	assert_int_equal(put(id, &w->hub, BAICHAY, "document", "{}", NULL, 0, restricted, 1), 0);
+	assert_int_equal(put(id, &w->hub, HATU, "document", "{}", NULL, 0, pub, 1), 0);
+	/* Only the two allowed ones wait. */
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM exchange_outbox"), 2);
+	assert_int_equal(sql_int(&w->hub,
+	                         "SELECT count(*) FROM exchange_outbox WHERE body LIKE"
+	                         " '%\"access\":\"restricted\"%' AND recipient = '" BAICHAY "'"),
+	                 1);
+}
+
+static void test_outbox_is_transactional(void **state)
+{
+	net *w = *state;
+	hl_exchange_msg m = {HATU, "document", "{}", NULL, 0, NULL, 0, HL_ACCESS_PUBLIC};
+	char id[37];
+	/* Outside a transaction: refused. */
+	assert_int_equal(hl_exchange_outbox_put(id, w->hub.n, &m), HL_EINVALID);
+	/* The change that caused it rolled back: the message goes with it, and the sequence. */
+	assert_int_equal(hl_store_begin(w->hub.st), 0);
+	assert_int_equal(hl_store_audit(w->hub.st, "test", "document.create", "D9", NULL), 0);
+	assert_int_equal(hl_exchange_outbox_put(id, w->hub.n, &m), 0);
+	assert_int_equal(hl_store_rollback(w->hub.st), 0);
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM exchange_outbox"), 0);
+	assert_int_equal(put(id, &w->hub, HATU, "document", "{}", NULL, 0, NULL, 0), 0);
+	assert_int_equal(sql_int(&w->hub, "SELECT seq FROM exchange_outbox"), 1);
+}
+
+/* ---- order ---- */
+
+static void test_out_of_order(void **state)
+{
+	net *w = *state;
+	char id[3][37], *env[3];
+	int st = 0;
+
+	for (int i = 0; i < 3; i++) {
+		char payload[32];
+		snprintf(payload, sizeof(payload), "{\"n\":%d}", i + 1);
+		assert_int_equal(put(id[i], &w->hub, HATU, "feed.units", payload, NULL, 0, NULL, 0),
+		                 0);
+		env[i] = seal(&w->hub, id[i], 0);
+	}
+	/* 3 arrives first: held. */
+	assert_int_equal(accept_env(NULL, &st, &w->a, env[2], strlen(env[2]), NULL), 0);
+	assert_int_equal(st, HL_EXCHANGE_HELD);
+	assert_int_equal(w->a.applied, 0);
+	/* 1: applied; 3 still waits for 2. */
+	assert_int_equal(accept_env(NULL, &st, &w->a, env[0], strlen(env[0]), NULL), 0);
+	assert_int_equal(st, HL_EXCHANGE_APPLIED);
+	assert_int_equal(w->a.applied, 1);
+	/* The status shows one held message from the hub. */
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_inbox WHERE state = 'held'"),
+	                 1);
+	/* 2 fills the gap: 2 then 3 applied, in order. */
+	assert_int_equal(accept_env(NULL, &st, &w->a, env[1], strlen(env[1]), NULL), 0);
+	assert_int_equal(st, HL_EXCHANGE_APPLIED);
+	assert_int_equal(w->a.applied, 3);
+	assert_int_equal(w->a.seqs[0], 1);
+	assert_int_equal(w->a.seqs[1], 2);
+	assert_int_equal(w->a.seqs[2], 3);
+	/* 3 again: a duplicate, nothing more applied. */
+	assert_int_equal(accept_env(NULL, &st, &w->a, env[2], strlen(env[2]), NULL), 0);
+	assert_int_equal(st, HL_EXCHANGE_DUPLICATE);
+	assert_int_equal(w->a.applied, 3);
+	for (int i = 0; i < 3; i++)
+		free(env[i]);
+}
+
+/* ---- the directory ---- */
+
+static void test_directory(void **state)
+{
+	net *w = *state;
+	char *dir = NULL;
+	int64_t v = 0, held = 0;
+
+	assert_int_equal(hl_node_directory_export(&dir, w->hub.n), 0);
+	/* A commune edits nothing itself. */
+	hl_node_entry e = {"06658", "http://127.0.0.1/x", hl_node_public_key(w->b.n), "", "", 0};
+	assert_int_equal(hl_node_enrol(w->a.st, &e, "test"), HL_EDENIED);
+	/* Another hub key: refused, and the trusted key is kept once. */
+	assert_int_equal(hl_node_trust_hub(w->a.st, hl_node_public_key(w->b.n), "test"),
+	                 HL_ECONFLICT);
+	assert_int_equal(hl_node_directory_import(&v, w->a.st, dir, strlen(dir),
+	                                          hl_node_public_key(w->b.n), "test"),
+	                 HL_EDENIED);
+
+	/* The hub enrols Cao Xanh: version goes up. */
+	assert_int_equal(hl_node_directory_info(&held, NULL, NULL, w->a.st), 0);
+	assert_int_equal(hl_node_enrol(w->hub.st, &e, "test"), 0);
+	char *newer = NULL;
+	assert_int_equal(hl_node_directory_export(&newer, w->hub.n), 0);
+
+	/* A tampered copy (Cao Xanh's key swapped for Hà Tu's): refused, the last good copy
+	 * stays. */
+	json_t *t = json_loads(newer, 0, NULL);
+	json_t *nodes = json_object_get(json_object_get(t, "directory"), "nodes");
+	for (size_t i = 0; i < json_array_size(nodes); i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(nodes, i), "unit")),
+		            "06658"))
+			json_object_set_new(json_array_get(nodes, i), "public_key",
+			                    json_string(hl_node_public_key(w->a.n)));
+	char *tampered = json_dumps(t, JSON_COMPACT);
+	json_decref(t);
+	assert_int_equal(
+	    hl_node_directory_import(&v, w->a.st, tampered, strlen(tampered), NULL, "test"),
+	    HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "last good copy"));
+	assert_int_equal(hl_node_directory_info(&v, NULL, NULL, w->a.st), 0);
+	assert_int_equal(v, held);
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_peer WHERE unit = '06658'"),
+	                 0);
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_peer"), 3);
+	free(tampered);
+
+	/* The good newer copy: imported. */
+	assert_int_equal(hl_node_directory_import(&v, w->a.st, newer, strlen(newer), NULL, "test"),
+	                 0);
+	assert_int_equal(v, held + 1);
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_peer"), 4);
+	/* The same again: nothing changes. An older one: refused, the newer kept. */
+	assert_int_equal(hl_node_directory_import(&v, w->a.st, newer, strlen(newer), NULL, "test"),
+	                 0);
+	assert_int_equal(hl_node_directory_import(&v, w->a.st, dir, strlen(dir), NULL, "test"),
+	                 HL_ECONFLICT);
+	assert_non_null(strstr(hl_error_last(), "older"));
+	assert_int_equal(hl_node_directory_info(&v, NULL, NULL, w->a.st), 0);
+	assert_int_equal(v, held + 1);
+	free(dir);
+	free(newer);
+}
+
+/* ---- the secret key ---- */
+
+static int in_file(const char *path, const void *needle, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+	int found = 0;
+	if (!f)
+		return 0;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)len + 1);
+	if (len > 0 && fread(buf, 1, (size_t)len, f) == (size_t)len)
+		found = memmem(buf, (size_t)len, needle, n) != NULL;
+	free(buf);
+	fclose(f);
+	return found;
+}
+
+typedef struct {
+	const char *needle;
+	int seen, entries;
+} audit_scan;
+
+static int scan_audit(const hl_store_audit_row *r, void *ud)
+{
+	audit_scan *a = ud;
+	a->entries++;
+	if ((r->detail && strstr(r->detail, a->needle)) ||
+	    (r->object && strstr(r->object, a->needle)))
+		a->seen = 1;
+	return 0;
+}
+
+static void test_secret_key_file(void **state)
+{
+	net *w = *state;
+	char path[128], keys[96], wal[128], b64[100], seed_b64[60];
+	unsigned char sk[64];
+	struct stat sb;
+	FILE *f;
+
+	snprintf(keys, sizeof(keys), "%s/keys", w->hub.dir);
+	snprintf(path, sizeof(path), "%s/node.key", keys);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(stat(keys, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0700);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(sk, 1, sizeof(sk), f), sizeof(sk));
+	fclose(f);
+	sodium_bin2base64(b64, sizeof(b64), sk, 64, sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(seed_b64, sizeof(seed_b64), sk, 32, sodium_base64_VARIANT_ORIGINAL);
+	/* Checkpoint so that the database file holds everything, then look at every byte of the
+	 * store (file and WAL) for the key, raw or in base64. */
+	hl_node_free(w->hub.n);
+	hl_store_free(w->hub.st);
+	snprintf(wal, sizeof(wal), "%s-wal", w->hub.db);
+	const char *files[] = {w->hub.db, wal};
+	for (int i = 0; i < 2; i++) {
+		assert_false(in_file(files[i], sk, 32));
+		assert_false(in_file(files[i], b64, strlen(b64)));
+		assert_false(in_file(files[i], seed_b64, 40));
+	}
+	/* The public half is there (so the search could find a key in the file). */
+	unsigned char pk[32];
+	char pk_b64[48];
+	crypto_sign_ed25519_sk_to_pk(pk, sk);
+	sodium_bin2base64(pk_b64, sizeof(pk_b64), pk, 32, sodium_base64_VARIANT_ORIGINAL);
+	assert_true(in_file(w->hub.db, pk_b64, strlen(pk_b64)));
+	assert_int_equal(hl_store_open(&w->hub.st, w->hub.db, 0), 0);
+	audit_scan a = {b64, 0, 0};
+	assert_int_equal(hl_store_audit_since(w->hub.st, 0, 0, scan_audit, &a), 0);
+	assert_true(a.entries >= 4); /* node.init and the enrolments */
+	assert_false(a.seen);
+	a.needle = seed_b64;
+	assert_int_equal(hl_store_audit_since(w->hub.st, 0, 0, scan_audit, &a), 0);
+	assert_false(a.seen);
+	a.needle = pk_b64;
+	assert_int_equal(hl_store_audit_since(w->hub.st, 0, 0, scan_audit, &a), 0);
+	assert_true(a.seen); /* the scan sees what is there */
+	/* A key file others can read is refused. */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(hl_node_open(&w->hub.n, w->hub.st, w->hub.dir), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "chmod 600"));
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(hl_node_open(&w->hub.n, w->hub.st, w->hub.dir), 0);
+	/* A second init is refused: one identity per node. */
+	assert_int_equal(hl_node_init(w->hub.st, w->hub.dir, HUB, "http://127.0.0.1/22", "test"),
+	                 HL_ECONFLICT);
+	sodium_memzero(sk, sizeof(sk));
+}
+
+/* ---- status ---- */
+
+typedef struct {
+	int64_t waiting, oldest, last_success, last_error_ms;
+	char error[128];
+} peer_st;
+
+static int grab_status(const hl_exchange_peer_status *r, void *ud)
+{
+	peer_st *p = ud;
+	if (strcmp(r->peer, HATU))
+		return 0;
+	p->waiting = r->waiting;
+	p->oldest = r->oldest_waiting_ms;
+	p->last_success = r->last_success_ms;
+	p->last_error_ms = r->last_error_ms;
+	snprintf(p->error, sizeof(p->error), "%s", r->last_error ? r->last_error : "");
+	return 0;
+}
+
+static void test_status(void **state)
+{
+	net *w = *state;
+	char id[37], id2[37], *receipt = NULL;
+	peer_st p = {0};
+
+	assert_int_equal(put(id, &w->hub, HATU, "document", "{}", NULL, 0, NULL, 0), 0);
+	assert_int_equal(put(id2, &w->hub, HATU, "document", "{}", NULL, 0, NULL, 0), 0);
+	assert_int_equal(hl_exchange_outbox_failed(w->hub.st, id, "connect 127.0.0.1: refused", 1),
+	                 0);
+	assert_int_equal(hl_exchange_status(w->hub.st, grab_status, &p), 0);
+	assert_int_equal(p.waiting, 2);
+	assert_true(p.oldest > 0);
+	assert_int_equal(p.last_success, 0);
+	assert_string_equal(p.error, "connect 127.0.0.1: refused");
+	char *env = seal(&w->hub, id, 0);
+	assert_int_equal(accept_env(&receipt, NULL, &w->a, env, strlen(env), NULL), 0);
+	assert_int_equal(hl_exchange_outbox_delivered(w->hub.n, receipt, strlen(receipt)), 0);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(hl_exchange_status(w->hub.st, grab_status, &p), 0);
+	assert_int_equal(p.waiting, 1);
+	assert_true(p.last_success > 0);
+	free(env);
+	free(receipt);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_canonical),
+	    cmocka_unit_test(test_uuid7),
+	    cmocka_unit_test_setup_teardown(test_sign_verify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deliver_receipt_replay, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_forged_signature, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_and_revoked_sender, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wrong_recipient_and_type, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clock_skew, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_never_leaves, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox_is_transactional, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_directory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_key_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+	};
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests_name("exchange", tests, NULL, NULL);
+}
