@@ -158,7 +158,7 @@ static int search(hl_req *r)
 	o.limit = lim;
 	o.html = 1;
 	o.facets = 1;
-	if ((rc = hl_archive_search(&h, r->archive, &o)) < 0)
+	if ((rc = hl_req_search(&h, r, &o)) < 0)
 		return rc;
 	items = json_array();
 	for (size_t i = 0; items && i < h->n; i++) {

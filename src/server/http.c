@@ -167,8 +167,12 @@ int hl_resp_error(hl_req *r, int status, const char *fmt, ...)
 
 int hl_resp_from_rc(hl_req *r, int rc)
 {
-	int status = hl_http_status_of(r, rc);
+	int status;
 	const char *m = hl_error_last();
+	/* A library that returns -1 on a callee's failure keeps the callee's code. */
+	if (rc == HL_ERROR && hl_error_code() < HL_ERROR)
+		rc = hl_error_code();
+	status = hl_http_status_of(r, rc);
 	if (status == 500) {
 		fprintf(stderr, "halong serve: %s: error: %s\n", r->id, *m ? m : "unknown");
 		return hl_resp_error(r, 500, "internal error (request %s)", r->id);

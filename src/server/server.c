@@ -19,6 +19,7 @@
 #include <sodium.h>
 #include <zlib.h>
 
+#include "halong/units.h"
 #include "jobs.h"
 #include "server_int.h"
 
@@ -67,26 +68,92 @@ const hl_server_opts *hl_server_options(void)
 	return &g_opts;
 }
 
-static void archive_destroy(void *a)
+/* A worker thread's data: its archive and its read-only view of the search index. */
+typedef struct {
+	hl_archive *a;
+	hl_index *reader;
+} thread_data;
+
+static void thread_data_free(void *p)
 {
-	hl_archive_free(a);
+	thread_data *t = p;
+	hl_index_free(t->reader);
+	hl_archive_free(t->a);
+	free(t);
 }
 
 static void make_key(void)
 {
-	pthread_key_create(&g_archive_key, archive_destroy);
+	pthread_key_create(&g_archive_key, thread_data_free);
+}
+
+static thread_data *thread_get(void)
+{
+	thread_data *t = pthread_getspecific(g_archive_key);
+	if (!t) {
+		if (!(t = calloc(1, sizeof(*t)))) {
+			hl_error_set(HL_ENOMEM, "out of memory");
+			return NULL;
+		}
+		if (hl_archive_open(&t->a, g_home) < 0) {
+			free(t);
+			return NULL;
+		}
+		pthread_setspecific(g_archive_key, t);
+	}
+	return t;
 }
 
 /* This worker thread's archive, opened on its first request. */
 static hl_archive *thread_archive(void)
 {
-	hl_archive *a = pthread_getspecific(g_archive_key);
-	if (!a) {
-		if (hl_archive_open(&a, g_home) < 0)
-			return NULL;
-		pthread_setspecific(g_archive_key, a);
+	thread_data *t = thread_get();
+	return t ? t->a : NULL;
+}
+
+/* unit:CODE in a query: the fonds CODE holds today, inherited ones included (as the archive's
+ * own search does). */
+static int server_unit_fonds(char ***codes, size_t *n, const char *unit, void *ud)
+{
+	hl_custodies *l = NULL;
+	char **v;
+	int rc = hl_custody_held_by(&l, ud, unit, NULL);
+	if (rc == HL_ENOTFOUND) /* a filter naming no unit is a bad request, not a missing record */
+		return hl_error_set(HL_EINVALID, "unit: unknown unit code %s", unit);
+	if (rc < 0)
+		return rc;
+	if (!(v = calloc(l->n + 1, sizeof(*v)))) {
+		hl_custodies_free(l);
+		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
-	return a;
+	for (size_t i = 0; i < l->n; i++) {
+		v[i] = l->v[i].fonds_code; /* moved out of the list */
+		l->v[i].fonds_code = NULL;
+	}
+	*codes = v, *n = l->n;
+	hl_custodies_free(l);
+	return 0;
+}
+
+int hl_req_search(hl_hits **out, hl_req *r, const hl_search_opts *opts)
+{
+	thread_data *t = thread_get();
+	hl_search_opts o = *opts;
+	if (!t)
+		return -1;
+	/* Read-only: hl_archive_search would apply pending changes with the index writer, and
+	 * the archive keeps the writer (and Xapian's lock) open for the thread's life, shutting
+	 * out the CLI and the server's own jobs. Writers apply the queue; the server only reads
+	 * (and applies what a crash left, once, at start). */
+	if (!t->reader) {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s/index", hl_archive_dir(t->a));
+		if (hl_index_open(&t->reader, dir, 0) < 0)
+			return -1;
+	}
+	if (!o.unit_fonds)
+		o.unit_fonds = server_unit_fonds, o.unit_ud = hl_archive_store(t->a);
+	return hl_index_search(out, t->reader, hl_archive_store(t->a), &o);
 }
 
 static double now_ms(void)
@@ -690,6 +757,12 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	/* The data directory must open now, not at the first request. */
 	if ((rc = hl_archive_open(&probe, g_home)) < 0)
 		return rc;
+	/* What a crashed writer left in the queue enters the index now; the writer is closed
+	 * with the probe (a writer holding the lock elsewhere is not an error). */
+	if (hl_archive_index_sync(NULL, probe, NULL, NULL) < 0 && hl_error_code() != HL_ECONFLICT)
+		fprintf(stderr,
+		        "halong serve: the search index could not be brought up to date: %s\n",
+		        hl_error_last());
 	hl_archive_free(probe);
 	g_opts = *o;
 	g_opts.home = g_home;

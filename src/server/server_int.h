@@ -244,6 +244,10 @@ int hl_req_audit_read(hl_req *r, const hl_doc *d, const char *what);
  * secret), scope_all, scope_fonds, n_scope_fonds (borrowed from the request). */
 int hl_req_search_scope(hl_search_opts *o, hl_req *r);
 
+/* Runs a search on this worker's read-only view of the index (never the index writer: see
+ * server.c). Use instead of hl_archive_search. unit:CODE is expanded as the archive does. */
+int hl_req_search(hl_hits **out, hl_req *r, const hl_search_opts *o);
+
 /* The actor for library calls that audit: the user name, or "anonymous@CLIENT" (static per
  * request). */
 const char *hl_req_actor(hl_req *r);
