@@ -70,9 +70,17 @@ class AsTheCli(ServerCase):
         before = self.get('/api/v1/fonds/HATU?at=2025-06-30', 'admin')
         self.assertEqual(before['steps'], [])
 
-    def test_ocr_status_as_the_cli(self):
-        self.assertEqual(self.get('/api/v1/ocr/status', 'archivist22'),
-                         self.cli('ocr', 'status'))
+    def test_ocr_status_counts_what_the_caller_sees(self):
+        # the shape of `halong ocr status --json`, counting only the pages of the documents the
+        # caller may see (one page each here, all recognised)
+        cli = self.cli('ocr', 'status')
+        self.assertEqual(cli['documents'], len(self.w.docs))
+        for caller in ('anonymous', 'viewer', 'officer61', 'archivist22'):
+            j = self.get('/api/v1/ocr/status', caller)
+            self.assertEqual(sorted(j), sorted(cli), caller)
+            n = len(self.w.visible_docs(caller))
+            self.assertEqual((j['documents'], j['done'], j['pending'], j['failed']),
+                             (n, n, 0, 0), f'{caller}: {j}')
 
     def test_stats_for_the_province(self):
         j = self.get('/api/v1/stats', 'admin')

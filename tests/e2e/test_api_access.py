@@ -9,7 +9,8 @@ import unittest
 import urllib.parse
 
 import hl
-from hlserve import (CALLERS, PLAN, ServerCase, holds, may, role_of, unit_of, visible)
+from hlserve import (CALLERS, HOLDER, PLAN, ServerCase, holds, may, role_of, unit_of,
+                     visible)
 
 q = urllib.parse.quote
 
@@ -119,8 +120,14 @@ class AccessMatrix(ServerCase):
             self.assertEqual(got, want, f'{caller}: fonds facets')
             got_y = {f['value']: f['count'] for f in j['facets']['year'] if f['count']}
             self.assertEqual(got_y, {'2019': len(vis)} if vis else {}, f'{caller}: year facets')
-            got_u = sum(f['count'] for f in j['facets']['unit'])
-            self.assertLessEqual(got_u, len(vis), f'{caller}: unit facets {j["facets"]["unit"]}')
+            got_t = {f['value']: f['count'] for f in j['facets']['type'] if f['count']}
+            self.assertEqual(got_t, {'Quyết định': len(vis)} if vis else {}, caller)
+            # the unit facet: the commune holding each visible record today
+            want_u = {}
+            for d in vis:
+                want_u[HOLDER[d['fonds']]] = want_u.get(HOLDER[d['fonds']], 0) + 1
+            got_u = {f['value']: f['count'] for f in j['facets']['unit'] if f['count']}
+            self.assertEqual(got_u, want_u, f'{caller}: unit facets {j["facets"]["unit"]}')
             for fonds in ('HAPHONG', 'HATU', 'GIENGDAY'):
                 r = c.get(f'/api/v1/search?fonds={fonds}&limit=100')
                 self.assertEqual(r.status, 200, r)
@@ -246,9 +253,22 @@ class AccessMatrix(ServerCase):
         for caller, r in out.items():
             if r.status == 200:
                 self.assertNoLeak(caller, r, 'ocr review')
-        # the province sees pages of both communes' visible documents
-        body = out['admin'].text()
-        self.assertTrue(any(d['id'] in body for d in self.w.docs), body[:500])
+        # exactly the pages `halong ocr review` lists on the machine, of the documents the
+        # caller may see
+        r = self.w.h.run('ocr', 'review', '--below', '100', '--limit', '100', '--json')
+        self.assertEqual(r.rc, 0, r)
+        import json
+        cli = json.loads(r.out)
+        cli_ids = {p['doc_id'] for p in (cli['items'] if isinstance(cli, dict) else cli)}
+        self.assertTrue(cli_ids)
+        for caller, r in out.items():
+            if r.status != 200:
+                continue
+            j = r.json()
+            got = {p['doc_id'] for p in (j['items'] if isinstance(j, dict) else j)}
+            want = {i for i in cli_ids if visible(caller, self.w.by_id[i]['fonds'],
+                                                  self.w.by_id[i]['level'])}
+            self.assertEqual(got, want, caller)
 
     def test_custody_receipt(self):
         out = self.gate('GET', '/api/v1/custody/receipt/06652?format=json',
