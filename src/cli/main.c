@@ -53,6 +53,7 @@ static const cli_command *const groups[] = {cli_archive_commands,
                                             cli_ocr_commands,
                                             cli_serve_commands,
                                             cli_user_commands,
+                                            cli_node_commands,
                                             NULL};
 
 static void usage(FILE *f)

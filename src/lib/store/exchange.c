@@ -576,7 +576,8 @@ int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, v
 	        "   AND recipient = p),"
 	        " l.last_success_ms, l.last_error, l.last_error_ms,"
 	        " (SELECT count(*) FROM exchange_inbox WHERE state = 'held' AND sender = p)"
-	        " FROM peers LEFT JOIN exchange_link l ON l.peer = p ORDER BY p");
+	        " FROM peers LEFT JOIN exchange_link l ON l.peer = p"
+	        " WHERE p IS NOT (SELECT unit FROM exchange_self WHERE id = 1) ORDER BY p");
 	int rc, r = 0;
 	if (!s)
 		return -1;

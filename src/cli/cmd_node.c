@@ -1,0 +1,575 @@
+/* The node and exchange command groups: this node's identity, the hub's directory (enrol,
+ * revoke, list, export signed, import verified, trust-hub) and the exchange status per peer.
+ * The secret key is never printed: only the public half. */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "halong/exchange.h"
+#include "halong/util.h"
+
+extern const cli_command cli_node_commands[];
+
+static const cli_command *node_cmd(void)
+{
+	return &cli_node_commands[0];
+}
+
+static const cli_command *exchange_cmd(void)
+{
+	return &cli_node_commands[1];
+}
+
+typedef struct {
+	int json, restricted;
+	const char *unit, *url, *key, *may_send, *may_receive, *hub_key, *limit;
+	const char *args[3];
+	int nargs;
+} opts;
+
+enum {
+	O_JSON = 1,
+	O_UNIT,
+	O_URL,
+	O_KEY,
+	O_SEND,
+	O_RECV,
+	O_RESTRICTED,
+	O_HUBKEY,
+	O_LIMIT,
+};
+
+/* Options of every subcommand; `allowed` lists the letters of the ones it takes. */
+static int parse(opts *o, const cli_command *cmd, int argc, char **argv, int max,
+                 const char *allowed)
+{
+	static const struct option lo[] = {{"json", no_argument, NULL, O_JSON},
+	                                   {"unit", required_argument, NULL, O_UNIT},
+	                                   {"url", required_argument, NULL, O_URL},
+	                                   {"key", required_argument, NULL, O_KEY},
+	                                   {"may-send", required_argument, NULL, O_SEND},
+	                                   {"may-receive", required_argument, NULL, O_RECV},
+	                                   {"restricted", no_argument, NULL, O_RESTRICTED},
+	                                   {"hub-key", required_argument, NULL, O_HUBKEY},
+	                                   {"limit", required_argument, NULL, O_LIMIT},
+	                                   {0}};
+	const char **slot[] = {
+	    [O_UNIT] = &o->unit,     [O_URL] = &o->url,          [O_KEY] = &o->key,
+	    [O_SEND] = &o->may_send, [O_RECV] = &o->may_receive, [O_HUBKEY] = &o->hub_key,
+	    [O_LIMIT] = &o->limit};
+	int c, idx;
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
+		if (c == '?' || c == ':' || !strchr(allowed, "?juUksrRhL"[c]))
+			return cli_usage_error(cmd, "%s: unknown option or missing value: %s",
+			                       argv[0], argv[optind - 1]);
+		if (c == O_JSON)
+			o->json = 1;
+		else if (c == O_RESTRICTED)
+			o->restricted = 1;
+		else
+			*slot[c] = optarg;
+	}
+	for (; optind < argc; optind++) {
+		if (o->nargs >= max)
+			return cli_usage_error(cmd, "%s: unexpected argument %s", argv[0],
+			                       argv[optind]);
+		o->args[o->nargs++] = argv[optind];
+	}
+	return 0;
+}
+
+/* Who runs the command, for the audit log: "cli:" and the system user. */
+static const char *actor(void)
+{
+	static char buf[80];
+	struct passwd *pw = getpwuid(geteuid());
+	snprintf(buf, sizeof(buf), "cli:%s", pw && pw->pw_name ? pw->pw_name : "?");
+	return buf;
+}
+
+static void print_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	puts(s);
+	free(s);
+	json_decref(o);
+}
+
+/* A time in ms since the epoch as shown to people: Asia/Ho_Chi_Minh (UTC+7, no DST). */
+static const char *local_time(char buf[32], int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000) + 7 * 3600;
+	struct tm tm;
+	if (ms <= 0)
+		return "-";
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%d/%m/%Y %H:%M:%S", &tm);
+	return buf;
+}
+
+/* ISO UTC for JSON, or null. */
+static json_t *iso(int64_t ms)
+{
+	char buf[40];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (ms <= 0)
+		return json_null();
+	gmtime_r(&t, &tm);
+	strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ", (int)(ms % 1000));
+	return json_string(buf);
+}
+
+/* Opens the data directory and this node's identity (node may be NULL: the store only). */
+static int open_node(hl_archive **a, hl_node **n, cli_ctx *ctx)
+{
+	if (cli_open(a, ctx) < 0)
+		return -1;
+	if (n && hl_node_open(n, hl_archive_store(*a), hl_archive_dir(*a)) < 0) {
+		hl_archive_free(*a);
+		*a = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- node ---- */
+
+static int sub_init(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, node_cmd(), argc, argv, 0, "uU")) != 0)
+		return rc;
+	if (!o.unit || !o.url)
+		return cli_usage_error(node_cmd(), "init: --unit CODE and --url URL are required");
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc = hl_node_init(hl_archive_store(a), hl_archive_dir(a), o.unit, o.url, actor());
+	if (rc == 0)
+		rc = hl_node_open(&n, hl_archive_store(a), hl_archive_dir(a));
+	if (rc < 0) {
+		hl_archive_free(a);
+		return cli_fail();
+	}
+	printf("node %s at %s\npublic key %s\n(secret key in %s/keys/node.key, mode 0600: back it "
+	       "up offline, never share it)\n",
+	       hl_node_unit(n), hl_node_url(n), hl_node_public_key(n), hl_archive_dir(a));
+	hl_node_free(n);
+	hl_archive_free(a);
+	return EXIT_OK;
+}
+
+static int sub_show(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	int64_t version = 0, issued = 0;
+	int imported = 0;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, node_cmd(), argc, argv, 0, "j")) != 0)
+		return rc;
+	if (open_node(&a, &n, ctx) < 0)
+		return cli_fail();
+	if (hl_node_directory_info(&version, &issued, &imported, hl_archive_store(a)) < 0) {
+		hl_node_free(n);
+		hl_archive_free(a);
+		return cli_fail();
+	}
+	if (o.json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "unit", json_string(hl_node_unit(n)));
+		json_object_set_new(j, "url", json_string(hl_node_url(n)));
+		json_object_set_new(j, "public_key", json_string(hl_node_public_key(n)));
+		json_object_set_new(j, "directory_version", json_integer(version));
+		json_object_set_new(j, "directory_issued_at", iso(issued));
+		json_object_set_new(j, "directory_from_hub", json_boolean(imported));
+		print_json(j);
+	} else {
+		char t[32];
+		printf("unit        %s\nurl         %s\npublic key  %s\ndirectory   ",
+		       hl_node_unit(n), hl_node_url(n), hl_node_public_key(n));
+		if (!version)
+			printf("none\n");
+		else
+			printf("version %lld of %s, %s\n", (long long)version,
+			       local_time(t, issued),
+			       imported ? "from the hub" : "kept here (hub)");
+	}
+	hl_node_free(n);
+	hl_archive_free(a);
+	return EXIT_OK;
+}
+
+static int sub_enrol(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, node_cmd(), argc, argv, 1, "UksrR")) != 0)
+		return rc;
+	if (o.nargs != 1 || !o.url || !o.key)
+		return cli_usage_error(node_cmd(), "enrol: give CODE, --url URL and --key PUBKEY");
+	hl_node_entry e = {o.args[0],
+	                   o.url,
+	                   o.key,
+	                   o.may_send ? o.may_send : "",
+	                   o.may_receive ? o.may_receive : "",
+	                   o.restricted};
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc = hl_node_enrol(hl_archive_store(a), &e, actor());
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("node %s enrolled: may send [%s], may receive [%s]%s\n", e.unit, e.may_send,
+	       e.may_receive, e.restricted ? ", may hold restricted records" : "");
+	return EXIT_OK;
+}
+
+static int sub_revoke(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, node_cmd(), argc, argv, 1, "")) != 0)
+		return rc;
+	if (o.nargs != 1)
+		return cli_usage_error(node_cmd(), "revoke: give the unit CODE");
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc = hl_node_revoke(hl_archive_store(a), o.args[0], actor());
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("node %s revoked; export the directory so that every node learns it\n", o.args[0]);
+	return EXIT_OK;
+}
+
+static int list_json(const hl_node_row *r, void *ud)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "unit", json_string(r->unit));
+	json_object_set_new(o, "url", json_string(r->url));
+	json_object_set_new(o, "public_key", json_string(r->public_key));
+	json_object_set_new(o, "may_send", json_string(r->may_send));
+	json_object_set_new(o, "may_receive", json_string(r->may_receive));
+	json_object_set_new(o, "restricted", json_boolean(r->restricted));
+	json_object_set_new(o, "revoked", json_boolean(r->revoked));
+	json_object_set_new(o, "updated_at", json_string(r->updated_at));
+	json_array_append_new(ud, o);
+	return 0;
+}
+
+static int list_text(const hl_node_row *r, void *ud)
+{
+	int *n = ud;
+	if (!(*n)++)
+		printf("%-8s %-8s %-10s %-24s %-24s %s\n", "UNIT", "STATE", "RESTRICTED",
+		       "MAY SEND", "MAY RECEIVE", "URL");
+	printf("%-8s %-8s %-10s %-24s %-24s %s\n", r->unit, r->revoked ? "revoked" : "active",
+	       r->restricted ? "yes" : "no", r->may_send, r->may_receive, r->url);
+	return 0;
+}
+
+static int sub_list(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	json_t *j = NULL;
+	opts o;
+	int rc, n = 0;
+
+	if ((rc = parse(&o, node_cmd(), argc, argv, 0, "j")) != 0)
+		return rc;
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	if (o.json)
+		j = json_array();
+	rc = hl_node_foreach(hl_archive_store(a), o.json ? list_json : list_text,
+	                     o.json ? (void *)j : (void *)&n);
+	hl_archive_free(a);
+	if (rc < 0) {
+		json_decref(j);
+		return cli_fail();
+	}
+	if (j)
+		print_json(j);
+	else if (!n)
+		printf("no nodes in the directory (on the hub: `halong node enrol CODE --url URL "
+		       "--key KEY`; on a commune: `halong node directory import FILE`)\n");
+	return EXIT_OK;
+}
+
+/* Reads a whole file of at most `max` bytes. */
+static char *slurp(size_t *len, const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat sb;
+	char *buf;
+	if (!f) {
+		hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: %s", path,
+		             strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) != 0 || (size_t)sb.st_size > max) {
+		fclose(f);
+		hl_error_set(HL_ELIMIT, "%s: larger than %zu bytes", path, max);
+		return NULL;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (!buf || fread(buf, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size) {
+		free(buf);
+		fclose(f);
+		hl_error_set(HL_EIO, "%s: cannot read", path);
+		return NULL;
+	}
+	fclose(f);
+	buf[sb.st_size] = '\0';
+	*len = (size_t)sb.st_size;
+	return buf;
+}
+
+static int sub_directory(cli_ctx *ctx, int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : NULL;
+	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	opts o;
+	int rc;
+
+	if (!what || (strcmp(what, "export") && strcmp(what, "import")))
+		return cli_usage_error(node_cmd(), "directory: export FILE or import FILE");
+	if ((rc = parse(&o, node_cmd(), argc - 1, argv + 1, 1, what[0] == 'i' ? "h" : "")) != 0)
+		return rc;
+	if (o.nargs != 1)
+		return cli_usage_error(node_cmd(), "directory %s: give the FILE", what);
+	if (!strcmp(what, "export")) {
+		char *dir = NULL;
+		if (open_node(&a, &n, ctx) < 0)
+			return cli_fail();
+		rc = hl_node_directory_export(&dir, n);
+		if (rc == 0) {
+			size_t len = strlen(dir);
+			dir[len] = '\n';
+			rc = hl_write_atomic(o.args[0], dir, len + 1, 0644);
+		}
+		free(dir);
+		hl_node_free(n);
+		hl_archive_free(a);
+		if (rc < 0)
+			return cli_fail();
+		printf("directory written to %s, signed by this node\n", o.args[0]);
+		return EXIT_OK;
+	}
+	size_t len = 0;
+	int64_t v = 0;
+	char *text = slurp(&len, o.args[0], HL_EXCHANGE_MAX_DIRECTORY);
+	if (!text)
+		return cli_fail();
+	/* A trailing newline is not part of the signed JSON's meaning; the parser skips it. */
+	if (cli_open(&a, ctx) < 0) {
+		free(text);
+		return cli_fail();
+	}
+	rc = hl_node_directory_import(&v, hl_archive_store(a), text, len, o.hub_key, actor());
+	free(text);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("directory version %lld held, signature verified with the hub key\n", (long long)v);
+	return EXIT_OK;
+}
+
+static int sub_trust(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, node_cmd(), argc, argv, 1, "")) != 0)
+		return rc;
+	if (o.nargs != 1)
+		return cli_usage_error(node_cmd(), "trust-hub: give the hub's public KEY");
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	rc = hl_node_trust_hub(hl_archive_store(a), o.args[0], actor());
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("hub key trusted: directories signed by it can be imported\n");
+	return EXIT_OK;
+}
+
+static int cmd_node(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(cli_ctx *, int, char **);
+	} subs[] = {{"init", sub_init},      {"show", sub_show}, {"enrol", sub_enrol},
+	            {"revoke", sub_revoke},  {"list", sub_list}, {"directory", sub_directory},
+	            {"trust-hub", sub_trust}};
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	if (!sub)
+		return cli_usage_error(node_cmd(), "give a subcommand");
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (!strcmp(sub, subs[i].name))
+			return subs[i].run(ctx, argc - 1, argv + 1);
+	return cli_usage_error(node_cmd(), "unknown subcommand %s", sub);
+}
+
+/* ---- exchange ---- */
+
+typedef struct {
+	json_t *j;
+	int n;
+} st_ctx;
+
+static int status_row(const hl_exchange_peer_status *r, void *ud)
+{
+	st_ctx *c = ud;
+	char t1[32], t2[32], t3[32];
+	if (c->j) {
+		json_t *o = json_object();
+		json_object_set_new(o, "peer", json_string(r->peer));
+		json_object_set_new(o, "waiting", json_integer(r->waiting));
+		json_object_set_new(o, "oldest_waiting", iso(r->oldest_waiting_ms));
+		json_object_set_new(o, "held", json_integer(r->held));
+		json_object_set_new(o, "last_success", iso(r->last_success_ms));
+		json_object_set_new(o, "last_error",
+		                    r->last_error ? json_string(r->last_error) : json_null());
+		json_object_set_new(o, "last_error_at", iso(r->last_error_ms));
+		json_array_append_new(c->j, o);
+		return 0;
+	}
+	if (!c->n++)
+		printf("%-8s %7s %-19s %4s %-19s %-19s %s\n", "PEER", "WAITING", "OLDEST WAITING",
+		       "HELD", "LAST SUCCESS", "LAST ERROR AT", "LAST ERROR");
+	printf("%-8s %7lld %-19s %4lld %-19s %-19s %s\n", r->peer, (long long)r->waiting,
+	       local_time(t1, r->oldest_waiting_ms), (long long)r->held,
+	       local_time(t2, r->last_success_ms), local_time(t3, r->last_error_ms),
+	       r->last_error ? r->last_error : "");
+	return 0;
+}
+
+static int reject_row(const hl_exchange_reject_row *r, void *ud)
+{
+	st_ctx *c = ud;
+	char t[32];
+	if (c->j) {
+		json_t *o = json_object();
+		json_object_set_new(o, "at", iso(r->at_ms));
+		json_object_set_new(o, "id", r->msg_id ? json_string(r->msg_id) : json_null());
+		json_object_set_new(o, "sender", r->sender ? json_string(r->sender) : json_null());
+		json_object_set_new(o, "reason", json_string(r->reason));
+		json_object_set_new(o, "detail", json_string(r->detail));
+		json_array_append_new(c->j, o);
+		return 0;
+	}
+	if (!c->n++)
+		printf("\nRefused messages, newest first:\n");
+	printf("  %s  %-8s %-36s %-16s %s\n", local_time(t, r->at_ms), r->sender ? r->sender : "?",
+	       r->msg_id ? r->msg_id : "?", r->reason, r->detail);
+	return 0;
+}
+
+static int sub_status(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	st_ctx peers = {0}, rejects = {0};
+	long limit = 10;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, exchange_cmd(), argc, argv, 0, "jL")) != 0)
+		return rc;
+	if (o.limit) {
+		char *end;
+		errno = 0;
+		limit = strtol(o.limit, &end, 10);
+		if (errno || *end || limit < 0 || limit > 1000)
+			return cli_usage_error(exchange_cmd(), "status: --limit is 0 to 1000");
+	}
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	if (o.json) {
+		peers.j = json_array();
+		rejects.j = json_array();
+	}
+	rc = hl_exchange_status(hl_archive_store(a), status_row, &peers);
+	if (rc == 0 && limit > 0)
+		rc = hl_exchange_rejects(hl_archive_store(a), (size_t)limit, reject_row, &rejects);
+	hl_archive_free(a);
+	if (rc < 0) {
+		json_decref(peers.j);
+		json_decref(rejects.j);
+		return cli_fail();
+	}
+	if (o.json) {
+		json_t *out = json_object();
+		json_object_set_new(out, "peers", peers.j);
+		json_object_set_new(out, "rejected", rejects.j);
+		print_json(out);
+	} else if (!peers.n && !rejects.n) {
+		printf("no peers and no messages yet\n");
+	}
+	return EXIT_OK;
+}
+
+static int cmd_exchange(cli_ctx *ctx, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	if (!sub)
+		return cli_usage_error(exchange_cmd(), "give a subcommand");
+	if (!strcmp(sub, "status"))
+		return sub_status(ctx, argc - 1, argv + 1);
+	return cli_usage_error(exchange_cmd(), "unknown subcommand %s", sub);
+}
+
+const cli_command cli_node_commands[] = {
+    {"node", cmd_node, "this node's identity and the hub's directory of nodes",
+     "node SUBCOMMAND [ARGS]\n\n"
+     "  init --unit CODE --url URL     make this node's Ed25519 key pair (the secret key in\n"
+     "                                 DATA_DIR/keys/node.key, mode 0600, never printed)\n"
+     "  show [--json]                  unit, URL, public key, directory version\n"
+     "  enrol CODE --url URL --key KEY [--may-send T,...] [--may-receive T,...] [--restricted]\n"
+     "                                 on the hub: add or replace a node; T is a message type\n"
+     "                                 (document, report, feed.units, ...; * for any);\n"
+     "                                 --restricted: it may hold restricted records\n"
+     "  revoke CODE                    on the hub: its messages are refused from now on\n"
+     "  list [--json]                  the directory held here\n"
+     "  directory export FILE          on the hub: the directory, signed by this node\n"
+     "  directory import FILE [--hub-key KEY]\n"
+     "                                 on a commune: verify with the hub key and hold it; an\n"
+     "                                 older version or a bad signature is refused and the\n"
+     "                                 last good copy stays\n"
+     "  trust-hub KEY                  on a commune: the hub's public key, given at setup\n"
+     "                                 (set once)"},
+    {"exchange", cmd_exchange, "messages between nodes: status per peer",
+     "exchange SUBCOMMAND [ARGS]\n\n"
+     "  status [--limit N] [--json]    per peer: messages waiting, the oldest, held (waiting\n"
+     "                                 for an earlier one), last success, last error; then\n"
+     "                                 the newest N refused messages with their reason\n"
+     "                                 (default 10)\n\n"
+     "Times are shown in Asia/Ho_Chi_Minh (UTC+7); --json gives UTC."},
+    {0},
+};
