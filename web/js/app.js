@@ -78,7 +78,8 @@ function renderHeader(route) {
       } }, t('logout')))
     : h('div', { class: 'user' },
       h('span', { class: 'user-name', id: 'user-status' }, t('anonymous')),
-      h('a', { href: '#/login', id: 'login-link', class: 'button-link' }, t('login')));
+      h('a', { href: route.section === 'login' ? '#/login' : '#/login?next=' + encodeURIComponent(location.hash || '#/search'),
+        id: 'login-link', class: 'button-link' }, t('login')));
   header.append(
     h('div', { class: 'header-top' },
       h('a', { href: '#/search', class: 'brand' },

@@ -16,7 +16,8 @@ export async function loginView({ go, query }) {
       const u = await login(user.value.trim(), pass.value);
       const { setFlash } = await import('../app.js');
       setFlash(t('login_ok', { user: u.username }));
-      go(query.next || '#/search');
+      /* Back where the user was; only an in-app route, never another site. */
+      go(/^#\/[^/]/.test(query.next || '') ? query.next : '#/search');
     } catch (err) {
       msg.textContent = err.status === 429 ? t('login_throttled', { s: err.retryAfter || '…' })
         : err.status === 401 ? t('login_failed') : t('error', { m: err.message });
