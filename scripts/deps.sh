@@ -23,6 +23,10 @@ for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 
+# npm comes with NodeSource's nodejs, and as its own package with Debian's: ask for it only when
+# the command is missing (installing Debian's npm beside NodeSource's nodejs conflicts).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#pkgs[@]} packages present"
   exit 0
