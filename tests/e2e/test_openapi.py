@@ -10,6 +10,7 @@ import subprocess
 import unittest
 
 import hl
+import hlserve
 from hlserve import ServerCase
 
 DOC = os.path.join(hl.SRC, 'docs', 'openapi.json')
@@ -242,6 +243,24 @@ class RealAnswersValidate(ServerCase):
                 self.validate(caller, method, path)
             except AssertionError as e:
                 bad.append(str(e)[:600])
+        # bodies in, bodies out: login, a fonds, a job and its progress
+        for caller, method, path, body in (
+                ('anonymous', 'POST', '/api/v1/login', {'username': 'viewer',
+                                                        'password': hlserve.PASSWORD}),
+                ('archivist', 'PUT', '/api/v1/fonds/HAPHONG', {'creator': '06652',
+                                                                'name': 'UBND phường Hà Phong'}),
+                ('viewer', 'PUT', '/api/v1/fonds/HAPHONG', {'creator': '06652'}),
+                ('archivist22', 'POST', '/api/v1/custody/assign', {'fonds': 'NOPE', 'to': '22'})):
+            try:
+                self.validate(caller, method, path, body)
+            except AssertionError as e:
+                bad.append(str(e)[:600])
+        try:
+            r = self.validate('archivist22', 'POST', '/api/v1/ocr/run', {})
+            if r.status == 202:
+                self.validate('archivist22', 'GET', f'/api/v1/jobs/{r.json()["job"]["id"]}')
+        except AssertionError as e:
+            bad.append(str(e)[:600])
         r = self.as_('anonymous').post('/api/v1/login', {'username': 'viewer',
                                                          'password': 'wrong-password-1'})
         self.assertEqual(check({'$ref': '#/components/schemas/Error'}, r.json(), load()), [])
