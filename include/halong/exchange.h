@@ -146,6 +146,31 @@ int hl_exchange_outbox_delivered(hl_node *self, const char *receipt, size_t len)
 /* Records a failed attempt: the error and when to try again. */
 int hl_exchange_outbox_failed(hl_store *st, const char *id, const char *error, int64_t retry_at_ms);
 
+/* ---- delivery over HTTP (sender.c, libcurl) ---- */
+
+typedef struct {
+	const char *path;        /* appended to the peer's URL; NULL: "/api/v1/exchange/inbox" */
+	long connect_timeout_ms; /* 0: 5,000 */
+	long timeout_ms;         /* a whole request; 0: 30,000 */
+	int64_t backoff_base_ms; /* delay after the first failure; 0: 1,000 */
+	int64_t backoff_cap_ms;  /* longest delay; 0: 600,000 (10 minutes) */
+	size_t max;              /* messages per pass; 0: 1,000 */
+} hl_exchange_send_opts;
+
+/* The delay before the next attempt after `attempts` failures (1, 2, ...): d = min(cap, base *
+ * 2^(attempts-1)), then "equal jitter": a uniform random value in [d/2, d], so that nodes that
+ * failed together do not retry together. */
+int64_t hl_exchange_backoff_ms(int64_t attempts, int64_t base_ms, int64_t cap_ms);
+
+/* One delivery pass: every waiting message that is due, by peer and sequence, is sealed and
+ * POSTed (application/json) to its recipient's URL from the directory + path. A 200 answer
+ * holding a valid receipt marks it delivered; anything else (no connection, a timeout, another
+ * status, a bad receipt) records the error and schedules the next attempt with backoff, and the
+ * peer's later messages wait for the next pass. *sent and *failed count messages (may be NULL).
+ * Attachments do not travel yet: the envelope only. */
+int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
+                         const hl_exchange_send_opts *o);
+
 /* ---- the inbox ---- */
 
 /* A received message as the apply callback sees it; valid during the call only. */

@@ -1,0 +1,230 @@
+/* Delivery over HTTP: a pass over the outbox that POSTs each due message with libcurl, records
+ * the recipient's receipt or the error, and schedules retries with exponential backoff and
+ * jitter. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "exchange_int.h"
+#include "halong/store_exchange.h"
+#include "halong/util.h"
+
+#define DEFAULT_PATH "/api/v1/exchange/inbox"
+#define MAX_ANSWER   8192 /* a receipt is a few hundred bytes; an error line, less */
+
+int64_t hl_exchange_backoff_ms(int64_t attempts, int64_t base_ms, int64_t cap_ms)
+{
+	int64_t d = base_ms > 0 ? base_ms : 1;
+	if (cap_ms < d)
+		cap_ms = d;
+	for (int64_t i = 1; i < attempts && d < cap_ms; i++)
+		d = d > cap_ms / 2 ? cap_ms : d * 2;
+	if (d > cap_ms)
+		d = cap_ms;
+	/* Equal jitter: at least half the delay, so a peer that is down is not hammered. */
+	int64_t half = d / 2;
+	uint32_t span = (uint32_t)((d - half) > UINT32_MAX - 1 ? UINT32_MAX - 1 : (d - half));
+	return half + (int64_t)randombytes_uniform(span + 1);
+}
+
+typedef struct {
+	char *id, *recipient;
+	int64_t attempts;
+} due;
+
+typedef struct {
+	due *v;
+	size_t n, cap;
+} due_list;
+
+static int collect(const hl_exchange_outbox_row *r, void *ud)
+{
+	due_list *l = ud;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		due *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].id = hl_strdup(r->id);
+	l->v[l->n].recipient = hl_strdup(r->recipient);
+	l->v[l->n].attempts = r->attempts;
+	if (!l->v[l->n].id || !l->v[l->n].recipient)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	l->n++;
+	return 0;
+}
+
+static int grab_url(const hl_node_row *r, void *ud)
+{
+	char **url = ud;
+	*url = r->revoked ? NULL : hl_strdup(r->url);
+	return 0;
+}
+
+typedef struct {
+	char buf[MAX_ANSWER + 1];
+	size_t n;
+	int over;
+} answer;
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+	answer *a = ud;
+	size_t len = size * nmemb;
+	if (a->n + len > MAX_ANSWER) {
+		a->over = 1;
+		return 0; /* stops the transfer: no peer needs more than this to answer */
+	}
+	memcpy(a->buf + a->n, p, len);
+	a->n += len;
+	a->buf[a->n] = '\0';
+	return len;
+}
+
+/* POSTs one sealed envelope. 0 with the receipt in *a, or -1 with the error in `err`. */
+static int post(CURL *c, const char *url, const char *body, size_t len, answer *a, char *err,
+                size_t errsize, const hl_exchange_send_opts *o)
+{
+	char curl_err[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h = NULL;
+	long status = 0;
+	CURLcode rc;
+
+	h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	                 o && o->connect_timeout_ms ? o->connect_timeout_ms : 5000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o && o->timeout_ms ? o->timeout_ms : 30000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "halong/" HL_VERSION);
+	a->n = 0;
+	a->over = 0;
+	a->buf[0] = '\0';
+	rc = curl_easy_perform(c);
+	curl_slist_free_all(h);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	if (rc != CURLE_OK) {
+		snprintf(err, errsize, "%s: %s", url,
+		         a->over       ? "answer longer than 8 KiB"
+		         : curl_err[0] ? curl_err
+		                       : curl_easy_strerror(rc));
+		return -1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		/* The peer's one-line reason, if it gave one, is what the status page shows. */
+		size_t n = a->n;
+		while (n && (a->buf[n - 1] == '\n' || a->buf[n - 1] == '\r'))
+			a->buf[--n] = '\0';
+		snprintf(err, errsize, "%s: HTTP %ld%s%.300s", url, status, n ? ": " : "", a->buf);
+		return -1;
+	}
+	return 0;
+}
+
+int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
+                         const hl_exchange_send_opts *o)
+{
+	const char *path = o && o->path ? o->path : DEFAULT_PATH;
+	int64_t base = o && o->backoff_base_ms ? o->backoff_base_ms : 1000;
+	int64_t cap = o && o->backoff_cap_ms ? o->backoff_cap_ms : 600000;
+	due_list l = {0};
+	answer *a = NULL;
+	CURL *c = NULL;
+	size_t ok = 0, bad = 0;
+	char *blocked = NULL; /* the last peer that failed in this pass */
+	int rc;
+
+	if ((rc = hl_store_xout_pending(self->st, NULL, hl_exchange__now_ms(),
+	                                o && o->max ? o->max : 1000, collect, &l)) < 0)
+		goto done;
+	if (l.n == 0)
+		goto finish;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = curl_easy_init()) ||
+	    !(a = malloc(sizeof(*a)))) {
+		rc = hl_error_set(HL_ERROR, "libcurl could not start");
+		goto done;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		due *d = &l.v[i];
+		char err[512] = "", *url = NULL, *full = NULL, *env = NULL;
+		size_t len = 0;
+		int r;
+
+		/* Order per peer: after a failure its later messages wait for the next pass. */
+		if (blocked && !strcmp(blocked, d->recipient))
+			continue;
+		r = hl_store_xpeer_get(self->st, d->recipient, grab_url, &url);
+		if (r < 0 && r != HL_ENOTFOUND) {
+			rc = r;
+			goto done;
+		}
+		if (!url)
+			snprintf(err, sizeof(err), "%s is not in the directory or is revoked",
+			         d->recipient);
+		else if (!(full = malloc(strlen(url) + strlen(path) + 1)))
+			snprintf(err, sizeof(err), "out of memory");
+		else {
+			/* "http://host:8080/" + "/api/..." without a doubled slash */
+			size_t ul = strlen(url);
+			memcpy(full, url, ul + 1);
+			if (ul && full[ul - 1] == '/' && path[0] == '/')
+				full[ul - 1] = '\0';
+			strcat(full, path);
+		}
+		if (!err[0] && hl_exchange_outbox_seal(&env, &len, self, d->id, 0) < 0)
+			snprintf(err, sizeof(err), "seal: %s", hl_error_last());
+		if (!err[0] && post(c, full, env, len, a, err, sizeof(err), o) == 0 &&
+		    hl_exchange_outbox_delivered(self, a->buf, a->n) < 0)
+			snprintf(err, sizeof(err), "%s: the answer is not a valid receipt: %s",
+			         full, hl_error_last());
+		free(env);
+		free(url);
+		free(full);
+		if (!err[0]) {
+			ok++;
+			continue;
+		}
+		bad++;
+		free(blocked);
+		blocked = hl_strdup(d->recipient);
+		if ((r = hl_exchange_outbox_failed(
+		         self->st, d->id, err,
+		         hl_exchange__now_ms() +
+		             hl_exchange_backoff_ms(d->attempts + 1, base, cap))) < 0) {
+			rc = r;
+			goto done;
+		}
+	}
+finish:
+	if (sent)
+		*sent = ok;
+	if (failed)
+		*failed = bad;
+	rc = 0;
+done:
+	for (size_t i = 0; i < l.n; i++) {
+		free(l.v[i].id);
+		free(l.v[i].recipient);
+	}
+	free(l.v);
+	free(blocked);
+	free(a);
+	if (c)
+		curl_easy_cleanup(c);
+	return rc;
+}
