@@ -39,15 +39,16 @@ static atomic_uint g_started;  /* requests begun, ever */
 
 /* Every open connection, for the request deadline: libmicrohttpd's timeout counts idle time
  * only, so a client trickling a byte a second would hold a connection for ever. The reaper
- * shuts down the socket of a connection whose request has not been answered within
- * HL_SRV_TIMEOUT seconds of its start (or of the previous request's end). The list is changed
+ * shuts down the socket of a connection whose request has not been received within
+ * HL_SRV_TIMEOUT seconds of its start (or of the previous request's end); the handler's own
+ * time is not counted. The list is changed
  * under g_conn_mu in the connection callbacks; the CLOSED callback runs before libmicrohttpd
  * closes the descriptor, so the reaper never touches a descriptor reused by another socket. */
 typedef struct conn_ctx {
 	struct conn_ctx *prev, *next;
 	MHD_socket fd;
 	double t0;      /* start of the current request (or of waiting for one) */
-	int responding; /* the answer is queued: sending is not limited */
+	int responding; /* the request is in (handled or answered): no deadline */
 	int reaped;
 } conn_ctx;
 
@@ -607,6 +608,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	r->body = r->body_buf;
+	{
+		/* The request is in: the deadline guards against slow clients, not slow work. */
+		conn_ctx *x = conn_of(c);
+		if (x) {
+			pthread_mutex_lock(&g_conn_mu);
+			x->responding = 1;
+			pthread_mutex_unlock(&g_conn_mu);
+		}
+	}
 	dispatch(r);
 	return send_response(c, r);
 }
@@ -744,7 +754,7 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	unsigned flags =
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct rlimit rl;
-	unsigned conn_limit = 4096;
+	unsigned conn_limit = HL_SRV_MAX_CONN;
 	char port[8], host[64];
 	int rc;
 

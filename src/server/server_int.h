@@ -4,8 +4,9 @@
  * Threads. libmicrohttpd runs the server on its own thread pool (one epoll loop per worker
  * thread, MHD_OPTION_THREAD_POOL_SIZE); a handler runs on the worker thread that owns the
  * connection and answers synchronously. Each worker thread owns one hl_archive (its own SQLite
- * connection and Xapian reader), opened on the thread's first request from the data directory
- * and freed when the thread ends (a pthread key destructor): r->archive is that handle. Never
+ * connection and a read-only view of the search index), opened on the thread's first request
+ * from the data directory and freed when the thread ends (a pthread key destructor):
+ * r->archive is that handle; search with hl_req_search, never hl_archive_search. Never
  * keep an hl_archive, hl_store or anything they returned beyond the request, and never hand
  * them to another thread. A handler that blocks (an export, a long query) blocks the other
  * connections of its worker thread: long work goes to a job (jobs.c).
@@ -16,7 +17,7 @@
  * anonymous caller and 403 for one logged in. A helper below that answers by itself (a 415 for
  * a body that is not JSON, say) returns HL_ANSWERED, which the handler returns as it is:
  *
- *     if ((rc = hl_req_paging(&off, &lim, r)) != 0)
+ *     if ((rc = hl_req_paging(&off, &lim, r, 0)) != 0)
  *             return rc;
  */
 #ifndef HL_SERVER_INT_H
@@ -38,10 +39,10 @@
 #define HL_SRV_MAX_BODY       (1u << 20)  /* a request body, by default */
 #define HL_SRV_MAX_BODY_LARGE (64u << 20) /* POST /api/v1/ingest */
 #define HL_SRV_MAX_HEADERS    (16u << 10)
-#define HL_SRV_TIMEOUT        30 /* seconds: a request, an idle connection */
-#define HL_SRV_PER_IP         64 /* connections per client address */
-#define HL_SRV_MAX_CONN       1024
-#define HL_SRV_MAX_SEGS       16 /* path segments */
+#define HL_SRV_TIMEOUT        30   /* seconds: receiving a request, an idle connection */
+#define HL_SRV_PER_IP         64   /* connections per client address */
+#define HL_SRV_MAX_CONN       4096 /* connections in all (fewer if RLIMIT_NOFILE is lower) */
+#define HL_SRV_MAX_SEGS       16   /* path segments */
 #define HL_SRV_MAX_PATH       2048
 #define HL_SRV_PAGE_DEFAULT   20 /* limit= */
 #define HL_SRV_PAGE_MAX       100
