@@ -850,6 +850,31 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 	if ((rc = hl_store_begin(st)) < 0)
 		goto done;
 	began = 1;
+	/* Again, inside the transaction (writers take turns here): another connection may have
+	 * stored this message, or applied the sender's previous one, since the checks above. */
+	in_free(&dup);
+	rc = hl_store_xin_get(st, e.id, NULL, 0, grab_in, &dup);
+	if (rc < 0 && rc != HL_ENOTFOUND)
+		goto done;
+	if ((rc = hl_store_xin_applied_seq(&last, st, e.from)) < 0)
+		goto done;
+	if (dup.found || e.seq <= last) {
+		hl_store_rollback(st);
+		began = 0;
+		if (dup.found && !strcmp(dup.hash, hash)) {
+			free(receipt);
+			receipt = dup.receipt;
+			dup.receipt = NULL;
+			st_out = HL_EXCHANGE_DUPLICATE;
+			goto ok;
+		}
+		rc = dup.found ? refuse(self, now, e.id, e.from, HL_EDENIED, "id-reused",
+		                        "message %s was received before with other content", e.id)
+		               : refuse(self, now, e.id, e.from, HL_EDENIED, "sequence",
+		                        "sequence %lld of %s is applied already by another message",
+		                        (long long)e.seq, e.from);
+		goto done;
+	}
 	{
 		/* Kept as received: the sender's signature is the message's provenance. */
 		hl_store_xin_row r = {e.id,   e.from,  e.type, hash,        NULL,

@@ -1,6 +1,7 @@
 /* Delivery over HTTP: a pass over the outbox that POSTs each due message with libcurl, records
  * the recipient's receipt or the error, and schedules retries with exponential backoff and
  * jitter. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,15 @@
 
 #define DEFAULT_PATH "/api/v1/exchange/inbox"
 #define MAX_ANSWER   8192 /* a receipt is a few hundred bytes; an error line, less */
+
+/* libcurl's global state once per process (curl_global_init is not safe to race). */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static int curl_ok;
+
+static void curl_start(void)
+{
+	curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
 
 int64_t hl_exchange_backoff_ms(int64_t attempts, int64_t base_ms, int64_t cap_ms)
 {
@@ -154,8 +164,8 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 		goto done;
 	if (l.n == 0)
 		goto finish;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = curl_easy_init()) ||
-	    !(a = malloc(sizeof(*a)))) {
+	pthread_once(&curl_once, curl_start);
+	if (!curl_ok || !(c = curl_easy_init()) || !(a = malloc(sizeof(*a)))) {
 		rc = hl_error_set(HL_ERROR, "libcurl could not start");
 		goto done;
 	}

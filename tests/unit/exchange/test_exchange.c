@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,8 +36,8 @@ typedef struct {
 	hl_node *n;
 	/* what the apply callback saw */
 	int applied;
-	int64_t seqs[16];
-	char types[16][32];
+	int64_t seqs[64];
+	char types[64][32];
 } node;
 
 typedef struct {
@@ -47,11 +48,13 @@ static int apply_cb(hl_store *st, const hl_exchange_message *m, void *ud)
 {
 	node *x = ud;
 	(void)st;
-	if (x->applied < 16) {
-		x->seqs[x->applied] = m->seq;
-		snprintf(x->types[x->applied], sizeof(x->types[0]), "%s", m->type);
+	/* Calls are serialised by the inbox's write transaction, even from several threads. */
+	int i = __atomic_load_n(&x->applied, __ATOMIC_SEQ_CST);
+	if (i < 64) {
+		x->seqs[i] = m->seq;
+		snprintf(x->types[i], sizeof(x->types[0]), "%s", m->type);
 	}
-	x->applied++;
+	__atomic_add_fetch(&x->applied, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -711,6 +714,75 @@ static void test_out_of_order(void **state)
 		free(env[i]);
 }
 
+/* Two connections to one commune's store deliver the same 20 messages at once, one in order,
+ * the other backwards (two sender retries racing, say). */
+#define RACE 20
+typedef struct {
+	node *x; /* the commune (its apply counter) */
+	hl_node *n;
+	hl_store *st;
+	char **env;
+	char *receipts[RACE];
+	int backwards, failures;
+} racer;
+
+static void *race(void *ud)
+{
+	racer *r = ud;
+	for (int k = 0; k < RACE; k++) {
+		int i = r->backwards ? RACE - 1 - k : k;
+		hl_exchange_accept_opts o = {0, NULL, apply_cb, r->x};
+		if (hl_exchange_inbox_accept(&r->receipts[i], NULL, r->n, r->env[i],
+		                             strlen(r->env[i]), &o) != 0) {
+			fprintf(stderr, "race: %s\n", hl_error_last());
+			r->failures++;
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent_delivery(void **state)
+{
+	net *w = *state;
+	char *env[RACE], id[37];
+	racer r[2] = {{0}};
+	pthread_t t[2];
+
+	for (int i = 0; i < RACE; i++) {
+		assert_int_equal(put(id, &w->hub, HATU, "feed.units", "{}", NULL, 0, NULL, 0), 0);
+		env[i] = seal(&w->hub, id, 0);
+	}
+	for (int k = 0; k < 2; k++) {
+		r[k].x = &w->a;
+		r[k].env = env;
+		r[k].backwards = k;
+		assert_int_equal(hl_store_open(&r[k].st, w->a.db, 0), 0);
+		assert_int_equal(hl_node_open(&r[k].n, r[k].st, w->a.dir), 0);
+	}
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&t[k], NULL, race, &r[k]), 0);
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(pthread_join(t[k], NULL), 0);
+	/* Every message accepted by both, applied once, in order; both got the same receipts. */
+	assert_int_equal(r[0].failures + r[1].failures, 0);
+	assert_int_equal(w->a.applied, RACE);
+	for (int i = 0; i < RACE; i++) {
+		assert_int_equal(w->a.seqs[i], i + 1);
+		assert_string_equal(r[0].receipts[i], r[1].receipts[i]);
+	}
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_inbox WHERE"
+	                                " state = 'applied'"),
+	                 RACE);
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < RACE; i++)
+			free(r[k].receipts[i]);
+		hl_node_free(r[k].n);
+		hl_store_free(r[k].st);
+	}
+	for (int i = 0; i < RACE; i++)
+		free(env[i]);
+}
+
 /* ---- the directory ---- */
 
 static void test_directory(void **state)
@@ -933,6 +1005,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_secret_never_leaves, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_is_transactional, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_delivery, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_directory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_key_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
