@@ -105,6 +105,23 @@ done:
 	return a;
 }
 
+/* The total shown. Xapian's estimate is statistical: over a filter on few documents it is
+ * worked out from term frequencies that count every document, hidden ones too (type=X&limit=1
+ * said 10 to a guest who sees 3), so a count would leak. The fonds facet counts the visible
+ * matches one by one (every document has one fonds): while that count is whole (under
+ * HL_FACET_SCAN matches, every fonds listed) it is the total; else the estimate, never less
+ * than what this page shows. */
+#define FACET_VALUES_SHOWN 50 /* the search module lists at most this many values a facet */
+static uint64_t visible_total(const hl_hits *h, size_t off)
+{
+	uint64_t sum = 0, seen = off + h->n;
+	for (size_t i = 0; i < h->fonds.n; i++)
+		sum += h->fonds.v[i].count;
+	if (sum < HL_FACET_SCAN && h->fonds.n < FACET_VALUES_SHOWN)
+		return sum > seen ? sum : seen;
+	return h->estimate > seen ? h->estimate : seen;
+}
+
 static int search(hl_req *r)
 {
 	const char *q = hl_req_query(r, "q");
@@ -177,10 +194,10 @@ static int search(hl_req *r)
 		json_array_append_new(items, it);
 	}
 	j = json_pack("{s:s,s:I,s:I,s:I,s:o,s:{s:o,s:o,s:o,s:o}}", "query", q, "offset",
-	              (json_int_t)off, "limit", (json_int_t)lim, "total", (json_int_t)h->estimate,
-	              "items", items, "facets", "fonds", facet_json(&h->fonds), "type",
-	              facet_json(&h->type), "year", facet_json(&h->year), "unit",
-	              unit_facet(r, &h->fonds));
+	              (json_int_t)off, "limit", (json_int_t)lim, "total",
+	              (json_int_t)visible_total(h, off), "items", items, "facets", "fonds",
+	              facet_json(&h->fonds), "type", facet_json(&h->type), "year",
+	              facet_json(&h->year), "unit", unit_facet(r, &h->fonds));
 	hl_hits_free(h);
 	return hl_resp_json(r, 200, j);
 }
