@@ -535,6 +535,89 @@ static int sub_status(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int outbox_row(const hl_exchange_outbox_row *r, void *ud)
+{
+	st_ctx *c = ud;
+	char t1[32], t2[32];
+	if (c->j) {
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_string(r->id));
+		json_object_set_new(o, "to", json_string(r->recipient));
+		json_object_set_new(o, "type", json_string(r->type));
+		json_object_set_new(o, "seq", json_integer(r->seq));
+		json_object_set_new(o, "created", iso(r->created_ms));
+		json_object_set_new(o, "attempts", json_integer(r->attempts));
+		json_object_set_new(o, "next_attempt", iso(r->next_attempt_ms));
+		json_object_set_new(o, "last_error",
+		                    r->last_error ? json_string(r->last_error) : json_null());
+		json_array_append_new(c->j, o);
+		return 0;
+	}
+	if (!c->n++)
+		printf("%-8s %6s %-12s %-36s %-19s %8s %-19s %s\n", "TO", "SEQ", "TYPE", "ID",
+		       "CREATED", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR");
+	printf("%-8s %6lld %-12s %-36s %-19s %8lld %-19s %s\n", r->recipient, (long long)r->seq,
+	       r->type, r->id, local_time(t1, r->created_ms), (long long)r->attempts,
+	       local_time(t2, r->next_attempt_ms), r->last_error ? r->last_error : "");
+	return 0;
+}
+
+static int sub_outbox(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	st_ctx c = {0};
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, exchange_cmd(), argc, argv, 1, "j")) != 0)
+		return rc;
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	if (o.json)
+		c.j = json_array();
+	rc = hl_exchange_outbox_pending(hl_archive_store(a), o.nargs ? o.args[0] : NULL, 0, 0,
+	                                outbox_row, &c);
+	hl_archive_free(a);
+	if (rc < 0) {
+		json_decref(c.j);
+		return cli_fail();
+	}
+	if (c.j)
+		print_json(c.j);
+	else if (!c.n)
+		printf("nothing waits in the outbox\n");
+	return EXIT_OK;
+}
+
+static int sub_send(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	size_t sent = 0, failed = 0;
+	opts o;
+	int rc;
+
+	if ((rc = parse(&o, exchange_cmd(), argc, argv, 0, "j")) != 0)
+		return rc;
+	if (open_node(&a, &n, ctx) < 0)
+		return cli_fail();
+	rc = hl_exchange_send_due(&sent, &failed, n, NULL);
+	hl_node_free(n);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o.json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "sent", json_integer((json_int_t)sent));
+		json_object_set_new(j, "failed", json_integer((json_int_t)failed));
+		print_json(j);
+	} else {
+		printf("sent %zu, failed %zu%s\n", sent, failed,
+		       failed ? " (retried later with backoff; see `halong exchange status`)" : "");
+	}
+	return failed ? EXIT_PARTIAL : EXIT_OK;
+}
+
 static int cmd_exchange(cli_ctx *ctx, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL;
@@ -542,6 +625,10 @@ static int cmd_exchange(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(exchange_cmd(), "give a subcommand");
 	if (!strcmp(sub, "status"))
 		return sub_status(ctx, argc - 1, argv + 1);
+	if (!strcmp(sub, "outbox"))
+		return sub_outbox(ctx, argc - 1, argv + 1);
+	if (!strcmp(sub, "send"))
+		return sub_send(ctx, argc - 1, argv + 1);
 	return cli_usage_error(exchange_cmd(), "unknown subcommand %s", sub);
 }
 
@@ -569,7 +656,11 @@ const cli_command cli_node_commands[] = {
      "  status [--limit N] [--json]    per peer: messages waiting, the oldest, held (waiting\n"
      "                                 for an earlier one), last success, last error; then\n"
      "                                 the newest N refused messages with their reason\n"
-     "                                 (default 10)\n\n"
+     "                                 (default 10)\n"
+     "  outbox [PEER] [--json]         the messages waiting, by peer and sequence\n"
+     "  send [--json]                  one delivery pass: POST each due message to its\n"
+     "                                 peer; failures are retried later with backoff\n"
+     "                                 (exit 3 if some failed)\n\n"
      "Times are shown in Asia/Ho_Chi_Minh (UTC+7); --json gives UTC."},
     {0},
 };
