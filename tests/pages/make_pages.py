@@ -231,6 +231,8 @@ def main():
     low_300 = one_column(t3, 300)
     truth('scan-1', t3, [picks[3]['id']], dpi=300, variant='scanned PDF page 1, first paragraph')
     low_300.save(os.path.join(out, 'scan.pdf'), save_all=True, append_images=[short], resolution=300)
+    # the 150-dpi paragraph as a scanned PDF: the floor applies to the scan inside the PDF
+    low.save(os.path.join(out, 'scan150.pdf'), resolution=150)
 
     # a PDF with a text layer, straight from pango (cairo's PDF backend embeds the fonts).
     pango(t0, 72, (A4_W_IN - 2 * MARGIN_IN) * 72, os.path.join(out, 'text.pdf'))

@@ -365,8 +365,18 @@ static void test_low_dpi_warning(void **state)
 	assert_non_null(strstr(p.warnings[0], "scans/dpi150.png: page 1: scanned at 150 dpi, below "
 	                                      "the 200 dpi"));
 	hl_ocr_page_free(&p);
-	/* 200 dpi is the floor itself: no warning */
+	/* the same scan inside a PDF: the resolution of its image counts, not our rendering's */
 	hl_ocr_source s;
+	assert_int_equal(hl_ocr_probe(&s, path_of("scan150.pdf"), NULL), 0);
+	assert_int_equal(s.pages[0].dpi, 150);
+	hl_ocr_source_free(&s);
+	assert_int_equal(
+	    hl_ocr_page_run(&p, engine, path_of("scan150.pdf"), "scan150.pdf", 1, NULL), 0);
+	assert_int_equal(p.dpi, 300); /* the boxes' grid: the page rendered at 300 dpi */
+	assert_true(p.warn_flags & HL_OCR_WARN_LOW_DPI);
+	assert_non_null(strstr(p.warnings[0], "scan150.pdf: page 1: scanned at 150 dpi"));
+	hl_ocr_page_free(&p);
+	/* 200 dpi is the floor itself: no warning */
 	assert_int_equal(hl_ocr_probe(&s, path_of("dpi200.png"), NULL), 0);
 	assert_int_equal(s.pages[0].dpi, HL_OCR_MIN_DPI);
 	hl_ocr_source_free(&s);
