@@ -484,6 +484,73 @@ static void test_unknown_and_revoked_sender(void **state)
 	free(env);
 }
 
+/* Malformed, truncated and hostile bodies: each refused as malformed, nothing applied. */
+static void test_malformed(void **state)
+{
+	net *w = *state;
+	char id[37], *t;
+	assert_int_equal(put(id, &w->hub, HATU, "document", "{\"k\":1}", NULL, 0, NULL, 0), 0);
+	char *env = seal(&w->hub, id, 0);
+	size_t n = strlen(env);
+
+	/* Truncated at every length. */
+	for (size_t cut = 0; cut < n; cut += 7) {
+		if (accept_env(NULL, NULL, &w->a, env, cut, NULL) != HL_EINVALID)
+			fail_msg("truncated at %zu accepted", cut);
+	}
+	assert_refused(&w->a, "malformed", NULL, NULL);
+	/* Fields added, removed or of the wrong type. */
+	struct {
+		const char *key;
+		json_t *val;
+	} bad[] = {
+	    {"extra", json_integer(1)},      {"seq", json_string("1")},
+	    {"seq", json_integer(0)},        {"v", json_integer(2)},
+	    {"payload", json_string("{}")},  {"attachments", json_object()},
+	    {"access", json_string("mat")},  {"id", json_string("not-a-uuid")},
+	    {"to", json_string("06652 ")},   {"sent_ms", json_real(1.5)},
+	    {"created_ms", json_real(1e12)}, {"type", json_string("Document")},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = reshape(env, bad[i].key, bad[i].val);
+		if (accept_env(NULL, NULL, &w->a, t, strlen(t), NULL) != HL_EINVALID)
+			fail_msg("%s changed: not refused as malformed (%s)", bad[i].key,
+			         hl_error_last());
+		assert_refused(&w->a, "malformed", NULL, NULL);
+		free(t);
+	}
+	json_t *o = json_loads(env, 0, NULL);
+	json_object_del(o, "sig");
+	t = json_dumps(o, JSON_COMPACT);
+	assert_int_equal(accept_env(NULL, NULL, &w->a, t, strlen(t), NULL), HL_EINVALID);
+	free(t);
+	/* A payload nested 100 deep. */
+	json_t *deep = json_object(), *cur = deep;
+	for (int i = 0; i < 100; i++) {
+		json_t *next = json_object();
+		json_object_set_new(cur, "a", next);
+		cur = next;
+	}
+	json_object_set_new(o, "sig", json_string("AAAA"));
+	json_object_set_new(o, "payload", deep);
+	t = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	assert_int_equal(accept_env(NULL, NULL, &w->a, t, strlen(t), NULL), HL_EINVALID);
+	assert_refused(&w->a, "malformed", id, HUB);
+	assert_non_null(strstr(hl_error_last(), "deeper"));
+	free(t);
+	/* Not JSON, not UTF-8, empty, a bare array. */
+	const char *junk[] = {"", "[]", "\xff\xfe{}", "{\"id\":\"\xc3\x28\"}", "null", "{}"};
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+		assert_int_equal(accept_env(NULL, NULL, &w->a, junk[i], strlen(junk[i]), NULL),
+		                 HL_EINVALID);
+	assert_nothing_applied(&w->a);
+	/* The intact envelope is still accepted afterwards. */
+	assert_int_equal(accept_env(NULL, NULL, &w->a, env, n, NULL), 0);
+	assert_int_equal(w->a.applied, 1);
+	free(env);
+}
+
 static void test_wrong_recipient_and_type(void **state)
 {
 	net *w = *state;
@@ -998,6 +1065,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deliver_receipt_replay, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_forged_signature, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_and_revoked_sender, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_recipient_and_type, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_clock_skew, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
