@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -760,6 +761,12 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 
 	if (sodium_init() < 0)
 		return hl_error_set(HL_ERROR, "libsodium cannot start");
+	{
+		/* A client gone while a file is sent (sendfile) must not kill the process. */
+		struct sigaction sa;
+		if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+			signal(SIGPIPE, SIG_IGN);
+	}
 	pthread_once(&g_key_once, make_key);
 	free(g_home);
 	if (!(g_home = hl_archive_home(o->home)))

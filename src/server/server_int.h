@@ -317,7 +317,9 @@ typedef struct {
 typedef struct hl_server hl_server;
 
 /* Starts listening (after checking the data directory opens) and returns at once; the
- * worker threads serve until hl_server_stop. */
+ * worker threads serve until hl_server_stop. One server at a time per process (the options and
+ * the per-thread archives are process-wide). SIGPIPE is ignored if it had its default action;
+ * block SIGTERM/SIGINT before the call if a thread of yours waits for them (cmd_serve.c). */
 int hl_server_start(hl_server **out, const hl_server_opts *o);
 /* "http://127.0.0.1:8080": the address actually bound. */
 const char *hl_server_url(hl_server *s);
