@@ -319,7 +319,7 @@ static int resp_fd(hl_req *r, int fd, const char *ctype, const char *etag_in,
                    const char *download_name)
 {
 	struct stat st;
-	char etag[160], buf[256];
+	char etag[160], buf[1024];
 	const char *h;
 	uint64_t off = 0, len;
 	int rg = 0;
@@ -339,7 +339,7 @@ static int resp_fd(hl_req *r, int fd, const char *ctype, const char *etag_in,
 	if (download_name) {
 		/* The name as given, reduced to safe ASCII for the plain parameter; the exact name
 		 * travels percent-encoded in filename*. */
-		char plain[128], enc[600];
+		char plain[128], enc[400];
 		size_t pi = 0, ei = 0;
 		for (const unsigned char *s = (const unsigned char *)download_name;
 		     *s && pi < sizeof(plain) - 1; s++)
@@ -357,7 +357,7 @@ static int resp_fd(hl_req *r, int fd, const char *ctype, const char *etag_in,
 				ei += (size_t)snprintf(enc + ei, 4, "%%%02X", *s);
 		}
 		enc[ei] = 0;
-		snprintf(buf, sizeof(buf), "attachment; filename=\"%s\"; filename*=UTF-8''%.60s",
+		snprintf(buf, sizeof(buf), "attachment; filename=\"%s\"; filename*=UTF-8''%s",
 		         plain, enc);
 		hl_resp_header(r, "Content-Disposition", buf);
 	}
