@@ -155,6 +155,12 @@ typedef struct {
 	int64_t backoff_base_ms; /* delay after the first failure; 0: 1,000 */
 	int64_t backoff_cap_ms;  /* longest delay; 0: 600,000 (10 minutes) */
 	size_t max;              /* messages per pass; 0: 1,000 */
+	/* The blob store (HOME/blobs, files at ab/cdef...): when set, each attachment is uploaded
+	 * in chunks to the peer's attachments_path before the envelope, resuming from the offset
+	 * the peer reports. NULL: the envelope only. */
+	const char *blobs_dir;
+	const char *attachments_path; /* NULL: "/api/v1/exchange/attachments" */
+	size_t chunk;                 /* bytes per PUT; 0: 4 MiB */
 } hl_exchange_send_opts;
 
 /* The delay before the next attempt after `attempts` failures (1, 2, ...): d = min(cap, base *
@@ -206,6 +212,30 @@ enum { HL_EXCHANGE_APPLIED = 1, HL_EXCHANGE_HELD = 2, HL_EXCHANGE_DUPLICATE = 3 
  * (malloc'd): this node's signed receipt, the same for a duplicate. Either out may be NULL. */
 int hl_exchange_inbox_accept(char **receipt, int *state, hl_node *self, const char *envelope,
                              size_t len, const hl_exchange_accept_opts *o);
+
+/* ---- documents between units (apply.c) ---- */
+
+/* Puts one "document" message to `to` carrying the documents `doc_ids` (their metadata as
+ * {"documents":[...]} and their files as attachments) inside the caller's open transaction,
+ * audited as exchange.send by `actor`. The outbox refuses a secret document, a restricted one to
+ * a node not allowed to hold it. HL_ENOTFOUND for a missing document. */
+int hl_exchange_put_documents(char id[37], hl_node *self, const char *to,
+                              const char *const *doc_ids, size_t n, const char *actor);
+
+/* What the default apply step needs: the archive receiving documents (its store is the one the
+ * inbox runs on) and the folder where attachments arrived (named by SHA-256). */
+typedef struct hl_archive hl_archive;
+typedef struct {
+	hl_archive *archive;
+	const char *attachments_dir;
+} hl_exchange_apply_ctx;
+
+/* An hl_exchange_apply_cb (ud: hl_exchange_apply_ctx *): a "document" message's documents go
+ * into the archive with their files (copied into the blob store from the attachments, checked
+ * against their SHA-256) and their provenance in the notes (sender, message id, time, the
+ * sender's signature); every message applied is audited as exchange.apply "from X seq N type T",
+ * in the order applied. */
+int hl_exchange_apply_default(hl_store *st, const hl_exchange_message *m, void *ud);
 
 /* ---- status ---- */
 

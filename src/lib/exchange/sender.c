@@ -12,8 +12,9 @@
 #include "halong/store_exchange.h"
 #include "halong/util.h"
 
-#define DEFAULT_PATH "/api/v1/exchange/inbox"
-#define MAX_ANSWER   8192 /* a receipt is a few hundred bytes; an error line, less */
+#define DEFAULT_PATH     "/api/v1/exchange/inbox"
+#define DEFAULT_ATT_PATH "/api/v1/exchange/attachments"
+#define MAX_ANSWER       8192 /* a receipt is a few hundred bytes; an error line, less */
 
 /* libcurl's global state once per process (curl_global_init is not safe to race). */
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -96,21 +97,35 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 	return len;
 }
 
-/* POSTs one sealed envelope. 0 with the receipt in *a, or -1 with the error in `err`. */
-static int post(CURL *c, const char *url, const char *body, size_t len, answer *a, char *err,
-                size_t errsize, const hl_exchange_send_opts *o)
+/* One request: POST (the envelope, JSON), PUT (an attachment's chunk, octet-stream, `from`
+ * naming this node) or GET (body NULL). 0 with the answer in *a when the status is 200 (or
+ * `ok2` when not 0), or -1 with the error in `err`; *status_out gets the status. */
+static int request(CURL *c, const char *method, const char *url, const char *body, size_t len,
+                   const char *from, answer *a, char *err, size_t errsize,
+                   const hl_exchange_send_opts *o, long ok2, long *status_out)
 {
-	char curl_err[CURL_ERROR_SIZE] = "";
+	char curl_err[CURL_ERROR_SIZE] = "", fromh[64];
 	struct curl_slist *h = NULL;
 	long status = 0;
 	CURLcode rc;
 
-	h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, strcmp(method, "PUT") ? "Content-Type: application/json"
+	                                               : "Content-Type: application/octet-stream");
 	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+	if (from) {
+		snprintf(fromh, sizeof(fromh), "X-Halong-From: %s", from);
+		h = curl_slist_append(h, fromh);
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
+	} else {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	}
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
@@ -135,7 +150,9 @@ static int post(CURL *c, const char *url, const char *body, size_t len, answer *
 		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200) {
+	if (status_out)
+		*status_out = status;
+	if (status != 200 && (!ok2 || status != ok2)) {
 		/* The peer's one-line reason, if it gave one, is what the status page shows. */
 		size_t n = a->n;
 		while (n && (a->buf[n - 1] == '\n' || a->buf[n - 1] == '\r'))
@@ -144,6 +161,107 @@ static int post(CURL *c, const char *url, const char *body, size_t len, answer *
 		return -1;
 	}
 	return 0;
+}
+
+/* Uploads the attachments of a sealed envelope that the peer does not hold whole yet, in
+ * chunks, each resumed from the offset the peer reports (GET .../attachments/SHA answers
+ * {"offset":N,"complete":bool}). 0, or -1 with the error in `err`. */
+static int upload_attachments(CURL *c, hl_node *self, const char *url, const char *env,
+                              size_t envlen, answer *a, char *err, size_t errsize,
+                              const hl_exchange_send_opts *o)
+{
+	const char *apath = o->attachments_path ? o->attachments_path : DEFAULT_ATT_PATH;
+	size_t chunk = o->chunk ? o->chunk : 4u << 20;
+	json_t *root = json_loadb(env, envlen, 0, NULL), *atts;
+	char *buf = NULL;
+	int rc = -1;
+
+	atts = json_object_get(root, "attachments");
+	if (!json_array_size(atts)) {
+		rc = 0;
+		goto done;
+	}
+	if (!(buf = malloc(chunk))) {
+		snprintf(err, errsize, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < json_array_size(atts); i++) {
+		json_t *x = json_array_get(atts, i);
+		const char *sha = json_string_value(json_object_get(x, "sha256"));
+		int64_t size = json_integer_value(json_object_get(x, "size")), off = -1;
+		char base[1200], full[1300], blob[4200];
+		FILE *f = NULL;
+		int tries = 0;
+
+		size_t ul = strlen(url);
+		if (ul && url[ul - 1] == '/')
+			ul--;
+		snprintf(base, sizeof(base), "%.*s%s/%s", (int)ul, url, apath, sha);
+		snprintf(blob, sizeof(blob), "%s/%.2s/%s", o->blobs_dir, sha, sha + 2);
+		for (;;) {
+			json_t *ans;
+			long status = 0;
+			size_t want, got;
+			if (off < 0) {
+				if (request(c, "GET", base, NULL, 0, self->unit, a, err, errsize, o,
+				            0, NULL) < 0)
+					goto fail;
+				ans = json_loadb(a->buf, a->n, 0, NULL);
+				off = json_integer_value(json_object_get(ans, "offset"));
+				if (json_is_true(json_object_get(ans, "complete")))
+					off = size;
+				json_decref(ans);
+			}
+			if (off >= size)
+				break;
+			if (++tries > 100000) {
+				snprintf(err, errsize, "%s: no progress", base);
+				goto fail;
+			}
+			if (!f && !(f = fopen(blob, "rb"))) {
+				snprintf(err, errsize,
+				         "attachment %.12s…: the blob is missing here", sha);
+				goto fail;
+			}
+			want = (size_t)(size - off) < chunk ? (size_t)(size - off) : chunk;
+			if (fseeko(f, (off_t)off, SEEK_SET) != 0 ||
+			    (got = fread(buf, 1, want, f)) != want) {
+				snprintf(err, errsize, "attachment %.12s…: cannot read the blob",
+				         sha);
+				goto fail;
+			}
+			snprintf(full, sizeof(full), "%s?offset=%lld&size=%lld", base,
+			         (long long)off, (long long)size);
+			if (request(c, "PUT", full, buf, got, self->unit, a, err, errsize, o, 409,
+			            &status) < 0)
+				goto fail;
+			/* 409: the peer holds another length (an earlier attempt went further, or
+			 * it lost a tail): resume from what it reports. */
+			ans = json_loadb(a->buf, a->n, 0, NULL);
+			if (status == 409) {
+				json_t *e = json_object_get(ans, "error");
+				json_t *ro = json_object_get(e ? e : ans, "offset");
+				off = json_is_integer(ro) ? json_integer_value(ro) : -1;
+			} else {
+				off = json_integer_value(json_object_get(ans, "offset"));
+				if (json_is_true(json_object_get(ans, "complete")))
+					off = size;
+			}
+			json_decref(ans);
+		}
+		if (f)
+			fclose(f);
+		continue;
+	fail:
+		if (f)
+			fclose(f);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(buf);
+	json_decref(root);
+	return rc;
 }
 
 int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
@@ -198,8 +316,13 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 		}
 		if (!err[0] && hl_exchange_outbox_seal(&env, &len, self, d->id, 0) < 0)
 			snprintf(err, sizeof(err), "seal: %s", hl_error_last());
-		if (!err[0] && post(c, full, env, len, a, err, sizeof(err), o) == 0 &&
-		    hl_exchange_outbox_delivered(self, a->buf, a->n) < 0)
+		if (!err[0] && o && o->blobs_dir &&
+		    upload_attachments(c, self, url, env, len, a, err, sizeof(err), o) < 0)
+			; /* err says why; the envelope waits for its files */
+		else if (!err[0] &&
+		         request(c, "POST", full, env, len, NULL, a, err, sizeof(err), o, 0,
+		                 NULL) == 0 &&
+		         hl_exchange_outbox_delivered(self, a->buf, a->n) < 0)
 			snprintf(err, sizeof(err), "%s: the answer is not a valid receipt: %s",
 			         full, hl_error_last());
 		free(env);

@@ -1,0 +1,290 @@
+/* The inbox's default apply step: a "document" message puts its documents, with their files
+ * (the attachments that arrived), into this node's archive with their provenance; every applied
+ * message leaves an audit entry, in the inbox's transaction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "exchange_int.h"
+#include "halong/archive.h"
+#include "halong/util.h"
+
+static char *dup_str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s && *s ? hl_strdup(s) : NULL;
+}
+
+/* The document payload's members the receiver copies (docs/exchange.md): the manifest keys. */
+static int doc_from_json(hl_doc *d, json_t *o)
+{
+	json_t *files = json_object_get(o, "files");
+	json_t *pc = json_object_get(o, "page_count");
+	const char *lvl = json_string_value(json_object_get(o, "access_level"));
+
+	memset(d, 0, sizeof(*d));
+	if (!json_is_object(o) || !json_is_integer(json_object_get(o, "doc_ordinal")) ||
+	    !json_string_value(json_object_get(o, "doc_id")) ||
+	    !json_string_value(json_object_get(o, "fonds_code")) ||
+	    !json_string_value(json_object_get(o, "dossier_code")) ||
+	    !json_string_value(json_object_get(o, "subject")) || (files && !json_is_array(files)) ||
+	    !lvl || hl_access_parse(&d->access, lvl) < 0)
+		return hl_error_set(HL_EINVALID,
+		                    "document payload: doc_id, fonds_code, dossier_code, "
+		                    "doc_ordinal, subject and access_level are required");
+	d->doc_id = dup_str(o, "doc_id");
+	d->fonds_code = dup_str(o, "fonds_code");
+	d->dossier_code = dup_str(o, "dossier_code");
+	d->ordinal = json_integer_value(json_object_get(o, "doc_ordinal"));
+	d->doc_number = dup_str(o, "doc_number");
+	d->doc_notation = dup_str(o, "doc_notation");
+	d->issued_date = dup_str(o, "issued_date");
+	d->doc_type = dup_str(o, "doc_type");
+	d->issuer = dup_str(o, "issuer");
+	d->subject = dup_str(o, "subject");
+	d->language = dup_str(o, "language");
+	d->page_count = json_is_integer(pc) ? json_integer_value(pc) : -1;
+	d->keywords = dup_str(o, "keywords");
+	d->confidence = dup_str(o, "confidence");
+	d->retention = dup_str(o, "retention");
+	d->physical_state = dup_str(o, "physical_state");
+	d->notes = dup_str(o, "notes");
+	d->text = dup_str(o, "text");
+	d->nfiles = json_array_size(files);
+	if (d->nfiles && !(d->files = calloc(d->nfiles, sizeof(*d->files))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->nfiles; i++) {
+		json_t *f = json_array_get(files, i);
+		const char *sha = json_string_value(json_object_get(f, "sha256"));
+		if (!sha || strlen(sha) != 64 || !json_is_integer(json_object_get(f, "size")))
+			return hl_error_set(HL_EINVALID, "document %s: file %zu has no sha256/size",
+			                    d->doc_id, i + 1);
+		d->files[i].name = dup_str(f, "name");
+		memcpy(d->files[i].sha256, sha, 65);
+		d->files[i].size = json_integer_value(json_object_get(f, "size"));
+	}
+	return 0;
+}
+
+/* Is `sha` among the message's attachments (so it arrived and was checked by the inbox)? */
+static int attached(const hl_exchange_message *m, const char *sha, int64_t size)
+{
+	for (size_t i = 0; i < m->nattachments; i++)
+		if (!strcmp(m->attachments[i].sha256, sha) && m->attachments[i].size == size)
+			return 1;
+	return 0;
+}
+
+static int apply_document(hl_store *st, const hl_exchange_message *m,
+                          const hl_exchange_apply_ctx *c)
+{
+	json_t *p = NULL, *docs, *env = NULL;
+	const char *sig;
+	char at[32], actor[64];
+	int rc = 0;
+
+	if (!(p = hl_exchange__parse(m->payload, strlen(m->payload), "payload")) ||
+	    !(env = hl_exchange__parse(m->envelope, strlen(m->envelope), "envelope"))) {
+		rc = HL_EINVALID;
+		goto done;
+	}
+	docs = json_object_get(p, "documents");
+	sig = json_string_value(json_object_get(env, "sig"));
+	if (!json_is_array(docs) || !json_array_size(docs) || !sig) {
+		rc = hl_error_set(HL_EINVALID, "message %s: payload has no \"documents\" list",
+		                  m->id);
+		goto done;
+	}
+	hl_exchange__ms_iso(at, m->created_ms);
+	snprintf(actor, sizeof(actor), "exchange:%s", m->from);
+	for (size_t i = 0; i < json_array_size(docs); i++) {
+		hl_doc d;
+		char *notes = NULL;
+		int status = 0;
+		size_t nl;
+		if ((rc = doc_from_json(&d, json_array_get(docs, i))) < 0)
+			goto next;
+		for (size_t f = 0; f < d.nfiles; f++) {
+			char sha[65], *src;
+			int64_t size = 0;
+			if (!attached(m, d.files[f].sha256, d.files[f].size)) {
+				rc = hl_error_set(HL_EINVALID,
+				                  "message %s: document %s names file %s that is "
+				                  "not among the attachments",
+				                  m->id, d.doc_id, d.files[f].sha256);
+				goto next;
+			}
+			/* Copied, not moved: if this transaction rolls back the message comes
+			 * again and its attachments must still be here. */
+			if (!(src = hl_path_join(c->attachments_dir, d.files[f].sha256))) {
+				rc = hl_error_set(HL_ENOMEM, "out of memory");
+				goto next;
+			}
+			rc = hl_blob_put_file(sha, &size, c->archive, src);
+			free(src);
+			if (rc < 0)
+				goto next;
+			if (strcmp(sha, d.files[f].sha256) || size != d.files[f].size) {
+				rc =
+				    hl_error_set(HL_EINVALID, "message %s: file %s changed on disk",
+				                 m->id, d.files[f].sha256);
+				goto next;
+			}
+			if ((rc = hl_store_blob_add(st, sha, size)) < 0)
+				goto next;
+		}
+		/* Provenance: who sent it, which message, and the sender's signature (the whole
+		 * signed envelope stays in the inbox under the message id). */
+		nl = (d.notes ? strlen(d.notes) : 0) + strlen(sig) + 256;
+		if (!(notes = malloc(nl))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto next;
+		}
+		snprintf(notes, nl, "%s%sNhận qua liên thông từ %s, thư %s (%s), chữ ký %s",
+		         d.notes ? d.notes : "", d.notes ? "\n" : "", m->from, m->id, at, sig);
+		free(d.notes);
+		d.notes = notes;
+		if ((rc = hl_store_doc_put(&status, st, &d, actor)) < 0)
+			goto next;
+		rc = hl_store_audit(st, actor, "exchange.receive", d.doc_id, m->id);
+	next:
+		free(d.doc_id);
+		free(d.fonds_code);
+		free(d.dossier_code);
+		free(d.doc_number);
+		free(d.doc_notation);
+		free(d.issued_date);
+		free(d.doc_type);
+		free(d.issuer);
+		free(d.subject);
+		free(d.language);
+		free(d.keywords);
+		free(d.confidence);
+		free(d.retention);
+		free(d.physical_state);
+		free(d.notes);
+		free(d.text);
+		for (size_t f = 0; f < d.nfiles; f++)
+			free(d.files[f].name);
+		free(d.files);
+		if (rc < 0)
+			goto done;
+	}
+done:
+	json_decref(p);
+	json_decref(env);
+	return rc;
+}
+
+int hl_exchange_apply_default(hl_store *st, const hl_exchange_message *m, void *ud)
+{
+	const hl_exchange_apply_ctx *c = ud;
+	char detail[160];
+	int rc;
+
+	if (!strcmp(m->type, "document")) {
+		if (!c || !c->archive || !c->attachments_dir)
+			return hl_error_set(HL_EINVALID, "document messages need the archive");
+		if ((rc = apply_document(st, m, c)) < 0)
+			return rc;
+	}
+	/* Every applied message is in the audit log, in the order applied (the order per sender
+	 * the inbox guarantees is visible there). */
+	snprintf(detail, sizeof(detail), "from %s seq %lld type %s", m->from, (long long)m->seq,
+	         m->type);
+	return hl_store_audit(st, "exchange", "exchange.apply", m->id, detail);
+}
+
+int hl_exchange_put_documents(char id[37], hl_node *self, const char *to,
+                              const char *const *doc_ids, size_t n, const char *actor)
+{
+	json_t *payload = json_object(), *docs = json_array();
+	hl_exchange_attachment *att = NULL;
+	hl_doc **dv = NULL;
+	size_t natt = 0, cap = 0;
+	char *text = NULL, msg_id[37];
+	int rc = 0;
+
+	json_object_set_new(payload, "documents", docs);
+	if (!n || !(dv = calloc(n, sizeof(*dv)))) {
+		rc = hl_error_set(n ? HL_ENOMEM : HL_EINVALID, n ? "out of memory" : "no document");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *js;
+		json_t *o;
+		if ((rc = hl_store_doc_get(&dv[i], self->st, doc_ids[i])) < 0)
+			goto done;
+		if (!(js = hl_doc_json(dv[i])) || !(o = json_loads(js, 0, NULL))) {
+			free(js);
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		free(js);
+		/* The receiver's archive keeps its own version history and times. */
+		json_object_del(o, "version");
+		json_object_del(o, "created_at");
+		json_object_del(o, "updated_at");
+		json_array_append_new(docs, o);
+		for (size_t f = 0; f < dv[i]->nfiles; f++) {
+			int seen = 0;
+			for (size_t k = 0; k < natt && !seen; k++)
+				seen = !strcmp(att[k].sha256, dv[i]->files[f].sha256);
+			if (seen)
+				continue; /* the same bytes travel once */
+			if (natt == cap) {
+				size_t nc = cap ? cap * 2 : 8;
+				hl_exchange_attachment *v = realloc(att, nc * sizeof(*v));
+				if (!v) {
+					rc = hl_error_set(HL_ENOMEM, "out of memory");
+					goto done;
+				}
+				att = v;
+				cap = nc;
+			}
+			att[natt].sha256 = dv[i]->files[f].sha256;
+			att[natt].size = dv[i]->files[f].size;
+			att[natt].name = dv[i]->files[f].name && *dv[i]->files[f].name
+			                     ? dv[i]->files[f].name
+			                     : dv[i]->files[f].sha256;
+			natt++;
+		}
+	}
+	if (!(text = json_dumps(payload, JSON_COMPACT))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	{
+		hl_exchange_msg m = {0};
+		m.to = to;
+		m.type = "document";
+		m.payload = text;
+		m.attachments = att;
+		m.nattachments = natt;
+		m.doc_ids = doc_ids;
+		m.ndocs = n;
+		m.access = HL_ACCESS_PUBLIC;
+		if ((rc = hl_exchange_outbox_put(msg_id, self, &m)) < 0)
+			goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char detail[128];
+		snprintf(detail, sizeof(detail), "to %s message %s", to, msg_id);
+		if ((rc = hl_store_audit(self->st, actor ? actor : "cli", "exchange.send",
+		                         doc_ids[i], detail)) < 0)
+			goto done;
+	}
+	if (id)
+		memcpy(id, msg_id, 37);
+done:
+	json_decref(payload);
+	if (dv)
+		for (size_t i = 0; i < n; i++)
+			hl_doc_free(dv[i]);
+	free(dv);
+	free(att);
+	free(text);
+	return rc;
+}
