@@ -22,6 +22,7 @@
 
 #include "halong/units.h"
 #include "jobs.h"
+#include "sender.h"
 #include "server_int.h"
 
 struct hl_server {
@@ -846,6 +847,9 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 		snprintf(s->url, sizeof(s->url),
 		         strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, p);
 	}
+	/* The exchange sender delivers the outbox while the server runs (src/server/sender.c). */
+	if (hl_sender_start(g_home) < 0)
+		fprintf(stderr, "halong serve: %s; messages wait in the outbox\n", hl_error_last());
 	*out = s;
 	return 0;
 }
@@ -884,6 +888,8 @@ void hl_server_stop(hl_server *s)
 	MHD_stop_daemon(s->d);
 	atomic_store(&g_reaper_stop, 1);
 	pthread_join(g_reaper, NULL);
+	/* The exchange sender finishes the delivery in flight and stops. */
+	hl_sender_stop();
 	/* Background jobs (ingest, OCR) are asked to stop at a safe point and joined. */
 	hl_jobs_shutdown();
 	free(s);

@@ -1,0 +1,413 @@
+/* The exchange endpoints: the inbox other nodes POST signed envelopes to, the chunked upload of
+ * their attachments, the status per peer and the signed directory (docs/api.md "Exchange"). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "halong/exchange.h"
+#include "halong/store_exchange.h"
+#include "halong/util.h"
+#include "server_int.h"
+
+#define X_MAX_CHUNK (8u << 20) /* bytes of one attachment PUT; the sender sends 4 MiB */
+
+/* HOME/exchange/incoming: attachments as they arrive (SHA.part) and once whole (SHA). */
+static int incoming_dir(char *out, size_t size)
+{
+	snprintf(out, size, "%s/exchange/incoming", hl_server_options()->home);
+	if (hl_mkdir_p(out, 0700) < 0)
+		return -1;
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* {"error":{"status","code","message","reason"[,"offset"]}}: the reason is the inbox's word
+ * (README of src/lib/exchange), the message says it for a person. */
+static int x_error(hl_req *r, int status, const char *reason, const char *msg, int64_t offset)
+{
+	json_t *e = json_object(), *o = json_object();
+	const char *code = status == 422 ? "unprocessable" : hl_http_code_name(status);
+	json_object_set_new(e, "status", json_integer(status));
+	json_object_set_new(e, "code", json_string(code));
+	hl_json_set_str(e, "message", msg);
+	json_object_set_new(e, "reason", json_string(reason));
+	if (offset >= 0)
+		json_object_set_new(e, "offset", json_integer(offset));
+	json_object_set_new(o, "error", e);
+	return hl_resp_json(r, status, o);
+}
+
+/* The HTTP status of an inbox refusal, by its reason. */
+static int refusal_status(int rc, const char *reason)
+{
+	if (rc == HL_ELIMIT)
+		return 413;
+	if (rc == HL_EINVALID)
+		return 400;
+	if (!strcmp(reason, "clock-skew") || !strcmp(reason, "attachment"))
+		return 422;
+	if (!strcmp(reason, "sequence"))
+		return 409;
+	return 403;
+}
+
+static int x_inbox(hl_req *r)
+{
+	hl_node *n = NULL;
+	char dir[4096], *receipt = NULL;
+	int state = 0, rc;
+	hl_exchange_apply_ctx ctx;
+	hl_exchange_accept_opts o = {0};
+
+	if ((rc = hl_node_open(&n, hl_req_store(r), hl_server_options()->home)) < 0) {
+		if (rc == HL_ENOTFOUND)
+			return x_error(r, 503, "no-identity",
+			               "this node has no exchange identity (halong node init)", -1);
+		return rc;
+	}
+	if (incoming_dir(dir, sizeof(dir)) < 0) {
+		rc = -1;
+		goto done;
+	}
+	ctx.archive = r->archive;
+	ctx.attachments_dir = dir;
+	o.attachments_dir = dir;
+	o.apply = hl_exchange_apply_default;
+	o.ud = &ctx;
+	rc = hl_exchange_inbox_accept(&receipt, &state, n, r->body ? r->body : "", r->body_len, &o);
+	if (rc == 0) {
+		/* The body is the receipt exactly (the sender verifies it as it is); the state goes
+		 * in a header: a held message is stored for good and will be applied when the gap
+		 * fills, so it is acknowledged like an applied one. */
+		hl_resp_header(r, "X-Halong-Exchange-State",
+		               state == HL_EXCHANGE_APPLIED ? "applied"
+		               : state == HL_EXCHANGE_HELD  ? "held"
+		                                            : "duplicate");
+		rc = hl_resp_bytes(r, 200, "application/json; charset=utf-8", receipt,
+		                   strlen(receipt), 1);
+		receipt = NULL;
+		goto done;
+	}
+	{
+		char msg[512], reason[32] = "";
+		const char *colon;
+		snprintf(msg, sizeof(msg), "%s", hl_error_last());
+		colon = strchr(msg, ':');
+		if (colon && (size_t)(colon - msg) < sizeof(reason))
+			snprintf(reason, sizeof(reason), "%.*s", (int)(colon - msg), msg);
+		if (rc == HL_ELIMIT || rc == HL_EINVALID || rc == HL_EDENIED) {
+			rc = x_error(r, refusal_status(rc, reason), reason[0] ? reason : "refused",
+			             msg, -1);
+			goto done;
+		}
+	}
+done:
+	free(receipt);
+	hl_node_free(n);
+	return rc;
+}
+
+/* ---- attachments ---- */
+
+static int is_hex64(const char *s)
+{
+	size_t i = 0;
+	for (; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return i == 64;
+}
+
+static int grab_peer(const hl_node_row *row, void *ud)
+{
+	*(int *)ud = row->revoked ? -1 : 1;
+	return 0;
+}
+
+/* Uploads come from nodes of the directory only (X-Halong-From, not revoked). This is a
+ * filter, not authentication: the envelope's signature and the SHA-256 check are what make an
+ * attachment trusted (docs/exchange.md). */
+static int known_sender(hl_req *r, const char **from)
+{
+	int known = 0, rc;
+	*from = hl_req_header(r, "X-Halong-From");
+	if (!*from)
+		return x_error(r, 403, "unknown-sender", "X-Halong-From names no node", -1),
+		       HL_ANSWERED;
+	rc = hl_store_xpeer_get(hl_req_store(r), *from, grab_peer, &known);
+	if (rc < 0 && rc != HL_ENOTFOUND)
+		return rc;
+	if (known != 1)
+		return x_error(r, 403, known < 0 ? "revoked-sender" : "unknown-sender",
+		               known < 0 ? "the sending node is revoked"
+		                         : "the sending node is not in the directory",
+		               -1),
+		       HL_ANSWERED;
+	return 0;
+}
+
+static int attachment_state(json_t **out, const char *dir, const char *sha)
+{
+	char path[4200];
+	struct stat sb;
+	json_t *o = json_object();
+	snprintf(path, sizeof(path), "%s/%s", dir, sha);
+	json_object_set_new(o, "sha256", json_string(sha));
+	if (stat(path, &sb) == 0) {
+		json_object_set_new(o, "offset", json_integer(sb.st_size));
+		json_object_set_new(o, "complete", json_true());
+	} else {
+		snprintf(path, sizeof(path), "%s/%s.part", dir, sha);
+		json_object_set_new(o, "offset",
+		                    json_integer(stat(path, &sb) == 0 ? sb.st_size : 0));
+		json_object_set_new(o, "complete", json_false());
+	}
+	*out = o;
+	return 0;
+}
+
+static int x_att_get(hl_req *r)
+{
+	const char *sha = hl_req_param(r, "sha256"), *from;
+	char dir[4096];
+	json_t *o;
+	int rc;
+	if ((rc = known_sender(r, &from)) != 0)
+		return rc;
+	if (!is_hex64(sha))
+		return hl_error_set(HL_EINVALID, "%s is not a SHA-256 (64 lower-case hex)", sha);
+	if (incoming_dir(dir, sizeof(dir)) < 0)
+		return -1;
+	attachment_state(&o, dir, sha);
+	return hl_resp_json(r, 200, o);
+}
+
+static void fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static int x_att_put(hl_req *r)
+{
+	const char *sha = hl_req_param(r, "sha256"), *from;
+	char dir[4096], part[4200], whole[4200], got[65];
+	uint64_t off = 0, size = 0;
+	int64_t have, hashed = 0;
+	struct stat sb;
+	json_t *o;
+	int fd = -1, rc;
+
+	if ((rc = known_sender(r, &from)) != 0)
+		return rc;
+	if (!is_hex64(sha))
+		return hl_error_set(HL_EINVALID, "%s is not a SHA-256 (64 lower-case hex)", sha);
+	if ((rc = hl_req_uint(&size, r, "size", 0, 0, (uint64_t)HL_EXCHANGE_MAX_ATTACHMENT)) < 0 ||
+	    (rc = hl_req_uint(&off, r, "offset", 0, 0, (uint64_t)HL_EXCHANGE_MAX_ATTACHMENT)) < 0)
+		return rc;
+	if (!hl_req_query(r, "size"))
+		return hl_error_set(HL_EINVALID,
+		                    "size= (the attachment's whole length) is required");
+	if (off + r->body_len > size)
+		return hl_error_set(HL_EINVALID, "offset %llu + %zu bytes passes size %llu",
+		                    (unsigned long long)off, r->body_len, (unsigned long long)size);
+	if (incoming_dir(dir, sizeof(dir)) < 0)
+		return -1;
+	snprintf(whole, sizeof(whole), "%s/%s", dir, sha);
+	snprintf(part, sizeof(part), "%s/%s.part", dir, sha);
+	if (stat(whole, &sb) == 0) {
+		attachment_state(&o, dir, sha);
+		return hl_resp_json(r, 200, o);
+	}
+	if ((fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return hl_error_set(HL_EIO, "attachment %.12s: %s", sha, strerror(errno));
+	/* One writer per attachment: a retry racing the first attempt waits its turn. */
+	if (flock(fd, LOCK_EX) < 0 || fstat(fd, &sb) < 0) {
+		rc = hl_error_set(HL_EIO, "attachment %.12s: %s", sha, strerror(errno));
+		goto done;
+	}
+	have = sb.st_size;
+	if ((int64_t)off != have) {
+		rc = x_error(r, 409, "offset", "this node holds another length of the attachment",
+		             have);
+		goto done;
+	}
+	for (size_t w = 0; w < r->body_len;) {
+		ssize_t k = pwrite(fd, r->body + w, r->body_len - w, (off_t)(off + w));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			rc = hl_error_set(HL_EIO, "attachment %.12s: %s", sha, strerror(errno));
+			goto done;
+		}
+		w += (size_t)k;
+	}
+	/* What is acknowledged is on disk: the offset reported after a crash is honest. */
+	if (fdatasync(fd) < 0) {
+		rc = hl_error_set(HL_EIO, "attachment %.12s: %s", sha, strerror(errno));
+		goto done;
+	}
+	if (off + r->body_len == size) {
+		if ((rc = hl_sha256_file(got, &hashed, part)) < 0)
+			goto done;
+		if (strcmp(got, sha) || hashed != (int64_t)size) {
+			char detail[300];
+			unlink(part);
+			snprintf(
+			    detail, sizeof(detail),
+			    "attachment %.12s…: %lld bytes arrived with SHA-256 %.12s…, not the "
+			    "name it was sent under",
+			    sha, (long long)hashed, got);
+			hl_store_xreject_add(hl_req_store(r), now_ms(), NULL, from, "attachment",
+			                     detail);
+			rc = x_error(r, 422, "attachment", detail, -1);
+			goto done;
+		}
+		if (rename(part, whole) < 0) {
+			rc = hl_error_set(HL_EIO, "attachment %.12s: %s", sha, strerror(errno));
+			goto done;
+		}
+		fsync_dir(dir);
+	}
+	attachment_state(&o, dir, sha);
+	rc = hl_resp_json(r, 200, o);
+done:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* ---- status and directory ---- */
+
+static json_t *iso(int64_t ms)
+{
+	char b[48];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (!ms)
+		return json_null();
+	gmtime_r(&t, &tm);
+	snprintf(b, sizeof(b), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	return json_string(b);
+}
+
+static int status_row(const hl_exchange_peer_status *p, void *ud)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "peer", json_string(p->peer));
+	json_object_set_new(o, "waiting", json_integer(p->waiting));
+	json_object_set_new(o, "oldest_waiting", iso(p->oldest_waiting_ms));
+	json_object_set_new(o, "held", json_integer(p->held));
+	json_object_set_new(o, "last_success", iso(p->last_success_ms));
+	json_object_set_new(o, "last_error", hl_json_str(p->last_error));
+	json_object_set_new(o, "last_error_at", iso(p->last_error_ms));
+	json_array_append_new(ud, o);
+	return 0;
+}
+
+static int reject_row(const hl_exchange_reject_row *x, void *ud)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "at", iso(x->at_ms));
+	json_object_set_new(o, "id", hl_json_str(x->msg_id));
+	json_object_set_new(o, "sender", hl_json_str(x->sender));
+	json_object_set_new(o, "reason", hl_json_str(x->reason));
+	json_object_set_new(o, "detail", hl_json_str(x->detail));
+	json_array_append_new(ud, o);
+	return 0;
+}
+
+static int self_row(const char *unit, const char *url, const char *pk, const char *hub, void *ud)
+{
+	(void)url;
+	(void)pk;
+	(void)hub;
+	json_object_set_new(ud, "node", hl_json_str(unit));
+	return 0;
+}
+
+static int x_status(hl_req *r)
+{
+	json_t *out, *peers = json_array(), *rej = json_array();
+	uint64_t limit = 20;
+	int rc;
+	if ((rc = hl_req_require(r, HL_ROLES_READ_CUSTODY)) < 0 ||
+	    (rc = hl_req_uint(&limit, r, "limit", 20, 0, 1000)) < 0)
+		goto fail;
+	out = json_object();
+	json_object_set_new(out, "node", json_null());
+	rc = hl_store_xself_get(hl_req_store(r), self_row, out);
+	if (rc < 0 && rc != HL_ENOTFOUND) {
+		json_decref(out);
+		goto fail;
+	}
+	if ((rc = hl_exchange_status(hl_req_store(r), status_row, peers)) < 0 ||
+	    (limit && (rc = hl_exchange_rejects(hl_req_store(r), limit, reject_row, rej)) < 0)) {
+		json_decref(out);
+		goto fail;
+	}
+	json_object_set_new(out, "peers", peers);
+	json_object_set_new(out, "rejected", rej);
+	return hl_resp_json(r, 200, out);
+fail:
+	json_decref(peers);
+	json_decref(rej);
+	return rc;
+}
+
+static int x_directory(hl_req *r)
+{
+	int64_t version = 0, issued = 0;
+	int imported = 0, rc;
+	char *copy = NULL;
+	hl_node *n = NULL;
+
+	if ((rc = hl_store_xdir_get(&version, &issued, &imported, &copy, hl_req_store(r))) < 0)
+		return rc;
+	if (!version) {
+		free(copy);
+		return hl_error_set(HL_ENOTFOUND, "this node holds no directory");
+	}
+	if (!imported) {
+		/* The hub: its directory, signed now by its key (the content is the version's). */
+		free(copy);
+		copy = NULL;
+		if ((rc = hl_node_open(&n, hl_req_store(r), hl_server_options()->home)) < 0)
+			return rc;
+		rc = hl_node_directory_export(&copy, n);
+		hl_node_free(n);
+		if (rc < 0)
+			return rc;
+	}
+	if (!copy)
+		return hl_error_set(HL_ENOTFOUND, "this node holds no signed directory");
+	return hl_resp_bytes(r, 200, "application/json; charset=utf-8", copy, strlen(copy), 1);
+}
+
+const hl_route hl_routes_exchange[] = {
+    {HL_POST, "/api/v1/exchange/inbox", x_inbox, HL_EXCHANGE_MAX_ENVELOPE, HL_ROUTE_NO_CSRF},
+    {HL_GET, "/api/v1/exchange/attachments/{sha256}", x_att_get, 0, 0},
+    {HL_PUT, "/api/v1/exchange/attachments/{sha256}", x_att_put, X_MAX_CHUNK,
+     HL_ROUTE_RAW_BODY | HL_ROUTE_NO_CSRF},
+    {HL_GET, "/api/v1/exchange/status", x_status, 0, 0},
+    {HL_GET, "/api/v1/exchange/directory", x_directory, 0, 0},
+    {0},
+};

@@ -1,0 +1,141 @@
+/* The exchange sender thread: while the server runs it makes delivery passes over the outbox
+ * (hl_exchange_send_due, whose backoff and jitter schedule the retries), with its own archive;
+ * a stop lets the delivery in flight finish. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "halong/archive.h"
+#include "halong/exchange.h"
+#include "halong/util.h"
+#include "sender.h"
+
+#define PASS_MAX    64   /* messages per pass: a stop waits for at most this many */
+#define POLL_MS     50   /* idle: how often the outbox is looked at (a CLI may have filled it) */
+#define NO_NODE_MS  2000 /* no identity yet: look again this often */
+#define ERROR_PAUSE 1000 /* after a pass failed (the store was busy...) */
+
+static pthread_t g_thread;
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cv;
+static int g_started, g_stop;
+static char *g_home;
+
+/* Sleeps ms unless asked to stop; 1 when asked. */
+static int wait_ms(long ms)
+{
+	struct timespec ts;
+	int stop;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&g_mu);
+	while (!g_stop && pthread_cond_timedwait(&g_cv, &g_mu, &ts) == 0)
+		;
+	stop = g_stop;
+	pthread_mutex_unlock(&g_mu);
+	return stop;
+}
+
+static int stopping(void)
+{
+	int s;
+	pthread_mutex_lock(&g_mu);
+	s = g_stop;
+	pthread_mutex_unlock(&g_mu);
+	return s;
+}
+
+static void *run(void *arg)
+{
+	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	char *blobs = hl_path_join(g_home, "blobs");
+	const char *poll_env = getenv("HALONG_EXCHANGE_POLL_MS");
+	long poll = poll_env ? strtol(poll_env, NULL, 10) : POLL_MS;
+	hl_exchange_send_opts o = {0};
+	int warned = 0;
+
+	(void)arg;
+	if (poll < 1 || poll > 60000)
+		poll = POLL_MS;
+	o.blobs_dir = blobs;
+	o.max = PASS_MAX;
+	while (!stopping()) {
+		size_t sent = 0, failed = 0;
+		int rc;
+		if (!a && hl_archive_open(&a, g_home) < 0) {
+			fprintf(stderr, "halong serve: exchange sender: %s\n", hl_error_last());
+			if (wait_ms(ERROR_PAUSE))
+				break;
+			continue;
+		}
+		if (!n) {
+			rc = hl_node_open(&n, hl_archive_store(a), g_home);
+			if (rc < 0) {
+				/* No identity yet (halong node init may come later): nothing to
+				 * send. */
+				if (rc != HL_ENOTFOUND && !warned++)
+					fprintf(stderr, "halong serve: exchange sender: %s\n",
+					        hl_error_last());
+				if (wait_ms(NO_NODE_MS))
+					break;
+				continue;
+			}
+		}
+		rc = hl_exchange_send_due(&sent, &failed, n, &o);
+		if (rc < 0) {
+			fprintf(stderr, "halong serve: exchange sender: %s\n", hl_error_last());
+			if (wait_ms(ERROR_PAUSE))
+				break;
+			continue;
+		}
+		/* A full pass may have left more: go on at once; else wait for new work. */
+		if (sent + failed < PASS_MAX && wait_ms(poll))
+			break;
+	}
+	hl_node_free(n);
+	hl_archive_free(a);
+	free(blobs);
+	return NULL;
+}
+
+int hl_sender_start(const char *home)
+{
+	pthread_condattr_t ca;
+	if (g_started)
+		return 0;
+	free(g_home);
+	if (!(g_home = hl_strdup(home)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	g_stop = 0;
+	if (pthread_create(&g_thread, NULL, run, NULL) != 0)
+		return hl_error_set(HL_ERROR, "cannot start the exchange sender thread");
+	g_started = 1;
+	return 0;
+}
+
+void hl_sender_stop(void)
+{
+	if (!g_started)
+		return;
+	pthread_mutex_lock(&g_mu);
+	g_stop = 1;
+	pthread_cond_broadcast(&g_cv);
+	pthread_mutex_unlock(&g_mu);
+	pthread_join(g_thread, NULL);
+	pthread_cond_destroy(&g_cv);
+	g_started = 0;
+	free(g_home);
+	g_home = NULL;
+}
