@@ -54,6 +54,7 @@ static const cli_command *const groups[] = {cli_archive_commands,
                                             cli_serve_commands,
                                             cli_user_commands,
                                             cli_node_commands,
+                                            cli_send_commands,
                                             NULL};
 
 static void usage(FILE *f)
