@@ -39,7 +39,8 @@ exec > >(tee "$LOG") 2>&1
 echo "== halong footprint, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "machine: nproc=$(nproc) mem=$(awk '/MemTotal/ {printf "%.1fGB", $2/1048576}' /proc/meminfo) kernel=$(uname -r)"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers share this machine)"
-echo "halong $(cd "$ROOT" && git describe --always --dirty 2>/dev/null) ($HALONG), $(/usr/sbin/nginx -v 2>&1 | cut -d' ' -f3)"
+echo "halong: source tree $(cd "$ROOT" && git describe --always --dirty 2>/dev/null), binary $HALONG of" \
+	"$(stat -c %y "$HALONG" | cut -d. -f1); $(/usr/sbin/nginx -v 2>&1 | cut -d' ' -f3)"
 echo "command: bench/footprint/run.sh $ARGS"
 
 EMPTY=$(mktemp -d)/home

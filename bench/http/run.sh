@@ -60,7 +60,7 @@ echo "machine: nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut 
 	"mem=$(awk '/MemTotal/ {printf "%.1fGB", $2/1048576}' /proc/meminfo) kernel=$(uname -r)"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers share this machine)"
 echo "versions: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $($NGINX -v 2>&1 | cut -d' ' -f3)," \
-	"halong $(cd "$ROOT" && git describe --always --dirty 2>/dev/null) ($HALONG)"
+	"halong: source tree $(cd "$ROOT" && git describe --always --dirty 2>/dev/null), binary $HALONG of $(stat -c %y "$HALONG" | cut -d. -f1)"
 echo "command: bench/http/run.sh $ARGS"
 echo "sizes: docs=$DOCS rounds=$ROUNDS duration=${DUR}s connections=$CONNS threads=2 seed=$SEED"
 
