@@ -432,8 +432,16 @@ static int export_pdf(cli_ctx *ctx, int argc, char **argv)
 
 	if ((rc = parse(&o, export_cmd(), argc, argv, 1, "o")) != 0)
 		return rc;
-	if (o.nargs != 1 || !o.out)
-		return cli_usage_error(export_cmd(), "pdf: give one document id and -o FILE.pdf");
+	char dflt[160];
+	if (o.nargs != 1)
+		return cli_usage_error(export_cmd(), "pdf: give one document id");
+	if (!o.out) {
+		/* ID.pdf in the current folder */
+		if (strlen(o.args[0]) > 120 || strchr(o.args[0], '/'))
+			return cli_usage_error(export_cmd(), "pdf: give -o FILE.pdf for this id");
+		snprintf(dflt, sizeof(dflt), "%s.pdf", o.args[0]);
+		o.out = dflt;
+	}
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
 	rc = hl_archive_export_pdf(a, o.args[0], o.out);
@@ -530,7 +538,7 @@ const cli_command cli_ocr_commands[] = {
      "                         for page N of a file of several pages)\n\n"
      "Pages are queued by `halong ingest MANIFEST --ocr`."},
     {"export", cmd_export, "a document as a searchable PDF, or its pages as ALTO XML",
-     "export pdf ID -o FILE.pdf\n"
+     "export pdf ID [-o FILE.pdf]             (default: ID.pdf here)\n"
      "       export alto ID --page N [-o FILE]   (stdout without -o)\n"
      "       export alto ID -o DIR               every page: DIR/ID-pNNNN.alto.xml\n\n"
      "Every page of the document must have been recognised (halong ocr run)."},
