@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -72,7 +73,11 @@ static int x_inbox(hl_req *r)
 	int state = 0, rc;
 	hl_exchange_apply_ctx ctx;
 	hl_exchange_accept_opts o = {0};
+	const char *ct = hl_req_header(r, "Content-Type");
 
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] && ct[16] != ';' && ct[16] != ' '))
+		return hl_resp_error(r, 415, "an envelope is sent as application/json");
 	if ((rc = hl_node_open(&n, hl_req_store(r), hl_server_options()->home)) < 0) {
 		if (rc == HL_ENOTFOUND)
 			return x_error(r, 503, "no-identity",

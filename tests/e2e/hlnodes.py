@@ -35,13 +35,13 @@ class Node:
         self.key = self.json('node', 'show')['public_key']
 
     # ---- the command line ----
-    def run(self, *args, env=None):
+    def run(self, *args, env=None, input=None):
         e = dict(self.env)
         e.update(env or {})
-        return self.h.run(*args, env=e)
+        return self.h.run(*args, env=e, input=input)
 
-    def ok(self, *args, env=None):
-        r = self.run(*args, env=env)
+    def ok(self, *args, env=None, input=None):
+        r = self.run(*args, env=env, input=input)
         if r.rc != 0:
             raise AssertionError(f'node {self.unit}: {r!r}')
         return r

@@ -1,0 +1,372 @@
+"""Exchange between three real nodes — the province's hub (22) and the communes Phường Hà Tu
+(06652) and Phường Việt Hưng (06661) — each a real `halong serve` with its own data directory on
+127.0.0.1, the directory enrolled on the hub, served by it and imported by the communes.
+
+Documents with their files go both ways and a report goes up; each arrives once, with its
+provenance (sender, message id, the sender's signature) and its file's SHA-256 intact. Faults in
+loops (kill -9 of the sender's server and of the receiver's at random moments of a stream, a peer
+down for a while, a duplicated delivery, a reordered one): after each, every message exactly
+once, in order per sender, nothing lost, attachments intact. Hostile input (forged signature,
+replay, revoked node, tampered attachment, 100 MB envelope, clock 10 minutes off): each refused
+with its reason, visible in `halong exchange status`, nothing applied."""
+import json
+import os
+import random
+import socket
+import subprocess
+import time
+import unittest
+
+import hl
+import hlnodes
+
+RNG = random.Random(20251128)  # the fault moments; the seed is printed by a failure's message
+
+
+def report_file(n):
+    return hlnodes.tmpfile(json.dumps({'ky_bao_cao': '2025-11', 'so': n,
+                                       'noi_dung': 'Báo cáo tiến độ kế hoạch tháng'},
+                                      ensure_ascii=False).encode('utf-8'))
+
+
+class ThreeNodes(unittest.TestCase):
+    """Delivery both ways and the fault loops, on one network of three nodes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub, cls.a, cls.b = hlnodes.network(('22', '06652', '06661'))
+        cls.nodes = (cls.hub, cls.a, cls.b)
+        try:
+            cls.a.start()
+            cls.b.start()
+            cls.hub.ok('units', 'load', '--quiet')
+            cls.hub.ok('user', 'add', 'thanh.tra', '--role', 'inspector', '--unit', '22',
+                       input=b'mat-khau-thanh-tra-2025\n')
+            cls.hub.ok('user', 'add', 'can.bo', '--role', 'viewer', '--unit', '22',
+                       input=b'mat-khau-can-bo-2025\n')
+            cls.token = cls.hub.ok('user', 'token', 'thanh.tra').out.strip().splitlines()[-1]
+            cls.viewer = cls.hub.ok('user', 'token', 'can.bo').out.strip().splitlines()[-1]
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for n in cls.nodes:
+            n.cleanup()
+
+    def tearDown(self):
+        for n in self.nodes:
+            if not n.alive():
+                n.start()
+
+    # ---- checks shared by the tests ----
+    def sent_ids(self, node, to):
+        """The ids of every message node put for `to`, by sequence."""
+        with node.db() as c:
+            return [r[0] for r in c.execute('SELECT id FROM exchange_outbox WHERE recipient = ? '
+                                            'ORDER BY seq', (to,))]
+
+    def assert_exactly_once_in_order(self, sender, receiver, timeout=180):
+        """Everything sender put for receiver is delivered and applied once, in order."""
+        want = self.sent_ids(sender, receiver.unit)
+        hlnodes.wait_for(lambda: sender.outbox_waiting() == 0 and
+                         len(receiver.applied(sender.unit)) >= len(want), timeout,
+                         f'{sender.unit} -> {receiver.unit}: {len(want)} messages applied '
+                         f'(log: {sender.log()[-800:]})')
+        got = receiver.applied(sender.unit)
+        self.assertEqual([s for _, s, _, _ in got], list(range(1, len(want) + 1)),
+                         'every sequence applied exactly once, in order')
+        self.assertEqual([i for _, _, _, i in got], want, 'the ids the sender put, in order')
+        with receiver.db() as c:
+            states = dict(c.execute('SELECT state, count(*) FROM exchange_inbox WHERE sender = ?'
+                                    ' GROUP BY state', (sender.unit,)).fetchall())
+        self.assertEqual(states, {'applied': len(want)})
+
+    def assert_document_arrived(self, receiver, sender, doc_id, subject, sha):
+        d = receiver.json('show', doc_id)
+        self.assertEqual(d['subject'], subject)
+        self.assertEqual([f['sha256'] for f in d['files']], [sha])
+        self.assertEqual(hl.sha256_file(hl.blob_path(receiver.h.home, sha)), sha,
+                         'the file is in the receiver\'s blob store, intact')
+        self.assertIn(f'Nhận qua liên thông từ {sender.unit}, thư ', d['notes'])
+        msg_id = d['notes'].split(', thư ')[1].split(' ')[0]
+        with receiver.db() as c:
+            env = json.loads(c.execute('SELECT envelope FROM exchange_inbox WHERE id = ?',
+                                       (msg_id,)).fetchone()[0])
+        self.assertEqual(env['from'], sender.unit)
+        self.assertTrue(d['notes'].endswith('chữ ký ' + env['sig']), 'the signature is kept')
+        self.assertIn(sha, [x['sha256'] for x in env['attachments']])
+        r = receiver.run('verify')
+        self.assertEqual(r.rc, 0, r)
+
+    def put_async(self, node, n, count):
+        """`halong send report --repeat COUNT` running while the test goes on: the stream."""
+        env = dict(os.environ)
+        env.pop('HALONG_HOME', None)
+        return subprocess.Popen([hl.BIN, '--home', node.h.home, 'send', 'report',
+                                 report_file(n), '--to', '22', '--repeat', str(count)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+    # ---- the tests ----
+    def test_1_documents_both_ways_and_a_report(self):
+        up = hlnodes.ingest_docs(self.a, 'UBND-HATU', 'CV-2025-01', 2, 10, seed=1)
+        down = hlnodes.ingest_docs(self.hub, 'UBND-TINH', 'CV-2025-07', 1, 20, seed=2,
+                                   access='public')
+        self.a.ok('send', 'dossier', 'UBND-HATU/CV-2025-01', '--to', '22')
+        self.a.ok('send', 'report', report_file(1), '--to', '22')
+        self.hub.ok('send', down[0][0], '--to', '06661')
+        self.assert_exactly_once_in_order(self.a, self.hub)
+        self.assert_exactly_once_in_order(self.hub, self.b)
+        for doc_id, subject, sha in up:
+            self.assert_document_arrived(self.hub, self.a, doc_id, subject, sha)
+        self.assert_document_arrived(self.b, self.hub, *down[0])
+        kinds = [t for _, _, t, _ in self.hub.applied('06652')]
+        self.assertEqual(kinds[:2], ['document', 'report'])
+        # the received document is found by the receiver's search, without tones
+        hits = self.hub.h.search(hl.fold(up[0][1].split(', ')[-1]))
+        self.assertIn(up[0][0], [h['id'] for h in hits])
+        # a secret record never leaves its node
+        sec = hlnodes.ingest_docs(self.a, 'UBND-HATU', 'MAT-01', 1, 30, seed=3,
+                                  access='secret')
+        r = self.a.run('send', sec[0][0], '--to', '22')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('secret', r.err)
+        # the status per peer on both sides
+        st = {p['peer']: p for p in self.a.json('exchange', 'status')['peers']}
+        self.assertEqual(st['22']['waiting'], 0)
+        self.assertIsNotNone(st['22']['last_success'])
+
+    def test_2_status_and_directory_over_http(self):
+        r = self.hub.request('GET', '/api/v1/exchange/status')
+        self.assertEqual(r.status, 401, r)
+        r = self.hub.request('GET', '/api/v1/exchange/status', None,
+                             {'Authorization': 'Bearer ' + self.viewer})
+        self.assertEqual(r.status, 403, r)
+        r = self.hub.request('GET', '/api/v1/exchange/status', None,
+                             {'Authorization': 'Bearer ' + self.token})
+        self.assertEqual(r.status, 200, r)
+        j = r.json()
+        self.assertEqual(j['node'], '22')
+        cli = self.hub.json('exchange', 'status', '--limit', '20')
+        self.assertEqual(j['peers'], cli['peers'], 'the same as `halong exchange status --json`')
+        self.assertEqual(sorted(p['peer'] for p in j['peers']), ['06652', '06661'])
+        r = self.hub.request('GET', '/api/v1/exchange/directory')
+        self.assertEqual(r.status, 200, r)
+        d = r.json()
+        self.assertEqual(d['directory']['hub'], '22')
+        self.assertEqual(sorted(n['unit'] for n in d['directory']['nodes']),
+                         ['06652', '06661', '22'])
+        # the commune serves the copy it imported, as the hub signed it
+        r2 = self.a.request('GET', '/api/v1/exchange/directory')
+        self.assertEqual(r2.status, 200, r2)
+        self.assertEqual(r2.json()['signature'], d['signature'])
+
+    def test_3_faults_in_loops(self):
+        """3 loops of 10 messages from 06652 (reports and a document with a file): kill -9 of
+        the sender's server and of the receiver's at random moments, the receiver down for a
+        while, a duplicated delivery, a reordered one."""
+        a, hub = self.a, self.hub
+        # messages still waiting when each kill came (the kills are at random moments; some
+        # land mid-stream, some after it; the invariants must hold either way)
+        self.waiting_at_kill = []
+        for loop in range(3):
+            seed = RNG.random()
+            ctx = f'loop {loop} (moment {seed:.3f})'
+            doc = hlnodes.ingest_docs(a, 'UBND-HATU', f'LOOP-{loop}', 1, 40 + loop,
+                                      seed=10 + loop)[0]
+            # kill -9 of the sender mid-stream, then back
+            a.ok('send', doc[0], '--to', '22')
+            put = self.put_async(a, loop, 4)
+            time.sleep(seed * 0.1)
+            self.waiting_at_kill.append(a.outbox_waiting())
+            a.kill()
+            self.assertEqual(put.wait(120), 0)
+            a.start()
+            # kill -9 of the receiver mid-stream; it stays down a while; then back
+            put = self.put_async(a, loop, 4)
+            time.sleep(RNG.random() * 0.1)
+            self.waiting_at_kill.append(a.outbox_waiting())
+            hub.kill()
+            self.assertEqual(put.wait(120), 0)
+            time.sleep(1.0 + RNG.random())
+            a.ok('send', 'report', report_file(loop), '--to', '22')
+            hub.start()
+            self.assert_exactly_once_in_order(a, hub)
+            self.assert_document_arrived(hub, a, *doc)
+            # duplicated and reordered deliveries by hand, with the sender's server stopped
+            self.assertEqual(a.stop(), 0, a.log()[-2000:])
+            before = len(hub.applied('06652'))
+            ids = [json.loads(l)['id'] for l in a.ok(
+                'send', 'report', report_file(loop), '--to', '22', '--repeat', '3',
+                '--json').out.splitlines()]
+            env = [a.ok('send', 'envelope', i).out.strip() for i in ids]
+            hdr = {'Content-Type': 'application/json'}
+            r1 = hub.request('POST', '/api/v1/exchange/inbox', env[0], hdr)
+            r2 = hub.request('POST', '/api/v1/exchange/inbox', env[0], hdr)
+            self.assertEqual((r1.status, r2.status), (200, 200), f'{ctx}: {r1!r} {r2!r}')
+            self.assertEqual(r1.header('X-Halong-Exchange-State'), 'applied', ctx)
+            self.assertEqual(r2.header('X-Halong-Exchange-State'), 'duplicate', ctx)
+            self.assertEqual(r1.body, r2.body, 'the same receipt for the duplicate')
+            r3 = hub.request('POST', '/api/v1/exchange/inbox', env[2], hdr)
+            self.assertEqual(r3.status, 200, r3)
+            self.assertEqual(r3.header('X-Halong-Exchange-State'), 'held', ctx)
+            self.assertEqual(len(hub.applied('06652')), before + 1, f'{ctx}: n+2 is held')
+            r4 = hub.request('POST', '/api/v1/exchange/inbox', env[1], hdr)
+            self.assertEqual(r4.header('X-Halong-Exchange-State'), 'applied', ctx)
+            self.assertEqual([i for _, _, _, i in hub.applied('06652')][before:], ids,
+                             f'{ctx}: applied in order when the gap filled')
+            # the sender, back, delivers them again: duplicates, receipts, nothing applied
+            a.start()
+            self.assert_exactly_once_in_order(a, hub)
+        self.assertGreaterEqual(len(hub.applied('06652')), 30)
+        if os.environ.get('HL_TEST_VERBOSE'):
+            print('waiting at each kill:', self.waiting_at_kill)
+        # SIGTERM lets the sender finish and the server exit 0
+        self.assertEqual(a.stop(), 0, a.log()[-2000:])
+
+
+class Hostile(unittest.TestCase):
+    """Refusals at the hub's inbox: each with its reason in `halong exchange status`, nothing
+    applied. The communes' servers are not started: their envelopes are sealed with `halong send
+    envelope` and POSTed (or altered) by the test."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub, cls.a, cls.b = hlnodes.network(('22', '06652', '06661'))
+
+    @classmethod
+    def tearDownClass(cls):
+        for n in (cls.hub, cls.a, cls.b):
+            n.cleanup()
+
+    def post(self, body, ctype='application/json'):
+        return self.hub.request('POST', '/api/v1/exchange/inbox', body, {'Content-Type': ctype})
+
+    def put_report(self, node, env=None):
+        out = node.ok('send', 'report', report_file(0), '--to', '22', '--json', env=env).out
+        return json.loads(out)['id']
+
+    def refused(self, r, status, reason, msg_id=None):
+        self.assertEqual(r.status, status, r)
+        self.assertEqual(r.json()['error']['reason'], reason, r)
+        rej = self.hub.rejects()
+        self.assertEqual(rej[0]['reason'], reason, rej[:2])
+        if msg_id:
+            self.assertEqual(rej[0]['id'], msg_id)
+        self.assertEqual(self.hub.applied(), [], 'nothing applied')
+
+    def test_forged_signature(self):
+        i = self.put_report(self.a)
+        env = json.loads(self.a.ok('send', 'envelope', i).out)
+        env['payload']['so'] = 999  # altered in transit; the signature is the sender's
+        self.refused(self.post(json.dumps(env, ensure_ascii=False)), 403, 'bad-signature', i)
+        st = self.hub.ok('exchange', 'status').out
+        self.assertIn('bad-signature', st)
+
+    def test_replay_and_clock_ten_minutes_off(self):
+        # a clock 10 minutes ahead: refused whatever the message
+        i = self.put_report(self.b)
+        env = self.b.ok('send', 'envelope', i,
+                        env={'HALONG_EXCHANGE_CLOCK_SHIFT_MS': '600000'}).out.strip()
+        self.refused(self.post(env), 422, 'clock-skew', i)
+        # an envelope captured 10 minutes ago and replayed now: refused as well
+        env = self.b.ok('send', 'envelope', i,
+                        env={'HALONG_EXCHANGE_CLOCK_SHIFT_MS': '-600000'}).out.strip()
+        self.refused(self.post(env), 422, 'clock-skew', i)
+        self.assertIn('clock-skew', self.hub.ok('exchange', 'status').out)
+
+    def test_unknown_and_revoked_node(self):
+        stranger = hlnodes.Node('06700')
+        try:
+            stranger.ok('node', 'enrol', '22', '--url', self.hub.url, '--key', self.hub.key,
+                        '--may-receive', 'report')
+            stranger.ok('node', 'enrol', '06700', '--url', stranger.url, '--key', stranger.key,
+                        '--may-send', 'report')
+            i = self.put_report(stranger)
+            env = stranger.ok('send', 'envelope', i).out.strip()
+            self.refused(self.post(env), 403, 'unknown-sender', i)
+        finally:
+            stranger.cleanup()
+
+    def test_zz_revoked_node(self):
+        # sealed while 06661 was a member; the hub revokes it; then it arrives
+        i = self.put_report(self.b)
+        env = self.b.ok('send', 'envelope', i).out.strip()
+        self.hub.ok('node', 'revoke', '06661')
+        self.refused(self.post(env), 403, 'revoked-sender', i)
+
+    def test_tampered_attachment(self):
+        doc = hlnodes.ingest_docs(self.a, 'UBND-HATU', 'TAMPER', 1, 50, seed=77)[0]
+        i = json.loads(self.a.ok('send', doc[0], '--to', '22', '--json').out)['id']
+        env = self.a.ok('send', 'envelope', i).out.strip()
+        sha = doc[2]
+        with open(hl.blob_path(self.a.h.home, sha), 'rb') as f:
+            data = bytearray(f.read())
+        data[-20] ^= 0xFF  # one byte changed on the way
+        h = {'Content-Type': 'application/octet-stream', 'X-Halong-From': '06652'}
+        r = self.hub.request('PUT', f'/api/v1/exchange/attachments/{sha}?offset=0&size='
+                             f'{len(data)}', bytes(data), h)
+        self.assertEqual(r.status, 422, r)
+        self.assertEqual(r.json()['error']['reason'], 'attachment')
+        self.assertEqual(self.hub.rejects()[0]['reason'], 'attachment')
+        r = self.hub.request('GET', f'/api/v1/exchange/attachments/{sha}', None, h)
+        self.assertEqual(r.json(), {'sha256': sha, 'offset': 0, 'complete': False})
+        # the envelope then finds its file missing: refused, nothing applied
+        self.refused(self.post(env), 422, 'attachment', i)
+        r = self.hub.run('show', doc[0])
+        self.assertEqual(r.rc, 1, r)
+        # a node outside the directory may not upload at all
+        r = self.hub.request('PUT', f'/api/v1/exchange/attachments/{sha}?offset=0&size=1',
+                             b'x', {'Content-Type': 'application/octet-stream',
+                                    'X-Halong-From': '99999'})
+        self.assertEqual(r.status, 403, r)
+
+    def test_envelope_of_100_mb_refused_before_it_is_read(self):
+        s = socket.create_connection(('127.0.0.1', self.hub.port), timeout=30)
+        try:
+            s.sendall(b'POST /api/v1/exchange/inbox HTTP/1.1\r\nHost: x\r\n'
+                      b'Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n')
+            sent = 0
+            chunk = b'{"pad":"' + b'a' * 65536
+            answer = b''
+            s.settimeout(0.5)
+            # Sends until the server answers (or closes): it must not wait for 100 MB.
+            while sent < 104857600:
+                try:
+                    s.sendall(chunk)
+                    sent += len(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+                try:
+                    got = s.recv(4096)
+                    if got:
+                        answer += got
+                        break
+                    break
+                except socket.timeout:
+                    continue
+            s.settimeout(30)
+            try:
+                while b'\r\n\r\n' not in answer:
+                    got = s.recv(4096)
+                    if not got:
+                        break
+                    answer += got
+            except (ConnectionResetError, socket.timeout):
+                pass
+        finally:
+            s.close()
+        self.assertLess(sent, 104857600 // 4, 'refused long before 100 MB were sent')
+        self.assertTrue(answer.startswith(b'HTTP/1.1 413') or answer == b'', answer[:200])
+        self.assertEqual(self.hub.applied(), [])
+        self.assertTrue(self.hub.alive())
+
+    def test_malformed_and_wrong_type(self):
+        self.refused(self.post('{"v":1}'), 400, 'malformed')
+        r = self.post('not json', 'text/plain')
+        self.assertEqual(r.status, 415, r)
+
+
+if __name__ == '__main__':
+    unittest.main()
