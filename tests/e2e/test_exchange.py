@@ -225,6 +225,37 @@ class ThreeNodes(unittest.TestCase):
         # SIGTERM lets the sender finish and the server exit 0
         self.assertEqual(a.stop(), 0, a.log()[-2000:])
 
+    def test_4_large_attachment_resumes_from_the_receivers_offset(self):
+        """A 9 MB scan travels in 4 MiB chunks; the first 5 MB arrived before an interruption:
+        the sender asks the receiver how far it got and sends the rest only."""
+        a, hub = self.a, self.hub
+        self.assertEqual(a.stop(), 0)
+        hl.write_bytes(a.h.path('big', 'scan.tif'), hl.tiff(3000, 3000, 5))
+        rows = [['UBND-HATU', 'LON-01', 1, 'Bản đồ quy hoạch phường Hà Tu (bản quét lớn)',
+                 '2025', 'Bản đồ', 'internal', '', 'scan.tif']]
+        a.ok('ingest', hl.write_csv(a.h.path('big.csv'), hlnodes.MANIFEST, rows), '--files',
+             a.h.path('big'))
+        did = hl.doc_id('UBND-HATU', 'LON-01', 1)
+        sha = a.json('show', did)['files'][0]['sha256']
+        size = a.json('show', did)['files'][0]['size']
+        self.assertGreater(size, 8 << 20)
+        a.ok('send', did, '--to', '22')
+        with open(hl.blob_path(a.h.home, sha), 'rb') as f:
+            head = f.read(5_000_000)
+        h = {'Content-Type': 'application/octet-stream', 'X-Halong-From': '06652'}
+        url = f'/api/v1/exchange/attachments/{sha}'
+        r = hub.request('PUT', f'{url}?offset=0&size={size}', head, h)
+        self.assertEqual(r.json(), {'sha256': sha, 'offset': 5_000_000, 'complete': False}, r)
+        # a chunk that does not follow what the receiver holds: 409 naming its offset
+        r = hub.request('PUT', f'{url}?offset=4096&size={size}', head[:10], h)
+        self.assertEqual(r.status, 409, r)
+        self.assertEqual(r.json()['error']['offset'], 5_000_000)
+        a.start()
+        self.assert_exactly_once_in_order(a, hub)
+        d = hub.json('show', did)
+        self.assertEqual((d['files'][0]['sha256'], d['files'][0]['size']), (sha, size))
+        self.assertEqual(hl.sha256_file(hl.blob_path(hub.h.home, sha)), sha)
+
 
 class Hostile(unittest.TestCase):
     """Refusals at the hub's inbox: each with its reason in `halong exchange status`, nothing
