@@ -36,7 +36,7 @@ def main():
     ap.add_argument('--messages', type=int, default=2000, help='throughput phase, per round')
     ap.add_argument('--latency', type=int, default=300, help='latency phase, per round')
     ap.add_argument('--rounds', type=int, default=2)
-    ap.add_argument('--poll', type=int, default=50, help="the sender thread's idle poll (ms)")
+    ap.add_argument('--poll', type=int, default=20, help="the sender thread's idle poll (ms)")
     ap.add_argument('--duration', type=int, default=10, help='wrk seconds')
     a = ap.parse_args()
     os.environ['HALONG_BIN'] = os.path.abspath(a.halong)

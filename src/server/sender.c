@@ -13,7 +13,7 @@
 #include "sender.h"
 
 #define PASS_MAX    64   /* messages per pass: a stop waits for at most this many */
-#define POLL_MS     50   /* idle: how often the outbox is looked at (a CLI may have filled it) */
+#define POLL_MS     20   /* idle: how often the outbox is looked at (a CLI may have filled it) */
 #define NO_NODE_MS  2000 /* no identity yet: look again this often */
 #define ERROR_PAUSE 1000 /* after a pass failed (the store was busy...) */
 
