@@ -167,6 +167,7 @@ class OpenApiDocument(unittest.TestCase):
             md = f.read()
         codes = re.findall(r'`([a-z_]+)` (\d{3})', md)
         self.assertGreaterEqual(len(codes), 12)
+        codes += [(c, '') for c in re.findall(r'\(code\s+`([a-z_]+)`\)', md)]
         enum = doc['components']['schemas']['Error']['properties']['error']['properties'][
             'code']['enum']
         # a code may serve two statuses (payload_too_large: 413 and 431)
@@ -237,6 +238,10 @@ class RealAnswersValidate(ServerCase):
             ('admin', 'GET', '/api/v1/audit?limit=5'),
             ('archivist', 'GET', '/api/v1/audit'),
             ('anonymous', 'GET', '/api/v1/openapi.json'),
+            ('anonymous', 'GET', '/api/v1/exchange/directory'),
+            ('inspector', 'GET', '/api/v1/exchange/status'),
+            ('viewer', 'GET', '/api/v1/exchange/status'),
+            ('anonymous', 'GET', '/api/v1/exchange/attachments/' + '0' * 64),
         ]
         bad = []
         for caller, method, path in calls:
@@ -251,7 +256,8 @@ class RealAnswersValidate(ServerCase):
                 ('archivist', 'PUT', '/api/v1/fonds/HAPHONG', {'creator': '06652',
                                                                 'name': 'UBND phường Hà Phong'}),
                 ('viewer', 'PUT', '/api/v1/fonds/HAPHONG', {'creator': '06652'}),
-                ('archivist22', 'POST', '/api/v1/custody/assign', {'fonds': 'NOPE', 'to': '22'})):
+                ('archivist22', 'POST', '/api/v1/custody/assign', {'fonds': 'NOPE', 'to': '22'}),
+                ('anonymous', 'POST', '/api/v1/exchange/inbox', {'v': 1})):
             try:
                 self.validate(caller, method, path, body)
             except AssertionError as e:
