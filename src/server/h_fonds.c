@@ -448,7 +448,9 @@ static int custody_of(hl_req *r)
 }
 
 /* GET /api/v1/custody/pending: decisions are the province's work, so every waiting fonds is
- * listed to those who may decide or inspect; the counts stay those the caller sees. */
+ * listed to the province's staff; a commune's staff, who decide nothing, see only the waiting
+ * fonds they may see anyway (GET /api/v1/fonds): a waiting fonds holding only records hidden
+ * from them is not named. The counts stay those the caller sees. */
 static int custody_pending(hl_req *r)
 {
 	hl_custodies *l = NULL;
@@ -457,7 +459,7 @@ static int custody_pending(hl_req *r)
 		return rc;
 	if ((rc = hl_custody_pending(&l, hl_req_store(r))) < 0)
 		return rc;
-	rc = custodies_answer(r, l, 0);
+	rc = custodies_answer(r, l, !r->who.province);
 	hl_custodies_free(l);
 	return rc;
 }

@@ -86,5 +86,16 @@ class ChangedWorld(unittest.TestCase):
     def client(self, caller):
         return self.srv.client(None if caller == 'anonymous' else self.w.tokens[caller])
 
+    def test_pending_lists_only_fonds_the_caller_may_see(self):
+        for caller, shown in (('archivist22', True), ('admin', True), ('archivist', False)):
+            r = self.client(caller).get('/api/v1/custody/pending')
+            self.assertEqual(r.status, 200, r)
+            codes = [c['fonds_code'] for c in r.json()['items']]
+            self.assertEqual('TPHL' in codes, shown, f'{caller}: {codes}')
+            # the list of fonds says the same
+            listed = [f['code'] for f in
+                      self.client(caller).get('/api/v1/fonds?limit=100').json()['items']]
+            self.assertEqual('TPHL' in listed, shown, f'{caller}: {listed}')
+
 if __name__ == '__main__':
     unittest.main()
