@@ -381,12 +381,10 @@ static int fonds_put(hl_req *r)
 	if (rc < 0 && rc != HL_ENOTFOUND)
 		goto done;
 	/* a unit's archivist changes the fonds its unit holds; only the province creates or
-	 * changes the others (an unseen fonds answers as a missing one) */
+	 * changes the others. A fonds the caller cannot see answers exactly as a missing one
+	 * (a 403 for a missing fonds beside a 404 for a hidden one told which codes exist). */
 	if (!r->who.province && (!exists || !in_scope(r, code))) {
-		if (!exists)
-			rc =
-			    hl_error_set(HL_EDENIED, "only the province's archivists create fonds");
-		else if (visible_to(r, code))
+		if (exists && visible_to(r, code))
 			rc = hl_error_set(HL_EDENIED, "fonds %s is not held by your unit", code);
 		else
 			rc = no_fonds(code);

@@ -86,6 +86,20 @@ class ChangedWorld(unittest.TestCase):
     def client(self, caller):
         return self.srv.client(None if caller == 'anonymous' else self.w.tokens[caller])
 
+    def test_put_fonds_hidden_answers_as_missing(self):
+        # TPHL exists but an archivist of 06652 sees nothing of it: changing it must answer as
+        # changing a fonds that does not exist, status and message alike
+        c = self.client('archivist')
+        body = {'creator': '06652', 'name': 'x'}
+        hidden = c.put('/api/v1/fonds/TPHL', body)
+        missing = c.put('/api/v1/fonds/KHONGCO', body)
+        self.assertEqual(hidden.status, missing.status, f'{hidden!r}\n{missing!r}')
+        self.assertEqual(hidden.json()['error']['message'].replace('TPHL', 'X'),
+                         missing.json()['error']['message'].replace('KHONGCO', 'X'))
+        # TPHL is unchanged
+        r = hl.run(('custody', 'show', 'TPHL', '--json'), home=self.home)
+        self.assertIn('UBND thành phố Hạ Long', r.out, r)
+
     def test_pending_lists_only_fonds_the_caller_may_see(self):
         for caller, shown in (('archivist22', True), ('admin', True), ('archivist', False)):
             r = self.client(caller).get('/api/v1/custody/pending')
