@@ -144,6 +144,20 @@ class AccessMatrix(ServerCase):
             self.assertEqual(sorted(h['id'] for h in r.json()['items']), want_ids, caller)
             self.assertNoLeak(caller, r, 'search unit:06652')
 
+    def test_search_word_every_document_has(self):
+        # every subject reads "…, Điều N. …": a word query matching all ten records counts,
+        # lists and facets only the visible ones
+        for caller in CALLERS:
+            r = self.as_(caller).get('/api/v1/search?q=dieu&limit=100')
+            self.assertEqual(r.status, 200, r)
+            self.assertNoLeak(caller, r, 'search dieu')
+            j = r.json()
+            vis = self.w.visible_docs(caller)
+            self.assertEqual((j['total'], sorted(h['id'] for h in j['items'])),
+                             (len(vis), sorted(d['id'] for d in vis)), caller)
+            self.assertEqual(sum(f['count'] for f in j['facets']['fonds']), len(vis), caller)
+            self.assertEqual(sum(f['count'] for f in j['facets']['year']), len(vis), caller)
+
     def test_search_snippets_of_hidden_text(self):
         # a query naming the hidden record's own words finds nothing, and shows none of them
         for caller in ('anonymous', 'viewer', 'officer61'):
