@@ -249,6 +249,30 @@ void hl_jobs_shutdown(void)
 	atomic_store(&stopping, 0);
 }
 
+/* A job's result may name documents (an OCR run's failures cover every page, secret ones and
+ * other units' included, whoever started the run): the reader sees only the entries of
+ * documents it may see, as GET /api/v1/ocr/status lists them. */
+static void filter_failures(hl_req *r, json_t *job)
+{
+	json_t *res = json_object_get(job, "result");
+	json_t *f = res ? json_object_get(res, "failures") : NULL;
+	size_t i = 0;
+	if (!json_is_array(f))
+		return;
+	while (i < json_array_size(f)) {
+		const char *id = json_string_value(json_object_get(json_array_get(f, i), "doc_id"));
+		hl_doc *d = NULL;
+		if (id && hl_req_doc(&d, r, id) == 0) {
+			hl_doc_free(d);
+			i++;
+			continue;
+		}
+		/* hidden, missing or unreadable: refusing is the safe answer */
+		hl_error_clear();
+		json_array_remove(f, i);
+	}
+}
+
 /* GET /api/v1/jobs/{id}: for those who may start jobs and for inspectors. */
 static int job_get(hl_req *r)
 {
@@ -264,6 +288,7 @@ static int job_get(hl_req *r)
 	pthread_mutex_unlock(&mu);
 	if (!o)
 		return hl_error_set(HL_ENOTFOUND, "no job %.40s", id);
+	filter_failures(r, o);
 	return hl_resp_json(r, 200, o);
 }
 

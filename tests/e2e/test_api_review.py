@@ -111,5 +111,30 @@ class ChangedWorld(unittest.TestCase):
                       self.client(caller).get('/api/v1/fonds?limit=100').json()['items']]
             self.assertEqual('TPHL' in listed, shown, f'{caller}: {listed}')
 
+    def test_ocr_job_result_names_only_visible_documents(self):
+        c = self.client('archivist')  # of 06652: sees HAPHONG's internal record
+        r = c.post('/api/v1/ocr/run', {'jobs': 1})
+        self.assertEqual(r.status, 202, r)
+        job = r.json()['job']
+        deadline = time.time() + 300
+        while job['state'] == 'running' and time.time() < deadline:
+            time.sleep(0.2)
+            r = c.get(f'/api/v1/jobs/{job["id"]}')
+            self.assertEqual(r.status, 200, r)
+            job = r.json()
+        self.assertEqual(job['state'], 'done', job)
+        failed = [f['doc_id'] for f in job['result']['failures']]
+        self.assertIn(self.broken['seen.png'], failed, job)
+        self.assertNotIn(self.broken['hidden.png'], r.text(), f'a secret record leaks: {job}')
+        # the province's archivist reading the same job sees what it may see: not the secret
+        r = self.client('archivist22').get(f'/api/v1/jobs/{job["id"]}')
+        self.assertEqual(r.status, 200, r)
+        self.assertNotIn(self.broken['hidden.png'], r.text(), r)
+        # and the OCR status' failures are filtered the same way (they were already)
+        r = c.get('/api/v1/ocr/status')
+        self.assertIn(self.broken['seen.png'], r.text(), r)
+        self.assertNotIn(self.broken['hidden.png'], r.text(), r)
+
+
 if __name__ == '__main__':
     unittest.main()
