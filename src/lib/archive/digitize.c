@@ -27,7 +27,7 @@ static double now_s(void)
 typedef struct {
 	int64_t document_id;
 	int file_seq, page_no;
-	char *doc_id, *file, *path;
+	char *doc_id, *file, *path, *sha256;
 	/* result, filled by a worker */
 	int done;
 	char *json, *text, *error;
@@ -71,12 +71,15 @@ static int collect(const hl_store_page_row *r, void *ud)
 	j->doc_id = hl_strdup(r->doc_id);
 	j->file = hl_strdup(r->file_name ? r->file_name : r->sha256);
 	j->path = hl_blob_path(x->a, r->sha256);
-	return j->doc_id && j->file && j->path ? 0 : hl_error_set(HL_ENOMEM, "out of memory");
+	j->sha256 = hl_strdup(r->sha256);
+	return j->doc_id && j->file && j->path && j->sha256
+	           ? 0
+	           : hl_error_set(HL_ENOMEM, "out of memory");
 }
 
 static void job_clear(job *j)
 {
-	free(j->doc_id), free(j->file), free(j->path);
+	free(j->doc_id), free(j->file), free(j->path), free(j->sha256);
 	free(j->json), free(j->text), free(j->error);
 }
 
@@ -133,22 +136,50 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Writes job j's result: its own transaction, so what is done stays done. */
+typedef struct {
+	const job *j;
+	int same;
+} still_queued;
+
+static int is_same_page(const hl_store_page_row *r, void *ud)
+{
+	still_queued *q = ud;
+	q->same = r->document_id == q->j->document_id && r->file_seq == q->j->file_seq &&
+	          r->page_no == q->j->page_no && r->sha256 && !strcmp(r->sha256, q->j->sha256);
+	return 1;
+}
+
+/* Writes job j's result: its own transaction, so what is done stays done. A page is keyed by
+ * (document, file seq, page number) only, so a document re-ingested with another file while the
+ * run worked on the old one has a new pending page under the same key: the old file's text must
+ * not land on it (that page would count as done and never be recognised). The result is written
+ * only if the page is still pending with the hash the worker read. */
 static int write_result(run *x, job *j, hl_ocr_run_result *r)
 {
 	hl_store *st = x->a->store;
+	still_queued q = {j, 0};
+	int rc;
+	if ((rc = hl_store_begin(st)) < 0)
+		return rc;
+	if ((rc = hl_store_pages_pending(st, j->document_id, j->file_seq, j->page_no - 1, 1,
+	                                 is_same_page, &q)) < 0 ||
+	    !q.same)
+		goto done;
 	if (j->error) {
 		r->failed++;
 		if (x->o->on_failure)
 			x->o->on_failure(j->doc_id, j->file, j->page_no, j->error, x->o->ud);
-		return hl_store_page_fail(st, j->document_id, j->file_seq, j->page_no, j->error,
-		                          j->ms);
+		rc = hl_store_page_fail(st, j->document_id, j->file_seq, j->page_no, j->error,
+		                        j->ms);
+	} else {
+		hl_store_page_result pr = {
+		    j->document_id, j->file_seq,        j->page_no,    j->text,      j->json,
+		    j->dpi,         j->from_text_layer, j->warn_flags, j->mean_conf, j->ms};
+		r->done++;
+		rc = hl_store_page_done(st, &pr);
 	}
-	hl_store_page_result pr = {j->document_id, j->file_seq, j->page_no,         j->text,
-	                           j->json,        j->dpi,      j->from_text_layer, j->warn_flags,
-	                           j->mean_conf,   j->ms};
-	r->done++;
-	return hl_store_page_done(st, &pr);
+done:
+	return rc < 0 ? (hl_store_rollback(st), rc) : hl_store_commit(st);
 }
 
 /* The data directory's OCR lock: one run at a time. Returns the fd, or -1 with the error set. */

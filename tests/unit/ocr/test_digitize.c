@@ -1,0 +1,167 @@
+/* The OCR queue through the archive (src/lib/archive/digitize.c), on pages rendered from the legal
+ * corpus (tests/pages/make_pages.py, made by test_ocr into this build folder) and real Tesseract.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "halong/archive.h"
+#include "halong/store.h"
+
+static char tmp[256];
+
+static const char *pages_file(const char *name)
+{
+	static char buf[2][1200];
+	static int k;
+	k ^= 1;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", HL_OCR_PAGES_DIR, name);
+	return buf[k];
+}
+
+static const char *tmp_file(const char *name)
+{
+	static char buf[2][512];
+	static int k;
+	k ^= 1;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", tmp, name);
+	return buf[k];
+}
+
+static void write_manifest(const char *path, const char *file)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f,
+	        "fonds_code,dossier_code,doc_ordinal,subject,page_count,files,access_level\n"
+	        "SO,HS01,1,Trang quét,1,%s,public\n",
+	        file);
+	fclose(f);
+}
+
+static int ingest(hl_archive *a, const char *manifest)
+{
+	hl_ingest_opts o = {.manifest = manifest, .files_dir = HL_OCR_PAGES_DIR, .ocr = 1};
+	hl_ingest_result r = {0};
+	int rc = hl_archive_ingest(&r, a, &o);
+	return rc < 0 ? rc : (int)r.rejected;
+}
+
+typedef struct {
+	char text[64], sha256[65], state[16];
+	int n;
+} one_page;
+
+static int keep_page(const hl_store_page_row *r, void *ud)
+{
+	one_page *p = ud;
+	p->n++;
+	snprintf(p->text, sizeof p->text, "%s", r->text ? r->text : "");
+	snprintf(p->sha256, sizeof p->sha256, "%s", r->sha256 ? r->sha256 : "");
+	snprintf(p->state, sizeof p->state, "%s", r->state ? r->state : "");
+	return 0;
+}
+
+/* The archive's one page, pending or done. */
+static one_page the_page(hl_archive *a)
+{
+	one_page p = {0};
+	assert_int_equal(hl_store_pages_pending(hl_archive_store(a), 0, 0, 0, 10, keep_page, &p),
+	                 0);
+	assert_int_equal(hl_store_pages_done(hl_archive_store(a), keep_page, &p), 0);
+	assert_int_equal(p.n, 1);
+	return p;
+}
+
+typedef struct {
+	hl_archive *a;
+	const char *manifest;
+	int reingested;
+} reingest_at_start;
+
+/* Called by the run before it writes its first result, while the worker already holds the old
+ * file: the document is loaded again with another file in its place. */
+static int reingest(const char *what, uint64_t done, uint64_t total, void *ud)
+{
+	reingest_at_start *r = ud;
+	(void)what, (void)total;
+	if (done == 0 && !r->reingested) {
+		r->reingested = 1;
+		assert_int_equal(ingest(r->a, r->manifest), 0);
+	}
+	return 0;
+}
+
+/* A document re-ingested with a changed file during a run: the old file's text is not written
+ * onto the new file's page, which stays pending and is recognised by the next run. */
+static void test_reingest_during_run_keeps_the_new_page_pending(void **state)
+{
+	(void)state;
+	hl_archive *a = NULL;
+	assert_int_equal(hl_archive_open(&a, tmp_file("home")), 0);
+	write_manifest(tmp_file("m1.csv"), "text.pdf");
+	write_manifest(tmp_file("m2.csv"), "dpi150.png");
+	assert_int_equal(ingest(a, tmp_file("m1.csv")), 0);
+	one_page old = the_page(a);
+	assert_string_equal(old.state, "pending");
+
+	reingest_at_start r = {a, tmp_file("m2.csv"), 0};
+	hl_ocr_run_opts o = {.jobs = 1, .progress = reingest, .ud = &r};
+	hl_ocr_run_result res = {0};
+	assert_int_equal(hl_archive_ocr_run(&res, a, &o), 0);
+	assert_true(r.reingested);
+	one_page now = the_page(a);
+	assert_string_not_equal(now.sha256, old.sha256);
+	assert_string_equal(now.state, "pending");
+	assert_int_equal(res.done, 0);
+
+	/* the next run recognises the new file: its first words, not the text layer's */
+	hl_ocr_run_opts o2 = {.jobs = 1};
+	assert_int_equal(hl_archive_ocr_run(&res, a, &o2), 0);
+	assert_int_equal(res.done, 1);
+	now = the_page(a);
+	assert_string_equal(now.state, "done");
+	assert_non_null(strstr(now.text, "Điều"));
+	hl_archive_free(a);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmp, sizeof tmp, "/tmp/hl-test-digitize-XXXXXX");
+	if (!mkdtemp(tmp))
+		return -1;
+	return hl_archive_init(tmp_file("home"));
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	/* rendered once per build folder, as test_ocr does (the script keeps a stamped folder) */
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/../tests/pages/make_pages.py' '%s'",
+	         HL_SOURCE_DATADIR, HL_OCR_PAGES_DIR);
+	if (access(pages_file("STAMP"), R_OK) != 0 && system(cmd) != 0) {
+		fprintf(stderr, "cannot render the test pages: %s\n", cmd);
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_reingest_during_run_keeps_the_new_page_pending,
+	                                    setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
