@@ -422,13 +422,23 @@ static enum MHD_Result send_response(struct MHD_Connection *c, hl_req *r)
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	{
-		int has_cc = 0;
+		int has_cc = 0, has_csp = 0;
 		for (hl_resp_hdr *h = r->resp.hdrs; h; h = h->next) {
 			MHD_add_response_header(resp, h->name, h->value);
 			has_cc |= !strcasecmp(h->name, "Cache-Control");
+			has_csp |= !strcasecmp(h->name, "Content-Security-Policy");
 		}
 		if (!has_cc && r->nseg && !strcmp(r->seg[0], "api"))
 			MHD_add_response_header(resp, "Cache-Control", "no-store");
+		/* Everything but the interface's pages (which set their own): nothing in an API
+		 * answer may run or load, should it be opened as a page — the receipt is HTML
+		 * holding fonds names and dossier titles; a stored file may be HTML or SVG. Only
+		 * the receipt's own <style> is let through. */
+		if (!has_csp)
+			MHD_add_response_header(resp, "Content-Security-Policy",
+			                        "default-src 'none'; style-src 'unsafe-inline'; "
+			                        "img-src 'self' data:; frame-ancestors 'none'; "
+			                        "base-uri 'none'; form-action 'none'");
 	}
 	{
 		conn_ctx *x = conn_of(c);

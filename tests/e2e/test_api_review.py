@@ -30,6 +30,26 @@ class SharedWorld(ServerCase):
             j = self.as_(caller).get('/api/v1/stats').json()
             self.assertEqual(j['index']['documents'], len(PLAN), f'{caller}: {j}')
 
+    def test_api_html_cannot_run_anything(self):
+        # the receipt is HTML served from the interface's origin: whatever a fonds name or a
+        # dossier title holds, no script in it may run, and no page may frame it
+        r = self.as_('admin').get('/api/v1/custody/receipt/06652?format=html')
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.header('Content-Type', '').startswith('text/html'), r)
+        csp = r.header('Content-Security-Policy') or ''
+        self.assertIn("default-src 'none'", csp, r)
+        self.assertIn("frame-ancestors 'none'", csp, r)
+        self.assertNotIn('script-src', csp, r)
+        self.assertEqual(r.header('X-Content-Type-Options'), 'nosniff', r)
+        # JSON answers and errors carry it too (a JSON body opened as a page runs nothing)
+        for path in ('/api/v1/health', '/api/v1/documents/D00000000000000000000'):
+            r = self.as_('anonymous').get(path)
+            self.assertIn("default-src 'none'", r.header('Content-Security-Policy') or '', r)
+        # the interface keeps its own policy: its modules load from its origin
+        r = self.as_('anonymous').get('/')
+        self.assertIn("default-src 'self'", r.header('Content-Security-Policy') or '', r)
+
+
 class ChangedWorld(unittest.TestCase):
     """A copy of the world with a fonds waiting for a custody decision that holds only a
     restricted record (TPHL, made by the abolished Thành phố Hạ Long, 193), and two documents
