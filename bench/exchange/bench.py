@@ -35,7 +35,7 @@ def main():
     ap.add_argument('--halong', default=os.path.join(ROOT, 'build', 'src', 'cli', 'halong'))
     ap.add_argument('--messages', type=int, default=2000, help='throughput phase, per round')
     ap.add_argument('--latency', type=int, default=300, help='latency phase, per round')
-    ap.add_argument('--rounds', type=int, default=2)
+    ap.add_argument('--rounds', type=int, default=3)
     ap.add_argument('--poll', type=int, default=20, help="the sender thread's idle poll (ms)")
     ap.add_argument('--duration', type=int, default=10, help='wrk seconds')
     a = ap.parse_args()
@@ -124,10 +124,12 @@ http {{
 
     # The sender is stopped while the outbox fills, so that the phase times delivery only.
     com.stop()
-    results = {'tput': [], 'lat': [], 'w1': [], 'w16': []}
+    results = {'tput': [], 'one': [], 'lat': [], 'w1': [], 'w16': []}
     try:
+        first = True
         for r in range(a.rounds):
-            order = ['halong', 'nginx'] if r % 2 == 0 else ['nginx', 'halong']
+            order = ['halong', 'one', 'nginx']
+            order = order[r % 3:] + order[:r % 3]
             for side in order:
                 if side == 'nginx':
                     for c, k in ((1, 'w1'), (16, 'w16')):
@@ -137,16 +139,24 @@ http {{
                             f'p99 {p99:.2f} ms, non-2xx {bad}')
                     continue
                 # throughput: N messages waiting, the sender's server started, time to the
-                # last one applied on the hub
+                # last one applied on the hub; `one`: one message a POST and a transaction
+                # (HALONG_EXCHANGE_BATCH=1), `halong`: the default batches of up to 64
                 before = len(hub.applied('06652'))
                 com.ok('send', 'report', pfile, '--to', '22', '--repeat', str(a.messages))
                 t0 = time.time()
-                com.start(env=env)
-                target = before + a.messages + (1 if r == 0 else 0)  # the envelope above
+                com.start(env=dict(env, HALONG_EXCHANGE_BATCH='1' if side == 'one' else '64'))
+                target = before + a.messages + (1 if first else 0)  # the envelope above
+                first = False
                 hlnodes.wait_for(lambda: len(hub.applied('06652')) >= target, 3600,
                                  'throughput phase', step=0.02)
                 dt = time.time() - t0
                 n = target - before
+                if side == 'one':
+                    results['one'].append(n / dt)
+                    say(f'round {r + 1} halong one by one: {n} messages in {dt:.2f} s = '
+                        f'{n / dt:.0f} msg/s')
+                    com.stop()
+                    continue
                 results['tput'].append(n / dt)
                 # latency: messages put one by one (each `halong send` its own process and
                 # transaction) while both servers run; outbox created_ms -> inbox applied_ms
@@ -165,7 +175,7 @@ http {{
                                              ('06652',)).fetchall())
                 lat = [applied[k] - v for k, v in created.items() if k in applied]
                 results['lat'].append(lat)
-                say(f'round {r + 1} halong: {n} messages in {dt:.2f} s = {n / dt:.0f} msg/s; '
+                say(f'round {r + 1} halong batches: {n} messages in {dt:.2f} s = {n / dt:.0f} msg/s; '
                     f'latency of {len(lat)} messages put one by one: p50 '
                     f'{pct(lat, 50):.0f} ms, p99 {pct(lat, 99):.0f} ms, max {max(lat)} ms')
                 com.stop()
@@ -187,13 +197,15 @@ http {{
         shutil.rmtree(work, ignore_errors=True)
 
     tput = statistics.median(results['tput'])
+    one = statistics.median(results['one'])
     lat = [x for r in results['lat'] for x in r]
     w1 = statistics.median(x[0] for x in results['w1'])
     w16 = statistics.median(x[0] for x in results['w16'])
-    say(f'halong: {tput:.0f} msg/s (median of {a.rounds}), latency p50 {pct(lat, 50):.0f} ms '
+    say(f'halong one message a POST: {one:.0f} msg/s (median of {a.rounds})')
+    say(f'halong batches: {tput:.0f} msg/s (median of {a.rounds}), latency p50 {pct(lat, 50):.0f} ms '
         f'p99 {pct(lat, 99):.0f} ms; ceiling (nginx return 200): {w1:.0f} req/s on one '
         f'connection, {w16:.0f} on 16; ratio {tput / w1:.3f} of the one-connection ceiling')
-    say(f'RESULT exchange messages={a.messages} halong_msg_s={tput:.0f} '
+    say(f'RESULT exchange messages={a.messages} halong_msg_s={tput:.0f} one_by_one_msg_s={one:.0f} '
         f'p50_ms={pct(lat, 50):.0f} p99_ms={pct(lat, 99):.0f} null_c1_rps={w1:.0f} '
         f'null_c16_rps={w16:.0f} ratio_vs_null_c1={tput / w1:.3f} lost={lost} dup={dup}')
     return 0 if lost == 0 and dup == 0 and ordered else 1

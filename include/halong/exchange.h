@@ -161,6 +161,12 @@ typedef struct {
 	const char *blobs_dir;
 	const char *attachments_path; /* NULL: "/api/v1/exchange/attachments" */
 	size_t chunk;                 /* bytes per PUT; 0: 4 MiB */
+	/* > 1: up to this many messages to one peer (at most 256) in one POST of their envelopes,
+	 * one a line (application/x-ndjson), to batch_path, accepted by the peer in one
+	 * transaction; a peer answering 404 or 405 there gets them one by one. 0 or 1: one by
+	 * one. */
+	size_t batch;
+	const char *batch_path; /* NULL: "/api/v1/exchange/inbox/batch" */
 } hl_exchange_send_opts;
 
 /* The delay before the next attempt after `attempts` failures (1, 2, ...): d = min(cap, base *
@@ -198,6 +204,10 @@ typedef struct {
 	const char *attachments_dir; /* received attachments, each named by its SHA-256 (hex) */
 	hl_exchange_apply_cb apply;  /* may be NULL */
 	void *ud;
+	/* 1: run inside the caller's open transaction (a batch: several envelopes, one commit),
+	 * each message in a savepoint; nothing is durable, and no receipt may be given out,
+	 * before the caller commits. 0: accept runs its own transaction. */
+	int in_caller_tx;
 } hl_exchange_accept_opts;
 
 enum { HL_EXCHANGE_APPLIED = 1, HL_EXCHANGE_HELD = 2, HL_EXCHANGE_DUPLICATE = 3 };

@@ -14,6 +14,10 @@ extern "C" {
 /* 1 when the connection is inside a transaction. */
 int hl_store_in_tx(hl_store *st);
 
+/* Inside the caller's transaction: 0 SAVEPOINT, 1 RELEASE, 2 ROLLBACK TO and RELEASE (several
+ * messages accepted in one transaction, each undone alone when it fails). */
+int hl_store_xsavepoint(hl_store *st, int op);
+
 /* ---- this node ---- */
 
 /* This node's unit, URL, public key and the hub key it trusts (NULL when none): cb once, or

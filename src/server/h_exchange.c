@@ -19,6 +19,7 @@
 #include "server_int.h"
 
 #define X_MAX_CHUNK (8u << 20) /* bytes of one attachment PUT; the sender sends 4 MiB */
+#define X_MAX_BATCH 256        /* envelopes in one batch POST */
 
 /* HOME/exchange/incoming: attachments as they arrive (SHA.part) and once whole (SHA). */
 static int incoming_dir(char *out, size_t size)
@@ -122,6 +123,110 @@ static int x_inbox(hl_req *r)
 	}
 done:
 	free(receipt);
+	hl_node_free(n);
+	return rc;
+}
+
+/* Several envelopes, one a line (application/x-ndjson, at most X_MAX_BATCH), accepted in one
+ * transaction: one commit for all (the sender's batch). The answer, 200 once they are
+ * committed: [{"status":200,"state","receipt":"<the receipt's text>"} or {"status":4xx,
+ * "error":{"code","message","reason"}}], in the order of the lines. */
+static int x_inbox_batch(hl_req *r)
+{
+	hl_node *n = NULL;
+	hl_store *st = hl_req_store(r);
+	char dir[4096];
+	const char *ct = hl_req_header(r, "Content-Type"), *p, *end;
+	json_t *out = NULL;
+	hl_exchange_apply_ctx ctx;
+	hl_exchange_accept_opts o = {0};
+	size_t count = 0;
+	int rc, began = 0;
+
+	if (!ct || strncasecmp(ct, "application/x-ndjson", 20) != 0)
+		return hl_resp_error(r, 415, "a batch is sent as application/x-ndjson");
+	p = r->body ? r->body : "";
+	end = p + r->body_len;
+	for (const char *q = p; q < end; q++)
+		count += *q == '\n';
+	if (count > X_MAX_BATCH)
+		return x_error(r, 413, "too-big", "more than 256 envelopes in one batch", -1);
+	if ((rc = hl_node_open(&n, st, hl_server_options()->home)) < 0) {
+		if (rc == HL_ENOTFOUND)
+			return x_error(r, 503, "no-identity",
+			               "this node has no exchange identity (halong node init)", -1);
+		return rc;
+	}
+	if (incoming_dir(dir, sizeof(dir)) < 0) {
+		rc = -1;
+		goto done;
+	}
+	ctx.archive = r->archive;
+	ctx.attachments_dir = dir;
+	o.attachments_dir = dir;
+	o.apply = hl_exchange_apply_default;
+	o.ud = &ctx;
+	o.in_caller_tx = 1;
+	out = json_array();
+	if ((rc = hl_store_begin(st)) < 0)
+		goto done;
+	began = 1;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char *receipt = NULL;
+		int state = 0;
+		json_t *x = json_object();
+		if (len) {
+			rc = hl_exchange_inbox_accept(&receipt, &state, n, p, len, &o);
+			if (rc == 0) {
+				json_object_set_new(x, "status", json_integer(200));
+				json_object_set_new(
+				    x, "state",
+				    json_string(state == HL_EXCHANGE_APPLIED ? "applied"
+				                : state == HL_EXCHANGE_HELD  ? "held"
+				                                             : "duplicate"));
+				json_object_set_new(x, "receipt", json_string(receipt));
+				free(receipt);
+			} else if (rc == HL_ELIMIT || rc == HL_EINVALID || rc == HL_EDENIED) {
+				char msg[512], reason[32] = "";
+				const char *colon;
+				int status;
+				json_t *e = json_object();
+				snprintf(msg, sizeof(msg), "%s", hl_error_last());
+				colon = strchr(msg, ':');
+				if (colon && (size_t)(colon - msg) < sizeof(reason))
+					snprintf(reason, sizeof(reason), "%.*s", (int)(colon - msg),
+					         msg);
+				status = refusal_status(rc, reason);
+				json_object_set_new(x, "status", json_integer(status));
+				json_object_set_new(e, "code",
+				                    json_string(status == 422
+				                                    ? "unprocessable"
+				                                    : hl_http_code_name(status)));
+				hl_json_set_str(e, "message", msg);
+				json_object_set_new(e, "reason", json_string(reason));
+				json_object_set_new(x, "error", e);
+			} else {
+				json_decref(x);
+				goto done; /* the store failed: nothing of the batch is kept */
+			}
+			json_array_append_new(out, x);
+		} else {
+			json_decref(x);
+		}
+		p += len + 1;
+	}
+	began = 0;
+	if ((rc = hl_store_commit(st)) < 0)
+		goto done;
+	/* The receipts are given out only now that the messages are committed. */
+	rc = hl_resp_json(r, 200, out);
+	out = NULL;
+done:
+	if (began)
+		hl_store_rollback(st);
+	json_decref(out);
 	hl_node_free(n);
 	return rc;
 }
@@ -409,6 +514,8 @@ static int x_directory(hl_req *r)
 
 const hl_route hl_routes_exchange[] = {
     {HL_POST, "/api/v1/exchange/inbox", x_inbox, HL_EXCHANGE_MAX_ENVELOPE, HL_ROUTE_NO_CSRF},
+    {HL_POST, "/api/v1/exchange/inbox/batch", x_inbox_batch, HL_EXCHANGE_MAX_ENVELOPE,
+     HL_ROUTE_RAW_BODY | HL_ROUTE_NO_CSRF},
     {HL_GET, "/api/v1/exchange/attachments/{sha256}", x_att_get, 0, 0},
     {HL_PUT, "/api/v1/exchange/attachments/{sha256}", x_att_put, X_MAX_CHUNK,
      HL_ROUTE_RAW_BODY | HL_ROUTE_NO_CSRF},

@@ -13,6 +13,7 @@
 #include "sender.h"
 
 #define PASS_MAX    64   /* messages per pass: a stop waits for at most this many */
+#define BATCH       64   /* to a peer in one POST (HALONG_EXCHANGE_BATCH; 1: one by one) */
 #define POLL_MS     20   /* idle: how often the outbox is looked at (a CLI may have filled it) */
 #define NO_NODE_MS  2000 /* no identity yet: look again this often */
 #define ERROR_PAUSE 1000 /* after a pass failed (the store was busy...) */
@@ -58,6 +59,7 @@ static void *run(void *arg)
 	hl_node *n = NULL;
 	char *blobs = hl_path_join(g_home, "blobs");
 	const char *poll_env = getenv("HALONG_EXCHANGE_POLL_MS");
+	const char *batch_env = getenv("HALONG_EXCHANGE_BATCH");
 	long poll = poll_env ? strtol(poll_env, NULL, 10) : POLL_MS;
 	hl_exchange_send_opts o = {0};
 	int warned = 0;
@@ -67,6 +69,8 @@ static void *run(void *arg)
 		poll = POLL_MS;
 	o.blobs_dir = blobs;
 	o.max = PASS_MAX;
+	/* Up to a pass's messages to a peer in one POST, one commit on each side. */
+	o.batch = batch_env ? (size_t)strtoul(batch_env, NULL, 10) : BATCH;
 	while (!stopping()) {
 		size_t sent = 0, failed = 0;
 		int rc;

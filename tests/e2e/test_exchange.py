@@ -173,6 +173,8 @@ class ThreeNodes(unittest.TestCase):
         for loop in range(3):
             seed = RNG.random()
             ctx = f'loop {loop} (moment {seed:.3f})'
+            # loop 1 delivers one message a POST, the others in batches (the default)
+            a.env['HALONG_EXCHANGE_BATCH'] = '1' if loop == 1 else '64'
             doc = hlnodes.ingest_docs(a, 'UBND-HATU', f'LOOP-{loop}', 1, 40 + loop,
                                       seed=10 + loop)[0]
             # kill -9 of the sender mid-stream, then back
@@ -219,6 +221,7 @@ class ThreeNodes(unittest.TestCase):
             # the sender, back, delivers them again: duplicates, receipts, nothing applied
             a.start()
             self.assert_exactly_once_in_order(a, hub)
+        a.env.pop('HALONG_EXCHANGE_BATCH', None)
         self.assertGreaterEqual(len(hub.applied('06652')), 30)
         if os.environ.get('HL_TEST_VERBOSE'):
             print('waiting at each kill:', self.waiting_at_kill)
@@ -396,6 +399,34 @@ class Hostile(unittest.TestCase):
     def test_malformed_and_wrong_type(self):
         self.refused(self.post('{"v":1}'), 400, 'malformed')
         r = self.post('not json', 'text/plain')
+        self.assertEqual(r.status, 415, r)
+
+    def test_zzz_batch_of_good_and_forged(self):
+        """A batch (one POST, one transaction): each line answered on its own; the forged one
+        refused and recorded, the others applied in order."""
+        ids = [self.put_report(self.a) for _ in range(2)]
+        env = [self.a.ok('send', 'envelope', i).out.strip() for i in ids]
+        forged = json.loads(env[0])
+        forged['payload']['so'] = 7
+        body = '\n'.join([json.dumps(forged, ensure_ascii=False), env[1], env[0]]) + '\n'
+        r = self.hub.request('POST', '/api/v1/exchange/inbox/batch', body,
+                             {'Content-Type': 'application/x-ndjson'})
+        self.assertEqual(r.status, 200, r)
+        res = r.json()
+        self.assertEqual([x['status'] for x in res], [403, 200, 200], res)
+        self.assertEqual(res[0]['error']['reason'], 'bad-signature')
+        # earlier messages of 06652 never arrived here (the tests above): both are held,
+        # stored once, as signed by 06652 — not the forged copy
+        self.assertEqual([x['state'] for x in res[1:]], ['held', 'held'])
+        self.assertEqual(self.hub.rejects()[0]['reason'], 'bad-signature')
+        with self.hub.db() as c:
+            rows = dict(c.execute("SELECT id, envelope FROM exchange_inbox WHERE sender = "
+                                  "'06652'").fetchall())
+        self.assertEqual(sorted(rows), sorted(ids))
+        self.assertEqual(json.loads(rows[ids[0]]), json.loads(env[0]))
+        self.assertEqual(self.hub.applied(), [], 'nothing applied while the gap is open')
+        r = self.hub.request('POST', '/api/v1/exchange/inbox/batch', body,
+                             {'Content-Type': 'application/json'})
         self.assertEqual(r.status, 415, r)
 
 

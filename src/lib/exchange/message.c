@@ -716,6 +716,25 @@ static int apply_held(hl_node *self, const char *sender, const hl_exchange_accep
 	}
 }
 
+/* The inbox's transaction: its own, or a savepoint in the caller's (a batch). */
+static int tx_begin(hl_store *st, int nested)
+{
+	return nested ? hl_store_xsavepoint(st, 0) : hl_store_begin(st);
+}
+
+static int tx_commit(hl_store *st, int nested)
+{
+	return nested ? hl_store_xsavepoint(st, 1) : hl_store_commit(st);
+}
+
+static void tx_rollback(hl_store *st, int nested)
+{
+	if (nested)
+		hl_store_xsavepoint(st, 2);
+	else
+		hl_store_rollback(st);
+}
+
 int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, const char *text,
                              size_t len, const hl_exchange_accept_opts *o)
 {
@@ -726,10 +745,12 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 	in_row dup = {0};
 	char hash[65], *receipt = NULL, *stored = NULL;
 	hl_access level;
-	int rc, began = 0, st_out = HL_EXCHANGE_HELD;
+	int rc, began = 0, st_out = HL_EXCHANGE_HELD, nested = o && o->in_caller_tx;
 
-	if (hl_store_in_tx(st))
-		return hl_error_set(HL_EINVALID, "inbox: accept runs its own transaction");
+	if (hl_store_in_tx(st) != nested)
+		return hl_error_set(HL_EINVALID, nested ? "inbox: a batch runs in the caller's "
+		                                          "transaction"
+		                                        : "inbox: accept runs its own transaction");
 	/* The size first: a 100 MB body is refused before a byte of it is parsed. */
 	if (len > HL_EXCHANGE_MAX_ENVELOPE)
 		return refuse(self, now, NULL, NULL, HL_ELIMIT, "too-big",
@@ -847,7 +868,7 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 	}
 	if ((rc = make_receipt(&receipt, self, &e, hash, now)) < 0)
 		goto done;
-	if ((rc = hl_store_begin(st)) < 0)
+	if ((rc = tx_begin(st, nested)) < 0)
 		goto done;
 	began = 1;
 	/* Again, inside the transaction (writers take turns here): another connection may have
@@ -859,7 +880,7 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 	if ((rc = hl_store_xin_applied_seq(&last, st, e.from)) < 0)
 		goto done;
 	if (dup.found || e.seq <= last) {
-		hl_store_rollback(st);
+		tx_rollback(st, nested);
 		began = 0;
 		if (dup.found && !strcmp(dup.hash, hash)) {
 			free(receipt);
@@ -888,7 +909,7 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 		r.envelope = stored;
 		rc = hl_store_xin_add(st, &r, now);
 		if (rc == HL_ECONFLICT) {
-			hl_store_rollback(st);
+			tx_rollback(st, nested);
 			began = 0;
 			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "sequence",
 			            "sequence %lld of %s is held already for another message",
@@ -904,7 +925,7 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 			goto done;
 		st_out = HL_EXCHANGE_APPLIED;
 	}
-	if ((rc = hl_store_commit(st)) < 0) {
+	if ((rc = tx_commit(st, nested)) < 0) {
 		began = 0;
 		goto done;
 	}
@@ -919,7 +940,7 @@ ok:
 	rc = 0;
 done:
 	if (began)
-		hl_store_rollback(st);
+		tx_rollback(st, nested);
 	env_free(&e);
 	peer_free(&from);
 	peer_free(&me);

@@ -12,9 +12,12 @@
 #include "halong/store_exchange.h"
 #include "halong/util.h"
 
-#define DEFAULT_PATH     "/api/v1/exchange/inbox"
-#define DEFAULT_ATT_PATH "/api/v1/exchange/attachments"
-#define MAX_ANSWER       8192 /* a receipt is a few hundred bytes; an error line, less */
+#define DEFAULT_PATH       "/api/v1/exchange/inbox"
+#define DEFAULT_ATT_PATH   "/api/v1/exchange/attachments"
+#define DEFAULT_BATCH_PATH "/api/v1/exchange/inbox/batch"
+#define MAX_ANSWER         8192       /* a receipt is a few hundred bytes; an error line, less */
+#define MAX_BATCH_ANSWER   (1u << 20) /* a batch's answers: a receipt or a reason each */
+#define MAX_BATCH          256
 
 /* libcurl's global state once per process (curl_global_init is not safe to race). */
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -78,7 +81,8 @@ static int grab_url(const hl_node_row *r, void *ud)
 }
 
 typedef struct {
-	char buf[MAX_ANSWER + 1];
+	char buf[MAX_BATCH_ANSWER + 1];
+	size_t limit; /* MAX_ANSWER, or MAX_BATCH_ANSWER for a batch */
 	size_t n;
 	int over;
 } answer;
@@ -87,7 +91,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 {
 	answer *a = ud;
 	size_t len = size * nmemb;
-	if (a->n + len > MAX_ANSWER) {
+	if (a->n + len > (a->limit ? a->limit : MAX_ANSWER)) {
 		a->over = 1;
 		return 0; /* stops the transfer: no peer needs more than this to answer */
 	}
@@ -109,8 +113,11 @@ static int request(CURL *c, const char *method, const char *url, const char *bod
 	long status = 0;
 	CURLcode rc;
 
-	h = curl_slist_append(h, strcmp(method, "PUT") ? "Content-Type: application/json"
-	                                               : "Content-Type: application/octet-stream");
+	h = curl_slist_append(h, !strcmp(method, "PUT") ? "Content-Type: application/octet-stream"
+	                         : !strcmp(method, "BATCH") ? "Content-Type: application/x-ndjson"
+	                                                    : "Content-Type: application/json");
+	if (!strcmp(method, "BATCH"))
+		method = "POST";
 	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
 	if (from) {
 		snprintf(fromh, sizeof(fromh), "X-Halong-From: %s", from);
@@ -144,7 +151,7 @@ static int request(CURL *c, const char *method, const char *url, const char *bod
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	if (rc != CURLE_OK) {
 		snprintf(err, errsize, "%s: %s", url,
-		         a->over       ? "answer longer than 8 KiB"
+		         a->over       ? "answer too long"
 		         : curl_err[0] ? curl_err
 		                       : curl_easy_strerror(rc));
 		return -1;
@@ -264,6 +271,141 @@ done:
 	return rc;
 }
 
+/* Delivers l->v[from..from+n) (one peer, by sequence) in one POST of their envelopes, one a
+ * line, to URL/api/v1/exchange/inbox/batch; the peer accepts them in one transaction and
+ * answers [{"status","receipt"|"error"}...] in order. Receipts are recorded in one
+ * transaction here. Returns how many messages were handled (delivered or failed) and counts
+ * them; 0 when the peer has no batch endpoint (404/405: the caller sends one by one); < 0 on
+ * an error of this node's store. */
+static int send_batch(size_t *ok, size_t *bad, char **blocked, hl_node *self, CURL *c, answer *a,
+                      const char *url, due *v, size_t n, const hl_exchange_send_opts *o,
+                      int64_t base, int64_t cap)
+{
+	char cut[512] = "", perr[512] = "", ierr[512], full[1200], **env = NULL;
+	size_t *len = NULL, total = 0, k = n, ul = strlen(url);
+	json_t *ans = NULL;
+	char *body = NULL;
+	long status = 0;
+	int rc = 0, began = 0;
+
+	if (ul && url[ul - 1] == '/')
+		ul--;
+	snprintf(full, sizeof(full), "%.*s%s", (int)ul, url,
+	         o->batch_path ? o->batch_path : DEFAULT_BATCH_PATH);
+	if (!(env = calloc(n, sizeof(*env))) || !(len = calloc(n, sizeof(*len)))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	/* Seal each and upload its files; a message that cannot go cuts the batch before it. */
+	for (size_t i = 0; i < n; i++) {
+		if (hl_exchange_outbox_seal(&env[i], &len[i], self, v[i].id, 0) < 0) {
+			snprintf(cut, sizeof(cut), "seal: %s", hl_error_last());
+			k = i;
+			break;
+		}
+		if (o->blobs_dir &&
+		    upload_attachments(c, self, url, env[i], len[i], a, cut, sizeof(cut), o) < 0) {
+			k = i;
+			break;
+		}
+		total += len[i] + 1;
+	}
+	if (k > 0) {
+		char *p = body = malloc(total + 1);
+		if (!body) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < k; i++) {
+			memcpy(p, env[i], len[i]);
+			p += len[i];
+			*p++ = '\n';
+		}
+		*p = '\0';
+		a->limit = MAX_BATCH_ANSWER;
+		rc = request(c, "BATCH", full, body, total, NULL, a, perr, sizeof(perr), o, 0,
+		             &status);
+		a->limit = MAX_ANSWER;
+		if (rc < 0 && (status == 404 || status == 405)) {
+			rc = 0; /* an older peer: one by one */
+			goto done;
+		}
+		if (rc == 0) {
+			ans = json_loadb(a->buf, a->n, 0, NULL);
+			if (json_array_size(ans) != k)
+				snprintf(perr, sizeof(perr),
+				         "%.200s: the answer is not %zu results", full, k);
+		}
+		rc = 0;
+		if (perr[0])
+			k = 0; /* the first message carries the error; the others wait */
+	}
+	if (k > 0) {
+		if ((rc = hl_store_begin(self->st)) < 0)
+			goto done;
+		began = 1;
+	}
+	for (size_t i = 0; i < k; i++) {
+		json_t *x = json_array_get(ans, i);
+		const char *rec = json_string_value(json_object_get(x, "receipt"));
+		if (json_integer_value(json_object_get(x, "status")) == 200 && rec &&
+		    hl_exchange_outbox_delivered(self, rec, strlen(rec)) == 0) {
+			(*ok)++;
+			continue;
+		}
+		if (!rec) {
+			json_t *e = json_object_get(x, "error");
+			char *line = json_dumps(e ? e : x, JSON_COMPACT);
+			snprintf(ierr, sizeof(ierr), "%.200s: HTTP %lld: %.250s", full,
+			         (long long)json_integer_value(json_object_get(x, "status")),
+			         line ? line : "?");
+			free(line);
+		} else {
+			snprintf(ierr, sizeof(ierr),
+			         "%.200s: the answer is not a valid receipt: %.200s", full,
+			         hl_error_last());
+		}
+		/* A later message the peer accepted (held, waiting for this one) is delivered
+		 * all the same: its receipt is in the answer. */
+		(*bad)++;
+		if ((rc = hl_exchange_outbox_failed(
+		         self->st, v[i].id, ierr,
+		         hl_exchange__now_ms() +
+		             hl_exchange_backoff_ms(v[i].attempts + 1, base, cap))) < 0)
+			goto done;
+		if (!*blocked)
+			*blocked = hl_strdup(v[i].recipient);
+	}
+	if (began) {
+		began = 0;
+		if ((rc = hl_store_commit(self->st)) < 0)
+			goto done;
+	}
+	if (perr[0] || (k < n && cut[0])) {
+		/* the POST failed (the first message carries it) or message k could not go */
+		size_t f = perr[0] ? 0 : k;
+		(*bad)++;
+		free(*blocked);
+		*blocked = hl_strdup(v[f].recipient);
+		if ((rc = hl_exchange_outbox_failed(
+		         self->st, v[f].id, perr[0] ? perr : cut,
+		         hl_exchange__now_ms() +
+		             hl_exchange_backoff_ms(v[f].attempts + 1, base, cap))) < 0)
+			goto done;
+	}
+	rc = (int)n;
+done:
+	if (began)
+		hl_store_rollback(self->st);
+	for (size_t i = 0; env && i < n; i++)
+		free(env[i]);
+	free(env);
+	free(len);
+	free(body);
+	json_decref(ans);
+	return rc;
+}
+
 int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
                          const hl_exchange_send_opts *o)
 {
@@ -275,6 +417,7 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 	CURL *c = NULL;
 	size_t ok = 0, bad = 0;
 	char *blocked = NULL; /* the last peer that failed in this pass */
+	char *nobatch = NULL; /* a peer without the batch endpoint: one by one */
 	int rc;
 
 	if ((rc = hl_store_xout_pending(self->st, NULL, hl_exchange__now_ms(),
@@ -287,6 +430,7 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 		rc = hl_error_set(HL_ERROR, "libcurl could not start");
 		goto done;
 	}
+	a->limit = MAX_ANSWER;
 	for (size_t i = 0; i < l.n; i++) {
 		due *d = &l.v[i];
 		char err[512] = "", *url = NULL, *full = NULL, *env = NULL;
@@ -300,6 +444,25 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 		if (r < 0 && r != HL_ENOTFOUND) {
 			rc = r;
 			goto done;
+		}
+		if (url && o && o->batch > 1 && !(nobatch && !strcmp(nobatch, d->recipient))) {
+			size_t n = 1, lim = o->batch < MAX_BATCH ? o->batch : MAX_BATCH;
+			while (i + n < l.n && n < lim &&
+			       !strcmp(l.v[i + n].recipient, d->recipient))
+				n++;
+			r = send_batch(&ok, &bad, &blocked, self, c, a, url, d, n, o, base, cap);
+			if (r < 0) {
+				free(url);
+				rc = r;
+				goto done;
+			}
+			if (r > 0) {
+				free(url);
+				i += n - 1;
+				continue;
+			}
+			free(nobatch);
+			nobatch = hl_strdup(d->recipient);
 		}
 		if (!url)
 			snprintf(err, sizeof(err), "%s is not in the directory or is revoked",
@@ -323,8 +486,9 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 		         request(c, "POST", full, env, len, NULL, a, err, sizeof(err), o, 0,
 		                 NULL) == 0 &&
 		         hl_exchange_outbox_delivered(self, a->buf, a->n) < 0)
-			snprintf(err, sizeof(err), "%s: the answer is not a valid receipt: %s",
-			         full, hl_error_last());
+			snprintf(err, sizeof(err),
+			         "%.200s: the answer is not a valid receipt: %.200s", full,
+			         hl_error_last());
 		free(env);
 		free(url);
 		free(full);
@@ -356,6 +520,7 @@ done:
 	}
 	free(l.v);
 	free(blocked);
+	free(nobatch);
 	free(a);
 	if (c)
 		curl_easy_cleanup(c);

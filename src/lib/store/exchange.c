@@ -51,6 +51,17 @@ int hl_store_in_tx(hl_store *st)
 	return !sqlite3_get_autocommit(st->db);
 }
 
+int hl_store_xsavepoint(hl_store *st, int op)
+{
+	static const char *const sql[] = {"SAVEPOINT hl_x", "RELEASE hl_x",
+	                                  "ROLLBACK TO hl_x; RELEASE hl_x"};
+	if (op < 0 || op > 2)
+		return hl_error_set(HL_EINVALID, "savepoint: bad operation");
+	if (sqlite3_exec(st->db, sql[op], NULL, NULL, NULL) != SQLITE_OK)
+		return hl_store__error(st, "savepoint");
+	return 0;
+}
+
 /* ---- this node ---- */
 
 int hl_store_xself_get(hl_store *st, hl_store_xself_cb cb, void *ud)
