@@ -1,5 +1,5 @@
 /* The audit log over the API (docs/api.md "Other"): GET /api/v1/audit, newest first, by page,
- * for inspectors and admins. */
+ * for the province's inspectors and admins. */
 #include "server_int.h"
 
 static int audit_row(int64_t id, const char *at, const char *actor, const char *action,
@@ -26,6 +26,12 @@ static int audit_list(hl_req *r)
 
 	if ((rc = hl_req_require(r, HL_ROLES_AUDIT)) != 0)
 		return rc;
+	/* the log is the province's, whole: its entries name documents of every unit and level
+	 * (reads of restricted records, ingests of secret ones, logins with client addresses),
+	 * so a commune's inspector or admin, whose scope is one unit, does not read it */
+	if (!r->who.province)
+		return hl_error_set(
+		    HL_EDENIED, "the audit log is read by the province's inspectors and admins");
 	if ((rc = hl_req_paging(&off, &lim, r, 0)) != 0)
 		return rc;
 	a = json_array();

@@ -94,6 +94,14 @@ class ChangedWorld(unittest.TestCase):
         for fname in cls.broken:
             sha = hl.sha256_file(os.path.join(files, fname))
             os.remove(os.path.join(cls.home, 'blobs', sha[:2], sha[2:]))
+        # an inspector of a commune: one unit's scope
+        cls.tokens = dict(w.tokens)
+        r = hl.run(('user', 'add', 'inspector61', '--role', 'inspector', '--unit', '06661'),
+                   home=cls.home, input=(hlserve.PASSWORD + '\n').encode())
+        if r.rc != 0:
+            raise AssertionError(f'user add failed: {r!r}')
+        r = hl.run(('user', 'token', 'inspector61'), home=cls.home)
+        cls.tokens['inspector61'] = r.out.strip().splitlines()[-1].strip()
         cls.srv = Server(cls.home).start()
 
     @classmethod
@@ -104,7 +112,19 @@ class ChangedWorld(unittest.TestCase):
             raise AssertionError(f'halong serve exited {rc}: {cls.srv.log()[-3000:]}')
 
     def client(self, caller):
-        return self.srv.client(None if caller == 'anonymous' else self.w.tokens[caller])
+        return self.srv.client(None if caller == 'anonymous' else self.tokens[caller])
+
+    def test_audit_log_only_for_the_province(self):
+        # the log names documents of every unit (here the secret and restricted records just
+        # ingested): an inspector of 06661 may not read it, the province's inspector may
+        hidden = [self.tphl['id'], self.broken['hidden.png']]
+        r = self.client('inspector')
+        r = r.get('/api/v1/audit?limit=100')
+        self.assertEqual(r.status, 200, r)
+        r = self.client('inspector61').get('/api/v1/audit?limit=100')
+        self.assertEqual(r.status, 403, r)
+        for i in hidden:
+            self.assertNotIn(i, r.text(), r)
 
     def test_put_fonds_hidden_answers_as_missing(self):
         # TPHL exists but an archivist of 06652 sees nothing of it: changing it must answer as
