@@ -461,10 +461,13 @@ int hl_store_pages_failed_visible(hl_store *st, const hl_store_vis *v, size_t ma
 	int rc;
 	if ((rc = vis_begin(st, v)) < 0)
 		return rc;
-	s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM
-	                " JOIN dossier s ON s.id = d.dossier_id JOIN fonds f ON f.id = s.fonds_id"
-	                " WHERE p.state = 'failed' AND" HL_STORE_VISIBLE
-	                " ORDER BY p.done_at DESC, p.document_id, p.seq LIMIT ?3");
+	/* PAGE_FROM's f is the document's file: the rule, which names the fonds f, picks the
+	 * documents in a subquery of its own (joined in, "f.name" was ambiguous and the statement
+	 * never prepared) */
+	s = prepare(st,
+	            "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'failed' AND p.document_id IN"
+	            " (SELECT d.id FROM document d" VIS_JOIN ")"
+	            " ORDER BY p.done_at DESC, p.document_id, p.seq LIMIT ?3");
 	if (!s)
 		return -1;
 	vis_bind(s, v);

@@ -174,13 +174,10 @@ static void test_audit_page(void **state)
 	assert_string_equal(a.out, "B-HS1-2 B-HS1-1 ");
 }
 
-/* OCR page counts see only the pages of visible documents. */
-static void test_pages_visible(void **state)
+/* Documents P0..P3 of fonds A, one per access level, each with two queued pages of scan.tif. */
+static void queue_pages_at_every_level(fx *f)
 {
-	fx *f = *state;
 	const char *sha = "0000000000000000000000000000000000000000000000000000000000000001";
-	char *scope_a[] = {"A"};
-	hl_store_pages_stats ps;
 	int status;
 
 	assert_int_equal(hl_store_blob_add(f->st, sha, 10), 0);
@@ -204,7 +201,16 @@ static void test_pages_visible(void **state)
 		assert_int_equal(hl_store_pages_queue(NULL, f->st, id, &pf, 1), 0);
 	}
 	assert_int_equal(hl_store_commit(f->st), 0);
+}
 
+/* OCR page counts see only the pages of visible documents. */
+static void test_pages_visible(void **state)
+{
+	fx *f = *state;
+	char *scope_a[] = {"A"};
+	hl_store_pages_stats ps;
+
+	queue_pages_at_every_level(f);
 	hl_store_vis anon = {HL_ACCESS_PUBLIC, NULL, 0, 0};
 	assert_int_equal(hl_store_pages_count_visible(&ps, f->st, &anon), 0);
 	assert_int_equal(ps.pending, 2);
@@ -219,6 +225,47 @@ static void test_pages_visible(void **state)
 	assert_int_equal(ps.pending, 8); /* the CLI on the machine sees all */
 }
 
+static int fail_first_page(const hl_store_page_row *r, void *ud)
+{
+	fx *f = ud;
+	return r->page_no == 1 ? hl_store_page_fail(f->st, r->document_id, r->file_seq, 1,
+	                                            "cannot decode the image", 5)
+	                       : 0;
+}
+
+static int failed_row(const hl_store_page_row *r, void *ud)
+{
+	acc *a = ud;
+	size_t n = strlen(a->out);
+	snprintf(a->out + n, sizeof(a->out) - n, "%s/%s/%d ", r->doc_id, r->file_name, r->page_no);
+	return 0;
+}
+
+/* The failed pages listed to a user are those of documents they may see, with their file. */
+static void test_failed_pages_visible(void **state)
+{
+	fx *f = *state;
+	char *scope_a[] = {"A"};
+	queue_pages_at_every_level(f);
+	assert_int_equal(hl_store_pages_pending(f->st, 0, 0, 0, 100, fail_first_page, f), 0);
+
+	hl_store_vis anon = {HL_ACCESS_PUBLIC, NULL, 0, 0};
+	hl_store_vis officer = {HL_ACCESS_INTERNAL, scope_a, 1, 0};
+	hl_store_vis province = {HL_ACCESS_SECRET, NULL, 0, 1};
+	acc a = {{0}};
+	assert_int_equal(hl_store_pages_failed_visible(f->st, &anon, 10, failed_row, &a), 0);
+	assert_string_equal(a.out, "P0/scan.tif/1 ");
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(hl_store_pages_failed_visible(f->st, &officer, 10, failed_row, &a), 0);
+	assert_non_null(strstr(a.out, "P0/scan.tif/1 "));
+	assert_non_null(strstr(a.out, "P1/scan.tif/1 "));
+	assert_null(strstr(a.out, "P2/"));
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(hl_store_pages_failed_visible(f->st, &province, 10, failed_row, &a), 0);
+	assert_non_null(strstr(a.out, "P2/scan.tif/1 "));
+	assert_null(strstr(a.out, "P3/")); /* secret never */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +273,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dossiers_and_documents, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_visible, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_pages_visible, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
