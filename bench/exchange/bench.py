@@ -30,6 +30,13 @@ def pct(xs, p):
     return xs[k]
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far (/proc/PID/stat)."""
+    with open(f'/proc/{pid}/stat') as f:
+        w = f.read().rsplit(')', 1)[1].split()
+    return (int(w[11]) + int(w[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--halong', default=os.path.join(ROOT, 'build', 'src', 'cli', 'halong'))
@@ -124,7 +131,8 @@ http {{
 
     # The sender is stopped while the outbox fills, so that the phase times delivery only.
     com.stop()
-    results = {'tput': [], 'one': [], 'lat': [], 'w1': [], 'w16': []}
+    results = {'tput': [], 'one': [], 'lat': [], 'w1': [], 'w16': [], 'cpu_one': [],
+               'cpu_halong': []}
     try:
         first = True
         for r in range(a.rounds):
@@ -144,6 +152,7 @@ http {{
                 before = len(hub.applied('06652'))
                 com.ok('send', 'report', pfile, '--to', '22', '--repeat', str(a.messages))
                 t0 = time.time()
+                h0 = cpu_s(hub.proc.pid)
                 com.start(env=dict(env, HALONG_EXCHANGE_BATCH='1' if side == 'one' else '64'))
                 target = before + a.messages + (1 if first else 0)  # the envelope above
                 first = False
@@ -151,10 +160,14 @@ http {{
                                  'throughput phase', step=0.02)
                 dt = time.time() - t0
                 n = target - before
+                # CPU of both servers per message: less at the mercy of the machine's other
+                # load than the wall clock (the sender's server started with the phase)
+                cpu_ms = (cpu_s(hub.proc.pid) - h0 + cpu_s(com.proc.pid)) * 1000 / n
+                results['cpu_' + side].append(cpu_ms)
                 if side == 'one':
                     results['one'].append(n / dt)
                     say(f'round {r + 1} halong one by one: {n} messages in {dt:.2f} s = '
-                        f'{n / dt:.0f} msg/s')
+                        f'{n / dt:.0f} msg/s; CPU of both servers {cpu_ms:.2f} ms a message')
                     com.stop()
                     continue
                 results['tput'].append(n / dt)
@@ -175,7 +188,8 @@ http {{
                                              ('06652',)).fetchall())
                 lat = [applied[k] - v for k, v in created.items() if k in applied]
                 results['lat'].append(lat)
-                say(f'round {r + 1} halong batches: {n} messages in {dt:.2f} s = {n / dt:.0f} msg/s; '
+                say(f'round {r + 1} halong batches: {n} messages in {dt:.2f} s = {n / dt:.0f} msg/s '
+                    f'(CPU of both servers {cpu_ms:.2f} ms a message); '
                     f'latency of {len(lat)} messages put one by one: p50 '
                     f'{pct(lat, 50):.0f} ms, p99 {pct(lat, 99):.0f} ms, max {max(lat)} ms')
                 com.stop()
@@ -201,11 +215,15 @@ http {{
     lat = [x for r in results['lat'] for x in r]
     w1 = statistics.median(x[0] for x in results['w1'])
     w16 = statistics.median(x[0] for x in results['w16'])
-    say(f'halong one message a POST: {one:.0f} msg/s (median of {a.rounds})')
+    cpu_one = statistics.median(results['cpu_one'])
+    cpu_b = statistics.median(results['cpu_halong'])
+    say(f'halong one message a POST: {one:.0f} msg/s (median of {a.rounds}), '
+        f'{cpu_one:.2f} CPU ms a message; batches: {cpu_b:.2f} CPU ms a message')
     say(f'halong batches: {tput:.0f} msg/s (median of {a.rounds}), latency p50 {pct(lat, 50):.0f} ms '
         f'p99 {pct(lat, 99):.0f} ms; ceiling (nginx return 200): {w1:.0f} req/s on one '
         f'connection, {w16:.0f} on 16; ratio {tput / w1:.3f} of the one-connection ceiling')
     say(f'RESULT exchange messages={a.messages} halong_msg_s={tput:.0f} one_by_one_msg_s={one:.0f} '
+        f'cpu_ms_per_msg={cpu_b:.2f} one_by_one_cpu_ms_per_msg={cpu_one:.2f} '
         f'p50_ms={pct(lat, 50):.0f} p99_ms={pct(lat, 99):.0f} null_c1_rps={w1:.0f} '
         f'null_c16_rps={w16:.0f} ratio_vs_null_c1={tput / w1:.3f} lost={lost} dup={dup}')
     return 0 if lost == 0 and dup == 0 and ordered else 1
