@@ -374,20 +374,31 @@ int hl_auth_login(char **session_id, char **csrf, hl_principal *who, int *retry_
 	obj = hl_auth__name_ok(username) ? username : "(not a user name)";
 	snprintf(detail, sizeof(detail), "client=%s", addr[0] ? addr : "-");
 
+	/* The attempt is counted as a failure before the password is checked, in the one
+	 * write transaction that checks the count: attempts in parallel (one per worker thread)
+	 * then see each other, and no more than HL_AUTH_MAX_FAILURES get through. A success
+	 * clears the name's failures, this one included. */
+	if ((rc = hl_store_begin(st)) < 0)
+		return rc;
 	if ((rc = throttled(&wait_name, st, name, 0, now)) < 0 ||
 	    (addr[0] && (rc = throttled(&wait_client, st, addr, 1, now)) < 0))
-		return rc;
+		return end_tx(st, rc);
 	if (wait_name || wait_client) {
 		int64_t w = wait_name > wait_client ? wait_name : wait_client;
 		if (retry_after)
 			*retry_after = (int)w;
 		snprintf(detail, sizeof(detail), "client=%s reason=throttled",
 		         addr[0] ? addr : "-");
-		if ((rc = hl_store_audit(st, NULL, "login.failed", obj, detail)) < 0)
+		rc = hl_store_audit(st, NULL, "login.failed", obj, detail);
+		if ((rc = end_tx(st, rc)) < 0)
 			return rc;
 		return hl_error_set(HL_ELIMIT, "too many failed logins; try again in %lld s",
 		                    (long long)w);
 	}
+	rc = hl_store_login_failure_add(st, name, addr[0] ? addr : NULL, now,
+	                                now - HL_AUTH_FAILURE_WINDOW);
+	if ((rc = end_tx(st, rc)) < 0)
+		return rc;
 
 	rc = hl_store_user_get(st, name, copy_user, &u);
 	if (rc < 0 && rc != HL_ENOTFOUND)
@@ -405,15 +416,10 @@ int hl_auth_login(char **session_id, char **csrf, hl_principal *who, int *retry_
 	sodium_memzero(u.pwhash, sizeof(u.pwhash));
 
 	if (reason) {
+		/* the failure is counted already */
 		snprintf(detail, sizeof(detail), "client=%s reason=%s", addr[0] ? addr : "-",
 		         reason);
-		if ((rc = hl_store_begin(st)) < 0)
-			return rc;
-		rc = hl_store_login_failure_add(st, name, addr[0] ? addr : NULL, now,
-		                                now - HL_AUTH_FAILURE_WINDOW);
-		if (rc == 0)
-			rc = hl_store_audit(st, NULL, "login.failed", obj, detail);
-		if ((rc = end_tx(st, rc)) < 0)
+		if ((rc = hl_store_audit(st, NULL, "login.failed", obj, detail)) < 0)
 			return rc;
 		return hl_error_set(HL_EDENIED, "wrong user name or password");
 	}
