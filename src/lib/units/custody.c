@@ -587,7 +587,7 @@ static int receipt_dossier(const hl_store_dossier_row *d, void *ud)
 	receipt_ctx *x = ud;
 	hl_receipt *r = x->r;
 	hl_receipt_line *v = realloc(r->v, (r->n + 1) * sizeof(*v)), *l;
-	char line[512];
+	char line[128];
 
 	if (!v)
 		return hl_error_set(HL_ENOMEM, "out of memory");
@@ -604,8 +604,16 @@ static int receipt_dossier(const hl_store_dossier_row *d, void *ud)
 	memcpy(l->digest, d->digest, sizeof(l->digest));
 	r->documents += d->documents, r->pages += d->pages;
 	r->files += d->files, r->bytes += d->bytes;
-	snprintf(line, sizeof(line), "%s\t%s\t%lld\t%lld\t%s\n", l->fonds_code, l->dossier_code,
-	         (long long)l->documents, (long long)l->pages, l->digest);
+	/* "fonds\tdossier\tdocuments\tpages\tdigest\n", hashed piece by piece: through a fixed
+	 * buffer a long dossier code cut the line before the dossier's digest, and a changed
+	 * dossier left the receipt's digest as it was */
+	const char *code[2] = {l->fonds_code, l->dossier_code};
+	for (int i = 0; i < 2; i++) {
+		crypto_hash_sha256_update(x->h, (const unsigned char *)code[i], strlen(code[i]));
+		crypto_hash_sha256_update(x->h, (const unsigned char *)"\t", 1);
+	}
+	snprintf(line, sizeof(line), "%lld\t%lld\t%s\n", (long long)l->documents,
+	         (long long)l->pages, l->digest);
 	crypto_hash_sha256_update(x->h, (const unsigned char *)line, strlen(line));
 	return 0;
 }

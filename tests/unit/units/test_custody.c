@@ -317,6 +317,30 @@ static void test_receipt_digest(void **state)
 	hl_receipt_free(r);
 }
 
+/* The receipt's digest covers every dossier's digest whole, however long its code: a dossier
+ * code of 500 bytes once pushed the dossier digest out of the hashed line. */
+static void test_receipt_digest_long_dossier_code(void **state)
+{
+	fx *f = *state;
+	hl_receipt *r = NULL;
+	char code[501], digest[65];
+	memset(code, 'H', 500);
+	code[500] = 0;
+
+	assert_int_equal(hl_custody_set_creator(f->st, "HATU-CU", "06664", NULL, NULL, "test"), 0);
+	put_doc(f->st, "HATU-CU", code, 1, "Báo cáo tình hình kinh tế xã hội năm 2024",
+	        HL_ACCESS_PUBLIC);
+	assert_int_equal(hl_custody_receipt(&r, f->st, "06652", NULL, "2025-07-01"), 0);
+	assert_int_equal(r->n, 1);
+	memcpy(digest, r->digest, sizeof(digest));
+	hl_receipt_free(r);
+	put_doc(f->st, "HATU-CU", code, 1, "Báo cáo tình hình kinh tế xã hội năm 2024 (bản sửa)",
+	        HL_ACCESS_PUBLIC);
+	assert_int_equal(hl_custody_receipt(&r, f->st, "06652", NULL, "2025-07-01"), 0);
+	assert_string_not_equal(r->digest, digest);
+	hl_receipt_free(r);
+}
+
 /* Every old commune of Quảng Ninh as a fonds: exactly the 12 split ones wait for a decision,
  * every other one finds its custodian among the 54 new units by itself. */
 static void test_every_old_commune(void **state)
@@ -417,6 +441,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_decision_history_kept, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abolished_district, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_receipt_digest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_receipt_digest_long_dossier_code, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_every_old_commune, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	};
