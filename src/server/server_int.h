@@ -40,7 +40,7 @@
 #define HL_SRV_MAX_BODY_LARGE (64u << 20) /* POST /api/v1/ingest */
 #define HL_SRV_MAX_HEADERS    (16u << 10)
 #define HL_SRV_TIMEOUT        30   /* seconds: receiving a request, an idle connection */
-#define HL_SRV_PER_IP         64   /* connections per client address */
+#define HL_SRV_PER_IP         256  /* connections per client address (a proxy or wrk is one) */
 #define HL_SRV_MAX_CONN       4096 /* connections in all (fewer if RLIMIT_NOFILE is lower) */
 #define HL_SRV_MAX_SEGS       16   /* path segments */
 #define HL_SRV_MAX_PATH       2048
@@ -101,6 +101,10 @@ typedef struct {
 enum {
 	HL_ROUTE_RAW_BODY = 1u << 0, /* the body is not JSON (a CSV upload): no 415 for its type */
 	HL_ROUTE_NO_CSRF = 1u << 1,  /* login: no X-CSRF-Token asked even with a session cookie */
+	/* Only the province's archivists and admins may send this body (a large one: ingest):
+	 * the caller is resolved and checked before a byte of the body is read, so that nobody
+	 * else makes the server hold max_body bytes for nothing. The handler checks again. */
+	HL_ROUTE_CUSTODY_FIRST = 1u << 2,
 };
 
 extern const hl_route hl_routes_session[]; /* h_session.c: login, logout, me */
@@ -176,9 +180,10 @@ struct hl_req {
 	char *body_buf; /* the body as it arrives */
 	size_t body_alloc, body_cap;
 	double t_start;
-	int early;   /* answered before the body (413, 405, a bad path) */
-	int discard; /* a 413 waits for the end of a body that is read and dropped */
-	int too_big; /* closed: a chunked body past the limit */
+	int early;    /* answered before the body (413, 405, a bad path) */
+	int discard;  /* a 413 waits for the end of a body that is read and dropped */
+	int too_big;  /* closed: a chunked body past the limit */
+	int resolved; /* the archive is open and the caller known (before the body) */
 };
 
 /* The store of r->archive. */

@@ -253,7 +253,7 @@ class Hostile(ServerCase):
 
     def test_many_idle_connections(self):
         n = 10000 if self.nofile >= 10000 + 500 else 2000
-        # 40 connections from each of n/40 addresses: under the per-address limit of 64
+        # 40 connections from each of n/40 addresses: under the per-address limit of 256
         sources = [f'127.1.{i // 200}.{i % 200 + 1}' for i in range(n // 40)]
         socks = self.open_idle(n, sources)
         try:
@@ -268,7 +268,7 @@ class Hostile(ServerCase):
         self.assertEqual(r.status, 200, r)
 
     def test_per_address_limit(self):
-        # 2,000 idle connections from one address: at most 64 are kept, the address is cut off,
+        # 2,000 idle connections from one address: at most 256 are kept, the address is cut off,
         # everyone else is served
         socks = self.open_idle(2000, ['127.0.6.6'])
         try:
@@ -283,7 +283,7 @@ class Hostile(ServerCase):
                         closed += 1
                 except OSError:
                     closed += 1
-            self.assertGreater(closed, 500, 'connections beyond 64 from one address kept open')
+            self.assertGreater(closed, 500, 'connections beyond 256 from one address kept open')
         finally:
             for s in socks:
                 s.close()
