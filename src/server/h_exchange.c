@@ -129,8 +129,8 @@ done:
 
 /* Several envelopes, one a line (application/x-ndjson, at most X_MAX_BATCH), accepted in one
  * transaction: one commit for all (the sender's batch). The answer, 200 once they are
- * committed: [{"status":200,"state","receipt":"<the receipt's text>"} or {"status":4xx,
- * "error":{"code","message","reason"}}], in the order of the lines. */
+ * committed, is NDJSON too: {"status":200,"state","receipt":"<the receipt's text>"} or
+ * {"status":4xx,"error":{"code","message","reason"}}, a line each, in the order of the lines. */
 static int x_inbox_batch(hl_req *r)
 {
 	hl_node *n = NULL;
@@ -220,9 +220,38 @@ static int x_inbox_batch(hl_req *r)
 	began = 0;
 	if ((rc = hl_store_commit(st)) < 0)
 		goto done;
-	/* The receipts are given out only now that the messages are committed. */
-	rc = hl_resp_json(r, 200, out);
-	out = NULL;
+	/* The receipts are given out only now that the messages are committed: one JSON
+	 * result a line, as the envelopes came. */
+	{
+		size_t cap = 0, len = 0;
+		char *buf = NULL;
+		for (size_t i = 0; i < json_array_size(out); i++) {
+			char *line = json_dumps(json_array_get(out, i), JSON_COMPACT);
+			size_t ll = line ? strlen(line) : 0;
+			if (line && len + ll + 2 > cap) {
+				size_t nc = (len + ll + 2) * 2;
+				char *nb = realloc(buf, nc);
+				if (!nb) {
+					free(line);
+					line = NULL;
+				} else {
+					buf = nb;
+					cap = nc;
+				}
+			}
+			if (!line) {
+				free(buf);
+				rc = hl_error_set(HL_ENOMEM, "out of memory");
+				goto done;
+			}
+			memcpy(buf + len, line, ll);
+			len += ll;
+			buf[len++] = '\n';
+			free(line);
+		}
+		rc =
+		    hl_resp_bytes(r, 200, "application/x-ndjson", buf ? buf : "", len, buf != NULL);
+	}
 done:
 	if (began)
 		hl_store_rollback(st);

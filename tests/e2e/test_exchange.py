@@ -412,7 +412,8 @@ class Hostile(unittest.TestCase):
         r = self.hub.request('POST', '/api/v1/exchange/inbox/batch', body,
                              {'Content-Type': 'application/x-ndjson'})
         self.assertEqual(r.status, 200, r)
-        res = r.json()
+        self.assertTrue(r.header('Content-Type').startswith('application/x-ndjson'), r)
+        res = [json.loads(l) for l in r.body.decode('utf-8').splitlines()]
         self.assertEqual([x['status'] for x in res], [403, 200, 200], res)
         self.assertEqual(res[0]['error']['reason'], 'bad-signature')
         # earlier messages of 06652 never arrived here (the tests above): both are held,

@@ -273,7 +273,7 @@ done:
 
 /* Delivers l->v[from..from+n) (one peer, by sequence) in one POST of their envelopes, one a
  * line, to URL/api/v1/exchange/inbox/batch; the peer accepts them in one transaction and
- * answers [{"status","receipt"|"error"}...] in order. Receipts are recorded in one
+ * answers {"status","receipt"|"error"} a line, in order. Receipts are recorded in one
  * transaction here. Returns how many messages were handled (delivered or failed) and counts
  * them; 0 when the peer has no batch endpoint (404/405: the caller sends one by one); < 0 on
  * an error of this node's store. */
@@ -331,7 +331,16 @@ static int send_batch(size_t *ok, size_t *bad, char **blocked, hl_node *self, CU
 			goto done;
 		}
 		if (rc == 0) {
-			ans = json_loadb(a->buf, a->n, 0, NULL);
+			/* NDJSON: one result a line, in order */
+			const char *q = a->buf, *e = a->buf + a->n;
+			ans = json_array();
+			while (q < e) {
+				const char *nl = memchr(q, '\n', (size_t)(e - q));
+				size_t ll = nl ? (size_t)(nl - q) : (size_t)(e - q);
+				if (ll)
+					json_array_append_new(ans, json_loadb(q, ll, 0, NULL));
+				q += ll + 1;
+			}
 			if (json_array_size(ans) != k)
 				snprintf(perr, sizeof(perr),
 				         "%.200s: the answer is not %zu results", full, k);
