@@ -62,7 +62,7 @@ static int refusal_status(int rc, const char *reason)
 		return 400;
 	if (!strcmp(reason, "clock-skew") || !strcmp(reason, "attachment"))
 		return 422;
-	if (!strcmp(reason, "sequence"))
+	if (!strcmp(reason, "sequence") || !strcmp(reason, "conflict"))
 		return 409;
 	return 403;
 }

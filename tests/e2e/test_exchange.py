@@ -259,6 +259,26 @@ class ThreeNodes(unittest.TestCase):
         self.assertEqual((d['files'][0]['sha256'], d['files'][0]['size']), (sha, size))
         self.assertEqual(hl.sha256_file(hl.blob_path(hub.h.home, sha)), sha)
 
+    def test_5_a_commune_does_not_replace_the_provinces_document(self):
+        """A document the hub holds (its own) with the doc_id a commune sends is not replaced:
+        the message is refused with the reason, which the commune sees in its status."""
+        a, hub = self.a, self.hub
+        own = hlnodes.ingest_docs(hub, 'UBND-TINH', 'CV-2025-09', 1, 60, seed=60)[0]
+        before = hub.json('show', own[0])
+        n_applied = len(hub.applied('06652'))
+        fake = hlnodes.ingest_docs(a, 'UBND-TINH', 'CV-2025-09', 1, 61, seed=61)[0]
+        self.assertEqual(fake[0], own[0])  # the same fonds, dossier and ordinal
+        a.ok('send', fake[0], '--to', '22')
+        st = hlnodes.wait_for(
+            lambda: next((p for p in a.json('exchange', 'status')['peers']
+                          if p['peer'] == '22' and 'conflict' in (p['last_error'] or '')),
+                         None), 60, 'the refusal in the commune\'s status')
+        self.assertIn(f'document {own[0]} exists here and did not come from 06652',
+                      st['last_error'])
+        self.assertEqual(st['waiting'], 1)
+        self.assertEqual(hub.json('show', own[0]), before, 'the hub\'s document is unchanged')
+        self.assertEqual(len(hub.applied('06652')), n_applied, 'nothing applied')
+
 
 class Hostile(unittest.TestCase):
     """Refusals at the hub's inbox: each with its reason in `halong exchange status`, nothing

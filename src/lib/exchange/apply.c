@@ -135,6 +135,30 @@ static int apply_document(hl_store *st, const hl_exchange_message *m,
 			if ((rc = hl_store_blob_add(st, sha, size)) < 0)
 				goto next;
 		}
+		/* A document held here that did not come from this sender is not replaced: a node
+		 * may update only what it sent (its earlier version would stay in the history, but
+		 * the province's own record would change at a commune's word). The message fails
+		 * with the reason; the sender sees it in its status. */
+		{
+			hl_doc *old = NULL;
+			char mark[64];
+			int gr = hl_store_doc_get(&old, st, d.doc_id);
+			snprintf(mark, sizeof(mark), "Nhận qua liên thông từ %s,", m->from);
+			if (gr == 0 && (!old->notes || !strstr(old->notes, mark))) {
+				hl_doc_free(old);
+				rc = hl_error_set(
+				    HL_EDENIED,
+				    "conflict: document %s exists here and did not come "
+				    "from %s; it is not replaced",
+				    d.doc_id, m->from);
+				goto next;
+			}
+			hl_doc_free(old);
+			if (gr < 0 && gr != HL_ENOTFOUND) {
+				rc = gr;
+				goto next;
+			}
+		}
 		/* Provenance: who sent it, which message, and the sender's signature (the whole
 		 * signed envelope stays in the inbox under the message id). */
 		nl = (d.notes ? strlen(d.notes) : 0) + strlen(sig) + 256;
