@@ -2,6 +2,7 @@
  * MuPDF for PDF pages), light pre-processing, a PDF text layer kept as it is, and the result. */
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,28 @@ struct hl_ocr_engine {
 	TessBaseAPI *api;
 };
 
+/* debug_file is one of Tesseract's global parameters (a std::string shared by every engine):
+ * set from each worker's engine as it started, it was written by several threads at once (a
+ * data race ThreadSanitizer reports, and a corrupt string or heap at worst). It is set once,
+ * before any engine exists, as is Leptonica's message level. */
+static pthread_once_t debug_file_once = PTHREAD_ONCE_INIT;
+
+static void set_debug_file(void)
+{
+	/* Leptonica reports through stderr; the library does not print (a global too). */
+	setMsgSeverity(L_SEVERITY_NONE);
+	TessBaseAPI *t = TessBaseAPICreate();
+	if (t) {
+		TessBaseAPISetVariable(t, "debug_file", "/dev/null");
+		TessBaseAPIDelete(t);
+	}
+}
+
 int hl_ocr_engine_new(hl_ocr_engine **out, const char *langs, const char *tessdata)
 {
 	if (!langs)
 		langs = "vie+eng";
-	/* Leptonica reports through stderr; the library does not print. */
-	setMsgSeverity(L_SEVERITY_NONE);
+	pthread_once(&debug_file_once, set_debug_file);
 	hl_ocr_engine *e = calloc(1, sizeof *e);
 	if (!e)
 		return hl_error_set(HL_ENOMEM, "ocr: out of memory");
@@ -41,7 +58,6 @@ int hl_ocr_engine_new(hl_ocr_engine **out, const char *langs, const char *tessda
 		                    "tesseract-ocr-vie)",
 		                    langs, tessdata ? tessdata : "the default tessdata folder");
 	}
-	TessBaseAPISetVariable(e->api, "debug_file", "/dev/null");
 	TessBaseAPISetPageSegMode(e->api, PSM_AUTO);
 	*out = e;
 	return 0;
