@@ -513,6 +513,11 @@ static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 			goto done;
 		} else if (in->o->ocr && (rc = queue_pages(in, &d)) < 0) {
 			goto done;
+		} else if (!in->o->ocr && status == HL_PUT_UPDATED &&
+		           (rc = hl_store_pages_queue(NULL, in->a->store, d.doc_id, NULL, 0)) < 0) {
+			/* without --ocr nothing is queued, but the pages of files the document no
+			 * longer has go: their text would still be given as the document's */
+			goto done;
 		}
 	}
 	if (in->nprobs) {

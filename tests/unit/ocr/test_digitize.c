@@ -46,12 +46,17 @@ static void write_manifest(const char *path, const char *file)
 	fclose(f);
 }
 
-static int ingest(hl_archive *a, const char *manifest)
+static int ingest_with(hl_archive *a, const char *manifest, int ocr)
 {
-	hl_ingest_opts o = {.manifest = manifest, .files_dir = HL_OCR_PAGES_DIR, .ocr = 1};
+	hl_ingest_opts o = {.manifest = manifest, .files_dir = HL_OCR_PAGES_DIR, .ocr = ocr};
 	hl_ingest_result r = {0};
 	int rc = hl_archive_ingest(&r, a, &o);
 	return rc < 0 ? rc : (int)r.rejected;
+}
+
+static int ingest(hl_archive *a, const char *manifest)
+{
+	return ingest_with(a, manifest, 1);
 }
 
 typedef struct {
@@ -159,6 +164,38 @@ static void test_workers_side_by_side(void **state)
 	hl_archive_free(a);
 }
 
+static int count_page(const hl_store_page_row *r, void *ud)
+{
+	(void)r;
+	++*(int *)ud;
+	return 0;
+}
+
+/* A document re-ingested without --ocr with another file loses the old file's pages and their
+ * text (which `show` and search would otherwise still give as the document's). */
+static void test_reingest_without_ocr_drops_old_pages(void **state)
+{
+	(void)state;
+	hl_archive *a = NULL;
+	assert_int_equal(hl_archive_open(&a, tmp_file("home")), 0);
+	write_manifest(tmp_file("m1.csv"), "text.pdf");
+	write_manifest(tmp_file("m2.csv"), "dpi150.png");
+	assert_int_equal(ingest(a, tmp_file("m1.csv")), 0);
+	hl_ocr_run_opts o = {.jobs = 1};
+	hl_ocr_run_result res = {0};
+	assert_int_equal(hl_archive_ocr_run(&res, a, &o), 0);
+	assert_string_equal(the_page(a).state, "done");
+
+	assert_int_equal(ingest_with(a, tmp_file("m2.csv"), 0), 0);
+	int n = 0;
+	assert_int_equal(hl_store_pages_done(hl_archive_store(a), count_page, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(hl_store_pages_pending(hl_archive_store(a), 0, 0, 0, 10, count_page, &n),
+	                 0);
+	assert_int_equal(n, 0);
+	hl_archive_free(a);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -190,6 +227,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reingest_during_run_keeps_the_new_page_pending,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_workers_side_by_side, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reingest_without_ocr_drops_old_pages, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
