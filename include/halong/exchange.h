@@ -155,9 +155,9 @@ typedef struct {
 	int64_t backoff_base_ms; /* delay after the first failure; 0: 1,000 */
 	int64_t backoff_cap_ms;  /* longest delay; 0: 600,000 (10 minutes) */
 	size_t max;              /* messages per pass; 0: 1,000 */
-	/* The blob store (HOME/blobs, files at ab/cdef...): when set, each attachment is uploaded
-	 * in chunks to the peer's attachments_path before the envelope, resuming from the offset
-	 * the peer reports. NULL: the envelope only. */
+	/* The blob store (files at ab/cdef...; NULL: HOME/blobs of the node's data directory):
+	 * each attachment is uploaded in chunks to the peer's attachments_path before the
+	 * envelope, resuming from the offset the peer reports. */
 	const char *blobs_dir;
 	const char *attachments_path; /* NULL: "/api/v1/exchange/attachments" */
 	size_t chunk;                 /* bytes per PUT; 0: 4 MiB */
@@ -179,7 +179,7 @@ int64_t hl_exchange_backoff_ms(int64_t attempts, int64_t base_ms, int64_t cap_ms
  * holding a valid receipt marks it delivered; anything else (no connection, a timeout, another
  * status, a bad receipt) records the error and schedules the next attempt with backoff, and the
  * peer's later messages wait for the next pass. *sent and *failed count messages (may be NULL).
- * Attachments do not travel yet: the envelope only. */
+ * Attachments travel first, in chunks (blobs_dir). */
 int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
                          const hl_exchange_send_opts *o);
 

@@ -470,5 +470,24 @@ class Hostile(unittest.TestCase):
         self.assertNotIn('runtime error', self.hub.log())
 
 
+class ByHand(unittest.TestCase):
+    """`halong exchange send` (one delivery pass, no server on the sending node) carries the
+    files too."""
+
+    def test_exchange_send_uploads_the_files(self):
+        hub, a = hlnodes.network(('22', '06652'))
+        try:
+            doc = hlnodes.ingest_docs(a, 'UBND-HATU', 'TAY-01', 1, 70, seed=70)[0]
+            a.ok('send', doc[0], '--to', '22')
+            r = a.run('exchange', 'send')
+            self.assertEqual((r.rc, r.out.strip()), (0, 'sent 1, failed 0'), r)
+            d = hub.json('show', doc[0])
+            self.assertEqual([f['sha256'] for f in d['files']], [doc[2]])
+            self.assertEqual(hl.sha256_file(hl.blob_path(hub.h.home, doc[2])), doc[2])
+        finally:
+            hub.cleanup()
+            a.cleanup()
+
+
 if __name__ == '__main__':
     unittest.main()

@@ -23,6 +23,7 @@ struct hl_node {
 	char public_key[HL_X_KEY_B64];
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 	unsigned char *sk; /* sodium_malloc'd: guarded, never swapped, wiped on free */
+	char *blobs;       /* HOME/blobs: where the files of outgoing attachments are */
 };
 
 /* The canonical encoding (README.md) of a jansson value; *out malloc'd and NUL-terminated. */

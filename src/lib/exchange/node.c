@@ -194,6 +194,10 @@ int hl_node_open(hl_node **out, hl_store *st, const char *home)
 		goto done;
 	}
 	memcpy(n->pk, pk, sizeof(pk));
+	if (!(n->blobs = hl_path_join(home, "blobs"))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
 	n->st = st;
 	n->unit = s.unit;
 	n->url = s.url;
@@ -217,6 +221,7 @@ void hl_node_free(hl_node *n)
 	sodium_free(n->sk); /* wipes it */
 	free(n->unit);
 	free(n->url);
+	free(n->blobs);
 	free(n);
 }
 

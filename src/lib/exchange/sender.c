@@ -177,8 +177,8 @@ static int upload_attachments(CURL *c, hl_node *self, const char *url, const cha
                               size_t envlen, answer *a, char *err, size_t errsize,
                               const hl_exchange_send_opts *o)
 {
-	const char *apath = o->attachments_path ? o->attachments_path : DEFAULT_ATT_PATH;
-	size_t chunk = o->chunk ? o->chunk : 4u << 20;
+	const char *apath = o && o->attachments_path ? o->attachments_path : DEFAULT_ATT_PATH;
+	size_t chunk = o && o->chunk ? o->chunk : 4u << 20;
 	json_t *root = json_loadb(env, envlen, 0, NULL), *atts;
 	char *buf = NULL;
 	int rc = -1;
@@ -204,7 +204,8 @@ static int upload_attachments(CURL *c, hl_node *self, const char *url, const cha
 		if (ul && url[ul - 1] == '/')
 			ul--;
 		snprintf(base, sizeof(base), "%.*s%s/%s", (int)ul, url, apath, sha);
-		snprintf(blob, sizeof(blob), "%s/%.2s/%s", o->blobs_dir, sha, sha + 2);
+		snprintf(blob, sizeof(blob), "%s/%.2s/%s",
+		         o && o->blobs_dir ? o->blobs_dir : self->blobs, sha, sha + 2);
 		for (;;) {
 			json_t *ans;
 			long status = 0;
@@ -303,8 +304,7 @@ static int send_batch(size_t *ok, size_t *bad, char **blocked, hl_node *self, CU
 			k = i;
 			break;
 		}
-		if (o->blobs_dir &&
-		    upload_attachments(c, self, url, env[i], len[i], a, cut, sizeof(cut), o) < 0) {
+		if (upload_attachments(c, self, url, env[i], len[i], a, cut, sizeof(cut), o) < 0) {
 			k = i;
 			break;
 		}
@@ -488,7 +488,7 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 		}
 		if (!err[0] && hl_exchange_outbox_seal(&env, &len, self, d->id, 0) < 0)
 			snprintf(err, sizeof(err), "seal: %s", hl_error_last());
-		if (!err[0] && o && o->blobs_dir &&
+		if (!err[0] &&
 		    upload_attachments(c, self, url, env, len, a, err, sizeof(err), o) < 0)
 			; /* err says why; the envelope waits for its files */
 		else if (!err[0] &&
