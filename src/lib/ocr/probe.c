@@ -401,6 +401,7 @@ static int probe_tiff(hl_ocr_source *s, const blob *b)
 	uint32_t ifd = t32(&t, 4);
 	uint32_t seen[64];
 	uint32_t page = 0;
+	uint64_t strips = 0;
 	while (ifd != 0) {
 		page++;
 		if (page > HL_OCR_MAX_PAGES)
@@ -471,6 +472,15 @@ static int probe_tiff(hl_ocr_source *s, const blob *b)
 		uint32_t n_strips = t32(&t, offs_e + 4);
 		if (n_strips == 0 || n_strips != t32(&t, counts_e + 4) || n_strips > 1000000)
 			return hl_error_set(HL_EINVALID, "%s: page %u: corrupt TIFF (strip table)",
+			                    b->name, page);
+		/* Each strip of each page has its offset and its count in the file (2 bytes each
+		 * at least); directories sharing one big strip table would have the loop below
+		 * check up to 2,000 x 1,000,000 strips (minutes of work for a 8 MB file). */
+		strips += n_strips;
+		if (strips > b->n / 4 + page)
+			return hl_error_set(HL_EINVALID,
+			                    "%s: page %u: corrupt TIFF (more strips than the file "
+			                    "can hold)",
 			                    b->name, page);
 		for (uint32_t k = 0; k < n_strips; k++) {
 			uint32_t so, sc;
