@@ -76,6 +76,8 @@ const char *hl_http_code_name(int status)
 		return "range_not_satisfiable";
 	case 429:
 		return "too_many_requests";
+	case 431: /* docs/api.md: request headers over the limit */
+		return "payload_too_large";
 	case 503:
 		return "unavailable";
 	default:
