@@ -304,6 +304,22 @@ static int resolve_caller(hl_req *r)
 	return 0;
 }
 
+/* This worker's archive and the caller. 0, or an answered error. */
+static int open_and_resolve(hl_req *r)
+{
+	int rc;
+	if (!(r->archive = thread_archive())) {
+		fprintf(stderr, "halong serve: %s: cannot open the data directory: %s\n", r->id,
+		        hl_error_last());
+		hl_resp_error(r, 503, "the archive cannot be opened now");
+		return HL_ANSWERED;
+	}
+	if ((rc = resolve_caller(r)) != 0)
+		return rc;
+	r->resolved = 1;
+	return 0;
+}
+
 static void dispatch(hl_req *r)
 {
 	unsigned allow = 0;
@@ -324,13 +340,7 @@ static void dispatch(hl_req *r)
 		return;
 	}
 	(void)allow;
-	if (!(r->archive = thread_archive())) {
-		fprintf(stderr, "halong serve: %s: cannot open the data directory: %s\n", r->id,
-		        hl_error_last());
-		hl_resp_error(r, 503, "the archive cannot be opened now");
-		return;
-	}
-	if ((rc = resolve_caller(r)) != 0)
+	if (!r->resolved && (rc = open_and_resolve(r)) != 0)
 		return;
 	hl_error_clear();
 	rc = r->route->fn(r);
@@ -536,6 +546,30 @@ static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *ur
 			hl_resp_header(r, "Allow", a);
 			hl_resp_error(r, 405, "%s is not allowed here (allowed: %s)", method, a);
 			r->early = 1;
+			return MHD_YES;
+		}
+	}
+	/* A large body only the province's staff may send: who asks is known before it is read
+	 * (HL_ROUTE_CUSTODY_FIRST); anyone else is answered at once, nothing of it kept. */
+	if (r->route && (r->route->flags & HL_ROUTE_CUSTODY_FIRST)) {
+		int rc = open_and_resolve(r);
+		if (rc == 0 && (rc = hl_req_require(r, HL_ROLES_CUSTODY)) == 0 && !r->who.province)
+			rc = hl_error_set(HL_EDENIED, "only the province's staff may send this");
+		if (rc < 0)
+			hl_resp_from_rc(r, rc);
+		if (rc != 0) {
+			/* as for a 413: a small body is read and dropped so that the client reads
+			 * the answer rather than a reset; a large one is not read at all */
+			const char *len = MHD_lookup_connection_value(
+			    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+			char *end;
+			unsigned long long n;
+			errno = 0;
+			n = len ? strtoull(len, &end, 10) : 0;
+			if (len && !errno && !*end && n <= HL_SRV_DISCARD_MAX)
+				r->discard = 1;
+			else
+				r->early = 1;
 			return MHD_YES;
 		}
 	}

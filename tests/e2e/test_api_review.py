@@ -30,6 +30,40 @@ class SharedWorld(ServerCase):
             j = self.as_(caller).get('/api/v1/stats').json()
             self.assertEqual(j['index']['documents'], len(PLAN), f'{caller}: {j}')
 
+    def raw_head_only(self, headers):
+        """Sends a request's head announcing a 60 MB body, none of it; returns the first
+        bytes answered within 10 s (b'' if none)."""
+        import socket
+        s = socket.create_connection(('127.0.0.1', self.port), timeout=10)
+        try:
+            s.sendall(('POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\n'
+                       'Content-Type: text/csv\r\nContent-Length: 60000000\r\n'
+                       + ''.join(f'{k}: {v}\r\n' for k, v in headers.items())
+                       + '\r\n').encode())
+            try:
+                return s.recv(200)
+            except socket.timeout:
+                return b''
+        finally:
+            s.close()
+
+    def test_big_upload_refused_before_its_body_to_who_may_not_send_it(self):
+        # POST /ingest takes 64 MiB: an anonymous caller or a viewer must be refused before a
+        # byte of it is read and kept in memory (64 connections per address, each holding
+        # 64 MiB, would be 4 GiB for nothing)
+        got = self.raw_head_only({})
+        self.assertTrue(got.startswith(b'HTTP/1.1 401'), got)
+        got = self.raw_head_only({'Authorization': f'Bearer {self.w.tokens["viewer"]}'})
+        self.assertTrue(got.startswith(b'HTTP/1.1 403'), got)
+        # a commune's archivist may not load manifests either (the handler says so)
+        got = self.raw_head_only({'Authorization': f'Bearer {self.w.tokens["archivist"]}'})
+        self.assertTrue(got.startswith(b'HTTP/1.1 403'), got)
+        # the province's archivist is let through to send it: nothing is answered yet
+        got = self.raw_head_only({'Authorization': f'Bearer {self.w.tokens["archivist22"]}'})
+        self.assertEqual(got, b'', got)
+        # the server is fine
+        self.assertEqual(self.as_('anonymous').get('/api/v1/health').status, 200)
+
     def test_api_html_cannot_run_anything(self):
         # the receipt is HTML served from the interface's origin: whatever a fonds name or a
         # dossier title holds, no script in it may run, and no page may frame it
