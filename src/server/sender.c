@@ -12,7 +12,7 @@
 #include "halong/util.h"
 #include "sender.h"
 
-#define PASS_MAX    64   /* messages per pass: a stop waits for at most this many */
+#define PASS_MAX    512  /* messages per pass (a stop lets the pass finish) */
 #define BATCH       64   /* to a peer in one POST (HALONG_EXCHANGE_BATCH; 1: one by one) */
 #define POLL_MS     20   /* idle: how often the outbox is looked at (a CLI may have filled it) */
 #define NO_NODE_MS  2000 /* no identity yet: look again this often */

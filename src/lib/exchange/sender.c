@@ -272,89 +272,229 @@ done:
 	return rc;
 }
 
-/* Delivers l->v[from..from+n) (one peer, by sequence) in one POST of their envelopes, one a
- * line, to URL/api/v1/exchange/inbox/batch; the peer accepts them in one transaction and
- * answers {"status","receipt"|"error"} a line, in order. Receipts are recorded in one
- * transaction here. Returns how many messages were handled (delivered or failed) and counts
- * them; 0 when the peer has no batch endpoint (404/405: the caller sends one by one); < 0 on
- * an error of this node's store. */
-static int send_batch(size_t *ok, size_t *bad, char **blocked, hl_node *self, CURL *c, answer *a,
-                      const char *url, due *v, size_t n, const hl_exchange_send_opts *o,
-                      int64_t base, int64_t cap)
-{
-	char cut[512] = "", perr[512] = "", ierr[512], full[1200], **env = NULL;
-	size_t *len = NULL, total = 0, k = n, ul = strlen(url);
-	json_t *ans = NULL;
-	char *body = NULL;
-	long status = 0;
-	int rc = 0, began = 0;
+/* ---- batches, pipelined ----
+ *
+ * The due messages to one peer (up to o->batch) travel as one POST of their envelopes, one a
+ * line (application/x-ndjson), to URL/api/v1/exchange/inbox/batch; the peer accepts them in
+ * one transaction and answers {"status","receipt"|"error"} a line, in order. While one batch is
+ * on the wire (and the peer works on it), the next is sealed and sent and the previous one's
+ * receipts are recorded: the two nodes work at the same time instead of taking turns. The
+ * order per peer holds: the peer applies by sequence whatever order batches arrive in. */
 
+typedef struct {
+	CURL *h;
+	struct curl_slist *hdr;
+	answer *a;
+	char curl_err[CURL_ERROR_SIZE];
+	char full[1200], cut[512];
+	char *body;
+	size_t blen, n, k;
+	due *v;
+	int started, done;
+	CURLcode result;
+} flight;
+
+/* Peers that answered 404/405 on the batch path (older nodes): one by one from then on. */
+static pthread_mutex_t nobatch_mu = PTHREAD_MUTEX_INITIALIZER;
+static char nobatch_units[64][33];
+static size_t nobatch_n;
+
+static int peer_nobatch(const char *unit)
+{
+	int found = 0;
+	pthread_mutex_lock(&nobatch_mu);
+	for (size_t i = 0; i < nobatch_n && !found; i++)
+		found = !strcmp(nobatch_units[i], unit);
+	pthread_mutex_unlock(&nobatch_mu);
+	return found;
+}
+
+static void peer_nobatch_add(const char *unit)
+{
+	pthread_mutex_lock(&nobatch_mu);
+	if (nobatch_n < 64)
+		snprintf(nobatch_units[nobatch_n++], 33, "%s", unit);
+	pthread_mutex_unlock(&nobatch_mu);
+}
+
+static void flight_free(flight *f)
+{
+	if (!f)
+		return;
+	if (f->h)
+		curl_easy_cleanup(f->h);
+	curl_slist_free_all(f->hdr);
+	free(f->a);
+	free(f->body);
+	free(f);
+}
+
+/* Seals v[0..n), uploads their files (blocking, on c), and builds the body; a message that
+ * cannot go cuts the batch before it (f->k, f->cut). NULL when out of memory. */
+static flight *flight_prepare(hl_node *self, CURL *c, answer *a, const char *url, due *v, size_t n,
+                              const hl_exchange_send_opts *o)
+{
+	flight *f = calloc(1, sizeof(*f));
+	char **env = NULL;
+	size_t *len = NULL, ul = strlen(url);
+	if (!f || !(f->a = malloc(sizeof(*f->a))) || !(env = calloc(n, sizeof(*env))) ||
+	    !(len = calloc(n, sizeof(*len)))) {
+		free(env);
+		flight_free(f);
+		return NULL;
+	}
+	f->a->limit = MAX_BATCH_ANSWER;
+	f->v = v;
+	f->n = f->k = n;
 	if (ul && url[ul - 1] == '/')
 		ul--;
-	snprintf(full, sizeof(full), "%.*s%s", (int)ul, url,
+	snprintf(f->full, sizeof(f->full), "%.*s%s", (int)ul, url,
 	         o->batch_path ? o->batch_path : DEFAULT_BATCH_PATH);
-	if (!(env = calloc(n, sizeof(*env))) || !(len = calloc(n, sizeof(*len)))) {
-		rc = hl_error_set(HL_ENOMEM, "out of memory");
-		goto done;
-	}
-	/* Seal each and upload its files; a message that cannot go cuts the batch before it. */
 	for (size_t i = 0; i < n; i++) {
 		if (hl_exchange_outbox_seal(&env[i], &len[i], self, v[i].id, 0) < 0) {
-			snprintf(cut, sizeof(cut), "seal: %s", hl_error_last());
-			k = i;
+			snprintf(f->cut, sizeof(f->cut), "seal: %s", hl_error_last());
+			f->k = i;
 			break;
 		}
-		if (upload_attachments(c, self, url, env[i], len[i], a, cut, sizeof(cut), o) < 0) {
-			k = i;
+		if (upload_attachments(c, self, url, env[i], len[i], a, f->cut, sizeof(f->cut), o) <
+		    0) {
+			f->k = i;
 			break;
 		}
-		total += len[i] + 1;
+		f->blen += len[i] + 1;
 	}
-	if (k > 0) {
-		char *p = body = malloc(total + 1);
-		if (!body) {
-			rc = hl_error_set(HL_ENOMEM, "out of memory");
-			goto done;
-		}
-		for (size_t i = 0; i < k; i++) {
+	if (f->k && (f->body = malloc(f->blen + 1))) {
+		char *p = f->body;
+		for (size_t i = 0; i < f->k; i++) {
 			memcpy(p, env[i], len[i]);
 			p += len[i];
 			*p++ = '\n';
 		}
 		*p = '\0';
-		a->limit = MAX_BATCH_ANSWER;
-		rc = request(c, "BATCH", full, body, total, NULL, a, perr, sizeof(perr), o, 0,
-		             &status);
-		a->limit = MAX_ANSWER;
-		if (rc < 0 && (status == 404 || status == 405)) {
-			rc = 0; /* an older peer: one by one */
-			goto done;
-		}
-		if (rc == 0) {
-			/* NDJSON: one result a line, in order */
-			const char *q = a->buf, *e = a->buf + a->n;
-			ans = json_array();
-			while (q < e) {
-				const char *nl = memchr(q, '\n', (size_t)(e - q));
-				size_t ll = nl ? (size_t)(nl - q) : (size_t)(e - q);
-				if (ll)
-					json_array_append_new(ans, json_loadb(q, ll, 0, NULL));
-				q += ll + 1;
-			}
-			if (json_array_size(ans) != k)
-				snprintf(perr, sizeof(perr),
-				         "%.200s: the answer is not %zu results", full, k);
-		}
-		rc = 0;
-		if (perr[0])
-			k = 0; /* the first message carries the error; the others wait */
+	} else if (f->k) {
+		f->k = 0;
+		snprintf(f->cut, sizeof(f->cut), "out of memory");
 	}
-	if (k > 0) {
+	for (size_t i = 0; i < n; i++)
+		free(env[i]);
+	free(env);
+	free(len);
+	return f;
+}
+
+/* Puts the batch on the wire (the first bytes go out now). */
+static void flight_start(flight *f, CURLM *m, const hl_exchange_send_opts *o)
+{
+	if (!f->k || !(f->h = curl_easy_init()))
+		return;
+	f->hdr = curl_slist_append(f->hdr, "Content-Type: application/x-ndjson");
+	f->hdr = curl_slist_append(f->hdr, "Expect:");
+	f->a->n = 0;
+	f->a->over = 0;
+	f->a->buf[0] = '\0';
+	curl_easy_setopt(f->h, CURLOPT_URL, f->full);
+	curl_easy_setopt(f->h, CURLOPT_HTTPHEADER, f->hdr);
+	curl_easy_setopt(f->h, CURLOPT_POSTFIELDS, f->body);
+	curl_easy_setopt(f->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->blen);
+	curl_easy_setopt(f->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(f->h, CURLOPT_WRITEDATA, f->a);
+	curl_easy_setopt(f->h, CURLOPT_ERRORBUFFER, f->curl_err);
+	curl_easy_setopt(f->h, CURLOPT_CONNECTTIMEOUT_MS,
+	                 o->connect_timeout_ms ? o->connect_timeout_ms : 5000L);
+	curl_easy_setopt(f->h, CURLOPT_TIMEOUT_MS, o->timeout_ms ? o->timeout_ms : 30000L);
+	curl_easy_setopt(f->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(f->h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(f->h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(f->h, CURLOPT_USERAGENT, "halong/" HL_VERSION);
+	curl_easy_setopt(f->h, CURLOPT_PRIVATE, f);
+	if (curl_multi_add_handle(m, f->h) == CURLM_OK) {
+		int running;
+		f->started = 1;
+		curl_multi_perform(m, &running);
+	}
+}
+
+/* Drives the transfers until f is done (another flight finishing meanwhile is marked). */
+static void flight_wait(flight *f, CURLM *m)
+{
+	while (f->started && !f->done) {
+		int running = 0, q;
+		CURLMsg *msg;
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &q))) {
+			flight *x = NULL;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			if (x) {
+				x->done = 1;
+				x->result = msg->data.result;
+			}
+		}
+		if (!f->done)
+			curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+}
+
+/* Waits for f's answer and records it: receipts in one transaction, the first failure with
+ * its backoff. The number of messages handled, 0 when the peer has no batch endpoint (the
+ * messages stay waiting: one by one at the next pass), < 0 on an error of this store. */
+static int flight_finish(size_t *ok, size_t *bad, char **blocked, hl_node *self, flight *f,
+                         CURLM *m, int64_t base, int64_t cap)
+{
+	char perr[512] = "", ierr[512];
+	json_t *ans = NULL;
+	long status = 0;
+	int rc = 0, began = 0;
+
+	flight_wait(f, m);
+	if (f->started) {
+		curl_multi_remove_handle(m, f->h);
+		if (f->result != CURLE_OK) {
+			snprintf(perr, sizeof(perr), "%.200s: %.250s", f->full,
+			         f->a->over       ? "answer too long"
+			         : f->curl_err[0] ? f->curl_err
+			                          : curl_easy_strerror(f->result));
+		} else {
+			curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &status);
+			if (status == 404 || status == 405) {
+				peer_nobatch_add(f->v[0].recipient);
+				free(*blocked);
+				*blocked = hl_strdup(f->v[0].recipient);
+				return 0;
+			}
+			if (status != 200) {
+				size_t n = f->a->n;
+				while (n && (f->a->buf[n - 1] == '\n' || f->a->buf[n - 1] == '\r'))
+					f->a->buf[--n] = '\0';
+				snprintf(perr, sizeof(perr), "%.200s: HTTP %ld%s%.250s", f->full,
+				         status, n ? ": " : "", f->a->buf);
+			} else {
+				const char *q = f->a->buf, *e = f->a->buf + f->a->n;
+				ans = json_array();
+				while (q < e) {
+					const char *nl = memchr(q, '\n', (size_t)(e - q));
+					size_t ll = nl ? (size_t)(nl - q) : (size_t)(e - q);
+					if (ll)
+						json_array_append_new(ans,
+						                      json_loadb(q, ll, 0, NULL));
+					q += ll + 1;
+				}
+				if (json_array_size(ans) != f->k)
+					snprintf(perr, sizeof(perr),
+					         "%.200s: the answer is not %zu results", f->full,
+					         f->k);
+			}
+		}
+	}
+	if (perr[0])
+		f->k = 0; /* the first message carries the error; the others wait */
+	if (f->k > 0) {
 		if ((rc = hl_store_begin(self->st)) < 0)
 			goto done;
 		began = 1;
 	}
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; i < f->k; i++) {
 		json_t *x = json_array_get(ans, i);
 		const char *rec = json_string_value(json_object_get(x, "receipt"));
 		if (json_integer_value(json_object_get(x, "status")) == 200 && rec &&
@@ -365,52 +505,47 @@ static int send_batch(size_t *ok, size_t *bad, char **blocked, hl_node *self, CU
 		if (!rec) {
 			json_t *e = json_object_get(x, "error");
 			char *line = json_dumps(e ? e : x, JSON_COMPACT);
-			snprintf(ierr, sizeof(ierr), "%.200s: HTTP %lld: %.250s", full,
+			snprintf(ierr, sizeof(ierr), "%.200s: HTTP %lld: %.250s", f->full,
 			         (long long)json_integer_value(json_object_get(x, "status")),
 			         line ? line : "?");
 			free(line);
 		} else {
 			snprintf(ierr, sizeof(ierr),
-			         "%.200s: the answer is not a valid receipt: %.200s", full,
+			         "%.200s: the answer is not a valid receipt: %.200s", f->full,
 			         hl_error_last());
 		}
 		/* A later message the peer accepted (held, waiting for this one) is delivered
 		 * all the same: its receipt is in the answer. */
 		(*bad)++;
 		if ((rc = hl_exchange_outbox_failed(
-		         self->st, v[i].id, ierr,
+		         self->st, f->v[i].id, ierr,
 		         hl_exchange__now_ms() +
-		             hl_exchange_backoff_ms(v[i].attempts + 1, base, cap))) < 0)
+		             hl_exchange_backoff_ms(f->v[i].attempts + 1, base, cap))) < 0)
 			goto done;
 		if (!*blocked)
-			*blocked = hl_strdup(v[i].recipient);
+			*blocked = hl_strdup(f->v[i].recipient);
 	}
 	if (began) {
 		began = 0;
 		if ((rc = hl_store_commit(self->st)) < 0)
 			goto done;
 	}
-	if (perr[0] || (k < n && cut[0])) {
+	if (perr[0] || (f->k < f->n && f->cut[0])) {
 		/* the POST failed (the first message carries it) or message k could not go */
-		size_t f = perr[0] ? 0 : k;
+		size_t i = perr[0] ? 0 : f->k;
 		(*bad)++;
 		free(*blocked);
-		*blocked = hl_strdup(v[f].recipient);
+		*blocked = hl_strdup(f->v[i].recipient);
 		if ((rc = hl_exchange_outbox_failed(
-		         self->st, v[f].id, perr[0] ? perr : cut,
+		         self->st, f->v[i].id, perr[0] ? perr : f->cut,
 		         hl_exchange__now_ms() +
-		             hl_exchange_backoff_ms(v[f].attempts + 1, base, cap))) < 0)
+		             hl_exchange_backoff_ms(f->v[i].attempts + 1, base, cap))) < 0)
 			goto done;
 	}
-	rc = (int)n;
+	rc = (int)f->n;
 done:
 	if (began)
 		hl_store_rollback(self->st);
-	for (size_t i = 0; env && i < n; i++)
-		free(env[i]);
-	free(env);
-	free(len);
-	free(body);
 	json_decref(ans);
 	return rc;
 }
@@ -426,7 +561,8 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 	CURL *c = NULL;
 	size_t ok = 0, bad = 0;
 	char *blocked = NULL; /* the last peer that failed in this pass */
-	char *nobatch = NULL; /* a peer without the batch endpoint: one by one */
+	flight *prev = NULL;  /* a batch on the wire, its answer not recorded yet */
+	CURLM *m = NULL;
 	int rc;
 
 	if ((rc = hl_store_xout_pending(self->st, NULL, hl_exchange__now_ms(),
@@ -440,6 +576,10 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 		goto done;
 	}
 	a->limit = MAX_ANSWER;
+	if (o && o->batch > 1 && !(m = curl_multi_init())) {
+		rc = hl_error_set(HL_ERROR, "libcurl could not start");
+		goto done;
+	}
 	for (size_t i = 0; i < l.n; i++) {
 		due *d = &l.v[i];
 		char err[512] = "", *url = NULL, *full = NULL, *env = NULL;
@@ -454,24 +594,33 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 			rc = r;
 			goto done;
 		}
-		if (url && o && o->batch > 1 && !(nobatch && !strcmp(nobatch, d->recipient))) {
+		if (url && o && o->batch > 1 && !peer_nobatch(d->recipient)) {
 			size_t n = 1, lim = o->batch < MAX_BATCH ? o->batch : MAX_BATCH;
+			flight *cur;
 			while (i + n < l.n && n < lim &&
 			       !strcmp(l.v[i + n].recipient, d->recipient))
 				n++;
-			r = send_batch(&ok, &bad, &blocked, self, c, a, url, d, n, o, base, cap);
-			if (r < 0) {
-				free(url);
-				rc = r;
+			/* this batch out, then the previous one's answer recorded */
+			cur = flight_prepare(self, c, a, url, d, n, o);
+			free(url);
+			if (!cur) {
+				rc = hl_error_set(HL_ENOMEM, "out of memory");
 				goto done;
 			}
-			if (r > 0) {
-				free(url);
-				i += n - 1;
-				continue;
+			flight_start(cur, m, o);
+			if (prev) {
+				r = flight_finish(&ok, &bad, &blocked, self, prev, m, base, cap);
+				flight_free(prev);
+				prev = NULL;
+				if (r < 0) {
+					flight_free(cur);
+					rc = r;
+					goto done;
+				}
 			}
-			free(nobatch);
-			nobatch = hl_strdup(d->recipient);
+			prev = cur;
+			i += n - 1;
+			continue;
 		}
 		if (!url)
 			snprintf(err, sizeof(err), "%s is not in the directory or is revoked",
@@ -516,6 +665,15 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 			goto done;
 		}
 	}
+	if (prev) {
+		int r = flight_finish(&ok, &bad, &blocked, self, prev, m, base, cap);
+		flight_free(prev);
+		prev = NULL;
+		if (r < 0) {
+			rc = r;
+			goto done;
+		}
+	}
 finish:
 	if (sent)
 		*sent = ok;
@@ -529,7 +687,9 @@ done:
 	}
 	free(l.v);
 	free(blocked);
-	free(nobatch);
+	flight_free(prev);
+	if (m)
+		curl_multi_cleanup(m);
 	free(a);
 	if (c)
 		curl_easy_cleanup(c);
