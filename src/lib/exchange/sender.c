@@ -113,11 +113,8 @@ static int request(CURL *c, const char *method, const char *url, const char *bod
 	long status = 0;
 	CURLcode rc;
 
-	h = curl_slist_append(h, !strcmp(method, "PUT") ? "Content-Type: application/octet-stream"
-	                         : !strcmp(method, "BATCH") ? "Content-Type: application/x-ndjson"
-	                                                    : "Content-Type: application/json");
-	if (!strcmp(method, "BATCH"))
-		method = "POST";
+	h = curl_slist_append(h, strcmp(method, "PUT") ? "Content-Type: application/json"
+	                                               : "Content-Type: application/octet-stream");
 	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
 	if (from) {
 		snprintf(fromh, sizeof(fromh), "X-Halong-From: %s", from);
