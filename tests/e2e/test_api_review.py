@@ -49,8 +49,8 @@ class SharedWorld(ServerCase):
 
     def test_big_upload_refused_before_its_body_to_who_may_not_send_it(self):
         # POST /ingest takes 64 MiB: an anonymous caller or a viewer must be refused before a
-        # byte of it is read and kept in memory (64 connections per address, each holding
-        # 64 MiB, would be 4 GiB for nothing)
+        # byte of it is read and kept in memory (256 connections per address, each holding
+        # 64 MiB, would be 16 GiB for nothing)
         got = self.raw_head_only({})
         self.assertTrue(got.startswith(b'HTTP/1.1 401'), got)
         got = self.raw_head_only({'Authorization': f'Bearer {self.w.tokens["viewer"]}'})
