@@ -23,8 +23,9 @@ typedef struct {
 /* Runs page `idx` (0-based) of `doc` through the probing device. Throws like MuPDF does. */
 void hl_ocr__pdf_page_facts(fz_context *ctx, fz_document *doc, int idx, hl_ocr__pdf_facts *out);
 
-/* hl_ocr_probe; with only_page > 0, a PDF's text and image facts are read for that page alone
- * (the others are still counted and sized): what recognising one page of a long PDF needs. */
+/* hl_ocr_probe; with only_page > 0, a PDF's page is loaded, sized and checked for that page
+ * alone (the others are counted, with zero sizes): what recognising or exporting one page of a
+ * long PDF needs, in time that does not grow with the file's pages squared. */
 int hl_ocr__probe(hl_ocr_source *out, const char *path, const char *display_name, int only_page);
 
 /* The file's name for messages: display_name, or path when it is NULL. */
