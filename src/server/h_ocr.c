@@ -295,6 +295,10 @@ static int ocr_run(hl_req *r)
 
 	if ((rc = hl_req_require(r, HL_ROLES_CUSTODY)) != 0)
 		return rc;
+	/* a run works every pending page of the archive, and its counts and failures name them:
+	 * the province's staff start it, as they load manifests */
+	if (!r->who.province)
+		return hl_error_set(HL_EDENIED, "OCR runs are started by the province's staff");
 	/* the body is optional: none means the defaults */
 	if (r->body && r->body_len) {
 		json_t *v;
