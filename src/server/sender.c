@@ -16,6 +16,7 @@
 #define BATCH       64   /* to a peer in one POST (HALONG_EXCHANGE_BATCH; 1: one by one) */
 #define POLL_MS     20   /* idle: how often the outbox is looked at (a CLI may have filled it) */
 #define NO_NODE_MS  2000 /* no identity yet: look again this often */
+#define INDEX_MS    1000 /* received documents enter the search index this often */
 #define ERROR_PAUSE 1000 /* after a pass failed (the store was busy...) */
 
 static pthread_t g_thread;
@@ -53,6 +54,27 @@ static int stopping(void)
 	return s;
 }
 
+/* Documents received from other nodes wait in the index queue; the workers only read the
+ * index. A fresh archive each time, freed at once: the index writer's lock is held only while
+ * there is something to apply (hl_archive_index_sync looks read-only first), never kept. */
+static void index_received(void)
+{
+	hl_archive *ix = NULL;
+	if (hl_archive_open(&ix, g_home) < 0)
+		return;
+	if (hl_archive_index_sync(NULL, ix, NULL, NULL) < 0 && hl_error_code() != HL_ECONFLICT)
+		fprintf(stderr, "halong serve: exchange: indexing received documents: %s\n",
+		        hl_error_last());
+	hl_archive_free(ix);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void *run(void *arg)
 {
 	hl_archive *a = NULL;
@@ -63,6 +85,7 @@ static void *run(void *arg)
 	long poll = poll_env ? strtol(poll_env, NULL, 10) : POLL_MS;
 	hl_exchange_send_opts o = {0};
 	int warned = 0;
+	int64_t last_index = 0;
 
 	(void)arg;
 	if (poll < 1 || poll > 60000)
@@ -92,6 +115,10 @@ static void *run(void *arg)
 					break;
 				continue;
 			}
+		}
+		if (mono_ms() - last_index >= INDEX_MS) {
+			index_received();
+			last_index = mono_ms();
 		}
 		rc = hl_exchange_send_due(&sent, &failed, n, &o);
 		if (rc < 0) {

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import time
 import unittest
+import urllib.parse
 
 import hl
 import hlnodes
@@ -123,6 +124,13 @@ class ThreeNodes(unittest.TestCase):
         for doc_id, subject, sha in up:
             self.assert_document_arrived(self.hub, self.a, doc_id, subject, sha)
         self.assert_document_arrived(self.b, self.hub, *down[0])
+        # the public document received by 06661 is found through its server's search, by
+        # anyone, within seconds (the sender thread indexes what arrived)
+        word = hl.fold(down[0][1].split('. ')[-1])
+        hlnodes.wait_for(lambda: down[0][0] in [
+            h['id'] for h in self.b.request(
+                'GET', '/api/v1/search?q=' + urllib.parse.quote(word)).json()['items']],
+            30, 'the received document in the search of its receiver')
         kinds = [t for _, _, t, _ in self.hub.applied('06652')]
         self.assertEqual(kinds[:2], ['document', 'report'])
         # the received document is found by the receiver's search, without tones
