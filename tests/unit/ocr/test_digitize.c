@@ -157,6 +157,7 @@ static void test_workers_side_by_side(void **state)
 	assert_int_equal(hl_archive_ocr_run(&res, a, &o), 0);
 	assert_int_equal(res.done, 4);
 	assert_int_equal(res.failed, 0);
+	assert_int_equal(res.indexed, 2); /* two documents, each indexed once */
 	hl_ocr_status st;
 	assert_int_equal(hl_archive_ocr_status(&st, a), 0);
 	assert_int_equal(st.done, 4);
