@@ -182,7 +182,7 @@ static char *seal(node *from, const char *id, int64_t clock_offset_ms)
 static int accept_env(char **receipt, int *state, node *to, const char *env, size_t len,
                       const char *att_dir)
 {
-	hl_exchange_accept_opts o = {0, att_dir, apply_cb, to};
+	hl_exchange_accept_opts o = {0, att_dir, apply_cb, to, 0};
 	return hl_exchange_inbox_accept(receipt, state, to->n, env, len, &o);
 }
 
@@ -798,7 +798,7 @@ static void *race(void *ud)
 	racer *r = ud;
 	for (int k = 0; k < RACE; k++) {
 		int i = r->backwards ? RACE - 1 - k : k;
-		hl_exchange_accept_opts o = {0, NULL, apply_cb, r->x};
+		hl_exchange_accept_opts o = {0, NULL, apply_cb, r->x, 0};
 		if (hl_exchange_inbox_accept(&r->receipts[i], NULL, r->n, r->env[i],
 		                             strlen(r->env[i]), &o) != 0) {
 			fprintf(stderr, "race: %s\n", hl_error_last());
