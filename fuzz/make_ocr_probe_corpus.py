@@ -4,7 +4,8 @@ each format the probe reads, cut down to a corner of a real page so the seeds st
 the small bad-input files as they are. Generated data, made from the legal corpus's pages.
 
 usage: fuzz/make_ocr_probe_corpus.py PAGES_DIR [OUT_DIR]   (default OUT_DIR: fuzz/corpus/ocr_probe)
-Needs /usr/bin/python3 with python3-pil (Debian)."""
+Needs /usr/bin/python3 with python3-pil (Debian). Files named found_* in the corpus are inputs
+the fuzzer found (kept as they are; this script does not make them)."""
 import io
 import os
 import shutil

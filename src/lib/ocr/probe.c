@@ -212,6 +212,9 @@ static uint16_t be16(const unsigned char *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* Above this a resolution read from a header is taken as unknown. */
+#define HL_OCR_MAX_DPI 100000.0
+
 static int check_size(const char *name, uint32_t page, uint32_t w, uint32_t h)
 {
 	if (w == 0 || h == 0)
@@ -500,10 +503,11 @@ static int probe_tiff(hl_ocr_source *s, const blob *b)
 				    "end)",
 				    b->name, page);
 		}
-		if (xres > 0)
-			pg.dpi = (uint32_t)(unit == 3   ? xres * 2.54 + 0.5
-			                    : unit == 1 ? 0
-			                                : xres + 0.5);
+		/* a resolution past any scanner's (the rational can say 4 billion per cm, which
+		 * does not fit the dpi's type) is no resolution at all */
+		double dpi = unit == 3 ? xres * 2.54 : unit == 1 ? 0 : xres;
+		if (dpi > 0 && dpi <= HL_OCR_MAX_DPI)
+			pg.dpi = (uint32_t)(dpi + 0.5);
 		rc = add_page(s, pg, b->name);
 		if (rc)
 			return rc;

@@ -71,10 +71,53 @@ static void test_tiff_shared_strip_table(void **state)
 		fail_msg("%s", hl_error_last());
 }
 
+static const char *write_tmp(const unsigned char *b, size_t n)
+{
+	static char path[32];
+	snprintf(path, sizeof path, "/tmp/hl-probe-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, b, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+/* A one-page TIFF claiming 4,000,000,000 pixels per centimetre (found by fuzz_ocr_probe: the dpi
+ * did not fit its type, undefined behaviour): the page is accepted with its resolution unknown. */
+static void test_tiff_absurd_resolution(void **state)
+{
+	(void)state;
+	unsigned char b[8 + 8 + 2 + 6 * 12 + 4 + 16] = {0};
+	size_t rat = 8, ifd = 16, data = ifd + 2 + 6 * 12 + 4;
+	memcpy(b, "II*\0", 4);
+	le32(b + 4, (uint32_t)ifd);
+	le32(b + rat, 4000000000u), le32(b + rat + 4, 1);
+	unsigned char *d = b + ifd;
+	le16(d, 6);
+	entry(d + 2, 256, 3, 1, 4);
+	entry(d + 14, 257, 3, 1, 4);
+	entry(d + 26, 273, 4, 1, (uint32_t)data);
+	entry(d + 38, 279, 4, 1, 16);
+	entry(d + 50, 282, 5, 1, (uint32_t)rat);
+	entry(d + 62, 296, 3, 1, 3);
+	const char *path = write_tmp(b, sizeof b);
+
+	hl_ocr_source s = {0};
+	int rc = hl_ocr_probe(&s, path, "res.tif");
+	unlink(path);
+	if (rc)
+		fail_msg("%s", hl_error_last());
+	assert_int_equal(s.n_pages, 1);
+	assert_int_equal(s.pages[0].width, 4);
+	assert_int_equal(s.pages[0].dpi, 0);
+	hl_ocr_source_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tiff_shared_strip_table),
+	    cmocka_unit_test(test_tiff_absurd_resolution),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
