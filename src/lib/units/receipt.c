@@ -1,6 +1,7 @@
 /* The hand-over receipt (biên bản giao nhận) as CSV and as a printable HTML page in Vietnamese:
  * one writer for the CLI and the server. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "halong/util.h"
@@ -11,9 +12,25 @@ static const char * or (const char *s, const char *dflt)
 	return s && *s ? s : dflt;
 }
 
+/* Writes a row; a text cell that a spreadsheet would read as a formula (=, +, -, @, tab, CR
+ * first) is written after a quote mark, so opening the receipt runs nothing. Numbers, dates
+ * and digests are ours and never start so. */
 static void csv_row(FILE *f, const char *const *v, size_t n)
 {
-	hl_csv_write(f, v, n);
+	const char *cells[32];
+	char *tmp[32] = {0};
+	for (size_t i = 0; i < n && i < 32; i++) {
+		cells[i] = v[i];
+		if (v[i] && strchr("=+-@\t\r", v[i][0]) && v[i][0] &&
+		    (tmp[i] = malloc(strlen(v[i]) + 2))) {
+			tmp[i][0] = '\'';
+			strcpy(tmp[i] + 1, v[i]);
+			cells[i] = tmp[i];
+		}
+	}
+	hl_csv_write(f, cells, n < 32 ? n : 32);
+	for (size_t i = 0; i < 32; i++)
+		free(tmp[i]);
 }
 
 void hl_receipt_write_csv(FILE *f, const hl_receipt *r)

@@ -432,6 +432,30 @@ static void test_bad_input(void **state)
 	                 HL_EINVALID);
 }
 
+/* A fonds name that a spreadsheet would read as a formula is written after a quote mark. */
+static void test_receipt_csv_no_formula(void **state)
+{
+	fx *f = *state;
+	hl_receipt *r = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	put_doc(f->st, "HATU-CU", "HS01", 1, "Báo cáo", HL_ACCESS_PUBLIC);
+	assert_int_equal(hl_custody_set_creator(f->st, "HATU-CU", "06664", NULL,
+	                                        "=HYPERLINK(\"http://x\")", "test"),
+	                 0);
+	assert_int_equal(hl_custody_receipt(&r, f->st, "06652", NULL, "2025-07-01"), 0);
+	assert_non_null(m = open_memstream(&buf, &len));
+	hl_receipt_write_csv(m, r);
+	fclose(m);
+	assert_non_null(strstr(buf, "\"'=HYPERLINK("));
+	assert_null(strstr(buf, ",=HYPERLINK"));
+	assert_null(strstr(buf, ",\"=HYPERLINK"));
+	free(buf);
+	hl_receipt_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +468,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_receipt_digest_long_dossier_code, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_every_old_commune, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_receipt_csv_no_formula, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
