@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "halong/archive.h"
 
 /* Exit codes (docs/cli.md). */
@@ -27,6 +29,21 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Handles --help for a command: returns 1 if it was asked (and printed). */
 int cli_wants_help(const cli_command *cmd, int argc, char **argv);
+/* A subcommand of a group ("halong units show ..."): its name and what runs it. */
+typedef struct {
+	const char *name;
+	int (*run)(cli_ctx *ctx, int argc, char **argv);
+} cli_sub;
+
+/* Runs the subcommand argv[1] of group `cmd` from `subs` (ended by {0}), with argv shifted
+ * by one; a usage error (exit 2) when it is missing or unknown. */
+int cli_dispatch(const cli_command *cmd, const cli_sub *subs, cli_ctx *ctx, int argc, char **argv);
+
+/* Prints a JSON value indented on stdout, and drops the reference. */
+void cli_print_json(json_t *o);
+/* A JSON string, or null when absent or empty. */
+json_t *cli_jstr(const char *s);
+
 /* Opens the data directory named by ctx. */
 int cli_open(hl_archive **out, cli_ctx *ctx);
 

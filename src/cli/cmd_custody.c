@@ -83,19 +83,6 @@ static int parse(opts *o, const cli_command *cmd, int argc, char **argv, int max
 	return 0;
 }
 
-static json_t *jstr(const char *s)
-{
-	return s && *s ? json_string(s) : json_null();
-}
-
-static void print_json(json_t *o)
-{
-	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	puts(s);
-	free(s);
-	json_decref(o);
-}
-
 static const char * or (const char *s, const char *dflt)
 {
 	return s && *s ? s : dflt;
@@ -129,19 +116,19 @@ static int fonds_list(cli_ctx *ctx, int argc, char **argv)
 			const hl_custody *c = &l->v[i];
 			json_t *f = json_object();
 			json_object_set_new(f, "code", json_string(c->fonds_code));
-			json_object_set_new(f, "name", jstr(c->fonds_name));
-			json_object_set_new(f, "creator_code", jstr(c->creator_code));
-			json_object_set_new(f, "creator_name", jstr(c->creator_name));
-			json_object_set_new(f, "creator_on", jstr(c->creator_on));
-			json_object_set_new(f, "custodian_code", jstr(c->custodian_code));
-			json_object_set_new(f, "custodian_name", jstr(c->custodian_name));
+			json_object_set_new(f, "name", cli_jstr(c->fonds_name));
+			json_object_set_new(f, "creator_code", cli_jstr(c->creator_code));
+			json_object_set_new(f, "creator_name", cli_jstr(c->creator_name));
+			json_object_set_new(f, "creator_on", cli_jstr(c->creator_on));
+			json_object_set_new(f, "custodian_code", cli_jstr(c->custodian_code));
+			json_object_set_new(f, "custodian_name", cli_jstr(c->custodian_name));
 			json_object_set_new(f, "state",
 			                    json_string(hl_custody_state_name(c->state)));
 			json_object_set_new(f, "dossiers", json_integer(c->dossiers));
 			json_object_set_new(f, "documents", json_integer(c->documents));
 			json_array_append_new(j, f);
 		}
-		print_json(j);
+		cli_print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n; i++) {
 			const hl_custody *c = &l->v[i];
@@ -195,14 +182,12 @@ static int fonds_set(cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_fonds(cli_ctx *ctx, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (!sub)
-		return cli_usage_error(fonds_cmd(), "give a subcommand");
-	if (!strcmp(sub, "list"))
-		return fonds_list(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "set"))
-		return fonds_set(ctx, argc - 1, argv + 1);
-	return cli_usage_error(fonds_cmd(), "unknown subcommand %s", sub);
+	static const cli_sub subs[] = {
+	    {"list", fonds_list},
+	    {"set", fonds_set},
+	    {0},
+	};
+	return cli_dispatch(fonds_cmd(), subs, ctx, argc, argv);
 }
 
 /* ---- custody ---- */
@@ -259,7 +244,7 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 	if (rc < 0)
 		return cli_fail();
 	if (o.json) {
-		print_json(hl_custody_json(c, c->dossiers, c->documents));
+		cli_print_json(hl_custody_json(c, c->dossiers, c->documents));
 	} else {
 		printf("fonds %s  %s  (%lld dossiers, %lld documents)\n", c->fonds_code,
 		       or (c->fonds_name, ""), (long long)c->dossiers, (long long)c->documents);
@@ -307,7 +292,7 @@ static int sub_of(cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < l->n; i++)
 			json_array_append_new(
 			    j, hl_custody_json(&l->v[i], l->v[i].dossiers, l->v[i].documents));
-		print_json(j);
+		cli_print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n; i++) {
 			const hl_custody *c = &l->v[i];
@@ -348,7 +333,7 @@ static int sub_pending(cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < l->n; i++)
 			json_array_append_new(
 			    j, hl_custody_json(&l->v[i], l->v[i].dossiers, l->v[i].documents));
-		print_json(j);
+		cli_print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n; i++) {
 			const hl_custody *c = &l->v[i];
@@ -440,7 +425,7 @@ static int sub_receipt(cli_ctx *ctx, int argc, char **argv)
 	if (o.json) {
 		json_t *j = json_object(), *lines = json_array();
 		json_object_set_new(j, "to_code", json_string(r->to_code));
-		json_object_set_new(j, "to_name", jstr(r->to_name));
+		json_object_set_new(j, "to_name", cli_jstr(r->to_name));
 		json_object_set_new(j, "date", json_string(r->date));
 		json_object_set_new(j, "fonds", json_integer((json_int_t)r->nfonds));
 		json_object_set_new(j, "dossiers", json_integer((json_int_t)r->n));
@@ -453,13 +438,13 @@ static int sub_receipt(cli_ctx *ctx, int argc, char **argv)
 			const hl_receipt_line *l = &r->v[i];
 			json_t *e = json_object();
 			json_object_set_new(e, "fonds_code", json_string(l->fonds_code));
-			json_object_set_new(e, "fonds_name", jstr(l->fonds_name));
+			json_object_set_new(e, "fonds_name", cli_jstr(l->fonds_name));
 			json_object_set_new(e, "from_code", json_string(l->from_code));
-			json_object_set_new(e, "from_name", jstr(l->from_name));
+			json_object_set_new(e, "from_name", cli_jstr(l->from_name));
 			json_object_set_new(e, "date", json_string(l->effective_date));
-			json_object_set_new(e, "basis", jstr(l->basis));
+			json_object_set_new(e, "basis", cli_jstr(l->basis));
 			json_object_set_new(e, "dossier_code", json_string(l->dossier_code));
-			json_object_set_new(e, "dossier_title", jstr(l->dossier_title));
+			json_object_set_new(e, "dossier_title", cli_jstr(l->dossier_title));
 			json_object_set_new(e, "documents", json_integer(l->documents));
 			json_object_set_new(e, "pages", json_integer(l->pages));
 			json_object_set_new(e, "files", json_integer(l->files));
@@ -470,7 +455,7 @@ static int sub_receipt(cli_ctx *ctx, int argc, char **argv)
 			json_array_append_new(lines, e);
 		}
 		json_object_set_new(j, "dossiers_list", lines);
-		print_json(j);
+		cli_print_json(j);
 	} else if (!o.csv && !o.html) {
 		hl_receipt_write_csv(stdout, r);
 	} else {
@@ -486,20 +471,11 @@ static int sub_receipt(cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_custody(cli_ctx *ctx, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (!sub)
-		return cli_usage_error(me(), "give a subcommand");
-	if (!strcmp(sub, "of"))
-		return sub_of(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "show"))
-		return sub_show(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "pending"))
-		return sub_pending(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "assign"))
-		return sub_assign(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "receipt"))
-		return sub_receipt(ctx, argc - 1, argv + 1);
-	return cli_usage_error(me(), "unknown subcommand %s", sub);
+	static const cli_sub subs[] = {
+	    {"of", sub_of},         {"show", sub_show},       {"pending", sub_pending},
+	    {"assign", sub_assign}, {"receipt", sub_receipt}, {0},
+	};
+	return cli_dispatch(me(), subs, ctx, argc, argv);
 }
 
 const cli_command cli_custody_commands[] = {

@@ -99,14 +99,6 @@ static const char *actor(void)
 	return buf;
 }
 
-static void print_json(json_t *o)
-{
-	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	puts(s);
-	free(s);
-	json_decref(o);
-}
-
 /* A time in ms since the epoch as shown to people: Asia/Ho_Chi_Minh (UTC+7, no DST). */
 static const char *local_time(char buf[32], int64_t ms)
 {
@@ -202,7 +194,7 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(j, "directory_version", json_integer(version));
 		json_object_set_new(j, "directory_issued_at", iso(issued));
 		json_object_set_new(j, "directory_from_hub", json_boolean(imported));
-		print_json(j);
+		cli_print_json(j);
 	} else {
 		char t[32];
 		printf("unit        %s\nurl         %s\npublic key  %s\ndirectory   ",
@@ -313,7 +305,7 @@ static int sub_list(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	}
 	if (j)
-		print_json(j);
+		cli_print_json(j);
 	else if (!n)
 		printf("no nodes in the directory (on the hub: `halong node enrol CODE --url URL "
 		       "--key KEY`; on a commune: `halong node directory import FILE`)\n");
@@ -422,19 +414,13 @@ static int sub_trust(cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_node(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(cli_ctx *, int, char **);
-	} subs[] = {{"init", sub_init},      {"show", sub_show}, {"enrol", sub_enrol},
-	            {"revoke", sub_revoke},  {"list", sub_list}, {"directory", sub_directory},
-	            {"trust-hub", sub_trust}};
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (!sub)
-		return cli_usage_error(node_cmd(), "give a subcommand");
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (!strcmp(sub, subs[i].name))
-			return subs[i].run(ctx, argc - 1, argv + 1);
-	return cli_usage_error(node_cmd(), "unknown subcommand %s", sub);
+	static const cli_sub subs[] = {
+	    {"init", sub_init},       {"show", sub_show},
+	    {"enrol", sub_enrol},     {"revoke", sub_revoke},
+	    {"list", sub_list},       {"directory", sub_directory},
+	    {"trust-hub", sub_trust}, {0},
+	};
+	return cli_dispatch(node_cmd(), subs, ctx, argc, argv);
 }
 
 /* ---- exchange ---- */
@@ -528,7 +514,7 @@ static int sub_status(cli_ctx *ctx, int argc, char **argv)
 		json_t *out = json_object();
 		json_object_set_new(out, "peers", peers.j);
 		json_object_set_new(out, "rejected", rejects.j);
-		print_json(out);
+		cli_print_json(out);
 	} else if (!peers.n && !rejects.n) {
 		printf("no peers and no messages yet\n");
 	}
@@ -583,7 +569,7 @@ static int sub_outbox(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	}
 	if (c.j)
-		print_json(c.j);
+		cli_print_json(c.j);
 	else if (!c.n)
 		printf("nothing waits in the outbox\n");
 	return EXIT_OK;
@@ -610,7 +596,7 @@ static int sub_send(cli_ctx *ctx, int argc, char **argv)
 		json_t *j = json_object();
 		json_object_set_new(j, "sent", json_integer((json_int_t)sent));
 		json_object_set_new(j, "failed", json_integer((json_int_t)failed));
-		print_json(j);
+		cli_print_json(j);
 	} else {
 		printf("sent %zu, failed %zu%s\n", sent, failed,
 		       failed ? " (retried later with backoff; see `halong exchange status`)" : "");
@@ -620,16 +606,13 @@ static int sub_send(cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_exchange(cli_ctx *ctx, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (!sub)
-		return cli_usage_error(exchange_cmd(), "give a subcommand");
-	if (!strcmp(sub, "status"))
-		return sub_status(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "outbox"))
-		return sub_outbox(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "send"))
-		return sub_send(ctx, argc - 1, argv + 1);
-	return cli_usage_error(exchange_cmd(), "unknown subcommand %s", sub);
+	static const cli_sub subs[] = {
+	    {"status", sub_status},
+	    {"outbox", sub_outbox},
+	    {"send", sub_send},
+	    {0},
+	};
+	return cli_dispatch(exchange_cmd(), subs, ctx, argc, argv);
 }
 
 const cli_command cli_node_commands[] = {

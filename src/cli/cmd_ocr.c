@@ -97,14 +97,6 @@ static int parse(opts *o, const cli_command *cmd, int argc, char **argv, int max
 	return 0;
 }
 
-static void print_json(json_t *o)
-{
-	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	puts(s);
-	free(s);
-	json_decref(o);
-}
-
 static void excerpt(const char *t, size_t max)
 {
 	size_t n = t ? strlen(t) : 0, all = n;
@@ -173,7 +165,7 @@ static int sub_run(cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(j, "seconds", json_real(r.seconds));
 		json_object_set_new(j, "jobs", json_integer(r.jobs));
 		json_object_set_new(j, "pages_per_min", json_real(ppm));
-		print_json(j);
+		cli_print_json(j);
 	} else if (!r.done && !r.failed) {
 		printf("ocr: no page waiting (halong ingest --ocr queues the pages of scans)\n");
 	} else {
@@ -252,7 +244,7 @@ static int sub_status(cli_ctx *ctx, int argc, char **argv)
 		                    s.eta_seconds >= 0 ? json_real(s.eta_seconds) : json_null());
 		hl_store_pages_failed(hl_archive_store(a), 100, failed_row, f);
 		json_object_set_new(j, "failures", f);
-		print_json(j);
+		cli_print_json(j);
 	} else {
 		printf("pages: %lld done (%lld from a PDF text layer), %lld pending, %lld failed, "
 		       "in %lld documents\n",
@@ -327,7 +319,7 @@ static int sub_review(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	}
 	if (o.json)
-		print_json(ui.j);
+		cli_print_json(ui.j);
 	else if (!ui.n)
 		printf("no recognised page has a mean confidence below %.0f\n", o.below);
 	else
@@ -394,7 +386,7 @@ static int sub_eval(cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(j, "word_edits", json_integer((json_int_t)t.word_edits));
 		json_object_set_new(j, "word_total", json_integer((json_int_t)t.word_total));
 		json_object_set_new(j, "pages", rows);
-		print_json(j);
+		cli_print_json(j);
 	} else {
 		printf("eval: CER %.2f%% (%llu edits / %llu characters), WER %.2f%% (%llu / %llu "
 		       "words) over %llu comparisons; %llu recognised pages without ground truth\n",
@@ -408,18 +400,14 @@ static int sub_eval(cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_ocr(cli_ctx *ctx, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (!sub)
-		return cli_usage_error(ocr_cmd(), "give a subcommand");
-	if (!strcmp(sub, "run"))
-		return sub_run(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "status"))
-		return sub_status(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "review"))
-		return sub_review(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "eval"))
-		return sub_eval(ctx, argc - 1, argv + 1);
-	return cli_usage_error(ocr_cmd(), "unknown subcommand %s", sub);
+	static const cli_sub subs[] = {
+	    {"run", sub_run},
+	    {"status", sub_status},
+	    {"review", sub_review},
+	    {"eval", sub_eval},
+	    {0},
+	};
+	return cli_dispatch(ocr_cmd(), subs, ctx, argc, argv);
 }
 
 /* ---- export ---- */

@@ -69,13 +69,6 @@ static int parse(opts *o, int argc, char **argv, int max, int allow_at)
 	return 0;
 }
 
-static void print_json(json_t *o)
-{
-	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	puts(s);
-	free(s);
-}
-
 static void print_succ(const hl_succession *s, int indent)
 {
 	printf("%*s%s  %s %s → %s %s  %s%s%s%s\n", indent, "", s->effective_date, s->old_code,
@@ -138,8 +131,7 @@ static int sub_load(cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(j, "successions", json_integer(s.successions));
 		json_object_set_new(j, "events", json_integer(s.events));
 		json_object_set_new(j, "nothing_changed", json_boolean(nothing));
-		print_json(j);
-		json_decref(j);
+		cli_print_json(j);
 	} else {
 		printf(
 		    "units load: %llu rows from %s: %llu versions added, %llu split, %llu "
@@ -176,8 +168,7 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	if (o.json) {
 		json_t *j = hl_unit_json(u, 1);
-		print_json(j);
-		json_decref(j);
+		cli_print_json(j);
 	} else {
 		printf("%s  %s (%s)\n", u->code, u->full_name, hl_unit_type_name(u->type));
 		/* the pre-reform files are a snapshot: their first day is where the data begins,
@@ -228,8 +219,7 @@ static int sub_find(cli_ctx *ctx, int argc, char **argv)
 		json_t *j = json_array();
 		for (size_t i = 0; i < l->n && i < o.limit; i++)
 			json_array_append_new(j, hl_unit_json(&l->v[i], 1));
-		print_json(j);
-		json_decref(j);
+		cli_print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n && i < o.limit; i++) {
 			const hl_unit *u = &l->v[i];
@@ -284,8 +274,7 @@ static int sub_walk(cli_ctx *ctx, int argc, char **argv, int forward)
 		return cli_fail();
 	if (o.json) {
 		json_t *j = hl_successions_json(l);
-		print_json(j);
-		json_decref(j);
+		cli_print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n; i++)
 			print_succ(&l->v[i], 2 * (l->v[i].depth - 1));
@@ -317,8 +306,7 @@ static int sub_tree(cli_ctx *ctx, int argc, char **argv)
 		json_t *j = json_array();
 		for (size_t i = 0; i < l->n; i++)
 			json_array_append_new(j, hl_unit_json(&l->v[i], 0));
-		print_json(j);
-		json_decref(j);
+		cli_print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n; i++)
 			printf("%*s%s %s (%s)\n", 2 * l->v[i].depth, "", l->v[i].code,
@@ -328,24 +316,28 @@ static int sub_tree(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int sub_successors(cli_ctx *ctx, int argc, char **argv)
+{
+	return sub_walk(ctx, argc, argv, 1);
+}
+
+static int sub_predecessors(cli_ctx *ctx, int argc, char **argv)
+{
+	return sub_walk(ctx, argc, argv, 0);
+}
+
 static int cmd_units(cli_ctx *ctx, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (!sub)
-		return cli_usage_error(me(), "give a subcommand");
-	if (!strcmp(sub, "load"))
-		return sub_load(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "show"))
-		return sub_show(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "find"))
-		return sub_find(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "successors"))
-		return sub_walk(ctx, argc - 1, argv + 1, 1);
-	if (!strcmp(sub, "predecessors"))
-		return sub_walk(ctx, argc - 1, argv + 1, 0);
-	if (!strcmp(sub, "tree"))
-		return sub_tree(ctx, argc - 1, argv + 1);
-	return cli_usage_error(me(), "unknown subcommand %s", sub);
+	static const cli_sub subs[] = {
+	    {"load", sub_load},
+	    {"show", sub_show},
+	    {"find", sub_find},
+	    {"successors", sub_successors},
+	    {"predecessors", sub_predecessors},
+	    {"tree", sub_tree},
+	    {0},
+	};
+	return cli_dispatch(me(), subs, ctx, argc, argv);
 }
 
 const cli_command cli_units_commands[] = {

@@ -80,19 +80,6 @@ static const char *actor(void)
 	return buf;
 }
 
-static void print_json(json_t *o)
-{
-	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	puts(s);
-	free(s);
-	json_decref(o);
-}
-
-static json_t *jstr(const char *s)
-{
-	return s && *s ? json_string(s) : json_null();
-}
-
 /* ---- passwords from stdin ---- */
 
 #define PW_BUF (HL_AUTH_MAX_PASSWORD + 3)
@@ -282,7 +269,7 @@ static int list_json(const hl_auth_user_row *r, void *ud)
 	json_object_set_new(o, "username", json_string(r->username));
 	json_object_set_new(o, "role", json_string(r->role));
 	json_object_set_new(o, "unit_code", json_string(r->unit_code));
-	json_object_set_new(o, "created_at", jstr(r->created_at));
+	json_object_set_new(o, "created_at", cli_jstr(r->created_at));
 	json_object_set_new(o, "disabled", json_boolean(r->disabled));
 	json_array_append_new(ud, o);
 	return 0;
@@ -321,7 +308,7 @@ static int sub_list(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	}
 	if (j)
-		print_json(j);
+		cli_print_json(j);
 	else if (!n)
 		printf("no users (add one with `halong user add NAME --role R --unit CODE`)\n");
 	return EXIT_OK;
@@ -329,20 +316,11 @@ static int sub_list(cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_user(cli_ctx *ctx, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (!sub)
-		return cli_usage_error(user_cmd(), "give a subcommand");
-	if (!strcmp(sub, "add"))
-		return sub_add(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "passwd"))
-		return sub_passwd(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "token"))
-		return sub_token(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "disable"))
-		return sub_disable(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "list"))
-		return sub_list(ctx, argc - 1, argv + 1);
-	return cli_usage_error(user_cmd(), "unknown subcommand %s", sub);
+	static const cli_sub subs[] = {
+	    {"add", sub_add},         {"passwd", sub_passwd}, {"token", sub_token},
+	    {"disable", sub_disable}, {"list", sub_list},     {0},
+	};
+	return cli_dispatch(user_cmd(), subs, ctx, argc, argv);
 }
 
 /* ---- audit ---- */
@@ -371,11 +349,11 @@ static int audit_json(int64_t id, const char *at, const char *who, const char *a
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(id));
-	json_object_set_new(o, "at", jstr(at));
-	json_object_set_new(o, "actor", jstr(who));
-	json_object_set_new(o, "action", jstr(action));
-	json_object_set_new(o, "object", jstr(object));
-	json_object_set_new(o, "detail", jstr(detail));
+	json_object_set_new(o, "at", cli_jstr(at));
+	json_object_set_new(o, "actor", cli_jstr(who));
+	json_object_set_new(o, "action", cli_jstr(action));
+	json_object_set_new(o, "object", cli_jstr(object));
+	json_object_set_new(o, "detail", cli_jstr(detail));
 	json_array_append_new(ud, o);
 	return 0;
 }
@@ -422,7 +400,7 @@ static int sub_audit_list(cli_ctx *ctx, int argc, char **argv)
 		json_t *out = json_object();
 		json_object_set_new(out, "total", json_integer(total));
 		json_object_set_new(out, "items", j);
-		print_json(out);
+		cli_print_json(out);
 	} else if ((int64_t)limit < total) {
 		printf("(the newest %ld of %lld entries; --limit N for more)\n", limit,
 		       (long long)total);
@@ -432,14 +410,12 @@ static int sub_audit_list(cli_ctx *ctx, int argc, char **argv)
 
 static int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (!sub)
-		return cli_usage_error(audit_cmd(), "give a subcommand");
-	if (!strcmp(sub, "verify"))
-		return sub_verify(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "list"))
-		return sub_audit_list(ctx, argc - 1, argv + 1);
-	return cli_usage_error(audit_cmd(), "unknown subcommand %s", sub);
+	static const cli_sub subs[] = {
+	    {"verify", sub_verify},
+	    {"list", sub_audit_list},
+	    {0},
+	};
+	return cli_dispatch(audit_cmd(), subs, ctx, argc, argv);
 }
 
 const cli_command cli_user_commands[] = {

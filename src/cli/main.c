@@ -38,6 +38,31 @@ int cli_wants_help(const cli_command *cmd, int argc, char **argv)
 	return 0;
 }
 
+int cli_dispatch(const cli_command *cmd, const cli_sub *subs, cli_ctx *ctx, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	if (!sub)
+		return cli_usage_error(cmd, "give a subcommand");
+	for (const cli_sub *s = subs; s->name; s++)
+		if (!strcmp(sub, s->name))
+			return s->run(ctx, argc - 1, argv + 1);
+	return cli_usage_error(cmd, "unknown subcommand %s", sub);
+}
+
+void cli_print_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (s)
+		puts(s);
+	free(s);
+	json_decref(o);
+}
+
+json_t *cli_jstr(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
 int cli_open(hl_archive **out, cli_ctx *ctx)
 {
 	char *home = hl_archive_home(ctx->home);
@@ -47,15 +72,10 @@ int cli_open(hl_archive **out, cli_ctx *ctx)
 }
 
 /* Every command group's table; a new group adds its table here. */
-static const cli_command *const groups[] = {cli_archive_commands,
-                                            cli_units_commands,
-                                            cli_custody_commands,
-                                            cli_ocr_commands,
-                                            cli_serve_commands,
-                                            cli_user_commands,
-                                            cli_node_commands,
-                                            cli_send_commands,
-                                            NULL};
+static const cli_command *const groups[] = {
+    cli_archive_commands, cli_units_commands, cli_custody_commands,
+    cli_ocr_commands,     cli_serve_commands, cli_user_commands,
+    cli_node_commands,    cli_send_commands,  NULL};
 
 static void usage(FILE *f)
 {
