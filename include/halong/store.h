@@ -59,6 +59,9 @@ char *hl_doc_json(const hl_doc *d);
 int hl_store_open(hl_store **out, const char *path, int create);
 void hl_store_free(hl_store *st);
 int hl_store_schema_version(hl_store *st);
+/* What changed the store since: *data_version moves when another connection commits,
+ * *own_changes counts this connection's changes. Equal stamps: the same data. */
+int hl_store_change_stamp(int64_t *data_version, int64_t *own_changes, hl_store *st);
 
 /* One transaction per logical change. */
 int hl_store_begin(hl_store *st);

@@ -86,14 +86,52 @@ static int add_version(int version, const char *replaced_at, const char *data, v
 	return 0;
 }
 
+/* The answers for public documents without earlier versions are the same for every caller:
+ * each worker thread keeps the last ones it built, valid while the store's change stamp is
+ * the one they were built at (another connection's commit or this one's change moves it). */
+#define DOC_CACHE 256
+
+typedef struct {
+	char id[64];
+	int64_t data_version, own_changes;
+	char *body;
+	size_t len;
+} doc_cached;
+
+static _Thread_local doc_cached doc_cache[DOC_CACHE];
+
+void hl_docs_cache_clear(void)
+{
+	for (size_t i = 0; i < DOC_CACHE; i++) {
+		free(doc_cache[i].body);
+		doc_cache[i].body = NULL;
+	}
+}
+
+static doc_cached *doc_slot(const char *id)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return &doc_cache[h % DOC_CACHE];
+}
+
 static int doc_get(hl_req *r)
 {
 	const char *id = hl_req_param(r, "id");
 	hl_doc *d = NULL;
 	json_t *o = NULL, *files;
 	char *text;
-	int rc;
+	int64_t dv = -1, own = -1;
+	int rc, cacheable;
 
+	if (id && strlen(id) < sizeof(doc_cache[0].id) &&
+	    hl_store_change_stamp(&dv, &own, hl_req_store(r)) == 0) {
+		doc_cached *c = doc_slot(id);
+		if (c->body && !strcmp(c->id, id) && c->data_version == dv && c->own_changes == own)
+			return hl_resp_bytes(r, 200, "application/json; charset=utf-8", c->body,
+			                     c->len, 0);
+	}
 	if ((rc = hl_req_doc(&d, r, id)) < 0)
 		return rc;
 	text = hl_doc_json(d);
@@ -133,6 +171,21 @@ static int doc_get(hl_req *r)
 	}
 	if ((rc = hl_req_audit_read(r, d, "document")) < 0)
 		goto done;
+	cacheable = d->access == HL_ACCESS_PUBLIC && dv >= 0 &&
+	            json_array_size(json_object_get(o, "versions")) == 0;
+	if (cacheable) {
+		doc_cached *c = doc_slot(d->doc_id);
+		char *body = json_dumps(o, JSON_COMPACT);
+		if (body) {
+			free(c->body);
+			snprintf(c->id, sizeof(c->id), "%s", d->doc_id);
+			c->data_version = dv, c->own_changes = own;
+			c->body = body, c->len = strlen(body);
+			rc = hl_resp_bytes(r, 200, "application/json; charset=utf-8", body, c->len,
+			                   0);
+			goto done;
+		}
+	}
 	rc = hl_resp_json(r, 200, o);
 	o = NULL;
 done:

@@ -80,6 +80,7 @@ typedef struct {
 static void thread_data_free(void *p)
 {
 	thread_data *t = p;
+	hl_docs_cache_clear(); /* this thread's cached answers go with it */
 	hl_index_free(t->reader);
 	hl_archive_free(t->a);
 	free(t);

@@ -186,6 +186,9 @@ struct hl_req {
 	int resolved; /* the archive is open and the caller known (before the body) */
 };
 
+/* Frees the calling thread's cache of document answers (h_documents.c); at thread exit. */
+void hl_docs_cache_clear(void);
+
 /* The store of r->archive. */
 hl_store *hl_req_store(hl_req *r);
 

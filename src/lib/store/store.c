@@ -53,6 +53,7 @@ static const char *const sql[Q__COUNT] = {
     [Q_DOC_BY_ROWID] = "SELECT " DOC_COLS DOC_FROM " WHERE d.id = ?1",
     [Q_FILES_OF] = "SELECT name, sha256, size FROM document_file WHERE document_id = ?1"
                    " ORDER BY seq",
+    [Q_DATA_VERSION] = "PRAGMA data_version",
     [Q_QUEUE_SINCE] = "SELECT seq, document_id FROM index_queue WHERE seq > ?1 ORDER BY seq"
                       " LIMIT ?2",
 };
@@ -161,6 +162,22 @@ int hl_store_schema_version(hl_store *st)
 		v = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return v;
+}
+
+int hl_store_change_stamp(int64_t *data_version, int64_t *own_changes, hl_store *st)
+{
+	sqlite3_stmt *s = stmt(st, Q_DATA_VERSION);
+	if (!s)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		int rc = hl_store__error(st, "data version");
+		sqlite3_reset(s);
+		return rc;
+	}
+	*data_version = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	*own_changes = sqlite3_total_changes64(st->db);
+	return 0;
 }
 
 static void forget_cache(hl_store *st)

@@ -28,6 +28,7 @@ enum {
 	Q_DOC_BY_ROWID,
 	Q_FILES_OF,
 	Q_QUEUE_SINCE,
+	Q_DATA_VERSION,
 	Q__COUNT
 };
 
