@@ -110,12 +110,12 @@ typedef void (*hl_ocr_failure_cb)(const char *doc_id, const char *file, int page
                                   const char *error, void *ud);
 
 typedef struct {
-	unsigned jobs;       /* worker threads, one Tesseract engine each; 0 = number of cores */
-	unsigned flags;      /* hl_ocr_opts flags (include/halong/ocr.h); 0 = the defaults */
-	const char *langs;   /* NULL = "vie+eng" */
+	unsigned jobs;     /* worker threads, one Tesseract engine each; 0 = number of cores */
+	unsigned flags;    /* hl_ocr_opts flags (include/halong/ocr.h); 0 = the defaults */
+	const char *langs; /* NULL = "vie+eng" */
 	const char *tessdata;
-	int retry_failed;    /* put failed pages back in the queue first */
-	uint64_t max_pages;  /* stop after this many (0: every pending page) */
+	int retry_failed;   /* put failed pages back in the queue first */
+	uint64_t max_pages; /* stop after this many (0: every pending page) */
 	hl_progress_cb progress;
 	hl_ocr_failure_cb on_failure;
 	void *ud;
@@ -135,13 +135,13 @@ int hl_archive_ocr_run(hl_ocr_run_result *out, hl_archive *a, const hl_ocr_run_o
 
 typedef struct {
 	int64_t pending, done, failed, documents, text_layer;
-	double mean_conf;      /* of OCR'd pages; < 0 when none */
-	int have_run;          /* a run has finished pages: the figures below are its pace */
-	int running;           /* a run holds the lock now */
+	double mean_conf; /* of OCR'd pages; < 0 when none */
+	int have_run;     /* a run has finished pages: the figures below are its pace */
+	int running;      /* a run holds the lock now */
 	unsigned jobs;
-	double pages_per_min;  /* of the latest run */
-	double eta_seconds;    /* pending / pace; < 0 when unknown */
-	char last_run[32];     /* when the latest run started */
+	double pages_per_min; /* of the latest run */
+	double eta_seconds;   /* pending / pace; < 0 when unknown */
+	char last_run[32];    /* when the latest run started */
 } hl_ocr_status;
 
 int hl_archive_ocr_status(hl_ocr_status *out, hl_archive *a);

@@ -67,16 +67,16 @@ int hl_auth_token_new(char **token, hl_store *st, const char *username, const ch
 
 /* ---- logging in ---- */
 
-#define HL_AUTH_MAX_FAILURES  5    /* per user name or per client address ... */
+#define HL_AUTH_MAX_FAILURES   5   /* per user name or per client address ... */
 #define HL_AUTH_FAILURE_WINDOW 900 /* ... in this many seconds */
-#define HL_AUTH_SESSION_TTL   (8 * 3600)
+#define HL_AUTH_SESSION_TTL    (8 * 3600)
 
 /* Checks a password and opens a session: *session_id and *csrf (malloc'd, random, 32 bytes
  * base64url) and the principal. HL_EDENIED for a bad name or password or a disabled user (one
  * message for all: "wrong user name or password"); HL_ELIMIT when throttled (too many failures
  * for this name or client in the window): *retry_after seconds. Each attempt is audited. */
-int hl_auth_login(char **session_id, char **csrf, hl_principal *who, int *retry_after,
-                  hl_store *st, const char *username, const char *password, const char *client);
+int hl_auth_login(char **session_id, char **csrf, hl_principal *who, int *retry_after, hl_store *st,
+                  const char *username, const char *password, const char *client);
 /* The principal of a session cookie (and its CSRF token, malloc'd, may be NULL);
  * HL_ENOTFOUND for an unknown, expired or revoked session. */
 int hl_auth_session(hl_principal *who, char **csrf, hl_store *st, const char *session_id);

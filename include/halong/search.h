@@ -77,7 +77,7 @@ typedef struct {
 typedef struct {
 	size_t n;
 	hl_hit *hits;
-	uint64_t estimate; /* Xapian's estimate of all matches */
+	uint64_t estimate;          /* Xapian's estimate of all matches */
 	hl_facet fonds, type, year; /* when opts.facets */
 } hl_hits;
 

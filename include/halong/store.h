@@ -234,9 +234,8 @@ int hl_store_dossier_docs(int64_t *total, hl_store *st, const char *fonds, const
                           void *ud);
 /* Audit entries, newest first; *total of all. */
 int hl_store_audit_page(hl_store *st, size_t offset, size_t limit, int64_t *total,
-                        int (*cb)(int64_t id, const char *at, const char *actor,
-                                  const char *action, const char *object, const char *detail,
-                                  void *ud),
+                        int (*cb)(int64_t id, const char *at, const char *actor, const char *action,
+                                  const char *object, const char *detail, void *ud),
                         void *ud);
 
 #ifdef __cplusplus

@@ -151,14 +151,14 @@ const char *hl_custody_state_name(hl_custody_state s);
 /* One change of custodian. */
 typedef struct {
 	char effective_date[11];
-	char *from_code, *from_name; /* the custodian until the day before, with its name then */
-	char *to_code, *to_name;     /* the custodian from that day; NULL while pending */
-	const char *how;             /* "merge_whole", "rename", "reclassify", "keep", "decision",
-	                                "pending" */
-	char *basis;                 /* the legal basis of the event, or the decision's basis */
-	char *decided_by, *decided_at;       /* for a decision */
-	char *suggest_code, *suggest_name;   /* an abolition: the unit above, the usual receiver */
-	hl_successions options;              /* the successions of that day: who may receive */
+	char *from_code, *from_name;   /* the custodian until the day before, with its name then */
+	char *to_code, *to_name;       /* the custodian from that day; NULL while pending */
+	const char *how;               /* "merge_whole", "rename", "reclassify", "keep", "decision",
+	                                  "pending" */
+	char *basis;                   /* the legal basis of the event, or the decision's basis */
+	char *decided_by, *decided_at; /* for a decision */
+	char *suggest_code, *suggest_name; /* an abolition: the unit above, the usual receiver */
+	hl_successions options;            /* the successions of that day: who may receive */
 } hl_custody_step;
 
 typedef struct {

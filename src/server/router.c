@@ -5,8 +5,16 @@
 
 /* Every handler file's table; a new file adds its table here (and to meson.build). */
 static const hl_route *const tables[] = {
-    hl_routes_session, hl_routes_search, hl_routes_documents, hl_routes_misc,  hl_routes_units,
-    hl_routes_fonds,   hl_routes_ocr,    hl_routes_jobs,      hl_routes_audit, hl_routes_exchange,
+    hl_routes_session,
+    hl_routes_search,
+    hl_routes_documents,
+    hl_routes_misc,
+    hl_routes_units,
+    hl_routes_fonds,
+    hl_routes_ocr,
+    hl_routes_jobs,
+    hl_routes_audit,
+    hl_routes_exchange,
     NULL,
 };
 
