@@ -57,6 +57,9 @@ void hl_now_utc(char buf[32]);
 /* ---- strings ---- */
 
 char *hl_strdup(const char *s);
+/* Writes text escaped for XML and HTML (& < > " ' as entities; control characters other than
+ * tab and line breaks, not allowed in XML 1.0, as a space). */
+void hl_xml_write(FILE *f, const char *s);
 /* Trims ASCII whitespace at both ends, in place. */
 char *hl_trim(char *s);
 

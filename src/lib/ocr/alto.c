@@ -3,36 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "halong/util.h"
 #include "ocr/ocr_int.h"
-
-static void esc(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			/* control characters are not allowed in XML 1.0 */
-			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
-				fputc(' ', f);
-			else
-				fputc(*s, f);
-		}
-	}
-}
 
 typedef struct {
 	int32_t x0, y0, x1, y1;
@@ -85,7 +57,7 @@ int hl_ocr_alto(char **out, const hl_ocr_page *p, const char *file_name)
 	      "<Description>\n<MeasurementUnit>pixel</MeasurementUnit>\n"
 	      "<sourceImageInformation><fileName>",
 	      f);
-	esc(f, file_name ? file_name : "");
+	hl_xml_write(f, file_name ? file_name : "");
 	fprintf(f,
 	        "</fileName></sourceImageInformation>\n"
 	        "<OCRProcessing ID=\"OCR_0\"><ocrProcessingStep><processingSoftware>"
@@ -123,7 +95,7 @@ int hl_ocr_alto(char **out, const hl_ocr_page *p, const char *file_name)
 				fprintf(f, "<String ID=\"STRING_%zu\"", sid++);
 				pos(f, word_box(w));
 				fprintf(f, " WC=\"%.3f\" CONTENT=\"", w->conf / 100.0);
-				esc(f, w->text);
+				hl_xml_write(f, w->text);
 				fputs("\"/>\n", f);
 			}
 			fputs("</TextLine>\n", f);

@@ -67,28 +67,6 @@ void hl_receipt_write_csv(FILE *f, const hl_receipt *r)
 	}
 }
 
-static void html_text(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 static const char *access_vi(hl_access a)
 {
 	static const char *const vi[] = {"công khai", "nội bộ", "hạn chế", "mật"};
@@ -103,7 +81,7 @@ void hl_receipt_write_html(FILE *f, const hl_receipt *r)
 	fputs("<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n<title>"
 	      "Biên bản giao nhận tài liệu lưu trữ – ",
 	      f);
-	html_text(f, r->to_code);
+	hl_xml_write(f, r->to_code);
 	fputs("</title>\n<style>\n"
 	      "@page { size: A4 landscape; margin: 15mm; }\n"
 	      "body { font-family: 'Times New Roman', 'DejaVu Serif', serif; font-size: 12pt; "
@@ -124,12 +102,12 @@ void hl_receipt_write_html(FILE *f, const hl_receipt *r)
 	      ".digest { font-family: monospace; font-size: 8pt; margin-top: 8pt; }\n"
 	      "</style>\n</head>\n<body>\n<div class=\"head\">\n<div class=\"b\">",
 	      f);
-	html_text(f, or (r->to_name, r->to_code));
+	hl_xml_write(f, or (r->to_name, r->to_code));
 	fputs("</div>\n<div><span class=\"b\">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</span><br>"
 	      "<span class=\"b\">Độc lập - Tự do - Hạnh phúc</span></div>\n</div>\n"
 	      "<h1>BIÊN BẢN GIAO NHẬN TÀI LIỆU LƯU TRỮ</h1>\n<p class=\"sub\">Ngày ",
 	      f);
-	html_text(f, d);
+	hl_xml_write(f, d);
 	fputs("</p>\n<p>Căn cứ Thông tư 06/2025/TT-BNV: tài liệu lưu trữ của đơn vị hành chính đã "
 	      "sắp xếp được giao cho đơn vị kế thừa.</p>\n<p><span class=\"b\">Bên giao:</span> ",
 	      f);
@@ -143,13 +121,13 @@ void hl_receipt_write_html(FILE *f, const hl_receipt *r)
 			continue;
 		if (i)
 			fputs("; ", f);
-		html_text(f, or (r->v[i].from_name, r->v[i].from_code));
+		hl_xml_write(f, or (r->v[i].from_name, r->v[i].from_code));
 		fprintf(f, " (mã %s, đến %s)", r->v[i].from_code, r->v[i].effective_date);
 	}
 	if (!r->n)
 		fputs("(không có)", f);
 	fputs("</p>\n<p><span class=\"b\">Bên nhận:</span> ", f);
-	html_text(f, or (r->to_name, ""));
+	hl_xml_write(f, or (r->to_name, ""));
 	fprintf(f, " (mã %s)</p>\n", r->to_code);
 	fprintf(f,
 	        "<p>Hai bên giao nhận %zu phông, %zu hồ sơ, %lld văn bản, %lld trang, %lld tệp "
@@ -164,17 +142,17 @@ void hl_receipt_write_html(FILE *f, const hl_receipt *r)
 	for (size_t i = 0; i < r->n; i++) {
 		const hl_receipt_line *l = &r->v[i];
 		fprintf(f, "<tr><td class=\"n\">%zu</td><td>", i + 1);
-		html_text(f, l->fonds_code);
+		hl_xml_write(f, l->fonds_code);
 		fputs("</td><td>", f);
-		html_text(f, or (l->fonds_name, ""));
+		hl_xml_write(f, or (l->fonds_name, ""));
 		fputs("</td><td>", f);
-		html_text(f, or (l->from_name, l->from_code));
+		hl_xml_write(f, or (l->from_name, l->from_code));
 		fputs("</td><td>", f);
-		html_text(f, or (l->basis, ""));
+		hl_xml_write(f, or (l->basis, ""));
 		fputs("</td><td>", f);
-		html_text(f, l->dossier_code);
+		hl_xml_write(f, l->dossier_code);
 		fputs("</td><td>", f);
-		html_text(f, or (l->dossier_title, ""));
+		hl_xml_write(f, or (l->dossier_title, ""));
 		fprintf(f,
 		        "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td "
 		        "class=\"n\">%lld</td><td>%s</td><td class=\"h\">%s</td></tr>\n",

@@ -1,4 +1,5 @@
 /* String helpers: duplication and trimming. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,4 +36,33 @@ char *hl_trim(char *s)
 		memmove(s, s + b, e - b);
 	s[e - b] = '\0';
 	return s;
+}
+
+void hl_xml_write(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&apos;", f);
+			break;
+		default:
+			/* control characters are not allowed in XML 1.0 */
+			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
+				fputc(' ', f);
+			else
+				fputc(*s, f);
+		}
+	}
 }
