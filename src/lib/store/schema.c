@@ -263,6 +263,28 @@ static const char *const migrations[] = {
     "  sender TEXT,"
     "  reason TEXT NOT NULL,"
     "  detail TEXT NOT NULL);",
+    /* 7: the reference-data feed (src/lib/feed/). On the hub, feed_entry: every entry
+     * published, as served (doc), with its hash and the hash of its files' list (content: an
+     * unchanged publish adds nothing). On a commune, feed_position: per feed, the last entry
+     * applied (moved in the transaction that applies it), the hub's last seq seen and the
+     * last pull's outcome. */
+    "CREATE TABLE feed_entry ("
+    "  feed TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  hash TEXT NOT NULL,"
+    "  content TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (feed, seq)) WITHOUT ROWID;"
+    "CREATE TABLE feed_position ("
+    "  feed TEXT PRIMARY KEY,"
+    "  seq INTEGER NOT NULL DEFAULT 0,"
+    "  hash TEXT,"
+    "  hub_seq INTEGER NOT NULL DEFAULT -1,"
+    "  last_pull_ms INTEGER,"
+    "  last_applied_ms INTEGER,"
+    "  last_error TEXT,"
+    "  last_error_ms INTEGER) WITHOUT ROWID;",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so
