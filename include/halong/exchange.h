@@ -42,6 +42,15 @@ const char *hl_node_url(const hl_node *n);
 const char *hl_node_public_key(const hl_node *n);
 hl_store *hl_node_store(hl_node *n);
 
+/* Signs ctx + msg (a context line such as "halong-feed-v1\n", then canonical bytes) with this
+ * node's key: sig is the base64 Ed25519 signature (88 characters + NUL). For other modules that
+ * sign what they publish (the reference-data feed). */
+void hl_node_sign(char sig[89], const hl_node *n, const char *ctx, const char *msg, size_t len);
+/* 0 when `sig` (base64) is a valid signature of ctx + msg by `public_key` (base64); HL_EDENIED
+ * (message set) otherwise. */
+int hl_exchange_verify(const char *sig, const char *public_key, const char *ctx, const char *msg,
+                       size_t len);
+
 /* ---- the directory: the nodes, their keys and their rights ---- */
 
 /* A node of the directory as given to hl_node_enrol: message types are comma-separated

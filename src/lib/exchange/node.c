@@ -652,3 +652,18 @@ done:
 	free(held_copy);
 	return rc;
 }
+
+/* ---- for other modules (the reference-data feed signs its entries with the node's key) ---- */
+
+void hl_node_sign(char sig[89], const hl_node *n, const char *ctx, const char *msg, size_t len)
+{
+	hl_exchange__sign(sig, n, ctx, msg, len);
+}
+
+int hl_exchange_verify(const char *sig, const char *public_key, const char *ctx, const char *msg,
+                       size_t len)
+{
+	if (hl_exchange__verify(sig, public_key, ctx, msg, len) < 0)
+		return hl_error_set(HL_EDENIED, "the signature does not verify with the hub's key");
+	return 0;
+}

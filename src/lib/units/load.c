@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "halong/store_exchange.h"
 #include "halong/text.h"
 #include "halong/util.h"
 #include "units_int.h"
@@ -870,14 +871,17 @@ int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, hl_pr
 	                                    NULL};
 	hl_units_load_stats s = {0};
 	ld L = {0};
-	int rc;
+	int rc, own;
 
 	if (!dir || !*dir)
 		return hl_error_set(HL_EINVALID, "no directory given");
 	if ((rc = hl_store_units_open(&L.u, st)) < 0)
 		return rc;
 	L.dir = dir, L.s = &s, L.progress = progress, L.ud = ud;
-	if ((rc = hl_store_begin(st)) < 0)
+	/* Inside a caller's transaction (a feed entry applied with its position, src/lib/feed/)
+	 * the caller commits or rolls back. */
+	own = !hl_store_in_tx(st);
+	if (own && (rc = hl_store_begin(st)) < 0)
 		goto done;
 	if ((rc = load_events(&L)) < 0 ||
 	    (rc = read_file(&L, "vn_provinces_34.csv", c_new, 4, new_unit_row, 0)) < 0 ||
@@ -891,10 +895,11 @@ int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, hl_pr
 	    (rc = check_cycles(L.u)) < 0 ||
 	    (rc = hl_store_units_count(&s.versions, &s.codes, &s.successions, &s.events, L.u)) <
 	        0) {
-		hl_store_rollback(st);
+		if (own)
+			hl_store_rollback(st);
 		goto done;
 	}
-	if ((rc = hl_store_commit(st)) < 0)
+	if (own && (rc = hl_store_commit(st)) < 0)
 		goto done;
 	*out = s;
 done:
