@@ -15,6 +15,7 @@ static const hl_route *const tables[] = {
     hl_routes_jobs,
     hl_routes_audit,
     hl_routes_exchange,
+    hl_routes_feed,
     hl_routes_send,
     NULL,
 };

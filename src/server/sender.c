@@ -9,15 +9,18 @@
 
 #include "halong/archive.h"
 #include "halong/exchange.h"
+#include "halong/feed.h"
+#include "halong/store_exchange.h"
 #include "halong/util.h"
 #include "sender.h"
 
-#define PASS_MAX    512  /* messages per pass (a stop lets the pass finish) */
-#define BATCH       64   /* to a peer in one POST (HALONG_EXCHANGE_BATCH; 1: one by one) */
-#define POLL_MS     20   /* idle: how often the outbox is looked at (a CLI may have filled it) */
-#define NO_NODE_MS  2000 /* no identity yet: look again this often */
-#define INDEX_MS    1000 /* received documents enter the search index this often */
-#define ERROR_PAUSE 1000 /* after a pass failed (the store was busy...) */
+#define PASS_MAX    512   /* messages per pass (a stop lets the pass finish) */
+#define BATCH       64    /* to a peer in one POST (HALONG_EXCHANGE_BATCH; 1: one by one) */
+#define POLL_MS     20    /* idle: how often the outbox is looked at (a CLI may have filled it) */
+#define NO_NODE_MS  2000  /* no identity yet: look again this often */
+#define INDEX_MS    1000  /* received documents enter the search index this often */
+#define ERROR_PAUSE 1000  /* after a pass failed (the store was busy...) */
+#define FEED_MS     60000 /* a commune pulls the hub's feeds this often (HALONG_FEED_POLL_MS) */
 
 static pthread_t g_thread;
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -75,6 +78,23 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A commune pulls each feed from the hub (at start, then every feed_ms): the entries after its
+ * position, applied in order; an error is recorded in the feed's status and the next pull
+ * tries again. The hub itself (no hub key) has nothing to pull. */
+static void pull_feeds(hl_node *n)
+{
+	char *hub_key = NULL;
+	hl_feed_pull_opts o = {0};
+	hl_feed_pull_stats s;
+	if (hl_store_xhub_key_get(&hub_key, hl_node_store(n)) < 0 || !hub_key)
+		return;
+	free(hub_key);
+	o.connect_timeout_ms = 2000;
+	o.actor = "feed";
+	if (hl_feed_pull(&s, n, "units", &o) < 0)
+		fprintf(stderr, "halong serve: feed units: %s\n", hl_error_last());
+}
+
 static void *run(void *arg)
 {
 	hl_archive *a = NULL;
@@ -85,11 +105,15 @@ static void *run(void *arg)
 	long poll = poll_env ? strtol(poll_env, NULL, 10) : POLL_MS;
 	hl_exchange_send_opts o = {0};
 	int warned = 0;
-	int64_t last_index = 0;
+	int64_t last_index = 0, last_feed = 0;
+	const char *feed_env = getenv("HALONG_FEED_POLL_MS");
+	long feed_ms = feed_env ? strtol(feed_env, NULL, 10) : FEED_MS;
 
 	(void)arg;
 	if (poll < 1 || poll > 60000)
 		poll = POLL_MS;
+	if (feed_ms < 10 || feed_ms > 86400000L)
+		feed_ms = FEED_MS;
 	o.blobs_dir = blobs;
 	o.max = PASS_MAX;
 	/* Up to a pass's messages to a peer in one POST, one commit on each side. */
@@ -115,6 +139,10 @@ static void *run(void *arg)
 					break;
 				continue;
 			}
+		}
+		if (!last_feed || mono_ms() - last_feed >= feed_ms) {
+			pull_feeds(n);
+			last_feed = mono_ms();
 		}
 		if (mono_ms() - last_index >= INDEX_MS) {
 			index_received();

@@ -1,0 +1,29 @@
+/* The reference-data feed over HTTP: GET /api/v1/exchange/feed/{name}?after=N&limit=M, the
+ * hub's signed entries after N (public reference data; docs/api.md "Reference data feed"). */
+#include <stdlib.h>
+
+#include "halong/feed.h"
+#include "server_int.h"
+
+static int feed_get(hl_req *r)
+{
+	const char *name = hl_req_param(r, "name");
+	uint64_t after = 0, limit = 20;
+	char *out = NULL;
+	size_t len = 0;
+	int rc;
+	if (!hl_feed_known(name))
+		return hl_error_set(HL_ENOTFOUND, "no feed named \"%.40s\" (known: units)", name);
+	if ((rc = hl_req_uint(&after, r, "after", 0, 0, (uint64_t)1 << 53)) < 0 ||
+	    (rc = hl_req_uint(&limit, r, "limit", 20, 1, HL_FEED_PAGE_MAX)) < 0)
+		return rc;
+	if ((rc = hl_feed_page(&out, &len, hl_req_store(r), name, (int64_t)after, (size_t)limit)) <
+	    0)
+		return rc;
+	return hl_resp_bytes(r, 200, "application/json; charset=utf-8", out, len, 1);
+}
+
+const hl_route hl_routes_feed[] = {
+    {HL_GET, "/api/v1/exchange/feed/{name}", feed_get, 0, 0},
+    {0},
+};
