@@ -66,5 +66,6 @@ extern const cli_command cli_serve_commands[];
 extern const cli_command cli_user_commands[];
 extern const cli_command cli_node_commands[];
 extern const cli_command cli_send_commands[];
+extern const cli_command cli_feed_commands[];
 
 #endif

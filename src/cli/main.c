@@ -73,9 +73,12 @@ int cli_open(hl_archive **out, cli_ctx *ctx)
 
 /* Every command group's table; a new group adds its table here. */
 static const cli_command *const groups[] = {
-    cli_archive_commands, cli_units_commands, cli_custody_commands,
-    cli_ocr_commands,     cli_serve_commands, cli_user_commands,
-    cli_node_commands,    cli_send_commands,  NULL};
+    cli_archive_commands, cli_units_commands,
+    cli_custody_commands, cli_ocr_commands,
+    cli_serve_commands,   cli_user_commands,
+    cli_node_commands,    cli_send_commands,
+    cli_feed_commands,    NULL,
+};
 
 static void usage(FILE *f)
 {

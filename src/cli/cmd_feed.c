@@ -1,0 +1,303 @@
+/* The feed command group: the reference-data feed from the province's hub to every commune —
+ * publish on the hub, one pull pass by hand on a commune, and the state of each feed. */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "halong/feed.h"
+#include "halong/util.h"
+
+extern const cli_command cli_feed_commands[];
+
+typedef struct {
+	int json;
+	const char *url;
+	const char *args[2];
+	int nargs;
+} opts;
+
+static int parse(opts *o, int argc, char **argv, int max, int url_ok)
+{
+	static const struct option lo[] = {
+	    {"json", no_argument, NULL, 'j'}, {"url", required_argument, NULL, 'u'}, {0}};
+	int c, idx;
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
+		if (c == 'j')
+			o->json = 1;
+		else if (c == 'u' && url_ok)
+			o->url = optarg;
+		else
+			return cli_usage_error(cli_feed_commands,
+			                       "%s: unknown option or missing "
+			                       "value: %s",
+			                       argv[0], argv[optind - 1]);
+	}
+	for (; optind < argc; optind++) {
+		if (o->nargs >= max)
+			return cli_usage_error(cli_feed_commands, "%s: unexpected argument %s",
+			                       argv[0], argv[optind]);
+		o->args[o->nargs++] = argv[optind];
+	}
+	return 0;
+}
+
+static const char *actor(void)
+{
+	static char buf[80];
+	struct passwd *pw = getpwuid(geteuid());
+	snprintf(buf, sizeof(buf), "cli:%s", pw && pw->pw_name ? pw->pw_name : "?");
+	return buf;
+}
+
+/* A time for people: Asia/Ho_Chi_Minh (UTC+7, no DST). */
+static const char *local_time(char buf[32], int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000) + 7 * 3600;
+	struct tm tm;
+	if (ms <= 0)
+		return "-";
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%d/%m/%Y %H:%M:%S", &tm);
+	return buf;
+}
+
+static json_t *iso(int64_t ms)
+{
+	char buf[40];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (ms <= 0)
+		return json_null();
+	gmtime_r(&t, &tm);
+	strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ", (int)(ms % 1000));
+	return json_string(buf);
+}
+
+static int open_node(hl_archive **a, hl_node **n, cli_ctx *ctx)
+{
+	if (cli_open(a, ctx) < 0)
+		return -1;
+	if (hl_node_open(n, hl_archive_store(*a), hl_archive_dir(*a)) < 0) {
+		hl_archive_free(*a);
+		*a = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The shipped units data, as `halong units load` finds it. */
+static char *default_dir(const char *feed)
+{
+	const char *env = getenv("HALONG_DATA");
+	if (env && *env)
+		return hl_path_join(env, feed);
+	return hl_path_join(HL_SOURCE_DATADIR, feed);
+}
+
+static int sub_publish(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	hl_feed_publish_stats s;
+	opts o;
+	char *dir;
+	int rc;
+	if ((rc = parse(&o, argc, argv, 2, 0)) != 0)
+		return rc;
+	if (o.nargs < 1)
+		return cli_usage_error(cli_feed_commands, "publish: give the feed (units)");
+	if (!hl_feed_known(o.args[0]))
+		return cli_usage_error(cli_feed_commands,
+		                       "publish: no feed named %s (known: units)", o.args[0]);
+	dir = o.nargs > 1 ? hl_strdup(o.args[1]) : default_dir(o.args[0]);
+	if (open_node(&a, &n, ctx) < 0) {
+		free(dir);
+		return cli_fail();
+	}
+	rc = hl_feed_publish(&s, n, o.args[0], dir, actor());
+	hl_node_free(n);
+	hl_archive_free(a);
+	if (rc < 0) {
+		free(dir);
+		return cli_fail();
+	}
+	if (o.json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "feed", json_string(o.args[0]));
+		json_object_set_new(j, "dir", json_string(dir));
+		json_object_set_new(j, "seq", json_integer(s.seq));
+		json_object_set_new(j, "unchanged", json_boolean(s.unchanged));
+		json_object_set_new(j, "files", json_integer((json_int_t)s.files));
+		json_object_set_new(j, "bytes", json_integer((json_int_t)s.bytes));
+		json_object_set_new(j, "sha256", cli_jstr(s.sha256));
+		json_object_set_new(j, "versions_added",
+		                    json_integer((json_int_t)s.versions_added));
+		json_object_set_new(j, "versions_split",
+		                    json_integer((json_int_t)s.versions_split));
+		json_object_set_new(j, "successions_added",
+		                    json_integer((json_int_t)s.successions_added));
+		json_object_set_new(j, "events_added", json_integer((json_int_t)s.events_added));
+		cli_print_json(j);
+	} else if (s.unchanged) {
+		printf("feed publish: %s from %s: the same files were published before; the last "
+		       "entry is %lld\n",
+		       o.args[0], dir, (long long)s.seq);
+	} else {
+		printf("feed publish: %s entry %lld (%zu files, %llu bytes, sha256 %s) from %s; "
+		       "here %llu versions added, %llu split, %llu successions added, %llu events "
+		       "added\n",
+		       o.args[0], (long long)s.seq, s.files, (unsigned long long)s.bytes, s.sha256,
+		       dir, (unsigned long long)s.versions_added,
+		       (unsigned long long)s.versions_split,
+		       (unsigned long long)s.successions_added, (unsigned long long)s.events_added);
+	}
+	free(dir);
+	return EXIT_OK;
+}
+
+static int sub_pull(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	hl_feed_pull_stats s = {0};
+	hl_feed_pull_opts po = {0};
+	const char *feed;
+	opts o;
+	int rc;
+	if ((rc = parse(&o, argc, argv, 1, 1)) != 0)
+		return rc;
+	feed = o.nargs ? o.args[0] : "units";
+	if (!hl_feed_known(feed))
+		return cli_usage_error(cli_feed_commands, "pull: no feed named %s (known: units)",
+		                       feed);
+	if (open_node(&a, &n, ctx) < 0)
+		return cli_fail();
+	po.hub_url = o.url;
+	po.actor = actor();
+	rc = hl_feed_pull(&s, n, feed, &po);
+	hl_node_free(n);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o.json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "feed", json_string(feed));
+		json_object_set_new(j, "applied", json_integer((json_int_t)s.applied));
+		json_object_set_new(j, "seq", json_integer(s.seq));
+		json_object_set_new(j, "hub_seq",
+		                    s.hub_seq >= 0 ? json_integer(s.hub_seq) : json_null());
+		cli_print_json(j);
+	} else {
+		printf("feed pull: %s: %zu entries applied; at %lld of the hub's %lld\n", feed,
+		       s.applied, (long long)s.seq, (long long)s.hub_seq);
+	}
+	return EXIT_OK;
+}
+
+typedef struct {
+	int json;
+	json_t *arr;
+} status_ud;
+
+static int status_row(const hl_feed_status_row *r, void *ud)
+{
+	status_ud *u = ud;
+	char t1[32], t2[32], t3[32];
+	if (u->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "feed", json_string(r->feed));
+		json_object_set_new(o, "role", json_string(r->publisher ? "hub" : "commune"));
+		json_object_set_new(o, "seq", json_integer(r->seq));
+		json_object_set_new(o, "hub_seq",
+		                    r->hub_seq >= 0 ? json_integer(r->hub_seq) : json_null());
+		json_object_set_new(o, "sha256", cli_jstr(r->sha256));
+		json_object_set_new(o, "last_pull", iso(r->last_pull_ms));
+		json_object_set_new(o, "last_applied", iso(r->last_applied_ms));
+		json_object_set_new(o, "last_error", cli_jstr(r->last_error));
+		json_object_set_new(o, "last_error_at", iso(r->last_error_ms));
+		json_array_append_new(u->arr, o);
+		return 0;
+	}
+	if (r->publisher) {
+		printf("%-10s %-8s %8lld %8lld %-19s %-19s %s\n", r->feed, "hub", (long long)r->seq,
+		       (long long)r->seq, "-", "-", "-");
+		return 0;
+	}
+	char hub[24];
+	if (r->hub_seq >= 0)
+		snprintf(hub, sizeof(hub), "%lld", (long long)r->hub_seq);
+	else
+		snprintf(hub, sizeof(hub), "?");
+	printf("%-10s %-8s %8lld %8s %-19s %-19s %s%s%s\n", r->feed, "commune", (long long)r->seq,
+	       hub, local_time(t1, r->last_pull_ms), local_time(t2, r->last_applied_ms),
+	       r->last_error ? local_time(t3, r->last_error_ms) : "-", r->last_error ? "  " : "",
+	       r->last_error ? r->last_error : "");
+	return 0;
+}
+
+static int sub_status(cli_ctx *ctx, int argc, char **argv)
+{
+	hl_archive *a = NULL;
+	status_ud u = {0};
+	opts o;
+	int rc;
+	if ((rc = parse(&o, argc, argv, 0, 0)) != 0)
+		return rc;
+	if (cli_open(&a, ctx) < 0)
+		return cli_fail();
+	u.json = o.json;
+	if (o.json)
+		u.arr = json_array();
+	else
+		printf("%-10s %-8s %8s %8s %-19s %-19s %s\n", "FEED", "ROLE", "AT", "HUB",
+		       "LAST PULL", "LAST APPLIED", "LAST ERROR");
+	rc = hl_feed_status(hl_archive_store(a), status_row, &u);
+	hl_archive_free(a);
+	if (rc < 0) {
+		json_decref(u.arr);
+		return cli_fail();
+	}
+	if (o.json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "feeds", u.arr);
+		cli_print_json(j);
+	}
+	return EXIT_OK;
+}
+
+static int cmd_feed(cli_ctx *ctx, int argc, char **argv)
+{
+	static const cli_sub subs[] = {
+	    {"publish", sub_publish}, {"pull", sub_pull}, {"status", sub_status}, {0}};
+	return cli_dispatch(cli_feed_commands, subs, ctx, argc, argv);
+}
+
+const cli_command cli_feed_commands[] = {
+    {"feed", cmd_feed, "reference data from the province's hub to every commune",
+     "feed SUBCOMMAND [ARGS]\n\n"
+     "  publish FEED [DIR] [--json]    on the hub: load DIR (default: the shipped data of\n"
+     "                                 FEED, as `units load`) here and append a signed entry\n"
+     "                                 holding its files, in one transaction; nothing when\n"
+     "                                 the same files were published before. FEED: units\n"
+     "  pull [FEED] [--url URL] [--json]\n"
+     "                                 on a commune: one pass by hand (halong serve pulls at\n"
+     "                                 start and every minute): the entries after this node's\n"
+     "                                 position, each checked against the hub's key and\n"
+     "                                 applied in order, once (default FEED: units; URL: the\n"
+     "                                 hub's, from the directory)\n"
+     "  status [--json]                per feed: the position, the hub's last entry, last\n"
+     "                                 pull, last applied, last error\n\n"
+     "Times are shown in Asia/Ho_Chi_Minh (UTC+7); --json gives UTC."},
+    {0},
+};
