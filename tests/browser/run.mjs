@@ -59,7 +59,8 @@ function freePort() {
   });
 }
 
-const world = { home: null, base: null, server: null, userError: null, scanDoc: null, lowDoc: null, internalDoc: null, truth2: null };
+const world = { home: null, base: null, server: null, userError: null, scanDoc: null, lowDoc: null, internalDoc: null, truth2: null,
+  peer: null, peerError: null, peerHomes: [] };
 
 function pagesDir() {
   if (process.env.HL_TEST_PAGES) return process.env.HL_TEST_PAGES;
@@ -253,6 +254,141 @@ test('log in as the archivist: the header names the user and offers logout', asy
   await seeText('header', 'Đăng xuất');
   await seeText('main', `Đã đăng nhập với tên ${USER}.`);
   await shot('logged-in');
+});
+
+/* ---------- exchange: a second node, the Exchange page, sending from the viewer and a dossier ---------- */
+
+function runIn(home, args, opts = {}) {
+  const r = spawnSync(BIN, ['--home', home, ...args], { input: opts.input, encoding: 'utf8', timeout: 120000 });
+  if (r.error || r.status !== 0) throw new Error(`halong --home ${home} ${args.join(' ')}: ${r.error ? r.error.message : (r.stderr || '').trim().slice(-600)}`);
+  return r;
+}
+
+function needPeer() {
+  if (!world.peer) throw new Error(`no second node: ${world.peerError || 'its case did not run'}`);
+}
+
+test('a second node, Phường Hà Tu (06652), joins this one (22) in the exchange directory', async () => {
+  try {
+    const pport = await freePort();
+    const peer = { home: fs.mkdtempSync(path.join(os.tmpdir(), 'halong-browser-peer-')), base: `http://127.0.0.1:${pport}` };
+    const third = fs.mkdtempSync(path.join(os.tmpdir(), 'halong-browser-third-'));
+    world.peerHomes = [peer.home, third];
+    runIn(peer.home, ['init']);
+    runIn(third, ['init']);
+    run(['node', 'init', '--unit', '22', '--url', world.base]);
+    runIn(peer.home, ['node', 'init', '--unit', '06652', '--url', peer.base]);
+    /* Phường Việt Hưng (06661): in the directory, allowed restricted records, its server never
+       started (messages to it wait, with the connection error shown). */
+    const port3 = await freePort();
+    runIn(third, ['node', 'init', '--unit', '06661', '--url', `http://127.0.0.1:${port3}`]);
+    const key = (home) => JSON.parse(runIn(home, ['node', 'show', '--json']).stdout).public_key;
+    const hubKey = key(world.home);
+    run(['node', 'enrol', '22', '--url', world.base, '--key', hubKey, '--may-send', 'document,feed.units', '--may-receive', 'document,report']);
+    run(['node', 'enrol', '06652', '--url', peer.base, '--key', key(peer.home), '--may-send', 'document,report', '--may-receive', 'document,feed.units']);
+    run(['node', 'enrol', '06661', '--url', `http://127.0.0.1:${port3}`, '--key', key(third), '--may-send', 'document,report', '--may-receive', 'document,feed.units', '--restricted']);
+    const dirFile = path.join(peer.home, 'directory.json');
+    run(['node', 'directory', 'export', dirFile]);
+    runIn(peer.home, ['node', 'directory', 'import', dirFile, '--hub-key', hubKey]);
+    const log = fs.openSync(path.join(ART, 'serve-06652.log'), 'w');
+    peer.server = spawn(BIN, ['--home', peer.home, 'serve', '--listen', `127.0.0.1:${pport}`], { stdio: ['ignore', log, log] });
+    world.peer = peer;
+    const t0 = Date.now();
+    for (;;) {
+      try {
+        if ((await fetch(peer.base + '/api/v1/health')).ok) break;
+      } catch (e) { /* not yet */ }
+      if (Date.now() - t0 > 30000) throw new Error('the second node did not answer /api/v1/health in 30 s');
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    /* A message altered on the way: refused by this node with its reason, for the page to show. */
+    const bad = await fetch(world.base + '/api/v1/exchange/inbox', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"v": 1}' });
+    assert(bad.status === 400, `a malformed envelope should be refused with 400, got ${bad.status}`);
+  } catch (e) {
+    world.peerError = e.message;
+    throw e;
+  }
+});
+
+test('the Exchange page (Liên thông) lists the units of the directory in Vietnamese, and the refused message with its reason', async () => {
+  needPeer();
+  await page.goto(world.base + '/#/exchange');
+  await seeText('header nav', 'Liên thông');
+  await seeText('h1', 'Liên thông giữa các đơn vị');
+  await seeText('#x-node', 'Máy chủ này thuộc đơn vị', 'Thành phố Quảng Ninh (22)');
+  await seeText('#x-status', 'Tình trạng theo đơn vị', 'Đơn vị', 'Thư đang chờ gửi', 'Chờ từ', 'Gửi thành công gần nhất', 'Lỗi gần nhất',
+    'Phường Hà Tu (06652)', 'Phường Việt Hưng (06661)', 'được nhận tài liệu hạn chế');
+  await seeText('#x-rejected', 'Thư bị từ chối', 'Thư sai định dạng');
+  await seeText('#x-outbox', 'Không có thư nào đang chờ');
+  await seeText('main', 'tự làm mới mỗi 5 giây');
+  await shot('exchange-vi');
+});
+
+test('send a document to Phường Hà Tu from the viewer: the message id, then "delivered"; it is in 06652\'s archive', async () => {
+  needPeer();
+  await page.goto(world.base + '/#/doc/' + encodeURIComponent(world.scanDoc));
+  await seeText('#send-open', 'Gửi đến đơn vị khác');
+  await page.click('#send-open');
+  await seeText('#send-form-wrap', 'Đơn vị nhận', 'Phường Hà Tu (06652)', 'Phường Việt Hưng (06661)');
+  const own = await page.locator('#send-to option', { hasText: '(22)' }).count();
+  assert(own === 0, 'this node itself should not be offered as a recipient');
+  await page.selectOption('#send-to', '06652');
+  await page.click('#send-submit');
+  await seeText('#send-status', 'Đã đưa vào hàng gửi đến Phường Hà Tu (06652) (1 tài liệu). Mã thư:');
+  const id = (await page.locator('#send-msg-id').innerText()).trim();
+  assert(/^[0-9a-f-]{36}$/.test(id), `a message id should be shown, saw ${JSON.stringify(id)}`);
+  await page.waitForFunction(() => (document.getElementById('send-state') || {}).className === 'send-state delivered', null, { timeout: 60000 })
+    .catch(async () => { throw new Error(`not delivered in 60 s: ${await page.locator('#send-state').innerText()}`); });
+  await seeText('#send-state', 'Đã chuyển đến Phường Hà Tu (06652)');
+  const shown = spawnSync(BIN, ['--home', world.peer.home, 'show', world.scanDoc, '--json'], { encoding: 'utf8' });
+  assert(shown.status === 0, `06652 does not hold ${world.scanDoc}: ${shown.stderr}`);
+  const d = JSON.parse(shown.stdout);
+  assert(d.notes.includes(`Nhận qua liên thông từ 22, thư ${id}`), `provenance missing in 06652's copy: ${d.notes}`);
+  await shot('document-sent-delivered');
+});
+
+test('send dossier SO/HS01 to Phường Việt Hưng, which is down: it waits, and the Exchange page shows it refreshing by itself', async () => {
+  needPeer();
+  await page.goto(world.base + '/#/fonds/SO/dossiers/HS01');
+  await page.click('#send-open');
+  await page.selectOption('#send-to', '06661');
+  await page.click('#send-submit');
+  await seeText('#send-status', 'Phường Việt Hưng (06661) (3 tài liệu)', 'Mã thư:');
+  const id = (await page.locator('#send-msg-id').innerText()).trim();
+  await seeText('#send-state', 'Đang chờ chuyển');
+  await seeText('#send-state', 'đã thử', 'lỗi gần nhất');
+  await shot('dossier-send-waiting');
+  await page.click('#send-status a[href="#/exchange"]');
+  await seeText('#x-outbox', id, 'Phường Việt Hưng (06661)', 'Văn bản');
+  const row = page.locator('#x-status tr', { hasText: '06661' });
+  await page.waitForFunction(() => [...document.querySelectorAll('#x-status tr')].some((tr) => tr.innerText.includes('06661') && tr.innerText.includes('Không kết nối được')), null, { timeout: 15000 })
+    .catch(async () => { throw new Error(`06661's row should show the connection error: ${await row.innerText()}`); });
+  await seeText('#x-status', 'Phường Hà Tu (06652)', 'trước');
+  /* a message put while the page is open appears by the auto-refresh, without a reload */
+  const second = await page.evaluate(async (doc) => {
+    const me = await (await fetch('/api/v1/me')).json();
+    const r = await fetch('/api/v1/exchange/send', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+      body: JSON.stringify({ documents: [doc], to: '06661' }) });
+    return [r.status, (await r.json()).id];
+  }, world.lowDoc);
+  assert(second[0] === 201, `POST /exchange/send answered ${second[0]}`);
+  await seeText('#x-outbox', second[1]);
+  await shot('exchange-waiting-vi');
+});
+
+test('the Exchange page in English', async () => {
+  needPeer();
+  await page.goto(world.base + '/#/exchange');
+  await seeText('h1', 'Liên thông giữa các đơn vị');
+  await page.click('#lang-switch');
+  await seeText('h1', 'Exchange between units');
+  await seeText('header nav', 'Exchange');
+  await seeText('#x-status', 'Status per unit', 'Messages waiting', 'Waiting since', 'Last success', 'Last error', 'Cannot connect to the recipient');
+  await seeText('#x-rejected', 'Refused messages', 'Malformed message');
+  await seeText('#x-outbox', 'Messages waiting to be sent', 'Attempts', 'Documents');
+  await shot('exchange-en');
+  await page.click('#lang-switch');
+  await seeText('h1', 'Liên thông giữa các đơn vị');
 });
 
 test('logged in, the internal record of fonds SO is listed and opens, marked Nội bộ', async () => {
@@ -546,7 +682,12 @@ async function main() {
       world.server.kill('SIGTERM');
       await new Promise((res) => { world.server.once('exit', res); setTimeout(res, 12000); });
     }
+    if (world.peer && world.peer.server && world.peer.server.exitCode === null) {
+      world.peer.server.kill('SIGTERM');
+      await new Promise((res) => { world.peer.server.once('exit', res); setTimeout(res, 12000); });
+    }
     fs.rmSync(userData, { recursive: true, force: true });
+    if (!process.env.HL_KEEP) for (const d of world.peerHomes) fs.rmSync(d, { recursive: true, force: true });
     if (world.home && !process.env.HL_KEEP) fs.rmSync(world.home, { recursive: true, force: true });
   }
   console.log(`# screenshots in ${ART}`);

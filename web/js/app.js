@@ -7,6 +7,7 @@ import { documentView } from './views/document.js';
 import { fondsListView, fondsView, dossierView } from './views/fonds.js';
 import { unitsView, unitView } from './views/units.js';
 import { ocrView } from './views/ocr.js';
+import { exchangeView } from './views/exchange.js';
 import { loginView } from './views/login.js';
 import { parseQuery } from './util.js';
 
@@ -21,6 +22,7 @@ const ROUTES = [
   [/^\/units$/, unitsView, 'units'],
   [/^\/units\/([^/]+)$/, unitView, 'units'],
   [/^\/ocr$/, ocrView, 'ocr'],
+  [/^\/exchange$/, exchangeView, 'exchange'],
   [/^\/login$/, loginView, 'login'],
 ];
 
@@ -52,6 +54,7 @@ function renderHeader(route) {
     ['fonds', '#/fonds', t('nav_fonds')],
     ['units', '#/units', t('nav_units')],
     ['ocr', '#/ocr', t('nav_ocr')],
+    ['exchange', '#/exchange', t('nav_exchange')],
   ];
   const q = route.section === 'search' ? route.query.q || '' : '';
   const form = h(

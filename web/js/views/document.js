@@ -4,6 +4,7 @@ import { t, fmtDate, fmtNum, getLang } from '../i18n.js';
 import { h } from '../util.js';
 import { get, enc } from '../api.js';
 import { accessBadge, dl, table } from './common.js';
+import { sendPanel, maySend } from './send.js';
 
 const ZOOMS = [50, 75, 100, 125, 150, 200, 300];
 /* The zoom survives a re-render (page turn, language switch) of the same document. */
@@ -73,6 +74,9 @@ export async function documentView({ args, query, go }) {
   root.append(h('p', { class: 'doc-summary' },
     [d.doc_type, d.doc_number && d.doc_notation ? `${d.doc_number}/${d.doc_notation}` : d.doc_number,
       d.issuer, d.issued_date ? fmtDate(d.issued_date) : null].filter(Boolean).join(' · ')));
+
+  /* Staff who may send (the server checks the unit holds the fonds and the access level). */
+  if (maySend()) root.append(sendPanel({ documents: [d.doc_id] }, d.access_level));
 
   if (pages.length) root.append(viewer(d, pages, seq, go));
   else root.append(h('p', { class: 'note' }, t('no_pages')));

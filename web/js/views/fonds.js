@@ -4,6 +4,7 @@ import { t, fmtDate, fmtNum } from '../i18n.js';
 import { h, buildQuery } from '../util.js';
 import { get, enc } from '../api.js';
 import { accessBadge, table, unitLink, mergeKind } from './common.js';
+import { sendPanel, maySend } from './send.js';
 
 function stateLabel(s) {
   const k = t('state_' + s);
@@ -82,6 +83,7 @@ export async function dossierView({ args, query }) {
     h('p', { class: 'crumbs' }, h('a', { href: '#/fonds' }, t('fonds_title')), ' / ',
       h('a', { href: '#/fonds/' + enc(fonds) }, fonds)),
     h('h1', null, t('dossier_title_h', { code: r.code || dossier }), r.title ? ` — ${r.title}` : ''),
+    maySend() ? sendPanel({ dossier: `${fonds}/${dossier}` }, items.some((d) => d.access === 'restricted') ? 'restricted' : null) : null,
     h('p', { class: 'results-summary' }, t('docs_range', { from: fmtNum(items.length ? offset + 1 : 0), to: fmtNum(offset + items.length), total: fmtNum(r.total) })),
     table([
       [t('col_ordinal'), (d) => d.ordinal],
