@@ -39,6 +39,33 @@ static void put(buf *b, const char *s, size_t n)
 	b->p[b->n] = '\0';
 }
 
+/* 1 when s (len bytes) is well-formed UTF-8 made only of code points below U+0300 or in Latin
+ * Extended Additional (U+1E00-U+1EFF: the precomposed Vietnamese letters): such a string is in
+ * NFC already (each of these characters has combining class 0 and NFC_Quick_Check=Yes, so no
+ * character decomposes and no two compose; tests/unit/exchange checks every pair against
+ * utf8proc). Anything else, or anything malformed, goes through utf8proc. */
+int hl_exchange__nfc_quick(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
+	while (p < e) {
+		unsigned c = *p;
+		if (c < 0x80) {
+			p++;
+		} else if (c >= 0xC2 && c <= 0xCB) { /* U+0080-U+02FF */
+			if (e - p < 2 || (p[1] & 0xC0) != 0x80)
+				return 0;
+			p += 2;
+		} else if (c == 0xE1) { /* U+1E00-U+1EFF: E1 B8-BB xx */
+			if (e - p < 3 || p[1] < 0xB8 || p[1] > 0xBB || (p[2] & 0xC0) != 0x80)
+				return 0;
+			p += 3;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* A string: NFC, then '"' and '\\' escaped, control characters as \b \f \n \r \t or \u00xx;
  * everything else as its UTF-8 bytes (RFC 8785's rule for strings). */
 static int put_string(buf *b, const char *s, size_t len)
@@ -47,10 +74,10 @@ static int put_string(buf *b, const char *s, size_t len)
 	int rc;
 	if (memchr(s, '\0', len))
 		return hl_error_set(HL_EINVALID, "canonical JSON: a string holds a NUL character");
-	if ((rc = hl_text_nfc(&nfc, s, (long)len)) < 0)
+	if (!hl_exchange__nfc_quick(s, len) && (rc = hl_text_nfc(&nfc, s, (long)len)) < 0)
 		return hl_error_set(HL_EINVALID, "canonical JSON: a string is not valid UTF-8");
 	put(b, "\"", 1);
-	for (const unsigned char *c = (const unsigned char *)nfc; *c; c++) {
+	for (const unsigned char *c = (const unsigned char *)(nfc ? nfc : s); *c; c++) {
 		char esc[8];
 		switch (*c) {
 		case '"':
@@ -152,7 +179,9 @@ static int put_value(buf *b, const json_t *v, int depth)
 			return hl_error_set(HL_ENOMEM, "out of memory");
 		json_object_foreach((json_t *)v, key, val)
 		{
-			if (hl_text_nfc(&m[k].nfc, key, -1) < 0) {
+			if (hl_exchange__nfc_quick(key, strlen(key))
+			        ? !(m[k].nfc = hl_strdup(key))
+			        : hl_text_nfc(&m[k].nfc, key, -1) < 0) {
 				rc = hl_error_set(HL_EINVALID,
 				                  "canonical JSON: a key is not valid UTF-8");
 				break;

@@ -28,6 +28,8 @@ struct hl_node {
 
 /* The canonical encoding (README.md) of a jansson value; *out malloc'd and NUL-terminated. */
 int hl_exchange__canon(char **out, size_t *outlen, const json_t *v);
+/* 1 when the UTF-8 string is surely in NFC already (a fast path: 0 means "ask utf8proc"). */
+int hl_exchange__nfc_quick(const char *s, size_t len);
 /* Parses JSON strictly (duplicate keys refused); NULL with HL_EINVALID set naming `what`. */
 json_t *hl_exchange__parse(const char *text, size_t len, const char *what);
 

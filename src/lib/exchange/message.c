@@ -198,6 +198,74 @@ static int env_verify(const env *e, const char *public_key)
 	return rc;
 }
 
+/* The last occurrence of `needle` in h[0..n). */
+static const char *last_of(const char *h, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
+		if (h[i] == needle[0] && !memcmp(h + i, needle, k))
+			return h + i;
+	return NULL;
+}
+
+/* In the canonical text of a checked envelope (c, n: without sig), where the top-level members
+ * lie: `sent` at ",\"sent_ms\":S" (S = e->sent_ms), which ends where ",\"seq\":" begins — the
+ * last one of the text, as only to, type and v (checked names and an integer) follow seq —
+ * and the payload's value between the first ",\"payload\":" (only checked names and the
+ * attachments' escaped strings come before it) and `sent`. 0, or -1 when the text is not laid
+ * out so (then the caller canonicalises each variant itself). */
+static int env_layout(const char *c, size_t n, const env *e, const char **sent, size_t *sent_len,
+                      const char **pay, size_t *pay_len)
+{
+	char want[40];
+	int k = snprintf(want, sizeof(want), ",\"sent_ms\":%lld", (long long)e->sent_ms);
+	const char *seq = last_of(c, n, ",\"seq\":"), *p = strstr(c, ",\"payload\":{");
+	if (!seq || !p || seq - c < k || memcmp(seq - k, want, (size_t)k) || p > seq - k)
+		return -1;
+	*sent = seq - k;
+	*sent_len = (size_t)k;
+	*pay = p + 11;
+	*pay_len = (size_t)(*sent - *pay);
+	return 0;
+}
+
+/* Verifies the signature and computes the hash with one canonical encoding of the envelope:
+ * the hash's bytes are the signed bytes without sent_ms. *payload (malloc'd, may be NULL): the
+ * payload's canonical bytes, cut from the same text. 0, -1 (the signature does not verify, no
+ * message set) or a negative code. */
+static int env_verify_hash(const env *e, const char *public_key, char hash[65], char **payload)
+{
+	char *c = NULL, *h = NULL;
+	const char *sent, *pay;
+	size_t n = 0, sent_len, pay_len;
+	int rc = env_canon_without(&c, &n, e, "sig", NULL);
+	if (payload)
+		*payload = NULL;
+	if (rc < 0)
+		return rc;
+	if ((rc = hl_exchange__verify(e->sig, public_key, HL_X_CTX_ENVELOPE, c, n)) != 0)
+		goto done;
+	if (env_layout(c, n, e, &sent, &sent_len, &pay, &pay_len) < 0) {
+		rc = env_hash(hash, e);
+		goto done;
+	}
+	if (!(h = malloc(n)) || (payload && !(*payload = malloc(pay_len + 1)))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	memcpy(h, c, (size_t)(sent - c));
+	memcpy(h + (sent - c), sent + sent_len, n - (size_t)(sent - c) - sent_len);
+	hl_sha256_hex(hash, h, n - sent_len);
+	if (payload) {
+		memcpy(*payload, pay, pay_len);
+		(*payload)[pay_len] = '\0';
+	}
+done:
+	free(c);
+	free(h);
+	return rc;
+}
+
 int hl_exchange_envelope_verify(const char *envelope, size_t len, const char *public_key)
 {
 	env e;
@@ -430,6 +498,49 @@ static void out_free(out_row *o)
 	free(o->recipient);
 }
 
+/* Seals the outbox's body (the canonical envelope without sent_ms and sig, as
+ * hl_exchange_outbox_put wrote it) without parsing it again: in canonical order sent_ms comes
+ * right before the top-level seq member and sig right after it, and seq's ",\"seq\":" is the
+ * last one of the text (only to, type and v follow it). The same bytes as parsing and encoding
+ * again; -1 when the body is not laid out so (the caller then parses it). */
+static int seal_text(char **out, size_t *outlen, hl_node *self, const char *body, int64_t sent)
+{
+	size_t n = strlen(body), k, at, after;
+	const char *seq = last_of(body, n, ",\"seq\":"), *q;
+	char sm[40], sig[HL_X_SIG_B64], *c, *r;
+	if (n < 20 || memcmp(body, "{\"access\":\"", 11) || !seq ||
+	    memcmp(body + n - 7, ",\"v\":1}", 7))
+		return -1;
+	for (q = seq + 7; *q >= '0' && *q <= '9'; q++)
+		;
+	if (q == seq + 7 || strncmp(q, ",\"to\":\"", 7))
+		return -1;
+	at = (size_t)(seq - body);
+	after = (size_t)(q - body);
+	k = (size_t)snprintf(sm, sizeof(sm), ",\"sent_ms\":%lld", (long long)sent);
+	if (!(c = malloc(n + k + 1)))
+		return -1;
+	memcpy(c, body, at);
+	memcpy(c + at, sm, k);
+	memcpy(c + at + k, body + at, n - at + 1);
+	hl_exchange__sign(sig, self, HL_X_CTX_ENVELOPE, c, n + k);
+	/* ... ,"seq":N + ,"sig":"..." + ,"to":... */
+	if (!(r = malloc(n + k + strlen(sig) + 16))) {
+		free(c);
+		return -1;
+	}
+	memcpy(r, c, after + k);
+	n = after + k;
+	n += (size_t)sprintf(r + n, ",\"sig\":\"%s\"", sig);
+	strcpy(r + n, c + after + k);
+	n += strlen(c + after + k);
+	free(c);
+	*out = r;
+	if (outlen)
+		*outlen = n;
+	return 0;
+}
+
 int hl_exchange_outbox_seal(char **out, size_t *outlen, hl_node *self, const char *id,
                             int64_t now_ms)
 {
@@ -443,7 +554,13 @@ int hl_exchange_outbox_seal(char **out, size_t *outlen, hl_node *self, const cha
 		rc = hl_error_set(HL_ENOTFOUND, "outbox: no message %s waiting", id);
 		goto done;
 	}
-	if (rc < 0 || (rc = env_parse(&e, o.body, strlen(o.body), 0)) < 0)
+	if (rc < 0)
+		goto done;
+	if (seal_text(out, outlen, self, o.body, now_ms ? now_ms : hl_exchange__now_ms()) == 0) {
+		rc = 0;
+		goto done;
+	}
+	if ((rc = env_parse(&e, o.body, strlen(o.body), 0)) < 0)
 		goto done;
 	json_object_set_new(e.root, "sent_ms",
 	                    json_integer(now_ms ? now_ms : hl_exchange__now_ms()));
@@ -660,14 +777,15 @@ static void in_free(in_row *x)
 	memset(x, 0, sizeof(*x));
 }
 
-static int apply_one(hl_node *self, const env *e, const char *envelope,
+/* `canon_payload`: the payload's canonical bytes when known (NULL: encoded here). */
+static int apply_one(hl_node *self, const env *e, const char *envelope, const char *canon_payload,
                      const hl_exchange_accept_opts *o, int64_t now)
 {
 	hl_exchange_message m = {0};
 	char *payload = NULL;
 	int rc;
 	if (o && o->apply) {
-		if ((rc = hl_exchange__canon(&payload, NULL, e->payload)) < 0)
+		if (!canon_payload && (rc = hl_exchange__canon(&payload, NULL, e->payload)) < 0)
 			return rc;
 		m.id = e->id;
 		m.from = e->from;
@@ -676,7 +794,7 @@ static int apply_one(hl_node *self, const env *e, const char *envelope,
 		m.access = e->access;
 		m.created_ms = e->created_ms;
 		m.seq = e->seq;
-		m.payload = payload;
+		m.payload = canon_payload ? canon_payload : payload;
 		m.envelope = envelope;
 		m.nattachments = e->natt;
 		m.attachments = e->att;
@@ -708,7 +826,7 @@ static int apply_held(hl_node *self, const char *sender, const hl_exchange_accep
 		if (rc < 0)
 			return rc;
 		if ((rc = env_parse(&e, x.envelope, strlen(x.envelope), 1)) == 0)
-			rc = apply_one(self, &e, x.envelope, o, now);
+			rc = apply_one(self, &e, x.envelope, NULL, o, now);
 		env_free(&e);
 		in_free(&x);
 		if (rc < 0)
@@ -743,7 +861,7 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 	env e = {0};
 	peer from = {0}, me = {0};
 	in_row dup = {0};
-	char hash[65], *receipt = NULL, *stored = NULL;
+	char hash[65], *receipt = NULL, *stored = NULL, *payload = NULL;
 	hl_access level;
 	int rc, began = 0, st_out = HL_EXCHANGE_HELD, nested = o && o->in_caller_tx;
 
@@ -775,7 +893,7 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 		            "%s is revoked in the directory", e.from);
 		goto done;
 	}
-	if ((rc = env_verify(&e, from.key)) != 0) {
+	if ((rc = env_verify_hash(&e, from.key, hash, &payload)) != 0) {
 		if (rc == -1)
 			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "bad-signature",
 			            "the signature does not verify with %s's key", e.from);
@@ -815,8 +933,6 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 		            HL_EXCHANGE_SKEW_MS / 1000);
 		goto done;
 	}
-	if ((rc = env_hash(hash, &e)) < 0)
-		goto done;
 	rc = hl_store_xin_get(st, e.id, NULL, 0, grab_in, &dup);
 	if (rc < 0 && rc != HL_ENOTFOUND)
 		goto done;
@@ -920,7 +1036,7 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 			goto done;
 	}
 	if (e.seq == last + 1) {
-		if ((rc = apply_one(self, &e, stored, o, now)) < 0 ||
+		if ((rc = apply_one(self, &e, stored, payload, o, now)) < 0 ||
 		    (rc = apply_held(self, e.from, o, now)) < 0)
 			goto done;
 		st_out = HL_EXCHANGE_APPLIED;
@@ -947,6 +1063,7 @@ done:
 	in_free(&dup);
 	free(receipt);
 	free(stored);
+	free(payload);
 	return rc;
 }
 

@@ -21,28 +21,25 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-/* Statements are prepared per call: exchange writes one message per transaction at most a few
- * thousand times a second, where preparing costs microseconds. */
+/* Statements are kept for the connection's life (hl_store__cached): the exchange runs the same
+ * dozen statements for every message, and preparing them each time cost more than running them. */
 static sqlite3_stmt *prepare(hl_store *st, const char *sql)
 {
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		hl_store__error(st, "prepare");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
+	return hl_store__cached(st, sql);
 }
 
-/* Steps a statement that returns no row, and finalizes it. */
+/* Steps a statement that returns no row, and gives it back. */
 static int exec1(hl_store *st, sqlite3_stmt *s, int *changes, const char *what)
 {
 	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return hl_store__error(st, what);
+	if (rc != SQLITE_DONE) {
+		rc = hl_store__error(st, what);
+		hl_store__release(st, s);
+		return rc;
+	}
 	if (changes)
 		*changes = sqlite3_changes(st->db);
+	hl_store__release(st, s);
 	return 0;
 }
 
@@ -53,13 +50,18 @@ int hl_store_in_tx(hl_store *st)
 
 int hl_store_xsavepoint(hl_store *st, int op)
 {
-	static const char *const sql[] = {"SAVEPOINT hl_x", "RELEASE hl_x",
-	                                  "ROLLBACK TO hl_x; RELEASE hl_x"};
+	static const char *const sql[] = {"SAVEPOINT hl_x", "RELEASE hl_x", "ROLLBACK TO hl_x"};
 	if (op < 0 || op > 2)
 		return hl_error_set(HL_EINVALID, "savepoint: bad operation");
-	if (sqlite3_exec(st->db, sql[op], NULL, NULL, NULL) != SQLITE_OK)
-		return hl_store__error(st, "savepoint");
-	return 0;
+	/* once a message, for every message of a batch: kept prepared */
+	for (int i = op;; i = 1) {
+		sqlite3_stmt *s = prepare(st, sql[i]);
+		int rc;
+		if (!s || (rc = exec1(st, s, NULL, "savepoint")) < 0)
+			return s ? rc : -1;
+		if (i == 1 || op != 2)
+			return 0;
+	}
 }
 
 /* ---- this node ---- */
@@ -77,7 +79,7 @@ int hl_store_xself_get(hl_store *st, hl_store_xself_cb cb, void *ud)
 		r = cb(col(s, 0), col(s, 1), col(s, 2), col(s, 3), ud);
 	else if (rc != SQLITE_DONE)
 		r = hl_store__error(st, "node identity");
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	return r;
 }
 
@@ -125,7 +127,7 @@ int hl_store_xhub_key_get(char **out, hl_store *st)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && col(s, 0))
 		v = hl_strdup(col(s, 0));
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return hl_store__error(st, "hub key");
 	*out = v;
@@ -156,7 +158,7 @@ static int peers_each(hl_store *st, sqlite3_stmt *s, int (*cb)(const hl_node_row
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = hl_store__error(st, "directory");
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	return r < 0 ? r : 0;
 }
 
@@ -244,7 +246,7 @@ int hl_store_xdir_get(int64_t *version, int64_t *issued_ms, int *imported, char 
 		if (signed_copy && col(s, 3))
 			copy = hl_strdup(col(s, 3));
 	}
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return hl_store__error(st, "directory version");
 	if (version)
@@ -291,7 +293,7 @@ int hl_store_xout_next_seq(int64_t *seq, hl_store *st, const char *peer)
 		v = sqlite3_column_int64(s, 0);
 	if (rc == SQLITE_ROW)
 		rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	if (rc != SQLITE_DONE || v <= 0)
 		return hl_store__error(st, "next sequence");
 	*seq = v;
@@ -329,7 +331,7 @@ int hl_store_xout_get(hl_store *st, const char *id, hl_store_xout_cb cb, void *u
 		r = cb(col(s, 0), col(s, 1), col(s, 2), col(s, 3), ud);
 	else if (rc != SQLITE_DONE)
 		r = hl_store__error(st, "outbox get");
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	return r;
 }
 
@@ -360,7 +362,7 @@ int hl_store_xout_pending(hl_store *st, const char *peer, int64_t due_ms, size_t
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = hl_store__error(st, "outbox pending");
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	return r < 0 ? r : 0;
 }
 
@@ -432,7 +434,7 @@ int hl_store_xin_get(hl_store *st, const char *id, const char *sender, int64_t s
 	} else if (rc != SQLITE_DONE) {
 		r = hl_store__error(st, "inbox get");
 	}
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	return r;
 }
 
@@ -456,7 +458,7 @@ int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_m
 	bind_text(s, 9, r->receipt);
 	sqlite3_bind_int64(s, 10, received_ms);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	if (rc == SQLITE_CONSTRAINT)
 		return hl_error_set(HL_ECONFLICT, "message %s of %s: sequence %lld is taken", r->id,
 		                    r->sender, (long long)r->seq);
@@ -477,7 +479,7 @@ int hl_store_xin_applied_seq(int64_t *seq, hl_store *st, const char *sender)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return hl_store__error(st, "applied sequence");
 	*seq = v;
@@ -571,7 +573,7 @@ int hl_store_xrejects(hl_store *st, size_t max,
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = hl_store__error(st, "refusals");
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	return r < 0 ? r : 0;
 }
 
@@ -605,6 +607,6 @@ int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, v
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = hl_store__error(st, "exchange status");
-	sqlite3_finalize(s);
+	hl_store__release(st, s);
 	return r < 0 ? r : 0;
 }

@@ -92,6 +92,41 @@ static sqlite3_stmt *stmt(hl_store *st, int which)
 	return s;
 }
 
+sqlite3_stmt *hl_store__cached(hl_store *st, const char *text)
+{
+	sqlite3_stmt *s = NULL;
+	size_t i = 0;
+	for (; i < HL_STORE_XQ && st->xq_sql[i]; i++)
+		if (st->xq_sql[i] == text) {
+			if (!sqlite3_stmt_busy(st->xq[i]))
+				return st->xq[i];
+			i = HL_STORE_XQ; /* running up the stack: a fresh one, not kept */
+			break;
+		}
+	if (sqlite3_prepare_v3(st->db, text, -1, i < HL_STORE_XQ ? SQLITE_PREPARE_PERSISTENT : 0, &s,
+	                       NULL) != SQLITE_OK) {
+		hl_store__error(st, "prepare");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	if (i < HL_STORE_XQ) {
+		st->xq_sql[i] = text;
+		st->xq[i] = s;
+	}
+	return s;
+}
+
+void hl_store__release(hl_store *st, sqlite3_stmt *s)
+{
+	for (size_t i = 0; i < HL_STORE_XQ && st->xq_sql[i]; i++)
+		if (st->xq[i] == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return;
+		}
+	sqlite3_finalize(s);
+}
+
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v && *v)
@@ -143,6 +178,8 @@ void hl_store_free(hl_store *st)
 		return;
 	for (int i = 0; i < Q__COUNT; i++)
 		sqlite3_finalize(st->q[i]);
+	for (int i = 0; i < HL_STORE_XQ; i++)
+		sqlite3_finalize(st->xq[i]);
 	if (st->in_tx)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(st->db);

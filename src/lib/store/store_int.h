@@ -7,6 +7,8 @@
 
 #include "halong/store.h"
 
+#define HL_STORE_XQ 48
+
 /* Prepared statements, kept for the life of the connection. */
 enum {
 	Q_FONDS_GET,
@@ -42,7 +44,17 @@ struct hl_store {
 	int64_t last_fonds_id;
 	char *last_dossier_code;
 	int64_t last_dossier_id;
+	/* statements of other files kept for the connection's life (hl_store__cached) */
+	const char *xq_sql[HL_STORE_XQ];
+	sqlite3_stmt *xq[HL_STORE_XQ];
 };
+
+/* A statement kept for the connection's life, found by the address of its SQL (a string
+ * literal): prepared once (SQLITE_PREPARE_PERSISTENT), then reset and reused. A fresh one when
+ * the kept one is running (a caller up the stack) or the table is full. NULL with the error set.
+ * Give it back with hl_store__release (reset, bindings cleared; finalized if not kept). */
+sqlite3_stmt *hl_store__cached(hl_store *st, const char *sql);
+void hl_store__release(hl_store *st, sqlite3_stmt *s);
 
 int hl_store__migrate(hl_store *st);
 /* The columns every document read selects, and the row as an hl_doc (NULL: out of memory). */

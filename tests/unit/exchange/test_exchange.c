@@ -22,6 +22,7 @@
 #include "halong/exchange.h"
 #include "halong/store.h"
 #include "halong/store_auth.h"
+#include "halong/text.h"
 #include "halong/util.h"
 
 #define HUB     "22"
@@ -38,6 +39,7 @@ typedef struct {
 	int applied;
 	int64_t seqs[64];
 	char types[64][32];
+	char last_payload[512];
 } node;
 
 typedef struct {
@@ -54,6 +56,7 @@ static int apply_cb(hl_store *st, const hl_exchange_message *m, void *ud)
 		x->seqs[i] = m->seq;
 		snprintf(x->types[i], sizeof(x->types[0]), "%s", m->type);
 	}
+	snprintf(x->last_payload, sizeof(x->last_payload), "%s", m->payload);
 	__atomic_add_fetch(&x->applied, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
@@ -176,6 +179,16 @@ static char *seal(node *from, const char *id, int64_t clock_offset_ms)
 	if (hl_exchange_outbox_seal(&env, &n, from->n, id, now) != 0)
 		fail_msg("seal: %s", hl_error_last());
 	assert_int_equal(strlen(env), n);
+	{
+		/* sealed without parsing the body again: still the canonical encoding */
+		char *c = NULL;
+		size_t cn = 0;
+		if (hl_exchange_canonical(&c, &cn, env, n) != 0)
+			fail_msg("sealed envelope: %s", hl_error_last());
+		assert_int_equal(cn, n);
+		assert_memory_equal(c, env, n);
+		free(c);
+	}
 	return env;
 }
 
@@ -262,6 +275,69 @@ static void test_canonical(void **state)
 		strcat(deep, "]");
 	assert_int_equal(hl_exchange_canonical(&out, &n, deep, strlen(deep)), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "deeper"));
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	o[0] = (char)(0xE0 | (cp >> 12));
+	o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[2] = (char)(0x80 | (cp & 0x3F));
+	return 3;
+}
+
+/* The canonical encoding skips utf8proc for text made only of code points below U+0300 and of
+ * U+1E00-U+1EFF (Vietnamese letters), claiming such text is in NFC already. Checked here against
+ * utf8proc for every ordered pair of those characters (a composing pair would change the text),
+ * and the slow path still taken when a combining mark follows. */
+static void test_canonical_nfc_fast_path(void **state)
+{
+	unsigned set[0x300 + 0x100];
+	size_t n = 0;
+	char *s = malloc(sizeof(set) / sizeof(set[0]) * 6 + 8), *nfc = NULL, *out = NULL;
+	(void)state;
+	assert_non_null(s);
+	for (unsigned cp = 0x20; cp < 0x300; cp++)
+		if (cp != '"' && cp != '\\' && cp != 0x7F)
+			set[n++] = cp;
+	for (unsigned cp = 0x1E00; cp <= 0x1EFF; cp++)
+		set[n++] = cp;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 6, outlen = 0, start = 6;
+		memcpy(s, "{\"k\":\"", 6);
+		for (size_t j = 0; j < n; j++) {
+			len += put_utf8(s + len, set[i]);
+			len += put_utf8(s + len, set[j]);
+		}
+		len += put_utf8(s + len, set[i]);
+		assert_int_equal(hl_text_nfc(&nfc, s + start, (long)(len - start)), 0);
+		if (strlen(nfc) != len - start || memcmp(nfc, s + start, len - start))
+			fail_msg("U+%04X next to another character of the fast path's set is not "
+			         "in NFC",
+			         set[i]);
+		free(nfc);
+		memcpy(s + len, "\"}", 3);
+		len += 2;
+		if (hl_exchange_canonical(&out, &outlen, s, len) != 0)
+			fail_msg("U+%04X: %s", set[i], hl_error_last());
+		assert_int_equal(outlen, len);
+		assert_memory_equal(out, s, len);
+		free(out);
+	}
+	free(s);
+	/* "ạ" (U+1EA1) + combining circumflex -> "ậ" (U+1EAD): the slow path composes it. */
+	assert_int_equal(hl_exchange_canonical(&out, NULL, "{\"k\":\"\xe1\xba\xa1\xcc\x82\"}", 13),
+	                 0);
+	assert_string_equal(out, "{\"k\":\"\xe1\xba\xad\"}");
+	free(out);
 }
 
 static void test_uuid7(void **state)
@@ -406,6 +482,28 @@ static void test_deliver_receipt_replay(void **state)
 	free(env2);
 	free(receipt);
 	free(again);
+}
+
+/* A payload whose nested keys are named like the envelope's own (seq, sent_ms, sig, payload,
+ * to) and whose text is not in NFC: the hub's one canonical encoding still gives the signed
+ * bytes, the hash the sender holds (its receipt is accepted) and the payload applied. */
+static void test_payload_like_envelope(void **state)
+{
+	net *w = *state;
+	char id[37], *receipt = NULL;
+	int st = 0;
+	const char *payload = "{\"to\":\"x\",\"seq\":5,\"payload\":{\"sent_ms\":1,"
+	                      "\"sig\":\"a\",\"seq\":2},\"t\":\"Ha\xcc\x80 Tu\",\"sent_ms\":3}";
+	assert_int_equal(put(id, &w->hub, HATU, "document", payload, NULL, 0, NULL, 0), 0);
+	char *env = seal(&w->hub, id, 0);
+	assert_int_equal(accept_env(&receipt, &st, &w->a, env, strlen(env), NULL), 0);
+	assert_int_equal(st, HL_EXCHANGE_APPLIED);
+	assert_string_equal(w->a.last_payload,
+	                    "{\"payload\":{\"sent_ms\":1,\"seq\":2,\"sig\":\"a\"},\"sent_ms\":3,"
+	                    "\"seq\":5,\"t\":\"H\xc3\xa0 Tu\",\"to\":\"x\"}");
+	assert_int_equal(hl_exchange_outbox_delivered(w->hub.n, receipt, strlen(receipt)), 0);
+	free(env);
+	free(receipt);
 }
 
 /* ---- hostile input: each refused with its reason, nothing applied ---- */
@@ -1060,9 +1158,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_canonical),
+	    cmocka_unit_test(test_canonical_nfc_fast_path),
 	    cmocka_unit_test(test_uuid7),
 	    cmocka_unit_test_setup_teardown(test_sign_verify, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deliver_receipt_replay, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_payload_like_envelope, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_forged_signature, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_and_revoked_sender, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
