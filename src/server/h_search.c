@@ -1,5 +1,13 @@
 /* Search with facets: the caller's query plus filters, seen through the caller's visibility;
- * facet counts come from the same scoped matches, so nothing hidden is counted. */
+ * facet counts come from the same scoped matches, so nothing hidden is counted.
+ *
+ * Each worker thread keeps the answers it built (and, apart, the facets of a query, which do
+ * not depend on the page, and the custody list that makes the unit facet), keyed by the query,
+ * its filters, the page and the caller's visibility (max level, scope), and valid while the
+ * store's change stamp and the day are those they were built at: a re-ingest, an index update
+ * (it trims the store's queue) or a change of access level moves the stamp, so it is seen at
+ * once. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +16,142 @@
 #include "server_int.h"
 
 #define MAX_QUERY 1000 /* bytes of q, and of the query with its filters */
+
+#define ANSWER_SLOTS 128          /* answers kept a thread (direct-mapped by key) */
+#define FACET_SLOTS  64           /* facets of queries kept a thread */
+#define ANSWER_MAX   (256u << 10) /* a larger answer (limit in the thousands) is not kept */
+
+/* What a cached entry is valid for: the store's change stamp and the day (custody, so the unit
+ * facet, depends on the date). */
+typedef struct {
+	int64_t dv, own;
+	char day[11];
+} stamp;
+
+typedef struct {
+	char *key;
+	stamp at;
+	char *body;
+	size_t len;
+} answer_cached;
+
+typedef struct {
+	char *key;
+	stamp at;
+	json_t *facets; /* {"fonds":…, "type":…, "year":…, "unit":…} */
+	uint64_t count, estimate;
+	int exact;
+} facets_cached;
+
+typedef struct {
+	answer_cached answers[ANSWER_SLOTS];
+	facets_cached facets[FACET_SLOTS];
+	hl_custodies *custody;
+	stamp custody_at;
+} search_cache;
+
+static pthread_key_t g_cache_key;
+static pthread_once_t g_cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *p)
+{
+	search_cache *c = p;
+	for (size_t i = 0; i < ANSWER_SLOTS; i++)
+		free(c->answers[i].key), free(c->answers[i].body);
+	for (size_t i = 0; i < FACET_SLOTS; i++) {
+		free(c->facets[i].key);
+		json_decref(c->facets[i].facets);
+	}
+	hl_custodies_free(c->custody);
+	free(c);
+}
+
+static void cache_key_make(void)
+{
+	pthread_key_create(&g_cache_key, cache_free);
+}
+
+/* This thread's cache (freed with the thread), NULL if out of memory. */
+static search_cache *cache_get(void)
+{
+	search_cache *c;
+	pthread_once(&g_cache_once, cache_key_make);
+	if (!(c = pthread_getspecific(g_cache_key)) && (c = calloc(1, sizeof(*c))) &&
+	    pthread_setspecific(g_cache_key, c) != 0) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* 0 when the store told its stamp; else nothing is cached for this request. */
+static int stamp_now(stamp *s, hl_req *r)
+{
+	memset(s, 0, sizeof(*s));
+	if (hl_store_change_stamp(&s->dv, &s->own, hl_req_store(r)) < 0) {
+		hl_error_clear();
+		return -1;
+	}
+	hl_units_today(s->day);
+	return 0;
+}
+
+static int stamp_eq(const stamp *a, const stamp *b)
+{
+	return a->dv == b->dv && a->own == b->own && !strcmp(a->day, b->day);
+}
+
+static uint32_t key_hash(const char *k)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* A key: the caller's visibility (level, scope), the page, then each part preceded by its
+ * length (so no two different inputs make one key). NULL if out of memory. */
+static char *make_key(const hl_search_opts *o, const char *a, const char *b, size_t off, size_t lim)
+{
+	size_t cap = 96 + strlen(a) + (b ? strlen(b) : 0), n;
+	char *k;
+	for (size_t i = 0; i < o->n_scope_fonds; i++)
+		cap += strlen(o->scope_fonds[i]) + 24;
+	if (!(k = malloc(cap)))
+		return NULL;
+	n = (size_t)snprintf(k, cap, "%d/%d/%d/%zu/%zu/%zu:", (int)o->max_access, o->scoped,
+	                     o->scope_all, o->n_scope_fonds, off, lim);
+	for (size_t i = 0; i < o->n_scope_fonds; i++)
+		n += (size_t)snprintf(k + n, cap - n, "%zu:%s", strlen(o->scope_fonds[i]),
+		                      o->scope_fonds[i]);
+	n += (size_t)snprintf(k + n, cap - n, "%zu:%s", strlen(a), a);
+	if (b)
+		snprintf(k + n, cap - n, "%zu:%s", strlen(b), b);
+	return k;
+}
+
+/* Every fonds' custody today, from this thread's copy while the store is unchanged; NULL with
+ * the error cleared if the store cannot tell (the unit facet is then empty). Owned by the
+ * cache when `c` is given, else by the caller (*own). */
+static const hl_custodies *custody_list(search_cache *c, const stamp *now, hl_req *r,
+                                        hl_custodies **own)
+{
+	hl_custodies *l = NULL;
+	*own = NULL;
+	if (c && c->custody && now && stamp_eq(&c->custody_at, now))
+		return c->custody;
+	if (hl_custody_list(&l, hl_req_store(r), NULL) < 0) {
+		hl_error_clear();
+		return NULL;
+	}
+	if (c && now) {
+		hl_custodies_free(c->custody);
+		c->custody = l, c->custody_at = *now;
+	} else {
+		*own = l;
+	}
+	return l;
+}
 
 /* Appends ` field:"value"` for each comma-separated value of parameter `field`. */
 static int add_filter(char *q, size_t cap, size_t *n, hl_req *r, const char *field)
@@ -50,9 +194,10 @@ static json_t *facet_json(const hl_facet *f)
 }
 
 /* The unit facet: each fonds' count goes to the unit that holds the fonds today. */
-static json_t *unit_facet(hl_req *r, const hl_facet *fonds)
+static json_t *unit_facet(hl_req *r, const hl_facet *fonds, search_cache *cache, const stamp *now)
 {
-	hl_custodies *l = NULL;
+	hl_custodies *own = NULL;
+	const hl_custodies *l;
 	json_t *a = json_array();
 	struct {
 		const char *code, *name;
@@ -62,10 +207,8 @@ static json_t *unit_facet(hl_req *r, const hl_facet *fonds)
 
 	if (!a || !fonds->n)
 		return a;
-	if (hl_custody_list(&l, hl_req_store(r), NULL) < 0) {
-		hl_error_clear();
+	if (!(l = custody_list(cache, now, r, &own)))
 		return a;
-	}
 	if (!(u = calloc(fonds->n, sizeof(*u))))
 		goto done;
 	for (size_t i = 0; i < fonds->n; i++) {
@@ -101,25 +244,21 @@ static json_t *unit_facet(hl_req *r, const hl_facet *fonds)
 		                                   (json_int_t)u[i].count));
 done:
 	free(u);
-	hl_custodies_free(l);
+	hl_custodies_free(own);
 	return a;
 }
 
 /* The total shown. Xapian's estimate is statistical: over a filter on few documents it is
  * worked out from term frequencies that count every document, hidden ones too (type=X&limit=1
- * said 10 to a guest who sees 3), so a count would leak. The fonds facet counts the visible
- * matches one by one (every document has one fonds): while that count is whole (under
- * HL_FACET_SCAN matches, every fonds listed) it is the total; else the estimate, never less
- * than what this page shows. */
-#define FACET_VALUES_SHOWN 50 /* the search module lists at most this many values a facet */
-static uint64_t visible_total(const hl_hits *h, size_t off)
+ * said 10 to a guest who sees 3), so a count would leak. The facet scan counts the visible
+ * matches one by one: while that count is whole (under HL_FACET_SCAN matches) it is the total;
+ * else the estimate, never less than what this page shows. */
+static uint64_t visible_total(int exact, uint64_t count, uint64_t estimate, size_t off, size_t n)
 {
-	uint64_t sum = 0, seen = off + h->n;
-	for (size_t i = 0; i < h->fonds.n; i++)
-		sum += h->fonds.v[i].count;
-	if (sum < HL_FACET_SCAN && h->fonds.n < FACET_VALUES_SHOWN)
-		return sum > seen ? sum : seen;
-	return h->estimate > seen ? h->estimate : seen;
+	uint64_t seen = off + n;
+	if (exact)
+		return count > seen ? count : seen;
+	return estimate > seen ? estimate : seen;
 }
 
 static int search(hl_req *r)
@@ -129,8 +268,15 @@ static int search(hl_req *r)
 	size_t n = 0, off, lim;
 	hl_search_opts o = {0};
 	hl_hits *h = NULL;
-	json_t *items, *j;
-	int rc;
+	json_t *items, *j, *facets = NULL;
+	search_cache *cache = NULL;
+	answer_cached *ac = NULL;
+	facets_cached *fc = NULL;
+	stamp now;
+	char *akey = NULL, *fkey = NULL, *body;
+	size_t blen;
+	uint64_t f_count, f_est;
+	int rc, f_exact, fc_fresh = 0;
 
 	if (!q)
 		q = "";
@@ -175,8 +321,49 @@ static int search(hl_req *r)
 	o.limit = lim;
 	o.html = 1;
 	o.facets = 1;
+
+	/* the stamp is read before searching: a change made meanwhile moves it past the entry */
+	if (stamp_now(&now, r) == 0 && (cache = cache_get())) {
+		akey = make_key(&o, q, query, off, lim);
+		fkey = make_key(&o, query, NULL, 0, 0);
+	}
+	if (akey) {
+		ac = &cache->answers[key_hash(akey) % ANSWER_SLOTS];
+		if (ac->body && !strcmp(ac->key, akey) && stamp_eq(&ac->at, &now)) {
+			rc = hl_resp_bytes(r, 200, "application/json; charset=utf-8", ac->body,
+			                   ac->len, 0);
+			goto done;
+		}
+	}
+	if (fkey) {
+		fc = &cache->facets[key_hash(fkey) % FACET_SLOTS];
+		if (fc->facets && !strcmp(fc->key, fkey) && stamp_eq(&fc->at, &now))
+			o.facets = 0; /* another page of a query whose facets are known */
+		else
+			fc_fresh = 1;
+	}
 	if ((rc = hl_req_search(&h, r, &o)) < 0)
-		return rc;
+		goto done;
+	if (o.facets) {
+		facets = json_pack("{s:o,s:o,s:o,s:o}", "fonds", facet_json(&h->fonds), "type",
+		                   facet_json(&h->type), "year", facet_json(&h->year), "unit",
+		                   unit_facet(r, &h->fonds, cache, akey ? &now : NULL));
+		f_count = h->facet_count, f_est = h->estimate, f_exact = h->facets_exact;
+		if (facets && fc && fc_fresh) {
+			char *k = strdup(fkey);
+			if (k) {
+				free(fc->key);
+				json_decref(fc->facets);
+				fc->key = k, fc->at = now, fc->facets = json_incref(facets);
+				fc->count = f_count, fc->exact = f_exact;
+				fc->estimate = h->facet_estimate;
+			}
+		}
+	} else {
+		facets = json_incref(fc->facets);
+		f_count = fc->count, f_exact = fc->exact;
+		f_est = h->estimate > fc->estimate ? h->estimate : fc->estimate;
+	}
 	items = json_array();
 	for (size_t i = 0; items && i < h->n; i++) {
 		const hl_hit *t = &h->hits[i];
@@ -193,13 +380,35 @@ static int search(hl_req *r)
 		hl_json_set_str(it, "snippet", t->snippet);
 		json_array_append_new(items, it);
 	}
-	j = json_pack("{s:s,s:I,s:I,s:I,s:o,s:{s:o,s:o,s:o,s:o}}", "query", q, "offset",
-	              (json_int_t)off, "limit", (json_int_t)lim, "total",
-	              (json_int_t)visible_total(h, off), "items", items, "facets", "fonds",
-	              facet_json(&h->fonds), "type", facet_json(&h->type), "year",
-	              facet_json(&h->year), "unit", unit_facet(r, &h->fonds));
+	j = json_pack("{s:s,s:I,s:I,s:I,s:b,s:o,s:o,s:b}", "query", q, "offset", (json_int_t)off,
+	              "limit", (json_int_t)lim, "total",
+	              (json_int_t)visible_total(f_exact, f_count, f_est, off, h->n), "total_exact",
+	              f_exact, "items", items, "facets", facets, "facets_exact", f_exact);
+	facets = NULL; /* j holds it */
+	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!body) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	blen = strlen(body);
+	if (ac && blen <= ANSWER_MAX) {
+		char *k = strdup(akey);
+		if (k) {
+			free(ac->key), free(ac->body);
+			ac->key = k, ac->at = now, ac->body = body, ac->len = blen;
+			rc =
+			    hl_resp_bytes(r, 200, "application/json; charset=utf-8", body, blen, 0);
+			goto done;
+		}
+	}
+	rc = hl_resp_bytes(r, 200, "application/json; charset=utf-8", body, blen, 1);
+done:
+	json_decref(facets);
 	hl_hits_free(h);
-	return hl_resp_json(r, 200, j);
+	free(akey);
+	free(fkey);
+	return rc;
 }
 
 const hl_route hl_routes_search[] = {

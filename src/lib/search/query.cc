@@ -917,7 +917,10 @@ static void count_facets(hl_hits *res, Xapian::Database &db, const plan &pl)
 	enq.add_matchspy(&type);
 	enq.add_matchspy(&year);
 	Xapian::MSet m = enq.get_mset(0, 0, HL_FACET_SCAN);
-	res->estimate = std::max<uint64_t>(res->estimate, m.get_matches_estimated());
+	res->facet_count = m.get_matches_lower_bound();
+	res->facet_estimate = m.get_matches_estimated();
+	res->facets_exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
+	res->estimate = std::max<uint64_t>(res->estimate, res->facet_estimate);
 	facet_fill(&res->fonds, fonds);
 	facet_fill(&res->type, type);
 	facet_fill(&res->year, year);

@@ -836,12 +836,17 @@ static void test_scope_and_facets(void **state)
 	assert_int_equal(facet_count(&h->fonds, "TEST"), 3); /* T1, T2, T7 */
 	assert_int_equal(facet_count(&h->type, "Quyết định"), 3);
 	assert_int_equal(facet_count(&h->year, "2019"), 3);
+	/* fewer matches than HL_FACET_SCAN: every one counted, and only the visible ones */
+	assert_true(h->facets_exact);
+	assert_int_equal(h->facet_count, 3);
 	hl_hits_free(h);
 
 	h = search_scoped(f, "fonds:TEST dat", HL_ACCESS_INTERNAL, test, 1, 0);
 	assert_true(has_id(h, "T6"));
 	assert_false(has_id(h, "T5"));
 	assert_int_equal(facet_count(&h->fonds, "TEST"), 4);
+	assert_true(h->facets_exact);
+	assert_int_equal(h->facet_count, 4);
 	hl_hits_free(h);
 
 	/* secret stays out of a scoped search whatever the level and scope */
