@@ -185,7 +185,12 @@ static int sub_pull(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	po.hub_url = o.url;
 	po.actor = actor();
+	/* The entries' files go to DATA_DIR/tmp (see the server's sender thread). */
+	char *tmp = hl_path_join(hl_archive_dir(a), "tmp");
+	if (tmp && hl_mkdir_p(tmp, 0700) == 0)
+		po.tmp_dir = tmp;
 	rc = hl_feed_pull(&s, n, feed, &po);
+	free(tmp);
 	hl_node_free(n);
 	hl_archive_free(a);
 	if (rc < 0)

@@ -86,13 +86,20 @@ static void pull_feeds(hl_node *n)
 	char *hub_key = NULL;
 	hl_feed_pull_opts o = {0};
 	hl_feed_pull_stats s;
+	char *tmp;
 	if (hl_store_xhub_key_get(&hub_key, hl_node_store(n)) < 0 || !hub_key)
 		return;
 	free(hub_key);
+	/* An entry's files are written in the data directory, not /tmp: a pass killed in the
+	 * middle leaves them where the next pass removes them. */
+	tmp = hl_path_join(g_home, "tmp");
+	if (tmp && hl_mkdir_p(tmp, 0700) == 0)
+		o.tmp_dir = tmp;
 	o.connect_timeout_ms = 2000;
 	o.actor = "feed";
 	if (hl_feed_pull(&s, n, "units", &o) < 0)
 		fprintf(stderr, "halong serve: feed units: %s\n", hl_error_last());
+	free(tmp);
 }
 
 static void *run(void *arg)

@@ -2,10 +2,12 @@
  * page); a commune pulls them over HTTP and applies each once, in order, in one transaction
  * with its position (pull, apply_entry); and the state of each feed (status). */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +166,34 @@ static void remove_dir(const feed_kind *k, const char *dir)
 		free(p);
 	}
 	rmdir(dir);
+}
+
+/* Folders of entries a killed pass left in tmp_dir (kill -9, power cut): each is named
+ * halong-feed-PID-XXXXXX after the process that made it; it goes when that process is gone (or,
+ * a name without a pid, when over an hour old). */
+static void remove_stale(const feed_kind *k, const char *tmp_dir)
+{
+	DIR *d = opendir(tmp_dir);
+	struct dirent *de;
+	time_t now = time(NULL);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat sb;
+		char *p;
+		if (strncmp(de->d_name, "halong-feed-", 12))
+			continue;
+		if (!(p = hl_path_join(tmp_dir, de->d_name)))
+			break;
+		char *end = NULL;
+		long pid = strtol(de->d_name + 12, &end, 10);
+		int gone =
+		    pid > 0 && end && *end == '-' ? kill((pid_t)pid, 0) < 0 && errno == ESRCH : 0;
+		if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode) && (gone || now - sb.st_mtime > 3600))
+			remove_dir(k, p);
+		free(p);
+	}
+	closedir(d);
 }
 
 /* ---- the entry's signed part ---- */
@@ -542,8 +572,8 @@ static int apply_json(hl_node *self, const feed_kind *k, json_t *e, const char *
 	}
 
 	/* The files into a private folder, loaded by the feed's own code. */
-	snprintf(tmpl, sizeof(tmpl), "%s/halong-feed-XXXXXX",
-	         tmp_dir && *tmp_dir ? tmp_dir : "/tmp");
+	snprintf(tmpl, sizeof(tmpl), "%s/halong-feed-%ld-XXXXXX",
+	         tmp_dir && *tmp_dir ? tmp_dir : "/tmp", (long)getpid());
 	if (!mkdtemp(tmpl))
 		return hl_error_set(HL_EIO, "feed: cannot make a folder in %s: %s",
 		                    tmp_dir ? tmp_dir : "/tmp", strerror(errno));
@@ -700,6 +730,8 @@ int hl_feed_pull(hl_feed_pull_stats *out, hl_node *self, const char *feed,
 		return HL_ENOTFOUND;
 	if (limit > HL_FEED_PAGE_MAX)
 		limit = HL_FEED_PAGE_MAX;
+	if (o && o->tmp_dir)
+		remove_stale(k, o->tmp_dir);
 	if ((rc = hl_store_xhub_key_get(&hub_key, st)) < 0)
 		return rc;
 	if (!hub_key)
