@@ -171,9 +171,9 @@ let page;
 const pageErrors = [];
 let caseNo = 0; /* screenshots are named after the case that took them */
 
-async function shot(name) {
+async function shot(name, fullPage = false) {
   const file = path.join(ART, `${String(caseNo).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: false });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 
@@ -316,12 +316,12 @@ test('the Exchange page (Liên thông) lists the units of the directory in Vietn
   await seeText('header nav', 'Liên thông');
   await seeText('h1', 'Liên thông giữa các đơn vị');
   await seeText('#x-node', 'Máy chủ này thuộc đơn vị', 'Thành phố Quảng Ninh (22)');
-  await seeText('#x-status', 'Tình trạng theo đơn vị', 'Đơn vị', 'Thư đang chờ gửi', 'Chờ từ', 'Gửi thành công gần nhất', 'Lỗi gần nhất',
+  await seeText('#x-status', 'Tình trạng theo đơn vị', 'Đơn vị', 'Thư chờ gửi', 'Chờ từ', 'Gửi thành công gần nhất', 'Lỗi gần nhất',
     'Phường Hà Tu (06652)', 'Phường Việt Hưng (06661)', 'được nhận tài liệu hạn chế');
   await seeText('#x-rejected', 'Thư bị từ chối', 'Thư sai định dạng');
   await seeText('#x-outbox', 'Không có thư nào đang chờ');
   await seeText('main', 'tự làm mới mỗi 5 giây');
-  await shot('exchange-vi');
+  await shot('exchange-vi', true);
 });
 
 test('send a document to Phường Hà Tu from the viewer: the message id, then "delivered"; it is in 06652\'s archive', async () => {
@@ -356,7 +356,7 @@ test('send dossier SO/HS01 to Phường Việt Hưng, which is down: it waits, a
   await seeText('#send-status', 'Phường Việt Hưng (06661) (3 tài liệu)', 'Mã thư:');
   const id = (await page.locator('#send-msg-id').innerText()).trim();
   await seeText('#send-state', 'Đang chờ chuyển');
-  await seeText('#send-state', 'đã thử', 'lỗi gần nhất');
+  await seeText('#send-state', 'đã thử', 'lỗi gần nhất: Không kết nối được tới đơn vị nhận', 'tự thử lại lúc');
   await shot('dossier-send-waiting');
   await page.click('#send-status a[href="#/exchange"]');
   await seeText('#x-outbox', id, 'Phường Việt Hưng (06661)', 'Văn bản');
@@ -373,7 +373,7 @@ test('send dossier SO/HS01 to Phường Việt Hưng, which is down: it waits, a
   }, world.lowDoc);
   assert(second[0] === 201, `POST /exchange/send answered ${second[0]}`);
   await seeText('#x-outbox', second[1]);
-  await shot('exchange-waiting-vi');
+  await shot('exchange-waiting-vi', true);
 });
 
 test('the Exchange page in English', async () => {
@@ -386,7 +386,7 @@ test('the Exchange page in English', async () => {
   await seeText('#x-status', 'Status per unit', 'Messages waiting', 'Waiting since', 'Last success', 'Last error', 'Cannot connect to the recipient');
   await seeText('#x-rejected', 'Refused messages', 'Malformed message');
   await seeText('#x-outbox', 'Messages waiting to be sent', 'Attempts', 'Documents');
-  await shot('exchange-en');
+  await shot('exchange-en', true);
   await page.click('#lang-switch');
   await seeText('h1', 'Liên thông giữa các đơn vị');
 });

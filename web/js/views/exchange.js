@@ -5,6 +5,7 @@ import { t, fmtTime, fmtAge, fmtNum } from '../i18n.js';
 import { h, clear } from '../util.js';
 import { get, enc } from '../api.js';
 import { table } from './common.js';
+import { errorGist } from './send.js';
 
 const REFRESH_S = 5;
 /* Auto-refresh survives a re-render (language switch) of the page. */
@@ -15,23 +16,23 @@ function label(prefix, word) {
   return k === prefix + word ? word : k;
 }
 
-/* The last error is the library's or curl's words (English, technical): a short sentence in the
-   user's language first, the words after. */
+/* The last error: its gist in the user's language first, the library's words after. */
 function errorCell(msg, at) {
   if (!msg) return h('span', { class: 'muted' }, t('x_ok'));
-  let gist = null;
-  if (/connect|resolve host|refused/i.test(msg)) gist = t('x_err_unreachable');
-  else if (/timed? ?out/i.test(msg)) gist = t('x_err_timeout');
-  else if (/HTTP [45]\d\d/.test(msg)) gist = t('x_err_refused');
+  const gist = errorGist(msg);
   return h('div', { class: 'x-error' },
     h('span', { class: 'warn-text' }, gist || msg),
-    at ? h('span', { class: 'muted x-when' }, ' · ', fmtTime(at)) : null,
+    at ? h('span', { class: 'muted x-when' }, ' · ', when(at)) : null,
     gist ? h('div', { class: 'x-detail' }, msg) : null);
+}
+
+function when(iso) {
+  return h('span', { class: 'nowrap' }, fmtTime(iso));
 }
 
 function since(iso, now) {
   if (!iso) return h('span', { class: 'muted' }, t('none'));
-  return h('span', null, fmtTime(iso), h('span', { class: 'muted' }, ' (', t('x_ago', { d: fmtAge(now - Date.parse(iso)) }), ')'));
+  return h('span', null, when(iso), h('span', { class: 'muted' }, ' (', t('x_ago', { d: fmtAge(now - Date.parse(iso)) }), ')'));
 }
 
 function peerCell(p, dir) {
@@ -57,7 +58,7 @@ function statusTable(st, dir, now) {
 
 function rejectedTable(rows, dir) {
   return table([
-    [t('x_col_at'), (x) => fmtTime(x.at)],
+    [t('x_col_at'), (x) => when(x.at)],
     [t('x_col_sender'), (x) => {
       const d = x.sender && dir.get(x.sender);
       return x.sender ? (d && d.name ? `${d.name} (${x.sender})` : x.sender) : t('none');
@@ -79,7 +80,7 @@ function outboxTable(rows, dir, now) {
     [t('x_col_seq'), (m) => fmtNum(m.seq)],
     [t('x_col_created'), (m) => since(m.created, now)],
     [t('x_col_attempts'), (m) => fmtNum(m.attempts)],
-    [t('x_col_next'), (m) => (m.attempts > 0 ? fmtTime(m.next_attempt) : t('none'))],
+    [t('x_col_next'), (m) => (m.attempts > 0 ? when(m.next_attempt) : t('none'))],
     [t('x_col_error'), (m) => errorCell(m.last_error, null)],
   ], rows);
 }

@@ -2,7 +2,7 @@
 // (archivist, officer, admin). The recipient is chosen from the exchange directory's units
 // (GET /exchange/peers); POST /exchange/send puts one signed message in the outbox, and the
 // message's delivery state (GET /exchange/messages/{id}) is followed until the recipient's receipt.
-import { t } from '../i18n.js';
+import { t, fmtTime } from '../i18n.js';
 import { h, clear } from '../util.js';
 import { get, post, enc, session } from '../api.js';
 
@@ -17,6 +17,16 @@ const POLL_MAX = 300; /* five minutes; the Exchange page follows it after that *
 
 function peerLabel(p) {
   return p.name ? `${p.name} (${p.unit})` : p.unit;
+}
+
+/* A delivery error is the library's or curl's words (English, technical): its gist in the
+   user's language, or null when there is none to give. */
+export function errorGist(msg) {
+  if (!msg) return null;
+  if (/connect|resolve host|refused/i.test(msg)) return t('x_err_unreachable');
+  if (/timed? ?out/i.test(msg)) return t('x_err_timeout');
+  if (/HTTP [45]\d\d/.test(msg)) return t('x_err_refused');
+  return null;
 }
 
 /* The API's refusal as a sentence for the user; the server's own words follow as detail. */
@@ -122,9 +132,14 @@ export function sendPanel(what, access) {
           state.textContent = '✓ ' + t('send_state_delivered', { to: toLabel });
           return;
         }
-        state.textContent = m.attempts > 0 && m.last_error
-          ? t('send_state_retry', { n: m.attempts, e: m.last_error })
-          : t('send_state_waiting');
+        clear(state);
+        if (m.attempts > 0 && m.last_error) {
+          state.append(t('send_state_retry', { n: m.attempts, e: errorGist(m.last_error) || t('x_err_other'),
+            at: fmtTime(m.next_attempt) }),
+          h('span', { class: 'x-detail' }, m.last_error));
+        } else {
+          state.append(t('send_state_waiting'));
+        }
       } catch (e) {
         /* a passing error: ask again */
       }
