@@ -1,6 +1,8 @@
 /* The reference-data feed over HTTP: GET /api/v1/exchange/feed/{name}?after=N&limit=M, the
  * hub's signed entries after N (public reference data; docs/api.md "Reference data feed"). */
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "halong/feed.h"
 #include "server_int.h"
@@ -21,6 +23,45 @@ static int feed_get(hl_req *r)
 	    0)
 		return rc;
 	return hl_resp_bytes(r, 200, "application/json; charset=utf-8", out, len, 1);
+}
+
+static json_t *iso(int64_t ms)
+{
+	char b[48];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (ms <= 0)
+		return json_null();
+	gmtime_r(&t, &tm);
+	snprintf(b, sizeof(b), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	return json_string(b);
+}
+
+static int status_row(const hl_feed_status_row *r, void *ud)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "feed", json_string(r->feed));
+	json_object_set_new(o, "role", json_string(r->publisher ? "hub" : "commune"));
+	json_object_set_new(o, "seq", json_integer(r->seq));
+	json_object_set_new(o, "hub_seq", r->hub_seq >= 0 ? json_integer(r->hub_seq) : json_null());
+	json_object_set_new(o, "sha256", hl_json_str(r->sha256));
+	json_object_set_new(o, "last_pull", iso(r->last_pull_ms));
+	json_object_set_new(o, "last_applied", iso(r->last_applied_ms));
+	json_object_set_new(o, "last_error", hl_json_str(r->last_error));
+	json_object_set_new(o, "last_error_at", iso(r->last_error_ms));
+	json_array_append_new(ud, o);
+	return 0;
+}
+
+json_t *hl_feed_status_json(hl_store *st)
+{
+	json_t *a = json_array();
+	if (a && hl_feed_status(st, status_row, a) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
 }
 
 const hl_route hl_routes_feed[] = {
