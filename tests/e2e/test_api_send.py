@@ -1,7 +1,7 @@
 """Sending records to another unit over the API (POST /api/v1/exchange/send, the outbox, a
-message's state, the peers), between three real nodes — the province's hub (22) and the communes
-Phường Hà Tu (06652) and Phường Việt Hưng (06661) — each a real `halong serve` with its own data
-directory on 127.0.0.1 (tests/e2e/hlnodes.py).
+message's state, the peers), between three real nodes — the province's hub (22) and the
+communes Phường Hà Tu (06652) and Phường Việt Hưng (06661) — each a real `halong serve` with its
+own data directory on 127.0.0.1 (tests/e2e/hlnodes.py).
 
 A document and a dossier sent over the API from the hub arrive in the commune's archive with their
 files and provenance; the rules of the library hold on this path: a secret record never leaves
