@@ -22,6 +22,7 @@ import unittest
 
 import hl
 import hlnodes
+import test_openapi
 
 UNITS = os.path.join(hl.SRC, 'data', 'units')
 FAST = {'HALONG_FEED_POLL_MS': '200'}
@@ -151,6 +152,9 @@ class Feed(unittest.TestCase):
         self.assertEqual(r.status, 200)
         self.assertEqual(r.header('content-encoding'), 'gzip')
         page = json.loads(gzip.decompress(r.body))
+        doc = test_openapi.load()
+        self.assertEqual(test_openapi.check(doc['components']['schemas']['FeedPage'], page, doc),
+                         [])
         self.assertEqual((page['feed'], page['last_seq'], len(page['entries'])), ('units', 1, 1))
         e = page['entries'][0]
         self.assertEqual((e['entry']['seq'], e['entry']['hub'], e['entry']['prev']),
