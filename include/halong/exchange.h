@@ -217,7 +217,26 @@ typedef struct {
 	 * each message in a savepoint; nothing is durable, and no receipt may be given out,
 	 * before the caller commits. 0: accept runs its own transaction. */
 	int in_caller_tx;
+	/* With in_caller_tx: the messages stored are not signed one by one; each is added here
+	 * and gets its receipt from hl_exchange_receipts_sign, once for the whole batch, before
+	 * the caller commits (*receipt is then NULL; a duplicate of a message of this same batch
+	 * too: ask hl_exchange_receipts_get). NULL: a signed receipt each. */
+	struct hl_exchange_receipts *receipts;
 } hl_exchange_accept_opts;
+
+/* The receipts of a batch: one Ed25519 signature over the root of a Merkle tree of the
+ * messages (id and hash each); each message's receipt carries its path to the root and that
+ * signature, so it is verifiable alone (README.md of src/lib/exchange, "Receipts"). */
+typedef struct hl_exchange_receipts hl_exchange_receipts;
+hl_exchange_receipts *hl_exchange_receipts_new(void);
+void hl_exchange_receipts_free(hl_exchange_receipts *b);
+/* Signs the batch (nothing to do when empty) and stores each message's receipt in its inbox
+ * row, inside the caller's transaction. */
+int hl_exchange_receipts_sign(hl_exchange_receipts *b, hl_node *self);
+/* The id of the message hl_exchange_inbox_accept accepted last with this batch. */
+const char *hl_exchange_receipts_last(const hl_exchange_receipts *b);
+/* The receipt of message `id` once signed (NULL: not in this batch). */
+const char *hl_exchange_receipts_get(const hl_exchange_receipts *b, const char *id);
 
 enum { HL_EXCHANGE_APPLIED = 1, HL_EXCHANGE_HELD = 2, HL_EXCHANGE_DUPLICATE = 3 };
 

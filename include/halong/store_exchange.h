@@ -80,6 +80,9 @@ int hl_store_xin_get(hl_store *st, const char *id, const char *sender, int64_t s
                      int (*cb)(const hl_store_xin_row *r, void *ud), void *ud);
 /* HL_ECONFLICT when (sender, seq) is taken by another message. */
 int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_ms);
+/* Sets the receipt of message `id` (a batch's receipts are signed after the messages are
+ * stored). */
+int hl_store_xin_set_receipt(hl_store *st, const char *id, const char *receipt);
 /* The last sequence applied from `sender` (0: none). */
 int hl_store_xin_applied_seq(int64_t *seq, hl_store *st, const char *sender);
 /* Marks message `id` applied and (sender's) last applied sequence `seq`. */

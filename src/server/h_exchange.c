@@ -167,6 +167,11 @@ static int x_inbox_batch(hl_req *r)
 	o.apply = hl_exchange_apply_default;
 	o.ud = &ctx;
 	o.in_caller_tx = 1;
+	/* one signature for the batch's receipts (a Merkle root), not one a message */
+	if (!(o.receipts = hl_exchange_receipts_new())) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
 	out = json_array();
 	if ((rc = hl_store_begin(st)) < 0)
 		goto done;
@@ -186,7 +191,13 @@ static int x_inbox_batch(hl_req *r)
 				    json_string(state == HL_EXCHANGE_APPLIED ? "applied"
 				                : state == HL_EXCHANGE_HELD  ? "held"
 				                                             : "duplicate"));
-				json_object_set_new(x, "receipt", json_string(receipt));
+				/* filled in once the batch is signed */
+				json_object_set_new(x, "receipt",
+				                    receipt ? json_string(receipt) : json_null());
+				if (!receipt)
+					json_object_set_new(
+					    x, "id",
+					    json_string(hl_exchange_receipts_last(o.receipts)));
 				free(receipt);
 			} else if (rc == HL_ELIMIT || rc == HL_EINVALID || rc == HL_EDENIED) {
 				char msg[512], reason[32] = "";
@@ -216,6 +227,22 @@ static int x_inbox_batch(hl_req *r)
 			json_decref(x);
 		}
 		p += len + 1;
+	}
+	/* The batch's receipts: signed once, stored with their messages, then committed. */
+	if ((rc = hl_exchange_receipts_sign(o.receipts, n)) < 0)
+		goto done;
+	for (size_t i = 0; i < json_array_size(out); i++) {
+		json_t *x = json_array_get(out, i);
+		const char *id = json_string_value(json_object_get(x, "id"));
+		const char *rec = id ? hl_exchange_receipts_get(o.receipts, id) : NULL;
+		if (!id)
+			continue;
+		if (!rec) {
+			rc = hl_error_set(HL_ERROR, "batch: no receipt for message %s", id);
+			goto done;
+		}
+		json_object_set_new(x, "receipt", json_string(rec));
+		json_object_del(x, "id");
 	}
 	began = 0;
 	if ((rc = hl_store_commit(st)) < 0)
@@ -256,6 +283,7 @@ done:
 	if (began)
 		hl_store_rollback(st);
 	json_decref(out);
+	hl_exchange_receipts_free(o.receipts);
 	hl_node_free(n);
 	return rc;
 }

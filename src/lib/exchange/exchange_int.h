@@ -13,6 +13,7 @@
 #define HL_X_CTX_ENVELOPE  "halong-envelope-v1\n"
 #define HL_X_CTX_RECEIPT   "halong-receipt-v1\n"
 #define HL_X_CTX_DIRECTORY "halong-directory-v1\n"
+#define HL_X_CTX_RECEIPTS  "halong-receipts-v1\n" /* a batch's receipts: the Merkle root */
 
 #define HL_X_KEY_B64 45 /* base64 of 32 bytes + NUL */
 #define HL_X_SIG_B64 89 /* base64 of 64 bytes + NUL */

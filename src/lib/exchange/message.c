@@ -608,12 +608,15 @@ static int receipt_parse(receipt_view *r, const char *text, size_t len)
 	    !hl_exchange__valid_unit(r->for_) || !r->sig ||
 	    !json_is_integer(json_object_get(r->root, "at_ms")) ||
 	    json_integer_value(json_object_get(r->root, "v")) != 1 ||
-	    json_object_size(r->root) != 7)
+	    json_object_size(r->root) != (json_object_get(r->root, "batch") ? 8u : 7u))
 		return hl_error_set(HL_EINVALID,
-		                    "receipt: expected v, id, hash, by, for, at_ms and "
-		                    "sig");
+		                    "receipt: expected v, id, hash, by, for, at_ms, sig "
+		                    "(and batch)");
 	return 0;
 }
+
+static int receipt_batch_verify(json_t *batch, const char *id, const char *hash, int64_t at_ms,
+                                const char *by, const char *for_, const char *sig, const char *key);
 
 int hl_exchange_outbox_delivered(hl_node *self, const char *text, size_t len)
 {
@@ -623,7 +626,7 @@ int hl_exchange_outbox_delivered(hl_node *self, const char *text, size_t len)
 	peer p = {0};
 	char *c = NULL, sig[HL_X_SIG_B64 + 8];
 	size_t n = 0;
-	int rc, own_tx = 0;
+	int rc, own_tx = 0, bad = 0;
 
 	if ((rc = receipt_parse(&r, text, len)) < 0)
 		goto done;
@@ -641,12 +644,19 @@ int hl_exchange_outbox_delivered(hl_node *self, const char *text, size_t len)
 	if ((rc = peer_get(&p, st, r.by)) < 0)
 		goto done;
 	snprintf(sig, sizeof(sig), "%s", r.sig);
-	json_object_del(r.root, "sig"); /* frees r.sig */
-	if (!p.found || (rc = hl_exchange__canon(&c, &n, r.root)) < 0 ||
-	    hl_exchange__verify(sig, p.key, HL_X_CTX_RECEIPT, c, n) < 0) {
-		rc = rc < 0 ? rc
-		            : hl_error_set(
-		                  HL_EDENIED,
+	if (!p.found) {
+		bad = 1;
+	} else if (json_object_get(r.root, "batch")) {
+		bad = receipt_batch_verify(json_object_get(r.root, "batch"), r.id, r.hash, r.at_ms,
+		                           r.by, r.for_, sig, p.key) < 0;
+	} else {
+		json_object_del(r.root, "sig"); /* frees r.sig */
+		if ((rc = hl_exchange__canon(&c, &n, r.root)) < 0)
+			goto done;
+		bad = hl_exchange__verify(sig, p.key, HL_X_CTX_RECEIPT, c, n) < 0;
+	}
+	if (bad) {
+		rc = hl_error_set(HL_EDENIED,
 		                  "receipt for %s: the signature does not verify with %s's key",
 		                  r.id, r.by);
 		goto done;
@@ -708,6 +718,260 @@ done:
 		hl_store_rollback(st);
 	out_free(&o);
 	return rc;
+}
+
+/* ---- receipts of a batch: a Merkle tree, one signature ----
+ *
+ * leaf = SHA-256(0x00 || id (36 bytes) || hash (64 hex)), node = SHA-256(0x01 || left || right);
+ * a level with an odd count carries its last node up unchanged. The signed header is the
+ * canonical {"at_ms","by","for","n","root","v":1} after the line "halong-receipts-v1\n". */
+
+#define MERKLE_MAX_PATH 32
+
+static void merkle_leaf(unsigned char out[32], const char *id, const char *hash)
+{
+	crypto_hash_sha256_state h;
+	crypto_hash_sha256_init(&h);
+	crypto_hash_sha256_update(&h, (const unsigned char *)"\0", 1);
+	crypto_hash_sha256_update(&h, (const unsigned char *)id, 36);
+	crypto_hash_sha256_update(&h, (const unsigned char *)hash, 64);
+	crypto_hash_sha256_final(&h, out);
+}
+
+static void merkle_node(unsigned char out[32], const unsigned char *l, const unsigned char *r)
+{
+	crypto_hash_sha256_state h;
+	crypto_hash_sha256_init(&h);
+	crypto_hash_sha256_update(&h, (const unsigned char *)"\1", 1);
+	crypto_hash_sha256_update(&h, l, 32);
+	crypto_hash_sha256_update(&h, r, 32);
+	crypto_hash_sha256_final(&h, out);
+}
+
+static void hex32(char out[65], const unsigned char *d)
+{
+	sodium_bin2hex(out, 65, d, 32);
+}
+
+static int unhex32(unsigned char out[32], const char *hex)
+{
+	size_t n = 0;
+	return is_hex64(hex) && sodium_hex2bin(out, 32, hex, 64, NULL, &n, NULL) == 0 && n == 32
+	           ? 0
+	           : -1;
+}
+
+/* The header the batch's signature covers. */
+static int receipts_header(char *out, size_t size, int64_t at_ms, const char *by, const char *for_,
+                           int64_t n, const char *root)
+{
+	int k = snprintf(out, size,
+	                 "{\"at_ms\":%lld,\"by\":\"%s\",\"for\":\"%s\",\"n\":%lld,"
+	                 "\"root\":\"%s\",\"v\":1}",
+	                 (long long)at_ms, by, for_, (long long)n, root);
+	return k > 0 && (size_t)k < size ? k : -1;
+}
+
+typedef struct {
+	char id[37], hash[65], from[33];
+	char *text; /* the receipt, once signed */
+} batch_item;
+
+struct hl_exchange_receipts {
+	batch_item *v;
+	size_t n, cap;
+	char last[37]; /* the id of the message accepted last */
+};
+
+hl_exchange_receipts *hl_exchange_receipts_new(void)
+{
+	return calloc(1, sizeof(hl_exchange_receipts));
+}
+
+void hl_exchange_receipts_free(hl_exchange_receipts *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i].text);
+	free(b->v);
+	free(b);
+}
+
+static int receipts_add(hl_exchange_receipts *b, const char *id, const char *hash, const char *from)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		batch_item *v = realloc(b->v, cap * sizeof(*v));
+		if (!v)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		b->v = v;
+		b->cap = cap;
+	}
+	memset(&b->v[b->n], 0, sizeof(b->v[0]));
+	snprintf(b->v[b->n].id, sizeof(b->v[0].id), "%s", id);
+	snprintf(b->v[b->n].hash, sizeof(b->v[0].hash), "%s", hash);
+	snprintf(b->v[b->n].from, sizeof(b->v[0].from), "%s", from);
+	b->n++;
+	return 0;
+}
+
+const char *hl_exchange_receipts_last(const hl_exchange_receipts *b)
+{
+	return b ? b->last : "";
+}
+
+const char *hl_exchange_receipts_get(const hl_exchange_receipts *b, const char *id)
+{
+	for (size_t i = 0; b && i < b->n; i++)
+		if (!strcmp(b->v[i].id, id))
+			return b->v[i].text;
+	return NULL;
+}
+
+/* One signature per sender of the batch (a batch comes from one sender; several are allowed). */
+static int receipts_sign_for(hl_exchange_receipts *b, hl_node *self, const char *from, int64_t now)
+{
+	size_t n = 0, lv = 0, k;
+	size_t *idx = NULL;
+	unsigned char(*level[MERKLE_MAX_PATH + 1])[32] = {0};
+	size_t count[MERKLE_MAX_PATH + 1] = {0};
+	char root[65], header[400], sig[HL_X_SIG_B64];
+	int rc = 0, hl;
+
+	for (size_t i = 0; i < b->n; i++)
+		n += !b->v[i].text && !strcmp(b->v[i].from, from);
+	if (!n)
+		return 0;
+	if (!(idx = calloc(n, sizeof(*idx))) || !(level[0] = calloc(n, 32))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	k = 0;
+	for (size_t i = 0; i < b->n; i++)
+		if (!b->v[i].text && !strcmp(b->v[i].from, from)) {
+			idx[k] = i;
+			merkle_leaf(level[0][k], b->v[i].id, b->v[i].hash);
+			k++;
+		}
+	count[0] = n;
+	while (count[lv] > 1) {
+		size_t c = count[lv], m = (c + 1) / 2;
+		if (lv + 1 > MERKLE_MAX_PATH || !(level[lv + 1] = calloc(m, 32))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t j = 0; j < m; j++) {
+			if (2 * j + 1 < c)
+				merkle_node(level[lv + 1][j], level[lv][2 * j],
+				            level[lv][2 * j + 1]);
+			else
+				memcpy(level[lv + 1][j], level[lv][2 * j], 32);
+		}
+		count[++lv] = m;
+	}
+	hex32(root, level[lv][0]);
+	if ((hl = receipts_header(header, sizeof(header), now, self->unit, from, (int64_t)n,
+	                          root)) < 0) {
+		rc = hl_error_set(HL_EINVALID, "receipts: header too long");
+		goto done;
+	}
+	hl_exchange__sign(sig, self, HL_X_CTX_RECEIPTS, header, (size_t)hl);
+	for (k = 0; k < n && rc == 0; k++) {
+		batch_item *it = &b->v[idx[k]];
+		size_t cap = 400 + (size_t)lv * 70, at;
+		char *t = malloc(cap);
+		if (!t) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			break;
+		}
+		at = (size_t)snprintf(t, cap,
+		                      "{\"at_ms\":%lld,\"batch\":{\"i\":%zu,\"n\":%zu,\"path\":[",
+		                      (long long)now, k, n);
+		for (size_t l = 0, i = k, sib; l < lv; l++, i >>= 1) {
+			char h[65];
+			if ((sib = i ^ 1) >= count[l])
+				continue;
+			hex32(h, level[l][sib]);
+			at += (size_t)snprintf(t + at, cap - at, "%s\"%s\"",
+			                       t[at - 1] == '[' ? "" : ",", h);
+		}
+		snprintf(
+		    t + at, cap - at,
+		    "]},\"by\":\"%s\",\"for\":\"%s\",\"hash\":\"%s\",\"id\":\"%s\",\"sig\":\"%s\","
+		    "\"v\":1}",
+		    self->unit, from, it->hash, it->id, sig);
+		it->text = t;
+		rc = hl_store_xin_set_receipt(self->st, it->id, t);
+	}
+done:
+	for (size_t l = 0; l <= MERKLE_MAX_PATH; l++)
+		free(level[l]);
+	free(idx);
+	return rc;
+}
+
+int hl_exchange_receipts_sign(hl_exchange_receipts *b, hl_node *self)
+{
+	int64_t now = hl_exchange__now_ms();
+	int rc;
+	if (!hl_store_in_tx(self->st))
+		return hl_error_set(HL_EINVALID, "receipts: sign inside the batch's transaction");
+	for (size_t i = 0; b && i < b->n; i++)
+		if (!b->v[i].text && (rc = receipts_sign_for(b, self, b->v[i].from, now)) < 0)
+			return rc;
+	return 0;
+}
+
+/* A batch receipt's signature, checked: the root from the leaf and the path, then Ed25519 over
+ * the header — unless this thread checked the very same header, signature and key a moment
+ * ago (the other receipts of one batch): one verification a batch. 0 or -1. */
+static int receipt_batch_verify(json_t *batch, const char *id, const char *hash, int64_t at_ms,
+                                const char *by, const char *for_, const char *sig, const char *key)
+{
+	static _Thread_local char memo[768];
+	json_t *path = json_object_get(batch, "path");
+	json_t *ji = json_object_get(batch, "i"), *jn = json_object_get(batch, "n");
+	unsigned char cur[32], sib[32];
+	char root[65], header[400], key_sig[768];
+	int64_t i, c;
+	size_t used = 0;
+	int hl;
+
+	if (!json_is_object(batch) || json_object_size(batch) != 3 || !json_is_integer(ji) ||
+	    !json_is_integer(jn) || !json_is_array(path) || json_array_size(path) > MERKLE_MAX_PATH)
+		return -1;
+	i = json_integer_value(ji);
+	c = json_integer_value(jn);
+	if (c < 1 || c > (1 << 20) || i < 0 || i >= c)
+		return -1;
+	merkle_leaf(cur, id, hash);
+	for (; c > 1; i >>= 1, c = (c + 1) / 2) {
+		if ((i ^ 1) >= c)
+			continue;
+		if (used >= json_array_size(path) ||
+		    unhex32(sib, json_string_value(json_array_get(path, used++))) < 0)
+			return -1;
+		if (i & 1)
+			merkle_node(cur, sib, cur);
+		else
+			merkle_node(cur, cur, sib);
+	}
+	if (used != json_array_size(path))
+		return -1;
+	hex32(root, cur);
+	if ((hl = receipts_header(header, sizeof(header), at_ms, by, for_, json_integer_value(jn),
+	                          root)) < 0)
+		return -1;
+	if (snprintf(key_sig, sizeof(key_sig), "%s\n%s\n%s", key, sig, header) >=
+	    (int)sizeof(key_sig))
+		return -1;
+	if (!strcmp(memo, key_sig))
+		return 0;
+	if (hl_exchange__verify(sig, key, HL_X_CTX_RECEIPTS, header, (size_t)hl) < 0)
+		return -1;
+	memcpy(memo, key_sig, strlen(key_sig) + 1);
+	return 0;
 }
 
 /* ---- the inbox ---- */
@@ -864,6 +1128,7 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 	char hash[65], *receipt = NULL, *stored = NULL, *payload = NULL;
 	hl_access level;
 	int rc, began = 0, st_out = HL_EXCHANGE_HELD, nested = o && o->in_caller_tx;
+	hl_exchange_receipts *batch = o ? o->receipts : NULL;
 
 	if (hl_store_in_tx(st) != nested)
 		return hl_error_set(HL_EINVALID, nested ? "inbox: a batch runs in the caller's "
@@ -942,10 +1207,14 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 			            "message %s was received before with other content", e.id);
 			goto done;
 		}
-		/* A replay: the same receipt again, nothing applied. */
+		/* A replay: the same receipt again, nothing applied (a receipt still empty: the
+		 * message came earlier in this same batch, its receipt is signed with the batch).
+		 */
 		st_out = HL_EXCHANGE_DUPLICATE;
-		receipt = dup.receipt;
-		dup.receipt = NULL;
+		if (dup.receipt && *dup.receipt) {
+			receipt = dup.receipt;
+			dup.receipt = NULL;
+		}
 		goto ok;
 	}
 	for (size_t i = 0; i < e.natt; i++) {
@@ -982,7 +1251,12 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 		            (long long)e.seq, e.from);
 		goto done;
 	}
-	if ((rc = make_receipt(&receipt, self, &e, hash, now)) < 0)
+	if (batch && !nested) {
+		rc = hl_error_set(HL_EINVALID, "inbox: a batch's receipts need the caller's "
+		                               "transaction");
+		goto done;
+	}
+	if (!batch && (rc = make_receipt(&receipt, self, &e, hash, now)) < 0)
 		goto done;
 	if ((rc = tx_begin(st, nested)) < 0)
 		goto done;
@@ -1000,8 +1274,11 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 		began = 0;
 		if (dup.found && !strcmp(dup.hash, hash)) {
 			free(receipt);
-			receipt = dup.receipt;
-			dup.receipt = NULL;
+			receipt = NULL;
+			if (dup.receipt && *dup.receipt) {
+				receipt = dup.receipt;
+				dup.receipt = NULL;
+			}
 			st_out = HL_EXCHANGE_DUPLICATE;
 			goto ok;
 		}
@@ -1014,8 +1291,9 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 	}
 	{
 		/* Kept as received: the sender's signature is the message's provenance. */
-		hl_store_xin_row r = {e.id,   e.from,  e.type, hash,        NULL,
-		                      "held", receipt, e.seq,  e.created_ms};
+		hl_store_xin_row r = {
+		    e.id,  e.from,      e.type, hash, NULL, "held", receipt ? receipt : "",
+		    e.seq, e.created_ms};
 		if (!(stored = malloc(len + 1))) {
 			rc = hl_error_set(HL_ENOMEM, "out of memory");
 			goto done;
@@ -1046,7 +1324,16 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 		goto done;
 	}
 	began = 0;
+	if (batch && (rc = receipts_add(batch, e.id, hash, e.from)) < 0)
+		goto done; /* the caller's transaction fails as a whole */
 ok:
+	if (batch)
+		snprintf(batch->last, sizeof(batch->last), "%s", e.id);
+	if (!batch && !receipt) {
+		/* only a batch in progress holds a message without its receipt */
+		rc = hl_error_set(HL_ERROR, "inbox: message %s has no receipt yet", e.id);
+		goto done;
+	}
 	if (receipt_out) {
 		*receipt_out = receipt;
 		receipt = NULL;

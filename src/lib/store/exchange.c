@@ -467,6 +467,16 @@ int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_m
 	return 0;
 }
 
+int hl_store_xin_set_receipt(hl_store *st, const char *id, const char *receipt)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE exchange_inbox SET receipt = ?2 WHERE id = ?1");
+	if (!s)
+		return -1;
+	bind_text(s, 1, id);
+	bind_text(s, 2, receipt);
+	return exec1(st, s, NULL, "inbox receipt");
+}
+
 int hl_store_xin_applied_seq(int64_t *seq, hl_store *st, const char *sender)
 {
 	sqlite3_stmt *s =
