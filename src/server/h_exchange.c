@@ -533,6 +533,8 @@ static int x_status(hl_req *r)
 	}
 	json_object_set_new(out, "peers", peers);
 	json_object_set_new(out, "rejected", rej);
+	/* The reference-data feeds (h_feed.c); on a failure the member is left out. */
+	json_object_set_new(out, "feeds", hl_feed_status_json(hl_req_store(r)));
 	return hl_resp_json(r, 200, out);
 fail:
 	json_decref(peers);
