@@ -191,6 +191,19 @@ class Feed(unittest.TestCase):
                          'Phường Việt Hưng')
         st = feed_status(b)
         self.assertEqual((st['hub_seq'], st['last_error']), (3, None))
+        # The same in the exchange status over HTTP, for an inspector of the commune.
+        b.ok('user', 'add', 'thanh.tra', '--role', 'inspector', '--unit', '06661',
+             input=b'mat-khau-thanh-tra-2025\n')
+        tok = b.ok('user', 'token', 'thanh.tra').out.strip().splitlines()[-1]
+        r = b.request('GET', '/api/v1/exchange/status',
+                      headers={'Authorization': f'Bearer {tok}'})
+        self.assertEqual(r.status, 200, r.body)
+        doc = test_openapi.load()
+        self.assertEqual(test_openapi.check(doc['components']['schemas']['ExchangeStatus'],
+                                            r.json(), doc), [])
+        f = r.json()['feeds'][0]
+        self.assertEqual((f['feed'], f['role'], f['seq'], f['hub_seq'], f['last_error']),
+                         ('units', 'commune', 3, 3, None))
 
     def test_4_kill_during_catch_up(self):
         self.publish([R1, R2, R3])
