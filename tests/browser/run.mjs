@@ -600,6 +600,17 @@ test('back to Vietnamese, log out: the header says Khách again', async () => {
   await shot('logged-out');
 });
 
+test('a guest is offered no send action, and the Exchange page asks to log in', async () => {
+  await page.goto(world.base + '/#/doc/' + encodeURIComponent(world.scanDoc));
+  await seeText('#page-of', 'Trang 1 / 3');
+  assert(await page.locator('#send-open').count() === 0, 'a guest should not see "Gửi đến đơn vị khác"');
+  await page.goto(world.base + '/#/exchange');
+  await seeText('#x-login', 'Đăng nhập bằng tài khoản cán bộ để xem liên thông.', 'Đăng nhập');
+  await notSeeText('main', '06652');
+  assert(await page.locator('#x-status').count() === 0, 'a guest should get no status table');
+  await shot('exchange-guest');
+});
+
 test('keyboard only: Tab reaches the skip link, then the search box; Enter searches', async () => {
   await page.goto(world.base + '/#/search');
   await seeText('main', 'Nhập từ khóa để tìm');

@@ -3,11 +3,13 @@
 // their reasons; the outbox (GET /exchange/outbox). Refreshed every few seconds in place.
 import { t, fmtTime, fmtAge, fmtNum } from '../i18n.js';
 import { h, clear } from '../util.js';
-import { get, enc } from '../api.js';
+import { get, enc, session } from '../api.js';
 import { table } from './common.js';
 import { errorGist } from './send.js';
 
 const REFRESH_S = 5;
+/* Who may read the outbox (the status: inspector, archivist, admin; the server decides). */
+const READ_ROLES = ['inspector', 'archivist', 'officer', 'admin'];
 /* Auto-refresh survives a re-render (language switch) of the page. */
 const state = { paused: false };
 
@@ -89,6 +91,16 @@ export async function exchangeView() {
   const root = h('div', { class: 'exchange' },
     h('h1', null, t('x_title')),
     h('p', { class: 'lead' }, t('x_intro')));
+  /* A guest: one sentence and the way in, nothing to refresh. */
+  if (!session.user) {
+    root.append(h('p', { id: 'x-login' }, t('x_login'), ' ',
+      h('a', { href: '#/login?next=' + encodeURIComponent('#/exchange') }, t('login'))));
+    return root;
+  }
+  if (!READ_ROLES.includes(session.user.role)) {
+    root.append(h('p', { id: 'x-forbidden', class: 'muted' }, t('x_role_forbidden')));
+    return root;
+  }
   const node = h('p', { class: 'x-node', id: 'x-node' });
   const stamp = h('span', { id: 'x-updated', 'aria-live': 'off' });
   const pause = h('button', { type: 'button', id: 'x-pause', 'aria-pressed': String(state.paused) });
