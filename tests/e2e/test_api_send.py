@@ -15,6 +15,7 @@ import unittest
 import hl
 import hlnodes
 import hlserve
+import test_openapi
 
 PASS = 'mat-khau-luu-tru-2025'
 # name -> (role, unit) on the hub
@@ -276,6 +277,42 @@ class SendOverApi(unittest.TestCase):
         self.assertNotIn(key, r.body)
         self.assertError(self.as_(None).get('/api/v1/exchange/peers'), 401)
         self.assertError(self.as_('xem').get('/api/v1/exchange/peers'), 403)
+
+    def test_9_answers_match_openapi(self):
+        """The real answers of these endpoints, good and bad, against docs/openapi.json."""
+        doc = test_openapi.load()
+        sent = self.send('luutru', {'documents': [self.internal[0][0]], 'to': '06661'})
+        calls = [(sent, 'POST', '/api/v1/exchange/send'),
+                 (self.send('xem', {'documents': ['x'], 'to': '06652'}), 'POST',
+                  '/api/v1/exchange/send'),
+                 (self.send('luutru', {'documents': ['x'], 'to': '06652'}), 'POST',
+                  '/api/v1/exchange/send'),
+                 (self.send('luutru', {'to': 'nope!'}), 'POST', '/api/v1/exchange/send')]
+        for who, path in (('thanhtra', '/api/v1/exchange/outbox'),
+                          ('vanthu', '/api/v1/exchange/outbox?peer=06652'),
+                          (None, '/api/v1/exchange/outbox'),
+                          ('vanthu', '/api/v1/exchange/peers'),
+                          ('luutru', f'/api/v1/exchange/messages/{sent.json()["id"]}'),
+                          ('luutru', '/api/v1/exchange/messages/' + '0' * 36)):
+            calls.append((self.as_(who).get(path), 'GET', path))
+        statuses = set()
+        for r, method, path in calls:
+            tpl, op = test_openapi.operation(doc, method, path)
+            self.assertIsNotNone(op, f'{method} {path} is not in openapi.json')
+            resp = op['responses'].get(str(r.status))
+            self.assertIsNotNone(resp, f'{method} {path}: {r.status} not described: {r!r}')
+            if '$ref' in resp:
+                resp = doc['components']['responses'][resp['$ref'].rsplit('/', 1)[1]]
+            schema = resp['content']['application/json']['schema']
+            errs = test_openapi.check(schema, r.json(), doc)
+            self.assertEqual(errs, [], f'{method} {path} ({r.status}): {errs[:5]}')
+            statuses.add(r.status)
+        self.assertEqual(statuses, {200, 201, 400, 401, 403, 404})
+        # the message's two states validate too: wait for the delivered one
+        hlnodes.wait_for(lambda: self.delivered(sent.json()['id']), 60, 'delivered')
+        r = self.as_('luutru').get(f'/api/v1/exchange/messages/{sent.json()["id"]}')
+        self.assertEqual(test_openapi.check({'$ref': '#/components/schemas/MessageState'},
+                                            r.json(), doc), [])
 
 
 if __name__ == '__main__':
