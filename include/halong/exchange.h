@@ -224,6 +224,21 @@ typedef struct {
 	struct hl_exchange_receipts *receipts;
 } hl_exchange_accept_opts;
 
+/* An attachment chunk's upload is signed by the sending node: Ed25519 over the line
+ * "halong-upload-v1\n" then FROM, TO, the attachment's SHA-256, the offset, the attachment's
+ * size, the chunk's length, the chunk's SHA-256 and the time (Unix ms), each followed by "\n".
+ * The signature (base64) and time travel as the headers X-Halong-Signature and X-Halong-Time. */
+void hl_exchange_upload_sign(char sig[89], const hl_node *self, const char *to, const char *sha256,
+                             int64_t offset, int64_t size, const void *chunk, size_t len,
+                             int64_t time_ms);
+/* Checks an upload received by node `self_unit` from `from` (its key from the directory in
+ * `st`): 0, or HL_EDENIED with "REASON: detail" — unknown-sender, revoked-sender,
+ * bad-signature, clock-skew (time beyond +-5 minutes of now_ms; 0: the clock). */
+int hl_exchange_upload_verify(hl_store *st, const char *self_unit, const char *from,
+                              const char *sig, const char *time_ms, const char *sha256,
+                              int64_t offset, int64_t size, const void *chunk, size_t len,
+                              int64_t now_ms);
+
 /* The receipts of a batch: one Ed25519 signature over the root of a Merkle tree of the
  * messages (id and hash each); each message's receipt carries its path to the root and that
  * signature, so it is verifiable alone (README.md of src/lib/exchange, "Receipts"). */

@@ -305,9 +305,9 @@ static int grab_peer(const hl_node_row *row, void *ud)
 	return 0;
 }
 
-/* Uploads come from nodes of the directory only (X-Halong-From, not revoked). This is a
- * filter, not authentication: the envelope's signature and the SHA-256 check are what make an
- * attachment trusted (docs/exchange.md). */
+/* Uploads come from nodes of the directory only (X-Halong-From, not revoked); a chunk PUT must
+ * also carry its sender's signature (upload_signed). The envelope's signature and the SHA-256
+ * check are what make an attachment trusted (docs/exchange.md). */
 static int known_sender(hl_req *r, const char **from)
 {
 	int known = 0, rc;
@@ -325,6 +325,49 @@ static int known_sender(hl_req *r, const char **from)
 		               -1),
 		       HL_ANSWERED;
 	return 0;
+}
+
+static int self_unit(const char *unit, const char *url, const char *pk, const char *hub, void *ud)
+{
+	(void)url;
+	(void)pk;
+	(void)hub;
+	snprintf(ud, 33, "%s", unit);
+	return 0;
+}
+
+/* A chunk is taken only signed by the node X-Halong-From names (X-Halong-Signature over the
+ * upload's line, X-Halong-Time within +-5 minutes: hl_exchange_upload_verify); otherwise 403,
+ * and the refusal is recorded with its reason for the status. */
+static int upload_signed(hl_req *r, const char *from, const char *sha, int64_t off, int64_t size)
+{
+	hl_store *st = hl_req_store(r);
+	char me[33] = "", msg[512], reason[32] = "";
+	const char *colon;
+	int rc = hl_store_xself_get(st, self_unit, me);
+	if (rc == HL_ENOTFOUND)
+		return x_error(r, 503, "no-identity",
+		               "this node has no exchange identity (halong node init)", -1),
+		       HL_ANSWERED;
+	if (rc < 0)
+		return rc;
+	rc = hl_exchange_upload_verify(st, me, from, hl_req_header(r, "X-Halong-Signature"),
+	                               hl_req_header(r, "X-Halong-Time"), sha, off, size, r->body,
+	                               r->body_len, 0);
+	if (rc != HL_EDENIED)
+		return rc;
+	snprintf(msg, sizeof(msg), "%s", hl_error_last());
+	colon = strchr(msg, ':');
+	if (colon && (size_t)(colon - msg) < sizeof(reason))
+		snprintf(reason, sizeof(reason), "%.*s", (int)(colon - msg), msg);
+	{
+		char detail[600];
+		snprintf(detail, sizeof(detail), "attachment %.12s… offset %lld: %s", sha,
+		         (long long)off, colon ? colon + 2 : msg);
+		hl_store_xreject_add(st, now_ms(), NULL, from, reason[0] ? reason : "bad-signature",
+		                     detail);
+	}
+	return x_error(r, 403, reason[0] ? reason : "bad-signature", msg, -1), HL_ANSWERED;
 }
 
 static int attachment_state(json_t **out, const char *dir, const char *sha)
@@ -395,6 +438,8 @@ static int x_att_put(hl_req *r)
 	if (off + r->body_len > size)
 		return hl_error_set(HL_EINVALID, "offset %llu + %zu bytes passes size %llu",
 		                    (unsigned long long)off, r->body_len, (unsigned long long)size);
+	if ((rc = upload_signed(r, from, sha, (int64_t)off, (int64_t)size)) != 0)
+		return rc;
 	if (incoming_dir(dir, sizeof(dir)) < 0)
 		return -1;
 	snprintf(whole, sizeof(whole), "%s/%s", dir, sha);

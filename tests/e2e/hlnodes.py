@@ -125,6 +125,22 @@ class Node:
             return c.execute("SELECT count(*) FROM exchange_outbox WHERE state = 'waiting'"
                              ).fetchone()[0]
 
+    def upload_headers(self, to, sha, offset, size, chunk, t_ms=None, key_of=None):
+        """The headers of a signed attachment chunk PUT from this node to unit `to`: Ed25519
+        (this node's keys/node.key, or `key_of`'s) over halong's upload line
+        (hl_exchange_upload_sign; README of src/lib/exchange)."""
+        import hashlib
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        import base64
+        t = int(time.time() * 1000) if t_ms is None else t_ms
+        with open(os.path.join((key_of or self).h.home, 'keys', 'node.key'), 'rb') as f:
+            seed = f.read()[:32]
+        line = (f'halong-upload-v1\n{self.unit}\n{to}\n{sha}\n{offset}\n{size}\n{len(chunk)}\n'
+                f'{hashlib.sha256(chunk).hexdigest()}\n{t}\n').encode()
+        sig = base64.b64encode(Ed25519PrivateKey.from_private_bytes(seed).sign(line)).decode()
+        return {'Content-Type': 'application/octet-stream', 'X-Halong-From': self.unit,
+                'X-Halong-Time': str(t), 'X-Halong-Signature': sig}
+
     def rejects(self):
         return self.json('exchange', 'status', '--limit', '1000')['rejected']
 

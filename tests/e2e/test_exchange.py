@@ -9,6 +9,7 @@ down for a while, a duplicated delivery, a reordered one): after each, every mes
 once, in order per sender, nothing lost, attachments intact. Hostile input (forged signature,
 replay, revoked node, tampered attachment, 100 MB envelope, clock 10 minutes off): each refused
 with its reason, visible in `halong exchange status`, nothing applied."""
+import hashlib
 import json
 import os
 import random
@@ -255,12 +256,13 @@ class ThreeNodes(unittest.TestCase):
         a.ok('send', did, '--to', '22')
         with open(hl.blob_path(a.h.home, sha), 'rb') as f:
             head = f.read(5_000_000)
-        h = {'Content-Type': 'application/octet-stream', 'X-Halong-From': '06652'}
+        h = a.upload_headers('22', sha, 0, size, head)  # signed by 06652, as its sender does
         url = f'/api/v1/exchange/attachments/{sha}'
         r = hub.request('PUT', f'{url}?offset=0&size={size}', head, h)
         self.assertEqual(r.json(), {'sha256': sha, 'offset': 5_000_000, 'complete': False}, r)
         # a chunk that does not follow what the receiver holds: 409 naming its offset
-        r = hub.request('PUT', f'{url}?offset=4096&size={size}', head[:10], h)
+        r = hub.request('PUT', f'{url}?offset=4096&size={size}', head[:10],
+                        a.upload_headers('22', sha, 4096, size, head[:10]))
         self.assertEqual(r.status, 409, r)
         self.assertEqual(r.json()['error']['offset'], 5_000_000)
         a.start()
@@ -379,8 +381,8 @@ class Hostile(unittest.TestCase):
         sha = doc[2]
         with open(hl.blob_path(self.a.h.home, sha), 'rb') as f:
             data = bytearray(f.read())
-        data[-20] ^= 0xFF  # one byte changed on the way
-        h = {'Content-Type': 'application/octet-stream', 'X-Halong-From': '06652'}
+        data[-20] ^= 0xFF  # one byte changed on the way (the chunk signed as sent)
+        h = self.a.upload_headers('22', sha, 0, len(data), bytes(data))
         r = self.hub.request('PUT', f'/api/v1/exchange/attachments/{sha}?offset=0&size='
                              f'{len(data)}', bytes(data), h)
         self.assertEqual(r.status, 422, r)
@@ -397,6 +399,41 @@ class Hostile(unittest.TestCase):
                              b'x', {'Content-Type': 'application/octet-stream',
                                     'X-Halong-From': '99999'})
         self.assertEqual(r.status, 403, r)
+
+    def test_upload_not_signed_by_its_sender_refused(self):
+        """A chunk PUT naming an enrolled node in X-Halong-From is taken only with that node's
+        signature over the upload (time within 5 minutes); each refusal is a 403 with its
+        reason recorded in the status; the node's own signature is accepted."""
+        data = b'Bao cao thang 11 cua phuong Ha Tu\n' * 100
+        sha = hashlib.sha256(data).hexdigest()
+        path = f'/api/v1/exchange/attachments/{sha}?offset=0&size={len(data)}'
+        plain = {'Content-Type': 'application/octet-stream', 'X-Halong-From': '06652'}
+        forged = [
+            (plain, 'bad-signature'),  # the header alone, as before
+            (self.a.upload_headers('22', sha, 0, len(data), data, key_of=self.b),
+             'bad-signature'),  # signed with another node's key
+            (self.a.upload_headers('22', sha, 0, len(data), data[:-1] + b'x'),
+             'bad-signature'),  # signed for other bytes
+            (self.a.upload_headers('06661', sha, 0, len(data), data),
+             'bad-signature'),  # signed for another recipient
+            (self.a.upload_headers('22', sha, 0, len(data), data,
+                                   t_ms=int(time.time() * 1000) - 600000),
+             'clock-skew'),  # captured 10 minutes ago
+        ]
+        for h, reason in forged:
+            r = self.hub.request('PUT', path, data, h)
+            self.assertEqual(r.status, 403, (reason, r))
+            self.assertEqual(r.json()['error']['reason'], reason, r)
+            rej = self.hub.rejects()[0]
+            self.assertEqual((rej['reason'], rej['sender']), (reason, '06652'), rej)
+            self.assertIn(sha[:12], rej['detail'])
+            got = self.hub.request('GET', f'/api/v1/exchange/attachments/{sha}', None, plain)
+            self.assertEqual(got.json()['offset'], 0, 'nothing of it kept')
+        self.assertIn('clock-skew', self.hub.ok('exchange', 'status').out)
+        r = self.hub.request('PUT', path, data, self.a.upload_headers('22', sha, 0, len(data),
+                                                                      data))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), {'sha256': sha, 'offset': len(data), 'complete': True})
 
     def test_envelope_of_100_mb_refused_before_it_is_read(self):
         s = socket.create_connection(('127.0.0.1', self.hub.port), timeout=30)

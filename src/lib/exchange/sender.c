@@ -106,7 +106,8 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
  * `ok2` when not 0), or -1 with the error in `err`; *status_out gets the status. */
 static int request(CURL *c, const char *method, const char *url, const char *body, size_t len,
                    const char *from, answer *a, char *err, size_t errsize,
-                   const hl_exchange_send_opts *o, long ok2, long *status_out)
+                   const hl_exchange_send_opts *o, long ok2, long *status_out,
+                   const char *const *extra)
 {
 	char curl_err[CURL_ERROR_SIZE] = "", fromh[64];
 	struct curl_slist *h = NULL;
@@ -120,6 +121,8 @@ static int request(CURL *c, const char *method, const char *url, const char *bod
 		snprintf(fromh, sizeof(fromh), "X-Halong-From: %s", from);
 		h = curl_slist_append(h, fromh);
 	}
+	for (; extra && *extra; extra++)
+		h = curl_slist_append(h, *extra);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if (body) {
@@ -170,8 +173,8 @@ static int request(CURL *c, const char *method, const char *url, const char *bod
 /* Uploads the attachments of a sealed envelope that the peer does not hold whole yet, in
  * chunks, each resumed from the offset the peer reports (GET .../attachments/SHA answers
  * {"offset":N,"complete":bool}). 0, or -1 with the error in `err`. */
-static int upload_attachments(CURL *c, hl_node *self, const char *url, const char *env,
-                              size_t envlen, answer *a, char *err, size_t errsize,
+static int upload_attachments(CURL *c, hl_node *self, const char *to, const char *url,
+                              const char *env, size_t envlen, answer *a, char *err, size_t errsize,
                               const hl_exchange_send_opts *o)
 {
 	const char *apath = o && o->attachments_path ? o->attachments_path : DEFAULT_ATT_PATH;
@@ -218,7 +221,7 @@ static int upload_attachments(CURL *c, hl_node *self, const char *url, const cha
 			size_t want, got;
 			if (off < 0) {
 				if (request(c, "GET", base, NULL, 0, self->unit, a, err, errsize, o,
-				            0, NULL) < 0)
+				            0, NULL, NULL) < 0)
 					goto fail;
 				ans = json_loadb(a->buf, a->n, 0, NULL);
 				off = json_integer_value(json_object_get(ans, "offset"));
@@ -246,9 +249,18 @@ static int upload_attachments(CURL *c, hl_node *self, const char *url, const cha
 			}
 			snprintf(full, sizeof(full), "%s?offset=%lld&size=%lld", base,
 			         (long long)off, (long long)size);
-			if (request(c, "PUT", full, buf, got, self->unit, a, err, errsize, o, 409,
-			            &status) < 0)
-				goto fail;
+			{
+				/* signed: the peer takes a chunk only from the node it names */
+				char sig[HL_X_SIG_B64], hs[HL_X_SIG_B64 + 32], ht[64];
+				const char *extra[] = {hs, ht, NULL};
+				int64_t t = hl_exchange__now_ms();
+				hl_exchange_upload_sign(sig, self, to, sha, off, size, buf, got, t);
+				snprintf(hs, sizeof(hs), "X-Halong-Signature: %s", sig);
+				snprintf(ht, sizeof(ht), "X-Halong-Time: %lld", (long long)t);
+				if (request(c, "PUT", full, buf, got, self->unit, a, err, errsize,
+				            o, 409, &status, extra) < 0)
+					goto fail;
+			}
 			/* 409: the peer holds another length (an earlier attempt went further, or
 			 * it lost a tail): resume from what it reports. */
 			ans = json_loadb(a->buf, a->n, 0, NULL);
@@ -362,8 +374,8 @@ static flight *flight_prepare(hl_node *self, CURL *c, answer *a, const char *url
 			f->k = i;
 			break;
 		}
-		if (upload_attachments(c, self, url, env[i], len[i], a, f->cut, sizeof(f->cut), o) <
-		    0) {
+		if (upload_attachments(c, self, v[i].recipient, url, env[i], len[i], a, f->cut,
+		                       sizeof(f->cut), o) < 0) {
 			f->k = i;
 			break;
 		}
@@ -643,11 +655,11 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 		}
 		if (!err[0] && hl_exchange_outbox_seal(&env, &len, self, d->id, 0) < 0)
 			snprintf(err, sizeof(err), "seal: %s", hl_error_last());
-		if (!err[0] &&
-		    upload_attachments(c, self, url, env, len, a, err, sizeof(err), o) < 0)
+		if (!err[0] && upload_attachments(c, self, d->recipient, url, env, len, a, err,
+		                                  sizeof(err), o) < 0)
 			; /* err says why; the envelope waits for its files */
 		else if (!err[0] &&
-		         request(c, "POST", full, env, len, NULL, a, err, sizeof(err), o, 0,
+		         request(c, "POST", full, env, len, NULL, a, err, sizeof(err), o, 0, NULL,
 		                 NULL) == 0 &&
 		         hl_exchange_outbox_delivered(self, a->buf, a->n) < 0)
 			snprintf(err, sizeof(err),
