@@ -757,7 +757,7 @@ int hl_feed_pull(hl_feed_pull_stats *out, hl_node *self, const char *feed,
 		buf b = {0, 0, 0, HL_FEED_MAX_PAGE, 0};
 		json_error_t je;
 		json_t *page, *entries, *last;
-		size_t base, n, want = limit;
+		size_t base, n, want = limit, before;
 		int stop = 0;
 
 		if ((rc = hl_store_feed_pos_get(st, k->name, &pos)) < 0)
@@ -801,6 +801,7 @@ int hl_feed_pull(hl_feed_pull_stats *out, hl_node *self, const char *feed,
 			goto done;
 		}
 		n = json_array_size(entries);
+		before = s.applied;
 		for (size_t i = 0; i < n && !stop; i++) {
 			rc = apply_json(self, k, json_array_get(entries, i), hub_key, o);
 			if (rc < 0) {
@@ -814,6 +815,21 @@ int hl_feed_pull(hl_feed_pull_stats *out, hl_node *self, const char *feed,
 				stop = 1;
 		}
 		json_decref(page);
+		/* A page of entries all applied before (another pass applied them meanwhile, or
+		 * a hub that ignores after=): asking again must move on, else it would loop. */
+		if (n > 0 && s.applied == before) {
+			int64_t was = pos.seq;
+			if ((rc = hl_store_feed_pos_get(st, k->name, &pos)) < 0)
+				goto done;
+			free(pos.last_error);
+			if (pos.seq == was) {
+				rc = fail(st, k->name,
+				          hl_error_set(HL_EINVALID,
+				                       "GET %s: the hub sent no entry after %lld",
+				                       url, (long long)was));
+				goto done;
+			}
+		}
 		if (n == 0 || stop) {
 			if ((rc = hl_store_feed_pos_get(st, k->name, &pos)) < 0)
 				goto done;
