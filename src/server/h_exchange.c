@@ -67,6 +67,22 @@ static int refusal_status(int rc, const char *reason)
 	return 403;
 }
 
+/* An envelope (or a batch) over the limit, refused from its Content-Length before a byte of it
+ * is read (the server runs the handler with r->too_big: HL_ROUTE_TELL_TOO_BIG): the refusal is
+ * recorded with its reason, as the inbox records every other. */
+static int x_too_big(hl_req *r, const char *what)
+{
+	const char *cl = hl_req_header(r, "Content-Length");
+	char detail[300];
+	snprintf(detail, sizeof(detail),
+	         "%s of %.20s bytes, over the limit of %u bytes (refused from its Content-Length, "
+	         "unread)",
+	         what, cl ? cl : "?", HL_EXCHANGE_MAX_ENVELOPE);
+	hl_store_xreject_add(hl_req_store(r), now_ms(), NULL, hl_req_header(r, "X-Halong-From"),
+	                     "too-big", detail);
+	return x_error(r, 413, "too-big", detail, -1);
+}
+
 static int x_inbox(hl_req *r)
 {
 	hl_node *n = NULL;
@@ -76,6 +92,8 @@ static int x_inbox(hl_req *r)
 	hl_exchange_accept_opts o = {0};
 	const char *ct = hl_req_header(r, "Content-Type");
 
+	if (r->too_big)
+		return x_too_big(r, "envelope");
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] && ct[16] != ';' && ct[16] != ' '))
 		return hl_resp_error(r, 415, "an envelope is sent as application/json");
@@ -143,6 +161,8 @@ static int x_inbox_batch(hl_req *r)
 	size_t count = 0;
 	int rc, began = 0;
 
+	if (r->too_big)
+		return x_too_big(r, "batch");
 	if (!ct || strncasecmp(ct, "application/x-ndjson", 20) != 0)
 		return hl_resp_error(r, 415, "a batch is sent as application/x-ndjson");
 	p = r->body ? r->body : "";
@@ -617,9 +637,10 @@ static int x_directory(hl_req *r)
 }
 
 const hl_route hl_routes_exchange[] = {
-    {HL_POST, "/api/v1/exchange/inbox", x_inbox, HL_EXCHANGE_MAX_ENVELOPE, HL_ROUTE_NO_CSRF},
+    {HL_POST, "/api/v1/exchange/inbox", x_inbox, HL_EXCHANGE_MAX_ENVELOPE,
+     HL_ROUTE_NO_CSRF | HL_ROUTE_TELL_TOO_BIG},
     {HL_POST, "/api/v1/exchange/inbox/batch", x_inbox_batch, HL_EXCHANGE_MAX_ENVELOPE,
-     HL_ROUTE_RAW_BODY | HL_ROUTE_NO_CSRF},
+     HL_ROUTE_RAW_BODY | HL_ROUTE_NO_CSRF | HL_ROUTE_TELL_TOO_BIG},
     {HL_GET, "/api/v1/exchange/attachments/{sha256}", x_att_get, 0, 0},
     {HL_PUT, "/api/v1/exchange/attachments/{sha256}", x_att_put, X_MAX_CHUNK,
      HL_ROUTE_RAW_BODY | HL_ROUTE_NO_CSRF},

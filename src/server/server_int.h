@@ -105,6 +105,10 @@ enum {
 	 * the caller is resolved and checked before a byte of the body is read, so that nobody
 	 * else makes the server hold max_body bytes for nothing. The handler checks again. */
 	HL_ROUTE_CUSTODY_FIRST = 1u << 2,
+	/* A body over max_body is answered 413 from Content-Length, unread; with this flag the
+	 * handler is run first with r->too_big set and no body, to record the refusal (the
+	 * exchange inbox: reason too-big in its status) and answer the 413 itself. */
+	HL_ROUTE_TELL_TOO_BIG = 1u << 3,
 };
 
 extern const hl_route hl_routes_session[]; /* h_session.c: login, logout, me */
