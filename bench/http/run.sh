@@ -102,7 +102,8 @@ HPID=$!
 cleanup() {
 	kill -TERM "$HPID" 2>/dev/null || true
 	[ -f "$WORK/nginx.pid" ] && kill -QUIT "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-	wait 2>/dev/null || true
+	# not a bare `wait`: that would also wait for the `tee` below, which waits for us
+	wait "$HPID" 2>/dev/null || true
 }
 trap cleanup EXIT
 for _ in $(seq 1 300); do

@@ -44,14 +44,17 @@ static atomic_uint g_started;  /* requests begun, ever */
  * shuts down the socket of a connection whose request has not been received within
  * HL_SRV_TIMEOUT seconds of its start (or of the previous request's end); the handler's own
  * time is not counted. The list is changed
- * under g_conn_mu in the connection callbacks; the CLOSED callback runs before libmicrohttpd
+ * under g_conn_mu in the connection callbacks (a request's clock and state are atomics, set
+ * without it); the CLOSED callback runs before libmicrohttpd
  * closes the descriptor, so the reaper never touches a descriptor reused by another socket. */
 typedef struct conn_ctx {
-	struct conn_ctx *prev, *next;
+	struct conn_ctx *prev, *next; /* under g_conn_mu */
 	MHD_socket fd;
-	double t0;      /* start of the current request (or of waiting for one) */
-	int responding; /* the request is in (handled or answered): no deadline */
-	int reaped;
+	/* Written by the connection's worker without the list's lock (a request's life must not
+	 * wait for the reaper or the other workers), read by the reaper: atomics. */
+	_Atomic double t0;     /* start of the current request (or of waiting for one) */
+	atomic_int responding; /* the request is in (handled or answered): no deadline */
+	int reaped;            /* the reaper's own */
 } conn_ctx;
 
 static pthread_mutex_t g_conn_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -453,23 +456,32 @@ static enum MHD_Result send_response(struct MHD_Connection *c, hl_req *r)
 	}
 	{
 		conn_ctx *x = conn_of(c);
-		if (x) {
-			pthread_mutex_lock(&g_conn_mu);
-			x->responding = 1;
-			pthread_mutex_unlock(&g_conn_mu);
-		}
+		if (x)
+			atomic_store_explicit(&x->responding, 1, memory_order_relaxed);
 	}
 	ret = MHD_queue_response(c, (unsigned)r->resp.status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
+/* A request id: 8 random bytes in hex, as before, but drawn from a per-thread store of random
+ * bytes refilled (libsodium, one getrandom()) every 512 requests rather than once a request. */
 static void new_id(char out[20])
 {
-	unsigned char b[8];
-	randombytes_buf(b, sizeof(b));
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	static _Thread_local unsigned char pool[8 * 512];
+	static _Thread_local size_t used = sizeof(pool);
+	static const char hex[] = "0123456789abcdef";
+	if (used == sizeof(pool)) {
+		randombytes_buf(pool, sizeof(pool));
+		used = 0;
+	}
+	for (int i = 0; i < 8; i++) {
+		out[2 * i] = hex[pool[used + i] >> 4];
+		out[2 * i + 1] = hex[pool[used + i] & 15];
+	}
+	sodium_memzero(pool + used, 8); /* an id given out is not kept */
+	used += 8;
+	out[16] = 0;
 }
 
 static void client_addr(hl_req *r, struct MHD_Connection *c)
@@ -585,6 +597,12 @@ static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *ur
 			n = strtoull(cl, &end, 10);
 			if (errno || *end || n > max) {
 				hl_resp_error(r, 413, "the body is larger than %zu bytes", max);
+				/* HL_ROUTE_TELL_TOO_BIG: the handler records it and answers (no body) */
+				if (r->route && (r->route->flags & HL_ROUTE_TELL_TOO_BIG) &&
+				    (r->archive = thread_archive())) {
+					r->too_big = 1;
+					r->route->fn(r);
+				}
 				/* A body a little too large is read and dropped, so the client
 				 * reads the 413 instead of a reset while it still sends; a huge
 				 * one is answered at once and the connection closed unread. */
@@ -658,24 +676,179 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	{
 		/* The request is in: the deadline guards against slow clients, not slow work. */
 		conn_ctx *x = conn_of(c);
-		if (x) {
-			pthread_mutex_lock(&g_conn_mu);
-			x->responding = 1;
-			pthread_mutex_unlock(&g_conn_mu);
-		}
+		if (x)
+			atomic_store_explicit(&x->responding, 1, memory_order_relaxed);
 	}
 	dispatch(r);
 	return send_response(c, r);
 }
 
-static void log_escaped(FILE *f, const char *s)
+/* ---- the access log ----
+ *
+ * One line a request on stderr, gathered per worker thread and written by whole lines: a
+ * worker appends its line to its own buffer (its own lock, which only the flusher ever shares)
+ * and writes the buffer with one write() when the next line would not fit; the reaper thread
+ * writes what every buffer holds every LOG_FLUSH_MS, and hl_server_stop writes the rest. So
+ * a line reaches stderr at most LOG_FLUSH_MS after its request (a process killed by SIGKILL
+ * or a crash loses at most that much of the log) and a busy server makes one write() for a
+ * few dozen requests instead of one (or, through an unbuffered stderr, several) per request.
+ * A buffer is PIPE_BUF (4 KiB) at most, so that a write to a pipe is atomic and lines of
+ * different threads never mix; a longer line (a long path) is written alone. Other messages
+ * (errors, libmicrohttpd's) are written to stderr at once and may come before the access
+ * lines of earlier requests. */
+#define LOG_BUF      4096
+#define LOG_FLUSH_MS 250
+
+typedef struct log_buf {
+	struct log_buf *next; /* every thread's buffer, under g_log_mu */
+	pthread_mutex_t mu;
+	size_t len;
+	time_t ts_sec; /* the second ts holds */
+	char ts[24];
+	char buf[LOG_BUF];
+} log_buf;
+
+static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static log_buf *g_logs;
+static atomic_uint g_log_gen; /* a new server: the threads' old buffers are gone */
+
+static void log_write(const char *p, size_t n)
 {
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
+	while (n) {
+		ssize_t w = write(STDERR_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* stderr closed or full: the log is lost, the request is not */
+		p += w, n -= (size_t)w;
 	}
+}
+
+static void log_flush_locked(log_buf *b)
+{
+	log_write(b->buf, b->len);
+	b->len = 0;
+}
+
+/* Writes every thread's buffered lines (the reaper's timer; the stop). */
+static void log_flush_all(void)
+{
+	pthread_mutex_lock(&g_log_mu);
+	for (log_buf *b = g_logs; b; b = b->next) {
+		pthread_mutex_lock(&b->mu);
+		if (b->len)
+			log_flush_locked(b);
+		pthread_mutex_unlock(&b->mu);
+	}
+	pthread_mutex_unlock(&g_log_mu);
+}
+
+/* Writes the rest and frees every buffer: after the workers have stopped. */
+static void log_close(void)
+{
+	log_flush_all();
+	pthread_mutex_lock(&g_log_mu);
+	while (g_logs) {
+		log_buf *b = g_logs;
+		g_logs = b->next;
+		pthread_mutex_destroy(&b->mu);
+		free(b);
+	}
+	atomic_fetch_add(&g_log_gen, 1);
+	pthread_mutex_unlock(&g_log_mu);
+}
+
+static log_buf *log_mine(void)
+{
+	static _Thread_local log_buf *mine;
+	static _Thread_local unsigned gen;
+	unsigned g = atomic_load(&g_log_gen);
+	if (mine && gen == g)
+		return mine;
+	if (!(mine = calloc(1, sizeof(*mine))))
+		return NULL;
+	pthread_mutex_init(&mine->mu, NULL);
+	mine->ts_sec = (time_t)-1;
+	gen = g;
+	pthread_mutex_lock(&g_log_mu);
+	mine->next = g_logs;
+	g_logs = mine;
+	pthread_mutex_unlock(&g_log_mu);
+	return mine;
+}
+
+/* s escaped for the log (control characters, quote and backslash as \xNN) into out (at
+ * least 4 * strlen(s) + 1 bytes). Returns the length. */
+static size_t log_escape(char *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') {
+			out[n++] = '\\', out[n++] = 'x';
+			out[n++] = hex[*p >> 4], out[n++] = hex[*p & 15];
+		} else {
+			out[n++] = (char)*p;
+		}
+	}
+	out[n] = 0;
+	return n;
+}
+
+/* The access line of a request: time (UTC), id, client, method, "path" (never the query
+ * string), status, bytes, milliseconds, user name or "-". */
+static void log_request(const hl_req *r, int aborted)
+{
+	/* the path is at most HL_SRV_MAX_PATH bytes (else "(bad path)"), 4 bytes each escaped */
+	char line[4 * HL_SRV_MAX_PATH + 512];
+	char path[4 * HL_SRV_MAX_PATH + 1];
+	log_buf *b = log_mine();
+	time_t t = time(NULL);
+	double ms = now_ms() - r->t_start;
+	long tenths = ms > 0 ? (long)(ms * 10 + 0.5) : 0;
+	size_t n;
+	int k;
+
+	if (r->path && strlen(r->path) > HL_SRV_MAX_PATH)
+		snprintf(path, sizeof(path), "(long path)");
+	else
+		log_escape(path, r->path);
+	if (!b) {
+		char ts[24];
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		k = snprintf(line, sizeof(line), "%s %s %s %s \"%s\" %d %llu %ld.%ldms %s%s\n", ts,
+		             r->id, r->client, r->method_name ? r->method_name : "?", path,
+		             r->too_big ? 413 : r->resp.status, (unsigned long long)r->resp.sent,
+		             tenths / 10, tenths % 10, r->who.username[0] ? r->who.username : "-",
+		             aborted ? " (aborted)" : "");
+		if (k > 0)
+			log_write(line, (size_t)k < sizeof(line) ? (size_t)k : sizeof(line) - 1);
+		return;
+	}
+	pthread_mutex_lock(&b->mu);
+	if (t != b->ts_sec) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(b->ts, sizeof(b->ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		b->ts_sec = t;
+	}
+	k = snprintf(line, sizeof(line), "%s %s %s %s \"%s\" %d %llu %ld.%ldms %s%s\n", b->ts,
+	             r->id, r->client, r->method_name ? r->method_name : "?", path,
+	             r->too_big ? 413 : r->resp.status, (unsigned long long)r->resp.sent,
+	             tenths / 10, tenths % 10, r->who.username[0] ? r->who.username : "-",
+	             aborted ? " (aborted)" : "");
+	n = k < 0 ? 0 : (size_t)k < sizeof(line) ? (size_t)k : sizeof(line) - 1;
+	if (b->len + n > LOG_BUF && b->len)
+		log_flush_locked(b);
+	if (n > LOG_BUF) {
+		log_write(line, n);
+	} else {
+		memcpy(b->buf + b->len, line, n);
+		b->len += n;
+	}
+	pthread_mutex_unlock(&b->mu);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -686,29 +859,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	if (x) {
 		/* the clock of the next request on this connection starts now */
-		pthread_mutex_lock(&g_conn_mu);
-		x->t0 = now_ms();
-		x->responding = 0;
-		pthread_mutex_unlock(&g_conn_mu);
+		atomic_store_explicit(&x->t0, now_ms(), memory_order_relaxed);
+		atomic_store_explicit(&x->responding, 0, memory_order_release);
 	}
 	if (!r)
 		return;
-	if (!g_opts.quiet) {
-		char ts[32];
-		time_t t = time(NULL);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		flockfile(stderr);
-		fprintf(stderr, "%s %s %s %s \"", ts, r->id, r->client,
-		        r->method_name ? r->method_name : "?");
-		log_escaped(stderr, r->path);
-		fprintf(stderr, "\" %d %llu %.1fms %s%s\n", r->too_big ? 413 : r->resp.status,
-		        (unsigned long long)r->resp.sent, now_ms() - r->t_start,
-		        r->who.username[0] ? r->who.username : "-",
-		        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
-		funlockfile(stderr);
-	}
+	if (!g_opts.quiet)
+		log_request(r, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	free((char *)r->path);
 	free(r->seg_buf);
 	free(r->body_buf);
@@ -742,7 +899,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 		if (!ci || !(x = calloc(1, sizeof(*x))))
 			return;
 		x->fd = ci->connect_fd;
-		x->t0 = now_ms();
+		atomic_init(&x->t0, now_ms());
+		atomic_init(&x->responding, 0);
 		pthread_mutex_lock(&g_conn_mu);
 		x->next = g_conns;
 		if (g_conns)
@@ -768,15 +926,19 @@ static void *reaper(void *arg)
 {
 	(void)arg;
 	while (!atomic_load(&g_reaper_stop)) {
-		struct timespec ts = {0, 250 * 1000 * 1000};
+		struct timespec ts = {0, LOG_FLUSH_MS * 1000 * 1000};
 		double now = now_ms();
 		pthread_mutex_lock(&g_conn_mu);
 		for (conn_ctx *x = g_conns; x; x = x->next)
-			if (!x->responding && !x->reaped && now - x->t0 > HL_SRV_TIMEOUT * 1000.0) {
+			if (!atomic_load_explicit(&x->responding, memory_order_acquire) &&
+			    !x->reaped &&
+			    now - atomic_load_explicit(&x->t0, memory_order_relaxed) >
+			        HL_SRV_TIMEOUT * 1000.0) {
 				shutdown(x->fd, SHUT_RDWR);
 				x->reaped = 1;
 			}
 		pthread_mutex_unlock(&g_conn_mu);
+		log_flush_all();
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
@@ -933,6 +1095,7 @@ void hl_server_stop(hl_server *s)
 	MHD_stop_daemon(s->d);
 	atomic_store(&g_reaper_stop, 1);
 	pthread_join(g_reaper, NULL);
+	log_close(); /* the workers are gone: the last access lines */
 	/* The exchange sender finishes the delivery in flight and stops. */
 	hl_sender_stop();
 	/* Background jobs (ingest, OCR) are asked to stop at a safe point and joined. */

@@ -1,14 +1,19 @@
 """HTTP behaviour of `halong serve` (docs/api.md, Conventions and Limits): ETag and If-None-Match,
 byte ranges and a bad range, gzip of a large JSON answer, X-Request-Id everywhere, the error shape
-of an unknown path and a wrong method, pagination, and the document's JSON."""
+of an unknown path and a wrong method, pagination, and the document's JSON; the access log's lines
+under concurrent requests (gathered per worker thread, written whole)."""
 import gzip
 import hashlib
 import json
 import os
+import re
+import threading
+import time
 import unittest
 
 import hl
-from hlserve import ServerCase
+import hlserve
+from hlserve import Server, ServerCase
 
 
 class HttpBehaviour(ServerCase):
@@ -171,6 +176,72 @@ class HttpBehaviour(ServerCase):
         self.assertError(r, 400, 'bad_request')
         r = self.c.get(f'/api/v1/documents/{self.doc["id"]}/pages/9/image')
         self.assertError(r, 404, 'not_found')
+
+
+class AccessLogLines(unittest.TestCase):
+    """The access log is gathered per worker thread and written by whole lines (server.c): under
+    concurrent requests on two workers every request still gets exactly one whole line, and the
+    lines reach stderr while the server runs, not only at the stop."""
+
+    LINE = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ([0-9a-f]{16}) 127\.0\.0\.1 (GET|HEAD) '
+                      r'"([^"]*)" (\d{3}) (\d+) (\d+\.\d)ms (\S+)$')
+
+    def test_one_whole_line_per_request(self):
+        w = hlserve.world()
+        doc = next(d for d in w.docs if d['level'] == 'public')
+        srv = Server(w.h.home, ['--threads', '2']).start()
+        paths = [f'/api/v1/documents/{doc["id"]}', '/api/v1/health',
+                 '/api/v1/documents/no%22such%5Cdoc', '/api/v1/nothing-here']
+        seen, errors, lock = [], [], threading.Lock()
+
+        def client(k):
+            try:
+                c = srv.client()
+                for i in range(40):
+                    p = paths[(k + i) % len(paths)]
+                    r = c.get(p)
+                    with lock:
+                        seen.append((r.header('X-Request-Id'), p, r.status, len(r.body)))
+            except Exception as ex:  # reported below, with the log
+                with lock:
+                    errors.append(repr(ex))
+
+        try:
+            first = srv.client().get('/api/v1/health').header('X-Request-Id')
+            # while the server runs (no stop, no more requests), the line comes by the timer
+            t0 = time.time()
+            while first not in srv.log() and time.time() - t0 < 30:
+                time.sleep(0.05)
+            self.assertIn(first, srv.log(), 'an access line never reached stderr while serving')
+            ts = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+        finally:
+            rc = srv.stop()
+        log = srv.log()
+        self.assertEqual(rc, 0, log[-2000:])
+        self.assertEqual(errors, [], log[-2000:])
+        self.assertEqual(len(seen), 8 * 40)
+        ids = [s[0] for s in seen]
+        self.assertEqual(len(set(ids)), len(ids), 'request ids repeat')
+        lines = {}
+        for line in log.splitlines():
+            m = self.LINE.match(line)
+            if m:
+                self.assertNotIn(m.group(1), lines, f'two lines for one request: {line}')
+                lines[m.group(1)] = m
+            else:
+                # every other line is a message of the server's own, never a piece of a line
+                self.assertTrue(line.startswith('halong serve:'), f'a broken line: {line!r}')
+        for rid, path, status, size in seen:
+            m = lines.get(rid)
+            self.assertIsNotNone(m, f'no access line for {rid} ({path})')
+            logged = path.replace('%22', '\\x22').replace('%5C', '\\x5c')
+            self.assertEqual((m.group(3), int(m.group(4)), int(m.group(5))),
+                             (logged, status, size), m.group(0))
+            self.assertEqual(m.group(7), '-')
 
 
 if __name__ == '__main__':
