@@ -303,6 +303,38 @@ static void test_publish_apply_refuse(void **state)
 	free(a_name);
 }
 
+/* An entry whose load fails here (the commune loaded by hand an event of the same id with other
+ * content) is rolled back whole: no position, no audit entry, no unit changed; the reason is in
+ * the status. */
+static void test_apply_rolls_back(void **state)
+{
+	fx *f = *state;
+	hl_feed_publish_stats p;
+	hl_units_load_stats ls;
+	char *name, *text;
+	int64_t audit;
+	assert_int_equal(hl_feed_publish(&p, f->hub.n, "units", UNITS_DIR, "test"), 0);
+	assert_int_equal(hl_feed_publish(&p, f->hub.n, "units", change_set(f, R1 R2), "test"), 0);
+	apply_ok(f, 1, 0);
+	if (hl_units_load(&ls, f->a.st,
+	                  change_set(f, "test-rename-06652,2027-01-01," GEN
+	                                ",renamed,06652,Phường Hà Tu → Phường Hà Tu Khác\r\n"),
+	                  NULL, NULL) != 0)
+		fail_msg("local load: %s", hl_error_last());
+	audit = audit_total(f->a.st);
+	text = entry_text(f, 2);
+	refused(f, text, HL_ECONFLICT, "entry 2: apply", 1);
+	free(text);
+	assert_int_equal(audit_total(f->a.st), audit);
+	/* R2 (06661) was in the same entry: not applied either. */
+	name = full_name(f->a.st, "06661", "2027-06-01");
+	assert_string_equal(name, "Phường Việt Hưng");
+	free(name);
+	name = full_name(f->a.st, "06652", "2027-06-01");
+	assert_string_equal(name, "Phường Hà Tu Khác");
+	free(name);
+}
+
 static void test_pull_without_hub(void **state)
 {
 	fx *f = *state;
@@ -324,6 +356,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_publish_apply_refuse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_rolls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pull_without_hub, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
