@@ -43,11 +43,10 @@ static int parse_listen(char *buf, size_t cap, const char **host, unsigned *port
 
 static int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option lo[] = {{"listen", required_argument, NULL, 'l'},
-	                                   {"web", required_argument, NULL, 'w'},
-	                                   {"threads", required_argument, NULL, 't'},
-	                                   {"quiet", no_argument, NULL, 'q'},
-	                                   {0}};
+	static const struct option lo[] = {
+	    {"listen", required_argument, NULL, 'l'},   {"web", required_argument, NULL, 'w'},
+	    {"threads", required_argument, NULL, 't'},  {"quiet", no_argument, NULL, 'q'},
+	    {"secure-cookies", no_argument, NULL, 's'}, {0}};
 	const cli_command *me = &cli_serve_commands[0];
 	hl_server_opts o = {0};
 	hl_server *s = NULL;
@@ -80,6 +79,9 @@ static int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 		case 'q':
 			o.quiet = 1;
 			break;
+		case 's':
+			o.secure_cookies = 1;
+			break;
 		default:
 			return cli_usage_error(me, "unknown option %s", argv[optind - 1]);
 		}
@@ -110,11 +112,12 @@ static int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 
 const cli_command cli_serve_commands[] = {
     {"serve", cmd_serve, "serve the HTTP API and the web interface",
-     "serve [--listen HOST:PORT] [--web DIR] [--threads N] [--quiet]\n\n"
+     "serve [--listen HOST:PORT] [--web DIR] [--threads N] [--quiet] [--secure-cookies]\n\n"
      "  --listen HOST:PORT  where to listen (default 127.0.0.1:8080; port 0: any free port)\n"
      "  --web DIR           the web interface's files (default: web/ of the source tree)\n"
      "  --threads N         worker threads (default: one per core)\n"
-     "  --quiet             no access log on stderr\n\n"
+     "  --quiet             no access log on stderr\n"
+     "  --secure-cookies    the session cookie gets Secure (behind an HTTPS proxy)\n\n"
      "The API is described in docs/api.md and at /api/v1/openapi.json. SIGTERM or SIGINT\n"
      "stops accepting, lets requests in flight finish (up to 10 s) and exits 0."},
     {NULL, NULL, NULL, NULL},

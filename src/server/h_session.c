@@ -8,6 +8,13 @@
 
 #define COOKIE_ATTRS "HttpOnly; SameSite=Strict; Path=/"
 
+/* "; Secure" when the server is told it is reached over HTTPS (serve --secure-cookies): the
+ * browser then never sends the cookie over plain HTTP. */
+static const char *secure_attr(void)
+{
+	return hl_server_options()->secure_cookies ? "; Secure" : "";
+}
+
 /* USER = {"username", "role", "unit_code", "unit_name", "max_access"} or null. */
 static json_t *user_json(hl_req *r, const hl_principal *p)
 {
@@ -61,8 +68,8 @@ static int login(hl_req *r)
 		}
 		goto done;
 	}
-	snprintf(cookie, sizeof(cookie), "halong_session=%s; " COOKIE_ATTRS "; Max-Age=%d", sid,
-	         HL_AUTH_SESSION_TTL);
+	snprintf(cookie, sizeof(cookie), "halong_session=%s; " COOKIE_ATTRS "; Max-Age=%d%s", sid,
+	         HL_AUTH_SESSION_TTL, secure_attr());
 	hl_resp_header(r, "Set-Cookie", cookie);
 	r->who = who; /* for the access log */
 	rc = hl_resp_json(r, 200,
@@ -80,7 +87,10 @@ static int logout(hl_req *r)
 	if (r->session_id && (rc = hl_auth_logout(hl_req_store(r), r->session_id)) < 0 &&
 	    rc != HL_ENOTFOUND)
 		return rc;
-	hl_resp_header(r, "Set-Cookie", "halong_session=; " COOKIE_ATTRS "; Max-Age=0");
+	hl_resp_header(r, "Set-Cookie",
+	               hl_server_options()->secure_cookies
+	                   ? "halong_session=; " COOKIE_ATTRS "; Max-Age=0; Secure"
+	                   : "halong_session=; " COOKIE_ATTRS "; Max-Age=0");
 	return hl_resp_status(r, 204);
 }
 

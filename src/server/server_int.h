@@ -330,6 +330,7 @@ typedef struct {
 	unsigned threads;    /* worker threads; 0 = number of cores */
 	const char *openapi; /* path of openapi.json; NULL: HL_SOURCE_DOCSDIR or $HALONG_DATA */
 	int quiet;           /* no access log */
+	int secure_cookies;  /* behind HTTPS (a TLS proxy): the session cookie gets Secure */
 } hl_server_opts;
 
 typedef struct hl_server hl_server;

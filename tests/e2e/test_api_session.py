@@ -1,7 +1,8 @@
 """Sessions of the HTTP API against a real `halong serve`: login sets an HttpOnly SameSite=Strict
 cookie, one message for a bad name or password, throttling after 5 failures (per name and per
 client address) with Retry-After, CSRF on unsafe requests with a cookie, bearer tokens without
-CSRF, logout, and a disabled user whose session and token stop at once.
+CSRF, logout, and a disabled user whose session and token stop at once; `Secure` on the cookie
+only under `serve --secure-cookies` (behind an HTTPS proxy).
 
 Failed logins are remembered per name and per client address, so each test logs in from its own
 127.0.x.y address (all of 127/8 reaches the server on Linux) and throttles its own user."""
@@ -51,6 +52,7 @@ class Sessions(ServerCase):
         self.assertIn('httponly', attrs)
         self.assertEqual(attrs.get('samesite', '').lower(), 'strict')
         self.assertEqual(attrs.get('path'), '/')
+        self.assertNotIn('secure', attrs, 'Secure over plain HTTP (only --secure-cookies)')
         self.assertNotIn(value, r.text(), 'the session id is in the body')
         me = c.get('/api/v1/me')
         self.assertEqual(me.status, 200, me)
@@ -161,6 +163,31 @@ class Sessions(ServerCase):
                    headers={'Content-Type': 'application/x-www-form-urlencoded'})
         self.assertIn(r.status, (400, 415), r)
         self.assertError(r, r.status)
+
+
+class SecureCookies(ServerCase):
+    """`halong serve --secure-cookies` (behind an HTTPS proxy): the session cookie, and the one
+    that clears it at logout, carry Secure; the session works as without it."""
+    server_args = ('--secure-cookies',)
+
+    def test_cookie_is_secure(self):
+        c = self.srv.client(source=fresh_source())
+        r = c.login('viewer')
+        self.assertEqual(r.status, 200, r)
+        value, attrs = session_cookie(r)
+        self.assertTrue(value, r.all('Set-Cookie'))
+        self.assertIn('secure', attrs, r.all('Set-Cookie'))
+        self.assertIn('httponly', attrs)
+        self.assertEqual(attrs.get('samesite', '').lower(), 'strict')
+        me = c.get('/api/v1/me')
+        self.assertEqual(me.json()['user']['username'], 'viewer', me)
+        r = c.post('/api/v1/logout')
+        self.assertEqual(r.status, 204, r)
+        value, attrs = session_cookie(r)
+        self.assertEqual(value, '', r.all('Set-Cookie'))
+        self.assertEqual(attrs.get('max-age'), '0')
+        self.assertIn('secure', attrs, r.all('Set-Cookie'))
+        self.assertIsNone(c.get('/api/v1/me').json()['user'])
 
 
 if __name__ == '__main__':
