@@ -86,8 +86,19 @@ class SendOverApi(unittest.TestCase):
         return e['message']
 
     def wait_arrived(self, node, doc_id):
-        return hlnodes.wait_for(lambda: node.run('show', doc_id, '--json').rc == 0, 120,
-                                f'{doc_id} in {node.unit} (hub log: {self.hub.log()[-600:]})')
+        try:
+            return hlnodes.wait_for(lambda: node.run('show', doc_id, '--json').rc == 0, 120,
+                                    f'{doc_id} in {node.unit}')
+        except AssertionError as e:
+            # what the sender and the receiver say, for the reader of the failure
+            inc = os.path.join(node.h.home, 'exchange', 'incoming')
+            files = sorted((f, os.path.getsize(os.path.join(inc, f)))
+                           for f in os.listdir(inc)) if os.path.isdir(inc) else []
+            raise AssertionError(f'{e}; {node.unit} incoming files: {files}; '
+                                 f'hub outbox: {self.hub.run("exchange", "outbox").out}; '
+                                 f'hub status: {self.hub.run("exchange", "status").out}; '
+                                 f'{node.unit} status: {node.run("exchange", "status").out}; '
+                                 f'{node.unit} log: {node.log()[-1500:]}') from None
 
     def delivered(self, msg_id):
         r = self.as_('luutru').get(f'/api/v1/exchange/messages/{msg_id}')
