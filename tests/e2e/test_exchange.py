@@ -474,6 +474,11 @@ class Hostile(unittest.TestCase):
         self.assertTrue(answer.startswith(b'HTTP/1.1 413') or answer == b'', answer[:200])
         self.assertEqual(self.hub.applied(), [])
         self.assertTrue(self.hub.alive())
+        # the refusal is recorded with its reason, as every other
+        rej = self.hub.rejects()[0]
+        self.assertEqual(rej['reason'], 'too-big', rej)
+        self.assertIn('104857600 bytes', rej['detail'])
+        self.assertIn('too-big', self.hub.ok('exchange', 'status').out)
 
     def test_malformed_and_wrong_type(self):
         self.refused(self.post('{"v":1}'), 400, 'malformed')
