@@ -17,9 +17,13 @@
 
 #define MAX_QUERY 1000 /* bytes of q, and of the query with its filters */
 
-#define ANSWER_SLOTS 128          /* answers kept a thread (direct-mapped by key) */
-#define FACET_SLOTS  64           /* facets of queries kept a thread */
-#define ANSWER_MAX   (256u << 10) /* a larger answer (limit in the thousands) is not kept */
+/* Answers kept a thread: sets of ways, the least recently used way of a set replaced (a mix of
+ * a few hundred queries asked in turn must not evict itself, as a direct-mapped table did). */
+#define ANSWER_SETS 64
+#define ANSWER_WAYS 8
+#define FACET_SETS  32 /* facets of queries kept a thread */
+#define FACET_WAYS  4
+#define ANSWER_MAX  (256u << 10) /* a larger answer (limit in the thousands) is not kept */
 
 /* What a cached entry is valid for: the store's change stamp and the day (custody, so the unit
  * facet, depends on the date). */
@@ -28,38 +32,49 @@ typedef struct {
 	char day[11];
 } stamp;
 
+/* What every entry starts with. key NULL: an empty way. */
 typedef struct {
 	char *key;
+	uint32_t hash;
 	stamp at;
+	uint64_t used; /* the thread's request count when last used */
+} entry;
+
+typedef struct {
+	entry e;
 	char *body;
 	size_t len;
 } answer_cached;
 
 typedef struct {
-	char *key;
-	stamp at;
+	entry e;
 	json_t *facets; /* {"fonds":…, "type":…, "year":…, "unit":…} */
 	uint64_t count, estimate;
 	int exact;
 } facets_cached;
 
 typedef struct {
-	answer_cached answers[ANSWER_SLOTS];
-	facets_cached facets[FACET_SLOTS];
+	answer_cached answers[ANSWER_SETS * ANSWER_WAYS];
+	facets_cached facets[FACET_SETS * FACET_WAYS];
+	uint64_t tick;
 	hl_custodies *custody;
 	stamp custody_at;
 } search_cache;
 
 static pthread_key_t g_cache_key;
 static pthread_once_t g_cache_once = PTHREAD_ONCE_INIT;
+/* HL_SEARCH_NO_CACHE=1 in the server's environment: no answer or facets are kept (the custody
+ * list still is), so that bench/search_http.sh can measure searches never asked before. Not for
+ * production. Read once, with the key. */
+static int g_answers_off;
 
 static void cache_free(void *p)
 {
 	search_cache *c = p;
-	for (size_t i = 0; i < ANSWER_SLOTS; i++)
-		free(c->answers[i].key), free(c->answers[i].body);
-	for (size_t i = 0; i < FACET_SLOTS; i++) {
-		free(c->facets[i].key);
+	for (size_t i = 0; i < ANSWER_SETS * ANSWER_WAYS; i++)
+		free(c->answers[i].e.key), free(c->answers[i].body);
+	for (size_t i = 0; i < FACET_SETS * FACET_WAYS; i++) {
+		free(c->facets[i].e.key);
 		json_decref(c->facets[i].facets);
 	}
 	hl_custodies_free(c->custody);
@@ -68,6 +83,8 @@ static void cache_free(void *p)
 
 static void cache_key_make(void)
 {
+	const char *e = getenv("HL_SEARCH_NO_CACHE");
+	g_answers_off = e && *e && strcmp(e, "0") != 0;
 	pthread_key_create(&g_cache_key, cache_free);
 }
 
@@ -106,7 +123,32 @@ static uint32_t key_hash(const char *k)
 	uint32_t h = 2166136261u;
 	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
 		h = (h ^ *p) * 16777619u;
-	return h;
+	/* FNV's low bits follow the input's low bits (the 200 queries of the mix fell in 32 of
+	 * 64 sets): mixed so that every bit counts */
+	h ^= h >> 16, h *= 0x7feb352du;
+	h ^= h >> 15, h *= 0x846ca68bu;
+	return h ^ (h >> 16);
+}
+
+/* The way of key's set that holds key (*hit when it is valid at `now`), else the one to
+ * replace: an empty one, else the least recently used. `base` is the first way's entry of a
+ * table of entries `stride` bytes apart. */
+static entry *way_of(void *base, size_t stride, size_t sets, size_t ways, const char *key,
+                     uint32_t h, const stamp *now, int *hit)
+{
+	char *set = (char *)base + (size_t)(h % sets) * ways * stride;
+	entry *victim = NULL;
+	*hit = 0;
+	for (size_t i = 0; i < ways; i++) {
+		entry *e = (entry *)(set + i * stride);
+		if (e->key && e->hash == h && !strcmp(e->key, key)) {
+			*hit = stamp_eq(&e->at, now);
+			return e;
+		}
+		if (!victim || (victim->key && (!e->key || e->used < victim->used)))
+			victim = e;
+	}
+	return victim;
 }
 
 /* A key: the caller's visibility (level, scope), the page, then each part preceded by its
@@ -323,38 +365,49 @@ static int search(hl_req *r)
 	o.facets = 1;
 
 	/* the stamp is read before searching: a change made meanwhile moves it past the entry */
-	if (stamp_now(&now, r) == 0 && (cache = cache_get())) {
+	if (stamp_now(&now, r) == 0 && (cache = cache_get()) && !g_answers_off) {
 		akey = make_key(&o, q, query, off, lim);
 		fkey = make_key(&o, query, NULL, 0, 0);
 	}
 	if (akey) {
-		ac = &cache->answers[key_hash(akey) % ANSWER_SLOTS];
-		if (ac->body && !strcmp(ac->key, akey) && stamp_eq(&ac->at, &now)) {
+		int hit;
+		uint32_t hh = key_hash(akey);
+		cache->tick++;
+		ac = (answer_cached *)way_of(cache->answers, sizeof(*ac), ANSWER_SETS, ANSWER_WAYS,
+		                             akey, hh, &now, &hit);
+		if (hit && ac->body) {
+			ac->e.used = cache->tick;
 			rc = hl_resp_bytes(r, 200, "application/json; charset=utf-8", ac->body,
 			                   ac->len, 0);
 			goto done;
 		}
 	}
 	if (fkey) {
-		fc = &cache->facets[key_hash(fkey) % FACET_SLOTS];
-		if (fc->facets && !strcmp(fc->key, fkey) && stamp_eq(&fc->at, &now))
+		int hit;
+		fc = (facets_cached *)way_of(cache->facets, sizeof(*fc), FACET_SETS, FACET_WAYS,
+		                             fkey, key_hash(fkey), &now, &hit);
+		if (hit && fc->facets) {
+			fc->e.used = cache->tick;
 			o.facets = 0; /* another page of a query whose facets are known */
-		else
+		} else {
 			fc_fresh = 1;
+		}
 	}
 	if ((rc = hl_req_search(&h, r, &o)) < 0)
 		goto done;
 	if (o.facets) {
 		facets = json_pack("{s:o,s:o,s:o,s:o}", "fonds", facet_json(&h->fonds), "type",
 		                   facet_json(&h->type), "year", facet_json(&h->year), "unit",
-		                   unit_facet(r, &h->fonds, cache, akey ? &now : NULL));
+		                   unit_facet(r, &h->fonds, cache, cache ? &now : NULL));
 		f_count = h->facet_count, f_est = h->estimate, f_exact = h->facets_exact;
 		if (facets && fc && fc_fresh) {
 			char *k = strdup(fkey);
 			if (k) {
-				free(fc->key);
+				free(fc->e.key);
 				json_decref(fc->facets);
-				fc->key = k, fc->at = now, fc->facets = json_incref(facets);
+				fc->e.key = k, fc->e.hash = key_hash(k), fc->e.at = now;
+				fc->e.used = cache->tick;
+				fc->facets = json_incref(facets);
 				fc->count = f_count, fc->exact = f_exact;
 				fc->estimate = h->facet_estimate;
 			}
@@ -395,8 +448,10 @@ static int search(hl_req *r)
 	if (ac && blen <= ANSWER_MAX) {
 		char *k = strdup(akey);
 		if (k) {
-			free(ac->key), free(ac->body);
-			ac->key = k, ac->at = now, ac->body = body, ac->len = blen;
+			free(ac->e.key), free(ac->body);
+			ac->e.key = k, ac->e.hash = key_hash(k), ac->e.at = now;
+			ac->e.used = cache->tick;
+			ac->body = body, ac->len = blen;
 			rc =
 			    hl_resp_bytes(r, 200, "application/json; charset=utf-8", body, blen, 0);
 			goto done;
