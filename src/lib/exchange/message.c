@@ -869,7 +869,35 @@ struct hl_exchange_receipts {
 	batch_item *v;
 	size_t n, cap;
 	char last[37]; /* the id of the message accepted last */
+	/* the directory's entries read in this batch: one transaction, so they cannot change */
+	char peer_unit[4][33];
+	peer peers[4];
+	size_t npeers;
 };
+
+/* peer_get, remembered for the batch's transaction when b is not NULL. */
+static int peer_lookup(peer *p, hl_exchange_receipts *b, hl_store *st, const char *unit)
+{
+	int rc;
+	for (size_t i = 0; b && i < b->npeers; i++)
+		if (!strcmp(b->peer_unit[i], unit)) {
+			*p = b->peers[i];
+			p->may_send = hl_strdup(b->peers[i].may_send);
+			p->may_receive = hl_strdup(b->peers[i].may_receive);
+			return (!b->peers[i].may_send || p->may_send) &&
+			               (!b->peers[i].may_receive || p->may_receive)
+			           ? 0
+			           : hl_error_set(HL_ENOMEM, "out of memory");
+		}
+	if ((rc = peer_get(p, st, unit)) < 0 || !b || b->npeers == 4 || strlen(unit) > 32)
+		return rc;
+	snprintf(b->peer_unit[b->npeers], sizeof(b->peer_unit[0]), "%s", unit);
+	b->peers[b->npeers] = *p;
+	b->peers[b->npeers].may_send = hl_strdup(p->may_send);
+	b->peers[b->npeers].may_receive = hl_strdup(p->may_receive);
+	b->npeers++;
+	return 0;
+}
 
 hl_exchange_receipts *hl_exchange_receipts_new(void)
 {
@@ -882,6 +910,8 @@ void hl_exchange_receipts_free(hl_exchange_receipts *b)
 		return;
 	for (size_t i = 0; i < b->n; i++)
 		free(b->v[i].text);
+	for (size_t i = 0; i < b->npeers; i++)
+		peer_free(&b->peers[i]);
 	free(b->v);
 	free(b);
 }
@@ -1234,7 +1264,8 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 		            "malformed", "%s", why);
 		goto done;
 	}
-	if ((rc = peer_get(&from, st, e.from)) < 0 || (rc = peer_get(&me, st, self->unit)) < 0)
+	if ((rc = peer_lookup(&from, batch, st, e.from)) < 0 ||
+	    (rc = peer_lookup(&me, batch, st, self->unit)) < 0)
 		goto done;
 	if (!from.found) {
 		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "unknown-sender",
@@ -1350,13 +1381,16 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 		goto done;
 	began = 1;
 	/* Again, inside the transaction (writers take turns here): another connection may have
-	 * stored this message, or applied the sender's previous one, since the checks above. */
-	in_free(&dup);
-	rc = hl_store_xin_get(st, e.id, NULL, 0, grab_in, &dup);
-	if (rc < 0 && rc != HL_ENOTFOUND)
-		goto done;
-	if ((rc = hl_store_xin_applied_seq(&last, st, e.from)) < 0)
-		goto done;
+	 * stored this message, or applied the sender's previous one, since the checks above.
+	 * Nested (a batch), the checks above ran inside the caller's write transaction already. */
+	if (!nested) {
+		in_free(&dup);
+		rc = hl_store_xin_get(st, e.id, NULL, 0, grab_in, &dup);
+		if (rc < 0 && rc != HL_ENOTFOUND)
+			goto done;
+		if ((rc = hl_store_xin_applied_seq(&last, st, e.from)) < 0)
+			goto done;
+	}
 	if (dup.found || e.seq <= last) {
 		tx_rollback(st, nested);
 		began = 0;
