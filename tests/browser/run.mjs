@@ -389,6 +389,16 @@ test('the Exchange page in English', async () => {
   await shot('exchange-en', true);
   await page.click('#lang-switch');
   await seeText('h1', 'Liên thông giữa các đơn vị');
+  /* a telephone's width: the tables scroll inside their frame, the page does not */
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await seeText('#x-status', 'Phường Việt Hưng (06661)');
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(over <= 1, `the Exchange page is ${over}px wider than the screen`);
+    await shot('exchange-narrow');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
 });
 
 test('logged in, the internal record of fonds SO is listed and opens, marked Nội bộ', async () => {
