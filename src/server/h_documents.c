@@ -88,7 +88,9 @@ static int add_version(int version, const char *replaced_at, const char *data, v
 
 /* The answers for public documents without earlier versions are the same for every caller:
  * each worker thread keeps the last ones it built, valid while the store's change stamp is
- * the one they were built at (another connection's commit or this one's change moves it). */
+ * the one they were built at (another connection's commit or this one's change moves it).
+ * The gzip'd form is made at the first request that takes gzip and kept with the answer (it
+ * goes whenever the answer goes). */
 #define DOC_CACHE 256
 
 typedef struct {
@@ -96,6 +98,8 @@ typedef struct {
 	int64_t data_version, own_changes;
 	char *body;
 	size_t len;
+	char *gz; /* body gzip'd, or NULL until asked for */
+	size_t gzlen;
 } doc_cached;
 
 static _Thread_local doc_cached doc_cache[DOC_CACHE];
@@ -104,7 +108,8 @@ void hl_docs_cache_clear(void)
 {
 	for (size_t i = 0; i < DOC_CACHE; i++) {
 		free(doc_cache[i].body);
-		doc_cache[i].body = NULL;
+		free(doc_cache[i].gz);
+		doc_cache[i].body = doc_cache[i].gz = NULL;
 	}
 }
 
@@ -128,9 +133,15 @@ static int doc_get(hl_req *r)
 	if (id && strlen(id) < sizeof(doc_cache[0].id) &&
 	    hl_store_change_stamp(&dv, &own, hl_req_store(r)) == 0) {
 		doc_cached *c = doc_slot(id);
-		if (c->body && !strcmp(c->id, id) && c->data_version == dv && c->own_changes == own)
+		if (c->body && !strcmp(c->id, id) && c->data_version == dv &&
+		    c->own_changes == own) {
+			if (c->len > HL_SRV_GZIP_MIN && hl_req_accepts_gzip(r) &&
+			    (c->gz || hl_gzip(&c->gz, &c->gzlen, c->body, c->len) == 0))
+				return hl_resp_gzipped(r, 200, "application/json; charset=utf-8",
+				                       c->gz, c->gzlen);
 			return hl_resp_bytes(r, 200, "application/json; charset=utf-8", c->body,
 			                     c->len, 0);
+		}
 	}
 	if ((rc = hl_req_doc(&d, r, id)) < 0)
 		return rc;
@@ -178,6 +189,8 @@ static int doc_get(hl_req *r)
 		char *body = json_dumps(o, JSON_COMPACT);
 		if (body) {
 			free(c->body);
+			free(c->gz); /* the old answer's */
+			c->gz = NULL;
 			snprintf(c->id, sizeof(c->id), "%s", d->doc_id);
 			c->data_version = dv, c->own_changes = own;
 			c->body = body, c->len = strlen(body);

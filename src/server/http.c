@@ -108,6 +108,7 @@ static void resp_reset(hl_resp *p)
 	free(p->body);
 	p->body = NULL;
 	p->len = 0;
+	p->gzipped = 0;
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;
@@ -129,6 +130,14 @@ int hl_resp_bytes(hl_req *r, int status, const char *ctype, void *data, size_t l
 	r->resp.compressible = !strncmp(ctype, "text/", 5) || strstr(ctype, "json") ||
 	                       strstr(ctype, "xml") || strstr(ctype, "javascript");
 	return 0;
+}
+
+int hl_resp_gzipped(hl_req *r, int status, const char *ctype, const void *gz, size_t len)
+{
+	int rc = hl_resp_bytes(r, status, ctype, (void *)gz, len, 0);
+	if (rc == 0 && r->resp.status == status)
+		r->resp.gzipped = 1;
+	return rc;
 }
 
 int hl_resp_json(hl_req *r, int status, json_t *body)

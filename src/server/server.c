@@ -372,20 +372,26 @@ static int accepts_gzip(const char *ae)
 	return 0;
 }
 
-static int gzip_body(hl_req *r)
+int hl_req_accepts_gzip(hl_req *r)
+{
+	return accepts_gzip(hl_req_header(r, "Accept-Encoding"));
+}
+
+int hl_gzip(char **out_p, size_t *out_len, const char *in, size_t len)
 {
 	z_stream z = {0};
 	uLong bound;
 	unsigned char *out;
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (len > UINT32_MAX ||
+	    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
-	bound = deflateBound(&z, (uLong)r->resp.len) + 32;
+	bound = deflateBound(&z, (uLong)len) + 32;
 	if (!(out = malloc(bound))) {
 		deflateEnd(&z);
 		return -1;
 	}
-	z.next_in = (unsigned char *)r->resp.body;
-	z.avail_in = (uInt)r->resp.len;
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (uInt)len;
 	z.next_out = out;
 	z.avail_out = (uInt)bound;
 	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
@@ -393,10 +399,21 @@ static int gzip_body(hl_req *r)
 		free(out);
 		return -1;
 	}
-	free(r->resp.body);
-	r->resp.body = (char *)out;
-	r->resp.len = z.total_out;
+	*out_p = (char *)out;
+	*out_len = z.total_out;
 	deflateEnd(&z);
+	return 0;
+}
+
+static int gzip_body(hl_req *r)
+{
+	char *out;
+	size_t n;
+	if (hl_gzip(&out, &n, r->resp.body, r->resp.len) < 0)
+		return -1;
+	free(r->resp.body);
+	r->resp.body = out;
+	r->resp.len = n;
 	return 0;
 }
 
@@ -413,8 +430,10 @@ static enum MHD_Result send_response(struct MHD_Connection *c, hl_req *r)
 		if (resp)
 			r->resp.fd = -1; /* MHD closes it */
 	} else {
-		if (r->resp.body && r->resp.len > HL_SRV_GZIP_MIN && r->resp.compressible &&
-		    accepts_gzip(hl_req_header(r, "Accept-Encoding")) && gzip_body(r) == 0)
+		if (r->resp.gzipped)
+			gz = 1; /* a handler's cached answer, compressed once */
+		else if (r->resp.body && r->resp.len > HL_SRV_GZIP_MIN && r->resp.compressible &&
+		         accepts_gzip(hl_req_header(r, "Accept-Encoding")) && gzip_body(r) == 0)
 			gz = 1;
 		resp = MHD_create_response_from_buffer(r->resp.len, r->resp.body,
 		                                       MHD_RESPMEM_MUST_FREE);
@@ -597,7 +616,8 @@ static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *ur
 			n = strtoull(cl, &end, 10);
 			if (errno || *end || n > max) {
 				hl_resp_error(r, 413, "the body is larger than %zu bytes", max);
-				/* HL_ROUTE_TELL_TOO_BIG: the handler records it and answers (no body) */
+				/* HL_ROUTE_TELL_TOO_BIG: the handler records it and answers (no
+				 * body) */
 				if (r->route && (r->route->flags & HL_ROUTE_TELL_TOO_BIG) &&
 				    (r->archive = thread_archive())) {
 					r->too_big = 1;

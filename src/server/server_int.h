@@ -149,6 +149,7 @@ typedef struct {
 	uint64_t off, flen;
 	uint64_t sent;    /* bytes of body sent, for the log */
 	int compressible; /* may be gzip'd (text-like) */
+	int gzipped;      /* the body is gzip'd already (hl_resp_gzipped) */
 	hl_resp_hdr *hdrs;
 } hl_resp;
 
@@ -211,6 +212,14 @@ const char *hl_req_query(hl_req *r, const char *name);
 
 /* A request header, or NULL. */
 const char *hl_req_header(hl_req *r, const char *name);
+
+/* Does the request's Accept-Encoding take gzip (server.c; the test the server uses before it
+ * compresses a text body over HL_SRV_GZIP_MIN bytes)? */
+int hl_req_accepts_gzip(hl_req *r);
+
+/* `len` bytes gzip'd into a new malloc'd buffer (*out, *out_len), as the server compresses
+ * bodies (server.c). 0, or -1 (no memory, zlib failure). */
+int hl_gzip(char **out, size_t *out_len, const char *in, size_t len);
 
 /* offset= (default 0) and limit= (default HL_SRV_PAGE_DEFAULT, 1..max; max 0 means
  * HL_SRV_PAGE_MAX). HL_EINVALID naming the parameter for a value that is not a number in range. */
@@ -291,6 +300,10 @@ int hl_resp_from_rc(hl_req *r, int rc);
 /* Bytes with a content type ("image/png", "text/csv; charset=utf-8"...). take != 0: the buffer
  * is malloc'd and becomes the response's; else it is copied. */
 int hl_resp_bytes(hl_req *r, int status, const char *ctype, void *data, size_t len, int take);
+/* As hl_resp_bytes (copied), for a text body already gzip'd (hl_gzip) by a handler that keeps it
+ * (a cached answer): sent with Content-Encoding: gzip and Vary: Accept-Encoding. Only when
+ * hl_req_accepts_gzip(r). */
+int hl_resp_gzipped(hl_req *r, int status, const char *ctype, const void *gz, size_t len);
 /* A file: ETag (quoted `etag`, or from size and mtime when NULL), If-None-Match → 304,
  * Range (one range) → 206 or 416, Content-Disposition attachment with `download_name` when not
  * NULL. ctype NULL: guessed from the file name's extension. HL_ENOTFOUND if it cannot be
