@@ -7,7 +7,7 @@
 #                          [--connections "C1 C2 …"] [--seed S]
 #
 # Quick default: 20,000 documents, 2 rounds of 10 s per side, target and connection count (256,
-# the target, and 64, the server's limit per client address: wrk connects from one address).
+# the target and the server's limit per client address — wrk connects from one address — and 64).
 # --full: the 100,000-document set, 3 rounds of 20 s. Output to the terminal and bench/out/http-<date>.log; the data
 # directory in bench/out/http-<docs>-s<seed>/ (gitignored, kept for the next run).
 set -euo pipefail
