@@ -1,6 +1,9 @@
 // The Exchange page ("Liên thông"): per unit of the directory, the messages waiting, the oldest
 // waiting, the last success and the last error (GET /exchange/status); the refused messages with
-// their reasons; the outbox (GET /exchange/outbox). Refreshed every few seconds in place.
+// their reasons; the outbox (GET /exchange/outbox); the reference-data feeds from the province
+// (the `feeds` member of the status: a commune's position in the hub's feed, the hub's last
+// entry, the last pull and its error; on the hub, what it publishes). Refreshed every few
+// seconds in place.
 import { t, fmtTime, fmtAge, fmtNum } from '../i18n.js';
 import { h, clear } from '../util.js';
 import { get, enc, session } from '../api.js';
@@ -19,9 +22,9 @@ function label(prefix, word) {
 }
 
 /* The last error: its gist in the user's language first, the library's words after. */
-function errorCell(msg, at) {
+function errorCell(msg, at, gistOf = errorGist) {
   if (!msg) return h('span', { class: 'muted' }, t('x_ok'));
-  const gist = errorGist(msg);
+  const gist = gistOf(msg);
   return h('div', { class: 'x-error' },
     h('span', { class: 'warn-text' }, gist || msg),
     at ? h('span', { class: 'muted x-when' }, ' · ', when(at)) : null,
@@ -87,6 +90,72 @@ function outboxTable(rows, dir, now) {
   ], rows);
 }
 
+/* A feed's last error (src/lib/feed: "entry N: REASON: …", "GET URL: curl's words", …) as a
+   sentence for the user; null when it is none of these (the words are then shown alone). */
+function feedErrorGist(msg) {
+  const m = /^entry (\d+): ([a-z-]+)/.exec(msg);
+  if (m) {
+    const n = fmtNum(Number(m[1]));
+    const why = m[2] === 'file' ? 'files' : m[2];
+    const k = 'xf_err_' + why;
+    return t(t(k) === k ? 'xf_err_entry' : k, { n });
+  }
+  if (/^GET /.test(msg)) {
+    if (/connect|resolve host|refused/i.test(msg)) return t('xf_err_unreachable');
+    if (/timed? ?out/i.test(msg)) return t('xf_err_timeout');
+    if (/HTTP [45]\d\d/.test(msg)) return t('xf_err_http');
+    return t('xf_err_answer');
+  }
+  if (/no node with the trusted hub key|no hub is trusted/.test(msg)) return t('xf_err_nohub');
+  return null;
+}
+
+/* A feed's name as the archivist knows it: units → "Đơn vị hành chính". */
+function feedName(f) {
+  return h('span', null, h('strong', null, label('xf_name_', f.feed)), h('span', { class: 'muted' }, ' (', f.feed, ')'));
+}
+
+/* Where a commune stands: "entry N of M" (M the hub's last entry at the last pull). */
+function feedPosition(f) {
+  if (!f.seq && !f.last_pull) return h('span', { class: 'muted xf-pos' }, t('xf_nothing_yet'));
+  if (f.hub_seq === null || f.hub_seq === undefined) return h('span', { class: 'xf-pos' }, t('xf_pos_unknown', { n: fmtNum(f.seq) }));
+  return h('span', { class: 'xf-pos' }, t('xf_pos', { n: fmtNum(f.seq), m: fmtNum(f.hub_seq) }));
+}
+
+/* Up to date, behind by K entries, or not known (the hub never answered). The hub's count is
+   the one of the last pull that reached it: after a failed pull, said so. */
+function feedState(f) {
+  if (f.hub_seq === null || f.hub_seq === undefined) {
+    return f.last_pull || f.last_error ? h('span', { class: 'warn-text xf-state' }, t('xf_state_unknown'))
+      : h('span', { class: 'muted xf-state' }, t('xf_state_never'));
+  }
+  const k = f.hub_seq - f.seq;
+  const asOf = f.last_error ? h('span', { class: 'x-detail' }, t('xf_state_as_of')) : null;
+  if (k > 0) return h('span', { class: 'warn-text xf-state' }, t(k === 1 ? 'xf_state_behind_1' : 'xf_state_behind', { k: fmtNum(k) }), asOf);
+  return h('span', { class: 'xf-state xf-ok' }, t('xf_state_ok'), asOf);
+}
+
+function feedsTable(feeds, now) {
+  const never = () => h('span', { class: 'muted' }, t('x_never'));
+  return table([
+    [t('xf_col_feed'), feedName],
+    [t('xf_col_pos'), feedPosition],
+    [t('xf_col_state'), feedState],
+    [t('xf_col_pull'), (f) => (f.last_pull ? since(f.last_pull, now) : never())],
+    [t('xf_col_applied'), (f) => (f.last_applied ? since(f.last_applied, now) : never())],
+    [t('x_col_error'), (f) => errorCell(f.last_error, f.last_error_at, feedErrorGist)],
+  ], feeds);
+}
+
+/* On the hub: what it publishes, the last entry and its SHA-256 (what a commune's audit names). */
+function hubFeedsTable(feeds) {
+  return table([
+    [t('xf_col_feed'), feedName],
+    [t('xf_col_published'), (f) => h('span', { class: 'xf-pos' }, t(f.seq === 1 ? 'xf_published_1' : 'xf_published', { n: fmtNum(f.seq) }))],
+    [t('xf_col_sha'), (f) => (f.sha256 ? h('code', { class: 'x-id', title: f.sha256 }, f.sha256.slice(0, 16) + '…') : t('none'))],
+  ], feeds);
+}
+
 export async function exchangeView() {
   const root = h('div', { class: 'exchange' },
     h('h1', null, t('x_title')),
@@ -106,10 +175,11 @@ export async function exchangeView() {
   const pause = h('button', { type: 'button', id: 'x-pause', 'aria-pressed': String(state.paused) });
   const now = h('button', { type: 'button', id: 'x-refresh' }, t('x_refresh'));
   const status = h('section', { id: 'x-status', 'aria-labelledby': 'x-status-h' }, h('h2', { id: 'x-status-h' }, t('x_status_h')));
+  const feeds = h('section', { id: 'x-feeds', 'aria-labelledby': 'x-feeds-h' }, h('h2', { id: 'x-feeds-h' }, t('xf_h')));
   const rejected = h('section', { id: 'x-rejected', 'aria-labelledby': 'x-rejected-h' }, h('h2', { id: 'x-rejected-h' }, t('x_rejected_h')));
   const outbox = h('section', { id: 'x-outbox', 'aria-labelledby': 'x-outbox-h' }, h('h2', { id: 'x-outbox-h' }, t('x_outbox_h')));
   root.append(node, h('p', { class: 'x-refresh muted' }, stamp, ' · ', h('span', { id: 'x-auto' }), ' ', pause, ' ', now),
-    status, rejected, outbox);
+    status, feeds, rejected, outbox);
 
   const pauseLabel = () => {
     pause.textContent = state.paused ? t('x_resume') : t('x_pause');
@@ -141,13 +211,28 @@ export async function exchangeView() {
     const sh = status.firstChild;
     const rh = rejected.firstChild;
     const oh = outbox.firstChild;
+    const fh = feeds.firstChild;
     if (st.status === 'fulfilled') {
       clear(status).append(sh, statusTable(st.value, dir, t0));
+      /* An older server has no `feeds`: the section is left out rather than shown empty. */
+      const fl = st.value.feeds;
+      clear(feeds).append(fh);
+      if (Array.isArray(fl)) {
+        /* A node is the hub of the feeds it publishes, a commune of the others. */
+        const hub = fl.filter((f) => f.role === 'hub');
+        const pulled = fl.filter((f) => f.role !== 'hub');
+        if (hub.length) feeds.append(h('p', { class: 'muted xf-intro' }, t('xf_intro_hub')), hubFeedsTable(hub));
+        if (pulled.length) feeds.append(h('p', { class: 'muted xf-intro' }, t('xf_intro_commune')), feedsTable(pulled, t0));
+        if (!fl.length) feeds.append(h('p', { class: 'muted' }, t('xf_none')));
+      }
+      feeds.hidden = !Array.isArray(fl);
       const rows = st.value.rejected || [];
       clear(rejected).append(rh, rows.length ? rejectedTable(rows, dir) : h('p', { class: 'muted' }, t('x_rejected_none')));
       rejected.hidden = false;
     } else {
       fail(st, status, sh);
+      clear(feeds).append(fh);
+      feeds.hidden = true;
       clear(rejected).append(rh);
       rejected.hidden = true;
     }
