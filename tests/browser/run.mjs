@@ -291,7 +291,12 @@ test('a second node, Phường Hà Tu (06652), joins this one (22) in the exchan
     run(['node', 'directory', 'export', dirFile]);
     runIn(peer.home, ['node', 'directory', 'import', dirFile, '--hub-key', hubKey]);
     const log = fs.openSync(path.join(ART, 'serve-06652.log'), 'w');
-    peer.server = spawn(BIN, ['--home', peer.home, 'serve', '--listen', `127.0.0.1:${pport}`], { stdio: ['ignore', log, log] });
+    /* The reference-data feed is pulled at start only (a day between pulls): what its section
+       shows is what the feed cases below made, not a pull that happened to run meanwhile. */
+    peer.server = spawn(BIN, ['--home', peer.home, 'serve', '--listen', `127.0.0.1:${pport}`],
+      { stdio: ['ignore', log, log], env: { ...process.env, HALONG_FEED_POLL_MS: '86400000' } });
+    peer.port = pport;
+    peer.downUrl = `http://127.0.0.1:${port3}`;
     world.peer = peer;
     const t0 = Date.now();
     for (;;) {
@@ -399,6 +404,80 @@ test('the Exchange page in English', async () => {
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
+});
+
+/* The reference-data feed (docs/exchange.md "Reference data feed"): this node (22) is the hub;
+   it publishes the shipped administrative units, 06652 pulls them with `halong feed pull`, and
+   each node's Exchange page shows its side. The commune's page is opened as
+   http://localhost:PORT — another host name than 127.0.0.1, so its session cookie does not
+   replace the hub's (cookies are per host, not per port). */
+const PEER_USER = 'luutru-hatu';
+
+function feedStatus(home) {
+  return JSON.parse(runIn(home, ['feed', 'status', '--json']).stdout).feeds.find((f) => f.feed === 'units');
+}
+
+test('reference data: the hub publishes the units, Phường Hà Tu pulls them; the hub\'s page says what it publishes', async () => {
+  needPeer();
+  /* before: nothing published, nothing pulled */
+  await page.goto(world.base + '/#/exchange');
+  await seeText('#x-feeds', 'Dữ liệu danh mục từ Tỉnh', 'Đơn vị hành chính', 'Chưa nhận mục nào', 'Chưa lấy lần nào');
+  const pub = JSON.parse(run(['feed', 'publish', 'units', '--json']).stdout);
+  assert(pub.seq === 1, `the first publish should be entry 1: ${JSON.stringify(pub)}`);
+  const pulled = JSON.parse(runIn(world.peer.home, ['feed', 'pull', '--json']).stdout);
+  assert(pulled.seq === 1 && pulled.hub_seq === 1 && pulled.applied === 1, `06652 should have applied entry 1 of 1: ${JSON.stringify(pulled)}`);
+  /* The units are there now: a user of 06652 for its own page. */
+  runIn(world.peer.home, ['user', 'add', PEER_USER, '--role', 'archivist', '--unit', '06652'], { input: PASSWORD + '\n' });
+  await page.click('#x-refresh');
+  await seeText('#x-feeds', 'Dữ liệu danh mục từ Tỉnh (đơn vị hành chính)', 'máy chủ của Tỉnh', 'Danh mục', 'Đơn vị hành chính',
+    'Đã phát hành', `${pub.seq} mục`, 'Mã SHA-256 của mục mới nhất', pub.sha256.slice(0, 16));
+  /* the hub pulls nothing: no position, no "up to date" */
+  await notSeeText('#x-feeds', 'Đã cập nhật');
+  await page.locator('#x-feeds').scrollIntoViewIfNeeded();
+  await shot('feed-hub-vi');
+});
+
+test('reference data: Phường Hà Tu\'s Exchange page shows entry 1 of 1, up to date, with the time of the last pull', async () => {
+  needPeer();
+  const st = feedStatus(world.peer.home);
+  assert(st.role === 'commune' && st.seq === 1 && st.hub_seq === 1 && st.last_pull && !st.last_error,
+    `06652's feed status should be entry 1 of 1 without error: ${JSON.stringify(st)}`);
+  const peerBase = `http://localhost:${world.peer.port}`;
+  await page.goto(peerBase + '/#/login');
+  await page.fill('#username', PEER_USER);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-submit');
+  await seeText('#user-status', PEER_USER);
+  await page.goto(peerBase + '/#/exchange');
+  await seeText('#x-node', 'Phường Hà Tu (06652)');
+  await seeText('#x-feeds', 'Dữ liệu danh mục từ Tỉnh', 'tự lấy các mục mới', 'Đơn vị hành chính', 'Đã nhận', 'Tình trạng',
+    'Lấy về gần nhất', 'Áp dụng gần nhất', `Mục ${st.seq} / ${st.hub_seq}`, 'Đã cập nhật', 'trước', 'Bình thường');
+  await notSeeText('#x-feeds', 'Còn thiếu');
+  await page.locator('#x-feeds').scrollIntoViewIfNeeded();
+  await shot('feed-commune-vi');
+});
+
+test('reference data: a pull that cannot reach the province shows its error in Vietnamese, the original words below, then in English', async () => {
+  needPeer();
+  /* One pass by hand from a URL where nothing listens (06661's, never started): exit 1, the
+     error recorded in 06652's feed status, the position kept. */
+  const r = spawnSync(BIN, ['--home', world.peer.home, 'feed', 'pull', '--url', world.peer.downUrl], { encoding: 'utf8', timeout: 60000 });
+  assert(r.status === 1, `a pull from ${world.peer.downUrl} should fail with exit 1, got ${r.status}: ${r.stderr}`);
+  const st = feedStatus(world.peer.home);
+  assert(st.seq === 1 && st.last_error && st.last_error.startsWith('GET '), `06652's feed status should hold the GET error: ${JSON.stringify(st)}`);
+  await page.click('#x-refresh');
+  await seeText('#x-feeds', 'Không kết nối được tới máy chủ của Tỉnh', `GET ${world.peer.downUrl}/api/v1/exchange/feed/units`, 'Mục 1 / 1',
+    'Đã cập nhật', 'theo lần lấy về được gần nhất');
+  await page.locator('#x-feeds').scrollIntoViewIfNeeded();
+  await shot('feed-commune-error-vi');
+  await page.click('#lang-switch');
+  await seeText('#x-feeds', 'Reference data from the province', 'Administrative units', 'Entry 1 of 1', 'Up to date',
+    'Last fetched', 'Cannot connect to the province\'s server');
+  await shot('feed-commune-error-en');
+  await page.click('#lang-switch');
+  await seeText('#x-feeds', 'Đơn vị hành chính');
+  await page.goto(world.base + '/#/exchange');
+  await seeText('#user-status', `Đã đăng nhập: ${USER}`);
 });
 
 test('logged in, the internal record of fonds SO is listed and opens, marked Nội bộ', async () => {
