@@ -23,7 +23,10 @@
 #define ANSWER_WAYS 8
 #define FACET_SETS  32 /* facets of queries kept a thread */
 #define FACET_WAYS  4
-#define ANSWER_MAX  (256u << 10) /* a larger answer (limit in the thousands) is not kept */
+#define ANSWER_MAX  (256u << 10) /* a larger answer is not kept */
+/* Bytes of answers a thread keeps (bodies of 13 kB for 20 hits, ~70 kB for 100): past it the
+ * thread's answers are all dropped before the next is kept (stale ones included). */
+#define ANSWER_BUDGET (8u << 20)
 
 /* What a cached entry is valid for: the store's change stamp and the day (custody, so the unit
  * facet, depends on the date). */
@@ -57,9 +60,20 @@ typedef struct {
 	answer_cached answers[ANSWER_SETS * ANSWER_WAYS];
 	facets_cached facets[FACET_SETS * FACET_WAYS];
 	uint64_t tick;
+	size_t bytes; /* of the answers' bodies */
 	hl_custodies *custody;
 	stamp custody_at;
 } search_cache;
+
+/* Frees every answer of the thread (the facets stay: they are small). */
+static void answers_drop(search_cache *c)
+{
+	for (size_t i = 0; i < ANSWER_SETS * ANSWER_WAYS; i++) {
+		free(c->answers[i].e.key), free(c->answers[i].body);
+		memset(&c->answers[i], 0, sizeof(c->answers[i]));
+	}
+	c->bytes = 0;
+}
 
 static pthread_key_t g_cache_key;
 static pthread_once_t g_cache_once = PTHREAD_ONCE_INIT;
@@ -446,8 +460,16 @@ static int search(hl_req *r)
 	}
 	blen = strlen(body);
 	if (ac && blen <= ANSWER_MAX) {
-		char *k = strdup(akey);
-		if (k) {
+		char *k;
+		if (cache->bytes - (ac->body ? ac->len : 0) + blen > ANSWER_BUDGET) {
+			answers_drop(cache);
+			ac = (answer_cached *)way_of(cache->answers, sizeof(*ac), ANSWER_SETS,
+			                             ANSWER_WAYS, akey, key_hash(akey), &now,
+			                             &(int){0});
+		}
+		if ((k = strdup(akey))) {
+			cache->bytes -= ac->body ? ac->len : 0;
+			cache->bytes += blen;
 			free(ac->e.key), free(ac->body);
 			ac->e.key = k, ac->e.hash = key_hash(k), ac->e.at = now;
 			ac->e.used = cache->tick;
