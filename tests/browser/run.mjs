@@ -480,6 +480,63 @@ test('reference data: a pull that cannot reach the province shows its error in V
   await seeText('#user-status', `Đã đăng nhập: ${USER}`);
 });
 
+test('reference data: a server posing as the province (its own key) is refused: "behind by 1 entry", the bad signature in Vietnamese; the real hub clears it', async () => {
+  needPeer();
+  /* A real node that claims unit 22 with a key of its own and publishes two entries: the shipped
+     units, then a change set (the real events.csv plus a rename generated for the test). */
+  const fport = await freePort();
+  const fbase = `http://127.0.0.1:${fport}`;
+  const forger = fs.mkdtempSync(path.join(os.tmpdir(), 'halong-browser-forger-'));
+  world.peerHomes.push(forger);
+  runIn(forger, ['init']);
+  runIn(forger, ['node', 'init', '--unit', '22', '--url', fbase]);
+  runIn(forger, ['feed', 'publish', 'units']);
+  const set = path.join(forger, 'change-set');
+  fs.mkdirSync(set);
+  const events = fs.readFileSync(path.join(SRC, 'data', 'units', 'events.csv'), 'utf8');
+  fs.writeFileSync(path.join(set, 'events.csv'), events.replace(/\n?$/, '\n') + ['test-2027-rename-06652', '2027-01-01',
+    'Sinh ra cho kiểm thử — generated for the test, not a real act', 'renamed', '06652', 'Phường Hà Tu → Phường Hà Tu Giả'].map(csvField).join(',') + '\n');
+  const two = JSON.parse(runIn(forger, ['feed', 'publish', 'units', set, '--json']).stdout);
+  assert(two.seq === 2, `the forger's change set should be its entry 2: ${JSON.stringify(two)}`);
+  const log = fs.openSync(path.join(ART, 'serve-forger.log'), 'w');
+  world.forger = spawn(BIN, ['--home', forger, 'serve', '--listen', `127.0.0.1:${fport}`], { stdio: ['ignore', log, log] });
+  try {
+    const t0 = Date.now();
+    for (;;) {
+      try {
+        if ((await fetch(fbase + '/api/v1/health')).ok) break;
+      } catch (e) { /* not yet */ }
+      if (Date.now() - t0 > 30000) throw new Error('the forger did not answer /api/v1/health in 30 s');
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    const r = spawnSync(BIN, ['--home', world.peer.home, 'feed', 'pull', '--url', fbase], { encoding: 'utf8', timeout: 60000 });
+    assert(r.status === 1, `a pull from the forger should fail with exit 1, got ${r.status}: ${r.stderr}`);
+  } finally {
+    world.forger.kill('SIGTERM');
+    await new Promise((res) => { world.forger.once('exit', res); setTimeout(res, 12000); });
+  }
+  const st = feedStatus(world.peer.home);
+  assert(st.seq === 1 && st.hub_seq === 2 && /^entry 2: bad-signature/.test(st.last_error || ''),
+    `06652 should be at 1 of 2 with entry 2's bad signature: ${JSON.stringify(st)}`);
+  const peerBase = `http://localhost:${world.peer.port}`;
+  await page.goto(peerBase + '/#/exchange');
+  await seeText('#x-node', 'Phường Hà Tu (06652)');
+  await seeText('#x-feeds', 'Mục 1 / 2', 'Còn thiếu 1 mục', 'Mục 2: chữ ký số không khớp với khóa của Tỉnh — không áp dụng',
+    'entry 2: bad-signature: the signature does not verify');
+  await notSeeText('#x-feeds', 'Đã cập nhật');
+  await page.locator('#x-feeds').scrollIntoViewIfNeeded();
+  await shot('feed-commune-forged-vi');
+  /* The real hub again: nothing to apply, the hub's count is 1 again and the error is over. */
+  const back = JSON.parse(runIn(world.peer.home, ['feed', 'pull', '--json']).stdout);
+  assert(back.seq === 1 && back.hub_seq === 1 && back.applied === 0, `the real hub's pull: ${JSON.stringify(back)}`);
+  await page.click('#x-refresh');
+  await seeText('#x-feeds', 'Mục 1 / 1', 'Đã cập nhật', 'Bình thường');
+  await notSeeText('#x-feeds', 'Còn thiếu');
+  await shot('feed-commune-back-vi');
+  await page.goto(world.base + '/#/exchange');
+  await seeText('#user-status', `Đã đăng nhập: ${USER}`);
+});
+
 test('logged in, the internal record of fonds SO is listed and opens, marked Nội bộ', async () => {
   await page.goto(world.base + '/#/search?q=' + encodeURIComponent('fonds:SO'));
   await seeText('.results', 'Công văn nội bộ thử nghiệm về quyền xem', 'Nội bộ');
@@ -782,6 +839,7 @@ async function main() {
       world.server.kill('SIGTERM');
       await new Promise((res) => { world.server.once('exit', res); setTimeout(res, 12000); });
     }
+    if (world.forger && world.forger.exitCode === null) world.forger.kill('SIGKILL');
     if (world.peer && world.peer.server && world.peer.server.exitCode === null) {
       world.peer.server.kill('SIGTERM');
       await new Promise((res) => { world.peer.server.once('exit', res); setTimeout(res, 12000); });
