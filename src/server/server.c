@@ -750,12 +750,16 @@ static void log_flush_locked(log_buf *b)
 	b->len = 0;
 }
 
-/* Writes every thread's buffered lines (the reaper's timer; the stop). */
-static void log_flush_all(void)
+/* Writes every thread's buffered lines: the stop waits for each buffer (wait != 0); the reaper's
+ * timer skips a buffer its worker holds (the worker is writing it, or about to). */
+static void log_flush_all(int wait)
 {
 	pthread_mutex_lock(&g_log_mu);
 	for (log_buf *b = g_logs; b; b = b->next) {
-		pthread_mutex_lock(&b->mu);
+		if (wait)
+			pthread_mutex_lock(&b->mu);
+		else if (pthread_mutex_trylock(&b->mu) != 0)
+			continue;
 		if (b->len)
 			log_flush_locked(b);
 		pthread_mutex_unlock(&b->mu);
@@ -766,7 +770,7 @@ static void log_flush_all(void)
 /* Writes the rest and frees every buffer: after the workers have stopped. */
 static void log_close(void)
 {
-	log_flush_all();
+	log_flush_all(1);
 	pthread_mutex_lock(&g_log_mu);
 	while (g_logs) {
 		log_buf *b = g_logs;
@@ -958,7 +962,7 @@ static void *reaper(void *arg)
 				x->reaped = 1;
 			}
 		pthread_mutex_unlock(&g_conn_mu);
-		log_flush_all();
+		log_flush_all(0);
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
