@@ -271,6 +271,41 @@ class ThreeNodes(unittest.TestCase):
         self.assertEqual((d['files'][0]['sha256'], d['files'][0]['size']), (sha, size))
         self.assertEqual(hl.sha256_file(hl.blob_path(hub.h.home, sha)), sha)
 
+    def test_4b_a_whole_file_left_unfinished_by_the_receiver(self):
+        """The receiver holds every byte of a file but crashed before finishing it (the .part
+        never renamed): the sender finishes it with an empty last chunk instead of taking it for
+        whole and being refused for ever; a .part of the right length but other bytes is dropped
+        by that check and the file sent again."""
+        a, hub = self.a, self.hub
+        self.assertEqual(a.stop(), 0)
+        hl.write_bytes(a.h.path('half', 'a.tif'), hl.tiff(600, 400, 41))
+        hl.write_bytes(a.h.path('half', 'b.tif'), hl.tiff(600, 400, 42))
+        rows = [['UBND-HATU', 'DO-01', n, f'Tờ trình số {n} (bản quét)', '2025', 'Tờ trình',
+                 'internal', '', f] for n, f in ((1, 'a.tif'), (2, 'b.tif'))]
+        a.ok('ingest', hl.write_csv(a.h.path('half.csv'), hlnodes.MANIFEST, rows), '--files',
+             a.h.path('half'))
+        incoming = os.path.join(hub.h.home, 'exchange', 'incoming')
+        os.makedirs(incoming, exist_ok=True)
+        files = []
+        for n in (1, 2):
+            did = hl.doc_id('UBND-HATU', 'DO-01', n)
+            f = a.json('show', did)['files'][0]
+            with open(hl.blob_path(a.h.home, f['sha256']), 'rb') as fh:
+                data = fh.read()
+            if n == 2:  # the right length, other bytes
+                data = bytes(len(data))
+            with open(os.path.join(incoming, f['sha256'] + '.part'), 'wb') as fh:
+                fh.write(data)
+            files.append((did, f['sha256'], f['size']))
+            a.ok('send', did, '--to', '22')
+        a.start()
+        self.assert_exactly_once_in_order(a, hub)
+        for did, sha, size in files:
+            d = hub.json('show', did)
+            self.assertEqual((d['files'][0]['sha256'], d['files'][0]['size']), (sha, size))
+            self.assertEqual(hl.sha256_file(hl.blob_path(hub.h.home, sha)), sha)
+            self.assertFalse(os.path.exists(os.path.join(incoming, sha + '.part')))
+
     def test_5_a_commune_does_not_replace_the_provinces_document(self):
         """A document the hub holds (its own) with the doc_id a commune sends is not replaced:
         the message is refused with the reason, which the commune sees in its status."""
