@@ -77,6 +77,15 @@ PY
 "$BIN" --home "$HOME_DIR" ingest "$SCANS/mucluc.csv" --files "$SCANS" --ocr
 "$BIN" --home "$HOME_DIR" ocr run
 
+echo "== exchange: this demo is the province's hub (22): its node identity, itself in the directory, the units feed"
+if ! "$BIN" --home "$HOME_DIR" node show >/dev/null 2>&1; then
+	"$BIN" --home "$HOME_DIR" node init --unit 22 --url http://127.0.0.1:8080
+fi
+HUBKEY=$("$BIN" --home "$HOME_DIR" node show --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["public_key"])')
+"$BIN" --home "$HOME_DIR" node enrol 22 --url http://127.0.0.1:8080 --key "$HUBKEY" \
+	--may-send document,feed.units --may-receive document,report
+"$BIN" --home "$HOME_DIR" feed publish units
+
 echo "== demo accounts (demo only; password: halong-demo-2026)"
 for u in "admin admin 22" "luutru-hatu archivist 06652" "canbo-hatu officer 06652" "xem viewer 06661"; do
 	set -- $u

@@ -213,7 +213,8 @@ export async function exchangeView() {
     const oh = outbox.firstChild;
     const fh = feeds.firstChild;
     if (st.status === 'fulfilled') {
-      clear(status).append(sh, statusTable(st.value, dir, t0));
+      clear(status).append(sh, (st.value.peers || []).length ? statusTable(st.value, dir, t0)
+        : h('p', { class: 'muted', id: 'x-peers-none' }, t('x_peers_none')));
       /* An older server has no `feeds`: the section is left out rather than shown empty. */
       const fl = st.value.feeds;
       clear(feeds).append(fh);
