@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "halong/archive.h"
+#include "halong/exchange.h"
 
 /* Exit codes (docs/cli.md). */
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
@@ -46,6 +47,16 @@ json_t *cli_jstr(const char *s);
 
 /* Opens the data directory named by ctx. */
 int cli_open(hl_archive **out, cli_ctx *ctx);
+/* Opens the data directory and this node's exchange identity (n may be NULL: the store only);
+ * on failure nothing stays open. */
+int cli_open_node(hl_archive **a, hl_node **n, cli_ctx *ctx);
+/* Who runs the command, for the audit log: "cli:" and the system user (a static buffer). */
+const char *cli_actor(void);
+/* A time in ms since the epoch as shown to people: Asia/Ho_Chi_Minh (UTC+7, no DST); "-" for
+ * none. */
+const char *cli_local_time(char buf[32], int64_t ms);
+/* A time in ms since the epoch as ISO 8601 UTC with milliseconds for JSON, or null for none. */
+json_t *cli_json_time(int64_t ms);
 
 typedef struct {
 	int tty, quiet, drawn;

@@ -1,7 +1,6 @@
 /* The feed command group: the reference-data feed from the province's hub to every commune —
  * publish on the hub, one pull pass by hand on a commune, and the state of each feed. */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,51 +50,6 @@ static int parse(opts *o, int argc, char **argv, int max, int url_ok)
 	return 0;
 }
 
-static const char *actor(void)
-{
-	static char buf[80];
-	struct passwd *pw = getpwuid(geteuid());
-	snprintf(buf, sizeof(buf), "cli:%s", pw && pw->pw_name ? pw->pw_name : "?");
-	return buf;
-}
-
-/* A time for people: Asia/Ho_Chi_Minh (UTC+7, no DST). */
-static const char *local_time(char buf[32], int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000) + 7 * 3600;
-	struct tm tm;
-	if (ms <= 0)
-		return "-";
-	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%d/%m/%Y %H:%M:%S", &tm);
-	return buf;
-}
-
-static json_t *iso(int64_t ms)
-{
-	char buf[40];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (ms <= 0)
-		return json_null();
-	gmtime_r(&t, &tm);
-	strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ", (int)(ms % 1000));
-	return json_string(buf);
-}
-
-static int open_node(hl_archive **a, hl_node **n, cli_ctx *ctx)
-{
-	if (cli_open(a, ctx) < 0)
-		return -1;
-	if (hl_node_open(n, hl_archive_store(*a), hl_archive_dir(*a)) < 0) {
-		hl_archive_free(*a);
-		*a = NULL;
-		return -1;
-	}
-	return 0;
-}
-
 /* The shipped units data, as `halong units load` finds it. */
 static char *default_dir(const char *feed)
 {
@@ -121,11 +75,11 @@ static int sub_publish(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(cli_feed_commands,
 		                       "publish: no feed named %s (known: units)", o.args[0]);
 	dir = o.nargs > 1 ? hl_strdup(o.args[1]) : default_dir(o.args[0]);
-	if (open_node(&a, &n, ctx) < 0) {
+	if (cli_open_node(&a, &n, ctx) < 0) {
 		free(dir);
 		return cli_fail();
 	}
-	rc = hl_feed_publish(&s, n, o.args[0], dir, actor());
+	rc = hl_feed_publish(&s, n, o.args[0], dir, cli_actor());
 	hl_node_free(n);
 	hl_archive_free(a);
 	if (rc < 0) {
@@ -181,10 +135,10 @@ static int sub_pull(cli_ctx *ctx, int argc, char **argv)
 	if (!hl_feed_known(feed))
 		return cli_usage_error(cli_feed_commands, "pull: no feed named %s (known: units)",
 		                       feed);
-	if (open_node(&a, &n, ctx) < 0)
+	if (cli_open_node(&a, &n, ctx) < 0)
 		return cli_fail();
 	po.hub_url = o.url;
-	po.actor = actor();
+	po.actor = cli_actor();
 	/* The entries' files go to DATA_DIR/tmp (see the server's sender thread). */
 	char *tmp = hl_path_join(hl_archive_dir(a), "tmp");
 	if (tmp && hl_mkdir_p(tmp, 0700) == 0)
@@ -227,10 +181,10 @@ static int status_row(const hl_feed_status_row *r, void *ud)
 		json_object_set_new(o, "hub_seq",
 		                    r->hub_seq >= 0 ? json_integer(r->hub_seq) : json_null());
 		json_object_set_new(o, "sha256", cli_jstr(r->sha256));
-		json_object_set_new(o, "last_pull", iso(r->last_pull_ms));
-		json_object_set_new(o, "last_applied", iso(r->last_applied_ms));
+		json_object_set_new(o, "last_pull", cli_json_time(r->last_pull_ms));
+		json_object_set_new(o, "last_applied", cli_json_time(r->last_applied_ms));
 		json_object_set_new(o, "last_error", cli_jstr(r->last_error));
-		json_object_set_new(o, "last_error_at", iso(r->last_error_ms));
+		json_object_set_new(o, "last_error_at", cli_json_time(r->last_error_ms));
 		json_array_append_new(u->arr, o);
 		return 0;
 	}
@@ -245,9 +199,9 @@ static int status_row(const hl_feed_status_row *r, void *ud)
 	else
 		snprintf(hub, sizeof(hub), "?");
 	printf("%-10s %-8s %8lld %8s %-19s %-19s %s%s%s\n", r->feed, "commune", (long long)r->seq,
-	       hub, local_time(t1, r->last_pull_ms), local_time(t2, r->last_applied_ms),
-	       r->last_error ? local_time(t3, r->last_error_ms) : "-", r->last_error ? "  " : "",
-	       r->last_error ? r->last_error : "");
+	       hub, cli_local_time(t1, r->last_pull_ms), cli_local_time(t2, r->last_applied_ms),
+	       r->last_error ? cli_local_time(t3, r->last_error_ms) : "-",
+	       r->last_error ? "  " : "", r->last_error ? r->last_error : "");
 	return 0;
 }
 

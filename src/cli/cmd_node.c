@@ -3,7 +3,6 @@
  * The secret key is never printed: only the public half. */
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,54 +89,6 @@ static int parse(opts *o, const cli_command *cmd, int argc, char **argv, int max
 	return 0;
 }
 
-/* Who runs the command, for the audit log: "cli:" and the system user. */
-static const char *actor(void)
-{
-	static char buf[80];
-	struct passwd *pw = getpwuid(geteuid());
-	snprintf(buf, sizeof(buf), "cli:%s", pw && pw->pw_name ? pw->pw_name : "?");
-	return buf;
-}
-
-/* A time in ms since the epoch as shown to people: Asia/Ho_Chi_Minh (UTC+7, no DST). */
-static const char *local_time(char buf[32], int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000) + 7 * 3600;
-	struct tm tm;
-	if (ms <= 0)
-		return "-";
-	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%d/%m/%Y %H:%M:%S", &tm);
-	return buf;
-}
-
-/* ISO UTC for JSON, or null. */
-static json_t *iso(int64_t ms)
-{
-	char buf[40];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (ms <= 0)
-		return json_null();
-	gmtime_r(&t, &tm);
-	strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ", (int)(ms % 1000));
-	return json_string(buf);
-}
-
-/* Opens the data directory and this node's identity (node may be NULL: the store only). */
-static int open_node(hl_archive **a, hl_node **n, cli_ctx *ctx)
-{
-	if (cli_open(a, ctx) < 0)
-		return -1;
-	if (n && hl_node_open(n, hl_archive_store(*a), hl_archive_dir(*a)) < 0) {
-		hl_archive_free(*a);
-		*a = NULL;
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- node ---- */
 
 static int sub_init(cli_ctx *ctx, int argc, char **argv)
@@ -153,7 +104,7 @@ static int sub_init(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(node_cmd(), "init: --unit CODE and --url URL are required");
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_node_init(hl_archive_store(a), hl_archive_dir(a), o.unit, o.url, actor());
+	rc = hl_node_init(hl_archive_store(a), hl_archive_dir(a), o.unit, o.url, cli_actor());
 	if (rc == 0)
 		rc = hl_node_open(&n, hl_archive_store(a), hl_archive_dir(a));
 	if (rc < 0) {
@@ -179,7 +130,7 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 
 	if ((rc = parse(&o, node_cmd(), argc, argv, 0, "j")) != 0)
 		return rc;
-	if (open_node(&a, &n, ctx) < 0)
+	if (cli_open_node(&a, &n, ctx) < 0)
 		return cli_fail();
 	if (hl_node_directory_info(&version, &issued, &imported, hl_archive_store(a)) < 0) {
 		hl_node_free(n);
@@ -192,7 +143,7 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(j, "url", json_string(hl_node_url(n)));
 		json_object_set_new(j, "public_key", json_string(hl_node_public_key(n)));
 		json_object_set_new(j, "directory_version", json_integer(version));
-		json_object_set_new(j, "directory_issued_at", iso(issued));
+		json_object_set_new(j, "directory_issued_at", cli_json_time(issued));
 		json_object_set_new(j, "directory_from_hub", json_boolean(imported));
 		cli_print_json(j);
 	} else {
@@ -203,7 +154,7 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 			printf("none\n");
 		else
 			printf("version %lld of %s, %s\n", (long long)version,
-			       local_time(t, issued),
+			       cli_local_time(t, issued),
 			       imported ? "from the hub" : "kept here (hub)");
 	}
 	hl_node_free(n);
@@ -229,7 +180,7 @@ static int sub_enrol(cli_ctx *ctx, int argc, char **argv)
 	                   o.restricted};
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_node_enrol(hl_archive_store(a), &e, actor());
+	rc = hl_node_enrol(hl_archive_store(a), &e, cli_actor());
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -250,7 +201,7 @@ static int sub_revoke(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(node_cmd(), "revoke: give the unit CODE");
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_node_revoke(hl_archive_store(a), o.args[0], actor());
+	rc = hl_node_revoke(hl_archive_store(a), o.args[0], cli_actor());
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -357,7 +308,7 @@ static int sub_directory(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(node_cmd(), "directory %s: give the FILE", what);
 	if (!strcmp(what, "export")) {
 		char *dir = NULL;
-		if (open_node(&a, &n, ctx) < 0)
+		if (cli_open_node(&a, &n, ctx) < 0)
 			return cli_fail();
 		rc = hl_node_directory_export(&dir, n);
 		if (rc == 0) {
@@ -383,7 +334,7 @@ static int sub_directory(cli_ctx *ctx, int argc, char **argv)
 		free(text);
 		return cli_fail();
 	}
-	rc = hl_node_directory_import(&v, hl_archive_store(a), text, len, o.hub_key, actor());
+	rc = hl_node_directory_import(&v, hl_archive_store(a), text, len, o.hub_key, cli_actor());
 	free(text);
 	hl_archive_free(a);
 	if (rc < 0)
@@ -404,7 +355,7 @@ static int sub_trust(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(node_cmd(), "trust-hub: give the hub's public KEY");
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_node_trust_hub(hl_archive_store(a), o.args[0], actor());
+	rc = hl_node_trust_hub(hl_archive_store(a), o.args[0], cli_actor());
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -438,12 +389,12 @@ static int status_row(const hl_exchange_peer_status *r, void *ud)
 		json_t *o = json_object();
 		json_object_set_new(o, "peer", json_string(r->peer));
 		json_object_set_new(o, "waiting", json_integer(r->waiting));
-		json_object_set_new(o, "oldest_waiting", iso(r->oldest_waiting_ms));
+		json_object_set_new(o, "oldest_waiting", cli_json_time(r->oldest_waiting_ms));
 		json_object_set_new(o, "held", json_integer(r->held));
-		json_object_set_new(o, "last_success", iso(r->last_success_ms));
+		json_object_set_new(o, "last_success", cli_json_time(r->last_success_ms));
 		json_object_set_new(o, "last_error",
 		                    r->last_error ? json_string(r->last_error) : json_null());
-		json_object_set_new(o, "last_error_at", iso(r->last_error_ms));
+		json_object_set_new(o, "last_error_at", cli_json_time(r->last_error_ms));
 		json_array_append_new(c->j, o);
 		return 0;
 	}
@@ -451,8 +402,8 @@ static int status_row(const hl_exchange_peer_status *r, void *ud)
 		printf("%-8s %7s %-19s %4s %-19s %-19s %s\n", "PEER", "WAITING", "OLDEST WAITING",
 		       "HELD", "LAST SUCCESS", "LAST ERROR AT", "LAST ERROR");
 	printf("%-8s %7lld %-19s %4lld %-19s %-19s %s\n", r->peer, (long long)r->waiting,
-	       local_time(t1, r->oldest_waiting_ms), (long long)r->held,
-	       local_time(t2, r->last_success_ms), local_time(t3, r->last_error_ms),
+	       cli_local_time(t1, r->oldest_waiting_ms), (long long)r->held,
+	       cli_local_time(t2, r->last_success_ms), cli_local_time(t3, r->last_error_ms),
 	       r->last_error ? r->last_error : "");
 	return 0;
 }
@@ -463,7 +414,7 @@ static int reject_row(const hl_exchange_reject_row *r, void *ud)
 	char t[32];
 	if (c->j) {
 		json_t *o = json_object();
-		json_object_set_new(o, "at", iso(r->at_ms));
+		json_object_set_new(o, "at", cli_json_time(r->at_ms));
 		json_object_set_new(o, "id", r->msg_id ? json_string(r->msg_id) : json_null());
 		json_object_set_new(o, "sender", r->sender ? json_string(r->sender) : json_null());
 		json_object_set_new(o, "reason", json_string(r->reason));
@@ -473,8 +424,8 @@ static int reject_row(const hl_exchange_reject_row *r, void *ud)
 	}
 	if (!c->n++)
 		printf("\nRefused messages, newest first:\n");
-	printf("  %s  %-8s %-36s %-16s %s\n", local_time(t, r->at_ms), r->sender ? r->sender : "?",
-	       r->msg_id ? r->msg_id : "?", r->reason, r->detail);
+	printf("  %s  %-8s %-36s %-16s %s\n", cli_local_time(t, r->at_ms),
+	       r->sender ? r->sender : "?", r->msg_id ? r->msg_id : "?", r->reason, r->detail);
 	return 0;
 }
 
@@ -531,9 +482,9 @@ static int outbox_row(const hl_exchange_outbox_row *r, void *ud)
 		json_object_set_new(o, "to", json_string(r->recipient));
 		json_object_set_new(o, "type", json_string(r->type));
 		json_object_set_new(o, "seq", json_integer(r->seq));
-		json_object_set_new(o, "created", iso(r->created_ms));
+		json_object_set_new(o, "created", cli_json_time(r->created_ms));
 		json_object_set_new(o, "attempts", json_integer(r->attempts));
-		json_object_set_new(o, "next_attempt", iso(r->next_attempt_ms));
+		json_object_set_new(o, "next_attempt", cli_json_time(r->next_attempt_ms));
 		json_object_set_new(o, "last_error",
 		                    r->last_error ? json_string(r->last_error) : json_null());
 		json_array_append_new(c->j, o);
@@ -543,8 +494,8 @@ static int outbox_row(const hl_exchange_outbox_row *r, void *ud)
 		printf("%-8s %6s %-12s %-36s %-19s %8s %-19s %s\n", "TO", "SEQ", "TYPE", "ID",
 		       "CREATED", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR");
 	printf("%-8s %6lld %-12s %-36s %-19s %8lld %-19s %s\n", r->recipient, (long long)r->seq,
-	       r->type, r->id, local_time(t1, r->created_ms), (long long)r->attempts,
-	       local_time(t2, r->next_attempt_ms), r->last_error ? r->last_error : "");
+	       r->type, r->id, cli_local_time(t1, r->created_ms), (long long)r->attempts,
+	       cli_local_time(t2, r->next_attempt_ms), r->last_error ? r->last_error : "");
 	return 0;
 }
 
@@ -585,7 +536,7 @@ static int sub_send(cli_ctx *ctx, int argc, char **argv)
 
 	if ((rc = parse(&o, exchange_cmd(), argc, argv, 0, "j")) != 0)
 		return rc;
-	if (open_node(&a, &n, ctx) < 0)
+	if (cli_open_node(&a, &n, ctx) < 0)
 		return cli_fail();
 	rc = hl_exchange_send_due(&sent, &failed, n, NULL);
 	hl_node_free(n);

@@ -2,7 +2,6 @@
  * another unit (the server's sender thread delivers it), and a sealed envelope printed for a
  * transport other than the sender (a USB stick, a test). */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +19,6 @@ extern const cli_command cli_send_commands[];
 static const cli_command *send_cmd(void)
 {
 	return &cli_send_commands[0];
-}
-
-static const char *actor(void)
-{
-	static char buf[80];
-	struct passwd *pw = getpwuid(geteuid());
-	snprintf(buf, sizeof(buf), "cli:%s", pw && pw->pw_name ? pw->pw_name : "?");
-	return buf;
 }
 
 typedef struct {
@@ -77,18 +68,6 @@ static int parse(opts *o, int argc, char **argv)
 	return 0;
 }
 
-static int open_node(hl_archive **a, hl_node **n, cli_ctx *ctx)
-{
-	if (cli_open(a, ctx) < 0)
-		return -1;
-	if (hl_node_open(n, hl_archive_store(*a), hl_archive_dir(*a)) < 0) {
-		hl_archive_free(*a);
-		*a = NULL;
-		return -1;
-	}
-	return 0;
-}
-
 typedef struct {
 	char **ids;
 	size_t n, cap;
@@ -132,10 +111,10 @@ static int send_docs(cli_ctx *ctx, const opts *o, const char *const *ids, size_t
 	hl_node *nd = NULL;
 	char id[37];
 	int rc;
-	if (open_node(&a, &nd, ctx) < 0)
+	if (cli_open_node(&a, &nd, ctx) < 0)
 		return cli_fail();
 	if ((rc = hl_store_begin(hl_archive_store(a))) == 0) {
-		rc = hl_exchange_put_documents(id, nd, o->to, ids, n, actor());
+		rc = hl_exchange_put_documents(id, nd, o->to, ids, n, cli_actor());
 		if (rc == 0)
 			rc = hl_store_commit(hl_archive_store(a));
 		else
@@ -215,7 +194,7 @@ static int send_report(cli_ctx *ctx, const opts *o, const char *file)
 		free(text);
 		return cli_usage_error(send_cmd(), "--access: public, internal or restricted");
 	}
-	if (open_node(&a, &nd, ctx) < 0) {
+	if (cli_open_node(&a, &nd, ctx) < 0) {
 		free(text);
 		return cli_fail();
 	}
@@ -223,7 +202,7 @@ static int send_report(cli_ctx *ctx, const opts *o, const char *file)
 		if ((rc = hl_store_begin(hl_archive_store(a))) < 0)
 			break;
 		if ((rc = hl_exchange_outbox_put(id, nd, &m)) == 0 &&
-		    (rc = hl_store_audit(hl_archive_store(a), actor(), "exchange.send", id,
+		    (rc = hl_store_audit(hl_archive_store(a), cli_actor(), "exchange.send", id,
 		                         o->to)) == 0)
 			rc = hl_store_commit(hl_archive_store(a));
 		else
@@ -250,7 +229,7 @@ static int send_envelope(cli_ctx *ctx, const char *msg_id)
 	char *env = NULL;
 	size_t len = 0;
 	int rc;
-	if (open_node(&a, &nd, ctx) < 0)
+	if (cli_open_node(&a, &nd, ctx) < 0)
 		return cli_fail();
 	rc = hl_exchange_outbox_seal(&env, &len, nd, msg_id, 0);
 	hl_node_free(nd);

@@ -2,7 +2,6 @@
  * hash-chained audit log (verify, list). Passwords come from stdin, never from argv. */
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,15 +68,6 @@ static int parse(opts *o, const cli_command *cmd, int argc, char **argv, int max
 		o->args[o->nargs++] = argv[optind];
 	}
 	return 0;
-}
-
-/* Who runs the command, for the audit log: "cli:" and the system user. */
-static const char *actor(void)
-{
-	static char buf[80];
-	struct passwd *pw = getpwuid(geteuid());
-	snprintf(buf, sizeof(buf), "cli:%s", pw && pw->pw_name ? pw->pw_name : "?");
-	return buf;
 }
 
 /* ---- passwords from stdin ---- */
@@ -182,7 +172,7 @@ static int sub_add(cli_ctx *ctx, int argc, char **argv)
 		sodium_memzero(pw, sizeof(pw));
 		return cli_fail();
 	}
-	rc = hl_auth_user_add(hl_archive_store(a), o.args[0], pw, role, o.unit, actor());
+	rc = hl_auth_user_add(hl_archive_store(a), o.args[0], pw, role, o.unit, cli_actor());
 	sodium_memzero(pw, sizeof(pw));
 	hl_archive_free(a);
 	if (rc < 0)
@@ -208,7 +198,7 @@ static int sub_passwd(cli_ctx *ctx, int argc, char **argv)
 		sodium_memzero(pw, sizeof(pw));
 		return cli_fail();
 	}
-	rc = hl_auth_user_passwd(hl_archive_store(a), o.args[0], pw, actor());
+	rc = hl_auth_user_passwd(hl_archive_store(a), o.args[0], pw, cli_actor());
 	sodium_memzero(pw, sizeof(pw));
 	hl_archive_free(a);
 	if (rc < 0)
@@ -230,7 +220,7 @@ static int sub_token(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(user_cmd(), "token: give the user name");
 	if (with_store(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_auth_token_new(&tok, hl_archive_store(a), o.args[0], o.label, actor());
+	rc = hl_auth_token_new(&tok, hl_archive_store(a), o.args[0], o.label, cli_actor());
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -255,7 +245,7 @@ static int sub_disable(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(user_cmd(), "disable: give the user name");
 	if (with_store(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_auth_user_disable(hl_archive_store(a), o.args[0], actor());
+	rc = hl_auth_user_disable(hl_archive_store(a), o.args[0], cli_actor());
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();

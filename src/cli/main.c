@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <pwd.h>
 
 #include "cli.h"
 
@@ -69,6 +72,50 @@ int cli_open(hl_archive **out, cli_ctx *ctx)
 	int rc = hl_archive_open(out, home);
 	free(home);
 	return rc;
+}
+
+int cli_open_node(hl_archive **a, hl_node **n, cli_ctx *ctx)
+{
+	if (cli_open(a, ctx) < 0)
+		return -1;
+	if (n && hl_node_open(n, hl_archive_store(*a), hl_archive_dir(*a)) < 0) {
+		hl_archive_free(*a);
+		*a = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+const char *cli_actor(void)
+{
+	static char buf[80];
+	struct passwd *pw = getpwuid(geteuid());
+	snprintf(buf, sizeof(buf), "cli:%s", pw && pw->pw_name ? pw->pw_name : "?");
+	return buf;
+}
+
+const char *cli_local_time(char buf[32], int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000) + 7 * 3600;
+	struct tm tm;
+	if (ms <= 0)
+		return "-";
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%d/%m/%Y %H:%M:%S", &tm);
+	return buf;
+}
+
+json_t *cli_json_time(int64_t ms)
+{
+	char buf[40];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (ms <= 0)
+		return json_null();
+	gmtime_r(&t, &tm);
+	strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ", (int)(ms % 1000));
+	return json_string(buf);
 }
 
 /* Every command group's table; a new group adds its table here. */
