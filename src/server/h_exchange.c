@@ -528,29 +528,16 @@ done:
 
 /* ---- status and directory ---- */
 
-static json_t *iso(int64_t ms)
-{
-	char b[48];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!ms)
-		return json_null();
-	gmtime_r(&t, &tm);
-	snprintf(b, sizeof(b), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-	return json_string(b);
-}
-
 static int status_row(const hl_exchange_peer_status *p, void *ud)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "peer", json_string(p->peer));
 	json_object_set_new(o, "waiting", json_integer(p->waiting));
-	json_object_set_new(o, "oldest_waiting", iso(p->oldest_waiting_ms));
+	json_object_set_new(o, "oldest_waiting", hl_json_time(p->oldest_waiting_ms));
 	json_object_set_new(o, "held", json_integer(p->held));
-	json_object_set_new(o, "last_success", iso(p->last_success_ms));
+	json_object_set_new(o, "last_success", hl_json_time(p->last_success_ms));
 	json_object_set_new(o, "last_error", hl_json_str(p->last_error));
-	json_object_set_new(o, "last_error_at", iso(p->last_error_ms));
+	json_object_set_new(o, "last_error_at", hl_json_time(p->last_error_ms));
 	json_array_append_new(ud, o);
 	return 0;
 }
@@ -558,7 +545,7 @@ static int status_row(const hl_exchange_peer_status *p, void *ud)
 static int reject_row(const hl_exchange_reject_row *x, void *ud)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "at", iso(x->at_ms));
+	json_object_set_new(o, "at", hl_json_time(x->at_ms));
 	json_object_set_new(o, "id", hl_json_str(x->msg_id));
 	json_object_set_new(o, "sender", hl_json_str(x->sender));
 	json_object_set_new(o, "reason", hl_json_str(x->reason));

@@ -23,19 +23,6 @@
 /* Who may follow what is sent. */
 #define S_ROLES_READ (S_ROLES_SEND | HL_ROLE_BIT(HL_ROLE_INSPECTOR))
 
-static json_t *iso(int64_t ms)
-{
-	char b[48];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!ms)
-		return json_null();
-	gmtime_r(&t, &tm);
-	snprintf(b, sizeof(b), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-	return json_string(b);
-}
-
 /* Is fonds `code` held by the caller's unit today (or is the caller province-level)? */
 static int in_scope(hl_req *r, const char *code)
 {
@@ -337,9 +324,9 @@ static json_t *outbox_json(const hl_exchange_outbox_row *row)
 	json_object_set_new(o, "to", json_string(row->recipient));
 	json_object_set_new(o, "type", json_string(row->type));
 	json_object_set_new(o, "seq", json_integer(row->seq));
-	json_object_set_new(o, "created", iso(row->created_ms));
+	json_object_set_new(o, "created", hl_json_time(row->created_ms));
 	json_object_set_new(o, "attempts", json_integer(row->attempts));
-	json_object_set_new(o, "next_attempt", iso(row->next_attempt_ms));
+	json_object_set_new(o, "next_attempt", hl_json_time(row->next_attempt_ms));
 	json_object_set_new(o, "last_error", hl_json_str(row->last_error));
 	return o;
 }

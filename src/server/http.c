@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server_int.h"
@@ -138,6 +139,19 @@ int hl_resp_gzipped(hl_req *r, int status, const char *ctype, const void *gz, si
 	if (rc == 0 && r->resp.status == status)
 		r->resp.gzipped = 1;
 	return rc;
+}
+
+json_t *hl_json_time(int64_t ms)
+{
+	char b[48];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (!ms)
+		return json_null();
+	gmtime_r(&t, &tm);
+	snprintf(b, sizeof(b), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	return json_string(b);
 }
 
 int hl_resp_json(hl_req *r, int status, json_t *body)

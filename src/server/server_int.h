@@ -125,7 +125,7 @@ extern const hl_route hl_routes_feed[];     /* h_feed.c: the reference-data feed
 /* Every feed's state here as a JSON array (h_feed.c), for the exchange status; NULL (message
  * set) on failure. */
 json_t *hl_feed_status_json(hl_store *st);
-extern const hl_route hl_routes_send[];     /* h_send.c: send, outbox, messages, peers */
+extern const hl_route hl_routes_send[]; /* h_send.c: send, outbox, messages, peers */
 
 /* The route for r->method and r->seg; fills r->route and r's path parameters. Returns 0;
  * HL_ENOTFOUND when no pattern matches; HL_ECONFLICT when patterns match with other methods
@@ -290,6 +290,9 @@ const char *hl_http_code_name(int status);
 
 /* JSON body from a jansson value; takes the reference (also on failure). */
 int hl_resp_json(hl_req *r, int status, json_t *body);
+/* A time in ms since the epoch as ISO 8601 UTC with milliseconds ("…T…:…:….mmmZ"), or JSON
+ * null for 0 (never happened). */
+json_t *hl_json_time(int64_t ms);
 /* {"error": {"status", "code", "message"}}. The message is for the user: never a path, a SQL
  * text or a secret. */
 int hl_resp_error(hl_req *r, int status, const char *fmt, ...)
