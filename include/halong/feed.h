@@ -22,6 +22,8 @@ extern "C" {
 
 /* The context line every entry's signature covers (then the entry's canonical bytes). */
 #define HL_FEED_CTX "halong-feed-v1\n"
+/* The context line of a page's head (then the head's canonical bytes): the hub's last seq. */
+#define HL_FEED_HEAD_CTX "halong-feed-head-v1\n"
 
 /* 1 when `name` is a feed this halong knows ("units"). */
 int hl_feed_known(const char *name);
@@ -48,10 +50,18 @@ int hl_feed_publish(hl_feed_publish_stats *out, hl_node *hub, const char *feed, 
 
 /* The entries of `feed` after seq `after`, at most `limit` (1..HL_FEED_PAGE_MAX), stopping after
  * the entry that passes HL_FEED_PAGE_BYTES: the JSON text
- * {"feed":NAME,"last_seq":L,"entries":[ENTRY,...]} with each ENTRY as stored. *out malloc'd.
+ * {"feed":NAME,"last_seq":L,"head":HEAD,"head_sig":SIG,"entries":[ENTRY,...]} with each ENTRY
+ * as stored; HEAD is {"at_ms","feed","hub","last_seq"} (canonical), SIG the base64 Ed25519 of
+ * `signer` over HL_FEED_HEAD_CTX + HEAD. signer NULL (no identity): no head. *out malloc'd.
  * HL_ENOTFOUND for a feed this halong does not know. */
-int hl_feed_page(char **out, size_t *outlen, hl_store *st, const char *feed, int64_t after,
-                 size_t limit);
+int hl_feed_page(char **out, size_t *outlen, hl_store *st, const hl_node *signer, const char *feed,
+                 int64_t after, size_t limit);
+
+/* On a commune: the hub's last seq from a page's signed head, verified with `hub_key` (what
+ * hl_feed_pull takes as the hub's count). HL_EDENIED for a head absent or that does not verify,
+ * HL_EINVALID for one malformed; the message says which. */
+int hl_feed_page_head(int64_t *last_seq, const char *page, size_t len, const char *feed,
+                      const char *hub_key);
 
 /* ---- on a commune ---- */
 
@@ -63,6 +73,11 @@ typedef struct {
 	size_t limit;            /* entries per page; 0: 20 */
 	size_t max_entries;      /* entries in one pass; 0: no limit */
 	const char *actor;       /* audit; NULL: "feed" */
+	/* Asked between pages, between entries and during a transfer: non-zero stops the pass
+	 * (HL_ERROR "pull stopped", nothing recorded; an entry in flight finishes or rolls back).
+	 * NULL: never. */
+	int (*cancel)(void *ud);
+	void *cancel_ud;
 } hl_feed_pull_opts;
 
 typedef struct {
@@ -77,7 +92,9 @@ typedef struct {
  * hash, the hub's signature (the key trusted with halong node trust-hub), its link to the
  * previous entry, every file's SHA-256 and size. The first entry that fails stops the pass with
  * its reason recorded for hl_feed_status (HL_EDENIED for a signature or hash, HL_EINVALID
- * otherwise); an unreachable hub is HL_EIO, recorded too. HL_ENOTFOUND when no hub is trusted. */
+ * otherwise); an unreachable hub is HL_EIO, recorded too. The hub's count (hub_seq) is taken
+ * only from a page's head signed by the hub key: one that does not verify stops the pass, recorded
+ * (HL_EDENIED). HL_ENOTFOUND when no hub is trusted. */
 int hl_feed_pull(hl_feed_pull_stats *out, hl_node *self, const char *feed,
                  const hl_feed_pull_opts *o);
 

@@ -80,6 +80,19 @@ def canonical(v):
     return json.dumps(v, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
 
 
+def verify(key_b64, sig_b64, msg):
+    """Ed25519 of a node's public key (base64, as `node show` prints it) over msg."""
+    import base64
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(key_b64)).verify(
+            base64.b64decode(sig_b64), msg)
+        return True
+    except InvalidSignature:
+        return False
+
+
 class Feed(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -156,6 +169,11 @@ class Feed(unittest.TestCase):
         self.assertEqual(test_openapi.check(doc['components']['schemas']['FeedPage'], page, doc),
                          [])
         self.assertEqual((page['feed'], page['last_seq'], len(page['entries'])), ('units', 1, 1))
+        # The hub's count, signed by the hub (halong-feed-head-v1 + the head's canonical bytes).
+        self.assertEqual((page['head']['feed'], page['head']['hub'], page['head']['last_seq']),
+                         ('units', '22', 1))
+        self.assertTrue(verify(self.hub.key, page['head_sig'],
+                               b'halong-feed-head-v1\n' + canonical(page['head']).encode()))
         e = page['entries'][0]
         self.assertEqual((e['entry']['seq'], e['entry']['hub'], e['entry']['prev']),
                          (1, '22', ''))

@@ -105,6 +105,11 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
 /* ---- files ---- */
 
 /* Reads `path` whole (at most HL_FEED_MAX_FILE bytes): 0, 1 when it does not exist, or an
@@ -415,13 +420,13 @@ static int page_entry(int64_t seq, const char *doc, size_t len, void *ud)
 	return u->b->err ? -1 : 0;
 }
 
-int hl_feed_page(char **out, size_t *outlen, hl_store *st, const char *feed, int64_t after,
-                 size_t limit)
+int hl_feed_page(char **out, size_t *outlen, hl_store *st, const hl_node *signer, const char *feed,
+                 int64_t after, size_t limit)
 {
 	const feed_kind *k = need_kind(feed);
 	buf b = {0};
 	page_ud u = {&b, 0};
-	char head[160], hash[65];
+	char head[160], hash[65], sig[89];
 	int64_t last = 0;
 	int rc;
 	if (!k)
@@ -434,9 +439,36 @@ int hl_feed_page(char **out, size_t *outlen, hl_store *st, const char *feed, int
 		limit = HL_FEED_PAGE_MAX;
 	if ((rc = hl_store_feed_last(&last, hash, st, k->name)) < 0)
 		return rc;
-	snprintf(head, sizeof(head), "{\"feed\":\"%s\",\"last_seq\":%lld,\"entries\":[", k->name,
+	snprintf(head, sizeof(head), "{\"feed\":\"%s\",\"last_seq\":%lld,", k->name,
 	         (long long)last);
 	put(&b, head, strlen(head));
+	/* The head, signed: a commune takes the hub's count from it only (a server posing as the
+	 * hub at its URL cannot make a commune look behind). */
+	if (signer) {
+		json_t *h =
+		    json_pack("{s:I,s:s,s:s,s:I}", "at_ms", (json_int_t)now_ms(), "feed", k->name,
+		              "hub", hl_node_unit(signer), "last_seq", (json_int_t)last);
+		char *canon = NULL;
+		size_t clen = 0;
+		if (!h || canon_hash(&canon, &clen, hash, h) < 0) {
+			json_decref(h);
+			free(b.p);
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		}
+		json_decref(h);
+		hl_node_sign(sig, signer, HL_FEED_HEAD_CTX, canon, clen);
+		put(&b, "\"head\":", 7);
+		put(&b, canon, clen);
+		put(&b, ",\"head_sig\":\"", 13);
+		put(&b, sig, strlen(sig));
+		put(&b, "\",", 2);
+		free(canon);
+		if (!sig[0]) {
+			free(b.p);
+			return hl_error_set(HL_ENOMEM, "feed: cannot sign the page's head");
+		}
+	}
+	put(&b, "\"entries\":[", 11);
 	rc = hl_store_feed_each(st, k->name, after, limit, HL_FEED_PAGE_BYTES, page_entry, &u);
 	put(&b, "]}", 2);
 	if (rc < 0 || b.err) {
@@ -446,6 +478,57 @@ int hl_feed_page(char **out, size_t *outlen, hl_store *st, const char *feed, int
 	*out = b.p;
 	*outlen = b.n;
 	return 0;
+}
+
+/* The hub's last seq from the page's signed head (`page` parsed): 0 with *last set, or an
+ * error saying why the head is not taken (HL_EDENIED: absent, altered or not the hub's). */
+static int head_check(int64_t *last, json_t *page, const feed_kind *k, const char *hub_key)
+{
+	json_t *h = json_object_get(page, "head"), *ls = json_object_get(h, "last_seq");
+	const char *sig = jstr(page, "head_sig");
+	char *canon = NULL, hash[65];
+	size_t clen = 0;
+	int rc;
+	if (!h && !sig)
+		return hl_error_set(HL_EDENIED,
+		                    "head: missing: the page has no signed head (not the hub, or a "
+		                    "hub older than this halong)");
+	if (!json_is_object(h) || !sig || json_object_size(h) != 4 || !json_is_integer(ls) ||
+	    json_integer_value(ls) < 0 || !json_is_integer(json_object_get(h, "at_ms")) ||
+	    !jstr(h, "hub") || !jstr(h, "feed") || strcmp(jstr(h, "feed"), k->name) ||
+	    !json_equal(ls, json_object_get(page, "last_seq")))
+		return hl_error_set(HL_EINVALID,
+		                    "head: malformed: a head of feed %s needs at_ms, feed, hub and "
+		                    "last_seq (the page's), and head_sig",
+		                    k->name);
+	if ((rc = canon_hash(&canon, &clen, hash, h)) < 0)
+		return hl_error_set(HL_EINVALID, "head: malformed: %s", hl_error_last());
+	rc = hl_exchange_verify(sig, hub_key, HL_FEED_HEAD_CTX, canon, clen);
+	free(canon);
+	if (rc < 0)
+		return hl_error_set(HL_EDENIED,
+		                    "head: bad-signature: the page's head does not verify with the "
+		                    "trusted hub key (a server posing as the hub?): its count of "
+		                    "%lld entries is not taken",
+		                    (long long)json_integer_value(ls));
+	*last = json_integer_value(ls);
+	return 0;
+}
+
+int hl_feed_page_head(int64_t *last_seq, const char *page, size_t len, const char *feed,
+                      const char *hub_key)
+{
+	const feed_kind *k = need_kind(feed);
+	json_error_t je;
+	json_t *p;
+	int rc;
+	if (!k)
+		return HL_ENOTFOUND;
+	if (!(p = json_loadb(page, len, JSON_REJECT_DUPLICATES, &je)))
+		return hl_error_set(HL_EINVALID, "head: malformed: %s", je.text);
+	rc = head_check(last_seq, p, k, hub_key);
+	json_decref(p);
+	return rc;
 }
 
 /* ---- apply one entry (a commune) ---- */
@@ -459,11 +542,6 @@ static int fail(hl_store *st, const char *feed, int rc)
 	hl_error_set(rc, "%s", copy ? copy : "out of memory");
 	free(copy);
 	return rc;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
 }
 
 /* The last error as "entry SEQ: WHAT: message", code rc. */
@@ -676,6 +754,19 @@ static int find_hub(const hl_node_row *r, void *ud)
 	return 0;
 }
 
+/* libcurl's progress callback: non-zero aborts the transfer (a server stopping). */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	const hl_feed_pull_opts *o = ud;
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return o->cancel(o->cancel_ud) ? 1 : 0;
+}
+
+static int cancelled(const hl_feed_pull_opts *o)
+{
+	return o && o->cancel && o->cancel(o->cancel_ud);
+}
+
 /* GET url into *b. 0, or HL_EIO with the reason. */
 static int http_get(buf *b, const char *url, const hl_feed_pull_opts *o)
 {
@@ -699,6 +790,11 @@ static int http_get(buf *b, const char *url, const hl_feed_pull_opts *o)
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "halong/" HL_VERSION);
+	if (o && o->cancel) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)o);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
@@ -766,6 +862,10 @@ int hl_feed_pull(hl_feed_pull_stats *out, hl_node *self, const char *feed,
 		s.seq = pos.seq;
 		if (max && s.applied >= max)
 			break;
+		if (cancelled(o)) {
+			rc = hl_error_set(HL_ERROR, "feed %s: pull stopped", k->name);
+			goto done;
+		}
 		if (max && max - s.applied < want)
 			want = max - s.applied;
 		base = strlen(h.url);
@@ -780,7 +880,11 @@ int hl_feed_pull(hl_feed_pull_stats *out, hl_node *self, const char *feed,
 		}
 		if ((rc = http_get(&b, url, o)) < 0) {
 			free(b.p);
-			rc = fail(st, k->name, rc);
+			/* Stopped by the server: not the hub's fault, nothing to record. */
+			if (cancelled(o))
+				rc = hl_error_set(HL_ERROR, "feed %s: pull stopped", k->name);
+			else
+				rc = fail(st, k->name, rc);
 			goto done;
 		}
 		page = json_loadb(b.p ? b.p : "", b.n, JSON_REJECT_DUPLICATES, &je);
@@ -795,7 +899,15 @@ int hl_feed_pull(hl_feed_pull_stats *out, hl_node *self, const char *feed,
 			                       url, k->name));
 			goto done;
 		}
-		s.hub_seq = json_integer_value(last);
+		/* The hub's count from the signed head only; a head that does not verify stops the
+		 * pass with hub_seq as it was (the entries are the hub's or nothing either way). */
+		if ((rc = head_check(&s.hub_seq, page, k, hub_key)) < 0) {
+			char *m = hl_strdup(hl_error_last());
+			json_decref(page);
+			rc = fail(st, k->name, hl_error_set(rc, "GET %s: %s", url, m ? m : "?"));
+			free(m);
+			goto done;
+		}
 		if ((rc = hl_store_feed_pos_pulled(st, k->name, s.hub_seq, now_ms(), 0)) < 0) {
 			json_decref(page);
 			goto done;
@@ -803,6 +915,11 @@ int hl_feed_pull(hl_feed_pull_stats *out, hl_node *self, const char *feed,
 		n = json_array_size(entries);
 		before = s.applied;
 		for (size_t i = 0; i < n && !stop; i++) {
+			if (cancelled(o)) {
+				json_decref(page);
+				rc = hl_error_set(HL_ERROR, "feed %s: pull stopped", k->name);
+				goto done;
+			}
 			rc = apply_json(self, k, json_array_get(entries, i), hub_key, o);
 			if (rc < 0) {
 				rc = fail(st, k->name, rc);

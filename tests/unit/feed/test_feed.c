@@ -142,7 +142,7 @@ static char *entry_text(fx *f, int64_t seq)
 	char *page = NULL, *out;
 	size_t len = 0;
 	json_t *j, *e;
-	if (hl_feed_page(&page, &len, f->hub.st, "units", seq - 1, 1) != 0)
+	if (hl_feed_page(&page, &len, f->hub.st, f->hub.n, "units", seq - 1, 1) != 0)
 		fail_msg("page: %s", hl_error_last());
 	assert_non_null(j = json_loadb(page, len, 0, NULL));
 	assert_int_equal(json_array_size(json_object_get(j, "entries")), 1);
@@ -352,12 +352,62 @@ static void test_pull_without_hub(void **state)
 	assert_int_equal(hl_feed_pull(&s, f->a.n, "plans", &o), HL_ENOTFOUND);
 }
 
+/* The hub's count is taken from a page's head signed by the trusted hub key only: a page from
+ * another node (its own key), one without a head, one whose count was altered are refused. */
+static void test_page_head(void **state)
+{
+	fx *f = *state;
+	hl_feed_publish_stats p;
+	const char *hub_key = hl_node_public_key(f->hub.n);
+	char *page = NULL, *bad;
+	size_t len = 0;
+	int64_t last = -1;
+	json_t *j;
+	assert_int_equal(hl_feed_publish(&p, f->hub.n, "units", UNITS_DIR, "test"), 0);
+	assert_int_equal(p.seq, 1);
+	/* The hub's page: its head verifies, the count is its last entry. */
+	assert_int_equal(hl_feed_page(&page, &len, f->hub.st, f->hub.n, "units", 0, 1), 0);
+	if (hl_feed_page_head(&last, page, len, "units", hub_key) != 0)
+		fail_msg("head: %s", hl_error_last());
+	assert_int_equal(last, 1);
+	/* The count altered in the head and the page alike: the signature no longer holds. */
+	assert_non_null(j = json_loadb(page, len, 0, NULL));
+	json_object_set_new(j, "last_seq", json_integer(5));
+	json_object_set_new(json_object_get(j, "head"), "last_seq", json_integer(5));
+	bad = json_dumps(j, JSON_COMPACT);
+	last = -1;
+	assert_int_equal(hl_feed_page_head(&last, bad, strlen(bad), "units", hub_key), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "head: bad-signature"));
+	assert_int_equal(last, -1);
+	free(bad);
+	/* In the head only: not the page's count. */
+	json_object_set_new(j, "last_seq", json_integer(1));
+	bad = json_dumps(j, JSON_COMPACT);
+	assert_int_equal(hl_feed_page_head(&last, bad, strlen(bad), "units", hub_key), HL_EINVALID);
+	free(bad);
+	json_decref(j);
+	free(page);
+	/* The same entries served with another node's key on the head: refused. */
+	assert_int_equal(hl_feed_page(&page, &len, f->hub.st, f->a.n, "units", 0, 1), 0);
+	assert_int_equal(hl_feed_page_head(&last, page, len, "units", hub_key), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "bad-signature"));
+	free(page);
+	/* No head (a server without an identity): refused. */
+	assert_int_equal(hl_feed_page(&page, &len, f->hub.st, NULL, "units", 0, 1), 0);
+	assert_null(strstr(page, "head"));
+	assert_int_equal(hl_feed_page_head(&last, page, len, "units", hub_key), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "head: missing"));
+	free(page);
+	assert_int_equal(last, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_publish_apply_refuse, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_rolls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pull_without_hub, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_page_head, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
