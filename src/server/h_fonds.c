@@ -80,22 +80,6 @@ static const fcount *fcount_of(const fcounts *f, const char *code)
 	return NULL;
 }
 
-/* Is fonds `code` held by the caller's unit today (or is the caller province-level)? */
-static int in_scope(hl_req *r, const char *code)
-{
-	char *const *codes;
-	size_t n;
-	int all;
-	if (hl_req_scope(&codes, &n, &all, r) < 0)
-		return 0;
-	if (all)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(codes[i], code))
-			return 1;
-	return 0;
-}
-
 /* Archivists and admins see every fonds in their scope, even one without a visible record. */
 static int is_keeper(hl_req *r)
 {
@@ -106,7 +90,7 @@ static int is_keeper(hl_req *r)
  * archivist or admin, when it is in scope. */
 static int fonds_visible(hl_req *r, const fcounts *f, const char *code)
 {
-	return fcount_of(f, code) || (is_keeper(r) && in_scope(r, code));
+	return fcount_of(f, code) || (is_keeper(r) && hl_req_in_scope(r, code));
 }
 
 /* fonds_visible with the counts loaded here. */
@@ -233,7 +217,7 @@ static int fonds_answer(hl_req *r, int status, const char *code, const char *dat
 	fcounts_free(&f);
 	d = json_array();
 	rc = hl_store_dossiers_visible(hl_req_store(r), code, (int)hl_req_ceiling(r),
-	                               in_scope(r, code), dossier_row, d);
+	                               hl_req_in_scope(r, code), dossier_row, d);
 	if (rc < 0) {
 		json_decref(d);
 		json_decref(j);
@@ -312,7 +296,7 @@ static int dossier_get(hl_req *r)
 	fcounts_free(&f);
 	if (!rc)
 		return no_fonds(code);
-	scoped = in_scope(r, code);
+	scoped = hl_req_in_scope(r, code);
 	/* a dossier holding nothing the caller sees answers as a missing one */
 	if ((rc = hl_store_dossiers_visible(hl_req_store(r), code, (int)hl_req_ceiling(r), scoped,
 	                                    title_row, &t)) < 0)
@@ -383,7 +367,7 @@ static int fonds_put(hl_req *r)
 	/* a unit's archivist changes the fonds its unit holds; only the province creates or
 	 * changes the others. A fonds the caller cannot see answers exactly as a missing one
 	 * (a 403 for a missing fonds beside a 404 for a hidden one told which codes exist). */
-	if (!r->who.province && (!exists || !in_scope(r, code))) {
+	if (!r->who.province && (!exists || !hl_req_in_scope(r, code))) {
 		if (exists && visible_to(r, code))
 			rc = hl_error_set(HL_EDENIED, "fonds %s is not held by your unit", code);
 		else
@@ -576,7 +560,7 @@ static int recount_line(int64_t *visible, hl_receipt_line *l, hl_req *r)
 	id_list ids = {0};
 	int64_t total = 0, pages = 0, files = 0, bytes = 0;
 	hl_access max = HL_ACCESS_PUBLIC;
-	int scoped = in_scope(r, l->fonds_code), rc = 0;
+	int scoped = hl_req_in_scope(r, l->fonds_code), rc = 0;
 
 	for (size_t off = 0;; off += HL_SRV_PAGE_MAX) {
 		size_t before = ids.n;

@@ -23,22 +23,6 @@
 /* Who may follow what is sent. */
 #define S_ROLES_READ (S_ROLES_SEND | HL_ROLE_BIT(HL_ROLE_INSPECTOR))
 
-/* Is fonds `code` held by the caller's unit today (or is the caller province-level)? */
-static int in_scope(hl_req *r, const char *code)
-{
-	char *const *codes;
-	size_t n;
-	int all;
-	if (!code || hl_req_scope(&codes, &n, &all, r) < 0)
-		return 0;
-	if (all)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(codes[i], code))
-			return 1;
-	return 0;
-}
-
 /* The one answer for a document that cannot be sent from here without saying whether it exists:
  * missing, hidden from the caller and secret read alike (docs/api.md). */
 static int no_doc(const char *id)
@@ -175,7 +159,7 @@ static int check_doc(hl_req *r, const char *id)
 		return rc;
 	if (!hl_req_may_see(r, d->access, d->fonds_code))
 		rc = no_doc(id);
-	else if (!in_scope(r, d->fonds_code))
+	else if (!hl_req_in_scope(r, d->fonds_code))
 		rc = hl_error_set(HL_EDENIED,
 		                  "document %s is in fonds %s, which your unit does not hold: only "
 		                  "the unit holding a record sends it",
@@ -219,7 +203,7 @@ static int docs_from_dossier(id_list *l, hl_req *r, const char *spec)
 	snprintf(fonds, sizeof(fonds), "%.*s", (int)(dossier - spec), spec);
 	dossier++;
 	rc = hl_store_dossier_docs(&total, hl_req_store(r), fonds, dossier, (int)hl_req_ceiling(r),
-	                           in_scope(r, fonds), 0, S_MAX_DOCS + 1, collect, l);
+	                           hl_req_in_scope(r, fonds), 0, S_MAX_DOCS + 1, collect, l);
 	if (rc == HL_EINVALID && l->n >= S_MAX_DOCS)
 		return hl_error_set(
 		    HL_EINVALID, "dossier: more than %d documents (send it in parts)", S_MAX_DOCS);
@@ -228,7 +212,7 @@ static int docs_from_dossier(id_list *l, hl_req *r, const char *spec)
 	if (!l->n)
 		return hl_error_set(HL_ENOTFOUND, "no dossier %s in fonds %s that you may send",
 		                    dossier, fonds);
-	if (!in_scope(r, fonds))
+	if (!hl_req_in_scope(r, fonds))
 		return hl_error_set(
 		    HL_EDENIED,
 		    "dossier %s is in fonds %s, which your unit does not hold: only "

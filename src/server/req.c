@@ -155,6 +155,21 @@ int hl_req_scope(char *const **codes, size_t *n, int *all, hl_req *r)
 	return 0;
 }
 
+int hl_req_in_scope(hl_req *r, const char *code)
+{
+	char *const *codes;
+	size_t n;
+	int all;
+	if (!code || hl_req_scope(&codes, &n, &all, r) < 0)
+		return 0;
+	if (all)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(codes[i], code))
+			return 1;
+	return 0;
+}
+
 int hl_req_may_see(hl_req *r, hl_access level, const char *fonds_code)
 {
 	char *const *codes;

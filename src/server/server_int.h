@@ -253,6 +253,9 @@ hl_access hl_req_ceiling(hl_req *r);
 /* The fonds the caller's unit holds today (hl_auth_scope), loaded once per request: *all = 1
  * for a province-level unit. The codes belong to the request. */
 int hl_req_scope(char *const **codes, size_t *n, int *all, hl_req *r);
+/* Is fonds `code` held by the caller's unit today (or is the caller province-level)? 1 yes, 0
+ * no (also when the scope could not be read, or code is NULL). */
+int hl_req_in_scope(hl_req *r, const char *code);
 
 /* May the caller see a document of this access level and fonds? (docs/api.md: public, or level
  * <= ceiling and the fonds in scope; secret never.) 1 yes, 0 no (also when the scope could not
