@@ -1,6 +1,8 @@
 /* The exchange sender thread: while the server runs it makes delivery passes over the outbox
  * (hl_exchange_send_due, whose backoff and jitter schedule the retries), with its own archive;
- * a stop lets the delivery in flight finish. */
+ * a stop lets the delivery in flight finish. Beside it the feed thread: a commune pulls the hub's
+ * feeds (hl_feed_pull) with its own archive, so that applying an entry or a hub that does not
+ * answer never holds the outbox; a stop aborts the transfer in flight. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +24,10 @@
 #define ERROR_PAUSE 1000  /* after a pass failed (the store was busy...) */
 #define FEED_MS     60000 /* a commune pulls the hub's feeds this often (HALONG_FEED_POLL_MS) */
 
-static pthread_t g_thread;
+static pthread_t g_thread, g_feed_thread;
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv;
-static int g_started, g_stop;
+static int g_started, g_feed_started, g_stop;
 static char *g_home;
 
 /* Sleeps ms unless asked to stop; 1 when asked. */
@@ -78,6 +80,12 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int cancel_pull(void *ud)
+{
+	(void)ud;
+	return stopping();
+}
+
 /* A commune pulls each feed from the hub (at start, then every feed_ms): the entries after its
  * position, applied in order; an error is recorded in the feed's status and the next pull
  * tries again. The hub itself (no hub key) has nothing to pull. */
@@ -97,7 +105,8 @@ static void pull_feeds(hl_node *n)
 		o.tmp_dir = tmp;
 	o.connect_timeout_ms = 2000;
 	o.actor = "feed";
-	if (hl_feed_pull(&s, n, "units", &o) < 0)
+	o.cancel = cancel_pull;
+	if (hl_feed_pull(&s, n, "units", &o) < 0 && !stopping())
 		fprintf(stderr, "halong serve: feed units: %s\n", hl_error_last());
 	free(tmp);
 }
@@ -112,15 +121,11 @@ static void *run(void *arg)
 	long poll = poll_env ? strtol(poll_env, NULL, 10) : POLL_MS;
 	hl_exchange_send_opts o = {0};
 	int warned = 0;
-	int64_t last_index = 0, last_feed = 0;
-	const char *feed_env = getenv("HALONG_FEED_POLL_MS");
-	long feed_ms = feed_env ? strtol(feed_env, NULL, 10) : FEED_MS;
+	int64_t last_index = 0;
 
 	(void)arg;
 	if (poll < 1 || poll > 60000)
 		poll = POLL_MS;
-	if (feed_ms < 10 || feed_ms > 86400000L)
-		feed_ms = FEED_MS;
 	o.blobs_dir = blobs;
 	o.max = PASS_MAX;
 	/* Up to a pass's messages to a peer in one POST, one commit on each side. */
@@ -147,10 +152,6 @@ static void *run(void *arg)
 				continue;
 			}
 		}
-		if (!last_feed || mono_ms() - last_feed >= feed_ms) {
-			pull_feeds(n);
-			last_feed = mono_ms();
-		}
 		if (mono_ms() - last_index >= INDEX_MS) {
 			index_received();
 			last_index = mono_ms();
@@ -172,6 +173,48 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* The feed thread: its own archive and node (the sender's are the sender's), a pull at start
+ * then every feed_ms from the end of the last one. */
+static void *feed_run(void *arg)
+{
+	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	const char *feed_env = getenv("HALONG_FEED_POLL_MS");
+	long feed_ms = feed_env ? strtol(feed_env, NULL, 10) : FEED_MS;
+	int warned = 0;
+
+	(void)arg;
+	if (feed_ms < 10 || feed_ms > 86400000L)
+		feed_ms = FEED_MS;
+	while (!stopping()) {
+		int rc;
+		if (!a && hl_archive_open(&a, g_home) < 0) {
+			fprintf(stderr, "halong serve: feed: %s\n", hl_error_last());
+			if (wait_ms(ERROR_PAUSE))
+				break;
+			continue;
+		}
+		if (!n) {
+			rc = hl_node_open(&n, hl_archive_store(a), g_home);
+			if (rc < 0) {
+				/* No identity yet: no hub to follow. */
+				if (rc != HL_ENOTFOUND && !warned++)
+					fprintf(stderr, "halong serve: feed: %s\n",
+					        hl_error_last());
+				if (wait_ms(NO_NODE_MS))
+					break;
+				continue;
+			}
+		}
+		pull_feeds(n);
+		if (wait_ms(feed_ms))
+			break;
+	}
+	hl_node_free(n);
+	hl_archive_free(a);
+	return NULL;
+}
+
 int hl_sender_start(const char *home)
 {
 	pthread_condattr_t ca;
@@ -188,6 +231,11 @@ int hl_sender_start(const char *home)
 	if (pthread_create(&g_thread, NULL, run, NULL) != 0)
 		return hl_error_set(HL_ERROR, "cannot start the exchange sender thread");
 	g_started = 1;
+	if (pthread_create(&g_feed_thread, NULL, feed_run, NULL) != 0) {
+		hl_sender_stop();
+		return hl_error_set(HL_ERROR, "cannot start the feed thread");
+	}
+	g_feed_started = 1;
 	return 0;
 }
 
@@ -200,6 +248,9 @@ void hl_sender_stop(void)
 	pthread_cond_broadcast(&g_cv);
 	pthread_mutex_unlock(&g_mu);
 	pthread_join(g_thread, NULL);
+	if (g_feed_started)
+		pthread_join(g_feed_thread, NULL);
+	g_feed_started = 0;
 	pthread_cond_destroy(&g_cv);
 	g_started = 0;
 	free(g_home);

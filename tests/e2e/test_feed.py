@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import random
+import socket
 import sqlite3
 import tempfile
 import time
@@ -333,6 +334,37 @@ class Feed(unittest.TestCase):
         self.assertEqual(applied(a), list(range(1, seq_saved + 3)))
         self.assert_same_units(a)
 
+    def test_5b_a_server_posing_as_the_hub_moves_no_count(self):
+        """A real node claiming unit 22 with a key of its own publishes the shipped units and
+        serves them: a commune pulling from its URL takes neither its entries nor its count."""
+        a = self.a
+        before = feed_status(a)
+        self.assertEqual((before['seq'], before['hub_seq'], before['last_error']),
+                         (self.last_seq(), self.last_seq(), None))
+        forger = hlnodes.Node('22', FAST)
+        self.extra.append(forger)
+        forger.ok('feed', 'publish', 'units', UNITS)
+        forger.start()
+        page = json.loads(forger.request('GET', '/api/v1/exchange/feed/units').body)
+        self.assertEqual((page['last_seq'], page['head']['last_seq'], page['head']['hub']),
+                         (1, 1, '22'))
+        r = a.run('feed', 'pull', '--url', forger.url)
+        self.assertNotEqual(r.rc, 0, r)
+        self.assertIn('head: bad-signature', r.err)
+        st = feed_status(a)
+        self.assertEqual((st['seq'], st['hub_seq'], st['sha256']),
+                         (before['seq'], before['hub_seq'], before['sha256']))
+        self.assertIn(f'GET {forger.url}/api/v1/exchange/feed/units', st['last_error'])
+        self.assertIn('head: bad-signature', st['last_error'])
+        self.assertIsNotNone(st['last_error_at'])
+        self.assertEqual(applied(a), list(range(1, before['seq'] + 1)))
+        forger.stop()
+        # The real hub again: its signed count, the error over.
+        r = a.json('feed', 'pull')
+        self.assertEqual((r['applied'], r['seq'], r['hub_seq']),
+                         (0, before['seq'], before['hub_seq']))
+        self.assertIsNone(feed_status(a)['last_error'])
+
     def test_6_new_commune_catches_up_from_zero(self):
         d = self.new_commune('06676')
         self.assertEqual(feed_status(d)['seq'], 0)
@@ -363,6 +395,65 @@ class Feed(unittest.TestCase):
         self.assertEqual(self.last_seq(), last)
         r = self.hub.run('feed', 'publish', 'plans', UNITS)
         self.assertEqual(r.rc, 2)
+
+
+def connected_to(port):
+    """1 when a TCP connection to 127.0.0.1:port is established (/proc/net/tcp: the remote
+    address, then the state 01)."""
+    with open('/proc/net/tcp') as f:
+        for line in f.readlines()[1:]:
+            w = line.split()
+            if w[2] == f'0100007F:{port:04X}' and w[3] == '01':
+                return True
+    return False
+
+
+class HangingHub(unittest.TestCase):
+    """The hub's URL in the directory is a socket that accepts connections and never answers: a
+    commune's feed pull hangs (for the page's timeout, 120 s), and its server still delivers a
+    document to another commune, and stops on SIGTERM (the pull runs on its own thread)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sock = socket.socket()
+        cls.sock.bind(('127.0.0.1', 0))
+        cls.sock.listen(16)  # never accepted: the kernel completes the handshakes, no answer
+        hang = f'http://127.0.0.1:{cls.sock.getsockname()[1]}'
+        cls.hub, cls.a, cls.b = (hlnodes.Node(u, FAST) for u in ('22', '06652', '06661'))
+        cls.hub.ok('node', 'enrol', '22', '--url', hang, '--key', cls.hub.key, '--may-send',
+                   hlnodes.HUB_SEND, '--may-receive', hlnodes.HUB_RECV)
+        for n in (cls.a, cls.b):
+            cls.hub.ok('node', 'enrol', n.unit, '--url', n.url, '--key', n.key, '--may-send',
+                       hlnodes.COMMUNE_SEND, '--may-receive', hlnodes.COMMUNE_RECV)
+        cls.hub.start()
+        hlnodes.publish(cls.hub, [cls.a, cls.b])
+        cls.hub.stop()
+
+    @classmethod
+    def tearDownClass(cls):
+        for n in (cls.hub, cls.a, cls.b):
+            n.cleanup()
+        cls.sock.close()
+
+    def test_outbox_not_held_by_a_hub_that_does_not_answer(self):
+        a, b = self.a, self.b
+        b.start()
+        a.start()
+        # A's feed pull is under way (connected to the silent hub, waiting for its page).
+        port = self.sock.getsockname()[1]
+        hlnodes.wait_for(lambda: connected_to(port), 60,
+                         "06652's pull connected to the silent hub")
+        docs = hlnodes.ingest_docs(a, 'UBND-HATU', 'CV-2026-07', 1, seed=7)
+        a.ok('send', docs[0][0], '--to', '06661')
+        hlnodes.wait_for(lambda: [t for (_, _, t, _) in b.applied('06652')] == ['document'],
+                         60, '06661 received the document while 06652 waits for the hub')
+        self.assertTrue(connected_to(port), 'the pull should still be waiting for the hub')
+        self.assertEqual(a.outbox_waiting(), 0)
+        st = feed_status(a)
+        self.assertEqual((st['seq'], st['hub_seq']), (0, None))
+        # SIGTERM while the pull still waits: the server stops (within the helper's 60 s).
+        self.assertEqual(a.stop(), 0)
+        self.assertEqual(b.stop(), 0)
 
 
 if __name__ == '__main__':
