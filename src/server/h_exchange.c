@@ -1,6 +1,7 @@
 /* The exchange endpoints: the inbox other nodes POST signed envelopes to, the chunked upload of
  * their attachments, the status per peer and the signed directory (docs/api.md "Exchange"). */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,19 +68,44 @@ static int refusal_status(int rc, const char *reason)
 	return 403;
 }
 
+static int grab_peer(const hl_node_row *row, void *ud);
+
+/* When the last too-big refusal from an unnamed or unknown sender was recorded. */
+static _Atomic int64_t anon_too_big_ms;
+
 /* An envelope (or a batch) over the limit, refused from its Content-Length before a byte of it
  * is read (the server runs the handler with r->too_big: HL_ROUTE_TELL_TOO_BIG): the refusal is
- * recorded with its reason, as the inbox records every other. */
+ * recorded with its reason, as the inbox records every other. Nothing is checked yet, so a
+ * sender is named only if X-Halong-From is a node of the directory, and refusals from anyone
+ * else are recorded at most once a minute: a flood of headers cannot push the real refusals out
+ * of the newest 1,000 kept, nor write what it likes into the status. */
 static int x_too_big(hl_req *r, const char *what)
 {
 	const char *cl = hl_req_header(r, "Content-Length");
-	char detail[300];
+	const char *from = hl_req_header(r, "X-Halong-From");
+	char detail[300], clv[24];
+	int known = 0;
+	int64_t now = now_ms(), last;
+	size_t i;
+
+	/* Content-Length was parsed as a number by the server; keep only its digits anyway. */
+	for (i = 0; cl && cl[i] >= '0' && cl[i] <= '9' && i + 1 < sizeof(clv); i++)
+		clv[i] = cl[i];
+	clv[i] = 0;
 	snprintf(detail, sizeof(detail),
-	         "%s of %.20s bytes, over the limit of %u bytes (refused from its Content-Length, "
+	         "%s of %s bytes, over the limit of %u bytes (refused from its Content-Length, "
 	         "unread)",
-	         what, cl ? cl : "?", HL_EXCHANGE_MAX_ENVELOPE);
-	hl_store_xreject_add(hl_req_store(r), now_ms(), NULL, hl_req_header(r, "X-Halong-From"),
-	                     "too-big", detail);
+	         what, i ? clv : "?", HL_EXCHANGE_MAX_ENVELOPE);
+	if (from && hl_store_xpeer_get(hl_req_store(r), from, grab_peer, &known) < 0)
+		known = 0;
+	if (known == 1) {
+		hl_store_xreject_add(hl_req_store(r), now, NULL, from, "too-big", detail);
+	} else {
+		last = anon_too_big_ms;
+		if (now - last >= 60000 &&
+		    atomic_compare_exchange_strong(&anon_too_big_ms, &last, now))
+			hl_store_xreject_add(hl_req_store(r), now, NULL, NULL, "too-big", detail);
+	}
 	return x_error(r, 413, "too-big", detail, -1);
 }
 

@@ -454,6 +454,9 @@ class Hostile(unittest.TestCase):
             (self.a.upload_headers('22', sha, 0, len(data), data,
                                    t_ms=int(time.time() * 1000) - 600000),
              'clock-skew'),  # captured 10 minutes ago
+            (dict(self.a.upload_headers('22', sha, 0, len(data), data),
+                  **{'X-Halong-Time': '-9223372036854775808'}),
+             'bad-signature'),  # not a time (the skew would overflow: UBSan watches)
         ]
         for h, reason in forged:
             r = self.hub.request('PUT', path, data, h)
@@ -514,6 +517,30 @@ class Hostile(unittest.TestCase):
         self.assertEqual(rej['reason'], 'too-big', rej)
         self.assertIn('104857600 bytes', rej['detail'])
         self.assertIn('too-big', self.hub.ok('exchange', 'status').out)
+
+        def headers_only(sender):
+            """A POST announcing 100 MB, its headers only: the 413 comes before any body."""
+            c = socket.create_connection(('127.0.0.1', self.hub.port), timeout=30)
+            try:
+                c.sendall(b'POST /api/v1/exchange/inbox HTTP/1.1\r\nHost: x\r\n'
+                          b'Content-Type: application/json\r\nContent-Length: 104857600\r\n'
+                          b'X-Halong-From: ' + sender + b'\r\n\r\n')
+                return c.recv(4096)
+            finally:
+                c.close()
+
+        # A sender not in the directory (here with a control character) is not written into
+        # the status, and a flood of them adds nothing within the minute.
+        n = len(self.hub.rejects())
+        for _ in range(5):
+            self.assertTrue(headers_only(b'FORGED\x07-99').startswith(b'HTTP/1.1 413'))
+        after = self.hub.rejects()
+        self.assertEqual(len(after), n, after[:3])
+        self.assertFalse(any('FORGED' in (x.get('sender') or '') for x in after))
+        # A node of the directory is named with its refusal.
+        self.assertTrue(headers_only(b'06652').startswith(b'HTTP/1.1 413'))
+        rej = self.hub.rejects()[0]
+        self.assertEqual((rej['reason'], rej['sender']), ('too-big', '06652'), rej)
 
     def test_malformed_and_wrong_type(self):
         self.refused(self.post('{"v":1}'), 400, 'malformed')

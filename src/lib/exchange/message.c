@@ -2,6 +2,7 @@
  * the inbox that stores a message once and applies it once in sequence order per sender, signed
  * receipts, and the status per peer. */
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -781,8 +782,10 @@ int hl_exchange_upload_verify(hl_store *st, const char *self_unit, const char *f
 		                              "(X-Halong-Signature and X-Halong-Time are missing)");
 		goto done;
 	}
+	errno = 0;
 	t = strtoll(time_ms, &end, 10);
-	if (*end || end == time_ms) {
+	/* Within (0, 2^53): the skew below is then computed without overflow. */
+	if (*end || end == time_ms || errno || t <= 0 || t >= (1LL << 53)) {
 		rc = hl_error_set(HL_EDENIED, "bad-signature: X-Halong-Time is not a time in ms");
 		goto done;
 	}
