@@ -821,6 +821,19 @@ static size_t log_escape(char *out, const char *s)
 
 /* The access line of a request: time (UTC), id, client, method, "path" (never the query
  * string), status, bytes, milliseconds, user name or "-". */
+/* The method as it may stand in a log line: a token of at most 16 letters A-Z (what HTTP
+ * methods are), else "(bad method)" — the client chooses it (a 405 logs it as sent). */
+static const char *log_method(const char *m)
+{
+	size_t i = 0;
+	if (!m)
+		return "?";
+	for (; m[i]; i++)
+		if (i >= 16 || m[i] < 'A' || m[i] > 'Z')
+			return "(bad method)";
+	return i ? m : "(bad method)";
+}
+
 static void log_request(const hl_req *r, int aborted)
 {
 	/* the path is at most HL_SRV_MAX_PATH bytes (else "(bad path)"), 4 bytes each escaped */
@@ -843,12 +856,15 @@ static void log_request(const hl_req *r, int aborted)
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		k = snprintf(line, sizeof(line), "%s %s %s %s \"%s\" %d %llu %ld.%ldms %s%s\n", ts,
-		             r->id, r->client, r->method_name ? r->method_name : "?", path,
+		             r->id, r->client, log_method(r->method_name), path,
 		             r->too_big ? 413 : r->resp.status, (unsigned long long)r->resp.sent,
 		             tenths / 10, tenths % 10, r->who.username[0] ? r->who.username : "-",
 		             aborted ? " (aborted)" : "");
-		if (k > 0)
-			log_write(line, (size_t)k < sizeof(line) ? (size_t)k : sizeof(line) - 1);
+		if (k > 0) {
+			n = (size_t)k < sizeof(line) ? (size_t)k : sizeof(line) - 1;
+			line[n - 1] = '\n'; /* a cut line still ends its own */
+			log_write(line, n);
+		}
 		return;
 	}
 	pthread_mutex_lock(&b->mu);
@@ -859,11 +875,13 @@ static void log_request(const hl_req *r, int aborted)
 		b->ts_sec = t;
 	}
 	k = snprintf(line, sizeof(line), "%s %s %s %s \"%s\" %d %llu %ld.%ldms %s%s\n", b->ts,
-	             r->id, r->client, r->method_name ? r->method_name : "?", path,
+	             r->id, r->client, log_method(r->method_name), path,
 	             r->too_big ? 413 : r->resp.status, (unsigned long long)r->resp.sent,
 	             tenths / 10, tenths % 10, r->who.username[0] ? r->who.username : "-",
 	             aborted ? " (aborted)" : "");
 	n = k < 0 ? 0 : (size_t)k < sizeof(line) ? (size_t)k : sizeof(line) - 1;
+	if (n)
+		line[n - 1] = '\n'; /* a cut line still ends its own */
 	if (b->len + n > LOG_BUF && b->len)
 		log_flush_locked(b);
 	if (n > LOG_BUF) {

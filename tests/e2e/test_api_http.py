@@ -243,6 +243,38 @@ class AccessLogLines(unittest.TestCase):
                              (logged, status, size), m.group(0))
             self.assertEqual(m.group(7), '-')
 
+    def test_a_method_chosen_by_the_client_cannot_forge_or_glue_lines(self):
+        """A method with a terminal escape is logged as "(bad method)", and one of 12,000
+        bytes neither breaks the line nor glues the next request's line onto it."""
+        import socket
+        w = hlserve.world()
+        srv = Server(w.h.home, ['--threads', '1']).start()
+        try:
+            for method in (b'G\x1b[31mET', b'X' * 12000):
+                c = socket.create_connection(('127.0.0.1', srv.port), timeout=30)
+                try:
+                    c.sendall(method + b' /api/v1/health HTTP/1.1\r\nHost: x\r\n'
+                              b'Connection: close\r\n\r\n')
+                    while c.recv(65536):
+                        pass
+                except OSError:
+                    pass
+                finally:
+                    c.close()
+            after = srv.client().get('/api/v1/health').header('X-Request-Id')
+        finally:
+            rc = srv.stop()
+        log = srv.log()
+        self.assertEqual(rc, 0, log[-2000:])
+        self.assertNotIn('\x1b', log, 'a terminal escape reached the log')
+        self.assertNotIn('X' * 100, log)
+        mine = [line for line in log.splitlines() if after in line]
+        self.assertEqual(len(mine), 1, log[-3000:])
+        self.assertTrue(self.LINE.match(mine[0]), mine[0])
+        for line in log.splitlines():
+            self.assertTrue(self.LINE.match(line) or line.startswith('halong serve:') or
+                            '(bad method)' in line, f'a broken line: {line[:300]!r}')
+
 
 if __name__ == '__main__':
     unittest.main()
