@@ -299,9 +299,23 @@ typedef struct {
 	json_t *a;
 	const char *id; /* only this message (messages/{id}) */
 	json_t *found;
+	int errors; /* the caller may read the peers' answers (last_error) */
 } outbox_ctx;
 
-static json_t *outbox_json(const hl_exchange_outbox_row *row)
+/* The last error of a delivery quotes the peer's answer, which can name documents of any sender
+ * on this node: it is for this node's own unit and the province; staff of other units (accounts
+ * a hub may keep for communes) see that an attempt failed, not why. */
+static int sees_errors(hl_req *r)
+{
+	char self[S_MAX_UNIT + 1] = "";
+	if (r->who.province)
+		return 1;
+	if (hl_store_xself_get(hl_req_store(r), self_unit, self) < 0)
+		return 0;
+	return self[0] && !strcmp(self, r->who.unit_code);
+}
+
+static json_t *outbox_json(const hl_exchange_outbox_row *row, int errors)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(row->id));
@@ -311,7 +325,10 @@ static json_t *outbox_json(const hl_exchange_outbox_row *row)
 	json_object_set_new(o, "created", hl_json_time(row->created_ms));
 	json_object_set_new(o, "attempts", json_integer(row->attempts));
 	json_object_set_new(o, "next_attempt", hl_json_time(row->next_attempt_ms));
-	json_object_set_new(o, "last_error", hl_json_str(row->last_error));
+	json_object_set_new(o, "last_error",
+	                    !row->last_error || !*row->last_error ? json_null()
+	                    : errors                              ? json_string(row->last_error)
+	                                                          : json_string("(not shown)"));
 	return o;
 }
 
@@ -320,10 +337,10 @@ static int outbox_row(const hl_exchange_outbox_row *row, void *ud)
 	outbox_ctx *c = ud;
 	if (c->id) {
 		if (!strcmp(row->id, c->id) && !c->found)
-			c->found = outbox_json(row);
+			c->found = outbox_json(row, c->errors);
 		return 0;
 	}
-	json_array_append_new(c->a, outbox_json(row));
+	json_array_append_new(c->a, outbox_json(row, c->errors));
 	return 0;
 }
 
@@ -337,6 +354,7 @@ static int s_outbox(hl_req *r)
 	if (peer && (!*peer || strlen(peer) > S_MAX_UNIT))
 		return hl_error_set(HL_EINVALID, "peer: a unit code of 1 to 32 bytes");
 	c.a = json_array();
+	c.errors = sees_errors(r);
 	if ((rc = hl_exchange_outbox_pending(hl_req_store(r), peer, 0, S_MAX_TRACK, outbox_row,
 	                                     &c)) < 0) {
 		json_decref(c.a);
@@ -380,6 +398,7 @@ static int s_message(hl_req *r)
 		return rc;
 	if (!strcmp(m.state, "waiting")) {
 		c.id = id;
+		c.errors = sees_errors(r);
 		if ((rc = hl_exchange_outbox_pending(hl_req_store(r), m.recipient, 0, 0, outbox_row,
 		                                     &c)) < 0)
 			return rc;
