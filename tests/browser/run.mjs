@@ -480,7 +480,7 @@ test('reference data: a pull that cannot reach the province shows its error in V
   await seeText('#user-status', `Đã đăng nhập: ${USER}`);
 });
 
-test('reference data: a server posing as the province (its own key) is refused: "behind by 1 entry", the bad signature in Vietnamese; the real hub clears it', async () => {
+test('reference data: a server posing as the province (its own key) is refused: its count of 2 not taken (no "behind by 1"), its answer not signed by the province in Vietnamese; the real hub clears it', async () => {
   needPeer();
   /* A real node that claims unit 22 with a key of its own and publishes two entries: the shipped
      units, then a change set (the real events.csv plus a rename generated for the test). */
@@ -516,14 +516,14 @@ test('reference data: a server posing as the province (its own key) is refused: 
     await new Promise((res) => { world.forger.once('exit', res); setTimeout(res, 12000); });
   }
   const st = feedStatus(world.peer.home);
-  assert(st.seq === 1 && st.hub_seq === 2 && /^entry 2: bad-signature/.test(st.last_error || ''),
-    `06652 should be at 1 of 2 with entry 2's bad signature: ${JSON.stringify(st)}`);
+  assert(st.seq === 1 && st.hub_seq === 1 && /^GET .*: head: bad-signature/.test(st.last_error || ''),
+    `06652 should stay at 1 of 1 with the head signed by the forger refused: ${JSON.stringify(st)}`);
   const peerBase = `http://localhost:${world.peer.port}`;
   await page.goto(peerBase + '/#/exchange');
   await seeText('#x-node', 'Phường Hà Tu (06652)');
-  await seeText('#x-feeds', 'Mục 1 / 2', 'Còn thiếu 1 mục', 'Mục 2: chữ ký số không khớp với khóa của Tỉnh — không áp dụng',
-    'entry 2: bad-signature: the signature does not verify');
-  await notSeeText('#x-feeds', 'Đã cập nhật');
+  await seeText('#x-feeds', 'Mục 1 / 1', 'Máy chủ của Tỉnh trả về dữ liệu không đúng',
+    "head: bad-signature: the page's head does not verify with the trusted hub key");
+  await notSeeText('#x-feeds', 'Còn thiếu');
   await page.locator('#x-feeds').scrollIntoViewIfNeeded();
   await shot('feed-commune-forged-vi');
   /* The real hub again: nothing to apply, the hub's count is 1 again and the error is over. */
