@@ -508,8 +508,8 @@ static int head_check(int64_t *last, json_t *page, const feed_kind *k, const cha
 	if (rc < 0)
 		return hl_error_set(HL_EDENIED,
 		                    "head: bad-signature: the page's head does not verify with the "
-		                    "trusted hub key (a server posing as the hub?): its count of "
-		                    "%lld entries is not taken",
+		                    "trusted hub key (a server posing as the hub?): its last_seq "
+		                    "(%lld) is not taken",
 		                    (long long)json_integer_value(ls));
 	*last = json_integer_value(ls);
 	return 0;
