@@ -511,6 +511,19 @@ static int head_check(int64_t *last, json_t *page, const feed_kind *k, const cha
 		                    "trusted hub key (a server posing as the hub?): its last_seq "
 		                    "(%lld) is not taken",
 		                    (long long)json_integer_value(ls));
+	/* The hub signs the head when it serves the page: an old head is a replayed page (a proxy
+	 * or stale mirror hiding newer entries), refused with the exchange's clock rule. */
+	{
+		int64_t at = json_integer_value(json_object_get(h, "at_ms")), now = now_ms();
+		if (at < now - HL_EXCHANGE_SKEW_MS || at > now + HL_EXCHANGE_SKEW_MS)
+			return hl_error_set(
+			    HL_EDENIED,
+			    "head: stale: signed %lld s from this node's clock (more "
+			    "than %d s: a replayed page?): its last_seq (%lld) is not "
+			    "taken",
+			    (long long)((at > now ? at - now : now - at) / 1000),
+			    HL_EXCHANGE_SKEW_MS / 1000, (long long)json_integer_value(ls));
+	}
 	*last = json_integer_value(ls);
 	return 0;
 }

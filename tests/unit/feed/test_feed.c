@@ -386,6 +386,31 @@ static void test_page_head(void **state)
 	assert_int_equal(hl_feed_page_head(&last, bad, strlen(bad), "units", hub_key), HL_EINVALID);
 	free(bad);
 	json_decref(j);
+	/* A head the hub really signed, but 10 minutes ago: a replayed page, refused. */
+	{
+		json_t *head;
+		char *hs, *canon = NULL, sig[89];
+		size_t clen = 0;
+		assert_non_null(j = json_loadb(page, len, 0, NULL));
+		head = json_object_get(j, "head");
+		json_object_set_new(
+		    head, "at_ms",
+		    json_integer(json_integer_value(json_object_get(head, "at_ms")) - 600000));
+		hs = json_dumps(head, JSON_COMPACT);
+		assert_int_equal(hl_exchange_canonical(&canon, &clen, hs, strlen(hs)), 0);
+		hl_node_sign(sig, f->hub.n, HL_FEED_HEAD_CTX, canon, clen);
+		json_object_set_new(j, "head_sig", json_string(sig));
+		bad = json_dumps(j, JSON_COMPACT);
+		last = -1;
+		assert_int_equal(hl_feed_page_head(&last, bad, strlen(bad), "units", hub_key),
+		                 HL_EDENIED);
+		assert_non_null(strstr(hl_error_last(), "head: stale"));
+		assert_int_equal(last, -1);
+		free(bad);
+		free(canon);
+		free(hs);
+		json_decref(j);
+	}
 	free(page);
 	/* The same entries served with another node's key on the head: refused. */
 	assert_int_equal(hl_feed_page(&page, &len, f->hub.st, f->a.n, "units", 0, 1), 0);
