@@ -111,6 +111,24 @@ static void pull_feeds(hl_node *n)
 	free(tmp);
 }
 
+/* Opens the thread's archive and this node's identity when they are not open yet: 0 when both
+ * are, 1 after a pause (try again: the store failed, or no identity yet — halong node init may
+ * come later, warned once if it is another error), -1 when the server stops meanwhile. */
+static int open_or_wait(hl_archive **a, hl_node **n, const char *who, int *warned)
+{
+	int rc;
+	if (!*a && hl_archive_open(a, g_home) < 0) {
+		fprintf(stderr, "halong serve: %s: %s\n", who, hl_error_last());
+		return wait_ms(ERROR_PAUSE) ? -1 : 1;
+	}
+	if (!*n && (rc = hl_node_open(n, hl_archive_store(*a), g_home)) < 0) {
+		if (rc != HL_ENOTFOUND && !(*warned)++)
+			fprintf(stderr, "halong serve: %s: %s\n", who, hl_error_last());
+		return wait_ms(NO_NODE_MS) ? -1 : 1;
+	}
+	return 0;
+}
+
 static void *run(void *arg)
 {
 	hl_archive *a = NULL;
@@ -133,24 +151,10 @@ static void *run(void *arg)
 	while (!stopping()) {
 		size_t sent = 0, failed = 0;
 		int rc;
-		if (!a && hl_archive_open(&a, g_home) < 0) {
-			fprintf(stderr, "halong serve: exchange sender: %s\n", hl_error_last());
-			if (wait_ms(ERROR_PAUSE))
+		if ((rc = open_or_wait(&a, &n, "exchange sender", &warned)) != 0) {
+			if (rc < 0)
 				break;
 			continue;
-		}
-		if (!n) {
-			rc = hl_node_open(&n, hl_archive_store(a), g_home);
-			if (rc < 0) {
-				/* No identity yet (halong node init may come later): nothing to
-				 * send. */
-				if (rc != HL_ENOTFOUND && !warned++)
-					fprintf(stderr, "halong serve: exchange sender: %s\n",
-					        hl_error_last());
-				if (wait_ms(NO_NODE_MS))
-					break;
-				continue;
-			}
 		}
 		if (mono_ms() - last_index >= INDEX_MS) {
 			index_received();
@@ -188,23 +192,10 @@ static void *feed_run(void *arg)
 		feed_ms = FEED_MS;
 	while (!stopping()) {
 		int rc;
-		if (!a && hl_archive_open(&a, g_home) < 0) {
-			fprintf(stderr, "halong serve: feed: %s\n", hl_error_last());
-			if (wait_ms(ERROR_PAUSE))
+		if ((rc = open_or_wait(&a, &n, "feed", &warned)) != 0) {
+			if (rc < 0)
 				break;
 			continue;
-		}
-		if (!n) {
-			rc = hl_node_open(&n, hl_archive_store(a), g_home);
-			if (rc < 0) {
-				/* No identity yet: no hub to follow. */
-				if (rc != HL_ENOTFOUND && !warned++)
-					fprintf(stderr, "halong serve: feed: %s\n",
-					        hl_error_last());
-				if (wait_ms(NO_NODE_MS))
-					break;
-				continue;
-			}
 		}
 		pull_feeds(n);
 		if (wait_ms(feed_ms))
