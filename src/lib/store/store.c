@@ -103,8 +103,8 @@ sqlite3_stmt *hl_store__cached(hl_store *st, const char *text)
 			i = HL_STORE_XQ; /* running up the stack: a fresh one, not kept */
 			break;
 		}
-	if (sqlite3_prepare_v3(st->db, text, -1, i < HL_STORE_XQ ? SQLITE_PREPARE_PERSISTENT : 0, &s,
-	                       NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v3(st->db, text, -1, i < HL_STORE_XQ ? SQLITE_PREPARE_PERSISTENT : 0,
+	                       &s, NULL) != SQLITE_OK) {
 		hl_store__error(st, "prepare");
 		sqlite3_finalize(s);
 		return NULL;
