@@ -341,19 +341,19 @@ extern "C" int hl_index_update(uint64_t *applied, hl_index *ix, hl_store *st,
 			db.commit_transaction();
 			in_txn = false;
 			seq = last;
+			/* Entries up to seq are in the index; the store may now drop them. Trimmed
+			 * batch by batch, so the store's change stamp moves with each commit and
+			 * the server's answer caches (keyed on it) never outlive a batch that
+			 * changed a record's access. A failure here only leaves entries the next
+			 * update skips. */
+			if ((rc = hl_store_queue_trim(st, seq)) < 0)
+				return rc;
 			if (progress && !stop &&
 			    progress("index", (uint64_t)(last - first), total, ud))
 				stop = true;
 		}
 		if (progress && !stop)
 			progress("index", total, total, ud);
-		if (seq > first) {
-			/* Entries up to seq are in the index; the store may now drop them. A
-			 * failure here only leaves entries that the next update skips. */
-			rc = hl_store_queue_trim(st, seq);
-			if (rc < 0)
-				return rc;
-		}
 		if (applied)
 			*applied = count;
 		if (stop)
