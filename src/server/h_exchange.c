@@ -109,6 +109,33 @@ static int x_too_big(hl_req *r, const char *what)
 	return x_error(r, 413, "too-big", detail, -1);
 }
 
+/* What the inbox needs before it reads an envelope: this node's identity (503 without one),
+ * the folder attachments arrive in, and the accept options that apply documents into this
+ * archive. 0, HL_ANSWERED, or an error; on failure nothing stays open. */
+static int inbox_open(hl_node **n, char dir[4096], hl_exchange_apply_ctx *ctx,
+                      hl_exchange_accept_opts *o, hl_req *r)
+{
+	int rc;
+	if ((rc = hl_node_open(n, hl_req_store(r), hl_server_options()->home)) < 0) {
+		if (rc == HL_ENOTFOUND)
+			return x_error(r, 503, "no-identity",
+			               "this node has no exchange identity (halong node init)", -1),
+			       HL_ANSWERED;
+		return rc;
+	}
+	if (incoming_dir(dir, 4096) < 0) {
+		hl_node_free(*n);
+		*n = NULL;
+		return -1;
+	}
+	ctx->archive = r->archive;
+	ctx->attachments_dir = dir;
+	o->attachments_dir = dir;
+	o->apply = hl_exchange_apply_default;
+	o->ud = ctx;
+	return 0;
+}
+
 static int x_inbox(hl_req *r)
 {
 	hl_node *n = NULL;
@@ -123,21 +150,8 @@ static int x_inbox(hl_req *r)
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] && ct[16] != ';' && ct[16] != ' '))
 		return hl_resp_error(r, 415, "an envelope is sent as application/json");
-	if ((rc = hl_node_open(&n, hl_req_store(r), hl_server_options()->home)) < 0) {
-		if (rc == HL_ENOTFOUND)
-			return x_error(r, 503, "no-identity",
-			               "this node has no exchange identity (halong node init)", -1);
+	if ((rc = inbox_open(&n, dir, &ctx, &o, r)) != 0)
 		return rc;
-	}
-	if (incoming_dir(dir, sizeof(dir)) < 0) {
-		rc = -1;
-		goto done;
-	}
-	ctx.archive = r->archive;
-	ctx.attachments_dir = dir;
-	o.attachments_dir = dir;
-	o.apply = hl_exchange_apply_default;
-	o.ud = &ctx;
 	rc = hl_exchange_inbox_accept(&receipt, &state, n, r->body ? r->body : "", r->body_len, &o);
 	if (rc == 0) {
 		/* The body is the receipt exactly (the sender verifies it as it is); the state goes
@@ -197,21 +211,8 @@ static int x_inbox_batch(hl_req *r)
 		count += *q == '\n';
 	if (count > X_MAX_BATCH)
 		return x_error(r, 413, "too-big", "more than 256 envelopes in one batch", -1);
-	if ((rc = hl_node_open(&n, st, hl_server_options()->home)) < 0) {
-		if (rc == HL_ENOTFOUND)
-			return x_error(r, 503, "no-identity",
-			               "this node has no exchange identity (halong node init)", -1);
+	if ((rc = inbox_open(&n, dir, &ctx, &o, r)) != 0)
 		return rc;
-	}
-	if (incoming_dir(dir, sizeof(dir)) < 0) {
-		rc = -1;
-		goto done;
-	}
-	ctx.archive = r->archive;
-	ctx.attachments_dir = dir;
-	o.attachments_dir = dir;
-	o.apply = hl_exchange_apply_default;
-	o.ud = &ctx;
 	o.in_caller_tx = 1;
 	/* one signature for the batch's receipts (a Merkle root), not one a message */
 	if (!(o.receipts = hl_exchange_receipts_new())) {

@@ -183,6 +183,16 @@ class Hostile(ServerCase):
             self.as_('archivist22').put('/api/v1/fonds/HAPHONG',
                                         {'creator': '06652', 'name': 'UBND phường Hà Phong'})
 
+    def test_exchange_inbox_without_an_identity(self):
+        # a node that never ran `halong node init` answers the inbox 503 no-identity, once and
+        # plainly, for one envelope and for a batch alike
+        c = self.srv.client(source='127.0.8.3')
+        for path, ctype in (('/api/v1/exchange/inbox', 'application/json'),
+                            ('/api/v1/exchange/inbox/batch', 'application/x-ndjson')):
+            r = c.post(path, '{"v":1}\n', headers={'Content-Type': ctype})
+            self.assertEqual(r.status, 503, r)
+            self.assertEqual(r.json()['error']['reason'], 'no-identity', r)
+
     def test_dot_dot_in_paths(self):
         secret_marks = (b'root:x:0:0', b'project(', b'hl_store', b'"password_hash"')
         for path in ('/../../../../etc/passwd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
