@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "halong/search.h"
-#include "halong/store.h"
+#include "search/search.h"
+#include "store/store.h"
 
 #define MAX_QUERIES 100000
 #define MAX_QUERY   4096

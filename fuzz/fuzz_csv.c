@@ -7,7 +7,7 @@
 
 #include "halong/text.h"
 #include "halong/util.h"
-#include "util/util_internal.h"
+#include "util/util_int.h"
 
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \

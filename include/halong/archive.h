@@ -3,15 +3,135 @@
 #ifndef HALONG_ARCHIVE_H
 #define HALONG_ARCHIVE_H
 
+#include "auth.h"
 #include "common.h"
-#include "store.h"
-#include "search.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct hl_archive hl_archive;
+
+/* ---- documents ---- */
+
+/* A file of a document: its name as given in the manifest and the blob it points to. */
+typedef struct {
+	char *name;
+	char sha256[65];
+	int64_t size;
+} hl_doc_file;
+
+/* A document (văn bản) with its metadata (DOMAIN.md). Strings may be NULL when empty. */
+typedef struct hl_doc {
+	int64_t rowid; /* store's id; also the search index's document id */
+	char *doc_id;
+	char *fonds_code;
+	char *dossier_code;
+	int64_t ordinal;
+	char *doc_number;
+	char *doc_notation;
+	char *issued_date; /* ISO, possibly partial: "2019", "2019-03", "2019-03-12" */
+	char *doc_type;
+	char *issuer;
+	char *subject;
+	char *language;
+	int64_t page_count; /* -1: not given */
+	char *keywords;     /* ';'-separated */
+	hl_access access;
+	char *confidence; /* original | copy | digitized */
+	char *retention;  /* permanent | years as digits */
+	char *physical_state;
+	char *notes;
+	char *text;
+	size_t nfiles;
+	hl_doc_file *files;
+	/* filled by the store on read */
+	char *page_text; /* the text of its done pages (OCR or PDF text layer), in order; or NULL */
+	int version;
+	char *created_at, *updated_at;
+} hl_doc;
+
+void hl_doc_free(hl_doc *d);
+
+/* The document as a JSON object text (malloc'd): every manifest key, "version", "created_at",
+ * "updated_at" and "files" [{name, sha256, size}]. NULL when out of memory. */
+char *hl_doc_json(const hl_doc *d);
+
+/* ---- search: the query language of src/lib/search/README.md ---- */
+
+typedef struct {
+	const char *query;     /* the user's query (syntax in src/lib/search/README.md) */
+	size_t offset, limit;  /* limit 0 = 10 */
+	hl_access max_access;  /* only documents at or below this level are seen */
+	const char *mark_open; /* around matched words in snippets; NULL = "<mark>" */
+	const char *mark_close;
+	int html; /* non-zero: snippet text is HTML-escaped */
+	/* unit:CODE in a query means the fonds this returns for CODE (a malloc'd array of
+	 * malloc'd codes; 0 or a negative HL_E code with a message). NULL: unit: is refused. */
+	int (*unit_fonds)(char ***codes, size_t *n, const char *unit, void *ud);
+	void *unit_ud;
+	/* Visibility for a caller (docs/api.md): when `scoped`, a document is seen if its level is
+	 * public, or at most max_access and its fonds is one of scope_fonds (scope_all: any).
+	 * Not scoped: max_access alone decides (the CLI on the machine). */
+	int scoped, scope_all;
+	char *const *scope_fonds;
+	size_t n_scope_fonds;
+	/* Non-zero: count fonds, type and year over the matches (hl_hits.facets). */
+	int facets;
+} hl_search_opts;
+
+/* One value of a facet and how many matching documents have it. */
+typedef struct {
+	char *value;
+	uint64_t count;
+} hl_facet_value;
+
+typedef struct {
+	size_t n;
+	hl_facet_value *v; /* most frequent first */
+} hl_facet;
+
+/* The facets (fonds code, document type, year) are counted over at most this many matches, the
+ * first in the index's order: past them the counts are a sample (hl_hits.facets_exact 0). Walking
+ * the matches is most of an uncached search's cost (10,000 took about 3/4 of it at 100k
+ * documents), so the bound is kept small. */
+#define HL_FACET_SCAN 1000
+
+typedef struct {
+	int64_t rowid;
+	char *doc_id;
+	double score;
+	char *subject, *dossier_code, *fonds_code, *issued_date, *doc_type, *issuer;
+	hl_access access;
+	char *snippet;
+} hl_hit;
+
+typedef struct {
+	size_t n;
+	hl_hit *hits;
+	uint64_t estimate;          /* Xapian's estimate of all matches */
+	hl_facet fonds, type, year; /* when opts.facets */
+	/* When opts.facets: the matches the facets counted (every document holding every word,
+	 * within the caller's visibility); facets_exact when that is all of them (fewer than
+	 * HL_FACET_SCAN), else the counts are of the first HL_FACET_SCAN and facet_estimate is
+	 * Xapian's estimate of all (estimate is raised to it). */
+	uint64_t facet_count, facet_estimate;
+	int facets_exact;
+} hl_hits;
+
+void hl_hits_free(hl_hits *h);
+
+/* A page as stored. Strings are valid during the callback only; mean_conf < -1.5 when not
+ * known (a pending page). */
+typedef struct {
+	int64_t document_id;
+	const char *doc_id, *file_name, *sha256, *state, *error, *text, *result, *done_at;
+	int file_seq, page_no, seq, attempts, dpi, from_text_layer;
+	unsigned warn_flags;
+	double mean_conf;
+	int64_t ms;
+} hl_page_row;
+
 
 /* Resolves the data directory: `home` if given, else $HALONG_HOME, else "./halong-data".
  * Returns a malloc'd path. */
@@ -26,8 +146,6 @@ int hl_archive_open(hl_archive **out, const char *home);
 void hl_archive_free(hl_archive *a);
 
 hl_store *hl_archive_store(hl_archive *a);
-/* The search index, opened on first use (writable). */
-int hl_archive_index(hl_index **out, hl_archive *a);
 const char *hl_archive_dir(hl_archive *a);
 
 /* Applies changes the store has queued and the index does not hold yet (after a crash, or a
@@ -42,7 +160,8 @@ int hl_archive_search(hl_hits **out, hl_archive *a, const hl_search_opts *opts);
 int hl_archive_reindex(hl_archive *a, hl_progress_cb progress, void *ud);
 
 typedef struct {
-	hl_store_stats store;
+	int64_t fonds, dossiers, documents, versions, files, blobs, blob_bytes, audit;
+	int schema_version;
 	uint64_t index_docs;   /* documents the search index holds */
 	int64_t index_pending; /* changes queued in the store and not yet in the index */
 } hl_archive_stats;

@@ -4,11 +4,24 @@
 #define HALONG_AUTH_H
 
 #include "common.h"
-#include "store.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Access levels, ordered: a reader cleared for level L sees every record whose level <= L. */
+typedef enum {
+	HL_ACCESS_PUBLIC = 0,
+	HL_ACCESS_INTERNAL = 1,
+	HL_ACCESS_RESTRICTED = 2,
+	HL_ACCESS_SECRET = 3,
+} hl_access;
+
+/* "public", "internal", "restricted", "secret". */
+const char *hl_access_name(hl_access a);
+/* Parses an English key or a Vietnamese name (tones and case folded: "công khai", "noi bo", "mật").
+ * Returns 0 and writes *out, or HL_EINVALID. */
+int hl_access_parse(hl_access *out, const char *s);
 
 typedef enum {
 	HL_ROLE_ANONYMOUS = 0,
@@ -99,7 +112,7 @@ int hl_auth_may_see(const hl_principal *p, hl_access level, const char *fonds_co
 /* ---- the audit log: a hash chain ---- */
 
 /* Every entry's hash is SHA-256 over the previous entry's hash and this entry's fields (the
- * format is in src/lib/auth/README.md); hl_store_audit() writes entries this way. Verifies the
+ * format is in src/lib/auth/README.md); the store writes entries this way. Verifies the
  * whole chain: *checked entries; HL_EINVALID naming the first broken entry's id if any. */
 int hl_audit_verify(uint64_t *checked, hl_store *st);
 

@@ -38,19 +38,10 @@ const char *hl_error_name(int code);
  * Returning non-zero asks the work to stop at the next safe point. */
 typedef int (*hl_progress_cb)(const char *what, uint64_t done, uint64_t total, void *ud);
 
-/* Access levels, ordered: a reader cleared for level L sees every record whose level <= L. */
-typedef enum {
-	HL_ACCESS_PUBLIC = 0,
-	HL_ACCESS_INTERNAL = 1,
-	HL_ACCESS_RESTRICTED = 2,
-	HL_ACCESS_SECRET = 3,
-} hl_access;
-
-/* "public", "internal", "restricted", "secret". */
-const char *hl_access_name(hl_access a);
-/* Parses an English key or a Vietnamese name (tones and case folded: "công khai", "noi bo", "mật").
- * Returns 0 and writes *out, or HL_EINVALID. */
-int hl_access_parse(hl_access *out, const char *s);
+/* A node's store: the connection every module's verbs work on (SQLite today, PostgreSQL at the
+ * hub), opaque to clients; hl_archive_store gives the one of an open data directory. Its
+ * functions are private to the library (src/lib/store/). */
+typedef struct hl_store hl_store;
 
 #ifdef __cplusplus
 }

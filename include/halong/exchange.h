@@ -5,7 +5,7 @@
 #define HALONG_EXCHANGE_H
 
 #include "common.h"
-#include "store.h"
+#include "auth.h"
 
 #ifdef __cplusplus
 extern "C" {

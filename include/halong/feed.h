@@ -6,7 +6,6 @@
 
 #include "common.h"
 #include "exchange.h"
-#include "store.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -5,8 +5,8 @@
 
 #include <stdio.h>
 
+#include "auth.h"
 #include "common.h"
-#include "store.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -302,7 +302,7 @@ static void print_excerpt(const char *t, size_t max)
 }
 
 /* A page of the document: where it comes from, its OCR state and text. */
-static int add_page(const hl_store_page_row *r, void *ud)
+static int add_page(const hl_page_row *r, void *ud)
 {
 	json_t *p = json_object(), *w = json_array();
 	json_object_set_new(p, "seq", json_integer(r->seq));
@@ -467,7 +467,7 @@ static int cmd_stats(cli_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
 	hl_archive *a = NULL;
 	hl_archive_stats as;
-	const hl_store_stats *s = &as.store;
+	const hl_archive_stats *s = &as;
 	int c, json = 0;
 
 	optind = 1;

@@ -184,7 +184,7 @@ static int sub_run(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- ocr status ---- */
 
-static int failed_row(const hl_store_page_row *r, void *ud)
+static int failed_row(const hl_page_row *r, void *ud)
 {
 	if (ud) {
 		json_t *e = json_object();
@@ -276,7 +276,7 @@ typedef struct {
 	size_t n;
 } review_ui;
 
-static int review_row(const hl_store_page_row *r, void *ud)
+static int review_row(const hl_page_row *r, void *ud)
 {
 	review_ui *ui = ud;
 	ui->n++;

@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "halong/exchange.h"
-#include "halong/store.h"
+#include "store/store.h"
 #include "halong/util.h"
 
 extern const cli_command cli_send_commands[];

@@ -18,7 +18,7 @@ typedef struct {
 	const char *doc_id;
 } page_ctx;
 
-static int add_page(const hl_store_page_row *p, void *ud)
+static int add_page(const hl_page_row *p, void *ud)
 {
 	page_ctx *c = ud;
 	json_t *o = json_object(), *w = json_array();
@@ -260,7 +260,7 @@ typedef struct {
 	char sha256[65], name[512], state[16];
 } find_page;
 
-static int find_cb(const hl_store_page_row *p, void *ud)
+static int find_cb(const hl_page_row *p, void *ud)
 {
 	find_page *f = ud;
 	if (p->seq != f->want)

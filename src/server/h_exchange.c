@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "halong/exchange.h"
-#include "halong/store_exchange.h"
+#include "store/store_exchange.h"
 #include "halong/util.h"
 #include "server_int.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "halong/store_units.h"
+#include "store/store_units.h"
 #include "halong/units.h"
 #include "halong/units_json.h"
 #include "halong/util.h"

@@ -30,7 +30,7 @@ typedef struct {
 } failed_ui;
 
 /* A failure names its document: listed only when the caller may see that document. */
-static int failed_row(const hl_store_page_row *row, void *ud)
+static int failed_row(const hl_page_row *row, void *ud)
 {
 	failed_ui *ui = ud;
 	hl_doc *d = NULL;
@@ -143,7 +143,7 @@ static seen_doc *seen_get(review_ui *ui, const char *doc_id)
 	return s;
 }
 
-static int review_row(const hl_store_page_row *row, void *ud)
+static int review_row(const hl_page_row *row, void *ud)
 {
 	review_ui *ui = ud;
 	seen_doc *s;

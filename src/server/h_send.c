@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "halong/exchange.h"
-#include "halong/store_exchange.h"
+#include "store/store_exchange.h"
 #include "halong/units.h"
 #include "halong/util.h"
 #include "server_int.h"

@@ -12,7 +12,7 @@
 #include "halong/archive.h"
 #include "halong/exchange.h"
 #include "halong/feed.h"
-#include "halong/store_exchange.h"
+#include "store/store_exchange.h"
 #include "halong/util.h"
 #include "sender.h"
 

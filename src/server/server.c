@@ -23,6 +23,7 @@
 #include "halong/units.h"
 #include "jobs.h"
 #include "sender.h"
+#include "search/search.h" /* TRANSITION: the server will search through hl_archive_search */
 #include "server_int.h"
 
 struct hl_server {

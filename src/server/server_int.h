@@ -32,7 +32,7 @@
 #include "halong/archive.h"
 #include "halong/auth.h"
 #include "halong/common.h"
-#include "halong/store.h"
+#include "store/store.h"
 
 /* ---- limits (docs/api.md "Limits and behaviour") ---- */
 

@@ -113,7 +113,7 @@ const char *hl_archive_dir(hl_archive *a)
 	return a->home;
 }
 
-int hl_archive_index(hl_index **out, hl_archive *a)
+int hl_archive__index(hl_index **out, hl_archive *a)
 {
 	if (!a->index && hl_index_open(&a->index, a->index_dir, 1) < 0)
 		return -1;
@@ -142,7 +142,7 @@ int hl_archive_index_sync(uint64_t *applied, hl_archive *a, hl_progress_cb progr
 				return 0;
 			}
 		}
-		if (hl_archive_index(&ix, a) < 0)
+		if (hl_archive__index(&ix, a) < 0)
 			return -1;
 	}
 	if (hl_index_update(&n, ix, a->store, progress, ud) < 0)
@@ -200,11 +200,15 @@ int hl_archive_reindex(hl_archive *a, hl_progress_cb progress, void *ud)
 int hl_archive_stats_get(hl_archive_stats *out, hl_archive *a)
 {
 	hl_archive_stats r = {0};
+	hl_store_stats s;
 	hl_index *ix = NULL;
 	int64_t max = 0;
 
-	if (hl_store_stats_get(&r.store, a->store) < 0 || hl_store_queue_max(&max, a->store) < 0)
+	if (hl_store_stats_get(&s, a->store) < 0 || hl_store_queue_max(&max, a->store) < 0)
 		return -1;
+	r.fonds = s.fonds, r.dossiers = s.dossiers, r.documents = s.documents;
+	r.versions = s.versions, r.files = s.files, r.blobs = s.blobs;
+	r.blob_bytes = s.blob_bytes, r.audit = s.audit, r.schema_version = s.schema_version;
 	ix = a->index ? a->index : a->reader;
 	if (ix || hl_index_open(&ix, a->index_dir, 0) == 0) {
 		r.index_docs = hl_index_doc_count(ix);

@@ -3,6 +3,8 @@
 #define HL_ARCHIVE_INT_H
 
 #include "halong/archive.h"
+#include "search/search.h"
+#include "store/store.h"
 
 struct hl_archive {
 	char *home;
@@ -14,5 +16,8 @@ struct hl_archive {
 	hl_index *reader;   /* read-only, opened on first search */
 	uint64_t new_blobs; /* blobs written by hl_blob_put_file since open */
 };
+
+/* The search index, opened on first use (writable). */
+int hl_archive__index(hl_index **out, hl_archive *a);
 
 #endif

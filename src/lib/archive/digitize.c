@@ -53,7 +53,7 @@ typedef struct {
 	int stop;
 } run;
 
-static int collect(const hl_store_page_row *r, void *ud)
+static int collect(const hl_page_row *r, void *ud)
 {
 	run *x = ud;
 	job *j;
@@ -141,7 +141,7 @@ typedef struct {
 	int same;
 } still_queued;
 
-static int is_same_page(const hl_store_page_row *r, void *ud)
+static int is_same_page(const hl_page_row *r, void *ud)
 {
 	still_queued *q = ud;
 	q->same = r->document_id == q->j->document_id && r->file_seq == q->j->file_seq &&
@@ -345,7 +345,7 @@ int hl_archive_ocr_status(hl_ocr_status *out, hl_archive *a)
 typedef struct {
 	int seq; /* 0: every page */
 	size_t n, cap;
-	hl_store_page_row *v; /* strings copied */
+	hl_page_row *v; /* strings copied */
 	hl_ocr_page *parsed;
 } pages;
 
@@ -354,15 +354,15 @@ static char *dup0(const char *s)
 	return s ? hl_strdup(s) : NULL;
 }
 
-static int page_add(const hl_store_page_row *r, void *ud)
+static int page_add(const hl_page_row *r, void *ud)
 {
 	pages *p = ud;
-	hl_store_page_row *c;
+	hl_page_row *c;
 	if (p->seq && r->seq != p->seq)
 		return 0;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
-		hl_store_page_row *v = realloc(p->v, cap * sizeof(*v));
+		hl_page_row *v = realloc(p->v, cap * sizeof(*v));
 		if (!v)
 			return hl_error_set(HL_ENOMEM, "out of memory");
 		p->v = v, p->cap = cap;
@@ -379,7 +379,7 @@ static int page_add(const hl_store_page_row *r, void *ud)
 static void pages_clear(pages *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		hl_store_page_row *c = &p->v[i];
+		hl_page_row *c = &p->v[i];
 		free((char *)c->doc_id), free((char *)c->file_name), free((char *)c->sha256);
 		free((char *)c->state), free((char *)c->error), free((char *)c->result);
 		if (p->parsed)
@@ -403,7 +403,7 @@ static int load_pages(pages *p, hl_archive *a, const char *doc_id)
 	if (!(p->parsed = calloc(p->n, sizeof(*p->parsed))))
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->n; i++) {
-		const hl_store_page_row *r = &p->v[i];
+		const hl_page_row *r = &p->v[i];
 		if (strcmp(r->state, "done"))
 			return hl_error_set(
 			    HL_EINVALID, "document %s: page %d (%s, page %d) is %s%s%s", doc_id,
@@ -560,7 +560,7 @@ static int flush_file(eval_ctx *c)
 	return rc;
 }
 
-static int eval_page(const hl_store_page_row *r, void *ud)
+static int eval_page(const hl_page_row *r, void *ud)
 {
 	eval_ctx *c = ud;
 	const char *file = r->file_name ? r->file_name : r->sha256;

@@ -5,6 +5,7 @@
 
 #include "auth_int.h"
 #include "halong/units.h"
+#include "halong/text.h"
 #include "halong/util.h"
 
 static const char *const role_names[] = {
@@ -126,4 +127,52 @@ int hl_auth_may_see(const hl_principal *p, hl_access level, const char *fonds_co
 		if (scope[i] && !strcmp(scope[i], fonds_code))
 			return 1;
 	return 0;
+}
+
+/* ---- access levels ---- */
+
+static const char *const access_names[] = {"public", "internal", "restricted", "secret"};
+/* Vietnamese names, folded (tones, diacritics and đ removed). */
+static const char *const access_vi[][3] = {
+    {"cong khai", "cong khai", NULL},
+    {"noi bo", "han che noi bo", NULL},
+    {"han che", "han che tiep can", NULL},
+    {"mat", "toi mat", "tuyet mat"},
+};
+
+const char *hl_access_name(hl_access a)
+{
+	return (unsigned)a < 4 ? access_names[a] : "unknown";
+}
+
+int hl_access_parse(hl_access *out, const char *s)
+{
+	char *f = NULL;
+	int rc = HL_EINVALID;
+
+	if (!s || hl_text_fold(&f, s, -1) < 0)
+		return hl_error_set(HL_EINVALID, "access level is not valid UTF-8");
+	/* trim */
+	char *b = f, *e = f + strlen(f);
+	while (*b == ' ' || *b == '\t')
+		b++;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = '\0';
+	for (int i = 0; i < 4 && rc; i++) {
+		if (!strcmp(b, access_names[i]))
+			rc = 0;
+		for (int j = 0; j < 3 && rc; j++)
+			if (access_vi[i][j] && !strcmp(b, access_vi[i][j]))
+				rc = 0;
+		if (!rc)
+			*out = (hl_access)i;
+	}
+	if (rc)
+		hl_error_set(
+		    HL_EINVALID,
+		    "unknown access level \"%s\" (expected public, internal, restricted or "
+		    "secret; or công khai, nội bộ, hạn chế, mật)",
+		    s);
+	free(f);
+	return rc;
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "auth_int.h"
-#include "halong/store_auth.h"
+#include "store/store_auth.h"
 
 typedef struct {
 	char prev[65];

@@ -8,8 +8,8 @@
 #include <time.h>
 
 #include "auth_int.h"
-#include "halong/store_auth.h"
-#include "halong/store_units.h"
+#include "store/store_auth.h"
+#include "store/store_units.h"
 #include "halong/units.h"
 #include "halong/util.h"
 

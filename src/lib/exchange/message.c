@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "exchange_int.h"
-#include "halong/store_exchange.h"
+#include "store/store_exchange.h"
 #include "halong/util.h"
 
 /* ---- an envelope read ---- */

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "exchange_int.h"
-#include "halong/store_exchange.h"
+#include "store/store_exchange.h"
 #include "halong/util.h"
 
 static char *key_path(const char *home)

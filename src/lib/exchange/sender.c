@@ -9,7 +9,7 @@
 #include <curl/curl.h>
 
 #include "exchange_int.h"
-#include "halong/store_exchange.h"
+#include "store/store_exchange.h"
 #include "halong/util.h"
 
 #define DEFAULT_PATH       "/api/v1/exchange/inbox"

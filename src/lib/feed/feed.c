@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "halong/feed.h"
-#include "halong/store_exchange.h"
-#include "halong/store_feed.h"
+#include "store/store_exchange.h"
+#include "store/store_feed.h"
 #include "halong/units.h"
 #include "halong/util.h"
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "halong/search.h"
+#include "search/search.h"
 #include "search/index_int.hh"
 #include "search/search_int.h"
 

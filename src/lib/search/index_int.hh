@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "halong/search.h"
-#include "halong/store.h"
+#include "search/search.h"
+#include "store/store.h"
 
 /* Term prefixes (README.md, "Term scheme"). Unprefixed terms are folded syllables, without
  * positions. */

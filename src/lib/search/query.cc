@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "halong/search.h"
+#include "search/search.h"
 #include "halong/text.h"
 #include "search/index_int.hh"
 #include "search/search_int.h"

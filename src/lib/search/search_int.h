@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "halong/search.h"
+#include "search/search.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "halong/store_auth.h"
+#include "store/store_auth.h"
 #include "halong/util.h"
 #include "store_int.h"
 

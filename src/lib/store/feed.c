@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "halong/store_feed.h"
+#include "store/store_feed.h"
 #include "halong/util.h"
 #include "store_int.h"
 

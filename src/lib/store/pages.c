@@ -129,7 +129,7 @@ static int each_page(hl_store *st, sqlite3_stmt *s, hl_store_page_cb cb, void *u
 {
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_store_page_row r = {
+		hl_page_row r = {
 		    .document_id = sqlite3_column_int64(s, 0),
 		    .doc_id = col(s, 1),
 		    .file_name = col(s, 2),

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "halong/store_auth.h"
+#include "store/store_auth.h"
 #include "store_int.h"
 
 /* Never edit a migration that has shipped: add the next one. */

@@ -5,7 +5,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "halong/store_auth.h"
+#include "store/store_auth.h"
 #include "halong/util.h"
 #include "store_int.h"
 

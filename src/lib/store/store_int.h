@@ -5,7 +5,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
-#include "halong/store.h"
+#include "store/store.h"
 
 #define HL_STORE_XQ 48
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "halong/store_units.h"
+#include "store/store_units.h"
 #include "halong/util.h"
 #include "store_int.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "halong/store_exchange.h"
+#include "store/store_exchange.h"
 #include "halong/text.h"
 #include "halong/util.h"
 #include "units_int.h"

@@ -2,7 +2,7 @@
 #ifndef HL_UNITS_INT_H
 #define HL_UNITS_INT_H
 
-#include "halong/store_units.h"
+#include "store/store_units.h"
 #include "halong/units.h"
 
 /* ISO date plus `days` (may be negative) into out. */

@@ -9,7 +9,7 @@
 
 #include "halong/text.h"
 #include "halong/util.h"
-#include "util/util_internal.h"
+#include "util/util_int.h"
 
 /* Bytes read from the file at a time; a multi-byte UTF-8 sequence cut at the end of a chunk is
  * carried over to the next (at most 3 bytes, hence the slack). A fuzzing build may set it to a

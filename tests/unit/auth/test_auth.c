@@ -15,8 +15,8 @@
 #include <sqlite3.h>
 
 #include "halong/auth.h"
-#include "halong/store.h"
-#include "halong/store_auth.h"
+#include "store/store.h"
+#include "store/store_auth.h"
 #include "halong/units.h"
 #include "halong/util.h"
 
@@ -699,9 +699,36 @@ static void test_no_secrets_in_store(void **state)
 	free(tok);
 }
 
+static void test_access_parse(void **state)
+{
+	(void)state;
+	hl_access a = (hl_access)99;
+	assert_int_equal(hl_access_parse(&a, "Công khai"), 0);
+	assert_int_equal(a, HL_ACCESS_PUBLIC);
+	assert_int_equal(hl_access_parse(&a, "nội bộ"), 0);
+	assert_int_equal(a, HL_ACCESS_INTERNAL);
+	assert_int_equal(hl_access_parse(&a, "Mật"), 0);
+	assert_int_equal(a, HL_ACCESS_SECRET);
+	assert_int_equal(hl_access_parse(&a, "  CÔNG KHAI "), 0);
+	assert_int_equal(a, HL_ACCESS_PUBLIC);
+	assert_int_equal(hl_access_parse(&a, "Hạn chế"), 0);
+	assert_int_equal(a, HL_ACCESS_RESTRICTED);
+	assert_int_equal(hl_access_parse(&a, "TỐI MẬT"), 0);
+	assert_int_equal(a, HL_ACCESS_SECRET);
+	assert_int_equal(hl_access_parse(&a, "M\xc3\xa2\xcc\xa3t"), 0); /* "Mật" decomposed */
+	assert_int_equal(a, HL_ACCESS_SECRET);
+	assert_int_equal(hl_access_parse(&a, "internal"), 0);
+	assert_int_equal(a, HL_ACCESS_INTERNAL);
+	a = HL_ACCESS_PUBLIC;
+	assert_int_equal(hl_access_parse(&a, "bí mật quốc gia"), HL_EINVALID);
+	assert_int_equal(hl_access_parse(&a, "M\xfft"), HL_EINVALID);
+	assert_int_equal(a, HL_ACCESS_PUBLIC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_access_parse),
 	    cmocka_unit_test(test_roles),
 	    cmocka_unit_test_setup_teardown(test_add_login_session_logout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_add_refuses_bad_input, setup, teardown),

@@ -20,8 +20,8 @@
 #include <sqlite3.h>
 
 #include "halong/exchange.h"
-#include "halong/store.h"
-#include "halong/store_auth.h"
+#include "store/store.h"
+#include "store/store_auth.h"
 #include "halong/text.h"
 #include "halong/util.h"
 

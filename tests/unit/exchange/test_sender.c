@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 
 #include "halong/exchange.h"
-#include "halong/store.h"
+#include "store/store.h"
 #include "halong/util.h"
 
 #define HUB  "22"

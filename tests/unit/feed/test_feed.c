@@ -18,7 +18,7 @@
 
 #include "halong/exchange.h"
 #include "halong/feed.h"
-#include "halong/store.h"
+#include "store/store.h"
 #include "halong/units.h"
 #include "halong/util.h"
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "halong/archive.h"
-#include "halong/store.h"
+#include "store/store.h"
 
 static char tmp[256];
 
@@ -64,7 +64,7 @@ typedef struct {
 	int n;
 } one_page;
 
-static int keep_page(const hl_store_page_row *r, void *ud)
+static int keep_page(const hl_page_row *r, void *ud)
 {
 	one_page *p = ud;
 	p->n++;
@@ -165,7 +165,7 @@ static void test_workers_side_by_side(void **state)
 	hl_archive_free(a);
 }
 
-static int count_page(const hl_store_page_row *r, void *ud)
+static int count_page(const hl_page_row *r, void *ud)
 {
 	(void)r;
 	++*(int *)ud;

@@ -15,8 +15,8 @@
 
 #include <jansson.h>
 
-#include "halong/search.h"
-#include "halong/store.h"
+#include "search/search.h"
+#include "store/store.h"
 #include "halong/text.h"
 #include "search/search_int.h"
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "halong/store.h"
+#include "store/store.h"
 #include "halong/util.h"
 
 typedef struct {
@@ -225,7 +225,7 @@ static void test_pages_visible(void **state)
 	assert_int_equal(ps.pending, 8); /* the CLI on the machine sees all */
 }
 
-static int fail_first_page(const hl_store_page_row *r, void *ud)
+static int fail_first_page(const hl_page_row *r, void *ud)
 {
 	fx *f = ud;
 	return r->page_no == 1 ? hl_store_page_fail(f->st, r->document_id, r->file_seq, 1,
@@ -233,7 +233,7 @@ static int fail_first_page(const hl_store_page_row *r, void *ud)
 	                       : 0;
 }
 
-static int failed_row(const hl_store_page_row *r, void *ud)
+static int failed_row(const hl_page_row *r, void *ud)
 {
 	acc *a = ud;
 	size_t n = strlen(a->out);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "halong/store.h"
+#include "store/store.h"
 #include "halong/util.h"
 
 typedef struct {

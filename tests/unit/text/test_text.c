@@ -669,32 +669,6 @@ static void test_has_marks(void **state)
 	free(f);
 }
 
-static void test_access_parse(void **state)
-{
-	(void)state;
-	hl_access a = (hl_access)99;
-	assert_int_equal(hl_access_parse(&a, "Công khai"), 0);
-	assert_int_equal(a, HL_ACCESS_PUBLIC);
-	assert_int_equal(hl_access_parse(&a, "nội bộ"), 0);
-	assert_int_equal(a, HL_ACCESS_INTERNAL);
-	assert_int_equal(hl_access_parse(&a, "Mật"), 0);
-	assert_int_equal(a, HL_ACCESS_SECRET);
-	assert_int_equal(hl_access_parse(&a, "  CÔNG KHAI "), 0);
-	assert_int_equal(a, HL_ACCESS_PUBLIC);
-	assert_int_equal(hl_access_parse(&a, "Hạn chế"), 0);
-	assert_int_equal(a, HL_ACCESS_RESTRICTED);
-	assert_int_equal(hl_access_parse(&a, "TỐI MẬT"), 0);
-	assert_int_equal(a, HL_ACCESS_SECRET);
-	assert_int_equal(hl_access_parse(&a, "M\xc3\xa2\xcc\xa3t"), 0); /* "Mật" decomposed */
-	assert_int_equal(a, HL_ACCESS_SECRET);
-	assert_int_equal(hl_access_parse(&a, "internal"), 0);
-	assert_int_equal(a, HL_ACCESS_INTERNAL);
-	a = HL_ACCESS_PUBLIC;
-	assert_int_equal(hl_access_parse(&a, "bí mật quốc gia"), HL_EINVALID);
-	assert_int_equal(hl_access_parse(&a, "M\xfft"), HL_EINVALID);
-	assert_int_equal(a, HL_ACCESS_PUBLIC);
-}
-
 /* ---- the real corpus ---- */
 
 static FILE *open_corpus(void)
@@ -872,7 +846,6 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_has_marks),
-		cmocka_unit_test(test_access_parse),
 		cmocka_unit_test(test_corpus),
 	};
 	/* clang-format on */

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "halong/store.h"
-#include "halong/store_units.h"
+#include "store/store.h"
+#include "store/store_units.h"
 #include "halong/units.h"
 #include "halong/util.h"
 

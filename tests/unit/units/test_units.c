@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "halong/store.h"
+#include "store/store.h"
 #include "halong/units.h"
 #include "halong/util.h"
 

@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "halong/util.h"
-#include "util/util_internal.h"
+#include "util/util_int.h"
 
 static char tmpdir[] = "/tmp/hl_test_csv_XXXXXX";
 

@@ -4,7 +4,7 @@
 #ifndef HALONG_STORE_FEED_H
 #define HALONG_STORE_FEED_H
 
-#include "store.h"
+#include "store/store.h"
 
 #ifdef __cplusplus
 extern "C" {

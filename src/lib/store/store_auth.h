@@ -4,7 +4,7 @@
 #ifndef HALONG_STORE_AUTH_H
 #define HALONG_STORE_AUTH_H
 
-#include "store.h"
+#include "store/store.h"
 
 #ifdef __cplusplus
 extern "C" {

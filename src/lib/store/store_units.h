@@ -3,7 +3,7 @@
 #ifndef HALONG_STORE_UNITS_H
 #define HALONG_STORE_UNITS_H
 
-#include "store.h"
+#include "store/store.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,8 +4,8 @@
 #ifndef HALONG_STORE_EXCHANGE_H
 #define HALONG_STORE_EXCHANGE_H
 
-#include "exchange.h"
-#include "store.h"
+#include "halong/exchange.h"
+#include "store/store.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,58 +1,14 @@
-/* The store: the schema, its migrations, transactions and every SQL statement of halong
+/* The store (private to the library): the schema, its migrations, transactions and every SQL statement of halong
  * (SQLite in WAL mode; a PostgreSQL backend can replace this module without touching others). */
 #ifndef HALONG_STORE_H
 #define HALONG_STORE_H
 
-#include "common.h"
+#include "halong/archive.h"
+#include "halong/common.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef struct hl_store hl_store;
-
-/* A file of a document: its name as given in the manifest and the blob it points to. */
-typedef struct {
-	char *name;
-	char sha256[65];
-	int64_t size;
-} hl_doc_file;
-
-/* A document (văn bản) with its metadata (DOMAIN.md). Strings may be NULL when empty. */
-typedef struct hl_doc {
-	int64_t rowid; /* store's id; also the search index's document id */
-	char *doc_id;
-	char *fonds_code;
-	char *dossier_code;
-	int64_t ordinal;
-	char *doc_number;
-	char *doc_notation;
-	char *issued_date; /* ISO, possibly partial: "2019", "2019-03", "2019-03-12" */
-	char *doc_type;
-	char *issuer;
-	char *subject;
-	char *language;
-	int64_t page_count; /* -1: not given */
-	char *keywords;     /* ';'-separated */
-	hl_access access;
-	char *confidence; /* original | copy | digitized */
-	char *retention;  /* permanent | years as digits */
-	char *physical_state;
-	char *notes;
-	char *text;
-	size_t nfiles;
-	hl_doc_file *files;
-	/* filled by the store on read */
-	char *page_text; /* the text of its done pages (OCR or PDF text layer), in order; or NULL */
-	int version;
-	char *created_at, *updated_at;
-} hl_doc;
-
-void hl_doc_free(hl_doc *d);
-
-/* The document as a JSON object text (malloc'd): every manifest key, "version", "created_at",
- * "updated_at" and "files" [{name, sha256, size}]. NULL when out of memory. */
-char *hl_doc_json(const hl_doc *d);
 
 /* Opens (create != 0: creates if absent) the SQLite store at `path`, in WAL mode, and applies
  * any pending forward migration. */
@@ -131,17 +87,7 @@ typedef struct {
 int hl_store_pages_queue(uint64_t *queued, hl_store *st, const char *doc_id,
                          const hl_store_page_file *files, size_t n);
 
-/* A page as stored. Strings are valid during the callback only; mean_conf < -1.5 when not
- * known (a pending page). */
-typedef struct {
-	int64_t document_id;
-	const char *doc_id, *file_name, *sha256, *state, *error, *text, *result, *done_at;
-	int file_seq, page_no, seq, attempts, dpi, from_text_layer;
-	unsigned warn_flags;
-	double mean_conf;
-	int64_t ms;
-} hl_store_page_row;
-typedef int (*hl_store_page_cb)(const hl_store_page_row *r, void *ud);
+typedef int (*hl_store_page_cb)(const hl_page_row *r, void *ud);
 
 /* Pending pages after the key (document_id, file_seq, page_no) (all zero: from the start), in
  * key order, at most max. */

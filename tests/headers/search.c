@@ -1,2 +1,0 @@
-/* Compiles include/halong/search.h alone: a public header carries its own includes. */
-#include "halong/search.h"
