@@ -47,10 +47,20 @@ typedef struct {
 	hl_role role;
 	char unit_code[16]; /* "" for anonymous */
 	int province;       /* the unit is province-level: its scope is everything */
+	/* The node's operator at its own console (the CLI): every fonds and every level, secret
+	 * included. Only hl_principal_local makes one; the server never does. */
+	int local;
 } hl_principal;
 
 /* The anonymous principal. */
 hl_principal hl_principal_anonymous(void);
+/* The node's operator at its console, named `name` in the audit log ("cli:root"). */
+hl_principal hl_principal_local(const char *name);
+/* The name an audit entry gives the principal: the user name, else "anonymous". */
+const char *hl_principal_actor(const hl_principal *p);
+/* The highest level the principal may read: the role's ceiling (never secret), secret for the
+ * local operator. */
+hl_access hl_auth_ceiling(const hl_principal *p);
 
 /* ---- users ---- */
 
@@ -105,7 +115,8 @@ int hl_auth_bearer(hl_principal *who, hl_store *st, const char *token);
 int hl_auth_scope(char ***codes, size_t *n, int *all, hl_store *st, const hl_principal *p);
 void hl_auth_fonds_free(char **codes, size_t n);
 
-/* May the principal see a document of this fonds and access level (docs/api.md)? */
+/* May the principal see a document of this fonds and access level (docs/api.md)? The local
+ * operator sees everything. */
 int hl_auth_may_see(const hl_principal *p, hl_access level, const char *fonds_code,
                     char *const *scope, size_t nscope, int all);
 

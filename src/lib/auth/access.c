@@ -50,6 +50,17 @@ hl_access hl_role_ceiling(hl_role r)
 	}
 }
 
+hl_access hl_auth_ceiling(const hl_principal *p)
+{
+	hl_access a;
+	if (!p)
+		return HL_ACCESS_PUBLIC;
+	if (p->local)
+		return HL_ACCESS_SECRET;
+	a = hl_role_ceiling(p->role);
+	return a >= HL_ACCESS_SECRET ? HL_ACCESS_RESTRICTED : a;
+}
+
 void hl_auth_fonds_free(char **codes, size_t n)
 {
 	if (!codes)
@@ -66,6 +77,12 @@ int hl_auth_scope(char ***codes, size_t *n, int *all, hl_store *st, const hl_pri
 	size_t k = 0;
 	int rc;
 
+	if (p && p->local) {
+		*codes = NULL;
+		*n = 0;
+		*all = 1;
+		return 0;
+	}
 	if (!p || p->role == HL_ROLE_ANONYMOUS || !p->unit_code[0]) {
 		*codes = NULL;
 		*n = 0;
@@ -114,7 +131,7 @@ int hl_auth_may_see(const hl_principal *p, hl_access level, const char *fonds_co
                     char *const *scope, size_t nscope, int all)
 {
 	hl_role role = p ? p->role : HL_ROLE_ANONYMOUS;
-	if (level == HL_ACCESS_PUBLIC)
+	if (level == HL_ACCESS_PUBLIC || (p && p->local))
 		return 1;
 	/* secret records stay off networked paths whoever asks (DOMAIN.md) */
 	if (level >= HL_ACCESS_SECRET || level > hl_role_ceiling(role))

@@ -276,6 +276,22 @@ hl_principal hl_principal_anonymous(void)
 	return p;
 }
 
+hl_principal hl_principal_local(const char *name)
+{
+	hl_principal p;
+	memset(&p, 0, sizeof(p));
+	p.role = HL_ROLE_ADMIN;
+	p.province = 1;
+	p.local = 1;
+	snprintf(p.username, sizeof(p.username), "%s", name && *name ? name : "cli");
+	return p;
+}
+
+const char *hl_principal_actor(const hl_principal *p)
+{
+	return p && p->username[0] ? p->username : "anonymous";
+}
+
 static int unit_type_cb(const hl_store_unit_row *r, void *ud)
 {
 	*(hl_unit_type *)ud = hl_unit_type_from_key(r->type);
