@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < nq; i++) {
 			char top[1024] = "";
 			size_t o = 0;
-			hl_search_opts opts = {0};
+			hl_index_query opts = {0};
 			opts.query = qs[i];
 			opts.limit = 10;
 			opts.max_access = HL_ACCESS_SECRET;

@@ -59,30 +59,26 @@ char *hl_doc_json(const hl_doc *d);
 
 /* ---- search: the query language of src/lib/search/README.md ---- */
 
+/* Bytes of a query with its filters (hl_search_opts.query and the filters added to it). */
+#define HL_SEARCH_MAX_QUERY 1024
+
 typedef struct {
-	const char *query;     /* the user's query (syntax in src/lib/search/README.md) */
+	const char *query; /* the user's query (syntax in src/lib/search/README.md); may be "" */
+	/* Filters, each a comma-separated list (a document matches any value of a list): fonds
+	 * codes, document types, years, issuers, and unit codes (the fonds a unit holds today,
+	 * inherited ones included). NULL or "": none. */
+	const char *fonds, *type, *year, *issuer, *unit;
 	size_t offset, limit;  /* limit 0 = 10 */
-	hl_access max_access;  /* only documents at or below this level are seen */
 	const char *mark_open; /* around matched words in snippets; NULL = "<mark>" */
 	const char *mark_close;
-	int html; /* non-zero: snippet text is HTML-escaped */
-	/* unit:CODE in a query means the fonds this returns for CODE (a malloc'd array of
-	 * malloc'd codes; 0 or a negative HL_E code with a message). NULL: unit: is refused. */
-	int (*unit_fonds)(char ***codes, size_t *n, const char *unit, void *ud);
-	void *unit_ud;
-	/* Visibility for a caller (docs/api.md): when `scoped`, a document is seen if its level is
-	 * public, or at most max_access and its fonds is one of scope_fonds (scope_all: any).
-	 * Not scoped: max_access alone decides (the CLI on the machine). */
-	int scoped, scope_all;
-	char *const *scope_fonds;
-	size_t n_scope_fonds;
-	/* Non-zero: count fonds, type and year over the matches (hl_hits.facets). */
-	int facets;
+	int html;   /* non-zero: snippet text is HTML-escaped */
+	int facets; /* non-zero: count fonds, type, year and unit over the matches */
 } hl_search_opts;
 
 /* One value of a facet and how many matching documents have it. */
 typedef struct {
 	char *value;
+	char *name; /* the unit facet: the unit's name today (else NULL) */
 	uint64_t count;
 } hl_facet_value;
 
@@ -109,14 +105,22 @@ typedef struct {
 typedef struct {
 	size_t n;
 	hl_hit *hits;
-	uint64_t estimate;          /* Xapian's estimate of all matches */
-	hl_facet fonds, type, year; /* when opts.facets */
-	/* When opts.facets: the matches the facets counted (every document holding every word,
-	 * within the caller's visibility); facets_exact when that is all of them (fewer than
-	 * HL_FACET_SCAN), else the counts are of the first HL_FACET_SCAN and facet_estimate is
-	 * Xapian's estimate of all (estimate is raised to it). */
+	/* The total to show: counted one by one over the matches the searcher may see while there
+	 * are fewer than HL_FACET_SCAN (total_exact), else Xapian's estimate — never less than
+	 * offset + n. Xapian's own estimate over a filter counts hidden documents too, so it is
+	 * never shown alone: a count would leak what the searcher may not see. */
+	uint64_t total;
+	int total_exact;
+	uint64_t estimate; /* Xapian's estimate of all matches */
+	/* When opts.facets: counted over the same matches as the total. unit: each fonds' count
+	 * goes to the unit that holds it today (most documents first). */
+	hl_facet fonds, type, year, unit;
 	uint64_t facet_count, facet_estimate;
 	int facets_exact;
+	/* Changes the store holds that the index does not yet (a crash, a writer that could not
+	 * take the index lock): the search does not see them (hl_archive_index_sync applies
+	 * them). */
+	int64_t pending;
 } hl_hits;
 
 void hl_hits_free(hl_hits *h);
@@ -130,8 +134,55 @@ typedef struct {
 	unsigned warn_flags;
 	double mean_conf;
 	int64_t ms;
+	hl_access access; /* the document's */
 } hl_page_row;
+typedef int (*hl_page_cb)(const hl_page_row *p, void *ud);
 
+/* ---- reading a record as a principal (src/lib/archive/read.c) ----
+ *
+ * Each verb decides whether `who` may see the document (docs/api.md: public, or up to the
+ * principal's ceiling in a fonds its unit holds; every level to the local operator) and answers
+ * HL_ENOTFOUND "no document ID" when not, exactly as for a missing one. A read of a restricted
+ * or secret record's content is audited ("read", the document, what was read) in the same
+ * transaction as the read. */
+
+/* An earlier version of a document: its metadata as hl_doc_json wrote it then, or NULL when the
+ * reader could not have seen the record as it was (a record once restricted and later made
+ * public keeps its restricted past). */
+typedef int (*hl_doc_version_cb)(int version, const char *replaced_at, const char *json, void *ud);
+
+typedef struct {
+	hl_page_cb on_page;           /* each page, in order; may be NULL */
+	hl_doc_version_cb on_version; /* each earlier version, newest first; may be NULL */
+	void *ud;
+} hl_doc_read_opts;
+
+/* The document with its files; its pages and earlier versions through `o` (may be NULL).
+ * `what` names the read in the audit log (NULL: "document"). */
+int hl_archive_doc_read(hl_doc **out, hl_archive *a, const hl_principal *who, const char *doc_id,
+                        const char *what, const hl_doc_read_opts *o);
+
+/* File `seq` (1-based) of a document: *path (malloc'd) of its blob and *doc (files[seq - 1]
+ * names it). Audited as "file N". HL_ENOTFOUND "no file N in ID". */
+int hl_archive_doc_file(char **path, hl_doc **doc, hl_archive *a, const hl_principal *who,
+                        const char *doc_id, int seq);
+
+/* One page of a document as stored. */
+typedef struct {
+	char *doc_id;
+	char *path;      /* the blob holding the page */
+	char *file_name; /* the file as the manifest names it */
+	char sha256[65];
+	int file_seq, page_no;
+	char state[16]; /* "pending", "done", "failed" */
+	hl_access access;
+} hl_page_ref;
+void hl_page_ref_clear(hl_page_ref *p);
+
+/* Page `seq` (1-based, in the document), audited as `what` (NULL: "page"; e.g. "page 3 image").
+ * HL_ENOTFOUND "no page N in ID". */
+int hl_archive_page_open(hl_page_ref *out, hl_archive *a, const hl_principal *who,
+                         const char *doc_id, int seq, const char *what);
 
 /* Resolves the data directory: `home` if given, else $HALONG_HOME, else "./halong-data".
  * Returns a malloc'd path. */
@@ -152,9 +203,22 @@ const char *hl_archive_dir(hl_archive *a);
  * writer that could not take the index lock). Takes no lock when nothing is pending. */
 int hl_archive_index_sync(uint64_t *applied, hl_archive *a, hl_progress_cb progress, void *ud);
 
-/* Searches the archive: applies any pending index changes first (when the index lock is free),
- * then runs the query on a read-only view of the index. */
-int hl_archive_search(hl_hits **out, hl_archive *a, const hl_search_opts *opts);
+/* Searches the archive as `who` sees it (docs/api.md: public records, and records up to the
+ * principal's ceiling in the fonds its unit holds; every level for the local operator), on a
+ * read-only view of the index: a search never writes to the index (see hl_hits.pending). A
+ * snippet is a record's text: each restricted or secret record whose snippet is shown is
+ * audited as read ("search snippet"), in one transaction. The fonds held by a unit and the
+ * counts of a query are kept in the handle while the store and the day are unchanged.
+ * HL_EINVALID for a query that cannot be parsed, a bad filter or an unknown unit. */
+int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
+                      const hl_search_opts *opts);
+
+/* What changed the store since: two equal stamps mean the same data (another connection's
+ * commit or this handle's own change moves it). For callers that keep answers. */
+typedef struct {
+	int64_t data_version, own_changes;
+} hl_archive_stamp;
+int hl_archive_change_stamp(hl_archive_stamp *out, hl_archive *a);
 
 /* Rebuilds the search index from the store (`halong reindex`). */
 int hl_archive_reindex(hl_archive *a, hl_progress_cb progress, void *ud);
@@ -166,6 +230,18 @@ typedef struct {
 	int64_t index_pending; /* changes queued in the store and not yet in the index */
 } hl_archive_stats;
 int hl_archive_stats_get(hl_archive_stats *out, hl_archive *a);
+
+/* The counts of what `who` sees (fonds holding a visible document, their visible dossiers and
+ * documents); with `all` set, the figures over every record too (the index, the OCR queue):
+ * only for those who may (HL_ACT_STATS_ALL). */
+typedef struct {
+	int64_t fonds, dossiers, documents;
+	int all;
+	uint64_t index_docs;
+	int64_t index_pending;
+	int64_t pages_done, pages_pending, pages_failed;
+} hl_archive_seen;
+int hl_archive_seen_stats(hl_archive_seen *out, hl_archive *a, const hl_principal *who);
 
 /* ---- blobs ---- */
 
@@ -229,6 +305,9 @@ typedef void (*hl_ocr_failure_cb)(const char *doc_id, const char *file, int page
                                   const char *error, void *ud);
 
 typedef struct {
+	/* Who starts the run (hl_auth_check HL_ACT_OCR_RUN), named in the audit log: the run's
+	 * entry "ocr.run", and "ocr.page" with each page of a restricted or secret record. */
+	const hl_principal *who;
 	unsigned jobs;     /* worker threads, one Tesseract engine each; 0 = number of cores */
 	unsigned flags;    /* hl_ocr_opts flags (include/halong/ocr.h); 0 = the defaults */
 	const char *langs; /* NULL = "vie+eng" */
@@ -263,15 +342,30 @@ typedef struct {
 	char last_run[32];    /* when the latest run started */
 } hl_ocr_status;
 
-int hl_archive_ocr_status(hl_ocr_status *out, hl_archive *a);
+/* The queue's figures over the pages of documents `who` may see (the pace of the latest run is
+ * every page's). */
+int hl_archive_ocr_status(hl_ocr_status *out, hl_archive *a, const hl_principal *who);
+/* Failed pages of documents `who` may see, most recent first, at most max. */
+int hl_archive_ocr_failures(hl_archive *a, const hl_principal *who, size_t max, hl_page_cb cb,
+                            void *ud);
+/* Recognised pages whose mean confidence is below `below` (0..100), lowest first, of documents
+ * `who` may see, at most max (0: 50). Needs HL_ACT_OCR_REVIEW. A page's text is its record's
+ * content: each restricted or secret document listed is audited as read ("ocr review"), in one
+ * transaction with the listing. */
+int hl_archive_ocr_review(hl_archive *a, const hl_principal *who, double below, size_t max,
+                          hl_page_cb cb, void *ud);
 
 /* The ALTO XML of page `seq` (1-based, in the document) of a document that has been
- * recognised. HL_ENOTFOUND for an unknown document or page, HL_EINVALID for a page not done. */
-int hl_archive_page_alto(char **out, hl_archive *a, const char *doc_id, int seq);
+ * recognised, as `who` may read it (see "reading a record as a principal"; audited as "page N
+ * alto"). HL_ENOTFOUND for an unknown or hidden document or page, HL_ECONFLICT for a page not
+ * recognised yet. */
+int hl_archive_page_alto(char **out, hl_archive *a, const hl_principal *who, const char *doc_id,
+                         int seq);
 
-/* A searchable PDF of the document's pages (image + invisible text). Every page must be done
- * (HL_EINVALID naming the first that is not). */
-int hl_archive_export_pdf(hl_archive *a, const char *doc_id, const char *out_path);
+/* A searchable PDF of the document's pages (image + invisible text), as `who` may read it
+ * (audited as "pdf"). Every page must be done (HL_ECONFLICT naming the first that is not). */
+int hl_archive_export_pdf(hl_archive *a, const hl_principal *who, const char *doc_id,
+                          const char *out_path);
 
 /* One page compared with its ground truth. */
 typedef struct {

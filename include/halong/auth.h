@@ -62,6 +62,28 @@ const char *hl_principal_actor(const hl_principal *p);
  * local operator. */
 hl_access hl_auth_ceiling(const hl_principal *p);
 
+/* ---- who may do what ---- */
+
+/* What a principal may ask for beyond reading the records it sees. The table of who may is in
+ * src/lib/auth/access.c (and docs/api.md); the local operator may do everything. */
+typedef enum {
+	HL_ACT_INGEST,         /* load a manifest: the province's archivists and admins */
+	HL_ACT_OCR_RUN,        /* start an OCR run: the province's archivists and admins */
+	HL_ACT_OCR_REVIEW,     /* weak pages and their text: archivists, admins, inspectors */
+	HL_ACT_JOBS_READ,      /* follow long work: archivists, admins, inspectors */
+	HL_ACT_CUSTODY_READ,   /* pending custody, receipts: archivists, admins, inspectors */
+	HL_ACT_CUSTODY_WRITE,  /* a fonds' creator: archivists and admins */
+	HL_ACT_CUSTODY_DECIDE, /* custody decisions: the province's archivists and admins */
+	HL_ACT_AUDIT_READ,     /* the audit log: the province's inspectors and admins */
+	HL_ACT_STATS_ALL,      /* index and OCR figures over every record: the province's
+	                        * archivists, admins and inspectors */
+} hl_action;
+
+/* 0 when `who` may do `act`; else HL_EDENIED with a message for a person ("log in first (this
+ * needs one of: archivist, admin)", "your role (viewer) may not do this ...", "... the
+ * province's staff ..."). */
+int hl_auth_check(const hl_principal *who, hl_action act);
+
 /* ---- users ---- */
 
 #define HL_AUTH_MIN_PASSWORD 10 /* bytes */
@@ -126,6 +148,18 @@ int hl_auth_may_see(const hl_principal *p, hl_access level, const char *fonds_co
  * format is in src/lib/auth/README.md); the store writes entries this way. Verifies the
  * whole chain: *checked entries; HL_EINVALID naming the first broken entry's id if any. */
 int hl_audit_verify(uint64_t *checked, hl_store *st);
+
+/* An entry of the audit log. Strings are valid during the callback only. */
+typedef struct {
+	int64_t id;
+	const char *at, *actor, *action, *object, *detail;
+} hl_audit_row;
+
+/* The log, newest first, from `offset`, at most `limit`; *total entries in all. Needs
+ * HL_ACT_AUDIT_READ: the log is the province's whole (its entries name documents of every unit
+ * and level, logins with client addresses). */
+int hl_audit_page(hl_store *st, const hl_principal *who, size_t offset, size_t limit,
+                  int64_t *total, int (*cb)(const hl_audit_row *r, void *ud), void *ud);
 
 #ifdef __cplusplus
 }

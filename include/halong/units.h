@@ -111,9 +111,10 @@ typedef struct {
  * kept as they are: loading twice changes nothing. A new event of kind reclassified or renamed
  * (description "OLD NAME → NEW NAME") or abolished splits or ends the version it names. A bad
  * row (bad date, unknown unit, a cycle in succession) is HL_EINVALID naming file and line, and
- * nothing is loaded. */
-int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, hl_progress_cb progress,
-                  void *ud);
+ * nothing is loaded. The units decide custody, hence who sees which records: a load that changes
+ * anything is audited ("units.load" by `actor`, NULL: "system") in its transaction. */
+int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, const char *actor,
+                  hl_progress_cb progress, void *ud);
 
 /* The unit `code` as it was on `date` (NULL: today), with parent and direct successions.
  * HL_ENOTFOUND for an unknown code, or a date outside its versions (message says which). */

@@ -52,6 +52,9 @@ int cli_open(hl_archive **out, cli_ctx *ctx);
 int cli_open_node(hl_archive **a, hl_node **n, cli_ctx *ctx);
 /* Who runs the command, for the audit log: "cli:" and the system user (a static buffer). */
 const char *cli_actor(void);
+/* The node's operator at its console (hl_principal_local named cli_actor()): what every library
+ * verb that decides who may do what is given by a command. */
+const hl_principal *cli_who(void);
 /* A time in ms since the epoch as shown to people: Asia/Ho_Chi_Minh (UTC+7, no DST); "-" for
  * none. */
 const char *cli_local_time(char buf[32], int64_t ms);

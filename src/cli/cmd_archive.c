@@ -219,8 +219,6 @@ static int cmd_search(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(me, "give a query");
 	so.query = query;
 
-	/* The command line is the node operator's own: every level is visible. */
-	so.max_access = HL_ACCESS_SECRET;
 	if (json) {
 		so.html = 1;
 	} else {
@@ -229,7 +227,8 @@ static int cmd_search(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	if (hl_archive_search(&hits, a, &so) < 0) {
+	/* the command line is the node operator's own: every level is visible */
+	if (hl_archive_search(&hits, a, cli_who(), &so) < 0) {
 		rc = cli_fail();
 		goto done;
 	}
@@ -261,8 +260,13 @@ static int cmd_search(cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (!json)
-		printf("%zu shown of about %llu matches\n", hits->n,
-		       (unsigned long long)hits->estimate);
+		printf("%zu shown of %s%llu matches\n", hits->n, hits->total_exact ? "" : "about ",
+		       (unsigned long long)hits->total);
+	if (hits->pending > 0)
+		fprintf(stderr,
+		        "halong: %lld changes are not in the search index yet; `halong reindex "
+		        "--pending` applies them\n",
+		        (long long)hits->pending);
 	rc = EXIT_OK;
 done:
 	hl_hits_free(hits);
@@ -272,17 +276,22 @@ done:
 
 /* ---- show ---- */
 
+/* What `show` gathers while the library reads the document. */
+typedef struct {
+	json_t *pages, *versions;
+} show_ctx;
+
 static int add_version(int version, const char *replaced_at, const char *data, void *ud)
 {
 	json_t *v = json_object();
-	json_t *old = json_loads(data, 0, NULL);
+	json_t *old = data ? json_loads(data, 0, NULL) : NULL;
 	json_object_set_new(v, "version", json_integer(version));
 	json_object_set_new(v, "replaced_at", json_string(replaced_at));
 	if (old) {
 		json_object_set(v, "subject", json_object_get(old, "subject"));
 		json_decref(old);
 	}
-	json_array_append_new(ud, v);
+	json_array_append_new(((show_ctx *)ud)->versions, v);
 	return 0;
 }
 
@@ -322,7 +331,7 @@ static int add_page(const hl_page_row *r, void *ud)
 		json_array_append_new(w, json_string("no_text"));
 	json_object_set_new(p, "warnings", w);
 	json_object_set_new(p, "text", r->text ? json_string(r->text) : json_null());
-	json_array_append_new(ud, p);
+	json_array_append_new(((show_ctx *)ud)->pages, p);
 	return 0;
 }
 
@@ -332,6 +341,8 @@ static int cmd_show(cli_ctx *ctx, int argc, char **argv)
 	const cli_command *me = self("show");
 	hl_archive *a = NULL;
 	hl_doc *d = NULL;
+	show_ctx sc = {json_array(), json_array()};
+	hl_doc_read_opts ro = {add_page, add_version, &sc};
 	json_t *o = NULL, *versions;
 	int c, json = 0, rc = EXIT_ERR;
 
@@ -345,7 +356,8 @@ static int cmd_show(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(me, "give one document id");
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	if (hl_store_doc_get(&d, hl_archive_store(a), argv[optind]) < 0) {
+	/* the document, its pages and versions in one read, audited when restricted */
+	if (hl_archive_doc_read(&d, a, cli_who(), argv[optind], "document", &ro) < 0) {
 		rc = cli_fail();
 		goto done;
 	}
@@ -358,22 +370,10 @@ static int cmd_show(cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "halong: out of memory\n");
 		goto done;
 	}
-	versions = json_array();
-	if (hl_store_doc_versions(hl_archive_store(a), d->doc_id, add_version, versions) < 0) {
-		json_decref(versions);
-		rc = cli_fail();
-		goto done;
-	}
-	json_object_set_new(o, "versions", versions);
-	{
-		json_t *pages = json_array();
-		if (hl_store_pages_of(hl_archive_store(a), d->doc_id, add_page, pages) < 0) {
-			json_decref(pages);
-			rc = cli_fail();
-			goto done;
-		}
-		json_object_set_new(o, "pages", pages);
-	}
+	versions = sc.versions;
+	json_object_set_new(o, "versions", sc.versions);
+	json_object_set_new(o, "pages", sc.pages);
+	sc.versions = sc.pages = NULL; /* o holds them */
 	if (json) {
 		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		puts(s);
@@ -423,6 +423,7 @@ static int cmd_show(cli_ctx *ctx, int argc, char **argv)
 	rc = EXIT_OK;
 done:
 	json_decref(o);
+	json_decref(sc.pages), json_decref(sc.versions);
 	hl_doc_free(d);
 	hl_archive_free(a);
 	return rc;
@@ -520,16 +521,24 @@ static int cmd_reindex(cli_ctx *ctx, int argc, char **argv)
 	hl_archive *a = NULL;
 	hl_archive_stats as;
 	cli_progress p;
-	int rc;
+	uint64_t applied = 0;
+	int rc, pending = 0;
 
-	if (argc > 1)
-		return cli_usage_error(self("reindex"), "unexpected argument %s", argv[1]);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--pending"))
+			pending = 1;
+		else
+			return cli_usage_error(self("reindex"), "unexpected argument %s", argv[i]);
+	}
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
 	cli_progress_init(&p, 0);
-	rc = hl_archive_reindex(a, cli_progress_cb, &p);
+	rc = pending ? hl_archive_index_sync(&applied, a, cli_progress_cb, &p)
+	             : hl_archive_reindex(a, cli_progress_cb, &p);
 	cli_progress_done(&p);
-	if (rc == 0 && hl_archive_stats_get(&as, a) == 0)
+	if (rc == 0 && pending)
+		printf("reindex: %llu queued changes applied\n", (unsigned long long)applied);
+	else if (rc == 0 && hl_archive_stats_get(&as, a) == 0)
 		printf("reindex: %llu documents indexed\n", (unsigned long long)as.index_docs);
 	hl_archive_free(a);
 	return rc < 0 ? cli_fail() : EXIT_OK;
@@ -560,7 +569,11 @@ const cli_command cli_archive_commands[] = {
     {"verify", cmd_verify, "re-hash every file; report missing and corrupt ones",
      "verify\n\nExit 1 if any blob is missing or corrupt."},
     {"stats", cmd_stats, "counts of the store and the index", "stats [--json]"},
-    {"reindex", cmd_reindex, "rebuild the search index from the store", "reindex"},
+    {"reindex", cmd_reindex, "rebuild the search index from the store",
+     "reindex [--pending]\n\n"
+     "Rebuilds the search index from the store. --pending: only applies the changes the store\n"
+     "has queued and the index does not hold yet (after a crash); `search` says when there\n"
+     "are any."},
     {0},
 };
 

@@ -145,6 +145,7 @@ static int sub_run(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	cli_progress_init(&p, o.quiet || o.json);
 	p.ui = &ui;
+	ro.who = cli_who();
 	ro.jobs = (unsigned)o.jobs;
 	ro.max_pages = o.max;
 	ro.retry_failed = o.retry;
@@ -221,7 +222,7 @@ static int sub_status(cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	if (hl_archive_ocr_status(&s, a) < 0) {
+	if (hl_archive_ocr_status(&s, a, cli_who()) < 0) {
 		hl_archive_free(a);
 		return cli_fail();
 	}
@@ -242,7 +243,7 @@ static int sub_status(cli_ctx *ctx, int argc, char **argv)
 		                    s.have_run ? json_real(s.pages_per_min) : json_null());
 		json_object_set_new(j, "eta_seconds",
 		                    s.eta_seconds >= 0 ? json_real(s.eta_seconds) : json_null());
-		hl_store_pages_failed(hl_archive_store(a), 100, failed_row, f);
+		hl_archive_ocr_failures(a, cli_who(), 100, failed_row, f);
 		json_object_set_new(j, "failures", f);
 		cli_print_json(j);
 	} else {
@@ -263,7 +264,7 @@ static int sub_status(cli_ctx *ctx, int argc, char **argv)
 			       *eta ? "; time left about " : "", eta);
 		}
 		if (s.failed)
-			hl_store_pages_failed(hl_archive_store(a), 20, failed_row, NULL);
+			hl_archive_ocr_failures(a, cli_who(), 20, failed_row, NULL);
 	}
 	hl_archive_free(a);
 	return EXIT_OK;
@@ -312,7 +313,7 @@ static int sub_review(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	if (o.json)
 		ui.j = json_array();
-	rc = hl_store_pages_review(hl_archive_store(a), o.below, o.limit, review_row, &ui);
+	rc = hl_archive_ocr_review(a, cli_who(), o.below, o.limit, review_row, &ui);
 	hl_archive_free(a);
 	if (rc < 0) {
 		json_decref(ui.j);
@@ -432,7 +433,7 @@ static int export_pdf(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_archive_export_pdf(a, o.args[0], o.out);
+	rc = hl_archive_export_pdf(a, cli_who(), o.args[0], o.out);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -461,7 +462,7 @@ static int export_alto(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	for (int seq = o.page ? (int)o.page : 1;; seq++) {
 		char *xml = NULL;
-		rc = hl_archive_page_alto(&xml, a, o.args[0], seq);
+		rc = hl_archive_page_alto(&xml, a, cli_who(), o.args[0], seq);
 		if (rc == HL_ENOTFOUND && !o.page && written) {
 			rc = 0; /* past the last page */
 			break;

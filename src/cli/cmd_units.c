@@ -106,7 +106,7 @@ static int sub_load(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	}
 	cli_progress_init(&p, o.quiet || o.json);
-	rc = hl_units_load(&s, hl_archive_store(a), dir, cli_progress_cb, &p);
+	rc = hl_units_load(&s, hl_archive_store(a), dir, cli_actor(), cli_progress_cb, &p);
 	cli_progress_done(&p);
 	hl_archive_free(a);
 	if (rc < 0) {

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "halong/auth.h"
+#include "halong/auth_json.h"
 #include "halong/units.h"
 
 extern const cli_command cli_user_commands[];
@@ -334,26 +335,17 @@ static int sub_verify(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int audit_json(int64_t id, const char *at, const char *who, const char *action,
-                      const char *object, const char *detail, void *ud)
+static int audit_json(const hl_audit_row *r, void *ud)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(id));
-	json_object_set_new(o, "at", cli_jstr(at));
-	json_object_set_new(o, "actor", cli_jstr(who));
-	json_object_set_new(o, "action", cli_jstr(action));
-	json_object_set_new(o, "object", cli_jstr(object));
-	json_object_set_new(o, "detail", cli_jstr(detail));
-	json_array_append_new(ud, o);
+	json_array_append_new(ud, hl_audit_row_json(r));
 	return 0;
 }
 
-static int audit_text(int64_t id, const char *at, const char *who, const char *action,
-                      const char *object, const char *detail, void *ud)
+static int audit_text(const hl_audit_row *r, void *ud)
 {
-	printf("%6lld  %s  %-16s %-14s %s%s%s\n", (long long)id, at ? at : "", who ? who : "",
-	       action ? action : "", object ? object : "", detail ? "  " : "",
-	       detail ? detail : "");
+	printf("%6lld  %s  %-16s %-14s %s%s%s\n", (long long)r->id, r->at ? r->at : "",
+	       r->actor ? r->actor : "", r->action ? r->action : "", r->object ? r->object : "",
+	       r->detail ? "  " : "", r->detail ? r->detail : "");
 	return 0;
 }
 
@@ -379,8 +371,8 @@ static int sub_audit_list(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	if (o.json)
 		j = json_array();
-	rc = hl_store_audit_page(hl_archive_store(a), 0, (size_t)limit, &total,
-	                         o.json ? audit_json : audit_text, j);
+	rc = hl_audit_page(hl_archive_store(a), cli_who(), 0, (size_t)limit, &total,
+	                   o.json ? audit_json : audit_text, j);
 	hl_archive_free(a);
 	if (rc < 0) {
 		json_decref(j);

@@ -94,6 +94,17 @@ const char *cli_actor(void)
 	return buf;
 }
 
+const hl_principal *cli_who(void)
+{
+	static hl_principal who;
+	static int made;
+	if (!made) {
+		who = hl_principal_local(cli_actor());
+		made = 1;
+	}
+	return &who;
+}
+
 const char *cli_local_time(char buf[32], int64_t ms)
 {
 	time_t t = (time_t)(ms / 1000) + 7 * 3600;

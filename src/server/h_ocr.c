@@ -13,9 +13,8 @@
 #include "jobs.h"
 #include "server_int.h"
 
-#define MAX_LISTED   1000  /* rejected rows, warnings, failures kept in a job's result */
-#define REVIEW_SCAN  20000 /* weak pages read to find `limit` the caller may see */
-#define MAX_OCR_JOBS 64    /* worker threads of an OCR run asked over HTTP */
+#define MAX_LISTED   1000 /* rejected rows, warnings, failures kept in a job's result */
+#define MAX_OCR_JOBS 64   /* worker threads of an OCR run asked over HTTP */
 
 static json_t *jstr(const char *s)
 {
@@ -24,55 +23,26 @@ static json_t *jstr(const char *s)
 
 /* ---- GET /api/v1/ocr/status ---- */
 
-typedef struct {
-	hl_req *r;
-	json_t *a;
-} failed_ui;
-
-/* A failure names its document: listed only when the caller may see that document. */
 static int failed_row(const hl_page_row *row, void *ud)
 {
-	failed_ui *ui = ud;
-	hl_doc *d = NULL;
-	if (hl_req_doc(&d, ui->r, row->doc_id) < 0) {
-		hl_error_clear();
-		return 0;
-	}
-	hl_doc_free(d);
 	json_t *e = json_object();
 	json_object_set_new(e, "doc_id", jstr(row->doc_id));
 	json_object_set_new(e, "file", jstr(row->file_name));
 	json_object_set_new(e, "page_no", json_integer(row->page_no));
 	json_object_set_new(e, "error", jstr(row->error));
-	json_array_append_new(ui->a, e);
+	json_array_append_new(ud, e);
 	return 0;
 }
 
 static int ocr_status(hl_req *r)
 {
 	hl_ocr_status s;
-	failed_ui ui = {r, NULL};
-	json_t *j;
+	json_t *j, *failures;
 	int rc;
 
-	if ((rc = hl_archive_ocr_status(&s, r->archive)) < 0)
+	/* the counts and failures are those of the documents the caller may see */
+	if ((rc = hl_archive_ocr_status(&s, r->archive, &r->who)) < 0)
 		return rc;
-	/* the counts are those of the pages the caller may see: no count of hidden records */
-	{
-		hl_store_vis v = {(int)hl_req_ceiling(r), NULL, 0, 0};
-		hl_store_pages_stats ps;
-		char *const *codes;
-		if ((rc = hl_req_scope(&codes, &v.nscope, &v.all, r)) < 0)
-			return rc;
-		v.scope = codes;
-		if ((rc = hl_store_pages_count_visible(&ps, hl_req_store(r), &v)) < 0)
-			return rc;
-		s.pending = ps.pending, s.done = ps.done, s.failed = ps.failed;
-		s.documents = ps.documents, s.text_layer = ps.text_layer;
-		s.mean_conf = ps.mean_conf;
-		s.eta_seconds =
-		    s.pages_per_min > 0 ? (double)s.pending * 60.0 / s.pages_per_min : -1;
-	}
 	j = json_object();
 	json_object_set_new(j, "pending", json_integer(s.pending));
 	json_object_set_new(j, "done", json_integer(s.done));
@@ -88,10 +58,9 @@ static int ocr_status(hl_req *r)
 	                    s.have_run ? json_real(s.pages_per_min) : json_null());
 	json_object_set_new(j, "eta_seconds",
 	                    s.eta_seconds >= 0 ? json_real(s.eta_seconds) : json_null());
-	ui.a = json_array();
-	rc = hl_store_pages_failed(hl_req_store(r), 100, failed_row, &ui);
-	json_object_set_new(j, "failures", ui.a);
-	if (rc < 0) {
+	failures = json_array();
+	json_object_set_new(j, "failures", failures);
+	if ((rc = hl_archive_ocr_failures(r->archive, &r->who, 100, failed_row, failures)) < 0) {
 		json_decref(j);
 		return rc;
 	}
@@ -100,62 +69,8 @@ static int ocr_status(hl_req *r)
 
 /* ---- GET /api/v1/ocr/review?below=&limit= ---- */
 
-/* What was decided about one document during a review listing. */
-typedef struct {
-	char *doc_id;
-	int visible, restricted, listed;
-} seen_doc;
-
-typedef struct {
-	hl_req *r;
-	json_t *a;
-	size_t limit, scanned, nseen, capseen;
-	seen_doc *seen;
-	int err;
-} review_ui;
-
-static seen_doc *seen_get(review_ui *ui, const char *doc_id)
-{
-	hl_doc *d = NULL;
-	seen_doc *s;
-	for (size_t i = 0; i < ui->nseen; i++)
-		if (!strcmp(ui->seen[i].doc_id, doc_id))
-			return &ui->seen[i];
-	if (ui->nseen == ui->capseen) {
-		size_t cap = ui->capseen ? 2 * ui->capseen : 64;
-		seen_doc *v = realloc(ui->seen, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		ui->seen = v, ui->capseen = cap;
-	}
-	s = &ui->seen[ui->nseen];
-	memset(s, 0, sizeof(*s));
-	if (!(s->doc_id = hl_strdup(doc_id)))
-		return NULL;
-	if (hl_req_doc(&d, ui->r, doc_id) == 0) {
-		s->visible = 1;
-		s->restricted = d->access == HL_ACCESS_RESTRICTED;
-		hl_doc_free(d);
-	} else {
-		hl_error_clear();
-	}
-	ui->nseen++;
-	return s;
-}
-
 static int review_row(const hl_page_row *row, void *ud)
 {
-	review_ui *ui = ud;
-	seen_doc *s;
-	if (++ui->scanned > REVIEW_SCAN)
-		return 1;
-	if (!(s = seen_get(ui, row->doc_id))) {
-		ui->err = hl_error_set(HL_ENOMEM, "out of memory");
-		return 1;
-	}
-	if (!s->visible)
-		return 0;
-	s->listed = 1;
 	json_t *e = json_object();
 	json_object_set_new(e, "doc_id", jstr(row->doc_id));
 	json_object_set_new(e, "seq", json_integer(row->seq));
@@ -163,21 +78,18 @@ static int review_row(const hl_page_row *row, void *ud)
 	json_object_set_new(e, "page_no", json_integer(row->page_no));
 	json_object_set_new(e, "mean_conf", json_real(row->mean_conf));
 	json_object_set_new(e, "text", jstr(row->text));
-	json_array_append_new(ui->a, e);
-	return json_array_size(ui->a) >= ui->limit;
+	json_array_append_new(ud, e);
+	return 0;
 }
 
 static int ocr_review(hl_req *r)
 {
 	const char *b = hl_req_query(r, "below");
-	review_ui ui = {0};
 	double below = 70;
 	uint64_t limit;
-	json_t *j;
+	json_t *a;
 	int rc;
 
-	if ((rc = hl_req_require(r, HL_ROLES_READ_CUSTODY)) != 0)
-		return rc;
 	if (b) {
 		char *end;
 		errno = 0;
@@ -187,39 +99,22 @@ static int ocr_review(hl_req *r)
 	}
 	if ((rc = hl_req_uint(&limit, r, "limit", 50, 1, HL_SRV_PAGE_MAX)) != 0)
 		return rc;
-	ui.r = r;
-	ui.limit = (size_t)limit;
-	ui.a = json_array();
-	rc = hl_store_pages_review(hl_req_store(r), below, REVIEW_SCAN + 1, review_row, &ui);
-	if (rc == 0 && ui.err)
-		rc = ui.err;
-	/* the page text of a restricted record was read: audited, once per document, after the
-	 * listing's statement is done */
-	for (size_t i = 0; i < ui.nseen && rc == 0; i++)
-		if (ui.seen[i].listed && ui.seen[i].restricted) {
-			hl_doc *d = NULL;
-			if ((rc = hl_req_doc(&d, r, ui.seen[i].doc_id)) == 0)
-				rc = hl_req_audit_read(r, d, "ocr review");
-			hl_doc_free(d);
-		}
-	for (size_t i = 0; i < ui.nseen; i++)
-		free(ui.seen[i].doc_id);
-	free(ui.seen);
-	if (rc < 0) {
-		json_decref(ui.a);
+	a = json_array();
+	if ((rc = hl_archive_ocr_review(r->archive, &r->who, below, (size_t)limit, review_row, a)) <
+	    0) {
+		json_decref(a);
 		return rc;
 	}
-	j = json_object();
-	json_object_set_new(j, "below", json_real(below));
-	json_object_set_new(j, "limit", json_integer((json_int_t)limit));
-	json_object_set_new(j, "items", ui.a);
-	return hl_resp_json(r, 200, j);
+	return hl_resp_json(
+	    r, 200,
+	    json_pack("{s:f,s:I,s:o}", "below", below, "limit", (json_int_t)limit, "items", a));
 }
 
 /* ---- POST /api/v1/ocr/run {"jobs"?} -> 202 {"job"} ---- */
 
 typedef struct {
 	hl_job *job;
+	hl_principal who; /* who started the run: the library checks and audits it */
 	unsigned jobs;
 	pthread_mutex_t mu; /* on_failure may come from the run's worker threads */
 	json_t *failures;
@@ -265,6 +160,7 @@ static int ocr_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
 	int rc;
 
 	o->job = job;
+	ro.who = &o->who;
 	ro.jobs = o->jobs;
 	ro.progress = ocr_progress;
 	ro.on_failure = ocr_failure;
@@ -293,12 +189,9 @@ static int ocr_run(hl_req *r)
 	unsigned jobs = 0;
 	int rc;
 
-	if ((rc = hl_req_require(r, HL_ROLES_CUSTODY)) != 0)
+	/* asked here too (the run asks again): a refusal is answered now, not in a job */
+	if ((rc = hl_auth_check(&r->who, HL_ACT_OCR_RUN)) != 0)
 		return rc;
-	/* a run works every pending page of the archive, and its counts and failures name them:
-	 * the province's staff start it, as they load manifests */
-	if (!r->who.province)
-		return hl_error_set(HL_EDENIED, "OCR runs are started by the province's staff");
 	/* the body is optional: none means the defaults */
 	if (r->body && r->body_len) {
 		json_t *v;
@@ -317,13 +210,14 @@ static int ocr_run(hl_req *r)
 		json_decref(body);
 	}
 	/* one run per data directory: refused now rather than in the job (a CLI run counts) */
-	if ((rc = hl_archive_ocr_status(&s, r->archive)) < 0)
+	if ((rc = hl_archive_ocr_status(&s, r->archive, &r->who)) < 0)
 		return rc;
 	if (s.running || hl_jobs_running("ocr"))
 		return hl_error_set(HL_ECONFLICT, "an OCR run is working already");
 	if (!(o = calloc(1, sizeof(*o))))
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	pthread_mutex_init(&o->mu, NULL);
+	o->who = r->who;
 	o->jobs = jobs;
 	o->failures = json_array();
 	if ((rc = hl_job_start(&job, "ocr", hl_archive_dir(r->archive), ocr_work, o,

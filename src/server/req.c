@@ -205,21 +205,6 @@ int hl_req_audit_read(hl_req *r, const hl_doc *d, const char *what)
 	return hl_store_audit(hl_req_store(r), hl_req_actor(r), "read", d->doc_id, what);
 }
 
-int hl_req_search_scope(hl_search_opts *o, hl_req *r)
-{
-	char *const *codes;
-	size_t n;
-	int all;
-	if (hl_req_scope(&codes, &n, &all, r) < 0)
-		return -1;
-	o->scoped = 1;
-	o->max_access = hl_req_ceiling(r);
-	o->scope_all = all;
-	o->scope_fonds = codes;
-	o->n_scope_fonds = n;
-	return 0;
-}
-
 const char *hl_req_actor(hl_req *r)
 {
 	static _Thread_local char buf[96];

@@ -23,7 +23,6 @@
 #include "halong/units.h"
 #include "jobs.h"
 #include "sender.h"
-#include "search/search.h" /* TRANSITION: the server will search through hl_archive_search */
 #include "server_int.h"
 
 struct hl_server {
@@ -75,17 +74,15 @@ const hl_server_opts *hl_server_options(void)
 	return &g_opts;
 }
 
-/* A worker thread's data: its archive and its read-only view of the search index. */
+/* A worker thread's data: its archive (which keeps its read-only view of the search index). */
 typedef struct {
 	hl_archive *a;
-	hl_index *reader;
 } thread_data;
 
 static void thread_data_free(void *p)
 {
 	thread_data *t = p;
 	hl_docs_cache_clear(); /* this thread's cached answers go with it */
-	hl_index_free(t->reader);
 	hl_archive_free(t->a);
 	free(t);
 }
@@ -117,51 +114,6 @@ static hl_archive *thread_archive(void)
 {
 	thread_data *t = thread_get();
 	return t ? t->a : NULL;
-}
-
-/* unit:CODE in a query: the fonds CODE holds today, inherited ones included (as the archive's
- * own search does). */
-static int server_unit_fonds(char ***codes, size_t *n, const char *unit, void *ud)
-{
-	hl_custodies *l = NULL;
-	char **v;
-	int rc = hl_custody_held_by(&l, ud, unit, NULL);
-	if (rc == HL_ENOTFOUND) /* a filter naming no unit is a bad request, not a missing record */
-		return hl_error_set(HL_EINVALID, "unit: unknown unit code %s", unit);
-	if (rc < 0)
-		return rc;
-	if (!(v = calloc(l->n + 1, sizeof(*v)))) {
-		hl_custodies_free(l);
-		return hl_error_set(HL_ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < l->n; i++) {
-		v[i] = l->v[i].fonds_code; /* moved out of the list */
-		l->v[i].fonds_code = NULL;
-	}
-	*codes = v, *n = l->n;
-	hl_custodies_free(l);
-	return 0;
-}
-
-int hl_req_search(hl_hits **out, hl_req *r, const hl_search_opts *opts)
-{
-	thread_data *t = thread_get();
-	hl_search_opts o = *opts;
-	if (!t)
-		return -1;
-	/* Read-only: hl_archive_search would apply pending changes with the index writer, and
-	 * the archive keeps the writer (and Xapian's lock) open for the thread's life, shutting
-	 * out the CLI and the server's own jobs. Writers apply the queue; the server only reads
-	 * (and applies what a crash left, once, at start). */
-	if (!t->reader) {
-		char dir[4096];
-		snprintf(dir, sizeof(dir), "%s/index", hl_archive_dir(t->a));
-		if (hl_index_open(&t->reader, dir, 0) < 0)
-			return -1;
-	}
-	if (!o.unit_fonds)
-		o.unit_fonds = server_unit_fonds, o.unit_ud = hl_archive_store(t->a);
-	return hl_index_search(out, t->reader, hl_archive_store(t->a), &o);
 }
 
 static double now_ms(void)

@@ -6,7 +6,7 @@
  * connection and answers synchronously. Each worker thread owns one hl_archive (its own SQLite
  * connection and a read-only view of the search index), opened on the thread's first request
  * from the data directory and freed when the thread ends (a pthread key destructor):
- * r->archive is that handle; search with hl_req_search, never hl_archive_search. Never
+ * r->archive is that handle (hl_archive_search only reads the index). Never
  * keep an hl_archive, hl_store or anything they returned beyond the request, and never hand
  * them to another thread. A handler that blocks (an export, a long query) blocks the other
  * connections of its worker thread: long work goes to a job (jobs.c).
@@ -270,14 +270,6 @@ int hl_req_doc(hl_doc **out, hl_req *r, const char *doc_id);
  * export): action "read", object the doc id, detail what was read (e.g. "file 2"). Does nothing
  * for other levels. Returns the store's result. */
 int hl_req_audit_read(hl_req *r, const hl_doc *d, const char *what);
-
-/* Fills the visibility part of search options for the caller: scoped, max_access (never
- * secret), scope_all, scope_fonds, n_scope_fonds (borrowed from the request). */
-int hl_req_search_scope(hl_search_opts *o, hl_req *r);
-
-/* Runs a search on this worker's read-only view of the index (never the index writer: see
- * server.c). Use instead of hl_archive_search. unit:CODE is expanded as the archive does. */
-int hl_req_search(hl_hits **out, hl_req *r, const hl_search_opts *o);
 
 /* The actor for library calls that audit: the user name, or "anonymous@CLIENT" (static per
  * request). */

@@ -122,7 +122,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.h.run('init').rc, 0)
         r = self.h.run('show', 'D0000000000000000000X', '--json')
         self.assertEqual(r.rc, 1, r)
-        self.assertEqual(r.err, 'halong: no document with id D0000000000000000000X\n')
+        self.assertEqual(r.err, 'halong: no document D0000000000000000000X\n')
         self.assertEqual(r.out, '')
 
     def test_missing_manifest(self):

@@ -190,10 +190,14 @@ class UserTest(unittest.TestCase):
         total = listing['total']
         self.assertEqual(total, len(listing['items']))
         actions = [e['action'] for e in reversed(listing['items'])]
-        self.assertEqual(actions[:2], ['user.add', 'user.token'])
+        # loading the units decides custody, hence who sees what: audited like any change
+        self.assertEqual(actions[:3], ['units.load', 'user.add', 'user.token'])
         self.assertEqual(actions.count('document.create'), 3)
         self.assertEqual(actions[-1], 'fonds.set')
-        first = listing['items'][-1]
+        load, first = listing['items'][-1], listing['items'][-2]
+        self.assertEqual(load['object'], 'units')
+        self.assertRegex(load['detail'], r'^\d+ versions added, ')
+        self.assertTrue(load['actor'].startswith('cli:'))
         self.assertEqual((first['object'], first['detail']),
                          ('archivist', 'role=archivist unit=22'))
         self.assertTrue(first['actor'].startswith('cli:'))
@@ -259,7 +263,11 @@ class UserTest(unittest.TestCase):
         self.run_ok('units', 'load', '--quiet')
         self.assertEqual(self.add('after.upgrade', 'viewer', '06652').rc, 0)
         r = self.run_ok('audit', 'verify')
-        self.assertEqual(r.out.strip(), 'audit: 4 entries, chain whole')
+        self.assertEqual(r.out.strip(), 'audit: 5 entries, chain whole')
+        # a second load changes nothing: nothing to audit
+        self.run_ok('units', 'load', '--quiet')
+        self.assertEqual(self.run_ok('audit', 'verify').out.strip(),
+                         'audit: 5 entries, chain whole')
 
 if __name__ == '__main__':
     unittest.main()

@@ -1,6 +1,7 @@
 /* Every public header compiles as C++ too (extern "C"). */
 #include "halong/archive.h"
 #include "halong/auth.h"
+#include "halong/auth_json.h"
 #include "halong/common.h"
 #include "halong/exchange.h"
 #include "halong/feed.h"

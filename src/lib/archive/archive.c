@@ -95,6 +95,9 @@ void hl_archive_free(hl_archive *a)
 		return;
 	hl_index_free(a->index);
 	hl_index_free(a->reader);
+	hl_custodies_free(a->custody);
+	for (size_t i = 0; i < HL_ARCHIVE__COUNT_SETS * HL_ARCHIVE__COUNT_WAYS; i++)
+		hl_archive__counts_clear(&a->counts[i]);
 	hl_store_free(a->store);
 	free(a->home);
 	free(a->blobs);
@@ -150,42 +153,6 @@ int hl_archive_index_sync(uint64_t *applied, hl_archive *a, hl_progress_cb progr
 	if (applied)
 		*applied = n;
 	return 0;
-}
-
-/* unit:CODE means the fonds CODE holds today, inherited ones included. */
-static int unit_fonds(char ***codes, size_t *n, const char *unit, void *ud)
-{
-	hl_custodies *l = NULL;
-	char **v;
-	int rc = hl_custody_held_by(&l, ud, unit, NULL);
-	if (rc < 0)
-		return rc;
-	if (!(v = calloc(l->n + 1, sizeof(*v)))) {
-		hl_custodies_free(l);
-		return hl_error_set(HL_ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < l->n; i++) {
-		v[i] = l->v[i].fonds_code; /* moved out of the list */
-		l->v[i].fonds_code = NULL;
-	}
-	*codes = v, *n = l->n;
-	hl_custodies_free(l);
-	return 0;
-}
-
-int hl_archive_search(hl_hits **out, hl_archive *a, const hl_search_opts *opts)
-{
-	hl_search_opts o = *opts;
-
-	/* A writer holding the lock is not an error for a reader: it answers from what the
-	 * index holds now. */
-	if (hl_archive_index_sync(NULL, a, NULL, NULL) < 0 && hl_error_code() != HL_ECONFLICT)
-		return -1;
-	if (!a->index && !a->reader && hl_index_open(&a->reader, a->index_dir, 0) < 0)
-		return -1;
-	if (!o.unit_fonds)
-		o.unit_fonds = unit_fonds, o.unit_ud = a->store;
-	return hl_index_search(out, a->index ? a->index : a->reader, a->store, &o);
 }
 
 int hl_archive_reindex(hl_archive *a, hl_progress_cb progress, void *ud)

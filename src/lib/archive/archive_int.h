@@ -3,8 +3,31 @@
 #define HL_ARCHIVE_INT_H
 
 #include "halong/archive.h"
+#include "halong/units.h"
 #include "search/search.h"
 #include "store/store.h"
+
+/* What a kept answer is valid for: the store's change stamp and the day (custody, so the unit
+ * facet and every scope, depends on the date). */
+typedef struct {
+	int64_t dv, own;
+	char day[11];
+} hl_archive__stamp;
+
+/* A query's counts and facets, kept by the handle so that the next page of the same query,
+ * seen by the same eyes, is not counted again. key NULL: an empty way. */
+typedef struct {
+	char *key;
+	uint32_t hash;
+	hl_archive__stamp at;
+	uint64_t used; /* the handle's search count when last used */
+	uint64_t count, estimate;
+	int exact;
+	hl_facet fonds, type, year, unit;
+} hl_archive__counts;
+
+#define HL_ARCHIVE__COUNT_SETS 32
+#define HL_ARCHIVE__COUNT_WAYS 4
 
 struct hl_archive {
 	char *home;
@@ -15,9 +38,54 @@ struct hl_archive {
 	hl_index *index;    /* writable, opened on first write */
 	hl_index *reader;   /* read-only, opened on first search */
 	uint64_t new_blobs; /* blobs written by hl_blob_put_file since open */
+	/* kept between searches (search.c) */
+	hl_custodies *custody; /* every fonds' custody, for the unit facet */
+	hl_archive__stamp custody_at;
+	hl_archive__counts counts[HL_ARCHIVE__COUNT_SETS * HL_ARCHIVE__COUNT_WAYS];
+	uint64_t tick;
 };
 
 /* The search index, opened on first use (writable). */
 int hl_archive__index(hl_index **out, hl_archive *a);
+
+void hl_archive__counts_clear(hl_archive__counts *c);
+
+/* A principal reading the archive, with the fonds its unit holds (loaded on first need). */
+typedef struct {
+	hl_archive *a;
+	const hl_principal *who;
+	int loaded, all;
+	char **codes;
+	size_t n;
+} hl_archive__reader;
+
+void hl_archive__reader_init(hl_archive__reader *r, hl_archive *a, const hl_principal *who);
+/* Loads the scope: 0 or an error. */
+int hl_archive__reader_scope(hl_archive__reader *r);
+/* May the reader see a record of this level in this fonds (docs/api.md)? 1 yes, 0 no (also when
+ * the scope cannot be read: refusing is the safe answer). */
+int hl_archive__reader_may_see(hl_archive__reader *r, hl_access level, const char *fonds);
+void hl_archive__reader_clear(hl_archive__reader *r);
+
+/* The document `doc_id` if the reader may see it, else HL_ENOTFOUND "no document ID" (the same
+ * answer for a missing one: existence does not leak). */
+int hl_archive__doc_for(hl_doc **out, hl_archive__reader *r, const char *doc_id);
+
+/* One read of a document's content by a principal: the decision, the reading and its audit
+ * entry together. read_begin gives op->d when the reader may see it (else HL_ENOTFOUND, the
+ * same as a missing one); a restricted or secret record is then read inside a write
+ * transaction that read_end commits with the entry "read DOC WHAT" (rc < 0: rolled back), so
+ * that what is read and its entry are one. Anything else is read as it is, without an entry.
+ * read_drop frees op->d (read_end leaves it to the caller). */
+typedef struct {
+	hl_archive__reader r;
+	hl_doc *d;
+	int tx;
+} hl_archive__read;
+
+int hl_archive__read_begin(hl_archive__read *op, hl_archive *a, const hl_principal *who,
+                           const char *doc_id);
+int hl_archive__read_end(hl_archive__read *op, int rc, const char *what);
+void hl_archive__read_drop(hl_archive__read *op);
 
 #endif

@@ -27,6 +27,7 @@ static double now_s(void)
 typedef struct {
 	int64_t document_id;
 	int file_seq, page_no;
+	hl_access access; /* the document's */
 	char *doc_id, *file, *path, *sha256;
 	/* result, filled by a worker */
 	int done;
@@ -68,6 +69,7 @@ static int collect(const hl_page_row *r, void *ud)
 	memset(j, 0, sizeof(*j));
 	j->document_id = r->document_id;
 	j->file_seq = r->file_seq, j->page_no = r->page_no;
+	j->access = r->access;
 	j->doc_id = hl_strdup(r->doc_id);
 	j->file = hl_strdup(r->file_name ? r->file_name : r->sha256);
 	j->path = hl_blob_path(x->a, r->sha256);
@@ -178,6 +180,15 @@ static int write_result(run *x, job *j, hl_ocr_run_result *r)
 		r->done++;
 		rc = hl_store_page_done(st, &pr);
 	}
+	/* the text of a restricted or secret record is its content: who changed it is audited
+	 * with the change (the run's own entry names every page's starter) */
+	if (rc == 0 && j->access >= HL_ACCESS_RESTRICTED) {
+		char detail[64];
+		snprintf(detail, sizeof(detail), "file %d page %d: %s", j->file_seq, j->page_no,
+		         j->error ? "failed" : "recognised");
+		rc = hl_store_audit(st, hl_principal_actor(x->o->who), "ocr.page", j->doc_id,
+		                    detail);
+	}
 done:
 	return rc < 0 ? (hl_store_rollback(st), rc) : hl_store_commit(st);
 }
@@ -198,6 +209,23 @@ static int take_lock(hl_archive *a, int wait)
 	return fd;
 }
 
+/* The run's own entry, with the retry of failed pages it asks for: one transaction. */
+static int audit_run(hl_archive *a, const hl_ocr_run_opts *o)
+{
+	char detail[96];
+	uint64_t retried = 0;
+	int rc;
+	if ((rc = hl_store_begin(a->store)) < 0)
+		return rc;
+	if (o->retry_failed)
+		rc = hl_store_pages_retry(&retried, a->store);
+	snprintf(detail, sizeof(detail), "%u workers%s, %llu failed pages put back", o->jobs,
+	         o->jobs ? "" : " (every core)", (unsigned long long)retried);
+	if (rc == 0)
+		rc = hl_store_audit(a->store, hl_principal_actor(o->who), "ocr.run", NULL, detail);
+	return rc < 0 ? (hl_store_rollback(a->store), rc) : hl_store_commit(a->store);
+}
+
 static unsigned cores(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -215,12 +243,14 @@ int hl_archive_ocr_run(hl_ocr_run_result *out, hl_archive *a, const hl_ocr_run_o
 	double t0 = now_s(), last_update = t0;
 	int rc = 0, lock;
 
+	if ((rc = hl_auth_check(o->who, HL_ACT_OCR_RUN)) < 0)
+		return rc;
 	if (jobs > 64)
 		return hl_error_set(HL_ELIMIT, "--jobs: at most 64 workers");
 	if ((lock = take_lock(a, 0)) < 0)
 		return lock;
 	x.ocr.flags = o->flags ? o->flags : HL_OCR_DEFAULT_FLAGS;
-	if (o->retry_failed && (rc = hl_store_pages_retry(NULL, a->store)) < 0)
+	if ((rc = audit_run(a, o)) < 0)
 		goto done;
 	rc = hl_store_pages_pending(
 	    a->store, 0, 0, 0, o->max_pages && o->max_pages < MAX_QUEUE ? o->max_pages : MAX_QUEUE,
@@ -317,13 +347,34 @@ static int last_run(const hl_store_ocr_run *r, void *ud)
 	return 0;
 }
 
-int hl_archive_ocr_status(hl_ocr_status *out, hl_archive *a)
+/* Who sees what, for the store's *_visible listings. */
+static int visibility(hl_store_vis *v, hl_archive__reader *r)
+{
+	int rc;
+	memset(v, 0, sizeof(*v));
+	if ((rc = hl_archive__reader_scope(r)) < 0)
+		return rc;
+	v->max_level = (int)hl_auth_ceiling(r->who);
+	v->scope = r->codes, v->nscope = r->n, v->all = r->all;
+	return 0;
+}
+
+int hl_archive_ocr_status(hl_ocr_status *out, hl_archive *a, const hl_principal *who)
 {
 	hl_ocr_status s = {0};
 	hl_store_pages_stats p;
+	hl_archive__reader rd;
+	hl_store_vis v;
 	int rc, fd;
 
-	if ((rc = hl_store_pages_count(&p, a->store)) < 0)
+	/* the counts are those of the pages `who` may see: no count of hidden records */
+	hl_archive__reader_init(&rd, a, who);
+	if (who && who->local)
+		rc = hl_store_pages_count(&p, a->store);
+	else if ((rc = visibility(&v, &rd)) == 0)
+		rc = hl_store_pages_count_visible(&p, a->store, &v);
+	hl_archive__reader_clear(&rd);
+	if (rc < 0)
 		return rc;
 	s.pending = p.pending, s.done = p.done, s.failed = p.failed;
 	s.documents = p.documents, s.text_layer = p.text_layer, s.mean_conf = p.mean_conf;
@@ -338,6 +389,128 @@ int hl_archive_ocr_status(hl_ocr_status *out, hl_archive *a)
 	hl_error_clear();
 	*out = s;
 	return 0;
+}
+
+int hl_archive_ocr_failures(hl_archive *a, const hl_principal *who, size_t max, hl_page_cb cb,
+                            void *ud)
+{
+	hl_archive__reader rd;
+	hl_store_vis v;
+	int rc;
+	if (who && who->local)
+		return hl_store_pages_failed(a->store, max, cb, ud);
+	hl_archive__reader_init(&rd, a, who);
+	if ((rc = visibility(&v, &rd)) == 0)
+		rc = hl_store_pages_failed_visible(a->store, &v, max, cb, ud);
+	hl_archive__reader_clear(&rd);
+	return rc;
+}
+
+/* ---- the review list ---- */
+
+#define REVIEW_SCAN 20000 /* weak pages read to find `max` the reader may see */
+
+/* What was decided about one document during a review listing. */
+typedef struct {
+	char *doc_id;
+	int visible, audited_level, listed;
+} seen_doc;
+
+typedef struct {
+	hl_archive__reader *r;
+	hl_page_cb cb;
+	void *ud;
+	size_t max, shown, scanned, nseen, capseen;
+	seen_doc *seen;
+	int err;
+} review_ctx;
+
+static seen_doc *seen_get(review_ctx *c, const char *doc_id)
+{
+	hl_doc *d = NULL;
+	seen_doc *s;
+	for (size_t i = 0; i < c->nseen; i++)
+		if (!strcmp(c->seen[i].doc_id, doc_id))
+			return &c->seen[i];
+	if (c->nseen == c->capseen) {
+		size_t cap = c->capseen ? 2 * c->capseen : 64;
+		seen_doc *v = realloc(c->seen, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		c->seen = v, c->capseen = cap;
+	}
+	s = &c->seen[c->nseen];
+	memset(s, 0, sizeof(*s));
+	if (!(s->doc_id = hl_strdup(doc_id)))
+		return NULL;
+	if (hl_archive__doc_for(&d, c->r, doc_id) == 0) {
+		s->visible = 1;
+		s->audited_level = d->access >= HL_ACCESS_RESTRICTED;
+		hl_doc_free(d);
+	} else {
+		hl_error_clear();
+	}
+	c->nseen++;
+	return s;
+}
+
+static int review_row(const hl_page_row *row, void *ud)
+{
+	review_ctx *c = ud;
+	seen_doc *s;
+	int rc;
+	if (++c->scanned > REVIEW_SCAN)
+		return 1;
+	if (!(s = seen_get(c, row->doc_id))) {
+		c->err = hl_error_set(HL_ENOMEM, "out of memory");
+		return 1;
+	}
+	if (!s->visible)
+		return 0;
+	s->listed = 1;
+	if ((rc = c->cb(row, c->ud)) != 0) {
+		if (rc < 0)
+			c->err = rc;
+		return 1;
+	}
+	return ++c->shown >= c->max;
+}
+
+int hl_archive_ocr_review(hl_archive *a, const hl_principal *who, double below, size_t max,
+                          hl_page_cb cb, void *ud)
+{
+	hl_archive__reader rd;
+	review_ctx c = {0};
+	int rc, tx = 0;
+
+	if ((rc = hl_auth_check(who, HL_ACT_OCR_REVIEW)) < 0)
+		return rc;
+	if (!(below >= 0 && below <= 100))
+		return hl_error_set(HL_EINVALID, "below: a confidence from 0 to 100");
+	hl_archive__reader_init(&rd, a, who);
+	c.r = &rd, c.cb = cb, c.ud = ud, c.max = max ? max : 50;
+	/* a page's text is its record's content: for a reader who may see restricted records the
+	 * listing and the audit of what it showed are one transaction */
+	if (hl_auth_ceiling(who) >= HL_ACCESS_RESTRICTED) {
+		if ((rc = hl_store_begin(a->store)) < 0)
+			goto done;
+		tx = 1;
+	}
+	rc = hl_store_pages_review(a->store, below, REVIEW_SCAN + 1, review_row, &c);
+	if (rc >= 0 && c.err)
+		rc = c.err;
+	for (size_t i = 0; i < c.nseen && rc >= 0; i++)
+		if (c.seen[i].listed && c.seen[i].audited_level)
+			rc = hl_store_audit(a->store, hl_principal_actor(who), "read",
+			                    c.seen[i].doc_id, "ocr review");
+	if (tx)
+		rc = rc < 0 ? (hl_store_rollback(a->store), rc) : hl_store_commit(a->store);
+done:
+	for (size_t i = 0; i < c.nseen; i++)
+		free(c.seen[i].doc_id);
+	free(c.seen);
+	hl_archive__reader_clear(&rd);
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- one document's pages ---- */
@@ -406,7 +579,7 @@ static int load_pages(pages *p, hl_archive *a, const char *doc_id)
 		const hl_page_row *r = &p->v[i];
 		if (strcmp(r->state, "done"))
 			return hl_error_set(
-			    HL_EINVALID, "document %s: page %d (%s, page %d) is %s%s%s", doc_id,
+			    HL_ECONFLICT, "document %s: page %d (%s, page %d) is %s%s%s", doc_id,
 			    r->seq, r->file_name ? r->file_name : "?", r->page_no, r->state,
 			    r->error ? ": " : "", r->error ? r->error : "");
 		if (hl_ocr_page_from_json(&p->parsed[i], r->result) < 0)
@@ -415,26 +588,45 @@ static int load_pages(pages *p, hl_archive *a, const char *doc_id)
 	return 0;
 }
 
-int hl_archive_page_alto(char **out, hl_archive *a, const char *doc_id, int seq)
+int hl_archive_page_alto(char **out, hl_archive *a, const hl_principal *who, const char *doc_id,
+                         int seq)
 {
 	pages p = {.seq = seq};
+	hl_archive__read op;
+	char what[32];
+	char *xml = NULL;
 	int rc;
 	if (seq < 1)
 		return hl_error_set(HL_EINVALID, "pages are numbered from 1");
-	if ((rc = load_pages(&p, a, doc_id)) == 0)
-		rc = hl_ocr_alto(out, &p.parsed[0], p.v[0].file_name);
+	if ((rc = hl_archive__read_begin(&op, a, who, doc_id)) == 0 &&
+	    (rc = load_pages(&p, a, op.d->doc_id)) == 0)
+		rc = hl_ocr_alto(&xml, &p.parsed[0], p.v[0].file_name);
 	pages_clear(&p);
-	return rc;
+	snprintf(what, sizeof(what), "page %d alto", seq);
+	rc = hl_archive__read_end(&op, rc, what);
+	hl_archive__read_drop(&op);
+	if (rc < 0) {
+		free(xml);
+		return rc;
+	}
+	*out = xml;
+	return 0;
 }
 
-int hl_archive_export_pdf(hl_archive *a, const char *doc_id, const char *out_path)
+int hl_archive_export_pdf(hl_archive *a, const hl_principal *who, const char *doc_id,
+                          const char *out_path)
 {
 	pages p = {0};
 	hl_ocr_pdf_page *pp = NULL;
+	hl_archive__read op;
 	char **paths = NULL;
 	int rc;
 
-	if ((rc = load_pages(&p, a, doc_id)) < 0)
+	/* decided and audited first, in one transaction: the export itself can take seconds and
+	 * must not hold the store's write lock */
+	rc = hl_archive__read_begin(&op, a, who, doc_id);
+	if ((rc = hl_archive__read_end(&op, rc, "pdf")) < 0 ||
+	    (rc = load_pages(&p, a, op.d->doc_id)) < 0)
 		goto done;
 	pp = calloc(p.n, sizeof(*pp));
 	paths = calloc(p.n, sizeof(*paths));
@@ -451,6 +643,7 @@ int hl_archive_export_pdf(hl_archive *a, const char *doc_id, const char *out_pat
 	}
 	rc = hl_ocr_pdf_export(out_path, pp, p.n);
 done:
+	hl_archive__read_drop(&op);
 	for (size_t i = 0; paths && i < p.n; i++)
 		free(paths[i]);
 	free(paths), free(pp);

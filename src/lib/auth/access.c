@@ -1,5 +1,6 @@
 /* Who may see what: roles and their ceilings, a principal's scope of fonds through custody, and
  * the visibility rule of docs/api.md. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,59 @@ hl_access hl_auth_ceiling(const hl_principal *p)
 		return HL_ACCESS_SECRET;
 	a = hl_role_ceiling(p->role);
 	return a >= HL_ACCESS_SECRET ? HL_ACCESS_RESTRICTED : a;
+}
+
+#define R(role) (1u << (unsigned)(role))
+
+/* The table behind hl_auth_check: the roles that may, and whether only a province-level unit's
+ * staff may (what the act touches is every unit's). */
+static const struct {
+	unsigned roles;
+	int province;
+	const char *province_msg;
+} acts[] = {
+    [HL_ACT_INGEST] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN), 1,
+                       "manifests are loaded by the province's archivists and admins"},
+    [HL_ACT_OCR_RUN] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN), 1,
+                        "OCR runs are started by the province's archivists and admins"},
+    [HL_ACT_OCR_REVIEW] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN) | R(HL_ROLE_INSPECTOR), 0, NULL},
+    [HL_ACT_JOBS_READ] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN) | R(HL_ROLE_INSPECTOR), 0, NULL},
+    [HL_ACT_CUSTODY_READ] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN) | R(HL_ROLE_INSPECTOR), 0,
+                             NULL},
+    [HL_ACT_CUSTODY_WRITE] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN), 0, NULL},
+    [HL_ACT_CUSTODY_DECIDE] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN), 1,
+                               "custody decisions are made by the province's staff"},
+    [HL_ACT_AUDIT_READ] = {R(HL_ROLE_INSPECTOR) | R(HL_ROLE_ADMIN), 1,
+                           "the audit log is read by the province's inspectors and admins"},
+    [HL_ACT_STATS_ALL] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN) | R(HL_ROLE_INSPECTOR), 1,
+                          "figures over every record are the province's"},
+};
+
+int hl_auth_check(const hl_principal *who, hl_action act)
+{
+	char names[128] = "";
+	size_t n = 0;
+	hl_role role = who ? who->role : HL_ROLE_ANONYMOUS;
+
+	if ((unsigned)act >= sizeof(acts) / sizeof(acts[0]))
+		return hl_error_set(HL_EINVALID, "unknown action %d", (int)act);
+	if (who && who->local)
+		return 0;
+	if (!(acts[act].roles & R(role))) {
+		for (int i = HL_ROLE_VIEWER; i <= HL_ROLE_ADMIN; i++)
+			if (acts[act].roles & R(i))
+				n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
+				                      n ? ", " : "", hl_role_name((hl_role)i));
+		if (role == HL_ROLE_ANONYMOUS)
+			return hl_error_set(HL_EDENIED, "log in first (this needs one of: %s)",
+			                    names);
+		return hl_error_set(HL_EDENIED,
+		                    "your role (%s) may not do this (this needs one of: %s)",
+		                    hl_role_name(role), names);
+	}
+	if (acts[act].province && !who->province)
+		return hl_error_set(HL_EDENIED, "%s", acts[act].province_msg);
+	return 0;
 }
 
 void hl_auth_fonds_free(char **codes, size_t n)

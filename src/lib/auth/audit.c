@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth_int.h"
+#include "store/store.h"
 #include "store/store_auth.h"
 
 typedef struct {
@@ -68,4 +69,29 @@ int hl_audit_verify(uint64_t *checked, hl_store *st)
 		                    " entries before it are whole",
 		                    x.broken_id, x.why, x.checked);
 	return 0;
+}
+
+/* ---- reading the log ---- */
+
+typedef struct {
+	int (*cb)(const hl_audit_row *r, void *ud);
+	void *ud;
+} page_ctx;
+
+static int page_row(int64_t id, const char *at, const char *actor, const char *action,
+                    const char *object, const char *detail, void *ud)
+{
+	page_ctx *c = ud;
+	hl_audit_row r = {id, at, actor, action, object, detail};
+	return c->cb(&r, c->ud);
+}
+
+int hl_audit_page(hl_store *st, const hl_principal *who, size_t offset, size_t limit,
+                  int64_t *total, int (*cb)(const hl_audit_row *r, void *ud), void *ud)
+{
+	page_ctx c = {cb, ud};
+	int rc;
+	if ((rc = hl_auth_check(who, HL_ACT_AUDIT_READ)) < 0)
+		return rc;
+	return hl_store_audit_page(st, offset, limit, total, page_row, &c);
 }

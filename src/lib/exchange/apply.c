@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "exchange_int.h"
+#include "store/store.h"
 #include "halong/archive.h"
 #include "halong/util.h"
 

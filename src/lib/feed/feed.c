@@ -51,7 +51,7 @@ static const char *const units_files[] = {"events.csv",
 static int units_apply(changed *out, hl_store *st, const char *dir)
 {
 	hl_units_load_stats s = {0};
-	int rc = hl_units_load(&s, st, dir, NULL, NULL);
+	int rc = hl_units_load(&s, st, dir, "feed", NULL, NULL);
 	if (rc < 0)
 		return rc;
 	out->added = s.versions_added, out->split = s.versions_split;

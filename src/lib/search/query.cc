@@ -17,7 +17,7 @@
 #include "search/search_int.h"
 
 /* Limits on what a query may ask (README.md, "Limits"). */
-#define HL_QUERY_MAX_BYTES 1024
+#define HL_QUERY_MAX_BYTES HL_SEARCH_MAX_QUERY
 #define HL_QUERY_MAX_WORDS 64
 #define HL_QUERY_MAX_LIMIT 10000
 #define HL_QUERY_MAX_DEPTH 100000 /* offset + limit */
@@ -49,7 +49,7 @@ struct parsed {
 	std::vector<words> neg_phrases;
 	/* filters: one OR list per field, AND across fields */
 	std::vector<Xapian::Query> fonds, type, year, issuer, unit, neg_filters;
-	const hl_search_opts *opts = nullptr; /* for unit: */
+	const hl_index_query *opts = nullptr; /* for unit: */
 	size_t nwords = 0;
 	bool marks = false;
 };
@@ -406,7 +406,7 @@ std::string needle(const words &ws, size_t from, size_t n)
 
 /* Who may see what (docs/api.md), as a filter: every level up to max_access, or, for a scoped
  * caller, public documents plus those up to max_access (never secret) in the scope's fonds. */
-Xapian::Query access_filter(const hl_search_opts *o)
+Xapian::Query access_filter(const hl_index_query *o)
 {
 	int max = (int)o->max_access;
 	std::vector<Xapian::Query> lv;
@@ -440,7 +440,7 @@ Xapian::Query access_filter(const hl_search_opts *o)
 	return Xapian::Query(Xapian::Query::OP_OR, pub, higher);
 }
 
-void build_plan(plan &pl, const parsed &p, const hl_search_opts *opts)
+void build_plan(plan &pl, const parsed &p, const hl_index_query *opts)
 {
 	std::vector<Xapian::Query> required, strict, all, subject;
 	std::vector<Xapian::Query> p_terms, b_terms; /* for ranking */
@@ -828,7 +828,7 @@ void query_words(std::vector<std::string> &folded, std::vector<int> &prefix,
 }
 
 /* Fills one hit from the store; false if the document is gone or above the reader's level. */
-bool fill_hit(hl_hit *h, const match &m, doc_cache &cache, const hl_search_opts *opts,
+bool fill_hit(hl_hit *h, const match &m, doc_cache &cache, const hl_index_query *opts,
               const std::vector<hl_snip_term> &terms)
 {
 	h->rowid = (int64_t)m.id;
@@ -927,7 +927,7 @@ static void count_facets(hl_hits *res, Xapian::Database &db, const plan &pl)
 }
 
 extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
-                               const hl_search_opts *opts)
+                               const hl_index_query *opts)
 {
 	if (!ix || !opts || !opts->query)
 		return hl_error_set(HL_EINVALID, "no index or query given");
@@ -1030,7 +1030,7 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 static void facet_free(hl_facet *f)
 {
 	for (size_t i = 0; i < f->n; i++)
-		free(f->v[i].value);
+		free(f->v[i].value), free(f->v[i].name);
 	free(f->v);
 	f->v = nullptr, f->n = 0;
 }
@@ -1043,5 +1043,6 @@ extern "C" void hl_hits_free(hl_hits *h)
 		free_hit(&h->hits[i]);
 	free(h->hits);
 	facet_free(&h->fonds), facet_free(&h->type), facet_free(&h->year);
+	facet_free(&h->unit);
 	free(h);
 }

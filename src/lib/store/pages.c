@@ -120,12 +120,12 @@ done:
 #define PAGE_COLS                                                                                  \
 	"p.document_id, d.doc_id, f.name, p.sha256, p.state, p.error, p.text, p.result,"           \
 	" p.done_at, p.file_seq, p.page_no, p.seq, p.attempts, p.dpi, p.from_text_layer,"          \
-	" p.warn_flags, p.mean_conf, p.ms"
+	" p.warn_flags, p.mean_conf, p.ms, d.access"
 #define PAGE_FROM                                                                                  \
 	" FROM page p JOIN document d ON d.id = p.document_id"                                     \
 	" LEFT JOIN document_file f ON f.document_id = p.document_id AND f.seq = p.file_seq"
 
-static int each_page(hl_store *st, sqlite3_stmt *s, hl_store_page_cb cb, void *ud, int *seen)
+static int each_page(hl_store *st, sqlite3_stmt *s, hl_page_cb cb, void *ud, int *seen)
 {
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -150,6 +150,7 @@ static int each_page(hl_store *st, sqlite3_stmt *s, hl_store_page_cb cb, void *u
 		                     ? -2.0
 		                     : sqlite3_column_double(s, 16),
 		    .ms = sqlite3_column_int64(s, 17),
+		    .access = (hl_access)sqlite3_column_int(s, 18),
 		};
 		int r2;
 		if (seen)
@@ -165,7 +166,7 @@ static int each_page(hl_store *st, sqlite3_stmt *s, hl_store_page_cb cb, void *u
 }
 
 int hl_store_pages_pending(hl_store *st, int64_t document_id, int file_seq, int page_no, size_t max,
-                           hl_store_page_cb cb, void *ud)
+                           hl_page_cb cb, void *ud)
 {
 	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'pending'"
 	                              " AND (p.document_id, p.file_seq, p.page_no) > (?1, ?2, ?3)"
@@ -179,7 +180,7 @@ int hl_store_pages_pending(hl_store *st, int64_t document_id, int file_seq, int 
 	return each_page(st, s, cb, ud, NULL);
 }
 
-int hl_store_pages_of(hl_store *st, const char *doc_id, hl_store_page_cb cb, void *ud)
+int hl_store_pages_of(hl_store *st, const char *doc_id, hl_page_cb cb, void *ud)
 {
 	int64_t id = document_id(st, doc_id);
 	sqlite3_stmt *s;
@@ -194,7 +195,7 @@ int hl_store_pages_of(hl_store *st, const char *doc_id, hl_store_page_cb cb, voi
 	return each_page(st, s, cb, ud, NULL);
 }
 
-int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_page_cb cb, void *ud)
+int hl_store_pages_review(hl_store *st, double below, size_t max, hl_page_cb cb, void *ud)
 {
 	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'done'"
 	                              " AND p.from_text_layer = 0 AND p.mean_conf < ?1"
@@ -206,14 +207,14 @@ int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_page_
 	return each_page(st, s, cb, ud, NULL);
 }
 
-int hl_store_pages_done(hl_store *st, hl_store_page_cb cb, void *ud)
+int hl_store_pages_done(hl_store *st, hl_page_cb cb, void *ud)
 {
 	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'done'"
 	                              " ORDER BY p.document_id, p.file_seq, p.page_no");
 	return s ? each_page(st, s, cb, ud, NULL) : -1;
 }
 
-int hl_store_pages_failed(hl_store *st, size_t max, hl_store_page_cb cb, void *ud)
+int hl_store_pages_failed(hl_store *st, size_t max, hl_page_cb cb, void *ud)
 {
 	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'failed'"
 	                              " ORDER BY p.done_at DESC, p.document_id, p.seq LIMIT ?1");
@@ -465,8 +466,8 @@ int hl_store_pages_count_visible(hl_store_pages_stats *out, hl_store *st, const 
 	return rc;
 }
 
-int hl_store_pages_failed_visible(hl_store *st, const hl_store_vis *v, size_t max,
-                                  hl_store_page_cb cb, void *ud)
+int hl_store_pages_failed_visible(hl_store *st, const hl_store_vis *v, size_t max, hl_page_cb cb,
+                                  void *ud)
 {
 	sqlite3_stmt *s;
 	int rc;

@@ -87,20 +87,19 @@ typedef struct {
 int hl_store_pages_queue(uint64_t *queued, hl_store *st, const char *doc_id,
                          const hl_store_page_file *files, size_t n);
 
-typedef int (*hl_store_page_cb)(const hl_page_row *r, void *ud);
 
 /* Pending pages after the key (document_id, file_seq, page_no) (all zero: from the start), in
  * key order, at most max. */
 int hl_store_pages_pending(hl_store *st, int64_t document_id, int file_seq, int page_no, size_t max,
-                           hl_store_page_cb cb, void *ud);
+                           hl_page_cb cb, void *ud);
 /* Every page of a document, in order (file, then page). HL_ENOTFOUND for an unknown doc_id. */
-int hl_store_pages_of(hl_store *st, const char *doc_id, hl_store_page_cb cb, void *ud);
+int hl_store_pages_of(hl_store *st, const char *doc_id, hl_page_cb cb, void *ud);
 /* Done pages recognised by OCR whose mean confidence is below `below`, lowest first. */
-int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_page_cb cb, void *ud);
+int hl_store_pages_review(hl_store *st, double below, size_t max, hl_page_cb cb, void *ud);
 /* Every done page, in document order. */
-int hl_store_pages_done(hl_store *st, hl_store_page_cb cb, void *ud);
+int hl_store_pages_done(hl_store *st, hl_page_cb cb, void *ud);
 /* Failed pages, most recent first. */
-int hl_store_pages_failed(hl_store *st, size_t max, hl_store_page_cb cb, void *ud);
+int hl_store_pages_failed(hl_store *st, size_t max, hl_page_cb cb, void *ud);
 
 /* Records a finished page (its own transaction unless one is open) and queues its document for
  * the search index. */
@@ -137,7 +136,7 @@ typedef struct {
 int hl_store_pages_count_visible(hl_store_pages_stats *out, hl_store *st, const hl_store_vis *v);
 /* Failed pages of documents the caller may see, most recent first. */
 int hl_store_pages_failed_visible(hl_store *st, const hl_store_vis *v, size_t max,
-                                  hl_store_page_cb cb, void *ud);
+                                  hl_page_cb cb, void *ud);
 
 /* One OCR run: its pace is what `ocr status` reports. */
 typedef struct {

@@ -848,8 +848,24 @@ done:
 	return rc;
 }
 
-int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, hl_progress_cb progress,
-                  void *ud)
+/* The entry of a load that changed something (nothing changed: nothing to audit). */
+static int audit_load(hl_store *st, const hl_units_load_stats *s, const char *dir,
+                      const char *actor)
+{
+	char detail[256];
+	const char *base = strrchr(dir, '/');
+	if (!s->versions_added && !s->versions_split && !s->successions_added && !s->events_added)
+		return 0;
+	snprintf(detail, sizeof(detail),
+	         "%llu versions added, %llu split, %llu successions added, %llu events added",
+	         (unsigned long long)s->versions_added, (unsigned long long)s->versions_split,
+	         (unsigned long long)s->successions_added, (unsigned long long)s->events_added);
+	return hl_store_audit(st, actor && *actor ? actor : "system", "units.load",
+	                      base && base[1] ? base + 1 : dir, detail);
+}
+
+int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, const char *actor,
+                  hl_progress_cb progress, void *ud)
 {
 	static const char *const c_new[] = {"code", "name",        "full_name",
 	                                    "type", "parent_code", NULL};
@@ -894,7 +910,8 @@ int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, hl_pr
 	    (rc = apply_events(&L)) < 0 || (rc = hl_store_unit_orphan(L.u, orphan, NULL)) < 0 ||
 	    (rc = check_cycles(L.u)) < 0 ||
 	    (rc = hl_store_units_count(&s.versions, &s.codes, &s.successions, &s.events, L.u)) <
-	        0) {
+	        0 ||
+	    (rc = audit_load(st, &s, dir, actor)) < 0) {
 		if (own)
 			hl_store_rollback(st);
 		goto done;

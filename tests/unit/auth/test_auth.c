@@ -48,7 +48,7 @@ static int group_setup(void **state)
 	if (!mkdtemp(template_dir))
 		return -1;
 	path = hl_path_join(template_dir, "halong.db");
-	if (hl_store_open(&st, path, 1) < 0 || hl_units_load(&s, st, DATA, NULL, NULL) < 0) {
+	if (hl_store_open(&st, path, 1) < 0 || hl_units_load(&s, st, DATA, NULL, NULL, NULL) < 0) {
 		fprintf(stderr, "setup: %s\n", hl_error_last());
 		free(path);
 		return -1;
@@ -164,6 +164,51 @@ static void test_roles(void **state)
 	assert_int_equal(hl_role_ceiling(HL_ROLE_INSPECTOR), HL_ACCESS_RESTRICTED);
 	assert_int_equal(hl_role_ceiling(HL_ROLE_ARCHIVIST), HL_ACCESS_RESTRICTED);
 	assert_int_equal(hl_role_ceiling(HL_ROLE_ADMIN), HL_ACCESS_RESTRICTED);
+}
+
+/* Who may do what: the one table, for the API's callers and the console alike. */
+static void test_checks_and_the_local_operator(void **state)
+{
+	hl_principal anon = hl_principal_anonymous(), local = hl_principal_local("cli:test");
+	hl_principal viewer = anon, commune = anon, province = anon;
+	char **codes = NULL;
+	size_t n = 1;
+	int all = 0;
+	(void)state;
+	viewer.role = HL_ROLE_VIEWER, viewer.user_id = 1;
+	commune.role = HL_ROLE_ARCHIVIST, commune.user_id = 2;
+	snprintf(commune.unit_code, sizeof(commune.unit_code), "06652");
+	province = commune;
+	province.province = 1;
+	snprintf(province.unit_code, sizeof(province.unit_code), "22");
+
+	assert_int_equal(hl_auth_check(&anon, HL_ACT_OCR_RUN), HL_EDENIED);
+	assert_string_equal(hl_error_last(), "log in first (this needs one of: archivist, admin)");
+	assert_int_equal(hl_auth_check(&viewer, HL_ACT_OCR_REVIEW), HL_EDENIED);
+	assert_string_equal(hl_error_last(), "your role (viewer) may not do this (this needs one "
+	                                     "of: inspector, archivist, admin)");
+	/* the right role in a commune: not what touches every unit */
+	assert_int_equal(hl_auth_check(&commune, HL_ACT_OCR_REVIEW), 0);
+	assert_int_equal(hl_auth_check(&commune, HL_ACT_OCR_RUN), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "province"));
+	assert_int_equal(hl_auth_check(&province, HL_ACT_OCR_RUN), 0);
+	assert_int_equal(hl_auth_check(&province, HL_ACT_AUDIT_READ), HL_EDENIED);
+	assert_int_equal(hl_auth_check(&province, (hl_action)99), HL_EINVALID);
+	/* the operator at the console may do everything and sees every level, secret included;
+	 * a networked principal never gets past restricted */
+	for (int a = HL_ACT_INGEST; a <= HL_ACT_STATS_ALL; a++)
+		assert_int_equal(hl_auth_check(&local, (hl_action)a), 0);
+	assert_int_equal(hl_auth_ceiling(&local), HL_ACCESS_SECRET);
+	assert_int_equal(hl_auth_ceiling(&province), HL_ACCESS_RESTRICTED);
+	assert_int_equal(hl_auth_ceiling(&anon), HL_ACCESS_PUBLIC);
+	assert_int_equal(hl_auth_ceiling(NULL), HL_ACCESS_PUBLIC);
+	assert_int_equal(hl_auth_may_see(&local, HL_ACCESS_SECRET, "X", NULL, 0, 0), 1);
+	assert_int_equal(hl_auth_may_see(&province, HL_ACCESS_SECRET, "X", NULL, 0, 1), 0);
+	assert_int_equal(hl_auth_scope(&codes, &n, &all, NULL, &local), 0);
+	assert_int_equal(all, 1);
+	assert_int_equal(n, 0);
+	assert_string_equal(hl_principal_actor(&local), "cli:test");
+	assert_string_equal(hl_principal_actor(&anon), "anonymous");
 }
 
 static void test_add_login_session_logout(void **state)
@@ -620,7 +665,7 @@ static void test_migration_chains_old_entries(void **state)
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM audit WHERE prev_hash IS NULL"), 1);
 	assert_int_equal(hl_audit_verify(&checked, f->st), 0);
 	assert_int_equal(checked, 3);
-	assert_int_equal(hl_units_load(&ls, f->st, DATA, NULL, NULL), 0);
+	assert_int_equal(hl_units_load(&ls, f->st, DATA, NULL, NULL, NULL), 0);
 	add(f, "after", HL_ROLE_VIEWER, "06652");
 	assert_int_equal(hl_audit_verify(&checked, f->st), 0);
 	assert_int_equal(checked, (uint64_t)sql_int(f, "SELECT count(*) FROM audit"));
@@ -730,6 +775,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_access_parse),
 	    cmocka_unit_test(test_roles),
+	    cmocka_unit_test(test_checks_and_the_local_operator),
 	    cmocka_unit_test_setup_teardown(test_add_login_session_logout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_add_refuses_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_password_and_throttle, setup, teardown),

@@ -319,7 +319,7 @@ static void test_apply_rolls_back(void **state)
 	if (hl_units_load(&ls, f->a.st,
 	                  change_set(f, "test-rename-06652,2027-01-01," GEN
 	                                ",renamed,06652,Phường Hà Tu → Phường Hà Tu Khác\r\n"),
-	                  NULL, NULL) != 0)
+	                  NULL, NULL, NULL) != 0)
 		fail_msg("local load: %s", hl_error_last());
 	audit = audit_total(f->a.st);
 	text = entry_text(f, 2);

@@ -15,6 +15,9 @@
 #include "halong/archive.h"
 #include "store/store.h"
 
+/* The node's operator, as `halong ocr run` is. */
+static hl_principal local;
+
 static char tmp[256];
 
 static const char *pages_file(const char *name)
@@ -118,7 +121,7 @@ static void test_reingest_during_run_keeps_the_new_page_pending(void **state)
 	assert_string_equal(old.state, "pending");
 
 	reingest_at_start r = {a, tmp_file("m2.csv"), 0};
-	hl_ocr_run_opts o = {.jobs = 1, .progress = reingest, .ud = &r};
+	hl_ocr_run_opts o = {.who = &local, .jobs = 1, .progress = reingest, .ud = &r};
 	hl_ocr_run_result res = {0};
 	assert_int_equal(hl_archive_ocr_run(&res, a, &o), 0);
 	assert_true(r.reingested);
@@ -128,7 +131,7 @@ static void test_reingest_during_run_keeps_the_new_page_pending(void **state)
 	assert_int_equal(res.done, 0);
 
 	/* the next run recognises the new file: its first words, not the text layer's */
-	hl_ocr_run_opts o2 = {.jobs = 1};
+	hl_ocr_run_opts o2 = {.who = &local, .jobs = 1};
 	assert_int_equal(hl_archive_ocr_run(&res, a, &o2), 0);
 	assert_int_equal(res.done, 1);
 	now = the_page(a);
@@ -152,14 +155,14 @@ static void test_workers_side_by_side(void **state)
 	           "SO,HS01,2,Trang 150 dpi,1,dpi150.png,public\n");
 	fclose(f);
 	assert_int_equal(ingest(a, tmp_file("m.csv")), 0);
-	hl_ocr_run_opts o = {.jobs = 4};
+	hl_ocr_run_opts o = {.who = &local, .jobs = 4};
 	hl_ocr_run_result res = {0};
 	assert_int_equal(hl_archive_ocr_run(&res, a, &o), 0);
 	assert_int_equal(res.done, 4);
 	assert_int_equal(res.failed, 0);
 	assert_int_equal(res.indexed, 2); /* two documents, each indexed once */
 	hl_ocr_status st;
-	assert_int_equal(hl_archive_ocr_status(&st, a), 0);
+	assert_int_equal(hl_archive_ocr_status(&st, a, &local), 0);
 	assert_int_equal(st.done, 4);
 	assert_int_equal(st.pending, 0);
 	hl_archive_free(a);
@@ -182,7 +185,7 @@ static void test_reingest_without_ocr_drops_old_pages(void **state)
 	write_manifest(tmp_file("m1.csv"), "text.pdf");
 	write_manifest(tmp_file("m2.csv"), "dpi150.png");
 	assert_int_equal(ingest(a, tmp_file("m1.csv")), 0);
-	hl_ocr_run_opts o = {.jobs = 1};
+	hl_ocr_run_opts o = {.who = &local, .jobs = 1};
 	hl_ocr_run_result res = {0};
 	assert_int_equal(hl_archive_ocr_run(&res, a, &o), 0);
 	assert_string_equal(the_page(a).state, "done");
@@ -216,6 +219,7 @@ static int teardown(void **state)
 
 int main(void)
 {
+	local = hl_principal_local("test");
 	/* rendered once per build folder, as test_ocr does (the script keeps a stamped folder) */
 	char cmd[2048];
 	snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/../tests/pages/make_pages.py' '%s'",

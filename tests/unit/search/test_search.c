@@ -181,7 +181,7 @@ static int teardown_fx(void **state)
 
 static hl_hits *search_as(fx *f, const char *q, hl_access level, size_t limit)
 {
-	hl_search_opts o = {0};
+	hl_index_query o = {0};
 	hl_hits *h = NULL;
 	o.query = q;
 	o.limit = limit;
@@ -459,7 +459,7 @@ static void test_access_filter(void **state)
 static void test_snippet_marks_and_escapes(void **state)
 {
 	fx *f = *state;
-	hl_search_opts o = {0};
+	hl_index_query o = {0};
 	hl_hits *h = NULL;
 	o.query = "fonds:TEST dat nha";
 	o.max_access = HL_ACCESS_SECRET;
@@ -516,7 +516,7 @@ static void test_bad_queries(void **state)
 	                     "\"\"",      "– ( ) ;", "year:20x9 dat", "year:2019..2010 dat",
 	                     "type: dat", "*"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		hl_search_opts o = {0};
+		hl_index_query o = {0};
 		hl_hits *h = NULL;
 		o.query = bad[i];
 		o.max_access = HL_ACCESS_SECRET;
@@ -526,7 +526,7 @@ static void test_bad_queries(void **state)
 		assert_null(h);
 		assert_true(strlen(hl_error_last()) > 0);
 	}
-	hl_search_opts o = {0};
+	hl_index_query o = {0};
 	hl_hits *h = NULL;
 	o.max_access = HL_ACCESS_SECRET;
 	o.query = "\xff\xfe dat";
@@ -549,7 +549,7 @@ static void test_paging_is_consistent(void **state)
 	const char *qs[] = {"dat dai", "fonds:TEST giao dat ho"};
 	for (size_t k = 0; k < 2; k++) {
 		hl_hits *all = search_as(f, qs[k], HL_ACCESS_SECRET, 20);
-		hl_search_opts o = {0};
+		hl_index_query o = {0};
 		hl_hits *p2 = NULL;
 		o.query = qs[k];
 		o.max_access = HL_ACCESS_SECRET;
@@ -802,7 +802,7 @@ static void test_open_errors(void **state)
 static hl_hits *search_scoped(fx *f, const char *q, hl_access level, char *const *scope, size_t n,
                               int all)
 {
-	hl_search_opts o = {0};
+	hl_index_query o = {0};
 	hl_hits *h = NULL;
 	o.query = q;
 	o.limit = 100;

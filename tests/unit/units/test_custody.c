@@ -35,7 +35,7 @@ static int setup(void **state)
 		return -1;
 	f->path = hl_path_join(f->dir, "halong.db");
 	if (hl_store_open(&f->st, f->path, 1) < 0 ||
-	    hl_units_load(&s, f->st, DATA, NULL, NULL) < 0) {
+	    hl_units_load(&s, f->st, DATA, NULL, NULL, NULL) < 0) {
 		fprintf(stderr, "setup: %s\n", hl_error_last());
 		return -1;
 	}

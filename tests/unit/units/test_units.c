@@ -46,7 +46,7 @@ static void close_store(fx *f)
 static int group_setup(void **state)
 {
 	hl_units_load_stats s;
-	if (open_store(&shared) < 0 || hl_units_load(&s, shared.st, DATA, NULL, NULL) < 0) {
+	if (open_store(&shared) < 0 || hl_units_load(&s, shared.st, DATA, NULL, NULL, NULL) < 0) {
 		fprintf(stderr, "setup: %s\n", hl_error_last());
 		return -1;
 	}
@@ -338,10 +338,10 @@ static void test_load_is_idempotent(void **state)
 {
 	fx *f = *state;
 	hl_units_load_stats a, b;
-	assert_int_equal(hl_units_load(&a, f->st, DATA, NULL, NULL), 0);
+	assert_int_equal(hl_units_load(&a, f->st, DATA, NULL, NULL, NULL), 0);
 	assert_true(a.versions_added > 14000);
 	assert_int_equal(a.events_added, 4);
-	assert_int_equal(hl_units_load(&b, f->st, DATA, NULL, NULL), 0);
+	assert_int_equal(hl_units_load(&b, f->st, DATA, NULL, NULL, NULL), 0);
 	assert_int_equal(b.versions_added, 0);
 	assert_int_equal(b.versions_split, 0);
 	assert_int_equal(b.successions_added, 0);
@@ -359,8 +359,8 @@ static void test_change_set_adds_an_event(void **state)
 	                       "qn-2027-rename,01/01/2027,Nghị quyết 99/2027/NQ-UBTVQH16,"
 	                       "renamed,06652,Phường Hà Tu → Phường Hà Phong\n",
 	                       NULL);
-	assert_int_equal(hl_units_load(&s, f->st, DATA, NULL, NULL), 0);
-	assert_int_equal(hl_units_load(&s, f->st, dir, NULL, NULL), 0);
+	assert_int_equal(hl_units_load(&s, f->st, DATA, NULL, NULL, NULL), 0);
+	assert_int_equal(hl_units_load(&s, f->st, dir, NULL, NULL, NULL), 0);
 	assert_int_equal(s.events_added, 1);
 	assert_int_equal(s.versions_split, 1);
 	assert_int_equal(hl_units_show(&u, f->st, "06652", "2027-01-01"), 0);
@@ -376,14 +376,14 @@ static void test_change_set_adds_an_event(void **state)
 	assert_string_equal(u->full_name, "Phường Hà Phong");
 	hl_unit_free(u);
 	/* again: nothing changes */
-	assert_int_equal(hl_units_load(&s, f->st, dir, NULL, NULL), 0);
+	assert_int_equal(hl_units_load(&s, f->st, dir, NULL, NULL, NULL), 0);
 	assert_int_equal(s.events_added + s.versions_added + s.versions_split, 0);
 	/* a known event with another content is refused */
 	char *dir2 = change_set(f, "cs2",
 	                        "qn-2027-rename,2027-02-01,Nghị quyết 99/2027/NQ-UBTVQH16,"
 	                        "renamed,06652,Phường Hà Tu → Phường Hà Phong\n",
 	                        NULL);
-	assert_int_equal(hl_units_load(&s, f->st, dir2, NULL, NULL), HL_ECONFLICT);
+	assert_int_equal(hl_units_load(&s, f->st, dir2, NULL, NULL, NULL), HL_ECONFLICT);
 	assert_non_null(strstr(hl_error_last(), "events.csv:6"));
 	free(dir), free(dir2);
 }
@@ -392,7 +392,7 @@ static int64_t nversions(hl_store *st)
 {
 	hl_units_load_stats s;
 	/* an empty change set (events only, all known) reports the totals */
-	assert_int_equal(hl_units_load(&s, st, DATA "/../units", NULL, NULL), 0);
+	assert_int_equal(hl_units_load(&s, st, DATA "/../units", NULL, NULL, NULL), 0);
 	return s.versions;
 }
 
@@ -403,7 +403,7 @@ static void test_bad_change_sets_load_nothing(void **state)
 	hl_unit *u = NULL;
 	const char *rename = "qn-2027-rename,2027-01-01,NQ 99/2027,renamed,06652,"
 	                     "Phường Hà Tu → Phường Hà Phong\n";
-	assert_int_equal(hl_units_load(&s, f->st, DATA, NULL, NULL), 0);
+	assert_int_equal(hl_units_load(&s, f->st, DATA, NULL, NULL, NULL), 0);
 	int64_t before = s.versions, events = s.events;
 
 	/* a mapping row naming a unit that does not exist */
@@ -411,7 +411,7 @@ static void test_bad_change_sets_load_nothing(void **state)
 	                      "old_code,old_province_code,new_code,merge_type,effective_date\n"
 	                      "06652,22,06658,Nhập một phần,2027-01-01\n"
 	                      "06652,22,99999,Nhập một phần,2027-01-01\n");
-	assert_int_equal(hl_units_load(&s, f->st, d1, NULL, NULL), HL_EINVALID);
+	assert_int_equal(hl_units_load(&s, f->st, d1, NULL, NULL, NULL), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(),
 	                       "quangninh_mapping_old_to_new.csv:3: new unit 99999 "
 	                       "does not exist on 2027-01-01"));
@@ -420,18 +420,18 @@ static void test_bad_change_sets_load_nothing(void **state)
 	                      "old_code,old_province_code,new_code,merge_type,effective_date\n"
 	                      "06658,22,06661,Nhập một phần,2026-10-01\n"
 	                      "06661,22,06658,Nhập một phần,2026-10-01\n");
-	assert_int_equal(hl_units_load(&s, f->st, d2, NULL, NULL), HL_EINVALID);
+	assert_int_equal(hl_units_load(&s, f->st, d2, NULL, NULL, NULL), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "a cycle in succession"));
 	assert_non_null(strstr(hl_error_last(), "quangninh_mapping_old_to_new.csv:"));
 	/* a bad date */
 	char *d3 = change_set(f, "date", "qn-2027-x,30/02/2027,NQ,renamed,06652,A → B\n", NULL);
-	assert_int_equal(hl_units_load(&s, f->st, d3, NULL, NULL), HL_EINVALID);
+	assert_int_equal(hl_units_load(&s, f->st, d3, NULL, NULL, NULL), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "events.csv:6"));
 	assert_non_null(strstr(hl_error_last(), "no such day"));
 	/* an event naming a unit by a name it does not have */
 	char *d4 =
 	    change_set(f, "name", "qn-2027-x,2027-01-01,NQ,renamed,06652,Xã A → Xã B\n", NULL);
-	assert_int_equal(hl_units_load(&s, f->st, d4, NULL, NULL), HL_EINVALID);
+	assert_int_equal(hl_units_load(&s, f->st, d4, NULL, NULL, NULL), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "neither"));
 
 	/* none of them left anything: the rename in each was rolled back with the bad row */
@@ -440,7 +440,7 @@ static void test_bad_change_sets_load_nothing(void **state)
 	assert_string_equal(u->valid_to, "");
 	hl_unit_free(u);
 	assert_int_equal(nversions(f->st), before);
-	assert_int_equal(hl_units_load(&s, f->st, DATA, NULL, NULL), 0);
+	assert_int_equal(hl_units_load(&s, f->st, DATA, NULL, NULL, NULL), 0);
 	assert_int_equal(s.events, events);
 	free(d1), free(d2), free(d3), free(d4);
 }
@@ -458,7 +458,7 @@ static void test_corrupt_copy_loads_nothing(void **state)
 	         DATA, f->dir, f->dir, f->dir);
 	assert_int_equal(system(cmd), 0);
 	char *copy = hl_path_join(f->dir, "copy");
-	assert_int_equal(hl_units_load(&s, f->st, copy, NULL, NULL), HL_EINVALID);
+	assert_int_equal(hl_units_load(&s, f->st, copy, NULL, NULL, NULL), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "quangninh_mapping_old_to_new.csv:100: old unit "
 	                                        "88888 does not exist on 2025-06-30"));
 	assert_int_equal(hl_units_tree(&t, f->st, NULL, "2025-07-01"), HL_ENOTFOUND);
@@ -466,7 +466,7 @@ static void test_corrupt_copy_loads_nothing(void **state)
 	/* a missing events.csv is an error too */
 	snprintf(cmd, sizeof(cmd), "rm %s/copy/events.csv", f->dir);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(hl_units_load(&s, f->st, copy, NULL, NULL), HL_ENOTFOUND);
+	assert_int_equal(hl_units_load(&s, f->st, copy, NULL, NULL, NULL), HL_ENOTFOUND);
 	assert_non_null(strstr(hl_error_last(), "events.csv"));
 	free(copy);
 }
