@@ -110,6 +110,12 @@ class TapResult(unittest.TestResult):
         # A skipped test is not a pass: it is reported, and counted as failed.
         self.tally.add('e2e', f'{test.id()} (skipped: {reason})', False)
 
+    def addSubTest(self, test, subtest, err):
+        # A failing subTest fails its test: unittest then never calls addSuccess for it, so
+        # without this it would be counted neither way.
+        if err is not None:
+            self._bad(subtest, err)
+
     def addUnexpectedSuccess(self, test):
         self.tally.add('e2e', test.id(), False)
 

@@ -157,6 +157,10 @@ typedef struct {
 	void *ud;
 } hl_doc_read_opts;
 
+/* 1 when `who` may see document `doc_id`, 0 when not or when it does not exist (nothing of it
+ * is read: not audited). For a list that names documents (a job's failures). */
+int hl_archive_may_see(hl_archive *a, const hl_principal *who, const char *doc_id);
+
 /* The document with its files; its pages and earlier versions through `o` (may be NULL).
  * `what` names the read in the audit log (NULL: "document"). */
 int hl_archive_doc_read(hl_doc **out, hl_archive *a, const hl_principal *who, const char *doc_id,

@@ -3,6 +3,8 @@
 #define HL_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -16,6 +18,126 @@ typedef struct {
 	const char *home; /* --home, or NULL */
 } cli_ctx;
 
+/* ---- commands and their options, declared once (opt.c) ----
+ *
+ * Each command, and each subcommand of a group, is a cli_command with its own table of
+ * options; cli_run parses argv by the table into the command's options struct (zeroed, then
+ * each option's default, then what was given), checks numbers against their ranges and the
+ * count of operands, answers --help from the table, and calls run. A usage error names the
+ * option or operand, prints the synopsis and exits 2. */
+
+typedef enum {
+	CLI_FLAG,   /* no value: sets an int to 1 */
+	CLI_TEXT,   /* a string (const char *, pointing into argv) */
+	CLI_COUNT,  /* a whole number in [min, max] (uint64_t) */
+	CLI_REAL,   /* a number in [min, max] (double) */
+	CLI_CHOICE, /* one of the words of `choices` (const char *) */
+} cli_kind;
+
+enum {
+	CLI_EMPTY_OK = 1u << 0, /* a CLI_TEXT option may be "" */
+	CLI_REQUIRED = 1u << 1, /* the command cannot run without it */
+};
+
+typedef struct {
+	const char *name; /* "files" for --files; NULL for a short-only option */
+	char letter;      /* 'o' for -o, or 0 */
+	cli_kind kind;
+	size_t off;          /* offsetof(the command's options struct, its field) */
+	const char *arg;     /* the value's name in help and errors: "DIR" */
+	double min, max;     /* CLI_COUNT, CLI_REAL */
+	const char *def;     /* the default, as it would be typed (NULL: none) */
+	const char *help;    /* one line */
+	unsigned flags;      /* CLI_EMPTY_OK, CLI_REQUIRED */
+	const char *choices; /* CLI_CHOICE: "viewer,officer,admin" */
+} cli_opt;
+
+/* Entries of an option table, on the command's options struct T. */
+#define CLI_FLAG_OPT(NAME, LETTER, T, FIELD, HELP)                                                 \
+	{                                                                                          \
+		.name = NAME, .letter = LETTER, .kind = CLI_FLAG, .off = offsetof(T, FIELD),       \
+		.help = HELP                                                                       \
+	}
+#define CLI_TEXT_OPT(NAME, LETTER, T, FIELD, ARG, HELP)                                            \
+	{                                                                                          \
+		.name = NAME, .letter = LETTER, .kind = CLI_TEXT, .off = offsetof(T, FIELD),       \
+		.arg = ARG, .help = HELP                                                           \
+	}
+#define CLI_COUNT_OPT(NAME, T, FIELD, ARG, MIN, MAX, DEF, HELP)                                    \
+	{                                                                                          \
+		.name = NAME, .kind = CLI_COUNT, .off = offsetof(T, FIELD), .arg = ARG,            \
+		.min = MIN, .max = MAX, .def = DEF, .help = HELP                                   \
+	}
+#define CLI_REAL_OPT(NAME, T, FIELD, ARG, MIN, MAX, DEF, HELP)                                     \
+	{                                                                                          \
+		.name = NAME, .kind = CLI_REAL, .off = offsetof(T, FIELD), .arg = ARG, .min = MIN, \
+		.max = MAX, .def = DEF, .help = HELP                                               \
+	}
+#define CLI_CHOICE_OPT(NAME, T, FIELD, ARG, CHOICES, FLAGS, HELP)                                  \
+	{                                                                                          \
+		.name = NAME, .kind = CLI_CHOICE, .off = offsetof(T, FIELD), .arg = ARG,           \
+		.choices = CHOICES, .flags = FLAGS, .help = HELP                                   \
+	}
+/* A CLI_TEXT option the command cannot run without. */
+#define CLI_NEEDED_OPT(NAME, T, FIELD, ARG, HELP)                                                  \
+	{                                                                                          \
+		.name = NAME, .kind = CLI_TEXT, .off = offsetof(T, FIELD), .arg = ARG,             \
+		.flags = CLI_REQUIRED, .help = HELP                                                \
+	}
+#define CLI_OPT_END                                                                                \
+	{                                                                                          \
+		.name = NULL                                                                       \
+	}
+
+typedef struct cli_cmd cli_cmd;
+
+/* What a command's run gets. */
+typedef struct {
+	const cli_cmd *cmd;
+	cli_ctx *ctx;
+	void *opts;  /* the command's options struct, filled */
+	char **args; /* the operands, in order */
+	int nargs;
+} cli_args;
+
+enum {
+	/* Operands may begin with '-' (a query's -word): only the table's options are options;
+	 * "--" ends them. */
+	CLI_WORDS = 1u << 0,
+};
+
+struct cli_cmd {
+	const char *name;       /* "ingest"; a subcommand's own name ("run" of "ocr run") */
+	const char *summary;    /* one line, for the command lists */
+	const char *operands;   /* the synopsis's operands: "MANIFEST.csv", "ID", "[DIR]" */
+	int min_args, max_args; /* operands; max_args -1: any number */
+	const char *missing; /* the usage error when operands are missing: "give one unit code" */
+	const cli_opt *opts; /* ended by an entry without name and letter; NULL: none */
+	size_t opts_size;    /* sizeof the options struct */
+	unsigned flags;      /* CLI_WORDS */
+	int (*run)(const cli_args *a);
+	const char *help;     /* more of --help, after the options (NULL: none) */
+	const cli_cmd *subs;  /* a group: its subcommands, ended by {0}; run is NULL */
+	const cli_cmd *group; /* a subcommand: its group */
+};
+
+/* Runs `cmd` with argv[0] its name: a group dispatches argv[1] to its subcommand. */
+int cli_run(const cli_cmd *cmd, cli_ctx *ctx, int argc, char **argv);
+/* The parsing of cli_run, for tests of the table. */
+int cli_parse(cli_args *out, const cli_cmd *cmd, void *opts, int argc, char **argv);
+void cli_args_clear(cli_args *a);
+/* "usage: halong ocr run [--jobs N] ..." and the whole --help of a command. */
+void cli_synopsis(FILE *f, const cli_cmd *cmd);
+void cli_help(FILE *f, const cli_cmd *cmd);
+
+/* Prints "halong: <message>" for the library's last error; returns EXIT_ERR. */
+int cli_fail(void);
+/* Prints a usage error for `cmd` with its synopsis; returns EXIT_USAGE. */
+int cli_usage(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- TRANSITION: command groups not yet on the table (cmd_custody, cmd_node, cmd_send,
+ * cmd_feed), with their own parsing; gone once they are converted ---- */
+
 typedef struct {
 	const char *name;
 	int (*run)(cli_ctx *ctx, int argc, char **argv);
@@ -23,21 +145,13 @@ typedef struct {
 	const char *usage; /* the full --help text after "usage: halong " */
 } cli_command;
 
-/* Prints "halong: <message>" for the library's last error; returns EXIT_ERR. */
-int cli_fail(void);
-/* Prints a usage error for `cmd`; returns EXIT_USAGE. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Handles --help for a command: returns 1 if it was asked (and printed). */
 int cli_wants_help(const cli_command *cmd, int argc, char **argv);
-/* A subcommand of a group ("halong units show ..."): its name and what runs it. */
 typedef struct {
 	const char *name;
 	int (*run)(cli_ctx *ctx, int argc, char **argv);
 } cli_sub;
-
-/* Runs the subcommand argv[1] of group `cmd` from `subs` (ended by {0}), with argv shifted
- * by one; a usage error (exit 2) when it is missing or unknown. */
 int cli_dispatch(const cli_command *cmd, const cli_sub *subs, cli_ctx *ctx, int argc, char **argv);
 
 /* Prints a JSON value indented on stdout, and drops the reference. */
@@ -72,12 +186,13 @@ void cli_progress_init(cli_progress *p, int quiet);
 int cli_progress_cb(const char *what, uint64_t done, uint64_t total, void *ud);
 void cli_progress_done(cli_progress *p);
 
-extern const cli_command cli_archive_commands[];
-extern const cli_command cli_units_commands[];
+/* Every command's table, ended by {0}; main.c lists them. */
+extern const cli_cmd cli_archive_commands[];
+extern const cli_cmd cli_units_commands[];
+extern const cli_cmd cli_ocr_commands[];
+extern const cli_cmd cli_serve_commands[];
+extern const cli_cmd cli_user_commands[];
 extern const cli_command cli_custody_commands[];
-extern const cli_command cli_ocr_commands[];
-extern const cli_command cli_serve_commands[];
-extern const cli_command cli_user_commands[];
 extern const cli_command cli_node_commands[];
 extern const cli_command cli_send_commands[];
 extern const cli_command cli_feed_commands[];

@@ -1,6 +1,6 @@
 /* The archive commands: init, ingest, search, show, verify, stats, reindex. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,36 +11,12 @@
 #include "cli.h"
 #include "halong/ocr.h"
 
-static const cli_command *self(const char *name);
-
-/* getopt_long over a command's own argv (argv[0] is the command name); options may follow
- * the operands. */
-static int next_opt(int argc, char **argv, const struct option *opts)
-{
-	return getopt_long(argc, argv, "", opts, NULL);
-}
-
-static int parse_size(size_t *out, const char *s, size_t max)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (!*s || *end || v > max)
-		return -1;
-	*out = (size_t)v;
-	return 0;
-}
-
 /* ---- init ---- */
 
-static int cmd_init(cli_ctx *ctx, int argc, char **argv)
+static int cmd_init(const cli_args *a)
 {
-	char *home = hl_archive_home(ctx->home);
-	int rc;
-	if (argc > 1) {
-		free(home);
-		return cli_usage_error(self("init"), "unexpected argument %s", argv[1]);
-	}
-	rc = hl_archive_init(home);
+	char *home = hl_archive_home(a->ctx->home);
+	int rc = hl_archive_init(home);
 	if (rc == 0)
 		printf("initialised %s\n", home);
 	free(home);
@@ -70,48 +46,39 @@ static void on_warning(uint64_t line, const char *column, const char *reason, vo
 	        column ? column : "row", reason);
 }
 
-static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
+typedef struct {
+	const char *files, *rejects;
+	uint64_t batch;
+	int ocr, quiet;
+} ingest_opts;
+
+static const cli_opt ingest_table[] = {
+    CLI_TEXT_OPT("files", 0, ingest_opts, files, "DIR",
+                 "where the manifest's files are (default: its folder)"),
+    CLI_TEXT_OPT("rejects", 0, ingest_opts, rejects, "FILE",
+                 "the rejected rows (default: MANIFEST.rejects.csv)"),
+    CLI_COUNT_OPT("batch", ingest_opts, batch, "N", 1, 1000000, "1000", "rows per transaction"),
+    CLI_FLAG_OPT("ocr", 0, ingest_opts, ocr, "check every scan and queue its pages for OCR"),
+    CLI_FLAG_OPT("quiet", 'q', ingest_opts, quiet, "no progress"),
+    CLI_OPT_END,
+};
+
+static int cmd_ingest(const cli_args *args)
 {
-	static const struct option opts[] = {
-	    {"files", required_argument, NULL, 'f'}, {"rejects", required_argument, NULL, 'r'},
-	    {"batch", required_argument, NULL, 'b'}, {"quiet", no_argument, NULL, 'q'},
-	    {"ocr", no_argument, NULL, 'o'},         {0}};
-	const cli_command *me = self("ingest");
+	const ingest_opts *io = args->opts;
 	hl_ingest_opts o = {0};
 	hl_ingest_result r;
 	hl_archive *a = NULL;
 	cli_progress p;
 	ingest_ui ui;
 	char *rejects = NULL;
-	int c, quiet = 0, rc;
+	int quiet = io->quiet, rc;
 
-	optind = 1;
-	while ((c = next_opt(argc, argv, opts)) != -1) {
-		switch (c) {
-		case 'f':
-			o.files_dir = optarg;
-			break;
-		case 'r':
-			o.rejects_path = optarg;
-			break;
-		case 'b':
-			if (parse_size(&o.batch_size, optarg, 1000000) < 0 || !o.batch_size)
-				return cli_usage_error(me,
-				                       "--batch takes a number from 1 to 1000000");
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'o':
-			o.ocr = 1;
-			break;
-		default:
-			return cli_usage_error(me, "unknown option");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error(me, "give exactly one manifest");
-	o.manifest = argv[optind];
+	o.files_dir = io->files;
+	o.rejects_path = io->rejects;
+	o.batch_size = (size_t)io->batch;
+	o.ocr = io->ocr;
+	o.manifest = args->args[0];
 	if (!o.rejects_path) {
 		size_t n = strlen(o.manifest);
 		rejects = malloc(n + 16);
@@ -130,7 +97,7 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
 		free(rejects);
 		return EXIT_ERR;
 	}
-	if (cli_open(&a, ctx) < 0) {
+	if (cli_open(&a, args->ctx) < 0) {
 		free(rejects);
 		return cli_fail();
 	}
@@ -178,54 +145,47 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static int cmd_search(cli_ctx *ctx, int argc, char **argv)
+typedef struct {
+	uint64_t limit, offset;
+	int json;
+} search_opts;
+
+static const cli_opt search_table[] = {
+    CLI_COUNT_OPT("limit", search_opts, limit, "N", 1, 10000, "10", "hits shown"),
+    CLI_COUNT_OPT("offset", search_opts, offset, "N", 0, 1000000, "0", "hits skipped first"),
+    CLI_FLAG_OPT("json", 0, search_opts, json, "one JSON object a line"),
+    CLI_OPT_END,
+};
+
+static int cmd_search(const cli_args *args)
 {
-	const cli_command *me = self("search");
+	const search_opts *so_ = args->opts;
 	hl_search_opts so = {0};
 	hl_archive *a = NULL;
 	hl_hits *hits = NULL;
-	int json = 0, words_only = 0, rc = EXIT_ERR, tty = isatty(STDOUT_FILENO);
+	int json = so_->json, rc = EXIT_ERR, tty = isatty(STDOUT_FILENO);
 	char query[4096] = "";
 
-	so.limit = 10;
-	/* Not getopt: a query word may start with '-' (exclusion). Known options are taken
-	 * anywhere; every other argument is a word of the query; after "--" all are. */
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (!words_only && !strcmp(arg, "--")) {
-			words_only = 1;
-		} else if (!words_only && (!strcmp(arg, "--limit") || !strcmp(arg, "--offset"))) {
-			size_t *dst = arg[2] == 'l' ? &so.limit : &so.offset;
-			if (i + 1 == argc ||
-			    parse_size(dst, argv[++i], arg[2] == 'l' ? 10000 : 1000000) < 0 ||
-			    (dst == &so.limit && !so.limit))
-				return cli_usage_error(me, "%s takes a number (--limit 1 to 10000)",
-				                       arg);
-		} else if (!words_only && !strcmp(arg, "--json")) {
-			json = 1;
-		} else if (!words_only && !strncmp(arg, "--", 2)) {
-			return cli_usage_error(me, "unknown option %s", arg);
-		} else {
-			size_t n = strlen(query), m = strlen(arg);
-			if (n + m + 2 > sizeof(query))
-				return cli_usage_error(me, "the query is longer than %zu bytes",
-				                       sizeof(query) - 1);
-			if (n)
-				query[n++] = ' ';
-			memcpy(query + n, arg, m + 1);
-		}
+	/* The words of the query, as one argument or several (a word may begin with '-'). */
+	for (int i = 0; i < args->nargs; i++) {
+		size_t n = strlen(query), m = strlen(args->args[i]);
+		if (n + m + 2 > sizeof(query))
+			return cli_usage(args->cmd, "the query is longer than %zu bytes",
+			                 sizeof(query) - 1);
+		if (n)
+			query[n++] = ' ';
+		memcpy(query + n, args->args[i], m + 1);
 	}
-	if (!*query)
-		return cli_usage_error(me, "give a query");
 	so.query = query;
-
+	so.limit = (size_t)so_->limit;
+	so.offset = (size_t)so_->offset;
 	if (json) {
 		so.html = 1;
 	} else {
 		so.mark_open = tty ? "\033[1;4m" : "[";
 		so.mark_close = tty ? "\033[0m" : "]";
 	}
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	/* the command line is the node operator's own: every level is visible */
 	if (hl_archive_search(&hits, a, cli_who(), &so) < 0) {
@@ -335,29 +295,28 @@ static int add_page(const hl_page_row *r, void *ud)
 	return 0;
 }
 
-static int cmd_show(cli_ctx *ctx, int argc, char **argv)
+typedef struct {
+	int json;
+} json_opts;
+
+static const cli_opt json_table[] = {
+    CLI_FLAG_OPT("json", 0, json_opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+
+static int cmd_show(const cli_args *args)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
-	const cli_command *me = self("show");
 	hl_archive *a = NULL;
 	hl_doc *d = NULL;
 	show_ctx sc = {json_array(), json_array()};
 	hl_doc_read_opts ro = {add_page, add_version, &sc};
 	json_t *o = NULL, *versions;
-	int c, json = 0, rc = EXIT_ERR;
+	int json = ((const json_opts *)args->opts)->json, rc = EXIT_ERR;
 
-	optind = 1;
-	while ((c = next_opt(argc, argv, opts)) != -1) {
-		if (c != 'j')
-			return cli_usage_error(me, "unknown option");
-		json = 1;
-	}
-	if (optind != argc - 1)
-		return cli_usage_error(me, "give one document id");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	/* the document, its pages and versions in one read, audited when restricted */
-	if (hl_archive_doc_read(&d, a, cli_who(), argv[optind], "document", &ro) < 0) {
+	if (hl_archive_doc_read(&d, a, cli_who(), args->args[0], "document", &ro) < 0) {
 		rc = cli_fail();
 		goto done;
 	}
@@ -438,16 +397,14 @@ static void on_problem(const char *sha, const char *problem, const char *detail,
 	fflush(stdout);
 }
 
-static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
+static int cmd_verify(const cli_args *args)
 {
 	hl_archive *a = NULL;
 	hl_verify_result r;
 	cli_progress p;
 	int rc;
 
-	if (argc > 1)
-		return cli_usage_error(self("verify"), "unexpected argument %s", argv[1]);
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	cli_progress_init(&p, 0);
 	rc = hl_archive_verify(&r, a, on_problem, cli_progress_cb, &p);
@@ -463,23 +420,14 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- stats ---- */
 
-static int cmd_stats(cli_ctx *ctx, int argc, char **argv)
+static int cmd_stats(const cli_args *args)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
 	hl_archive *a = NULL;
 	hl_archive_stats as;
 	const hl_archive_stats *s = &as;
-	int c, json = 0;
+	int json = ((const json_opts *)args->opts)->json;
 
-	optind = 1;
-	while ((c = next_opt(argc, argv, opts)) != -1) {
-		if (c != 'j')
-			return cli_usage_error(self("stats"), "unknown option");
-		json = 1;
-	}
-	if (optind != argc)
-		return cli_usage_error(self("stats"), "unexpected argument %s", argv[optind]);
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (hl_archive_stats_get(&as, a) < 0) {
 		hl_archive_free(a);
@@ -516,21 +464,25 @@ static int cmd_stats(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- reindex ---- */
 
-static int cmd_reindex(cli_ctx *ctx, int argc, char **argv)
+typedef struct {
+	int pending;
+} reindex_opts;
+
+static const cli_opt reindex_table[] = {
+    CLI_FLAG_OPT("pending", 0, reindex_opts, pending,
+                 "only apply the changes queued and not yet indexed (after a crash)"),
+    CLI_OPT_END,
+};
+
+static int cmd_reindex(const cli_args *args)
 {
 	hl_archive *a = NULL;
 	hl_archive_stats as;
 	cli_progress p;
 	uint64_t applied = 0;
-	int rc, pending = 0;
+	int rc, pending = ((const reindex_opts *)args->opts)->pending;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--pending"))
-			pending = 1;
-		else
-			return cli_usage_error(self("reindex"), "unexpected argument %s", argv[i]);
-	}
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	cli_progress_init(&p, 0);
 	rc = pending ? hl_archive_index_sync(&applied, a, cli_progress_cb, &p)
@@ -544,43 +496,67 @@ static int cmd_reindex(cli_ctx *ctx, int argc, char **argv)
 	return rc < 0 ? cli_fail() : EXIT_OK;
 }
 
-const cli_command cli_archive_commands[] = {
-    {"init", cmd_init, "create the data directory", "init"},
-    {"ingest", cmd_ingest, "load a catalogue (manifest CSV) with its files",
-     "ingest MANIFEST.csv [--files DIR] [--rejects FILE] [--batch N] [--ocr] [--quiet]\n\n"
-     "Loads the rows of a manifest (columns: docs/cli.md) in batches of N (default 1000),\n"
-     "stores the files it lists (relative to --files DIR, default: the manifest's folder),\n"
-     "reports each bad row as MANIFEST:LINE: COLUMN: reason and copies it to the rejects\n"
-     "file (default MANIFEST.rejects.csv). Ingesting the same manifest again changes\n"
-     "nothing. Exit 3 when some rows were rejected.\n"
-     "--ocr: every scan (.tif .tiff .jpg .jpeg .png .pdf) is checked (a corrupt, oversized\n"
-     "or mislabelled file, or pages that disagree with page_count, reject the row; pages\n"
-     "below 200 dpi are warned about) and its pages join the OCR queue (halong ocr run)."},
-    {"search", cmd_search, "find documents (words with or without tones)",
-     "search QUERY... [--limit N] [--offset N] [--json]\n\n"
-     "The words of QUERY may be given as one quoted argument or as several.\n"
-     "  dat dai              words, tones optional (đ may be typed d)\n"
-     "  \"quyen va nghia vu\"  a phrase\n"
-     "  -word                exclude\n"
-     "  word*                prefix\n"
-     "  fonds:CODE type:\"Quyết định\" year:2019 issuer:WORD   filters\n"
-     "  unit:CODE            records the unit holds today (halong custody of CODE)"},
-    {"show", cmd_show, "one document, its files and earlier versions", "show ID [--json]"},
-    {"verify", cmd_verify, "re-hash every file; report missing and corrupt ones",
-     "verify\n\nExit 1 if any blob is missing or corrupt."},
-    {"stats", cmd_stats, "counts of the store and the index", "stats [--json]"},
-    {"reindex", cmd_reindex, "rebuild the search index from the store",
-     "reindex [--pending]\n\n"
-     "Rebuilds the search index from the store. --pending: only applies the changes the store\n"
-     "has queued and the index does not hold yet (after a crash); `search` says when there\n"
-     "are any."},
+const cli_cmd cli_archive_commands[] = {
+    {.name = "init",
+     .summary = "create the data directory",
+     .run = cmd_init,
+     .help = "Creates the layout (halong.db, blobs/, index/, keys/, halong.conf); running it\n"
+             "again checks and upgrades it, nothing is lost."},
+    {.name = "ingest",
+     .summary = "load a catalogue (manifest CSV) with its files",
+     .operands = "MANIFEST.csv",
+     .min_args = 1,
+     .max_args = 1,
+     .opts = ingest_table,
+     .opts_size = sizeof(ingest_opts),
+     .run = cmd_ingest,
+     .help = "Loads the rows of a manifest (columns: docs/cli.md) in batches, stores the files\n"
+             "it lists, reports each bad row as MANIFEST:LINE: COLUMN: reason and copies it to\n"
+             "the rejects file. Ingesting the same manifest again changes nothing. Exit 3 when\n"
+             "some rows were rejected.\n"
+             "--ocr: every scan (.tif .tiff .jpg .jpeg .png .pdf) is checked (a corrupt,\n"
+             "oversized or mislabelled file, or pages that disagree with page_count, reject\n"
+             "the row; pages below 200 dpi are warned about) and its pages join the OCR queue\n"
+             "(halong ocr run)."},
+    {.name = "search",
+     .summary = "find documents (words with or without tones)",
+     .operands = "QUERY...",
+     .min_args = 1,
+     .max_args = -1,
+     .opts = search_table,
+     .opts_size = sizeof(search_opts),
+     .flags = CLI_WORDS,
+     .run = cmd_search,
+     .help = "The words of QUERY may be given as one quoted argument or as several.\n"
+             "  dat dai              words, tones optional (đ may be typed d)\n"
+             "  \"quyen va nghia vu\"  a phrase\n"
+             "  -word                exclude\n"
+             "  word*                prefix\n"
+             "  fonds:CODE type:\"Quyết định\" year:2019 issuer:WORD   filters\n"
+             "  unit:CODE            records the unit holds today (halong custody of CODE)"},
+    {.name = "show",
+     .summary = "one document, its files, pages and earlier versions",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .opts = json_table,
+     .opts_size = sizeof(json_opts),
+     .run = cmd_show},
+    {.name = "verify",
+     .summary = "re-hash every file; report missing and corrupt ones",
+     .run = cmd_verify,
+     .help = "Exit 1 if any blob is missing or corrupt."},
+    {.name = "stats",
+     .summary = "counts of the store and the index",
+     .opts = json_table,
+     .opts_size = sizeof(json_opts),
+     .run = cmd_stats},
+    {.name = "reindex",
+     .summary = "rebuild the search index from the store",
+     .opts = reindex_table,
+     .opts_size = sizeof(reindex_opts),
+     .run = cmd_reindex,
+     .help = "`search` says when changes are waiting for the index; --pending applies them\n"
+             "without rebuilding."},
     {0},
 };
-
-static const cli_command *self(const char *name)
-{
-	for (const cli_command *c = cli_archive_commands; c->name; c++)
-		if (!strcmp(c->name, name))
-			return c;
-	return cli_archive_commands;
-}

@@ -1,6 +1,6 @@
 /* The ocr and export command groups: work the OCR queue, see its state, review weak pages,
  * measure error rates against ground truth, and export ALTO and searchable PDF. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,90 +12,43 @@
 #include "halong/ocr.h"
 #include "halong/util.h"
 
-extern const cli_command cli_ocr_commands[];
-
-static const cli_command *ocr_cmd(void)
-{
-	return &cli_ocr_commands[0];
-}
-
-static const cli_command *export_cmd(void)
-{
-	return &cli_ocr_commands[1];
-}
+extern const cli_cmd cli_ocr_commands[];
 
 typedef struct {
 	int json, quiet, retry;
-	unsigned long jobs, max, limit, page;
+	uint64_t jobs, max, limit, page;
 	double below;
 	const char *out;
-	const char *args[2];
-	int nargs;
 } opts;
 
-/* `allowed` lists the short names of the options this subcommand takes. */
-static int parse(opts *o, const cli_command *cmd, int argc, char **argv, int max,
-                 const char *allowed)
-{
-	static const struct option lo[] = {
-	    {"json", no_argument, NULL, 'j'},         {"quiet", no_argument, NULL, 'q'},
-	    {"retry-failed", no_argument, NULL, 'r'}, {"jobs", required_argument, NULL, 'n'},
-	    {"max", required_argument, NULL, 'm'},    {"limit", required_argument, NULL, 'l'},
-	    {"page", required_argument, NULL, 'p'},   {"below", required_argument, NULL, 'b'},
-	    {"output", required_argument, NULL, 'o'}, {0}};
-	int c;
-	memset(o, 0, sizeof(*o));
-	o->below = 70, o->limit = 50;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
-		char *end = NULL;
-		if (c == '?' || !strchr(allowed, c))
-			return cli_usage_error(cmd, "%s: unknown option or missing value: %s",
-			                       argv[0], argv[optind - 1]);
-		switch (c) {
-		case 'j':
-			o->json = 1;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'r':
-			o->retry = 1;
-			break;
-		case 'o':
-			o->out = optarg;
-			break;
-		case 'b':
-			o->below = strtod(optarg, &end);
-			if (*end || o->below < 0 || o->below > 100)
-				return cli_usage_error(cmd, "--below wants a confidence 0 to 100");
-			break;
-		default: {
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || v == 0 || v > 1000000)
-				return cli_usage_error(
-				    cmd, "%s: wants a number from 1 to 1000000, not %s",
-				    argv[optind - 1], optarg);
-			if (c == 'n')
-				o->jobs = v;
-			else if (c == 'm')
-				o->max = v;
-			else if (c == 'l')
-				o->limit = v;
-			else
-				o->page = v;
-		}
-		}
-	}
-	for (; optind < argc; optind++) {
-		if (o->nargs >= max)
-			return cli_usage_error(cmd, "%s: unexpected argument %s", argv[0],
-			                       argv[optind]);
-		o->args[o->nargs++] = argv[optind];
-	}
-	return 0;
-}
+static const cli_opt run_opts[] = {
+    CLI_COUNT_OPT("jobs", opts, jobs, "N", 1, 64, NULL, "workers (default: one per core)"),
+    CLI_COUNT_OPT("max", opts, max, "N", 1, 1000000, NULL, "stop after N pages"),
+    CLI_FLAG_OPT("retry-failed", 0, opts, retry, "put the failed pages back in the queue first"),
+    CLI_FLAG_OPT("quiet", 'q', opts, quiet, "no progress"),
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt json_only[] = {
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt review_opts[] = {
+    CLI_REAL_OPT("below", opts, below, "C", 0, 100, "70", "mean confidence below C"),
+    CLI_COUNT_OPT("limit", opts, limit, "N", 1, 1000000, "50", "pages listed"),
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt pdf_opts[] = {
+    CLI_TEXT_OPT("output", 'o', opts, out, "FILE.pdf", "where to write (default: ID.pdf here)"),
+    CLI_OPT_END,
+};
+static const cli_opt alto_opts[] = {
+    CLI_COUNT_OPT("page", opts, page, "N", 1, 1000000, NULL, "one page (stdout without -o)"),
+    CLI_TEXT_OPT("output", 'o', opts, out, "FILE|DIR",
+                 "a file for --page N, else a folder for every page"),
+    CLI_OPT_END,
+};
 
 static void excerpt(const char *t, size_t max)
 {
@@ -129,19 +82,17 @@ static void on_failure(const char *doc_id, const char *file, int page_no, const 
 	(void)file, (void)page_no;
 }
 
-static int sub_run(cli_ctx *ctx, int argc, char **argv)
+static int sub_run(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	hl_ocr_run_result r;
 	hl_ocr_run_opts ro = {0};
 	cli_progress p;
 	run_ui ui = {&p, 0};
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, ocr_cmd(), argc, argv, 0, "jqrnm")) != 0)
-		return rc;
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	cli_progress_init(&p, o.quiet || o.json);
 	p.ui = &ui;
@@ -211,16 +162,13 @@ static void duration(char *buf, size_t n, double s)
 		snprintf(buf, n, "%.1f h", s / 3600);
 }
 
-static int sub_status(cli_ctx *ctx, int argc, char **argv)
+static int sub_status(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	hl_ocr_status s;
-	opts o;
-	int rc;
 
-	if ((rc = parse(&o, ocr_cmd(), argc, argv, 0, "j")) != 0)
-		return rc;
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (hl_archive_ocr_status(&s, a, cli_who()) < 0) {
 		hl_archive_free(a);
@@ -300,16 +248,14 @@ static int review_row(const hl_page_row *r, void *ud)
 	return 0;
 }
 
-static int sub_review(cli_ctx *ctx, int argc, char **argv)
+static int sub_review(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	review_ui ui = {0};
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, ocr_cmd(), argc, argv, 0, "jbl")) != 0)
-		return rc;
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (o.json)
 		ui.j = json_array();
@@ -354,23 +300,19 @@ static void eval_row(const hl_ocr_eval_row *r, void *ud)
 		       100 * r->cer, 100 * r->wer, r->mean_conf);
 }
 
-static int sub_eval(cli_ctx *ctx, int argc, char **argv)
+static int sub_eval(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	hl_ocr_eval_total t;
 	json_t *rows = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, ocr_cmd(), argc, argv, 1, "j")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(ocr_cmd(), "eval: give the ground-truth folder");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (o.json)
 		rows = json_array();
-	rc = hl_archive_ocr_eval(&t, a, o.args[0], eval_row, rows);
+	rc = hl_archive_ocr_eval(&t, a, args->args[0], eval_row, rows);
 	hl_archive_free(a);
 	if (rc < 0) {
 		json_decref(rows);
@@ -399,70 +341,50 @@ static int sub_eval(cli_ctx *ctx, int argc, char **argv)
 	return t.pages ? EXIT_OK : EXIT_PARTIAL;
 }
 
-static int cmd_ocr(cli_ctx *ctx, int argc, char **argv)
-{
-	static const cli_sub subs[] = {
-	    {"run", sub_run},
-	    {"status", sub_status},
-	    {"review", sub_review},
-	    {"eval", sub_eval},
-	    {0},
-	};
-	return cli_dispatch(ocr_cmd(), subs, ctx, argc, argv);
-}
-
 /* ---- export ---- */
 
-static int export_pdf(cli_ctx *ctx, int argc, char **argv)
+static int export_pdf(const cli_args *args)
 {
+	opts o = *(const opts *)args->opts;
+	const char *id = args->args[0];
 	hl_archive *a = NULL;
-	opts o;
+	char dflt[160];
 	int rc;
 
-	if ((rc = parse(&o, export_cmd(), argc, argv, 1, "o")) != 0)
-		return rc;
-	char dflt[160];
-	if (o.nargs != 1)
-		return cli_usage_error(export_cmd(), "pdf: give one document id");
 	if (!o.out) {
 		/* ID.pdf in the current folder */
-		if (strlen(o.args[0]) > 120 || strchr(o.args[0], '/'))
-			return cli_usage_error(export_cmd(), "pdf: give -o FILE.pdf for this id");
-		snprintf(dflt, sizeof(dflt), "%s.pdf", o.args[0]);
+		if (strlen(id) > 120 || strchr(id, '/'))
+			return cli_usage(args->cmd, "give -o FILE.pdf for this id");
+		snprintf(dflt, sizeof(dflt), "%s.pdf", id);
 		o.out = dflt;
 	}
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_archive_export_pdf(a, cli_who(), o.args[0], o.out);
+	rc = hl_archive_export_pdf(a, cli_who(), id, o.out);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	printf("export: %s written (searchable PDF of %s)\n", o.out, o.args[0]);
+	printf("export: %s written (searchable PDF of %s)\n", o.out, id);
 	return EXIT_OK;
 }
 
-static int export_alto(cli_ctx *ctx, int argc, char **argv)
+static int export_alto(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	struct stat sb;
-	opts o;
 	int rc = 0, written = 0;
 
-	if ((rc = parse(&o, export_cmd(), argc, argv, 1, "op")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(export_cmd(), "alto: give one document id");
 	if (!o.page && !o.out)
-		return cli_usage_error(export_cmd(),
-		                       "alto: give --page N, or -o DIR for every page");
+		return cli_usage(args->cmd, "give --page N, or -o DIR for every page");
 	/* every page: -o names a folder, made if need be */
 	if (!o.page && hl_mkdir_p(o.out, 0755) < 0)
 		return cli_fail();
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	for (int seq = o.page ? (int)o.page : 1;; seq++) {
 		char *xml = NULL;
-		rc = hl_archive_page_alto(&xml, a, cli_who(), o.args[0], seq);
+		rc = hl_archive_page_alto(&xml, a, cli_who(), args->args[0], seq);
 		if (rc == HL_ENOTFOUND && !o.page && written) {
 			rc = 0; /* past the last page */
 			break;
@@ -475,7 +397,7 @@ static int export_alto(cli_ctx *ctx, int argc, char **argv)
 			rc = hl_write_atomic(o.out, xml, strlen(xml), 0644);
 		} else {
 			char name[160], *path;
-			snprintf(name, sizeof(name), "%s-p%04d.alto.xml", o.args[0], seq);
+			snprintf(name, sizeof(name), "%s-p%04d.alto.xml", args->args[0], seq);
 			if ((path = hl_path_join(o.out, name)) == NULL) {
 				free(xml);
 				rc = -1;
@@ -496,40 +418,83 @@ static int export_alto(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	if (o.out)
 		printf("export: %d ALTO page%s of %s in %s\n", written, written == 1 ? "" : "s",
-		       o.args[0], o.out);
+		       args->args[0], o.out);
 	return EXIT_OK;
 }
 
-static int cmd_export(cli_ctx *ctx, int argc, char **argv)
-{
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (!sub)
-		return cli_usage_error(export_cmd(), "give a format: pdf or alto");
-	if (!strcmp(sub, "pdf"))
-		return export_pdf(ctx, argc - 1, argv + 1);
-	if (!strcmp(sub, "alto"))
-		return export_alto(ctx, argc - 1, argv + 1);
-	return cli_usage_error(export_cmd(), "unknown format %s", sub);
-}
+#define OCR    (&cli_ocr_commands[0])
+#define EXPORT (&cli_ocr_commands[1])
+static const cli_cmd ocr_subs[] = {
+    {.name = "run",
+     .summary = "recognise the queued pages with N workers",
+     .opts = run_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_run,
+     .group = OCR,
+     .help = "Each page is saved when done, so a killed run loses nothing. Exit 3 if some\n"
+             "pages failed."},
+    {.name = "status",
+     .summary = "done / pending / failed, pages per minute, time left",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_status,
+     .group = OCR},
+    {.name = "review",
+     .summary = "pages whose mean confidence is below C",
+     .opts = review_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_review,
+     .group = OCR},
+    {.name = "eval",
+     .summary = "character and word error rates against ground truth",
+     .operands = "GT_DIR",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the ground-truth folder",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_eval,
+     .group = OCR,
+     .help = "Each recognised page is compared with GT_DIR/NAME.txt (NAME: the scan's file\n"
+             "name without extension; NAME.pN.txt for page N of a file of several pages)."},
+    {0},
+};
+static const cli_cmd export_subs[] = {
+    {.name = "pdf",
+     .summary = "a document as a searchable PDF",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one document id",
+     .opts = pdf_opts,
+     .opts_size = sizeof(opts),
+     .run = export_pdf,
+     .group = EXPORT},
+    {.name = "alto",
+     .summary = "a document's pages as ALTO XML",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one document id",
+     .opts = alto_opts,
+     .opts_size = sizeof(opts),
+     .run = export_alto,
+     .group = EXPORT,
+     .help = "--page N writes one page (stdout without -o); -o DIR alone writes every page as\n"
+             "DIR/ID-pNNNN.alto.xml."},
+    {0},
+};
+#undef OCR
+#undef EXPORT
 
-const cli_command cli_ocr_commands[] = {
-    {"ocr", cmd_ocr, "recognise the pages of scans; status, review, error rates",
-     "ocr SUBCOMMAND [ARGS]\n\n"
-     "  run [--jobs N] [--max N] [--retry-failed] [--quiet] [--json]\n"
-     "                         recognise the queued pages with N workers (default: one per\n"
-     "                         core); each page is saved when done, so a killed run loses\n"
-     "                         nothing; exit 3 if some pages failed\n"
-     "  status [--json]        done / pending / failed, pages per minute, time left\n"
-     "  review [--below C] [--limit N] [--json]\n"
-     "                         pages whose mean confidence is below C (default 70)\n"
-     "  eval GT_DIR [--json]   character and word error rates against GT_DIR/NAME.txt\n"
-     "                         (NAME: the scan's file name without extension; NAME.pN.txt\n"
-     "                         for page N of a file of several pages)\n\n"
-     "Pages are queued by `halong ingest MANIFEST --ocr`."},
-    {"export", cmd_export, "a document as a searchable PDF, or its pages as ALTO XML",
-     "export pdf ID [-o FILE.pdf]             (default: ID.pdf here)\n"
-     "       export alto ID --page N [-o FILE]   (stdout without -o)\n"
-     "       export alto ID -o DIR               every page: DIR/ID-pNNNN.alto.xml\n\n"
-     "Every page of the document must have been recognised (halong ocr run)."},
+const cli_cmd cli_ocr_commands[] = {
+    {.name = "ocr",
+     .summary = "recognise the pages of scans; status, review, error rates",
+     .subs = ocr_subs,
+     .help = "Pages are queued by `halong ingest MANIFEST --ocr`."},
+    {.name = "export",
+     .summary = "a document as a searchable PDF, or its pages as ALTO XML",
+     .subs = export_subs,
+     .help = "Every page of the document must have been recognised (halong ocr run)."},
     {0},
 };

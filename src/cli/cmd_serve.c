@@ -1,5 +1,5 @@
 /* halong serve: the HTTP API and the web interface until SIGTERM or SIGINT. */
-#include <getopt.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,9 +7,26 @@
 #include <string.h>
 
 #include "cli.h"
-#include "server_int.h"
+#include "server.h"
 
-extern const cli_command cli_serve_commands[];
+typedef struct {
+	const char *listen, *web;
+	uint64_t threads;
+	int quiet, secure_cookies;
+} serve_opts;
+
+static const cli_opt serve_table[] = {
+    CLI_TEXT_OPT("listen", 0, serve_opts, listen, "HOST:PORT",
+                 "where to listen (default 127.0.0.1:8080; port 0: any free port)"),
+    CLI_TEXT_OPT("web", 0, serve_opts, web, "DIR",
+                 "the web interface's files (default: web/ of the source tree)"),
+    CLI_COUNT_OPT("threads", serve_opts, threads, "N", 1, 256, NULL,
+                  "worker threads (default: one per core)"),
+    CLI_FLAG_OPT("quiet", 0, serve_opts, quiet, "no access log on stderr"),
+    CLI_FLAG_OPT("secure-cookies", 0, serve_opts, secure_cookies,
+                 "the session cookie gets Secure (behind an HTTPS proxy)"),
+    CLI_OPT_END,
+};
 
 /* HOST:PORT, [IPV6]:PORT, or :PORT / PORT (127.0.0.1). host is written into buf. */
 static int parse_listen(char *buf, size_t cap, const char **host, unsigned *port, const char *s)
@@ -41,55 +58,26 @@ static int parse_listen(char *buf, size_t cap, const char **host, unsigned *port
 	return 0;
 }
 
-static int cmd_serve(cli_ctx *ctx, int argc, char **argv)
+static int cmd_serve(const cli_args *args)
 {
-	static const struct option lo[] = {
-	    {"listen", required_argument, NULL, 'l'},   {"web", required_argument, NULL, 'w'},
-	    {"threads", required_argument, NULL, 't'},  {"quiet", no_argument, NULL, 'q'},
-	    {"secure-cookies", no_argument, NULL, 's'}, {0}};
-	const cli_command *me = &cli_serve_commands[0];
+	const serve_opts *so = args->opts;
 	hl_server_opts o = {0};
 	hl_server *s = NULL;
 	char host[256];
 	unsigned port = 8080;
 	sigset_t set;
-	int c, sig = 0;
+	int sig = 0;
 
 	o.host = "127.0.0.1";
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			if (parse_listen(host, sizeof(host), &o.host, &port, optarg) < 0)
-				return cli_usage_error(
-				    me, "--listen: HOST:PORT is expected, not \"%s\"", optarg);
-			break;
-		case 'w':
-			o.web_dir = optarg;
-			break;
-		case 't': {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || n < 1 || n > 256)
-				return cli_usage_error(me, "--threads: a number from 1 to 256");
-			o.threads = (unsigned)n;
-			break;
-		}
-		case 'q':
-			o.quiet = 1;
-			break;
-		case 's':
-			o.secure_cookies = 1;
-			break;
-		default:
-			return cli_usage_error(me, "unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(me, "unexpected argument \"%s\"", argv[optind]);
+	if (so->listen && parse_listen(host, sizeof(host), &o.host, &port, so->listen) < 0)
+		return cli_usage(args->cmd, "--listen: HOST:PORT is expected, not \"%s\"",
+		                 so->listen);
+	o.web_dir = so->web;
+	o.threads = (unsigned)so->threads;
+	o.quiet = so->quiet;
+	o.secure_cookies = so->secure_cookies;
 	o.port = (uint16_t)port;
-	o.home = ctx->home;
+	o.home = args->ctx->home;
 
 	/* The worker threads inherit this mask: the signals wait for sigwait below, so a stop
 	 * runs in order (stop accepting, finish requests, close) and never inside a handler. */
@@ -110,15 +98,13 @@ static int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-const cli_command cli_serve_commands[] = {
-    {"serve", cmd_serve, "serve the HTTP API and the web interface",
-     "serve [--listen HOST:PORT] [--web DIR] [--threads N] [--quiet] [--secure-cookies]\n\n"
-     "  --listen HOST:PORT  where to listen (default 127.0.0.1:8080; port 0: any free port)\n"
-     "  --web DIR           the web interface's files (default: web/ of the source tree)\n"
-     "  --threads N         worker threads (default: one per core)\n"
-     "  --quiet             no access log on stderr\n"
-     "  --secure-cookies    the session cookie gets Secure (behind an HTTPS proxy)\n\n"
-     "The API is described in docs/api.md and at /api/v1/openapi.json. SIGTERM or SIGINT\n"
-     "stops accepting, lets requests in flight finish (up to 10 s) and exits 0."},
-    {NULL, NULL, NULL, NULL},
+const cli_cmd cli_serve_commands[] = {
+    {.name = "serve",
+     .summary = "serve the HTTP API and the web interface",
+     .opts = serve_table,
+     .opts_size = sizeof(serve_opts),
+     .run = cmd_serve,
+     .help = "The API is described in docs/api.md and at /api/v1/openapi.json. SIGTERM or\n"
+             "SIGINT stops accepting, lets requests in flight finish (up to 10 s) and exits 0."},
+    {0},
 };

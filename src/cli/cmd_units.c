@@ -15,59 +15,34 @@
 #define HL_SOURCE_DATADIR "data"
 #endif
 
-extern const cli_command cli_units_commands[];
-
-static const cli_command *me(void)
-{
-	return &cli_units_commands[0];
-}
+extern const cli_cmd cli_units_commands[];
 
 typedef struct {
 	int json, quiet;
-	size_t limit;
+	uint64_t limit;
 	const char *at;
-	const char *args[2];
-	int nargs;
 } opts;
 
-/* Options of every subcommand: --json, --at DATE, --quiet; at most `max` operands. */
-static int parse(opts *o, int argc, char **argv, int max, int allow_at)
-{
-	static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
-	                                   {"at", required_argument, NULL, 'a'},
-	                                   {"quiet", no_argument, NULL, 'q'},
-	                                   {"limit", required_argument, NULL, 'l'},
-	                                   {0}};
-	int c;
-	memset(o, 0, sizeof(*o));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (c == 'j')
-			o->json = 1;
-		else if (c == 'q')
-			o->quiet = 1;
-		else if (c == 'a' && allow_at)
-			o->at = optarg;
-		else if (c == 'l' && allow_at == 2) {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || !v || v >= HL_UNITS_MAX_ROWS)
-				return cli_usage_error(me(), "%s: --limit wants 1 to %d, not %s",
-				                       argv[0], HL_UNITS_MAX_ROWS - 1, optarg);
-			o->limit = v;
-		} else
-			return cli_usage_error(me(), "%s: unknown option or missing value: %s",
-			                       argv[0], argv[optind - 1]);
-	}
-	for (; optind < argc; optind++) {
-		if (o->nargs >= max)
-			return cli_usage_error(me(), "%s: unexpected argument %s", argv[0],
-			                       argv[optind]);
-		o->args[o->nargs++] = argv[optind];
-	}
-	return 0;
-}
+static const cli_opt json_only[] = {
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt load_opts[] = {
+    CLI_FLAG_OPT("quiet", 'q', opts, quiet, "no progress"),
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt at_opts[] = {
+    CLI_TEXT_OPT("at", 0, opts, at, "DATE", "as it was on DATE (default: today)"),
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt find_opts[] = {
+    CLI_TEXT_OPT("at", 0, opts, at, "DATE", "only names valid on DATE (default: any period)"),
+    CLI_COUNT_OPT("limit", opts, limit, "N", 1, HL_UNITS_MAX_ROWS - 1, "100", "units listed"),
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
 
 static void print_succ(const hl_succession *s, int indent)
 {
@@ -89,23 +64,21 @@ static char *default_dir(void)
 	return hl_path_join(HL_SOURCE_DATADIR, "units");
 }
 
-static int sub_load(cli_ctx *ctx, int argc, char **argv)
+static int sub_load(const cli_args *args)
 {
+	const opts *o = args->opts;
 	hl_archive *a = NULL;
 	hl_units_load_stats s;
 	cli_progress p;
-	opts o;
 	char *dir;
 	int rc;
 
-	if ((rc = parse(&o, argc, argv, 1, 0)) != 0)
-		return rc;
-	dir = o.nargs ? hl_strdup(o.args[0]) : default_dir();
-	if (cli_open(&a, ctx) < 0) {
+	dir = args->nargs ? hl_strdup(args->args[0]) : default_dir();
+	if (cli_open(&a, args->ctx) < 0) {
 		free(dir);
 		return cli_fail();
 	}
-	cli_progress_init(&p, o.quiet || o.json);
+	cli_progress_init(&p, o->quiet || o->json);
 	rc = hl_units_load(&s, hl_archive_store(a), dir, cli_actor(), cli_progress_cb, &p);
 	cli_progress_done(&p);
 	hl_archive_free(a);
@@ -115,7 +88,7 @@ static int sub_load(cli_ctx *ctx, int argc, char **argv)
 	}
 	int nothing =
 	    !s.versions_added && !s.versions_split && !s.successions_added && !s.events_added;
-	if (o.json) {
+	if (o->json) {
 		json_t *j = json_object();
 		json_object_set_new(j, "dir", json_string(dir));
 		json_object_set_new(j, "rows", json_integer((json_int_t)s.rows));
@@ -149,24 +122,20 @@ static int sub_load(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- show ---- */
 
-static int sub_show(cli_ctx *ctx, int argc, char **argv)
+static int sub_show(const cli_args *args)
 {
+	const opts *o = args->opts;
 	hl_archive *a = NULL;
 	hl_unit *u = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, argc, argv, 1, 1)) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(me(), "show: give one unit code");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_units_show(&u, hl_archive_store(a), o.args[0], o.at);
+	rc = hl_units_show(&u, hl_archive_store(a), args->args[0], o->at);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	if (o.json) {
+	if (o->json) {
 		json_t *j = hl_unit_json(u, 1);
 		cli_print_json(j);
 	} else {
@@ -195,33 +164,29 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- find ---- */
 
-static int sub_find(cli_ctx *ctx, int argc, char **argv)
+static int sub_find(const cli_args *args)
 {
+	const opts *o = args->opts;
+	const char *name = args->args[0];
+	size_t limit = (size_t)o->limit;
 	hl_archive *a = NULL;
 	hl_units *l = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, argc, argv, 1, 2)) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(me(), "find: give one name (quote it if it has spaces)");
-	if (!o.limit)
-		o.limit = 100;
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	/* one more than asked: tells whether the list was cut */
-	rc = hl_units_find(&l, hl_archive_store(a), o.args[0], o.at, o.limit + 1);
+	rc = hl_units_find(&l, hl_archive_store(a), name, o->at, limit + 1);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	if (o.json) {
+	if (o->json) {
 		json_t *j = json_array();
-		for (size_t i = 0; i < l->n && i < o.limit; i++)
+		for (size_t i = 0; i < l->n && i < limit; i++)
 			json_array_append_new(j, hl_unit_json(&l->v[i], 1));
 		cli_print_json(j);
 	} else {
-		for (size_t i = 0; i < l->n && i < o.limit; i++) {
+		for (size_t i = 0; i < l->n && i < limit; i++) {
 			const hl_unit *u = &l->v[i];
 			printf("%s  %s%s%s, ", u->code, u->full_name, u->parent_name ? ", " : "",
 			       u->parent_name ? u->parent_name : "");
@@ -242,11 +207,11 @@ static int sub_find(cli_ctx *ctx, int argc, char **argv)
 			putchar('\n');
 		}
 		if (!l->n)
-			printf("no unit named \"%s\"\n", o.args[0]);
-		else if (l->n > o.limit)
+			printf("no unit named \"%s\"\n", name);
+		else if (l->n > limit)
 			printf("… more than %zu units match: narrow the name, add --at DATE, or "
 			       "raise --limit\n",
-			       o.limit);
+			       limit);
 	}
 	hl_units_free(l);
 	return EXIT_OK;
@@ -254,32 +219,29 @@ static int sub_find(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- successors, predecessors ---- */
 
-static int sub_walk(cli_ctx *ctx, int argc, char **argv, int forward)
+static int sub_walk(const cli_args *args, int forward)
 {
+	const opts *o = args->opts;
+	const char *code = args->args[0];
 	hl_archive *a = NULL;
 	hl_successions *l = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, argc, argv, 1, 0)) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(me(), "%s: give one unit code", argv[0]);
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = forward ? hl_units_successors(&l, hl_archive_store(a), o.args[0])
-	             : hl_units_predecessors(&l, hl_archive_store(a), o.args[0]);
+	rc = forward ? hl_units_successors(&l, hl_archive_store(a), code)
+	             : hl_units_predecessors(&l, hl_archive_store(a), code);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	if (o.json) {
+	if (o->json) {
 		json_t *j = hl_successions_json(l);
 		cli_print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n; i++)
 			print_succ(&l->v[i], 2 * (l->v[i].depth - 1));
 		if (!l->n)
-			printf("%s has no %s\n", o.args[0], forward ? "successor" : "predecessor");
+			printf("%s has no %s\n", code, forward ? "successor" : "predecessor");
 	}
 	hl_successions_free(l);
 	return EXIT_OK;
@@ -287,22 +249,20 @@ static int sub_walk(cli_ctx *ctx, int argc, char **argv, int forward)
 
 /* ---- tree ---- */
 
-static int sub_tree(cli_ctx *ctx, int argc, char **argv)
+static int sub_tree(const cli_args *args)
 {
+	const opts *o = args->opts;
 	hl_archive *a = NULL;
 	hl_units *l = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, argc, argv, 1, 1)) != 0)
-		return rc;
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_units_tree(&l, hl_archive_store(a), o.nargs ? o.args[0] : NULL, o.at);
+	rc = hl_units_tree(&l, hl_archive_store(a), args->nargs ? args->args[0] : NULL, o->at);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	if (o.json) {
+	if (o->json) {
 		json_t *j = json_array();
 		for (size_t i = 0; i < l->n; i++)
 			json_array_append_new(j, hl_unit_json(&l->v[i], 0));
@@ -316,44 +276,85 @@ static int sub_tree(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int sub_successors(cli_ctx *ctx, int argc, char **argv)
+static int sub_successors(const cli_args *args)
 {
-	return sub_walk(ctx, argc, argv, 1);
+	return sub_walk(args, 1);
 }
 
-static int sub_predecessors(cli_ctx *ctx, int argc, char **argv)
+static int sub_predecessors(const cli_args *args)
 {
-	return sub_walk(ctx, argc, argv, 0);
+	return sub_walk(args, 0);
 }
 
-static int cmd_units(cli_ctx *ctx, int argc, char **argv)
-{
-	static const cli_sub subs[] = {
-	    {"load", sub_load},
-	    {"show", sub_show},
-	    {"find", sub_find},
-	    {"successors", sub_successors},
-	    {"predecessors", sub_predecessors},
-	    {"tree", sub_tree},
-	    {0},
-	};
-	return cli_dispatch(me(), subs, ctx, argc, argv);
-}
+#define G (&cli_units_commands[0])
+static const cli_cmd subs[] = {
+    {.name = "load",
+     .summary = "load the unit files of DIR (default: the shipped data, $HALONG_DATA/units if "
+                "set)",
+     .operands = "[DIR]",
+     .max_args = 1,
+     .opts = load_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_load,
+     .group = G,
+     .help = "Loading twice changes nothing; new events in events.csv are applied without\n"
+             "losing history. A load is one transaction, audited when it changes anything."},
+    {.name = "show",
+     .summary = "the unit as it was on DATE, its parent and legal basis",
+     .operands = "CODE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one unit code",
+     .opts = at_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_show,
+     .group = G},
+    {.name = "find",
+     .summary = "units by name, tones optional, old names included",
+     .operands = "NAME",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one name (quote it if it has spaces)",
+     .opts = find_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_find,
+     .group = G},
+    {.name = "successors",
+     .summary = "who succeeded it, transitively, with merge types",
+     .operands = "CODE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one unit code",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_successors,
+     .group = G},
+    {.name = "predecessors",
+     .summary = "whom it succeeded, transitively",
+     .operands = "CODE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one unit code",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_predecessors,
+     .group = G},
+    {.name = "tree",
+     .summary = "the hierarchy on DATE (default: every province)",
+     .operands = "[CODE]",
+     .max_args = 1,
+     .opts = at_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_tree,
+     .group = G},
+    {0},
+};
+#undef G
 
-const cli_command cli_units_commands[] = {
-    {"units", cmd_units, "administrative units and their history, on any date",
-     "units SUBCOMMAND [ARGS] [--json]\n\n"
-     "  load [DIR] [--quiet]        load the unit files of DIR (default: the shipped data,\n"
-     "                              $HALONG_DATA/units if set); loading twice changes nothing,\n"
-     "                              new events in events.csv are applied without losing history\n"
-     "  show CODE [--at DATE]       the unit as it was on DATE, its parent and legal basis\n"
-     "  find NAME [--at DATE] [--limit N]\n"
-     "                              units by name, tones optional, old names included\n"
-     "                              (at most N, default 100; says so when there are more)\n"
-     "  successors CODE             who succeeded it, transitively, with merge types\n"
-     "  predecessors CODE           whom it succeeded, transitively\n"
-     "  tree [CODE] [--at DATE]     the hierarchy on DATE (default: every province)\n\n"
-     "DATE is yyyy-mm-dd or dd/mm/yyyy; the default is today (Asia/Ho_Chi_Minh). find\n"
-     "without --at searches every period."},
+const cli_cmd cli_units_commands[] = {
+    {.name = "units",
+     .summary = "administrative units and their history, on any date",
+     .subs = subs,
+     .help = "DATE is yyyy-mm-dd or dd/mm/yyyy; the default is today (Asia/Ho_Chi_Minh)."},
     {0},
 };

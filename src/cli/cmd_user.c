@@ -1,7 +1,7 @@
 /* The user and audit command groups: accounts (add, passwd, token, disable, list) and the
  * hash-chained audit log (verify, list). Passwords come from stdin, never from argv. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,60 +16,34 @@
 #include "halong/auth_json.h"
 #include "halong/units.h"
 
-extern const cli_command cli_user_commands[];
-
-static const cli_command *user_cmd(void)
-{
-	return &cli_user_commands[0];
-}
-
-static const cli_command *audit_cmd(void)
-{
-	return &cli_user_commands[1];
-}
+extern const cli_cmd cli_user_commands[];
 
 typedef struct {
 	int json;
-	const char *role, *unit, *label, *limit;
-	const char *args[2];
-	int nargs;
+	const char *role, *unit, *label;
+	uint64_t limit;
 } opts;
 
-enum { O_JSON = 1, O_ROLE, O_UNIT, O_LABEL, O_LIMIT };
-
-/* Options of every subcommand; `allowed` lists the ones this subcommand takes. */
-static int parse(opts *o, const cli_command *cmd, int argc, char **argv, int max,
-                 const char *allowed)
-{
-	static const struct option lo[] = {{"json", no_argument, NULL, O_JSON},
-	                                   {"role", required_argument, NULL, O_ROLE},
-	                                   {"unit", required_argument, NULL, O_UNIT},
-	                                   {"label", required_argument, NULL, O_LABEL},
-	                                   {"limit", required_argument, NULL, O_LIMIT},
-	                                   {0}};
-	const char **slot[] = {
-	    [O_ROLE] = &o->role, [O_UNIT] = &o->unit, [O_LABEL] = &o->label, [O_LIMIT] = &o->limit};
-	int c, idx;
-	memset(o, 0, sizeof(*o));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
-		if (c == '?' || c == ':' || !strchr(allowed, "?jrulL"[c]))
-			return cli_usage_error(cmd, "%s: unknown option or missing value: %s",
-			                       argv[0], argv[optind - 1]);
-		if (c == O_JSON)
-			o->json = 1;
-		else
-			*slot[c] = optarg;
-	}
-	for (; optind < argc; optind++) {
-		if (o->nargs >= max)
-			return cli_usage_error(cmd, "%s: unexpected argument %s", argv[0],
-			                       argv[optind]);
-		o->args[o->nargs++] = argv[optind];
-	}
-	return 0;
-}
+static const cli_opt add_opts[] = {
+    CLI_CHOICE_OPT("role", opts, role, "ROLE", "viewer,officer,inspector,archivist,admin",
+                   CLI_REQUIRED, "what the user may do"),
+    CLI_NEEDED_OPT("unit", opts, unit, "CODE",
+                   "the user's unit, valid today (a province-level unit sees every fonds)"),
+    CLI_OPT_END,
+};
+static const cli_opt token_opts[] = {
+    CLI_TEXT_OPT("label", 0, opts, label, "TEXT", "what the token is for"),
+    CLI_OPT_END,
+};
+static const cli_opt json_only[] = {
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt audit_list_opts[] = {
+    CLI_COUNT_OPT("limit", opts, limit, "N", 1, 100000, "20", "the newest N entries"),
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
 
 /* ---- passwords from stdin ---- */
 
@@ -143,114 +117,90 @@ bad:
 
 /* ---- user ---- */
 
-static int with_store(hl_archive **a, cli_ctx *ctx)
+static int sub_add(const cli_args *args)
 {
-	if (cli_open(a, ctx) < 0)
-		return -1;
-	return 0;
-}
-
-static int sub_add(cli_ctx *ctx, int argc, char **argv)
-{
+	const opts o = *(const opts *)args->opts;
+	const char *name = args->args[0];
 	char pw[PW_BUF];
 	hl_archive *a = NULL;
 	hl_role role;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, user_cmd(), argc, argv, 1, "ru")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(user_cmd(), "add: give the user name");
-	if (!o.role || !o.unit)
-		return cli_usage_error(user_cmd(), "add: --role and --unit are required");
-	if (hl_role_parse(&role, o.role) < 0 || role == HL_ROLE_ANONYMOUS)
-		return cli_usage_error(
-		    user_cmd(), "add: --role is viewer, officer, inspector, archivist or admin");
-	if (read_password(pw, o.args[0]) < 0)
+	if (hl_role_parse(&role, o.role) < 0)
+		return cli_fail(); /* the table lets only the roles through */
+	if (read_password(pw, name) < 0)
 		return EXIT_ERR;
-	if (with_store(&a, ctx) < 0) {
+	if (cli_open(&a, args->ctx) < 0) {
 		sodium_memzero(pw, sizeof(pw));
 		return cli_fail();
 	}
-	rc = hl_auth_user_add(hl_archive_store(a), o.args[0], pw, role, o.unit, cli_actor());
+	rc = hl_auth_user_add(hl_archive_store(a), name, pw, role, o.unit, cli_actor());
 	sodium_memzero(pw, sizeof(pw));
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	printf("user %s added: %s of unit %s\n", o.args[0], hl_role_name(role), o.unit);
+	printf("user %s added: %s of unit %s\n", name, hl_role_name(role), o.unit);
 	return EXIT_OK;
 }
 
-static int sub_passwd(cli_ctx *ctx, int argc, char **argv)
+static int sub_passwd(const cli_args *args)
 {
+	const char *name = args->args[0];
 	char pw[PW_BUF];
 	hl_archive *a = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, user_cmd(), argc, argv, 1, "")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(user_cmd(), "passwd: give the user name");
-	if (read_password(pw, o.args[0]) < 0)
+	if (read_password(pw, name) < 0)
 		return EXIT_ERR;
-	if (with_store(&a, ctx) < 0) {
+	if (cli_open(&a, args->ctx) < 0) {
 		sodium_memzero(pw, sizeof(pw));
 		return cli_fail();
 	}
-	rc = hl_auth_user_passwd(hl_archive_store(a), o.args[0], pw, cli_actor());
+	rc = hl_auth_user_passwd(hl_archive_store(a), name, pw, cli_actor());
 	sodium_memzero(pw, sizeof(pw));
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	printf("password of %s changed; its sessions ended\n", o.args[0]);
+	printf("password of %s changed; its sessions ended\n", name);
 	return EXIT_OK;
 }
 
-static int sub_token(cli_ctx *ctx, int argc, char **argv)
+static int sub_token(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
+	const char *name = args->args[0];
 	hl_archive *a = NULL;
 	char *tok = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, user_cmd(), argc, argv, 1, "l")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(user_cmd(), "token: give the user name");
-	if (with_store(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_auth_token_new(&tok, hl_archive_store(a), o.args[0], o.label, cli_actor());
+	rc = hl_auth_token_new(&tok, hl_archive_store(a), name, o.label, cli_actor());
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
 	/* the token alone on stdout, so that a script can capture it */
 	puts(tok);
 	fprintf(stderr, "halong: API token for %s; it is shown this once (only its hash is kept)\n",
-	        o.args[0]);
+	        name);
 	sodium_memzero(tok, strlen(tok));
 	free(tok);
 	return EXIT_OK;
 }
 
-static int sub_disable(cli_ctx *ctx, int argc, char **argv)
+static int sub_disable(const cli_args *args)
 {
+	const char *name = args->args[0];
 	hl_archive *a = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, user_cmd(), argc, argv, 1, "")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(user_cmd(), "disable: give the user name");
-	if (with_store(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_auth_user_disable(hl_archive_store(a), o.args[0], cli_actor());
+	rc = hl_auth_user_disable(hl_archive_store(a), name, cli_actor());
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	printf("user %s disabled: its sessions and API tokens stop now\n", o.args[0]);
+	printf("user %s disabled: its sessions and API tokens stop now\n", name);
 	return EXIT_OK;
 }
 
@@ -276,16 +226,14 @@ static int list_text(const hl_auth_user_row *r, void *ud)
 	return 0;
 }
 
-static int sub_list(cli_ctx *ctx, int argc, char **argv)
+static int sub_list(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	json_t *j = NULL;
-	opts o;
 	int rc, n = 0;
 
-	if ((rc = parse(&o, user_cmd(), argc, argv, 0, "j")) != 0)
-		return rc;
-	if (with_store(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (o.json) {
 		j = json_array();
@@ -305,27 +253,15 @@ static int sub_list(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_user(cli_ctx *ctx, int argc, char **argv)
-{
-	static const cli_sub subs[] = {
-	    {"add", sub_add},         {"passwd", sub_passwd}, {"token", sub_token},
-	    {"disable", sub_disable}, {"list", sub_list},     {0},
-	};
-	return cli_dispatch(user_cmd(), subs, ctx, argc, argv);
-}
-
 /* ---- audit ---- */
 
-static int sub_verify(cli_ctx *ctx, int argc, char **argv)
+static int sub_verify(const cli_args *args)
 {
 	hl_archive *a = NULL;
 	uint64_t checked = 0;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, audit_cmd(), argc, argv, 0, "")) != 0)
-		return rc;
-	if (with_store(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	rc = hl_audit_verify(&checked, hl_archive_store(a));
 	hl_archive_free(a);
@@ -349,25 +285,16 @@ static int audit_text(const hl_audit_row *r, void *ud)
 	return 0;
 }
 
-static int sub_audit_list(cli_ctx *ctx, int argc, char **argv)
+static int sub_audit_list(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	json_t *j = NULL;
 	int64_t total = 0;
-	long limit = 20;
-	opts o;
+	long limit = (long)o.limit;
 	int rc;
 
-	if ((rc = parse(&o, audit_cmd(), argc, argv, 0, "jL")) != 0)
-		return rc;
-	if (o.limit) {
-		char *end;
-		errno = 0;
-		limit = strtol(o.limit, &end, 10);
-		if (errno || *end || limit < 1 || limit > 100000)
-			return cli_usage_error(audit_cmd(), "list: --limit is 1 to 100000");
-	}
-	if (with_store(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (o.json)
 		j = json_array();
@@ -390,34 +317,77 @@ static int sub_audit_list(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_audit(cli_ctx *ctx, int argc, char **argv)
-{
-	static const cli_sub subs[] = {
-	    {"verify", sub_verify},
-	    {"list", sub_audit_list},
-	    {0},
-	};
-	return cli_dispatch(audit_cmd(), subs, ctx, argc, argv);
-}
+#define USER  (&cli_user_commands[0])
+#define AUDIT (&cli_user_commands[1])
+static const cli_cmd user_subs[] = {
+    {.name = "add",
+     .summary = "add a user; the password is read from stdin or typed twice, never argv",
+     .operands = "NAME",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the user name",
+     .opts = add_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_add,
+     .group = USER,
+     .help = "NAME is 1-63 of a-z 0-9 . _ -; a password has 10 to 256 bytes (one line on\n"
+             "stdin, or typed twice on a terminal)."},
+    {.name = "passwd",
+     .summary = "set a new password (read the same way); the user's sessions end",
+     .operands = "NAME",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the user name",
+     .run = sub_passwd,
+     .group = USER},
+    {.name = "token",
+     .summary = "make an API token (Authorization: Bearer), printed once",
+     .operands = "NAME",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the user name",
+     .opts = token_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_token,
+     .group = USER,
+     .help = "Only the token's hash is kept: it cannot be shown again."},
+    {.name = "disable",
+     .summary = "refuse the user's logins, sessions and tokens now",
+     .operands = "NAME",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the user name",
+     .run = sub_disable,
+     .group = USER},
+    {.name = "list",
+     .summary = "every user: role, unit, created, state",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_list,
+     .group = USER},
+    {0},
+};
+static const cli_cmd audit_subs[] = {
+    {.name = "verify",
+     .summary = "re-hash the whole chain: exit 0 if whole, 1 naming the first broken entry",
+     .run = sub_verify,
+     .group = AUDIT},
+    {.name = "list",
+     .summary = "the newest entries",
+     .opts = audit_list_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_audit_list,
+     .group = AUDIT},
+    {0},
+};
+#undef USER
+#undef AUDIT
 
-const cli_command cli_user_commands[] = {
-    {"user", cmd_user, "accounts of the web interface and the API",
-     "user SUBCOMMAND [ARGS]\n\n"
-     "  add NAME --role ROLE --unit CODE   add a user; the password is read from stdin (one\n"
-     "                                     line) or typed twice on a terminal, never argv\n"
-     "  passwd NAME                        set a new password (read the same way); the\n"
-     "                                     user's sessions end\n"
-     "  token NAME [--label TEXT]          make an API token (Authorization: Bearer); it is\n"
-     "                                     printed once, only its hash is kept\n"
-     "  disable NAME                       refuse the user's logins, sessions and tokens now\n"
-     "  list [--json]                      every user: role, unit, created, state\n\n"
-     "ROLE is viewer, officer, inspector, archivist or admin; CODE a unit valid today (a\n"
-     "province-level unit sees every fonds). NAME is 1-63 of a-z 0-9 . _ -; a password has\n"
-     "10 to 256 bytes."},
-    {"audit", cmd_audit, "the audit log, a hash chain",
-     "audit SUBCOMMAND [ARGS]\n\n"
-     "  verify                    re-hash the whole chain: exit 0 if whole, 1 naming the\n"
-     "                            first broken entry\n"
-     "  list [--limit N] [--json] the newest entries (default 20)"},
+const cli_cmd cli_user_commands[] = {
+    {.name = "user",
+     .summary = "accounts of the web interface and the API",
+     .subs = user_subs,
+     .help = "ROLE is viewer, officer, inspector, archivist or admin."},
+    {.name = "audit", .summary = "the audit log, a hash chain", .subs = audit_subs},
     {0},
 };

@@ -10,12 +10,7 @@
 
 #include "cli.h"
 
-int cli_fail(void)
-{
-	const char *m = hl_error_last();
-	fprintf(stderr, "halong: %s\n", *m ? m : "unknown error");
-	return EXIT_ERR;
-}
+/* ---- TRANSITION: the groups not yet on the option table ---- */
 
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 {
@@ -129,13 +124,13 @@ json_t *cli_json_time(int64_t ms)
 	return json_string(buf);
 }
 
-/* Every command group's table; a new group adds its table here. */
-static const cli_command *const groups[] = {
-    cli_archive_commands, cli_units_commands,
-    cli_custody_commands, cli_ocr_commands,
-    cli_serve_commands,   cli_user_commands,
-    cli_node_commands,    cli_send_commands,
-    cli_feed_commands,    NULL,
+/* Every command's table; a new command group adds its table here. */
+static const cli_cmd *const tables[] = {
+    cli_archive_commands, cli_units_commands, cli_ocr_commands,
+    cli_serve_commands,   cli_user_commands,  NULL,
+};
+static const cli_command *const legacy[] = {
+    cli_custody_commands, cli_node_commands, cli_send_commands, cli_feed_commands, NULL,
 };
 
 static void usage(FILE *f)
@@ -145,7 +140,10 @@ static void usage(FILE *f)
 	           "halong keeps the records, data and plans of a province and its communes.\n"
 	           "The data directory is --home DIR, else $HALONG_HOME, else ./halong-data.\n\n"
 	           "Commands:\n");
-	for (const cli_command *const *g = groups; *g; g++)
+	for (const cli_cmd *const *t = tables; *t; t++)
+		for (const cli_cmd *c = *t; c->name; c++)
+			fprintf(f, "  %-9s %s\n", c->name, c->summary);
+	for (const cli_command *const *g = legacy; *g; g++)
 		for (const cli_command *c = *g; c->name; c++)
 			fprintf(f, "  %-9s %s\n", c->name, c->summary);
 	fprintf(f, "\nExit codes: 0 ok, 1 error, 2 bad usage, 3 some input items rejected.\n"
@@ -178,7 +176,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (const cli_command *const *g = groups; *g; g++) {
+	for (const cli_cmd *const *t = tables; *t; t++)
+		for (const cli_cmd *c = *t; c->name; c++)
+			if (!strcmp(c->name, argv[i]))
+				return cli_run(c, &ctx, argc - i, argv + i);
+	for (const cli_command *const *g = legacy; *g; g++) {
 		for (const cli_command *c = *g; c->name; c++) {
 			if (strcmp(c->name, argv[i]))
 				continue;

@@ -170,6 +170,7 @@ int hl_req_in_scope(hl_req *r, const char *code)
 	return 0;
 }
 
+/* TRANSITION: h_send.c's own rule, until the exchange's send verb decides. */
 int hl_req_may_see(hl_req *r, hl_access level, const char *fonds_code)
 {
 	char *const *codes;
@@ -182,27 +183,6 @@ int hl_req_may_see(hl_req *r, hl_access level, const char *fonds_code)
 	if (level > hl_req_ceiling(r) || hl_req_scope(&codes, &n, &all, r) < 0)
 		return 0;
 	return hl_auth_may_see(&r->who, level, fonds_code, codes, n, all) > 0;
-}
-
-int hl_req_doc(hl_doc **out, hl_req *r, const char *doc_id)
-{
-	hl_doc *d = NULL;
-	int rc = hl_store_doc_get(&d, hl_req_store(r), doc_id);
-	if (rc == HL_ENOTFOUND || (rc == 0 && !hl_req_may_see(r, d->access, d->fonds_code))) {
-		hl_doc_free(d);
-		return hl_error_set(HL_ENOTFOUND, "no document %s", doc_id);
-	}
-	if (rc < 0)
-		return rc;
-	*out = d;
-	return 0;
-}
-
-int hl_req_audit_read(hl_req *r, const hl_doc *d, const char *what)
-{
-	if (d->access != HL_ACCESS_RESTRICTED)
-		return 0;
-	return hl_store_audit(hl_req_store(r), hl_req_actor(r), "read", d->doc_id, what);
 }
 
 const char *hl_req_actor(hl_req *r)

@@ -32,7 +32,7 @@
 #include "halong/archive.h"
 #include "halong/auth.h"
 #include "halong/common.h"
-#include "store/store.h"
+#include "server.h"
 
 /* ---- limits (docs/api.md "Limits and behaviour") ---- */
 
@@ -257,19 +257,8 @@ int hl_req_scope(char *const **codes, size_t *n, int *all, hl_req *r);
  * no (also when the scope could not be read, or code is NULL). */
 int hl_req_in_scope(hl_req *r, const char *code);
 
-/* May the caller see a document of this access level and fonds? (docs/api.md: public, or level
- * <= ceiling and the fonds in scope; secret never.) 1 yes, 0 no (also when the scope could not
- * be loaded: refusing is the safe answer). */
+/* TRANSITION (h_send.c): may the caller see a document of this level and fonds? */
 int hl_req_may_see(hl_req *r, hl_access level, const char *fonds_code);
-
-/* The document `doc_id` if the caller may see it; HL_ENOTFOUND "no document ID" when it is
- * missing or not visible (the same answer: existence does not leak). Free with hl_doc_free. */
-int hl_req_doc(hl_doc **out, hl_req *r, const char *doc_id);
-
-/* Writes the audit entry for a read of a restricted record (docs/api.md: document, file, page,
- * export): action "read", object the doc id, detail what was read (e.g. "file 2"). Does nothing
- * for other levels. Returns the store's result. */
-int hl_req_audit_read(hl_req *r, const hl_doc *d, const char *what);
 
 /* The actor for library calls that audit: the user name, or "anonymous@CLIENT" (static per
  * request). */
@@ -331,30 +320,6 @@ int hl_utf8_valid(const char *s, size_t n);
  * index.html; ".." or a hidden segment never escapes the directory. */
 int hl_http_static(hl_req *r, const char *web_dir);
 
-/* ---- the server (server.c) ---- */
-
-typedef struct {
-	const char *home;    /* data directory (hl_archive_home) */
-	const char *host;    /* listen address; NULL = "127.0.0.1" */
-	uint16_t port;       /* 0: any free port (see hl_server_url); the CLI defaults to 8080 */
-	const char *web_dir; /* NULL: no web interface */
-	unsigned threads;    /* worker threads; 0 = number of cores */
-	const char *openapi; /* path of openapi.json; NULL: HL_SOURCE_DOCSDIR or $HALONG_DATA */
-	int quiet;           /* no access log */
-	int secure_cookies;  /* behind HTTPS (a TLS proxy): the session cookie gets Secure */
-} hl_server_opts;
-
-typedef struct hl_server hl_server;
-
-/* Starts listening (after checking the data directory opens) and returns at once; the
- * worker threads serve until hl_server_stop. One server at a time per process (the options and
- * the per-thread archives are process-wide). SIGPIPE is ignored if it had its default action;
- * block SIGTERM/SIGINT before the call if a thread of yours waits for them (cmd_serve.c). */
-int hl_server_start(hl_server **out, const hl_server_opts *o);
-/* "http://127.0.0.1:8080": the address actually bound. */
-const char *hl_server_url(hl_server *s);
-/* Stops accepting, waits for requests in flight (up to HL_SRV_SHUTDOWN_WAIT s), frees. */
-void hl_server_stop(hl_server *s);
 /* The server options and data directory, for handlers (openapi path, web dir). */
 const hl_server_opts *hl_server_options(void);
 

@@ -94,6 +94,50 @@ class CliTest(unittest.TestCase):
         r = self.h.run('search', 'dat dai', '--limit', 'nhieu')
         self.assertEqual(r.rc, 2, r)
 
+    def test_options_come_from_each_command_table(self):
+        """One parser for every command: the same errors, the same forms, help from the table."""
+        self.assertEqual(self.h.run('init').rc, 0)
+        cases = [
+            (('ingest', 'm.csv', '--bogus'), 'unknown option --bogus'),
+            (('ingest', 'm.csv', '--files'), '--files wants a DIR'),
+            (('ingest', 'm.csv', '--batch', '0'),
+             '--batch wants a whole number from 1 to 1000000, not "0"'),
+            (('ingest', 'm.csv', '--batch=2x'), 'from 1 to 1000000, not "2x"'),
+            (('ingest', 'a.csv', 'b.csv'), 'unexpected argument b.csv'),
+            (('show',), 'give ID'),
+            (('stats', '--json=yes'), '--json takes no value'),
+            (('ocr', 'review', '--below', '101'), '--below wants a number from 0 to 100'),
+            (('ocr', 'run', '--jobs', '65'), '--jobs wants a whole number from 1 to 64'),
+            (('user', 'add', 'x', '--role', 'boss', '--unit', '06652'),
+             '--role is viewer, officer, inspector, archivist or admin, not "boss"'),
+            (('units', 'find', 'ha', '--limit', '-1'), '--limit wants a whole number'),
+            (('stats', '--js'), None),  # an unambiguous beginning is the option
+        ]
+        for args, msg in cases:
+            with self.subTest(args=args):
+                r = self.h.run(*args)
+                if msg is None:
+                    self.assertEqual(r.rc, 0, r)
+                    continue
+                self.assertEqual(r.rc, 2, r)
+                self.assertIn(msg, r.err)
+                # the synopsis follows, from the same table
+                self.assertIn('usage: halong ' + args[0], r.err)
+                self.assertEqual(r.out, '')
+        # a query's words may begin with '-': only the table's options are options
+        r = self.h.run('search', 'dat', '-dai', '--limit', '3')
+        self.assertEqual(r.rc, 0, r)
+        r = self.h.run('search', '--', '--limit')
+        self.assertNotEqual(r.rc, 2, r)
+        # --help of a subcommand lists its options with their defaults
+        r = self.h.run('ocr', 'review', '--help')
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn('--below C', r.out)
+        self.assertIn('(default 70)', r.out)
+        r = self.h.run('ocr', '--help')
+        for sub in ('run', 'status', 'review', 'eval'):
+            self.assertIn(sub, r.out)
+
     def test_command_before_init_fails_clearly(self):
         r = self.h.run('stats')
         self.assertEqual(r.rc, 1, r)

@@ -140,7 +140,7 @@ class UserTest(unittest.TestCase):
             (['user', 'add', 'x', '--role', 'boss', '--unit', '06652'], PW, 2,
              '--role is viewer, officer, inspector, archivist or admin'),
             (['user', 'add', 'x', '--role', 'anonymous', '--unit', '06652'], PW, 2, '--role'),
-            (['user', 'add', 'x', '--role', 'viewer'], PW, 2, '--role and --unit are required'),
+            (['user', 'add', 'x', '--role', 'viewer'], PW, 2, '--unit is required'),
             # a password on the command line is refused: it would show in `ps` and history
             (['user', 'add', 'x', PW, '--role', 'viewer', '--unit', '06652'], PW, 2,
              'unexpected argument'),
@@ -161,7 +161,7 @@ class UserTest(unittest.TestCase):
             (['user', 'token', 'ghost'], None, 1, 'halong: no user ghost'),
             (['user', 'frobnicate'], None, 2, 'unknown subcommand frobnicate'),
             (['user'], None, 2, 'give a subcommand'),
-            (['audit', 'list', '--limit', '0'], None, 2, '--limit is 1 to 100000'),
+            (['audit', 'list', '--limit', '0'], None, 2, '--limit wants a whole number from 1 to 100000'),
             (['audit', 'nope'], None, 2, 'unknown subcommand nope'),
         ]
         for args, stdin, code, msg in cases:

@@ -68,6 +68,19 @@ int hl_archive__doc_for(hl_doc **out, hl_archive__reader *r, const char *doc_id)
 	return 0;
 }
 
+int hl_archive_may_see(hl_archive *a, const hl_principal *who, const char *doc_id)
+{
+	hl_archive__reader r;
+	hl_doc *d = NULL;
+	int ok;
+	hl_archive__reader_init(&r, a, who);
+	ok = hl_archive__doc_for(&d, &r, doc_id) == 0;
+	hl_doc_free(d);
+	hl_archive__reader_clear(&r);
+	hl_error_clear();
+	return ok;
+}
+
 /* ---- one read: the decision, the reading and its audit entry together ---- */
 
 int hl_archive__read_begin(hl_archive__read *op, hl_archive *a, const hl_principal *who,

@@ -330,8 +330,9 @@ static int reader(hl_index **out, hl_archive *a)
 		*out = a->index;
 		return 0;
 	}
-	if (!a->reader && hl_index_open(&a->reader, a->index_dir, 0) < 0)
-		return -1;
+	int rc;
+	if (!a->reader && (rc = hl_index_open(&a->reader, a->index_dir, 0)) < 0)
+		return rc;
 	*out = a->reader;
 	return 0;
 }
@@ -374,7 +375,25 @@ int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
 		have = counts_find(a, key, kh, &now, &slot);
 	}
 	q.facets = !have;
-	if ((rc = reader(&ix, a)) < 0 || (rc = hl_index_search(&h, ix, a->store, &q)) < 0)
+	if ((rc = reader(&ix, a)) == HL_ENOTFOUND) {
+		/* a data directory whose index was never made (before any ingest): nothing is
+		 * indexed yet, whatever the store queued */
+		int64_t max = 0;
+		hl_error_clear();
+		if (!(h = calloc(1, sizeof(*h)))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (hl_store_queue_max(&max, a->store) == 0)
+			h->pending = max;
+		hl_error_clear();
+		h->total_exact = h->facets_exact = 1;
+		*out = h;
+		h = NULL;
+		rc = 0;
+		goto done;
+	}
+	if (rc < 0 || (rc = hl_index_search(&h, ix, a->store, &q)) < 0)
 		goto done;
 	a->tick++;
 	if (have) {
