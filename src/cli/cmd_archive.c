@@ -454,9 +454,15 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	printf("verify: %llu blobs checked: %llu ok, %llu missing, %llu corrupt\n",
+	printf("verify: %llu blobs checked: %llu ok, %llu missing, %llu corrupt",
 	       (unsigned long long)r.checked, (unsigned long long)r.ok,
 	       (unsigned long long)r.missing, (unsigned long long)r.corrupt);
+	/* Orphans are reported, not failed: they lose and damage no record (git fsck lists
+	 * dangling objects the same way, with exit 0). The line stays as it was without them. */
+	if (r.orphans)
+		printf("; %llu orphan%s (not referred to, not an error)",
+		       (unsigned long long)r.orphans, r.orphans == 1 ? "" : "s");
+	printf("\n");
 	return r.missing || r.corrupt ? EXIT_ERR : EXIT_OK;
 }
 
@@ -557,8 +563,9 @@ const cli_command cli_archive_commands[] = {
      "  fonds:CODE type:\"Quyết định\" year:2019 issuer:WORD   filters\n"
      "  unit:CODE            records the unit holds today (halong custody of CODE)"},
     {"show", cmd_show, "one document, its files and earlier versions", "show ID [--json]"},
-    {"verify", cmd_verify, "re-hash every file; report missing and corrupt ones",
-     "verify\n\nExit 1 if any blob is missing or corrupt."},
+    {"verify", cmd_verify, "re-hash every file; report missing, corrupt and orphan ones",
+     "verify\n\nExit 1 if any blob is missing or corrupt. Orphans (files in blobs/ the store does\n"
+     "not know, a killed ingest's copies in tmp/) are listed but are not an error."},
     {"stats", cmd_stats, "counts of the store and the index", "stats [--json]"},
     {"reindex", cmd_reindex, "rebuild the search index from the store", "reindex"},
     {0},

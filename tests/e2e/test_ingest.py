@@ -5,6 +5,7 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import unicodedata
 import unittest
@@ -489,6 +490,72 @@ class FilesFolderTest(hl.HomeCase):
                          (0, 'verify: 1 blobs checked: 1 ok, 0 missing, 0 corrupt'), r)
 
     errors = IngestTest.errors
+
+
+class VerifyOrphansTest(hl.HomeCase):
+    """`verify` walks blobs/ beside the store: a blob nobody refers to (a crash between its
+    write and its batch's commit), a stray file, a killed ingest's copy in tmp/ are each listed
+    as `orphan`, counted apart, and do not fail the exit code; a missing or corrupt blob still
+    does. Re-running the ingest adopts the orphan blob and sweeps the dead copy."""
+
+    def test_orphans_listed_counted_and_not_failed(self):
+        scans = self.h.path('scans')
+        a, c = hl.png(24, 16, 51), hl.png(24, 16, 52)
+        hl.write_bytes(os.path.join(scans, 'a.png'), a)
+        hl.write_bytes(os.path.join(scans, 'c.png'), c)
+        m = hl.write_csv(self.h.path('m.csv'), LINK_COLS,
+                         [['QN', 'HS-O', '1', 'Một', 'public', 'a.png']])
+        r = self.h.run('ingest', m, '--files', scans)
+        self.assertEqual(r.rc, 0, r)
+        r = self.h.run('verify')
+        self.assertEqual((r.rc, r.out.strip().splitlines()[-1]),
+                         (0, 'verify: 1 blobs checked: 1 ok, 0 missing, 0 corrupt'), r)
+
+        blobs, tmp = os.path.join(self.h.home, 'blobs'), os.path.join(self.h.home, 'tmp')
+        c_sha = hashlib.sha256(c).hexdigest()
+        hl.write_bytes(hl.blob_path(self.h.home, c_sha), c)  # written, batch never committed
+        hl.write_bytes(os.path.join(blobs, c_sha[:2], 'blob.tmp'), b'half')
+        hl.write_bytes(os.path.join(blobs, 'README'), b'not a blob')
+        os.makedirs(os.path.join(blobs, 'zz'))
+        p = subprocess.Popen(['true'])
+        p.wait()
+        hl.write_bytes(os.path.join(tmp, f'blob.{p.pid}.3'), c[:10])  # its ingest was killed
+        hl.write_bytes(os.path.join(tmp, f'blob.{os.getpid()}.4'), b'')  # a live process's
+        hl.write_bytes(os.path.join(tmp, 'feed.part'), b'')  # another module's file
+
+        r = self.h.run('verify')
+        self.assertEqual(r.rc, 0, r)
+        lines = r.out.strip().splitlines()
+        self.assertEqual(lines[-1], 'verify: 1 blobs checked: 1 ok, 0 missing, 0 corrupt; '
+                         '5 orphans (not referred to, not an error)', r)
+        got = sorted(l.split(' ')[1] for l in lines if l.startswith('orphan '))
+        self.assertEqual(got, sorted([c_sha, f'blobs/{c_sha[:2]}/blob.tmp', 'blobs/README',
+                                      'blobs/zz', f'tmp/blob.{p.pid}.3']), r.out)
+        self.assertIn(f'orphan {c_sha} ({len(c)} bytes in blobs/, not known to the store)',
+                      lines)
+
+        # a missing blob still fails, orphans or not
+        a_sha = hashlib.sha256(a).hexdigest()
+        os.rename(hl.blob_path(self.h.home, a_sha), self.h.path('a.blob'))
+        r = self.h.run('verify')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn(f'missing {a_sha} (the blob file is gone)', r.out)
+        self.assertTrue(r.out.strip().endswith('5 orphans (not referred to, not an error)'), r)
+        os.rename(self.h.path('a.blob'), hl.blob_path(self.h.home, a_sha))
+
+        # the ingest that refers to the orphan blob adopts it; the dead copy is swept
+        m = hl.write_csv(self.h.path('m2.csv'), LINK_COLS,
+                         [['QN', 'HS-O', '2', 'Hai', 'public', 'c.png']])
+        r = self.h.run('ingest', m, '--files', scans)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.summary()['new_blobs'], 0, r)
+        self.assertFalse(os.path.exists(os.path.join(tmp, f'blob.{p.pid}.3')))
+        self.assertTrue(os.path.exists(os.path.join(tmp, f'blob.{os.getpid()}.4')))
+        r = self.h.run('verify')
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.out.strip().splitlines()[-1],
+                         'verify: 2 blobs checked: 2 ok, 0 missing, 0 corrupt; '
+                         '3 orphans (not referred to, not an error)', r)
 
 
 if __name__ == '__main__':

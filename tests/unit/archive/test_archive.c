@@ -267,6 +267,96 @@ static void test_put_conflict_is_a_code(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+typedef struct {
+	char what[32][80];
+	char kind[32][16];
+	int n;
+} problems;
+
+static void on_problem(const char *what, const char *kind, const char *detail, void *ud)
+{
+	problems *p = ud;
+	(void)detail;
+	if (p->n < 32) {
+		snprintf(p->what[p->n], sizeof(p->what[0]), "%s", what);
+		snprintf(p->kind[p->n], sizeof(p->kind[0]), "%s", kind);
+		p->n++;
+	}
+}
+
+static int has(const problems *p, const char *what, const char *kind)
+{
+	for (int i = 0; i < p->n; i++)
+		if (!strcmp(p->what[i], what) && !strcmp(p->kind[i], kind))
+			return 1;
+	return 0;
+}
+
+static void plant(const char *home, const char *sha)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/blobs/%.2s", home, sha);
+	assert_int_equal(hl_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", home, sha, sha + 2);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("orphan", f);
+	fclose(f);
+}
+
+/* verify walks blobs/ beside the store's hash-ordered list: orphans before the first known
+ * blob, between two in one folder, in folders of their own and after the last are each
+ * reported once; known blobs are not; a missing one is still missing. */
+static void test_verify_orphans(void **state)
+{
+	char dir[] = "/tmp/hl-archive-XXXXXX", src[128], cmd[160], sha[3][65];
+	hl_archive *a = NULL;
+	hl_verify_result r;
+	problems p = {0};
+	int64_t size;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(hl_archive_init(dir), 0);
+	assert_int_equal(hl_archive_open(&a, dir), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(src, sizeof(src), "%s/f%d", dir, i);
+		FILE *f = fopen(src, "w");
+		fprintf(f, "file %d", i);
+		fclose(f);
+		assert_int_equal(hl_blob_put_file(sha[i], &size, a, src), 0);
+		if (i < 2) /* the third is on disk only */
+			assert_int_equal(hl_store_blob_add(hl_archive_store(a), sha[i], size), 0);
+	}
+	char before[65], after[65], beside[65], between[65];
+	memset(before, '0', 64), before[64] = '\0';
+	memset(after, 'f', 64), after[64] = '\0';
+	/* in the folder of the first known blob, sorting just after it */
+	memcpy(beside, sha[0], 65);
+	beside[63] = beside[63] == 'f' ? 'e' : (char)(beside[63] == '9' ? 'a' : beside[63] + 1);
+	memcpy(between, "80", 2);
+	memset(between + 2, '1', 62), between[64] = '\0';
+	plant(dir, before);
+	plant(dir, after);
+	plant(dir, beside);
+	plant(dir, between);
+	char *missing = hl_blob_path(a, sha[1]);
+	assert_int_equal(unlink(missing), 0);
+	free(missing);
+	assert_int_equal(hl_archive_verify(&r, a, on_problem, NULL, &p), 0);
+	assert_int_equal(r.checked, 2);
+	assert_int_equal(r.ok, 1);
+	assert_int_equal(r.missing, 1);
+	assert_int_equal(r.corrupt, 0);
+	assert_int_equal(r.orphans, 5);
+	assert_int_equal(p.n, 6);
+	assert_true(has(&p, before, "orphan") && has(&p, after, "orphan"));
+	assert_true(has(&p, beside, "orphan") && has(&p, between, "orphan"));
+	assert_true(has(&p, sha[2], "orphan") && has(&p, sha[1], "missing"));
+	hl_archive_free(a);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_open_uninitialised(void **state)
 {
 	hl_archive *a = NULL;
@@ -278,10 +368,11 @@ static void test_open_uninitialised(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dates),         cmocka_unit_test(test_vietnamese_headers),
-	    cmocka_unit_test(test_header_errors), cmocka_unit_test(test_values),
-	    cmocka_unit_test(test_blob_store),    cmocka_unit_test(test_open_uninitialised),
-	    cmocka_unit_test(test_blob_staged),   cmocka_unit_test(test_put_conflict_is_a_code),
+	    cmocka_unit_test(test_dates),          cmocka_unit_test(test_vietnamese_headers),
+	    cmocka_unit_test(test_header_errors),  cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_blob_store),     cmocka_unit_test(test_open_uninitialised),
+	    cmocka_unit_test(test_blob_staged),    cmocka_unit_test(test_put_conflict_is_a_code),
+	    cmocka_unit_test(test_verify_orphans),
 	};
 	return cmocka_run_group_tests_name("archive", tests, NULL, NULL);
 }
