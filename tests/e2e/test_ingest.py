@@ -457,6 +457,29 @@ class FilesFolderTest(hl.HomeCase):
                 with open(os.path.join(dirpath, n), 'rb') as f:
                     self.assertNotIn(self.key_bytes, f.read())
 
+    def test_rejects_file_is_not_a_link_to_follow(self):
+        """The rejects file is written beside a manifest that came with its folder: a link
+        planted under its name (to the node's database) or a fifo is refused, not written
+        through; the database is untouched."""
+        db = os.path.join(self.h.home, 'halong.db')
+        with open(db, 'rb') as f:
+            before = f.read()
+        bad = [['QN', 'HS-X', '1', 'Ngày sai', 'public', 'missing.png']]
+        m = hl.write_csv(self.h.path('evil.csv'), LINK_COLS, bad)
+        os.symlink(db, self.h.path('evil.rejects.csv'))
+        r = self.h.run('ingest', m, '--files', self.scans, timeout=300)
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('evil.rejects.csv: cannot write: a symbolic link is there (refused)', r.err)
+        self.assertTrue(os.path.islink(self.h.path('evil.rejects.csv')))
+        with open(db, 'rb') as f:
+            self.assertEqual(f.read(), before, 'the database was written through the link')
+        self.assertEqual(self.h.stats()['documents'], 0)
+        m = hl.write_csv(self.h.path('fifo.csv'), LINK_COLS, bad)
+        os.mkfifo(self.h.path('fifo.rejects.csv'))
+        r = self.h.run('ingest', m, '--files', self.scans, timeout=300)
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('fifo.rejects.csv: cannot write:', r.err)
+
     def test_refused_row_leaves_no_blob(self):
         """A row's files reach the blob store only when the row is accepted: a row refused for
         a missing second file, for an ordinal another document holds, or (with --ocr) for a

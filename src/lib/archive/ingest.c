@@ -139,6 +139,31 @@ static const char *field(ingest *in, char **f, int col)
 	return i >= 0 && (size_t)i < in->cols.nfields ? f[i] : "";
 }
 
+/* The rejects file sits beside a manifest that may come from outside, with its folder: a
+ * symbolic link planted under its name (to the node's database, say) is refused, not
+ * followed, and only a regular file is written (a fifo cannot block the ingest). */
+static int open_rejects(ingest *in)
+{
+	const char *path = in->o->rejects_path;
+	struct stat st;
+	int fd =
+	    open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return hl_error_set(HL_EIO, "%s: cannot write: %s", path,
+		                    errno == ELOOP ? "a symbolic link is there (refused)"
+		                                   : strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return hl_error_set(HL_EIO, "%s: cannot write: not a regular file (refused)", path);
+	}
+	if (ftruncate(fd, 0) != 0 || !(in->rejects = fdopen(fd, "w"))) {
+		int e = errno;
+		close(fd);
+		return hl_error_set(HL_EIO, "%s: cannot write: %s", path, strerror(e));
+	}
+	return 0;
+}
+
 /* Writes a rejected row to the rejects CSV (opened on first use) and reports it. */
 static int reject(ingest *in, char **f, size_t n, uint64_t line)
 {
@@ -156,9 +181,8 @@ static int reject(ingest *in, char **f, size_t n, uint64_t line)
 	if (!in->o->rejects_path)
 		return 0;
 	if (!in->rejects) {
-		if (!(in->rejects = fopen(in->o->rejects_path, "w")))
-			return hl_error_set(HL_EIO, "%s: cannot write: %s", in->o->rejects_path,
-			                    strerror(errno));
+		if (open_rejects(in) < 0)
+			return -1;
 		const char **h = calloc(in->nheader + 3, sizeof(*h));
 		if (!h)
 			return hl_error_set(HL_ENOMEM, "out of memory");
