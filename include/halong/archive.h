@@ -291,13 +291,22 @@ int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts
 
 /* ---- fixity ---- */
 
-/* One problem found by verify: the blob's hash, "missing" or "corrupt", and a detail. */
+/* One problem found by verify: what (a blob's hash; for a file not named like a blob, its
+ * path in the data directory: "blobs/ab/x.tmp", "tmp/blob.123.4"), the kind ("missing",
+ * "corrupt" or "orphan"), and a detail. */
 typedef void (*hl_verify_cb)(const char *sha256, const char *problem, const char *detail, void *ud);
 typedef struct {
-	uint64_t checked, ok, missing, corrupt;
+	uint64_t checked, ok, missing, corrupt; /* blobs the store knows */
+	/* files in blobs/ the store does not know (nothing refers to them: left by a crash
+	 * between a blob's write and its batch's commit, which re-running the ingest adopts, or
+	 * put there by hand) and temporary copies in tmp/ of an ingest that is gone */
+	uint64_t orphans;
 } hl_verify_result;
 
-/* Re-hashes every blob the store knows. */
+/* Re-hashes every blob the store knows, and walks blobs/ (and tmp/) for orphans. An orphan
+ * loses no record and damages none: callers should not count it as a fixity failure. Reads
+ * only: nothing is repaired or removed. An ingest running meanwhile may show its newest blobs
+ * as orphans until its batch commits. */
 int hl_archive_verify(hl_verify_result *out, hl_archive *a, hl_verify_cb on_problem,
                       hl_progress_cb progress, void *ud);
 

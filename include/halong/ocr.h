@@ -55,6 +55,12 @@ typedef struct {
  * HL_OCR_MAX_BYTES; HL_EIO if it cannot be read. One message, "NAME: page N: why" or "NAME: why".
  */
 int hl_ocr_probe(hl_ocr_source *out, const char *path, const char *display_name);
+/* hl_ocr_probe on a descriptor the caller opened (and closes): what an ingest checks before it
+ * copies a file, from the same open file. Only the headers are read (pread, the descriptor's
+ * offset is neither used nor moved); memory stays a few hundred KiB whatever the file's size,
+ * and the size limit is checked (fstat) before the first byte is read. A descriptor that is
+ * not a regular file is HL_EIO. */
+int hl_ocr_probe_fd(hl_ocr_source *out, int fd, const char *display_name);
 /* Frees what hl_ocr_probe allocated in *s (not s itself) and zeroes it; NULL is fine. */
 void hl_ocr_source_free(hl_ocr_source *s);
 

@@ -46,6 +46,15 @@ int hl_mkdir_p(const char *path, unsigned mode);
 /* malloc'd "a/b". */
 char *hl_path_join(const char *a, const char *b);
 int hl_file_exists(const char *path);
+/* Opens `name`, a path relative to the folder `dirfd`, for reading without ever leaving that
+ * folder: a symbolic link is followed only while it stays inside; an absolute path, a `..` or
+ * a link (or chain of links) that leads out, and /proc's magic links are refused (HL_EDENIED).
+ * Only a regular file is opened: a folder, fifo, socket or device is refused (HL_EINVALID)
+ * before it is opened, so no fifo blocks and no device's open runs. Missing: HL_ENOTFOUND.
+ * One message naming `name`. Linux openat2(2) (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), or a
+ * walk one component at a time with O_NOFOLLOW where the kernel lacks it. The descriptor
+ * (O_RDONLY | O_NONBLOCK | O_CLOEXEC) is the caller's to close. */
+int hl_file_open_beneath(int *out, int dirfd, const char *name);
 /* Writes `len` bytes to `path` atomically (temp file, fsync, rename, fsync of the directory). */
 int hl_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 

@@ -1,8 +1,12 @@
 """Ingest of hand-made manifests: every rejection reason with its line and column, the rejects
 file and its round trip, updates with versions, Vietnamese headers, generated ids, and manifests
 in the wrong encoding or with BOM, CRLF and line breaks inside quoted fields."""
+import hashlib
 import os
 import re
+import shutil
+import subprocess
+import tempfile
 import unicodedata
 import unittest
 
@@ -317,6 +321,264 @@ class IngestTest(hl.HomeCase):
         _, rejected = hl.read_csv(self.h.path('bom-crlf.rejects.csv'))
         self.assertEqual([(rr[3], rr[-3], rr[-2]) for rr in rejected],
                          [('Tờ trình', '9', 'issued_date')])
+
+
+LINK_COLS = ['fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'access_level', 'files']
+
+
+class FilesFolderTest(hl.HomeCase):
+    """`--files DIR` is a boundary: a scans folder as an attacker leaves it (symbolic links to
+    the node's secret key, to a file in /tmp, to a folder outside, a chain of links that ends
+    outside, /dev/zero through a link, a fifo, a folder) has each of those rows refused with
+    one reason naming the `files` column and the file, the rest of the batch loaded, and not
+    one byte of an outside file in the blob store. A link that stays inside is followed."""
+
+    def setUp(self):
+        super().setUp()
+        r = self.h.run('node', 'init', '--unit', '22', '--url', 'http://127.0.0.1:9')
+        self.assertEqual(r.rc, 0, r)
+        self.key = os.path.join(self.h.home, 'keys', 'node.key')
+        with open(self.key, 'rb') as f:
+            self.key_bytes = f.read()
+        self.assertEqual(len(self.key_bytes), 64)
+        # A file and a folder outside, in /tmp, away from the test's own folder.
+        self.outside = tempfile.mkdtemp(prefix='halong-e2e-outside-')
+        self.addCleanup(shutil.rmtree, self.outside, True)
+        self.secret_bytes = b'%PDF-1.4\n% bien ban mat, khong duoc cong bo\n' + os.urandom(64)
+        hl.write_bytes(os.path.join(self.outside, 'secret.pdf'), self.secret_bytes)
+        hl.write_bytes(os.path.join(self.outside, 'dir', 'x.pdf'), self.secret_bytes + b'x')
+        scans = self.scans = self.h.path('scans')
+        self.good = {'a.png': hl.png(24, 16, 41), 'sub/b.png': hl.png(24, 16, 42)}
+        for name, data in self.good.items():
+            hl.write_bytes(os.path.join(scans, name), data)
+        os.symlink(self.key, os.path.join(scans, 'key.pdf'))
+        os.symlink('../home/keys/node.key', os.path.join(scans, 'key-rel.pdf'))
+        os.symlink(os.path.join(self.outside, 'secret.pdf'), os.path.join(scans, 'tmp-secret.pdf'))
+        os.symlink(os.path.join(self.outside, 'dir'), os.path.join(scans, 'dir-link'))
+        os.symlink('chain2.pdf', os.path.join(scans, 'chain1.pdf'))
+        os.symlink('sub/chain3.pdf', os.path.join(scans, 'chain2.pdf'))
+        os.symlink('../../home/keys/node.key', os.path.join(scans, 'sub', 'chain3.pdf'))
+        os.symlink('/dev/zero', os.path.join(scans, 'zero.tif'))
+        os.symlink('sub/../sub/b.png', os.path.join(scans, 'link-in.png'))
+        os.symlink('sub', os.path.join(scans, 'sub-link'))
+        os.mkfifo(os.path.join(scans, 'fifo.pdf'))
+        # (file, refused?) one row each, in this order
+        self.rows = [('a.png', False), ('key.pdf', True), ('key-rel.pdf', True),
+                     ('tmp-secret.pdf', True), ('dir-link/x.pdf', True), ('chain1.pdf', True),
+                     ('zero.tif', True), ('fifo.pdf', True), ('sub', True),
+                     ('link-in.png', False), ('sub-link/b.png', False)]
+
+    def ingest(self, *extra):
+        rows = [['QN', 'HS-LINK', str(i + 1), f'Hồ sơ {i + 1}', 'public', name]
+                for i, (name, _) in enumerate(self.rows)]
+        m = hl.write_csv(self.h.path('links.csv'), LINK_COLS, rows)
+        # a fifo that blocked the ingest would fail here, not hang the suite
+        r = self.h.run('ingest', m, '--files', self.scans, *extra, timeout=300)
+        self.assertEqual(r.rc, 3, r)
+        return m, r
+
+    def check(self, m, r):
+        s = r.summary()
+        refused = [n for n, bad in self.rows if bad]
+        self.assertEqual((s['rows'], s['new'], s['rejected']),
+                         (len(self.rows), len(self.rows) - len(refused), len(refused)), r)
+        got = {}
+        for l in r.err.splitlines():
+            mm = ERR.match(l)
+            if mm and os.path.basename(mm.group(1)) == 'links.csv':
+                self.assertNotIn(int(mm.group(2)), got, f'two reasons for one row: {r.err}')
+                got[int(mm.group(2))] = (mm.group(3), mm.group(4))
+        want_lines = {i + 2 for i, (_, bad) in enumerate(self.rows) if bad}
+        self.assertEqual(set(got), want_lines, r.err)
+        for i, (name, bad) in enumerate(self.rows):
+            if bad:
+                col, reason = got[i + 2]
+                self.assertEqual(col, 'files', reason)
+                self.assertTrue(reason.startswith(name + ': '), reason)
+        for name in ('key.pdf', 'key-rel.pdf', 'tmp-secret.pdf', 'dir-link/x.pdf',
+                     'chain1.pdf', 'zero.tif'):
+            ln = 2 + [n for n, _ in self.rows].index(name)
+            self.assertIn('outside the folder', got[ln][1])
+        self.assertIn('fifo', got[2 + [n for n, _ in self.rows].index('fifo.pdf')][1])
+        self.assertIn('folder', got[2 + [n for n, _ in self.rows].index('sub')][1])
+        _, rejected = hl.read_csv(m.replace('.csv', '.rejects.csv'))
+        self.assertEqual(sorted((rr[5], rr[-2]) for rr in rejected),
+                         sorted((n, 'files') for n in refused))
+        # the good rows, the link that stays inside among them, hold their own bytes
+        for i, (name, bad) in enumerate(self.rows):
+            if not bad:
+                d = self.h.show(hl.doc_id('QN', 'HS-LINK', i + 1))
+                real = {'a.png': 'a.png', 'link-in.png': 'sub/b.png',
+                        'sub-link/b.png': 'sub/b.png'}[name]
+                sha = hashlib.sha256(self.good[real]).hexdigest()
+                self.assertEqual([f['sha256'] for f in d['files']], [sha])
+        # not one byte of an outside file anywhere in the blob store, nor left in tmp/
+        for root in ('blobs', 'tmp'):
+            for dirpath, _, names in os.walk(os.path.join(self.h.home, root)):
+                for n in names:
+                    with open(os.path.join(dirpath, n), 'rb') as f:
+                        data = f.read()
+                    self.assertNotIn(self.key_bytes, data, f'the node key is in {root}/{n}')
+                    self.assertNotIn(self.secret_bytes, data, f'a /tmp file is in {root}/{n}')
+                    self.assertNotEqual(root, 'tmp', f'a copy left behind: tmp/{n}')
+        st = self.h.stats()
+        self.assertEqual((st['files'], st['blobs']), (3, 2), st)
+        r = self.h.run('verify')
+        self.assertEqual(r.rc, 0, r)
+        self.assertNotRegex(r.out, r'(?m)^(missing|corrupt|orphan) ')
+
+    def test_links_out_of_the_files_folder_refused(self):
+        self.check(*self.ingest())
+
+    def test_links_out_refused_with_ocr(self):
+        """The same with --ocr: the probe sees only what was opened beneath the folder."""
+        self.check(*self.ingest('--ocr'))
+
+    def test_data_directory_inside_the_files_folder(self):
+        """The files folder holds the data directory (a manifest beside the default
+        ./halong-data): a name into it, or a link inside the folder that leads into it, is
+        refused; the other files of the folder load."""
+        os.symlink('../home/keys/node.key', os.path.join(self.scans, 'key-in.pdf'))
+        rows = [['QN', 'HS-HOME', '1', 'Khóa', 'public', 'home/keys/node.key'],
+                ['QN', 'HS-HOME', '2', 'Cơ sở dữ liệu', 'public', 'home/halong.db'],
+                ['QN', 'HS-HOME', '3', 'Liên kết', 'public', 'scans/key-in.pdf'],
+                ['QN', 'HS-HOME', '4', 'Trang', 'public', 'scans/a.png']]
+        m = hl.write_csv(self.h.path('home.csv'), LINK_COLS, rows)
+        r = self.h.run('ingest', m)  # files relative to the manifest's folder, which holds home/
+        self.assertEqual(r.rc, 3, r)
+        self.assertEqual(sorted(self.errors(r, m)), [(2, 'files'), (3, 'files'), (4, 'files')],
+                         r.err)
+        for l in r.err.splitlines():
+            if ': files: ' in l:
+                self.assertIn("inside the node's data directory", l)
+        self.assertEqual(r.summary()['new'], 1, r)
+        for dirpath, _, names in os.walk(os.path.join(self.h.home, 'blobs')):
+            for n in names:
+                with open(os.path.join(dirpath, n), 'rb') as f:
+                    self.assertNotIn(self.key_bytes, f.read())
+
+    def test_rejects_file_is_not_a_link_to_follow(self):
+        """The rejects file is written beside a manifest that came with its folder: a link
+        planted under its name (to the node's database) or a fifo is refused, not written
+        through; the database is untouched."""
+        db = os.path.join(self.h.home, 'halong.db')
+        with open(db, 'rb') as f:
+            before = f.read()
+        bad = [['QN', 'HS-X', '1', 'Ngày sai', 'public', 'missing.png']]
+        m = hl.write_csv(self.h.path('evil.csv'), LINK_COLS, bad)
+        os.symlink(db, self.h.path('evil.rejects.csv'))
+        r = self.h.run('ingest', m, '--files', self.scans, timeout=300)
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('evil.rejects.csv: cannot write: a symbolic link is there (refused)', r.err)
+        self.assertTrue(os.path.islink(self.h.path('evil.rejects.csv')))
+        with open(db, 'rb') as f:
+            self.assertEqual(f.read(), before, 'the database was written through the link')
+        self.assertEqual(self.h.stats()['documents'], 0)
+        m = hl.write_csv(self.h.path('fifo.csv'), LINK_COLS, bad)
+        os.mkfifo(self.h.path('fifo.rejects.csv'))
+        r = self.h.run('ingest', m, '--files', self.scans, timeout=300)
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('fifo.rejects.csv: cannot write:', r.err)
+
+    def test_refused_row_leaves_no_blob(self):
+        """A row's files reach the blob store only when the row is accepted: a row refused for
+        a missing second file, for an ordinal another document holds, or (with --ocr) for a
+        broken scan after a good one leaves nothing in blobs/ and no blob record."""
+        pre = hl.write_csv(self.h.path('pre.csv'), ['doc_id'] + LINK_COLS,
+                           [['GIU', 'QN', 'HS-R', '1', 'Giữ số', 'public', '']])
+        self.assertEqual(self.h.run('ingest', pre).rc, 0)
+        hl.write_bytes(os.path.join(self.scans, 'c.png'), hl.png(24, 16, 43))
+        hl.write_bytes(os.path.join(self.scans, 'bad.tif'), b'II*\x00' + b'\xff' * 40)
+        rows = [['', 'QN', 'HS-R', '2', 'Thiếu tệp thứ hai', 'public', 'a.png;missing.png'],
+                ['KHAC', 'QN', 'HS-R', '1', 'Trùng số thứ tự', 'public', 'sub/b.png'],
+                ['', 'QN', 'HS-R', '3', 'Tốt', 'public', 'c.png']]
+        m = hl.write_csv(self.h.path('r.csv'), ['doc_id'] + LINK_COLS, rows)
+        r = self.h.run('ingest', m, '--files', self.scans)
+        self.assertEqual(r.rc, 3, r)
+        self.assertEqual(sorted(self.errors(r, m)), [(2, 'files'), (3, 'doc_ordinal')], r.err)
+        m2 = hl.write_csv(self.h.path('r2.csv'), LINK_COLS,
+                          [['QN', 'HS-R', '4', 'Bản quét hỏng', 'public', 'link-in.png;bad.tif']])
+        r = self.h.run('ingest', m2, '--files', self.scans, '--ocr')
+        self.assertEqual(r.rc, 3, r)
+        self.assertEqual(self.errors(r, m2), [(2, 'files')], r.err)
+        blobs = []
+        for dirpath, _, names in os.walk(os.path.join(self.h.home, 'blobs')):
+            blobs += [os.path.basename(dirpath) + n for n in names]
+        self.assertEqual(blobs, [hashlib.sha256(hl.png(24, 16, 43)).hexdigest()])
+        self.assertEqual(os.listdir(os.path.join(self.h.home, 'tmp')), [])
+        st = self.h.stats()
+        self.assertEqual((st['documents'], st['files'], st['blobs']), (2, 1, 1), st)
+        r = self.h.run('verify')
+        self.assertEqual((r.rc, r.out.strip().splitlines()[-1]),
+                         (0, 'verify: 1 blobs checked: 1 ok, 0 missing, 0 corrupt'), r)
+
+    errors = IngestTest.errors
+
+
+class VerifyOrphansTest(hl.HomeCase):
+    """`verify` walks blobs/ beside the store: a blob nobody refers to (a crash between its
+    write and its batch's commit), a stray file, a killed ingest's copy in tmp/ are each listed
+    as `orphan`, counted apart, and do not fail the exit code; a missing or corrupt blob still
+    does. Re-running the ingest adopts the orphan blob and sweeps the dead copy."""
+
+    def test_orphans_listed_counted_and_not_failed(self):
+        scans = self.h.path('scans')
+        a, c = hl.png(24, 16, 51), hl.png(24, 16, 52)
+        hl.write_bytes(os.path.join(scans, 'a.png'), a)
+        hl.write_bytes(os.path.join(scans, 'c.png'), c)
+        m = hl.write_csv(self.h.path('m.csv'), LINK_COLS,
+                         [['QN', 'HS-O', '1', 'Một', 'public', 'a.png']])
+        r = self.h.run('ingest', m, '--files', scans)
+        self.assertEqual(r.rc, 0, r)
+        r = self.h.run('verify')
+        self.assertEqual((r.rc, r.out.strip().splitlines()[-1]),
+                         (0, 'verify: 1 blobs checked: 1 ok, 0 missing, 0 corrupt'), r)
+
+        blobs, tmp = os.path.join(self.h.home, 'blobs'), os.path.join(self.h.home, 'tmp')
+        c_sha = hashlib.sha256(c).hexdigest()
+        hl.write_bytes(hl.blob_path(self.h.home, c_sha), c)  # written, batch never committed
+        hl.write_bytes(os.path.join(blobs, c_sha[:2], 'blob.tmp'), b'half')
+        hl.write_bytes(os.path.join(blobs, 'README'), b'not a blob')
+        os.makedirs(os.path.join(blobs, 'zz'))
+        p = subprocess.Popen(['true'])
+        p.wait()
+        hl.write_bytes(os.path.join(tmp, f'blob.{p.pid}.3'), c[:10])  # its ingest was killed
+        hl.write_bytes(os.path.join(tmp, f'blob.{os.getpid()}.4'), b'')  # a live process's
+        hl.write_bytes(os.path.join(tmp, 'feed.part'), b'')  # another module's file
+
+        r = self.h.run('verify')
+        self.assertEqual(r.rc, 0, r)
+        lines = r.out.strip().splitlines()
+        self.assertEqual(lines[-1], 'verify: 1 blobs checked: 1 ok, 0 missing, 0 corrupt; '
+                         '5 orphans (not referred to, not an error)', r)
+        got = sorted(l.split(' ')[1] for l in lines if l.startswith('orphan '))
+        self.assertEqual(got, sorted([c_sha, f'blobs/{c_sha[:2]}/blob.tmp', 'blobs/README',
+                                      'blobs/zz', f'tmp/blob.{p.pid}.3']), r.out)
+        self.assertIn(f'orphan {c_sha} ({len(c)} bytes in blobs/, not known to the store)',
+                      lines)
+
+        # a missing blob still fails, orphans or not
+        a_sha = hashlib.sha256(a).hexdigest()
+        os.rename(hl.blob_path(self.h.home, a_sha), self.h.path('a.blob'))
+        r = self.h.run('verify')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn(f'missing {a_sha} (the blob file is gone)', r.out)
+        self.assertTrue(r.out.strip().endswith('5 orphans (not referred to, not an error)'), r)
+        os.rename(self.h.path('a.blob'), hl.blob_path(self.h.home, a_sha))
+
+        # the ingest that refers to the orphan blob adopts it; the dead copy is swept
+        m = hl.write_csv(self.h.path('m2.csv'), LINK_COLS,
+                         [['QN', 'HS-O', '2', 'Hai', 'public', 'c.png']])
+        r = self.h.run('ingest', m, '--files', scans)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.summary()['new_blobs'], 0, r)
+        self.assertFalse(os.path.exists(os.path.join(tmp, f'blob.{p.pid}.3')))
+        self.assertTrue(os.path.exists(os.path.join(tmp, f'blob.{os.getpid()}.4')))
+        r = self.h.run('verify')
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.out.strip().splitlines()[-1],
+                         'verify: 2 blobs checked: 2 ok, 0 missing, 0 corrupt; '
+                         '3 orphans (not referred to, not an error)', r)
 
 
 if __name__ == '__main__':

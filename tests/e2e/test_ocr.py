@@ -2,6 +2,7 @@
 the legal corpus (tests/pages/make_pages.py) and on broken files, `ocr run`, `ocr status`,
 `show --json` pages, search over recognised text, `ocr eval` against the ground truth,
 `export pdf` and `export alto`, and a run killed with SIGKILL that loses and redoes nothing."""
+import hashlib
 import json
 import os
 import re
@@ -236,6 +237,56 @@ class OcrKillTest(hl.HomeCase):
         # every page's text reached the index
         hits = self.h.search('fonds:K', limit=10)
         self.assertEqual(len(hits), 6)
+
+
+class OcrBigFileTest(hl.HomeCase):
+    """A scan is judged by its header before its body is read or copied: a 512 MiB `.tif`
+    whose header is no TIFF's, and a 3 GiB `.pdf` above the 2 GiB limit (both sparse: no disk
+    is used), are refused without the ingest ever holding them (its peak memory, ru_maxrss
+    from wait4, stays far below one file: it held the whole file before), and leave nothing in
+    the blob store for `verify` to find."""
+
+    def test_big_files_refused_by_their_header_and_never_held(self):
+        scans = self.h.path('scans')
+        os.makedirs(scans)
+        with open(os.path.join(scans, 'big.tif'), 'wb') as f:
+            f.write(b'This is no TIFF header.')
+            f.truncate(512 << 20)
+        with open(os.path.join(scans, 'huge.pdf'), 'wb') as f:
+            f.write(b'%PDF-1.4\n')
+            f.truncate(3 << 30)
+        ok = hl.png(24, 16, 61)
+        hl.write_bytes(os.path.join(scans, 'ok.png'), ok)
+        rows = [['B', 'HS01', 1, 'Tệp lớn đầu hỏng', 1, 'big.tif', 'public'],
+                ['B', 'HS01', 2, 'Tệp quá giới hạn', 1, 'huge.pdf', 'public'],
+                ['B', 'HS01', 3, 'Trang tốt', 1, 'ok.png', 'public']]
+        m = hl.write_csv(self.h.path('big.csv'), HEADER, rows)
+        out, err = self.h.path('ingest.out'), self.h.path('ingest.err')
+        env = dict(os.environ)
+        env.pop('HALONG_HOME', None)
+        w = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        pid = os.posix_spawn(hl.BIN, [hl.BIN, '--home', self.h.home, 'ingest', m, '--files',
+                                      scans, '--ocr'], env,
+                             file_actions=[(os.POSIX_SPAWN_OPEN, 1, out, w, 0o644),
+                                           (os.POSIX_SPAWN_OPEN, 2, err, w, 0o644)])
+        _, status, usage = os.wait4(pid, 0)
+        r = hl.Result(['ingest'], os.waitstatus_to_exitcode(status), read(out), read(err))
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn('big.csv:2: files: big.tif: not a TIFF, JPEG, PNG or PDF file although '
+                      'its name says TIFF', r.err)
+        self.assertIn(f'big.csv:3: files: huge.pdf: {3 << 30} bytes, above the limit', r.err)
+        self.assertEqual(r.summary()['new'], 1, r)
+        # ru_maxrss is in KiB; the ingest (sanitizers included) needs well under 256 MiB
+        self.assertLess(usage.ru_maxrss, 256 << 10,
+                        f'the ingest held {usage.ru_maxrss} KiB at its peak')
+        blobs = []
+        for dirpath, _, names in os.walk(os.path.join(self.h.home, 'blobs')):
+            blobs += [os.path.basename(dirpath) + n for n in names]
+        self.assertEqual(blobs, [hashlib.sha256(ok).hexdigest()])
+        self.assertEqual(os.listdir(os.path.join(self.h.home, 'tmp')), [])
+        r = self.h.run('verify')
+        self.assertEqual((r.rc, r.out.strip().splitlines()[-1]),
+                         (0, 'verify: 1 blobs checked: 1 ok, 0 missing, 0 corrupt'), r)
 
 
 if __name__ == '__main__':

@@ -1,6 +1,9 @@
 /* A node's data directory: its layout, opening it, the content-addressed blob store. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,26 +203,33 @@ char *hl_blob_path(hl_archive *a, const char *sha256)
 	return p;
 }
 
-/* Copies src to a fresh temp file, hashing as it goes; fsyncs it. */
-static int copy_hashing(char sha[65], int64_t *size, const char *src, const char *tmp)
+/* The temporary copies of blobs being written are tmp/blob.PID.SEQ: verify tells a dead
+ * process's leftovers from a running ingest's by the PID, and an ingest removes the dead ones. */
+#define BLOB_TMP_PREFIX "blob."
+
+/* Copies the open file `in` (from its start, with pread: its offset is not used) to a fresh
+ * temporary file, hashing as it goes; fsyncs it. */
+static int copy_hashing(char sha[65], int64_t *size, int in, const char *name, const char *tmp)
 {
-	int in = open(src, O_RDONLY | O_CLOEXEC), outfd = -1, rc = -1;
+	int outfd = -1, rc = -1;
 	unsigned char buf[1 << 16];
 	ssize_t n;
 	crypto_hash_sha256_state h;
 	unsigned char md[crypto_hash_sha256_BYTES];
 	int64_t total = 0;
 
-	if (in < 0)
-		return hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: %s", src,
-		                    strerror(errno));
 	outfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (outfd < 0) {
 		hl_error_set(HL_EIO, "%s: %s", tmp, strerror(errno));
 		goto done;
 	}
 	crypto_hash_sha256_init(&h);
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
+	for (;;) {
+		n = pread(in, buf, sizeof(buf), (off_t)total);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		crypto_hash_sha256_update(&h, buf, (size_t)n);
 		total += n;
 		for (ssize_t off = 0; off < n;) {
@@ -234,7 +244,7 @@ static int copy_hashing(char sha[65], int64_t *size, const char *src, const char
 		}
 	}
 	if (n < 0) {
-		hl_error_set(HL_EIO, "%s: %s", src, strerror(errno));
+		hl_error_set(HL_EIO, "%s: %s", name, strerror(errno));
 		goto done;
 	}
 	if (fsync(outfd) < 0) {
@@ -246,7 +256,6 @@ static int copy_hashing(char sha[65], int64_t *size, const char *src, const char
 	*size = total;
 	rc = 0;
 done:
-	close(in);
 	if (outfd >= 0)
 		close(outfd);
 	if (rc < 0)
@@ -254,31 +263,42 @@ done:
 	return rc;
 }
 
-int hl_blob_put_file(char sha256[65], int64_t *size, hl_archive *a, const char *path)
+int hl_archive__blob_stage(hl_blob_staged *out, hl_archive *a, int fd, const char *name)
 {
-	char tmp[4096], sha[65], dir[4096];
-	int64_t sz = 0;
-	char *dst;
-	static unsigned seq;
+	static atomic_uint seq;
+	char tmp[4096];
+	hl_blob_staged s = {0};
 
-	snprintf(tmp, sizeof(tmp), "%s/blob.%ld.%u", a->tmp, (long)getpid(), seq++);
-	int rc = copy_hashing(sha, &sz, path, tmp);
-	if (rc < 0)
-		return rc;
-	dst = hl_blob_path(a, sha);
-	if (!dst) {
+	snprintf(tmp, sizeof(tmp), "%s/" BLOB_TMP_PREFIX "%ld.%u", a->tmp, (long)getpid(),
+	         atomic_fetch_add(&seq, 1));
+	if (copy_hashing(s.sha256, &s.size, fd, name, tmp) < 0)
+		return -1;
+	if (!(s.tmp = hl_strdup(tmp))) {
 		unlink(tmp);
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
+	*out = s;
+	return 0;
+}
+
+int hl_archive__blob_commit(hl_archive *a, hl_blob_staged *s)
+{
+	char dir[4096];
+	char *dst;
+
+	if (!s->tmp)
+		return 0;
+	if (!(dst = hl_blob_path(a, s->sha256)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
 	if (hl_file_exists(dst)) {
 		/* Written once, never modified: an existing blob is kept as it is. */
-		unlink(tmp);
+		unlink(s->tmp);
 	} else {
-		snprintf(dir, sizeof(dir), "%s/%.2s", a->blobs, sha);
-		if (hl_mkdir_p(dir, 0755) < 0 || rename(tmp, dst) < 0) {
+		snprintf(dir, sizeof(dir), "%s/%.2s", a->blobs, s->sha256);
+		if (hl_mkdir_p(dir, 0755) < 0 || rename(s->tmp, dst) < 0) {
 			int e = errno;
-			unlink(tmp);
 			free(dst);
+			hl_archive__blob_discard(s);
 			return hl_error_set(HL_EIO, "%s: %s", dir, strerror(e));
 		}
 		/* The rename is durable once the directory is synced. */
@@ -290,7 +310,79 @@ int hl_blob_put_file(char sha256[65], int64_t *size, hl_archive *a, const char *
 		a->new_blobs++;
 	}
 	free(dst);
-	memcpy(sha256, sha, 65);
-	*size = sz;
+	free(s->tmp);
+	s->tmp = NULL;
+	return 0;
+}
+
+void hl_archive__blob_discard(hl_blob_staged *s)
+{
+	if (!s || !s->tmp)
+		return;
+	unlink(s->tmp);
+	free(s->tmp);
+	s->tmp = NULL;
+}
+
+/* A blob's temporary copy tmp/blob.PID.SEQ: *pid, or 0 when `name` is not one. */
+int hl_archive__blob_tmp_pid(long *pid, const char *name)
+{
+	char *end;
+	long p;
+	if (strncmp(name, BLOB_TMP_PREFIX, sizeof(BLOB_TMP_PREFIX) - 1))
+		return 0;
+	name += sizeof(BLOB_TMP_PREFIX) - 1;
+	p = strtol(name, &end, 10);
+	if (end == name || *end != '.' || p <= 0)
+		return 0;
+	*pid = p;
+	return 1;
+}
+
+/* The process that wrote a temporary copy is gone: nobody will finish or remove it. */
+int hl_archive__pid_gone(long pid)
+{
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+int hl_archive__blob_tmp_sweep(hl_archive *a)
+{
+	DIR *d = opendir(a->tmp);
+	struct dirent *e;
+	int removed = 0;
+	long pid;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (hl_archive__blob_tmp_pid(&pid, e->d_name) && hl_archive__pid_gone(pid) &&
+		    unlinkat(dirfd(d), e->d_name, 0) == 0)
+			removed++;
+	closedir(d);
+	return removed;
+}
+
+int hl_blob_put_file(char sha256[65], int64_t *size, hl_archive *a, const char *path)
+{
+	hl_blob_staged s;
+	int fd, rc;
+	struct stat st;
+
+	/* O_NONBLOCK: a fifo at `path` cannot hang the copy; only a regular file is taken */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
+		return hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: %s", path,
+		                    strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return hl_error_set(HL_EIO, "%s: not a regular file", path);
+	}
+	rc = hl_archive__blob_stage(&s, a, fd, path);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	if ((rc = hl_archive__blob_commit(a, &s)) < 0)
+		return rc;
+	memcpy(sha256, s.sha256, 65);
+	*size = s.size;
 	return 0;
 }

@@ -1,13 +1,16 @@
 /* `halong ingest`: streams a manifest in batches (one transaction each), checks every row,
  * stores files as blobs, reports bad rows and loads the good ones, then updates the index. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -96,11 +99,19 @@ typedef struct {
 	char **header;
 	size_t nheader;
 	char *files_dir;
+	int files_fd;    /* the files folder, open: every file is opened beneath it */
+	int files_errno; /* why it could not be opened (files_fd < 0) */
+	/* the data directory's real path when it lies inside the files folder: files in it (the
+	 * node's key, its database) are refused; NULL otherwise */
+	char *home_inside;
 	FILE *rejects;
 	seen_set ordinals, ids;
 	/* the current row */
 	problem probs[MAX_PROBLEMS];
 	int nprobs;
+	/* the row's files, copied and hashed, put in the blob store only if the row is accepted */
+	hl_blob_staged *staged;
+	size_t nstaged, capstaged;
 	/* with --ocr: each file's probe (format UNKNOWN: not a scan), and the row's warnings */
 	hl_ocr_source *src;
 	size_t nsrc, capsrc;
@@ -128,6 +139,31 @@ static const char *field(ingest *in, char **f, int col)
 	return i >= 0 && (size_t)i < in->cols.nfields ? f[i] : "";
 }
 
+/* The rejects file sits beside a manifest that may come from outside, with its folder: a
+ * symbolic link planted under its name (to the node's database, say) is refused, not
+ * followed, and only a regular file is written (a fifo cannot block the ingest). */
+static int open_rejects(ingest *in)
+{
+	const char *path = in->o->rejects_path;
+	struct stat st;
+	int fd =
+	    open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return hl_error_set(HL_EIO, "%s: cannot write: %s", path,
+		                    errno == ELOOP ? "a symbolic link is there (refused)"
+		                                   : strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return hl_error_set(HL_EIO, "%s: cannot write: not a regular file (refused)", path);
+	}
+	if (ftruncate(fd, 0) != 0 || !(in->rejects = fdopen(fd, "w"))) {
+		int e = errno;
+		close(fd);
+		return hl_error_set(HL_EIO, "%s: cannot write: %s", path, strerror(e));
+	}
+	return 0;
+}
+
 /* Writes a rejected row to the rejects CSV (opened on first use) and reports it. */
 static int reject(ingest *in, char **f, size_t n, uint64_t line)
 {
@@ -145,9 +181,8 @@ static int reject(ingest *in, char **f, size_t n, uint64_t line)
 	if (!in->o->rejects_path)
 		return 0;
 	if (!in->rejects) {
-		if (!(in->rejects = fopen(in->o->rejects_path, "w")))
-			return hl_error_set(HL_EIO, "%s: cannot write: %s", in->o->rejects_path,
-			                    strerror(errno));
+		if (open_rejects(in) < 0)
+			return -1;
 		const char **h = calloc(in->nheader + 3, sizeof(*h));
 		if (!h)
 			return hl_error_set(HL_ENOMEM, "out of memory");
@@ -205,13 +240,14 @@ static void src_clear(ingest *in)
 	in->nwarns = 0;
 }
 
-/* Probes the file just stored (the last of the row's files) if it is a scan. */
-static int probe_file(ingest *in, const hl_doc_file *f)
+/* Probes a file of the row from its open descriptor if it is a scan, before anything of it is
+ * copied: a refused scan adds a problem (*refused) and is never read further. */
+static int probe_file(int *refused, ingest *in, int fd, const char *name)
 {
 	hl_ocr_source src = {0};
 	uint32_t low = 0, low_dpi = 0;
-	char *path;
 
+	*refused = 0;
 	if (in->nsrc == in->capsrc) {
 		size_t cap = in->capsrc ? in->capsrc * 2 : 8;
 		hl_ocr_source *v = realloc(in->src, cap * sizeof(*v));
@@ -219,19 +255,13 @@ static int probe_file(ingest *in, const hl_doc_file *f)
 			return hl_error_set(HL_ENOMEM, "out of memory");
 		in->src = v, in->capsrc = cap;
 	}
-	if (is_scan_name(f->name)) {
-		if (!(path = hl_blob_path(in->a, f->sha256)))
-			return hl_error_set(HL_ENOMEM, "out of memory");
-		if (hl_ocr_probe(&src, path, f->name) < 0) {
-			int code = hl_error_code();
-			free(path);
-			if (code == HL_ENOMEM || code == HL_EIO)
-				return -1;
-			add_problem(in, COL_FILES, "%s", hl_error_last());
-			src.format = HL_OCR_FMT_UNKNOWN;
-		} else {
-			free(path);
-		}
+	if (is_scan_name(name) && hl_ocr_probe_fd(&src, fd, name) < 0) {
+		if (hl_error_code() == HL_ENOMEM)
+			return -1;
+		/* an unreadable file is this row's problem, like a corrupt one */
+		add_problem(in, COL_FILES, "%s", hl_error_last());
+		*refused = 1;
+		return 0;
 	}
 	for (uint32_t p = 0; p < src.n_pages; p++)
 		if (src.pages[p].dpi && src.pages[p].dpi < HL_OCR_MIN_DPI)
@@ -240,7 +270,7 @@ static int probe_file(ingest *in, const hl_doc_file *f)
 		snprintf(in->warns[in->nwarns++], sizeof(in->warns[0]),
 		         "%s: %u of %u pages at %u dpi, below the %u dpi of Nghị định "
 		         "30/2020/NĐ-CP, Phụ lục I",
-		         f->name, low, src.n_pages, low_dpi, HL_OCR_MIN_DPI);
+		         name, low, src.n_pages, low_dpi, HL_OCR_MIN_DPI);
 	in->src[in->nsrc++] = src;
 	return 0;
 }
@@ -310,6 +340,118 @@ done:
 	return rc;
 }
 
+/* The row's staged files: discarded when it is refused, put in the blob store when it is
+ * accepted. */
+static void staged_discard(ingest *in)
+{
+	for (size_t i = 0; i < in->nstaged; i++)
+		hl_archive__blob_discard(&in->staged[i]);
+	in->nstaged = 0;
+}
+
+static int staged_commit(ingest *in)
+{
+	int rc = 0;
+	for (size_t i = 0; i < in->nstaged && rc == 0; i++)
+		rc = hl_archive__blob_commit(in->a, &in->staged[i]);
+	staged_discard(in); /* what a failure left */
+	return rc;
+}
+
+/* A file found inside the node's data directory (its key, its database) is refused even when
+ * the files folder holds that directory: a manifest must not be able to name them. The path
+ * of the open file is the kernel's (/proc/self/fd); without /proc it cannot be told, and the
+ * file is refused. */
+static int inside_home(const ingest *in, int fd)
+{
+	char link[64], real[PATH_MAX];
+	ssize_t n;
+	size_t h = strlen(in->home_inside);
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, real, sizeof(real) - 1)) < 0)
+		return 1;
+	real[n] = '\0';
+	return !strncmp(real, in->home_inside, h) && (real[h] == '/' || real[h] == '\0');
+}
+
+/* One file of the row: opened beneath the files folder (never following a link out of it),
+ * probed with --ocr, then copied to tmp/ and hashed from that one descriptor. Problems are
+ * the row's; a negative return stops the run. */
+static int load_file(ingest *in, hl_doc_file *f, const char *name)
+{
+	struct stat before, after;
+	hl_blob_staged st = {0};
+	int fd = -1, rc = 0, refused = 0;
+
+	if (in->files_fd < 0) {
+		if (in->files_errno == ENOENT)
+			add_problem(in, COL_FILES, "missing file %s", name);
+		else
+			add_problem(in, COL_FILES, "%s: the files folder %s cannot be opened: %s",
+			            name, in->files_dir, strerror(in->files_errno));
+		return 0;
+	}
+	if ((rc = hl_file_open_beneath(&fd, in->files_fd, name)) < 0) {
+		if (rc == HL_ENOMEM)
+			return rc;
+		if (rc == HL_ENOTFOUND)
+			add_problem(in, COL_FILES, "missing file %s", name);
+		else
+			add_problem(in, COL_FILES, "%s", hl_error_last());
+		return 0;
+	}
+	rc = 0;
+	if (fstat(fd, &before) != 0) {
+		add_problem(in, COL_FILES, "%s: %s", name, strerror(errno));
+		goto done;
+	}
+	if (in->home_inside && inside_home(in, fd)) {
+		add_problem(in, COL_FILES,
+		            "%s: lies inside the node's data directory (%s): refused", name,
+		            in->home_inside);
+		goto done;
+	}
+	/* the header first: a refused scan is never copied */
+	if (in->o->ocr && ((rc = probe_file(&refused, in, fd, name)) < 0 || refused))
+		goto done;
+	if (in->nstaged == in->capstaged) {
+		size_t cap = in->capstaged ? in->capstaged * 2 : 8;
+		hl_blob_staged *v = realloc(in->staged, cap * sizeof(*v));
+		if (!v) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		in->staged = v, in->capstaged = cap;
+	}
+	if (hl_archive__blob_stage(&st, in->a, fd, name) < 0) {
+		if (hl_error_code() == HL_ENOMEM) {
+			rc = -1;
+			goto done;
+		}
+		/* An unreadable file (or a full disk) is reported for each row it hits. */
+		add_problem(in, COL_FILES, "%s", hl_error_last());
+		goto done;
+	}
+	/* What was probed and hashed must be one content: a file written to meanwhile is
+	 * refused (as tar says "file changed as we read it"). */
+	if (fstat(fd, &after) != 0 || after.st_size != before.st_size || after.st_size != st.size ||
+	    after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+	    after.st_mtim.tv_nsec != before.st_mtim.tv_nsec ||
+	    after.st_ctim.tv_sec != before.st_ctim.tv_sec ||
+	    after.st_ctim.tv_nsec != before.st_ctim.tv_nsec) {
+		hl_archive__blob_discard(&st);
+		add_problem(in, COL_FILES, "%s: the file changed while it was being read", name);
+		goto done;
+	}
+	in->staged[in->nstaged++] = st;
+	memcpy(f->sha256, st.sha256, sizeof(f->sha256));
+	f->size = st.size;
+done:
+	close(fd);
+	return rc;
+}
+
 static int load_files(ingest *in, hl_doc *d, const char *list)
 {
 	char *copy = hl_strdup(list), *save = NULL, *tok;
@@ -319,8 +461,9 @@ static int load_files(ingest *in, hl_doc *d, const char *list)
 	if (!copy)
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	for (tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-		char *name = hl_trim(tok), *path;
+		char *name = hl_trim(tok);
 		hl_doc_file f = {0};
+		int nprobs = in->nprobs;
 		if (!*name)
 			continue;
 		if (d->nfiles >= MAX_FILES) {
@@ -334,19 +477,10 @@ static int load_files(ingest *in, hl_doc *d, const char *list)
 			            name);
 			continue;
 		}
-		path = hl_path_join(in->files_dir, name);
-		if (!hl_file_exists(path)) {
-			add_problem(in, COL_FILES, "missing file %s", name);
-			free(path);
+		if ((rc = load_file(in, &f, name)) < 0)
+			break;
+		if (in->nprobs != nprobs)
 			continue;
-		}
-		if (hl_blob_put_file(f.sha256, &f.size, in->a, path) < 0) {
-			/* An unreadable file (or a full disk) is reported for each row it hits. */
-			add_problem(in, COL_FILES, "%s", hl_error_last());
-			free(path);
-			continue;
-		}
-		free(path);
 		if (d->nfiles == cap) {
 			size_t ncap = cap ? cap * 2 : 4;
 			hl_doc_file *nf = realloc(d->files, ncap * sizeof(*nf));
@@ -356,13 +490,12 @@ static int load_files(ingest *in, hl_doc *d, const char *list)
 			}
 			d->files = nf, cap = ncap;
 		}
-		f.name = hl_strdup(name);
+		if (!(f.name = hl_strdup(name))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			break;
+		}
 		d->files[d->nfiles++] = f;
 		images += hl_manifest__is_image(name);
-		in->r.files++;
-		in->r.bytes += (uint64_t)f.size;
-		if (in->o->ocr && (rc = probe_file(in, &d->files[d->nfiles - 1])) < 0)
-			break;
 	}
 	free(copy);
 	if (rc < 0 || in->nprobs)
@@ -405,6 +538,7 @@ static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 
 	in->nprobs = 0;
 	src_clear(in);
+	staged_discard(in);
 	in->r.rows++;
 	if (n != in->nheader)
 		add_problem(in, -1, "row has %zu fields, the header has %zu", n, in->nheader);
@@ -500,13 +634,11 @@ static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 		goto done;
 
 	if (in->nprobs == 0) {
-		for (size_t i = 0; i < d.nfiles; i++)
-			if ((rc = hl_store_blob_add(in->a->store, d.files[i].sha256,
-			                            d.files[i].size)) < 0)
-				goto done;
+		/* the store records the files' blobs with the document (nothing for a refused
+		 * one); the files reach blobs/ below, before the batch commits */
 		rc = hl_store_doc_put(&status, in->a->store, &d,
 		                      in->o->actor ? in->o->actor : "cli");
-		if (rc == HL_ECONFLICT && strstr(hl_error_last(), "ordinal")) {
+		if (rc == HL_ECONFLICT && status == HL_PUT_CONFLICT_ORDINAL) {
 			add_problem(in, COL_ORDINAL, "duplicate ordinal: %s", hl_error_last());
 			rc = 0;
 		} else if (rc < 0) {
@@ -521,8 +653,16 @@ static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 		}
 	}
 	if (in->nprobs) {
+		staged_discard(in);
 		rc = reject(in, f, n, line);
 		goto done;
+	}
+	/* Accepted: its files become blobs, durable before the batch's commit. */
+	if ((rc = staged_commit(in)) < 0)
+		goto done;
+	for (size_t i = 0; i < d.nfiles; i++) {
+		in->r.files++;
+		in->r.bytes += (uint64_t)d.files[i].size;
 	}
 	for (int i = 0; i < in->nwarns; i++) {
 		in->r.warnings++;
@@ -536,6 +676,7 @@ static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 	else
 		in->r.unchanged++;
 done:
+	staged_discard(in); /* a run stopped by an error keeps no copy */
 	free_files(&d);
 	return rc;
 }
@@ -617,9 +758,33 @@ static int report(ingest *in, hl_csv *csv)
 	return 0;
 }
 
+/* in->home_inside = the data directory's real path when it lies in (or is) the files folder. */
+static int home_in_files(ingest *in)
+{
+	char *home = realpath(in->a->home, NULL), *files = realpath(in->files_dir, NULL);
+	int rc = 0;
+	if (!home || !files) {
+		if (errno == ENOMEM)
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+		else if (!home)
+			rc = hl_error_set(HL_EIO, "%s: %s", in->a->home, strerror(errno));
+		/* a files folder that vanished: its files are reported missing */
+		goto done;
+	}
+	size_t n = strlen(files);
+	if (!strcmp(files, "/") || (!strncmp(home, files, n) && (home[n] == '/' || !home[n]))) {
+		in->home_inside = home;
+		home = NULL;
+	}
+done:
+	free(home);
+	free(files);
+	return rc;
+}
+
 int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts *o)
 {
-	ingest in = {.a = a, .o = o};
+	ingest in = {.a = a, .o = o, .files_fd = -1};
 	hl_csv *csv = NULL;
 	char **f;
 	size_t n, batch = o->batch_size ? o->batch_size : 1000, in_batch = 0;
@@ -637,8 +802,21 @@ int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts
 	} else {
 		const char *sl = strrchr(o->manifest, '/');
 		in.files_dir =
-		    sl ? strndup(o->manifest, (size_t)(sl - o->manifest)) : hl_strdup(".");
+		    sl ? strndup(o->manifest, (size_t)(sl - o->manifest) + (sl == o->manifest))
+		       : hl_strdup(".");
 	}
+	if (!in.files_dir) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	/* The folder the user named (a link to it is the user's choice); what lies below it is
+	 * opened beneath it, file by file. */
+	if ((in.files_fd = open(in.files_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		in.files_errno = errno;
+	else if ((rc = home_in_files(&in)) < 0)
+		goto done;
+	/* copies left in tmp/ by an ingest that was killed */
+	hl_archive__blob_tmp_sweep(a);
 	rc = hl_csv_next(csv, &f, &n, &line);
 	if (rc <= 0) {
 		if (rc == 0)
@@ -708,6 +886,11 @@ done:
 		free(in.header[i]);
 	free(in.header);
 	free(in.files_dir);
+	if (in.files_fd >= 0)
+		close(in.files_fd);
+	free(in.home_inside);
+	staged_discard(&in);
+	free(in.staged);
 	seen_free(&in.ordinals);
 	seen_free(&in.ids);
 	src_clear(&in);

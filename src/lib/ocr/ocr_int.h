@@ -27,6 +27,9 @@ void hl_ocr__pdf_page_facts(fz_context *ctx, fz_document *doc, int idx, hl_ocr__
  * alone (the others are counted, with zero sizes): what recognising or exporting one page of a
  * long PDF needs, in time that does not grow with the file's pages squared. */
 int hl_ocr__probe(hl_ocr_source *out, const char *path, const char *display_name, int only_page);
+/* The same on an open descriptor (read with pread only: its offset is not used or moved);
+ * `name` names the file in messages. */
+int hl_ocr__probe_fd(hl_ocr_source *out, int fd, const char *name, int only_page);
 
 /* The file's name for messages: display_name, or path when it is NULL. */
 static inline const char *hl_ocr__name(const char *path, const char *display_name)

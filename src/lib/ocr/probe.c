@@ -2,7 +2,9 @@
  * headers (PNG chunks, JPEG markers, TIFF directories, PDF page tree) before any pixel is decoded.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ocr/ocr_int.h"
 
@@ -123,47 +126,119 @@ fz_context *hl_ocr__fz_new(void)
 	return ctx;
 }
 
-/* ---- the file in memory ---- */
+/* ---- the file, read through a few windows ----
+ *
+ * The probe never holds the file: it reads what the headers need with pread(2) through four
+ * windows of 64 KiB (a TIFF's strip offsets, its strip counts and its directories are read
+ * side by side), so a 2 GiB scan costs 256 KiB, and a file refused by its header costs a few
+ * bytes read. The descriptor is the caller's (an ingest probes, hashes and copies one open
+ * file: nothing is opened twice by name). */
+
+#define WIN_SIZE (64u * 1024)
+#define WIN_N    4
 
 typedef struct {
-	const unsigned char *p;
-	size_t n;
+	int fd;
+	uint64_t n; /* the file's size when it was probed (fstat) */
 	const char *name;
+	struct {
+		unsigned char *p;
+		uint64_t off;
+		size_t len;
+		unsigned used; /* when last used: the least recently used window is refilled */
+	} win[WIN_N];
+	unsigned clock;
+	int failed; /* a read failed or came short: every later read fails too */
+	int err;    /* its code and message, which win over what a parser says of the zeros */
+	char errmsg[256];
 } blob;
 
-static int read_file(unsigned char **out, size_t *n, const char *path, const char *name)
+static void blob_fail(blob *b, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void blob_fail(blob *b, int code, const char *fmt, ...)
+{
+	va_list ap;
+	if (b->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->errmsg, sizeof b->errmsg, fmt, ap);
+	va_end(ap);
+	b->err = code;
+	b->failed = 1;
+}
+
+static const unsigned char zeros[WIN_SIZE];
+
+/* `len` bytes at `off`, which the caller has checked lie inside the file (len <= WIN_SIZE),
+ * valid until the next call. On a failed read the failure is kept in *b (hl_ocr__probe_fd
+ * reports it) and zeros are returned, so that the caller's arithmetic stays defined; parsers
+ * check b->failed in their loops. */
+static const unsigned char *blob_at(blob *b, uint64_t off, size_t len)
+{
+	unsigned lru = 0;
+	if (b->failed || len > WIN_SIZE || off > b->n || len > b->n - off) {
+		blob_fail(b, HL_EIO, "%s: read past the end (byte %llu)", b->name,
+		          (unsigned long long)off);
+		return zeros;
+	}
+	for (unsigned i = 0; i < WIN_N; i++) {
+		if (b->win[i].p && off >= b->win[i].off &&
+		    off + len <= b->win[i].off + b->win[i].len) {
+			b->win[i].used = ++b->clock;
+			return b->win[i].p + (off - b->win[i].off);
+		}
+		if (b->win[i].used < b->win[lru].used)
+			lru = i;
+	}
+	if (!b->win[lru].p && !(b->win[lru].p = malloc(WIN_SIZE))) {
+		blob_fail(b, HL_ENOMEM, "%s: out of memory", b->name);
+		return zeros;
+	}
+	size_t want = b->n - off < WIN_SIZE ? (size_t)(b->n - off) : WIN_SIZE, got = 0;
+	while (got < want) {
+		ssize_t r = pread(b->fd, b->win[lru].p + got, want - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* a file that shrank under the probe reads short */
+			blob_fail(b, HL_EIO, "%s: read error at byte %llu: %s", b->name,
+			          (unsigned long long)(off + got),
+			          r < 0 ? strerror(errno) : "the file is shorter than it was");
+			b->win[lru].len = 0;
+			return zeros;
+		}
+		got += (size_t)r;
+	}
+	b->win[lru].off = off;
+	b->win[lru].len = got;
+	b->win[lru].used = ++b->clock;
+	return b->win[lru].p;
+}
+
+static void blob_free(blob *b)
+{
+	for (unsigned i = 0; i < WIN_N; i++)
+		free(b->win[i].p);
+}
+
+/* Checks what the descriptor is before anything of it is read: a regular file, not empty, not
+ * above HL_OCR_MAX_BYTES. */
+static int blob_open(blob *b, int fd, const char *name)
 {
 	struct stat st;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: cannot open: %s",
-		                    name, strerror(errno));
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
+	memset(b, 0, sizeof *b);
+	b->fd = fd;
+	b->name = name;
+	if (fstat(fd, &st) != 0)
+		return hl_error_set(HL_EIO, "%s: cannot read: %s", name, strerror(errno));
+	if (!S_ISREG(st.st_mode))
 		return hl_error_set(HL_EIO, "%s: not a regular file", name);
-	}
-	if (st.st_size == 0) {
-		fclose(f);
+	if (st.st_size == 0)
 		return hl_error_set(HL_EINVALID, "%s: empty file (0 bytes)", name);
-	}
-	if ((unsigned long long)st.st_size > HL_OCR_MAX_BYTES) {
-		fclose(f);
+	if ((unsigned long long)st.st_size > HL_OCR_MAX_BYTES)
 		return hl_error_set(HL_ELIMIT, "%s: %lld bytes, above the limit of %llu", name,
 		                    (long long)st.st_size, (unsigned long long)HL_OCR_MAX_BYTES);
-	}
-	unsigned char *buf = malloc((size_t)st.st_size);
-	if (!buf) {
-		fclose(f);
-		return hl_error_set(HL_ENOMEM, "%s: out of memory", name);
-	}
-	size_t got = fread(buf, 1, (size_t)st.st_size, f);
-	fclose(f);
-	if (got != (size_t)st.st_size) {
-		free(buf);
-		return hl_error_set(HL_EIO, "%s: read error", name);
-	}
-	*out = buf;
-	*n = got;
+	b->n = (uint64_t)st.st_size;
 	return 0;
 }
 
@@ -247,42 +322,50 @@ static int add_page(hl_ocr_source *s, hl_ocr_source_page pg, const char *name)
 
 /* ---- PNG: IHDR, pHYs, and every chunk present up to IEND ---- */
 
-static int probe_png(hl_ocr_source *s, const blob *b)
+static int probe_png(hl_ocr_source *s, blob *b)
 {
-	const unsigned char *p = b->p;
-	size_t off = 8;
+	uint64_t off = 8;
 	hl_ocr_source_page pg = {0};
 	int seen_ihdr = 0, seen_idat = 0;
 	for (;;) {
+		if (b->failed)
+			return -1;
 		if (off + 12 > b->n)
 			return hl_error_set(HL_EINVALID,
 			                    "%s: page 1: truncated PNG (no IEND chunk)", b->name);
-		uint32_t len = be32(p + off);
-		const unsigned char *type = p + off + 4;
+		const unsigned char *h = blob_at(b, off, 8);
+		uint32_t len = be32(h);
+		char type[5];
+		memcpy(type, h + 4, 4);
+		type[4] = '\0';
 		if (len > b->n - off - 12)
 			return hl_error_set(
 			    HL_EINVALID, "%s: page 1: truncated PNG (chunk %.4s runs past the end)",
-			    b->name, (const char *)type);
-		const unsigned char *data = p + off + 8;
+			    b->name, type);
 		if (!seen_ihdr) {
 			if (memcmp(type, "IHDR", 4) != 0 || len != 13)
 				return hl_error_set(HL_EINVALID,
 				                    "%s: page 1: corrupt PNG (no IHDR)", b->name);
+			const unsigned char *data = blob_at(b, off + 8, 13);
 			pg.width = be32(data);
 			pg.height = be32(data + 4);
 			seen_ihdr = 1;
+			if (b->failed)
+				return -1;
 			int rc = check_size(b->name, 1, pg.width, pg.height);
 			if (rc)
 				return rc;
-		} else if (memcmp(type, "pHYs", 4) == 0 && len == 9 && data[8] == 1) {
+		} else if (memcmp(type, "pHYs", 4) == 0 && len == 9) {
+			const unsigned char *data = blob_at(b, off + 8, 9);
 			/* pixels per metre */
-			pg.dpi = (uint32_t)(be32(data) * 0.0254 + 0.5);
+			if (data[8] == 1)
+				pg.dpi = (uint32_t)(be32(data) * 0.0254 + 0.5);
 		} else if (memcmp(type, "IDAT", 4) == 0) {
 			seen_idat = 1;
 		} else if (memcmp(type, "IEND", 4) == 0) {
 			break;
 		}
-		off += 12 + (size_t)len;
+		off += 12 + (uint64_t)len;
 	}
 	if (!seen_idat)
 		return hl_error_set(HL_EINVALID, "%s: page 1: corrupt PNG (no image data)",
@@ -292,20 +375,22 @@ static int probe_png(hl_ocr_source *s, const blob *b)
 
 /* ---- JPEG: markers up to the scan, then the end-of-image marker ---- */
 
-static int probe_jpeg(hl_ocr_source *s, const blob *b)
+static int probe_jpeg(hl_ocr_source *s, blob *b)
 {
-	const unsigned char *p = b->p;
-	size_t off = 2;
+	uint64_t off = 2;
 	hl_ocr_source_page pg = {0};
 	int got_sof = 0;
 	for (;;) {
+		if (b->failed)
+			return -1;
 		if (off + 4 > b->n)
 			return hl_error_set(HL_EINVALID, "%s: page 1: truncated JPEG", b->name);
-		if (p[off] != 0xff)
+		const unsigned char *h = blob_at(b, off, 4);
+		if (h[0] != 0xff)
 			return hl_error_set(HL_EINVALID,
-			                    "%s: page 1: corrupt JPEG (no marker at byte %zu)",
-			                    b->name, off);
-		unsigned m = p[off + 1];
+			                    "%s: page 1: corrupt JPEG (no marker at byte %llu)",
+			                    b->name, (unsigned long long)off);
+		unsigned m = h[1];
 		if (m == 0xff) { /* fill byte */
 			off++;
 			continue;
@@ -317,13 +402,15 @@ static int probe_jpeg(hl_ocr_source *s, const blob *b)
 		if (m == 0xd9 || m == 0x00)
 			return hl_error_set(HL_EINVALID, "%s: page 1: corrupt JPEG (no image)",
 			                    b->name);
-		uint16_t len = be16(p + off + 2);
+		uint16_t len = be16(h + 2);
 		if (len < 2 || off + 2 + len > b->n)
 			return hl_error_set(
 			    HL_EINVALID,
-			    "%s: page 1: truncated or corrupt JPEG (segment at byte %zu)", b->name,
-			    off);
-		const unsigned char *d = p + off + 4;
+			    "%s: page 1: truncated or corrupt JPEG (segment at byte %llu)", b->name,
+			    (unsigned long long)off);
+		/* the segment's first bytes: all that is read of it (JFIF: 12, a frame: 5) */
+		size_t dl = len - 2u < 16u ? len - 2u : 16u;
+		const unsigned char *d = blob_at(b, off + 4, dl);
 		if (m == 0xe0 && len >= 16 && memcmp(d, "JFIF\0", 5) == 0) {
 			unsigned unit = d[7], xd = be16(d + 8);
 			if (unit == 1)
@@ -338,26 +425,31 @@ static int probe_jpeg(hl_ocr_source *s, const blob *b)
 			pg.height = be16(d + 1);
 			pg.width = be16(d + 3);
 			got_sof = 1;
+			if (b->failed)
+				return -1;
 			int rc = check_size(b->name, 1, pg.width, pg.height);
 			if (rc)
 				return rc;
 		} else if (m == 0xda) {
 			break;
 		}
-		off += 2 + (size_t)len;
+		off += 2 + (uint64_t)len;
 	}
 	if (!got_sof)
 		return hl_error_set(HL_EINVALID, "%s: page 1: corrupt JPEG (no frame header)",
 		                    b->name);
 	/* Entropy-coded data stuffs every 0xff, so an end-of-image marker near the end means the
-	 * file is whole; trailing bytes after it are tolerated. */
-	size_t from = b->n > 65536 ? b->n - 65536 : off;
+	 * file is whole; trailing bytes after it are tolerated. Only the last 64 KiB are read. */
+	uint64_t from = b->n > 65536 ? b->n - 65536 : off;
+	const unsigned char *tail = blob_at(b, from, (size_t)(b->n - from));
 	int eoi = 0;
-	for (size_t i = b->n - 1; i > from; i--)
-		if (p[i - 1] == 0xff && p[i] == 0xd9) {
+	for (uint64_t i = b->n - 1 - from; i > 0; i--)
+		if (tail[i - 1] == 0xff && tail[i] == 0xd9) {
 			eoi = 1;
 			break;
 		}
+	if (b->failed)
+		return -1;
 	if (!eoi)
 		return hl_error_set(HL_EINVALID,
 		                    "%s: page 1: truncated JPEG (no end-of-image marker)", b->name);
@@ -367,20 +459,20 @@ static int probe_jpeg(hl_ocr_source *s, const blob *b)
 /* ---- TIFF: each directory's size, resolution and strips, which must lie inside the file ---- */
 
 typedef struct {
-	const blob *b;
+	blob *b;
 	int le;
 } tiff;
 
 static uint32_t t32(const tiff *t, size_t off)
 {
-	const unsigned char *p = t->b->p + off;
+	const unsigned char *p = blob_at(t->b, off, 4);
 	return t->le ? ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0])
 	             : be32(p);
 }
 
 static uint16_t t16(const tiff *t, size_t off)
 {
-	const unsigned char *p = t->b->p + off;
+	const unsigned char *p = blob_at(t->b, off, 2);
 	return t->le ? (uint16_t)(p[1] << 8 | p[0]) : be16(p);
 }
 
@@ -400,9 +492,9 @@ static int tiff_value(const tiff *t, size_t entry, uint32_t i, uint32_t *v)
 	return 0;
 }
 
-static int probe_tiff(hl_ocr_source *s, const blob *b)
+static int probe_tiff(hl_ocr_source *s, blob *b)
 {
-	tiff t = {b, b->p[0] == 'I'};
+	tiff t = {b, blob_at(b, 0, 1)[0] == 'I'};
 	if (b->n < 8)
 		return hl_error_set(HL_EINVALID, "%s: truncated TIFF", b->name);
 	uint32_t ifd = t32(&t, 4);
@@ -410,6 +502,8 @@ static int probe_tiff(hl_ocr_source *s, const blob *b)
 	uint32_t page = 0;
 	uint64_t strips = 0;
 	while (ifd != 0) {
+		if (b->failed)
+			return -1;
 		page++;
 		if (page > HL_OCR_MAX_PAGES)
 			return hl_error_set(HL_ELIMIT, "%s: more than %u pages", b->name,
@@ -491,6 +585,8 @@ static int probe_tiff(hl_ocr_source *s, const blob *b)
 			                    b->name, page);
 		for (uint32_t k = 0; k < n_strips; k++) {
 			uint32_t so, sc;
+			if (b->failed)
+				return -1;
 			if (tiff_value(&t, offs_e, k, &so) || tiff_value(&t, counts_e, k, &sc))
 				return hl_error_set(
 				    HL_EINVALID,
@@ -626,6 +722,63 @@ void hl_ocr__pdf_page_facts(fz_context *ctx, fz_document *doc, int idx, hl_ocr__
 	fz_catch(ctx) fz_rethrow(ctx);
 }
 
+/* MuPDF reads the file through the descriptor (pread, 16 KiB at a time, from its own
+ * position): the document is parsed where it lies, never loaded whole. */
+typedef struct {
+	int fd;
+	int64_t pos, size; /* pos: the file offset of the buffer's end */
+	unsigned char buf[16 * 1024];
+} fd_stream;
+
+static int fds_next(fz_context *ctx, fz_stream *stm, size_t max)
+{
+	fd_stream *f = stm->state;
+	ssize_t n;
+	(void)max; /* a hint; a full buffer serves the next reads too */
+	do
+		n = pread(f->fd, f->buf, sizeof f->buf, (off_t)f->pos);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		fz_throw(ctx, FZ_ERROR_GENERIC, "read error: %s", strerror(errno));
+	stm->rp = f->buf;
+	stm->wp = f->buf + n;
+	f->pos += n;
+	stm->pos = f->pos;
+	if (n == 0)
+		return EOF;
+	return *stm->rp++;
+}
+
+/* fz_seek turns SEEK_CUR into SEEK_SET before it calls this. */
+static void fds_seek(fz_context *ctx, fz_stream *stm, int64_t offset, int whence)
+{
+	fd_stream *f = stm->state;
+	int64_t to = whence == SEEK_END ? f->size + offset : offset;
+	if (whence == SEEK_CUR)
+		to = stm->pos - (stm->wp - stm->rp) + offset;
+	if (to < 0)
+		fz_throw(ctx, FZ_ERROR_GENERIC, "cannot seek before the start");
+	f->pos = to > f->size ? f->size : to;
+	stm->pos = f->pos;
+	stm->rp = stm->wp = f->buf;
+}
+
+static void fds_drop(fz_context *ctx, void *state)
+{
+	fz_free(ctx, state);
+}
+
+/* Throws like MuPDF's own openers; the state is dropped by fz_new_stream if it fails. */
+static fz_stream *open_fd_stream(fz_context *ctx, const blob *b)
+{
+	fd_stream *f = fz_malloc_struct(ctx, fd_stream);
+	f->fd = b->fd;
+	f->size = (int64_t)b->n;
+	fz_stream *stm = fz_new_stream(ctx, f, fds_next, fds_drop);
+	stm->seek = fds_seek;
+	return stm;
+}
+
 static int probe_pdf(hl_ocr_source *s, const blob *b, int only_page)
 {
 	fz_context *ctx = hl_ocr__fz_new();
@@ -640,7 +793,7 @@ static int probe_pdf(hl_ocr_source *s, const blob *b, int only_page)
 	fz_var(rc);
 	fz_try(ctx)
 	{
-		stm = fz_open_memory(ctx, b->p, b->n);
+		stm = open_fd_stream(ctx, b);
 		doc = fz_open_document_with_stream(ctx, "application/pdf", stm);
 		if (fz_needs_password(ctx, doc)) {
 			rc = hl_error_set(
@@ -721,18 +874,21 @@ static int probe_pdf(hl_ocr_source *s, const blob *b, int only_page)
 	return rc;
 }
 
-int hl_ocr__probe(hl_ocr_source *out, const char *path, const char *display_name, int only_page)
+int hl_ocr__probe_fd(hl_ocr_source *out, int fd, const char *name, int only_page)
 {
-	const char *name = hl_ocr__name(path, display_name);
-	unsigned char *buf = NULL;
-	size_t n = 0;
 	hl_ocr_source s = {0};
-	int rc = read_file(&buf, &n, path, name);
+	blob b;
+	int rc = blob_open(&b, fd, name);
 	if (rc)
 		return rc;
-	blob b = {buf, n, name};
-	s.format = sniff(buf, n);
+	/* the format from the first bytes (a PDF's header may lie anywhere in its first 1024) */
+	size_t head = b.n < 1024 ? (size_t)b.n : 1024;
+	s.format = sniff(blob_at(&b, 0, head), head);
 	hl_ocr_format claimed = by_name(name);
+	if (b.failed) {
+		rc = -1;
+		goto done;
+	}
 	if (s.format == HL_OCR_FMT_UNKNOWN) {
 		rc = hl_error_set(HL_EINVALID, "%s: not a TIFF, JPEG, PNG or PDF file%s%s", name,
 		                  claimed ? " although its name says " : "",
@@ -759,7 +915,10 @@ int hl_ocr__probe(hl_ocr_source *out, const char *path, const char *display_name
 		break;
 	}
 done:
-	free(buf);
+	/* a read that failed is the reason, not what a parser made of the zeros it got */
+	if (b.failed)
+		rc = hl_error_set(b.err, "%s", b.errmsg);
+	blob_free(&b);
 	if (rc) {
 		hl_ocr_source_free(&s);
 		return rc;
@@ -768,7 +927,25 @@ done:
 	return 0;
 }
 
+int hl_ocr__probe(hl_ocr_source *out, const char *path, const char *display_name, int only_page)
+{
+	const char *name = hl_ocr__name(path, display_name);
+	/* O_NONBLOCK: a fifo put where a file was expected cannot hang the probe */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: cannot open: %s",
+		                    name, strerror(errno));
+	int rc = hl_ocr__probe_fd(out, fd, name, only_page);
+	close(fd);
+	return rc;
+}
+
 int hl_ocr_probe(hl_ocr_source *out, const char *path, const char *display_name)
 {
 	return hl_ocr__probe(out, path, display_name, 0);
+}
+
+int hl_ocr_probe_fd(hl_ocr_source *out, int fd, const char *display_name)
+{
+	return hl_ocr__probe_fd(out, fd, display_name ? display_name : "file", 0);
 }

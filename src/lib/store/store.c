@@ -451,6 +451,10 @@ static int put_files(hl_store *st, int64_t rowid, const hl_doc *d)
 	if (step_done(st, s, "delete files") < 0)
 		return -1;
 	for (size_t i = 0; i < d->nfiles; i++) {
+		/* The blob is recorded with the first document that points to it, in its
+		 * transaction: a row refused before this records none. */
+		if (hl_store_blob_add(st, d->files[i].sha256, d->files[i].size) < 0)
+			return -1;
 		if (!(s = stmt(st, Q_FILE_ADD)))
 			return -1;
 		sqlite3_bind_int64(s, 1, rowid);
@@ -481,6 +485,7 @@ int hl_store_doc_put(int *status, hl_store *st, const hl_doc *d, const char *act
 	int64_t dossier, rowid = 0;
 	int version = 0, rc = -1, exists = 0;
 
+	*status = 0;
 	if (!d->doc_id || !*d->doc_id || !d->fonds_code || !d->dossier_code)
 		return hl_error_set(HL_EINVALID, "document without doc_id, fonds or dossier");
 	doc_hash(hash, d);
@@ -519,6 +524,7 @@ int hl_store_doc_put(int *status, hl_store *st, const hl_doc *d, const char *act
 		                  "ordinal %lld of dossier %s is already held by document %s",
 		                  (long long)d->ordinal, d->dossier_code,
 		                  (const char *)sqlite3_column_text(s, 0));
+		*status = HL_PUT_CONFLICT_ORDINAL;
 		sqlite3_reset(s);
 		goto done;
 	}

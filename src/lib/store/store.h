@@ -24,12 +24,21 @@ int hl_store_begin(hl_store *st);
 int hl_store_commit(hl_store *st);
 int hl_store_rollback(hl_store *st);
 
-enum { HL_PUT_INSERTED = 1, HL_PUT_UPDATED = 2, HL_PUT_UNCHANGED = 3 };
+enum {
+	HL_PUT_INSERTED = 1,
+	HL_PUT_UPDATED = 2,
+	HL_PUT_UNCHANGED = 3,
+	/* with HL_ECONFLICT: another document holds the same (fonds, dossier, ordinal) */
+	HL_PUT_CONFLICT_ORDINAL = 4,
+};
 
 /* Inserts or updates a document (creating its fonds and dossier as needed), inside the caller's
  * transaction. A changed document keeps its earlier version in the version history, is queued for
- * indexing and audited, all in that transaction. `d->doc_id` must be set. Writes *status.
- * HL_ECONFLICT if another document holds the same (fonds, dossier, ordinal). */
+ * indexing and audited, and each of its files' blobs is recorded (hl_store_blob_add), all in that
+ * transaction. `d->doc_id` must be set. Writes *status (0 until it is known). HL_ECONFLICT with
+ * *status HL_PUT_CONFLICT_ORDINAL if another document holds the same (fonds, dossier, ordinal),
+ * nothing written; any other HL_ECONFLICT (the database busy) leaves *status 0. Callers tell the
+ * two apart by *status, never by the message. */
 int hl_store_doc_put(int *status, hl_store *st, const hl_doc *d, const char *actor);
 
 int hl_store_doc_get(hl_doc **out, hl_store *st, const char *doc_id);

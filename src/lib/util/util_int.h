@@ -1,5 +1,6 @@
 /* Internal entry points of util/ for tests and fuzz targets: smaller CSV limits, reading from a
- * FILE *, and how much memory a reader holds. Not part of the public API. */
+ * FILE *, how much memory a reader holds, opening beneath a folder without openat2. Not part
+ * of the public API. */
 #ifndef HALONG_UTIL_INTERNAL_H
 #define HALONG_UTIL_INTERNAL_H
 
@@ -23,5 +24,9 @@ void hl_util__csv_set_limits(hl_csv *csv, size_t max_field, size_t max_fields, s
 /* Bytes of heap the reader holds now (its read buffer, the current record, libcsv's field
  * buffer): what tests check to show that reading streams. */
 size_t hl_util__csv_mem(const hl_csv *csv);
+
+/* hl_file_open_beneath's resolution without openat2 (used when the kernel lacks it), so
+ * tests run the same cases through both. */
+int hl_util__open_beneath_walk(int *out, int dirfd, const char *name);
 
 #endif

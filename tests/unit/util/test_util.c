@@ -6,15 +6,19 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "halong/util.h"
+#include "util/util_int.h"
 
 static char tmpdir[] = "/tmp/hl_test_util_XXXXXX";
 
@@ -265,6 +269,141 @@ static void test_strings(void **state)
 	assert_null(hl_trim(NULL));
 }
 
+/* A scans folder as an attacker leaves it: links that stay inside (followed), links and
+ * chains of links that lead out (the node's key, a folder outside, /dev/zero), a loop, a fifo,
+ * a socket, folders; each name through openat2 and through the walk used without it. */
+typedef struct {
+	const char *name;
+	int rc;              /* expected: 0 or the HL_E* code */
+	const char *content; /* when opened */
+} beneath_case;
+
+static void put(const char *rel, const char *text)
+{
+	char *p = tpath(rel);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static void mk(const char *rel)
+{
+	char *p = tpath(rel);
+	assert_int_equal(hl_mkdir_p(p, 0755), 0);
+	free(p);
+}
+
+static void ln(const char *target, const char *rel)
+{
+	char *p = tpath(rel);
+	assert_int_equal(symlink(target, p), 0);
+	free(p);
+}
+
+static void check_beneath(int (*open_fn)(int *, int, const char *), int dirfd,
+                          const beneath_case *c, const char *how)
+{
+	int fd = -1, rc = open_fn(&fd, dirfd, c->name);
+	if (rc != c->rc)
+		fail_msg("%s: %s: %d (%s), expected %d", how, c->name, rc, hl_error_last(), c->rc);
+	if (rc == 0) {
+		char buf[64] = {0};
+		struct stat st;
+		assert_true(fstat(fd, &st) == 0 && S_ISREG(st.st_mode));
+		assert_true(read(fd, buf, sizeof(buf) - 1) >= 0);
+		close(fd);
+		if (strcmp(buf, c->content))
+			fail_msg("%s: %s: read \"%s\"", how, c->name, buf);
+	} else {
+		assert_int_equal(fd, -1);
+		if (strncmp(hl_error_last(), c->name, strlen(c->name)) && strcmp(c->name, ""))
+			fail_msg("%s: %s: message does not name the file: %s", how, c->name,
+			         hl_error_last());
+	}
+}
+
+static void test_open_beneath(void **state)
+{
+	(void)state;
+	char abs_secret[512], fifo[512], sock[512];
+	mk("beneath/outside/dir");
+	mk("beneath/scans/sub");
+	put("beneath/outside/secret.key", "SECRET");
+	put("beneath/outside/dir/x.pdf", "OUTSIDE-PDF");
+	put("beneath/scans/ok.pdf", "OK");
+	put("beneath/scans/sub/in.pdf", "IN");
+	ln("sub/in.pdf", "beneath/scans/link-in");
+	ln("../ok.pdf", "beneath/scans/sub/up-in");
+	ln("sub", "beneath/scans/dir-in");
+	ln("../outside/secret.key", "beneath/scans/link-out");
+	snprintf(abs_secret, sizeof abs_secret, "%s/beneath/outside/secret.key", tmpdir);
+	ln(abs_secret, "beneath/scans/abs-out");
+	ln("../outside/dir", "beneath/scans/dir-link");
+	ln("chain2", "beneath/scans/chain1");
+	ln("sub/chain3", "beneath/scans/chain2");
+	ln("../../outside/secret.key", "beneath/scans/sub/chain3");
+	ln("loop", "beneath/scans/loop");
+	ln("nothing-here", "beneath/scans/dangling");
+	ln("/dev/zero", "beneath/scans/zero");
+	ln("/proc/self/fd/0", "beneath/scans/magic");
+	snprintf(fifo, sizeof fifo, "%s/beneath/scans/fifo", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	ln("fifo", "beneath/scans/fifo-link");
+	snprintf(sock, sizeof sock, "%s/beneath/scans/sock", tmpdir);
+	int sfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	assert_true(sfd >= 0 && strlen(sock) < sizeof sa.sun_path);
+	strcpy(sa.sun_path, sock);
+	assert_int_equal(bind(sfd, (struct sockaddr *)&sa, sizeof sa), 0);
+
+	const beneath_case cases[] = {
+	    {"ok.pdf", 0, "OK"},
+	    {"sub/in.pdf", 0, "IN"},
+	    {"./sub/./in.pdf", 0, "IN"},
+	    {"sub/../ok.pdf", 0, "OK"},
+	    {"link-in", 0, "IN"},
+	    {"sub/up-in", 0, "OK"},
+	    {"dir-in/in.pdf", 0, "IN"},
+	    {"dir-in/up-in", 0, "OK"},
+	    {"link-out", HL_EDENIED, NULL},
+	    {"abs-out", HL_EDENIED, NULL},
+	    {"dir-link/x.pdf", HL_EDENIED, NULL},
+	    {"chain1", HL_EDENIED, NULL},
+	    {"zero", HL_EDENIED, NULL},
+	    {"magic", HL_EDENIED, NULL},
+	    {"../outside/secret.key", HL_EDENIED, NULL},
+	    {"sub/../../outside/secret.key", HL_EDENIED, NULL},
+	    {"/etc/passwd", HL_EDENIED, NULL},
+	    {"loop", HL_EDENIED, NULL},
+	    {"fifo", HL_EINVALID, NULL},
+	    {"fifo-link", HL_EINVALID, NULL},
+	    {"sock", HL_EINVALID, NULL},
+	    {"sub", HL_EINVALID, NULL},
+	    {"sub/", HL_EINVALID, NULL},
+	    {"dir-in", HL_EINVALID, NULL},
+	    {".", HL_EINVALID, NULL},
+	    {"ok.pdf/", HL_EINVALID, NULL},
+	    {"ok.pdf/x", HL_EINVALID, NULL},
+	    {"missing.pdf", HL_ENOTFOUND, NULL},
+	    {"dangling", HL_ENOTFOUND, NULL},
+	};
+	char *scans = tpath("beneath/scans");
+	int dirfd = open(scans, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dirfd >= 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		check_beneath(hl_file_open_beneath, dirfd, &cases[i], "openat2");
+		check_beneath(hl_util__open_beneath_walk, dirfd, &cases[i], "walk");
+	}
+	int fd = -1;
+	assert_int_equal(hl_file_open_beneath(&fd, dirfd, ""), HL_EINVALID);
+	close(dirfd);
+	close(sfd);
+	unlink(sock);
+	free(scans);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +415,7 @@ int main(void)
 	    cmocka_unit_test(test_write_atomic),
 	    cmocka_unit_test(test_now_utc),
 	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_open_beneath),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
