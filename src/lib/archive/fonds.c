@@ -31,7 +31,7 @@ static int need_role(const hl_principal *who, unsigned roles)
 {
 	char names[128] = "";
 	size_t n = 0;
-	if (roles & ROLE_BIT(who->role))
+	if ((unsigned)who->role <= HL_ROLE_ADMIN && (roles & ROLE_BIT(who->role)))
 		return 0;
 	for (int i = HL_ROLE_VIEWER; i <= HL_ROLE_ADMIN; i++)
 		if (roles & ROLE_BIT(i))
