@@ -5,6 +5,7 @@
 
 #include "auth.h"
 #include "common.h"
+#include "units.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -399,6 +400,99 @@ typedef struct {
  * whole file's pages joined). cb (may be NULL) gets each page compared. */
 int hl_archive_ocr_eval(hl_ocr_eval_total *out, hl_archive *a, const char *gt_dir,
                         void (*cb)(const hl_ocr_eval_row *r, void *ud), void *ud);
+
+
+/* ---- fonds, dossiers and custody as a principal sees them (src/lib/archive/fonds.c) ----
+ *
+ * The rules of docs/api.md ("What a caller sees", "Fonds, dossiers, custody") in one place for
+ * the CLI (hl_principal_local: the node's operator, who sees everything) and the server (the
+ * caller's principal). A document is seen when it is public, or at most the principal's ceiling
+ * in a fonds its unit holds today. A fonds is seen when one of its documents is, and by an
+ * archivist or admin when its unit holds it. A fonds the principal may not see answers
+ * HL_ENOTFOUND "unknown fonds CODE", exactly as a missing one. Counts (hl_custody.dossiers and
+ * .documents, a dossier's documents, a receipt's lines) count what the principal sees. A role
+ * that may not use a verb: HL_EDENIED ("log in first" for anonymous). */
+
+/* A dossier of a fonds: its documents the principal sees. */
+typedef struct {
+	char *fonds_code, *code, *title;
+	int64_t documents;
+} hl_dossier;
+
+void hl_dossier_free(hl_dossier *d);
+
+/* A fonds on a date as the principal sees it. */
+typedef struct {
+	hl_custody *custody; /* its custody from the creator; dossiers and documents: visible ones */
+	size_t ndossiers;
+	hl_dossier *dossiers; /* by code: those holding a document the principal sees */
+} hl_fonds;
+
+void hl_fonds_free(hl_fonds *f);
+
+/* Every fonds the principal sees, by code, with custody on `date` (NULL: today). */
+int hl_archive_fonds_list(hl_custodies **out, hl_archive *a, const hl_principal *who,
+                          const char *date);
+
+/* The fonds `code` on `date` (NULL: today) with its visible dossiers. The dossiers come from
+ * the store's browsing, which never shows a secret record, not even to the local operator (the
+ * custody counts do count them for it). */
+int hl_archive_fonds_get(hl_fonds **out, hl_archive *a, const hl_principal *who, const char *code,
+                         const char *date);
+
+/* The custody of fonds `code` on `date` (NULL: today), without its dossiers. */
+int hl_archive_custody_show(hl_custody **out, hl_archive *a, const hl_principal *who,
+                            const char *code, const char *date);
+
+/* Largest page of hl_archive_dossier_docs. */
+#define HL_ARCHIVE_PAGE_MAX 1000
+
+/* A document of a dossier page: valid during the call only (no files, no page text). Non-zero
+ * stops the page (a negative HL_E code is returned by the verb). */
+typedef int (*hl_dossier_doc_cb)(const hl_doc *d, void *ud);
+
+/* The documents of dossier `dossier` of fonds `fonds` the principal sees, by ordinal, from
+ * `offset`, at most `limit` (1 to HL_ARCHIVE_PAGE_MAX), each to cb; *out the dossier with its
+ * count of them. A dossier holding nothing the principal sees answers HL_ENOTFOUND as a
+ * missing one. Secret records are never listed (the store's browsing). */
+int hl_archive_dossier_docs(hl_dossier **out, hl_archive *a, const hl_principal *who,
+                            const char *fonds, const char *dossier, size_t offset, size_t limit,
+                            hl_dossier_doc_cb cb, void *ud);
+
+/* Records the creator of fonds `code` (hl_custody_set_creator), audited under the principal's
+ * name; *out the fonds after the change (out may be NULL), counted with what the principal saw
+ * before it (a unit's archivist who names another creator still gets its answer). Archivists
+ * and admins only. The province's staff set any fonds, creating it if absent; a unit's staff
+ * only a fonds its unit holds today (another it sees: HL_EDENIED; one it does not:
+ * HL_ENOTFOUND as a missing one, which it may not create). An unknown creator unit, or a date
+ * it did not exist: HL_EINVALID (they come from the caller's input). */
+int hl_archive_fonds_set(hl_fonds **out, hl_archive *a, const hl_principal *who, const char *code,
+                         const char *creator, const char *creator_on, const char *name);
+
+/* The fonds unit `unit` holds on `date` (NULL: today) that the principal sees. */
+int hl_archive_custody_of(hl_custodies **out, hl_archive *a, const hl_principal *who,
+                          const char *unit, const char *date);
+
+/* The fonds waiting for a decision or naming no creator (inspectors, archivists and admins):
+ * every one for the province's staff, who decide; for a unit's staff only those it sees. */
+int hl_archive_custody_pending(hl_custodies **out, hl_archive *a, const hl_principal *who);
+
+/* Decides who receives fonds `fonds` (hl_custody_assign), audited under the principal's name;
+ * *out its custody today (out may be NULL). Archivists and admins of the province only: a
+ * decision moves records into a unit's scope. A known fonds with no step waiting (from and
+ * date NULL): HL_ECONFLICT. */
+int hl_archive_custody_assign(hl_custody **out, hl_archive *a, const hl_principal *who,
+                              const char *fonds, const char *to, const char *from,
+                              const char *date, const char *basis);
+
+/* The hand-over receipt of unit `to` (hl_custody_receipt; `from` NULL or "": from every giver)
+ * as the principal sees it (inspectors, archivists and admins; a unit's staff only their own
+ * unit's). A dossier holding nothing the principal sees is left out; one with some records
+ * hidden is counted over the visible ones and its digest left empty (the principal could not
+ * check it); the receipt's counts and digest are then those of the lines shown. When nothing
+ * is hidden it is the whole receipt, byte for byte. */
+int hl_archive_custody_receipt(hl_receipt **out, hl_archive *a, const hl_principal *who,
+                               const char *to, const char *from, const char *date);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,14 @@ json_t *hl_unit_json(const hl_unit *u, int links);
 json_t *hl_custody_step_json(const hl_custody_step *s);
 /* dossiers and documents: the counts to show (the caller's visible ones over HTTP). */
 json_t *hl_custody_json(const hl_custody *c, int64_t dossiers, int64_t documents);
+/* hl_custody_json of each, with its own counts (c->dossiers, c->documents): an array. */
+json_t *hl_custodies_json(const hl_custodies *l);
+/* A row of `halong fonds list --json` and GET /api/v1/fonds: {"code", "name", "creator_code",
+ * "creator_name", "creator_on", "custodian_code", "custodian_name", "state", "dossiers",
+ * "documents"}, the counts c's own. */
+json_t *hl_fonds_row_json(const hl_custody *c);
+/* The hand-over receipt: its totals, "sha256" and "dossiers_list" (one object a line). */
+json_t *hl_receipt_json(const hl_receipt *r);
 
 #ifdef __cplusplus
 }

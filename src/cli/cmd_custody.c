@@ -1,5 +1,6 @@
 /* The fonds and custody command groups: who created each fonds, who holds it on a date, the
- * decisions splits need, and the hand-over receipt (biên bản giao nhận). */
+ * decisions splits need, and the hand-over receipt (biên bản giao nhận). Each asks the archive
+ * as the node's operator (hl_principal_local), through the verbs the server uses. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "halong/archive.h"
 #include "halong/units.h"
 #include "halong/units_json.h"
 #include "halong/util.h"
@@ -88,6 +90,12 @@ static const char * or (const char *s, const char *dflt)
 	return s && *s ? s : dflt;
 }
 
+/* Who asks from the console: the node's operator, named in the audit log as cli:USER. */
+static hl_principal me_local(void)
+{
+	return hl_principal_local(cli_actor());
+}
+
 /* ---- fonds ---- */
 
 static const cli_command *fonds_cmd(void)
@@ -97,6 +105,7 @@ static const cli_command *fonds_cmd(void)
 
 static int fonds_list(cli_ctx *ctx, int argc, char **argv)
 {
+	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_custodies *l = NULL;
 	opts o;
@@ -106,28 +115,14 @@ static int fonds_list(cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_custody_list(&l, hl_archive_store(a), o.at);
+	rc = hl_archive_fonds_list(&l, a, &who, o.at);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
 	if (o.json) {
 		json_t *j = json_array();
-		for (size_t i = 0; i < l->n; i++) {
-			const hl_custody *c = &l->v[i];
-			json_t *f = json_object();
-			json_object_set_new(f, "code", json_string(c->fonds_code));
-			json_object_set_new(f, "name", cli_jstr(c->fonds_name));
-			json_object_set_new(f, "creator_code", cli_jstr(c->creator_code));
-			json_object_set_new(f, "creator_name", cli_jstr(c->creator_name));
-			json_object_set_new(f, "creator_on", cli_jstr(c->creator_on));
-			json_object_set_new(f, "custodian_code", cli_jstr(c->custodian_code));
-			json_object_set_new(f, "custodian_name", cli_jstr(c->custodian_name));
-			json_object_set_new(f, "state",
-			                    json_string(hl_custody_state_name(c->state)));
-			json_object_set_new(f, "dossiers", json_integer(c->dossiers));
-			json_object_set_new(f, "documents", json_integer(c->documents));
-			json_array_append_new(j, f);
-		}
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(j, hl_fonds_row_json(&l->v[i]));
 		cli_print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n; i++) {
@@ -151,8 +146,10 @@ static int fonds_list(cli_ctx *ctx, int argc, char **argv)
 
 static int fonds_set(cli_ctx *ctx, int argc, char **argv)
 {
+	hl_principal who = me_local();
 	hl_archive *a = NULL;
-	hl_custody *c = NULL;
+	hl_fonds *f = NULL;
+	const hl_custody *c;
 	opts o;
 	int rc;
 
@@ -164,19 +161,17 @@ static int fonds_set(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(fonds_cmd(), "set: --creator CODE is required");
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_custody_set_creator(hl_archive_store(a), o.args[0], o.creator, o.creator_at, o.name,
-	                            "cli");
-	if (rc == 0)
-		rc = hl_custody_get(&c, hl_archive_store(a), o.args[0], NULL);
+	rc = hl_archive_fonds_set(&f, a, &who, o.args[0], o.creator, o.creator_at, o.name);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
+	c = f->custody;
 	printf("fonds %s: created by %s %s (as on %s); held today by %s %s\n", c->fonds_code,
 	       c->creator_code, or (c->creator_name, ""), c->creator_on,
 	       c->state == HL_CUSTODY_HELD ? c->custodian_code : "(a decision is needed:",
 	       c->state == HL_CUSTODY_HELD ? or (c->custodian_name, "")
 	                                   : "see halong custody pending)");
-	hl_custody_free(c);
+	hl_fonds_free(f);
 	return EXIT_OK;
 }
 
@@ -228,6 +223,7 @@ static void print_step(const hl_custody_step *s)
 
 static int sub_show(cli_ctx *ctx, int argc, char **argv)
 {
+	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_custody *c = NULL;
 	opts o;
@@ -239,7 +235,7 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(me(), "show: give one fonds code");
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_custody_get(&c, hl_archive_store(a), o.args[0], o.at);
+	rc = hl_archive_custody_show(&c, a, &who, o.args[0], o.at);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -271,6 +267,7 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 
 static int sub_of(cli_ctx *ctx, int argc, char **argv)
 {
+	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_custodies *l = NULL;
 	int64_t docs = 0;
@@ -283,16 +280,12 @@ static int sub_of(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(me(), "of: give one unit code");
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_custody_held_by(&l, hl_archive_store(a), o.args[0], o.at);
+	rc = hl_archive_custody_of(&l, a, &who, o.args[0], o.at);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
 	if (o.json) {
-		json_t *j = json_array();
-		for (size_t i = 0; i < l->n; i++)
-			json_array_append_new(
-			    j, hl_custody_json(&l->v[i], l->v[i].dossiers, l->v[i].documents));
-		cli_print_json(j);
+		cli_print_json(hl_custodies_json(l));
 	} else {
 		for (size_t i = 0; i < l->n; i++) {
 			const hl_custody *c = &l->v[i];
@@ -315,6 +308,7 @@ static int sub_of(cli_ctx *ctx, int argc, char **argv)
 
 static int sub_pending(cli_ctx *ctx, int argc, char **argv)
 {
+	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_custodies *l = NULL;
 	opts o;
@@ -324,16 +318,12 @@ static int sub_pending(cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_custody_pending(&l, hl_archive_store(a));
+	rc = hl_archive_custody_pending(&l, a, &who);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
 	if (o.json) {
-		json_t *j = json_array();
-		for (size_t i = 0; i < l->n; i++)
-			json_array_append_new(
-			    j, hl_custody_json(&l->v[i], l->v[i].dossiers, l->v[i].documents));
-		cli_print_json(j);
+		cli_print_json(hl_custodies_json(l));
 	} else {
 		for (size_t i = 0; i < l->n; i++) {
 			const hl_custody *c = &l->v[i];
@@ -353,6 +343,7 @@ static int sub_pending(cli_ctx *ctx, int argc, char **argv)
 
 static int sub_assign(cli_ctx *ctx, int argc, char **argv)
 {
+	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_custody *c = NULL;
 	opts o;
@@ -364,10 +355,7 @@ static int sub_assign(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(me(), "assign: give one fonds code and --to CODE");
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc =
-	    hl_custody_assign(hl_archive_store(a), o.args[0], o.to, o.from, o.date, o.basis, "cli");
-	if (rc == 0)
-		rc = hl_custody_get(&c, hl_archive_store(a), o.args[0], NULL);
+	rc = hl_archive_custody_assign(&c, a, &who, o.args[0], o.to, o.from, o.date, o.basis);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -402,6 +390,7 @@ static int write_file(const char *path, void (*emit)(FILE *, const hl_receipt *)
 
 static int sub_receipt(cli_ctx *ctx, int argc, char **argv)
 {
+	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_receipt *r = NULL;
 	opts o;
@@ -413,7 +402,7 @@ static int sub_receipt(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(me(), "receipt: give the receiving unit's code");
 	if (cli_open(&a, ctx) < 0)
 		return cli_fail();
-	rc = hl_custody_receipt(&r, hl_archive_store(a), o.args[0], o.from, o.at);
+	rc = hl_archive_custody_receipt(&r, a, &who, o.args[0], o.from, o.at);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -423,39 +412,7 @@ static int sub_receipt(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	}
 	if (o.json) {
-		json_t *j = json_object(), *lines = json_array();
-		json_object_set_new(j, "to_code", json_string(r->to_code));
-		json_object_set_new(j, "to_name", cli_jstr(r->to_name));
-		json_object_set_new(j, "date", json_string(r->date));
-		json_object_set_new(j, "fonds", json_integer((json_int_t)r->nfonds));
-		json_object_set_new(j, "dossiers", json_integer((json_int_t)r->n));
-		json_object_set_new(j, "documents", json_integer(r->documents));
-		json_object_set_new(j, "pages", json_integer(r->pages));
-		json_object_set_new(j, "files", json_integer(r->files));
-		json_object_set_new(j, "bytes", json_integer(r->bytes));
-		json_object_set_new(j, "sha256", json_string(r->digest));
-		for (size_t i = 0; i < r->n; i++) {
-			const hl_receipt_line *l = &r->v[i];
-			json_t *e = json_object();
-			json_object_set_new(e, "fonds_code", json_string(l->fonds_code));
-			json_object_set_new(e, "fonds_name", cli_jstr(l->fonds_name));
-			json_object_set_new(e, "from_code", json_string(l->from_code));
-			json_object_set_new(e, "from_name", cli_jstr(l->from_name));
-			json_object_set_new(e, "date", json_string(l->effective_date));
-			json_object_set_new(e, "basis", cli_jstr(l->basis));
-			json_object_set_new(e, "dossier_code", json_string(l->dossier_code));
-			json_object_set_new(e, "dossier_title", cli_jstr(l->dossier_title));
-			json_object_set_new(e, "documents", json_integer(l->documents));
-			json_object_set_new(e, "pages", json_integer(l->pages));
-			json_object_set_new(e, "files", json_integer(l->files));
-			json_object_set_new(e, "bytes", json_integer(l->bytes));
-			json_object_set_new(e, "max_access",
-			                    json_string(hl_access_name(l->max_access)));
-			json_object_set_new(e, "sha256", json_string(l->digest));
-			json_array_append_new(lines, e);
-		}
-		json_object_set_new(j, "dossiers_list", lines);
-		cli_print_json(j);
+		cli_print_json(hl_receipt_json(r));
 	} else if (!o.csv && !o.html) {
 		hl_receipt_write_csv(stdout, r);
 	} else {

@@ -191,6 +191,24 @@ class CustodyTest(unittest.TestCase):
         codes = [f['code'] for f in self.json('fonds', 'list')]
         self.assertEqual(codes, ['HAKHAU', 'HAPHONG', 'TPHL'])
 
+    def test_8_the_console_is_audited_by_name(self):
+        # the commands go through the library's verbs as the node's operator, who is named in
+        # the audit log as the server names a user: cli:USER, not a bare "cli"
+        import pwd
+        me = 'cli:' + pwd.getpwuid(os.geteuid()).pw_name
+        self.run_ok('fonds', 'set', 'HAPHONG', '--creator', '06652', '--name',
+                    'UBND phường Hà Phong')
+        entries = self.json('audit', 'list', '--limit', '100')['items']
+        sets = [e for e in entries if e['action'] == 'fonds.set']
+        self.assertEqual({e['object'] for e in sets}, {'HAPHONG', 'HAKHAU', 'TPHL'}, sets)
+        self.assertEqual({e['actor'] for e in sets}, {me}, sets)
+        decisions = [e for e in entries if e['action'] == 'custody.assign']
+        self.assertEqual({e['object'] for e in decisions}, {'HAKHAU', 'TPHL'}, decisions)
+        self.assertEqual({e['actor'] for e in decisions}, {me}, decisions)
+        # and it still sees everything: the secret record of HAPHONG is counted
+        c = self.json('custody', 'show', 'HAPHONG')
+        self.assertEqual((c['dossiers'], c['documents']), (2, 3))
+
 
 if __name__ == '__main__':
     unittest.main()

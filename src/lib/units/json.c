@@ -3,9 +3,17 @@
 
 #include "halong/units_json.h"
 
+/* A string, or null (also for bytes that are not UTF-8: the key is never left out). */
+static json_t *str(const char *s)
+{
+	json_t *j = s ? json_string(s) : NULL;
+	return j ? j : json_null();
+}
+
+/* A string, or null when absent or empty. */
 static void set(json_t *o, const char *key, const char *s)
 {
-	json_object_set_new(o, key, s && *s ? json_string(s) : json_null());
+	json_object_set_new(o, key, s && *s ? str(s) : json_null());
 }
 
 json_t *hl_succession_json(const hl_succession *s)
@@ -88,7 +96,7 @@ json_t *hl_custody_step_json(const hl_custody_step *s)
 json_t *hl_custody_json(const hl_custody *c, int64_t dossiers, int64_t documents)
 {
 	json_t *o = json_object(), *st = json_array();
-	json_object_set_new(o, "fonds_code", json_string(c->fonds_code));
+	json_object_set_new(o, "fonds_code", str(c->fonds_code));
 	set(o, "fonds_name", c->fonds_name);
 	set(o, "creator_code", c->creator_code);
 	set(o, "creator_name", c->creator_name);
@@ -105,4 +113,66 @@ json_t *hl_custody_json(const hl_custody *c, int64_t dossiers, int64_t documents
 		json_array_append_new(st, hl_custody_step_json(&c->steps[i]));
 	json_object_set_new(o, "steps", st);
 	return o;
+}
+
+json_t *hl_custodies_json(const hl_custodies *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(
+		    a, hl_custody_json(&l->v[i], l->v[i].dossiers, l->v[i].documents));
+	return a;
+}
+
+json_t *hl_fonds_row_json(const hl_custody *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "code", str(c->fonds_code));
+	set(o, "name", c->fonds_name);
+	set(o, "creator_code", c->creator_code);
+	set(o, "creator_name", c->creator_name);
+	set(o, "creator_on", c->creator_on);
+	set(o, "custodian_code", c->custodian_code);
+	set(o, "custodian_name", c->custodian_name);
+	json_object_set_new(o, "state", json_string(hl_custody_state_name(c->state)));
+	json_object_set_new(o, "dossiers", json_integer(c->dossiers));
+	json_object_set_new(o, "documents", json_integer(c->documents));
+	return o;
+}
+
+json_t *hl_receipt_json(const hl_receipt *r)
+{
+	json_t *j = json_object(), *lines = json_array();
+	json_object_set_new(j, "to_code", str(r->to_code));
+	set(j, "to_name", r->to_name);
+	json_object_set_new(j, "date", json_string(r->date));
+	json_object_set_new(j, "fonds", json_integer((json_int_t)r->nfonds));
+	json_object_set_new(j, "dossiers", json_integer((json_int_t)r->n));
+	json_object_set_new(j, "documents", json_integer(r->documents));
+	json_object_set_new(j, "pages", json_integer(r->pages));
+	json_object_set_new(j, "files", json_integer(r->files));
+	json_object_set_new(j, "bytes", json_integer(r->bytes));
+	json_object_set_new(j, "sha256", json_string(r->digest));
+	for (size_t i = 0; i < r->n; i++) {
+		const hl_receipt_line *l = &r->v[i];
+		json_t *e = json_object();
+		json_object_set_new(e, "fonds_code", str(l->fonds_code));
+		set(e, "fonds_name", l->fonds_name);
+		json_object_set_new(e, "from_code", str(l->from_code));
+		set(e, "from_name", l->from_name);
+		json_object_set_new(e, "date", json_string(l->effective_date));
+		set(e, "basis", l->basis);
+		json_object_set_new(e, "dossier_code", str(l->dossier_code));
+		set(e, "dossier_title", l->dossier_title);
+		json_object_set_new(e, "documents", json_integer(l->documents));
+		json_object_set_new(e, "pages", json_integer(l->pages));
+		json_object_set_new(e, "files", json_integer(l->files));
+		json_object_set_new(e, "bytes", json_integer(l->bytes));
+		json_object_set_new(e, "max_access", json_string(hl_access_name(l->max_access)));
+		/* "" (not null) when the principal could not check it: a string either way */
+		json_object_set_new(e, "sha256", json_string(l->digest));
+		json_array_append_new(lines, e);
+	}
+	json_object_set_new(j, "dossiers_list", lines);
+	return j;
 }
