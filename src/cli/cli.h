@@ -135,7 +135,7 @@ int cli_fail(void);
 /* Prints a usage error for `cmd` with its synopsis; returns EXIT_USAGE. */
 int cli_usage(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- TRANSITION: command groups not yet on the table (cmd_custody, cmd_node, cmd_send,
+/* ---- TRANSITION: command groups not yet on the table (cmd_node, cmd_send,
  * cmd_feed), with their own parsing; gone once they are converted ---- */
 
 typedef struct {
@@ -192,7 +192,7 @@ extern const cli_cmd cli_units_commands[];
 extern const cli_cmd cli_ocr_commands[];
 extern const cli_cmd cli_serve_commands[];
 extern const cli_cmd cli_user_commands[];
-extern const cli_command cli_custody_commands[];
+extern const cli_cmd cli_custody_commands[];
 extern const cli_command cli_node_commands[];
 extern const cli_command cli_send_commands[];
 extern const cli_command cli_feed_commands[];

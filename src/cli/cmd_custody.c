@@ -1,7 +1,7 @@
 /* The fonds and custody command groups: who created each fonds, who holds it on a date, the
  * decisions splits need, and the hand-over receipt (biên bản giao nhận). Each asks the archive
  * as the node's operator (hl_principal_local), through the verbs the server uses. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,76 +14,40 @@
 #include "halong/units_json.h"
 #include "halong/util.h"
 
-extern const cli_command cli_custody_commands[];
+extern const cli_cmd cli_custody_commands[];
 
 typedef struct {
 	int json;
 	const char *at, *to, *from, *date, *basis, *creator, *creator_at, *name, *csv, *html;
-	const char *args[2];
-	int nargs;
 } opts;
 
-enum {
-	O_JSON = 1,
-	O_AT,
-	O_TO,
-	O_FROM,
-	O_DATE,
-	O_BASIS,
-	O_CREATOR,
-	O_CREATOR_AT,
-	O_NAME,
-	O_CSV,
-	O_HTML
-};
+#define AT_OPT   CLI_TEXT_OPT("at", 0, opts, at, "DATE", "on DATE (default: today)")
+#define JSON_OPT CLI_FLAG_OPT("json", 0, opts, json, "as JSON")
 
-/* Options of every subcommand; `allowed` lists the ones this subcommand takes. */
-static int parse(opts *o, const cli_command *cmd, int argc, char **argv, int max,
-                 const char *allowed)
-{
-	static const struct option lo[] = {{"json", no_argument, NULL, O_JSON},
-	                                   {"at", required_argument, NULL, O_AT},
-	                                   {"to", required_argument, NULL, O_TO},
-	                                   {"from", required_argument, NULL, O_FROM},
-	                                   {"date", required_argument, NULL, O_DATE},
-	                                   {"basis", required_argument, NULL, O_BASIS},
-	                                   {"creator", required_argument, NULL, O_CREATOR},
-	                                   {"creator-at", required_argument, NULL, O_CREATOR_AT},
-	                                   {"name", required_argument, NULL, O_NAME},
-	                                   {"csv", required_argument, NULL, O_CSV},
-	                                   {"html", required_argument, NULL, O_HTML},
-	                                   {0}};
-	const char **slot[] = {[O_AT] = &o->at,
-	                       [O_TO] = &o->to,
-	                       [O_FROM] = &o->from,
-	                       [O_DATE] = &o->date,
-	                       [O_BASIS] = &o->basis,
-	                       [O_CREATOR] = &o->creator,
-	                       [O_CREATOR_AT] = &o->creator_at,
-	                       [O_NAME] = &o->name,
-	                       [O_CSV] = &o->csv,
-	                       [O_HTML] = &o->html};
-	int c, idx;
-	memset(o, 0, sizeof(*o));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
-		if (c == '?' || c == ':' || !strchr(allowed, "?jatfdbcCnsh"[c]))
-			return cli_usage_error(cmd, "%s: unknown option or missing value: %s",
-			                       argv[0], argv[optind - 1]);
-		if (c == O_JSON)
-			o->json = 1;
-		else
-			*slot[c] = optarg;
-	}
-	for (; optind < argc; optind++) {
-		if (o->nargs >= max)
-			return cli_usage_error(cmd, "%s: unexpected argument %s", argv[0],
-			                       argv[optind]);
-		o->args[o->nargs++] = argv[optind];
-	}
-	return 0;
-}
+static const cli_opt at_json[] = {AT_OPT, JSON_OPT, CLI_OPT_END};
+static const cli_opt json_only[] = {JSON_OPT, CLI_OPT_END};
+static const cli_opt set_opts[] = {
+    CLI_NEEDED_OPT("creator", opts, creator, "CODE", "the unit that created the fonds"),
+    CLI_TEXT_OPT("creator-at", 0, opts, creator_at, "DATE",
+                 "the creator as it was on DATE (default: the code's first version)"),
+    CLI_TEXT_OPT("name", 0, opts, name, "NAME", "the fonds' name"),
+    CLI_OPT_END,
+};
+static const cli_opt assign_opts[] = {
+    CLI_NEEDED_OPT("to", opts, to, "CODE", "the unit that receives the fonds"),
+    CLI_TEXT_OPT("from", 0, opts, from, "CODE", "the step's giver (with --date)"),
+    CLI_TEXT_OPT("date", 0, opts, date, "DATE", "the day the giver ended (with --from)"),
+    CLI_TEXT_OPT("basis", 0, opts, basis, "TEXT", "the decision's legal basis"),
+    CLI_OPT_END,
+};
+static const cli_opt receipt_opts[] = {
+    CLI_TEXT_OPT("from", 0, opts, from, "CODE", "only what came from CODE"),
+    AT_OPT,
+    CLI_TEXT_OPT("csv", 0, opts, csv, "FILE", "write the receipt as CSV"),
+    CLI_TEXT_OPT("html", 0, opts, html, "FILE", "write the receipt as a printable page"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
 
 static const char * or (const char *s, const char *dflt)
 {
@@ -98,22 +62,15 @@ static hl_principal me_local(void)
 
 /* ---- fonds ---- */
 
-static const cli_command *fonds_cmd(void)
+static int fonds_list(const cli_args *args)
 {
-	return &cli_custody_commands[0];
-}
-
-static int fonds_list(cli_ctx *ctx, int argc, char **argv)
-{
+	const opts o = *(const opts *)args->opts;
 	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_custodies *l = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, fonds_cmd(), argc, argv, 0, "ja")) != 0)
-		return rc;
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	rc = hl_archive_fonds_list(&l, a, &who, o.at);
 	hl_archive_free(a);
@@ -144,24 +101,18 @@ static int fonds_list(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int fonds_set(cli_ctx *ctx, int argc, char **argv)
+static int fonds_set(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_fonds *f = NULL;
 	const hl_custody *c;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, fonds_cmd(), argc, argv, 1, "cCn")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(fonds_cmd(), "set: give one fonds code");
-	if (!o.creator)
-		return cli_usage_error(fonds_cmd(), "set: --creator CODE is required");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_archive_fonds_set(&f, a, &who, o.args[0], o.creator, o.creator_at, o.name);
+	rc = hl_archive_fonds_set(&f, a, &who, args->args[0], o.creator, o.creator_at, o.name);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -175,22 +126,7 @@ static int fonds_set(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_fonds(cli_ctx *ctx, int argc, char **argv)
-{
-	static const cli_sub subs[] = {
-	    {"list", fonds_list},
-	    {"set", fonds_set},
-	    {0},
-	};
-	return cli_dispatch(fonds_cmd(), subs, ctx, argc, argv);
-}
-
 /* ---- custody ---- */
-
-static const cli_command *me(void)
-{
-	return &cli_custody_commands[1];
-}
 
 static void print_step(const hl_custody_step *s)
 {
@@ -221,21 +157,17 @@ static void print_step(const hl_custody_step *s)
 		       s->basis ? ", " : "", or (s->basis, ""));
 }
 
-static int sub_show(cli_ctx *ctx, int argc, char **argv)
+static int sub_show(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_custody *c = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, me(), argc, argv, 1, "ja")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(me(), "show: give one fonds code");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_archive_custody_show(&c, a, &who, o.args[0], o.at);
+	rc = hl_archive_custody_show(&c, a, &who, args->args[0], o.at);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -265,22 +197,18 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int sub_of(cli_ctx *ctx, int argc, char **argv)
+static int sub_of(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_custodies *l = NULL;
 	int64_t docs = 0;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, me(), argc, argv, 1, "ja")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(me(), "of: give one unit code");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_archive_custody_of(&l, a, &who, o.args[0], o.at);
+	rc = hl_archive_custody_of(&l, a, &who, args->args[0], o.at);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -300,23 +228,22 @@ static int sub_of(cli_ctx *ctx, int argc, char **argv)
 				printf("  (its own)");
 			putchar('\n');
 		}
-		printf("%s holds %zu fonds, %lld documents\n", o.args[0], l->n, (long long)docs);
+		printf("%s holds %zu fonds, %lld documents\n", args->args[0], l->n,
+		       (long long)docs);
 	}
 	hl_custodies_free(l);
 	return EXIT_OK;
 }
 
-static int sub_pending(cli_ctx *ctx, int argc, char **argv)
+static int sub_pending(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_custodies *l = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, me(), argc, argv, 0, "j")) != 0)
-		return rc;
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	rc = hl_archive_custody_pending(&l, a, &who);
 	hl_archive_free(a);
@@ -341,21 +268,17 @@ static int sub_pending(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int sub_assign(cli_ctx *ctx, int argc, char **argv)
+static int sub_assign(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_custody *c = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, me(), argc, argv, 1, "tfdb")) != 0)
-		return rc;
-	if (o.nargs != 1 || !o.to)
-		return cli_usage_error(me(), "assign: give one fonds code and --to CODE");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_archive_custody_assign(&c, a, &who, o.args[0], o.to, o.from, o.date, o.basis);
+	rc = hl_archive_custody_assign(&c, a, &who, args->args[0], o.to, o.from, o.date, o.basis);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -388,21 +311,17 @@ static int write_file(const char *path, void (*emit)(FILE *, const hl_receipt *)
 	return rc;
 }
 
-static int sub_receipt(cli_ctx *ctx, int argc, char **argv)
+static int sub_receipt(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_principal who = me_local();
 	hl_archive *a = NULL;
 	hl_receipt *r = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, me(), argc, argv, 1, "jafsh")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(me(), "receipt: give the receiving unit's code");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_archive_custody_receipt(&r, a, &who, o.args[0], o.from, o.at);
+	rc = hl_archive_custody_receipt(&r, a, &who, args->args[0], o.from, o.at);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -426,35 +345,86 @@ static int sub_receipt(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_custody(cli_ctx *ctx, int argc, char **argv)
-{
-	static const cli_sub subs[] = {
-	    {"of", sub_of},         {"show", sub_show},       {"pending", sub_pending},
-	    {"assign", sub_assign}, {"receipt", sub_receipt}, {0},
-	};
-	return cli_dispatch(me(), subs, ctx, argc, argv);
-}
+#define FONDS   (&cli_custody_commands[0])
+#define CUSTODY (&cli_custody_commands[1])
+static const cli_cmd fonds_subs[] = {
+    {.name = "list",
+     .summary = "every fonds: creator, custodian on DATE, counts",
+     .opts = at_json,
+     .opts_size = sizeof(opts),
+     .run = fonds_list,
+     .group = FONDS},
+    {.name = "set",
+     .summary = "record the unit that created FONDS (creates the fonds if it is not there)",
+     .operands = "FONDS",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one fonds code",
+     .opts = set_opts,
+     .opts_size = sizeof(opts),
+     .run = fonds_set,
+     .group = FONDS},
+    {0},
+};
+static const cli_cmd custody_subs[] = {
+    {.name = "of",
+     .summary = "the fonds unit CODE holds, inherited ones included",
+     .operands = "CODE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one unit code",
+     .opts = at_json,
+     .opts_size = sizeof(opts),
+     .run = sub_of,
+     .group = CUSTODY},
+    {.name = "show",
+     .summary = "the custodians of FONDS from its creator on",
+     .operands = "FONDS",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one fonds code",
+     .opts = at_json,
+     .opts_size = sizeof(opts),
+     .run = sub_show,
+     .group = CUSTODY},
+    {.name = "pending",
+     .summary = "every fonds waiting for a decision (a split or abolished unit) or naming no "
+                "creator",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_pending,
+     .group = CUSTODY},
+    {.name = "assign",
+     .summary = "decide who receives FONDS (default: its first step waiting for a decision)",
+     .operands = "FONDS",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one fonds code and --to CODE",
+     .opts = assign_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_assign,
+     .group = CUSTODY},
+    {.name = "receipt",
+     .summary = "the hand-over receipt (biên bản giao nhận) of what CODE received",
+     .operands = "CODE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the receiving unit's code",
+     .opts = receipt_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_receipt,
+     .group = CUSTODY,
+     .help = "CSV on stdout unless --csv, --html or --json says otherwise."},
+    {0},
+};
+#undef FONDS
+#undef CUSTODY
 
-const cli_command cli_custody_commands[] = {
-    {"fonds", cmd_fonds, "the fonds and the units that created them",
-     "fonds SUBCOMMAND [ARGS]\n\n"
-     "  list [--at DATE] [--json]   every fonds: creator, custodian on DATE, counts\n"
-     "  set FONDS --creator CODE [--creator-at DATE] [--name NAME]\n"
-     "                              record the unit that created FONDS, as it was on DATE\n"
-     "                              (default: the code's first version); creates the fonds\n"
-     "                              if it is not there yet"},
-    {"custody", cmd_custody, "who holds the records of each fonds, on any date",
-     "custody SUBCOMMAND [ARGS]\n\n"
-     "  of CODE [--at DATE] [--json]      the fonds unit CODE holds, inherited ones included\n"
-     "  show FONDS [--at DATE] [--json]   the custodians of FONDS from its creator on\n"
-     "  pending [--json]                  every fonds waiting for a decision (a split or\n"
-     "                                    abolished unit) or naming no creator\n"
-     "  assign FONDS --to CODE [--from CODE --date DATE] [--basis TEXT]\n"
-     "                                    decide who receives FONDS (default: its first\n"
-     "                                    step waiting for a decision)\n"
-     "  receipt CODE [--from CODE] [--at DATE] [--csv FILE] [--html FILE] [--json]\n"
-     "                                    the hand-over receipt (biên bản giao nhận) of\n"
-     "                                    what CODE received: CSV on stdout by default\n\n"
-     "DATE is yyyy-mm-dd or dd/mm/yyyy; the default is today (Asia/Ho_Chi_Minh)."},
+const cli_cmd cli_custody_commands[] = {
+    {.name = "fonds", .summary = "the fonds and the units that created them", .subs = fonds_subs},
+    {.name = "custody",
+     .summary = "who holds the records of each fonds, on any date",
+     .subs = custody_subs,
+     .help = "DATE is yyyy-mm-dd or dd/mm/yyyy; the default is today (Asia/Ho_Chi_Minh)."},
     {0},
 };
