@@ -266,7 +266,10 @@ typedef struct {
 	const char *files_dir;    /* where `files` paths are relative to; NULL = manifest's dir */
 	const char *rejects_path; /* CSV of rejected rows (+ line, column, reason); NULL = none */
 	size_t batch_size;        /* rows per transaction; 0 = 1000 */
-	const char *actor;        /* for the audit log; NULL = "cli" */
+	/* Who loads it: the audit log names them with every document written, and only those
+	 * who may (hl_auth_check HL_ACT_INGEST: a manifest may name any fonds and rewrite its
+	 * documents, access levels included) may. Required. */
+	const hl_principal *who;
 	/* Non-zero: every scan (a file named .tif, .tiff, .jpg, .jpeg, .png or .pdf) is probed
 	 * (hl_ocr_probe: a corrupt or oversized file rejects its row), its pages are checked
 	 * against page_count, and queued for `hl_archive_ocr_run`. */
@@ -401,7 +404,6 @@ typedef struct {
 int hl_archive_ocr_eval(hl_ocr_eval_total *out, hl_archive *a, const char *gt_dir,
                         void (*cb)(const hl_ocr_eval_row *r, void *ud), void *ud);
 
-
 /* ---- fonds, dossiers and custody as a principal sees them (src/lib/archive/fonds.c) ----
  *
  * The rules of docs/api.md ("What a caller sees", "Fonds, dossiers, custody") in one place for
@@ -423,7 +425,8 @@ void hl_dossier_free(hl_dossier *d);
 
 /* A fonds on a date as the principal sees it. */
 typedef struct {
-	hl_custody *custody; /* its custody from the creator; dossiers and documents: visible ones */
+	hl_custody
+	    *custody; /* its custody from the creator; dossiers and documents: visible ones */
 	size_t ndossiers;
 	hl_dossier *dossiers; /* by code: those holding a document the principal sees */
 } hl_fonds;
@@ -482,8 +485,8 @@ int hl_archive_custody_pending(hl_custodies **out, hl_archive *a, const hl_princ
  * decision moves records into a unit's scope. A known fonds with no step waiting (from and
  * date NULL): HL_ECONFLICT. */
 int hl_archive_custody_assign(hl_custody **out, hl_archive *a, const hl_principal *who,
-                              const char *fonds, const char *to, const char *from,
-                              const char *date, const char *basis);
+                              const char *fonds, const char *to, const char *from, const char *date,
+                              const char *basis);
 
 /* The hand-over receipt of unit `to` (hl_custody_receipt; `from` NULL or "": from every giver)
  * as the principal sees it (inspectors, archivists and admins; a unit's staff only their own

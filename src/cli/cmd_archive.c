@@ -109,7 +109,7 @@ static int cmd_ingest(const cli_args *args)
 	o.on_reject = on_reject;
 	o.on_warning = on_warning;
 	o.ud = &p;
-	o.actor = "cli";
+	o.who = cli_who();
 	rc = hl_archive_ingest(&r, a, &o);
 	cli_progress_done(&p);
 	if (rc < 0) {

@@ -230,7 +230,7 @@ static int ocr_run(hl_req *r)
 
 typedef struct {
 	char *dir, *manifest, *rejects;
-	char *actor;
+	hl_principal who; /* who loads it: the library checks and audits it */
 	int ocr;
 	hl_job *job;
 	json_t *rejected, *warnings;
@@ -252,7 +252,6 @@ static void ingest_arg_free(void *p)
 	free(g->dir);
 	free(g->manifest);
 	free(g->rejects);
-	free(g->actor);
 	json_decref(g->rejected);
 	json_decref(g->warnings);
 	free(g);
@@ -297,7 +296,7 @@ static int ingest_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
 	o.manifest = g->manifest;
 	o.files_dir = g->dir; /* a folder holding only the manifest: no file of the server's */
 	o.rejects_path = g->rejects;
-	o.actor = g->actor;
+	o.who = &g->who;
 	o.ocr = g->ocr;
 	o.progress = ingest_progress;
 	o.on_reject = on_reject;
@@ -370,12 +369,9 @@ static int ingest(hl_req *r)
 	uint64_t ocr;
 	int rc;
 
-	if ((rc = hl_req_require(r, HL_ROLES_CUSTODY)) != 0)
+	/* asked here too (the ingest asks again): a refusal is answered now, not in a job */
+	if ((rc = hl_auth_check(&r->who, HL_ACT_INGEST)) != 0)
 		return rc;
-	/* a manifest may name any fonds and rewrite its documents (access level included): until
-	 * the ingest can be held to the caller's fonds, only the province's staff load one */
-	if (!r->who.province)
-		return hl_error_set(HL_EDENIED, "manifests are loaded by the province's staff");
 	if ((rc = hl_req_uint(&ocr, r, "ocr", 0, 0, 1)) != 0)
 		return rc;
 	if (!ct || strncasecmp(ct, "text/csv", 8) || (ct[8] && ct[8] != ';' && ct[8] != ' ')) {
@@ -384,11 +380,12 @@ static int ingest(hl_req *r)
 	}
 	if (!r->body || !r->body_len)
 		return hl_error_set(HL_EINVALID, "the body is empty: send the manifest (CSV)");
-	if (!(g = calloc(1, sizeof(*g))) || !(g->actor = hl_strdup(hl_req_actor(r))) ||
-	    !(g->rejected = json_array()) || !(g->warnings = json_array())) {
+	if (!(g = calloc(1, sizeof(*g))) || !(g->rejected = json_array()) ||
+	    !(g->warnings = json_array())) {
 		ingest_arg_free(g);
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
+	g->who = r->who;
 	g->ocr = (int)ocr;
 	if ((rc = save_body(g, r)) < 0) {
 		ingest_arg_free(g);

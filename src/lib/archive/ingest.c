@@ -636,8 +636,7 @@ static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 	if (in->nprobs == 0) {
 		/* the store records the files' blobs with the document (nothing for a refused
 		 * one); the files reach blobs/ below, before the batch commits */
-		rc = hl_store_doc_put(&status, in->a->store, &d,
-		                      in->o->actor ? in->o->actor : "cli");
+		rc = hl_store_doc_put(&status, in->a->store, &d, hl_principal_actor(in->o->who));
 		if (rc == HL_ECONFLICT && status == HL_PUT_CONFLICT_ORDINAL) {
 			add_problem(in, COL_ORDINAL, "duplicate ordinal: %s", hl_error_last());
 			rc = 0;
@@ -792,6 +791,8 @@ int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts
 	int rc, tx = 0;
 	side_indexer si = {0};
 
+	if ((rc = hl_auth_check(o->who, HL_ACT_INGEST)) < 0)
+		return rc;
 	if (sodium_init() < 0)
 		return hl_error_set(HL_ERROR, "libsodium failed to start");
 	a->new_blobs = 0;

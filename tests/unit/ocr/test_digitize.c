@@ -51,7 +51,8 @@ static void write_manifest(const char *path, const char *file)
 
 static int ingest_with(hl_archive *a, const char *manifest, int ocr)
 {
-	hl_ingest_opts o = {.manifest = manifest, .files_dir = HL_OCR_PAGES_DIR, .ocr = ocr};
+	hl_ingest_opts o = {
+	    .manifest = manifest, .files_dir = HL_OCR_PAGES_DIR, .ocr = ocr, .who = &local};
 	hl_ingest_result r = {0};
 	int rc = hl_archive_ingest(&r, a, &o);
 	return rc < 0 ? rc : (int)r.rejected;
