@@ -326,7 +326,7 @@ static int ocr_run(hl_req *r)
 	pthread_mutex_init(&o->mu, NULL);
 	o->jobs = jobs;
 	o->failures = json_array();
-	if ((rc = hl_job_start(&job, "ocr", hl_archive_dir(r->archive), ocr_work, o,
+	if ((rc = hl_job_start(&job, &r->who, "ocr", hl_archive_dir(r->archive), ocr_work, o,
 	                       ocr_arg_free)) < 0)
 		return rc;
 	return hl_resp_json(r, 202, json_pack("{s:o}", "job", job));
@@ -500,7 +500,7 @@ static int ingest(hl_req *r)
 		ingest_arg_free(g);
 		return rc;
 	}
-	if ((rc = hl_job_start(&job, "ingest", hl_archive_dir(r->archive), ingest_work, g,
+	if ((rc = hl_job_start(&job, &r->who, "ingest", hl_archive_dir(r->archive), ingest_work, g,
 	                       ingest_arg_free)) < 0)
 		return rc;
 	return hl_resp_json(r, 202, json_pack("{s:o}", "job", job));
