@@ -2,7 +2,6 @@
  * what server.c applies before any handler runs, and what a fuzz target calls directly. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "request.h"
 #include "server_int.h"
@@ -114,7 +113,7 @@ static size_t decode(char *out, const char *s, size_t len, int plus)
 int request_path(char **path, char **segbuf, const char **seg, size_t *nseg, size_t cap,
                  const char **why, const char *raw, size_t len)
 {
-	char *p = NULL, *s = NULL, *save = NULL;
+	char *p = NULL, *s = NULL;
 	size_t n, k = 0;
 	int st = 0;
 
@@ -141,16 +140,25 @@ int request_path(char **path, char **segbuf, const char **seg, size_t *nseg, siz
 	if (!(s = malloc(n + 1)))
 		return bad(why, 500, "out of memory");
 	memcpy(s, p, n + 1);
-	for (char *t = strtok_r(s, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-		if (k == cap) {
-			free(s);
-			return bad(why, 414, "the path is too long");
+	/* cut at each '/', empty segments dropped */
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && s[j] != '/')
+			j++;
+		s[j] = 0;
+		if (j > i) {
+			const char *t = s + i;
+			if (k == cap) {
+				free(s);
+				return bad(why, 414, "the path is too long");
+			}
+			if (!strcmp(t, ".") || !strcmp(t, "..")) {
+				free(s);
+				return bad(why, 400, "bad path");
+			}
+			seg[k++] = t;
 		}
-		if (!strcmp(t, ".") || !strcmp(t, "..")) {
-			free(s);
-			return bad(why, 400, "bad path");
-		}
-		seg[k++] = t;
+		i = j + 1;
 	}
 	*segbuf = s;
 	*nseg = k;
@@ -223,7 +231,10 @@ int request_check_size(const char **why, const request_header *h, size_t n, size
 	if (ncookies > REQUEST_MAX_COOKIES)
 		return bad(why, 431, "more than 100 cookies");
 	if (head_len > REQUEST_MAX_HEAD)
-		return bad(why, 431, "the request line and headers are larger than 32768 bytes");
+		return head_len - total > REQUEST_MAX_HEAD / 2
+		           ? bad(why, 414, "the request target is too long")
+		           : bad(why, 431,
+		                 "the request line and headers are larger than 32768 bytes");
 	return 0;
 }
 
@@ -234,10 +245,26 @@ static int is_tchar(unsigned char c)
 	       (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
+/* Are a[0..n) and the C string b equal, ASCII letters in either case? */
+static int same_word(const char *a, size_t n, const char *b)
+{
+	if (strlen(b) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
 static int name_is(const request_header *h, const char *name)
 {
-	size_t n = strlen(name);
-	return h->name_len == n && !strncasecmp(h->name, name, n);
+	return same_word(h->name, h->name_len, name);
 }
 
 int request_check_headers(request_framing *out, const char **why, const request_header *h, size_t n,
@@ -280,7 +307,7 @@ int request_check_headers(request_framing *out, const char **why, const request_
 			}
 		} else if (name_is(x, "Transfer-Encoding")) {
 			encodings++;
-			chunked = x->value_len == 7 && !strncasecmp(x->value, "chunked", 7);
+			chunked = same_word(x->value, x->value_len, "chunked");
 		}
 	}
 	if (http11 && !hosts)
@@ -307,6 +334,13 @@ int request_check_headers(request_framing *out, const char **why, const request_
 	return 0;
 }
 
+/* The length of the C string at s, at most max (strnlen is POSIX, not C17). */
+static size_t bounded_len(const char *s, size_t max)
+{
+	const char *z = memchr(s, 0, max);
+	return z ? (size_t)(z - s) : max;
+}
+
 /* Are head[from..to) all NUL? */
 static int all_nul(const char *head, size_t from, size_t to)
 {
@@ -326,7 +360,7 @@ int request_check_head(const char **why, const char *head, size_t head_len, size
 	/* the method, the NUL that was the space after it, maybe more spaces */
 	if (!target_off || target_off >= head_len || version_off >= head_len)
 		return bad(why, 400, nul);
-	m = strnlen(head, target_off);
+	m = bounded_len(head, target_off);
 	if (!m || m == target_off)
 		return bad(why, 400, nul);
 	for (size_t i = m + 1; i < target_off; i++)
@@ -337,7 +371,7 @@ int request_check_head(const char **why, const char *head, size_t head_len, size
 	if (target_len > head_len || target_off + target_len + 1 != version_off ||
 	    head[version_off - 1])
 		return bad(why, 400, nul);
-	c = version_off + strnlen(head + version_off, head_len - version_off);
+	c = version_off + bounded_len(head + version_off, head_len - version_off);
 	for (size_t i = 0; i < n; i++) {
 		const request_span *x = &f[i];
 		/* the end of the previous line: CRLF or LF, each byte a NUL now */

@@ -68,8 +68,9 @@ typedef struct {
 /* The size of a request's head, before anything else is looked at: 431 for headers over
  * HL_SRV_MAX_HEADERS bytes (counted as "Name: value\r\n"), more than REQUEST_MAX_FIELDS of them
  * or more than REQUEST_MAX_COOKIES cookies, or a head (head_len bytes as received; 0: not known)
- * over REQUEST_MAX_HEAD. Each header and cookie takes a record of libmicrohttpd's memory pool
- * for the connection: within these limits the pool keeps room for the answer (server.c). */
+ * over REQUEST_MAX_HEAD (414 when most of it is the request line). Each header and cookie takes a
+ * record of libmicrohttpd's memory pool for the connection: within these limits the pool keeps room
+ * for the answer (server.c). */
 int request_check_size(const char **why, const request_header *h, size_t n, size_t head_len,
                        size_t ncookies);
 

@@ -408,6 +408,7 @@ class Hostile(ServerCase):
                 ('65 parameters', b'/api/v1/health?' + b'&'.join([b'a=1'] * 65), 400),
                 ('long names', b'/api/v1/search?' + b'&'.join([b'n' * 200 + b'=1'] * 60), 414),
                 ('a long value', b'/api/v1/search?q=' + b'x' * 9000, 414),
+                ('a target of 40 KB', b'/api/v1/search?q=' + b'x' * 40000, 414),
                 ('a NUL, then the query', b'/api/v1/health\x00?' + b'&' * 5000, 400),
                 ('a NUL, then text, then the query',
                  b'/api/v1/health\x00xyz?' + b'a=1&' * 2000, 400),
@@ -421,6 +422,11 @@ class Hostile(ServerCase):
         r = self.as_('anonymous').get('/api/v1/search?q=' + q('Hà') + '&x=' + 'y' * 8000)
         self.assertEqual(r.status, 200, r)
         self.assertLessEqual(len('q=' + q('Hà') + '&x=' + 'y' * 8000), 8192)
+        # a target libmicrohttpd cannot hold at all: its own 414, at once
+        statuses, out, closed = answer_then_close(
+            self.port, b'GET /api/v1/search?q=' + b'x' * 200000 + end)
+        self.assertEqual(statuses, [b'414'], out[:300])
+        self.assertServedAfter('a target of 200 KB')
 
     def test_many_and_large_headers_answered(self):
         """Headers that fill the connection's memory pool get an answer (431), not a closed
