@@ -220,7 +220,7 @@ static int ocr_run(hl_req *r)
 	o->who = r->who;
 	o->jobs = jobs;
 	o->failures = json_array();
-	if ((rc = hl_job_start(&job, "ocr", hl_archive_dir(r->archive), ocr_work, o,
+	if ((rc = hl_job_start(&job, &r->who, "ocr", hl_archive_dir(r->archive), ocr_work, o,
 	                       ocr_arg_free)) < 0)
 		return rc;
 	return hl_resp_json(r, 202, json_pack("{s:o}", "job", job));
@@ -391,7 +391,7 @@ static int ingest(hl_req *r)
 		ingest_arg_free(g);
 		return rc;
 	}
-	if ((rc = hl_job_start(&job, "ingest", hl_archive_dir(r->archive), ingest_work, g,
+	if ((rc = hl_job_start(&job, &r->who, "ingest", hl_archive_dir(r->archive), ingest_work, g,
 	                       ingest_arg_free)) < 0)
 		return rc;
 	return hl_resp_json(r, 202, json_pack("{s:o}", "job", job));

@@ -3,7 +3,9 @@
  *
  * Data: at most HL_JOBS_MAX jobs, guarded by one mutex; a job's fields change only under it.
  * Invariants: a job's state goes running -> done | failed once; its result is set with that
- * change and never touched again; the table forgets only finished jobs (their thread joined). */
+ * change and never touched again; the table forgets only finished jobs (their thread joined).
+ * A job is seen by a province-level caller, and otherwise only by the callers of the unit
+ * whose user started it; to anyone else it answers the 404 of an unknown id. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -26,6 +28,7 @@ struct hl_job {
 	char message[512];
 	char summary[512]; /* set by the work, shown once it is done */
 	char started_at[32], ended_at[32];
+	char user[64], unit[16]; /* who started it: set at the start, never changed */
 	json_t *result;
 	pthread_t thread;
 	char *home;
@@ -170,8 +173,8 @@ static void register_at_exit(void)
 	atexit(hl_jobs_shutdown);
 }
 
-int hl_job_start(json_t **out, const char *kind, const char *home, hl_job_fn fn, void *arg,
-                 void (*free_arg)(void *))
+int hl_job_start(json_t **out, const hl_principal *who, const char *kind, const char *home,
+                 hl_job_fn fn, void *arg, void (*free_arg)(void *))
 {
 	unsigned char rnd[8];
 	hl_job *j = NULL;
@@ -193,6 +196,8 @@ int hl_job_start(json_t **out, const char *kind, const char *home, hl_job_fn fn,
 	snprintf(j->id, sizeof(j->id), "j%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
 	         rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	snprintf(j->kind, sizeof(j->kind), "%s", kind);
+	snprintf(j->user, sizeof(j->user), "%s", who->username);
+	snprintf(j->unit, sizeof(j->unit), "%s", who->unit_code);
 	snprintf(j->message, sizeof(j->message), "starting");
 	hl_now_utc(j->started_at);
 	j->fn = fn, j->arg = arg, j->free_arg = free_arg;
@@ -270,7 +275,16 @@ static void filter_failures(hl_req *r, json_t *job)
 	}
 }
 
-/* GET /api/v1/jobs/{id}: for those who may start jobs and for inspectors. */
+/* May `who` see job j? A province-level caller sees every job; anyone else only the jobs
+ * started by a user of their own unit (a unit code is never empty for a user; anonymous has
+ * none and sees nothing). Under mu (the fields read are set before the job enters the table). */
+static int job_visible(const hl_job *j, const hl_principal *who)
+{
+	return who->province || (who->unit_code[0] && !strcmp(j->unit, who->unit_code));
+}
+
+/* GET /api/v1/jobs/{id}: for those who may start jobs and for inspectors, each seeing the jobs
+ * of their unit (the province: all). A job of another unit answers exactly as an unknown id. */
 static int job_get(hl_req *r)
 {
 	const char *id = hl_req_param(r, "id");
@@ -280,7 +294,7 @@ static int job_get(hl_req *r)
 		return rc;
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < HL_JOBS_MAX && !o; i++)
-		if (table[i] && !strcmp(table[i]->id, id))
+		if (table[i] && !strcmp(table[i]->id, id) && job_visible(table[i], &r->who))
 			o = job_json(table[i]);
 	pthread_mutex_unlock(&mu);
 	if (!o)

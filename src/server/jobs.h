@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "halong/archive.h"
+#include "halong/auth.h"
 
 #define HL_JOBS_MAX 32 /* jobs remembered; the oldest finished one makes room */
 
@@ -18,12 +19,15 @@ typedef struct hl_job hl_job;
  * message; *result may still carry what was done). */
 typedef int (*hl_job_fn)(json_t **result, hl_job *j, hl_archive *a, void *arg);
 
-/* Starts a job of `kind` ("ingest", "ocr") on the data directory `home` and answers at once:
- * *out is the job as GET /api/v1/jobs/{id} shows it (a new reference). One job of a kind runs at
- * a time (HL_ECONFLICT); HL_ELIMIT when HL_JOBS_MAX jobs are running. `arg` is the work's; it is
- * freed with free_arg (may be NULL) when the job ends, or here if it cannot start. */
-int hl_job_start(json_t **out, const char *kind, const char *home, hl_job_fn fn, void *arg,
-                 void (*free_arg)(void *));
+/* Starts a job of `kind` ("ingest", "ocr") on the data directory `home` for `who`, and answers
+ * at once: *out is the job as GET /api/v1/jobs/{id} shows it (a new reference). The job
+ * remembers who started it (user and unit): it is seen by a province-level caller and by the
+ * callers of that unit only, like the records it touches (its result names rows and
+ * documents). One job of a kind runs at a time (HL_ECONFLICT); HL_ELIMIT when HL_JOBS_MAX jobs
+ * are running. `arg` is the work's; it is freed with free_arg (may be NULL) when the job ends,
+ * or here if it cannot start. */
+int hl_job_start(json_t **out, const hl_principal *who, const char *kind, const char *home,
+                 hl_job_fn fn, void *arg, void (*free_arg)(void *));
 
 /* An hl_progress_cb for the work (ud: the hl_job): done/total and the phase name become the
  * job's progress. Returns non-zero once the server is stopping, so the work stops at its next

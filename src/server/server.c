@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 
 #include "halong/units.h"
 #include "jobs.h"
+#include "request.h"
 #include "sender.h"
 #include "server_int.h"
 
@@ -55,6 +57,11 @@ typedef struct conn_ctx {
 	_Atomic double t0;     /* start of the current request (or of waiting for one) */
 	atomic_int responding; /* the request is in (handled or answered): no deadline */
 	int reaped;            /* the reaper's own */
+	/* The worker's own, for the query guard of unescape(): where the current request's
+	 * target lies, how many names and values libmicrohttpd has decoded since. */
+	uintptr_t target_at;
+	unsigned nargs;
+	int refused;
 } conn_ctx;
 
 static pthread_mutex_t g_conn_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -68,6 +75,36 @@ static conn_ctx *conn_of(struct MHD_Connection *c)
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci ? ci->socket_context : NULL;
 }
+
+/* A request as server.c holds it: the handlers' hl_req, and the target as it was received
+ * (libmicrohttpd's URI log callback, uri_logged), which begin() decodes and checks itself. */
+typedef struct {
+	hl_req r;     /* first: the box is freed through it */
+	char *target; /* as received: the path and the query, not decoded; NULL without memory */
+	size_t target_len;
+	uintptr_t target_at; /* where it lay in libmicrohttpd's buffer (request_check_head) */
+	int begun;           /* begin() has run: counted in flight, logged when completed */
+	int on_socket;       /* answered on the socket (answer_on_socket): the connection closes */
+} req_box;
+
+/* libmicrohttpd's memory pool for a connection (MHD_OPTION_CONNECTION_MEMORY_LIMIT): the read
+ * buffer at its front (half of it at first), and at its end a record (64 bytes) for each header,
+ * cookie and query parameter and a copy of the Cookie header. A head within request.h's limits
+ * (REQUEST_MAX_HEAD bytes; REQUEST_MAX_FIELDS headers, REQUEST_MAX_COOKIES cookies and a Cookie
+ * header of at most HL_SRV_MAX_HEADERS bytes; REQUEST_MAX_ARGS parameters, a longer query being
+ * emptied before libmicrohttpd parses it) takes at most the 48 KiB read buffer and
+ * (100 + 100 + 64) * 64 + 16 KiB = 33 KiB at the end: 96 KiB leave room for the answer's
+ * headers, which libmicrohttpd builds in what is free (without it, it closes the connection
+ * without a word). A head over the limits is answered on the socket (begin). Pages are touched
+ * only as bytes arrive: an idle connection costs what it received. */
+#define POOL_SIZE (96u << 10)
+
+/* libmicrohttpd 0.9.75 parses a request's head in place, in the connection's memory pool: the
+ * checks that read the head as it left it (request_check_head, the query guard of uri_logged
+ * and unescape) are made for that version only. Debian 12 ships it; another version leaves
+ * them out, and the hostile tests (NUL bytes in a header value, many query parameters) say
+ * whether it needs them. */
+static int g_inplace;
 
 const hl_server_opts *hl_server_options(void)
 {
@@ -121,70 +158,6 @@ static double now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static hl_method method_of(const char *m)
-{
-	static const struct {
-		const char *name;
-		hl_method m;
-	} t[] = {{"GET", HL_GET},        {"HEAD", HL_HEAD},     {"POST", HL_POST},
-	         {"PUT", HL_PUT},        {"DELETE", HL_DELETE}, {"PATCH", HL_PATCH},
-	         {"OPTIONS", HL_OPTIONS}};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (!strcmp(m, t[i].name))
-			return t[i].m;
-	return 0;
-}
-
-/* Splits the decoded path into segments (in a copy owned by the request). 0, or a status. */
-static int split_path(hl_req *r, const char *url)
-{
-	size_t len = strlen(url);
-	char *p, *save = NULL;
-	if (len > HL_SRV_MAX_PATH)
-		return 414;
-	if (!hl_utf8_valid(url, len))
-		return 400;
-	if (!(p = strdup(url)))
-		return 500;
-	r->path = p;
-	/* A second copy is cut into segments; r->path stays whole for the log. */
-	if (!(p = strdup(url)))
-		return 500;
-	r->seg_buf = p; /* freed with the request */
-	r->nseg = 0;
-	for (char *s = strtok_r(p, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
-		if (r->nseg == HL_SRV_MAX_SEGS || !strcmp(s, ".") || !strcmp(s, "..")) {
-			int st = r->nseg == HL_SRV_MAX_SEGS ? 414 : 400;
-			r->nseg = 0;
-			return st;
-		}
-		r->seg[r->nseg++] = s;
-	}
-	return 0;
-}
-
-static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                  size_t key_size, const char *value, size_t value_size)
-{
-	(void)kind, (void)key, (void)value;
-	*(size_t *)cls += key_size + value_size + 4; /* "K: V\r\n" */
-	return MHD_YES;
-}
-
-/* Every query parameter must be valid UTF-8 without NUL: then handlers use values as they are. */
-static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 size_t key_size, const char *value, size_t value_size)
-{
-	int *bad = cls;
-	(void)kind;
-	if (++bad[1] > 64 || !hl_utf8_valid(key, key_size) || strlen(key) != key_size ||
-	    (value && (!hl_utf8_valid(value, value_size) || strlen(value) != value_size))) {
-		bad[0] = 1;
-		return MHD_NO;
-	}
-	return MHD_YES;
 }
 
 static int is_unsafe(hl_method m)
@@ -370,6 +343,11 @@ static int gzip_body(hl_req *r)
 	return 0;
 }
 
+/* The Content-Security-Policy of everything but the interface's pages (see send_response). */
+static const char CSP_API[] = "default-src 'none'; style-src 'unsafe-inline'; "
+                              "img-src 'self' data:; frame-ancestors 'none'; "
+                              "base-uri 'none'; form-action 'none'";
+
 static enum MHD_Result send_response(struct MHD_Connection *c, hl_req *r)
 {
 	struct MHD_Response *resp;
@@ -421,10 +399,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, hl_req *r)
 		 * holding fonds names and dossier titles; a stored file may be HTML or SVG. Only
 		 * the receipt's own <style> is let through. */
 		if (!has_csp)
-			MHD_add_response_header(resp, "Content-Security-Policy",
-			                        "default-src 'none'; style-src 'unsafe-inline'; "
-			                        "img-src 'self' data:; frame-ancestors 'none'; "
-			                        "base-uri 'none'; form-action 'none'");
+			MHD_add_response_header(resp, "Content-Security-Policy", CSP_API);
 	}
 	{
 		conn_ctx *x = conn_of(c);
@@ -470,14 +445,230 @@ static void client_addr(hl_req *r, struct MHD_Connection *c)
 		          sizeof(r->client));
 }
 
-/* The first call for a request: parse, route, check limits. Returns MHD_YES to go on (maybe
- * with a response queued already). */
-static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *url,
-                             const char *method)
+/* ---- the request's intake: its line, target and headers checked before anything runs ---- */
+
+/* Is p a NUL followed by "HTTP/1.d" and a NUL — the end of a request's target in
+ * libmicrohttpd 0.9.75's buffer when the URI log callback runs (the space before the version
+ * and the line's end made NULs; the version was checked to be exactly eight bytes)? Reads
+ * p[1..9] only when p[0] is a NUL. */
+static int version_follows(const char *p)
 {
-	int st, bad[2] = {0, 0};
+	return !p[0] && !memcmp(p + 1, "HTTP/1.", 7) && p[8] >= '0' && p[8] <= '9' && !p[9];
+}
+
+/* The query libmicrohttpd is about to parse, emptied when the request will be refused anyway
+ * (over REQUEST_MAX_ARGS parameters or REQUEST_MAX_QUERY bytes, or a NUL sent in the target):
+ * each parameter takes a record of the connection's memory pool, and libmicrohttpd 0.9.75,
+ * when the pool runs out in that parse, queues its 431, then forgets it and waits for the
+ * rest of the request — the client got no answer for 30 s. libmicrohttpd parses from the first
+ * '?' of the whole target (found before this runs) to the next NUL; emptying it is a NUL after
+ * the '?'. */
+static void empty_query(char *u, size_t len)
+{
+	char *q = memchr(u, '?', len);
+	if (q) {
+		size_t ql = len - (size_t)(q + 1 - u);
+		if (ql > REQUEST_MAX_QUERY || request_query_count(q + 1, ql) > REQUEST_MAX_ARGS)
+			q[1] = 0;
+		return;
+	}
+	/* No '?' before the first NUL; if that NUL is one the client sent (not the end of the
+	 * target: the version does not follow), the '?' libmicrohttpd found may lie after it. The
+	 * target ends at a NUL the version follows: nothing past it is read. */
+	if (version_follows(u + len))
+		return;
+	for (char *p = u + len + 1; !version_follows(p); p++)
+		if (*p == '?') {
+			p[1] = 0;
+			return;
+		}
+}
+
+/* libmicrohttpd's URI log callback: the target as received, before libmicrohttpd decodes the
+ * path or parses the query. Its return value is the request's context (req_box). */
+static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	req_box *b = calloc(1, sizeof(*b));
+	conn_ctx *x = conn_of(c);
+	size_t len;
+	(void)cls;
+	if (!uri)
+		uri = "";
+	len = strlen(uri);
+	if (x)
+		x->target_at = (uintptr_t)uri, x->nargs = 0;
+	if (b) {
+		b->target_at = (uintptr_t)uri;
+		b->target_len = len;
+		if ((b->target = malloc(len + 1)))
+			memcpy(b->target, uri, len + 1);
+	}
+	if (g_inplace && *uri)
+		empty_query((char *)uri, len); /* libmicrohttpd's own buffer, written in place */
+	return b;
+}
+
+/* The connection's socket. */
+static MHD_socket socket_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return ci ? ci->connect_fd : MHD_INVALID_SOCKET;
+}
+
+/* An error answer written straight on the socket, the connection then shut for writing (and
+ * for reading when `both`): for a request libmicrohttpd could not answer, its memory pool for
+ * the connection being full (see begin and unescape). Nothing has been sent for this request
+ * yet: libmicrohttpd answers a request only once it is in. The socket is non-blocking and
+ * empty: the few hundred bytes go in one send. Returns the bytes of body sent. */
+static size_t answer_on_socket(MHD_socket fd, int status, const char *id, const char *body,
+                               size_t len, int both)
+{
+	char head[1024];
+	size_t sent = 0;
+	const char *reason = MHD_get_reason_phrase_for((unsigned)status);
+	int n;
+	if (fd == MHD_INVALID_SOCKET)
+		return 0;
+	n = snprintf(head, sizeof(head),
+	             "HTTP/1.1 %d %s\r\nConnection: close\r\n"
+	             "Content-Type: application/json; charset=utf-8\r\nContent-Length: %zu\r\n"
+	             "X-Request-Id: %s\r\nX-Content-Type-Options: nosniff\r\n"
+	             "X-Frame-Options: DENY\r\nReferrer-Policy: same-origin\r\n"
+	             "Cache-Control: no-store\r\nContent-Security-Policy: %s\r\n\r\n",
+	             status, reason && *reason ? reason : "Error", len, id, CSP_API);
+	if (n > 0 && (size_t)n < sizeof(head)) {
+		struct iovec v[2] = {{head, (size_t)n}, {(void *)body, len}};
+		struct msghdr m = {.msg_iov = v, .msg_iovlen = 2};
+		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+		sent = w > n ? (size_t)w - (size_t)n : 0;
+	}
+	shutdown(fd, both ? SHUT_RDWR : SHUT_WR);
+	return sent;
+}
+
+/* libmicrohttpd's decoding of the path and of each query name and value (MHD_http_unescape),
+ * and the last guard of the pool: a query that uri_logged could not see (after a NUL the client
+ * sent and something that looks like the line's end) is parsed whole by libmicrohttpd; past
+ * twice REQUEST_MAX_ARGS names and values the request is refused on the socket and the
+ * connection shut, at once, instead of the 30 s wait for a pool run out. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	conn_ctx *x;
+	(void)cls;
+	if (g_inplace && (x = conn_of(c)) && (uintptr_t)s != x->target_at &&
+	    ++x->nargs > 2 * REQUEST_MAX_ARGS + 2 && !x->refused) {
+		static const char body[] = "{\"error\":{\"status\":400,\"code\":\"bad_request\","
+		                           "\"message\":\"at most 64 query parameters\"}}";
+		char id[20];
+		x->refused = 1;
+		new_id(id);
+		answer_on_socket(x->fd, 400, id, body, sizeof(body) - 1, 1);
+	}
+	return MHD_http_unescape(s);
+}
+
+/* The headers as received, and where each lies in the head. */
+typedef struct {
+	request_header *h;
+	request_span *sp;
+	size_t n, cap;
+	size_t size;      /* the head's bytes as received (0: not known) */
+	size_t ncookies;  /* as libmicrohttpd parsed them */
+	uintptr_t h0, hs; /* with g_inplace, the head: from the method, hs bytes; else 0 */
+	int outside;      /* a header lies outside the head */
+} head_ud;
+
+static enum MHD_Result head_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
+{
+	head_ud *u = cls;
+	(void)kind;
+	if (u->n == u->cap)
+		return MHD_NO;
+	if (!value)
+		value = "";
+	u->h[u->n] = (request_header){key, value, key_size, value_size};
+	if (u->hs) {
+		uintptr_t k = (uintptr_t)key, v = (uintptr_t)value;
+		if (k < u->h0 || k - u->h0 >= u->hs || v < u->h0 || v - u->h0 >= u->hs)
+			u->outside = 1;
+		else
+			u->sp[u->n] = (request_span){k - u->h0, key_size, v - u->h0, value_size};
+	}
+	u->n++;
+	return MHD_YES;
+}
+
+/* Collects the headers (and with g_inplace where they lie). 0, or -1 without memory. */
+static int head_read(head_ud *u, struct MHD_Connection *c, const char *method)
+{
+	int n = MHD_get_connection_values_n(c, MHD_HEADER_KIND, NULL, NULL);
+	memset(u, 0, sizeof(*u));
+	u->cap = n > 0 ? (size_t)n : 0;
+	if (!(u->h = calloc(u->cap + 1, sizeof(*u->h))) ||
+	    !(u->sp = calloc(u->cap + 1, sizeof(*u->sp))))
+		return -1;
+	{
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+		int k = MHD_get_connection_values_n(c, MHD_COOKIE_KIND, NULL, NULL);
+		u->size = ci ? ci->header_size : 0;
+		u->ncookies = k > 0 ? (size_t)k : 0;
+		if (g_inplace && ci) {
+			u->h0 = (uintptr_t)method;
+			u->hs = ci->header_size;
+		}
+	}
+	MHD_get_connection_values_n(c, MHD_HEADER_KIND, head_field, u);
+	return 0;
+}
+
+static void head_free(head_ud *u)
+{
+	free(u->h);
+	free(u->sp);
+}
+
+/* Every byte of the head accounted for (request_check_head): 0 or 400. */
+static int head_whole(const char **why, const head_ud *u, const req_box *b, const char *method,
+                      const char *version)
+{
+	uintptr_t t = b->target_at, v = (uintptr_t)version;
+	if (!u->hs)
+		return 0; /* not libmicrohttpd 0.9.75, or it did not tell the head's size */
+	if (u->outside || t < u->h0 || t - u->h0 >= u->hs || v < u->h0 || v - u->h0 >= u->hs) {
+		*why = "the request must not hold a NUL byte, nor a header continued on the next "
+		       "line";
+		return 400;
+	}
+	return request_check_head(why, method, u->hs, t - u->h0, b->target_len, v - u->h0, u->sp,
+	                          u->n);
+}
+
+/* An answer before the body (which is not read: the connection is closed after it). */
+static enum MHD_Result answer_early(hl_req *r, int status, const char *msg, const char *logged)
+{
+	if (!r->path)
+		r->path = strdup(logged);
+	hl_resp_error(r, status, "%s", msg);
+	r->early = 1;
+	return MHD_YES;
+}
+
+/* The first call for a request: the line, target and headers checked, routed, limits checked.
+ * Returns MHD_YES to go on (maybe with a response queued already). */
+static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *method,
+                             const char *version)
+{
+	hl_req *r = &b->r;
+	head_ud u;
+	request_framing fr = {0};
+	const char *why = NULL, *path_why = NULL;
+	char *path = NULL;
+	size_t plen = 0;
+	int st, path_st;
 	unsigned allow = 0;
-	const char *cl;
 
 	r->conn = c;
 	r->resp.fd = -1;
@@ -485,36 +676,51 @@ static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *ur
 	new_id(r->id);
 	client_addr(r, c);
 	r->method_name = method;
-	if (!(r->method = method_of(method))) {
-		r->path = strdup(url);
-		hl_resp_error(r, 405, "method not allowed");
-		r->early = 1;
+	if (!b->target || head_read(&u, c, method) < 0) {
+		if (b->target)
+			head_free(&u);
+		return answer_early(r, 500, "out of memory", "(no memory)");
+	}
+	/* Over the size limits, libmicrohttpd's pool for the connection may have too little room
+	 * left to build an answer's headers (it then closes the connection without a word): this
+	 * answer is written on the socket and the connection closed. Within them, the pool keeps
+	 * room for any answer (POOL_SIZE). */
+	if ((st = request_check_size(&why, u.h, u.n, u.size, u.ncookies)) != 0) {
+		head_free(&u);
+		r->path = strdup("(headers too large)");
+		hl_resp_error(r, st, "%s", why);
+		r->resp.sent =
+		    answer_on_socket(socket_of(c), st, r->id, r->resp.body, r->resp.len, 0);
+		b->on_socket = 1;
 		return MHD_YES;
 	}
-	{
-		size_t hsize = 0;
-		MHD_get_connection_values_n(c, MHD_HEADER_KIND, sum_header, &hsize);
-		if (hsize > HL_SRV_MAX_HEADERS) {
-			r->path = strdup("(headers too large)");
-			hl_resp_error(r, 431, "the request headers are larger than %u bytes",
-			              (unsigned)HL_SRV_MAX_HEADERS);
-			r->early = 1;
-			return MHD_YES;
-		}
+	/* a NUL byte the client sent, anywhere in the line or the headers */
+	if ((st = head_whole(&why, &u, b, method, version)) != 0) {
+		head_free(&u);
+		return answer_early(r, st, why, "(bad request)");
 	}
-	if ((st = split_path(r, url)) != 0) {
-		if (!r->path)
-			r->path = strdup("(bad path)");
-		hl_resp_error(r, st, st == 414 ? "the path is too long" : "bad path");
-		r->early = 1;
-		return MHD_YES;
+	if ((st = request_target(&plen, &why, b->target, b->target_len)) != 0) {
+		head_free(&u);
+		return answer_early(r, st, why, "(bad path)");
 	}
-	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, check_arg, bad);
-	if (bad[0]) {
-		hl_resp_error(r, 400, "query parameters must be valid UTF-8 (at most 64)");
-		r->early = 1;
-		return MHD_YES;
+	path_st = request_path(&path, &r->seg_buf, r->seg, &r->nseg, HL_SRV_MAX_SEGS, &path_why,
+	                       b->target, plen);
+	r->path = path; /* the decoded path when there is one, for the log */
+	if (!(r->method = request_method(method, strlen(method)))) {
+		head_free(&u);
+		return answer_early(r, 405, "method not allowed", "(bad path)");
 	}
+	st = request_check_headers(&fr, &why, u.h, u.n, strcmp(version, "HTTP/1.0") != 0);
+	head_free(&u);
+	if (st)
+		return answer_early(r, st, why, "(bad path)");
+	if (path_st) {
+		r->nseg = 0;
+		return answer_early(r, path_st, path_why, "(bad path)");
+	}
+	if (plen < b->target_len &&
+	    (st = request_check_query(&why, b->target + plen + 1, b->target_len - plen - 1)) != 0)
+		return answer_early(r, st, why, "(bad path)");
 	if (r->nseg >= 1 && !strcmp(r->seg[0], "api")) {
 		int rc = hl_router_match(r, &allow);
 		if (rc == HL_ECONFLICT) {
@@ -545,13 +751,7 @@ static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *ur
 		if (rc != 0) {
 			/* as for a 413: a small body is read and dropped so that the client reads
 			 * the answer rather than a reset; a large one is not read at all */
-			const char *len = MHD_lookup_connection_value(
-			    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-			char *end;
-			unsigned long long n;
-			errno = 0;
-			n = len ? strtoull(len, &end, 10) : 0;
-			if (len && !errno && !*end && n <= HL_SRV_DISCARD_MAX)
+			if (fr.has_length && fr.length <= HL_SRV_DISCARD_MAX)
 				r->discard = 1;
 			else
 				r->early = 1;
@@ -559,32 +759,24 @@ static enum MHD_Result begin(struct MHD_Connection *c, hl_req *r, const char *ur
 		}
 	}
 	/* The body's size is checked from Content-Length before any of it is read. */
-	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	{
 		size_t max = r->route && r->route->max_body ? r->route->max_body : HL_SRV_MAX_BODY;
-		if (cl) {
-			char *end;
-			unsigned long long n;
-			errno = 0;
-			n = strtoull(cl, &end, 10);
-			if (errno || *end || n > max) {
-				hl_resp_error(r, 413, "the body is larger than %zu bytes", max);
-				/* HL_ROUTE_TELL_TOO_BIG: the handler records it and answers (no
-				 * body) */
-				if (r->route && (r->route->flags & HL_ROUTE_TELL_TOO_BIG) &&
-				    (r->archive = thread_archive())) {
-					r->too_big = 1;
-					r->route->fn(r);
-				}
-				/* A body a little too large is read and dropped, so the client
-				 * reads the 413 instead of a reset while it still sends; a huge
-				 * one is answered at once and the connection closed unread. */
-				if (!errno && !*end && n - max <= HL_SRV_DISCARD_MAX)
-					r->discard = 1;
-				else
-					r->early = 1;
-				return MHD_YES;
+		if (fr.has_length && fr.length > max) {
+			hl_resp_error(r, 413, "the body is larger than %zu bytes", max);
+			/* HL_ROUTE_TELL_TOO_BIG: the handler records it and answers (no body) */
+			if (r->route && (r->route->flags & HL_ROUTE_TELL_TOO_BIG) &&
+			    (r->archive = thread_archive())) {
+				r->too_big = 1;
+				r->route->fn(r);
 			}
+			/* A body a little too large is read and dropped, so the client reads the
+			 * 413 instead of a reset while it still sends; a huge one is answered at
+			 * once and the connection closed unread. */
+			if (fr.length - max <= HL_SRV_DISCARD_MAX)
+				r->discard = 1;
+			else
+				r->early = 1;
+			return MHD_YES;
 		}
 		r->body_cap = max;
 	}
@@ -595,20 +787,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
-	hl_req *r = *con_cls;
-	(void)cls, (void)version;
+	req_box *b = *con_cls;
+	hl_req *r;
+	(void)cls, (void)url; /* the path is decoded from the target as received (uri_logged) */
 
-	if (!r) {
-		if (!(r = calloc(1, sizeof(*r))))
+	if (!b || !b->begun) {
+		/* uri_logged made the box; without memory then, one without the target (a 500) */
+		if (!b && !(b = calloc(1, sizeof(*b))))
 			return MHD_NO;
-		*con_cls = r;
+		*con_cls = b;
+		b->begun = 1;
 		atomic_fetch_add(&g_in_flight, 1);
 		atomic_fetch_add(&g_started, 1);
-		begin(c, r, url, method);
-		if (r->early)
-			return send_response(c, r);
+		begin(c, b, method, version);
+		if (b->on_socket)
+			return MHD_NO; /* answered: libmicrohttpd closes the connection */
+		if (b->r.early)
+			return send_response(c, &b->r);
 		return MHD_YES;
 	}
+	r = &b->r;
 	if (r->discard) {
 		if (*upload_data_size) {
 			*upload_data_size = 0;
@@ -849,7 +1047,8 @@ static void log_request(const hl_req *r, int aborted)
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-	hl_req *r = *con_cls;
+	req_box *b = *con_cls;
+	hl_req *r = b ? &b->r : NULL;
 	conn_ctx *x = conn_of(c);
 	(void)cls;
 	if (x) {
@@ -857,8 +1056,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		atomic_store_explicit(&x->t0, now_ms(), memory_order_relaxed);
 		atomic_store_explicit(&x->responding, 0, memory_order_release);
 	}
-	if (!r)
+	if (!b)
 		return;
+	*con_cls = NULL;
+	free(b->target);
+	if (!b->begun) {
+		/* libmicrohttpd refused it (or the client left) before its headers were in: no
+		 * handler saw it, nothing to log (as before the target was kept) */
+		free(b);
+		return;
+	}
 	if (!g_opts.quiet)
 		log_request(r, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	free((char *)r->path);
@@ -878,8 +1085,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		free(h->value);
 		free(h);
 	}
-	free(r);
-	*con_cls = NULL;
+	free(b);
 	atomic_fetch_sub(&g_in_flight, 1);
 }
 
@@ -986,6 +1192,7 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	hl_archive_free(probe);
 	g_opts = *o;
 	g_opts.home = g_home;
+	g_inplace = !strcmp(MHD_get_version(), "0.9.75");
 	if (!g_opts.host)
 		g_opts.host = "127.0.0.1";
 	if (!g_opts.web_dir)
@@ -1023,11 +1230,12 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	s->d = MHD_start_daemon(
 	    flags, g_opts.port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
 	    NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-	    threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(HL_SRV_MAX_HEADERS + 16 * 1024),
+	    threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_SIZE,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HL_SRV_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HL_SRV_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
 	    conn_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK,
+	    uri_logged, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 	if (!s->d) {
 		free(s);
 		return hl_error_set(HL_EIO,

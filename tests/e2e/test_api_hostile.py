@@ -50,6 +50,35 @@ def raw(port, data, source=None, timeout=30, read=True):
         s.close()
 
 
+def answer_then_close(port, data, timeout=60):
+    """Sends bytes on a fresh connection and reads until the server closes it (or `timeout`
+    passes with nothing more): (the status lines answered, the whole answer, closed)."""
+    s = socket.socket()
+    s.settimeout(timeout)
+    s.connect(('127.0.0.1', port))
+    out, closed = b'', False
+    try:
+        try:
+            s.sendall(data)
+        except OSError:
+            pass  # refused before the client was done: the answer is still to be read
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                closed = True
+                break
+            if not chunk:
+                closed = True
+                break
+            out += chunk
+    finally:
+        s.close()
+    return re.findall(rb'(?m)^HTTP/1\.[01] (\d{3}) ', out), out, closed
+
+
 class Background:
     """A normal client asking, over and over, for the health and a public document."""
 
@@ -245,6 +274,196 @@ class Hostile(ServerCase):
                       f'Connection: close\r\n\r\n'.encode())
         self.assertEqual(st, 431, out[:300])  # docs/api.md: headers at most 16 KiB (431)
         self.assertIn(b'"payload_too_large"', out)
+
+    def assertServedAfter(self, what):
+        """A normal request on a new connection is served after `what`."""
+        r = request(self.port, 'GET', '/api/v1/health', source='127.0.8.9')
+        self.assertEqual(r.status, 200, f'after {what}: {r!r}')
+
+    def assertRefused(self, what, data, status=400, json_error=True):
+        """One answer, `status`, then the connection closed (what followed is not read as
+        another request); the server serves the next client."""
+        statuses, out, closed = answer_then_close(self.port, data)
+        self.assertEqual(statuses, [str(status).encode()], f'{what}: {out[:600]!r}')
+        self.assertTrue(closed, f'{what}: the connection stayed open after {status}')
+        if json_error:
+            self.assertIn(b'\r\n\r\n{"error":{"status":%d,' % status, out, what)
+        self.assertServedAfter(what)
+
+    def test_request_smuggling_refused(self):
+        """Framing a proxy in front could read otherwise (RFC 9112 6.3, 3.2; RFC 9110 5.1):
+        two Content-Length headers (the first was used and the rest of the body read as a
+        second request), Content-Length with Transfer-Encoding, lengths that are not plain
+        digits, other transfer codings, a missing or doubled Host, control characters in
+        header names or values. Each is 400, the connection is closed, nothing after it is
+        served as a request."""
+        smuggled = b'GET /api/v1/stats HTTP/1.1\r\nHost: x\r\n\r\n'
+        login = b'POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+        ours = [
+            ('two different Content-Length', login + b'Content-Length: 2\r\n'
+             b'Content-Length: %d\r\n\r\n{}' % (2 + len(smuggled)) + smuggled),
+            ('two different Content-Length, longer first', login + b'Content-Length: %d\r\n'
+             b'Content-Length: 2\r\n\r\n{}' % (2 + len(smuggled)) + smuggled),
+            ('two equal Content-Length', login + b'Content-Length: 2\r\nContent-Length: 2'
+             b'\r\n\r\n{}' + smuggled),
+            ('Content-Length and chunked', login + b'Content-Length: 5\r\nTransfer-Encoding: '
+             b'chunked\r\n\r\n0\r\n\r\n' + smuggled),
+            ('chunked and Content-Length', login + b'Transfer-Encoding: chunked\r\n'
+             b'Content-Length: 40\r\n\r\n0\r\n\r\n' + smuggled),
+            ('a space before the colon', login + b'Content-Length : 2\r\n\r\n{}' + smuggled),
+            ('a tab before the colon', login + b'Content-Length\t: 2\r\n\r\n{}' + smuggled),
+            ('Transfer-Encoding gzip', login + b'Transfer-Encoding: gzip\r\n\r\n{}'),
+            ('Transfer-Encoding gzip, chunked', login + b'Transfer-Encoding: gzip, chunked'
+             b'\r\n\r\n0\r\n\r\n' + smuggled),
+            ('two Transfer-Encoding', login + b'Transfer-Encoding: chunked\r\n'
+             b'Transfer-Encoding: identity\r\n\r\n0\r\n\r\n' + smuggled),
+            ('Transfer-Encoding in HTTP/1.0', b'POST /api/v1/login HTTP/1.0\r\nContent-Type: '
+             b'application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'),
+            ('no Host in HTTP/1.1', b'GET /api/v1/health HTTP/1.1\r\n\r\n' + smuggled),
+            ('two Host', b'GET /api/v1/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'),
+            ('NUL in a header value', b'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n'
+             b'X-A: ab\x00cd\r\n\r\n' + smuggled),
+            ('NUL ending a header value', b'GET /api/v1/health HTTP/1.1\r\nHost: x\x00\r\n'
+             b'\r\n'),
+            ('a line holding a NUL', b'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\x00\r\n'
+             + smuggled + b'\r\n'),
+            ('NUL after the colon', b'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n'
+             b'X-CSRF-Token:\x00abc\r\n\r\n'),
+            ('NUL in the method', b'GET\x00X /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n'),
+            ('SOH in a header value', b'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n'
+             b'X-A: a\x01b\r\n\r\n'),
+            ('CR in a header value', b'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n'
+             b'X-A: a\rb\r\n\r\n'),
+            ('ESC in a header value', b'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n'
+             b'X-A: a\x1b[31mb\r\n\r\n'),
+            ('DEL in a header value', b'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n'
+             b'X-A: a\x7fb\r\n\r\n'),
+            ('a control character in a header name', b'GET /api/v1/health HTTP/1.1\r\n'
+             b'Host: x\r\nX\x01A: b\r\n\r\n'),
+            ('a header continued on the next line', b'GET /api/v1/health HTTP/1.1\r\n'
+             b'Host: x\r\nX-A: a\r\n b\r\n\r\n'),
+        ]
+        for what, data in ours:
+            self.assertRefused(what, data)
+        # libmicrohttpd refuses these itself (an HTML 400): still one answer, then closed
+        for what, data in (
+                ('Content-Length +2', login + b'Content-Length: +2\r\n\r\n{}' + smuggled),
+                ('Content-Length 2 and a space', login + b'Content-Length: 2 \r\n\r\n{}'
+                 + smuggled),
+                ('Content-Length 0x2', login + b'Content-Length: 0x2\r\n\r\n{}' + smuggled),
+                ('Content-Length -1', login + b'Content-Length: -1\r\n\r\n{}' + smuggled),
+                ('Content-Length empty', login + b'Content-Length:\r\n\r\n{}' + smuggled),
+                ('Content-Length 2, 2', login + b'Content-Length: 2, 2\r\n\r\n{}' + smuggled),
+                ('NUL in a header name', b'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n'
+                 b'X\x00A: b\r\n\r\n')):
+            statuses, out, closed = answer_then_close(self.port, data)
+            self.assertEqual(statuses[:1], [b'400'], f'{what}: {out[:600]!r}')
+            self.assertNotIn(b'200', statuses, f'{what}: {out[:600]!r}')
+            self.assertTrue(closed, what)
+            self.assertServedAfter(what)
+        # what is allowed still is: tab in a value, HTTP/1.0 without Host, chunked alone
+        for what, data in (
+                ('a tab in a value', b'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n'
+                 b'X-A: a\tb\r\nConnection: close\r\n\r\n'),
+                ('HTTP/1.0 without Host', b'GET /api/v1/health HTTP/1.0\r\n\r\n')):
+            statuses, out, closed = answer_then_close(self.port, data)
+            self.assertEqual(statuses, [b'200'], f'{what}: {out[:600]!r}')
+        statuses, out, _ = answer_then_close(
+            self.port, login + b'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n'
+            b'2\r\n{}\r\n0\r\n\r\n')
+        self.assertEqual(statuses, [b'400'], out[:600])
+        self.assertIn(b'username', out)  # the body was read: the login says what it lacks
+
+    def test_nul_in_the_path_refused(self):
+        """%00 (or a NUL byte) cut the path: /api/v1/documents/ID%00.evil served ID. Refused
+        in a document path, a static file's path and any route parameter."""
+        doc = self.pub['id']
+        for path in (f'/api/v1/documents/{doc}%00.evil', f'/api/v1/documents/{doc}%00',
+                     f'/api/v1/documents/{doc}/files/1%00.evil',
+                     f'/api/v1/documents/{doc}/pages/1%00x/image',
+                     f'/api/v1/documents/{doc}%00/pdf', '/api/v1/units/06652%00x',
+                     '/api/v1/fonds/HAPHONG%00x/dossiers/HS01', '/index.html%00.png',
+                     '/%00', '/js/%00/../index.html'):
+            self.assertRefused(path, f'GET {path} HTTP/1.1\r\nHost: x\r\n\r\n'.encode())
+        # a raw NUL byte in the target
+        self.assertRefused('a raw NUL in the path', b'GET /api/v1/documents/' + doc.encode()
+                           + b'\x00.evil HTTP/1.1\r\nHost: x\r\n\r\n')
+        self.assertRefused('a space in the target', b'GET /api/v1/documents/' + doc.encode()
+                           + b' x HTTP/1.1\r\nHost: x\r\n\r\n')
+        # "%2500" decodes to the three characters "%00": no such document, not a NUL
+        r = self.as_('anonymous').get(f'/api/v1/documents/{doc}%2500.evil')
+        self.assertError(r, 404, 'not_found')
+        r = self.as_('anonymous').get(f'/api/v1/documents/{doc}')
+        self.assertEqual(r.status, 200, r)
+
+    def test_many_query_parameters_answered_at_once(self):
+        """A few hundred query parameters filled the connection's memory pool and the client
+        got no answer (for 30 s): answered 400 (414 for a query over 8 KiB) with a JSON
+        error, also when a NUL byte hides the '?' from a first look."""
+        q = urllib.parse.quote
+        end = b' HTTP/1.1\r\nHost: x\r\n\r\n'
+        for what, target, status in (
+                ('500 a=1', b'/api/v1/search?' + b'&'.join([b'a=1'] * 500), 400),
+                ('5000 &', b'/api/v1/search?q=x' + b'&' * 5000, 400),
+                ('65 parameters', b'/api/v1/health?' + b'&'.join([b'a=1'] * 65), 400),
+                ('long names', b'/api/v1/search?' + b'&'.join([b'n' * 200 + b'=1'] * 60), 414),
+                ('a long value', b'/api/v1/search?q=' + b'x' * 9000, 414),
+                ('a target of 40 KB', b'/api/v1/search?q=' + b'x' * 40000, 414),
+                ('a NUL, then the query', b'/api/v1/health\x00?' + b'&' * 5000, 400),
+                ('a NUL, then text, then the query',
+                 b'/api/v1/health\x00xyz?' + b'a=1&' * 2000, 400),
+                ('a NUL and a false line end, then the query',
+                 b'/api/v1/health\x00HTTP/1.1\x00?' + b'&' * 5000, 400),
+                ('a parameter like a line end', b'/api/v1/health?k=HTTP/1.1&' + b'&' * 5000, 400)):
+            self.assertRefused(what, b'GET ' + target + end, status)
+        # at the limits, served
+        r = self.as_('anonymous').get('/api/v1/health?' + '&'.join(['a=1'] * 64))
+        self.assertEqual(r.status, 200, r)
+        r = self.as_('anonymous').get('/api/v1/search?q=' + q('Hà') + '&x=' + 'y' * 8000)
+        self.assertEqual(r.status, 200, r)
+        self.assertLessEqual(len('q=' + q('Hà') + '&x=' + 'y' * 8000), 8192)
+        # a target libmicrohttpd cannot hold at all: its own 414, at once
+        statuses, out, closed = answer_then_close(
+            self.port, b'GET /api/v1/search?q=' + b'x' * 200000 + end)
+        self.assertEqual(statuses, [b'414'], out[:300])
+        self.assertServedAfter('a target of 200 KB')
+
+    def test_many_and_large_headers_answered(self):
+        """Headers that fill the connection's memory pool get an answer (431), not a closed
+        connection without a word; within the limits (16 KiB, 100 fields, 100 cookies) they
+        are served."""
+        def head(fields, path=b'/api/v1/health'):
+            return (b'GET ' + path + b' HTTP/1.1\r\nHost: x\r\n' + b''.join(fields)
+                    + b'Connection: close\r\n\r\n')
+
+        def served(what, data):
+            statuses, out, _ = answer_then_close(self.port, data)
+            self.assertEqual(statuses, [b'200'], f'{what}: {out[:600]!r}')
+
+        served('98 fields', head([b'X-%d: v\r\n' % i for i in range(97)]))
+        served('one field of 16,000 bytes', head([b'X-Big: ' + b'a' * 16000 + b'\r\n']))
+        served('100 cookies', head([b'Cookie: ' + b'; '.join(b'c%d=1' % i for i in range(100))
+                                    + b'\r\n']))
+        served('a document with 90 fields of 150 bytes',
+               head([b'X-%d: %s\r\n' % (i, b'v' * 150) for i in range(90)],
+                    b'/api/v1/documents/' + self.pub['id'].encode()))
+        self.assertRefused('102 fields', head([b'X-%d: v\r\n' % i for i in range(100)]), 431)
+        self.assertRefused('one field of 16,400 bytes',
+                           head([b'X-Big: ' + b'a' * 16400 + b'\r\n']), 431)
+        self.assertRefused('101 cookies', head([b'Cookie: ' + b'; '.join(
+            b'c%d=1' % i for i in range(101)) + b'\r\n']), 431)
+        # from a few hundred small fields up to what the pool cannot hold at all: an answer
+        # each time (libmicrohttpd's own 431, in HTML, for the largest), never a silent close
+        for n in list(range(300, 480, 6)) + [1000, 3000]:
+            statuses, out, closed = answer_then_close(
+                self.port, head([b'X-%d: %s\r\n' % (i, b'v' * 10) for i in range(n)]))
+            self.assertEqual(statuses, [b'431'], f'{n} fields: {out[:300]!r}')
+        for n in range(380, 460, 8):
+            statuses, out, closed = answer_then_close(self.port, head(
+                [b'X-%d: v\r\n' % i for i in range(n)], b'/api/v1/health?' + b'&'.join(
+                    [b'a=1'] * 64)))
+            self.assertEqual(statuses, [b'431'], f'{n} fields and 64 parameters: {out[:300]!r}')
+        self.assertServedAfter('many headers')
 
     def open_idle(self, n, sources):
         """n sockets connected and left idle, spread over the source addresses."""

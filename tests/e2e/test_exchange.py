@@ -529,11 +529,13 @@ class Hostile(unittest.TestCase):
             finally:
                 c.close()
 
-        # A sender not in the directory (here with a control character) is not written into
-        # the status, and a flood of them adds nothing within the minute.
+        # A sender not in the directory is not written into the status, and a flood of them
+        # adds nothing within the minute; one with a control character in the header is
+        # refused (400) before any of that.
         n = len(self.hub.rejects())
         for _ in range(5):
-            self.assertTrue(headers_only(b'FORGED\x07-99').startswith(b'HTTP/1.1 413'))
+            self.assertTrue(headers_only(b'FORGED-99').startswith(b'HTTP/1.1 413'))
+            self.assertTrue(headers_only(b'FORGED\x07-99').startswith(b'HTTP/1.1 400'))
         after = self.hub.rejects()
         self.assertEqual(len(after), n, after[:3])
         self.assertFalse(any('FORGED' in (x.get('sender') or '') for x in after))
