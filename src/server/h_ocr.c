@@ -402,6 +402,6 @@ const hl_route hl_routes_ocr[] = {
     {HL_GET, "/api/v1/ocr/review", ocr_review, 0, 0},
     {HL_POST, "/api/v1/ocr/run", ocr_run, 0, 0},
     {HL_POST, "/api/v1/ingest", ingest, HL_SRV_MAX_BODY_LARGE,
-     HL_ROUTE_RAW_BODY | HL_ROUTE_CUSTODY_FIRST},
+     HL_ROUTE_RAW_BODY | HL_ROUTE_INGEST_FIRST},
     {0},
 };

@@ -290,7 +290,7 @@ static int job_get(hl_req *r)
 	const char *id = hl_req_param(r, "id");
 	json_t *o = NULL;
 	int rc;
-	if ((rc = hl_req_require(r, HL_ROLES_READ_CUSTODY)) != 0)
+	if ((rc = hl_auth_check(&r->who, HL_ACT_JOBS_READ)) != 0)
 		return rc;
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < HL_JOBS_MAX && !o; i++)

@@ -740,12 +740,13 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 			return MHD_YES;
 		}
 	}
-	/* A large body only the province's staff may send: who asks is known before it is read
-	 * (HL_ROUTE_CUSTODY_FIRST); anyone else is answered at once, nothing of it kept. */
-	if (r->route && (r->route->flags & HL_ROUTE_CUSTODY_FIRST)) {
+	/* A large body only those who may ingest may send: who asks is known before it is read
+	 * (HL_ROUTE_INGEST_FIRST; the library's rule, asked again by the ingest); anyone else is
+	 * answered at once, nothing of it kept. */
+	if (r->route && (r->route->flags & HL_ROUTE_INGEST_FIRST)) {
 		int rc = open_and_resolve(r);
-		if (rc == 0 && (rc = hl_req_require(r, HL_ROLES_CUSTODY)) == 0 && !r->who.province)
-			rc = hl_error_set(HL_EDENIED, "only the province's staff may send this");
+		if (rc == 0)
+			rc = hl_auth_check(&r->who, HL_ACT_INGEST);
 		if (rc < 0)
 			hl_resp_from_rc(r, rc);
 		if (rc != 0) {

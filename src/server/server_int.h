@@ -101,10 +101,11 @@ typedef struct {
 enum {
 	HL_ROUTE_RAW_BODY = 1u << 0, /* the body is not JSON (a CSV upload): no 415 for its type */
 	HL_ROUTE_NO_CSRF = 1u << 1,  /* login: no X-CSRF-Token asked even with a session cookie */
-	/* Only the province's archivists and admins may send this body (a large one: ingest):
-	 * the caller is resolved and checked before a byte of the body is read, so that nobody
-	 * else makes the server hold max_body bytes for nothing. The handler checks again. */
-	HL_ROUTE_CUSTODY_FIRST = 1u << 2,
+	/* Only those who may ingest (hl_auth_check HL_ACT_INGEST) may send this body (a large
+	 * one: ingest): the caller is resolved and checked before a byte of the body is read, so
+	 * that nobody else makes the server hold max_body bytes for nothing. The ingest checks
+	 * again. */
+	HL_ROUTE_INGEST_FIRST = 1u << 2,
 	/* A body over max_body is answered 413 from Content-Length, unread; with this flag the
 	 * handler is run first with r->too_big set and no body, to record the refusal (the
 	 * exchange inbox: reason too-big in its status) and answer the 413 itself. */
