@@ -9,6 +9,7 @@
 
 #include "exchange_int.h"
 #include "halong/archive.h"
+#include "store/store.h"
 #include "halong/util.h"
 
 static char *dup_str(json_t *o, const char *k)

@@ -344,6 +344,47 @@ int hl_exchange__verify(const char *sig, const char *public_key, const char *ctx
 
 /* ---- time and names ---- */
 
+int hl_exchange__is_hex64(const char *s)
+{
+	if (!s || strlen(s) != 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return 0;
+	return 1;
+}
+
+int hl_exchange__is_uuid(const char *s)
+{
+	if (!s || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		char c = s[i];
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return 0;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* The last occurrence of `needle` in h[0..n). */
+const char *hl_exchange__last_of(const char *h, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
+		if (h[i] == needle[0] && !memcmp(h + i, needle, k))
+			return h + i;
+	return NULL;
+}
+
+void hl_exchange__hex32(char out[65], const unsigned char *d)
+{
+	sodium_bin2hex(out, 65, d, 32);
+}
+
 int64_t hl_exchange__now_ms(void)
 {
 	struct timespec ts;

@@ -1,5 +1,6 @@
 /* Internals of the exchange module shared by its files: the node handle, canonical JSON over
- * jansson values, signing with a context, keys in base64 and name checks. */
+ * jansson values, signing with a context, keys in base64, name checks, an envelope read, the
+ * directory as the exchange reads it, and receipts. */
 #ifndef HL_EXCHANGE_INT_H
 #define HL_EXCHANGE_INT_H
 
@@ -56,5 +57,74 @@ int hl_exchange__valid_type(const char *s);
 int hl_exchange__check_types(const char *list, const char *what);
 /* 1 when `type` is in the comma-separated `list` ("*" allows every type). */
 int hl_exchange__list_has(const char *list, const char *type);
+
+/* [0-9a-f]{64} */
+int hl_exchange__is_hex64(const char *s);
+/* A UUID in lower-case hex with its four dashes (36 characters). */
+int hl_exchange__is_uuid(const char *s);
+/* 32 bytes as 64 lower-case hex characters. */
+void hl_exchange__hex32(char out[65], const unsigned char *d);
+/* The last occurrence of `needle` in h[0..n), or NULL. */
+const char *hl_exchange__last_of(const char *h, size_t n, const char *needle);
+
+/* ---- an envelope read (envelope.c) ---- */
+
+typedef struct {
+	json_t *root;
+	const char *id, *from, *to, *type, *access, *sig;
+	int64_t created_ms, sent_ms, seq;
+	json_t *payload;
+	hl_exchange_attachment *att;
+	size_t natt;
+} hl_exchange__env;
+
+void hl_exchange__env_free(hl_exchange__env *e);
+/* Reads an envelope strictly: every field present with its type, nothing else. `sealed`: the
+ * sent_ms and sig fields are required (else they must be absent). On failure e->id and e->from
+ * are set when they could be read (a refusal names whose message it was). */
+int hl_exchange__env_parse(hl_exchange__env *e, const char *text, size_t len, int sealed);
+/* Verifies the signature and computes the hash with one canonical encoding of the envelope.
+ * *payload (malloc'd, may be NULL): the payload's canonical bytes. 0, -1 (the signature does not
+ * verify, no message set) or a negative code. */
+int hl_exchange__env_verify_hash(const hl_exchange__env *e, const char *public_key, char hash[65],
+                                 char **payload);
+
+/* ---- the directory as the exchange reads it (node.c) ---- */
+
+typedef struct {
+	int found, restricted, revoked;
+	char key[HL_X_KEY_B64];
+	char *may_send, *may_receive;
+} hl_exchange__peer;
+
+/* The node `unit`: 0 and *p (found 0 when absent), or a negative code. */
+int hl_exchange__peer_get(hl_exchange__peer *p, hl_store *st, const char *unit);
+void hl_exchange__peer_free(hl_exchange__peer *p);
+
+/* ---- receipts (receipts.c) ---- */
+
+/* A receipt read: every field checked. */
+typedef struct {
+	json_t *root;
+	const char *id, *hash, *by, *for_, *sig;
+	int64_t at_ms;
+} hl_exchange__receipt;
+
+int hl_exchange__receipt_parse(hl_exchange__receipt *r, const char *text, size_t len);
+/* A batch receipt's path and signature checked against the recipient's key: 0 or -1. */
+int hl_exchange__receipt_batch_verify(json_t *batch, const char *id, const char *hash,
+                                      int64_t at_ms, const char *by, const char *for_,
+                                      const char *sig, const char *key);
+/* This node's signed receipt of envelope e (hash: the message's hash). */
+int hl_exchange__make_receipt(char **out, hl_node *self, const hl_exchange__env *e,
+                              const char *hash, int64_t now);
+/* peer_get, remembered for the batch's transaction when b is not NULL. */
+int hl_exchange__peer_lookup(hl_exchange__peer *p, hl_exchange_receipts *b, hl_store *st,
+                             const char *unit);
+/* A message stored by a batch, to be signed with it. */
+int hl_exchange__receipts_add(hl_exchange_receipts *b, const char *id, const char *hash,
+                              const char *from);
+/* Remembers the id of the message the batch accepted last. */
+void hl_exchange__receipts_set_last(hl_exchange_receipts *b, const char *id);
 
 #endif

@@ -653,6 +653,35 @@ done:
 	return rc;
 }
 
+/* ---- the directory as the exchange reads it ---- */
+
+static int grab_peer(const hl_node_row *r, void *ud)
+{
+	hl_exchange__peer *p = ud;
+	p->found = 1;
+	p->restricted = r->restricted;
+	p->revoked = r->revoked;
+	snprintf(p->key, sizeof(p->key), "%s", r->public_key);
+	p->may_send = hl_strdup(r->may_send);
+	p->may_receive = hl_strdup(r->may_receive);
+	return 0;
+}
+
+void hl_exchange__peer_free(hl_exchange__peer *p)
+{
+	free(p->may_send);
+	free(p->may_receive);
+	memset(p, 0, sizeof(*p));
+}
+
+int hl_exchange__peer_get(hl_exchange__peer *p, hl_store *st, const char *unit)
+{
+	int rc;
+	memset(p, 0, sizeof(*p));
+	rc = hl_store_xpeer_get(st, unit, grab_peer, p);
+	return rc == HL_ENOTFOUND ? 0 : rc;
+}
+
 /* ---- for other modules (the reference-data feed signs its entries with the node's key) ---- */
 
 void hl_node_sign(char sig[89], const hl_node *n, const char *ctx, const char *msg, size_t len)
