@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "exchange/canon.h"
 #include "halong/exchange.h"
 
 /* Domain separation: every signature covers one of these lines, then the canonical bytes, so
@@ -28,12 +29,8 @@ struct hl_node {
 	char *blobs;       /* HOME/blobs: where the files of outgoing attachments are */
 };
 
-/* The canonical encoding (README.md) of a jansson value; *out malloc'd and NUL-terminated. */
-int hl_exchange__canon(char **out, size_t *outlen, const json_t *v);
 /* 1 when the UTF-8 string is surely in NFC already (a fast path: 0 means "ask utf8proc"). */
 int hl_exchange__nfc_quick(const char *s, size_t len);
-/* Parses JSON strictly (duplicate keys refused); NULL with HL_EINVALID set naming `what`. */
-json_t *hl_exchange__parse(const char *text, size_t len, const char *what);
 
 /* Signs ctx + msg with the node's key: base64 signature. */
 void hl_exchange__sign(char sig[HL_X_SIG_B64], const hl_node *n, const char *ctx, const char *msg,

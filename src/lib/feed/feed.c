@@ -1,12 +1,10 @@
 /* The reference-data feed: the hub publishes numbered entries signed with its key (publish,
  * page); a commune pulls them over HTTP and applies each once, in order, in one transaction
  * with its position (pull, apply_entry); and the state of each feed (status). */
-#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exchange/canon.h"
+#include "exchange/http_client.h"
 #include "halong/feed.h"
 #include "store/store_exchange.h"
 #include "store/store_feed.h"
@@ -203,15 +203,10 @@ static void remove_stale(const feed_kind *k, const char *tmp_dir)
 
 /* ---- the entry's signed part ---- */
 
-/* The canonical bytes of `entry` and their SHA-256. */
+/* The canonical bytes of `entry` (the exchange's one encoder) and their SHA-256. */
 static int canon_hash(char **canon, size_t *clen, char hash[65], json_t *entry)
 {
-	char *text = json_dumps(entry, JSON_COMPACT);
-	int rc;
-	if (!text)
-		return hl_error_set(HL_ENOMEM, "out of memory");
-	rc = hl_exchange_canonical(canon, clen, text, strlen(text));
-	free(text);
+	int rc = hl_exchange__canon(canon, clen, entry);
 	if (rc < 0)
 		return rc;
 	hl_sha256_hex(hash, *canon, *clen);
@@ -737,20 +732,6 @@ int hl_feed_apply_entry(hl_node *self, const char *feed, const char *text, size_
 
 /* ---- pull over HTTP ---- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static int curl_ok;
-static void curl_init_once(void)
-{
-	curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-}
-
-static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
-{
-	buf *b = ud;
-	put(b, p, size * nmemb);
-	return b->err ? 0 : size * nmemb;
-}
-
 typedef struct {
 	const char *key;
 	char *url;
@@ -767,215 +748,234 @@ static int find_hub(const hl_node_row *r, void *ud)
 	return 0;
 }
 
-/* libcurl's progress callback: non-zero aborts the transfer (a server stopping). */
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	const hl_feed_pull_opts *o = ud;
-	(void)dt, (void)dn, (void)ut, (void)un;
-	return o->cancel(o->cancel_ud) ? 1 : 0;
-}
-
 static int cancelled(const hl_feed_pull_opts *o)
 {
 	return o && o->cancel && o->cancel(o->cancel_ud);
 }
 
-/* GET url into *b. 0, or HL_EIO with the reason. */
-static int http_get(buf *b, const char *url, const hl_feed_pull_opts *o)
+/* GET url on the pull's client: 0 with the page in *a, or HL_EIO with the reason. */
+static int http_get(hl_http_answer **a, hl_http *h, const char *url)
 {
-	CURL *c;
-	CURLcode cc;
-	long status = 0;
-	char err[CURL_ERROR_SIZE] = "";
-	pthread_once(&curl_once, curl_init_once);
-	if (!curl_ok || !(c = curl_easy_init()))
-		return hl_error_set(HL_ERROR, "feed: libcurl could not start");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-	                 o && o->connect_timeout_ms ? o->connect_timeout_ms : 5000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o && o->timeout_ms ? o->timeout_ms : 120000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "halong/" HL_VERSION);
-	if (o && o->cancel) {
-		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)o);
-		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	hl_http_req q = {"GET", url, NULL, NULL, 0, NULL};
+	if (hl_http_do(a, h, &q) < 0) {
+		if ((*a)->over)
+			return hl_error_set(HL_EIO, "GET %s: the answer is over %u bytes", url,
+			                    HL_FEED_MAX_PAGE);
+		return hl_error_set(HL_EIO, "GET %s: %s", url, (*a)->error);
 	}
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	if (b->err == HL_ELIMIT)
-		return hl_error_set(HL_EIO, "GET %s: the answer is over %u bytes", url,
-		                    HL_FEED_MAX_PAGE);
-	if (cc != CURLE_OK)
-		return hl_error_set(HL_EIO, "GET %s: %s", url,
-		                    err[0] ? err : curl_easy_strerror(cc));
-	if (status != 200)
-		return hl_error_set(HL_EIO, "GET %s: HTTP %ld: %.200s", url, status,
-		                    b->p ? b->p : "");
+	if ((*a)->status != 200)
+		return hl_error_set(HL_EIO, "GET %s: HTTP %ld: %.200s", url, (*a)->status,
+		                    (*a)->body);
+	return 0;
+}
+
+/* What one pass works with. */
+typedef struct {
+	hl_node *self;
+	hl_store *st;
+	const feed_kind *k;
+	const hl_feed_pull_opts *o;
+	hl_http *h;
+	char *hub_key, *hub_url, *url;
+	size_t limit, max;
+	hl_feed_pull_stats s;
+} pull;
+
+/* The hub's URL (o->hub_url, or the directory's node whose key is the trusted one). */
+static int pull_hub(pull *p)
+{
+	hub_find h = {0};
+	int rc;
+	if (p->o && p->o->hub_url) {
+		p->hub_url = hl_strdup(p->o->hub_url);
+		return p->hub_url ? 0 : hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	h.key = p->hub_key;
+	if ((rc = hl_node_foreach(p->st, find_hub, &h)) < 0)
+		return rc;
+	if (!h.url || h.revoked) {
+		free(h.url);
+		return fail(p->st, p->k->name,
+		            hl_error_set(HL_ENOTFOUND,
+		                         "the directory held has no node with the trusted hub "
+		                         "key: import the hub's directory"));
+	}
+	p->hub_url = h.url;
+	return 0;
+}
+
+static int stopped(pull *p)
+{
+	return hl_error_set(HL_ERROR, "feed %s: pull stopped", p->k->name);
+}
+
+/* The position here (s.seq), freed of its error text. */
+static int pull_position(pull *p, hl_store_feed_pos *pos)
+{
+	int rc = hl_store_feed_pos_get(p->st, p->k->name, pos);
+	if (rc < 0)
+		return rc;
+	free(pos->last_error);
+	pos->last_error = NULL;
+	return 0;
+}
+
+/* The page after `after`, fetched and read: its head gives the hub's count (hub_seq). */
+static int pull_fetch(json_t **page, pull *p, int64_t after, size_t want)
+{
+	size_t base = strlen(p->hub_url);
+	json_error_t je;
+	hl_http_answer *a;
+	json_t *pg, *entries, *last;
+	int rc;
+
+	while (base && p->hub_url[base - 1] == '/')
+		base--;
+	free(p->url);
+	if (asprintf(&p->url, "%.*s/api/v1/exchange/feed/%s?after=%lld&limit=%zu", (int)base,
+	             p->hub_url, p->k->name, (long long)after, want) < 0) {
+		p->url = NULL;
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	if ((rc = http_get(&a, p->h, p->url)) < 0)
+		/* Stopped by the server: not the hub's fault, nothing to record. */
+		return a->cancelled || cancelled(p->o) ? stopped(p) : fail(p->st, p->k->name, rc);
+	pg = json_loadb(a->body, a->len, JSON_REJECT_DUPLICATES, &je);
+	entries = json_object_get(pg, "entries");
+	last = json_object_get(pg, "last_seq");
+	if (!pg || !json_is_array(entries) || !json_is_integer(last) || !jstr(pg, "feed") ||
+	    strcmp(jstr(pg, "feed"), p->k->name)) {
+		json_decref(pg);
+		return fail(p->st, p->k->name,
+		            hl_error_set(HL_EINVALID, "GET %s: not a page of the %s feed", p->url,
+		                         p->k->name));
+	}
+	/* The hub's count from the signed head only; a head that does not verify stops the pass
+	 * with hub_seq as it was (the entries are the hub's or nothing either way). */
+	if ((rc = head_check(&p->s.hub_seq, pg, p->k, p->hub_key)) < 0) {
+		char *m = hl_strdup(hl_error_last());
+		json_decref(pg);
+		rc = fail(p->st, p->k->name, hl_error_set(rc, "GET %s: %s", p->url, m ? m : "?"));
+		free(m);
+		return rc;
+	}
+	if ((rc = hl_store_feed_pos_pulled(p->st, p->k->name, p->s.hub_seq, now_ms(), 0)) < 0) {
+		json_decref(pg);
+		return rc;
+	}
+	*page = pg;
+	return 0;
+}
+
+/* The page's entries applied in order; *stop when the pass has applied its maximum. */
+static int pull_apply(pull *p, json_t *entries, int *stop)
+{
+	for (size_t i = 0; i < json_array_size(entries) && !*stop; i++) {
+		int rc;
+		if (cancelled(p->o))
+			return stopped(p);
+		rc = apply_json(p->self, p->k, json_array_get(entries, i), p->hub_key, p->o);
+		if (rc < 0)
+			return fail(p->st, p->k->name, rc);
+		if (rc == 0)
+			p->s.applied++;
+		if (p->max && p->s.applied >= p->max)
+			*stop = 1;
+	}
+	return 0;
+}
+
+/* One page: asked from the position, applied. *more: ask for the next one. */
+static int pull_page(pull *p, int *more)
+{
+	hl_store_feed_pos pos;
+	json_t *page = NULL, *entries;
+	size_t n, before, want = p->limit;
+	int stop = 0, rc;
+
+	*more = 0;
+	if ((rc = pull_position(p, &pos)) < 0)
+		return rc;
+	p->s.seq = pos.seq;
+	if (p->max && p->s.applied >= p->max)
+		return 0;
+	if (cancelled(p->o))
+		return stopped(p);
+	if (p->max && p->max - p->s.applied < want)
+		want = p->max - p->s.applied;
+	if ((rc = pull_fetch(&page, p, pos.seq, want)) < 0)
+		return rc;
+	entries = json_object_get(page, "entries");
+	n = json_array_size(entries);
+	before = p->s.applied;
+	rc = pull_apply(p, entries, &stop);
+	json_decref(page);
+	if (rc < 0)
+		return rc;
+	/* A page of entries all applied before (another pass applied them meanwhile, or a hub
+	 * that ignores after=): asking again must move on, else it would loop. */
+	if (n > 0 && p->s.applied == before) {
+		int64_t was = pos.seq;
+		if ((rc = pull_position(p, &pos)) < 0)
+			return rc;
+		if (pos.seq == was)
+			return fail(p->st, p->k->name,
+			            hl_error_set(HL_EINVALID,
+			                         "GET %s: the hub sent no entry after %lld", p->url,
+			                         (long long)was));
+	}
+	if (n == 0 || stop) {
+		if ((rc = pull_position(p, &pos)) < 0)
+			return rc;
+		p->s.seq = pos.seq;
+		return 0;
+	}
+	*more = 1;
 	return 0;
 }
 
 int hl_feed_pull(hl_feed_pull_stats *out, hl_node *self, const char *feed,
                  const hl_feed_pull_opts *o)
 {
-	const feed_kind *k = need_kind(feed);
-	hl_store *st = hl_node_store(self);
-	hl_feed_pull_stats s = {0, 0, -1};
-	hub_find h = {0};
-	char *hub_key = NULL, *url = NULL;
-	size_t limit = o && o->limit ? o->limit : 20,
-	       max = o && o->max_entries ? o->max_entries : 0;
-	int rc = 0;
+	pull p = {.self = self, .st = hl_node_store(self), .k = need_kind(feed), .o = o};
+	hl_http_opts ho = {.connect_timeout_ms =
+	                       o && o->connect_timeout_ms ? o->connect_timeout_ms : 5000,
+	                   .timeout_ms = o && o->timeout_ms ? o->timeout_ms : 120000,
+	                   .max_answer = HL_FEED_MAX_PAGE,
+	                   .accept_gzip = 1,
+	                   .cancel = o ? o->cancel : NULL,
+	                   .cancel_ud = o ? o->cancel_ud : NULL};
+	int rc = 0, more = 1;
 
-	if (!k)
+	if (!p.k)
 		return HL_ENOTFOUND;
-	if (limit > HL_FEED_PAGE_MAX)
-		limit = HL_FEED_PAGE_MAX;
+	p.s.hub_seq = -1;
+	p.limit = o && o->limit ? o->limit : 20;
+	p.max = o && o->max_entries ? o->max_entries : 0;
+	if (p.limit > HL_FEED_PAGE_MAX)
+		p.limit = HL_FEED_PAGE_MAX;
 	if (o && o->tmp_dir)
-		remove_stale(k, o->tmp_dir);
-	if ((rc = hl_store_xhub_key_get(&hub_key, st)) < 0)
+		remove_stale(p.k, o->tmp_dir);
+	if ((rc = hl_store_xhub_key_get(&p.hub_key, p.st)) < 0)
 		return rc;
-	if (!hub_key)
+	if (!p.hub_key)
 		return hl_error_set(HL_ENOTFOUND, "no hub is trusted here (halong node trust-hub "
 		                                  "KEY, then import the hub's directory)");
-	if (o && o->hub_url) {
-		h.url = hl_strdup(o->hub_url);
-	} else {
-		h.key = hub_key;
-		if ((rc = hl_node_foreach(st, find_hub, &h)) < 0)
+	if ((rc = pull_hub(&p)) < 0 || (rc = hl_http_new(&p.h, &ho)) < 0)
+		goto done;
+	while (more)
+		if ((rc = pull_page(&p, &more)) < 0)
 			goto done;
-		if (!h.url || h.revoked) {
-			rc =
-			    fail(st, k->name,
-			         hl_error_set(HL_ENOTFOUND,
-			                      "the directory held has no node with the trusted hub "
-			                      "key: import the hub's directory"));
-			goto done;
-		}
-	}
-	for (;;) {
-		hl_store_feed_pos pos;
-		buf b = {0, 0, 0, HL_FEED_MAX_PAGE, 0};
-		json_error_t je;
-		json_t *page, *entries, *last;
-		size_t base, n, want = limit, before;
-		int stop = 0;
-
-		if ((rc = hl_store_feed_pos_get(st, k->name, &pos)) < 0)
-			goto done;
-		free(pos.last_error);
-		s.seq = pos.seq;
-		if (max && s.applied >= max)
-			break;
-		if (cancelled(o)) {
-			rc = hl_error_set(HL_ERROR, "feed %s: pull stopped", k->name);
-			goto done;
-		}
-		if (max && max - s.applied < want)
-			want = max - s.applied;
-		base = strlen(h.url);
-		while (base && h.url[base - 1] == '/')
-			base--;
-		free(url);
-		if (asprintf(&url, "%.*s/api/v1/exchange/feed/%s?after=%lld&limit=%zu", (int)base,
-		             h.url, k->name, (long long)pos.seq, want) < 0) {
-			url = NULL;
-			rc = hl_error_set(HL_ENOMEM, "out of memory");
-			goto done;
-		}
-		if ((rc = http_get(&b, url, o)) < 0) {
-			free(b.p);
-			/* Stopped by the server: not the hub's fault, nothing to record. */
-			if (cancelled(o))
-				rc = hl_error_set(HL_ERROR, "feed %s: pull stopped", k->name);
-			else
-				rc = fail(st, k->name, rc);
-			goto done;
-		}
-		page = json_loadb(b.p ? b.p : "", b.n, JSON_REJECT_DUPLICATES, &je);
-		free(b.p);
-		entries = json_object_get(page, "entries");
-		last = json_object_get(page, "last_seq");
-		if (!page || !json_is_array(entries) || !json_is_integer(last) ||
-		    !jstr(page, "feed") || strcmp(jstr(page, "feed"), k->name)) {
-			json_decref(page);
-			rc = fail(st, k->name,
-			          hl_error_set(HL_EINVALID, "GET %s: not a page of the %s feed",
-			                       url, k->name));
-			goto done;
-		}
-		/* The hub's count from the signed head only; a head that does not verify stops the
-		 * pass with hub_seq as it was (the entries are the hub's or nothing either way). */
-		if ((rc = head_check(&s.hub_seq, page, k, hub_key)) < 0) {
-			char *m = hl_strdup(hl_error_last());
-			json_decref(page);
-			rc = fail(st, k->name, hl_error_set(rc, "GET %s: %s", url, m ? m : "?"));
-			free(m);
-			goto done;
-		}
-		if ((rc = hl_store_feed_pos_pulled(st, k->name, s.hub_seq, now_ms(), 0)) < 0) {
-			json_decref(page);
-			goto done;
-		}
-		n = json_array_size(entries);
-		before = s.applied;
-		for (size_t i = 0; i < n && !stop; i++) {
-			if (cancelled(o)) {
-				json_decref(page);
-				rc = hl_error_set(HL_ERROR, "feed %s: pull stopped", k->name);
-				goto done;
-			}
-			rc = apply_json(self, k, json_array_get(entries, i), hub_key, o);
-			if (rc < 0) {
-				rc = fail(st, k->name, rc);
-				json_decref(page);
-				goto done;
-			}
-			if (rc == 0)
-				s.applied++;
-			if (max && s.applied >= max)
-				stop = 1;
-		}
-		json_decref(page);
-		/* A page of entries all applied before (another pass applied them meanwhile, or
-		 * a hub that ignores after=): asking again must move on, else it would loop. */
-		if (n > 0 && s.applied == before) {
-			int64_t was = pos.seq;
-			if ((rc = hl_store_feed_pos_get(st, k->name, &pos)) < 0)
-				goto done;
-			free(pos.last_error);
-			if (pos.seq == was) {
-				rc = fail(st, k->name,
-				          hl_error_set(HL_EINVALID,
-				                       "GET %s: the hub sent no entry after %lld",
-				                       url, (long long)was));
-				goto done;
-			}
-		}
-		if (n == 0 || stop) {
-			if ((rc = hl_store_feed_pos_get(st, k->name, &pos)) < 0)
-				goto done;
-			free(pos.last_error);
-			s.seq = pos.seq;
-			break;
-		}
-	}
 	/* A whole pass without a fault: any earlier error is over. */
-	rc = hl_store_feed_pos_pulled(st, k->name, s.hub_seq >= 0 ? s.hub_seq : s.seq, now_ms(), 1);
+	rc = hl_store_feed_pos_pulled(p.st, p.k->name, p.s.hub_seq >= 0 ? p.s.hub_seq : p.s.seq,
+	                              now_ms(), 1);
 done:
-	free(url);
-	free(h.url);
-	free(hub_key);
+	hl_http_free(p.h);
+	free(p.url);
+	free(p.hub_url);
+	free(p.hub_key);
 	if (rc >= 0 && out)
-		*out = s;
+		*out = p.s;
 	return rc < 0 ? rc : 0;
 }
 
