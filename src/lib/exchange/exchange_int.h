@@ -124,4 +124,17 @@ int hl_exchange__receipts_add(hl_exchange_receipts *b, const char *id, const cha
 /* Remembers the id of the message the batch accepted last. */
 void hl_exchange__receipts_set_last(hl_exchange_receipts *b, const char *id);
 
+/* HOME/exchange/incoming of the archive's data directory (made if absent; upload.c): where
+ * attachments arrive, as SHA.part, then SHA once whole. 0 or -1 (message set). */
+int hl_exchange__incoming_dir(char *out, size_t size, hl_archive *a);
+
+/* ---- refusals (status.c) ---- */
+
+/* Sets the reason hl_exchange_last_refusal gives (the apply step says why it failed). */
+void hl_exchange__refusal_set(hl_exchange_reason r);
+/* Records a refusal for the status (now 0: the clock) and sets the last refusal; the message
+ * set stays. Returns 0. */
+int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *sender,
+                        hl_exchange_reason r, const char *detail);
+
 #endif

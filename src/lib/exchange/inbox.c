@@ -1,6 +1,6 @@
-/* The inbox: an envelope checked, stored once and applied once, in sequence order per sender,
- * with this node's receipt; every refusal recorded with its reason. */
-#include <errno.h>
+/* The inbox: an envelope checked (README.md, "Inbox checks, in order"), stored once and applied
+ * once, in sequence order per sender, with this node's receipt; every refusal recorded with its
+ * reason. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,34 +8,49 @@
 
 #include "exchange_int.h"
 #include "store/store_exchange.h"
+#include "store/store.h"
 #include "halong/util.h"
 
-/* ---- the inbox ---- */
+/* An inbox row read back. */
+typedef struct {
+	int found;
+	char hash[65];
+	char *receipt, *envelope;
+} in_row;
 
-/* Records a refusal (in its own transaction) and returns `code` with "reason: detail" as the
- * message. */
-static int refuse(hl_node *self, int64_t now, const char *id, const char *sender, int code,
-                  const char *reason, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-static int refuse(hl_node *self, int64_t now, const char *id, const char *sender, int code,
-                  const char *reason, const char *fmt, ...)
+/* One envelope on its way through the inbox. */
+typedef struct {
+	hl_node *self;
+	hl_store *st;
+	const hl_exchange_accept_opts *o;
+	hl_exchange_receipts *batch; /* a batch's receipts, signed once for all */
+	int nested;                  /* in the caller's transaction (a batch) */
+	int64_t now;
+	const char *text;
+	size_t len;
+	hl_exchange__env e;
+	hl_exchange__peer from, me;
+	in_row dup;
+	char hash[65];
+	char *payload; /* its canonical bytes, cut from the signed text */
+	char *receipt, *stored;
+	int state;
+} inbox;
+
+/* Records a refusal of the envelope (its id and sender when they could be read) and returns
+ * `code` with "reason: detail" as the message. */
+static int refuse(inbox *x, int code, hl_exchange_reason r, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int refuse(inbox *x, int code, hl_exchange_reason r, const char *fmt, ...)
 {
 	char detail[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	/* A failure to record is less important than the refusal itself: the caller still learns
-	 * why; the status misses one line. */
-	hl_store_xreject_add(self->st, now, id, sender, reason, detail);
-	return hl_error_set(code, "%s: %s", reason, detail);
+	hl_exchange__reject(x->st, x->now, x->e.id, x->e.from, r, detail);
+	return hl_error_set(code, "%s: %s", hl_exchange_reason_name(r), detail);
 }
-
-typedef struct {
-	int found;
-	char hash[65];
-	char *receipt, *envelope;
-	int held;
-} in_row;
 
 static int grab_in(const hl_store_xin_row *r, void *ud)
 {
@@ -44,7 +59,6 @@ static int grab_in(const hl_store_xin_row *r, void *ud)
 	snprintf(x->hash, sizeof(x->hash), "%s", r->hash);
 	x->receipt = hl_strdup(r->receipt);
 	x->envelope = hl_strdup(r->envelope);
-	x->held = !strcmp(r->state, "held");
 	return 0;
 }
 
@@ -55,7 +69,11 @@ static void in_free(in_row *x)
 	memset(x, 0, sizeof(*x));
 }
 
-/* `canon_payload`: the payload's canonical bytes when known (NULL: encoded here). */
+/* ---- applying ---- */
+
+/* `canon_payload`: the payload's canonical bytes when known (NULL: encoded here). A failure of
+ * the apply step that says its reason (a document held here from elsewhere) is recorded by the
+ * caller once the message is rolled back. */
 static int apply_one(hl_node *self, const hl_exchange__env *e, const char *envelope,
                      const char *canon_payload, const hl_exchange_accept_opts *o, int64_t now)
 {
@@ -76,6 +94,7 @@ static int apply_one(hl_node *self, const hl_exchange__env *e, const char *envel
 		m.envelope = envelope;
 		m.nattachments = e->natt;
 		m.attachments = e->att;
+		hl_exchange__refusal_set(HL_EXCHANGE_R_NONE);
 		rc = o->apply(self->st, &m, o->ud);
 		free(payload);
 		if (rc < 0)
@@ -131,243 +150,311 @@ static void tx_rollback(hl_store *st, int nested)
 		hl_store_rollback(st);
 }
 
-int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, const char *text,
-                             size_t len, const hl_exchange_accept_opts *o)
-{
-	hl_store *st = self->st;
-	int64_t now = o && o->now_ms ? o->now_ms : hl_exchange__now_ms(), last = 0;
-	hl_exchange__env e = {0};
-	hl_exchange__peer from = {0}, me = {0};
-	in_row dup = {0};
-	char hash[65], *receipt = NULL, *stored = NULL, *payload = NULL;
-	hl_access level;
-	int rc, began = 0, st_out = HL_EXCHANGE_HELD, nested = o && o->in_caller_tx;
-	hl_exchange_receipts *batch = o ? o->receipts : NULL;
+/* ---- the checks, in order ---- */
 
-	if (hl_store_in_tx(st) != nested)
-		return hl_error_set(HL_EINVALID, nested ? "inbox: a batch runs in the caller's "
-		                                          "transaction"
-		                                        : "inbox: accept runs its own transaction");
+/* 1-2: the size before parsing, then the form. */
+static int check_form(inbox *x)
+{
+	int rc;
 	/* The size first: a 100 MB body is refused before a byte of it is parsed. */
-	if (len > HL_EXCHANGE_MAX_ENVELOPE)
-		return refuse(self, now, NULL, NULL, HL_ELIMIT, "too-big",
-		              "envelope of %zu bytes, over the limit of %u bytes", len,
+	if (x->len > HL_EXCHANGE_MAX_ENVELOPE)
+		return refuse(x, HL_ELIMIT, HL_EXCHANGE_R_TOO_BIG,
+		              "envelope of %zu bytes, over the limit of %u bytes", x->len,
 		              HL_EXCHANGE_MAX_ENVELOPE);
-	if ((rc = hl_exchange__env_parse(&e, text, len, 1)) < 0) {
+	if ((rc = hl_exchange__env_parse(&x->e, x->text, x->len, 1)) < 0) {
 		char why[400];
 		snprintf(why, sizeof(why), "%s", hl_error_last());
-		rc = refuse(self, now, e.id, e.from, rc == HL_ELIMIT ? HL_ELIMIT : HL_EINVALID,
-		            "malformed", "%s", why);
-		goto done;
+		return refuse(x, rc == HL_ELIMIT ? HL_ELIMIT : HL_EINVALID, HL_EXCHANGE_R_MALFORMED,
+		              "%s", why);
 	}
-	if ((rc = hl_exchange__peer_lookup(&from, batch, st, e.from)) < 0 ||
-	    (rc = hl_exchange__peer_lookup(&me, batch, st, self->unit)) < 0)
-		goto done;
-	if (!from.found) {
-		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "unknown-sender",
-		            "%s is not in the directory held here", e.from);
-		goto done;
-	}
-	if (from.revoked) {
-		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "revoked-sender",
-		            "%s is revoked in the directory", e.from);
-		goto done;
-	}
-	if ((rc = hl_exchange__env_verify_hash(&e, from.key, hash, &payload)) != 0) {
-		if (rc == -1)
-			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "bad-signature",
-			            "the signature does not verify with %s's key", e.from);
-		else
-			rc = refuse(self, now, e.id, e.from, HL_EINVALID, "malformed", "%s",
-			            hl_error_last());
-		goto done;
-	}
-	if (strcmp(e.to, self->unit)) {
-		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "wrong-recipient",
-		            "addressed to %s, this node is %s", e.to, self->unit);
-		goto done;
-	}
-	if (!hl_exchange__list_has(from.may_send, e.type) || !me.found || me.revoked ||
-	    !hl_exchange__list_has(me.may_receive, e.type)) {
-		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "type-not-allowed",
-		            !hl_exchange__list_has(from.may_send, e.type)
-		                ? "the directory does not let %s send \"%s\""
-		                : "the directory does not let this node receive %.0s\"%s\"",
-		            e.from, e.type);
-		goto done;
-	}
-	hl_access_parse(&level, e.access);
-	if (level == HL_ACCESS_SECRET || (level == HL_ACCESS_RESTRICTED && !me.restricted)) {
-		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "access-denied",
-		            "a %s message may not come to this node", e.access);
-		goto done;
-	}
-	if (e.sent_ms > now + HL_EXCHANGE_SKEW_MS || e.sent_ms < now - HL_EXCHANGE_SKEW_MS) {
+	return 0;
+}
+
+/* 3-5: the sender in the directory, not revoked, its signature (and the hash with it). */
+static int check_sender(inbox *x)
+{
+	int rc;
+	if ((rc = hl_exchange__peer_lookup(&x->from, x->batch, x->st, x->e.from)) < 0 ||
+	    (rc = hl_exchange__peer_lookup(&x->me, x->batch, x->st, x->self->unit)) < 0)
+		return rc;
+	if (!x->from.found)
+		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_UNKNOWN_SENDER,
+		              "%s is not in the directory held here", x->e.from);
+	if (x->from.revoked)
+		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_REVOKED_SENDER,
+		              "%s is revoked in the directory", x->e.from);
+	rc = hl_exchange__env_verify_hash(&x->e, x->from.key, x->hash, &x->payload);
+	if (rc == -1)
+		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_BAD_SIGNATURE,
+		              "the signature does not verify with %s's key", x->e.from);
+	if (rc < 0)
+		return refuse(x, HL_EINVALID, HL_EXCHANGE_R_MALFORMED, "%s", hl_error_last());
+	return 0;
+}
+
+/* 6-9: for this node, a type both may use, an access level this node may hold, the clock. */
+static int check_rights(inbox *x)
+{
+	const hl_exchange__env *e = &x->e;
+	hl_access level;
+	if (strcmp(e->to, x->self->unit))
+		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_WRONG_RECIPIENT,
+		              "addressed to %s, this node is %s", e->to, x->self->unit);
+	if (!hl_exchange__list_has(x->from.may_send, e->type) || !x->me.found || x->me.revoked ||
+	    !hl_exchange__list_has(x->me.may_receive, e->type))
+		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_TYPE_NOT_ALLOWED,
+		              !hl_exchange__list_has(x->from.may_send, e->type)
+		                  ? "the directory does not let %s send \"%s\""
+		                  : "the directory does not let this node receive %.0s\"%s\"",
+		              e->from, e->type);
+	hl_access_parse(&level, e->access);
+	if (level == HL_ACCESS_SECRET || (level == HL_ACCESS_RESTRICTED && !x->me.restricted))
+		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_ACCESS_DENIED,
+		              "a %s message may not come to this node", e->access);
+	if (e->sent_ms > x->now + HL_EXCHANGE_SKEW_MS ||
+	    e->sent_ms < x->now - HL_EXCHANGE_SKEW_MS) {
 		char at[32], here[32];
-		hl_exchange__ms_iso(at, e.sent_ms);
-		hl_exchange__ms_iso(here, now);
-		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "clock-skew",
-		            "sent at %s by %s's clock, %lld s %s this node's %s (window +-%d s)",
-		            at, e.from, (long long)llabs(e.sent_ms - now) / 1000,
-		            e.sent_ms > now ? "ahead of" : "behind", here,
-		            HL_EXCHANGE_SKEW_MS / 1000);
-		goto done;
+		hl_exchange__ms_iso(at, e->sent_ms);
+		hl_exchange__ms_iso(here, x->now);
+		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_CLOCK_SKEW,
+		              "sent at %s by %s's clock, %lld s %s this node's %s (window +-%d s)",
+		              at, e->from, (long long)llabs(e->sent_ms - x->now) / 1000,
+		              e->sent_ms > x->now ? "ahead of" : "behind", here,
+		              HL_EXCHANGE_SKEW_MS / 1000);
 	}
-	rc = hl_store_xin_get(st, e.id, NULL, 0, grab_in, &dup);
+	return 0;
+}
+
+/* 10: the id received before (x->dup): the same content is a duplicate (1: its receipt
+ * again, nothing applied; a receipt still empty: the message came earlier in this same
+ * batch, its receipt is signed with the batch), other content is refused. 0: not received
+ * before. */
+static int judge_duplicate(inbox *x)
+{
+	if (!x->dup.found)
+		return 0;
+	if (strcmp(x->dup.hash, x->hash))
+		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_ID_REUSED,
+		              "message %s was received before with other content", x->e.id);
+	x->state = HL_EXCHANGE_DUPLICATE;
+	free(x->receipt);
+	x->receipt = NULL;
+	if (x->dup.receipt && *x->dup.receipt) {
+		x->receipt = x->dup.receipt;
+		x->dup.receipt = NULL;
+	}
+	return 1;
+}
+
+static int check_duplicate(inbox *x)
+{
+	int rc = hl_store_xin_get(x->st, x->e.id, NULL, 0, grab_in, &x->dup);
 	if (rc < 0 && rc != HL_ENOTFOUND)
-		goto done;
-	if (dup.found) {
-		if (strcmp(dup.hash, hash)) {
-			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "id-reused",
-			            "message %s was received before with other content", e.id);
-			goto done;
-		}
-		/* A replay: the same receipt again, nothing applied (a receipt still empty: the
-		 * message came earlier in this same batch, its receipt is signed with the batch).
-		 */
-		st_out = HL_EXCHANGE_DUPLICATE;
-		if (dup.receipt && *dup.receipt) {
-			receipt = dup.receipt;
-			dup.receipt = NULL;
-		}
-		goto ok;
-	}
-	for (size_t i = 0; i < e.natt; i++) {
-		char *dir = NULL, *path = NULL, got[65];
+		return rc;
+	return judge_duplicate(x);
+}
+
+/* 11: each attachment arrived, with its SHA-256 and size. */
+static int check_attachments(inbox *x)
+{
+	const hl_exchange__env *e = &x->e;
+	for (size_t i = 0; i < e->natt; i++) {
+		char *path = NULL, got[65];
 		int64_t size = -1;
 		int hr = -1;
-		if (o && o->attachments_dir &&
-		    (dir = hl_path_join(o->attachments_dir, e.att[i].sha256)))
-			path = dir;
+		if (x->o && x->o->attachments_dir)
+			path = hl_path_join(x->o->attachments_dir, e->att[i].sha256);
 		if (path && hl_file_exists(path))
 			hr = hl_sha256_file(got, &size, path);
 		free(path);
-		if (hr < 0) {
-			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "attachment",
-			            "attachment %s (%s) has not arrived", e.att[i].name,
-			            e.att[i].sha256);
-			goto done;
-		}
-		if (strcmp(got, e.att[i].sha256) || size != e.att[i].size) {
-			rc = refuse(
-			    self, now, e.id, e.from, HL_EDENIED, "attachment",
-			    "attachment %s: SHA-256 %.12s… and %lld bytes arrived, the envelope "
-			    "says %.12s… and %lld bytes",
-			    e.att[i].name, got, (long long)size, e.att[i].sha256,
-			    (long long)e.att[i].size);
-			goto done;
-		}
+		if (hr < 0)
+			return refuse(x, HL_EDENIED, HL_EXCHANGE_R_ATTACHMENT,
+			              "attachment %s (%s) has not arrived", e->att[i].name,
+			              e->att[i].sha256);
+		if (strcmp(got, e->att[i].sha256) || size != e->att[i].size)
+			return refuse(x, HL_EDENIED, HL_EXCHANGE_R_ATTACHMENT,
+			              "attachment %s: SHA-256 %.12s… and %lld bytes arrived, the "
+			              "envelope says %.12s… and %lld bytes",
+			              e->att[i].name, got, (long long)size, e->att[i].sha256,
+			              (long long)e->att[i].size);
 	}
-	if ((rc = hl_store_xin_applied_seq(&last, st, e.from)) < 0)
-		goto done;
-	if (e.seq <= last) {
-		rc = refuse(self, now, e.id, e.from, HL_EDENIED, "sequence",
-		            "sequence %lld of %s is applied already by another message",
-		            (long long)e.seq, e.from);
-		goto done;
-	}
-	if (batch && !nested) {
-		rc = hl_error_set(HL_EINVALID, "inbox: a batch's receipts need the caller's "
-		                               "transaction");
-		goto done;
-	}
-	if (!batch && (rc = hl_exchange__make_receipt(&receipt, self, &e, hash, now)) < 0)
-		goto done;
-	if ((rc = tx_begin(st, nested)) < 0)
-		goto done;
-	began = 1;
-	/* Again, inside the transaction (writers take turns here): another connection may have
-	 * stored this message, or applied the sender's previous one, since the checks above.
-	 * Nested (a batch), the checks above ran inside the caller's write transaction already. */
-	if (!nested) {
-		in_free(&dup);
-		rc = hl_store_xin_get(st, e.id, NULL, 0, grab_in, &dup);
+	return 0;
+}
+
+/* 12: the sequence not applied already. *last: the sender's last applied. */
+static int check_sequence(inbox *x, int64_t *last)
+{
+	int rc;
+	if ((rc = hl_store_xin_applied_seq(last, x->st, x->e.from)) < 0)
+		return rc;
+	if (x->e.seq <= *last)
+		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_SEQUENCE,
+		              "sequence %lld of %s is applied already by another message",
+		              (long long)x->e.seq, x->e.from);
+	return 0;
+}
+
+/* ---- storing and applying ---- */
+
+/* Inside the transaction (writers take turns there): another connection may have stored
+ * this message, or applied the sender's previous one, since the checks. 1: a duplicate
+ * after all; 0: go on; < 0: refused (the transaction rolled back). A batch ran the checks
+ * inside the caller's write transaction already. */
+static int recheck(inbox *x, int64_t *last, int *began)
+{
+	int rc;
+	if (!x->nested) {
+		in_free(&x->dup);
+		rc = hl_store_xin_get(x->st, x->e.id, NULL, 0, grab_in, &x->dup);
 		if (rc < 0 && rc != HL_ENOTFOUND)
-			goto done;
-		if ((rc = hl_store_xin_applied_seq(&last, st, e.from)) < 0)
-			goto done;
+			return rc;
+		if ((rc = hl_store_xin_applied_seq(last, x->st, x->e.from)) < 0)
+			return rc;
 	}
-	if (dup.found || e.seq <= last) {
-		tx_rollback(st, nested);
-		began = 0;
-		if (dup.found && !strcmp(dup.hash, hash)) {
-			free(receipt);
-			receipt = NULL;
-			if (dup.receipt && *dup.receipt) {
-				receipt = dup.receipt;
-				dup.receipt = NULL;
-			}
-			st_out = HL_EXCHANGE_DUPLICATE;
-			goto ok;
-		}
-		rc = dup.found ? refuse(self, now, e.id, e.from, HL_EDENIED, "id-reused",
-		                        "message %s was received before with other content", e.id)
-		               : refuse(self, now, e.id, e.from, HL_EDENIED, "sequence",
-		                        "sequence %lld of %s is applied already by another message",
-		                        (long long)e.seq, e.from);
+	if (!x->dup.found && x->e.seq > *last)
+		return 0;
+	tx_rollback(x->st, x->nested);
+	*began = 0;
+	if (x->dup.found)
+		return judge_duplicate(x);
+	return refuse(x, HL_EDENIED, HL_EXCHANGE_R_SEQUENCE,
+	              "sequence %lld of %s is applied already by another message",
+	              (long long)x->e.seq, x->e.from);
+}
+
+/* The envelope kept as received (the sender's signature is the message's provenance). */
+static int store_one(inbox *x, int *began)
+{
+	hl_store_xin_row r = {x->e.id,
+	                      x->e.from,
+	                      x->e.type,
+	                      x->hash,
+	                      NULL,
+	                      "held",
+	                      x->receipt ? x->receipt : "",
+	                      x->e.seq,
+	                      x->e.created_ms};
+	int rc;
+	if (!(x->stored = malloc(x->len + 1)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	memcpy(x->stored, x->text, x->len);
+	x->stored[x->len] = '\0';
+	r.envelope = x->stored;
+	rc = hl_store_xin_add(x->st, &r, x->now);
+	if (rc == HL_ECONFLICT) {
+		tx_rollback(x->st, x->nested);
+		*began = 0;
+		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_SEQUENCE,
+		              "sequence %lld of %s is held already for another message",
+		              (long long)x->e.seq, x->e.from);
+	}
+	return rc;
+}
+
+/* A failure of the apply step, once rolled back: recorded when it says its reason. */
+static int apply_failed(inbox *x, int rc)
+{
+	hl_exchange_reason why = hl_exchange_last_refusal();
+	char *msg;
+	if (why == HL_EXCHANGE_R_NONE)
+		return rc;
+	msg = hl_strdup(hl_error_last());
+	hl_exchange__reject(x->st, x->now, x->e.id, x->e.from, why, msg ? msg : "");
+	hl_error_set(rc, "%s", msg ? msg : "");
+	free(msg);
+	return rc;
+}
+
+/* Stores the message and, when it is the next of its sender, applies it and those held
+ * after it, all in one transaction (a savepoint in a batch). 1: a duplicate after all. */
+static int store_and_apply(inbox *x, int64_t last)
+{
+	int rc, began = 0;
+	if (!x->batch &&
+	    (rc = hl_exchange__make_receipt(&x->receipt, x->self, &x->e, x->hash, x->now)) < 0)
+		return rc;
+	if ((rc = tx_begin(x->st, x->nested)) < 0)
+		return rc;
+	began = 1;
+	if ((rc = recheck(x, &last, &began)) != 0 || (rc = store_one(x, &began)) < 0)
 		goto done;
-	}
-	{
-		/* Kept as received: the sender's signature is the message's provenance. */
-		hl_store_xin_row r = {
-		    e.id,  e.from,      e.type, hash, NULL, "held", receipt ? receipt : "",
-		    e.seq, e.created_ms};
-		if (!(stored = malloc(len + 1))) {
-			rc = hl_error_set(HL_ENOMEM, "out of memory");
-			goto done;
-		}
-		memcpy(stored, text, len);
-		stored[len] = '\0';
-		r.envelope = stored;
-		rc = hl_store_xin_add(st, &r, now);
-		if (rc == HL_ECONFLICT) {
-			tx_rollback(st, nested);
+	x->state = HL_EXCHANGE_HELD;
+	if (x->e.seq == last + 1) {
+		if ((rc = apply_one(x->self, &x->e, x->stored, x->payload, x->o, x->now)) < 0 ||
+		    (rc = apply_held(x->self, x->e.from, x->o, x->now)) < 0) {
+			tx_rollback(x->st, x->nested);
 			began = 0;
-			rc = refuse(self, now, e.id, e.from, HL_EDENIED, "sequence",
-			            "sequence %lld of %s is held already for another message",
-			            (long long)e.seq, e.from);
+			rc = apply_failed(x, rc);
 			goto done;
 		}
-		if (rc < 0)
-			goto done;
-	}
-	if (e.seq == last + 1) {
-		if ((rc = apply_one(self, &e, stored, payload, o, now)) < 0 ||
-		    (rc = apply_held(self, e.from, o, now)) < 0)
-			goto done;
-		st_out = HL_EXCHANGE_APPLIED;
-	}
-	if ((rc = tx_commit(st, nested)) < 0) {
-		began = 0;
-		goto done;
+		x->state = HL_EXCHANGE_APPLIED;
 	}
 	began = 0;
-	if (batch && (rc = hl_exchange__receipts_add(batch, e.id, hash, e.from)) < 0)
-		goto done; /* the caller's transaction fails as a whole */
-ok:
-	if (batch)
-		hl_exchange__receipts_set_last(batch, e.id);
-	if (!batch && !receipt) {
+	if ((rc = tx_commit(x->st, x->nested)) < 0)
+		goto done;
+	if (x->batch)
+		rc = hl_exchange__receipts_add(x->batch, x->e.id, x->hash, x->e.from);
+done:
+	if (began)
+		tx_rollback(x->st, x->nested);
+	return rc;
+}
+
+static void inbox_free(inbox *x)
+{
+	hl_exchange__env_free(&x->e);
+	hl_exchange__peer_free(&x->from);
+	hl_exchange__peer_free(&x->me);
+	in_free(&x->dup);
+	free(x->receipt);
+	free(x->stored);
+	free(x->payload);
+}
+
+int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, const char *text,
+                             size_t len, const hl_exchange_accept_opts *o)
+{
+	inbox x = {.self = self,
+	           .st = self->st,
+	           .o = o,
+	           .batch = o ? o->receipts : NULL,
+	           .nested = o && o->in_caller_tx,
+	           .now = o && o->now_ms ? o->now_ms : hl_exchange__now_ms(),
+	           .text = text,
+	           .len = len};
+	int64_t last = 0;
+	int rc;
+
+	hl_exchange__refusal_set(HL_EXCHANGE_R_NONE);
+	if (hl_store_in_tx(x.st) != x.nested)
+		return hl_error_set(HL_EINVALID, x.nested
+		                                     ? "inbox: a batch runs in the caller's "
+		                                       "transaction"
+		                                     : "inbox: accept runs its own transaction");
+	if (x.batch && !x.nested)
+		return hl_error_set(HL_EINVALID, "inbox: a batch's receipts need the caller's "
+		                                 "transaction");
+	if ((rc = check_form(&x)) < 0 || (rc = check_sender(&x)) < 0 ||
+	    (rc = check_rights(&x)) < 0 || (rc = check_duplicate(&x)) < 0)
+		goto done;
+	if (rc == 0 && ((rc = check_attachments(&x)) < 0 || (rc = check_sequence(&x, &last)) < 0 ||
+	                (rc = store_and_apply(&x, last)) < 0))
+		goto done;
+	if (x.batch)
+		hl_exchange__receipts_set_last(x.batch, x.e.id);
+	if (!x.batch && !x.receipt) {
 		/* only a batch in progress holds a message without its receipt */
-		rc = hl_error_set(HL_ERROR, "inbox: message %s has no receipt yet", e.id);
+		rc = hl_error_set(HL_ERROR, "inbox: message %s has no receipt yet", x.e.id);
 		goto done;
 	}
 	if (receipt_out) {
-		*receipt_out = receipt;
-		receipt = NULL;
+		*receipt_out = x.receipt;
+		x.receipt = NULL;
 	}
 	if (state)
-		*state = st_out;
+		*state = x.state;
 	rc = 0;
 done:
-	if (began)
-		tx_rollback(st, nested);
-	hl_exchange__env_free(&e);
-	hl_exchange__peer_free(&from);
-	hl_exchange__peer_free(&me);
-	in_free(&dup);
-	free(receipt);
-	free(stored);
-	free(payload);
+	inbox_free(&x);
 	return rc;
 }

@@ -424,6 +424,45 @@ done:
 	return rc;
 }
 
+int hl_node_follows_hub(hl_store *st)
+{
+	char *hub = NULL;
+	int rc = hl_store_xhub_key_get(&hub, st);
+	if (rc < 0)
+		return rc;
+	rc = hub != NULL;
+	free(hub);
+	return rc;
+}
+
+int hl_node_directory_published(char **out, hl_store *st, const char *home)
+{
+	int64_t version = 0, issued = 0;
+	int imported = 0, rc;
+	char *copy = NULL;
+	hl_node *n = NULL;
+
+	if ((rc = hl_store_xdir_get(&version, &issued, &imported, &copy, st)) < 0)
+		return rc;
+	if (!version) {
+		free(copy);
+		return hl_error_set(HL_ENOTFOUND, "this node holds no directory");
+	}
+	if (imported) {
+		if (!copy)
+			return hl_error_set(HL_ENOTFOUND, "this node holds no signed directory");
+		*out = copy;
+		return 0;
+	}
+	/* The hub: its directory, signed now by its key (the content is the version's). */
+	free(copy);
+	if ((rc = hl_node_open(&n, st, home)) < 0)
+		return rc;
+	rc = hl_node_directory_export(out, n);
+	hl_node_free(n);
+	return rc;
+}
+
 /* ---- the directory on a commune ---- */
 
 int hl_node_trust_hub(hl_store *st, const char *hub_key, const char *actor)

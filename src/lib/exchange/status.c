@@ -1,6 +1,6 @@
-/* The exchange as seen from this node: the state per peer and the refusals. */
-#include <errno.h>
-#include <stdarg.h>
+/* The exchange as seen from this node: the state per peer, the refusals with their reasons, and
+ * how a refusal is recorded. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,111 @@
 #include "exchange_int.h"
 #include "store/store_exchange.h"
 #include "halong/util.h"
+
+/* ---- reasons ---- */
+
+static const char *const reason_names[] = {
+    [HL_EXCHANGE_R_NONE] = "refused",
+    [HL_EXCHANGE_R_TOO_BIG] = "too-big",
+    [HL_EXCHANGE_R_MALFORMED] = "malformed",
+    [HL_EXCHANGE_R_UNKNOWN_SENDER] = "unknown-sender",
+    [HL_EXCHANGE_R_REVOKED_SENDER] = "revoked-sender",
+    [HL_EXCHANGE_R_BAD_SIGNATURE] = "bad-signature",
+    [HL_EXCHANGE_R_WRONG_RECIPIENT] = "wrong-recipient",
+    [HL_EXCHANGE_R_TYPE_NOT_ALLOWED] = "type-not-allowed",
+    [HL_EXCHANGE_R_ACCESS_DENIED] = "access-denied",
+    [HL_EXCHANGE_R_CLOCK_SKEW] = "clock-skew",
+    [HL_EXCHANGE_R_ID_REUSED] = "id-reused",
+    [HL_EXCHANGE_R_ATTACHMENT] = "attachment",
+    [HL_EXCHANGE_R_SEQUENCE] = "sequence",
+    [HL_EXCHANGE_R_CONFLICT] = "conflict",
+    [HL_EXCHANGE_R_OFFSET] = "offset",
+    [HL_EXCHANGE_R_NO_IDENTITY] = "no-identity",
+};
+
+const char *hl_exchange_reason_name(hl_exchange_reason r)
+{
+	if ((size_t)r >= sizeof(reason_names) / sizeof(reason_names[0]) || !reason_names[r])
+		return "refused";
+	return reason_names[r];
+}
+
+/* The reason of the last refusal on this thread (as hl_error_last is the last message). */
+static _Thread_local hl_exchange_reason last_refusal;
+
+hl_exchange_reason hl_exchange_last_refusal(void)
+{
+	return last_refusal;
+}
+
+void hl_exchange__refusal_set(hl_exchange_reason r)
+{
+	last_refusal = r;
+}
+
+int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *sender,
+                        hl_exchange_reason r, const char *detail)
+{
+	last_refusal = r;
+	/* A failure to record is less important than the refusal itself: the caller still learns
+	 * why; the status misses one line. The error message is the refusal's, kept. */
+	if (st) {
+		char *keep = hl_strdup(hl_error_last());
+		int code = hl_error_code();
+		hl_store_xreject_add(st, now ? now : hl_exchange__now_ms(), id, sender,
+		                     hl_exchange_reason_name(r), detail);
+		if (keep)
+			hl_error_set(code, "%s", keep);
+		free(keep);
+	}
+	return 0;
+}
+
+/* ---- a body refused before it is read ---- */
+
+/* When the last too-big refusal from an unnamed or unknown sender was recorded. */
+static _Atomic int64_t anon_too_big_ms;
+
+static int peer_known(const hl_node_row *row, void *ud)
+{
+	*(int *)ud = row->revoked ? -1 : 1;
+	return 0;
+}
+
+int hl_exchange_refuse_too_big(hl_store *st, const char *what, const char *content_length,
+                               const char *from)
+{
+	char detail[300], clv[24];
+	int known = 0;
+	int64_t now = hl_exchange__now_ms(), last;
+	size_t i;
+
+	/* Keep only the digits of what the request said (it is not checked further). */
+	for (i = 0; content_length && content_length[i] >= '0' && content_length[i] <= '9' &&
+	            i + 1 < sizeof(clv);
+	     i++)
+		clv[i] = content_length[i];
+	clv[i] = 0;
+	snprintf(detail, sizeof(detail),
+	         "%s of %s bytes, over the limit of %u bytes (refused from its Content-Length, "
+	         "unread)",
+	         what, i ? clv : "?", HL_EXCHANGE_MAX_ENVELOPE);
+	/* Nothing is checked yet: a sender is named only if it is a node of the directory, and
+	 * refusals from anyone else are recorded at most once a minute, so that a flood of headers
+	 * can neither push the real refusals out of the newest kept nor write into the status. */
+	if (from && hl_store_xpeer_get(st, from, peer_known, &known) < 0)
+		known = 0;
+	if (known == 1) {
+		hl_exchange__reject(st, now, NULL, from, HL_EXCHANGE_R_TOO_BIG, detail);
+	} else {
+		last = anon_too_big_ms;
+		if (now - last >= 60000 &&
+		    atomic_compare_exchange_strong(&anon_too_big_ms, &last, now))
+			hl_exchange__reject(st, now, NULL, NULL, HL_EXCHANGE_R_TOO_BIG, detail);
+	}
+	last_refusal = HL_EXCHANGE_R_TOO_BIG;
+	return hl_error_set(HL_ELIMIT, "%s", detail);
+}
 
 /* ---- status ---- */
 
