@@ -322,7 +322,15 @@ class ThreeNodes(unittest.TestCase):
                          None), 60, 'the refusal in the commune\'s status')
         self.assertIn(f'document {own[0]} exists here and did not come from 06652',
                       st['last_error'])
+        self.assertIn('HTTP 409', st['last_error'])
         self.assertEqual(st['waiting'], 1)
+        # the hub records the refusal with its reason, once however often the commune retries
+        hlnodes.wait_for(lambda: any(m['attempts'] >= 3 for m in a.json('exchange', 'outbox')),
+                         60, 'the commune retrying')
+        rej = [x for x in hub.rejects() if x['reason'] == 'conflict']
+        self.assertEqual(len(rej), 1, rej)
+        self.assertEqual(rej[0]['sender'], '06652')
+        self.assertIn(own[0], rej[0]['detail'])
         self.assertEqual(hub.json('show', own[0]), before, 'the hub\'s document is unchanged')
         self.assertEqual(len(hub.applied('06652')), n_applied, 'nothing applied')
 

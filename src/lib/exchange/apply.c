@@ -147,6 +147,7 @@ static int apply_document(hl_store *st, const hl_exchange_message *m,
 			snprintf(mark, sizeof(mark), "Nhận qua liên thông từ %s,", m->from);
 			if (gr == 0 && (!old->notes || !strstr(old->notes, mark))) {
 				hl_doc_free(old);
+				hl_exchange__refusal_set(HL_EXCHANGE_R_CONFLICT);
 				rc = hl_error_set(
 				    HL_EDENIED,
 				    "conflict: document %s exists here and did not come "

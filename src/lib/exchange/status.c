@@ -50,21 +50,43 @@ void hl_exchange__refusal_set(hl_exchange_reason r)
 	last_refusal = r;
 }
 
+typedef struct {
+	const char *id, *reason, *detail;
+	int same;
+} newest;
+
+static int same_as_newest(const hl_exchange_reject_row *r, void *ud)
+{
+	newest *n = ud;
+	n->same = r->msg_id && !strcmp(r->msg_id, n->id) && r->reason &&
+	          !strcmp(r->reason, n->reason) && r->detail && !strcmp(r->detail, n->detail);
+	return 1;
+}
+
 int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *sender,
                         hl_exchange_reason r, const char *detail)
 {
+	newest n = {id, hl_exchange_reason_name(r), detail ? detail : "", 0};
+	char *keep;
+	int code;
 	last_refusal = r;
+	if (!st)
+		return 0;
 	/* A failure to record is less important than the refusal itself: the caller still learns
-	 * why; the status misses one line. The error message is the refusal's, kept. */
-	if (st) {
-		char *keep = hl_strdup(hl_error_last());
-		int code = hl_error_code();
-		hl_store_xreject_add(st, now ? now : hl_exchange__now_ms(), id, sender,
-		                     hl_exchange_reason_name(r), detail);
-		if (keep)
-			hl_error_set(code, "%s", keep);
-		free(keep);
-	}
+	 * why; the status misses one line. The message set is the refusal's, kept. */
+	keep = hl_strdup(hl_error_last());
+	code = hl_error_code();
+	/* A message refused again as it was a moment ago (the sender retries one that the apply
+	 * step refuses, every few minutes until someone looks) is one line, not one a retry: the
+	 * newest 1,000 kept must not fill with it. */
+	if (!id || hl_store_xrejects(st, 1, same_as_newest, &n) < 0 || !n.same)
+		hl_store_xreject_add(st, now ? now : hl_exchange__now_ms(), id, sender, n.reason,
+		                     detail);
+	if (keep)
+		hl_error_set(code, "%s", keep);
+	else
+		hl_error_clear();
+	free(keep);
 	return 0;
 }
 
