@@ -301,10 +301,11 @@ void hl_exchange_results_free(hl_exchange_results *r);
  * HL_EXCHANGE_MAX_BATCH, accepted in one transaction, each on its own (a refused one is undone
  * alone), their receipts signed once and given out only once committed. 0 and *out; or a
  * negative code with *reason: HL_EXCHANGE_R_TOO_BIG (HL_ELIMIT) for more envelopes than that,
- * recorded; HL_EXCHANGE_R_NO_IDENTITY; HL_EXCHANGE_R_NONE when the store failed (nothing of the
+ * counted before any is read and recorded as a too-big body is (`from`: X-Halong-From, or
+ * NULL); HL_EXCHANGE_R_NO_IDENTITY; HL_EXCHANGE_R_NONE when the store failed (nothing of the
  * batch is kept). */
 int hl_exchange_receive_batch(hl_exchange_results **out, hl_exchange_reason *reason, hl_archive *a,
-                              const char *body, size_t len);
+                              const char *from, const char *body, size_t len);
 
 /* A body over the limit refused before it is read (`what`: "envelope", "batch"; content_length
  * as the request said it, digits kept; from: X-Halong-From or NULL): the refusal too-big is

@@ -149,7 +149,9 @@ static int x_inbox_batch(hl_req *r)
 		return x_too_big(r, "batch");
 	if (!ct || strncasecmp(ct, "application/x-ndjson", 20) != 0)
 		return hl_resp_error(r, 415, "a batch is sent as application/x-ndjson");
-	if ((rc = hl_exchange_receive_batch(&res, &why, r->archive, r->body, r->body_len)) < 0)
+	if ((rc = hl_exchange_receive_batch(&res, &why, r->archive,
+	                                    hl_req_header(r, "X-Halong-From"), r->body,
+	                                    r->body_len)) < 0)
 		return why != HL_EXCHANGE_R_NONE ? refusal(r, why, rc) : rc;
 	for (size_t i = 0; i < res->n; i++) {
 		json_t *x = batch_line(&res->v[i]);

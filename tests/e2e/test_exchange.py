@@ -584,6 +584,38 @@ class Hostile(unittest.TestCase):
                              {'Content-Type': 'application/json'})
         self.assertEqual(r.status, 415, r)
 
+    def test_batch_limit_256_envelopes(self):
+        """A batch holds at most 256 envelopes, whatever its last line ends with: 256 are taken
+        (one message and 255 duplicates of it: one result each), 257 are refused with 413
+        too-big before any is read, with or without the final newline. Empty lines are no
+        envelopes: 256 envelopes with empty lines between them are taken."""
+        # 06661's second message: held here (its first never comes), nothing applied
+        self.put_report(self.b)
+        env = self.b.ok('send', 'envelope', self.put_report(self.b)).out.strip()
+        hdr = {'Content-Type': 'application/x-ndjson', 'X-Halong-From': '06661'}
+
+        def post(n, tail, sep='\n'):
+            return self.hub.request('POST', '/api/v1/exchange/inbox/batch',
+                                    sep.join([env] * n) + tail, hdr)
+        for tail in ('', '\n'):
+            r = post(256, tail)
+            self.assertEqual(r.status, 200, (tail, r))
+            res = [json.loads(l) for l in r.body.decode('utf-8').splitlines()]
+            self.assertEqual(len(res), 256)
+            self.assertEqual({x['status'] for x in res}, {200})
+            self.assertEqual({x['state'] for x in res[1:]}, {'duplicate'})
+            self.assertIn(res[0]['state'], ('held', 'duplicate'))
+            r = post(257, tail)
+            self.assertEqual(r.status, 413, (tail, r))
+            self.assertEqual(r.json()['error']['reason'], 'too-big')
+            rej = self.hub.rejects()[0]
+            self.assertEqual((rej['reason'], rej['sender']), ('too-big', '06661'), rej)
+            self.assertIn('257 envelopes', rej['detail'])
+        r = post(256, '\n\n', sep='\n\n\n')
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(len(r.body.decode('utf-8').splitlines()), 256)
+        self.assertEqual(self.hub.applied(), [], 'nothing applied: 06661 has an earlier message')
+
     def test_zzzz_the_hub_stops_cleanly(self):
         self.assertEqual(self.hub.stop(), 0, self.hub.log()[-3000:])
         self.assertNotIn('Sanitizer', self.hub.log())

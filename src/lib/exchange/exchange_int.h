@@ -136,5 +136,8 @@ void hl_exchange__refusal_set(hl_exchange_reason r);
  * set stays. Returns 0. */
 int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *sender,
                         hl_exchange_reason r, const char *detail);
+/* Refuses a batch of n envelopes, over HL_EXCHANGE_MAX_BATCH, as a too-big body is (named
+ * only when `from` is a node of the directory). Returns HL_ELIMIT. */
+int hl_exchange__refuse_batch(hl_store *st, const char *from, size_t n);
 
 #endif

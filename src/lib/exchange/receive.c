@@ -166,7 +166,7 @@ static int batch_sign(batch *b)
 }
 
 int hl_exchange_receive_batch(hl_exchange_results **out, hl_exchange_reason *reason, hl_archive *a,
-                              const char *body, size_t len)
+                              const char *from, const char *body, size_t len)
 {
 	const char *p = body ? body : "", *end = p + len;
 	size_t n = 0;
@@ -174,14 +174,12 @@ int hl_exchange_receive_batch(hl_exchange_results **out, hl_exchange_reason *rea
 	int rc, began = 0;
 
 	*reason = HL_EXCHANGE_R_NONE;
-	for (const char *q = p; q < end; q++)
-		n += *q == '\n';
-	if (n > HL_EXCHANGE_MAX_BATCH) {
+	/* The limit counts envelopes, before any is read: a last line without its newline is one,
+	 * an empty line is none. */
+	if ((n = count_envelopes(p, end)) > HL_EXCHANGE_MAX_BATCH) {
 		*reason = HL_EXCHANGE_R_TOO_BIG;
-		return hl_error_set(HL_ELIMIT, "more than %d envelopes in one batch",
-		                    HL_EXCHANGE_MAX_BATCH);
+		return hl_exchange__refuse_batch(hl_archive_store(a), from, n);
 	}
-	n = count_envelopes(p, end);
 	if ((rc = door_open(&b.d, reason, a)) < 0)
 		return rc;
 	/* one signature for the batch's receipts (a Merkle root), not one a message */

@@ -383,9 +383,13 @@ static flight *flight_prepare(hl_node *self, hl_http *h, const char *url, due *v
 }
 
 /* Puts the batch on the wire (the first bytes go out now). */
-static void flight_start(flight *f, hl_http_multi *m)
+static void flight_start(flight *f, hl_http_multi *m, const char *self)
 {
-	hl_http_req q = {"POST", f->full, "application/x-ndjson", f->body, f->blen, NULL};
+	char from[64];
+	const char *hdr[] = {from, NULL};
+	hl_http_req q = {"POST", f->full, "application/x-ndjson", f->body, f->blen, hdr};
+	/* names this node, should the batch be refused before it is read */
+	snprintf(from, sizeof(from), "X-Halong-From: %s", self);
 	if (f->k && hl_http_start(m, f->h, &q) == 0)
 		f->started = 1;
 }
@@ -546,7 +550,7 @@ static int pass_batch(pass *p, const char *url, due *v, size_t n)
 	int rc;
 	if (!cur)
 		return hl_error_set(HL_ENOMEM, "out of memory");
-	flight_start(cur, p->m);
+	flight_start(cur, p->m, p->self->unit);
 	if ((rc = pass_land(p)) < 0) {
 		flight_free(cur);
 		return rc;

@@ -101,27 +101,15 @@ static int peer_known(const hl_node_row *row, void *ud)
 	return 0;
 }
 
-int hl_exchange_refuse_too_big(hl_store *st, const char *what, const char *content_length,
-                               const char *from)
+/* Records a too-big refusal (the body unread, or a batch of too many envelopes): nothing is
+ * checked yet, so a sender is named only if it is a node of the directory, and refusals from
+ * anyone else are recorded at most once a minute, so that a flood of headers can neither push
+ * the real refusals out of the newest kept nor write into the status. Returns HL_ELIMIT with
+ * the detail as the message. */
+static int record_too_big(hl_store *st, const char *from, const char *detail)
 {
-	char detail[300], clv[24];
 	int known = 0;
 	int64_t now = hl_exchange__now_ms(), last;
-	size_t i;
-
-	/* Keep only the digits of what the request said (it is not checked further). */
-	for (i = 0; content_length && content_length[i] >= '0' && content_length[i] <= '9' &&
-	            i + 1 < sizeof(clv);
-	     i++)
-		clv[i] = content_length[i];
-	clv[i] = 0;
-	snprintf(detail, sizeof(detail),
-	         "%s of %s bytes, over the limit of %u bytes (refused from its Content-Length, "
-	         "unread)",
-	         what, i ? clv : "?", HL_EXCHANGE_MAX_ENVELOPE);
-	/* Nothing is checked yet: a sender is named only if it is a node of the directory, and
-	 * refusals from anyone else are recorded at most once a minute, so that a flood of headers
-	 * can neither push the real refusals out of the newest kept nor write into the status. */
 	if (from && hl_store_xpeer_get(st, from, peer_known, &known) < 0)
 		known = 0;
 	if (known == 1) {
@@ -134,6 +122,32 @@ int hl_exchange_refuse_too_big(hl_store *st, const char *what, const char *conte
 	}
 	last_refusal = HL_EXCHANGE_R_TOO_BIG;
 	return hl_error_set(HL_ELIMIT, "%s", detail);
+}
+
+int hl_exchange_refuse_too_big(hl_store *st, const char *what, const char *content_length,
+                               const char *from)
+{
+	char detail[300], clv[24];
+	size_t i;
+	/* Keep only the digits of what the request said (it is not checked further). */
+	for (i = 0; content_length && content_length[i] >= '0' && content_length[i] <= '9' &&
+	            i + 1 < sizeof(clv);
+	     i++)
+		clv[i] = content_length[i];
+	clv[i] = 0;
+	snprintf(detail, sizeof(detail),
+	         "%s of %s bytes, over the limit of %u bytes (refused from its Content-Length, "
+	         "unread)",
+	         what, i ? clv : "?", HL_EXCHANGE_MAX_ENVELOPE);
+	return record_too_big(st, from, detail);
+}
+
+int hl_exchange__refuse_batch(hl_store *st, const char *from, size_t n)
+{
+	char detail[160];
+	snprintf(detail, sizeof(detail), "a batch of %zu envelopes, over the limit of %d", n,
+	         HL_EXCHANGE_MAX_BATCH);
+	return record_too_big(st, from, detail);
 }
 
 /* ---- status ---- */
