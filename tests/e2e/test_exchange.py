@@ -584,6 +584,35 @@ class Hostile(unittest.TestCase):
                              {'Content-Type': 'application/json'})
         self.assertEqual(r.status, 415, r)
 
+    def test_access_level_of_each_document(self):
+        """A node that labels public a message whose document is secret or restricted (signed
+        with its own key: the signature is valid) is refused access-denied, recorded, nothing
+        stored: the inbox reads each document's own level, not only the envelope's."""
+        self.put_report(self.a)  # an earlier message: whatever comes next is not applied
+        doc = hlnodes.ingest_docs(self.a, 'UBND-HATU', 'NHAN-01', 1, 52, seed=52,
+                                  access='public')[0]
+        i = json.loads(self.a.ok('send', doc[0], '--to', '22', '--json').out)['id']
+        sealed = json.loads(self.a.ok('send', 'envelope', i).out)
+        with open(hl.blob_path(self.a.h.home, doc[2]), 'rb') as f:
+            data = f.read()
+        r = self.hub.request('PUT', f'/api/v1/exchange/attachments/{doc[2]}?offset=0&size='
+                             f'{len(data)}', data, self.a.upload_headers('22', doc[2], 0,
+                                                                         len(data), data))
+        self.assertEqual(r.status, 200, r)
+        for level in ('secret', 'restricted'):
+            env = json.loads(json.dumps(sealed))
+            env['payload']['documents'][0]['access_level'] = level
+            r = self.post(self.a.resign(env))
+            self.assertEqual(r.status, 403, (level, r))
+            self.assertEqual(r.json()['error']['reason'], 'access-denied', r)
+            self.assertIn(doc[0], r.json()['error']['message'])
+            rej = self.hub.rejects()[0]
+            self.assertEqual((rej['reason'], rej['id'], rej['sender']),
+                             ('access-denied', i, '06652'), rej)
+        with self.hub.db() as c:
+            n = c.execute('SELECT count(*) FROM exchange_inbox WHERE id = ?', (i,)).fetchone()[0]
+        self.assertEqual(n, 0, 'nothing stored')
+
     def test_batch_limit_256_envelopes(self):
         """A batch holds at most 256 envelopes, whatever its last line ends with: 256 are taken
         (one message and 255 duplicates of it: one result each), 257 are refused with 413

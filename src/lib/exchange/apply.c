@@ -69,6 +69,65 @@ static int doc_from_json(hl_doc *d, json_t *o)
 	return 0;
 }
 
+int hl_exchange__doc_level_ok(char *why, size_t size, const json_t *doc, size_t i,
+                              hl_access envelope, int restricted_ok)
+{
+	const char *lvl = json_string_value(json_object_get(doc, "access_level"));
+	const char *id = json_string_value(json_object_get(doc, "doc_id"));
+	hl_access a;
+	char name[160];
+	snprintf(name, sizeof(name), "document %zu (%.64s)", i + 1, id ? id : "no id");
+	if (!lvl || hl_access_parse(&a, lvl) < 0 || strcmp(lvl, hl_access_name(a))) {
+		snprintf(why, size, "%s has no access level this node can read", name);
+		return -1;
+	}
+	if (a == HL_ACCESS_SECRET) {
+		snprintf(why, size, "%s is secret: a secret record never comes from another node",
+		         name);
+		return -1;
+	}
+	if (a > envelope) {
+		snprintf(why, size, "%s is %s, above the level the envelope says (%s)", name, lvl,
+		         hl_access_name(envelope));
+		return -1;
+	}
+	if (a == HL_ACCESS_RESTRICTED && !restricted_ok) {
+		snprintf(why, size,
+		         "%s is restricted and this node may not hold restricted records", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Again at the apply step (a message held, or applied by another path than the inbox's checks):
+ * each document by its own level, against the envelope's and the directory's flag of this
+ * node. */
+static int levels_ok(hl_store *st, const hl_exchange_message *m, json_t *docs)
+{
+	hl_exchange__peer me;
+	hl_access envelope;
+	char why[300];
+	int rc;
+	if (hl_access_parse(&envelope, m->access) < 0)
+		envelope = HL_ACCESS_SECRET; /* unreadable: every document is checked as secret */
+	if ((rc = hl_exchange__peer_get(&me, st, m->to)) < 0)
+		return rc;
+	rc = 0;
+	for (size_t i = 0; i < json_array_size(docs) && rc == 0; i++)
+		if (envelope == HL_ACCESS_SECRET ||
+		    hl_exchange__doc_level_ok(why, sizeof(why), json_array_get(docs, i), i,
+		                              envelope,
+		                              me.found && !me.revoked && me.restricted) < 0) {
+			hl_exchange__refusal_set(HL_EXCHANGE_R_ACCESS_DENIED);
+			rc = hl_error_set(HL_EDENIED, "access-denied: %s",
+			                  envelope == HL_ACCESS_SECRET
+			                      ? "a secret message never comes from another node"
+			                      : why);
+		}
+	hl_exchange__peer_free(&me);
+	return rc;
+}
+
 /* Is `sha` among the message's attachments (so it arrived and was checked by the inbox)? */
 static int attached(const hl_exchange_message *m, const char *sha, int64_t size)
 {
@@ -98,6 +157,8 @@ static int apply_document(hl_store *st, const hl_exchange_message *m,
 		                  m->id);
 		goto done;
 	}
+	if ((rc = levels_ok(st, m, docs)) < 0)
+		goto done;
 	hl_exchange__ms_iso(at, m->created_ms);
 	snprintf(actor, sizeof(actor), "exchange:%s", m->from);
 	for (size_t i = 0; i < json_array_size(docs); i++) {

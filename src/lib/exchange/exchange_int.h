@@ -128,6 +128,14 @@ void hl_exchange__receipts_set_last(hl_exchange_receipts *b, const char *id);
  * attachments arrive, as SHA.part, then SHA once whole. 0 or -1 (message set). */
 int hl_exchange__incoming_dir(char *out, size_t size, hl_archive *a);
 
+/* May a document of a "document" message (its payload's documents[i], a JSON object with
+ * access_level) come to this node, under an envelope of level `envelope` (apply.c)? Never a
+ * secret one; a restricted one only when this node may hold restricted records and the
+ * envelope says at least restricted; none above the envelope's level. 0, or -1 with why
+ * written. The inbox asks it, and the apply step again. */
+int hl_exchange__doc_level_ok(char *why, size_t size, const json_t *doc, size_t i,
+                              hl_access envelope, int restricted_ok);
+
 /* ---- refusals (status.c) ---- */
 
 /* Sets the reason hl_exchange_last_refusal gives (the apply step says why it failed). */

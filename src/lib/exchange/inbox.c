@@ -192,6 +192,22 @@ static int check_sender(inbox *x)
 	return 0;
 }
 
+/* 8, the documents a message carries: each by its own level, not only the envelope's (a sender
+ * could label public a message whose documents are restricted or secret). */
+static int check_levels(inbox *x, hl_access envelope)
+{
+	char why[300];
+	json_t *docs;
+	if (strcmp(x->e.type, "document"))
+		return 0;
+	docs = json_object_get(x->e.payload, "documents");
+	for (size_t i = 0; i < json_array_size(docs); i++)
+		if (hl_exchange__doc_level_ok(why, sizeof(why), json_array_get(docs, i), i,
+		                              envelope, x->me.restricted) < 0)
+			return refuse(x, HL_EDENIED, HL_EXCHANGE_R_ACCESS_DENIED, "%s", why);
+	return 0;
+}
+
 /* 6-9: for this node, a type both may use, an access level this node may hold, the clock. */
 static int check_rights(inbox *x)
 {
@@ -211,6 +227,8 @@ static int check_rights(inbox *x)
 	if (level == HL_ACCESS_SECRET || (level == HL_ACCESS_RESTRICTED && !x->me.restricted))
 		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_ACCESS_DENIED,
 		              "a %s message may not come to this node", e->access);
+	if (check_levels(x, level) < 0)
+		return HL_EDENIED;
 	if (e->sent_ms > x->now + HL_EXCHANGE_SKEW_MS ||
 	    e->sent_ms < x->now - HL_EXCHANGE_SKEW_MS) {
 		char at[32], here[32];

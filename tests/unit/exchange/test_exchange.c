@@ -19,6 +19,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "halong/archive.h"
 #include "halong/exchange.h"
 #include "store/store.h"
 #include "store/store_auth.h"
@@ -917,6 +918,153 @@ static void test_secret_never_leaves(void **state)
 	                 1);
 }
 
+/* ---- what a message says about its documents' levels ---- */
+
+/* A sealed envelope of `from`, changed and signed again with from's key, as a node that lies
+ * about what it carries would: the envelope's access set to `access`, the level of document 0
+ * of its payload to `doc_level`. */
+static char *relabel(node *from, const char *env, const char *access, const char *doc_level)
+{
+	json_t *e = json_loads(env, JSON_REJECT_DUPLICATES, NULL), *docs;
+	char *text, *c = NULL, sig[89];
+	size_t n = 0;
+	assert_non_null(e);
+	json_object_set_new(e, "access", json_string(access));
+	docs = json_object_get(json_object_get(e, "payload"), "documents");
+	assert_true(json_array_size(docs) >= 1);
+	json_object_set_new(json_array_get(docs, 0), "access_level", json_string(doc_level));
+	json_object_del(e, "sig");
+	text = json_dumps(e, JSON_COMPACT);
+	assert_int_equal(hl_exchange_canonical(&c, &n, text, strlen(text)), 0);
+	hl_node_sign(sig, from->n, "halong-envelope-v1\n", c, n);
+	free(text);
+	free(c);
+	json_object_set_new(e, "sig", json_string(sig));
+	text = json_dumps(e, JSON_COMPACT);
+	assert_int_equal(hl_exchange_canonical(&c, &n, text, strlen(text)), 0);
+	free(text);
+	json_decref(e);
+	return c;
+}
+
+/* A document message from the hub to `to` carrying DPUB (public, no file), sealed. */
+static char *document_message(net *w, const char *to, char id[37])
+{
+	const char *pub[] = {"DPUB"};
+	add_doc(&w->hub, "DPUB", HL_ACCESS_PUBLIC);
+	assert_int_equal(hl_store_begin(w->hub.st), 0);
+	if (hl_exchange_put_documents(id, w->hub.n, to, pub, 1, "test") != 0)
+		fail_msg("put documents: %s", hl_error_last());
+	assert_int_equal(hl_store_commit(w->hub.st), 0);
+	return seal(&w->hub, id, 0);
+}
+
+/* The inbox reads each document's own level: an envelope labelled public whose document is
+ * secret or restricted is refused (access-denied, recorded), nothing stored; a restricted one
+ * under a restricted envelope reaches a node cleared for it. */
+static void test_document_levels_at_the_inbox(void **state)
+{
+	net *w = *state;
+	char id[37], *env = document_message(w, BAICHAY, id), *bad;
+	struct {
+		const char *access, *level;
+		node *to;
+	} lies[] = {
+	    {"public", "secret", &w->b},     {"restricted", "secret", &w->b},
+	    {"public", "restricted", &w->b}, {"internal", "restricted", &w->b},
+	    {"public", "nope", &w->b},
+	};
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		bad = relabel(&w->hub, env, lies[i].access, lies[i].level);
+		assert_int_equal(accept_env(NULL, NULL, lies[i].to, bad, strlen(bad), NULL),
+		                 HL_EDENIED);
+		assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_ACCESS_DENIED);
+		assert_refused(lies[i].to, "access-denied", id, HUB);
+		assert_non_null(strstr(hl_error_last(), "DPUB"));
+		assert_nothing_applied(lies[i].to);
+		free(bad);
+	}
+	/* The honest label of a restricted document, to a node cleared for it: taken. */
+	bad = relabel(&w->hub, env, "restricted", "restricted");
+	assert_int_equal(accept_env(NULL, NULL, &w->b, bad, strlen(bad), NULL), 0);
+	assert_int_equal(w->b.applied, 1);
+	free(bad);
+	free(env);
+}
+
+/* The same message to Hà Tu, not cleared for restricted records: refused whatever the label. */
+static void test_restricted_document_to_a_node_not_cleared(void **state)
+{
+	net *w = *state;
+	char id[37], *env = document_message(w, HATU, id), *bad;
+	bad = relabel(&w->hub, env, "public", "restricted");
+	assert_int_equal(accept_env(NULL, NULL, &w->a, bad, strlen(bad), NULL), HL_EDENIED);
+	assert_refused(&w->a, "access-denied", id, HUB);
+	assert_nothing_applied(&w->a);
+	free(bad);
+	free(env);
+}
+
+/* The apply step checks again (a message that reached it by another path than the inbox's
+ * checks): a secret document never goes into the archive, a restricted one only to a node the
+ * directory clears and under an envelope that says so. */
+static void test_document_levels_at_the_apply_step(void **state)
+{
+	net *w = *state;
+	hl_archive *a = NULL;
+	hl_doc *d = NULL;
+	hl_exchange_apply_ctx ctx;
+	struct {
+		node *to;
+		const char *access, *level;
+		int ok;
+	} cases[] = {
+	    {&w->b, "public", "secret", 0},         {&w->b, "restricted", "secret", 0},
+	    {&w->b, "public", "restricted", 0},     {&w->a, "restricted", "restricted", 0},
+	    {&w->b, "restricted", "restricted", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		node *x = cases[i].to;
+		char payload[600], doc_id[32];
+		hl_exchange_message m = {0};
+		int rc;
+		snprintf(doc_id, sizeof(doc_id), "DLEVEL%zu", i);
+		snprintf(payload, sizeof(payload),
+		         "{\"documents\":[{\"access_level\":\"%s\",\"doc_id\":\"%s\","
+		         "\"doc_ordinal\":%zu,\"dossier_code\":\"CV-01\",\"fonds_code\":\"VB22\","
+		         "\"files\":[],\"subject\":\"Công văn\"}]}",
+		         cases[i].level, doc_id, i + 1);
+		m.id = "01a24dfa-eba4-7cf0-bb50-b8097efb73e1";
+		m.from = HUB;
+		m.to = hl_node_unit(x->n);
+		m.type = "document";
+		m.access = cases[i].access;
+		m.seq = 1;
+		m.payload = payload;
+		m.envelope = "{\"sig\":\"AAAA\"}";
+		assert_int_equal(hl_archive_init(x->dir), 0);
+		assert_int_equal(hl_archive_open(&a, x->dir), 0);
+		ctx.archive = a;
+		ctx.attachments_dir = x->dir;
+		assert_int_equal(hl_store_begin(hl_archive_store(a)), 0);
+		rc = hl_exchange_apply_default(hl_archive_store(a), &m, &ctx);
+		if (cases[i].ok) {
+			if (rc != 0)
+				fail_msg("case %zu: %s", i, hl_error_last());
+		} else {
+			assert_int_equal(rc, HL_EDENIED);
+			assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_ACCESS_DENIED);
+		}
+		assert_int_equal(hl_store_doc_get(&d, hl_archive_store(a), doc_id),
+		                 cases[i].ok ? 0 : HL_ENOTFOUND);
+		hl_doc_free(d);
+		d = NULL;
+		assert_int_equal(hl_store_rollback(hl_archive_store(a)), 0);
+		hl_archive_free(a);
+		a = NULL;
+	}
+}
+
 static void test_outbox_is_transactional(void **state)
 {
 	net *w = *state;
@@ -1268,6 +1416,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_never_leaves, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_document_levels_at_the_inbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restricted_document_to_a_node_not_cleared, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_document_levels_at_the_apply_step, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_is_transactional, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_delivery, setup, teardown),
