@@ -42,6 +42,8 @@ typedef enum {
 	HL_EXCHANGE_R_ATTACHMENT,       /* "attachment" */
 	HL_EXCHANGE_R_SEQUENCE,         /* "sequence" */
 	HL_EXCHANGE_R_CONFLICT,         /* "conflict": a document held here from elsewhere */
+	HL_EXCHANGE_R_FONDS,            /* "fonds-not-held": a record in a fonds the sender does
+	                                   not hold here */
 	HL_EXCHANGE_R_OFFSET,           /* "offset": an upload chunk not at the length held */
 	HL_EXCHANGE_R_NO_IDENTITY,      /* "no-identity": this node has no exchange identity */
 } hl_exchange_reason;
@@ -331,7 +333,7 @@ int hl_exchange_attachment_state(hl_exchange_upload_state *out, hl_exchange_reas
 typedef struct {
 	const char *from, *signature, *time_ms; /* X-Halong-From, -Signature, -Time */
 	const char *sha256;                     /* the attachment's name */
-	int64_t offset, size;                   /* where the chunk starts; the whole file's length */
+	int64_t offset, size; /* where the chunk starts; the whole file's length */
 	const void *chunk;
 	size_t len;
 } hl_exchange_chunk;
@@ -405,16 +407,16 @@ int hl_exchange_may(const hl_principal *who, hl_exchange_act act);
 
 /* Documents to send: a list, or every document of a dossier the sender may send. */
 typedef struct {
-	const char *to;              /* the recipient's unit code */
-	const char *const *doc_ids;  /* the documents (NULL with dossier) */
+	const char *to;             /* the recipient's unit code */
+	const char *const *doc_ids; /* the documents (NULL with dossier) */
 	size_t ndocs;
-	const char *dossier;         /* "FONDS/DOSSIER", or NULL */
+	const char *dossier; /* "FONDS/DOSSIER", or NULL */
 } hl_exchange_send_req;
 
 /* What was sent. */
 typedef struct {
-	char id[37];     /* the message waiting in the outbox */
-	size_t n;        /* the documents it carries, in order */
+	char id[37]; /* the message waiting in the outbox */
+	size_t n;    /* the documents it carries, in order */
 	char **doc_ids;
 } hl_exchange_sent;
 

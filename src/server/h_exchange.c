@@ -24,6 +24,7 @@ static int refusal_status(hl_exchange_reason why, int rc)
 		return 422;
 	case HL_EXCHANGE_R_SEQUENCE:
 	case HL_EXCHANGE_R_CONFLICT:
+	case HL_EXCHANGE_R_FONDS:
 	case HL_EXCHANGE_R_OFFSET:
 		return 409;
 	case HL_EXCHANGE_R_NO_IDENTITY:

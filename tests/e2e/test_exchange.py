@@ -334,6 +334,59 @@ class ThreeNodes(unittest.TestCase):
         self.assertEqual(hub.json('show', own[0]), before, 'the hub\'s document is unchanged')
         self.assertEqual(len(hub.applied('06652')), n_applied, 'nothing applied')
 
+    def test_6_what_a_commune_may_write_on_the_hub(self):
+        """06661 writes only into a fonds its unit holds by custody as the hub knows it; the rest
+        of what it sends is filed in the hub's register of incoming documents (VBDEN-22): its
+        document of the province's fonds UBND-TINH does not join that fonds, and one of a fonds
+        unknown at the hub makes no fonds there. When the hub records that the commune no longer
+        holds its fonds, the commune's change to a record there is refused (fonds-not-held),
+        visible in both statuses, and the record stays as it was."""
+        b, hub = self.b, self.hub
+        hub.ok('fonds', 'set', 'VIETHUNG-VB', '--creator', '06661', '--name',
+               'UBND phường Việt Hưng')
+        own = hlnodes.ingest_docs(b, 'VIETHUNG-VB', 'CV-06', 1, 80, seed=80)[0]
+        tinh = hlnodes.ingest_docs(b, 'UBND-TINH', 'CV-2025-66', 1, 81, seed=81)[0]
+        new = hlnodes.ingest_docs(b, 'XA-LA-01', 'HS-01', 1, 82, seed=82)[0]
+
+        def in_fonds(fonds):
+            with hub.db() as c:
+                return c.execute('SELECT count(*) FROM document d JOIN dossier s ON s.id ='
+                                 ' d.dossier_id JOIN fonds f ON f.id = s.fonds_id WHERE'
+                                 ' f.code = ?', (fonds,)).fetchone()[0]
+        before = in_fonds('UBND-TINH')
+        b.ok('send', own[0], tinh[0], new[0], '--to', '22')
+        hlnodes.wait_for(lambda: all(hub.run('show', d[0], '--json').rc == 0
+                                     for d in (own, tinh, new)), 120, 'the three documents')
+        self.assertEqual(hub.json('show', own[0])['fonds_code'], 'VIETHUNG-VB')
+        for d in (tinh, new):
+            got = hub.json('show', d[0])
+            self.assertEqual(got['fonds_code'], 'VBDEN-22', got)
+            self.assertIn('Vào sổ văn bản đến số ', got['notes'])
+            self.assertEqual((got['subject'], [f['sha256'] for f in got['files']]),
+                             (d[1], [d[2]]))
+        self.assertIn(f'nơi gửi xếp ở phông UBND-TINH, hồ sơ CV-2025-66',
+                      hub.json('show', tinh[0])['notes'])
+        self.assertEqual(in_fonds('UBND-TINH'), before, 'nothing added to the province\'s fonds')
+        with hub.db() as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM fonds WHERE code = 'XA-LA-01'"
+                                       ).fetchone()[0], 0, 'no fonds made at its word')
+        # the hub records that the fonds passed to 06652: 06661's change is refused
+        hub.ok('fonds', 'set', 'VIETHUNG-VB', '--creator', '06652')
+        rows = [['VIETHUNG-VB', 'CV-06', 1, 'Tờ trình đã sửa', '12/03/2025', 'Tờ trình',
+                 'internal', '', 'CV-06-001.png']]
+        b.ok('ingest', hl.write_csv(b.h.path('sua.csv'), hlnodes.MANIFEST, rows), '--files',
+             b.h.path('scans'))
+        b.ok('send', own[0], '--to', '22')
+        st = hlnodes.wait_for(
+            lambda: next((p for p in b.json('exchange', 'status')['peers']
+                          if p['peer'] == '22' and 'fonds-not-held' in (p['last_error'] or '')),
+                         None), 60, 'the refusal in the commune\'s status')
+        self.assertIn(f'document {own[0]} lies here in fonds VIETHUNG-VB, which 06661 does not '
+                      'hold', st['last_error'])
+        rej = [x for x in hub.rejects() if x['reason'] == 'fonds-not-held']
+        self.assertEqual([x['sender'] for x in rej], ['06661'], rej)
+        self.assertEqual(hub.json('show', own[0])['subject'], own[1], 'the record unchanged')
+
     def test_9_every_server_stops_cleanly(self):
         """SIGTERM after all of the above: each server (and its sender thread) exits 0; under
         the sanitizers no error and no leak is reported."""

@@ -26,6 +26,7 @@ static const char *const reason_names[] = {
     [HL_EXCHANGE_R_ATTACHMENT] = "attachment",
     [HL_EXCHANGE_R_SEQUENCE] = "sequence",
     [HL_EXCHANGE_R_CONFLICT] = "conflict",
+    [HL_EXCHANGE_R_FONDS] = "fonds-not-held",
     [HL_EXCHANGE_R_OFFSET] = "offset",
     [HL_EXCHANGE_R_NO_IDENTITY] = "no-identity",
 };

@@ -24,6 +24,7 @@
 #include "store/store.h"
 #include "store/store_auth.h"
 #include "halong/text.h"
+#include "halong/units.h"
 #include "halong/util.h"
 
 #define HUB     "22"
@@ -1065,6 +1066,152 @@ static void test_document_levels_at_the_apply_step(void **state)
 	}
 }
 
+/* ---- where a received document goes ---- */
+
+typedef struct {
+	hl_archive *a;
+	hl_exchange_apply_ctx ctx;
+	int n; /* messages applied, for their ids */
+} hub_archive;
+
+/* The hub's data directory as an archive, with the administrative units (custody needs them). */
+static void hub_open(hub_archive *h, net *w)
+{
+	hl_units_load_stats s;
+	assert_int_equal(hl_archive_init(w->hub.dir), 0);
+	assert_int_equal(hl_archive_open(&h->a, w->hub.dir), 0);
+	if (hl_units_load(&s, hl_archive_store(h->a), HL_SOURCE_DATADIR "/units", NULL, NULL) < 0)
+		fail_msg("units: %s", hl_error_last());
+	h->ctx.archive = h->a;
+	h->ctx.attachments_dir = w->hub.dir;
+}
+
+/* Applies, as the hub's inbox would, a document message from `from` carrying one public
+ * document (no file). */
+static int receive_doc(hub_archive *h, const char *from, const char *doc_id, const char *fonds,
+                       const char *dossier, int ordinal, const char *subject)
+{
+	char payload[800], id[37];
+	hl_exchange_message m = {0};
+	hl_store *st = hl_archive_store(h->a);
+	int rc;
+	snprintf(payload, sizeof(payload),
+	         "{\"documents\":[{\"access_level\":\"public\",\"doc_id\":\"%s\","
+	         "\"doc_ordinal\":%d,\"dossier_code\":\"%s\",\"fonds_code\":\"%s\","
+	         "\"files\":[],\"subject\":\"%s\"}]}",
+	         doc_id, ordinal, dossier, fonds, subject);
+	hl_exchange_uuid7(id, 0);
+	m.id = id;
+	m.from = from;
+	m.to = HUB;
+	m.type = "document";
+	m.access = "public";
+	m.seq = ++h->n;
+	m.payload = payload;
+	m.envelope = "{\"sig\":\"c2lnbmF0dXJl\"}";
+	assert_int_equal(hl_store_begin(st), 0);
+	rc = hl_exchange_apply_default(st, &m, &h->ctx);
+	if (rc == 0)
+		assert_int_equal(hl_store_commit(st), 0);
+	else
+		assert_int_equal(hl_store_rollback(st), 0);
+	return rc;
+}
+
+/* doc_id's fonds, dossier and ordinal here, "fonds/dossier/ordinal" ("" when absent). */
+static const char *where(hub_archive *h, const char *doc_id)
+{
+	static char buf[200];
+	hl_doc *d = NULL;
+	buf[0] = '\0';
+	if (hl_store_doc_get(&d, hl_archive_store(h->a), doc_id) == 0)
+		snprintf(buf, sizeof(buf), "%s/%s/%lld", d->fonds_code, d->dossier_code,
+		         (long long)d->ordinal);
+	hl_doc_free(d);
+	hl_error_clear();
+	return buf;
+}
+
+static int64_t fonds_docs(node *x, const char *fonds)
+{
+	char q[300];
+	snprintf(q, sizeof(q),
+	         "SELECT count(*) FROM document d JOIN dossier s ON s.id = d.dossier_id"
+	         " JOIN fonds f ON f.id = s.fonds_id WHERE f.code = '%s'",
+	         fonds);
+	return sql_int(x, q);
+}
+
+/* A commune writes only into a fonds its unit holds by custody (here: the hub knows 06652
+ * created HATU-VB); everything else it sends is filed in the hub's register of incoming
+ * documents (VBDEN-22, one dossier a year, numbered in order of arrival): nothing is added to
+ * the province's fonds, nor to another commune's, and no fonds is made at its word. */
+static void test_fonds_a_message_may_write(void **state)
+{
+	net *w = *state;
+	hub_archive h = {0};
+	char year[16], reg[80];
+	time_t now = time(NULL) + 7 * 3600;
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	snprintf(year, sizeof(year), "%04d", tm.tm_year + 1900);
+	hub_open(&h, w);
+	add_doc(&w->hub, "DTINH", HL_ACCESS_PUBLIC); /* the province's own fonds F22 */
+	assert_int_equal(hl_custody_set_creator(hl_archive_store(h.a), "HATU-VB", HATU, NULL,
+	                                        "UBND phường Hà Tu", "test"),
+	                 0);
+	assert_int_equal(hl_custody_set_creator(hl_archive_store(h.a), "BAICHAY-VB", BAICHAY, NULL,
+	                                        NULL, "test"),
+	                 0);
+	/* Its own fonds: as sent. */
+	assert_int_equal(receive_doc(&h, HATU, "DHATU1", "HATU-VB", "CV-01", 3, "Tờ trình"), 0);
+	assert_string_equal(where(&h, "DHATU1"), "HATU-VB/CV-01/3");
+	/* The province's fonds, another commune's, a fonds unknown here: the register. */
+	assert_int_equal(receive_doc(&h, HATU, "DHATU2", "F22", "HS-2025-01", 7, "Công văn"), 0);
+	assert_int_equal(receive_doc(&h, HATU, "DHATU3", "BAICHAY-VB", "CV-09", 1, "Báo cáo"), 0);
+	assert_int_equal(receive_doc(&h, HATU, "DHATU4", "MOI-01", "X", 1, "Thông báo"), 0);
+	snprintf(reg, sizeof(reg), "VBDEN-22/%s/1", year);
+	assert_string_equal(where(&h, "DHATU2"), reg);
+	snprintf(reg, sizeof(reg), "VBDEN-22/%s/2", year);
+	assert_string_equal(where(&h, "DHATU3"), reg);
+	snprintf(reg, sizeof(reg), "VBDEN-22/%s/3", year);
+	assert_string_equal(where(&h, "DHATU4"), reg);
+	assert_int_equal(fonds_docs(&w->hub, "F22"), 1);
+	assert_int_equal(fonds_docs(&w->hub, "BAICHAY-VB"), 0);
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM fonds WHERE code = 'MOI-01'"), 0);
+	/* The register is the hub's own fonds (custody held by 22: its staff see what comes). */
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM fonds WHERE code = 'VBDEN-22' AND"
+	                                  " creator_unit = '22'"),
+	                 1);
+	{
+		hl_doc *d = NULL;
+		assert_int_equal(hl_store_doc_get(&d, hl_archive_store(h.a), "DHATU2"), 0);
+		assert_non_null(strstr(d->notes, "phông F22, hồ sơ HS-2025-01, số thứ tự 7"));
+		hl_doc_free(d);
+	}
+	/* Sent again (changed) by the same commune: the register keeps its place and number. */
+	assert_int_equal(receive_doc(&h, HATU, "DHATU2", "F22", "HS-2025-01", 7, "Công văn (sửa)"),
+	                 0);
+	snprintf(reg, sizeof(reg), "VBDEN-22/%s/1", year);
+	assert_string_equal(where(&h, "DHATU2"), reg);
+	/* Another commune may not change what 06652 sent, nor the province's own record. */
+	assert_int_equal(receive_doc(&h, BAICHAY, "DHATU1", "HATU-VB", "CV-01", 3, "Giả"),
+	                 HL_EDENIED);
+	assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_CONFLICT);
+	assert_int_equal(receive_doc(&h, HATU, "DTINH", "F22", "HS-2025-01", 1, "Giả"), HL_EDENIED);
+	assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_CONFLICT);
+	/* The fonds passes to another unit (the creator set again): 06652's record in it is no
+	 * longer 06652's to change. */
+	assert_int_equal(
+	    hl_custody_set_creator(hl_archive_store(h.a), "HATU-VB", BAICHAY, NULL, NULL, "test"),
+	    0);
+	assert_int_equal(receive_doc(&h, HATU, "DHATU1", "HATU-VB", "CV-01", 3, "Tờ trình (sửa)"),
+	                 HL_EDENIED);
+	assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_FONDS);
+	assert_non_null(strstr(hl_error_last(), "fonds-not-held"));
+	hl_archive_free(h.a);
+}
+
 static void test_outbox_is_transactional(void **state)
 {
 	net *w = *state;
@@ -1421,6 +1568,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_document_levels_at_the_apply_step, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_fonds_a_message_may_write, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_is_transactional, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_delivery, setup, teardown),
