@@ -445,14 +445,60 @@ int hl_exchange_apply_default(hl_store *st, const hl_exchange_message *m, void *
 	return hl_store_audit(st, "exchange", "exchange.apply", m->id, detail);
 }
 
+/* The documents' files as the message's attachments, each SHA-256 once. */
+typedef struct {
+	hl_exchange_attachment *v;
+	size_t n, cap;
+} att_list;
+
+static int add_files(att_list *l, const hl_doc *d)
+{
+	for (size_t f = 0; f < d->nfiles; f++) {
+		int seen = 0;
+		for (size_t k = 0; k < l->n && !seen; k++)
+			seen = !strcmp(l->v[k].sha256, d->files[f].sha256);
+		if (seen)
+			continue; /* the same bytes travel once */
+		if (l->n == l->cap) {
+			size_t nc = l->cap ? l->cap * 2 : 8;
+			hl_exchange_attachment *v = realloc(l->v, nc * sizeof(*v));
+			if (!v)
+				return hl_error_set(HL_ENOMEM, "out of memory");
+			l->v = v;
+			l->cap = nc;
+		}
+		l->v[l->n].sha256 = d->files[f].sha256;
+		l->v[l->n].size = d->files[f].size;
+		l->v[l->n].name =
+		    d->files[f].name && *d->files[f].name ? d->files[f].name : d->files[f].sha256;
+		l->n++;
+	}
+	return 0;
+}
+
+/* A document's metadata as the payload carries it: the receiver's archive keeps its own version
+ * history and times. */
+static int doc_payload(json_t *docs, const hl_doc *d)
+{
+	char *js = hl_doc_json(d);
+	json_t *o = js ? json_loads(js, 0, NULL) : NULL;
+	free(js);
+	if (!o)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	json_object_del(o, "version");
+	json_object_del(o, "created_at");
+	json_object_del(o, "updated_at");
+	return json_array_append_new(docs, o) ? hl_error_set(HL_ENOMEM, "out of memory") : 0;
+}
+
 int hl_exchange_put_documents(char id[37], hl_node *self, const char *to,
                               const char *const *doc_ids, size_t n, const char *actor)
 {
 	json_t *payload = json_object(), *docs = json_array();
-	hl_exchange_attachment *att = NULL;
+	hl_exchange_msg m = {.to = to, .type = "document", .doc_ids = doc_ids, .ndocs = n};
+	att_list att = {0};
 	hl_doc **dv = NULL;
-	size_t natt = 0, cap = 0;
-	char *text = NULL, msg_id[37];
+	char *text = NULL, msg_id[37], detail[128];
 	int rc = 0;
 
 	json_object_set_new(payload, "documents", docs);
@@ -460,79 +506,33 @@ int hl_exchange_put_documents(char id[37], hl_node *self, const char *to,
 		rc = hl_error_set(n ? HL_ENOMEM : HL_EINVALID, n ? "out of memory" : "no document");
 		goto done;
 	}
-	for (size_t i = 0; i < n; i++) {
-		char *js;
-		json_t *o;
-		if ((rc = hl_store_doc_get(&dv[i], self->st, doc_ids[i])) < 0)
+	for (size_t i = 0; i < n; i++)
+		if ((rc = hl_store_doc_get(&dv[i], self->st, doc_ids[i])) < 0 ||
+		    (rc = doc_payload(docs, dv[i])) < 0 || (rc = add_files(&att, dv[i])) < 0)
 			goto done;
-		if (!(js = hl_doc_json(dv[i])) || !(o = json_loads(js, 0, NULL))) {
-			free(js);
-			rc = hl_error_set(HL_ENOMEM, "out of memory");
-			goto done;
-		}
-		free(js);
-		/* The receiver's archive keeps its own version history and times. */
-		json_object_del(o, "version");
-		json_object_del(o, "created_at");
-		json_object_del(o, "updated_at");
-		json_array_append_new(docs, o);
-		for (size_t f = 0; f < dv[i]->nfiles; f++) {
-			int seen = 0;
-			for (size_t k = 0; k < natt && !seen; k++)
-				seen = !strcmp(att[k].sha256, dv[i]->files[f].sha256);
-			if (seen)
-				continue; /* the same bytes travel once */
-			if (natt == cap) {
-				size_t nc = cap ? cap * 2 : 8;
-				hl_exchange_attachment *v = realloc(att, nc * sizeof(*v));
-				if (!v) {
-					rc = hl_error_set(HL_ENOMEM, "out of memory");
-					goto done;
-				}
-				att = v;
-				cap = nc;
-			}
-			att[natt].sha256 = dv[i]->files[f].sha256;
-			att[natt].size = dv[i]->files[f].size;
-			att[natt].name = dv[i]->files[f].name && *dv[i]->files[f].name
-			                     ? dv[i]->files[f].name
-			                     : dv[i]->files[f].sha256;
-			natt++;
-		}
-	}
 	if (!(text = json_dumps(payload, JSON_COMPACT))) {
 		rc = hl_error_set(HL_ENOMEM, "out of memory");
 		goto done;
 	}
-	{
-		hl_exchange_msg m = {0};
-		m.to = to;
-		m.type = "document";
-		m.payload = text;
-		m.attachments = att;
-		m.nattachments = natt;
-		m.doc_ids = doc_ids;
-		m.ndocs = n;
-		m.access = HL_ACCESS_PUBLIC;
-		if ((rc = hl_exchange_outbox_put(msg_id, self, &m)) < 0)
-			goto done;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char detail[128];
-		snprintf(detail, sizeof(detail), "to %s message %s", to, msg_id);
+	m.payload = text;
+	m.attachments = att.v;
+	m.nattachments = att.n;
+	m.access = HL_ACCESS_PUBLIC; /* the outbox reads the documents' levels */
+	if ((rc = hl_exchange_outbox_put(msg_id, self, &m)) < 0)
+		goto done;
+	snprintf(detail, sizeof(detail), "to %s message %s", to, msg_id);
+	for (size_t i = 0; i < n; i++)
 		if ((rc = hl_store_audit(self->st, actor ? actor : "cli", "exchange.send",
 		                         doc_ids[i], detail)) < 0)
 			goto done;
-	}
 	if (id)
 		memcpy(id, msg_id, 37);
 done:
 	json_decref(payload);
-	if (dv)
-		for (size_t i = 0; i < n; i++)
-			hl_doc_free(dv[i]);
+	for (size_t i = 0; dv && i < n; i++)
+		hl_doc_free(dv[i]);
 	free(dv);
-	free(att);
+	free(att.v);
 	free(text);
 	return rc;
 }

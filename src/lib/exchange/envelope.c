@@ -236,3 +236,45 @@ int hl_exchange_envelope_verify(const char *envelope, size_t len, const char *pu
 	hl_exchange__env_free(&e);
 	return rc;
 }
+
+int hl_exchange__envelope_check(hl_exchange_reason *reason, char hash[65], const char *text,
+                                size_t len)
+{
+	hl_exchange__env e;
+	hl_access level;
+	char why[300];
+	json_t *docs;
+	int rc;
+	*reason = HL_EXCHANGE_R_NONE;
+	if (len > HL_EXCHANGE_MAX_ENVELOPE) {
+		*reason = HL_EXCHANGE_R_TOO_BIG;
+		return hl_error_set(HL_ELIMIT, "envelope: %zu bytes, over the limit of %u", len,
+		                    HL_EXCHANGE_MAX_ENVELOPE);
+	}
+	if ((rc = hl_exchange__env_parse(&e, text, len, 1)) < 0 || (rc = env_hash(hash, &e)) < 0) {
+		*reason = HL_EXCHANGE_R_MALFORMED;
+		goto done;
+	}
+	/* What the signature covers is encodable too (the inbox encodes it to verify). */
+	{
+		char *c = NULL;
+		size_t n = 0;
+		if ((rc = env_canon_without(&c, &n, &e, "sig", NULL)) < 0) {
+			*reason = HL_EXCHANGE_R_MALFORMED;
+			goto done;
+		}
+		free(c);
+	}
+	hl_access_parse(&level, e.access);
+	docs = strcmp(e.type, "document") ? NULL : json_object_get(e.payload, "documents");
+	for (size_t i = 0; i < json_array_size(docs); i++)
+		if (hl_exchange__doc_level_ok(why, sizeof(why), json_array_get(docs, i), i, level,
+		                              1) < 0) {
+			*reason = HL_EXCHANGE_R_ACCESS_DENIED;
+			rc = hl_error_set(HL_EDENIED, "access-denied: %s", why);
+			goto done;
+		}
+done:
+	hl_exchange__env_free(&e);
+	return rc;
+}

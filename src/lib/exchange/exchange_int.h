@@ -80,6 +80,13 @@ void hl_exchange__env_free(hl_exchange__env *e);
  * sent_ms and sig fields are required (else they must be absent). On failure e->id and e->from
  * are set when they could be read (a refusal names whose message it was). */
 int hl_exchange__env_parse(hl_exchange__env *e, const char *text, size_t len, int sealed);
+/* Parse-only (the fuzzers' entry, no store, no directory, no clock): the checks of an envelope
+ * that need none of them — its size, strict JSON with every field and nothing more, its
+ * canonical bytes and hash (written), and the level of each document a "document" message
+ * carries against the envelope's (a node cleared for restricted records assumed). 0, or a
+ * negative code with *reason (too-big, malformed, access-denied) and the message. */
+int hl_exchange__envelope_check(hl_exchange_reason *reason, char hash[65], const char *text,
+                                size_t len);
 /* Verifies the signature and computes the hash with one canonical encoding of the envelope.
  * *payload (malloc'd, may be NULL): the payload's canonical bytes. 0, -1 (the signature does not
  * verify, no message set) or a negative code. */
@@ -93,6 +100,24 @@ typedef struct {
 	char key[HL_X_KEY_B64];
 	char *may_send, *may_receive;
 } hl_exchange__peer;
+
+/* A signed directory read and checked, without a store or a key (hl_node_directory_import reads
+ * it so, then verifies the signature over `canon` with the hub key). */
+typedef struct {
+	json_t *root, *dir;
+	const char *signature;
+	char *canon; /* the canonical bytes of "directory": what the signature covers */
+	size_t clen;
+	int64_t version, issued_ms;
+	size_t n;
+	hl_node_row *rows; /* each node checked; the lists of types malloc'd */
+} hl_exchange__dir;
+
+/* Parse-only (the fuzzers' entry, no store, no network): the size, strict JSON, the shape, the
+ * canonical bytes, the header and every node's fields. 0, or a negative code with the message;
+ * free with hl_exchange__directory_free either way. */
+int hl_exchange__directory_parse(hl_exchange__dir *d, const char *json, size_t len);
+void hl_exchange__directory_free(hl_exchange__dir *d);
 
 /* The node `unit`: 0 and *p (found 0 when absent), or a negative code. */
 int hl_exchange__peer_get(hl_exchange__peer *p, hl_store *st, const char *unit);

@@ -13,19 +13,146 @@
 
 /* ---- the outbox ---- */
 
-int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m)
+/* The highest level the message carries: the documents' levels read from the store, not taken
+ * from the caller; *why: the document that sets it (NULL: the caller's level). A secret record
+ * never leaves, whoever asks. */
+static int carried_level(hl_access *level, const char **why, hl_store *st, const hl_exchange_msg *m)
 {
-	hl_store *st = self->st;
+	*level = m->access;
+	*why = NULL;
+	for (size_t i = 0; i < m->ndocs; i++) {
+		hl_doc *d = NULL;
+		int rc = hl_store_doc_get(&d, st, m->doc_ids[i]);
+		if (rc == HL_ENOTFOUND)
+			return hl_error_set(HL_ENOTFOUND,
+			                    "outbox: document %s is not in the archive",
+			                    m->doc_ids[i]);
+		if (rc < 0)
+			return rc;
+		if (d->access > *level) {
+			*level = d->access;
+			*why = m->doc_ids[i];
+		}
+		hl_doc_free(d);
+	}
+	if (*level == HL_ACCESS_SECRET)
+		return hl_error_set(HL_EDENIED,
+		                    "outbox: %s%s is secret: a secret record never leaves its node",
+		                    *why ? "document " : "the message", *why ? *why : "");
+	return 0;
+}
+
+/* The directory's word: the recipient known and not revoked, this node may send the type, the
+ * recipient may receive it and hold its level. */
+static int directory_allows(hl_node *self, const hl_exchange_msg *m, hl_access level,
+                            const char *why)
+{
 	hl_exchange__peer to = {0}, me = {0};
-	json_t *payload = NULL, *atts = NULL, *o = NULL;
-	hl_access level = m->access;
-	const char *why_doc = NULL;
+	int rc;
+	if ((rc = hl_exchange__peer_get(&to, self->st, m->to)) < 0 ||
+	    (rc = hl_exchange__peer_get(&me, self->st, self->unit)) < 0)
+		goto done;
+	if (!to.found)
+		rc = hl_error_set(HL_ENOTFOUND, "outbox: %s is not in the directory", m->to);
+	else if (to.revoked)
+		rc = hl_error_set(HL_EDENIED, "outbox: %s is revoked in the directory", m->to);
+	else if (!me.found || me.revoked || !hl_exchange__list_has(me.may_send, m->type))
+		rc = hl_error_set(HL_EDENIED,
+		                  "outbox: the directory does not let this node (%s) send \"%s\"",
+		                  self->unit, m->type);
+	else if (!hl_exchange__list_has(to.may_receive, m->type))
+		rc =
+		    hl_error_set(HL_EDENIED, "outbox: the directory does not let %s receive \"%s\"",
+		                 m->to, m->type);
+	else if (level == HL_ACCESS_RESTRICTED && !to.restricted)
+		rc = hl_error_set(
+		    HL_EDENIED, "outbox: %s%s is restricted and %s may not hold restricted records",
+		    why ? "document " : "the message", why ? why : "", m->to);
+done:
+	hl_exchange__peer_free(&to);
+	hl_exchange__peer_free(&me);
+	return rc;
+}
+
+/* The payload (a JSON object) and the attachments as the envelope lists them. */
+static int contents(json_t **payload, json_t **atts, const hl_exchange_msg *m)
+{
+	if (!(*payload =
+	          hl_exchange__parse(m->payload ? m->payload : "{}",
+	                             m->payload ? strlen(m->payload) : 2, "outbox: payload")))
+		return HL_EINVALID;
+	if (!json_is_object(*payload))
+		return hl_error_set(HL_EINVALID, "outbox: payload is not a JSON object");
+	if (m->nattachments > HL_EXCHANGE_MAX_ATTACHMENTS)
+		return hl_error_set(HL_ELIMIT, "outbox: %zu attachments, over the limit of %d",
+		                    m->nattachments, HL_EXCHANGE_MAX_ATTACHMENTS);
+	if (!(*atts = json_array()))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->nattachments; i++) {
+		const hl_exchange_attachment *a = &m->attachments[i];
+		if (!hl_exchange__is_hex64(a->sha256) || a->size < 0 ||
+		    a->size > HL_EXCHANGE_MAX_ATTACHMENT || !a->name || !*a->name ||
+		    strlen(a->name) > 255)
+			return hl_error_set(
+			    HL_EINVALID,
+			    "outbox: attachment %zu: needs a SHA-256 (64 lower-case "
+			    "hex), a size up to 2 GiB and a name",
+			    i + 1);
+		json_array_append_new(*atts,
+		                      json_pack("{s:s, s:I, s:s}", "sha256", a->sha256, "size",
+		                                (json_int_t)a->size, "name", a->name));
+	}
+	return 0;
+}
+
+/* The envelope without sent_ms and sig, canonical, stored with its hash and the stream's next
+ * sequence. */
+static int store_body(char id[37], hl_node *self, const hl_exchange_msg *m, hl_access level,
+                      json_t *payload, json_t *atts)
+{
 	char uid[37], hash[65], *body = NULL;
 	size_t blen = 0;
-	int64_t seq = 0, now;
+	int64_t seq = 0, now = hl_exchange__now_ms();
+	json_t *o = NULL;
+	int rc;
+	hl_exchange_uuid7(uid, now);
+	if ((rc = hl_store_xout_next_seq(&seq, self->st, m->to)) < 0)
+		return rc;
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O, s:O}", "v", 1, "id", uid,
+	              "from", self->unit, "to", m->to, "type", m->type, "access",
+	              hl_access_name(level), "created_ms", (json_int_t)now, "seq", (json_int_t)seq,
+	              "payload", payload, "attachments", atts);
+	if (!o)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	rc = hl_exchange__canon(&body, &blen, o);
+	json_decref(o);
+	if (rc < 0)
+		return rc;
+	/* Room for sent_ms and the signature once sealed. */
+	if (blen > HL_EXCHANGE_MAX_ENVELOPE - 256)
+		rc = hl_error_set(
+		    HL_ELIMIT,
+		    "outbox: the envelope would be %zu bytes, over the limit of %u (send "
+		    "large content as attachments)",
+		    blen, HL_EXCHANGE_MAX_ENVELOPE);
+	if (rc == 0) {
+		hl_sha256_hex(hash, body, blen);
+		rc = hl_store_xout_add(self->st, uid, m->to, seq, m->type, now, body, hash);
+	}
+	free(body);
+	if (rc == 0 && id)
+		memcpy(id, uid, 37);
+	return rc;
+}
+
+int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m)
+{
+	json_t *payload = NULL, *atts = NULL;
+	const char *why = NULL;
+	hl_access level;
 	int rc;
 
-	if (!hl_store_in_tx(st))
+	if (!hl_store_in_tx(self->st))
 		return hl_error_set(HL_EINVALID,
 		                    "outbox: put a message inside the transaction of "
 		                    "the change that causes it (hl_store_begin first)");
@@ -38,123 +165,12 @@ int hl_exchange_outbox_put(char id[37], hl_node *self, const hl_exchange_msg *m)
 		                    m->type ? m->type : "");
 	if (m->access < HL_ACCESS_PUBLIC || m->access > HL_ACCESS_SECRET)
 		return hl_error_set(HL_EINVALID, "outbox: unknown access level %d", (int)m->access);
-	/* What it carries decides first: a secret record never leaves, whoever asks. */
-	for (size_t i = 0; i < m->ndocs; i++) {
-		hl_doc *d = NULL;
-		if ((rc = hl_store_doc_get(&d, st, m->doc_ids[i])) < 0) {
-			if (rc == HL_ENOTFOUND)
-				rc = hl_error_set(HL_ENOTFOUND,
-				                  "outbox: document %s is not in the archive",
-				                  m->doc_ids[i]);
-			return rc;
-		}
-		if (d->access > level) {
-			level = d->access;
-			why_doc = m->doc_ids[i];
-		}
-		hl_doc_free(d);
-	}
-	if (level == HL_ACCESS_SECRET)
-		return hl_error_set(HL_EDENIED,
-		                    "outbox: %s%s is secret: a secret record never leaves its node",
-		                    why_doc ? "document " : "the message", why_doc ? why_doc : "");
-	if ((rc = hl_exchange__peer_get(&to, st, m->to)) < 0 ||
-	    (rc = hl_exchange__peer_get(&me, st, self->unit)) < 0)
-		goto done;
-	if (!to.found) {
-		rc = hl_error_set(HL_ENOTFOUND, "outbox: %s is not in the directory", m->to);
-		goto done;
-	}
-	if (to.revoked) {
-		rc = hl_error_set(HL_EDENIED, "outbox: %s is revoked in the directory", m->to);
-		goto done;
-	}
-	if (!me.found || me.revoked || !hl_exchange__list_has(me.may_send, m->type)) {
-		rc = hl_error_set(HL_EDENIED,
-		                  "outbox: the directory does not let this node (%s) send "
-		                  "\"%s\"",
-		                  self->unit, m->type);
-		goto done;
-	}
-	if (!hl_exchange__list_has(to.may_receive, m->type)) {
-		rc =
-		    hl_error_set(HL_EDENIED, "outbox: the directory does not let %s receive \"%s\"",
-		                 m->to, m->type);
-		goto done;
-	}
-	if (level == HL_ACCESS_RESTRICTED && !to.restricted) {
-		rc = hl_error_set(
-		    HL_EDENIED, "outbox: %s%s is restricted and %s may not hold restricted records",
-		    why_doc ? "document " : "the message", why_doc ? why_doc : "", m->to);
-		goto done;
-	}
-	if (!(payload =
-	          hl_exchange__parse(m->payload ? m->payload : "{}",
-	                             m->payload ? strlen(m->payload) : 2, "outbox: payload"))) {
-		rc = HL_EINVALID;
-		goto done;
-	}
-	if (!json_is_object(payload)) {
-		rc = hl_error_set(HL_EINVALID, "outbox: payload is not a JSON object");
-		goto done;
-	}
-	if (m->nattachments > HL_EXCHANGE_MAX_ATTACHMENTS) {
-		rc = hl_error_set(HL_ELIMIT, "outbox: %zu attachments, over the limit of %d",
-		                  m->nattachments, HL_EXCHANGE_MAX_ATTACHMENTS);
-		goto done;
-	}
-	atts = json_array();
-	for (size_t i = 0; atts && i < m->nattachments; i++) {
-		const hl_exchange_attachment *a = &m->attachments[i];
-		if (!hl_exchange__is_hex64(a->sha256) || a->size < 0 ||
-		    a->size > HL_EXCHANGE_MAX_ATTACHMENT || !a->name || !*a->name ||
-		    strlen(a->name) > 255) {
-			rc = hl_error_set(
-			    HL_EINVALID,
-			    "outbox: attachment %zu: needs a SHA-256 (64 lower-case hex), "
-			    "a size up to 2 GiB and a name",
-			    i + 1);
-			goto done;
-		}
-		json_array_append_new(atts,
-		                      json_pack("{s:s, s:I, s:s}", "sha256", a->sha256, "size",
-		                                (json_int_t)a->size, "name", a->name));
-	}
-	now = hl_exchange__now_ms();
-	hl_exchange_uuid7(uid, now);
-	if ((rc = hl_store_xout_next_seq(&seq, st, m->to)) < 0)
-		goto done;
-	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O, s:O}", "v", 1, "id", uid,
-	              "from", self->unit, "to", m->to, "type", m->type, "access",
-	              hl_access_name(level), "created_ms", (json_int_t)now, "seq", (json_int_t)seq,
-	              "payload", payload, "attachments", atts);
-	if (!o) {
-		rc = hl_error_set(HL_ENOMEM, "out of memory");
-		goto done;
-	}
-	if ((rc = hl_exchange__canon(&body, &blen, o)) < 0)
-		goto done;
-	/* Room for sent_ms and the signature once sealed. */
-	if (blen > HL_EXCHANGE_MAX_ENVELOPE - 256) {
-		rc = hl_error_set(HL_ELIMIT,
-		                  "outbox: the envelope would be %zu bytes, over the limit "
-		                  "of %u (send large content as attachments)",
-		                  blen, HL_EXCHANGE_MAX_ENVELOPE);
-		goto done;
-	}
-	hl_sha256_hex(hash, body, blen);
-	if ((rc = hl_store_xout_add(st, uid, m->to, seq, m->type, now, body, hash)) < 0)
-		goto done;
-	if (id)
-		memcpy(id, uid, 37);
-	rc = 0;
-done:
-	hl_exchange__peer_free(&to);
-	hl_exchange__peer_free(&me);
+	if ((rc = carried_level(&level, &why, self->st, m)) == 0 &&
+	    (rc = directory_allows(self, m, level, why)) == 0 &&
+	    (rc = contents(&payload, &atts, m)) == 0)
+		rc = store_body(id, self, m, level, payload, atts);
 	json_decref(payload);
 	json_decref(atts);
-	json_decref(o);
-	free(body);
 	return rc;
 }
 

@@ -21,6 +21,7 @@
 
 #include "halong/archive.h"
 #include "halong/exchange.h"
+#include "exchange/exchange_int.h"
 #include "store/store.h"
 #include "store/store_auth.h"
 #include "halong/text.h"
@@ -1212,6 +1213,127 @@ static void test_fonds_a_message_may_write(void **state)
 	hl_archive_free(h.a);
 }
 
+/* ---- sending: one rule for the CLI and the API ---- */
+
+static hl_principal staff(const char *name, hl_role role, const char *unit, int province)
+{
+	hl_principal p = hl_principal_anonymous();
+	p.user_id = 7;
+	snprintf(p.username, sizeof(p.username), "%s", name);
+	p.role = role;
+	snprintf(p.unit_code, sizeof(p.unit_code), "%s", unit);
+	p.province = province;
+	return p;
+}
+
+/* hl_exchange_send_documents applies the same rules and writes the same audit whoever calls:
+ * the node's operator at its console (the CLI) or a user over the API. */
+static void test_send_documents_rules(void **state)
+{
+	net *w = *state;
+	hl_principal cli = hl_principal_local("cli:test"),
+	             luutru = staff("luutru", HL_ROLE_ARCHIVIST, HUB, 1),
+	             xem = staff("xem", HL_ROLE_VIEWER, HUB, 1), anon = hl_principal_anonymous();
+	const char *pub[] = {"DPUB"}, *secret[] = {"DSECRET"}, *missing[] = {"DMISSING"},
+	           *restr[] = {"DRESTR"}, *twice[] = {"DPUB", "DPUB"};
+	hl_exchange_send_req q = {HATU, pub, 1, NULL};
+	hl_exchange_sent *s = NULL;
+	char a[300], b[300], *p;
+
+	add_doc(&w->hub, "DSECRET", HL_ACCESS_SECRET);
+	add_doc(&w->hub, "DRESTR", HL_ACCESS_RESTRICTED);
+	add_doc(&w->hub, "DPUB", HL_ACCESS_PUBLIC);
+	/* who may send */
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &xem, &q), HL_EDENIED);
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &anon, &q), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "log in first"));
+	/* the same message and audit, by the API and by the CLI */
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), 0);
+	assert_int_equal(s->n, 1);
+	assert_string_equal(s->doc_ids[0], "DPUB");
+	hl_exchange_sent_free(s);
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &cli, &q), 0);
+	hl_exchange_sent_free(s);
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM audit WHERE action ="
+	                                  " 'exchange.send' AND object = 'DPUB' AND actor IN"
+	                                  " ('luutru', 'cli:test')"),
+	                 2);
+	/* a secret record: to a networked caller the same answer as a missing one */
+	q.doc_ids = secret;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), HL_ENOTFOUND);
+	snprintf(a, sizeof(a), "%s", hl_error_last());
+	q.doc_ids = missing;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), HL_ENOTFOUND);
+	snprintf(b, sizeof(b), "%s", hl_error_last());
+	assert_non_null(p = strstr(a, "DSECRET"));
+	memmove(p, p + strlen("DSECRET"), strlen(p + strlen("DSECRET")) + 1);
+	assert_non_null(p = strstr(b, "DMISSING"));
+	memmove(p, p + strlen("DMISSING"), strlen(p + strlen("DMISSING")) + 1);
+	assert_string_equal(a, b);
+	/* ... and the operator is told why */
+	q.doc_ids = secret;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &cli, &q), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "is secret"));
+	/* restricted: only to a node cleared for it; the recipient and the list checked */
+	q.doc_ids = restr;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "restricted"));
+	q.doc_ids = twice;
+	q.ndocs = 2;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), HL_EINVALID);
+	q.to = HUB;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), HL_EINVALID);
+	assert_true(!strncmp(hl_error_last(), "to:", 3));
+	/* a dossier: what the sender sees, never the secret one */
+	q.to = BAICHAY;
+	q.doc_ids = NULL;
+	q.ndocs = 0;
+	q.dossier = "F22/HS-2025-01";
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), 0);
+	assert_int_equal(s->n, 2);
+	for (size_t i = 0; i < s->n; i++)
+		assert_string_not_equal(s->doc_ids[i], "DSECRET");
+	hl_exchange_sent_free(s);
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM exchange_outbox WHERE body LIKE"
+	                                  " '%DSECRET%'"),
+	                 0);
+}
+
+/* ---- the parse-only entry points (what the fuzzers drive) ---- */
+
+static void test_parse_only(void **state)
+{
+	net *w = *state;
+	char id[37], hash[65], *env, *dir = NULL;
+	hl_exchange_reason why;
+	hl_exchange__dir d;
+	assert_int_equal(put(id, &w->hub, HATU, "feed.units", "{\"n\":1}", NULL, 0, NULL, 0), 0);
+	env = seal(&w->hub, id, 0);
+	assert_int_equal(hl_exchange__envelope_check(&why, hash, env, strlen(env)), 0);
+	{
+		char q[256];
+		snprintf(q, sizeof(q),
+		         "SELECT count(*) FROM exchange_outbox WHERE id = '%s' AND hash = '%s'", id,
+		         hash);
+		assert_int_equal(sql_int(&w->hub, q), 1); /* the hash the sender stored */
+	}
+	for (size_t n = 0; n < strlen(env); n += 7) {
+		int rc = hl_exchange__envelope_check(&why, hash, env, n); /* every cut is refused */
+		assert_true(rc < 0);
+		assert_int_equal(why, HL_EXCHANGE_R_MALFORMED);
+	}
+	free(env);
+	assert_int_equal(hl_node_directory_export(&dir, w->hub.n), 0);
+	assert_int_equal(hl_exchange__directory_parse(&d, dir, strlen(dir)), 0);
+	assert_int_equal(d.n, 3);
+	assert_int_equal(d.version, 3);
+	hl_exchange__directory_free(&d);
+	dir[strlen(dir) / 2] = '\0';
+	assert_int_equal(hl_exchange__directory_parse(&d, dir, strlen(dir)), HL_EINVALID);
+	hl_exchange__directory_free(&d);
+	free(dir);
+}
+
 static void test_outbox_is_transactional(void **state)
 {
 	net *w = *state;
@@ -1569,6 +1691,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_document_levels_at_the_apply_step, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_fonds_a_message_may_write, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_send_documents_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parse_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_is_transactional, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_delivery, setup, teardown),
