@@ -11,6 +11,9 @@
 extern "C" {
 #endif
 
+/* A node's data directory (include/halong/archive.h). */
+typedef struct hl_archive hl_archive;
+
 /* ---- limits (checked before the work is done) ---- */
 
 #define HL_EXCHANGE_MAX_ENVELOPE    (16u << 20)     /* bytes of an envelope's JSON */
@@ -19,6 +22,37 @@ extern "C" {
 #define HL_EXCHANGE_MAX_DEPTH       32              /* nesting of JSON arrays and objects */
 #define HL_EXCHANGE_MAX_DIRECTORY   (4u << 20)      /* bytes of a signed directory */
 #define HL_EXCHANGE_SKEW_MS         (5 * 60 * 1000) /* sender's clock vs ours, either way */
+
+/* ---- refusals: why the exchange refused a message, an upload or a request ---- */
+
+/* One reason each refusal (src/lib/exchange/README.md, "Inbox checks"); its name is a stable word
+ * of the API's error bodies and of the status. */
+typedef enum {
+	HL_EXCHANGE_R_NONE = 0,         /* not refused (or failed for another cause) */
+	HL_EXCHANGE_R_TOO_BIG,          /* "too-big" */
+	HL_EXCHANGE_R_MALFORMED,        /* "malformed" */
+	HL_EXCHANGE_R_UNKNOWN_SENDER,   /* "unknown-sender" */
+	HL_EXCHANGE_R_REVOKED_SENDER,   /* "revoked-sender" */
+	HL_EXCHANGE_R_BAD_SIGNATURE,    /* "bad-signature" */
+	HL_EXCHANGE_R_WRONG_RECIPIENT,  /* "wrong-recipient" */
+	HL_EXCHANGE_R_TYPE_NOT_ALLOWED, /* "type-not-allowed" */
+	HL_EXCHANGE_R_ACCESS_DENIED,    /* "access-denied" */
+	HL_EXCHANGE_R_CLOCK_SKEW,       /* "clock-skew" */
+	HL_EXCHANGE_R_ID_REUSED,        /* "id-reused" */
+	HL_EXCHANGE_R_ATTACHMENT,       /* "attachment" */
+	HL_EXCHANGE_R_SEQUENCE,         /* "sequence" */
+	HL_EXCHANGE_R_CONFLICT,         /* "conflict": a document held here from elsewhere */
+	HL_EXCHANGE_R_FONDS,            /* "fonds-not-held": a record in a fonds the sender does
+	                                   not hold here */
+	HL_EXCHANGE_R_OFFSET,           /* "offset": an upload chunk not at the length held */
+	HL_EXCHANGE_R_NO_IDENTITY,      /* "no-identity": this node has no exchange identity */
+} hl_exchange_reason;
+
+/* The reason's stable word ("too-big", "clock-skew", ...; "refused" for HL_EXCHANGE_R_NONE). */
+const char *hl_exchange_reason_name(hl_exchange_reason r);
+/* The reason of the last refusal by hl_exchange_inbox_accept or hl_exchange_upload_verify on
+ * this thread; HL_EXCHANGE_R_NONE after one that succeeded or failed for another cause. */
+hl_exchange_reason hl_exchange_last_refusal(void);
 
 /* ---- node identity ---- */
 
@@ -82,6 +116,14 @@ int hl_node_directory_info(int64_t *version, int64_t *issued_ms, int *imported, 
 /* On the hub: the directory as JSON signed by this node (`{"directory":{...},"signature":B64}`,
  * the signature over the directory's canonical encoding). *out is malloc'd. */
 int hl_node_directory_export(char **out, hl_node *hub);
+/* 1 when this node follows a hub's directory (it trusts a hub key: a commune), 0 when not (the
+ * hub, or a node not set up yet), or a negative code. */
+int hl_node_follows_hub(hl_store *st);
+/* The signed directory this node serves (GET /api/v1/exchange/directory): on the hub, signed
+ * now by its key (its identity is read from `home`); on a commune, the copy it imported, as
+ * the hub signed it. *out malloc'd. HL_ENOTFOUND when it holds none. */
+int hl_node_directory_published(char **out, hl_store *st, const char *home);
+
 /* On a commune: stores the hub's public key, once. HL_ECONFLICT if a different key is held. */
 int hl_node_trust_hub(hl_store *st, const char *hub_key, const char *actor);
 /* On a commune: replaces the directory held by a signed one, all or nothing. hub_key may be
@@ -224,6 +266,90 @@ typedef struct {
 	struct hl_exchange_receipts *receipts;
 } hl_exchange_accept_opts;
 
+/* ---- the inbox of a data directory (the server's exchange endpoints) ----
+ *
+ * These open this node's identity from the archive's data directory, take attachments in
+ * HOME/exchange/incoming, apply documents into the archive (hl_exchange_apply_default) and
+ * record every refusal with its reason for the status. */
+
+/* What became of one envelope. */
+typedef struct {
+	int state;                 /* accepted: HL_EXCHANGE_APPLIED, HELD or DUPLICATE; 0: not */
+	hl_exchange_reason reason; /* refused: why (HL_EXCHANGE_R_NONE: failed for another cause) */
+	int code;                  /* not accepted: the HL_E code */
+	char *receipt;             /* accepted: this node's receipt exactly, malloc'd */
+	char *message;             /* not accepted: why, in words, malloc'd */
+} hl_exchange_result;
+
+/* Frees the members; accepts NULL. */
+void hl_exchange_result_clear(hl_exchange_result *r);
+
+/* Receives one envelope (POST /api/v1/exchange/inbox): 0 and *out accepted, or a negative code
+ * with out->reason (HL_EXCHANGE_R_NO_IDENTITY: this node has no identity) and the message. */
+int hl_exchange_receive(hl_exchange_result *out, hl_archive *a, const char *envelope, size_t len);
+
+#define HL_EXCHANGE_MAX_BATCH 256 /* envelopes in one batch */
+
+/* The results of a batch, one per envelope, in order. */
+typedef struct {
+	size_t n;
+	hl_exchange_result *v;
+} hl_exchange_results;
+
+void hl_exchange_results_free(hl_exchange_results *r);
+
+/* Receives a batch (POST /api/v1/exchange/inbox/batch): the envelopes one a line (an empty line
+ * is no envelope and is skipped; the last line may end without a newline), at most
+ * HL_EXCHANGE_MAX_BATCH, accepted in one transaction, each on its own (a refused one is undone
+ * alone), their receipts signed once and given out only once committed. 0 and *out; or a
+ * negative code with *reason: HL_EXCHANGE_R_TOO_BIG (HL_ELIMIT) for more envelopes than that,
+ * counted before any is read and recorded as a too-big body is (`from`: X-Halong-From, or
+ * NULL); HL_EXCHANGE_R_NO_IDENTITY; HL_EXCHANGE_R_NONE when the store failed (nothing of the
+ * batch is kept). */
+int hl_exchange_receive_batch(hl_exchange_results **out, hl_exchange_reason *reason, hl_archive *a,
+                              const char *from, const char *body, size_t len);
+
+/* A body over the limit refused before it is read (`what`: "envelope", "batch"; content_length
+ * as the request said it, digits kept; from: X-Halong-From or NULL): the refusal too-big is
+ * recorded, naming the sender only when `from` is a node of the directory; refusals from anyone
+ * else are recorded at most once a minute, so that a flood of headers cannot push the real
+ * refusals out of those kept. Returns HL_ELIMIT with the message set. */
+int hl_exchange_refuse_too_big(hl_store *st, const char *what, const char *content_length,
+                               const char *from);
+
+/* How much of an attachment this node holds: where an interrupted upload resumes. */
+typedef struct {
+	int64_t offset; /* bytes held */
+	int complete;   /* the whole file arrived and matched its SHA-256 */
+} hl_exchange_upload_state;
+
+/* GET /api/v1/exchange/attachments/{sha256} from node `from` (a node of the directory, not
+ * revoked: else HL_EDENIED with *reason unknown-sender or revoked-sender). HL_EINVALID for a
+ * name that is not a SHA-256. */
+int hl_exchange_attachment_state(hl_exchange_upload_state *out, hl_exchange_reason *reason,
+                                 hl_archive *a, const char *from, const char *sha256);
+
+/* One chunk of an attachment as received. */
+typedef struct {
+	const char *from, *signature, *time_ms; /* X-Halong-From, -Signature, -Time */
+	const char *sha256;                     /* the attachment's name */
+	int64_t offset, size; /* where the chunk starts; the whole file's length */
+	const void *chunk;
+	size_t len;
+} hl_exchange_chunk;
+
+#define HL_EXCHANGE_MAX_CHUNK (8u << 20) /* bytes of one chunk received (the sender sends 4) */
+
+/* Receives one chunk (PUT /api/v1/exchange/attachments/{sha256}): the sender must be a node of
+ * the directory and the chunk signed by it within 5 minutes (else HL_EDENIED, *reason
+ * unknown-sender, revoked-sender, bad-signature or clock-skew; the last two recorded); it must
+ * start at the length held (else HL_ECONFLICT, *reason offset, out->offset the length held); it
+ * is on disk before the answer. The last chunk completes the file: its SHA-256 must be its name
+ * (else HL_EDENIED, *reason attachment, recorded, the partial file dropped). 0 and *out: the
+ * offset to resume from. HL_EINVALID for a bad name, offset or size. */
+int hl_exchange_attachment_put(hl_exchange_upload_state *out, hl_exchange_reason *reason,
+                               hl_archive *a, const hl_exchange_chunk *c);
+
 /* An attachment chunk's upload is signed by the sending node: Ed25519 over the line
  * "halong-upload-v1\n" then FROM, TO, the attachment's SHA-256, the offset, the attachment's
  * size, the chunk's length, the chunk's SHA-256 and the time (Unix ms), each followed by "\n".
@@ -266,6 +392,56 @@ enum { HL_EXCHANGE_APPLIED = 1, HL_EXCHANGE_HELD = 2, HL_EXCHANGE_DUPLICATE = 3 
 int hl_exchange_inbox_accept(char **receipt, int *state, hl_node *self, const char *envelope,
                              size_t len, const hl_exchange_accept_opts *o);
 
+/* ---- sending (send.c): what a user sends, the same rules from the CLI and the API ---- */
+
+/* What a principal may do with the exchange. */
+typedef enum {
+	HL_EXCHANGE_SEND = 1, /* send records: an archivist, officer or admin (of the unit holding
+	                         them), or the node's operator */
+	HL_EXCHANGE_FOLLOW,   /* read the outbox, a message's state, the peers: those, inspectors */
+	HL_EXCHANGE_WATCH,    /* read the status and the refusals: archivists, inspectors, admins */
+} hl_exchange_act;
+
+/* 0 when `who` may do `act`; HL_EDENIED with a message naming the roles that may. */
+int hl_exchange_may(const hl_principal *who, hl_exchange_act act);
+
+/* Documents to send: a list, or every document of a dossier the sender may send. */
+typedef struct {
+	const char *to;             /* the recipient's unit code */
+	const char *const *doc_ids; /* the documents (NULL with dossier) */
+	size_t ndocs;
+	const char *dossier; /* "FONDS/DOSSIER", or NULL */
+} hl_exchange_send_req;
+
+/* What was sent. */
+typedef struct {
+	char id[37]; /* the message waiting in the outbox */
+	size_t n;    /* the documents it carries, in order */
+	char **doc_ids;
+} hl_exchange_sent;
+
+void hl_exchange_sent_free(hl_exchange_sent *s);
+
+#define HL_EXCHANGE_MAX_SEND 1000 /* documents in one message, a dossier's included */
+
+/* Puts one "document" message in the outbox, in its own transaction with an exchange.send audit
+ * entry per document by hl_principal_actor(who). The rules, the same for every client: `who`
+ * may send (hl_exchange_may); `to` is a unit of the directory, not this node, not revoked, that
+ * may receive documents (else HL_EINVALID naming "to:"); each document is one `who` may see —
+ * a missing, hidden or secret one gives one and the same HL_ENOTFOUND to a networked caller
+ * (existence does not leak; the node's operator is told that it is secret) — and of a fonds
+ * `who`'s unit holds (else HL_EDENIED); a dossier sends the documents `who` sees, never a secret
+ * one; at most HL_EXCHANGE_MAX_SEND; a restricted record only to a node the directory lets hold
+ * it (HL_EDENIED). A secret record never leaves the node, whoever asks. */
+int hl_exchange_send_documents(hl_exchange_sent **out, hl_node *self, const hl_principal *who,
+                               const hl_exchange_send_req *req);
+
+/* Puts one "report" message (payload: a JSON object text) of access level `access` in the
+ * outbox, in its own transaction with an exchange.send audit entry; the rules of who may send
+ * and of the recipient as above. */
+int hl_exchange_send_report(char id[37], hl_node *self, const hl_principal *who, const char *to,
+                            const char *payload, hl_access access);
+
 /* ---- documents between units (apply.c) ---- */
 
 /* Puts one "document" message to `to` carrying the documents `doc_ids` (their metadata as
@@ -277,7 +453,6 @@ int hl_exchange_put_documents(char id[37], hl_node *self, const char *to,
 
 /* What the default apply step needs: the archive receiving documents (its store is the one the
  * inbox runs on) and the folder where attachments arrived (named by SHA-256). */
-typedef struct hl_archive hl_archive;
 typedef struct {
 	hl_archive *archive;
 	const char *attachments_dir;

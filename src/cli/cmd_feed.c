@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "halong/exchange_json.h"
 #include "halong/feed.h"
 #include "halong/util.h"
 
@@ -174,18 +175,7 @@ static int status_row(const hl_feed_status_row *r, void *ud)
 	status_ud *u = ud;
 	char t1[32], t2[32], t3[32];
 	if (u->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "feed", json_string(r->feed));
-		json_object_set_new(o, "role", json_string(r->publisher ? "hub" : "commune"));
-		json_object_set_new(o, "seq", json_integer(r->seq));
-		json_object_set_new(o, "hub_seq",
-		                    r->hub_seq >= 0 ? json_integer(r->hub_seq) : json_null());
-		json_object_set_new(o, "sha256", cli_jstr(r->sha256));
-		json_object_set_new(o, "last_pull", cli_json_time(r->last_pull_ms));
-		json_object_set_new(o, "last_applied", cli_json_time(r->last_applied_ms));
-		json_object_set_new(o, "last_error", cli_jstr(r->last_error));
-		json_object_set_new(o, "last_error_at", cli_json_time(r->last_error_ms));
-		json_array_append_new(u->arr, o);
+		json_array_append_new(u->arr, hl_feed_status_row_json(r));
 		return 0;
 	}
 	if (r->publisher) {

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "halong/exchange.h"
+#include "halong/exchange_json.h"
 #include "halong/util.h"
 
 extern const cli_command cli_node_commands[];
@@ -211,16 +212,7 @@ static int sub_revoke(cli_ctx *ctx, int argc, char **argv)
 
 static int list_json(const hl_node_row *r, void *ud)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "unit", json_string(r->unit));
-	json_object_set_new(o, "url", json_string(r->url));
-	json_object_set_new(o, "public_key", json_string(r->public_key));
-	json_object_set_new(o, "may_send", json_string(r->may_send));
-	json_object_set_new(o, "may_receive", json_string(r->may_receive));
-	json_object_set_new(o, "restricted", json_boolean(r->restricted));
-	json_object_set_new(o, "revoked", json_boolean(r->revoked));
-	json_object_set_new(o, "updated_at", json_string(r->updated_at));
-	json_array_append_new(ud, o);
+	json_array_append_new(ud, hl_node_row_json(r));
 	return 0;
 }
 
@@ -386,16 +378,7 @@ static int status_row(const hl_exchange_peer_status *r, void *ud)
 	st_ctx *c = ud;
 	char t1[32], t2[32], t3[32];
 	if (c->j) {
-		json_t *o = json_object();
-		json_object_set_new(o, "peer", json_string(r->peer));
-		json_object_set_new(o, "waiting", json_integer(r->waiting));
-		json_object_set_new(o, "oldest_waiting", cli_json_time(r->oldest_waiting_ms));
-		json_object_set_new(o, "held", json_integer(r->held));
-		json_object_set_new(o, "last_success", cli_json_time(r->last_success_ms));
-		json_object_set_new(o, "last_error",
-		                    r->last_error ? json_string(r->last_error) : json_null());
-		json_object_set_new(o, "last_error_at", cli_json_time(r->last_error_ms));
-		json_array_append_new(c->j, o);
+		json_array_append_new(c->j, hl_exchange_peer_status_json(r));
 		return 0;
 	}
 	if (!c->n++)
@@ -413,13 +396,7 @@ static int reject_row(const hl_exchange_reject_row *r, void *ud)
 	st_ctx *c = ud;
 	char t[32];
 	if (c->j) {
-		json_t *o = json_object();
-		json_object_set_new(o, "at", cli_json_time(r->at_ms));
-		json_object_set_new(o, "id", r->msg_id ? json_string(r->msg_id) : json_null());
-		json_object_set_new(o, "sender", r->sender ? json_string(r->sender) : json_null());
-		json_object_set_new(o, "reason", json_string(r->reason));
-		json_object_set_new(o, "detail", json_string(r->detail));
-		json_array_append_new(c->j, o);
+		json_array_append_new(c->j, hl_exchange_reject_json(r));
 		return 0;
 	}
 	if (!c->n++)
@@ -477,17 +454,8 @@ static int outbox_row(const hl_exchange_outbox_row *r, void *ud)
 	st_ctx *c = ud;
 	char t1[32], t2[32];
 	if (c->j) {
-		json_t *o = json_object();
-		json_object_set_new(o, "id", json_string(r->id));
-		json_object_set_new(o, "to", json_string(r->recipient));
-		json_object_set_new(o, "type", json_string(r->type));
-		json_object_set_new(o, "seq", json_integer(r->seq));
-		json_object_set_new(o, "created", cli_json_time(r->created_ms));
-		json_object_set_new(o, "attempts", json_integer(r->attempts));
-		json_object_set_new(o, "next_attempt", cli_json_time(r->next_attempt_ms));
-		json_object_set_new(o, "last_error",
-		                    r->last_error ? json_string(r->last_error) : json_null());
-		json_array_append_new(c->j, o);
+		/* the node's operator sees the peers' answers */
+		json_array_append_new(c->j, hl_exchange_outbox_row_json(r, 1));
 		return 0;
 	}
 	if (!c->n++)

@@ -11,7 +11,6 @@
 
 #include "cli.h"
 #include "halong/exchange.h"
-#include "store/store.h"
 #include "halong/util.h"
 
 extern const cli_command cli_send_commands[];
@@ -68,28 +67,6 @@ static int parse(opts *o, int argc, char **argv)
 	return 0;
 }
 
-typedef struct {
-	char **ids;
-	size_t n, cap;
-} id_list;
-
-static int collect(const hl_doc *d, void *ud)
-{
-	id_list *l = ud;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **v = realloc(l->ids, cap * sizeof(*v));
-		if (!v)
-			return hl_error_set(HL_ENOMEM, "out of memory");
-		l->ids = v;
-		l->cap = cap;
-	}
-	if (!(l->ids[l->n] = hl_strdup(d->doc_id)))
-		return hl_error_set(HL_ENOMEM, "out of memory");
-	l->n++;
-	return 0;
-}
-
 static void say(const opts *o, const char *id, const char *what)
 {
 	if (o->json) {
@@ -103,67 +80,39 @@ static void say(const opts *o, const char *id, const char *what)
 	}
 }
 
-/* Documents (given, or a dossier's): one message, one transaction. */
-static int send_docs(cli_ctx *ctx, const opts *o, const char *const *ids, size_t n,
-                     const char *what)
+/* Documents (given, or a dossier's): one message, one transaction, as the node's operator
+ * (the library's rules: a secret record never leaves this node). */
+static int send_docs(cli_ctx *ctx, const opts *o, const hl_exchange_send_req *q)
 {
 	hl_archive *a = NULL;
 	hl_node *nd = NULL;
-	char id[37];
+	hl_exchange_sent *s = NULL;
+	hl_principal me = hl_principal_local(cli_actor());
+	char what[300];
 	int rc;
 	if (cli_open_node(&a, &nd, ctx) < 0)
 		return cli_fail();
-	if ((rc = hl_store_begin(hl_archive_store(a))) == 0) {
-		rc = hl_exchange_put_documents(id, nd, o->to, ids, n, cli_actor());
-		if (rc == 0)
-			rc = hl_store_commit(hl_archive_store(a));
-		else
-			hl_store_rollback(hl_archive_store(a));
-	}
+	rc = hl_exchange_send_documents(&s, nd, &me, q);
 	hl_node_free(nd);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	say(o, id, what);
+	if (q->dossier)
+		snprintf(what, sizeof(what), "dossier %s (%zu documents)", q->dossier, s->n);
+	else
+		snprintf(what, sizeof(what), "%s", s->n == 1 ? "document" : "documents");
+	say(o, s->id, what);
+	hl_exchange_sent_free(s);
 	return EXIT_OK;
 }
 
 static int send_dossier(cli_ctx *ctx, const opts *o, const char *arg)
 {
-	hl_archive *a = NULL;
-	id_list l = {0};
-	int64_t total = 0;
-	char *fonds = hl_strdup(arg), *slash, what[300];
-	int rc;
-
-	if (!fonds)
-		return cli_fail();
-	if (!(slash = strchr(fonds, '/')) || slash == fonds || !slash[1]) {
-		free(fonds);
+	const char *slash = strchr(arg, '/');
+	hl_exchange_send_req q = {o->to, NULL, 0, arg};
+	if (!slash || slash == arg || !slash[1])
 		return cli_usage_error(send_cmd(), "dossier: give FONDS/DOSSIER");
-	}
-	*slash = '\0';
-	if (cli_open(&a, ctx) < 0) {
-		free(fonds);
-		return cli_fail();
-	}
-	/* Every document of the dossier below secret (a secret record never leaves the node). */
-	rc = hl_store_dossier_docs(&total, hl_archive_store(a), fonds, slash + 1,
-	                           HL_ACCESS_RESTRICTED, 1, 0, 100000, collect, &l);
-	hl_archive_free(a);
-	if (rc == 0 && !l.n)
-		rc = hl_error_set(HL_ENOTFOUND, "dossier %s/%s has no document that may be sent",
-		                  fonds, slash + 1);
-	snprintf(what, sizeof(what), "dossier %s/%s (%zu documents)", fonds, slash + 1, l.n);
-	free(fonds);
-	if (rc == 0)
-		rc = send_docs(ctx, o, (const char *const *)l.ids, l.n, what);
-	else
-		rc = cli_fail();
-	for (size_t i = 0; i < l.n; i++)
-		free(l.ids[i]);
-	free(l.ids);
-	return rc;
+	return send_docs(ctx, o, &q);
 }
 
 /* A report (a JSON object from FILE): --repeat N puts N messages, each in its own
@@ -172,10 +121,11 @@ static int send_report(cli_ctx *ctx, const opts *o, const char *file)
 {
 	hl_archive *a = NULL;
 	hl_node *nd = NULL;
+	hl_principal me = hl_principal_local(cli_actor());
+	hl_access level = HL_ACCESS_INTERNAL;
 	json_t *j;
 	json_error_t err;
 	char *text = NULL, id[37] = "";
-	hl_exchange_msg m = {0};
 	int rc = 0;
 
 	if (!(j = json_load_file(file, JSON_REJECT_DUPLICATES, &err)) || !json_is_object(j)) {
@@ -186,11 +136,7 @@ static int send_report(cli_ctx *ctx, const opts *o, const char *file)
 	}
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	m.to = o->to;
-	m.type = "report";
-	m.payload = text;
-	m.access = HL_ACCESS_INTERNAL;
-	if (o->access && hl_access_parse(&m.access, o->access) < 0) {
+	if (o->access && hl_access_parse(&level, o->access) < 0) {
 		free(text);
 		return cli_usage_error(send_cmd(), "--access: public, internal or restricted");
 	}
@@ -199,14 +145,7 @@ static int send_report(cli_ctx *ctx, const opts *o, const char *file)
 		return cli_fail();
 	}
 	for (long i = 0; i < o->repeat && rc == 0; i++) {
-		if ((rc = hl_store_begin(hl_archive_store(a))) < 0)
-			break;
-		if ((rc = hl_exchange_outbox_put(id, nd, &m)) == 0 &&
-		    (rc = hl_store_audit(hl_archive_store(a), cli_actor(), "exchange.send", id,
-		                         o->to)) == 0)
-			rc = hl_store_commit(hl_archive_store(a));
-		else
-			hl_store_rollback(hl_archive_store(a));
+		rc = hl_exchange_send_report(id, nd, &me, o->to, text, level);
 		if (rc == 0 && (o->repeat == 1 || o->json))
 			say(o, id, "report");
 	}
@@ -269,8 +208,10 @@ static int cmd_send(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (o.nargs < 1)
 		return cli_usage_error(send_cmd(), "give a document ID");
-	return send_docs(ctx, &o, (const char *const *)o.args, (size_t)o.nargs,
-	                 o.nargs == 1 ? "document" : "documents");
+	{
+		hl_exchange_send_req q = {o.to, (const char *const *)o.args, (size_t)o.nargs, NULL};
+		return send_docs(ctx, &o, &q);
+	}
 }
 
 const cli_command cli_send_commands[] = {

@@ -12,7 +12,6 @@
 #include "halong/archive.h"
 #include "halong/exchange.h"
 #include "halong/feed.h"
-#include "store/store_exchange.h"
 #include "halong/util.h"
 #include "sender.h"
 
@@ -91,13 +90,11 @@ static int cancel_pull(void *ud)
  * tries again. The hub itself (no hub key) has nothing to pull. */
 static void pull_feeds(hl_node *n)
 {
-	char *hub_key = NULL;
 	hl_feed_pull_opts o = {0};
 	hl_feed_pull_stats s;
 	char *tmp;
-	if (hl_store_xhub_key_get(&hub_key, hl_node_store(n)) < 0 || !hub_key)
+	if (hl_node_follows_hub(hl_node_store(n)) != 1)
 		return;
-	free(hub_key);
 	/* An entry's files are written in the data directory, not /tmp: a pass killed in the
 	 * middle leaves them where the next pass removes them. */
 	tmp = hl_path_join(g_home, "tmp");

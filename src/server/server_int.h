@@ -123,9 +123,6 @@ extern const hl_route hl_routes_jobs[];
 extern const hl_route hl_routes_audit[];
 extern const hl_route hl_routes_exchange[]; /* h_exchange.c: inbox, attachments, status */
 extern const hl_route hl_routes_feed[];     /* h_feed.c: the reference-data feed */
-/* Every feed's state here as a JSON array (h_feed.c), for the exchange status; NULL (message
- * set) on failure. */
-json_t *hl_feed_status_json(hl_store *st);
 extern const hl_route hl_routes_send[]; /* h_send.c: send, outbox, messages, peers */
 
 /* The route for r->method and r->seg; fills r->route and r's path parameters. Returns 0;

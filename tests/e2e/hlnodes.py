@@ -141,6 +141,22 @@ class Node:
         return {'Content-Type': 'application/octet-stream', 'X-Halong-From': self.unit,
                 'X-Halong-Time': str(t), 'X-Halong-Signature': sig}
 
+    def resign(self, env):
+        """The envelope `env` (a dict, sig dropped) signed again with this node's key, as a node
+        that lies about what it carries would: halong's canonical encoding of ASCII keys and
+        NFC text is Python's sorted, compact JSON (src/lib/exchange/README.md)."""
+        import base64
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        env = {k: v for k, v in env.items() if k != 'sig'}
+
+        def canon(v):
+            return json.dumps(v, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
+        with open(os.path.join(self.h.home, 'keys', 'node.key'), 'rb') as f:
+            key = Ed25519PrivateKey.from_private_bytes(f.read()[:32])
+        env['sig'] = base64.b64encode(
+            key.sign(b'halong-envelope-v1\n' + canon(env).encode('utf-8'))).decode()
+        return canon(env)
+
     def rejects(self):
         return self.json('exchange', 'status', '--limit', '1000')['rejected']
 

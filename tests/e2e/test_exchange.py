@@ -322,9 +322,70 @@ class ThreeNodes(unittest.TestCase):
                          None), 60, 'the refusal in the commune\'s status')
         self.assertIn(f'document {own[0]} exists here and did not come from 06652',
                       st['last_error'])
+        self.assertIn('HTTP 409', st['last_error'])
         self.assertEqual(st['waiting'], 1)
+        # the hub records the refusal with its reason, once however often the commune retries
+        hlnodes.wait_for(lambda: any(m['attempts'] >= 3 for m in a.json('exchange', 'outbox')),
+                         60, 'the commune retrying')
+        rej = [x for x in hub.rejects() if x['reason'] == 'conflict']
+        self.assertEqual(len(rej), 1, rej)
+        self.assertEqual(rej[0]['sender'], '06652')
+        self.assertIn(own[0], rej[0]['detail'])
         self.assertEqual(hub.json('show', own[0]), before, 'the hub\'s document is unchanged')
         self.assertEqual(len(hub.applied('06652')), n_applied, 'nothing applied')
+
+    def test_6_what_a_commune_may_write_on_the_hub(self):
+        """06661 writes only into a fonds its unit holds by custody as the hub knows it; the rest
+        of what it sends is filed in the hub's register of incoming documents (VBDEN-22): its
+        document of the province's fonds UBND-TINH does not join that fonds, and one of a fonds
+        unknown at the hub makes no fonds there. When the hub records that the commune no longer
+        holds its fonds, the commune's change to a record there is refused (fonds-not-held),
+        visible in both statuses, and the record stays as it was."""
+        b, hub = self.b, self.hub
+        hub.ok('fonds', 'set', 'VIETHUNG-VB', '--creator', '06661', '--name',
+               'UBND phường Việt Hưng')
+        own = hlnodes.ingest_docs(b, 'VIETHUNG-VB', 'CV-06', 1, 80, seed=80)[0]
+        tinh = hlnodes.ingest_docs(b, 'UBND-TINH', 'CV-2025-66', 1, 81, seed=81)[0]
+        new = hlnodes.ingest_docs(b, 'XA-LA-01', 'HS-01', 1, 82, seed=82)[0]
+
+        def in_fonds(fonds):
+            with hub.db() as c:
+                return c.execute('SELECT count(*) FROM document d JOIN dossier s ON s.id ='
+                                 ' d.dossier_id JOIN fonds f ON f.id = s.fonds_id WHERE'
+                                 ' f.code = ?', (fonds,)).fetchone()[0]
+        before = in_fonds('UBND-TINH')
+        b.ok('send', own[0], tinh[0], new[0], '--to', '22')
+        hlnodes.wait_for(lambda: all(hub.run('show', d[0], '--json').rc == 0
+                                     for d in (own, tinh, new)), 120, 'the three documents')
+        self.assertEqual(hub.json('show', own[0])['fonds_code'], 'VIETHUNG-VB')
+        for d in (tinh, new):
+            got = hub.json('show', d[0])
+            self.assertEqual(got['fonds_code'], 'VBDEN-22', got)
+            self.assertIn('Vào sổ văn bản đến số ', got['notes'])
+            self.assertEqual((got['subject'], [f['sha256'] for f in got['files']]),
+                             (d[1], [d[2]]))
+        self.assertIn(f'nơi gửi xếp ở phông UBND-TINH, hồ sơ CV-2025-66',
+                      hub.json('show', tinh[0])['notes'])
+        self.assertEqual(in_fonds('UBND-TINH'), before, 'nothing added to the province\'s fonds')
+        with hub.db() as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM fonds WHERE code = 'XA-LA-01'"
+                                       ).fetchone()[0], 0, 'no fonds made at its word')
+        # the hub records that the fonds passed to 06652: 06661's change is refused
+        hub.ok('fonds', 'set', 'VIETHUNG-VB', '--creator', '06652')
+        rows = [['VIETHUNG-VB', 'CV-06', 1, 'Tờ trình đã sửa', '12/03/2025', 'Tờ trình',
+                 'internal', '', 'CV-06-001.png']]
+        b.ok('ingest', hl.write_csv(b.h.path('sua.csv'), hlnodes.MANIFEST, rows), '--files',
+             b.h.path('scans'))
+        b.ok('send', own[0], '--to', '22')
+        st = hlnodes.wait_for(
+            lambda: next((p for p in b.json('exchange', 'status')['peers']
+                          if p['peer'] == '22' and 'fonds-not-held' in (p['last_error'] or '')),
+                         None), 60, 'the refusal in the commune\'s status')
+        self.assertIn(f'document {own[0]} lies here in fonds VIETHUNG-VB, which 06661 does not '
+                      'hold', st['last_error'])
+        rej = [x for x in hub.rejects() if x['reason'] == 'fonds-not-held']
+        self.assertEqual([x['sender'] for x in rej], ['06661'], rej)
+        self.assertEqual(hub.json('show', own[0])['subject'], own[1], 'the record unchanged')
 
     def test_9_every_server_stops_cleanly(self):
         """SIGTERM after all of the above: each server (and its sender thread) exits 0; under
@@ -577,6 +638,67 @@ class Hostile(unittest.TestCase):
         r = self.hub.request('POST', '/api/v1/exchange/inbox/batch', body,
                              {'Content-Type': 'application/json'})
         self.assertEqual(r.status, 415, r)
+
+    def test_access_level_of_each_document(self):
+        """A node that labels public a message whose document is secret or restricted (signed
+        with its own key: the signature is valid) is refused access-denied, recorded, nothing
+        stored: the inbox reads each document's own level, not only the envelope's."""
+        self.put_report(self.a)  # an earlier message: whatever comes next is not applied
+        doc = hlnodes.ingest_docs(self.a, 'UBND-HATU', 'NHAN-01', 1, 52, seed=52,
+                                  access='public')[0]
+        i = json.loads(self.a.ok('send', doc[0], '--to', '22', '--json').out)['id']
+        sealed = json.loads(self.a.ok('send', 'envelope', i).out)
+        with open(hl.blob_path(self.a.h.home, doc[2]), 'rb') as f:
+            data = f.read()
+        r = self.hub.request('PUT', f'/api/v1/exchange/attachments/{doc[2]}?offset=0&size='
+                             f'{len(data)}', data, self.a.upload_headers('22', doc[2], 0,
+                                                                         len(data), data))
+        self.assertEqual(r.status, 200, r)
+        for level in ('secret', 'restricted'):
+            env = json.loads(json.dumps(sealed))
+            env['payload']['documents'][0]['access_level'] = level
+            r = self.post(self.a.resign(env))
+            self.assertEqual(r.status, 403, (level, r))
+            self.assertEqual(r.json()['error']['reason'], 'access-denied', r)
+            self.assertIn(doc[0], r.json()['error']['message'])
+            rej = self.hub.rejects()[0]
+            self.assertEqual((rej['reason'], rej['id'], rej['sender']),
+                             ('access-denied', i, '06652'), rej)
+        with self.hub.db() as c:
+            n = c.execute('SELECT count(*) FROM exchange_inbox WHERE id = ?', (i,)).fetchone()[0]
+        self.assertEqual(n, 0, 'nothing stored')
+
+    def test_batch_limit_256_envelopes(self):
+        """A batch holds at most 256 envelopes, whatever its last line ends with: 256 are taken
+        (one message and 255 duplicates of it: one result each), 257 are refused with 413
+        too-big before any is read, with or without the final newline. Empty lines are no
+        envelopes: 256 envelopes with empty lines between them are taken."""
+        # 06661's second message: held here (its first never comes), nothing applied
+        self.put_report(self.b)
+        env = self.b.ok('send', 'envelope', self.put_report(self.b)).out.strip()
+        hdr = {'Content-Type': 'application/x-ndjson', 'X-Halong-From': '06661'}
+
+        def post(n, tail, sep='\n'):
+            return self.hub.request('POST', '/api/v1/exchange/inbox/batch',
+                                    sep.join([env] * n) + tail, hdr)
+        for tail in ('', '\n'):
+            r = post(256, tail)
+            self.assertEqual(r.status, 200, (tail, r))
+            res = [json.loads(l) for l in r.body.decode('utf-8').splitlines()]
+            self.assertEqual(len(res), 256)
+            self.assertEqual({x['status'] for x in res}, {200})
+            self.assertEqual({x['state'] for x in res[1:]}, {'duplicate'})
+            self.assertIn(res[0]['state'], ('held', 'duplicate'))
+            r = post(257, tail)
+            self.assertEqual(r.status, 413, (tail, r))
+            self.assertEqual(r.json()['error']['reason'], 'too-big')
+            rej = self.hub.rejects()[0]
+            self.assertEqual((rej['reason'], rej['sender']), ('too-big', '06661'), rej)
+            self.assertIn('257 envelopes', rej['detail'])
+        r = post(256, '\n\n', sep='\n\n\n')
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(len(r.body.decode('utf-8').splitlines()), 256)
+        self.assertEqual(self.hub.applied(), [], 'nothing applied: 06661 has an earlier message')
 
     def test_zzzz_the_hub_stops_cleanly(self):
         self.assertEqual(self.hub.stop(), 0, self.hub.log()[-3000:])

@@ -9,4 +9,5 @@
 #include "halong/text.h"
 #include "halong/units.h"
 #include "halong/units_json.h"
+#include "halong/exchange_json.h"
 #include "halong/util.h"

@@ -125,6 +125,55 @@ static int cmp_member(const void *a, const void *b)
 	return strcmp(((const member *)a)->nfc, ((const member *)b)->nfc);
 }
 
+static int put_value(buf *b, const json_t *v, int depth);
+
+/* An object: members sorted by key after NFC, two keys equal once in NFC refused. */
+static int put_object(buf *b, const json_t *v, int depth)
+{
+	int rc = 0;
+	size_t n = json_object_size(v), k = 0;
+	member *m = calloc(n ? n : 1, sizeof(*m));
+	const char *key;
+	json_t *val;
+	if (!m)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	json_object_foreach((json_t *)v, key, val)
+	{
+		if (hl_exchange__nfc_quick(key, strlen(key))
+		        ? !(m[k].nfc = hl_strdup(key))
+		        : hl_text_nfc(&m[k].nfc, key, -1) < 0) {
+			rc = hl_error_set(HL_EINVALID, "canonical JSON: a key is not valid UTF-8");
+			break;
+		}
+		m[k++].v = val;
+	}
+	if (rc == 0) {
+		qsort(m, k, sizeof(*m), cmp_member);
+		put(b, "{", 1);
+		for (size_t i = 0; i < k && rc == 0; i++) {
+			/* Two keys equal once in NFC would sign one meaning for two texts.
+			 */
+			if (i && !strcmp(m[i].nfc, m[i - 1].nfc)) {
+				rc = hl_error_set(HL_EINVALID,
+				                  "canonical JSON: key \"%s\" appears twice",
+				                  m[i].nfc);
+				break;
+			}
+			if (i)
+				put(b, ",", 1);
+			if ((rc = put_string(b, m[i].nfc, strlen(m[i].nfc))) == 0) {
+				put(b, ":", 1);
+				rc = put_value(b, m[i].v, depth + 1);
+			}
+		}
+		put(b, "}", 1);
+	}
+	for (size_t i = 0; i < k; i++)
+		free(m[i].nfc);
+	free(m);
+	return rc;
+}
+
 static int put_value(buf *b, const json_t *v, int depth)
 {
 	char num[32];
@@ -170,50 +219,8 @@ static int put_value(buf *b, const json_t *v, int depth)
 		put(b, "]", 1);
 		return rc;
 	}
-	case JSON_OBJECT: {
-		size_t n = json_object_size(v), k = 0;
-		member *m = calloc(n ? n : 1, sizeof(*m));
-		const char *key;
-		json_t *val;
-		if (!m)
-			return hl_error_set(HL_ENOMEM, "out of memory");
-		json_object_foreach((json_t *)v, key, val)
-		{
-			if (hl_exchange__nfc_quick(key, strlen(key))
-			        ? !(m[k].nfc = hl_strdup(key))
-			        : hl_text_nfc(&m[k].nfc, key, -1) < 0) {
-				rc = hl_error_set(HL_EINVALID,
-				                  "canonical JSON: a key is not valid UTF-8");
-				break;
-			}
-			m[k++].v = val;
-		}
-		if (rc == 0) {
-			qsort(m, k, sizeof(*m), cmp_member);
-			put(b, "{", 1);
-			for (size_t i = 0; i < k && rc == 0; i++) {
-				/* Two keys equal once in NFC would sign one meaning for two texts.
-				 */
-				if (i && !strcmp(m[i].nfc, m[i - 1].nfc)) {
-					rc = hl_error_set(
-					    HL_EINVALID, "canonical JSON: key \"%s\" appears twice",
-					    m[i].nfc);
-					break;
-				}
-				if (i)
-					put(b, ",", 1);
-				if ((rc = put_string(b, m[i].nfc, strlen(m[i].nfc))) == 0) {
-					put(b, ":", 1);
-					rc = put_value(b, m[i].v, depth + 1);
-				}
-			}
-			put(b, "}", 1);
-		}
-		for (size_t i = 0; i < k; i++)
-			free(m[i].nfc);
-		free(m);
-		return rc;
-	}
+	case JSON_OBJECT:
+		return put_object(b, v, depth);
 	}
 	return hl_error_set(HL_EINVALID, "canonical JSON: unknown value");
 }
@@ -343,6 +350,47 @@ int hl_exchange__verify(const char *sig, const char *public_key, const char *ctx
 }
 
 /* ---- time and names ---- */
+
+int hl_exchange__is_hex64(const char *s)
+{
+	if (!s || strlen(s) != 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return 0;
+	return 1;
+}
+
+int hl_exchange__is_uuid(const char *s)
+{
+	if (!s || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		char c = s[i];
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return 0;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* The last occurrence of `needle` in h[0..n). */
+const char *hl_exchange__last_of(const char *h, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
+		if (h[i] == needle[0] && !memcmp(h + i, needle, k))
+			return h + i;
+	return NULL;
+}
+
+void hl_exchange__hex32(char out[65], const unsigned char *d)
+{
+	sodium_bin2hex(out, 65, d, 32);
+}
 
 int64_t hl_exchange__now_ms(void)
 {

@@ -424,6 +424,45 @@ done:
 	return rc;
 }
 
+int hl_node_follows_hub(hl_store *st)
+{
+	char *hub = NULL;
+	int rc = hl_store_xhub_key_get(&hub, st);
+	if (rc < 0)
+		return rc;
+	rc = hub != NULL;
+	free(hub);
+	return rc;
+}
+
+int hl_node_directory_published(char **out, hl_store *st, const char *home)
+{
+	int64_t version = 0, issued = 0;
+	int imported = 0, rc;
+	char *copy = NULL;
+	hl_node *n = NULL;
+
+	if ((rc = hl_store_xdir_get(&version, &issued, &imported, &copy, st)) < 0)
+		return rc;
+	if (!version) {
+		free(copy);
+		return hl_error_set(HL_ENOTFOUND, "this node holds no directory");
+	}
+	if (imported) {
+		if (!copy)
+			return hl_error_set(HL_ENOTFOUND, "this node holds no signed directory");
+		*out = copy;
+		return 0;
+	}
+	/* The hub: its directory, signed now by its key (the content is the version's). */
+	free(copy);
+	if ((rc = hl_node_open(&n, st, home)) < 0)
+		return rc;
+	rc = hl_node_directory_export(out, n);
+	hl_node_free(n);
+	return rc;
+}
+
 /* ---- the directory on a commune ---- */
 
 int hl_node_trust_hub(hl_store *st, const char *hub_key, const char *actor)
@@ -504,153 +543,233 @@ static char *types_list(const json_t *a, const char *unit, const char *what)
 	return out;
 }
 
+void hl_exchange__directory_free(hl_exchange__dir *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		free((char *)d->rows[i].may_send);
+		free((char *)d->rows[i].may_receive);
+	}
+	free(d->rows);
+	free(d->canon);
+	json_decref(d->root);
+	memset(d, 0, sizeof(*d));
+}
+
+/* {"directory": {...}, "signature": "..."} and the canonical bytes of its directory (what the
+ * signature covers). */
+static int dir_read(hl_exchange__dir *d, const char *json, size_t len)
+{
+	memset(d, 0, sizeof(*d));
+	if (!(d->root = hl_exchange__parse(json, len, "directory")))
+		return HL_EINVALID;
+	d->dir = json_object_get(d->root, "directory");
+	d->signature = jstr(d->root, "signature");
+	if (!json_is_object(d->dir) || !d->signature || json_object_size(d->root) != 2)
+		return hl_error_set(HL_EINVALID, "directory: expected {\"directory\": {...}, "
+		                                 "\"signature\": \"...\"}");
+	return hl_exchange__canon(&d->canon, &d->clen, d->dir);
+}
+
+/* Its version, issue time and list of nodes. */
+static int dir_header(hl_exchange__dir *d)
+{
+	json_t *v = json_object_get(d->dir, "version"), *t = json_object_get(d->dir, "issued_ms");
+	if (!json_is_integer(v) || !json_is_integer(t) ||
+	    !json_is_array(json_object_get(d->dir, "nodes")))
+		return hl_error_set(HL_EINVALID,
+		                    "directory: version, issued_ms and nodes are required");
+	d->version = json_integer_value(v);
+	d->issued_ms = json_integer_value(t);
+	return 0;
+}
+
+/* Each node checked (unit, URL, key, flags, types) into d->rows. */
+static int dir_nodes(hl_exchange__dir *d)
+{
+	json_t *nodes = json_object_get(d->dir, "nodes");
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	size_t n = json_array_size(nodes);
+	if (n && !(d->rows = calloc(n, sizeof(*d->rows))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_t *x = json_array_get(nodes, i);
+		hl_node_row *r = &d->rows[i];
+		r->unit = jstr(x, "unit");
+		r->url = jstr(x, "url");
+		r->public_key = jstr(x, "public_key");
+		d->n = i + 1;
+		if (!hl_exchange__valid_unit(r->unit) || !valid_url(r->url) ||
+		    hl_exchange__key_decode(pk, r->public_key) < 0 ||
+		    !json_is_boolean(json_object_get(x, "restricted")) ||
+		    !json_is_boolean(json_object_get(x, "revoked")))
+			return hl_error_set(
+			    HL_EINVALID,
+			    "directory: node %zu (%s) has a bad unit, url, key or flag; "
+			    "the last good copy is kept",
+			    i + 1, r->unit ? r->unit : "?");
+		if (!(r->may_send =
+		          types_list(json_object_get(x, "may_send"), r->unit, "may_send")) ||
+		    !(r->may_receive =
+		          types_list(json_object_get(x, "may_receive"), r->unit, "may_receive")))
+			return hl_error_code() ? hl_error_code() : HL_EINVALID;
+		r->restricted = json_is_true(json_object_get(x, "restricted"));
+		r->revoked = json_is_true(json_object_get(x, "revoked"));
+	}
+	return 0;
+}
+
+int hl_exchange__directory_parse(hl_exchange__dir *d, const char *json, size_t len)
+{
+	int rc;
+	if (len > HL_EXCHANGE_MAX_DIRECTORY) {
+		memset(d, 0, sizeof(*d));
+		return hl_error_set(HL_ELIMIT, "directory: %zu bytes, over the limit of %u", len,
+		                    HL_EXCHANGE_MAX_DIRECTORY);
+	}
+	if ((rc = dir_read(d, json, len)) < 0 || (rc = dir_header(d)) < 0 ||
+	    (rc = dir_nodes(d)) < 0)
+		return rc;
+	return 0;
+}
+
+/* What this node holds and trusts before an import: the key to verify with (*key, malloc'd:
+ * the held one, else the one given), the version held and its copy. */
+static int import_ready(char **key, int64_t *held_version, char **held_copy, hl_store *st,
+                        const char *hub_key)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	int imported = 0, rc;
+	if (hub_key && hl_exchange__key_decode(pk, hub_key) < 0)
+		return HL_EINVALID;
+	if ((rc = hl_store_xhub_key_get(key, st)) < 0 ||
+	    (rc = hl_store_xdir_get(held_version, NULL, &imported, held_copy, st)) < 0)
+		return rc;
+	if (*held_version > 0 && !imported)
+		return hl_error_set(HL_EDENIED,
+		                    "this node keeps its own directory (it is the hub): "
+		                    "nothing to import");
+	if (!*key && !hub_key)
+		return hl_error_set(HL_EDENIED,
+		                    "no hub key is trusted: run `halong node trust-hub KEY` "
+		                    "with the key given at setup");
+	if (*key && hub_key && strcmp(*key, hub_key))
+		return hl_error_set(HL_EDENIED,
+		                    "directory: --hub-key is not the hub key this node trusts (%s)",
+		                    *key);
+	if (!*key && !(*key = hl_strdup(hub_key)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The directory replaces the one held, all at once, audited. */
+static int import_store(hl_store *st, const hl_exchange__dir *d, const char *copy, int trust_key,
+                        const char *key, const char *actor)
+{
+	char detail[128];
+	int rc;
+	if ((rc = hl_store_begin(st)) < 0)
+		return rc;
+	if ((rc = hl_store_xpeers_clear(st)) < 0)
+		goto fail;
+	for (size_t i = 0; i < d->n; i++)
+		if ((rc = hl_store_xpeer_put(st, &d->rows[i])) < 0)
+			goto fail;
+	snprintf(detail, sizeof(detail), "version %lld, %zu nodes", (long long)d->version, d->n);
+	if ((trust_key && (rc = hl_store_xhub_key_set(st, key)) < 0) ||
+	    (rc = hl_store_xdir_set(st, d->version, d->issued_ms, 1, copy)) < 0 ||
+	    (rc = hl_store_audit(st, actor ? actor : "system", "node.directory-import", NULL,
+	                         detail)) < 0 ||
+	    (rc = hl_store_commit(st)) < 0)
+		goto fail;
+	return 0;
+fail:
+	hl_store_rollback(st);
+	return rc;
+}
+
 int hl_node_directory_import(int64_t *version, hl_store *st, const char *json, size_t len,
                              const char *hub_key, const char *actor)
 {
-	json_t *root = NULL, *dir, *nodes;
-	char *held_key = NULL, *held_copy = NULL, *canon = NULL, detail[128];
-	size_t clen = 0;
-	int64_t held_version = 0, v, issued;
-	int imported = 0, rc, began = 0;
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	hl_exchange__dir d = {0};
+	char *key = NULL, *held_copy = NULL, *copy = NULL;
+	int64_t held_version = 0;
+	int rc, trusted;
 
 	if (len > HL_EXCHANGE_MAX_DIRECTORY)
 		return hl_error_set(HL_ELIMIT, "directory: %zu bytes, over the limit of %u", len,
 		                    HL_EXCHANGE_MAX_DIRECTORY);
-	if (hub_key && hl_exchange__key_decode(pk, hub_key) < 0)
-		return HL_EINVALID;
-	if ((rc = hl_store_xhub_key_get(&held_key, st)) < 0 ||
-	    (rc = hl_store_xdir_get(&held_version, NULL, &imported, &held_copy, st)) < 0)
+	if ((rc = hl_node_follows_hub(st)) < 0)
+		return rc;
+	trusted = rc;
+	if ((rc = import_ready(&key, &held_version, &held_copy, st, hub_key)) < 0 ||
+	    (rc = dir_read(&d, json, len)) < 0)
 		goto done;
-	if (held_version > 0 && !imported) {
-		rc = hl_error_set(HL_EDENIED, "this node keeps its own directory (it is the hub): "
-		                              "nothing to import");
-		goto done;
-	}
-	if (!held_key && !hub_key) {
-		rc = hl_error_set(HL_EDENIED,
-		                  "no hub key is trusted: run `halong node trust-hub KEY` "
-		                  "with the key given at setup");
-		goto done;
-	}
-	if (held_key && hub_key && strcmp(held_key, hub_key)) {
-		rc = hl_error_set(HL_EDENIED,
-		                  "directory: --hub-key is not the hub key this node trusts (%s)",
-		                  held_key);
-		goto done;
-	}
-	if (!(root = hl_exchange__parse(json, len, "directory"))) {
-		rc = HL_EINVALID;
-		goto done;
-	}
-	dir = json_object_get(root, "directory");
-	if (!json_is_object(dir) || !json_is_string(json_object_get(root, "signature")) ||
-	    json_object_size(root) != 2) {
-		rc = hl_error_set(HL_EINVALID, "directory: expected {\"directory\": {...}, "
-		                               "\"signature\": \"...\"}");
-		goto done;
-	}
-	if ((rc = hl_exchange__canon(&canon, &clen, dir)) < 0)
-		goto done;
-	if (hl_exchange__verify(jstr(root, "signature"), held_key ? held_key : hub_key,
-	                        HL_X_CTX_DIRECTORY, canon, clen) < 0) {
+	if (hl_exchange__verify(d.signature, key, HL_X_CTX_DIRECTORY, d.canon, d.clen) < 0) {
 		rc = hl_error_set(HL_EDENIED,
 		                  "directory: the signature does not verify with the hub "
 		                  "key; the last good copy is kept");
 		goto done;
 	}
-	nodes = json_object_get(dir, "nodes");
-	if (!json_is_integer(json_object_get(dir, "version")) ||
-	    !json_is_integer(json_object_get(dir, "issued_ms")) || !json_is_array(nodes)) {
-		rc = hl_error_set(HL_EINVALID,
-		                  "directory: version, issued_ms and nodes are required");
+	if ((rc = dir_header(&d)) < 0)
 		goto done;
-	}
-	v = json_integer_value(json_object_get(dir, "version"));
-	issued = json_integer_value(json_object_get(dir, "issued_ms"));
-	if (v < held_version) {
+	if (d.version < held_version) {
 		rc = hl_error_set(HL_ECONFLICT,
 		                  "directory: version %lld is older than version %lld held here; "
 		                  "refused (the held copy stays)",
-		                  (long long)v, (long long)held_version);
+		                  (long long)d.version, (long long)held_version);
 		goto done;
 	}
-	free(canon);
-	canon = NULL;
-	if ((rc = hl_exchange__canon(&canon, &clen, root)) < 0)
+	if ((rc = hl_exchange__canon(&copy, NULL, d.root)) < 0)
 		goto done;
-	if (v == held_version) {
-		rc = held_copy && !strcmp(held_copy, canon)
+	if (d.version == held_version) {
+		rc = held_copy && !strcmp(held_copy, copy)
 		         ? 0
 		         : hl_error_set(HL_ECONFLICT,
 		                        "directory: version %lld is held here with other content; "
 		                        "refused",
-		                        (long long)v);
-		if (rc == 0 && version)
-			*version = v;
-		goto done;
+		                        (long long)d.version);
+	} else if ((rc = dir_nodes(&d)) == 0) {
+		rc = import_store(st, &d, copy, !trusted, key, actor);
 	}
-	if ((rc = hl_store_begin(st)) < 0)
-		goto done;
-	began = 1;
-	if ((rc = hl_store_xpeers_clear(st)) < 0)
-		goto done;
-	for (size_t i = 0; i < json_array_size(nodes); i++) {
-		json_t *n = json_array_get(nodes, i);
-		hl_node_row r = {0};
-		char *send = NULL, *recv = NULL;
-		r.unit = jstr(n, "unit");
-		r.url = jstr(n, "url");
-		r.public_key = jstr(n, "public_key");
-		if (!hl_exchange__valid_unit(r.unit) || !valid_url(r.url) ||
-		    hl_exchange__key_decode(pk, r.public_key) < 0 ||
-		    !json_is_boolean(json_object_get(n, "restricted")) ||
-		    !json_is_boolean(json_object_get(n, "revoked"))) {
-			rc = hl_error_set(
-			    HL_EINVALID,
-			    "directory: node %zu (%s) has a bad unit, url, key or flag; "
-			    "the last good copy is kept",
-			    i + 1, r.unit ? r.unit : "?");
-			goto done;
-		}
-		if (!(send = types_list(json_object_get(n, "may_send"), r.unit, "may_send")) ||
-		    !(recv =
-		          types_list(json_object_get(n, "may_receive"), r.unit, "may_receive"))) {
-			free(send);
-			rc = hl_error_code() ? hl_error_code() : HL_EINVALID;
-			goto done;
-		}
-		r.may_send = send;
-		r.may_receive = recv;
-		r.restricted = json_is_true(json_object_get(n, "restricted"));
-		r.revoked = json_is_true(json_object_get(n, "revoked"));
-		rc = hl_store_xpeer_put(st, &r);
-		free(send);
-		free(recv);
-		if (rc < 0)
-			goto done;
-	}
-	snprintf(detail, sizeof(detail), "version %lld, %zu nodes", (long long)v,
-	         json_array_size(nodes));
-	if (!held_key && (rc = hl_store_xhub_key_set(st, hub_key)) < 0)
-		goto done;
-	if ((rc = hl_store_xdir_set(st, v, issued, 1, canon)) < 0 ||
-	    (rc = hl_store_audit(st, actor ? actor : "system", "node.directory-import", NULL,
-	                         detail)) < 0 ||
-	    (rc = hl_store_commit(st)) < 0)
-		goto done;
-	began = 0;
-	if (version)
-		*version = v;
-	rc = 0;
+	if (rc == 0 && version)
+		*version = d.version;
 done:
-	if (began)
-		hl_store_rollback(st);
-	json_decref(root);
-	free(canon);
-	free(held_key);
+	hl_exchange__directory_free(&d);
+	free(key);
 	free(held_copy);
+	free(copy);
 	return rc;
+}
+
+/* ---- the directory as the exchange reads it ---- */
+
+static int grab_peer(const hl_node_row *r, void *ud)
+{
+	hl_exchange__peer *p = ud;
+	p->found = 1;
+	p->restricted = r->restricted;
+	p->revoked = r->revoked;
+	snprintf(p->key, sizeof(p->key), "%s", r->public_key);
+	p->may_send = hl_strdup(r->may_send);
+	p->may_receive = hl_strdup(r->may_receive);
+	return 0;
+}
+
+void hl_exchange__peer_free(hl_exchange__peer *p)
+{
+	free(p->may_send);
+	free(p->may_receive);
+	memset(p, 0, sizeof(*p));
+}
+
+int hl_exchange__peer_get(hl_exchange__peer *p, hl_store *st, const char *unit)
+{
+	int rc;
+	memset(p, 0, sizeof(*p));
+	rc = hl_store_xpeer_get(st, unit, grab_peer, p);
+	return rc == HL_ENOTFOUND ? 0 : rc;
 }
 
 /* ---- for other modules (the reference-data feed signs its entries with the node's key) ---- */

@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "exchange_int.h"
+#include "exchange/http_client.h"
 #include "store/store_exchange.h"
 #include "halong/util.h"
 
@@ -18,15 +17,6 @@
 #define MAX_ANSWER         8192       /* a receipt is a few hundred bytes; an error line, less */
 #define MAX_BATCH_ANSWER   (1u << 20) /* a batch's answers: a receipt or a reason each */
 #define MAX_BATCH          256
-
-/* libcurl's global state once per process (curl_global_init is not safe to race). */
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static int curl_ok;
-
-static void curl_start(void)
-{
-	curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-}
 
 int64_t hl_exchange_backoff_ms(int64_t attempts, int64_t base_ms, int64_t cap_ms)
 {
@@ -80,107 +70,162 @@ static int grab_url(const hl_node_row *r, void *ud)
 	return 0;
 }
 
-typedef struct {
-	char buf[MAX_BATCH_ANSWER + 1];
-	size_t limit; /* MAX_ANSWER, or MAX_BATCH_ANSWER for a batch */
-	size_t n;
-	int over;
-} answer;
-
-static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+/* One request on the client: POST (the envelope, JSON), PUT (an attachment's chunk,
+ * octet-stream, `from` naming this node) or GET (body NULL). 0 with the answer in *a when the
+ * status is 200 (or `ok2` when not 0), or -1 with the error in `err`; *status_out gets the
+ * status. */
+static int request(hl_http *h, const char *method, const char *url, const char *body, size_t len,
+                   const char *from, hl_http_answer **a, char *err, size_t errsize, long ok2,
+                   long *status_out, const char *const *extra)
 {
-	answer *a = ud;
-	size_t len = size * nmemb;
-	if (a->n + len > (a->limit ? a->limit : MAX_ANSWER)) {
-		a->over = 1;
-		return 0; /* stops the transfer: no peer needs more than this to answer */
-	}
-	memcpy(a->buf + a->n, p, len);
-	a->n += len;
-	a->buf[a->n] = '\0';
-	return len;
-}
-
-/* One request: POST (the envelope, JSON), PUT (an attachment's chunk, octet-stream, `from`
- * naming this node) or GET (body NULL). 0 with the answer in *a when the status is 200 (or
- * `ok2` when not 0), or -1 with the error in `err`; *status_out gets the status. */
-static int request(CURL *c, const char *method, const char *url, const char *body, size_t len,
-                   const char *from, answer *a, char *err, size_t errsize,
-                   const hl_exchange_send_opts *o, long ok2, long *status_out,
-                   const char *const *extra)
-{
-	char curl_err[CURL_ERROR_SIZE] = "", fromh[64];
-	struct curl_slist *h = NULL;
-	long status = 0;
-	CURLcode rc;
-
-	h = curl_slist_append(h, strcmp(method, "PUT") ? "Content-Type: application/json"
-	                                               : "Content-Type: application/octet-stream");
-	h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+	char fromh[64];
+	const char *hdr[8];
+	size_t k = 0;
+	hl_http_req q = {
+	    method, url, strcmp(method, "PUT") ? "application/json" : "application/octet-stream",
+	    body,   len, hdr};
 	if (from) {
 		snprintf(fromh, sizeof(fromh), "X-Halong-From: %s", from);
-		h = curl_slist_append(h, fromh);
+		hdr[k++] = fromh;
 	}
-	for (; extra && *extra; extra++)
-		h = curl_slist_append(h, *extra);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	if (body) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
-	} else {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	}
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-	                 o && o->connect_timeout_ms ? o->connect_timeout_ms : 5000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o && o->timeout_ms ? o->timeout_ms : 30000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "halong/" HL_VERSION);
-	a->n = 0;
-	a->over = 0;
-	a->buf[0] = '\0';
-	rc = curl_easy_perform(c);
-	curl_slist_free_all(h);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	if (rc != CURLE_OK) {
-		snprintf(err, errsize, "%s: %s", url,
-		         a->over       ? "answer too long"
-		         : curl_err[0] ? curl_err
-		                       : curl_easy_strerror(rc));
+	for (; extra && *extra && k < 7; extra++)
+		hdr[k++] = *extra;
+	hdr[k] = NULL;
+	if (hl_http_do(a, h, &q) < 0) {
+		snprintf(err, errsize, "%s: %s", url, (*a)->over ? "answer too long" : (*a)->error);
 		return -1;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status_out)
-		*status_out = status;
-	if (status != 200 && (!ok2 || status != ok2)) {
+		*status_out = (*a)->status;
+	if ((*a)->status != 200 && (!ok2 || (*a)->status != ok2)) {
 		/* The peer's one-line reason, if it gave one, is what the status page shows. */
-		size_t n = a->n;
-		while (n && (a->buf[n - 1] == '\n' || a->buf[n - 1] == '\r'))
-			a->buf[--n] = '\0';
-		snprintf(err, errsize, "%s: HTTP %ld%s%.300s", url, status, n ? ": " : "", a->buf);
+		size_t n = (*a)->len;
+		while (n && ((*a)->body[n - 1] == '\n' || (*a)->body[n - 1] == '\r'))
+			(*a)->body[--n] = '\0';
+		snprintf(err, errsize, "%s: HTTP %ld%s%.300s", url, (*a)->status, n ? ": " : "",
+		         (*a)->body);
 		return -1;
 	}
 	return 0;
 }
 
+/* What one attachment's upload works with. */
+typedef struct {
+	hl_node *self;
+	hl_http *h;
+	const char *to, *sha;
+	int64_t size;
+	char base[1200]; /* URL/attachments/SHA */
+	char blob[4200]; /* the file here */
+	char *buf;       /* a chunk */
+	size_t chunk;
+	FILE *f;
+	char *err;
+	size_t errsize;
+} upload;
+
+/* How much of the file the peer holds: *off, *whole. 0 or -1 (err). */
+static int upload_offset(upload *u, int64_t *off, int *whole)
+{
+	hl_http_answer *a;
+	json_t *ans;
+	if (request(u->h, "GET", u->base, NULL, 0, u->self->unit, &a, u->err, u->errsize, 0, NULL,
+	            NULL) < 0)
+		return -1;
+	ans = json_loadb(a->body, a->len, 0, NULL);
+	*off = json_integer_value(json_object_get(ans, "offset"));
+	*whole = json_is_true(json_object_get(ans, "complete"));
+	json_decref(ans);
+	return 0;
+}
+
+/* PUTs the chunk at *off, signed by this node; *off and *whole from the answer (a 409 names the
+ * length the peer holds: the upload resumes from it). 0 or -1 (err). */
+static int upload_chunk(upload *u, int64_t *off, int *whole)
+{
+	size_t want = (size_t)(u->size - *off) < u->chunk ? (size_t)(u->size - *off) : u->chunk,
+	       got;
+	char full[1300], sig[HL_X_SIG_B64], hs[HL_X_SIG_B64 + 32], ht[64];
+	const char *extra[] = {hs, ht, NULL};
+	int64_t t = hl_exchange__now_ms();
+	hl_http_answer *a;
+	long status = 0;
+	json_t *ans;
+
+	if (!u->f && !(u->f = fopen(u->blob, "rb"))) {
+		snprintf(u->err, u->errsize, "attachment %.12s…: the blob is missing here", u->sha);
+		return -1;
+	}
+	if (fseeko(u->f, (off_t)*off, SEEK_SET) != 0 ||
+	    (got = fread(u->buf, 1, want, u->f)) != want) {
+		snprintf(u->err, u->errsize, "attachment %.12s…: cannot read the blob", u->sha);
+		return -1;
+	}
+	snprintf(full, sizeof(full), "%s?offset=%lld&size=%lld", u->base, (long long)*off,
+	         (long long)u->size);
+	/* signed: the peer takes a chunk only from the node it names */
+	hl_exchange_upload_sign(sig, u->self, u->to, u->sha, *off, u->size, u->buf, got, t);
+	snprintf(hs, sizeof(hs), "X-Halong-Signature: %s", sig);
+	snprintf(ht, sizeof(ht), "X-Halong-Time: %lld", (long long)t);
+	if (request(u->h, "PUT", full, u->buf, got, u->self->unit, &a, u->err, u->errsize, 409,
+	            &status, extra) < 0)
+		return -1;
+	ans = json_loadb(a->body, a->len, 0, NULL);
+	if (status == 409) {
+		json_t *e = json_object_get(ans, "error");
+		json_t *ro = json_object_get(e ? e : ans, "offset");
+		*off = json_is_integer(ro) ? json_integer_value(ro) : -1;
+	} else {
+		*off = json_integer_value(json_object_get(ans, "offset"));
+		*whole = json_is_true(json_object_get(ans, "complete"));
+	}
+	json_decref(ans);
+	return 0;
+}
+
+/* Uploads one attachment from the offset the peer reports. 0 or -1 (err). */
+static int upload_one(upload *u)
+{
+	int64_t off = -1;
+	int tries = 0, whole = 0, finish = 0, rc = 0;
+	for (;;) {
+		if (off < 0 && (rc = upload_offset(u, &off, &whole)) < 0)
+			break;
+		if (whole)
+			break;
+		/* The peer holds every byte but never finished the file (a crash between the last
+		 * write and its rename): an empty chunk at the end makes it hash and keep it — or
+		 * drop it, and the next attempt starts again. Once. */
+		if (off >= u->size) {
+			if (finish++)
+				break;
+			off = u->size;
+		}
+		if (++tries > 100000) {
+			snprintf(u->err, u->errsize, "%s: no progress", u->base);
+			rc = -1;
+			break;
+		}
+		if ((rc = upload_chunk(u, &off, &whole)) < 0)
+			break;
+	}
+	if (u->f)
+		fclose(u->f);
+	u->f = NULL;
+	return rc;
+}
+
 /* Uploads the attachments of a sealed envelope that the peer does not hold whole yet, in
  * chunks, each resumed from the offset the peer reports (GET .../attachments/SHA answers
  * {"offset":N,"complete":bool}). 0, or -1 with the error in `err`. */
-static int upload_attachments(CURL *c, hl_node *self, const char *to, const char *url,
-                              const char *env, size_t envlen, answer *a, char *err, size_t errsize,
+static int upload_attachments(hl_http *h, hl_node *self, const char *to, const char *url,
+                              const char *env, size_t envlen, char *err, size_t errsize,
                               const hl_exchange_send_opts *o)
 {
 	const char *apath = o && o->attachments_path ? o->attachments_path : DEFAULT_ATT_PATH;
-	size_t chunk = o && o->chunk ? o->chunk : 4u << 20;
+	upload u = {.self = self, .h = h, .to = to};
 	json_t *root = NULL, *atts;
-	char *buf = NULL;
+	size_t ul = strlen(url);
 	int rc = -1;
 
 	/* Most messages carry no file: the canonical envelope then begins
@@ -193,105 +238,32 @@ static int upload_attachments(CURL *c, hl_node *self, const char *to, const char
 	}
 	root = json_loadb(env, envlen, 0, NULL);
 	atts = json_object_get(root, "attachments");
+	u.chunk = o && o->chunk ? o->chunk : 4u << 20;
+	u.err = err;
+	u.errsize = errsize;
 	if (!json_array_size(atts)) {
 		rc = 0;
 		goto done;
 	}
-	if (!(buf = malloc(chunk))) {
+	if (!(u.buf = malloc(u.chunk))) {
 		snprintf(err, errsize, "out of memory");
 		goto done;
 	}
+	if (ul && url[ul - 1] == '/')
+		ul--;
 	for (size_t i = 0; i < json_array_size(atts); i++) {
 		json_t *x = json_array_get(atts, i);
-		const char *sha = json_string_value(json_object_get(x, "sha256"));
-		int64_t size = json_integer_value(json_object_get(x, "size")), off = -1;
-		char base[1200], full[1300], blob[4200];
-		FILE *f = NULL;
-		int tries = 0, whole = 0, finish = 0;
-
-		size_t ul = strlen(url);
-		if (ul && url[ul - 1] == '/')
-			ul--;
-		snprintf(base, sizeof(base), "%.*s%s/%s", (int)ul, url, apath, sha);
-		snprintf(blob, sizeof(blob), "%s/%.2s/%s",
-		         o && o->blobs_dir ? o->blobs_dir : self->blobs, sha, sha + 2);
-		for (;;) {
-			json_t *ans;
-			long status = 0;
-			size_t want, got;
-			if (off < 0) {
-				if (request(c, "GET", base, NULL, 0, self->unit, a, err, errsize, o,
-				            0, NULL, NULL) < 0)
-					goto fail;
-				ans = json_loadb(a->buf, a->n, 0, NULL);
-				off = json_integer_value(json_object_get(ans, "offset"));
-				whole = json_is_true(json_object_get(ans, "complete"));
-				json_decref(ans);
-			}
-			if (whole)
-				break;
-			/* The peer holds every byte but never finished the file (a crash between
-			 * the last write and its rename): an empty chunk at the end makes it hash
-			 * and keep it — or drop it, and the next attempt starts again. Once. */
-			if (off >= size) {
-				if (finish++)
-					break;
-				off = size;
-			}
-			if (++tries > 100000) {
-				snprintf(err, errsize, "%s: no progress", base);
-				goto fail;
-			}
-			if (!f && !(f = fopen(blob, "rb"))) {
-				snprintf(err, errsize,
-				         "attachment %.12s…: the blob is missing here", sha);
-				goto fail;
-			}
-			want = (size_t)(size - off) < chunk ? (size_t)(size - off) : chunk;
-			if (fseeko(f, (off_t)off, SEEK_SET) != 0 ||
-			    (got = fread(buf, 1, want, f)) != want) {
-				snprintf(err, errsize, "attachment %.12s…: cannot read the blob",
-				         sha);
-				goto fail;
-			}
-			snprintf(full, sizeof(full), "%s?offset=%lld&size=%lld", base,
-			         (long long)off, (long long)size);
-			{
-				/* signed: the peer takes a chunk only from the node it names */
-				char sig[HL_X_SIG_B64], hs[HL_X_SIG_B64 + 32], ht[64];
-				const char *extra[] = {hs, ht, NULL};
-				int64_t t = hl_exchange__now_ms();
-				hl_exchange_upload_sign(sig, self, to, sha, off, size, buf, got, t);
-				snprintf(hs, sizeof(hs), "X-Halong-Signature: %s", sig);
-				snprintf(ht, sizeof(ht), "X-Halong-Time: %lld", (long long)t);
-				if (request(c, "PUT", full, buf, got, self->unit, a, err, errsize,
-				            o, 409, &status, extra) < 0)
-					goto fail;
-			}
-			/* 409: the peer holds another length (an earlier attempt went further, or
-			 * it lost a tail): resume from what it reports. */
-			ans = json_loadb(a->buf, a->n, 0, NULL);
-			if (status == 409) {
-				json_t *e = json_object_get(ans, "error");
-				json_t *ro = json_object_get(e ? e : ans, "offset");
-				off = json_is_integer(ro) ? json_integer_value(ro) : -1;
-			} else {
-				off = json_integer_value(json_object_get(ans, "offset"));
-				whole = json_is_true(json_object_get(ans, "complete"));
-			}
-			json_decref(ans);
-		}
-		if (f)
-			fclose(f);
-		continue;
-	fail:
-		if (f)
-			fclose(f);
-		goto done;
+		u.sha = json_string_value(json_object_get(x, "sha256"));
+		u.size = json_integer_value(json_object_get(x, "size"));
+		snprintf(u.base, sizeof(u.base), "%.*s%s/%s", (int)ul, url, apath, u.sha);
+		snprintf(u.blob, sizeof(u.blob), "%s/%.2s/%s",
+		         o && o->blobs_dir ? o->blobs_dir : self->blobs, u.sha, u.sha + 2);
+		if (upload_one(&u) < 0)
+			goto done;
 	}
 	rc = 0;
 done:
-	free(buf);
+	free(u.buf);
 	json_decref(root);
 	return rc;
 }
@@ -306,16 +278,12 @@ done:
  * order per peer holds: the peer applies by sequence whatever order batches arrive in. */
 
 typedef struct {
-	CURL *h;
-	struct curl_slist *hdr;
-	answer *a;
-	char curl_err[CURL_ERROR_SIZE];
+	hl_http *h; /* its own connection, on the pass's multi */
 	char full[1200], cut[512];
 	char *body;
 	size_t blen, n, k;
 	due *v;
-	int started, done;
-	CURLcode result;
+	int started;
 } flight;
 
 /* Peers that answered 404/405 on the batch path (older nodes): one by one from then on. */
@@ -345,29 +313,48 @@ static void flight_free(flight *f)
 {
 	if (!f)
 		return;
-	if (f->h)
-		curl_easy_cleanup(f->h);
-	curl_slist_free_all(f->hdr);
-	free(f->a);
+	hl_http_free(f->h);
 	free(f->body);
 	free(f);
 }
 
-/* Seals v[0..n), uploads their files (blocking, on c), and builds the body; a message that
+/* The body of a batch: the first f->k envelopes, one a line. */
+static void flight_body(flight *f, char **env, const size_t *len)
+{
+	char *p;
+	if (!f->k)
+		return;
+	if (!(f->body = malloc(f->blen + 1))) {
+		f->k = 0;
+		snprintf(f->cut, sizeof(f->cut), "out of memory");
+		return;
+	}
+	p = f->body;
+	for (size_t i = 0; i < f->k; i++) {
+		memcpy(p, env[i], len[i]);
+		p += len[i];
+		*p++ = '\n';
+	}
+	*p = '\0';
+}
+
+/* Seals v[0..n), uploads their files (blocking, on h), and builds the body; a message that
  * cannot go cuts the batch before it (f->k, f->cut). NULL when out of memory. */
-static flight *flight_prepare(hl_node *self, CURL *c, answer *a, const char *url, due *v, size_t n,
+static flight *flight_prepare(hl_node *self, hl_http *h, const char *url, due *v, size_t n,
                               const hl_exchange_send_opts *o)
 {
+	hl_http_opts ho = {.connect_timeout_ms = o->connect_timeout_ms,
+	                   .timeout_ms = o->timeout_ms,
+	                   .max_answer = MAX_BATCH_ANSWER};
 	flight *f = calloc(1, sizeof(*f));
 	char **env = NULL;
 	size_t *len = NULL, ul = strlen(url);
-	if (!f || !(f->a = malloc(sizeof(*f->a))) || !(env = calloc(n, sizeof(*env))) ||
-	    !(len = calloc(n, sizeof(*len)))) {
+	if (!f || !(env = calloc(n, sizeof(*env))) || !(len = calloc(n, sizeof(*len))) ||
+	    hl_http_new(&f->h, &ho) < 0) {
 		free(env);
 		flight_free(f);
 		return NULL;
 	}
-	f->a->limit = MAX_BATCH_ANSWER;
 	f->v = v;
 	f->n = f->k = n;
 	if (ul && url[ul - 1] == '/')
@@ -380,25 +367,14 @@ static flight *flight_prepare(hl_node *self, CURL *c, answer *a, const char *url
 			f->k = i;
 			break;
 		}
-		if (upload_attachments(c, self, v[i].recipient, url, env[i], len[i], a, f->cut,
+		if (upload_attachments(h, self, v[i].recipient, url, env[i], len[i], f->cut,
 		                       sizeof(f->cut), o) < 0) {
 			f->k = i;
 			break;
 		}
 		f->blen += len[i] + 1;
 	}
-	if (f->k && (f->body = malloc(f->blen + 1))) {
-		char *p = f->body;
-		for (size_t i = 0; i < f->k; i++) {
-			memcpy(p, env[i], len[i]);
-			p += len[i];
-			*p++ = '\n';
-		}
-		*p = '\0';
-	} else if (f->k) {
-		f->k = 0;
-		snprintf(f->cut, sizeof(f->cut), "out of memory");
-	}
+	flight_body(f, env, len);
 	for (size_t i = 0; i < n; i++)
 		free(env[i]);
 	free(env);
@@ -407,117 +383,74 @@ static flight *flight_prepare(hl_node *self, CURL *c, answer *a, const char *url
 }
 
 /* Puts the batch on the wire (the first bytes go out now). */
-static void flight_start(flight *f, CURLM *m, const hl_exchange_send_opts *o)
+static void flight_start(flight *f, hl_http_multi *m, const char *self)
 {
-	if (!f->k || !(f->h = curl_easy_init()))
-		return;
-	f->hdr = curl_slist_append(f->hdr, "Content-Type: application/x-ndjson");
-	f->hdr = curl_slist_append(f->hdr, "Expect:");
-	f->a->n = 0;
-	f->a->over = 0;
-	f->a->buf[0] = '\0';
-	curl_easy_setopt(f->h, CURLOPT_URL, f->full);
-	curl_easy_setopt(f->h, CURLOPT_HTTPHEADER, f->hdr);
-	curl_easy_setopt(f->h, CURLOPT_POSTFIELDS, f->body);
-	curl_easy_setopt(f->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->blen);
-	curl_easy_setopt(f->h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(f->h, CURLOPT_WRITEDATA, f->a);
-	curl_easy_setopt(f->h, CURLOPT_ERRORBUFFER, f->curl_err);
-	curl_easy_setopt(f->h, CURLOPT_CONNECTTIMEOUT_MS,
-	                 o->connect_timeout_ms ? o->connect_timeout_ms : 5000L);
-	curl_easy_setopt(f->h, CURLOPT_TIMEOUT_MS, o->timeout_ms ? o->timeout_ms : 30000L);
-	curl_easy_setopt(f->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(f->h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(f->h, CURLOPT_USERAGENT, "halong/" HL_VERSION);
-	curl_easy_setopt(f->h, CURLOPT_PRIVATE, f);
-	if (curl_multi_add_handle(m, f->h) == CURLM_OK) {
-		int running;
+	char from[64];
+	const char *hdr[] = {from, NULL};
+	hl_http_req q = {"POST", f->full, "application/x-ndjson", f->body, f->blen, hdr};
+	/* names this node, should the batch be refused before it is read */
+	snprintf(from, sizeof(from), "X-Halong-From: %s", self);
+	if (f->k && hl_http_start(m, f->h, &q) == 0)
 		f->started = 1;
-		curl_multi_perform(m, &running);
-	}
 }
 
-/* Drives the transfers until f is done (another flight finishing meanwhile is marked). */
-static void flight_wait(flight *f, CURLM *m)
+/* The batch's answer: *ans, one result a line, or the error in perr. 1 when the peer has no
+ * batch endpoint (404, 405). */
+static int flight_answer(json_t **ans, char *perr, size_t errsize, flight *f)
 {
-	while (f->started && !f->done) {
-		int running = 0, q;
-		CURLMsg *msg;
-		curl_multi_perform(m, &running);
-		while ((msg = curl_multi_info_read(m, &q))) {
-			flight *x = NULL;
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-			if (x) {
-				x->done = 1;
-				x->result = msg->data.result;
-			}
-		}
-		if (!f->done)
-			curl_multi_poll(m, NULL, 0, 100, NULL);
+	hl_http_answer *a;
+	if (!f->started)
+		return 0;
+	if (hl_http_finish(&a, f->h) < 0) {
+		snprintf(perr, errsize, "%.200s: %.250s", f->full,
+		         a->over ? "answer too long" : a->error);
+		return 0;
 	}
+	if (a->status == 404 || a->status == 405)
+		return 1;
+	if (a->status != 200) {
+		size_t n = a->len;
+		while (n && (a->body[n - 1] == '\n' || a->body[n - 1] == '\r'))
+			a->body[--n] = '\0';
+		snprintf(perr, errsize, "%.200s: HTTP %ld%s%.250s", f->full, a->status,
+		         n ? ": " : "", a->body);
+		return 0;
+	}
+	*ans = json_array();
+	for (const char *q = a->body, *e = a->body + a->len; q < e;) {
+		const char *nl = memchr(q, '\n', (size_t)(e - q));
+		size_t ll = nl ? (size_t)(nl - q) : (size_t)(e - q);
+		if (ll)
+			json_array_append_new(*ans, json_loadb(q, ll, 0, NULL));
+		q += ll + 1;
+	}
+	if (json_array_size(*ans) != f->k)
+		snprintf(perr, errsize, "%.200s: the answer is not %zu results", f->full, f->k);
+	return 0;
 }
 
-/* Waits for f's answer and records it: receipts in one transaction, the first failure with
- * its backoff. The number of messages handled, 0 when the peer has no batch endpoint (the
- * messages stay waiting: one by one at the next pass), < 0 on an error of this store. */
-static int flight_finish(size_t *ok, size_t *bad, char **blocked, hl_node *self, flight *f,
-                         CURLM *m, int64_t base, int64_t cap)
+/* Records a failed attempt of message d with its backoff; the peer is blocked for the pass. */
+static int failed_one(char **blocked, hl_node *self, const due *d, const char *err, int64_t base,
+                      int64_t cap)
 {
-	char perr[512] = "", ierr[512];
-	json_t *ans = NULL;
-	long status = 0;
-	int rc = 0, began = 0;
+	if (!*blocked)
+		*blocked = hl_strdup(d->recipient);
+	return hl_exchange_outbox_failed(self->st, d->id, err,
+	                                 hl_exchange__now_ms() +
+	                                     hl_exchange_backoff_ms(d->attempts + 1, base, cap));
+}
 
-	flight_wait(f, m);
-	if (f->started) {
-		curl_multi_remove_handle(m, f->h);
-		if (f->result != CURLE_OK) {
-			snprintf(perr, sizeof(perr), "%.200s: %.250s", f->full,
-			         f->a->over       ? "answer too long"
-			         : f->curl_err[0] ? f->curl_err
-			                          : curl_easy_strerror(f->result));
-		} else {
-			curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &status);
-			if (status == 404 || status == 405) {
-				peer_nobatch_add(f->v[0].recipient);
-				free(*blocked);
-				*blocked = hl_strdup(f->v[0].recipient);
-				return 0;
-			}
-			if (status != 200) {
-				size_t n = f->a->n;
-				while (n && (f->a->buf[n - 1] == '\n' || f->a->buf[n - 1] == '\r'))
-					f->a->buf[--n] = '\0';
-				snprintf(perr, sizeof(perr), "%.200s: HTTP %ld%s%.250s", f->full,
-				         status, n ? ": " : "", f->a->buf);
-			} else {
-				const char *q = f->a->buf, *e = f->a->buf + f->a->n;
-				ans = json_array();
-				while (q < e) {
-					const char *nl = memchr(q, '\n', (size_t)(e - q));
-					size_t ll = nl ? (size_t)(nl - q) : (size_t)(e - q);
-					if (ll)
-						json_array_append_new(ans,
-						                      json_loadb(q, ll, 0, NULL));
-					q += ll + 1;
-				}
-				if (json_array_size(ans) != f->k)
-					snprintf(perr, sizeof(perr),
-					         "%.200s: the answer is not %zu results", f->full,
-					         f->k);
-			}
-		}
-	}
-	if (perr[0])
-		f->k = 0; /* the first message carries the error; the others wait */
-	if (f->k > 0) {
-		if ((rc = hl_store_begin(self->st)) < 0)
-			goto done;
-		began = 1;
-	}
+/* The results of a batch, in one transaction: each receipt recorded, each refusal with its
+ * backoff. */
+static int flight_results(size_t *ok, size_t *bad, char **blocked, hl_node *self, flight *f,
+                          json_t *ans, int64_t base, int64_t cap)
+{
+	char ierr[512];
+	int rc;
+	if (!f->k)
+		return 0;
+	if ((rc = hl_store_begin(self->st)) < 0)
+		return rc;
 	for (size_t i = 0; i < f->k; i++) {
 		json_t *x = json_array_get(ans, i);
 		const char *rec = json_string_value(json_object_get(x, "receipt"));
@@ -541,168 +474,191 @@ static int flight_finish(size_t *ok, size_t *bad, char **blocked, hl_node *self,
 		/* A later message the peer accepted (held, waiting for this one) is delivered
 		 * all the same: its receipt is in the answer. */
 		(*bad)++;
-		if ((rc = hl_exchange_outbox_failed(
-		         self->st, f->v[i].id, ierr,
-		         hl_exchange__now_ms() +
-		             hl_exchange_backoff_ms(f->v[i].attempts + 1, base, cap))) < 0)
-			goto done;
-		if (!*blocked)
-			*blocked = hl_strdup(f->v[i].recipient);
+		if ((rc = failed_one(blocked, self, &f->v[i], ierr, base, cap)) < 0) {
+			hl_store_rollback(self->st);
+			return rc;
+		}
 	}
-	if (began) {
-		began = 0;
-		if ((rc = hl_store_commit(self->st)) < 0)
-			goto done;
+	return hl_store_commit(self->st);
+}
+
+/* Waits for f's answer and records it: receipts in one transaction, the first failure with
+ * its backoff. The number of messages handled, 0 when the peer has no batch endpoint (the
+ * messages stay waiting: one by one at the next pass), < 0 on an error of this store. */
+static int flight_finish(size_t *ok, size_t *bad, char **blocked, hl_node *self, flight *f,
+                         int64_t base, int64_t cap)
+{
+	char perr[512] = "";
+	json_t *ans = NULL;
+	int rc;
+
+	if (flight_answer(&ans, perr, sizeof(perr), f) == 1) {
+		peer_nobatch_add(f->v[0].recipient);
+		free(*blocked);
+		*blocked = hl_strdup(f->v[0].recipient);
+		return 0;
 	}
+	if (perr[0])
+		f->k = 0; /* the first message carries the error; the others wait */
+	rc = flight_results(ok, bad, blocked, self, f, ans, base, cap);
+	json_decref(ans);
+	if (rc < 0)
+		return rc;
 	if (perr[0] || (f->k < f->n && f->cut[0])) {
 		/* the POST failed (the first message carries it) or message k could not go */
 		size_t i = perr[0] ? 0 : f->k;
 		(*bad)++;
 		free(*blocked);
-		*blocked = hl_strdup(f->v[i].recipient);
-		if ((rc = hl_exchange_outbox_failed(
-		         self->st, f->v[i].id, perr[0] ? perr : f->cut,
-		         hl_exchange__now_ms() +
-		             hl_exchange_backoff_ms(f->v[i].attempts + 1, base, cap))) < 0)
-			goto done;
+		*blocked = NULL;
+		if ((rc = failed_one(blocked, self, &f->v[i], perr[0] ? perr : f->cut, base, cap)) <
+		    0)
+			return rc;
 	}
-	rc = (int)f->n;
-done:
-	if (began)
-		hl_store_rollback(self->st);
-	json_decref(ans);
-	return rc;
+	return (int)f->n;
+}
+
+/* ---- a pass ---- */
+
+typedef struct {
+	hl_node *self;
+	const hl_exchange_send_opts *o;
+	const char *path;
+	int64_t base, cap;
+	hl_http *h;       /* one connection for single requests and uploads */
+	hl_http_multi *m; /* batches on the wire */
+	flight *prev;     /* a batch on the wire, its answer not recorded yet */
+	char *blocked;    /* the last peer that failed in this pass */
+	size_t ok, bad;
+} pass;
+
+/* Records the batch on the wire, if any. */
+static int pass_land(pass *p)
+{
+	int rc = 0;
+	if (p->prev) {
+		rc = flight_finish(&p->ok, &p->bad, &p->blocked, p->self, p->prev, p->base, p->cap);
+		flight_free(p->prev);
+		p->prev = NULL;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* v[0..n) to one peer as a batch: this one out, then the previous one's answer recorded. */
+static int pass_batch(pass *p, const char *url, due *v, size_t n)
+{
+	flight *cur = flight_prepare(p->self, p->h, url, v, n, p->o);
+	int rc;
+	if (!cur)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	flight_start(cur, p->m, p->self->unit);
+	if ((rc = pass_land(p)) < 0) {
+		flight_free(cur);
+		return rc;
+	}
+	p->prev = cur;
+	return 0;
+}
+
+/* One message alone: sealed, its files uploaded, POSTed, its receipt recorded. */
+static int pass_one(pass *p, const char *url, const due *d)
+{
+	char err[512] = "", *full = NULL, *env = NULL;
+	size_t len = 0;
+	hl_http_answer *a;
+
+	if (!url)
+		snprintf(err, sizeof(err), "%s is not in the directory or is revoked",
+		         d->recipient);
+	else if (!(full = malloc(strlen(url) + strlen(p->path) + 1)))
+		snprintf(err, sizeof(err), "out of memory");
+	else {
+		/* "http://host:8080/" + "/api/..." without a doubled slash */
+		size_t ul = strlen(url);
+		memcpy(full, url, ul + 1);
+		if (ul && full[ul - 1] == '/' && p->path[0] == '/')
+			full[ul - 1] = '\0';
+		strcat(full, p->path);
+	}
+	if (!err[0] && hl_exchange_outbox_seal(&env, &len, p->self, d->id, 0) < 0)
+		snprintf(err, sizeof(err), "seal: %s", hl_error_last());
+	if (!err[0] && upload_attachments(p->h, p->self, d->recipient, url, env, len, err,
+	                                  sizeof(err), p->o) < 0)
+		; /* err says why; the envelope waits for its files */
+	else if (!err[0] &&
+	         request(p->h, "POST", full, env, len, NULL, &a, err, sizeof(err), 0, NULL, NULL) ==
+	             0 &&
+	         hl_exchange_outbox_delivered(p->self, a->body, a->len) < 0)
+		snprintf(err, sizeof(err), "%.200s: the answer is not a valid receipt: %.200s",
+		         full, hl_error_last());
+	free(env);
+	free(full);
+	if (!err[0]) {
+		p->ok++;
+		return 0;
+	}
+	p->bad++;
+	free(p->blocked);
+	p->blocked = NULL;
+	return failed_one(&p->blocked, p->self, d, err, p->base, p->cap);
+}
+
+/* The messages of l from i on: one, or a batch to its peer. The number taken, or < 0. */
+static int pass_next(pass *p, due_list *l, size_t i)
+{
+	due *d = &l->v[i];
+	char *url = NULL;
+	int rc;
+
+	/* Order per peer: after a failure its later messages wait for the next pass. */
+	if (p->blocked && !strcmp(p->blocked, d->recipient))
+		return 1;
+	rc = hl_store_xpeer_get(p->self->st, d->recipient, grab_url, &url);
+	if (rc < 0 && rc != HL_ENOTFOUND)
+		return rc;
+	if (url && p->m && !peer_nobatch(d->recipient)) {
+		size_t n = 1, lim = p->o->batch < MAX_BATCH ? p->o->batch : MAX_BATCH;
+		while (i + n < l->n && n < lim && !strcmp(l->v[i + n].recipient, d->recipient))
+			n++;
+		rc = pass_batch(p, url, d, n);
+		free(url);
+		return rc < 0 ? rc : (int)n;
+	}
+	rc = pass_one(p, url, d);
+	free(url);
+	return rc < 0 ? rc : 1;
 }
 
 int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
                          const hl_exchange_send_opts *o)
 {
-	const char *path = o && o->path ? o->path : DEFAULT_PATH;
-	int64_t base = o && o->backoff_base_ms ? o->backoff_base_ms : 1000;
-	int64_t cap = o && o->backoff_cap_ms ? o->backoff_cap_ms : 600000;
+	hl_http_opts ho = {.connect_timeout_ms = o ? o->connect_timeout_ms : 0,
+	                   .timeout_ms = o ? o->timeout_ms : 0,
+	                   .max_answer = MAX_ANSWER};
+	pass p = {.self = self,
+	          .o = o,
+	          .path = o && o->path ? o->path : DEFAULT_PATH,
+	          .base = o && o->backoff_base_ms ? o->backoff_base_ms : 1000,
+	          .cap = o && o->backoff_cap_ms ? o->backoff_cap_ms : 600000};
 	due_list l = {0};
-	answer *a = NULL;
-	CURL *c = NULL;
-	size_t ok = 0, bad = 0;
-	char *blocked = NULL; /* the last peer that failed in this pass */
-	flight *prev = NULL;  /* a batch on the wire, its answer not recorded yet */
-	CURLM *m = NULL;
 	int rc;
 
 	if ((rc = hl_store_xout_pending(self->st, NULL, hl_exchange__now_ms(),
 	                                o && o->max ? o->max : 1000, collect, &l)) < 0)
 		goto done;
-	if (l.n == 0)
-		goto finish;
-	pthread_once(&curl_once, curl_start);
-	if (!curl_ok || !(c = curl_easy_init()) || !(a = malloc(sizeof(*a)))) {
-		rc = hl_error_set(HL_ERROR, "libcurl could not start");
+	if (l.n && ((rc = hl_http_new(&p.h, &ho)) < 0 ||
+	            (o && o->batch > 1 && (rc = hl_http_multi_new(&p.m)) < 0)))
 		goto done;
+	for (size_t i = 0; i < l.n;) {
+		if ((rc = pass_next(&p, &l, i)) < 0)
+			goto done;
+		i += (size_t)rc;
 	}
-	a->limit = MAX_ANSWER;
-	if (o && o->batch > 1 && !(m = curl_multi_init())) {
-		rc = hl_error_set(HL_ERROR, "libcurl could not start");
+	if ((rc = pass_land(&p)) < 0)
 		goto done;
-	}
-	for (size_t i = 0; i < l.n; i++) {
-		due *d = &l.v[i];
-		char err[512] = "", *url = NULL, *full = NULL, *env = NULL;
-		size_t len = 0;
-		int r;
-
-		/* Order per peer: after a failure its later messages wait for the next pass. */
-		if (blocked && !strcmp(blocked, d->recipient))
-			continue;
-		r = hl_store_xpeer_get(self->st, d->recipient, grab_url, &url);
-		if (r < 0 && r != HL_ENOTFOUND) {
-			rc = r;
-			goto done;
-		}
-		if (url && o && o->batch > 1 && !peer_nobatch(d->recipient)) {
-			size_t n = 1, lim = o->batch < MAX_BATCH ? o->batch : MAX_BATCH;
-			flight *cur;
-			while (i + n < l.n && n < lim &&
-			       !strcmp(l.v[i + n].recipient, d->recipient))
-				n++;
-			/* this batch out, then the previous one's answer recorded */
-			cur = flight_prepare(self, c, a, url, d, n, o);
-			free(url);
-			if (!cur) {
-				rc = hl_error_set(HL_ENOMEM, "out of memory");
-				goto done;
-			}
-			flight_start(cur, m, o);
-			if (prev) {
-				r = flight_finish(&ok, &bad, &blocked, self, prev, m, base, cap);
-				flight_free(prev);
-				prev = NULL;
-				if (r < 0) {
-					flight_free(cur);
-					rc = r;
-					goto done;
-				}
-			}
-			prev = cur;
-			i += n - 1;
-			continue;
-		}
-		if (!url)
-			snprintf(err, sizeof(err), "%s is not in the directory or is revoked",
-			         d->recipient);
-		else if (!(full = malloc(strlen(url) + strlen(path) + 1)))
-			snprintf(err, sizeof(err), "out of memory");
-		else {
-			/* "http://host:8080/" + "/api/..." without a doubled slash */
-			size_t ul = strlen(url);
-			memcpy(full, url, ul + 1);
-			if (ul && full[ul - 1] == '/' && path[0] == '/')
-				full[ul - 1] = '\0';
-			strcat(full, path);
-		}
-		if (!err[0] && hl_exchange_outbox_seal(&env, &len, self, d->id, 0) < 0)
-			snprintf(err, sizeof(err), "seal: %s", hl_error_last());
-		if (!err[0] && upload_attachments(c, self, d->recipient, url, env, len, a, err,
-		                                  sizeof(err), o) < 0)
-			; /* err says why; the envelope waits for its files */
-		else if (!err[0] &&
-		         request(c, "POST", full, env, len, NULL, a, err, sizeof(err), o, 0, NULL,
-		                 NULL) == 0 &&
-		         hl_exchange_outbox_delivered(self, a->buf, a->n) < 0)
-			snprintf(err, sizeof(err),
-			         "%.200s: the answer is not a valid receipt: %.200s", full,
-			         hl_error_last());
-		free(env);
-		free(url);
-		free(full);
-		if (!err[0]) {
-			ok++;
-			continue;
-		}
-		bad++;
-		free(blocked);
-		blocked = hl_strdup(d->recipient);
-		if ((r = hl_exchange_outbox_failed(
-		         self->st, d->id, err,
-		         hl_exchange__now_ms() +
-		             hl_exchange_backoff_ms(d->attempts + 1, base, cap))) < 0) {
-			rc = r;
-			goto done;
-		}
-	}
-	if (prev) {
-		int r = flight_finish(&ok, &bad, &blocked, self, prev, m, base, cap);
-		flight_free(prev);
-		prev = NULL;
-		if (r < 0) {
-			rc = r;
-			goto done;
-		}
-	}
-finish:
 	if (sent)
-		*sent = ok;
+		*sent = p.ok;
 	if (failed)
-		*failed = bad;
+		*failed = p.bad;
 	rc = 0;
 done:
 	for (size_t i = 0; i < l.n; i++) {
@@ -710,12 +666,9 @@ done:
 		free(l.v[i].recipient);
 	}
 	free(l.v);
-	free(blocked);
-	flight_free(prev);
-	if (m)
-		curl_multi_cleanup(m);
-	free(a);
-	if (c)
-		curl_easy_cleanup(c);
+	free(p.blocked);
+	flight_free(p.prev);
+	hl_http_multi_free(p.m);
+	hl_http_free(p.h);
 	return rc;
 }

@@ -620,3 +620,26 @@ int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, v
 	hl_store__release(st, s);
 	return r < 0 ? r : 0;
 }
+
+/* ---- the register of incoming documents ---- */
+
+int hl_store_xregister_next(int64_t *ordinal, hl_store *st, const char *fonds, const char *dossier)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT coalesce(max(d.ordinal), 0) + 1 FROM document d"
+	                              " JOIN dossier s ON s.id = d.dossier_id"
+	                              " JOIN fonds f ON f.id = s.fonds_id"
+	                              " WHERE f.code = ?1 AND s.code = ?2");
+	int rc;
+	if (!s)
+		return -1;
+	bind_text(s, 1, fonds);
+	bind_text(s, 2, dossier);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ordinal = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = hl_store__error(st, "the register of incoming documents");
+	}
+	hl_store__release(st, s);
+	return rc;
+}

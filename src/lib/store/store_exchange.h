@@ -101,6 +101,11 @@ int hl_store_xrejects(hl_store *st, size_t max,
                       int (*cb)(const hl_exchange_reject_row *r, void *ud), void *ud);
 int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, void *ud), void *ud);
 
+/* ---- the register of incoming documents ---- */
+
+/* The next number in dossier `dossier` of fonds `fonds` (1 for an empty or absent one). */
+int hl_store_xregister_next(int64_t *ordinal, hl_store *st, const char *fonds, const char *dossier);
+
 #ifdef __cplusplus
 }
 #endif

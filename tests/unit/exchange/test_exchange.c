@@ -19,10 +19,13 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "halong/archive.h"
 #include "halong/exchange.h"
+#include "exchange/exchange_int.h"
 #include "store/store.h"
 #include "store/store_auth.h"
 #include "halong/text.h"
+#include "halong/units.h"
 #include "halong/util.h"
 
 #define HUB     "22"
@@ -917,6 +920,420 @@ static void test_secret_never_leaves(void **state)
 	                 1);
 }
 
+/* ---- what a message says about its documents' levels ---- */
+
+/* A sealed envelope of `from`, changed and signed again with from's key, as a node that lies
+ * about what it carries would: the envelope's access set to `access`, the level of document 0
+ * of its payload to `doc_level`. */
+static char *relabel(node *from, const char *env, const char *access, const char *doc_level)
+{
+	json_t *e = json_loads(env, JSON_REJECT_DUPLICATES, NULL), *docs;
+	char *text, *c = NULL, sig[89];
+	size_t n = 0;
+	assert_non_null(e);
+	json_object_set_new(e, "access", json_string(access));
+	docs = json_object_get(json_object_get(e, "payload"), "documents");
+	assert_true(json_array_size(docs) >= 1);
+	json_object_set_new(json_array_get(docs, 0), "access_level", json_string(doc_level));
+	json_object_del(e, "sig");
+	text = json_dumps(e, JSON_COMPACT);
+	assert_int_equal(hl_exchange_canonical(&c, &n, text, strlen(text)), 0);
+	hl_node_sign(sig, from->n, "halong-envelope-v1\n", c, n);
+	free(text);
+	free(c);
+	json_object_set_new(e, "sig", json_string(sig));
+	text = json_dumps(e, JSON_COMPACT);
+	assert_int_equal(hl_exchange_canonical(&c, &n, text, strlen(text)), 0);
+	free(text);
+	json_decref(e);
+	return c;
+}
+
+/* A document message from the hub to `to` carrying DPUB (public, no file), sealed. */
+static char *document_message(net *w, const char *to, char id[37])
+{
+	const char *pub[] = {"DPUB"};
+	add_doc(&w->hub, "DPUB", HL_ACCESS_PUBLIC);
+	assert_int_equal(hl_store_begin(w->hub.st), 0);
+	if (hl_exchange_put_documents(id, w->hub.n, to, pub, 1, "test") != 0)
+		fail_msg("put documents: %s", hl_error_last());
+	assert_int_equal(hl_store_commit(w->hub.st), 0);
+	return seal(&w->hub, id, 0);
+}
+
+/* The inbox reads each document's own level: an envelope labelled public whose document is
+ * secret or restricted is refused (access-denied, recorded), nothing stored; a restricted one
+ * under a restricted envelope reaches a node cleared for it. */
+static void test_document_levels_at_the_inbox(void **state)
+{
+	net *w = *state;
+	char id[37], *env = document_message(w, BAICHAY, id), *bad;
+	struct {
+		const char *access, *level;
+		node *to;
+	} lies[] = {
+	    {"public", "secret", &w->b},     {"restricted", "secret", &w->b},
+	    {"public", "restricted", &w->b}, {"internal", "restricted", &w->b},
+	    {"public", "nope", &w->b},
+	};
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		bad = relabel(&w->hub, env, lies[i].access, lies[i].level);
+		assert_int_equal(accept_env(NULL, NULL, lies[i].to, bad, strlen(bad), NULL),
+		                 HL_EDENIED);
+		assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_ACCESS_DENIED);
+		assert_refused(lies[i].to, "access-denied", id, HUB);
+		assert_non_null(strstr(hl_error_last(), "DPUB"));
+		assert_nothing_applied(lies[i].to);
+		free(bad);
+	}
+	/* The honest label of a restricted document, to a node cleared for it: taken. */
+	bad = relabel(&w->hub, env, "restricted", "restricted");
+	assert_int_equal(accept_env(NULL, NULL, &w->b, bad, strlen(bad), NULL), 0);
+	assert_int_equal(w->b.applied, 1);
+	free(bad);
+	free(env);
+}
+
+/* The same message to Hà Tu, not cleared for restricted records: refused whatever the label. */
+static void test_restricted_document_to_a_node_not_cleared(void **state)
+{
+	net *w = *state;
+	char id[37], *env = document_message(w, HATU, id), *bad;
+	bad = relabel(&w->hub, env, "public", "restricted");
+	assert_int_equal(accept_env(NULL, NULL, &w->a, bad, strlen(bad), NULL), HL_EDENIED);
+	assert_refused(&w->a, "access-denied", id, HUB);
+	assert_nothing_applied(&w->a);
+	free(bad);
+	free(env);
+}
+
+/* The apply step checks again (a message that reached it by another path than the inbox's
+ * checks): a secret document never goes into the archive, a restricted one only to a node the
+ * directory clears and under an envelope that says so. */
+static void test_document_levels_at_the_apply_step(void **state)
+{
+	net *w = *state;
+	hl_archive *a = NULL;
+	hl_doc *d = NULL;
+	hl_exchange_apply_ctx ctx;
+	struct {
+		node *to;
+		const char *access, *level;
+		int ok;
+	} cases[] = {
+	    {&w->b, "public", "secret", 0},         {&w->b, "restricted", "secret", 0},
+	    {&w->b, "public", "restricted", 0},     {&w->a, "restricted", "restricted", 0},
+	    {&w->b, "restricted", "restricted", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		node *x = cases[i].to;
+		char payload[600], doc_id[32];
+		hl_exchange_message m = {0};
+		int rc;
+		snprintf(doc_id, sizeof(doc_id), "DLEVEL%zu", i);
+		snprintf(payload, sizeof(payload),
+		         "{\"documents\":[{\"access_level\":\"%s\",\"doc_id\":\"%s\","
+		         "\"doc_ordinal\":%zu,\"dossier_code\":\"CV-01\",\"fonds_code\":\"VB22\","
+		         "\"files\":[],\"subject\":\"Công văn\"}]}",
+		         cases[i].level, doc_id, i + 1);
+		m.id = "01a24dfa-eba4-7cf0-bb50-b8097efb73e1";
+		m.from = HUB;
+		m.to = hl_node_unit(x->n);
+		m.type = "document";
+		m.access = cases[i].access;
+		m.seq = 1;
+		m.payload = payload;
+		m.envelope = "{\"sig\":\"AAAA\"}";
+		assert_int_equal(hl_archive_init(x->dir), 0);
+		assert_int_equal(hl_archive_open(&a, x->dir), 0);
+		ctx.archive = a;
+		ctx.attachments_dir = x->dir;
+		assert_int_equal(hl_store_begin(hl_archive_store(a)), 0);
+		rc = hl_exchange_apply_default(hl_archive_store(a), &m, &ctx);
+		if (cases[i].ok) {
+			if (rc != 0)
+				fail_msg("case %zu: %s", i, hl_error_last());
+		} else {
+			assert_int_equal(rc, HL_EDENIED);
+			assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_ACCESS_DENIED);
+		}
+		assert_int_equal(hl_store_doc_get(&d, hl_archive_store(a), doc_id),
+		                 cases[i].ok ? 0 : HL_ENOTFOUND);
+		hl_doc_free(d);
+		d = NULL;
+		assert_int_equal(hl_store_rollback(hl_archive_store(a)), 0);
+		hl_archive_free(a);
+		a = NULL;
+	}
+}
+
+/* ---- where a received document goes ---- */
+
+typedef struct {
+	hl_archive *a;
+	hl_exchange_apply_ctx ctx;
+	int n; /* messages applied, for their ids */
+} hub_archive;
+
+/* The hub's data directory as an archive, with the administrative units (custody needs them). */
+static void hub_open(hub_archive *h, net *w)
+{
+	hl_units_load_stats s;
+	assert_int_equal(hl_archive_init(w->hub.dir), 0);
+	assert_int_equal(hl_archive_open(&h->a, w->hub.dir), 0);
+	if (hl_units_load(&s, hl_archive_store(h->a), HL_SOURCE_DATADIR "/units", NULL, NULL, NULL) < 0)
+		fail_msg("units: %s", hl_error_last());
+	h->ctx.archive = h->a;
+	h->ctx.attachments_dir = w->hub.dir;
+}
+
+/* Applies, as the hub's inbox would, a document message from `from` carrying one public
+ * document (no file). */
+static int receive_doc(hub_archive *h, const char *from, const char *doc_id, const char *fonds,
+                       const char *dossier, int ordinal, const char *subject)
+{
+	char payload[800], id[37];
+	hl_exchange_message m = {0};
+	hl_store *st = hl_archive_store(h->a);
+	int rc;
+	snprintf(payload, sizeof(payload),
+	         "{\"documents\":[{\"access_level\":\"public\",\"doc_id\":\"%s\","
+	         "\"doc_ordinal\":%d,\"dossier_code\":\"%s\",\"fonds_code\":\"%s\","
+	         "\"files\":[],\"subject\":\"%s\"}]}",
+	         doc_id, ordinal, dossier, fonds, subject);
+	hl_exchange_uuid7(id, 0);
+	m.id = id;
+	m.from = from;
+	m.to = HUB;
+	m.type = "document";
+	m.access = "public";
+	m.seq = ++h->n;
+	m.payload = payload;
+	m.envelope = "{\"sig\":\"c2lnbmF0dXJl\"}";
+	assert_int_equal(hl_store_begin(st), 0);
+	rc = hl_exchange_apply_default(st, &m, &h->ctx);
+	if (rc == 0)
+		assert_int_equal(hl_store_commit(st), 0);
+	else
+		assert_int_equal(hl_store_rollback(st), 0);
+	return rc;
+}
+
+/* doc_id's fonds, dossier and ordinal here, "fonds/dossier/ordinal" ("" when absent). */
+static const char *where(hub_archive *h, const char *doc_id)
+{
+	static char buf[200];
+	hl_doc *d = NULL;
+	buf[0] = '\0';
+	if (hl_store_doc_get(&d, hl_archive_store(h->a), doc_id) == 0)
+		snprintf(buf, sizeof(buf), "%s/%s/%lld", d->fonds_code, d->dossier_code,
+		         (long long)d->ordinal);
+	hl_doc_free(d);
+	hl_error_clear();
+	return buf;
+}
+
+static int64_t fonds_docs(node *x, const char *fonds)
+{
+	char q[300];
+	snprintf(q, sizeof(q),
+	         "SELECT count(*) FROM document d JOIN dossier s ON s.id = d.dossier_id"
+	         " JOIN fonds f ON f.id = s.fonds_id WHERE f.code = '%s'",
+	         fonds);
+	return sql_int(x, q);
+}
+
+/* A commune writes only into a fonds its unit holds by custody (here: the hub knows 06652
+ * created HATU-VB); everything else it sends is filed in the hub's register of incoming
+ * documents (VBDEN-22, one dossier a year, numbered in order of arrival): nothing is added to
+ * the province's fonds, nor to another commune's, and no fonds is made at its word. */
+static void test_fonds_a_message_may_write(void **state)
+{
+	net *w = *state;
+	hub_archive h = {0};
+	char year[16], reg[80];
+	time_t now = time(NULL) + 7 * 3600;
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	snprintf(year, sizeof(year), "%04d", tm.tm_year + 1900);
+	hub_open(&h, w);
+	add_doc(&w->hub, "DTINH", HL_ACCESS_PUBLIC); /* the province's own fonds F22 */
+	assert_int_equal(hl_custody_set_creator(hl_archive_store(h.a), "HATU-VB", HATU, NULL,
+	                                        "UBND phường Hà Tu", "test"),
+	                 0);
+	assert_int_equal(hl_custody_set_creator(hl_archive_store(h.a), "BAICHAY-VB", BAICHAY, NULL,
+	                                        NULL, "test"),
+	                 0);
+	/* Its own fonds: as sent. */
+	assert_int_equal(receive_doc(&h, HATU, "DHATU1", "HATU-VB", "CV-01", 3, "Tờ trình"), 0);
+	assert_string_equal(where(&h, "DHATU1"), "HATU-VB/CV-01/3");
+	/* The province's fonds, another commune's, a fonds unknown here: the register. */
+	assert_int_equal(receive_doc(&h, HATU, "DHATU2", "F22", "HS-2025-01", 7, "Công văn"), 0);
+	assert_int_equal(receive_doc(&h, HATU, "DHATU3", "BAICHAY-VB", "CV-09", 1, "Báo cáo"), 0);
+	assert_int_equal(receive_doc(&h, HATU, "DHATU4", "MOI-01", "X", 1, "Thông báo"), 0);
+	snprintf(reg, sizeof(reg), "VBDEN-22/%s/1", year);
+	assert_string_equal(where(&h, "DHATU2"), reg);
+	snprintf(reg, sizeof(reg), "VBDEN-22/%s/2", year);
+	assert_string_equal(where(&h, "DHATU3"), reg);
+	snprintf(reg, sizeof(reg), "VBDEN-22/%s/3", year);
+	assert_string_equal(where(&h, "DHATU4"), reg);
+	assert_int_equal(fonds_docs(&w->hub, "F22"), 1);
+	assert_int_equal(fonds_docs(&w->hub, "BAICHAY-VB"), 0);
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM fonds WHERE code = 'MOI-01'"), 0);
+	/* The register is the hub's own fonds (custody held by 22: its staff see what comes). */
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM fonds WHERE code = 'VBDEN-22' AND"
+	                                  " creator_unit = '22'"),
+	                 1);
+	{
+		hl_doc *d = NULL;
+		assert_int_equal(hl_store_doc_get(&d, hl_archive_store(h.a), "DHATU2"), 0);
+		assert_non_null(strstr(d->notes, "phông F22, hồ sơ HS-2025-01, số thứ tự 7"));
+		hl_doc_free(d);
+	}
+	/* Sent again (changed) by the same commune: the register keeps its place and number. */
+	assert_int_equal(receive_doc(&h, HATU, "DHATU2", "F22", "HS-2025-01", 7, "Công văn (sửa)"),
+	                 0);
+	snprintf(reg, sizeof(reg), "VBDEN-22/%s/1", year);
+	assert_string_equal(where(&h, "DHATU2"), reg);
+	/* Another commune may not change what 06652 sent, nor the province's own record. */
+	assert_int_equal(receive_doc(&h, BAICHAY, "DHATU1", "HATU-VB", "CV-01", 3, "Giả"),
+	                 HL_EDENIED);
+	assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_CONFLICT);
+	assert_int_equal(receive_doc(&h, HATU, "DTINH", "F22", "HS-2025-01", 1, "Giả"), HL_EDENIED);
+	assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_CONFLICT);
+	/* The fonds passes to another unit (the creator set again): 06652's record in it is no
+	 * longer 06652's to change. */
+	assert_int_equal(
+	    hl_custody_set_creator(hl_archive_store(h.a), "HATU-VB", BAICHAY, NULL, NULL, "test"),
+	    0);
+	assert_int_equal(receive_doc(&h, HATU, "DHATU1", "HATU-VB", "CV-01", 3, "Tờ trình (sửa)"),
+	                 HL_EDENIED);
+	assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_FONDS);
+	assert_non_null(strstr(hl_error_last(), "fonds-not-held"));
+	hl_archive_free(h.a);
+}
+
+/* ---- sending: one rule for the CLI and the API ---- */
+
+static hl_principal staff(const char *name, hl_role role, const char *unit, int province)
+{
+	hl_principal p = hl_principal_anonymous();
+	p.user_id = 7;
+	snprintf(p.username, sizeof(p.username), "%s", name);
+	p.role = role;
+	snprintf(p.unit_code, sizeof(p.unit_code), "%s", unit);
+	p.province = province;
+	return p;
+}
+
+/* hl_exchange_send_documents applies the same rules and writes the same audit whoever calls:
+ * the node's operator at its console (the CLI) or a user over the API. */
+static void test_send_documents_rules(void **state)
+{
+	net *w = *state;
+	hl_principal cli = hl_principal_local("cli:test"),
+	             luutru = staff("luutru", HL_ROLE_ARCHIVIST, HUB, 1),
+	             xem = staff("xem", HL_ROLE_VIEWER, HUB, 1), anon = hl_principal_anonymous();
+	const char *pub[] = {"DPUB"}, *secret[] = {"DSECRET"}, *missing[] = {"DMISSING"},
+	           *restr[] = {"DRESTR"}, *twice[] = {"DPUB", "DPUB"};
+	hl_exchange_send_req q = {HATU, pub, 1, NULL};
+	hl_exchange_sent *s = NULL;
+	char a[300], b[300], *p;
+
+	add_doc(&w->hub, "DSECRET", HL_ACCESS_SECRET);
+	add_doc(&w->hub, "DRESTR", HL_ACCESS_RESTRICTED);
+	add_doc(&w->hub, "DPUB", HL_ACCESS_PUBLIC);
+	/* who may send */
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &xem, &q), HL_EDENIED);
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &anon, &q), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "log in first"));
+	/* the same message and audit, by the API and by the CLI */
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), 0);
+	assert_int_equal(s->n, 1);
+	assert_string_equal(s->doc_ids[0], "DPUB");
+	hl_exchange_sent_free(s);
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &cli, &q), 0);
+	hl_exchange_sent_free(s);
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM audit WHERE action ="
+	                                  " 'exchange.send' AND object = 'DPUB' AND actor IN"
+	                                  " ('luutru', 'cli:test')"),
+	                 2);
+	/* a secret record: to a networked caller the same answer as a missing one */
+	q.doc_ids = secret;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), HL_ENOTFOUND);
+	snprintf(a, sizeof(a), "%s", hl_error_last());
+	q.doc_ids = missing;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), HL_ENOTFOUND);
+	snprintf(b, sizeof(b), "%s", hl_error_last());
+	assert_non_null(p = strstr(a, "DSECRET"));
+	memmove(p, p + strlen("DSECRET"), strlen(p + strlen("DSECRET")) + 1);
+	assert_non_null(p = strstr(b, "DMISSING"));
+	memmove(p, p + strlen("DMISSING"), strlen(p + strlen("DMISSING")) + 1);
+	assert_string_equal(a, b);
+	/* ... and the operator is told why */
+	q.doc_ids = secret;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &cli, &q), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "is secret"));
+	/* restricted: only to a node cleared for it; the recipient and the list checked */
+	q.doc_ids = restr;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "restricted"));
+	q.doc_ids = twice;
+	q.ndocs = 2;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), HL_EINVALID);
+	q.to = HUB;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), HL_EINVALID);
+	assert_true(!strncmp(hl_error_last(), "to:", 3));
+	/* a dossier: what the sender sees, never the secret one */
+	q.to = BAICHAY;
+	q.doc_ids = NULL;
+	q.ndocs = 0;
+	q.dossier = "F22/HS-2025-01";
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &luutru, &q), 0);
+	assert_int_equal(s->n, 2);
+	for (size_t i = 0; i < s->n; i++)
+		assert_string_not_equal(s->doc_ids[i], "DSECRET");
+	hl_exchange_sent_free(s);
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM exchange_outbox WHERE body LIKE"
+	                                  " '%DSECRET%'"),
+	                 0);
+}
+
+/* ---- the parse-only entry points (what the fuzzers drive) ---- */
+
+static void test_parse_only(void **state)
+{
+	net *w = *state;
+	char id[37], hash[65], *env, *dir = NULL;
+	hl_exchange_reason why;
+	hl_exchange__dir d;
+	assert_int_equal(put(id, &w->hub, HATU, "feed.units", "{\"n\":1}", NULL, 0, NULL, 0), 0);
+	env = seal(&w->hub, id, 0);
+	assert_int_equal(hl_exchange__envelope_check(&why, hash, env, strlen(env)), 0);
+	{
+		char q[256];
+		snprintf(q, sizeof(q),
+		         "SELECT count(*) FROM exchange_outbox WHERE id = '%s' AND hash = '%s'", id,
+		         hash);
+		assert_int_equal(sql_int(&w->hub, q), 1); /* the hash the sender stored */
+	}
+	for (size_t n = 0; n < strlen(env); n += 7) {
+		int rc = hl_exchange__envelope_check(&why, hash, env, n); /* every cut is refused */
+		assert_true(rc < 0);
+		assert_int_equal(why, HL_EXCHANGE_R_MALFORMED);
+	}
+	free(env);
+	assert_int_equal(hl_node_directory_export(&dir, w->hub.n), 0);
+	assert_int_equal(hl_exchange__directory_parse(&d, dir, strlen(dir)), 0);
+	assert_int_equal(d.n, 3);
+	assert_int_equal(d.version, 3);
+	hl_exchange__directory_free(&d);
+	dir[strlen(dir) / 2] = '\0';
+	assert_int_equal(hl_exchange__directory_parse(&d, dir, strlen(dir)), HL_EINVALID);
+	hl_exchange__directory_free(&d);
+	free(dir);
+}
+
 static void test_outbox_is_transactional(void **state)
 {
 	net *w = *state;
@@ -1268,6 +1685,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_attachments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_never_leaves, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_document_levels_at_the_inbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restricted_document_to_a_node_not_cleared, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_document_levels_at_the_apply_step, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_fonds_a_message_may_write, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_send_documents_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parse_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_is_transactional, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_delivery, setup, teardown),

@@ -18,6 +18,7 @@
 
 #include "halong/exchange.h"
 #include "halong/feed.h"
+#include "feed/feed_int.h"
 #include "store/store.h"
 #include "halong/units.h"
 #include "halong/util.h"
@@ -410,6 +411,41 @@ static void test_page_head(void **state)
 		free(canon);
 		free(hs);
 		json_decref(j);
+	}
+	/* The parse-only entry points (what the fuzzers drive): the page, and its entry alone. */
+	{
+		size_t n = 0;
+		hl_feed__entry e;
+		json_t *entry;
+		char *text, *cut;
+		last = -1;
+		assert_int_equal(hl_feed__page_parse(&last, &n, page, len, "units", NULL), 0);
+		assert_int_equal(last, 1);
+		assert_int_equal(n, 1);
+		assert_int_equal(hl_feed__page_parse(&last, &n, page, len, "units", hub_key), 0);
+		assert_non_null(j = json_loadb(page, len, 0, NULL));
+		entry = json_array_get(json_object_get(j, "entries"), 0);
+		text = json_dumps(entry, JSON_COMPACT);
+		assert_int_equal(hl_feed__entry_parse(&e, text, strlen(text), "units"), 0);
+		assert_int_equal(e.seq, 1);
+		assert_string_equal(e.hash, p.sha256);
+		hl_feed__entry_free(&e);
+		/* a file's text altered: its SHA-256 no longer matches the signed list */
+		cut = strstr(text, "\"data\":{");
+		assert_non_null(cut);
+		cut = strchr(cut + 9, ':');
+		assert_non_null(cut);
+		cut[3] = cut[3] == 'x' ? 'y' : 'x';
+		assert_int_equal(hl_feed__entry_parse(&e, text, strlen(text), "units"), HL_EDENIED);
+		assert_non_null(strstr(hl_error_last(), "does not match"));
+		hl_feed__entry_free(&e);
+		text[strlen(text) / 2] = '\0';
+		assert_int_equal(hl_feed__entry_parse(&e, text, strlen(text), "units"),
+		                 HL_EINVALID);
+		hl_feed__entry_free(&e);
+		free(text);
+		json_decref(j);
+		last = -1;
 	}
 	free(page);
 	/* The same entries served with another node's key on the head: refused. */

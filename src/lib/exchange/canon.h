@@ -1,0 +1,19 @@
+/* The canonical encoding of JSON that every signature of halong covers (README.md of this
+ * module), private to the library: the exchange and the modules that sign or check what they
+ * publish with a node's key (the reference-data feed) share this one encoder. Other modules
+ * include it as "exchange/canon.h". */
+#ifndef HL_EXCHANGE_CANON_H
+#define HL_EXCHANGE_CANON_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* The canonical encoding of a jansson value; *out malloc'd and NUL-terminated, *outlen its
+ * length (may be NULL). HL_EINVALID for a non-integer number, invalid UTF-8, keys equal after
+ * NFC or nesting deeper than HL_EXCHANGE_MAX_DEPTH. */
+int hl_exchange__canon(char **out, size_t *outlen, const json_t *v);
+/* Parses JSON strictly (duplicate keys refused); NULL with HL_EINVALID set naming `what`. */
+json_t *hl_exchange__parse(const char *text, size_t len, const char *what);
+
+#endif
