@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package halong needs to build, test and run; idempotent.
-# `scripts/deps.sh fuzz` (make fuzz) installs what the fuzzing build needs instead.
+# `scripts/deps.sh fuzz` (make fuzz) also installs what the fuzzing build needs.
 set -euo pipefail
 
 pkgs=(
