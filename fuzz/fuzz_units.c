@@ -16,11 +16,14 @@
  * HL_ELIMIT or HL_ENOTFOUND and a message naming the file (and line); a load that succeeded,
  * done again, adds nothing (history is never rewritten, and loading twice says so). */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "halong/units.h"
@@ -51,23 +54,46 @@ static const char *const files[] = {
 static hl_store *st;
 static char dir[64];
 
-static void cleanup(void)
+static void remove_dir(const char *d)
 {
-	char path[128];
+	char path[512];
 	for (size_t i = 0; i < NFILES; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		snprintf(path, sizeof(path), "%s/%s", d, files[i]);
 		unlink(path);
 	}
-	rmdir(dir);
+	rmdir(d);
+}
+
+static void cleanup(void)
+{
+	remove_dir(dir);
 	hl_store_free(st);
 }
 
+/* The folder of the files, named after the process: libFuzzer often ends a process without
+ * running atexit (a crash, a timeout, the end of a merge), so each new one also removes the
+ * folders of processes that are gone. */
 static void setup(void)
 {
-	/* tmpfs where there is one: the files are rewritten on every run */
-	snprintf(dir, sizeof(dir), "%s/fuzz_units.XXXXXX",
-	         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	CHECK(mkdtemp(dir));
+	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	DIR *d = opendir(base);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		long pid;
+		char *end;
+		if (strncmp(e->d_name, "fuzz_units.", 11))
+			continue;
+		pid = strtol(e->d_name + 11, &end, 10);
+		if (*end || pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
+			char old[320];
+			snprintf(old, sizeof(old), "%s/%.255s", base, e->d_name);
+			remove_dir(old);
+		}
+	}
+	if (d)
+		closedir(d);
+	snprintf(dir, sizeof(dir), "%s/fuzz_units.%ld", base, (long)getpid());
+	remove_dir(dir);
+	CHECK(mkdir(dir, 0700) == 0);
 	CHECK(hl_store_open(&st, ":memory:", 1) == 0);
 	atexit(cleanup);
 }
