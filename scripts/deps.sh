@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package halong needs to build, test and run; idempotent.
+# `scripts/deps.sh fuzz` (make fuzz) also installs what the fuzzing build needs.
 set -euo pipefail
 
 pkgs=(
@@ -17,6 +18,13 @@ pkgs=(
   clang-format python3
   chromium nodejs
 )
+
+# The fuzzing build (fuzz/README.md): clang with its libFuzzer and sanitizer runtimes (Debian 12's
+# clang 14 ships them in libclang-rt-14-dev), llvm-symbolizer (package llvm) for readable stacks,
+# and what the library itself builds with.
+if [ "${1:-}" = fuzz ]; then
+  pkgs+=(clang libclang-rt-14-dev llvm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,7 @@
 /* The ingest manifest: its columns (English keys or Vietnamese headers) and the checks that turn
  * one CSV row into a document. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,4 +259,133 @@ int hl_manifest__is_image(const char *name)
 			return 1;
 	}
 	return 0;
+}
+
+/* ---- one row ---- */
+
+typedef struct {
+	hl_manifest_problem_cb cb;
+	void *ud;
+	int n;
+} row_problems;
+
+static void add(row_problems *p, int col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add(row_problems *p, int col, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	/* A long value quoted in the reason is cut at a byte: back off to a whole character, or
+	 * the rejects file would hold invalid UTF-8 that no ingest reads again. */
+	if (len >= (int)sizeof(reason)) {
+		size_t n = strlen(reason), i = n;
+		while (i > 0 && ((unsigned char)reason[i - 1] & 0xC0) == 0x80)
+			i--;
+		unsigned char c = i ? (unsigned char)reason[i - 1] : 0;
+		size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+		if (i && n - (i - 1) < need)
+			reason[i - 1] = '\0';
+	}
+	p->n++;
+	if (p->cb)
+		p->cb(col, reason, p->ud);
+}
+
+/* The value of a column in this row: "" when the header has no such column, and also when this
+ * row is too short to reach it (its fields end at f[n]; past them are no fields of its own). */
+static char *value(const hl_manifest_cols *cols, char **f, size_t n, int col)
+{
+	int i = cols->at[col];
+	return i >= 0 && (size_t)i < n ? f[i] : "";
+}
+
+static char *nz(char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+int hl_archive__manifest_row(hl_doc *d, hl_manifest_vals *vals, const hl_manifest_cols *cols,
+                             char **f, size_t n, hl_manifest_problem_cb problem, void *ud)
+{
+	static const int required[] = {COL_FONDS, COL_DOSSIER, COL_ORDINAL, COL_SUBJECT};
+	row_problems p = {problem, ud, 0};
+	const char *s;
+
+	memset(d, 0, sizeof(*d));
+	if (n != cols->nfields)
+		add(&p, -1, "row has %zu fields, the header has %zu", n, cols->nfields);
+	for (size_t i = 0; i < n && i < cols->nfields; i++)
+		hl_trim(f[i]);
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!*value(cols, f, n, required[i]))
+			add(&p, required[i], "required value is empty");
+	d->fonds_code = value(cols, f, n, COL_FONDS);
+	d->dossier_code = value(cols, f, n, COL_DOSSIER);
+	d->subject = value(cols, f, n, COL_SUBJECT);
+	s = value(cols, f, n, COL_ORDINAL);
+	if (*s && hl_manifest__int(&d->ordinal, s, 1, INT32_MAX) < 0)
+		add(&p, COL_ORDINAL, "\"%s\" is not a positive whole number", s);
+	d->doc_number = nz(value(cols, f, n, COL_NUMBER));
+	d->doc_notation = nz(value(cols, f, n, COL_NOTATION));
+	s = value(cols, f, n, COL_DATE);
+	if (*s) {
+		if (hl_manifest__date(vals->date, s) < 0)
+			add(&p, COL_DATE,
+			    "bad date \"%s\" (expected dd/mm/yyyy, yyyy-mm-dd, mm/yyyy or yyyy)",
+			    s);
+		else
+			d->issued_date = vals->date;
+	}
+	d->doc_type = nz(value(cols, f, n, COL_TYPE));
+	d->issuer = nz(value(cols, f, n, COL_ISSUER));
+	d->language = nz(value(cols, f, n, COL_LANGUAGE));
+	if (!d->language)
+		d->language = "vi";
+	d->page_count = -1;
+	s = value(cols, f, n, COL_PAGES);
+	if (*s && hl_manifest__int(&d->page_count, s, 0, 10000000) < 0) {
+		add(&p, COL_PAGES, "\"%s\" is not a whole number of pages", s);
+		d->page_count = -1;
+	}
+	d->keywords = nz(value(cols, f, n, COL_KEYWORDS));
+	s = value(cols, f, n, COL_ACCESS);
+	/* Unmarked records are internal: nothing becomes public by omission. */
+	d->access = HL_ACCESS_INTERNAL;
+	if (*s && hl_access_parse(&d->access, s) < 0)
+		add(&p, COL_ACCESS, "%s", hl_error_last());
+	s = value(cols, f, n, COL_CONFIDENCE);
+	if (*s && !(d->confidence = (char *)hl_manifest__confidence(s)))
+		add(&p, COL_CONFIDENCE,
+		    "unknown confidence \"%s\" (expected original/bản chính, copy/bản sao or "
+		    "digitized/bản số hóa)",
+		    s);
+	s = value(cols, f, n, COL_RETENTION);
+	if (*s) {
+		if (hl_manifest__retention(vals->retention, s) < 0)
+			add(&p, COL_RETENTION,
+			    "bad retention \"%s\" (expected permanent/vĩnh viễn or a number of "
+			    "years)",
+			    s);
+		else
+			d->retention = vals->retention;
+	}
+	d->physical_state = nz(value(cols, f, n, COL_PHYSICAL));
+	d->notes = nz(value(cols, f, n, COL_NOTES));
+	d->text = nz(value(cols, f, n, COL_TEXT));
+	s = value(cols, f, n, COL_DOC_ID);
+	if (*s) {
+		d->doc_id = (char *)s;
+	} else if (*d->fonds_code && *d->dossier_code && d->ordinal > 0) {
+		/* Stable: the same fonds, dossier and ordinal always give the same id. */
+		char key[4096], hex[65];
+		int kn = snprintf(key, sizeof(key), "%s\x1f%s\x1f%lld", d->fonds_code,
+		                  d->dossier_code, (long long)d->ordinal);
+		hl_sha256_hex(hex, key, kn < (int)sizeof(key) ? (size_t)kn : sizeof(key) - 1);
+		snprintf(vals->doc_id, sizeof(vals->doc_id), "D%.20s", hex);
+		d->doc_id = vals->doc_id;
+	}
+	return p.n;
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "halong/archive.h"
+
 enum {
 	COL_FONDS,
 	COL_DOSSIER,
@@ -45,5 +47,27 @@ const char *hl_manifest__confidence(const char *s);
 /* "permanent" or a number of years. */
 int hl_manifest__retention(char out[16], const char *s);
 int hl_manifest__is_image(const char *name);
+
+/* ---- one row, checked without a store ---- */
+
+/* A problem of a row: the column (COL_*), or -1 for the row as a whole, and one line. */
+typedef void (*hl_manifest_problem_cb)(int col, const char *reason, void *ud);
+
+/* What a checked row's document points to besides the row's own fields. */
+typedef struct {
+	char date[16], retention[16], doc_id[32];
+} hl_manifest_vals;
+
+/* Checks one manifest row (fields f[0..n-1] of a file whose header has cols.nfields fields) the
+ * way the ingest does before it looks at files, duplicates or the store: the row's length, the
+ * required values, ordinal, date, page count, access level, confidence and retention; absent
+ * columns and those the row is too short to hold read as empty. Trims the fields in place. Fills
+ * d (its strings point into f, vals or static text; doc_id generated from fonds, dossier and
+ * ordinal when the column is empty; nothing to free) and reports each problem through `problem`.
+ * Returns the number of problems: 0 for a good row. Used by the fuzz target of the manifest
+ * (fuzz/fuzz_manifest.c); meant to be the first half of the ingest's do_row (ingest.c), which
+ * still holds its own copy. */
+int hl_archive__manifest_row(hl_doc *d, hl_manifest_vals *vals, const hl_manifest_cols *cols,
+                             char **f, size_t n, hl_manifest_problem_cb problem, void *ud);
 
 #endif

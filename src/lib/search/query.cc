@@ -926,11 +926,9 @@ static void count_facets(hl_hits *res, Xapian::Database &db, const plan &pl)
 	facet_fill(&res->year, year);
 }
 
-extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
-                               const hl_index_query *opts)
+/* The checks on a query and its options that come before any work (README.md, "Limits"). */
+static int check_opts(const hl_index_query *opts)
 {
-	if (!ix || !opts || !opts->query)
-		return hl_error_set(HL_EINVALID, "no index or query given");
 	size_t qlen = std::strlen(opts->query);
 	if (qlen > HL_QUERY_MAX_BYTES)
 		return hl_error_set(HL_ELIMIT, "the query is longer than %d bytes",
@@ -945,19 +943,39 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		return hl_error_set(HL_ELIMIT, "results go at most %d deep", HL_QUERY_MAX_DEPTH);
 	if ((int)opts->max_access < 0 || (int)opts->max_access > HL_ACCESS_SECRET)
 		return hl_error_set(HL_EINVALID, "unknown access level %d", (int)opts->max_access);
+	return 0;
+}
+
+/* The query parsed and its plan made (throws on running out of memory): 0, or the error of a
+ * query that cannot run. */
+static int prepare(parsed &p, plan &pl, const hl_index_query *opts)
+{
+	p.opts = opts;
+	if (int rc = parse(p, opts->query))
+		return rc;
+	build_plan(pl, p, opts);
+	if (pl.levels.empty())
+		return hl_error_set(HL_EINVALID, "the query \"%s\" has no word to search for",
+		                    opts->query);
+	return 0;
+}
+
+extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
+                               const hl_index_query *opts)
+{
+	if (!ix || !opts || !opts->query)
+		return hl_error_set(HL_EINVALID, "no index or query given");
+	if (int rc = check_opts(opts))
+		return rc;
+	size_t limit = opts->limit ? opts->limit : 10;
 
 	hl_hits *res = nullptr;
 	try {
 		parsed p;
-		p.opts = opts;
-		int rc = parse(p, opts->query);
+		plan pl;
+		int rc = prepare(p, pl, opts);
 		if (rc)
 			return rc;
-		plan pl;
-		build_plan(pl, p, opts);
-		if (pl.levels.empty())
-			return hl_error_set(
-			    HL_EINVALID, "the query \"%s\" has no word to search for", opts->query);
 		std::vector<std::string> folded, exact;
 		std::vector<int> prefix;
 		query_words(folded, prefix, exact, p);
@@ -1024,6 +1042,41 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 	} catch (...) {
 		hl_hits_free(res);
 		return hl_search__error("searching the index");
+	}
+}
+
+extern "C" int hl_search__parse(char **out, const hl_index_query *opts)
+{
+	if (!out || !opts || !opts->query)
+		return hl_error_set(HL_EINVALID, "no query given");
+	if (int rc = check_opts(opts))
+		return rc;
+	try {
+		parsed p;
+		plan pl;
+		if (int rc = prepare(p, pl, opts))
+			return rc;
+		std::string d;
+		for (size_t k = 0; k < pl.levels.size(); k++) {
+			d += "level " + std::to_string(k) + ": " +
+			     level_query(pl, k).get_description() + "\n";
+			for (const std::string &n : pl.levels[k].pairs)
+				d += "  in order: \"" + n + "\"\n";
+		}
+		for (const std::string &n : pl.phrases)
+			d += "phrase: \"" + n + "\"\n";
+		for (const std::string &n : pl.neg_phrases)
+			d += "not phrase: \"" + n + "\"\n";
+		if (pl.weightless)
+			d += "newest first\n";
+		if (pl.tones)
+			d += "tones\n";
+		*out = dup(d.c_str());
+		return 0;
+	} catch (int rc) {
+		return rc;
+	} catch (...) {
+		return hl_search__error("parsing the query");
 	}
 }
 

@@ -1,5 +1,5 @@
-/* Internal interface of the search module shared by its C and C++ files and its tests: the
- * snippet maker and the indexer's knobs. */
+/* Internal interface of the search module shared by its C and C++ files, its tests and fuzz
+ * targets: the snippet maker, the indexer's knobs and the query parser alone. */
 #ifndef HALONG_SEARCH_INT_H
 #define HALONG_SEARCH_INT_H
 
@@ -37,6 +37,13 @@ extern size_t hl_search__batch_size;
 
 /* Overwrites the queue position an index records (tests simulate an index left behind). */
 int hl_search__set_applied_seq(hl_index *ix, int64_t seq);
+
+/* Parses and plans a query as hl_index_search does (the same checks of the query and the options,
+ * the same messages) without an index or a store, and runs nothing: *out (malloc'd) describes
+ * the Xapian query of each level, the word orders checked, the phrases, one a line. For the fuzz
+ * target of the query language (fuzz/fuzz_query.c). 0, or a negative HL_E code with its message;
+ * no exception gets out. */
+int hl_search__parse(char **out, const hl_index_query *opts);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,7 @@
  * folding, and the tokenizer that decides every indexed and queried term. */
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,10 @@
 /* A canonical decomposition is at most 4 code points, and one byte is at least one code point. */
 #define TOKEN_NFD_CAP (4 * TOKEN_SCAN_MAX)
 
-/* Most combining marks in a row. utf8proc orders marks with a quadratic sort, so a hostile run of
- * thousands would take minutes; Vietnamese needs two, Unicode's stream-safe format allows 30. */
+/* Most combining marks in a row. utf8proc orders marks with a quadratic sort (and so does
+ * canonical_reorder), so a hostile run of thousands would take minutes; Vietnamese needs two,
+ * Unicode's stream-safe format allows 30. hl_text_nfc, hl_text_lower and hl_text_fold count a
+ * run the same way (marks_step) and refuse the same inputs. */
 #define TEXT_MAX_MARKS 32
 
 #define DECOMPOSE_OPTS (UTF8PROC_DECOMPOSE | UTF8PROC_STABLE)
@@ -194,6 +197,43 @@ static void canonical_reorder(int32_t *b, size_t n)
 		}
 		b[j] = c;
 	}
+}
+
+/* How the code point c counts in a run of combining marks, for the limit that hl_text_nfc,
+ * hl_text_lower and hl_text_fold share: -1 if it ends the run, else the marks it adds (0 or
+ * more). The run is counted on the text as canonically decomposed and through whatever any of
+ * the three removes, so that
+ *  - the three accept and refuse the same inputs (one rule, checked before any work),
+ *  - what one of them outputs the others accept again: no removal can join two short runs
+ *    into a long one (lower case and folding drop invisibles, folding drops marks of class 0),
+ *  - no input gets a longer run to sort than the limit: a mark of class 0 that decomposes into
+ *    marks (U+0F73 is U+0F71 U+0F72) counts them, or 120 KB of it took a minute.
+ * A letter decomposing into a letter and marks (ệ, é) ends the run: its own marks (three at
+ * most) are not counted, which keeps Vietnamese off the slow path; a run may so reach the limit
+ * plus three. The limit stays a limit: a pile of marks is not text. */
+static int marks_step(int32_t c)
+{
+	if (c < 0x300) /* no marks below U+0300, and one invisible: the soft hyphen */
+		return c == 0xAD ? 0 : -1;
+	if (c >= 0x1E00 && c < 0x1F00) /* Latin Extended Additional: precomposed letters */
+		return -1;
+	const utf8proc_property_t *pr = utf8proc_get_property(c);
+	if (pr->decomp_seqindex != UINT16_MAX && !pr->decomp_type) {
+		int32_t d[8];
+		utf8proc_ssize_t k = utf8proc_decompose_char(c, d, 8, UTF8PROC_DECOMPOSE, NULL);
+		if (k > 0 && k <= 8 && ccc(d[0])) {
+			int marks = 0;
+			for (utf8proc_ssize_t i = 0; i < k; i++)
+				marks += ccc(d[i]) != 0;
+			return marks;
+		}
+		if (k > 0 && k <= 8)
+			return -1; /* a starter with its marks */
+	}
+	if (pr->combining_class)
+		return 1;
+	bool mark = pr->category >= UTF8PROC_CATEGORY_MN && pr->category <= UTF8PROC_CATEGORY_ME;
+	return mark || is_invisible(c) ? 0 : -1;
 }
 
 /* The offset of the first character of valid UTF-8 that would make a run of more than
@@ -641,8 +681,10 @@ static int transform(char **out, const char *s, long len, int mode)
 		return hl_error_set(HL_ELIMIT, "%s: text of %zu bytes exceeds the limit of %zu",
 		                    names[mode], n, TEXT_MAX_INPUT);
 	/* One pass: strict UTF-8, no NUL (the result is a C string, a NUL would silently cut it),
-	 * not too many combining marks in a row, and whether it is all ASCII. */
-	for (size_t i = 0, run = 0; i < n;) {
+	 * not too many combining marks in a row, and whether it is all ASCII. Bad bytes anywhere
+	 * make the input invalid, even after a pile of marks: invalid is what it is first. */
+	size_t run = 0, over_at = SIZE_MAX;
+	for (size_t i = 0; i < n;) {
 		int32_t c;
 		if (p[i] < 0x80) {
 			if (!p[i])
@@ -657,14 +699,16 @@ static int transform(char **out, const char *s, long len, int mode)
 		if (!l)
 			return hl_error_set(HL_EINVALID, "%s: invalid UTF-8 at byte %zu",
 			                    names[mode], i);
-		/* Latin Extended Additional (the Vietnamese block) has no combining marks. */
-		run = (c >= 0x300 && (c < 0x1E00 || c >= 0x1F00) && ccc(c)) ? run + 1 : 0;
-		if (run > TEXT_MAX_MARKS)
-			return hl_error_set(HL_ELIMIT,
-			                    "%s: more than %d combining marks in a row at byte %zu",
-			                    names[mode], TEXT_MAX_MARKS, i);
+		int step = marks_step(c);
+		run = step < 0 ? 0 : run + (size_t)step;
+		if (run > TEXT_MAX_MARKS && over_at == SIZE_MAX)
+			over_at = i;
 		i += l;
 	}
+	if (over_at != SIZE_MAX)
+		return hl_error_set(HL_ELIMIT,
+		                    "%s: more than %d combining marks in a row at byte %zu",
+		                    names[mode], TEXT_MAX_MARKS, over_at);
 
 	/* Lower case can turn 2 bytes into 3: start at 1.5 times the input. */
 	if (obuf_reserve(&o, n + n / 2 + 8))

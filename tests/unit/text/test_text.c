@@ -641,6 +641,109 @@ static void test_hostile(void **state)
 	free(ts);
 }
 
+/* Appends `times` copies of the UTF-8 sequence `unit` to b (at most cap bytes in all). */
+static size_t repeat(char *b, size_t n, size_t cap, const char *unit, int times)
+{
+	size_t u = strlen(unit);
+	for (int i = 0; i < times; i++) {
+		assert_true(n + u < cap);
+		memcpy(b + n, unit, u);
+		n += u;
+	}
+	b[n] = '\0';
+	return n;
+}
+
+typedef int (*transform_fn)(char **, const char *, long);
+
+/* NFC, lower case and folding give `want` on s; when they accept it, their outputs are accepted
+ * again by all three (what one of them writes is text the others take). */
+static void agree(const char *s, size_t n, int want)
+{
+	static const transform_fn fns[3] = {hl_text_nfc, hl_text_lower, hl_text_fold};
+	static const char *const names[3] = {"nfc", "lower", "fold"};
+	for (int i = 0; i < 3; i++) {
+		char *out = NULL;
+		int rc = fns[i](&out, s, (long)n);
+		if (rc != want) {
+			free(out);
+			fail_msg("%s gives %d, want %d (%s) on %zu bytes", names[i], rc, want,
+			         rc ? hl_error_last() : "accepted", n);
+		}
+		if (rc < 0) {
+			assert_null(out);
+			continue;
+		}
+		for (int j = 0; j < 3; j++) {
+			char *again = NULL;
+			if (fns[j](&again, out, -1) != 0) {
+				free(out);
+				fail_msg("%s refuses the output of %s: %s", names[j], names[i],
+				         hl_error_last());
+			}
+			free(again);
+		}
+		free(out);
+	}
+}
+
+/* The limit on combining marks is one rule for NFC, lower case and folding, counted on the text
+ * as decomposed and through what lower case and folding remove. Before it was, the fuzzer found
+ * inputs that NFC and lower case accepted but whose output they refused, and piles of marks
+ * that got past the count and took each function quadratic time (120 KB of U+0F73: a minute). */
+static void test_marks_limit_agree(void **state)
+{
+	(void)state;
+	char b[1024];
+	size_t n;
+
+	/* U+0F73 TIBETAN VOWEL SIGN II is of class 0 but decomposes into two marks: 20 of them
+	 * are 40 marks in a row. */
+	n = repeat(b, repeat(b, 0, sizeof(b), "a", 1), sizeof(b), "\xe0\xbd\xb3", 20);
+	agree(b, n, HL_ELIMIT);
+	assert_non_null(strstr(hl_error_last(), "combining marks"));
+	/* U+0344 is one mark that decomposes into two. */
+	n = repeat(b, repeat(b, 0, sizeof(b), "a", 1), sizeof(b), "\xcd\x84", 17);
+	agree(b, n, HL_ELIMIT);
+	/* Invisible characters between the marks (CGJ U+034F, SOFT HYPHEN U+00AD) vanish in
+	 * lower case and folding, and a mark of class 0 (U+0F90) vanishes in folding: none of them
+	 * ends the run. */
+	n = repeat(b, repeat(b, 0, sizeof(b), "a", 1), sizeof(b), "\xcc\x81\xcd\x8f", 33);
+	agree(b, n, HL_ELIMIT);
+	n = repeat(b, repeat(b, 0, sizeof(b), "a", 1), sizeof(b), "\xcc\x81\xc2\xad", 33);
+	agree(b, n, HL_ELIMIT);
+	n = repeat(b, repeat(b, 0, sizeof(b), "a", 1), sizeof(b), "\xf0\x9d\x85\xad\xe0\xbe\x90",
+	           33); /* U+1D16D (Mc, class 226), U+0F90 */
+	agree(b, n, HL_ELIMIT);
+	/* A bad byte after a pile of marks: invalid input, whatever else it holds. */
+	n = repeat(b, repeat(b, 0, sizeof(b), "a", 1), sizeof(b), "\xcc\x81\xcc\xa3\xcc\x89", 20);
+	agree(b, n, HL_ELIMIT);
+	n = repeat(b, n, sizeof(b), " b \xff", 1);
+	agree(b, n, HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "invalid UTF-8"));
+	n = repeat(b, repeat(b, 0, sizeof(b), "a", 1), sizeof(b), "\xcc\x81", 40);
+	b[n++] = '\0';
+	agree(b, n, HL_EINVALID);
+
+	/* Accepted, and each output accepted again: 32 marks, a precomposed letter with 32 more,
+	 * 16 Tibetan vowel signs (32 marks), marks between letters, real decomposed Vietnamese. */
+	n = repeat(b, repeat(b, 0, sizeof(b), "a", 1), sizeof(b), "\xcc\x81\xcc\xa3", 16);
+	agree(b, n, 0);
+	n = repeat(b, repeat(b, 0, sizeof(b), "\xe1\xbb\x87", 1), sizeof(b), "\xcc\x81", 32);
+	agree(b, n, 0);
+	n = repeat(b, repeat(b, 0, sizeof(b), "a", 1), sizeof(b), "\xe0\xbd\xb3", 16);
+	agree(b, n, 0);
+	n = repeat(b, 0, sizeof(b),
+	           "a\xcc\x81\xcd\x8f\xcc\xa3"
+	           "b",
+	           100);
+	agree(b, n, 0);
+	const char *nfd = "Ngh\xc4\xa9"
+	                  "a vu\xcc\xa3 cu\xcc\x89"
+	                  "a co\xcc\x82ng da\xcc\x82n";
+	agree(nfd, strlen(nfd), 0);
+}
+
 static void test_callback_stops(void **state)
 {
 	(void)state;
@@ -844,6 +947,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_long_token),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_marks_limit_agree),
 		cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_has_marks),
 		cmocka_unit_test(test_corpus),
