@@ -168,10 +168,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc != HL_EINVALID && rc != HL_ELIMIT && rc != HL_ENOTFOUND)
 			fprintf(stderr, "fuzz_units: load gives %d: %s\n", rc, hl_error_last());
 		CHECK(rc == HL_EINVALID || rc == HL_ELIMIT || rc == HL_ENOTFOUND);
-		/* naming the file (or the row's source, dir/file:line). Not checked: that it is one
-		 * line. load.c quotes values as they are, line breaks and terminal escapes included
-		 * (corpus/units/crash-message-line-break.txt); reported, not fixed here. */
+		/* naming the file (or the row's source, dir/file:line), on one printable line
+		 * whatever the values quoted in it (corpus/units/crash-message-line-break.txt:
+		 * line breaks and terminal escapes came through) */
 		CHECK(strncmp(hl_error_last(), dir, strlen(dir)) == 0);
+		for (const unsigned char *m = (const unsigned char *)hl_error_last(); *m; m++)
+			CHECK(*m >= 0x20 && *m != 0x7f);
 	} else {
 		CHECK(rc == 0);
 		CHECK(a.events >= (int64_t)a.events_added);

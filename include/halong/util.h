@@ -71,6 +71,13 @@ char *hl_strdup(const char *s);
 void hl_xml_write(FILE *f, const char *s);
 /* Trims ASCII whitespace at both ends, in place. */
 char *hl_trim(char *s);
+/* Drops a character left incomplete at the end of `s` (a text cut at a byte count): what
+ * remains is valid UTF-8 if the whole was. */
+void hl_str_cut_utf8(char *s);
+/* Makes `s` one printable line in place: control characters (line breaks, tabs, escapes, C1
+ * controls) become spaces, and an incomplete last character is dropped. Every message of
+ * hl_error_set goes through it. */
+void hl_str_one_line(char *s);
 
 #ifdef __cplusplus
 }

@@ -192,6 +192,38 @@ class IngestTest(hl.HomeCase):
         self.assertFalse(os.path.exists(self.h.path('tot.rejects.csv')),
                          'a rejects file written when nothing was rejected')
 
+    def test_short_row_and_long_values_are_rejected_cleanly(self):
+        # a row shorter than the header was read past its end (a crash the fuzzer found); a
+        # long Vietnamese value quoted in a reason was cut inside a character, and the rejects
+        # file could not be ingested again
+        m = self.h.path('ngan.csv')
+        long_date = 'ngày ' * 80
+        with open(m, 'w', encoding='utf-8', newline='') as f:
+            f.write(','.join(COLS) + '\r\n')
+            f.write(',QN,HS-05,1,Văn bản đủ cột,01/07/2025,public,original,permanent,,,x\r\n')
+            f.write(',QN\r\n')
+            f.write(f',QN,HS-05,3,Văn bản ngày dài,{long_date},public,original,permanent,,,x\r\n')
+        r = self.h.run('ingest', m)
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn('ngan.csv:3: row: row has 2 fields, the header has 12', r.err)
+        self.assertIn('ngan.csv:4: issued_date: bad date', r.err)
+        self.assertEqual(self.h.stats()['documents'], 1)
+        with open(self.h.path('ngan.rejects.csv'), 'rb') as f:
+            data = f.read()
+        data.decode('utf-8')  # whole characters only
+        # the rejects file, fixed, goes in again
+        fixed = self.h.path('sua.csv')
+        header, rows = hl.read_csv(self.h.path('ngan.rejects.csv'))
+        keep = header.index('_line')
+        rows = [r_[:keep] for r_ in rows]
+        rows[0] = [''] + ['QN', 'HS-05', '2', 'Văn bản sửa', '01/07/2025', 'public',
+                          'original', 'permanent', '', '', 'x']
+        rows[1][COLS.index('issued_date')] = '02/07/2025'
+        hl.write_csv(fixed, header[:keep], rows)
+        r = self.h.run('ingest', fixed)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(self.h.stats()['documents'], 3)
+
     def test_changed_row_updates_and_keeps_version(self):
         rows = [row(dossier_code='HS-09', doc_ordinal=str(i), subject=s, text=t) for i, (s, t) in
                 enumerate([('Kế hoạch chuyển đổi số năm 2025', 'Triển khai dịch vụ công.'),

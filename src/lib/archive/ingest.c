@@ -16,6 +16,7 @@
 
 #include "archive_int.h"
 #include "halong/ocr.h"
+#include "halong/text.h"
 #include "halong/util.h"
 #include "manifest.h"
 
@@ -131,12 +132,22 @@ static void add_problem(ingest *in, int col, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
 	va_end(ap);
+	/* a long value quoted in the reason is cut at a byte: back off to a whole character, or
+	 * the rejects file would hold invalid UTF-8 that no ingest reads again */
+	hl_str_cut_utf8(p->reason);
 }
 
-static const char *field(ingest *in, char **f, int col)
+/* The value of a column in this row of n fields: "" when the header has no such column and
+ * when the row is too short to reach it. */
+static const char *field(ingest *in, char **f, size_t n, int col)
 {
 	int i = in->cols.at[col];
-	return i >= 0 && (size_t)i < in->cols.nfields ? f[i] : "";
+	return i >= 0 && (size_t)i < in->cols.nfields && (size_t)i < n ? f[i] : "";
+}
+
+static void row_problem(int col, const char *reason, void *ud)
+{
+	add_problem(ud, col, "%s", reason);
 }
 
 /* The rejects file sits beside a manifest that may come from outside, with its folder: a
@@ -522,17 +533,12 @@ static void free_files(hl_doc *d)
 	d->nfiles = 0;
 }
 
-static char *nz(const char *s)
-{
-	return (char *)(s && *s ? s : NULL);
-}
-
 /* Checks one row and, when it is good, puts it in the store (inside the batch's transaction).
  * Returns 0 (loaded or rejected) or negative on an error that must stop the run. */
 static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 {
 	hl_doc d = {0};
-	char date[16], retention[16], gen_id[32];
+	hl_manifest_vals vals;
 	int status = 0, rc = 0;
 	const char *s;
 
@@ -540,81 +546,8 @@ static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 	src_clear(in);
 	staged_discard(in);
 	in->r.rows++;
-	if (n != in->nheader)
-		add_problem(in, -1, "row has %zu fields, the header has %zu", n, in->nheader);
-	for (size_t i = 0; i < n && i < in->nheader; i++)
-		hl_trim(f[i]);
-
-	static const int required[] = {COL_FONDS, COL_DOSSIER, COL_ORDINAL, COL_SUBJECT};
-	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-		if (!*field(in, f, required[i]))
-			add_problem(in, required[i], "required value is empty");
-	d.fonds_code = (char *)field(in, f, COL_FONDS);
-	d.dossier_code = (char *)field(in, f, COL_DOSSIER);
-	d.subject = (char *)field(in, f, COL_SUBJECT);
-	s = field(in, f, COL_ORDINAL);
-	if (*s && hl_manifest__int(&d.ordinal, s, 1, INT32_MAX) < 0)
-		add_problem(in, COL_ORDINAL, "\"%s\" is not a positive whole number", s);
-	d.doc_number = nz(field(in, f, COL_NUMBER));
-	d.doc_notation = nz(field(in, f, COL_NOTATION));
-	s = field(in, f, COL_DATE);
-	if (*s) {
-		if (hl_manifest__date(date, s) < 0)
-			add_problem(in, COL_DATE,
-			            "bad date \"%s\" (expected dd/mm/yyyy, yyyy-mm-dd, mm/yyyy "
-			            "or yyyy)",
-			            s);
-		else
-			d.issued_date = date;
-	}
-	d.doc_type = nz(field(in, f, COL_TYPE));
-	d.issuer = nz(field(in, f, COL_ISSUER));
-	d.language = nz(field(in, f, COL_LANGUAGE));
-	if (!d.language)
-		d.language = "vi";
-	d.page_count = -1;
-	s = field(in, f, COL_PAGES);
-	if (*s && hl_manifest__int(&d.page_count, s, 0, 10000000) < 0) {
-		add_problem(in, COL_PAGES, "\"%s\" is not a whole number of pages", s);
-		d.page_count = -1;
-	}
-	d.keywords = nz(field(in, f, COL_KEYWORDS));
-	s = field(in, f, COL_ACCESS);
-	/* Unmarked records are internal: nothing becomes public by omission. */
-	d.access = HL_ACCESS_INTERNAL;
-	if (*s && hl_access_parse(&d.access, s) < 0)
-		add_problem(in, COL_ACCESS, "%s", hl_error_last());
-	s = field(in, f, COL_CONFIDENCE);
-	if (*s && !(d.confidence = (char *)hl_manifest__confidence(s)))
-		add_problem(in, COL_CONFIDENCE,
-		            "unknown confidence \"%s\" (expected original/bản chính, copy/bản sao "
-		            "or digitized/bản số hóa)",
-		            s);
-	s = field(in, f, COL_RETENTION);
-	if (*s) {
-		if (hl_manifest__retention(retention, s) < 0)
-			add_problem(in, COL_RETENTION,
-			            "bad retention \"%s\" (expected permanent/vĩnh viễn or a "
-			            "number of years)",
-			            s);
-		else
-			d.retention = retention;
-	}
-	d.physical_state = nz(field(in, f, COL_PHYSICAL));
-	d.notes = nz(field(in, f, COL_NOTES));
-	d.text = nz(field(in, f, COL_TEXT));
-	s = field(in, f, COL_DOC_ID);
-	if (*s) {
-		d.doc_id = (char *)s;
-	} else if (*d.fonds_code && *d.dossier_code && d.ordinal > 0) {
-		/* Stable: the same fonds, dossier and ordinal always give the same id. */
-		char key[4096], hex[65];
-		int kn = snprintf(key, sizeof(key), "%s\x1f%s\x1f%lld", d.fonds_code,
-		                  d.dossier_code, (long long)d.ordinal);
-		hl_sha256_hex(hex, key, kn < (int)sizeof(key) ? (size_t)kn : sizeof(key) - 1);
-		snprintf(gen_id, sizeof(gen_id), "D%.20s", hex);
-		d.doc_id = gen_id;
-	}
+	/* the row's own checks, the same the manifest's fuzz target runs */
+	hl_archive__manifest_row(&d, &vals, &in->cols, f, n, row_problem, in);
 	if (d.doc_id && d.ordinal > 0 && in->nprobs == 0) {
 		char ord[24];
 		uint64_t first;
@@ -629,7 +562,7 @@ static int do_row(ingest *in, char **f, size_t n, uint64_t line)
 			add_problem(in, COL_DOC_ID, "duplicate doc_id %s (also on line %llu)",
 			            d.doc_id, (unsigned long long)first);
 	}
-	s = field(in, f, COL_FILES);
+	s = field(in, f, n, COL_FILES);
 	if (in->nprobs == 0 && *s && (rc = load_files(in, &d, s)) < 0)
 		goto done;
 

@@ -280,15 +280,8 @@ static void add(row_problems *p, int col, const char *fmt, ...)
 	va_end(ap);
 	/* A long value quoted in the reason is cut at a byte: back off to a whole character, or
 	 * the rejects file would hold invalid UTF-8 that no ingest reads again. */
-	if (len >= (int)sizeof(reason)) {
-		size_t n = strlen(reason), i = n;
-		while (i > 0 && ((unsigned char)reason[i - 1] & 0xC0) == 0x80)
-			i--;
-		unsigned char c = i ? (unsigned char)reason[i - 1] : 0;
-		size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-		if (i && n - (i - 1) < need)
-			reason[i - 1] = '\0';
-	}
+	if (len >= (int)sizeof(reason))
+		hl_str_cut_utf8(reason);
 	p->n++;
 	if (p->cb)
 		p->cb(col, reason, p->ud);

@@ -824,8 +824,12 @@ static int probe_pdf(hl_ocr_source *s, const blob *b, int only_page)
 			}
 			at_page = (uint32_t)i + 1;
 			fz_page *page = fz_load_page(ctx, doc, i);
-			fz_rect r = fz_bound_page(ctx, page);
-			fz_drop_page(ctx, page);
+			fz_rect r;
+			/* the page holds the document: dropped whether its box can be read or not
+			 * (a throw here leaked it, found by fuzz_ocr_probe) */
+			fz_try(ctx) r = fz_bound_page(ctx, page);
+			fz_always(ctx) fz_drop_page(ctx, page);
+			fz_catch(ctx) fz_rethrow(ctx);
 			hl_ocr_source_page pg = {0};
 			pg.width_pt = r.x1 - r.x0;
 			pg.height_pt = r.y1 - r.y0;

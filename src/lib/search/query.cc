@@ -169,8 +169,9 @@ int add_field(parsed &p, const std::string &name, const std::string &value, bool
 			return hl_error_set(HL_EINVALID, "unit: is not available here");
 		char **codes = nullptr;
 		size_t n = 0;
-		if (p.opts->unit_fonds(&codes, &n, value.c_str(), p.opts->unit_ud) < 0)
-			return -1;
+		int urc = p.opts->unit_fonds(&codes, &n, value.c_str(), p.opts->unit_ud);
+		if (urc < 0)
+			return urc; /* its code: an unknown unit is a bad query, not an error */
 		std::vector<Xapian::Query> fs;
 		for (size_t i = 0; i < n; i++) {
 			std::string v = hl_search__norm_value(codes[i], strlen(codes[i]));

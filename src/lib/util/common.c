@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "halong/common.h"
+#include "halong/util.h"
 
 static _Thread_local char err_msg[1024];
 static _Thread_local int err_code;
@@ -15,6 +16,10 @@ int hl_error_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
 	va_end(ap);
+	/* A message is one line for a person: values from outside quoted in it (a units file's
+	 * field, a manifest's cell) must not break it, nor move a terminal's cursor, nor leave
+	 * half a character where it was cut. */
+	hl_str_one_line(err_msg);
 	err_code = code;
 	return code;
 }

@@ -66,3 +66,28 @@ void hl_xml_write(FILE *f, const char *s)
 		}
 	}
 }
+
+void hl_str_cut_utf8(char *s)
+{
+	size_t n = strlen(s), i = n;
+	unsigned char c;
+	while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (!i)
+		return;
+	c = (unsigned char)s[i - 1];
+	if (c >= 0xC0 && n - (i - 1) < (size_t)(c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2))
+		s[i - 1] = '\0';
+}
+
+void hl_str_one_line(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+		else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) /* C1 controls (CSI...) */
+			p[0] = p[1] = ' ';
+	}
+	hl_str_cut_utf8(s);
+}

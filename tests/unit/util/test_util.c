@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "halong/text.h"
 #include "halong/util.h"
 #include "util/util_int.h"
 
@@ -404,9 +405,36 @@ static void test_open_beneath(void **state)
 	free(scans);
 }
 
+/* Every error message is one printable line, whatever a value quoted in it holds: a units file's
+ * field with a line break and terminal escapes came through to the terminal (fuzz_units). */
+static void test_error_messages_are_one_line(void **state)
+{
+	char big[2000];
+	size_t n;
+	(void)state;
+	hl_error_set(HL_EINVALID, "units.csv:3: bad name \"%s\"", "a\nb\r\x1b[2J\x1b[31m\tc\x7f");
+	assert_string_equal(hl_error_last(), "units.csv:3: bad name \"a b  [2J [31m c \"");
+	hl_error_set(HL_EINVALID, "csi \xc2\x9b"
+	                          "2J and \xc2\xa0 kept");
+	assert_string_equal(hl_error_last(), "csi   2J and \xc2\xa0 kept");
+	/* cut at the buffer's end inside a character: the character goes */
+	memset(big, 'x', sizeof(big));
+	for (size_t i = 0; i + 2 < sizeof(big); i += 3)
+		memcpy(big + i, "\xe1\xba\xa1", 3); /* ạ */
+	big[sizeof(big) - 1] = 0;
+	hl_error_set(HL_EINVALID, "x%s", big);
+	n = strlen(hl_error_last());
+	assert_true(n > 900 && n < 1024);
+	assert_int_equal(hl_text_check_utf8(hl_error_last(), n, NULL), 0);
+	char cut[] = "Hạ\xe1\xba";
+	hl_str_cut_utf8(cut);
+	assert_string_equal(cut, "H\xe1\xba\xa1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_error_messages_are_one_line),
 	    cmocka_unit_test(test_sha256_vectors),
 	    cmocka_unit_test(test_sha256_file),
 	    cmocka_unit_test(test_sha256_file_errors),
