@@ -149,6 +149,23 @@ int hl_auth_may_see(const hl_principal *p, hl_access level, const char *fonds_co
  * whole chain: *checked entries; HL_EINVALID naming the first broken entry's id if any. */
 int hl_audit_verify(uint64_t *checked, hl_store *st);
 
+/* The log's head: its last entry's id (0 when empty) and hash ("" then). */
+int hl_audit_head(int64_t *id, char hash[65], hl_store *st);
+
+/* A point of the chain held outside this node: entry `id` had hash `hash` when the province
+ * witnessed it, at at_ms (src/lib/exchange/README.md, "The audit log's witness"). */
+typedef struct {
+	int64_t id;
+	char hash[65];
+	int64_t at_ms;
+} hl_audit_point;
+
+/* Verifies the whole chain as hl_audit_verify does, and that it still holds every point: each
+ * point's entry is there (else the log was shortened) with the point's hash (else an entry at
+ * or before it was rewritten, the chain recomputed after it). HL_EINVALID with a message naming
+ * the entry and the point's date otherwise. The points in any order. */
+int hl_audit_verify_points(uint64_t *checked, hl_store *st, const hl_audit_point *points, size_t n);
+
 /* An entry of the audit log. Strings are valid during the callback only. */
 typedef struct {
 	int64_t id;

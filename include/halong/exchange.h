@@ -46,6 +46,9 @@ typedef enum {
 	                                   not hold here */
 	HL_EXCHANGE_R_OFFSET,           /* "offset": an upload chunk not at the length held */
 	HL_EXCHANGE_R_NO_IDENTITY,      /* "no-identity": this node has no exchange identity */
+	HL_EXCHANGE_R_AUDIT_SHORTENED,  /* "audit-shortened": a node's audit head before one the
+	                                   hub witnessed: its log was cut */
+	HL_EXCHANGE_R_AUDIT_REWRITTEN,  /* "audit-rewritten": a witnessed entry with another hash */
 } hl_exchange_reason;
 
 /* The reason's stable word ("too-big", "clock-skew", ...; "refused" for HL_EXCHANGE_R_NONE). */
@@ -464,6 +467,55 @@ typedef struct {
  * sender's signature); every message applied is audited as exchange.apply "from X seq N type T",
  * in the order applied. */
 int hl_exchange_apply_default(hl_store *st, const hl_exchange_message *m, void *ud);
+
+/* ---- the audit log's witness (witness.c; README.md, "The audit log's witness") ---- */
+
+/* A protocol message every node may send to the hub, whatever the directory's lists say. */
+#define HL_EXCHANGE_TYPE_AUDIT_HEAD "audit.head"
+
+/* A head of this node's audit chain, signed by its key. */
+typedef struct {
+	int64_t entry_id; /* the log's last entry when signed (0: the log is empty) */
+	char hash[65];    /* that entry's hash */
+	int64_t at_ms;
+	char sig[89];
+	char message_id[37]; /* the message carrying it to the hub ("" on the hub) */
+	int fresh;           /* 1: signed now; 0: the log has not grown since this last head */
+} hl_audit_anchor;
+
+/* Signs the head of this node's audit log (unless it has not grown since the last head signed
+ * and `force` is 0: *out is then that head, fresh 0) and keeps it; on a node that follows a hub,
+ * puts it in the outbox to the hub in the same transaction. */
+int hl_exchange_audit_anchor(hl_audit_anchor *out, hl_node *self, int force);
+
+/* On the hub: what it witnessed of `unit`'s log, signed (halong-audit-witness-v1): the JSON
+ * {"page":{"at_ms","hub","unit","heads":[{"entry_id","hash","at_ms","received_ms"},...]},
+ * "sig"}, newest head first. *out malloc'd. HL_ENOTFOUND on a node that is not the hub. */
+int hl_exchange_witness_page(char **out, size_t *outlen, hl_node *hub, const char *unit);
+
+typedef enum {
+	HL_AUDIT_PROOF_SELF = 1, /* this node is the hub: no other node witnesses its log */
+	HL_AUDIT_PROOF_HUB,      /* the hub's witness page, asked now and signed by it */
+	HL_AUDIT_PROOF_LOCAL,    /* the hub could not be asked: the heads it acknowledged here */
+} hl_audit_proof_source;
+
+typedef struct {
+	uint64_t checked;     /* entries of the chain verified */
+	int64_t witnessed_id; /* the newest entry witnessed (0: none) */
+	int64_t witnessed_ms; /* when the hub received that head (LOCAL: when its receipt came) */
+	hl_audit_proof_source source;
+	char hub_error[256]; /* LOCAL: why the hub could not be asked */
+} hl_audit_proof;
+
+typedef struct {
+	int offline;                         /* do not ask the hub: the local record only */
+	long connect_timeout_ms, timeout_ms; /* asking the hub; 0: 3 s and 10 s */
+} hl_exchange_proof_opts;
+
+/* Verifies this node's audit chain and that it still holds every head the province witnessed
+ * (hl_audit_verify_points): 0 with *out; HL_EINVALID naming the broken, rewritten or missing
+ * entry (*out filled too). */
+int hl_exchange_audit_proof(hl_audit_proof *out, hl_node *self, const hl_exchange_proof_opts *o);
 
 /* ---- status ---- */
 

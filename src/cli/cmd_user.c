@@ -255,19 +255,94 @@ static int sub_list(const cli_args *args)
 
 /* ---- audit ---- */
 
+/* How far the proof reaches: who holds the log's heads, and up to which entry. */
+static void print_witness(const hl_audit_proof *p, const hl_audit_anchor *h, int anchored)
+{
+	char when[32], sent[64] = "";
+	if (anchored && h->fresh)
+		snprintf(sent, sizeof(sent), "; a head of entry %lld was signed now",
+		         (long long)h->entry_id);
+	switch (p->source) {
+	case HL_AUDIT_PROOF_SELF:
+		printf("witness: this node is the province's hub: no other node holds its log's "
+		       "heads%s\n",
+		       sent);
+		return;
+	case HL_AUDIT_PROOF_HUB:
+		if (!p->witnessed_id)
+			printf("witness: the hub holds no head of this log yet%s\n", sent);
+		else
+			printf(
+			    "witness: the hub holds heads up to entry %lld (received %s), and the "
+			    "chain holds them; entries after it are not witnessed yet%s\n",
+			    (long long)p->witnessed_id, cli_local_time(when, p->witnessed_ms),
+			    sent);
+		return;
+	case HL_AUDIT_PROOF_LOCAL:
+		printf("witness: the hub could not be asked (%s); the heads it acknowledged here "
+		       "reach entry %lld%s%s%s, and the chain holds them (this node's own record "
+		       "only)%s\n",
+		       p->hub_error[0] ? p->hub_error : "--offline", (long long)p->witnessed_id,
+		       p->witnessed_id ? " (" : "",
+		       p->witnessed_id ? cli_local_time(when, p->witnessed_ms) : "",
+		       p->witnessed_id ? ")" : "", sent);
+		return;
+	}
+}
+
+typedef struct {
+	int offline;
+} verify_opts;
+
+static const cli_opt verify_table[] = {
+    CLI_FLAG_OPT("offline", 0, verify_opts, offline,
+                 "do not ask the hub: check against this node's record of the heads it "
+                 "acknowledged"),
+    CLI_OPT_END,
+};
+
 static int sub_verify(const cli_args *args)
 {
+	const verify_opts *o = args->opts;
+	hl_exchange_proof_opts po = {.offline = o->offline};
 	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	hl_audit_proof p = {0};
+	hl_audit_anchor h = {0};
 	uint64_t checked = 0;
-	int rc;
+	int rc, anchored = 0;
 
 	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_audit_verify(&checked, hl_archive_store(a));
+	rc = hl_node_open(&n, hl_archive_store(a), hl_archive_dir(a));
+	if (rc == HL_ENOTFOUND) {
+		/* no identity: the chain alone */
+		rc = hl_audit_verify(&checked, hl_archive_store(a));
+		hl_archive_free(a);
+		if (rc < 0)
+			return cli_fail();
+		printf("audit: %llu entries, chain whole\n", (unsigned long long)checked);
+		printf("witness: this node has no exchange identity (halong node init): nothing "
+		       "outside it holds its log's heads\n");
+		return EXIT_OK;
+	}
+	if (rc < 0) {
+		hl_archive_free(a);
+		return cli_fail();
+	}
+	/* every verify signs the head and sends it to the hub: the witness moves forward */
+	if (hl_exchange_audit_anchor(&h, n, 0) == 0)
+		anchored = 1;
+	else
+		fprintf(stderr, "halong: the log's head could not be sent to the hub: %s\n",
+		        hl_error_last());
+	rc = hl_exchange_audit_proof(&p, n, &po);
+	hl_node_free(n);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	printf("audit: %llu entries, chain whole\n", (unsigned long long)checked);
+	printf("audit: %llu entries, chain whole\n", (unsigned long long)p.checked);
+	print_witness(&p, &h, anchored);
 	return EXIT_OK;
 }
 
@@ -369,9 +444,16 @@ static const cli_cmd user_subs[] = {
 };
 static const cli_cmd audit_subs[] = {
     {.name = "verify",
-     .summary = "re-hash the whole chain: exit 0 if whole, 1 naming the first broken entry",
+     .summary = "re-hash the whole chain and check it against the heads the province witnessed",
+     .opts = verify_table,
+     .opts_size = sizeof(verify_opts),
      .run = sub_verify,
-     .group = AUDIT},
+     .group = AUDIT,
+     .help = "Exit 0 when the chain is whole and holds every head the province's hub\n"
+             "witnessed; 1 naming the first broken, rewritten or missing entry. Each verify\n"
+             "signs the log's head with this node's key and sends it to the hub (a server\n"
+             "does so every 10 minutes when the log grew): the log cannot then be shortened or\n"
+             "rewritten without the hub refusing the next head and this command saying so."},
     {.name = "list",
      .summary = "the newest entries",
      .opts = audit_list_opts,

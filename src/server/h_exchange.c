@@ -26,6 +26,8 @@ static int refusal_status(hl_exchange_reason why, int rc)
 	case HL_EXCHANGE_R_CONFLICT:
 	case HL_EXCHANGE_R_FONDS:
 	case HL_EXCHANGE_R_OFFSET:
+	case HL_EXCHANGE_R_AUDIT_SHORTENED:
+	case HL_EXCHANGE_R_AUDIT_REWRITTEN:
 		return 409;
 	case HL_EXCHANGE_R_NO_IDENTITY:
 		return 503;
@@ -272,6 +274,24 @@ static int x_directory(hl_req *r)
 	return hl_resp_bytes(r, 200, "application/json; charset=utf-8", copy, strlen(copy), 1);
 }
 
+/* GET /api/v1/exchange/witness/{unit}: what the hub witnessed of a node's audit log, signed
+ * by the hub (heads: entry ids and hashes, nothing of the entries). Public as the feed is: the
+ * node checks the hub's signature, and a head tells nothing of what the log holds. */
+static int x_witness(hl_req *r)
+{
+	hl_node *n = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	int rc;
+	if ((rc = hl_node_open(&n, hl_req_store(r), hl_archive_dir(r->archive))) < 0)
+		return rc;
+	rc = hl_exchange_witness_page(&out, &len, n, hl_req_param(r, "unit"));
+	hl_node_free(n);
+	if (rc < 0)
+		return rc;
+	return hl_resp_bytes(r, 200, "application/json; charset=utf-8", out, len, 1);
+}
+
 const hl_route hl_routes_exchange[] = {
     {HL_POST, "/api/v1/exchange/inbox", x_inbox, HL_EXCHANGE_MAX_ENVELOPE,
      HL_ROUTE_NO_CSRF | HL_ROUTE_TELL_TOO_BIG},
@@ -282,5 +302,6 @@ const hl_route hl_routes_exchange[] = {
      HL_ROUTE_RAW_BODY | HL_ROUTE_NO_CSRF},
     {HL_GET, "/api/v1/exchange/status", x_status, 0, 0},
     {HL_GET, "/api/v1/exchange/directory", x_directory, 0, 0},
+    {HL_GET, "/api/v1/exchange/witness/{unit}", x_witness, 0, 0},
     {0},
 };

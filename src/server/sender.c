@@ -22,6 +22,9 @@
 #define INDEX_MS    1000  /* received documents enter the search index this often */
 #define ERROR_PAUSE 1000  /* after a pass failed (the store was busy...) */
 #define FEED_MS     60000 /* a commune pulls the hub's feeds this often (HALONG_FEED_POLL_MS) */
+#define ANCHOR_MS                                                                                  \
+	600000 /* the audit log's head is signed and sent to the hub this often                    \
+	        * when it grew (HALONG_AUDIT_ANCHOR_MS) */
 
 static pthread_t g_thread, g_feed_thread;
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -174,19 +177,35 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* The audit log's head, signed and sent to the hub when the log grew (on the hub: kept). */
+static void anchor_audit(hl_node *n)
+{
+	hl_audit_anchor h;
+	if (hl_exchange_audit_anchor(&h, n, 0) < 0 && !stopping())
+		fprintf(stderr, "halong serve: audit witness: %s\n", hl_error_last());
+}
+
 /* The feed thread: its own archive and node (the sender's are the sender's), a pull at start
- * then every feed_ms from the end of the last one. */
+ * then every feed_ms from the end of the last one; the audit log's head every anchor_ms. */
 static void *feed_run(void *arg)
 {
 	hl_archive *a = NULL;
 	hl_node *n = NULL;
 	const char *feed_env = getenv("HALONG_FEED_POLL_MS");
+	const char *anchor_env = getenv("HALONG_AUDIT_ANCHOR_MS");
 	long feed_ms = feed_env ? strtol(feed_env, NULL, 10) : FEED_MS;
+	long anchor_ms = anchor_env ? strtol(anchor_env, NULL, 10) : ANCHOR_MS;
+	int64_t last_anchor = 0, last_pull = 0;
 	int warned = 0;
 
 	(void)arg;
 	if (feed_ms < 10 || feed_ms > 86400000L)
 		feed_ms = FEED_MS;
+	if (anchor_ms < 10 || anchor_ms > 86400000L)
+		anchor_ms = ANCHOR_MS;
+	/* the first head after anchor_ms of serving, not at start: a server started and stopped
+	 * by a script leaves the exchange's streams as they were */
+	last_anchor = mono_ms();
 	while (!stopping()) {
 		int rc;
 		if ((rc = open_or_wait(&a, &n, "feed", &warned)) != 0) {
@@ -194,9 +213,22 @@ static void *feed_run(void *arg)
 				break;
 			continue;
 		}
-		pull_feeds(n);
-		if (wait_ms(feed_ms))
-			break;
+		if (!last_pull || mono_ms() - last_pull >= feed_ms) {
+			pull_feeds(n);
+			last_pull = mono_ms();
+		}
+		if (mono_ms() - last_anchor >= anchor_ms) {
+			anchor_audit(n);
+			last_anchor = mono_ms();
+		}
+		{
+			/* until the next of the two is due */
+			int64_t next_pull = last_pull + feed_ms - mono_ms();
+			int64_t next_anchor = last_anchor + anchor_ms - mono_ms();
+			int64_t next = next_pull < next_anchor ? next_pull : next_anchor;
+			if (wait_ms(next > 0 ? (long)next : 1))
+				break;
+		}
 	}
 	hl_node_free(n);
 	hl_archive_free(a);

@@ -2,7 +2,9 @@
  * (entries are written by hl_store_audit, hashed by hl_store_audit_hash). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth_int.h"
 #include "store/store.h"
@@ -13,6 +15,10 @@ typedef struct {
 	uint64_t checked;
 	int64_t last_id, broken_id;
 	const char *why;
+	/* the points to hold, by id; next: the first not reached yet */
+	const hl_audit_point *points;
+	size_t npoints, next;
+	const hl_audit_point *rewritten;
 } verify_ctx;
 
 static int check_entry(const hl_store_audit_row *r, void *ud)
@@ -44,31 +50,91 @@ static int check_entry(const hl_store_audit_row *r, void *ud)
 	}
 	memcpy(x->prev, hash, sizeof(x->prev));
 	x->checked++;
+	/* a point of this entry: the chain up to here must be the one witnessed */
+	for (; x->next < x->npoints && x->points[x->next].id <= r->id; x->next++)
+		if (x->points[x->next].id == r->id && strcmp(x->points[x->next].hash, hash)) {
+			x->rewritten = &x->points[x->next];
+			return 1;
+		}
 	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const hl_audit_point *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* "2026-12-07 08:15 (UTC+7)": when the province received a head. */
+static void local_time(char out[40], int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000) + 7 * 3600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 40, "%Y-%m-%d %H:%M (UTC+7)", &tm);
 }
 
 int hl_audit_verify(uint64_t *checked, hl_store *st)
 {
+	return hl_audit_verify_points(checked, st, NULL, 0);
+}
+
+int hl_audit_verify_points(uint64_t *checked, hl_store *st, const hl_audit_point *points, size_t n)
+{
 	enum { BATCH = 4096 };
 	verify_ctx x = {.prev = ""};
+	hl_audit_point *sorted = NULL;
+	char when[40];
 	int rc;
+
+	if (n) {
+		if (!(sorted = malloc(n * sizeof(*sorted))))
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		memcpy(sorted, points, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), by_id);
+		x.points = sorted, x.npoints = n;
+	}
 
 	for (;;) {
 		uint64_t before = x.checked;
 		int64_t from = x.last_id;
 		if ((rc = hl_store_audit_since(st, from, BATCH, check_entry, &x)) < 0)
-			return rc;
-		if (x.broken_id || x.checked - before < BATCH)
+			goto done;
+		if (x.broken_id || x.rewritten || x.checked - before < BATCH)
 			break;
 	}
 	if (checked)
 		*checked = x.checked;
-	if (x.broken_id)
-		return hl_error_set(HL_EINVALID,
-		                    "audit entry %" PRId64 " is broken: %s; %" PRIu64
-		                    " entries before it are whole",
-		                    x.broken_id, x.why, x.checked);
-	return 0;
+	rc = 0;
+	if (x.broken_id) {
+		rc = hl_error_set(HL_EINVALID,
+		                  "audit entry %" PRId64 " is broken: %s; %" PRIu64
+		                  " entries before it are whole",
+		                  x.broken_id, x.why, x.checked);
+	} else if (x.rewritten) {
+		local_time(when, x.rewritten->at_ms);
+		rc = hl_error_set(
+		    HL_EINVALID,
+		    "audit entry %" PRId64 " is not the one the province witnessed on %s:"
+		    " the log was rewritten at or before it (and its chain recomputed)",
+		    x.rewritten->id, when);
+	} else if (x.npoints && x.points[x.npoints - 1].id > x.last_id) {
+		const hl_audit_point *p = &x.points[x.npoints - 1];
+		local_time(when, p->at_ms);
+		rc = hl_error_set(
+		    HL_EINVALID,
+		    "the audit log was shortened: the province witnessed entry %" PRId64
+		    " on %s, the log ends at entry %" PRId64,
+		    p->id, when, x.last_id);
+	}
+done:
+	free(sorted);
+	return rc;
+}
+
+int hl_audit_head(int64_t *id, char hash[65], hl_store *st)
+{
+	return hl_store_audit_last(id, hash, st);
 }
 
 /* ---- reading the log ---- */

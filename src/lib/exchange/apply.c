@@ -438,6 +438,9 @@ int hl_exchange_apply_default(hl_store *st, const hl_exchange_message *m, void *
 			return hl_error_set(HL_EINVALID, "document messages need the archive");
 		if ((rc = apply_document(st, m, c)) < 0)
 			return rc;
+	} else if (!strcmp(m->type, HL_EXCHANGE_TYPE_AUDIT_HEAD)) {
+		if ((rc = hl_exchange__witness_apply(st, m)) < 0)
+			return rc;
 	}
 	/* Every applied message is in the audit log, in the order applied (the order per sender
 	 * the inbox guarantees is visible there). */

@@ -161,6 +161,16 @@ int hl_exchange__incoming_dir(char *out, size_t size, hl_archive *a);
 int hl_exchange__doc_level_ok(char *why, size_t size, const json_t *doc, size_t i,
                               hl_access envelope, int restricted_ok);
 
+/* ---- the audit log's witness (witness.c) ---- */
+
+/* The hub of the directory held: its unit, URL and key (the trusted one), malloc'd.
+ * HL_ENOTFOUND on a node that follows no hub, or whose directory lacks it. */
+int hl_exchange__hub_node(char **unit, char **url, char **key, hl_store *st);
+/* The apply step of an "audit.head" message on the hub: the head verified with its sender's
+ * key and kept, unless it goes back before a head witnessed (audit-shortened) or gives a
+ * witnessed entry another hash (audit-rewritten): a refusal with its reason. */
+int hl_exchange__witness_apply(hl_store *st, const hl_exchange_message *m);
+
 /* ---- refusals (status.c) ---- */
 
 /* Sets the reason hl_exchange_last_refusal gives (the apply step says why it failed). */

@@ -216,8 +216,15 @@ static int check_rights(inbox *x)
 	if (strcmp(e->to, x->self->unit))
 		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_WRONG_RECIPIENT,
 		              "addressed to %s, this node is %s", e->to, x->self->unit);
-	if (!hl_exchange__list_has(x->from.may_send, e->type) || !x->me.found || x->me.revoked ||
-	    !hl_exchange__list_has(x->me.may_receive, e->type))
+	if (!strcmp(e->type, HL_EXCHANGE_TYPE_AUDIT_HEAD)) {
+		/* a protocol message: any node of the directory to the hub (this node, when it
+		 * follows no other) */
+		if (hl_node_follows_hub(x->self->st) != 0)
+			return refuse(x, HL_EDENIED, HL_EXCHANGE_R_TYPE_NOT_ALLOWED,
+			              "\"%s\" goes to the hub, and this node is not the hub",
+			              e->type);
+	} else if (!hl_exchange__list_has(x->from.may_send, e->type) || !x->me.found ||
+	           x->me.revoked || !hl_exchange__list_has(x->me.may_receive, e->type))
 		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_TYPE_NOT_ALLOWED,
 		              !hl_exchange__list_has(x->from.may_send, e->type)
 		                  ? "the directory does not let %s send \"%s\""

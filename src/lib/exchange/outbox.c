@@ -42,6 +42,18 @@ static int carried_level(hl_access *level, const char **why, hl_store *st, const
 	return 0;
 }
 
+/* A protocol message (an audit head) goes to the hub only, whatever the directory's lists. */
+static int to_the_hub(hl_node *self, const char *to)
+{
+	char *unit = NULL, *url = NULL, *key = NULL;
+	int rc = hl_exchange__hub_node(&unit, &url, &key, self->st);
+	if (rc == 0 && strcmp(unit, to))
+		rc = hl_error_set(HL_EDENIED, "outbox: %s goes to the hub, not to %s",
+		                  HL_EXCHANGE_TYPE_AUDIT_HEAD, to);
+	free(unit), free(url), free(key);
+	return rc;
+}
+
 /* The directory's word: the recipient known and not revoked, this node may send the type, the
  * recipient may receive it and hold its level. */
 static int directory_allows(hl_node *self, const hl_exchange_msg *m, hl_access level,
@@ -56,6 +68,8 @@ static int directory_allows(hl_node *self, const hl_exchange_msg *m, hl_access l
 		rc = hl_error_set(HL_ENOTFOUND, "outbox: %s is not in the directory", m->to);
 	else if (to.revoked)
 		rc = hl_error_set(HL_EDENIED, "outbox: %s is revoked in the directory", m->to);
+	else if (!strcmp(m->type, HL_EXCHANGE_TYPE_AUDIT_HEAD))
+		rc = to_the_hub(self, m->to);
 	else if (!me.found || me.revoked || !hl_exchange__list_has(me.may_send, m->type))
 		rc = hl_error_set(HL_EDENIED,
 		                  "outbox: the directory does not let this node (%s) send \"%s\"",

@@ -29,6 +29,8 @@ static const char *const reason_names[] = {
     [HL_EXCHANGE_R_FONDS] = "fonds-not-held",
     [HL_EXCHANGE_R_OFFSET] = "offset",
     [HL_EXCHANGE_R_NO_IDENTITY] = "no-identity",
+    [HL_EXCHANGE_R_AUDIT_SHORTENED] = "audit-shortened",
+    [HL_EXCHANGE_R_AUDIT_REWRITTEN] = "audit-rewritten",
 };
 
 const char *hl_exchange_reason_name(hl_exchange_reason r)

@@ -396,3 +396,131 @@ int hl_store_audit_since(hl_store *st, int64_t after, size_t max, hl_store_audit
 	sqlite3_bind_int64(s, 2, max ? (int64_t)max : -1);
 	return audit_each(st, s, cb, ud);
 }
+
+int hl_store_audit_last(int64_t *id, char hash[65], hl_store *st)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+	int rc;
+	if (!s)
+		return -1;
+	*id = 0, hash[0] = '\0';
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		snprintf(hash, 65, "%s", col(s, 1) ? col(s, 1) : "");
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : hl_store__error(st, "audit head");
+}
+
+/* ---- the audit log's witness ---- */
+
+int hl_store_audit_head_add(hl_store *st, int64_t entry_id, const char *hash, int64_t at_ms,
+                            const char *signature, const char *message_id)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO audit_head(entry_id, hash, at_ms, signature,"
+	                              " message_id) VALUES (?1, ?2, ?3, ?4, ?5)");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, entry_id);
+	sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, at_ms);
+	sqlite3_bind_text(s, 4, signature, -1, SQLITE_STATIC);
+	bind_text(s, 5, message_id);
+	return exec1(st, s, NULL, "audit head");
+}
+
+static int heads_each(hl_store *st, sqlite3_stmt *s, hl_store_audit_head_cb cb, void *ud)
+{
+	int rc, seen = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_store_audit_head_row r = {
+		    .seq = sqlite3_column_int64(s, 0),
+		    .entry_id = sqlite3_column_int64(s, 1),
+		    .hash = col(s, 2),
+		    .at_ms = sqlite3_column_int64(s, 3),
+		    .signature = col(s, 4),
+		    .message_id = col(s, 5),
+		    .delivered_ms = sqlite3_column_int64(s, 6),
+		};
+		seen = 1;
+		if ((rc = cb(&r, ud)) != 0) {
+			sqlite3_finalize(s);
+			return rc < 0 ? rc : 0;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return hl_store__error(st, "audit heads");
+	return seen ? 0 : HL_ENOTFOUND;
+}
+
+#define HEAD_COLS                                                                                  \
+	"h.seq, h.entry_id, h.hash, h.at_ms, h.signature, h.message_id,"                           \
+	" coalesce(o.delivered_ms, 0)"
+#define HEAD_FROM " FROM audit_head h LEFT JOIN exchange_outbox o ON o.id = h.message_id"
+
+int hl_store_audit_head_last(hl_store *st, hl_store_audit_head_cb cb, void *ud)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " HEAD_COLS HEAD_FROM " ORDER BY h.seq DESC LIMIT 1");
+	return s ? heads_each(st, s, cb, ud) : -1;
+}
+
+int hl_store_audit_heads_delivered(hl_store *st, size_t max, hl_store_audit_head_cb cb, void *ud)
+{
+	int rc;
+	sqlite3_stmt *s = prepare(st, "SELECT " HEAD_COLS HEAD_FROM " WHERE o.state = 'delivered'"
+	                              " ORDER BY h.entry_id DESC LIMIT ?1");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, max ? (int64_t)max : -1);
+	rc = heads_each(st, s, cb, ud);
+	return rc == HL_ENOTFOUND ? 0 : rc;
+}
+
+int hl_store_witness_add(hl_store *st, const hl_store_witness_row *r)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT OR IGNORE INTO audit_witness(unit, entry_id, hash,"
+	                              " at_ms, signature, message_id, received_ms)"
+	                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, r->unit, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, r->entry_id);
+	sqlite3_bind_text(s, 3, r->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, r->at_ms);
+	sqlite3_bind_text(s, 5, r->signature, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, r->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, r->received_ms);
+	return exec1(st, s, NULL, "audit witness");
+}
+
+int hl_store_witness_list(hl_store *st, const char *unit, size_t max, hl_store_witness_cb cb,
+                          void *ud)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT unit, entry_id, hash, at_ms, signature, message_id,"
+	                              " received_ms FROM audit_witness WHERE unit = ?1"
+	                              " ORDER BY entry_id DESC LIMIT ?2");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, unit, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, max ? (int64_t)max : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_store_witness_row r = {
+		    .unit = col(s, 0),
+		    .entry_id = sqlite3_column_int64(s, 1),
+		    .hash = col(s, 2),
+		    .at_ms = sqlite3_column_int64(s, 3),
+		    .signature = col(s, 4),
+		    .message_id = col(s, 5),
+		    .received_ms = sqlite3_column_int64(s, 6),
+		};
+		int r2;
+		if ((r2 = cb(&r, ud)) != 0) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "audit witness");
+}

@@ -285,6 +285,27 @@ static const char *const migrations[] = {
     "  last_applied_ms INTEGER,"
     "  last_error TEXT,"
     "  last_error_ms INTEGER) WITHOUT ROWID;",
+    /* 8: the audit log's witness (src/lib/exchange/README.md). On every node, audit_head: the
+     * heads of its own chain it signed (the last entry's id and hash, the time, its Ed25519
+     * signature) and the outbox message that carries each to the hub (NULL on the hub). On the
+     * hub, audit_witness: the heads the nodes sent, by unit and entry: a later head may not go
+     * back (a shortened log) nor give an entry another hash (a rewritten one). */
+    "CREATE TABLE audit_head ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  entry_id INTEGER NOT NULL,"
+    "  hash TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  signature TEXT NOT NULL,"
+    "  message_id TEXT);"
+    "CREATE TABLE audit_witness ("
+    "  unit TEXT NOT NULL,"
+    "  entry_id INTEGER NOT NULL,"
+    "  hash TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  signature TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL,"
+    "  received_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (unit, entry_id)) WITHOUT ROWID;",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

@@ -81,6 +81,36 @@ void hl_store_audit_hash(char hex[65], const char *prev, int64_t id, const char 
 /* Entries with id > after, in id order (the chain's order), at most max (0: no limit). */
 int hl_store_audit_since(hl_store *st, int64_t after, size_t max, hl_store_audit_cb cb, void *ud);
 /* (Entries newest first, for reading: hl_store_audit_page in store.h.) */
+/* The last entry's id and hash: 0 and "" when the log is empty. */
+int hl_store_audit_last(int64_t *id, char hash[65], hl_store *st);
+
+/* ---- the audit log's witness (SQL in auth.c; the rules in src/lib/exchange/witness.c) ---- */
+
+/* A head of this node's chain as signed here, and the message carrying it to the hub (NULL on
+ * the hub); delivered_ms: when the hub's receipt came (0: not yet). */
+typedef struct {
+	int64_t seq, entry_id, at_ms, delivered_ms;
+	const char *hash, *signature, *message_id;
+} hl_store_audit_head_row;
+typedef int (*hl_store_audit_head_cb)(const hl_store_audit_head_row *r, void *ud);
+int hl_store_audit_head_add(hl_store *st, int64_t entry_id, const char *hash, int64_t at_ms,
+                            const char *signature, const char *message_id);
+/* The newest head signed here: cb once, or HL_ENOTFOUND (no message set). */
+int hl_store_audit_head_last(hl_store *st, hl_store_audit_head_cb cb, void *ud);
+/* The heads whose message the hub acknowledged, newest first, at most max. */
+int hl_store_audit_heads_delivered(hl_store *st, size_t max, hl_store_audit_head_cb cb, void *ud);
+
+/* A head a node sent to the hub, as the hub keeps it. */
+typedef struct {
+	const char *unit, *hash, *signature, *message_id;
+	int64_t entry_id, at_ms, received_ms;
+} hl_store_witness_row;
+typedef int (*hl_store_witness_cb)(const hl_store_witness_row *r, void *ud);
+/* Keeps a head (inside the caller's transaction); an entry already witnessed is kept as it was. */
+int hl_store_witness_add(hl_store *st, const hl_store_witness_row *r);
+/* The heads of `unit`, newest entry first, at most max (0: no limit). */
+int hl_store_witness_list(hl_store *st, const char *unit, size_t max, hl_store_witness_cb cb,
+                          void *ud);
 
 #ifdef __cplusplus
 }

@@ -211,6 +211,46 @@ static void test_checks_and_the_local_operator(void **state)
 	assert_string_equal(hl_principal_actor(&anon), "anonymous");
 }
 
+/* The chain held against points witnessed outside the node (hole 4: a log cut short, or
+ * rewritten with its chain recomputed, passed as "chain whole"). */
+static void test_audit_points(void **state)
+{
+	fx *f = *state;
+	int64_t start = 0, last = 0;
+	char hash3[65] = "", head[65], detail[16];
+	uint64_t checked = 0;
+	hl_audit_point p[2];
+
+	assert_int_equal(hl_audit_head(&start, head, f->st), 0);
+	for (int i = 1; i <= 5; i++) {
+		snprintf(detail, sizeof(detail), "n=%d", i);
+		assert_int_equal(hl_store_audit(f->st, "test", "thing", "x", detail), 0);
+		assert_int_equal(hl_audit_head(&last, head, f->st), 0);
+		if (i == 3)
+			memcpy(hash3, head, sizeof(hash3));
+	}
+	assert_int_equal(last, start + 5);
+	memset(p, 0, sizeof(p));
+	p[0].id = start + 3, p[0].at_ms = 1765000000000;
+	memcpy(p[0].hash, hash3, sizeof(hash3));
+	p[1].id = last, p[1].at_ms = 1765000000000;
+	memcpy(p[1].hash, head, sizeof(head));
+	assert_int_equal(hl_audit_verify_points(&checked, f->st, p, 2), 0);
+	assert_int_equal(checked, (uint64_t)last);
+	/* a point past the end: the log was shortened */
+	p[1].id = last + 2;
+	assert_int_equal(hl_audit_verify_points(&checked, f->st, p, 2), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "the audit log was shortened"));
+	/* a point whose entry has another hash: rewritten */
+	p[1].id = last;
+	p[0].hash[0] = p[0].hash[0] == 'a' ? 'b' : 'a';
+	assert_int_equal(hl_audit_verify_points(&checked, f->st, p, 2), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "is not the one the province witnessed"));
+	assert_int_equal(checked, (uint64_t)(start + 3));
+	/* no point: the chain alone, as before */
+	assert_int_equal(hl_audit_verify_points(&checked, f->st, NULL, 0), 0);
+}
+
 static void test_add_login_session_logout(void **state)
 {
 	fx *f = *state;
@@ -776,6 +816,7 @@ int main(void)
 	    cmocka_unit_test(test_access_parse),
 	    cmocka_unit_test(test_roles),
 	    cmocka_unit_test(test_checks_and_the_local_operator),
+	    cmocka_unit_test_setup_teardown(test_audit_points, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_add_login_session_logout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_add_refuses_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_password_and_throttle, setup, teardown),

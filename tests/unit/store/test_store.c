@@ -63,10 +63,10 @@ static void test_schema_and_reopen(void **state)
 {
 	fx *f = *state;
 	hl_store *again = NULL;
-	assert_int_equal(hl_store_schema_version(f->st), 7);
+	assert_int_equal(hl_store_schema_version(f->st), 8);
 	/* A second connection sees the same version and migrates nothing. */
 	assert_int_equal(hl_store_open(&again, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(again), 7);
+	assert_int_equal(hl_store_schema_version(again), 8);
 	hl_store_free(again);
 }
 
@@ -295,7 +295,7 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(hl_store_open(&st, f->path, 0), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "newer"));
 	/* reopen for teardown */
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 7'", f->path);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 8'", f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
 }
