@@ -19,6 +19,9 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLIENTS = ['src/cli', 'src/server']
+# Headers of one client another may include: the server's public header (`halong serve` starts
+# it); nothing else of src/server.
+SHARED = {('src/cli', 'server.h'): 'src/server/server.h'}
 # Names a client may never use: the store's and the index's functions and types, SQLite, Xapian,
 # and library-internal entry points (a double underscore after the module's name).
 FORBIDDEN = re.compile(r'\b(hl_store_\w+|hl_index_\w+|hl_index\b|sqlite3\w*|Xapian\w*|hl_[a-z]+__\w+)')
@@ -57,6 +60,8 @@ def check_includes():
                 continue
             if '/' not in name and os.path.exists(os.path.join(ROOT, d, name)):
                 continue  # the client's own header
+            if (d, name) in SHARED:
+                continue
             bad.append(f'{rel}:{line}: #include "{name}" is private to the library')
     return bad
 
@@ -86,6 +91,25 @@ def check_symbols(build):
     return bad
 
 
+def check_include_paths(build):
+    """The clients are compiled without the library's private folder on their include path: a
+    private header could not even be found."""
+    bad = []
+    try:
+        ninja = open(os.path.join(build, 'build.ninja'), encoding='utf-8').read()
+    except OSError as e:
+        return [f'{build}/build.ninja: {e}']
+    for block in ninja.split('\nbuild ')[1:]:
+        head = block.split('\n', 1)[0]
+        if not re.match(r'src/(cli|server)/[^ ]*\.o:', head):
+            continue
+        for flag in re.findall(r'-I(\S+)', block.split('\n\n', 1)[0]):
+            if os.path.normpath(flag).rstrip('/').endswith(os.path.join('src', 'lib')):
+                bad.append(f'{head.split(":")[0]} is compiled with -I{flag}')
+                break
+    return bad
+
+
 def check_headertests():
     bad = []
     for h in sorted(glob.glob(os.path.join(ROOT, 'include', 'halong', '*.h'))):
@@ -112,6 +136,8 @@ def main():
     if a.build:
         cases.append(('clients link no store, index, SQLite or internal symbol',
                       lambda: check_symbols(a.build)))
+        cases.append(("clients are compiled without the library's private headers in sight",
+                      lambda: check_include_paths(a.build)))
     print(f'1..{len(cases)}')
     failed = 0
     for i, (name, fn) in enumerate(cases, 1):

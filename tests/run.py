@@ -76,6 +76,13 @@ def unit_suites(tally, build):
         run_tap(tally, t['name'], t['cmd'], env=env, cwd=t.get('workdir') or ROOT)
 
 
+def structure_suite(tally, build):
+    """The library's one door kept closed (tests/nevers.py): clients include only public
+    headers and reach no store, index or SQLite function."""
+    run_tap(tally, 'nevers', [sys.executable, os.path.join(ROOT, 'tests', 'nevers.py'),
+                              '--build', build])
+
+
 def fuzz_suites(tally, build):
     fdir = os.path.join(build, 'fuzz')
     if not os.path.isdir(fdir):
@@ -157,7 +164,7 @@ def browser_suite(tally, build):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', default='build-san')
-    ap.add_argument('--only', choices=['unit', 'fuzz', 'e2e', 'browser'])
+    ap.add_argument('--only', choices=['unit', 'nevers', 'fuzz', 'e2e', 'browser'])
     ap.add_argument('--e2e-pattern', default='test_*.py')
     a = ap.parse_args()
     build = os.path.abspath(a.build)
@@ -167,6 +174,8 @@ def main():
         test_pages(tally, build)
     if a.only in (None, 'unit'):
         unit_suites(tally, build)
+    if a.only in (None, 'nevers'):
+        structure_suite(tally, build)
     if a.only in (None, 'fuzz'):
         fuzz_suites(tally, build)
     if a.only in (None, 'e2e'):
