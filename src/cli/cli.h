@@ -20,7 +20,7 @@ typedef struct {
 
 /* ---- commands and their options, declared once (opt.c) ----
  *
- * Each command, and each subcommand of a group, is a cli_command with its own table of
+ * Each command, and each subcommand of a group, is a cli_cmd with its own table of
  * options; cli_run parses argv by the table into the command's options struct (zeroed, then
  * each option's default, then what was given), checks numbers against their ranges and the
  * count of operands, answers --help from the table, and calls run. A usage error names the
@@ -135,25 +135,6 @@ int cli_fail(void);
 /* Prints a usage error for `cmd` with its synopsis; returns EXIT_USAGE. */
 int cli_usage(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- TRANSITION: command groups not yet on the table (cmd_node, cmd_send,
- * cmd_feed), with their own parsing; gone once they are converted ---- */
-
-typedef struct {
-	const char *name;
-	int (*run)(cli_ctx *ctx, int argc, char **argv);
-	const char *summary;
-	const char *usage; /* the full --help text after "usage: halong " */
-} cli_command;
-
-int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-int cli_wants_help(const cli_command *cmd, int argc, char **argv);
-typedef struct {
-	const char *name;
-	int (*run)(cli_ctx *ctx, int argc, char **argv);
-} cli_sub;
-int cli_dispatch(const cli_command *cmd, const cli_sub *subs, cli_ctx *ctx, int argc, char **argv);
-
 /* Prints a JSON value indented on stdout, and drops the reference. */
 void cli_print_json(json_t *o);
 /* A JSON string, or null when absent or empty. */
@@ -193,8 +174,8 @@ extern const cli_cmd cli_ocr_commands[];
 extern const cli_cmd cli_serve_commands[];
 extern const cli_cmd cli_user_commands[];
 extern const cli_cmd cli_custody_commands[];
-extern const cli_command cli_node_commands[];
-extern const cli_command cli_send_commands[];
-extern const cli_command cli_feed_commands[];
+extern const cli_cmd cli_node_commands[];
+extern const cli_cmd cli_send_commands[];
+extern const cli_cmd cli_feed_commands[];
 
 #endif

@@ -1,6 +1,6 @@
 /* The feed command group: the reference-data feed from the province's hub to every commune —
  * publish on the hub, one pull pass by hand on a commune, and the state of each feed. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,42 +14,21 @@
 #include "halong/feed.h"
 #include "halong/util.h"
 
-extern const cli_command cli_feed_commands[];
+extern const cli_cmd cli_feed_commands[];
 
 typedef struct {
 	int json;
 	const char *url;
-	const char *args[2];
-	int nargs;
 } opts;
 
-static int parse(opts *o, int argc, char **argv, int max, int url_ok)
-{
-	static const struct option lo[] = {
-	    {"json", no_argument, NULL, 'j'}, {"url", required_argument, NULL, 'u'}, {0}};
-	int c, idx;
-	memset(o, 0, sizeof(*o));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
-		if (c == 'j')
-			o->json = 1;
-		else if (c == 'u' && url_ok)
-			o->url = optarg;
-		else
-			return cli_usage_error(cli_feed_commands,
-			                       "%s: unknown option or missing "
-			                       "value: %s",
-			                       argv[0], argv[optind - 1]);
-	}
-	for (; optind < argc; optind++) {
-		if (o->nargs >= max)
-			return cli_usage_error(cli_feed_commands, "%s: unexpected argument %s",
-			                       argv[0], argv[optind]);
-		o->args[o->nargs++] = argv[optind];
-	}
-	return 0;
-}
+#define JSON_OPT CLI_FLAG_OPT("json", 0, opts, json, "as JSON")
+
+static const cli_opt json_only[] = {JSON_OPT, CLI_OPT_END};
+static const cli_opt pull_opts[] = {
+    CLI_TEXT_OPT("url", 0, opts, url, "URL", "the hub's (default: the directory's)"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
 
 /* The shipped units data, as `halong units load` finds it. */
 static char *default_dir(const char *feed)
@@ -60,27 +39,23 @@ static char *default_dir(const char *feed)
 	return hl_path_join(HL_SOURCE_DATADIR, feed);
 }
 
-static int sub_publish(cli_ctx *ctx, int argc, char **argv)
+static int sub_publish(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
+	const char *feed = args->args[0];
 	hl_archive *a = NULL;
 	hl_node *n = NULL;
 	hl_feed_publish_stats s;
-	opts o;
 	char *dir;
 	int rc;
-	if ((rc = parse(&o, argc, argv, 2, 0)) != 0)
-		return rc;
-	if (o.nargs < 1)
-		return cli_usage_error(cli_feed_commands, "publish: give the feed (units)");
-	if (!hl_feed_known(o.args[0]))
-		return cli_usage_error(cli_feed_commands,
-		                       "publish: no feed named %s (known: units)", o.args[0]);
-	dir = o.nargs > 1 ? hl_strdup(o.args[1]) : default_dir(o.args[0]);
-	if (cli_open_node(&a, &n, ctx) < 0) {
+	if (!hl_feed_known(feed))
+		return cli_usage(args->cmd, "no feed named %s (known: units)", feed);
+	dir = args->nargs > 1 ? hl_strdup(args->args[1]) : default_dir(feed);
+	if (cli_open_node(&a, &n, args->ctx) < 0) {
 		free(dir);
 		return cli_fail();
 	}
-	rc = hl_feed_publish(&s, n, o.args[0], dir, cli_actor());
+	rc = hl_feed_publish(&s, n, feed, dir, cli_actor());
 	hl_node_free(n);
 	hl_archive_free(a);
 	if (rc < 0) {
@@ -89,7 +64,7 @@ static int sub_publish(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (o.json) {
 		json_t *j = json_object();
-		json_object_set_new(j, "feed", json_string(o.args[0]));
+		json_object_set_new(j, "feed", json_string(feed));
 		json_object_set_new(j, "dir", json_string(dir));
 		json_object_set_new(j, "seq", json_integer(s.seq));
 		json_object_set_new(j, "unchanged", json_boolean(s.unchanged));
@@ -107,36 +82,31 @@ static int sub_publish(cli_ctx *ctx, int argc, char **argv)
 	} else if (s.unchanged) {
 		printf("feed publish: %s from %s: the same files were published before; the last "
 		       "entry is %lld\n",
-		       o.args[0], dir, (long long)s.seq);
+		       feed, dir, (long long)s.seq);
 	} else {
 		printf("feed publish: %s entry %lld (%zu files, %llu bytes, sha256 %s) from %s; "
 		       "here %llu versions added, %llu split, %llu successions added, %llu events "
 		       "added\n",
-		       o.args[0], (long long)s.seq, s.files, (unsigned long long)s.bytes, s.sha256,
-		       dir, (unsigned long long)s.versions_added,
-		       (unsigned long long)s.versions_split,
+		       feed, (long long)s.seq, s.files, (unsigned long long)s.bytes, s.sha256, dir,
+		       (unsigned long long)s.versions_added, (unsigned long long)s.versions_split,
 		       (unsigned long long)s.successions_added, (unsigned long long)s.events_added);
 	}
 	free(dir);
 	return EXIT_OK;
 }
 
-static int sub_pull(cli_ctx *ctx, int argc, char **argv)
+static int sub_pull(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
+	const char *feed = args->nargs ? args->args[0] : "units";
 	hl_archive *a = NULL;
 	hl_node *n = NULL;
 	hl_feed_pull_stats s = {0};
 	hl_feed_pull_opts po = {0};
-	const char *feed;
-	opts o;
 	int rc;
-	if ((rc = parse(&o, argc, argv, 1, 1)) != 0)
-		return rc;
-	feed = o.nargs ? o.args[0] : "units";
 	if (!hl_feed_known(feed))
-		return cli_usage_error(cli_feed_commands, "pull: no feed named %s (known: units)",
-		                       feed);
-	if (cli_open_node(&a, &n, ctx) < 0)
+		return cli_usage(args->cmd, "no feed named %s (known: units)", feed);
+	if (cli_open_node(&a, &n, args->ctx) < 0)
 		return cli_fail();
 	po.hub_url = o.url;
 	po.actor = cli_actor();
@@ -195,15 +165,13 @@ static int status_row(const hl_feed_status_row *r, void *ud)
 	return 0;
 }
 
-static int sub_status(cli_ctx *ctx, int argc, char **argv)
+static int sub_status(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	status_ud u = {0};
-	opts o;
 	int rc;
-	if ((rc = parse(&o, argc, argv, 0, 0)) != 0)
-		return rc;
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	u.json = o.json;
 	if (o.json)
@@ -225,28 +193,45 @@ static int sub_status(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_feed(cli_ctx *ctx, int argc, char **argv)
-{
-	static const cli_sub subs[] = {
-	    {"publish", sub_publish}, {"pull", sub_pull}, {"status", sub_status}, {0}};
-	return cli_dispatch(cli_feed_commands, subs, ctx, argc, argv);
-}
+#define FEED (&cli_feed_commands[0])
+static const cli_cmd feed_subs[] = {
+    {.name = "publish",
+     .summary = "on the hub: load DIR here and append a signed entry holding its files",
+     .operands = "FEED [DIR]",
+     .min_args = 1,
+     .max_args = 2,
+     .missing = "give the feed (units)",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_publish,
+     .group = FEED,
+     .help = "FEED: units. DIR defaults to the shipped data of FEED, as `units load` finds it.\n"
+             "One transaction; nothing when the same files were published before."},
+    {.name = "pull",
+     .summary = "on a commune: one pass by hand (halong serve pulls at start and every minute)",
+     .operands = "[FEED]",
+     .max_args = 1,
+     .opts = pull_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_pull,
+     .group = FEED,
+     .help = "The entries after this node's position, each checked against the hub's key and\n"
+             "applied in order, once. FEED defaults to units."},
+    {.name = "status",
+     .summary = "per feed: the position, the hub's last entry, last pull, last applied, last "
+                "error",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_status,
+     .group = FEED},
+    {0},
+};
+#undef FEED
 
-const cli_command cli_feed_commands[] = {
-    {"feed", cmd_feed, "reference data from the province's hub to every commune",
-     "feed SUBCOMMAND [ARGS]\n\n"
-     "  publish FEED [DIR] [--json]    on the hub: load DIR (default: the shipped data of\n"
-     "                                 FEED, as `units load`) here and append a signed entry\n"
-     "                                 holding its files, in one transaction; nothing when\n"
-     "                                 the same files were published before. FEED: units\n"
-     "  pull [FEED] [--url URL] [--json]\n"
-     "                                 on a commune: one pass by hand (halong serve pulls at\n"
-     "                                 start and every minute): the entries after this node's\n"
-     "                                 position, each checked against the hub's key and\n"
-     "                                 applied in order, once (default FEED: units; URL: the\n"
-     "                                 hub's, from the directory)\n"
-     "  status [--json]                per feed: the position, the hub's last entry, last\n"
-     "                                 pull, last applied, last error\n\n"
-     "Times are shown in Asia/Ho_Chi_Minh (UTC+7); --json gives UTC."},
+const cli_cmd cli_feed_commands[] = {
+    {.name = "feed",
+     .summary = "reference data from the province's hub to every commune",
+     .subs = feed_subs,
+     .help = "Times are shown in Asia/Ho_Chi_Minh (UTC+7); --json gives UTC."},
     {0},
 };

@@ -2,7 +2,7 @@
  * revoke, list, export signed, import verified, trust-hub) and the exchange status per peer.
  * The secret key is never printed: only the public half. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,93 +17,62 @@
 #include "halong/exchange_json.h"
 #include "halong/util.h"
 
-extern const cli_command cli_node_commands[];
-
-static const cli_command *node_cmd(void)
-{
-	return &cli_node_commands[0];
-}
-
-static const cli_command *exchange_cmd(void)
-{
-	return &cli_node_commands[1];
-}
+extern const cli_cmd cli_node_commands[];
 
 typedef struct {
 	int json, restricted;
-	const char *unit, *url, *key, *may_send, *may_receive, *hub_key, *limit;
-	const char *args[3];
-	int nargs;
+	const char *unit, *url, *key, *may_send, *may_receive, *hub_key;
+	uint64_t limit;
 } opts;
 
-enum {
-	O_JSON = 1,
-	O_UNIT,
-	O_URL,
-	O_KEY,
-	O_SEND,
-	O_RECV,
-	O_RESTRICTED,
-	O_HUBKEY,
-	O_LIMIT,
-};
+#define JSON_OPT CLI_FLAG_OPT("json", 0, opts, json, "as JSON")
 
-/* Options of every subcommand; `allowed` lists the letters of the ones it takes. */
-static int parse(opts *o, const cli_command *cmd, int argc, char **argv, int max,
-                 const char *allowed)
-{
-	static const struct option lo[] = {{"json", no_argument, NULL, O_JSON},
-	                                   {"unit", required_argument, NULL, O_UNIT},
-	                                   {"url", required_argument, NULL, O_URL},
-	                                   {"key", required_argument, NULL, O_KEY},
-	                                   {"may-send", required_argument, NULL, O_SEND},
-	                                   {"may-receive", required_argument, NULL, O_RECV},
-	                                   {"restricted", no_argument, NULL, O_RESTRICTED},
-	                                   {"hub-key", required_argument, NULL, O_HUBKEY},
-	                                   {"limit", required_argument, NULL, O_LIMIT},
-	                                   {0}};
-	const char **slot[] = {
-	    [O_UNIT] = &o->unit,     [O_URL] = &o->url,          [O_KEY] = &o->key,
-	    [O_SEND] = &o->may_send, [O_RECV] = &o->may_receive, [O_HUBKEY] = &o->hub_key,
-	    [O_LIMIT] = &o->limit};
-	int c, idx;
-	memset(o, 0, sizeof(*o));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
-		if (c == '?' || c == ':' || !strchr(allowed, "?juUksrRhL"[c]))
-			return cli_usage_error(cmd, "%s: unknown option or missing value: %s",
-			                       argv[0], argv[optind - 1]);
-		if (c == O_JSON)
-			o->json = 1;
-		else if (c == O_RESTRICTED)
-			o->restricted = 1;
-		else
-			*slot[c] = optarg;
-	}
-	for (; optind < argc; optind++) {
-		if (o->nargs >= max)
-			return cli_usage_error(cmd, "%s: unexpected argument %s", argv[0],
-			                       argv[optind]);
-		o->args[o->nargs++] = argv[optind];
-	}
-	return 0;
-}
+static const cli_opt json_only[] = {JSON_OPT, CLI_OPT_END};
+static const cli_opt init_opts[] = {
+    CLI_NEEDED_OPT("unit", opts, unit, "CODE", "the unit this node serves"),
+    CLI_NEEDED_OPT("url", opts, url, "URL", "where the other nodes reach this one"),
+    CLI_OPT_END,
+};
+static const cli_opt enrol_opts[] = {
+    CLI_NEEDED_OPT("url", opts, url, "URL", "where the node is reached"),
+    CLI_NEEDED_OPT("key", opts, key, "KEY", "its public key (as its `node show` prints it)"),
+    /* "" is a list of no types: the node may send (receive) nothing, as when not given */
+    {.name = "may-send",
+     .kind = CLI_TEXT,
+     .off = offsetof(opts, may_send),
+     .arg = "T,...",
+     .flags = CLI_EMPTY_OK,
+     .help = "the message types it may send"},
+    {.name = "may-receive",
+     .kind = CLI_TEXT,
+     .off = offsetof(opts, may_receive),
+     .arg = "T,...",
+     .flags = CLI_EMPTY_OK,
+     .help = "the message types it may receive"},
+    CLI_FLAG_OPT("restricted", 0, opts, restricted, "it may hold restricted records"),
+    CLI_OPT_END,
+};
+static const cli_opt import_opts[] = {
+    CLI_TEXT_OPT("hub-key", 0, opts, hub_key, "KEY",
+                 "the hub's public key: held if none is, else it must be the one held"),
+    CLI_OPT_END,
+};
+static const cli_opt status_opts[] = {
+    CLI_COUNT_OPT("limit", opts, limit, "N", 0, 1000, "10", "the newest N refused messages"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
 
 /* ---- node ---- */
 
-static int sub_init(cli_ctx *ctx, int argc, char **argv)
+static int sub_init(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	hl_node *n = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, node_cmd(), argc, argv, 0, "uU")) != 0)
-		return rc;
-	if (!o.unit || !o.url)
-		return cli_usage_error(node_cmd(), "init: --unit CODE and --url URL are required");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	rc = hl_node_init(hl_archive_store(a), hl_archive_dir(a), o.unit, o.url, cli_actor());
 	if (rc == 0)
@@ -120,18 +89,15 @@ static int sub_init(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int sub_show(cli_ctx *ctx, int argc, char **argv)
+static int sub_show(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	hl_node *n = NULL;
 	int64_t version = 0, issued = 0;
 	int imported = 0;
-	opts o;
-	int rc;
 
-	if ((rc = parse(&o, node_cmd(), argc, argv, 0, "j")) != 0)
-		return rc;
-	if (cli_open_node(&a, &n, ctx) < 0)
+	if (cli_open_node(&a, &n, args->ctx) < 0)
 		return cli_fail();
 	if (hl_node_directory_info(&version, &issued, &imported, hl_archive_store(a)) < 0) {
 		hl_node_free(n);
@@ -163,23 +129,19 @@ static int sub_show(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int sub_enrol(cli_ctx *ctx, int argc, char **argv)
+static int sub_enrol(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, node_cmd(), argc, argv, 1, "UksrR")) != 0)
-		return rc;
-	if (o.nargs != 1 || !o.url || !o.key)
-		return cli_usage_error(node_cmd(), "enrol: give CODE, --url URL and --key PUBKEY");
-	hl_node_entry e = {o.args[0],
+	hl_node_entry e = {args->args[0],
 	                   o.url,
 	                   o.key,
 	                   o.may_send ? o.may_send : "",
 	                   o.may_receive ? o.may_receive : "",
 	                   o.restricted};
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	rc = hl_node_enrol(hl_archive_store(a), &e, cli_actor());
 	hl_archive_free(a);
@@ -190,23 +152,19 @@ static int sub_enrol(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int sub_revoke(cli_ctx *ctx, int argc, char **argv)
+static int sub_revoke(const cli_args *args)
 {
+	const char *code = args->args[0];
 	hl_archive *a = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, node_cmd(), argc, argv, 1, "")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(node_cmd(), "revoke: give the unit CODE");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_node_revoke(hl_archive_store(a), o.args[0], cli_actor());
+	rc = hl_node_revoke(hl_archive_store(a), code, cli_actor());
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	printf("node %s revoked; export the directory so that every node learns it\n", o.args[0]);
+	printf("node %s revoked; export the directory so that every node learns it\n", code);
 	return EXIT_OK;
 }
 
@@ -227,16 +185,14 @@ static int list_text(const hl_node_row *r, void *ud)
 	return 0;
 }
 
-static int sub_list(cli_ctx *ctx, int argc, char **argv)
+static int sub_list(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	json_t *j = NULL;
-	opts o;
 	int rc, n = 0;
 
-	if ((rc = parse(&o, node_cmd(), argc, argv, 0, "j")) != 0)
-		return rc;
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (o.json)
 		j = json_array();
@@ -284,45 +240,44 @@ static char *slurp(size_t *len, const char *path, size_t max)
 	return buf;
 }
 
-static int sub_directory(cli_ctx *ctx, int argc, char **argv)
+static int sub_export(const cli_args *args)
 {
-	const char *what = argc > 1 ? argv[1] : NULL;
+	const char *file = args->args[0];
 	hl_archive *a = NULL;
 	hl_node *n = NULL;
-	opts o;
+	char *dir = NULL;
 	int rc;
 
-	if (!what || (strcmp(what, "export") && strcmp(what, "import")))
-		return cli_usage_error(node_cmd(), "directory: export FILE or import FILE");
-	if ((rc = parse(&o, node_cmd(), argc - 1, argv + 1, 1, what[0] == 'i' ? "h" : "")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(node_cmd(), "directory %s: give the FILE", what);
-	if (!strcmp(what, "export")) {
-		char *dir = NULL;
-		if (cli_open_node(&a, &n, ctx) < 0)
-			return cli_fail();
-		rc = hl_node_directory_export(&dir, n);
-		if (rc == 0) {
-			size_t len = strlen(dir);
-			dir[len] = '\n';
-			rc = hl_write_atomic(o.args[0], dir, len + 1, 0644);
-		}
-		free(dir);
-		hl_node_free(n);
-		hl_archive_free(a);
-		if (rc < 0)
-			return cli_fail();
-		printf("directory written to %s, signed by this node\n", o.args[0]);
-		return EXIT_OK;
+	if (cli_open_node(&a, &n, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_node_directory_export(&dir, n);
+	if (rc == 0) {
+		size_t len = strlen(dir);
+		dir[len] = '\n';
+		rc = hl_write_atomic(file, dir, len + 1, 0644);
 	}
+	free(dir);
+	hl_node_free(n);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("directory written to %s, signed by this node\n", file);
+	return EXIT_OK;
+}
+
+static int sub_import(const cli_args *args)
+{
+	const opts o = *(const opts *)args->opts;
+	hl_archive *a = NULL;
 	size_t len = 0;
 	int64_t v = 0;
-	char *text = slurp(&len, o.args[0], HL_EXCHANGE_MAX_DIRECTORY);
+	int rc;
+	char *text = slurp(&len, args->args[0], HL_EXCHANGE_MAX_DIRECTORY);
+
 	if (!text)
 		return cli_fail();
 	/* A trailing newline is not part of the signed JSON's meaning; the parser skips it. */
-	if (cli_open(&a, ctx) < 0) {
+	if (cli_open(&a, args->ctx) < 0) {
 		free(text);
 		return cli_fail();
 	}
@@ -335,35 +290,19 @@ static int sub_directory(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int sub_trust(cli_ctx *ctx, int argc, char **argv)
+static int sub_trust(const cli_args *args)
 {
 	hl_archive *a = NULL;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, node_cmd(), argc, argv, 1, "")) != 0)
-		return rc;
-	if (o.nargs != 1)
-		return cli_usage_error(node_cmd(), "trust-hub: give the hub's public KEY");
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_node_trust_hub(hl_archive_store(a), o.args[0], cli_actor());
+	rc = hl_node_trust_hub(hl_archive_store(a), args->args[0], cli_actor());
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
 	printf("hub key trusted: directories signed by it can be imported\n");
 	return EXIT_OK;
-}
-
-static int cmd_node(cli_ctx *ctx, int argc, char **argv)
-{
-	static const cli_sub subs[] = {
-	    {"init", sub_init},       {"show", sub_show},
-	    {"enrol", sub_enrol},     {"revoke", sub_revoke},
-	    {"list", sub_list},       {"directory", sub_directory},
-	    {"trust-hub", sub_trust}, {0},
-	};
-	return cli_dispatch(node_cmd(), subs, ctx, argc, argv);
 }
 
 /* ---- exchange ---- */
@@ -406,32 +345,23 @@ static int reject_row(const hl_exchange_reject_row *r, void *ud)
 	return 0;
 }
 
-static int sub_status(cli_ctx *ctx, int argc, char **argv)
+static int sub_status(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	st_ctx peers = {0}, rejects = {0};
-	long limit = 10;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, exchange_cmd(), argc, argv, 0, "jL")) != 0)
-		return rc;
-	if (o.limit) {
-		char *end;
-		errno = 0;
-		limit = strtol(o.limit, &end, 10);
-		if (errno || *end || limit < 0 || limit > 1000)
-			return cli_usage_error(exchange_cmd(), "status: --limit is 0 to 1000");
-	}
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (o.json) {
 		peers.j = json_array();
 		rejects.j = json_array();
 	}
 	rc = hl_exchange_status(hl_archive_store(a), status_row, &peers);
-	if (rc == 0 && limit > 0)
-		rc = hl_exchange_rejects(hl_archive_store(a), (size_t)limit, reject_row, &rejects);
+	if (rc == 0 && o.limit > 0)
+		rc =
+		    hl_exchange_rejects(hl_archive_store(a), (size_t)o.limit, reject_row, &rejects);
 	hl_archive_free(a);
 	if (rc < 0) {
 		json_decref(peers.j);
@@ -467,21 +397,19 @@ static int outbox_row(const hl_exchange_outbox_row *r, void *ud)
 	return 0;
 }
 
-static int sub_outbox(cli_ctx *ctx, int argc, char **argv)
+static int sub_outbox(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	st_ctx c = {0};
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, exchange_cmd(), argc, argv, 1, "j")) != 0)
-		return rc;
-	if (cli_open(&a, ctx) < 0)
+	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (o.json)
 		c.j = json_array();
-	rc = hl_exchange_outbox_pending(hl_archive_store(a), o.nargs ? o.args[0] : NULL, 0, 0,
-	                                outbox_row, &c);
+	rc = hl_exchange_outbox_pending(hl_archive_store(a), args->nargs ? args->args[0] : NULL, 0,
+	                                0, outbox_row, &c);
 	hl_archive_free(a);
 	if (rc < 0) {
 		json_decref(c.j);
@@ -494,17 +422,15 @@ static int sub_outbox(cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int sub_send(cli_ctx *ctx, int argc, char **argv)
+static int sub_send(const cli_args *args)
 {
+	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	hl_node *n = NULL;
 	size_t sent = 0, failed = 0;
-	opts o;
 	int rc;
 
-	if ((rc = parse(&o, exchange_cmd(), argc, argv, 0, "j")) != 0)
-		return rc;
-	if (cli_open_node(&a, &n, ctx) < 0)
+	if (cli_open_node(&a, &n, args->ctx) < 0)
 		return cli_fail();
 	rc = hl_exchange_send_due(&sent, &failed, n, NULL);
 	hl_node_free(n);
@@ -523,46 +449,124 @@ static int sub_send(cli_ctx *ctx, int argc, char **argv)
 	return failed ? EXIT_PARTIAL : EXIT_OK;
 }
 
-static int cmd_exchange(cli_ctx *ctx, int argc, char **argv)
-{
-	static const cli_sub subs[] = {
-	    {"status", sub_status},
-	    {"outbox", sub_outbox},
-	    {"send", sub_send},
-	    {0},
-	};
-	return cli_dispatch(exchange_cmd(), subs, ctx, argc, argv);
-}
+#define NODE      (&cli_node_commands[0])
+#define EXCHANGE  (&cli_node_commands[1])
+#define DIRECTORY (&node_subs[5])
+/* Forward: directory's subcommands name it as their group, and it names them. */
+static const cli_cmd directory_subs[3];
+static const cli_cmd node_subs[] = {
+    {.name = "init",
+     .summary = "make this node's Ed25519 key pair",
+     .opts = init_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_init,
+     .group = NODE,
+     .help = "The secret key goes to DATA_DIR/keys/node.key, mode 0600, and is never printed."},
+    {.name = "show",
+     .summary = "unit, URL, public key, directory version",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_show,
+     .group = NODE},
+    {.name = "enrol",
+     .summary = "on the hub: add or replace a node of the directory",
+     .operands = "CODE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the unit CODE",
+     .opts = enrol_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_enrol,
+     .group = NODE,
+     .help = "T is a message type (document, report, feed.units, ...; * for any)."},
+    {.name = "revoke",
+     .summary = "on the hub: the node's messages are refused from now on",
+     .operands = "CODE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the unit CODE",
+     .run = sub_revoke,
+     .group = NODE},
+    {.name = "list",
+     .summary = "the directory held here",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_list,
+     .group = NODE},
+    {.name = "directory",
+     .summary = "the directory as a signed file: export on the hub, import on a commune",
+     .subs = directory_subs,
+     .group = NODE},
+    {.name = "trust-hub",
+     .summary = "on a commune: the hub's public key, given at setup (set once)",
+     .operands = "KEY",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the hub's public KEY",
+     .run = sub_trust,
+     .group = NODE},
+    {0},
+};
+static const cli_cmd directory_subs[3] = {
+    {.name = "export",
+     .summary = "on the hub: the directory, signed by this node",
+     .operands = "FILE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the FILE",
+     .run = sub_export,
+     .group = DIRECTORY},
+    {.name = "import",
+     .summary = "on a commune: verify with the hub key and hold it",
+     .operands = "FILE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the FILE",
+     .opts = import_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_import,
+     .group = DIRECTORY,
+     .help = "An older version or a bad signature is refused and the last good copy stays."},
+    {0},
+};
+static const cli_cmd exchange_subs[] = {
+    {.name = "status",
+     .summary = "per peer: waiting, held, last success and error; the newest refused messages",
+     .opts = status_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_status,
+     .group = EXCHANGE,
+     .help = "Per peer: the messages waiting and the oldest of them, those held (waiting for an\n"
+             "earlier one), the last success, the last error; then the newest N refused\n"
+             "messages with their reason."},
+    {.name = "outbox",
+     .summary = "the messages waiting, by peer and sequence",
+     .operands = "[PEER]",
+     .max_args = 1,
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_outbox,
+     .group = EXCHANGE},
+    {.name = "send",
+     .summary = "one delivery pass: POST each due message to its peer",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = sub_send,
+     .group = EXCHANGE,
+     .help = "Failures are retried later with backoff; exit 3 if some failed."},
+    {0},
+};
+#undef NODE
+#undef EXCHANGE
+#undef DIRECTORY
 
-const cli_command cli_node_commands[] = {
-    {"node", cmd_node, "this node's identity and the hub's directory of nodes",
-     "node SUBCOMMAND [ARGS]\n\n"
-     "  init --unit CODE --url URL     make this node's Ed25519 key pair (the secret key in\n"
-     "                                 DATA_DIR/keys/node.key, mode 0600, never printed)\n"
-     "  show [--json]                  unit, URL, public key, directory version\n"
-     "  enrol CODE --url URL --key KEY [--may-send T,...] [--may-receive T,...] [--restricted]\n"
-     "                                 on the hub: add or replace a node; T is a message type\n"
-     "                                 (document, report, feed.units, ...; * for any);\n"
-     "                                 --restricted: it may hold restricted records\n"
-     "  revoke CODE                    on the hub: its messages are refused from now on\n"
-     "  list [--json]                  the directory held here\n"
-     "  directory export FILE          on the hub: the directory, signed by this node\n"
-     "  directory import FILE [--hub-key KEY]\n"
-     "                                 on a commune: verify with the hub key and hold it; an\n"
-     "                                 older version or a bad signature is refused and the\n"
-     "                                 last good copy stays\n"
-     "  trust-hub KEY                  on a commune: the hub's public key, given at setup\n"
-     "                                 (set once)"},
-    {"exchange", cmd_exchange, "messages between nodes: status per peer",
-     "exchange SUBCOMMAND [ARGS]\n\n"
-     "  status [--limit N] [--json]    per peer: messages waiting, the oldest, held (waiting\n"
-     "                                 for an earlier one), last success, last error; then\n"
-     "                                 the newest N refused messages with their reason\n"
-     "                                 (default 10)\n"
-     "  outbox [PEER] [--json]         the messages waiting, by peer and sequence\n"
-     "  send [--json]                  one delivery pass: POST each due message to its\n"
-     "                                 peer; failures are retried later with backoff\n"
-     "                                 (exit 3 if some failed)\n\n"
-     "Times are shown in Asia/Ho_Chi_Minh (UTC+7); --json gives UTC."},
+const cli_cmd cli_node_commands[] = {
+    {.name = "node",
+     .summary = "this node's identity and the hub's directory of nodes",
+     .subs = node_subs},
+    {.name = "exchange",
+     .summary = "messages between nodes: status per peer",
+     .subs = exchange_subs,
+     .help = "Times are shown in Asia/Ho_Chi_Minh (UTC+7); --json gives UTC."},
     {0},
 };

@@ -1,7 +1,7 @@
 /* The send command group: a document, a dossier or a report put into the exchange outbox for
  * another unit (the server's sender thread delivers it), and a sealed envelope printed for a
  * transport other than the sender (a USB stick, a test). */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,59 +13,28 @@
 #include "halong/exchange.h"
 #include "halong/util.h"
 
-extern const cli_command cli_send_commands[];
-
-static const cli_command *send_cmd(void)
-{
-	return &cli_send_commands[0];
-}
+extern const cli_cmd cli_send_commands[];
 
 typedef struct {
 	const char *to, *access;
-	long repeat;
+	uint64_t repeat;
 	int json;
-	char **args;
-	int nargs;
 } opts;
 
-static int parse(opts *o, int argc, char **argv)
-{
-	enum { O_TO = 1, O_JSON, O_ACCESS, O_REPEAT };
-	static const struct option lo[] = {{"to", required_argument, NULL, O_TO},
-	                                   {"json", no_argument, NULL, O_JSON},
-	                                   {"access", required_argument, NULL, O_ACCESS},
-	                                   {"repeat", required_argument, NULL, O_REPEAT},
-	                                   {NULL, 0, NULL, 0}};
-	int c;
-	memset(o, 0, sizeof(*o));
-	o->repeat = 1;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (c) {
-		case O_TO:
-			o->to = optarg;
-			break;
-		case O_JSON:
-			o->json = 1;
-			break;
-		case O_ACCESS:
-			o->access = optarg;
-			break;
-		case O_REPEAT: {
-			char *end;
-			o->repeat = strtol(optarg, &end, 10);
-			if (*end || o->repeat < 1 || o->repeat > 1000000)
-				return cli_usage_error(send_cmd(), "--repeat is 1 to 1000000");
-			break;
-		}
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	o->args = argv + optind;
-	o->nargs = argc - optind;
-	return 0;
-}
+#define TO_OPT   CLI_NEEDED_OPT("to", opts, to, "CODE", "the receiving unit")
+#define JSON_OPT CLI_FLAG_OPT("json", 0, opts, json, "as JSON, one line a message")
+
+static const cli_opt to_json[] = {TO_OPT, JSON_OPT, CLI_OPT_END};
+static const cli_opt report_opts[] = {
+    TO_OPT,
+    CLI_TEXT_OPT("access", 0, opts, access, "LEVEL",
+                 "the report's access level: public, internal or restricted (default "
+                 "internal)"),
+    CLI_COUNT_OPT("repeat", opts, repeat, "N", 1, 1000000, "1",
+                  "put N messages, each in its own transaction (tests, benchmarks)"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
 
 static void say(const opts *o, const char *id, const char *what)
 {
@@ -106,19 +75,31 @@ static int send_docs(cli_ctx *ctx, const opts *o, const hl_exchange_send_req *q)
 	return EXIT_OK;
 }
 
-static int send_dossier(cli_ctx *ctx, const opts *o, const char *arg)
+/* send ID...: the documents given. */
+static int send_ids(const cli_args *args)
 {
-	const char *slash = strchr(arg, '/');
+	const opts *o = args->opts;
+	hl_exchange_send_req q = {o->to, (const char *const *)args->args, (size_t)args->nargs,
+	                          NULL};
+	return send_docs(args->ctx, o, &q);
+}
+
+static int send_dossier(const cli_args *args)
+{
+	const opts *o = args->opts;
+	const char *arg = args->args[0], *slash = strchr(arg, '/');
 	hl_exchange_send_req q = {o->to, NULL, 0, arg};
 	if (!slash || slash == arg || !slash[1])
-		return cli_usage_error(send_cmd(), "dossier: give FONDS/DOSSIER");
-	return send_docs(ctx, o, &q);
+		return cli_usage(args->cmd, "give FONDS/DOSSIER");
+	return send_docs(args->ctx, o, &q);
 }
 
 /* A report (a JSON object from FILE): --repeat N puts N messages, each in its own
  * transaction (used by the tests and the benchmark to fill an outbox). */
-static int send_report(cli_ctx *ctx, const opts *o, const char *file)
+static int send_report(const cli_args *args)
 {
+	const opts *o = args->opts;
+	const char *file = args->args[0];
 	hl_archive *a = NULL;
 	hl_node *nd = NULL;
 	hl_principal me = hl_principal_local(cli_actor());
@@ -138,13 +119,13 @@ static int send_report(cli_ctx *ctx, const opts *o, const char *file)
 	json_decref(j);
 	if (o->access && hl_access_parse(&level, o->access) < 0) {
 		free(text);
-		return cli_usage_error(send_cmd(), "--access: public, internal or restricted");
+		return cli_usage(args->cmd, "--access: public, internal or restricted");
 	}
-	if (cli_open_node(&a, &nd, ctx) < 0) {
+	if (cli_open_node(&a, &nd, args->ctx) < 0) {
 		free(text);
 		return cli_fail();
 	}
-	for (long i = 0; i < o->repeat && rc == 0; i++) {
+	for (uint64_t i = 0; i < o->repeat && rc == 0; i++) {
 		rc = hl_exchange_send_report(id, nd, &me, o->to, text, level);
 		if (rc == 0 && (o->repeat == 1 || o->json))
 			say(o, id, "report");
@@ -155,20 +136,21 @@ static int send_report(cli_ctx *ctx, const opts *o, const char *file)
 	if (rc < 0)
 		return cli_fail();
 	if (o->repeat > 1 && !o->json)
-		printf("%ld reports to %s wait in the outbox (the last is %s)\n", o->repeat, o->to,
-		       id);
+		printf("%llu reports to %s wait in the outbox (the last is %s)\n",
+		       (unsigned long long)o->repeat, o->to, id);
 	return EXIT_OK;
 }
 
 /* The waiting message ID sealed now, on stdout: for a transport other than the sender. */
-static int send_envelope(cli_ctx *ctx, const char *msg_id)
+static int send_envelope(const cli_args *args)
 {
+	const char *msg_id = args->args[0];
 	hl_archive *a = NULL;
 	hl_node *nd = NULL;
 	char *env = NULL;
 	size_t len = 0;
 	int rc;
-	if (cli_open_node(&a, &nd, ctx) < 0)
+	if (cli_open_node(&a, &nd, args->ctx) < 0)
 		return cli_fail();
 	rc = hl_exchange_outbox_seal(&env, &len, nd, msg_id, 0);
 	hl_node_free(nd);
@@ -181,52 +163,56 @@ static int send_envelope(cli_ctx *ctx, const char *msg_id)
 	return EXIT_OK;
 }
 
-static int cmd_send(cli_ctx *ctx, int argc, char **argv)
-{
-	opts o;
-	int rc;
-	if (cli_wants_help(send_cmd(), argc, argv))
-		return EXIT_OK;
-	if ((rc = parse(&o, argc, argv)) != 0)
-		return rc;
-	if (o.nargs >= 1 && !strcmp(o.args[0], "envelope")) {
-		if (o.nargs != 2)
-			return cli_usage_error(send_cmd(), "envelope: give one message ID");
-		return send_envelope(ctx, o.args[1]);
-	}
-	if (!o.to)
-		return cli_usage_error(send_cmd(), "--to CODE is required");
-	if (o.nargs >= 1 && !strcmp(o.args[0], "dossier")) {
-		if (o.nargs != 2)
-			return cli_usage_error(send_cmd(), "dossier: give one FONDS/DOSSIER");
-		return send_dossier(ctx, &o, o.args[1]);
-	}
-	if (o.nargs >= 1 && !strcmp(o.args[0], "report")) {
-		if (o.nargs != 2)
-			return cli_usage_error(send_cmd(), "report: give one FILE.json");
-		return send_report(ctx, &o, o.args[1]);
-	}
-	if (o.nargs < 1)
-		return cli_usage_error(send_cmd(), "give a document ID");
-	{
-		hl_exchange_send_req q = {o.to, (const char *const *)o.args, (size_t)o.nargs, NULL};
-		return send_docs(ctx, &o, &q);
-	}
-}
+#define SEND (&cli_send_commands[0])
+static const cli_cmd send_subs[] = {
+    {.name = "dossier",
+     .summary = "every document of dossier DOSSIER of fonds FONDS below secret",
+     .operands = "FONDS/DOSSIER",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one FONDS/DOSSIER",
+     .opts = to_json,
+     .opts_size = sizeof(opts),
+     .run = send_dossier,
+     .group = SEND},
+    {.name = "report",
+     .summary = "a JSON object (a report) from FILE.json",
+     .operands = "FILE.json",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one FILE.json",
+     .opts = report_opts,
+     .opts_size = sizeof(opts),
+     .run = send_report,
+     .group = SEND},
+    {.name = "envelope",
+     .summary = "print the waiting message MESSAGE-ID sealed now (for another transport)",
+     .operands = "MESSAGE-ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one message ID",
+     .run = send_envelope,
+     .group = SEND},
+    {0},
+};
+#undef SEND
 
-const cli_command cli_send_commands[] = {
-    {"send", cmd_send, "send documents, a dossier or a report to another unit",
-     "send ID... --to CODE [--json]\n"
-     "       halong send dossier FONDS/DOSSIER --to CODE [--json]\n"
-     "       halong send report FILE.json --to CODE [--access LEVEL] [--repeat N] [--json]\n"
-     "       halong send envelope MESSAGE-ID\n\n"
-     "Puts one message in the exchange outbox, in one transaction with its audit entry: the\n"
-     "documents' metadata, and their files as attachments (SHA-256). `halong serve` delivers\n"
-     "it (retries with backoff; see `halong exchange status`); the recipient's archive keeps\n"
-     "the sender, the message id and the sender's signature. A secret record never leaves\n"
-     "this node; a restricted one only to a node the directory lets hold it.\n"
-     "  dossier F/D   every document of dossier D of fonds F below secret\n"
-     "  report FILE   a JSON object (a report); --repeat N puts N messages (tests, benches)\n"
-     "  envelope ID   prints waiting message ID sealed now (for another transport)"},
-    {NULL, NULL, NULL, NULL},
+const cli_cmd cli_send_commands[] = {
+    {.name = "send",
+     .summary = "send documents, a dossier or a report to another unit",
+     .operands = "ID...",
+     .min_args = 1,
+     .max_args = -1,
+     .missing = "give a document ID",
+     .opts = to_json,
+     .opts_size = sizeof(opts),
+     .run = send_ids,
+     .subs = send_subs,
+     .help =
+         "Puts one message in the exchange outbox, in one transaction with its audit entry: the\n"
+         "documents' metadata, and their files as attachments (SHA-256). `halong serve` delivers\n"
+         "it (retries with backoff; see `halong exchange status`); the recipient's archive keeps\n"
+         "the sender, the message id and the sender's signature. A secret record never leaves\n"
+         "this node; a restricted one only to a node the directory lets hold it."},
+    {0},
 };

@@ -1,5 +1,4 @@
 /* The units command group: load the administrative units and ask about them on any date. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

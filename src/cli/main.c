@@ -1,6 +1,5 @@
 /* The halong command: global options, the command table and dispatch. No business rule lives
  * here: every command is a client of libhalong. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,43 +8,6 @@
 #include <pwd.h>
 
 #include "cli.h"
-
-/* ---- TRANSITION: the groups not yet on the option table ---- */
-
-int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "halong %s: ", cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: halong %s\n", cmd->usage);
-	return EXIT_USAGE;
-}
-
-int cli_wants_help(const cli_command *cmd, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: halong %s\n", cmd->usage);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-int cli_dispatch(const cli_command *cmd, const cli_sub *subs, cli_ctx *ctx, int argc, char **argv)
-{
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (!sub)
-		return cli_usage_error(cmd, "give a subcommand");
-	for (const cli_sub *s = subs; s->name; s++)
-		if (!strcmp(sub, s->name))
-			return s->run(ctx, argc - 1, argv + 1);
-	return cli_usage_error(cmd, "unknown subcommand %s", sub);
-}
 
 void cli_print_json(json_t *o)
 {
@@ -126,19 +88,11 @@ json_t *cli_json_time(int64_t ms)
 
 /* Every command's table; a new command group adds its table here. */
 static const cli_cmd *const tables[] = {
-    cli_archive_commands,
-    cli_units_commands,
-    cli_custody_commands,
-    cli_ocr_commands,
-    cli_serve_commands,
-    cli_user_commands,
-    NULL,
-};
-static const cli_command *const legacy[] = {
-    cli_node_commands,
-    cli_send_commands,
-    cli_feed_commands,
-    NULL,
+    cli_archive_commands, cli_units_commands,
+    cli_custody_commands, cli_ocr_commands,
+    cli_serve_commands,   cli_user_commands,
+    cli_node_commands,    cli_send_commands,
+    cli_feed_commands,    NULL,
 };
 
 static void usage(FILE *f)
@@ -150,9 +104,6 @@ static void usage(FILE *f)
 	           "Commands:\n");
 	for (const cli_cmd *const *t = tables; *t; t++)
 		for (const cli_cmd *c = *t; c->name; c++)
-			fprintf(f, "  %-9s %s\n", c->name, c->summary);
-	for (const cli_command *const *g = legacy; *g; g++)
-		for (const cli_command *c = *g; c->name; c++)
 			fprintf(f, "  %-9s %s\n", c->name, c->summary);
 	fprintf(f, "\nExit codes: 0 ok, 1 error, 2 bad usage, 3 some input items rejected.\n"
 	           "Documentation: docs/cli.md\n");
@@ -188,15 +139,6 @@ int main(int argc, char **argv)
 		for (const cli_cmd *c = *t; c->name; c++)
 			if (!strcmp(c->name, argv[i]))
 				return cli_run(c, &ctx, argc - i, argv + i);
-	for (const cli_command *const *g = legacy; *g; g++) {
-		for (const cli_command *c = *g; c->name; c++) {
-			if (strcmp(c->name, argv[i]))
-				continue;
-			if (cli_wants_help(c, argc - i, argv + i))
-				return EXIT_OK;
-			return c->run(&ctx, argc - i, argv + i);
-		}
-	}
 	fprintf(stderr, "halong: unknown command \"%s\" (see halong --help)\n", argv[i]);
 	return EXIT_USAGE;
 }

@@ -19,13 +19,17 @@ int cli_fail(void)
 	return EXIT_ERR;
 }
 
-/* "ocr run", or "ingest": the command as the user typed it. */
+/* "ocr run", "node directory import" or "ingest": the command as the user typed it. */
 static void full_name(char *buf, size_t n, const cli_cmd *cmd)
 {
-	if (cmd->group)
-		snprintf(buf, n, "%s %s", cmd->group->name, cmd->name);
-	else
+	size_t k;
+	if (!cmd->group) {
 		snprintf(buf, n, "%s", cmd->name);
+		return;
+	}
+	full_name(buf, n, cmd->group);
+	k = strlen(buf);
+	snprintf(buf + k, n - k, " %s", cmd->name);
 }
 
 int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
@@ -63,7 +67,10 @@ void cli_synopsis(FILE *f, const cli_cmd *cmd)
 	fprintf(f, "usage: halong %s", name);
 	if (cmd->subs) {
 		fprintf(f, " SUBCOMMAND [ARGS]\n");
-		return;
+		if (!cmd->run)
+			return;
+		/* a group that is also a command of its own (send ID...) */
+		fprintf(f, "       halong %s", name);
 	}
 	if (cmd->operands)
 		fprintf(f, " %s", cmd->operands);
@@ -74,13 +81,15 @@ void cli_synopsis(FILE *f, const cli_cmd *cmd)
 
 void cli_help(FILE *f, const cli_cmd *cmd)
 {
+	char name[64];
+	full_name(name, sizeof(name), cmd);
 	cli_synopsis(f, cmd);
 	fprintf(f, "\n%s.\n", cmd->summary);
 	if (cmd->subs) {
 		fprintf(f, "\nSubcommands:\n");
 		for (const cli_cmd *s = cmd->subs; s->name; s++)
 			fprintf(f, "  %-10s %s\n", s->name, s->summary);
-		fprintf(f, "\nhalong %s SUBCOMMAND --help tells more of each.\n", cmd->name);
+		fprintf(f, "\nhalong %s SUBCOMMAND --help tells more of each.\n", name);
 	}
 	if (cmd->opts && (cmd->opts->name || cmd->opts->letter)) {
 		fprintf(f, "\nOptions:\n");
@@ -312,17 +321,19 @@ int cli_run(const cli_cmd *cmd, cli_ctx *ctx, int argc, char **argv)
 
 	if (cmd->subs) {
 		const char *sub = argc > 1 ? argv[1] : NULL;
-		if (!sub || !strcmp(sub, "--help") || !strcmp(sub, "-h")) {
-			if (sub) {
-				cli_help(stdout, cmd);
-				return EXIT_OK;
-			}
-			return cli_usage(cmd, "give a subcommand");
-		}
-		for (const cli_cmd *s = cmd->subs; s->name; s++)
+		for (const cli_cmd *s = cmd->subs; sub && s->name; s++)
 			if (!strcmp(sub, s->name))
 				return cli_run(s, ctx, argc - 1, argv + 1);
-		return cli_usage(cmd, "unknown subcommand %s", sub);
+		/* A group with a run of its own (send ID... beside send dossier, report and
+		 * envelope) takes what names no subcommand as its own operands and options. */
+		if (!cmd->run) {
+			if (!sub)
+				return cli_usage(cmd, "give a subcommand");
+			if (strcmp(sub, "--help") && strcmp(sub, "-h"))
+				return cli_usage(cmd, "unknown subcommand %s", sub);
+			cli_help(stdout, cmd);
+			return EXIT_OK;
+		}
 	}
 	if (wants_help(argc, argv)) {
 		cli_help(stdout, cmd);

@@ -138,6 +138,66 @@ class CliTest(unittest.TestCase):
         for sub in ('run', 'status', 'review', 'eval'):
             self.assertIn(sub, r.out)
 
+    def test_node_exchange_send_feed_options_come_from_their_tables(self):
+        """node, exchange, send and feed parse by their tables too: the same errors, the
+        synopsis of the very subcommand, --help listing its options."""
+        self.assertEqual(self.h.run('init').rc, 0)
+        cases = [
+            (('node', 'list', '--bogus'), 'node list', 'unknown option --bogus'),
+            (('node', 'init', '--unit', '06652'), 'node init', '--url is required'),
+            (('node', 'enrol', '06652', '--url', 'http://127.0.0.1:9', '--key'),
+             'node enrol', '--key wants a KEY'),
+            (('node', 'revoke'), 'node revoke', 'give the unit CODE'),
+            (('node', 'directory', 'import'), 'node directory import', 'give the FILE'),
+            (('node', 'directory', 'export', 'd.json', '--hub-key', 'K'),
+             'node directory export', 'unknown option --hub-key'),
+            (('node', 'directory', 'sign'), 'node directory', 'unknown subcommand sign'),
+            (('exchange', 'status', '--limit', '1001'), 'exchange status',
+             '--limit wants a whole number from 0 to 1000, not "1001"'),
+            (('exchange', 'outbox', '06652', '06661'), 'exchange outbox',
+             'unexpected argument 06661'),
+            (('send', 'D0000000000000000000X'), 'send', '--to is required'),
+            (('send', 'report', 'r.json', '--to', '22', '--repeat', '0'), 'send report',
+             '--repeat wants a whole number from 1 to 1000000, not "0"'),
+            (('send', 'dossier', 'HS-01', '--to', '22'), 'send dossier', 'give FONDS/DOSSIER'),
+            (('send', 'envelope', 'M', '--to', '22'), 'send envelope', 'unknown option --to'),
+            (('feed', 'publish', 'plans'), 'feed publish', 'no feed named plans'),
+            (('feed', 'pull', '--url'), 'feed pull', '--url wants a URL'),
+            (('feed', 'status', '--js'), None, None),  # an unambiguous beginning
+            (('exchange', 'status', '--lim', '5'), None, None),
+        ]
+        for args, name, msg in cases:
+            with self.subTest(args=args):
+                r = self.h.run(*args)
+                if msg is None:
+                    self.assertEqual(r.rc, 0, r)
+                    continue
+                self.assertEqual(r.rc, 2, r)
+                self.assertIn(f'halong {name}: {msg}', r.err)
+                self.assertIn(f'usage: halong {name} ', r.err)
+                self.assertEqual(r.out, '')
+        # send's own form: a document id is no subcommand, it goes to the library (no node)
+        r = self.h.run('send', 'D0000000000000000000X', '--to', '22')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('no identity', r.err)
+        # --help of a subcommand lists its options with their defaults
+        for args, words in [
+                (('send', 'report', '--help'),
+                 ('--to CODE', '--access LEVEL', '--repeat N', '(default 1)', '--json')),
+                (('exchange', 'status', '--help'), ('--limit N', '(default 10)', '--json')),
+                (('node', 'enrol', '--help'),
+                 ('--url URL', '--key KEY', '--may-send T,...', '--restricted')),
+                (('node', 'directory', 'import', '--help'), ('--hub-key KEY',)),
+                (('feed', 'pull', '--help'), ('--url URL', '--json')),
+                (('send', '--help'), ('dossier', 'report', 'envelope', '--to CODE')),
+                (('node', '--help'), ('init', 'enrol', 'directory', 'trust-hub'))]:
+            with self.subTest(args=args):
+                r = self.h.run(*args)
+                self.assertEqual(r.rc, 0, r)
+                self.assertIn('usage: halong ' + ' '.join(args[:-1]), r.out)
+                for w in words:
+                    self.assertIn(w, r.out)
+
     def test_command_before_init_fails_clearly(self):
         r = self.h.run('stats')
         self.assertEqual(r.rc, 1, r)
