@@ -134,9 +134,11 @@ class ThreeNodes(unittest.TestCase):
             30, 'the received document in the search of its receiver')
         kinds = [t for _, _, t, _ in self.hub.applied('06652')]
         self.assertEqual(kinds[:2], ['document', 'report'])
-        # the received document is found by the receiver's search, without tones
-        hits = self.hub.h.search(hl.fold(up[0][1].split(', ')[-1]))
-        self.assertIn(up[0][0], [h['id'] for h in hits])
+        # the received document is found by the receiver's search, without tones, once the
+        # hub's server has indexed what arrived (a search only reads the index)
+        hlnodes.wait_for(lambda: up[0][0] in [
+            h['id'] for h in self.hub.h.search(hl.fold(up[0][1].split(', ')[-1]))],
+            30, "the received document in the hub's search")
         # a secret record never leaves its node
         sec = hlnodes.ingest_docs(self.a, 'UBND-HATU', 'MAT-01', 1, 30, seed=3,
                                   access='secret')
