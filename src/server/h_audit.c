@@ -10,14 +10,14 @@ static int audit_row(const hl_audit_row *row, void *ud)
 }
 
 /* GET /api/v1/audit?offset=&limit= */
-static int audit_list(hl_req *r)
+static int audit_list(request *r)
 {
 	size_t off, lim;
 	int64_t total = 0;
 	json_t *a;
 	int rc;
 
-	if ((rc = hl_req_paging(&off, &lim, r, 0)) != 0)
+	if ((rc = req_paging(&off, &lim, r, 0)) != 0)
 		return rc;
 	a = json_array();
 	if ((rc = hl_audit_page(hl_archive_store(r->archive), &r->who, off, lim, &total, audit_row,
@@ -25,12 +25,12 @@ static int audit_list(hl_req *r)
 		json_decref(a);
 		return rc;
 	}
-	return hl_resp_json(r, 200,
-	                    json_pack("{s:I,s:I,s:I,s:o}", "offset", (json_int_t)off, "limit",
-	                              (json_int_t)lim, "total", (json_int_t)total, "items", a));
+	return resp_json(r, 200,
+	                 json_pack("{s:I,s:I,s:I,s:o}", "offset", (json_int_t)off, "limit",
+	                           (json_int_t)lim, "total", (json_int_t)total, "items", a));
 }
 
-const hl_route hl_routes_audit[] = {
-    {HL_GET, "/api/v1/audit", audit_list, 0, 0},
+const route routes_audit[] = {
+    {M_GET, "/api/v1/audit", audit_list, 0, 0},
     {0},
 };

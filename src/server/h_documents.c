@@ -26,9 +26,9 @@ static int add_page(const hl_page_row *p, void *ud)
 	char url[256];
 	int done = p->state && !strcmp(p->state, "done");
 	json_object_set_new(o, "seq", json_integer(p->seq));
-	hl_json_set_str(o, "file", p->file_name);
+	js_set_str(o, "file", p->file_name);
 	json_object_set_new(o, "page_no", json_integer(p->page_no));
-	hl_json_set_str(o, "state", p->state);
+	js_set_str(o, "state", p->state);
 	json_object_set_new(o, "mean_conf",
 	                    p->mean_conf >= 0 ? json_real(p->mean_conf) : json_null());
 	json_object_set_new(o, "low_confidence",
@@ -43,11 +43,11 @@ static int add_page(const hl_page_row *p, void *ud)
 	if (p->warn_flags & HL_OCR_WARN_NO_TEXT)
 		json_array_append_new(w, json_string("no_text"));
 	json_object_set_new(o, "warnings", w);
-	hl_json_set_str(o, "text", p->text);
+	js_set_str(o, "text", p->text);
 	snprintf(url, sizeof(url), "/api/v1/documents/%s/pages/%d/image", p->doc_id, p->seq);
-	hl_json_set_str(o, "image_url", url);
+	js_set_str(o, "image_url", url);
 	snprintf(url, sizeof(url), "/api/v1/documents/%s/pages/%d/alto", p->doc_id, p->seq);
-	hl_json_set_str(o, "alto_url", done ? url : NULL);
+	js_set_str(o, "alto_url", done ? url : NULL);
 	json_array_append_new(c->pages, o);
 	return 0;
 }
@@ -59,7 +59,7 @@ static int add_version(int version, const char *replaced_at, const char *data, v
 	doc_ctx *c = ud;
 	json_t *v = json_pack("{s:i}", "version", version);
 	json_t *old = data ? json_loads(data, 0, NULL) : NULL;
-	hl_json_set_str(v, "replaced_at", replaced_at);
+	js_set_str(v, "replaced_at", replaced_at);
 	if (old) {
 		const char *k;
 		json_t *val;
@@ -92,7 +92,7 @@ typedef struct {
 
 static _Thread_local doc_cached doc_cache[DOC_CACHE];
 
-void hl_docs_cache_clear(void)
+void docs_cache_clear(void)
 {
 	for (size_t i = 0; i < DOC_CACHE; i++) {
 		free(doc_cache[i].body);
@@ -109,9 +109,9 @@ static doc_cached *doc_slot(const char *id)
 	return &doc_cache[h % DOC_CACHE];
 }
 
-static int doc_get(hl_req *r)
+static int doc_get(request *r)
 {
-	const char *id = hl_req_param(r, "id");
+	const char *id = req_param(r, "id");
 	hl_doc *d = NULL;
 	doc_ctx c = {json_array(), json_array(), id};
 	hl_doc_read_opts ro = {add_page, add_version, &c};
@@ -127,12 +127,12 @@ static int doc_get(hl_req *r)
 		if (e->body && !strcmp(e->id, id) && e->at.data_version == now.data_version &&
 		    e->at.own_changes == now.own_changes) {
 			json_decref(c.pages), json_decref(c.versions);
-			if (e->len > HL_SRV_GZIP_MIN && hl_req_accepts_gzip(r) &&
-			    (e->gz || hl_gzip(&e->gz, &e->gzlen, e->body, e->len) == 0))
-				return hl_resp_gzipped(r, 200, "application/json; charset=utf-8",
-				                       e->gz, e->gzlen);
-			return hl_resp_bytes(r, 200, "application/json; charset=utf-8", e->body,
-			                     e->len, 0);
+			if (e->len > SRV_GZIP_MIN && req_accepts_gzip(r) &&
+			    (e->gz || gzip_buf(&e->gz, &e->gzlen, e->body, e->len) == 0))
+				return resp_gzipped(r, 200, "application/json; charset=utf-8",
+				                    e->gz, e->gzlen);
+			return resp_bytes(r, 200, "application/json; charset=utf-8", e->body,
+			                  e->len, 0);
 		}
 	}
 	hl_error_clear();
@@ -154,9 +154,9 @@ static int doc_get(hl_req *r)
 		char url[256];
 		json_t *f = json_pack("{s:I,s:s,s:I}", "seq", (json_int_t)(i + 1), "sha256",
 		                      d->files[i].sha256, "size", (json_int_t)d->files[i].size);
-		hl_json_set_str(f, "name", d->files[i].name);
+		js_set_str(f, "name", d->files[i].name);
 		snprintf(url, sizeof(url), "/api/v1/documents/%s/files/%zu", d->doc_id, i + 1);
-		hl_json_set_str(f, "url", url);
+		js_set_str(f, "url", url);
 		json_array_append_new(files, f);
 	}
 	json_object_set_new(o, "files", files);
@@ -175,12 +175,11 @@ static int doc_get(hl_req *r)
 			snprintf(e->id, sizeof(e->id), "%s", d->doc_id);
 			e->at = now;
 			e->body = body, e->len = strlen(body);
-			rc = hl_resp_bytes(r, 200, "application/json; charset=utf-8", body, e->len,
-			                   0);
+			rc = resp_bytes(r, 200, "application/json; charset=utf-8", body, e->len, 0);
 			goto done;
 		}
 	}
-	rc = hl_resp_json(r, 200, o);
+	rc = resp_json(r, 200, o);
 	o = NULL;
 done:
 	json_decref(o);
@@ -190,9 +189,9 @@ done:
 }
 
 /* The 1-based number in path parameter `name` (at most max), or HL_ENOTFOUND. */
-static int seq_param(int *out, hl_req *r, const char *name, int64_t max, const char *what)
+static int seq_param(int *out, request *r, const char *name, int64_t max, const char *what)
 {
-	const char *s = hl_req_param(r, name);
+	const char *s = req_param(r, name);
 	char *end;
 	long v;
 	errno = 0;
@@ -209,7 +208,7 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-static int doc_file(hl_req *r)
+static int doc_file(request *r)
 {
 	hl_doc *d = NULL;
 	char *path = NULL;
@@ -217,11 +216,10 @@ static int doc_file(hl_req *r)
 
 	if ((rc = seq_param(&seq, r, "seq", 1000000, "file")) < 0)
 		return rc;
-	if ((rc = hl_archive_doc_file(&path, &d, r->archive, &r->who, hl_req_param(r, "id"), seq)) <
-	    0)
+	if ((rc = hl_archive_doc_file(&path, &d, r->archive, &r->who, req_param(r, "id"), seq)) < 0)
 		return rc;
-	if ((rc = hl_resp_file(r, path, hl_http_mime(d->files[seq - 1].name),
-	                       d->files[seq - 1].sha256, base_name(d->files[seq - 1].name))) < 0)
+	if ((rc = resp_file(r, path, http_mime(d->files[seq - 1].name), d->files[seq - 1].sha256,
+	                    base_name(d->files[seq - 1].name))) < 0)
 		rc = hl_error_set(HL_ERROR, "the stored file of %s is missing (run halong verify)",
 		                  d->doc_id);
 	free(path);
@@ -229,7 +227,7 @@ static int doc_file(hl_req *r)
 	return rc;
 }
 
-static int page_image(hl_req *r)
+static int page_image(request *r)
 {
 	hl_page_ref p = {0};
 	uint64_t width;
@@ -239,19 +237,18 @@ static int page_image(hl_req *r)
 	const char *inm;
 	int rc, seq;
 
-	if ((rc = hl_req_uint(&width, r, "width", 1200, 16, 3000)) < 0 ||
+	if ((rc = req_uint(&width, r, "width", 1200, 16, 3000)) < 0 ||
 	    (rc = seq_param(&seq, r, "seq", 100000, "page")) < 0)
 		return rc;
 	snprintf(what, sizeof(what), "page %d image", seq);
-	if ((rc = hl_archive_page_open(&p, r->archive, &r->who, hl_req_param(r, "id"), seq, what)) <
-	    0)
+	if ((rc = hl_archive_page_open(&p, r->archive, &r->who, req_param(r, "id"), seq, what)) < 0)
 		return rc;
 	/* The image of a page never changes for a given blob, page and width. */
 	snprintf(etag, sizeof(etag), "\"%.64s-%d-%u\"", p.sha256, p.page_no, (unsigned)width);
-	hl_resp_header(r, "ETag", etag);
-	hl_resp_header(r, "Cache-Control", "private, no-cache");
-	if ((inm = hl_req_header(r, "If-None-Match")) && strstr(inm, etag)) {
-		rc = hl_resp_status(r, 304);
+	resp_header(r, "ETag", etag);
+	resp_header(r, "Cache-Control", "private, no-cache");
+	if ((inm = req_header(r, "If-None-Match")) && strstr(inm, etag)) {
+		rc = resp_status(r, 304);
 		goto done;
 	}
 	if ((rc = hl_ocr_page_png(&png, &len, p.path, p.file_name, p.page_no, (uint32_t)width)) <
@@ -261,7 +258,7 @@ static int page_image(hl_req *r)
 			                  p.doc_id, hl_error_last());
 		goto done;
 	}
-	rc = hl_resp_bytes(r, 200, "image/png", png, len, 1);
+	rc = resp_bytes(r, 200, "image/png", png, len, 1);
 	png = NULL;
 done:
 	free(png);
@@ -269,21 +266,21 @@ done:
 	return rc;
 }
 
-static int page_alto(hl_req *r)
+static int page_alto(request *r)
 {
 	char *xml = NULL;
 	int rc, seq;
 
 	if ((rc = seq_param(&seq, r, "seq", 100000, "page")) < 0)
 		return rc;
-	if ((rc = hl_archive_page_alto(&xml, r->archive, &r->who, hl_req_param(r, "id"), seq)) < 0)
+	if ((rc = hl_archive_page_alto(&xml, r->archive, &r->who, req_param(r, "id"), seq)) < 0)
 		return rc;
-	return hl_resp_bytes(r, 200, "application/xml; charset=utf-8", xml, strlen(xml), 1);
+	return resp_bytes(r, 200, "application/xml; charset=utf-8", xml, strlen(xml), 1);
 }
 
-static int doc_pdf(hl_req *r)
+static int doc_pdf(request *r)
 {
-	const char *id = hl_req_param(r, "id");
+	const char *id = req_param(r, "id");
 	char dir[] = "/tmp/halong-pdf-XXXXXX", path[64], name[160];
 	int rc, fd = -1;
 
@@ -299,7 +296,7 @@ static int doc_pdf(hl_req *r)
 	}
 	snprintf(name, sizeof(name), "%.140s.pdf", id);
 	/* The open descriptor keeps the file's bytes after the unlink below. */
-	rc = hl_resp_fd(r, fd, "application/pdf", NULL, name);
+	rc = resp_fd(r, fd, "application/pdf", NULL, name);
 	fd = -1;
 done:
 	unlink(path);
@@ -309,11 +306,11 @@ done:
 	return rc;
 }
 
-const hl_route hl_routes_documents[] = {
-    {HL_GET, "/api/v1/documents/{id}", doc_get, 0, 0},
-    {HL_GET, "/api/v1/documents/{id}/files/{seq}", doc_file, 0, 0},
-    {HL_GET, "/api/v1/documents/{id}/pages/{seq}/image", page_image, 0, 0},
-    {HL_GET, "/api/v1/documents/{id}/pages/{seq}/alto", page_alto, 0, 0},
-    {HL_GET, "/api/v1/documents/{id}/pdf", doc_pdf, 0, 0},
+const route routes_documents[] = {
+    {M_GET, "/api/v1/documents/{id}", doc_get, 0, 0},
+    {M_GET, "/api/v1/documents/{id}/files/{seq}", doc_file, 0, 0},
+    {M_GET, "/api/v1/documents/{id}/pages/{seq}/image", page_image, 0, 0},
+    {M_GET, "/api/v1/documents/{id}/pages/{seq}/alto", page_alto, 0, 0},
+    {M_GET, "/api/v1/documents/{id}/pdf", doc_pdf, 0, 0},
     {0},
 };

@@ -58,23 +58,23 @@ static json_t *error_json(int status, hl_exchange_reason why, const char *msg)
 {
 	json_t *e = json_object();
 	json_object_set_new(e, "status", json_integer(status));
-	json_object_set_new(
-	    e, "code", json_string(status == 422 ? "unprocessable" : hl_http_code_name(status)));
-	hl_json_set_str(e, "message", msg);
+	json_object_set_new(e, "code",
+	                    json_string(status == 422 ? "unprocessable" : http_code_name(status)));
+	js_set_str(e, "message", msg);
 	json_object_set_new(e, "reason", json_string(hl_exchange_reason_name(why)));
 	return e;
 }
 
 /* {"error": {...[, "offset"]}} */
-static int x_error(hl_req *r, int status, hl_exchange_reason why, const char *msg, int64_t offset)
+static int x_error(request *r, int status, hl_exchange_reason why, const char *msg, int64_t offset)
 {
 	json_t *e = error_json(status, why, msg);
 	if (offset >= 0)
 		json_object_set_new(e, "offset", json_integer(offset));
-	return hl_resp_json(r, status, json_pack("{s:o}", "error", e));
+	return resp_json(r, status, json_pack("{s:o}", "error", e));
 }
 
-static int refusal(hl_req *r, hl_exchange_reason why, int rc)
+static int refusal(request *r, hl_exchange_reason why, int rc)
 {
 	return x_error(r, refusal_status(why, rc), why, hl_error_last(), -1);
 }
@@ -87,33 +87,33 @@ static const char *state_name(int state)
 }
 
 /* A body over the limit, refused from its Content-Length before a byte of it is read (the
- * server runs the handler with r->too_big: HL_ROUTE_TELL_TOO_BIG); the library records it. */
-static int x_too_big(hl_req *r, const char *what)
+ * server runs the handler with r->too_big: ROUTE_TELL_TOO_BIG); the library records it. */
+static int x_too_big(request *r, const char *what)
 {
-	hl_exchange_refuse_too_big(hl_req_store(r), what, hl_req_header(r, "Content-Length"),
-	                           hl_req_header(r, "X-Halong-From"));
+	hl_exchange_refuse_too_big(req_store(r), what, req_header(r, "Content-Length"),
+	                           req_header(r, "X-Halong-From"));
 	return refusal(r, HL_EXCHANGE_R_TOO_BIG, HL_ELIMIT);
 }
 
-static int x_inbox(hl_req *r)
+static int x_inbox(request *r)
 {
 	hl_exchange_result res;
-	const char *ct = hl_req_header(r, "Content-Type");
+	const char *ct = req_header(r, "Content-Type");
 	int rc;
 
 	if (r->too_big)
 		return x_too_big(r, "envelope");
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] && ct[16] != ';' && ct[16] != ' '))
-		return hl_resp_error(r, 415, "an envelope is sent as application/json");
+		return resp_error(r, 415, "an envelope is sent as application/json");
 	rc = hl_exchange_receive(&res, r->archive, r->body ? r->body : "", r->body_len);
 	if (rc == 0) {
 		/* The body is the receipt exactly (the sender verifies it as it is); the state goes
 		 * in a header: a held message is stored for good and will be applied when the gap
 		 * fills, so it is acknowledged like an applied one. */
-		hl_resp_header(r, "X-Halong-Exchange-State", state_name(res.state));
-		rc = hl_resp_bytes(r, 200, "application/json; charset=utf-8", res.receipt,
-		                   strlen(res.receipt), 1);
+		resp_header(r, "X-Halong-Exchange-State", state_name(res.state));
+		rc = resp_bytes(r, 200, "application/json; charset=utf-8", res.receipt,
+		                strlen(res.receipt), 1);
 		res.receipt = NULL;
 	} else if (is_refusal(res.reason, rc)) {
 		rc = refusal(r, res.reason, rc);
@@ -139,9 +139,9 @@ static json_t *batch_line(const hl_exchange_result *x)
 /* Several envelopes, one a line (application/x-ndjson), accepted in one transaction. The answer,
  * 200 once they are committed, is NDJSON too: {"status":200,"state","receipt":"<the receipt's
  * text>"} or {"status":4xx,"error":{"code","message","reason"}}, a line each, in order. */
-static int x_inbox_batch(hl_req *r)
+static int x_inbox_batch(request *r)
 {
-	const char *ct = hl_req_header(r, "Content-Type");
+	const char *ct = req_header(r, "Content-Type");
 	hl_exchange_results *res = NULL;
 	hl_exchange_reason why;
 	char *buf = NULL;
@@ -151,10 +151,9 @@ static int x_inbox_batch(hl_req *r)
 	if (r->too_big)
 		return x_too_big(r, "batch");
 	if (!ct || strncasecmp(ct, "application/x-ndjson", 20) != 0)
-		return hl_resp_error(r, 415, "a batch is sent as application/x-ndjson");
-	if ((rc = hl_exchange_receive_batch(&res, &why, r->archive,
-	                                    hl_req_header(r, "X-Halong-From"), r->body,
-	                                    r->body_len)) < 0)
+		return resp_error(r, 415, "a batch is sent as application/x-ndjson");
+	if ((rc = hl_exchange_receive_batch(&res, &why, r->archive, req_header(r, "X-Halong-From"),
+	                                    r->body, r->body_len)) < 0)
 		return why != HL_EXCHANGE_R_NONE ? refusal(r, why, rc) : rc;
 	for (size_t i = 0; i < res->n; i++) {
 		json_t *x = batch_line(&res->v[i]);
@@ -176,14 +175,14 @@ static int x_inbox_batch(hl_req *r)
 		free(line);
 	}
 	hl_exchange_results_free(res);
-	return hl_resp_bytes(r, 200, "application/x-ndjson", buf ? buf : "", len, buf != NULL);
+	return resp_bytes(r, 200, "application/x-ndjson", buf ? buf : "", len, buf != NULL);
 }
 
 /* ---- attachments ---- */
 
 /* The HTTP status of an upload's refusal: a chunk not signed as it should be is forbidden,
  * whatever the reason (its clock included: it is the signature's time). */
-static int upload_refusal(hl_req *r, hl_exchange_reason why, int rc)
+static int upload_refusal(request *r, hl_exchange_reason why, int rc)
 {
 	int status;
 	switch (why) {
@@ -201,31 +200,31 @@ static int upload_refusal(hl_req *r, hl_exchange_reason why, int rc)
 	return x_error(r, status, why, hl_error_last(), -1);
 }
 
-static int upload_answer(hl_req *r, const char *sha, const hl_exchange_upload_state *s)
+static int upload_answer(request *r, const char *sha, const hl_exchange_upload_state *s)
 {
-	return hl_resp_json(r, 200,
-	                    json_pack("{s:s, s:I, s:b}", "sha256", sha, "offset",
-	                              (json_int_t)s->offset, "complete", s->complete));
+	return resp_json(r, 200,
+	                 json_pack("{s:s, s:I, s:b}", "sha256", sha, "offset",
+	                           (json_int_t)s->offset, "complete", s->complete));
 }
 
-static int x_att_get(hl_req *r)
+static int x_att_get(request *r)
 {
-	const char *sha = hl_req_param(r, "sha256");
+	const char *sha = req_param(r, "sha256");
 	hl_exchange_upload_state s;
 	hl_exchange_reason why;
-	int rc = hl_exchange_attachment_state(&s, &why, r->archive,
-	                                      hl_req_header(r, "X-Halong-From"), sha);
+	int rc =
+	    hl_exchange_attachment_state(&s, &why, r->archive, req_header(r, "X-Halong-From"), sha);
 	if (rc < 0)
 		return upload_refusal(r, why, rc);
 	return upload_answer(r, sha, &s);
 }
 
-static int x_att_put(hl_req *r)
+static int x_att_put(request *r)
 {
-	hl_exchange_chunk c = {hl_req_header(r, "X-Halong-From"),
-	                       hl_req_header(r, "X-Halong-Signature"),
-	                       hl_req_header(r, "X-Halong-Time"),
-	                       hl_req_param(r, "sha256"),
+	hl_exchange_chunk c = {req_header(r, "X-Halong-From"),
+	                       req_header(r, "X-Halong-Signature"),
+	                       req_header(r, "X-Halong-Time"),
+	                       req_param(r, "sha256"),
 	                       0,
 	                       0,
 	                       r->body,
@@ -235,10 +234,10 @@ static int x_att_put(hl_req *r)
 	uint64_t off = 0, size = 0;
 	int rc;
 
-	if ((rc = hl_req_uint(&size, r, "size", 0, 0, (uint64_t)HL_EXCHANGE_MAX_ATTACHMENT)) < 0 ||
-	    (rc = hl_req_uint(&off, r, "offset", 0, 0, (uint64_t)HL_EXCHANGE_MAX_ATTACHMENT)) < 0)
+	if ((rc = req_uint(&size, r, "size", 0, 0, (uint64_t)HL_EXCHANGE_MAX_ATTACHMENT)) < 0 ||
+	    (rc = req_uint(&off, r, "offset", 0, 0, (uint64_t)HL_EXCHANGE_MAX_ATTACHMENT)) < 0)
 		return rc;
-	if (!hl_req_query(r, "size"))
+	if (!req_query(r, "size"))
 		return hl_error_set(HL_EINVALID,
 		                    "size= (the attachment's whole length) is required");
 	c.offset = (int64_t)off;
@@ -253,55 +252,55 @@ static int x_att_put(hl_req *r)
 
 /* ---- status and directory ---- */
 
-static int x_status(hl_req *r)
+static int x_status(request *r)
 {
 	uint64_t limit = 20;
 	json_t *out = NULL;
 	int rc;
 	if ((rc = hl_exchange_may(&r->who, HL_EXCHANGE_WATCH)) < 0 ||
-	    (rc = hl_req_uint(&limit, r, "limit", 20, 0, 1000)) < 0 ||
-	    (rc = hl_exchange_status_json(&out, hl_req_store(r), &r->who, (size_t)limit)) < 0)
+	    (rc = req_uint(&limit, r, "limit", 20, 0, 1000)) < 0 ||
+	    (rc = hl_exchange_status_json(&out, req_store(r), &r->who, (size_t)limit)) < 0)
 		return rc;
-	return hl_resp_json(r, 200, out);
+	return resp_json(r, 200, out);
 }
 
-static int x_directory(hl_req *r)
+static int x_directory(request *r)
 {
 	char *copy = NULL;
-	int rc = hl_node_directory_published(&copy, hl_req_store(r), hl_archive_dir(r->archive));
+	int rc = hl_node_directory_published(&copy, req_store(r), hl_archive_dir(r->archive));
 	if (rc < 0)
 		return rc;
-	return hl_resp_bytes(r, 200, "application/json; charset=utf-8", copy, strlen(copy), 1);
+	return resp_bytes(r, 200, "application/json; charset=utf-8", copy, strlen(copy), 1);
 }
 
 /* GET /api/v1/exchange/witness/{unit}: what the hub witnessed of a node's audit log, signed
  * by the hub (heads: entry ids and hashes, nothing of the entries). Public as the feed is: the
  * node checks the hub's signature, and a head tells nothing of what the log holds. */
-static int x_witness(hl_req *r)
+static int x_witness(request *r)
 {
 	hl_node *n = NULL;
 	char *out = NULL;
 	size_t len = 0;
 	int rc;
-	if ((rc = hl_node_open(&n, hl_req_store(r), hl_archive_dir(r->archive))) < 0)
+	if ((rc = hl_node_open(&n, req_store(r), hl_archive_dir(r->archive))) < 0)
 		return rc;
-	rc = hl_exchange_witness_page(&out, &len, n, hl_req_param(r, "unit"));
+	rc = hl_exchange_witness_page(&out, &len, n, req_param(r, "unit"));
 	hl_node_free(n);
 	if (rc < 0)
 		return rc;
-	return hl_resp_bytes(r, 200, "application/json; charset=utf-8", out, len, 1);
+	return resp_bytes(r, 200, "application/json; charset=utf-8", out, len, 1);
 }
 
-const hl_route hl_routes_exchange[] = {
-    {HL_POST, "/api/v1/exchange/inbox", x_inbox, HL_EXCHANGE_MAX_ENVELOPE,
-     HL_ROUTE_NO_CSRF | HL_ROUTE_TELL_TOO_BIG},
-    {HL_POST, "/api/v1/exchange/inbox/batch", x_inbox_batch, HL_EXCHANGE_MAX_ENVELOPE,
-     HL_ROUTE_RAW_BODY | HL_ROUTE_NO_CSRF | HL_ROUTE_TELL_TOO_BIG},
-    {HL_GET, "/api/v1/exchange/attachments/{sha256}", x_att_get, 0, 0},
-    {HL_PUT, "/api/v1/exchange/attachments/{sha256}", x_att_put, HL_EXCHANGE_MAX_CHUNK,
-     HL_ROUTE_RAW_BODY | HL_ROUTE_NO_CSRF},
-    {HL_GET, "/api/v1/exchange/status", x_status, 0, 0},
-    {HL_GET, "/api/v1/exchange/directory", x_directory, 0, 0},
-    {HL_GET, "/api/v1/exchange/witness/{unit}", x_witness, 0, 0},
+const route routes_exchange[] = {
+    {M_POST, "/api/v1/exchange/inbox", x_inbox, HL_EXCHANGE_MAX_ENVELOPE,
+     ROUTE_NO_CSRF | ROUTE_TELL_TOO_BIG},
+    {M_POST, "/api/v1/exchange/inbox/batch", x_inbox_batch, HL_EXCHANGE_MAX_ENVELOPE,
+     ROUTE_RAW_BODY | ROUTE_NO_CSRF | ROUTE_TELL_TOO_BIG},
+    {M_GET, "/api/v1/exchange/attachments/{sha256}", x_att_get, 0, 0},
+    {M_PUT, "/api/v1/exchange/attachments/{sha256}", x_att_put, HL_EXCHANGE_MAX_CHUNK,
+     ROUTE_RAW_BODY | ROUTE_NO_CSRF},
+    {M_GET, "/api/v1/exchange/status", x_status, 0, 0},
+    {M_GET, "/api/v1/exchange/directory", x_directory, 0, 0},
+    {M_GET, "/api/v1/exchange/witness/{unit}", x_witness, 0, 0},
     {0},
 };

@@ -15,7 +15,7 @@
 /* A string, or null when absent or empty (as the CLI writes them). */
 static void set(json_t *o, const char *key, const char *s)
 {
-	json_object_set_new(o, key, s && *s ? hl_json_str(s) : json_null());
+	json_object_set_new(o, key, s && *s ? js_str(s) : json_null());
 }
 
 /* A code from the path: bounded, no control characters (it ends up in messages and HTML). */
@@ -41,23 +41,23 @@ static int body_date(char out[11], const char *key, const char *s)
 
 /* ---- GET /api/v1/fonds ---- */
 
-static int fonds_list(hl_req *r)
+static int fonds_list(request *r)
 {
 	hl_custodies *l = NULL;
 	size_t off, lim;
 	json_t *a;
 	int rc;
 
-	if ((rc = hl_req_paging(&off, &lim, r, 0)) != 0)
+	if ((rc = req_paging(&off, &lim, r, 0)) != 0)
 		return rc;
 	if ((rc = hl_archive_fonds_list(&l, r->archive, &r->who, NULL)) < 0)
 		return rc;
 	a = json_array();
 	for (size_t i = off; i < l->n && i - off < lim; i++)
 		json_array_append_new(a, hl_fonds_row_json(&l->v[i]));
-	rc = hl_resp_json(r, 200,
-	                  json_pack("{s:I,s:I,s:I,s:o}", "offset", (json_int_t)off, "limit",
-	                            (json_int_t)lim, "total", (json_int_t)l->n, "items", a));
+	rc = resp_json(r, 200,
+	               json_pack("{s:I,s:I,s:I,s:o}", "offset", (json_int_t)off, "limit",
+	                         (json_int_t)lim, "total", (json_int_t)l->n, "items", a));
 	hl_custodies_free(l);
 	return rc;
 }
@@ -66,33 +66,33 @@ static int fonds_list(hl_req *r)
 
 /* The fonds as the caller sees it: `halong custody show --json` with the caller's counts, the
  * visible dossiers, and the fonds' own keys as GET /api/v1/fonds names them. */
-static int fonds_answer(hl_req *r, const hl_fonds *f)
+static int fonds_answer(request *r, const hl_fonds *f)
 {
 	const hl_custody *c = f->custody;
 	json_t *j = hl_custody_json(c, c->dossiers, c->documents), *d = json_array();
 	for (size_t i = 0; i < f->ndossiers; i++) {
 		json_t *e = json_object();
-		json_object_set_new(e, "code", hl_json_str(f->dossiers[i].code));
+		json_object_set_new(e, "code", js_str(f->dossiers[i].code));
 		set(e, "title", f->dossiers[i].title);
 		json_object_set_new(e, "documents", json_integer(f->dossiers[i].documents));
 		json_array_append_new(d, e);
 	}
 	/* docs/api.md: "dossiers" is the list here; its length is the visible count */
 	json_object_set_new(j, "dossiers", d);
-	json_object_set_new(j, "code", hl_json_str(c->fonds_code));
+	json_object_set_new(j, "code", js_str(c->fonds_code));
 	json_object_set_new(j, "name", json_copy(json_object_get(j, "fonds_name")));
-	return hl_resp_json(r, 200, j);
+	return resp_json(r, 200, j);
 }
 
-static int fonds_get(hl_req *r)
+static int fonds_get(request *r)
 {
-	const char *code = hl_req_param(r, "code");
+	const char *code = req_param(r, "code");
 	hl_fonds *f = NULL;
 	char at[11];
 	int given, rc;
 	if ((rc = check_code("fonds", code)) < 0)
 		return rc;
-	if ((rc = hl_req_date(at, &given, r, "at")) != 0)
+	if ((rc = req_date(at, &given, r, "at")) != 0)
 		return rc;
 	if ((rc = hl_archive_fonds_get(&f, r->archive, &r->who, code, given ? at : NULL)) < 0)
 		return rc;
@@ -118,9 +118,9 @@ static int doc_row(const hl_doc *d, void *ud)
 	return 0;
 }
 
-static int dossier_get(hl_req *r)
+static int dossier_get(request *r)
 {
-	const char *code = hl_req_param(r, "code"), *dossier = hl_req_param(r, "dossier");
+	const char *code = req_param(r, "code"), *dossier = req_param(r, "dossier");
 	hl_dossier *d = NULL;
 	size_t off, lim;
 	json_t *a, *j;
@@ -128,7 +128,7 @@ static int dossier_get(hl_req *r)
 
 	if ((rc = check_code("fonds", code)) < 0 || (rc = check_code("dossier", dossier)) < 0)
 		return rc;
-	if ((rc = hl_req_paging(&off, &lim, r, 0)) != 0)
+	if ((rc = req_paging(&off, &lim, r, 0)) != 0)
 		return rc;
 	a = json_array();
 	rc = hl_archive_dossier_docs(&d, r->archive, &r->who, code, dossier, off, lim, doc_row, a);
@@ -137,22 +137,22 @@ static int dossier_get(hl_req *r)
 		return rc;
 	}
 	j = json_object();
-	json_object_set_new(j, "fonds_code", hl_json_str(d->fonds_code));
-	json_object_set_new(j, "code", hl_json_str(d->code));
+	json_object_set_new(j, "fonds_code", js_str(d->fonds_code));
+	json_object_set_new(j, "code", js_str(d->code));
 	set(j, "title", d->title);
 	json_object_set_new(j, "offset", json_integer((json_int_t)off));
 	json_object_set_new(j, "limit", json_integer((json_int_t)lim));
 	json_object_set_new(j, "total", json_integer(d->documents));
 	json_object_set_new(j, "items", a);
 	hl_dossier_free(d);
-	return hl_resp_json(r, 200, j);
+	return resp_json(r, 200, j);
 }
 
 /* ---- PUT /api/v1/fonds/{code} {"creator", "creator_at"?, "name"?} ---- */
 
-static int fonds_put(hl_req *r)
+static int fonds_put(request *r)
 {
-	const char *code = hl_req_param(r, "code"), *creator, *creator_at, *name;
+	const char *code = req_param(r, "code"), *creator, *creator_at, *name;
 	hl_fonds *f = NULL;
 	json_t *body = NULL;
 	char on[11];
@@ -160,11 +160,11 @@ static int fonds_put(hl_req *r)
 
 	if ((rc = check_code("fonds", code)) < 0)
 		return rc;
-	if ((rc = hl_req_json(&body, r)) != 0)
+	if ((rc = req_json(&body, r)) != 0)
 		return rc;
-	if ((rc = hl_json_get_str(&creator, body, "creator", 1)) < 0 ||
-	    (rc = hl_json_get_str(&creator_at, body, "creator_at", 0)) < 0 ||
-	    (rc = hl_json_get_str(&name, body, "name", 0)) < 0)
+	if ((rc = js_get_str(&creator, body, "creator", 1)) < 0 ||
+	    (rc = js_get_str(&creator_at, body, "creator_at", 0)) < 0 ||
+	    (rc = js_get_str(&name, body, "name", 0)) < 0)
 		goto done;
 	if ((rc = check_code("creator", creator)) < 0 ||
 	    (creator_at && (rc = body_date(on, "creator_at", creator_at)) < 0))
@@ -186,9 +186,9 @@ done:
 /* ---- custody ---- */
 
 /* {"total", "items"}: the custodies as `halong custody of|pending --json`. */
-static int custodies_answer(hl_req *r, hl_custodies *l)
+static int custodies_answer(request *r, hl_custodies *l)
 {
-	int rc = hl_resp_json(
+	int rc = resp_json(
 	    r, 200,
 	    json_pack("{s:I,s:o}", "total", (json_int_t)l->n, "items", hl_custodies_json(l)));
 	hl_custodies_free(l);
@@ -196,15 +196,15 @@ static int custodies_answer(hl_req *r, hl_custodies *l)
 }
 
 /* GET /api/v1/custody/of/{unit}?at= */
-static int custody_of(hl_req *r)
+static int custody_of(request *r)
 {
-	const char *unit = hl_req_param(r, "unit");
+	const char *unit = req_param(r, "unit");
 	hl_custodies *l = NULL;
 	char at[11];
 	int given, rc;
 	if ((rc = check_code("unit", unit)) < 0)
 		return rc;
-	if ((rc = hl_req_date(at, &given, r, "at")) != 0)
+	if ((rc = req_date(at, &given, r, "at")) != 0)
 		return rc;
 	if ((rc = hl_archive_custody_of(&l, r->archive, &r->who, unit, given ? at : NULL)) < 0)
 		return rc;
@@ -212,7 +212,7 @@ static int custody_of(hl_req *r)
 }
 
 /* GET /api/v1/custody/pending */
-static int custody_pending(hl_req *r)
+static int custody_pending(request *r)
 {
 	hl_custodies *l = NULL;
 	int rc;
@@ -222,7 +222,7 @@ static int custody_pending(hl_req *r)
 }
 
 /* POST /api/v1/custody/assign {"fonds", "to", "from"?, "date"?, "basis"?} */
-static int custody_assign(hl_req *r)
+static int custody_assign(request *r)
 {
 	const char *fonds, *to, *from, *date, *basis;
 	hl_custody *c = NULL;
@@ -230,13 +230,13 @@ static int custody_assign(hl_req *r)
 	char day[11];
 	int rc;
 
-	if ((rc = hl_req_json(&body, r)) != 0)
+	if ((rc = req_json(&body, r)) != 0)
 		return rc;
-	if ((rc = hl_json_get_str(&fonds, body, "fonds", 1)) < 0 ||
-	    (rc = hl_json_get_str(&to, body, "to", 1)) < 0 ||
-	    (rc = hl_json_get_str(&from, body, "from", 0)) < 0 ||
-	    (rc = hl_json_get_str(&date, body, "date", 0)) < 0 ||
-	    (rc = hl_json_get_str(&basis, body, "basis", 0)) < 0)
+	if ((rc = js_get_str(&fonds, body, "fonds", 1)) < 0 ||
+	    (rc = js_get_str(&to, body, "to", 1)) < 0 ||
+	    (rc = js_get_str(&from, body, "from", 0)) < 0 ||
+	    (rc = js_get_str(&date, body, "date", 0)) < 0 ||
+	    (rc = js_get_str(&basis, body, "basis", 0)) < 0)
 		goto done;
 	if ((rc = check_code("fonds", fonds)) < 0 || (rc = check_code("to", to)) < 0 ||
 	    (from && (rc = check_code("from", from)) < 0) ||
@@ -254,7 +254,7 @@ static int custody_assign(hl_req *r)
 	if ((rc = hl_archive_custody_assign(&c, r->archive, &r->who, fonds, to, from,
 	                                    date ? day : NULL, basis)) < 0)
 		goto done;
-	rc = hl_resp_json(r, 200, hl_custody_json(c, c->dossiers, c->documents));
+	rc = resp_json(r, 200, hl_custody_json(c, c->dossiers, c->documents));
 done:
 	hl_custody_free(c);
 	json_decref(body);
@@ -263,10 +263,10 @@ done:
 
 /* ---- GET /api/v1/custody/receipt/{unit}?from=&at=&format=json|csv|html ---- */
 
-static int custody_receipt(hl_req *r)
+static int custody_receipt(request *r)
 {
-	const char *unit = hl_req_param(r, "unit"), *from = hl_req_query(r, "from");
-	const char *format = hl_req_query(r, "format");
+	const char *unit = req_param(r, "unit"), *from = req_query(r, "from");
+	const char *format = req_query(r, "format");
 	hl_receipt *rc_ = NULL;
 	char at[11], name[80], *buf = NULL;
 	size_t len = 0;
@@ -275,7 +275,7 @@ static int custody_receipt(hl_req *r)
 
 	if ((rc = check_code("unit", unit)) < 0 || (from && (rc = check_code("from", from)) < 0))
 		return rc;
-	if ((rc = hl_req_date(at, &given, r, "at")) != 0)
+	if ((rc = req_date(at, &given, r, "at")) != 0)
 		return rc;
 	if (format && strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "html"))
 		return hl_error_set(HL_EINVALID, "format: json, csv or html");
@@ -285,7 +285,7 @@ static int custody_receipt(hl_req *r)
 	if (!format || !strcmp(format, "json")) {
 		json_t *j = hl_receipt_json(rc_);
 		hl_receipt_free(rc_);
-		return hl_resp_json(r, 200, j);
+		return resp_json(r, 200, j);
 	}
 	csv = !strcmp(format, "csv");
 	if (!(m = open_memstream(&buf, &len))) {
@@ -302,22 +302,22 @@ static int custody_receipt(hl_req *r)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
 			*p = '_';
-	if (csv && (rc = hl_resp_header(r, "Content-Disposition", name)) < 0) {
+	if (csv && (rc = resp_header(r, "Content-Disposition", name)) < 0) {
 		free(buf);
 		return rc;
 	}
-	return hl_resp_bytes(r, 200, csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8",
-	                     buf, len, 1);
+	return resp_bytes(r, 200, csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8", buf,
+	                  len, 1);
 }
 
-const hl_route hl_routes_fonds[] = {
-    {HL_GET, "/api/v1/fonds", fonds_list, 0, 0},
-    {HL_GET, "/api/v1/fonds/{code}", fonds_get, 0, 0},
-    {HL_PUT, "/api/v1/fonds/{code}", fonds_put, 0, 0},
-    {HL_GET, "/api/v1/fonds/{code}/dossiers/{dossier}", dossier_get, 0, 0},
-    {HL_GET, "/api/v1/custody/of/{unit}", custody_of, 0, 0},
-    {HL_GET, "/api/v1/custody/pending", custody_pending, 0, 0},
-    {HL_POST, "/api/v1/custody/assign", custody_assign, 0, 0},
-    {HL_GET, "/api/v1/custody/receipt/{unit}", custody_receipt, 0, 0},
+const route routes_fonds[] = {
+    {M_GET, "/api/v1/fonds", fonds_list, 0, 0},
+    {M_GET, "/api/v1/fonds/{code}", fonds_get, 0, 0},
+    {M_PUT, "/api/v1/fonds/{code}", fonds_put, 0, 0},
+    {M_GET, "/api/v1/fonds/{code}/dossiers/{dossier}", dossier_get, 0, 0},
+    {M_GET, "/api/v1/custody/of/{unit}", custody_of, 0, 0},
+    {M_GET, "/api/v1/custody/pending", custody_pending, 0, 0},
+    {M_POST, "/api/v1/custody/assign", custody_assign, 0, 0},
+    {M_GET, "/api/v1/custody/receipt/{unit}", custody_receipt, 0, 0},
     {0},
 };

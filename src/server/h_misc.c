@@ -5,14 +5,14 @@
 
 #include "server_int.h"
 
-static int health(hl_req *r)
+static int health(request *r)
 {
-	return hl_resp_json(r, 200, json_pack("{s:s}", "status", "ok"));
+	return resp_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
 /* Counts of what the caller sees; the index and OCR figures, which count every record, only
  * for those the library allows (the province's archivists, admins and inspectors). */
-static int stats(hl_req *r)
+static int stats(request *r)
 {
 	hl_archive_seen c;
 	json_t *j;
@@ -31,12 +31,12 @@ static int stats(hl_req *r)
 		                              "pending", (json_int_t)c.pages_pending, "failed",
 		                              (json_int_t)c.pages_failed));
 	}
-	return hl_resp_json(r, 200, j);
+	return resp_json(r, 200, j);
 }
 
-static int openapi(hl_req *r)
+static int openapi(request *r)
 {
-	const hl_server_opts *o = hl_server_options();
+	const hl_server_opts *o = server_options();
 	const char *env = getenv("HALONG_DATA");
 	char path[4096];
 	if (o->openapi)
@@ -45,14 +45,14 @@ static int openapi(hl_req *r)
 		snprintf(path, sizeof(path), "%s/openapi.json", env);
 	else
 		snprintf(path, sizeof(path), "%s/openapi.json", HL_SOURCE_DOCSDIR);
-	if (hl_resp_file(r, path, "application/json; charset=utf-8", NULL, NULL) < 0)
-		return hl_resp_error(r, 404, "openapi.json is not installed");
+	if (resp_file(r, path, "application/json; charset=utf-8", NULL, NULL) < 0)
+		return resp_error(r, 404, "openapi.json is not installed");
 	return 0;
 }
 
-const hl_route hl_routes_misc[] = {
-    {HL_GET, "/api/v1/health", health, 0, 0},
-    {HL_GET, "/api/v1/stats", stats, 0, 0},
-    {HL_GET, "/api/v1/openapi.json", openapi, 0, 0},
+const route routes_misc[] = {
+    {M_GET, "/api/v1/health", health, 0, 0},
+    {M_GET, "/api/v1/stats", stats, 0, 0},
+    {M_GET, "/api/v1/openapi.json", openapi, 0, 0},
     {0},
 };

@@ -18,7 +18,7 @@
 
 static json_t *jstr(const char *s)
 {
-	return s ? hl_json_str(s) : json_null();
+	return s ? js_str(s) : json_null();
 }
 
 /* ---- GET /api/v1/ocr/status ---- */
@@ -34,7 +34,7 @@ static int failed_row(const hl_page_row *row, void *ud)
 	return 0;
 }
 
-static int ocr_status(hl_req *r)
+static int ocr_status(request *r)
 {
 	hl_ocr_status s;
 	json_t *j, *failures;
@@ -51,7 +51,7 @@ static int ocr_status(hl_req *r)
 	json_object_set_new(j, "text_layer", json_integer(s.text_layer));
 	json_object_set_new(j, "mean_conf",
 	                    s.mean_conf >= 0 ? json_real(s.mean_conf) : json_null());
-	json_object_set_new(j, "running", json_boolean(s.running || hl_jobs_running("ocr")));
+	json_object_set_new(j, "running", json_boolean(s.running || jobs_running("ocr")));
 	json_object_set_new(j, "last_run", s.have_run ? json_string(s.last_run) : json_null());
 	json_object_set_new(j, "jobs", s.have_run ? json_integer(s.jobs) : json_null());
 	json_object_set_new(j, "pages_per_min",
@@ -64,7 +64,7 @@ static int ocr_status(hl_req *r)
 		json_decref(j);
 		return rc;
 	}
-	return hl_resp_json(r, 200, j);
+	return resp_json(r, 200, j);
 }
 
 /* ---- GET /api/v1/ocr/review?below=&limit= ---- */
@@ -82,9 +82,9 @@ static int review_row(const hl_page_row *row, void *ud)
 	return 0;
 }
 
-static int ocr_review(hl_req *r)
+static int ocr_review(request *r)
 {
-	const char *b = hl_req_query(r, "below");
+	const char *b = req_query(r, "below");
 	double below = 70;
 	uint64_t limit;
 	json_t *a;
@@ -97,7 +97,7 @@ static int ocr_review(hl_req *r)
 		if (!*b || *end || errno || !(below >= 0 && below <= 100))
 			return hl_error_set(HL_EINVALID, "below: a confidence from 0 to 100");
 	}
-	if ((rc = hl_req_uint(&limit, r, "limit", 50, 1, HL_SRV_PAGE_MAX)) != 0)
+	if ((rc = req_uint(&limit, r, "limit", 50, 1, SRV_PAGE_MAX)) != 0)
 		return rc;
 	a = json_array();
 	if ((rc = hl_archive_ocr_review(r->archive, &r->who, below, (size_t)limit, review_row, a)) <
@@ -105,7 +105,7 @@ static int ocr_review(hl_req *r)
 		json_decref(a);
 		return rc;
 	}
-	return hl_resp_json(
+	return resp_json(
 	    r, 200,
 	    json_pack("{s:f,s:I,s:o}", "below", below, "limit", (json_int_t)limit, "items", a));
 }
@@ -113,7 +113,7 @@ static int ocr_review(hl_req *r)
 /* ---- POST /api/v1/ocr/run {"jobs"?} -> 202 {"job"} ---- */
 
 typedef struct {
-	hl_job *job;
+	server_job *job;
 	hl_principal who; /* who started the run: the library checks and audits it */
 	unsigned jobs;
 	pthread_mutex_t mu; /* on_failure may come from the run's worker threads */
@@ -133,7 +133,7 @@ static void ocr_arg_free(void *p)
 
 static int ocr_progress(const char *what, uint64_t done, uint64_t total, void *ud)
 {
-	return hl_job_progress(what, done, total, ((ocr_arg *)ud)->job);
+	return job_progress(what, done, total, ((ocr_arg *)ud)->job);
 }
 
 static void ocr_failure(const char *doc_id, const char *file, int page_no, const char *error,
@@ -152,7 +152,7 @@ static void ocr_failure(const char *doc_id, const char *file, int page_no, const
 	pthread_mutex_unlock(&o->mu);
 }
 
-static int ocr_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
+static int ocr_work(json_t **result, server_job *job, hl_archive *a, void *arg)
 {
 	ocr_arg *o = arg;
 	hl_ocr_run_opts ro = {0};
@@ -169,10 +169,10 @@ static int ocr_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
 		return rc;
 	double ppm = res.seconds > 0 ? (double)(res.done + res.failed) * 60.0 / res.seconds : 0;
 	/* done/total in pages, whatever the run's phases counted */
-	hl_job_progress(NULL, res.done + res.failed, res.done + res.failed, job);
-	hl_job_summary(job, "%llu pages done, %llu failed in %.0f s with %u workers",
-	               (unsigned long long)res.done, (unsigned long long)res.failed, res.seconds,
-	               res.jobs);
+	job_progress(NULL, res.done + res.failed, res.done + res.failed, job);
+	job_summary(job, "%llu pages done, %llu failed in %.0f s with %u workers",
+	            (unsigned long long)res.done, (unsigned long long)res.failed, res.seconds,
+	            res.jobs);
 	*result = json_pack("{s:I,s:I,s:I,s:f,s:i,s:f,s:o}", "done", (json_int_t)res.done, "failed",
 	                    (json_int_t)res.failed, "indexed", (json_int_t)res.indexed, "seconds",
 	                    res.seconds, "jobs", (int)res.jobs, "pages_per_min", ppm, "failures",
@@ -181,7 +181,7 @@ static int ocr_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
 	return 0;
 }
 
-static int ocr_run(hl_req *r)
+static int ocr_run(request *r)
 {
 	ocr_arg *o;
 	json_t *body = NULL, *job = NULL;
@@ -195,7 +195,7 @@ static int ocr_run(hl_req *r)
 	/* the body is optional: none means the defaults */
 	if (r->body && r->body_len) {
 		json_t *v;
-		if ((rc = hl_req_json(&body, r)) != 0)
+		if ((rc = req_json(&body, r)) != 0)
 			return rc;
 		v = json_object_get(body, "jobs");
 		if (v && !json_is_null(v)) {
@@ -212,7 +212,7 @@ static int ocr_run(hl_req *r)
 	/* one run per data directory: refused now rather than in the job (a CLI run counts) */
 	if ((rc = hl_archive_ocr_status(&s, r->archive, &r->who)) < 0)
 		return rc;
-	if (s.running || hl_jobs_running("ocr"))
+	if (s.running || jobs_running("ocr"))
 		return hl_error_set(HL_ECONFLICT, "an OCR run is working already");
 	if (!(o = calloc(1, sizeof(*o))))
 		return hl_error_set(HL_ENOMEM, "out of memory");
@@ -220,10 +220,10 @@ static int ocr_run(hl_req *r)
 	o->who = r->who;
 	o->jobs = jobs;
 	o->failures = json_array();
-	if ((rc = hl_job_start(&job, &r->who, "ocr", hl_archive_dir(r->archive), ocr_work, o,
-	                       ocr_arg_free)) < 0)
+	if ((rc = job_start(&job, &r->who, "ocr", hl_archive_dir(r->archive), ocr_work, o,
+	                    ocr_arg_free)) < 0)
 		return rc;
-	return hl_resp_json(r, 202, json_pack("{s:o}", "job", job));
+	return resp_json(r, 202, json_pack("{s:o}", "job", job));
 }
 
 /* ---- POST /api/v1/ingest?ocr=0|1, body text/csv -> 202 {"job"} ---- */
@@ -232,7 +232,7 @@ typedef struct {
 	char *dir, *manifest, *rejects;
 	hl_principal who; /* who loads it: the library checks and audits it */
 	int ocr;
-	hl_job *job;
+	server_job *job;
 	json_t *rejected, *warnings;
 	uint64_t nrejected, nwarnings;
 } ingest_arg;
@@ -282,10 +282,10 @@ static void on_warning(uint64_t line, const char *column, const char *reason, vo
 
 static int ingest_progress(const char *what, uint64_t done, uint64_t total, void *ud)
 {
-	return hl_job_progress(what, done, total, ((ingest_arg *)ud)->job);
+	return job_progress(what, done, total, ((ingest_arg *)ud)->job);
 }
 
-static int ingest_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
+static int ingest_work(json_t **result, server_job *job, hl_archive *a, void *arg)
 {
 	ingest_arg *g = arg;
 	hl_ingest_opts o = {0};
@@ -315,11 +315,11 @@ static int ingest_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
 	}
 	/* done/total in rows, whatever the ingest's phases counted (bytes read, documents
 	 * indexed) */
-	hl_job_progress(NULL, res.rows, res.rows, job);
-	hl_job_summary(job, "%llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected",
-	               (unsigned long long)res.rows, (unsigned long long)res.inserted,
-	               (unsigned long long)res.updated, (unsigned long long)res.unchanged,
-	               (unsigned long long)res.rejected);
+	job_progress(NULL, res.rows, res.rows, job);
+	job_summary(job, "%llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected",
+	            (unsigned long long)res.rows, (unsigned long long)res.inserted,
+	            (unsigned long long)res.updated, (unsigned long long)res.unchanged,
+	            (unsigned long long)res.rejected);
 	*result = json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "rows", (json_int_t)res.rows,
 	    "inserted", (json_int_t)res.inserted, "updated", (json_int_t)res.updated, "unchanged",
@@ -333,7 +333,7 @@ static int ingest_work(json_t **result, hl_job *job, hl_archive *a, void *arg)
 
 /* Writes the body to a fresh private folder: the ingest reads a file, and the job outlives the
  * request. */
-static int save_body(ingest_arg *g, hl_req *r)
+static int save_body(ingest_arg *g, request *r)
 {
 	const char *tmp = getenv("TMPDIR");
 	char tmpl[4096];
@@ -361,9 +361,9 @@ static int save_body(ingest_arg *g, hl_req *r)
 	return rc;
 }
 
-static int ingest(hl_req *r)
+static int ingest(request *r)
 {
-	const char *ct = hl_req_header(r, "Content-Type");
+	const char *ct = req_header(r, "Content-Type");
 	ingest_arg *g;
 	json_t *job = NULL;
 	uint64_t ocr;
@@ -372,11 +372,11 @@ static int ingest(hl_req *r)
 	/* asked here too (the ingest asks again): a refusal is answered now, not in a job */
 	if ((rc = hl_auth_check(&r->who, HL_ACT_INGEST)) != 0)
 		return rc;
-	if ((rc = hl_req_uint(&ocr, r, "ocr", 0, 0, 1)) != 0)
+	if ((rc = req_uint(&ocr, r, "ocr", 0, 0, 1)) != 0)
 		return rc;
 	if (!ct || strncasecmp(ct, "text/csv", 8) || (ct[8] && ct[8] != ';' && ct[8] != ' ')) {
-		hl_resp_error(r, 415, "the manifest must be sent as text/csv");
-		return HL_ANSWERED;
+		resp_error(r, 415, "the manifest must be sent as text/csv");
+		return ANSWERED;
 	}
 	if (!r->body || !r->body_len)
 		return hl_error_set(HL_EINVALID, "the body is empty: send the manifest (CSV)");
@@ -391,17 +391,16 @@ static int ingest(hl_req *r)
 		ingest_arg_free(g);
 		return rc;
 	}
-	if ((rc = hl_job_start(&job, &r->who, "ingest", hl_archive_dir(r->archive), ingest_work, g,
-	                       ingest_arg_free)) < 0)
+	if ((rc = job_start(&job, &r->who, "ingest", hl_archive_dir(r->archive), ingest_work, g,
+	                    ingest_arg_free)) < 0)
 		return rc;
-	return hl_resp_json(r, 202, json_pack("{s:o}", "job", job));
+	return resp_json(r, 202, json_pack("{s:o}", "job", job));
 }
 
-const hl_route hl_routes_ocr[] = {
-    {HL_GET, "/api/v1/ocr/status", ocr_status, 0, 0},
-    {HL_GET, "/api/v1/ocr/review", ocr_review, 0, 0},
-    {HL_POST, "/api/v1/ocr/run", ocr_run, 0, 0},
-    {HL_POST, "/api/v1/ingest", ingest, HL_SRV_MAX_BODY_LARGE,
-     HL_ROUTE_RAW_BODY | HL_ROUTE_INGEST_FIRST},
+const route routes_ocr[] = {
+    {M_GET, "/api/v1/ocr/status", ocr_status, 0, 0},
+    {M_GET, "/api/v1/ocr/review", ocr_review, 0, 0},
+    {M_POST, "/api/v1/ocr/run", ocr_run, 0, 0},
+    {M_POST, "/api/v1/ingest", ingest, SRV_MAX_BODY_LARGE, ROUTE_RAW_BODY | ROUTE_INGEST_FIRST},
     {0},
 };

@@ -93,7 +93,7 @@ static search_cache *cache_get(void)
 }
 
 /* 0 when the store told its stamp; else nothing is kept for this request. */
-static int stamp_now(stamp *s, hl_req *r)
+static int stamp_now(stamp *s, request *r)
 {
 	memset(s, 0, sizeof(*s));
 	if (hl_archive_change_stamp(&s->st, r->archive) < 0) {
@@ -144,14 +144,14 @@ static answer_cached *way_of(search_cache *c, const char *key, uint32_t h, const
 /* The key: the caller's visibility (ceiling, scope), the page, then each parameter preceded by
  * its length (so no two different requests make one key). NULL if out of memory or the scope
  * cannot be read. */
-static char *make_key(hl_req *r, const hl_search_opts *o)
+static char *make_key(request *r, const hl_search_opts *o)
 {
 	const char *parts[] = {o->query, o->fonds, o->type, o->year, o->issuer, o->unit};
 	char *const *codes;
 	size_t n, nscope, cap = 96;
 	int all;
 	char *k;
-	if (hl_req_scope(&codes, &nscope, &all, r) < 0) {
+	if (req_scope(&codes, &nscope, &all, r) < 0) {
 		hl_error_clear();
 		return NULL;
 	}
@@ -176,11 +176,10 @@ static json_t *facet_json(const hl_facet *f, int named)
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < f->n; i++)
 		json_array_append_new(
-		    a,
-		    named ? json_pack("{s:o,s:o,s:I}", "value", hl_json_str(f->v[i].value), "name",
-		                      hl_json_str(f->v[i].name), "count", (json_int_t)f->v[i].count)
-		          : json_pack("{s:o,s:I}", "value", hl_json_str(f->v[i].value), "count",
-		                      (json_int_t)f->v[i].count));
+		    a, named ? json_pack("{s:o,s:o,s:I}", "value", js_str(f->v[i].value), "name",
+		                         js_str(f->v[i].name), "count", (json_int_t)f->v[i].count)
+		             : json_pack("{s:o,s:I}", "value", js_str(f->v[i].value), "count",
+		                         (json_int_t)f->v[i].count));
 	return a;
 }
 
@@ -194,16 +193,16 @@ static char *answer_body(const char *q, const hl_search_opts *o, const hl_hits *
 		const hl_hit *t = &h->hits[i];
 		json_t *it = json_object();
 		*restricted |= t->access >= HL_ACCESS_RESTRICTED;
-		hl_json_set_str(it, "id", t->doc_id);
-		hl_json_set_str(it, "subject", t->subject);
-		hl_json_set_str(it, "fonds_code", t->fonds_code);
-		hl_json_set_str(it, "dossier_code", t->dossier_code);
-		hl_json_set_str(it, "issued_date", t->issued_date);
-		hl_json_set_str(it, "doc_type", t->doc_type);
-		hl_json_set_str(it, "issuer", t->issuer);
-		hl_json_set_str(it, "access", hl_access_name(t->access));
+		js_set_str(it, "id", t->doc_id);
+		js_set_str(it, "subject", t->subject);
+		js_set_str(it, "fonds_code", t->fonds_code);
+		js_set_str(it, "dossier_code", t->dossier_code);
+		js_set_str(it, "issued_date", t->issued_date);
+		js_set_str(it, "doc_type", t->doc_type);
+		js_set_str(it, "issuer", t->issuer);
+		js_set_str(it, "access", hl_access_name(t->access));
 		json_object_set_new(it, "score", json_real(t->score));
-		hl_json_set_str(it, "snippet", t->snippet);
+		js_set_str(it, "snippet", t->snippet);
 		json_array_append_new(items, it);
 	}
 	j = json_pack("{s:s,s:I,s:I,s:I,s:b,s:o,s:{s:o,s:o,s:o,s:o},s:b}", "query", q, "offset",
@@ -217,9 +216,9 @@ static char *answer_body(const char *q, const hl_search_opts *o, const hl_hits *
 	return body;
 }
 
-static int search(hl_req *r)
+static int search(request *r)
 {
-	const char *q = hl_req_query(r, "q");
+	const char *q = req_query(r, "q");
 	hl_search_opts o = {0};
 	hl_hits *h = NULL;
 	search_cache *cache = NULL;
@@ -233,14 +232,14 @@ static int search(hl_req *r)
 		q = "";
 	if (strlen(q) > MAX_QUERY)
 		return hl_error_set(HL_EINVALID, "q is too long (at most %d bytes)", MAX_QUERY);
-	if ((rc = hl_req_paging(&o.offset, &o.limit, r, 0)) < 0)
+	if ((rc = req_paging(&o.offset, &o.limit, r, 0)) < 0)
 		return rc;
 	o.query = q;
-	o.fonds = hl_req_query(r, "fonds");
-	o.type = hl_req_query(r, "type");
-	o.year = hl_req_query(r, "year");
-	o.issuer = hl_req_query(r, "issuer");
-	o.unit = hl_req_query(r, "unit");
+	o.fonds = req_query(r, "fonds");
+	o.type = req_query(r, "type");
+	o.year = req_query(r, "year");
+	o.issuer = req_query(r, "issuer");
+	o.unit = req_query(r, "unit");
 	o.html = 1;
 	o.facets = 1;
 
@@ -252,8 +251,8 @@ static int search(hl_req *r)
 		ac = way_of(cache, key, kh, &now, &hit);
 		if (hit && ac->body) {
 			ac->used = cache->tick;
-			rc = hl_resp_bytes(r, 200, "application/json; charset=utf-8", ac->body,
-			                   ac->len, 0);
+			rc = resp_bytes(r, 200, "application/json; charset=utf-8", ac->body,
+			                ac->len, 0);
 			goto done;
 		}
 	}
@@ -277,19 +276,18 @@ static int search(hl_req *r)
 			ac->key = k, ac->hash = key_hash(k), ac->at = now;
 			ac->used = cache->tick;
 			ac->body = body, ac->len = blen;
-			rc =
-			    hl_resp_bytes(r, 200, "application/json; charset=utf-8", body, blen, 0);
+			rc = resp_bytes(r, 200, "application/json; charset=utf-8", body, blen, 0);
 			goto done;
 		}
 	}
-	rc = hl_resp_bytes(r, 200, "application/json; charset=utf-8", body, blen, 1);
+	rc = resp_bytes(r, 200, "application/json; charset=utf-8", body, blen, 1);
 done:
 	hl_hits_free(h);
 	free(key);
 	return rc;
 }
 
-const hl_route hl_routes_search[] = {
-    {HL_GET, "/api/v1/search", search, 0, 0},
+const route routes_search[] = {
+    {M_GET, "/api/v1/search", search, 0, 0},
     {0},
 };

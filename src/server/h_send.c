@@ -12,14 +12,13 @@
 
 #define S_MAX_TRACK 1000 /* waiting messages listed */
 
-/* This node's identity, or 503 when it has none (HL_ANSWERED). */
-static int open_node(hl_node **n, hl_req *r)
+/* This node's identity, or 503 when it has none (ANSWERED). */
+static int open_node(hl_node **n, request *r)
 {
-	int rc = hl_node_open(n, hl_req_store(r), hl_archive_dir(r->archive));
+	int rc = hl_node_open(n, req_store(r), hl_archive_dir(r->archive));
 	if (rc == HL_ENOTFOUND)
-		return hl_resp_error(r, 503,
-		                     "this node has no exchange identity (halong node init)"),
-		       HL_ANSWERED;
+		return resp_error(r, 503, "this node has no exchange identity (halong node init)"),
+		       ANSWERED;
 	return rc;
 }
 
@@ -61,7 +60,7 @@ static json_t *sent_json(const hl_exchange_sent *s, const char *to, const char *
 
 /* ---- POST /api/v1/exchange/send ---- */
 
-static int s_send(hl_req *r)
+static int s_send(request *r)
 {
 	json_t *body = NULL, *docs;
 	hl_exchange_send_req q = {0};
@@ -72,11 +71,11 @@ static int s_send(hl_req *r)
 	int rc;
 
 	if ((rc = hl_exchange_may(&r->who, HL_EXCHANGE_SEND)) != 0 ||
-	    (rc = hl_req_json(&body, r)) != 0)
+	    (rc = req_json(&body, r)) != 0)
 		return rc;
 	docs = json_object_get(body, "documents");
-	if ((rc = hl_json_get_str(&q.to, body, "to", 1)) < 0 ||
-	    (rc = hl_json_get_str(&q.dossier, body, "dossier", 0)) < 0)
+	if ((rc = js_get_str(&q.to, body, "to", 1)) < 0 ||
+	    (rc = js_get_str(&q.dossier, body, "dossier", 0)) < 0)
 		goto done;
 	if (docs && (rc = doc_list(&ids, &q.ndocs, docs)) < 0)
 		goto done;
@@ -85,8 +84,8 @@ static int s_send(hl_req *r)
 	    (rc = hl_exchange_send_documents(&s, n, &r->who, &q)) < 0)
 		goto done;
 	snprintf(loc, sizeof(loc), "/api/v1/exchange/messages/%s", s->id);
-	hl_resp_header(r, "Location", loc);
-	rc = hl_resp_json(r, 201, sent_json(s, q.to, q.dossier));
+	resp_header(r, "Location", loc);
+	rc = resp_json(r, 201, sent_json(s, q.to, q.dossier));
 done:
 	hl_exchange_sent_free(s);
 	hl_node_free(n);
@@ -97,43 +96,43 @@ done:
 
 /* ---- GET /api/v1/exchange/outbox?peer= ---- */
 
-static int s_outbox(hl_req *r)
+static int s_outbox(request *r)
 {
-	const char *peer = hl_req_query(r, "peer");
+	const char *peer = req_query(r, "peer");
 	json_t *out = NULL;
 	int rc;
 	if ((rc = hl_exchange_may(&r->who, HL_EXCHANGE_FOLLOW)) != 0 ||
-	    (rc = hl_exchange_outbox_json(&out, hl_req_store(r), &r->who, peer, S_MAX_TRACK)) < 0)
+	    (rc = hl_exchange_outbox_json(&out, req_store(r), &r->who, peer, S_MAX_TRACK)) < 0)
 		return rc;
-	return hl_resp_json(r, 200, out);
+	return resp_json(r, 200, out);
 }
 
 /* ---- GET /api/v1/exchange/messages/{id}: a sent message's delivery state ---- */
 
-static int s_message(hl_req *r)
+static int s_message(request *r)
 {
 	json_t *out = NULL;
-	int rc = hl_exchange_message_json(&out, hl_req_store(r), &r->who, hl_req_param(r, "id"));
+	int rc = hl_exchange_message_json(&out, req_store(r), &r->who, req_param(r, "id"));
 	if (rc < 0)
 		return rc;
-	return hl_resp_json(r, 200, out);
+	return resp_json(r, 200, out);
 }
 
 /* ---- GET /api/v1/exchange/peers: the directory to choose a recipient from ---- */
 
-static int s_peers(hl_req *r)
+static int s_peers(request *r)
 {
 	json_t *out = NULL;
-	int rc = hl_exchange_peers_json(&out, hl_req_store(r), &r->who);
+	int rc = hl_exchange_peers_json(&out, req_store(r), &r->who);
 	if (rc < 0)
 		return rc;
-	return hl_resp_json(r, 200, out);
+	return resp_json(r, 200, out);
 }
 
-const hl_route hl_routes_send[] = {
-    {HL_POST, "/api/v1/exchange/send", s_send, 0, 0},
-    {HL_GET, "/api/v1/exchange/outbox", s_outbox, 0, 0},
-    {HL_GET, "/api/v1/exchange/messages/{id}", s_message, 0, 0},
-    {HL_GET, "/api/v1/exchange/peers", s_peers, 0, 0},
+const route routes_send[] = {
+    {M_POST, "/api/v1/exchange/send", s_send, 0, 0},
+    {M_GET, "/api/v1/exchange/outbox", s_outbox, 0, 0},
+    {M_GET, "/api/v1/exchange/messages/{id}", s_message, 0, 0},
+    {M_GET, "/api/v1/exchange/peers", s_peers, 0, 0},
     {0},
 };

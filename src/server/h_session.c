@@ -12,11 +12,11 @@
  * browser then never sends the cookie over plain HTTP. */
 static const char *secure_attr(void)
 {
-	return hl_server_options()->secure_cookies ? "; Secure" : "";
+	return server_options()->secure_cookies ? "; Secure" : "";
 }
 
 /* USER = {"username", "role", "unit_code", "unit_name", "max_access"} or null. */
-static json_t *user_json(hl_req *r, const hl_principal *p)
+static json_t *user_json(request *r, const hl_principal *p)
 {
 	hl_unit *u = NULL;
 	json_t *j;
@@ -30,18 +30,18 @@ static json_t *user_json(hl_req *r, const hl_principal *p)
 	              "max_access", hl_access_name(ceil));
 	if (!j)
 		return NULL;
-	hl_json_set_str(j, "unit_code", p->unit_code[0] ? p->unit_code : NULL);
-	if (p->unit_code[0] && hl_units_show(&u, hl_req_store(r), p->unit_code, NULL) == 0) {
-		hl_json_set_str(j, "unit_name", u->full_name ? u->full_name : u->name);
+	js_set_str(j, "unit_code", p->unit_code[0] ? p->unit_code : NULL);
+	if (p->unit_code[0] && hl_units_show(&u, req_store(r), p->unit_code, NULL) == 0) {
+		js_set_str(j, "unit_name", u->full_name ? u->full_name : u->name);
 		hl_unit_free(u);
 	} else {
 		hl_error_clear();
-		hl_json_set_str(j, "unit_name", NULL);
+		js_set_str(j, "unit_name", NULL);
 	}
 	return j;
 }
 
-static int login(hl_req *r)
+static int login(request *r)
 {
 	json_t *body = NULL;
 	const char *user, *pass;
@@ -49,31 +49,31 @@ static int login(hl_req *r)
 	hl_principal who;
 	int retry = 0, rc;
 
-	if ((rc = hl_req_json(&body, r)) != 0)
+	if ((rc = req_json(&body, r)) != 0)
 		return rc;
-	if ((rc = hl_json_get_str(&user, body, "username", 1)) < 0 ||
-	    (rc = hl_json_get_str(&pass, body, "password", 1)) < 0)
+	if ((rc = js_get_str(&user, body, "username", 1)) < 0 ||
+	    (rc = js_get_str(&pass, body, "password", 1)) < 0)
 		goto done;
-	rc = hl_auth_login(&sid, &csrf, &who, &retry, hl_req_store(r), user, pass, r->client);
+	rc = hl_auth_login(&sid, &csrf, &who, &retry, req_store(r), user, pass, r->client);
 	if (rc == HL_ELIMIT) {
 		snprintf(ra, sizeof(ra), "%d", retry > 0 ? retry : 60);
-		hl_resp_header(r, "Retry-After", ra);
-		rc = hl_resp_error(r, 429, "too many failed logins: try again in %s seconds", ra);
+		resp_header(r, "Retry-After", ra);
+		rc = resp_error(r, 429, "too many failed logins: try again in %s seconds", ra);
 		goto done;
 	}
 	if (rc < 0) {
 		if (rc == HL_EDENIED || rc == HL_ENOTFOUND || rc == HL_EINVALID) {
 			/* One message whatever was wrong: a name's existence does not leak. */
-			rc = hl_resp_error(r, 401, "wrong user name or password");
+			rc = resp_error(r, 401, "wrong user name or password");
 		}
 		goto done;
 	}
 	snprintf(cookie, sizeof(cookie), "halong_session=%s; " COOKIE_ATTRS "; Max-Age=%d%s", sid,
 	         HL_AUTH_SESSION_TTL, secure_attr());
-	hl_resp_header(r, "Set-Cookie", cookie);
+	resp_header(r, "Set-Cookie", cookie);
 	r->who = who; /* for the access log */
-	rc = hl_resp_json(r, 200,
-	                  json_pack("{s:o,s:s}", "user", user_json(r, &who), "csrf_token", csrf));
+	rc = resp_json(r, 200,
+	               json_pack("{s:o,s:s}", "user", user_json(r, &who), "csrf_token", csrf));
 done:
 	json_decref(body);
 	free(sid);
@@ -81,30 +81,30 @@ done:
 	return rc;
 }
 
-static int logout(hl_req *r)
+static int logout(request *r)
 {
 	int rc;
-	if (r->session_id && (rc = hl_auth_logout(hl_req_store(r), r->session_id)) < 0 &&
+	if (r->session_id && (rc = hl_auth_logout(req_store(r), r->session_id)) < 0 &&
 	    rc != HL_ENOTFOUND)
 		return rc;
-	hl_resp_header(r, "Set-Cookie",
-	               hl_server_options()->secure_cookies
-	                   ? "halong_session=; " COOKIE_ATTRS "; Max-Age=0; Secure"
-	                   : "halong_session=; " COOKIE_ATTRS "; Max-Age=0");
-	return hl_resp_status(r, 204);
+	resp_header(r, "Set-Cookie",
+	            server_options()->secure_cookies
+	                ? "halong_session=; " COOKIE_ATTRS "; Max-Age=0; Secure"
+	                : "halong_session=; " COOKIE_ATTRS "; Max-Age=0");
+	return resp_status(r, 204);
 }
 
-static int me(hl_req *r)
+static int me(request *r)
 {
 	json_t *u = user_json(r, &r->who);
-	return hl_resp_json(r, 200,
-	                    json_pack("{s:o,s:o}", "user", u ? u : json_null(), "csrf_token",
-	                              hl_json_str(r->via_session ? r->csrf : NULL)));
+	return resp_json(r, 200,
+	                 json_pack("{s:o,s:o}", "user", u ? u : json_null(), "csrf_token",
+	                           js_str(r->via_session ? r->csrf : NULL)));
 }
 
-const hl_route hl_routes_session[] = {
-    {HL_POST, "/api/v1/login", login, 0, HL_ROUTE_NO_CSRF},
-    {HL_POST, "/api/v1/logout", logout, 0, 0},
-    {HL_GET, "/api/v1/me", me, 0, 0},
+const route routes_session[] = {
+    {M_POST, "/api/v1/login", login, 0, ROUTE_NO_CSRF},
+    {M_POST, "/api/v1/logout", logout, 0, 0},
+    {M_GET, "/api/v1/me", me, 0, 0},
     {0},
 };

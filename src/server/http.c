@@ -16,12 +16,12 @@
 #include "server_int.h"
 
 /* One UTF-8 check for the request's checks (request.c) and the handlers. */
-int hl_utf8_valid(const char *str, size_t n)
+int utf8_valid(const char *str, size_t n)
 {
 	return request_utf8_valid(str, n);
 }
 
-const char *hl_http_code_name(int status)
+const char *http_code_name(int status)
 {
 	switch (status) {
 	case 400:
@@ -55,7 +55,7 @@ const char *hl_http_code_name(int status)
 	}
 }
 
-int hl_http_status_of(hl_req *r, int code)
+int http_status_of(request *r, int code)
 {
 	switch (code) {
 	case HL_ENOTFOUND:
@@ -73,7 +73,7 @@ int hl_http_status_of(hl_req *r, int code)
 	}
 }
 
-static void resp_reset(hl_resp *p)
+static void resp_reset(response *p)
 {
 	free(p->body);
 	p->body = NULL;
@@ -84,14 +84,14 @@ static void resp_reset(hl_resp *p)
 	p->fd = -1;
 }
 
-int hl_resp_bytes(hl_req *r, int status, const char *ctype, void *data, size_t len, int take)
+int resp_bytes(request *r, int status, const char *ctype, void *data, size_t len, int take)
 {
 	resp_reset(&r->resp);
 	if (take) {
 		r->resp.body = data;
 	} else if (len) {
 		if (!(r->resp.body = malloc(len)))
-			return hl_resp_error(r, 500, "out of memory");
+			return resp_error(r, 500, "out of memory");
 		memcpy(r->resp.body, data, len);
 	}
 	r->resp.len = len;
@@ -102,15 +102,15 @@ int hl_resp_bytes(hl_req *r, int status, const char *ctype, void *data, size_t l
 	return 0;
 }
 
-int hl_resp_gzipped(hl_req *r, int status, const char *ctype, const void *gz, size_t len)
+int resp_gzipped(request *r, int status, const char *ctype, const void *gz, size_t len)
 {
-	int rc = hl_resp_bytes(r, status, ctype, (void *)gz, len, 0);
+	int rc = resp_bytes(r, status, ctype, (void *)gz, len, 0);
 	if (rc == 0 && r->resp.status == status)
 		r->resp.gzipped = 1;
 	return rc;
 }
 
-json_t *hl_json_time(int64_t ms)
+json_t *js_time(int64_t ms)
 {
 	char b[48];
 	time_t t = (time_t)(ms / 1000);
@@ -123,11 +123,11 @@ json_t *hl_json_time(int64_t ms)
 	return json_string(b);
 }
 
-int hl_resp_json(hl_req *r, int status, json_t *body)
+int resp_json(request *r, int status, json_t *body)
 {
 	char *s;
 	if (!body)
-		return hl_resp_error(r, 500, "out of memory");
+		return resp_error(r, 500, "out of memory");
 	s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (!s) {
@@ -135,10 +135,10 @@ int hl_resp_json(hl_req *r, int status, json_t *body)
 		r->resp.ctype = "text/plain; charset=utf-8";
 		return 0;
 	}
-	return hl_resp_bytes(r, status, "application/json; charset=utf-8", s, strlen(s), 1);
+	return resp_bytes(r, status, "application/json; charset=utf-8", s, strlen(s), 1);
 }
 
-int hl_resp_error(hl_req *r, int status, const char *fmt, ...)
+int resp_error(request *r, int status, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -146,37 +146,37 @@ int hl_resp_error(hl_req *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!hl_utf8_valid(msg, strlen(msg)))
-		snprintf(msg, sizeof(msg), "%s", hl_http_code_name(status));
+	if (!utf8_valid(msg, strlen(msg)))
+		snprintf(msg, sizeof(msg), "%s", http_code_name(status));
 	e = json_pack("{s:{s:i,s:s,s:s}}", "error", "status", status, "code",
-	              hl_http_code_name(status), "message", msg);
+	              http_code_name(status), "message", msg);
 	if (!e) {
 		resp_reset(&r->resp);
 		r->resp.status = status;
 		r->resp.ctype = "text/plain; charset=utf-8";
 		return 0;
 	}
-	return hl_resp_json(r, status, e);
+	return resp_json(r, status, e);
 }
 
-int hl_resp_from_rc(hl_req *r, int rc)
+int resp_from_rc(request *r, int rc)
 {
 	int status;
 	const char *m = hl_error_last();
 	/* A library that returns -1 on a callee's failure keeps the callee's code. */
 	if (rc == HL_ERROR && hl_error_code() < HL_ERROR)
 		rc = hl_error_code();
-	status = hl_http_status_of(r, rc);
+	status = http_status_of(r, rc);
 	if (status == 500) {
 		fprintf(stderr, "halong serve: %s: error: %s\n", r->id, *m ? m : "unknown");
-		return hl_resp_error(r, 500, "internal error (request %s)", r->id);
+		return resp_error(r, 500, "internal error (request %s)", r->id);
 	}
 	if (!*m)
-		m = hl_http_code_name(status);
-	return hl_resp_error(r, status, "%s", m);
+		m = http_code_name(status);
+	return resp_error(r, status, "%s", m);
 }
 
-int hl_resp_status(hl_req *r, int status)
+int resp_status(request *r, int status)
 {
 	resp_reset(&r->resp);
 	r->resp.status = status;
@@ -184,9 +184,9 @@ int hl_resp_status(hl_req *r, int status)
 	return 0;
 }
 
-int hl_resp_header(hl_req *r, const char *name, const char *value)
+int resp_header(request *r, const char *name, const char *value)
 {
-	hl_resp_hdr *h = calloc(1, sizeof(*h));
+	resp_hdr *h = calloc(1, sizeof(*h));
 	if (!h || !(h->name = strdup(name)) || !(h->value = strdup(value))) {
 		if (h)
 			free(h->name);
@@ -228,7 +228,7 @@ static const struct {
     {"webmanifest", "application/manifest+json"},
 };
 
-const char *hl_http_mime(const char *name)
+const char *http_mime(const char *name)
 {
 	const char *slash = strrchr(name, '/');
 	const char *dot = strrchr(slash ? slash : name, '.');
@@ -309,8 +309,8 @@ static int parse_range(uint64_t *off, uint64_t *len, const char *h, uint64_t siz
 }
 
 /* Sends an open file (taken: closed on every path). */
-static int resp_fd(hl_req *r, int fd, const char *ctype, const char *etag_in,
-                   const char *download_name)
+static int answer_fd(request *r, int fd, const char *ctype, const char *etag_in,
+                     const char *download_name)
 {
 	struct stat st;
 	char etag[160], buf[1024];
@@ -327,9 +327,9 @@ static int resp_fd(hl_req *r, int fd, const char *ctype, const char *etag_in,
 	else
 		snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "\"", (uint64_t)st.st_size,
 		         (uint64_t)st.st_mtime);
-	hl_resp_header(r, "ETag", etag);
-	hl_resp_header(r, "Accept-Ranges", "bytes");
-	hl_resp_header(r, "Cache-Control", "private, no-cache");
+	resp_header(r, "ETag", etag);
+	resp_header(r, "Accept-Ranges", "bytes");
+	resp_header(r, "Cache-Control", "private, no-cache");
 	if (download_name) {
 		/* The name as given, reduced to safe ASCII for the plain parameter; the exact name
 		 * travels percent-encoded in filename*. */
@@ -353,23 +353,22 @@ static int resp_fd(hl_req *r, int fd, const char *ctype, const char *etag_in,
 		enc[ei] = 0;
 		snprintf(buf, sizeof(buf), "attachment; filename=\"%s\"; filename*=UTF-8''%s",
 		         plain, enc);
-		hl_resp_header(r, "Content-Disposition", buf);
+		resp_header(r, "Content-Disposition", buf);
 	}
-	if ((h = hl_req_header(r, "If-None-Match")) && etag_matches(h, etag)) {
+	if ((h = req_header(r, "If-None-Match")) && etag_matches(h, etag)) {
 		close(fd);
-		return hl_resp_status(r, 304);
+		return resp_status(r, 304);
 	}
 	len = (uint64_t)st.st_size;
-	if ((h = hl_req_header(r, "Range")) &&
-	    (!(hl_req_header(r, "If-Range")) || !strcmp(hl_req_header(r, "If-Range"), etag)))
+	if ((h = req_header(r, "Range")) &&
+	    (!(req_header(r, "If-Range")) || !strcmp(req_header(r, "If-Range"), etag)))
 		rg = parse_range(&off, &len, h, (uint64_t)st.st_size);
 	if (rg < 0) {
 		close(fd);
 		snprintf(buf, sizeof(buf), "bytes */%" PRIu64, (uint64_t)st.st_size);
-		hl_resp_header(r, "Content-Range", buf);
-		return hl_resp_error(r, 416,
-		                     "range not satisfiable: the file has %" PRIu64 " bytes",
-		                     (uint64_t)st.st_size);
+		resp_header(r, "Content-Range", buf);
+		return resp_error(r, 416, "range not satisfiable: the file has %" PRIu64 " bytes",
+		                  (uint64_t)st.st_size);
 	}
 	resp_reset(&r->resp);
 	r->resp.fd = fd;
@@ -380,72 +379,72 @@ static int resp_fd(hl_req *r, int fd, const char *ctype, const char *etag_in,
 	if (rg) {
 		snprintf(buf, sizeof(buf), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, off,
 		         off + len - 1, (uint64_t)st.st_size);
-		hl_resp_header(r, "Content-Range", buf);
+		resp_header(r, "Content-Range", buf);
 	}
 	return 0;
 }
 
-int hl_resp_file(hl_req *r, const char *path, const char *ctype, const char *etag,
-                 const char *download_name)
+int resp_file(request *r, const char *path, const char *ctype, const char *etag,
+              const char *download_name)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return hl_error_set(HL_ENOTFOUND, "no such file");
-	return resp_fd(r, fd, ctype ? ctype : hl_http_mime(download_name ? download_name : path),
-	               etag, download_name);
+	return answer_fd(r, fd, ctype ? ctype : http_mime(download_name ? download_name : path),
+	                 etag, download_name);
 }
 
-int hl_resp_fd(hl_req *r, int fd, const char *ctype, const char *etag, const char *download_name)
+int resp_fd(request *r, int fd, const char *ctype, const char *etag, const char *download_name)
 {
-	return resp_fd(r, fd, ctype, etag, download_name);
+	return answer_fd(r, fd, ctype, etag, download_name);
 }
 
-json_t *hl_json_str(const char *s)
+json_t *js_str(const char *s)
 {
 	json_t *j = s ? json_string(s) : NULL;
 	return j ? j : json_null();
 }
 
-int hl_json_set_str(json_t *obj, const char *key, const char *s)
+int js_set_str(json_t *obj, const char *key, const char *s)
 {
-	return json_object_set_new(obj, key, hl_json_str(s));
+	return json_object_set_new(obj, key, js_str(s));
 }
 
-int hl_http_static(hl_req *r, const char *web_dir)
+int http_static(request *r, const char *web_dir)
 {
 	char path[PATH_MAX], real[PATH_MAX], root[PATH_MAX];
 	size_t n;
 	struct stat st;
 
 	if (!web_dir || !realpath(web_dir, root))
-		return hl_resp_error(r, 404, "not found");
+		return resp_error(r, 404, "not found");
 	n = (size_t)snprintf(path, sizeof(path), "%s", root);
 	for (size_t i = 0; i < r->nseg; i++) {
 		/* No "..", no hidden files: the path cannot leave the directory by its segments,
 		 * and realpath below catches a symbolic link that points outside. */
 		if (r->seg[i][0] == '.' || strchr(r->seg[i], '\\'))
-			return hl_resp_error(r, 404, "not found");
+			return resp_error(r, 404, "not found");
 		n += (size_t)snprintf(path + n, n < sizeof(path) ? sizeof(path) - n : 0, "/%s",
 		                      r->seg[i]);
 		if (n >= sizeof(path))
-			return hl_resp_error(r, 404, "not found");
+			return resp_error(r, 404, "not found");
 	}
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (n + 12 >= sizeof(path))
-			return hl_resp_error(r, 404, "not found");
+			return resp_error(r, 404, "not found");
 		strcat(path, "/index.html");
 	}
 	if (!realpath(path, real) || strncmp(real, root, strlen(root)) != 0 ||
 	    (real[strlen(root)] != '/' && real[strlen(root)] != 0))
-		return hl_resp_error(r, 404, "not found");
-	if (hl_resp_file(r, real, hl_http_mime(real), NULL, NULL) < 0)
-		return hl_resp_error(r, 404, "not found");
+		return resp_error(r, 404, "not found");
+	if (resp_file(r, real, http_mime(real), NULL, NULL) < 0)
+		return resp_error(r, 404, "not found");
 	/* The interface loads only its own modules and styles (no inline script): anything
 	 * injected into a page could not run or call out. */
-	if (!strncmp(hl_http_mime(real), "text/html", 9))
-		hl_resp_header(r, "Content-Security-Policy",
-		               "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
-		               "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+	if (!strncmp(http_mime(real), "text/html", 9))
+		resp_header(r, "Content-Security-Policy",
+		            "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+		            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
 	/* Text files are small: read them so they can be compressed like any body. */
 	if (r->resp.fd >= 0 && r->resp.status == 200 && r->resp.flen <= (4u << 20) &&
 	    (!strncmp(r->resp.ctype, "text/", 5) || strstr(r->resp.ctype, "json") ||

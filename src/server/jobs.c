@@ -1,7 +1,7 @@
 /* The server's jobs: long work (an ingest, an OCR run) on a thread of its own with its own
  * hl_archive, its progress kept in a small in-memory table and shown by GET /api/v1/jobs/{id}.
  *
- * Data: at most HL_JOBS_MAX jobs, guarded by one mutex; a job's fields change only under it.
+ * Data: at most JOBS_MAX jobs, guarded by one mutex; a job's fields change only under it.
  * Invariants: a job's state goes running -> done | failed once; its result is set with that
  * change and never touched again; the table forgets only finished jobs (their thread joined).
  * A job is seen by a province-level caller, and otherwise only by the callers of the unit
@@ -20,7 +20,7 @@
 
 enum { RUNNING = 0, DONE, FAILED };
 
-struct hl_job {
+struct server_job {
 	char id[20];
 	char kind[16];
 	int state;
@@ -32,13 +32,13 @@ struct hl_job {
 	json_t *result;
 	pthread_t thread;
 	char *home;
-	hl_job_fn fn;
+	job_fn fn;
 	void *arg;
 	void (*free_arg)(void *);
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static hl_job *table[HL_JOBS_MAX];
+static server_job *table[JOBS_MAX];
 static atomic_int stopping;
 
 static const char *state_name(int s)
@@ -47,7 +47,7 @@ static const char *state_name(int s)
 }
 
 /* Under mu. */
-static json_t *job_json(const hl_job *j)
+static json_t *job_json(const server_job *j)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(j->id));
@@ -55,7 +55,7 @@ static json_t *job_json(const hl_job *j)
 	json_object_set_new(o, "state", json_string(state_name(j->state)));
 	json_object_set_new(o, "done", json_integer((json_int_t)j->done));
 	json_object_set_new(o, "total", json_integer((json_int_t)j->total));
-	json_object_set_new(o, "message", hl_json_str(j->message));
+	json_object_set_new(o, "message", js_str(j->message));
 	json_object_set_new(o, "started_at", json_string(j->started_at));
 	json_object_set_new(o, "ended_at", *j->ended_at ? json_string(j->ended_at) : json_null());
 	/* a copy: the caller serialises it outside the lock */
@@ -63,7 +63,7 @@ static json_t *job_json(const hl_job *j)
 	return o;
 }
 
-static void job_free(hl_job *j)
+static void job_free(server_job *j)
 {
 	if (!j)
 		return;
@@ -76,7 +76,7 @@ static void job_free(hl_job *j)
 
 static void *job_main(void *p)
 {
-	hl_job *j = p;
+	server_job *j = p;
 	hl_archive *a = NULL;
 	json_t *result = NULL;
 	char msg[512];
@@ -105,9 +105,9 @@ static void *job_main(void *p)
 	return NULL;
 }
 
-int hl_job_progress(const char *what, uint64_t done, uint64_t total, void *ud)
+int job_progress(const char *what, uint64_t done, uint64_t total, void *ud)
 {
-	hl_job *j = ud;
+	server_job *j = ud;
 	pthread_mutex_lock(&mu);
 	j->done = done;
 	j->total = total;
@@ -117,7 +117,7 @@ int hl_job_progress(const char *what, uint64_t done, uint64_t total, void *ud)
 	return atomic_load(&stopping);
 }
 
-void hl_job_summary(hl_job *j, const char *fmt, ...)
+void job_summary(server_job *j, const char *fmt, ...)
 {
 	va_list ap;
 	/* only the job's own thread writes it, before job_main reads it on the same thread */
@@ -129,14 +129,14 @@ void hl_job_summary(hl_job *j, const char *fmt, ...)
 /* Under mu. */
 static int running_locked(const char *kind)
 {
-	for (size_t i = 0; i < HL_JOBS_MAX; i++)
+	for (size_t i = 0; i < JOBS_MAX; i++)
 		if (table[i] && table[i]->state == RUNNING &&
 		    (!kind || !strcmp(table[i]->kind, kind)))
 			return 1;
 	return 0;
 }
 
-int hl_jobs_running(const char *kind)
+int jobs_running(const char *kind)
 {
 	int r;
 	pthread_mutex_lock(&mu);
@@ -150,7 +150,7 @@ int hl_jobs_running(const char *kind)
 static int slot_locked(void)
 {
 	int oldest = -1;
-	for (int i = 0; i < HL_JOBS_MAX; i++) {
+	for (int i = 0; i < JOBS_MAX; i++) {
 		if (!table[i])
 			return i;
 		if (table[i]->state != RUNNING &&
@@ -170,14 +170,14 @@ static pthread_once_t at_exit_once = PTHREAD_ONCE_INIT;
 
 static void register_at_exit(void)
 {
-	atexit(hl_jobs_shutdown);
+	atexit(jobs_shutdown);
 }
 
-int hl_job_start(json_t **out, const hl_principal *who, const char *kind, const char *home,
-                 hl_job_fn fn, void *arg, void (*free_arg)(void *))
+int job_start(json_t **out, const hl_principal *who, const char *kind, const char *home, job_fn fn,
+              void *arg, void (*free_arg)(void *))
 {
 	unsigned char rnd[8];
-	hl_job *j = NULL;
+	server_job *j = NULL;
 	int slot, rc;
 
 	if (atomic_load(&stopping)) {
@@ -213,7 +213,7 @@ int hl_job_start(json_t **out, const hl_principal *who, const char *kind, const 
 	}
 	if ((slot = slot_locked()) < 0) {
 		pthread_mutex_unlock(&mu);
-		rc = hl_error_set(HL_ELIMIT, "%d jobs are running: try again later", HL_JOBS_MAX);
+		rc = hl_error_set(HL_ELIMIT, "%d jobs are running: try again later", JOBS_MAX);
 		goto fail;
 	}
 	if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
@@ -235,12 +235,12 @@ fail:
 	return rc;
 }
 
-void hl_jobs_shutdown(void)
+void jobs_shutdown(void)
 {
 	atomic_store(&stopping, 1);
 	/* the threads take mu to finish: join them without holding it */
-	for (size_t i = 0; i < HL_JOBS_MAX; i++) {
-		hl_job *j;
+	for (size_t i = 0; i < JOBS_MAX; i++) {
+		server_job *j;
 		pthread_mutex_lock(&mu);
 		j = table[i];
 		table[i] = NULL;
@@ -257,7 +257,7 @@ void hl_jobs_shutdown(void)
 /* A job's result may name documents (an OCR run's failures cover every page, secret ones and
  * other units' included, whoever started the run): the reader sees only the entries of
  * documents it may see, as GET /api/v1/ocr/status lists them. */
-static void filter_failures(hl_req *r, json_t *job)
+static void filter_failures(request *r, json_t *job)
 {
 	json_t *res = json_object_get(job, "result");
 	json_t *f = res ? json_object_get(res, "failures") : NULL;
@@ -278,32 +278,32 @@ static void filter_failures(hl_req *r, json_t *job)
 /* May `who` see job j? A province-level caller sees every job; anyone else only the jobs
  * started by a user of their own unit (a unit code is never empty for a user; anonymous has
  * none and sees nothing). Under mu (the fields read are set before the job enters the table). */
-static int job_visible(const hl_job *j, const hl_principal *who)
+static int job_visible(const server_job *j, const hl_principal *who)
 {
 	return who->province || (who->unit_code[0] && !strcmp(j->unit, who->unit_code));
 }
 
 /* GET /api/v1/jobs/{id}: for those who may start jobs and for inspectors, each seeing the jobs
  * of their unit (the province: all). A job of another unit answers exactly as an unknown id. */
-static int job_get(hl_req *r)
+static int job_get(request *r)
 {
-	const char *id = hl_req_param(r, "id");
+	const char *id = req_param(r, "id");
 	json_t *o = NULL;
 	int rc;
 	if ((rc = hl_auth_check(&r->who, HL_ACT_JOBS_READ)) != 0)
 		return rc;
 	pthread_mutex_lock(&mu);
-	for (size_t i = 0; i < HL_JOBS_MAX && !o; i++)
+	for (size_t i = 0; i < JOBS_MAX && !o; i++)
 		if (table[i] && !strcmp(table[i]->id, id) && job_visible(table[i], &r->who))
 			o = job_json(table[i]);
 	pthread_mutex_unlock(&mu);
 	if (!o)
 		return hl_error_set(HL_ENOTFOUND, "no job %.40s", id);
 	filter_failures(r, o);
-	return hl_resp_json(r, 200, o);
+	return resp_json(r, 200, o);
 }
 
-const hl_route hl_routes_jobs[] = {
-    {HL_GET, "/api/v1/jobs/{id}", job_get, 0, 0},
+const route routes_jobs[] = {
+    {M_GET, "/api/v1/jobs/{id}", job_get, 0, 0},
     {0},
 };

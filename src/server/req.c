@@ -10,12 +10,12 @@
 #include "halong/units.h"
 #include "server_int.h"
 
-hl_store *hl_req_store(hl_req *r)
+hl_store *req_store(request *r)
 {
 	return hl_archive_store(r->archive);
 }
 
-const char *hl_req_query(hl_req *r, const char *name)
+const char *req_query(request *r, const char *name)
 {
 	const char *v = NULL;
 	size_t len = 0;
@@ -25,14 +25,14 @@ const char *hl_req_query(hl_req *r, const char *name)
 	return v ? v : "";
 }
 
-const char *hl_req_header(hl_req *r, const char *name)
+const char *req_header(request *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
-int hl_req_uint(uint64_t *out, hl_req *r, const char *name, uint64_t def, uint64_t lo, uint64_t hi)
+int req_uint(uint64_t *out, request *r, const char *name, uint64_t def, uint64_t lo, uint64_t hi)
 {
-	const char *v = hl_req_query(r, name);
+	const char *v = req_query(r, name);
 	unsigned long long x;
 	char *end;
 	if (!v) {
@@ -48,23 +48,23 @@ int hl_req_uint(uint64_t *out, hl_req *r, const char *name, uint64_t def, uint64
 	return 0;
 }
 
-int hl_req_paging(size_t *offset, size_t *limit, hl_req *r, size_t max)
+int req_paging(size_t *offset, size_t *limit, request *r, size_t max)
 {
 	uint64_t o, l;
 	int rc;
 	if (!max)
-		max = HL_SRV_PAGE_MAX;
-	if ((rc = hl_req_uint(&o, r, "offset", 0, 0, 1000000)) < 0 ||
-	    (rc = hl_req_uint(&l, r, "limit", HL_SRV_PAGE_DEFAULT < max ? HL_SRV_PAGE_DEFAULT : max,
-	                      1, max)) < 0)
+		max = SRV_PAGE_MAX;
+	if ((rc = req_uint(&o, r, "offset", 0, 0, 1000000)) < 0 ||
+	    (rc = req_uint(&l, r, "limit", SRV_PAGE_DEFAULT < max ? SRV_PAGE_DEFAULT : max, 1,
+	                   max)) < 0)
 		return rc;
 	*offset = (size_t)o, *limit = (size_t)l;
 	return 0;
 }
 
-int hl_req_date(char out[11], int *given, hl_req *r, const char *name)
+int req_date(char out[11], int *given, request *r, const char *name)
 {
-	const char *v = hl_req_query(r, name);
+	const char *v = req_query(r, name);
 	*given = 0;
 	out[0] = 0;
 	if (!v || !*v)
@@ -78,15 +78,15 @@ int hl_req_date(char out[11], int *given, hl_req *r, const char *name)
 	return 0;
 }
 
-int hl_req_json(json_t **out, hl_req *r)
+int req_json(json_t **out, request *r)
 {
-	const char *ct = hl_req_header(r, "Content-Type");
+	const char *ct = req_header(r, "Content-Type");
 	json_error_t err;
 	json_t *j;
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
-		hl_resp_error(r, 415, "the body must be application/json");
-		return HL_ANSWERED;
+		resp_error(r, 415, "the body must be application/json");
+		return ANSWERED;
 	}
 	if (!r->body || !r->body_len)
 		return hl_error_set(HL_EINVALID, "a JSON object is expected in the body");
@@ -102,7 +102,7 @@ int hl_req_json(json_t **out, hl_req *r)
 	return 0;
 }
 
-int hl_json_get_str(const char **out, json_t *obj, const char *key, int required)
+int js_get_str(const char **out, json_t *obj, const char *key, int required)
 {
 	json_t *v = json_object_get(obj, key);
 	*out = NULL;
@@ -117,79 +117,18 @@ int hl_json_get_str(const char **out, json_t *obj, const char *key, int required
 	return 0;
 }
 
-int hl_req_require(hl_req *r, unsigned roles)
-{
-	char names[128] = "";
-	size_t n = 0;
-	if (roles & HL_ROLE_BIT(r->who.role))
-		return 0;
-	for (int i = HL_ROLE_VIEWER; i <= HL_ROLE_ADMIN; i++)
-		if (roles & HL_ROLE_BIT(i))
-			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
-			                      hl_role_name((hl_role)i));
-	if (r->who.role == HL_ROLE_ANONYMOUS)
-		return hl_error_set(HL_EDENIED, "log in first (this needs one of: %s)", names);
-	return hl_error_set(HL_EDENIED, "your role (%s) may not do this (this needs one of: %s)",
-	                    hl_role_name(r->who.role), names);
-}
-
-hl_access hl_req_ceiling(hl_req *r)
-{
-	hl_access a = hl_role_ceiling(r->who.role);
-	return a >= HL_ACCESS_SECRET ? HL_ACCESS_RESTRICTED : a;
-}
-
-int hl_req_scope(char *const **codes, size_t *n, int *all, hl_req *r)
+int req_scope(char *const **codes, size_t *n, int *all, request *r)
 {
 	if (!r->scope.loaded) {
 		char **c = NULL;
 		size_t k = 0;
 		int a = 0;
 		if (r->who.role != HL_ROLE_ANONYMOUS &&
-		    hl_auth_scope(&c, &k, &a, hl_req_store(r), &r->who) < 0)
+		    hl_auth_scope(&c, &k, &a, req_store(r), &r->who) < 0)
 			return -1;
 		r->scope.codes = c, r->scope.n = k, r->scope.all = a;
 		r->scope.loaded = 1;
 	}
 	*codes = r->scope.codes, *n = r->scope.n, *all = r->scope.all;
 	return 0;
-}
-
-int hl_req_in_scope(hl_req *r, const char *code)
-{
-	char *const *codes;
-	size_t n;
-	int all;
-	if (!code || hl_req_scope(&codes, &n, &all, r) < 0)
-		return 0;
-	if (all)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(codes[i], code))
-			return 1;
-	return 0;
-}
-
-/* TRANSITION: h_send.c's own rule, until the exchange's send verb decides. */
-int hl_req_may_see(hl_req *r, hl_access level, const char *fonds_code)
-{
-	char *const *codes;
-	size_t n;
-	int all;
-	if (level >= HL_ACCESS_SECRET)
-		return 0;
-	if (level == HL_ACCESS_PUBLIC)
-		return 1;
-	if (level > hl_req_ceiling(r) || hl_req_scope(&codes, &n, &all, r) < 0)
-		return 0;
-	return hl_auth_may_see(&r->who, level, fonds_code, codes, n, all) > 0;
-}
-
-const char *hl_req_actor(hl_req *r)
-{
-	static _Thread_local char buf[96];
-	if (r->who.user_id && r->who.username[0])
-		return r->who.username;
-	snprintf(buf, sizeof(buf), "anonymous@%s", r->client);
-	return buf;
 }

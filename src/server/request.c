@@ -12,9 +12,9 @@ unsigned request_method(const char *m, size_t len)
 		const char *name;
 		size_t len;
 		unsigned m;
-	} t[] = {{"GET", 3, HL_GET},        {"HEAD", 4, HL_HEAD},     {"POST", 4, HL_POST},
-	         {"PUT", 3, HL_PUT},        {"DELETE", 6, HL_DELETE}, {"PATCH", 5, HL_PATCH},
-	         {"OPTIONS", 7, HL_OPTIONS}};
+	} t[] = {{"GET", 3, M_GET},        {"HEAD", 4, M_HEAD},     {"POST", 4, M_POST},
+	         {"PUT", 3, M_PUT},        {"DELETE", 6, M_DELETE}, {"PATCH", 5, M_PATCH},
+	         {"OPTIONS", 7, M_OPTIONS}};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (len == t[i].len && !memcmp(m, t[i].name, len))
 			return t[i].m;
@@ -120,7 +120,7 @@ int request_path(char **path, char **segbuf, const char **seg, size_t *nseg, siz
 	*path = *segbuf = NULL;
 	*nseg = 0;
 	/* three raw bytes decode into one at least: longer is too long whatever it says */
-	if (len > 3 * (size_t)HL_SRV_MAX_PATH)
+	if (len > 3 * (size_t)SRV_MAX_PATH)
 		return bad(why, 414, "the path is too long");
 	if (!(p = malloc(len + 1)))
 		return bad(why, 500, "out of memory");
@@ -135,7 +135,7 @@ int request_path(char **path, char **segbuf, const char **seg, size_t *nseg, siz
 		goto fail;
 	}
 	*path = p; /* a valid string from here on: the caller may log it */
-	if (n > HL_SRV_MAX_PATH)
+	if (n > SRV_MAX_PATH)
 		return bad(why, 414, "the path is too long");
 	if (!(s = malloc(n + 1)))
 		return bad(why, 500, "out of memory");
@@ -213,7 +213,7 @@ int request_check_query(const char **why, const char *q, size_t len)
 }
 
 /* The messages below name the limits. */
-_Static_assert(HL_SRV_MAX_HEADERS == 16384 && REQUEST_MAX_FIELDS == 100 &&
+_Static_assert(SRV_MAX_HEADERS == 16384 && REQUEST_MAX_FIELDS == 100 &&
                    REQUEST_MAX_COOKIES == 100 && REQUEST_MAX_HEAD == 32768 &&
                    REQUEST_MAX_ARGS == 64 && REQUEST_MAX_QUERY == 8192,
                "the messages of request.c name these limits");
@@ -224,7 +224,7 @@ int request_check_size(const char **why, const request_header *h, size_t n, size
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += h[i].name_len + h[i].value_len + 4; /* "Name: value\r\n" */
-	if (total > HL_SRV_MAX_HEADERS)
+	if (total > SRV_MAX_HEADERS)
 		return bad(why, 431, "the request headers are larger than 16384 bytes");
 	if (n > REQUEST_MAX_FIELDS)
 		return bad(why, 431, "more than 100 header fields");

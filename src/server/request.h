@@ -5,8 +5,8 @@
  * Each check returns 0 when the request may go on, or the HTTP status to answer (400, 413, 414,
  * 431; 500 when memory runs out) with *why set to a static sentence for the user. None of them
  * reads a byte outside the lengths it is given. */
-#ifndef HL_SERVER_REQUEST_H
-#define HL_SERVER_REQUEST_H
+#ifndef SERVER_REQUEST_H
+#define SERVER_REQUEST_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +18,7 @@
 #define REQUEST_MAX_COOKIES 100         /* cookies, all Cookie headers together */
 #define REQUEST_MAX_HEAD    (32u << 10) /* the request line and the headers, as received */
 
-/* The method's bit of hl_method (server_int.h: HL_GET, HL_POST...), or 0 for another method.
+/* The method's bit of http_method (server_int.h: M_GET, M_POST...), or 0 for another method.
  * Compared with its length: "GET\0X" is not GET. */
 unsigned request_method(const char *m, size_t len);
 
@@ -32,7 +32,7 @@ int request_target(size_t *path_len, const char **why, const char *t, size_t len
 
 /* The path part of a target (raw bytes, up to '?'): %XX decoded as libmicrohttpd does (a '%' not
  * followed by two hex digits stays as it is), then checked and cut at '/' into at most `cap`
- * segments (empty segments dropped). 414 when the decoded path is over HL_SRV_MAX_PATH bytes or
+ * segments (empty segments dropped). 414 when the decoded path is over SRV_MAX_PATH bytes or
  * has more than `cap` segments; 400 for a NUL byte (%00: "ID%00.evil" must not serve ID),
  * invalid UTF-8, or a "." or ".." segment; 500 without memory.
  *
@@ -66,7 +66,7 @@ typedef struct {
 } request_framing;
 
 /* The size of a request's head, before anything else is looked at: 431 for headers over
- * HL_SRV_MAX_HEADERS bytes (counted as "Name: value\r\n"), more than REQUEST_MAX_FIELDS of them
+ * SRV_MAX_HEADERS bytes (counted as "Name: value\r\n"), more than REQUEST_MAX_FIELDS of them
  * or more than REQUEST_MAX_COOKIES cookies, or a head (head_len bytes as received; 0: not known)
  * over REQUEST_MAX_HEAD (414 when most of it is the request line). Each header and cookie takes a
  * record of libmicrohttpd's memory pool for the connection: within these limits the pool keeps room

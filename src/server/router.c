@@ -4,24 +4,14 @@
 #include "server_int.h"
 
 /* Every handler file's table; a new file adds its table here (and to meson.build). */
-static const hl_route *const tables[] = {
-    hl_routes_session,
-    hl_routes_search,
-    hl_routes_documents,
-    hl_routes_misc,
-    hl_routes_units,
-    hl_routes_fonds,
-    hl_routes_ocr,
-    hl_routes_jobs,
-    hl_routes_audit,
-    hl_routes_exchange,
-    hl_routes_feed,
-    hl_routes_send,
+static const route *const tables[] = {
+    routes_session, routes_search, routes_documents, routes_misc,     routes_units, routes_fonds,
+    routes_ocr,     routes_jobs,   routes_audit,     routes_exchange, routes_feed,  routes_send,
     NULL,
 };
 
 /* Does `pattern` match r's segments? Captures "{name}" segments into r's parameters. */
-static int match(hl_req *r, const char *pattern)
+static int match(request *r, const char *pattern)
 {
 	const char *p = pattern;
 	size_t i = 0, np = 0;
@@ -34,7 +24,7 @@ static int match(hl_req *r, const char *pattern)
 		if (i >= r->nseg)
 			return 0;
 		if (len >= 2 && p[0] == '{' && p[len - 1] == '}') {
-			if (np >= HL_SRV_MAX_SEGS)
+			if (np >= SRV_MAX_SEGS)
 				return 0;
 			/* The name points into the pattern: compared with its length below. */
 			r->param_name[np] = p + 1;
@@ -54,12 +44,12 @@ static int match(hl_req *r, const char *pattern)
 	return 1;
 }
 
-int hl_router_match(hl_req *r, unsigned *allow)
+int router_match(request *r, unsigned *allow)
 {
-	unsigned m = r->method == HL_HEAD ? HL_GET | HL_HEAD : r->method;
+	unsigned m = r->method == M_HEAD ? M_GET | M_HEAD : r->method;
 	*allow = 0;
-	for (const hl_route *const *t = tables; *t; t++) {
-		for (const hl_route *rt = *t; rt->pattern; rt++) {
+	for (const route *const *t = tables; *t; t++) {
+		for (const route *rt = *t; rt->pattern; rt++) {
 			if (!match(r, rt->pattern))
 				continue;
 			if (rt->methods & m) {
@@ -73,7 +63,7 @@ int hl_router_match(hl_req *r, unsigned *allow)
 	return *allow ? HL_ECONFLICT : HL_ENOTFOUND;
 }
 
-const char *hl_req_param(hl_req *r, const char *name)
+const char *req_param(request *r, const char *name)
 {
 	size_t n = strlen(name);
 	for (size_t i = 0; i < r->nparams; i++) {

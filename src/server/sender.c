@@ -235,7 +235,7 @@ static void *feed_run(void *arg)
 	return NULL;
 }
 
-int hl_sender_start(const char *home)
+int sender_start(const char *home)
 {
 	pthread_condattr_t ca;
 	if (g_started)
@@ -252,14 +252,14 @@ int hl_sender_start(const char *home)
 		return hl_error_set(HL_ERROR, "cannot start the exchange sender thread");
 	g_started = 1;
 	if (pthread_create(&g_feed_thread, NULL, feed_run, NULL) != 0) {
-		hl_sender_stop();
+		sender_stop();
 		return hl_error_set(HL_ERROR, "cannot start the feed thread");
 	}
 	g_feed_started = 1;
 	return 0;
 }
 
-void hl_sender_stop(void)
+void sender_stop(void)
 {
 	if (!g_started)
 		return;

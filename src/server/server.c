@@ -33,7 +33,7 @@ struct hl_server {
 	char url[96];
 };
 
-/* One server per process: the options are read by handlers through hl_server_options(). */
+/* One server per process: the options are read by handlers through server_options(). */
 static hl_server_opts g_opts;
 static char *g_home;
 static pthread_key_t g_archive_key;
@@ -44,7 +44,7 @@ static atomic_uint g_started;  /* requests begun, ever */
 /* Every open connection, for the request deadline: libmicrohttpd's timeout counts idle time
  * only, so a client trickling a byte a second would hold a connection for ever. The reaper
  * shuts down the socket of a connection whose request has not been received within
- * HL_SRV_TIMEOUT seconds of its start (or of the previous request's end); the handler's own
+ * SRV_TIMEOUT seconds of its start (or of the previous request's end); the handler's own
  * time is not counted. The list is changed
  * under g_conn_mu in the connection callbacks (a request's clock and state are atomics, set
  * without it); the CLOSED callback runs before libmicrohttpd
@@ -76,10 +76,10 @@ static conn_ctx *conn_of(struct MHD_Connection *c)
 	return ci ? ci->socket_context : NULL;
 }
 
-/* A request as server.c holds it: the handlers' hl_req, and the target as it was received
+/* A request as server.c holds it: the handlers' request, and the target as it was received
  * (libmicrohttpd's URI log callback, uri_logged), which begin() decodes and checks itself. */
 typedef struct {
-	hl_req r;     /* first: the box is freed through it */
+	request r;    /* first: the box is freed through it */
 	char *target; /* as received: the path and the query, not decoded; NULL without memory */
 	size_t target_len;
 	uintptr_t target_at; /* where it lay in libmicrohttpd's buffer (request_check_head) */
@@ -91,7 +91,7 @@ typedef struct {
  * buffer at its front (half of it at first), and at its end a record (64 bytes) for each header,
  * cookie and query parameter and a copy of the Cookie header. A head within request.h's limits
  * (REQUEST_MAX_HEAD bytes; REQUEST_MAX_FIELDS headers, REQUEST_MAX_COOKIES cookies and a Cookie
- * header of at most HL_SRV_MAX_HEADERS bytes; REQUEST_MAX_ARGS parameters, a longer query being
+ * header of at most SRV_MAX_HEADERS bytes; REQUEST_MAX_ARGS parameters, a longer query being
  * emptied before libmicrohttpd parses it) takes at most the 48 KiB read buffer and
  * (100 + 100 + 64) * 64 + 16 KiB = 33 KiB at the end: 96 KiB leave room for the answer's
  * headers, which libmicrohttpd builds in what is free (without it, it closes the connection
@@ -106,7 +106,7 @@ typedef struct {
  * whether it needs them. */
 static int g_inplace;
 
-const hl_server_opts *hl_server_options(void)
+const hl_server_opts *server_options(void)
 {
 	return &g_opts;
 }
@@ -119,7 +119,7 @@ typedef struct {
 static void thread_data_free(void *p)
 {
 	thread_data *t = p;
-	hl_docs_cache_clear(); /* this thread's cached answers go with it */
+	docs_cache_clear(); /* this thread's cached answers go with it */
 	hl_archive_free(t->a);
 	free(t);
 }
@@ -160,9 +160,9 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int is_unsafe(hl_method m)
+static int is_unsafe(http_method m)
 {
-	return m == HL_POST || m == HL_PUT || m == HL_DELETE || m == HL_PATCH;
+	return m == M_POST || m == M_PUT || m == M_DELETE || m == M_PATCH;
 }
 
 /* The value of cookie `name` in a Cookie header, malloc'd, or NULL. */
@@ -186,26 +186,26 @@ static char *cookie_value(const char *h, const char *name)
 }
 
 /* Who asks: a bearer token, else the session cookie, else anonymous. 0, or an answered error. */
-static int resolve_caller(hl_req *r)
+static int resolve_caller(request *r)
 {
-	const char *auth = hl_req_header(r, "Authorization");
-	const char *ck = hl_req_header(r, "Cookie");
-	hl_store *st = hl_req_store(r);
+	const char *auth = req_header(r, "Authorization");
+	const char *ck = req_header(r, "Cookie");
+	hl_store *st = req_store(r);
 
 	r->who = hl_principal_anonymous();
 	if (auth) {
 		if (strncasecmp(auth, "Bearer ", 7) != 0 || !auth[7]) {
-			hl_resp_error(r, 401, "the Authorization header must be \"Bearer TOKEN\"");
-			return HL_ANSWERED;
+			resp_error(r, 401, "the Authorization header must be \"Bearer TOKEN\"");
+			return ANSWERED;
 		}
 		if (hl_auth_bearer(&r->who, st, auth + 7) < 0) {
 			r->who = hl_principal_anonymous();
 			if (hl_error_code() == HL_ENOTFOUND || hl_error_code() == HL_EDENIED) {
-				hl_resp_error(r, 401, "unknown or revoked token");
-				return HL_ANSWERED;
+				resp_error(r, 401, "unknown or revoked token");
+				return ANSWERED;
 			}
-			hl_resp_from_rc(r, -1);
-			return HL_ANSWERED;
+			resp_from_rc(r, -1);
+			return ANSWERED;
 		}
 		return 0;
 	}
@@ -216,18 +216,18 @@ static int resolve_caller(hl_req *r)
 			free(r->session_id);
 			r->session_id = NULL;
 			if (hl_error_code() != HL_ENOTFOUND) {
-				hl_resp_from_rc(r, -1);
-				return HL_ANSWERED;
+				resp_from_rc(r, -1);
+				return ANSWERED;
 			}
 			return 0;
 		}
 		r->via_session = 1;
-		if (is_unsafe(r->method) && !(r->route && (r->route->flags & HL_ROUTE_NO_CSRF))) {
-			const char *t = hl_req_header(r, "X-CSRF-Token");
+		if (is_unsafe(r->method) && !(r->route && (r->route->flags & ROUTE_NO_CSRF))) {
+			const char *t = req_header(r, "X-CSRF-Token");
 			if (!t || !r->csrf || strlen(t) != strlen(r->csrf) ||
 			    sodium_memcmp(t, r->csrf, strlen(t)) != 0) {
-				hl_resp_error(r, 403, "missing or wrong X-CSRF-Token");
-				return HL_ANSWERED;
+				resp_error(r, 403, "missing or wrong X-CSRF-Token");
+				return ANSWERED;
 			}
 		}
 	}
@@ -235,14 +235,14 @@ static int resolve_caller(hl_req *r)
 }
 
 /* This worker's archive and the caller. 0, or an answered error. */
-static int open_and_resolve(hl_req *r)
+static int open_and_resolve(request *r)
 {
 	int rc;
 	if (!(r->archive = thread_archive())) {
 		fprintf(stderr, "halong serve: %s: cannot open the data directory: %s\n", r->id,
 		        hl_error_last());
-		hl_resp_error(r, 503, "the archive cannot be opened now");
-		return HL_ANSWERED;
+		resp_error(r, 503, "the archive cannot be opened now");
+		return ANSWERED;
 	}
 	if ((rc = resolve_caller(r)) != 0)
 		return rc;
@@ -250,7 +250,7 @@ static int open_and_resolve(hl_req *r)
 	return 0;
 }
 
-static void dispatch(hl_req *r)
+static void dispatch(request *r)
 {
 	unsigned allow = 0;
 	int rc;
@@ -258,15 +258,15 @@ static void dispatch(hl_req *r)
 	if (r->route == NULL) {
 		/* routed in the first call; nothing matched */
 		if (r->nseg >= 1 && !strcmp(r->seg[0], "api")) {
-			hl_resp_error(r, 404, "no such endpoint");
+			resp_error(r, 404, "no such endpoint");
 			return;
 		}
-		if (r->method != HL_GET && r->method != HL_HEAD) {
-			hl_resp_header(r, "Allow", "GET, HEAD");
-			hl_resp_error(r, 405, "method not allowed");
+		if (r->method != M_GET && r->method != M_HEAD) {
+			resp_header(r, "Allow", "GET, HEAD");
+			resp_error(r, 405, "method not allowed");
 			return;
 		}
-		hl_http_static(r, g_opts.web_dir);
+		http_static(r, g_opts.web_dir);
 		return;
 	}
 	(void)allow;
@@ -275,9 +275,9 @@ static void dispatch(hl_req *r)
 	hl_error_clear();
 	rc = r->route->fn(r);
 	if (rc < 0)
-		hl_resp_from_rc(r, rc);
+		resp_from_rc(r, rc);
 	else if (!r->resp.status)
-		hl_resp_error(r, 500, "internal error (request %s: no answer)", r->id);
+		resp_error(r, 500, "internal error (request %s: no answer)", r->id);
 }
 
 /* Does Accept-Encoding take gzip (and not with q=0)? */
@@ -298,12 +298,12 @@ static int accepts_gzip(const char *ae)
 	return 0;
 }
 
-int hl_req_accepts_gzip(hl_req *r)
+int req_accepts_gzip(request *r)
 {
-	return accepts_gzip(hl_req_header(r, "Accept-Encoding"));
+	return accepts_gzip(req_header(r, "Accept-Encoding"));
 }
 
-int hl_gzip(char **out_p, size_t *out_len, const char *in, size_t len)
+int gzip_buf(char **out_p, size_t *out_len, const char *in, size_t len)
 {
 	z_stream z = {0};
 	uLong bound;
@@ -331,11 +331,11 @@ int hl_gzip(char **out_p, size_t *out_len, const char *in, size_t len)
 	return 0;
 }
 
-static int gzip_body(hl_req *r)
+static int gzip_body(request *r)
 {
 	char *out;
 	size_t n;
-	if (hl_gzip(&out, &n, r->resp.body, r->resp.len) < 0)
+	if (gzip_buf(&out, &n, r->resp.body, r->resp.len) < 0)
 		return -1;
 	free(r->resp.body);
 	r->resp.body = out;
@@ -348,7 +348,7 @@ static const char CSP_API[] = "default-src 'none'; style-src 'unsafe-inline'; "
                               "img-src 'self' data:; frame-ancestors 'none'; "
                               "base-uri 'none'; form-action 'none'";
 
-static enum MHD_Result send_response(struct MHD_Connection *c, hl_req *r)
+static enum MHD_Result send_response(struct MHD_Connection *c, request *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -363,8 +363,8 @@ static enum MHD_Result send_response(struct MHD_Connection *c, hl_req *r)
 	} else {
 		if (r->resp.gzipped)
 			gz = 1; /* a handler's cached answer, compressed once */
-		else if (r->resp.body && r->resp.len > HL_SRV_GZIP_MIN && r->resp.compressible &&
-		         accepts_gzip(hl_req_header(r, "Accept-Encoding")) && gzip_body(r) == 0)
+		else if (r->resp.body && r->resp.len > SRV_GZIP_MIN && r->resp.compressible &&
+		         accepts_gzip(req_header(r, "Accept-Encoding")) && gzip_body(r) == 0)
 			gz = 1;
 		resp = MHD_create_response_from_buffer(r->resp.len, r->resp.body,
 		                                       MHD_RESPMEM_MUST_FREE);
@@ -387,7 +387,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, hl_req *r)
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	{
 		int has_cc = 0, has_csp = 0;
-		for (hl_resp_hdr *h = r->resp.hdrs; h; h = h->next) {
+		for (resp_hdr *h = r->resp.hdrs; h; h = h->next) {
 			MHD_add_response_header(resp, h->name, h->value);
 			has_cc |= !strcasecmp(h->name, "Cache-Control");
 			has_csp |= !strcasecmp(h->name, "Content-Security-Policy");
@@ -431,7 +431,7 @@ static void new_id(char out[20])
 	out[16] = 0;
 }
 
-static void client_addr(hl_req *r, struct MHD_Connection *c)
+static void client_addr(request *r, struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -647,11 +647,11 @@ static int head_whole(const char **why, const head_ud *u, const req_box *b, cons
 }
 
 /* An answer before the body (which is not read: the connection is closed after it). */
-static enum MHD_Result answer_early(hl_req *r, int status, const char *msg, const char *logged)
+static enum MHD_Result answer_early(request *r, int status, const char *msg, const char *logged)
 {
 	if (!r->path)
 		r->path = strdup(logged);
-	hl_resp_error(r, status, "%s", msg);
+	resp_error(r, status, "%s", msg);
 	r->early = 1;
 	return MHD_YES;
 }
@@ -661,7 +661,7 @@ static enum MHD_Result answer_early(hl_req *r, int status, const char *msg, cons
 static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *method,
                              const char *version)
 {
-	hl_req *r = &b->r;
+	request *r = &b->r;
 	head_ud u;
 	request_framing fr = {0};
 	const char *why = NULL, *path_why = NULL;
@@ -688,7 +688,7 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 	if ((st = request_check_size(&why, u.h, u.n, u.size, u.ncookies)) != 0) {
 		head_free(&u);
 		r->path = strdup("(headers too large)");
-		hl_resp_error(r, st, "%s", why);
+		resp_error(r, st, "%s", why);
 		r->resp.sent =
 		    answer_on_socket(socket_of(c), st, r->id, r->resp.body, r->resp.len, 0);
 		b->on_socket = 1;
@@ -703,7 +703,7 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 		head_free(&u);
 		return answer_early(r, st, why, "(bad path)");
 	}
-	path_st = request_path(&path, &r->seg_buf, r->seg, &r->nseg, HL_SRV_MAX_SEGS, &path_why,
+	path_st = request_path(&path, &r->seg_buf, r->seg, &r->nseg, SRV_MAX_SEGS, &path_why,
 	                       b->target, plen);
 	r->path = path; /* the decoded path when there is one, for the log */
 	if (!(r->method = request_method(method, strlen(method)))) {
@@ -722,10 +722,10 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 	    (st = request_check_query(&why, b->target + plen + 1, b->target_len - plen - 1)) != 0)
 		return answer_early(r, st, why, "(bad path)");
 	if (r->nseg >= 1 && !strcmp(r->seg[0], "api")) {
-		int rc = hl_router_match(r, &allow);
+		int rc = router_match(r, &allow);
 		if (rc == HL_ECONFLICT) {
-			if (allow & HL_GET)
-				allow |= HL_HEAD;
+			if (allow & M_GET)
+				allow |= M_HEAD;
 			char a[96] = "";
 			size_t n = 0;
 			static const char *names[] = {"GET",    "HEAD",  "POST",   "PUT",
@@ -734,25 +734,25 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 				if (allow & (1u << i))
 					n += (size_t)snprintf(a + n, sizeof(a) - n, "%s%s",
 					                      n ? ", " : "", names[i]);
-			hl_resp_header(r, "Allow", a);
-			hl_resp_error(r, 405, "%s is not allowed here (allowed: %s)", method, a);
+			resp_header(r, "Allow", a);
+			resp_error(r, 405, "%s is not allowed here (allowed: %s)", method, a);
 			r->early = 1;
 			return MHD_YES;
 		}
 	}
 	/* A large body only those who may ingest may send: who asks is known before it is read
-	 * (HL_ROUTE_INGEST_FIRST; the library's rule, asked again by the ingest); anyone else is
+	 * (ROUTE_INGEST_FIRST; the library's rule, asked again by the ingest); anyone else is
 	 * answered at once, nothing of it kept. */
-	if (r->route && (r->route->flags & HL_ROUTE_INGEST_FIRST)) {
+	if (r->route && (r->route->flags & ROUTE_INGEST_FIRST)) {
 		int rc = open_and_resolve(r);
 		if (rc == 0)
 			rc = hl_auth_check(&r->who, HL_ACT_INGEST);
 		if (rc < 0)
-			hl_resp_from_rc(r, rc);
+			resp_from_rc(r, rc);
 		if (rc != 0) {
 			/* as for a 413: a small body is read and dropped so that the client reads
 			 * the answer rather than a reset; a large one is not read at all */
-			if (fr.has_length && fr.length <= HL_SRV_DISCARD_MAX)
+			if (fr.has_length && fr.length <= SRV_DISCARD_MAX)
 				r->discard = 1;
 			else
 				r->early = 1;
@@ -761,11 +761,11 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 	}
 	/* The body's size is checked from Content-Length before any of it is read. */
 	{
-		size_t max = r->route && r->route->max_body ? r->route->max_body : HL_SRV_MAX_BODY;
+		size_t max = r->route && r->route->max_body ? r->route->max_body : SRV_MAX_BODY;
 		if (fr.has_length && fr.length > max) {
-			hl_resp_error(r, 413, "the body is larger than %zu bytes", max);
-			/* HL_ROUTE_TELL_TOO_BIG: the handler records it and answers (no body) */
-			if (r->route && (r->route->flags & HL_ROUTE_TELL_TOO_BIG) &&
+			resp_error(r, 413, "the body is larger than %zu bytes", max);
+			/* ROUTE_TELL_TOO_BIG: the handler records it and answers (no body) */
+			if (r->route && (r->route->flags & ROUTE_TELL_TOO_BIG) &&
 			    (r->archive = thread_archive())) {
 				r->too_big = 1;
 				r->route->fn(r);
@@ -773,7 +773,7 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 			/* A body a little too large is read and dropped, so the client reads the
 			 * 413 instead of a reset while it still sends; a huge one is answered at
 			 * once and the connection closed unread. */
-			if (fr.length - max <= HL_SRV_DISCARD_MAX)
+			if (fr.length - max <= SRV_DISCARD_MAX)
 				r->discard = 1;
 			else
 				r->early = 1;
@@ -789,7 +789,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_data_size, void **con_cls)
 {
 	req_box *b = *con_cls;
-	hl_req *r;
+	request *r;
 	(void)cls, (void)url; /* the path is decoded from the target as received (uri_logged) */
 
 	if (!b || !b->begun) {
@@ -986,11 +986,11 @@ static const char *log_method(const char *m)
 	return i ? m : "(bad method)";
 }
 
-static void log_request(const hl_req *r, int aborted)
+static void log_request(const request *r, int aborted)
 {
-	/* the path is at most HL_SRV_MAX_PATH bytes (else "(bad path)"), 4 bytes each escaped */
-	char line[4 * HL_SRV_MAX_PATH + 512];
-	char path[4 * HL_SRV_MAX_PATH + 1];
+	/* the path is at most SRV_MAX_PATH bytes (else "(bad path)"), 4 bytes each escaped */
+	char line[4 * SRV_MAX_PATH + 512];
+	char path[4 * SRV_MAX_PATH + 1];
 	log_buf *b = log_mine();
 	time_t t = time(NULL);
 	double ms = now_ms() - r->t_start;
@@ -998,7 +998,7 @@ static void log_request(const hl_req *r, int aborted)
 	size_t n;
 	int k;
 
-	if (r->path && strlen(r->path) > HL_SRV_MAX_PATH)
+	if (r->path && strlen(r->path) > SRV_MAX_PATH)
 		snprintf(path, sizeof(path), "(long path)");
 	else
 		log_escape(path, r->path);
@@ -1049,7 +1049,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
 	req_box *b = *con_cls;
-	hl_req *r = b ? &b->r : NULL;
+	request *r = b ? &b->r : NULL;
 	conn_ctx *x = conn_of(c);
 	(void)cls;
 	if (x) {
@@ -1080,7 +1080,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r->resp.fd >= 0)
 		close(r->resp.fd);
 	while (r->resp.hdrs) {
-		hl_resp_hdr *h = r->resp.hdrs;
+		resp_hdr *h = r->resp.hdrs;
 		r->resp.hdrs = h->next;
 		free(h->name);
 		free(h->value);
@@ -1135,7 +1135,7 @@ static void *reaper(void *arg)
 			if (!atomic_load_explicit(&x->responding, memory_order_acquire) &&
 			    !x->reaped &&
 			    now - atomic_load_explicit(&x->t0, memory_order_relaxed) >
-			        HL_SRV_TIMEOUT * 1000.0) {
+			        SRV_TIMEOUT * 1000.0) {
 				shutdown(x->fd, SHUT_RDWR);
 				x->reaped = 1;
 			}
@@ -1165,7 +1165,7 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	unsigned flags =
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct rlimit rl;
-	unsigned conn_limit = HL_SRV_MAX_CONN;
+	unsigned conn_limit = SRV_MAX_CONN;
 	char port[8], host[64];
 	int rc;
 
@@ -1232,11 +1232,11 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	    flags, g_opts.port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
 	    NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
 	    threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_SIZE,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HL_SRV_PER_IP,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HL_SRV_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
-	    conn_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK,
-	    uri_logged, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SRV_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)SRV_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, conn_limit,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK, uri_logged, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 	if (!s->d) {
 		free(s);
 		return hl_error_set(HL_EIO,
@@ -1259,7 +1259,7 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 		         strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, p);
 	}
 	/* The exchange sender delivers the outbox while the server runs (src/server/sender.c). */
-	if (hl_sender_start(g_home) < 0)
+	if (sender_start(g_home) < 0)
 		fprintf(stderr, "halong serve: %s; messages wait in the outbox\n", hl_error_last());
 	*out = s;
 	return 0;
@@ -1283,7 +1283,7 @@ void hl_server_stop(hl_server *s)
 	/* Accepted connections whose request waits for a busy worker begin only once it is free:
 	 * "nothing in flight" must hold for a moment without a new request beginning. Idle
 	 * keep-alive connections begin nothing and are closed by MHD_stop_daemon. */
-	until = now_ms() + HL_SRV_SHUTDOWN_WAIT * 1000.0;
+	until = now_ms() + SRV_SHUTDOWN_WAIT * 1000.0;
 	while (now_ms() < until) {
 		struct timespec ts = {0, 20 * 1000 * 1000};
 		if (atomic_load(&g_in_flight) == 0) {
@@ -1301,8 +1301,8 @@ void hl_server_stop(hl_server *s)
 	pthread_join(g_reaper, NULL);
 	log_close(); /* the workers are gone: the last access lines */
 	/* The exchange sender finishes the delivery in flight and stops. */
-	hl_sender_stop();
+	sender_stop();
 	/* Background jobs (ingest, OCR) are asked to stop at a safe point and joined. */
-	hl_jobs_shutdown();
+	jobs_shutdown();
 	free(s);
 }
