@@ -10,31 +10,6 @@
 #include "halong/util.h"
 #include "store_int.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v && *v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-/* Logins and admin commands are rare next to ingest: statements are prepared per call. */
-static sqlite3_stmt *prepare(hl_store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		hl_store__error(st, "prepare");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
 /* Steps a statement that returns no row, and finalizes it. *changes: rows changed (may be NULL). */
 static int exec1(hl_store *st, sqlite3_stmt *s, int *changes, const char *what)
 {
@@ -54,11 +29,11 @@ static int exec1(hl_store *st, sqlite3_stmt *s, int *changes, const char *what)
 static void user_row(hl_store_user_row *r, sqlite3_stmt *s, int first)
 {
 	r->id = sqlite3_column_int64(s, first);
-	r->username = col(s, first + 1);
-	r->pwhash = col(s, first + 2);
-	r->role = col(s, first + 3);
-	r->unit_code = col(s, first + 4);
-	r->created_at = col(s, first + 5);
+	r->username = hl_store__col(s, first + 1);
+	r->pwhash = hl_store__col(s, first + 2);
+	r->role = hl_store__col(s, first + 3);
+	r->unit_code = hl_store__col(s, first + 4);
+	r->created_at = hl_store__col(s, first + 5);
 	r->disabled = sqlite3_column_int(s, first + 6);
 }
 
@@ -72,7 +47,7 @@ static int users_each(hl_store *st, sqlite3_stmt *s, hl_store_user_cb cb, hl_sto
 		hl_store_user_row u;
 		user_row(&u, s, 0);
 		*found = 1;
-		r = cb ? cb(&u, ud) : scb(&u, col(s, 7), ud);
+		r = cb ? cb(&u, ud) : scb(&u, hl_store__col(s, 7), ud);
 		if (r != 0)
 			break;
 	}
@@ -87,9 +62,10 @@ int hl_store_user_add(int64_t *id, hl_store *st, const char *username, const cha
                       const char *role, const char *unit_code)
 {
 	char now[32];
-	sqlite3_stmt *s = prepare(st, "INSERT INTO auth_user(username, pwhash, role, unit_code,"
-	                              " disabled, created_at, updated_at)"
-	                              " VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT INTO auth_user(username, pwhash, role, unit_code,"
+	                          " disabled, created_at, updated_at)"
+	                          " VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)");
 	int rc;
 	if (!s)
 		return -1;
@@ -113,7 +89,7 @@ int hl_store_user_add(int64_t *id, hl_store *st, const char *username, const cha
 int hl_store_user_get(hl_store *st, const char *username, hl_store_user_cb cb, void *ud)
 {
 	sqlite3_stmt *s =
-	    prepare(st, "SELECT " USER_COLS " FROM auth_user u WHERE u.username = ?1");
+	    hl_store__prepare(st, "SELECT " USER_COLS " FROM auth_user u WHERE u.username = ?1");
 	int found, rc;
 	if (!s)
 		return -1;
@@ -125,7 +101,8 @@ int hl_store_user_get(hl_store *st, const char *username, hl_store_user_cb cb, v
 
 int hl_store_user_foreach(hl_store *st, hl_store_user_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " USER_COLS " FROM auth_user u ORDER BY u.username");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT " USER_COLS " FROM auth_user u ORDER BY u.username");
 	int found;
 	if (!s)
 		return -1;
@@ -136,8 +113,8 @@ int hl_store_user_set_password(hl_store *st, const char *username, const char *p
 {
 	char now[32];
 	int changes = 0, rc;
-	sqlite3_stmt *s = prepare(st, "UPDATE auth_user SET pwhash = ?2, updated_at = ?3"
-	                              " WHERE username = ?1");
+	sqlite3_stmt *s = hl_store__prepare(st, "UPDATE auth_user SET pwhash = ?2, updated_at = ?3"
+	                                        " WHERE username = ?1");
 	if (!s)
 		return -1;
 	hl_now_utc(now);
@@ -153,8 +130,9 @@ int hl_store_user_set_disabled(hl_store *st, const char *username, int disabled)
 {
 	char now[32];
 	int changes = 0, rc;
-	sqlite3_stmt *s = prepare(st, "UPDATE auth_user SET disabled = ?2, updated_at = ?3"
-	                              " WHERE username = ?1");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "UPDATE auth_user SET disabled = ?2, updated_at = ?3"
+	                          " WHERE username = ?1");
 	if (!s)
 		return -1;
 	hl_now_utc(now);
@@ -172,15 +150,16 @@ int hl_store_session_add(hl_store *st, const char *id_hash, int64_t user_id, con
                          const char *client, int64_t expires_at)
 {
 	char now[32];
-	sqlite3_stmt *s = prepare(st, "INSERT INTO auth_session(id_hash, user_id, csrf, client,"
-	                              " created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT INTO auth_session(id_hash, user_id, csrf, client,"
+	                          " created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	if (!s)
 		return -1;
 	hl_now_utc(now);
 	sqlite3_bind_text(s, 1, id_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, user_id);
 	sqlite3_bind_text(s, 3, csrf, -1, SQLITE_STATIC);
-	bind_text(s, 4, client);
+	hl_store__bind_text(s, 4, client);
 	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, expires_at);
 	return exec1(st, s, NULL, "add session");
@@ -189,10 +168,10 @@ int hl_store_session_add(hl_store *st, const char *id_hash, int64_t user_id, con
 int hl_store_session_get(hl_store *st, const char *id_hash, int64_t now, hl_store_session_cb cb,
                          void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " USER_COLS ", s.csrf FROM auth_session s"
-	                              " JOIN auth_user u ON u.id = s.user_id"
-	                              " WHERE s.id_hash = ?1 AND s.expires_at > ?2"
-	                              " AND u.disabled = 0");
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT " USER_COLS ", s.csrf FROM auth_session s"
+	                                        " JOIN auth_user u ON u.id = s.user_id"
+	                                        " WHERE s.id_hash = ?1 AND s.expires_at > ?2"
+	                                        " AND u.disabled = 0");
 	int found, rc;
 	if (!s)
 		return -1;
@@ -205,7 +184,7 @@ int hl_store_session_get(hl_store *st, const char *id_hash, int64_t now, hl_stor
 
 int hl_store_session_del(hl_store *st, const char *id_hash)
 {
-	sqlite3_stmt *s = prepare(st, "DELETE FROM auth_session WHERE id_hash = ?1");
+	sqlite3_stmt *s = hl_store__prepare(st, "DELETE FROM auth_session WHERE id_hash = ?1");
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, id_hash, -1, SQLITE_STATIC);
@@ -214,7 +193,7 @@ int hl_store_session_del(hl_store *st, const char *id_hash)
 
 int hl_store_sessions_del_user(hl_store *st, int64_t user_id)
 {
-	sqlite3_stmt *s = prepare(st, "DELETE FROM auth_session WHERE user_id = ?1");
+	sqlite3_stmt *s = hl_store__prepare(st, "DELETE FROM auth_session WHERE user_id = ?1");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, user_id);
@@ -223,7 +202,7 @@ int hl_store_sessions_del_user(hl_store *st, int64_t user_id)
 
 int hl_store_sessions_prune(hl_store *st, int64_t now)
 {
-	sqlite3_stmt *s = prepare(st, "DELETE FROM auth_session WHERE expires_at <= ?1");
+	sqlite3_stmt *s = hl_store__prepare(st, "DELETE FROM auth_session WHERE expires_at <= ?1");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
@@ -235,23 +214,24 @@ int hl_store_sessions_prune(hl_store *st, int64_t now)
 int hl_store_token_add(hl_store *st, const char *hash, int64_t user_id, const char *label)
 {
 	char now[32];
-	sqlite3_stmt *s = prepare(st, "INSERT INTO auth_token(hash, user_id, label, created_at)"
-	                              " VALUES (?1, ?2, ?3, ?4)");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT INTO auth_token(hash, user_id, label, created_at)"
+	                          " VALUES (?1, ?2, ?3, ?4)");
 	if (!s)
 		return -1;
 	hl_now_utc(now);
 	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, user_id);
-	bind_text(s, 3, label);
+	hl_store__bind_text(s, 3, label);
 	sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
 	return exec1(st, s, NULL, "add token");
 }
 
 int hl_store_token_get(hl_store *st, const char *hash, hl_store_user_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " USER_COLS " FROM auth_token t"
-	                              " JOIN auth_user u ON u.id = t.user_id"
-	                              " WHERE t.hash = ?1 AND u.disabled = 0");
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT " USER_COLS " FROM auth_token t"
+	                                        " JOIN auth_user u ON u.id = t.user_id"
+	                                        " WHERE t.hash = ?1 AND u.disabled = 0");
 	int found, rc;
 	if (!s)
 		return -1;
@@ -269,16 +249,16 @@ int hl_store_login_failure_add(hl_store *st, const char *username, const char *c
 	sqlite3_stmt *s;
 	int rc;
 	/* the table stays small: only the window matters */
-	if (!(s = prepare(st, "DELETE FROM auth_failure WHERE at < ?1")))
+	if (!(s = hl_store__prepare(st, "DELETE FROM auth_failure WHERE at < ?1")))
 		return -1;
 	sqlite3_bind_int64(s, 1, before);
 	if ((rc = exec1(st, s, NULL, "prune login failures")) < 0)
 		return rc;
-	if (!(s = prepare(st,
-	                  "INSERT INTO auth_failure(username, client, at) VALUES (?1, ?2, ?3)")))
+	if (!(s = hl_store__prepare(
+	          st, "INSERT INTO auth_failure(username, client, at) VALUES (?1, ?2, ?3)")))
 		return -1;
 	sqlite3_bind_text(s, 1, username ? username : "", -1, SQLITE_STATIC);
-	bind_text(s, 2, client);
+	hl_store__bind_text(s, 2, client);
 	sqlite3_bind_int64(s, 3, at);
 	return exec1(st, s, NULL, "record login failure");
 }
@@ -289,15 +269,15 @@ int hl_store_login_failures(int64_t *count, int64_t *nth_at, hl_store *st, const
 	sqlite3_stmt *s;
 	int rc;
 	if (by_client)
-		s = prepare(st,
-		            "SELECT count(*), coalesce((SELECT at FROM auth_failure"
-		            " WHERE client = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3), 0)"
-		            " FROM auth_failure WHERE client = ?1 AND at > ?2");
+		s = hl_store__prepare(
+		    st, "SELECT count(*), coalesce((SELECT at FROM auth_failure"
+		        " WHERE client = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3), 0)"
+		        " FROM auth_failure WHERE client = ?1 AND at > ?2");
 	else
-		s = prepare(st,
-		            "SELECT count(*), coalesce((SELECT at FROM auth_failure"
-		            " WHERE username = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3),"
-		            " 0) FROM auth_failure WHERE username = ?1 AND at > ?2");
+		s = hl_store__prepare(
+		    st, "SELECT count(*), coalesce((SELECT at FROM auth_failure"
+		        " WHERE username = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3),"
+		        " 0) FROM auth_failure WHERE username = ?1 AND at > ?2");
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, key ? key : "", -1, SQLITE_STATIC);
@@ -316,7 +296,7 @@ int hl_store_login_failures(int64_t *count, int64_t *nth_at, hl_store *st, const
 
 int hl_store_login_failures_clear(hl_store *st, const char *username)
 {
-	sqlite3_stmt *s = prepare(st, "DELETE FROM auth_failure WHERE username = ?1");
+	sqlite3_stmt *s = hl_store__prepare(st, "DELETE FROM auth_failure WHERE username = ?1");
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, username, -1, SQLITE_STATIC);
@@ -370,13 +350,13 @@ static int audit_each(hl_store *st, sqlite3_stmt *s, hl_store_audit_cb cb, void 
 	int rc, r = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		hl_store_audit_row a = {.id = sqlite3_column_int64(s, 0),
-		                        .at = col(s, 1),
-		                        .actor = col(s, 2),
-		                        .action = col(s, 3),
-		                        .object = col(s, 4),
-		                        .detail = col(s, 5),
-		                        .prev_hash = col(s, 6),
-		                        .hash = col(s, 7)};
+		                        .at = hl_store__col(s, 1),
+		                        .actor = hl_store__col(s, 2),
+		                        .action = hl_store__col(s, 3),
+		                        .object = hl_store__col(s, 4),
+		                        .detail = hl_store__col(s, 5),
+		                        .prev_hash = hl_store__col(s, 6),
+		                        .hash = hl_store__col(s, 7)};
 		if ((r = cb(&a, ud)) != 0)
 			break;
 	}
@@ -388,8 +368,8 @@ static int audit_each(hl_store *st, sqlite3_stmt *s, hl_store_audit_cb cb, void 
 
 int hl_store_audit_since(hl_store *st, int64_t after, size_t max, hl_store_audit_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " AUDIT_COLS " FROM audit WHERE id > ?1"
-	                              " ORDER BY id LIMIT ?2");
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT " AUDIT_COLS " FROM audit WHERE id > ?1"
+	                                        " ORDER BY id LIMIT ?2");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, after);
@@ -399,14 +379,15 @@ int hl_store_audit_since(hl_store *st, int64_t after, size_t max, hl_store_audit
 
 int hl_store_audit_last(int64_t *id, char hash[65], hl_store *st)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
 	int rc;
 	if (!s)
 		return -1;
 	*id = 0, hash[0] = '\0';
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*id = sqlite3_column_int64(s, 0);
-		snprintf(hash, 65, "%s", col(s, 1) ? col(s, 1) : "");
+		snprintf(hash, 65, "%s", hl_store__col(s, 1) ? hl_store__col(s, 1) : "");
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : hl_store__error(st, "audit head");
@@ -417,15 +398,16 @@ int hl_store_audit_last(int64_t *id, char hash[65], hl_store *st)
 int hl_store_audit_head_add(hl_store *st, int64_t entry_id, const char *hash, int64_t at_ms,
                             const char *signature, const char *message_id)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT INTO audit_head(entry_id, hash, at_ms, signature,"
-	                              " message_id) VALUES (?1, ?2, ?3, ?4, ?5)");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT INTO audit_head(entry_id, hash, at_ms, signature,"
+	                          " message_id) VALUES (?1, ?2, ?3, ?4, ?5)");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, entry_id);
 	sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, at_ms);
 	sqlite3_bind_text(s, 4, signature, -1, SQLITE_STATIC);
-	bind_text(s, 5, message_id);
+	hl_store__bind_text(s, 5, message_id);
 	return exec1(st, s, NULL, "audit head");
 }
 
@@ -436,10 +418,10 @@ static int heads_each(hl_store *st, sqlite3_stmt *s, hl_store_audit_head_cb cb, 
 		hl_store_audit_head_row r = {
 		    .seq = sqlite3_column_int64(s, 0),
 		    .entry_id = sqlite3_column_int64(s, 1),
-		    .hash = col(s, 2),
+		    .hash = hl_store__col(s, 2),
 		    .at_ms = sqlite3_column_int64(s, 3),
-		    .signature = col(s, 4),
-		    .message_id = col(s, 5),
+		    .signature = hl_store__col(s, 4),
+		    .message_id = hl_store__col(s, 5),
 		    .delivered_ms = sqlite3_column_int64(s, 6),
 		};
 		seen = 1;
@@ -461,15 +443,17 @@ static int heads_each(hl_store *st, sqlite3_stmt *s, hl_store_audit_head_cb cb, 
 
 int hl_store_audit_head_last(hl_store *st, hl_store_audit_head_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " HEAD_COLS HEAD_FROM " ORDER BY h.seq DESC LIMIT 1");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT " HEAD_COLS HEAD_FROM " ORDER BY h.seq DESC LIMIT 1");
 	return s ? heads_each(st, s, cb, ud) : -1;
 }
 
 int hl_store_audit_heads_delivered(hl_store *st, size_t max, hl_store_audit_head_cb cb, void *ud)
 {
 	int rc;
-	sqlite3_stmt *s = prepare(st, "SELECT " HEAD_COLS HEAD_FROM " WHERE o.state = 'delivered'"
-	                              " ORDER BY h.entry_id DESC LIMIT ?1");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT " HEAD_COLS HEAD_FROM " WHERE o.state = 'delivered'"
+	                          " ORDER BY h.entry_id DESC LIMIT ?1");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, max ? (int64_t)max : -1);
@@ -479,9 +463,10 @@ int hl_store_audit_heads_delivered(hl_store *st, size_t max, hl_store_audit_head
 
 int hl_store_witness_add(hl_store *st, const hl_store_witness_row *r)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT OR IGNORE INTO audit_witness(unit, entry_id, hash,"
-	                              " at_ms, signature, message_id, received_ms)"
-	                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT OR IGNORE INTO audit_witness(unit, entry_id, hash,"
+	                          " at_ms, signature, message_id, received_ms)"
+	                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, r->unit, -1, SQLITE_STATIC);
@@ -497,9 +482,10 @@ int hl_store_witness_add(hl_store *st, const hl_store_witness_row *r)
 int hl_store_witness_list(hl_store *st, const char *unit, size_t max, hl_store_witness_cb cb,
                           void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT unit, entry_id, hash, at_ms, signature, message_id,"
-	                              " received_ms FROM audit_witness WHERE unit = ?1"
-	                              " ORDER BY entry_id DESC LIMIT ?2");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT unit, entry_id, hash, at_ms, signature, message_id,"
+	                          " received_ms FROM audit_witness WHERE unit = ?1"
+	                          " ORDER BY entry_id DESC LIMIT ?2");
 	int rc;
 	if (!s)
 		return -1;
@@ -507,12 +493,12 @@ int hl_store_witness_list(hl_store *st, const char *unit, size_t max, hl_store_w
 	sqlite3_bind_int64(s, 2, max ? (int64_t)max : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		hl_store_witness_row r = {
-		    .unit = col(s, 0),
+		    .unit = hl_store__col(s, 0),
 		    .entry_id = sqlite3_column_int64(s, 1),
-		    .hash = col(s, 2),
+		    .hash = hl_store__col(s, 2),
 		    .at_ms = sqlite3_column_int64(s, 3),
-		    .signature = col(s, 4),
-		    .message_id = col(s, 5),
+		    .signature = hl_store__col(s, 4),
+		    .message_id = hl_store__col(s, 5),
 		    .received_ms = sqlite3_column_int64(s, 6),
 		};
 		int r2;

@@ -7,22 +7,6 @@
 #include "halong/util.h"
 #include "store_int.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
-static sqlite3_stmt *prepare(hl_store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		hl_store__error(st, "prepare");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
 /* Secret stays out whatever the caller asks. */
 int hl_store__cap_level(int max_level)
 {
@@ -42,7 +26,8 @@ int hl_store__scope_table(hl_store *st, char *const *scope, size_t n)
 		sqlite3_free(err);
 		return rc;
 	}
-	if (!(s = prepare(st, "INSERT OR IGNORE INTO temp.scope_fonds(code) VALUES (?1)")))
+	if (!(s = hl_store__prepare(st,
+	                            "INSERT OR IGNORE INTO temp.scope_fonds(code) VALUES (?1)")))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_reset(s);
@@ -65,18 +50,18 @@ int hl_store_fonds_counts(hl_store *st, int max_level, char *const *scope, size_
 
 	if ((rc = hl_store__scope_table(st, all ? NULL : scope, all ? 0 : nscope)) < 0)
 		return rc;
-	s = prepare(st, "SELECT f.code, count(*), count(DISTINCT s.id)"
-	                " FROM document d JOIN dossier s ON s.id = d.dossier_id"
-	                " JOIN fonds f ON f.id = s.fonds_id"
-	                " WHERE d.access = 0 OR (d.access <= ?1 AND"
-	                "  (?2 OR f.code IN (SELECT code FROM temp.scope_fonds)))"
-	                " GROUP BY f.code ORDER BY f.code");
+	s = hl_store__prepare(st, "SELECT f.code, count(*), count(DISTINCT s.id)"
+	                          " FROM document d JOIN dossier s ON s.id = d.dossier_id"
+	                          " JOIN fonds f ON f.id = s.fonds_id"
+	                          " WHERE d.access = 0 OR (d.access <= ?1 AND"
+	                          "  (?2 OR f.code IN (SELECT code FROM temp.scope_fonds)))"
+	                          " GROUP BY f.code ORDER BY f.code");
 	if (!s)
 		return -1;
 	sqlite3_bind_int(s, 1, hl_store__cap_level(max_level));
 	sqlite3_bind_int(s, 2, all != 0);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_store_fonds_count r = {col(s, 0), sqlite3_column_int64(s, 1),
+		hl_store_fonds_count r = {hl_store__col(s, 0), sqlite3_column_int64(s, 1),
 		                          sqlite3_column_int64(s, 2)};
 		int r2 = cb(&r, ud);
 		if (r2) {
@@ -94,11 +79,12 @@ int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, in
                                         void *ud),
                               void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT s.code, s.title, count(*)"
-	                              " FROM document d JOIN dossier s ON s.id = d.dossier_id"
-	                              " JOIN fonds f ON f.id = s.fonds_id WHERE f.code = ?1"
-	                              " AND (d.access = 0 OR (?3 AND d.access <= ?2))"
-	                              " GROUP BY s.id ORDER BY s.code");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT s.code, s.title, count(*)"
+	                          " FROM document d JOIN dossier s ON s.id = d.dossier_id"
+	                          " JOIN fonds f ON f.id = s.fonds_id WHERE f.code = ?1"
+	                          " AND (d.access = 0 OR (?3 AND d.access <= ?2))"
+	                          " GROUP BY s.id ORDER BY s.code");
 	int rc;
 	if (!s)
 		return -1;
@@ -106,7 +92,8 @@ int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, in
 	sqlite3_bind_int(s, 2, hl_store__cap_level(max_level));
 	sqlite3_bind_int(s, 3, in_scope != 0);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int r2 = cb(col(s, 0), col(s, 1), sqlite3_column_int64(s, 2), ud);
+		int r2 =
+		    cb(hl_store__col(s, 0), hl_store__col(s, 1), sqlite3_column_int64(s, 2), ud);
 		if (r2) {
 			sqlite3_finalize(s);
 			return r2 < 0 ? r2 : 0;
@@ -129,9 +116,9 @@ int hl_store_dossier_docs(int64_t *total, hl_store *st, const char *fonds, const
 	int rc;
 
 	for (int pass = 0; pass < 2; pass++) {
-		s = prepare(st, pass ? "SELECT " HL_STORE_DOC_COLS DOSSIER_WHERE
-		                       " ORDER BY d.ordinal LIMIT ?6 OFFSET ?5"
-		                     : "SELECT count(*)" DOSSIER_WHERE);
+		s = hl_store__prepare(st, pass ? "SELECT " HL_STORE_DOC_COLS DOSSIER_WHERE
+		                                 " ORDER BY d.ordinal LIMIT ?6 OFFSET ?5"
+		                               : "SELECT count(*)" DOSSIER_WHERE);
 		if (!s)
 			return -1;
 		sqlite3_bind_text(s, 1, fonds, -1, SQLITE_STATIC);
@@ -176,20 +163,20 @@ int hl_store_audit_page(hl_store *st, size_t offset, size_t limit, int64_t *tota
                                   const char *object, const char *detail, void *ud),
                         void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT count(*) FROM audit");
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT count(*) FROM audit");
 	int rc;
 	if (!s)
 		return -1;
 	*total = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
-	if (!(s = prepare(st, "SELECT id, at, actor, action, object, detail FROM audit"
-	                      " ORDER BY id DESC LIMIT ?2 OFFSET ?1")))
+	if (!(s = hl_store__prepare(st, "SELECT id, at, actor, action, object, detail FROM audit"
+	                                " ORDER BY id DESC LIMIT ?2 OFFSET ?1")))
 		return -1;
 	sqlite3_bind_int64(s, 1, (int64_t)offset);
 	sqlite3_bind_int64(s, 2, (int64_t)limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int r2 = cb(sqlite3_column_int64(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4),
-		            col(s, 5), ud);
+		int r2 = cb(sqlite3_column_int64(s, 0), hl_store__col(s, 1), hl_store__col(s, 2),
+		            hl_store__col(s, 3), hl_store__col(s, 4), hl_store__col(s, 5), ud);
 		if (r2) {
 			sqlite3_finalize(s);
 			return r2 < 0 ? r2 : 0;

@@ -8,31 +8,6 @@
 #include "halong/util.h"
 #include "store_int.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v && *v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-/* Few calls, each cheap: statements are prepared per call, not kept. */
-static sqlite3_stmt *prepare(hl_store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		hl_store__error(st, "prepare");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
 /* Steps `s` to the end, calling row(s) for each row; a callback's positive return stops. */
 static int each_row(hl_store *st, sqlite3_stmt *s, int (*row)(sqlite3_stmt *, void *), void *ud,
                     const char *what)
@@ -72,19 +47,16 @@ typedef struct {
 static int fonds_row(sqlite3_stmt *s, void *ud)
 {
 	fonds_ctx *c = ud;
-	hl_store_fonds_row r = {col(s, 0),
-	                        col(s, 1),
-	                        col(s, 2),
-	                        col(s, 3),
-	                        sqlite3_column_int64(s, 4),
-	                        sqlite3_column_int64(s, 5)};
+	hl_store_fonds_row r = {hl_store__col(s, 0),        hl_store__col(s, 1),
+	                        hl_store__col(s, 2),        hl_store__col(s, 3),
+	                        sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5)};
 	c->seen = 1;
 	return c->cb(&r, c->ud);
 }
 
 int hl_store_fonds_get(hl_store *st, const char *code, hl_store_fonds_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, FONDS_SQL " WHERE f.code = ?1");
+	sqlite3_stmt *s = hl_store__prepare(st, FONDS_SQL " WHERE f.code = ?1");
 	fonds_ctx c = {cb, ud, 0};
 	int rc;
 	if (!s)
@@ -97,7 +69,7 @@ int hl_store_fonds_get(hl_store *st, const char *code, hl_store_fonds_cb cb, voi
 
 int hl_store_fonds_foreach(hl_store *st, hl_store_fonds_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, FONDS_SQL " ORDER BY f.code");
+	sqlite3_stmt *s = hl_store__prepare(st, FONDS_SQL " ORDER BY f.code");
 	fonds_ctx c = {cb, ud, 0};
 	return s ? each_row(st, s, fonds_row, &c, "fonds") : -1;
 }
@@ -121,17 +93,18 @@ int hl_store_fonds_set(hl_store *st, const char *code, const char *name, const c
 		return rc;
 	hl_now_utc(now);
 	rc = -1;
-	if (!(s = prepare(st, "INSERT INTO fonds(code, name, creator_unit, created_at, creator_on)"
-	                      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (code) DO UPDATE SET"
-	                      " name = coalesce(?2, name),"
-	                      " creator_unit = coalesce(?3, creator_unit),"
-	                      " creator_on = CASE WHEN ?3 IS NULL THEN creator_on ELSE ?5 END")))
+	if (!(s = hl_store__prepare(
+	          st, "INSERT INTO fonds(code, name, creator_unit, created_at, creator_on)"
+	              " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (code) DO UPDATE SET"
+	              " name = coalesce(?2, name),"
+	              " creator_unit = coalesce(?3, creator_unit),"
+	              " creator_on = CASE WHEN ?3 IS NULL THEN creator_on ELSE ?5 END")))
 		goto done;
 	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-	bind_text(s, 2, name);
-	bind_text(s, 3, creator);
+	hl_store__bind_text(s, 2, name);
+	hl_store__bind_text(s, 3, creator);
 	sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-	bind_text(s, 5, creator_on);
+	hl_store__bind_text(s, 5, creator_on);
 	if ((rc = exec1(st, s, "fonds")) < 0)
 		goto done;
 	/* the store's cache of the last fonds id stays right: the row keeps its id */
@@ -154,15 +127,16 @@ int hl_store_custody_add(hl_store *st, const hl_store_custody_row *r)
 		return rc;
 	hl_now_utc(now);
 	rc = -1;
-	if (!(s = prepare(st, "INSERT INTO custody_decision(fonds_code, from_code, effective_date,"
-	                      " to_code, basis, actor, decided_at)"
-	                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")))
+	if (!(s = hl_store__prepare(
+	          st, "INSERT INTO custody_decision(fonds_code, from_code, effective_date,"
+	              " to_code, basis, actor, decided_at)"
+	              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")))
 		goto done;
 	sqlite3_bind_text(s, 1, r->fonds_code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->from_code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, r->effective_date, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, r->to_code, -1, SQLITE_STATIC);
-	bind_text(s, 5, r->basis);
+	hl_store__bind_text(s, 5, r->basis);
 	sqlite3_bind_text(s, 6, r->actor ? r->actor : "system", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 7, now, -1, SQLITE_STATIC);
 	if ((rc = exec1(st, s, "custody decision")) < 0)
@@ -185,8 +159,9 @@ typedef struct {
 static int custody_row(sqlite3_stmt *s, void *ud)
 {
 	custody_ctx *c = ud;
-	hl_store_custody_row r = {col(s, 0), col(s, 1), col(s, 2), col(s, 3),
-	                          col(s, 4), col(s, 5), col(s, 6)};
+	hl_store_custody_row r = {hl_store__col(s, 0), hl_store__col(s, 1), hl_store__col(s, 2),
+	                          hl_store__col(s, 3), hl_store__col(s, 4), hl_store__col(s, 5),
+	                          hl_store__col(s, 6)};
 	c->seen = 1;
 	return c->cb(&r, c->ud);
 }
@@ -199,8 +174,8 @@ int hl_store_custody_get(hl_store *st, const char *fonds, const char *from, cons
                          hl_store_custody_cb cb, void *ud)
 {
 	sqlite3_stmt *s =
-	    prepare(st, CUSTODY_COLS " WHERE fonds_code = ?1 AND from_code = ?2"
-	                             " AND effective_date = ?3 ORDER BY id DESC LIMIT 1");
+	    hl_store__prepare(st, CUSTODY_COLS " WHERE fonds_code = ?1 AND from_code = ?2"
+	                                       " AND effective_date = ?3 ORDER BY id DESC LIMIT 1");
 	custody_ctx c = {cb, ud, 0};
 	int rc;
 	if (!s)
@@ -215,7 +190,7 @@ int hl_store_custody_get(hl_store *st, const char *fonds, const char *from, cons
 
 int hl_store_custody_history(hl_store *st, const char *fonds, hl_store_custody_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, CUSTODY_COLS " WHERE fonds_code = ?1 ORDER BY id");
+	sqlite3_stmt *s = hl_store__prepare(st, CUSTODY_COLS " WHERE fonds_code = ?1 ORDER BY id");
 	custody_ctx c = {cb, ud, 0};
 	if (!s)
 		return -1;
@@ -253,7 +228,7 @@ static int dossier_flush(dossier_ctx *c)
 static int dossier_doc(sqlite3_stmt *s, void *ud)
 {
 	dossier_ctx *c = ud;
-	const char *code = col(s, 0);
+	const char *code = hl_store__col(s, 0);
 	int rc;
 
 	if (!c->open || strcmp(c->code, code)) {
@@ -261,7 +236,7 @@ static int dossier_doc(sqlite3_stmt *s, void *ud)
 			return rc;
 		memset(&c->r, 0, sizeof(c->r));
 		c->code = hl_strdup(code);
-		c->title = col(s, 1) ? hl_strdup(col(s, 1)) : NULL;
+		c->title = hl_store__col(s, 1) ? hl_strdup(hl_store__col(s, 1)) : NULL;
 		if (!c->code)
 			return hl_error_set(HL_ENOMEM, "out of memory");
 		crypto_hash_sha256_init(&c->h);
@@ -269,7 +244,7 @@ static int dossier_doc(sqlite3_stmt *s, void *ud)
 	}
 	/* the digest: "doc_id content_hash\n" per document, by ordinal; content_hash covers
 	 * every field of the document and the SHA-256 of each of its files */
-	const char *id = col(s, 2), *hash = col(s, 3);
+	const char *id = hl_store__col(s, 2), *hash = hl_store__col(s, 3);
 	crypto_hash_sha256_update(&c->h, (const unsigned char *)id, strlen(id));
 	crypto_hash_sha256_update(&c->h, (const unsigned char *)" ", 1);
 	crypto_hash_sha256_update(&c->h, (const unsigned char *)hash, strlen(hash));
@@ -286,7 +261,7 @@ static int dossier_doc(sqlite3_stmt *s, void *ud)
 
 int hl_store_dossiers_of(hl_store *st, const char *fonds, hl_store_dossier_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(
+	sqlite3_stmt *s = hl_store__prepare(
 	    st, "SELECT s.code, s.title, d.doc_id, d.content_hash, d.page_count,"
 	        " (SELECT count(*) FROM document_file x WHERE x.document_id = d.id),"
 	        " (SELECT coalesce(sum(size), 0) FROM document_file x WHERE x.document_id = d.id),"

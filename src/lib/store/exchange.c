@@ -8,12 +8,8 @@
 #include "halong/util.h"
 #include "store_int.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+/* Binds text as it is: "" stays "" (an empty list of types means none), NULL is SQL NULL. */
+static void bind_exact(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
@@ -23,10 +19,7 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 
 /* Statements are kept for the connection's life (hl_store__cached): the exchange runs the same
  * dozen statements for every message, and preparing them each time cost more than running them. */
-static sqlite3_stmt *prepare(hl_store *st, const char *sql)
-{
-	return hl_store__cached(st, sql);
-}
+#define prepare hl_store__cached
 
 /* Steps a statement that returns no row, and gives it back. */
 static int exec1(hl_store *st, sqlite3_stmt *s, int *changes, const char *what)
@@ -76,7 +69,8 @@ int hl_store_xself_get(hl_store *st, hl_store_xself_cb cb, void *ud)
 		return -1;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		r = cb(col(s, 0), col(s, 1), col(s, 2), col(s, 3), ud);
+		r = cb(hl_store__col(s, 0), hl_store__col(s, 1), hl_store__col(s, 2),
+		       hl_store__col(s, 3), ud);
 	else if (rc != SQLITE_DONE)
 		r = hl_store__error(st, "node identity");
 	hl_store__release(st, s);
@@ -94,10 +88,10 @@ int hl_store_xself_set(hl_store *st, const char *unit, const char *url, const ch
 	if (!s)
 		return -1;
 	hl_now_utc(now);
-	bind_text(s, 1, unit);
-	bind_text(s, 2, url);
-	bind_text(s, 3, public_key);
-	bind_text(s, 4, now);
+	bind_exact(s, 1, unit);
+	bind_exact(s, 2, url);
+	bind_exact(s, 3, public_key);
+	bind_exact(s, 4, now);
 	if ((rc = exec1(st, s, &changes, "set node identity")) < 0)
 		return rc;
 	return changes ? 0 : hl_error_set(HL_ECONFLICT, "this node already has an identity");
@@ -112,8 +106,8 @@ int hl_store_xhub_key_set(hl_store *st, const char *hub_key)
 	if (!s)
 		return -1;
 	hl_now_utc(now);
-	bind_text(s, 1, hub_key);
-	bind_text(s, 2, now);
+	bind_exact(s, 1, hub_key);
+	bind_exact(s, 2, now);
 	return exec1(st, s, NULL, "set hub key");
 }
 
@@ -125,8 +119,8 @@ int hl_store_xhub_key_get(char **out, hl_store *st)
 	if (!s)
 		return -1;
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && col(s, 0))
-		v = hl_strdup(col(s, 0));
+	if (rc == SQLITE_ROW && hl_store__col(s, 0))
+		v = hl_strdup(hl_store__col(s, 0));
 	hl_store__release(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return hl_store__error(st, "hub key");
@@ -144,14 +138,10 @@ static int peers_each(hl_store *st, sqlite3_stmt *s, int (*cb)(const hl_node_row
 	int rc, r = 0;
 	*found = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_node_row n = {col(s, 0),
-		                 col(s, 1),
-		                 col(s, 2),
-		                 col(s, 3),
-		                 col(s, 4),
-		                 col(s, 5),
-		                 sqlite3_column_int(s, 6),
-		                 sqlite3_column_int(s, 7)};
+		hl_node_row n = {hl_store__col(s, 0),      hl_store__col(s, 1),
+		                 hl_store__col(s, 2),      hl_store__col(s, 3),
+		                 hl_store__col(s, 4),      hl_store__col(s, 5),
+		                 sqlite3_column_int(s, 6), sqlite3_column_int(s, 7)};
 		*found = 1;
 		if ((r = cb(&n, ud)) != 0)
 			break;
@@ -170,12 +160,12 @@ int hl_store_xpeer_put(hl_store *st, const hl_node_row *r)
 	if (!s)
 		return -1;
 	hl_now_utc(now);
-	bind_text(s, 1, r->unit);
-	bind_text(s, 2, r->url);
-	bind_text(s, 3, r->public_key);
-	bind_text(s, 4, r->may_send ? r->may_send : "");
-	bind_text(s, 5, r->may_receive ? r->may_receive : "");
-	bind_text(s, 6, r->updated_at ? r->updated_at : now);
+	bind_exact(s, 1, r->unit);
+	bind_exact(s, 2, r->url);
+	bind_exact(s, 3, r->public_key);
+	bind_exact(s, 4, r->may_send ? r->may_send : "");
+	bind_exact(s, 5, r->may_receive ? r->may_receive : "");
+	bind_exact(s, 6, r->updated_at ? r->updated_at : now);
 	sqlite3_bind_int(s, 7, r->restricted ? 1 : 0);
 	sqlite3_bind_int(s, 8, r->revoked ? 1 : 0);
 	return exec1(st, s, NULL, "put node");
@@ -190,8 +180,8 @@ int hl_store_xpeer_revoke(hl_store *st, const char *unit)
 	if (!s)
 		return -1;
 	hl_now_utc(now);
-	bind_text(s, 1, unit);
-	bind_text(s, 2, now);
+	bind_exact(s, 1, unit);
+	bind_exact(s, 2, now);
 	if ((rc = exec1(st, s, &changes, "revoke node")) < 0)
 		return rc;
 	return changes ? 0 : HL_ENOTFOUND;
@@ -204,7 +194,7 @@ int hl_store_xpeer_get(hl_store *st, const char *unit, int (*cb)(const hl_node_r
 	int found, rc;
 	if (!s)
 		return -1;
-	bind_text(s, 1, unit);
+	bind_exact(s, 1, unit);
 	if ((rc = peers_each(st, s, cb, ud, &found)) < 0)
 		return rc;
 	return found ? 0 : HL_ENOTFOUND;
@@ -243,8 +233,8 @@ int hl_store_xdir_get(int64_t *version, int64_t *issued_ms, int *imported, char 
 		v = sqlite3_column_int64(s, 0);
 		at = sqlite3_column_int64(s, 1);
 		imp = sqlite3_column_int(s, 2);
-		if (signed_copy && col(s, 3))
-			copy = hl_strdup(col(s, 3));
+		if (signed_copy && hl_store__col(s, 3))
+			copy = hl_strdup(hl_store__col(s, 3));
 	}
 	hl_store__release(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -271,7 +261,7 @@ int hl_store_xdir_set(hl_store *st, int64_t version, int64_t issued_ms, int impo
 	sqlite3_bind_int64(s, 1, version);
 	sqlite3_bind_int64(s, 2, issued_ms);
 	sqlite3_bind_int(s, 3, imported ? 1 : 0);
-	bind_text(s, 4, signed_copy);
+	bind_exact(s, 4, signed_copy);
 	return exec1(st, s, NULL, "set directory version");
 }
 
@@ -287,7 +277,7 @@ int hl_store_xout_next_seq(int64_t *seq, hl_store *st, const char *peer)
 	int64_t v = 0;
 	if (!s)
 		return -1;
-	bind_text(s, 1, peer);
+	bind_exact(s, 1, peer);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
@@ -308,13 +298,13 @@ int hl_store_xout_add(hl_store *st, const char *id, const char *peer, int64_t se
 	                " created_ms, body, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	if (!s)
 		return -1;
-	bind_text(s, 1, id);
-	bind_text(s, 2, peer);
+	bind_exact(s, 1, id);
+	bind_exact(s, 2, peer);
 	sqlite3_bind_int64(s, 3, seq);
-	bind_text(s, 4, type);
+	bind_exact(s, 4, type);
 	sqlite3_bind_int64(s, 5, created_ms);
-	bind_text(s, 6, body);
-	bind_text(s, 7, hash);
+	bind_exact(s, 6, body);
+	bind_exact(s, 7, hash);
 	return exec1(st, s, NULL, "outbox put");
 }
 
@@ -325,10 +315,11 @@ int hl_store_xout_get(hl_store *st, const char *id, hl_store_xout_cb cb, void *u
 	int rc, r = HL_ENOTFOUND;
 	if (!s)
 		return -1;
-	bind_text(s, 1, id);
+	bind_exact(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		r = cb(col(s, 0), col(s, 1), col(s, 2), col(s, 3), ud);
+		r = cb(hl_store__col(s, 0), hl_store__col(s, 1), hl_store__col(s, 2),
+		       hl_store__col(s, 3), ud);
 	else if (rc != SQLITE_DONE)
 		r = hl_store__error(st, "outbox get");
 	hl_store__release(st, s);
@@ -345,18 +336,14 @@ int hl_store_xout_pending(hl_store *st, const char *peer, int64_t due_ms, size_t
 	int rc, r = 0;
 	if (!s)
 		return -1;
-	bind_text(s, 1, peer);
+	bind_exact(s, 1, peer);
 	sqlite3_bind_int64(s, 2, due_ms);
 	sqlite3_bind_int64(s, 3, max ? (int64_t)max : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_exchange_outbox_row o = {col(s, 0),
-		                            col(s, 1),
-		                            col(s, 2),
-		                            col(s, 3),
-		                            sqlite3_column_int64(s, 4),
-		                            sqlite3_column_int64(s, 5),
-		                            sqlite3_column_int64(s, 6),
-		                            sqlite3_column_int64(s, 7)};
+		hl_exchange_outbox_row o = {hl_store__col(s, 0),        hl_store__col(s, 1),
+		                            hl_store__col(s, 2),        hl_store__col(s, 3),
+		                            sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5),
+		                            sqlite3_column_int64(s, 6), sqlite3_column_int64(s, 7)};
 		if ((r = cb(&o, ud)) != 0)
 			break;
 	}
@@ -374,9 +361,9 @@ int hl_store_xout_delivered(hl_store *st, const char *id, const char *receipt, i
 	                              " last_error = NULL WHERE id = ?1 AND state = 'waiting'");
 	if (!s)
 		return -1;
-	bind_text(s, 1, id);
+	bind_exact(s, 1, id);
 	sqlite3_bind_int64(s, 2, at_ms);
-	bind_text(s, 3, receipt);
+	bind_exact(s, 3, receipt);
 	if ((rc = exec1(st, s, &changes, "outbox delivered")) < 0)
 		return rc;
 	return changes ? 0 : HL_ENOTFOUND;
@@ -392,8 +379,8 @@ int hl_store_xout_failed(hl_store *st, const char *id, const char *error, int64_
 	(void)at_ms;
 	if (!s)
 		return -1;
-	bind_text(s, 1, id);
-	bind_text(s, 2, error);
+	bind_exact(s, 1, id);
+	bind_exact(s, 2, error);
 	sqlite3_bind_int64(s, 3, retry_at_ms);
 	if ((rc = exec1(st, s, &changes, "outbox failed")) < 0)
 		return rc;
@@ -414,22 +401,17 @@ int hl_store_xin_get(hl_store *st, const char *id, const char *sender, int64_t s
 	if (!s)
 		return -1;
 	if (id) {
-		bind_text(s, 1, id);
+		bind_exact(s, 1, id);
 	} else {
-		bind_text(s, 2, sender);
+		bind_exact(s, 2, sender);
 		sqlite3_bind_int64(s, 3, seq);
 	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		hl_store_xin_row m = {col(s, 0),
-		                      col(s, 1),
-		                      col(s, 2),
-		                      col(s, 3),
-		                      col(s, 4),
-		                      col(s, 5),
-		                      col(s, 6),
-		                      sqlite3_column_int64(s, 7),
-		                      sqlite3_column_int64(s, 8)};
+		hl_store_xin_row m = {
+		    hl_store__col(s, 0), hl_store__col(s, 1),        hl_store__col(s, 2),
+		    hl_store__col(s, 3), hl_store__col(s, 4),        hl_store__col(s, 5),
+		    hl_store__col(s, 6), sqlite3_column_int64(s, 7), sqlite3_column_int64(s, 8)};
 		r = cb(&m, ud);
 	} else if (rc != SQLITE_DONE) {
 		r = hl_store__error(st, "inbox get");
@@ -447,15 +429,15 @@ int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_m
 	int rc;
 	if (!s)
 		return -1;
-	bind_text(s, 1, r->id);
-	bind_text(s, 2, r->sender);
+	bind_exact(s, 1, r->id);
+	bind_exact(s, 2, r->sender);
 	sqlite3_bind_int64(s, 3, r->seq);
-	bind_text(s, 4, r->type);
+	bind_exact(s, 4, r->type);
 	sqlite3_bind_int64(s, 5, r->created_ms);
-	bind_text(s, 6, r->hash);
-	bind_text(s, 7, r->envelope);
-	bind_text(s, 8, r->state);
-	bind_text(s, 9, r->receipt);
+	bind_exact(s, 6, r->hash);
+	bind_exact(s, 7, r->envelope);
+	bind_exact(s, 8, r->state);
+	bind_exact(s, 9, r->receipt);
 	sqlite3_bind_int64(s, 10, received_ms);
 	rc = sqlite3_step(s);
 	hl_store__release(st, s);
@@ -472,8 +454,8 @@ int hl_store_xin_set_receipt(hl_store *st, const char *id, const char *receipt)
 	sqlite3_stmt *s = prepare(st, "UPDATE exchange_inbox SET receipt = ?2 WHERE id = ?1");
 	if (!s)
 		return -1;
-	bind_text(s, 1, id);
-	bind_text(s, 2, receipt);
+	bind_exact(s, 1, id);
+	bind_exact(s, 2, receipt);
 	return exec1(st, s, NULL, "inbox receipt");
 }
 
@@ -485,7 +467,7 @@ int hl_store_xin_applied_seq(int64_t *seq, hl_store *st, const char *sender)
 	int64_t v = 0;
 	if (!s)
 		return -1;
-	bind_text(s, 1, sender);
+	bind_exact(s, 1, sender);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
@@ -504,14 +486,14 @@ int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, i
 	int rc;
 	if (!s)
 		return -1;
-	bind_text(s, 1, id);
+	bind_exact(s, 1, id);
 	sqlite3_bind_int64(s, 2, at_ms);
 	if ((rc = exec1(st, s, NULL, "inbox applied")) < 0)
 		return rc;
 	if (!(s = prepare(st, "INSERT INTO exchange_stream(peer, dir, seq) VALUES (?1, 'in', ?2)"
 	                      " ON CONFLICT(peer, dir) DO UPDATE SET seq = ?2")))
 		return -1;
-	bind_text(s, 1, sender);
+	bind_exact(s, 1, sender);
 	sqlite3_bind_int64(s, 2, seq);
 	return exec1(st, s, NULL, "inbox applied");
 }
@@ -525,7 +507,7 @@ int hl_store_xlink_success(hl_store *st, const char *peer, int64_t at_ms)
 	                              " last_success_ms = ?2");
 	if (!s)
 		return -1;
-	bind_text(s, 1, peer);
+	bind_exact(s, 1, peer);
 	sqlite3_bind_int64(s, 2, at_ms);
 	return exec1(st, s, NULL, "link success");
 }
@@ -537,8 +519,8 @@ int hl_store_xlink_error(hl_store *st, const char *peer, const char *error, int6
 	                              " last_error = ?2, last_error_ms = ?3");
 	if (!s)
 		return -1;
-	bind_text(s, 1, peer);
-	bind_text(s, 2, error);
+	bind_exact(s, 1, peer);
+	bind_exact(s, 2, error);
 	sqlite3_bind_int64(s, 3, at_ms);
 	return exec1(st, s, NULL, "link error");
 }
@@ -552,10 +534,10 @@ int hl_store_xreject_add(hl_store *st, int64_t at_ms, const char *msg_id, const 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, at_ms);
-	bind_text(s, 2, msg_id);
-	bind_text(s, 3, sender);
-	bind_text(s, 4, reason);
-	bind_text(s, 5, detail);
+	bind_exact(s, 2, msg_id);
+	bind_exact(s, 3, sender);
+	bind_exact(s, 4, reason);
+	bind_exact(s, 5, detail);
 	if ((rc = exec1(st, s, NULL, "record refusal")) < 0)
 		return rc;
 	/* The refusals of a flood must not grow the store without bound. */
@@ -576,8 +558,9 @@ int hl_store_xrejects(hl_store *st, size_t max,
 		return -1;
 	sqlite3_bind_int64(s, 1, max ? (int64_t)max : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_exchange_reject_row j = {sqlite3_column_int64(s, 0), col(s, 1), col(s, 2),
-		                            col(s, 3), col(s, 4)};
+		hl_exchange_reject_row j = {sqlite3_column_int64(s, 0), hl_store__col(s, 1),
+		                            hl_store__col(s, 2), hl_store__col(s, 3),
+		                            hl_store__col(s, 4)};
 		if ((r = cb(&j, ud)) != 0)
 			break;
 	}
@@ -605,12 +588,9 @@ int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, v
 	if (!s)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_exchange_peer_status p = {col(s, 0),
-		                             col(s, 4),
-		                             sqlite3_column_int64(s, 1),
-		                             sqlite3_column_int64(s, 2),
-		                             sqlite3_column_int64(s, 3),
-		                             sqlite3_column_int64(s, 5),
+		hl_exchange_peer_status p = {hl_store__col(s, 0),        hl_store__col(s, 4),
+		                             sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+		                             sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 5),
 		                             sqlite3_column_int64(s, 6)};
 		if ((r = cb(&p, ud)) != 0)
 			break;
@@ -632,8 +612,8 @@ int hl_store_xregister_next(int64_t *ordinal, hl_store *st, const char *fonds, c
 	int rc;
 	if (!s)
 		return -1;
-	bind_text(s, 1, fonds);
-	bind_text(s, 2, dossier);
+	bind_exact(s, 1, fonds);
+	bind_exact(s, 2, dossier);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*ordinal = sqlite3_column_int64(s, 0);
 		rc = 0;

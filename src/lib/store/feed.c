@@ -8,23 +8,6 @@
 #include "halong/util.h"
 #include "store_int.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
-/* Statements are prepared per call: a feed moves a few times a day. */
-static sqlite3_stmt *prepare(hl_store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		hl_store__error(st, "feed: prepare");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
 static int exec1(hl_store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
@@ -36,8 +19,8 @@ static int exec1(hl_store *st, sqlite3_stmt *s, const char *what)
 
 int hl_store_feed_last(int64_t *seq, char hash[65], hl_store *st, const char *feed)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT seq, hash FROM feed_entry WHERE feed = ?1"
-	                              " ORDER BY seq DESC LIMIT 1");
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT seq, hash FROM feed_entry WHERE feed = ?1"
+	                                        " ORDER BY seq DESC LIMIT 1");
 	int rc;
 	if (!s)
 		return -1;
@@ -47,7 +30,7 @@ int hl_store_feed_last(int64_t *seq, char hash[65], hl_store *st, const char *fe
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*seq = sqlite3_column_int64(s, 0);
-		snprintf(hash, 65, "%s", col(s, 1) ? col(s, 1) : "");
+		snprintf(hash, 65, "%s", hl_store__col(s, 1) ? hl_store__col(s, 1) : "");
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -57,8 +40,8 @@ int hl_store_feed_last(int64_t *seq, char hash[65], hl_store *st, const char *fe
 
 int hl_store_feed_content_seq(int64_t *seq, hl_store *st, const char *feed, const char *content)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT min(seq) FROM feed_entry WHERE feed = ?1"
-	                              " AND content = ?2");
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT min(seq) FROM feed_entry WHERE feed = ?1"
+	                                        " AND content = ?2");
 	int rc;
 	if (!s)
 		return -1;
@@ -75,8 +58,9 @@ int hl_store_feed_content_seq(int64_t *seq, hl_store *st, const char *feed, cons
 int hl_store_feed_add(hl_store *st, const char *feed, int64_t seq, int64_t created_ms,
                       const char *hash, const char *content, const char *doc)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT INTO feed_entry (feed, seq, created_ms, hash,"
-	                              " content, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT INTO feed_entry (feed, seq, created_ms, hash,"
+	                          " content, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, feed, -1, SQLITE_STATIC);
@@ -92,8 +76,8 @@ int hl_store_feed_each(hl_store *st, const char *feed, int64_t after, size_t lim
                        size_t max_bytes,
                        int (*cb)(int64_t seq, const char *doc, size_t len, void *ud), void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT seq, doc FROM feed_entry WHERE feed = ?1"
-	                              " AND seq > ?2 ORDER BY seq LIMIT ?3");
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT seq, doc FROM feed_entry WHERE feed = ?1"
+	                                        " AND seq > ?2 ORDER BY seq LIMIT ?3");
 	size_t total = 0;
 	int rc, r = 0;
 	if (!s)
@@ -103,7 +87,7 @@ int hl_store_feed_each(hl_store *st, const char *feed, int64_t after, size_t lim
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		size_t len = (size_t)sqlite3_column_bytes(s, 1);
-		if ((r = cb(sqlite3_column_int64(s, 0), col(s, 1), len, ud)) != 0)
+		if ((r = cb(sqlite3_column_int64(s, 0), hl_store__col(s, 1), len, ud)) != 0)
 			break;
 		total += len;
 		if (total > max_bytes)
@@ -120,8 +104,8 @@ int hl_store_feed_each(hl_store *st, const char *feed, int64_t after, size_t lim
 int hl_store_feed_pos_get(hl_store *st, const char *feed, hl_store_feed_pos *out)
 {
 	sqlite3_stmt *s =
-	    prepare(st, "SELECT seq, hash, hub_seq, last_pull_ms, last_applied_ms,"
-	                " last_error, last_error_ms FROM feed_position WHERE feed = ?1");
+	    hl_store__prepare(st, "SELECT seq, hash, hub_seq, last_pull_ms, last_applied_ms,"
+	                          " last_error, last_error_ms FROM feed_position WHERE feed = ?1");
 	int rc;
 	memset(out, 0, sizeof(*out));
 	out->hub_seq = -1;
@@ -131,11 +115,12 @@ int hl_store_feed_pos_get(hl_store *st, const char *feed, hl_store_feed_pos *out
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		out->seq = sqlite3_column_int64(s, 0);
-		snprintf(out->hash, sizeof(out->hash), "%s", col(s, 1) ? col(s, 1) : "");
+		snprintf(out->hash, sizeof(out->hash), "%s",
+		         hl_store__col(s, 1) ? hl_store__col(s, 1) : "");
 		out->hub_seq = sqlite3_column_int64(s, 2);
 		out->last_pull_ms = sqlite3_column_int64(s, 3);
 		out->last_applied_ms = sqlite3_column_int64(s, 4);
-		out->last_error = col(s, 5) ? hl_strdup(col(s, 5)) : NULL;
+		out->last_error = hl_store__col(s, 5) ? hl_strdup(hl_store__col(s, 5)) : NULL;
 		out->last_error_ms = sqlite3_column_int64(s, 6);
 	}
 	sqlite3_finalize(s);
@@ -147,7 +132,7 @@ int hl_store_feed_pos_get(hl_store *st, const char *feed, hl_store_feed_pos *out
 int hl_store_feed_pos_applied(hl_store *st, const char *feed, int64_t seq, const char *hash,
                               int64_t at_ms)
 {
-	sqlite3_stmt *s = prepare(
+	sqlite3_stmt *s = hl_store__prepare(
 	    st,
 	    "INSERT INTO feed_position (feed, seq, hash, last_applied_ms) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (feed) DO UPDATE SET seq = ?2, hash = ?3, last_applied_ms = ?4,"
@@ -164,7 +149,7 @@ int hl_store_feed_pos_applied(hl_store *st, const char *feed, int64_t seq, const
 int hl_store_feed_pos_pulled(hl_store *st, const char *feed, int64_t hub_seq, int64_t at_ms,
                              int clear_error)
 {
-	sqlite3_stmt *s = prepare(
+	sqlite3_stmt *s = hl_store__prepare(
 	    st, "INSERT INTO feed_position (feed, hub_seq, last_pull_ms) VALUES (?1, ?2, ?3)"
 	        " ON CONFLICT (feed) DO UPDATE SET hub_seq = ?2, last_pull_ms = ?3,"
 	        " last_error = CASE WHEN ?4 THEN NULL ELSE last_error END,"
@@ -180,7 +165,7 @@ int hl_store_feed_pos_pulled(hl_store *st, const char *feed, int64_t hub_seq, in
 
 int hl_store_feed_pos_error(hl_store *st, const char *feed, const char *error, int64_t at_ms)
 {
-	sqlite3_stmt *s = prepare(
+	sqlite3_stmt *s = hl_store__prepare(
 	    st, "INSERT INTO feed_position (feed, last_error, last_error_ms) VALUES (?1, ?2, ?3)"
 	        " ON CONFLICT (feed) DO UPDATE SET last_error = ?2, last_error_ms = ?3");
 	if (!s)

@@ -6,22 +6,6 @@
 #include "halong/util.h"
 #include "store_int.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
-static sqlite3_stmt *prepare(hl_store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		hl_store__error(st, "prepare");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
 static int exec1(hl_store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
@@ -32,7 +16,7 @@ static int exec1(hl_store *st, sqlite3_stmt *s, const char *what)
 
 static int64_t document_id(hl_store *st, const char *doc_id)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT id FROM document WHERE doc_id = ?1");
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT id FROM document WHERE doc_id = ?1");
 	int64_t id = 0;
 	if (!s)
 		return -1;
@@ -58,20 +42,22 @@ int hl_store_pages_queue(uint64_t *queued, hl_store *st, const char *doc_id,
 		return hl_error_set(HL_ENOTFOUND, "unknown document %s", doc_id);
 	hl_now_utc(now);
 	/* pages of files that are no longer the document's (or changed) go */
-	if (!(del = prepare(st, "DELETE FROM page WHERE document_id = ?1 AND NOT EXISTS ("
-	                        " SELECT 1 FROM document_file f WHERE f.document_id = ?1"
-	                        " AND f.seq = page.file_seq AND f.sha256 = page.sha256)")))
+	if (!(del =
+	          hl_store__prepare(st, "DELETE FROM page WHERE document_id = ?1 AND NOT EXISTS ("
+	                                " SELECT 1 FROM document_file f WHERE f.document_id = ?1"
+	                                " AND f.seq = page.file_seq AND f.sha256 = page.sha256)")))
 		return -1;
 	sqlite3_bind_int64(del, 1, id);
 	if ((rc = exec1(st, del, "drop pages")) < 0)
 		return rc;
 	rc = -1;
-	if (!(ins = prepare(st, "INSERT INTO page(document_id, file_seq, page_no, sha256, seq,"
-	                        " state, dpi, warn_flags, queued_at)"
-	                        " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8)"
-	                        " ON CONFLICT (document_id, file_seq, page_no) DO NOTHING")) ||
-	    !(renum = prepare(st, "UPDATE page SET seq = ?4 WHERE document_id = ?1 AND"
-	                          " file_seq = ?2 AND page_no = ?3 AND seq <> ?4")))
+	if (!(ins = hl_store__prepare(
+	          st, "INSERT INTO page(document_id, file_seq, page_no, sha256, seq,"
+	              " state, dpi, warn_flags, queued_at)"
+	              " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8)"
+	              " ON CONFLICT (document_id, file_seq, page_no) DO NOTHING")) ||
+	    !(renum = hl_store__prepare(st, "UPDATE page SET seq = ?4 WHERE document_id = ?1 AND"
+	                                    " file_seq = ?2 AND page_no = ?3 AND seq <> ?4")))
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		for (uint32_t p = 1; p <= files[i].pages; p++) {
@@ -131,14 +117,14 @@ static int each_page(hl_store *st, sqlite3_stmt *s, hl_page_cb cb, void *ud, int
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		hl_page_row r = {
 		    .document_id = sqlite3_column_int64(s, 0),
-		    .doc_id = col(s, 1),
-		    .file_name = col(s, 2),
-		    .sha256 = col(s, 3),
-		    .state = col(s, 4),
-		    .error = col(s, 5),
-		    .text = col(s, 6),
-		    .result = col(s, 7),
-		    .done_at = col(s, 8),
+		    .doc_id = hl_store__col(s, 1),
+		    .file_name = hl_store__col(s, 2),
+		    .sha256 = hl_store__col(s, 3),
+		    .state = hl_store__col(s, 4),
+		    .error = hl_store__col(s, 5),
+		    .text = hl_store__col(s, 6),
+		    .result = hl_store__col(s, 7),
+		    .done_at = hl_store__col(s, 8),
 		    .file_seq = sqlite3_column_int(s, 9),
 		    .page_no = sqlite3_column_int(s, 10),
 		    .seq = sqlite3_column_int(s, 11),
@@ -168,9 +154,10 @@ static int each_page(hl_store *st, sqlite3_stmt *s, hl_page_cb cb, void *ud, int
 int hl_store_pages_pending(hl_store *st, int64_t document_id, int file_seq, int page_no, size_t max,
                            hl_page_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'pending'"
-	                              " AND (p.document_id, p.file_seq, p.page_no) > (?1, ?2, ?3)"
-	                              " ORDER BY p.document_id, p.file_seq, p.page_no LIMIT ?4");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'pending'"
+	                          " AND (p.document_id, p.file_seq, p.page_no) > (?1, ?2, ?3)"
+	                          " ORDER BY p.document_id, p.file_seq, p.page_no LIMIT ?4");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, document_id);
@@ -188,8 +175,8 @@ int hl_store_pages_of(hl_store *st, const char *doc_id, hl_page_cb cb, void *ud)
 		return -1;
 	if (!id)
 		return hl_error_set(HL_ENOTFOUND, "no document %s", doc_id);
-	if (!(s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.document_id = ?1"
-	                      " ORDER BY p.file_seq, p.page_no")))
+	if (!(s = hl_store__prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.document_id = ?1"
+	                                " ORDER BY p.file_seq, p.page_no")))
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	return each_page(st, s, cb, ud, NULL);
@@ -197,9 +184,10 @@ int hl_store_pages_of(hl_store *st, const char *doc_id, hl_page_cb cb, void *ud)
 
 int hl_store_pages_review(hl_store *st, double below, size_t max, hl_page_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'done'"
-	                              " AND p.from_text_layer = 0 AND p.mean_conf < ?1"
-	                              " ORDER BY p.mean_conf, p.document_id, p.seq LIMIT ?2");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'done'"
+	                          " AND p.from_text_layer = 0 AND p.mean_conf < ?1"
+	                          " ORDER BY p.mean_conf, p.document_id, p.seq LIMIT ?2");
 	if (!s)
 		return -1;
 	sqlite3_bind_double(s, 1, below);
@@ -209,15 +197,17 @@ int hl_store_pages_review(hl_store *st, double below, size_t max, hl_page_cb cb,
 
 int hl_store_pages_done(hl_store *st, hl_page_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'done'"
-	                              " ORDER BY p.document_id, p.file_seq, p.page_no");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'done'"
+	                          " ORDER BY p.document_id, p.file_seq, p.page_no");
 	return s ? each_page(st, s, cb, ud, NULL) : -1;
 }
 
 int hl_store_pages_failed(hl_store *st, size_t max, hl_page_cb cb, void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'failed'"
-	                              " ORDER BY p.done_at DESC, p.document_id, p.seq LIMIT ?1");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'failed'"
+	                          " ORDER BY p.done_at DESC, p.document_id, p.seq LIMIT ?1");
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, (int64_t)max);
@@ -231,14 +221,14 @@ int hl_store_pages_failed(hl_store *st, size_t max, hl_page_cb cb, void *ud)
  * index has applied, deleting rows never lowers it. */
 static int queue_index(hl_store *st, int64_t document_id)
 {
-	sqlite3_stmt *s = prepare(st, "DELETE FROM index_queue WHERE document_id = ?1");
+	sqlite3_stmt *s = hl_store__prepare(st, "DELETE FROM index_queue WHERE document_id = ?1");
 	int rc;
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, document_id);
 	if ((rc = exec1(st, s, "queue for index")) < 0)
 		return rc;
-	if (!(s = prepare(st, "INSERT INTO index_queue(document_id) VALUES (?1)")))
+	if (!(s = hl_store__prepare(st, "INSERT INTO index_queue(document_id) VALUES (?1)")))
 		return -1;
 	sqlite3_bind_int64(s, 1, document_id);
 	return exec1(st, s, "queue for index");
@@ -254,11 +244,12 @@ int hl_store_page_done(hl_store *st, const hl_store_page_result *r)
 		return rc;
 	hl_now_utc(now);
 	rc = -1;
-	if (!(s = prepare(st, "UPDATE page SET state = 'done', error = NULL,"
-	                      " attempts = attempts + 1, text = ?4, result = ?5, dpi = ?6,"
-	                      " from_text_layer = ?7, warn_flags = ?8, mean_conf = ?9, ms = ?10,"
-	                      " done_at = ?11"
-	                      " WHERE document_id = ?1 AND file_seq = ?2 AND page_no = ?3")))
+	if (!(s = hl_store__prepare(
+	          st, "UPDATE page SET state = 'done', error = NULL,"
+	              " attempts = attempts + 1, text = ?4, result = ?5, dpi = ?6,"
+	              " from_text_layer = ?7, warn_flags = ?8, mean_conf = ?9, ms = ?10,"
+	              " done_at = ?11"
+	              " WHERE document_id = ?1 AND file_seq = ?2 AND page_no = ?3")))
 		goto done;
 	sqlite3_bind_int64(s, 1, r->document_id);
 	sqlite3_bind_int(s, 2, r->file_seq);
@@ -295,9 +286,10 @@ int hl_store_page_fail(hl_store *st, int64_t document_id, int file_seq, int page
 		return rc;
 	hl_now_utc(now);
 	rc = -1;
-	if ((s = prepare(st, "UPDATE page SET state = 'failed', error = ?4,"
-	                     " attempts = attempts + 1, ms = ?5, done_at = ?6"
-	                     " WHERE document_id = ?1 AND file_seq = ?2 AND page_no = ?3"))) {
+	if ((s = hl_store__prepare(st,
+	                           "UPDATE page SET state = 'failed', error = ?4,"
+	                           " attempts = attempts + 1, ms = ?5, done_at = ?6"
+	                           " WHERE document_id = ?1 AND file_seq = ?2 AND page_no = ?3"))) {
 		sqlite3_bind_int64(s, 1, document_id);
 		sqlite3_bind_int(s, 2, file_seq);
 		sqlite3_bind_int(s, 3, page_no);
@@ -313,7 +305,8 @@ int hl_store_page_fail(hl_store *st, int64_t document_id, int file_seq, int page
 
 int hl_store_pages_retry(uint64_t *n, hl_store *st)
 {
-	sqlite3_stmt *s = prepare(st, "UPDATE page SET state = 'pending' WHERE state = 'failed'");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "UPDATE page SET state = 'pending' WHERE state = 'failed'");
 	int rc;
 	if (!s)
 		return -1;
@@ -324,7 +317,7 @@ int hl_store_pages_retry(uint64_t *n, hl_store *st)
 
 int hl_store_pages_count(hl_store_pages_stats *out, hl_store *st)
 {
-	sqlite3_stmt *s = prepare(
+	sqlite3_stmt *s = hl_store__prepare(
 	    st, "SELECT count(*) FILTER (WHERE state = 'pending'),"
 	        " count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'failed'),"
 	        " count(DISTINCT document_id), count(*) FILTER (WHERE from_text_layer = 1),"
@@ -354,7 +347,8 @@ int hl_store_pages_count(hl_store_pages_stats *out, hl_store *st)
 
 int hl_store_ocr_run_begin(int64_t *id, hl_store *st, int jobs)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT INTO ocr_run(started_at, jobs) VALUES (?1, ?2)");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT INTO ocr_run(started_at, jobs) VALUES (?1, ?2)");
 	char now[32];
 	int rc;
 	if (!s)
@@ -370,8 +364,9 @@ int hl_store_ocr_run_begin(int64_t *id, hl_store *st, int jobs)
 int hl_store_ocr_run_update(hl_store *st, int64_t id, int64_t done, int64_t failed, double seconds,
                             int ended)
 {
-	sqlite3_stmt *s = prepare(st, "UPDATE ocr_run SET pages_done = ?2, pages_failed = ?3,"
-	                              " seconds = ?4, ended_at = ?5 WHERE id = ?1");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "UPDATE ocr_run SET pages_done = ?2, pages_failed = ?3,"
+	                          " seconds = ?4, ended_at = ?5 WHERE id = ?1");
 	char now[32];
 	if (!s)
 		return -1;
@@ -389,20 +384,17 @@ int hl_store_ocr_run_update(hl_store *st, int64_t id, int64_t done, int64_t fail
 
 int hl_store_ocr_run_last(hl_store *st, int (*cb)(const hl_store_ocr_run *r, void *ud), void *ud)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT id, started_at, ended_at, jobs, pages_done,"
-	                              " pages_failed, seconds FROM ocr_run"
-	                              " WHERE pages_done + pages_failed > 0"
-	                              " ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT id, started_at, ended_at, jobs, pages_done,"
+	                                        " pages_failed, seconds FROM ocr_run"
+	                                        " WHERE pages_done + pages_failed > 0"
+	                                        " ORDER BY id DESC LIMIT 1");
 	int rc;
 	if (!s)
 		return -1;
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_store_ocr_run r = {sqlite3_column_int64(s, 0),
-		                      col(s, 1),
-		                      col(s, 2),
-		                      sqlite3_column_int(s, 3),
-		                      sqlite3_column_int64(s, 4),
-		                      sqlite3_column_int64(s, 5),
+		hl_store_ocr_run r = {sqlite3_column_int64(s, 0), hl_store__col(s, 1),
+		                      hl_store__col(s, 2),        sqlite3_column_int(s, 3),
+		                      sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5),
 		                      sqlite3_column_double(s, 6)};
 		rc = cb(&r, ud);
 		rc = rc < 0 ? rc : 0;
@@ -437,14 +429,14 @@ int hl_store_pages_count_visible(hl_store_pages_stats *out, hl_store *st, const 
 	int rc;
 	if ((rc = vis_begin(st, v)) < 0)
 		return rc;
-	s = prepare(st,
-	            "SELECT count(*) FILTER (WHERE p.state = 'pending'),"
-	            " count(*) FILTER (WHERE p.state = 'done'),"
-	            " count(*) FILTER (WHERE p.state = 'failed'),"
-	            " count(DISTINCT p.document_id),"
-	            " count(*) FILTER (WHERE p.from_text_layer = 1),"
-	            " avg(p.mean_conf) FILTER (WHERE p.state = 'done' AND p.from_text_layer = 0)"
-	            " FROM page p JOIN document d ON d.id = p.document_id" VIS_JOIN);
+	s = hl_store__prepare(
+	    st, "SELECT count(*) FILTER (WHERE p.state = 'pending'),"
+	        " count(*) FILTER (WHERE p.state = 'done'),"
+	        " count(*) FILTER (WHERE p.state = 'failed'),"
+	        " count(DISTINCT p.document_id),"
+	        " count(*) FILTER (WHERE p.from_text_layer = 1),"
+	        " avg(p.mean_conf) FILTER (WHERE p.state = 'done' AND p.from_text_layer = 0)"
+	        " FROM page p JOIN document d ON d.id = p.document_id" VIS_JOIN);
 	if (!s)
 		return -1;
 	vis_bind(s, v);
@@ -476,10 +468,10 @@ int hl_store_pages_failed_visible(hl_store *st, const hl_store_vis *v, size_t ma
 	/* PAGE_FROM's f is the document's file: the rule, which names the fonds f, picks the
 	 * documents in a subquery of its own (joined in, "f.name" was ambiguous and the statement
 	 * never prepared) */
-	s = prepare(st,
-	            "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'failed' AND p.document_id IN"
-	            " (SELECT d.id FROM document d" VIS_JOIN ")"
-	            " ORDER BY p.done_at DESC, p.document_id, p.seq LIMIT ?3");
+	s = hl_store__prepare(st, "SELECT " PAGE_COLS PAGE_FROM
+	                          " WHERE p.state = 'failed' AND p.document_id IN"
+	                          " (SELECT d.id FROM document d" VIS_JOIN ")"
+	                          " ORDER BY p.done_at DESC, p.document_id, p.seq LIMIT ?3");
 	if (!s)
 		return -1;
 	vis_bind(s, v);

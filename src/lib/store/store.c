@@ -75,6 +75,17 @@ int hl_store__error(hl_store *st, const char *what)
 	return hl_error_set(code, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
+sqlite3_stmt *hl_store__prepare(hl_store *st, const char *text)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, text, -1, &s, NULL) != SQLITE_OK) {
+		hl_store__error(st, "prepare");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
 static sqlite3_stmt *stmt(hl_store *st, int which)
 {
 	sqlite3_stmt *s = st->q[which];
@@ -125,14 +136,6 @@ void hl_store__release(hl_store *st, sqlite3_stmt *s)
 			return;
 		}
 	sqlite3_finalize(s);
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v && *v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
 }
 
 int hl_store_open(hl_store **out, const char *path, int create)
@@ -422,22 +425,22 @@ static void bind_doc(sqlite3_stmt *s, const hl_doc *d, int64_t dossier, const ch
 	sqlite3_bind_text(s, 1, d->doc_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, dossier);
 	sqlite3_bind_int64(s, 3, d->ordinal);
-	bind_text(s, 4, d->doc_number);
-	bind_text(s, 5, d->doc_notation);
-	bind_text(s, 6, d->issued_date);
-	bind_text(s, 7, d->doc_type);
-	bind_text(s, 8, d->issuer);
-	bind_text(s, 9, d->subject ? d->subject : "");
-	bind_text(s, 10, d->language);
+	hl_store__bind_text(s, 4, d->doc_number);
+	hl_store__bind_text(s, 5, d->doc_notation);
+	hl_store__bind_text(s, 6, d->issued_date);
+	hl_store__bind_text(s, 7, d->doc_type);
+	hl_store__bind_text(s, 8, d->issuer);
+	hl_store__bind_text(s, 9, d->subject ? d->subject : "");
+	hl_store__bind_text(s, 10, d->language);
 	if (d->page_count >= 0)
 		sqlite3_bind_int64(s, 11, d->page_count);
-	bind_text(s, 12, d->keywords);
+	hl_store__bind_text(s, 12, d->keywords);
 	sqlite3_bind_int(s, 13, (int)d->access);
-	bind_text(s, 14, d->confidence);
-	bind_text(s, 15, d->retention);
-	bind_text(s, 16, d->physical_state);
-	bind_text(s, 17, d->notes);
-	bind_text(s, 18, d->text);
+	hl_store__bind_text(s, 14, d->confidence);
+	hl_store__bind_text(s, 15, d->retention);
+	hl_store__bind_text(s, 16, d->physical_state);
+	hl_store__bind_text(s, 17, d->notes);
+	hl_store__bind_text(s, 18, d->text);
 	sqlite3_bind_text(s, 19, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 20, now, -1, SQLITE_STATIC);
 }
@@ -873,9 +876,9 @@ int hl_store_audit(hl_store *st, const char *actor, const char *action, const ch
 	sqlite3_bind_text(s, 2, now, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, action, -1, SQLITE_STATIC);
-	bind_text(s, 5, object);
-	bind_text(s, 6, detail);
-	bind_text(s, 7, prev);
+	hl_store__bind_text(s, 5, object);
+	hl_store__bind_text(s, 6, detail);
+	hl_store__bind_text(s, 7, prev);
 	sqlite3_bind_text(s, 8, hash, -1, SQLITE_TRANSIENT);
 	rc = step_done(st, s, "audit");
 done:

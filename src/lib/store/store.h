@@ -1,5 +1,6 @@
-/* The store (private to the library): the schema, its migrations, transactions and every SQL statement of halong
- * (SQLite in WAL mode; a PostgreSQL backend can replace this module without touching others). */
+/* The store (private to the library): the schema, its migrations, transactions and every SQL
+ * statement of halong (SQLite in WAL mode; a PostgreSQL backend can replace this module without
+ * touching others). */
 #ifndef HALONG_STORE_H
 #define HALONG_STORE_H
 
@@ -96,7 +97,6 @@ typedef struct {
 int hl_store_pages_queue(uint64_t *queued, hl_store *st, const char *doc_id,
                          const hl_store_page_file *files, size_t n);
 
-
 /* Pending pages after the key (document_id, file_seq, page_no) (all zero: from the start), in
  * key order, at most max. */
 int hl_store_pages_pending(hl_store *st, int64_t document_id, int file_seq, int page_no, size_t max,
@@ -144,8 +144,8 @@ typedef struct {
 /* The counts over the pages of documents the caller may see. */
 int hl_store_pages_count_visible(hl_store_pages_stats *out, hl_store *st, const hl_store_vis *v);
 /* Failed pages of documents the caller may see, most recent first. */
-int hl_store_pages_failed_visible(hl_store *st, const hl_store_vis *v, size_t max,
-                                  hl_page_cb cb, void *ud);
+int hl_store_pages_failed_visible(hl_store *st, const hl_store_vis *v, size_t max, hl_page_cb cb,
+                                  void *ud);
 
 /* One OCR run: its pace is what `ocr status` reports. */
 typedef struct {

@@ -75,4 +75,23 @@ int hl_store__cap_level(int max_level);
 /* Turns the connection's last SQLite error into an HL_E code and message. */
 int hl_store__error(hl_store *st, const char *what);
 
+/* A statement for one call (the caller finalizes it), or NULL with the error set; the
+ * statements run often are kept instead (hl_store__cached, the Q_* of store.c). */
+sqlite3_stmt *hl_store__prepare(hl_store *st, const char *sql);
+
+/* A text column, or NULL for SQL NULL. */
+static inline const char *hl_store__col(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+/* Binds text that lives until the statement is stepped; NULL and "" both as SQL NULL. */
+static inline void hl_store__bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 #endif

@@ -122,19 +122,6 @@ static sqlite3_stmt *stmt(hl_store_units *u, int which)
 	return s;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v && *v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static const char *col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
 /* Runs a statement that returns no rows. */
 static int exec_done(hl_store_units *u, sqlite3_stmt *s, const char *what)
 {
@@ -150,17 +137,17 @@ static int exec_done(hl_store_units *u, sqlite3_stmt *s, const char *what)
 
 static void bind_version(sqlite3_stmt *s, const hl_store_unit_row *r, const char *fold)
 {
-	bind_text(s, 1, r->code);
-	bind_text(s, 2, r->valid_from);
-	bind_text(s, 3, r->valid_to);
+	hl_store__bind_text(s, 1, r->code);
+	hl_store__bind_text(s, 2, r->valid_from);
+	hl_store__bind_text(s, 3, r->valid_to);
 	/* name, full_name and type are NOT NULL: "" stays "" */
 	sqlite3_bind_text(s, 4, r->name ? r->name : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, r->full_name ? r->full_name : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, r->type ? r->type : "", -1, SQLITE_STATIC);
-	bind_text(s, 7, r->parent_code);
+	hl_store__bind_text(s, 7, r->parent_code);
 	sqlite3_bind_text(s, 8, fold ? fold : "", -1, SQLITE_STATIC);
-	bind_text(s, 9, r->event_id);
-	bind_text(s, 10, r->source);
+	hl_store__bind_text(s, 9, r->event_id);
+	hl_store__bind_text(s, 10, r->source);
 }
 
 int hl_store_unit_version_add(int *status, hl_store_units *u, const hl_store_unit_row *r,
@@ -191,8 +178,11 @@ static int each_version(hl_store_units *u, sqlite3_stmt *s, hl_store_unit_cb cb,
 {
 	int rc, n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_store_unit_row r = {col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4),
-		                       col(s, 5), col(s, 6), col(s, 7), col(s, 8), col(s, 9)};
+		hl_store_unit_row r = {hl_store__col(s, 0), hl_store__col(s, 1),
+		                       hl_store__col(s, 2), hl_store__col(s, 3),
+		                       hl_store__col(s, 4), hl_store__col(s, 5),
+		                       hl_store__col(s, 6), hl_store__col(s, 7),
+		                       hl_store__col(s, 8), hl_store__col(s, 9)};
 		n++;
 		if (cb && (rc = cb(&r, ud)) != 0) {
 			sqlite3_reset(s);
@@ -215,8 +205,8 @@ int hl_store_unit_at(hl_store_units *u, const char *code, const char *date, hl_s
 	int n;
 	if (!s)
 		return HL_ERROR;
-	bind_text(s, 1, code);
-	bind_text(s, 2, date);
+	hl_store__bind_text(s, 1, code);
+	hl_store__bind_text(s, 2, date);
 	n = each_version(u, s, cb, ud);
 	return n < 0 ? n : n == 0 ? HL_ENOTFOUND : 0;
 }
@@ -227,7 +217,7 @@ int hl_store_unit_versions(hl_store_units *u, const char *code, hl_store_unit_cb
 	int n;
 	if (!s)
 		return HL_ERROR;
-	bind_text(s, 1, code);
+	hl_store__bind_text(s, 1, code);
 	n = each_version(u, s, cb, ud);
 	return n < 0 ? n : 0;
 }
@@ -239,8 +229,8 @@ int hl_store_unit_children(hl_store_units *u, const char *parent, const char *da
 	int n;
 	if (!s)
 		return HL_ERROR;
-	bind_text(s, 1, parent);
-	bind_text(s, 2, date);
+	hl_store__bind_text(s, 1, parent);
+	hl_store__bind_text(s, 2, date);
 	n = each_version(u, s, cb, ud);
 	return n < 0 ? n : 0;
 }
@@ -252,8 +242,8 @@ int hl_store_unit_find(hl_store_units *u, const char *folded, const char *date, 
 	int n;
 	if (!s)
 		return HL_ERROR;
-	bind_text(s, 1, folded);
-	bind_text(s, 2, date);
+	hl_store__bind_text(s, 1, folded);
+	hl_store__bind_text(s, 2, date);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
 	n = each_version(u, s, cb, ud);
 	return n < 0 ? n : 0;
@@ -267,8 +257,8 @@ int hl_store_unit_first_date(char out[16], hl_store_units *u)
 		return HL_ERROR;
 	out[0] = 0;
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && col(s, 0))
-		snprintf(out, 16, "%s", col(s, 0));
+	if (rc == SQLITE_ROW && hl_store__col(s, 0))
+		snprintf(out, 16, "%s", hl_store__col(s, 0));
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return hl_store__error(u->st, "read units");
@@ -312,11 +302,11 @@ int hl_store_succession_add(int *status, hl_store_units *u, const hl_store_succe
 		return HL_ERROR;
 	sqlite3_bind_text(s, 1, r->old_code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->new_code ? r->new_code : "", -1, SQLITE_STATIC);
-	bind_text(s, 3, r->effective_date);
-	bind_text(s, 4, r->kind);
-	bind_text(s, 5, r->merge_type);
-	bind_text(s, 6, r->event_id);
-	bind_text(s, 7, r->source);
+	hl_store__bind_text(s, 3, r->effective_date);
+	hl_store__bind_text(s, 4, r->kind);
+	hl_store__bind_text(s, 5, r->merge_type);
+	hl_store__bind_text(s, 6, r->event_id);
+	hl_store__bind_text(s, 7, r->source);
 	if ((rc = exec_done(u, s, "add succession")) < 0)
 		return rc;
 	*status = sqlite3_changes(u->st->db) ? HL_PUT_INSERTED : HL_PUT_UNCHANGED;
@@ -327,8 +317,10 @@ static int each_succession(hl_store_units *u, sqlite3_stmt *s, hl_store_successi
 {
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_store_succession_row r = {col(s, 0), col(s, 1), col(s, 2), col(s, 3),
-		                             col(s, 4), col(s, 5), col(s, 6), col(s, 7)};
+		hl_store_succession_row r = {hl_store__col(s, 0), hl_store__col(s, 1),
+		                             hl_store__col(s, 2), hl_store__col(s, 3),
+		                             hl_store__col(s, 4), hl_store__col(s, 5),
+		                             hl_store__col(s, 6), hl_store__col(s, 7)};
 		if ((rc = cb(&r, ud)) != 0) {
 			sqlite3_reset(s);
 			return rc < 0 ? rc : 0;
@@ -349,7 +341,7 @@ int hl_store_successions_from(hl_store_units *u, const char *code, const char *a
 	sqlite3_stmt *s = stmt(u, U_SUCC_FROM);
 	if (!s)
 		return HL_ERROR;
-	bind_text(s, 1, code);
+	hl_store__bind_text(s, 1, code);
 	sqlite3_bind_text(s, 2, after ? after : "", -1, SQLITE_STATIC);
 	return each_succession(u, s, cb, ud);
 }
@@ -360,7 +352,7 @@ int hl_store_successions_to(hl_store_units *u, const char *code, const char *bef
 	sqlite3_stmt *s = stmt(u, U_SUCC_TO);
 	if (!s)
 		return HL_ERROR;
-	bind_text(s, 1, code);
+	hl_store__bind_text(s, 1, code);
 	sqlite3_bind_text(s, 2, before ? before : "9999-12-31", -1, SQLITE_STATIC);
 	return each_succession(u, s, cb, ud);
 }
@@ -377,8 +369,9 @@ static int each_event(hl_store_units *u, sqlite3_stmt *s, hl_store_unit_event_cb
 {
 	int rc, n = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_store_unit_event_row r = {col(s, 0), col(s, 1), col(s, 2),
-		                             col(s, 3), col(s, 4), col(s, 5)};
+		hl_store_unit_event_row r = {hl_store__col(s, 0), hl_store__col(s, 1),
+		                             hl_store__col(s, 2), hl_store__col(s, 3),
+		                             hl_store__col(s, 4), hl_store__col(s, 5)};
 		n++;
 		if (cb && (rc = cb(&r, ud)) != 0) {
 			sqlite3_reset(s);
@@ -401,7 +394,7 @@ int hl_store_unit_event_get(hl_store_units *u, const char *event_id, hl_store_un
 	int n;
 	if (!s)
 		return HL_ERROR;
-	bind_text(s, 1, event_id);
+	hl_store__bind_text(s, 1, event_id);
 	n = each_event(u, s, cb, ud);
 	return n < 0 ? n : n == 0 ? HL_ENOTFOUND : 0;
 }
@@ -413,12 +406,12 @@ int hl_store_unit_event_add(hl_store_units *u, const hl_store_unit_event_row *r)
 	if (!s)
 		return HL_ERROR;
 	hl_now_utc(now);
-	bind_text(s, 1, r->event_id);
-	bind_text(s, 2, r->effective_date);
-	bind_text(s, 3, r->legal_basis);
-	bind_text(s, 4, r->kind);
-	bind_text(s, 5, r->scope_code);
-	bind_text(s, 6, r->description);
+	hl_store__bind_text(s, 1, r->event_id);
+	hl_store__bind_text(s, 2, r->effective_date);
+	hl_store__bind_text(s, 3, r->legal_basis);
+	hl_store__bind_text(s, 4, r->kind);
+	hl_store__bind_text(s, 5, r->scope_code);
+	hl_store__bind_text(s, 6, r->description);
 	sqlite3_bind_text(s, 7, now, -1, SQLITE_TRANSIENT);
 	return exec_done(u, s, "add event");
 }
