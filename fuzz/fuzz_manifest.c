@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive/manifest.h"
+#include "archive/manifest_int.h"
 #include "halong/auth.h"
 #include "halong/text.h"
 #include "halong/util.h"

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "halong/archive_json.h"
 #include "halong/ocr.h"
 
 /* ---- init ---- */
@@ -195,18 +196,8 @@ static int cmd_search(const cli_args *args)
 	for (size_t i = 0; i < hits->n; i++) {
 		hl_hit *h = &hits->hits[i];
 		if (json) {
-			json_t *o = json_object();
+			json_t *o = hl_hit_json(h);
 			char *s;
-			json_object_set_new(o, "id", json_string(h->doc_id));
-			json_object_set_new(o, "subject", jstr(h->subject));
-			json_object_set_new(o, "dossier_code", jstr(h->dossier_code));
-			json_object_set_new(o, "fonds_code", jstr(h->fonds_code));
-			json_object_set_new(o, "issued_date", jstr(h->issued_date));
-			json_object_set_new(o, "doc_type", jstr(h->doc_type));
-			json_object_set_new(o, "issuer", jstr(h->issuer));
-			json_object_set_new(o, "access", json_string(hl_access_name(h->access)));
-			json_object_set_new(o, "score", json_real(h->score));
-			json_object_set_new(o, "snippet", jstr(h->snippet));
 			s = json_dumps(o, JSON_COMPACT);
 			puts(s);
 			free(s);

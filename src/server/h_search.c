@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "halong/archive_json.h"
 #include "halong/units.h"
 #include "server_int.h"
 
@@ -190,20 +191,8 @@ static char *answer_body(const char *q, const hl_search_opts *o, const hl_hits *
 	char *body;
 	*restricted = 0;
 	for (size_t i = 0; items && i < h->n; i++) {
-		const hl_hit *t = &h->hits[i];
-		json_t *it = json_object();
-		*restricted |= t->access >= HL_ACCESS_RESTRICTED;
-		js_set_str(it, "id", t->doc_id);
-		js_set_str(it, "subject", t->subject);
-		js_set_str(it, "fonds_code", t->fonds_code);
-		js_set_str(it, "dossier_code", t->dossier_code);
-		js_set_str(it, "issued_date", t->issued_date);
-		js_set_str(it, "doc_type", t->doc_type);
-		js_set_str(it, "issuer", t->issuer);
-		js_set_str(it, "access", hl_access_name(t->access));
-		json_object_set_new(it, "score", json_real(t->score));
-		js_set_str(it, "snippet", t->snippet);
-		json_array_append_new(items, it);
+		*restricted |= h->hits[i].access >= HL_ACCESS_RESTRICTED;
+		json_array_append_new(items, hl_hit_json(&h->hits[i]));
 	}
 	j = json_pack("{s:s,s:I,s:I,s:I,s:b,s:o,s:{s:o,s:o,s:o,s:o},s:b}", "query", q, "offset",
 	              (json_int_t)o->offset, "limit", (json_int_t)o->limit, "total",

@@ -1,5 +1,6 @@
 /* Every public header compiles as C++ too (extern "C"). */
 #include "halong/archive.h"
+#include "halong/archive_json.h"
 #include "halong/auth.h"
 #include "halong/auth_json.h"
 #include "halong/common.h"

@@ -18,7 +18,7 @@
 #include "halong/ocr.h"
 #include "halong/text.h"
 #include "halong/util.h"
-#include "manifest.h"
+#include "manifest_int.h"
 
 #define MAX_PROBLEMS 16
 #define MAX_FILES    10000 /* files of one document */

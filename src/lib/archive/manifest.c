@@ -8,7 +8,7 @@
 
 #include "halong/text.h"
 #include "halong/util.h"
-#include "manifest.h"
+#include "manifest_int.h"
 
 /* Vietnamese headers are compared folded, with every run of non-alphanumerics as one space. */
 static const struct {

@@ -337,11 +337,93 @@ static int reader(hl_index **out, hl_archive *a)
 	return 0;
 }
 
+/* The index's query for `who`: the composed query, visibility from the principal. */
+static void index_query(hl_index_query *q, const char *query, const hl_search_opts *opts,
+                        hl_archive *a, const hl_principal *who, const hl_archive__reader *rd)
+{
+	memset(q, 0, sizeof(*q));
+	q->query = query;
+	q->offset = opts->offset, q->limit = opts->limit;
+	q->mark_open = opts->mark_open, q->mark_close = opts->mark_close;
+	q->html = opts->html;
+	q->unit_fonds = unit_fonds, q->unit_ud = a->store;
+	q->max_access = hl_auth_ceiling(who);
+	if (!(who && who->local)) {
+		q->scoped = 1;
+		q->scope_all = rd->all;
+		q->scope_fonds = rd->codes;
+		q->n_scope_fonds = rd->n;
+	}
+}
+
+/* The answer of a data directory whose index was never made (before any ingest): nothing is
+ * indexed yet, whatever the store queued. */
+static int nothing_indexed(hl_hits **out, hl_archive *a)
+{
+	int64_t max = 0;
+	hl_hits *h = calloc(1, sizeof(*h));
+	hl_error_clear();
+	if (!h)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if (hl_store_queue_max(&max, a->store) == 0)
+		h->pending = max;
+	hl_error_clear();
+	h->total_exact = h->facets_exact = 1;
+	*out = h;
+	return 0;
+}
+
+/* Another page of a query whose counts the handle keeps: the counts, and the facets if asked. */
+static int counts_reuse(hl_hits *h, hl_archive__counts *have, int facets)
+{
+	h->facet_count = have->count, h->facets_exact = have->exact;
+	h->facet_estimate = have->estimate;
+	if (h->estimate < have->estimate)
+		h->estimate = have->estimate;
+	if (!facets)
+		return 0;
+	if (facet_copy(&h->fonds, &have->fonds) < 0 || facet_copy(&h->type, &have->type) < 0 ||
+	    facet_copy(&h->year, &have->year) < 0 || facet_copy(&h->unit, &have->unit) < 0)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Keeps a first page's counts and facets in `slot` (taking *key); out of memory keeps nothing:
+ * the answer is whole either way. */
+static void counts_keep(hl_archive__counts *slot, char **key, uint32_t kh,
+                        const hl_archive__stamp *now, uint64_t tick, const hl_hits *h)
+{
+	hl_archive__counts c = {0};
+	c.key = *key, c.hash = kh, c.at = *now, c.used = tick;
+	c.count = h->facet_count, c.exact = h->facets_exact;
+	c.estimate = h->facet_estimate;
+	if (facet_copy(&c.fonds, &h->fonds) < 0 || facet_copy(&c.type, &h->type) < 0 ||
+	    facet_copy(&c.year, &h->year) < 0 || facet_copy(&c.unit, &h->unit) < 0) {
+		hl_error_clear();
+		c.key = NULL;
+		hl_archive__counts_clear(&c);
+		return;
+	}
+	hl_archive__counts_clear(slot);
+	*slot = c;
+	*key = NULL; /* the slot holds it */
+}
+
+/* Changes the store queued that the index does not hold: what this search does not see. */
+static int64_t pending_of(hl_archive *a, hl_index *ix)
+{
+	int64_t max = 0, n = 0;
+	if (hl_store_queue_max(&max, a->store) == 0)
+		n = max - hl_index_applied_seq(ix);
+	hl_error_clear();
+	return n > 0 ? n : 0;
+}
+
 int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
                       const hl_search_opts *opts)
 {
 	char query[HL_SEARCH_MAX_QUERY + 1];
-	hl_index_query q = {0};
+	hl_index_query q;
 	hl_archive__reader rd;
 	hl_archive__stamp now;
 	hl_archive__counts *have = NULL, *slot = NULL;
@@ -356,18 +438,7 @@ int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
 	hl_archive__reader_init(&rd, a, who);
 	if ((rc = hl_archive__reader_scope(&rd)) < 0)
 		goto done;
-	q.query = query;
-	q.offset = opts->offset, q.limit = opts->limit;
-	q.mark_open = opts->mark_open, q.mark_close = opts->mark_close;
-	q.html = opts->html;
-	q.unit_fonds = unit_fonds, q.unit_ud = a->store;
-	q.max_access = hl_auth_ceiling(who);
-	if (!(who && who->local)) {
-		q.scoped = 1;
-		q.scope_all = rd.all;
-		q.scope_fonds = rd.codes;
-		q.n_scope_fonds = rd.n;
-	}
+	index_query(&q, query, opts, a, who, &rd);
 	/* the stamp is read before searching: a change made meanwhile moves it past the counts */
 	fresh_stamp = stamp_now(&now, a) == 0;
 	if (fresh_stamp && (key = counts_key(&q))) {
@@ -376,59 +447,21 @@ int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
 	}
 	q.facets = !have;
 	if ((rc = reader(&ix, a)) == HL_ENOTFOUND) {
-		/* a data directory whose index was never made (before any ingest): nothing is
-		 * indexed yet, whatever the store queued */
-		int64_t max = 0;
-		hl_error_clear();
-		if (!(h = calloc(1, sizeof(*h)))) {
-			rc = hl_error_set(HL_ENOMEM, "out of memory");
-			goto done;
-		}
-		if (hl_store_queue_max(&max, a->store) == 0)
-			h->pending = max;
-		hl_error_clear();
-		h->total_exact = h->facets_exact = 1;
-		*out = h;
-		h = NULL;
-		rc = 0;
+		rc = nothing_indexed(out, a);
 		goto done;
 	}
 	if (rc < 0 || (rc = hl_index_search(&h, ix, a->store, &q)) < 0)
 		goto done;
 	a->tick++;
 	if (have) {
-		/* another page of a query whose counts are known */
 		have->used = a->tick;
-		h->facet_count = have->count, h->facets_exact = have->exact;
-		h->facet_estimate = have->estimate;
-		if (h->estimate < have->estimate)
-			h->estimate = have->estimate;
-		if (opts->facets && ((rc = facet_copy(&h->fonds, &have->fonds)) < 0 ||
-		                     (rc = facet_copy(&h->type, &have->type)) < 0 ||
-		                     (rc = facet_copy(&h->year, &have->year)) < 0 ||
-		                     (rc = facet_copy(&h->unit, &have->unit)) < 0))
+		if ((rc = counts_reuse(h, have, opts->facets)) < 0)
 			goto done;
 	} else {
 		if ((rc = unit_facet(&h->unit, a, &h->fonds, fresh_stamp ? &now : NULL)) < 0)
 			goto done;
-		if (slot) {
-			hl_archive__counts c = {0};
-			c.key = key, c.hash = kh, c.at = now, c.used = a->tick;
-			c.count = h->facet_count, c.exact = h->facets_exact;
-			c.estimate = h->facet_estimate;
-			if (facet_copy(&c.fonds, &h->fonds) < 0 ||
-			    facet_copy(&c.type, &h->type) < 0 ||
-			    facet_copy(&c.year, &h->year) < 0 ||
-			    facet_copy(&c.unit, &h->unit) < 0) {
-				hl_error_clear(); /* nothing kept; the answer is whole */
-				c.key = NULL;
-				hl_archive__counts_clear(&c);
-			} else {
-				hl_archive__counts_clear(slot);
-				*slot = c;
-				key = NULL; /* the slot holds it */
-			}
-		}
+		if (slot)
+			counts_keep(slot, &key, kh, &now, a->tick, h);
 		if (!opts->facets) {
 			facet_copy_free(&h->fonds), facet_copy_free(&h->type);
 			facet_copy_free(&h->year), facet_copy_free(&h->unit);
@@ -436,13 +469,7 @@ int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
 	}
 	h->total_exact = h->facets_exact;
 	h->total = visible_total(h->facets_exact, h->facet_count, h->estimate, opts->offset, h->n);
-	{
-		int64_t max = 0;
-		if (hl_store_queue_max(&max, a->store) == 0)
-			h->pending =
-			    max - hl_index_applied_seq(ix) > 0 ? max - hl_index_applied_seq(ix) : 0;
-		hl_error_clear();
-	}
+	h->pending = pending_of(a, ix);
 	if ((rc = audit_snippets(a, who, h)) < 0)
 		goto done;
 	*out = h;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "archive/archive_int.h"
-#include "archive/manifest.h"
+#include "archive/manifest_int.h"
 #include "halong/archive.h"
 #include "halong/util.h"
 #include "store/store.h"

@@ -1,6 +1,6 @@
 /* The ingest manifest's columns and value checks (internal to the archive module). */
-#ifndef HL_MANIFEST_H
-#define HL_MANIFEST_H
+#ifndef HL_MANIFEST_INT_H
+#define HL_MANIFEST_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
