@@ -53,10 +53,10 @@ static char *parse(const hl_index_query *opts, size_t len, int valid)
 	if (rc < 0) {
 		CHECK(plan == NULL);
 		CHECK(hl_error_last()[0] != '\0');
-		/* The parser refuses with these. A failed unit: lookup comes back as -1 with the
-		 * lookup's code as hl_error_code() (query.cc's add_field drops the code). */
-		CHECK(rc == HL_EINVALID || rc == HL_ELIMIT ||
-		      (rc == HL_ERROR && hl_error_code() == HL_ENOTFOUND));
+		/* The parser refuses with these; a failed unit: lookup with the lookup's own code
+		 * (the archive's says HL_EINVALID for an unknown unit; this target's HL_ENOTFOUND). */
+		CHECK(rc == HL_EINVALID || rc == HL_ELIMIT || rc == HL_ENOTFOUND);
+		CHECK(rc == hl_error_code());
 		if (len > QUERY_MAX)
 			CHECK(rc == HL_ELIMIT && strstr(hl_error_last(), "longer than"));
 		else if (!valid)
