@@ -77,6 +77,11 @@ typedef enum {
 	HL_ACT_AUDIT_READ,     /* the audit log: the province's inspectors and admins */
 	HL_ACT_STATS_ALL,      /* index and OCR figures over every record: the province's
 	                        * archivists, admins and inspectors */
+	HL_ACT_SEND,           /* send records to another unit: archivists, officers, admins (of
+	                        * the unit holding them: the exchange asks custody too) */
+	HL_ACT_EXCHANGE_FOLLOW, /* the outbox, a message's state, the peers: those, inspectors */
+	HL_ACT_EXCHANGE_WATCH,  /* the exchange's status and refusals: archivists, inspectors,
+	                         * admins */
 } hl_action;
 
 /* 0 when `who` may do `act`; else HL_EDENIED with a message for a person ("log in first (this

@@ -397,17 +397,6 @@ int hl_exchange_inbox_accept(char **receipt, int *state, hl_node *self, const ch
 
 /* ---- sending (send.c): what a user sends, the same rules from the CLI and the API ---- */
 
-/* What a principal may do with the exchange. */
-typedef enum {
-	HL_EXCHANGE_SEND = 1, /* send records: an archivist, officer or admin (of the unit holding
-	                         them), or the node's operator */
-	HL_EXCHANGE_FOLLOW,   /* read the outbox, a message's state, the peers: those, inspectors */
-	HL_EXCHANGE_WATCH,    /* read the status and the refusals: archivists, inspectors, admins */
-} hl_exchange_act;
-
-/* 0 when `who` may do `act`; HL_EDENIED with a message naming the roles that may. */
-int hl_exchange_may(const hl_principal *who, hl_exchange_act act);
-
 /* Documents to send: a list, or every document of a dossier the sender may send. */
 typedef struct {
 	const char *to;             /* the recipient's unit code */
@@ -429,7 +418,7 @@ void hl_exchange_sent_free(hl_exchange_sent *s);
 
 /* Puts one "document" message in the outbox, in its own transaction with an exchange.send audit
  * entry per document by hl_principal_actor(who). The rules, the same for every client: `who`
- * may send (hl_exchange_may); `to` is a unit of the directory, not this node, not revoked, that
+ * may send (hl_auth_check HL_ACT_SEND); `to` is a unit of the directory, not this node, not revoked, that
  * may receive documents (else HL_EINVALID naming "to:"); each document is one `who` may see —
  * a missing, hidden or secret one gives one and the same HL_ENOTFOUND to a networked caller
  * (existence does not leak; the node's operator is told that it is secret) — and of a fonds

@@ -257,7 +257,7 @@ static int x_status(request *r)
 	uint64_t limit = 20;
 	json_t *out = NULL;
 	int rc;
-	if ((rc = hl_exchange_may(&r->who, HL_EXCHANGE_WATCH)) < 0 ||
+	if ((rc = hl_auth_check(&r->who, HL_ACT_EXCHANGE_WATCH)) < 0 ||
 	    (rc = req_uint(&limit, r, "limit", 20, 0, 1000)) < 0 ||
 	    (rc = hl_exchange_status_json(&out, req_store(r), &r->who, (size_t)limit)) < 0)
 		return rc;

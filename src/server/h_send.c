@@ -70,7 +70,7 @@ static int s_send(request *r)
 	char loc[96];
 	int rc;
 
-	if ((rc = hl_exchange_may(&r->who, HL_EXCHANGE_SEND)) != 0 ||
+	if ((rc = hl_auth_check(&r->who, HL_ACT_SEND)) != 0 ||
 	    (rc = req_json(&body, r)) != 0)
 		return rc;
 	docs = json_object_get(body, "documents");
@@ -101,7 +101,7 @@ static int s_outbox(request *r)
 	const char *peer = req_query(r, "peer");
 	json_t *out = NULL;
 	int rc;
-	if ((rc = hl_exchange_may(&r->who, HL_EXCHANGE_FOLLOW)) != 0 ||
+	if ((rc = hl_auth_check(&r->who, HL_ACT_EXCHANGE_FOLLOW)) != 0 ||
 	    (rc = hl_exchange_outbox_json(&out, req_store(r), &r->who, peer, S_MAX_TRACK)) < 0)
 		return rc;
 	return resp_json(r, 200, out);

@@ -86,6 +86,12 @@ static const struct {
                            "the audit log is read by the province's inspectors and admins"},
     [HL_ACT_STATS_ALL] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN) | R(HL_ROLE_INSPECTOR), 1,
                           "figures over every record are the province's"},
+    [HL_ACT_SEND] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_OFFICER) | R(HL_ROLE_ADMIN), 0, NULL},
+    [HL_ACT_EXCHANGE_FOLLOW] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_OFFICER) | R(HL_ROLE_ADMIN) |
+                                    R(HL_ROLE_INSPECTOR),
+                                0, NULL},
+    [HL_ACT_EXCHANGE_WATCH] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN) | R(HL_ROLE_INSPECTOR), 0,
+                               NULL},
 };
 
 int hl_auth_check(const hl_principal *who, hl_action act)

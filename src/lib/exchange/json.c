@@ -119,7 +119,7 @@ int hl_exchange_status_json(json_t **out, hl_store *st, const hl_principal *who,
 	char me[33];
 	json_t *o, *peers = json_array(), *rej = json_array(), *feeds;
 	int rc;
-	if ((rc = hl_exchange_may(who, HL_EXCHANGE_WATCH)) < 0 || (rc = node_unit(me, st)) < 0 ||
+	if ((rc = hl_auth_check(who, HL_ACT_EXCHANGE_WATCH)) < 0 || (rc = node_unit(me, st)) < 0 ||
 	    (rc = hl_exchange_status(st, peer_row, peers)) < 0 ||
 	    (limit && (rc = hl_exchange_rejects(st, limit, reject_row, rej)) < 0)) {
 		json_decref(peers);
@@ -173,7 +173,7 @@ int hl_exchange_outbox_json(json_t **out, hl_store *st, const hl_principal *who,
 {
 	outbox_ctx c = {0};
 	int rc;
-	if ((rc = hl_exchange_may(who, HL_EXCHANGE_FOLLOW)) < 0)
+	if ((rc = hl_auth_check(who, HL_ACT_EXCHANGE_FOLLOW)) < 0)
 		return rc;
 	if (peer && !hl_exchange__valid_unit(peer))
 		return hl_error_set(HL_EINVALID, "peer: a unit code of 1 to 32 bytes");
@@ -207,7 +207,7 @@ int hl_exchange_message_json(json_t **out, hl_store *st, const hl_principal *who
 	outbox_ctx c = {0};
 	json_t *o;
 	int rc;
-	if ((rc = hl_exchange_may(who, HL_EXCHANGE_FOLLOW)) < 0)
+	if ((rc = hl_auth_check(who, HL_ACT_EXCHANGE_FOLLOW)) < 0)
 		return rc;
 	if (!id || strlen(id) != 36)
 		return hl_error_set(HL_ENOTFOUND, "no message %.64s in the outbox", id ? id : "");
@@ -265,7 +265,7 @@ int hl_exchange_peers_json(json_t **out, hl_store *st, const hl_principal *who)
 	peers_ctx c = {st, NULL, me};
 	json_t *o;
 	int rc;
-	if ((rc = hl_exchange_may(who, HL_EXCHANGE_FOLLOW)) < 0 || (rc = node_unit(me, st)) < 0)
+	if ((rc = hl_auth_check(who, HL_ACT_EXCHANGE_FOLLOW)) < 0 || (rc = node_unit(me, st)) < 0)
 		return rc;
 	c.a = json_array();
 	if ((rc = hl_node_foreach(st, peers_row, &c)) < 0) {

@@ -13,40 +13,6 @@
 
 #define MAX_ID 128 /* bytes of a document id */
 
-/* ---- who may do what ---- */
-
-static unsigned roles_of(hl_exchange_act act)
-{
-	unsigned send = 1u << HL_ROLE_ARCHIVIST | 1u << HL_ROLE_OFFICER | 1u << HL_ROLE_ADMIN;
-	switch (act) {
-	case HL_EXCHANGE_SEND:
-		return send; /* the staff who hold the records */
-	case HL_EXCHANGE_FOLLOW:
-		return send | 1u << HL_ROLE_INSPECTOR;
-	case HL_EXCHANGE_WATCH:
-		return 1u << HL_ROLE_ARCHIVIST | 1u << HL_ROLE_ADMIN | 1u << HL_ROLE_INSPECTOR;
-	}
-	return 0;
-}
-
-int hl_exchange_may(const hl_principal *who, hl_exchange_act act)
-{
-	unsigned roles = roles_of(act);
-	hl_role role = who ? who->role : HL_ROLE_ANONYMOUS;
-	char names[128] = "";
-	size_t n = 0;
-	if ((who && who->local) || (roles & 1u << role))
-		return 0;
-	for (int i = HL_ROLE_VIEWER; i <= HL_ROLE_ADMIN; i++)
-		if (roles & 1u << i)
-			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
-			                      hl_role_name((hl_role)i));
-	if (role == HL_ROLE_ANONYMOUS)
-		return hl_error_set(HL_EDENIED, "log in first (this needs one of: %s)", names);
-	return hl_error_set(HL_EDENIED, "your role (%s) may not do this (this needs one of: %s)",
-	                    hl_role_name(role), names);
-}
-
 /* ---- the recipient ---- */
 
 /* "to": a unit of the directory, not this node, not revoked, that may receive `type`. Every
@@ -243,7 +209,7 @@ int hl_exchange_send_documents(hl_exchange_sent **out, hl_node *self, const hl_p
 	gather g = {.st = self->st, .who = who};
 	int rc;
 
-	if ((rc = hl_exchange_may(who, HL_EXCHANGE_SEND)) < 0)
+	if ((rc = hl_auth_check(who, HL_ACT_SEND)) < 0)
 		return rc;
 	if (!req->doc_ids == !req->dossier)
 		return hl_error_set(HL_EINVALID, "documents: give \"documents\" (a list of ids) or "
@@ -272,7 +238,7 @@ int hl_exchange_send_report(char id[37], hl_node *self, const hl_principal *who,
 	hl_exchange_msg m = {0};
 	char msg_id[37];
 	int rc;
-	if ((rc = hl_exchange_may(who, HL_EXCHANGE_SEND)) < 0 ||
+	if ((rc = hl_auth_check(who, HL_ACT_SEND)) < 0 ||
 	    (rc = check_to(self, to, "report")) < 0)
 		return rc;
 	m.to = to;
