@@ -652,6 +652,14 @@ static int entry_files(const hl_feed__entry *x, const feed_kind *k)
 			                    "entry %lld: malformed: file %zu is not one of the %s "
 			                    "feed's files with name, sha256 and size",
 			                    (long long)x->seq, i + 1, k->name);
+		/* Once: a name listed twice would let a file be carried that no signed line
+		 * names (the counts still agree). A feed has a few files: a duplicate shows
+		 * within the first few names. */
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(name, jstr(json_array_get(x->files, j), "name")))
+				return hl_error_set(
+				    HL_EINVALID, "entry %lld: malformed: file %s is listed twice",
+				    (long long)x->seq, name);
 		d = json_object_get(x->data, name);
 		if (!json_is_string(d))
 			return hl_error_set(HL_EDENIED, "entry %lld: file %s: not carried",

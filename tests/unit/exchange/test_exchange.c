@@ -1525,6 +1525,50 @@ static void test_directory(void **state)
 	free(newer);
 }
 
+/* A directory the hub signed that names a unit twice (Hà Tu, the second time revoked): refused
+ * whole, the last good copy kept — else the node would keep whichever line came last, and the
+ * signed directory would say two things of one node (found by fuzz_directory). */
+static void test_directory_unit_twice(void **state)
+{
+	net *w = *state;
+	char *dir = NULL, *canon = NULL, *twice, sig[HL_X_SIG_B64];
+	int64_t v = 0, held = 0;
+	size_t len = 0;
+	json_t *t, *d, *nodes, *copy = NULL;
+
+	assert_int_equal(hl_node_directory_info(&held, NULL, NULL, w->a.st), 0);
+	assert_int_equal(hl_node_directory_export(&dir, w->hub.n), 0);
+	assert_non_null(t = json_loads(dir, 0, NULL));
+	d = json_object_get(t, "directory");
+	nodes = json_object_get(d, "nodes");
+	for (size_t i = 0; i < json_array_size(nodes); i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(nodes, i), "unit")),
+		            HATU))
+			copy = json_deep_copy(json_array_get(nodes, i));
+	assert_non_null(copy);
+	json_object_set_new(copy, "revoked", json_true());
+	json_array_append_new(nodes, copy);
+	json_object_set_new(d, "version", json_integer(held + 1));
+	assert_int_equal(hl_exchange__canon(&canon, &len, d), 0);
+	hl_exchange__sign(sig, w->hub.n, HL_X_CTX_DIRECTORY, canon, len);
+	json_object_set_new(t, "signature", json_string(sig));
+	assert_non_null(twice = json_dumps(t, JSON_COMPACT));
+
+	assert_int_equal(hl_node_directory_import(&v, w->a.st, twice, strlen(twice), NULL, "test"),
+	                 HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "node 06652 is listed twice"));
+	assert_non_null(strstr(hl_error_last(), "last good copy"));
+	assert_int_equal(hl_node_directory_info(&v, NULL, NULL, w->a.st), 0);
+	assert_int_equal(v, held);
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_peer "
+	                                "WHERE unit = '06652' AND revoked = 0"),
+	                 1);
+	json_decref(t);
+	free(twice);
+	free(canon);
+	free(dir);
+}
+
 /* ---- the secret key ---- */
 
 static int in_file(const char *path, const void *needle, size_t n)
@@ -1697,6 +1741,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_delivery, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_directory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_directory_unit_twice, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_key_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
 	};
