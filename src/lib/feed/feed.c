@@ -560,8 +560,10 @@ int hl_feed_page_head(int64_t *last_seq, const char *page, size_t len, const cha
 	int rc;
 	if (!k)
 		return HL_ENOTFOUND;
-	if (!(p = json_loadb(page, len, JSON_REJECT_DUPLICATES, &je)))
+	if (!(p = json_loadb(page, len, JSON_REJECT_DUPLICATES, &je))) {
+		hl_exchange__json_why(&je);
 		return hl_error_set(HL_EINVALID, "head: malformed: %s", je.text);
+	}
 	rc = head_check(last_seq, p, k, hub_key);
 	json_decref(p);
 	return rc;
@@ -688,8 +690,10 @@ int hl_feed__entry_parse(hl_feed__entry *e, const char *text, size_t len, const 
 	if (len > HL_FEED_MAX_ENTRY)
 		return hl_error_set(HL_ELIMIT, "an entry of %zu bytes is over the limit of %u", len,
 		                    HL_FEED_MAX_ENTRY);
-	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
+	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je))) {
+		hl_exchange__json_why(&je);
 		return hl_error_set(HL_EINVALID, "malformed: %s", je.text);
+	}
 	rc = entry_form(e, root, k);
 	e->root = root;
 	return rc < 0 ? rc : entry_files(e, k);
@@ -709,8 +713,10 @@ int hl_feed__page_parse(int64_t *last_seq, size_t *n, const char *text, size_t l
 	if (len > HL_FEED_MAX_PAGE)
 		return hl_error_set(HL_ELIMIT, "a page of %zu bytes is over the limit of %u", len,
 		                    HL_FEED_MAX_PAGE);
-	if (!(page = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
+	if (!(page = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je))) {
+		hl_exchange__json_why(&je);
 		return hl_error_set(HL_EINVALID, "malformed: %s", je.text);
+	}
 	entries = json_object_get(page, "entries");
 	if (!json_is_array(entries) || !json_is_integer(json_object_get(page, "last_seq")) ||
 	    !jstr(page, "feed") || strcmp(jstr(page, "feed"), k->name))
@@ -857,9 +863,11 @@ int hl_feed_apply_entry(hl_node *self, const char *feed, const char *text, size_
 		return fail(hl_node_store(self), k->name,
 		            hl_error_set(HL_ELIMIT, "an entry of %zu bytes is over the limit of %u",
 		                         len, HL_FEED_MAX_ENTRY));
-	if (!(e = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
+	if (!(e = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je))) {
+		hl_exchange__json_why(&je);
 		return fail(hl_node_store(self), k->name,
 		            hl_error_set(HL_EINVALID, "malformed: %s", je.text));
+	}
 	rc = apply_json(self, k, e, hub_key, o);
 	json_decref(e);
 	if (rc < 0)

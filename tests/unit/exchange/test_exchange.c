@@ -741,6 +741,21 @@ static void test_malformed(void **state)
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
 		assert_int_equal(accept_env(NULL, NULL, &w->a, junk[i], strlen(junk[i]), NULL),
 		                 HL_EINVALID);
+	/* Broken in the middle of a Vietnamese letter (a \u escape cut by the first byte of
+	 * "ồ"): jansson's message quotes half the letter; the refusal (the caller's message, the
+	 * detail recorded, an API error body) stays valid UTF-8 (found by fuzz_envelope). */
+	{
+		static const char cut[] = "{\"payload\":{\"t\":\"Ph\\u1e\xe1\xbb\x93ng\"}}";
+		last_reject l = {0};
+		assert_int_equal(accept_env(NULL, NULL, &w->a, cut, strlen(cut), NULL),
+		                 HL_EINVALID);
+		assert_non_null(strstr(hl_error_last(), "invalid escape"));
+		assert_int_equal(hl_text_check_utf8(hl_error_last(), strlen(hl_error_last()), NULL),
+		                 0);
+		assert_int_equal(hl_exchange_rejects(w->a.st, 1, grab_reject, &l), 0);
+		assert_string_equal(l.reason, "malformed");
+		assert_int_equal(hl_text_check_utf8(l.detail, strlen(l.detail), NULL), 0);
+	}
 	assert_nothing_applied(&w->a);
 	/* The intact envelope is still accepted afterwards. */
 	assert_int_equal(accept_env(NULL, NULL, &w->a, env, n, NULL), 0);
