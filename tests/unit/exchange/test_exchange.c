@@ -1001,6 +1001,29 @@ static void test_document_levels_at_the_inbox(void **state)
 		assert_nothing_applied(lies[i].to);
 		free(bad);
 	}
+	/* A secret document whose id is cut in the message inside a letter ("thành", at byte
+	 * 64): the refusal names it with whole characters only — it goes back as JSON and into
+	 * the refusals (found by fuzz_envelope). */
+	{
+		json_t *e = json_loads(env, 0, NULL);
+		char *t;
+		last_reject l = {0};
+		json_object_set_new(
+		    json_array_get(json_object_get(json_object_get(e, "payload"), "documents"), 0),
+		    "doc_id",
+		    json_string("Hồ sơ số 11 của Ủy ban nhân dân phường Hà Tu, thành phố Hạ Long"));
+		t = json_dumps(e, JSON_COMPACT);
+		bad = relabel(&w->hub, t, "public", "secret"); /* signed again by the hub */
+		free(t);
+		json_decref(e);
+		assert_int_equal(accept_env(NULL, NULL, &w->b, bad, strlen(bad), NULL), HL_EDENIED);
+		assert_non_null(strstr(hl_error_last(),
+		                       "(Hồ sơ số 11 của Ủy ban nhân dân phường Hà "
+		                       "Tu, th) is secret"));
+		assert_int_equal(hl_exchange_rejects(w->b.st, 1, grab_reject, &l), 0);
+		assert_int_equal(hl_text_check_utf8(l.detail, strlen(l.detail), NULL), 0);
+		free(bad);
+	}
 	/* The honest label of a restricted document, to a node cleared for it: taken. */
 	bad = relabel(&w->hub, env, "restricted", "restricted");
 	assert_int_equal(accept_env(NULL, NULL, &w->b, bad, strlen(bad), NULL), 0);
