@@ -630,11 +630,17 @@ static int entry_form(hl_feed__entry *x, json_t *root, const feed_kind *k)
 	x->seq = json_integer_value(seqv);
 	if (canon_hash(&x->canon, &x->clen, x->hash, entry) < 0)
 		return prefix(HL_EINVALID, x->seq, "malformed");
-	if (strcmp(x->hash, x->sha))
+	if (strcmp(x->hash, x->sha)) {
+		/* what it says, at most 64 bytes cut at a whole character: the reason goes to the
+		 * status and the API, as JSON */
+		char said[65];
+		snprintf(said, sizeof(said), "%s", x->sha);
+		hl_str_cut_utf8(said);
 		return hl_error_set(HL_EDENIED,
-		                    "entry %lld: hash: its SHA-256 is %s, the entry says %.64s "
+		                    "entry %lld: hash: its SHA-256 is %s, the entry says %s "
 		                    "(altered on the way)",
-		                    (long long)x->seq, x->hash, x->sha);
+		                    (long long)x->seq, x->hash, said);
+	}
 	return 0;
 }
 

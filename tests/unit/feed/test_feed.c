@@ -285,6 +285,23 @@ static void test_publish_apply_refuse(void **state)
 	x[14] = x[14] == '1' ? '2' : '1';
 	refused(f, bad, HL_EDENIED, "hash", 0);
 	free(bad);
+	/* Its sha256 a text cut at byte 64 inside a letter ("thành"): the reason quotes it with
+	 * whole characters, in the message and the status (found by fuzz_feed_entry). */
+	{
+		json_t *e = json_loads(t, 0, NULL);
+		st_row r;
+		json_object_set_new(
+		    e, "sha256",
+		    json_string("Hồ sơ số 11 của Ủy ban nhân dân phường Hà Tu, thành phố Hạ Long"));
+		bad = json_dumps(e, JSON_COMPACT);
+		refused(f, bad, HL_EDENIED,
+		        "the entry says Hồ sơ số 11 của Ủy ban nhân dân phường Hà Tu, th (altered",
+		        0);
+		r = status(f->a.st);
+		assert_int_equal(hl_text_check_utf8(r.err, strlen(r.err), NULL), 0);
+		free(bad);
+		json_decref(e);
+	}
 	/* Signed by someone else: the signature of entry 2 on entry 1. */
 	{
 		char *t2 = entry_text(f, 2);
