@@ -357,9 +357,12 @@ static int lay_out(head *x, size_t len)
 			val++;
 		x->h[x->n] = (request_header){l, val, strlen(l), strlen(val)};
 		x->sp[x->n] = (request_span){line, strlen(l), (size_t)(val - x->buf), strlen(val)};
-		if (same_word(l, strlen(l), "cookie"))
-			for (const char *c = val; c; c = strchr(c + 1, ';'))
+		/* libmicrohttpd makes a cookie of each ';'-separated piece */
+		if (same_word(l, strlen(l), "cookie") && *val) {
+			x->ncookies++;
+			for (const char *c = val; (c = strchr(c, ';')); c++)
 				x->ncookies++;
+		}
 		x->n++;
 	}
 	x->head_len = pos;
