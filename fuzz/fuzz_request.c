@@ -124,19 +124,21 @@ static void check_path_ok(const char *raw, size_t len, const char *path, const c
 		CHECK(seg[i][0] && !strchr(seg[i], '/'));
 		CHECK(strcmp(seg[i], ".") && strcmp(seg[i], ".."));
 	}
-	/* encoded again, the same segments (within the raw length limit: a byte may take three) */
+	/* encoded again, the same segments (within the limits: a byte may take three, and "/a/b"
+	 * decodes one byte longer than "a/b") */
 	if (!again) {
 		char *p2 = NULL, *b2 = NULL;
 		const char *s2[HL_SRV_MAX_SEGS], *why = NULL;
-		size_t n2 = 0;
+		size_t n2 = 0, dn = 0;
 		int st;
 		CHECK((enc = malloc(3 * wn + nseg + 1)));
 		for (size_t i = 0; i < nseg; i++) {
 			enc[en++] = '/';
 			en += encode(enc + en, seg[i]);
+			dn += 1 + strlen(seg[i]); /* "/a/b": one more byte than "a/b" */
 		}
 		st = request_path(&p2, &b2, s2, &n2, HL_SRV_MAX_SEGS, &why, enc, en);
-		if (en <= 3 * (size_t)HL_SRV_MAX_PATH) {
+		if (en <= 3 * (size_t)HL_SRV_MAX_PATH && dn <= HL_SRV_MAX_PATH) {
 			CHECK(st == 0 && n2 == nseg);
 			for (size_t i = 0; i < nseg; i++)
 				CHECK(!strcmp(s2[i], seg[i]));
