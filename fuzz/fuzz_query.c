@@ -53,10 +53,10 @@ static char *parse(const hl_index_query *opts, size_t len, int valid)
 	if (rc < 0) {
 		CHECK(plan == NULL);
 		CHECK(hl_error_last()[0] != '\0');
-		/* The parser refuses with these. A failed unit: lookup comes back as -1 with the
-		 * lookup's code as hl_error_code() (query.cc's add_field drops the code). */
-		CHECK(rc == HL_EINVALID || rc == HL_ELIMIT ||
-		      (rc == HL_ERROR && hl_error_code() == HL_ENOTFOUND));
+		/* The parser refuses with these. A failed unit: lookup comes back with the
+		 * lookup's own code (query.cc's add_field keeps it: an unknown unit is a bad
+		 * query, 400, not an error). */
+		CHECK(rc == HL_EINVALID || rc == HL_ELIMIT || rc == HL_ENOTFOUND);
 		if (len > QUERY_MAX)
 			CHECK(rc == HL_ELIMIT && strstr(hl_error_last(), "longer than"));
 		else if (!valid)
