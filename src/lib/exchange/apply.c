@@ -81,8 +81,12 @@ int hl_exchange__doc_level_ok(char *why, size_t size, const json_t *doc, size_t 
 	const char *lvl = json_string_value(json_object_get(doc, "access_level"));
 	const char *id = json_string_value(json_object_get(doc, "doc_id"));
 	hl_access a;
-	char name[160];
-	snprintf(name, sizeof(name), "document %zu (%.64s)", i + 1, id ? id : "no id");
+	char name[160], cut[65];
+	/* The id as sent, at most 64 bytes cut at a whole character: the message goes back to
+	 * the sender as JSON and into the refusals, which take only UTF-8. */
+	snprintf(cut, sizeof(cut), "%s", id ? id : "no id");
+	hl_str_cut_utf8(cut);
+	snprintf(name, sizeof(name), "document %zu (%s)", i + 1, cut);
 	if (!lvl || hl_access_parse(&a, lvl) < 0 || strcmp(lvl, hl_access_name(a))) {
 		snprintf(why, size, "%s has no access level this node can read", name);
 		return -1;

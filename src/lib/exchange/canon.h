@@ -15,5 +15,10 @@
 int hl_exchange__canon(char **out, size_t *outlen, const json_t *v);
 /* Parses JSON strictly (duplicate keys refused); NULL with HL_EINVALID set naming `what`. */
 json_t *hl_exchange__parse(const char *text, size_t len, const char *what);
+/* jansson's error text quotes the bytes near the error as they came — half a character, or
+ * bytes that are not UTF-8 at all — and it goes into a message that ends up in JSON error
+ * bodies and in the refusals recorded: this makes it valid UTF-8 in place (each byte of a bad
+ * sequence a '?'). Every message quoting e->text calls it first. */
+void hl_exchange__json_why(json_error_t *e);
 
 #endif

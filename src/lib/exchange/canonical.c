@@ -241,13 +241,24 @@ int hl_exchange__canon(char **out, size_t *outlen, const json_t *v)
 	return 0;
 }
 
+void hl_exchange__json_why(json_error_t *e)
+{
+	size_t n = strlen(e->text), at = 0, bad; /* jansson ends it with a NUL */
+	while (at < n && hl_text_check_utf8(e->text + at, n - at, &bad) != 0) {
+		e->text[at + bad] = '?';
+		at += bad + 1;
+	}
+}
+
 json_t *hl_exchange__parse(const char *text, size_t len, const char *what)
 {
 	json_error_t e;
 	json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
-	if (!v)
+	if (!v) {
+		hl_exchange__json_why(&e);
 		hl_error_set(HL_EINVALID, "%s: not valid JSON at line %d column %d: %s", what,
 		             e.line, e.column, e.text);
+	}
 	return v;
 }
 

@@ -585,6 +585,36 @@ static int dir_header(hl_exchange__dir *d)
 	return 0;
 }
 
+static int by_unit(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Each unit once: the store keeps one row a unit, and a unit named twice would leave this node
+ * with whichever of the two came last (sorted, not compared pairwise: a 4 MiB directory holds
+ * tens of thousands of nodes). */
+static int dir_unique(const hl_exchange__dir *d)
+{
+	const char **u;
+	int rc = 0;
+	if (d->n < 2)
+		return 0;
+	if (!(u = malloc(d->n * sizeof(*u))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->n; i++)
+		u[i] = d->rows[i].unit;
+	qsort(u, d->n, sizeof(*u), by_unit);
+	for (size_t i = 1; i < d->n && !rc; i++)
+		if (!strcmp(u[i - 1], u[i]))
+			rc = hl_error_set(
+			    HL_EINVALID,
+			    "directory: node %s is listed twice; the last good copy is "
+			    "kept",
+			    u[i]);
+	free(u);
+	return rc;
+}
+
 /* Each node checked (unit, URL, key, flags, types) into d->rows. */
 static int dir_nodes(hl_exchange__dir *d)
 {
@@ -617,7 +647,7 @@ static int dir_nodes(hl_exchange__dir *d)
 		r->restricted = json_is_true(json_object_get(x, "restricted"));
 		r->revoked = json_is_true(json_object_get(x, "revoked"));
 	}
-	return 0;
+	return dir_unique(d);
 }
 
 int hl_exchange__directory_parse(hl_exchange__dir *d, const char *json, size_t len)

@@ -560,8 +560,10 @@ int hl_feed_page_head(int64_t *last_seq, const char *page, size_t len, const cha
 	int rc;
 	if (!k)
 		return HL_ENOTFOUND;
-	if (!(p = json_loadb(page, len, JSON_REJECT_DUPLICATES, &je)))
+	if (!(p = json_loadb(page, len, JSON_REJECT_DUPLICATES, &je))) {
+		hl_exchange__json_why(&je);
 		return hl_error_set(HL_EINVALID, "head: malformed: %s", je.text);
+	}
 	rc = head_check(last_seq, p, k, hub_key);
 	json_decref(p);
 	return rc;
@@ -628,11 +630,17 @@ static int entry_form(hl_feed__entry *x, json_t *root, const feed_kind *k)
 	x->seq = json_integer_value(seqv);
 	if (canon_hash(&x->canon, &x->clen, x->hash, entry) < 0)
 		return prefix(HL_EINVALID, x->seq, "malformed");
-	if (strcmp(x->hash, x->sha))
+	if (strcmp(x->hash, x->sha)) {
+		/* what it says, at most 64 bytes cut at a whole character: the reason goes to the
+		 * status and the API, as JSON */
+		char said[65];
+		snprintf(said, sizeof(said), "%s", x->sha);
+		hl_str_cut_utf8(said);
 		return hl_error_set(HL_EDENIED,
-		                    "entry %lld: hash: its SHA-256 is %s, the entry says %.64s "
+		                    "entry %lld: hash: its SHA-256 is %s, the entry says %s "
 		                    "(altered on the way)",
-		                    (long long)x->seq, x->hash, x->sha);
+		                    (long long)x->seq, x->hash, said);
+	}
 	return 0;
 }
 
@@ -652,6 +660,14 @@ static int entry_files(const hl_feed__entry *x, const feed_kind *k)
 			                    "entry %lld: malformed: file %zu is not one of the %s "
 			                    "feed's files with name, sha256 and size",
 			                    (long long)x->seq, i + 1, k->name);
+		/* Once: a name listed twice would let a file be carried that no signed line
+		 * names (the counts still agree). A feed has a few files: a duplicate shows
+		 * within the first few names. */
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(name, jstr(json_array_get(x->files, j), "name")))
+				return hl_error_set(
+				    HL_EINVALID, "entry %lld: malformed: file %s is listed twice",
+				    (long long)x->seq, name);
 		d = json_object_get(x->data, name);
 		if (!json_is_string(d))
 			return hl_error_set(HL_EDENIED, "entry %lld: file %s: not carried",
@@ -680,8 +696,10 @@ int hl_feed__entry_parse(hl_feed__entry *e, const char *text, size_t len, const 
 	if (len > HL_FEED_MAX_ENTRY)
 		return hl_error_set(HL_ELIMIT, "an entry of %zu bytes is over the limit of %u", len,
 		                    HL_FEED_MAX_ENTRY);
-	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
+	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je))) {
+		hl_exchange__json_why(&je);
 		return hl_error_set(HL_EINVALID, "malformed: %s", je.text);
+	}
 	rc = entry_form(e, root, k);
 	e->root = root;
 	return rc < 0 ? rc : entry_files(e, k);
@@ -701,8 +719,10 @@ int hl_feed__page_parse(int64_t *last_seq, size_t *n, const char *text, size_t l
 	if (len > HL_FEED_MAX_PAGE)
 		return hl_error_set(HL_ELIMIT, "a page of %zu bytes is over the limit of %u", len,
 		                    HL_FEED_MAX_PAGE);
-	if (!(page = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
+	if (!(page = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je))) {
+		hl_exchange__json_why(&je);
 		return hl_error_set(HL_EINVALID, "malformed: %s", je.text);
+	}
 	entries = json_object_get(page, "entries");
 	if (!json_is_array(entries) || !json_is_integer(json_object_get(page, "last_seq")) ||
 	    !jstr(page, "feed") || strcmp(jstr(page, "feed"), k->name))
@@ -849,9 +869,11 @@ int hl_feed_apply_entry(hl_node *self, const char *feed, const char *text, size_
 		return fail(hl_node_store(self), k->name,
 		            hl_error_set(HL_ELIMIT, "an entry of %zu bytes is over the limit of %u",
 		                         len, HL_FEED_MAX_ENTRY));
-	if (!(e = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
+	if (!(e = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je))) {
+		hl_exchange__json_why(&je);
 		return fail(hl_node_store(self), k->name,
 		            hl_error_set(HL_EINVALID, "malformed: %s", je.text));
+	}
 	rc = apply_json(self, k, e, hub_key, o);
 	json_decref(e);
 	if (rc < 0)

@@ -741,6 +741,21 @@ static void test_malformed(void **state)
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
 		assert_int_equal(accept_env(NULL, NULL, &w->a, junk[i], strlen(junk[i]), NULL),
 		                 HL_EINVALID);
+	/* Broken in the middle of a Vietnamese letter (a \u escape cut by the first byte of
+	 * "ồ"): jansson's message quotes half the letter; the refusal (the caller's message, the
+	 * detail recorded, an API error body) stays valid UTF-8 (found by fuzz_envelope). */
+	{
+		static const char cut[] = "{\"payload\":{\"t\":\"Ph\\u1e\xe1\xbb\x93ng\"}}";
+		last_reject l = {0};
+		assert_int_equal(accept_env(NULL, NULL, &w->a, cut, strlen(cut), NULL),
+		                 HL_EINVALID);
+		assert_non_null(strstr(hl_error_last(), "invalid escape"));
+		assert_int_equal(hl_text_check_utf8(hl_error_last(), strlen(hl_error_last()), NULL),
+		                 0);
+		assert_int_equal(hl_exchange_rejects(w->a.st, 1, grab_reject, &l), 0);
+		assert_string_equal(l.reason, "malformed");
+		assert_int_equal(hl_text_check_utf8(l.detail, strlen(l.detail), NULL), 0);
+	}
 	assert_nothing_applied(&w->a);
 	/* The intact envelope is still accepted afterwards. */
 	assert_int_equal(accept_env(NULL, NULL, &w->a, env, n, NULL), 0);
@@ -984,6 +999,29 @@ static void test_document_levels_at_the_inbox(void **state)
 		assert_refused(lies[i].to, "access-denied", id, HUB);
 		assert_non_null(strstr(hl_error_last(), "DPUB"));
 		assert_nothing_applied(lies[i].to);
+		free(bad);
+	}
+	/* A secret document whose id is cut in the message inside a letter ("thành", at byte
+	 * 64): the refusal names it with whole characters only — it goes back as JSON and into
+	 * the refusals (found by fuzz_envelope). */
+	{
+		json_t *e = json_loads(env, 0, NULL);
+		char *t;
+		last_reject l = {0};
+		json_object_set_new(
+		    json_array_get(json_object_get(json_object_get(e, "payload"), "documents"), 0),
+		    "doc_id",
+		    json_string("Hồ sơ số 11 của Ủy ban nhân dân phường Hà Tu, thành phố Hạ Long"));
+		t = json_dumps(e, JSON_COMPACT);
+		bad = relabel(&w->hub, t, "public", "secret"); /* signed again by the hub */
+		free(t);
+		json_decref(e);
+		assert_int_equal(accept_env(NULL, NULL, &w->b, bad, strlen(bad), NULL), HL_EDENIED);
+		assert_non_null(strstr(hl_error_last(),
+		                       "(Hồ sơ số 11 của Ủy ban nhân dân phường Hà "
+		                       "Tu, th) is secret"));
+		assert_int_equal(hl_exchange_rejects(w->b.st, 1, grab_reject, &l), 0);
+		assert_int_equal(hl_text_check_utf8(l.detail, strlen(l.detail), NULL), 0);
 		free(bad);
 	}
 	/* The honest label of a restricted document, to a node cleared for it: taken. */
@@ -1525,6 +1563,50 @@ static void test_directory(void **state)
 	free(newer);
 }
 
+/* A directory the hub signed that names a unit twice (Hà Tu, the second time revoked): refused
+ * whole, the last good copy kept — else the node would keep whichever line came last, and the
+ * signed directory would say two things of one node (found by fuzz_directory). */
+static void test_directory_unit_twice(void **state)
+{
+	net *w = *state;
+	char *dir = NULL, *canon = NULL, *twice, sig[HL_X_SIG_B64];
+	int64_t v = 0, held = 0;
+	size_t len = 0;
+	json_t *t, *d, *nodes, *copy = NULL;
+
+	assert_int_equal(hl_node_directory_info(&held, NULL, NULL, w->a.st), 0);
+	assert_int_equal(hl_node_directory_export(&dir, w->hub.n), 0);
+	assert_non_null(t = json_loads(dir, 0, NULL));
+	d = json_object_get(t, "directory");
+	nodes = json_object_get(d, "nodes");
+	for (size_t i = 0; i < json_array_size(nodes); i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(nodes, i), "unit")),
+		            HATU))
+			copy = json_deep_copy(json_array_get(nodes, i));
+	assert_non_null(copy);
+	json_object_set_new(copy, "revoked", json_true());
+	json_array_append_new(nodes, copy);
+	json_object_set_new(d, "version", json_integer(held + 1));
+	assert_int_equal(hl_exchange__canon(&canon, &len, d), 0);
+	hl_exchange__sign(sig, w->hub.n, HL_X_CTX_DIRECTORY, canon, len);
+	json_object_set_new(t, "signature", json_string(sig));
+	assert_non_null(twice = json_dumps(t, JSON_COMPACT));
+
+	assert_int_equal(hl_node_directory_import(&v, w->a.st, twice, strlen(twice), NULL, "test"),
+	                 HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "node 06652 is listed twice"));
+	assert_non_null(strstr(hl_error_last(), "last good copy"));
+	assert_int_equal(hl_node_directory_info(&v, NULL, NULL, w->a.st), 0);
+	assert_int_equal(v, held);
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_peer "
+	                                "WHERE unit = '06652' AND revoked = 0"),
+	                 1);
+	json_decref(t);
+	free(twice);
+	free(canon);
+	free(dir);
+}
+
 /* ---- the secret key ---- */
 
 static int in_file(const char *path, const void *needle, size_t n)
@@ -1697,6 +1779,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_delivery, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_directory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_directory_unit_twice, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_key_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
 	};

@@ -18,8 +18,10 @@
 
 #include "halong/exchange.h"
 #include "halong/feed.h"
+#include "exchange/canon.h"
 #include "feed/feed_int.h"
 #include "store/store.h"
+#include "halong/text.h"
 #include "halong/units.h"
 #include "halong/util.h"
 
@@ -257,6 +259,18 @@ static void test_publish_apply_refuse(void **state)
 	refused(f, "{\"entry\":", HL_EINVALID, "malformed", 0);
 	refused(f, "{\"entry\":{},\"data\":{},\"sha256\":\"\",\"sig\":\"\"}", HL_EINVALID,
 	        "malformed", 0);
+	/* Broken inside a Vietnamese letter (a \u escape cut by the first byte of "ồ"): jansson's
+	 * message quotes half of it; the reason given and kept in the status stays valid UTF-8
+	 * (found by fuzz_feed_entry). */
+	{
+		st_row r;
+		refused(f, "{\"entry\":{\"hub\":\"Ph\\u1e\xe1\xbb\x93ng\"}}", HL_EINVALID,
+		        "invalid escape", 0);
+		assert_int_equal(hl_text_check_utf8(hl_error_last(), strlen(hl_error_last()), NULL),
+		                 0);
+		r = status(f->a.st);
+		assert_int_equal(hl_text_check_utf8(r.err, strlen(r.err), NULL), 0);
+	}
 
 	/* Entry 1 tampered: a file's content changed. */
 	t = entry_text(f, 1);
@@ -271,6 +285,23 @@ static void test_publish_apply_refuse(void **state)
 	x[14] = x[14] == '1' ? '2' : '1';
 	refused(f, bad, HL_EDENIED, "hash", 0);
 	free(bad);
+	/* Its sha256 a text cut at byte 64 inside a letter ("thành"): the reason quotes it with
+	 * whole characters, in the message and the status (found by fuzz_feed_entry). */
+	{
+		json_t *e = json_loads(t, 0, NULL);
+		st_row r;
+		json_object_set_new(
+		    e, "sha256",
+		    json_string("Hồ sơ số 11 của Ủy ban nhân dân phường Hà Tu, thành phố Hạ Long"));
+		bad = json_dumps(e, JSON_COMPACT);
+		refused(f, bad, HL_EDENIED,
+		        "the entry says Hồ sơ số 11 của Ủy ban nhân dân phường Hà Tu, th (altered",
+		        0);
+		r = status(f->a.st);
+		assert_int_equal(hl_text_check_utf8(r.err, strlen(r.err), NULL), 0);
+		free(bad);
+		json_decref(e);
+	}
 	/* Signed by someone else: the signature of entry 2 on entry 1. */
 	{
 		char *t2 = entry_text(f, 2);
@@ -334,6 +365,43 @@ static void test_apply_rolls_back(void **state)
 	name = full_name(f->a.st, "06652", "2027-06-01");
 	assert_string_equal(name, "Phường Hà Tu Khác");
 	free(name);
+}
+
+/* An entry the hub signed whose list names events.csv twice, while it carries a second file no
+ * signed line names: refused as malformed, nothing applied — every file carried must be one the
+ * hub signed, once (found by fuzz_feed_entry: the counts of listed and carried files agreed). */
+static void test_file_listed_twice(void **state)
+{
+	fx *f = *state;
+	/* events.csv as it begins (its header: a change set that adds nothing, which the
+	 * commune would apply) */
+	const char *events = "event_id,effective_date,legal_basis,kind,scope_code,description\r\n";
+	char *canon = NULL, *text, hash[65], sha[65], sig[89];
+	size_t len = strlen(events), clen = 0;
+	json_t *file, *entry, *e;
+
+	hl_sha256_hex(sha, events, len);
+	file = json_pack("{s:s,s:s,s:I}", "name", "events.csv", "sha256", sha, "size",
+	                 (json_int_t)len);
+	entry = json_pack("{s:I,s:s,s:[O,O],s:s,s:s,s:I,s:I}", "created_ms",
+	                  (json_int_t)1764312345678, "feed", "units", "files", file, file, "hub",
+	                  "22", "prev", "", "seq", (json_int_t)1, "v", (json_int_t)1);
+	assert_non_null(entry);
+	assert_int_equal(hl_exchange__canon(&canon, &clen, entry), 0);
+	hl_sha256_hex(hash, canon, clen);
+	hl_node_sign(sig, f->hub.n, HL_FEED_CTX, canon, clen);
+	e = json_pack("{s:O,s:s,s:s,s:{s:s,s:s}}", "entry", entry, "sha256", hash, "sig", sig,
+	              "data", "events.csv", events, "quangninh_units_2025.csv",
+	              "code,name,full_name,type,admin_unit_name,parent_code\r\n"
+	              "99999,Không có,Phường Không có,phuong,Phường,22\r\n");
+	assert_non_null(e);
+	text = json_dumps(e, JSON_COMPACT);
+	refused(f, text, HL_EINVALID, "file events.csv is listed twice", 0);
+	free(text);
+	json_decref(e);
+	json_decref(entry);
+	json_decref(file);
+	free(canon);
 }
 
 static void test_pull_without_hub(void **state)
@@ -467,6 +535,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_publish_apply_refuse, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_rolls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_listed_twice, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pull_without_hub, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_head, setup, teardown),
 	};
