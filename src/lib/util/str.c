@@ -1,6 +1,7 @@
 /* String helpers: duplication and trimming. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "halong/util.h"
@@ -80,14 +81,47 @@ void hl_str_cut_utf8(char *s)
 		s[i - 1] = '\0';
 }
 
+/* Length of the valid UTF-8 character at p (1 to 4), or 0. */
+static size_t utf8_char(const unsigned char *p)
+{
+	size_t n;
+	unsigned c = p[0];
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	/* overlong forms, surrogates and past U+10FFFF are not characters */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
 void hl_str_one_line(char *s)
 {
 	unsigned char *p = (unsigned char *)s;
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-		else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) /* C1 controls (CSI...) */
-			p[0] = p[1] = ' ';
-	}
 	hl_str_cut_utf8(s);
+	while (*p) {
+		size_t n = utf8_char(p);
+		if (!n) /* a value quoted whole or cut by a %.Ns: a byte of no character */
+			*p++ = '?';
+		else if (n == 1 && (*p < 0x20 || *p == 0x7f))
+			*p++ = ' ';
+		else if (n == 2 && p[0] == 0xC2 && p[1] <= 0x9F) /* C1 controls (CSI...) */
+			p[0] = p[1] = ' ', p += 2;
+		else
+			p += n;
+	}
 }

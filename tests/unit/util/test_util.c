@@ -426,6 +426,9 @@ static void test_error_messages_are_one_line(void **state)
 	n = strlen(hl_error_last());
 	assert_true(n > 900 && n < 1024);
 	assert_int_equal(hl_text_check_utf8(hl_error_last(), n, NULL), 0);
+	/* a value cut by a %.Ns in the middle of a message, or bytes of no character at all */
+	hl_error_set(HL_EINVALID, "id \"%.4s\" then \xff\xfe and \xed\xa0\x80 end", "ạạ");
+	assert_string_equal(hl_error_last(), "id \"\xe1\xba\xa1?\" then ?? and ??? end");
 	char cut[] = "Hạ\xe1\xba";
 	hl_str_cut_utf8(cut);
 	assert_string_equal(cut, "H\xe1\xba\xa1");
