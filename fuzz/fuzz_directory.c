@@ -22,7 +22,7 @@
 static char *canon_of(size_t *n, const json_t *v)
 {
 	char *c = NULL;
-	CHECK(hl_exchange__canon(&c, n, v) == 0 && c);
+	CHECK(hl_canon_encode(&c, n, v) == 0 && c);
 	return c;
 }
 

@@ -33,7 +33,7 @@ static int is_hex64(const char *h)
 static char *canon_of(size_t *n, const json_t *v)
 {
 	char *c = NULL;
-	int rc = hl_exchange__canon(&c, n, v);
+	int rc = hl_canon_encode(&c, n, v);
 	if (rc != 0)
 		fprintf(stderr, "%s: canon: %s\n", FUZZ_NAME, hl_error_last());
 	CHECK(rc == 0 && c);

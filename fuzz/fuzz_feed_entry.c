@@ -98,7 +98,7 @@ static void check_accepted(const hl_feed__entry *e)
 	CHECK(e->seq >= 1 && e->seq == json_integer_value(json_object_get(e->entry, "seq")));
 	CHECK(e->prev && e->hub && e->sig && e->sha);
 	/* the hash: SHA-256 of the canonical bytes of "entry", what the hub signs */
-	CHECK(hl_exchange__canon(&c, &n, e->entry) == 0);
+	CHECK(hl_canon_encode(&c, &n, e->entry) == 0);
 	CHECK(n == e->clen && !memcmp(c, e->canon, n));
 	hl_sha256_hex(h, c, n);
 	CHECK(!strcmp(h, e->hash) && !strcmp(h, e->sha));

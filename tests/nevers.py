@@ -22,9 +22,10 @@ CLIENTS = ['src/cli', 'src/server']
 # Headers of one client another may include: the server's public header (`halong serve` starts
 # it); nothing else of src/server.
 SHARED = {('src/cli', 'server.h'): 'src/server/server.h'}
-# Names a client may never use: the store's and the index's functions and types, SQLite, Xapian,
-# and library-internal entry points (a double underscore after the module's name).
-FORBIDDEN = re.compile(r'\b(hl_store_\w+|hl_index_\w+|hl_index\b|sqlite3\w*|Xapian\w*|hl_[a-z]+__\w+)')
+# Names a client may never use: the library-private ones (the store's and the index's functions
+# and types, the HTTP client, the canonical encoder), SQLite, Xapian, and module-internal entry
+# points (a double underscore after the module's name).
+FORBIDDEN = re.compile(r'\b(hl_store_\w+|hl_index_\w+|hl_index\b|hl_http_\w+|hl_canon_\w+|sqlite3\w*|Xapian\w*|hl_[a-z]+__\w+)')
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 LIBRARY_DIRS = set(os.listdir(os.path.join(ROOT, 'src', 'lib')))
 

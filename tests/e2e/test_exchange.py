@@ -727,5 +727,28 @@ class ByHand(unittest.TestCase):
             a.cleanup()
 
 
+class BigBatches(unittest.TestCase):
+    """Envelopes of a few MiB each queued together go in batches the hub takes (a batch body is
+    at most 16 MiB): before, the sender put them in one POST of 18 MiB that the hub refused
+    (413) at every retry, and none arrived."""
+
+    def test_batches_stay_under_the_peers_limit(self):
+        hub, b = hlnodes.network(('22', '06661'))
+        try:
+            big = 'Báo cáo tiến độ kế hoạch tháng. ' * 190000  # ~6 MiB of UTF-8
+            for i in range(3):
+                path = hlnodes.tmpfile(json.dumps({'so': i, 'noi_dung': big},
+                                                  ensure_ascii=False).encode('utf-8'))
+                b.ok('send', 'report', path, '--to', '22')
+            b.start()
+            hlnodes.wait_for(lambda: len(hub.applied('06661')) == 3, 120,
+                             'the three large reports on the hub')
+            hlnodes.wait_for(lambda: b.outbox_waiting() == 0, 60, 'their receipts')
+            self.assertEqual(hub.rejects(), [])
+        finally:
+            hub.cleanup()
+            b.cleanup()
+
+
 if __name__ == '__main__':
     unittest.main()

@@ -404,8 +404,8 @@ static int apply_document(hl_store *st, const hl_exchange_message *m,
 	struct tm tm;
 	int rc = 0;
 
-	if (!(p = hl_exchange__parse(m->payload, strlen(m->payload), "payload")) ||
-	    !(env = hl_exchange__parse(m->envelope, strlen(m->envelope), "envelope"))) {
+	if (!(p = hl_canon_parse(m->payload, strlen(m->payload), "payload")) ||
+	    !(env = hl_canon_parse(m->envelope, strlen(m->envelope), "envelope"))) {
 		rc = HL_EINVALID;
 		goto done;
 	}

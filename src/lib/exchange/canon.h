@@ -12,13 +12,13 @@
 /* The canonical encoding of a jansson value; *out malloc'd and NUL-terminated, *outlen its
  * length (may be NULL). HL_EINVALID for a non-integer number, invalid UTF-8, keys equal after
  * NFC or nesting deeper than HL_EXCHANGE_MAX_DEPTH. */
-int hl_exchange__canon(char **out, size_t *outlen, const json_t *v);
+int hl_canon_encode(char **out, size_t *outlen, const json_t *v);
 /* Parses JSON strictly (duplicate keys refused); NULL with HL_EINVALID set naming `what`. */
-json_t *hl_exchange__parse(const char *text, size_t len, const char *what);
+json_t *hl_canon_parse(const char *text, size_t len, const char *what);
 /* jansson's error text quotes the bytes near the error as they came — half a character, or
  * bytes that are not UTF-8 at all — and it goes into a message that ends up in JSON error
  * bodies and in the refusals recorded: this makes it valid UTF-8 in place (each byte of a bad
  * sequence a '?'). Every message quoting e->text calls it first. */
-void hl_exchange__json_why(json_error_t *e);
+void hl_canon_why(json_error_t *e);
 
 #endif

@@ -225,7 +225,7 @@ static int put_value(buf *b, const json_t *v, int depth)
 	return hl_error_set(HL_EINVALID, "canonical JSON: unknown value");
 }
 
-int hl_exchange__canon(char **out, size_t *outlen, const json_t *v)
+int hl_canon_encode(char **out, size_t *outlen, const json_t *v)
 {
 	buf b = {0};
 	int rc = put_value(&b, v, 0);
@@ -241,7 +241,7 @@ int hl_exchange__canon(char **out, size_t *outlen, const json_t *v)
 	return 0;
 }
 
-void hl_exchange__json_why(json_error_t *e)
+void hl_canon_why(json_error_t *e)
 {
 	size_t n = strlen(e->text), at = 0, bad; /* jansson ends it with a NUL */
 	while (at < n && hl_text_check_utf8(e->text + at, n - at, &bad) != 0) {
@@ -250,12 +250,12 @@ void hl_exchange__json_why(json_error_t *e)
 	}
 }
 
-json_t *hl_exchange__parse(const char *text, size_t len, const char *what)
+json_t *hl_canon_parse(const char *text, size_t len, const char *what)
 {
 	json_error_t e;
 	json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
 	if (!v) {
-		hl_exchange__json_why(&e);
+		hl_canon_why(&e);
 		hl_error_set(HL_EINVALID, "%s: not valid JSON at line %d column %d: %s", what,
 		             e.line, e.column, e.text);
 	}
@@ -264,11 +264,11 @@ json_t *hl_exchange__parse(const char *text, size_t len, const char *what)
 
 int hl_exchange_canonical(char **out, size_t *outlen, const char *json, size_t len)
 {
-	json_t *v = hl_exchange__parse(json, len, "canonical JSON");
+	json_t *v = hl_canon_parse(json, len, "canonical JSON");
 	int rc;
 	if (!v)
 		return HL_EINVALID;
-	rc = hl_exchange__canon(out, outlen, v);
+	rc = hl_canon_encode(out, outlen, v);
 	json_decref(v);
 	return rc;
 }

@@ -67,7 +67,7 @@ int hl_exchange__env_parse(hl_exchange__env *e, const char *text, size_t len, in
 	int rc;
 
 	memset(e, 0, sizeof(*e));
-	if (!(e->root = hl_exchange__parse(text, len, "envelope")))
+	if (!(e->root = hl_canon_parse(text, len, "envelope")))
 		return HL_EINVALID;
 	if (!json_is_object(e->root))
 		return hl_error_set(HL_EINVALID, "envelope: not a JSON object");
@@ -130,7 +130,7 @@ static int env_canon_without(char **out, size_t *n, const hl_exchange__env *e, c
 		json_object_del(c, drop1);
 	if (drop2)
 		json_object_del(c, drop2);
-	rc = hl_exchange__canon(out, n, c);
+	rc = hl_canon_encode(out, n, c);
 	json_decref(c);
 	return rc;
 }

@@ -81,7 +81,7 @@ static int apply_one(hl_node *self, const hl_exchange__env *e, const char *envel
 	char *payload = NULL;
 	int rc;
 	if (o && o->apply) {
-		if (!canon_payload && (rc = hl_exchange__canon(&payload, NULL, e->payload)) < 0)
+		if (!canon_payload && (rc = hl_canon_encode(&payload, NULL, e->payload)) < 0)
 			return rc;
 		m.id = e->id;
 		m.from = e->from;

@@ -401,7 +401,7 @@ int hl_node_directory_export(char **out, hl_node *hub)
 		goto done;
 	dir = json_pack("{s:I, s:I, s:s, s:O}", "version", (json_int_t)version, "issued_ms",
 	                (json_int_t)issued, "hub", hub->unit, "nodes", nodes);
-	if (!dir || (rc = hl_exchange__canon(&canon, &len, dir)) < 0) {
+	if (!dir || (rc = hl_canon_encode(&canon, &len, dir)) < 0) {
 		rc = dir ? rc : hl_error_set(HL_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -409,7 +409,7 @@ int hl_node_directory_export(char **out, hl_node *hub)
 	signed_dir = json_pack("{s:O, s:s}", "directory", dir, "signature", sig);
 	free(canon);
 	canon = NULL;
-	if (!signed_dir || (rc = hl_exchange__canon(&canon, &len, signed_dir)) < 0) {
+	if (!signed_dir || (rc = hl_canon_encode(&canon, &len, signed_dir)) < 0) {
 		rc = signed_dir ? rc : hl_error_set(HL_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -562,14 +562,14 @@ void hl_exchange__directory_free(hl_exchange__dir *d)
 static int dir_read(hl_exchange__dir *d, const char *json, size_t len)
 {
 	memset(d, 0, sizeof(*d));
-	if (!(d->root = hl_exchange__parse(json, len, "directory")))
+	if (!(d->root = hl_canon_parse(json, len, "directory")))
 		return HL_EINVALID;
 	d->dir = json_object_get(d->root, "directory");
 	d->signature = jstr(d->root, "signature");
 	if (!json_is_object(d->dir) || !d->signature || json_object_size(d->root) != 2)
 		return hl_error_set(HL_EINVALID, "directory: expected {\"directory\": {...}, "
 		                                 "\"signature\": \"...\"}");
-	return hl_exchange__canon(&d->canon, &d->clen, d->dir);
+	return hl_canon_encode(&d->canon, &d->clen, d->dir);
 }
 
 /* Its version, issue time and list of nodes. */
@@ -751,7 +751,7 @@ int hl_node_directory_import(int64_t *version, hl_store *st, const char *json, s
 		                  (long long)d.version, (long long)held_version);
 		goto done;
 	}
-	if ((rc = hl_exchange__canon(&copy, NULL, d.root)) < 0)
+	if ((rc = hl_canon_encode(&copy, NULL, d.root)) < 0)
 		goto done;
 	if (d.version == held_version) {
 		rc = held_copy && !strcmp(held_copy, copy)

@@ -92,7 +92,7 @@ done:
 static int contents(json_t **payload, json_t **atts, const hl_exchange_msg *m)
 {
 	if (!(*payload =
-	          hl_exchange__parse(m->payload ? m->payload : "{}",
+	          hl_canon_parse(m->payload ? m->payload : "{}",
 	                             m->payload ? strlen(m->payload) : 2, "outbox: payload")))
 		return HL_EINVALID;
 	if (!json_is_object(*payload))
@@ -138,7 +138,7 @@ static int store_body(char id[37], hl_node *self, const hl_exchange_msg *m, hl_a
 	              "payload", payload, "attachments", atts);
 	if (!o)
 		return hl_error_set(HL_ENOMEM, "out of memory");
-	rc = hl_exchange__canon(&body, &blen, o);
+	rc = hl_canon_encode(&body, &blen, o);
 	json_decref(o);
 	if (rc < 0)
 		return rc;
@@ -283,13 +283,13 @@ int hl_exchange_outbox_seal(char **out, size_t *outlen, hl_node *self, const cha
 		goto done;
 	json_object_set_new(e.root, "sent_ms",
 	                    json_integer(now_ms ? now_ms : hl_exchange__now_ms()));
-	if ((rc = hl_exchange__canon(&c, &n, e.root)) < 0)
+	if ((rc = hl_canon_encode(&c, &n, e.root)) < 0)
 		goto done;
 	hl_exchange__sign(sig, self, HL_X_CTX_ENVELOPE, c, n);
 	free(c);
 	c = NULL;
 	json_object_set_new(e.root, "sig", json_string(sig));
-	if ((rc = hl_exchange__canon(&c, &n, e.root)) < 0)
+	if ((rc = hl_canon_encode(&c, &n, e.root)) < 0)
 		goto done;
 	*out = c;
 	if (outlen)
@@ -339,7 +339,7 @@ int hl_exchange_outbox_delivered(hl_node *self, const char *text, size_t len)
 		                                        p.key) < 0;
 	} else {
 		json_object_del(r.root, "sig"); /* frees r.sig */
-		if ((rc = hl_exchange__canon(&c, &n, r.root)) < 0)
+		if ((rc = hl_canon_encode(&c, &n, r.root)) < 0)
 			goto done;
 		bad = hl_exchange__verify(sig, p.key, HL_X_CTX_RECEIPT, c, n) < 0;
 	}

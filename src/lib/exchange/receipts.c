@@ -20,7 +20,7 @@ int hl_exchange__receipt_parse(hl_exchange__receipt *r, const char *text, size_t
 	memset(r, 0, sizeof(*r));
 	if (len > 4096)
 		return hl_error_set(HL_ELIMIT, "receipt: %zu bytes, over the limit of 4096", len);
-	if (!(r->root = hl_exchange__parse(text, len, "receipt")))
+	if (!(r->root = hl_canon_parse(text, len, "receipt")))
 		return HL_EINVALID;
 	r->id = jstr(r->root, "id");
 	r->hash = jstr(r->root, "hash");
@@ -338,12 +338,12 @@ int hl_exchange__make_receipt(char **out, hl_node *self, const hl_exchange__env 
 	int rc;
 	if (!r)
 		return hl_error_set(HL_ENOMEM, "out of memory");
-	if ((rc = hl_exchange__canon(&c, &n, r)) == 0) {
+	if ((rc = hl_canon_encode(&c, &n, r)) == 0) {
 		hl_exchange__sign(sig, self, HL_X_CTX_RECEIPT, c, n);
 		free(c);
 		c = NULL;
 		json_object_set_new(r, "sig", json_string(sig));
-		rc = hl_exchange__canon(&c, &n, r);
+		rc = hl_canon_encode(&c, &n, r);
 	}
 	json_decref(r);
 	if (rc == 0)

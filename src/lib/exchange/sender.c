@@ -367,6 +367,12 @@ static flight *flight_prepare(hl_node *self, hl_http *h, const char *url, due *v
 			f->k = i;
 			break;
 		}
+		/* the peer takes a batch body of at most HL_EXCHANGE_MAX_ENVELOPE bytes (its
+		 * route's limit): the envelopes past it wait for the next batch, nothing failed */
+		if (i && f->blen + len[i] + 1 > HL_EXCHANGE_MAX_ENVELOPE) {
+			f->k = i;
+			break;
+		}
 		if (upload_attachments(h, self, v[i].recipient, url, env[i], len[i], f->cut,
 		                       sizeof(f->cut), o) < 0) {
 			f->k = i;

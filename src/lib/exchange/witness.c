@@ -75,7 +75,7 @@ static int head_canon(char **out, size_t *len, int64_t entry_id, const char *has
 {
 	json_t *h = json_pack("{s:I,s:I,s:s,s:s}", "at_ms", (json_int_t)at_ms, "entry_id",
 	                      (json_int_t)entry_id, "hash", hash, "unit", unit);
-	int rc = h ? hl_exchange__canon(out, len, h) : hl_error_set(HL_ENOMEM, "out of memory");
+	int rc = h ? hl_canon_encode(out, len, h) : hl_error_set(HL_ENOMEM, "out of memory");
 	json_decref(h);
 	return rc;
 }
@@ -203,7 +203,7 @@ static int refuse(const hl_exchange_message *m, hl_store *st, hl_exchange_reason
 
 int hl_exchange__witness_apply(hl_store *st, const hl_exchange_message *m)
 {
-	json_t *p = hl_exchange__parse(m->payload, strlen(m->payload), "audit head");
+	json_t *p = hl_canon_parse(m->payload, strlen(m->payload), "audit head");
 	json_t *head = p ? json_object_get(p, "head") : NULL;
 	json_int_t entry = -1, at = -1;
 	const char *hash = NULL, *unit = NULL, *sig = NULL;
@@ -305,7 +305,7 @@ int hl_exchange_witness_page(char **out, size_t *outlen, hl_node *hub, const cha
 		rc = hl_error_set(HL_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = hl_exchange__canon(&canon, &clen, page)) < 0)
+	if ((rc = hl_canon_encode(&canon, &clen, page)) < 0)
 		goto done;
 	hl_exchange__sign(sig, hub, HL_X_CTX_WITNESS, canon, clen);
 	o = json_pack("{s:O,s:s}", "page", page, "sig", sig);
@@ -328,7 +328,7 @@ done:
 static int page_points(hl_audit_point **pts, size_t *n, const char *text, size_t len,
                        const char *hub_unit, const char *hub_key, const char *self_unit)
 {
-	json_t *o = hl_exchange__parse(text, len, "witness page"), *page, *heads, *x;
+	json_t *o = hl_canon_parse(text, len, "witness page"), *page, *heads, *x;
 	const char *sig = NULL, *hub = NULL, *unit = NULL;
 	json_int_t at = 0;
 	char *canon = NULL;
@@ -344,7 +344,7 @@ static int page_points(hl_audit_point **pts, size_t *n, const char *text, size_t
 		rc = hl_error_set(HL_EINVALID, "the hub's witness page is malformed");
 		goto done;
 	}
-	if ((rc = hl_exchange__canon(&canon, &clen, page)) < 0)
+	if ((rc = hl_canon_encode(&canon, &clen, page)) < 0)
 		goto done;
 	if (hl_exchange__verify(sig, hub_key, HL_X_CTX_WITNESS, canon, clen) < 0 ||
 	    strcmp(hub, hub_unit) || strcmp(unit, self_unit)) {

@@ -207,7 +207,7 @@ static void remove_stale(const feed_kind *k, const char *tmp_dir)
 /* The canonical bytes of `entry` (the exchange's one encoder) and their SHA-256. */
 static int canon_hash(char **canon, size_t *clen, char hash[65], json_t *entry)
 {
-	int rc = hl_exchange__canon(canon, clen, entry);
+	int rc = hl_canon_encode(canon, clen, entry);
 	if (rc < 0)
 		return rc;
 	hl_sha256_hex(hash, *canon, *clen);
@@ -561,7 +561,7 @@ int hl_feed_page_head(int64_t *last_seq, const char *page, size_t len, const cha
 	if (!k)
 		return HL_ENOTFOUND;
 	if (!(p = json_loadb(page, len, JSON_REJECT_DUPLICATES, &je))) {
-		hl_exchange__json_why(&je);
+		hl_canon_why(&je);
 		return hl_error_set(HL_EINVALID, "head: malformed: %s", je.text);
 	}
 	rc = head_check(last_seq, p, k, hub_key);
@@ -697,7 +697,7 @@ int hl_feed__entry_parse(hl_feed__entry *e, const char *text, size_t len, const 
 		return hl_error_set(HL_ELIMIT, "an entry of %zu bytes is over the limit of %u", len,
 		                    HL_FEED_MAX_ENTRY);
 	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je))) {
-		hl_exchange__json_why(&je);
+		hl_canon_why(&je);
 		return hl_error_set(HL_EINVALID, "malformed: %s", je.text);
 	}
 	rc = entry_form(e, root, k);
@@ -720,7 +720,7 @@ int hl_feed__page_parse(int64_t *last_seq, size_t *n, const char *text, size_t l
 		return hl_error_set(HL_ELIMIT, "a page of %zu bytes is over the limit of %u", len,
 		                    HL_FEED_MAX_PAGE);
 	if (!(page = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je))) {
-		hl_exchange__json_why(&je);
+		hl_canon_why(&je);
 		return hl_error_set(HL_EINVALID, "malformed: %s", je.text);
 	}
 	entries = json_object_get(page, "entries");
@@ -870,7 +870,7 @@ int hl_feed_apply_entry(hl_node *self, const char *feed, const char *text, size_
 		            hl_error_set(HL_ELIMIT, "an entry of %zu bytes is over the limit of %u",
 		                         len, HL_FEED_MAX_ENTRY));
 	if (!(e = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je))) {
-		hl_exchange__json_why(&je);
+		hl_canon_why(&je);
 		return fail(hl_node_store(self), k->name,
 		            hl_error_set(HL_EINVALID, "malformed: %s", je.text));
 	}

@@ -1587,7 +1587,7 @@ static void test_directory_unit_twice(void **state)
 	json_object_set_new(copy, "revoked", json_true());
 	json_array_append_new(nodes, copy);
 	json_object_set_new(d, "version", json_integer(held + 1));
-	assert_int_equal(hl_exchange__canon(&canon, &len, d), 0);
+	assert_int_equal(hl_canon_encode(&canon, &len, d), 0);
 	hl_exchange__sign(sig, w->hub.n, HL_X_CTX_DIRECTORY, canon, len);
 	json_object_set_new(t, "signature", json_string(sig));
 	assert_non_null(twice = json_dumps(t, JSON_COMPACT));

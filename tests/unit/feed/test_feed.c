@@ -387,7 +387,7 @@ static void test_file_listed_twice(void **state)
 	                  (json_int_t)1764312345678, "feed", "units", "files", file, file, "hub",
 	                  "22", "prev", "", "seq", (json_int_t)1, "v", (json_int_t)1);
 	assert_non_null(entry);
-	assert_int_equal(hl_exchange__canon(&canon, &clen, entry), 0);
+	assert_int_equal(hl_canon_encode(&canon, &clen, entry), 0);
 	hl_sha256_hex(hash, canon, clen);
 	hl_node_sign(sig, f->hub.n, HL_FEED_CTX, canon, clen);
 	e = json_pack("{s:O,s:s,s:s,s:{s:s,s:s}}", "entry", entry, "sha256", hash, "sig", sig,
