@@ -33,21 +33,21 @@ json_t *hl_feed_status_row_json(const hl_feed_status_row *r);
 /* Every feed's state here, as an array; NULL (message set) on failure. */
 json_t *hl_feed_status_json(hl_store *st);
 
-/* ---- the API's views, for a principal (HL_EDENIED when it may not: hl_exchange_may) ---- */
+/* ---- the API's views, for a principal (HL_EDENIED when it may not: hl_auth_check) ---- */
 
-/* GET /api/v1/exchange/status (HL_EXCHANGE_WATCH): {"node", "peers", "rejected" (the newest
+/* GET /api/v1/exchange/status (HL_ACT_EXCHANGE_WATCH): {"node", "peers", "rejected" (the newest
  * `limit`), "feeds" (left out when it cannot be read)}. */
 int hl_exchange_status_json(json_t **out, hl_store *st, const hl_principal *who, size_t limit);
-/* GET /api/v1/exchange/outbox (HL_EXCHANGE_FOLLOW): {"items": [...]}, the waiting messages to
+/* GET /api/v1/exchange/outbox (HL_ACT_EXCHANGE_FOLLOW): {"items": [...]}, the waiting messages to
  * `peer` (NULL: every peer), at most `max`. A last error quotes the peer's answer, which can
  * name other senders' documents: it is shown to this node's own unit, the province and the
  * node's operator; others read "(not shown)". */
 int hl_exchange_outbox_json(json_t **out, hl_store *st, const hl_principal *who, const char *peer,
                             size_t max);
-/* GET /api/v1/exchange/messages/{id} (HL_EXCHANGE_FOLLOW): {"id", "to", "state"} and, while it
+/* GET /api/v1/exchange/messages/{id} (HL_ACT_EXCHANGE_FOLLOW): {"id", "to", "state"} and, while it
  * waits, the outbox row's members. HL_ENOTFOUND for an id not in the outbox. */
 int hl_exchange_message_json(json_t **out, hl_store *st, const hl_principal *who, const char *id);
-/* GET /api/v1/exchange/peers (HL_EXCHANGE_FOLLOW): {"node", "items": [{"unit", "name", "self",
+/* GET /api/v1/exchange/peers (HL_ACT_EXCHANGE_FOLLOW): {"node", "items": [{"unit", "name", "self",
  * "may_receive" (documents), "restricted", "revoked", "url", "public_key"}]}. */
 int hl_exchange_peers_json(json_t **out, hl_store *st, const hl_principal *who);
 
