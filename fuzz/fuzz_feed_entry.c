@@ -14,24 +14,16 @@
 #include "feed/feed_int.h"
 #include "halong/exchange.h"
 #include "halong/feed.h"
+#include "halong/units.h"
 #include "halong/util.h"
 
 /* An entry may be 32 MiB (the whole units data is 1.7 MB); the checks are the same on less. */
 #define FUZZ_MAX_INPUT (128 * 1024)
 #define FUZZ_CHANGES   8
 
-static const char *const feed_files[] = {"events.csv",
-                                         "vn_provinces_34.csv",
-                                         "vn_communes_3321.csv",
-                                         "quangninh_units_2025.csv",
-                                         "quangninh_units_pre2025.csv",
-                                         "vn_mapping_old_to_new_all.csv",
-                                         "quangninh_mapping_old_to_new.csv",
-                                         NULL};
-
 static int feed_file(const char *name)
 {
-	for (const char *const *f = feed_files; *f; f++)
+	for (const char *const *f = hl_units_files; *f; f++)
 		if (!strcmp(*f, name))
 			return 1;
 	return 0;

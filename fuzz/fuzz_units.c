@@ -40,16 +40,9 @@
 /* The shipped files are 1.7 MB; a fuzzing input needs a few rows of each. */
 #define FUZZ_MAX_INPUT (256 * 1024)
 
-static const char *const files[] = {
-    "events.csv",
-    "vn_provinces_34.csv",
-    "vn_communes_3321.csv",
-    "quangninh_units_2025.csv",
-    "quangninh_units_pre2025.csv",
-    "vn_mapping_old_to_new_all.csv",
-    "quangninh_mapping_old_to_new.csv",
-};
-#define NFILES (sizeof(files) / sizeof(files[0]))
+/* hl_units_files has seven names; setup() checks that it still has. */
+#define NFILES 7
+#define files  hl_units_files
 
 static hl_store *st;
 static char dir[64];
@@ -93,6 +86,7 @@ static void setup(void)
 		closedir(d);
 	snprintf(dir, sizeof(dir), "%s/fuzz_units.%ld", base, (long)getpid());
 	remove_dir(dir);
+	CHECK(hl_units_files[NFILES - 1] && !hl_units_files[NFILES]);
 	CHECK(mkdir(dir, 0700) == 0);
 	CHECK(hl_store_open(&st, ":memory:", 1) == 0);
 	atexit(cleanup);

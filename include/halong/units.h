@@ -116,6 +116,9 @@ typedef struct {
 int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, const char *actor,
                   hl_progress_cb progress, void *ud);
 
+/* The names of the files hl_units_load reads, events.csv first; NULL-terminated. */
+extern const char *const hl_units_files[];
+
 /* The unit `code` as it was on `date` (NULL: today), with parent and direct successions.
  * HL_ENOTFOUND for an unknown code, or a date outside its versions (message says which). */
 int hl_units_show(hl_unit **out, hl_store *st, const char *code, const char *date);

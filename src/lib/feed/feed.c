@@ -39,15 +39,6 @@ typedef struct {
 	int (*apply)(changed *out, hl_store *st, const char *dir);
 } feed_kind;
 
-static const char *const units_files[] = {"events.csv",
-                                          "vn_provinces_34.csv",
-                                          "vn_communes_3321.csv",
-                                          "quangninh_units_2025.csv",
-                                          "quangninh_units_pre2025.csv",
-                                          "vn_mapping_old_to_new_all.csv",
-                                          "quangninh_mapping_old_to_new.csv",
-                                          NULL};
-
 /* The same code as `halong units load`: idempotent, later change sets as new events. */
 static int units_apply(changed *out, hl_store *st, const char *dir)
 {
@@ -65,7 +56,7 @@ static int units_apply(changed *out, hl_store *st, const char *dir)
 }
 
 static const feed_kind feeds[] = {
-    {"units", units_files, units_apply},
+    {"units", hl_units_files, units_apply},
 };
 #define NFEEDS (sizeof(feeds) / sizeof(feeds[0]))
 

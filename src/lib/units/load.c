@@ -864,6 +864,15 @@ static int audit_load(hl_store *st, const hl_units_load_stats *s, const char *di
 	                      base && base[1] ? base + 1 : dir, detail);
 }
 
+const char *const hl_units_files[] = {"events.csv",
+                                      "vn_provinces_34.csv",
+                                      "vn_communes_3321.csv",
+                                      "quangninh_units_2025.csv",
+                                      "quangninh_units_pre2025.csv",
+                                      "vn_mapping_old_to_new_all.csv",
+                                      "quangninh_mapping_old_to_new.csv",
+                                      NULL};
+
 int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, const char *actor,
                   hl_progress_cb progress, void *ud)
 {
