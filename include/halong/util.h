@@ -78,6 +78,9 @@ void hl_str_cut_utf8(char *s);
  * controls) become spaces, and an incomplete last character is dropped. Every message of
  * hl_error_set goes through it. */
 void hl_str_one_line(char *s);
+/* A 32-bit hash of `s` for in-memory tables (FNV-1a, then mixed so that every bit of the
+ * input moves the low bits too). Not for anything an attacker's collisions could hurt. */
+uint32_t hl_str_hash(const char *s);
 
 #ifdef __cplusplus
 }

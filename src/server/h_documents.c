@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "halong/ocr.h"
+#include "halong/util.h"
 #include "server_int.h"
 
 #define LOW_CONF 70.0 /* below this mean confidence a page is marked for a human look */
@@ -103,10 +104,7 @@ void docs_cache_clear(void)
 
 static doc_cached *doc_slot(const char *id)
 {
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return &doc_cache[h % DOC_CACHE];
+	return &doc_cache[hl_str_hash(id) % DOC_CACHE];
 }
 
 static int doc_get(request *r)

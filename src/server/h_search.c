@@ -14,6 +14,7 @@
 
 #include "halong/archive_json.h"
 #include "halong/units.h"
+#include "halong/util.h"
 #include "server_int.h"
 
 #define MAX_QUERY 1000 /* bytes of q */
@@ -109,18 +110,6 @@ static int stamp_eq(const stamp *a, const stamp *b)
 {
 	return a->st.data_version == b->st.data_version && a->st.own_changes == b->st.own_changes &&
 	       !strcmp(a->day, b->day);
-}
-
-static uint32_t key_hash(const char *k)
-{
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	/* FNV's low bits follow the input's low bits (the 200 queries of the mix fell in 32 of
-	 * 64 sets): mixed so that every bit counts */
-	h ^= h >> 16, h *= 0x7feb352du;
-	h ^= h >> 15, h *= 0x846ca68bu;
-	return h ^ (h >> 16);
 }
 
 /* The way of key's set that holds key (*hit when it is valid at `now`), else the one to
@@ -235,7 +224,7 @@ static int search(request *r)
 	/* the stamp is read before searching: a change made meanwhile moves it past the entry */
 	if (stamp_now(&now, r) == 0 && (cache = cache_get()) && (key = make_key(r, &o))) {
 		int hit;
-		uint32_t kh = key_hash(key);
+		uint32_t kh = hl_str_hash(key);
 		cache->tick++;
 		ac = way_of(cache, key, kh, &now, &hit);
 		if (hit && ac->body) {
@@ -256,13 +245,13 @@ static int search(request *r)
 		char *k;
 		if (cache->bytes - (ac->body ? ac->len : 0) + blen > ANSWER_BUDGET) {
 			answers_drop(cache);
-			ac = way_of(cache, key, key_hash(key), &now, &(int){0});
+			ac = way_of(cache, key, hl_str_hash(key), &now, &(int){0});
 		}
 		if ((k = strdup(key))) {
 			cache->bytes -= ac->body ? ac->len : 0;
 			cache->bytes += blen;
 			free(ac->key), free(ac->body);
-			ac->key = k, ac->hash = key_hash(k), ac->at = now;
+			ac->key = k, ac->hash = hl_str_hash(k), ac->at = now;
 			ac->used = cache->tick;
 			ac->body = body, ac->len = blen;
 			rc = resp_bytes(r, 200, "application/json; charset=utf-8", body, blen, 0);

@@ -158,17 +158,6 @@ static const hl_custodies *custody_list(hl_archive *a, const hl_archive__stamp *
 	return l;
 }
 
-static uint32_t key_hash(const char *k)
-{
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	/* FNV's low bits follow the input's low bits: mixed so that every bit counts */
-	h ^= h >> 16, h *= 0x7feb352du;
-	h ^= h >> 15, h *= 0x846ca68bu;
-	return h ^ (h >> 16);
-}
-
 /* The key of a query's counts: who sees what (level, scope), then the query, each part after
  * its length so that no two inputs make one key. NULL if out of memory. */
 static char *counts_key(const hl_index_query *q)
@@ -442,7 +431,7 @@ int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
 	/* the stamp is read before searching: a change made meanwhile moves it past the counts */
 	fresh_stamp = stamp_now(&now, a) == 0;
 	if (fresh_stamp && (key = counts_key(&q))) {
-		kh = key_hash(key);
+		kh = hl_str_hash(key);
 		have = counts_find(a, key, kh, &now, &slot);
 	}
 	q.facets = !have;
