@@ -183,5 +183,73 @@ class Witness(unittest.TestCase):
         self.assertEqual(r.status, 404, r)
 
 
+class RewrittenLive(unittest.TestCase):
+    """The hub notices a rewritten log by itself: each head carries the node's earlier head as
+    its log reads now ("since"), and the hub compares it with what it witnessed. Nobody runs
+    `audit verify` here: the server's thread sends the heads. Before, the hub took a rewritten
+    log's next head without a word as long as it was longer."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub, cls.commune = hlnodes.network(('22', '06652'))
+        cls.commune.start(env={'HALONG_AUDIT_ANCHOR_MS': '200'})
+
+    @classmethod
+    def tearDownClass(cls):
+        for n in (cls.hub, cls.commune):
+            n.cleanup()
+
+    def witnessed(self):
+        with self.hub.db() as h:
+            return h.execute("SELECT max(entry_id) FROM audit_witness WHERE unit = '06652'"
+                             ).fetchone()[0] or 0
+
+    def last_entry(self):
+        with self.commune.db() as c:
+            return c.execute('SELECT max(id) FROM audit').fetchone()[0]
+
+    def wait(self, cond, what, timeout=60):
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            v = cond()
+            if v:
+                return v
+            time.sleep(0.1)
+        self.fail(f'{what} within {timeout} s; commune log: ' + self.commune.log()[-1500:])
+
+    def test_rewritten_and_grown_is_an_alarm_at_the_hub(self):
+        c = self.commune
+        c.ok('units', 'load', '--quiet')
+        k = self.last_entry()
+        self.wait(lambda: self.witnessed() >= k, f'the hub witnessing entry {k}')
+        k = self.witnessed()
+        # a second head, normal: no alarm (its "since" is the first as it still reads)
+        c.ok('user', 'add', 'a.viewer', '--role', 'viewer', '--unit', '06652',
+             input=b'mat-khau-rat-dai-2025\n')
+        self.wait(lambda: self.witnessed() > k, 'a second head witnessed')
+        self.assertNotIn('audit-rewritten', [x['reason'] for x in self.hub.rejects()])
+        k = self.witnessed()
+
+        # rewritten on the live node, the chain recomputed, then the log grows
+        rewrite(c.h.home, 1, 'nothing happened here')
+        c.ok('user', 'add', 'b.viewer', '--role', 'viewer', '--unit', '06652',
+             input=b'mat-khau-rat-dai-2025\n')
+        rejects = self.wait(lambda: [x for x in self.hub.rejects()
+                                     if x['reason'] == 'audit-rewritten'],
+                            'the hub refusing the next head as audit-rewritten')
+        self.assertIn(f'entry {k} of 06652\'s audit log, witnessed here at ', rejects[0]['detail'])
+        self.assertIn('has another hash now', rejects[0]['detail'])
+        # the head was not kept, and the alarm is in the hub's own audit log too (the refusals
+        # keep only the newest 1,000; the audit log keeps everything)
+        self.assertEqual(self.witnessed(), k)
+        with self.hub.db() as h:
+            alarms = h.execute("SELECT object, detail FROM audit WHERE action = 'audit.alarm'"
+                               ).fetchall()
+        self.assertEqual(len(alarms), 1, alarms)
+        self.assertEqual(alarms[0][0], '06652')
+        self.assertTrue(alarms[0][1].startswith('audit-rewritten: entry '), alarms)
+        self.assertEqual(self.hub.run('audit', 'verify').rc, 0)
+
+
 if __name__ == '__main__':
     unittest.main()

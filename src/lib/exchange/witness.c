@@ -69,12 +69,36 @@ fail:
 
 /* ---- a head, signed here ---- */
 
-/* The head's canonical bytes: {"at_ms","entry_id","hash","unit"}. */
-static int head_canon(char **out, size_t *len, int64_t entry_id, const char *hash, int64_t at_ms,
-                      const char *unit)
+/* A node's earlier head as its log reads now: the hub compares it with what it witnessed, so
+ * that a log rewritten behind the node's back is noticed at the next head, whoever runs
+ * `audit verify`. id 0: none (the node's first head); hash "": no such entry now. */
+typedef struct {
+	int64_t id;
+	char hash[65];
+} since_t;
+
+/* The head as signed: {"at_ms","entry_id","hash","since":{"entry_id","hash"},"unit"}, since
+ * only when the node sent a head before. NULL if out of memory. */
+static json_t *head_json(int64_t entry_id, const char *hash, int64_t at_ms, const char *unit,
+                         const since_t *since)
 {
 	json_t *h = json_pack("{s:I,s:I,s:s,s:s}", "at_ms", (json_int_t)at_ms, "entry_id",
 	                      (json_int_t)entry_id, "hash", hash, "unit", unit);
+	if (h && since->id &&
+	    json_object_set_new(h, "since",
+	                        json_pack("{s:I,s:s}", "entry_id", (json_int_t)since->id, "hash",
+	                                  since->hash)) < 0) {
+		json_decref(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* The head's canonical bytes, what its signature covers. */
+static int head_canon(char **out, size_t *len, int64_t entry_id, const char *hash, int64_t at_ms,
+                      const char *unit, const since_t *since)
+{
+	json_t *h = head_json(entry_id, hash, at_ms, unit, since);
 	int rc = h ? hl_canon_encode(out, len, h) : hl_error_set(HL_ENOMEM, "out of memory");
 	json_decref(h);
 	return rc;
@@ -93,7 +117,7 @@ static int grab_head(const hl_store_audit_head_row *r, void *ud)
 
 /* Puts the signed head in the outbox to the hub, and records it with the message's id: one
  * transaction. */
-static int send_head(hl_node *self, hl_audit_anchor *h)
+static int send_head(hl_node *self, hl_audit_anchor *h, const since_t *since)
 {
 	char *hub_unit = NULL, *hub_url = NULL, *hub_key = NULL, *payload = NULL;
 	json_t *p = NULL;
@@ -102,9 +126,8 @@ static int send_head(hl_node *self, hl_audit_anchor *h)
 
 	if ((rc = hl_exchange__hub_node(&hub_unit, &hub_url, &hub_key, self->st)) < 0)
 		goto done;
-	p = json_pack("{s:{s:I,s:I,s:s,s:s},s:s}", "head", "at_ms", (json_int_t)h->at_ms,
-	              "entry_id", (json_int_t)h->entry_id, "hash", h->hash, "unit", self->unit,
-	              "sig", h->sig);
+	p = json_pack("{s:o,s:s}", "head",
+	              head_json(h->entry_id, h->hash, h->at_ms, self->unit, since), "sig", h->sig);
 	if (!p || !(payload = json_dumps(p, JSON_COMPACT))) {
 		rc = hl_error_set(HL_ENOMEM, "out of memory");
 		goto done;
@@ -128,9 +151,19 @@ done:
 	return rc;
 }
 
+/* The hash entry `id` of the local log has now ("" if there is no such entry). */
+static int entry_now(const hl_store_audit_row *r, void *ud)
+{
+	since_t *s = ud;
+	if (r->id == s->id)
+		snprintf(s->hash, sizeof(s->hash), "%s", r->hash ? r->hash : "");
+	return 1;
+}
+
 int hl_exchange_audit_anchor(hl_audit_anchor *out, hl_node *self, int force)
 {
 	hl_audit_anchor h = {0}, last = {.entry_id = -1};
+	since_t since = {0};
 	char *canon = NULL;
 	size_t clen;
 	int rc, follows;
@@ -146,15 +179,20 @@ int hl_exchange_audit_anchor(hl_audit_anchor *out, hl_node *self, int force)
 		out->fresh = 0;
 		return 0;
 	}
+	if (last.entry_id > 0) {
+		since.id = last.entry_id;
+		if ((rc = hl_store_audit_since(self->st, since.id - 1, 1, entry_now, &since)) < 0)
+			return rc;
+	}
 	h.at_ms = hl_exchange__now_ms();
-	if ((rc = head_canon(&canon, &clen, h.entry_id, h.hash, h.at_ms, self->unit)) < 0)
+	if ((rc = head_canon(&canon, &clen, h.entry_id, h.hash, h.at_ms, self->unit, &since)) < 0)
 		return rc;
 	hl_exchange__sign(h.sig, self, HL_X_CTX_HEAD, canon, clen);
 	free(canon);
 	if ((follows = hl_node_follows_hub(self->st)) < 0)
 		return follows;
 	if (follows)
-		rc = send_head(self, &h);
+		rc = send_head(self, &h, &since);
 	else /* the hub: its head is kept here, no other node witnesses it */
 		rc = hl_store_audit_head_add(self->st, h.entry_id, h.hash, h.at_ms, h.sig, NULL);
 	if (rc < 0)
@@ -183,45 +221,73 @@ static int grab_witnessed(const hl_store_witness_row *r, void *ud)
 }
 
 /* A head the hub does not keep: recorded with its reason in the refusals of the exchange's
- * status, where the province sees it. The message itself is taken (0): it carries nothing but
- * the head, and a refusal would hold every later message of the sender behind it — the
- * documents a commune sends must not stop because its log's witness raised an alarm. */
+ * status, where the province sees it, and an alarm about the log (shortened, rewritten) also in
+ * the hub's own audit log, which nothing prunes (the refusals keep the newest 1,000). The
+ * message itself is taken (0): it carries nothing but the head, and a refusal would hold every
+ * later message of the sender behind it — the documents a commune sends must not stop because
+ * its log's witness raised an alarm. */
 static int refuse(const hl_exchange_message *m, hl_store *st, hl_exchange_reason r, const char *fmt,
                   ...) __attribute__((format(printf, 4, 5)));
 static int refuse(const hl_exchange_message *m, hl_store *st, hl_exchange_reason r, const char *fmt,
                   ...)
 {
-	char msg[600];
+	char msg[600], detail[640];
 	va_list ap;
+	int rc;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	hl_exchange__reject(st, 0, m->id, m->from, r, msg);
 	hl_error_clear();
+	if (r == HL_EXCHANGE_R_AUDIT_SHORTENED || r == HL_EXCHANGE_R_AUDIT_REWRITTEN) {
+		snprintf(detail, sizeof(detail), "%s: %s", hl_exchange_reason_name(r), msg);
+		if ((rc = hl_store_audit(st, "exchange", "audit.alarm", m->from, detail)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The head's "since", if any: {"entry_id" >= 1, "hash": 64 hex or ""}. */
+static int since_parse(since_t *out, json_t *j)
+{
+	json_int_t id = 0;
+	const char *hash = NULL;
+	memset(out, 0, sizeof(*out));
+	if (!j)
+		return 0;
+	if (json_unpack(j, "{s:I,s:s}", "entry_id", &id, "hash", &hash) != 0 ||
+	    json_object_size(j) != 2 || id < 1 || (*hash && !hl_exchange__is_hex64(hash)))
+		return -1;
+	out->id = id;
+	snprintf(out->hash, sizeof(out->hash), "%s", hash);
 	return 0;
 }
 
 int hl_exchange__witness_apply(hl_store *st, const hl_exchange_message *m)
 {
 	json_t *p = hl_canon_parse(m->payload, strlen(m->payload), "audit head");
-	json_t *head = p ? json_object_get(p, "head") : NULL;
+	json_t *head = p ? json_object_get(p, "head") : NULL, *since_j = NULL;
 	json_int_t entry = -1, at = -1;
 	const char *hash = NULL, *unit = NULL, *sig = NULL;
 	hl_exchange__peer from = {0};
-	last_witnessed last = {0};
+	last_witnessed last = {0}, then = {0};
 	hl_store_witness_row w = {0};
+	since_t since;
 	char *canon = NULL, when[32];
 	size_t clen;
 	int rc;
 
 	if (!p ||
-	    json_unpack(head, "{s:I,s:I,s:s,s:s}", "at_ms", &at, "entry_id", &entry, "hash", &hash,
-	                "unit", &unit) != 0 ||
-	    json_unpack(p, "{s:s}", "sig", &sig) != 0 || json_object_size(head) != 4 ||
-	    json_object_size(p) != 2 || entry < 1 || at < 0 || !hl_exchange__is_hex64(hash)) {
+	    json_unpack(head, "{s:I,s:I,s:s,s:s,s?o}", "at_ms", &at, "entry_id", &entry, "hash",
+	                &hash, "unit", &unit, "since", &since_j) != 0 ||
+	    json_unpack(p, "{s:s}", "sig", &sig) != 0 ||
+	    json_object_size(head) != (since_j ? 5u : 4u) || json_object_size(p) != 2 ||
+	    entry < 1 || at < 0 || !hl_exchange__is_hex64(hash) ||
+	    since_parse(&since, since_j) < 0) {
 		rc = refuse(m, st, HL_EXCHANGE_R_MALFORMED,
-		            "an audit head is {\"head\":{\"at_ms\","
-		            "\"entry_id\",\"hash\",\"unit\"},\"sig\"}");
+		            "an audit head is {\"head\":{\"at_ms\",\"entry_id\",\"hash\","
+		            "\"since\":{\"entry_id\",\"hash\"},\"unit\"},\"sig\"} (since "
+		            "optional)");
 		goto done;
 	}
 	if (strcmp(unit, m->from)) {
@@ -231,7 +297,7 @@ int hl_exchange__witness_apply(hl_store *st, const hl_exchange_message *m)
 	}
 	if ((rc = hl_exchange__peer_get(&from, st, m->from)) < 0)
 		goto done;
-	if ((rc = head_canon(&canon, &clen, entry, hash, at, unit)) < 0)
+	if ((rc = head_canon(&canon, &clen, entry, hash, at, unit, &since)) < 0)
 		goto done;
 	if (!from.found || hl_exchange__verify(sig, from.key, HL_X_CTX_HEAD, canon, clen) < 0) {
 		rc = refuse(m, st, HL_EXCHANGE_R_BAD_SIGNATURE,
@@ -240,7 +306,7 @@ int hl_exchange__witness_apply(hl_store *st, const hl_exchange_message *m)
 		            m->from);
 		goto done;
 	}
-	if ((rc = hl_store_witness_list(st, m->from, 1, grab_witnessed, &last)) < 0)
+	if ((rc = hl_store_witness_list(st, m->from, 0, 1, grab_witnessed, &last)) < 0)
 		goto done;
 	hl_exchange__ms_iso(when, last.received_ms);
 	if (last.found && entry < last.entry_id) {
@@ -255,6 +321,30 @@ int hl_exchange__witness_apply(hl_store *st, const hl_exchange_message *m)
 		            "entry %lld of %s's audit log has another hash than the one witnessed "
 		            "here at %s",
 		            (long long)entry, m->from, when);
+		goto done;
+	}
+	/* The node's earlier head as its log reads now, against what was witnessed of it: a log
+	 * rewritten and grown again is seen here at its next head. */
+	if (since.id &&
+	    (rc = hl_store_witness_list(st, m->from, since.id, 1, grab_witnessed, &then)) < 0)
+		goto done;
+	if (then.found && then.entry_id == since.id && strcmp(since.hash, then.hash)) {
+		hl_exchange__ms_iso(when, then.received_ms);
+		rc = refuse(
+		    m, st, HL_EXCHANGE_R_AUDIT_REWRITTEN,
+		    "entry %lld of %s's audit log, witnessed here at %s, %s now: the log was "
+		    "rewritten at or before it",
+		    (long long)since.id, m->from, when,
+		    since.hash[0] ? "has another hash" : "is gone");
+		goto done;
+	}
+	if (!since.id && last.found) {
+		rc =
+		    refuse(m, st, HL_EXCHANGE_R_AUDIT_REWRITTEN,
+		           "the head of %s's audit log names no earlier head, yet entry %lld was "
+		           "witnessed here at %s: the node's record of its heads is gone (removed, "
+		           "or its data restored from an older copy)",
+		           m->from, (long long)last.entry_id, when);
 		goto done;
 	}
 	w.unit = m->from, w.entry_id = entry, w.hash = hash, w.at_ms = at, w.signature = sig;
@@ -297,7 +387,7 @@ int hl_exchange_witness_page(char **out, size_t *outlen, hl_node *hub, const cha
 		goto done;
 	}
 	if (!heads ||
-	    (rc = hl_store_witness_list(hub->st, unit, WITNESS_MAX, witnessed_json, heads)) < 0)
+	    (rc = hl_store_witness_list(hub->st, unit, 0, WITNESS_MAX, witnessed_json, heads)) < 0)
 		goto done;
 	page = json_pack("{s:I,s:s,s:s,s:O}", "at_ms", (json_int_t)hl_exchange__now_ms(), "hub",
 	                 hub->unit, "unit", unit, "heads", heads);

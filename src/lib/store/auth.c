@@ -479,18 +479,20 @@ int hl_store_witness_add(hl_store *st, const hl_store_witness_row *r)
 	return exec1(st, s, NULL, "audit witness");
 }
 
-int hl_store_witness_list(hl_store *st, const char *unit, size_t max, hl_store_witness_cb cb,
-                          void *ud)
+int hl_store_witness_list(hl_store *st, const char *unit, int64_t upto, size_t max,
+                          hl_store_witness_cb cb, void *ud)
 {
 	sqlite3_stmt *s =
 	    hl_store__prepare(st, "SELECT unit, entry_id, hash, at_ms, signature, message_id,"
 	                          " received_ms FROM audit_witness WHERE unit = ?1"
+	                          " AND entry_id <= ?3"
 	                          " ORDER BY entry_id DESC LIMIT ?2");
 	int rc;
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, unit, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, max ? (int64_t)max : -1);
+	sqlite3_bind_int64(s, 3, upto > 0 ? upto : INT64_MAX);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		hl_store_witness_row r = {
 		    .unit = hl_store__col(s, 0),

@@ -108,9 +108,10 @@ typedef struct {
 typedef int (*hl_store_witness_cb)(const hl_store_witness_row *r, void *ud);
 /* Keeps a head (inside the caller's transaction); an entry already witnessed is kept as it was. */
 int hl_store_witness_add(hl_store *st, const hl_store_witness_row *r);
-/* The heads of `unit`, newest entry first, at most max (0: no limit). */
-int hl_store_witness_list(hl_store *st, const char *unit, size_t max, hl_store_witness_cb cb,
-                          void *ud);
+/* The heads of `unit` up to entry `upto` (0: all), newest entry first, at most max (0: no
+ * limit). */
+int hl_store_witness_list(hl_store *st, const char *unit, int64_t upto, size_t max,
+                          hl_store_witness_cb cb, void *ud);
 
 #ifdef __cplusplus
 }
