@@ -27,7 +27,6 @@ static double now_s(void)
 typedef struct {
 	int64_t document_id;
 	int file_seq, page_no;
-	hl_access access; /* the document's */
 	char *doc_id, *file, *path, *sha256;
 	/* result, filled by a worker */
 	int done;
@@ -69,7 +68,6 @@ static int collect(const hl_page_row *r, void *ud)
 	memset(j, 0, sizeof(*j));
 	j->document_id = r->document_id;
 	j->file_seq = r->file_seq, j->page_no = r->page_no;
-	j->access = r->access;
 	j->doc_id = hl_strdup(r->doc_id);
 	j->file = hl_strdup(r->file_name ? r->file_name : r->sha256);
 	j->path = hl_blob_path(x->a, r->sha256);
@@ -141,6 +139,7 @@ static void *worker(void *arg)
 typedef struct {
 	const job *j;
 	int same;
+	hl_access access; /* the document's, as it is now */
 } still_queued;
 
 static int is_same_page(const hl_page_row *r, void *ud)
@@ -148,6 +147,7 @@ static int is_same_page(const hl_page_row *r, void *ud)
 	still_queued *q = ud;
 	q->same = r->document_id == q->j->document_id && r->file_seq == q->j->file_seq &&
 	          r->page_no == q->j->page_no && r->sha256 && !strcmp(r->sha256, q->j->sha256);
+	q->access = r->access;
 	return 1;
 }
 
@@ -159,7 +159,7 @@ static int is_same_page(const hl_page_row *r, void *ud)
 static int write_result(run *x, job *j, hl_ocr_run_result *r)
 {
 	hl_store *st = x->a->store;
-	still_queued q = {j, 0};
+	still_queued q = {j, 0, HL_ACCESS_SECRET};
 	int rc;
 	if ((rc = hl_store_begin(st)) < 0)
 		return rc;
@@ -181,8 +181,9 @@ static int write_result(run *x, job *j, hl_ocr_run_result *r)
 		rc = hl_store_page_done(st, &pr);
 	}
 	/* the text of a restricted or secret record is its content: who changed it is audited
-	 * with the change (the run's own entry names every page's starter) */
-	if (rc == 0 && j->access >= HL_ACCESS_RESTRICTED) {
+	 * with the change (the run's own entry names every page's starter), by the level read in
+	 * this transaction (the run's list is as old as the run: a level raised since counts) */
+	if (rc == 0 && q.access >= HL_ACCESS_RESTRICTED) {
 		char detail[64];
 		snprintf(detail, sizeof(detail), "file %d page %d: %s", j->file_seq, j->page_no,
 		         j->error ? "failed" : "recognised");
