@@ -205,10 +205,62 @@ static void test_restricted_version_is_audited(void **state)
 	assert_string_equal(after.detail, "document (versions 3, 1)");
 }
 
+static int search_n(fx *f, const hl_principal *who, const char *q, int64_t *pending)
+{
+	hl_search_opts o = {.query = q, .facets = 1};
+	hl_hits *h = NULL;
+	int n;
+	if (hl_archive_search(&h, f->a, who, &o) != 0)
+		fail_msg("search %s: %s", q, hl_error_last());
+	n = (int)h->n;
+	if (pending)
+		*pending = h->pending;
+	hl_hits_free(h);
+	return n;
+}
+
+/* The review of issue 11: a hit was checked against the store for its level only, and the
+ * index lags the store until its queue is applied (a search does not apply it): a record moved
+ * to a fonds out of the reader's scope still showed, with its snippet. */
+static void test_hit_moved_out_of_scope_is_gone(void **state)
+{
+	fx *f = *state;
+	doc_spec s = {
+	    "HAPHONG",         "S01", "Tờ trình xây dựng nhà văn hoá khu phố", NULL, NULL, 1,
+	    HL_ACCESS_INTERNAL};
+	uint64_t applied = 0;
+	int64_t pending = 0;
+
+	put(f, &s);
+	assert_int_equal(hl_archive_index_sync(&applied, f->a, NULL, NULL), 0);
+	assert_int_equal(search_n(f, &f->viewer52, "nhà văn hoá", &pending), 1);
+	assert_int_equal(pending, 0);
+
+	/* moved to GIENGDAY, held by 06661; the index still has it in HAPHONG */
+	s.fonds = "GIENGDAY";
+	put(f, &s);
+	assert_int_equal(search_n(f, &f->viewer52, "nhà văn hoá", &pending), 0);
+	assert_int_equal(pending, 1);
+	/* who may see it still does */
+	assert_int_equal(search_n(f, &f->prov_arch, "nhà văn hoá", NULL), 1);
+
+	/* back in scope, then raised above the viewer's ceiling: gone too */
+	s.fonds = "HAPHONG";
+	s.access = HL_ACCESS_RESTRICTED;
+	put(f, &s);
+	assert_int_equal(search_n(f, &f->viewer52, "nhà văn hoá", NULL), 0);
+	/* and made secret: gone for the province's archivist as well */
+	s.access = HL_ACCESS_SECRET;
+	put(f, &s);
+	assert_int_equal(search_n(f, &f->prov_arch, "nhà văn hoá", NULL), 0);
+	assert_int_equal(search_n(f, &f->local, "nhà văn hoá", NULL), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_restricted_version_is_audited),
+	    cmocka_unit_test(test_hit_moved_out_of_scope_is_gone),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
