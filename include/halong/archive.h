@@ -452,8 +452,9 @@ int hl_archive_custody_show(hl_custody **out, hl_archive *a, const hl_principal 
 /* Largest page of hl_archive_dossier_docs. */
 #define HL_ARCHIVE_PAGE_MAX 1000
 
-/* A document of a dossier page: valid during the call only (no files, no page text). Non-zero
- * stops the page (a negative HL_E code is returned by the verb). */
+/* A document of a dossier page: valid during the call only, its metadata only (no files, no
+ * notes, no typed or page text: a listing carries no content). Non-zero stops the page (a
+ * negative HL_E code is returned by the verb). */
 typedef int (*hl_dossier_doc_cb)(const hl_doc *d, void *ud);
 
 /* The documents of dossier `dossier` of fonds `fonds` the principal sees, by ordinal, from

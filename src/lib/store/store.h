@@ -182,7 +182,8 @@ int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, in
                                         void *ud),
                               void *ud);
 /* The visible documents of a dossier by ordinal, from offset, at most limit; *total counts them
- * all. The hl_doc is valid during the callback only (no files, no page text). */
+ * all. The hl_doc is valid during the callback only: metadata only (no files, no notes, no
+ * typed or page text). */
 int hl_store_dossier_docs(int64_t *total, hl_store *st, const char *fonds, const char *dossier,
                           int max_level, int in_scope, size_t offset, size_t limit, hl_doc_cb cb,
                           void *ud);

@@ -256,11 +256,48 @@ static void test_hit_moved_out_of_scope_is_gone(void **state)
 	assert_int_equal(search_n(f, &f->local, "nhà văn hoá", NULL), 1);
 }
 
+typedef struct {
+	int n, with_content;
+} listed;
+
+static int list_row(const hl_doc *d, void *ud)
+{
+	listed *l = ud;
+	l->n++;
+	l->with_content += d->text != NULL || d->notes != NULL || d->page_text != NULL;
+	return 0;
+}
+
+/* A dossier page is a listing (include/halong/archive.h: "no files, no page text"): it carried
+ * the typed text and the notes of each document, content never audited. */
+static void test_dossier_page_carries_no_content(void **state)
+{
+	fx *f = *state;
+	doc_spec s = {"HAPHONG",
+	              "L01",
+	              "Quyết định giao đất",
+	              "Toàn văn quyết định: giao 300 m² đất cho hộ ông A.",
+	              "Ghi chú: bản gốc ở kho 2",
+	              1,
+	              HL_ACCESS_RESTRICTED};
+	hl_dossier *d = NULL;
+	listed l = {0, 0};
+
+	put(f, &s);
+	assert_int_equal(
+	    hl_archive_dossier_docs(&d, f->a, &f->prov_arch, "HAPHONG", "L01", 0, 10, list_row, &l),
+	    0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.with_content, 0);
+	hl_dossier_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_restricted_version_is_audited),
 	    cmocka_unit_test(test_hit_moved_out_of_scope_is_gone),
+	    cmocka_unit_test(test_dossier_page_carries_no_content),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
