@@ -597,10 +597,10 @@ int hl_archive_page_alto(char **out, hl_archive *a, const hl_principal *who, con
 	char what[32];
 	char *xml = NULL;
 	int rc;
-	if (seq < 1)
-		return hl_error_set(HL_EINVALID, "pages are numbered from 1");
-	if ((rc = hl_archive__read_begin(&op, a, who, doc_id)) == 0 &&
-	    (rc = load_pages(&p, a, op.d->doc_id)) == 0)
+	/* as hl_archive_page_open: the document first (hidden is missing), then the page */
+	if ((rc = hl_archive__read_begin(&op, a, who, doc_id)) == 0 && seq < 1)
+		rc = hl_error_set(HL_ENOTFOUND, "no page %d in %s", seq, op.d->doc_id);
+	if (rc == 0 && (rc = load_pages(&p, a, op.d->doc_id)) == 0)
 		rc = hl_ocr_alto(&xml, &p.parsed[0], p.v[0].file_name);
 	pages_clear(&p);
 	snprintf(what, sizeof(what), "page %d alto", seq);

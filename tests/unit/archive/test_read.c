@@ -292,12 +292,34 @@ static void test_dossier_page_carries_no_content(void **state)
 	hl_dossier_free(d);
 }
 
+/* hl_archive_page_alto promised HL_ENOTFOUND for a page that is not there, as
+ * hl_archive_page_open answers; a page below 1 answered HL_EINVALID. */
+static void test_alto_page_below_one_is_not_found(void **state)
+{
+	fx *f = *state;
+	doc_spec s = {"HAPHONG", "A01", "Công văn", NULL, NULL, 1, HL_ACCESS_PUBLIC};
+	char *xml = NULL;
+
+	put(f, &s);
+	assert_int_equal(hl_archive_page_alto(&xml, f->a, &f->viewer52, "A01-DOC-1", 0),
+	                 HL_ENOTFOUND);
+	assert_string_equal(hl_error_last(), "no page 0 in A01-DOC-1");
+	assert_int_equal(hl_archive_page_alto(&xml, f->a, &f->viewer52, "A01-DOC-1", -3),
+	                 HL_ENOTFOUND);
+	/* a hidden or missing document first, as page_open says it */
+	assert_int_equal(hl_archive_page_alto(&xml, f->a, &f->viewer52, "NO-SUCH", 0),
+	                 HL_ENOTFOUND);
+	assert_string_equal(hl_error_last(), "no document NO-SUCH");
+	assert_null(xml);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_restricted_version_is_audited),
 	    cmocka_unit_test(test_hit_moved_out_of_scope_is_gone),
 	    cmocka_unit_test(test_dossier_page_carries_no_content),
+	    cmocka_unit_test(test_alto_page_below_one_is_not_found),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
