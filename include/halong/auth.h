@@ -96,7 +96,8 @@ int hl_auth_check(const hl_principal *who, hl_action act);
 
 /* Adds a user. `unit` must be a unit code valid today (HL_ENOTFOUND otherwise); the password is
  * hashed with Argon2id (crypto_pwhash_str, interactive limits). HL_ECONFLICT if the name exists,
- * HL_EINVALID for a bad name (1-63 bytes of [a-z0-9._-]) or a password shorter than
+ * HL_EINVALID for a bad name (1-63 bytes of [a-z0-9._-]; not system, feed, exchange, anonymous
+ * or cli, the actors halong writes in the audit log itself) or a password shorter than
  * HL_AUTH_MIN_PASSWORD. Audited (never with the password). */
 int hl_auth_user_add(hl_store *st, const char *username, const char *password, hl_role role,
                      const char *unit, const char *actor);

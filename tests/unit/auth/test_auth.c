@@ -430,13 +430,30 @@ static void test_add_refuses_bad_input(void **state)
 	assert_non_null(strstr(hl_error_last(), "too short"));
 	assert_int_equal(hl_auth_user_add(f->st, "anon", PW, HL_ROLE_ANONYMOUS, "06652", "t"),
 	                 HL_EINVALID);
+	/* the names the library itself writes as actors in the audit log (the review of issue
+	 * 11): a user named so would pass for the library in its log */
+	static const char *const reserved[] = {"system", "feed", "exchange", "anonymous", "cli"};
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		char want[128];
+		assert_int_equal(
+		    hl_auth_user_add(f->st, reserved[i], PW, HL_ROLE_ADMIN, "06652", "t"),
+		    HL_EINVALID);
+		snprintf(want, sizeof(want),
+		         "the user name \"%s\" is reserved: halong writes it in the audit log",
+		         reserved[i]);
+		assert_string_equal(hl_error_last(), want);
+	}
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM auth_user WHERE username IN ('system',"
+	                            " 'feed', 'exchange', 'anonymous', 'cli')"),
+	                 0);
+	add(f, "system.admin", HL_ROLE_VIEWER, "06652"); /* only the names themselves */
 	/* a unit that does not exist, and one that ended in the 2025 reform */
 	assert_int_equal(hl_auth_user_add(f->st, "nowhere", PW, HL_ROLE_VIEWER, "99999", "t"),
 	                 HL_ENOTFOUND);
 	assert_int_equal(hl_auth_user_add(f->st, "hakhau", PW, HL_ROLE_VIEWER, "06655", "t"),
 	                 HL_ENOTFOUND);
 	assert_non_null(strstr(hl_error_last(), "2025-06-30"));
-	assert_int_equal(sql_int(f, "SELECT count(*) FROM auth_user"), 1);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM auth_user"), 2); /* and system.admin */
 }
 
 static void test_wrong_password_and_throttle(void **state)
