@@ -368,9 +368,10 @@ int hl_archive_ocr_status(hl_ocr_status *out, hl_archive *a, const hl_principal 
 int hl_archive_ocr_failures(hl_archive *a, const hl_principal *who, size_t max, hl_page_cb cb,
                             void *ud);
 /* Recognised pages whose mean confidence is below `below` (0..100), lowest first, of documents
- * `who` may see, at most max (0: 50). Needs HL_ACT_OCR_REVIEW. A page's text is its record's
- * content: each restricted or secret document listed is audited as read ("ocr review"), in one
- * transaction with the listing. */
+ * `who` may see, at most max (0: 50), among the weakest 20,000; a row has no `result` (the
+ * words' JSON). Needs HL_ACT_OCR_REVIEW. A page's text is its record's content: each
+ * restricted or secret document listed is audited as read ("ocr review"), all in one short
+ * transaction after the listing (which holds no write lock). */
 int hl_archive_ocr_review(hl_archive *a, const hl_principal *who, double below, size_t max,
                           hl_page_cb cb, void *ud);
 

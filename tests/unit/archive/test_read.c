@@ -2,7 +2,7 @@
  * digitize.c) on a real data directory with the shipped units of Quảng Ninh: the audit of an
  * earlier restricted version shown, a search hit of a record moved out of the reader's scope
  * while the index lags the store, a dossier page that carries no content, a page number below
- * 1. */
+ * 1, the OCR review listed without the store's write lock. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "halong/archive.h"
 #include "halong/units.h"
@@ -26,7 +27,7 @@
 typedef struct {
 	char dir[64];
 	hl_archive *a;
-	hl_principal viewer52, prov_arch, local;
+	hl_principal viewer52, arch52, prov_arch, local;
 } fx;
 
 typedef struct {
@@ -88,6 +89,7 @@ static int setup(void **state)
 		return -1;
 	}
 	f->viewer52 = user(1, "xem52", HL_ROLE_VIEWER, "06652", 0);
+	f->arch52 = user(2, "lan52", HL_ROLE_ARCHIVIST, "06652", 0);
 	f->prov_arch = user(6, "tinh.luutru", HL_ROLE_ARCHIVIST, "22", 1);
 	f->local = hl_principal_local("cli:test");
 	*state = f;
@@ -313,6 +315,113 @@ static void test_alto_page_below_one_is_not_found(void **state)
 	assert_null(xml);
 }
 
+/* One recognised page (file 1, page 1) of document doc_id, with this mean confidence. */
+static void page_done(fx *f, const char *doc_id, double conf)
+{
+	hl_store *st = hl_archive_store(f->a);
+	hl_doc *d = NULL;
+	char sha[65];
+	memset(sha, 'a', 64), sha[64] = '\0';
+	hl_store_page_file pf = {1, sha, 1, NULL, NULL};
+	assert_int_equal(hl_store_doc_get(&d, st, doc_id), 0);
+	memcpy(sha, d->files[0].sha256, sizeof(sha));
+	assert_int_equal(hl_store_begin(st), 0);
+	assert_int_equal(hl_store_pages_queue(NULL, st, doc_id, &pf, 1), 0);
+	assert_int_equal(hl_store_commit(st), 0);
+	hl_store_page_result r = {
+	    d->rowid, 1, 1, "Nội dung trang quét", "{\"words\":[]}", 300, 0, 0, conf, 10};
+	assert_int_equal(hl_store_page_done(st, &r), 0);
+	hl_doc_free(d);
+}
+
+typedef struct {
+	fx *f;
+	char order[256];
+	int rows, with_result, writer_ok, writer_busy;
+} reviewed;
+
+/* Each row listed; on the first, another connection asks the store's write lock at once (no
+ * waiting): a review must not hold it while it lists. */
+static int review_cb(const hl_page_row *p, void *ud)
+{
+	reviewed *r = ud;
+	size_t n = strlen(r->order);
+	snprintf(r->order + n, sizeof(r->order) - n, "%s ", p->doc_id);
+	r->with_result += p->result != NULL;
+	if (r->rows++ == 0) {
+		char path[128];
+		sqlite3 *db = NULL;
+		snprintf(path, sizeof(path), "%s/halong.db", r->f->dir);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		sqlite3_busy_timeout(db, 0);
+		int rc = sqlite3_exec(db, "BEGIN IMMEDIATE; COMMIT", NULL, NULL, NULL);
+		r->writer_ok += rc == SQLITE_OK;
+		r->writer_busy += rc == SQLITE_BUSY;
+		sqlite3_close(db);
+	}
+	return 0;
+}
+
+static int64_t audit_count(fx *f, const char *detail)
+{
+	int64_t total = 0, n = 0;
+	last_audit l;
+	/* entries newest first: count the reads with this detail among the last 50 */
+	for (size_t i = 0; i < 50; i++) {
+		memset(&l, 0, sizeof(l));
+		if (hl_store_audit_page(hl_archive_store(f->a), i, 1, &total, audit_row, &l) != 0 ||
+		    !l.id)
+			break;
+		n += !strcmp(l.action, "read") && !strcmp(l.detail, detail);
+	}
+	return n;
+}
+
+/* The review of issue 11: the OCR review held the store's write lock (a transaction) for a
+ * reader who may see restricted records while it scanned up to 20,001 pages, reading each new
+ * document whole. It now lists without it, and audits the restricted documents listed after,
+ * each once, in one transaction. */
+static void test_review_lists_without_the_write_lock(void **state)
+{
+	fx *f = *state;
+	doc_spec r1 = {"HAPHONG", "R01", "Hồ sơ mật", NULL, NULL, 1, HL_ACCESS_RESTRICTED};
+	doc_spec i1 = {"HAPHONG", "R01", "Hồ sơ nội bộ", NULL, NULL, 2, HL_ACCESS_INTERNAL};
+	doc_spec g1 = {"GIENGDAY", "R02", "Hồ sơ mật khác", NULL, NULL, 3, HL_ACCESS_RESTRICTED};
+	reviewed r = {f, "", 0, 0, 0, 0};
+	int64_t before;
+
+	put(f, &r1), put(f, &i1), put(f, &g1);
+	page_done(f, "R01-DOC-1", 30);
+	page_done(f, "R01-DOC-2", 40);
+	page_done(f, "R02-DOC-3", 50);
+
+	before = audit_count(f, "ocr review");
+	assert_int_equal(hl_archive_ocr_review(f->a, &f->prov_arch, 60, 10, review_cb, &r), 0);
+	assert_string_equal(r.order, "R01-DOC-1 R01-DOC-2 R02-DOC-3 ");
+	assert_int_equal(r.writer_busy, 0);
+	assert_int_equal(r.writer_ok, 1);
+	assert_int_equal(r.with_result, 0);
+	/* the two restricted ones, once each, newest last */
+	assert_int_equal(audit_count(f, "ocr review"), before + 2);
+	last_audit l = last_entry(f);
+	assert_string_equal(l.object, "R02-DOC-3");
+	assert_string_equal(l.actor, "tinh.luutru");
+
+	/* an archivist of 06652 sees HAPHONG, not GIENGDAY: one restricted listed */
+	memset(&r, 0, sizeof(r));
+	r.f = f;
+	before = audit_count(f, "ocr review");
+	assert_int_equal(hl_archive_ocr_review(f->a, &f->arch52, 60, 10, review_cb, &r), 0);
+	assert_string_equal(r.order, "R01-DOC-1 R01-DOC-2 ");
+	assert_int_equal(audit_count(f, "ocr review"), before + 1);
+	assert_string_equal(last_entry(f).object, "R01-DOC-1");
+	/* at most max, weakest first */
+	memset(&r, 0, sizeof(r));
+	r.f = f;
+	assert_int_equal(hl_archive_ocr_review(f->a, &f->prov_arch, 45, 1, review_cb, &r), 0);
+	assert_string_equal(r.order, "R01-DOC-1 ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +429,7 @@ int main(void)
 	    cmocka_unit_test(test_hit_moved_out_of_scope_is_gone),
 	    cmocka_unit_test(test_dossier_page_carries_no_content),
 	    cmocka_unit_test(test_alto_page_below_one_is_not_found),
+	    cmocka_unit_test(test_review_lists_without_the_write_lock),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
