@@ -189,14 +189,17 @@ int hl_store_pages_of(hl_store *st, const char *doc_id, hl_page_cb cb, void *ud)
 	return each_page(st, s, cb, ud, NULL);
 }
 
+/* A review's page: no result, and its document's fonds (column 19) for the visibility rule. */
+#define REVIEW_COLS PAGE_COLS_R("NULL") ", fo.code"
+#define REVIEW_FROM                                                                                \
+	PAGE_FROM " JOIN dossier ds ON ds.id = d.dossier_id JOIN fonds fo ON fo.id = ds.fonds_id"
+
 int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_review_cb cb, void *ud)
 {
-	sqlite3_stmt *s = hl_store__prepare(
-	    st, "SELECT " PAGE_COLS_R(
-	            "NULL") ", fo.code" PAGE_FROM " JOIN dossier ds ON ds.id = d.dossier_id JOIN "
-	                                          "fonds fo ON fo.id = ds.fonds_id"
-	                    " WHERE p.state = 'done' AND p.from_text_layer = 0 AND p.mean_conf < ?1"
-	                    " ORDER BY p.mean_conf, p.document_id, p.seq LIMIT ?2");
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT " REVIEW_COLS REVIEW_FROM " WHERE p.state = 'done'"
+	                          " AND p.from_text_layer = 0 AND p.mean_conf < ?1"
+	                          " ORDER BY p.mean_conf, p.document_id, p.seq LIMIT ?2");
 	int rc;
 	if (!s)
 		return -1;
