@@ -163,7 +163,9 @@ typedef struct {
 int hl_archive_may_see(hl_archive *a, const hl_principal *who, const char *doc_id);
 
 /* The document with its files; its pages and earlier versions through `o` (may be NULL).
- * `what` names the read in the audit log (NULL: "document"). */
+ * `what` names the read in the audit log (NULL: "document"). An earlier version shown that was
+ * restricted or secret is content of that level: the read is audited for it too, in the same
+ * transaction, as "WHAT (version N)" ("WHAT (versions N, M)" for several). */
 int hl_archive_doc_read(hl_doc **out, hl_archive *a, const hl_principal *who, const char *doc_id,
                         const char *what, const hl_doc_read_opts *o);
 
@@ -366,9 +368,10 @@ int hl_archive_ocr_status(hl_ocr_status *out, hl_archive *a, const hl_principal 
 int hl_archive_ocr_failures(hl_archive *a, const hl_principal *who, size_t max, hl_page_cb cb,
                             void *ud);
 /* Recognised pages whose mean confidence is below `below` (0..100), lowest first, of documents
- * `who` may see, at most max (0: 50). Needs HL_ACT_OCR_REVIEW. A page's text is its record's
- * content: each restricted or secret document listed is audited as read ("ocr review"), in one
- * transaction with the listing. */
+ * `who` may see, at most max (0: 50), among the weakest 20,000; a row has no `result` (the
+ * words' JSON). Needs HL_ACT_OCR_REVIEW. A page's text is its record's content: each
+ * restricted or secret document listed is audited as read ("ocr review"), all in one short
+ * transaction after the listing (which holds no write lock). */
 int hl_archive_ocr_review(hl_archive *a, const hl_principal *who, double below, size_t max,
                           hl_page_cb cb, void *ud);
 
@@ -450,8 +453,9 @@ int hl_archive_custody_show(hl_custody **out, hl_archive *a, const hl_principal 
 /* Largest page of hl_archive_dossier_docs. */
 #define HL_ARCHIVE_PAGE_MAX 1000
 
-/* A document of a dossier page: valid during the call only (no files, no page text). Non-zero
- * stops the page (a negative HL_E code is returned by the verb). */
+/* A document of a dossier page: valid during the call only, its metadata only (no files, no
+ * notes, no typed or page text: a listing carries no content). Non-zero stops the page (a
+ * negative HL_E code is returned by the verb). */
 typedef int (*hl_dossier_doc_cb)(const hl_doc *d, void *ud);
 
 /* The documents of dossier `dossier` of fonds `fonds` the principal sees, by ordinal, from

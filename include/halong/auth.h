@@ -96,7 +96,8 @@ int hl_auth_check(const hl_principal *who, hl_action act);
 
 /* Adds a user. `unit` must be a unit code valid today (HL_ENOTFOUND otherwise); the password is
  * hashed with Argon2id (crypto_pwhash_str, interactive limits). HL_ECONFLICT if the name exists,
- * HL_EINVALID for a bad name (1-63 bytes of [a-z0-9._-]) or a password shorter than
+ * HL_EINVALID for a bad name (1-63 bytes of [a-z0-9._-]; not system, feed, exchange, anonymous
+ * or cli, the actors halong writes in the audit log itself) or a password shorter than
  * HL_AUTH_MIN_PASSWORD. Audited (never with the password). */
 int hl_auth_user_add(hl_store *st, const char *username, const char *password, hl_role role,
                      const char *unit, const char *actor);
@@ -150,8 +151,9 @@ int hl_auth_may_see(const hl_principal *p, hl_access level, const char *fonds_co
 /* ---- the audit log: a hash chain ---- */
 
 /* Every entry's hash is SHA-256 over the previous entry's hash and this entry's fields (the
- * format is in src/lib/auth/README.md); the store writes entries this way. Verifies the
- * whole chain: *checked entries; HL_EINVALID naming the first broken entry's id if any. */
+ * format is in src/lib/auth/README.md); the store writes entries this way, numbered 1, 2, 3...
+ * Verifies the whole chain and the numbering (a gap is entries removed): *checked entries;
+ * HL_EINVALID naming the first broken entry's id if any. */
 int hl_audit_verify(uint64_t *checked, hl_store *st);
 
 /* The log's head: its last entry's id (0 when empty) and hash ("" then). */
@@ -166,9 +168,9 @@ typedef struct {
 } hl_audit_point;
 
 /* Verifies the whole chain as hl_audit_verify does, and that it still holds every point: each
- * point's entry is there (else the log was shortened) with the point's hash (else an entry at
- * or before it was rewritten, the chain recomputed after it). HL_EINVALID with a message naming
- * the entry and the point's date otherwise. The points in any order. */
+ * point's entry is there (else it was removed, or the log was shortened) with the point's hash
+ * (else an entry at or before it was rewritten, the chain recomputed after it). HL_EINVALID
+ * with a message naming the entry and the point's date otherwise. The points in any order. */
 int hl_audit_verify_points(uint64_t *checked, hl_store *st, const hl_audit_point *points, size_t n);
 
 /* An entry of the audit log. Strings are valid during the callback only. */

@@ -28,10 +28,12 @@ def entry_hash(prev, id_, at, actor, action, obj, detail):
     return hashlib.sha256(data).hexdigest()
 
 
-def rewrite(home, entry_id, detail):
-    """What someone with the database file would do: change an entry, recompute the chain
-    after it so that it is whole again."""
+def rewrite(home, entry_id, detail, drop=None):
+    """What someone with the database file would do: change an entry (and remove entry `drop`),
+    recompute the chain after it so that it is whole again, the ids kept."""
     db = sqlite3.connect(os.path.join(home, 'halong.db'))
+    if drop is not None:
+        db.execute('DELETE FROM audit WHERE id = ?', (drop,))
     rows = db.execute('SELECT id, at, actor, action, object, detail FROM audit ORDER BY id'
                       ).fetchall()
     prev = ''
@@ -151,6 +153,19 @@ class Witness(unittest.TestCase):
         # the first witnessed head at or after the change is the one named
         self.assertRegex(r.err, rf'audit entry {k} is not the one the province witnessed on '
                                 r'.*: the log was rewritten at or before it')
+        # the newest witnessed entry removed, an entry after the older head changed, the chain
+        # recomputed with the ids kept, more entries after it: said whole and witnessed up
+        # to k2 before (a point was checked only when an entry of its id was there)
+        copy3 = c.h.path('copy-home-3')
+        shutil.copytree(copy2, copy3)
+        r = hl.run(('user', 'add', 'c.viewer', '--role', 'viewer', '--unit', '06652'),
+                   home=copy3, input=b'mat-khau-rat-dai-2025\n')
+        self.assertEqual(r.rc, 0, r)
+        rewrite(copy3, k + 1, 'nothing happened here', drop=k2)
+        r = hl.run(('audit', 'verify', '--offline'), home=copy3)
+        self.assertEqual(r.rc, 1, r)
+        self.assertRegex(r.err, rf'audit entry {k2}, which the province witnessed on .*, is '
+                                r'missing \(removed\)')
         # a chain that is broken, not recomputed, is caught by the chain itself, as before
         with sqlite3.connect(os.path.join(copy2, 'halong.db')) as db:
             db.execute("UPDATE audit SET detail = 'x' WHERE id = 3")

@@ -75,16 +75,19 @@ int hl_archive__doc_for(hl_doc **out, hl_archive__reader *r, const char *doc_id)
  * entry together. read_begin gives op->d when the reader may see it (else HL_ENOTFOUND, the
  * same as a missing one); a restricted or secret record is then read inside a write
  * transaction that read_end commits with the entry "read DOC WHAT" (rc < 0: rolled back), so
- * that what is read and its entry are one. Anything else is read as it is, without an entry.
- * read_drop frees op->d (read_end leaves it to the caller). */
+ * that what is read and its entry are one. Anything else is read as it is, without an entry,
+ * unless the read shows restricted content of another kind (an earlier version): read_in_tx
+ * then moves it into the transaction (op->d read again there) and op->audit asks read_end for
+ * the entry. read_drop frees op->d (read_end leaves it to the caller). */
 typedef struct {
 	hl_archive__reader r;
 	hl_doc *d;
-	int tx;
+	int tx, audit;
 } hl_archive__read;
 
 int hl_archive__read_begin(hl_archive__read *op, hl_archive *a, const hl_principal *who,
                            const char *doc_id);
+int hl_archive__read_in_tx(hl_archive__read *op, const char *doc_id);
 int hl_archive__read_end(hl_archive__read *op, int rc, const char *what);
 void hl_archive__read_drop(hl_archive__read *op);
 

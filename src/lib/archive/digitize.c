@@ -27,7 +27,6 @@ static double now_s(void)
 typedef struct {
 	int64_t document_id;
 	int file_seq, page_no;
-	hl_access access; /* the document's */
 	char *doc_id, *file, *path, *sha256;
 	/* result, filled by a worker */
 	int done;
@@ -69,7 +68,6 @@ static int collect(const hl_page_row *r, void *ud)
 	memset(j, 0, sizeof(*j));
 	j->document_id = r->document_id;
 	j->file_seq = r->file_seq, j->page_no = r->page_no;
-	j->access = r->access;
 	j->doc_id = hl_strdup(r->doc_id);
 	j->file = hl_strdup(r->file_name ? r->file_name : r->sha256);
 	j->path = hl_blob_path(x->a, r->sha256);
@@ -141,6 +139,7 @@ static void *worker(void *arg)
 typedef struct {
 	const job *j;
 	int same;
+	hl_access access; /* the document's, as it is now */
 } still_queued;
 
 static int is_same_page(const hl_page_row *r, void *ud)
@@ -148,6 +147,7 @@ static int is_same_page(const hl_page_row *r, void *ud)
 	still_queued *q = ud;
 	q->same = r->document_id == q->j->document_id && r->file_seq == q->j->file_seq &&
 	          r->page_no == q->j->page_no && r->sha256 && !strcmp(r->sha256, q->j->sha256);
+	q->access = r->access;
 	return 1;
 }
 
@@ -159,7 +159,7 @@ static int is_same_page(const hl_page_row *r, void *ud)
 static int write_result(run *x, job *j, hl_ocr_run_result *r)
 {
 	hl_store *st = x->a->store;
-	still_queued q = {j, 0};
+	still_queued q = {j, 0, HL_ACCESS_SECRET};
 	int rc;
 	if ((rc = hl_store_begin(st)) < 0)
 		return rc;
@@ -181,8 +181,9 @@ static int write_result(run *x, job *j, hl_ocr_run_result *r)
 		rc = hl_store_page_done(st, &pr);
 	}
 	/* the text of a restricted or secret record is its content: who changed it is audited
-	 * with the change (the run's own entry names every page's starter) */
-	if (rc == 0 && j->access >= HL_ACCESS_RESTRICTED) {
+	 * with the change (the run's own entry names every page's starter), by the level read in
+	 * this transaction (the run's list is as old as the run: a level raised since counts) */
+	if (rc == 0 && q.access >= HL_ACCESS_RESTRICTED) {
 		char detail[64];
 		snprintf(detail, sizeof(detail), "file %d page %d: %s", j->file_seq, j->page_no,
 		         j->error ? "failed" : "recognised");
@@ -410,64 +411,84 @@ int hl_archive_ocr_failures(hl_archive *a, const hl_principal *who, size_t max, 
 
 #define REVIEW_SCAN 20000 /* weak pages read to find `max` the reader may see */
 
-/* What was decided about one document during a review listing. */
+/* The restricted or secret documents a review listed, each once, in the order first listed:
+ * a set of their ids (open addressing, at most half full) beside the list. */
 typedef struct {
-	char *doc_id;
-	int visible, audited_level, listed;
-} seen_doc;
+	char **ids;
+	size_t n, cap;
+	uint32_t *slots; /* 0: empty; else index in ids + 1 */
+	size_t nslots;
+} listed_docs;
+
+static int listed_grow(listed_docs *l)
+{
+	size_t nslots = l->nslots ? 2 * l->nslots : 64;
+	uint32_t *slots = calloc(nslots, sizeof(*slots));
+	char **ids = realloc(l->ids, nslots / 2 * sizeof(*ids));
+	if (!slots || !ids) {
+		free(slots);
+		if (ids)
+			l->ids = ids;
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	l->ids = ids, l->cap = nslots / 2;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k = hl_str_hash(l->ids[i]) & (nslots - 1);
+		while (slots[k])
+			k = (k + 1) & (nslots - 1);
+		slots[k] = (uint32_t)i + 1;
+	}
+	free(l->slots);
+	l->slots = slots, l->nslots = nslots;
+	return 0;
+}
+
+static int listed_add(listed_docs *l, const char *doc_id)
+{
+	size_t k;
+	int rc;
+	if (l->n + 1 > l->cap && (rc = listed_grow(l)) < 0)
+		return rc;
+	for (k = hl_str_hash(doc_id) & (l->nslots - 1); l->slots[k]; k = (k + 1) & (l->nslots - 1))
+		if (!strcmp(l->ids[l->slots[k] - 1], doc_id))
+			return 0;
+	if (!(l->ids[l->n] = hl_strdup(doc_id)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	l->slots[k] = (uint32_t)++l->n;
+	return 0;
+}
+
+static void listed_clear(listed_docs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->ids[i]);
+	free(l->ids), free(l->slots);
+	memset(l, 0, sizeof(*l));
+}
 
 typedef struct {
 	hl_archive__reader *r;
 	hl_page_cb cb;
 	void *ud;
-	size_t max, shown, scanned, nseen, capseen;
-	seen_doc *seen;
+	size_t max, shown, scanned;
+	listed_docs audit;
 	int err;
 } review_ctx;
 
-static seen_doc *seen_get(review_ctx *c, const char *doc_id)
-{
-	hl_doc *d = NULL;
-	seen_doc *s;
-	for (size_t i = 0; i < c->nseen; i++)
-		if (!strcmp(c->seen[i].doc_id, doc_id))
-			return &c->seen[i];
-	if (c->nseen == c->capseen) {
-		size_t cap = c->capseen ? 2 * c->capseen : 64;
-		seen_doc *v = realloc(c->seen, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		c->seen = v, c->capseen = cap;
-	}
-	s = &c->seen[c->nseen];
-	memset(s, 0, sizeof(*s));
-	if (!(s->doc_id = hl_strdup(doc_id)))
-		return NULL;
-	if (hl_archive__doc_for(&d, c->r, doc_id) == 0) {
-		s->visible = 1;
-		s->audited_level = d->access >= HL_ACCESS_RESTRICTED;
-		hl_doc_free(d);
-	} else {
-		hl_error_clear();
-	}
-	c->nseen++;
-	return s;
-}
-
-static int review_row(const hl_page_row *row, void *ud)
+/* Who may see the page is decided from the row itself (its document's level and fonds, read by
+ * the same statement as its text): no document is read whole. */
+static int review_row(const hl_page_row *row, const char *fonds, void *ud)
 {
 	review_ctx *c = ud;
-	seen_doc *s;
 	int rc;
 	if (++c->scanned > REVIEW_SCAN)
 		return 1;
-	if (!(s = seen_get(c, row->doc_id))) {
-		c->err = hl_error_set(HL_ENOMEM, "out of memory");
+	if (!hl_archive__reader_may_see(c->r, row->access, fonds))
+		return 0;
+	if (row->access >= HL_ACCESS_RESTRICTED && (rc = listed_add(&c->audit, row->doc_id)) < 0) {
+		c->err = rc;
 		return 1;
 	}
-	if (!s->visible)
-		return 0;
-	s->listed = 1;
 	if ((rc = c->cb(row, c->ud)) != 0) {
 		if (rc < 0)
 			c->err = rc;
@@ -481,7 +502,7 @@ int hl_archive_ocr_review(hl_archive *a, const hl_principal *who, double below, 
 {
 	hl_archive__reader rd;
 	review_ctx c = {0};
-	int rc, tx = 0;
+	int rc;
 
 	if ((rc = hl_auth_check(who, HL_ACT_OCR_REVIEW)) < 0)
 		return rc;
@@ -489,26 +510,25 @@ int hl_archive_ocr_review(hl_archive *a, const hl_principal *who, double below, 
 		return hl_error_set(HL_EINVALID, "below: a confidence from 0 to 100");
 	hl_archive__reader_init(&rd, a, who);
 	c.r = &rd, c.cb = cb, c.ud = ud, c.max = max ? max : 50;
-	/* a page's text is its record's content: for a reader who may see restricted records the
-	 * listing and the audit of what it showed are one transaction */
-	if (hl_auth_ceiling(who) >= HL_ACCESS_RESTRICTED) {
-		if ((rc = hl_store_begin(a->store)) < 0)
-			goto done;
-		tx = 1;
-	}
+	/* Listed without the store's write lock: scanning up to REVIEW_SCAN pages must not hold
+	 * every writer back. Each page's level, fonds and text come from one statement, so what
+	 * is shown was visible when read. */
 	rc = hl_store_pages_review(a->store, below, REVIEW_SCAN + 1, review_row, &c);
 	if (rc >= 0 && c.err)
 		rc = c.err;
-	for (size_t i = 0; i < c.nseen && rc >= 0; i++)
-		if (c.seen[i].listed && c.seen[i].audited_level)
+	/* A page's text is its record's content: each restricted or secret document listed is
+	 * audited as read, all in one short transaction after the listing. What was shown was
+	 * read: it is recorded whatever changed since. */
+	if (rc >= 0 && c.audit.n) {
+		if ((rc = hl_store_begin(a->store)) < 0)
+			goto done;
+		for (size_t i = 0; i < c.audit.n && rc >= 0; i++)
 			rc = hl_store_audit(a->store, hl_principal_actor(who), "read",
-			                    c.seen[i].doc_id, "ocr review");
-	if (tx)
+			                    c.audit.ids[i], "ocr review");
 		rc = rc < 0 ? (hl_store_rollback(a->store), rc) : hl_store_commit(a->store);
+	}
 done:
-	for (size_t i = 0; i < c.nseen; i++)
-		free(c.seen[i].doc_id);
-	free(c.seen);
+	listed_clear(&c.audit);
 	hl_archive__reader_clear(&rd);
 	return rc < 0 ? rc : 0;
 }
@@ -596,10 +616,10 @@ int hl_archive_page_alto(char **out, hl_archive *a, const hl_principal *who, con
 	char what[32];
 	char *xml = NULL;
 	int rc;
-	if (seq < 1)
-		return hl_error_set(HL_EINVALID, "pages are numbered from 1");
-	if ((rc = hl_archive__read_begin(&op, a, who, doc_id)) == 0 &&
-	    (rc = load_pages(&p, a, op.d->doc_id)) == 0)
+	/* as hl_archive_page_open: the document first (hidden is missing), then the page */
+	if ((rc = hl_archive__read_begin(&op, a, who, doc_id)) == 0 && seq < 1)
+		rc = hl_error_set(HL_ENOTFOUND, "no page %d in %s", seq, op.d->doc_id);
+	if (rc == 0 && (rc = load_pages(&p, a, op.d->doc_id)) == 0)
 		rc = hl_ocr_alto(&xml, &p.parsed[0], p.v[0].file_name);
 	pages_clear(&p);
 	snprintf(what, sizeof(what), "page %d alto", seq);

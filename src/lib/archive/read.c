@@ -93,10 +93,18 @@ int hl_archive__read_begin(hl_archive__read *op, hl_archive *a, const hl_princip
 		return rc;
 	if (op->d->access < HL_ACCESS_RESTRICTED)
 		return 0;
+	return hl_archive__read_in_tx(op, doc_id);
+}
+
+int hl_archive__read_in_tx(hl_archive__read *op, const char *doc_id)
+{
+	int rc;
+	if (op->tx)
+		return 0;
 	/* decided again inside the transaction: the level may have changed meanwhile */
 	hl_doc_free(op->d);
 	op->d = NULL;
-	if ((rc = hl_store_begin(a->store)) < 0)
+	if ((rc = hl_store_begin(op->r.a->store)) < 0)
 		return rc;
 	op->tx = 1;
 	return hl_archive__doc_for(&op->d, &op->r, doc_id);
@@ -106,7 +114,7 @@ int hl_archive__read_end(hl_archive__read *op, int rc, const char *what)
 {
 	hl_store *st = op->r.a->store;
 	if (op->tx) {
-		if (rc == 0 && op->d->access >= HL_ACCESS_RESTRICTED)
+		if (rc == 0 && (op->d->access >= HL_ACCESS_RESTRICTED || op->audit))
 			rc = hl_store_audit(st, hl_principal_actor(op->r.who), "read",
 			                    op->d->doc_id, what);
 		rc = rc < 0 ? (hl_store_rollback(st), rc) : hl_store_commit(st);
@@ -123,43 +131,102 @@ void hl_archive__read_drop(hl_archive__read *op)
 
 /* ---- the verbs ---- */
 
-typedef struct {
-	hl_archive__reader *r;
-	const hl_doc_read_opts *o;
-} version_ctx;
-
-/* An earlier version shows its metadata only if the reader could see the record as it was. */
-static int version_cb(int version, const char *replaced_at, const char *data, void *ud)
+/* The level of an earlier version (its metadata as hl_doc_json wrote it then: unreadable is
+ * secret) and whether the reader could have seen the record as it was. */
+static hl_access version_level(hl_archive__reader *r, const char *data, int *visible)
 {
-	version_ctx *c = ud;
 	json_t *old = data ? json_loads(data, 0, NULL) : NULL;
 	hl_access lvl = HL_ACCESS_SECRET;
-	int visible = 0;
+	*visible = 0;
 	if (old) {
-		json_t *acc = json_object_get(old, "access_level"); /* as hl_doc_json writes it */
+		json_t *acc = json_object_get(old, "access_level");
 		json_t *fonds = json_object_get(old, "fonds_code");
 		if (!json_is_string(acc) || hl_access_parse(&lvl, json_string_value(acc)) < 0)
 			lvl = HL_ACCESS_SECRET;
 		hl_error_clear();
-		visible = hl_archive__reader_may_see(
-		    c->r, lvl, json_is_string(fonds) ? json_string_value(fonds) : NULL);
+		*visible = hl_archive__reader_may_see(
+		    r, lvl, json_is_string(fonds) ? json_string_value(fonds) : NULL);
 		json_decref(old);
 	}
+	return lvl;
+}
+
+/* Stops (1) at the first earlier version the reader would be shown that was restricted or
+ * secret: its content is read, so the read is audited. */
+static int version_restricted(int version, const char *replaced_at, const char *data, void *ud)
+{
+	int visible;
+	(void)version, (void)replaced_at;
+	return version_level(ud, data, &visible) >= HL_ACCESS_RESTRICTED && visible;
+}
+
+#define SHOWN_LISTED 8 /* version numbers named in the audit entry's detail */
+
+typedef struct {
+	hl_archive__reader *r;
+	const hl_doc_read_opts *o;
+	int tx;
+	/* the restricted or secret versions shown, newest first */
+	int shown[SHOWN_LISTED];
+	size_t nshown;
+} version_ctx;
+
+/* An earlier version shows its metadata only if the reader could see the record as it was. A
+ * restricted or secret one is shown only inside the read's transaction, where it is audited
+ * (outside, it became so between the decision and the reading: withheld). */
+static int version_cb(int version, const char *replaced_at, const char *data, void *ud)
+{
+	version_ctx *c = ud;
+	int visible;
+	hl_access lvl = version_level(c->r, data, &visible);
+	if (visible && lvl >= HL_ACCESS_RESTRICTED) {
+		if (!c->tx)
+			visible = 0;
+		else if (c->nshown++ < SHOWN_LISTED)
+			c->shown[c->nshown - 1] = version;
+	}
 	return c->o->on_version(version, replaced_at, visible ? data : NULL, c->o->ud);
+}
+
+/* "WHAT (version N)", "WHAT (versions N, M and K more)": the restricted versions shown. */
+static void what_versions(char *out, size_t cap, const char *what, const version_ctx *c)
+{
+	size_t n = (size_t)snprintf(out, cap, "%s (version%s", what, c->nshown > 1 ? "s" : "");
+	for (size_t i = 0; i < c->nshown && i < SHOWN_LISTED && n < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%d", i ? ", " : " ", c->shown[i]);
+	if (c->nshown > SHOWN_LISTED && n < cap)
+		n += (size_t)snprintf(out + n, cap - n, " and %zu more", c->nshown - SHOWN_LISTED);
+	if (n < cap)
+		snprintf(out + n, cap - n, ")");
 }
 
 int hl_archive_doc_read(hl_doc **out, hl_archive *a, const hl_principal *who, const char *doc_id,
                         const char *what, const hl_doc_read_opts *o)
 {
 	hl_archive__read op;
+	version_ctx c = {.o = o};
+	char detail[256];
 	int rc = hl_archive__read_begin(&op, a, who, doc_id);
+
+	what = what && *what ? what : "document";
+	/* Decided before reading: an earlier version shown that was restricted or secret is
+	 * content of that level, read inside the transaction of its audit entry, as the current
+	 * one is. */
+	if (rc == 0 && o && o->on_version && !op.tx &&
+	    (rc = hl_store_doc_versions(a->store, op.d->doc_id, version_restricted, &op.r)) > 0)
+		rc = hl_archive__read_in_tx(&op, doc_id);
 	if (rc == 0 && o && o->on_page)
 		rc = hl_store_pages_of(a->store, op.d->doc_id, o->on_page, o->ud);
 	if (rc == 0 && o && o->on_version) {
-		version_ctx c = {&op.r, o};
+		c.r = &op.r, c.tx = op.tx;
 		rc = hl_store_doc_versions(a->store, op.d->doc_id, version_cb, &c);
 	}
-	if ((rc = hl_archive__read_end(&op, rc, what && *what ? what : "document")) < 0) {
+	if (c.nshown) {
+		what_versions(detail, sizeof(detail), what, &c);
+		what = detail;
+		op.audit = 1;
+	}
+	if ((rc = hl_archive__read_end(&op, rc, what)) < 0) {
 		hl_archive__read_drop(&op);
 		return rc;
 	}

@@ -326,9 +326,15 @@ static int reader(hl_index **out, hl_archive *a)
 	return 0;
 }
 
+/* Each hit as the store has it, by the reader's rule (hl_auth_may_see). */
+static int hit_may_see(hl_access level, const char *fonds, void *ud)
+{
+	return hl_archive__reader_may_see(ud, level, fonds);
+}
+
 /* The index's query for `who`: the composed query, visibility from the principal. */
 static void index_query(hl_index_query *q, const char *query, const hl_search_opts *opts,
-                        hl_archive *a, const hl_principal *who, const hl_archive__reader *rd)
+                        hl_archive *a, const hl_principal *who, hl_archive__reader *rd)
 {
 	memset(q, 0, sizeof(*q));
 	q->query = query;
@@ -337,6 +343,7 @@ static void index_query(hl_index_query *q, const char *query, const hl_search_op
 	q->html = opts->html;
 	q->unit_fonds = unit_fonds, q->unit_ud = a->store;
 	q->max_access = hl_auth_ceiling(who);
+	q->may_see = hit_may_see, q->may_see_ud = rd;
 	if (!(who && who->local)) {
 		q->scoped = 1;
 		q->scope_all = rd->all;

@@ -1,5 +1,5 @@
 /* The audit log as a hash chain: verifying that no entry was altered, removed or inserted
- * (entries are written by hl_store_audit, hashed by hl_store_audit_hash). */
+ * (entries are written by hl_store_audit, hashed by hl_store_audit_hash, numbered 1, 2, 3...). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +15,11 @@ typedef struct {
 	uint64_t checked;
 	int64_t last_id, broken_id;
 	const char *why;
+	char why_buf[96];
 	/* the points to hold, by id; next: the first not reached yet */
 	const hl_audit_point *points;
 	size_t npoints, next;
-	const hl_audit_point *rewritten;
+	const hl_audit_point *rewritten, *missing;
 } verify_ctx;
 
 static int check_entry(const hl_store_audit_row *r, void *ud)
@@ -27,6 +28,30 @@ static int check_entry(const hl_store_audit_row *r, void *ud)
 	char hash[65];
 	const char *prev = r->prev_hash ? r->prev_hash : "";
 
+	/* A witnessed point passed without its entry: that entry was removed. With the chain
+	 * recomputed around the hole, only the point and the numbering can tell. */
+	if (x->next < x->npoints && x->points[x->next].id < r->id) {
+		x->missing = &x->points[x->next];
+		return 1;
+	}
+	/* hl_store_audit numbers the entries last + 1 from 1: a gap is entries removed */
+	if (r->id < 1) {
+		x->broken_id = r->id;
+		x->why = "its id is below 1 (written around the store)";
+		return 1;
+	}
+	if (r->id != x->last_id + 1) {
+		x->broken_id = r->id;
+		if (r->id == x->last_id + 2)
+			snprintf(x->why_buf, sizeof(x->why_buf),
+			         "entry %" PRId64 " is missing (removed)", x->last_id + 1);
+		else
+			snprintf(x->why_buf, sizeof(x->why_buf),
+			         "entries %" PRId64 " to %" PRId64 " are missing (removed)",
+			         x->last_id + 1, r->id - 1);
+		x->why = x->why_buf;
+		return 1;
+	}
 	x->last_id = r->id;
 	if (!r->hash) {
 		x->broken_id = r->id;
@@ -97,20 +122,27 @@ int hl_audit_verify_points(uint64_t *checked, hl_store *st, const hl_audit_point
 
 	for (;;) {
 		uint64_t before = x.checked;
-		int64_t from = x.last_id;
+		/* from the lowest id there is: an entry numbered 0 or below is not skipped */
+		int64_t from = x.checked ? x.last_id : INT64_MIN;
 		if ((rc = hl_store_audit_since(st, from, BATCH, check_entry, &x)) < 0)
 			goto done;
-		if (x.broken_id || x.rewritten || x.checked - before < BATCH)
+		if (x.why || x.rewritten || x.missing || x.checked - before < BATCH)
 			break;
 	}
 	if (checked)
 		*checked = x.checked;
 	rc = 0;
-	if (x.broken_id) {
+	if (x.why) {
 		rc = hl_error_set(HL_EINVALID,
 		                  "audit entry %" PRId64 " is broken: %s; %" PRIu64
 		                  " entries before it are whole",
 		                  x.broken_id, x.why, x.checked);
+	} else if (x.missing) {
+		local_time(when, x.missing->at_ms);
+		rc = hl_error_set(HL_EINVALID,
+		                  "audit entry %" PRId64 ", which the province witnessed on %s, is"
+		                  " missing (removed); %" PRIu64 " entries before it are whole",
+		                  x.missing->id, when, x.checked);
 	} else if (x.rewritten) {
 		local_time(when, x.rewritten->at_ms);
 		rc = hl_error_set(

@@ -135,6 +135,23 @@ static int get_user(user_copy *u, hl_store *st, const char *username)
 
 /* ---- users ---- */
 
+/* The actors halong writes in the audit log itself (a principal without a name is
+ * "anonymous", the local operator without one "cli"; the others are the library's own work).
+ * A user so named would pass for the library in its log. The other actors, "cli:USER" and
+ * "exchange:UNIT", hold a ':', which a user name cannot. */
+static int check_not_reserved(const char *name)
+{
+	static const char *const reserved[] = {"system", "feed", "exchange", "anonymous", "cli"};
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (!strcmp(name, reserved[i]))
+			return hl_error_set(
+			    HL_EINVALID,
+			    "the user name \"%s\" is reserved: halong writes it in the "
+			    "audit log",
+			    name);
+	return 0;
+}
+
 int hl_auth_user_add(hl_store *st, const char *username, const char *password, hl_role role,
                      const char *unit, const char *actor)
 {
@@ -142,7 +159,9 @@ int hl_auth_user_add(hl_store *st, const char *username, const char *password, h
 	hl_unit *u = NULL;
 	int rc;
 
-	if ((rc = check_name(username)) < 0 || (rc = check_password(password)) < 0)
+	/* reserved only here: a user added so before keeps its passwd, token and disable */
+	if ((rc = check_name(username)) < 0 || (rc = check_not_reserved(username)) < 0 ||
+	    (rc = check_password(password)) < 0)
 		return rc;
 	if (role <= HL_ROLE_ANONYMOUS || role > HL_ROLE_ADMIN)
 		return hl_error_set(HL_EINVALID,

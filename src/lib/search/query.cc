@@ -828,7 +828,8 @@ void query_words(std::vector<std::string> &folded, std::vector<int> &prefix,
 	}
 }
 
-/* Fills one hit from the store; false if the document is gone or above the reader's level. */
+/* Fills one hit from the store; false if the document is gone or the reader may not see it as
+ * the store has it now (its level, its fonds). */
 bool fill_hit(hl_hit *h, const match &m, doc_cache &cache, const hl_index_query *opts,
               const std::vector<hl_snip_term> &terms)
 {
@@ -840,9 +841,11 @@ bool fill_hit(hl_hit *h, const match &m, doc_cache &cache, const hl_index_query 
 	hl_doc *d = cache.get(m.id);
 	if (!d)
 		return false; /* deleted since the index's last update */
-	/* The store is the source of truth: a level raised since the index's last update
-	 * still hides the document. */
+	/* The store is the source of truth: a level raised, or a fonds changed, since the
+	 * index's last update still hides the document. */
 	if ((int)d->access > (int)opts->max_access)
+		return false;
+	if (opts->may_see && !opts->may_see(d->access, d->fonds_code, opts->may_see_ud))
 		return false;
 	try {
 		h->doc_id = dup(d->doc_id);

@@ -49,6 +49,11 @@ typedef struct {
 	int scoped, scope_all;
 	char *const *scope_fonds;
 	size_t n_scope_fonds;
+	/* The rule again on each hit, with the level and fonds the store holds now: the index
+	 * lags the store until its queue is applied, and a document moved to another fonds or
+	 * raised in level must not show meanwhile. 1: seen. NULL: max_access alone. */
+	int (*may_see)(hl_access level, const char *fonds, void *ud);
+	void *may_see_ud;
 	/* Non-zero: count fonds, type and year over the matches (hl_hits.facets); the total is
 	 * then the count (hl_hits.total). */
 	int facets;

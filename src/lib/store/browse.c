@@ -116,7 +116,7 @@ int hl_store_dossier_docs(int64_t *total, hl_store *st, const char *fonds, const
 	int rc;
 
 	for (int pass = 0; pass < 2; pass++) {
-		s = hl_store__prepare(st, pass ? "SELECT " HL_STORE_DOC_COLS DOSSIER_WHERE
+		s = hl_store__prepare(st, pass ? "SELECT " HL_STORE_DOC_META_COLS DOSSIER_WHERE
 		                                 " ORDER BY d.ordinal LIMIT ?6 OFFSET ?5"
 		                               : "SELECT count(*)" DOSSIER_WHERE);
 		if (!s)

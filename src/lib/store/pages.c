@@ -103,42 +103,49 @@ done:
 	return rc;
 }
 
-#define PAGE_COLS                                                                                  \
-	"p.document_id, d.doc_id, f.name, p.sha256, p.state, p.error, p.text, p.result,"           \
+/* RESULT: p.result, or NULL where the words' JSON is not needed (it is most of a page). */
+#define PAGE_COLS_R(RESULT)                                                                        \
+	"p.document_id, d.doc_id, f.name, p.sha256, p.state, p.error, p.text, " RESULT ","         \
 	" p.done_at, p.file_seq, p.page_no, p.seq, p.attempts, p.dpi, p.from_text_layer,"          \
 	" p.warn_flags, p.mean_conf, p.ms, d.access"
+#define PAGE_COLS PAGE_COLS_R("p.result")
 #define PAGE_FROM                                                                                  \
 	" FROM page p JOIN document d ON d.id = p.document_id"                                     \
 	" LEFT JOIN document_file f ON f.document_id = p.document_id AND f.seq = p.file_seq"
+
+static void page_row(hl_page_row *r, sqlite3_stmt *s)
+{
+	*r = (hl_page_row){
+	    .document_id = sqlite3_column_int64(s, 0),
+	    .doc_id = hl_store__col(s, 1),
+	    .file_name = hl_store__col(s, 2),
+	    .sha256 = hl_store__col(s, 3),
+	    .state = hl_store__col(s, 4),
+	    .error = hl_store__col(s, 5),
+	    .text = hl_store__col(s, 6),
+	    .result = hl_store__col(s, 7),
+	    .done_at = hl_store__col(s, 8),
+	    .file_seq = sqlite3_column_int(s, 9),
+	    .page_no = sqlite3_column_int(s, 10),
+	    .seq = sqlite3_column_int(s, 11),
+	    .attempts = sqlite3_column_int(s, 12),
+	    .dpi = sqlite3_column_int(s, 13),
+	    .from_text_layer = sqlite3_column_int(s, 14),
+	    .warn_flags = (unsigned)sqlite3_column_int(s, 15),
+	    .mean_conf =
+	        sqlite3_column_type(s, 16) == SQLITE_NULL ? -2.0 : sqlite3_column_double(s, 16),
+	    .ms = sqlite3_column_int64(s, 17),
+	    .access = (hl_access)sqlite3_column_int(s, 18),
+	};
+}
 
 static int each_page(hl_store *st, sqlite3_stmt *s, hl_page_cb cb, void *ud, int *seen)
 {
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		hl_page_row r = {
-		    .document_id = sqlite3_column_int64(s, 0),
-		    .doc_id = hl_store__col(s, 1),
-		    .file_name = hl_store__col(s, 2),
-		    .sha256 = hl_store__col(s, 3),
-		    .state = hl_store__col(s, 4),
-		    .error = hl_store__col(s, 5),
-		    .text = hl_store__col(s, 6),
-		    .result = hl_store__col(s, 7),
-		    .done_at = hl_store__col(s, 8),
-		    .file_seq = sqlite3_column_int(s, 9),
-		    .page_no = sqlite3_column_int(s, 10),
-		    .seq = sqlite3_column_int(s, 11),
-		    .attempts = sqlite3_column_int(s, 12),
-		    .dpi = sqlite3_column_int(s, 13),
-		    .from_text_layer = sqlite3_column_int(s, 14),
-		    .warn_flags = (unsigned)sqlite3_column_int(s, 15),
-		    .mean_conf = sqlite3_column_type(s, 16) == SQLITE_NULL
-		                     ? -2.0
-		                     : sqlite3_column_double(s, 16),
-		    .ms = sqlite3_column_int64(s, 17),
-		    .access = (hl_access)sqlite3_column_int(s, 18),
-		};
+		hl_page_row r;
 		int r2;
+		page_row(&r, s);
 		if (seen)
 			*seen = 1;
 		if ((r2 = cb(&r, ud)) != 0) {
@@ -182,17 +189,34 @@ int hl_store_pages_of(hl_store *st, const char *doc_id, hl_page_cb cb, void *ud)
 	return each_page(st, s, cb, ud, NULL);
 }
 
-int hl_store_pages_review(hl_store *st, double below, size_t max, hl_page_cb cb, void *ud)
+/* A review's page: no result, and its document's fonds (column 19) for the visibility rule. */
+#define REVIEW_COLS PAGE_COLS_R("NULL") ", fo.code"
+#define REVIEW_FROM                                                                                \
+	PAGE_FROM " JOIN dossier ds ON ds.id = d.dossier_id JOIN fonds fo ON fo.id = ds.fonds_id"
+
+int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_review_cb cb, void *ud)
 {
 	sqlite3_stmt *s =
-	    hl_store__prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'done'"
+	    hl_store__prepare(st, "SELECT " REVIEW_COLS REVIEW_FROM " WHERE p.state = 'done'"
 	                          " AND p.from_text_layer = 0 AND p.mean_conf < ?1"
 	                          " ORDER BY p.mean_conf, p.document_id, p.seq LIMIT ?2");
+	int rc;
 	if (!s)
 		return -1;
 	sqlite3_bind_double(s, 1, below);
 	sqlite3_bind_int64(s, 2, (int64_t)max);
-	return each_page(st, s, cb, ud, NULL);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_page_row r;
+		int r2;
+		page_row(&r, s);
+		if ((r2 = cb(&r, hl_store__col(s, 19), ud)) != 0) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "read pages");
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int hl_store_pages_done(hl_store *st, hl_page_cb cb, void *ud)

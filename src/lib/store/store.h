@@ -103,8 +103,11 @@ int hl_store_pages_pending(hl_store *st, int64_t document_id, int file_seq, int 
                            hl_page_cb cb, void *ud);
 /* Every page of a document, in order (file, then page). HL_ENOTFOUND for an unknown doc_id. */
 int hl_store_pages_of(hl_store *st, const char *doc_id, hl_page_cb cb, void *ud);
-/* Done pages recognised by OCR whose mean confidence is below `below`, lowest first. */
-int hl_store_pages_review(hl_store *st, double below, size_t max, hl_page_cb cb, void *ud);
+/* Done pages recognised by OCR whose mean confidence is below `below`, lowest first, at most
+ * max, each with its document's fonds code (who may see it): the page without its result
+ * (the words' JSON, NULL), which a review does not show. */
+typedef int (*hl_store_review_cb)(const hl_page_row *p, const char *fonds, void *ud);
+int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_review_cb cb, void *ud);
 /* Every done page, in document order. */
 int hl_store_pages_done(hl_store *st, hl_page_cb cb, void *ud);
 /* Failed pages, most recent first. */
@@ -182,7 +185,8 @@ int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, in
                                         void *ud),
                               void *ud);
 /* The visible documents of a dossier by ordinal, from offset, at most limit; *total counts them
- * all. The hl_doc is valid during the callback only (no files, no page text). */
+ * all. The hl_doc is valid during the callback only: metadata only (no files, no notes, no
+ * typed or page text). */
 int hl_store_dossier_docs(int64_t *total, hl_store *st, const char *fonds, const char *dossier,
                           int max_level, int in_scope, size_t offset, size_t limit, hl_doc_cb cb,
                           void *ud);

@@ -57,12 +57,15 @@ sqlite3_stmt *hl_store__cached(hl_store *st, const char *sql);
 void hl_store__release(hl_store *st, sqlite3_stmt *s);
 
 int hl_store__migrate(hl_store *st);
-/* The columns every document read selects, and the row as an hl_doc (NULL: out of memory). */
-#define HL_STORE_DOC_COLS                                                                          \
+/* The columns of a document in a listing, in hl_store__row_to_doc's order: its metadata only.
+ * Notes, typed text and page text are content (a read of a restricted record's content is
+ * audited, a listing is not): NULL. */
+#define HL_STORE_DOC_META_COLS                                                                     \
 	"d.id, d.doc_id, f.code, s.code, d.ordinal, d.doc_number, d.doc_notation, d.issued_date,"  \
 	" d.doc_type, d.issuer, d.subject, d.language, d.page_count, d.keywords, d.access,"        \
-	" d.confidence, d.retention, d.physical_state, d.notes, d.text, d.version,"                \
+	" d.confidence, d.retention, d.physical_state, NULL, NULL, d.version,"                     \
 	" d.created_at, d.updated_at, NULL"
+/* A row of a document's columns as an hl_doc (NULL: out of memory). */
 hl_doc *hl_store__row_to_doc(sqlite3_stmt *s);
 /* Fills the connection's temp.scope_fonds with the scope's fonds codes (browse.c). */
 int hl_store__scope_table(hl_store *st, char *const *scope, size_t n);

@@ -251,6 +251,116 @@ static void test_audit_points(void **state)
 	assert_int_equal(hl_audit_verify_points(&checked, f->st, NULL, 0), 0);
 }
 
+/* What someone with the database file would do after changing entries: recompute every hash
+ * from entry `from` on, keeping the ids, so that the chain is whole again by itself. */
+static void rechain(fx *f, int64_t from)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL, *u = NULL;
+	char prev[65] = "", hash[65];
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT id, at, actor, action, object, detail, hash"
+	                                    " FROM audit ORDER BY id",
+	                                    -1, &s, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE id = ?1", -1,
+	                       &u, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		const char *c[5];
+		for (int i = 0; i < 5; i++)
+			c[i] = (const char *)sqlite3_column_text(s, i + 1);
+		if (id < from) {
+			snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(s, 6));
+			continue;
+		}
+		hl_store_audit_hash(hash, prev, id, c[0], c[1], c[2], c[3], c[4]);
+		sqlite3_bind_int64(u, 1, id);
+		if (*prev)
+			sqlite3_bind_text(u, 2, prev, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(u, 2);
+		sqlite3_bind_text(u, 3, hash, -1, SQLITE_TRANSIENT);
+		assert_int_equal(sqlite3_step(u), SQLITE_DONE);
+		sqlite3_reset(u);
+		memcpy(prev, hash, sizeof(prev));
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* The review of issue 11: entry 150 edited, the witnessed head 200 deleted and the chain
+ * recomputed from 151 keeping the ids passed as whole and witnessed up to 200 (a point was
+ * checked only when an entry of its id existed, and ids were never required to follow one
+ * another). The hole is named, with the point and without. */
+static void test_audit_rewritten_around_a_point(void **state)
+{
+	fx *f = *state;
+	int64_t start = 0, id = 0;
+	char head[65], detail[16], q[160], want[160];
+	uint64_t checked = 0;
+	hl_audit_point p[2];
+
+	assert_int_equal(hl_audit_head(&start, head, f->st), 0);
+	memset(p, 0, sizeof(p));
+	for (int i = 1; i <= 10; i++) {
+		snprintf(detail, sizeof(detail), "n=%d", i);
+		assert_int_equal(hl_store_audit(f->st, "test", "thing", "x", detail), 0);
+		assert_int_equal(hl_audit_head(&id, head, f->st), 0);
+		if (i == 3 || i == 7) {
+			hl_audit_point *w = &p[i == 7];
+			w->id = id, w->at_ms = 1765000000000; /* 2025-12-06 12:46 (UTC+7) */
+			memcpy(w->hash, head, sizeof(head));
+		}
+	}
+	assert_int_equal(hl_audit_verify_points(&checked, f->st, p, 2), 0);
+
+	/* the attack: an entry after the first point edited, the second point's entry gone, the
+	 * chain recomputed from the edit on */
+	snprintf(q, sizeof(q),
+	         "UPDATE audit SET detail = 'nothing happened' WHERE id = %lld;"
+	         " DELETE FROM audit WHERE id = %lld",
+	         (long long)(start + 5), (long long)p[1].id);
+	sql(f, q);
+	rechain(f, start + 5);
+	assert_int_equal(hl_audit_verify_points(&checked, f->st, p, 2), HL_EINVALID);
+	snprintf(want, sizeof(want),
+	         "audit entry %lld, which the province witnessed on 2025-12-06 12:46 (UTC+7), is"
+	         " missing (removed); %lld entries before it are whole",
+	         (long long)p[1].id, (long long)(p[1].id - 1));
+	assert_string_equal(hl_error_last(), want);
+	assert_int_equal(checked, (uint64_t)(p[1].id - 1));
+	/* without a witness, the numbering alone names the hole */
+	assert_int_equal(hl_audit_verify(&checked, f->st), HL_EINVALID);
+	snprintf(want, sizeof(want),
+	         "audit entry %lld is broken: entry %lld is missing (removed); %lld entries before"
+	         " it are whole",
+	         (long long)(p[1].id + 1), (long long)p[1].id, (long long)(p[1].id - 1));
+	assert_string_equal(hl_error_last(), want);
+
+	/* several entries gone, the first ones among them */
+	snprintf(q, sizeof(q), "DELETE FROM audit WHERE id <= 2");
+	sql(f, q);
+	rechain(f, 1);
+	assert_int_equal(hl_audit_verify(&checked, f->st), HL_EINVALID);
+	assert_string_equal(hl_error_last(), "audit entry 3 is broken: entries 1 to 2 are missing"
+	                                     " (removed); 0 entries before it are whole");
+	assert_int_equal(checked, 0);
+	/* an entry numbered below 1 is not skipped */
+	sql(f, "INSERT INTO audit(id, at, actor, action) VALUES (0, '2026-01-01T00:00:00Z', 'x',"
+	       " 'y')");
+	assert_int_equal(hl_audit_verify(&checked, f->st), HL_EINVALID);
+	assert_string_equal(hl_error_last(), "audit entry 0 is broken: its id is below 1 (written"
+	                                     " around the store); 0 entries before it are whole");
+}
+
 static void test_add_login_session_logout(void **state)
 {
 	fx *f = *state;
@@ -320,13 +430,30 @@ static void test_add_refuses_bad_input(void **state)
 	assert_non_null(strstr(hl_error_last(), "too short"));
 	assert_int_equal(hl_auth_user_add(f->st, "anon", PW, HL_ROLE_ANONYMOUS, "06652", "t"),
 	                 HL_EINVALID);
+	/* the names the library itself writes as actors in the audit log (the review of issue
+	 * 11): a user named so would pass for the library in its log */
+	static const char *const reserved[] = {"system", "feed", "exchange", "anonymous", "cli"};
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		char want[128];
+		assert_int_equal(
+		    hl_auth_user_add(f->st, reserved[i], PW, HL_ROLE_ADMIN, "06652", "t"),
+		    HL_EINVALID);
+		snprintf(want, sizeof(want),
+		         "the user name \"%s\" is reserved: halong writes it in the audit log",
+		         reserved[i]);
+		assert_string_equal(hl_error_last(), want);
+	}
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM auth_user WHERE username IN ('system',"
+	                            " 'feed', 'exchange', 'anonymous', 'cli')"),
+	                 0);
+	add(f, "system.admin", HL_ROLE_VIEWER, "06652"); /* only the names themselves */
 	/* a unit that does not exist, and one that ended in the 2025 reform */
 	assert_int_equal(hl_auth_user_add(f->st, "nowhere", PW, HL_ROLE_VIEWER, "99999", "t"),
 	                 HL_ENOTFOUND);
 	assert_int_equal(hl_auth_user_add(f->st, "hakhau", PW, HL_ROLE_VIEWER, "06655", "t"),
 	                 HL_ENOTFOUND);
 	assert_non_null(strstr(hl_error_last(), "2025-06-30"));
-	assert_int_equal(sql_int(f, "SELECT count(*) FROM auth_user"), 1);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM auth_user"), 2); /* and system.admin */
 }
 
 static void test_wrong_password_and_throttle(void **state)
@@ -817,6 +944,7 @@ int main(void)
 	    cmocka_unit_test(test_roles),
 	    cmocka_unit_test(test_checks_and_the_local_operator),
 	    cmocka_unit_test_setup_teardown(test_audit_points, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_rewritten_around_a_point, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_add_login_session_logout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_add_refuses_bad_input, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_password_and_throttle, setup, teardown),

@@ -201,6 +201,70 @@ static void test_reingest_without_ocr_drops_old_pages(void **state)
 	hl_archive_free(a);
 }
 
+typedef struct {
+	hl_archive *a;
+	const char *manifest;
+	int raised;
+} raise_after_first;
+
+/* Called by the run after its first page is written: the second document is loaded again,
+ * restricted now (its page, the same file, stays pending). */
+static int raise_level(const char *what, uint64_t done, uint64_t total, void *ud)
+{
+	raise_after_first *r = ud;
+	(void)what, (void)total;
+	if (done == 1 && !r->raised) {
+		r->raised = 1;
+		assert_int_equal(ingest(r->a, r->manifest), 0);
+	}
+	return 0;
+}
+
+static int count_action(int64_t id, const char *at, const char *actor, const char *action,
+                        const char *object, const char *detail, void *ud)
+{
+	(void)id, (void)at, (void)actor, (void)object, (void)detail;
+	if (action && !strcmp(action, "ocr.page"))
+		++*(int *)ud;
+	return 0;
+}
+
+/* The review of issue 11: a page's "ocr.page" entry was decided by the level read when the
+ * run started; a record made restricted during the run got its text without an entry. */
+static void test_level_raised_during_run_is_audited(void **state)
+{
+	(void)state;
+	hl_archive *a = NULL;
+	int64_t total = 0;
+	int n = 0;
+	assert_int_equal(hl_archive_open(&a, tmp_file("home")), 0);
+	static const char *const m[2] = {"internal", "restricted"};
+	for (int i = 0; i < 2; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "m%d.csv", i + 1);
+		FILE *f = fopen(tmp_file(name), "w");
+		assert_non_null(f);
+		fprintf(
+		    f,
+		    "fonds_code,dossier_code,doc_ordinal,subject,page_count,files,access_level\n"
+		    "SO,HS01,1,Trang một,1,text.pdf,internal\n"
+		    "SO,HS01,2,Trang hai,1,text.pdf,%s\n",
+		    m[i]);
+		fclose(f);
+	}
+	assert_int_equal(ingest(a, tmp_file("m1.csv")), 0);
+	raise_after_first r = {a, tmp_file("m2.csv"), 0};
+	hl_ocr_run_opts o = {.who = &local, .jobs = 1, .progress = raise_level, .ud = &r};
+	hl_ocr_run_result res = {0};
+	assert_int_equal(hl_archive_ocr_run(&res, a, &o), 0);
+	assert_true(r.raised);
+	assert_int_equal(res.done + res.failed, 2);
+	assert_int_equal(
+	    hl_store_audit_page(hl_archive_store(a), 0, 1000, &total, count_action, &n), 0);
+	assert_int_equal(n, 1);
+	hl_archive_free(a);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -234,6 +298,8 @@ int main(void)
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_workers_side_by_side, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reingest_without_ocr_drops_old_pages, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_level_raised_during_run_is_audited, setup,
 	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
