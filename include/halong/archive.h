@@ -268,6 +268,10 @@ typedef struct {
 	const char *files_dir;    /* where `files` paths are relative to; NULL = manifest's dir */
 	const char *rejects_path; /* CSV of rejected rows (+ line, column, reason); NULL = none */
 	size_t batch_size;        /* rows per transaction; 0 = 1000 */
+	/* The longest a transaction stays open, one row more (0: 1,000 ms): rows with scans copy
+	 * and hash their files inside it, and every audited read waits for the store's write lock
+	 * meanwhile. */
+	unsigned batch_ms;
 	/* Who loads it: the audit log names them with every document written, and only those
 	 * who may (hl_auth_check HL_ACT_INGEST: a manifest may name any fonds and rewrite its
 	 * documents, access levels included) may. Required. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -714,12 +715,21 @@ done:
 	return rc;
 }
 
+static int64_t batch_elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts *o)
 {
 	ingest in = {.a = a, .o = o, .files_fd = -1};
 	hl_csv *csv = NULL;
 	char **f;
 	size_t n, batch = o->batch_size ? o->batch_size : 1000, in_batch = 0;
+	struct timespec batch_t0 = {0};
+	int64_t batch_ms = o->batch_ms ? o->batch_ms : 1000;
 	uint64_t line, side = 0;
 	int rc, tx = 0;
 	side_indexer si = {0};
@@ -784,10 +794,14 @@ int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts
 			if ((rc = hl_store_begin(a->store)) < 0)
 				break;
 			tx = 1;
+			clock_gettime(CLOCK_MONOTONIC, &batch_t0);
 		}
 		if ((rc = do_row(&in, f, n, line)) < 0)
 			break;
-		if (++in_batch >= batch) {
+		/* A batch also ends after batch_ms: rows with scans copy and hash their files
+		 * inside it, and every audited read (a restricted record, over HTTP too) waits for
+		 * the store's write lock meanwhile. */
+		if (++in_batch >= batch || batch_elapsed_ms(&batch_t0) >= batch_ms) {
 			if ((rc = hl_store_commit(a->store)) < 0)
 				break;
 			tx = 0;

@@ -357,6 +357,58 @@ static void test_verify_orphans(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static int count_ingest(const char *phase, uint64_t done, uint64_t total, void *ud)
+{
+	(void)done, (void)total;
+	if (!strcmp(phase, "ingest"))
+		(*(int *)ud)++;
+	return 0;
+}
+
+/* A batch ends after batch_ms as well as after batch_size rows: rows with scans hold the
+ * store's write lock while their files are copied, hashed and synced, and every audited read
+ * waits for it. 40 rows with a file each, one batch by size, several by time. */
+static void test_ingest_batch_bounded_in_time(void **state)
+{
+	char dir[] = "/tmp/hl-archive-XXXXXX", path[160], cmd[160];
+	hl_principal local = hl_principal_local(NULL);
+	hl_archive *a = NULL;
+	hl_ingest_result r = {0};
+	int batches = 0;
+	FILE *m;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/home", dir);
+	assert_int_equal(hl_archive_init(path), 0);
+	assert_int_equal(hl_archive_open(&a, path), 0);
+	snprintf(path, sizeof(path), "%s/m.csv", dir);
+	assert_non_null(m = fopen(path, "w"));
+	fputs("fonds_code,dossier_code,doc_ordinal,subject,files,access_level\n", m);
+	for (int i = 1; i <= 40; i++) {
+		char f[160];
+		snprintf(f, sizeof(f), "%s/f%d.txt", dir, i);
+		FILE *x = fopen(f, "w");
+		assert_non_null(x);
+		for (int k = 0; k < 4096; k++)
+			fprintf(x, "trang %d dong %d\n", i, k);
+		fclose(x);
+		fprintf(m, "PL,HS1,%d,Văn bản %d,f%d.txt,restricted\n", i, i, i);
+	}
+	fclose(m);
+	hl_ingest_opts o = {.manifest = path,
+	                    .who = &local,
+	                    .batch_ms = 1,
+	                    .progress = count_ingest,
+	                    .ud = &batches};
+	assert_int_equal(hl_archive_ingest(&r, a, &o), 0);
+	assert_int_equal(r.inserted, 40);
+	assert_int_equal(r.rejected, 0);
+	assert_true(batches > 1);
+	hl_archive_free(a);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_open_uninitialised(void **state)
 {
 	hl_archive *a = NULL;
@@ -368,11 +420,16 @@ static void test_open_uninitialised(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dates),          cmocka_unit_test(test_vietnamese_headers),
-	    cmocka_unit_test(test_header_errors),  cmocka_unit_test(test_values),
-	    cmocka_unit_test(test_blob_store),     cmocka_unit_test(test_open_uninitialised),
-	    cmocka_unit_test(test_blob_staged),    cmocka_unit_test(test_put_conflict_is_a_code),
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_vietnamese_headers),
+	    cmocka_unit_test(test_header_errors),
+	    cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_blob_store),
+	    cmocka_unit_test(test_open_uninitialised),
+	    cmocka_unit_test(test_blob_staged),
+	    cmocka_unit_test(test_put_conflict_is_a_code),
 	    cmocka_unit_test(test_verify_orphans),
+	    cmocka_unit_test(test_ingest_batch_bounded_in_time),
 	};
 	return cmocka_run_group_tests_name("archive", tests, NULL, NULL);
 }
