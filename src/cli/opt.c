@@ -254,8 +254,12 @@ int cli_parse(cli_args *out, const cli_cmd *cmd, void *opts, int argc, char **ar
 				return cli_usage(cmd, "%s is ambiguous", a);
 			if (o && eq)
 				value = eq + 1;
-		} else if (!a[2]) {
-			o = find_short(cmd, a[1]);
+		} else if ((o = find_short(cmd, a[1])) && a[2]) {
+			/* -oFILE: the value attached, as getopt takes it; a flag takes none */
+			if (o->kind == CLI_FLAG)
+				o = NULL;
+			else
+				value = a + 2;
 		}
 		if (!o) {
 			/* a query's words may begin with '-' (exclusion): only known options are

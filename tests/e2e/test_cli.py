@@ -198,6 +198,26 @@ class CliTest(unittest.TestCase):
                 for w in words:
                     self.assertIn(w, r.out)
 
+    def test_short_option_with_its_value_attached(self):
+        """-oFILE is -o FILE, as getopt took it before the option tables; a flag takes no value
+        attached."""
+        self.assertEqual(self.h.run('init').rc, 0)
+        scans = self.h.path('scans')
+        hl.write_bytes(os.path.join(scans, 'a.png'), hl.png(24, 24, 1))
+        m = hl.write_csv(self.h.path('m.csv'), ONE_DOC[:-1] + ['files'], [
+            ['UBND-HL', 'HS-01', '1', 'Quyết định thành lập Ban chỉ đạo', '05/09/2025',
+             'a.png']])
+        self.assertEqual(self.h.run('ingest', m, '--files', scans, '--ocr', '-q').rc, 0)
+        self.assertEqual(self.h.run('ocr', 'run', '-q').rc, 0)
+        out = self.h.path('attached.pdf')
+        r = self.h.run('export', 'pdf', hl.doc_id('UBND-HL', 'HS-01', 1), '-o' + out)
+        self.assertEqual(r.rc, 0, r)
+        with open(out, 'rb') as f:
+            self.assertEqual(f.read(5), b'%PDF-')
+        r = self.h.run('ocr', 'run', '-qx')
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn('unknown option -qx', r.err)
+
     def test_command_before_init_fails_clearly(self):
         r = self.h.run('stats')
         self.assertEqual(r.rc, 1, r)
