@@ -317,6 +317,40 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
+/* Does option argv[i] of a group with a run of its own take the next argument as its value,
+ * by the group's table or any of its subcommands' (--to CODE, --repeat N)? An unknown option
+ * takes none: the subcommand's parse names it. */
+static int takes_next(const cli_cmd *cmd, const char *a)
+{
+	for (const cli_cmd *t = cmd; t && t->name; t = t == cmd ? cmd->subs : t + 1) {
+		const cli_opt *o;
+		int ambiguous;
+		if (a[1] == '-')
+			o = strchr(a, '=') ? NULL : find_long(t, a + 2, strlen(a + 2), &ambiguous);
+		else
+			o = a[2] ? NULL : find_short(t, a[1]);
+		if (o)
+			return o->kind != CLI_FLAG;
+	}
+	return 0;
+}
+
+/* The index of the first operand of argv[1..] (skipping options and their values, and a
+ * "--"), or 0. */
+static int first_operand(const cli_cmd *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--"))
+			return i + 1 < argc ? i + 1 : 0;
+		if (a[0] != '-' || !a[1])
+			return i;
+		if (takes_next(cmd, a))
+			i++;
+	}
+	return 0;
+}
+
 int cli_run(const cli_cmd *cmd, cli_ctx *ctx, int argc, char **argv)
 {
 	cli_args a;
@@ -325,9 +359,30 @@ int cli_run(const cli_cmd *cmd, cli_ctx *ctx, int argc, char **argv)
 
 	if (cmd->subs) {
 		const char *sub = argc > 1 ? argv[1] : NULL;
+		int at;
 		for (const cli_cmd *s = cmd->subs; sub && s->name; s++)
 			if (!strcmp(sub, s->name))
 				return cli_run(s, ctx, argc - 1, argv + 1);
+		/* A group with a run of its own (send) was parsed by getopt, which let options come
+		 * before the subcommand's word (send --to CODE dossier F/D): the word is moved
+		 * first. */
+		if (cmd->run && (at = first_operand(cmd, argc, argv)) > 1) {
+			for (const cli_cmd *s = cmd->subs; s->name; s++) {
+				char **v;
+				if (strcmp(argv[at], s->name))
+					continue;
+				if (!(v = calloc((size_t)argc + 1, sizeof(*v)))) {
+					fprintf(stderr, "halong: out of memory\n");
+					return EXIT_ERR;
+				}
+				v[0] = argv[at];
+				memcpy(v + 1, argv + 1, (size_t)(at - 1) * sizeof(*v));
+				memcpy(v + at, argv + at + 1, (size_t)(argc - at - 1) * sizeof(*v));
+				rc = cli_run(s, ctx, argc - 1, v);
+				free(v);
+				return rc;
+			}
+		}
 		/* A group with a run of its own (send ID... beside send dossier, report and
 		 * envelope) takes what names no subcommand as its own operands and options. */
 		if (!cmd->run) {

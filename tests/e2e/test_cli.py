@@ -1,11 +1,13 @@
 """The command line itself: init and its layout, --version, --help, usage errors, the data
 directory's resolution, and unknown ids — what a user meets in the first minute."""
+import json
 import os
 import re
 import stat
 import unittest
 
 import hl
+import hlnodes
 
 
 def project_version():
@@ -217,6 +219,44 @@ class CliTest(unittest.TestCase):
         r = self.h.run('ocr', 'run', '-qx')
         self.assertEqual(r.rc, 2, r)
         self.assertIn('unknown option -qx', r.err)
+
+    def test_send_options_before_the_subcommand(self):
+        """send --to CODE dossier F/D (and report, --to=CODE): options may come before send's
+        subcommand word, as they could when send was parsed by getopt."""
+        hub, b = hlnodes.Node('22'), hlnodes.Node('06652')
+        self.addCleanup(hub.cleanup)
+        self.addCleanup(b.cleanup)
+        hub.ok('node', 'enrol', '22', '--url', hub.url, '--key', hub.key, '--may-send',
+               'document,report', '--may-receive', hlnodes.HUB_RECV)
+        hub.ok('node', 'enrol', '06652', '--url', b.url, '--key', b.key, '--may-send',
+               hlnodes.COMMUNE_SEND, '--may-receive', 'document,report')
+        m = hl.write_csv(hub.h.path('one.csv'), ONE_DOC, [
+            ['UBND-HL', 'HS-01', '1', 'Quyết định thành lập Ban chỉ đạo chuyển đổi số',
+             '05/09/2025', 'Thành lập Ban chỉ đạo chuyển đổi số của phường Hà Tu.']])
+        hub.ok('ingest', m)
+        report = hlnodes.tmpfile(b'{"title": "B\u00e1o c\u00e1o"}')
+        self.addCleanup(os.unlink, report)
+        for args, what in [
+                (('send', '--to', '06652', 'dossier', 'UBND-HL/HS-01', '--json'),
+                 'dossier UBND-HL/HS-01 (1 documents)'),
+                (('send', '--json', '--to=06652', 'dossier', 'UBND-HL/HS-01'),
+                 'dossier UBND-HL/HS-01 (1 documents)'),
+                (('send', '--to', '06652', '--json', 'report', report), 'report'),
+                (('send', '--to', '06652', '--json', '--', 'dossier', 'UBND-HL/HS-01'),
+                 'dossier UBND-HL/HS-01 (1 documents)')]:
+            with self.subTest(args=args):
+                r = hub.run(*args)
+                self.assertEqual(r.rc, 0, r)
+                j = json.loads(r.out)
+                self.assertEqual((j['to'], j['what']), ('06652', what))
+        # --repeat is report's: it is known before the word, and report takes it
+        r = hub.run('send', '--to', '06652', '--repeat', '2', '--json', 'report', report)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(len(r.out.splitlines()), 2, r)
+        # a document id is still no subcommand
+        r = hub.run('send', '--to', '06652', 'D0000000000000000000X')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('D0000000000000000000X', r.err)
 
     def test_command_before_init_fails_clearly(self):
         r = self.h.run('stats')
