@@ -75,7 +75,8 @@ void cli_synopsis(FILE *f, const cli_cmd *cmd)
 	if (cmd->operands)
 		fprintf(f, " %s", cmd->operands);
 	for (const cli_opt *o = cmd->opts; o && (o->name || o->letter); o++)
-		opt_synopsis(f, o);
+		if (!(o->flags & CLI_HIDDEN))
+			opt_synopsis(f, o);
 	fprintf(f, "\n");
 }
 
@@ -96,6 +97,8 @@ void cli_help(FILE *f, const cli_cmd *cmd)
 		for (const cli_opt *o = cmd->opts; o->name || o->letter; o++) {
 			char head[64];
 			int n = 0;
+			if (o->flags & CLI_HIDDEN)
+				continue;
 			if (o->letter)
 				n += snprintf(head + n, sizeof(head) - (size_t)n, "-%c%s",
 				              o->letter, o->name ? ", " : "");

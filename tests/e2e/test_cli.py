@@ -258,6 +258,22 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.rc, 1, r)
         self.assertIn('D0000000000000000000X', r.err)
 
+    def test_units_subcommands_take_quiet(self):
+        """--quiet was taken by every units subcommand (it only silences load's progress):
+        scripts that pass it keep working; it is not offered where it does nothing."""
+        self.assertEqual(self.h.run('init').rc, 0)
+        self.assertEqual(self.h.run('units', 'load', '--quiet').rc, 0)
+        for args in (('units', 'show', '22', '--quiet'), ('units', 'find', 'Hạ Long', '--quiet'),
+                     ('units', 'successors', '22', '--quiet'),
+                     ('units', 'predecessors', '22', '--quiet'),
+                     ('units', 'tree', '22', '--quiet', '--json')):
+            with self.subTest(args=args):
+                r = self.h.run(*args)
+                self.assertEqual(r.rc, 0, r)
+                self.assertEqual(r.out, self.h.run(*[a for a in args if a != '--quiet']).out)
+        r = self.h.run('units', 'show', '--help')
+        self.assertNotIn('--quiet', r.out)
+
     def test_command_before_init_fails_clearly(self):
         r = self.h.run('stats')
         self.assertEqual(r.rc, 1, r)
