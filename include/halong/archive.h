@@ -263,6 +263,9 @@ typedef void (*hl_reject_cb)(uint64_t line, const char *column, const char *reas
 
 typedef struct {
 	const char *manifest;     /* CSV path */
+	/* What messages call the manifest (NULL: its path): the server's copy of an uploaded
+	 * manifest is "manifest" to the user, not a temporary path. */
+	const char *manifest_name;
 	const char *files_dir;    /* where `files` paths are relative to; NULL = manifest's dir */
 	const char *rejects_path; /* CSV of rejected rows (+ line, column, reason); NULL = none */
 	size_t batch_size;        /* rows per transaction; 0 = 1000 */

@@ -294,6 +294,7 @@ static int ingest_work(json_t **result, server_job *job, hl_archive *a, void *ar
 
 	g->job = job;
 	o.manifest = g->manifest;
+	o.manifest_name = "manifest"; /* not the temporary copy's path */
 	o.files_dir = g->dir; /* a folder holding only the manifest: no file of the server's */
 	o.rejects_path = g->rejects;
 	o.who = &g->who;
@@ -302,17 +303,8 @@ static int ingest_work(json_t **result, server_job *job, hl_archive *a, void *ar
 	o.on_reject = on_reject;
 	o.on_warning = on_warning;
 	o.ud = g;
-	if ((rc = hl_archive_ingest(&res, a, &o)) < 0) {
-		/* the message names the temporary copy: the user knows it as "the manifest" */
-		size_t n = strlen(g->manifest);
-		const char *m = hl_error_last();
-		if (!strncmp(m, g->manifest, n)) {
-			char msg[512];
-			snprintf(msg, sizeof(msg), "manifest%s", m + n);
-			hl_error_set(rc, "%s", msg);
-		}
+	if ((rc = hl_archive_ingest(&res, a, &o)) < 0)
 		return rc;
-	}
 	/* done/total in rows, whatever the ingest's phases counted (bytes read, documents
 	 * indexed) */
 	job_progress(NULL, res.rows, res.rows, job);

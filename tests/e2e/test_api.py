@@ -166,6 +166,44 @@ class Ingest(unittest.TestCase):
             rc = srv.stop()
         self.assertEqual(rc, 0, srv.log()[-2000:])
 
+    def test_a_bad_manifest_is_named_manifest(self):
+        """The job's message names the uploaded manifest "manifest", never the server's
+        temporary copy, and says the whole reason — with a temporary folder of a long name
+        too (the message was once cut to the length of the copy's path and then renamed)."""
+        w = hlserve.world()
+        tmp, home = w.copy()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        # the copy's path, TMPDIR/halong-ingest.XXXXXX/manifest.csv, some 480 bytes long
+        deep = os.path.join(tmp, 'thu-muc-tam-thoi-cua-may-chu')
+        while len(deep) < 480 - 36 - 100:
+            deep = os.path.join(deep, 'x' * 99)
+        deep = os.path.join(deep, 'y' * (480 - 36 - len(deep) - 1))
+        os.makedirs(deep)
+        srv = Server(home, env={'TMPDIR': deep}).start()
+        try:
+            admin = srv.client(token=w.tokens['admin'])
+            for body, want in [
+                    (b'fonds_code,dossier_code,doc_ordinal,subject\r\nX,D,1,"y\r\n',
+                     'manifest: line 2: quoted field never closed'),
+                    (b'fonds_code,subject\r\nX,y\r\n',
+                     'manifest: line 1: required column dossier_code is missing'),
+                    (b'\xff\xfef\x00o\x00',
+                     'manifest: line 1: the file is UTF-16; save it as UTF-8')]:
+                with self.subTest(body=body):
+                    r = admin.call('POST', '/api/v1/ingest', body,
+                                   headers={'Content-Type': 'text/csv'})
+                    self.assertEqual(r.status, 202, r)
+                    job = r.json()['job']
+                    while job['state'] == 'running':
+                        time.sleep(0.1)
+                        job = admin.get(f'/api/v1/jobs/{job["id"]}').json()
+                    self.assertEqual(job['state'], 'failed', job)
+                    self.assertTrue(job['message'].startswith(want), job)
+                    self.assertNotIn('thu-muc', job['message'])
+        finally:
+            rc = srv.stop()
+        self.assertEqual(rc, 0, srv.log()[-2000:])
+
     def assertError(self, r, status):
         self.assertEqual(r.status, status, r)
         self.assertEqual(r.json()['error']['status'], status)
