@@ -114,6 +114,42 @@ class AsTheCli(ServerCase):
         self.assertError(r, 404, 'not_found')
 
 
+class DamagedDataDirectory(unittest.TestCase):
+    """A blob the store names but the data directory lost or holds damaged is the node's fault:
+    500 with the request's id, the reason in the server's log (halong verify finds it)."""
+
+    def test_lost_and_damaged_blobs(self):
+        w = hlserve.world()
+        tmp, home = w.copy()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        lost = next(d for d in w.docs if d['level'] == 'public' and d['file'] == 'clean.png')
+        bad = next(d for d in w.docs if d['level'] == 'public' and d['file'] == 'twocol.png')
+        os.unlink(hl.blob_path(home, lost['sha256']))
+        blob = hl.blob_path(home, bad['sha256'])
+        os.chmod(blob, 0o644)
+        with open(blob, 'wb') as f:
+            f.write(b'\x89PNG\r\n\x1a\n but nothing of an image follows')
+        srv = Server(home).start()
+        try:
+            c = srv.client()
+            for path, why in [
+                    (f'/api/v1/documents/{lost["id"]}/files/1',
+                     f'the stored file of {lost["id"]} is missing (run halong verify)'),
+                    (f'/api/v1/documents/{bad["id"]}/pages/1/image',
+                     f'page 1 of {bad["id"]} cannot be rendered: ')]:
+                with self.subTest(path=path):
+                    r = c.get(path)
+                    self.assertEqual(r.status, 500, r)
+                    rid = r.header('X-Request-Id')
+                    self.assertEqual(r.json()['error']['message'], f'internal error (request {rid})')
+                    line = [l for l in srv.log().splitlines() if rid in l and 'error:' in l]
+                    self.assertEqual(len(line), 1, srv.log()[-2000:])
+                    self.assertIn(why, line[0])
+        finally:
+            rc = srv.stop()
+        self.assertEqual(rc, 0, srv.log()[-2000:])
+
+
 class Ingest(unittest.TestCase):
     """POST /api/v1/ingest on a copy of the data directory: a job, then the records are there."""
 
