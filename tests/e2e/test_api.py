@@ -82,6 +82,16 @@ class AsTheCli(ServerCase):
             self.assertEqual((j['documents'], j['done'], j['pending'], j['failed']),
                              (n, n, 0, 0), f'{caller}: {j}')
 
+    def test_exchange_status_and_outbox_as_the_cli(self):
+        """docs/api.md: GET /exchange/status is `halong exchange status --json`, node and feeds
+        included; the outbox's items are `exchange outbox --json`."""
+        api = self.get('/api/v1/exchange/status?limit=10', 'admin')
+        self.assertEqual(self.cli('exchange', 'status', '--limit', '10'), api)
+        self.assertEqual(sorted(api), ['feeds', 'node', 'peers', 'rejected'])
+        self.assertEqual(self.cli('exchange', 'status', '--limit', '0')['rejected'], [])
+        self.assertEqual(self.cli('exchange', 'outbox'),
+                         self.get('/api/v1/exchange/outbox', 'admin')['items'])
+
     def test_stats_for_the_province(self):
         j = self.get('/api/v1/stats', 'admin')
         cli = self.cli('stats')
