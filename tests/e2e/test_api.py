@@ -92,6 +92,23 @@ class AsTheCli(ServerCase):
         self.assertEqual(self.cli('exchange', 'outbox'),
                          self.get('/api/v1/exchange/outbox', 'admin')['items'])
 
+    def test_query_length_limit_as_the_cli(self):
+        """One limit on q, the library's (1,024 bytes), for the API as for `halong search`."""
+        word = self.w.docs[0]['word']
+        fill = ' '.join(f'chuyendoisoquangninhhalongtinh{i}' for i in range(40))
+        ok = (word + ' ' + fill)[:1010]
+        j = self.get('/api/v1/search?q=' + q(ok), 'admin')
+        self.assertEqual(j['items'][0]['id'], self.w.docs[0]['id'])
+        r = self.w.h.run('search', ok)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn(self.w.docs[0]['id'], r.out)
+        over = 'x' * 1025
+        r = self.as_('admin').get('/api/v1/search?q=' + over)
+        self.assertError(r, 400, 'bad_request')
+        cli = self.w.h.run('search', over)
+        self.assertEqual(cli.rc, 1, cli)
+        self.assertEqual(cli.err, 'halong: ' + r.json()['error']['message'] + '\n')
+
     def test_stats_for_the_province(self):
         j = self.get('/api/v1/stats', 'admin')
         cli = self.cli('stats')

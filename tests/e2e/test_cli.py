@@ -274,6 +274,21 @@ class CliTest(unittest.TestCase):
         r = self.h.run('units', 'show', '--help')
         self.assertNotIn('--quiet', r.out)
 
+    def test_search_query_length_is_the_librarys(self):
+        """One limit on a query's length, the library's (1,024 bytes with its filters), for
+        the command line as for the API: whatever the words' count or length."""
+        self.assertEqual(self.h.run('init').rc, 0)
+        self.assertEqual(self.h.run('ingest', self.one_doc_manifest()).rc, 0)
+        words = ' '.join(f'chuyendoisoquangninhhalongtinh{i}' for i in range(40))
+        r = self.h.run('search', 'thanh lap', words[:1024 - len('thanh lap ')])
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn(hl.doc_id('UBND-HL', 'HS-01', 1), r.out)
+        for args in (('x' * 1025,), ('x' * 6000,), tuple(['ab'] * 2000)):
+            with self.subTest(bytes=len(' '.join(args))):
+                r = self.h.run('search', *args)
+                self.assertEqual(r.rc, 1, r)
+                self.assertEqual(r.err, 'halong: the query is longer than 1024 bytes\n')
+
     def test_command_before_init_fails_clearly(self):
         r = self.h.run('stats')
         self.assertEqual(r.rc, 1, r)
