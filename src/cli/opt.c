@@ -49,15 +49,18 @@ int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
 
 /* ---- help ---- */
 
+/* " [--name VALUE]", or " --name VALUE" for an option the command cannot run without. */
 static void opt_synopsis(FILE *f, const cli_opt *o)
 {
+	int optional = !(o->flags & CLI_REQUIRED);
+	fprintf(f, " %s", optional ? "[" : "");
 	if (o->letter && !o->name)
-		fprintf(f, " [-%c", o->letter);
+		fprintf(f, "-%c", o->letter);
 	else
-		fprintf(f, " [--%s", o->name);
+		fprintf(f, "--%s", o->name);
 	if (o->kind != CLI_FLAG)
 		fprintf(f, " %s", o->arg ? o->arg : "VALUE");
-	fprintf(f, "]");
+	fprintf(f, "%s", optional ? "]" : "");
 }
 
 void cli_synopsis(FILE *f, const cli_cmd *cmd)

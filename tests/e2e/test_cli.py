@@ -289,6 +289,22 @@ class CliTest(unittest.TestCase):
                 self.assertEqual(r.rc, 1, r)
                 self.assertEqual(r.err, 'halong: the query is longer than 1024 bytes\n')
 
+    def test_synopsis_brackets_only_what_may_be_left_out(self):
+        """A required option is written without brackets in the synopsis (--help and usage
+        errors), as docs/cli.md writes it; an optional one in brackets."""
+        for args, line in [
+                (('send', 'dossier'), 'usage: halong send dossier FONDS/DOSSIER --to CODE [--json]'),
+                (('node', 'init'), 'usage: halong node init --unit CODE --url URL'),
+                (('user', 'add'), 'usage: halong user add NAME --role ROLE --unit CODE'),
+                (('ingest',), 'usage: halong ingest MANIFEST.csv [--files DIR]')]:
+            with self.subTest(args=args):
+                r = hl.run(list(args) + ['--help'])
+                self.assertEqual(r.rc, 0, r)
+                self.assertTrue(r.out.splitlines()[0].startswith(line), r)
+        r = self.h.run('send', 'dossier', 'F/D')
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn('usage: halong send dossier FONDS/DOSSIER --to CODE [--json]\n', r.err)
+
     def test_command_before_init_fails_clearly(self):
         r = self.h.run('stats')
         self.assertEqual(r.rc, 1, r)
