@@ -13,8 +13,6 @@
 #include "halong/util.h"
 #include "server_int.h"
 
-#define LOW_CONF 70.0 /* below this mean confidence a page is marked for a human look */
-
 /* What the document's answer gathers while the library reads it. */
 typedef struct {
 	json_t *pages, *versions;
@@ -35,7 +33,7 @@ static int add_page(const hl_page_row *p, void *ud)
 	                    p->mean_conf >= 0 ? json_real(p->mean_conf) : json_null());
 	json_object_set_new(o, "low_confidence",
 	                    json_boolean(done && !p->from_text_layer && p->mean_conf >= 0 &&
-	                                 p->mean_conf < LOW_CONF));
+	                                 p->mean_conf < HL_OCR_LOW_CONFIDENCE));
 	json_object_set_new(o, "from_text_layer", json_boolean(p->from_text_layer));
 	json_object_set_new(o, "dpi", p->dpi > 0 ? json_integer(p->dpi) : json_null());
 	if (p->warn_flags & HL_OCR_WARN_LOW_DPI)

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "halong/ocr.h"
 #include "halong/util.h"
 #include "jobs.h"
 #include "server_int.h"
@@ -85,7 +86,7 @@ static int review_row(const hl_page_row *row, void *ud)
 static int ocr_review(request *r)
 {
 	const char *b = req_query(r, "below");
-	double below = 70;
+	double below = HL_OCR_LOW_CONFIDENCE;
 	uint64_t limit;
 	json_t *a;
 	int rc;
