@@ -262,13 +262,11 @@ char *hl_blob_path(hl_archive *a, const char *sha256);
 typedef void (*hl_reject_cb)(uint64_t line, const char *column, const char *reason, void *ud);
 
 typedef struct {
-	const char *manifest;     /* CSV path */
-	/* What messages call the manifest (NULL: its path): the server's copy of an uploaded
-	 * manifest is "manifest" to the user, not a temporary path. */
-	const char *manifest_name;
-	const char *files_dir;    /* where `files` paths are relative to; NULL = manifest's dir */
-	const char *rejects_path; /* CSV of rejected rows (+ line, column, reason); NULL = none */
-	size_t batch_size;        /* rows per transaction; 0 = 1000 */
+	const char *manifest;      /* CSV path */
+	const char *manifest_name; /* its name in messages ("manifest"); NULL: the path */
+	const char *files_dir;     /* where `files` paths are relative to; NULL = manifest's dir */
+	const char *rejects_path;  /* CSV of rejected rows (+ line, column, reason); NULL = none */
+	size_t batch_size;         /* rows per transaction; 0 = 1000 */
 	/* Who loads it: the audit log names them with every document written, and only those
 	 * who may (hl_auth_check HL_ACT_INGEST: a manifest may name any fonds and rewrite its
 	 * documents, access levels included) may. Required. */
