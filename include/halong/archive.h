@@ -264,10 +264,11 @@ char *hl_blob_path(hl_archive *a, const char *sha256);
 typedef void (*hl_reject_cb)(uint64_t line, const char *column, const char *reason, void *ud);
 
 typedef struct {
-	const char *manifest;     /* CSV path */
-	const char *files_dir;    /* where `files` paths are relative to; NULL = manifest's dir */
-	const char *rejects_path; /* CSV of rejected rows (+ line, column, reason); NULL = none */
-	size_t batch_size;        /* rows per transaction; 0 = 1000 */
+	const char *manifest;      /* CSV path */
+	const char *manifest_name; /* its name in messages ("manifest"); NULL: the path */
+	const char *files_dir;     /* where `files` paths are relative to; NULL = manifest's dir */
+	const char *rejects_path;  /* CSV of rejected rows (+ line, column, reason); NULL = none */
+	size_t batch_size;         /* rows per transaction; 0 = 1000 */
 	/* The longest a transaction stays open, one row more (0: 1,000 ms): rows with scans copy
 	 * and hash their files inside it, and every audited read waits for the store's write lock
 	 * meanwhile. */

@@ -18,6 +18,9 @@ extern "C" {
 #define HL_OCR_MAX_BYTES  (2ULL << 30) /* one input file: 2 GiB */
 #define HL_OCR_MIN_DPI    200u /* Nghị định 30/2020/NĐ-CP, Phụ lục I: at least 200 dpi */
 #define HL_OCR_RENDER_DPI 300u /* a scanned PDF page is rendered at this resolution */
+/* A recognised page whose mean word confidence is below this wants a human look: the default of
+ * `ocr review --below` and GET /ocr/review, and a page's low_confidence in the API. */
+#define HL_OCR_LOW_CONFIDENCE 70
 
 typedef enum {
 	HL_OCR_FMT_UNKNOWN = 0,

@@ -19,6 +19,9 @@ typedef struct hl_csv hl_csv;
 /* Opens a CSV file for streaming. A UTF-8 BOM is skipped. Input that is not UTF-8 (UTF-16 BOM,
  * or invalid bytes found while reading) is an error naming the line: HL_EINVALID. */
 int hl_csv_open(hl_csv **out, const char *path);
+/* hl_csv_open whose messages name the file `name` ("manifest") rather than its path (NULL:
+ * the path): for a file the user knows by another name than where it lies. */
+int hl_csv_open_named(hl_csv **out, const char *path, const char *name);
 void hl_csv_free(hl_csv *csv);
 
 /* Reads the next record. Returns 1 and sets *fields (valid until the next call), *nfields and

@@ -37,6 +37,9 @@ typedef enum {
 enum {
 	CLI_EMPTY_OK = 1u << 0, /* a CLI_TEXT option may be "" */
 	CLI_REQUIRED = 1u << 1, /* the command cannot run without it */
+	/* taken, but not offered in --help and the synopsis: kept for scripts written for an
+	 * earlier version, where it does nothing */
+	CLI_HIDDEN = 1u << 2,
 };
 
 typedef struct {
@@ -48,7 +51,7 @@ typedef struct {
 	double min, max;     /* CLI_COUNT, CLI_REAL */
 	const char *def;     /* the default, as it would be typed (NULL: none) */
 	const char *help;    /* one line */
-	unsigned flags;      /* CLI_EMPTY_OK, CLI_REQUIRED */
+	unsigned flags;      /* CLI_EMPTY_OK, CLI_REQUIRED, CLI_HIDDEN */
 	const char *choices; /* CLI_CHOICE: "viewer,officer,admin" */
 } cli_opt;
 

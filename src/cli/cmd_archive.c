@@ -165,18 +165,23 @@ static int cmd_search(const cli_args *args)
 	hl_archive *a = NULL;
 	hl_hits *hits = NULL;
 	int json = so_->json, rc = EXIT_ERR, tty = isatty(STDOUT_FILENO);
-	char query[4096] = "";
+	char *query = NULL;
+	size_t len = 1, n = 0;
 
-	/* The words of the query, as one argument or several (a word may begin with '-'). */
+	/* The words of the query, as one argument or several (a word may begin with '-'), joined
+	 * by spaces; its length is the library's to limit (HL_SEARCH_MAX_QUERY), as for the API. */
+	for (int i = 0; i < args->nargs; i++)
+		len += strlen(args->args[i]) + 1;
+	if (!(query = malloc(len)))
+		return hl_error_set(HL_ENOMEM, "out of memory"), cli_fail();
 	for (int i = 0; i < args->nargs; i++) {
-		size_t n = strlen(query), m = strlen(args->args[i]);
-		if (n + m + 2 > sizeof(query))
-			return cli_usage(args->cmd, "the query is longer than %zu bytes",
-			                 sizeof(query) - 1);
-		if (n)
+		size_t m = strlen(args->args[i]);
+		if (i)
 			query[n++] = ' ';
-		memcpy(query + n, args->args[i], m + 1);
+		memcpy(query + n, args->args[i], m);
+		n += m;
 	}
+	query[n] = '\0';
 	so.query = query;
 	so.limit = (size_t)so_->limit;
 	so.offset = (size_t)so_->offset;
@@ -186,8 +191,10 @@ static int cmd_search(const cli_args *args)
 		so.mark_open = tty ? "\033[1;4m" : "[";
 		so.mark_close = tty ? "\033[0m" : "]";
 	}
-	if (cli_open(&a, args->ctx) < 0)
-		return cli_fail();
+	if (cli_open(&a, args->ctx) < 0) {
+		rc = cli_fail();
+		goto done;
+	}
 	/* the command line is the node operator's own: every level is visible */
 	if (hl_archive_search(&hits, a, cli_who(), &so) < 0) {
 		rc = cli_fail();
@@ -222,6 +229,7 @@ static int cmd_search(const cli_args *args)
 done:
 	hl_hits_free(hits);
 	hl_archive_free(a);
+	free(query);
 	return rc;
 }
 

@@ -307,8 +307,8 @@ static int sub_trust(const cli_args *args)
 
 /* ---- exchange ---- */
 
+/* The text of status and outbox (their --json is the library's answer): rows printed. */
 typedef struct {
-	json_t *j;
 	int n;
 } st_ctx;
 
@@ -316,10 +316,6 @@ static int status_row(const hl_exchange_peer_status *r, void *ud)
 {
 	st_ctx *c = ud;
 	char t1[32], t2[32], t3[32];
-	if (c->j) {
-		json_array_append_new(c->j, hl_exchange_peer_status_json(r));
-		return 0;
-	}
 	if (!c->n++)
 		printf("%-8s %7s %-19s %4s %-19s %-19s %s\n", "PEER", "WAITING", "OLDEST WAITING",
 		       "HELD", "LAST SUCCESS", "LAST ERROR AT", "LAST ERROR");
@@ -334,10 +330,6 @@ static int reject_row(const hl_exchange_reject_row *r, void *ud)
 {
 	st_ctx *c = ud;
 	char t[32];
-	if (c->j) {
-		json_array_append_new(c->j, hl_exchange_reject_json(r));
-		return 0;
-	}
 	if (!c->n++)
 		printf("\nRefused messages, newest first:\n");
 	printf("  %s  %-8s %-36s %-16s %s\n", cli_local_time(t, r->at_ms),
@@ -350,32 +342,29 @@ static int sub_status(const cli_args *args)
 	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	st_ctx peers = {0}, rejects = {0};
+	json_t *out = NULL;
 	int rc;
 
 	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (o.json) {
-		peers.j = json_array();
-		rejects.j = json_array();
+		/* the API's answer, as the node's operator asks it (docs/api.md: the same) */
+		rc = hl_exchange_status_json(&out, hl_archive_store(a), cli_who(), (size_t)o.limit);
+		hl_archive_free(a);
+		if (rc < 0)
+			return cli_fail();
+		cli_print_json(out);
+		return EXIT_OK;
 	}
 	rc = hl_exchange_status(hl_archive_store(a), status_row, &peers);
 	if (rc == 0 && o.limit > 0)
 		rc =
 		    hl_exchange_rejects(hl_archive_store(a), (size_t)o.limit, reject_row, &rejects);
 	hl_archive_free(a);
-	if (rc < 0) {
-		json_decref(peers.j);
-		json_decref(rejects.j);
+	if (rc < 0)
 		return cli_fail();
-	}
-	if (o.json) {
-		json_t *out = json_object();
-		json_object_set_new(out, "peers", peers.j);
-		json_object_set_new(out, "rejected", rejects.j);
-		cli_print_json(out);
-	} else if (!peers.n && !rejects.n) {
+	if (!peers.n && !rejects.n)
 		printf("no peers and no messages yet\n");
-	}
 	return EXIT_OK;
 }
 
@@ -383,11 +372,6 @@ static int outbox_row(const hl_exchange_outbox_row *r, void *ud)
 {
 	st_ctx *c = ud;
 	char t1[32], t2[32];
-	if (c->j) {
-		/* the node's operator sees the peers' answers */
-		json_array_append_new(c->j, hl_exchange_outbox_row_json(r, 1));
-		return 0;
-	}
 	if (!c->n++)
 		printf("%-8s %6s %-12s %-36s %-19s %8s %-19s %s\n", "TO", "SEQ", "TYPE", "ID",
 		       "CREATED", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR");
@@ -400,24 +384,30 @@ static int outbox_row(const hl_exchange_outbox_row *r, void *ud)
 static int sub_outbox(const cli_args *args)
 {
 	const opts o = *(const opts *)args->opts;
+	const char *peer = args->nargs ? args->args[0] : NULL;
 	hl_archive *a = NULL;
 	st_ctx c = {0};
+	json_t *out = NULL;
 	int rc;
 
 	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	if (o.json)
-		c.j = json_array();
-	rc = hl_exchange_outbox_pending(hl_archive_store(a), args->nargs ? args->args[0] : NULL, 0,
-	                                0, outbox_row, &c);
-	hl_archive_free(a);
-	if (rc < 0) {
-		json_decref(c.j);
-		return cli_fail();
+	if (o.json) {
+		/* the API's rows, by the library's rule of who reads a last error; the array of
+		 * its {"items"} */
+		rc = hl_exchange_outbox_json(&out, hl_archive_store(a), cli_who(), peer, 0);
+		hl_archive_free(a);
+		if (rc < 0)
+			return cli_fail();
+		cli_print_json(json_incref(json_object_get(out, "items")));
+		json_decref(out);
+		return EXIT_OK;
 	}
-	if (c.j)
-		cli_print_json(c.j);
-	else if (!c.n)
+	rc = hl_exchange_outbox_pending(hl_archive_store(a), peer, 0, 0, outbox_row, &c);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (!c.n)
 		printf("nothing waits in the outbox\n");
 	return EXIT_OK;
 }

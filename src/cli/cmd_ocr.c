@@ -14,6 +14,10 @@
 
 extern const cli_cmd cli_ocr_commands[];
 
+/* A number's digits as an option's default is typed: STR(HL_OCR_LOW_CONFIDENCE) is "70". */
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
 typedef struct {
 	int json, quiet, retry;
 	uint64_t jobs, max, limit, page;
@@ -34,7 +38,8 @@ static const cli_opt json_only[] = {
     CLI_OPT_END,
 };
 static const cli_opt review_opts[] = {
-    CLI_REAL_OPT("below", opts, below, "C", 0, 100, "70", "mean confidence below C"),
+    CLI_REAL_OPT("below", opts, below, "C", 0, 100, STR(HL_OCR_LOW_CONFIDENCE),
+                 "mean confidence below C"),
     CLI_COUNT_OPT("limit", opts, limit, "N", 1, 1000000, "50", "pages listed"),
     CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
     CLI_OPT_END,

@@ -22,8 +22,17 @@ typedef struct {
 	const char *at;
 } opts;
 
+/* --quiet silences load's progress; the other subcommands took it too (one getopt table for
+ * every subcommand), and still do, for scripts that pass it. */
+#define QUIET_UNUSED                                                                               \
+	{                                                                                          \
+		.name = "quiet", .kind = CLI_FLAG, .off = offsetof(opts, quiet),                   \
+		.flags = CLI_HIDDEN                                                                \
+	}
+
 static const cli_opt json_only[] = {
     CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    QUIET_UNUSED,
     CLI_OPT_END,
 };
 static const cli_opt load_opts[] = {
@@ -34,12 +43,14 @@ static const cli_opt load_opts[] = {
 static const cli_opt at_opts[] = {
     CLI_TEXT_OPT("at", 0, opts, at, "DATE", "as it was on DATE (default: today)"),
     CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    QUIET_UNUSED,
     CLI_OPT_END,
 };
 static const cli_opt find_opts[] = {
     CLI_TEXT_OPT("at", 0, opts, at, "DATE", "only names valid on DATE (default: any period)"),
     CLI_COUNT_OPT("limit", opts, limit, "N", 1, HL_UNITS_MAX_ROWS - 1, "100", "units listed"),
     CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    QUIET_UNUSED,
     CLI_OPT_END,
 };
 

@@ -49,15 +49,18 @@ int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
 
 /* ---- help ---- */
 
+/* " [--name VALUE]", or " --name VALUE" for an option the command cannot run without. */
 static void opt_synopsis(FILE *f, const cli_opt *o)
 {
+	int optional = !(o->flags & CLI_REQUIRED);
+	fprintf(f, " %s", optional ? "[" : "");
 	if (o->letter && !o->name)
-		fprintf(f, " [-%c", o->letter);
+		fprintf(f, "-%c", o->letter);
 	else
-		fprintf(f, " [--%s", o->name);
+		fprintf(f, "--%s", o->name);
 	if (o->kind != CLI_FLAG)
 		fprintf(f, " %s", o->arg ? o->arg : "VALUE");
-	fprintf(f, "]");
+	fprintf(f, "%s", optional ? "]" : "");
 }
 
 void cli_synopsis(FILE *f, const cli_cmd *cmd)
@@ -75,7 +78,8 @@ void cli_synopsis(FILE *f, const cli_cmd *cmd)
 	if (cmd->operands)
 		fprintf(f, " %s", cmd->operands);
 	for (const cli_opt *o = cmd->opts; o && (o->name || o->letter); o++)
-		opt_synopsis(f, o);
+		if (!(o->flags & CLI_HIDDEN))
+			opt_synopsis(f, o);
 	fprintf(f, "\n");
 }
 
@@ -96,6 +100,8 @@ void cli_help(FILE *f, const cli_cmd *cmd)
 		for (const cli_opt *o = cmd->opts; o->name || o->letter; o++) {
 			char head[64];
 			int n = 0;
+			if (o->flags & CLI_HIDDEN)
+				continue;
 			if (o->letter)
 				n += snprintf(head + n, sizeof(head) - (size_t)n, "-%c%s",
 				              o->letter, o->name ? ", " : "");
@@ -254,8 +260,12 @@ int cli_parse(cli_args *out, const cli_cmd *cmd, void *opts, int argc, char **ar
 				return cli_usage(cmd, "%s is ambiguous", a);
 			if (o && eq)
 				value = eq + 1;
-		} else if (!a[2]) {
-			o = find_short(cmd, a[1]);
+		} else if ((o = find_short(cmd, a[1])) && a[2]) {
+			/* -oFILE: the value attached, as getopt takes it; a flag takes none */
+			if (o->kind == CLI_FLAG)
+				o = NULL;
+			else
+				value = a + 2;
 		}
 		if (!o) {
 			/* a query's words may begin with '-' (exclusion): only known options are
@@ -313,6 +323,40 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
+/* Does option argv[i] of a group with a run of its own take the next argument as its value,
+ * by the group's table or any of its subcommands' (--to CODE, --repeat N)? An unknown option
+ * takes none: the subcommand's parse names it. */
+static int takes_next(const cli_cmd *cmd, const char *a)
+{
+	for (const cli_cmd *t = cmd; t && t->name; t = t == cmd ? cmd->subs : t + 1) {
+		const cli_opt *o;
+		int ambiguous;
+		if (a[1] == '-')
+			o = strchr(a, '=') ? NULL : find_long(t, a + 2, strlen(a + 2), &ambiguous);
+		else
+			o = a[2] ? NULL : find_short(t, a[1]);
+		if (o)
+			return o->kind != CLI_FLAG;
+	}
+	return 0;
+}
+
+/* The index of the first operand of argv[1..] (skipping options and their values, and a
+ * "--"), or 0. */
+static int first_operand(const cli_cmd *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--"))
+			return i + 1 < argc ? i + 1 : 0;
+		if (a[0] != '-' || !a[1])
+			return i;
+		if (takes_next(cmd, a))
+			i++;
+	}
+	return 0;
+}
+
 int cli_run(const cli_cmd *cmd, cli_ctx *ctx, int argc, char **argv)
 {
 	cli_args a;
@@ -321,9 +365,30 @@ int cli_run(const cli_cmd *cmd, cli_ctx *ctx, int argc, char **argv)
 
 	if (cmd->subs) {
 		const char *sub = argc > 1 ? argv[1] : NULL;
+		int at;
 		for (const cli_cmd *s = cmd->subs; sub && s->name; s++)
 			if (!strcmp(sub, s->name))
 				return cli_run(s, ctx, argc - 1, argv + 1);
+		/* A group with a run of its own (send) was parsed by getopt, which let options come
+		 * before the subcommand's word (send --to CODE dossier F/D): the word is moved
+		 * first. */
+		if (cmd->run && (at = first_operand(cmd, argc, argv)) > 1) {
+			for (const cli_cmd *s = cmd->subs; s->name; s++) {
+				char **v;
+				if (strcmp(argv[at], s->name))
+					continue;
+				if (!(v = calloc((size_t)argc + 1, sizeof(*v)))) {
+					fprintf(stderr, "halong: out of memory\n");
+					return EXIT_ERR;
+				}
+				v[0] = argv[at];
+				memcpy(v + 1, argv + 1, (size_t)(at - 1) * sizeof(*v));
+				memcpy(v + at, argv + at + 1, (size_t)(argc - at - 1) * sizeof(*v));
+				rc = cli_run(s, ctx, argc - 1, v);
+				free(v);
+				return rc;
+			}
+		}
 		/* A group with a run of its own (send ID... beside send dossier, report and
 		 * envelope) takes what names no subcommand as its own operands and options. */
 		if (!cmd->run) {

@@ -6,13 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "halong/ocr.h"
 #include "halong/util.h"
 #include "server_int.h"
-
-#define LOW_CONF 70.0 /* below this mean confidence a page is marked for a human look */
 
 /* What the document's answer gathers while the library reads it. */
 typedef struct {
@@ -34,7 +33,7 @@ static int add_page(const hl_page_row *p, void *ud)
 	                    p->mean_conf >= 0 ? json_real(p->mean_conf) : json_null());
 	json_object_set_new(o, "low_confidence",
 	                    json_boolean(done && !p->from_text_layer && p->mean_conf >= 0 &&
-	                                 p->mean_conf < LOW_CONF));
+	                                 p->mean_conf < HL_OCR_LOW_CONFIDENCE));
 	json_object_set_new(o, "from_text_layer", json_boolean(p->from_text_layer));
 	json_object_set_new(o, "dpi", p->dpi > 0 ? json_integer(p->dpi) : json_null());
 	if (p->warn_flags & HL_OCR_WARN_LOW_DPI)
@@ -210,16 +209,26 @@ static int doc_file(request *r)
 {
 	hl_doc *d = NULL;
 	char *path = NULL;
-	int rc, seq;
+	struct stat st;
+	int rc, seq, fd;
 
 	if ((rc = seq_param(&seq, r, "seq", 1000000, "file")) < 0)
 		return rc;
 	if ((rc = hl_archive_doc_file(&path, &d, r->archive, &r->who, req_param(r, "id"), seq)) < 0)
 		return rc;
-	if ((rc = resp_file(r, path, http_mime(d->files[seq - 1].name), d->files[seq - 1].sha256,
-	                    base_name(d->files[seq - 1].name))) < 0)
+	/* The blob the library names is this node's own: one that cannot be opened is a damaged
+	 * data directory (500), not a file the caller asked wrongly for. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
 		rc = hl_error_set(HL_ERROR, "the stored file of %s is missing (run halong verify)",
 		                  d->doc_id);
+		goto done;
+	}
+	rc = resp_fd(r, fd, http_mime(d->files[seq - 1].name), d->files[seq - 1].sha256,
+	             base_name(d->files[seq - 1].name));
+done:
 	free(path);
 	hl_doc_free(d);
 	return rc;

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "halong/ocr.h"
 #include "halong/util.h"
 #include "jobs.h"
 #include "server_int.h"
@@ -85,7 +86,7 @@ static int review_row(const hl_page_row *row, void *ud)
 static int ocr_review(request *r)
 {
 	const char *b = req_query(r, "below");
-	double below = 70;
+	double below = HL_OCR_LOW_CONFIDENCE;
 	uint64_t limit;
 	json_t *a;
 	int rc;
@@ -294,6 +295,7 @@ static int ingest_work(json_t **result, server_job *job, hl_archive *a, void *ar
 
 	g->job = job;
 	o.manifest = g->manifest;
+	o.manifest_name = "manifest"; /* not the temporary copy's path */
 	o.files_dir = g->dir; /* a folder holding only the manifest: no file of the server's */
 	o.rejects_path = g->rejects;
 	o.who = &g->who;
@@ -302,17 +304,8 @@ static int ingest_work(json_t **result, server_job *job, hl_archive *a, void *ar
 	o.on_reject = on_reject;
 	o.on_warning = on_warning;
 	o.ud = g;
-	if ((rc = hl_archive_ingest(&res, a, &o)) < 0) {
-		/* the message names the temporary copy: the user knows it as "the manifest" */
-		size_t n = strlen(g->manifest);
-		const char *m = hl_error_last();
-		if (!strncmp(m, g->manifest, n)) {
-			char msg[512];
-			snprintf(msg, sizeof(msg), "manifest%s", m + n);
-			hl_error_set(rc, "%s", msg);
-		}
+	if ((rc = hl_archive_ingest(&res, a, &o)) < 0)
 		return rc;
-	}
 	/* done/total in rows, whatever the ingest's phases counted (bytes read, documents
 	 * indexed) */
 	job_progress(NULL, res.rows, res.rows, job);

@@ -17,8 +17,6 @@
 #include "halong/util.h"
 #include "server_int.h"
 
-#define MAX_QUERY 1000 /* bytes of q */
-
 /* Answers kept a thread: sets of ways, the least recently used way of a set replaced (a mix of
  * a few hundred queries asked in turn must not evict itself, as a direct-mapped table did). */
 #define ANSWER_SETS 64
@@ -206,10 +204,10 @@ static int search(request *r)
 	size_t blen;
 	int rc, restricted;
 
+	/* q's length is the library's to limit (HL_SEARCH_MAX_QUERY, with the filters), as for
+	 * the command line; the request's intake bounds it first (REQUEST_MAX_QUERY) */
 	if (!q)
 		q = "";
-	if (strlen(q) > MAX_QUERY)
-		return hl_error_set(HL_EINVALID, "q is too long (at most %d bytes)", MAX_QUERY);
 	if ((rc = req_paging(&o.offset, &o.limit, r, 0)) < 0)
 		return rc;
 	o.query = q;

@@ -20,14 +20,10 @@ static json_t *user_json(request *r, const hl_principal *p)
 {
 	hl_unit *u = NULL;
 	json_t *j;
-	hl_access ceil;
 	if (!p->user_id)
 		return json_null();
-	ceil = hl_role_ceiling(p->role);
-	if (ceil >= HL_ACCESS_SECRET)
-		ceil = HL_ACCESS_RESTRICTED;
 	j = json_pack("{s:s,s:s,s:s}", "username", p->username, "role", hl_role_name(p->role),
-	              "max_access", hl_access_name(ceil));
+	              "max_access", hl_access_name(hl_auth_ceiling(p)));
 	if (!j)
 		return NULL;
 	js_set_str(j, "unit_code", p->unit_code[0] ? p->unit_code : NULL);

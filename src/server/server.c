@@ -102,8 +102,8 @@ typedef struct {
 /* libmicrohttpd 0.9.75 parses a request's head in place, in the connection's memory pool: the
  * checks that read the head as it left it (request_check_head, the query guard of uri_logged
  * and unescape) are made for that version only. Debian 12 ships it; another version leaves
- * them out, and the hostile tests (NUL bytes in a header value, many query parameters) say
- * whether it needs them. */
+ * them out — hl_server_start says so on stderr — and the hostile tests (NUL bytes in a header
+ * value, many query parameters) say whether it needs them. */
 static int g_inplace;
 
 const hl_server_opts *server_options(void)
@@ -1194,6 +1194,13 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	g_opts = *o;
 	g_opts.home = g_home;
 	g_inplace = !strcmp(MHD_get_version(), "0.9.75");
+	if (!g_inplace)
+		fprintf(stderr,
+		        "halong serve: libmicrohttpd %s, not 0.9.75: three checks of a request's "
+		        "head are off (a NUL byte in a header value, a NUL byte sent raw in the "
+		        "target, the guard answering many query parameters at once): they read "
+		        "0.9.75's buffer, whose layout only that version is known to have\n",
+		        MHD_get_version());
 	if (!g_opts.host)
 		g_opts.host = "127.0.0.1";
 	if (!g_opts.web_dir)

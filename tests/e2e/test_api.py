@@ -82,6 +82,33 @@ class AsTheCli(ServerCase):
             self.assertEqual((j['documents'], j['done'], j['pending'], j['failed']),
                              (n, n, 0, 0), f'{caller}: {j}')
 
+    def test_exchange_status_and_outbox_as_the_cli(self):
+        """docs/api.md: GET /exchange/status is `halong exchange status --json`, node and feeds
+        included; the outbox's items are `exchange outbox --json`."""
+        api = self.get('/api/v1/exchange/status?limit=10', 'admin')
+        self.assertEqual(self.cli('exchange', 'status', '--limit', '10'), api)
+        self.assertEqual(sorted(api), ['feeds', 'node', 'peers', 'rejected'])
+        self.assertEqual(self.cli('exchange', 'status', '--limit', '0')['rejected'], [])
+        self.assertEqual(self.cli('exchange', 'outbox'),
+                         self.get('/api/v1/exchange/outbox', 'admin')['items'])
+
+    def test_query_length_limit_as_the_cli(self):
+        """One limit on q, the library's (1,024 bytes), for the API as for `halong search`."""
+        word = self.w.docs[0]['word']
+        fill = ' '.join(f'chuyendoisoquangninhhalongtinh{i}' for i in range(40))
+        ok = (word + ' ' + fill)[:1010]
+        j = self.get('/api/v1/search?q=' + q(ok), 'admin')
+        self.assertEqual(j['items'][0]['id'], self.w.docs[0]['id'])
+        r = self.w.h.run('search', ok)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn(self.w.docs[0]['id'], r.out)
+        over = 'x' * 1025
+        r = self.as_('admin').get('/api/v1/search?q=' + over)
+        self.assertError(r, 400, 'bad_request')
+        cli = self.w.h.run('search', over)
+        self.assertEqual(cli.rc, 1, cli)
+        self.assertEqual(cli.err, 'halong: ' + r.json()['error']['message'] + '\n')
+
     def test_stats_for_the_province(self):
         j = self.get('/api/v1/stats', 'admin')
         cli = self.cli('stats')
@@ -112,6 +139,42 @@ class AsTheCli(ServerCase):
         self.assertEqual(job['state'], 'done', job)
         r = self.as_('archivist22').get('/api/v1/jobs/999999')
         self.assertError(r, 404, 'not_found')
+
+
+class DamagedDataDirectory(unittest.TestCase):
+    """A blob the store names but the data directory lost or holds damaged is the node's fault:
+    500 with the request's id, the reason in the server's log (halong verify finds it)."""
+
+    def test_lost_and_damaged_blobs(self):
+        w = hlserve.world()
+        tmp, home = w.copy()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        lost = next(d for d in w.docs if d['level'] == 'public' and d['file'] == 'clean.png')
+        bad = next(d for d in w.docs if d['level'] == 'public' and d['file'] == 'twocol.png')
+        os.unlink(hl.blob_path(home, lost['sha256']))
+        blob = hl.blob_path(home, bad['sha256'])
+        os.chmod(blob, 0o644)
+        with open(blob, 'wb') as f:
+            f.write(b'\x89PNG\r\n\x1a\n but nothing of an image follows')
+        srv = Server(home).start()
+        try:
+            c = srv.client()
+            for path, why in [
+                    (f'/api/v1/documents/{lost["id"]}/files/1',
+                     f'the stored file of {lost["id"]} is missing (run halong verify)'),
+                    (f'/api/v1/documents/{bad["id"]}/pages/1/image',
+                     f'page 1 of {bad["id"]} cannot be rendered: ')]:
+                with self.subTest(path=path):
+                    r = c.get(path)
+                    self.assertEqual(r.status, 500, r)
+                    rid = r.header('X-Request-Id')
+                    self.assertEqual(r.json()['error']['message'], f'internal error (request {rid})')
+                    line = [l for l in srv.log().splitlines() if rid in l and 'error:' in l]
+                    self.assertEqual(len(line), 1, srv.log()[-2000:])
+                    self.assertIn(why, line[0])
+        finally:
+            rc = srv.stop()
+        self.assertEqual(rc, 0, srv.log()[-2000:])
 
 
 class Ingest(unittest.TestCase):
@@ -162,6 +225,44 @@ class Ingest(unittest.TestCase):
             r = admin.call('POST', '/api/v1/ingest', b'{}',
                            headers={'Content-Type': 'application/json'})
             self.assertEqual(r.status, 415, r)
+        finally:
+            rc = srv.stop()
+        self.assertEqual(rc, 0, srv.log()[-2000:])
+
+    def test_a_bad_manifest_is_named_manifest(self):
+        """The job's message names the uploaded manifest "manifest", never the server's
+        temporary copy, and says the whole reason — with a temporary folder of a long name
+        too (the message was once cut to the length of the copy's path and then renamed)."""
+        w = hlserve.world()
+        tmp, home = w.copy()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        # the copy's path, TMPDIR/halong-ingest.XXXXXX/manifest.csv, some 480 bytes long
+        deep = os.path.join(tmp, 'thu-muc-tam-thoi-cua-may-chu')
+        while len(deep) < 480 - 36 - 100:
+            deep = os.path.join(deep, 'x' * 99)
+        deep = os.path.join(deep, 'y' * (480 - 36 - len(deep) - 1))
+        os.makedirs(deep)
+        srv = Server(home, env={'TMPDIR': deep}).start()
+        try:
+            admin = srv.client(token=w.tokens['admin'])
+            for body, want in [
+                    (b'fonds_code,dossier_code,doc_ordinal,subject\r\nX,D,1,"y\r\n',
+                     'manifest: line 2: quoted field never closed'),
+                    (b'fonds_code,subject\r\nX,y\r\n',
+                     'manifest: line 1: required column dossier_code is missing'),
+                    (b'\xff\xfef\x00o\x00',
+                     'manifest: line 1: the file is UTF-16; save it as UTF-8')]:
+                with self.subTest(body=body):
+                    r = admin.call('POST', '/api/v1/ingest', body,
+                                   headers={'Content-Type': 'text/csv'})
+                    self.assertEqual(r.status, 202, r)
+                    job = r.json()['job']
+                    while job['state'] == 'running':
+                        time.sleep(0.1)
+                        job = admin.get(f'/api/v1/jobs/{job["id"]}').json()
+                    self.assertEqual(job['state'], 'failed', job)
+                    self.assertTrue(job['message'].startswith(want), job)
+                    self.assertNotIn('thu-muc', job['message'])
         finally:
             rc = srv.stop()
         self.assertEqual(rc, 0, srv.log()[-2000:])

@@ -3,17 +3,21 @@ being served in parallel: malformed JSON, invalid UTF-8, a 1 GB body, `../` in p
 in query strings, oversized headers, thousands of idle connections, too many connections from one
 address, slowloris; then what the access log must never hold, and a graceful SIGTERM during
 requests in flight."""
+import ctypes
+import ctypes.util
 import errno
 import hashlib
 import os
 import re
 import select
 import socket
+import subprocess
 import threading
 import time
 import unittest
 import urllib.parse
 
+import hl
 import hlserve
 from hlserve import PASSWORD, Server, ServerCase, request
 
@@ -580,6 +584,53 @@ class AccessLog(unittest.TestCase):
         line = [l for l in lines if r3.header('X-Request-Id') in l][0]
         self.assertIn('inspector', line)
         self.assertIn(' 200', line.replace('"status":', ' ').replace('status=', ' '))
+
+
+class HeadChecksVersion(unittest.TestCase):
+    """The checks that read libmicrohttpd's buffer as 0.9.75 leaves it (a NUL byte in a header
+    value or sent raw in the target, many query parameters) are off with another version: the
+    server says so when it starts, not silently. Another version is shown to it by a library
+    preloaded before libmicrohttpd whose MHD_get_version says 1.0.1."""
+
+    def fake_version_lib(self, tmp):
+        cc = os.environ.get('CC', 'cc')
+        src, lib = os.path.join(tmp, 'v.c'), os.path.join(tmp, 'libv.so')
+        with open(src, 'w') as f:
+            f.write('const char *MHD_get_version(void) { return "1.0.1"; }\n')
+        try:
+            subprocess.run([cc, '-shared', '-fPIC', '-o', lib, src], check=True,
+                           capture_output=True, timeout=120)
+        except (OSError, subprocess.CalledProcessError) as e:
+            self.skipTest(f'no C compiler to build the preloaded library: {e!r}')
+        return lib
+
+    def start_and_stop(self, home, env=None):
+        srv = Server(home, env=env).start()
+        try:
+            self.assertEqual(request(srv.port, 'GET', '/api/v1/health').status, 200)
+        finally:
+            self.assertEqual(srv.stop(), 0, srv.log()[-2000:])
+        return [l for l in srv.log().splitlines() if 'libmicrohttpd' in l]
+
+    def test_checks_off_are_said_at_start(self):
+        h = hl.Home()
+        self.addCleanup(h.cleanup)
+        lib = self.fake_version_lib(h.tmp)
+        asan = os.environ.get('ASAN_OPTIONS', '')
+        # ASan wants to come first among the libraries; a preloaded one comes before it
+        env = {'LD_PRELOAD': lib,
+               'ASAN_OPTIONS': (asan + ':' if asan else '') + 'verify_asan_link_order=0'}
+        lines = self.start_and_stop(h.home, env)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn('libmicrohttpd 1.0.1, not 0.9.75', lines[0])
+        for what in ('off', 'a NUL byte in a header value', 'in the target',
+                     'many query parameters'):
+            self.assertIn(what, lines[0])
+        # the version the checks are made for (Debian 12's): nothing to say
+        real = ctypes.CDLL(ctypes.util.find_library('microhttpd'))
+        real.MHD_get_version.restype = ctypes.c_char_p
+        if real.MHD_get_version() == b'0.9.75':
+            self.assertEqual(self.start_and_stop(h.home), [])
 
 
 class GracefulShutdown(unittest.TestCase):

@@ -35,6 +35,18 @@ class Sessions(ServerCase):
     def internal_doc(self):
         return next(d for d in self.w.docs if d['level'] == 'internal' and d['fonds'] == 'HAPHONG')
 
+    def test_max_access_is_each_roles_ceiling(self):
+        """user.max_access at login and in /me is the library's ceiling of the caller
+        (docs/api.md's table): internal for viewers and officers, restricted above."""
+        for name, (role, _) in hlserve.USERS.items():
+            with self.subTest(user=name):
+                c = self.client()
+                r = c.login(name)
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.json()['user']['max_access'], hlserve.CEILING[role])
+                self.assertEqual(c.get('/api/v1/me').json()['user']['max_access'],
+                                 hlserve.CEILING[role])
+
     def test_login_sets_a_strict_httponly_cookie(self):
         c = self.client()
         r = c.login('viewer')

@@ -1,11 +1,13 @@
 """The command line itself: init and its layout, --version, --help, usage errors, the data
 directory's resolution, and unknown ids — what a user meets in the first minute."""
+import json
 import os
 import re
 import stat
 import unittest
 
 import hl
+import hlnodes
 
 
 def project_version():
@@ -197,6 +199,111 @@ class CliTest(unittest.TestCase):
                 self.assertIn('usage: halong ' + ' '.join(args[:-1]), r.out)
                 for w in words:
                     self.assertIn(w, r.out)
+
+    def test_short_option_with_its_value_attached(self):
+        """-oFILE is -o FILE, as getopt took it before the option tables; a flag takes no value
+        attached."""
+        self.assertEqual(self.h.run('init').rc, 0)
+        scans = self.h.path('scans')
+        hl.write_bytes(os.path.join(scans, 'a.png'), hl.png(24, 24, 1))
+        m = hl.write_csv(self.h.path('m.csv'), ONE_DOC[:-1] + ['files'], [
+            ['UBND-HL', 'HS-01', '1', 'Quyết định thành lập Ban chỉ đạo', '05/09/2025',
+             'a.png']])
+        self.assertEqual(self.h.run('ingest', m, '--files', scans, '--ocr', '-q').rc, 0)
+        self.assertEqual(self.h.run('ocr', 'run', '-q').rc, 0)
+        out = self.h.path('attached.pdf')
+        r = self.h.run('export', 'pdf', hl.doc_id('UBND-HL', 'HS-01', 1), '-o' + out)
+        self.assertEqual(r.rc, 0, r)
+        with open(out, 'rb') as f:
+            self.assertEqual(f.read(5), b'%PDF-')
+        r = self.h.run('ocr', 'run', '-qx')
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn('unknown option -qx', r.err)
+
+    def test_send_options_before_the_subcommand(self):
+        """send --to CODE dossier F/D (and report, --to=CODE): options may come before send's
+        subcommand word, as they could when send was parsed by getopt."""
+        hub, b = hlnodes.Node('22'), hlnodes.Node('06652')
+        self.addCleanup(hub.cleanup)
+        self.addCleanup(b.cleanup)
+        hub.ok('node', 'enrol', '22', '--url', hub.url, '--key', hub.key, '--may-send',
+               'document,report', '--may-receive', hlnodes.HUB_RECV)
+        hub.ok('node', 'enrol', '06652', '--url', b.url, '--key', b.key, '--may-send',
+               hlnodes.COMMUNE_SEND, '--may-receive', 'document,report')
+        m = hl.write_csv(hub.h.path('one.csv'), ONE_DOC, [
+            ['UBND-HL', 'HS-01', '1', 'Quyết định thành lập Ban chỉ đạo chuyển đổi số',
+             '05/09/2025', 'Thành lập Ban chỉ đạo chuyển đổi số của phường Hà Tu.']])
+        hub.ok('ingest', m)
+        report = hlnodes.tmpfile(b'{"title": "B\u00e1o c\u00e1o"}')
+        self.addCleanup(os.unlink, report)
+        for args, what in [
+                (('send', '--to', '06652', 'dossier', 'UBND-HL/HS-01', '--json'),
+                 'dossier UBND-HL/HS-01 (1 documents)'),
+                (('send', '--json', '--to=06652', 'dossier', 'UBND-HL/HS-01'),
+                 'dossier UBND-HL/HS-01 (1 documents)'),
+                (('send', '--to', '06652', '--json', 'report', report), 'report'),
+                (('send', '--to', '06652', '--json', '--', 'dossier', 'UBND-HL/HS-01'),
+                 'dossier UBND-HL/HS-01 (1 documents)')]:
+            with self.subTest(args=args):
+                r = hub.run(*args)
+                self.assertEqual(r.rc, 0, r)
+                j = json.loads(r.out)
+                self.assertEqual((j['to'], j['what']), ('06652', what))
+        # --repeat is report's: it is known before the word, and report takes it
+        r = hub.run('send', '--to', '06652', '--repeat', '2', '--json', 'report', report)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(len(r.out.splitlines()), 2, r)
+        # a document id is still no subcommand
+        r = hub.run('send', '--to', '06652', 'D0000000000000000000X')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('D0000000000000000000X', r.err)
+
+    def test_units_subcommands_take_quiet(self):
+        """--quiet was taken by every units subcommand (it only silences load's progress):
+        scripts that pass it keep working; it is not offered where it does nothing."""
+        self.assertEqual(self.h.run('init').rc, 0)
+        self.assertEqual(self.h.run('units', 'load', '--quiet').rc, 0)
+        for args in (('units', 'show', '22', '--quiet'), ('units', 'find', 'Hạ Long', '--quiet'),
+                     ('units', 'successors', '22', '--quiet'),
+                     ('units', 'predecessors', '22', '--quiet'),
+                     ('units', 'tree', '22', '--quiet', '--json')):
+            with self.subTest(args=args):
+                r = self.h.run(*args)
+                self.assertEqual(r.rc, 0, r)
+                self.assertEqual(r.out, self.h.run(*[a for a in args if a != '--quiet']).out)
+        r = self.h.run('units', 'show', '--help')
+        self.assertNotIn('--quiet', r.out)
+
+    def test_search_query_length_is_the_librarys(self):
+        """One limit on a query's length, the library's (1,024 bytes with its filters), for
+        the command line as for the API: whatever the words' count or length."""
+        self.assertEqual(self.h.run('init').rc, 0)
+        self.assertEqual(self.h.run('ingest', self.one_doc_manifest()).rc, 0)
+        words = ' '.join(f'chuyendoisoquangninhhalongtinh{i}' for i in range(40))
+        r = self.h.run('search', 'thanh lap', words[:1024 - len('thanh lap ')])
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn(hl.doc_id('UBND-HL', 'HS-01', 1), r.out)
+        for args in (('x' * 1025,), ('x' * 6000,), tuple(['ab'] * 2000)):
+            with self.subTest(bytes=len(' '.join(args))):
+                r = self.h.run('search', *args)
+                self.assertEqual(r.rc, 1, r)
+                self.assertEqual(r.err, 'halong: the query is longer than 1024 bytes\n')
+
+    def test_synopsis_brackets_only_what_may_be_left_out(self):
+        """A required option is written without brackets in the synopsis (--help and usage
+        errors), as docs/cli.md writes it; an optional one in brackets."""
+        for args, line in [
+                (('send', 'dossier'), 'usage: halong send dossier FONDS/DOSSIER --to CODE [--json]'),
+                (('node', 'init'), 'usage: halong node init --unit CODE --url URL'),
+                (('user', 'add'), 'usage: halong user add NAME --role ROLE --unit CODE'),
+                (('ingest',), 'usage: halong ingest MANIFEST.csv [--files DIR]')]:
+            with self.subTest(args=args):
+                r = hl.run(list(args) + ['--help'])
+                self.assertEqual(r.rc, 0, r)
+                self.assertTrue(r.out.splitlines()[0].startswith(line), r)
+        r = self.h.run('send', 'dossier', 'F/D')
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn('usage: halong send dossier FONDS/DOSSIER --to CODE [--json]\n', r.err)
 
     def test_command_before_init_fails_clearly(self):
         r = self.h.run('stats')

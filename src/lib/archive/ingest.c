@@ -725,6 +725,7 @@ static int64_t batch_elapsed_ms(const struct timespec *t0)
 int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts *o)
 {
 	ingest in = {.a = a, .o = o, .files_fd = -1};
+	const char *mname = o->manifest_name ? o->manifest_name : o->manifest;
 	hl_csv *csv = NULL;
 	char **f;
 	size_t n, batch = o->batch_size ? o->batch_size : 1000, in_batch = 0;
@@ -739,7 +740,7 @@ int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts
 	if (sodium_init() < 0)
 		return hl_error_set(HL_ERROR, "libsodium failed to start");
 	a->new_blobs = 0;
-	if (hl_csv_open(&csv, o->manifest) < 0)
+	if (hl_csv_open_named(&csv, o->manifest, o->manifest_name) < 0)
 		return -1;
 	if (o->files_dir) {
 		in.files_dir = hl_strdup(o->files_dir);
@@ -765,10 +766,10 @@ int hl_archive_ingest(hl_ingest_result *out, hl_archive *a, const hl_ingest_opts
 	if (rc <= 0) {
 		if (rc == 0)
 			rc = hl_error_set(HL_EINVALID, "%s: the file is empty (no header row)",
-			                  o->manifest);
+			                  mname);
 		goto done;
 	}
-	if ((rc = hl_manifest__header(&in.cols, f, n, o->manifest)) < 0)
+	if ((rc = hl_manifest__header(&in.cols, f, n, mname)) < 0)
 		goto done;
 	in.nheader = n;
 	in.header = calloc(n, sizeof(char *));

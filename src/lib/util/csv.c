@@ -337,25 +337,32 @@ fail:
 	return rc;
 }
 
-int hl_csv_open(hl_csv **out, const char *path)
+int hl_csv_open_named(hl_csv **out, const char *path, const char *name)
 {
 	FILE *f = fopen(path, "rb");
+	if (!name)
+		name = path;
 	if (!f) {
 		if (errno == ENOENT)
-			return hl_error_set(HL_ENOTFOUND, "%s: no such file", path);
-		return hl_error_set(HL_EIO, "%s: %s", path, strerror(errno));
+			return hl_error_set(HL_ENOTFOUND, "%s: no such file", name);
+		return hl_error_set(HL_EIO, "%s: %s", name, strerror(errno));
 	}
 	struct stat st;
 	if (fstat(fileno(f), &st) != 0) {
 		int e = errno;
 		fclose(f);
-		return hl_error_set(HL_EIO, "%s: %s", path, strerror(e));
+		return hl_error_set(HL_EIO, "%s: %s", name, strerror(e));
 	}
 	if (S_ISDIR(st.st_mode)) {
 		fclose(f);
-		return hl_error_set(HL_EINVALID, "%s: is a directory, not a CSV file", path);
+		return hl_error_set(HL_EINVALID, "%s: is a directory, not a CSV file", name);
 	}
-	return hl_util__csv_open_file(out, f, path, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0);
+	return hl_util__csv_open_file(out, f, name, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0);
+}
+
+int hl_csv_open(hl_csv **out, const char *path)
+{
+	return hl_csv_open_named(out, path, NULL);
 }
 
 void hl_util__csv_set_limits(hl_csv *cs, size_t max_field, size_t max_fields, size_t max_record)

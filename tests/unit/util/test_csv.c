@@ -331,6 +331,38 @@ static void test_open_errors(void **state)
 	assert_null(cs);
 }
 
+/* A file known to its user by another name than its path (the server's copy of an uploaded
+ * manifest): every message names it so, never the path. */
+static void test_open_named(void **state)
+{
+	(void)state;
+	hl_csv *cs = NULL;
+	char path[512];
+	const char *p = put("copy-7f3a.csv", "a,b\n1,\"never closed\n", -1);
+	assert_int_equal(hl_csv_open_named(&cs, p, "manifest"), 0);
+	expect_rec(cs, 1, "a", "b", NULL);
+	expect_err(cs, HL_EINVALID, "manifest: line 2: quoted field never closed");
+	assert_null(strstr(hl_error_last(), "copy-7f3a"));
+	hl_csv_free(cs);
+	cs = NULL;
+	p = put("copy-utf16.csv",
+	        "\xff\xfe"
+	        "a\0",
+	        4);
+	assert_int_equal(hl_csv_open_named(&cs, p, "manifest"), HL_EINVALID);
+	assert_string_equal(hl_error_last(),
+	                    "manifest: line 1: the file is UTF-16; save it as UTF-8");
+	snprintf(path, sizeof(path), "%s/missing-7f3a.csv", tmpdir);
+	assert_int_equal(hl_csv_open_named(&cs, path, "manifest"), HL_ENOTFOUND);
+	assert_string_equal(hl_error_last(), "manifest: no such file");
+	assert_int_equal(hl_csv_open_named(&cs, tmpdir, "manifest"), HL_EINVALID);
+	assert_string_equal(hl_error_last(), "manifest: is a directory, not a CSV file");
+	assert_null(cs);
+	/* NULL: the path, as hl_csv_open */
+	assert_int_equal(hl_csv_open_named(&cs, path, NULL), HL_ENOTFOUND);
+	assert_non_null(strstr(hl_error_last(), path));
+}
+
 static void test_field_limits(void **state)
 {
 	(void)state;
@@ -623,6 +655,7 @@ int main(void)
 	    cmocka_unit_test(test_ragged_rows),
 	    cmocka_unit_test(test_empty_and_header_only),
 	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_open_named),
 	    cmocka_unit_test(test_field_limits),
 	    cmocka_unit_test(test_runaway_field_bounded),
 	    cmocka_unit_test(test_default_field_limit),
