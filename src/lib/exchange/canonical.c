@@ -297,13 +297,28 @@ void hl_exchange__b64(char *out, size_t outsize, const unsigned char *bin, size_
 	sodium_bin2base64(out, outsize, bin, len, sodium_base64_VARIANT_ORIGINAL);
 }
 
-int hl_exchange__key_decode(unsigned char pk[crypto_sign_PUBLICKEYBYTES], const char *b64)
+/* out[0..len) from exactly the standard base64 of len bytes (what hl_exchange__b64 writes),
+ * else -1: libsodium's decoder also takes some strings with other bytes in them, and a key or a
+ * signature must be one string, compared as such (the directory, the peers' table, a canonical
+ * text that normalises what is not base64). */
+static int b64_exact(unsigned char *out, size_t len, const char *b64)
 {
+	char again[HL_X_SIG_B64]; /* the longest: a signature */
 	size_t n = 0;
 	if (!b64 ||
-	    sodium_base642bin(pk, crypto_sign_PUBLICKEYBYTES, b64, strlen(b64), NULL, &n, NULL,
+	    sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL) > sizeof(again) ||
+	    strlen(b64) != sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL) - 1 ||
+	    sodium_base642bin(out, len, b64, strlen(b64), NULL, &n, NULL,
 	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    n != crypto_sign_PUBLICKEYBYTES)
+	    n != len)
+		return -1;
+	sodium_bin2base64(again, sizeof(again), out, len, sodium_base64_VARIANT_ORIGINAL);
+	return strcmp(again, b64) ? -1 : 0;
+}
+
+int hl_exchange__key_decode(unsigned char pk[crypto_sign_PUBLICKEYBYTES], const char *b64)
+{
+	if (b64_exact(pk, crypto_sign_PUBLICKEYBYTES, b64) < 0)
 		return hl_error_set(HL_EINVALID,
 		                    "public key \"%.60s\": not 32 bytes in standard base64 (44 "
 		                    "characters)",
@@ -343,13 +358,10 @@ int hl_exchange__verify(const char *sig, const char *public_key, const char *ctx
                         size_t len)
 {
 	unsigned char s[crypto_sign_BYTES], pk[crypto_sign_PUBLICKEYBYTES];
-	size_t n = 0, fl = 0;
+	size_t fl = 0;
 	unsigned char *f;
 	int rc;
-	if (!sig ||
-	    sodium_base642bin(s, sizeof(s), sig, strlen(sig), NULL, &n, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    n != sizeof(s))
+	if (b64_exact(s, sizeof(s), sig) < 0)
 		return -1;
 	if (hl_exchange__key_decode(pk, public_key) < 0)
 		return -1;
