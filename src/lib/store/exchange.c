@@ -50,6 +50,10 @@ int hl_store_xsavepoint(hl_store *st, int op)
 	for (int i = op;; i = 1) {
 		sqlite3_stmt *s = prepare(st, sql[i]);
 		int rc;
+		if (i == 2)
+			/* the rows undone may include a fonds or dossier this connection
+			 * remembers the id of */
+			hl_store__forget_ids(st);
 		if (!s || (rc = exec1(st, s, NULL, "savepoint")) < 0)
 			return s ? rc : -1;
 		if (i == 1 || op != 2)

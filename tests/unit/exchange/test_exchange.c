@@ -1119,7 +1119,8 @@ static void hub_open(hub_archive *h, net *w)
 	hl_units_load_stats s;
 	assert_int_equal(hl_archive_init(w->hub.dir), 0);
 	assert_int_equal(hl_archive_open(&h->a, w->hub.dir), 0);
-	if (hl_units_load(&s, hl_archive_store(h->a), HL_SOURCE_DATADIR "/units", NULL, NULL, NULL) < 0)
+	if (hl_units_load(&s, hl_archive_store(h->a), HL_SOURCE_DATADIR "/units", NULL, NULL,
+	                  NULL) < 0)
 		fail_msg("units: %s", hl_error_last());
 	h->ctx.archive = h->a;
 	h->ctx.attachments_dir = w->hub.dir;
@@ -1749,6 +1750,127 @@ static void test_status(void **state)
 	free(receipt);
 }
 
+/* ---- documents received by the hub's inbox, as the server calls it ---- */
+
+/* The directory lets the communes send documents to the hub (both sides hold it). */
+static void documents_to_hub(net *w)
+{
+	enrol(&w->hub, &w->hub, "*", "report,document", 1);
+	enrol(&w->hub, &w->a, "report,document", "document,feed.units", 0);
+	enrol(&w->hub, &w->b, "report,document", "document,feed.units", 1);
+	publish(w, &w->a);
+	publish(w, &w->b);
+}
+
+/* One public document of a "document" payload (no file). */
+static void doc_json(char *out, size_t size, const char *doc_id, const char *fonds,
+                     const char *dossier, int ordinal)
+{
+	snprintf(out, size,
+	         "{\"access_level\":\"public\",\"doc_id\":\"%s\",\"doc_ordinal\":%d,"
+	         "\"dossier_code\":\"%s\",\"fonds_code\":\"%s\",\"files\":[],"
+	         "\"subject\":\"Công văn %s\"}",
+	         doc_id, ordinal, dossier, fonds, doc_id);
+}
+
+/* A "document" message from `from` to the hub carrying `docs` (a JSON list's members), put
+ * in the outbox and sealed: the envelope (malloc'd), its id in id. */
+static char *doc_message(char id[37], node *from, const char *docs)
+{
+	size_t n = strlen(docs) + 32;
+	char *payload = malloc(n);
+	assert_non_null(payload);
+	snprintf(payload, n, "{\"documents\":[%s]}", docs);
+	if (put(id, from, HUB, "document", payload, NULL, 0, NULL, 0) != 0)
+		fail_msg("put: %s", hl_error_last());
+	free(payload);
+	return seal(from, id, 0);
+}
+
+/* The envelopes as one NDJSON body. */
+static char *ndjson(char **env, size_t n)
+{
+	size_t len = 1;
+	char *body;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(env[i]) + 1;
+	body = calloc(1, len);
+	assert_non_null(body);
+	for (size_t i = 0; i < n; i++) {
+		strcat(body, env[i]);
+		strcat(body, "\n");
+	}
+	return body;
+}
+
+static const char *this_year(void)
+{
+	static char year[16];
+	time_t now = time(NULL) + 7 * 3600;
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	snprintf(year, sizeof(year), "%04d", tm.tm_year + 1900);
+	return year;
+}
+
+/* A message of a batch refused at the apply step after it filed a document in a dossier made
+ * for it (the hub's register of this year) is undone alone (ROLLBACK TO its savepoint), and
+ * the ids the connection remembered for that fonds and dossier go with it: another connection
+ * then takes the same row ids for another unit's dossier, and the next document the inbox
+ * files in the register goes in the register, not in that other dossier (before: filed in
+ * KHAC/HS-1, a fonds of another unit, or refused when its number was taken there). */
+static void test_batch_rollback_forgets_ids(void **state)
+{
+	net *w = *state;
+	hub_archive h = {0};
+	hl_exchange_results *res = NULL;
+	hl_exchange_result one = {0};
+	hl_exchange_reason why = HL_EXCHANGE_R_NONE;
+	char d1[400], d2[400], docs[900], id[37], id2[37], want[80], *env, *body;
+	hl_doc d = {0};
+	int status = 0;
+
+	documents_to_hub(w);
+	hub_open(&h, w);
+	add_doc(&w->hub, "DTINH", HL_ACCESS_PUBLIC); /* the province's own record */
+	/* 06652's message: a letter (to the register), then the province's record (conflict) */
+	doc_json(d1, sizeof(d1), "R1", "F22", "CV-01", 1);
+	doc_json(d2, sizeof(d2), "DTINH", "F22", "HS-2025-01", 1);
+	snprintf(docs, sizeof(docs), "%s,%s", d1, d2);
+	env = doc_message(id, &w->a, docs);
+	body = ndjson(&env, 1);
+	assert_int_equal(hl_exchange_receive_batch(&res, &why, h.a, HATU, body, strlen(body)), 0);
+	assert_int_equal(res->n, 1);
+	assert_int_equal(res->v[0].state, 0);
+	assert_int_equal(res->v[0].reason, HL_EXCHANGE_R_CONFLICT);
+	hl_exchange_results_free(res);
+	assert_string_equal(where(&h, "R1"), "");
+	/* another connection files a record of another fonds: it takes the row ids undone */
+	d.doc_id = "KHAC1";
+	d.fonds_code = "KHAC";
+	d.dossier_code = "HS-1";
+	d.ordinal = 7;
+	d.subject = "Hồ sơ khác";
+	d.page_count = -1;
+	assert_int_equal(hl_store_begin(w->hub.st), 0);
+	assert_int_equal(hl_store_doc_put(&status, w->hub.st, &d, "test"), 0);
+	assert_int_equal(hl_store_commit(w->hub.st), 0);
+	/* 06673's letter to the register, through the same connection as the batch */
+	free(env);
+	doc_json(d1, sizeof(d1), "R3", "F22", "CV-02", 1);
+	env = doc_message(id2, &w->b, d1);
+	if (hl_exchange_receive(&one, h.a, env, strlen(env)) != 0)
+		fail_msg("receive: %s", one.message);
+	assert_int_equal(one.state, HL_EXCHANGE_APPLIED);
+	hl_exchange_result_clear(&one);
+	snprintf(want, sizeof(want), "VBDEN-22/%s/1", this_year());
+	assert_string_equal(where(&h, "R3"), want);
+	assert_string_equal(where(&h, "KHAC1"), "KHAC/HS-1/7");
+	free(env);
+	free(body);
+	hl_archive_free(h.a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1782,6 +1904,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_directory_unit_twice, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_secret_key_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_rollback_forgets_ids, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
