@@ -391,6 +391,15 @@ static int apply_one_doc(applying *ap, json_t *o)
 	    (rc = copy_files(ap, &d)) == 0 && (rc = provenance(ap, &d, line)) == 0 &&
 	    (rc = hl_store_doc_put(&status, ap->st, &d, ap->actor)) == 0)
 		rc = hl_store_audit(ap->st, ap->actor, "exchange.receive", d.doc_id, ap->m->id);
+	else if (rc < 0 && status == HL_PUT_CONFLICT_ORDINAL)
+		/* its number in the dossier is another document's here: refused like any record
+		 * held here from elsewhere (recorded, the rest of a batch goes on); the other
+		 * document is not named (it may be none of the sender's business) */
+		rc =
+		    refuse_doc(HL_EXCHANGE_R_CONFLICT,
+		               "document %s: number %lld of dossier %s in fonds %s is held here by "
+		               "another document; it is not filed",
+		               d.doc_id, (long long)d.ordinal, d.dossier_code, d.fonds_code);
 	doc_clear(&d);
 	return rc;
 }

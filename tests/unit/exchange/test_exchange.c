@@ -1871,6 +1871,55 @@ static void test_batch_rollback_forgets_ids(void **state)
 	hl_archive_free(h.a);
 }
 
+/* A document whose number in its dossier is another's here (the sender's own fonds, filed as
+ * sent) is refused with the reason conflict like the others: recorded under its message, the
+ * batch goes on (the next message held), nothing of it kept. Before: a plain conflict without
+ * a reason, the whole batch rolled back, every retry answered so. */
+static void test_ordinal_clash_is_a_conflict(void **state)
+{
+	net *w = *state;
+	hub_archive h = {0};
+	hl_exchange_results *res = NULL;
+	hl_exchange_result one = {0};
+	hl_exchange_reason why = HL_EXCHANGE_R_NONE;
+	char d[400], id[3][37], *env[3], *body;
+
+	documents_to_hub(w);
+	hub_open(&h, w);
+	assert_int_equal(hl_custody_set_creator(hl_archive_store(h.a), "HATU-VB", HATU, NULL,
+	                                        "UBND phường Hà Tu", "test"),
+	                 0);
+	doc_json(d, sizeof(d), "DHATU1", "HATU-VB", "CV-01", 3);
+	env[0] = doc_message(id[0], &w->a, d);
+	doc_json(d, sizeof(d), "DHATU9", "HATU-VB", "CV-01", 3); /* number 3 is DHATU1's */
+	env[1] = doc_message(id[1], &w->a, d);
+	doc_json(d, sizeof(d), "DHATU2", "HATU-VB", "CV-01", 4);
+	env[2] = doc_message(id[2], &w->a, d);
+	if (hl_exchange_receive(&one, h.a, env[0], strlen(env[0])) != 0)
+		fail_msg("receive: %s", one.message);
+	hl_exchange_result_clear(&one);
+	body = ndjson(env + 1, 2);
+	assert_int_equal(hl_exchange_receive_batch(&res, &why, h.a, HATU, body, strlen(body)), 0);
+	assert_int_equal(res->n, 2);
+	assert_int_equal(res->v[0].state, 0);
+	assert_int_equal(res->v[0].reason, HL_EXCHANGE_R_CONFLICT);
+	assert_int_equal(res->v[0].code, HL_EDENIED);
+	assert_non_null(strstr(res->v[0].message, "number 3 of dossier CV-01"));
+	assert_null(strstr(res->v[0].message, "DHATU1")); /* another's record is not named */
+	assert_int_equal(res->v[1].state, HL_EXCHANGE_HELD);
+	hl_exchange_results_free(res);
+	assert_refused(&w->hub, "conflict", id[1], HATU);
+	assert_string_equal(where(&h, "DHATU1"), "HATU-VB/CV-01/3");
+	assert_string_equal(where(&h, "DHATU9"), "");
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM exchange_inbox WHERE state ="
+	                                  " 'held'"),
+	                 1);
+	for (int i = 0; i < 3; i++)
+		free(env[i]);
+	free(body);
+	hl_archive_free(h.a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1905,6 +1954,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_secret_key_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_rollback_forgets_ids, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ordinal_clash_is_a_conflict, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
