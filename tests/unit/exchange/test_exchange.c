@@ -21,6 +21,7 @@
 
 #include "halong/archive.h"
 #include "halong/exchange.h"
+#include "halong/exchange_json.h"
 #include "exchange/exchange_int.h"
 #include "store/store.h"
 #include "store/store_auth.h"
@@ -1920,6 +1921,66 @@ static void test_ordinal_clash_is_a_conflict(void **state)
 	hl_archive_free(h.a);
 }
 
+/* The status's peer errors and refusal details quote what peers answered and what they sent
+ * (documents of any sender): like the outbox's, they are shown to this node's own unit, the
+ * province and the operator; an archivist or inspector of another unit sees that something
+ * failed or was refused, not why (before: everything, to any of them). */
+static void test_status_hides_errors_from_other_units(void **state)
+{
+	net *w = *state;
+	char id[37];
+	struct {
+		hl_principal p;
+		int sees;
+	} who[] = {{hl_principal_local("cli:test"), 1},
+	           {staff("luutru", HL_ROLE_ARCHIVIST, HUB, 1), 1},
+	           {staff("thanhtra", HL_ROLE_INSPECTOR, HUB, 0), 1},
+	           {staff("luutru.hatu", HL_ROLE_ARCHIVIST, HATU, 0), 0},
+	           {staff("thanhtra.hatu", HL_ROLE_INSPECTOR, HATU, 0), 0}};
+
+	assert_int_equal(put(id, &w->hub, HATU, "document", "{}", NULL, 0, NULL, 0), 0);
+	assert_int_equal(hl_exchange_outbox_failed(w->hub.st, id,
+	                                           "HTTP 409: conflict: document "
+	                                           "DBAICHAY7 exists here",
+	                                           1),
+	                 0);
+	/* a refusal at the hub: a message of 06652 with the clock 10 minutes off */
+	assert_int_equal(put(id, &w->a, HUB, "report", "{\"so\":\"BC-7\"}", NULL, 0, NULL, 0), 0);
+	char *env = seal(&w->a, id, 10 * MIN_MS);
+	assert_int_equal(accept_env(NULL, NULL, &w->hub, env, strlen(env), NULL), HL_EDENIED);
+	free(env);
+	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		json_t *o = NULL, *peer = NULL, *rej;
+		size_t k;
+		json_t *v;
+		if (hl_exchange_status_json(&o, w->hub.st, &who[i].p, 10) != 0)
+			fail_msg("status as %s: %s", who[i].p.username, hl_error_last());
+		json_array_foreach(json_object_get(o, "peers"), k, v)
+		{
+			if (!strcmp(json_string_value(json_object_get(v, "peer")), HATU))
+				peer = v;
+		}
+		assert_non_null(peer);
+		rej = json_array_get(json_object_get(o, "rejected"), 0);
+		assert_non_null(rej);
+		assert_string_equal(json_string_value(json_object_get(rej, "reason")),
+		                    "clock-skew");
+		assert_non_null(json_object_get(peer, "last_error_at"));
+		if (who[i].sees) {
+			assert_non_null(strstr(
+			    json_string_value(json_object_get(peer, "last_error")), "DBAICHAY7"));
+			assert_non_null(
+			    strstr(json_string_value(json_object_get(rej, "detail")), "ahead of"));
+		} else {
+			assert_string_equal(json_string_value(json_object_get(peer, "last_error")),
+			                    "(not shown)");
+			assert_string_equal(json_string_value(json_object_get(rej, "detail")),
+			                    "(not shown)");
+		}
+		json_decref(o);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1955,6 +2016,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_rollback_forgets_ids, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ordinal_clash_is_a_conflict, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status_hides_errors_from_other_units, setup,
+	                                    teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
