@@ -161,6 +161,11 @@ int hl_exchange__incoming_dir(char *out, size_t size, hl_archive *a);
 int hl_exchange__doc_level_ok(char *why, size_t size, const json_t *doc, size_t i,
                               hl_access envelope, int restricted_ok);
 
+/* Are a "document" message's documents (its payload's list; NULL: none) within the inbox's
+ * limits: at most HL_EXCHANGE_MAX_SEND, each of at most HL_EXCHANGE_MAX_DOC_FILES files (apply.c)?
+ * 0, or -1 with why written. */
+int hl_exchange__docs_within_limits(char *why, size_t size, const json_t *docs);
+
 /* ---- the audit log's witness (witness.c) ---- */
 
 /* The hub of the directory held: its unit, URL and key (the trusted one), malloc'd.

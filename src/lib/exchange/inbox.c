@@ -201,6 +201,8 @@ static int check_levels(inbox *x, hl_access envelope)
 	if (strcmp(x->e.type, "document"))
 		return 0;
 	docs = json_object_get(x->e.payload, "documents");
+	if (hl_exchange__docs_within_limits(why, sizeof(why), docs) < 0)
+		return refuse(x, HL_ELIMIT, HL_EXCHANGE_R_TOO_BIG, "%s", why);
 	for (size_t i = 0; i < json_array_size(docs); i++)
 		if (hl_exchange__doc_level_ok(why, sizeof(why), json_array_get(docs, i), i,
 		                              envelope, x->me.restricted) < 0)
@@ -213,6 +215,7 @@ static int check_rights(inbox *x)
 {
 	const hl_exchange__env *e = &x->e;
 	hl_access level;
+	int rc;
 	if (strcmp(e->to, x->self->unit))
 		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_WRONG_RECIPIENT,
 		              "addressed to %s, this node is %s", e->to, x->self->unit);
@@ -234,8 +237,8 @@ static int check_rights(inbox *x)
 	if (level == HL_ACCESS_SECRET || (level == HL_ACCESS_RESTRICTED && !x->me.restricted))
 		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_ACCESS_DENIED,
 		              "a %s message may not come to this node", e->access);
-	if (check_levels(x, level) < 0)
-		return HL_EDENIED;
+	if ((rc = check_levels(x, level)) < 0)
+		return rc;
 	if (e->sent_ms > x->now + HL_EXCHANGE_SKEW_MS ||
 	    e->sent_ms < x->now - HL_EXCHANGE_SKEW_MS) {
 		char at[32], here[32];

@@ -1981,6 +1981,204 @@ static void test_status_hides_errors_from_other_units(void **state)
 	}
 }
 
+/* The sealed envelope `env` of `from` with member `key` set to `val` (taken), signed again by
+ * `from`: what a node of the directory could send. */
+static char *resigned(node *from, const char *env, const char *key, json_t *val)
+{
+	json_t *o = json_loads(env, 0, NULL);
+	char *text, *c = NULL, sig[HL_X_SIG_B64];
+	size_t n = 0;
+	assert_non_null(o);
+	json_object_set_new(o, key, val);
+	json_object_del(o, "sig");
+	text = json_dumps(o, JSON_COMPACT);
+	if (hl_exchange_canonical(&c, &n, text, strlen(text)) != 0)
+		fail_msg("canonical: %s", hl_error_last());
+	hl_exchange__sign(sig, from->n, HL_X_CTX_ENVELOPE, c, n);
+	free(text);
+	json_object_set_new(o, "sig", json_string(sig));
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	free(c);
+	return text;
+}
+
+/* An envelope naming one file several times among its attachments (each would be hashed again,
+ * up to 1,000 times 2 GiB) is refused as malformed before any is read; the outbox does not
+ * make one. A document message of more than 1,000 documents, or a document of more than
+ * 10,000 files, is refused too-big. Nothing applied. */
+static void test_attachment_and_document_limits(void **state)
+{
+	net *w = *state;
+	char id[37], sha[65], dir[96], path[200], *env, *t;
+	const char *report = "Báo cáo tháng 11/2025\n";
+	int64_t size = (int64_t)strlen(report);
+	hl_exchange_attachment att[2];
+	json_t *list = json_array();
+	int st = 0;
+
+	hl_sha256_hex(sha, report, strlen(report));
+	att[0] = (hl_exchange_attachment){sha, size, "baocao.txt"};
+	att[1] = (hl_exchange_attachment){sha, size, "baocao-ban-sao.txt"};
+	/* the outbox refuses to list a file twice */
+	assert_int_equal(put(id, &w->a, HUB, "report", "{}", att, 2, NULL, 0), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "attachment 2"));
+	/* a node that lists it three times anyway */
+	assert_int_equal(put(id, &w->a, HUB, "report", "{}", att, 1, NULL, 0), 0);
+	env = seal(&w->a, id, 0);
+	for (int i = 0; i < 3; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "name", "baocao.txt",
+		                                      "sha256", sha, "size", (json_int_t)size));
+	t = resigned(&w->a, env, "attachments", list);
+	snprintf(dir, sizeof(dir), "%s/incoming", w->hub.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, sha);
+	write_file(path, report);
+	assert_int_equal(accept_env(NULL, &st, &w->hub, t, strlen(t), dir), HL_EINVALID);
+	assert_refused(&w->hub, "malformed", id, NULL);
+	assert_non_null(strstr(hl_error_last(), "attachment 2: the same SHA-256 as attachment 1"));
+	free(t);
+	free(env);
+
+	/* 1,001 documents in one message; a document of 10,001 files */
+	documents_to_hub(w);
+	for (int pass = 0; pass < 2; pass++) {
+		size_t cap = 1 << 22, len = 0;
+		char *docs = malloc(cap), *payload = malloc(cap + 32);
+		assert_non_null(docs);
+		assert_non_null(payload);
+		docs[0] = '\0';
+		if (pass == 0) {
+			for (int i = 0; i < 1001; i++) {
+				char d[400];
+				doc_json(d, sizeof(d), "DX", "HATU-VB", "CV-01", i + 1);
+				len += (size_t)snprintf(docs + len, cap - len, "%s%s", i ? "," : "",
+				                        d);
+			}
+		} else {
+			len += (size_t)snprintf(
+			    docs, cap,
+			    "{\"access_level\":\"public\",\"doc_id\":\"DF\","
+			    "\"doc_ordinal\":1,\"dossier_code\":\"CV-01\","
+			    "\"fonds_code\":\"HATU-VB\",\"subject\":\"S\",\"files\":[");
+			for (int i = 0; i < 10001; i++)
+				len += (size_t)snprintf(docs + len, cap - len,
+				                        "%s{\"name\":\"p%d.tif\",\"sha256\":\"%s\","
+				                        "\"size\":%lld}",
+				                        i ? "," : "", i, sha, (long long)size);
+			len += (size_t)snprintf(docs + len, cap - len, "]}");
+		}
+		assert_true(len < cap - 1);
+		snprintf(payload, cap + 32, "{\"documents\":[%s]}", docs);
+		assert_int_equal(put(id, &w->a, HUB, "document", payload, NULL, 0, NULL, 0), 0);
+		env = seal(&w->a, id, 0);
+		assert_int_equal(accept_env(NULL, &st, &w->hub, env, strlen(env), dir), HL_ELIMIT);
+		assert_refused(&w->hub, "too-big", id, HATU);
+		assert_non_null(strstr(hl_error_last(), pass ? "document 1 (DF): 10001 files, over "
+		                                               "the limit of 10000"
+		                                             : "1001 documents, over the limit of "
+		                                               "1000"));
+		{
+			hl_exchange_reason r = HL_EXCHANGE_R_NONE;
+			char hash[65];
+			assert_int_equal(hl_exchange__envelope_check(&r, hash, env, strlen(env)),
+			                 HL_ELIMIT);
+			assert_int_equal(r, HL_EXCHANGE_R_TOO_BIG);
+		}
+		free(env);
+		free(docs);
+		free(payload);
+	}
+	assert_int_equal(w->hub.applied, 0);
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM exchange_inbox"), 0);
+}
+
+/* Bytes this process has read (rchar of /proc/self/io): what a copy of a file costs. */
+static int64_t bytes_read(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	long long v = -1;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "rchar: %lld", &v) == 1)
+			break;
+	fclose(f);
+	assert_true(v >= 0);
+	return v;
+}
+
+/* Six documents of one message sharing one 4 MiB file: each gets the file, and the file is
+ * copied into the blob store once for the message, not once a document (the bytes read: the
+ * inbox's hash and one copy, about 8 MiB; before, 28 MiB). */
+static void test_shared_file_copied_once(void **state)
+{
+	net *w = *state;
+	enum { NDOCS = 6, SIZE = 4 << 20 };
+	hub_archive h = {0};
+	hl_exchange_result one = {0};
+	char id[37], sha[65], dir[4096], path[4200], docs[NDOCS * 400], *env, *data;
+	hl_exchange_attachment att;
+	size_t len = 0;
+	int64_t before;
+	FILE *f;
+
+	documents_to_hub(w);
+	hub_open(&h, w);
+	assert_int_equal(
+	    hl_custody_set_creator(hl_archive_store(h.a), "HATU-VB", HATU, NULL, NULL, "test"), 0);
+	data = malloc(SIZE);
+	assert_non_null(data);
+	for (size_t i = 0; i < SIZE; i++)
+		data[i] = (char)(i * 7 + i / 4096);
+	hl_sha256_hex(sha, data, SIZE);
+	assert_int_equal(hl_exchange__incoming_dir(dir, sizeof(dir), h.a), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, sha);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(data, 1, SIZE, f), SIZE);
+	fclose(f);
+	free(data);
+	for (int i = 0; i < NDOCS; i++)
+		len += (size_t)snprintf(docs + len, sizeof(docs) - len,
+		                        "%s{\"access_level\":\"public\",\"doc_id\":\"DS%d\","
+		                        "\"doc_ordinal\":%d,\"dossier_code\":\"CV-01\","
+		                        "\"fonds_code\":\"HATU-VB\",\"subject\":\"Bản đồ\","
+		                        "\"files\":[{\"name\":\"bando.tif\",\"sha256\":\"%s\","
+		                        "\"size\":%d}]}",
+		                        i ? "," : "", i, i + 1, sha, SIZE);
+	{
+		char *payload = malloc(len + 32);
+		assert_non_null(payload);
+		snprintf(payload, len + 32, "{\"documents\":[%s]}", docs);
+		att = (hl_exchange_attachment){sha, SIZE, "bando.tif"};
+		assert_int_equal(put(id, &w->a, HUB, "document", payload, &att, 1, NULL, 0), 0);
+		free(payload);
+	}
+	env = seal(&w->a, id, 0);
+	before = bytes_read();
+	if (hl_exchange_receive(&one, h.a, env, strlen(env)) != 0)
+		fail_msg("receive: %s", one.message);
+	assert_int_equal(one.state, HL_EXCHANGE_APPLIED);
+	assert_true(bytes_read() - before < 3 * (int64_t)SIZE);
+	hl_exchange_result_clear(&one);
+	for (int i = 0; i < NDOCS; i++) {
+		char did[16];
+		hl_doc *d = NULL;
+		snprintf(did, sizeof(did), "DS%d", i);
+		assert_int_equal(hl_store_doc_get(&d, hl_archive_store(h.a), did), 0);
+		assert_int_equal(d->nfiles, 1);
+		assert_string_equal(d->files[0].sha256, sha);
+		hl_doc_free(d);
+	}
+	{
+		char *blob = hl_blob_path(h.a, sha);
+		assert_true(hl_file_exists(blob));
+		free(blob);
+	}
+	free(env);
+	hl_archive_free(h.a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2018,6 +2216,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ordinal_clash_is_a_conflict, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_hides_errors_from_other_units, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_attachment_and_document_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shared_file_copied_once, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
