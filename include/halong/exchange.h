@@ -23,6 +23,8 @@ typedef struct hl_archive hl_archive;
 #define HL_EXCHANGE_MAX_DEPTH       32              /* nesting of JSON arrays and objects */
 #define HL_EXCHANGE_MAX_DIRECTORY   (4u << 20)      /* bytes of a signed directory */
 #define HL_EXCHANGE_SKEW_MS         (5 * 60 * 1000) /* sender's clock vs ours, either way */
+#define HL_EXCHANGE_MAX_AHEAD       1000            /* a message held: seq - last applied */
+#define HL_EXCHANGE_MAX_HELD        (256ll << 20)   /* bytes of one sender's held messages */
 
 /* ---- refusals: why the exchange refused a message, an upload or a request ---- */
 
@@ -268,6 +270,8 @@ typedef struct {
 	 * the caller commits (*receipt is then NULL; a duplicate of a message of this same batch
 	 * too: ask hl_exchange_receipts_get). NULL: a signed receipt each. */
 	struct hl_exchange_receipts *receipts;
+	/* The bytes one sender's held messages may take here; 0: HL_EXCHANGE_MAX_HELD. */
+	int64_t max_held_bytes;
 } hl_exchange_accept_opts;
 
 /* ---- the inbox of a data directory (the server's exchange endpoints) ----

@@ -309,9 +309,68 @@ static int check_attachments(inbox *x)
 	return 0;
 }
 
-/* 12: the sequence not applied already. *last: the sender's last applied. */
+/* A refusal of the flow (a message before its turn, beyond what is held for its sender): for
+ * the caller, about this message; in the refusals, one line while the gap lasts (no message id,
+ * the same detail), however many of the sender's messages come — a sender with a backlog sends
+ * each of them, again and again until the gap fills. */
+typedef struct {
+	int code;
+	hl_exchange_reason reason;
+	char detail[300], msg[400];
+} flow;
+
+static int refuse_flow(inbox *x, const flow *f)
+{
+	hl_exchange__reject(x->st, x->now, NULL, x->e.from, f->reason, f->detail);
+	return hl_error_set(f->code, "%s: %s", hl_exchange_reason_name(f->reason), f->msg);
+}
+
+/* 12b: a message that would be held (after a gap): at most HL_EXCHANGE_MAX_AHEAD after the
+ * sender's last applied, and within the bytes its held messages may take here. 1 and *f when
+ * it is refused, 0, or a negative code. */
+static int check_window(flow *f, inbox *x, int64_t last)
+{
+	int64_t held = 0, cap = x->o && x->o->max_held_bytes > 0 ? x->o->max_held_bytes
+	                                                         : HL_EXCHANGE_MAX_HELD;
+	int rc;
+	if (x->e.seq <= last + 1)
+		return 0;
+	if (x->e.seq - last > HL_EXCHANGE_MAX_AHEAD) {
+		f->code = HL_EDENIED;
+		f->reason = HL_EXCHANGE_R_SEQUENCE;
+		snprintf(f->detail, sizeof(f->detail),
+		         "messages of %s more than %d after the last applied (sequence %lld) wait "
+		         "at the sender until the ones before them have come",
+		         x->e.from, HL_EXCHANGE_MAX_AHEAD, (long long)last);
+		snprintf(f->msg, sizeof(f->msg),
+		         "sequence %lld of %s is more than %d ahead of the last applied (%lld): "
+		         "send it again once the ones before it have come",
+		         (long long)x->e.seq, x->e.from, HL_EXCHANGE_MAX_AHEAD, (long long)last);
+		return 1;
+	}
+	if ((rc = hl_store_xin_held_bytes(&held, x->st, x->e.from)) < 0)
+		return rc;
+	if (held + (int64_t)x->len <= cap)
+		return 0;
+	f->code = HL_ELIMIT;
+	f->reason = HL_EXCHANGE_R_TOO_BIG;
+	snprintf(f->detail, sizeof(f->detail),
+	         "messages of %s held here until sequence %lld comes take %lld bytes: later ones "
+	         "past the limit of %lld wait at the sender",
+	         x->e.from, (long long)last + 1, (long long)held, (long long)cap);
+	snprintf(f->msg, sizeof(f->msg),
+	         "message %s (sequence %lld) of %s: held with the %lld bytes held already it "
+	         "would pass the limit of %lld bytes held for a sender; send it again once "
+	         "sequence %lld has come",
+	         x->e.id, (long long)x->e.seq, x->e.from, (long long)held, (long long)cap,
+	         (long long)last + 1);
+	return 1;
+}
+
+/* 12: the sequence not applied already, nor too far ahead. *last: the sender's last applied. */
 static int check_sequence(inbox *x, int64_t *last)
 {
+	flow f;
 	int rc;
 	if ((rc = hl_store_xin_applied_seq(last, x->st, x->e.from)) < 0)
 		return rc;
@@ -319,6 +378,8 @@ static int check_sequence(inbox *x, int64_t *last)
 		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_SEQUENCE,
 		              "sequence %lld of %s is applied already by another message",
 		              (long long)x->e.seq, x->e.from);
+	if ((rc = check_window(&f, x, *last)) != 0)
+		return rc < 0 ? rc : refuse_flow(x, &f);
 	return 0;
 }
 
@@ -330,7 +391,8 @@ static int check_sequence(inbox *x, int64_t *last)
  * inside the caller's write transaction already. */
 static int recheck(inbox *x, int64_t *last, int *began)
 {
-	int rc;
+	flow f;
+	int rc, far = 0;
 	if (!x->nested) {
 		in_free(&x->dup);
 		rc = hl_store_xin_get(x->st, x->e.id, NULL, 0, grab_in, &x->dup);
@@ -338,13 +400,18 @@ static int recheck(inbox *x, int64_t *last, int *began)
 			return rc;
 		if ((rc = hl_store_xin_applied_seq(last, x->st, x->e.from)) < 0)
 			return rc;
+		/* other connections may have held messages of the sender meanwhile */
+		if (!x->dup.found && x->e.seq > *last && (far = check_window(&f, x, *last)) < 0)
+			return far;
 	}
-	if (!x->dup.found && x->e.seq > *last)
+	if (!x->dup.found && x->e.seq > *last && !far)
 		return 0;
 	tx_rollback(x->st, x->nested);
 	*began = 0;
 	if (x->dup.found)
 		return judge_duplicate(x);
+	if (far)
+		return refuse_flow(x, &f);
 	return refuse(x, HL_EDENIED, HL_EXCHANGE_R_SEQUENCE,
 	              "sequence %lld of %s is applied already by another message",
 	              (long long)x->e.seq, x->e.from);

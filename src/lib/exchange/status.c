@@ -54,14 +54,20 @@ void hl_exchange__refusal_set(hl_exchange_reason r)
 }
 
 typedef struct {
-	const char *id, *reason, *detail;
+	const char *id, *sender, *reason, *detail;
 	int same;
 } newest;
+
+/* Both NULL, or the same text. */
+static int same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
 
 static int same_as_newest(const hl_exchange_reject_row *r, void *ud)
 {
 	newest *n = ud;
-	n->same = r->msg_id && !strcmp(r->msg_id, n->id) && r->reason &&
+	n->same = same_text(r->msg_id, n->id) && same_text(r->sender, n->sender) && r->reason &&
 	          !strcmp(r->reason, n->reason) && r->detail && !strcmp(r->detail, n->detail);
 	return 1;
 }
@@ -69,7 +75,7 @@ static int same_as_newest(const hl_exchange_reject_row *r, void *ud)
 int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *sender,
                         hl_exchange_reason r, const char *detail)
 {
-	newest n = {id, hl_exchange_reason_name(r), detail ? detail : "", 0};
+	newest n = {id, sender, hl_exchange_reason_name(r), detail ? detail : "", 0};
 	char *keep;
 	int code;
 	last_refusal = r;
@@ -80,9 +86,10 @@ int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *s
 	keep = hl_strdup(hl_error_last());
 	code = hl_error_code();
 	/* A message refused again as it was a moment ago (the sender retries one that the apply
-	 * step refuses, every few minutes until someone looks) is one line, not one a retry: the
-	 * newest 1,000 kept must not fill with it. */
-	if (!id || hl_store_xrejects(st, 1, same_as_newest, &n) < 0 || !n.same)
+	 * step refuses, every few minutes until someone looks), or a refusal of the flow repeated
+	 * for each message of a backlog (no id, the same detail), is one line, not one a retry:
+	 * the newest 1,000 kept must not fill with it. */
+	if (hl_store_xrejects(st, 1, same_as_newest, &n) < 0 || !n.same)
 		hl_store_xreject_add(st, now ? now : hl_exchange__now_ms(), id, sender, n.reason,
 		                     detail);
 	if (keep)

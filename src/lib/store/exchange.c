@@ -428,8 +428,8 @@ int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_m
 {
 	sqlite3_stmt *s =
 	    prepare(st, "INSERT INTO exchange_inbox(id, sender, seq, type, created_ms,"
-	                " hash, envelope, state, receipt, received_ms)"
-	                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	                " hash, envelope, state, receipt, received_ms, bytes)"
+	                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 	int rc;
 	if (!s)
 		return -1;
@@ -443,6 +443,7 @@ int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_m
 	bind_exact(s, 8, r->state);
 	bind_exact(s, 9, r->receipt);
 	sqlite3_bind_int64(s, 10, received_ms);
+	sqlite3_bind_int64(s, 11, r->envelope ? (int64_t)strlen(r->envelope) : 0);
 	rc = sqlite3_step(s);
 	hl_store__release(st, s);
 	if (rc == SQLITE_CONSTRAINT)
@@ -480,6 +481,25 @@ int hl_store_xin_applied_seq(int64_t *seq, hl_store *st, const char *sender)
 		return hl_store__error(st, "applied sequence");
 	*seq = v;
 	return 0;
+}
+
+int hl_store_xin_held_bytes(int64_t *bytes, hl_store *st, const char *sender)
+{
+	/* from the index exchange_inbox_held alone (state, sender, seq, bytes) */
+	sqlite3_stmt *s = prepare(st, "SELECT coalesce(sum(bytes), 0) FROM exchange_inbox"
+	                              " WHERE state = 'held' AND sender = ?1");
+	int rc;
+	if (!s)
+		return -1;
+	bind_exact(s, 1, sender);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*bytes = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = hl_store__error(st, "inbox held");
+	}
+	hl_store__release(st, s);
+	return rc;
 }
 
 int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, int64_t seq,

@@ -85,6 +85,8 @@ int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_m
 int hl_store_xin_set_receipt(hl_store *st, const char *id, const char *receipt);
 /* The last sequence applied from `sender` (0: none). */
 int hl_store_xin_applied_seq(int64_t *seq, hl_store *st, const char *sender);
+/* The bytes of `sender`'s held envelopes (as received). */
+int hl_store_xin_held_bytes(int64_t *bytes, hl_store *st, const char *sender);
 /* Marks message `id` applied and (sender's) last applied sequence `seq`. */
 int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, int64_t seq,
                              int64_t at_ms);

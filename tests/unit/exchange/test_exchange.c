@@ -199,7 +199,7 @@ static char *seal(node *from, const char *id, int64_t clock_offset_ms)
 static int accept_env(char **receipt, int *state, node *to, const char *env, size_t len,
                       const char *att_dir)
 {
-	hl_exchange_accept_opts o = {0, att_dir, apply_cb, to, 0, NULL};
+	hl_exchange_accept_opts o = {0, att_dir, apply_cb, to, 0, NULL, 0};
 	return hl_exchange_inbox_accept(receipt, state, to->n, env, len, &o);
 }
 
@@ -521,7 +521,7 @@ static void test_batch_receipts(void **state)
 	enum { N = 5 };
 	char id[N + 1][37], *env[N + 1], *rec[N + 1];
 	hl_exchange_receipts *b = hl_exchange_receipts_new();
-	hl_exchange_accept_opts o = {0, NULL, apply_cb, &w->a, 1, b};
+	hl_exchange_accept_opts o = {0, NULL, apply_cb, &w->a, 1, b, 0};
 	int st = 0;
 
 	for (int i = 0; i < N; i++) {
@@ -1449,7 +1449,7 @@ static void *race(void *ud)
 	racer *r = ud;
 	for (int k = 0; k < RACE; k++) {
 		int i = r->backwards ? RACE - 1 - k : k;
-		hl_exchange_accept_opts o = {0, NULL, apply_cb, r->x, 0, NULL};
+		hl_exchange_accept_opts o = {0, NULL, apply_cb, r->x, 0, NULL, 0};
 		if (hl_exchange_inbox_accept(&r->receipts[i], NULL, r->n, r->env[i],
 		                             strlen(r->env[i]), &o) != 0) {
 			fprintf(stderr, "race: %s\n", hl_error_last());
@@ -2179,6 +2179,67 @@ static void test_shared_file_copied_once(void **state)
 	hl_archive_free(h.a);
 }
 
+/* A sender's messages that come before their turn are held, within limits: at most 1,000
+ * ahead of the last applied (a later one is refused 'sequence' and sent again once the gap
+ * fills) and within the bytes held messages of one sender may take (here set small; 256 MiB
+ * by default): over it 'too-big'. Each refusal is one line however many messages come, and the
+ * stream goes on once the gap fills (before: every message held, whatever its sequence and
+ * size). */
+static void test_held_messages_are_limited(void **state)
+{
+	net *w = *state;
+	char id[6][37], *env[6], *far[2];
+	hl_exchange_accept_opts o = {0, NULL, apply_cb, &w->a, 0, NULL, 0};
+	int st = 0;
+	size_t held;
+
+	for (int i = 0; i < 6; i++) {
+		char payload[32];
+		snprintf(payload, sizeof(payload), "{\"n\":%d}", i + 1);
+		assert_int_equal(put(id[i], &w->hub, HATU, "feed.units", payload, NULL, 0, NULL, 0),
+		                 0);
+		env[i] = seal(&w->hub, id[i], 0);
+	}
+	/* sequence 1000 (with nothing applied yet) is held; 1001 is too far ahead */
+	far[0] = resigned(&w->hub, env[4], "seq", json_integer(1000));
+	assert_int_equal(accept_env(NULL, &st, &w->a, far[0], strlen(far[0]), NULL), 0);
+	assert_int_equal(st, HL_EXCHANGE_HELD);
+	far[1] = resigned(&w->hub, env[5], "seq", json_integer(1001));
+	assert_int_equal(accept_env(NULL, &st, &w->a, far[1], strlen(far[1]), NULL), HL_EDENIED);
+	assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_SEQUENCE);
+	assert_non_null(strstr(hl_error_last(), "more than 1000 ahead"));
+	assert_refused(&w->a, "sequence", "", HUB);
+	assert_int_equal(accept_env(NULL, &st, &w->a, far[1], strlen(far[1]), NULL), HL_EDENIED);
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_reject"), 1);
+
+	/* held bytes: room for two more of these messages, not three */
+	held = strlen(far[0]) + strlen(env[1]) + strlen(env[2]);
+	o.max_held_bytes = held + strlen(env[3]) - 1;
+	assert_int_equal(hl_exchange_inbox_accept(NULL, &st, w->a.n, env[1], strlen(env[1]), &o),
+	                 0);
+	assert_int_equal(st, HL_EXCHANGE_HELD);
+	assert_int_equal(hl_exchange_inbox_accept(NULL, &st, w->a.n, env[2], strlen(env[2]), &o),
+	                 0);
+	assert_int_equal(st, HL_EXCHANGE_HELD);
+	assert_int_equal(hl_exchange_inbox_accept(NULL, &st, w->a.n, env[3], strlen(env[3]), &o),
+	                 HL_ELIMIT);
+	assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_TOO_BIG);
+	assert_refused(&w->a, "too-big", "", HUB);
+	assert_int_equal(w->a.applied, 0);
+	/* the gap fills: 1, 2, 3 applied; 4 comes again and is applied at once */
+	assert_int_equal(hl_exchange_inbox_accept(NULL, &st, w->a.n, env[0], strlen(env[0]), &o),
+	                 0);
+	assert_int_equal(w->a.applied, 3);
+	assert_int_equal(hl_exchange_inbox_accept(NULL, &st, w->a.n, env[3], strlen(env[3]), &o),
+	                 0);
+	assert_int_equal(st, HL_EXCHANGE_APPLIED);
+	assert_int_equal(w->a.applied, 4);
+	for (int i = 0; i < 6; i++)
+		free(env[i]);
+	free(far[0]);
+	free(far[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2218,6 +2279,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_attachment_and_document_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shared_file_copied_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_held_messages_are_limited, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
