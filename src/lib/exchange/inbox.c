@@ -14,7 +14,8 @@
 /* An inbox row read back. */
 typedef struct {
 	int found;
-	char hash[65];
+	char id[37], hash[65];
+	int64_t seq;
 	char *receipt, *envelope;
 } in_row;
 
@@ -56,7 +57,9 @@ static int grab_in(const hl_store_xin_row *r, void *ud)
 {
 	in_row *x = ud;
 	x->found = 1;
+	snprintf(x->id, sizeof(x->id), "%s", r->id);
 	snprintf(x->hash, sizeof(x->hash), "%s", r->hash);
+	x->seq = r->seq;
 	x->receipt = hl_strdup(r->receipt);
 	x->envelope = hl_strdup(r->envelope);
 	return 0;
@@ -106,7 +109,35 @@ static int apply_one(hl_node *self, const hl_exchange__env *e, const char *envel
 	return hl_store_xin_set_applied(self->st, e->id, e->from, e->seq, now);
 }
 
-/* Applies the sender's held messages that follow its last applied one, in order. */
+/* Is a failure of the apply step the message's own fault (a reason said, or a code its content
+ * gives) rather than the store's? */
+static int message_fault(int rc)
+{
+	return hl_exchange_last_refusal() != HL_EXCHANGE_R_NONE || rc == HL_EINVALID ||
+	       rc == HL_EDENIED || rc == HL_ELIMIT;
+}
+
+/* A held message whose apply step refused it (why, msg), once its savepoint is undone: refused
+ * under its own id, its row kept as 'refused' (the signed envelope stays, as evidence), and the
+ * stream goes past it. It was acknowledged as held already — its sender marked it delivered and
+ * will not send it again — so holding the stream for it would stop every later message of the
+ * sender for good, and roll back the message that filled the gap on each of its retries. */
+static int held_refused(hl_node *self, const in_row *x, const char *sender, int64_t now,
+                        hl_exchange_reason why, const char *msg)
+{
+	int rc = hl_store_xin_set_refused(self->st, x->id, sender, x->seq, now);
+	if (rc < 0)
+		return rc;
+	hl_exchange__reject(self->st, now, x->id, sender, why,
+	                    msg && *msg ? msg : "refused when the gap before it filled");
+	hl_exchange__refusal_set(HL_EXCHANGE_R_NONE);
+	hl_error_clear();
+	return 0;
+}
+
+/* Applies the sender's held messages that follow its last applied one, in order, each in its own
+ * savepoint: one that its apply step refuses is refused alone (held_refused) and the others go
+ * on; a failure of the store fails them all. */
 static int apply_held(hl_node *self, const char *sender, const hl_exchange_accept_opts *o,
                       int64_t now)
 {
@@ -120,11 +151,25 @@ static int apply_held(hl_node *self, const char *sender, const hl_exchange_accep
 		rc = hl_store_xin_get(self->st, NULL, sender, last + 1, grab_in, &x);
 		if (rc == HL_ENOTFOUND)
 			return 0;
-		if (rc < 0)
+		if (rc < 0 || (rc = hl_store_xsavepoint(self->st, 0)) < 0) {
+			in_free(&x);
 			return rc;
+		}
+		hl_exchange__refusal_set(HL_EXCHANGE_R_NONE);
 		if ((rc = hl_exchange__env_parse(&e, x.envelope, strlen(x.envelope), 1)) == 0)
 			rc = apply_one(self, &e, x.envelope, NULL, o, now);
 		hl_exchange__env_free(&e);
+		if (rc == 0) {
+			rc = hl_store_xsavepoint(self->st, 1);
+		} else if (message_fault(rc)) {
+			hl_exchange_reason why = hl_exchange_last_refusal();
+			char *msg = hl_strdup(hl_error_last());
+			if ((rc = hl_store_xsavepoint(self->st, 2)) == 0)
+				rc = held_refused(self, &x, sender, now, why, msg);
+			free(msg);
+		} else {
+			hl_store_xsavepoint(self->st, 2);
+		}
 		in_free(&x);
 		if (rc < 0)
 			return rc;

@@ -502,11 +502,14 @@ int hl_store_xin_held_bytes(int64_t *bytes, hl_store *st, const char *sender)
 	return rc;
 }
 
-int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, int64_t seq,
-                             int64_t at_ms)
+/* Message `id` applied or refused at `at_ms`, and the sender's stream past `seq`. */
+static int xin_done(hl_store *st, const char *id, const char *sender, int64_t seq, int64_t at_ms,
+                    int applied)
 {
-	sqlite3_stmt *s = prepare(st, "UPDATE exchange_inbox SET state = 'applied', applied_ms = ?2"
-	                              " WHERE id = ?1");
+	sqlite3_stmt *s = prepare(st, applied ? "UPDATE exchange_inbox SET state = 'applied',"
+	                                        " applied_ms = ?2 WHERE id = ?1"
+	                                      : "UPDATE exchange_inbox SET state = 'refused',"
+	                                        " applied_ms = ?2 WHERE id = ?1");
 	int rc;
 	if (!s)
 		return -1;
@@ -520,6 +523,18 @@ int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, i
 	bind_exact(s, 1, sender);
 	sqlite3_bind_int64(s, 2, seq);
 	return exec1(st, s, NULL, "inbox applied");
+}
+
+int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, int64_t seq,
+                             int64_t at_ms)
+{
+	return xin_done(st, id, sender, seq, at_ms, 1);
+}
+
+int hl_store_xin_set_refused(hl_store *st, const char *id, const char *sender, int64_t seq,
+                             int64_t at_ms)
+{
+	return xin_done(st, id, sender, seq, at_ms, 0);
 }
 
 /* ---- links and refusals ---- */

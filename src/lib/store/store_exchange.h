@@ -90,6 +90,10 @@ int hl_store_xin_held_bytes(int64_t *bytes, hl_store *st, const char *sender);
 /* Marks message `id` applied and (sender's) last applied sequence `seq`. */
 int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, int64_t seq,
                              int64_t at_ms);
+/* Marks held message `id` refused (its apply step refused it when the gap before it filled:
+ * the row stays, state 'refused') and the sender's stream past `seq`. */
+int hl_store_xin_set_refused(hl_store *st, const char *id, const char *sender, int64_t seq,
+                             int64_t at_ms);
 
 /* ---- links and refusals ---- */
 

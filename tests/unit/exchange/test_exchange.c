@@ -2240,6 +2240,94 @@ static void test_held_messages_are_limited(void **state)
 	free(far[1]);
 }
 
+/* A held message refused when the gap before it fills (here: it would change the province's
+ * own record) is refused under its own id, its row kept as 'refused', and the stream goes on:
+ * the message that filled the gap is applied, and so is the held one after it — alone and in a
+ * batch. (Before: the refusal was recorded under the id of the message that filled the gap, which
+ * was rolled back with everything after it, on every retry: the stream stuck.) */
+static void test_held_message_refused_under_its_own_id(void **state)
+{
+	net *w = *state;
+	hub_archive h = {0};
+	hl_exchange_results *res = NULL;
+	hl_exchange_result one = {0};
+	hl_exchange_reason why = HL_EXCHANGE_R_NONE;
+	node *from[2] = {&w->a, &w->b};
+	const char *unit[2] = {HATU, BAICHAY};
+	char d[400], id[3][37], *env[3], q[200];
+
+	documents_to_hub(w);
+	hub_open(&h, w);
+	add_doc(&w->hub, "DTINH", HL_ACCESS_PUBLIC); /* the province's own record */
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < 3; i++) {
+			char did[16];
+			snprintf(did, sizeof(did), "L%d%d", k, i);
+			/* the second message would change DTINH: refused at apply */
+			doc_json(d, sizeof(d), i == 1 ? "DTINH" : did, "F22", "CV-01", 1);
+			env[i] = doc_message(id[i], from[k], d);
+		}
+		if (k == 0) {
+			/* one by one: 3 and 2 held, then 1 */
+			for (int i = 2; i >= 0; i--) {
+				if (hl_exchange_receive(&one, h.a, env[i], strlen(env[i])) != 0)
+					fail_msg("receive %d: %s", i, one.message);
+				assert_int_equal(one.state,
+				                 i ? HL_EXCHANGE_HELD : HL_EXCHANGE_APPLIED);
+				hl_exchange_result_clear(&one);
+			}
+		} else {
+			/* batches: 3 and 2, then 1 */
+			char *two[2] = {env[2], env[1]}, *body = ndjson(two, 2);
+			assert_int_equal(
+			    hl_exchange_receive_batch(&res, &why, h.a, unit[k], body, strlen(body)),
+			    0);
+			assert_int_equal(res->v[0].state, HL_EXCHANGE_HELD);
+			assert_int_equal(res->v[1].state, HL_EXCHANGE_HELD);
+			hl_exchange_results_free(res);
+			free(body);
+			body = ndjson(env, 1);
+			assert_int_equal(
+			    hl_exchange_receive_batch(&res, &why, h.a, unit[k], body, strlen(body)),
+			    0);
+			assert_int_equal(res->n, 1);
+			if (res->v[0].state != HL_EXCHANGE_APPLIED)
+				fail_msg("batch: %s", res->v[0].message);
+			hl_exchange_results_free(res);
+			free(body);
+		}
+		assert_refused(&w->hub, "conflict", id[1], unit[k]);
+		snprintf(q, sizeof(q),
+		         "SELECT group_concat(state, ',') FROM (SELECT state FROM exchange_inbox"
+		         " WHERE sender = '%s' ORDER BY seq)",
+		         unit[k]);
+		{
+			sqlite3 *db = NULL;
+			sqlite3_stmt *s1 = NULL;
+			assert_int_equal(sqlite3_open(w->hub.db, &db), SQLITE_OK);
+			assert_int_equal(sqlite3_prepare_v2(db, q, -1, &s1, NULL), SQLITE_OK);
+			assert_int_equal(sqlite3_step(s1), SQLITE_ROW);
+			assert_string_equal((const char *)sqlite3_column_text(s1, 0),
+			                    "applied,refused,applied");
+			sqlite3_finalize(s1);
+			sqlite3_close(db);
+		}
+		for (int i = 0; i < 3; i += 2) {
+			char did[16];
+			snprintf(did, sizeof(did), "L%d%d", k, i);
+			assert_true(where(&h, did)[0] != '\0');
+		}
+		/* the message that filled the gap, again: a duplicate */
+		assert_int_equal(hl_exchange_receive(&one, h.a, env[0], strlen(env[0])), 0);
+		assert_int_equal(one.state, HL_EXCHANGE_DUPLICATE);
+		hl_exchange_result_clear(&one);
+		for (int i = 0; i < 3; i++)
+			free(env[i]);
+	}
+	assert_string_equal(where(&h, "DTINH"), "F22/HS-2025-01/1");
+	hl_archive_free(h.a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2280,6 +2368,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_attachment_and_document_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shared_file_copied_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_held_messages_are_limited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_held_message_refused_under_its_own_id, setup,
+	                                    teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
