@@ -184,8 +184,17 @@ void hl_exchange__refusal_set(hl_exchange_reason r);
  * set stays. Returns 0. */
 int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *sender,
                         hl_exchange_reason r, const char *detail);
-/* Refuses a batch of n envelopes, over HL_EXCHANGE_MAX_BATCH, as a too-big body is (named
- * only when `from` is a node of the directory). Returns HL_ELIMIT. */
+/* Records a refusal no signature vouches for — made before the sender's signature verified
+ * (too-big, malformed, unknown-sender, revoked-sender, bad-signature, an upload's refusals) —
+ * and sets the last refusal. Its sender is written "unverified: X" when the claimed X is a node
+ * of the directory; else it has none, and at most one such a minute is recorded (as a too-big
+ * body from anyone always was). Of the refusals kept, at most 100 are of this kind: a flood of
+ * forged envelopes or headers never pushes out the refusals of signed messages. Returns 0; the
+ * message set stays. */
+int hl_exchange__reject_unverified(hl_store *st, int64_t now, const char *id, const char *claimed,
+                                   hl_exchange_reason r, const char *detail);
+/* Refuses a batch of n envelopes, over HL_EXCHANGE_MAX_BATCH, as a too-big body is (a refusal
+ * no signature vouches for). Returns HL_ELIMIT. */
 int hl_exchange__refuse_batch(hl_store *st, const char *from, size_t n);
 
 #endif

@@ -36,6 +36,7 @@ typedef struct {
 	char *payload; /* its canonical bytes, cut from the signed text */
 	char *receipt, *stored;
 	int state;
+	int verified; /* the sender's signature verified: its refusals name it */
 } inbox;
 
 /* Records a refusal of the envelope (its id and sender when they could be read) and returns
@@ -49,7 +50,10 @@ static int refuse(inbox *x, int code, hl_exchange_reason r, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	hl_exchange__reject(x->st, x->now, x->e.id, x->e.from, r, detail);
+	if (x->verified)
+		hl_exchange__reject(x->st, x->now, x->e.id, x->e.from, r, detail);
+	else /* anyone can post to the inbox: at most one a minute, the sender as claimed */
+		hl_exchange__reject_unverified(x->st, x->now, x->e.id, x->e.from, r, detail);
 	return hl_error_set(code, "%s: %s", hl_exchange_reason_name(r), detail);
 }
 
@@ -234,6 +238,7 @@ static int check_sender(inbox *x)
 		              "the signature does not verify with %s's key", x->e.from);
 	if (rc < 0)
 		return refuse(x, HL_EINVALID, HL_EXCHANGE_R_MALFORMED, "%s", hl_error_last());
+	x->verified = 1;
 	return 0;
 }
 

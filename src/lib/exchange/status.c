@@ -1,6 +1,5 @@
 /* The exchange as seen from this node: the state per peer, the refusals with their reasons, and
  * how a refusal is recorded. */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,37 +99,53 @@ int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *s
 	return 0;
 }
 
-/* ---- a body refused before it is read ---- */
-
-/* When the last too-big refusal from an unnamed or unknown sender was recorded. */
-static _Atomic int64_t anon_too_big_ms;
+/* ---- refusals no signature vouches for ---- */
 
 static int peer_known(const hl_node_row *row, void *ud)
 {
-	*(int *)ud = row->revoked ? -1 : 1;
+	*(int *)ud = 1;
+	(void)row;
 	return 0;
 }
 
+int hl_exchange__reject_unverified(hl_store *st, int64_t now, const char *id, const char *claimed,
+                                   hl_exchange_reason r, const char *detail)
+{
+	char who[48], *keep;
+	int known = 0, code;
+	newest n = {id, NULL, hl_exchange_reason_name(r), detail ? detail : "", 0};
+	last_refusal = r;
+	if (!st)
+		return 0;
+	keep = hl_strdup(hl_error_last());
+	code = hl_error_code();
+	/* Named only as what it claims to be, and only when it claims a node of the directory:
+	 * anything else a request says is not written into the status as a sender. */
+	if (claimed && hl_exchange__valid_unit(claimed) &&
+	    hl_store_xpeer_get(st, claimed, peer_known, &known) < 0)
+		known = 0;
+	snprintf(who, sizeof(who), "unverified: %s", known ? claimed : "");
+	n.sender = known ? who : NULL;
+	/* the same as the newest: not written again (a node retrying, a replayed forgery) */
+	if (hl_store_xrejects(st, 1, same_as_newest, &n) < 0 || !n.same)
+		hl_store_xreject_add_unverified(st, now ? now : hl_exchange__now_ms(), id, n.sender,
+		                                n.reason, n.detail, 60000);
+	if (keep)
+		hl_error_set(code, "%s", keep);
+	else
+		hl_error_clear();
+	free(keep);
+	return 0;
+}
+
+/* ---- a body refused before it is read ---- */
+
 /* Records a too-big refusal (the body unread, or a batch of too many envelopes): nothing is
- * checked yet, so a sender is named only if it is a node of the directory, and refusals from
- * anyone else are recorded at most once a minute, so that a flood of headers can neither push
- * the real refusals out of the newest kept nor write into the status. Returns HL_ELIMIT with
- * the detail as the message. */
+ * checked yet, so it is a refusal no signature vouches for. Returns HL_ELIMIT with the detail as
+ * the message. */
 static int record_too_big(hl_store *st, const char *from, const char *detail)
 {
-	int known = 0;
-	int64_t now = hl_exchange__now_ms(), last;
-	if (from && hl_store_xpeer_get(st, from, peer_known, &known) < 0)
-		known = 0;
-	if (known == 1) {
-		hl_exchange__reject(st, now, NULL, from, HL_EXCHANGE_R_TOO_BIG, detail);
-	} else {
-		last = anon_too_big_ms;
-		if (now - last >= 60000 &&
-		    atomic_compare_exchange_strong(&anon_too_big_ms, &last, now))
-			hl_exchange__reject(st, now, NULL, NULL, HL_EXCHANGE_R_TOO_BIG, detail);
-	}
-	last_refusal = HL_EXCHANGE_R_TOO_BIG;
+	hl_exchange__reject_unverified(st, 0, NULL, from, HL_EXCHANGE_R_TOO_BIG, detail);
 	return hl_error_set(HL_ELIMIT, "%s", detail);
 }
 

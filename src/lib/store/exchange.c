@@ -564,12 +564,15 @@ int hl_store_xlink_error(hl_store *st, const char *peer, const char *error, int6
 	return exec1(st, s, NULL, "link error");
 }
 
-int hl_store_xreject_add(hl_store *st, int64_t at_ms, const char *msg_id, const char *sender,
-                         const char *reason, const char *detail)
+/* A refusal no signature vouches for: recorded without a sender, or as "unverified: X". */
+#define UNVERIFIED " (sender IS NULL OR substr(sender, 1, 12) = 'unverified: ')"
+
+/* Binds a refusal to ?1..?5, runs the insert, then keeps the newest HL_STORE_XREJECTS_KEPT (and
+ * of them, the newest HL_STORE_XREJECTS_UNVERIFIED no signature vouches for). */
+static int reject_insert(hl_store *st, sqlite3_stmt *s, int64_t at_ms, const char *msg_id,
+                         const char *sender, const char *reason, const char *detail, int unverified)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT INTO exchange_reject(at_ms, msg_id, sender, reason,"
-	                              " detail) VALUES (?1, ?2, ?3, ?4, ?5)");
-	int rc;
+	int rc, changes = 0;
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, at_ms);
@@ -577,14 +580,46 @@ int hl_store_xreject_add(hl_store *st, int64_t at_ms, const char *msg_id, const 
 	bind_exact(s, 3, sender);
 	bind_exact(s, 4, reason);
 	bind_exact(s, 5, detail);
-	if ((rc = exec1(st, s, NULL, "record refusal")) < 0)
+	if ((rc = exec1(st, s, &changes, "record refusal")) < 0 || !changes)
 		return rc;
-	/* The refusals of a flood must not grow the store without bound. */
+	/* The refusals of a flood must not grow the store without bound, */
 	if (!(s = prepare(st, "DELETE FROM exchange_reject WHERE id <= (SELECT max(id) FROM"
 	                      " exchange_reject) - ?1")))
 		return -1;
 	sqlite3_bind_int(s, 1, HL_STORE_XREJECTS_KEPT);
+	if ((rc = exec1(st, s, NULL, "prune refusals")) < 0 || !unverified)
+		return rc;
+	/* nor push out those of the senders that signed them. */
+	if (!(s = prepare(st, "DELETE FROM exchange_reject WHERE" UNVERIFIED " AND id <= (SELECT"
+	                      " id FROM exchange_reject WHERE" UNVERIFIED " ORDER BY id DESC"
+	                      " LIMIT 1 OFFSET ?1)")))
+		return -1;
+	sqlite3_bind_int(s, 1, HL_STORE_XREJECTS_UNVERIFIED);
 	return exec1(st, s, NULL, "prune refusals");
+}
+
+int hl_store_xreject_add(hl_store *st, int64_t at_ms, const char *msg_id, const char *sender,
+                         const char *reason, const char *detail)
+{
+	return reject_insert(st,
+	                     prepare(st,
+	                             "INSERT INTO exchange_reject(at_ms, msg_id, sender, reason,"
+	                             " detail) VALUES (?1, ?2, ?3, ?4, ?5)"),
+	                     at_ms, msg_id, sender, reason, detail, 0);
+}
+
+int hl_store_xreject_add_unverified(hl_store *st, int64_t at_ms, const char *msg_id,
+                                    const char *sender, const char *reason, const char *detail,
+                                    int64_t anon_window_ms)
+{
+	/* one statement: two writers cannot both find the window empty */
+	sqlite3_stmt *s = prepare(st, "INSERT INTO exchange_reject(at_ms, msg_id, sender, reason,"
+	                              " detail) SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?3 IS NOT NULL OR"
+	                              " NOT EXISTS (SELECT 1 FROM exchange_reject WHERE sender IS"
+	                              " NULL AND at_ms > ?1 - ?6)");
+	if (s)
+		sqlite3_bind_int64(s, 6, anon_window_ms);
+	return reject_insert(st, s, at_ms, msg_id, sender, reason, detail, 1);
 }
 
 int hl_store_xrejects(hl_store *st, size_t max,

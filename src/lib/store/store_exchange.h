@@ -99,10 +99,17 @@ int hl_store_xin_set_refused(hl_store *st, const char *id, const char *sender, i
 
 int hl_store_xlink_success(hl_store *st, const char *peer, int64_t at_ms);
 int hl_store_xlink_error(hl_store *st, const char *peer, const char *error, int64_t at_ms);
-/* Keeps the latest HL_STORE_XREJECTS_KEPT refusals. */
-#define HL_STORE_XREJECTS_KEPT 1000
+/* Keeps the latest HL_STORE_XREJECTS_KEPT refusals, of which at most
+ * HL_STORE_XREJECTS_UNVERIFIED no signature vouches for. */
+#define HL_STORE_XREJECTS_KEPT       1000
+#define HL_STORE_XREJECTS_UNVERIFIED 100
 int hl_store_xreject_add(hl_store *st, int64_t at_ms, const char *msg_id, const char *sender,
                          const char *reason, const char *detail);
+/* A refusal no signature vouches for: its sender "unverified: X" or NULL. One without a sender
+ * is recorded only if no other was in the `anon_window_ms` before at_ms. */
+int hl_store_xreject_add_unverified(hl_store *st, int64_t at_ms, const char *msg_id,
+                                    const char *sender, const char *reason, const char *detail,
+                                    int64_t anon_window_ms);
 int hl_store_xrejects(hl_store *st, size_t max,
                       int (*cb)(const hl_exchange_reject_row *r, void *ud), void *ud);
 int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, void *ud), void *ud);

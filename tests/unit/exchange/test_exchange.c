@@ -627,7 +627,8 @@ static void test_forged_signature(void **state)
 	p[10] = '9';
 	assert_int_equal(accept_env(NULL, NULL, &w->a, env, strlen(env), NULL), HL_EDENIED);
 	assert_non_null(strstr(hl_error_last(), "bad-signature"));
-	assert_refused(&w->a, "bad-signature", id, HUB);
+	/* the sender as it claims to be: its signature did not say so */
+	assert_refused(&w->a, "bad-signature", id, "unverified: " HUB);
 	assert_nothing_applied(&w->a);
 	free(env);
 }
@@ -649,7 +650,13 @@ static void test_unknown_and_revoked_sender(void **state)
 	assert_int_equal(put(id, &c, HATU, "document", "{}", NULL, 0, NULL, 0), 0);
 	char *env = seal(&c, id, 0);
 	assert_int_equal(accept_env(NULL, NULL, &w->a, env, strlen(env), NULL), HL_EDENIED);
-	assert_refused(&w->a, "unknown-sender", id, "99999");
+	/* a unit not in the directory is not written as a sender (the detail names it) */
+	assert_refused(&w->a, "unknown-sender", id, "");
+	{
+		last_reject l = {0};
+		assert_int_equal(hl_exchange_rejects(w->a.st, 1, grab_reject, &l), 0);
+		assert_non_null(strstr(l.detail, "99999 is not in the directory"));
+	}
 	free(env);
 	node_drop(&c);
 
@@ -677,7 +684,7 @@ static void test_unknown_and_revoked_sender(void **state)
 	assert_int_equal(put(id, &w->b, HATU, "report", "{}", NULL, 0, NULL, 0), 0);
 	env = seal(&w->b, id, 0);
 	assert_int_equal(accept_env(NULL, NULL, &w->a, env, strlen(env), NULL), HL_EDENIED);
-	assert_refused(&w->a, "revoked-sender", id, BAICHAY);
+	assert_refused(&w->a, "revoked-sender", id, "unverified: " BAICHAY);
 	assert_nothing_applied(&w->a);
 	free(env);
 }
@@ -734,7 +741,7 @@ static void test_malformed(void **state)
 	t = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	assert_int_equal(accept_env(NULL, NULL, &w->a, t, strlen(t), NULL), HL_EINVALID);
-	assert_refused(&w->a, "malformed", id, HUB);
+	assert_refused(&w->a, "malformed", id, "unverified: " HUB);
 	assert_non_null(strstr(hl_error_last(), "deeper"));
 	free(t);
 	/* Not JSON, not UTF-8, empty, a bare array. */
@@ -2328,6 +2335,88 @@ static void test_held_message_refused_under_its_own_id(void **state)
 	hl_archive_free(h.a);
 }
 
+/* Anyone can post to the inbox. Refusals made before a signature verified name their sender
+ * only as "unverified: X" (X a node of the directory), or not at all and then at most one a
+ * minute; and they are at most 100 of the 1,000 kept: a flood of forged, malformed or
+ * unknown-sender envelopes, and of forged uploads, never pushes out the refusals of signed
+ * messages (here a clock 10 minutes off). Before: a line each, the claimed sender as if known,
+ * the real refusal pushed out. */
+static void test_refusal_flood(void **state)
+{
+	net *w = *state;
+	char id[37], skew_id[37], *env, *t;
+	last_reject l = {0};
+
+	assert_int_equal(put(skew_id, &w->hub, HATU, "document", "{\"so\":0}", NULL, 0, NULL, 0),
+	                 0);
+	env = seal(&w->hub, skew_id, 10 * MIN_MS);
+	assert_int_equal(accept_env(NULL, NULL, &w->a, env, strlen(env), NULL), HL_EDENIED);
+	assert_refused(&w->a, "clock-skew", skew_id, HUB);
+	free(env);
+	for (int i = 0; i < 1100; i++) {
+		char payload[32];
+		/* altered after signing (each its own message), cut short, or from a unit nobody
+		 * enrolled */
+		snprintf(payload, sizeof(payload), "{\"so\":%d}", i + 1);
+		if (i % 3 != 1) {
+			assert_int_equal(
+			    put(id, &w->hub, HATU, "document", payload, NULL, 0, NULL, 0), 0);
+			env = seal(&w->hub, id, 0);
+		} else {
+			env = strdup("{\"from\":\"22\",\"v\":1");
+		}
+		if (i % 3 == 2) {
+			char *p = strstr(env, "\"from\":\"22\"");
+			assert_non_null(p);
+			assert_non_null(t = malloc(strlen(env) + 4));
+			sprintf(t, "%.*s\"from\":\"99999\"%s", (int)(p - env), env, p + 11);
+		} else {
+			t = strdup(env);
+		}
+		if (i % 3 == 0)
+			t[strlen(t) - 20] = t[strlen(t) - 20] == 'A' ? 'B' : 'A';
+		int rc = accept_env(NULL, NULL, &w->a, t, strlen(t), NULL);
+		assert_true(rc == HL_EDENIED || rc == HL_EINVALID);
+		free(t);
+		free(env);
+	}
+	/* uploads refused before their signature verified: the same rule */
+	{
+		hl_exchange_chunk c = {0};
+		hl_exchange_upload_state u;
+		hl_exchange_reason why = HL_EXCHANGE_R_NONE;
+		hl_archive *a = NULL;
+		char now[24];
+		assert_int_equal(hl_archive_init(w->a.dir), 0);
+		assert_int_equal(hl_archive_open(&a, w->a.dir), 0);
+		snprintf(now, sizeof(now), "%lld", (long long)hl_exchange__now_ms());
+		c.sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
+		c.signature = "AAAA"; /* not its signature */
+		c.time_ms = now;
+		c.size = 4;
+		c.len = 4;
+		c.chunk = "abcd";
+		for (int i = 0; i < 40; i++) {
+			c.from = i % 2 ? HUB : "FORGED-9";
+			assert_int_equal(hl_exchange_attachment_put(&u, &why, a, &c), HL_EDENIED);
+		}
+		hl_archive_free(a);
+	}
+	/* the refusal of the signed message is still there, named */
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_reject WHERE reason ="
+	                                " 'clock-skew' AND sender = '22'"),
+	                 1);
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_reject"), 101);
+	/* the others never name a sender as if it had signed; one without a sender a minute */
+	assert_int_equal(sql_int(&w->a, "SELECT count(*) FROM exchange_reject WHERE sender <>"
+	                                " 'unverified: 22' AND reason <> 'clock-skew'"),
+	                 0);
+	assert_true(sql_int(&w->a, "SELECT count(*) FROM exchange_reject WHERE sender IS NULL") <=
+	            1);
+	assert_int_equal(hl_exchange_rejects(w->a.st, 1, grab_reject, &l), 0);
+	assert_string_equal(l.sender, "unverified: " HUB);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2370,6 +2459,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_held_messages_are_limited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_held_message_refused_under_its_own_id, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_refusal_flood, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
