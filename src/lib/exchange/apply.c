@@ -31,16 +31,35 @@ static int doc_from_json(hl_doc *d, json_t *o)
 	json_t *pc = json_object_get(o, "page_count");
 	const char *lvl = json_string_value(json_object_get(o, "access_level"));
 
+	static const char *const names[] = {"doc_id", "fonds_code", "dossier_code"};
+	size_t nfiles;
+
 	memset(d, 0, sizeof(*d));
+	/* what the sender sent wrong: the message is malformed (recorded, answered so) */
+	hl_exchange__refusal_set(HL_EXCHANGE_R_MALFORMED);
 	if (!json_is_object(o) || !json_is_integer(json_object_get(o, "doc_ordinal")) ||
 	    !json_string_value(json_object_get(o, "doc_id")) ||
 	    !json_string_value(json_object_get(o, "fonds_code")) ||
 	    !json_string_value(json_object_get(o, "dossier_code")) ||
 	    !json_string_value(json_object_get(o, "subject")) || (files && !json_is_array(files)) ||
 	    !lvl || hl_access_parse(&d->access, lvl) < 0)
-		return hl_error_set(HL_EINVALID,
-		                    "document payload: doc_id, fonds_code, dossier_code, "
-		                    "doc_ordinal, subject and access_level are required");
+		return hl_error_set(
+		    HL_EINVALID, "malformed: document payload: doc_id, fonds_code, dossier_code, "
+		                 "doc_ordinal, subject and access_level are required");
+	/* an empty one would be taken as absent, then named and looked up as NULL */
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!*json_string_value(json_object_get(o, names[i])))
+			return hl_error_set(HL_EINVALID, "malformed: document payload: %s is empty",
+			                    names[i]);
+	if ((nfiles = json_array_size(files)) > HL_EXCHANGE_MAX_DOC_FILES) {
+		/* the inbox refused it already (a message applied another way may come here) */
+		hl_exchange__refusal_set(HL_EXCHANGE_R_TOO_BIG);
+		return hl_error_set(HL_ELIMIT,
+		                    "too-big: document payload: %zu files, over the limit "
+		                    "of %d",
+		                    nfiles, HL_EXCHANGE_MAX_DOC_FILES);
+	}
+	hl_exchange__refusal_set(HL_EXCHANGE_R_NONE);
 	d->doc_id = dup_str(o, "doc_id");
 	d->fonds_code = dup_str(o, "fonds_code");
 	d->dossier_code = dup_str(o, "dossier_code");
@@ -59,15 +78,19 @@ static int doc_from_json(hl_doc *d, json_t *o)
 	d->physical_state = dup_str(o, "physical_state");
 	d->notes = dup_str(o, "notes");
 	d->text = dup_str(o, "text");
-	d->nfiles = json_array_size(files);
-	if (d->nfiles && !(d->files = calloc(d->nfiles, sizeof(*d->files))))
+	/* nfiles only once the files are there: doc_clear frees that many */
+	if (nfiles && !(d->files = calloc(nfiles, sizeof(*d->files))))
 		return hl_error_set(HL_ENOMEM, "out of memory");
+	d->nfiles = nfiles;
 	for (size_t i = 0; i < d->nfiles; i++) {
 		json_t *f = json_array_get(files, i);
 		const char *sha = json_string_value(json_object_get(f, "sha256"));
-		if (!sha || strlen(sha) != 64 || !json_is_integer(json_object_get(f, "size")))
-			return hl_error_set(HL_EINVALID, "document %s: file %zu has no sha256/size",
-			                    d->doc_id, i + 1);
+		if (!sha || strlen(sha) != 64 || !json_is_integer(json_object_get(f, "size"))) {
+			hl_exchange__refusal_set(HL_EXCHANGE_R_MALFORMED);
+			return hl_error_set(HL_EINVALID,
+			                    "malformed: document %s: file %zu has no sha256/size",
+			                    d->doc_id ? d->doc_id : "?", i + 1);
+		}
 		d->files[i].name = dup_str(f, "name");
 		memcpy(d->files[i].sha256, sha, 65);
 		d->files[i].size = json_integer_value(json_object_get(f, "size"));

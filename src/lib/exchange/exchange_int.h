@@ -196,5 +196,7 @@ int hl_exchange__reject_unverified(hl_store *st, int64_t now, const char *id, co
 /* Refuses a batch of n envelopes, over HL_EXCHANGE_MAX_BATCH, as a too-big body is (a refusal
  * no signature vouches for). Returns HL_ELIMIT. */
 int hl_exchange__refuse_batch(hl_store *st, const char *from, size_t n);
+/* Refuses a batch body of len bytes, over HL_EXCHANGE_MAX_ENVELOPE, likewise. */
+int hl_exchange__refuse_batch_bytes(hl_store *st, const char *from, size_t len);
 
 #endif

@@ -167,6 +167,14 @@ int hl_exchange_refuse_too_big(hl_store *st, const char *what, const char *conte
 	return record_too_big(st, from, detail);
 }
 
+int hl_exchange__refuse_batch_bytes(hl_store *st, const char *from, size_t len)
+{
+	char detail[160];
+	snprintf(detail, sizeof(detail), "a batch of %zu bytes, over the limit of %u", len,
+	         HL_EXCHANGE_MAX_ENVELOPE);
+	return record_too_big(st, from, detail);
+}
+
 int hl_exchange__refuse_batch(hl_store *st, const char *from, size_t n)
 {
 	char detail[160];

@@ -2417,6 +2417,99 @@ static void test_refusal_flood(void **state)
 	assert_string_equal(l.sender, "unverified: " HUB);
 }
 
+/* A document whose doc_id, fonds_code or dossier_code is empty is refused as malformed by the
+ * apply step, naming the field (before: taken as absent, then printed as a NULL string or
+ * looked up). */
+static void test_empty_document_fields_refused(void **state)
+{
+	net *w = *state;
+	hub_archive h = {0};
+	struct {
+		const char *id, *fonds, *dossier, *field;
+	} bad[] = {{"", "F22", "CV-01", "doc_id"},
+	           {"DE1", "", "CV-01", "fonds_code"},
+	           {"DE2", "F22", "", "dossier_code"}};
+	hub_open(&h, w);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(
+		    receive_doc(&h, HATU, bad[i].id, bad[i].fonds, bad[i].dossier, 1, "Công văn"),
+		    HL_EINVALID);
+		assert_int_equal(hl_exchange_last_refusal(), HL_EXCHANGE_R_MALFORMED);
+		assert_non_null(strstr(hl_error_last(), bad[i].field));
+		assert_non_null(strstr(hl_error_last(), "empty"));
+	}
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM document"), 0);
+	hl_archive_free(h.a);
+}
+
+/* A batch body over 16 MiB is refused too-big by the library itself, before a line of it is
+ * read, whoever calls it (before: only the server's route limit stood in the way). */
+static void test_batch_body_limit(void **state)
+{
+	net *w = *state;
+	hub_archive h = {0};
+	hl_exchange_results *res = NULL;
+	hl_exchange_reason why = HL_EXCHANGE_R_NONE;
+	size_t len = (size_t)HL_EXCHANGE_MAX_ENVELOPE + 1;
+	char *body = malloc(len);
+	assert_non_null(body);
+	memset(body, '\n', len);
+	hub_open(&h, w);
+	assert_int_equal(hl_exchange_receive_batch(&res, &why, h.a, HATU, body, len), HL_ELIMIT);
+	assert_int_equal(why, HL_EXCHANGE_R_TOO_BIG);
+	assert_null(res);
+	assert_non_null(strstr(hl_error_last(), "over the limit"));
+	/* at the limit: read (nothing in it but empty lines) */
+	assert_int_equal(hl_exchange_receive_batch(&res, &why, h.a, HATU, body, len - 1), 0);
+	assert_int_equal(res->n, 0);
+	hl_exchange_results_free(res);
+	free(body);
+	hl_archive_free(h.a);
+}
+
+/* More documents than one message carries (1,000) is a limit, said as one (HL_ELIMIT), for a
+ * list and for a dossier alike; nothing put in the outbox. */
+static void test_send_over_the_limit(void **state)
+{
+	net *w = *state;
+	hl_principal cli = hl_principal_local("cli:test");
+	enum { N = HL_EXCHANGE_MAX_SEND + 1 };
+	char **ids = calloc(N, sizeof(*ids));
+	hl_exchange_send_req q = {HATU, NULL, 0, NULL};
+	hl_exchange_sent *s = NULL;
+	int status = 0;
+
+	assert_non_null(ids);
+	assert_int_equal(hl_store_begin(w->hub.st), 0);
+	for (int i = 0; i < N; i++) {
+		hl_doc d = {0};
+		char id[32];
+		snprintf(id, sizeof(id), "DL%04d", i);
+		assert_non_null(ids[i] = strdup(id));
+		d.doc_id = id;
+		d.fonds_code = "F22";
+		d.dossier_code = "HS-LON";
+		d.ordinal = i + 1;
+		d.subject = "Hồ sơ lớn";
+		d.page_count = -1;
+		assert_int_equal(hl_store_doc_put(&status, w->hub.st, &d, "test"), 0);
+	}
+	assert_int_equal(hl_store_commit(w->hub.st), 0);
+	q.doc_ids = (const char *const *)ids;
+	q.ndocs = N;
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &cli, &q), HL_ELIMIT);
+	assert_non_null(strstr(hl_error_last(), "at most 1000"));
+	q.doc_ids = NULL;
+	q.ndocs = 0;
+	q.dossier = "F22/HS-LON";
+	assert_int_equal(hl_exchange_send_documents(&s, w->hub.n, &cli, &q), HL_ELIMIT);
+	assert_non_null(strstr(hl_error_last(), "more than 1000"));
+	assert_int_equal(sql_int(&w->hub, "SELECT count(*) FROM exchange_outbox"), 0);
+	for (int i = 0; i < N; i++)
+		free(ids[i]);
+	free(ids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2460,6 +2553,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_held_message_refused_under_its_own_id, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_refusal_flood, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_document_fields_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_body_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_send_over_the_limit, setup, teardown),
 	};
 	if (sodium_init() < 0)
 		return 1;
