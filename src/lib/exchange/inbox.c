@@ -52,7 +52,7 @@ static int refuse(inbox *x, int code, hl_exchange_reason r, const char *fmt, ...
 	va_end(ap);
 	if (x->verified)
 		hl_exchange__reject(x->st, x->now, x->e.id, x->e.from, r, detail);
-	else /* anyone can post to the inbox: at most one a minute, the sender as claimed */
+	else /* anyone can post to the inbox: the sender only as it claims to be */
 		hl_exchange__reject_unverified(x->st, x->now, x->e.id, x->e.from, r, detail);
 	return hl_error_set(code, "%s: %s", hl_exchange_reason_name(r), detail);
 }
