@@ -18,10 +18,13 @@ typedef struct hl_archive hl_archive;
 
 #define HL_EXCHANGE_MAX_ENVELOPE    (16u << 20)     /* bytes of an envelope's JSON */
 #define HL_EXCHANGE_MAX_ATTACHMENT  (2ll << 30)     /* bytes of one attachment */
-#define HL_EXCHANGE_MAX_ATTACHMENTS 1000            /* attachments of one envelope */
+#define HL_EXCHANGE_MAX_ATTACHMENTS 1000            /* attachments of one envelope, each once */
+#define HL_EXCHANGE_MAX_DOC_FILES   10000           /* files of one document received (ingest's) */
 #define HL_EXCHANGE_MAX_DEPTH       32              /* nesting of JSON arrays and objects */
 #define HL_EXCHANGE_MAX_DIRECTORY   (4u << 20)      /* bytes of a signed directory */
 #define HL_EXCHANGE_SKEW_MS         (5 * 60 * 1000) /* sender's clock vs ours, either way */
+#define HL_EXCHANGE_MAX_AHEAD       1000            /* a message held: seq - last applied */
+#define HL_EXCHANGE_MAX_HELD        (256ll << 20)   /* bytes of one sender's held messages */
 
 /* ---- refusals: why the exchange refused a message, an upload or a request ---- */
 
@@ -267,6 +270,8 @@ typedef struct {
 	 * the caller commits (*receipt is then NULL; a duplicate of a message of this same batch
 	 * too: ask hl_exchange_receipts_get). NULL: a signed receipt each. */
 	struct hl_exchange_receipts *receipts;
+	/* The bytes one sender's held messages may take here; 0: HL_EXCHANGE_MAX_HELD. */
+	int64_t max_held_bytes;
 } hl_exchange_accept_opts;
 
 /* ---- the inbox of a data directory (the server's exchange endpoints) ----
@@ -414,14 +419,15 @@ typedef struct {
 
 void hl_exchange_sent_free(hl_exchange_sent *s);
 
-#define HL_EXCHANGE_MAX_SEND 1000 /* documents in one message, a dossier's included */
+/* Documents in one message, a dossier's included (the inbox refuses more). */
+#define HL_EXCHANGE_MAX_SEND 1000
 
 /* Puts one "document" message in the outbox, in its own transaction with an exchange.send audit
  * entry per document by hl_principal_actor(who). The rules, the same for every client: `who`
- * may send (hl_auth_check HL_ACT_SEND); `to` is a unit of the directory, not this node, not revoked, that
- * may receive documents (else HL_EINVALID naming "to:"); each document is one `who` may see —
- * a missing, hidden or secret one gives one and the same HL_ENOTFOUND to a networked caller
- * (existence does not leak; the node's operator is told that it is secret) — and of a fonds
+ * may send (hl_auth_check HL_ACT_SEND); `to` is a unit of the directory, not this node, not
+ * revoked, that may receive documents (else HL_EINVALID naming "to:"); each document is one `who`
+ * may see — a missing, hidden or secret one gives one and the same HL_ENOTFOUND to a networked
+ * caller (existence does not leak; the node's operator is told that it is secret) — and of a fonds
  * `who`'s unit holds (else HL_EDENIED); a dossier sends the documents `who` sees, never a secret
  * one; at most HL_EXCHANGE_MAX_SEND; a restricted record only to a node the directory lets hold
  * it (HL_EDENIED). A secret record never leaves the node, whoever asks. */

@@ -36,7 +36,9 @@ json_t *hl_feed_status_json(hl_store *st);
 /* ---- the API's views, for a principal (HL_EDENIED when it may not: hl_auth_check) ---- */
 
 /* GET /api/v1/exchange/status (HL_ACT_EXCHANGE_WATCH): {"node", "peers", "rejected" (the newest
- * `limit`), "feeds" (left out when it cannot be read)}. */
+ * `limit`), "feeds" (left out when it cannot be read)}. The peers' last_error and the refusals'
+ * detail read "(not shown)" to staff of another unit than this node's, outside the province (as
+ * the outbox's last_error). */
 int hl_exchange_status_json(json_t **out, hl_store *st, const hl_principal *who, size_t limit);
 /* GET /api/v1/exchange/outbox (HL_ACT_EXCHANGE_FOLLOW): {"items": [...]}, the waiting messages to
  * `peer` (NULL: every peer), at most `max`. A last error quotes the peer's answer, which can

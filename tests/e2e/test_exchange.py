@@ -461,7 +461,12 @@ class Hostile(unittest.TestCase):
                         '--may-send', 'report')
             i = self.put_report(stranger)
             env = stranger.ok('send', 'envelope', i).out.strip()
-            self.refused(self.post(env), 403, 'unknown-sender', i)
+            r = self.post(env)
+            self.assertEqual((r.status, r.json()['error']['reason']), (403, 'unknown-sender'), r)
+            # a unit not in the directory is never written as a sender (its refusal is one of
+            # those of no sender: at most one a minute)
+            self.assertFalse([x for x in self.hub.rejects() if '06700' in (x['sender'] or '')])
+            self.assertEqual(self.hub.applied(), [], 'nothing applied')
         finally:
             stranger.cleanup()
 
@@ -526,7 +531,9 @@ class Hostile(unittest.TestCase):
             self.assertEqual(r.status, 403, (reason, r))
             self.assertEqual(r.json()['error']['reason'], reason, r)
             rej = self.hub.rejects()[0]
-            self.assertEqual((rej['reason'], rej['sender']), (reason, '06652'), rej)
+            # refused before its signature verified: the sender as it claims to be
+            self.assertEqual((rej['reason'], rej['sender']), (reason, 'unverified: 06652'),
+                             rej)
             self.assertIn(sha[:12], rej['detail'])
             got = self.hub.request('GET', f'/api/v1/exchange/attachments/{sha}', None, plain)
             self.assertEqual(got.json()['offset'], 0, 'nothing of it kept')
@@ -602,13 +609,22 @@ class Hostile(unittest.TestCase):
         after = self.hub.rejects()
         self.assertEqual(len(after), n, after[:3])
         self.assertFalse(any('FORGED' in (x.get('sender') or '') for x in after))
-        # A node of the directory is named with its refusal.
+        # A node of the directory is named with its refusal, as what it claims to be (nothing
+        # is signed yet).
         self.assertTrue(headers_only(b'06652').startswith(b'HTTP/1.1 413'))
         rej = self.hub.rejects()[0]
-        self.assertEqual((rej['reason'], rej['sender']), ('too-big', '06652'), rej)
+        self.assertEqual((rej['reason'], rej['sender']), ('too-big', 'unverified: 06652'), rej)
 
     def test_malformed_and_wrong_type(self):
-        self.refused(self.post('{"v":1}'), 400, 'malformed')
+        # claiming a node of the directory: recorded, as what it claims to be
+        self.refused(self.post('{"from":"06652","v":1}'), 400, 'malformed')
+        self.assertEqual(self.hub.rejects()[0]['sender'], 'unverified: 06652')
+        # claiming nothing: answered the same (recorded at most once a minute with the others
+        # of no sender: a flood of them must not push out the real refusals)
+        n = len(self.hub.rejects())
+        r = self.post('{"v":1}')
+        self.assertEqual((r.status, r.json()['error']['reason']), (400, 'malformed'), r)
+        self.assertLessEqual(len(self.hub.rejects()), n + 1)
         r = self.post('not json', 'text/plain')
         self.assertEqual(r.status, 415, r)
 
@@ -695,7 +711,8 @@ class Hostile(unittest.TestCase):
             self.assertEqual(r.status, 413, (tail, r))
             self.assertEqual(r.json()['error']['reason'], 'too-big')
             rej = self.hub.rejects()[0]
-            self.assertEqual((rej['reason'], rej['sender']), ('too-big', '06661'), rej)
+            self.assertEqual((rej['reason'], rej['sender']), ('too-big', 'unverified: 06661'),
+                             rej)
             self.assertIn('257 envelopes', rej['detail'])
         r = post(256, '\n\n', sep='\n\n\n')
         self.assertEqual(r.status, 200, r)

@@ -31,16 +31,35 @@ static int doc_from_json(hl_doc *d, json_t *o)
 	json_t *pc = json_object_get(o, "page_count");
 	const char *lvl = json_string_value(json_object_get(o, "access_level"));
 
+	static const char *const names[] = {"doc_id", "fonds_code", "dossier_code"};
+	size_t nfiles;
+
 	memset(d, 0, sizeof(*d));
+	/* what the sender sent wrong: the message is malformed (recorded, answered so) */
+	hl_exchange__refusal_set(HL_EXCHANGE_R_MALFORMED);
 	if (!json_is_object(o) || !json_is_integer(json_object_get(o, "doc_ordinal")) ||
 	    !json_string_value(json_object_get(o, "doc_id")) ||
 	    !json_string_value(json_object_get(o, "fonds_code")) ||
 	    !json_string_value(json_object_get(o, "dossier_code")) ||
 	    !json_string_value(json_object_get(o, "subject")) || (files && !json_is_array(files)) ||
 	    !lvl || hl_access_parse(&d->access, lvl) < 0)
-		return hl_error_set(HL_EINVALID,
-		                    "document payload: doc_id, fonds_code, dossier_code, "
-		                    "doc_ordinal, subject and access_level are required");
+		return hl_error_set(
+		    HL_EINVALID, "malformed: document payload: doc_id, fonds_code, dossier_code, "
+		                 "doc_ordinal, subject and access_level are required");
+	/* an empty one would be taken as absent, then named and looked up as NULL */
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!*json_string_value(json_object_get(o, names[i])))
+			return hl_error_set(HL_EINVALID, "malformed: document payload: %s is empty",
+			                    names[i]);
+	if ((nfiles = json_array_size(files)) > HL_EXCHANGE_MAX_DOC_FILES) {
+		/* the inbox refused it already (a message applied another way may come here) */
+		hl_exchange__refusal_set(HL_EXCHANGE_R_TOO_BIG);
+		return hl_error_set(HL_ELIMIT,
+		                    "too-big: document payload: %zu files, over the limit "
+		                    "of %d",
+		                    nfiles, HL_EXCHANGE_MAX_DOC_FILES);
+	}
+	hl_exchange__refusal_set(HL_EXCHANGE_R_NONE);
 	d->doc_id = dup_str(o, "doc_id");
 	d->fonds_code = dup_str(o, "fonds_code");
 	d->dossier_code = dup_str(o, "dossier_code");
@@ -59,15 +78,19 @@ static int doc_from_json(hl_doc *d, json_t *o)
 	d->physical_state = dup_str(o, "physical_state");
 	d->notes = dup_str(o, "notes");
 	d->text = dup_str(o, "text");
-	d->nfiles = json_array_size(files);
-	if (d->nfiles && !(d->files = calloc(d->nfiles, sizeof(*d->files))))
+	/* nfiles only once the files are there: doc_clear frees that many */
+	if (nfiles && !(d->files = calloc(nfiles, sizeof(*d->files))))
 		return hl_error_set(HL_ENOMEM, "out of memory");
+	d->nfiles = nfiles;
 	for (size_t i = 0; i < d->nfiles; i++) {
 		json_t *f = json_array_get(files, i);
 		const char *sha = json_string_value(json_object_get(f, "sha256"));
-		if (!sha || strlen(sha) != 64 || !json_is_integer(json_object_get(f, "size")))
-			return hl_error_set(HL_EINVALID, "document %s: file %zu has no sha256/size",
-			                    d->doc_id, i + 1);
+		if (!sha || strlen(sha) != 64 || !json_is_integer(json_object_get(f, "size"))) {
+			hl_exchange__refusal_set(HL_EXCHANGE_R_MALFORMED);
+			return hl_error_set(HL_EINVALID,
+			                    "malformed: document %s: file %zu has no sha256/size",
+			                    d->doc_id ? d->doc_id : "?", i + 1);
+		}
 		d->files[i].name = dup_str(f, "name");
 		memcpy(d->files[i].sha256, sha, 65);
 		d->files[i].size = json_integer_value(json_object_get(f, "size"));
@@ -109,6 +132,32 @@ int hl_exchange__doc_level_ok(char *why, size_t size, const json_t *doc, size_t 
 	return 0;
 }
 
+int hl_exchange__docs_within_limits(char *why, size_t size, const json_t *docs)
+{
+	size_t n = json_array_size(docs);
+	if (n > HL_EXCHANGE_MAX_SEND) {
+		snprintf(why, size, "%zu documents, over the limit of %d in one message", n,
+		         HL_EXCHANGE_MAX_SEND);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *doc = json_array_get(docs, i);
+		size_t f = json_array_size(json_object_get(doc, "files"));
+		char cut[65];
+		if (f <= HL_EXCHANGE_MAX_DOC_FILES)
+			continue;
+		snprintf(cut, sizeof(cut), "%s",
+		         json_string_value(json_object_get(doc, "doc_id"))
+		             ? json_string_value(json_object_get(doc, "doc_id"))
+		             : "no id");
+		hl_str_cut_utf8(cut);
+		snprintf(why, size, "document %zu (%s): %zu files, over the limit of %d", i + 1,
+		         cut, f, HL_EXCHANGE_MAX_DOC_FILES);
+		return -1;
+	}
+	return 0;
+}
+
 /* Again at the apply step (a message held, or applied by another path than the inbox's checks):
  * each document by its own level, against the envelope's and the directory's flag of this
  * node. */
@@ -138,13 +187,14 @@ static int levels_ok(hl_store *st, const hl_exchange_message *m, json_t *docs)
 	return rc;
 }
 
-/* Is `sha` among the message's attachments (so it arrived and was checked by the inbox)? */
-static int attached(const hl_exchange_message *m, const char *sha, int64_t size)
+/* Which of the message's attachments is `sha` (so it arrived and was checked by the inbox)?
+ * Its index, or -1. */
+static long attached(const hl_exchange_message *m, const char *sha, int64_t size)
 {
 	for (size_t i = 0; i < m->nattachments; i++)
 		if (!strcmp(m->attachments[i].sha256, sha) && m->attachments[i].size == size)
-			return 1;
-	return 0;
+			return (long)i;
+	return -1;
 }
 
 /* ---- where a received document goes (README.md, "Where a received document goes") ---- */
@@ -158,9 +208,10 @@ typedef struct {
 	const hl_exchange_apply_ctx *c;
 	const char *sig;
 	char at[32], actor[64];
-	char reg[48];  /* this node's register of incoming documents: VBDEN-<unit> */
-	char year[8];  /* its dossier for what arrives now: the year, in Hanoi's time */
-	int reg_ready; /* the register's fonds is there */
+	char reg[48];          /* this node's register of incoming documents: VBDEN-<unit> */
+	char year[8];          /* its dossier for what arrives now: the year, in Hanoi's time */
+	int reg_ready;         /* the register's fonds is there */
+	unsigned char *copied; /* per attachment: in the blob store already, in this message */
 	struct {
 		char code[65];
 		int held;
@@ -345,12 +396,17 @@ static int copy_files(applying *ap, const hl_doc *d)
 	for (size_t f = 0; f < d->nfiles; f++) {
 		char sha[65], *src;
 		int64_t size = 0;
+		long k = attached(ap->m, d->files[f].sha256, d->files[f].size);
 		int rc;
-		if (!attached(ap->m, d->files[f].sha256, d->files[f].size))
+		if (k < 0)
 			return hl_error_set(HL_EINVALID,
 			                    "message %s: document %s names file %s that is not "
 			                    "among the attachments",
 			                    ap->m->id, d->doc_id, d->files[f].sha256);
+		/* Once a message: documents sharing a file (a map in every dossier) would each
+		 * copy and hash its 2 GiB again. */
+		if (ap->copied[k])
+			continue;
 		if (!(src = hl_path_join(ap->c->attachments_dir, d->files[f].sha256)))
 			return hl_error_set(HL_ENOMEM, "out of memory");
 		rc = hl_blob_put_file(sha, &size, ap->c->archive, src);
@@ -362,6 +418,7 @@ static int copy_files(applying *ap, const hl_doc *d)
 			                    ap->m->id, d->files[f].sha256);
 		if ((rc = hl_store_blob_add(ap->st, sha, size)) < 0)
 			return rc;
+		ap->copied[k] = 1;
 	}
 	return 0;
 }
@@ -391,6 +448,15 @@ static int apply_one_doc(applying *ap, json_t *o)
 	    (rc = copy_files(ap, &d)) == 0 && (rc = provenance(ap, &d, line)) == 0 &&
 	    (rc = hl_store_doc_put(&status, ap->st, &d, ap->actor)) == 0)
 		rc = hl_store_audit(ap->st, ap->actor, "exchange.receive", d.doc_id, ap->m->id);
+	else if (rc < 0 && status == HL_PUT_CONFLICT_ORDINAL)
+		/* its number in the dossier is another document's here: refused like any record
+		 * held here from elsewhere (recorded, the rest of a batch goes on); the other
+		 * document is not named (it may be none of the sender's business) */
+		rc =
+		    refuse_doc(HL_EXCHANGE_R_CONFLICT,
+		               "document %s: number %lld of dossier %s in fonds %s is held here by "
+		               "another document; it is not filed",
+		               d.doc_id, (long long)d.ordinal, d.dossier_code, d.fonds_code);
 	doc_clear(&d);
 	return rc;
 }
@@ -418,6 +484,10 @@ static int apply_document(hl_store *st, const hl_exchange_message *m,
 	}
 	if ((rc = levels_ok(st, m, docs)) < 0)
 		goto done;
+	if (!(ap.copied = calloc(m->nattachments + 1, 1))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
 	hl_exchange__ms_iso(ap.at, m->created_ms);
 	snprintf(ap.actor, sizeof(ap.actor), "exchange:%s", m->from);
 	snprintf(ap.reg, sizeof(ap.reg), "VBDEN-%s", m->to);
@@ -426,6 +496,7 @@ static int apply_document(hl_store *st, const hl_exchange_message *m,
 	for (size_t i = 0; i < json_array_size(docs) && rc == 0; i++)
 		rc = apply_one_doc(&ap, json_array_get(docs, i));
 done:
+	free(ap.copied);
 	json_decref(p);
 	json_decref(env);
 	return rc;

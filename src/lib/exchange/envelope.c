@@ -53,6 +53,15 @@ static int read_attachments(hl_exchange__env *e, json_t *a)
 		e->att[i].sha256 = jstr(x, "sha256");
 		e->att[i].size = json_integer_value(size);
 		e->att[i].name = name;
+		/* each file once: the inbox hashes every attachment listed (up to 1,000 of 2 GiB)
+		 */
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(e->att[k].sha256, e->att[i].sha256))
+				return hl_error_set(
+				    HL_EINVALID,
+				    "attachment %zu: the same SHA-256 as attachment "
+				    "%zu (a file is listed once)",
+				    i + 1, k + 1);
 	}
 	e->natt = n;
 	return 0;
@@ -267,6 +276,11 @@ int hl_exchange__envelope_check(hl_exchange_reason *reason, char hash[65], const
 	}
 	hl_access_parse(&level, e.access);
 	docs = strcmp(e.type, "document") ? NULL : json_object_get(e.payload, "documents");
+	if (hl_exchange__docs_within_limits(why, sizeof(why), docs) < 0) {
+		*reason = HL_EXCHANGE_R_TOO_BIG;
+		rc = hl_error_set(HL_ELIMIT, "too-big: %s", why);
+		goto done;
+	}
 	for (size_t i = 0; i < json_array_size(docs); i++)
 		if (hl_exchange__doc_level_ok(why, sizeof(why), json_array_get(docs, i), i, level,
 		                              1) < 0) {

@@ -161,6 +161,11 @@ int hl_exchange__incoming_dir(char *out, size_t size, hl_archive *a);
 int hl_exchange__doc_level_ok(char *why, size_t size, const json_t *doc, size_t i,
                               hl_access envelope, int restricted_ok);
 
+/* Are a "document" message's documents (its payload's list; NULL: none) within the inbox's
+ * limits: at most HL_EXCHANGE_MAX_SEND, each of at most HL_EXCHANGE_MAX_DOC_FILES files (apply.c)?
+ * 0, or -1 with why written. */
+int hl_exchange__docs_within_limits(char *why, size_t size, const json_t *docs);
+
 /* ---- the audit log's witness (witness.c) ---- */
 
 /* The hub of the directory held: its unit, URL and key (the trusted one), malloc'd.
@@ -179,8 +184,19 @@ void hl_exchange__refusal_set(hl_exchange_reason r);
  * set stays. Returns 0. */
 int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *sender,
                         hl_exchange_reason r, const char *detail);
-/* Refuses a batch of n envelopes, over HL_EXCHANGE_MAX_BATCH, as a too-big body is (named
- * only when `from` is a node of the directory). Returns HL_ELIMIT. */
+/* Records a refusal no signature vouches for — made before the sender's signature verified
+ * (too-big, malformed, unknown-sender, revoked-sender, bad-signature, an upload's refusals) —
+ * and sets the last refusal. Its sender is written "unverified: X" when the claimed X is a node
+ * of the directory; else it has none, and at most one such a minute is recorded (as a too-big
+ * body from anyone always was). Of the refusals kept, at most 100 are of this kind: a flood of
+ * forged envelopes or headers never pushes out the refusals of signed messages. Returns 0; the
+ * message set stays. */
+int hl_exchange__reject_unverified(hl_store *st, int64_t now, const char *id, const char *claimed,
+                                   hl_exchange_reason r, const char *detail);
+/* Refuses a batch of n envelopes, over HL_EXCHANGE_MAX_BATCH, as a too-big body is (a refusal
+ * no signature vouches for). Returns HL_ELIMIT. */
 int hl_exchange__refuse_batch(hl_store *st, const char *from, size_t n);
+/* Refuses a batch body of len bytes, over HL_EXCHANGE_MAX_ENVELOPE, likewise. */
+int hl_exchange__refuse_batch_bytes(hl_store *st, const char *from, size_t len);
 
 #endif

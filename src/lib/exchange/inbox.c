@@ -14,7 +14,8 @@
 /* An inbox row read back. */
 typedef struct {
 	int found;
-	char hash[65];
+	char id[37], hash[65];
+	int64_t seq;
 	char *receipt, *envelope;
 } in_row;
 
@@ -35,6 +36,7 @@ typedef struct {
 	char *payload; /* its canonical bytes, cut from the signed text */
 	char *receipt, *stored;
 	int state;
+	int verified; /* the sender's signature verified: its refusals name it */
 } inbox;
 
 /* Records a refusal of the envelope (its id and sender when they could be read) and returns
@@ -48,7 +50,10 @@ static int refuse(inbox *x, int code, hl_exchange_reason r, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	hl_exchange__reject(x->st, x->now, x->e.id, x->e.from, r, detail);
+	if (x->verified)
+		hl_exchange__reject(x->st, x->now, x->e.id, x->e.from, r, detail);
+	else /* anyone can post to the inbox: the sender only as it claims to be */
+		hl_exchange__reject_unverified(x->st, x->now, x->e.id, x->e.from, r, detail);
 	return hl_error_set(code, "%s: %s", hl_exchange_reason_name(r), detail);
 }
 
@@ -56,7 +61,9 @@ static int grab_in(const hl_store_xin_row *r, void *ud)
 {
 	in_row *x = ud;
 	x->found = 1;
+	snprintf(x->id, sizeof(x->id), "%s", r->id);
 	snprintf(x->hash, sizeof(x->hash), "%s", r->hash);
+	x->seq = r->seq;
 	x->receipt = hl_strdup(r->receipt);
 	x->envelope = hl_strdup(r->envelope);
 	return 0;
@@ -106,7 +113,35 @@ static int apply_one(hl_node *self, const hl_exchange__env *e, const char *envel
 	return hl_store_xin_set_applied(self->st, e->id, e->from, e->seq, now);
 }
 
-/* Applies the sender's held messages that follow its last applied one, in order. */
+/* Is a failure of the apply step the message's own fault (a reason said, or a code its content
+ * gives) rather than the store's? */
+static int message_fault(int rc)
+{
+	return hl_exchange_last_refusal() != HL_EXCHANGE_R_NONE || rc == HL_EINVALID ||
+	       rc == HL_EDENIED || rc == HL_ELIMIT;
+}
+
+/* A held message whose apply step refused it (why, msg), once its savepoint is undone: refused
+ * under its own id, its row kept as 'refused' (the signed envelope stays, as evidence), and the
+ * stream goes past it. It was acknowledged as held already — its sender marked it delivered and
+ * will not send it again — so holding the stream for it would stop every later message of the
+ * sender for good, and roll back the message that filled the gap on each of its retries. */
+static int held_refused(hl_node *self, const in_row *x, const char *sender, int64_t now,
+                        hl_exchange_reason why, const char *msg)
+{
+	int rc = hl_store_xin_set_refused(self->st, x->id, sender, x->seq, now);
+	if (rc < 0)
+		return rc;
+	hl_exchange__reject(self->st, now, x->id, sender, why,
+	                    msg && *msg ? msg : "refused when the gap before it filled");
+	hl_exchange__refusal_set(HL_EXCHANGE_R_NONE);
+	hl_error_clear();
+	return 0;
+}
+
+/* Applies the sender's held messages that follow its last applied one, in order, each in its own
+ * savepoint: one that its apply step refuses is refused alone (held_refused) and the others go
+ * on; a failure of the store fails them all. */
 static int apply_held(hl_node *self, const char *sender, const hl_exchange_accept_opts *o,
                       int64_t now)
 {
@@ -120,11 +155,25 @@ static int apply_held(hl_node *self, const char *sender, const hl_exchange_accep
 		rc = hl_store_xin_get(self->st, NULL, sender, last + 1, grab_in, &x);
 		if (rc == HL_ENOTFOUND)
 			return 0;
-		if (rc < 0)
+		if (rc < 0 || (rc = hl_store_xsavepoint(self->st, 0)) < 0) {
+			in_free(&x);
 			return rc;
+		}
+		hl_exchange__refusal_set(HL_EXCHANGE_R_NONE);
 		if ((rc = hl_exchange__env_parse(&e, x.envelope, strlen(x.envelope), 1)) == 0)
 			rc = apply_one(self, &e, x.envelope, NULL, o, now);
 		hl_exchange__env_free(&e);
+		if (rc == 0) {
+			rc = hl_store_xsavepoint(self->st, 1);
+		} else if (message_fault(rc)) {
+			hl_exchange_reason why = hl_exchange_last_refusal();
+			char *msg = hl_strdup(hl_error_last());
+			if ((rc = hl_store_xsavepoint(self->st, 2)) == 0)
+				rc = held_refused(self, &x, sender, now, why, msg);
+			free(msg);
+		} else {
+			hl_store_xsavepoint(self->st, 2);
+		}
 		in_free(&x);
 		if (rc < 0)
 			return rc;
@@ -189,6 +238,7 @@ static int check_sender(inbox *x)
 		              "the signature does not verify with %s's key", x->e.from);
 	if (rc < 0)
 		return refuse(x, HL_EINVALID, HL_EXCHANGE_R_MALFORMED, "%s", hl_error_last());
+	x->verified = 1;
 	return 0;
 }
 
@@ -201,6 +251,8 @@ static int check_levels(inbox *x, hl_access envelope)
 	if (strcmp(x->e.type, "document"))
 		return 0;
 	docs = json_object_get(x->e.payload, "documents");
+	if (hl_exchange__docs_within_limits(why, sizeof(why), docs) < 0)
+		return refuse(x, HL_ELIMIT, HL_EXCHANGE_R_TOO_BIG, "%s", why);
 	for (size_t i = 0; i < json_array_size(docs); i++)
 		if (hl_exchange__doc_level_ok(why, sizeof(why), json_array_get(docs, i), i,
 		                              envelope, x->me.restricted) < 0)
@@ -213,6 +265,7 @@ static int check_rights(inbox *x)
 {
 	const hl_exchange__env *e = &x->e;
 	hl_access level;
+	int rc;
 	if (strcmp(e->to, x->self->unit))
 		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_WRONG_RECIPIENT,
 		              "addressed to %s, this node is %s", e->to, x->self->unit);
@@ -234,8 +287,8 @@ static int check_rights(inbox *x)
 	if (level == HL_ACCESS_SECRET || (level == HL_ACCESS_RESTRICTED && !x->me.restricted))
 		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_ACCESS_DENIED,
 		              "a %s message may not come to this node", e->access);
-	if (check_levels(x, level) < 0)
-		return HL_EDENIED;
+	if ((rc = check_levels(x, level)) < 0)
+		return rc;
 	if (e->sent_ms > x->now + HL_EXCHANGE_SKEW_MS ||
 	    e->sent_ms < x->now - HL_EXCHANGE_SKEW_MS) {
 		char at[32], here[32];
@@ -306,9 +359,68 @@ static int check_attachments(inbox *x)
 	return 0;
 }
 
-/* 12: the sequence not applied already. *last: the sender's last applied. */
+/* A refusal of the flow (a message before its turn, beyond what is held for its sender): for
+ * the caller, about this message; in the refusals, one line while the gap lasts (no message id,
+ * the same detail), however many of the sender's messages come — a sender with a backlog sends
+ * each of them, again and again until the gap fills. */
+typedef struct {
+	int code;
+	hl_exchange_reason reason;
+	char detail[300], msg[400];
+} flow;
+
+static int refuse_flow(inbox *x, const flow *f)
+{
+	hl_exchange__reject(x->st, x->now, NULL, x->e.from, f->reason, f->detail);
+	return hl_error_set(f->code, "%s: %s", hl_exchange_reason_name(f->reason), f->msg);
+}
+
+/* 12b: a message that would be held (after a gap): at most HL_EXCHANGE_MAX_AHEAD after the
+ * sender's last applied, and within the bytes its held messages may take here. 1 and *f when
+ * it is refused, 0, or a negative code. */
+static int check_window(flow *f, inbox *x, int64_t last)
+{
+	int64_t held = 0, cap = x->o && x->o->max_held_bytes > 0 ? x->o->max_held_bytes
+	                                                         : HL_EXCHANGE_MAX_HELD;
+	int rc;
+	if (x->e.seq <= last + 1)
+		return 0;
+	if (x->e.seq - last > HL_EXCHANGE_MAX_AHEAD) {
+		f->code = HL_EDENIED;
+		f->reason = HL_EXCHANGE_R_SEQUENCE;
+		snprintf(f->detail, sizeof(f->detail),
+		         "messages of %s more than %d after the last applied (sequence %lld) wait "
+		         "at the sender until the ones before them have come",
+		         x->e.from, HL_EXCHANGE_MAX_AHEAD, (long long)last);
+		snprintf(f->msg, sizeof(f->msg),
+		         "sequence %lld of %s is more than %d ahead of the last applied (%lld): "
+		         "send it again once the ones before it have come",
+		         (long long)x->e.seq, x->e.from, HL_EXCHANGE_MAX_AHEAD, (long long)last);
+		return 1;
+	}
+	if ((rc = hl_store_xin_held_bytes(&held, x->st, x->e.from)) < 0)
+		return rc;
+	if (held + (int64_t)x->len <= cap)
+		return 0;
+	f->code = HL_ELIMIT;
+	f->reason = HL_EXCHANGE_R_TOO_BIG;
+	snprintf(f->detail, sizeof(f->detail),
+	         "messages of %s held here until sequence %lld comes take %lld bytes: later ones "
+	         "past the limit of %lld wait at the sender",
+	         x->e.from, (long long)last + 1, (long long)held, (long long)cap);
+	snprintf(f->msg, sizeof(f->msg),
+	         "message %s (sequence %lld) of %s: held with the %lld bytes held already it "
+	         "would pass the limit of %lld bytes held for a sender; send it again once "
+	         "sequence %lld has come",
+	         x->e.id, (long long)x->e.seq, x->e.from, (long long)held, (long long)cap,
+	         (long long)last + 1);
+	return 1;
+}
+
+/* 12: the sequence not applied already, nor too far ahead. *last: the sender's last applied. */
 static int check_sequence(inbox *x, int64_t *last)
 {
+	flow f;
 	int rc;
 	if ((rc = hl_store_xin_applied_seq(last, x->st, x->e.from)) < 0)
 		return rc;
@@ -316,6 +428,8 @@ static int check_sequence(inbox *x, int64_t *last)
 		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_SEQUENCE,
 		              "sequence %lld of %s is applied already by another message",
 		              (long long)x->e.seq, x->e.from);
+	if ((rc = check_window(&f, x, *last)) != 0)
+		return rc < 0 ? rc : refuse_flow(x, &f);
 	return 0;
 }
 
@@ -327,7 +441,8 @@ static int check_sequence(inbox *x, int64_t *last)
  * inside the caller's write transaction already. */
 static int recheck(inbox *x, int64_t *last, int *began)
 {
-	int rc;
+	flow f;
+	int rc, far = 0;
 	if (!x->nested) {
 		in_free(&x->dup);
 		rc = hl_store_xin_get(x->st, x->e.id, NULL, 0, grab_in, &x->dup);
@@ -335,13 +450,18 @@ static int recheck(inbox *x, int64_t *last, int *began)
 			return rc;
 		if ((rc = hl_store_xin_applied_seq(last, x->st, x->e.from)) < 0)
 			return rc;
+		/* other connections may have held messages of the sender meanwhile */
+		if (!x->dup.found && x->e.seq > *last && (far = check_window(&f, x, *last)) < 0)
+			return far;
 	}
-	if (!x->dup.found && x->e.seq > *last)
+	if (!x->dup.found && x->e.seq > *last && !far)
 		return 0;
 	tx_rollback(x->st, x->nested);
 	*began = 0;
 	if (x->dup.found)
 		return judge_duplicate(x);
+	if (far)
+		return refuse_flow(x, &f);
 	return refuse(x, HL_EDENIED, HL_EXCHANGE_R_SEQUENCE,
 	              "sequence %lld of %s is applied already by another message",
 	              (long long)x->e.seq, x->e.from);

@@ -104,42 +104,10 @@ static int node_unit(char out[33], hl_store *st)
 	return rc == HL_ENOTFOUND ? 0 : rc;
 }
 
-static int peer_row(const hl_exchange_peer_status *r, void *ud)
-{
-	return json_array_append_new(ud, hl_exchange_peer_status_json(r)) ? -1 : 0;
-}
-
-static int reject_row(const hl_exchange_reject_row *r, void *ud)
-{
-	return json_array_append_new(ud, hl_exchange_reject_json(r)) ? -1 : 0;
-}
-
-int hl_exchange_status_json(json_t **out, hl_store *st, const hl_principal *who, size_t limit)
-{
-	char me[33];
-	json_t *o, *peers = json_array(), *rej = json_array(), *feeds;
-	int rc;
-	if ((rc = hl_auth_check(who, HL_ACT_EXCHANGE_WATCH)) < 0 || (rc = node_unit(me, st)) < 0 ||
-	    (rc = hl_exchange_status(st, peer_row, peers)) < 0 ||
-	    (limit && (rc = hl_exchange_rejects(st, limit, reject_row, rej)) < 0)) {
-		json_decref(peers);
-		json_decref(rej);
-		return rc;
-	}
-	o = json_object();
-	json_object_set_new(o, "node", me[0] ? json_string(me) : json_null());
-	json_object_set_new(o, "peers", peers);
-	json_object_set_new(o, "rejected", rej);
-	/* The reference-data feeds; on a failure the member is left out. */
-	if ((feeds = hl_feed_status_json(st)))
-		json_object_set_new(o, "feeds", feeds);
-	*out = o;
-	return 0;
-}
-
-/* The last error of a delivery quotes the peer's answer, which can name documents of any sender
- * on this node: it is for this node's own unit, the province and the node's operator; staff of
- * other units (accounts a hub may keep for communes) see that an attempt failed, not why. */
+/* The last error of a delivery quotes the peer's answer, and a refusal's detail what a peer
+ * sent, either of which can name documents of any sender on this node: they are for this node's
+ * own unit, the province and the node's operator; staff of other units (accounts a hub may keep
+ * for communes) see that an attempt failed or a message was refused, not why. */
 static int sees_errors(hl_store *st, const hl_principal *who)
 {
 	char me[33] = "";
@@ -148,6 +116,64 @@ static int sees_errors(hl_store *st, const hl_principal *who)
 	if (node_unit(me, st) < 0)
 		return 0;
 	return me[0] && !strcmp(me, who->unit_code);
+}
+
+/* o's member `key`, when it holds something, replaced by "(not shown)". */
+static void not_shown(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	if (v && *v)
+		json_object_set_new(o, key, json_string("(not shown)"));
+}
+
+typedef struct {
+	json_t *a;
+	int errors; /* the principal sees errors and details (sees_errors) */
+} rows_ctx;
+
+static int peer_row(const hl_exchange_peer_status *r, void *ud)
+{
+	rows_ctx *c = ud;
+	json_t *o = hl_exchange_peer_status_json(r);
+	if (!c->errors)
+		not_shown(o, "last_error");
+	return json_array_append_new(c->a, o) ? -1 : 0;
+}
+
+static int reject_row(const hl_exchange_reject_row *r, void *ud)
+{
+	rows_ctx *c = ud;
+	json_t *o = hl_exchange_reject_json(r);
+	if (!c->errors)
+		not_shown(o, "detail");
+	return json_array_append_new(c->a, o) ? -1 : 0;
+}
+
+int hl_exchange_status_json(json_t **out, hl_store *st, const hl_principal *who, size_t limit)
+{
+	char me[33];
+	rows_ctx peers = {json_array(), 0}, rej = {json_array(), 0};
+	json_t *o, *feeds;
+	int rc;
+	if ((rc = hl_auth_check(who, HL_ACT_EXCHANGE_WATCH)) < 0 || (rc = node_unit(me, st)) < 0)
+		goto fail;
+	peers.errors = rej.errors = sees_errors(st, who);
+	if ((rc = hl_exchange_status(st, peer_row, &peers)) < 0 ||
+	    (limit && (rc = hl_exchange_rejects(st, limit, reject_row, &rej)) < 0))
+		goto fail;
+	o = json_object();
+	json_object_set_new(o, "node", me[0] ? json_string(me) : json_null());
+	json_object_set_new(o, "peers", peers.a);
+	json_object_set_new(o, "rejected", rej.a);
+	/* The reference-data feeds; on a failure the member is left out. */
+	if ((feeds = hl_feed_status_json(st)))
+		json_object_set_new(o, "feeds", feeds);
+	*out = o;
+	return 0;
+fail:
+	json_decref(peers.a);
+	json_decref(rej.a);
+	return rc;
 }
 
 typedef struct {

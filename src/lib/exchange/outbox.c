@@ -91,9 +91,8 @@ done:
 /* The payload (a JSON object) and the attachments as the envelope lists them. */
 static int contents(json_t **payload, json_t **atts, const hl_exchange_msg *m)
 {
-	if (!(*payload =
-	          hl_canon_parse(m->payload ? m->payload : "{}",
-	                             m->payload ? strlen(m->payload) : 2, "outbox: payload")))
+	if (!(*payload = hl_canon_parse(m->payload ? m->payload : "{}",
+	                                m->payload ? strlen(m->payload) : 2, "outbox: payload")))
 		return HL_EINVALID;
 	if (!json_is_object(*payload))
 		return hl_error_set(HL_EINVALID, "outbox: payload is not a JSON object");
@@ -112,6 +111,12 @@ static int contents(json_t **payload, json_t **atts, const hl_exchange_msg *m)
 			    "outbox: attachment %zu: needs a SHA-256 (64 lower-case "
 			    "hex), a size up to 2 GiB and a name",
 			    i + 1);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(m->attachments[k].sha256, a->sha256))
+				return hl_error_set(HL_EINVALID,
+				                    "outbox: attachment %zu: the same SHA-256 as "
+				                    "attachment %zu (a file is listed once)",
+				                    i + 1, k + 1);
 		json_array_append_new(*atts,
 		                      json_pack("{s:s, s:I, s:s}", "sha256", a->sha256, "size",
 		                                (json_int_t)a->size, "name", a->name));

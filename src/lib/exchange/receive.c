@@ -174,6 +174,11 @@ int hl_exchange_receive_batch(hl_exchange_results **out, hl_exchange_reason *rea
 	int rc, began = 0;
 
 	*reason = HL_EXCHANGE_R_NONE;
+	/* The body's bytes first (the server's route stops there too; another caller may not). */
+	if (len > HL_EXCHANGE_MAX_ENVELOPE) {
+		*reason = HL_EXCHANGE_R_TOO_BIG;
+		return hl_exchange__refuse_batch_bytes(hl_archive_store(a), from, len);
+	}
 	/* The limit counts envelopes, before any is read: a last line without its newline is one,
 	 * an empty line is none. */
 	if ((n = count_envelopes(p, end)) > HL_EXCHANGE_MAX_BATCH) {

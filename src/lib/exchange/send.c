@@ -76,7 +76,7 @@ static int add_id(gather *g, const char *id)
 {
 	hl_exchange_sent *s = g->s;
 	if (s->n >= HL_EXCHANGE_MAX_SEND)
-		return hl_error_set(HL_EINVALID, "documents: at most %d in one message",
+		return hl_error_set(HL_ELIMIT, "documents: at most %d in one message",
 		                    HL_EXCHANGE_MAX_SEND);
 	if (s->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 16;
@@ -160,9 +160,8 @@ static int from_dossier(gather *g, const char *spec)
 	rc = hl_store_dossier_docs(&total, g->st, fonds, dossier,
 	                           ceiling < HL_ACCESS_SECRET ? (int)ceiling : HL_ACCESS_RESTRICTED,
 	                           held, 0, HL_EXCHANGE_MAX_SEND + 1, collect, g);
-	if (rc == HL_EINVALID && g->s->n >= HL_EXCHANGE_MAX_SEND)
-		return hl_error_set(HL_EINVALID,
-		                    "dossier: more than %d documents (send it in parts)",
+	if (rc == HL_ELIMIT && g->s->n >= HL_EXCHANGE_MAX_SEND)
+		return hl_error_set(HL_ELIMIT, "dossier: more than %d documents (send it in parts)",
 		                    HL_EXCHANGE_MAX_SEND);
 	if (rc < 0)
 		return rc;
@@ -238,8 +237,7 @@ int hl_exchange_send_report(char id[37], hl_node *self, const hl_principal *who,
 	hl_exchange_msg m = {0};
 	char msg_id[37];
 	int rc;
-	if ((rc = hl_auth_check(who, HL_ACT_SEND)) < 0 ||
-	    (rc = check_to(self, to, "report")) < 0)
+	if ((rc = hl_auth_check(who, HL_ACT_SEND)) < 0 || (rc = check_to(self, to, "report")) < 0)
 		return rc;
 	m.to = to;
 	m.type = "report";

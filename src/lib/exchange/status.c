@@ -1,6 +1,5 @@
 /* The exchange as seen from this node: the state per peer, the refusals with their reasons, and
  * how a refusal is recorded. */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +53,20 @@ void hl_exchange__refusal_set(hl_exchange_reason r)
 }
 
 typedef struct {
-	const char *id, *reason, *detail;
+	const char *id, *sender, *reason, *detail;
 	int same;
 } newest;
+
+/* Both NULL, or the same text. */
+static int same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
 
 static int same_as_newest(const hl_exchange_reject_row *r, void *ud)
 {
 	newest *n = ud;
-	n->same = r->msg_id && !strcmp(r->msg_id, n->id) && r->reason &&
+	n->same = same_text(r->msg_id, n->id) && same_text(r->sender, n->sender) && r->reason &&
 	          !strcmp(r->reason, n->reason) && r->detail && !strcmp(r->detail, n->detail);
 	return 1;
 }
@@ -69,7 +74,7 @@ static int same_as_newest(const hl_exchange_reject_row *r, void *ud)
 int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *sender,
                         hl_exchange_reason r, const char *detail)
 {
-	newest n = {id, hl_exchange_reason_name(r), detail ? detail : "", 0};
+	newest n = {id, sender, hl_exchange_reason_name(r), detail ? detail : "", 0};
 	char *keep;
 	int code;
 	last_refusal = r;
@@ -80,9 +85,10 @@ int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *s
 	keep = hl_strdup(hl_error_last());
 	code = hl_error_code();
 	/* A message refused again as it was a moment ago (the sender retries one that the apply
-	 * step refuses, every few minutes until someone looks) is one line, not one a retry: the
-	 * newest 1,000 kept must not fill with it. */
-	if (!id || hl_store_xrejects(st, 1, same_as_newest, &n) < 0 || !n.same)
+	 * step refuses, every few minutes until someone looks), or a refusal of the flow repeated
+	 * for each message of a backlog (no id, the same detail), is one line, not one a retry:
+	 * the newest 1,000 kept must not fill with it. */
+	if (hl_store_xrejects(st, 1, same_as_newest, &n) < 0 || !n.same)
 		hl_store_xreject_add(st, now ? now : hl_exchange__now_ms(), id, sender, n.reason,
 		                     detail);
 	if (keep)
@@ -93,37 +99,53 @@ int hl_exchange__reject(hl_store *st, int64_t now, const char *id, const char *s
 	return 0;
 }
 
-/* ---- a body refused before it is read ---- */
-
-/* When the last too-big refusal from an unnamed or unknown sender was recorded. */
-static _Atomic int64_t anon_too_big_ms;
+/* ---- refusals no signature vouches for ---- */
 
 static int peer_known(const hl_node_row *row, void *ud)
 {
-	*(int *)ud = row->revoked ? -1 : 1;
+	*(int *)ud = 1;
+	(void)row;
 	return 0;
 }
 
+int hl_exchange__reject_unverified(hl_store *st, int64_t now, const char *id, const char *claimed,
+                                   hl_exchange_reason r, const char *detail)
+{
+	char who[48], *keep;
+	int known = 0, code;
+	newest n = {id, NULL, hl_exchange_reason_name(r), detail ? detail : "", 0};
+	last_refusal = r;
+	if (!st)
+		return 0;
+	keep = hl_strdup(hl_error_last());
+	code = hl_error_code();
+	/* Named only as what it claims to be, and only when it claims a node of the directory:
+	 * anything else a request says is not written into the status as a sender. */
+	if (claimed && hl_exchange__valid_unit(claimed) &&
+	    hl_store_xpeer_get(st, claimed, peer_known, &known) < 0)
+		known = 0;
+	snprintf(who, sizeof(who), "unverified: %s", known ? claimed : "");
+	n.sender = known ? who : NULL;
+	/* the same as the newest: not written again (a node retrying, a replayed forgery) */
+	if (hl_store_xrejects(st, 1, same_as_newest, &n) < 0 || !n.same)
+		hl_store_xreject_add_unverified(st, now ? now : hl_exchange__now_ms(), id, n.sender,
+		                                n.reason, n.detail, 60000);
+	if (keep)
+		hl_error_set(code, "%s", keep);
+	else
+		hl_error_clear();
+	free(keep);
+	return 0;
+}
+
+/* ---- a body refused before it is read ---- */
+
 /* Records a too-big refusal (the body unread, or a batch of too many envelopes): nothing is
- * checked yet, so a sender is named only if it is a node of the directory, and refusals from
- * anyone else are recorded at most once a minute, so that a flood of headers can neither push
- * the real refusals out of the newest kept nor write into the status. Returns HL_ELIMIT with
- * the detail as the message. */
+ * checked yet, so it is a refusal no signature vouches for. Returns HL_ELIMIT with the detail as
+ * the message. */
 static int record_too_big(hl_store *st, const char *from, const char *detail)
 {
-	int known = 0;
-	int64_t now = hl_exchange__now_ms(), last;
-	if (from && hl_store_xpeer_get(st, from, peer_known, &known) < 0)
-		known = 0;
-	if (known == 1) {
-		hl_exchange__reject(st, now, NULL, from, HL_EXCHANGE_R_TOO_BIG, detail);
-	} else {
-		last = anon_too_big_ms;
-		if (now - last >= 60000 &&
-		    atomic_compare_exchange_strong(&anon_too_big_ms, &last, now))
-			hl_exchange__reject(st, now, NULL, NULL, HL_EXCHANGE_R_TOO_BIG, detail);
-	}
-	last_refusal = HL_EXCHANGE_R_TOO_BIG;
+	hl_exchange__reject_unverified(st, 0, NULL, from, HL_EXCHANGE_R_TOO_BIG, detail);
 	return hl_error_set(HL_ELIMIT, "%s", detail);
 }
 
@@ -142,6 +164,14 @@ int hl_exchange_refuse_too_big(hl_store *st, const char *what, const char *conte
 	         "%s of %s bytes, over the limit of %u bytes (refused from its Content-Length, "
 	         "unread)",
 	         what, i ? clv : "?", HL_EXCHANGE_MAX_ENVELOPE);
+	return record_too_big(st, from, detail);
+}
+
+int hl_exchange__refuse_batch_bytes(hl_store *st, const char *from, size_t len)
+{
+	char detail[160];
+	snprintf(detail, sizeof(detail), "a batch of %zu bytes, over the limit of %u", len,
+	         HL_EXCHANGE_MAX_ENVELOPE);
 	return record_too_big(st, from, detail);
 }
 

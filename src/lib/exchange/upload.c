@@ -225,7 +225,8 @@ static int chunk_signed(hl_exchange_reason *reason, hl_store *st, const hl_excha
 	*reason = hl_exchange_last_refusal();
 	snprintf(detail, sizeof(detail), "attachment %.12s… offset %lld: %s", c->sha256,
 	         (long long)c->offset, refused_detail);
-	hl_exchange__reject(st, 0, NULL, c->from, *reason, detail);
+	/* refused before its signature verified: what it claims is not taken for granted */
+	hl_exchange__reject_unverified(st, 0, NULL, c->from, *reason, detail);
 	return rc;
 }
 

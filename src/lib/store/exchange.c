@@ -50,6 +50,10 @@ int hl_store_xsavepoint(hl_store *st, int op)
 	for (int i = op;; i = 1) {
 		sqlite3_stmt *s = prepare(st, sql[i]);
 		int rc;
+		if (i == 2)
+			/* the rows undone may include a fonds or dossier this connection
+			 * remembers the id of */
+			hl_store__forget_ids(st);
 		if (!s || (rc = exec1(st, s, NULL, "savepoint")) < 0)
 			return s ? rc : -1;
 		if (i == 1 || op != 2)
@@ -424,8 +428,8 @@ int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_m
 {
 	sqlite3_stmt *s =
 	    prepare(st, "INSERT INTO exchange_inbox(id, sender, seq, type, created_ms,"
-	                " hash, envelope, state, receipt, received_ms)"
-	                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	                " hash, envelope, state, receipt, received_ms, bytes)"
+	                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 	int rc;
 	if (!s)
 		return -1;
@@ -439,6 +443,7 @@ int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_m
 	bind_exact(s, 8, r->state);
 	bind_exact(s, 9, r->receipt);
 	sqlite3_bind_int64(s, 10, received_ms);
+	sqlite3_bind_int64(s, 11, r->envelope ? (int64_t)strlen(r->envelope) : 0);
 	rc = sqlite3_step(s);
 	hl_store__release(st, s);
 	if (rc == SQLITE_CONSTRAINT)
@@ -478,11 +483,33 @@ int hl_store_xin_applied_seq(int64_t *seq, hl_store *st, const char *sender)
 	return 0;
 }
 
-int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, int64_t seq,
-                             int64_t at_ms)
+int hl_store_xin_held_bytes(int64_t *bytes, hl_store *st, const char *sender)
 {
-	sqlite3_stmt *s = prepare(st, "UPDATE exchange_inbox SET state = 'applied', applied_ms = ?2"
-	                              " WHERE id = ?1");
+	/* from the index exchange_inbox_held alone (state, sender, seq, bytes) */
+	sqlite3_stmt *s = prepare(st, "SELECT coalesce(sum(bytes), 0) FROM exchange_inbox"
+	                              " WHERE state = 'held' AND sender = ?1");
+	int rc;
+	if (!s)
+		return -1;
+	bind_exact(s, 1, sender);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*bytes = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = hl_store__error(st, "inbox held");
+	}
+	hl_store__release(st, s);
+	return rc;
+}
+
+/* Message `id` applied or refused at `at_ms`, and the sender's stream past `seq`. */
+static int xin_done(hl_store *st, const char *id, const char *sender, int64_t seq, int64_t at_ms,
+                    int applied)
+{
+	sqlite3_stmt *s = prepare(st, applied ? "UPDATE exchange_inbox SET state = 'applied',"
+	                                        " applied_ms = ?2 WHERE id = ?1"
+	                                      : "UPDATE exchange_inbox SET state = 'refused',"
+	                                        " applied_ms = ?2 WHERE id = ?1");
 	int rc;
 	if (!s)
 		return -1;
@@ -496,6 +523,18 @@ int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, i
 	bind_exact(s, 1, sender);
 	sqlite3_bind_int64(s, 2, seq);
 	return exec1(st, s, NULL, "inbox applied");
+}
+
+int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, int64_t seq,
+                             int64_t at_ms)
+{
+	return xin_done(st, id, sender, seq, at_ms, 1);
+}
+
+int hl_store_xin_set_refused(hl_store *st, const char *id, const char *sender, int64_t seq,
+                             int64_t at_ms)
+{
+	return xin_done(st, id, sender, seq, at_ms, 0);
 }
 
 /* ---- links and refusals ---- */
@@ -525,12 +564,15 @@ int hl_store_xlink_error(hl_store *st, const char *peer, const char *error, int6
 	return exec1(st, s, NULL, "link error");
 }
 
-int hl_store_xreject_add(hl_store *st, int64_t at_ms, const char *msg_id, const char *sender,
-                         const char *reason, const char *detail)
+/* A refusal no signature vouches for: recorded without a sender, or as "unverified: X". */
+#define UNVERIFIED " (sender IS NULL OR substr(sender, 1, 12) = 'unverified: ')"
+
+/* Binds a refusal to ?1..?5, runs the insert, then keeps the newest HL_STORE_XREJECTS_KEPT (and
+ * of them, the newest HL_STORE_XREJECTS_UNVERIFIED no signature vouches for). */
+static int reject_insert(hl_store *st, sqlite3_stmt *s, int64_t at_ms, const char *msg_id,
+                         const char *sender, const char *reason, const char *detail, int unverified)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT INTO exchange_reject(at_ms, msg_id, sender, reason,"
-	                              " detail) VALUES (?1, ?2, ?3, ?4, ?5)");
-	int rc;
+	int rc, changes = 0;
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, at_ms);
@@ -538,14 +580,46 @@ int hl_store_xreject_add(hl_store *st, int64_t at_ms, const char *msg_id, const 
 	bind_exact(s, 3, sender);
 	bind_exact(s, 4, reason);
 	bind_exact(s, 5, detail);
-	if ((rc = exec1(st, s, NULL, "record refusal")) < 0)
+	if ((rc = exec1(st, s, &changes, "record refusal")) < 0 || !changes)
 		return rc;
-	/* The refusals of a flood must not grow the store without bound. */
+	/* The refusals of a flood must not grow the store without bound, */
 	if (!(s = prepare(st, "DELETE FROM exchange_reject WHERE id <= (SELECT max(id) FROM"
 	                      " exchange_reject) - ?1")))
 		return -1;
 	sqlite3_bind_int(s, 1, HL_STORE_XREJECTS_KEPT);
+	if ((rc = exec1(st, s, NULL, "prune refusals")) < 0 || !unverified)
+		return rc;
+	/* nor push out those of the senders that signed them. */
+	if (!(s = prepare(st, "DELETE FROM exchange_reject WHERE" UNVERIFIED " AND id <= (SELECT"
+	                      " id FROM exchange_reject WHERE" UNVERIFIED " ORDER BY id DESC"
+	                      " LIMIT 1 OFFSET ?1)")))
+		return -1;
+	sqlite3_bind_int(s, 1, HL_STORE_XREJECTS_UNVERIFIED);
 	return exec1(st, s, NULL, "prune refusals");
+}
+
+int hl_store_xreject_add(hl_store *st, int64_t at_ms, const char *msg_id, const char *sender,
+                         const char *reason, const char *detail)
+{
+	return reject_insert(st,
+	                     prepare(st,
+	                             "INSERT INTO exchange_reject(at_ms, msg_id, sender, reason,"
+	                             " detail) VALUES (?1, ?2, ?3, ?4, ?5)"),
+	                     at_ms, msg_id, sender, reason, detail, 0);
+}
+
+int hl_store_xreject_add_unverified(hl_store *st, int64_t at_ms, const char *msg_id,
+                                    const char *sender, const char *reason, const char *detail,
+                                    int64_t anon_window_ms)
+{
+	/* one statement: two writers cannot both find the window empty */
+	sqlite3_stmt *s = prepare(st, "INSERT INTO exchange_reject(at_ms, msg_id, sender, reason,"
+	                              " detail) SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?3 IS NOT NULL OR"
+	                              " NOT EXISTS (SELECT 1 FROM exchange_reject WHERE sender IS"
+	                              " NULL AND at_ms > ?1 - ?6)");
+	if (s)
+		sqlite3_bind_int64(s, 6, anon_window_ms);
+	return reject_insert(st, s, at_ms, msg_id, sender, reason, detail, 1);
 }
 
 int hl_store_xrejects(hl_store *st, size_t max,

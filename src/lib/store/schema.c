@@ -306,6 +306,13 @@ static const char *const migrations[] = {
     "  message_id TEXT NOT NULL,"
     "  received_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (unit, entry_id)) WITHOUT ROWID;",
+    /* 9: the bytes of each envelope received, in the index of the held ones: what a sender's
+     * held messages take is summed from the index alone (they are capped: src/lib/exchange/
+     * README.md, "Held messages"). */
+    "ALTER TABLE exchange_inbox ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE exchange_inbox SET bytes = length(CAST(envelope AS BLOB)) WHERE state = 'held';"
+    "DROP INDEX exchange_inbox_held;"
+    "CREATE INDEX exchange_inbox_held ON exchange_inbox(state, sender, seq, bytes);",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

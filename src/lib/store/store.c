@@ -63,6 +63,11 @@ int hl_store__error(hl_store *st, const char *what)
 	int rc = sqlite3_errcode(st->db);
 	int code = HL_ERROR;
 
+	/* Some errors (a full disk, an I/O error) end the transaction by themselves: the ids
+	 * remembered in it may have gone with it. */
+	if (st->in_tx && sqlite3_get_autocommit(st->db))
+		hl_store__forget_ids(st);
+
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		code = HL_ECONFLICT;
 	else if (rc == SQLITE_CONSTRAINT)
@@ -220,7 +225,7 @@ int hl_store_change_stamp(int64_t *data_version, int64_t *own_changes, hl_store 
 	return 0;
 }
 
-static void forget_cache(hl_store *st)
+void hl_store__forget_ids(hl_store *st)
 {
 	free(st->last_fonds_code);
 	free(st->last_dossier_code);
@@ -249,7 +254,7 @@ int hl_store_commit(hl_store *st)
 int hl_store_rollback(hl_store *st)
 {
 	/* Ids cached during the transaction may have been rolled back with it. */
-	forget_cache(st);
+	hl_store__forget_ids(st);
 	st->in_tx = 0;
 	if (sqlite3_get_autocommit(st->db))
 		return 0;
@@ -402,7 +407,7 @@ static int resolve(int64_t *out, hl_store *st, int get, int add, int64_t parent,
 static int dossier_id(int64_t *out, hl_store *st, const char *fonds, const char *dossier)
 {
 	if (!st->last_fonds_code || strcmp(st->last_fonds_code, fonds)) {
-		forget_cache(st);
+		hl_store__forget_ids(st);
 		if (resolve(&st->last_fonds_id, st, Q_FONDS_GET, Q_FONDS_ADD, 0, fonds) < 0)
 			return -1;
 		st->last_fonds_code = hl_strdup(fonds);

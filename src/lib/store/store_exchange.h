@@ -85,18 +85,31 @@ int hl_store_xin_add(hl_store *st, const hl_store_xin_row *r, int64_t received_m
 int hl_store_xin_set_receipt(hl_store *st, const char *id, const char *receipt);
 /* The last sequence applied from `sender` (0: none). */
 int hl_store_xin_applied_seq(int64_t *seq, hl_store *st, const char *sender);
+/* The bytes of `sender`'s held envelopes (as received). */
+int hl_store_xin_held_bytes(int64_t *bytes, hl_store *st, const char *sender);
 /* Marks message `id` applied and (sender's) last applied sequence `seq`. */
 int hl_store_xin_set_applied(hl_store *st, const char *id, const char *sender, int64_t seq,
+                             int64_t at_ms);
+/* Marks held message `id` refused (its apply step refused it when the gap before it filled:
+ * the row stays, state 'refused') and the sender's stream past `seq`. */
+int hl_store_xin_set_refused(hl_store *st, const char *id, const char *sender, int64_t seq,
                              int64_t at_ms);
 
 /* ---- links and refusals ---- */
 
 int hl_store_xlink_success(hl_store *st, const char *peer, int64_t at_ms);
 int hl_store_xlink_error(hl_store *st, const char *peer, const char *error, int64_t at_ms);
-/* Keeps the latest HL_STORE_XREJECTS_KEPT refusals. */
-#define HL_STORE_XREJECTS_KEPT 1000
+/* Keeps the latest HL_STORE_XREJECTS_KEPT refusals, of which at most
+ * HL_STORE_XREJECTS_UNVERIFIED no signature vouches for. */
+#define HL_STORE_XREJECTS_KEPT       1000
+#define HL_STORE_XREJECTS_UNVERIFIED 100
 int hl_store_xreject_add(hl_store *st, int64_t at_ms, const char *msg_id, const char *sender,
                          const char *reason, const char *detail);
+/* A refusal no signature vouches for: its sender "unverified: X" or NULL. One without a sender
+ * is recorded only if no other was in the `anon_window_ms` before at_ms. */
+int hl_store_xreject_add_unverified(hl_store *st, int64_t at_ms, const char *msg_id,
+                                    const char *sender, const char *reason, const char *detail,
+                                    int64_t anon_window_ms);
 int hl_store_xrejects(hl_store *st, size_t max,
                       int (*cb)(const hl_exchange_reject_row *r, void *ud), void *ud);
 int hl_store_xstatus(hl_store *st, int (*cb)(const hl_exchange_peer_status *r, void *ud), void *ud);

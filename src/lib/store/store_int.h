@@ -56,6 +56,11 @@ struct hl_store {
 sqlite3_stmt *hl_store__cached(hl_store *st, const char *sql);
 void hl_store__release(hl_store *st, sqlite3_stmt *s);
 
+/* Forgets the fonds and dossier ids remembered (dossier_id): after anything that may have undone
+ * the rows they name — a rollback, a ROLLBACK TO a savepoint — another connection may take the
+ * same row ids for other rows. */
+void hl_store__forget_ids(hl_store *st);
+
 int hl_store__migrate(hl_store *st);
 /* The columns of a document in a listing, in hl_store__row_to_doc's order: its metadata only.
  * Notes, typed text and page text are content (a read of a restricted record's content is

@@ -113,7 +113,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (u->too_big)
 		return answer(c, 413, "too-big\n");
 	char *receipt = NULL;
-	hl_exchange_accept_opts o = {0, NULL, apply_cb, r, 0, NULL};
+	hl_exchange_accept_opts o = {0, NULL, apply_cb, r, 0, NULL, 0};
 	if (hl_exchange_inbox_accept(&receipt, NULL, r->a.n, u->body ? u->body : "", u->n, &o) <
 	    0) {
 		char line[600];

@@ -63,10 +63,10 @@ static void test_schema_and_reopen(void **state)
 {
 	fx *f = *state;
 	hl_store *again = NULL;
-	assert_int_equal(hl_store_schema_version(f->st), 8);
+	assert_int_equal(hl_store_schema_version(f->st), 9);
 	/* A second connection sees the same version and migrates nothing. */
 	assert_int_equal(hl_store_open(&again, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(again), 8);
+	assert_int_equal(hl_store_schema_version(again), 9);
 	hl_store_free(again);
 }
 
@@ -295,9 +295,44 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(hl_store_open(&st, f->path, 0), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "newer"));
 	/* reopen for teardown */
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 8'", f->path);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 9'", f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
+}
+
+/* Schema 9 on a store of schema 8 holding messages of the inbox: the bytes of each held envelope
+ * counted (a sender's held messages are capped in bytes), the index of the held ones covering
+ * them, the applied ones left at 0. */
+static void test_migration_9_counts_held_bytes(void **state)
+{
+	fx *f = *state;
+	char cmd[1200];
+	hl_store_free(f->st);
+	f->st = NULL;
+	snprintf(cmd, sizeof(cmd),
+	         "sqlite3 %s \"DROP INDEX exchange_inbox_held;"
+	         " ALTER TABLE exchange_inbox DROP COLUMN bytes;"
+	         " CREATE INDEX exchange_inbox_held ON exchange_inbox(state, sender, seq);"
+	         " INSERT INTO exchange_inbox(id, sender, seq, type, created_ms, hash, envelope,"
+	         " state, receipt, received_ms) VALUES"
+	         " ('a', '06652', 2, 'report', 1, 'h', 'Báo cáo', 'held', '', 1),"
+	         " ('b', '06652', 1, 'report', 1, 'h', 'xyz', 'applied', '', 1);"
+	         " PRAGMA user_version = 8;\"",
+	         f->path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
+	assert_int_equal(hl_store_schema_version(f->st), 9);
+	snprintf(cmd, sizeof(cmd),
+	         "test \"$(sqlite3 %s \"SELECT group_concat(id || '=' || bytes) FROM"
+	         " (SELECT id, bytes FROM exchange_inbox ORDER BY id)\")\" = 'a=9,b=0'",
+	         f->path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "sqlite3 %s \"EXPLAIN QUERY PLAN SELECT sum(bytes) FROM exchange_inbox WHERE"
+	         " state = 'held' AND sender = '06652'\" | grep -q 'COVERING INDEX"
+	         " exchange_inbox_held'",
+	         f->path);
+	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -305,6 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_schema_and_reopen, setup, teardown),
 	    cmocka_unit_test(test_open_missing_is_notfound),
+	    cmocka_unit_test_setup_teardown(test_migration_9_counts_held_bytes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_put_get_update_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_versions_keep_old_content, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ordinal_conflict, setup, teardown),
