@@ -111,6 +111,15 @@ static int ocr_review(request *r)
 	    json_pack("{s:f,s:I,s:o}", "below", below, "limit", (json_int_t)limit, "items", a));
 }
 
+/* A job that cannot start because JOBS_MAX are running is told to come back: 429. */
+static int jobs_refused(request *r, int rc)
+{
+	if (rc != HL_ELIMIT)
+		return rc;
+	resp_error(r, 429, "%s", hl_error_last());
+	return ANSWERED;
+}
+
 /* ---- POST /api/v1/ocr/run {"jobs"?} -> 202 {"job"} ---- */
 
 typedef struct {
@@ -223,7 +232,7 @@ static int ocr_run(request *r)
 	o->failures = json_array();
 	if ((rc = job_start(&job, &r->who, "ocr", hl_archive_dir(r->archive), ocr_work, o,
 	                    ocr_arg_free)) < 0)
-		return rc;
+		return jobs_refused(r, rc);
 	return resp_json(r, 202, json_pack("{s:o}", "job", job));
 }
 
@@ -386,7 +395,7 @@ static int ingest(request *r)
 	}
 	if ((rc = job_start(&job, &r->who, "ingest", hl_archive_dir(r->archive), ingest_work, g,
 	                    ingest_arg_free)) < 0)
-		return rc;
+		return jobs_refused(r, rc);
 	return resp_json(r, 202, json_pack("{s:o}", "job", job));
 }
 

@@ -66,8 +66,9 @@ int http_status_of(request *r, int code)
 		return r->who.role == HL_ROLE_ANONYMOUS ? 401 : 403;
 	case HL_ECONFLICT:
 		return 409;
-	case HL_ELIMIT:
-		return 429;
+	case HL_ELIMIT: /* an input over one of the library's limits (the rate limits answer
+	                 * 429 where they are: logins, jobs) */
+		return 400;
 	default:
 		return 500;
 	}

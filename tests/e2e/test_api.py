@@ -108,6 +108,12 @@ class AsTheCli(ServerCase):
         cli = self.w.h.run('search', over)
         self.assertEqual(cli.rc, 1, cli)
         self.assertEqual(cli.err, 'halong: ' + r.json()['error']['message'] + '\n')
+        # over the library's other limit (64 words): a bad request too, not 429 (that one is
+        # for throttled logins and a full job table)
+        many = ' '.join(f'tu{i}' for i in range(65))
+        r = self.as_('admin').get('/api/v1/search?q=' + q(many))
+        self.assertError(r, 400, 'bad_request')
+        self.assertIn('64', r.json()['error']['message'])
 
     def test_stats_for_the_province(self):
         j = self.get('/api/v1/stats', 'admin')
