@@ -156,8 +156,6 @@ const hl_principal *cli_who(void);
 /* A time in ms since the epoch as shown to people: Asia/Ho_Chi_Minh (UTC+7, no DST); "-" for
  * none. */
 const char *cli_local_time(char buf[32], int64_t ms);
-/* A time in ms since the epoch as ISO 8601 UTC with milliseconds for JSON, or null for none. */
-json_t *cli_json_time(int64_t ms);
 
 typedef struct {
 	int tty, quiet, drawn;

@@ -110,7 +110,7 @@ static int sub_show(const cli_args *args)
 		json_object_set_new(j, "url", json_string(hl_node_url(n)));
 		json_object_set_new(j, "public_key", json_string(hl_node_public_key(n)));
 		json_object_set_new(j, "directory_version", json_integer(version));
-		json_object_set_new(j, "directory_issued_at", cli_json_time(issued));
+		json_object_set_new(j, "directory_issued_at", hl_exchange_time_json(issued));
 		json_object_set_new(j, "directory_from_hub", json_boolean(imported));
 		cli_print_json(j);
 	} else {

@@ -73,19 +73,6 @@ const char *cli_local_time(char buf[32], int64_t ms)
 	return buf;
 }
 
-json_t *cli_json_time(int64_t ms)
-{
-	char buf[40];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (ms <= 0)
-		return json_null();
-	gmtime_r(&t, &tm);
-	strftime(buf, 24, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ", (int)(ms % 1000));
-	return json_string(buf);
-}
-
 /* Every command's table; a new command group adds its table here. */
 static const cli_cmd *const tables[] = {
     cli_archive_commands, cli_units_commands,
