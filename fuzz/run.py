@@ -10,9 +10,14 @@ BUILD/fuzz-work/<name>/crashes/ (the run prints where, and how to replay it). Wi
 inputs of the scratch folder that add coverage to the seed corpus are copied into
 fuzz/corpus/<name>/ (libFuzzer's -merge=1: a minimised set, named by their SHA-1).
 
+Every run is also a line of BUILD/fuzz-work/<name>/campaign.tsv (when, the source's commit, seconds,
+executions, crashes): a campaign of 10 million executions may take several runs, each going on
+from the corpus of the one before, and --campaign adds them up per target and commit.
+
 usage: fuzz/run.py [--build build-fuzz] [--targets csv,text] [--seconds 60 | --runs N] [--merge]
                    [-- LIBFUZZER_FLAGS, e.g. -detect_leaks=0 to get past a known leak]
        fuzz/run.py --merge-only ...   (no fuzzing: merge what earlier runs found)
+       fuzz/run.py --campaign ...     (no fuzzing: the runs so far, added up)
 Environment (the Makefile passes them): FUZZ_TARGETS, FUZZ_SECONDS, FUZZ_RUNS, FUZZ_MERGE=1.
 Exit status: 0 when no target crashed, 1 when one did, 2 on a usage or setup error.
 """
@@ -132,6 +137,10 @@ def fuzz_one(build, name, seconds, runs, extra):
     if p.returncode != 0 and not found:
         # A failure libFuzzer saved no input for (a setup error, a crash in the seeds' loading)
         r['crashes'] = ['(no input saved: exit %d, see the log)' % p.returncode]
+    with open(os.path.join(work, 'campaign.tsv'), 'a') as led:
+        led.write('%s\t%s\t%.0f\t%d\t%d\n' % (time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+                                             source_commit(), elapsed, r['execs'],
+                                             len(r['crashes'])))
     if r['crashes']:
         print(f'!!! fuzz_{name} failed (exit {p.returncode}); its report:', flush=True)
         report = [l for l in text.splitlines() if l.startswith(('==', '    #', 'SUMMARY',
@@ -143,6 +152,47 @@ def fuzz_one(build, name, seconds, runs, extra):
                 print(f'    input saved: {os.path.relpath(c, ROOT)}')
                 print(f'    replay it:   {os.path.relpath(exe, ROOT)} {os.path.relpath(c, ROOT)}')
     return r
+
+
+def source_commit():
+    """The commit the build was made from, '+' when the working tree differed from it."""
+    try:
+        head = subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'],
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(['git', '-C', ROOT, 'status', '--porcelain', '--untracked-files=no'],
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return '?'
+    return (head or '?') + ('+' if dirty else '')
+
+
+def campaign(build, names):
+    """The runs of each target so far (campaign.tsv), added up per commit of the source."""
+    rows = [('target', 'commit', 'runs', 'seconds', 'executions', 'crashes', 'last run')]
+    for name in names:
+        led = os.path.join(build, 'fuzz-work', name, 'campaign.tsv')
+        per = {}
+        if os.path.exists(led):
+            for line in open(led):
+                f = line.rstrip('\n').split('\t')
+                if len(f) != 5:
+                    continue
+                c = per.setdefault(f[1], [0, 0, 0, 0, ''])
+                c[0] += 1
+                c[1] += int(f[2])
+                c[2] += int(f[3])
+                c[3] += int(f[4])
+                c[4] = f[0]
+        if not per:
+            rows.append(('fuzz_' + name, '-', '0', '0', '0', '0', '-'))
+        for commit, c in per.items():
+            rows.append(('fuzz_' + name, commit, str(c[0]), str(c[1]), str(c[2]), str(c[3]), c[4]))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for i, row in enumerate(rows):
+        print('  '.join(c.ljust(w) if j < 2 else c.rjust(w)
+                        for j, (c, w) in enumerate(zip(row, widths))))
+        if i == 0:
+            print('  '.join('-' * w for w in widths))
 
 
 def merge_one(build, name):
@@ -198,6 +248,8 @@ def main():
     ap.add_argument('--merge', action='store_true', default=os.environ.get('FUZZ_MERGE') == '1',
                     help='after fuzzing, merge new coverage into fuzz/corpus/<name>/')
     ap.add_argument('--merge-only', action='store_true', help='merge, do not fuzz')
+    ap.add_argument('--campaign', action='store_true',
+                    help='do not fuzz: the runs so far of each target, added up per commit')
     ap.add_argument('extra', nargs='*', help='more libFuzzer flags, after --')
     a = ap.parse_args()
 
@@ -212,6 +264,9 @@ def main():
         print(f'unknown target(s) {", ".join(unknown)}; built with a seed corpus: '
               f'{", ".join(known)}', file=sys.stderr)
         return 2
+    if a.campaign:
+        campaign(a.build, wanted)
+        return 0
     if not is_fuzzing_build(os.path.join(a.build, 'fuzz', 'fuzz_' + wanted[0])):
         print(f'{a.build} is not a fuzzing build (meson -Dfuzzing=true with clang)',
               file=sys.stderr)
