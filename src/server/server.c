@@ -88,16 +88,17 @@ typedef struct {
 } req_box;
 
 /* libmicrohttpd's memory pool for a connection (MHD_OPTION_CONNECTION_MEMORY_LIMIT): the read
- * buffer at its front (half of it at first), and at its end a record (64 bytes) for each header,
- * cookie and query parameter and a copy of the Cookie header. A head within request.h's limits
- * (REQUEST_MAX_HEAD bytes; REQUEST_MAX_FIELDS headers, REQUEST_MAX_COOKIES cookies and a Cookie
- * header of at most SRV_MAX_HEADERS bytes; REQUEST_MAX_ARGS parameters, a longer query being
- * emptied before libmicrohttpd parses it) takes at most the 48 KiB read buffer and
- * (100 + 100 + 64) * 64 + 16 KiB = 33 KiB at the end: 96 KiB leave room for the answer's
- * headers, which libmicrohttpd builds in what is free (without it, it closes the connection
- * without a word). A head over the limits is answered on the socket (begin). Pages are touched
- * only as bytes arrive: an idle connection costs what it received. */
-#define POOL_SIZE (96u << 10)
+ * buffer at its front (half of it at first, grown as the head needs), and at its end a record
+ * (64 bytes) for each header, cookie and query parameter and a copy of the Cookie header. When
+ * the pool cannot also hold the answer's headers, libmicrohttpd 0.9.75 closes the connection
+ * without a word: at 32 KiB a head within request.h's limits did (a 13 KB Cookie header of 100
+ * cookies; test_heads_within_the_limits_together_served). A head over the limits is answered
+ * on the socket (begin). The size has a price: libmicrohttpd 0.9.75 zeroes the whole pool
+ * between two requests of a kept-alive connection — at 96 KiB a fifth of the server's time
+ * under wrk (GET c=256: about 17% fewer requests a second than the 32 KiB before), at 64 KiB a tenth
+ * (bench/http/README.md). 64 KiB holds every head within the limits with room for the answer
+ * (probed: 100 fields, 100 cookies, 16 KiB of headers and an 8 KiB query of 64 parameters). */
+#define POOL_SIZE (64u << 10)
 
 /* libmicrohttpd 0.9.75 parses a request's head in place, in the connection's memory pool: the
  * checks that read the head as it left it (request_check_head, the query guard of uri_logged

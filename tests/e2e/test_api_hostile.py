@@ -469,6 +469,32 @@ class Hostile(ServerCase):
             self.assertEqual(statuses, [b'431'], f'{n} fields and 64 parameters: {out[:300]!r}')
         self.assertServedAfter('many headers')
 
+    def test_heads_within_the_limits_together_served(self):
+        """Every head within the limits is served, whatever it combines: cookies (libmicrohttpd
+        copies the Cookie header into the pool), fields and a query of 64 parameters. A pool of
+        32 KiB closed the connection without a word on a 13 KB Cookie header of 100 cookies,
+        or a 15.8 KB one of 10 (libmicrohttpd 0.9.75 cannot build the answer's headers)."""
+        for ncook in (1, 10, 100):
+            for nf in (0, 50, 96):
+                for size in (12000, 15800):
+                    for qlen in (0, 8100):
+                        fields = b''.join(b'X-%d: v\r\n' % i for i in range(nf))
+                        per = max(1, (size - len(fields)) // ncook - 6)
+                        cookie = (b'Cookie: ' + b'; '.join(b'c%d=%s' % (i, b'v' * per)
+                                                           for i in range(ncook)) + b'\r\n')
+                        if len(fields) + len(cookie) > 16300:
+                            continue
+                        q = b'?' + b'&'.join(b'a%d=%s' % (i % 10, b'x' * (qlen // 64 - 4))
+                                             for i in range(64)) if qlen else b''
+                        what = f'{ncook} cookies, {nf} fields, {len(fields) + len(cookie)} ' \
+                               f'bytes of headers, a query of {len(q)} bytes'
+                        self.assertLessEqual(len(q), 8192, what)
+                        statuses, out, _ = answer_then_close(
+                            self.port, b'GET /api/v1/health' + q + b' HTTP/1.1\r\nHost: x\r\n'
+                            + fields + cookie + b'Connection: close\r\n\r\n', timeout=10)
+                        self.assertEqual(statuses, [b'200'], f'{what}: {out[:300]!r}')
+        self.assertServedAfter('heads within the limits')
+
     def open_idle(self, n, sources):
         """n sockets connected and left idle, spread over the source addresses."""
         socks = []
