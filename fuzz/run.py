@@ -155,7 +155,8 @@ def fuzz_one(build, name, seconds, runs, extra):
 
 
 def source_commit():
-    """The commit the build was made from, '+' when the working tree differed from it."""
+    """The source tree's commit as the run ends, '+' when tracked files differ from it. The
+    build is taken to be of it: `make fuzz` builds before it runs (run.py alone does not)."""
     try:
         head = subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'],
                               capture_output=True, text=True).stdout.strip()
