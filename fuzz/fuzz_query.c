@@ -54,7 +54,8 @@ static char *parse(const hl_index_query *opts, size_t len, int valid)
 		CHECK(plan == NULL);
 		CHECK(hl_error_last()[0] != '\0');
 		/* The parser refuses with these; a failed unit: lookup with the lookup's own code
-		 * (the archive's says HL_EINVALID for an unknown unit; this target's HL_ENOTFOUND). */
+		 * (the archive's says HL_EINVALID for an unknown unit; this target's HL_ENOTFOUND).
+		 */
 		CHECK(rc == HL_EINVALID || rc == HL_ELIMIT || rc == HL_ENOTFOUND);
 		CHECK(rc == hl_error_code());
 		if (len > QUERY_MAX)

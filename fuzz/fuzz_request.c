@@ -74,8 +74,7 @@ static void check_method(const char *m, size_t len)
 {
 	static const char *const names[] = {"GET",    "HEAD",  "POST",   "PUT",
 	                                    "DELETE", "PATCH", "OPTIONS"};
-	static const unsigned bits[] = {M_GET,    M_HEAD,  M_POST,   M_PUT,
-	                                M_DELETE, M_PATCH, M_OPTIONS};
+	static const unsigned bits[] = {M_GET, M_HEAD, M_POST, M_PUT, M_DELETE, M_PATCH, M_OPTIONS};
 	unsigned want = 0, got = request_method(m, len);
 	for (size_t i = 0; i < 7; i++)
 		if (strlen(names[i]) == len && !memcmp(m, names[i], len))

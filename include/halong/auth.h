@@ -67,18 +67,18 @@ hl_access hl_auth_ceiling(const hl_principal *p);
 /* What a principal may ask for beyond reading the records it sees. The table of who may is in
  * src/lib/auth/access.c (and docs/api.md); the local operator may do everything. */
 typedef enum {
-	HL_ACT_INGEST,         /* load a manifest: the province's archivists and admins */
-	HL_ACT_OCR_RUN,        /* start an OCR run: the province's archivists and admins */
-	HL_ACT_OCR_REVIEW,     /* weak pages and their text: archivists, admins, inspectors */
-	HL_ACT_JOBS_READ,      /* follow long work: archivists, admins, inspectors */
-	HL_ACT_CUSTODY_READ,   /* pending custody, receipts: archivists, admins, inspectors */
-	HL_ACT_CUSTODY_WRITE,  /* a fonds' creator: archivists and admins */
-	HL_ACT_CUSTODY_DECIDE, /* custody decisions: the province's archivists and admins */
-	HL_ACT_AUDIT_READ,     /* the audit log: the province's inspectors and admins */
-	HL_ACT_STATS_ALL,      /* index and OCR figures over every record: the province's
-	                        * archivists, admins and inspectors */
-	HL_ACT_SEND,           /* send records to another unit: archivists, officers, admins (of
-	                        * the unit holding them: the exchange asks custody too) */
+	HL_ACT_INGEST,          /* load a manifest: the province's archivists and admins */
+	HL_ACT_OCR_RUN,         /* start an OCR run: the province's archivists and admins */
+	HL_ACT_OCR_REVIEW,      /* weak pages and their text: archivists, admins, inspectors */
+	HL_ACT_JOBS_READ,       /* follow long work: archivists, admins, inspectors */
+	HL_ACT_CUSTODY_READ,    /* pending custody, receipts: archivists, admins, inspectors */
+	HL_ACT_CUSTODY_WRITE,   /* a fonds' creator: archivists and admins */
+	HL_ACT_CUSTODY_DECIDE,  /* custody decisions: the province's archivists and admins */
+	HL_ACT_AUDIT_READ,      /* the audit log: the province's inspectors and admins */
+	HL_ACT_STATS_ALL,       /* index and OCR figures over every record: the province's
+	                         * archivists, admins and inspectors */
+	HL_ACT_SEND,            /* send records to another unit: archivists, officers, admins (of
+	                         * the unit holding them: the exchange asks custody too) */
 	HL_ACT_EXCHANGE_FOLLOW, /* the outbox, a message's state, the peers: those, inspectors */
 	HL_ACT_EXCHANGE_WATCH,  /* the exchange's status and refusals: archivists, inspectors,
 	                         * admins */

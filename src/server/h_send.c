@@ -70,8 +70,7 @@ static int s_send(request *r)
 	char loc[96];
 	int rc;
 
-	if ((rc = hl_auth_check(&r->who, HL_ACT_SEND)) != 0 ||
-	    (rc = req_json(&body, r)) != 0)
+	if ((rc = hl_auth_check(&r->who, HL_ACT_SEND)) != 0 || (rc = req_json(&body, r)) != 0)
 		return rc;
 	docs = json_object_get(body, "documents");
 	if ((rc = js_get_str(&q.to, body, "to", 1)) < 0 ||
