@@ -199,41 +199,63 @@ static void canonical_reorder(int32_t *b, size_t n)
 	}
 }
 
-/* How the code point c counts in a run of combining marks, for the limit that hl_text_nfc,
- * hl_text_lower and hl_text_fold share: -1 if it ends the run, else the marks it adds (0 or
- * more). The run is counted on the text as canonically decomposed and through whatever any of
- * the three removes, so that
- *  - the three accept and refuse the same inputs (one rule, checked before any work),
- *  - what one of them outputs the others accept again: no removal can join two short runs
- *    into a long one (lower case and folding drop invisibles, folding drops marks of class 0),
- *  - no input gets a longer run to sort than the limit: a mark of class 0 that decomposes into
- *    marks (U+0F73 is U+0F71 U+0F72) counts them, or 120 KB of it took a minute.
- * A letter decomposing into a letter and marks (ệ, é) ends the run: its own marks (three at
- * most) are not counted, which keeps Vietnamese off the slow path; a run may so reach the limit
- * plus three. The limit stays a limit: a pile of marks is not text. */
-static int marks_step(int32_t c)
+/* How a code point counts in a run of combining marks, for the limit that hl_text_nfc,
+ * hl_text_lower and hl_text_fold share. The run is counted on the canonical decomposition, so
+ * that canonically equivalent texts count the same: each of the three accepts what another
+ * writes, whichever form it chose (NFC keeps U+0F76 and U+0958 decomposed, and their first
+ * characters, a mark of class 0 and a letter, counted as nothing before). In the decomposition,
+ * a mark of class other than 0 adds one; a mark of class 0 and an invisible character add none
+ * and do not end the run (lower case and folding drop invisibles, folding drops marks of class
+ * 0: no removal may join two short runs into a long one); anything else ends it. A letter's own
+ * marks count (ệ is e and two marks), and a mark of class 0 that decomposes into marks counts
+ * them (U+0F73 is U+0F71 U+0F72), or 120 KB of it took a minute. The limit stays a limit: a pile
+ * of marks is not text. Returns MARKS_END if the code point ends the run, plus the marks it adds
+ * after the last end. */
+#define MARKS_END 0x80
+
+static unsigned marks_effect(int32_t c)
 {
-	if (c < 0x300) /* no marks below U+0300, and one invisible: the soft hyphen */
-		return c == 0xAD ? 0 : -1;
-	if (c >= 0x1E00 && c < 0x1F00) /* Latin Extended Additional: precomposed letters */
-		return -1;
+	int32_t d[8] = {c};
+	utf8proc_ssize_t k = 1;
 	const utf8proc_property_t *pr = utf8proc_get_property(c);
 	if (pr->decomp_seqindex != UINT16_MAX && !pr->decomp_type) {
-		int32_t d[8];
-		utf8proc_ssize_t k = utf8proc_decompose_char(c, d, 8, UTF8PROC_DECOMPOSE, NULL);
-		if (k > 0 && k <= 8 && ccc(d[0])) {
-			int marks = 0;
-			for (utf8proc_ssize_t i = 0; i < k; i++)
-				marks += ccc(d[i]) != 0;
-			return marks;
+		k = utf8proc_decompose_char(c, d, 8, UTF8PROC_DECOMPOSE, NULL);
+		if (k <= 0 || k > 8) {
+			d[0] = c;
+			k = 1;
 		}
-		if (k > 0 && k <= 8)
-			return -1; /* a starter with its marks */
 	}
-	if (pr->combining_class)
-		return 1;
-	bool mark = pr->category >= UTF8PROC_CATEGORY_MN && pr->category <= UTF8PROC_CATEGORY_ME;
-	return mark || is_invisible(c) ? 0 : -1;
+	unsigned end = 0, add = 0;
+	for (utf8proc_ssize_t i = 0; i < k; i++) {
+		const utf8proc_property_t *q = utf8proc_get_property(d[i]);
+		bool mark =
+		    q->category >= UTF8PROC_CATEGORY_MN && q->category <= UTF8PROC_CATEGORY_ME;
+		if (q->combining_class) {
+			add++;
+		} else if (!mark && !is_invisible(d[i])) {
+			end = MARKS_END;
+			add = 0;
+		}
+	}
+	return end | add;
+}
+
+/* The effects of the first code points (Latin, Vietnamese, Tibetan, Indic), looked up once. */
+#define MARKS_TAB_N 0x2000
+static unsigned char marks_tab[MARKS_TAB_N];
+static pthread_once_t marks_once = PTHREAD_ONCE_INIT;
+
+static void marks_init(void)
+{
+	for (int32_t c = 0x80; c < MARKS_TAB_N; c++)
+		marks_tab[c] = (unsigned char)marks_effect(c);
+}
+
+/* The run of marks after the code point c, given the run before it. */
+static inline size_t marks_step(size_t run, int32_t c)
+{
+	unsigned e = c < MARKS_TAB_N ? marks_tab[c] : marks_effect(c);
+	return (e & MARKS_END ? 0 : run) + (e & ~(unsigned)MARKS_END);
 }
 
 /* The offset of the first character of valid UTF-8 that would make a run of more than
@@ -684,6 +706,7 @@ static int transform(char **out, const char *s, long len, int mode)
 	 * not too many combining marks in a row, and whether it is all ASCII. Bad bytes anywhere
 	 * make the input invalid, even after a pile of marks: invalid is what it is first. */
 	size_t run = 0, over_at = SIZE_MAX;
+	pthread_once(&marks_once, marks_init);
 	for (size_t i = 0; i < n;) {
 		int32_t c;
 		if (p[i] < 0x80) {
@@ -699,8 +722,7 @@ static int transform(char **out, const char *s, long len, int mode)
 		if (!l)
 			return hl_error_set(HL_EINVALID, "%s: invalid UTF-8 at byte %zu",
 			                    names[mode], i);
-		int step = marks_step(c);
-		run = step < 0 ? 0 : run + (size_t)step;
+		run = marks_step(run, c);
 		if (run > TEXT_MAX_MARKS && over_at == SIZE_MAX)
 			over_at = i;
 		i += l;
