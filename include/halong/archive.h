@@ -50,6 +50,10 @@ typedef struct hl_doc {
 	char *page_text; /* the text of its done pages (OCR or PDF text layer), in order; or NULL */
 	int version;
 	char *created_at, *updated_at;
+	/* Set by hl_archive_doc_read when every caller reads the same of it and its read is not
+	 * audited (public, asked with its earlier versions and has none): an answer a client may
+	 * give again to anyone while the store's change stamp (hl_archive_change_stamp) holds. */
+	int same_for_all;
 } hl_doc;
 
 void hl_doc_free(hl_doc *d);
@@ -122,6 +126,10 @@ typedef struct {
 	 * take the index lock): the search does not see them (hl_archive_index_sync applies
 	 * them). */
 	int64_t pending;
+	/* No restricted or secret record among the hits: the same answer may be given again to a
+	 * caller of the same ceiling and scope while the store's change stamp holds. Showing a
+	 * restricted record is a read the library audits (its snippet) each time. */
+	int reusable;
 } hl_hits;
 
 void hl_hits_free(hl_hits *h);
@@ -136,6 +144,9 @@ typedef struct {
 	double mean_conf;
 	int64_t ms;
 	hl_access access; /* the document's */
+	/* Set by hl_archive_doc_read: recognised by OCR (not a text layer) with a mean confidence
+	 * below HL_OCR_LOW_CONFIDENCE, the pages `ocr review` lists by default. */
+	int low_confidence;
 } hl_page_row;
 typedef int (*hl_page_cb)(const hl_page_row *p, void *ud);
 

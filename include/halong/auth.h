@@ -143,6 +143,11 @@ int hl_auth_bearer(hl_principal *who, hl_store *st, const char *token);
 int hl_auth_scope(char ***codes, size_t *n, int *all, hl_store *st, const hl_principal *p);
 void hl_auth_fonds_free(char **codes, size_t n);
 
+/* May the principal see what a unit's users did (a server job they started)? A province-level
+ * unit and the local operator see every unit's; anyone else only their own unit's; anonymous,
+ * none. */
+int hl_auth_sees_unit(const hl_principal *p, const char *unit_code);
+
 /* May the principal see a document of this fonds and access level (docs/api.md)? The local
  * operator sees everything. */
 int hl_auth_may_see(const hl_principal *p, hl_access level, const char *fonds_code,

@@ -282,6 +282,7 @@ static int add_page(const hl_page_row *r, void *ud)
 	json_object_set_new(p, "from_text_layer", json_boolean(r->from_text_layer));
 	json_object_set_new(p, "mean_conf",
 	                    r->mean_conf >= 0 ? json_real(r->mean_conf) : json_null());
+	json_object_set_new(p, "low_confidence", json_boolean(r->low_confidence));
 	if (r->warn_flags & HL_OCR_WARN_LOW_DPI)
 		json_array_append_new(w, json_string("low_dpi"));
 	if (r->warn_flags & HL_OCR_WARN_NO_DPI)
@@ -361,7 +362,9 @@ static int cmd_show(const cli_args *args)
 			if (json_is_true(json_object_get(v, "from_text_layer")))
 				printf("  text layer");
 			else if (json_is_real(conf))
-				printf("  confidence %.1f", json_real_value(conf));
+				printf("  confidence %.1f%s", json_real_value(conf),
+				       json_is_true(json_object_get(v, "low_confidence")) ? " (low)"
+				                                                          : "");
 			if (json_is_integer(json_object_get(v, "dpi")))
 				printf("  %lld dpi",
 				       (long long)json_integer_value(json_object_get(v, "dpi")));

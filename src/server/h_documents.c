@@ -31,9 +31,7 @@ static int add_page(const hl_page_row *p, void *ud)
 	js_set_str(o, "state", p->state);
 	json_object_set_new(o, "mean_conf",
 	                    p->mean_conf >= 0 ? json_real(p->mean_conf) : json_null());
-	json_object_set_new(o, "low_confidence",
-	                    json_boolean(done && !p->from_text_layer && p->mean_conf >= 0 &&
-	                                 p->mean_conf < HL_OCR_LOW_CONFIDENCE));
+	json_object_set_new(o, "low_confidence", json_boolean(p->low_confidence));
 	json_object_set_new(o, "from_text_layer", json_boolean(p->from_text_layer));
 	json_object_set_new(o, "dpi", p->dpi > 0 ? json_integer(p->dpi) : json_null());
 	if (p->warn_flags & HL_OCR_WARN_LOW_DPI)
@@ -74,11 +72,11 @@ static int add_version(int version, const char *replaced_at, const char *data, v
 	return 0;
 }
 
-/* The answers for public documents without earlier versions are the same for every caller:
- * each worker thread keeps the last ones it built, valid while the store's change stamp is
- * the one they were built at (another connection's commit or this one's change moves it).
- * The gzip'd form is made at the first request that takes gzip and kept with the answer (it
- * goes whenever the answer goes). */
+/* The answers the library calls the same for every caller (hl_doc.same_for_all: public, no
+ * earlier versions, not audited): each worker thread keeps the last ones it built, valid while
+ * the store's change stamp is the one they were built at (another connection's commit or this one's
+ * change moves it). The gzip'd form is made at the first request that takes gzip and kept with the
+ * answer (it goes whenever the answer goes). */
 #define DOC_CACHE 256
 
 typedef struct {
@@ -160,8 +158,7 @@ static int doc_get(request *r)
 	json_object_set_new(o, "pages", c.pages);
 	json_object_set_new(o, "versions", c.versions);
 	c.pages = c.versions = NULL; /* o holds them */
-	cacheable = d->access == HL_ACCESS_PUBLIC && stamped &&
-	            json_array_size(json_object_get(o, "versions")) == 0;
+	cacheable = d->same_for_all && stamped;
 	if (cacheable) {
 		doc_cached *e = doc_slot(d->doc_id);
 		char *body = json_dumps(o, JSON_COMPACT);

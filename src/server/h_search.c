@@ -5,8 +5,9 @@
  * Each worker thread keeps the answers it built, keyed by the query, its filters, the page and
  * the caller's visibility (ceiling, scope), and valid while the store's change stamp and the
  * day are those they were built at: a re-ingest, an index update (it trims the store's queue)
- * or a change of access level moves the stamp, so it is seen at once. An answer showing a
- * restricted record's snippet is never kept: each one is a read the library audits. */
+ * or a change of access level moves the stamp, so it is seen at once. Only an answer the library
+ * calls reusable (hl_hits.reusable: no restricted record shown, whose snippet is a read it
+ * audits each time) is kept. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,16 +172,13 @@ static json_t *facet_json(const hl_facet *f, int named)
 	return a;
 }
 
-/* The answer's body (malloc'd); *restricted when it shows a restricted record. */
-static char *answer_body(const char *q, const hl_search_opts *o, const hl_hits *h, int *restricted)
+/* The answer's body (malloc'd). */
+static char *answer_body(const char *q, const hl_search_opts *o, const hl_hits *h)
 {
 	json_t *items = json_array(), *j;
 	char *body;
-	*restricted = 0;
-	for (size_t i = 0; items && i < h->n; i++) {
-		*restricted |= h->hits[i].access >= HL_ACCESS_RESTRICTED;
+	for (size_t i = 0; items && i < h->n; i++)
 		json_array_append_new(items, hl_hit_json(&h->hits[i]));
-	}
 	j = json_pack("{s:s,s:I,s:I,s:I,s:b,s:o,s:{s:o,s:o,s:o,s:o},s:b}", "query", q, "offset",
 	              (json_int_t)o->offset, "limit", (json_int_t)o->limit, "total",
 	              (json_int_t)h->total, "total_exact", h->total_exact, "items", items, "facets",
@@ -202,7 +200,7 @@ static int search(request *r)
 	stamp now;
 	char *key = NULL, *body;
 	size_t blen;
-	int rc, restricted;
+	int rc;
 
 	/* q's length is the library's to limit (HL_SEARCH_MAX_QUERY, with the filters), as for
 	 * the command line; the request's intake bounds it first (REQUEST_MAX_QUERY) */
@@ -234,12 +232,12 @@ static int search(request *r)
 	}
 	if ((rc = hl_archive_search(&h, r->archive, &r->who, &o)) < 0)
 		goto done;
-	if (!(body = answer_body(q, &o, h, &restricted))) {
+	if (!(body = answer_body(q, &o, h))) {
 		rc = hl_error_set(HL_ENOMEM, "out of memory");
 		goto done;
 	}
 	blen = strlen(body);
-	if (ac && !restricted && blen <= ANSWER_MAX) {
+	if (ac && h->reusable && blen <= ANSWER_MAX) {
 		char *k;
 		if (cache->bytes - (ac->body ? ac->len : 0) + blen > ANSWER_BUDGET) {
 			answers_drop(cache);

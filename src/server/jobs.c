@@ -275,12 +275,11 @@ static void filter_failures(request *r, json_t *job)
 	}
 }
 
-/* May `who` see job j? A province-level caller sees every job; anyone else only the jobs
- * started by a user of their own unit (a unit code is never empty for a user; anonymous has
- * none and sees nothing). Under mu (the fields read are set before the job enters the table). */
+/* May `who` see job j? The library's rule on what a unit's users did (hl_auth_sees_unit). Under
+ * mu (the fields read are set before the job enters the table). */
 static int job_visible(const server_job *j, const hl_principal *who)
 {
-	return who->province || (who->unit_code[0] && !strcmp(j->unit, who->unit_code));
+	return hl_auth_sees_unit(who, j->unit);
 }
 
 /* GET /api/v1/jobs/{id}: for those who may start jobs and for inspectors, each seeing the jobs

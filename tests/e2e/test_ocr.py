@@ -126,11 +126,15 @@ class OcrTest(unittest.TestCase):
             # the first line of each page, as printed, is recognised exactly
             self.assertEqual(p['text'].splitlines()[0], truth.splitlines()[0])
             self.assertGreater(p['mean_conf'], 80)
+            self.assertIs(p['low_confidence'], False)
         pdf = self.json('show', hl.doc_id('SO', 'HS01', 4))['pages'][0]
         self.assertTrue(pdf['from_text_layer'])
         self.assertIsNone(pdf['mean_conf'])
+        self.assertIs(pdf['low_confidence'], False)  # a text layer is not recognised
         low = self.json('show', hl.doc_id('SO', 'HS01', 5))['pages'][0]
         self.assertEqual((low['dpi'], low['warnings']), (150, ['low_dpi']))
+        # the library's verdict, the same as the API's (below 70, recognised)
+        self.assertIs(low['low_confidence'], low['mean_conf'] < 70)
 
     def test_recognised_text_is_searchable_without_tones(self):
         truth = hl.nfc(read(os.path.join(self.pages, 'multi-2.txt')))

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "archive_int.h"
+#include "halong/ocr.h"
 #include "halong/util.h"
 
 /* ---- the reader ---- */
@@ -169,6 +170,7 @@ typedef struct {
 	/* the restricted or secret versions shown, newest first */
 	int shown[SHOWN_LISTED];
 	size_t nshown;
+	size_t nversions; /* all earlier versions, shown or withheld */
 } version_ctx;
 
 /* An earlier version shows its metadata only if the reader could see the record as it was. A
@@ -179,6 +181,7 @@ static int version_cb(int version, const char *replaced_at, const char *data, vo
 	version_ctx *c = ud;
 	int visible;
 	hl_access lvl = version_level(c->r, data, &visible);
+	c->nversions++;
 	if (visible && lvl >= HL_ACCESS_RESTRICTED) {
 		if (!c->tx)
 			visible = 0;
@@ -200,6 +203,17 @@ static void what_versions(char *out, size_t cap, const char *what, const version
 		snprintf(out + n, cap - n, ")");
 }
 
+/* A page as the reader is given it: with the verdict on its confidence, the same for every
+ * client. */
+static int page_cb(const hl_page_row *p, void *ud)
+{
+	const hl_doc_read_opts *o = ud;
+	hl_page_row r = *p;
+	r.low_confidence = r.state && !strcmp(r.state, "done") && !r.from_text_layer &&
+	                   r.mean_conf >= 0 && r.mean_conf < HL_OCR_LOW_CONFIDENCE;
+	return o->on_page(&r, o->ud);
+}
+
 int hl_archive_doc_read(hl_doc **out, hl_archive *a, const hl_principal *who, const char *doc_id,
                         const char *what, const hl_doc_read_opts *o)
 {
@@ -216,7 +230,7 @@ int hl_archive_doc_read(hl_doc **out, hl_archive *a, const hl_principal *who, co
 	    (rc = hl_store_doc_versions(a->store, op.d->doc_id, version_restricted, &op.r)) > 0)
 		rc = hl_archive__read_in_tx(&op, doc_id);
 	if (rc == 0 && o && o->on_page)
-		rc = hl_store_pages_of(a->store, op.d->doc_id, o->on_page, o->ud);
+		rc = hl_store_pages_of(a->store, op.d->doc_id, page_cb, (void *)o);
 	if (rc == 0 && o && o->on_version) {
 		c.r = &op.r, c.tx = op.tx;
 		rc = hl_store_doc_versions(a->store, op.d->doc_id, version_cb, &c);
@@ -230,6 +244,9 @@ int hl_archive_doc_read(hl_doc **out, hl_archive *a, const hl_principal *who, co
 		hl_archive__read_drop(&op);
 		return rc;
 	}
+	/* Public, asked with its versions and has none, not audited: any caller reads this. */
+	op.d->same_for_all =
+	    op.d->access == HL_ACCESS_PUBLIC && o && o->on_version && !c.nversions && !op.audit;
 	*out = op.d;
 	return 0;
 }

@@ -466,6 +466,9 @@ int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
 	h->total_exact = h->facets_exact;
 	h->total = visible_total(h->facets_exact, h->facet_count, h->estimate, opts->offset, h->n);
 	h->pending = pending_of(a, ix);
+	h->reusable = 1;
+	for (size_t i = 0; i < h->n; i++)
+		h->reusable &= h->hits[i].access < HL_ACCESS_RESTRICTED;
 	if ((rc = audit_snippets(a, who, h)) < 0)
 		goto done;
 	*out = h;

@@ -130,6 +130,17 @@ void hl_auth_fonds_free(char **codes, size_t n)
 	free(codes);
 }
 
+int hl_auth_sees_unit(const hl_principal *p, const char *unit_code)
+{
+	if (!p)
+		return 0;
+	if (p->local || p->province)
+		return 1;
+	/* a unit code is never empty for a user; anonymous has none and sees nothing */
+	return p->role != HL_ROLE_ANONYMOUS && p->unit_code[0] && unit_code &&
+	       !strcmp(unit_code, p->unit_code);
+}
+
 int hl_auth_scope(char ***codes, size_t *n, int *all, hl_store *st, const hl_principal *p)
 {
 	hl_custodies *l = NULL;

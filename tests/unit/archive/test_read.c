@@ -2,7 +2,8 @@
  * digitize.c) on a real data directory with the shipped units of Quảng Ninh: the audit of an
  * earlier restricted version shown, a search hit of a record moved out of the reader's scope
  * while the index lags the store, a dossier page that carries no content, a page number below
- * 1, the OCR review listed without the store's write lock. */
+ * 1, the OCR review listed without the store's write lock, and what the library tells every
+ * client of a page, a document and a search answer. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -422,6 +423,85 @@ static void test_review_lists_without_the_write_lock(void **state)
 	assert_string_equal(r.order, "R01-DOC-1 ");
 }
 
+typedef struct {
+	int n, low;
+} pages_seen;
+
+static int count_page(const hl_page_row *p, void *ud)
+{
+	pages_seen *c = ud;
+	c->n++;
+	c->low += p->low_confidence;
+	return 0;
+}
+
+/* What each client is told by the library, not decided by the client (issue 11): a page's low
+ * confidence, whether a document's answer is the same for every caller, whether a search answer
+ * may be given again. Before, the server computed each of them itself. */
+static void test_verdicts_come_from_the_library(void **state)
+{
+	fx *f = *state;
+	doc_spec lo = {"HAPHONG", "C01", "Sổ đăng ký công văn đến", "Công văn đến năm 2019",
+	               NULL,      1,     HL_ACCESS_PUBLIC};
+	doc_spec hi = {"HAPHONG", "C01", "Sổ đăng ký công văn đi", "Công văn đi năm 2019",
+	               NULL,      2,     HL_ACCESS_PUBLIC};
+	doc_spec rs = {"HAPHONG", "C01", "Sổ đăng ký hồ sơ mật", "Công văn mật năm 2019",
+	               NULL,      3,     HL_ACCESS_RESTRICTED};
+	versions_seen v = {0, 0};
+	pages_seen ps = {0, 0};
+	hl_doc_read_opts both = {count_page, on_version, &ps};
+	hl_doc *d = NULL;
+	uint64_t applied = 0;
+
+	put(f, &lo), put(f, &hi), put(f, &rs);
+	page_done(f, "C01-DOC-1", 50); /* below HL_OCR_LOW_CONFIDENCE */
+	page_done(f, "C01-DOC-2", 90);
+
+	/* low confidence: the weak page only */
+	assert_int_equal(hl_archive_doc_read(&d, f->a, &f->viewer52, "C01-DOC-1", NULL, &both), 0);
+	assert_int_equal(ps.n, 1);
+	assert_int_equal(ps.low, 1);
+	assert_int_equal(d->same_for_all, 1); /* public, no earlier version, not audited */
+	hl_doc_free(d);
+	ps = (pages_seen){0, 0};
+	assert_int_equal(hl_archive_doc_read(&d, f->a, &f->viewer52, "C01-DOC-2", NULL, &both), 0);
+	assert_int_equal(ps.n, 1);
+	assert_int_equal(ps.low, 0);
+	hl_doc_free(d);
+
+	/* not the same for all: read without asking its versions, a restricted record (audited),
+	 * a public record with an earlier version */
+	hl_doc_read_opts pages_only = {count_page, NULL, &ps};
+	assert_int_equal(
+	    hl_archive_doc_read(&d, f->a, &f->viewer52, "C01-DOC-2", NULL, &pages_only), 0);
+	assert_int_equal(d->same_for_all, 0);
+	hl_doc_free(d);
+	both.ud = &v;
+	both.on_page = NULL;
+	assert_int_equal(hl_archive_doc_read(&d, f->a, &f->arch52, "C01-DOC-3", NULL, &both), 0);
+	assert_int_equal(d->same_for_all, 0);
+	hl_doc_free(d);
+	hi.subject = "Sổ đăng ký công văn đi (bản sửa)";
+	put(f, &hi);
+	assert_int_equal(hl_archive_doc_read(&d, f->a, &f->viewer52, "C01-DOC-2", NULL, &both), 0);
+	assert_int_equal(v.hidden + v.shown, 1);
+	assert_int_equal(d->same_for_all, 0);
+	hl_doc_free(d);
+
+	/* a search answer showing a restricted record is not to be given again */
+	hl_search_opts o = {.query = "đăng ký", .facets = 1};
+	hl_hits *h = NULL;
+	assert_int_equal(hl_archive_index_sync(&applied, f->a, NULL, NULL), 0);
+	assert_int_equal(hl_archive_search(&h, f->a, &f->viewer52, &o), 0);
+	assert_int_equal(h->n, 2);
+	assert_int_equal(h->reusable, 1);
+	hl_hits_free(h);
+	assert_int_equal(hl_archive_search(&h, f->a, &f->arch52, &o), 0);
+	assert_int_equal(h->n, 3);
+	assert_int_equal(h->reusable, 0);
+	hl_hits_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +510,7 @@ int main(void)
 	    cmocka_unit_test(test_dossier_page_carries_no_content),
 	    cmocka_unit_test(test_alto_page_below_one_is_not_found),
 	    cmocka_unit_test(test_review_lists_without_the_write_lock),
+	    cmocka_unit_test(test_verdicts_come_from_the_library),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -209,6 +209,17 @@ static void test_checks_and_the_local_operator(void **state)
 	assert_int_equal(n, 0);
 	assert_string_equal(hl_principal_actor(&local), "cli:test");
 	assert_string_equal(hl_principal_actor(&anon), "anonymous");
+	/* what a unit's users did (a server job): the province and the operator see every unit's,
+	 * a commune its own, a viewer with no unit and anonymous nothing */
+	assert_int_equal(hl_auth_sees_unit(&province, "06652"), 1);
+	assert_int_equal(hl_auth_sees_unit(&local, "06652"), 1);
+	assert_int_equal(hl_auth_sees_unit(&commune, "06652"), 1);
+	assert_int_equal(hl_auth_sees_unit(&commune, "06661"), 0);
+	assert_int_equal(hl_auth_sees_unit(&commune, ""), 0);
+	assert_int_equal(hl_auth_sees_unit(&commune, NULL), 0);
+	assert_int_equal(hl_auth_sees_unit(&viewer, ""), 0);
+	assert_int_equal(hl_auth_sees_unit(&anon, ""), 0);
+	assert_int_equal(hl_auth_sees_unit(NULL, "06652"), 0);
 }
 
 /* The chain held against points witnessed outside the node (hole 4: a log cut short, or
