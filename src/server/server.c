@@ -99,7 +99,8 @@ typedef struct {
  * a tenth (bench/http/README.md). 64 KiB holds every head within the limits with room for the
  * answer (probed: 100 fields, 100 cookies, 16 KiB of headers and an 8 KiB query of 64
  * parameters). Over 32 KiB, runs of 256 connections from one address started back to back
- * also stall now and then (src/server/README.md): not understood yet. */
+ * also stall now and then (src/server/README.md): over 32 KiB, 0.9.75 mmaps each connection's
+ * pool and unmaps it at close (memorypool.c), the likely cause. */
 #define POOL_SIZE (64u << 10)
 
 /* libmicrohttpd 0.9.75 parses a request's head in place, in the connection's memory pool: the
