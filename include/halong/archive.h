@@ -117,6 +117,13 @@ typedef struct {
 	uint64_t total;
 	int total_exact;
 	uint64_t estimate; /* Xapian's estimate of all matches */
+	/* Set by the index: listed_all when the search reached its last hit (a short page, or
+	 * none past the offset), listed being then the number of hits; count_is_total when the
+	 * documents holding every word are exactly the hits (no phrase to confirm), so that an
+	 * exact facet_count is the total. */
+	int listed_all;
+	uint64_t listed;
+	int count_is_total;
 	/* When opts.facets: counted over the same matches as the total. unit: each fonds' count
 	 * goes to the unit that holds it today (most documents first). */
 	hl_facet fonds, type, year, unit;

@@ -281,14 +281,22 @@ static int unit_facet(hl_facet *out, hl_archive *a, const hl_facet *fonds,
 
 /* ---- the search ---- */
 
-/* The total shown: while the count over the visible matches is whole it is the total; else the
- * estimate, never less than what this page shows. */
-static uint64_t visible_total(int exact, uint64_t count, uint64_t estimate, size_t off, size_t n)
+/* The total shown, and whether it is exact: the number of hits when the search reached the
+ * last one; the count over the visible documents holding every word when it is whole and they
+ * are the hits (no phrase to confirm); else the estimate, never less than what this page shows. */
+static void visible_total(hl_hits *h, size_t off)
 {
-	uint64_t seen = off + n;
-	if (exact)
-		return count > seen ? count : seen;
-	return estimate > seen ? estimate : seen;
+	uint64_t seen = off + h->n;
+	if (h->listed_all) {
+		h->total = h->listed > seen ? h->listed : seen;
+		h->total_exact = 1;
+	} else if (h->facets_exact && h->count_is_total) {
+		h->total = h->facet_count > seen ? h->facet_count : seen;
+		h->total_exact = 1;
+	} else {
+		h->total = h->estimate > seen ? h->estimate : seen;
+		h->total_exact = 0;
+	}
 }
 
 /* A snippet is the record's text: each restricted or secret hit shown with one is audited as a
@@ -463,8 +471,7 @@ int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
 			facet_copy_free(&h->year), facet_copy_free(&h->unit);
 		}
 	}
-	h->total_exact = h->facets_exact;
-	h->total = visible_total(h->facets_exact, h->facet_count, h->estimate, opts->offset, h->n);
+	visible_total(h, opts->offset);
 	h->pending = pending_of(a, ix);
 	h->reusable = 1;
 	for (size_t i = 0; i < h->n; i++)

@@ -23,11 +23,13 @@
 #define HL_QUERY_MAX_DEPTH 100000 /* offset + limit */
 #define HL_WILDCARD_MAX    100    /* terms a prefix expands to, the most frequent first */
 #define HL_YEAR_SPAN_MAX   200
-#define HL_ANY_WORDS       6 /* words of a long query that its loosest level looks for */
-/* Candidates of a level whose word order is checked on the document data (or twice offset +
- * limit): past them, level 1's go unchecked to level 2, a phrase's are not shown. */
+/* Candidates of a level whose word order is checked on the document data, whatever the page:
+ * past them, level 1's are shown at level 2, a phrase's are not shown. A fixed number, so that
+ * the order of the hits does not depend on the page asked (it did: the same record came on
+ * several pages). */
 #define HL_VERIFY_MAX 100
-/* Candidates read from the store to weigh their tones when the query has marks. */
+/* The first hits (in level order) read from the store to weigh their tones when the query has
+ * marks, whatever the page; the hits past them keep their level order. */
 #define HL_TONE_MAX 300
 /* Bytes of a stored subject or text scanned for tones. */
 #define HL_VERIFY_SCAN_MAX (4u << 20)
@@ -364,16 +366,14 @@ Xapian::Query and_of(const std::vector<Xapian::Query> &qs)
 /* The query's levels, strict to loose; each returns only what the earlier ones did not:
  *   0. every run of plain words in the subject, as typed (the title users search for);
  *   1. every run of plain words in the document, each two adjacent words side by side;
- *   2. every plain word, anywhere (when level 1 differs from it);
- *   3. any plain word (when there are two or more; of a long query, any of its rarest words).
- * Phrases and prefixes are required at every level; filters and exclusions apply to all. The
+ *   2. every plain word, anywhere (when level 1 differs from it).
+ * A document that does not hold every plain word is not a hit: no level pads a page with
+ * records of some of the words (one did, "any word", until issue 12). Phrases and prefixes are required at every level; filters and exclusions apply to all. The
  * index's terms hold the adjacency of subject words and of common words only; for other words,
  * level 1 and quoted phrases are confirmed on the document data (the folded words in order). */
 struct level {
 	Xapian::Query core, boost;
 	std::vector<std::string> pairs; /* " a b " that the candidates must hold */
-	bool reuse_failures;            /* its candidates are the level before's */
-	bool any_word = false;          /* the loosest level: any of the words */
 };
 
 struct plan {
@@ -494,30 +494,16 @@ void build_plan(plan &pl, const parsed &p, const hl_index_query *opts)
 	loose.insert(loose.end(), b_terms.begin(), b_terms.end());
 	Xapian::Query rank_loose = or_of(loose);
 	if (!all.empty()) {
+		pl.levels.push_back(level{with_required(and_of(subject)), Xapian::Query(), {}});
 		pl.levels.push_back(
-		    level{with_required(and_of(subject)), Xapian::Query(), {}, false});
-		pl.levels.push_back(
-		    level{with_required(and_of(strict)), Xapian::Query(), check_pairs, false});
-		/* every word anywhere: without pairs in level 1, exactly level 1's failures */
+		    level{with_required(and_of(strict)), Xapian::Query(), check_pairs});
+		/* every word anywhere: without pairs in level 1, level 1's failures */
 		if (used_pairs)
-			pl.levels.push_back(
-			    level{with_required(and_of(all)), rank_loose, {}, false});
+			pl.levels.push_back(level{with_required(and_of(all)), rank_loose, {}});
 		else if (!check_pairs.empty())
-			pl.levels.push_back(
-			    level{with_required(and_of(all)), Xapian::Query(), {}, true});
-		if (all.size() > 1) {
-			/* any word: of a long query, only its rarest words (an OR of twenty common
-			 * syllables would walk most of the index for little) */
-			Xapian::Query any =
-			    all.size() <= HL_ANY_WORDS
-			        ? or_of(all)
-			        : Xapian::Query(Xapian::Query::OP_ELITE_SET, all.begin(), all.end(),
-			                        HL_ANY_WORDS);
-			pl.levels.push_back(
-			    level{with_required(any), Xapian::Query(), {}, false, true});
-		}
+			pl.levels.push_back(level{with_required(and_of(all)), Xapian::Query(), {}});
 	} else if (!req.empty()) {
-		pl.levels.push_back(level{req, rank_loose, {}, false});
+		pl.levels.push_back(level{req, rank_loose, {}});
 	}
 
 	std::vector<Xapian::Query> negs;
@@ -543,7 +529,7 @@ void build_plan(plan &pl, const parsed &p, const hl_index_query *opts)
 	if (!access.empty())
 		filters.push_back(access);
 	if (pl.levels.empty() && user_filters) {
-		pl.levels.push_back(level{Xapian::Query::MatchAll, Xapian::Query(), {}, false});
+		pl.levels.push_back(level{Xapian::Query::MatchAll, Xapian::Query(), {}});
 		pl.weightless = true;
 	}
 	pl.filter = and_of(filters);
@@ -647,6 +633,10 @@ struct runner {
 	std::vector<match> out;
 	uint64_t estimate = 0;
 	size_t checked = 0;
+	/* every level ran to its end: out holds every hit (of those the checks reached) */
+	bool complete = false;
+	/* a level left candidates unchecked (past HL_VERIFY_MAX) */
+	bool unchecked = false;
 
 	/* Whether a candidate of level k holds the word order its level and the phrases ask. */
 	bool passes(Xapian::docid id, size_t k)
@@ -704,65 +694,46 @@ struct runner {
 			before += m.get_matches_lower_bound();
 			estimate = before;
 		}
+		complete = out.size() < limit;
 	}
 
-	/* Something to confirm: the first `want` matches that pass, from the first one (the
-	 * caller slices its page); `all` gathers `budget` matches instead (to order them by
-	 * tones). Each level is one Xapian match (a second would walk the posting lists again)
-	 * and checks at most `budget` of its candidates: those it does not take, checked or
-	 * not, go on in order to a level that only loosens it, which then needs no match of its
-	 * own. */
-	void run_checked(size_t want, size_t budget, bool all)
+	/* Something to confirm (or tones to weigh): the first `cap` hits, from the first one (the
+	 * caller slices its page). The order is a function of the query alone, whatever `cap`, so
+	 * that pages follow each other: each level visits its candidates in weight order, skips
+	 * those an earlier level took, checks the first HL_VERIFY_MAX of the others and takes
+	 * those that pass. What it does not take (failed, or past its checks) a later level may
+	 * take, in that level's own order. */
+	void run_checked(size_t cap)
 	{
-		size_t cap = all ? budget : want;
 		std::set<Xapian::docid> taken;
-		std::vector<match> carried; /* what the level before did not take, in order */
-		bool carried_all = false;   /* ... and that level's candidates were all read */
-		uint64_t carried_estimate = 0, before = 0;
+		uint64_t before = 0;
 		for (size_t k = 0; k < pl.levels.size() && out.size() < cap; k++) {
 			const level &lv = pl.levels[k];
 			bool checks =
 			    !lv.pairs.empty() || !pl.phrases.empty() || !pl.neg_phrases.empty();
 			size_t level_checked = 0, passed = 0, seen = 0;
-			uint64_t level_estimate = 0;
-			bool full = false, read_all = true;
-			std::vector<match> rest;
-			std::set<Xapian::docid> visited;
-			/* false once the page is full */
-			auto visit = [&](Xapian::docid id, double weight) {
-				if (taken.count(id) || !visited.insert(id).second)
-					return true;
-				if (checks && level_checked >= budget) {
-					rest.push_back(match{id, weight, k}); /* unchecked */
-					return true;
+			bool full = false;
+			/* enough candidates for every check, or for the rest of the page, past
+			 * those taken already */
+			size_t ask = (checks ? (size_t)HL_VERIFY_MAX : cap - out.size()) + taken.size();
+			Xapian::MSet m = enquire(k).get_mset(0, (Xapian::doccount)ask);
+			uint64_t level_estimate = m.get_matches_estimated();
+			for (Xapian::MSetIterator it = m.begin(); it != m.end() && !full; ++it) {
+				Xapian::docid id = *it;
+				if (taken.count(id))
+					continue;
+				if (checks && level_checked >= HL_VERIFY_MAX) {
+					unchecked = true;
+					break;
 				}
 				seen++;
 				level_checked += checks;
-				if (!passes(id, k)) {
-					rest.push_back(match{id, weight, k});
-					return true;
-				}
+				if (!passes(id, k))
+					continue;
 				passed++;
 				taken.insert(id);
-				out.push_back(match{id, weight, k});
+				out.push_back(match{id, it.get_weight(), k});
 				full = out.size() >= cap;
-				return !full;
-			};
-			if (lv.reuse_failures) {
-				level_estimate = carried_estimate;
-				for (const match &m : carried)
-					if (!visit(m.id, m.score))
-						break;
-			}
-			if (!full && !(lv.reuse_failures && carried_all)) {
-				size_t ask = (checks ? budget : 0) + (cap - out.size()) +
-				             (lv.reuse_failures ? carried.size() : 0);
-				Xapian::MSet m = enquire(k).get_mset(0, (Xapian::doccount)ask);
-				level_estimate = m.get_matches_estimated();
-				for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-					if (!visit(*it, it.get_weight()))
-						break;
-				read_all = m.size() < ask;
 			}
 			if (full) {
 				/* the rest of this level, by the share of its candidates that
@@ -772,12 +743,10 @@ struct runner {
 				estimate = before + passed + (uint64_t)((double)left * rate);
 				return;
 			}
-			carried.swap(rest);
-			carried_all = read_all;
-			carried_estimate = level_estimate > passed ? level_estimate - passed : 0;
 			before += passed;
 			estimate = before;
 		}
+		complete = out.size() < cap;
 	}
 };
 
@@ -894,20 +863,17 @@ static void facet_fill(hl_facet *f, Xapian::ValueCountMatchSpy &spy)
 	}
 }
 
-/* Facet counts over the documents holding every word (the levels before "any word", minus
- * exclusions, within the filter — so within what the caller may see), counted on up to
- * HL_FACET_SCAN documents; the hits' estimate becomes at least that count, so the total and the
- * facets speak of the same documents. Phrases and word order are not confirmed here: a count
- * may include a document the page's order check would drop. */
+/* Facet counts over the documents holding every word (every level's, minus exclusions, within
+ * the filter — so within what the caller may see), counted on up to HL_FACET_SCAN documents;
+ * the hits' estimate becomes at least that count, so the total and the facets speak of the
+ * same documents. Without phrases they are the hits (a failure of level 1's word order is a
+ * hit of level 2); a phrase is not confirmed here, so a count may then include a document
+ * its check drops. */
 static void count_facets(hl_hits *res, Xapian::Database &db, const plan &pl)
 {
 	std::vector<Xapian::Query> cores;
 	for (const level &lv : pl.levels)
-		if (!lv.any_word)
-			cores.push_back(lv.core);
-	if (cores.empty())
-		for (const level &lv : pl.levels)
-			cores.push_back(lv.core);
+		cores.push_back(lv.core);
 	Xapian::Query q = or_of(cores);
 	if (!pl.neg.empty())
 		q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, pl.neg);
@@ -991,7 +957,8 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		bool tones = pl.tones && st;
 		bool checked = pl.needs_check() || tones;
 		size_t want = opts->offset + limit;
-		size_t budget = std::max<size_t>(tones ? HL_TONE_MAX : HL_VERIFY_MAX, 2 * want);
+		/* with tones, at least the HL_TONE_MAX first hits, whatever the page */
+		size_t cap = tones ? std::max<size_t>(want, HL_TONE_MAX) : want;
 		std::unique_ptr<runner> r;
 		for (int attempt = 0;; attempt++) {
 			try {
@@ -1001,7 +968,7 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 					return rc;
 				r.reset(new runner{ix->db(), pl, {}, 0, 0});
 				if (checked)
-					r->run_checked(want, budget, tones);
+					r->run_checked(cap);
 				else
 					r->run_fast(opts->offset, limit);
 				break;
@@ -1012,15 +979,18 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		}
 		std::vector<match> &ms = r->out;
 		if (tones) {
-			/* Tones typed are words meant: documents holding more of the query's words
-			 * with those tones come first, then by level and weight. */
+			/* Tones typed are words meant: of the first HL_TONE_MAX hits, those holding
+			 * more of the query's words with those tones come first, then by level and
+			 * weight. The hits past them keep their order: the order stays the same
+			 * whatever the page. */
+			size_t n = std::min<size_t>(ms.size(), HL_TONE_MAX);
 			std::vector<std::pair<size_t, match>> keyed;
-			for (const match &m : ms)
-				keyed.emplace_back(cache.tones(m.id, exact), m);
+			for (size_t i = 0; i < n; i++)
+				keyed.emplace_back(cache.tones(ms[i].id, exact), ms[i]);
 			std::stable_sort(
 			    keyed.begin(), keyed.end(),
 			    [](const auto &a, const auto &b) { return a.first > b.first; });
-			for (size_t i = 0; i < ms.size(); i++)
+			for (size_t i = 0; i < n; i++)
 				ms[i] = keyed[i].second;
 		}
 		size_t from = checked ? opts->offset : 0;
@@ -1028,6 +998,12 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		if (!res)
 			throw std::bad_alloc();
 		res->estimate = std::max<uint64_t>(r->estimate, ms.size());
+		/* Every hit listed: their number is the total. Else, without phrases to confirm,
+		 * the documents holding every word (the facets' count) are the hits. */
+		res->listed_all = r->complete && !(r->unchecked && !pl.phrases.empty()) &&
+		                  !(r->unchecked && !pl.neg_phrases.empty());
+		res->listed = checked ? ms.size() : r->estimate;
+		res->count_is_total = pl.phrases.empty() && pl.neg_phrases.empty();
 		if (ms.size() > from) {
 			res->hits = static_cast<hl_hit *>(calloc(ms.size() - from, sizeof(hl_hit)));
 			if (!res->hits)
