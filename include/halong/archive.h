@@ -124,6 +124,13 @@ typedef struct {
 	int listed_all;
 	uint64_t listed;
 	int count_is_total;
+	/* Words of the query found nowhere that spell, in Telex or VNI typed without an input
+	 * method, a word the index holds: typed[i] (lower case) was searched as spelled[i]
+	 * ("quyeets" as "quyết"). hl_archive_search then sets searched_as: the caller's query with
+	 * those words replaced, for a "results for …" line; else NULL. */
+	size_t nspelled;
+	char **typed, **spelled;
+	char *searched_as;
 	/* When opts.facets: counted over the same matches as the total. unit: each fonds' count
 	 * goes to the unit that holds it today (most documents first). */
 	hl_facet fonds, type, year, unit;

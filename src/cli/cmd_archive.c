@@ -200,6 +200,8 @@ static int cmd_search(const cli_args *args)
 		rc = cli_fail();
 		goto done;
 	}
+	if (hits->searched_as && !json)
+		printf("searched as: %s\n\n", hits->searched_as);
 	for (size_t i = 0; i < hits->n; i++) {
 		hl_hit *h = &hits->hits[i];
 		if (json) {

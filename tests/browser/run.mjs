@@ -562,6 +562,17 @@ test('search "quyet dinh" typed without tones finds "quyết định" and highli
   await shot('search-quyet-dinh');
 });
 
+test('words typed in Telex without an input method are searched as Vietnamese, and say so', async () => {
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('quyeets ddinhj'));
+  await seeText('#searched-as', 'Đã tìm theo: quyết định');
+  await seeText('#results-summary', 'kết quả');
+  const titles = await page.locator('.hit-title').allInnerTexts();
+  assert(titles.some((x) => /quyết định/i.test(x)), `no result title with "quyết định": ${JSON.stringify(titles.slice(0, 5))}`);
+  await shot('search-telex');
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('quyet dinh'));
+  await seeText('#results-summary', 'kết quả');
+});
+
 test('a facet is a filter: clicking fonds PL keeps only PL and shows the filter', async () => {
   const facet = page.locator('.facet', { hasText: 'Phông' }).locator('a', { hasText: 'PL' }).first();
   await facet.click();

@@ -400,6 +400,29 @@ class CorpusTest(unittest.TestCase):
             ids, totals = self.walk(page, q, 20)
             self.check_walk('API', q, ids, totals, self.expected(q) - internal)
 
+    def test_telex_and_vni_typed_without_an_input_method(self):
+        """Words typed in Telex or VNI with no input method find what the Vietnamese finds, in
+        the same order, and say what was searched; a word the index holds is taken as typed."""
+        want = [x['id'] for x in self.h.search('quyết định', limit=50)]
+        self.assertGreater(len(want), 10)
+        for typed in ('quyeets ddinhj', 'Quye6t1 D9inh5', 'quyeest ddinhj'):
+            with self.subTest(typed=typed):
+                self.assertEqual([x['id'] for x in self.h.search(typed, limit=50)], want)
+                r = self.h.run('search', typed, '--limit', '3')
+                self.assertEqual(r.rc, 0, r)
+                self.assertEqual(r.out.splitlines()[0], 'searched as: quyết định')
+        srv = hlserve.Server(self.h.home).start()
+        self.addCleanup(srv.stop)
+        j = srv.client().get('/api/v1/search?q=' + urllib.parse.quote('quyeets ddinhj')).json()
+        self.assertEqual(j['searched_as'], 'quyết định')
+        self.assertEqual(j['query'], 'quyeets ddinhj')
+        self.assertGreater(j['total'], 10)
+        # a word the index holds is a word, not keys: no "searched as"
+        j = srv.client().get('/api/v1/search?q=dat+dai').json()
+        self.assertIsNone(j['searched_as'])
+        r = self.h.run('search', 'dat', 'dai', '--limit', '1')
+        self.assertNotIn('searched as', r.out)
+
     def test_search_filter_issuer(self):
         self.assertEqual(set(self.ids('dat issuer:huyen')), {extra_id(EXTRAS[3])})
         self.assert_levels('dat dai issuer:quoc', ['dat', 'dai'], self.pl_ids())

@@ -1,9 +1,11 @@
 /* Searching the archive as a principal sees it: the filters joined to the query, who sees what,
  * the unit facet, the total that leaks nothing, the audit of restricted snippets, and what the
  * handle keeps between searches (the custody list, each query's counts). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "archive_int.h"
 #include "halong/units.h"
@@ -335,6 +337,45 @@ static int reader(hl_index **out, hl_archive *a)
 }
 
 /* Each hit as the store has it, by the reader's rule (hl_auth_may_see). */
+static bool word_byte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* The caller's query with each word the index searched as another (Telex or VNI typed without
+ * an input method) replaced by it: whole words, in any case ("Quyeets ddinhj" -> "quyết
+ * định"). */
+static int searched_as(hl_hits *h, const char *q)
+{
+	size_t n = strlen(q), cap = 4 * n + 1, o = 0;
+	char *out = malloc(cap);
+	if (!out)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && word_byte((unsigned char)q[j]))
+			j++;
+		const char *with = NULL;
+		for (size_t k = 0; j > i && k < h->nspelled && !with; k++)
+			if (strlen(h->typed[k]) == j - i && !strncasecmp(q + i, h->typed[k], j - i))
+				with = h->spelled[k];
+		if (with) {
+			/* a spelled syllable is at most 4 bytes a typed letter: it fits */
+			memcpy(out + o, with, strlen(with));
+			o += strlen(with);
+		} else {
+			memcpy(out + o, q + i, j - i);
+			o += j - i;
+		}
+		if (j == i)
+			out[o++] = q[j++];
+		i = j;
+	}
+	out[o] = '\0';
+	h->searched_as = out;
+	return 0;
+}
+
 static int hit_may_see(hl_access level, const char *fonds, void *ud)
 {
 	return hl_archive__reader_may_see(ud, level, fonds);
@@ -472,6 +513,8 @@ int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
 		}
 	}
 	visible_total(h, opts->offset);
+	if (h->nspelled && opts->query && (rc = searched_as(h, opts->query)) < 0)
+		goto done;
 	h->pending = pending_of(a, ix);
 	h->reusable = 1;
 	for (size_t i = 0; i < h->n; i++)

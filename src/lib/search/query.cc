@@ -368,9 +368,10 @@ Xapian::Query and_of(const std::vector<Xapian::Query> &qs)
  *   1. every run of plain words in the document, each two adjacent words side by side;
  *   2. every plain word, anywhere (when level 1 differs from it).
  * A document that does not hold every plain word is not a hit: no level pads a page with
- * records of some of the words (one did, "any word", until issue 12). Phrases and prefixes are required at every level; filters and exclusions apply to all. The
- * index's terms hold the adjacency of subject words and of common words only; for other words,
- * level 1 and quoted phrases are confirmed on the document data (the folded words in order). */
+ * records of some of the words (one did, "any word", until issue 12). Phrases and prefixes are
+ * required at every level; filters and exclusions apply to all. The index's terms hold the
+ * adjacency of subject words and of common words only; for other words, level 1 and quoted phrases
+ * are confirmed on the document data (the folded words in order). */
 struct level {
 	Xapian::Query core, boost;
 	std::vector<std::string> pairs; /* " a b " that the candidates must hold */
@@ -715,7 +716,8 @@ struct runner {
 			bool full = false;
 			/* enough candidates for every check, or for the rest of the page, past
 			 * those taken already */
-			size_t ask = (checks ? (size_t)HL_VERIFY_MAX : cap - out.size()) + taken.size();
+			size_t ask =
+			    (checks ? (size_t)HL_VERIFY_MAX : cap - out.size()) + taken.size();
 			Xapian::MSet m = enquire(k).get_mset(0, (Xapian::doccount)ask);
 			uint64_t level_estimate = m.get_matches_estimated();
 			for (Xapian::MSetIterator it = m.begin(); it != m.end() && !full; ++it) {
@@ -930,6 +932,52 @@ static int prepare(parsed &p, plan &pl, const hl_index_query *opts)
 	return 0;
 }
 
+/* Plain words found nowhere in the index that spell, in Telex or VNI, a word it holds
+ * ("quyeets" for quyết): searched as that word, with its tones. Each (typed, spelled) goes to
+ * `fixed`; true when any was. */
+static bool untype_runs(parsed &p, Xapian::Database &db,
+                        std::vector<std::pair<std::string, std::string>> &fixed)
+{
+	for (words &run : p.runs)
+		for (qword &w : run) {
+			if (w.marks ||
+			    w.folded.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") !=
+			        std::string::npos)
+				continue;
+			if (db.get_termfreq(w.folded) > 0)
+				continue;
+			char *o = nullptr;
+			int rc = hl_search__untype(&o, w.folded.data(), w.folded.size());
+			if (rc < 0)
+				throw std::bad_alloc();
+			if (rc == 0)
+				continue;
+			words t = tokenize(o);
+			free(o);
+			if (t.size() != 1 || db.get_termfreq(t[0].folded) == 0)
+				continue;
+			fixed.emplace_back(w.folded, t[0].exact);
+			w = t[0];
+			p.marks |= w.marks;
+		}
+	return !fixed.empty();
+}
+
+/* The words searched as others, into the hits (malloc'd pairs). */
+static void spelled_fill(hl_hits *res, const std::vector<std::pair<std::string, std::string>> &f)
+{
+	if (f.empty())
+		return;
+	res->typed = static_cast<char **>(calloc(f.size(), sizeof(char *)));
+	res->spelled = static_cast<char **>(calloc(f.size(), sizeof(char *)));
+	if (!res->typed || !res->spelled)
+		throw std::bad_alloc();
+	for (const auto &e : f) {
+		res->typed[res->nspelled] = dup(e.first.c_str());
+		res->spelled[res->nspelled++] = dup(e.second.c_str());
+	}
+}
+
 extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
                                const hl_index_query *opts)
 {
@@ -946,6 +994,13 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		int rc = prepare(p, pl, opts);
 		if (rc)
 			return rc;
+		std::vector<std::pair<std::string, std::string>> spelled;
+		if (ix->rdb)
+			ix->rdb->reopen();
+		if (untype_runs(p, ix->db(), spelled)) {
+			pl = plan();
+			build_plan(pl, p, opts);
+		}
 		std::vector<std::string> folded, exact;
 		std::vector<int> prefix;
 		query_words(folded, prefix, exact, p);
@@ -998,6 +1053,7 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		if (!res)
 			throw std::bad_alloc();
 		res->estimate = std::max<uint64_t>(r->estimate, ms.size());
+		spelled_fill(res, spelled);
 		/* Every hit listed: their number is the total. Else, without phrases to confirm,
 		 * the documents holding every word (the facets' count) are the hits. */
 		res->listed_all = r->complete && !(r->unchecked && !pl.phrases.empty()) &&
@@ -1075,6 +1131,10 @@ extern "C" void hl_hits_free(hl_hits *h)
 	for (size_t i = 0; i < h->n; i++)
 		free_hit(&h->hits[i]);
 	free(h->hits);
+	for (size_t i = 0; i < h->nspelled; i++)
+		free(h->typed[i]), free(h->spelled[i]);
+	free(h->typed), free(h->spelled);
+	free(h->searched_as);
 	facet_free(&h->fonds), facet_free(&h->type), facet_free(&h->year);
 	facet_free(&h->unit);
 	free(h);

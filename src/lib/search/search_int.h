@@ -45,6 +45,12 @@ int hl_search__set_applied_seq(hl_index *ix, int64_t seq);
  * no exception gets out. */
 int hl_search__parse(char **out, const hl_index_query *opts);
 
+/* A word typed in Telex or VNI without an input method ("quyeets", "ddinhj", "quye6t1",
+ * "nguowif"), ASCII lower case as the tokenizer folds it: 1 and *out (malloc'd, lower-case NFC)
+ * the syllable it spells ("quyết"); 0 when it spells none (no key used, two tones, both
+ * schemes, not a Vietnamese syllable's shape); negative on running out of memory. */
+int hl_search__untype(char **out, const char *w, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -869,6 +869,42 @@ static void test_scope_and_facets(void **state)
 	hl_hits_free(h);
 }
 
+/* Words typed in Telex or VNI without an input method spell the syllable (issue 12:
+ * "quyeets ddinhj", "quye6t1 d9inh5"); anything else spells nothing. */
+static void test_untype(void **state)
+{
+	(void)state;
+	static const char *const spelled[][2] = {
+	    {"quyeets", "quyết"}, {"ddinhj", "định"},      {"quye6t1", "quyết"},
+	    {"d9inh5", "định"},   {"nguowif", "người"},    {"nguo7i2", "người"},
+	    {"hoaf", "hoà"},      {"giaf", "già"},         {"gif", "gì"},
+	    {"nhw", "như"},       {"quyeest", "quyết"},    {"ddaats", "đất"},
+	    {"ddai", "đai"},      {"vieejt", "việt"},      {"tieengs", "tiếng"},
+	    {"luaatj", "luật"},   {"thuowng", "thương"},   {"awn", "ăn"},
+	    {"a8n", "ăn"},        {"truwowngf", "trường"},
+	};
+	static const char *const nothing[] = {
+	    "quyet", "dinh",     "class",   "process",           "2019", "covid19", "qu",
+	    "x",     "quyeetsf", "quye6ts", "abcdefghijklmnopq", "ddd",  "bcd",     "tst"};
+	for (size_t i = 0; i < sizeof(spelled) / sizeof(spelled[0]); i++) {
+		char *o = NULL;
+		int rc = hl_search__untype(&o, spelled[i][0], strlen(spelled[i][0]));
+		char *want = NULL;
+		assert_int_equal(hl_text_lower(&want, spelled[i][1], -1), 0);
+		if (rc != 1 || strcmp(o, want) != 0)
+			fail_msg("%s spells \"%s\" (%d), want \"%s\"", spelled[i][0], o ? o : "",
+			         rc, want);
+		free(o);
+		free(want);
+	}
+	for (size_t i = 0; i < sizeof(nothing) / sizeof(nothing[0]); i++) {
+		char *o = NULL;
+		if (hl_search__untype(&o, nothing[i], strlen(nothing[i])) != 0)
+			fail_msg("%s spells \"%s\", want nothing", nothing[i], o ? o : "");
+		assert_null(o);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest corpus[] = {
@@ -886,6 +922,7 @@ int main(void)
 	    cmocka_unit_test(test_snippet_directly),
 	    cmocka_unit_test(test_bad_queries),
 	    cmocka_unit_test(test_paging_is_consistent),
+	    cmocka_unit_test(test_untype),
 	};
 	const struct CMUnitTest queue[] = {
 	    cmocka_unit_test_setup_teardown(test_update_is_idempotent, setup_small, teardown_fx),

@@ -30,11 +30,16 @@ export async function searchView({ query }) {
   const r = await get('/search' + buildQuery({ q, ...filters, offset, limit: LIMIT }));
   root.append(h('h1', { class: 'visually-hidden' }, t('results_label')));
 
+  /* "About" only when the total is an estimate (docs/api.md) */
   const summary = h('p', { class: 'results-summary', id: 'results-summary', role: 'status' },
     r.total > 0
-      ? [t('results_total', { n: fmtNum(r.total) }), ' · ',
+      ? [t(r.total_exact ? 'results_total_exact' : 'results_total', { n: fmtNum(r.total) }), ' · ',
         t('results_range', { from: fmtNum(offset + 1), to: fmtNum(offset + r.items.length) })]
       : t('results_none'));
+  /* words typed in Telex or VNI without an input method, searched as what they spell */
+  const searchedAs = r.searched_as
+    ? h('p', { class: 'searched-as', id: 'searched-as' }, t('searched_as', { q: r.searched_as }))
+    : null;
 
   const active = Object.entries(filters);
   const chips = active.length
@@ -83,6 +88,6 @@ export async function searchView({ query }) {
 
   root.append(h('div', { class: 'search-layout' },
     facets,
-    h('div', { class: 'search-results' }, summary, chips, list, pager)));
+    h('div', { class: 'search-results' }, searchedAs, summary, chips, list, pager)));
   return root;
 }
