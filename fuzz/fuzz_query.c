@@ -2,7 +2,9 @@
  * any bytes as a query go through the same checks, parse and plan as a search, without an index
  * (hl_search__parse). Either a plan comes out, or one clear refusal (HL_EINVALID or HL_ELIMIT
  * with a message); never an exception through the C boundary, never a crash; the same query
- * always gives the same plan. */
+ * always gives the same plan. Each word of the query, as the tokenizer folds it, also goes
+ * through the Telex/VNI reader (hl_search__untype): a syllable comes out, valid lower-case
+ * UTF-8 whose folded form is ASCII letters, or nothing. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,28 @@ static int unit_fonds(char ***codes, size_t *n, const char *unit, void *ud)
 	CHECK(v[0] && asprintf(&v[1], "HP-%s", unit) > 0);
 	*codes = v;
 	*n = 2;
+	return 0;
+}
+
+/* Each folded word: what the Telex/VNI reader makes of it. */
+static int untype_token(const hl_token *t, void *ud)
+{
+	char *o = (char *)0x1, *f = NULL;
+	size_t n = strlen(t->folded);
+	(void)ud;
+	int rc = hl_search__untype(&o, t->folded, n);
+	CHECK(rc == 0 || rc == 1);
+	if (rc == 0) {
+		CHECK(o == NULL);
+		return 0;
+	}
+	CHECK(o && o[0] && strlen(o) <= 4 * n);
+	CHECK(hl_text_check_utf8(o, strlen(o), NULL) == 0);
+	CHECK(hl_text_fold(&f, o, -1) == 0);
+	for (const char *p = f; *p; p++)
+		CHECK(*p >= 'a' && *p <= 'z');
+	free(f);
+	free(o);
 	return 0;
 }
 
@@ -105,6 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The options never make a query that parses without a lookup fail. */
 	if (a)
 		CHECK(b);
+	if (valid)
+		CHECK(hl_text_tokenize(q, len, untype_token, NULL) == 0);
 	free(a);
 	free(again);
 	free(b);
