@@ -169,6 +169,10 @@ im.resize((im.width // 4, im.height // 4), Image.BILINEAR).save(sys.argv[2], dpi
 let context;
 let page;
 const pageErrors = [];
+/* What the console and the network said during the case running: any error fails it (a style
+   the Content-Security-Policy blocks, a script's error, an asset that did not load). An API
+   answer of 4xx is a page's business (a wrong password is a 401), not an error of the page. */
+const caseErrors = [];
 let caseNo = 0; /* screenshots are named after the case that took them */
 
 async function shot(name, fullPage = false) {
@@ -828,8 +832,17 @@ async function main() {
             });
             page = context.pages()[0] || (await context.newPage());
             page.on('pageerror', (e) => pageErrors.push(e.message));
+            page.on('console', (m) => {
+              if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) caseErrors.push(`console: ${m.text()}`);
+            });
+            page.on('response', (r) => {
+              const u = new URL(r.url());
+              if (r.status() >= 400 && !u.pathname.startsWith('/api/')) caseErrors.push(`HTTP ${r.status()} for ${u.pathname}`);
+            });
           }
+          caseErrors.length = 0;
           await c.fn();
+          if (caseErrors.length) throw new Error(`errors in the browser: ${[...new Set(caseErrors)].slice(0, 5).join(' | ')} (${caseErrors.length} in all)`);
         } catch (e) {
           err = e;
           if (i === 0) broken = `setup failed: ${e.message}`;

@@ -1,6 +1,8 @@
 // DOM helpers: building elements without innerHTML, and turning the API's marked snippets into nodes.
 
-/* h('a', {href: '#/x', class: 'c'}, 'text', child) — attributes starting with "on" are listeners. */
+/* h('a', {href: '#/x', class: 'c'}, 'text', child) — attributes starting with "on" are listeners;
+   style is an object of properties, set through the CSSOM: a style attribute is inline style,
+   which the Content-Security-Policy blocks. */
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   if (attrs) {
@@ -8,6 +10,7 @@ export function h(tag, attrs, ...children) {
       if (v === null || v === undefined || v === false) continue;
       if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
       else if (k === 'class') el.className = v;
+      else if (k === 'style') for (const [p, x] of Object.entries(v)) el.style.setProperty(p, String(x));
       else if (v === true) el.setAttribute(k, '');
       else el.setAttribute(k, String(v));
     }

@@ -168,6 +168,6 @@ function tree(items, at) {
   const shown = items.slice(0, 500);
   return h('div', null,
     h('p', { class: 'muted' }, t('unit_tree_count', { n: fmtNum(items.length) })),
-    h('ul', { class: 'tree' }, shown.map((u) => h('li', { style: `--depth:${u.depth || 0}` },
+    h('ul', { class: 'tree' }, shown.map((u) => h('li', { style: { '--depth': u.depth || 0 } },
       unitLink(u.code, u.full_name || u.name, at), ' ', h('span', { class: 'muted' }, u.type_name || '')))));
 }
