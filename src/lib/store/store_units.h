@@ -73,7 +73,8 @@ int hl_store_successions_from(hl_store_units *u, const char *code, const char *a
 /* Successions into `code` with effective_date < before, latest first. */
 int hl_store_successions_to(hl_store_units *u, const char *code, const char *before,
                             hl_store_succession_cb cb, void *ud);
-/* Every succession between two different codes, by effective date then old code. */
+/* Every succession (a code to itself and abolitions, new_code "", included), by effective
+ * date then old code. */
 int hl_store_successions_all(hl_store_units *u, hl_store_succession_cb cb, void *ud);
 
 /* The event `event_id`: cb called once, or HL_ENOTFOUND (no message set). */

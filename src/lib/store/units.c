@@ -73,8 +73,7 @@ static const char *const sql[U__COUNT] = {
                     " ORDER BY s.effective_date, s.new_code",
     [U_SUCC_TO] = "SELECT " S_COLS S_FROM " WHERE s.new_code = ?1 AND s.effective_date < ?2"
                   " ORDER BY s.effective_date DESC, s.old_code",
-    [U_SUCC_ALL] = "SELECT " S_COLS S_FROM " WHERE s.old_code <> s.new_code AND s.new_code <> ''"
-                   " ORDER BY s.effective_date, s.old_code",
+    [U_SUCC_ALL] = "SELECT " S_COLS S_FROM " ORDER BY s.effective_date, s.old_code",
     [U_EVENT_GET] = "SELECT " E_COLS " FROM unit_event WHERE event_id = ?1",
     [U_EVENT_ADD] = "INSERT INTO unit_event(" E_COLS ", loaded_at)"
                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -696,6 +696,42 @@ static int orphan(const hl_store_unit_row *r, void *ud)
 	                    r->source ? r->source : "?", r->code, r->valid_from, r->parent_code);
 }
 
+/* After the events: every succession still joins a unit that existed the day before to one that
+ * exists on the day. An event of this load (or an earlier one) may have ended the old unit's
+ * version after its mapping row was checked; loading the same files again would then refuse
+ * the row, so refuse it now (fuzz/corpus/units/regress-abolished-then-mapped.txt). */
+typedef struct {
+	hl_store_units *u;
+} succ_check;
+
+static int joined(const hl_store_succession_row *r, void *ud)
+{
+	succ_check *c = ud;
+	char before[11];
+	int rc;
+	if (!r->new_code || !*r->new_code)
+		return 0; /* an abolition leads nowhere */
+	hl_units__date_add(before, r->effective_date, -1);
+	if ((rc = hl_store_unit_at(c->u, r->old_code, before, NULL, NULL)) == HL_ENOTFOUND)
+		return hl_error_set(HL_EINVALID,
+		                    "%s: old unit %s does not exist on %s (an event ends it earlier)",
+		                    r->source ? r->source : "?", r->old_code, before);
+	if (rc < 0)
+		return rc;
+	if ((rc = hl_store_unit_at(c->u, r->new_code, r->effective_date, NULL, NULL)) ==
+	    HL_ENOTFOUND)
+		return hl_error_set(HL_EINVALID,
+		                    "%s: new unit %s does not exist on %s (an event ends it earlier)",
+		                    r->source ? r->source : "?", r->new_code, r->effective_date);
+	return rc < 0 ? rc : 0;
+}
+
+static int check_joined(hl_store_units *u)
+{
+	succ_check c = {u};
+	return hl_store_successions_all(u, joined, &c);
+}
+
 /* The succession graph between versions must have no cycle. Nodes are "code@valid_from". */
 typedef struct {
 	char *a, *b, *src, *date;
@@ -726,6 +762,8 @@ static int add_edge(const hl_store_succession_row *r, void *ud)
 	graph *g = ud;
 	char before[11];
 	char *a = NULL, *b = NULL;
+	if (!*r->new_code || !strcmp(r->old_code, r->new_code))
+		return 0; /* an abolition leads nowhere; a code to itself is one unit going on */
 	hl_units__date_add(before, r->effective_date, -1);
 	hl_store_unit_at(g->u, r->old_code, before, vkey, &a);
 	hl_store_unit_at(g->u, r->new_code, r->effective_date, vkey, &b);
@@ -916,7 +954,8 @@ int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, const
 	    (rc = read_file(&L, "vn_mapping_old_to_new_all.csv", c_nat, 8, national_row, 0)) < 0 ||
 	    (rc = read_file(&L, "quangninh_mapping_old_to_new.csv", c_qnm, 4, qn_mapping_row, 0)) <
 	        0 ||
-	    (rc = apply_events(&L)) < 0 || (rc = hl_store_unit_orphan(L.u, orphan, NULL)) < 0 ||
+	    (rc = apply_events(&L)) < 0 || (rc = check_joined(L.u)) < 0 ||
+	    (rc = hl_store_unit_orphan(L.u, orphan, NULL)) < 0 ||
 	    (rc = check_cycles(L.u)) < 0 ||
 	    (rc = hl_store_units_count(&s.versions, &s.codes, &s.successions, &s.events, L.u)) <
 	        0 ||
