@@ -430,7 +430,17 @@ int http_static(request *r, const char *web_dir)
 		if (n >= sizeof(path))
 			return resp_error(r, 404, "not found");
 	}
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+	/* An address of no file and no extension is a page a person typed or followed: the
+	 * interface answers it (its help at /help; else its "page not found", with 404), not a
+	 * JSON error. */
+	int page = 0;
+	if (stat(path, &st) != 0 && r->nseg && !strchr(r->seg[r->nseg - 1], '.')) {
+		page = r->nseg == 1 && !strcmp(r->seg[0], "help") ? 200 : 404;
+		if (strlen(root) + 12 > sizeof(path))
+			return resp_error(r, 404, "not found");
+		memcpy(path, root, strlen(root));
+		memcpy(path + strlen(root), "/index.html", 12);
+	} else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (n + 12 >= sizeof(path))
 			return resp_error(r, 404, "not found");
 		strcat(path, "/index.html");
@@ -440,6 +450,8 @@ int http_static(request *r, const char *web_dir)
 		return resp_error(r, 404, "not found");
 	if (resp_file(r, real, http_mime(real), NULL, NULL) < 0)
 		return resp_error(r, 404, "not found");
+	if (page == 404 && r->resp.status == 200)
+		r->resp.status = 404;
 	/* The interface loads only its own modules and styles (no inline script): anything
 	 * injected into a page could not run or call out. */
 	if (!strncmp(http_mime(real), "text/html", 9))

@@ -173,6 +173,8 @@ const pageErrors = [];
    the Content-Security-Policy blocks, a script's error, an asset that did not load). An API
    answer of 4xx is a page's business (a wrong password is a 401), not an error of the page. */
 const caseErrors = [];
+/* An address a case expects to be answered with 404 (the not-found page itself). */
+const expected404 = new Set();
 let caseNo = 0; /* screenshots are named after the case that took them */
 
 async function shot(name, fullPage = false) {
@@ -773,6 +775,7 @@ test('a guest is offered no send action, and the Exchange page asks to log in', 
 });
 
 test('keyboard only: Tab reaches the skip link, then the search box; Enter searches', async () => {
+  await page.goto('about:blank'); /* arriving at the page, not moving within it */
   await page.goto(world.base + '/#/search');
   await seeText('main', 'Nhập từ khóa để tìm');
   await page.keyboard.press('Tab');
@@ -793,6 +796,41 @@ test('keyboard only: Tab reaches the skip link, then the search box; Enter searc
   const marks = (await page.locator('.results mark').allInnerTexts()).map((m) => m.toLowerCase());
   assert(marks.includes('đất') && marks.includes('đai'), `"dat dai" should highlight "đất" and "đai": ${JSON.stringify(marks.slice(0, 8))}`);
   await shot('keyboard-search-dat-dai');
+});
+
+test('help: /help and #/help show the help page in Vietnamese, from the footer link too', async () => {
+  const resp = await page.goto(world.base + '/help');
+  assert(resp.status() === 200, `/help should answer 200, not ${resp.status()}`);
+  await seeText('main h1', 'Hướng dẫn sử dụng');
+  await seeText('main', 'Tìm kiếm', 'dat dai', 'Cú pháp tìm kiếm', 'Mức độ tiếp cận', 'Hạn chế', 'Báo lỗi', 'quyeets ddinhj');
+  await shot('help-vi', true);
+  await page.goto(world.base + '/#/search');
+  await page.click('footer a[href="#/help"]');
+  await seeText('main h1', 'Hướng dẫn sử dụng');
+  await page.click('#lang-switch');
+  await seeText('main h1', 'Help');
+  await seeText('main', 'Searching', 'Query syntax', 'Access levels', 'Restricted', 'Reporting a problem');
+  await notSeeText('main', 'Tìm kiếm');
+  await shot('help-en', true);
+  await page.click('#lang-switch');
+  await seeText('main h1', 'Hướng dẫn sử dụng');
+});
+
+test('an address that leads nowhere: a "page not found" page (HTTP 404) with a way back, not the search page', async () => {
+  expected404.add('/khong-co-trang-nay');
+  const resp = await page.goto(world.base + '/khong-co-trang-nay');
+  assert(resp.status() === 404, `an unknown address should answer 404, not ${resp.status()}`);
+  await seeText('main h1', 'Không tìm thấy trang');
+  await seeText('main', 'Tìm kiếm', 'Hướng dẫn sử dụng');
+  await notSeeText('main', 'Nhập từ khóa để tìm');
+  await shot('not-found-address');
+  await page.goto(world.base + '/#/khong-co');
+  await seeText('main h1', 'Không tìm thấy trang');
+  await page.click('main a[href="#/search"]');
+  await seeText('main', 'Nhập từ khóa để tìm');
+  /* an address with an extension is a file: still a plain 404 */
+  const api = await page.request.get(world.base + '/khong-co.css');
+  assert(api.status() === 404, `a missing file should be 404, not ${api.status()}`);
 });
 
 test('no JavaScript error in any page', async () => {
@@ -837,7 +875,7 @@ async function main() {
             });
             page.on('response', (r) => {
               const u = new URL(r.url());
-              if (r.status() >= 400 && !u.pathname.startsWith('/api/')) caseErrors.push(`HTTP ${r.status()} for ${u.pathname}`);
+              if (r.status() >= 400 && !u.pathname.startsWith('/api/') && !expected404.has(u.pathname)) caseErrors.push(`HTTP ${r.status()} for ${u.pathname}`);
             });
           }
           caseErrors.length = 0;

@@ -107,6 +107,25 @@ class HttpBehaviour(ServerCase):
         self.assertError(r, 405, 'method_not_allowed')
         self.assertIn('POST', r.header('Allow', ''), r)
 
+    def test_help_and_unknown_pages_of_the_interface(self):
+        # /help is a page of the interface (200), an address that leads nowhere gets the same
+        # shell with 404 (its "page not found"); a missing file and the API stay plain 404s
+        shell = self.c.get('/')
+        self.assertEqual(shell.status, 200, shell)
+        r = self.c.get('/help')
+        self.assertEqual((r.status, r.body), (200, shell.body), r)
+        self.assertTrue(r.header('Content-Type', '').startswith('text/html'), r)
+        self.assertIn("default-src 'self'", r.header('Content-Security-Policy', ''), r)
+        for path in ('/khong-co-trang-nay', '/help/more', '/a/b/c'):
+            r = self.c.get(path)
+            self.assertEqual((r.status, r.body), (404, shell.body), path)
+            self.assertTrue(r.header('Content-Type', '').startswith('text/html'), path)
+        for path in ('/khong-co.css', '/js/khong-co.js'):
+            r = self.c.get(path)
+            self.assertEqual(r.status, 404, path)
+            self.assertNotEqual(r.body, shell.body, path)
+        self.assertError(self.c.get('/api/v1/help'), 404, 'not_found')
+
     def test_json_content_type_and_head(self):
         r = self.c.get('/api/v1/health')
         self.assertEqual(r.status, 200, r)

@@ -5,11 +5,12 @@ const BASE = '/api/v1';
 export const session = { user: null, csrf: null };
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter) {
+  constructor(status, code, message, retryAfter, requestId) {
     super(message || code || String(status));
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    this.requestId = requestId; /* the server's X-Request-Id: what a user quotes when reporting it */
   }
 }
 
@@ -31,7 +32,8 @@ async function request(method, path, body) {
   if (ctype.includes('json')) data = await res.json();
   if (!res.ok) {
     const e = (data && data.error) || {};
-    throw new ApiError(res.status, e.code, e.message || res.statusText, res.headers.get('Retry-After'));
+    throw new ApiError(res.status, e.code, e.message || res.statusText, res.headers.get('Retry-After'),
+      res.headers.get('X-Request-Id'));
   }
   return data;
 }

@@ -9,6 +9,7 @@ import { unitsView, unitView } from './views/units.js';
 import { ocrView } from './views/ocr.js';
 import { exchangeView } from './views/exchange.js';
 import { loginView } from './views/login.js';
+import { helpView, notFoundView } from './views/help.js';
 import { parseQuery } from './util.js';
 
 /* Routes are in the hash (#/search?q=…) so the server needs no fallback for deep links. */
@@ -24,6 +25,7 @@ const ROUTES = [
   [/^\/ocr$/, ocrView, 'ocr'],
   [/^\/exchange$/, exchangeView, 'exchange'],
   [/^\/login$/, loginView, 'login'],
+  [/^\/help$/, helpView, 'help'],
 ];
 
 let flash = null;
@@ -37,14 +39,20 @@ export function go(hash) {
   else location.hash = hash;
 }
 
+/* The route of the hash; an address the server answered with this page (/help, or one that
+   leads nowhere: the server says 404) when there is no hash. A hash that is not a route
+   ("#main", the skip link's) keeps the search page. */
 function currentRoute() {
-  const raw = location.hash.replace(/^#/, '') || '/';
+  let raw = location.hash.replace(/^#/, '');
+  if (!raw && location.pathname !== '/') raw = location.pathname === '/help' ? '/help' : '/?not-found';
+  if (!raw.startsWith('/')) raw = '/';
   const [path, qs] = raw.split('?', 2);
+  if (qs === 'not-found' && path === '/') return { view: notFoundView, section: null, args: [], query: {} };
   for (const [re, view, section] of ROUTES) {
     const m = re.exec(path);
     if (m) return { view, section, args: m.slice(1).map(decodeURIComponent), query: parseQuery(qs) };
   }
-  return { view: searchView, section: 'search', args: [], query: {} };
+  return { view: notFoundView, section: null, args: [], query: {} };
 }
 
 function renderHeader(route) {
@@ -103,7 +111,8 @@ function renderHeader(route) {
       form),
   );
   document.getElementById('skip-link').textContent = t('skip_to_content');
-  clear(document.getElementById('footer')).append(h('p', null, t('footer')));
+  clear(document.getElementById('footer')).append(h('p', null, t('footer'), ' · ',
+    h('a', { href: '#/help' }, t('help_title'))));
 }
 
 let renderSeq = 0;
@@ -127,7 +136,8 @@ export async function render(opts) {
   } catch (e) {
     if (seq !== renderSeq) return;
     clear(holder).append(h('p', { class: 'error', role: 'alert' },
-      e.status === 404 ? t('not_found') : t('error', { m: e.message })));
+      e.status === 404 ? t('not_found') : t('error', { m: e.message }),
+      e.status >= 500 && e.requestId ? h('span', { class: 'request-id' }, ' ', t('request_id', { id: e.requestId })) : null));
   }
   holder.removeAttribute('aria-busy');
   const h1 = holder.querySelector('h1');
@@ -144,4 +154,6 @@ window.addEventListener('hashchange', () => {
 });
 
 setLang(getLang());
-refreshMe().then(() => render());
+/* On arrival the focus stays at the top of the page (Tab reaches the skip link first); a move to
+   another page puts it on that page's heading. */
+refreshMe().then(() => render({ keepFocus: true }));

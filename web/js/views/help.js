@@ -1,0 +1,74 @@
+// The help page (searching, the query syntax, access levels, reporting a problem) and the page of
+// an address that leads nowhere.
+import { t, getLang } from '../i18n.js';
+import { h } from '../util.js';
+
+/* Each section: a title and paragraphs; a paragraph is text, or [text, code, text, …] where every
+   other item is shown as code (what the user types). */
+const HELP = {
+  vi: [
+    ['Tìm kiếm', [
+      ['Gõ các từ cần tìm, có dấu hay không dấu đều được: ', 'dat dai', ' tìm thấy “đất đai”. Mỗi kết quả chứa đủ mọi từ đã gõ; tài liệu có các từ đứng liền nhau, hoặc có chúng trong tiêu đề, đứng trước.'],
+      ['Gõ có dấu thì tài liệu có đúng dấu đó được xếp trước: ', 'đặt', ' đưa “đặt” lên trước “đất”.'],
+      ['Máy không có bộ gõ tiếng Việt? Gõ kiểu Telex hoặc VNI cũng được: ', 'quyeets ddinhj', ' hoặc ', 'quye6t1 d9inh5', ' được tìm như “quyết định”, và trang kết quả ghi “Đã tìm theo: quyết định”.'],
+      '“N kết quả” là số chính xác; “Khoảng N kết quả” là số ước lượng (khi có cụm từ trong ngoặc kép, hoặc hơn 1.000 tài liệu chứa các từ). Mỗi tài liệu chỉ xuất hiện ở một trang.',
+    ]],
+    ['Cú pháp tìm kiếm', [
+      ['', '"giao đất"', ' — cụm từ: các từ liền nhau, đúng thứ tự.'],
+      ['', '-từ', ', ', '-"một cụm"', ' — loại trừ tài liệu có từ hoặc cụm đó.'],
+      ['', 'quy*', ' — tiền tố: mọi từ bắt đầu bằng “quy”.'],
+      ['', 'fonds:PL', ', ', 'type:"Quyết định"', ', ', 'year:2019', ', ', 'year:2015..2019', ', ', 'issuer:"ha long"', ', ', 'unit:06652', ' — lọc theo phông, loại văn bản, năm, cơ quan ban hành, đơn vị đang giữ hồ sơ.'],
+    ]],
+    ['Mức độ tiếp cận', [
+      'Công khai: ai cũng xem được. Nội bộ: người dùng đã đăng nhập của đơn vị giữ phông. Hạn chế: lưu trữ viên, thanh tra và quản trị của đơn vị giữ phông; mỗi lần xem đều được ghi vào nhật ký. Mật: không bao giờ hiển thị qua mạng.',
+      'Người dùng của tỉnh (thành phố) xem được mọi phông, trong giới hạn của vai trò.',
+      'Tài liệu bạn không được xem thì không xuất hiện ở đâu cả: không trong kết quả, không trong số đếm, không trong bộ lọc.',
+    ]],
+    ['Báo lỗi', [
+      'Khi gặp lỗi, hãy ghi lại địa chỉ trang (thanh địa chỉ), việc bạn đang làm và mã yêu cầu nếu trang hiện “mã yêu cầu”, rồi gửi cho bộ phận quản trị hệ thống của đơn vị. Không gửi mật khẩu.',
+    ]],
+  ],
+  en: [
+    ['Searching', [
+      ['Type the words you want, with or without tones: ', 'dat dai', ' finds “đất đai”. Every result holds every word typed; documents holding them side by side, or in their title, come first.'],
+      ['Words typed with tones rank documents with those very tones first: ', 'đặt', ' puts “đặt” before “đất”.'],
+      ['No Vietnamese keyboard? Telex or VNI typed as plain letters works too: ', 'quyeets ddinhj', ' or ', 'quye6t1 d9inh5', ' is searched as “quyết định”, and the results say “Searched for: quyết định”.'],
+      '“N results” is an exact count; “About N results” is an estimate (with a quoted phrase, or when more than 1,000 documents hold the words). Each document appears on one page only.',
+    ]],
+    ['Query syntax', [
+      ['', '"giao đất"', ' — a phrase: the words side by side, in order.'],
+      ['', '-word', ', ', '-"a phrase"', ' — leave out documents with that word or phrase.'],
+      ['', 'quy*', ' — a prefix: every word starting with “quy”.'],
+      ['', 'fonds:PL', ', ', 'type:"Quyết định"', ', ', 'year:2019', ', ', 'year:2015..2019', ', ', 'issuer:"ha long"', ', ', 'unit:06652', ' — filter by fonds, document type, year, issuer, or the unit holding the records.'],
+    ]],
+    ['Access levels', [
+      'Public: anyone. Internal: logged-in users of the unit holding the fonds. Restricted: that unit’s archivists, inspectors and administrators; every view is written to the audit log. Secret: never shown over the network.',
+      'Users of the province (city) see every fonds, within their role.',
+      'A document you may not see appears nowhere: not in results, not in counts, not in filters.',
+    ]],
+    ['Reporting a problem', [
+      'Write down the page’s address (the address bar), what you were doing, and the request ID if the page shows one, and send them to your unit’s system administrator. Never send a password.',
+    ]],
+  ],
+};
+
+function para(p) {
+  if (typeof p === 'string') return h('p', null, p);
+  return h('p', null, p.map((x, i) => (i % 2 ? h('code', null, x) : x)));
+}
+
+export async function helpView() {
+  const lang = getLang() === 'en' ? 'en' : 'vi';
+  return h('div', { class: 'help-page' },
+    h('h1', null, t('help_title')),
+    HELP[lang].map(([title, ps]) => h('section', null, h('h2', null, title), ps.map(para))));
+}
+
+export async function notFoundView() {
+  return h('div', { class: 'not-found' },
+    h('h1', null, t('page_not_found')),
+    h('p', null, t('page_not_found_text')),
+    h('ul', null,
+      h('li', null, h('a', { href: '#/search' }, t('nav_search'))),
+      h('li', null, h('a', { href: '#/help' }, t('help_title')))));
+}
