@@ -268,6 +268,23 @@ class CorpusTest(unittest.TestCase):
         self.assertNotRegex(sn.replace('<mark>', '').replace('</mark>', ''), r'[<>]')
         self.assertIn('<70 decibel & bụi', hl.strip_marks(sn))
 
+    def test_snippet_marks_words_typed_side_by_side_where_they_stand_so(self):
+        # "nghia vu" typed side by side: in a snippet holding "nghĩa vụ", a "nghĩa" standing
+        # elsewhere ("chủ nghĩa", "ý nghĩa") is not marked, nor a lone "vụ" ("nhiệm vụ")
+        import re
+        hits = self.h.search('nghia vu', limit=400)
+        lone = 0
+        for x in hits:
+            sn = x['snippet']
+            if '<mark>nghĩa</mark> <mark>vụ</mark>' not in sn.replace('Nghĩa', 'nghĩa'):
+                continue
+            flat = re.sub(r'<mark>(\w+)</mark> <mark>(\w+)</mark>', r'\1_\2', sn)
+            # a word cut from its pair by the window's ends ("…quyền, <mark>nghĩa</mark>…")
+            flat = re.sub(r'<mark>\w+</mark>…$', '', re.sub(r'^…<mark>\w+</mark>', '', flat))
+            self.assertNotIn('<mark>', flat, sn)
+            lone += len(re.findall(r'(?<!<mark>)\b[Nn]ghĩa\b(?!</mark>)', sn))
+        self.assertGreater(lone, 0, 'no snippet had a "nghĩa" standing apart: the check proves nothing')
+
     def test_search_phrase(self):
         ids = set(self.ids('"tai san the chap"'))
         want = self.with_phrase(['tai', 'san', 'the', 'chap'])

@@ -799,6 +799,29 @@ void query_words(std::vector<std::string> &folded, std::vector<int> &prefix,
 	}
 }
 
+/* hl_snip_term.follows: the words typed right before each word, in a run or a phrase. */
+void word_pairs(std::vector<hl_snip_term> &terms, const std::vector<std::string> &folded,
+                const parsed &p)
+{
+	auto index = [&](const std::string &f) -> size_t {
+		for (size_t i = 0; i < folded.size(); i++)
+			if (folded[i] == f)
+				return i;
+		return folded.size();
+	};
+	auto pairs = [&](const words &ws) {
+		for (size_t k = 0; k + 1 < ws.size(); k++) {
+			size_t a = index(ws[k].folded), b = index(ws[k + 1].folded);
+			if (a < 64 && b < terms.size())
+				terms[b].follows |= (uint64_t)1 << a;
+		}
+	};
+	for (const words &run : p.runs)
+		pairs(run);
+	for (const words &ph : p.phrases)
+		pairs(ph);
+}
+
 /* Fills one hit from the store; false if the document is gone or the reader may not see it as
  * the store has it now (its level, its fonds). */
 bool fill_hit(hl_hit *h, const match &m, doc_cache &cache, const hl_index_query *opts,
@@ -1006,7 +1029,8 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		query_words(folded, prefix, exact, p);
 		std::vector<hl_snip_term> terms;
 		for (size_t i = 0; i < folded.size(); i++)
-			terms.push_back(hl_snip_term{folded[i].c_str(), prefix[i]});
+			terms.push_back(hl_snip_term{folded[i].c_str(), prefix[i], 0});
+		word_pairs(terms, folded, p);
 
 		doc_cache cache{st, {}};
 		bool tones = pl.tones && st;

@@ -17,10 +17,15 @@ extern "C" {
 #define HL_SNIPPET_TOKENS   30
 #define HL_SNIPPET_SCAN_MAX (1u << 20)
 
-/* A query word as the snippet sees it: its folded form, and whether it is a prefix ("quy*"). */
+/* A query word as the snippet sees it: its folded form, whether it is a prefix ("quy*"), and
+ * the query words typed right before it (bit i: term i; "nghĩa vụ": vu follows nghia). A word
+ * that follows or precedes another is marked where the two stand side by side, and alone only
+ * if they stand side by side nowhere in the text: "quyền và nghĩa vụ" does not mark the
+ * "nghĩa" of "chủ nghĩa" in a text that has "nghĩa vụ". */
 typedef struct {
 	const char *folded;
 	int prefix;
+	uint64_t follows;
 } hl_snip_term;
 
 /* Writes to *out (malloc'd) the window of about HL_SNIPPET_TOKENS tokens of `text` holding the

@@ -7,7 +7,8 @@
 
 typedef struct {
 	size_t start, end;
-	int term; /* index of the query word it matches, -1 if none */
+	int term;          /* index of the query word it matches, -1 if none */
+	unsigned char run; /* it stands beside a query word typed next to it */
 } tok;
 
 typedef struct {
@@ -133,8 +134,45 @@ static int on_token(const hl_token *t, void *ud)
 	tl->v[tl->n].start = t->start;
 	tl->v[tl->n].end = t->end;
 	tl->v[tl->n].term = match_term(tl, t->folded);
+	tl->v[tl->n].run = 0;
 	tl->n++;
 	return 0;
+}
+
+static int only_space(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* Keeps the matches of a word typed beside another only where they stand side by side, when
+ * they do somewhere in the text (hl_snip_term.follows). */
+static void keep_runs(tok_list *tl, const char *text)
+{
+	uint64_t paired = 0, in_run = 0;
+	for (size_t i = 0; i < tl->nterms && i < 64; i++)
+		if (tl->terms[i].follows) {
+			paired |= tl->terms[i].follows;
+			paired |= (uint64_t)1 << i;
+		}
+	if (!paired)
+		return;
+	for (size_t k = 0; k + 1 < tl->n; k++) {
+		int a = tl->v[k].term, b = tl->v[k + 1].term;
+		if (a < 0 || b < 0 || a >= 64 || b >= 64 ||
+		    !(tl->terms[b].follows >> a & 1) ||
+		    !only_space(text + tl->v[k].end, tl->v[k + 1].start - tl->v[k].end))
+			continue;
+		tl->v[k].run = tl->v[k + 1].run = 1;
+		in_run |= (uint64_t)1 << a | (uint64_t)1 << b;
+	}
+	for (size_t k = 0; k < tl->n; k++) {
+		int t = tl->v[k].term;
+		if (t >= 0 && t < 64 && !tl->v[k].run && (paired & in_run) >> t & 1)
+			tl->v[k].term = -1;
+	}
 }
 
 /* Picks the window [*from, *to) of at most HL_SNIPPET_TOKENS tokens with the most distinct query
@@ -211,6 +249,7 @@ int hl_search__snippet(char **out, const char *text, const hl_snip_term *terms, 
 	rc = hl_text_tokenize(text, len, on_token, &tl);
 	if (rc < 0)
 		goto done;
+	keep_runs(&tl, text);
 	buf_add(&b, "", 0);
 	if (tl.n > 0) {
 		size_t from, to;

@@ -494,7 +494,7 @@ static void test_snippet_marks_and_escapes(void **state)
 static void test_snippet_directly(void **state)
 {
 	(void)state;
-	hl_snip_term t[] = {{"dat", 0}, {"dai", 0}};
+	hl_snip_term t[] = {{"dat", 0, 0}, {"dai", 0, 0}};
 	char *s = NULL;
 	assert_int_equal(hl_search__snippet(&s, "Luật Đất đai\n\nquy định", t, 2, NULL, NULL, 1),
 	                 0);
@@ -506,6 +506,22 @@ static void test_snippet_directly(void **state)
 	/* no match: the text's opening */
 	assert_int_equal(hl_search__snippet(&s, "Một hai ba", t, 2, "[", "]", 0), 0);
 	assert_string_equal(s, "Một hai ba");
+	free(s);
+	/* "nghĩa vụ" typed side by side: marked where the two stand side by side, not the "nghĩa"
+	 * of "chủ nghĩa" nor a "vụ" alone; a word typed alone is marked wherever it stands */
+	hl_snip_term w[] = {{"quyen", 0, 0}, {"nghia", 0, 0}, {"vu", 0, 1u << 1}};
+	assert_int_equal(hl_search__snippet(&s, "chủ nghĩa xã hội; quyền và nghĩa vụ; vụ việc", w,
+	                                    3, "[", "]", 0),
+	                 0);
+	assert_string_equal(s, "chủ nghĩa xã hội; [quyền] và [nghĩa] [vụ]; vụ việc");
+	free(s);
+	/* side by side nowhere: each alone is marked */
+	assert_int_equal(hl_search__snippet(&s, "chủ nghĩa xã hội, vụ việc", w, 3, "[", "]", 0), 0);
+	assert_string_equal(s, "chủ [nghĩa] xã hội, [vụ] việc");
+	free(s);
+	/* a comma between them is not side by side */
+	assert_int_equal(hl_search__snippet(&s, "nghĩa, vụ", w, 3, "[", "]", 0), 0);
+	assert_string_equal(s, "[nghĩa], [vụ]");
 	free(s);
 }
 
