@@ -833,6 +833,49 @@ test('an address that leads nowhere: a "page not found" page (HTTP 404) with a w
   assert(api.status() === 404, `a missing file should be 404, not ${api.status()}`);
 });
 
+test('dates under an en-US browser in New York: dd/mm/yyyy in Vietnamese, yyyy-mm-dd in English, typed dates read either way', async () => {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROME_ARGS });
+  const saved = page;
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'America/New_York' });
+    page = await ctx.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') caseErrors.push(`console: ${m.text()}`); });
+    await page.goto(world.base + '/#/units/06652?at=2025-06-30');
+    await seeText('#unit-title', 'Phường Hà Phong (06652)');
+    await seeText('.timeline', 'đến 30/06/2025', 'từ 01/07/2025');
+    await notSeeText('main', '06/30/2025');
+    const tree = await page.inputValue('#tree-at');
+    assert(tree === '30/06/2025', `the tree's date field should read 30/06/2025, not ${tree}`);
+    assert((await page.getAttribute('#tree-at', 'placeholder')) === 'dd/mm/yyyy', 'the date field should say its format');
+    /* typed in the Vietnamese way, read as 1 July 2025 whatever the browser's locale */
+    await page.goto(world.base + '/#/units');
+    await page.fill('#unit-q', 'ha tu');
+    await page.fill('#unit-at', '1/7/2025');
+    await page.press('#unit-q', 'Enter');
+    await page.waitForFunction(() => location.hash.includes('at=2025-07-01'), null, { timeout: 15000 });
+    /* a day that does not exist is refused beside the field, nothing is searched */
+    await page.fill('#unit-at', '31/02/2025');
+    await page.press('#unit-q', 'Enter');
+    await seeText('.date-field', 'Ngày “31/02/2025” không đúng', 'dd/mm/yyyy');
+    assert(page.url().includes('at=2025-07-01'), `a bad date should not be searched: ${page.url()}`);
+    await shot('dates-en-US-browser-vi');
+    /* English: the explicit format */
+    await page.goto(world.base + '/#/units/06652?at=2025-06-30');
+    await page.click('#lang-switch');
+    await seeText('.timeline', 'to 2025-06-30', 'from 2025-07-01');
+    assert((await page.inputValue('#tree-at')) === '2025-06-30', 'the English date field reads yyyy-mm-dd');
+    assert((await page.getAttribute('#tree-at', 'placeholder')) === 'yyyy-mm-dd', 'the English field says its format');
+    await page.fill('#tree-at', '30/06/2025');
+    await page.press('#tree-at', 'Enter');
+    await seeText('.tree-out', 'Phường Hà Phong');
+    await shot('dates-en-US-browser-en');
+    await ctx.close();
+  } finally {
+    page = saved;
+    await browser.close();
+  }
+});
+
 test('no JavaScript error in any page', async () => {
   assert(pageErrors.length === 0, pageErrors.join(' | '));
 });

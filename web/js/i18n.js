@@ -358,6 +358,8 @@ const vi = {
 
   loading: 'Đang tải…',
   error: 'Lỗi: {m}',
+  time_zone: 'giờ Việt Nam',
+  date_invalid: 'Ngày “{v}” không đúng; hãy gõ theo dạng {f}.',
   request_id: '(mã yêu cầu: {id} — ghi lại khi báo lỗi)',
   not_found: 'Không tìm thấy (hoặc bạn không có quyền xem).',
   yes: 'có',
@@ -721,6 +723,8 @@ const en = {
 
   loading: 'Loading…',
   error: 'Error: {m}',
+  time_zone: 'UTC+7',
+  date_invalid: 'The date “{v}” is not valid; type it as {f}.',
   request_id: '(request ID: {id} — quote it when reporting the problem)',
   not_found: 'Not found (or you may not see it).',
   yes: 'yes',
@@ -776,8 +780,25 @@ export function fmtNum(n) {
   return Number(n).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB');
 }
 
-/* An instant (ISO, UTC) in the archive's zone, Asia/Ho_Chi_Minh: dd/mm/yyyy hh:mm:ss in
-   Vietnamese, yyyy-mm-dd hh:mm:ss in English. */
+/* What a person typed as a date, in either style whatever the language (dd/mm/yyyy or
+   yyyy-mm-dd; d/m and one-digit parts too): yyyy-mm-dd, or null if it is no day of the calendar. */
+export function parseDate(s) {
+  const x = String(s || '').trim();
+  let m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(x);
+  const [y, mo, d] = m ? [m[3], m[2], m[1]] : ((m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(x)) ? [m[1], m[2], m[3]] : []);
+  if (!y) return null;
+  const iso = `${y}-${mo.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  const t0 = new Date(iso + 'T00:00:00Z');
+  return !Number.isNaN(t0.getTime()) && t0.toISOString().slice(0, 10) === iso ? iso : null;
+}
+
+/* The format a date field expects, said in its placeholder and label. */
+export function dateFormatHint() {
+  return lang === 'vi' ? 'dd/mm/yyyy' : 'yyyy-mm-dd';
+}
+
+/* An instant (ISO, UTC) in the archive's zone, Asia/Ho_Chi_Minh, with the zone said:
+   dd/mm/yyyy hh:mm:ss (giờ Việt Nam) in Vietnamese, yyyy-mm-dd hh:mm:ss (UTC+7) in English. */
 export function fmtTime(iso) {
   if (!iso) return t('none');
   const d = new Date(iso);
@@ -786,7 +807,7 @@ export function fmtTime(iso) {
   for (const x of new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit',
     day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(d)) p[x.type] = x.value;
   const time = `${p.hour}:${p.minute}:${p.second}`;
-  return lang === 'vi' ? `${p.day}/${p.month}/${p.year} ${time}` : `${p.year}-${p.month}-${p.day} ${time}`;
+  return lang === 'vi' ? `${p.day}/${p.month}/${p.year} ${time} (${t('time_zone')})` : `${p.year}-${p.month}-${p.day} ${time} (${t('time_zone')})`;
 }
 
 /* A duration in milliseconds, rounded to its largest unit: "3 phút" / "3 min". */

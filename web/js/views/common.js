@@ -1,5 +1,5 @@
 // Small pieces several views share: access-level badges, definition lists, tables, unit links.
-import { t, fmtDate } from '../i18n.js';
+import { t, fmtDate, parseDate, dateFormatHint } from '../i18n.js';
 import { h } from '../util.js';
 
 export function accessBadge(level) {
@@ -36,3 +36,25 @@ export function mergeKind(kind, mergeType) {
 }
 
 export { fmtDate };
+
+/* A date field that reads the same in every browser locale (a type="date" field shows mm/dd/yyyy
+   to an en-US browser): text in the language's format, said in its placeholder. `.iso()` is the
+   day typed as yyyy-mm-dd, '' when empty; a day that does not exist marks the field invalid, says
+   so beside it and gives null. */
+export function dateInput(attrs, iso) {
+  const hint = dateFormatHint();
+  const input = h('input', { ...attrs, type: 'text', inputmode: 'numeric', autocomplete: 'off',
+    placeholder: hint, title: hint, value: iso ? fmtDate(iso) : '', class: 'date-input' });
+  const msg = h('span', { class: 'field-error', role: 'alert' });
+  const wrap = h('span', { class: 'date-field' }, input, msg);
+  wrap.input = input;
+  wrap.iso = () => {
+    const v = input.value.trim();
+    if (!v) return '';
+    const d = parseDate(v);
+    input.setAttribute('aria-invalid', d ? 'false' : 'true');
+    msg.textContent = d ? '' : t('date_invalid', { v, f: hint });
+    return d;
+  };
+  return wrap;
+}

@@ -1,6 +1,6 @@
 // The document page: metadata, the page viewer (image, zoom, previous/next) beside the page's OCR
 // text with low-confidence pages marked, the files with download links and the searchable PDF.
-import { t, fmtDate, fmtNum, getLang } from '../i18n.js';
+import { t, fmtDate, fmtNum, fmtTime, getLang } from '../i18n.js';
 import { h } from '../util.js';
 import { get, enc } from '../api.js';
 import { accessBadge, dl, table } from './common.js';
@@ -106,7 +106,7 @@ export async function documentView({ args, query, go }) {
 
   if (d.versions && d.versions.length) {
     root.append(h('section', null, h('h2', null, t('versions')),
-      table([[t('f_version'), (v) => v.version], [t('f_updated_at'), (v) => v.updated_at || v.created_at || ''],
+      table([[t('f_version'), (v) => v.version], [t('f_updated_at'), (v) => fmtTime(v.updated_at || v.created_at)],
         [t('f_subject'), (v) => v.subject || '']], d.versions)));
   }
   return root;

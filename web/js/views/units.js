@@ -4,7 +4,7 @@
 import { t, fmtDate, fmtNum } from '../i18n.js';
 import { h, clear, buildQuery, todayIso, dayBefore } from '../util.js';
 import { get, enc } from '../api.js';
-import { table, unitLink, mergeKind } from './common.js';
+import { table, unitLink, mergeKind, dateInput } from './common.js';
 
 /* The dates of the reforms the archive is built around (DOMAIN.md). */
 const REFORMS = { '2025-07-01': 'reform_2025', '2026-09-01': 'reform_2026' };
@@ -21,10 +21,12 @@ export async function unitsView({ query, go }) {
   const q = (query.q || '').trim();
   const at = query.at || '';
   const input = h('input', { id: 'unit-q', name: 'q', type: 'search', value: q, placeholder: t('units_search_placeholder'), autocomplete: 'off' });
-  const date = h('input', { id: 'unit-at', name: 'at', type: 'date', value: at });
+  const date = dateInput({ id: 'unit-at', name: 'at' }, at);
   const form = h('form', { class: 'inline-form', role: 'search', onsubmit: (e) => {
     e.preventDefault();
-    go('#/units' + buildQuery({ q: input.value.trim(), at: date.value }));
+    const day = date.iso();
+    if (day === null) return;
+    go('#/units' + buildQuery({ q: input.value.trim(), at: day }));
   } },
   h('div', { class: 'field' }, h('label', { for: 'unit-q' }, t('units_search_label')), input),
   h('div', { class: 'field' }, h('label', { for: 'unit-at' }, t('units_at')), date),
@@ -129,13 +131,15 @@ export async function unitView({ args, query, go }) {
   const succs = dedupe(selected.successors || []);
   const reformed = versions.some((v) => REFORMS[v.valid_from]) || preds.concat(succs).some((s) => REFORMS[s.effective_date]);
 
-  const treeDate = h('input', { type: 'date', id: 'tree-at', value: at || todayIso() });
+  const treeDate = dateInput({ id: 'tree-at' }, at || todayIso());
   const treeOut = h('div', { class: 'tree-out', 'aria-live': 'polite' });
   const loadTree = async () => {
+    const day = treeDate.iso();
+    if (day === null) return;
     clear(treeOut).append(h('p', { class: 'loading' }, t('loading')));
     try {
-      const r = await get(`/units/${enc(code)}/tree` + buildQuery({ at: treeDate.value }));
-      clear(treeOut).append(tree(r.items || [], treeDate.value));
+      const r = await get(`/units/${enc(code)}/tree` + buildQuery({ at: day }));
+      clear(treeOut).append(tree(r.items || [], day));
     } catch (e) {
       clear(treeOut).append(h('p', { class: 'error' }, e.status === 404 ? t('not_found') : t('error', { m: e.message })));
     }
