@@ -863,6 +863,7 @@ test('dates under an en-US browser in New York: dd/mm/yyyy in Vietnamese, yyyy-m
     await page.goto(world.base + '/#/units/06652?at=2025-06-30');
     await page.click('#lang-switch');
     await seeText('.timeline', 'to 2025-06-30', 'from 2025-07-01');
+    await seeText('.unit-page .meta', 'ward (phường)'); /* the level translated, the data's word kept */
     assert((await page.inputValue('#tree-at')) === '2025-06-30', 'the English date field reads yyyy-mm-dd');
     assert((await page.getAttribute('#tree-at', 'placeholder')) === 'yyyy-mm-dd', 'the English field says its format');
     await page.fill('#tree-at', '30/06/2025');

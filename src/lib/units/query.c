@@ -156,6 +156,18 @@ static int date_arg(char out[11], const char *date)
 	return hl_units_date_parse(out, date);
 }
 
+/* The day a version's parent is named on when no day is asked: today for a version still in
+ * force, else its last day — the name `show` gives on that day, so that a unit's parent has one
+ * name wherever the same version is listed (unit 22 is "Thành phố Quảng Ninh" from 2026-09-01,
+ * "Tỉnh Quảng Ninh" before). */
+static const char *latest_day(char out[11], const hl_unit *u)
+{
+	hl_units_today(out);
+	if (u->valid_to[0] && strcmp(u->valid_to, out) < 0)
+		memcpy(out, u->valid_to, 11);
+	return out;
+}
+
 static int count_cb(const hl_store_unit_row *r, void *ud)
 {
 	hl_unit *first = ud;
@@ -275,7 +287,8 @@ int hl_units_find(hl_units **out, hl_store *st, const char *name, const char *da
 		/* depth is free in a flat list: use it to rank exact names before partial ones */
 		u->depth = (fn && !strcmp(fn, q)) || (ff && !strcmp(ff, q)) ? 0 : 1;
 		free(fn), free(ff);
-		u->parent_name = name_on(su, u->parent_code, date ? day : u->valid_from);
+		char last[11];
+		u->parent_name = name_on(su, u->parent_code, date ? day : latest_day(last, u));
 		if ((rc = version_links(u, su)) < 0)
 			goto done;
 	}

@@ -268,6 +268,24 @@ static void test_find_with_and_without_tones(void **state)
 	assert_int_equal(hl_units_find(&l, shared.st, "ha phong", "2025-07-01", 0), 0);
 	assert_int_equal(l->n, 0);
 	hl_units_free(l);
+	/* one name for a parent wherever the same version is listed: without a day, as on the
+	 * version's latest day (today for 06652 since 2025-07-01: 22 has been a city since
+	 * 2026-09-01), as `show` gives it; on a day, as on that day */
+	hl_unit *u = NULL;
+	assert_int_equal(hl_units_show(&u, shared.st, "06652", NULL), 0);
+	assert_int_equal(hl_units_find(&l, shared.st, "ha tu", NULL, 0), 0);
+	size_t i = 0;
+	while (i < l->n && strcmp(l->v[i].code, "06652"))
+		i++;
+	assert_true(i < l->n);
+	assert_string_equal(l->v[i].parent_name, "Thành phố Quảng Ninh");
+	assert_string_equal(l->v[i].parent_name, u->parent_name);
+	hl_units_free(l);
+	hl_unit_free(u);
+	assert_int_equal(hl_units_find(&l, shared.st, "ha tu", "2025-07-01", 0), 0);
+	assert_true(l->n >= 1);
+	assert_string_equal(l->v[0].parent_name, "Tỉnh Quảng Ninh");
+	hl_units_free(l);
 }
 
 static void test_find_hoa_old_and_new_tone_placement(void **state)

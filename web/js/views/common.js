@@ -1,5 +1,5 @@
 // Small pieces several views share: access-level badges, definition lists, tables, unit links.
-import { t, fmtDate, parseDate, dateFormatHint } from '../i18n.js';
+import { t, fmtDate, parseDate, dateFormatHint, getLang } from '../i18n.js';
 import { h } from '../util.js';
 
 export function accessBadge(level) {
@@ -26,6 +26,14 @@ export function unitLink(code, name, at) {
   if (!code) return t('none');
   const href = '#/units/' + encodeURIComponent(code) + (at ? '?at=' + at : '');
   return h('a', { href }, name ? `${name} (${code})` : code);
+}
+
+/* A unit's level: as the data names it in Vietnamese; in English, translated with the Vietnamese
+   word kept ("ward (phường)"), which is how the units are named in the data. */
+export function unitType(u) {
+  const vi = u.type_name || u.type || '';
+  const en = u.type ? t('utype_' + u.type) : '';
+  return en && en !== 'utype_' + u.type && getLang() === 'en' ? `${en} (${vi})` : vi;
 }
 
 export function mergeKind(kind, mergeType) {

@@ -4,7 +4,7 @@
 import { t, fmtDate, fmtNum } from '../i18n.js';
 import { h, clear, buildQuery, todayIso, dayBefore } from '../util.js';
 import { get, enc } from '../api.js';
-import { table, unitLink, mergeKind, dateInput } from './common.js';
+import { table, unitLink, mergeKind, dateInput, unitType } from './common.js';
 
 /* The dates of the reforms the archive is built around (DOMAIN.md). */
 const REFORMS = { '2025-07-01': 'reform_2025', '2026-09-01': 'reform_2026' };
@@ -43,7 +43,7 @@ export async function unitsView({ query, go }) {
     ? table([
       [t('unit_code'), (u) => h('a', { href: `#/units/${enc(u.code)}?at=${u.valid_to || u.valid_from || ''}` }, u.code)],
       [t('unit_name'), (u) => h('a', { href: `#/units/${enc(u.code)}?at=${u.valid_to || u.valid_from || ''}` }, u.full_name || u.name)],
-      [t('unit_type'), (u) => u.type_name || u.type],
+      [t('unit_type'), (u) => unitType(u)],
       [t('unit_parent'), (u) => (u.parent_code ? unitLink(u.parent_code, u.parent_name, u.valid_to || null) : t('none'))],
       [t('unit_valid'), validity],
     ], items)
@@ -150,7 +150,7 @@ export async function unitView({ args, query, go }) {
     h('h1', { id: 'unit-title' }, selected.full_name || selected.name, ` (${selected.code})`,
       reformed ? h('span', { class: 'badge reform-badge' }, t('unit_reform_badge')) : null),
     h('dl', { class: 'meta' },
-      h('dt', null, t('unit_type')), h('dd', null, selected.type_name || selected.type),
+      h('dt', null, t('unit_type')), h('dd', null, unitType(selected)),
       h('dt', null, t('unit_parent')), h('dd', null, selected.parent_code ? unitLink(selected.parent_code, selected.parent_name, at || null) : t('none')),
       h('dt', null, t('unit_valid')), h('dd', null, validity(selected)),
       h('dt', null, t('unit_basis')), h('dd', null, selected.legal_basis || t('none'))),
@@ -173,5 +173,5 @@ function tree(items, at) {
   return h('div', null,
     h('p', { class: 'muted' }, t('unit_tree_count', { n: fmtNum(items.length) })),
     h('ul', { class: 'tree' }, shown.map((u) => h('li', { style: { '--depth': u.depth || 0 } },
-      unitLink(u.code, u.full_name || u.name, at), ' ', h('span', { class: 'muted' }, u.type_name || '')))));
+      unitLink(u.code, u.full_name || u.name, at), ' ', h('span', { class: 'muted' }, unitType(u))))));
 }
