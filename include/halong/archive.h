@@ -194,6 +194,15 @@ int hl_archive_may_see(hl_archive *a, const hl_principal *who, const char *doc_i
 int hl_archive_doc_read(hl_doc **out, hl_archive *a, const hl_principal *who, const char *doc_id,
                         const char *what, const hl_doc_read_opts *o);
 
+/* A citation of the document (cite.c) in `format`: "vi" (NULL: the Vietnamese archival line —
+ * Lưu trữ UNIT, Phông CODE (NAME), hồ sơ D, văn bản số N: TYPE số N/NOTATION ngày dd/mm/yyyy
+ * của ISSUER, “SUBJECT”. Mã định danh: ID.), "bibtex" (@misc) or "csl-json" (an array of one
+ * item). *out is malloc'd text ending in a newline. Read as hl_archive_doc_read reads it (the
+ * same access rule; audited as "citation" when restricted); the fonds' name and the unit
+ * holding it appear when the reader may see them. HL_EINVALID for another format. */
+int hl_archive_doc_cite(char **out, hl_archive *a, const hl_principal *who, const char *doc_id,
+                        const char *format);
+
 /* File `seq` (1-based) of a document: *path (malloc'd) of its blob and *doc (files[seq - 1]
  * names it). Audited as "file N". HL_ENOTFOUND "no file N in ID". */
 int hl_archive_doc_file(char **path, hl_doc **doc, hl_archive *a, const hl_principal *who,

@@ -306,6 +306,33 @@ static const cli_opt json_table[] = {
     CLI_OPT_END,
 };
 
+typedef struct {
+	const char *format;
+} cite_opts;
+
+static const cli_opt cite_table[] = {
+    CLI_CHOICE_OPT("format", cite_opts, format, "FORMAT", "vi,bibtex,csl-json", 0,
+                   "vi (the Vietnamese archival line, the default), bibtex or csl-json"),
+    CLI_OPT_END,
+};
+
+static int cmd_cite(const cli_args *args)
+{
+	hl_archive *a = NULL;
+	char *s = NULL;
+	int rc = EXIT_OK;
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	if (hl_archive_doc_cite(&s, a, cli_who(), args->args[0],
+	                        ((const cite_opts *)args->opts)->format) < 0)
+		rc = cli_fail();
+	else
+		fputs(s, stdout);
+	free(s);
+	hl_archive_free(a);
+	return rc;
+}
+
 static int cmd_show(const cli_args *args)
 {
 	hl_archive *a = NULL;
@@ -552,6 +579,18 @@ const cli_cmd cli_archive_commands[] = {
      .opts = json_table,
      .opts_size = sizeof(json_opts),
      .run = cmd_show},
+    {.name = "cite",
+     .summary = "a citation of one document (Vietnamese, BibTeX, CSL-JSON)",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .opts = cite_table,
+     .opts_size = sizeof(cite_opts),
+     .run = cmd_cite,
+     .help = "The Vietnamese line names the archive holding the fonds today, the fonds, the\n"
+             "dossier and the document's place in it, then the document as it is cited:\n"
+             "type, number/notation, date, issuer and subject. --format bibtex or csl-json\n"
+             "for reference managers (Zotero imports both)."},
     {.name = "verify",
      .summary = "re-hash every file; report missing, corrupt and orphan ones",
      .run = cmd_verify,

@@ -310,11 +310,26 @@ done:
 	return rc;
 }
 
+static int doc_cite(request *r)
+{
+	const char *fmt = req_query(r, "format");
+	char *s = NULL;
+	int rc;
+	if ((rc = hl_archive_doc_cite(&s, r->archive, &r->who, req_param(r, "id"), fmt)) < 0)
+		return rc;
+	return resp_bytes(r, 200,
+	                  !fmt || !strcmp(fmt, "vi") ? "text/plain; charset=utf-8"
+	                  : !strcmp(fmt, "bibtex")   ? "application/x-bibtex; charset=utf-8"
+	                                             : "application/vnd.citationstyles.csl+json",
+	                  s, strlen(s), 1);
+}
+
 const route routes_documents[] = {
     {M_GET, "/api/v1/documents/{id}", doc_get, 0, 0},
     {M_GET, "/api/v1/documents/{id}/files/{seq}", doc_file, 0, 0},
     {M_GET, "/api/v1/documents/{id}/pages/{seq}/image", page_image, 0, 0},
     {M_GET, "/api/v1/documents/{id}/pages/{seq}/alto", page_alto, 0, 0},
     {M_GET, "/api/v1/documents/{id}/pdf", doc_pdf, 0, 0},
+    {M_GET, "/api/v1/documents/{id}/cite", doc_cite, 0, 0},
     {0},
 };
