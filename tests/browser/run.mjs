@@ -877,6 +877,74 @@ test('dates under an en-US browser in New York: dd/mm/yyyy in Vietnamese, yyyy-m
   }
 });
 
+test('from a result to the document and back: the words searched are marked in its text, "Quay lại kết quả tìm kiếm" returns to the same page of results', async () => {
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('dat dai') + '&fonds=PL&offset=20');
+  await seeText('#results-summary', 'kết quả', '21');
+  const first = page.locator('.results .hit-title a').first();
+  const title = (await first.innerText()).trim();
+  await first.click();
+  await seeText('main h1', title.slice(0, 30));
+  await seeText('#back-to-results', 'Quay lại kết quả tìm kiếm');
+  /* typed without tones, "dat dai" is every word that reads so without them, and only whole ones */
+  const fold = (w) => w.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').toLowerCase();
+  const marks = await page.locator('.doc-text mark').allInnerTexts();
+  assert(marks.length > 0 && marks.every((m) => ['dat', 'dai'].includes(fold(m))),
+    `the text should mark words reading "dat" or "dai" only: ${JSON.stringify(marks.slice(0, 10))}`);
+  const unmarked = await page.evaluate(() => {
+    const el = document.querySelector('.doc-text .text-body') || document.querySelector('.doc-text');
+    return [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.nodeValue).join(' ');
+  });
+  assert(!/(^|[^\p{L}])(đất|đai)([^\p{L}]|$)/iu.test(unmarked), 'a word "đất" or "đai" of the text was left unmarked');
+  await shot('document-from-results');
+  await page.click('#back-to-results');
+  await seeText('#results-summary', '21');
+  assert(page.url().includes('offset=20') && page.url().includes('fonds=PL'), `back should keep the page and filter: ${page.url()}`);
+  /* a document opened by its address, not from results: no way back offered, nothing marked */
+  await page.goto('about:blank');
+  await page.goto(world.base + '/#/doc/' + encodeURIComponent(world.scanDoc));
+  await seeText('#page-of', 'Trang 1 / 3');
+  assert(await page.locator('#back-to-results').count() === 0, 'a document not among the last results offers no way back');
+  assert(await page.locator('.ocr-text mark').count() === 0, 'nothing is marked when no search led here');
+});
+
+test('a citation line per document (Vietnamese archival form), with BibTeX and CSL-JSON to download', async () => {
+  await page.goto('about:blank');
+  await page.goto(world.base + '/#/doc/' + encodeURIComponent(world.scanDoc));
+  await seeText('#cite-h', 'Trích dẫn');
+  await seeText('#cite-line', 'Phông SO', 'hồ sơ HS01', 'văn bản số', 'Mã định danh: ' + world.scanDoc, 'Truy cập tại', '/#/doc/');
+  const bib = await page.request.get(world.base + '/api/v1/documents/' + encodeURIComponent(world.scanDoc) + '/cite?format=bibtex');
+  assert(bib.status() === 200 && (await bib.text()).startsWith('@misc{'), `BibTeX: ${bib.status()}`);
+  const csl = await page.request.get(world.base + '/api/v1/documents/' + encodeURIComponent(world.scanDoc) + '/cite?format=csl-json');
+  const items = await csl.json();
+  assert(items[0].id === world.scanDoc && items[0].archive_location.includes('Phông SO'), `CSL-JSON: ${JSON.stringify(items)}`);
+  await page.locator('#cite-h').scrollIntoViewIfNeeded();
+  await shot('citation');
+  await page.click('#lang-switch');
+  await seeText('#cite-h', 'Cite this document');
+  await seeText('#cite-line', 'Accessed at');
+  await page.click('#lang-switch');
+});
+
+test('printing a document gives its description, text and citation on paper, without menus, buttons or the page image', async () => {
+  await page.goto('about:blank');
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('fonds:PL dat dai'));
+  await page.locator('.results .hit-title a').first().click();
+  await seeText('#cite-line', 'Mã định danh');
+  await page.emulateMedia({ media: 'print' });
+  for (const sel of ['#header', '#footer', '#back-to-results', '.cite-files']) {
+    const n = await page.locator(sel).count();
+    if (n) assert(!(await page.locator(sel).first().isVisible()), `${sel} should not print`);
+  }
+  assert(await page.locator('.doc-text').isVisible(), 'the text should print');
+  assert(await page.locator('.doc-meta').isVisible(), 'the description should print');
+  await shot('print-law-article', true);
+  const pdf = await page.pdf({ format: 'A4' });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  await page.emulateMedia({ media: 'screen' });
+  const textLen = (await page.locator('.doc-text').innerText()).length;
+  assert(pages >= 1 && pages <= Math.max(1, Math.ceil(textLen / 2500)), `an article of ${textLen} characters printed on ${pages} A4 pages`);
+});
+
 test('no JavaScript error in any page', async () => {
   assert(pageErrors.length === 0, pageErrors.join(' | '));
 });

@@ -30,6 +30,7 @@ async function request(method, path, body) {
   let data = null;
   const ctype = res.headers.get('Content-Type') || '';
   if (ctype.includes('json')) data = await res.json();
+  else if (ctype.startsWith('text/') && res.ok) data = await res.text();
   if (!res.ok) {
     const e = (data && data.error) || {};
     throw new ApiError(res.status, e.code, e.message || res.statusText, res.headers.get('Retry-After'),

@@ -117,6 +117,10 @@ const vi = {
   pdf_link: 'Tải PDF có lớp chữ (tìm kiếm được)',
   pdf_not_ready: 'PDF có lớp chữ sẽ có khi mọi trang được nhận dạng.',
   doc_text: 'Nội dung',
+  back_to_results: 'Quay lại kết quả tìm kiếm',
+  cite_title: 'Trích dẫn',
+  cite_accessed: 'Truy cập tại {url}, ngày {d}.',
+  cite_files_hint: '(cho Zotero và các phần mềm quản lý tài liệu tham khảo)',
   versions: 'Các phiên bản trước',
   no_pages: 'Tài liệu này không có trang quét.',
 
@@ -365,7 +369,6 @@ const vi = {
   yes: 'có',
   no: 'không',
   none: '—',
-  back_to_results: '‹ Về kết quả tìm kiếm',
   footer: 'halong — hệ thống lưu trữ số. Tài liệu mật không được phục vụ qua mạng.',
 };
 
@@ -482,6 +485,10 @@ const en = {
   pdf_link: 'Download searchable PDF',
   pdf_not_ready: 'The searchable PDF is available once every page is recognised.',
   doc_text: 'Text',
+  back_to_results: 'Back to the search results',
+  cite_title: 'Cite this document',
+  cite_accessed: 'Accessed at {url} on {d}.',
+  cite_files_hint: '(for Zotero and other reference managers)',
   versions: 'Earlier versions',
   no_pages: 'This document has no scanned pages.',
 
@@ -740,7 +747,6 @@ const en = {
   yes: 'yes',
   no: 'no',
   none: '—',
-  back_to_results: '‹ Back to results',
   footer: 'halong — digital archive. Records holding state secrets are never served over the network.',
 };
 

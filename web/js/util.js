@@ -53,6 +53,68 @@ export function snippetNodes(snippet) {
   return out;
 }
 
+/* A word without its tones, for matching what was typed without them: "Đất" → "dat". */
+export function foldWord(w) {
+  return w.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
+}
+
+/* The words a query searched for, folded (filters such as fonds:PL and excluded words left
+   out; "quy*" kept as a prefix). */
+export function queryWords(q) {
+  const rest = String(q || '')
+    .replace(/(^|\s)-("[^"]*"|\S+)/g, ' ')
+    .replace(/(^|\s)[a-z]+:("[^"]*"|\S+)/gi, ' ');
+  const out = [];
+  for (const m of rest.matchAll(/([\p{L}\p{N}]+)(\*)?/gu)) out.push({ w: foldWord(m[1]), prefix: !!m[2] });
+  return out;
+}
+
+/* Wraps every whole word of el's text that is one of `words` (queryWords) in <mark>; the text
+   stays text nodes, nothing becomes markup. */
+export function markWords(el, words) {
+  if (!el || !words || !words.length) return 0;
+  const hit = (w) => words.some((q) => (q.prefix ? w.startsWith(q.w) : w === q.w));
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+  let marked = 0;
+  for (const n of nodes) {
+    const s = n.nodeValue;
+    const parts = [];
+    let last = 0;
+    for (const m of s.matchAll(/[\p{L}\p{N}]+/gu)) {
+      if (!hit(foldWord(m[0]))) continue;
+      if (m.index > last) parts.push(document.createTextNode(s.slice(last, m.index)));
+      parts.push(h('mark', null, m[0]));
+      last = m.index + m[0].length;
+      marked++;
+    }
+    if (!parts.length) continue;
+    if (last < s.length) parts.push(document.createTextNode(s.slice(last)));
+    n.replaceWith(...parts);
+  }
+  return marked;
+}
+
+/* The last search whose results were shown (this tab only): its route, its words and the ids of
+   its page of results, so that a document opened from them offers the way back and marks the
+   words searched. */
+export const lastSearch = {
+  save(route, q, ids) {
+    try {
+      sessionStorage.setItem('halong.lastSearch', JSON.stringify({ route, q, ids }));
+    } catch (e) { /* storage refused: no way back offered */ }
+  },
+  of(id) {
+    try {
+      const s = JSON.parse(sessionStorage.getItem('halong.lastSearch') || 'null');
+      return s && Array.isArray(s.ids) && s.ids.includes(id) ? s : null;
+    } catch (e) {
+      return null;
+    }
+  },
+};
+
 /* The query string of a hash route: '#/search?q=a&fonds=PL' → {q: 'a', fonds: 'PL'}. */
 export function parseQuery(qs) {
   const o = {};

@@ -1,7 +1,7 @@
 // The document page: metadata, the page viewer (image, zoom, previous/next) beside the page's OCR
 // text with low-confidence pages marked, the files with download links and the searchable PDF.
 import { t, fmtDate, fmtNum, fmtTime, getLang } from '../i18n.js';
-import { h } from '../util.js';
+import { h, lastSearch, queryWords, markWords, todayIso } from '../util.js';
 import { get, enc } from '../api.js';
 import { accessBadge, dl, table } from './common.js';
 import { sendPanel, maySend } from './send.js';
@@ -42,7 +42,10 @@ export async function documentView({ args, query, go }) {
   }
 
   const root = h('article', { class: 'document' });
+  /* opened from a page of search results: the way back, and the words searched marked */
+  const from = lastSearch.of(d.doc_id);
   root.append(
+    from ? h('p', { class: 'back-to-results' }, h('a', { href: from.route, id: 'back-to-results' }, '← ', t('back_to_results'))) : null,
     h('p', { class: 'crumbs' },
       h('a', { href: '#/fonds/' + enc(d.fonds_code) }, d.fonds_code), ' / ',
       h('a', { href: dossierHref(d) }, d.dossier_code), ' / ',
@@ -88,6 +91,8 @@ export async function documentView({ args, query, go }) {
       h('div', { class: 'text-body', lang: d.language || 'vi' }, d.text)));
   }
 
+  root.append(citation(d));
+
   const files = d.files || [];
   const allDone = pages.length > 0 && pages.every((p) => p.state === 'done');
   root.append(h('section', { class: 'doc-files' },
@@ -109,7 +114,28 @@ export async function documentView({ args, query, go }) {
       table([[t('f_version'), (v) => v.version], [t('f_updated_at'), (v) => fmtTime(v.updated_at || v.created_at)],
         [t('f_subject'), (v) => v.subject || '']], d.versions)));
   }
+  if (from) {
+    const words = queryWords(from.q);
+    for (const el of root.querySelectorAll('.text-body, .ocr-text')) markWords(el, words);
+  }
   return root;
+}
+
+/* "Trích dẫn": the library's Vietnamese archival line (GET …/cite), where and when it was read,
+   and the BibTeX and CSL-JSON files for reference managers. */
+function citation(d) {
+  const base = `/api/v1/documents/${enc(d.doc_id)}/cite`;
+  const line = h('p', { class: 'cite-line', id: 'cite-line' }, t('loading'));
+  get(`/documents/${enc(d.doc_id)}/cite`).then((s) => {
+    const where = `${location.origin}/#/doc/${encodeURIComponent(d.doc_id)}`;
+    line.textContent = `${String(s).trim()} ${t('cite_accessed', { url: where, d: fmtDate(todayIso()) })}`;
+  }).catch((e) => { line.textContent = t('error', { m: e.message }); });
+  return h('section', { class: 'doc-cite', 'aria-labelledby': 'cite-h' },
+    h('h2', { id: 'cite-h' }, t('cite_title')), line,
+    h('p', { class: 'cite-files' },
+      h('a', { href: base + '?format=bibtex', download: `${d.doc_id}.bib` }, 'BibTeX'), ' · ',
+      h('a', { href: base + '?format=csl-json', download: `${d.doc_id}.json` }, 'CSL-JSON'),
+      ' ', h('span', { class: 'muted' }, t('cite_files_hint'))));
 }
 
 function viewer(d, pages, seq, go) {

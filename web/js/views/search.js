@@ -1,6 +1,6 @@
 // The search page: results with highlighted snippets, facets as filters with counts, paging.
 import { t, fmtDate, fmtNum } from '../i18n.js';
-import { h, snippetNodes, buildQuery } from '../util.js';
+import { h, snippetNodes, buildQuery, lastSearch } from '../util.js';
 import { get } from '../api.js';
 import { accessBadge } from './common.js';
 
@@ -28,6 +28,7 @@ export async function searchView({ query }) {
   }
 
   const r = await get('/search' + buildQuery({ q, ...filters, offset, limit: LIMIT }));
+  lastSearch.save(routeFor(q, filters, offset), r.searched_as || q, r.items.map((x) => x.id));
   root.append(h('h1', { class: 'visually-hidden' }, t('results_label')));
 
   /* "About" only when the total is an estimate (docs/api.md) */
