@@ -945,6 +945,38 @@ test('printing a document gives its description, text and citation on paper, wit
   assert(pages >= 1 && pages <= Math.max(1, Math.ceil(textLen / 2500)), `an article of ${textLen} characters printed on ${pages} A4 pages`);
 });
 
+test('phone (390 × 844) in Vietnamese: the search and its first results fit the first screen, the filters fold above them', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await page.goto('about:blank');
+    await page.goto(world.base + '/#/search?q=' + encodeURIComponent('quyet dinh'));
+    await seeText('#results-summary', 'kết quả');
+    const box = await page.evaluate(() => {
+      const r = (sel) => { const e = document.querySelector(sel); return e ? e.getBoundingClientRect() : null; };
+      return { header: r('#header'), first: r('.results .hit'), facets: r('#facets'), open: document.querySelector('#facets').open };
+    });
+    assert(box.header.height <= 220, `the header takes ${Math.round(box.header.height)} of 844 px`);
+    assert(box.first && box.first.top < 844 && box.first.top + 120 < 844, `the first result starts at ${Math.round(box.first.top)} px: below the first screen`);
+    assert(!box.open && box.facets.top < box.first.top && box.facets.height < 60, `the filters should fold above the results: ${JSON.stringify(box.facets)}`);
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(over <= 1, `the page is ${over}px wider than the screen`);
+    await shot('phone-search-vi');
+    await page.click('#facets summary');
+    await seeText('#facets', 'Phông', 'PL');
+    await shot('phone-search-filters-open');
+    /* a table keeps its columns readable and scrolls inside its frame, not the page */
+    await page.goto(world.base + '/#/units?q=' + encodeURIComponent('ha tu'));
+    await seeText('main table', '06652');
+    const narrowest = await page.evaluate(() => Math.min(...[...document.querySelectorAll('main table th')].map((th) => th.getBoundingClientRect().width)));
+    assert(narrowest >= 40, `a column is ${Math.round(narrowest)} px wide: its words would stand one a line`);
+    const over2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(over2 <= 1, `the units page is ${over2}px wider than the screen`);
+    await shot('phone-units-table');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
 test('no JavaScript error in any page', async () => {
   assert(pageErrors.length === 0, pageErrors.join(' | '));
 });

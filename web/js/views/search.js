@@ -64,8 +64,12 @@ export async function searchView({ query }) {
         ' ', accessBadge(hit.access)),
       hit.snippet ? h('p', { class: 'snippet' }, snippetNodes(hit.snippet)) : null)));
 
-  const facets = h('aside', { class: 'facets', 'aria-label': t('facets_label') },
-    h('h2', { class: 'facets-title' }, t('facets_label')),
+  /* Open beside the results on a wide screen; on a phone folded above them, so that the search
+     and its first results fit the first screen and the filters are one tap away. */
+  const narrow = window.matchMedia('(max-width: 800px)').matches;
+  const facets = h('details', { class: 'facets', 'aria-label': t('facets_label'), open: !narrow, id: 'facets' },
+    h('summary', { class: 'facets-title' }, t('facets_label'),
+      active.length ? h('span', { class: 'count' }, ` (${fmtNum(active.length)})`) : null),
     FILTERS.map((f) => {
       const vals = (r.facets && r.facets[f]) || [];
       if (!vals.length) return null;
