@@ -977,6 +977,23 @@ test('phone (390 × 844) in Vietnamese: the search and its first results fit the
   }
 });
 
+test('language: a Vietnamese page names the language "Tiếng Việt", an English one translates document types and keeps the Vietnamese word', async () => {
+  await page.goto('about:blank');
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('fonds:PL dat dai'));
+  await seeText('.results', 'Điều luật');
+  await page.locator('.results .hit-title a').first().click();
+  await seeText('.doc-meta', 'Ngôn ngữ', 'Tiếng Việt', 'Điều luật');
+  await notSeeText('.doc-meta', 'Ngôn ngữ\nvi');
+  await page.click('#lang-switch');
+  await seeText('.doc-meta', 'Language', 'Vietnamese', 'Article of law (Điều luật)');
+  await seeText('.doc-summary', 'Article of law (Điều luật)');
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('fonds:PL dat dai'));
+  await seeText('.results', 'Article of law (Điều luật)');
+  await shot('english-document-types');
+  await page.click('#lang-switch');
+  await seeText('header', 'Tìm kiếm');
+});
+
 test('no JavaScript error in any page', async () => {
   assert(pageErrors.length === 0, pageErrors.join(' | '));
 });

@@ -36,6 +36,31 @@ export function unitType(u) {
   return en && en !== 'utype_' + u.type && getLang() === 'en' ? `${en} (${vi})` : vi;
 }
 
+/* A document type as the record names it; in English with a translation of the common types of
+   Vietnamese administrative documents before it ("Decision (Quyết định)"). */
+const DOC_TYPES_EN = {
+  'quyết định': 'Decision', 'công văn': 'Official letter', 'báo cáo': 'Report', 'tờ trình': 'Submission',
+  'nghị quyết': 'Resolution', 'kế hoạch': 'Plan', 'thông báo': 'Notice', 'điều luật': 'Article of law',
+  'luật': 'Law', 'nghị định': 'Decree', 'thông tư': 'Circular', 'chỉ thị': 'Directive', 'biên bản': 'Minutes',
+  'hợp đồng': 'Contract', 'giấy phép': 'Permit', 'công điện': 'Official dispatch', 'hướng dẫn': 'Guidance',
+  'chương trình': 'Programme', 'đề án': 'Scheme', 'dự án': 'Project', 'giấy chứng nhận': 'Certificate',
+};
+export function docType(v) {
+  if (!v || getLang() !== 'en') return v || null;
+  const en = DOC_TYPES_EN[v.normalize('NFC').toLowerCase()];
+  return en ? `${en} (${v})` : v;
+}
+
+/* A language code as its name in the reader's language ("vi" → "Tiếng Việt" / "Vietnamese"). */
+export function languageName(code) {
+  if (!code) return null;
+  try {
+    return new Intl.DisplayNames([getLang()], { type: 'language' }).of(code) || code;
+  } catch (e) {
+    return code;
+  }
+}
+
 export function mergeKind(kind, mergeType) {
   /* merge_type is the source's Vietnamese wording; the kind is translated for English readers. */
   let k = t('kind_' + kind);

@@ -3,7 +3,7 @@
 import { t, fmtDate, fmtNum, fmtTime, getLang } from '../i18n.js';
 import { h, lastSearch, queryWords, markWords, todayIso } from '../util.js';
 import { get, enc } from '../api.js';
-import { accessBadge, dl, table } from './common.js';
+import { accessBadge, dl, table, docType, languageName } from './common.js';
 import { sendPanel, maySend } from './send.js';
 
 const ZOOMS = [50, 75, 100, 125, 150, 200, 300];
@@ -54,7 +54,7 @@ export async function documentView({ args, query, go }) {
   );
 
   const meta = dl([
-    [t('f_doc_type'), d.doc_type],
+    [t('f_doc_type'), docType(d.doc_type)],
     [t('f_doc_number'), d.doc_number && d.doc_notation ? `${d.doc_number}/${d.doc_notation}` : d.doc_number],
     [t('f_issued_date'), d.issued_date ? fmtDate(d.issued_date) : null],
     [t('f_issuer'), d.issuer],
@@ -62,7 +62,7 @@ export async function documentView({ args, query, go }) {
     [t('f_dossier_code'), h('a', { href: dossierHref(d) }, d.dossier_code)],
     [t('f_doc_ordinal'), d.doc_ordinal],
     [t('f_page_count'), d.page_count],
-    [t('f_language'), d.language],
+    [t('f_language'), languageName(d.language)],
     [t('f_keywords'), d.keywords],
     [t('f_access_level'), d.access_level ? t('access_' + d.access_level) : null],
     [t('f_confidence'), d.confidence ? t('conf_' + d.confidence) : null],
@@ -75,7 +75,7 @@ export async function documentView({ args, query, go }) {
   /* The key facts on one line, the viewer next, the full catalogue entry after it: the page
      image then sits within a 1280 x 800 screen. */
   root.append(h('p', { class: 'doc-summary' },
-    [d.doc_type, d.doc_number && d.doc_notation ? `${d.doc_number}/${d.doc_notation}` : d.doc_number,
+    [docType(d.doc_type), d.doc_number && d.doc_notation ? `${d.doc_number}/${d.doc_notation}` : d.doc_number,
       d.issuer, d.issued_date ? fmtDate(d.issued_date) : null].filter(Boolean).join(' · ')));
 
   /* Staff who may send (the server checks the unit holds the fonds and the access level). */

@@ -2,7 +2,7 @@
 import { t, fmtDate, fmtNum } from '../i18n.js';
 import { h, snippetNodes, buildQuery, lastSearch } from '../util.js';
 import { get } from '../api.js';
-import { accessBadge } from './common.js';
+import { accessBadge, docType } from './common.js';
 
 const FILTERS = ['fonds', 'type', 'year', 'unit'];
 const LIMIT = 20;
@@ -58,7 +58,7 @@ export async function searchView({ query }) {
     r.items.map((hit) => h('li', { class: 'hit' },
       h('h2', { class: 'hit-title' }, h('a', { href: '#/doc/' + encodeURIComponent(hit.id) }, hit.subject || hit.id)),
       h('p', { class: 'hit-meta' },
-        [hit.doc_type, hit.issuer, fmtDate(hit.issued_date)].filter(Boolean).join(' · '),
+        [docType(hit.doc_type), hit.issuer, fmtDate(hit.issued_date)].filter(Boolean).join(' · '),
         ' · ', h('a', { href: `#/fonds/${encodeURIComponent(hit.fonds_code)}` }, hit.fonds_code),
         ' / ', h('a', { href: `#/fonds/${encodeURIComponent(hit.fonds_code)}/dossiers/${encodeURIComponent(hit.dossier_code)}` }, hit.dossier_code),
         ' ', accessBadge(hit.access)),
