@@ -497,13 +497,25 @@ int hl_archive_custody_show(hl_custody **out, hl_archive *a, const hl_principal 
  * negative HL_E code is returned by the verb). */
 typedef int (*hl_dossier_doc_cb)(const hl_doc *d, void *ud);
 
-/* The documents of dossier `dossier` of fonds `fonds` the principal sees, by ordinal, from
+/* The order of a dossier's documents: by ordinal (số thứ tự), or by date issued (then ordinal;
+ * undated ones last), each either way. */
+typedef enum {
+	HL_ORDER_ORDINAL = 0,
+	HL_ORDER_ORDINAL_DESC = 1,
+	HL_ORDER_DATE = 2,
+	HL_ORDER_DATE_DESC = 3,
+} hl_doc_order;
+
+/* "ordinal", "-ordinal", "date", "-date" (NULL or "": ordinal); HL_EINVALID naming them else. */
+int hl_doc_order_parse(hl_doc_order *out, const char *s);
+
+/* The documents of dossier `dossier` of fonds `fonds` the principal sees, in `order`, from
  * `offset`, at most `limit` (1 to HL_ARCHIVE_PAGE_MAX), each to cb; *out the dossier with its
  * count of them. A dossier holding nothing the principal sees answers HL_ENOTFOUND as a
  * missing one. Secret records are never listed (the store's browsing). */
 int hl_archive_dossier_docs(hl_dossier **out, hl_archive *a, const hl_principal *who,
-                            const char *fonds, const char *dossier, size_t offset, size_t limit,
-                            hl_dossier_doc_cb cb, void *ud);
+                            const char *fonds, const char *dossier, hl_doc_order order,
+                            size_t offset, size_t limit, hl_dossier_doc_cb cb, void *ud);
 
 /* Records the creator of fonds `code` (hl_custody_set_creator), audited under the principal's
  * name; *out the fonds after the change (out may be NULL), counted with what the principal saw

@@ -123,15 +123,18 @@ static int dossier_get(request *r)
 	const char *code = req_param(r, "code"), *dossier = req_param(r, "dossier");
 	hl_dossier *d = NULL;
 	size_t off, lim;
+	hl_doc_order order;
 	json_t *a, *j;
 	int rc;
 
 	if ((rc = check_code("fonds", code)) < 0 || (rc = check_code("dossier", dossier)) < 0)
 		return rc;
-	if ((rc = req_paging(&off, &lim, r, 0)) != 0)
+	if ((rc = req_paging(&off, &lim, r, 0)) != 0 ||
+	    (rc = hl_doc_order_parse(&order, req_query(r, "sort"))) < 0)
 		return rc;
 	a = json_array();
-	rc = hl_archive_dossier_docs(&d, r->archive, &r->who, code, dossier, off, lim, doc_row, a);
+	rc = hl_archive_dossier_docs(&d, r->archive, &r->who, code, dossier, order, off, lim,
+	                             doc_row, a);
 	if (rc < 0) {
 		json_decref(a);
 		return rc;
@@ -142,6 +145,9 @@ static int dossier_get(request *r)
 	set(j, "title", d->title);
 	json_object_set_new(j, "offset", json_integer((json_int_t)off));
 	json_object_set_new(j, "limit", json_integer((json_int_t)lim));
+	json_object_set_new(
+	    j, "sort",
+	    json_string((const char *[]){"ordinal", "-ordinal", "date", "-date"}[order]));
 	json_object_set_new(j, "total", json_integer(d->documents));
 	json_object_set_new(j, "items", a);
 	hl_dossier_free(d);

@@ -591,6 +591,8 @@ test('a facet is a filter: clicking fonds PL keeps only PL and shows the filter'
 test('paging: the next page of results starts at 21', async () => {
   await page.click('.pager a[rel=next]');
   await seeText('#results-summary', 'Kết quả 21–');
+  await seeText('.pager .current', '2');
+  assert(await page.locator('.pager a[aria-label="Trang 1"]').count() === 1, 'page 1 should be a numbered link');
   await shot('search-page-2');
 });
 
@@ -992,6 +994,42 @@ test('language: a Vietnamese page names the language "Tiếng Việt", an Englis
   await shot('english-document-types');
   await page.click('#lang-switch');
   await seeText('header', 'Tìm kiếm');
+});
+
+test('a long dossier has numbered pages and sorts by number or date, either way', async () => {
+  await page.goto('about:blank');
+  await page.goto(world.base + '/#/fonds/PL');
+  await seeText('main table', '91-2015-QH13');
+  /* the dossier holding the most documents (the Civil Code's articles) */
+  const href = await page.evaluate(() => {
+    let best = null;
+    for (const tr of document.querySelectorAll('main table tbody tr')) {
+      const a = tr.querySelector('a[href*="/dossiers/"]');
+      const n = parseInt(tr.lastElementChild.innerText.replace(/\D/g, ''), 10);
+      if (a && (!best || n > best.n)) best = { href: a.getAttribute('href'), n };
+    }
+    return best;
+  });
+  assert(href && href.n > 150, `no long dossier in PL: ${JSON.stringify(href)}`);
+  await page.goto(world.base + '/' + href.href);
+  const last = Math.ceil(href.n / 50);
+  await seeText('.pager', '1', '2', '3', String(last), 'Trang sau');
+  await page.click(`.pager a[aria-label="Trang ${last}"]`);
+  await seeText('.results-summary', `/ ${href.n.toLocaleString('vi-VN')}`);
+  await seeText('.pager .current', String(last));
+  const ords = async () => (await page.locator('main table tbody tr td:first-child').allInnerTexts()).map((x) => parseInt(x, 10));
+  let o = await ords();
+  assert(o[o.length - 1] === Math.max(...o) && o.length === href.n - (last - 1) * 50, `the last page should end the dossier: ${o.slice(-3)}`);
+  await shot('dossier-last-page');
+  await page.selectOption('#dossier-sort', '-ordinal');
+  await page.waitForFunction(() => location.hash.includes('sort=-ordinal'));
+  await seeText('.pager .current', '1');
+  o = await ords();
+  assert(o[0] > o[1] && o[0] === href.n, `-ordinal should start at the highest number: ${o.slice(0, 3)}`);
+  await page.selectOption('#dossier-sort', 'date');
+  await page.waitForFunction(() => location.hash.includes('sort=date'));
+  await seeText('.pager .current', '1');
+  await shot('dossier-sorted-by-date');
 });
 
 test('no JavaScript error in any page', async () => {

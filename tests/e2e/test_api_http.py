@@ -159,6 +159,12 @@ class HttpBehaviour(ServerCase):
         j = c.get('/api/v1/fonds/HAPHONG/dossiers/HS01?offset=1&limit=1').json()
         self.assertEqual((j['total'], len(j['items'])), (2, 1))
         self.assertEqual(j['items'][0]['ordinal'], 2)
+        # sorted the other way; a sort not offered is refused, naming the ones that are
+        j = c.get('/api/v1/fonds/HAPHONG/dossiers/HS01?sort=-ordinal').json()
+        self.assertEqual(([x['ordinal'] for x in j['items']], j['sort']), ([2, 1], '-ordinal'))
+        r = c.get('/api/v1/fonds/HAPHONG/dossiers/HS01?sort=subject')
+        self.assertError(r, 400, 'bad_request')
+        self.assertIn('ordinal, date', r.json()['error']['message'])
 
     def test_document_json(self):
         d = self.doc

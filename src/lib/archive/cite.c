@@ -102,16 +102,35 @@ static void bib_text(sbuf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '{': puts_(b, "\\{"); break;
-		case '}': puts_(b, "\\}"); break;
-		case '\\': puts_(b, "\\textbackslash{}"); break;
-		case '%': case '&': case '$': case '#': case '_':
+		case '{':
+			puts_(b, "\\{");
+			break;
+		case '}':
+			puts_(b, "\\}");
+			break;
+		case '\\':
+			puts_(b, "\\textbackslash{}");
+			break;
+		case '%':
+		case '&':
+		case '$':
+		case '#':
+		case '_':
 			put(b, "\\", 1), put(b, s, 1);
 			break;
-		case '~': puts_(b, "\\textasciitilde{}"); break;
-		case '^': puts_(b, "\\textasciicircum{}"); break;
-		case '\n': case '\r': case '\t': put(b, " ", 1); break;
-		default: put(b, s, 1);
+		case '~':
+			puts_(b, "\\textasciitilde{}");
+			break;
+		case '^':
+			puts_(b, "\\textasciicircum{}");
+			break;
+		case '\n':
+		case '\r':
+		case '\t':
+			put(b, " ", 1);
+			break;
+		default:
+			put(b, s, 1);
 		}
 	}
 }
@@ -158,9 +177,8 @@ static void cite_bibtex(sbuf *b, const hl_doc *d, const hl_custody *c)
 	bib_field(b, "organization", c ? c->custodian_name : NULL, 0);
 	bib_field(b, "howpublished", where, 0);
 	bib_field(b, "note", d->doc_id, 0);
-	bib_field(b, "langid", has(d->language) && strcmp(d->language, "vi") ? d->language
-	                                                                      : "vietnamese",
-	          0);
+	bib_field(b, "langid",
+	          has(d->language) && strcmp(d->language, "vi") ? d->language : "vietnamese", 0);
 	puts_(b, "\n}\n");
 }
 

@@ -321,9 +321,26 @@ static int title_row(const char *code, const char *title, int64_t documents, voi
 	return 1;
 }
 
+int hl_doc_order_parse(hl_doc_order *out, const char *s)
+{
+	static const char *const names[] = {"ordinal", "-ordinal", "date", "-date"};
+	if (!s || !*s) {
+		*out = HL_ORDER_ORDINAL;
+		return 0;
+	}
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*out = (hl_doc_order)i;
+			return 0;
+		}
+	return hl_error_set(
+	    HL_EINVALID, "unknown sort \"%.40s\" (ordinal, date; -ordinal, -date: the other way)",
+	    s);
+}
+
 int hl_archive_dossier_docs(hl_dossier **out, hl_archive *a, const hl_principal *who,
-                            const char *fonds, const char *dossier, size_t offset, size_t limit,
-                            hl_dossier_doc_cb cb, void *ud)
+                            const char *fonds, const char *dossier, hl_doc_order order,
+                            size_t offset, size_t limit, hl_dossier_doc_cb cb, void *ud)
 {
 	hl_store *st = hl_archive_store(a);
 	title_find t = {dossier, NULL, 0};
@@ -361,8 +378,8 @@ int hl_archive_dossier_docs(hl_dossier **out, hl_archive *a, const hl_principal 
 	}
 	d->title = t.title;
 	t.title = NULL;
-	rc = hl_store_dossier_docs(&total, st, fonds, dossier, (int)s.ceiling, scoped, offset,
-	                           limit, cb, ud);
+	rc = hl_store_dossier_docs(&total, st, fonds, dossier, (int)s.ceiling, scoped, (int)order,
+	                           offset, limit, cb, ud);
 	if (rc < 0)
 		goto done;
 	d->documents = total;
@@ -568,9 +585,9 @@ static int recount(hl_receipt_line *l, hl_store *st, const sight *s)
 
 	for (size_t off = 0;; off += RECOUNT_PAGE) {
 		size_t before = ids.n;
-		rc =
-		    hl_store_dossier_docs(&total, st, l->fonds_code, l->dossier_code,
-		                          (int)s->ceiling, scoped, off, RECOUNT_PAGE, id_add, &ids);
+		rc = hl_store_dossier_docs(&total, st, l->fonds_code, l->dossier_code,
+		                           (int)s->ceiling, scoped, HL_ORDER_ORDINAL, off,
+		                           RECOUNT_PAGE, id_add, &ids);
 		if (rc < 0 || ids.n == before || ids.n >= (size_t)total)
 			break;
 	}

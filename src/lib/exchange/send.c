@@ -159,7 +159,8 @@ static int from_dossier(gather *g, const char *spec)
 	held = in_scope(g, fonds);
 	rc = hl_store_dossier_docs(&total, g->st, fonds, dossier,
 	                           ceiling < HL_ACCESS_SECRET ? (int)ceiling : HL_ACCESS_RESTRICTED,
-	                           held, 0, HL_EXCHANGE_MAX_SEND + 1, collect, g);
+	                           held, 0 /* by ordinal */, 0, HL_EXCHANGE_MAX_SEND + 1, collect,
+	                           g);
 	if (rc == HL_ELIMIT && g->s->n >= HL_EXCHANGE_MAX_SEND)
 		return hl_error_set(HL_ELIMIT, "dossier: more than %d documents (send it in parts)",
 		                    HL_EXCHANGE_MAX_SEND);

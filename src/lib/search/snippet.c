@@ -161,8 +161,7 @@ static void keep_runs(tok_list *tl, const char *text)
 		return;
 	for (size_t k = 0; k + 1 < tl->n; k++) {
 		int a = tl->v[k].term, b = tl->v[k + 1].term;
-		if (a < 0 || b < 0 || a >= 64 || b >= 64 ||
-		    !(tl->terms[b].follows >> a & 1) ||
+		if (a < 0 || b < 0 || a >= 64 || b >= 64 || !(tl->terms[b].follows >> a & 1) ||
 		    !only_space(text + tl->v[k].end, tl->v[k + 1].start - tl->v[k].end))
 			continue;
 		tl->v[k].run = tl->v[k + 1].run = 1;

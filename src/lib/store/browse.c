@@ -109,16 +109,25 @@ int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, in
 	" WHERE f.code = ?1 AND s.code = ?2 AND (d.access = 0 OR (?4 AND d.access <= ?3))"
 
 int hl_store_dossier_docs(int64_t *total, hl_store *st, const char *fonds, const char *dossier,
-                          int max_level, int in_scope, size_t offset, size_t limit, hl_doc_cb cb,
-                          void *ud)
+                          int max_level, int in_scope, int order, size_t offset, size_t limit,
+                          hl_doc_cb cb, void *ud)
 {
+	/* by hl_doc_order; a document without a date comes last either way */
+	static const char *const pages[] = {
+	    "SELECT " HL_STORE_DOC_META_COLS DOSSIER_WHERE " ORDER BY d.ordinal LIMIT ?6 OFFSET ?5",
+	    "SELECT " HL_STORE_DOC_META_COLS DOSSIER_WHERE
+	    " ORDER BY d.ordinal DESC LIMIT ?6 OFFSET ?5",
+	    "SELECT " HL_STORE_DOC_META_COLS DOSSIER_WHERE " ORDER BY d.issued_date IS NULL,"
+	    " d.issued_date, d.ordinal LIMIT ?6 OFFSET ?5",
+	    "SELECT " HL_STORE_DOC_META_COLS DOSSIER_WHERE " ORDER BY d.issued_date IS NULL,"
+	    " d.issued_date DESC, d.ordinal LIMIT ?6 OFFSET ?5"};
 	sqlite3_stmt *s;
 	int rc;
 
+	if (order < 0 || order > 3)
+		order = 0;
 	for (int pass = 0; pass < 2; pass++) {
-		s = hl_store__prepare(st, pass ? "SELECT " HL_STORE_DOC_META_COLS DOSSIER_WHERE
-		                                 " ORDER BY d.ordinal LIMIT ?6 OFFSET ?5"
-		                               : "SELECT count(*)" DOSSIER_WHERE);
+		s = hl_store__prepare(st, pass ? pages[order] : "SELECT count(*)" DOSSIER_WHERE);
 		if (!s)
 			return -1;
 		sqlite3_bind_text(s, 1, fonds, -1, SQLITE_STATIC);

@@ -184,12 +184,12 @@ int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, in
                               int (*cb)(const char *code, const char *title, int64_t documents,
                                         void *ud),
                               void *ud);
-/* The visible documents of a dossier by ordinal, from offset, at most limit; *total counts them
- * all. The hl_doc is valid during the callback only: metadata only (no files, no notes, no
- * typed or page text). */
+/* The visible documents of a dossier in `order` (hl_doc_order: by ordinal, or by issued date
+ * then ordinal, either way), from offset, at most limit; *total counts them all. The hl_doc is
+ * valid during the callback only: metadata only (no files, no notes, no typed or page text). */
 int hl_store_dossier_docs(int64_t *total, hl_store *st, const char *fonds, const char *dossier,
-                          int max_level, int in_scope, size_t offset, size_t limit, hl_doc_cb cb,
-                          void *ud);
+                          int max_level, int in_scope, int order, size_t offset, size_t limit,
+                          hl_doc_cb cb, void *ud);
 /* Audit entries, newest first; *total of all. */
 int hl_store_audit_page(hl_store *st, size_t offset, size_t limit, int64_t *total,
                         int (*cb)(int64_t id, const char *at, const char *actor, const char *action,

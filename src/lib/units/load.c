@@ -713,16 +713,16 @@ static int joined(const hl_store_succession_row *r, void *ud)
 		return 0; /* an abolition leads nowhere */
 	hl_units__date_add(before, r->effective_date, -1);
 	if ((rc = hl_store_unit_at(c->u, r->old_code, before, NULL, NULL)) == HL_ENOTFOUND)
-		return hl_error_set(HL_EINVALID,
-		                    "%s: old unit %s does not exist on %s (an event ends it earlier)",
-		                    r->source ? r->source : "?", r->old_code, before);
+		return hl_error_set(
+		    HL_EINVALID, "%s: old unit %s does not exist on %s (an event ends it earlier)",
+		    r->source ? r->source : "?", r->old_code, before);
 	if (rc < 0)
 		return rc;
 	if ((rc = hl_store_unit_at(c->u, r->new_code, r->effective_date, NULL, NULL)) ==
 	    HL_ENOTFOUND)
-		return hl_error_set(HL_EINVALID,
-		                    "%s: new unit %s does not exist on %s (an event ends it earlier)",
-		                    r->source ? r->source : "?", r->new_code, r->effective_date);
+		return hl_error_set(
+		    HL_EINVALID, "%s: new unit %s does not exist on %s (an event ends it earlier)",
+		    r->source ? r->source : "?", r->new_code, r->effective_date);
 	return rc < 0 ? rc : 0;
 }
 
@@ -955,8 +955,7 @@ int hl_units_load(hl_units_load_stats *out, hl_store *st, const char *dir, const
 	    (rc = read_file(&L, "quangninh_mapping_old_to_new.csv", c_qnm, 4, qn_mapping_row, 0)) <
 	        0 ||
 	    (rc = apply_events(&L)) < 0 || (rc = check_joined(L.u)) < 0 ||
-	    (rc = hl_store_unit_orphan(L.u, orphan, NULL)) < 0 ||
-	    (rc = check_cycles(L.u)) < 0 ||
+	    (rc = hl_store_unit_orphan(L.u, orphan, NULL)) < 0 || (rc = check_cycles(L.u)) < 0 ||
 	    (rc = hl_store_units_count(&s.versions, &s.codes, &s.successions, &s.events, L.u)) <
 	        0 ||
 	    (rc = audit_load(st, &s, dir, actor)) < 0) {

@@ -301,48 +301,64 @@ static void test_dossier_docs(void **state)
 	hl_dossier *d = NULL;
 	acc a = {{0}};
 
-	assert_int_equal(
-	    hl_archive_dossier_docs(&d, f->a, &f->arch52, "HAPHONG", "HS01", 0, 10, doc_row, &a),
-	    0);
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->arch52, "HAPHONG", "HS01",
+	                                         HL_ORDER_ORDINAL, 0, 10, doc_row, &a),
+	                 0);
 	assert_string_equal(a.out, "1 2 3 ");
 	assert_int_equal(d->documents, 3);
 	assert_string_equal(d->code, "HS01");
 	assert_string_equal(d->fonds_code, "HAPHONG");
 	hl_dossier_free(d);
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(
-	    hl_archive_dossier_docs(&d, f->a, &f->viewer52, "HAPHONG", "HS01", 1, 1, doc_row, &a),
-	    0);
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->viewer52, "HAPHONG", "HS01",
+	                                         HL_ORDER_ORDINAL, 1, 1, doc_row, &a),
+	                 0);
 	assert_string_equal(a.out, "2 ");
 	assert_int_equal(d->documents, 2);
 	hl_dossier_free(d);
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(
-	    hl_archive_dossier_docs(&d, f->a, &f->off61, "HAPHONG", "HS01", 0, 10, doc_row, &a), 0);
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->off61, "HAPHONG", "HS01",
+	                                         HL_ORDER_ORDINAL, 0, 10, doc_row, &a),
+	                 0);
 	assert_string_equal(a.out, "1 ");
 	hl_dossier_free(d);
 	d = NULL;
 	/* a dossier of hidden records answers as a missing one */
-	assert_int_equal(
-	    hl_archive_dossier_docs(&d, f->a, &f->viewer52, "HAPHONG", "HS02", 0, 10, doc_row, &a),
-	    HL_ENOTFOUND);
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->viewer52, "HAPHONG", "HS02",
+	                                         HL_ORDER_ORDINAL, 0, 10, doc_row, &a),
+	                 HL_ENOTFOUND);
 	assert_string_equal(hl_error_last(), "no dossier HS02 in fonds HAPHONG");
-	assert_int_equal(
-	    hl_archive_dossier_docs(&d, f->a, &f->viewer52, "HAPHONG", "HS09", 0, 10, doc_row, &a),
-	    HL_ENOTFOUND);
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->viewer52, "HAPHONG", "HS09",
+	                                         HL_ORDER_ORDINAL, 0, 10, doc_row, &a),
+	                 HL_ENOTFOUND);
 	assert_string_equal(hl_error_last(), "no dossier HS09 in fonds HAPHONG");
 	/* a hidden fonds as a missing one */
-	assert_int_equal(
-	    hl_archive_dossier_docs(&d, f->a, &f->off61, "TPHL", "HS01", 0, 10, doc_row, &a),
-	    HL_ENOTFOUND);
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->off61, "TPHL", "HS01",
+	                                         HL_ORDER_ORDINAL, 0, 10, doc_row, &a),
+	                 HL_ENOTFOUND);
 	assert_string_equal(hl_error_last(), "unknown fonds TPHL");
-	assert_int_equal(
-	    hl_archive_dossier_docs(&d, f->a, &f->arch52, "HAPHONG", "HS01", 0, 0, doc_row, &a),
-	    HL_EINVALID);
-	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->arch52, "HAPHONG", "HS01", 0,
-	                                         HL_ARCHIVE_PAGE_MAX + 1, doc_row, &a),
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->arch52, "HAPHONG", "HS01",
+	                                         HL_ORDER_ORDINAL, 0, 0, doc_row, &a),
+	                 HL_EINVALID);
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->arch52, "HAPHONG", "HS01",
+	                                         HL_ORDER_ORDINAL, 0, HL_ARCHIVE_PAGE_MAX + 1,
+	                                         doc_row, &a),
 	                 HL_EINVALID);
 	assert_null(d);
+	/* the other way, and the orders by name */
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->arch52, "HAPHONG", "HS01",
+	                                         HL_ORDER_ORDINAL_DESC, 0, 10, doc_row, &a),
+	                 0);
+	assert_string_equal(a.out, "3 2 1 ");
+	hl_dossier_free(d);
+	hl_doc_order o;
+	assert_int_equal(hl_doc_order_parse(&o, "-date"), 0);
+	assert_int_equal(o, HL_ORDER_DATE_DESC);
+	assert_int_equal(hl_doc_order_parse(&o, NULL), 0);
+	assert_int_equal(o, HL_ORDER_ORDINAL);
+	assert_int_equal(hl_doc_order_parse(&o, "subject"), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "ordinal, date"));
 }
 
 typedef struct {

@@ -287,9 +287,9 @@ static void test_dossier_page_carries_no_content(void **state)
 	listed l = {0, 0};
 
 	put(f, &s);
-	assert_int_equal(
-	    hl_archive_dossier_docs(&d, f->a, &f->prov_arch, "HAPHONG", "L01", 0, 10, list_row, &l),
-	    0);
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->prov_arch, "HAPHONG", "L01",
+	                                         HL_ORDER_ORDINAL, 0, 10, list_row, &l),
+	                 0);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(l.with_content, 0);
 	hl_dossier_free(d);

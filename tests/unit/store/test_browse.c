@@ -137,20 +137,20 @@ static void test_dossiers_and_documents(void **state)
 	assert_string_equal(a.out, "HS1:3 HS2:1 ");
 
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(hl_store_dossier_docs(&total, f->st, "A", "HS1", HL_ACCESS_SECRET, 1, 0,
+	assert_int_equal(hl_store_dossier_docs(&total, f->st, "A", "HS1", HL_ACCESS_SECRET, 1, 0, 0,
 	                                       10, doc_row, &a),
 	                 0);
 	assert_int_equal(total, 3); /* the secret one stays out */
 	assert_string_equal(a.out, "1 2 3 ");
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(hl_store_dossier_docs(&total, f->st, "A", "HS1", HL_ACCESS_INTERNAL, 1, 1,
-	                                       1, doc_row, &a),
+	assert_int_equal(hl_store_dossier_docs(&total, f->st, "A", "HS1", HL_ACCESS_INTERNAL, 1, 0,
+	                                       1, 1, doc_row, &a),
 	                 0);
 	assert_int_equal(total, 2);
 	assert_string_equal(a.out, "2 ");
 	memset(&a, 0, sizeof(a));
 	assert_int_equal(hl_store_dossier_docs(&total, f->st, "B", "HS9", HL_ACCESS_INTERNAL, 1, 0,
-	                                       10, doc_row, &a),
+	                                       0, 10, doc_row, &a),
 	                 0);
 	assert_int_equal(total, 0);
 }

@@ -1,5 +1,5 @@
 // Small pieces several views share: access-level badges, definition lists, tables, unit links.
-import { t, fmtDate, parseDate, dateFormatHint, getLang } from '../i18n.js';
+import { t, fmtDate, fmtNum, parseDate, dateFormatHint, getLang } from '../i18n.js';
 import { h } from '../util.js';
 
 export function accessBadge(level) {
@@ -34,6 +34,30 @@ export function unitType(u) {
   const vi = u.type_name || u.type || '';
   const en = u.type ? t('utype_' + u.type) : '';
   return en && en !== 'utype_' + u.type && getLang() === 'en' ? `${en} (${vi})` : vi;
+}
+
+/* Numbered pages: ‹ 1 … 4 5 [6] 7 8 … 35 ›. href(offset) is a page's address; the last page is
+   offered only when the total is exact (a search's estimate says "about"). */
+export function pager(href, offset, limit, total, exact = true) {
+  const cur = Math.floor(offset / limit) + 1;
+  const last = Math.max(1, Math.ceil(total / limit));
+  const nums = new Set([1, cur - 2, cur - 1, cur, cur + 1, cur + 2]);
+  if (exact) nums.add(last);
+  const list = [...nums].filter((n) => n >= 1 && n <= last).sort((a, b) => a - b);
+  const items = [];
+  let prev = 0;
+  for (const n of list) {
+    if (n > prev + 1) items.push(h('span', { class: 'gap', 'aria-hidden': 'true' }, '…'));
+    items.push(n === cur
+      ? h('span', { class: 'current', 'aria-current': 'page' }, fmtNum(n))
+      : h('a', { href: href((n - 1) * limit), 'aria-label': t('page_n', { n }) }, fmtNum(n)));
+    prev = n;
+  }
+  if (!exact && cur < last && prev === cur + 2 && prev < last) items.push(h('span', { class: 'gap', 'aria-hidden': 'true' }, '…'));
+  return h('nav', { class: 'pager', 'aria-label': t('paging_label') },
+    cur > 1 ? h('a', { href: href((cur - 2) * limit), rel: 'prev' }, t('page_prev')) : null,
+    items,
+    cur < last ? h('a', { href: href(cur * limit), rel: 'next' }, t('page_next')) : null);
 }
 
 /* A document type as the record names it; in English with a translation of the common types of

@@ -3,7 +3,7 @@
 import { t, fmtDate, fmtNum } from '../i18n.js';
 import { h, buildQuery } from '../util.js';
 import { get, enc } from '../api.js';
-import { accessBadge, table, unitLink, mergeKind } from './common.js';
+import { accessBadge, table, unitLink, mergeKind, pager, docType } from './common.js';
 import { sendPanel, maySend } from './send.js';
 
 function stateLabel(s) {
@@ -72,28 +72,34 @@ export async function fondsView({ args, query }) {
       ], dossiers)));
 }
 
-export async function dossierView({ args, query }) {
+const SORTS = ['ordinal', '-ordinal', 'date', '-date'];
+
+export async function dossierView({ args, query, go }) {
   const [fonds, dossier] = args;
   const offset = Math.max(0, parseInt(query.offset || '0', 10) || 0);
+  const sort = SORTS.includes(query.sort) ? query.sort : 'ordinal';
   const limit = 50;
-  const r = await get(`/fonds/${enc(fonds)}/dossiers/${enc(dossier)}` + buildQuery({ offset, limit }));
+  const r = await get(`/fonds/${enc(fonds)}/dossiers/${enc(dossier)}` + buildQuery({ offset, limit, sort }));
   const base = `#/fonds/${enc(fonds)}/dossiers/${enc(dossier)}`;
+  const at = (off, s = sort) => base + buildQuery({ offset: off || undefined, sort: s === 'ordinal' ? undefined : s });
   const items = r.items || [];
+  const sortBox = h('select', { id: 'dossier-sort', onchange: () => go(at(0, sortBox.value)) },
+    SORTS.map((s) => h('option', { value: s, selected: s === sort }, t('sort_' + s.replace('-', '') + (s.startsWith('-') ? '_desc' : '')))));
   return h('div', null,
     h('p', { class: 'crumbs' }, h('a', { href: '#/fonds' }, t('fonds_title')), ' / ',
       h('a', { href: '#/fonds/' + enc(fonds) }, fonds)),
     h('h1', null, t('dossier_title_h', { code: r.code || dossier }), r.title ? ` — ${r.title}` : ''),
     maySend() ? sendPanel({ dossier: `${fonds}/${dossier}` }, items.some((d) => d.access === 'restricted') ? 'restricted' : null) : null,
-    h('p', { class: 'results-summary' }, t('docs_range', { from: fmtNum(items.length ? offset + 1 : 0), to: fmtNum(offset + items.length), total: fmtNum(r.total) })),
+    h('div', { class: 'list-head' },
+      h('p', { class: 'results-summary' }, t('docs_range', { from: fmtNum(items.length ? offset + 1 : 0), to: fmtNum(offset + items.length), total: fmtNum(r.total) })),
+      h('label', { class: 'sort-field' }, t('sort_label'), ' ', sortBox)),
     table([
       [t('col_ordinal'), (d) => d.ordinal],
       [t('col_subject'), (d) => h('a', { href: '#/doc/' + enc(d.id) }, d.subject || d.id)],
       [t('col_date'), (d) => fmtDate(d.issued_date)],
-      [t('col_type'), (d) => d.doc_type || t('none')],
+      [t('col_type'), (d) => docType(d.doc_type) || t('none')],
       [t('col_access'), (d) => accessBadge(d.access)],
       [t('col_pages'), (d) => (d.pages ? fmtNum(d.pages) : t('none'))],
     ], items),
-    h('nav', { class: 'pager', 'aria-label': t('paging_label') },
-      offset > 0 ? h('a', { href: base + '?offset=' + Math.max(0, offset - limit), rel: 'prev' }, t('page_prev')) : null,
-      offset + items.length < r.total ? h('a', { href: base + '?offset=' + (offset + limit), rel: 'next' }, t('page_next')) : null));
+    r.total > limit ? pager(at, offset, limit, r.total) : null);
 }

@@ -2,7 +2,7 @@
 import { t, fmtDate, fmtNum } from '../i18n.js';
 import { h, snippetNodes, buildQuery, lastSearch } from '../util.js';
 import { get } from '../api.js';
-import { accessBadge, docType } from './common.js';
+import { accessBadge, docType, pager } from './common.js';
 
 const FILTERS = ['fonds', 'type', 'year', 'unit'];
 const LIMIT = 20;
@@ -87,12 +87,12 @@ export async function searchView({ query }) {
         })));
     }));
 
-  const pager = h('nav', { class: 'pager', 'aria-label': t('paging_label') },
-    offset > 0 ? h('a', { href: routeFor(q, filters, Math.max(0, offset - LIMIT)), rel: 'prev' }, t('page_prev')) : null,
-    offset + r.items.length < r.total ? h('a', { href: routeFor(q, filters, offset + LIMIT), rel: 'next' }, t('page_next')) : null);
+  const pages = r.total > LIMIT || offset > 0
+    ? pager((off) => routeFor(q, filters, off), offset, LIMIT, Math.max(r.total, offset + r.items.length), r.total_exact)
+    : null;
 
   root.append(h('div', { class: 'search-layout' },
     facets,
-    h('div', { class: 'search-results' }, searchedAs, summary, chips, list, pager)));
+    h('div', { class: 'search-results' }, searchedAs, summary, chips, list, pages)));
   return root;
 }
