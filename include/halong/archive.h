@@ -131,6 +131,13 @@ typedef struct {
 	size_t nspelled;
 	char **typed, **spelled;
 	char *searched_as;
+	/* Words the index holds rarely (at most 3 documents) one edit from a word it holds fifty
+	 * times as often: rare[i] as typed, common[i] offered; did_you_mean the caller's query
+	 * with them replaced (hl_archive_search), else NULL. A word found nowhere one edit from a
+	 * held one is searched as it, among typed/spelled above ("truogn" as "truong"). */
+	size_t nsuggest;
+	char **rare, **common;
+	char *did_you_mean;
 	/* When opts.facets: counted over the same matches as the total. unit: each fonds' count
 	 * goes to the unit that holds it today (most documents first). */
 	hl_facet fonds, type, year, unit;

@@ -202,6 +202,8 @@ static int cmd_search(const cli_args *args)
 	}
 	if (hits->searched_as && !json)
 		printf("searched as: %s\n\n", hits->searched_as);
+	if (hits->did_you_mean && !json)
+		printf("did you mean: %s\n\n", hits->did_you_mean);
 	for (size_t i = 0; i < hits->n; i++) {
 		hl_hit *h = &hits->hits[i];
 		if (json) {

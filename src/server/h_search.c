@@ -185,9 +185,12 @@ static char *answer_body(const char *q, const hl_search_opts *o, const hl_hits *
 	              "fonds", facet_json(&h->fonds, 0), "type", facet_json(&h->type, 0), "year",
 	              facet_json(&h->year, 0), "unit", facet_json(&h->unit, 1), "facets_exact",
 	              h->facets_exact);
-	if (j)
+	if (j) {
 		json_object_set_new(j, "searched_as",
 		                    h->searched_as ? json_string(h->searched_as) : json_null());
+		json_object_set_new(j, "did_you_mean",
+		                    h->did_you_mean ? json_string(h->did_you_mean) : json_null());
+	}
 	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	return body;

@@ -579,6 +579,24 @@ test('words typed in Telex without an input method are searched as Vietnamese, a
   await seeText('#results-summary', 'kết quả');
 });
 
+test('one typo in a long word: searched as the word meant, and said; a rare word gets "Có phải bạn muốn tìm"', async () => {
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('truogn hoc'));
+  await seeText('#searched-as', 'Đã tìm theo: truong hoc');
+  const titles = await page.locator('.hit-title').allInnerTexts();
+  assert(titles.some((x) => /trường học/i.test(x)), `no result about "trường học": ${JSON.stringify(titles.slice(0, 5))}`);
+  await shot('search-typo');
+  /* "khuan" is in one article (vi khuẩn); "khoan" in hundreds: searched as typed, offered */
+  await page.goto(world.base + '/#/search?q=khuan');
+  await seeText('#did-you-mean', 'Có phải bạn muốn tìm:', 'khoan');
+  await seeText('#results-summary', 'kết quả');
+  await page.click('#did-you-mean a');
+  await page.waitForFunction(() => location.hash.includes('q=khoan'));
+  await seeText('#results-summary', 'kết quả');
+  assert(await page.locator('#did-you-mean').count() === 0, 'a common word is offered nothing');
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('quyet dinh'));
+  await seeText('#results-summary', 'kết quả');
+});
+
 test('a facet is a filter: clicking fonds PL keeps only PL and shows the filter', async () => {
   const facet = page.locator('.facet', { hasText: 'Phông' }).locator('a', { hasText: 'PL' }).first();
   await facet.click();

@@ -342,10 +342,10 @@ static bool word_byte(unsigned char c)
 	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-/* The caller's query with each word the index searched as another (Telex or VNI typed without
- * an input method) replaced by it: whole words, in any case ("Quyeets ddinhj" -> "quyết
- * định"). */
-static int searched_as(hl_hits *h, const char *q)
+/* The caller's query with each word from[k] replaced by to[k]: whole words, in any case
+ * ("Quyeets ddinhj" -> "quyết định" for the words searched as others, Telex, VNI or a typo;
+ * the rare words by the common ones for "did you mean"). */
+static int replaced(char **res, const char *q, size_t npairs, char *const *from, char *const *to)
 {
 	size_t n = strlen(q), cap = 4 * n + 1, o = 0;
 	char *out = malloc(cap);
@@ -356,11 +356,12 @@ static int searched_as(hl_hits *h, const char *q)
 		while (j < n && word_byte((unsigned char)q[j]))
 			j++;
 		const char *with = NULL;
-		for (size_t k = 0; j > i && k < h->nspelled && !with; k++)
-			if (strlen(h->typed[k]) == j - i && !strncasecmp(q + i, h->typed[k], j - i))
-				with = h->spelled[k];
+		for (size_t k = 0; j > i && k < npairs && !with; k++)
+			if (strlen(from[k]) == j - i && !strncasecmp(q + i, from[k], j - i))
+				with = to[k];
 		if (with) {
-			/* a spelled syllable is at most 4 bytes a typed letter: it fits */
+			/* a spelled syllable is at most 4 bytes a typed letter, a word one edit
+			 * away one letter more than five: it fits */
 			memcpy(out + o, with, strlen(with));
 			o += strlen(with);
 		} else {
@@ -372,7 +373,7 @@ static int searched_as(hl_hits *h, const char *q)
 		i = j;
 	}
 	out[o] = '\0';
-	h->searched_as = out;
+	*res = out;
 	return 0;
 }
 
@@ -513,7 +514,11 @@ int hl_archive_search(hl_hits **out, hl_archive *a, const hl_principal *who,
 		}
 	}
 	visible_total(h, opts->offset);
-	if (h->nspelled && opts->query && (rc = searched_as(h, opts->query)) < 0)
+	if (h->nspelled && opts->query &&
+	    (rc = replaced(&h->searched_as, opts->query, h->nspelled, h->typed, h->spelled)) < 0)
+		goto done;
+	if (h->nsuggest && opts->query &&
+	    (rc = replaced(&h->did_you_mean, opts->query, h->nsuggest, h->rare, h->common)) < 0)
 		goto done;
 	h->pending = pending_of(a, ix);
 	h->reusable = 1;

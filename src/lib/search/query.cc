@@ -986,6 +986,100 @@ static bool untype_runs(parsed &p, Xapian::Database &db,
 	return !fixed.empty();
 }
 
+/* a and b one edit apart: a letter left out, added or changed, or two side by side swapped. */
+static bool one_insert(const std::string &s, const std::string &l)
+{
+	size_t i = 0;
+	while (i < s.size() && s[i] == l[i])
+		i++;
+	return s.compare(i, std::string::npos, l, i + 1, std::string::npos) == 0;
+}
+
+static bool one_edit(const std::string &a, const std::string &b)
+{
+	if (a == b)
+		return false;
+	if (a.size() + 1 == b.size())
+		return one_insert(a, b);
+	if (b.size() + 1 == a.size())
+		return one_insert(b, a);
+	if (a.size() != b.size())
+		return false;
+	size_t i = 0;
+	while (i < a.size() && a[i] == b[i])
+		i++;
+	if (a.compare(i + 1, std::string::npos, b, i + 1, std::string::npos) == 0)
+		return true;
+	return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+	       a.compare(i + 2, std::string::npos, b, i + 2, std::string::npos) == 0;
+}
+
+/* The word the index holds most often one edit from w (its words starting with w's first or
+ * second letter), or "" with *freq 0. */
+static std::string nearest(Xapian::Database &db, const std::string &w, Xapian::doccount *freq)
+{
+	std::string best;
+	*freq = 0;
+	for (size_t k = 0; k < 2; k++) {
+		std::string from(1, w[k]);
+		if (k && w[1] == w[0])
+			break;
+		for (auto t = db.allterms_begin(from); t != db.allterms_end(from); ++t) {
+			const std::string &c = *t;
+			if (c.size() + 1 < w.size() || c.size() > w.size() + 1 || !one_edit(w, c))
+				continue;
+			if (t.get_termfreq() > *freq)
+				*freq = t.get_termfreq(), best = c;
+		}
+	}
+	return best;
+}
+
+/* One typo in a word of five letters or more ("truogn", "quyne"): a word found nowhere is
+ * searched as the word one edit from it that the index holds most often, into `fixed` as the
+ * Telex words are; a word held rarely (at most 3 documents) next to one held fifty times as
+ * often stays as typed and is offered in `suggest` ("did you mean"). */
+static void fix_typos(parsed &p, Xapian::Database &db,
+                      std::vector<std::pair<std::string, std::string>> &fixed,
+                      std::vector<std::pair<std::string, std::string>> &suggest)
+{
+	for (words &run : p.runs)
+		for (qword &w : run) {
+			if (w.folded.size() < 5 ||
+			    w.folded.find_first_not_of("abcdefghijklmnopqrstuvwxyz") !=
+			        std::string::npos)
+				continue;
+			Xapian::doccount have = db.get_termfreq(w.folded), freq;
+			if (have > 3)
+				continue;
+			std::string c = nearest(db, w.folded, &freq);
+			if (c.empty() || (have && freq < 50 * have))
+				continue;
+			if (have) {
+				suggest.emplace_back(w.folded, c);
+				continue;
+			}
+			fixed.emplace_back(w.folded, c);
+			w.folded = w.exact = c;
+			w.marks = false;
+		}
+}
+
+/* The words offered instead of rare ones, into the hits (malloc'd pairs). */
+static void suggest_fill(hl_hits *res, const std::vector<std::pair<std::string, std::string>> &f)
+{
+	if (f.empty())
+		return;
+	res->rare = static_cast<char **>(calloc(f.size(), sizeof(char *)));
+	res->common = static_cast<char **>(calloc(f.size(), sizeof(char *)));
+	if (!res->rare || !res->common)
+		throw std::bad_alloc();
+	for (const auto &e : f) {
+		res->rare[res->nsuggest] = dup(e.first.c_str());
+		res->common[res->nsuggest++] = dup(e.second.c_str());
+	}
+}
+
 /* The words searched as others, into the hits (malloc'd pairs). */
 static void spelled_fill(hl_hits *res, const std::vector<std::pair<std::string, std::string>> &f)
 {
@@ -1020,7 +1114,11 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 		std::vector<std::pair<std::string, std::string>> spelled;
 		if (ix->rdb)
 			ix->rdb->reopen();
-		if (untype_runs(p, ix->db(), spelled)) {
+		std::vector<std::pair<std::string, std::string>> suggest;
+		bool untyped = untype_runs(p, ix->db(), spelled);
+		size_t nfixed = spelled.size();
+		fix_typos(p, ix->db(), spelled, suggest);
+		if (untyped || spelled.size() > nfixed) {
 			pl = plan();
 			build_plan(pl, p, opts);
 		}
@@ -1078,6 +1176,7 @@ extern "C" int hl_index_search(hl_hits **out, hl_index *ix, hl_store *st,
 			throw std::bad_alloc();
 		res->estimate = std::max<uint64_t>(r->estimate, ms.size());
 		spelled_fill(res, spelled);
+		suggest_fill(res, suggest);
 		/* Every hit listed: their number is the total. Else, without phrases to confirm,
 		 * the documents holding every word (the facets' count) are the hits. */
 		res->listed_all = r->complete && !(r->unchecked && !pl.phrases.empty()) &&
@@ -1159,6 +1258,10 @@ extern "C" void hl_hits_free(hl_hits *h)
 		free(h->typed[i]), free(h->spelled[i]);
 	free(h->typed), free(h->spelled);
 	free(h->searched_as);
+	for (size_t i = 0; i < h->nsuggest; i++)
+		free(h->rare[i]), free(h->common[i]);
+	free(h->rare), free(h->common);
+	free(h->did_you_mean);
 	facet_free(&h->fonds), facet_free(&h->type), facet_free(&h->year);
 	facet_free(&h->unit);
 	free(h);

@@ -40,7 +40,10 @@ export async function searchView({ query }) {
   /* words typed in Telex or VNI without an input method, searched as what they spell */
   const searchedAs = r.searched_as
     ? h('p', { class: 'searched-as', id: 'searched-as' }, t('searched_as', { q: r.searched_as }))
-    : null;
+    : r.did_you_mean
+      ? h('p', { class: 'searched-as', id: 'did-you-mean' }, t('did_you_mean'), ' ',
+        h('a', { href: routeFor(r.did_you_mean, filters, 0) }, r.did_you_mean))
+      : null;
 
   const active = Object.entries(filters);
   const chips = active.length
