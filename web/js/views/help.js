@@ -11,6 +11,7 @@ const HELP = {
       ['Gõ các từ cần tìm, có dấu hay không dấu đều được: ', 'dat dai', ' tìm thấy “đất đai”. Mỗi kết quả chứa đủ mọi từ đã gõ; tài liệu có các từ đứng liền nhau, hoặc có chúng trong tiêu đề, đứng trước.'],
       ['Gõ có dấu thì tài liệu có đúng dấu đó được xếp trước: ', 'đặt', ' đưa “đặt” lên trước “đất”.'],
       ['Máy không có bộ gõ tiếng Việt? Gõ kiểu Telex hoặc VNI cũng được: ', 'quyeets ddinhj', ' hoặc ', 'quye6t1 d9inh5', ' được tìm như “quyết định”, và trang kết quả ghi “Đã tìm theo: quyết định”.'],
+      ['Gõ nhầm một chữ cái trong một từ dài (thiếu, thừa, sai hoặc đảo hai chữ) vẫn tìm được: ', 'truogn hoc', ' được tìm như “truong hoc”. Với một từ rất hiếm, trang kết quả gợi ý “Có phải bạn muốn tìm: …”.'],
       '“N kết quả” là số chính xác; “Khoảng N kết quả” là số ước lượng (khi có cụm từ trong ngoặc kép, hoặc hơn 1.000 tài liệu chứa các từ). Mỗi tài liệu chỉ xuất hiện ở một trang.',
     ]],
     ['Cú pháp tìm kiếm', [
@@ -24,6 +25,10 @@ const HELP = {
       'Người dùng của tỉnh (thành phố) xem được mọi phông, trong giới hạn của vai trò.',
       'Tài liệu bạn không được xem thì không xuất hiện ở đâu cả: không trong kết quả, không trong số đếm, không trong bộ lọc.',
     ]],
+    ['Tài liệu', [
+      'Trang của một tài liệu mở từ kết quả tìm kiếm tô sáng các từ đã tìm và có liên kết “Quay lại kết quả tìm kiếm”. Mục “Trích dẫn” cho dòng trích dẫn theo cách ghi của ngành lưu trữ (kho lưu trữ, phông, hồ sơ, văn bản) và tệp BibTeX, CSL-JSON cho Zotero.',
+      'In trang (Ctrl+P) chỉ in phần mô tả, nội dung và trích dẫn, không in trình đơn hay nút bấm.',
+    ]],
     ['Báo lỗi', [
       'Khi gặp lỗi, hãy ghi lại địa chỉ trang (thanh địa chỉ), việc bạn đang làm và mã yêu cầu nếu trang hiện “mã yêu cầu”, rồi gửi cho bộ phận quản trị hệ thống của đơn vị. Không gửi mật khẩu.',
     ]],
@@ -33,6 +38,7 @@ const HELP = {
       ['Type the words you want, with or without tones: ', 'dat dai', ' finds “đất đai”. Every result holds every word typed; documents holding them side by side, or in their title, come first.'],
       ['Words typed with tones rank documents with those very tones first: ', 'đặt', ' puts “đặt” before “đất”.'],
       ['No Vietnamese keyboard? Telex or VNI typed as plain letters works too: ', 'quyeets ddinhj', ' or ', 'quye6t1 d9inh5', ' is searched as “quyết định”, and the results say “Searched for: quyết định”.'],
+      ['One wrong letter in a long word (missing, extra, wrong or two swapped) still finds it: ', 'truogn hoc', ' is searched as “truong hoc”. For a very rare word the results offer “Did you mean: …”.'],
       '“N results” is an exact count; “About N results” is an estimate (with a quoted phrase, or when more than 1,000 documents hold the words). Each document appears on one page only.',
     ]],
     ['Query syntax', [
@@ -45,6 +51,10 @@ const HELP = {
       'Public: anyone. Internal: logged-in users of the unit holding the fonds. Restricted: that unit’s archivists, inspectors and administrators; every view is written to the audit log. Secret: never shown over the network.',
       'Users of the province (city) see every fonds, within their role.',
       'A document you may not see appears nowhere: not in results, not in counts, not in filters.',
+    ]],
+    ['Documents', [
+      'A document opened from search results marks the words searched and links back to the results. “Cite this document” gives the archival citation (archive, fonds, dossier, document) and BibTeX and CSL-JSON files for Zotero.',
+      'Printing a page (Ctrl+P) prints the description, the text and the citation, without menus or buttons.',
     ]],
     ['Reporting a problem', [
       'Write down the page’s address (the address bar), what you were doing, and the request ID if the page shows one, and send them to your unit’s system administrator. Never send a password.',
