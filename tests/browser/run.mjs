@@ -1050,6 +1050,18 @@ test('a long dossier has numbered pages and sorts by number or date, either way'
   await shot('dossier-sorted-by-date');
 });
 
+test('a fonds with no creator says so once, without command names; dossiers without titles get no column of dashes', async () => {
+  await page.goto('about:blank');
+  await page.goto(world.base + '/#/fonds/PL');
+  await seeText('#no-creator', 'Chưa xác định cơ quan hình thành phông này');
+  const body = await page.locator('main').innerText();
+  assert((body.match(/chưa xác định cơ quan hình thành/gi) || []).length === 1, `said more than once: ${body.slice(0, 400)}`);
+  assert(!body.includes('halong '), 'no command names on a Vietnamese page');
+  await shot('fonds-pl-no-creator');
+  /* a dossier list without titles has no column of dashes */
+  assert(await page.locator('main table th', { hasText: 'Tiêu đề hồ sơ' }).count() === 0, 'a column of dashes');
+});
+
 test('no JavaScript error in any page', async () => {
   assert(pageErrors.length === 0, pageErrors.join(' | '));
 });

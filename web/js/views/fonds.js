@@ -47,12 +47,15 @@ export async function fondsView({ args, query }) {
   return h('div', null,
     h('p', { class: 'crumbs' }, h('a', { href: '#/fonds' }, t('fonds_title'))),
     h('h1', null, `${t('fonds_code')} ${fcode}`, f.fonds_name || f.name ? ` — ${f.fonds_name || f.name}` : ''),
-    h('dl', { class: 'meta' },
-      h('dt', null, t('fonds_creator')), h('dd', null, creatorCell(f)),
-      h('dt', null, t('fonds_custodian')), h('dd', null, custodianCell(f),
-        f.received_on ? ` (${t('unit_from', { d: fmtDate(f.received_on) })})` : ''),
-      h('dt', null, t('fonds_state')), h('dd', null, stateLabel(f.state))),
-    h('section', null,
+    /* a fonds naming no creator has no custodian or state to show: said once */
+    f.creator_code || f.state !== 'no_creator'
+      ? h('dl', { class: 'meta' },
+        h('dt', null, t('fonds_creator')), h('dd', null, creatorCell(f)),
+        h('dt', null, t('fonds_custodian')), h('dd', null, custodianCell(f),
+          f.received_on ? ` (${t('unit_from', { d: fmtDate(f.received_on) })})` : ''),
+        h('dt', null, t('fonds_state')), h('dd', null, stateLabel(f.state)))
+      : h('p', { class: 'note', id: 'no-creator' }, t('fonds_no_creator_note')),
+    !f.creator_code && f.state === 'no_creator' ? null : h('section', null,
       h('h2', null, t('custody_steps')),
       steps.length
         ? h('ol', { class: 'custody-steps' }, steps.map((s) => h('li', { class: 'custody-step' + (s.how === 'pending' ? ' pending' : '') },
@@ -65,11 +68,14 @@ export async function fondsView({ args, query }) {
         : h('p', { class: 'muted' }, t('custody_none'))),
     h('section', null,
       h('h2', null, t('dossiers')),
-      table([
-        [t('dossier_code'), (d) => h('a', { href: `#/fonds/${enc(fcode)}/dossiers/${enc(d.code)}` }, d.code)],
-        [t('dossier_title'), (d) => d.title || t('none')],
-        [t('dossier_docs'), (d) => fmtNum(d.documents)],
-      ], dossiers)));
+      dossiers.length
+        ? table([
+          [t('dossier_code'), (d) => h('a', { href: `#/fonds/${enc(fcode)}/dossiers/${enc(d.code)}` }, d.code)],
+          /* no dossier described yet: no column of dashes */
+          dossiers.some((d) => d.title) ? [t('dossier_title'), (d) => d.title || t('none')] : null,
+          [t('dossier_docs'), (d) => fmtNum(d.documents)],
+        ].filter(Boolean), dossiers)
+        : h('p', { class: 'muted', id: 'no-dossiers' }, t('dossiers_none'))));
 }
 
 const SORTS = ['ordinal', '-ordinal', 'date', '-date'];
