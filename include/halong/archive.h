@@ -44,6 +44,9 @@ typedef struct hl_doc {
 	char *physical_state;
 	char *notes;
 	char *text;
+	/* The title of its dossier, as a manifest row gives it (column dossier_title): set on the
+	 * dossier when the row is stored; NULL on a document read back. */
+	char *dossier_title;
 	size_t nfiles;
 	hl_doc_file *files;
 	/* filled by the store on read */

@@ -358,6 +358,36 @@ class IngestTest(hl.HomeCase):
 LINK_COLS = ['fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'access_level', 'files']
 
 
+class DossierTitleTest(hl.HomeCase):
+    def test_manifest_gives_the_dossier_its_title(self):
+        """`dossier_title` (or `Tiêu đề hồ sơ`) titles the row's dossier; the last row naming one
+        wins; a row without one leaves it; ingesting again with another title changes it."""
+        import hlserve
+        hdr = ['Mã phông', 'Mã hồ sơ', 'Số thứ tự văn bản', 'Trích yếu nội dung', 'Tiêu đề hồ sơ',
+               'Mức độ tiếp cận']
+        m = hl.write_csv(self.h.path('t.csv'), hdr, [
+            ['QN01', 'HS-01', '1', 'Tờ trình một', 'Hồ sơ giải phóng mặt bằng', 'công khai'],
+            ['QN01', 'HS-01', '2', 'Tờ trình hai', '', 'công khai'],
+            ['QN01', 'HS-02', '1', 'Công văn', '', 'công khai']])
+        self.assertEqual(self.h.run('ingest', m).rc, 0)
+        srv = hlserve.Server(self.h.home).start()
+        self.addCleanup(srv.stop)
+        c = srv.client()
+
+        def titles():
+            # public rows: a guest sees the dossiers
+            r = c.get('/api/v1/fonds/QN01')
+            self.assertEqual(r.status, 200, r)
+            j = r.json()
+            return {d['code']: d.get('title') for d in j['dossiers']}
+        self.assertEqual(titles(), {'HS-01': 'Hồ sơ giải phóng mặt bằng', 'HS-02': None})
+        m2 = hl.write_csv(self.h.path('t2.csv'), hdr, [
+            ['QN01', 'HS-01', '1', 'Tờ trình một', 'Hồ sơ bồi thường, hỗ trợ, tái định cư',
+             'công khai']])
+        self.assertEqual(self.h.run('ingest', m2).rc, 0)
+        self.assertEqual(titles()['HS-01'], 'Hồ sơ bồi thường, hỗ trợ, tái định cư')
+
+
 class FilesFolderTest(hl.HomeCase):
     """`--files DIR` is a boundary: a scans folder as an attacker leaves it (symbolic links to
     the node's secret key, to a file in /tmp, to a folder outside, a chain of links that ends

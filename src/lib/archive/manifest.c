@@ -36,6 +36,7 @@ static const struct {
     {COL_NOTES, "notes", {"ghi chu"}},
     {COL_FILES, "files", {"tep", "tep tin", "tep dinh kem"}},
     {COL_TEXT, "text", {"noi dung", "toan van"}},
+    {COL_DOSSIER_TITLE, "dossier_title", {"tieu de ho so", "ten ho so"}},
 };
 
 const char *hl_manifest__key(int col)
@@ -317,6 +318,7 @@ int hl_archive__manifest_row(hl_doc *d, hl_manifest_vals *vals, const hl_manifes
 			add(&p, required[i], "required value is empty");
 	d->fonds_code = value(cols, f, n, COL_FONDS);
 	d->dossier_code = value(cols, f, n, COL_DOSSIER);
+	d->dossier_title = nz(value(cols, f, n, COL_DOSSIER_TITLE));
 	d->subject = value(cols, f, n, COL_SUBJECT);
 	s = value(cols, f, n, COL_ORDINAL);
 	if (*s && hl_manifest__int(&d->ordinal, s, 1, INT32_MAX) < 0)

@@ -25,6 +25,7 @@ static const char *const sql[Q__COUNT] = {
     [Q_FONDS_ADD] = "INSERT INTO fonds(code, created_at) VALUES (?1, ?2)",
     [Q_DOSSIER_GET] = "SELECT id FROM dossier WHERE fonds_id = ?1 AND code = ?2",
     [Q_DOSSIER_ADD] = "INSERT INTO dossier(fonds_id, code, created_at) VALUES (?1, ?2, ?3)",
+    [Q_DOSSIER_TITLE] = "UPDATE dossier SET title = ?2 WHERE id = ?1 AND title IS NOT ?2",
     [Q_DOC_HEAD] = "SELECT id, content_hash, version FROM document WHERE doc_id = ?1",
     [Q_ORDINAL_OWNER] = "SELECT doc_id FROM document WHERE dossier_id = ?1 AND ordinal = ?2",
     [Q_DOC_INSERT] =
@@ -498,6 +499,17 @@ int hl_store_doc_put(int *status, hl_store *st, const hl_doc *d, const char *act
 		return hl_error_set(HL_EINVALID, "document without doc_id, fonds or dossier");
 	doc_hash(hash, d);
 	hl_now_utc(now);
+	/* The dossier's title the row gives (a manifest's dossier_title), whatever becomes of the
+	 * document itself: the last row to name one sets it. */
+	if (d->dossier_title && *d->dossier_title) {
+		if (dossier_id(&dossier, st, d->fonds_code, d->dossier_code) < 0 ||
+		    !(s = stmt(st, Q_DOSSIER_TITLE)))
+			return -1;
+		sqlite3_bind_int64(s, 1, dossier);
+		sqlite3_bind_text(s, 2, d->dossier_title, -1, SQLITE_STATIC);
+		if (step_done(st, s, "set the dossier's title") < 0)
+			return -1;
+	}
 
 	if (!(s = stmt(st, Q_DOC_HEAD)))
 		goto done;
@@ -698,7 +710,7 @@ void hl_doc_free(hl_doc *d)
 	                 &d->doc_notation, &d->issued_date,    &d->doc_type,     &d->issuer,
 	                 &d->subject,      &d->language,       &d->keywords,     &d->confidence,
 	                 &d->retention,    &d->physical_state, &d->notes,        &d->text,
-	                 &d->created_at,   &d->updated_at,     &d->page_text};
+	                 &d->created_at,   &d->updated_at,     &d->page_text,    &d->dossier_title};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < d->nfiles; i++)
