@@ -15,6 +15,7 @@ import urllib.parse
 
 import hl
 import hlserve
+import test_openapi
 from hlserve import Server
 
 NEW_WORD = 'quảngninhsửa'  # a word no page and no law holds
@@ -68,6 +69,12 @@ class PageEdit(unittest.TestCase):
             self.assertEqual(e['code'], code, r)
         if says:
             self.assertIn(says, e['message'], r)
+
+    def valid(self, schema, value):
+        """value against a schema of docs/openapi.json."""
+        doc = test_openapi.load()
+        errs = test_openapi.check({'$ref': f'#/components/schemas/{schema}'}, value, doc)
+        self.assertEqual(errs, [], f'{schema}: {errs[:5]}')
 
     def page(self, caller='archivist', doc=None):
         r = self.as_(caller).get(f'/api/v1/documents/{doc or self.doc}')
@@ -130,6 +137,7 @@ class PageEdit(unittest.TestCase):
                          ('corrected', 1, True, True))
         self.assertEqual(j['corrected_by'], 'archivist')
         self.assertFalse(j['approved'])
+        self.valid('PageTextState', j)
 
         # search through the API and the CLI: the new word found, the machine's no longer
         self.assertEqual(self.found_api(hl.fold(NEW_WORD)), [self.doc])
@@ -144,9 +152,11 @@ class PageEdit(unittest.TestCase):
         self.assertEqual(hl.nfc(p['text']), hl.nfc(fixed))
         self.assertEqual(p['machine_text'], machine)
         self.assertEqual(p['corrected_by'], 'archivist')
+        self.valid('Page', p)
         r = self.as_('viewer').get(self.url())
         self.assertEqual(r.status, 200, r)
         v = r.json()
+        self.valid('PageTexts', v)
         self.assertFalse(v['may_edit'])
         self.assertEqual([(x['version'], x['source'], x['by']) for x in v['versions']],
                          [(0, 'machine', None), (1, 'corrected', 'archivist')])
@@ -179,6 +189,7 @@ class PageEdit(unittest.TestCase):
         r = self.as_('archivist').get('/api/v1/ocr/review?below=0&limit=100')
         self.assertEqual(r.status, 200, r)
         j = r.json()
+        self.valid('OcrReview', j)
         self.assertEqual(j['unchecked'], 0)
         mine = [i for i in j['items'] if i['doc_id'] == self.doc]
         self.assertEqual(len(mine), 1, j)
