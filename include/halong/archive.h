@@ -421,7 +421,8 @@ int hl_archive_ocr_failures(hl_archive *a, const hl_principal *who, size_t max, 
  * first (suspect), then the least confident. A row has no `result` (the words' JSON). Pages
  * recognised before the rule existed (or under an older list) are checked first, at most
  * 2,000 by a review (each batch in its own short transaction); *unchecked (may be NULL) says
- * how many are still waiting (`hl_archive_ocr_run` checks them all). Needs
+ * how many are still waiting (`hl_archive_ocr_run` checks them all): a figure over every
+ * record, so 0 for those without HL_ACT_STATS_ALL. Needs
  * HL_ACT_OCR_REVIEW. A page's text is its record's content: each restricted or secret document
  * listed is audited as read ("ocr review"), all in one short transaction after the listing
  * (which holds no write lock). */

@@ -533,6 +533,11 @@ int hl_archive_ocr_review(hl_archive *a, const hl_principal *who, double below, 
 	 * is the next review's, or the next OCR run's) */
 	if ((rc = hl_archive__recheck(a, REVIEW_RECHECK, unchecked)) < 0)
 		return rc;
+	/* a count over every record is the province's figure (HL_ACT_STATS_ALL), as /stats' */
+	if (unchecked && hl_auth_check(who, HL_ACT_STATS_ALL) < 0) {
+		*unchecked = 0;
+		hl_error_clear();
+	}
 	hl_archive__reader_init(&rd, a, who);
 	c.r = &rd, c.cb = cb, c.ud = ud, c.max = max ? max : 50;
 	c.below = below, c.rule = hl_ocr_check_rule_id();
