@@ -88,6 +88,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!valid)
 		CHECK(bad < size);
 	(void)hl_text_has_marks(s, (long)size);
+	/* the OCR review's impossible characters: a count of what is there, its first offset in
+	 * range, and invalid bytes always among them */
+	size_t at = (size_t)-1, nf = hl_text_foreign(s, size, &at);
+	CHECK(nf <= size);
+	CHECK(nf ? at < size : at == size);
+	if (!valid)
+		CHECK(nf > 0 && at <= bad);
 
 	char *n = NULL, *l = NULL, *f = NULL;
 	int rn = hl_text_nfc(&n, s, (long)size);

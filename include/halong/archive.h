@@ -169,8 +169,24 @@ typedef struct {
 	int64_t ms;
 	hl_access access; /* the document's */
 	/* Set by hl_archive_doc_read: recognised by OCR (not a text layer) with a mean confidence
-	 * below HL_OCR_LOW_CONFIDENCE, the pages `ocr review` lists by default. */
+	 * below HL_OCR_LOW_CONFIDENCE, and its machine text still in use. */
 	int low_confidence;
+	/* Which text `text` is: text_version 0 the machine's (OCR, or a PDF's text layer); N > 0
+	 * the Nth correction, saved by corrected_by at corrected_at, the machine's text then kept
+	 * in machine_text (NULL while uncorrected). */
+	int text_version;
+	const char *machine_text, *corrected_by, *corrected_at;
+	/* Approved by approved_by at approved_at (NULL: not approved): a person checked the text
+	 * as it is now. A new correction takes the approval away. */
+	const char *approved_by, *approved_at;
+	/* What the review rule (hl_ocr_check_text) found on the text in use: checked 0 when it has
+	 * not run yet under today's rule; suspect_words the first suspicious words, a JSON array
+	 * (text). suspect = unknown_words + low_conf_words + bad_chars orders the review. */
+	int checked, check_rule;
+	unsigned unknown_words, low_conf_words, bad_chars, suspect;
+	const char *suspect_words;
+	/* Set by hl_archive_ocr_review: the machine's mean confidence is below the one asked. */
+	int below;
 } hl_page_row;
 typedef int (*hl_page_cb)(const hl_page_row *p, void *ud);
 
@@ -416,13 +432,69 @@ int hl_archive_ocr_status(hl_ocr_status *out, hl_archive *a, const hl_principal 
 /* Failed pages of documents `who` may see, most recent first, at most max. */
 int hl_archive_ocr_failures(hl_archive *a, const hl_principal *who, size_t max, hl_page_cb cb,
                             void *ud);
-/* Recognised pages whose mean confidence is below `below` (0..100), lowest first, of documents
- * `who` may see, at most max (0: 50), among the weakest 20,000; a row has no `result` (the
- * words' JSON). Needs HL_ACT_OCR_REVIEW. A page's text is its record's content: each
- * restricted or secret document listed is audited as read ("ocr review"), all in one short
- * transaction after the listing (which holds no write lock). */
+/* The pages a person should check, of documents `who` may see, at most max (0: 50), among the
+ * first 20,000: done and not approved, flagged by the review rule (hl_ocr_check_text: words
+ * that are not Vietnamese syllables, unsure words, characters Vietnamese never writes — the
+ * row's unknown_words, low_conf_words, bad_chars and suspect_words) or still with a machine
+ * text whose mean confidence is below `below` (0..100; the row's `below`); the most suspicious
+ * first (suspect), then the least confident. A row has no `result` (the words' JSON). Pages
+ * recognised before the rule existed (or under an older list) are checked first, at most
+ * 2,000 by a review (each batch in its own short transaction); *unchecked (may be NULL) says
+ * how many are still waiting (`hl_archive_ocr_run` checks them all): a figure over every
+ * record, so 0 for those without HL_ACT_STATS_ALL. Needs
+ * HL_ACT_OCR_REVIEW. A page's text is its record's content: each restricted or secret document
+ * listed is audited as read ("ocr review"), all in one short transaction after the listing
+ * (which holds no write lock). */
 int hl_archive_ocr_review(hl_archive *a, const hl_principal *who, double below, size_t max,
-                          hl_page_cb cb, void *ud);
+                          uint64_t *unchecked, hl_page_cb cb, void *ud);
+
+/* ---- a page's text corrected and approved by a person (src/lib/archive/pagetext.c) ----
+ *
+ * Both verbs need HL_ACT_PAGE_EDIT (archivists and admins) and a document the principal sees
+ * in a fonds its unit holds today (every fonds for the province's staff; another unit's record
+ * it sees, a public one: HL_EDENIED; one it does not see: HL_ENOTFOUND "no document ID", as a
+ * missing one). Each change is one transaction with its audit entry ("page.correct",
+ * "page.approve": the document, "page N: version V"), then the search index is brought up to
+ * date when its lock is free (else the change waits in the index queue for the next writer). */
+
+/* Where a page's text stands. Strings are "" when not set. */
+typedef struct {
+	int seq;
+	int text_version; /* 0: the machine's text; N: the Nth correction */
+	int changed;      /* the call changed something (a text the same as the current one, or an
+	                   * approval already given, changes nothing) */
+	int indexed;      /* the search index holds the text already (else it is queued) */
+	int may_edit;     /* hl_archive_page_texts: whether `who` may correct and approve it */
+	char corrected_by[96], corrected_at[32];
+	char approved_by[96], approved_at[32];
+} hl_page_text_state;
+
+/* Saves `len` bytes of `text` as page `seq`'s (1-based in the document) corrected text: a new
+ * version kept with its author and time, the machine's text and its word boxes kept, the
+ * approval cleared, the text rechecked by the review rule; search, show and the exports then
+ * use it. `source` names the text in errors (a file name, "text"). The text must be UTF-8
+ * without NUL or control characters (tab and line breaks allowed; CR LF becomes LF) of at most
+ * HL_OCR_MAX_TEXT bytes (HL_EINVALID naming the source and the byte), and is stored as NFC. A
+ * text equal to the current one changes nothing (changed 0). base_version >= 0 is the version
+ * the person edited: HL_ECONFLICT when the page is at another one now (someone saved
+ * meanwhile); -1 takes whatever it is. HL_ENOTFOUND "no page N in ID"; HL_ECONFLICT for a
+ * page not recognised yet. */
+int hl_archive_page_correct(hl_page_text_state *out, hl_archive *a, const hl_principal *who,
+                            const char *doc_id, int seq, const char *text, size_t len,
+                            const char *source, int base_version);
+/* Approves page `seq`'s text as it is now (machine or corrected): by `who`, now. version >= 0
+ * is the version the person read (HL_ECONFLICT when it is another now); -1 the current one. An
+ * approval already given to that version changes nothing. */
+int hl_archive_page_approve(hl_page_text_state *out, hl_archive *a, const hl_principal *who,
+                            const char *doc_id, int seq, int version);
+/* Page `seq`'s texts, as `who` may read the document (audited as "page N text" for a
+ * restricted or secret one): cb gets version 0, the machine's text (by NULL), then each
+ * correction with its author and time, oldest first; *out where it stands and whether `who`
+ * may edit it. */
+typedef int (*hl_page_text_cb)(int version, const char *text, const char *by, const char *at,
+                               void *ud);
+int hl_archive_page_texts(hl_page_text_state *out, hl_archive *a, const hl_principal *who,
+                          const char *doc_id, int seq, hl_page_text_cb cb, void *ud);
 
 /* The ALTO XML of page `seq` (1-based, in the document) of a document that has been
  * recognised, as `who` may read it (see "reading a record as a principal"; audited as "page N

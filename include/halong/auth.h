@@ -82,6 +82,8 @@ typedef enum {
 	HL_ACT_EXCHANGE_FOLLOW, /* the outbox, a message's state, the peers: those, inspectors */
 	HL_ACT_EXCHANGE_WATCH,  /* the exchange's status and refusals: archivists, inspectors,
 	                         * admins */
+	HL_ACT_PAGE_EDIT,       /* correct and approve a page's text: archivists and admins (of
+	                         * the unit holding the fonds: the archive asks custody too) */
 } hl_action;
 
 /* 0 when `who` may do `act`; else HL_EDENIED with a message for a person ("log in first (this

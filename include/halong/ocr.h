@@ -169,6 +169,57 @@ int hl_ocr_pdf_export(const char *out_path, const hl_ocr_pdf_page *pages, size_t
 int hl_ocr_page_png(unsigned char **png, size_t *len, const char *path, const char *display_name,
                     int page_no, uint32_t max_width);
 
+/* ---- the review rule: what makes a page worth a person's look (check.c) ----
+ *
+ * A page is flagged when its text has words that are not Vietnamese syllables, words the
+ * engine was unsure of, or characters Vietnamese never writes; a page's mean confidence alone
+ * hides a misread word among hundreds of sure ones ("Luật nay dé giai quyết" at 95%). The
+ * syllables are every one of the law corpus (data/corpus: 2,131 articles), made into a list at
+ * build time (gen_syllables.c); hl_ocr_syllables_count() says how many. */
+
+#define HL_OCR_WORD_LOW_CONF  60           /* a recognised word below this confidence is unsure */
+#define HL_OCR_CHECK_EXAMPLES 8            /* suspicious words kept with a check, the first ones */
+#define HL_OCR_MAX_TEXT       (256u << 10) /* bytes of a page's text, corrected or checked */
+#define HL_OCR_EXAMPLE_MAX    48           /* bytes of one suspicious word kept, with its NUL */
+
+typedef struct {
+	uint32_t words;     /* syllables looked up: tokens of letters, not abbreviations */
+	uint32_t unknown;   /* words not in the syllable list ("dé", "Trudng") */
+	uint32_t low_conf;  /* recognised words with a letter below HL_OCR_WORD_LOW_CONF */
+	uint32_t bad_chars; /* characters Vietnamese never writes (hl_text_foreign) */
+	uint32_t score;     /* unknown + low_conf + bad_chars: the review's order, highest first */
+	/* The first suspicious words, each once, as written (without the punctuation around
+	 * them): unknown words and words holding a bad character in the order of the text, then
+	 * unsure ones. NUL-terminated. */
+	char examples[HL_OCR_CHECK_EXAMPLES][HL_OCR_EXAMPLE_MAX];
+	size_t n_examples;
+} hl_ocr_check;
+
+/* Checks `text` (NFC UTF-8; len < 0: NUL-terminated) and the recognised words behind it (NULL
+ * and 0 for a text a person typed, or a PDF's text layer: no confidences). A token is looked up
+ * in its exact form (hl_text_tokenize: lower case, one tone placement, so "Hòa" and "hoà"
+ * agree); tokens holding a digit ("qh14", "2019") are not words, and a token of two or more
+ * capitals without a mark ("UBND", "QH") is an abbreviation, not looked up. HL_EINVALID for
+ * invalid UTF-8, HL_ELIMIT above HL_OCR_MAX_TEXT bytes. */
+int hl_ocr_check_text(hl_ocr_check *out, const char *text, long len, const hl_ocr_word *words,
+                      size_t n_words);
+/* 1 when `exact` (a token's exact form) is in the syllable list. */
+int hl_ocr_syllable_known(const char *exact);
+/* How many syllables the list holds, and an identifier of the list and rule together: a stored
+ * check made under another identifier is out of date. */
+size_t hl_ocr_syllables_count(void);
+int hl_ocr_check_rule_id(void);
+
+/* The page `machine` with its text replaced by `text` (what a person corrected): the words of
+ * `text` are laid on the machine's boxes, so that ALTO and the searchable PDF carry the
+ * corrected words where the page shows them. Line i of the text takes the boxes of recognised
+ * line i when both have as many lines (a line with as many words takes them one for one, else
+ * its box is shared by the words in proportion to their letters); otherwise the words follow
+ * the recognised lines in proportion to their counts. Every word gets confidence 100 and
+ * from_text_layer is 0 (a PDF page gets the corrected words over it). A page with no boxes gets
+ * its lines spread down the page. *out is freed with hl_ocr_page_free. */
+int hl_ocr_page_retext(hl_ocr_page *out, const hl_ocr_page *machine, const char *text);
+
 /* Error rates of `text` against the ground truth `truth`, both NFC-normalised and with each run of
  * white space made one space (ends trimmed). Characters are Unicode code points; words are split
  * on white space. Rates are edits / ground-truth length (0 if both are empty). */

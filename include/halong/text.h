@@ -28,6 +28,18 @@ int hl_text_fold(char **out, const char *s, long len);
  * is meaningful for it). */
 int hl_text_has_marks(const char *s, long len);
 
+/* Characters that Vietnamese writing never holds, counted in `len` bytes of s (NFC or not): a
+ * letter outside the Vietnamese alphabet (a-z and A-Z with the marks Vietnamese puts on them:
+ * one tone of five on a vowel, a breve on a, a circumflex on a e o, a horn on o u; đ and its
+ * look-alikes Ð ð Ɖ) such as ñ ß µ ø ə or any Cyrillic or CJK letter; a mark on anything else,
+ * or a mark of another alphabet (e + U+0304); a spacing accent outside ASCII (¨ ´ ¸ ˜, what is
+ * left of a diacritic recognised apart); a control character other than tab, CR and LF; a
+ * private-use, surrogate or unassigned code point; U+FFFD. Punctuation, symbols and digits of
+ * every script are not counted (… © ° are written in Vietnamese documents). A letter and the
+ * marks that follow it count once; every invalid byte counts once. *first_at (may be NULL)
+ * gets the byte offset of the first one (len when none). */
+size_t hl_text_foreign(const char *s, size_t len, size_t *first_at);
+
 /* Validates UTF-8. Returns 0, or HL_EINVALID with the byte offset of the first bad byte in *bad_at.
  */
 int hl_text_check_utf8(const char *s, size_t len, size_t *bad_at);

@@ -295,6 +295,7 @@ static int add_page(const hl_page_row *r, void *ud)
 		json_array_append_new(w, json_string("no_text"));
 	json_object_set_new(p, "warnings", w);
 	json_object_set_new(p, "text", r->text ? json_string(r->text) : json_null());
+	hl_page_text_json(p, r); /* which text it is: the machine's or a correction, approved */
 	json_array_append_new(((show_ctx *)ud)->pages, p);
 	return 0;
 }
@@ -399,6 +400,14 @@ static int cmd_show(const cli_args *args)
 			if (json_is_integer(json_object_get(v, "dpi")))
 				printf("  %lld dpi",
 				       (long long)json_integer_value(json_object_get(v, "dpi")));
+			if (json_integer_value(json_object_get(v, "text_version")))
+				printf("  corrected (version %lld, %s)",
+				       (long long)json_integer_value(
+				           json_object_get(v, "text_version")),
+				       json_string_value(json_object_get(v, "corrected_by")));
+			if (json_is_true(json_object_get(v, "approved")))
+				printf("  approved by %s",
+				       json_string_value(json_object_get(v, "approved_by")));
 			if (json_string_value(json_object_get(v, "error")))
 				printf("  %s", json_string_value(json_object_get(v, "error")));
 			else if (t && *t)

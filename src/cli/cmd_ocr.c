@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "cli.h"
+#include "halong/archive_json.h"
 #include "halong/ocr.h"
 #include "halong/util.h"
 
@@ -22,7 +24,7 @@ typedef struct {
 	int json, quiet, retry;
 	uint64_t jobs, max, limit, page;
 	double below;
-	const char *out;
+	const char *out, *file, *version;
 } opts;
 
 static const cli_opt run_opts[] = {
@@ -39,9 +41,27 @@ static const cli_opt json_only[] = {
 };
 static const cli_opt review_opts[] = {
     CLI_REAL_OPT("below", opts, below, "C", 0, 100, STR(HL_OCR_LOW_CONFIDENCE),
-                 "mean confidence below C"),
+                 "also a machine text whose mean confidence is below C"),
     CLI_COUNT_OPT("limit", opts, limit, "N", 1, 1000000, "50", "pages listed"),
     CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt correct_opts[] = {
+    CLI_NEEDED_OPT("file", opts, file, "FILE", "the corrected text (UTF-8; - reads stdin)"),
+    CLI_TEXT_OPT("base-version", 0, opts, version, "N",
+                 "the version you corrected (refused if the page is at another now)"),
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt approve_opts[] = {
+    CLI_TEXT_OPT("version", 0, opts, version, "N",
+                 "the version you read (refused if the page is at another now)"),
+    CLI_FLAG_OPT("json", 0, opts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt text_opts[] = {
+    CLI_TEXT_OPT("version", 0, opts, version, "N", "this version (0: the machine's)"),
+    CLI_FLAG_OPT("json", 0, opts, json, "every version, as JSON"),
     CLI_OPT_END,
 };
 static const cli_opt pdf_opts[] = {
@@ -230,23 +250,48 @@ typedef struct {
 	size_t n;
 } review_ui;
 
+/* "9 unknown words, 4 unsure words, 1 character Vietnamese never writes" */
+static void reasons(const hl_page_row *r)
+{
+	const char *sep = "";
+	if (r->unknown_words)
+		printf("%s%u unknown word%s", sep, r->unknown_words,
+		       r->unknown_words == 1 ? "" : "s"),
+		    sep = ", ";
+	if (r->low_conf_words)
+		printf("%s%u unsure word%s", sep, r->low_conf_words,
+		       r->low_conf_words == 1 ? "" : "s"),
+		    sep = ", ";
+	if (r->bad_chars)
+		printf("%s%u impossible character%s", sep, r->bad_chars,
+		       r->bad_chars == 1 ? "" : "s"),
+		    sep = ", ";
+	if (r->below)
+		printf("%sconfidence %.1f", sep, r->mean_conf), sep = ", ";
+	if (r->suspect_words) {
+		json_t *w = json_loads(r->suspect_words, 0, NULL);
+		size_t i;
+		json_t *v;
+		json_array_foreach(w, i, v) printf("%s%s", i ? ", " : ": ", json_string_value(v));
+		json_decref(w);
+	}
+}
+
 static int review_row(const hl_page_row *r, void *ud)
 {
 	review_ui *ui = ud;
 	ui->n++;
 	if (ui->j) {
-		json_t *e = json_object();
-		json_object_set_new(e, "doc_id", json_string(r->doc_id));
-		json_object_set_new(e, "seq", json_integer(r->seq));
-		json_object_set_new(e, "file",
-		                    r->file_name ? json_string(r->file_name) : json_null());
-		json_object_set_new(e, "page_no", json_integer(r->page_no));
-		json_object_set_new(e, "mean_conf", json_real(r->mean_conf));
-		json_object_set_new(e, "text", r->text ? json_string(r->text) : json_null());
+		json_t *e = hl_page_review_json(r);
+		if (!e)
+			return hl_error_set(HL_ENOMEM, "out of memory");
 		json_array_append_new(ui->j, e);
 	} else {
-		printf("%s  page %d (%s p%d)  confidence %.1f  ", r->doc_id, r->seq,
-		       r->file_name ? r->file_name : "?", r->page_no, r->mean_conf);
+		printf("%s  page %d (%s p%d)%s  ", r->doc_id, r->seq,
+		       r->file_name ? r->file_name : "?", r->page_no,
+		       r->text_version ? "  corrected" : "");
+		reasons(r);
+		printf("  ");
 		excerpt(r->text, 60);
 		putchar('\n');
 	}
@@ -258,13 +303,14 @@ static int sub_review(const cli_args *args)
 	const opts o = *(const opts *)args->opts;
 	hl_archive *a = NULL;
 	review_ui ui = {0};
+	uint64_t unchecked = 0;
 	int rc;
 
 	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	if (o.json)
 		ui.j = json_array();
-	rc = hl_archive_ocr_review(a, cli_who(), o.below, o.limit, review_row, &ui);
+	rc = hl_archive_ocr_review(a, cli_who(), o.below, o.limit, &unchecked, review_row, &ui);
 	hl_archive_free(a);
 	if (rc < 0) {
 		json_decref(ui.j);
@@ -273,11 +319,217 @@ static int sub_review(const cli_args *args)
 	if (o.json)
 		cli_print_json(ui.j);
 	else if (!ui.n)
-		printf("no recognised page has a mean confidence below %.0f\n", o.below);
-	else
-		printf("%zu pages below confidence %.0f: check them against the scan\n", ui.n,
+		printf("no page to check: no unknown or unsure word, no impossible character, no "
+		       "machine text below confidence %.0f\n",
 		       o.below);
+	else
+		printf("%zu pages to check against the scan, the most suspicious first\n", ui.n);
+	if (unchecked && !o.json)
+		fprintf(stderr,
+		        "halong: %llu pages are not checked yet (run halong ocr review again, or "
+		        "halong ocr run)\n",
+		        (unsigned long long)unchecked);
 	return EXIT_OK;
+}
+
+/* ---- ocr correct, approve, text ---- */
+
+/* PAGE: a page number of the document. */
+static int page_operand(int *out, const cli_args *args)
+{
+	const char *s = args->args[1];
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*s < '1' || *s > '9' || *end || v > 100000)
+		return cli_usage(args->cmd,
+		                 "PAGE is a page number of the document (1, 2, ...), not "
+		                 "\"%.40s\"",
+		                 s);
+	*out = (int)v;
+	return 0;
+}
+
+/* --version N / --base-version N: a version number (0: the machine's text); -1 when absent. */
+static int version_opt(int *out, const cli_args *args, const char *name)
+{
+	const char *s = ((const opts *)args->opts)->version;
+	char *end;
+	unsigned long v;
+	*out = -1;
+	if (!s)
+		return 0;
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || v > 1000000000)
+		return cli_usage(args->cmd,
+		                 "--%s wants a version number (0, 1, ...), not \"%.40s\"", name, s);
+	*out = (int)v;
+	return 0;
+}
+
+/* The corrected text: at most one byte more than a page may hold is read, so that the library
+ * answers "too long" naming the file. */
+static char *read_text(size_t *len, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t cap = HL_OCR_MAX_TEXT + 1, n = 0, k;
+	struct stat sb;
+	char *buf;
+	if (!f) {
+		hl_error_set(HL_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		hl_error_set(HL_EINVALID, "%s: a folder, not a text file", path);
+		goto fail;
+	}
+	if (!(buf = malloc(cap + 1))) {
+		hl_error_set(HL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	while (n < cap && (k = fread(buf + n, 1, cap - n, f)) > 0)
+		n += k;
+	if (ferror(f)) {
+		free(buf);
+		hl_error_set(HL_EIO, "%s: cannot read", path);
+		goto fail;
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	if (f != stdin)
+		fclose(f);
+	return NULL;
+}
+
+static int print_state(const char *doc_id, const hl_page_text_state *s, int json, const char *what)
+{
+	if (json) {
+		cli_print_json(hl_page_text_state_json(doc_id, s));
+		return EXIT_OK;
+	}
+	if (!s->changed)
+		printf("page %d of %s: unchanged (%s, version %d%s%s)\n", s->seq, doc_id,
+		       s->text_version ? "corrected" : "machine text", s->text_version,
+		       *s->approved_by ? ", approved by " : "", s->approved_by);
+	else if (!strcmp(what, "approve"))
+		printf("page %d of %s: version %d approved by %s at %s\n", s->seq, doc_id,
+		       s->text_version, s->approved_by, s->approved_at);
+	else
+		printf("page %d of %s: version %d saved by %s at %s%s\n", s->seq, doc_id,
+		       s->text_version, s->corrected_by, s->corrected_at,
+		       s->indexed ? "; searchable now"
+		                  : "; the search index has it queued (halong reindex --pending)");
+	return EXIT_OK;
+}
+
+static int sub_correct(const cli_args *args)
+{
+	const opts o = *(const opts *)args->opts;
+	hl_page_text_state st;
+	hl_archive *a = NULL;
+	char *text;
+	size_t len = 0;
+	int seq, base, rc;
+
+	if ((rc = page_operand(&seq, args)) != 0 ||
+	    (rc = version_opt(&base, args, "base-version")) != 0)
+		return rc;
+	if (!(text = read_text(&len, o.file)))
+		return cli_fail();
+	if (cli_open(&a, args->ctx) < 0) {
+		free(text);
+		return cli_fail();
+	}
+	rc = hl_archive_page_correct(&st, a, cli_who(), args->args[0], seq, text, len,
+	                             strcmp(o.file, "-") ? o.file : "stdin", base);
+	free(text);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	return print_state(args->args[0], &st, o.json, "correct");
+}
+
+static int sub_approve(const cli_args *args)
+{
+	const opts o = *(const opts *)args->opts;
+	hl_page_text_state st;
+	hl_archive *a = NULL;
+	int seq, version, rc;
+
+	if ((rc = page_operand(&seq, args)) != 0 ||
+	    (rc = version_opt(&version, args, "version")) != 0)
+		return rc;
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_archive_page_approve(&st, a, cli_who(), args->args[0], seq, version);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	return print_state(args->args[0], &st, o.json, "approve");
+}
+
+static int text_row(int version, const char *text, const char *by, const char *at, void *ud)
+{
+	json_t *v =
+	    json_pack("{s:i,s:s}", "version", version, "source", version ? "corrected" : "machine");
+	json_object_set_new(v, "by", by ? json_string(by) : json_null());
+	json_object_set_new(v, "at", at ? json_string(at) : json_null());
+	json_object_set_new(v, "text", json_string(text ? text : ""));
+	json_array_append_new(ud, v);
+	return 0;
+}
+
+static int sub_text(const cli_args *args)
+{
+	const opts o = *(const opts *)args->opts;
+	hl_page_text_state st;
+	hl_archive *a = NULL;
+	json_t *all = json_array(), *v;
+	int seq, version, rc;
+	size_t i;
+
+	if ((rc = page_operand(&seq, args)) != 0 ||
+	    (rc = version_opt(&version, args, "version")) != 0)
+		return rc;
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	/* every version in one read (one audit entry for a restricted record) */
+	rc = hl_archive_page_texts(&st, a, cli_who(), args->args[0], seq, text_row, all);
+	hl_archive_free(a);
+	if (rc < 0) {
+		json_decref(all);
+		return cli_fail();
+	}
+	if (o.json) {
+		json_t *j = hl_page_text_state_json(args->args[0], &st);
+		json_object_del(j, "changed");
+		json_object_del(j, "indexed");
+		json_object_set_new(j, "may_edit", json_boolean(st.may_edit));
+		json_object_set_new(j, "versions", all);
+		cli_print_json(j);
+		return EXIT_OK;
+	}
+	/* without --version: the text in use */
+	if (version < 0)
+		version = st.text_version;
+	json_array_foreach(all, i, v)
+	{
+		const char *t = json_string_value(json_object_get(v, "text"));
+		if (json_integer_value(json_object_get(v, "version")) != version)
+			continue;
+		fputs(t, stdout);
+		if (*t && t[strlen(t) - 1] != '\n')
+			putchar('\n');
+		json_decref(all);
+		return EXIT_OK;
+	}
+	json_decref(all);
+	fprintf(stderr, "halong: page %d of %s has no version %d (it is at version %d)\n", seq,
+	        args->args[0], version, st.text_version);
+	return EXIT_ERR;
 }
 
 /* ---- ocr eval ---- */
@@ -445,10 +697,47 @@ static const cli_cmd ocr_subs[] = {
      .run = sub_status,
      .group = OCR},
     {.name = "review",
-     .summary = "pages whose mean confidence is below C",
+     .summary = "pages to check: unknown or unsure words, impossible characters, low confidence",
      .opts = review_opts,
      .opts_size = sizeof(opts),
      .run = sub_review,
+     .group = OCR},
+    {.name = "correct",
+     .summary = "save a page's corrected text as a new version",
+     .operands = "ID PAGE",
+     .min_args = 2,
+     .max_args = 2,
+     .missing = "give the document id and the page number",
+     .opts = correct_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_correct,
+     .group = OCR,
+     .help =
+         "The machine's text and its word boxes are kept, and every version with who saved\n"
+         "it and when; search, show and the exports use the corrected text. Archivists and\n"
+         "admins of the unit holding the fonds (the node's operator: any). Workflow:\n"
+         "halong ocr text ID PAGE > p.txt; edit p.txt; halong ocr correct ID PAGE --file p.txt"},
+    {.name = "approve",
+     .summary = "approve a page's text as it is now",
+     .operands = "ID PAGE",
+     .min_args = 2,
+     .max_args = 2,
+     .missing = "give the document id and the page number",
+     .opts = approve_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_approve,
+     .group = OCR,
+     .help = "An approved page leaves the review list; a later correction takes the approval\n"
+             "away."},
+    {.name = "text",
+     .summary = "a page's text (or one of its versions); --json: every version",
+     .operands = "ID PAGE",
+     .min_args = 2,
+     .max_args = 2,
+     .missing = "give the document id and the page number",
+     .opts = text_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_text,
      .group = OCR},
     {.name = "eval",
      .summary = "character and word error rates against ground truth",

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "halong/archive_json.h"
 #include "halong/ocr.h"
 #include "halong/util.h"
 #include "server_int.h"
@@ -42,6 +43,7 @@ static int add_page(const hl_page_row *p, void *ud)
 		json_array_append_new(w, json_string("no_text"));
 	json_object_set_new(o, "warnings", w);
 	js_set_str(o, "text", p->text);
+	hl_page_text_json(o, p); /* which text it is: machine or corrected, approved */
 	snprintf(url, sizeof(url), "/api/v1/documents/%s/pages/%d/image", p->doc_id, p->seq);
 	js_set_str(o, "image_url", url);
 	snprintf(url, sizeof(url), "/api/v1/documents/%s/pages/%d/alto", p->doc_id, p->seq);
@@ -324,11 +326,112 @@ static int doc_cite(request *r)
 	                  s, strlen(s), 1);
 }
 
+/* ---- a page's text: its versions, a correction, an approval ---- */
+
+/* A version number in a JSON body: absent or null is -1 (whatever the page is at). */
+static int body_version(int *out, json_t *body, const char *key)
+{
+	json_t *v = json_object_get(body, key);
+	*out = -1;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000000)
+		return hl_error_set(HL_EINVALID, "\"%s\" must be a version number (0 or more)",
+		                    key);
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+static int text_version_row(int version, const char *text, const char *by, const char *at, void *ud)
+{
+	json_t *v = json_pack("{s:i}", "version", version);
+	js_set_str(v, "source", version ? "corrected" : "machine");
+	js_set_str(v, "by", by);
+	js_set_str(v, "at", at);
+	js_set_str(v, "text", text);
+	json_array_append_new(ud, v);
+	return 0;
+}
+
+/* GET: every version of the page's text (0 the machine's), and whether the caller may edit */
+static int page_text_get(request *r)
+{
+	hl_page_text_state st;
+	json_t *versions = json_array(), *o;
+	int rc, seq;
+
+	if ((rc = seq_param(&seq, r, "seq", 100000, "page")) < 0 ||
+	    (rc = hl_archive_page_texts(&st, r->archive, &r->who, req_param(r, "id"), seq,
+	                                text_version_row, versions)) < 0) {
+		json_decref(versions);
+		return rc;
+	}
+	o = hl_page_text_state_json(req_param(r, "id"), &st);
+	json_object_del(o, "changed");
+	json_object_del(o, "indexed");
+	json_object_set_new(o, "may_edit", json_boolean(st.may_edit));
+	json_object_set_new(o, "versions", versions);
+	return resp_json(r, 200, o);
+}
+
+/* PUT {"text", "base_version"?}: the page's corrected text, a new version */
+static int page_text_put(request *r)
+{
+	hl_page_text_state st;
+	json_t *body = NULL, *t;
+	int rc, seq, base;
+
+	if ((rc = seq_param(&seq, r, "seq", 100000, "page")) < 0 || (rc = req_json(&body, r)) != 0)
+		return rc;
+	t = json_object_get(body, "text");
+	if (!json_is_string(t))
+		rc = hl_error_set(HL_EINVALID, "\"text\" is required: the page's text, a string");
+	else if ((rc = body_version(&base, body, "base_version")) == 0)
+		rc = hl_archive_page_correct(&st, r->archive, &r->who, req_param(r, "id"), seq,
+		                             json_string_value(t), json_string_length(t), "text",
+		                             base);
+	json_decref(body);
+	if (rc < 0)
+		return rc;
+	return resp_json(r, 200, hl_page_text_state_json(req_param(r, "id"), &st));
+}
+
+/* POST {"version"?}: the page's text approved as it is */
+static int page_approve(request *r)
+{
+	hl_page_text_state st;
+	json_t *body = NULL;
+	int rc, seq, version = -1;
+
+	if ((rc = seq_param(&seq, r, "seq", 100000, "page")) < 0)
+		return rc;
+	/* the body is optional: none approves the text as it is now */
+	if (r->body && r->body_len) {
+		if ((rc = req_json(&body, r)) != 0)
+			return rc;
+		rc = body_version(&version, body, "version");
+		json_decref(body);
+		if (rc < 0)
+			return rc;
+	}
+	if ((rc = hl_archive_page_approve(&st, r->archive, &r->who, req_param(r, "id"), seq,
+	                                  version)) < 0)
+		return rc;
+	return resp_json(r, 200, hl_page_text_state_json(req_param(r, "id"), &st));
+}
+
+/* A corrected page's text is at most HL_OCR_MAX_TEXT bytes (the library says so with a 400);
+ * written as JSON escapes (\u1ec7, six bytes for three) it may take twice that and more. */
+#define PAGE_TEXT_BODY (8u * HL_OCR_MAX_TEXT)
+
 const route routes_documents[] = {
     {M_GET, "/api/v1/documents/{id}", doc_get, 0, 0},
     {M_GET, "/api/v1/documents/{id}/files/{seq}", doc_file, 0, 0},
     {M_GET, "/api/v1/documents/{id}/pages/{seq}/image", page_image, 0, 0},
     {M_GET, "/api/v1/documents/{id}/pages/{seq}/alto", page_alto, 0, 0},
+    {M_GET, "/api/v1/documents/{id}/pages/{seq}/text", page_text_get, 0, 0},
+    {M_PUT, "/api/v1/documents/{id}/pages/{seq}/text", page_text_put, PAGE_TEXT_BODY, 0},
+    {M_POST, "/api/v1/documents/{id}/pages/{seq}/approve", page_approve, 0, 0},
     {M_GET, "/api/v1/documents/{id}/pdf", doc_pdf, 0, 0},
     {M_GET, "/api/v1/documents/{id}/cite", doc_cite, 0, 0},
     {0},

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "halong/archive_json.h"
 #include "halong/ocr.h"
 #include "halong/util.h"
 #include "jobs.h"
@@ -72,13 +73,9 @@ static int ocr_status(request *r)
 
 static int review_row(const hl_page_row *row, void *ud)
 {
-	json_t *e = json_object();
-	json_object_set_new(e, "doc_id", jstr(row->doc_id));
-	json_object_set_new(e, "seq", json_integer(row->seq));
-	json_object_set_new(e, "file", jstr(row->file_name));
-	json_object_set_new(e, "page_no", json_integer(row->page_no));
-	json_object_set_new(e, "mean_conf", json_real(row->mean_conf));
-	json_object_set_new(e, "text", jstr(row->text));
+	json_t *e = hl_page_review_json(row);
+	if (!e)
+		return hl_error_set(HL_ENOMEM, "out of memory");
 	json_array_append_new(ud, e);
 	return 0;
 }
@@ -87,7 +84,7 @@ static int ocr_review(request *r)
 {
 	const char *b = req_query(r, "below");
 	double below = HL_OCR_LOW_CONFIDENCE;
-	uint64_t limit;
+	uint64_t limit, unchecked = 0;
 	json_t *a;
 	int rc;
 
@@ -101,14 +98,14 @@ static int ocr_review(request *r)
 	if ((rc = req_uint(&limit, r, "limit", 50, 1, SRV_PAGE_MAX)) != 0)
 		return rc;
 	a = json_array();
-	if ((rc = hl_archive_ocr_review(r->archive, &r->who, below, (size_t)limit, review_row, a)) <
-	    0) {
+	if ((rc = hl_archive_ocr_review(r->archive, &r->who, below, (size_t)limit, &unchecked,
+	                                review_row, a)) < 0) {
 		json_decref(a);
 		return rc;
 	}
-	return resp_json(
-	    r, 200,
-	    json_pack("{s:f,s:I,s:o}", "below", below, "limit", (json_int_t)limit, "items", a));
+	return resp_json(r, 200,
+	                 json_pack("{s:f,s:I,s:I,s:o}", "below", below, "limit", (json_int_t)limit,
+	                           "unchecked", (json_int_t)unchecked, "items", a));
 }
 
 /* A job that cannot start because JOBS_MAX are running is told to come back: 429. */

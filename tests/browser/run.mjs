@@ -1063,6 +1063,66 @@ test('a fonds with no creator says so once, without command names; its dossiers 
   await notSeeText('main table', '—');
 });
 
+test('OCR review: the archivist corrects page 1 of the scanned document beside its image, saves it, sees it, approves it; the OCR page says why pages are listed', async () => {
+  if (world.userError) throw new Error(`halong user add failed, no archivist to edit with: ${world.userError}`);
+  await page.goto(world.base + '/#/login');
+  await page.fill('#username', USER);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-submit');
+  await seeText('#user-status', `Đã đăng nhập: ${USER}`);
+  /* the pages to check, with why (Vietnamese first) and a link to each */
+  await page.goto(world.base + '/#/ocr');
+  await seeText('#ocr-review', 'Trang cần kiểm tra', 'Lý do', 'Từ nghi vấn', 'lowres.png');
+  const why = await page.locator('#ocr-review ul.reasons').first().innerText();
+  assert(/từ lạ|từ không chắc chắn|độ tin cậy|ký tự/.test(why), `the first page listed gives no reason: ${JSON.stringify(why)}`);
+  assert(await page.locator('#ocr-review a[href^="#/doc/"]').count() > 0, 'the listed pages link to the viewer');
+
+  await page.goto(world.base + `/#/doc/${encodeURIComponent(world.scanDoc)}?p=1`);
+  await seeText('#ocr-pane', 'Chữ nhận dạng (OCR)', 'Văn bản do máy nhận dạng', 'Điều 20');
+  await imageLoaded();
+  await page.click('#ocr-edit-btn');
+  const area = page.locator('#ocr-editor');
+  await area.waitFor();
+  const machine = await area.inputValue();
+  assert(machine.includes('Điều 20'), `the editor holds the page's text: ${JSON.stringify(machine.slice(0, 200))}`);
+  /* the editor sits beside the image, in the text's place */
+  const img = await page.locator('.image-pane').boundingBox();
+  const ed = await area.boundingBox();
+  assert(img && ed && ed.x > img.x + img.width - 5 && ed.height > 200, `the editor is not beside the image: ${JSON.stringify({ img, ed })}`);
+  /* keys typed are the text's: an arrow key in the editor does not turn the page */
+  await area.press('ArrowRight');
+  await seeText('#page-of', 'Trang 1 / 3');
+  await area.fill('Đã soát lại với bản gốc: vịnh Bái Tử Long\n' + machine);
+  await area.evaluate((el) => { el.scrollTop = 0; el.setSelectionRange(0, 0); });
+  await page.locator('.viewer').evaluate((el) => el.scrollIntoView());
+  await shot('ocr-edit-open');
+  await page.click('#ocr-save');
+  await seeText('#ocr-text', 'Đã soát lại với bản gốc: vịnh Bái Tử Long', 'Điều 20');
+  await seeText('#ocr-source', 'Đã sửa — phiên bản 1', USER);
+  assert(await page.locator('#ocr-editor').count() === 0, 'the editor is still open after saving');
+  /* search finds the corrected words at once */
+  const res = await page.request.get(world.base + '/api/v1/search?q=' + encodeURIComponent('"bai tu long"'));
+  const hits = (await res.json()).items.map((x) => x.id);
+  assert(hits.includes(world.scanDoc), `search "bai tu long" should find the corrected page's document; found ${JSON.stringify(hits)}`);
+  await page.click('#ocr-approve-btn');
+  await seeText('#approved-badge', 'Đã duyệt');
+  await page.locator('#ocr-edit-btn').waitFor();
+  assert(await page.locator('#ocr-approve-btn').count() === 0, 'an approved page offers no approval again');
+  await page.locator('.viewer').evaluate((el) => el.scrollIntoView());
+  await shot('ocr-edit-saved-approved');
+  /* Cancel leaves the text as it was */
+  await page.click('#ocr-edit-btn');
+  await page.locator('#ocr-editor').fill('nothing to keep');
+  await page.click('#ocr-cancel');
+  await seeText('#ocr-text', 'vịnh Bái Tử Long');
+  await page.click('#logout');
+  await seeText('#user-status', 'Khách');
+  /* a guest sees which text it is, and no editor */
+  await page.goto(world.base + `/#/doc/${encodeURIComponent(world.scanDoc)}?p=1`);
+  await seeText('#ocr-status', 'Đã sửa — phiên bản 1', 'Đã duyệt');
+  assert(await page.locator('#ocr-edit-btn').count() === 0, 'a guest is offered the editor');
+});
+
 test('no JavaScript error in any page', async () => {
   assert(pageErrors.length === 0, pageErrors.join(' | '));
 });

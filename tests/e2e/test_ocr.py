@@ -159,13 +159,27 @@ class OcrTest(unittest.TestCase):
         self.assertEqual((r.rc, r.err.strip()),
                          (1, f'halong: {self.h.path("nowhere")}: no such ground-truth folder'))
 
-    def test_review_lists_the_weakest_first(self):
+    def test_review_lists_the_most_suspicious_first(self):
         rows = self.json('ocr', 'review', '--below', '100')
-        confs = [r['mean_conf'] for r in rows]
         self.assertEqual(len(rows), 8)  # every OCR'd page; the text-layer page is not OCR
-        self.assertEqual(confs, sorted(confs))
+        order = [(-r['score'], r['mean_conf']) for r in rows]
+        self.assertEqual(order, sorted(order))
+        # the noisy page reads at 95% "Luật nay dé giai quyết", "Trudng hop": first, by its
+        # words, which the review names
+        self.assertEqual(rows[0]['file'], 'noisy.png')
+        self.assertGreater(rows[0]['mean_conf'], 90)
+        self.assertGreaterEqual(rows[0]['reasons']['unknown_words'], 3)
+        self.assertIn('dé', rows[0]['suspect_words'])
+        self.assertIn('Trudng', rows[0]['suspect_words'])
+        # with no confidence low enough, the pages flagged by their words alone
+        low = self.json('ocr', 'review', '--below', '1')
+        self.assertIn('noisy.png', [r['file'] for r in low])
+        for r in low:
+            self.assertGreater(r['score'], 0, r)
+            self.assertFalse(r['reasons']['mean_conf_below'], r)
         r = self.h.run('ocr', 'review', '--below', '1')
-        self.assertEqual(r.out.strip(), 'no recognised page has a mean confidence below 1')
+        self.assertRegex(r.out, r'noisy\.png p1\)  \d+ unknown words.*: .*dé')
+        self.assertTrue(r.out.strip().endswith('the most suspicious first'), r)
 
     def test_export_searchable_pdf_and_alto(self):
         did = hl.doc_id('SO', 'HS01', 2)

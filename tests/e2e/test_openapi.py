@@ -216,6 +216,8 @@ class RealAnswersValidate(ServerCase):
             ('anonymous', 'GET', f'/api/v1/documents/{pub["id"]}/pages/1/image?width=100'),
             ('anonymous', 'GET', f'/api/v1/documents/{pub["id"]}/pages/1/alto'),
             ('anonymous', 'GET', f'/api/v1/documents/{pub["id"]}/pdf'),
+            ('viewer', 'GET', f'/api/v1/documents/{pub["id"]}/pages/1/text'),
+            ('anonymous', 'GET', f'/api/v1/documents/{pub["id"]}/pages/9/text'),
             ('anonymous', 'GET', '/api/v1/fonds'),
             ('archivist', 'GET', '/api/v1/fonds'),
             ('viewer', 'GET', '/api/v1/fonds/HAPHONG'),
@@ -257,7 +259,10 @@ class RealAnswersValidate(ServerCase):
                                                                 'name': 'UBND phường Hà Phong'}),
                 ('viewer', 'PUT', '/api/v1/fonds/HAPHONG', {'creator': '06652'}),
                 ('archivist22', 'POST', '/api/v1/custody/assign', {'fonds': 'NOPE', 'to': '22'}),
-                ('anonymous', 'POST', '/api/v1/exchange/inbox', {'v': 1})):
+                ('anonymous', 'POST', '/api/v1/exchange/inbox', {'v': 1}),
+                ('viewer', 'PUT', f'/api/v1/documents/{pub["id"]}/pages/1/text', {'text': 'x'}),
+                ('archivist', 'PUT', f'/api/v1/documents/{pub["id"]}/pages/1/text', {'txt': 1}),
+                ('anonymous', 'POST', f'/api/v1/documents/{pub["id"]}/pages/1/approve', {})):
             try:
                 self.validate(caller, method, path, body)
             except AssertionError as e:

@@ -41,6 +41,7 @@ async function request(method, path, body) {
 
 export const get = (path) => request('GET', path);
 export const post = (path, body) => request('POST', path, body === undefined ? {} : body);
+export const put = (path, body) => request('PUT', path, body);
 
 export async function refreshMe() {
   try {

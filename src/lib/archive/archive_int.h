@@ -3,6 +3,7 @@
 #define HL_ARCHIVE_INT_H
 
 #include "halong/archive.h"
+#include "halong/ocr.h"
 #include "halong/units.h"
 #include "search/search.h"
 #include "store/store.h"
@@ -90,6 +91,17 @@ int hl_archive__read_begin(hl_archive__read *op, hl_archive *a, const hl_princip
 int hl_archive__read_in_tx(hl_archive__read *op, const char *doc_id);
 int hl_archive__read_end(hl_archive__read *op, int rc, const char *what);
 void hl_archive__read_drop(hl_archive__read *op);
+
+/* ---- the review rule's findings kept with a page (pagetext.c) ---- */
+
+/* The check of a page's text (with the machine's words when they are the text's: NULL, 0 for a
+ * person's text or a text layer), for the store: *words (malloc'd, the caller frees it) holds
+ * out->words. */
+int hl_archive__page_check(hl_store_page_check *out, char **words, const char *text,
+                           const hl_ocr_word *w, size_t n);
+/* Checks at most max done pages not checked under today's rule, a batch a transaction;
+ * *left (may be NULL) how many are still waiting. */
+int hl_archive__recheck(hl_archive *a, size_t max, uint64_t *left);
 
 /* ---- blobs in two steps (archive.c): an ingest copies and hashes a row's files first, and
  * puts them in the blob store only once the row is accepted, so a refused row leaves nothing

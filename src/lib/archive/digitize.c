@@ -35,6 +35,8 @@ typedef struct {
 	unsigned warn_flags;
 	double mean_conf;
 	int64_t ms;
+	hl_store_page_check check; /* the review rule on its text (check.words: check_words) */
+	char *check_words;
 } job;
 
 typedef struct {
@@ -80,7 +82,7 @@ static int collect(const hl_page_row *r, void *ud)
 static void job_clear(job *j)
 {
 	free(j->doc_id), free(j->file), free(j->path), free(j->sha256);
-	free(j->json), free(j->text), free(j->error);
+	free(j->json), free(j->text), free(j->error), free(j->check_words);
 }
 
 static void recognise(job *j, hl_ocr_engine *e, const hl_ocr_opts *o)
@@ -96,6 +98,14 @@ static void recognise(job *j, hl_ocr_engine *e, const hl_ocr_opts *o)
 		j->from_text_layer = p.from_text_layer;
 		j->warn_flags = p.warn_flags;
 		j->mean_conf = p.mean_conf;
+		/* on the worker's thread: the rule reads every word, which is the run's to pay */
+		if (hl_archive__page_check(&j->check, &j->check_words, j->text,
+		                           p.from_text_layer ? NULL : p.words,
+		                           p.from_text_layer ? 0 : p.n_words) < 0) {
+			free(j->json);
+			j->json = NULL;
+			j->error = hl_strdup(hl_error_last());
+		}
 	}
 	j->ms = (int64_t)((now_s() - t0) * 1000);
 	hl_ocr_page_free(&p);
@@ -175,8 +185,8 @@ static int write_result(run *x, job *j, hl_ocr_run_result *r)
 		                        j->ms);
 	} else {
 		hl_store_page_result pr = {
-		    j->document_id, j->file_seq,        j->page_no,    j->text,      j->json,
-		    j->dpi,         j->from_text_layer, j->warn_flags, j->mean_conf, j->ms};
+		    j->document_id,     j->file_seq,   j->page_no,   j->text, j->json, j->dpi,
+		    j->from_text_layer, j->warn_flags, j->mean_conf, j->ms,   j->check};
 		r->done++;
 		rc = hl_store_page_done(st, &pr);
 	}
@@ -323,6 +333,10 @@ join:
 	if (rc < 0)
 		goto done;
 sync:
+	/* pages recognised before the review rule (or under an older syllable list) are checked
+	 * now: a run is the batch work a review should not wait for */
+	if ((rc = hl_archive__recheck(a, (size_t)-1, NULL)) < 0)
+		goto done;
 	/* the new text enters the search index */
 	rc = hl_archive_index_sync(&r.indexed, a, NULL, NULL);
 	if (rc == 0) {
@@ -409,7 +423,8 @@ int hl_archive_ocr_failures(hl_archive *a, const hl_principal *who, size_t max, 
 
 /* ---- the review list ---- */
 
-#define REVIEW_SCAN 20000 /* weak pages read to find `max` the reader may see */
+#define REVIEW_SCAN    20000 /* pages to check read to find `max` the reader may see */
+#define REVIEW_RECHECK 2000  /* pages a review checks under today's rule before it lists */
 
 /* The restricted or secret documents a review listed, each once, in the order first listed:
  * a set of their ids (open addressing, at most half full) beside the list. */
@@ -471,6 +486,8 @@ typedef struct {
 	hl_page_cb cb;
 	void *ud;
 	size_t max, shown, scanned;
+	double below;
+	int rule;
 	listed_docs audit;
 	int err;
 } review_ctx;
@@ -489,7 +506,11 @@ static int review_row(const hl_page_row *row, const char *fonds, void *ud)
 		c->err = rc;
 		return 1;
 	}
-	if ((rc = c->cb(row, c->ud)) != 0) {
+	hl_page_row shown = *row;
+	shown.checked = row->check_rule == c->rule;
+	shown.below = !row->text_version && !row->from_text_layer && row->mean_conf >= 0 &&
+	              row->mean_conf < c->below;
+	if ((rc = c->cb(&shown, c->ud)) != 0) {
 		if (rc < 0)
 			c->err = rc;
 		return 1;
@@ -498,7 +519,7 @@ static int review_row(const hl_page_row *row, const char *fonds, void *ud)
 }
 
 int hl_archive_ocr_review(hl_archive *a, const hl_principal *who, double below, size_t max,
-                          hl_page_cb cb, void *ud)
+                          uint64_t *unchecked, hl_page_cb cb, void *ud)
 {
 	hl_archive__reader rd;
 	review_ctx c = {0};
@@ -508,8 +529,18 @@ int hl_archive_ocr_review(hl_archive *a, const hl_principal *who, double below, 
 		return rc;
 	if (!(below >= 0 && below <= 100))
 		return hl_error_set(HL_EINVALID, "below: a confidence from 0 to 100");
+	/* pages not yet checked under today's rule are checked first (a few thousand: the rest
+	 * is the next review's, or the next OCR run's) */
+	if ((rc = hl_archive__recheck(a, REVIEW_RECHECK, unchecked)) < 0)
+		return rc;
+	/* a count over every record is the province's figure (HL_ACT_STATS_ALL), as /stats' */
+	if (unchecked && hl_auth_check(who, HL_ACT_STATS_ALL) < 0) {
+		*unchecked = 0;
+		hl_error_clear();
+	}
 	hl_archive__reader_init(&rd, a, who);
 	c.r = &rd, c.cb = cb, c.ud = ud, c.max = max ? max : 50;
+	c.below = below, c.rule = hl_ocr_check_rule_id();
 	/* Listed without the store's write lock: scanning up to REVIEW_SCAN pages must not hold
 	 * every writer back. Each page's level, fonds and text come from one statement, so what
 	 * is shown was visible when read. */
@@ -564,8 +595,12 @@ static int page_add(const hl_page_row *r, void *ud)
 	*c = *r;
 	c->doc_id = dup0(r->doc_id), c->file_name = dup0(r->file_name);
 	c->sha256 = dup0(r->sha256), c->state = dup0(r->state), c->error = dup0(r->error);
-	c->text = NULL, c->done_at = NULL;
+	c->done_at = NULL;
 	c->result = dup0(r->result);
+	/* a person's text replaces the machine's in what is made of the page */
+	c->text = r->text_version ? dup0(r->text) : NULL;
+	c->machine_text = c->corrected_by = c->corrected_at = NULL;
+	c->approved_by = c->approved_at = c->suspect_words = NULL;
 	return 0;
 }
 
@@ -575,6 +610,7 @@ static void pages_clear(pages *p)
 		hl_page_row *c = &p->v[i];
 		free((char *)c->doc_id), free((char *)c->file_name), free((char *)c->sha256);
 		free((char *)c->state), free((char *)c->error), free((char *)c->result);
+		free((char *)c->text);
 		if (p->parsed)
 			hl_ocr_page_free(&p->parsed[i]);
 	}
@@ -604,6 +640,17 @@ static int load_pages(pages *p, hl_archive *a, const char *doc_id)
 			    r->error ? ": " : "", r->error ? r->error : "");
 		if (hl_ocr_page_from_json(&p->parsed[i], r->result) < 0)
 			return -1;
+		if (r->text_version) {
+			/* the corrected words laid on the machine's boxes (ALTO, searchable PDF) */
+			hl_ocr_page machine = p->parsed[i];
+			int r2 =
+			    hl_ocr_page_retext(&p->parsed[i], &machine, r->text ? r->text : "");
+			if (r2 < 0) {
+				p->parsed[i] = machine;
+				return r2;
+			}
+			hl_ocr_page_free(&machine);
+		}
 	}
 	return 0;
 }
@@ -788,8 +835,10 @@ static int eval_page(const hl_page_row *r, void *ud)
 		c->doc_id = hl_strdup(r->doc_id), c->file = hl_strdup(file);
 		c->truth_path = truth_for(c->dir, file, 0);
 	}
+	/* the engine is measured: the machine's text, not a person's correction */
+	const char *text = r->machine_text ? r->machine_text : r->text;
 	if ((page_truth = truth_for(c->dir, file, r->page_no))) {
-		rc = compare(c, page_truth, r->text, r->doc_id, file, r->page_no, r->mean_conf);
+		rc = compare(c, page_truth, text, r->doc_id, file, r->page_no, r->mean_conf);
 		free(page_truth);
 		return rc;
 	}
@@ -798,14 +847,14 @@ static int eval_page(const hl_page_row *r, void *ud)
 		return 0;
 	}
 	/* joined with a line break, as the pages follow each other */
-	size_t k = r->text ? strlen(r->text) : 0;
+	size_t k = text ? strlen(text) : 0;
 	char *j = realloc(c->joined, c->jlen + k + 2);
 	if (!j)
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	c->joined = j;
 	if (c->jlen)
 		c->joined[c->jlen++] = '\n';
-	memcpy(c->joined + c->jlen, r->text ? r->text : "", k);
+	memcpy(c->joined + c->jlen, text ? text : "", k);
 	c->jlen += k;
 	c->joined[c->jlen] = 0;
 	c->conf_sum += r->mean_conf, c->npages++;

@@ -210,7 +210,9 @@ static int page_cb(const hl_page_row *p, void *ud)
 	const hl_doc_read_opts *o = ud;
 	hl_page_row r = *p;
 	r.low_confidence = r.state && !strcmp(r.state, "done") && !r.from_text_layer &&
-	                   r.mean_conf >= 0 && r.mean_conf < HL_OCR_LOW_CONFIDENCE;
+	                   !r.text_version && r.mean_conf >= 0 &&
+	                   r.mean_conf < HL_OCR_LOW_CONFIDENCE;
+	r.checked = r.check_rule && r.check_rule == hl_ocr_check_rule_id();
 	return o->on_page(&r, o->ud);
 }
 

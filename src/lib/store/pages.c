@@ -103,15 +103,21 @@ done:
 	return rc;
 }
 
-/* RESULT: p.result, or NULL where the words' JSON is not needed (it is most of a page). */
+/* RESULT: p.result, or NULL where the words' JSON is not needed (it is most of a page). The
+ * current correction's author and time come from page_text (t). */
 #define PAGE_COLS_R(RESULT)                                                                        \
 	"p.document_id, d.doc_id, f.name, p.sha256, p.state, p.error, p.text, " RESULT ","         \
 	" p.done_at, p.file_seq, p.page_no, p.seq, p.attempts, p.dpi, p.from_text_layer,"          \
-	" p.warn_flags, p.mean_conf, p.ms, d.access"
-#define PAGE_COLS PAGE_COLS_R("p.result")
+	" p.warn_flags, p.mean_conf, p.ms, d.access, p.text_version, p.machine_text, t.actor,"     \
+	" t.at, p.approved_by, p.approved_at, p.check_rule, p.check_unknown, p.check_low,"         \
+	" p.check_chars, p.check_score, p.check_words"
+#define PAGE_NCOLS 31 /* columns of PAGE_COLS_R */
+#define PAGE_COLS  PAGE_COLS_R("p.result")
 #define PAGE_FROM                                                                                  \
 	" FROM page p JOIN document d ON d.id = p.document_id"                                     \
-	" LEFT JOIN document_file f ON f.document_id = p.document_id AND f.seq = p.file_seq"
+	" LEFT JOIN document_file f ON f.document_id = p.document_id AND f.seq = p.file_seq"       \
+	" LEFT JOIN page_text t ON t.document_id = p.document_id AND t.file_seq = p.file_seq"      \
+	" AND t.page_no = p.page_no AND t.sha256 = p.sha256 AND t.version = p.text_version"
 
 static void page_row(hl_page_row *r, sqlite3_stmt *s)
 {
@@ -136,6 +142,18 @@ static void page_row(hl_page_row *r, sqlite3_stmt *s)
 	        sqlite3_column_type(s, 16) == SQLITE_NULL ? -2.0 : sqlite3_column_double(s, 16),
 	    .ms = sqlite3_column_int64(s, 17),
 	    .access = (hl_access)sqlite3_column_int(s, 18),
+	    .text_version = sqlite3_column_int(s, 19),
+	    .machine_text = hl_store__col(s, 20),
+	    .corrected_by = hl_store__col(s, 21),
+	    .corrected_at = hl_store__col(s, 22),
+	    .approved_by = hl_store__col(s, 23),
+	    .approved_at = hl_store__col(s, 24),
+	    .check_rule = sqlite3_column_type(s, 25) == SQLITE_NULL ? 0 : sqlite3_column_int(s, 25),
+	    .unknown_words = (unsigned)sqlite3_column_int(s, 26),
+	    .low_conf_words = (unsigned)sqlite3_column_int(s, 27),
+	    .bad_chars = (unsigned)sqlite3_column_int(s, 28),
+	    .suspect = (unsigned)sqlite3_column_int(s, 29),
+	    .suspect_words = hl_store__col(s, 30),
 	};
 }
 
@@ -189,17 +207,22 @@ int hl_store_pages_of(hl_store *st, const char *doc_id, hl_page_cb cb, void *ud)
 	return each_page(st, s, cb, ud, NULL);
 }
 
-/* A review's page: no result, and its document's fonds (column 19) for the visibility rule. */
+/* A review's page: no result, and its document's fonds (the last column) for the visibility
+ * rule. */
 #define REVIEW_COLS PAGE_COLS_R("NULL") ", fo.code"
 #define REVIEW_FROM                                                                                \
 	PAGE_FROM " JOIN dossier ds ON ds.id = d.dossier_id JOIN fonds fo ON fo.id = ds.fonds_id"
 
 int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_review_cb cb, void *ud)
 {
-	sqlite3_stmt *s =
-	    hl_store__prepare(st, "SELECT " REVIEW_COLS REVIEW_FROM " WHERE p.state = 'done'"
-	                          " AND p.from_text_layer = 0 AND p.mean_conf < ?1"
-	                          " ORDER BY p.mean_conf, p.document_id, p.seq LIMIT ?2");
+	/* flagged by the rule, or the machine's text under the confidence asked; an approved page
+	 * is done with (page_review, a partial index, holds exactly the candidates' order) */
+	sqlite3_stmt *s = hl_store__prepare(
+	    st,
+	    "SELECT " REVIEW_COLS REVIEW_FROM " WHERE p.state = 'done' AND p.approved_at IS NULL"
+	    " AND (p.check_score > 0 OR (p.text_version = 0 AND p.from_text_layer = 0"
+	    " AND p.mean_conf < ?1))"
+	    " ORDER BY p.check_score DESC, p.mean_conf, p.document_id, p.seq LIMIT ?2");
 	int rc;
 	if (!s)
 		return -1;
@@ -209,13 +232,82 @@ int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_revie
 		hl_page_row r;
 		int r2;
 		page_row(&r, s);
-		if ((r2 = cb(&r, hl_store__col(s, 19), ud)) != 0) {
+		if ((r2 = cb(&r, hl_store__col(s, PAGE_NCOLS), ud)) != 0) {
 			sqlite3_finalize(s);
 			return r2 < 0 ? r2 : 0;
 		}
 	}
 	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "read pages");
 	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_pages_unchecked(hl_store *st, int rule, size_t max, hl_page_cb cb, void *ud)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT " PAGE_COLS PAGE_FROM " WHERE p.state = 'done'"
+	                          " AND (p.check_rule IS NULL OR p.check_rule <> ?1)"
+	                          " ORDER BY p.document_id, p.file_seq, p.page_no LIMIT ?2");
+	if (!s)
+		return -1;
+	sqlite3_bind_int(s, 1, rule);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	return each_page(st, s, cb, ud, NULL);
+}
+
+int hl_store_pages_unchecked_count(int64_t *n, hl_store *st, int rule)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT count(*) FROM page WHERE state = 'done'"
+	                                        " AND (check_rule IS NULL OR check_rule <> ?1)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int(s, 1, rule);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = hl_store__error(st, "count pages");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Binds a check to parameters first..first+5: rule, unknown, low, chars, score, words. */
+static void bind_check(sqlite3_stmt *s, int first, const hl_store_page_check *c)
+{
+	if (c && c->rule)
+		sqlite3_bind_int(s, first, c->rule);
+	else
+		sqlite3_bind_null(s, first);
+	sqlite3_bind_int(s, first + 1, c ? (int)c->unknown : 0);
+	sqlite3_bind_int(s, first + 2, c ? (int)c->low_conf : 0);
+	sqlite3_bind_int(s, first + 3, c ? (int)c->bad_chars : 0);
+	sqlite3_bind_int(s, first + 4, c ? (int)c->score : 0);
+	if (c && c->words)
+		sqlite3_bind_text(s, first + 5, c->words, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, first + 5);
+}
+
+int hl_store_page_check_set(int *changed, hl_store *st, int64_t document_id, int file_seq,
+                            int page_no, int text_version, const hl_store_page_check *c)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "UPDATE page SET check_rule = ?4, check_unknown = ?5, check_low = ?6,"
+	        " check_chars = ?7, check_score = ?8, check_words = ?9"
+	        " WHERE document_id = ?1 AND file_seq = ?2 AND page_no = ?3"
+	        " AND text_version = ?10 AND state = 'done'");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, document_id);
+	sqlite3_bind_int(s, 2, file_seq);
+	sqlite3_bind_int(s, 3, page_no);
+	bind_check(s, 4, c);
+	sqlite3_bind_int(s, 10, text_version);
+	if ((rc = exec1(st, s, "page check")) == 0 && changed)
+		*changed = sqlite3_changes(st->db);
 	return rc;
 }
 
@@ -272,7 +364,10 @@ int hl_store_page_done(hl_store *st, const hl_store_page_result *r)
 	          st, "UPDATE page SET state = 'done', error = NULL,"
 	              " attempts = attempts + 1, text = ?4, result = ?5, dpi = ?6,"
 	              " from_text_layer = ?7, warn_flags = ?8, mean_conf = ?9, ms = ?10,"
-	              " done_at = ?11"
+	              " done_at = ?11, text_version = 0, machine_text = NULL,"
+	              " approved_by = NULL, approved_at = NULL, check_rule = ?12,"
+	              " check_unknown = ?13, check_low = ?14, check_chars = ?15,"
+	              " check_score = ?16, check_words = ?17"
 	              " WHERE document_id = ?1 AND file_seq = ?2 AND page_no = ?3")))
 		goto done;
 	sqlite3_bind_int64(s, 1, r->document_id);
@@ -289,6 +384,7 @@ int hl_store_page_done(hl_store *st, const hl_store_page_result *r)
 	sqlite3_bind_double(s, 9, r->mean_conf);
 	sqlite3_bind_int64(s, 10, r->ms);
 	sqlite3_bind_text(s, 11, now, -1, SQLITE_STATIC);
+	bind_check(s, 12, &r->check);
 	if ((rc = exec1(st, s, "page result")) < 0)
 		goto done;
 	/* the document's text changed: the index learns it through the queue */
@@ -324,6 +420,119 @@ int hl_store_page_fail(hl_store *st, int64_t document_id, int file_seq, int page
 	}
 	if (own)
 		rc = rc < 0 ? (hl_store_rollback(st), rc) : hl_store_commit(st);
+	return rc;
+}
+
+/* ---- a person's text and approval ---- */
+
+/* The key of a page in a statement's parameters 1-3. */
+static void bind_key(sqlite3_stmt *s, int64_t document_id, int file_seq, int page_no)
+{
+	sqlite3_bind_int64(s, 1, document_id);
+	sqlite3_bind_int(s, 2, file_seq);
+	sqlite3_bind_int(s, 3, page_no);
+}
+
+int hl_store_page_text_put(int *version, hl_store *st, const hl_store_page_text *t)
+{
+	sqlite3_stmt *s;
+	int v = 0, rc;
+
+	if (!st->in_tx)
+		return hl_error_set(HL_ERROR, "a page's text is saved inside a transaction");
+	/* the next number of this page's file: a page queued again for the same file after a
+	 * change of the document goes on from its history, never over it */
+	if (!(s = hl_store__prepare(st, "SELECT coalesce(max(version), 0) FROM page_text"
+	                                " WHERE document_id = ?1 AND file_seq = ?2"
+	                                " AND page_no = ?3 AND sha256 = ?4")))
+		return -1;
+	bind_key(s, t->document_id, t->file_seq, t->page_no);
+	sqlite3_bind_text(s, 4, t->sha256, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0) + 1;
+	sqlite3_finalize(s);
+	if (!v)
+		return hl_store__error(st, "page text");
+	if (!(s = hl_store__prepare(st, "INSERT INTO page_text(document_id, file_seq, page_no,"
+	                                " sha256, version, text, actor, at)"
+	                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")))
+		return -1;
+	bind_key(s, t->document_id, t->file_seq, t->page_no);
+	sqlite3_bind_text(s, 4, t->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, v);
+	sqlite3_bind_text(s, 6, t->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, t->actor && *t->actor ? t->actor : "system", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, t->at, -1, SQLITE_STATIC);
+	if ((rc = exec1(st, s, "page text")) < 0)
+		return rc;
+	/* the machine's text is kept the first time; the result (words, boxes) is not touched */
+	if (!(s = hl_store__prepare(
+	          st, "UPDATE page SET machine_text = coalesce(machine_text, text), text = ?4,"
+	              " text_version = ?5, approved_by = NULL, approved_at = NULL,"
+	              " check_rule = ?6, check_unknown = ?7, check_low = ?8, check_chars = ?9,"
+	              " check_score = ?10, check_words = ?11"
+	              " WHERE document_id = ?1 AND file_seq = ?2 AND page_no = ?3"
+	              " AND sha256 = ?12 AND state = 'done'")))
+		return -1;
+	bind_key(s, t->document_id, t->file_seq, t->page_no);
+	sqlite3_bind_text(s, 4, t->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, v);
+	bind_check(s, 6, &t->check);
+	sqlite3_bind_text(s, 12, t->sha256, -1, SQLITE_STATIC);
+	if ((rc = exec1(st, s, "page text")) < 0)
+		return rc;
+	if (sqlite3_changes(st->db) != 1)
+		return hl_error_set(HL_ECONFLICT, "the page changed meanwhile");
+	/* the document's text changed: the index learns it through the queue */
+	if ((rc = queue_index(st, t->document_id)) < 0)
+		return rc;
+	*version = v;
+	return 0;
+}
+
+int hl_store_page_approve(hl_store *st, int64_t document_id, int file_seq, int page_no,
+                          int text_version, const char *actor, const char *at)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (!(s = hl_store__prepare(st, "UPDATE page SET approved_by = ?4, approved_at = ?5"
+	                                " WHERE document_id = ?1 AND file_seq = ?2"
+	                                " AND page_no = ?3 AND text_version = ?6"
+	                                " AND state = 'done'")))
+		return -1;
+	bind_key(s, document_id, file_seq, page_no);
+	sqlite3_bind_text(s, 4, actor && *actor ? actor : "system", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, at, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, text_version);
+	if ((rc = exec1(st, s, "approve page")) < 0)
+		return rc;
+	return sqlite3_changes(st->db) == 1
+	           ? 0
+	           : hl_error_set(HL_ECONFLICT, "the page's text changed meanwhile");
+}
+
+int hl_store_page_texts(hl_store *st, int64_t document_id, int file_seq, int page_no,
+                        const char *sha256, hl_store_page_text_cb cb, void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT version, text, actor, at FROM page_text"
+	                                        " WHERE document_id = ?1 AND file_seq = ?2"
+	                                        " AND page_no = ?3 AND sha256 = ?4"
+	                                        " ORDER BY version");
+	int rc;
+	if (!s)
+		return -1;
+	bind_key(s, document_id, file_seq, page_no);
+	sqlite3_bind_text(s, 4, sha256, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int r2 = cb(sqlite3_column_int(s, 0), hl_store__col(s, 1), hl_store__col(s, 2),
+		            hl_store__col(s, 3), ud);
+		if (r2 != 0) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "page texts");
+	sqlite3_finalize(s);
 	return rc;
 }
 

@@ -313,6 +313,38 @@ static const char *const migrations[] = {
     "UPDATE exchange_inbox SET bytes = length(CAST(envelope AS BLOB)) WHERE state = 'held';"
     "DROP INDEX exchange_inbox_held;"
     "CREATE INDEX exchange_inbox_held ON exchange_inbox(state, sender, seq, bytes);",
+    /* 10: a page's text corrected by a person, and its review. page.text stays the text every
+     * reader gets (search, exports, show): a correction replaces it, the machine's text moves to
+     * machine_text (once: later corrections keep it) and page.result (the words and their
+     * boxes) is never touched. text_version is the correction in use (0: the machine's); each
+     * one is a row of page_text, never rewritten, keyed with the file's SHA-256 so that a page
+     * queued again for another file starts from its own machine text. approved_by/at: a person
+     * checked the text as it is now (a correction clears them). check_*: what the review rule
+     * (src/lib/ocr/check.c) found on the text in use, under rule check_rule (NULL: not checked
+     * yet; another rule's: checked again); check_score orders the review, check_words holds
+     * the first suspicious words (a JSON array). */
+    "ALTER TABLE page ADD COLUMN text_version INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE page ADD COLUMN machine_text TEXT;"
+    "ALTER TABLE page ADD COLUMN approved_by TEXT;"
+    "ALTER TABLE page ADD COLUMN approved_at TEXT;"
+    "ALTER TABLE page ADD COLUMN check_rule INTEGER;"
+    "ALTER TABLE page ADD COLUMN check_unknown INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE page ADD COLUMN check_low INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE page ADD COLUMN check_chars INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE page ADD COLUMN check_score INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE page ADD COLUMN check_words TEXT;"
+    "CREATE TABLE page_text ("
+    "  document_id INTEGER NOT NULL REFERENCES document(id),"
+    "  file_seq INTEGER NOT NULL,"
+    "  page_no INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  text TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  PRIMARY KEY (document_id, file_seq, page_no, sha256, version)) WITHOUT ROWID;"
+    "CREATE INDEX page_review ON page(check_score DESC, mean_conf)"
+    "  WHERE state = 'done' AND approved_at IS NULL;",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

@@ -103,11 +103,51 @@ int hl_store_pages_pending(hl_store *st, int64_t document_id, int file_seq, int 
                            hl_page_cb cb, void *ud);
 /* Every page of a document, in order (file, then page). HL_ENOTFOUND for an unknown doc_id. */
 int hl_store_pages_of(hl_store *st, const char *doc_id, hl_page_cb cb, void *ud);
-/* Done pages recognised by OCR whose mean confidence is below `below`, lowest first, at most
- * max, each with its document's fonds code (who may see it): the page without its result
- * (the words' JSON, NULL), which a review does not show. */
+/* The pages to review: done, not approved, and flagged by the review rule (check_score > 0)
+ * or still with the machine's text of a recognition (not a text layer) whose mean confidence
+ * is below `below`; the highest score first, then the lowest confidence; at most max, each
+ * with its document's fonds code (who may see it): the page without its result (the words'
+ * JSON, NULL), which a review does not show. */
 typedef int (*hl_store_review_cb)(const hl_page_row *p, const char *fonds, void *ud);
 int hl_store_pages_review(hl_store *st, double below, size_t max, hl_store_review_cb cb, void *ud);
+
+/* What the review rule found on a page's text in use (hl_ocr_check_text), kept with the page. */
+typedef struct {
+	int rule; /* hl_ocr_check_rule_id() it was made under; 0: none (checked again later) */
+	unsigned unknown, low_conf, bad_chars, score;
+	const char *words; /* the first suspicious words, a JSON array; NULL: none */
+} hl_store_page_check;
+/* Done pages without a check made under `rule` (never checked, or by another rule), in key
+ * order, at most max, with their result and text; and how many there are. */
+int hl_store_pages_unchecked(hl_store *st, int rule, size_t max, hl_page_cb cb, void *ud);
+int hl_store_pages_unchecked_count(int64_t *n, hl_store *st, int rule);
+/* Stores the check of a done page's text at `text_version` (in the caller's transaction, or
+ * alone); *changed (may be NULL) 0 when the page is no longer so (corrected meanwhile). */
+int hl_store_page_check_set(int *changed, hl_store *st, int64_t document_id, int file_seq,
+                            int page_no, int text_version, const hl_store_page_check *c);
+
+/* A person's text for a done page read from the file `sha256`, in the caller's transaction:
+ * a new row of page_text numbered *version (one above the highest of that page and file),
+ * page.text replaced (the machine's text kept in machine_text the first time), the approval
+ * cleared, the check replaced, the document queued for the index. HL_ECONFLICT when the page
+ * is no longer done with that file. */
+typedef struct {
+	int64_t document_id;
+	int file_seq, page_no;
+	const char *sha256;
+	const char *text, *actor, *at;
+	hl_store_page_check check;
+} hl_store_page_text;
+int hl_store_page_text_put(int *version, hl_store *st, const hl_store_page_text *t);
+/* Approves a done page's text as it is at `text_version` (the caller's transaction): by actor,
+ * at `at`. HL_ECONFLICT when its text is at another version now. */
+int hl_store_page_approve(hl_store *st, int64_t document_id, int file_seq, int page_no,
+                          int text_version, const char *actor, const char *at);
+/* Every saved text of a page read from file `sha256`, oldest first. */
+typedef int (*hl_store_page_text_cb)(int version, const char *text, const char *actor,
+                                     const char *at, void *ud);
+int hl_store_page_texts(hl_store *st, int64_t document_id, int file_seq, int page_no,
+                        const char *sha256, hl_store_page_text_cb cb, void *ud);
 /* Every done page, in document order. */
 int hl_store_pages_done(hl_store *st, hl_page_cb cb, void *ud);
 /* Failed pages, most recent first. */
@@ -123,6 +163,7 @@ typedef struct {
 	unsigned warn_flags;
 	double mean_conf;
 	int64_t ms;
+	hl_store_page_check check; /* the review rule on its text */
 } hl_store_page_result;
 int hl_store_page_done(hl_store *st, const hl_store_page_result *r);
 /* Records a page that could not be recognised, with why. */

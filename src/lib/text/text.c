@@ -806,6 +806,110 @@ int hl_text_has_marks(const char *s, long len)
 	return 0;
 }
 
+/* ---- characters Vietnamese never writes ---- */
+
+static inline bool is_vowel(int32_t c)
+{
+	switch (c | 0x20) {
+	case 'a':
+	case 'e':
+	case 'i':
+	case 'o':
+	case 'u':
+	case 'y':
+		return c < 0x80;
+	default:
+		return false;
+	}
+}
+
+/* A cluster (base, then its combining marks, decomposed): is it a letter of the Vietnamese
+ * alphabet, or something else Vietnamese writing may hold (a digit, punctuation, a symbol)? */
+static bool cluster_ok(const int32_t *c, size_t n)
+{
+	int32_t base = c[0];
+	utf8proc_category_t cat = utf8proc_category(base);
+	size_t ntones = 0, diacritics = 0;
+
+	if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) {
+		if (base == D_STROKE_LOWER || base == D_STROKE_UPPER || is_d_lookalike(base))
+			return n == 1;
+		if (base >= 0x80 || !((base | 0x20) >= 'a' && (base | 0x20) <= 'z'))
+			return false;
+		for (size_t i = 1; i < n; i++) {
+			int32_t m = c[i], b = base | 0x20;
+			if (!is_vowel(base))
+				return false;
+			if (is_tone(m))
+				ntones++;
+			else if ((m == MARK_BREVE && b == 'a') ||
+			         (m == MARK_CIRCUMFLEX && (b == 'a' || b == 'e' || b == 'o')) ||
+			         (m == MARK_HORN && (b == 'o' || b == 'u')))
+				diacritics++;
+			else
+				return false;
+		}
+		return ntones <= 1 && diacritics <= 1;
+	}
+	if (n > 1 || is_mark_cat(cat))
+		return false; /* a mark on a digit, a sign or a space; or a mark alone */
+	switch (cat) {
+	case UTF8PROC_CATEGORY_CC:
+		return base == '\t' || base == '\n' || base == '\r';
+	case UTF8PROC_CATEGORY_CO:
+	case UTF8PROC_CATEGORY_CS:
+	case UTF8PROC_CATEGORY_CN:
+		return false;
+	case UTF8PROC_CATEGORY_SK:
+		return base < 0x80; /* ^ and ` are ASCII; ¨ ´ ¸ ˜ are accents left alone */
+	default:
+		return base != 0xFFFD;
+	}
+}
+
+size_t hl_text_foreign(const char *s, size_t len, size_t *first_at)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, count = 0, first = len;
+
+	while (s && i < len) {
+		int32_t c[TEXT_MAX_MARKS + 8], cp;
+		size_t at = i, k, n;
+		bool ok;
+		if (p[i] < 0x7F && (p[i] >= 0x20 || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') &&
+		    !(i + 1 < len && p[i + 1] >= 0xCC && p[i + 1] <= 0xCD)) {
+			i++; /* plain ASCII not followed by a combining mark (U+0300-U+036F) */
+			continue;
+		}
+		if (!(k = utf8_decode(p + i, len - i, &cp))) {
+			i++;
+			ok = false;
+		} else {
+			utf8proc_ssize_t m =
+			    utf8proc_decompose_char(cp, c, 8, DECOMPOSE_OPTS, NULL);
+			n = m > 0 && m <= 8 ? (size_t)m : (c[0] = cp, 1);
+			i += k;
+			/* the marks that follow belong to it (at most TEXT_MAX_MARKS are looked at)
+			 */
+			while (i < len && (k = utf8_decode(p + i, len - i, &cp)) &&
+			       is_mark_cat(utf8proc_category(cp))) {
+				if (n < sizeof(c) / sizeof(c[0]))
+					c[n++] = cp;
+				i += k;
+			}
+			ok = cluster_ok(c, n);
+		}
+		if (!ok) {
+			if (!count)
+				first = at;
+			count++;
+		}
+	}
+	if (first_at)
+		*first_at = first;
+	return count;
+}
+
 /* The tokenizer's reusable state: the strings handed to the callback live here. */
 typedef struct {
 	char exact[HL_TEXT_MAX_TOKEN + 1];

@@ -330,7 +330,7 @@ static void page_done(fx *f, const char *doc_id, double conf)
 	assert_int_equal(hl_store_pages_queue(NULL, st, doc_id, &pf, 1), 0);
 	assert_int_equal(hl_store_commit(st), 0);
 	hl_store_page_result r = {
-	    d->rowid, 1, 1, "Nội dung trang quét", "{\"words\":[]}", 300, 0, 0, conf, 10};
+	    d->rowid, 1, 1, "Nội dung trang quét", "{\"words\":[]}", 300, 0, 0, conf, 10, {0}};
 	assert_int_equal(hl_store_page_done(st, &r), 0);
 	hl_doc_free(d);
 }
@@ -397,7 +397,8 @@ static void test_review_lists_without_the_write_lock(void **state)
 	page_done(f, "R02-DOC-3", 50);
 
 	before = audit_count(f, "ocr review");
-	assert_int_equal(hl_archive_ocr_review(f->a, &f->prov_arch, 60, 10, review_cb, &r), 0);
+	assert_int_equal(hl_archive_ocr_review(f->a, &f->prov_arch, 60, 10, NULL, review_cb, &r),
+	                 0);
 	assert_string_equal(r.order, "R01-DOC-1 R01-DOC-2 R02-DOC-3 ");
 	assert_int_equal(r.writer_busy, 0);
 	assert_int_equal(r.writer_ok, 1);
@@ -412,14 +413,14 @@ static void test_review_lists_without_the_write_lock(void **state)
 	memset(&r, 0, sizeof(r));
 	r.f = f;
 	before = audit_count(f, "ocr review");
-	assert_int_equal(hl_archive_ocr_review(f->a, &f->arch52, 60, 10, review_cb, &r), 0);
+	assert_int_equal(hl_archive_ocr_review(f->a, &f->arch52, 60, 10, NULL, review_cb, &r), 0);
 	assert_string_equal(r.order, "R01-DOC-1 R01-DOC-2 ");
 	assert_int_equal(audit_count(f, "ocr review"), before + 1);
 	assert_string_equal(last_entry(f).object, "R01-DOC-1");
 	/* at most max, weakest first */
 	memset(&r, 0, sizeof(r));
 	r.f = f;
-	assert_int_equal(hl_archive_ocr_review(f->a, &f->prov_arch, 45, 1, review_cb, &r), 0);
+	assert_int_equal(hl_archive_ocr_review(f->a, &f->prov_arch, 45, 1, NULL, review_cb, &r), 0);
 	assert_string_equal(r.order, "R01-DOC-1 ");
 }
 

@@ -5,6 +5,7 @@ import { h, lastSearch, queryWords, markWords, todayIso } from '../util.js';
 import { get, enc } from '../api.js';
 import { accessBadge, dl, table, docType, languageName } from './common.js';
 import { sendPanel, maySend } from './send.js';
+import { textStatus, editControls } from './ocr_edit.js';
 
 const ZOOMS = [50, 75, 100, 125, 150, 200, 300];
 /* The zoom survives a re-render (page turn, language switch) of the same document. */
@@ -203,15 +204,20 @@ function viewer(d, pages, seq, go) {
     ...pageWarnings(p),
   ].filter(Boolean).join(' · ');
 
+  const ocrText = p.state === 'done'
+    ? h('div', { class: 'ocr-text', id: 'ocr-text', lang: 'vi', tabindex: '0' }, p.text || t('ocr_no_text'))
+    : h('p', { class: 'note' }, p.state === 'failed' ? t('ocr_failed', { e: p.error || '' }) : t('ocr_pending'));
   const textPane = h('div', { class: 'ocr-pane' + (p.low_confidence ? ' low' : ''), id: 'ocr-pane' },
     h('h2', null, t('ocr_text'), ' — ', t('page_of', { n: seq, total })),
     p.low_confidence
       ? h('p', { class: 'low-banner', id: 'low-banner', role: 'note' }, '⚠ ', t('ocr_low'), conf ? ` (${conf})` : '')
       : null,
     h('p', { class: 'page-facts' }, facts),
-    p.state === 'done'
-      ? h('div', { class: 'ocr-text', id: 'ocr-text', lang: 'vi', tabindex: '0' }, p.text || t('ocr_no_text'))
-      : h('p', { class: 'note' }, p.state === 'failed' ? t('ocr_failed', { e: p.error || '' }) : t('ocr_pending')));
+    textStatus(p),
+    /* the text's editor and approval (ocr_edit.js), for those the server says may: above the
+       text, so that Save stays in sight */
+    editControls(d, p, ocrText, () => go(`#/doc/${enc(d.doc_id)}?p=${seq}`)),
+    ocrText);
 
   box.append(
     h('h2', { class: 'visually-hidden' }, t('viewer_label')),

@@ -6,6 +6,18 @@ import { table, dl } from './common.js';
 
 const BELOW = 70;
 
+/* Why a page is listed: the review rule's counts, a low confidence, a correction. */
+function reasons(p) {
+  const why = p.reasons || {};
+  const parts = [];
+  if (why.unknown_words) parts.push(t('ocr_rv_unknown', { n: fmtNum(why.unknown_words) }));
+  if (why.low_conf_words) parts.push(t('ocr_rv_low', { n: fmtNum(why.low_conf_words) }));
+  if (why.impossible_chars) parts.push(t('ocr_rv_chars', { n: fmtNum(why.impossible_chars) }));
+  if (why.mean_conf_below && p.mean_conf != null) parts.push(t('ocr_rv_below', { c: fmtNum(Math.round(p.mean_conf)) }));
+  if (p.text_source === 'corrected') parts.push(t('ocr_rv_corrected'));
+  return h('ul', { class: 'reasons' }, parts.map((x) => h('li', { class: 'warn-text' }, x)));
+}
+
 export async function ocrView({ render }) {
   const st = await get('/ocr/status');
   const root = h('div', null, h('h1', null, t('ocr_title')), h('p', { class: 'lead' }, t('ocr_intro')));
@@ -53,7 +65,8 @@ export async function ocrView({ render }) {
       ], st.failures)));
   }
 
-  const review = h('section', { id: 'ocr-review' }, h('h2', null, t('ocr_review', { c: BELOW })));
+  const review = h('section', { id: 'ocr-review' }, h('h2', null, t('ocr_review')),
+    h('p', { class: 'note' }, t('ocr_rv_intro', { c: BELOW })));
   root.append(review);
   try {
     const r = await get(`/ocr/review?below=${BELOW}&limit=50`);
@@ -61,12 +74,14 @@ export async function ocrView({ render }) {
     review.append(items.length
       ? table([
         [t('col_doc'), (p) => h('a', { href: `#/doc/${enc(p.doc_id)}?p=${p.seq}` }, p.doc_id)],
-        [t('col_page'), (p) => p.seq],
+        [t('col_page'), (p) => h('a', { href: `#/doc/${enc(p.doc_id)}?p=${p.seq}` }, String(p.seq))],
         [t('col_file'), (p) => `${p.file || ''}${p.page_no ? ' · ' + p.page_no : ''}`],
-        [t('col_conf'), (p) => h('span', { class: 'warn-text' }, `${fmtNum(Math.round(p.mean_conf))}%`)],
+        [t('ocr_rv_reasons'), reasons],
+        [t('ocr_rv_words'), (p) => h('span', { class: 'suspect-words', lang: 'vi' }, (p.suspect_words || []).join(', '))],
         [t('ocr_text'), (p) => h('span', { class: 'excerpt' }, (p.text || '').slice(0, 120))],
       ], items)
       : h('p', null, t('ocr_review_none')));
+    if (r.unchecked) review.append(h('p', { class: 'muted' }, t('ocr_rv_unchecked', { n: fmtNum(r.unchecked) })));
   } catch (e) {
     review.append(h('p', { class: 'muted' },
       e.status === 401 ? t('ocr_review_login') : e.status === 403 ? t('ocr_review_forbidden') : t('error', { m: e.message })));
