@@ -20,7 +20,7 @@
 #include "request.h"
 #include "server_int.h"
 
-/* A head is at most 32 KiB (REQUEST_MAX_HEAD); a little more exercises the limit. */
+/* A head is at most REQUEST_MAX_HEAD bytes; a little more exercises the limit. */
 #define FUZZ_MAX_INPUT (REQUEST_MAX_HEAD + 4096)
 
 static void why_ok(const char *why)

@@ -191,9 +191,9 @@ int request_check_query(const char **why, const char *q, size_t len)
 	size_t i = 0;
 	int st = 0;
 	if (len > REQUEST_MAX_QUERY)
-		return bad(why, 414, "the query string is longer than 8192 bytes");
+		return bad(why, 414, "the query string is longer than 4096 bytes");
 	if (request_query_count(q, len) > REQUEST_MAX_ARGS)
-		return bad(why, 400, "at most 64 query parameters");
+		return bad(why, 400, "at most 32 query parameters");
 	if (!(buf = malloc(len + 1)))
 		return bad(why, 500, "out of memory");
 	while (i < len) {
@@ -213,9 +213,8 @@ int request_check_query(const char **why, const char *q, size_t len)
 }
 
 /* The messages below name the limits. */
-_Static_assert(SRV_MAX_HEADERS == 16384 && REQUEST_MAX_FIELDS == 100 &&
-                   REQUEST_MAX_COOKIES == 100 && REQUEST_MAX_HEAD == 32768 &&
-                   REQUEST_MAX_ARGS == 64 && REQUEST_MAX_QUERY == 8192,
+_Static_assert(SRV_MAX_HEADERS == 8192 && REQUEST_MAX_FIELDS == 50 && REQUEST_MAX_COOKIES == 50 &&
+                   REQUEST_MAX_HEAD == 12288 && REQUEST_MAX_ARGS == 32 && REQUEST_MAX_QUERY == 4096,
                "the messages of request.c name these limits");
 
 int request_check_size(const char **why, const request_header *h, size_t n, size_t head_len,
@@ -225,16 +224,16 @@ int request_check_size(const char **why, const request_header *h, size_t n, size
 	for (size_t i = 0; i < n; i++)
 		total += h[i].name_len + h[i].value_len + 4; /* "Name: value\r\n" */
 	if (total > SRV_MAX_HEADERS)
-		return bad(why, 431, "the request headers are larger than 16384 bytes");
+		return bad(why, 431, "the request headers are larger than 8192 bytes");
 	if (n > REQUEST_MAX_FIELDS)
-		return bad(why, 431, "more than 100 header fields");
+		return bad(why, 431, "more than 50 header fields");
 	if (ncookies > REQUEST_MAX_COOKIES)
-		return bad(why, 431, "more than 100 cookies");
+		return bad(why, 431, "more than 50 cookies");
 	if (head_len > REQUEST_MAX_HEAD)
 		return head_len - total > REQUEST_MAX_HEAD / 2
 		           ? bad(why, 414, "the request target is too long")
 		           : bad(why, 431,
-		                 "the request line and headers are larger than 32768 bytes");
+		                 "the request line and headers are larger than 12288 bytes");
 	return 0;
 }
 

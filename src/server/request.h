@@ -11,12 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Limits (docs/api.md "Limits and behaviour"), besides those of server_int.h. */
-#define REQUEST_MAX_ARGS    64          /* query parameters */
-#define REQUEST_MAX_QUERY   (8u << 10)  /* bytes of the query string as sent (414 over) */
-#define REQUEST_MAX_FIELDS  100         /* header fields */
-#define REQUEST_MAX_COOKIES 100         /* cookies, all Cookie headers together */
-#define REQUEST_MAX_HEAD    (32u << 10) /* the request line and the headers, as received */
+/* Limits (docs/api.md "Limits and behaviour"), besides those of server_int.h. With
+ * SRV_MAX_HEADERS they bound what a head takes of libmicrohttpd's 32 KiB memory pool for the
+ * connection, so that every head within them is answered (server.c, POOL_SIZE). */
+#define REQUEST_MAX_ARGS    32          /* query parameters */
+#define REQUEST_MAX_QUERY   (4u << 10)  /* bytes of the query string as sent (414 over) */
+#define REQUEST_MAX_FIELDS  50          /* header fields */
+#define REQUEST_MAX_COOKIES 50          /* cookies, all Cookie headers together */
+#define REQUEST_MAX_HEAD    (12u << 10) /* the request line and the headers, as received */
 
 /* The method's bit of http_method (server_int.h: M_GET, M_POST...), or 0 for another method.
  * Compared with its length: "GET\0X" is not GET. */

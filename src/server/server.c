@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -87,21 +88,31 @@ typedef struct {
 	int on_socket;       /* answered on the socket (answer_on_socket): the connection closes */
 } req_box;
 
-/* libmicrohttpd's memory pool for a connection (MHD_OPTION_CONNECTION_MEMORY_LIMIT): the read
- * buffer at its front (half of it at first, grown as the head needs), and at its end a record
- * (64 bytes) for each header, cookie and query parameter and a copy of the Cookie header. When
- * the pool cannot also hold the answer's headers, libmicrohttpd 0.9.75 closes the connection
- * without a word: at 32 KiB a head within request.h's limits did (a 13 KB Cookie header of 100
- * cookies; test_heads_within_the_limits_together_served). A head over the limits is answered
- * on the socket (begin). The size has a price: libmicrohttpd 0.9.75 zeroes the whole pool
- * between two requests of a kept-alive connection — at 96 KiB a fifth of the server's time
- * under wrk (GET c=256: about 17% fewer requests a second than the 32 KiB before), at 64 KiB
- * a tenth (bench/http/README.md). 64 KiB holds every head within the limits with room for the
- * answer (probed: 100 fields, 100 cookies, 16 KiB of headers and an 8 KiB query of 64
- * parameters). Over 32 KiB, runs of 256 connections from one address started back to back
- * also stall now and then (src/server/README.md): over 32 KiB, 0.9.75 mmaps each connection's
- * pool and unmaps it at close (memorypool.c), the likely cause. */
-#define POOL_SIZE (64u << 10)
+/* libmicrohttpd's memory pool for a connection (MHD_OPTION_CONNECTION_MEMORY_LIMIT). 0.9.75
+ * keeps the head as received at its front (the read buffer), and at its end a 64-byte record
+ * for each header, cookie and query parameter and a copy of the (first) Cookie header; it then
+ * builds the answer's headers in what is left, and when they do not fit it closes the
+ * connection without a word. A head over the limits of request.h and server_int.h is answered on
+ * the socket (begin); the limits are such that the worst head within them leaves room for the
+ * largest answer's headers (POOL_ANSWER_ROOM; about 450 bytes for most answers, 1.3 KB for a
+ * file with a long name): a head of REQUEST_MAX_HEAD bytes, a Cookie header of nearly
+ * SRV_MAX_HEADERS copied, and a record for each of REQUEST_MAX_FIELDS fields,
+ * REQUEST_MAX_COOKIES cookies and REQUEST_MAX_ARGS parameters (probed on 0.9.75: 64 bytes a
+ * record, nothing else taken; test_heads_within_the_limits_together_served sends such heads).
+ * 32 KiB and not more: 0.9.75 zeroes the whole pool between two requests of a kept-alive
+ * connection (memset: 6.5% of the server's time under wrk at 32 KiB, 10% at 64 KiB), and it
+ * mallocs a pool of at most 32 KiB but mmaps a larger one for each connection. (The stalls of
+ * wrk runs at the per-address limit, once blamed on that mmap, were libmicrohttpd's epoll loop:
+ * see epoll_wait below.) */
+#define POOL_SIZE        (32u << 10)
+#define POOL_RECORD      64
+#define POOL_ANSWER_ROOM 2048
+_Static_assert(REQUEST_MAX_HEAD + SRV_MAX_HEADERS +
+                       POOL_RECORD * (REQUEST_MAX_FIELDS + REQUEST_MAX_COOKIES + REQUEST_MAX_ARGS) +
+                       POOL_ANSWER_ROOM <=
+                   POOL_SIZE,
+               "the worst head within the limits must leave room in the pool for the answer");
+_Static_assert(REQUEST_MAX_ARGS == 32, "unescape's message names the limit");
 
 /* libmicrohttpd 0.9.75 parses a request's head in place, in the connection's memory pool: the
  * checks that read the head as it left it (request_check_head, the query guard of uri_logged
@@ -563,7 +574,7 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	if (g_inplace && (x = conn_of(c)) && (uintptr_t)s != x->target_at &&
 	    ++x->nargs > 2 * REQUEST_MAX_ARGS + 2 && !x->refused) {
 		static const char body[] = "{\"error\":{\"status\":400,\"code\":\"bad_request\","
-		                           "\"message\":\"at most 64 query parameters\"}}";
+		                           "\"message\":\"at most 32 query parameters\"}}";
 		char id[20];
 		x->refused = 1;
 		new_id(id);
@@ -1148,6 +1159,24 @@ static void *reaper(void *arg)
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
+}
+
+/* libmicrohttpd's epoll loop (MHD_epoll in daemon.c: 0.9.75, and later versions alike) takes at
+ * most 128 events from a call of epoll_wait; when it gets exactly 128 it calls epoll_wait again
+ * for the rest — with the same timeout, up to the connection timeout (30 s) — before it serves
+ * any of the 128. When nothing else happens meanwhile, the worker sleeps with 128 requests in
+ * hand: 128 connections of a worker whose requests arrived together (wrk's 256 on two workers)
+ * went unanswered for the rest of a run, and the next run met "Server reached connection limit"
+ * while they were still counted (test_a_full_batch_of_requests_is_answered). libmicrohttpd's
+ * calls to epoll_wait reach this one (the executable's symbol comes before libc's), which does
+ * not wait when the same thread's previous call filled the array: the rest of a batch is only
+ * gathered. For any other caller a batch may at worst end early. */
+int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	static _Thread_local int full;
+	int n = epoll_pwait(epfd, events, maxevents, full ? 0 : timeout, NULL);
+	full = n == maxevents;
+	return n;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)

@@ -38,7 +38,7 @@
 
 #define SRV_MAX_BODY       (1u << 20)  /* a request body, by default */
 #define SRV_MAX_BODY_LARGE (64u << 20) /* POST /api/v1/ingest */
-#define SRV_MAX_HEADERS    (16u << 10)
+#define SRV_MAX_HEADERS    (8u << 10)
 #define SRV_TIMEOUT        30   /* seconds: receiving a request, an idle connection */
 #define SRV_PER_IP         256  /* connections per client address (a proxy or wrk is one) */
 #define SRV_MAX_CONN       4096 /* connections in all (fewer if RLIMIT_NOFILE is lower) */
