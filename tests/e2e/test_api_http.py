@@ -1,7 +1,8 @@
 """HTTP behaviour of `halong serve` (docs/api.md, Conventions and Limits): ETag and If-None-Match,
 byte ranges and a bad range, gzip of a large JSON answer, X-Request-Id everywhere, the error shape
 of an unknown path and a wrong method, pagination, and the document's JSON; the access log's lines
-under concurrent requests (gathered per worker thread, written whole)."""
+under concurrent requests (gathered per worker thread, written whole); a full batch of events
+answered at once."""
 import gzip
 import hashlib
 import json
@@ -293,6 +294,65 @@ class AccessLogLines(unittest.TestCase):
         for line in log.splitlines():
             self.assertTrue(self.LINE.match(line) or line.startswith('halong serve:') or
                             '(bad method)' in line, f'a broken line: {line[:300]!r}')
+
+
+class EventBatches(unittest.TestCase):
+    """libmicrohttpd's epoll loop takes at most 128 events at a time; with exactly 128 it waited
+    for more (up to the 30 s connection timeout) before serving any of them (server.c,
+    epoll_wait): kept-alive connections of one worker whose next requests arrive together are
+    answered at once, 128 or 256 of them (and 127 or 255, as one more event may be ready)."""
+
+    def test_a_full_batch_of_requests_is_answered(self):
+        import signal
+        import socket
+        w = hlserve.world()
+        srv = Server(w.h.home, ['--threads', '1']).start()
+        req = b'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n'
+        socks, results = [], []
+
+        def answer(s, deadline):
+            """The bytes of one answer to /api/v1/health (its body ends it), or what came
+            before the deadline."""
+            out = b''
+            while not out.endswith(b'{"status":"ok"}'):
+                s.settimeout(max(0.01, deadline - time.time()))
+                try:
+                    chunk = s.recv(4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return out
+
+        try:
+            for n in (127, 128, 255, 256):  # another event may be ready beside them
+                while len(socks) < n:
+                    # each connection accepted and served once, then idle (kept alive); 128
+                    # from each source address (the limit is 256 an address)
+                    src = f'127.0.0.{2 + len(socks) // 128}'
+                    s = socket.create_connection(('127.0.0.1', srv.port), timeout=30,
+                                                 source_address=(src, 0))
+                    s.sendall(req)
+                    self.assertTrue(answer(s, time.time() + 30).startswith(b'HTTP/1.1 200'))
+                    socks.append(s)
+                # every next request arrives while the server is stopped: n events at once
+                srv.proc.send_signal(signal.SIGSTOP)
+                try:
+                    for s in socks:
+                        s.sendall(req)
+                    time.sleep(0.5)
+                finally:
+                    srv.proc.send_signal(signal.SIGCONT)
+                deadline = time.time() + 15  # the wait it must not make is 30 s
+                answered = sum(answer(s, deadline).startswith(b'HTTP/1.1 200') for s in socks)
+                results.append((n, answered))
+            self.assertEqual(results, [(n, n) for n, _ in results])
+        finally:
+            for s in socks:
+                s.close()
+            rc = srv.stop()
+        self.assertEqual(rc, 0, srv.log()[-2000:])
 
 
 if __name__ == '__main__':
