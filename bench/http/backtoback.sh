@@ -4,10 +4,11 @@
 # run's connections still counted) or stall? See bench/http/README.md.
 #
 #   bash bench/http/backtoback.sh [--halong PATH] [--docs N] [--runs R] [--duration S]
-#                                 [--connections C] [--gap S]
+#                                 [--connections C] [--gap S] [--threads T]
 #
 # Default: 12 runs of 8 s of `wrk -t2 -c256` on the document GET, no pause between them, on the
-# data of bench/http/run.sh (run that first: it makes and ingests the set). One line per run:
+# data of bench/http/run.sh (run that first: it makes and ingests the set); --threads: the
+# server's worker threads (default one per core). One line per run:
 # req/s, wrk's errors, and the refusals the server logged during it; a run under a quarter of
 # the median req/s is counted as stalled. Last line machine-readable.
 set -euo pipefail
@@ -20,6 +21,7 @@ RUNS=12
 DUR=8
 C=256
 GAP=0
+THREADS=
 SEED=20250701
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -29,7 +31,8 @@ while [ $# -gt 0 ]; do
 	--duration) DUR=$2; shift ;;
 	--connections) C=$2; shift ;;
 	--gap) GAP=$2; shift ;;
-	-h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+	--threads) THREADS=$2; shift ;;
+	-h | --help) sed -n '2,13p' "$0"; exit 0 ;;
 	*) echo "backtoback.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -58,11 +61,11 @@ SLOG="$WORK/backtoback-serve.log"
 echo "== back-to-back wrk runs, $(date -u +%Y-%m-%dT%H:%M:%SZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "halong: $HALONG of $(stat -c %y "$HALONG" | cut -d. -f1), source tree $(cd "$ROOT" && git describe --always --dirty 2>/dev/null)"
 echo "command: bench/http/backtoback.sh $ARGS"
-echo "runs=$RUNS duration=${DUR}s connections=$C gap=${GAP}s target=GET $URL_PATH"
+echo "runs=$RUNS duration=${DUR}s connections=$C gap=${GAP}s threads=${THREADS:-one per core} target=GET $URL_PATH"
 
 : >"$SLOG"
 # O_APPEND: the log can be emptied after each run while the server writes on
-"$HALONG" --home "$WORK/home" serve --listen "127.0.0.1:$PORT" 2>>"$SLOG" &
+"$HALONG" --home "$WORK/home" serve --listen "127.0.0.1:$PORT" ${THREADS:+--threads "$THREADS"} 2>>"$SLOG" &
 HPID=$!
 trap 'kill -TERM $HPID 2>/dev/null || true; wait $HPID 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
@@ -78,8 +81,10 @@ for i in $(seq 1 "$RUNS"); do
 	non2xx=$(sed -n 's/.*Non-2xx or 3xx responses: \([0-9]*\).*/\1/p' "$WORK/backtoback-wrk.out")
 	errs=$(( ${errs:-0} + ${non2xx:-0} ))
 	refused=$(grep -c 'reached connection limit' "$SLOG" || true)
-	: >"$SLOG"
 	printf 'run %2d: %8.0f req/s, %6d wrk errors, %4d refusals logged\n' "$i" "${rps:-0}" "$errs" "$refused"
+	# anything else the server said (not an access line), counted
+	grep -v '^[0-9]\{4\}-' "$SLOG" | sed 's/[0-9]\+/N/g' | sort | uniq -c | sed 's/^/        /' || true
+	: >"$SLOG"
 	echo "${rps:-0} $errs $refused" >>"$RES"
 	kill -0 "$HPID" 2>/dev/null || { echo "halong serve died"; exit 1; }
 	[ "$GAP" = 0 ] || sleep "$GAP"
