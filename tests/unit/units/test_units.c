@@ -459,8 +459,9 @@ static void test_bad_change_sets_load_nothing(void **state)
 	                      "old_code,old_province_code,new_code,merge_type,effective_date\n"
 	                      "06658,22,06652,Nhập một phần,2027-02-01\n");
 	assert_int_equal(hl_units_load(&s, f->st, d5, NULL, NULL, NULL), HL_EINVALID);
-	assert_non_null(strstr(hl_error_last(), "quangninh_mapping_old_to_new.csv:2: old unit 06658 "
-	                                        "does not exist on 2027-01-31"));
+	assert_non_null(strstr(hl_error_last(),
+	                       "quangninh_mapping_old_to_new.csv:2: old unit 06658 "
+	                       "does not exist on 2027-01-31"));
 
 	/* none of them left anything: the rename in each was rolled back with the bad row */
 	assert_int_equal(hl_units_show(&u, f->st, "06652", "2027-06-01"), 0);
