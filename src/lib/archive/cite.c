@@ -8,36 +8,17 @@
 #include "archive_int.h"
 #include "halong/units.h"
 
-typedef struct {
-	char *p;
-	size_t n, cap;
-	int oom;
-} sbuf;
-
-static void put(sbuf *b, const char *s, size_t n)
+/* The citation is written to a memory stream (open_memstream): put and puts_ add to it. */
+static void put(FILE *b, const char *s, size_t n)
 {
-	if (b->oom || !n)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p, b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
+	if (n)
+		fwrite(s, 1, n, b);
 }
 
-static void puts_(sbuf *b, const char *s)
+static void puts_(FILE *b, const char *s)
 {
 	if (s)
-		put(b, s, strlen(s));
+		fputs(s, b);
 }
 
 static int has(const char *s)
@@ -46,7 +27,7 @@ static int has(const char *s)
 }
 
 /* "số 12/QĐ-UBND", "số 12", "ký hiệu QĐ-UBND" or nothing. */
-static void number_vi(sbuf *b, const hl_doc *d)
+static void number_vi(FILE *b, const hl_doc *d)
 {
 	if (has(d->doc_number)) {
 		puts_(b, " số "), puts_(b, d->doc_number);
@@ -59,7 +40,7 @@ static void number_vi(sbuf *b, const hl_doc *d)
 
 /* A date as DOMAIN.md allows it, possibly partial: "ngày 15/03/2019", "tháng 03/2019",
  * "năm 2019". */
-static void date_vi(sbuf *b, const char *iso)
+static void date_vi(FILE *b, const char *iso)
 {
 	char s[40];
 	size_t n = iso ? strlen(iso) : 0;
@@ -76,7 +57,7 @@ static void date_vi(sbuf *b, const char *iso)
 
 /* Kho lưu trữ, phông, hồ sơ, văn bản — then the document as Vietnamese writes an official one:
  * "Quyết định số 12/QĐ-UBND ngày 15/03/2019 của UBND thành phố Hạ Long, “trích yếu”". */
-static void cite_vi(sbuf *b, const hl_doc *d, const hl_custody *c)
+static void cite_vi(FILE *b, const hl_doc *d, const hl_custody *c)
 {
 	char ord[32];
 	if (c && has(c->custodian_name))
@@ -98,7 +79,7 @@ static void cite_vi(sbuf *b, const hl_doc *d, const hl_custody *c)
 }
 
 /* A BibTeX value: braces kept balanced, LaTeX's special characters escaped. */
-static void bib_text(sbuf *b, const char *s)
+static void bib_text(FILE *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -135,7 +116,7 @@ static void bib_text(sbuf *b, const char *s)
 	}
 }
 
-static void bib_field(sbuf *b, const char *name, const char *v, int braced)
+static void bib_field(FILE *b, const char *name, const char *v, int braced)
 {
 	if (!has(v))
 		return;
@@ -146,7 +127,7 @@ static void bib_field(sbuf *b, const char *name, const char *v, int braced)
 	puts_(b, braced ? "}}" : "}");
 }
 
-static void cite_bibtex(sbuf *b, const hl_doc *d, const hl_custody *c)
+static void cite_bibtex(FILE *b, const hl_doc *d, const hl_custody *c)
 {
 	char key[128], num[256], where[512], ord[32];
 	size_t k = 0;
@@ -182,7 +163,7 @@ static void cite_bibtex(sbuf *b, const hl_doc *d, const hl_custody *c)
 	puts_(b, "\n}\n");
 }
 
-static int cite_csl(sbuf *b, const hl_doc *d, const hl_custody *c)
+static int cite_csl(FILE *b, const hl_doc *d, const hl_custody *c)
 {
 	json_t *it = json_object(), *arr = json_array();
 	char num[256], where[512];
@@ -241,7 +222,9 @@ int hl_archive_doc_cite(char **out, hl_archive *a, const hl_principal *who, cons
 {
 	hl_doc *d = NULL;
 	hl_custody *c = NULL;
-	sbuf b = {0};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *b;
 	int rc;
 
 	if (!format || !*format)
@@ -255,22 +238,28 @@ int hl_archive_doc_cite(char **out, hl_archive *a, const hl_principal *who, cons
 	/* the fonds' name and the unit holding it today, if the reader may see them */
 	if (hl_archive_custody_show(&c, a, who, d->fonds_code, NULL) < 0)
 		c = NULL;
-	if (!strcmp(format, "vi")) {
-		cite_vi(&b, d, c);
-		puts_(&b, "\n");
-	} else if (!strcmp(format, "bibtex")) {
-		cite_bibtex(&b, d, c);
-	} else {
-		rc = cite_csl(&b, d, c);
+	if (!(b = open_memstream(&text, &len))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
 	}
+	if (!strcmp(format, "vi")) {
+		cite_vi(b, d, c);
+		puts_(b, "\n");
+	} else if (!strcmp(format, "bibtex")) {
+		cite_bibtex(b, d, c);
+	} else {
+		rc = cite_csl(b, d, c);
+	}
+	int bad = ferror(b);
+	if ((fclose(b) || bad) && rc == 0)
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+done:
 	hl_custody_free(c);
 	hl_doc_free(d);
-	if (rc == 0 && b.oom)
-		rc = hl_error_set(HL_ENOMEM, "out of memory");
 	if (rc < 0) {
-		free(b.p);
+		free(text);
 		return rc;
 	}
-	*out = b.p;
+	*out = text;
 	return 0;
 }
