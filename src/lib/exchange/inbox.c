@@ -326,7 +326,9 @@ static int judge_duplicate(inbox *x)
 
 static int check_duplicate(inbox *x)
 {
-	int rc = hl_store_xin_get(x->st, x->e.id, NULL, 0, grab_in, &x->dup);
+	int rc;
+	in_free(&x->dup);
+	rc = hl_store_xin_get(x->st, x->e.id, NULL, 0, grab_in, &x->dup);
 	if (rc < 0 && rc != HL_ENOTFOUND)
 		return rc;
 	return judge_duplicate(x);
@@ -423,6 +425,11 @@ static int check_sequence(inbox *x, int64_t *last)
 	flow f;
 	int rc;
 	if ((rc = hl_store_xin_applied_seq(last, x->st, x->e.from)) < 0)
+		return rc;
+	/* Outside a transaction another connection may have applied this very message since
+	 * check_duplicate looked (a sender's retry racing its first try): a duplicate, not a
+	 * refusal. */
+	if (x->e.seq <= *last && !x->nested && (rc = check_duplicate(x)) != 0)
 		return rc;
 	if (x->e.seq <= *last)
 		return refuse(x, HL_EDENIED, HL_EXCHANGE_R_SEQUENCE,
@@ -582,8 +589,9 @@ int hl_exchange_inbox_accept(char **receipt_out, int *state, hl_node *self, cons
 	if ((rc = check_form(&x)) < 0 || (rc = check_sender(&x)) < 0 ||
 	    (rc = check_rights(&x)) < 0 || (rc = check_duplicate(&x)) < 0)
 		goto done;
-	if (rc == 0 && ((rc = check_attachments(&x)) < 0 || (rc = check_sequence(&x, &last)) < 0 ||
-	                (rc = store_and_apply(&x, last)) < 0))
+	if (rc == 0 && ((rc = check_attachments(&x)) < 0 || (rc = check_sequence(&x, &last)) < 0))
+		goto done;
+	if (rc == 0 && (rc = store_and_apply(&x, last)) < 0)
 		goto done;
 	if (x.batch)
 		hl_exchange__receipts_set_last(x.batch, x.e.id);
