@@ -539,18 +539,62 @@ int hl_archive_ocr_eval(hl_ocr_eval_total *out, hl_archive *a, const char *gt_di
  * .documents, a dossier's documents, a receipt's lines) count what the principal sees. A role
  * that may not use a verb: HL_EDENIED ("log in first" for anonymous). */
 
-/* A dossier of a fonds: its documents the principal sees. */
+/* The description of a fonds, a series or a dossier, as archivists write it (ISAD(G) levels
+ * 3.1–3.3; Thông tư 02/2019/TT-BNV). Read back: owned strings, NULL when not described. In an
+ * edit (hl_archive_describe): borrowed, NULL keeps the field, "" clears it. Dates are ISO,
+ * whole or partial (yyyy, yyyy-mm, yyyy-mm-dd); an edit may also give dd/mm/yyyy or mm/yyyy. */
 typedef struct {
-	char *fonds_code, *code, *title;
-	int64_t documents;
+	char *title; /* fonds: its name (tên phông); series, dossier: the title (tiêu đề) */
+	char *date_from; /* thời gian bắt đầu */
+	char *date_to;   /* thời gian kết thúc */
+	char *extent;    /* số lượng, free text: "12 hộp, 340 hồ sơ", "45 tờ" */
+	char *history;   /* fonds: lịch sử đơn vị hình thành phông (ISAD(G) 3.2.2) */
+	char *scope;     /* fonds, series: nội dung (scope and content, 3.3.1) */
+	char *retention; /* dossier: "permanent" or years (70, 50, 30, 20, 10): thời hạn bảo quản */
+	char *series; /* dossier: the code of its series in the same fonds */
+	char *notes;  /* ghi chú, chú giải */
+} hl_desc;
+
+void hl_desc_clear(hl_desc *d);
+
+/* The levels of description: which fields each takes (hl_archive_describe refuses the
+ * others). */
+typedef enum {
+	HL_LEVEL_FONDS = 0,   /* title (name), dates, extent, history, scope, notes */
+	HL_LEVEL_SERIES = 1,  /* title (required to create one), dates, extent, scope, notes */
+	HL_LEVEL_DOSSIER = 2, /* title, dates, extent, retention, series, notes */
+} hl_level;
+
+/* "fonds", "series", "dossier"; HL_EINVALID naming them else. */
+int hl_level_parse(hl_level *out, const char *s);
+
+/* A dossier of a fonds: its documents the principal sees. first_date, last_date, pages and
+ * longest retention are read off those documents (what the description shows when it says
+ * nothing itself). */
+typedef struct {
+	char *fonds_code, *code;
+	hl_desc desc;
+	int64_t documents, pages;
+	char *first_date, *last_date; /* of its dated documents; NULL when none is dated */
+	char *doc_retention;          /* the longest of its documents' retentions, or NULL */
 } hl_dossier;
 
 void hl_dossier_free(hl_dossier *d);
+
+/* A series (mục lục hồ sơ, nhóm hồ sơ) of a fonds: dossiers counts those the principal sees. */
+typedef struct {
+	char *code;
+	hl_desc desc;
+	int64_t dossiers;
+} hl_series;
 
 /* A fonds on a date as the principal sees it. */
 typedef struct {
 	hl_custody
 	    *custody; /* its custody from the creator; dossiers and documents: visible ones */
+	hl_desc desc; /* title: its name, as custody->fonds_name */
+	size_t nseries;
+	hl_series *series; /* by code: every one to a keeper, else those with a visible dossier */
 	size_t ndossiers;
 	hl_dossier *dossiers; /* by code: those holding a document the principal sees */
 } hl_fonds;
@@ -608,6 +652,23 @@ int hl_archive_dossier_docs(hl_dossier **out, hl_archive *a, const hl_principal 
  * it did not exist: HL_EINVALID (they come from the caller's input). */
 int hl_archive_fonds_set(hl_fonds **out, hl_archive *a, const hl_principal *who, const char *code,
                          const char *creator, const char *creator_on, const char *name);
+
+/* Describes fonds `fonds` (level HL_LEVEL_FONDS, code NULL), its series `code` (created when
+ * absent, with a title) or its dossier `code` with the fields `edit` gives, in one
+ * transaction, audited as "describe" under the principal's name with the names of the fields
+ * it changed; *out (may be NULL) the fonds after the change. Who may: as hl_archive_fonds_set
+ * (archivists and admins; a unit's staff only in a fonds its unit holds today). Bad input
+ * (a field the level does not take, a bad date or retention, dates in the wrong order, a
+ * series unknown in the fonds, over HL_DESC_MAX bytes, control characters): HL_EINVALID naming
+ * the field; a dossier that does not exist: HL_ENOTFOUND. Text is stored in NFC. */
+#define HL_DESC_MAX 20000 /* bytes of history, scope or notes; 1000 of any other field */
+int hl_archive_describe(hl_fonds **out, hl_archive *a, const hl_principal *who, hl_level level,
+                        const char *fonds, const char *code, const hl_desc *edit);
+
+/* Removes series `code` of fonds `fonds`, when no dossier belongs to it (else HL_ECONFLICT
+ * naming how many do); audited. Who may: as hl_archive_describe. */
+int hl_archive_series_remove(hl_archive *a, const hl_principal *who, const char *fonds,
+                             const char *code);
 
 /* The fonds unit `unit` holds on `date` (NULL: today) that the principal sees. */
 int hl_archive_custody_of(hl_custodies **out, hl_archive *a, const hl_principal *who,

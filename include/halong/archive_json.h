@@ -35,6 +35,24 @@ json_t *hl_page_review_json(const hl_page_row *p);
  * "corrected_at", "approved", "approved_by", "approved_at", "changed", "indexed"}. */
 json_t *hl_page_text_state_json(const char *doc_id, const hl_page_text_state *s);
 
+/* The fields of description `d` at `level` as keys of o (absent: null): "title" (a fonds':
+ * its name), "date_from", "date_to", "extent", and as the level takes them "history", "scope",
+ * "retention", "series", "notes". */
+void hl_desc_json(json_t *o, const hl_desc *d, hl_level level);
+
+/* A dossier: {"fonds_code", "code", its description (hl_desc_json), "documents", "pages",
+ * "first_date", "last_date", "doc_retention"}: the last four read off its documents. */
+json_t *hl_dossier_json(const hl_dossier *d);
+
+/* A series: {"code", its description, "dossiers"}. */
+json_t *hl_series_json(const hl_series *s);
+
+/* The edit a JSON object asks for at `level` into *e (pointers into o, valid while it lives):
+ * each key a field of the level, a string ("" clears) or null (clears). `alias` (may be NULL)
+ * is another name of "title" ("name" for a fonds). HL_EINVALID naming a key the level does not
+ * take or a value that is not a string; an object with no field at all too. */
+int hl_desc_from_json(hl_desc *e, const json_t *o, hl_level level, const char *alias);
+
 #ifdef __cplusplus
 }
 #endif

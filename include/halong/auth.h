@@ -84,6 +84,8 @@ typedef enum {
 	                         * admins */
 	HL_ACT_PAGE_EDIT,       /* correct and approve a page's text: archivists and admins (of
 	                         * the unit holding the fonds: the archive asks custody too) */
+	HL_ACT_DESCRIBE,        /* describe fonds, series and dossiers: archivists and admins (of
+	                         * the unit holding the fonds, or the province's) */
 } hl_action;
 
 /* 0 when `who` may do `act`; else HL_EDENIED with a message for a person ("log in first (this

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "halong/archive.h"
+#include "halong/archive_json.h"
 #include "halong/units.h"
 #include "halong/units_json.h"
 #include "server_int.h"
@@ -69,16 +70,17 @@ static int fonds_list(request *r)
 static int fonds_answer(request *r, const hl_fonds *f)
 {
 	const hl_custody *c = f->custody;
-	json_t *j = hl_custody_json(c, c->dossiers, c->documents), *d = json_array();
-	for (size_t i = 0; i < f->ndossiers; i++) {
-		json_t *e = json_object();
-		json_object_set_new(e, "code", js_str(f->dossiers[i].code));
-		set(e, "title", f->dossiers[i].title);
-		json_object_set_new(e, "documents", json_integer(f->dossiers[i].documents));
-		json_array_append_new(d, e);
-	}
+	json_t *j = hl_custody_json(c, c->dossiers, c->documents), *d = json_array(),
+	       *se = json_array(), *desc = json_object();
+	for (size_t i = 0; i < f->ndossiers; i++)
+		json_array_append_new(d, hl_dossier_json(&f->dossiers[i]));
+	for (size_t i = 0; i < f->nseries; i++)
+		json_array_append_new(se, hl_series_json(&f->series[i]));
+	hl_desc_json(desc, &f->desc, HL_LEVEL_FONDS);
 	/* docs/api.md: "dossiers" is the list here; its length is the visible count */
 	json_object_set_new(j, "dossiers", d);
+	json_object_set_new(j, "series", se);
+	json_object_set_new(j, "description", desc);
 	json_object_set_new(j, "code", js_str(c->fonds_code));
 	json_object_set_new(j, "name", json_copy(json_object_get(j, "fonds_name")));
 	return resp_json(r, 200, j);
@@ -139,10 +141,7 @@ static int dossier_get(request *r)
 		json_decref(a);
 		return rc;
 	}
-	j = json_object();
-	json_object_set_new(j, "fonds_code", js_str(d->fonds_code));
-	json_object_set_new(j, "code", js_str(d->code));
-	set(j, "title", d->title);
+	j = hl_dossier_json(d);
 	json_object_set_new(j, "offset", json_integer((json_int_t)off));
 	json_object_set_new(j, "limit", json_integer((json_int_t)lim));
 	json_object_set_new(
@@ -186,6 +185,84 @@ static int fonds_put(request *r)
 done:
 	hl_fonds_free(f);
 	json_decref(body);
+	return rc;
+}
+
+/* ---- description: PATCH /api/v1/fonds/{code}, PUT|DELETE …/series/{series},
+ * PATCH …/dossiers/{dossier} ---- */
+
+/* The edit of a JSON body at `level` (code NULL for the fonds itself); *f the fonds after. */
+static int describe(hl_fonds **f, request *r, hl_level level, const char *code)
+{
+	const char *fonds = req_param(r, "code");
+	json_t *body = NULL;
+	hl_desc e;
+	int rc;
+	if ((rc = check_code("fonds", fonds)) < 0 ||
+	    (code && (rc = check_code(level == HL_LEVEL_SERIES ? "series" : "dossier", code)) < 0))
+		return rc;
+	if ((rc = req_json(&body, r)) != 0)
+		return rc;
+	if ((rc = hl_desc_from_json(&e, body, level, level == HL_LEVEL_FONDS ? "name" : NULL)) == 0)
+		rc = hl_archive_describe(f, r->archive, &r->who, level, fonds, code, &e);
+	json_decref(body);
+	return rc;
+}
+
+static int fonds_patch(request *r)
+{
+	hl_fonds *f = NULL;
+	int rc = describe(&f, r, HL_LEVEL_FONDS, NULL);
+	if (rc == 0)
+		rc = fonds_answer(r, f);
+	hl_fonds_free(f);
+	return rc;
+}
+
+/* The series `code` of f as the answer, or the fonds when the caller no longer sees it. */
+static int series_put(request *r)
+{
+	const char *code = req_param(r, "series");
+	hl_fonds *f = NULL;
+	int rc = describe(&f, r, HL_LEVEL_SERIES, code);
+	for (size_t i = 0; rc == 0 && i < f->nseries; i++)
+		if (!strcmp(f->series[i].code, code)) {
+			rc = resp_json(r, 200, hl_series_json(&f->series[i]));
+			hl_fonds_free(f);
+			return rc;
+		}
+	if (rc == 0)
+		rc = fonds_answer(r, f);
+	hl_fonds_free(f);
+	return rc;
+}
+
+static int series_delete(request *r)
+{
+	const char *fonds = req_param(r, "code"), *code = req_param(r, "series");
+	int rc;
+	if ((rc = check_code("fonds", fonds)) < 0 || (rc = check_code("series", code)) < 0)
+		return rc;
+	if ((rc = hl_archive_series_remove(r->archive, &r->who, fonds, code)) < 0)
+		return rc;
+	return resp_json(
+	    r, 200, json_pack("{s:s,s:s,s:b}", "fonds_code", fonds, "code", code, "removed", 1));
+}
+
+static int dossier_patch(request *r)
+{
+	const char *code = req_param(r, "dossier");
+	hl_fonds *f = NULL;
+	int rc = describe(&f, r, HL_LEVEL_DOSSIER, code);
+	for (size_t i = 0; rc == 0 && i < f->ndossiers; i++)
+		if (!strcmp(f->dossiers[i].code, code)) {
+			rc = resp_json(r, 200, hl_dossier_json(&f->dossiers[i]));
+			hl_fonds_free(f);
+			return rc;
+		}
+	if (rc == 0)
+		rc = fonds_answer(r, f);
+	hl_fonds_free(f);
 	return rc;
 }
 
@@ -320,7 +397,11 @@ const route routes_fonds[] = {
     {M_GET, "/api/v1/fonds", fonds_list, 0, 0},
     {M_GET, "/api/v1/fonds/{code}", fonds_get, 0, 0},
     {M_PUT, "/api/v1/fonds/{code}", fonds_put, 0, 0},
+    {M_PATCH, "/api/v1/fonds/{code}", fonds_patch, 0, 0},
+    {M_PUT, "/api/v1/fonds/{code}/series/{series}", series_put, 0, 0},
+    {M_DELETE, "/api/v1/fonds/{code}/series/{series}", series_delete, 0, 0},
     {M_GET, "/api/v1/fonds/{code}/dossiers/{dossier}", dossier_get, 0, 0},
+    {M_PATCH, "/api/v1/fonds/{code}/dossiers/{dossier}", dossier_patch, 0, 0},
     {M_GET, "/api/v1/custody/of/{unit}", custody_of, 0, 0},
     {M_GET, "/api/v1/custody/pending", custody_pending, 0, 0},
     {M_POST, "/api/v1/custody/assign", custody_assign, 0, 0},

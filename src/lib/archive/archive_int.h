@@ -51,6 +51,11 @@ int hl_archive__index(hl_index **out, hl_archive *a);
 
 void hl_archive__counts_clear(hl_archive__counts *c);
 
+/* May `who` describe fonds `code` (HL_ACT_DESCRIBE, and the fonds its unit holds today unless
+ * it is the province's; fonds.c)? 0, HL_EDENIED, or HL_ENOTFOUND "unknown fonds CODE" for a
+ * missing fonds and for one it may not see alike. */
+int hl_archive__fonds_writable(hl_archive *a, const hl_principal *who, const char *code);
+
 /* A principal reading the archive, with the fonds its unit holds (loaded on first need). */
 typedef struct {
 	hl_archive *a;

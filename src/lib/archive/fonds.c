@@ -167,11 +167,19 @@ static int keep_visible(hl_custodies *l, const sight *s, int only_visible)
 
 /* ---- fonds and dossiers ---- */
 
+/* The fields of a dossier, without freeing the struct. */
+static void dossier_clear(hl_dossier *d)
+{
+	free(d->fonds_code), free(d->code), free(d->first_date), free(d->last_date);
+	free(d->doc_retention);
+	hl_desc_clear(&d->desc);
+}
+
 void hl_dossier_free(hl_dossier *d)
 {
 	if (!d)
 		return;
-	free(d->fonds_code), free(d->code), free(d->title);
+	dossier_clear(d);
 	free(d);
 }
 
@@ -180,9 +188,12 @@ void hl_fonds_free(hl_fonds *f)
 	if (!f)
 		return;
 	hl_custody_free(f->custody);
+	hl_desc_clear(&f->desc);
+	for (size_t i = 0; i < f->nseries; i++)
+		free(f->series[i].code), hl_desc_clear(&f->series[i].desc);
+	free(f->series);
 	for (size_t i = 0; i < f->ndossiers; i++)
-		free(f->dossiers[i].fonds_code), free(f->dossiers[i].code),
-		    free(f->dossiers[i].title);
+		dossier_clear(&f->dossiers[i]);
 	free(f->dossiers);
 	free(f);
 }
@@ -243,11 +254,50 @@ typedef struct {
 	size_t cap;
 } dossier_list;
 
-static int dossier_add(const char *code, const char *title, int64_t documents, void *ud)
+/* A copy of a description (the store's, valid during a call only). */
+static int desc_copy(hl_desc *to, const hl_desc *from)
+{
+	const char *const src[9] = {from->title,     from->date_from, from->date_to,
+	                            from->extent,    from->history,   from->scope,
+	                            from->retention, from->series,    from->notes};
+	char **dst[9] = {&to->title, &to->date_from, &to->date_to, &to->extent, &to->history,
+	                 &to->scope, &to->retention, &to->series,  &to->notes};
+	memset(to, 0, sizeof(*to));
+	for (int i = 0; i < 9; i++)
+		if (src[i] && !(*dst[i] = hl_strdup(src[i])))
+			return hl_error_set(HL_ENOMEM, "out of memory");
+	return 0;
+}
+
+static char *dup_or_null(const char *s, int *oom)
+{
+	char *d = s ? hl_strdup(s) : NULL;
+	if (s && !d)
+		*oom = 1;
+	return d;
+}
+
+/* A dossier of the store's browsing into d. */
+static int dossier_fill(hl_dossier *d, const char *fonds, const hl_store_dossier_seen *r)
+{
+	int oom = 0;
+	memset(d, 0, sizeof(*d));
+	d->fonds_code = dup_or_null(fonds, &oom);
+	d->code = dup_or_null(r->code, &oom);
+	d->first_date = dup_or_null(r->first_date, &oom);
+	d->last_date = dup_or_null(r->last_date, &oom);
+	d->doc_retention = dup_or_null(r->doc_retention, &oom);
+	d->documents = r->documents;
+	d->pages = r->pages;
+	if (oom || desc_copy(&d->desc, r->desc) < 0)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int dossier_add(const hl_store_dossier_seen *r, void *ud)
 {
 	dossier_list *l = ud;
 	hl_fonds *f = l->f;
-	hl_dossier *d;
 	if (f->ndossiers == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
 		hl_dossier *v = realloc(f->dossiers, cap * sizeof(*v));
@@ -255,33 +305,57 @@ static int dossier_add(const char *code, const char *title, int64_t documents, v
 			return hl_error_set(HL_ENOMEM, "out of memory");
 		f->dossiers = v, l->cap = cap;
 	}
-	d = &f->dossiers[f->ndossiers++];
-	memset(d, 0, sizeof(*d));
-	d->fonds_code = hl_strdup(f->custody->fonds_code);
-	d->code = hl_strdup(code);
-	d->title = title ? hl_strdup(title) : NULL;
-	d->documents = documents;
-	if (!d->fonds_code || !d->code || (title && !d->title))
+	return dossier_fill(&f->dossiers[f->ndossiers++], f->custody->fonds_code, r);
+}
+
+typedef struct {
+	hl_fonds *f;
+	size_t cap;
+} series_list;
+
+static int series_add(const char *code, const hl_desc *d, int64_t dossiers, void *ud)
+{
+	series_list *l = ud;
+	hl_fonds *f = l->f;
+	hl_series *e;
+	if (f->nseries == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		hl_series *v = realloc(f->series, cap * sizeof(*v));
+		if (!v)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		f->series = v, l->cap = cap;
+	}
+	e = &f->series[f->nseries++];
+	memset(e, 0, sizeof(*e));
+	e->dossiers = dossiers;
+	if (!(e->code = hl_strdup(code)) || desc_copy(&e->desc, d) < 0)
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	return 0;
 }
 
-/* The fonds `code` on `date` as `s` sees it: custody and visible dossiers. */
+/* The fonds `code` on `date` as `s` sees it: custody, its description, its series and
+ * visible dossiers. */
 static int fonds_seen(hl_fonds **out, hl_store *st, const sight *s, const char *code,
                       const char *date)
 {
 	hl_fonds *f = calloc(1, sizeof(*f));
 	dossier_list l = {f, 0};
-	int rc;
+	series_list sl = {f, 0};
+	int scoped = s->everything || in_scope(s, code), rc;
 
 	if (!f)
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	if ((rc = custody_seen(&f->custody, st, s, code, date)) < 0)
 		goto done;
+	if ((rc = hl_store_fonds_desc(&f->desc, st, code)) < 0 && rc != HL_ENOTFOUND)
+		goto done;
 	/* the store's browsing leaves secret out whatever is asked: the local operator's list is
 	 * the province's */
-	rc = hl_store_dossiers_visible(st, code, (int)s->ceiling,
-	                               s->everything || in_scope(s, code), dossier_add, &l);
+	rc = hl_store_series_list(st, code, (int)s->ceiling, scoped,
+	                          s->everything || (keeper(s->who) && scoped), series_add, &sl);
+	if (rc < 0)
+		goto done;
+	rc = hl_store_dossiers_visible(st, code, (int)s->ceiling, scoped, dossier_add, &l);
 	if (rc < 0)
 		goto done;
 	*out = f;
@@ -305,20 +379,19 @@ int hl_archive_fonds_get(hl_fonds **out, hl_archive *a, const hl_principal *who,
 }
 
 typedef struct {
-	const char *want;
-	char *title;
-	int found;
-} title_find;
+	const char *want, *fonds;
+	hl_dossier *d;
+	int rc;
+} dossier_find;
 
-static int title_row(const char *code, const char *title, int64_t documents, void *ud)
+static int dossier_row(const hl_store_dossier_seen *r, void *ud)
 {
-	title_find *t = ud;
-	if (strcmp(code, t->want))
+	dossier_find *t = ud;
+	if (strcmp(r->code, t->want))
 		return 0;
-	t->found = 1;
-	if (title && !(t->title = hl_strdup(title)))
+	if (!(t->d = calloc(1, sizeof(*t->d))))
 		return hl_error_set(HL_ENOMEM, "out of memory");
-	return 1;
+	return dossier_fill(t->d, t->fonds, r) < 0 ? -1 : 1;
 }
 
 int hl_doc_order_parse(hl_doc_order *out, const char *s)
@@ -343,8 +416,7 @@ int hl_archive_dossier_docs(hl_dossier **out, hl_archive *a, const hl_principal 
                             size_t offset, size_t limit, hl_dossier_doc_cb cb, void *ud)
 {
 	hl_store *st = hl_archive_store(a);
-	title_find t = {dossier, NULL, 0};
-	hl_dossier *d = NULL;
+	dossier_find t = {dossier, fonds, NULL, 0};
 	int64_t total = 0;
 	int scoped, rc;
 	sight s;
@@ -365,29 +437,22 @@ int hl_archive_dossier_docs(hl_dossier **out, hl_archive *a, const hl_principal 
 	}
 	scoped = s.everything || in_scope(&s, fonds);
 	/* a dossier holding nothing the principal sees answers as a missing one */
-	if ((rc = hl_store_dossiers_visible(st, fonds, (int)s.ceiling, scoped, title_row, &t)) < 0)
+	if ((rc = hl_store_dossiers_visible(st, fonds, (int)s.ceiling, scoped, dossier_row, &t)) <
+	    0)
 		goto done;
-	if (!t.found) {
+	if (!t.d) {
 		rc = hl_error_set(HL_ENOTFOUND, "no dossier %s in fonds %s", dossier, fonds);
 		goto done;
 	}
-	if (!(d = calloc(1, sizeof(*d))) || !(d->fonds_code = hl_strdup(fonds)) ||
-	    !(d->code = hl_strdup(dossier))) {
-		rc = hl_error_set(HL_ENOMEM, "out of memory");
-		goto done;
-	}
-	d->title = t.title;
-	t.title = NULL;
 	rc = hl_store_dossier_docs(&total, st, fonds, dossier, (int)s.ceiling, scoped, (int)order,
 	                           offset, limit, cb, ud);
 	if (rc < 0)
 		goto done;
-	d->documents = total;
-	*out = d;
-	d = NULL;
+	t.d->documents = total;
+	*out = t.d;
+	t.d = NULL;
 done:
-	hl_dossier_free(d);
-	free(t.title);
+	hl_dossier_free(t.d);
 	sight_free(&s);
 	return rc;
 }
@@ -415,6 +480,35 @@ static int recode(int code)
 	return hl_error_set(code, "%s", msg);
 }
 
+/* May the principal of `s` change fonds `code` (`exists`: it does)? A unit's archivist
+ * changes the fonds its unit holds; only the province creates or changes the others. A fonds
+ * the principal cannot see answers exactly as a missing one (a refusal for a missing fonds
+ * beside "unknown" for a hidden one told which exist). */
+static int may_change(const sight *s, const char *code, int exists)
+{
+	if (s->who->province || (exists && in_scope(s, code)))
+		return 0;
+	return exists && visible(s, code)
+	           ? hl_error_set(HL_EDENIED, "fonds %s is not held by your unit", code)
+	           : no_fonds(code);
+}
+
+int hl_archive__fonds_writable(hl_archive *a, const hl_principal *who, const char *code)
+{
+	hl_store *st = hl_archive_store(a);
+	sight s;
+	int exists, rc;
+	who = or_anonymous(who);
+	if ((rc = hl_auth_check(who, HL_ACT_DESCRIBE)) < 0)
+		return rc;
+	if ((rc = sight_load(&s, st, who)) < 0)
+		return rc;
+	if ((rc = exists = fonds_exists(st, code)) >= 0)
+		rc = exists ? may_change(&s, code, 1) : no_fonds(code);
+	sight_free(&s);
+	return rc;
+}
+
 int hl_archive_fonds_set(hl_fonds **out, hl_archive *a, const hl_principal *who, const char *code,
                          const char *creator, const char *creator_on, const char *name)
 {
@@ -427,20 +521,20 @@ int hl_archive_fonds_set(hl_fonds **out, hl_archive *a, const hl_principal *who,
 		return rc;
 	if (!code || !*code || strlen(code) > 64)
 		return hl_error_set(HL_EINVALID, "a fonds code has 1 to 64 bytes");
+	if ((!creator || !*creator) && (!name || !*name))
+		return hl_error_set(HL_EINVALID, "give the fonds' creator unit, its name, or both");
 	if ((rc = sight_load(&s, st, who)) < 0)
 		return rc;
-	if ((rc = exists = fonds_exists(st, code)) < 0)
+	if ((rc = exists = fonds_exists(st, code)) < 0 || (rc = may_change(&s, code, exists)) < 0)
 		goto done;
-	/* a unit's archivist changes the fonds its unit holds; only the province creates or
-	 * changes the others. A fonds the principal cannot see answers exactly as a missing one
-	 * (a refusal for a missing fonds beside "unknown" for a hidden one told which exist). */
-	if (!who->province && (!exists || !in_scope(&s, code))) {
-		rc = exists && visible(&s, code)
-		         ? hl_error_set(HL_EDENIED, "fonds %s is not held by your unit", code)
-		         : no_fonds(code);
-		goto done;
-	}
-	rc = hl_custody_set_creator(st, code, creator, creator_on, name, hl_principal_actor(who));
+	/* a name alone (a collection may have no creator unit) */
+	if (!creator || !*creator)
+		rc = name && strlen(name) > 500
+		         ? hl_error_set(HL_EINVALID, "a fonds name has at most 500 bytes")
+		         : hl_store_fonds_set(st, code, name, NULL, NULL, hl_principal_actor(who));
+	else
+		rc = hl_custody_set_creator(st, code, creator, creator_on, name,
+		                            hl_principal_actor(who));
 	/* the unit (and its date) is the caller's input, not the thing asked for, and a name
 	 * over the limit is not a rate limit: both are bad input */
 	if (rc == HL_ENOTFOUND || rc == HL_ELIMIT)

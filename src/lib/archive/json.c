@@ -1,5 +1,8 @@
 /* The archive's records as JSON: one writer for `halong search --json` and the API. */
+#include <string.h>
+
 #include "halong/archive_json.h"
+#include "store/store.h"
 
 /* A string, or null when absent or not UTF-8. */
 static json_t *str(const char *s)
@@ -109,4 +112,73 @@ json_t *hl_page_text_state_json(const char *doc_id, const hl_page_text_state *s)
 	json_object_set_new(o, "changed", json_boolean(s->changed));
 	json_object_set_new(o, "indexed", json_boolean(s->indexed));
 	return o;
+}
+
+/* ---- description ---- */
+
+static const char *const desc_keys[9] = {"title", "date_from", "date_to", "extent", "history",
+                                         "scope", "retention", "series",  "notes"};
+
+static char **desc_field(hl_desc *d, int i)
+{
+	char **f[9] = {&d->title, &d->date_from, &d->date_to, &d->extent, &d->history,
+	               &d->scope, &d->retention, &d->series,  &d->notes};
+	return f[i];
+}
+
+void hl_desc_json(json_t *o, const hl_desc *d, hl_level level)
+{
+	for (int i = 0; i < 9; i++)
+		if (hl_store_desc_column((int)level, i))
+			json_object_set_new(o, desc_keys[i], str(*desc_field((hl_desc *)d, i)));
+}
+
+json_t *hl_dossier_json(const hl_dossier *d)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "fonds_code", str(d->fonds_code));
+	json_object_set_new(o, "code", str(d->code));
+	hl_desc_json(o, &d->desc, HL_LEVEL_DOSSIER);
+	json_object_set_new(o, "documents", json_integer(d->documents));
+	json_object_set_new(o, "pages", json_integer(d->pages));
+	json_object_set_new(o, "first_date", str(d->first_date));
+	json_object_set_new(o, "last_date", str(d->last_date));
+	json_object_set_new(o, "doc_retention", str(d->doc_retention));
+	return o;
+}
+
+json_t *hl_series_json(const hl_series *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "code", str(s->code));
+	hl_desc_json(o, &s->desc, HL_LEVEL_SERIES);
+	json_object_set_new(o, "dossiers", json_integer(s->dossiers));
+	return o;
+}
+
+int hl_desc_from_json(hl_desc *e, const json_t *o, hl_level level, const char *alias)
+{
+	const char *key;
+	json_t *v;
+	int n = 0;
+	memset(e, 0, sizeof(*e));
+	if (!json_is_object(o))
+		return hl_error_set(HL_EINVALID, "the body is a JSON object of fields");
+	json_object_foreach((json_t *)o, key, v)
+	{
+		int i = alias && !strcmp(key, alias) ? 0 : -1;
+		for (int k = 0; i < 0 && k < 9; k++)
+			if (!strcmp(key, desc_keys[k]) && hl_store_desc_column((int)level, k))
+				i = k;
+		if (i < 0)
+			return hl_error_set(HL_EINVALID, "%.40s: not a field of %s", key,
+			                    level == HL_LEVEL_FONDS    ? "a fonds"
+			                    : level == HL_LEVEL_SERIES ? "a series"
+			                                               : "a dossier");
+		if (!json_is_string(v) && !json_is_null(v))
+			return hl_error_set(HL_EINVALID, "%s: a string, or null to clear it", key);
+		*desc_field(e, i) = json_is_null(v) ? "" : (char *)json_string_value(v);
+		n++;
+	}
+	return n ? 0 : hl_error_set(HL_EINVALID, "no field to change");
 }

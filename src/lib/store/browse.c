@@ -75,16 +75,18 @@ int hl_store_fonds_counts(hl_store *st, int max_level, char *const *scope, size_
 }
 
 int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, int in_scope,
-                              int (*cb)(const char *code, const char *title, int64_t documents,
-                                        void *ud),
-                              void *ud)
+                              int (*cb)(const hl_store_dossier_seen *r, void *ud), void *ud)
 {
-	sqlite3_stmt *s =
-	    hl_store__prepare(st, "SELECT s.code, s.title, count(*)"
-	                          " FROM document d JOIN dossier s ON s.id = d.dossier_id"
-	                          " JOIN fonds f ON f.id = s.fonds_id WHERE f.code = ?1"
-	                          " AND (d.access = 0 OR (?3 AND d.access <= ?2))"
-	                          " GROUP BY s.id ORDER BY s.code");
+	/* the longest retention: permanent, else the most years */
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT s.code, s.title, s.date_from, s.date_to, s.extent, s.retention, r.code,"
+	        " s.notes, count(*), sum(coalesce(d.page_count, 0)), min(d.issued_date),"
+	        " max(d.issued_date), CASE WHEN max(d.retention = 'permanent') THEN 'permanent'"
+	        " ELSE CAST(max(CAST(d.retention AS INTEGER)) AS TEXT) END"
+	        " FROM document d JOIN dossier s ON s.id = d.dossier_id"
+	        " JOIN fonds f ON f.id = s.fonds_id LEFT JOIN series r ON r.id = s.series_id"
+	        " WHERE f.code = ?1 AND (d.access = 0 OR (?3 AND d.access <= ?2))"
+	        " GROUP BY s.id ORDER BY s.code");
 	int rc;
 	if (!s)
 		return -1;
@@ -92,8 +94,20 @@ int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, in
 	sqlite3_bind_int(s, 2, hl_store__cap_level(max_level));
 	sqlite3_bind_int(s, 3, in_scope != 0);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int r2 =
-		    cb(hl_store__col(s, 0), hl_store__col(s, 1), sqlite3_column_int64(s, 2), ud);
+		hl_desc d = {(char *)hl_store__col(s, 1),
+		             (char *)hl_store__col(s, 2),
+		             (char *)hl_store__col(s, 3),
+		             (char *)hl_store__col(s, 4),
+		             NULL,
+		             NULL,
+		             (char *)hl_store__col(s, 5),
+		             (char *)hl_store__col(s, 6),
+		             (char *)hl_store__col(s, 7)};
+		hl_store_dossier_seen r = {hl_store__col(s, 0),        &d,
+		                           sqlite3_column_int64(s, 8), sqlite3_column_int64(s, 9),
+		                           hl_store__col(s, 10),       hl_store__col(s, 11),
+		                           hl_store__col(s, 12)};
+		int r2 = cb(&r, ud);
 		if (r2) {
 			sqlite3_finalize(s);
 			return r2 < 0 ? r2 : 0;

@@ -345,6 +345,33 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (document_id, file_seq, page_no, sha256, version)) WITHOUT ROWID;"
     "CREATE INDEX page_review ON page(check_score DESC, mean_conf)"
     "  WHERE state = 'done' AND approved_at IS NULL;",
+    /* 11: description as archivists write it (ISAD(G) levels, Thông tư 02/2019/TT-BNV): a
+     * fonds' dates, extent, the history of its creator and the scope of its content; series
+     * (mục lục, nhóm hồ sơ) between a fonds and its dossiers; a dossier's series, dates,
+     * retention, extent and notes. Dates are ISO, whole or partial (yyyy, yyyy-mm,
+     * yyyy-mm-dd); a NULL field is not described (readers then show what the documents say). */
+    "ALTER TABLE fonds ADD COLUMN date_from TEXT;"
+    "ALTER TABLE fonds ADD COLUMN date_to TEXT;"
+    "ALTER TABLE fonds ADD COLUMN extent TEXT;"
+    "ALTER TABLE fonds ADD COLUMN history TEXT;"
+    "ALTER TABLE fonds ADD COLUMN scope TEXT;"
+    "ALTER TABLE fonds ADD COLUMN notes TEXT;"
+    "CREATE TABLE series ("
+    "  id INTEGER PRIMARY KEY,"
+    "  fonds_id INTEGER NOT NULL REFERENCES fonds(id),"
+    "  code TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  date_from TEXT, date_to TEXT, extent TEXT, scope TEXT, notes TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (fonds_id, code));"
+    "ALTER TABLE dossier ADD COLUMN series_id INTEGER;" /* a series of the same fonds (the
+                                                         * store's describe writes no other) */
+    "ALTER TABLE dossier ADD COLUMN date_from TEXT;"
+    "ALTER TABLE dossier ADD COLUMN date_to TEXT;"
+    "ALTER TABLE dossier ADD COLUMN retention TEXT;"
+    "ALTER TABLE dossier ADD COLUMN extent TEXT;"
+    "ALTER TABLE dossier ADD COLUMN notes TEXT;"
+    "CREATE INDEX dossier_series ON dossier(series_id) WHERE series_id IS NOT NULL;",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

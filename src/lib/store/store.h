@@ -219,12 +219,43 @@ typedef struct {
 /* Every fonds with at least one visible document, by code. */
 int hl_store_fonds_counts(hl_store *st, int max_level, char *const *scope, size_t nscope, int all,
                           int (*cb)(const hl_store_fonds_count *r, void *ud), void *ud);
-/* The dossiers of a fonds with their visible document counts (in_scope: the fonds is in the
+/* A dossier of a fonds as browsing reads it: its description (series: the series' code) and
+ * what its visible documents say (count, pages, first and last dates, longest retention). */
+typedef struct {
+	const char *code;
+	const hl_desc *desc;
+	int64_t documents, pages;
+	const char *first_date, *last_date, *doc_retention;
+} hl_store_dossier_seen;
+/* The dossiers of a fonds with their visible documents (in_scope: the fonds is in the
  * caller's scope), by code; dossiers with nothing visible are left out. */
 int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, int in_scope,
-                              int (*cb)(const char *code, const char *title, int64_t documents,
-                                        void *ud),
-                              void *ud);
+                              int (*cb)(const hl_store_dossier_seen *r, void *ud), void *ud);
+
+/* ---- description (describe.c) ---- */
+
+/* The column of hl_desc field `field` (0 title … 8 notes, in the struct's order) at `level`
+ * (hl_level), or NULL when the level has no such field. */
+const char *hl_store_desc_column(int level, int field);
+/* A fonds' or a dossier's own description (owned strings; hl_desc_clear). HL_ENOTFOUND, no
+ * message, when absent. */
+int hl_store_fonds_desc(hl_desc *out, hl_store *st, const char *fonds);
+int hl_store_dossier_desc(hl_desc *out, hl_store *st, const char *fonds, const char *dossier);
+int hl_store_series_desc(hl_desc *out, hl_store *st, const char *fonds, const char *series);
+/* The series of a fonds, by code, each with the count of its dossiers holding a visible
+ * document; keeper: the series with none too. The hl_desc is valid during the call only. */
+typedef int (*hl_store_series_cb)(const char *code, const hl_desc *d, int64_t dossiers, void *ud);
+int hl_store_series_list(hl_store *st, const char *fonds, int max_level, int in_scope, int keeper,
+                         hl_store_series_cb cb, void *ud);
+/* Writes the non-NULL fields of `e` ("" clears) on fonds `fonds` (level 0), its series `code`
+ * (created when absent; needs e->title) or its dossier `code`, and one audit entry "describe"
+ * with `changed` as its detail: in the caller's transaction, or its own. A dossier's series is
+ * e->series, a series code of the same fonds (checked by the caller). HL_ENOTFOUND for a
+ * missing fonds or dossier. */
+int hl_store_describe(hl_store *st, int level, const char *fonds, const char *code,
+                      const hl_desc *e, const char *changed, const char *actor);
+/* Deletes series `code` of `fonds` when no dossier is in it (HL_ECONFLICT else), audited. */
+int hl_store_series_remove(hl_store *st, const char *fonds, const char *code, const char *actor);
 /* The visible documents of a dossier in `order` (hl_doc_order: by ordinal, or by issued date
  * then ordinal, either way), from offset, at most limit; *total counts them all. The hl_doc is
  * valid during the callback only: metadata only (no files, no notes, no typed or page text). */

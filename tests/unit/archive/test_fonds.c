@@ -669,6 +669,180 @@ static void test_receipt(void **state)
 	hl_receipt_free(whole);
 }
 
+/* Description (src/lib/archive/describe.c): what each level takes, the values it checks, who
+ * may write where, one audit entry naming the changed fields, nothing written when nothing
+ * changes or anything is wrong; series between the fonds and its dossiers; what a dossier's
+ * documents say (dates, pages, retention) beside what the archivist wrote. */
+static void test_describe(void **state)
+{
+	fx *f = *state;
+	hl_fonds *fo = NULL;
+	hl_dossier *d = NULL;
+	hl_desc e = {0};
+	acc seen = {{0}};
+	char longtext[HL_DESC_MAX + 2], hidden[256], missing[256];
+	int64_t before = audit_count(f);
+
+	/* who may not: a viewer, an inspector, another unit's archivist, a hidden fonds */
+	e.title = "UBND phường Hà Phong";
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->viewer52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
+	    HL_EDENIED);
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->prov_insp, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
+	    HL_EDENIED);
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "GIENGDAY", NULL, &e),
+	    HL_EDENIED);
+	assert_string_equal(hl_error_last(), "fonds GIENGDAY is not held by your unit");
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "TPHL", NULL, &e),
+	    HL_ENOTFOUND);
+	message_as_x(hidden, sizeof(hidden), "TPHL");
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "KHONGCO", NULL, &e),
+	    HL_ENOTFOUND);
+	message_as_x(missing, sizeof(missing), "KHONGCO");
+	assert_string_equal(hidden, missing);
+	assert_int_equal(audit_count(f), before);
+
+	/* bad input names the field, and nothing is written */
+	e = (hl_desc){.title = "x", .date_from = "31/02/2019"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
+	    HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "date_from: bad date"));
+	e = (hl_desc){.date_from = "2020", .date_to = "2019-05"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
+	    HL_EINVALID);
+	assert_string_equal(hl_error_last(), "date_from 2020 is after date_to 2019-05");
+	e = (hl_desc){.retention = "70"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
+	    HL_EINVALID);
+	assert_string_equal(hl_error_last(), "retention: a fonds has no such field");
+	e = (hl_desc){.title = ""};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
+	    HL_EINVALID);
+	memset(longtext, 'x', sizeof(longtext) - 1);
+	longtext[sizeof(longtext) - 1] = '\0';
+	e = (hl_desc){.history = longtext};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
+	    HL_EINVALID);
+	e = (hl_desc){.extent = "hai\x01hộp"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
+	    HL_EINVALID);
+	e = (hl_desc){.extent = "\xff\xfe"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
+	    HL_EINVALID);
+	assert_int_equal(audit_count(f), before);
+
+	/* the unit's archivist describes its fonds: dates in either form, stored ISO; text NFC
+	 * (a decomposed "Hà" comes back composed) */
+	e = (hl_desc){.title = "UBND phường Ha\xcc\x80 Phong",
+	              .date_from = "01/1995",
+	              .date_to = "30/06/2025",
+	              .extent = "3 hộp, 3 hồ sơ",
+	              .history = "Phường Hà Phong (1994–2025), nhập vào phường Hà Tu từ "
+	                         "01/7/2025.\nHồ sơ do UBND phường lập."};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e), 0);
+	assert_string_equal(fo->desc.title, "UBND phường Hà Phong");
+	assert_string_equal(fo->custody->fonds_name, "UBND phường Hà Phong");
+	assert_string_equal(fo->desc.date_from, "1995-01");
+	assert_string_equal(fo->desc.date_to, "2025-06-30");
+	assert_non_null(strstr(fo->desc.history, "\nHồ sơ do"));
+	hl_fonds_free(fo);
+	assert_last_audit(f, "lan52", "describe", "HAPHONG");
+	assert_int_equal(audit_count(f), before + 1);
+	/* the same again: nothing changes, nothing is audited */
+	assert_int_equal(
+	    hl_archive_describe(NULL, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e), 0);
+	assert_int_equal(audit_count(f), before + 1);
+
+	/* a series: new ones need a title; a dossier goes into a series of its own fonds only */
+	e = (hl_desc){.date_from = "2019"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_SERIES, "HAPHONG", "MLHC", &e),
+	    HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "give its title"));
+	e = (hl_desc){.title = "Mục lục hồ sơ hành chính", .date_from = "2019", .date_to = "2025"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_SERIES, "HAPHONG", "MLHC", &e), 0);
+	assert_int_equal(fo->nseries, 1);
+	assert_string_equal(fo->series[0].code, "MLHC");
+	assert_int_equal(fo->series[0].dossiers, 0);
+	hl_fonds_free(fo);
+	assert_last_audit(f, "lan52", "describe", "series HAPHONG/MLHC");
+	e = (hl_desc){.series = "KHAC"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_DOSSIER, "HAPHONG", "HS01", &e),
+	    HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "has no series KHAC"));
+	e = (hl_desc){.series = "MLHC"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_DOSSIER, "HAPHONG", "HS09", &e),
+	    HL_ENOTFOUND);
+	e = (hl_desc){.title = "Hồ sơ giao đất năm 2019",
+	              .series = "MLHC",
+	              .retention = "vĩnh viễn",
+	              .date_from = "2019-03-01",
+	              .date_to = "2019-12-31",
+	              .extent = "4 văn bản, 10 tờ"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_DOSSIER, "HAPHONG", "HS01", &e), 0);
+	assert_int_equal(fo->series[0].dossiers, 1);
+	assert_string_equal(fo->dossiers[0].code, "HS01");
+	assert_string_equal(fo->dossiers[0].desc.title, "Hồ sơ giao đất năm 2019");
+	assert_string_equal(fo->dossiers[0].desc.series, "MLHC");
+	assert_string_equal(fo->dossiers[0].desc.retention, "permanent");
+	/* what its documents say, counted over what the archivist sees (secret never) */
+	assert_int_equal(fo->dossiers[0].documents, 3);
+	assert_int_equal(fo->dossiers[0].pages, 1 + 2 + 3);
+	hl_fonds_free(fo);
+	assert_last_audit(f, "lan52", "describe", "dossier HAPHONG/HS01");
+	/* a series holding a dossier stays; once empty it goes */
+	assert_int_equal(hl_archive_series_remove(f->a, &f->arch52, "HAPHONG", "MLHC"),
+	                 HL_ECONFLICT);
+	assert_non_null(strstr(hl_error_last(), "holds 1 dossier"));
+	/* a viewer of the unit sees the series with its one public-holding dossier */
+	assert_int_equal(hl_archive_fonds_get(&fo, f->a, &f->anon, "HAPHONG", NULL), 0);
+	assert_int_equal(fo->nseries, 1);
+	assert_int_equal(fo->series[0].dossiers, 1);
+	hl_fonds_free(fo);
+	assert_int_equal(hl_archive_dossier_docs(&d, f->a, &f->anon, "HAPHONG", "HS01",
+	                                         HL_ORDER_ORDINAL, 0, 10, doc_row, &seen),
+	                 0);
+	assert_string_equal(d->desc.title, "Hồ sơ giao đất năm 2019");
+	assert_int_equal(d->documents, 1);
+	assert_string_equal(seen.out, "1 ");
+	hl_dossier_free(d);
+	e = (hl_desc){.series = ""};
+	assert_int_equal(
+	    hl_archive_describe(NULL, f->a, &f->arch52, HL_LEVEL_DOSSIER, "HAPHONG", "HS01", &e),
+	    0);
+	/* an empty series is seen by its keeper only */
+	assert_int_equal(hl_archive_fonds_get(&fo, f->a, &f->anon, "HAPHONG", NULL), 0);
+	assert_int_equal(fo->nseries, 0);
+	hl_fonds_free(fo);
+	assert_int_equal(hl_archive_series_remove(f->a, &f->viewer52, "HAPHONG", "MLHC"),
+	                 HL_EDENIED);
+	assert_int_equal(hl_archive_series_remove(f->a, &f->arch52, "HAPHONG", "MLHC"), 0);
+	assert_last_audit(f, "lan52", "describe", "series HAPHONG/MLHC");
+	assert_int_equal(hl_archive_series_remove(f->a, &f->arch52, "HAPHONG", "MLHC"),
+	                 HL_ENOTFOUND);
+	/* a collection with no creator: the province names it, without a creator unit */
+	assert_int_equal(
+	    hl_archive_fonds_set(&fo, f->a, &f->prov_arch, "SUUTAP", NULL, NULL, "Sưu tập ảnh"), 0);
+	assert_string_equal(fo->desc.title, "Sưu tập ảnh");
+	hl_fonds_free(fo);
+}
+
 int main(void)
 {
 	/* test_custody_assign decides TPHL: it runs after the tests that see it waiting */
@@ -677,7 +851,7 @@ int main(void)
 	    cmocka_unit_test(test_fonds_get),      cmocka_unit_test(test_dossier_docs),
 	    cmocka_unit_test(test_custody_of),     cmocka_unit_test(test_custody_pending),
 	    cmocka_unit_test(test_receipt),        cmocka_unit_test(test_fonds_set),
-	    cmocka_unit_test(test_custody_assign),
+	    cmocka_unit_test(test_custody_assign), cmocka_unit_test(test_describe),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

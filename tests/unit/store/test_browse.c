@@ -105,11 +105,11 @@ static void test_fonds_counts(void **state)
 	assert_string_equal(a.out, "A:4/2 B:2/1 ");
 }
 
-static int dossier_row(const char *code, const char *title, int64_t documents, void *ud)
+static int dossier_row(const hl_store_dossier_seen *r, void *ud)
 {
 	acc *a = ud;
 	size_t n = strlen(a->out);
-	snprintf(a->out + n, sizeof(a->out) - n, "%s:%lld ", code, (long long)documents);
+	snprintf(a->out + n, sizeof(a->out) - n, "%s:%lld ", r->code, (long long)r->documents);
 	return 0;
 }
 

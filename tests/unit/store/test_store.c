@@ -63,10 +63,10 @@ static void test_schema_and_reopen(void **state)
 {
 	fx *f = *state;
 	hl_store *again = NULL;
-	assert_int_equal(hl_store_schema_version(f->st), 10);
+	assert_int_equal(hl_store_schema_version(f->st), 11);
 	/* A second connection sees the same version and migrates nothing. */
 	assert_int_equal(hl_store_open(&again, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(again), 10);
+	assert_int_equal(hl_store_schema_version(again), 11);
 	hl_store_free(again);
 }
 
@@ -295,19 +295,32 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(hl_store_open(&st, f->path, 0), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "newer"));
 	/* reopen for teardown */
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 10'", f->path);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 11'", f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
 }
 
+/* What migration 11 added, taken away again: a store of schema 10 made from a fresh one. */
+#define UNDO_11                                                                                    \
+	"DROP INDEX dossier_series; DROP TABLE series;"                                            \
+	" ALTER TABLE dossier DROP COLUMN series_id; ALTER TABLE dossier DROP COLUMN date_from;"   \
+	" ALTER TABLE dossier DROP COLUMN date_to; ALTER TABLE dossier DROP COLUMN retention;"     \
+	" ALTER TABLE dossier DROP COLUMN extent; ALTER TABLE dossier DROP COLUMN notes;"          \
+	" ALTER TABLE fonds DROP COLUMN date_from; ALTER TABLE fonds DROP COLUMN date_to;"         \
+	" ALTER TABLE fonds DROP COLUMN extent; ALTER TABLE fonds DROP COLUMN history;"            \
+	" ALTER TABLE fonds DROP COLUMN scope; ALTER TABLE fonds DROP COLUMN notes;"
+
 /* What migration 10 added, taken away again: a store of schema 9 made from a fresh one. */
 #define UNDO_10                                                                                    \
-	"DROP INDEX page_review; DROP TABLE page_text;"                                            \
-	" ALTER TABLE page DROP COLUMN text_version; ALTER TABLE page DROP COLUMN machine_text;"   \
-	" ALTER TABLE page DROP COLUMN approved_by; ALTER TABLE page DROP COLUMN approved_at;"     \
-	" ALTER TABLE page DROP COLUMN check_rule; ALTER TABLE page DROP COLUMN check_unknown;"    \
-	" ALTER TABLE page DROP COLUMN check_low; ALTER TABLE page DROP COLUMN check_chars;"       \
-	" ALTER TABLE page DROP COLUMN check_score; ALTER TABLE page DROP COLUMN check_words;"
+	UNDO_11                                                                                    \
+	    " DROP INDEX page_review; DROP TABLE page_text;"                                       \
+	    " ALTER TABLE page DROP COLUMN text_version; ALTER TABLE page DROP COLUMN "            \
+	    "machine_text;"                                                                        \
+	    " ALTER TABLE page DROP COLUMN approved_by; ALTER TABLE page DROP COLUMN approved_at;" \
+	    " ALTER TABLE page DROP COLUMN check_rule; ALTER TABLE page DROP COLUMN "              \
+	    "check_unknown;"                                                                       \
+	    " ALTER TABLE page DROP COLUMN check_low; ALTER TABLE page DROP COLUMN check_chars;"   \
+	    " ALTER TABLE page DROP COLUMN check_score; ALTER TABLE page DROP COLUMN check_words;"
 
 /* Schema 9 on a store of schema 8 holding messages of the inbox: the bytes of each held envelope
  * counted (a sender's held messages are capped in bytes), the index of the held ones covering
@@ -330,7 +343,7 @@ static void test_migration_9_counts_held_bytes(void **state)
 	         f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(f->st), 10);
+	assert_int_equal(hl_store_schema_version(f->st), 11);
 	snprintf(cmd, sizeof(cmd),
 	         "test \"$(sqlite3 %s \"SELECT group_concat(id || '=' || bytes) FROM"
 	         " (SELECT id, bytes FROM exchange_inbox ORDER BY id)\")\" = 'a=9,b=0'",
