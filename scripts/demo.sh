@@ -30,6 +30,13 @@ echo "== halong --home $HOME_DIR init"
 echo "== halong ingest (a second run of make demo changes nothing)"
 "$BIN" --home "$HOME_DIR" ingest "$MANIFEST"
 
+echo "== halong fonds describe/series/dossier: fonds PL described (a series per National Assembly term)"
+python3 "$ROOT/scripts/make_demo_manifest.py" --describe "$ROOT/data/corpus/alqac2023_law_articles.jsonl" |
+	while IFS=$'\t' read -r -a cmd; do
+		"$BIN" --home "$HOME_DIR" fonds "${cmd[@]}" >/dev/null
+	done
+"$BIN" --home "$HOME_DIR" fonds show PL
+
 echo "== halong units load (the administrative units and their history, data/units)"
 "$BIN" --home "$HOME_DIR" units load
 
@@ -52,27 +59,37 @@ echo '== halong search "quyen va nghia vu" --limit 5'
 echo "== demo scans: A4 pages rendered from the law corpus (GENERATED test pages, tests/pages/README.md)"
 SCANS="${HOME_DIR}-scans"
 /usr/bin/python3 "$ROOT/tests/pages/make_pages.py" "$SCANS" >/dev/null
-python3 - "$SCANS" <<'PY'
+python3 - "$SCANS" "$ROOT/scripts" <<'PY'
 # A catalogue for the rendered pages: fonds DEMO-HP (UBND phường Hà Phong, now held by Phường Hà
-# Tu). The subjects name the law articles printed on the pages; the rest is demo metadata.
+# Tu). The subjects name the law articles printed on the pages, and the type and date are those
+# of the printed law (scripts/make_demo_manifest.py LAWS); the rest is demo metadata.
 import csv, json, os, sys
 d = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+from make_demo_manifest import LAWS
 m = json.load(open(os.path.join(d, 'manifest.json'), encoding='utf-8'))['pages']
+def law(key):
+    return m[key]['articles'][0].split('@')
 def title(key):
-    law, art = m[key]['articles'][0].split('@')
-    return f'Trang quét mẫu: {law}, Điều {art}'
-rows = [('HS-2024-01', 1, title('clean'), 1, 'public', 'clean.png'),
-        ('HS-2024-01', 2, title('multi-1'), 3, 'public', 'multi.tif'),
-        ('HS-2024-01', 3, title('scan-1'), 2, 'internal', 'scan.pdf'),
-        ('HS-2024-02', 1, title('noisy'), 1, 'internal', 'noisy.png'),
-        ('HS-2024-02', 2, title('twocol'), 1, 'restricted', 'twocol.png'),
-        ('HS-2024-02', 3, title('text'), 1, 'public', 'text.pdf')]
+    name, art = law(key)
+    return f'Trang quét mẫu: {name}, Điều {art}'
+def date(key):
+    return LAWS[law(key)[0]][3]
+rows = [('HS-2024-01', 1, title('clean'), 1, 'public', 'clean.png', date('clean')),
+        ('HS-2024-01', 2, title('multi-1'), 3, 'public', 'multi.tif', date('multi-1')),
+        ('HS-2024-01', 3, title('scan-1'), 2, 'internal', 'scan.pdf', date('scan-1')),
+        ('HS-2024-02', 1, title('noisy'), 1, 'internal', 'noisy.png', date('noisy')),
+        ('HS-2024-02', 2, title('twocol'), 1, 'restricted', 'twocol.png', date('twocol')),
+        ('HS-2024-02', 3, title('text'), 1, 'public', 'text.pdf', date('text'))]
+dossier = {'HS-2024-01': 'Trang quét mẫu số 1: ảnh PNG, TIFF nhiều trang, PDF quét (demo)',
+           'HS-2024-02': 'Trang quét mẫu số 2: ảnh nhiễu, hai cột, PDF có lớp chữ (demo)'}
 with open(os.path.join(d, 'mucluc.csv'), 'w', encoding='utf-8', newline='') as f:
     w = csv.writer(f)
     w.writerow(['fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'page_count',
-                'access_level', 'files', 'notes'])
+                'access_level', 'files', 'issued_date', 'doc_type', 'dossier_title', 'notes'])
     for r in rows:
-        w.writerow(['DEMO-HP', *r, 'Dữ liệu mẫu (demo): trang in lại từ văn bản luật'])
+        w.writerow(['DEMO-HP', *r, 'Điều luật', dossier[r[0]],
+                    'Dữ liệu mẫu (demo): trang in lại từ văn bản luật'])
 PY
 "$BIN" --home "$HOME_DIR" ingest "$SCANS/mucluc.csv" --files "$SCANS" --ocr
 "$BIN" --home "$HOME_DIR" ocr run

@@ -2,6 +2,8 @@
 """Turns the law-article corpus (JSONL) into an ingest manifest (CSV): the demo's reference fonds.
 
 Usage: make_demo_manifest.py JSONL OUT.csv
+       make_demo_manifest.py --describe JSONL   (the description of fonds PL: `halong fonds`
+                                                 arguments, one command a line, tab-separated)
 
 The mapping, one manifest row per article:
 
@@ -108,7 +110,54 @@ def write_manifest(path, rows, columns=None):
             w.writerow(r)
 
 
+# The National Assembly's terms (khóa), by the notation's tail: the series of fonds PL.
+TERMS = {'QH12': 'XII', 'QH13': 'XIII', 'QH14': 'XIV', 'QH15': 'XV'}
+
+
+def iso(ddmmyyyy):
+    d, m, y = ddmmyyyy.split('/')
+    return f'{y}-{m}-{d}'
+
+
+def describe_commands(arts):
+    """The description of fonds PL as `halong fonds …` argument lists: the fonds (a reference
+    collection with no creator unit), a series per National Assembly term (khóa) holding the
+    laws it passed, each law's dossier in its series with its passing date, permanent retention
+    and its count of articles. Every figure is counted or read from LAWS and the corpus."""
+    per_law = {}
+    for a in arts:
+        per_law[a['law_title']] = per_law.get(a['law_title'], 0) + 1
+    dates = sorted(iso(LAWS[t][3]) for t in per_law)
+    cmds = [['describe', FONDS,
+             '--name', 'Sưu tập văn bản luật (tham khảo, dữ liệu demo)',
+             '--from', dates[0], '--to', dates[-1],
+             '--extent', f'{len(per_law)} hồ sơ (luật), ' + f'{len(arts):,}'.replace(',', '.') +
+             ' điều luật',
+             '--history', 'Không phải phông của một cơ quan: sưu tập tham khảo gồm các luật do '
+                          'Quốc hội thông qua. Nội dung các điều luật là thật (data/corpus); số, '
+                          'ngày thông qua và cách xếp hồ sơ do scripts/make_demo_manifest.py '
+                          'gán (dữ liệu demo).',
+             '--scope', 'Mỗi hồ sơ là một luật, mỗi văn bản là một điều của luật đó; các hồ '
+                        'sơ xếp theo khóa Quốc hội đã thông qua luật.']]
+    for tail, roman in TERMS.items():
+        laws = [t for t in per_law if LAWS[t][2] == tail]
+        if not laws:
+            continue
+        ds = sorted(iso(LAWS[t][3]) for t in laws)
+        cmds.append(['series', FONDS, tail, '--title', f'Luật do Quốc hội khóa {roman} thông qua',
+                     '--from', ds[0], '--to', ds[-1], '--extent', f'{len(laws)} hồ sơ'])
+    for t in sorted(per_law, key=lambda t: dossier_code(t)):
+        d = iso(LAWS[t][3])
+        cmds.append(['dossier', FONDS, dossier_code(t), '--series', LAWS[t][2], '--from', d,
+                     '--to', d, '--retention', 'permanent', '--extent', f'{per_law[t]} điều'])
+    return cmds
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == '--describe':
+        for c in describe_commands(articles(argv[2])):
+            print('\t'.join(c))
+        return 0
     if len(argv) != 3:
         sys.stderr.write('usage: make_demo_manifest.py JSONL OUT.csv\n')
         return 2

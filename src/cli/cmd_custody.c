@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "halong/archive.h"
+#include "halong/archive_json.h"
 #include "halong/units.h"
 #include "halong/units_json.h"
 #include "halong/util.h"
@@ -17,8 +18,9 @@
 extern const cli_cmd cli_custody_commands[];
 
 typedef struct {
-	int json;
+	int json, remove;
 	const char *at, *to, *from, *date, *basis, *creator, *creator_at, *name, *csv, *html;
+	hl_desc d; /* describe, series, dossier: the fields given (NULL: kept, "": cleared) */
 } opts;
 
 #define AT_OPT   CLI_TEXT_OPT("at", 0, opts, at, "DATE", "on DATE (default: today)")
@@ -27,12 +29,45 @@ typedef struct {
 static const cli_opt at_json[] = {AT_OPT, JSON_OPT, CLI_OPT_END};
 static const cli_opt json_only[] = {JSON_OPT, CLI_OPT_END};
 static const cli_opt set_opts[] = {
-    CLI_NEEDED_OPT("creator", opts, creator, "CODE", "the unit that created the fonds"),
+    CLI_TEXT_OPT("creator", 0, opts, creator, "CODE", "the unit that created the fonds"),
     CLI_TEXT_OPT("creator-at", 0, opts, creator_at, "DATE",
                  "the creator as it was on DATE (default: the code's first version)"),
     CLI_TEXT_OPT("name", 0, opts, name, "NAME", "the fonds' name"),
     CLI_OPT_END,
 };
+/* A field of the description: "" is a value (it clears the field). */
+#define DESC_OPT(NAME, FIELD, ARG, HELP)                                                           \
+	{                                                                                          \
+		.name = NAME, .kind = CLI_TEXT, .off = offsetof(opts, d.FIELD), .arg = ARG,        \
+		.flags = CLI_EMPTY_OK, .help = HELP                                                \
+	}
+#define DATES_OPTS                                                                                 \
+	DESC_OPT("from", date_from, "DATE", "the first date (yyyy, mm/yyyy or dd/mm/yyyy)"),       \
+	    DESC_OPT("to", date_to, "DATE", "the last date"),                                      \
+	    DESC_OPT("extent", extent, "TEXT", "the extent (số lượng): \"3 hộp, 120 hồ sơ\""),     \
+	    DESC_OPT("notes", notes, "TEXT", "notes (ghi chú)")
+static const cli_opt describe_opts[] = {
+    DESC_OPT("name", title, "NAME", "the fonds' name (tên phông)"),
+    DATES_OPTS,
+    DESC_OPT("history", history, "TEXT", "the history of its creator (lịch sử đơn vị)"),
+    DESC_OPT("scope", scope, "TEXT", "the scope and content (nội dung)"),
+    CLI_OPT_END,
+};
+static const cli_opt series_opts[] = {
+    DESC_OPT("title", title, "TEXT", "the series' title (needed to create it)"),
+    DATES_OPTS,
+    DESC_OPT("scope", scope, "TEXT", "the scope and content"),
+    CLI_FLAG_OPT("remove", 0, opts, remove, "remove the series (it must hold no dossier)"),
+    CLI_OPT_END,
+};
+static const cli_opt dossier_opts[] = {
+    DESC_OPT("title", title, "TEXT", "the dossier's title (tiêu đề hồ sơ)"),
+    DESC_OPT("series", series, "CODE", "its series in the fonds (\"\": none)"),
+    DATES_OPTS,
+    DESC_OPT("retention", retention, "YEARS", "permanent (vĩnh viễn) or a number of years"),
+    CLI_OPT_END,
+};
+static const cli_opt show_opts[] = {AT_OPT, JSON_OPT, CLI_OPT_END};
 static const cli_opt assign_opts[] = {
     CLI_NEEDED_OPT("to", opts, to, "CODE", "the unit that receives the fonds"),
     CLI_TEXT_OPT("from", 0, opts, from, "CODE", "the step's giver (with --date)"),
@@ -110,6 +145,8 @@ static int fonds_set(const cli_args *args)
 	const hl_custody *c;
 	int rc;
 
+	if (!o.creator && !o.name)
+		return cli_usage(args->cmd, "give --creator CODE, --name NAME, or both");
 	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	rc = hl_archive_fonds_set(&f, a, &who, args->args[0], o.creator, o.creator_at, o.name);
@@ -117,13 +154,198 @@ static int fonds_set(const cli_args *args)
 	if (rc < 0)
 		return cli_fail();
 	c = f->custody;
-	printf("fonds %s: created by %s %s (as on %s); held today by %s %s\n", c->fonds_code,
-	       c->creator_code, or (c->creator_name, ""), c->creator_on,
-	       c->state == HL_CUSTODY_HELD ? c->custodian_code : "(a decision is needed:",
-	       c->state == HL_CUSTODY_HELD ? or (c->custodian_name, "")
-	                                   : "see halong custody pending)");
+	if (!c->creator_code)
+		printf("fonds %s: %s (no creator unit)\n", c->fonds_code, or (f->desc.title, ""));
+	else
+		printf("fonds %s: created by %s %s (as on %s); held today by %s %s\n",
+		       c->fonds_code, c->creator_code, or (c->creator_name, ""), c->creator_on,
+		       c->state == HL_CUSTODY_HELD ? c->custodian_code : "(a decision is needed:",
+		       c->state == HL_CUSTODY_HELD ? or (c->custodian_name, "")
+		                                   : "see halong custody pending)");
 	hl_fonds_free(f);
 	return EXIT_OK;
+}
+
+/* ---- description: fonds show, describe, series, dossier ---- */
+
+/* "1995-01 – 2019" from the described dates, else the documents' (said so). */
+static void print_dates(const char *from, const char *to, const char *first, const char *last)
+{
+	if (from && to && !strcmp(from, to))
+		printf("%s", from);
+	else if ((from && *from) || (to && *to))
+		printf("%s – %s", or (from, "?"), or (to, "?"));
+	else if (first && (!last || !strcmp(first, last)))
+		printf("%s (from its documents)", first);
+	else if (first)
+		printf("%s – %s (from its documents)", first, last);
+	else
+		printf("undated");
+}
+
+static void print_retention(const hl_dossier *d)
+{
+	const char *r = d->desc.retention ? d->desc.retention : d->doc_retention;
+	if (!r)
+		return;
+	printf(", %s%s%s", strcmp(r, "permanent") ? r : "permanent",
+	       strcmp(r, "permanent") ? " years" : "",
+	       d->desc.retention ? "" : " (from its documents)");
+}
+
+static void print_dossier(const hl_dossier *d, const char *indent)
+{
+	printf("%s%s  %s\n%s    ", indent, d->code, or (d->desc.title, "(no title)"), indent);
+	print_dates(d->desc.date_from, d->desc.date_to, d->first_date, d->last_date);
+	print_retention(d);
+	printf(", %lld documents", (long long)d->documents);
+	if (d->pages > 0)
+		printf(", %lld pages", (long long)d->pages);
+	printf("%s%s\n", d->desc.extent ? "; " : "", or (d->desc.extent, ""));
+	if (d->desc.notes)
+		printf("%s    notes: %s\n", indent, d->desc.notes);
+}
+
+static void print_series(const hl_fonds *f, const hl_series *s)
+{
+	printf("  series %s  %s (", s->code, or (s->desc.title, ""));
+	print_dates(s->desc.date_from, s->desc.date_to, NULL, NULL);
+	printf(", %lld dossier%s)\n", (long long)s->dossiers, s->dossiers == 1 ? "" : "s");
+	for (size_t k = 0; k < f->ndossiers; k++)
+		if (f->dossiers[k].desc.series && !strcmp(f->dossiers[k].desc.series, s->code))
+			print_dossier(&f->dossiers[k], "    ");
+}
+
+/* The fonds as a tree: its description, each series with its dossiers, then the dossiers in
+ * no series. */
+static void print_fonds(const hl_fonds *f, int tree)
+{
+	const hl_custody *c = f->custody;
+	const hl_desc *d = &f->desc;
+	size_t loose = 0;
+	printf("fonds %s  %s\n", c->fonds_code, or (d->title, "(no name)"));
+	if (c->creator_code)
+		printf("  creator: %s %s; held by: %s %s\n", c->creator_code,
+		       or (c->creator_name, ""),
+		       c->state == HL_CUSTODY_HELD ? c->custodian_code
+		                                   : hl_custody_state_name(c->state),
+		       or (c->custodian_name, ""));
+	printf("  dates: ");
+	print_dates(d->date_from, d->date_to, NULL, NULL);
+	printf("\n");
+	if (d->extent)
+		printf("  extent: %s\n", d->extent);
+	if (d->history)
+		printf("  history: %s\n", d->history);
+	if (d->scope)
+		printf("  scope and content: %s\n", d->scope);
+	if (d->notes)
+		printf("  notes: %s\n", d->notes);
+	if (!tree)
+		return;
+	for (size_t i = 0; i < f->nseries; i++)
+		print_series(f, &f->series[i]);
+	for (size_t k = 0; k < f->ndossiers; k++)
+		loose += !f->dossiers[k].desc.series;
+	if (loose && f->nseries)
+		printf("  in no series:\n");
+	for (size_t k = 0; k < f->ndossiers; k++)
+		if (!f->dossiers[k].desc.series)
+			print_dossier(&f->dossiers[k], "    ");
+	if (!f->ndossiers)
+		printf("  no dossier\n");
+}
+
+/* The fonds as JSON: the API's GET /api/v1/fonds/{code} keys that describe it. */
+static json_t *fonds_json(const hl_fonds *f)
+{
+	json_t *j = hl_custody_json(f->custody, f->custody->dossiers, f->custody->documents),
+	       *desc = json_object(), *se = json_array(), *dl = json_array();
+	hl_desc_json(desc, &f->desc, HL_LEVEL_FONDS);
+	for (size_t i = 0; i < f->nseries; i++)
+		json_array_append_new(se, hl_series_json(&f->series[i]));
+	for (size_t i = 0; i < f->ndossiers; i++)
+		json_array_append_new(dl, hl_dossier_json(&f->dossiers[i]));
+	json_object_set_new(j, "description", desc);
+	json_object_set_new(j, "series", se);
+	json_object_set_new(j, "dossiers", dl);
+	return j;
+}
+
+static int fonds_show(const cli_args *args)
+{
+	const opts o = *(const opts *)args->opts;
+	hl_principal who = me_local();
+	hl_archive *a = NULL;
+	hl_fonds *f = NULL;
+	int rc;
+
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_archive_fonds_get(&f, a, &who, args->args[0], o.at);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o.json)
+		cli_print_json(fonds_json(f));
+	else
+		print_fonds(f, 1);
+	hl_fonds_free(f);
+	return EXIT_OK;
+}
+
+/* describe, series, dossier: the fields given, at their level. */
+static int describe_at(const cli_args *args, hl_level level)
+{
+	const opts o = *(const opts *)args->opts;
+	hl_principal who = me_local();
+	hl_archive *a = NULL;
+	hl_fonds *f = NULL;
+	const char *code = args->nargs > 1 ? args->args[1] : NULL;
+	int rc;
+
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	if (o.remove)
+		rc = hl_archive_series_remove(a, &who, args->args[0], code);
+	else
+		rc = hl_archive_describe(&f, a, &who, level, args->args[0], code, &o.d);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o.remove)
+		printf("series %s of fonds %s removed\n", code, args->args[0]);
+	else if (level == HL_LEVEL_FONDS)
+		print_fonds(f, 0);
+	for (size_t i = 0; f && level == HL_LEVEL_SERIES && i < f->nseries; i++)
+		if (!strcmp(f->series[i].code, code))
+			print_series(f, &f->series[i]);
+	for (size_t i = 0; f && level == HL_LEVEL_DOSSIER && i < f->ndossiers; i++)
+		if (!strcmp(f->dossiers[i].code, code))
+			print_dossier(&f->dossiers[i], "");
+	hl_fonds_free(f);
+	return EXIT_OK;
+}
+
+static int fonds_describe(const cli_args *args)
+{
+	return describe_at(args, HL_LEVEL_FONDS);
+}
+
+static int fonds_series(const cli_args *args)
+{
+	const opts *o = args->opts;
+	if (o->remove && (o->d.title || o->d.date_from || o->d.date_to || o->d.extent ||
+	                  o->d.scope || o->d.notes)) {
+		fprintf(stderr, "halong: --remove takes no other option\n");
+		return EXIT_USAGE;
+	}
+	return describe_at(args, HL_LEVEL_SERIES);
+}
+
+static int fonds_dossier(const cli_args *args)
+{
+	return describe_at(args, HL_LEVEL_DOSSIER);
 }
 
 /* ---- custody ---- */
@@ -354,8 +576,52 @@ static const cli_cmd fonds_subs[] = {
      .opts_size = sizeof(opts),
      .run = fonds_list,
      .group = FONDS},
+    {.name = "show",
+     .summary = "FONDS described: its dates, extent, history, series and dossiers as a tree",
+     .operands = "FONDS",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one fonds code",
+     .opts = show_opts,
+     .opts_size = sizeof(opts),
+     .run = fonds_show,
+     .group = FONDS},
+    {.name = "describe",
+     .summary = "describe FONDS: its name, dates, extent, history, scope, notes",
+     .operands = "FONDS",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give one fonds code",
+     .opts = describe_opts,
+     .opts_size = sizeof(opts),
+     .run = fonds_describe,
+     .group = FONDS,
+     .help = "Only the fields given change; \"\" clears one. Audited."},
+    {.name = "series",
+     .summary = "create or describe series SERIES of FONDS (mục lục hồ sơ), or --remove it",
+     .operands = "FONDS SERIES",
+     .min_args = 2,
+     .max_args = 2,
+     .missing = "give a fonds code and a series code",
+     .opts = series_opts,
+     .opts_size = sizeof(opts),
+     .run = fonds_series,
+     .group = FONDS,
+     .help = "A new series needs --title. Only the fields given change; \"\" clears one."},
+    {.name = "dossier",
+     .summary = "describe dossier DOSSIER of FONDS: title, series, dates, retention, extent",
+     .operands = "FONDS DOSSIER",
+     .min_args = 2,
+     .max_args = 2,
+     .missing = "give a fonds code and a dossier code",
+     .opts = dossier_opts,
+     .opts_size = sizeof(opts),
+     .run = fonds_dossier,
+     .group = FONDS,
+     .help = "Only the fields given change; \"\" clears one (--series \"\": in no series)."},
     {.name = "set",
-     .summary = "record the unit that created FONDS (creates the fonds if it is not there)",
+     .summary = "record the unit that created FONDS, or its name (creates the fonds if it is "
+                "not there)",
      .operands = "FONDS",
      .min_args = 1,
      .max_args = 1,

@@ -61,8 +61,9 @@ export async function searchView({ query }) {
     r.items.map((hit) => h('li', { class: 'hit' },
       h('h2', { class: 'hit-title' }, h('a', { href: '#/doc/' + encodeURIComponent(hit.id) }, hit.subject || hit.id)),
       h('p', { class: 'hit-meta' },
-        [docType(hit.doc_type), hit.issuer, fmtDate(hit.issued_date)].filter(Boolean).join(' · '),
-        ' · ', h('a', { href: `#/fonds/${encodeURIComponent(hit.fonds_code)}` }, hit.fonds_code),
+        /* a scanned record without type, issuer or date starts with its place, not a dot */
+        [docType(hit.doc_type), hit.issuer, fmtDate(hit.issued_date)].filter(Boolean).map((x) => x + ' · ').join(''),
+        h('a', { href: `#/fonds/${encodeURIComponent(hit.fonds_code)}` }, hit.fonds_code),
         ' / ', h('a', { href: `#/fonds/${encodeURIComponent(hit.fonds_code)}/dossiers/${encodeURIComponent(hit.dossier_code)}` }, hit.dossier_code),
         ' ', accessBadge(hit.access)),
       hit.snippet ? h('p', { class: 'snippet' }, snippetNodes(hit.snippet)) : null)));
