@@ -15,6 +15,7 @@ pkgs=(
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-vie
   libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
   pango1.0-tools fonts-dejavu-core python3-pil qpdf poppler-utils
+  python3-bibtexparser
   clang-format python3
   chromium nodejs
 )

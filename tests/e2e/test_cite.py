@@ -3,6 +3,7 @@ archival line, BibTeX and CSL-JSON, the same from the CLI and the API, under the
 reading the document (a restricted one's citation audited, a hidden one's 404)."""
 import json
 import re
+import subprocess
 import unittest
 import urllib.parse
 
@@ -55,6 +56,25 @@ class Cite(ServerCase):
         self.assertEqual(fields['note'], d['id'])
         self.assertIn('Phông HATU', fields['howpublished'])
         self.assertEqual(self.w.h.run('cite', d['id'], '--format', 'bibtex').out, bib)
+        # an outside reader agrees: Debian's python3-bibtexparser (scripts/deps.sh) parses one
+        # @misc entry with the same fields, LaTeX-unescaped back to the record's words
+        out = subprocess.run(
+            ['/usr/bin/python3', '-c',
+             'import json, sys, bibtexparser\n'
+             'from bibtexparser.bparser import BibTexParser\n'
+             'from bibtexparser.customization import convert_to_unicode\n'
+             'p = BibTexParser(common_strings=False)\n'
+             'p.customization = convert_to_unicode\n'
+             'db = bibtexparser.loads(sys.stdin.read(), parser=p)\n'
+             'print(json.dumps(db.entries, ensure_ascii=False))'],
+            input=bib, capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        entries = json.loads(out.stdout)
+        self.assertEqual(len(entries), 1, entries)
+        e = entries[0]
+        self.assertEqual((e['ENTRYTYPE'], e['date'], e['year'], e['note']),
+                         ('misc', '2019-03-12', '2019', d['id']))
+        self.assertEqual(e['title'].strip('{}'), d['subject'])
 
         r = self.as_('anonymous').get(f"/api/v1/documents/{q(d['id'])}/cite?format=csl-json")
         self.assertEqual(r.status, 200, r)
