@@ -47,6 +47,10 @@ typedef struct hl_doc {
 	/* The title of its dossier, as a manifest row gives it (column dossier_title): set on the
 	 * dossier when the row is stored; NULL on a document read back. */
 	char *dossier_title;
+	/* The series of its dossier (columns series_code, series_title): the series is made when
+	 * new (titled with its code when no title is given) and the dossier put in it when the
+	 * row is stored; NULL on a document read back. */
+	char *series_code, *series_title;
 	size_t nfiles;
 	hl_doc_file *files;
 	/* filled by the store on read */

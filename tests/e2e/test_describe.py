@@ -194,6 +194,28 @@ class Describe(unittest.TestCase):
         self.assertEqual(self.fonds()['series'], [])
         self.assertEqual(self.audit()[0][1], 'series HAPHONG/MLHC')
 
+    def test_6_series_from_the_manifest(self):
+        # the catalogue (mục lục hồ sơ) names each dossier's series, Vietnamese headers too
+        path = hl.write_csv(
+            f'{self.tmp}/mucluc.csv',
+            ['Mã phông', 'Mã hồ sơ', 'Số thứ tự văn bản', 'Trích yếu nội dung', 'Mục lục số',
+             'Tên mục lục', 'Tiêu đề hồ sơ'],
+            [['HATU', 'HS07', 1, 'Tờ trình về việc giao đất', 'ML02', 'Mục lục hồ sơ đất đai',
+              'Hồ sơ giao đất 2020'],
+             ['HATU', 'HS08', 1, 'Quyết định giao đất', 'ML02', '', ''],
+             ['HATU', 'HS09', 1, 'Báo cáo', '', 'Tên mục lục không mã', '']])
+        r = self.cli('ingest', path)
+        self.assertEqual(r.rc, 3, r)  # a batch: the bad row named, the good ones stored
+        self.assertIn('mucluc.csv:4', r.err)
+        self.assertIn('series_title: a series title without its series_code', r.err)
+        f = json.loads(self.cli('fonds', 'show', 'HATU', '--json').out)
+        self.assertEqual([(s['code'], s['title'], s['dossiers']) for s in f['series']],
+                         [('ML02', 'Mục lục hồ sơ đất đai', 2)])
+        got = {d['code']: (d['series'], d['title']) for d in f['dossiers']}
+        self.assertEqual(got['HS07'], ('ML02', 'Hồ sơ giao đất 2020'))
+        self.assertEqual(got['HS08'], ('ML02', None))
+        self.assertNotIn('HS09', got)
+
 
 if __name__ == '__main__':
     unittest.main()

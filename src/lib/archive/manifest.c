@@ -37,6 +37,8 @@ static const struct {
     {COL_FILES, "files", {"tep", "tep tin", "tep dinh kem"}},
     {COL_TEXT, "text", {"noi dung", "toan van"}},
     {COL_DOSSIER_TITLE, "dossier_title", {"tieu de ho so", "ten ho so"}},
+    {COL_SERIES, "series_code", {"muc luc so", "ma muc luc", "ma nhom ho so"}},
+    {COL_SERIES_TITLE, "series_title", {"ten muc luc", "tieu de muc luc", "ten nhom ho so"}},
 };
 
 const char *hl_manifest__key(int col)
@@ -319,6 +321,16 @@ int hl_archive__manifest_row(hl_doc *d, hl_manifest_vals *vals, const hl_manifes
 	d->fonds_code = value(cols, f, n, COL_FONDS);
 	d->dossier_code = value(cols, f, n, COL_DOSSIER);
 	d->dossier_title = nz(value(cols, f, n, COL_DOSSIER_TITLE));
+	d->series_code = nz(value(cols, f, n, COL_SERIES));
+	d->series_title = nz(value(cols, f, n, COL_SERIES_TITLE));
+	if (d->series_code && (strlen(d->series_code) > 64 || strchr(d->series_code, '/')))
+		add(&p, COL_SERIES, "a series code has 1 to 64 bytes and no /");
+	if (d->series_title && !d->series_code)
+		add(&p, COL_SERIES_TITLE, "a series title without its series_code");
+	if (d->series_title && strlen(d->series_title) > 1000)
+		add(&p, COL_SERIES_TITLE, "at most 1000 bytes");
+	if (d->dossier_title && strlen(d->dossier_title) > 1000)
+		add(&p, COL_DOSSIER_TITLE, "at most 1000 bytes");
 	d->subject = value(cols, f, n, COL_SUBJECT);
 	s = value(cols, f, n, COL_ORDINAL);
 	if (*s && hl_manifest__int(&d->ordinal, s, 1, INT32_MAX) < 0)

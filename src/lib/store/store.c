@@ -26,6 +26,14 @@ static const char *const sql[Q__COUNT] = {
     [Q_DOSSIER_GET] = "SELECT id FROM dossier WHERE fonds_id = ?1 AND code = ?2",
     [Q_DOSSIER_ADD] = "INSERT INTO dossier(fonds_id, code, created_at) VALUES (?1, ?2, ?3)",
     [Q_DOSSIER_TITLE] = "UPDATE dossier SET title = ?2 WHERE id = ?1 AND title IS NOT ?2",
+    /* a series a manifest row names: made when new (titled with its code when the row gives
+     * no title), retitled when the row gives one */
+    [Q_SERIES_PUT] =
+        "INSERT INTO series(fonds_id, code, title, created_at)"
+        " VALUES (?1, ?2, coalesce(?3, ?2), ?4) ON CONFLICT (fonds_id, code)"
+        " DO UPDATE SET title = coalesce(?3, title) WHERE title IS NOT coalesce(?3, title)",
+    [Q_DOSSIER_SERIES] = "UPDATE dossier SET series_id = (SELECT id FROM series WHERE fonds_id = ?2"
+                         " AND code = ?3) WHERE id = ?1",
     [Q_DOC_HEAD] = "SELECT id, content_hash, version FROM document WHERE doc_id = ?1",
     [Q_ORDINAL_OWNER] = "SELECT doc_id FROM document WHERE dossier_id = ?1 AND ordinal = ?2",
     [Q_DOC_INSERT] =
@@ -510,6 +518,23 @@ int hl_store_doc_put(int *status, hl_store *st, const hl_doc *d, const char *act
 		if (step_done(st, s, "set the dossier's title") < 0)
 			return -1;
 	}
+	/* Its series likewise (a manifest's series_code and series_title). */
+	if (d->series_code && *d->series_code) {
+		if (dossier_id(&dossier, st, d->fonds_code, d->dossier_code) < 0 ||
+		    !(s = stmt(st, Q_SERIES_PUT)))
+			return -1;
+		sqlite3_bind_int64(s, 1, st->last_fonds_id);
+		sqlite3_bind_text(s, 2, d->series_code, -1, SQLITE_STATIC);
+		hl_store__bind_text(s, 3, d->series_title);
+		sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+		if (step_done(st, s, "add the series") < 0 || !(s = stmt(st, Q_DOSSIER_SERIES)))
+			return -1;
+		sqlite3_bind_int64(s, 1, dossier);
+		sqlite3_bind_int64(s, 2, st->last_fonds_id);
+		sqlite3_bind_text(s, 3, d->series_code, -1, SQLITE_STATIC);
+		if (step_done(st, s, "set the dossier's series") < 0)
+			return -1;
+	}
 
 	if (!(s = stmt(st, Q_DOC_HEAD)))
 		goto done;
@@ -710,7 +735,8 @@ void hl_doc_free(hl_doc *d)
 	                 &d->doc_notation, &d->issued_date,    &d->doc_type,     &d->issuer,
 	                 &d->subject,      &d->language,       &d->keywords,     &d->confidence,
 	                 &d->retention,    &d->physical_state, &d->notes,        &d->text,
-	                 &d->created_at,   &d->updated_at,     &d->page_text,    &d->dossier_title};
+	                 &d->created_at,   &d->updated_at,     &d->page_text,    &d->dossier_title,
+	                 &d->series_code,  &d->series_title};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < d->nfiles; i++)
