@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "halong/archive.h"
 #include "halong/ocr.h"
@@ -526,6 +527,52 @@ static void test_review_by_words(void **state)
 	assert_non_null(strstr(r.order, "R01-DOC-2"));
 }
 
+/* Pages recognised before the rule are checked 2,000 at a time by a review; how many are left
+ * is a figure over every record: the province's staff are told it, a unit's archivist 0. */
+static void test_unchecked_left(void **state)
+{
+	fx *f = *state;
+	doc_spec a = {"HAPHONG", "R02", "Trang cũ", NULL, NULL, 1, HL_ACCESS_PUBLIC};
+	hl_store *st = hl_archive_store(f->a);
+	review_seen r = {0};
+	uint64_t unchecked = 99;
+	hl_doc *d = NULL;
+	char sql[600], path[128];
+	char *err = NULL;
+	sqlite3 *db = NULL;
+
+	put(f, &a);
+	recognised(f, "R02-DOC-1", "Luật này để giải quyết tranh chấp", 95);
+	assert_int_equal(hl_store_doc_get(&d, st, "R02-DOC-1"), 0);
+	/* 4,100 more done pages of that document; none checked (as on an upgraded store) */
+	snprintf(sql, sizeof(sql),
+	         "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 4101)"
+	         " INSERT INTO page(document_id, file_seq, page_no, sha256, seq, state, text,"
+	         " queued_at) SELECT %lld, 1, i, '%s', i, 'done', 'Luật này', 'x' FROM n;"
+	         " UPDATE page SET check_rule = NULL;",
+	         (long long)d->rowid, d->files[0].sha256);
+	hl_doc_free(d);
+	snprintf(path, sizeof(path), "%s/halong.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s", err);
+	sqlite3_close(db);
+	/* a unit's archivist: 0 however many are left (2,101 after its review checked 2,000) */
+	assert_int_equal(hl_archive_ocr_review(f->a, &f->arch52, 70, 10, &unchecked, review_cb, &r),
+	                 0);
+	assert_int_equal(unchecked, 0);
+	/* the province's: the 101 its review left */
+	unchecked = 99;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(
+	    hl_archive_ocr_review(f->a, &f->prov_arch, 70, 10, &unchecked, review_cb, &r), 0);
+	assert_int_equal(unchecked, 101);
+	assert_int_equal(
+	    hl_archive_ocr_review(f->a, &f->prov_arch, 70, 10, &unchecked, review_cb, &r), 0);
+	assert_int_equal(unchecked, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +580,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_who_may, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_review_by_words, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unchecked_left, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
