@@ -166,6 +166,12 @@ const vi = {
   col_access: 'Tiếp cận',
   col_pages: 'Số trang',
 
+  date_from_only: 'từ {d}',
+  date_to_only: 'đến {d}',
+  count_dossiers: '{n} hồ sơ',
+  count_docs: '{n} tài liệu',
+  count_pages: '{n} trang',
+
   units_title: 'Đơn vị hành chính',
   units_intro: 'Tra cứu xã, phường, huyện, tỉnh theo tên (có dấu hoặc không dấu), cả tên cũ trước sắp xếp năm 2025.',
   units_search_label: 'Tên đơn vị',
@@ -566,6 +572,15 @@ const en = {
   col_access: 'Access',
   col_pages: 'Pages',
 
+  date_from_only: 'from {d}',
+  date_to_only: 'to {d}',
+  count_dossiers: '{n} dossiers',
+  count_dossiers_1: '1 dossier',
+  count_docs: '{n} documents',
+  count_docs_1: '1 document',
+  count_pages: '{n} pages',
+  count_pages_1: '1 page',
+
   units_title: 'Administrative units',
   units_intro: 'Find a commune, ward, district or province by name (tones optional), old names from before the 2025 reform included.',
   units_search_label: 'Unit name',
@@ -847,12 +862,43 @@ export function t(key, params) {
   return s;
 }
 
-/* A date yyyy-mm-dd as an archivist reads it: dd/mm/yyyy in Vietnamese, yyyy-mm-dd in English. */
+/* A count with its noun: tn('count_docs', 3) → "3 tài liệu" / "3 documents"; the key's "_1"
+   form when there is one and the language has it ("1 document"). */
+export function tn(key, n) {
+  const one = Number(n) === 1 && (DICTS[lang][key + '_1'] !== undefined || vi[key + '_1'] !== undefined);
+  return t(one ? key + '_1' : key, { n: fmtNum(n) });
+}
+
+/* A date yyyy-mm-dd as an archivist reads it: dd/mm/yyyy in Vietnamese, yyyy-mm-dd in English;
+   a partial one (a month, a year: how archivists date a dossier or a fonds) as mm/yyyy or
+   yyyy-mm, and yyyy. */
 export function fmtDate(d) {
   if (!d) return t('none');
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(d);
-  if (!m) return d;
+  if (!m) {
+    const p = /^(\d{4})-(\d{2})$/.exec(d);
+    if (p) return lang === 'vi' ? `${p[2]}/${p[1]}` : d;
+    return d;
+  }
   return lang === 'vi' ? `${m[3]}/${m[2]}/${m[1]}` : `${m[1]}-${m[2]}-${m[3]}`;
+}
+
+/* From–to of two dates, either partial or missing: "1995–2019", "05/2019 – 12/2020", "từ 1995".
+   Null when both are missing. */
+export function fmtDateRange(from, to) {
+  if (!from && !to) return null;
+  if (!to) return t('date_from_only', { d: fmtDate(from) });
+  if (!from) return t('date_to_only', { d: fmtDate(to) });
+  if (from === to) return fmtDate(from);
+  /* two years read as one span; longer dates need the spaces to stay apart */
+  return from.length === 4 && to.length === 4 ? `${from}–${to}` : `${fmtDate(from)} – ${fmtDate(to)}`;
+}
+
+/* A retention as stored ("permanent", or years as a string): "Vĩnh viễn", "70 năm". */
+export function fmtRetention(r) {
+  if (!r) return null;
+  if (r === 'permanent') return t('ret_permanent');
+  return /^\d+$/.test(r) ? t('ret_years', { n: r }) : r;
 }
 
 export function fmtNum(n) {
