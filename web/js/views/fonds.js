@@ -46,7 +46,8 @@ export async function fondsView({ args, query, render }) {
   const steps = f.steps || [];
   const rerender = () => render({ keepFocus: true });
   const view = h('div', null,
-    h('p', { class: 'crumbs' }, h('a', { href: '#/fonds' }, t('fonds_title'))),
+    h('p', { class: 'crumbs' }, h('a', { href: '#/fonds' }, t('fonds_title')), ' · ',
+      h('a', { href: '#/browse?open=' + enc('f:' + enc(fcode)), id: 'fonds-tree-link' }, t('browse_as_tree'))),
     h('h1', null, `${t('fonds_code')} ${fcode}`, f.fonds_name || f.name ? ` — ${f.fonds_name || f.name}` : ''),
     /* a fonds naming no creator has no custodian or state to show: said once */
     f.creator_code || f.state !== 'no_creator'
