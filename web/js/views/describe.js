@@ -248,6 +248,11 @@ export function descForm({ id, heading, fields, save, cancel }) {
     }
   };
 
+  let initial = {};
+  try {
+    initial = Object.fromEntries(getters.map((g) => g()));
+  } catch (e) { /* a value the form cannot read back: sent as typed */ }
+
   cancelBtn.addEventListener('click', () => cancel());
   form.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') {
@@ -260,9 +265,16 @@ export function descForm({ id, heading, fields, save, cancel }) {
     unmark();
     let body;
     try {
-      body = Object.fromEntries(getters.map((g) => g()));
+      /* only what changed: a field left as it was is not the server's to check again (a fonds
+         named by no one can be dated without being named first) */
+      body = Object.fromEntries(getters.map((g) => g()).filter(([k, v]) => initial[k] !== v));
     } catch (le) {
       show(le.message, null, le.field);
+      return;
+    }
+    if (!Object.keys(body).length) {
+      msg.className = 'form-msg';
+      clear(msg).append(t('form_unchanged'));
       return;
     }
     saveBtn.disabled = cancelBtn.disabled = true;
