@@ -1123,6 +1123,272 @@ test('OCR review: the archivist corrects page 1 of the scanned document beside i
   assert(await page.locator('#ocr-edit-btn').count() === 0, 'a guest is offered the editor');
 });
 
+/* ---------- archival description (ISAD(G) levels, TT 02/2019/TT-BNV) and the browse tree ---------- */
+
+const HISTORY = 'Ủy ban nhân dân phường Hà Phong (mã 06652) hình thành phông từ năm 1995.\nTừ ngày 01/07/2025, phường Hà Phong nhập vào phường Hà Tu; phông do Phường Hà Tu quản lý.';
+const SERIES_TITLE = 'Văn bản số hóa thử nghiệm';
+const DOSSIER_TITLE = 'Hồ sơ bản quét thử nghiệm';
+
+async function loginAs() {
+  if (world.userError) throw new Error(`halong user add failed, no user to log in with: ${world.userError}`);
+  await page.goto(world.base + '/#/login');
+  await page.fill('#username', USER);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-submit');
+  await seeText('#user-status', `Đã đăng nhập: ${USER}`);
+}
+
+/* The fonds as a guest's GET sees it (no cookie): what the server stored, not what the page shows. */
+async function fondsApi(code) {
+  return apiGet('/api/v1/fonds/' + encodeURIComponent(code));
+}
+
+test('describe fonds SO as the archivist: its description, series ML01, dossier HS01 put in it with its dates and retention; all there after a reload', async () => {
+  await loginAs();
+  await page.goto(world.base + '/#/fonds/SO');
+  /* not described yet: the dates are read off the documents, and said so */
+  await seeText('#fonds-desc', 'Mô tả phông', 'Tên phông', 'Bản quét thử nghiệm', 'Thời gian của tài liệu', '01/07/2025 – 03/07/2025 (theo văn bản)',
+    'Lưu trữ viên chưa mô tả phông này');
+  await page.click('#fonds-desc-edit');
+  await page.locator('#fonds-desc-form').waitFor();
+  assert(await page.evaluate(() => document.activeElement.id) === 'fonds-desc-form-title', 'the form should take the focus on its first field');
+  await seeText('#fonds-desc-form', 'Sửa mô tả phông SO', 'Tên phông', 'Thời gian của tài liệu', 'Từ', 'Đến', 'Số lượng / khối lượng',
+    'Lịch sử đơn vị hình thành phông', 'Nội dung', 'Ghi chú', 'Lưu', 'Hủy');
+  await page.fill('#fonds-desc-form-date_from', '1995');
+  await page.fill('#fonds-desc-form-date_to', '07/2025');
+  await page.fill('#fonds-desc-form-extent', '1 hồ sơ, 3 văn bản, 4 trang quét');
+  await page.fill('#fonds-desc-form-history', HISTORY);
+  await page.fill('#fonds-desc-form-scope', 'Bản quét thử nghiệm dựng từ văn bản luật, dùng để kiểm tra nhận dạng chữ.');
+  await page.fill('#fonds-desc-form-notes', 'Tài liệu sinh ra cho kiểm thử.');
+  /* Enter in a field saves, as in any form */
+  await page.press('#fonds-desc-form-extent', 'Enter');
+  await seeText('#fonds-desc', 'Đã lưu mô tả phông.', '1995 – 07/2025', '1 hồ sơ, 3 văn bản, 4 trang quét',
+    'hình thành phông từ năm 1995', 'kiểm tra nhận dạng chữ', 'Tài liệu sinh ra cho kiểm thử.');
+  await notSeeText('#fonds-desc', 'theo văn bản');
+  assert(await page.locator('#fonds-desc-form').count() === 0, 'the form should close once saved');
+  await shot('fonds-described', true);
+
+  /* a series, then the dossier put into it */
+  await page.click('#series-add');
+  await page.fill('#series-form-code', 'ML01');
+  await page.fill('#series-form-title', SERIES_TITLE);
+  await page.fill('#series-form-date_from', '2025');
+  await page.click('#series-form-save');
+  await seeText('#series-ML01', `Mục lục ML01 — ${SERIES_TITLE}`, 'Đã lưu mục lục ML01.', 'từ 2025', 'Chưa có hồ sơ nào trong mục lục này.');
+  await seeText('#dossiers-unsorted', 'Hồ sơ chưa xếp vào mục lục', 'HS01');
+  await page.click('#dossier-edit-HS01');
+  await page.locator('#dossier-form').waitFor();
+  await page.fill('#dossier-form-title', DOSSIER_TITLE);
+  await page.selectOption('#dossier-form-series', 'ML01');
+  await page.fill('#dossier-form-date_from', '01/07/2025');
+  await page.fill('#dossier-form-date_to', '03/07/2025');
+  await page.selectOption('#dossier-form-retention', 'years');
+  await page.fill('#dossier-form-retention-years', '70');
+  await page.fill('#dossier-form-extent', '3 văn bản, 4 trang');
+  await page.locator('#dossier-form').scrollIntoViewIfNeeded();
+  await shot('dossier-form');
+  await page.click('#dossier-form-save');
+  await seeText('#series-ML01', 'Đã lưu mô tả hồ sơ HS01.', 'HS01', DOSSIER_TITLE, '01/07/2025 – 03/07/2025', '70 năm');
+  assert(await page.locator('#dossiers-unsorted').count() === 0, 'HS01 is in ML01: no dossier is left outside a series');
+
+  /* saved: the server says so, and a reload shows it */
+  const f = await fondsApi('SO');
+  const d = f.dossiers.find((x) => x.code === 'HS01');
+  assert(f.description.date_from === '1995' && f.description.date_to === '2025-07' && f.description.history === HISTORY,
+    `the fonds' description as stored: ${JSON.stringify(f.description)}`);
+  assert(d && d.series === 'ML01' && d.retention === '70' && d.date_from === '2025-07-01' && d.date_to === '2025-07-03',
+    `dossier HS01 as stored: ${JSON.stringify(d)}`);
+  await page.reload();
+  await seeText('#fonds-desc', '1995 – 07/2025', 'Lịch sử đơn vị hình thành phông', 'phông do Phường Hà Tu quản lý');
+  await seeText('#series-list', 'Mục lục hồ sơ', `Mục lục ML01 — ${SERIES_TITLE}`, DOSSIER_TITLE, '01/07/2025 – 03/07/2025', 'Thời hạn bảo quản', '70 năm', 'Số trang');
+  await shot('fonds-series-reloaded', true);
+
+  /* the dossier page: its description above its documents, its series linked */
+  await page.click('main a[href="#/fonds/SO/dossiers/HS01"]');
+  await seeText('#dossier-desc', 'Mô tả hồ sơ', DOSSIER_TITLE, `Mục lục ML01 — ${SERIES_TITLE}`, '01/07/2025 – 03/07/2025', '70 năm',
+    '3 văn bản, 4 trang', '3 tài liệu, 4 trang');
+  await seeText('.crumbs', 'Mục lục ML01');
+  await seeText('main table', 'ba trang');
+  const descBox = await page.locator('#dossier-desc').boundingBox();
+  const docsBox = await page.locator('main table').boundingBox();
+  assert(descBox.y < docsBox.y, 'the description should come before the documents');
+  await page.click('#dossier-desc-edit');
+  await page.fill('#dossier-form-notes', 'Hồ sơ dựng cho kiểm thử; không phải hồ sơ thật.');
+  await page.click('#dossier-form-save');
+  await seeText('#dossier-desc', 'Đã lưu mô tả hồ sơ HS01.', 'Ghi chú', 'không phải hồ sơ thật');
+  await page.reload();
+  await seeText('#dossier-desc', 'không phải hồ sơ thật', '70 năm');
+  await shot('dossier-described');
+  await page.click('#dossier-series-link');
+  await seeText('#series-ML01', `Mục lục ML01 — ${SERIES_TITLE}`);
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'series-ML01-h', null, { timeout: 5000 })
+    .catch(() => { throw new Error('the series link should land on the series (its heading focused)'); });
+});
+
+test('a bad date is refused by the server: its message beside the form, the field marked, nothing saved; a series still holding dossiers is not removed', async () => {
+  await page.goto(world.base + '/#/fonds/SO');
+  await seeText('#fonds-desc', '1995 – 07/2025');
+  await page.click('#fonds-desc-edit');
+  await page.fill('#fonds-desc-form-date_from', '31/02/2019');
+  await page.fill('#fonds-desc-form-extent', 'không được lưu');
+  await page.click('#fonds-desc-form-save');
+  await seeText('#fonds-desc-form-msg', 'Chưa lưu', 'Thời gian của tài liệu (từ) không phải là ngày đúng', 'Máy chủ trả lời:',
+    'date_from: bad date "31/02/2019"');
+  await seeText('#fonds-desc-form-date_from-err', 'không phải là ngày đúng');
+  assert(await page.getAttribute('#fonds-desc-form-date_from', 'aria-invalid') === 'true', 'the refused field should be marked invalid');
+  assert(await page.evaluate(() => document.activeElement.id) === 'fonds-desc-form-date_from', 'the refused field should have the focus');
+  /* the message sits beside the buttons, inside the form */
+  const btn = await page.locator('#fonds-desc-form-save').boundingBox();
+  const msg = await page.locator('#fonds-desc-form-msg').boundingBox();
+  assert(msg.y >= btn.y && msg.y - (btn.y + btn.height) < 40, `the message should be right under the buttons: ${JSON.stringify({ btn, msg })}`);
+  await page.locator('#fonds-desc-form-msg').scrollIntoViewIfNeeded();
+  await shot('bad-date-refused');
+  /* dates out of order: the server's words too */
+  await page.fill('#fonds-desc-form-date_from', '2030');
+  await page.click('#fonds-desc-form-save');
+  await seeText('#fonds-desc-form-msg', 'thời gian bắt đầu sau thời gian kết thúc', 'date_from 2030 is after date_to 2025-07');
+  /* Escape closes the form and gives the focus back to its button; nothing was saved */
+  await page.press('#fonds-desc-form-date_from', 'Escape');
+  assert(await page.locator('#fonds-desc-form').count() === 0, 'Escape should close the form');
+  assert(await page.evaluate(() => document.activeElement.id) === 'fonds-desc-edit', 'the focus should return to "Sửa mô tả phông"');
+  await page.reload();
+  await seeText('#fonds-desc', '1995 – 07/2025', '1 hồ sơ, 3 văn bản, 4 trang quét');
+  await notSeeText('#fonds-desc', 'không được lưu');
+  const f = await fondsApi('SO');
+  assert(f.description.date_from === '1995' && f.description.extent === '1 hồ sơ, 3 văn bản, 4 trang quét', `nothing should be saved: ${JSON.stringify(f.description)}`);
+  /* removing a series that holds HS01: asked in place, refused with 409, explained */
+  await page.click('#series-remove-ML01');
+  await seeText('#series-remove', 'Xóa mục lục ML01?');
+  await page.click('#series-remove-yes');
+  await seeText('#series-remove-msg', 'Chưa xóa: mục lục này còn hồ sơ', 'Máy chủ trả lời:', 'series ML01');
+  await page.locator('#series-remove').scrollIntoViewIfNeeded();
+  await shot('series-remove-refused');
+  await page.click('#series-remove-no');
+  assert((await fondsApi('SO')).series.some((s) => s.code === 'ML01'), 'series ML01 should still be there');
+});
+
+test('the browse tree: fonds → series → dossier → document, opened by mouse and keyboard; a document opens from it and Back finds the tree open', async () => {
+  await page.click('header nav a[href="#/browse"]');
+  await seeText('h1', 'Duyệt theo phông');
+  await seeText('#btree', 'SO — Bản quét thử nghiệm', '1 hồ sơ · 3 tài liệu', 'PL');
+  await page.click('details[data-key="f:SO"] > summary');
+  await seeText('details[data-key="f:SO"]', `Mục lục ML01 — ${SERIES_TITLE}`, '1 hồ sơ', 'Trang của phông SO');
+  await page.click('details[data-key="s:SO/ML01"] > summary');
+  await seeText('details[data-key="s:SO/ML01"]', `HS01 — ${DOSSIER_TITLE}`, '01/07/2025 – 03/07/2025');
+  await page.click('details[data-key="d:SO/HS01"] > summary');
+  await seeText('details[data-key="d:SO/HS01"]', 'Bản quét thử nghiệm ba trang', 'độ phân giải thấp', 'Công văn nội bộ', 'Nội bộ', 'Trang của hồ sơ HS01');
+  /* the keyboard opens a node too: a long dossier gives its first documents and the way to the rest */
+  await page.focus('details[data-key="f:PL"] > summary');
+  await page.keyboard.press('Enter');
+  await seeText('details[data-key="f:PL"]', '91-2015-QH13 — Bộ luật dân sự');
+  await page.focus('details[data-key="d:PL/91-2015-QH13"] > summary');
+  await page.keyboard.press(' ');
+  await seeText('details[data-key="d:PL/91-2015-QH13"]', 'Phạm vi điều chỉnh', 'Đang hiện 20 /', 'Xem cả');
+  assert(await page.locator('details[data-key="d:PL/91-2015-QH13"] .bt-docs li').count() === 20, 'a dossier shows its first 20 documents');
+  assert(await page.locator('details[data-key="d:PL/91-2015-QH13"] a.bt-all').getAttribute('href') === '#/fonds/PL/dossiers/91-2015-QH13', 'the rest is on the dossier page');
+  await page.locator('details[data-key="f:SO"]').scrollIntoViewIfNeeded();
+  await shot('browse-tree', true);
+  await page.click('details[data-key="d:SO/HS01"] a:has-text("ba trang")');
+  await seeText('#page-of', 'Trang 1 / 3');
+  await page.goBack();
+  await seeText('details[data-key="d:SO/HS01"]', 'Bản quét thử nghiệm ba trang');
+  assert(await page.evaluate(() => document.querySelector('details[data-key="d:SO/HS01"]').open), 'Back should find dossier HS01 open');
+});
+
+test('phone (390 px): the fonds page, its forms and the tree fit without sideways scrolling', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    const over = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.goto(world.base + '/#/fonds/SO');
+    await seeText('#series-ML01', DOSSIER_TITLE);
+    let o = await over();
+    assert(o <= 1, `the fonds page is ${o}px wider than the screen`);
+    /* a dossier row reads as a card, each value beside its label (the cell's data-label, drawn by the style sheet) */
+    const card = await page.evaluate(() => {
+      const td = document.querySelector('#series-ML01 .dossier-table td[data-label="Thời hạn bảo quản"]');
+      return td && { text: td.innerText, label: getComputedStyle(td, '::before').content, display: getComputedStyle(td).display,
+        head: getComputedStyle(document.querySelector('#series-ML01 .dossier-table thead')).position };
+    });
+    assert(card && card.text.includes('70 năm') && card.label.includes('Thời hạn bảo quản') && card.display === 'grid' && card.head === 'absolute',
+      `the dossier row should be a card with its labels: ${JSON.stringify(card)}`);
+    await shot('phone-fonds', true);
+    await page.click('#fonds-desc-edit');
+    await page.click('#dossier-edit-HS01');
+    await page.locator('#dossier-form').waitFor();
+    o = await over();
+    assert(o <= 1, `the dossier form is ${o}px wider than the screen`);
+    await page.locator('#dossier-form').scrollIntoViewIfNeeded();
+    await shot('phone-dossier-form');
+    await page.click('#fonds-desc-edit');
+    o = await over();
+    assert(o <= 1, `the fonds form is ${o}px wider than the screen`);
+    await page.locator('#fonds-desc-form').scrollIntoViewIfNeeded();
+    await shot('phone-fonds-form');
+    /* the tree, opened down to a long dossier's documents from its address */
+    await page.goto(world.base + '/#/browse?open=' + encodeURIComponent('f:SO,s:SO/ML01,d:SO/HS01,f:PL,d:PL/91-2015-QH13'));
+    await seeText('details[data-key="d:SO/HS01"]', 'ba trang');
+    await seeText('details[data-key="d:PL/91-2015-QH13"]', 'Phạm vi điều chỉnh');
+    o = await over();
+    assert(o <= 1, `the tree is ${o}px wider than the screen`);
+    await shot('phone-tree');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
+test('in English the fonds page, the dossier page, the forms and the tree have English labels', async () => {
+  await page.goto(world.base + '/#/fonds/SO');
+  await seeText('#fonds-desc', 'Mô tả phông');
+  await page.click('#lang-switch');
+  try {
+    await seeText('#fonds-desc', 'Description of the fonds', 'Name of the fonds', 'Dates of the records', '1995 – 2025-07', 'Extent',
+      'History of the creating body', 'Scope and content', 'Notes', 'Edit the description');
+    await seeText('#series-list', 'Series', `Series ML01 — ${SERIES_TITLE}`, 'from 2025', 'Dossier code', 'Title', 'Dates', 'Retention', '70 years',
+      '2025-07-01 – 2025-07-03', 'Documents', 'Pages', 'Edit series', 'Remove series', 'Add a series');
+    await page.click('#dossier-edit-HS01');
+    await seeText('#dossier-form', 'Edit the description of dossier HS01', 'Series', 'Dates', 'From', 'To', 'Retention', 'Extent', 'Save', 'Cancel');
+    assert(await page.inputValue('#dossier-form-date_from') === '2025-07-01', 'an English date field reads yyyy-mm-dd');
+    assert((await page.locator('#dossier-form-retention option:checked').innerText()) === 'A number of years', 'the retention choice in English');
+    await shot('fonds-english', true);
+    const body = await page.locator('main').innerText();
+    for (const vi of ['Mô tả phông', 'Tên phông', 'Thời gian', 'Số lượng', 'Lịch sử', 'Mục lục', 'Thời hạn', 'Ghi chú', 'theo văn bản', 'Chưa', 'Sửa', 'Lưu', 'Hủy']) {
+      assert(!body.includes(vi), `the English fonds page still says "${vi}"`);
+    }
+    await page.goto(world.base + '/#/fonds/SO/dossiers/HS01');
+    await seeText('#dossier-desc', 'Description of the dossier', `Series ML01 — ${SERIES_TITLE}`, 'Retention', '70 years', 'Documents, pages', '3 documents, 4 pages');
+    await seeText('#dossier-docs-h', 'Documents in the dossier');
+    await page.click('header nav a[href="#/browse"]');
+    await seeText('h1', 'Browse the fonds');
+    await seeText('header nav', 'Browse');
+    await page.click('details[data-key="f:SO"] > summary');
+    await seeText('details[data-key="f:SO"]', '1 dossier · 3 documents', 'Page of fonds SO', `Series ML01 — ${SERIES_TITLE}`);
+    const tree = await page.locator('main').innerText();
+    for (const vi of ['Duyệt', 'hồ sơ ·', 'tài liệu', 'Mục lục', 'Trang của']) assert(!tree.includes(vi), `the English tree still says "${vi}"`);
+  } finally {
+    await page.click('#lang-switch');
+    await seeText('header', 'Tìm kiếm');
+  }
+});
+
+test('a guest sees the description of fonds SO and dossier HS01, and no edit button', async () => {
+  await page.click('#logout');
+  await seeText('#user-status', 'Khách');
+  await page.goto(world.base + '/#/fonds/SO');
+  await seeText('#fonds-desc', 'Tên phông', 'Bản quét thử nghiệm', '1995 – 07/2025', 'Lịch sử đơn vị hình thành phông', 'phông do Phường Hà Tu quản lý');
+  /* the guest sees the two public documents of HS01: its counts are the guest's */
+  await seeText('#series-ML01', `Mục lục ML01 — ${SERIES_TITLE}`, DOSSIER_TITLE, '70 năm', '01/07/2025 – 03/07/2025');
+  for (const sel of ['#fonds-desc-edit', '#series-add', '#series-edit-ML01', '#series-remove-ML01', '#dossier-edit-HS01', '.edit-button']) {
+    assert(await page.locator(sel).count() === 0, `a guest should not be offered ${sel}`);
+  }
+  await shot('fonds-guest', true);
+  await page.goto(world.base + '/#/fonds/SO/dossiers/HS01');
+  await seeText('#dossier-desc', DOSSIER_TITLE, '70 năm', '2 tài liệu, 4 trang');
+  assert(await page.locator('#dossier-desc-edit').count() === 0, 'a guest should not be offered "Sửa mô tả hồ sơ"');
+  /* and the server refuses a guest's change whatever the page offers */
+  const r = await fetch(world.base + '/api/v1/fonds/SO', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: '{"extent": "x"}' });
+  assert(r.status === 401 || r.status === 403, `a guest's PATCH should be refused, got ${r.status}`);
+});
+
 test('no JavaScript error in any page', async () => {
   assert(pageErrors.length === 0, pageErrors.join(' | '));
 });

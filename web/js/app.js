@@ -5,6 +5,7 @@ import { session, refreshMe, logout } from './api.js';
 import { searchView } from './views/search.js';
 import { documentView } from './views/document.js';
 import { fondsListView, fondsView, dossierView } from './views/fonds.js';
+import { browseView } from './views/browse.js';
 import { unitsView, unitView } from './views/units.js';
 import { ocrView } from './views/ocr.js';
 import { exchangeView } from './views/exchange.js';
@@ -20,6 +21,7 @@ const ROUTES = [
   [/^\/fonds$/, fondsListView, 'fonds'],
   [/^\/fonds\/([^/]+)$/, fondsView, 'fonds'],
   [/^\/fonds\/([^/]+)\/dossiers\/([^/]+)$/, dossierView, 'fonds'],
+  [/^\/browse$/, browseView, 'browse'],
   [/^\/units$/, unitsView, 'units'],
   [/^\/units\/([^/]+)$/, unitView, 'units'],
   [/^\/ocr$/, ocrView, 'ocr'],
@@ -60,6 +62,7 @@ function renderHeader(route) {
   const nav = [
     ['search', '#/search', t('nav_search')],
     ['fonds', '#/fonds', t('nav_fonds')],
+    ['browse', '#/browse', t('nav_browse')],
     ['units', '#/units', t('nav_units')],
     ['ocr', '#/ocr', t('nav_ocr')],
     ['exchange', '#/exchange', t('nav_exchange')],

@@ -166,6 +166,106 @@ const vi = {
   col_access: 'Tiếp cận',
   col_pages: 'Số trang',
 
+  date_from_only: 'từ {d}',
+  date_to_only: 'đến {d}',
+  count_dossiers: '{n} hồ sơ',
+  count_docs: '{n} tài liệu',
+  count_pages: '{n} trang',
+
+  /* description (ISAD(G) levels, TT 02/2019/TT-BNV): web/js/views/describe.js, browse.js */
+  desc_h: 'Mô tả phông',
+  desc_title: 'Tên phông',
+  desc_dates: 'Thời gian của tài liệu',
+  desc_extent: 'Số lượng / khối lượng',
+  desc_history: 'Lịch sử đơn vị hình thành phông',
+  desc_scope: 'Nội dung',
+  desc_notes: 'Ghi chú',
+  desc_none: 'Lưu trữ viên chưa mô tả phông này (thời gian, khối lượng, lịch sử đơn vị hình thành phông, nội dung tài liệu).',
+  desc_edit: 'Sửa mô tả phông',
+  desc_form_h: 'Sửa mô tả phông {code}',
+  desc_saved_fonds: 'Đã lưu mô tả phông.',
+  desc_saved_series: 'Đã lưu mục lục {code}.',
+  desc_saved_dossier: 'Đã lưu mô tả hồ sơ {code}.',
+  from_docs: 'theo văn bản',
+  from_docs_title: 'Lưu trữ viên chưa ghi; đọc từ các văn bản trong hồ sơ mà bạn được xem',
+  date_from: 'Từ',
+  date_to: 'Đến',
+  date_hint_partial: 'Gõ năm, tháng/năm hoặc ngày/tháng/năm: yyyy, mm/yyyy, dd/mm/yyyy.',
+  date_placeholder_partial: 'yyyy, mm/yyyy, dd/mm/yyyy',
+  series_h: 'Mục lục hồ sơ',
+  series_heading: 'Mục lục {code}',
+  series_code: 'Mã mục lục',
+  series_title: 'Tên mục lục',
+  series_dates: 'Thời gian',
+  series_extent: 'Số lượng / khối lượng',
+  series_scope: 'Nội dung',
+  series_notes: 'Ghi chú',
+  series_none: 'Phông chưa có mục lục hồ sơ nào.',
+  series_empty: 'Chưa có hồ sơ nào trong mục lục này.',
+  series_add: 'Thêm mục lục hồ sơ',
+  series_add_h: 'Mục lục hồ sơ mới của phông {code}',
+  series_edit: 'Sửa mục lục',
+  series_edit_label: 'Sửa mục lục {code}',
+  series_edit_h: 'Sửa mục lục {code}',
+  series_remove: 'Xóa mục lục',
+  series_remove_label: 'Xóa mục lục {code}',
+  series_remove_q: 'Xóa mục lục {code}? Hồ sơ không bị xóa; chỉ xóa được mục lục không còn hồ sơ nào.',
+  series_remove_yes: 'Xóa',
+  series_remove_no: 'Không xóa',
+  series_removed: 'Đã xóa mục lục {code}.',
+  series_code_hint: 'Ví dụ: ML01. Không dùng dấu /; không đổi được sau khi tạo.',
+  series_code_missing: 'Hãy nhập mã mục lục.',
+  series_code_slash: 'Mã mục lục không được có dấu /.',
+  unsorted_h: 'Hồ sơ chưa xếp vào mục lục',
+  dossier_dates: 'Thời gian',
+  dossier_retention: 'Thời hạn bảo quản',
+  dossier_series: 'Mục lục',
+  dossier_extent: 'Số lượng / khối lượng',
+  dossier_notes: 'Ghi chú',
+  dossier_pages: 'Số trang',
+  dossier_contents: 'Tài liệu trong hồ sơ',
+  dossier_counts: 'Số tài liệu, số trang',
+  dossier_no_series: '— Chưa xếp vào mục lục —',
+  dossier_not_described: 'Hồ sơ chưa được mô tả.',
+  dossier_edit: 'Sửa',
+  dossier_edit_label: 'Sửa mô tả hồ sơ {code}',
+  dossier_desc_h: 'Mô tả hồ sơ',
+  dossier_desc_edit: 'Sửa mô tả hồ sơ',
+  dossier_form_h: 'Sửa mô tả hồ sơ {code}',
+  ret_none: '— Chưa ghi —',
+  ret_kind_permanent: 'Vĩnh viễn',
+  ret_kind_years: 'Có thời hạn (số năm)',
+  ret_years_label: 'Số năm',
+  ret_years_missing: 'Hãy nhập số năm bảo quản (một số nguyên dương).',
+  form_save: 'Lưu',
+  form_cancel: 'Hủy',
+  form_saving: 'Đang lưu…',
+  form_unchanged: 'Không có gì thay đổi để lưu.',
+  form_required: 'bắt buộc',
+  desc_err_login: 'Chưa lưu: phiên đăng nhập đã hết. Hãy đăng nhập lại rồi lưu.',
+  desc_err_denied: 'Chưa lưu: bạn không được sửa mô tả của phông này (chỉ lưu trữ viên và quản trị của đơn vị đang quản lý phông, hoặc của Tỉnh).',
+  desc_err_notfound: 'Chưa lưu: không tìm thấy phông, mục lục hoặc hồ sơ này (có thể đã bị xóa).',
+  desc_err_busy: 'Chưa xóa: mục lục này còn hồ sơ. Chuyển các hồ sơ sang mục lục khác hoặc ra ngoài mục lục trước.',
+  desc_err_date: 'Chưa lưu: {f} không phải là ngày đúng. Gõ theo dạng yyyy, mm/yyyy hoặc dd/mm/yyyy.',
+  desc_err_order: 'Chưa lưu: thời gian bắt đầu sau thời gian kết thúc.',
+  desc_err_series: 'Chưa lưu: phông không có mục lục này; hãy tạo mục lục trước.',
+  desc_err_retention: 'Chưa lưu: thời hạn bảo quản phải là Vĩnh viễn hoặc một số năm.',
+  desc_err_title: 'Chưa lưu: {f} không được để trống.',
+  desc_err_long: 'Chưa lưu: {f} quá dài.',
+  desc_err_other: 'Chưa lưu.',
+  desc_server_said: 'Máy chủ trả lời:',
+  nav_browse: 'Duyệt theo phông',
+  browse_title: 'Duyệt theo phông',
+  browse_intro: 'Mở từng phông để xem mục lục hồ sơ, hồ sơ và tài liệu trong đó. Chỉ hiện những gì bạn được xem.',
+  browse_tree_label: 'Phông, mục lục hồ sơ, hồ sơ và tài liệu',
+  browse_fonds_page: 'Trang của phông {code}',
+  browse_dossier_page: 'Trang của hồ sơ {code}',
+  browse_all_docs: 'Xem cả {n} tài liệu của hồ sơ',
+  browse_first_docs: 'Đang hiện {k} / {n} tài liệu.',
+  browse_empty_dossier: 'Hồ sơ không có tài liệu nào bạn được xem.',
+  browse_none: 'Không có phông nào bạn được xem.',
+  browse_as_tree: 'Xem dạng cây',
+
   units_title: 'Đơn vị hành chính',
   units_intro: 'Tra cứu xã, phường, huyện, tỉnh theo tên (có dấu hoặc không dấu), cả tên cũ trước sắp xếp năm 2025.',
   units_search_label: 'Tên đơn vị',
@@ -566,6 +666,109 @@ const en = {
   col_access: 'Access',
   col_pages: 'Pages',
 
+  date_from_only: 'from {d}',
+  date_to_only: 'to {d}',
+  count_dossiers: '{n} dossiers',
+  count_dossiers_1: '1 dossier',
+  count_docs: '{n} documents',
+  count_docs_1: '1 document',
+  count_pages: '{n} pages',
+  count_pages_1: '1 page',
+
+  /* description (ISAD(G) levels, TT 02/2019/TT-BNV): web/js/views/describe.js, browse.js */
+  desc_h: 'Description of the fonds',
+  desc_title: 'Name of the fonds',
+  desc_dates: 'Dates of the records',
+  desc_extent: 'Extent',
+  desc_history: 'History of the creating body',
+  desc_scope: 'Scope and content',
+  desc_notes: 'Notes',
+  desc_none: 'No archivist has described this fonds yet (dates, extent, history of the creating body, scope and content).',
+  desc_edit: 'Edit the description',
+  desc_form_h: 'Edit the description of fonds {code}',
+  desc_saved_fonds: 'The description of the fonds is saved.',
+  desc_saved_series: 'Series {code} is saved.',
+  desc_saved_dossier: 'The description of dossier {code} is saved.',
+  from_docs: 'from the documents',
+  from_docs_title: 'Not recorded by an archivist; read from the documents of the dossier you may see',
+  date_from: 'From',
+  date_to: 'To',
+  date_hint_partial: 'Type a year, a month or a day: yyyy, yyyy-mm, yyyy-mm-dd (dd/mm/yyyy also works).',
+  date_placeholder_partial: 'yyyy, yyyy-mm, yyyy-mm-dd',
+  series_h: 'Series',
+  series_heading: 'Series {code}',
+  series_code: 'Series code',
+  series_title: 'Title of the series',
+  series_dates: 'Dates',
+  series_extent: 'Extent',
+  series_scope: 'Scope and content',
+  series_notes: 'Notes',
+  series_none: 'This fonds has no series yet.',
+  series_empty: 'No dossier in this series yet.',
+  series_add: 'Add a series',
+  series_add_h: 'New series of fonds {code}',
+  series_edit: 'Edit series',
+  series_edit_label: 'Edit series {code}',
+  series_edit_h: 'Edit series {code}',
+  series_remove: 'Remove series',
+  series_remove_label: 'Remove series {code}',
+  series_remove_q: 'Remove series {code}? No dossier is deleted; only a series with no dossier left can be removed.',
+  series_remove_yes: 'Remove',
+  series_remove_no: 'Keep it',
+  series_removed: 'Series {code} is removed.',
+  series_code_hint: 'For example ML01. No slash (/); it cannot be changed later.',
+  series_code_missing: 'Type the code of the series.',
+  series_code_slash: 'A series code may not contain a slash (/).',
+  unsorted_h: 'Dossiers in no series',
+  dossier_dates: 'Dates',
+  dossier_retention: 'Retention',
+  dossier_series: 'Series',
+  dossier_extent: 'Extent',
+  dossier_notes: 'Notes',
+  dossier_pages: 'Pages',
+  dossier_contents: 'Documents in the dossier',
+  dossier_counts: 'Documents, pages',
+  dossier_no_series: '— In no series —',
+  dossier_not_described: 'This dossier is not described yet.',
+  dossier_edit: 'Edit',
+  dossier_edit_label: 'Edit the description of dossier {code}',
+  dossier_desc_h: 'Description of the dossier',
+  dossier_desc_edit: 'Edit the description',
+  dossier_form_h: 'Edit the description of dossier {code}',
+  ret_none: '— Not recorded —',
+  ret_kind_permanent: 'Permanent',
+  ret_kind_years: 'A number of years',
+  ret_years_label: 'Years',
+  ret_years_missing: 'Type the number of years to keep it (a whole number).',
+  form_save: 'Save',
+  form_cancel: 'Cancel',
+  form_saving: 'Saving…',
+  form_unchanged: 'Nothing changed: nothing to save.',
+  form_required: 'required',
+  desc_err_login: 'Not saved: your session has ended. Log in again, then save.',
+  desc_err_denied: 'Not saved: you may not edit the description of this fonds (only archivists and administrators of the unit holding it, or of the province).',
+  desc_err_notfound: 'Not saved: this fonds, series or dossier was not found (it may have been removed).',
+  desc_err_busy: 'Not removed: this series still holds dossiers. Move them to another series, or out of it, first.',
+  desc_err_date: 'Not saved: {f} is not a valid date. Type it as yyyy, yyyy-mm or yyyy-mm-dd.',
+  desc_err_order: 'Not saved: the start date is after the end date.',
+  desc_err_series: 'Not saved: the fonds has no such series; create the series first.',
+  desc_err_retention: 'Not saved: the retention is permanent or a number of years.',
+  desc_err_title: 'Not saved: {f} may not be empty.',
+  desc_err_long: 'Not saved: {f} is too long.',
+  desc_err_other: 'Not saved.',
+  desc_server_said: 'The server answered:',
+  nav_browse: 'Browse',
+  browse_title: 'Browse the fonds',
+  browse_intro: 'Open a fonds to see its series, dossiers and documents. Only what you may see is shown.',
+  browse_tree_label: 'Fonds, series, dossiers and documents',
+  browse_fonds_page: 'Page of fonds {code}',
+  browse_dossier_page: 'Page of dossier {code}',
+  browse_all_docs: 'See all {n} documents of the dossier',
+  browse_first_docs: 'Showing {k} of {n} documents.',
+  browse_empty_dossier: 'This dossier has no document you may see.',
+  browse_none: 'No fonds you may see.',
+  browse_as_tree: 'Show as a tree',
+
   units_title: 'Administrative units',
   units_intro: 'Find a commune, ward, district or province by name (tones optional), old names from before the 2025 reform included.',
   units_search_label: 'Unit name',
@@ -847,12 +1050,43 @@ export function t(key, params) {
   return s;
 }
 
-/* A date yyyy-mm-dd as an archivist reads it: dd/mm/yyyy in Vietnamese, yyyy-mm-dd in English. */
+/* A count with its noun: tn('count_docs', 3) → "3 tài liệu" / "3 documents"; the key's "_1"
+   form when there is one and the language has it ("1 document"). */
+export function tn(key, n) {
+  const one = Number(n) === 1 && (DICTS[lang][key + '_1'] !== undefined || vi[key + '_1'] !== undefined);
+  return t(one ? key + '_1' : key, { n: fmtNum(n) });
+}
+
+/* A date yyyy-mm-dd as an archivist reads it: dd/mm/yyyy in Vietnamese, yyyy-mm-dd in English;
+   a partial one (a month, a year: how archivists date a dossier or a fonds) as mm/yyyy or
+   yyyy-mm, and yyyy. */
 export function fmtDate(d) {
   if (!d) return t('none');
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(d);
-  if (!m) return d;
+  if (!m) {
+    const p = /^(\d{4})-(\d{2})$/.exec(d);
+    if (p) return lang === 'vi' ? `${p[2]}/${p[1]}` : d;
+    return d;
+  }
   return lang === 'vi' ? `${m[3]}/${m[2]}/${m[1]}` : `${m[1]}-${m[2]}-${m[3]}`;
+}
+
+/* From–to of two dates, either partial or missing: "1995–2019", "05/2019 – 12/2020", "từ 1995".
+   Null when both are missing. */
+export function fmtDateRange(from, to) {
+  if (!from && !to) return null;
+  if (!to) return t('date_from_only', { d: fmtDate(from) });
+  if (!from) return t('date_to_only', { d: fmtDate(to) });
+  if (from === to) return fmtDate(from);
+  /* two years read as one span; longer dates need the spaces to stay apart */
+  return from.length === 4 && to.length === 4 ? `${from}–${to}` : `${fmtDate(from)} – ${fmtDate(to)}`;
+}
+
+/* A retention as stored ("permanent", or years as a string): "Vĩnh viễn", "70 năm". */
+export function fmtRetention(r) {
+  if (!r) return null;
+  if (r === 'permanent') return t('ret_permanent');
+  return /^\d+$/.test(r) ? t('ret_years', { n: r }) : r;
 }
 
 export function fmtNum(n) {

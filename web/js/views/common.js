@@ -14,12 +14,15 @@ export function dl(rows, cls) {
     .map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
 }
 
-/* cols: [[header, row => cell], …] */
-export function table(cols, rows, caption) {
-  return h('div', { class: 'table-wrap' }, h('table', null,
+/* cols: [[header, row => cell], …]; cls: a class of the frame ("dossier-table": on a phone its
+   rows become cards, each cell under its header's name, data-label, which the style sheet shows). */
+export function table(cols, rows, caption, cls) {
+  /* a header that is a node (a visually hidden one) names no cell */
+  const label = (c) => (c instanceof Node ? null : String(c));
+  return h('div', { class: cls ? 'table-wrap ' + cls : 'table-wrap' }, h('table', null,
     caption ? h('caption', null, caption) : null,
     h('thead', null, h('tr', null, cols.map(([c]) => h('th', { scope: 'col' }, c)))),
-    h('tbody', null, rows.map((r) => h('tr', null, cols.map(([, f]) => h('td', null, f(r))))))));
+    h('tbody', null, rows.map((r) => h('tr', null, cols.map(([c, f]) => h('td', cls ? { 'data-label': label(c) } : null, f(r))))))));
 }
 
 export function unitLink(code, name, at) {
