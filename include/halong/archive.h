@@ -581,6 +581,7 @@ typedef struct {
 	int64_t documents, pages;
 	char *first_date, *last_date; /* of its dated documents; NULL when none is dated */
 	char *doc_retention;          /* the longest of its documents' retentions, or NULL */
+	int may_describe;             /* the principal may describe it (hl_archive_describe) */
 } hl_dossier;
 
 void hl_dossier_free(hl_dossier *d);
@@ -601,6 +602,7 @@ typedef struct {
 	hl_series *series; /* by code: every one to a keeper, else those with a visible dossier */
 	size_t ndossiers;
 	hl_dossier *dossiers; /* by code: those holding a document the principal sees */
+	int may_describe;     /* the principal may describe the fonds, its series and dossiers */
 } hl_fonds;
 
 void hl_fonds_free(hl_fonds *f);

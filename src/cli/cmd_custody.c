@@ -267,6 +267,7 @@ static json_t *fonds_json(const hl_fonds *f)
 	for (size_t i = 0; i < f->ndossiers; i++)
 		json_array_append_new(dl, hl_dossier_json(&f->dossiers[i]));
 	json_object_set_new(j, "description", desc);
+	json_object_set_new(j, "may_describe", json_boolean(f->may_describe));
 	json_object_set_new(j, "series", se);
 	json_object_set_new(j, "dossiers", dl);
 	return j;

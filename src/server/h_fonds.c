@@ -81,6 +81,7 @@ static int fonds_answer(request *r, const hl_fonds *f)
 	json_object_set_new(j, "dossiers", d);
 	json_object_set_new(j, "series", se);
 	json_object_set_new(j, "description", desc);
+	json_object_set_new(j, "may_describe", json_boolean(f->may_describe));
 	json_object_set_new(j, "code", js_str(c->fonds_code));
 	json_object_set_new(j, "name", json_copy(json_object_get(j, "fonds_name")));
 	return resp_json(r, 200, j);
@@ -142,6 +143,7 @@ static int dossier_get(request *r)
 		return rc;
 	}
 	j = hl_dossier_json(d);
+	json_object_set_new(j, "may_describe", json_boolean(d->may_describe));
 	json_object_set_new(j, "offset", json_integer((json_int_t)off));
 	json_object_set_new(j, "limit", json_integer((json_int_t)lim));
 	json_object_set_new(

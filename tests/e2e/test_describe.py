@@ -162,6 +162,12 @@ class Describe(unittest.TestCase):
         # record), and a fonds it cannot see answers as a missing one
         self.assertError(self.as_('archivist').call('PATCH', '/api/v1/fonds/GIENGDAY', body), 403,
                          'forbidden', 'not held by your unit')
+        # and the answers say so, for a client to offer the forms or not
+        self.assertFalse(self.fonds('archivist', 'GIENGDAY')['may_describe'])
+        self.assertTrue(self.fonds('archivist', 'HAPHONG')['may_describe'])
+        self.assertTrue(self.fonds('archivist22', 'GIENGDAY')['may_describe'])
+        for caller in ('anonymous', 'viewer', 'inspector'):
+            self.assertFalse(self.fonds(caller)['may_describe'], caller)
         r1 = self.as_('archivist').call('PATCH', '/api/v1/fonds/KHONGCO', body)
         self.assertError(r1, 404, 'not_found')
         # the province's archivist describes any fonds

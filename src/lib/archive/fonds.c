@@ -128,6 +128,17 @@ static int visible(const sight *s, const char *code)
 	return s->everything || count_of(s, code) || (keeper(s->who) && in_scope(s, code));
 }
 
+/* May the principal describe fonds `code` (hl_archive_describe's rule, for a client to offer
+ * it or not)? */
+static int may_describe(const sight *s, const char *code)
+{
+	if (hl_auth_check(s->who, HL_ACT_DESCRIBE) < 0) {
+		hl_error_clear();
+		return 0;
+	}
+	return s->everything || s->who->province || in_scope(s, code);
+}
+
 /* Puts the principal's counts into c (the local operator keeps the whole ones). */
 static void set_counts(hl_custody *c, const sight *s)
 {
@@ -358,6 +369,9 @@ static int fonds_seen(hl_fonds **out, hl_store *st, const sight *s, const char *
 	rc = hl_store_dossiers_visible(st, code, (int)s->ceiling, scoped, dossier_add, &l);
 	if (rc < 0)
 		goto done;
+	f->may_describe = may_describe(s, code);
+	for (size_t i = 0; i < f->ndossiers; i++)
+		f->dossiers[i].may_describe = f->may_describe;
 	*out = f;
 	f = NULL;
 done:
@@ -449,6 +463,7 @@ int hl_archive_dossier_docs(hl_dossier **out, hl_archive *a, const hl_principal 
 	if (rc < 0)
 		goto done;
 	t.d->documents = total;
+	t.d->may_describe = may_describe(&s, fonds);
 	*out = t.d;
 	t.d = NULL;
 done:

@@ -754,6 +754,7 @@ static void test_describe(void **state)
 	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e), 0);
 	assert_string_equal(fo->desc.title, "UBND phường Hà Phong");
 	assert_string_equal(fo->custody->fonds_name, "UBND phường Hà Phong");
+	assert_int_equal(fo->may_describe, 1);
 	assert_string_equal(fo->desc.date_from, "1995-01");
 	assert_string_equal(fo->desc.date_to, "2025-06-30");
 	assert_non_null(strstr(fo->desc.history, "\nHồ sơ do"));
@@ -836,6 +837,18 @@ static void test_describe(void **state)
 	assert_last_audit(f, "lan52", "describe", "series HAPHONG/MLHC");
 	assert_int_equal(hl_archive_series_remove(f->a, &f->arch52, "HAPHONG", "MLHC"),
 	                 HL_ENOTFOUND);
+	/* who may describe, as a client is told: the unit holding the fonds, the province */
+	assert_int_equal(hl_archive_fonds_get(&fo, f->a, &f->arch52, "GIENGDAY", NULL), 0);
+	assert_int_equal(fo->may_describe, 0);
+	hl_fonds_free(fo);
+	assert_int_equal(hl_archive_fonds_get(&fo, f->a, &f->viewer52, "HAPHONG", NULL), 0);
+	assert_int_equal(fo->may_describe, 0);
+	hl_fonds_free(fo);
+	assert_int_equal(hl_archive_fonds_get(&fo, f->a, &f->prov_arch, "GIENGDAY", NULL), 0);
+	assert_int_equal(fo->may_describe, 1);
+	assert_int_equal(fo->ndossiers, 1);
+	assert_int_equal(fo->dossiers[0].may_describe, 1);
+	hl_fonds_free(fo);
 	/* a collection with no creator: the province names it, without a creator unit */
 	assert_int_equal(
 	    hl_archive_fonds_set(&fo, f->a, &f->prov_arch, "SUUTAP", NULL, NULL, "Sưu tập ảnh"), 0);

@@ -12,7 +12,10 @@ import { dl, table } from './common.js';
 
 export const DESCRIBE_ROLES = ['archivist', 'admin'];
 
-export function mayDescribe() {
+/* The server says whether the caller may describe this fonds (its unit holds it, or it is the
+   province's); without its word, the roles that may describe at all. */
+export function mayDescribe(x) {
+  if (x && typeof x.may_describe === 'boolean') return x.may_describe;
   return !!(session.user && DESCRIBE_ROLES.includes(session.user.role));
 }
 
@@ -335,7 +338,7 @@ export function fondsDescSection(f, rerender) {
   const described = d.date_from || d.date_to || d.extent || d.history || d.scope || d.notes;
   const slot = h('div', { class: 'editor-slot', id: 'fonds-desc-slot' });
   let button = null;
-  if (mayDescribe()) {
+  if (mayDescribe(f)) {
     button = editButton('fonds-desc-edit', t('desc_edit'), null, 'fonds-desc-slot');
     button.addEventListener('click', () => toggleEditor(slot, button, (close) => descForm({
       id: 'fonds-desc-form',
@@ -483,7 +486,7 @@ function removeBox(f, s, close, rerender) {
 export function arrangement(f, rerender) {
   const series = f.series || [];
   const dossiers = f.dossiers || [];
-  const editing = mayDescribe() ? rerender : null;
+  const editing = mayDescribe(f) ? rerender : null;
   const out = [];
   if (series.length || editing) {
     const addSlot = h('div', { class: 'editor-slot' });
@@ -540,7 +543,7 @@ export function dossierDescSection(r, f, fcode, rerender) {
   const slot = h('div', { class: 'editor-slot', id: 'dossier-desc-slot' });
   const described = r.title || r.series || r.date_from || r.date_to || r.retention || r.extent || r.notes;
   let button = null;
-  if (mayDescribe()) {
+  if (mayDescribe(r)) {
     button = editButton('dossier-desc-edit', t('dossier_desc_edit'), null, 'dossier-desc-slot');
     button.addEventListener('click', () => toggleEditor(slot, button, (close) =>
       dossierForm(f || { code: fcode, series: [] }, r, close, () => {
