@@ -29,6 +29,11 @@ const HELP = {
       'Trang của một tài liệu mở từ kết quả tìm kiếm tô sáng các từ đã tìm và có liên kết “Quay lại kết quả tìm kiếm”. Mục “Trích dẫn” cho dòng trích dẫn theo cách ghi của ngành lưu trữ (kho lưu trữ, phông, hồ sơ, văn bản) và tệp BibTeX, CSL-JSON cho Zotero.',
       'In trang (Ctrl+P) chỉ in phần mô tả, nội dung và trích dẫn, không in trình đơn hay nút bấm.',
     ]],
+    ['Phông, mục lục và hồ sơ', [
+      'Trang “Phông lưu trữ” cho từng phông: cơ quan hình thành, đơn vị đang quản lý, mô tả phông (tên, thời gian của tài liệu, số lượng, lịch sử đơn vị hình thành, nội dung), rồi các mục lục hồ sơ và hồ sơ trong đó. “Duyệt theo phông” mở dần phông → mục lục → hồ sơ → tài liệu.',
+      'Thời gian và thời hạn bảo quản ghi “(theo văn bản)” là đọc từ các tài liệu trong hồ sơ, khi lưu trữ viên chưa ghi.',
+      'Lưu trữ viên của đơn vị đang quản lý phông (và của tỉnh) sửa được mô tả: nút “Sửa mô tả phông”, “Thêm mục lục hồ sơ”, “Sửa” ở từng hồ sơ. Ngày ghi dd/mm/yyyy, mm/yyyy hoặc yyyy; mỗi lần sửa được ghi vào nhật ký.',
+    ]],
     ['Báo lỗi', [
       'Khi gặp lỗi, hãy ghi lại địa chỉ trang (thanh địa chỉ), việc bạn đang làm và mã yêu cầu nếu trang hiện “mã yêu cầu”, rồi gửi cho bộ phận quản trị hệ thống của đơn vị. Không gửi mật khẩu.',
     ]],
@@ -55,6 +60,11 @@ const HELP = {
     ['Documents', [
       'A document opened from search results marks the words searched and links back to the results. “Cite this document” gives the archival citation (archive, fonds, dossier, document) and BibTeX and CSL-JSON files for Zotero.',
       'Printing a page (Ctrl+P) prints the description, the text and the citation, without menus or buttons.',
+    ]],
+    ['Fonds, series and dossiers', [
+      'The “Fonds” page shows each fonds: its creator, the unit holding it today, its description (name, dates, extent, the history of its creator, scope and content), then its series (mục lục hồ sơ) and their dossiers. “Browse” opens fonds → series → dossier → document step by step.',
+      'Dates and retention marked “(from the documents)” are read from the dossier’s documents where the archivist wrote none.',
+      'Archivists of the unit holding a fonds (and of the province) edit its description: “Edit the description”, “Add a series”, “Edit” on each dossier. Dates are dd/mm/yyyy, mm/yyyy or yyyy; every change is written to the audit log.',
     ]],
     ['Reporting a problem', [
       'Write down the page’s address (the address bar), what you were doing, and the request ID if the page shows one, and send them to your unit’s system administrator. Never send a password.',
