@@ -7,6 +7,7 @@
 #include "halong/exchange.h"
 #include "halong/feed.h"
 #include "halong/ocr.h"
+#include "halong/plans.h"
 #include "halong/text.h"
 #include "halong/units.h"
 #include "halong/units_json.h"
