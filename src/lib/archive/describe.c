@@ -97,7 +97,7 @@ static int clean(char **out, int i, const char *v)
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
 		if ((*p < 0x20 &&
 		     !((*p == '\n' || *p == '\r' || *p == '\t') && max == HL_DESC_MAX)) ||
-		    *p == 0x7f)
+		    *p == 0x7f || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)) /* C0, DEL, C1 */
 			return hl_error_set(HL_EINVALID, "%s: control characters are not allowed",
 			                    names[i]);
 	if (hl_text_nfc(out, v, -1) < 0)

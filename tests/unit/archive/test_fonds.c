@@ -736,6 +736,10 @@ static void test_describe(void **state)
 	assert_int_equal(
 	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
 	    HL_EINVALID);
+	e = (hl_desc){.notes = "C1 \xc2\x85 here"};
+	assert_int_equal(
+	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
+	    HL_EINVALID);
 	e = (hl_desc){.extent = "\xff\xfe"};
 	assert_int_equal(
 	    hl_archive_describe(&fo, f->a, &f->arch52, HL_LEVEL_FONDS, "HAPHONG", NULL, &e),
