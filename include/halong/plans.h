@@ -3,6 +3,8 @@
 #ifndef HALONG_PLANS_H
 #define HALONG_PLANS_H
 
+#include <stdint.h>
+
 #include "common.h"
 
 #ifdef __cplusplus
@@ -61,6 +63,58 @@ const char *hl_due_kind_name(hl_due_kind k);
  * any other form is one occurrence. At most 10,000 occurrences (HL_ELIMIT beyond). */
 int hl_due_occurrences(const hl_due *d, hl_freq every, const char *from, const char *to,
                        int (*cb)(const char *start, const char *due, void *ud), void *ud);
+
+/* ---- agencies (src/lib/plans/agency.c) ----
+ *
+ * The bodies tasks are assigned to besides the communes: the province's departments and
+ * offices (sở, ban, văn phòng), which are not administrative units. A register loaded from a
+ * CSV (data/agencies), each agency valid from a day to a day; one that ended names its
+ * successor. */
+
+typedef enum {
+	HL_AGENCY_SO = 0,    /* so: a department (sở) */
+	HL_AGENCY_BAN,       /* ban: a board */
+	HL_AGENCY_VAN_PHONG, /* van_phong: an office */
+	HL_AGENCY_SU_NGHIEP, /* don_vi_su_nghiep: a public service unit */
+	HL_AGENCY_KHAC,      /* khac: another body that leads tasks (police, border guard) */
+} hl_agency_kind;
+
+typedef struct {
+	char *code, *name, *short_name, *valid_from, *valid_to, *successor_code, *source, *note;
+	hl_agency_kind kind;
+} hl_agency;
+
+typedef struct {
+	size_t n;
+	hl_agency *v;
+} hl_agencies;
+
+void hl_agencies_free(hl_agencies *l);
+const char *hl_agency_kind_name(hl_agency_kind k);
+
+typedef struct {
+	uint64_t added, changed, unchanged;
+	int64_t total; /* agencies in the register after the load */
+} hl_agency_load_stats;
+
+/* Loads the register at `path` (columns code, name, kind; short_name, valid_from, valid_to,
+ * successor_code, source, note optional) in one transaction: new agencies added, changed ones
+ * updated, the same ones left; loading twice changes nothing. A bad row (an empty or repeated
+ * code, an unknown kind, a bad date, valid_to before valid_from, a successor that is not in
+ * the file or the register) is HL_EINVALID naming the file, its line and the column, and
+ * nothing is loaded. A load that changes anything is audited ("agency.load" by `actor`). */
+int hl_agency_load(hl_agency_load_stats *out, hl_store *st, const char *path, const char *actor);
+
+/* The agencies valid on `date` (ISO; NULL: every one ever), by code. */
+int hl_agency_list(hl_agencies **out, hl_store *st, const char *date);
+
+/* The agency named `name` on `date` (ISO; NULL: today's register, every agency): by code, by
+ * name or by short name, compared without tones, case or repeated spaces; "tỉnh Quảng Ninh" at
+ * the end may be left out. *out one agency. Unknown: HL_ENOTFOUND with a message naming the
+ * closest known names ("unknown agency \"Sở Tai chinh\"; closest: Sở Tài chính tỉnh Quảng
+ * Ninh (SO-TC)"). */
+int hl_agency_find(hl_agency **out, hl_store *st, const char *name, const char *date);
+void hl_agency_free(hl_agency *a);
 
 #ifdef __cplusplus
 }

@@ -79,7 +79,8 @@ static const cli_cmd *const tables[] = {
     cli_custody_commands, cli_ocr_commands,
     cli_serve_commands,   cli_user_commands,
     cli_node_commands,    cli_send_commands,
-    cli_feed_commands,    NULL,
+    cli_feed_commands,    cli_plans_commands,
+    NULL,
 };
 
 static void usage(FILE *f)

@@ -372,6 +372,20 @@ static const char *const migrations[] = {
     "ALTER TABLE dossier ADD COLUMN extent TEXT;"
     "ALTER TABLE dossier ADD COLUMN notes TEXT;"
     "CREATE INDEX dossier_series ON dossier(series_id) WHERE series_id IS NOT NULL;",
+    /* 12: the agencies tasks are assigned to (sở, ban, văn phòng: not administrative units),
+     * each valid from a day to a day, an ended one naming its successor; `folded` and
+     * `short_folded` are the names without tones or case, as imported plans are matched. */
+    "CREATE TABLE agency ("
+    "  code TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  short_name TEXT,"
+    "  kind TEXT NOT NULL,"
+    "  valid_from TEXT, valid_to TEXT,"
+    "  successor_code TEXT,"
+    "  source TEXT, note TEXT,"
+    "  folded TEXT NOT NULL, short_folded TEXT,"
+    "  loaded_at TEXT NOT NULL);"
+    "CREATE INDEX agency_folded ON agency(folded);",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

@@ -1,0 +1,471 @@
+/* The agencies register: loaded from a CSV in one transaction (every row checked first), listed
+ * on a date, and found by a name as plans write it (tones, case and "tỉnh Quảng Ninh" left
+ * aside), with the closest known names when none matches. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "halong/plans.h"
+#include "halong/text.h"
+#include "halong/units.h"
+#include "halong/util.h"
+#include "store/store_plans.h"
+
+#define MAX_ROWS   10000 /* agencies in one file */
+#define MAX_FIELD  2000  /* bytes of a name, a source or a note */
+#define SUGGESTION 3     /* closest names given for an unknown one */
+
+const char *hl_agency_kind_name(hl_agency_kind k)
+{
+	static const char *const names[] = {"so", "ban", "van_phong", "don_vi_su_nghiep", "khac"};
+	return k >= HL_AGENCY_SO && k <= HL_AGENCY_KHAC ? names[k] : "?";
+}
+
+static void agency_clear(hl_agency *a)
+{
+	free(a->code), free(a->name), free(a->short_name), free(a->valid_from);
+	free(a->valid_to), free(a->successor_code), free(a->source), free(a->note);
+	memset(a, 0, sizeof(*a));
+}
+
+void hl_agency_free(hl_agency *a)
+{
+	if (a)
+		agency_clear(a);
+	free(a);
+}
+
+void hl_agencies_free(hl_agencies *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		agency_clear(&l->v[i]);
+	free(l->v);
+	free(l);
+}
+
+static char *dup0(const char *s, int *oom)
+{
+	char *d = s && *s ? hl_strdup(s) : NULL;
+	if (s && *s && !d)
+		*oom = 1;
+	return d;
+}
+
+static int agency_copy(hl_agency *to, const hl_agency *a)
+{
+	int oom = 0;
+	to->code = dup0(a->code, &oom), to->name = dup0(a->name, &oom);
+	to->short_name = dup0(a->short_name, &oom), to->valid_from = dup0(a->valid_from, &oom);
+	to->valid_to = dup0(a->valid_to, &oom), to->successor_code = dup0(a->successor_code, &oom);
+	to->source = dup0(a->source, &oom), to->note = dup0(a->note, &oom);
+	to->kind = a->kind;
+	return oom ? hl_error_set(HL_ENOMEM, "out of memory") : 0;
+}
+
+/* A name as plans are matched: folded, one space between words, "tinh quang ninh" (or "thanh
+ * pho quang ninh") at the end left out. NULL when out of memory or not UTF-8 (error set). */
+static char *match_form(const char *name)
+{
+	static const char *const tails[] = {" tinh quang ninh", " thanh pho quang ninh"};
+	char *f = NULL, *o;
+	size_t n;
+	if (hl_text_fold(&f, name, -1) < 0)
+		return NULL;
+	o = f;
+	for (const char *p = f; *p; p++) {
+		char c = *p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p;
+		if (c == ' ' && (o == f || o[-1] == ' '))
+			continue;
+		*o++ = c;
+	}
+	while (o > f && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	n = strlen(f);
+	for (size_t i = 0; i < 2; i++) {
+		size_t t = strlen(tails[i]);
+		if (n > t && !strcmp(f + n - t, tails[i]))
+			f[n - t] = '\0';
+	}
+	return f;
+}
+
+/* ---- load ---- */
+
+enum { C_CODE, C_NAME, C_SHORT, C_KIND, C_FROM, C_TO, C_SUCC, C_SOURCE, C_NOTE, C__N };
+static const char *const col_names[C__N] = {"code",           "name",       "short_name",
+                                            "kind",           "valid_from", "valid_to",
+                                            "successor_code", "source",     "note"};
+
+typedef struct {
+	hl_agency a;
+	char *folded, *short_folded;
+	uint64_t line;
+} row;
+
+typedef struct {
+	row *v;
+	size_t n, cap;
+} rows;
+
+static void rows_free(rows *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		agency_clear(&r->v[i].a);
+		free(r->v[i].folded), free(r->v[i].short_folded);
+	}
+	free(r->v);
+}
+
+/* A date column: empty, or yyyy-mm-dd of a real day. */
+static int date_ok(const char *s)
+{
+	int y, m, d;
+	static const int dim[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	char tail;
+	if (!*s)
+		return 1;
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || s[4] != '-' ||
+	    s[7] != '-')
+		return 0;
+	if (m < 1 || m > 12 || d < 1 || d > dim[m - 1])
+		return 0;
+	return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
+static int code_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 32)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return 0;
+	return 1;
+}
+
+/* Reads and checks every row; the first bad one is the error (file:line: column: why). */
+static int read_rows(rows *out, const char *path)
+{
+	hl_csv *csv = NULL;
+	char **f;
+	size_t n;
+	uint64_t line;
+	int at[C__N], rc;
+
+	for (int i = 0; i < C__N; i++)
+		at[i] = -1;
+	if ((rc = hl_csv_open(&csv, path)) < 0)
+		return rc;
+	if ((rc = hl_csv_next(csv, &f, &n, &line)) <= 0) {
+		hl_csv_free(csv);
+		return rc < 0
+		           ? rc
+		           : hl_error_set(HL_EINVALID, "%s: empty (a header row is needed)", path);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < C__N; c++)
+			if (!strcmp(f[i], col_names[c]))
+				at[c] = (int)i;
+	for (int c = C_CODE; c <= C_KIND; c++)
+		if (c != C_SHORT && at[c] < 0) {
+			hl_csv_free(csv);
+			return hl_error_set(HL_EINVALID,
+			                    "%s:1: no column %s (needed: code, name, kind)", path,
+			                    col_names[c]);
+		}
+	while ((rc = hl_csv_next(csv, &f, &n, &line)) == 1) {
+		const char *v[C__N];
+		row *r;
+		int oom = 0, kind = -1;
+		for (int c = 0; c < C__N; c++) {
+			v[c] = "";
+			if (at[c] >= 0 && (size_t)at[c] < n)
+				v[c] = hl_trim(f[at[c]]);
+			if (strlen(v[c]) > MAX_FIELD) {
+				rc =
+				    hl_error_set(HL_EINVALID, "%s:%llu: %s: at most %d bytes", path,
+				                 (unsigned long long)line, col_names[c], MAX_FIELD);
+				goto done;
+			}
+		}
+		for (int k = HL_AGENCY_SO; k <= HL_AGENCY_KHAC; k++)
+			if (!strcmp(v[C_KIND], hl_agency_kind_name((hl_agency_kind)k)))
+				kind = k;
+#define BAD(col, ...)                                                                              \
+	do {                                                                                       \
+		char why_[200];                                                                    \
+		snprintf(why_, sizeof(why_), __VA_ARGS__);                                         \
+		rc = hl_error_set(HL_EINVALID, "%s:%llu: %s: %s", path, (unsigned long long)line,  \
+		                  col_names[col], why_);                                           \
+		goto done;                                                                         \
+	} while (0)
+		if (!code_ok(v[C_CODE]))
+			BAD(C_CODE, "\"%.40s\" is not a code (1 to 32 of A-Z a-z 0-9 - _ .)",
+			    v[C_CODE]);
+		if (!*v[C_NAME])
+			BAD(C_NAME, "empty");
+		if (kind < 0)
+			BAD(C_KIND,
+			    "\"%.40s\" is not one of so, ban, van_phong, don_vi_su_nghiep, khac",
+			    v[C_KIND]);
+		if (!date_ok(v[C_FROM]))
+			BAD(C_FROM, "\"%.20s\" is not a yyyy-mm-dd date", v[C_FROM]);
+		if (!date_ok(v[C_TO]))
+			BAD(C_TO, "\"%.20s\" is not a yyyy-mm-dd date", v[C_TO]);
+		if (*v[C_FROM] && *v[C_TO] && strcmp(v[C_FROM], v[C_TO]) > 0)
+			BAD(C_TO, "%s is before valid_from %s", v[C_TO], v[C_FROM]);
+		if (*v[C_SUCC] && !*v[C_TO])
+			BAD(C_SUCC, "an agency with a successor has ended: give its valid_to");
+		if (*v[C_SUCC] && !strcmp(v[C_SUCC], v[C_CODE]))
+			BAD(C_SUCC, "an agency does not succeed itself");
+		for (size_t i = 0; i < out->n; i++)
+			if (!strcmp(out->v[i].a.code, v[C_CODE]))
+				BAD(C_CODE, "%s is also on line %llu", v[C_CODE],
+				    (unsigned long long)out->v[i].line);
+		if (out->n == MAX_ROWS)
+			BAD(C_CODE, "more than %d agencies", MAX_ROWS);
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? 2 * out->cap : 64;
+			row *nv = realloc(out->v, cap * sizeof(*nv));
+			if (!nv) {
+				rc = hl_error_set(HL_ENOMEM, "out of memory");
+				goto done;
+			}
+			out->v = nv, out->cap = cap;
+		}
+		r = &out->v[out->n++];
+		memset(r, 0, sizeof(*r));
+		r->line = line;
+		r->a.kind = (hl_agency_kind)kind;
+		r->a.code = dup0(v[C_CODE], &oom), r->a.name = dup0(v[C_NAME], &oom);
+		r->a.short_name = dup0(v[C_SHORT], &oom), r->a.valid_from = dup0(v[C_FROM], &oom);
+		r->a.valid_to = dup0(v[C_TO], &oom), r->a.successor_code = dup0(v[C_SUCC], &oom);
+		r->a.source = dup0(v[C_SOURCE], &oom), r->a.note = dup0(v[C_NOTE], &oom);
+		if (oom) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (!(r->folded = match_form(v[C_NAME])) ||
+		    (*v[C_SHORT] && !(r->short_folded = match_form(v[C_SHORT]))))
+			BAD(C_NAME, "not UTF-8 text");
+#undef BAD
+	}
+done:
+	hl_csv_free(csv);
+	return rc < 0 ? rc : 0;
+}
+
+int hl_agency_load(hl_agency_load_stats *out, hl_store *st, const char *path, const char *actor)
+{
+	rows r = {0};
+	hl_agency_load_stats s = {0};
+	int rc;
+
+	if ((rc = read_rows(&r, path)) < 0)
+		goto done;
+	if ((rc = hl_store_begin(st)) < 0)
+		goto done;
+	/* each successor in the file or the register already */
+	for (size_t i = 0; i < r.n && rc == 0; i++) {
+		const char *succ = r.v[i].a.successor_code;
+		int found = 0;
+		for (size_t k = 0; succ && k < r.n && !found; k++)
+			found = !strcmp(r.v[k].a.code, succ);
+		if (succ && !found && (found = hl_store_agency_exists(st, succ)) == 0)
+			rc = hl_error_set(HL_EINVALID, "%s:%llu: successor_code: no agency %s",
+			                  path, (unsigned long long)r.v[i].line, succ);
+		else if (found < 0)
+			rc = found;
+	}
+	for (size_t i = 0; i < r.n && rc == 0; i++) {
+		hl_store_agency_row sr = {&r.v[i].a, r.v[i].folded, r.v[i].short_folded};
+		int what = 0;
+		if ((rc = hl_store_agency_put(&what, st, &sr)) == 0) {
+			s.added += what == HL_AGENCY_ADDED;
+			s.changed += what == HL_AGENCY_CHANGED;
+			s.unchanged += what == HL_AGENCY_SAME;
+		}
+	}
+	if (rc == 0 && (s.added || s.changed)) {
+		char detail[160];
+		snprintf(detail, sizeof(detail), "%llu added, %llu changed",
+		         (unsigned long long)s.added, (unsigned long long)s.changed);
+		rc = hl_store_audit(st, actor && *actor ? actor : "system", "agency.load", path,
+		                    detail);
+	}
+	if (rc == 0)
+		rc = hl_store_agency_count(&s.total, st);
+	rc = rc < 0 ? (hl_store_rollback(st), rc) : hl_store_commit(st);
+	if (rc == 0 && out)
+		*out = s;
+done:
+	rows_free(&r);
+	return rc;
+}
+
+/* ---- list and find ---- */
+
+typedef struct {
+	hl_agencies *l;
+	size_t cap;
+} collect_ctx;
+
+static int collect(const hl_agency *a, const char *folded, const char *short_folded, void *ud)
+{
+	collect_ctx *c = ud;
+	(void)folded, (void)short_folded;
+	if (c->l->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 32;
+		hl_agency *v = realloc(c->l->v, cap * sizeof(*v));
+		if (!v)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		c->l->v = v, c->cap = cap;
+	}
+	memset(&c->l->v[c->l->n], 0, sizeof(c->l->v[0]));
+	return agency_copy(&c->l->v[c->l->n++], a);
+}
+
+int hl_agency_list(hl_agencies **out, hl_store *st, const char *date)
+{
+	collect_ctx c = {calloc(1, sizeof(hl_agencies)), 0};
+	int rc;
+	if (!c.l)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if (date && !date_ok(date)) {
+		free(c.l);
+		return hl_error_set(HL_EINVALID, "bad date \"%.20s\" (yyyy-mm-dd)", date);
+	}
+	if ((rc = hl_store_agency_foreach(st, date, collect, &c)) < 0) {
+		hl_agencies_free(c.l);
+		return rc;
+	}
+	*out = c.l;
+	return 0;
+}
+
+/* Levenshtein distance of two folded names, capped (a suggestion, not a match). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), *d, best;
+	if (la > 200 || lb > 200)
+		return (size_t)-1;
+	if (!(d = malloc((lb + 1) * sizeof(*d))))
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		d[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = d[0];
+		d[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = d[j], sub = prev + (a[i - 1] != b[j - 1]);
+			d[j] = d[j] + 1 < d[j - 1] + 1 ? d[j] + 1 : d[j - 1] + 1;
+			if (sub < d[j])
+				d[j] = sub;
+			prev = cur;
+		}
+	}
+	best = d[lb];
+	free(d);
+	return best;
+}
+
+typedef struct {
+	const char *want, *code;
+	hl_agency *found;
+	int ambiguous;
+	struct {
+		size_t dist;
+		char text[200];
+	} near[SUGGESTION];
+} find_ctx;
+
+static int find_one(const hl_agency *a, const char *folded, const char *short_folded, void *ud)
+{
+	find_ctx *c = ud;
+	size_t dist;
+	if (!strcmp(a->code, c->code) || !strcmp(folded, c->want) ||
+	    (short_folded && !strcmp(short_folded, c->want))) {
+		if (c->found) {
+			c->ambiguous = 1;
+			return 0;
+		}
+		if (!(c->found = calloc(1, sizeof(*c->found))))
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		return agency_copy(c->found, a);
+	}
+	dist = distance(folded, c->want);
+	for (int i = 0; i < SUGGESTION; i++)
+		if (!c->near[i].text[0] || dist < c->near[i].dist) {
+			memmove(&c->near[i + 1], &c->near[i],
+			        (SUGGESTION - 1 - i) * sizeof(c->near[0]));
+			c->near[i].dist = dist;
+			snprintf(c->near[i].text, sizeof(c->near[i].text), "%s (%s)", a->name,
+			         a->code);
+			break;
+		}
+	return 0;
+}
+
+int hl_agency_find(hl_agency **out, hl_store *st, const char *name, const char *date)
+{
+	find_ctx c;
+	char today[11], *want;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (!name || !*name || strlen(name) > MAX_FIELD)
+		return hl_error_set(HL_EINVALID, "an agency's name has 1 to %d bytes", MAX_FIELD);
+	if (date && !date_ok(date))
+		return hl_error_set(HL_EINVALID, "bad date \"%.20s\" (yyyy-mm-dd)", date);
+	if (!date) {
+		hl_units_today(today);
+		date = today;
+	}
+	if (!(want = match_form(name)))
+		return hl_error_set(HL_EINVALID, "an agency's name is UTF-8 text");
+	c.want = want, c.code = name;
+	rc = hl_store_agency_foreach(st, date, find_one, &c);
+	if (rc == 0 && c.ambiguous)
+		rc = hl_error_set(HL_ECONFLICT, "agency \"%.80s\" names more than one agency on %s",
+		                  name, date);
+	if (rc == 0 && !c.found) {
+		/* a name of another day: the agency that ended, and who took its tasks over */
+		find_ctx any;
+		memset(&any, 0, sizeof(any));
+		any.want = want, any.code = name;
+		rc = hl_store_agency_foreach(st, NULL, find_one, &any);
+		if (rc == 0 && any.found && !any.ambiguous) {
+			const hl_agency *x = any.found;
+			int ended = x->valid_to && strcmp(x->valid_to, date) < 0;
+			rc = hl_error_set(HL_ENOTFOUND,
+			                  "agency \"%.80s\" (%s) %s on %s, not on %s%s%s", name,
+			                  x->code, ended ? "ended" : "began",
+			                  ended           ? x->valid_to
+			                  : x->valid_from ? x->valid_from
+			                                  : "?",
+			                  date, x->successor_code ? "; its successor is " : "",
+			                  x->successor_code ? x->successor_code : "");
+		}
+		hl_agency_free(any.found);
+	}
+	if (rc == 0 && !c.found) {
+		char msg[800];
+		size_t n = 0;
+		for (int i = 0; i < SUGGESTION && c.near[i].text[0]; i++)
+			n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s", i ? "; " : "",
+			                      c.near[i].text);
+		rc = hl_error_set(HL_ENOTFOUND, "unknown agency \"%.80s\" on %s%s%s", name, date,
+		                  n ? "; closest: " : "", n ? msg : "");
+	}
+	if (rc == 0) {
+		*out = c.found;
+		c.found = NULL;
+	}
+	hl_agency_free(c.found);
+	free(want);
+	return rc;
+}
