@@ -397,7 +397,11 @@ static int find_one(const hl_agency *a, const char *folded, const char *short_fo
 			return hl_error_set(HL_ENOMEM, "out of memory");
 		return agency_copy(c->found, a);
 	}
-	dist = distance(folded, c->want);
+	/* a name holding what was typed comes before one merely near it */
+	if (strstr(folded, c->want))
+		dist = strlen(folded) - strlen(c->want);
+	else if ((dist = distance(folded, c->want)) != (size_t)-1)
+		dist += 1000;
 	for (int i = 0; i < SUGGESTION; i++)
 		if (!c->near[i].text[0] || dist < c->near[i].dist) {
 			memmove(&c->near[i + 1], &c->near[i],
