@@ -40,6 +40,9 @@ python3 "$ROOT/scripts/make_demo_manifest.py" --describe "$ROOT/data/corpus/alqa
 echo "== halong units load (the administrative units and their history, data/units)"
 "$BIN" --home "$HOME_DIR" units load
 
+echo "== halong agency load (the province's departments and offices after the 2025 merger, data/agencies)"
+"$BIN" --home "$HOME_DIR" agency load
+
 echo '== halong units find "ha phong"'
 "$BIN" --home "$HOME_DIR" units find "ha phong"
 
