@@ -180,6 +180,17 @@ let caseNo = 0; /* screenshots are named after the case that took them */
 async function shot(name, fullPage = false) {
   const file = path.join(ART, `${String(caseNo).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage });
+  /* what a user sees never holds a stray "null", "undefined" or "[object …]" (a DOM append of
+     a missing value writes its name) */
+  const stray = await page.evaluate(() => {
+    const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = w.nextNode(); n; n = w.nextNode()) {
+      const v = n.textContent.trim();
+      if (v === 'null' || v === 'undefined' || v === 'NaN' || v.startsWith('[object ')) return v;
+    }
+    return null;
+  });
+  assert(stray === null, `the page shows a stray "${stray}" (screenshot ${file})`);
   return file;
 }
 
@@ -770,6 +781,12 @@ test('narrow screen (390 px): the search page fits without sideways scrolling', 
   assert(over2 <= 1, `the document page is ${over2}px wider than the screen`);
   await imageLoaded();
   await shot('narrow-document');
+  /* the scan at its own size, for two fingers to zoom: a link to the page image itself */
+  const full = await page.getAttribute('#page-full', 'href');
+  assert(full && /\/pages\/1\/image$/.test(full), `no full-size link to the page image: ${full}`);
+  const res = await page.request.get(world.base + full);
+  assert(res.status() === 200 && /^image\//.test(res.headers()['content-type'] || ''),
+    `the full-size image answers ${res.status()} ${res.headers()['content-type']}`);
   await page.setViewportSize({ width: 1280, height: 800 });
 });
 

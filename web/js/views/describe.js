@@ -237,8 +237,9 @@ export function descForm({ id, heading, fields, save, cancel }) {
   /* The refusal beside the buttons (where the eyes are after "Lưu"), its gist again under the
      field it names, which gets the focus. */
   const show = (gist, detail, key) => {
-    clear(msg).append(h('p', { class: 'form-gist' }, gist),
-      detail ? h('p', { class: 'form-detail' }, t('desc_server_said'), ' ', h('q', { lang: 'en' }, detail)) : null);
+    /* append() writes a null as the text "null": only what there is */
+    clear(msg).append(h('p', { class: 'form-gist' }, gist));
+    if (detail) msg.append(h('p', { class: 'form-detail' }, t('desc_server_said'), ' ', h('q', { lang: 'en' }, detail)));
     msg.className = 'form-msg bad';
     const el = key && ctl[key];
     if (el) {

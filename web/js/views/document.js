@@ -45,8 +45,9 @@ export async function documentView({ args, query, go }) {
   const root = h('article', { class: 'document' });
   /* opened from a page of search results: the way back, and the words searched marked */
   const from = lastSearch.of(d.doc_id);
+  /* append() writes a null as the text "null": only what there is */
+  if (from) root.append(h('p', { class: 'back-to-results' }, h('a', { href: from.route, id: 'back-to-results' }, '← ', t('back_to_results'))));
   root.append(
-    from ? h('p', { class: 'back-to-results' }, h('a', { href: from.route, id: 'back-to-results' }, '← ', t('back_to_results'))) : null,
     h('p', { class: 'crumbs' },
       h('a', { href: '#/fonds/' + enc(d.fonds_code) }, d.fonds_code), ' / ',
       h('a', { href: dossierHref(d) }, d.dossier_code), ' / ',
@@ -146,11 +147,8 @@ function viewer(d, pages, seq, go) {
   const goPage = (n) => go(`#/doc/${enc(d.doc_id)}?p=${n}`);
   const alt = t('page_image_alt', { n: seq, id: d.doc_id });
 
-  const img = h('img', {
-    class: 'page-image', id: 'page-image',
-    src: (p.image_url || `/api/v1/documents/${enc(d.doc_id)}/pages/${p.seq}/image`) + '?width=1600',
-    alt,
-  });
+  const imageUrl = p.image_url || `/api/v1/documents/${enc(d.doc_id)}/pages/${p.seq}/image`;
+  const img = h('img', { class: 'page-image', id: 'page-image', src: imageUrl + '?width=1600', alt });
   const zoomLabel = h('span', { class: 'zoom-level', id: 'zoom-level', 'aria-live': 'polite' });
   const frame = h('div', { class: 'page-frame', tabindex: '0', role: 'region', 'aria-label': alt }, img);
   const applyZoom = () => {
@@ -183,7 +181,9 @@ function viewer(d, pages, seq, go) {
     h('button', { type: 'button', id: 'zoom-out', 'aria-label': t('zoom_out'), title: t('zoom_out'), onclick: () => step(-1) }, '−'),
     zoomLabel,
     h('button', { type: 'button', id: 'zoom-in', 'aria-label': t('zoom_in'), title: t('zoom_in'), onclick: () => step(1) }, '+'),
-    h('button', { type: 'button', id: 'zoom-fit', onclick: () => { viewerState.zoom = 100; applyZoom(); } }, t('zoom_fit')));
+    h('button', { type: 'button', id: 'zoom-fit', onclick: () => { viewerState.zoom = 100; applyZoom(); } }, t('zoom_fit')),
+    /* the scan at its own size in a tab of its own: a phone zooms it with two fingers */
+    h('a', { class: 'page-full', id: 'page-full', href: imageUrl, target: '_blank', rel: 'noopener' }, t('page_full')));
 
   /* Arrow keys turn pages, + and - zoom, when focus is inside the viewer. */
   box.addEventListener('keydown', (e) => {
