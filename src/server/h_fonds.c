@@ -155,7 +155,7 @@ static int dossier_get(request *r)
 	return resp_json(r, 200, j);
 }
 
-/* ---- PUT /api/v1/fonds/{code} {"creator", "creator_at"?, "name"?} ---- */
+/* ---- PUT /api/v1/fonds/{code} {"creator"?, "creator_at"?, "name"?}: one of them at least ---- */
 
 static int fonds_put(request *r)
 {
@@ -169,11 +169,11 @@ static int fonds_put(request *r)
 		return rc;
 	if ((rc = req_json(&body, r)) != 0)
 		return rc;
-	if ((rc = js_get_str(&creator, body, "creator", 1)) < 0 ||
+	if ((rc = js_get_str(&creator, body, "creator", 0)) < 0 ||
 	    (rc = js_get_str(&creator_at, body, "creator_at", 0)) < 0 ||
 	    (rc = js_get_str(&name, body, "name", 0)) < 0)
 		goto done;
-	if ((rc = check_code("creator", creator)) < 0 ||
+	if ((creator && (rc = check_code("creator", creator)) < 0) ||
 	    (creator_at && (rc = body_date(on, "creator_at", creator_at)) < 0))
 		goto done;
 	if (name && (strlen(name) > 1000 || !*name)) {

@@ -175,6 +175,13 @@ class Describe(unittest.TestCase):
             'name': 'UBND phường Giếng Đáy', 'date_from': '2001'})
         self.assertEqual(r.status, 200, r)
         self.assertEqual(self.audit()[0], ('archivist22', 'GIENGDAY', 'date_from'))
+        # a collection named without a creator unit (PUT with a name alone); neither: 400
+        r = self.as_('archivist22').put('/api/v1/fonds/SUUTAP', {'name': 'Sưu tập ảnh'})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json()['description']['title'], r.json()['creator_code']),
+                         ('Sưu tập ảnh', None))
+        self.assertError(self.as_('archivist22').put('/api/v1/fonds/SUUTAP', {}), 400,
+                         'bad_request', 'creator unit, its name, or both')
 
     def test_5_cli_agrees(self):
         r = self.cli('fonds', 'show', 'HAPHONG', '--json')
