@@ -64,38 +64,60 @@ static void print_agency(const hl_agency *a)
 	printf("\n");
 }
 
+/* The shipped registers, loaded in this order when no file is given: the province's, then the
+ * central bodies its plans also name (ministries, Government agencies). */
+static const char *const shipped[] = {"agencies/quang_ninh_agencies.csv",
+                                      "agencies/vn_central_agencies.csv"};
+
 static int agency_load(const cli_args *args)
 {
 	const opts *o = args->opts;
+	const char *data = getenv("HALONG_DATA") && *getenv("HALONG_DATA") ? getenv("HALONG_DATA")
+	                                                                   : HL_SOURCE_DATADIR;
+	size_t nfiles = args->nargs ? 1 : sizeof(shipped) / sizeof(shipped[0]);
+	json_t *files = json_array();
 	hl_archive *a = NULL;
-	hl_agency_load_stats s;
-	char *path = args->nargs ? hl_strdup(args->args[0])
-	                         : hl_path_join(getenv("HALONG_DATA") && *getenv("HALONG_DATA")
-	                                            ? getenv("HALONG_DATA")
-	                                            : HL_SOURCE_DATADIR,
-	                                        "agencies/quang_ninh_agencies.csv");
-	int rc;
+	int rc = 0;
 
 	if (cli_open(&a, args->ctx) < 0) {
-		free(path);
+		json_decref(files);
 		return cli_fail();
 	}
-	rc = hl_agency_load(&s, hl_archive_store(a), path, cli_actor());
+	for (size_t i = 0; i < nfiles && rc == 0; i++) {
+		char *path =
+		    args->nargs ? hl_strdup(args->args[0]) : hl_path_join(data, shipped[i]);
+		hl_agency_load_stats s;
+		if (!path) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			break;
+		}
+		if ((rc = hl_agency_load(&s, hl_archive_store(a), path, cli_actor())) == 0) {
+			if (o->json)
+				json_array_append_new(
+				    files,
+				    json_pack("{s:s,s:I,s:I,s:I,s:I}", "file", path, "added",
+				              (json_int_t)s.added, "changed", (json_int_t)s.changed,
+				              "unchanged", (json_int_t)s.unchanged, "total",
+				              (json_int_t)s.total));
+			else
+				printf("agency load: %s: %llu added, %llu changed, %llu unchanged; "
+				       "%lld "
+				       "agencies\n",
+				       path, (unsigned long long)s.added,
+				       (unsigned long long)s.changed,
+				       (unsigned long long)s.unchanged, (long long)s.total);
+		}
+		free(path);
+	}
 	hl_archive_free(a);
 	if (rc < 0) {
-		free(path);
+		json_decref(files);
 		return cli_fail();
 	}
 	if (o->json)
-		cli_print_json(json_pack("{s:s,s:I,s:I,s:I,s:I}", "file", path, "added",
-		                         (json_int_t)s.added, "changed", (json_int_t)s.changed,
-		                         "unchanged", (json_int_t)s.unchanged, "total",
-		                         (json_int_t)s.total));
+		cli_print_json(files);
 	else
-		printf("agency load: %s: %llu added, %llu changed, %llu unchanged; %lld agencies\n",
-		       path, (unsigned long long)s.added, (unsigned long long)s.changed,
-		       (unsigned long long)s.unchanged, (long long)s.total);
-	free(path);
+		json_decref(files);
 	return EXIT_OK;
 }
 
@@ -151,7 +173,7 @@ static int agency_find(const cli_args *args)
 #define AGENCY (&cli_plans_commands[0])
 static const cli_cmd agency_subs[] = {
     {.name = "load",
-     .summary = "load the agencies register (default: data/agencies/quang_ninh_agencies.csv)",
+     .summary = "load an agencies register (default: the province's, then the central bodies')",
      .operands = "[FILE]",
      .max_args = 1,
      .opts = json_only,

@@ -18,18 +18,22 @@ class Agencies(unittest.TestCase):
         cls.h.cleanup()
 
     def test_1_load_twice(self):
+        # the province's register, then the central bodies' (ministries before and after the
+        # restructuring of 1 March 2025)
         r = self.h.run('agency', 'load', '--json')
         self.assertEqual(r.rc, 0, r)
-        self.assertEqual((json.loads(r.out)['added'], json.loads(r.out)['total']), (32, 32))
+        self.assertEqual([(f['added'], f['total']) for f in json.loads(r.out)],
+                         [(32, 32), (43, 75)])
         r = self.h.run('agency', 'load')
         self.assertEqual(r.rc, 0, r)
-        self.assertIn('0 added, 0 changed, 32 unchanged; 32 agencies', r.out)
+        self.assertIn('0 added, 0 changed, 43 unchanged; 75 agencies', r.out)
 
     def test_2_list_and_find(self):
         r = self.h.run('agency', 'list', '--at', '2026-01-01', '--json')
         self.assertEqual(r.rc, 0, r)
         codes = [a['code'] for a in json.loads(r.out)]
-        self.assertEqual(len(codes), 17)
+        self.assertEqual(len([c for c in codes if not c.startswith('TW-')]), 17)
+        self.assertEqual(len([c for c in codes if c.startswith('TW-')]), 27)
         self.assertIn('SO-KHCN', codes)
         self.assertNotIn('SO-TTTT', codes)
         r = self.h.run('agency', 'find', 'so khoa hoc va cong nghe', '--at', '2026-01-01',
@@ -40,6 +44,10 @@ class Agencies(unittest.TestCase):
         self.assertEqual(r.rc, 1, r)
         self.assertEqual(r.err.strip(), 'halong: agency "Sở Thông tin và Truyền thông" (SO-TTTT) '
                          'ended on 2025-02-28, not on 2026-01-01; its successor is SO-KHCN')
+        # a ministry of the Government's appendix, as it wrote it in January 2025
+        r = self.h.run('agency', 'find', 'Bộ Thông tin và Truyền thông', '--at', '2025-01-09',
+                       '--json')
+        self.assertEqual((r.rc, json.loads(r.out)['successor_code']), (0, 'TW-BKHCN'), r)
         r = self.h.run('agency', 'find', 'Sở Y tê', '--at', '2026-01-01')
         self.assertEqual(r.rc, 0, r)  # tones aside: "tê" is "tế"
         r = self.h.run('agency', 'find', 'Sở Văn hoá', '--at', '2026-01-01')
