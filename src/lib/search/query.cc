@@ -703,24 +703,50 @@ struct runner {
 	 * that pages follow each other: each level visits its candidates in weight order, skips
 	 * those an earlier level took, checks the first HL_VERIFY_MAX of the others and takes
 	 * those that pass. What it does not take (failed, or past its checks) a later level may
-	 * take, in that level's own order. */
+	 * take, in that level's own order.
+	 *
+	 * A level whose Xapian query is the very query of the level before (level 2 when level 1
+	 * has no common pairs: the same words, ANDed, only its word order checked) has the same
+	 * candidates in the same order, so it reads them from the level before's match instead of
+	 * walking the posting lists again (that second walk was most of the slowest queries'
+	 * time); the level before asks for enough of them for both. */
 	void run_checked(size_t cap)
 	{
 		std::set<Xapian::docid> taken;
 		uint64_t before = 0;
+		std::vector<std::string> qs; /* each level's query, serialised */
+		for (size_t k = 0; k < pl.levels.size(); k++)
+			qs.push_back(level_query(pl, k).serialise());
+		auto checks_at = [&](size_t k) {
+			return !pl.levels[k].pairs.empty() || !pl.phrases.empty() ||
+			       !pl.neg_phrases.empty();
+		};
+		Xapian::MSet m;
+		bool m_all = false; /* m holds every match of its query */
 		for (size_t k = 0; k < pl.levels.size() && out.size() < cap; k++) {
-			const level &lv = pl.levels[k];
-			bool checks =
-			    !lv.pairs.empty() || !pl.phrases.empty() || !pl.neg_phrases.empty();
+			bool checks = checks_at(k);
 			size_t level_checked = 0, passed = 0, seen = 0;
 			bool full = false;
 			/* enough candidates for every check, or for the rest of the page, past
 			 * those taken already */
 			size_t ask =
 			    (checks ? (size_t)HL_VERIFY_MAX : cap - out.size()) + taken.size();
-			Xapian::MSet m = enquire(k).get_mset(0, (Xapian::doccount)ask);
+			if (k == 0 || qs[k] != qs[k - 1] || (!m_all && m.size() < ask)) {
+				/* what the next level asks, if it reads this level's match: at
+				 * most its checks and the whole page past what is taken */
+				size_t want = ask;
+				if (k + 1 < pl.levels.size() && qs[k + 1] == qs[k])
+					want = std::max(
+					    want,
+					    (checks_at(k + 1) ? (size_t)HL_VERIFY_MAX : 0) + cap);
+				m = enquire(k).get_mset(0, (Xapian::doccount)want);
+				m_all = m.size() < want;
+			}
 			uint64_t level_estimate = m.get_matches_estimated();
-			for (Xapian::MSetIterator it = m.begin(); it != m.end() && !full; ++it) {
+			/* the first `ask` candidates, as a match of its own would give */
+			Xapian::doccount n = std::min<Xapian::doccount>(m.size(), ask);
+			for (Xapian::doccount i = 0; i < n && !full; i++) {
+				Xapian::MSetIterator it = m[i];
 				Xapian::docid id = *it;
 				if (taken.count(id))
 					continue;
