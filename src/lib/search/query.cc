@@ -646,7 +646,9 @@ struct runner {
 		if (pairs.empty() && pl.phrases.empty() && pl.neg_phrases.empty())
 			return true;
 		checked++;
-		const std::string data = db.get_document(id).get_data();
+		/* id comes from a match on this very revision: Xapian need not look it up in the
+		 * termlist table to check that it exists (a quarter of the check's time) */
+		const std::string data = db.get_document(id, Xapian::DOC_ASSUME_VALID).get_data();
 		auto holds = [&](const std::string &n) {
 			return memmem(data.data(), data.size(), n.data(), n.size()) != nullptr;
 		};
