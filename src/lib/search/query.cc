@@ -565,22 +565,27 @@ struct match {
 	size_t level;
 };
 
-/* The exact forms of a stored document's subject and text. */
+/* Which of the query's exact forms a stored text holds: the walk stops once it has seen them
+ * all (putting every token of 300 documents in a set was three quarters of a toned query's
+ * time). */
 struct exact_ctx {
-	std::set<std::string> *out;
-	bool failed;
+	const std::vector<std::string> *forms; /* distinct */
+	std::vector<char> found;
+	size_t left;
 };
 
 int on_exact_token(const hl_token *t, void *ud)
 {
 	exact_ctx *c = static_cast<exact_ctx *>(ud);
-	try {
-		c->out->insert(t->exact);
-	} catch (...) {
-		c->failed = true;
-		return 1;
-	}
-	return 0;
+	for (size_t i = 0; i < c->forms->size(); i++)
+		if ((*c->forms)[i] == t->exact) {
+			if (!c->found[i]) {
+				c->found[i] = 1;
+				c->left--;
+			}
+			break;
+		}
+	return c->left == 0; /* non-zero stops the walk */
 }
 
 /* The store's documents read during one search, each read once. */
@@ -612,18 +617,12 @@ struct doc_cache {
 		hl_doc *d = get(id);
 		if (!d)
 			return 0;
-		std::set<std::string> forms;
-		exact_ctx c{&forms, false};
+		exact_ctx c{&exact, std::vector<char>(exact.size(), 0), exact.size()};
 		for (const char *f : {d->subject, d->text, d->page_text})
-			if (f)
+			if (f && c.left)
 				hl_text_tokenize(f, strnlen(f, HL_VERIFY_SCAN_MAX), on_exact_token,
 				                 &c);
-		if (c.failed)
-			throw std::bad_alloc();
-		size_t n = 0;
-		for (const std::string &e : exact)
-			n += forms.count(e);
-		return n;
+		return exact.size() - c.left;
 	}
 };
 
