@@ -1041,8 +1041,33 @@ static bool one_edit(const std::string &a, const std::string &b)
 	       a.compare(i + 2, std::string::npos, b, i + 2, std::string::npos) == 0;
 }
 
+/* Whether some word one edit from w, or w itself, begins with p. The edit can be taken at the
+ * first place where p and w differ. */
+static bool could_begin(const std::string &w, const std::string &p)
+{
+	size_t l = 0;
+	while (l < p.size() && l < w.size() && p[l] == w[l])
+		l++;
+	if (l == p.size())
+		return true;
+	/* p from pi on is a beginning of w from wi on */
+	auto rest = [&](size_t pi, size_t wi) {
+		if (pi >= p.size())
+			return true;
+		return wi <= w.size() && p.size() - pi <= w.size() - wi &&
+		       p.compare(pi, std::string::npos, w, wi, p.size() - pi) == 0;
+	};
+	return rest(l, l + 1) ||                        /* w[l] left out */
+	       rest(l + 1, l) ||                        /* a letter added before w[l] */
+	       rest(l + 1, l + 1) ||                    /* w[l] changed */
+	       (l + 1 < w.size() && p[l] == w[l + 1] && /* w[l] and w[l + 1] swapped */
+	        (l + 1 == p.size() || (p[l + 1] == w[l] && rest(l + 2, l + 2))));
+}
+
 /* The word the index holds most often one edit from w (its words starting with w's first or
- * second letter), or "" with *freq 0. */
+ * second letter), or "" with *freq 0. The terms are read in order, and those beginning with
+ * what no word one edit from w begins with are passed over in one seek: a word beginning with
+ * b read every document id ("bm0000001" ...; 100,000 terms at 100k documents, 13 ms). */
 static std::string nearest(Xapian::Database &db, const std::string &w, Xapian::doccount *freq)
 {
 	std::string best;
@@ -1051,12 +1076,27 @@ static std::string nearest(Xapian::Database &db, const std::string &w, Xapian::d
 		std::string from(1, w[k]);
 		if (k && w[1] == w[0])
 			break;
-		for (auto t = db.allterms_begin(from); t != db.allterms_end(from); ++t) {
-			const std::string &c = *t;
-			if (c.size() + 1 < w.size() || c.size() > w.size() + 1 || !one_edit(w, c))
+		Xapian::TermIterator end = db.allterms_end(from);
+		for (Xapian::TermIterator t = db.allterms_begin(from); t != end;) {
+			const std::string c = *t;
+			size_t dead = 0; /* the shortest beginning of c that nothing near w has */
+			for (size_t i = 2; i <= c.size() && !dead; i++)
+				if (!could_begin(w, c.substr(0, i)))
+					dead = i;
+			if (dead) {
+				std::string next = c.substr(0, dead); /* the first term past it */
+				while (!next.empty() && (unsigned char)next.back() == 0xff)
+					next.pop_back();
+				if (next.empty())
+					break;
+				next.back() = (char)((unsigned char)next.back() + 1);
+				t.skip_to(next);
 				continue;
-			if (t.get_termfreq() > *freq)
+			}
+			if (c.size() + 1 >= w.size() && c.size() <= w.size() + 1 &&
+			    one_edit(w, c) && t.get_termfreq() > *freq)
 				*freq = t.get_termfreq(), best = c;
+			++t;
 		}
 	}
 	return best;

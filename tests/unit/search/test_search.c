@@ -921,6 +921,40 @@ static void test_untype(void **state)
 	}
 }
 
+/* One typo in a word of five letters or more is searched as the word one edit from it that the
+ * index holds most often: a letter left out, added, changed or two swapped, at the start, inside
+ * and at the end (the scan of the index's words passes over those nothing near the word begins
+ * with: it must still reach each of these). */
+static void test_one_typo(void **state)
+{
+	fx *f = *state;
+	static const char *const typo[][2] = {
+	    {"truogn", "truong"},  /* swapped at the end */
+	    {"rtuong", "truong"},  /* swapped at the start: read from its second letter */
+	    {"ttruong", "truong"}, /* added at the start */
+	    {"truonng", "truong"}, /* added inside */
+	    {"truongg", "truong"}, /* added at the end */
+	    {"qyuen", "quyen"},    /* swapped inside */
+	    {"uqyen", "quyen"},    /* swapped at the start */
+	    {"nguoii", "nguoi"},   /* added at the end */
+	    {"ngyoi", "nguoi"},    /* changed inside */
+	    {"nguo", NULL},        /* four letters: as typed */
+	};
+	for (size_t i = 0; i < sizeof(typo) / sizeof(typo[0]); i++) {
+		hl_hits *h = search(f, typo[i][0]);
+		if (!typo[i][1]) {
+			assert_int_equal(h->nspelled, 0);
+		} else {
+			if (h->nspelled != 1 || strcmp(h->typed[0], typo[i][0]) != 0 ||
+			    strcmp(h->spelled[0], typo[i][1]) != 0)
+				fail_msg("%s searched as \"%s\", want \"%s\"", typo[i][0],
+				         h->nspelled ? h->spelled[0] : "", typo[i][1]);
+			assert_true(h->n > 0);
+		}
+		hl_hits_free(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest corpus[] = {
@@ -939,6 +973,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_queries),
 	    cmocka_unit_test(test_paging_is_consistent),
 	    cmocka_unit_test(test_untype),
+	    cmocka_unit_test(test_one_typo),
 	};
 	const struct CMUnitTest queue[] = {
 	    cmocka_unit_test_setup_teardown(test_update_is_idempotent, setup_small, teardown_fx),
