@@ -772,6 +772,11 @@ struct runner {
 				estimate = before + passed + (uint64_t)((double)left * rate);
 				return;
 			}
+			/* the checks ran out with candidates past them: the loop sees it only when
+			 * it reads one more, and does not when the candidates read end with the
+			 * last one checked (no earlier level's hit among them) */
+			if (checks && level_checked >= HL_VERIFY_MAX && !(m_all && m.size() <= ask))
+				unchecked = true;
 			before += passed;
 			estimate = before;
 		}

@@ -616,6 +616,60 @@ static int setup_small(void **state)
 	return 0;
 }
 
+/* A phrase is confirmed on its first HL_VERIFY_MAX (100) candidates in weight order; those past
+ * them are not shown. When candidates were left unchecked the hits are not every document
+ * holding the phrase, and the index must not say that it listed them all: the archive would
+ * give their number as the exact total (it did, "co the yeu cau" 9 of hundreds at 100k
+ * documents, whenever no subject held the words: the checks then ended on the last candidate
+ * read, not on one past them). */
+static void test_phrase_total_past_the_checks(void **state)
+{
+	fx *f = *state;
+	uint64_t applied = 0;
+	char id[32], text[2048];
+	hl_doc d = {0};
+	d.fonds_code = "F1";
+	d.dossier_code = "HS-1";
+	d.subject = "Biên bản";
+	d.page_count = -1;
+	/* 120 short documents holding both words apart: they weigh most */
+	for (int i = 1; i <= 120; i++) {
+		snprintf(id, sizeof(id), "A%03d", i);
+		snprintf(text, sizeof(text), "kappa số %d lambda", i);
+		d.doc_id = id;
+		d.ordinal = i;
+		d.text = text;
+		put(f->st, &d);
+	}
+	/* 3 long ones holding the phrase: they weigh least */
+	for (int i = 1; i <= 3; i++) {
+		size_t o = (size_t)snprintf(text, sizeof(text), "kappa lambda");
+		for (int k = 0; k < 100; k++)
+			o += (size_t)snprintf(text + o, sizeof(text) - o, " chữ%d", k);
+		snprintf(id, sizeof(id), "B%03d", i);
+		d.doc_id = id;
+		d.ordinal = 200 + i;
+		d.text = text;
+		put(f->st, &d);
+	}
+	assert_int_equal(hl_index_open(&f->ix, f->index, 1), 0);
+	assert_int_equal(hl_index_update(&applied, f->ix, f->st, NULL, NULL), 0);
+	assert_int_equal(applied, 123);
+	for (size_t limit = 10; limit <= 200; limit += 190) {
+		hl_hits *h = search_as(f, "\"kappa lambda\"", HL_ACCESS_SECRET, limit);
+		if (h->listed_all && (h->listed != 3 || h->n != 3))
+			fail_msg("limit %zu: %zu hits, said to be all of them (%llu), of the 3",
+			         limit, h->n, (unsigned long long)h->listed);
+		hl_hits_free(h);
+	}
+	/* a phrase whose candidates were all checked: every holder, all of them said */
+	hl_hits *h = search_as(f, "\"kappa lambda\" chữ7", HL_ACCESS_SECRET, 10);
+	assert_int_equal(h->n, 3);
+	assert_true(h->listed_all);
+	assert_int_equal(h->listed, 3);
+	hl_hits_free(h);
+}
+
 static void test_update_is_idempotent(void **state)
 {
 	fx *f = *state;
@@ -984,6 +1038,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rebuild_matches_incremental, setup_small,
 	                                    teardown_fx),
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup_small, teardown_fx),
+	    cmocka_unit_test_setup_teardown(test_phrase_total_past_the_checks, setup_small,
+	                                    teardown_fx),
 	};
 	int failed =
 	    cmocka_run_group_tests_name("search on the corpus", corpus, setup_corpus, teardown_fx);
