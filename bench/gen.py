@@ -173,6 +173,27 @@ def main():
             got += 1
     qrng.shuffle(mix)
 
+    # The same kind of fragments as written (lower case, tones kept), for the search of queries
+    # with marks (bench/search_abba.sh --set toned); a stream of its own, so the other files stay
+    # as they were.
+    trng = random.Random(args.seed + 4)
+    toned_words = [words(unicodedata.normalize("NFC", "\n".join(a[2]).lower())) for a in arts]
+    toned, tseen = [], set()
+    for n in (1, 2, 3, 4):
+        got = 0
+        while got < per_len:
+            ws = trng.choice(toned_words)
+            if len(ws) < n:
+                continue
+            s = trng.randrange(len(ws) - n + 1)
+            q = " ".join(ws[s : s + n])
+            if q in tseen or q == fold(q) or any(len(w) < 2 for w in ws[s : s + n]):
+                continue
+            tseen.add(q)
+            toned.append(q)
+            got += 1
+    trng.shuffle(toned)
+
     drng = random.Random(args.seed + 3)
     chars = 0
     with open(os.path.join(args.out, "manifest.csv"), "w", encoding="utf-8", newline="") as f:
@@ -204,6 +225,8 @@ def main():
         f.writelines(q + "\n" for q in known)
     with open(os.path.join(args.out, "queries.txt"), "w", encoding="utf-8") as f:
         f.writelines(q + "\n" for q in mix)
+    with open(os.path.join(args.out, "queries_toned.txt"), "w", encoding="utf-8") as f:
+        f.writelines(q + "\n" for q in toned)
 
     recipe = (
         "gen.py: %d documents from %s (%d articles), seed %d; mean text %.0f characters;\n"
@@ -212,8 +235,9 @@ def main():
         "  %d known-item queries = fold(subject) of seeded documents (NFD, drop marks, đ->d, lower),\n"
         "    %d of them with đ in the subject;\n"
         "  %d mix queries = 1-4 consecutive folded words at seeded corpus positions (%d of each length)\n"
+        "  %d toned queries (queries_toned.txt) = the same, as written (lower case, with marks)\n"
         % (args.docs, corpus, m, args.seed, chars / max(args.docs, 1), m, m, m, m, len(known), with_dd,
-           len(mix), per_len))
+           len(mix), per_len, len(toned)))
     with open(os.path.join(args.out, "recipe.txt"), "w", encoding="utf-8") as f:
         f.write(recipe)
     sys.stdout.write(recipe)
