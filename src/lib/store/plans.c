@@ -11,9 +11,18 @@
 	"folded,"                                                                                  \
 	" short_folded"
 
-static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+/* ?1 … ?9: the agency's fields in AGENCY_COLS' order (optional ones NULL when empty). */
+static void bind_agency(sqlite3_stmt *s, const hl_agency *a)
 {
-	hl_store__bind_text(s, i, v);
+	sqlite3_bind_text(s, 1, a->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->name, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 3, a->short_name);
+	sqlite3_bind_text(s, 4, hl_agency_kind_name(a->kind), -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 5, a->valid_from);
+	hl_store__bind_text(s, 6, a->valid_to);
+	hl_store__bind_text(s, 7, a->successor_code);
+	hl_store__bind_text(s, 8, a->source);
+	hl_store__bind_text(s, 9, a->note);
 }
 
 int hl_store_agency_put(int *what, hl_store *st, const hl_store_agency_row *r)
@@ -32,15 +41,7 @@ int hl_store_agency_put(int *what, hl_store *st, const hl_store_agency_row *r)
 	                                " AND valid_to IS ?6 AND successor_code IS ?7"
 	                                " AND source IS ?8 AND note IS ?9")))
 		return -1;
-	sqlite3_bind_text(s, 1, a->code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, a->name, -1, SQLITE_STATIC);
-	bind_opt(s, 3, a->short_name);
-	sqlite3_bind_text(s, 4, hl_agency_kind_name(a->kind), -1, SQLITE_STATIC);
-	bind_opt(s, 5, a->valid_from);
-	bind_opt(s, 6, a->valid_to);
-	bind_opt(s, 7, a->successor_code);
-	bind_opt(s, 8, a->source);
-	bind_opt(s, 9, a->note);
+	bind_agency(s, a);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc == SQLITE_ROW) {
@@ -58,17 +59,9 @@ int hl_store_agency_put(int *what, hl_store *st, const hl_store_agency_row *r)
 	                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")))
 		return -1;
 	hl_now_utc(now);
-	sqlite3_bind_text(s, 1, a->code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, a->name, -1, SQLITE_STATIC);
-	bind_opt(s, 3, a->short_name);
-	sqlite3_bind_text(s, 4, hl_agency_kind_name(a->kind), -1, SQLITE_STATIC);
-	bind_opt(s, 5, a->valid_from);
-	bind_opt(s, 6, a->valid_to);
-	bind_opt(s, 7, a->successor_code);
-	bind_opt(s, 8, a->source);
-	bind_opt(s, 9, a->note);
+	bind_agency(s, a);
 	sqlite3_bind_text(s, 10, r->folded, -1, SQLITE_STATIC);
-	bind_opt(s, 11, r->short_folded);
+	hl_store__bind_text(s, 11, r->short_folded);
 	sqlite3_bind_text(s, 12, now, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "agency");
 	sqlite3_finalize(s);
