@@ -303,7 +303,7 @@ static void test_newer_schema_refused(void **state)
 /* What migrations 12 and 11 added, taken away again: a store of schema 10 made from a fresh
  * one. */
 #define UNDO_11                                                                                    \
-	"DROP TABLE agency; DROP INDEX dossier_series; DROP TABLE series;"                                            \
+	"DROP TABLE agency; DROP INDEX dossier_series; DROP TABLE series;"                         \
 	" ALTER TABLE dossier DROP COLUMN series_id; ALTER TABLE dossier DROP COLUMN date_from;"   \
 	" ALTER TABLE dossier DROP COLUMN date_to; ALTER TABLE dossier DROP COLUMN retention;"     \
 	" ALTER TABLE dossier DROP COLUMN extent; ALTER TABLE dossier DROP COLUMN notes;"          \
@@ -314,14 +314,14 @@ static void test_newer_schema_refused(void **state)
 /* What migration 10 added, taken away again: a store of schema 9 made from a fresh one. */
 #define UNDO_10                                                                                    \
 	UNDO_11                                                                                    \
-	    " DROP INDEX page_review; DROP TABLE page_text;"                                       \
-	    " ALTER TABLE page DROP COLUMN text_version; ALTER TABLE page DROP COLUMN "            \
-	    "machine_text;"                                                                        \
-	    " ALTER TABLE page DROP COLUMN approved_by; ALTER TABLE page DROP COLUMN approved_at;" \
-	    " ALTER TABLE page DROP COLUMN check_rule; ALTER TABLE page DROP COLUMN "              \
-	    "check_unknown;"                                                                       \
-	    " ALTER TABLE page DROP COLUMN check_low; ALTER TABLE page DROP COLUMN check_chars;"   \
-	    " ALTER TABLE page DROP COLUMN check_score; ALTER TABLE page DROP COLUMN check_words;"
+	" DROP INDEX page_review; DROP TABLE page_text;"                                           \
+	" ALTER TABLE page DROP COLUMN text_version; ALTER TABLE page DROP COLUMN "                \
+	"machine_text;"                                                                            \
+	" ALTER TABLE page DROP COLUMN approved_by; ALTER TABLE page DROP COLUMN approved_at;"     \
+	" ALTER TABLE page DROP COLUMN check_rule; ALTER TABLE page DROP COLUMN "                  \
+	"check_unknown;"                                                                           \
+	" ALTER TABLE page DROP COLUMN check_low; ALTER TABLE page DROP COLUMN check_chars;"       \
+	" ALTER TABLE page DROP COLUMN check_score; ALTER TABLE page DROP COLUMN check_words;"
 
 /* Schema 9 on a store of schema 8 holding messages of the inbox: the bytes of each held envelope
  * counted (a sender's held messages are capped in bytes), the index of the held ones covering
