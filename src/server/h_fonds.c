@@ -211,32 +211,33 @@ static int describe(hl_fonds **f, request *r, hl_level level, const char *code)
 	return rc;
 }
 
-static int fonds_patch(request *r)
+/* The edit at `level`, answered with the series or dossier it changed, or with the fonds (a
+ * fonds' edit, or one the caller no longer sees). */
+static int describe_answer(request *r, hl_level level, const char *code)
 {
 	hl_fonds *f = NULL;
-	int rc = describe(&f, r, HL_LEVEL_FONDS, NULL);
+	json_t *j = NULL;
+	int rc = describe(&f, r, level, code);
+	for (size_t i = 0; rc == 0 && level == HL_LEVEL_SERIES && !j && i < f->nseries; i++)
+		if (!strcmp(f->series[i].code, code))
+			j = hl_series_json(&f->series[i]);
+	for (size_t i = 0; rc == 0 && level == HL_LEVEL_DOSSIER && !j && i < f->ndossiers; i++)
+		if (!strcmp(f->dossiers[i].code, code))
+			j = hl_dossier_json(&f->dossiers[i]);
 	if (rc == 0)
-		rc = fonds_answer(r, f);
+		rc = j ? resp_json(r, 200, j) : fonds_answer(r, f);
 	hl_fonds_free(f);
 	return rc;
 }
 
-/* The series `code` of f as the answer, or the fonds when the caller no longer sees it. */
+static int fonds_patch(request *r)
+{
+	return describe_answer(r, HL_LEVEL_FONDS, NULL);
+}
+
 static int series_put(request *r)
 {
-	const char *code = req_param(r, "series");
-	hl_fonds *f = NULL;
-	int rc = describe(&f, r, HL_LEVEL_SERIES, code);
-	for (size_t i = 0; rc == 0 && i < f->nseries; i++)
-		if (!strcmp(f->series[i].code, code)) {
-			rc = resp_json(r, 200, hl_series_json(&f->series[i]));
-			hl_fonds_free(f);
-			return rc;
-		}
-	if (rc == 0)
-		rc = fonds_answer(r, f);
-	hl_fonds_free(f);
-	return rc;
+	return describe_answer(r, HL_LEVEL_SERIES, req_param(r, "series"));
 }
 
 static int series_delete(request *r)
@@ -253,19 +254,7 @@ static int series_delete(request *r)
 
 static int dossier_patch(request *r)
 {
-	const char *code = req_param(r, "dossier");
-	hl_fonds *f = NULL;
-	int rc = describe(&f, r, HL_LEVEL_DOSSIER, code);
-	for (size_t i = 0; rc == 0 && i < f->ndossiers; i++)
-		if (!strcmp(f->dossiers[i].code, code)) {
-			rc = resp_json(r, 200, hl_dossier_json(&f->dossiers[i]));
-			hl_fonds_free(f);
-			return rc;
-		}
-	if (rc == 0)
-		rc = fonds_answer(r, f);
-	hl_fonds_free(f);
-	return rc;
+	return describe_answer(r, HL_LEVEL_DOSSIER, req_param(r, "dossier"));
 }
 
 /* ---- custody ---- */

@@ -10,25 +10,25 @@
 #include "halong/util.h"
 #include "manifest_int.h"
 
-enum { F_TITLE, F_FROM, F_TO, F_EXTENT, F_HISTORY, F_SCOPE, F_RETENTION, F_SERIES, F_NOTES, NF };
-
-/* The fields' names in messages and audit entries, as the API and the CLI name them. */
-static const char *const names[NF] = {"title", "date_from", "date_to", "extent", "history",
-                                      "scope", "retention", "series",  "notes"};
-
-static char **field(hl_desc *d, int i)
-{
-	char **f[NF] = {&d->title, &d->date_from, &d->date_to, &d->extent, &d->history,
-	                &d->scope, &d->retention, &d->series,  &d->notes};
-	return f[i];
-}
+enum {
+	F_TITLE,
+	F_FROM,
+	F_TO,
+	F_EXTENT,
+	F_HISTORY,
+	F_SCOPE,
+	F_RETENTION,
+	F_SERIES,
+	F_NOTES,
+	NF = HL_DESC_FIELDS
+};
 
 void hl_desc_clear(hl_desc *d)
 {
 	if (!d)
 		return;
 	for (int i = 0; i < NF; i++)
-		free(*field(d, i));
+		free(*hl_store_desc_field(d, i));
 	memset(d, 0, sizeof(*d));
 }
 
@@ -68,7 +68,8 @@ static int clean(char **out, int i, const char *v)
 	char buf[16];
 	*out = NULL;
 	if (strlen(v) > max)
-		return hl_error_set(HL_EINVALID, "%s: at most %zu bytes", names[i], max);
+		return hl_error_set(HL_EINVALID, "%s: at most %zu bytes", hl_store_desc_name(i),
+		                    max);
 	if (!*v)
 		return (*out = hl_strdup("")) ? 0 : hl_error_set(HL_ENOMEM, "out of memory");
 	if (i == F_FROM || i == F_TO) {
@@ -77,7 +78,7 @@ static int clean(char **out, int i, const char *v)
 			    HL_EINVALID,
 			    "%s: bad date \"%.40s\" (yyyy-mm-dd, dd/mm/yyyy, mm/yyyy or "
 			    "yyyy)",
-			    names[i], v);
+			    hl_store_desc_name(i), v);
 		return (*out = hl_strdup(buf)) ? 0 : hl_error_set(HL_ENOMEM, "out of memory");
 	}
 	if (i == F_RETENTION) {
@@ -99,9 +100,9 @@ static int clean(char **out, int i, const char *v)
 		     !((*p == '\n' || *p == '\r' || *p == '\t') && max == HL_DESC_MAX)) ||
 		    *p == 0x7f || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)) /* C0, DEL, C1 */
 			return hl_error_set(HL_EINVALID, "%s: control characters are not allowed",
-			                    names[i]);
+			                    hl_store_desc_name(i));
 	if (hl_text_nfc(out, v, -1) < 0)
-		return hl_error_set(HL_EINVALID, "%s: not valid UTF-8", names[i]);
+		return hl_error_set(HL_EINVALID, "%s: not valid UTF-8", hl_store_desc_name(i));
 	return 0;
 }
 
@@ -123,13 +124,13 @@ static int prepare(hl_desc *e, char *changed, size_t cap, hl_level level, const 
 	memset(e, 0, sizeof(*e));
 	*changed = '\0';
 	for (int i = 0; i < NF; i++) {
-		const char *v = *field(in, i), *o = *field(was, i);
+		const char *v = *hl_store_desc_field(in, i), *o = *hl_store_desc_field(was, i);
 		char *c = NULL;
 		if (!v)
 			continue;
 		if (!hl_store_desc_column((int)level, i))
-			return hl_error_set(HL_EINVALID, "%s: %s has no such field", names[i],
-			                    level_name(level));
+			return hl_error_set(HL_EINVALID, "%s: %s has no such field",
+			                    hl_store_desc_name(i), level_name(level));
 		if ((rc = clean(&c, i, v)) < 0)
 			return rc;
 		if (i == F_TITLE && !*c && level != HL_LEVEL_DOSSIER) {
@@ -141,9 +142,9 @@ static int prepare(hl_desc *e, char *changed, size_t cap, hl_level level, const 
 			free(c);
 			continue;
 		}
-		*field(e, i) = c;
+		*hl_store_desc_field(e, i) = c;
 		snprintf(changed + strlen(changed), cap - strlen(changed), "%s%s",
-		         *changed ? "," : "", names[i]);
+		         *changed ? "," : "", hl_store_desc_name(i));
 	}
 	{
 		const char *from = e->date_from ? e->date_from : old->date_from,

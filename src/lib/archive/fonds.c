@@ -268,15 +268,12 @@ typedef struct {
 /* A copy of a description (the store's, valid during a call only). */
 static int desc_copy(hl_desc *to, const hl_desc *from)
 {
-	const char *const src[9] = {from->title,     from->date_from, from->date_to,
-	                            from->extent,    from->history,   from->scope,
-	                            from->retention, from->series,    from->notes};
-	char **dst[9] = {&to->title, &to->date_from, &to->date_to, &to->extent, &to->history,
-	                 &to->scope, &to->retention, &to->series,  &to->notes};
 	memset(to, 0, sizeof(*to));
-	for (int i = 0; i < 9; i++)
-		if (src[i] && !(*dst[i] = hl_strdup(src[i])))
+	for (int i = 0; i < HL_DESC_FIELDS; i++) {
+		const char *v = *hl_store_desc_field((hl_desc *)from, i); /* read only */
+		if (v && !(*hl_store_desc_field(to, i) = hl_strdup(v)))
 			return hl_error_set(HL_ENOMEM, "out of memory");
+	}
 	return 0;
 }
 

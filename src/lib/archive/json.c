@@ -116,21 +116,12 @@ json_t *hl_page_text_state_json(const char *doc_id, const hl_page_text_state *s)
 
 /* ---- description ---- */
 
-static const char *const desc_keys[9] = {"title", "date_from", "date_to", "extent", "history",
-                                         "scope", "retention", "series",  "notes"};
-
-static char **desc_field(hl_desc *d, int i)
-{
-	char **f[9] = {&d->title, &d->date_from, &d->date_to, &d->extent, &d->history,
-	               &d->scope, &d->retention, &d->series,  &d->notes};
-	return f[i];
-}
-
 void hl_desc_json(json_t *o, const hl_desc *d, hl_level level)
 {
-	for (int i = 0; i < 9; i++)
+	for (int i = 0; i < HL_DESC_FIELDS; i++)
 		if (hl_store_desc_column((int)level, i))
-			json_object_set_new(o, desc_keys[i], str(*desc_field((hl_desc *)d, i)));
+			json_object_set_new(o, hl_store_desc_name(i),
+			                    str(*hl_store_desc_field((hl_desc *)d, i)));
 }
 
 json_t *hl_dossier_json(const hl_dossier *d)
@@ -167,8 +158,9 @@ int hl_desc_from_json(hl_desc *e, const json_t *o, hl_level level, const char *a
 	json_object_foreach((json_t *)o, key, v)
 	{
 		int i = alias && !strcmp(key, alias) ? 0 : -1;
-		for (int k = 0; i < 0 && k < 9; k++)
-			if (!strcmp(key, desc_keys[k]) && hl_store_desc_column((int)level, k))
+		for (int k = 0; i < 0 && k < HL_DESC_FIELDS; k++)
+			if (!strcmp(key, hl_store_desc_name(k)) &&
+			    hl_store_desc_column((int)level, k))
 				i = k;
 		if (i < 0)
 			return hl_error_set(HL_EINVALID, "%.40s: not a field of %s", key,
@@ -177,7 +169,7 @@ int hl_desc_from_json(hl_desc *e, const json_t *o, hl_level level, const char *a
 			                                               : "a dossier");
 		if (!json_is_string(v) && !json_is_null(v))
 			return hl_error_set(HL_EINVALID, "%s: a string, or null to clear it", key);
-		*desc_field(e, i) = json_is_null(v) ? "" : (char *)json_string_value(v);
+		*hl_store_desc_field(e, i) = json_is_null(v) ? "" : (char *)json_string_value(v);
 		n++;
 	}
 	return n ? 0 : hl_error_set(HL_EINVALID, "no field to change");

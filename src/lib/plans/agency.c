@@ -119,20 +119,18 @@ static void rows_free(rows *r)
 	free(r->v);
 }
 
-/* A date column: empty, or yyyy-mm-dd of a real day. */
+/* A date column: empty, or yyyy-mm-dd of a real day (the units module's reader, which also
+ * takes dd/mm/yyyy: the register is ISO, so what it reads must be what was written). */
 static int date_ok(const char *s)
 {
-	int y, m, d;
-	static const int dim[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	char tail;
+	char iso[11];
 	if (!*s)
 		return 1;
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || s[4] != '-' ||
-	    s[7] != '-')
+	if (hl_units_date_parse(iso, s) < 0) {
+		hl_error_clear();
 		return 0;
-	if (m < 1 || m > 12 || d < 1 || d > dim[m - 1])
-		return 0;
-	return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	}
+	return !strcmp(iso, s);
 }
 
 static int code_ok(const char *s)

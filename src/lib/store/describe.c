@@ -9,7 +9,7 @@
 
 /* The columns of each level, in hl_desc's order; NULL: the level has no such field (series:
  * a dossier's series is a column of its own). */
-static const char *const columns[3][9] = {
+static const char *const columns[3][HL_DESC_FIELDS] = {
     {"name", "date_from", "date_to", "extent", "history", "scope", NULL, NULL, "notes"},
     {"title", "date_from", "date_to", "extent", NULL, "scope", NULL, NULL, "notes"},
     {"title", "date_from", "date_to", "extent", NULL, NULL, "retention", "series_id", "notes"},
@@ -19,89 +19,87 @@ static const char *const tables[3] = {"fonds", "series", "dossier"};
 
 const char *hl_store_desc_column(int level, int field)
 {
-	return level >= 0 && level < 3 && field >= 0 && field < 9 ? columns[level][field] : NULL;
+	return level >= 0 && level < 3 && field >= 0 && field < HL_DESC_FIELDS
+	           ? columns[level][field]
+	           : NULL;
 }
 
-static char **field_at(hl_desc *d, int i)
+char **hl_store_desc_field(hl_desc *d, int i)
 {
-	char **f[9] = {&d->title, &d->date_from, &d->date_to, &d->extent, &d->history,
-	               &d->scope, &d->retention, &d->series,  &d->notes};
+	char **f[HL_DESC_FIELDS] = {&d->title, &d->date_from, &d->date_to, &d->extent, &d->history,
+	                            &d->scope, &d->retention, &d->series,  &d->notes};
 	return f[i];
+}
+
+const char *hl_store_desc_name(int i)
+{
+	static const char *const names[HL_DESC_FIELDS] = {"title",     "date_from", "date_to",
+	                                                  "extent",    "history",   "scope",
+	                                                  "retention", "series",    "notes"};
+	return i >= 0 && i < HL_DESC_FIELDS ? names[i] : "?";
 }
 
 /* Copies column i.. of s into the fields of `level` (series_id read as the series' code). */
 static int take(hl_desc *d, sqlite3_stmt *s, int level, int first)
 {
 	int col = first;
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < HL_DESC_FIELDS; i++) {
 		const char *v;
 		if (!columns[level][i])
 			continue;
 		v = hl_store__col(s, col++);
-		if (v && !(*field_at(d, i) = hl_strdup(v)))
+		if (v && !(*hl_store_desc_field(d, i) = hl_strdup(v)))
 			return hl_error_set(HL_ENOMEM, "out of memory");
 	}
 	return 0;
 }
 
-int hl_store_fonds_desc(hl_desc *out, hl_store *st, const char *fonds)
+/* One row's description: the statement's columns are the level's, in hl_desc's order. */
+static int desc_get(hl_desc *out, hl_store *st, const char *sql, int level, const char *fonds,
+                    const char *code, const char *what)
 {
-	sqlite3_stmt *s = hl_store__prepare(st, "SELECT name, date_from, date_to, extent, history,"
-	                                        " scope, notes FROM fonds WHERE code = ?1");
+	sqlite3_stmt *s = hl_store__prepare(st, sql);
 	int rc;
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, fonds, -1, SQLITE_STATIC);
+	if (code)
+		sqlite3_bind_text(s, 2, code, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		rc = take(out, s, 0, 0);
+		rc = take(out, s, level, 0);
 	else
-		rc = rc == SQLITE_DONE ? HL_ENOTFOUND : hl_store__error(st, "fonds description");
+		rc = rc == SQLITE_DONE ? HL_ENOTFOUND : hl_store__error(st, what);
 	sqlite3_finalize(s);
 	return rc;
+}
+
+int hl_store_fonds_desc(hl_desc *out, hl_store *st, const char *fonds)
+{
+	return desc_get(out, st,
+	                "SELECT name, date_from, date_to, extent, history, scope, notes FROM fonds"
+	                " WHERE code = ?1",
+	                HL_LEVEL_FONDS, fonds, NULL, "fonds description");
 }
 
 int hl_store_dossier_desc(hl_desc *out, hl_store *st, const char *fonds, const char *dossier)
 {
-	sqlite3_stmt *s = hl_store__prepare(
-	    st, "SELECT s.title, s.date_from, s.date_to, s.extent, s.retention, r.code, s.notes"
-	        " FROM dossier s JOIN fonds f ON f.id = s.fonds_id"
-	        " LEFT JOIN series r ON r.id = s.series_id WHERE f.code = ?1 AND s.code = ?2");
-	int rc;
-	memset(out, 0, sizeof(*out));
-	if (!s)
-		return -1;
-	sqlite3_bind_text(s, 1, fonds, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, dossier, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = take(out, s, 2, 0);
-	else
-		rc = rc == SQLITE_DONE ? HL_ENOTFOUND : hl_store__error(st, "dossier description");
-	sqlite3_finalize(s);
-	return rc;
+	return desc_get(
+	    out, st,
+	    "SELECT s.title, s.date_from, s.date_to, s.extent, s.retention, r.code,"
+	    " s.notes FROM dossier s JOIN fonds f ON f.id = s.fonds_id"
+	    " LEFT JOIN series r ON r.id = s.series_id WHERE f.code = ?1 AND s.code = ?2",
+	    HL_LEVEL_DOSSIER, fonds, dossier, "dossier description");
 }
 
 int hl_store_series_desc(hl_desc *out, hl_store *st, const char *fonds, const char *series)
 {
-	sqlite3_stmt *s = hl_store__prepare(
-	    st,
-	    "SELECT r.title, r.date_from, r.date_to, r.extent, r.scope, r.notes"
-	    " FROM series r JOIN fonds f ON f.id = r.fonds_id WHERE f.code = ?1 AND r.code = ?2");
-	int rc;
-	memset(out, 0, sizeof(*out));
-	if (!s)
-		return -1;
-	sqlite3_bind_text(s, 1, fonds, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, series, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = take(out, s, 1, 0);
-	else
-		rc = rc == SQLITE_DONE ? HL_ENOTFOUND : hl_store__error(st, "series description");
-	sqlite3_finalize(s);
-	return rc;
+	return desc_get(out, st,
+	                "SELECT r.title, r.date_from, r.date_to, r.extent, r.scope, r.notes"
+	                " FROM series r JOIN fonds f ON f.id = r.fonds_id WHERE f.code = ?1"
+	                " AND r.code = ?2",
+	                HL_LEVEL_SERIES, fonds, series, "series description");
 }
 
 int hl_store_series_list(hl_store *st, const char *fonds, int max_level, int in_scope, int keeper,
@@ -251,9 +249,9 @@ int hl_store_describe(hl_store *st, int level, const char *fonds, const char *co
 		return rc;
 	if ((rc = row_of(&id, st, level, fonds, code, e)) < 0)
 		goto done;
-	for (int i = 0; i < 9 && rc == 0; i++)
-		if (columns[level][i] && *field_at(ed, i))
-			rc = set_field(st, level, i, id, fonds, *field_at(ed, i));
+	for (int i = 0; i < HL_DESC_FIELDS && rc == 0; i++)
+		if (columns[level][i] && *hl_store_desc_field(ed, i))
+			rc = set_field(st, level, i, id, fonds, *hl_store_desc_field(ed, i));
 	if (rc < 0)
 		goto done;
 	if (level == HL_LEVEL_FONDS)

@@ -237,6 +237,11 @@ int hl_store_dossiers_visible(hl_store *st, const char *fonds, int max_level, in
 /* The column of hl_desc field `field` (0 title … 8 notes, in the struct's order) at `level`
  * (hl_level), or NULL when the level has no such field. */
 const char *hl_store_desc_column(int level, int field);
+/* The fields of an hl_desc by number, in the struct's order (0 title … 8 notes), and each
+ * one's name as messages, audit entries, the API and the CLI give it ("date_from"). */
+#define HL_DESC_FIELDS 9
+char **hl_store_desc_field(hl_desc *d, int field);
+const char *hl_store_desc_name(int field);
 /* A fonds' or a dossier's own description (owned strings; hl_desc_clear). HL_ENOTFOUND, no
  * message, when absent. */
 int hl_store_fonds_desc(hl_desc *out, hl_store *st, const char *fonds);
