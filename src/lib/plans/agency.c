@@ -9,6 +9,7 @@
 #include "halong/text.h"
 #include "halong/units.h"
 #include "halong/util.h"
+#include "plans_int.h"
 #include "store/store_plans.h"
 
 #define MAX_ROWS   10000 /* agencies in one file */
@@ -64,27 +65,14 @@ static int agency_copy(hl_agency *to, const hl_agency *a)
 	return oom ? hl_error_set(HL_ENOMEM, "out of memory") : 0;
 }
 
-/* A name as plans are matched: folded, one space between words, "tinh quang ninh" (or "thanh
- * pho quang ninh") at the end left out. NULL when out of memory or not UTF-8 (error set). */
+/* A name as plans are matched (hl_plans__fold), "tinh quang ninh" (or "thanh pho quang ninh")
+ * at the end left out. NULL when not UTF-8 (error set). */
 static char *match_form(const char *name)
 {
 	static const char *const tails[] = {" tinh quang ninh", " thanh pho quang ninh"};
-	char *f = NULL, *o;
-	size_t n;
-	if (hl_text_fold(&f, name, -1) < 0)
-		return NULL;
-	o = f;
-	for (const char *p = f; *p; p++) {
-		char c = *p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p;
-		if (c == ' ' && (o == f || o[-1] == ' '))
-			continue;
-		*o++ = c;
-	}
-	while (o > f && o[-1] == ' ')
-		o--;
-	*o = '\0';
-	n = strlen(f);
-	for (size_t i = 0; i < 2; i++) {
+	char *f = hl_plans__fold(name);
+	size_t n = f ? strlen(f) : 0;
+	for (size_t i = 0; f && i < 2; i++) {
 		size_t t = strlen(tails[i]);
 		if (n > t && !strcmp(f + n - t, tails[i]))
 			f[n - t] = '\0';

@@ -9,6 +9,7 @@
 
 #include "halong/plans.h"
 #include "halong/text.h"
+#include "plans_int.h"
 
 #define MAX_TEXT   200   /* bytes of a deadline read */
 #define MAX_OCCURS 10000 /* occurrences of one duty in one call */
@@ -325,16 +326,12 @@ static int recurring(hl_due *d, cur *c)
 
 /* ---- the whole text ---- */
 
-/* The folded text with one space between words and ASCII dashes; NULL when too long or not
- * UTF-8 (the error set). */
-static char *normal(const char *text)
+char *hl_plans__fold(const char *text)
 {
 	char *f = NULL, *o;
 	const unsigned char *p;
-	if (strlen(text) > MAX_TEXT)
-		return hl_error_set(HL_EINVALID, "a deadline has at most %d bytes", MAX_TEXT), NULL;
 	if (hl_text_fold(&f, text, -1) < 0)
-		return hl_error_set(HL_EINVALID, "a deadline is UTF-8 text"), NULL;
+		return NULL;
 	o = f;
 	for (p = (const unsigned char *)f; *p;) {
 		/* – — − (U+2013, U+2014, U+2212) as '-' */
@@ -354,6 +351,17 @@ static char *normal(const char *text)
 	while (o > f && o[-1] == ' ')
 		o--;
 	*o = '\0';
+	return f;
+}
+
+/* The deadline's text as the grammar reads it; NULL when too long or not UTF-8 (error set). */
+static char *normal(const char *text)
+{
+	char *f;
+	if (strlen(text) > MAX_TEXT)
+		return hl_error_set(HL_EINVALID, "a deadline has at most %d bytes", MAX_TEXT), NULL;
+	if (!(f = hl_plans__fold(text)))
+		return hl_error_set(HL_EINVALID, "a deadline is UTF-8 text"), NULL;
 	return f;
 }
 
