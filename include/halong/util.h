@@ -1,4 +1,5 @@
-/* Small shared helpers: a streaming CSV reader and writer, SHA-256, paths and UTC time. */
+/* Small shared helpers: a streaming CSV reader and writer, an XLSX reader, SHA-256, paths and UTC
+ * time. */
 #ifndef HALONG_UTIL_H
 #define HALONG_UTIL_H
 
@@ -36,6 +37,30 @@ uint64_t hl_csv_size(const hl_csv *csv);
 
 /* Writes one record, quoting fields where needed, ending in CRLF. */
 int hl_csv_write(FILE *f, const char *const *fields, size_t n);
+
+/* ---- XLSX (Office Open XML workbooks, via libzip and expat) ---- */
+
+typedef struct hl_xlsx hl_xlsx;
+
+/* Opens one worksheet of an .xlsx workbook for streaming: `sheet` is a sheet's name, or NULL for
+ * the first sheet in workbook order. The shared strings and number formats are read here; the
+ * sheet itself is read a row at a time by hl_xlsx_next. Sizes are checked before anything is
+ * inflated (zip bombs: HL_ELIMIT); a file that is not a workbook, a DOCTYPE in any part, or a
+ * sheet whose part lies outside xl/ is HL_EINVALID; a sheet not in the workbook HL_ENOTFOUND
+ * (the message lists the sheets). Messages start with the path. */
+int hl_xlsx_open(hl_xlsx **out, const char *path, const char *sheet);
+/* Reads the next row that holds a value, like hl_csv_next: returns 1 and sets *fields (valid
+ * until the next call), *nfields and *row (the sheet's 1-based row number); 0 at the end;
+ * negative on error, every later call returning it again. Each cell is at its column (A = 0,
+ * AA = 26), a gap is "", trailing empty cells are dropped. Values are text as the cell stores it:
+ * strings, "TRUE"/"FALSE", numbers as written, a formula's cached value, and a number whose
+ * format is a date as yyyy-mm-dd (yyyy-mm-ddThh:mm:ss with a time of day; hh:mm:ss for a time
+ * format's value below one day, or a duration such as [h]:mm). Messages name the row and the
+ * cell ("row 12, cell C12"). */
+int hl_xlsx_next(hl_xlsx *x, char ***fields, size_t *nfields, uint64_t *row);
+void hl_xlsx_free(hl_xlsx *x);
+/* 1 when the file starts with a zip signature and holds xl/workbook.xml, else 0. */
+int hl_xlsx_is(const char *path);
 
 /* ---- hashing ---- */
 
