@@ -1,10 +1,13 @@
-/* Plans and their tasks (src/lib/plans/). This first part reads a deadline as Vietnamese plans
- * write it and expands a recurring duty into its dated occurrences. */
+/* Plans and their tasks (src/lib/plans/): deadlines as Vietnamese plans write them, the
+ * agencies tasks are assigned to, plans imported from their task appendix, the reports of the
+ * lead agencies and their verification, the status of every task at a clock, evaluation of a
+ * period, inspections and lessons learned. */
 #ifndef HALONG_PLANS_H
 #define HALONG_PLANS_H
 
 #include <stdint.h>
 
+#include "auth.h"
 #include "common.h"
 
 #ifdef __cplusplus
@@ -115,6 +118,338 @@ int hl_agency_list(hl_agencies **out, hl_store *st, const char *date);
  * Ninh (SO-TC)"). */
 int hl_agency_find(hl_agency **out, hl_store *st, const char *name, const char *date);
 void hl_agency_free(hl_agency *a);
+
+/* ---- the clock ----
+ *
+ * Everything that depends on the day takes `at` (ISO yyyy-mm-dd; NULL: the clock). The clock is
+ * today (UTC) unless the environment sets HALONG_TODAY=yyyy-mm-dd, which tests use. */
+
+/* Writes the clock's day into out. */
+void hl_plans_today(char out[11]);
+
+/* ---- settings (plan.c) ----
+ *
+ * Stored in the store (plan_setting); each has a default:
+ *   cutoff_day   14   the data cut-off day of a reporting period (Nghị định 09/2019/NĐ-CP,
+ *                     Điều 12: a month's data from the 15th of the month before to the 14th)
+ *   report_day   25   the day of a period's last month by which its report is due (Điều 13 k1:
+ *                     the 25th for reports to the Government; a province may set its own)
+ *   soon_days    7    "due soon": due within this many days
+ *   rank_rule    "done_on_time=2,done_late=1,open_on_time=0,waiting=0,overdue=-2"
+ *                     the agencies' score: the sum of weight × count over the tasks due,
+ *                     divided by the tasks due; ties go to fewer overdue, then the code */
+int hl_plans_setting_get(char **value, hl_store *st, const char *key);
+/* Checks the value against its key (a day 1–28, days 0–365, a rule of known names); audited. */
+int hl_plans_setting_set(hl_store *st, const hl_principal *who, const char *key, const char *value);
+
+/* ---- periods (period.c) ---- */
+
+/* A reporting period: a month (2025-06, 6/2025, Tháng 6/2025), a quarter (2025-Q2, Quý II/2025),
+ * a half (2025-H1, 6 tháng đầu năm 2025) or a year (2025). */
+typedef struct {
+	char label[8];                   /* canonical: 2025-06, 2025-Q2, 2025-H1, 2025 */
+	char from[11];                   /* its first day */
+	char to[11];                     /* its last day */
+	hl_freq freq;                    /* monthly, quarterly, half-yearly, yearly */
+	char data_from[11], data_to[11]; /* the data window by the cut-off day (Điều 12) */
+	char report_due[11];             /* report_day of its last month */
+} hl_period;
+
+/* Reads `text` into *out; cutoff_day and report_day as the settings (0: 14 and 25). A text that
+ * is not a period, or a period that does not exist (2025-13, Quý V/2025): HL_EINVALID. */
+int hl_period_parse(hl_period *out, const char *text, int cutoff_day, int report_day);
+
+/* ---- plans (plan.c, import.c) ---- */
+
+typedef struct {
+	char *id, *number, *date, *issuer, *title, *period_from, *period_to, *compiler,
+	    *document_id, *note;
+	hl_freq report_every; /* the reporting period of an ongoing duty (monthly by default) */
+	hl_access access;     /* the level of the plan, its tasks and reports */
+	int64_t tasks;        /* its tasks (sections not counted) */
+} hl_plan;
+
+typedef struct {
+	size_t n;
+	hl_plan *v;
+} hl_plans;
+
+void hl_plan_free(hl_plan *p);
+void hl_plans_free(hl_plans *l);
+
+/* The plans `who` may read (their level at most hl_auth_ceiling), by id. */
+int hl_plan_list(hl_plans **out, hl_store *st, const hl_principal *who);
+/* One plan; one that is missing or above who's level is the same HL_ENOTFOUND. */
+int hl_plan_get(hl_plan **out, hl_store *st, const hl_principal *who, const char *id);
+
+typedef struct {
+	const char *plan;     /* the plan of a task file without a plan_id column */
+	const char *sheet;    /* XLSX: the sheet (NULL: the first) */
+	int keep_unknown;     /* an agency not in the register is kept as written (else an
+	                       * error); each one is named in the notes */
+	const char *at;       /* the day agencies are named on (NULL: the plan's date) */
+	const char *compiler; /* a plans file: the compiling agency of rows without one */
+} hl_plan_import_opts;
+
+typedef struct {
+	uint64_t rows, plans, added, changed, unchanged, sections;
+	uint64_t unread;  /* deadlines kept as written, not read (named in notes) */
+	uint64_t kept;    /* agency names kept as written (named in notes) */
+	uint64_t generic; /* generic phrases ("các bộ, ngành, địa phương") */
+	char **notes;     /* "FILE:LINE: ..." one per deadline not read and name kept */
+	size_t nnotes;
+	char **errors; /* a refused import: "FILE:LINE: column: why", each bad row (at most
+	                * 1,000) */
+	size_t nerrors;
+} hl_plan_import_stats;
+
+void hl_plan_import_stats_free(hl_plan_import_stats *s);
+
+/* Imports FILE (CSV or XLSX, told by its content) in one transaction:
+ *  - a plans file (columns id or plan_id, title, period; number, date, issuer, compiler,
+ *    report_every, access, document_id, note): each plan added or updated;
+ *  - a task appendix, by Vietnamese headers (STT, Nhiệm vụ, Cơ quan chủ trì, Cơ quan phối hợp,
+ *    Thời gian hoàn thành, Sản phẩm, Trọng số, Thuộc) or English keys (item_no, title,
+ *    lead_agency, supporting_agencies, due, output, weight, parent_item_no, plan_id): tasks
+ *    added, changed or left as they are, keyed by the plan and STT. A section (I, II…) has no
+ *    agency; a task's parent is the column's, else read from its number (1.2 under 1, a) under
+ *    the last number, a number under the last section).
+ * Every row is checked before anything is written: an empty or repeated STT, a parent not
+ * above it, a deadline before the plan starts or after it ends, a weight not in (0, 1000], an
+ * unknown agency (with its closest names) — each is "FILE:LINE: column: why" in out->errors,
+ * the HL_EINVALID message is the first one and how many more, and nothing is written (free
+ * out with hl_plan_import_stats_free whatever the result). Importing the same file twice
+ * changes nothing. Audited ("plan.import"). Needs `who` local or admin. */
+int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *who,
+                   const char *path, const hl_plan_import_opts *o);
+
+/* ---- tasks and their status (status.c) ---- */
+
+typedef enum {
+	HL_TASK_NOT_STARTED = 0, /* no report yet, its deadline not passed */
+	HL_TASK_ON_TIME,         /* in progress, its deadline not passed (or none) */
+	HL_TASK_OVERDUE,         /* not done and its deadline passed */
+	HL_TASK_DONE_ON_TIME,
+	HL_TASK_DONE_LATE,
+	HL_TASK_WAITING, /* waiting for guidance: blocked by something outside the agency */
+	HL_TASK_CANCELLED,
+	HL_TASK_STATUS_COUNT,
+} hl_task_status;
+
+/* "not_started", "on_time", "overdue", "done_on_time", "done_late", "waiting", "cancelled". */
+const char *hl_task_status_name(hl_task_status s);
+/* The Vietnamese words: "Chưa triển khai", "Đang thực hiện, đúng tiến độ", … */
+const char *hl_task_status_vi(hl_task_status s);
+
+typedef struct {
+	char *code; /* NULL: a generic phrase or a name kept as written */
+	char *name; /* as the plan writes it */
+	int lead;   /* 1 lead (chủ trì), 0 supporting (phối hợp) */
+} hl_task_agency;
+
+typedef struct {
+	int64_t id;
+	char *plan_id, *item_no, *parent_no, *title, *output, *due_text, *origin, *cancelled;
+	double weight;
+	hl_due due; /* the deadline read (kind HL_DUE_UNREAD: kept as written) */
+	hl_task_agency *agencies;
+	size_t nagencies;
+	int depth; /* 0 a section or a top task */
+	int leaf;  /* no sub-task */
+	/* at the clock */
+	hl_task_status status;
+	double progress;     /* 0–100; a parent's by its children's weights */
+	char judged_due[11]; /* the deadline (of the occurrence) the status is judged against */
+	int64_t last_report; /* the report the status comes from (0: none) */
+} hl_task;
+
+typedef struct {
+	size_t n;
+	hl_task *v;
+} hl_tasks;
+
+void hl_tasks_free(hl_tasks *l);
+void hl_task_free(hl_task *t);
+
+/* A plan's tasks in their order with their status and progress at `at`: a report counts from
+ * its day, until it is returned (a returned one counts no more; its correction does). */
+int hl_plan_tasks(hl_tasks **out, hl_store *st, const hl_principal *who, const char *plan_id,
+                  const char *at);
+/* One task, named "PLAN/STT" or by its number id, with its status at `at`. */
+int hl_task_get(hl_task **out, hl_store *st, const hl_principal *who, const char *ref,
+                const char *at);
+
+/* ---- reports and verification (report.c) ---- */
+
+typedef enum {
+	HL_REPORT_PROGRESS = 0, /* "progress": under way */
+	HL_REPORT_DONE,         /* "done" (done_on: the day) */
+	HL_REPORT_WAITING,      /* "waiting": waiting for guidance */
+} hl_report_state;
+
+const char *hl_report_state_name(hl_report_state s);
+int hl_report_state_parse(hl_report_state *out, const char *s);
+
+typedef struct {
+	const char *task;   /* "PLAN/STT" or the id */
+	const char *agency; /* the agency reporting (NULL: the user's own) */
+	const char *period; /* see hl_period_parse */
+	int progress;       /* 0–100 */
+	hl_report_state state;
+	const char *done_on; /* done: the day (NULL: the report's day) */
+	const char *results, *difficulties, *proposals;
+	const char *evidence; /* document ids of the archive, separated by spaces or commas */
+	int64_t corrects;     /* the returned report this one corrects, 0: none */
+	const char *at;       /* the report's day (NULL: the clock) */
+	const char *origin, *message_id; /* a report that came over the exchange */
+} hl_report_in;
+
+typedef struct {
+	int64_t id, task_id, corrects;
+	char *task_ref, *agency, *period, *period_from, *period_to, *done_on, *results,
+	    *difficulties, *proposals, *evidence, *at, *by, *origin;
+	int progress;
+	hl_report_state state;
+	/* its latest verification at the clock: "pending", "accepted", "returned" */
+	char *verdict, *verdict_comment, *verdict_at, *verdict_by;
+} hl_report;
+
+typedef struct {
+	size_t n;
+	hl_report *v;
+} hl_reports;
+
+void hl_reports_free(hl_reports *l);
+
+/* Records a report, never changing an earlier one. Refused with nothing written: a task of a
+ * plan `who` cannot read (HL_ENOTFOUND), an agency that is not the task's lead, or a user who is
+ * not of that agency (HL_EDENIED: an officer reports for their own agency only; the local
+ * operator for any), a period that does not exist, is outside the plan or has not begun on the
+ * report's day, progress outside 0–100, done before 100 or 100 but not done, done_on after the
+ * report's day, evidence that is not a document of the archive, a correction of a report that
+ * is not this task's or not returned (HL_EINVALID, naming the field). Audited ("task.report"). */
+int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_report_in *in);
+
+/* A task's reports, oldest first, each with its latest verification at `at`. */
+int hl_task_reports(hl_reports **out, hl_store *st, const hl_principal *who, const char *ref,
+                    const char *at);
+
+/* Accepts (accept 1) or returns (0, with a comment required) report `id`. Only the plan's
+ * compiler — a user of the plan's compiling agency, an admin, or the local operator — verifies
+ * (else HL_EDENIED); a report already accepted, or corrected by a later one, is HL_ECONFLICT.
+ * Audited ("report.verify"). */
+int hl_report_verify(hl_store *st, const hl_principal *who, int64_t id, int accept,
+                     const char *comment, const char *at);
+
+/* The reports waiting for verification in the plans `who` compiles (every plan for an admin or
+ * the local operator), oldest first. plan_id NULL: every plan. */
+int hl_report_queue(hl_reports **out, hl_store *st, const hl_principal *who, const char *plan_id,
+                    const char *at);
+
+/* The agency `who` reports for: the user's agency (auth_user.agency_code), else their unit.
+ * "" for the local operator and anonymous. */
+int hl_plans_user_agency(char out[33], hl_store *st, const hl_principal *who);
+/* Sets a user's agency (a code of the register, or a unit; NULL clears it). Admin or local. */
+int hl_plans_user_agency_set(hl_store *st, const hl_principal *who, const char *username,
+                             const char *agency);
+
+/* ---- evaluation (eval.c) ---- */
+
+typedef struct {
+	uint64_t total; /* the tasks counted (due in the period, or every task) */
+	uint64_t done_on_time, done_late, open_on_time, overdue, waiting, not_started, cancelled;
+	uint64_t no_deadline; /* of open_on_time: a task without a deadline read */
+	double score;         /* the ranking rule's */
+} hl_eval_counts;
+
+typedef struct {
+	char *code, *name;
+	hl_eval_counts c;
+	int rank; /* 1 the best */
+} hl_eval_agency;
+
+typedef struct {
+	int64_t task_id;
+	char *ref, *title, *agency, *due;
+	hl_task_status status;
+	int days; /* overdue: days past; soon: days left */
+} hl_eval_item;
+
+typedef struct {
+	const char *plan;      /* NULL: every plan who reads */
+	const char *period;    /* a period (hl_period_parse) … */
+	const char *from, *to; /* … or dates; none of the three: every task at the clock */
+	const char *agency;    /* a code, or NULL for all */
+	const char *at;
+	int soon_days; /* 0: the setting */
+} hl_eval_in;
+
+typedef struct {
+	char from[11], to[11], at[11], period[8];
+	char *rule;
+	hl_eval_counts total;
+	hl_eval_agency *agencies; /* ranked */
+	size_t nagencies;
+	hl_eval_item *overdue, *soon;
+	size_t noverdue, nsoon;
+	char *line_vi, *line_en; /* the count line the committee publishes */
+	int has_previous;
+	char previous_period[8];
+	hl_eval_counts previous; /* from the snapshot frozen when the previous period closed */
+} hl_eval;
+
+void hl_eval_free(hl_eval *e);
+
+/* Counts the tasks due in the period (or every task) at the clock: per agency (the lead ones;
+ * a task of two leads counts for each) and in all, the lists of overdue tasks and of those
+ * due within soon_days, the ranking by the rule, and the previous period's snapshot when one
+ * was frozen. A period that does not exist: HL_EINVALID. */
+int hl_plan_eval(hl_eval **out, hl_store *st, const hl_principal *who, const hl_eval_in *in);
+
+/* Freezes the evaluation of a period that has ended (at the clock) as its snapshot; one that is
+ * not over, or frozen already, is HL_ECONFLICT. Local operator, admin or the compiler. */
+int hl_plan_close_period(hl_store *st, const hl_principal *who, const char *plan,
+                         const char *period, const char *at);
+
+/* ---- inspections and lessons (inspect.c) ---- */
+
+typedef struct {
+	const char *plan, *date, *team, *scope, *agency, *findings, *rating;
+	/* follow-up actions: each becomes a task of the plan (STT KT<id>.<n>, origin
+	 * "inspection:<id>"), led by its agency, due as written */
+	const char *const *follow_title, *const *follow_agency, *const *follow_due;
+	size_t nfollow;
+	const char *at;
+} hl_inspection_in;
+
+/* Records an inspection (an inspector, an admin or the local operator) and its follow-up
+ * tasks in one transaction. rating: "tot", "kha", "dat", "chua_dat" (tốt, khá, đạt, chưa đạt).
+ * Audited ("inspection.add"). */
+int hl_inspection_add(int64_t *id, hl_store *st, const hl_principal *who,
+                      const hl_inspection_in *in);
+
+typedef struct {
+	const char *title, *body, *task, *agency, *at;
+} hl_lesson_in;
+
+/* Records a lesson learned linked to a task and/or an agency. Audited ("lesson.add"). */
+int hl_lesson_add(int64_t *id, hl_store *st, const hl_principal *who, const hl_lesson_in *in);
+
+typedef struct {
+	int64_t id;
+	char *title, *body, *task_ref, *agency, *at, *by;
+} hl_lesson;
+
+typedef struct {
+	size_t n;
+	hl_lesson *v;
+} hl_lessons;
+
+void hl_lessons_free(hl_lessons *l);
+/* The lessons whose title or text holds every word of `query`, tones and case aside; newest
+ * first, at most `limit` (0: 50). */
+int hl_lesson_search(hl_lessons **out, hl_store *st, const hl_principal *who, const char *query,
+                     size_t limit);
 
 #ifdef __cplusplus
 }

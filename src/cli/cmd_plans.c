@@ -1,6 +1,9 @@
-/* The plans command groups (issue 13, in steps): `halong agency load|list|find`, the register
- * of the province's departments and offices that tasks are assigned to. */
+/* The plans command groups: `halong agency load|list|find|assign`, the register of the
+ * province's departments and offices; `halong plan import|list|show|eval|close|period|setting`,
+ * `halong task show|report|verify|queue`, `halong inspection add`, `halong lesson add|search`.
+ * Each parses, calls one verb of plans/ as the node's operator, and answers. */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include "cli.h"
 #include "halong/archive.h"
 #include "halong/plans.h"
+#include "halong/plans_json.h"
 #include "halong/util.h"
 
 #ifndef HL_SOURCE_DATADIR
@@ -170,6 +174,23 @@ static int agency_find(const cli_args *args)
 	return EXIT_OK;
 }
 
+static int agency_assign(const cli_args *args)
+{
+	hl_archive *a = NULL;
+	hl_principal me = hl_principal_local(cli_actor());
+	int rc;
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_plans_user_agency_set(hl_archive_store(a), &me, args->args[0],
+	                              args->nargs > 1 ? args->args[1] : NULL);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("agency assign: %s reports for %s\n", args->args[0],
+	       args->nargs > 1 ? args->args[1] : "their unit");
+	return EXIT_OK;
+}
+
 #define AGENCY (&cli_plans_commands[0])
 static const cli_cmd agency_subs[] = {
     {.name = "load",
@@ -199,13 +220,810 @@ static const cli_cmd agency_subs[] = {
      .opts_size = sizeof(opts),
      .run = agency_find,
      .group = AGENCY},
+    {.name = "assign",
+     .summary = "the agency a user reports for (a department's officer; a commune's officer "
+                "reports for the unit)",
+     .operands = "USER [AGENCY]",
+     .min_args = 1,
+     .max_args = 2,
+     .missing = "give a user name, and the agency (none: clears it)",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = agency_assign,
+     .group = AGENCY},
     {0},
 };
 #undef AGENCY
+
+/* ---- plans, tasks, inspections, lessons ---- */
+
+typedef struct {
+	int json, keep_unknown, done, waiting, accept, ret;
+	const char *plan, *sheet, *compiler, *at, *period, *from, *to, *agency, *done_on, *results,
+	    *difficulties, *proposals, *evidence, *comment, *date, *team, *scope, *findings,
+	    *rating, *title, *body, *task;
+	uint64_t progress, soon, corrects, limit;
+} popts;
+
+static hl_principal me(void)
+{
+	return hl_principal_local(cli_actor());
+}
+
+static int open_store(hl_archive **a, const cli_args *args)
+{
+	return cli_open(a, args->ctx);
+}
+
+static int plan_import(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_plan_import_stats s;
+	hl_plan_import_opts io = {o->plan, o->sheet, o->keep_unknown, o->at, o->compiler};
+	hl_principal who = me();
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_plan_import(&s, hl_archive_store(a), &who, args->args[0], &io);
+	hl_archive_free(a);
+	if (rc < 0) {
+		for (size_t i = 0; i < s.nerrors; i++)
+			fprintf(stderr, "%s\n", s.errors[i]);
+		hl_plan_import_stats_free(&s);
+		return cli_fail();
+	}
+	if (o->json) {
+		json_t *notes = json_array();
+		for (size_t i = 0; i < s.nnotes; i++)
+			json_array_append_new(notes, json_string(s.notes[i]));
+		cli_print_json(json_pack(
+		    "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "file", args->args[0], "rows",
+		    (json_int_t)s.rows, "plans", (json_int_t)s.plans, "added", (json_int_t)s.added,
+		    "changed", (json_int_t)s.changed, "unchanged", (json_int_t)s.unchanged,
+		    "sections", (json_int_t)s.sections, "unread", (json_int_t)s.unread, "kept",
+		    (json_int_t)s.kept, "generic", (json_int_t)s.generic, "notes", notes));
+	} else {
+		for (size_t i = 0; i < s.nnotes; i++)
+			fprintf(stderr, "note: %s\n", s.notes[i]);
+		printf(
+		    "plan import: %s: %llu rows; %llu added, %llu changed, %llu unchanged; %llu "
+		    "sections; %llu deadlines kept as written; %llu agency names kept as written; "
+		    "%llu generic phrases\n",
+		    args->args[0], (unsigned long long)s.rows, (unsigned long long)s.added,
+		    (unsigned long long)s.changed, (unsigned long long)s.unchanged,
+		    (unsigned long long)s.sections, (unsigned long long)s.unread,
+		    (unsigned long long)s.kept, (unsigned long long)s.generic);
+	}
+	hl_plan_import_stats_free(&s);
+	return EXIT_OK;
+}
+
+static int plan_list(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_plans *l = NULL;
+	hl_principal who = me();
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_plan_list(&l, hl_archive_store(a), &who);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json) {
+		json_t *j = json_array();
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(j, hl_plan_json(&l->v[i]));
+		cli_print_json(j);
+	} else {
+		for (size_t i = 0; i < l->n; i++)
+			printf("%-24s %-14s %s – %s  %lld tasks  %s\n", l->v[i].id,
+			       l->v[i].number ? l->v[i].number : "", l->v[i].period_from,
+			       l->v[i].period_to, (long long)l->v[i].tasks, l->v[i].title);
+		if (!l->n)
+			printf("no plan (halong plan import PLANS.csv, then its tasks)\n");
+	}
+	hl_plans_free(l);
+	return EXIT_OK;
+}
+
+static void print_task(const hl_task *t)
+{
+	printf("%*s%-6s %-28s %5.1f%%  %-10s %s", t->depth * 2, "", t->item_no,
+	       t->nagencies ? hl_task_status_vi(t->status) : "", t->progress,
+	       t->judged_due[0] ? t->judged_due : (t->due_text ? t->due_text : ""), t->title);
+	printf("\n");
+}
+
+static int plan_show(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_plan *p = NULL;
+	hl_tasks *l = NULL;
+	hl_principal who = me();
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_plan_get(&p, hl_archive_store(a), &who, args->args[0]);
+	if (rc == 0)
+		rc = hl_plan_tasks(&l, hl_archive_store(a), &who, args->args[0], o->at);
+	hl_archive_free(a);
+	if (rc < 0) {
+		hl_plan_free(p);
+		return cli_fail();
+	}
+	if (o->json) {
+		json_t *j = hl_plan_json(p), *tasks = json_array();
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(tasks, hl_task_json(&l->v[i]));
+		json_object_set_new(j, "task_list", tasks);
+		cli_print_json(j);
+	} else {
+		printf("%s  %s  %s\n%s\nperiod %s – %s; compiler %s; reports %s\n", p->id,
+		       p->number ? p->number : "", p->date ? p->date : "", p->title, p->period_from,
+		       p->period_to, p->compiler ? p->compiler : "(none)",
+		       p->report_every == HL_FREQ_QUARTERLY ? "quarterly" : "monthly");
+		for (size_t i = 0; i < l->n; i++)
+			print_task(&l->v[i]);
+	}
+	hl_plan_free(p);
+	hl_tasks_free(l);
+	return EXIT_OK;
+}
+
+static void print_counts(const char *name, const hl_eval_counts *c)
+{
+	printf("%-34.34s %5llu %5llu %5llu %5llu %5llu %5llu %7.2f\n", name,
+	       (unsigned long long)c->total, (unsigned long long)c->done_on_time,
+	       (unsigned long long)c->done_late, (unsigned long long)c->open_on_time,
+	       (unsigned long long)c->overdue, (unsigned long long)c->waiting, c->score);
+}
+
+static int plan_eval(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_eval *e = NULL;
+	hl_principal who = me();
+	hl_eval_in in = {args->nargs ? args->args[0] : NULL,
+	                 o->period,
+	                 o->from,
+	                 o->to,
+	                 o->agency,
+	                 o->at,
+	                 (int)o->soon};
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_plan_eval(&e, hl_archive_store(a), &who, &in);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(hl_eval_json(e));
+	else {
+		printf("%s%s%s%s at %s\n%s\n\n", e->period[0] ? "period " : "every task", e->period,
+		       e->from[0] && !e->period[0] ? e->from : "",
+		       e->from[0] && !e->period[0] ? " – " : "", e->at, e->line_vi);
+		printf("%-3s %-30s %5s %5s %5s %5s %5s %5s %7s\n", "#", "agency", "due", "ontime",
+		       "late", "open", "over", "wait", "score");
+		for (size_t i = 0; i < e->nagencies; i++) {
+			char name[80];
+			snprintf(name, sizeof(name), "%-3d %s", e->agencies[i].rank,
+			         e->agencies[i].code);
+			print_counts(name, &e->agencies[i].c);
+		}
+		print_counts("    all", &e->total);
+		if (e->has_previous)
+			print_counts("    previous period", &e->previous);
+		if (e->noverdue)
+			printf("\noverdue:\n");
+		for (size_t i = 0; i < e->noverdue; i++)
+			printf("  %-28s %-12s due %s (%d days)  %.80s\n", e->overdue[i].ref,
+			       e->overdue[i].agency ? e->overdue[i].agency : "", e->overdue[i].due,
+			       e->overdue[i].days, e->overdue[i].title);
+		if (e->nsoon)
+			printf("\ndue soon:\n");
+		for (size_t i = 0; i < e->nsoon; i++)
+			printf("  %-28s %-12s due %s (in %d days)  %.80s\n", e->soon[i].ref,
+			       e->soon[i].agency ? e->soon[i].agency : "", e->soon[i].due,
+			       e->soon[i].days, e->soon[i].title);
+		printf("\nrank rule: %s\n", e->rule);
+	}
+	hl_eval_free(e);
+	return EXIT_OK;
+}
+
+static int plan_close(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_plan_close_period(hl_archive_store(a), &who, args->args[0], o->period, o->at);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("plan close: %s %s frozen\n", args->args[0], o->period);
+	return EXIT_OK;
+}
+
+static int plan_period(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_period p;
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	char *cut = NULL, *day = NULL;
+	rc = hl_plans_setting_get(&cut, hl_archive_store(a), "cutoff_day");
+	if (rc == 0)
+		rc = hl_plans_setting_get(&day, hl_archive_store(a), "report_day");
+	if (rc == 0)
+		rc = hl_period_parse(&p, args->args[0], atoi(cut), atoi(day));
+	free(cut);
+	free(day);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(hl_period_json(&p));
+	else
+		printf("%s: %s – %s; data %s – %s (cut-off); report due %s\n", p.label, p.from,
+		       p.to, p.data_from, p.data_to, p.report_due);
+	return EXIT_OK;
+}
+
+static int plan_setting(const cli_args *args)
+{
+	static const char *const keys[] = {"cutoff_day", "report_day", "soon_days", "rank_rule"};
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	int rc = 0;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	if (args->nargs == 2)
+		rc = hl_plans_setting_set(hl_archive_store(a), &who, args->args[0], args->args[1]);
+	for (size_t i = 0; i < 4 && rc == 0; i++) {
+		char *v = NULL;
+		if (args->nargs && strcmp(args->args[0], keys[i]))
+			continue;
+		if ((rc = hl_plans_setting_get(&v, hl_archive_store(a), keys[i])) == 0)
+			printf("%s = %s\n", keys[i], v);
+		free(v);
+	}
+	if (rc == 0 && args->nargs == 1) {
+		char *v = NULL;
+		rc = hl_plans_setting_get(&v, hl_archive_store(a),
+		                          args->args[0]); /* names a bad key */
+		free(v);
+	}
+	hl_archive_free(a);
+	return rc < 0 ? cli_fail() : EXIT_OK;
+}
+
+static int task_show(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_task *t = NULL;
+	hl_reports *r = NULL;
+	hl_principal who = me();
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_task_get(&t, hl_archive_store(a), &who, args->args[0], o->at);
+	if (rc == 0)
+		rc = hl_task_reports(&r, hl_archive_store(a), &who, args->args[0], o->at);
+	hl_archive_free(a);
+	if (rc < 0) {
+		hl_task_free(t);
+		return cli_fail();
+	}
+	if (o->json) {
+		json_t *j = hl_task_json(t), *h = json_array();
+		for (size_t i = 0; i < r->n; i++)
+			json_array_append_new(h, hl_report_json(&r->v[i]));
+		json_object_set_new(j, "reports", h);
+		cli_print_json(j);
+	} else {
+		printf("%s/%s  %s\n", t->plan_id, t->item_no, t->title);
+		for (size_t i = 0; i < t->nagencies; i++)
+			printf("  %s: %s%s%s%s\n", t->agencies[i].lead ? "chủ trì" : "phối hợp",
+			       t->agencies[i].name, t->agencies[i].code ? " (" : "",
+			       t->agencies[i].code ? t->agencies[i].code : "",
+			       t->agencies[i].code ? ")" : "");
+		printf("  thời gian hoàn thành: %s (%s)\n  sản phẩm: %s\n  %s, %.1f%%%s%s\n",
+		       t->due_text ? t->due_text : "—", hl_due_kind_name(t->due.kind),
+		       t->output ? t->output : "—", hl_task_status_vi(t->status), t->progress,
+		       t->judged_due[0] ? ", judged against " : "", t->judged_due);
+		for (size_t i = 0; i < r->n; i++) {
+			const hl_report *p = &r->v[i];
+			printf("  report %lld  %s  %s  %s %d%% %s  by %s  [%s%s%s]\n",
+			       (long long)p->id, p->at, p->period, p->agency, p->progress,
+			       hl_report_state_name(p->state), p->by, p->verdict,
+			       p->verdict_comment ? ": " : "",
+			       p->verdict_comment ? p->verdict_comment : "");
+		}
+	}
+	hl_task_free(t);
+	hl_reports_free(r);
+	return EXIT_OK;
+}
+
+static int task_report(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	hl_report_in in = {0};
+	int64_t id;
+	int rc;
+	if (o->done && o->waiting)
+		return cli_usage(args->cmd, "--done and --waiting: one or the other");
+	in.task = args->args[0];
+	in.agency = o->agency;
+	in.period = o->period;
+	in.progress = o->progress == 1000 ? -1 : (int)o->progress; /* 1000: not given */
+	in.state = o->done ? HL_REPORT_DONE : o->waiting ? HL_REPORT_WAITING : HL_REPORT_PROGRESS;
+	in.done_on = o->done_on;
+	in.results = o->results;
+	in.difficulties = o->difficulties;
+	in.proposals = o->proposals;
+	in.evidence = o->evidence;
+	in.corrects = (int64_t)o->corrects;
+	in.at = o->at;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_task_report(&id, hl_archive_store(a), &who, &in);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(json_pack("{s:I}", "id", (json_int_t)id));
+	else
+		printf("task report: report %lld on %s recorded\n", (long long)id, args->args[0]);
+	return EXIT_OK;
+}
+
+static int task_verify(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	char *end;
+	long long id = strtoll(args->args[0], &end, 10);
+	int rc;
+	if (*end || id <= 0)
+		return cli_usage(args->cmd, "REPORT: a report's number");
+	if (o->accept == o->ret)
+		return cli_usage(args->cmd, "--accept or --return (with --comment)");
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_report_verify(hl_archive_store(a), &who, id, o->accept, o->comment, o->at);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("task verify: report %lld %s\n", id, o->accept ? "accepted" : "returned");
+	return EXIT_OK;
+}
+
+static int task_queue(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_reports *r = NULL;
+	hl_principal who = me();
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_report_queue(&r, hl_archive_store(a), &who, o->plan, o->at);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json) {
+		json_t *j = json_array();
+		for (size_t i = 0; i < r->n; i++)
+			json_array_append_new(j, hl_report_json(&r->v[i]));
+		cli_print_json(j);
+	} else {
+		for (size_t i = 0; i < r->n; i++)
+			printf("report %lld  %s  %-28s %s %s %d%% %s\n", (long long)r->v[i].id,
+			       r->v[i].at, r->v[i].task_ref, r->v[i].agency, r->v[i].period,
+			       r->v[i].progress, hl_report_state_name(r->v[i].state));
+		if (!r->n)
+			printf("no report waits for verification\n");
+	}
+	hl_reports_free(r);
+	return EXIT_OK;
+}
+
+static int inspection_add(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	hl_inspection_in in = {0};
+	size_t n = (size_t)(args->nargs - 1);
+	const char **titles = calloc(n + 1, sizeof(char *)), **ags = calloc(n + 1, sizeof(char *)),
+	           **dues = calloc(n + 1, sizeof(char *));
+	char **bufs = calloc(n + 1, sizeof(char *));
+	int64_t id = 0;
+	int rc = 0;
+	if (!titles || !ags || !dues || !bufs)
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+	/* each follow-up action: "title|agency|due" */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *b = bufs[i] = hl_strdup(args->args[i + 1]), *p1, *p2;
+		if (!b || !(p1 = strchr(b, '|'))) {
+			rc = cli_usage(args->cmd, "follow-up %zu: \"title|agency|due\"", i + 1);
+			goto out;
+		}
+		*p1++ = 0;
+		if ((p2 = strchr(p1, '|')))
+			*p2++ = 0;
+		titles[i] = b;
+		ags[i] = p1;
+		dues[i] = p2;
+	}
+	in.plan = args->args[0];
+	in.date = o->date;
+	in.team = o->team;
+	in.scope = o->scope;
+	in.agency = o->agency;
+	in.findings = o->findings;
+	in.rating = o->rating;
+	in.follow_title = titles;
+	in.follow_agency = ags;
+	in.follow_due = dues;
+	in.nfollow = n;
+	in.at = o->at;
+	if (rc == 0 && open_store(&a, args) == 0) {
+		rc = hl_inspection_add(&id, hl_archive_store(a), &who, &in);
+		hl_archive_free(a);
+	} else if (rc == 0)
+		rc = -1;
+	if (rc == 0) {
+		if (o->json)
+			cli_print_json(json_pack("{s:I,s:I}", "id", (json_int_t)id,
+			                         "follow_up_tasks", (json_int_t)n));
+		else
+			printf("inspection add: inspection %lld of %s; %zu follow-up tasks "
+			       "(KT%lld.n)\n",
+			       (long long)id, in.plan, n, (long long)id);
+	}
+out:
+	for (size_t i = 0; bufs && i < n; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(titles);
+	free(ags);
+	free(dues);
+	if (rc == 2)
+		return rc;
+	return rc < 0 ? cli_fail() : EXIT_OK;
+}
+
+static int lesson_add(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	hl_lesson_in in = {o->title, o->body, o->task, o->agency, o->at};
+	int64_t id;
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_lesson_add(&id, hl_archive_store(a), &who, &in);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(json_pack("{s:I}", "id", (json_int_t)id));
+	else
+		printf("lesson add: lesson %lld recorded\n", (long long)id);
+	return EXIT_OK;
+}
+
+static int lesson_search(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_lessons *l = NULL;
+	hl_principal who = me();
+	char q[1000] = "";
+	int rc;
+	for (int i = 0; i < args->nargs; i++)
+		snprintf(q + strlen(q), sizeof(q) - strlen(q), "%s%s", i ? " " : "", args->args[i]);
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_lesson_search(&l, hl_archive_store(a), &who, q, (size_t)o->limit);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json) {
+		json_t *j = json_array();
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(j, hl_lesson_json(&l->v[i]));
+		cli_print_json(j);
+	} else {
+		for (size_t i = 0; i < l->n; i++)
+			printf("lesson %lld  %s  %s%s%s  %s\n", (long long)l->v[i].id, l->v[i].at,
+			       l->v[i].task_ref ? l->v[i].task_ref : "", l->v[i].agency ? " " : "",
+			       l->v[i].agency ? l->v[i].agency : "", l->v[i].title);
+		if (!l->n)
+			printf("no lesson matches\n");
+	}
+	hl_lessons_free(l);
+	return EXIT_OK;
+}
+
+#define AT_OPT   CLI_TEXT_OPT("at", 0, popts, at, "DATE", "as on DATE, yyyy-mm-dd (default: today)")
+#define JSON_OPT CLI_FLAG_OPT("json", 0, popts, json, "as JSON")
+
+static const cli_opt import_opts[] = {
+    CLI_TEXT_OPT("plan", 0, popts, plan, "ID", "the plan of a task file without plan_id"),
+    CLI_TEXT_OPT("sheet", 0, popts, sheet, "NAME", "XLSX: the sheet (default: the first)"),
+    CLI_FLAG_OPT("keep-unknown", 0, popts, keep_unknown,
+                 "keep agency names not in the register as written (each one named)"),
+    CLI_TEXT_OPT("compiler", 0, popts, compiler, "AGENCY",
+                 "a plans file: the compiling agency of plans that name none"),
+    CLI_TEXT_OPT("at", 0, popts, at, "DATE", "name agencies as on DATE (default: the plan's date)"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt json_popts[] = {JSON_OPT, CLI_OPT_END};
+static const cli_opt at_popts[] = {AT_OPT, JSON_OPT, CLI_OPT_END};
+static const cli_opt eval_opts[] = {
+    CLI_TEXT_OPT("period", 0, popts, period, "PERIOD",
+                 "2025-06, 2025-Q2, 2025-H1, 2025, Quý II/2025"),
+    CLI_TEXT_OPT("from", 0, popts, from, "DATE", "or the tasks due from DATE"),
+    CLI_TEXT_OPT("to", 0, popts, to, "DATE", "to DATE"),
+    CLI_TEXT_OPT("agency", 0, popts, agency, "AGENCY", "one agency's tasks (code or name)"),
+    CLI_COUNT_OPT("soon", popts, soon, "DAYS", 0, 365, "0",
+                  "due soon: within DAYS (0: the setting)"),
+    AT_OPT,
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt close_opts[] = {
+    CLI_NEEDED_OPT("period", popts, period, "PERIOD", "the period that ended"),
+    AT_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt report_opts[] = {
+    CLI_NEEDED_OPT("period", popts, period, "PERIOD", "the period reported: 2025-06, 2025-Q2"),
+    CLI_COUNT_OPT("progress", popts, progress, "PERCENT", 0, 1000, "1000",
+                  "progress, 0–100 (--done: 100)"),
+    CLI_FLAG_OPT("done", 0, popts, done, "the task is done"),
+    CLI_FLAG_OPT("waiting", 0, popts, waiting, "waiting for guidance (from outside the agency)"),
+    CLI_TEXT_OPT("done-on", 0, popts, done_on, "DATE", "the day it was done (default: --at)"),
+    CLI_TEXT_OPT("results", 0, popts, results, "TEXT", "kết quả: what was achieved"),
+    CLI_TEXT_OPT("difficulties", 0, popts, difficulties, "TEXT", "khó khăn, vướng mắc"),
+    CLI_TEXT_OPT("proposals", 0, popts, proposals, "TEXT", "đề xuất, kiến nghị"),
+    CLI_TEXT_OPT("evidence", 0, popts, evidence, "IDS", "documents of the archive (ids)"),
+    CLI_COUNT_OPT("corrects", popts, corrects, "REPORT", 0, 1e15, "0",
+                  "the returned report this corrects"),
+    CLI_TEXT_OPT("agency", 0, popts, agency, "AGENCY", "the lead agency reporting"),
+    AT_OPT,
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt verify_opts[] = {
+    CLI_FLAG_OPT("accept", 0, popts, accept, "accept the report"),
+    CLI_FLAG_OPT("return", 0, popts, ret, "return it to be corrected (--comment: why)"),
+    CLI_TEXT_OPT("comment", 0, popts, comment, "TEXT", "the compiler's comment"),
+    AT_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt queue_opts[] = {
+    CLI_TEXT_OPT("plan", 0, popts, plan, "ID", "one plan's reports"),
+    AT_OPT,
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt inspection_opts[] = {
+    CLI_NEEDED_OPT("date", popts, date, "DATE", "the day of the inspection"),
+    CLI_NEEDED_OPT("team", popts, team, "TEXT", "the inspection team"),
+    CLI_NEEDED_OPT("scope", popts, scope, "TEXT", "what was inspected"),
+    CLI_TEXT_OPT("agency", 0, popts, agency, "AGENCY", "the agency inspected"),
+    CLI_TEXT_OPT("findings", 0, popts, findings, "TEXT", "what the team found"),
+    CLI_CHOICE_OPT("rating", popts, rating, "RATING", "tot,kha,dat,chua_dat", 0,
+                   "tốt, khá, đạt, chưa đạt"),
+    AT_OPT,
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt lesson_opts[] = {
+    CLI_NEEDED_OPT("title", popts, title, "TEXT", "the lesson in a line"),
+    CLI_NEEDED_OPT("body", popts, body, "TEXT", "what was learned"),
+    CLI_TEXT_OPT("task", 0, popts, task, "PLAN/STT", "the task it comes from"),
+    CLI_TEXT_OPT("agency", 0, popts, agency, "AGENCY", "the agency it comes from"),
+    AT_OPT,
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt search_opts[] = {
+    CLI_COUNT_OPT("limit", popts, limit, "N", 1, 1000, "50", "at most N lessons"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
+
+#define PLAN (&cli_plans_commands[1])
+static const cli_cmd plan_subs[] = {
+    {.name = "import",
+     .summary = "import a plans file or a plan's task appendix (CSV or XLSX)",
+     .operands = "FILE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a CSV or XLSX file",
+     .opts = import_opts,
+     .opts_size = sizeof(popts),
+     .run = plan_import,
+     .group = PLAN,
+     .help = "A plans file: plan_id, title, period (2025-2030); number, date, issuer, "
+             "compiler, report_every, access, document_id, note. A task appendix: STT, Nhiệm "
+             "vụ, Cơ quan chủ trì, Cơ quan phối hợp, Thời gian hoàn thành, Sản phẩm, Trọng số, "
+             "Thuộc (or item_no, title, lead_agency, supporting_agencies, due, output, weight, "
+             "parent_item_no, plan_id). Every bad row is named and nothing is imported; "
+             "importing twice changes nothing."},
+    {.name = "list",
+     .summary = "the plans",
+     .opts = json_popts,
+     .opts_size = sizeof(popts),
+     .run = plan_list,
+     .group = PLAN},
+    {.name = "show",
+     .summary = "a plan and its tasks with their status and progress",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a plan's id",
+     .opts = at_popts,
+     .opts_size = sizeof(popts),
+     .run = plan_show,
+     .group = PLAN},
+    {.name = "eval",
+     .summary = "the evaluation of a period: counts per agency, ranking, overdue, due soon",
+     .operands = "[ID]",
+     .max_args = 1,
+     .opts = eval_opts,
+     .opts_size = sizeof(popts),
+     .run = plan_eval,
+     .group = PLAN},
+    {.name = "close",
+     .summary = "freeze a period that ended as a snapshot (the next one compares with it)",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a plan's id",
+     .opts = close_opts,
+     .opts_size = sizeof(popts),
+     .run = plan_close,
+     .group = PLAN},
+    {.name = "period",
+     .summary = "a reporting period: its days, data cut-off (Nghị định 09/2019) and report "
+                "due date",
+     .operands = "PERIOD",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a period: 2025-06, 2025-Q2, Quý II/2025",
+     .opts = json_popts,
+     .opts_size = sizeof(popts),
+     .run = plan_period,
+     .group = PLAN},
+    {.name = "setting",
+     .summary = "the settings of plans: cutoff_day, report_day, soon_days, rank_rule",
+     .operands = "[KEY [VALUE]]",
+     .max_args = 2,
+     .opts_size = sizeof(popts),
+     .run = plan_setting,
+     .group = PLAN},
+    {0},
+};
+#undef PLAN
+
+#define TASK (&cli_plans_commands[2])
+static const cli_cmd task_subs[] = {
+    {.name = "show",
+     .summary = "a task: its agencies, deadline, status and report history",
+     .operands = "PLAN/STT",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a task: PLAN/STT or its number",
+     .opts = at_popts,
+     .opts_size = sizeof(popts),
+     .run = task_show,
+     .group = TASK},
+    {.name = "report",
+     .summary = "report on a task for a period (a lead agency)",
+     .operands = "PLAN/STT",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a task: PLAN/STT or its number",
+     .opts = report_opts,
+     .opts_size = sizeof(popts),
+     .run = task_report,
+     .group = TASK},
+    {.name = "verify",
+     .summary = "accept a report, or return it with a comment (the plan's compiler)",
+     .operands = "REPORT",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a report's number",
+     .opts = verify_opts,
+     .opts_size = sizeof(popts),
+     .run = task_verify,
+     .group = TASK},
+    {.name = "queue",
+     .summary = "the reports waiting for verification",
+     .opts = queue_opts,
+     .opts_size = sizeof(popts),
+     .run = task_queue,
+     .group = TASK},
+    {0},
+};
+#undef TASK
+
+#define INSPECTION (&cli_plans_commands[3])
+static const cli_cmd inspection_subs[] = {
+    {.name = "add",
+     .summary = "record an inspection; each FOLLOW-UP (\"title|agency|due\") becomes a task",
+     .operands = "PLAN [FOLLOW-UP...]",
+     .min_args = 1,
+     .max_args = 51,
+     .missing = "give the plan inspected",
+     .opts = inspection_opts,
+     .opts_size = sizeof(popts),
+     .run = inspection_add,
+     .group = INSPECTION},
+    {0},
+};
+#undef INSPECTION
+
+#define LESSON (&cli_plans_commands[4])
+static const cli_cmd lesson_subs[] = {
+    {.name = "add",
+     .summary = "record a lesson learned (bài học kinh nghiệm)",
+     .opts = lesson_opts,
+     .opts_size = sizeof(popts),
+     .run = lesson_add,
+     .group = LESSON},
+    {.name = "search",
+     .summary = "the lessons holding every word, tones and case aside",
+     .operands = "WORDS...",
+     .min_args = 1,
+     .max_args = 8,
+     .missing = "give words to look for",
+     .opts = search_opts,
+     .opts_size = sizeof(popts),
+     .run = lesson_search,
+     .group = LESSON},
+    {0},
+};
+#undef LESSON
 
 const cli_cmd cli_plans_commands[] = {
     {.name = "agency",
      .summary = "the province's departments and offices that tasks are assigned to",
      .subs = agency_subs},
+    {.name = "plan",
+     .summary = "plans: import, list, show, evaluate a period, close it",
+     .subs = plan_subs},
+    {.name = "task",
+     .summary = "a task: show, report on it, verify its reports",
+     .subs = task_subs},
+    {.name = "inspection",
+     .summary = "inspections of a plan's implementation",
+     .subs = inspection_subs},
+    {.name = "lesson",
+     .summary = "lessons learned, linked to tasks and agencies",
+     .subs = lesson_subs},
     {0},
 };

@@ -2,9 +2,66 @@
 #ifndef HL_PLANS_INT_H
 #define HL_PLANS_INT_H
 
+#include "halong/plans.h"
+
 /* A text as plans are read and matched: folded (no tones, lower case, đ as d), every run of
  * spaces (a no-break space too) one space, – — − as '-', no space at either end. malloc'd; NULL
  * when it is not UTF-8 (the error set by the text module). */
 char *hl_plans__fold(const char *text);
+
+/* ---- days (period.c) ---- */
+
+/* Is s a real day yyyy-mm-dd (1900–2200)? */
+int hl_plans__is_date(const char *s);
+/* The clock's day: `at` checked (HL_EINVALID naming --at), or today (hl_plans_today). */
+int hl_plans__clock(char out[11], const char *at);
+/* Days since 1970-01-01; the day `days` after `iso`. */
+long hl_plans__day_number(const char *iso);
+void hl_plans__add_days(char out[11], const char *iso, long days);
+/* An integer setting (its default when unset). */
+int hl_plans__setting_int(hl_store *st, const char *key);
+/* Reads a ranking rule "status=weight,..." into w (by hl_task_status; open_on_time is
+ * on_time's weight). */
+int hl_plans__rank_rule(double w[HL_TASK_STATUS_COUNT], const char *rule);
+
+/* ---- reading plans (status.c) ---- */
+
+/* May `who` read plan p? */
+int hl_plans__may_read(const hl_principal *who, const hl_plan *p);
+/* The plan `id` as `who` may read it (HL_ENOTFOUND otherwise). */
+int hl_plans__plan(hl_plan **out, hl_store *st, const hl_principal *who, const char *id);
+/* Resolves "PLAN/STT" or a number to a task id and its plan, readable by who. */
+int hl_plans__task_ref(int64_t *id, hl_plan **plan, hl_store *st, const hl_principal *who,
+                       const char *ref);
+
+/* A report as the status needs it. */
+typedef struct {
+	int64_t id, task_id;
+	char pfrom[11], pto[11], done_on[11], at[11];
+	signed char state, progress, counted; /* counted: not returned */
+} hl_plans__rep;
+
+/* A plan's tasks and the reports made by the clock, each task's reports found by its index. */
+typedef struct {
+	hl_plan *plan;
+	hl_tasks *tasks;
+	hl_plans__rep *reps;
+	size_t nreps, capreps;
+	size_t *first, *count; /* by task index: its reports reps[first .. first+count) */
+	size_t *order;         /* task indexes by id */
+	char at[11];
+} hl_plans__view;
+
+/* Loads plan_id as `who` may read it at `at` and judges every task. */
+int hl_plans__view_load(hl_plans__view *v, hl_store *st, const hl_principal *who,
+                        const char *plan_id, int64_t task_id, const char *at);
+void hl_plans__view_free(hl_plans__view *v);
+void hl_plans__view_judge(hl_plans__view *v);
+/* The status of task ti for the occurrence due `due` ("" none); recurring: only the reports of
+ * a period holding that day count. done_on and progress may be NULL. */
+hl_task_status hl_plans__judge(const hl_plans__view *v, size_t ti, const char *due, int recurring,
+                               char done_on[11], int *progress);
+/* Does the task recur (a recurring or ongoing duty)? */
+int hl_plans__recurs(const hl_task *t);
 
 #endif

@@ -134,3 +134,753 @@ int hl_store_agency_count(int64_t *n, hl_store *st)
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : hl_store__error(st, "agencies");
 }
+
+/* ---- plans ---- */
+
+static const char *freq_key(hl_freq f)
+{
+	switch (f) {
+	case HL_FREQ_QUARTERLY:
+		return "quarterly";
+	case HL_FREQ_HALF_YEARLY:
+		return "half-yearly";
+	case HL_FREQ_YEARLY:
+		return "yearly";
+	case HL_FREQ_NONE:
+		return "none";
+	default:
+		return "monthly";
+	}
+}
+
+static hl_freq freq_of(const char *s)
+{
+	if (!s)
+		return HL_FREQ_MONTHLY;
+	if (!strcmp(s, "quarterly"))
+		return HL_FREQ_QUARTERLY;
+	if (!strcmp(s, "half-yearly"))
+		return HL_FREQ_HALF_YEARLY;
+	if (!strcmp(s, "yearly"))
+		return HL_FREQ_YEARLY;
+	if (!strcmp(s, "none"))
+		return HL_FREQ_NONE;
+	return HL_FREQ_MONTHLY;
+}
+
+#define PLAN_COLS                                                                                  \
+	"id, number, date, issuer, title, period_from, period_to, report_every, compiler,"         \
+	" document_id, access, note"
+
+static void bind_plan(sqlite3_stmt *s, const hl_plan *p)
+{
+	sqlite3_bind_text(s, 1, p->id, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 2, p->number);
+	hl_store__bind_text(s, 3, p->date);
+	hl_store__bind_text(s, 4, p->issuer);
+	sqlite3_bind_text(s, 5, p->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, p->period_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, p->period_to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, freq_key(p->report_every), -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 9, p->compiler);
+	hl_store__bind_text(s, 10, p->document_id);
+	sqlite3_bind_text(s, 11, hl_access_name(p->access), -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 12, p->note);
+}
+
+int hl_store_plan_put(int *what, hl_store *st, const hl_plan *p)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int rc;
+
+	*what = 0;
+	if (!st->in_tx)
+		return hl_error_set(HL_ERROR, "plans are written inside a transaction");
+	if (!(s = hl_store__prepare(st, "SELECT (number IS ?2 AND date IS ?3 AND issuer IS ?4"
+	                                " AND title = ?5 AND period_from = ?6 AND period_to = ?7"
+	                                " AND report_every = ?8 AND compiler IS ?9"
+	                                " AND document_id IS ?10 AND access = ?11 AND note IS ?12)"
+	                                " FROM plan WHERE id = ?1")))
+		return -1;
+	bind_plan(s, p);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*what = sqlite3_column_int(s, 0) ? HL_ROW_SAME : HL_ROW_CHANGED;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return hl_store__error(st, "plan");
+	if (*what == HL_ROW_SAME)
+		return 0;
+	hl_now_utc(now);
+	if (*what == HL_ROW_CHANGED)
+		s = hl_store__prepare(st,
+		                      "UPDATE plan SET number = ?2, date = ?3, issuer = ?4,"
+		                      " title = ?5, period_from = ?6, period_to = ?7,"
+		                      " report_every = ?8, compiler = ?9, document_id = ?10,"
+		                      " access = ?11, note = ?12, updated_at = ?13 WHERE id = ?1");
+	else
+		s = hl_store__prepare(st,
+		                      "INSERT INTO plan(" PLAN_COLS ", created_at, updated_at)"
+		                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		                      " ?13, ?13)");
+	if (!s)
+		return -1;
+	bind_plan(s, p);
+	sqlite3_bind_text(s, 13, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "plan");
+	sqlite3_finalize(s);
+	if (rc == 0 && *what == 0)
+		*what = HL_ROW_ADDED;
+	return rc;
+}
+
+int hl_store_plan_foreach(hl_store *st, const char *id, int (*cb)(const hl_plan *p, void *ud),
+                          void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT " PLAN_COLS ", (SELECT count(*) FROM task t WHERE t.plan_id = plan.id AND"
+	        " EXISTS (SELECT 1 FROM task_agency a WHERE a.task_id = t.id))"
+	        " FROM plan WHERE ?1 IS NULL OR id = ?1 ORDER BY id");
+	int rc;
+	if (!s)
+		return -1;
+	hl_store__bind_text(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_plan p = {.id = (char *)hl_store__col(s, 0),
+		             .number = (char *)hl_store__col(s, 1),
+		             .date = (char *)hl_store__col(s, 2),
+		             .issuer = (char *)hl_store__col(s, 3),
+		             .title = (char *)hl_store__col(s, 4),
+		             .period_from = (char *)hl_store__col(s, 5),
+		             .period_to = (char *)hl_store__col(s, 6),
+		             .report_every = freq_of(hl_store__col(s, 7)),
+		             .compiler = (char *)hl_store__col(s, 8),
+		             .document_id = (char *)hl_store__col(s, 9),
+		             .note = (char *)hl_store__col(s, 11),
+		             .tasks = sqlite3_column_int64(s, 12)};
+		hl_access acc = HL_ACCESS_INTERNAL;
+		hl_access_parse(&acc, hl_store__col(s, 10));
+		p.access = acc;
+		int r2 = cb(&p, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "plans");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- tasks ---- */
+
+static void bind_task(sqlite3_stmt *s, const hl_store_task_row *r)
+{
+	sqlite3_bind_text(s, 1, r->plan_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->item_no, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 3, r->parent_no);
+	sqlite3_bind_int64(s, 4, r->seq);
+	sqlite3_bind_text(s, 5, r->title, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 6, r->lead_text);
+	hl_store__bind_text(s, 7, r->support_text);
+	hl_store__bind_text(s, 8, r->output);
+	sqlite3_bind_double(s, 9, r->weight);
+	hl_store__bind_text(s, 10, r->due_text);
+	hl_store__bind_text(s, 11, r->origin);
+}
+
+/* The agencies of task `id` as one text ("L|code|name\n..."), to compare with a new list. */
+static char *agencies_text(const hl_task_agency *v, size_t n)
+{
+	size_t len = 1;
+	char *out, *p;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i].name) + (v[i].code ? strlen(v[i].code) : 0) + 5;
+	if (!(out = malloc(len)))
+		return NULL;
+	p = out;
+	*p = 0;
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%c|%s|%s\n", v[i].lead ? 'L' : 'S', v[i].code ? v[i].code : "",
+		             v[i].name);
+	return out;
+}
+
+static int stored_agencies_text(char **out, hl_store *st, int64_t id)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT group_concat(r || '|' || ifnull(code, '') || '|' || name || char(10), '')"
+	        " FROM (SELECT CASE role WHEN 'lead' THEN 'L' ELSE 'S' END AS r, code, name"
+	        " FROM task_agency WHERE task_id = ?1 ORDER BY role, seq)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	*out = rc == SQLITE_ROW ? hl_strdup(hl_store__col(s, 0) ? hl_store__col(s, 0) : "") : NULL;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return hl_store__error(st, "task agencies");
+	return *out ? 0 : hl_error_set(HL_ENOMEM, "out of memory");
+}
+
+int hl_store_task_put(int *what, int64_t *id, hl_store *st, const hl_store_task_row *r)
+{
+	sqlite3_stmt *s;
+	int rc, same = 0;
+	char *had = NULL, *want = NULL;
+
+	*what = 0;
+	*id = 0;
+	if (!st->in_tx)
+		return hl_error_set(HL_ERROR, "tasks are written inside a transaction");
+	if (!(s = hl_store__prepare(st, "SELECT id, (parent_no IS ?3 AND title = ?5"
+	                                " AND lead_text IS ?6 AND support_text IS ?7"
+	                                " AND output IS ?8 AND weight = ?9 AND due_text IS ?10)"
+	                                " FROM task WHERE plan_id = ?1 AND item_no = ?2")))
+		return -1;
+	bind_task(s, r);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		same = sqlite3_column_int(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return hl_store__error(st, "task");
+	/* leads sort before supporting ones ('lead' < 'support'), as stored_agencies_text reads */
+	if (*id) {
+		if ((rc = stored_agencies_text(&had, st, *id)) < 0)
+			return rc;
+		if (!(want = agencies_text(r->agencies, r->nagencies))) {
+			free(had);
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		}
+		same = same && !strcmp(had, want);
+		free(had);
+		free(want);
+		if (same) {
+			*what = HL_ROW_SAME;
+			return 0;
+		}
+		s = hl_store__prepare(st, "UPDATE task SET parent_no = ?3, title = ?5,"
+		                          " lead_text = ?6, support_text = ?7, output = ?8,"
+		                          " weight = ?9, due_text = ?10"
+		                          " WHERE plan_id = ?1 AND item_no = ?2");
+		*what = HL_ROW_CHANGED;
+	} else {
+		s = hl_store__prepare(st,
+		                      "INSERT INTO task(plan_id, item_no, parent_no, seq, title,"
+		                      " lead_text, support_text, output, weight, due_text, origin)"
+		                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+		*what = HL_ROW_ADDED;
+	}
+	if (!s)
+		return -1;
+	bind_task(s, r);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "task");
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (!*id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	if (!(s = hl_store__prepare(st, "DELETE FROM task_agency WHERE task_id = ?1")))
+		return -1;
+	sqlite3_bind_int64(s, 1, *id);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "task agencies");
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return rc;
+	if (!(s = hl_store__prepare(st, "INSERT INTO task_agency(task_id, role, seq, code, name)"
+	                                " VALUES (?1, ?2, ?3, ?4, ?5)")))
+		return -1;
+	for (size_t i = 0; i < r->nagencies && rc == 0; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, *id);
+		sqlite3_bind_text(s, 2, r->agencies[i].lead ? "lead" : "support", -1,
+		                  SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, (int64_t)i);
+		hl_store__bind_text(s, 4, r->agencies[i].code);
+		sqlite3_bind_text(s, 5, r->agencies[i].name, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = hl_store__error(st, "task agencies");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_task_next_seq(int64_t *seq, hl_store *st, const char *plan_id)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT ifnull(max(seq), 0) + 1 FROM task WHERE plan_id = ?1");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, plan_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*seq = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 1;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : hl_store__error(st, "tasks");
+}
+
+int hl_store_task_find(int64_t *id, char **plan_id, hl_store *st, const char *plan,
+                       const char *item_no, int64_t by_id)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT id, plan_id FROM task WHERE (?3 > 0 AND id = ?3)"
+	                          " OR (?3 = 0 AND plan_id = ?1 AND item_no = ?2)");
+	int rc;
+	*id = 0;
+	if (plan_id)
+		*plan_id = NULL;
+	if (!s)
+		return -1;
+	hl_store__bind_text(s, 1, plan);
+	hl_store__bind_text(s, 2, item_no);
+	sqlite3_bind_int64(s, 3, by_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		if (plan_id && !(*plan_id = hl_strdup(hl_store__col(s, 1))))
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return HL_ENOTFOUND;
+	return hl_store__error(st, "task");
+}
+
+int hl_store_task_foreach(hl_store *st, const char *plan_id, int64_t task_id,
+                          int (*cb)(const hl_task *t, void *ud), void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT t.id, t.plan_id, t.item_no, t.parent_no, t.title, t.output, t.due_text,"
+	        " t.origin, t.cancelled, t.weight, a.role, a.code, a.name"
+	        " FROM task t LEFT JOIN task_agency a ON a.task_id = t.id"
+	        " WHERE (?2 > 0 AND t.id = ?2) OR (?2 = 0 AND t.plan_id = ?1)"
+	        " ORDER BY t.seq, t.id, a.role, a.seq");
+	hl_task_agency *ag = NULL;
+	size_t nag = 0, cap = 0;
+	int64_t cur = 0;
+	hl_task t = {0};
+	char *keep[8] = {0};
+	int rc, stop = 0;
+
+	if (!s)
+		return -1;
+	hl_store__bind_text(s, 1, plan_id);
+	sqlite3_bind_int64(s, 2, task_id);
+	for (;;) {
+		rc = sqlite3_step(s);
+		int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		if (cur && id != cur) {
+			t.agencies = ag;
+			t.nagencies = nag;
+			stop = cb(&t, ud);
+			for (size_t i = 0; i < nag; i++) {
+				free(ag[i].code);
+				free(ag[i].name);
+			}
+			nag = 0;
+			for (size_t i = 0; i < 8; i++) {
+				free(keep[i]);
+				keep[i] = NULL;
+			}
+			cur = 0;
+			if (stop)
+				break;
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		if (!cur) {
+			const int cols[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+			for (size_t i = 0; i < 8; i++)
+				keep[i] = hl_store__col(s, cols[i])
+				              ? hl_strdup(hl_store__col(s, cols[i]))
+				              : NULL;
+			memset(&t, 0, sizeof(t));
+			t.id = cur = id;
+			t.plan_id = keep[0];
+			t.item_no = keep[1];
+			t.parent_no = keep[2];
+			t.title = keep[3];
+			t.output = keep[4];
+			t.due_text = keep[5];
+			t.origin = keep[6];
+			t.cancelled = keep[7];
+			t.weight = sqlite3_column_double(s, 9);
+		}
+		if (hl_store__col(s, 12)) {
+			if (nag == cap) {
+				size_t nc = cap ? 2 * cap : 8;
+				hl_task_agency *nv = realloc(ag, nc * sizeof(*nv));
+				if (!nv) {
+					rc = SQLITE_NOMEM;
+					break;
+				}
+				ag = nv;
+				cap = nc;
+			}
+			ag[nag].lead = !strcmp(hl_store__col(s, 10), "lead");
+			ag[nag].code =
+			    hl_store__col(s, 11) ? hl_strdup(hl_store__col(s, 11)) : NULL;
+			ag[nag].name = hl_strdup(hl_store__col(s, 12));
+			nag++;
+		}
+	}
+	for (size_t i = 0; i < nag; i++) {
+		free(ag[i].code);
+		free(ag[i].name);
+	}
+	for (size_t i = 0; i < 8; i++)
+		free(keep[i]);
+	free(ag);
+	if (stop) {
+		sqlite3_finalize(s);
+		return stop < 0 ? stop : 0;
+	}
+	rc = rc == SQLITE_DONE    ? 0
+	     : rc == SQLITE_NOMEM ? hl_error_set(HL_ENOMEM, "out of memory")
+	                          : hl_store__error(st, "tasks");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- reports ---- */
+
+int hl_store_report_put(int64_t *id, hl_store *st, const hl_report *r)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "INSERT INTO task_report(task_id, agency, period, period_from, period_to,"
+	        " progress, state, done_on, results, difficulties, proposals, evidence, at, by,"
+	        " corrects, origin, message_id)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+	        " NULL)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, r->task_id);
+	sqlite3_bind_text(s, 2, r->agency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->period, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, r->period_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->period_to, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, r->progress);
+	sqlite3_bind_text(s, 7, hl_report_state_name(r->state), -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 8, r->done_on);
+	hl_store__bind_text(s, 9, r->results);
+	hl_store__bind_text(s, 10, r->difficulties);
+	hl_store__bind_text(s, 11, r->proposals);
+	hl_store__bind_text(s, 12, r->evidence);
+	sqlite3_bind_text(s, 13, r->at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 14, r->by, -1, SQLITE_STATIC);
+	if (r->corrects)
+		sqlite3_bind_int64(s, 15, r->corrects);
+	else
+		sqlite3_bind_null(s, 15);
+	hl_store__bind_text(s, 16, r->origin);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "report");
+	sqlite3_finalize(s);
+	*id = rc == 0 ? sqlite3_last_insert_rowid(st->db) : 0;
+	return rc;
+}
+
+int hl_store_report_foreach(hl_store *st, const char *plan_id, int64_t task_id, int64_t report_id,
+                            const char *at, int pending_only,
+                            int (*cb)(const hl_report *r, void *ud), void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st,
+	    "SELECT r.id, r.task_id, r.corrects, t.plan_id || '/' || t.item_no, r.agency, r.period,"
+	    " r.period_from, r.period_to, r.done_on, r.results, r.difficulties, r.proposals,"
+	    " r.evidence, r.at, r.by, r.origin, r.progress, r.state,"
+	    " v.verdict, v.comment, v.at, v.by"
+	    " FROM task_report r JOIN task t ON t.id = r.task_id"
+	    " LEFT JOIN report_verification v ON v.id = (SELECT id FROM report_verification"
+	    "   WHERE report_id = r.id AND at <= ?4 ORDER BY at DESC, id DESC LIMIT 1)"
+	    " WHERE r.at <= ?4 AND (?3 = 0 OR r.id = ?3) AND (?2 = 0 OR r.task_id = ?2)"
+	    " AND (?1 IS NULL OR t.plan_id = ?1)"
+	    " AND (?5 = 0 OR (v.verdict IS NULL AND NOT EXISTS (SELECT 1 FROM task_report c"
+	    "   WHERE c.corrects = r.id AND c.at <= ?4)))"
+	    " ORDER BY r.task_id, r.at, r.id");
+	int rc;
+	if (!s)
+		return -1;
+	hl_store__bind_text(s, 1, plan_id);
+	sqlite3_bind_int64(s, 2, task_id);
+	sqlite3_bind_int64(s, 3, report_id);
+	sqlite3_bind_text(s, 4, at, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, pending_only);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_report r = {
+		    .id = sqlite3_column_int64(s, 0),
+		    .task_id = sqlite3_column_int64(s, 1),
+		    .corrects = sqlite3_column_int64(s, 2),
+		    .task_ref = (char *)hl_store__col(s, 3),
+		    .agency = (char *)hl_store__col(s, 4),
+		    .period = (char *)hl_store__col(s, 5),
+		    .period_from = (char *)hl_store__col(s, 6),
+		    .period_to = (char *)hl_store__col(s, 7),
+		    .done_on = (char *)hl_store__col(s, 8),
+		    .results = (char *)hl_store__col(s, 9),
+		    .difficulties = (char *)hl_store__col(s, 10),
+		    .proposals = (char *)hl_store__col(s, 11),
+		    .evidence = (char *)hl_store__col(s, 12),
+		    .at = (char *)hl_store__col(s, 13),
+		    .by = (char *)hl_store__col(s, 14),
+		    .origin = (char *)hl_store__col(s, 15),
+		    .progress = sqlite3_column_int(s, 16),
+		    .verdict = (char *)(hl_store__col(s, 18) ? hl_store__col(s, 18) : "pending"),
+		    .verdict_comment = (char *)hl_store__col(s, 19),
+		    .verdict_at = (char *)hl_store__col(s, 20),
+		    .verdict_by = (char *)hl_store__col(s, 21)};
+		hl_report_state rs = HL_REPORT_PROGRESS;
+		hl_report_state_parse(&rs, hl_store__col(s, 17));
+		r.state = rs;
+		int r2 = cb(&r, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "reports");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int exists(hl_store *st, const char *sql, const char *text, int64_t num)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, sql);
+	int rc;
+	if (!s)
+		return -1;
+	if (text)
+		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(s, 1, num);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : hl_store__error(st, "lookup");
+}
+
+int hl_store_report_corrected(hl_store *st, int64_t id)
+{
+	return exists(st, "SELECT 1 FROM task_report WHERE corrects = ?1", NULL, id);
+}
+
+int hl_store_document_exists(hl_store *st, const char *doc_id)
+{
+	return exists(st, "SELECT 1 FROM document WHERE doc_id = ?1", doc_id, 0);
+}
+
+int hl_store_verification_put(hl_store *st, int64_t report_id, const char *verdict,
+                              const char *comment, const char *at, const char *by)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, "INSERT INTO report_verification(report_id,"
+	                                        " verdict, comment, at, by)"
+	                                        " VALUES (?1, ?2, ?3, ?4, ?5)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, report_id);
+	sqlite3_bind_text(s, 2, verdict, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 3, comment);
+	sqlite3_bind_text(s, 4, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, by, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "verification");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- settings, users' agencies, snapshots ---- */
+
+static int one_text(char **out, hl_store *st, const char *sql, const char *a, const char *b,
+                    const char *what)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, sql);
+	int rc;
+	*out = NULL;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && hl_store__col(s, 0) && !(*out = hl_strdup(hl_store__col(s, 0))))
+		rc = SQLITE_NOMEM;
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return rc == SQLITE_NOMEM ? hl_error_set(HL_ENOMEM, "out of memory")
+	                          : hl_store__error(st, what);
+}
+
+int hl_store_plan_setting_get(char **value, hl_store *st, const char *key)
+{
+	return one_text(value, st, "SELECT value FROM plan_setting WHERE key = ?1", key, NULL,
+	                "setting");
+}
+
+int hl_store_plan_setting_set(hl_store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "INSERT OR REPLACE INTO plan_setting(key, value) VALUES (?1, ?2)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "setting");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_user_agency_get(char out[33], hl_store *st, int64_t user_id)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT ifnull(agency_code, unit_code) FROM auth_user WHERE id = ?1");
+	int rc;
+	out[0] = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && hl_store__col(s, 0))
+		snprintf(out, 33, "%s", hl_store__col(s, 0));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : hl_store__error(st, "user");
+}
+
+int hl_store_user_agency_set(hl_store *st, const char *username, const char *agency)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "UPDATE auth_user SET agency_code = ?2 WHERE username = ?1");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, username, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 2, agency);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "user");
+	sqlite3_finalize(s);
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		return hl_error_set(HL_ENOTFOUND, "no user \"%s\"", username);
+	return rc;
+}
+
+int hl_store_snapshot_get(char **body, hl_store *st, const char *plan_id, const char *period)
+{
+	int rc =
+	    one_text(body, st, "SELECT body FROM plan_snapshot WHERE plan_id = ?1 AND period = ?2",
+	             plan_id, period, "snapshot");
+	if (rc == 0 && !*body)
+		return HL_ENOTFOUND;
+	return rc;
+}
+
+int hl_store_snapshot_put(hl_store *st, const char *plan_id, const char *period, const char *at,
+                          const char *by, const char *body)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT INTO plan_snapshot(plan_id, period,"
+	                          " closed_at, by, body) VALUES (?1, ?2, ?3, ?4, ?5)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, plan_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, body, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_CONSTRAINT)
+		return hl_error_set(HL_ECONFLICT, "period %s of plan %s is closed already", period,
+		                    plan_id);
+	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "snapshot");
+}
+
+/* ---- inspections and lessons ---- */
+
+int hl_store_inspection_put(int64_t *id, hl_store *st, const hl_inspection_in *in, const char *at,
+                            const char *by)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "INSERT INTO inspection(plan_id, date, team, scope, agency, findings, rating, at,"
+	        " by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, in->plan, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, in->date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, in->team, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, in->scope, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 5, in->agency);
+	hl_store__bind_text(s, 6, in->findings);
+	hl_store__bind_text(s, 7, in->rating);
+	sqlite3_bind_text(s, 8, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, by, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "inspection");
+	sqlite3_finalize(s);
+	*id = rc == 0 ? sqlite3_last_insert_rowid(st->db) : 0;
+	return rc;
+}
+
+int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT INTO lesson(task_id, agency, title, body, folded, at, by)"
+	                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	int rc;
+	if (!s)
+		return -1;
+	if (r->task_id)
+		sqlite3_bind_int64(s, 1, r->task_id);
+	else
+		sqlite3_bind_null(s, 1);
+	hl_store__bind_text(s, 2, r->agency);
+	sqlite3_bind_text(s, 3, r->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, r->body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->folded, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, r->at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, r->by, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "lesson");
+	sqlite3_finalize(s);
+	*id = rc == 0 ? sqlite3_last_insert_rowid(st->db) : 0;
+	return rc;
+}
+
+int hl_store_lesson_foreach(hl_store *st, const char *const *words, size_t nwords, size_t limit,
+                            int (*cb)(const hl_lesson *l, void *ud), void *ud)
+{
+	/* each word: instr() on the folded text, as many as 8 (more are refused by the caller) */
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT l.id, l.title, l.body, t.plan_id || '/' || t.item_no, l.agency, l.at, l.by"
+	        " FROM lesson l LEFT JOIN task t ON t.id = l.task_id"
+	        " WHERE (?1 IS NULL OR instr(l.folded, ?1)) AND (?2 IS NULL OR instr(l.folded, ?2))"
+	        " AND (?3 IS NULL OR instr(l.folded, ?3)) AND (?4 IS NULL OR instr(l.folded, ?4))"
+	        " AND (?5 IS NULL OR instr(l.folded, ?5)) AND (?6 IS NULL OR instr(l.folded, ?6))"
+	        " AND (?7 IS NULL OR instr(l.folded, ?7)) AND (?8 IS NULL OR instr(l.folded, ?8))"
+	        " ORDER BY l.at DESC, l.id DESC LIMIT ?9");
+	int rc;
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < 8; i++)
+		hl_store__bind_text(s, (int)i + 1, i < nwords ? words[i] : NULL);
+	sqlite3_bind_int64(s, 9, (int64_t)limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_lesson l = {sqlite3_column_int64(s, 0),  (char *)hl_store__col(s, 1),
+		               (char *)hl_store__col(s, 2), (char *)hl_store__col(s, 3),
+		               (char *)hl_store__col(s, 4), (char *)hl_store__col(s, 5),
+		               (char *)hl_store__col(s, 6)};
+		int r2 = cb(&l, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "lessons");
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -1,4 +1,5 @@
-/* The store's statements for plans/ (agencies; plans, tasks and reports to come). */
+/* The store's statements for plans/: agencies, plans, tasks, reports and their verification,
+ * settings, snapshots, inspections and lessons. */
 #ifndef HALONG_STORE_PLANS_H
 #define HALONG_STORE_PLANS_H
 
@@ -23,5 +24,84 @@ int hl_store_agency_foreach(hl_store *st, const char *date,
                                       const char *short_folded, void *ud),
                             void *ud);
 int hl_store_agency_count(int64_t *n, hl_store *st);
+
+/* ---- plans ---- */
+
+enum { HL_ROW_ADDED = 1, HL_ROW_CHANGED = 2, HL_ROW_SAME = 3 };
+
+/* Inserts or updates a plan inside the caller's transaction; *what one of HL_ROW_*. */
+int hl_store_plan_put(int *what, hl_store *st, const hl_plan *p);
+/* The plans (id NULL: all; else that one) with their task counts, by id; cb's plan lives during
+ * the call. */
+int hl_store_plan_foreach(hl_store *st, const char *id, int (*cb)(const hl_plan *p, void *ud),
+                          void *ud);
+
+/* A task as stored: its agencies, leads first, in the order written. */
+typedef struct {
+	const char *plan_id, *item_no, *parent_no, *title, *lead_text, *support_text, *output,
+	    *due_text, *origin;
+	int64_t seq;
+	double weight;
+	const hl_task_agency *agencies;
+	size_t nagencies;
+} hl_store_task_row;
+
+/* Inserts or updates one task and its agencies inside the caller's transaction; *what one of
+ * HL_ROW_*, *id the task's id. */
+int hl_store_task_put(int *what, int64_t *id, hl_store *st, const hl_store_task_row *r);
+/* The next free sequence number of a plan's tasks. */
+int hl_store_task_next_seq(int64_t *seq, hl_store *st, const char *plan_id);
+/* The tasks of a plan (task_id 0) or one task, in order; cb's task lives during the call, its
+ * due not read and status not set. */
+int hl_store_task_foreach(hl_store *st, const char *plan_id, int64_t task_id,
+                          int (*cb)(const hl_task *t, void *ud), void *ud);
+/* The id of task `item_no` of `plan_id`: 0 and *id, or HL_ENOTFOUND. */
+int hl_store_task_find(int64_t *id, char **plan_id, hl_store *st, const char *plan_id_or_null,
+                       const char *item_no, int64_t by_id);
+
+/* ---- reports ---- */
+
+/* Inserts a report (its verdict fields ignored); *id the new one. */
+int hl_store_report_put(int64_t *id, hl_store *st, const hl_report *r);
+/* Reports of a plan (plan_id), of a task (task_id), or one (report_id), made on or before `at`,
+ * each with its latest verification on or before `at`; by task, then day, then id.
+ * pending_only: those without a verdict, not corrected by a later one. */
+int hl_store_report_foreach(hl_store *st, const char *plan_id, int64_t task_id, int64_t report_id,
+                            const char *at, int pending_only,
+                            int (*cb)(const hl_report *r, void *ud), void *ud);
+/* Is report `id` corrected by a later report? 1, 0 or an error. */
+int hl_store_report_corrected(hl_store *st, int64_t id);
+int hl_store_verification_put(hl_store *st, int64_t report_id, const char *verdict,
+                              const char *comment, const char *at, const char *by);
+/* Is `doc_id` a document of the archive? 1, 0 or an error. */
+int hl_store_document_exists(hl_store *st, const char *doc_id);
+
+/* ---- settings, users' agencies, snapshots ---- */
+
+/* *value malloc'd, NULL when not set. */
+int hl_store_plan_setting_get(char **value, hl_store *st, const char *key);
+int hl_store_plan_setting_set(hl_store *st, const char *key, const char *value);
+/* out "" when the user has none (or is unknown). */
+int hl_store_user_agency_get(char out[33], hl_store *st, int64_t user_id);
+/* HL_ENOTFOUND for an unknown user. */
+int hl_store_user_agency_set(hl_store *st, const char *username, const char *agency);
+/* *body malloc'd; HL_ENOTFOUND when the period was not frozen. */
+int hl_store_snapshot_get(char **body, hl_store *st, const char *plan_id, const char *period);
+/* HL_ECONFLICT when it was frozen already. */
+int hl_store_snapshot_put(hl_store *st, const char *plan_id, const char *period, const char *at,
+                          const char *by, const char *body);
+
+/* ---- inspections and lessons ---- */
+
+int hl_store_inspection_put(int64_t *id, hl_store *st, const hl_inspection_in *in, const char *at,
+                            const char *by);
+typedef struct {
+	int64_t task_id;
+	const char *agency, *title, *body, *folded, *at, *by;
+} hl_store_lesson_row;
+int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r);
+/* Lessons whose folded text holds every one of `words` (folded), newest first, at most limit. */
+int hl_store_lesson_foreach(hl_store *st, const char *const *words, size_t nwords, size_t limit,
+                            int (*cb)(const hl_lesson *l, void *ud), void *ud);
 
 #endif

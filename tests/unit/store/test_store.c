@@ -63,10 +63,10 @@ static void test_schema_and_reopen(void **state)
 {
 	fx *f = *state;
 	hl_store *again = NULL;
-	assert_int_equal(hl_store_schema_version(f->st), 12);
+	assert_int_equal(hl_store_schema_version(f->st), 13);
 	/* A second connection sees the same version and migrates nothing. */
 	assert_int_equal(hl_store_open(&again, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(again), 12);
+	assert_int_equal(hl_store_schema_version(again), 13);
 	hl_store_free(again);
 }
 
@@ -295,15 +295,20 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(hl_store_open(&st, f->path, 0), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "newer"));
 	/* reopen for teardown */
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 12'", f->path);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 13'", f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
 }
 
-/* What migrations 12 and 11 added, taken away again: a store of schema 10 made from a fresh
+/* What migrations 13, 12 and 11 added, taken away again: a store of schema 10 made from a fresh
  * one. */
 #define UNDO_11                                                                                    \
-	"DROP TABLE agency; DROP INDEX dossier_series; DROP TABLE series;"                         \
+	"DROP TABLE plan_setting; DROP TABLE plan_snapshot; DROP TABLE lesson; DROP TABLE "        \
+	"inspection;"                                                                              \
+	" DROP TABLE kpi_value; DROP TABLE kpi; DROP TABLE report_verification;"                   \
+	" DROP TABLE task_report; DROP TABLE task_agency; DROP TABLE task; DROP TABLE plan;"       \
+	" ALTER TABLE auth_user DROP COLUMN agency_code;"                                          \
+	" DROP TABLE agency; DROP INDEX dossier_series; DROP TABLE series;"                        \
 	" ALTER TABLE dossier DROP COLUMN series_id; ALTER TABLE dossier DROP COLUMN date_from;"   \
 	" ALTER TABLE dossier DROP COLUMN date_to; ALTER TABLE dossier DROP COLUMN retention;"     \
 	" ALTER TABLE dossier DROP COLUMN extent; ALTER TABLE dossier DROP COLUMN notes;"          \
@@ -344,7 +349,7 @@ static void test_migration_9_counts_held_bytes(void **state)
 	         f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(f->st), 12);
+	assert_int_equal(hl_store_schema_version(f->st), 13);
 	snprintf(cmd, sizeof(cmd),
 	         "test \"$(sqlite3 %s \"SELECT group_concat(id || '=' || bytes) FROM"
 	         " (SELECT id, bytes FROM exchange_inbox ORDER BY id)\")\" = 'a=9,b=0'",

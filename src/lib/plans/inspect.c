@@ -1,0 +1,280 @@
+/* Inspections of a plan's implementation, whose follow-up actions become tasks of the plan,
+ * and the lessons learned (bài học kinh nghiệm), found without tones or case. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../store/store_plans.h"
+#include "halong/plans.h"
+#include "halong/util.h"
+#include "plans_int.h"
+
+#define MAX_FOLLOW 50
+#define MAX_TEXT   20000
+
+static int too_long(const char *field, const char *v, size_t max)
+{
+	if (v && strlen(v) > max)
+		return hl_error_set(HL_ELIMIT, "%s: longer than %zu bytes", field, max);
+	return 0;
+}
+
+/* The code of agency `name` (a register's agency or a unit's code as given). */
+static int agency_code(char out[33], hl_store *st, const char *field, const char *name,
+                       const char *date)
+{
+	hl_agency *a = NULL;
+	hl_unit *u = NULL;
+	int rc = hl_agency_find(&a, st, name, date);
+	if (rc == 0) {
+		snprintf(out, 33, "%s", a->code);
+		hl_agency_free(a);
+		return 0;
+	}
+	if (rc != HL_ENOTFOUND)
+		return rc;
+	char why[400];
+	snprintf(why, sizeof(why), "%s", hl_error_last());
+	if (strlen(name) < 16 && hl_units_show(&u, st, name, date) == 0) {
+		snprintf(out, 33, "%s", u->code);
+		hl_unit_free(u);
+		return 0;
+	}
+	return hl_error_set(HL_EINVALID, "%s: %s", field, why);
+}
+
+int hl_inspection_add(int64_t *id, hl_store *st, const hl_principal *who,
+                      const hl_inspection_in *in)
+{
+	static const char *const ratings[] = {"tot", "kha", "dat", "chua_dat"};
+	hl_plan *plan = NULL;
+	char at[11], agency[33] = "", (*codes)[33] = NULL, detail[120];
+	int rc, ok = 0;
+
+	*id = 0;
+	if (!who->local && who->role != HL_ROLE_INSPECTOR && who->role != HL_ROLE_ADMIN)
+		return hl_error_set(HL_EDENIED, "only an inspector records inspections");
+	if ((rc = hl_plans__clock(at, in->at)) < 0 ||
+	    (rc = hl_plans__plan(&plan, st, who, in->plan)) < 0)
+		return rc;
+	if (!in->date || !hl_plans__is_date(in->date))
+		rc = hl_error_set(HL_EINVALID, "date: the day of the inspection, yyyy-mm-dd");
+	else if (strcmp(in->date, at) > 0)
+		rc = hl_error_set(HL_EINVALID, "date: %s is after today (%s)", in->date, at);
+	else if (!in->team || !*in->team)
+		rc = hl_error_set(HL_EINVALID, "team: who inspected");
+	else if (!in->scope || !*in->scope)
+		rc = hl_error_set(HL_EINVALID, "scope: what was inspected");
+	else if ((rc = too_long("findings", in->findings, MAX_TEXT)) == 0 &&
+	         (rc = too_long("team", in->team, 2000)) == 0 &&
+	         (rc = too_long("scope", in->scope, 2000)) == 0 && in->nfollow > MAX_FOLLOW)
+		rc = hl_error_set(HL_ELIMIT, "follow-up: at most %d actions", MAX_FOLLOW);
+	if (rc == 0 && in->rating && *in->rating) {
+		for (size_t i = 0; i < 4; i++)
+			ok |= !strcmp(in->rating, ratings[i]);
+		if (!ok)
+			rc = hl_error_set(HL_EINVALID,
+			                  "rating: \"%.20s\" is not tot, kha, dat or chua_dat",
+			                  in->rating);
+	}
+	if (rc == 0 && in->agency && *in->agency)
+		rc = agency_code(agency, st, "agency", in->agency, at);
+	if (rc == 0 && in->nfollow && !(codes = calloc(in->nfollow, sizeof(*codes))))
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < in->nfollow && rc == 0; i++) {
+		char field[40];
+		hl_due d;
+		snprintf(field, sizeof(field), "follow-up %zu", i + 1);
+		if (!in->follow_title[i] || !*in->follow_title[i])
+			rc = hl_error_set(HL_EINVALID, "%s: a title", field);
+		else if (!in->follow_agency[i] || !*in->follow_agency[i])
+			rc = hl_error_set(HL_EINVALID, "%s: its lead agency", field);
+		else if ((rc = agency_code(codes[i], st, field, in->follow_agency[i], at)) == 0 &&
+		         in->follow_due[i] && *in->follow_due[i]) {
+			if (hl_due_parse(&d, in->follow_due[i]) < 0)
+				rc = hl_error_set(HL_EINVALID, "%s: due: %s", field,
+				                  hl_error_last());
+			else if (d.due[0] && strcmp(d.due, in->date) < 0)
+				rc =
+				    hl_error_set(HL_EINVALID, "%s: due %s is before the inspection",
+				                 field, d.due);
+		}
+	}
+	if (rc < 0)
+		goto done;
+	if ((rc = hl_store_begin(st)) < 0)
+		goto done;
+	hl_inspection_in copy = *in;
+	copy.agency = agency[0] ? agency : NULL;
+	if ((rc = hl_store_inspection_put(id, st, &copy, at, hl_principal_actor(who))) < 0)
+		goto rollback;
+	for (size_t i = 0; i < in->nfollow && rc == 0; i++) {
+		char item[40], origin[40];
+		hl_task_agency ag = {codes[i], (char *)in->follow_agency[i], 1};
+		hl_store_task_row tr = {0};
+		int what;
+		int64_t tid;
+		snprintf(item, sizeof(item), "KT%lld.%zu", (long long)*id, i + 1);
+		snprintf(origin, sizeof(origin), "inspection:%lld", (long long)*id);
+		tr.plan_id = plan->id;
+		tr.item_no = item;
+		tr.title = in->follow_title[i];
+		tr.lead_text = in->follow_agency[i];
+		tr.due_text = in->follow_due[i];
+		tr.origin = origin;
+		tr.weight = 1;
+		tr.agencies = &ag;
+		tr.nagencies = 1;
+		if ((rc = hl_store_task_next_seq(&tr.seq, st, plan->id)) == 0)
+			rc = hl_store_task_put(&what, &tid, st, &tr);
+	}
+	if (rc < 0)
+		goto rollback;
+	snprintf(detail, sizeof(detail), "inspection %lld on %s: %zu follow-up tasks",
+	         (long long)*id, in->date, in->nfollow);
+	if ((rc = hl_store_audit(st, hl_principal_actor(who), "inspection.add", plan->id, detail)) <
+	    0)
+		goto rollback;
+	rc = hl_store_commit(st);
+	goto done;
+rollback:
+	hl_store_rollback(st);
+	*id = 0;
+done:
+	free(codes);
+	hl_plan_free(plan);
+	return rc;
+}
+
+int hl_lesson_add(int64_t *id, hl_store *st, const hl_principal *who, const hl_lesson_in *in)
+{
+	hl_store_lesson_row r = {0};
+	hl_plan *plan = NULL;
+	char at[11], agency[33] = "", *text = NULL, *folded = NULL, detail[80];
+	int rc;
+
+	*id = 0;
+	if (!who->local && who->role != HL_ROLE_OFFICER && who->role != HL_ROLE_INSPECTOR &&
+	    who->role != HL_ROLE_ARCHIVIST && who->role != HL_ROLE_ADMIN)
+		return hl_error_set(HL_EDENIED, "your role may not record lessons");
+	if ((rc = hl_plans__clock(at, in->at)) < 0)
+		return rc;
+	if (!in->title || !*in->title)
+		return hl_error_set(HL_EINVALID, "title: the lesson in a line");
+	if (!in->body || !*in->body)
+		return hl_error_set(HL_EINVALID, "body: what was learned");
+	if ((rc = too_long("title", in->title, 500)) < 0 ||
+	    (rc = too_long("body", in->body, MAX_TEXT)) < 0)
+		return rc;
+	if (in->task && *in->task &&
+	    (rc = hl_plans__task_ref(&r.task_id, &plan, st, who, in->task)) < 0)
+		return rc;
+	hl_plan_free(plan);
+	if (in->agency && *in->agency &&
+	    (rc = agency_code(agency, st, "agency", in->agency, at)) < 0)
+		return rc;
+	if (!r.task_id && !agency[0])
+		return hl_error_set(HL_EINVALID, "a lesson is linked to a task, an agency or both");
+	if (!(text = malloc(strlen(in->title) + strlen(in->body) + 2)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	sprintf(text, "%s\n%s", in->title, in->body);
+	folded = hl_plans__fold(text);
+	free(text);
+	if (!folded)
+		return hl_error_set(HL_EINVALID, "title, body: not UTF-8");
+	r.agency = agency[0] ? agency : NULL;
+	r.title = in->title;
+	r.body = in->body;
+	r.folded = folded;
+	r.at = at;
+	r.by = hl_principal_actor(who);
+	if ((rc = hl_store_begin(st)) < 0)
+		goto done;
+	if ((rc = hl_store_lesson_put(id, st, &r)) == 0) {
+		snprintf(detail, sizeof(detail), "lesson %lld", (long long)*id);
+		rc = hl_store_audit(st, hl_principal_actor(who), "lesson.add",
+		                    r.agency ? r.agency : in->task, detail);
+	}
+	if (rc < 0) {
+		hl_store_rollback(st);
+		*id = 0;
+	} else
+		rc = hl_store_commit(st);
+done:
+	free(folded);
+	return rc;
+}
+
+void hl_lessons_free(hl_lessons *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].title);
+		free(l->v[i].body);
+		free(l->v[i].task_ref);
+		free(l->v[i].agency);
+		free(l->v[i].at);
+		free(l->v[i].by);
+	}
+	free(l->v);
+	free(l);
+}
+
+static char *dup0(const char *s)
+{
+	return s ? hl_strdup(s) : NULL;
+}
+
+static int add_lesson(const hl_lesson *l, void *ud)
+{
+	hl_lessons *out = ud;
+	hl_lesson *nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
+	if (!nv)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	out->v = nv;
+	nv[out->n].id = l->id;
+	nv[out->n].title = dup0(l->title);
+	nv[out->n].body = dup0(l->body);
+	nv[out->n].task_ref = dup0(l->task_ref);
+	nv[out->n].agency = dup0(l->agency);
+	nv[out->n].at = dup0(l->at);
+	nv[out->n].by = dup0(l->by);
+	out->n++;
+	return 0;
+}
+
+int hl_lesson_search(hl_lessons **out, hl_store *st, const hl_principal *who, const char *query,
+                     size_t limit)
+{
+	char *f, *save = NULL, *words[8];
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if (!who->local && who->role == HL_ROLE_ANONYMOUS)
+		return hl_error_set(HL_EDENIED, "log in first (lessons are internal)");
+	if (!(f = hl_plans__fold(query ? query : "")))
+		return hl_error_set(HL_EINVALID, "query: not UTF-8");
+	for (char *w = strtok_r(f, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(w, "kind:lesson"))
+			continue;
+		if (n == 8) {
+			free(f);
+			return hl_error_set(HL_ELIMIT, "query: at most 8 words");
+		}
+		words[n++] = w;
+	}
+	if (!(*out = calloc(1, sizeof(hl_lessons)))) {
+		free(f);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	rc = hl_store_lesson_foreach(st, (const char *const *)words, n, limit ? limit : 50,
+	                             add_lesson, *out);
+	free(f);
+	if (rc < 0) {
+		hl_lessons_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}

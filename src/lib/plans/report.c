@@ -1,0 +1,549 @@
+/* The reports of the lead agencies on their tasks, and their verification by the plan's
+ * compiler. Nothing is overwritten: a report and a verdict are rows added; a returned report is
+ * corrected by a new one naming it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../store/store_plans.h"
+#include "halong/plans.h"
+#include "halong/util.h"
+#include "plans_int.h"
+
+#define MAX_TEXT     20000 /* bytes of results, difficulties or proposals */
+#define MAX_EVIDENCE 50
+
+const char *hl_report_state_name(hl_report_state s)
+{
+	return s == HL_REPORT_DONE ? "done" : s == HL_REPORT_WAITING ? "waiting" : "progress";
+}
+
+int hl_report_state_parse(hl_report_state *out, const char *s)
+{
+	if (s && !strcmp(s, "progress"))
+		*out = HL_REPORT_PROGRESS;
+	else if (s && !strcmp(s, "done"))
+		*out = HL_REPORT_DONE;
+	else if (s && !strcmp(s, "waiting"))
+		*out = HL_REPORT_WAITING;
+	else
+		return hl_error_set(
+		    HL_EINVALID, "state: \"%.20s\" is not progress, done or waiting (for guidance)",
+		    s ? s : "");
+	return 0;
+}
+
+void hl_reports_free(hl_reports *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		hl_report *r = &l->v[i];
+		free(r->task_ref);
+		free(r->agency);
+		free(r->period);
+		free(r->period_from);
+		free(r->period_to);
+		free(r->done_on);
+		free(r->results);
+		free(r->difficulties);
+		free(r->proposals);
+		free(r->evidence);
+		free(r->at);
+		free(r->by);
+		free(r->origin);
+		free(r->verdict);
+		free(r->verdict_comment);
+		free(r->verdict_at);
+		free(r->verdict_by);
+	}
+	free(l->v);
+	free(l);
+}
+
+static char *dup0(const char *s)
+{
+	return s ? hl_strdup(s) : NULL;
+}
+
+typedef struct {
+	hl_reports *l;
+	size_t cap;
+	/* the queue: only the plans the user compiles (NULL: all) */
+	hl_store *st;
+	const hl_principal *who;
+	const char *agency;
+} reports_ctx;
+
+static int add_report(const hl_report *r, void *ud)
+{
+	reports_ctx *c = ud;
+	hl_report *d;
+	if (c->l->n == c->cap) {
+		size_t nc = c->cap ? 2 * c->cap : 16;
+		hl_report *nv = realloc(c->l->v, nc * sizeof(*nv));
+		if (!nv)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		c->l->v = nv;
+		c->cap = nc;
+	}
+	d = &c->l->v[c->l->n++];
+	*d = *r;
+	d->task_ref = dup0(r->task_ref);
+	d->agency = dup0(r->agency);
+	d->period = dup0(r->period);
+	d->period_from = dup0(r->period_from);
+	d->period_to = dup0(r->period_to);
+	d->done_on = dup0(r->done_on);
+	d->results = dup0(r->results);
+	d->difficulties = dup0(r->difficulties);
+	d->proposals = dup0(r->proposals);
+	d->evidence = dup0(r->evidence);
+	d->at = dup0(r->at);
+	d->by = dup0(r->by);
+	d->origin = dup0(r->origin);
+	d->verdict = dup0(r->verdict);
+	d->verdict_comment = dup0(r->verdict_comment);
+	d->verdict_at = dup0(r->verdict_at);
+	d->verdict_by = dup0(r->verdict_by);
+	return 0;
+}
+
+int hl_plans_user_agency(char out[33], hl_store *st, const hl_principal *who)
+{
+	out[0] = 0;
+	if (who->local || !who->user_id)
+		return 0;
+	return hl_store_user_agency_get(out, st, who->user_id);
+}
+
+int hl_plans_user_agency_set(hl_store *st, const hl_principal *who, const char *username,
+                             const char *agency)
+{
+	int rc;
+	if (!who->local && who->role != HL_ROLE_ADMIN)
+		return hl_error_set(HL_EDENIED, "only an admin sets a user's agency");
+	if (agency && *agency) {
+		hl_agency *a = NULL;
+		if ((rc = hl_agency_find(&a, st, agency, NULL)) < 0)
+			return rc;
+		hl_agency_free(a);
+	}
+	if ((rc = hl_store_begin(st)) < 0)
+		return rc;
+	if ((rc = hl_store_user_agency_set(st, username, agency)) < 0 ||
+	    (rc = hl_store_audit(st, hl_principal_actor(who), "user.agency", username,
+	                         agency && *agency ? agency : "(none)")) < 0) {
+		hl_store_rollback(st);
+		return rc;
+	}
+	return hl_store_commit(st);
+}
+
+/* The task `id` alone (its status not judged). */
+static int one_task(const hl_task *t, void *ud)
+{
+	hl_task *d = ud;
+	*d = *t;
+	d->agencies = NULL;
+	d->nagencies = 0;
+	d->plan_id = d->parent_no = d->title = d->output = d->due_text = d->origin = NULL;
+	d->item_no = dup0(t->item_no);
+	d->cancelled = dup0(t->cancelled);
+	/* the lead agencies only, as "code\n" lines in output */
+	size_t len = 1;
+	for (size_t i = 0; i < t->nagencies; i++)
+		len += t->agencies[i].code && t->agencies[i].lead ? strlen(t->agencies[i].code) + 1
+		                                                  : 0;
+	if (!(d->output = malloc(len)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	d->output[0] = 0;
+	for (size_t i = 0; i < t->nagencies; i++)
+		if (t->agencies[i].code && t->agencies[i].lead) {
+			strcat(d->output, t->agencies[i].code);
+			strcat(d->output, "\n");
+		}
+	d->nagencies = 0;
+	for (size_t i = 0; i < t->nagencies; i++)
+		d->nagencies += t->agencies[i].lead; /* leads, codes or not */
+	return 1;
+}
+
+static int leads(const char *lines, const char *code)
+{
+	size_t n = strlen(code);
+	for (const char *p = lines; *p;) {
+		const char *nl = strchr(p, '\n');
+		if ((size_t)(nl - p) == n && !strncmp(p, code, n))
+			return 1;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+static int check_text(const char *field, const char *v)
+{
+	if (v && strlen(v) > MAX_TEXT)
+		return hl_error_set(HL_ELIMIT, "%s: longer than %d bytes", field, MAX_TEXT);
+	return 0;
+}
+
+/* Evidence: document ids of the archive, as one text "id id …". */
+static int check_evidence(char **out, hl_store *st, const char *ev)
+{
+	char *buf, *save = NULL;
+	size_t n = 0, len = 0;
+	int rc = 0;
+	*out = NULL;
+	if (!ev || !*ev)
+		return 0;
+	if (strlen(ev) > 4000)
+		return hl_error_set(HL_ELIMIT, "evidence: too long");
+	if (!(buf = hl_strdup(ev)) || !(*out = calloc(strlen(ev) + 2, 1))) {
+		free(buf);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	for (char *tok = strtok_r(buf, " ,;\n\t", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, " ,;\n\t", &save)) {
+		if (++n > MAX_EVIDENCE)
+			rc =
+			    hl_error_set(HL_ELIMIT, "evidence: at most %d documents", MAX_EVIDENCE);
+		else if ((rc = hl_store_document_exists(st, tok)) == 0)
+			rc = hl_error_set(HL_EINVALID,
+			                  "evidence: \"%.60s\" is not a document of the archive",
+			                  tok);
+		else if (rc > 0) {
+			rc = 0;
+			len += (size_t)sprintf(*out + len, "%s%s", len ? " " : "", tok);
+		}
+	}
+	free(buf);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_report_in *in)
+{
+	hl_plan *plan = NULL;
+	hl_task t = {0};
+	hl_period per;
+	hl_report r = {0};
+	reports_ctx prior = {0};
+	char at[11], mine[33], agency[33] = "", done_on[11] = "", *evidence = NULL, detail[200];
+	int64_t tid;
+	int rc, progress = in->progress;
+
+	*id = 0;
+	if ((rc = hl_plans__clock(at, in->at)) < 0)
+		return rc;
+	if (!who->local && who->role != HL_ROLE_OFFICER && who->role != HL_ROLE_ARCHIVIST &&
+	    who->role != HL_ROLE_ADMIN)
+		return hl_error_set(HL_EDENIED,
+		                    who->user_id ? "your role (%s) may not report on tasks"
+		                                 : "log in first (reports are made by "
+		                                   "officers of the lead agency)",
+		                    hl_role_name(who->role));
+	if ((rc = hl_plans__task_ref(&tid, &plan, st, who, in->task)) < 0)
+		return rc;
+	if ((rc = hl_store_task_foreach(st, NULL, tid, one_task, &t)) < 0)
+		goto done;
+	if (!t.nagencies) {
+		rc = hl_error_set(HL_EINVALID, "task %s is a section: report on its tasks",
+		                  in->task);
+		goto done;
+	}
+	if (t.cancelled) {
+		rc = hl_error_set(HL_EINVALID, "task %s is cancelled (%s)", in->task, t.cancelled);
+		goto done;
+	}
+	/* who reports for which agency */
+	if ((rc = hl_plans_user_agency(mine, st, who)) < 0)
+		goto done;
+	if (in->agency && *in->agency) {
+		hl_agency *a = NULL;
+		snprintf(agency, sizeof(agency), "%.32s", in->agency);
+		if (hl_agency_find(&a, st, in->agency, at) == 0) {
+			snprintf(agency, sizeof(agency), "%s", a->code);
+			hl_agency_free(a);
+		}
+	} else if (mine[0])
+		snprintf(agency, sizeof(agency), "%s", mine);
+	else if (strchr(t.output, '\n') == t.output + strlen(t.output) - 1 && t.output[0])
+		snprintf(agency, sizeof(agency), "%.*s", (int)strlen(t.output) - 1, t.output);
+	if (!agency[0]) {
+		rc = hl_error_set(HL_EINVALID,
+		                  "agency: give the lead agency reporting (task %s has "
+		                  "several)",
+		                  in->task);
+		goto done;
+	}
+	if (!who->local && who->role != HL_ROLE_ADMIN && strcmp(agency, mine)) {
+		rc = hl_error_set(
+		    HL_EDENIED,
+		    "an officer reports for their own agency only (yours: %s; asked: %s)",
+		    mine[0] ? mine : "none", agency);
+		goto done;
+	}
+	if (!leads(t.output, agency)) {
+		rc = hl_error_set(who->local || who->role == HL_ROLE_ADMIN ? HL_EINVALID
+		                                                           : HL_EDENIED,
+		                  "agency: %s does not lead task %s", agency, in->task);
+		goto done;
+	}
+	/* the period: one that exists, inside the plan, begun by the report's day */
+	if ((rc = hl_period_parse(&per, in->period, hl_plans__setting_int(st, "cutoff_day"),
+	                          hl_plans__setting_int(st, "report_day"))) < 0)
+		goto done;
+	if (strcmp(per.to, plan->period_from) < 0 || strcmp(per.from, plan->period_to) > 0) {
+		rc = hl_error_set(HL_EINVALID, "period: %s is outside plan %s (%s to %s)",
+		                  per.label, plan->id, plan->period_from, plan->period_to);
+		goto done;
+	}
+	if (strcmp(per.from, at) > 0) {
+		rc = hl_error_set(HL_EINVALID, "period: %s has not begun on %s", per.label, at);
+		goto done;
+	}
+	if (progress < 0 && in->state == HL_REPORT_DONE)
+		progress = 100;
+	if (progress < 0 || progress > 100) {
+		rc = hl_error_set(HL_EINVALID, "progress: %d%% is not 0–100%%", progress);
+		goto done;
+	}
+	if ((in->state == HL_REPORT_DONE) != (progress == 100)) {
+		rc = hl_error_set(HL_EINVALID,
+		                  in->state == HL_REPORT_DONE
+		                      ? "progress: a task done is at 100%%, not %d%%"
+		                      : "state: progress %d%% means done (--done)",
+		                  progress);
+		goto done;
+	}
+	if (in->state == HL_REPORT_DONE) {
+		snprintf(done_on, sizeof(done_on), "%s",
+		         in->done_on && *in->done_on ? in->done_on : at);
+		if (!hl_plans__is_date(done_on) || strcmp(done_on, at) > 0) {
+			rc = hl_error_set(HL_EINVALID,
+			                  "done_on: \"%.20s\" is not a day on or before %s",
+			                  in->done_on, at);
+			goto done;
+		}
+	} else if (in->done_on && *in->done_on) {
+		rc = hl_error_set(HL_EINVALID, "done_on: only a report of a task done has one");
+		goto done;
+	}
+	if ((rc = check_text("results", in->results)) < 0 ||
+	    (rc = check_text("difficulties", in->difficulties)) < 0 ||
+	    (rc = check_text("proposals", in->proposals)) < 0 ||
+	    (rc = check_evidence(&evidence, st, in->evidence)) < 0)
+		goto done;
+	if (in->corrects) {
+		if (!(prior.l = calloc(1, sizeof(hl_reports)))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		if ((rc = hl_store_report_foreach(st, NULL, 0, in->corrects, at, 0, add_report,
+		                                  &prior)) < 0)
+			goto done;
+		if (!prior.l->n || prior.l->v[0].task_id != tid) {
+			rc =
+			    hl_error_set(HL_EINVALID, "corrects: report %lld is not one of task %s",
+			                 (long long)in->corrects, in->task);
+			goto done;
+		}
+		if (strcmp(prior.l->v[0].verdict, "returned")) {
+			rc = hl_error_set(
+			    HL_EINVALID,
+			    "corrects: report %lld is %s, not returned: only a returned "
+			    "report is corrected",
+			    (long long)in->corrects, prior.l->v[0].verdict);
+			goto done;
+		}
+		if ((rc = hl_store_report_corrected(st, in->corrects)) != 0) {
+			if (rc > 0)
+				rc = hl_error_set(HL_ECONFLICT,
+				                  "corrects: report %lld is corrected already",
+				                  (long long)in->corrects);
+			goto done;
+		}
+	}
+	r.task_id = tid;
+	r.agency = agency;
+	r.period = per.label;
+	r.period_from = per.from;
+	r.period_to = per.to;
+	r.progress = progress;
+	r.state = in->state;
+	r.done_on = done_on;
+	r.results = (char *)in->results;
+	r.difficulties = (char *)in->difficulties;
+	r.proposals = (char *)in->proposals;
+	r.evidence = evidence;
+	r.at = at;
+	r.by = (char *)hl_principal_actor(who);
+	r.corrects = in->corrects;
+	r.origin = (char *)in->origin;
+	if ((rc = hl_store_begin(st)) < 0)
+		goto done;
+	if ((rc = hl_store_report_put(id, st, &r)) == 0) {
+		snprintf(detail, sizeof(detail), "report %lld: %s %s %d%% %s", (long long)*id,
+		         agency, per.label, progress, hl_report_state_name(in->state));
+		rc = hl_store_audit(st, hl_principal_actor(who), "task.report", in->task, detail);
+	}
+	if (rc < 0) {
+		hl_store_rollback(st);
+		*id = 0;
+	} else
+		rc = hl_store_commit(st);
+done:
+	free(t.item_no);
+	free(t.cancelled);
+	free(t.output);
+	free(evidence);
+	hl_reports_free(prior.l);
+	hl_plan_free(plan);
+	return rc;
+}
+
+int hl_task_reports(hl_reports **out, hl_store *st, const hl_principal *who, const char *ref,
+                    const char *at)
+{
+	hl_plan *plan = NULL;
+	reports_ctx c = {0};
+	char day[11];
+	int64_t tid;
+	int rc;
+
+	*out = NULL;
+	if ((rc = hl_plans__clock(day, at)) < 0 ||
+	    (rc = hl_plans__task_ref(&tid, &plan, st, who, ref)) < 0)
+		return rc;
+	hl_plan_free(plan);
+	if (!(c.l = calloc(1, sizeof(hl_reports))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if ((rc = hl_store_report_foreach(st, NULL, tid, 0, day, 0, add_report, &c)) < 0) {
+		hl_reports_free(c.l);
+		return rc;
+	}
+	*out = c.l;
+	return 0;
+}
+
+/* May `who` verify the reports of plan p? */
+static int compiler_of(hl_store *st, const hl_principal *who, const hl_plan *p)
+{
+	char mine[33];
+	int rc;
+	if (who->local || who->role == HL_ROLE_ADMIN)
+		return 1;
+	if ((rc = hl_plans_user_agency(mine, st, who)) < 0)
+		return rc;
+	return p->compiler && mine[0] && !strcmp(mine, p->compiler) && who->role != HL_ROLE_VIEWER;
+}
+
+int hl_report_verify(hl_store *st, const hl_principal *who, int64_t id, int accept,
+                     const char *comment, const char *at)
+{
+	reports_ctx c = {0};
+	hl_plan *plan = NULL;
+	char day[11], detail[300], ref[40];
+	int rc;
+
+	if ((rc = hl_plans__clock(day, at)) < 0)
+		return rc;
+	if (!(c.l = calloc(1, sizeof(hl_reports))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if ((rc = hl_store_report_foreach(st, NULL, 0, id, day, 0, add_report, &c)) < 0)
+		goto done;
+	if (!c.l->n) {
+		rc = hl_error_set(HL_ENOTFOUND, "no report %lld", (long long)id);
+		goto done;
+	}
+	snprintf(ref, sizeof(ref), "%lld", (long long)c.l->v[0].task_id);
+	{
+		int64_t tid;
+		if ((rc = hl_plans__task_ref(&tid, &plan, st, who, ref)) < 0) {
+			if (rc == HL_ENOTFOUND)
+				rc = hl_error_set(HL_ENOTFOUND, "no report %lld", (long long)id);
+			goto done;
+		}
+	}
+	if ((rc = compiler_of(st, who, plan)) <= 0) {
+		if (rc == 0)
+			rc = hl_error_set(HL_EDENIED,
+			                  "only the compiler of plan %s (%s) verifies its reports",
+			                  plan->id, plan->compiler ? plan->compiler : "none named");
+		goto done;
+	}
+	if (!strcmp(c.l->v[0].verdict, "accepted")) {
+		rc = hl_error_set(HL_ECONFLICT, "report %lld was accepted on %s", (long long)id,
+		                  c.l->v[0].verdict_at);
+		goto done;
+	}
+	if (!strcmp(c.l->v[0].verdict, "returned")) {
+		rc = hl_error_set(
+		    HL_ECONFLICT,
+		    "report %lld was returned on %s: its correction is verified instead",
+		    (long long)id, c.l->v[0].verdict_at);
+		goto done;
+	}
+	if ((rc = hl_store_report_corrected(st, id)) != 0) {
+		if (rc > 0)
+			rc = hl_error_set(HL_ECONFLICT, "report %lld is corrected by a later one",
+			                  (long long)id);
+		goto done;
+	}
+	if (!accept && (!comment || !*comment)) {
+		rc = hl_error_set(HL_EINVALID, "comment: a report returned says why");
+		goto done;
+	}
+	if ((rc = check_text("comment", comment)) < 0)
+		goto done;
+	snprintf(detail, sizeof(detail), "report %lld %s", (long long)id,
+	         accept ? "accepted" : "returned");
+	if ((rc = hl_store_begin(st)) < 0)
+		goto done;
+	if ((rc = hl_store_verification_put(st, id, accept ? "accepted" : "returned", comment, day,
+	                                    hl_principal_actor(who))) < 0 ||
+	    (rc = hl_store_audit(st, hl_principal_actor(who), "report.verify", c.l->v[0].task_ref,
+	                         detail)) < 0)
+		hl_store_rollback(st);
+	else
+		rc = hl_store_commit(st);
+done:
+	hl_plan_free(plan);
+	hl_reports_free(c.l);
+	return rc;
+}
+
+int hl_report_queue(hl_reports **out, hl_store *st, const hl_principal *who, const char *plan_id,
+                    const char *at)
+{
+	hl_plans *plans = NULL;
+	reports_ctx c = {0};
+	char day[11];
+	int rc;
+
+	*out = NULL;
+	if ((rc = hl_plans__clock(day, at)) < 0 || (rc = hl_plan_list(&plans, st, who)) < 0)
+		return rc;
+	if (!(c.l = calloc(1, sizeof(hl_reports)))) {
+		hl_plans_free(plans);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < plans->n && rc == 0; i++) {
+		if (plan_id && strcmp(plan_id, plans->v[i].id))
+			continue;
+		if ((rc = compiler_of(st, who, &plans->v[i])) <= 0)
+			continue;
+		rc = hl_store_report_foreach(st, plans->v[i].id, 0, 0, day, 1, add_report, &c);
+	}
+	hl_plans_free(plans);
+	if (rc < 0) {
+		hl_reports_free(c.l);
+		return rc;
+	}
+	*out = c.l;
+	return 0;
+}

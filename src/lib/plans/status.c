@@ -1,0 +1,592 @@
+/* Reading plans and their tasks, and the status of each task at a clock: derived from the
+ * reports made by then (a returned one no longer counts) and the task's deadline or, for a
+ * recurring duty, the deadline of each occurrence. Parents roll up their children by weight. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../store/store_plans.h"
+#include "halong/plans.h"
+#include "halong/util.h"
+#include "plans_int.h"
+
+const char *hl_task_status_name(hl_task_status s)
+{
+	static const char *const n[] = {"not_started", "on_time", "overdue",  "done_on_time",
+	                                "done_late",   "waiting", "cancelled"};
+	return s >= 0 && s < HL_TASK_STATUS_COUNT ? n[s] : "?";
+}
+
+const char *hl_task_status_vi(hl_task_status s)
+{
+	static const char *const n[] = {"Chưa triển khai",
+	                                "Đang thực hiện, đúng tiến độ",
+	                                "Chậm tiến độ, quá hạn",
+	                                "Hoàn thành đúng hạn",
+	                                "Hoàn thành quá hạn",
+	                                "Chờ hướng dẫn",
+	                                "Đã hủy"};
+	return s >= 0 && s < HL_TASK_STATUS_COUNT ? n[s] : "?";
+}
+
+/* ---- plans ---- */
+
+void hl_plan_free(hl_plan *p)
+{
+	if (!p)
+		return;
+	free(p->id);
+	free(p->number);
+	free(p->date);
+	free(p->issuer);
+	free(p->title);
+	free(p->period_from);
+	free(p->period_to);
+	free(p->compiler);
+	free(p->document_id);
+	free(p->note);
+	free(p);
+}
+
+void hl_plans_free(hl_plans *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		hl_plan *p = &l->v[i];
+		free(p->id);
+		free(p->number);
+		free(p->date);
+		free(p->issuer);
+		free(p->title);
+		free(p->period_from);
+		free(p->period_to);
+		free(p->compiler);
+		free(p->document_id);
+		free(p->note);
+	}
+	free(l->v);
+	free(l);
+}
+
+static char *dup0(const char *s)
+{
+	return s ? hl_strdup(s) : NULL;
+}
+
+static void copy_plan(hl_plan *d, const hl_plan *s)
+{
+	*d = *s;
+	d->id = dup0(s->id);
+	d->number = dup0(s->number);
+	d->date = dup0(s->date);
+	d->issuer = dup0(s->issuer);
+	d->title = dup0(s->title);
+	d->period_from = dup0(s->period_from);
+	d->period_to = dup0(s->period_to);
+	d->compiler = dup0(s->compiler);
+	d->document_id = dup0(s->document_id);
+	d->note = dup0(s->note);
+}
+
+int hl_plans__may_read(const hl_principal *who, const hl_plan *p)
+{
+	return who->local || p->access <= hl_auth_ceiling(who);
+}
+
+typedef struct {
+	const hl_principal *who;
+	hl_plans *l;
+	size_t cap;
+} list_ctx;
+
+static int add_plan(const hl_plan *p, void *ud)
+{
+	list_ctx *c = ud;
+	if (!hl_plans__may_read(c->who, p))
+		return 0;
+	if (c->l->n == c->cap) {
+		size_t nc = c->cap ? 2 * c->cap : 8;
+		hl_plan *nv = realloc(c->l->v, nc * sizeof(*nv));
+		if (!nv)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		c->l->v = nv;
+		c->cap = nc;
+	}
+	copy_plan(&c->l->v[c->l->n++], p);
+	return 0;
+}
+
+int hl_plan_list(hl_plans **out, hl_store *st, const hl_principal *who)
+{
+	list_ctx c = {who, calloc(1, sizeof(hl_plans)), 0};
+	int rc;
+	*out = NULL;
+	if (!c.l)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if ((rc = hl_store_plan_foreach(st, NULL, add_plan, &c)) < 0) {
+		hl_plans_free(c.l);
+		return rc;
+	}
+	*out = c.l;
+	return 0;
+}
+
+int hl_plans__plan(hl_plan **out, hl_store *st, const hl_principal *who, const char *id)
+{
+	list_ctx c = {who, calloc(1, sizeof(hl_plans)), 0};
+	int rc;
+	*out = NULL;
+	if (!c.l)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if (!id || !*id)
+		rc = hl_error_set(HL_EINVALID, "plan: give a plan's id");
+	else if ((rc = hl_store_plan_foreach(st, id, add_plan, &c)) == 0 && !c.l->n)
+		rc = hl_error_set(HL_ENOTFOUND, "no plan \"%.60s\"", id);
+	if (rc == 0) {
+		*out = malloc(sizeof(hl_plan));
+		if (!*out)
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+		else {
+			**out = c.l->v[0];
+			c.l->n = 0;
+		}
+	}
+	hl_plans_free(c.l);
+	return rc;
+}
+
+int hl_plan_get(hl_plan **out, hl_store *st, const hl_principal *who, const char *id)
+{
+	return hl_plans__plan(out, st, who, id);
+}
+
+int hl_plans__task_ref(int64_t *id, hl_plan **plan, hl_store *st, const hl_principal *who,
+                       const char *ref)
+{
+	const char *slash = ref ? strrchr(ref, '/') : NULL;
+	char *plan_id = NULL, *end;
+	int64_t num = 0;
+	int rc;
+
+	*id = 0;
+	*plan = NULL;
+	if (!ref || !*ref)
+		return hl_error_set(HL_EINVALID, "task: give PLAN/STT or a task's number");
+	if (!slash) {
+		num = strtoll(ref, &end, 10);
+		if (*end || num <= 0)
+			return hl_error_set(
+			    HL_EINVALID, "task: \"%.60s\" is neither PLAN/STT nor a number", ref);
+		rc = hl_store_task_find(id, &plan_id, st, NULL, NULL, num);
+	} else {
+		char p[200];
+		snprintf(p, sizeof(p), "%.*s", (int)(slash - ref), ref);
+		rc = hl_store_task_find(id, &plan_id, st, p, slash + 1, 0);
+	}
+	if (rc == HL_ENOTFOUND)
+		return hl_error_set(HL_ENOTFOUND, "no task \"%.60s\"", ref);
+	if (rc < 0)
+		return rc;
+	rc = hl_plans__plan(plan, st, who, plan_id);
+	free(plan_id);
+	if (rc == HL_ENOTFOUND)
+		return hl_error_set(HL_ENOTFOUND, "no task \"%.60s\"", ref);
+	return rc;
+}
+
+/* ---- tasks ---- */
+
+static void task_clear(hl_task *t)
+{
+	free(t->plan_id);
+	free(t->item_no);
+	free(t->parent_no);
+	free(t->title);
+	free(t->output);
+	free(t->due_text);
+	free(t->origin);
+	free(t->cancelled);
+	for (size_t i = 0; i < t->nagencies; i++) {
+		free(t->agencies[i].code);
+		free(t->agencies[i].name);
+	}
+	free(t->agencies);
+}
+
+void hl_task_free(hl_task *t)
+{
+	if (!t)
+		return;
+	task_clear(t);
+	free(t);
+}
+
+void hl_tasks_free(hl_tasks *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		task_clear(&l->v[i]);
+	free(l->v);
+	free(l);
+}
+
+typedef struct {
+	hl_tasks *l;
+	size_t cap;
+} tasks_ctx;
+
+static int add_task(const hl_task *t, void *ud)
+{
+	tasks_ctx *c = ud;
+	hl_task *d;
+	if (c->l->n == c->cap) {
+		size_t nc = c->cap ? 2 * c->cap : 64;
+		hl_task *nv = realloc(c->l->v, nc * sizeof(*nv));
+		if (!nv)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		c->l->v = nv;
+		c->cap = nc;
+	}
+	d = &c->l->v[c->l->n];
+	memset(d, 0, sizeof(*d));
+	d->id = t->id;
+	d->plan_id = dup0(t->plan_id);
+	d->item_no = dup0(t->item_no);
+	d->parent_no = dup0(t->parent_no);
+	d->title = dup0(t->title);
+	d->output = dup0(t->output);
+	d->due_text = dup0(t->due_text);
+	d->origin = dup0(t->origin);
+	d->cancelled = dup0(t->cancelled);
+	d->weight = t->weight;
+	c->l->n++;
+	if (t->nagencies && !(d->agencies = calloc(t->nagencies, sizeof(*d->agencies))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < t->nagencies; i++) {
+		d->agencies[i].code = dup0(t->agencies[i].code);
+		d->agencies[i].name = dup0(t->agencies[i].name);
+		d->agencies[i].lead = t->agencies[i].lead;
+	}
+	d->nagencies = t->nagencies;
+	if (hl_due_parse(&d->due, d->due_text ? d->due_text : "") < 0)
+		d->due.kind = HL_DUE_UNREAD;
+	d->leaf = 1;
+	return 0;
+}
+
+/* ---- the view: a plan's tasks and reports at a clock ---- */
+
+static int add_rep(const hl_report *r, void *ud)
+{
+	hl_plans__view *v = ud;
+	hl_plans__rep *d;
+	if (v->nreps == v->capreps) {
+		size_t nc = v->capreps ? 2 * v->capreps : 256;
+		hl_plans__rep *nv = realloc(v->reps, nc * sizeof(*nv));
+		if (!nv)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		v->reps = nv;
+		v->capreps = nc;
+	}
+	d = &v->reps[v->nreps++];
+	memset(d, 0, sizeof(*d));
+	d->id = r->id;
+	d->task_id = r->task_id;
+	snprintf(d->pfrom, sizeof(d->pfrom), "%s", r->period_from);
+	snprintf(d->pto, sizeof(d->pto), "%s", r->period_to);
+	snprintf(d->done_on, sizeof(d->done_on), "%s", r->done_on ? r->done_on : "");
+	snprintf(d->at, sizeof(d->at), "%s", r->at);
+	d->state = (signed char)r->state;
+	d->progress = (signed char)r->progress;
+	d->counted = strcmp(r->verdict, "returned") != 0;
+	return 0;
+}
+
+static int find_task(const hl_plans__view *v, int64_t id)
+{
+	size_t lo = 0, hi = v->tasks->n;
+	/* ids are in seq order, which is insertion order for an import, not always sorted: a
+	 * linear scan when the binary search misses */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v->tasks->v[v->order[mid]].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->tasks->n && v->tasks->v[v->order[lo]].id == id ? (int)v->order[lo] : -1;
+}
+
+static const hl_tasks *sort_tasks;
+static int order_cmp(const void *a, const void *b)
+{
+	int64_t x = sort_tasks->v[*(const size_t *)a].id, y = sort_tasks->v[*(const size_t *)b].id;
+	return x < y ? -1 : x > y;
+}
+
+void hl_plans__view_free(hl_plans__view *v)
+{
+	hl_plan_free(v->plan);
+	hl_tasks_free(v->tasks);
+	free(v->reps);
+	free(v->first);
+	free(v->count);
+	free(v->order);
+	memset(v, 0, sizeof(*v));
+}
+
+int hl_plans__view_load(hl_plans__view *v, hl_store *st, const hl_principal *who,
+                        const char *plan_id, int64_t task_id, const char *at)
+{
+	tasks_ctx tc = {0};
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if ((rc = hl_plans__clock(v->at, at)) < 0)
+		return rc;
+	if ((rc = hl_plans__plan(&v->plan, st, who, plan_id)) < 0)
+		return rc;
+	if (!(v->tasks = tc.l = calloc(1, sizeof(hl_tasks))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if ((rc = hl_store_task_foreach(st, plan_id, 0, add_task, &tc)) < 0 ||
+	    (rc = hl_store_report_foreach(st, plan_id, task_id, 0, v->at, 0, add_rep, v)) < 0)
+		goto fail;
+	size_t n = v->tasks->n;
+	v->first = calloc(n + 1, sizeof(size_t));
+	v->count = calloc(n + 1, sizeof(size_t));
+	v->order = calloc(n + 1, sizeof(size_t));
+	if (!v->first || !v->count || !v->order) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++)
+		v->order[i] = i;
+	sort_tasks = v->tasks;
+	qsort(v->order, n, sizeof(size_t), order_cmp);
+	/* the store gives reports by task then day; stable within a task */
+	for (size_t i = 0; i < v->nreps;) {
+		size_t j = i;
+		while (j < v->nreps && v->reps[j].task_id == v->reps[i].task_id)
+			j++;
+		int ti = find_task(v, v->reps[i].task_id);
+		if (ti >= 0) {
+			v->first[ti] = i;
+			v->count[ti] = j - i;
+		}
+		i = j;
+	}
+	hl_plans__view_judge(v);
+	return 0;
+fail:
+	hl_plans__view_free(v);
+	return rc;
+}
+
+/* The status of one occurrence [from, due] of task ti (due "": no deadline): the latest
+ * counted report among those that cover it decides. */
+hl_task_status hl_plans__judge(const hl_plans__view *v, size_t ti, const char *due, int recurring,
+                               char done_on[11], int *progress)
+{
+	const hl_task *t = &v->tasks->v[ti];
+	const hl_plans__rep *r = v->reps + v->first[ti], *last = NULL;
+	if (done_on)
+		done_on[0] = 0;
+	if (progress)
+		*progress = 0;
+	if (t->cancelled)
+		return HL_TASK_CANCELLED;
+	for (size_t i = 0; i < v->count[ti]; i++) {
+		if (!r[i].counted)
+			continue;
+		if (recurring && due[0] &&
+		    (strcmp(r[i].pfrom, due) > 0 || strcmp(r[i].pto, due) < 0))
+			continue;
+		last = &r[i];
+	}
+	if (last && progress)
+		*progress = last->state == HL_REPORT_DONE ? 100 : last->progress;
+	if (last && last->state == HL_REPORT_WAITING)
+		return HL_TASK_WAITING;
+	if (last && last->state == HL_REPORT_DONE) {
+		if (done_on)
+			snprintf(done_on, 11, "%s", last->done_on);
+		return !due[0] || strcmp(last->done_on, due) <= 0 ? HL_TASK_DONE_ON_TIME
+		                                                  : HL_TASK_DONE_LATE;
+	}
+	/* an ongoing duty (thường xuyên) is carried out for a period when it is reported on */
+	if (last && recurring && t->due.kind == HL_DUE_ONGOING) {
+		if (done_on)
+			snprintf(done_on, 11, "%s", last->at);
+		if (progress)
+			*progress = 100;
+		return strcmp(last->at, due) <= 0 ? HL_TASK_DONE_ON_TIME : HL_TASK_DONE_LATE;
+	}
+	if (due[0] && strcmp(v->at, due) > 0)
+		return HL_TASK_OVERDUE;
+	return last ? HL_TASK_ON_TIME : HL_TASK_NOT_STARTED;
+}
+
+int hl_plans__recurs(const hl_task *t)
+{
+	return t->due.kind == HL_DUE_RECURRING || t->due.kind == HL_DUE_ONGOING;
+}
+
+typedef struct {
+	const hl_plans__view *v;
+	size_t ti;
+	hl_task_status status;
+	char judged[11];
+	int done, past, late, found_next;
+} occ_ctx;
+
+static int judge_occurrence(const char *start, const char *due, void *ud)
+{
+	occ_ctx *c = ud;
+	hl_task_status s = hl_plans__judge(c->v, c->ti, due, 1, NULL, NULL);
+	(void)start;
+	if (strcmp(due, c->v->at) < 0) { /* its deadline has passed */
+		c->past++;
+		c->done += s == HL_TASK_DONE_ON_TIME || s == HL_TASK_DONE_LATE;
+		c->late += s == HL_TASK_DONE_LATE;
+		if (s == HL_TASK_OVERDUE && c->status != HL_TASK_OVERDUE) {
+			c->status = HL_TASK_OVERDUE;
+			snprintf(c->judged, sizeof(c->judged), "%s", due);
+		}
+		return 0;
+	}
+	/* the first occurrence still open: it decides unless an earlier one is overdue */
+	if (c->status != HL_TASK_OVERDUE) {
+		c->status = s;
+		snprintf(c->judged, sizeof(c->judged), "%s", due);
+	}
+	c->found_next = 1;
+	return 1;
+}
+
+/* The status of every task at the view's clock, then the parents' from their children. */
+void hl_plans__view_judge(hl_plans__view *v)
+{
+	hl_tasks *l = v->tasks;
+	/* depth and leaves: a parent is above its children (the importer checks it) */
+	for (size_t i = 0; i < l->n; i++) {
+		hl_task *t = &l->v[i];
+		t->depth = 0;
+		if (!t->parent_no)
+			continue;
+		for (size_t j = i; j-- > 0;)
+			if (!strcmp(l->v[j].item_no, t->parent_no)) {
+				t->depth = l->v[j].depth + 1;
+				l->v[j].leaf = 0;
+				break;
+			}
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		hl_task *t = &l->v[i];
+		int p = 0;
+		t->judged_due[0] = 0;
+		t->last_report = v->count[i] ? v->reps[v->first[i] + v->count[i] - 1].id : 0;
+		if (!t->leaf)
+			continue;
+		if (hl_plans__recurs(t) && !t->cancelled) {
+			occ_ctx c = {v, i, HL_TASK_NOT_STARTED, "", 0, 0, 0, 0};
+			hl_due_occurrences(&t->due, v->plan->report_every, v->plan->period_from,
+			                   v->plan->period_to, judge_occurrence, &c);
+			if (!c.found_next && c.status != HL_TASK_OVERDUE && c.past)
+				c.status = c.late ? HL_TASK_DONE_LATE : HL_TASK_DONE_ON_TIME;
+			t->status = c.status;
+			snprintf(t->judged_due, sizeof(t->judged_due), "%s", c.judged);
+			/* waiting for guidance: the latest counted report says so */
+			hl_task_status any = hl_plans__judge(v, i, "", 0, NULL, &p);
+			if (any == HL_TASK_WAITING)
+				t->status = HL_TASK_WAITING;
+			t->progress = c.past ? 100.0 * c.done / c.past : p;
+		} else {
+			const char *due = t->due.due;
+			t->status = hl_plans__judge(v, i, due, 0, NULL, &p);
+			snprintf(t->judged_due, sizeof(t->judged_due), "%s", due);
+			t->progress = p;
+		}
+	}
+	/* parents, children first (they come after their parents) */
+	for (size_t i = l->n; i-- > 0;) {
+		hl_task *t = &l->v[i];
+		double w = 0, sum = 0;
+		int n = 0, cancelled = 0, overdue = 0, done = 0, late = 0, waiting = 0, started = 0;
+		if (t->leaf)
+			continue;
+		for (size_t j = i + 1; j < l->n; j++) {
+			hl_task *c = &l->v[j];
+			if (!c->parent_no || strcmp(c->parent_no, t->item_no))
+				continue;
+			n++;
+			if (c->status == HL_TASK_CANCELLED) {
+				cancelled++;
+				continue;
+			}
+			w += c->weight;
+			sum += c->weight * c->progress;
+			overdue += c->status == HL_TASK_OVERDUE;
+			done += c->status == HL_TASK_DONE_ON_TIME || c->status == HL_TASK_DONE_LATE;
+			late += c->status == HL_TASK_DONE_LATE;
+			waiting += c->status == HL_TASK_WAITING;
+			started += c->status != HL_TASK_NOT_STARTED;
+		}
+		t->progress = w > 0 ? sum / w : 0;
+		if (t->cancelled || (n && cancelled == n))
+			t->status = HL_TASK_CANCELLED;
+		else if (overdue)
+			t->status = HL_TASK_OVERDUE;
+		else if (done == n - cancelled)
+			t->status = late ? HL_TASK_DONE_LATE : HL_TASK_DONE_ON_TIME;
+		else if (waiting)
+			t->status = HL_TASK_WAITING;
+		else
+			t->status = started ? HL_TASK_ON_TIME : HL_TASK_NOT_STARTED;
+	}
+}
+
+int hl_plan_tasks(hl_tasks **out, hl_store *st, const hl_principal *who, const char *plan_id,
+                  const char *at)
+{
+	hl_plans__view v;
+	int rc;
+	*out = NULL;
+	if ((rc = hl_plans__view_load(&v, st, who, plan_id, 0, at)) < 0)
+		return rc;
+	*out = v.tasks;
+	v.tasks = NULL;
+	hl_plans__view_free(&v);
+	return 0;
+}
+
+int hl_task_get(hl_task **out, hl_store *st, const hl_principal *who, const char *ref,
+                const char *at)
+{
+	hl_plans__view v;
+	hl_plan *plan = NULL;
+	int64_t id;
+	int rc;
+
+	*out = NULL;
+	if ((rc = hl_plans__task_ref(&id, &plan, st, who, ref)) < 0)
+		return rc;
+	rc = hl_plans__view_load(&v, st, who, plan->id, 0, at);
+	hl_plan_free(plan);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < v.tasks->n; i++)
+		if (v.tasks->v[i].id == id) {
+			if (!(*out = malloc(sizeof(hl_task)))) {
+				rc = hl_error_set(HL_ENOMEM, "out of memory");
+				break;
+			}
+			**out = v.tasks->v[i];
+			/* the rest freed with the view: this one moved out */
+			v.tasks->v[i] = v.tasks->v[--v.tasks->n];
+			break;
+		}
+	hl_plans__view_free(&v);
+	return *out ? 0 : rc < 0 ? rc : hl_error_set(HL_ENOTFOUND, "no task \"%.60s\"", ref);
+}

@@ -1,0 +1,513 @@
+/* The plans endpoints of the API (docs/api.md "Plans"): plans, their tasks, the reports on them
+ * and their verification, evaluations, inspections and lessons. Each parses the request, calls
+ * one verb of plans/ as the caller (who may do what is the library's rule), and answers in the
+ * shapes of `halong plan|task … --json`. The clock is the server's (HALONG_TODAY in tests);
+ * reads take at=. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "halong/plans.h"
+#include "halong/plans_json.h"
+#include "halong/util.h"
+#include "server_int.h"
+
+#define MAX_IMPORT (16u << 20) /* bytes of an uploaded plan file */
+
+static int at_param(char out[11], request *r)
+{
+	int given;
+	int rc = req_date(out, &given, r, "at");
+	return rc;
+}
+
+/* ---- GET /api/v1/plans ---- */
+
+static int plans_list(request *r)
+{
+	hl_plans *l = NULL;
+	char mine[33];
+	int rc;
+	json_t *a;
+	if ((rc = hl_plan_list(&l, req_store(r), &r->who)) < 0 ||
+	    (rc = hl_plans_user_agency(mine, req_store(r), &r->who)) < 0) {
+		hl_plans_free(l);
+		return rc;
+	}
+	a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, hl_plan_json(&l->v[i]));
+	hl_plans_free(l);
+	return resp_json(r, 200,
+	                 json_pack("{s:I,s:o,s:o}", "total", (json_int_t)json_array_size(a),
+	                           "items", a, "my_agency",
+	                           mine[0] ? json_string(mine) : json_null()));
+}
+
+/* ---- POST /api/v1/plans/import?plan=&sheet=&keep_unknown=&compiler= (the file as body) ---- */
+
+static int plans_import(request *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096], *path = NULL;
+	hl_plan_import_stats s;
+	hl_plan_import_opts o = {0};
+	uint64_t keep;
+	int fd = -1, rc;
+
+	memset(&s, 0, sizeof(s));
+	if (!r->who.local && r->who.role != HL_ROLE_ADMIN)
+		return hl_error_set(HL_EDENIED, r->who.user_id ? "only an admin imports plans"
+		                                               : "log in first (admin)");
+	if ((rc = req_uint(&keep, r, "keep_unknown", 0, 0, 1)) != 0)
+		return rc;
+	if (!r->body_len)
+		return hl_error_set(HL_EINVALID, "body: the plan's CSV or XLSX file");
+	o.plan = req_query(r, "plan");
+	o.sheet = req_query(r, "sheet");
+	o.compiler = req_query(r, "compiler");
+	o.keep_unknown = (int)keep;
+	snprintf(dir, sizeof(dir), "%s/halong-plan.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		return hl_error_set(HL_EIO, "cannot make a temporary folder: %s", strerror(errno));
+	if (!(path = hl_path_join(dir, "plan"))) {
+		rmdir(dir);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		rc = hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
+	for (size_t off = 0; fd >= 0 && off < r->body_len;) {
+		ssize_t w = write(fd, r->body + off, r->body_len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0)
+		rc = hl_plan_import(&s, req_store(r), &r->who, path, &o);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	json_t *notes = json_array(), *errors = json_array();
+	/* the rows name the file as "plan", not the temporary path */
+	for (size_t i = 0; i < s.nnotes; i++) {
+		const char *p = strstr(s.notes[i], "/plan:");
+		json_array_append_new(notes, json_string(p ? p + 1 : s.notes[i]));
+	}
+	for (size_t i = 0; i < s.nerrors; i++) {
+		const char *p = strstr(s.errors[i], "/plan:");
+		json_array_append_new(errors, json_string(p ? p + 1 : s.errors[i]));
+	}
+	if (rc == HL_EINVALID && s.nerrors) {
+		char msg[1100];
+		snprintf(msg, sizeof(msg), "%s", hl_error_last());
+		char *p = strstr(msg, dir);
+		if (p) /* the message's temporary path: "plan" */
+			memmove(p, p + strlen(dir) + 1, strlen(p + strlen(dir) + 1) + 1);
+		hl_plan_import_stats_free(&s);
+		json_decref(notes);
+		return resp_json(r, 400,
+		                 json_pack("{s:{s:i,s:s,s:s,s:o}}", "error", "status", 400, "code",
+		                           "bad_request", "message", msg, "rows", errors));
+	}
+	json_decref(errors);
+	if (rc < 0) {
+		json_decref(notes);
+		hl_plan_import_stats_free(&s);
+		return rc;
+	}
+	rc = resp_json(r, 200,
+	               json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "rows",
+	                         (json_int_t)s.rows, "plans", (json_int_t)s.plans, "added",
+	                         (json_int_t)s.added, "changed", (json_int_t)s.changed, "unchanged",
+	                         (json_int_t)s.unchanged, "sections", (json_int_t)s.sections,
+	                         "unread", (json_int_t)s.unread, "kept", (json_int_t)s.kept,
+	                         "generic", (json_int_t)s.generic, "notes", notes));
+	hl_plan_import_stats_free(&s);
+	return rc;
+}
+
+/* ---- GET /api/v1/plans/{id}?at= ---- */
+
+static int plan_get(request *r)
+{
+	hl_plan *p = NULL;
+	hl_tasks *l = NULL;
+	char at[11];
+	int rc;
+	json_t *j, *tasks;
+	if ((rc = at_param(at, r)) != 0)
+		return rc;
+	if ((rc = hl_plan_get(&p, req_store(r), &r->who, req_param(r, "id"))) < 0 ||
+	    (rc = hl_plan_tasks(&l, req_store(r), &r->who, p->id, at[0] ? at : NULL)) < 0) {
+		hl_plan_free(p);
+		return rc;
+	}
+	j = hl_plan_json(p);
+	tasks = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(tasks, hl_task_json(&l->v[i]));
+	json_object_set_new(j, "task_list", tasks);
+	hl_plan_free(p);
+	hl_tasks_free(l);
+	return resp_json(r, 200, j);
+}
+
+/* ---- GET /api/v1/plans/{id}/eval, GET /api/v1/evaluation ---- */
+
+static int eval_answer(request *r, const char *plan)
+{
+	hl_eval *e = NULL;
+	hl_eval_in in = {0};
+	char at[11], from[11], to[11];
+	uint64_t soon;
+	int given, rc;
+	if ((rc = at_param(at, r)) != 0 || (rc = req_date(from, &given, r, "from")) != 0 ||
+	    (rc = req_date(to, &given, r, "to")) != 0 ||
+	    (rc = req_uint(&soon, r, "soon", 0, 0, 365)) != 0)
+		return rc;
+	in.plan = plan;
+	in.period = req_query(r, "period");
+	in.from = from[0] ? from : NULL;
+	in.to = to[0] ? to : NULL;
+	in.agency = req_query(r, "agency");
+	if (in.agency && !*in.agency)
+		in.agency = NULL;
+	in.at = at[0] ? at : NULL;
+	in.soon_days = (int)soon;
+	if ((rc = hl_plan_eval(&e, req_store(r), &r->who, &in)) < 0)
+		return rc;
+	rc = resp_json(r, 200, hl_eval_json(e));
+	hl_eval_free(e);
+	return rc;
+}
+
+static int plan_eval(request *r)
+{
+	return eval_answer(r, req_param(r, "id"));
+}
+
+static int evaluation(request *r)
+{
+	const char *plan = req_query(r, "plan");
+	return eval_answer(r, plan && *plan ? plan : NULL);
+}
+
+/* ---- POST /api/v1/plans/{id}/close {"period"} ---- */
+
+static int plan_close(request *r)
+{
+	json_t *b = NULL;
+	const char *period;
+	int rc;
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	if ((rc = js_get_str(&period, b, "period", 1)) == 0 &&
+	    (rc = hl_plan_close_period(req_store(r), &r->who, req_param(r, "id"), period, NULL)) ==
+	        0)
+		rc = resp_json(r, 200,
+		               json_pack("{s:s,s:s,s:b}", "plan", req_param(r, "id"), "period",
+		                         period, "closed", 1));
+	json_decref(b);
+	return rc;
+}
+
+/* ---- GET /api/v1/periods/{period} ---- */
+
+static int period_get(request *r)
+{
+	hl_period p;
+	char *cut = NULL, *day = NULL;
+	int rc;
+	if ((rc = hl_plans_setting_get(&cut, req_store(r), "cutoff_day")) == 0 &&
+	    (rc = hl_plans_setting_get(&day, req_store(r), "report_day")) == 0)
+		rc = hl_period_parse(&p, req_param(r, "period"), atoi(cut), atoi(day));
+	free(cut);
+	free(day);
+	if (rc < 0)
+		return rc;
+	return resp_json(r, 200, hl_period_json(&p));
+}
+
+/* ---- GET /api/v1/plan-settings, PUT /api/v1/plan-settings/{key} {"value"} ---- */
+
+static int settings_get(request *r)
+{
+	static const char *const keys[] = {"cutoff_day", "report_day", "soon_days", "rank_rule"};
+	json_t *o = json_object();
+	for (size_t i = 0; i < 4; i++) {
+		char *v = NULL;
+		int rc = hl_plans_setting_get(&v, req_store(r), keys[i]);
+		if (rc < 0) {
+			json_decref(o);
+			return rc;
+		}
+		json_object_set_new(o, keys[i], json_string(v));
+		free(v);
+	}
+	return resp_json(r, 200, o);
+}
+
+static int settings_put(request *r)
+{
+	json_t *b = NULL;
+	const char *v;
+	int rc;
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	if ((rc = js_get_str(&v, b, "value", 1)) == 0 &&
+	    (rc = hl_plans_setting_set(req_store(r), &r->who, req_param(r, "key"), v)) == 0)
+		rc = resp_json(r, 200,
+		               json_pack("{s:s,s:s}", "key", req_param(r, "key"), "value", v));
+	json_decref(b);
+	return rc;
+}
+
+/* ---- GET /api/v1/tasks/{id}?at= : the task and its report history ---- */
+
+static int task_answer(request *r, const char *ref)
+{
+	hl_task *t = NULL;
+	hl_reports *l = NULL;
+	char at[11];
+	int rc;
+	json_t *j, *h;
+	if ((rc = at_param(at, r)) != 0)
+		return rc;
+	if ((rc = hl_task_get(&t, req_store(r), &r->who, ref, at[0] ? at : NULL)) < 0 ||
+	    (rc = hl_task_reports(&l, req_store(r), &r->who, ref, at[0] ? at : NULL)) < 0) {
+		hl_task_free(t);
+		return rc;
+	}
+	j = hl_task_json(t);
+	h = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(h, hl_report_json(&l->v[i]));
+	json_object_set_new(j, "reports", h);
+	hl_task_free(t);
+	hl_reports_free(l);
+	return resp_json(r, 200, j);
+}
+
+static int task_get(request *r)
+{
+	return task_answer(r, req_param(r, "id"));
+}
+
+static int plan_task_get(request *r)
+{
+	char ref[300];
+	snprintf(ref, sizeof(ref), "%.100s/%.100s", req_param(r, "id"), req_param(r, "item"));
+	return task_answer(r, ref);
+}
+
+/* ---- POST /api/v1/tasks/{id}/reports ---- */
+
+static int task_report(request *r)
+{
+	json_t *b = NULL, *v;
+	hl_report_in in = {0};
+	const char *state = NULL;
+	int64_t id = 0;
+	int rc;
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	in.task = req_param(r, "id");
+	in.progress = -1;
+	if ((rc = js_get_str(&in.period, b, "period", 1)) < 0 ||
+	    (rc = js_get_str(&in.agency, b, "agency", 0)) < 0 ||
+	    (rc = js_get_str(&state, b, "state", 0)) < 0 ||
+	    (rc = js_get_str(&in.done_on, b, "done_on", 0)) < 0 ||
+	    (rc = js_get_str(&in.results, b, "results", 0)) < 0 ||
+	    (rc = js_get_str(&in.difficulties, b, "difficulties", 0)) < 0 ||
+	    (rc = js_get_str(&in.proposals, b, "proposals", 0)) < 0 ||
+	    (rc = js_get_str(&in.evidence, b, "evidence", 0)) < 0)
+		goto done;
+	if (state && (rc = hl_report_state_parse(&in.state, state)) < 0)
+		goto done;
+	if ((v = json_object_get(b, "progress")) && !json_is_null(v)) {
+		if (!json_is_integer(v)) {
+			rc = hl_error_set(HL_EINVALID, "progress: a whole number 0–100");
+			goto done;
+		}
+		json_int_t p = json_integer_value(v);
+		in.progress = p < -1 || p > 100000 ? 100000 : (int)p;
+	}
+	if ((v = json_object_get(b, "corrects")) && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+			rc = hl_error_set(HL_EINVALID, "corrects: a report's number");
+			goto done;
+		}
+		in.corrects = json_integer_value(v);
+	}
+	if ((rc = hl_task_report(&id, req_store(r), &r->who, &in)) == 0)
+		rc = resp_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
+done:
+	json_decref(b);
+	return rc;
+}
+
+/* ---- POST /api/v1/reports/{id}/verify {"verdict": "accepted"|"returned", "comment"} ---- */
+
+static int report_verify(request *r)
+{
+	json_t *b = NULL;
+	const char *verdict, *comment;
+	char *end;
+	long long id = strtoll(req_param(r, "id"), &end, 10);
+	int rc;
+	if (*end || id <= 0)
+		return hl_error_set(HL_ENOTFOUND, "no report \"%.20s\"", req_param(r, "id"));
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	if ((rc = js_get_str(&verdict, b, "verdict", 1)) == 0 &&
+	    (rc = js_get_str(&comment, b, "comment", 0)) == 0) {
+		if (strcmp(verdict, "accepted") && strcmp(verdict, "returned"))
+			rc = hl_error_set(HL_EINVALID, "verdict: accepted or returned");
+		else if ((rc = hl_report_verify(req_store(r), &r->who, id,
+		                                !strcmp(verdict, "accepted"), comment, NULL)) == 0)
+			rc = resp_json(
+			    r, 200,
+			    json_pack("{s:I,s:s}", "id", (json_int_t)id, "verdict", verdict));
+	}
+	json_decref(b);
+	return rc;
+}
+
+/* ---- GET /api/v1/reports/queue?plan= ---- */
+
+static int report_queue(request *r)
+{
+	hl_reports *l = NULL;
+	const char *plan = req_query(r, "plan");
+	int rc;
+	json_t *a;
+	if ((rc = hl_report_queue(&l, req_store(r), &r->who, plan && *plan ? plan : NULL, NULL)) <
+	    0)
+		return rc;
+	a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, hl_report_json(&l->v[i]));
+	hl_reports_free(l);
+	return resp_json(
+	    r, 200, json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(a), "items", a));
+}
+
+/* ---- POST /api/v1/inspections ---- */
+
+static int inspection_add(request *r)
+{
+	json_t *b = NULL, *f;
+	hl_inspection_in in = {0};
+	const char *titles[51], *ags[51], *dues[51];
+	int64_t id = 0;
+	int rc;
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	if ((rc = js_get_str(&in.plan, b, "plan", 1)) < 0 ||
+	    (rc = js_get_str(&in.date, b, "date", 1)) < 0 ||
+	    (rc = js_get_str(&in.team, b, "team", 1)) < 0 ||
+	    (rc = js_get_str(&in.scope, b, "scope", 1)) < 0 ||
+	    (rc = js_get_str(&in.agency, b, "agency", 0)) < 0 ||
+	    (rc = js_get_str(&in.findings, b, "findings", 0)) < 0 ||
+	    (rc = js_get_str(&in.rating, b, "rating", 0)) < 0)
+		goto done;
+	f = json_object_get(b, "follow_up");
+	if (f && !json_is_array(f)) {
+		rc = hl_error_set(HL_EINVALID, "follow_up: a list of {title, agency, due}");
+		goto done;
+	}
+	if (f && json_array_size(f) > 50) {
+		rc = hl_error_set(HL_ELIMIT, "follow_up: at most 50 actions");
+		goto done;
+	}
+	for (size_t i = 0; f && i < json_array_size(f); i++) {
+		json_t *it = json_array_get(f, i);
+		if (!json_is_object(it) || js_get_str(&titles[i], it, "title", 1) < 0 ||
+		    js_get_str(&ags[i], it, "agency", 1) < 0 ||
+		    js_get_str(&dues[i], it, "due", 0) < 0) {
+			rc =
+			    hl_error_set(HL_EINVALID, "follow_up %zu: {title, agency, due}", i + 1);
+			goto done;
+		}
+		in.nfollow++;
+	}
+	in.follow_title = titles;
+	in.follow_agency = ags;
+	in.follow_due = dues;
+	if ((rc = hl_inspection_add(&id, req_store(r), &r->who, &in)) == 0)
+		rc = resp_json(r, 201,
+		               json_pack("{s:I,s:I}", "id", (json_int_t)id, "follow_up_tasks",
+		                         (json_int_t)in.nfollow));
+done:
+	json_decref(b);
+	return rc;
+}
+
+/* ---- POST /api/v1/lessons, GET /api/v1/lessons?q= ---- */
+
+static int lesson_add(request *r)
+{
+	json_t *b = NULL;
+	hl_lesson_in in = {0};
+	int64_t id = 0;
+	int rc;
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	if ((rc = js_get_str(&in.title, b, "title", 1)) == 0 &&
+	    (rc = js_get_str(&in.body, b, "body", 1)) == 0 &&
+	    (rc = js_get_str(&in.task, b, "task", 0)) == 0 &&
+	    (rc = js_get_str(&in.agency, b, "agency", 0)) == 0 &&
+	    (rc = hl_lesson_add(&id, req_store(r), &r->who, &in)) == 0)
+		rc = resp_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
+	json_decref(b);
+	return rc;
+}
+
+static int lesson_search(request *r)
+{
+	hl_lessons *l = NULL;
+	const char *q = req_query(r, "q");
+	uint64_t limit;
+	int rc;
+	json_t *a;
+	if ((rc = req_uint(&limit, r, "limit", 50, 1, 1000)) != 0)
+		return rc;
+	if ((rc = hl_lesson_search(&l, req_store(r), &r->who, q ? q : "", (size_t)limit)) < 0)
+		return rc;
+	a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, hl_lesson_json(&l->v[i]));
+	hl_lessons_free(l);
+	return resp_json(
+	    r, 200, json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(a), "items", a));
+}
+
+const route routes_plans[] = {
+    {M_GET, "/api/v1/plans", plans_list, 0, 0},
+    {M_POST, "/api/v1/plans/import", plans_import, MAX_IMPORT, ROUTE_RAW_BODY},
+    {M_GET, "/api/v1/plans/{id}", plan_get, 0, 0},
+    {M_GET, "/api/v1/plans/{id}/eval", plan_eval, 0, 0},
+    {M_POST, "/api/v1/plans/{id}/close", plan_close, 0, 0},
+    {M_GET, "/api/v1/plans/{id}/tasks/{item}", plan_task_get, 0, 0},
+    {M_GET, "/api/v1/evaluation", evaluation, 0, 0},
+    {M_GET, "/api/v1/periods/{period}", period_get, 0, 0},
+    {M_GET, "/api/v1/plan-settings", settings_get, 0, 0},
+    {M_PUT, "/api/v1/plan-settings/{key}", settings_put, 0, 0},
+    {M_GET, "/api/v1/tasks/{id}", task_get, 0, 0},
+    {M_POST, "/api/v1/tasks/{id}/reports", task_report, 0, 0},
+    {M_POST, "/api/v1/reports/{id}/verify", report_verify, 0, 0},
+    {M_GET, "/api/v1/reports/queue", report_queue, 0, 0},
+    {M_POST, "/api/v1/inspections", inspection_add, 0, 0},
+    {M_POST, "/api/v1/lessons", lesson_add, 0, 0},
+    {M_GET, "/api/v1/lessons", lesson_search, 0, 0},
+    {0},
+};
