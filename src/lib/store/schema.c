@@ -482,6 +482,20 @@ static const char *const migrations[] = {
     "  body TEXT NOT NULL,"
     "  PRIMARY KEY (plan_id, period)) WITHOUT ROWID;"
     "CREATE TABLE plan_setting (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    /* where an agency's notices go; the notices (an outbox: each sent once); the calendar
+     * feeds, by the SHA-256 of their token (revoked: revoked_at set) */
+    "CREATE TABLE agency_contact ("
+    "  code TEXT PRIMARY KEY, email TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE plan_notice ("
+    "  id INTEGER PRIMARY KEY,"
+    "  agency TEXT NOT NULL, task_id INTEGER NOT NULL, kind TEXT NOT NULL, due TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL, sent_at TEXT, attempts INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  UNIQUE (agency, task_id, kind, due));"
+    "CREATE INDEX plan_notice_unsent ON plan_notice(sent_at, agency);"
+    "CREATE TABLE plan_feed ("
+    "  token_hash TEXT PRIMARY KEY, agency TEXT NOT NULL, label TEXT,"
+    "  created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked_at TEXT) WITHOUT ROWID;"
     "ALTER TABLE auth_user ADD COLUMN agency_code TEXT;",
 };
 

@@ -303,7 +303,8 @@ static void test_newer_schema_refused(void **state)
 /* What migrations 13, 12 and 11 added, taken away again: a store of schema 10 made from a fresh
  * one. */
 #define UNDO_11                                                                                    \
-	"DROP TABLE plan_setting; DROP TABLE plan_snapshot; DROP TABLE lesson; DROP TABLE "        \
+	"DROP TABLE plan_feed; DROP TABLE plan_notice; DROP TABLE agency_contact;"                 \
+	" DROP TABLE plan_setting; DROP TABLE plan_snapshot; DROP TABLE lesson; DROP TABLE "       \
 	"inspection;"                                                                              \
 	" DROP TABLE kpi_value; DROP TABLE kpi; DROP TABLE report_verification;"                   \
 	" DROP TABLE task_report; DROP TABLE task_agency; DROP TABLE task; DROP TABLE plan;"       \
