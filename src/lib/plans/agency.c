@@ -459,3 +459,42 @@ int hl_agency_find(hl_agency **out, hl_store *st, const char *name, const char *
 	free(want);
 	return rc;
 }
+
+int hl_plans__succ_load(hl_plans__succ *s, hl_store *st)
+{
+	return hl_agency_list(&s->all, st, NULL);
+}
+
+void hl_plans__succ_free(hl_plans__succ *s)
+{
+	hl_agencies_free(s->all);
+	s->all = NULL;
+}
+
+static const hl_agency *by_code(const hl_agencies *l, const char *code)
+{
+	size_t lo = 0, hi = l->n; /* hl_agency_list is by code */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(l->v[mid].code, code);
+		if (!c)
+			return &l->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *hl_plans__current(const hl_plans__succ *s, const char *code, const char *date)
+{
+	const char *cur = code;
+	for (int i = 0; i < 8 && s->all; i++) {
+		const hl_agency *a = by_code(s->all, cur);
+		if (!a || !a->successor_code || !a->valid_to || strcmp(a->valid_to, date) >= 0)
+			break;
+		cur = a->successor_code;
+	}
+	return cur;
+}

@@ -53,7 +53,8 @@ typedef struct {
 	char soon_to[11];
 	size_t capag, capover, capsoon;
 	int rc;
-	const char *agency; /* counted for this agency only (its code), NULL: all */
+	const char *agency;  /* counted for this agency only (its code), NULL: all */
+	hl_plans__succ succ; /* a merged agency's tasks count for its successor */
 	char code[33];
 	/* the task being counted */
 	const hl_plans__view *v;
@@ -91,11 +92,11 @@ static void count(hl_eval_counts *c, hl_task_status s, const char *due, const do
 	c->score += w[s];
 }
 
-static hl_eval_agency *agency_row(ectx *x, const hl_task_agency *a)
+static hl_eval_agency *agency_row(ectx *x, const char *code, const char *name)
 {
 	hl_eval *e = x->e;
 	for (size_t i = 0; i < e->nagencies; i++)
-		if (!strcmp(e->agencies[i].code, a->code))
+		if (!strcmp(e->agencies[i].code, code))
 			return &e->agencies[i];
 	if (e->nagencies == x->capag) {
 		size_t nc = x->capag ? 2 * x->capag : 32;
@@ -107,8 +108,8 @@ static hl_eval_agency *agency_row(ectx *x, const hl_task_agency *a)
 	}
 	hl_eval_agency *r = &e->agencies[e->nagencies++];
 	memset(r, 0, sizeof(*r));
-	r->code = hl_strdup(a->code);
-	r->name = hl_strdup(a->name);
+	r->code = hl_strdup(code);
+	r->name = hl_strdup(name);
 	return r;
 }
 
@@ -150,7 +151,7 @@ static void item(ectx *x, hl_task_status s, const char *due)
 	int mine = !x->agency;
 	for (size_t i = 0; i < t->nagencies; i++)
 		if (t->agencies[i].lead && t->agencies[i].code && x->agency &&
-		    !strcmp(t->agencies[i].code, x->agency))
+		    !strcmp(hl_plans__current(&x->succ, t->agencies[i].code, x->e->at), x->agency))
 			mine = 1;
 	if (!mine)
 		return;
@@ -158,9 +159,10 @@ static void item(ectx *x, hl_task_status s, const char *due)
 	for (size_t i = 0; i < t->nagencies; i++) {
 		if (!t->agencies[i].lead || !t->agencies[i].code)
 			continue;
-		if (x->agency && strcmp(t->agencies[i].code, x->agency))
+		const char *code = hl_plans__current(&x->succ, t->agencies[i].code, x->e->at);
+		if (x->agency && strcmp(code, x->agency))
 			continue;
-		hl_eval_agency *r = agency_row(x, &t->agencies[i]);
+		hl_eval_agency *r = agency_row(x, code, t->agencies[i].name);
 		if (!r) {
 			x->rc = hl_error_set(HL_ENOMEM, "out of memory");
 			return;
@@ -318,7 +320,8 @@ int hl_plan_eval(hl_eval **out, hl_store *st, const hl_principal *who, const hl_
 		snprintf(x.e->from, sizeof(x.e->from), "%s", in->from);
 		snprintf(x.e->to, sizeof(x.e->to), "%s", in->to);
 	}
-	if ((rc = hl_plans_setting_get(&x.e->rule, st, "rank_rule")) < 0 ||
+	if ((rc = hl_plans__succ_load(&x.succ, st)) < 0 ||
+	    (rc = hl_plans_setting_get(&x.e->rule, st, "rank_rule")) < 0 ||
 	    (rc = hl_plans__rank_rule(x.w, x.e->rule)) < 0)
 		goto fail;
 	x.soon_days = in->soon_days > 0 ? in->soon_days : hl_plans__setting_int(st, "soon_days");
@@ -396,9 +399,11 @@ int hl_plan_eval(hl_eval **out, hl_store *st, const hl_principal *who, const hl_
 		}
 		free(body);
 	}
+	hl_plans__succ_free(&x.succ);
 	*out = x.e;
 	return 0;
 fail:
+	hl_plans__succ_free(&x.succ);
 	hl_eval_free(x.e);
 	return rc;
 }

@@ -236,11 +236,16 @@ static int resolve(ctx *c, const char *name, const char *date, char **code, char
 		*code = hl_strdup(a->code);
 		hl_agency_free(a);
 	} else if (rc == HL_ENOTFOUND) {
-		/* a commune, ward or special zone of the units, named whole */
+		/* a commune, ward or special zone of the units (the other tier of local
+		 * government), named whole */
 		hl_units *u = NULL;
 		*err = hl_strdup(hl_error_last());
 		if (hl_units_find(&u, c->st, name, date, 5) == 0) {
 			for (size_t i = 0; i < u->n && !*code; i++) {
+				hl_unit_type ty = u->v[i].type;
+				if (ty != HL_UNIT_XA && ty != HL_UNIT_PHUONG &&
+				    ty != HL_UNIT_THI_TRAN && ty != HL_UNIT_DAC_KHU)
+					continue;
 				char *uf = hl_plans__fold(u->v[i].name),
 				     *ff = hl_plans__fold(u->v[i].full_name);
 				if ((uf && !strcmp(uf, f)) || (ff && !strcmp(ff, f)))
@@ -317,6 +322,7 @@ static int one_piece(ctx *c, row *r, const char *col, const char *p, const char 
 			if (rc == 0) {
 				c->stats->generic++;
 				rc = add_piece(r, va + 4, NULL, lead);
+				r->after_generic = 1;
 			}
 			free(err);
 			goto done;

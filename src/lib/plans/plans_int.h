@@ -24,6 +24,19 @@ int hl_plans__setting_int(hl_store *st, const char *key);
  * on_time's weight). */
 int hl_plans__rank_rule(double w[HL_TASK_STATUS_COUNT], const char *rule);
 
+/* ---- agencies that were merged (agency.c) ---- */
+
+/* The register's successions: an agency that ended names its successor. */
+typedef struct {
+	hl_agencies *all;
+} hl_plans__succ;
+
+int hl_plans__succ_load(hl_plans__succ *s, hl_store *st);
+void hl_plans__succ_free(hl_plans__succ *s);
+/* The agency that carries `code`'s tasks on `date`: its successor's successor … as long as the
+ * one reached had ended by then (at most 8 steps); `code` itself otherwise. */
+const char *hl_plans__current(const hl_plans__succ *s, const char *code, const char *date);
+
 /* ---- reading plans (status.c) ---- */
 
 /* May `who` read plan p? */

@@ -120,6 +120,7 @@ int hl_plans_user_agency(char out[33], hl_store *st, const hl_principal *who)
 int hl_plans_user_agency_set(hl_store *st, const hl_principal *who, const char *username,
                              const char *agency)
 {
+	char code[33] = "";
 	int rc;
 	if (!who->local && who->role != HL_ROLE_ADMIN)
 		return hl_error_set(HL_EDENIED, "only an admin sets a user's agency");
@@ -127,13 +128,14 @@ int hl_plans_user_agency_set(hl_store *st, const hl_principal *who, const char *
 		hl_agency *a = NULL;
 		if ((rc = hl_agency_find(&a, st, agency, NULL)) < 0)
 			return rc;
+		snprintf(code, sizeof(code), "%s", a->code);
 		hl_agency_free(a);
 	}
 	if ((rc = hl_store_begin(st)) < 0)
 		return rc;
-	if ((rc = hl_store_user_agency_set(st, username, agency)) < 0 ||
+	if ((rc = hl_store_user_agency_set(st, username, code[0] ? code : NULL)) < 0 ||
 	    (rc = hl_store_audit(st, hl_principal_actor(who), "user.agency", username,
-	                         agency && *agency ? agency : "(none)")) < 0) {
+	                         code[0] ? code : "(none)")) < 0) {
 		hl_store_rollback(st);
 		return rc;
 	}
@@ -169,16 +171,22 @@ static int one_task(const hl_task *t, void *ud)
 	return 1;
 }
 
-static int leads(const char *lines, const char *code)
+/* Does `code` lead the task whose lead codes are `lines`, itself or as the successor on `date`
+ * of an agency that ended (a department merged into another)? */
+static int leads(hl_store *st, const char *lines, const char *code, const char *date)
 {
-	size_t n = strlen(code);
-	for (const char *p = lines; *p;) {
+	hl_plans__succ succ = {0};
+	char one[64];
+	int found = 0;
+	hl_plans__succ_load(&succ, st);
+	for (const char *p = lines; *p && !found;) {
 		const char *nl = strchr(p, '\n');
-		if ((size_t)(nl - p) == n && !strncmp(p, code, n))
-			return 1;
+		snprintf(one, sizeof(one), "%.*s", (int)(nl - p), p);
+		found = !strcmp(one, code) || !strcmp(hl_plans__current(&succ, one, date), code);
 		p = nl + 1;
 	}
-	return 0;
+	hl_plans__succ_free(&succ);
+	return found;
 }
 
 static int check_text(const char *field, const char *v)
@@ -271,8 +279,15 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 		}
 	} else if (mine[0])
 		snprintf(agency, sizeof(agency), "%s", mine);
-	else if (strchr(t.output, '\n') == t.output + strlen(t.output) - 1 && t.output[0])
-		snprintf(agency, sizeof(agency), "%.*s", (int)strlen(t.output) - 1, t.output);
+	else if (strchr(t.output, '\n') == t.output + strlen(t.output) - 1 && t.output[0]) {
+		/* the only lead, or the agency that carries its tasks now */
+		hl_plans__succ succ = {0};
+		char one[33];
+		snprintf(one, sizeof(one), "%.*s", (int)strlen(t.output) - 1, t.output);
+		hl_plans__succ_load(&succ, st);
+		snprintf(agency, sizeof(agency), "%s", hl_plans__current(&succ, one, at));
+		hl_plans__succ_free(&succ);
+	}
 	if (!agency[0]) {
 		rc = hl_error_set(HL_EINVALID,
 		                  "agency: give the lead agency reporting (task %s has "
@@ -287,7 +302,7 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 		    mine[0] ? mine : "none", agency);
 		goto done;
 	}
-	if (!leads(t.output, agency)) {
+	if (!leads(st, t.output, agency, at)) {
 		rc = hl_error_set(who->local || who->role == HL_ROLE_ADMIN ? HL_EINVALID
 		                                                           : HL_EDENIED,
 		                  "agency: %s does not lead task %s", agency, in->task);
@@ -452,6 +467,8 @@ int hl_report_verify(hl_store *st, const hl_principal *who, int64_t id, int acce
 
 	if ((rc = hl_plans__clock(day, at)) < 0)
 		return rc;
+	if (id <= 0)
+		return hl_error_set(HL_ENOTFOUND, "no report %lld", (long long)id);
 	if (!(c.l = calloc(1, sizeof(hl_reports))))
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	if ((rc = hl_store_report_foreach(st, NULL, 0, id, day, 0, add_report, &c)) < 0)

@@ -456,7 +456,10 @@ static int judge_occurrence(const char *start, const char *due, void *ud)
 		}
 		return 0;
 	}
-	/* the first occurrence still open: it decides unless an earlier one is overdue */
+	/* the first occurrence still open: it decides unless an earlier one is overdue (a duty
+	 * carried out before is under way, not "not started") */
+	if (s == HL_TASK_NOT_STARTED && c->done)
+		s = HL_TASK_ON_TIME;
 	if (c->status != HL_TASK_OVERDUE) {
 		c->status = s;
 		snprintf(c->judged, sizeof(c->judged), "%s", due);
