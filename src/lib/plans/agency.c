@@ -462,13 +462,16 @@ int hl_agency_find(hl_agency **out, hl_store *st, const char *name, const char *
 
 int hl_plans__succ_load(hl_plans__succ *s, hl_store *st)
 {
+	memset(s, 0, sizeof(*s));
+	s->st = st;
 	return hl_agency_list(&s->all, st, NULL);
 }
 
 void hl_plans__succ_free(hl_plans__succ *s)
 {
 	hl_agencies_free(s->all);
-	s->all = NULL;
+	free(s->memo);
+	memset(s, 0, sizeof(*s));
 }
 
 static const hl_agency *by_code(const hl_agencies *l, const char *code)
@@ -487,14 +490,110 @@ static const hl_agency *by_code(const hl_agencies *l, const char *code)
 	return NULL;
 }
 
-const char *hl_plans__current(const hl_plans__succ *s, const char *code, const char *date)
+/* The one unit `code` was merged into whole, renamed as or kept as by `date`; NULL when it
+ * has none, or was split. */
+static int unit_next(char out[33], hl_store *st, const char *code, const char *date)
 {
-	const char *cur = code;
-	for (int i = 0; i < 8 && s->all; i++) {
-		const hl_agency *a = by_code(s->all, cur);
-		if (!a || !a->successor_code || !a->valid_to || strcmp(a->valid_to, date) >= 0)
-			break;
-		cur = a->successor_code;
+	hl_successions *l = NULL;
+	int n = 0;
+	out[0] = 0;
+	if (strlen(code) > 16 || hl_units_successors(&l, st, code) < 0) {
+		hl_error_clear();
+		return 0;
 	}
-	return cur;
+	for (size_t i = 0; i < l->n; i++) {
+		const hl_succession *x = &l->v[i];
+		if (x->depth != 1 || strcmp(x->effective_date, date) > 0 || !x->new_code[0])
+			continue;
+		if (x->kind == HL_SUCC_MERGE_PART || (out[0] && strcmp(out, x->new_code)))
+			n = 2; /* split: not one successor */
+		else if (!out[0]) {
+			snprintf(out, 33, "%s", x->new_code);
+			n = 1;
+		}
+	}
+	hl_successions_free(l);
+	if (n != 1)
+		out[0] = 0;
+	return n == 1 && strcmp(out, code);
+}
+
+const char *hl_plans__current(hl_plans__succ *s, const char *code, const char *date)
+{
+	char cur[33], next[33];
+	for (size_t i = 0; i < s->nmemo; i++)
+		if (!strcmp(s->memo[i].code, code) && !strcmp(s->memo[i].date, date))
+			return s->memo[i].current;
+	snprintf(cur, sizeof(cur), "%s", code);
+	for (int i = 0; i < 8; i++) {
+		const hl_agency *a = s->all ? by_code(s->all, cur) : NULL;
+		if (a) {
+			if (!a->successor_code || !a->valid_to || strcmp(a->valid_to, date) >= 0)
+				break;
+			snprintf(cur, sizeof(cur), "%s", a->successor_code);
+		} else if (unit_next(next, s->st, cur, date))
+			snprintf(cur, sizeof(cur), "%s", next);
+		else
+			break;
+	}
+	if (s->nmemo == s->capmemo) {
+		size_t nc = s->capmemo ? 2 * s->capmemo : 32;
+		void *nv = realloc(s->memo, nc * sizeof(*s->memo));
+		if (!nv)
+			return code;
+		s->memo = nv;
+		s->capmemo = nc;
+	}
+	snprintf(s->memo[s->nmemo].code, 33, "%s", code);
+	snprintf(s->memo[s->nmemo].date, 11, "%s", date);
+	snprintf(s->memo[s->nmemo].current, 33, "%s", cur);
+	return s->memo[s->nmemo++].current;
+}
+
+int hl_plans__agency_code(char out[33], hl_store *st, const char *name, const char *date)
+{
+	hl_agency *a = NULL;
+	hl_units *u = NULL;
+	hl_unit *one = NULL;
+	char why[600], *f;
+	int rc = hl_agency_find(&a, st, name, date);
+
+	out[0] = 0;
+	if (rc == 0) {
+		snprintf(out, 33, "%s", a->code);
+		hl_agency_free(a);
+		return 1;
+	}
+	if (rc != HL_ENOTFOUND)
+		return rc;
+	snprintf(why, sizeof(why), "%s", hl_error_last());
+	/* a commune, ward or special zone (the other tier of local government): by its code, or
+	 * named whole */
+	if (strlen(name) <= 16 && hl_units_show(&one, st, name, date) == 0) {
+		if (one->type == HL_UNIT_XA || one->type == HL_UNIT_PHUONG ||
+		    one->type == HL_UNIT_THI_TRAN || one->type == HL_UNIT_DAC_KHU)
+			snprintf(out, 33, "%s", one->code);
+		hl_unit_free(one);
+	}
+	if (!out[0] && (f = hl_plans__fold(name)) && hl_units_find(&u, st, name, date, 5) == 0) {
+		for (size_t i = 0; i < u->n && !out[0]; i++) {
+			hl_unit_type ty = u->v[i].type;
+			if (ty != HL_UNIT_XA && ty != HL_UNIT_PHUONG && ty != HL_UNIT_THI_TRAN &&
+			    ty != HL_UNIT_DAC_KHU)
+				continue;
+			char *uf = hl_plans__fold(u->v[i].name),
+			     *ff = hl_plans__fold(u->v[i].full_name);
+			if ((uf && !strcmp(uf, f)) || (ff && !strcmp(ff, f)))
+				snprintf(out, 33, "%s", u->v[i].code);
+			free(uf);
+			free(ff);
+		}
+		hl_units_free(u);
+		free(f);
+	} else if (!out[0])
+		free(f);
+	if (out[0])
+		return 1;
+	hl_error_set(HL_ENOTFOUND, "%s", why);
+	return 0;
 }

@@ -215,7 +215,6 @@ static int generic(const char *f)
 static int resolve(ctx *c, const char *name, const char *date, char **code, char **err)
 {
 	char *f = hl_plans__fold(name);
-	hl_agency *a = NULL;
 	int rc;
 
 	*code = *err = NULL;
@@ -231,37 +230,17 @@ static int resolve(ctx *c, const char *name, const char *date, char **code, char
 			*err = hl_strdup(c->memo[i].err);
 			return 0;
 		}
-	rc = hl_agency_find(&a, c->st, name, date);
-	if (rc == 0) {
-		*code = hl_strdup(a->code);
-		hl_agency_free(a);
-	} else if (rc == HL_ENOTFOUND) {
-		/* a commune, ward or special zone of the units (the other tier of local
-		 * government), named whole */
-		hl_units *u = NULL;
-		*err = hl_strdup(hl_error_last());
-		if (hl_units_find(&u, c->st, name, date, 5) == 0) {
-			for (size_t i = 0; i < u->n && !*code; i++) {
-				hl_unit_type ty = u->v[i].type;
-				if (ty != HL_UNIT_XA && ty != HL_UNIT_PHUONG &&
-				    ty != HL_UNIT_THI_TRAN && ty != HL_UNIT_DAC_KHU)
-					continue;
-				char *uf = hl_plans__fold(u->v[i].name),
-				     *ff = hl_plans__fold(u->v[i].full_name);
-				if ((uf && !strcmp(uf, f)) || (ff && !strcmp(ff, f)))
-					*code = hl_strdup(u->v[i].code);
-				free(uf);
-				free(ff);
-			}
-			hl_units_free(u);
+	{
+		char out[33];
+		rc = hl_plans__agency_code(out, c->st, name, date);
+		if (rc < 0) {
+			free(f);
+			return rc;
 		}
-		if (*code) {
-			free(*err);
-			*err = NULL;
-		}
-	} else {
-		free(f);
-		return rc;
+		if (rc > 0)
+			*code = hl_strdup(out);
+		else
+			*err = hl_strdup(hl_error_last());
 	}
 	if (c->nmemo < sizeof(c->memo) / sizeof(c->memo[0])) {
 		c->memo[c->nmemo].folded = f;

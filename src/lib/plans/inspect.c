@@ -19,28 +19,14 @@ static int too_long(const char *field, const char *v, size_t max)
 	return 0;
 }
 
-/* The code of agency `name` (a register's agency or a unit's code as given). */
+/* The code of agency or commune `name`; unknown: HL_EINVALID naming the field. */
 static int agency_code(char out[33], hl_store *st, const char *field, const char *name,
                        const char *date)
 {
-	hl_agency *a = NULL;
-	hl_unit *u = NULL;
-	int rc = hl_agency_find(&a, st, name, date);
-	if (rc == 0) {
-		snprintf(out, 33, "%s", a->code);
-		hl_agency_free(a);
-		return 0;
-	}
-	if (rc != HL_ENOTFOUND)
-		return rc;
-	char why[400];
-	snprintf(why, sizeof(why), "%s", hl_error_last());
-	if (strlen(name) < 16 && hl_units_show(&u, st, name, date) == 0) {
-		snprintf(out, 33, "%s", u->code);
-		hl_unit_free(u);
-		return 0;
-	}
-	return hl_error_set(HL_EINVALID, "%s: %s", field, why);
+	int rc = hl_plans__agency_code(out, st, name, date);
+	if (rc == 0)
+		return hl_error_set(HL_EINVALID, "%s: %s", field, hl_error_last());
+	return rc < 0 ? rc : 0;
 }
 
 int hl_inspection_add(int64_t *id, hl_store *st, const hl_principal *who,

@@ -26,16 +26,30 @@ int hl_plans__rank_rule(double w[HL_TASK_STATUS_COUNT], const char *rule);
 
 /* ---- agencies that were merged (agency.c) ---- */
 
-/* The register's successions: an agency that ended names its successor. */
+/* The register's successions (an agency that ended names its successor) and the units' (a
+ * commune or ward merged whole into a new one on 1 July 2025), looked up as needed. */
 typedef struct {
+	hl_store *st;
 	hl_agencies *all;
+	struct {
+		char code[33], date[11], current[33];
+	} * memo;
+	size_t nmemo, capmemo;
 } hl_plans__succ;
 
 int hl_plans__succ_load(hl_plans__succ *s, hl_store *st);
 void hl_plans__succ_free(hl_plans__succ *s);
-/* The agency that carries `code`'s tasks on `date`: its successor's successor … as long as the
- * one reached had ended by then (at most 8 steps); `code` itself otherwise. */
-const char *hl_plans__current(const hl_plans__succ *s, const char *code, const char *date);
+/* The agency that carries `code`'s tasks on `date`: the successor of an agency that had ended
+ * by then, or the unit a commune was merged into whole (the new one after the 2025 reform;
+ * one split among several stays as it is), step after step (at most 8); `code` itself
+ * otherwise. Valid until the next call. */
+const char *hl_plans__current(hl_plans__succ *s, const char *code, const char *date);
+
+/* The code of the agency or commune `name` names on `date`: an agency of the register (by code,
+ * name or short name), or a commune, ward or special zone of the units by its code or whole
+ * name. 1 and out; 0 when unknown (the error: the closest agencies' names); negative on a
+ * failure. */
+int hl_plans__agency_code(char out[33], hl_store *st, const char *name, const char *date);
 
 /* ---- reading plans (status.c) ---- */
 

@@ -240,7 +240,8 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 	hl_period per;
 	hl_report r = {0};
 	reports_ctx prior = {0};
-	char at[11], mine[33], agency[33] = "", done_on[11] = "", *evidence = NULL, detail[200];
+	char at[11], mine[33], agency[33] = "", done_on[11] = "", *evidence = NULL, detail[200],
+	                       ref[200] = "";
 	int64_t tid;
 	int rc, progress = in->progress;
 
@@ -258,13 +259,14 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 		return rc;
 	if ((rc = hl_store_task_foreach(st, NULL, tid, one_task, &t)) < 0)
 		goto done;
+	/* the task as people name it, in every message below */
+	snprintf(ref, sizeof(ref), "%s/%s", plan->id, t.item_no);
 	if (!t.nagencies) {
-		rc = hl_error_set(HL_EINVALID, "task %s is a section: report on its tasks",
-		                  in->task);
+		rc = hl_error_set(HL_EINVALID, "task %s is a section: report on its tasks", ref);
 		goto done;
 	}
 	if (t.cancelled) {
-		rc = hl_error_set(HL_EINVALID, "task %s is cancelled (%s)", in->task, t.cancelled);
+		rc = hl_error_set(HL_EINVALID, "task %s is cancelled (%s)", ref, t.cancelled);
 		goto done;
 	}
 	/* who reports for which agency */
@@ -292,7 +294,7 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 		rc = hl_error_set(HL_EINVALID,
 		                  "agency: give the lead agency reporting (task %s has "
 		                  "several)",
-		                  in->task);
+		                  ref);
 		goto done;
 	}
 	if (!who->local && who->role != HL_ROLE_ADMIN && strcmp(agency, mine)) {
@@ -305,7 +307,7 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 	if (!leads(st, t.output, agency, at)) {
 		rc = hl_error_set(who->local || who->role == HL_ROLE_ADMIN ? HL_EINVALID
 		                                                           : HL_EDENIED,
-		                  "agency: %s does not lead task %s", agency, in->task);
+		                  "agency: %s does not lead task %s", agency, ref);
 		goto done;
 	}
 	/* the period: one that exists, inside the plan, begun by the report's day */
@@ -364,7 +366,7 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 		if (!prior.l->n || prior.l->v[0].task_id != tid) {
 			rc =
 			    hl_error_set(HL_EINVALID, "corrects: report %lld is not one of task %s",
-			                 (long long)in->corrects, in->task);
+			                 (long long)in->corrects, ref);
 			goto done;
 		}
 		if (strcmp(prior.l->v[0].verdict, "returned")) {
@@ -404,7 +406,7 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 	if ((rc = hl_store_report_put(id, st, &r)) == 0) {
 		snprintf(detail, sizeof(detail), "report %lld: %s %s %d%% %s", (long long)*id,
 		         agency, per.label, progress, hl_report_state_name(in->state));
-		rc = hl_store_audit(st, hl_principal_actor(who), "task.report", in->task, detail);
+		rc = hl_store_audit(st, hl_principal_actor(who), "task.report", ref, detail);
 	}
 	if (rc < 0) {
 		hl_store_rollback(st);

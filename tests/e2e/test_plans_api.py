@@ -1,0 +1,280 @@
+"""Plans through a real `halong serve` and the real CLI (issue 13): the Government's appendix and a
+small provincial plan (test data, assigning tasks to a real ward and to real departments) imported;
+reports by each agency's officer and refused for another agency's task; the compiler returns one
+with a comment, the officer corrects it, the compiler accepts it, and the history keeps it all;
+evaluation of a quarter at a clock fixed for the server, the same through the API and the CLI; bad
+input answered 400 naming its field with nothing written; who may import, verify, inspect."""
+import json
+import shutil
+import tempfile
+import unittest
+import urllib.parse
+
+import hl
+import hlserve
+from hlserve import Server
+
+TODAY = '2025-07-10'
+PLAN_CSV = ('plan_id,number,date,issuer,title,period,compiler,report_every\n'
+            'QN-TEST-2025,01/KH-TEST,2025-03-10,UBND tỉnh Quảng Ninh,'
+            '"Kế hoạch thử nghiệm (dữ liệu kiểm thử, không phải kế hoạch thật)",2025,'
+            'Sở Khoa học và Công nghệ,monthly\n')
+TASKS_CSV = ('STT,Nhiệm vụ,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian hoàn thành,Sản phẩm\n'
+             'I,Hạ tầng số,,,,\n'
+             '1,Số hóa hồ sơ lưu trữ của phường,Phường Hà Tu,Sở Nội vụ,Quý II/2025,'
+             'Hồ sơ số hóa\n'
+             '2,Báo cáo tiến độ chuyển đổi số,Sở Tài chính,,30/6/2025,Báo cáo\n'
+             '3,Rà soát cơ sở dữ liệu ngành,Sở Tài chính,Sở Khoa học và Công nghệ,9/2025,'
+             'Báo cáo rà soát\n')
+USERS = {'admin': ('admin', '22', None), 'compiler': ('officer', '22', 'SO-KHCN'),
+         'tc': ('officer', '22', 'SO-TC'), 'hatu': ('officer', '06652', None),
+         'viewer': ('viewer', '22', None), 'inspector': ('inspector', '22', None)}
+
+
+class PlansApi(unittest.TestCase):
+    """One data directory for the class; the steps run in order."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.h = hl.Home()
+        for args in (('units', 'load', '--quiet'), ('agency', 'load')):
+            r = cls.h.run(*args)
+            assert r.rc == 0, r
+        for name, text in (('plan.csv', PLAN_CSV), ('tasks.csv', TASKS_CSV)):
+            with open(cls.h.path(name), 'w', encoding='utf-8') as f:
+                f.write(text)
+        for args in (('plan', 'import', cls.h.path('plan.csv')),
+                     ('plan', 'import', cls.h.path('tasks.csv'), '--plan', 'QN-TEST-2025'),
+                     ('plan', 'import', hl.SRC + '/data/plans/NQ03-NQ-CP-2025_plan.csv',
+                      '--compiler', 'SO-KHCN'),
+                     ('plan', 'import', hl.SRC + '/data/plans/NQ03-NQ-CP-2025_tasks.csv',
+                      '--keep-unknown')):
+            r = cls.h.run(*args)
+            assert r.rc == 0, r
+        cls.tokens = {}
+        for name, (role, unit, agency) in USERS.items():
+            r = cls.h.run('user', 'add', name, '--role', role, '--unit', unit,
+                          input=(hlserve.PASSWORD + '\n').encode())
+            assert r.rc == 0, r
+            if agency:
+                r = cls.h.run('agency', 'assign', name, agency)
+                assert r.rc == 0, r
+            r = cls.h.run('user', 'token', name)
+            assert r.rc == 0, r
+            cls.tokens[name] = r.out.strip().splitlines()[-1].strip()
+        cls.srv = Server(cls.h.home, env={'HALONG_TODAY': TODAY}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        cls.h.cleanup()
+        if rc != 0:
+            raise AssertionError(f'halong serve exited {rc}: {cls.srv.log()[-3000:]}')
+
+    def as_(self, who):
+        return self.srv.client(None if who == 'anonymous' else self.tokens[who])
+
+    def assertError(self, r, status, says):
+        self.assertEqual(r.status, status, r)
+        self.assertIn(says, r.json()['error']['message'], r)
+
+    def task_id(self, item):
+        r = self.as_('viewer').get(f'/api/v1/plans/QN-TEST-2025/tasks/{item}')
+        self.assertEqual(r.status, 200, r)
+        return r.json()['id']
+
+    def test_1_plans_and_tasks(self):
+        r = self.as_('viewer').get('/api/v1/plans')
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(sorted(p['id'] for p in r.json()['items']),
+                         ['NQ03-NQ-CP-2025', 'QN-TEST-2025'])
+        # internal plans: nothing for the public
+        r = self.as_('anonymous').get('/api/v1/plans')
+        self.assertEqual((r.status, r.json()['total']), (200, 0), r)
+        self.assertError(self.as_('anonymous').get('/api/v1/plans/QN-TEST-2025'), 404,
+                         'no plan "QN-TEST-2025"')
+        r = self.as_('tc').get('/api/v1/plans')
+        self.assertEqual(r.json()['my_agency'], 'SO-TC')
+        r = self.as_('viewer').get('/api/v1/plans/QN-TEST-2025')
+        self.assertEqual(r.status, 200, r)
+        p = r.json()
+        self.assertEqual((p['compiler'], p['tasks'], len(p['task_list'])), ('SO-KHCN', 3, 4))
+        t1 = [t for t in p['task_list'] if t['item_no'] == '1'][0]
+        # named as the plan's day knew it: the ward of before 1 July 2025, merged whole into
+        # the new Phường Hà Tu (06652), whose officer reports for it now
+        self.assertEqual(t1['lead'], [{'code': '06664', 'name': 'Phường Hà Tu'}])
+        self.assertEqual(t1['support'], [{'code': 'SO-NV', 'name': 'Sở Nội vụ'}])
+        self.assertEqual((t1['due']['kind'], t1['due']['date']), ('quarter', '2025-06-30'))
+        # the server's clock is 10 July 2025: overdue, not started before
+        self.assertEqual((t1['status'], t1['status_vi']), ('overdue', 'Chậm tiến độ, quá hạn'))
+        r = self.as_('viewer').get('/api/v1/plans/QN-TEST-2025?at=2025-06-01')
+        t1 = [t for t in r.json()['task_list'] if t['item_no'] == '1'][0]
+        self.assertEqual(t1['status'], 'not_started')
+        r = self.as_('viewer').get('/api/v1/plans/NQ03-NQ-CP-2025')
+        self.assertEqual(len(r.json()['task_list']), 147)
+
+    def test_2_reports_by_their_agency_only(self):
+        t1, t2 = self.task_id('1'), self.task_id('2')
+        body = {'period': '2025-06', 'progress': 60, 'results': 'Đã số hóa 1.200 trang'}
+        # Sở Tài chính's officer, on Phường Hà Tu's task
+        self.assertError(self.as_('tc').post(f'/api/v1/tasks/{t1}/reports', body), 403,
+                         'SO-TC does not lead task')
+        self.assertError(self.as_('tc').post(f'/api/v1/tasks/{t1}/reports',
+                                             dict(body, agency='06652')), 403,
+                         'own agency only')
+        self.assertError(self.as_('viewer').post(f'/api/v1/tasks/{t1}/reports', body), 403,
+                         'your role (viewer) may not report')
+        self.assertEqual(self.as_('anonymous').post(f'/api/v1/tasks/{t1}/reports', body).status,
+                         401)
+        # bad input, each named, nothing written
+        self.assertError(self.as_('hatu').post(f'/api/v1/tasks/{t1}/reports',
+                                               dict(body, progress=140)), 400,
+                         'progress: 140% is not 0–100%')
+        self.assertError(self.as_('hatu').post(f'/api/v1/tasks/{t1}/reports',
+                                               dict(body, period='2025-13')), 400,
+                         'period: "2025-13" is not a reporting period')
+        self.assertError(self.as_('hatu').post(f'/api/v1/tasks/{t1}/reports',
+                                               dict(body, period='2025-08')), 400,
+                         'period: 2025-08 has not begun on 2025-07-10')
+        self.assertError(self.as_('hatu').post(f'/api/v1/tasks/{t1}/reports',
+                                               dict(body, state='finished')), 400, 'state:')
+        self.assertError(self.as_('hatu').post('/api/v1/tasks/999999/reports', body), 404,
+                         'no task')
+        r = self.as_('viewer').get(f'/api/v1/tasks/{t1}')
+        self.assertEqual(r.json()['reports'], [])
+        # the ward's officer reports for the ward; Sở Tài chính's for its own
+        r = self.as_('hatu').post(f'/api/v1/tasks/{t1}/reports', body)
+        self.assertEqual(r.status, 201, r)
+        r = self.as_('tc').post(f'/api/v1/tasks/{t2}/reports',
+                                {'period': '2025-06', 'state': 'done', 'done_on': '2025-06-27',
+                                 'results': 'Báo cáo đã gửi'})
+        self.assertEqual(r.status, 201, r)
+        r = self.as_('viewer').get(f'/api/v1/tasks/{t2}')
+        self.assertEqual((r.json()['status'], r.json()['progress']), ('done_on_time', 100), r)
+
+    def test_3_returned_corrected_accepted(self):
+        t1 = self.task_id('1')
+        q = self.as_('compiler').get('/api/v1/reports/queue')
+        self.assertEqual(q.status, 200, q)
+        first = [x for x in q.json()['items'] if x['task'] == 'QN-TEST-2025/1'][0]
+        self.assertEqual((first['agency'], first['by'], first['verdict']),
+                         ('06652', 'hatu', 'pending'))
+        # not the compiler
+        self.assertError(self.as_('tc').post(f"/api/v1/reports/{first['id']}/verify",
+                                             {'verdict': 'accepted'}), 403,
+                         'only the compiler of plan QN-TEST-2025 (SO-KHCN)')
+        self.assertEqual(self.as_('tc').get('/api/v1/reports/queue').json()['total'], 0)
+        self.assertError(self.as_('compiler').post(f"/api/v1/reports/{first['id']}/verify",
+                                                   {'verdict': 'returned'}), 400,
+                         'comment: a report returned says why')
+        r = self.as_('compiler').post(f"/api/v1/reports/{first['id']}/verify",
+                                      {'verdict': 'returned',
+                                       'comment': 'Thiếu danh mục hồ sơ đã số hóa'})
+        self.assertEqual(r.status, 200, r)
+        h = self.as_('hatu').get(f'/api/v1/tasks/{t1}').json()['reports']
+        self.assertEqual((h[0]['verdict'], h[0]['verdict_comment']),
+                         ('returned', 'Thiếu danh mục hồ sơ đã số hóa'))
+        r = self.as_('hatu').post(f'/api/v1/tasks/{t1}/reports',
+                                  {'period': '2025-06', 'progress': 60, 'corrects': first['id'],
+                                   'results': 'Đã số hóa 1.200 trang; danh mục kèm theo'})
+        self.assertEqual(r.status, 201, r)
+        second = r.json()['id']
+        r = self.as_('compiler').post(f'/api/v1/reports/{second}/verify',
+                                      {'verdict': 'accepted'})
+        self.assertEqual(r.status, 200, r)
+        self.assertError(self.as_('compiler').post(f'/api/v1/reports/{second}/verify',
+                                                   {'verdict': 'accepted'}), 409,
+                         'was accepted on 2025-07-10')
+        h = self.as_('viewer').get(f'/api/v1/tasks/{t1}').json()['reports']
+        self.assertEqual([(x['verdict'], x['corrects']) for x in h],
+                         [('returned', None), ('accepted', first['id'])])
+        # the CLI shows the same history
+        r = self.h.run('task', 'show', 'QN-TEST-2025/1', '--at', TODAY, '--json')
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual([x['verdict'] for x in json.loads(r.out)['reports']],
+                         ['returned', 'accepted'])
+
+    def test_4_evaluation(self):
+        r = self.as_('viewer').get('/api/v1/plans/QN-TEST-2025/eval?period='
+                                   + urllib.parse.quote('Quý II/2025'))
+        self.assertEqual(r.status, 200, r)
+        e = r.json()
+        # task 1 (Hà Tu, 60%: overdue), task 2 (Sở Tài chính, done 27/6: on time); task 3 is due
+        # in September
+        t = e['total']
+        self.assertEqual((e['period'], t['total'], t['done_on_time'], t['overdue']),
+                         ('2025-Q2', 2, 1, 1))
+        self.assertEqual(e['line_vi'], 'Trong tổng số 2 nhiệm vụ: 1 đã hoàn thành (1 đúng hạn, '
+                         '0 quá hạn); 0 đang thực hiện đúng tiến độ; 1 chậm tiến độ, quá hạn; 0 '
+                         'chưa triển khai; 0 chờ hướng dẫn.')
+        self.assertEqual([(a['rank'], a['code']) for a in e['agencies']],
+                         [(1, 'SO-TC'), (2, '06652')])
+        self.assertEqual([(x['ref'], x['days']) for x in e['overdue']], [('QN-TEST-2025/1', 10)])
+        # the CLI, the same question, the same answer
+        r = self.h.run('plan', 'eval', 'QN-TEST-2025', '--period', '2025-Q2', '--at', TODAY,
+                       '--json')
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(json.loads(r.out), e)
+        self.assertError(self.as_('viewer').get('/api/v1/plans/QN-TEST-2025/eval?period=2025-Q5'),
+                         400, 'period:')
+        r = self.as_('viewer').get('/api/v1/periods/2025-Q3')
+        self.assertEqual(r.json(), {'label': '2025-Q3', 'from': '2025-07-01', 'to': '2025-09-30',
+                                    'data_from': '2025-06-15', 'data_to': '2025-09-14',
+                                    'report_due': '2025-09-25'})
+
+    def test_5_import_by_admin_only_and_whole(self):
+        bad = ('STT,Nhiệm vụ,Cơ quan chủ trì,Thời gian hoàn thành\n'
+               '4,Việc mới,Sở Tài chính,12/2025\n'
+               '5,Hạn trước kế hoạch,Sở Tài chính,12/2024\n'
+               '6,Cơ quan lạ,Sở Không Tồn Tại,12/2025\n').encode()
+        path = '/api/v1/plans/import?plan=QN-TEST-2025'
+        hdr = {'Content-Type': 'text/csv'}
+        r = self.as_('tc').call('POST', path, bad, headers=hdr)
+        self.assertError(r, 403, 'only an admin imports plans')
+        r = self.as_('admin').call('POST', path, bad, headers=hdr)
+        self.assertEqual(r.status, 400, r)
+        rows = r.json()['error']['rows']
+        self.assertEqual(len(rows), 2)
+        self.assertTrue(rows[0].startswith('plan:3: due: due 2024-12-31 is before the plan '
+                                           'starts'), rows)
+        self.assertTrue(rows[1].startswith('plan:4: lead_agency: unknown agency "Sở Không Tồn '
+                                           'Tại"'), rows)
+        self.assertNotIn('/tmp', r.text())
+        # nothing of it was written
+        self.assertEqual(self.as_('viewer').get('/api/v1/plans/QN-TEST-2025/tasks/4').status,
+                         404)
+        good = bad.decode().split('\n')[:2]
+        r = self.as_('admin').call('POST', path, ('\n'.join(good) + '\n').encode(), headers=hdr)
+        self.assertEqual((r.status, r.json()['added']), (200, 1), r)
+        r = self.as_('admin').call('POST', path, ('\n'.join(good) + '\n').encode(), headers=hdr)
+        self.assertEqual((r.status, r.json()['added'], r.json()['unchanged']), (200, 0, 1), r)
+
+    def test_6_inspections_and_lessons(self):
+        body = {'plan': 'QN-TEST-2025', 'date': '2025-07-08', 'team': 'Đoàn kiểm tra của Sở KH&CN',
+                'scope': 'Quý II/2025', 'agency': 'Phường Hà Tu', 'rating': 'dat',
+                'findings': 'Chậm số hóa hồ sơ',
+                'follow_up': [{'title': 'Hoàn thành số hóa hồ sơ còn lại', 'agency': '06652',
+                               'due': '30/9/2025'}]}
+        self.assertError(self.as_('tc').post('/api/v1/inspections', body), 403,
+                         'only an inspector records inspections')
+        self.assertError(self.as_('inspector').post('/api/v1/inspections',
+                                                    dict(body, date='2025-07-30')), 400,
+                         'date: 2025-07-30 is after today')
+        r = self.as_('inspector').post('/api/v1/inspections', body)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json()['follow_up_tasks'], 1, r)
+        r = self.as_('viewer').get(f"/api/v1/plans/QN-TEST-2025/tasks/KT{r.json()['id']}.1")
+        self.assertEqual((r.status, r.json()['lead'][0]['code'], r.json()['due']['date']),
+                         (200, '06652', '2025-09-30'), r)
+        r = self.as_('hatu').post('/api/v1/lessons',
+                                  {'title': 'Số hóa theo danh mục trước',
+                                   'body': 'Lập danh mục hồ sơ trước khi quét giúp kiểm tra nhanh.',
+                                   'task': 'QN-TEST-2025/1'})
+        self.assertEqual(r.status, 201, r)
+        r = self.as_('viewer').get('/api/v1/lessons?q=' + urllib.parse.quote('kind:lesson danh muc'))
+        self.assertEqual([x['title'] for x in r.json()['items']], ['Số hóa theo danh mục trước'])
+        self.assertEqual(self.as_('anonymous').get('/api/v1/lessons?q=x').status, 401)
+
+
+if __name__ == '__main__':
+    unittest.main()
