@@ -451,6 +451,60 @@ void hl_lessons_free(hl_lessons *l);
 int hl_lesson_search(hl_lessons **out, hl_store *st, const hl_principal *who, const char *query,
                      size_t limit);
 
+/* ---- KPI indicators (kpi.c) ----
+ *
+ * An indicator of a plan (optionally of one task): its unit, a baseline, a target, and which
+ * direction is better; values (actual, and a target of the period when it has its own) recorded
+ * per period, never overwritten: the latest recorded by the clock counts. */
+
+typedef struct {
+	const char *plan, *code, *name, *unit, *task;
+	double baseline, target;
+	int has_baseline;
+	int lower_is_better; /* 0: a higher value is better */
+} hl_kpi_in;
+
+typedef struct {
+	char period[8];
+	double actual, target;
+	int has_target;
+	char *at, *by;
+	double achieved; /* (actual - baseline) / (target - baseline) × 100, by the direction */
+	int met;         /* actual reached the target */
+} hl_kpi_value;
+
+typedef struct {
+	char *plan, *code, *name, *unit, *task_ref;
+	double baseline, target;
+	int has_baseline, lower_is_better;
+	hl_kpi_value *values; /* by period */
+	size_t nvalues;
+} hl_kpi;
+
+typedef struct {
+	size_t n;
+	hl_kpi *v;
+} hl_kpis;
+
+void hl_kpis_free(hl_kpis *l);
+/* Adds or changes an indicator (admin, the plan's compiler or the local operator). A code of
+ * 1–32 letters, digits, - _ .; a name; a target; baseline and target finite; the task one of
+ * the plan's. Audited ("kpi.set"). */
+int hl_kpi_set(hl_store *st, const hl_principal *who, const hl_kpi_in *in);
+/* Records the actual value of indicator `code` for a period of the plan (begun by the clock);
+ * target_or_nan: the period's own target (NAN: the indicator's). Audited ("kpi.record"). */
+int hl_kpi_record(hl_store *st, const hl_principal *who, const char *plan, const char *code,
+                  const char *period, double actual, double target_or_nan, const char *at);
+/* The indicators of a plan with their values recorded by `at`. */
+int hl_kpi_list(hl_kpis **out, hl_store *st, const hl_principal *who, const char *plan,
+                const char *at);
+
+/* ---- cancelling a task (report.c) ---- */
+
+/* Cancels a task (the plan's compiler, an admin or the local operator) with the reason; its
+ * reports stay. A cancelled task is counted apart. Audited ("task.cancel"). */
+int hl_task_cancel(hl_store *st, const hl_principal *who, const char *ref, const char *reason);
+
 #ifdef __cplusplus
 }
 #endif

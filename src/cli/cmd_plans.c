@@ -3,6 +3,7 @@
  * `halong task show|report|verify|queue`, `halong inspection add`, `halong lesson add|search`.
  * Each parses, calls one verb of plans/ as the node's operator, and answers. */
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,7 +242,8 @@ typedef struct {
 	int json, keep_unknown, done, waiting, accept, ret;
 	const char *plan, *sheet, *compiler, *at, *period, *from, *to, *agency, *done_on, *results,
 	    *difficulties, *proposals, *evidence, *comment, *date, *team, *scope, *findings,
-	    *rating, *title, *body, *task;
+	    *rating, *title, *body, *task, *name, *unit, *baseline, *target, *actual, *reason;
+	int lower;
 	uint64_t progress, soon, corrects, limit;
 } popts;
 
@@ -764,6 +766,112 @@ static int lesson_search(const cli_args *args)
 	return EXIT_OK;
 }
 
+static int number(double *out, const cli_args *args, const char *opt, const char *s)
+{
+	char *end;
+	*out = s ? strtod(s, &end) : 0;
+	if (!s || !*s || *end || *out != *out)
+		return cli_usage(args->cmd, "--%s: a number, not \"%s\"", opt, s ? s : "");
+	return 0;
+}
+
+static int plan_kpi(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_kpis *l = NULL;
+	hl_principal who = me();
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_kpi_list(&l, hl_archive_store(a), &who, args->args[0], o->at);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json) {
+		json_t *j = json_array();
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(j, hl_kpi_json(&l->v[i]));
+		cli_print_json(j);
+	} else {
+		for (size_t i = 0; i < l->n; i++) {
+			const hl_kpi *k = &l->v[i];
+			printf("%-12s %s (%s; target %g, %s is better)\n", k->code, k->name,
+			       k->unit ? k->unit : "", k->target,
+			       k->lower_is_better ? "lower" : "higher");
+			for (size_t j = 0; j < k->nvalues; j++)
+				printf("  %-8s %g of %g  %.1f%%  %s\n", k->values[j].period,
+				       k->values[j].actual, k->values[j].target,
+				       k->values[j].achieved, k->values[j].met ? "met" : "not met");
+		}
+		if (!l->n)
+			printf("no indicator (halong plan kpi-set)\n");
+	}
+	hl_kpis_free(l);
+	return EXIT_OK;
+}
+
+static int plan_kpi_set(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	hl_kpi_in in = {args->args[0], args->args[1], o->name, o->unit, o->task, 0, 0, 0, o->lower};
+	int rc;
+	if ((rc = number(&in.target, args, "target", o->target)) != 0)
+		return rc;
+	if (o->baseline) {
+		if ((rc = number(&in.baseline, args, "baseline", o->baseline)) != 0)
+			return rc;
+		in.has_baseline = 1;
+	}
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_kpi_set(hl_archive_store(a), &who, &in);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("plan kpi-set: %s of %s\n", args->args[1], args->args[0]);
+	return EXIT_OK;
+}
+
+static int plan_kpi_record(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	double actual, target = NAN;
+	int rc;
+	if ((rc = number(&actual, args, "actual", o->actual)) != 0 ||
+	    (o->target && (rc = number(&target, args, "target", o->target)) != 0))
+		return rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_kpi_record(hl_archive_store(a), &who, args->args[0], args->args[1], o->period,
+	                   actual, target, o->at);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("plan kpi-record: %s %s = %g\n", args->args[1], o->period, actual);
+	return EXIT_OK;
+}
+
+static int task_cancel(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_task_cancel(hl_archive_store(a), &who, args->args[0], o->reason);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("task cancel: %s cancelled\n", args->args[0]);
+	return EXIT_OK;
+}
+
 #define AT_OPT   CLI_TEXT_OPT("at", 0, popts, at, "DATE", "as on DATE, yyyy-mm-dd (default: today)")
 #define JSON_OPT CLI_FLAG_OPT("json", 0, popts, json, "as JSON")
 
@@ -849,6 +957,26 @@ static const cli_opt lesson_opts[] = {
     JSON_OPT,
     CLI_OPT_END,
 };
+static const cli_opt kpi_set_opts[] = {
+    CLI_NEEDED_OPT("name", popts, name, "TEXT", "what the indicator measures"),
+    CLI_TEXT_OPT("unit", 0, popts, unit, "UNIT", "its unit: %, hồ sơ, dịch vụ"),
+    CLI_TEXT_OPT("baseline", 0, popts, baseline, "N", "the value at the start"),
+    CLI_NEEDED_OPT("target", popts, target, "N", "the value to reach"),
+    CLI_FLAG_OPT("lower-is-better", 0, popts, lower, "a lower value is better (a delay, a cost)"),
+    CLI_TEXT_OPT("task", 0, popts, task, "PLAN/STT", "the task it measures"),
+    CLI_OPT_END,
+};
+static const cli_opt kpi_record_opts[] = {
+    CLI_NEEDED_OPT("period", popts, period, "PERIOD", "the period measured"),
+    CLI_NEEDED_OPT("actual", popts, actual, "N", "the value reached"),
+    CLI_TEXT_OPT("target", 0, popts, target, "N", "the period's own target"),
+    AT_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt cancel_opts[] = {
+    CLI_NEEDED_OPT("reason", popts, reason, "TEXT", "why it is cancelled"),
+    CLI_OPT_END,
+};
 static const cli_opt search_opts[] = {
     CLI_COUNT_OPT("limit", popts, limit, "N", 1, 1000, "50", "at most N lessons"),
     JSON_OPT,
@@ -925,6 +1053,36 @@ static const cli_cmd plan_subs[] = {
      .opts_size = sizeof(popts),
      .run = plan_setting,
      .group = PLAN},
+    {.name = "kpi",
+     .summary = "a plan's KPI indicators and their values by period",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a plan's id",
+     .opts = at_popts,
+     .opts_size = sizeof(popts),
+     .run = plan_kpi,
+     .group = PLAN},
+    {.name = "kpi-set",
+     .summary = "add or change a KPI indicator (the compiler)",
+     .operands = "ID CODE",
+     .min_args = 2,
+     .max_args = 2,
+     .missing = "give the plan and the indicator's code",
+     .opts = kpi_set_opts,
+     .opts_size = sizeof(popts),
+     .run = plan_kpi_set,
+     .group = PLAN},
+    {.name = "kpi-record",
+     .summary = "record an indicator's value for a period (the compiler)",
+     .operands = "ID CODE",
+     .min_args = 2,
+     .max_args = 2,
+     .missing = "give the plan and the indicator's code",
+     .opts = kpi_record_opts,
+     .opts_size = sizeof(popts),
+     .run = plan_kpi_record,
+     .group = PLAN},
     {0},
 };
 #undef PLAN
@@ -966,6 +1124,16 @@ static const cli_cmd task_subs[] = {
      .opts = queue_opts,
      .opts_size = sizeof(popts),
      .run = task_queue,
+     .group = TASK},
+    {.name = "cancel",
+     .summary = "cancel a task, saying why (the compiler)",
+     .operands = "PLAN/STT",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a task: PLAN/STT or its number",
+     .opts = cancel_opts,
+     .opts_size = sizeof(popts),
+     .run = task_cancel,
      .group = TASK},
     {0},
 };

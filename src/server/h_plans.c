@@ -5,6 +5,7 @@
  * reads take at=. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,6 +492,107 @@ static int lesson_search(request *r)
 	    r, 200, json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(a), "items", a));
 }
 
+/* ---- KPI indicators ---- */
+
+static int kpis_get(request *r)
+{
+	hl_kpis *l = NULL;
+	char at[11];
+	int rc;
+	json_t *a;
+	if ((rc = at_param(at, r)) != 0)
+		return rc;
+	if ((rc = hl_kpi_list(&l, req_store(r), &r->who, req_param(r, "id"), at[0] ? at : NULL)) <
+	    0)
+		return rc;
+	a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, hl_kpi_json(&l->v[i]));
+	hl_kpis_free(l);
+	return resp_json(
+	    r, 200, json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(a), "items", a));
+}
+
+/* A number member of a body: 0 and *out; 1 when absent or null (!required). */
+static int js_number(double *out, json_t *b, const char *key, int required)
+{
+	json_t *v = json_object_get(b, key);
+	if (!v || json_is_null(v)) {
+		if (required)
+			return hl_error_set(HL_EINVALID, "%s: a number is needed", key);
+		return 1;
+	}
+	if (!json_is_number(v))
+		return hl_error_set(HL_EINVALID, "%s: a number", key);
+	*out = json_number_value(v);
+	return 0;
+}
+
+static int kpi_put(request *r)
+{
+	json_t *b = NULL;
+	hl_kpi_in in = {0};
+	const char *better = NULL;
+	int rc;
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	in.plan = req_param(r, "id");
+	in.code = req_param(r, "code");
+	if ((rc = js_get_str(&in.name, b, "name", 1)) < 0 ||
+	    (rc = js_get_str(&in.unit, b, "unit", 0)) < 0 ||
+	    (rc = js_get_str(&in.task, b, "task", 0)) < 0 ||
+	    (rc = js_get_str(&better, b, "better", 0)) < 0 ||
+	    (rc = js_number(&in.target, b, "target", 1)) < 0 ||
+	    (rc = js_number(&in.baseline, b, "baseline", 0)) < 0)
+		goto done;
+	in.has_baseline = rc == 0;
+	if (better && strcmp(better, "higher") && strcmp(better, "lower")) {
+		rc = hl_error_set(HL_EINVALID, "better: higher or lower");
+		goto done;
+	}
+	in.lower_is_better = better && !strcmp(better, "lower");
+	if ((rc = hl_kpi_set(req_store(r), &r->who, &in)) == 0)
+		rc = resp_json(r, 200, json_pack("{s:s,s:s}", "plan", in.plan, "code", in.code));
+done:
+	json_decref(b);
+	return rc;
+}
+
+static int kpi_value(request *r)
+{
+	json_t *b = NULL;
+	const char *period;
+	double actual, target = NAN;
+	int rc;
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	if ((rc = js_get_str(&period, b, "period", 1)) == 0 &&
+	    (rc = js_number(&actual, b, "actual", 1)) == 0 &&
+	    (rc = js_number(&target, b, "target", 0)) >= 0 &&
+	    (rc = hl_kpi_record(req_store(r), &r->who, req_param(r, "id"), req_param(r, "code"),
+	                        period, actual, target, NULL)) == 0)
+		rc = resp_json(r, 201, json_pack("{s:s,s:f}", "period", period, "actual", actual));
+	json_decref(b);
+	return rc;
+}
+
+/* ---- POST /api/v1/tasks/{id}/cancel {"reason"} ---- */
+
+static int task_cancel(request *r)
+{
+	json_t *b = NULL;
+	const char *reason;
+	int rc;
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	if ((rc = js_get_str(&reason, b, "reason", 1)) == 0 &&
+	    (rc = hl_task_cancel(req_store(r), &r->who, req_param(r, "id"), reason)) == 0)
+		rc = resp_json(r, 200,
+		               json_pack("{s:s,s:b}", "task", req_param(r, "id"), "cancelled", 1));
+	json_decref(b);
+	return rc;
+}
+
 const route routes_plans[] = {
     {M_GET, "/api/v1/plans", plans_list, 0, 0},
     {M_POST, "/api/v1/plans/import", plans_import, MAX_IMPORT, ROUTE_RAW_BODY},
@@ -509,5 +611,9 @@ const route routes_plans[] = {
     {M_POST, "/api/v1/inspections", inspection_add, 0, 0},
     {M_POST, "/api/v1/lessons", lesson_add, 0, 0},
     {M_GET, "/api/v1/lessons", lesson_search, 0, 0},
+    {M_GET, "/api/v1/plans/{id}/kpis", kpis_get, 0, 0},
+    {M_PUT, "/api/v1/plans/{id}/kpis/{code}", kpi_put, 0, 0},
+    {M_POST, "/api/v1/plans/{id}/kpis/{code}/values", kpi_value, 0, 0},
+    {M_POST, "/api/v1/tasks/{id}/cancel", task_cancel, 0, 0},
     {0},
 };

@@ -208,3 +208,26 @@ json_t *hl_lesson_json(const hl_lesson *l)
 	json_object_set_new(o, "by", str(l->by));
 	return o;
 }
+
+json_t *hl_kpi_json(const hl_kpi *k)
+{
+	json_t *o = json_object(), *vals = json_array();
+	json_object_set_new(o, "plan", str(k->plan));
+	json_object_set_new(o, "code", str(k->code));
+	json_object_set_new(o, "name", str(k->name));
+	json_object_set_new(o, "unit", str(k->unit));
+	json_object_set_new(o, "task", str(k->task_ref));
+	json_object_set_new(o, "baseline", k->has_baseline ? json_real(k->baseline) : json_null());
+	json_object_set_new(o, "target", json_real(k->target));
+	json_object_set_new(o, "better", json_string(k->lower_is_better ? "lower" : "higher"));
+	for (size_t i = 0; i < k->nvalues; i++) {
+		const hl_kpi_value *v = &k->values[i];
+		json_array_append_new(vals,
+		                      json_pack("{s:s,s:f,s:f,s:f,s:b,s:o,s:o}", "period",
+		                                v->period, "actual", v->actual, "target", v->target,
+		                                "achieved", (double)(long)(v->achieved * 10) / 10,
+		                                "met", v->met, "at", str(v->at), "by", str(v->by)));
+	}
+	json_object_set_new(o, "values", vals);
+	return o;
+}

@@ -566,3 +566,29 @@ int hl_report_queue(hl_reports **out, hl_store *st, const hl_principal *who, con
 	*out = c.l;
 	return 0;
 }
+
+int hl_task_cancel(hl_store *st, const hl_principal *who, const char *ref, const char *reason)
+{
+	hl_plan *plan = NULL;
+	int64_t tid;
+	int rc;
+	if (!reason || !*reason || strlen(reason) > 2000)
+		return hl_error_set(HL_EINVALID, "reason: why the task is cancelled (at most 2,000 "
+		                                 "bytes)");
+	if ((rc = hl_plans__task_ref(&tid, &plan, st, who, ref)) < 0)
+		return rc;
+	if ((rc = compiler_of(st, who, plan)) <= 0) {
+		if (rc == 0)
+			rc = hl_error_set(
+			    HL_EDENIED, "only the compiler of plan %s cancels its tasks", plan->id);
+	} else if ((rc = hl_store_begin(st)) == 0) {
+		if ((rc = hl_store_task_cancel(st, tid, reason)) < 0 ||
+		    (rc = hl_store_audit(st, hl_principal_actor(who), "task.cancel", ref, reason)) <
+		        0)
+			hl_store_rollback(st);
+		else
+			rc = hl_store_commit(st);
+	}
+	hl_plan_free(plan);
+	return rc;
+}

@@ -884,3 +884,171 @@ int hl_store_lesson_foreach(hl_store *st, const char *const *words, size_t nword
 	sqlite3_finalize(s);
 	return rc;
 }
+
+/* ---- KPI indicators ---- */
+
+int hl_store_kpi_put(hl_store *st, const hl_kpi_in *in, int64_t task_id)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "INSERT INTO kpi(plan_id, code, task_id, name, unit, baseline, target, better)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (plan_id, code) DO UPDATE SET"
+	        " task_id = ?3, name = ?4, unit = ?5, baseline = ?6, target = ?7, better = ?8");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, in->plan, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, in->code, -1, SQLITE_STATIC);
+	if (task_id)
+		sqlite3_bind_int64(s, 3, task_id);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_text(s, 4, in->name, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 5, in->unit);
+	if (in->has_baseline)
+		sqlite3_bind_double(s, 6, in->baseline);
+	else
+		sqlite3_bind_null(s, 6);
+	sqlite3_bind_double(s, 7, in->target);
+	sqlite3_bind_text(s, 8, in->lower_is_better ? "lower" : "higher", -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "indicator");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_kpi_find(int64_t *id, hl_store *st, const char *plan, const char *code)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT id FROM kpi WHERE plan_id = ?1 AND code = ?2");
+	int rc;
+	*id = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, plan, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, code, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? HL_ENOTFOUND : hl_store__error(st, "indicator");
+}
+
+int hl_store_kpi_value_put(hl_store *st, int64_t kpi_id, const char *period, double actual,
+                           double target_or_nan, const char *at, const char *by)
+{
+	/* a second value on the same day for the same period is a new row: the key has the
+	 * moment it was recorded */
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "INSERT INTO kpi_value(kpi_id, period, target, actual, at, by)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5 || 'T' || strftime('%H:%M:%f', 'now'), ?6)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, kpi_id);
+	sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
+	if (target_or_nan == target_or_nan)
+		sqlite3_bind_double(s, 3, target_or_nan);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_double(s, 4, actual);
+	sqlite3_bind_text(s, 5, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, by, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "indicator value");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_kpi_foreach(hl_store *st, const char *plan, const char *at,
+                         int (*cb)(const hl_kpi *k, void *ud), void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT k.id, k.code, k.name, k.unit, t.plan_id || '/' || t.item_no, k.baseline,"
+	        " k.target, k.better, v.period, v.actual, v.target, substr(v.at, 1, 10), v.by"
+	        " FROM kpi k LEFT JOIN task t ON t.id = k.task_id"
+	        " LEFT JOIN kpi_value v ON v.kpi_id = k.id AND substr(v.at, 1, 10) <= ?2"
+	        "   AND v.at = (SELECT max(w.at) FROM kpi_value w WHERE w.kpi_id = k.id"
+	        "     AND w.period = v.period AND substr(w.at, 1, 10) <= ?2)"
+	        " WHERE k.plan_id = ?1 ORDER BY k.code, v.period");
+	hl_kpi k = {0};
+	hl_kpi_value vals[64];
+	int64_t cur = 0;
+	int rc, stop = 0;
+	char *keep[5] = {0};
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, plan, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, at, -1, SQLITE_STATIC);
+	for (;;) {
+		rc = sqlite3_step(s);
+		int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		if (cur && id != cur) {
+			k.values = vals;
+			stop = cb(&k, ud);
+			for (size_t i = 0; i < k.nvalues; i++) {
+				free(vals[i].at);
+				free(vals[i].by);
+			}
+			for (size_t i = 0; i < 5; i++) {
+				free(keep[i]);
+				keep[i] = NULL;
+			}
+			cur = 0;
+			if (stop)
+				break;
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		if (!cur) {
+			memset(&k, 0, sizeof(k));
+			cur = id;
+			for (int i = 0; i < 4; i++)
+				keep[i] = hl_store__col(s, i + 1)
+				              ? hl_strdup(hl_store__col(s, i + 1))
+				              : NULL;
+			k.plan = (char *)plan;
+			k.code = keep[0];
+			k.name = keep[1];
+			k.unit = keep[2];
+			k.task_ref = keep[3];
+			k.has_baseline = sqlite3_column_type(s, 5) != SQLITE_NULL;
+			k.baseline = sqlite3_column_double(s, 5);
+			k.target = sqlite3_column_double(s, 6);
+			k.lower_is_better = !strcmp(hl_store__col(s, 7), "lower");
+		}
+		if (hl_store__col(s, 8) && k.nvalues < sizeof(vals) / sizeof(vals[0])) {
+			hl_kpi_value *v = &vals[k.nvalues++];
+			memset(v, 0, sizeof(*v));
+			snprintf(v->period, sizeof(v->period), "%s", hl_store__col(s, 8));
+			v->actual = sqlite3_column_double(s, 9);
+			v->has_target = sqlite3_column_type(s, 10) != SQLITE_NULL;
+			v->target = v->has_target ? sqlite3_column_double(s, 10) : k.target;
+			v->at = hl_strdup(hl_store__col(s, 11));
+			v->by = hl_strdup(hl_store__col(s, 12));
+		}
+	}
+	for (size_t i = 0; cur && i < k.nvalues; i++) {
+		free(vals[i].at);
+		free(vals[i].by);
+	}
+	for (size_t i = 0; i < 5; i++)
+		free(keep[i]);
+	sqlite3_finalize(s);
+	if (stop)
+		return stop < 0 ? stop : 0;
+	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "indicators");
+}
+
+int hl_store_task_cancel(hl_store *st, int64_t id, const char *reason)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, "UPDATE task SET cancelled = ?2 WHERE id = ?1");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "task");
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -104,4 +104,18 @@ int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r)
 int hl_store_lesson_foreach(hl_store *st, const char *const *words, size_t nwords, size_t limit,
                             int (*cb)(const hl_lesson *l, void *ud), void *ud);
 
+/* ---- KPI indicators ---- */
+
+int hl_store_kpi_put(hl_store *st, const hl_kpi_in *in, int64_t task_id);
+/* The id of indicator `code` of `plan`: 0 and *id, or HL_ENOTFOUND. */
+int hl_store_kpi_find(int64_t *id, hl_store *st, const char *plan, const char *code);
+int hl_store_kpi_value_put(hl_store *st, int64_t kpi_id, const char *period, double actual,
+                           double target_or_nan, const char *at, const char *by);
+/* The indicators of `plan` in code order, each with its values by period (the latest
+ * recorded on or before `at` in each period); cb's kpi lives during the call. */
+int hl_store_kpi_foreach(hl_store *st, const char *plan, const char *at,
+                         int (*cb)(const hl_kpi *k, void *ud), void *ud);
+/* Cancels task `id` with `reason`. */
+int hl_store_task_cancel(hl_store *st, int64_t id, const char *reason);
+
 #endif

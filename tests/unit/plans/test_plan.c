@@ -4,6 +4,7 @@
  * deadline becomes overdue, a monthly duty makes its occurrences); roll-up by weight; the counts
  * of a quarter checked by hand; reports returned, corrected and accepted; snapshots; bad input
  * refused with nothing written; the reporting periods of Nghị định 09/2019. */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -614,6 +615,67 @@ static void test_inspection_and_lessons(void **state)
 	assert_int_equal(hl_lesson_add(&lid, f->st, &f->local, &li), HL_EINVALID);
 }
 
+static void test_kpi_and_cancel(void **state)
+{
+	fx *f = *state;
+	hl_kpis *l = NULL;
+	small_plan(f);
+	hl_kpi_in k = {.plan = "T",
+	               .code = "DVC",
+	               .name = "Tỷ lệ dịch vụ công trực tuyến toàn trình",
+	               .unit = "%",
+	               .baseline = 40,
+	               .has_baseline = 1,
+	               .target = 80,
+	               .task = "T/1"};
+	assert_int_equal(hl_kpi_set(f->st, &f->local, &k), 0);
+	hl_kpi_in late = {.plan = "T",
+	                  .code = "TRE",
+	                  .name = "Hồ sơ trễ hạn",
+	                  .unit = "hồ sơ",
+	                  .target = 5,
+	                  .lower_is_better = 1};
+	assert_int_equal(hl_kpi_set(f->st, &f->local, &late), 0);
+	assert_int_equal(
+	    hl_kpi_record(f->st, &f->local, "T", "DVC", "2025-Q1", 50, NAN, "2025-04-02"), 0);
+	/* corrected later the same quarter: the latest by the clock counts */
+	assert_int_equal(
+	    hl_kpi_record(f->st, &f->local, "T", "DVC", "2025-Q1", 60, NAN, "2025-04-20"), 0);
+	assert_int_equal(
+	    hl_kpi_record(f->st, &f->local, "T", "TRE", "2025-Q1", 4, NAN, "2025-04-02"), 0);
+	assert_int_equal(hl_kpi_list(&l, f->st, &f->local, "T", "2025-04-10"), 0);
+	assert_int_equal(l->n, 2);
+	assert_string_equal(l->v[0].code, "DVC");
+	assert_int_equal(l->v[0].nvalues, 1);
+	assert_true(l->v[0].values[0].actual == 50);
+	assert_true(l->v[0].values[0].achieved > 24.9 && l->v[0].values[0].achieved < 25.1);
+	assert_false(l->v[0].values[0].met);
+	assert_true(l->v[1].values[0].met); /* 4 late files, 5 at most */
+	hl_kpis_free(l);
+	assert_int_equal(hl_kpi_list(&l, f->st, &f->local, "T", "2025-04-21"), 0);
+	assert_true(l->v[0].values[0].actual == 60);
+	hl_kpis_free(l);
+	assert_int_equal(
+	    hl_kpi_record(f->st, &f->local, "T", "DVC", "2025-Q3", 70, NAN, "2025-04-21"),
+	    HL_EINVALID);
+	assert_int_equal(
+	    hl_kpi_record(f->st, &f->local, "T", "XX", "2025-Q1", 70, NAN, "2025-04-21"),
+	    HL_ENOTFOUND);
+	k.target = 40;
+	assert_int_equal(hl_kpi_set(f->st, &f->local, &k), HL_EINVALID);
+	/* a cancelled task is counted apart */
+	assert_int_equal(hl_task_cancel(f->st, &f->local, "T/5", ""), HL_EINVALID);
+	assert_int_equal(hl_task_cancel(f->st, &f->local, "T/5", "Không còn phù hợp sau sáp nhập"),
+	                 0);
+	assert_int_equal(status_at(f, "T", "5", "2025-07-10"), HL_TASK_CANCELLED);
+	hl_eval *e = NULL;
+	hl_eval_in in = {.plan = "T", .period = "2025-Q2", .at = "2025-07-10"};
+	assert_int_equal(hl_plan_eval(&e, f->st, &f->local, &in), 0);
+	assert_int_equal(e->total.cancelled, 1);
+	assert_int_equal(e->total.total, 8);
+	hl_eval_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -627,6 +689,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
 	    cmocka_unit_test(test_periods),
 	    cmocka_unit_test_setup_teardown(test_inspection_and_lessons, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kpi_and_cancel, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
