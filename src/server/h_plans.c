@@ -593,6 +593,65 @@ static int task_cancel(request *r)
 	return rc;
 }
 
+/* ---- agencies: GET /api/v1/agencies?at=&name=, PUT /api/v1/users/{name}/agency ---- */
+
+static json_t *agency_json(const hl_agency *a)
+{
+	json_t *o = json_object();
+	js_set_str(o, "code", a->code);
+	js_set_str(o, "name", a->name);
+	js_set_str(o, "short_name", a->short_name);
+	js_set_str(o, "kind", hl_agency_kind_name(a->kind));
+	js_set_str(o, "valid_from", a->valid_from);
+	js_set_str(o, "valid_to", a->valid_to);
+	js_set_str(o, "successor_code", a->successor_code);
+	return o;
+}
+
+static int agencies_get(request *r)
+{
+	const char *name = req_query(r, "name");
+	char at[11];
+	int rc;
+	if ((rc = at_param(at, r)) != 0)
+		return rc;
+	if (name && *name) { /* the one a plan names: `halong agency find` */
+		hl_agency *a = NULL;
+		if ((rc = hl_agency_find(&a, req_store(r), name, at[0] ? at : NULL)) < 0)
+			return rc;
+		json_t *j = agency_json(a);
+		hl_agency_free(a);
+		return resp_json(r, 200, j);
+	}
+	hl_agencies *l = NULL;
+	if ((rc = hl_agency_list(&l, req_store(r), at[0] ? at : NULL)) < 0)
+		return rc;
+	json_t *items = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(items, agency_json(&l->v[i]));
+	hl_agencies_free(l);
+	return resp_json(
+	    r, 200,
+	    json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(items), "items", items));
+}
+
+static int user_agency_put(request *r)
+{
+	json_t *b = NULL;
+	const char *agency;
+	int rc;
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	if ((rc = js_get_str(&agency, b, "agency", 0)) == 0 &&
+	    (rc = hl_plans_user_agency_set(req_store(r), &r->who, req_param(r, "name"), agency)) ==
+	        0)
+		rc = resp_json(r, 200,
+		               json_pack("{s:s,s:o}", "user", req_param(r, "name"), "agency",
+		                         agency ? json_string(agency) : json_null()));
+	json_decref(b);
+	return rc;
+}
+
 const route routes_plans[] = {
     {M_GET, "/api/v1/plans", plans_list, 0, 0},
     {M_POST, "/api/v1/plans/import", plans_import, MAX_IMPORT, ROUTE_RAW_BODY},
@@ -615,5 +674,7 @@ const route routes_plans[] = {
     {M_PUT, "/api/v1/plans/{id}/kpis/{code}", kpi_put, 0, 0},
     {M_POST, "/api/v1/plans/{id}/kpis/{code}/values", kpi_value, 0, 0},
     {M_POST, "/api/v1/tasks/{id}/cancel", task_cancel, 0, 0},
+    {M_GET, "/api/v1/agencies", agencies_get, 0, 0},
+    {M_PUT, "/api/v1/users/{name}/agency", user_agency_put, 0, 0},
     {0},
 };

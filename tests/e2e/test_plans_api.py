@@ -275,6 +275,60 @@ class PlansApi(unittest.TestCase):
         self.assertEqual([x['title'] for x in r.json()['items']], ['Số hóa theo danh mục trước'])
         self.assertEqual(self.as_('anonymous').get('/api/v1/lessons?q=x').status, 401)
 
+    def test_7_access_levels_hold(self):
+        # a restricted plan: not to a viewer (internal at most), not in its evaluations; an
+        # inspector reads it
+        path = self.h.path('restricted.csv')
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write('plan_id,title,period,access,compiler\n'
+                    'QN-MAT-2025,Kế hoạch hạn chế (dữ liệu kiểm thử),2025,restricted,SO-KHCN\n')
+        self.assertEqual(self.h.run('plan', 'import', path).rc, 0)
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write('STT,Nhiệm vụ,Cơ quan chủ trì,Thời gian hoàn thành\n'
+                    '1,Việc hạn chế,Sở Tài chính,6/2025\n')
+        self.assertEqual(self.h.run('plan', 'import', path, '--plan', 'QN-MAT-2025').rc, 0)
+        self.assertError(self.as_('viewer').get('/api/v1/plans/QN-MAT-2025'), 404,
+                         'no plan "QN-MAT-2025"')
+        self.assertError(self.as_('viewer').get('/api/v1/plans/QN-MAT-2025/tasks/1'), 404,
+                         'no task')
+        self.assertError(self.as_('viewer').get('/api/v1/plans/QN-MAT-2025/eval'), 404, 'no plan')
+        self.assertNotIn('QN-MAT-2025',
+                         [p['id'] for p in self.as_('viewer').get('/api/v1/plans').json()['items']])
+        every = self.as_('viewer').get('/api/v1/evaluation').json()
+        self.assertNotIn('QN-MAT-2025', json.dumps(every, ensure_ascii=False))
+        self.assertEqual(self.as_('inspector').get('/api/v1/plans/QN-MAT-2025').status, 200)
+        # the officer of its lead agency, internal at most, cannot report on what it cannot see
+        tid = self.as_('inspector').get('/api/v1/plans/QN-MAT-2025/tasks/1').json()['id']
+        self.assertError(self.as_('tc').post(f'/api/v1/tasks/{tid}/reports',
+                                             {'period': '2025-06', 'progress': 10}), 404,
+                         'no task')
+
+    def test_8_xlsx_upload(self):
+        # a workbook made by a real writer (Debian's python3-openpyxl), uploaded by the admin
+        xlsx = self.h.path('plan.xlsx')
+        import subprocess
+        subprocess.run(['/usr/bin/python3', '-c',
+                        'import openpyxl, sys\n'
+                        'wb = openpyxl.Workbook(); ws = wb.active; ws.title = "Phụ lục"\n'
+                        'ws.append(["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian hoàn thành",'
+                        ' "Trọng số"])\n'
+                        'ws.append([7, "Tập huấn kỹ năng số cho cán bộ phường", "Phường Hà Tu",'
+                        ' "Quý IV/2025", 2])\n'
+                        'wb.save(sys.argv[1])\n', xlsx], check=True)
+        with open(xlsx, 'rb') as f:
+            body = f.read()
+        r = self.as_('admin').call('POST', '/api/v1/plans/import?plan=QN-TEST-2025', body,
+                                   headers={'Content-Type': 'application/vnd.openxmlformats-'
+                                            'officedocument.spreadsheetml.sheet'})
+        self.assertEqual((r.status, r.json()['added']), (200, 1), r)
+        t = self.as_('viewer').get('/api/v1/plans/QN-TEST-2025/tasks/7').json()
+        self.assertEqual((t['title'], t['weight'], t['due']['date'], t['lead'][0]['code']),
+                         ('Tập huấn kỹ năng số cho cán bộ phường', 2.0, '2025-12-31', '06664'))
+        # not a workbook, not a CSV: refused, nothing written
+        r = self.as_('admin').call('POST', '/api/v1/plans/import?plan=QN-TEST-2025',
+                                   b'PK\x03\x04broken', headers={'Content-Type': 'text/csv'})
+        self.assertEqual(r.status, 400, r)
+
 
 if __name__ == '__main__':
     unittest.main()
