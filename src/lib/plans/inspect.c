@@ -163,7 +163,7 @@ int hl_lesson_add(int64_t *id, hl_store *st, const hl_principal *who, const hl_l
 		return hl_error_set(HL_EINVALID, "a lesson is linked to a task, an agency or both");
 	if (!(text = malloc(strlen(in->title) + strlen(in->body) + 2)))
 		return hl_error_set(HL_ENOMEM, "out of memory");
-	sprintf(text, "%s\n%s", in->title, in->body);
+	sprintf(text, "%s %s", in->title, in->body);
 	folded = hl_plans__fold(text);
 	free(text);
 	if (!folded)

@@ -854,14 +854,15 @@ int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r)
 int hl_store_lesson_foreach(hl_store *st, const char *const *words, size_t nwords, size_t limit,
                             int (*cb)(const hl_lesson *l, void *ud), void *ud)
 {
-	/* each word: instr() on the folded text, as many as 8 (more are refused by the caller) */
+	/* each word the beginning of a word of the folded text (a prefix, as the archive's search
+	 * reads "thang" in "tháng"), as many as 8 (more are refused by the caller) */
 	sqlite3_stmt *s = hl_store__prepare(
 	    st, "SELECT l.id, l.title, l.body, t.plan_id || '/' || t.item_no, l.agency, l.at, l.by"
 	        " FROM lesson l LEFT JOIN task t ON t.id = l.task_id"
-	        " WHERE (?1 IS NULL OR instr(l.folded, ?1)) AND (?2 IS NULL OR instr(l.folded, ?2))"
-	        " AND (?3 IS NULL OR instr(l.folded, ?3)) AND (?4 IS NULL OR instr(l.folded, ?4))"
-	        " AND (?5 IS NULL OR instr(l.folded, ?5)) AND (?6 IS NULL OR instr(l.folded, ?6))"
-	        " AND (?7 IS NULL OR instr(l.folded, ?7)) AND (?8 IS NULL OR instr(l.folded, ?8))"
+	        " WHERE (?1 IS NULL OR instr(' ' || l.folded, ' ' || ?1)) AND (?2 IS NULL OR instr(' ' || l.folded, ' ' || ?2))"
+	        " AND (?3 IS NULL OR instr(' ' || l.folded, ' ' || ?3)) AND (?4 IS NULL OR instr(' ' || l.folded, ' ' || ?4))"
+	        " AND (?5 IS NULL OR instr(' ' || l.folded, ' ' || ?5)) AND (?6 IS NULL OR instr(' ' || l.folded, ' ' || ?6))"
+	        " AND (?7 IS NULL OR instr(' ' || l.folded, ' ' || ?7)) AND (?8 IS NULL OR instr(' ' || l.folded, ' ' || ?8))"
 	        " ORDER BY l.at DESC, l.id DESC LIMIT ?9");
 	int rc;
 	if (!s)
