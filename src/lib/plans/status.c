@@ -390,7 +390,7 @@ hl_task_status hl_plans__judge(const hl_plans__view *v, size_t ti, const char *d
                                char done_on[11], int *progress)
 {
 	const hl_task *t = &v->tasks->v[ti];
-	const hl_plans__rep *r = v->reps + v->first[ti], *last = NULL;
+	const hl_plans__rep *r = v->count[ti] ? v->reps + v->first[ti] : NULL, *last = NULL;
 	if (done_on)
 		done_on[0] = 0;
 	if (progress)
