@@ -183,12 +183,14 @@ int hl_plan_list(hl_plans **out, hl_store *st, const hl_principal *who);
 int hl_plan_get(hl_plan **out, hl_store *st, const hl_principal *who, const char *id);
 
 typedef struct {
-	const char *plan;     /* the plan of a task file without a plan_id column */
-	const char *sheet;    /* XLSX: the sheet (NULL: the first) */
-	int keep_unknown;     /* an agency not in the register is kept as written (else an
-	                       * error); each one is named in the notes */
-	const char *at;       /* the day agencies are named on (NULL: the plan's date) */
-	const char *compiler; /* a plans file: the compiling agency of rows without one */
+	const char *plan;        /* the plan of a task file without a plan_id column */
+	const char *sheet;       /* XLSX: the sheet (NULL: the first) */
+	int keep_unknown;        /* an agency not in the register is kept as written (else an
+	                          * error); each one is named in the notes */
+	const char *at;          /* the day agencies are named on (NULL: the plan's date) */
+	const char *compiler;    /* a plans file: the compiling agency of rows without one */
+	hl_progress_cb progress; /* rows read, then rows written (may be NULL) */
+	void *ud;
 } hl_plan_import_opts;
 
 typedef struct {

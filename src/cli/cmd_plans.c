@@ -262,12 +262,16 @@ static int plan_import(const cli_args *args)
 	const popts *o = args->opts;
 	hl_archive *a = NULL;
 	hl_plan_import_stats s;
-	hl_plan_import_opts io = {o->plan, o->sheet, o->keep_unknown, o->at, o->compiler};
+	cli_progress p;
+	hl_plan_import_opts io = {o->plan,         o->sheet, o->keep_unknown, o->at, o->compiler,
+	                          cli_progress_cb, &p};
 	hl_principal who = me();
 	int rc;
 	if (open_store(&a, args) < 0)
 		return cli_fail();
+	cli_progress_init(&p, o->json);
 	rc = hl_plan_import(&s, hl_archive_store(a), &who, args->args[0], &io);
+	cli_progress_done(&p);
 	hl_archive_free(a);
 	if (rc < 0) {
 		for (size_t i = 0; i < s.nerrors; i++)

@@ -646,6 +646,11 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 				else
 					r->v[colmap[i]] = trim_dup(f[i]);
 			}
+		if (o && o->progress && nrows % 512 == 0 &&
+		    o->progress("reading", nrows, 0, o->ud) != 0) {
+			rc = hl_error_set(HL_ERROR, "%s: stopped", path);
+			break;
+		}
 		if (!plans_file && (!r->v[C_PLAN] || !*r->v[C_PLAN])) {
 			free(r->v[C_PLAN]);
 			r->v[C_PLAN] = hl_strdup(o && o->plan ? o->plan : "");
@@ -828,6 +833,8 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 			tr.weight = r->section ? 1 : r->weight;
 			tr.agencies = ag;
 			tr.nagencies = r->nag;
+			if (o && o->progress && i % 512 == 0)
+				o->progress("writing", i, nrows, o->ud);
 			if ((rc = hl_store_task_next_seq(&tr.seq, st, plan->id)) == 0 &&
 			    (rc = hl_store_task_put(&what, &tid, st, &tr)) == 0) {
 				out->added += what == HL_ROW_ADDED;
