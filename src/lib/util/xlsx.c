@@ -399,27 +399,28 @@ static int open_part(hl_xlsx *x, const char *part, int required, zip_file_t **zf
 	return 0;
 }
 
-/* Feeds expat the next chunk of the part (or, at its end, the final empty one). */
+/* Feeds expat the next chunk of the part (or, at its end, the final empty one). At most the
+ * size the part declares is read, which is what was checked: one byte more is refused. */
 static enum XML_Status feed(hl_xlsx *x)
 {
-	void *buf = XML_GetBuffer(x->p, (int)x->chunk);
+	uint64_t left = x->part_size - x->part_read;
+	size_t want = left < x->chunk ? (size_t)left : x->chunk;
+	void *buf = XML_GetBuffer(x->p, want ? (int)want : 1);
 	if (!buf) {
 		fail(x, HL_ENOMEM, "out of memory");
 		return XML_STATUS_ERROR;
 	}
-	zip_int64_t n = zip_fread(x->zf, buf, x->chunk);
+	zip_int64_t n = zip_fread(x->zf, buf, want ? want : 1);
 	if (n < 0) {
-		fail(x, HL_EIO, "%s: %s", x->part, zip_file_strerror(x->zf));
+		fail(x, HL_EIO, "%s: damaged (%s)", x->part, zip_file_strerror(x->zf));
 		return XML_STATUS_ERROR;
 	}
-	/* A part may not inflate to more than it declares: the declared size is what was
-	 * checked. */
-	x->part_read += (uint64_t)n;
-	if (x->part_read > x->part_size) {
+	if (!want && n) {
 		fail(x, HL_ELIMIT, "%s: inflates to more than the %llu bytes it declares", x->part,
 		     (unsigned long long)x->part_size);
 		return XML_STATUS_ERROR;
 	}
+	x->part_read += (uint64_t)n;
 	x->final = n == 0;
 	return XML_ParseBuffer(x->p, (int)n, x->final);
 }
@@ -1027,7 +1028,8 @@ static int setup(hl_xlsx *x, const char *sheet)
 		x->fmt = malloc(65536);
 		if (!x->fmt)
 			return fail(x, HL_ENOMEM, "out of memory");
-		for (unsigned i = 0; i < 65536; i++)
+		memset(x->fmt, FMT_NONE, 65536);
+		for (unsigned i = 14; i <= 47; i++)
 			x->fmt[i] = (unsigned char)builtin_kind(i);
 		rc = read_part(x, x->styles_target, 0, styles_start, styles_end, NULL);
 		free(x->fmt);
