@@ -15,6 +15,7 @@
 #include <xlsxwriter.h>
 #include <zip.h>
 
+#include "halong/text.h"
 #include "halong/util.h"
 #include "util/util_int.h"
 
@@ -782,6 +783,12 @@ static void test_bad_cells(void **state)
 	expect_rows_err(sheet_zip("b.xlsx", "<row r=\"2\"><c r=\"B2\" t=\"b\"><v>yes</v></c></row>",
 	                          NULL, NULL),
 	                HL_EINVALID, "b.xlsx: row 2, cell B2: boolean \"yes\" is not 0 or 1");
+	/* a value quoted in a message is cut at 20 bytes, never inside a letter */
+	expect_rows_err(sheet_zip("cut.xlsx",
+	                          "<row r=\"2\"><c r=\"B2\" t=\"b\"><v>ạạạạạạạạ</v></c></row>",
+	                          NULL, NULL),
+	                HL_EINVALID, "cut.xlsx: row 2, cell B2: boolean \"ạạạạạạ\" is not 0 or 1");
+	assert_int_equal(hl_text_check_utf8(hl_error_last(), strlen(hl_error_last()), NULL), 0);
 	expect_rows_err(
 	    sheet_zip("t.xlsx", "<row r=\"2\"><c r=\"B2\" t=\"x\"><v>1</v></c></row>", NULL, NULL),
 	    HL_EINVALID, "t.xlsx: row 2, cell B2: unknown cell type \"x\"");
