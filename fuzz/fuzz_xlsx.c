@@ -8,14 +8,13 @@
  *     @@ xl/worksheets/sheet1.xml
  *     ...
  *
- * Each input is read twice through hl_util__xlsx_open_mem, the first sheet and the sheet
+ * Each input is read through hl_util__xlsx_open_mem three times: the first sheet, the sheet
  * "Trang 2", and the first sheet again a few bytes at a time. Invariants: open fails with
  * HL_EINVALID, HL_ELIMIT, HL_ENOTFOUND or HL_EIO (a part that does not inflate) and one clean
- * line starting "fuzz.xlsx: "; rows rise
- * within Excel's limits, have 1 to 16,384 fields ending in a non-empty one, each valid UTF-8 of at
- * most 32,767 characters; errors are HL_EINVALID, HL_ELIMIT or HL_EIO and stay; the rows and the
- * error do not depend on the size of the chunks the sheet is read by (but for HL_EIO, see
- * below). */
+ * line starting "fuzz.xlsx: "; rows rise within Excel's limits, have 1 to 16,384 fields ending
+ * in a non-empty one, each valid UTF-8 of at most 32,767 characters; errors are HL_EINVALID,
+ * HL_ELIMIT or HL_EIO and stay; the rows and the error do not depend on the size of the chunks
+ * the sheet is read by (but for HL_EIO, see below, and the wording of expat's messages). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,8 +125,12 @@ static int read_sheet(const uint8_t *zip, size_t len, const char *sheet, size_t 
 		fuzz_message_ok(hl_error_last());
 		snprintf(msg, sizeof(msg), "%s", hl_error_last());
 		CHECK(hl_xlsx_next(x, &f, &n, &row) == rc && !strcmp(hl_error_last(), msg));
-		for (const char *m = msg; *m; m++)
-			h = (h ^ (uint8_t)*m) * 1099511628211ull;
+		/* the message too, but for expat's: how it words an error in XML, and where, may
+		 * depend on where a chunk ends ("junk after document element" or "not well-formed")
+		 */
+		if (!strstr(msg, ": line "))
+			for (const char *m = msg; *m; m++)
+				h = (h ^ (uint8_t)*m) * 1099511628211ull;
 	} else {
 		CHECK(hl_xlsx_next(x, &f, &n, &row) == 0);
 	}
