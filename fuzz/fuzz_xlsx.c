@@ -8,12 +8,13 @@
  *     @@ xl/worksheets/sheet1.xml
  *     ...
  *
- * Each input is read twice through hl_util__xlsx_open_mem, the first sheet and the sheet
+ * Each input is read through hl_util__xlsx_open_mem three times: the first sheet, the sheet
  * "Trang 2", and the first sheet again a few bytes at a time. Invariants: open fails with
- * HL_EINVALID, HL_ELIMIT or HL_ENOTFOUND and one clean line starting "fuzz.xlsx: "; rows rise
- * within Excel's limits, have 1 to 16,384 fields ending in a non-empty one, each valid UTF-8 of at
- * most 32,767 characters; errors are HL_EINVALID, HL_ELIMIT or HL_EIO and stay; the rows and the
- * error do not depend on the size of the chunks the sheet is read by. */
+ * HL_EINVALID, HL_ELIMIT, HL_ENOTFOUND or HL_EIO (a part that does not inflate) and one clean
+ * line starting "fuzz.xlsx: "; rows rise within Excel's limits, have 1 to 16,384 fields ending
+ * in a non-empty one, each valid UTF-8 of at most 32,767 characters; errors are HL_EINVALID,
+ * HL_ELIMIT or HL_EIO and stay; the rows and the error do not depend on the size of the chunks
+ * the sheet is read by (but for HL_EIO, see below, and the wording of expat's messages). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,15 +68,16 @@ static uint8_t *zip_parts(const uint8_t *data, size_t size, size_t *len)
 	}
 	uint8_t *out = NULL;
 	zip_stat_t st;
-	if (zip_close(z) == 0 && zip_source_open(src) == 0) {
+	/* an archive without entries is no archive: the source is then empty, and cannot open */
+	if (zip_close(z) != 0) {
+		zip_discard(z);
+	} else if (zip_source_open(src) == 0) {
 		CHECK(zip_source_stat(src, &st) == 0 && (st.valid & ZIP_STAT_SIZE));
 		out = malloc(st.size + 1);
 		CHECK(out);
 		CHECK(zip_source_read(src, out, st.size) == (zip_int64_t)st.size);
 		*len = st.size;
 		zip_source_close(src);
-	} else if (z) {
-		zip_discard(z);
 	}
 	zip_source_free(src);
 	return out;
@@ -89,7 +91,7 @@ static int read_sheet(const uint8_t *zip, size_t len, const char *sheet, size_t 
 	hl_xlsx *x = NULL;
 	int rc = hl_util__xlsx_open_mem(&x, zip, len, "fuzz.xlsx", sheet);
 	if (rc < 0) {
-		CHECK(rc == HL_EINVALID || rc == HL_ELIMIT || rc == HL_ENOTFOUND);
+		CHECK(rc == HL_EINVALID || rc == HL_ELIMIT || rc == HL_ENOTFOUND || rc == HL_EIO);
 		CHECK(!x);
 		CHECK(!strncmp(hl_error_last(), "fuzz.xlsx: ", 11));
 		fuzz_message_ok(hl_error_last());
@@ -123,8 +125,12 @@ static int read_sheet(const uint8_t *zip, size_t len, const char *sheet, size_t 
 		fuzz_message_ok(hl_error_last());
 		snprintf(msg, sizeof(msg), "%s", hl_error_last());
 		CHECK(hl_xlsx_next(x, &f, &n, &row) == rc && !strcmp(hl_error_last(), msg));
-		for (const char *m = msg; *m; m++)
-			h = (h ^ (uint8_t)*m) * 1099511628211ull;
+		/* the message too, but for expat's: how it words an error in XML, and where, may
+		 * depend on where a chunk ends ("junk after document element" or "not well-formed")
+		 */
+		if (!strstr(msg, ": line "))
+			for (const char *m = msg; *m; m++)
+				h = (h ^ (uint8_t)*m) * 1099511628211ull;
 	} else {
 		CHECK(hl_xlsx_next(x, &f, &n, &row) == 0);
 	}
@@ -149,9 +155,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t h1 = 0, h2 = 0, h3 = 0;
 	int rc1 = read_sheet(z, len, NULL, 0, &h1);
 	read_sheet(z, len, "Trang 2", 0, &h3);
-	/* the same rows and the same error when the sheet arrives in small pieces */
+	/* The same rows and the same error when the sheet arrives in small pieces; but when the
+	 * zip cannot be inflated (HL_EIO), libzip hands out nothing of the chunk it fails in: a
+	 * larger chunk may end sooner, before rows or an XML error that smaller ones reach. */
 	int rc2 = read_sheet(z, len, NULL, 1 + fuzz_seed(data, size) % 16, &h2);
-	CHECK(rc1 == rc2 && h1 == h2);
+	CHECK(rc1 == HL_EIO || (rc1 == rc2 && h1 == h2));
 	free(zip);
 	return 0;
 }

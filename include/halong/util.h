@@ -47,7 +47,8 @@ typedef struct hl_xlsx hl_xlsx;
  * sheet itself is read a row at a time by hl_xlsx_next. Sizes are checked before anything is
  * inflated (zip bombs: HL_ELIMIT); a file that is not a workbook, a DOCTYPE in any part, or a
  * sheet whose part lies outside xl/ is HL_EINVALID; a sheet not in the workbook HL_ENOTFOUND
- * (the message lists the sheets). Messages start with the path. */
+ * (the message lists the sheets); a part that does not inflate (damaged) HL_EIO. Messages start
+ * with the path. */
 int hl_xlsx_open(hl_xlsx **out, const char *path, const char *sheet);
 /* Reads the next row that holds a value, like hl_csv_next: returns 1 and sets *fields (valid
  * until the next call), *nfields and *row (the sheet's 1-based row number); 0 at the end;

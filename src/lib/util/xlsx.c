@@ -183,6 +183,16 @@ static void col_name(char out[8], long col)
 	out[n] = '\0';
 }
 
+/* A value from the file quoted in a message: at most `size` - 1 bytes, never cut inside a
+ * character. */
+#define QUOTE(s, size) quote((char[size]){0}, size, s)
+static const char *quote(char *buf, size_t size, const char *s)
+{
+	snprintf(buf, size, "%s", s);
+	hl_str_cut_utf8(buf);
+	return buf;
+}
+
 /* ---- text ---- */
 
 static int text_add(hl_xlsx *x, const char *s, size_t len)
@@ -399,27 +409,28 @@ static int open_part(hl_xlsx *x, const char *part, int required, zip_file_t **zf
 	return 0;
 }
 
-/* Feeds expat the next chunk of the part (or, at its end, the final empty one). */
+/* Feeds expat the next chunk of the part (or, at its end, the final empty one). At most the
+ * size the part declares is read, which is what was checked: one byte more is refused. */
 static enum XML_Status feed(hl_xlsx *x)
 {
-	void *buf = XML_GetBuffer(x->p, (int)x->chunk);
+	uint64_t left = x->part_size - x->part_read;
+	size_t want = left < x->chunk ? (size_t)left : x->chunk;
+	void *buf = XML_GetBuffer(x->p, want ? (int)want : 1);
 	if (!buf) {
 		fail(x, HL_ENOMEM, "out of memory");
 		return XML_STATUS_ERROR;
 	}
-	zip_int64_t n = zip_fread(x->zf, buf, x->chunk);
+	zip_int64_t n = zip_fread(x->zf, buf, want ? want : 1);
 	if (n < 0) {
-		fail(x, HL_EIO, "%s: %s", x->part, zip_file_strerror(x->zf));
+		fail(x, HL_EIO, "%s: damaged (%s)", x->part, zip_file_strerror(x->zf));
 		return XML_STATUS_ERROR;
 	}
-	/* A part may not inflate to more than it declares: the declared size is what was
-	 * checked. */
-	x->part_read += (uint64_t)n;
-	if (x->part_read > x->part_size) {
+	if (!want && n) {
 		fail(x, HL_ELIMIT, "%s: inflates to more than the %llu bytes it declares", x->part,
 		     (unsigned long long)x->part_size);
 		return XML_STATUS_ERROR;
 	}
+	x->part_read += (uint64_t)n;
 	x->final = n == 0;
 	return XML_ParseBuffer(x->p, (int)n, x->final);
 }
@@ -527,8 +538,8 @@ static int set_target(hl_xlsx *x, char **dst, const char *target)
 {
 	char part[1100];
 	if (resolve(part, target) < 0) {
-		CB_FAIL(x, HL_EINVALID, "%s: relationship target \"%.200s\" is outside xl/",
-		        x->part, target);
+		CB_FAIL(x, HL_EINVALID, "%s: relationship target \"%s\" is outside xl/", x->part,
+		        QUOTE(target, 201));
 		return -1;
 	}
 	*dst = hl_strdup(part);
@@ -664,8 +675,8 @@ static void row_start(hl_xlsx *x, const char **atts)
 	const char *r = attr(atts, "r");
 	uint64_t n = x->row + 1;
 	if (r && (parse_uint(r, &n) < 0 || !n)) {
-		CB_FAIL(x, HL_EINVALID, "after row %llu: row number \"%.40s\" is not valid",
-		        (unsigned long long)x->row, r);
+		CB_FAIL(x, HL_EINVALID, "after row %llu: row number \"%s\" is not valid",
+		        (unsigned long long)x->row, QUOTE(r, 41));
 		return;
 	}
 	if (n > HL_XLSX__MAX_ROWS) {
@@ -711,13 +722,14 @@ static void cell_start(hl_xlsx *x, const char **atts)
 	if (r) {
 		int rc = parse_ref(r, &col, &rr);
 		if (rc == -2) {
-			CB_FAIL(x, HL_ELIMIT, "row %llu: cell %.40s is beyond column XFD",
-			        (unsigned long long)x->row, r);
+			CB_FAIL(x, HL_ELIMIT, "row %llu: cell %s is beyond column XFD",
+			        (unsigned long long)x->row, QUOTE(r, 41));
 			return;
 		}
 		if (rc < 0 || rr != x->row) {
-			CB_FAIL(x, HL_EINVALID, "row %llu: cell reference \"%.40s\" is not %s",
-			        (unsigned long long)x->row, r, rc < 0 ? "valid" : "in this row");
+			CB_FAIL(x, HL_EINVALID, "row %llu: cell reference \"%s\" is not %s",
+			        (unsigned long long)x->row, QUOTE(r, 41),
+			        rc < 0 ? "valid" : "in this row");
 			return;
 		}
 	}
@@ -738,8 +750,8 @@ static void cell_start(hl_xlsx *x, const char **atts)
 		if (!strcmp(t, types[i]))
 			x->type = "sibfned"[i];
 	if (!x->type) {
-		CB_FAIL(x, HL_EINVALID, "row %llu, cell %s%llu: unknown cell type \"%.20s\"",
-		        (unsigned long long)x->row, ref, (unsigned long long)x->row, t);
+		CB_FAIL(x, HL_EINVALID, "row %llu, cell %s%llu: unknown cell type \"%s\"",
+		        (unsigned long long)x->row, ref, (unsigned long long)x->row, QUOTE(t, 21));
 		return;
 	}
 	x->style = s && !parse_uint(s, &st) ? (size_t)st : 0;
@@ -784,8 +796,9 @@ static void cell_end(hl_xlsx *x)
 			break;
 		if (parse_uint(v, &i) < 0 || i >= x->nsst) {
 			CB_FAIL(x, HL_EINVALID,
-			        "row %llu, cell %s%llu: shared string \"%.20s\" does not exist",
-			        (unsigned long long)x->row, ref, (unsigned long long)x->row, v);
+			        "row %llu, cell %s%llu: shared string \"%s\" does not exist",
+			        (unsigned long long)x->row, ref, (unsigned long long)x->row,
+			        QUOTE(v, 21));
 			return;
 		}
 		v = x->sst + x->sst_off[i];
@@ -800,9 +813,9 @@ static void cell_end(hl_xlsx *x)
 		if (len) {
 			if (strcmp(v, "0") && strcmp(v, "1")) {
 				CB_FAIL(x, HL_EINVALID,
-				        "row %llu, cell %s%llu: boolean \"%.20s\" is not 0 or 1",
+				        "row %llu, cell %s%llu: boolean \"%s\" is not 0 or 1",
 				        (unsigned long long)x->row, ref, (unsigned long long)x->row,
-				        v);
+				        QUOTE(v, 21));
 				return;
 			}
 			v = *v == '1' ? "TRUE" : "FALSE";
@@ -1027,7 +1040,8 @@ static int setup(hl_xlsx *x, const char *sheet)
 		x->fmt = malloc(65536);
 		if (!x->fmt)
 			return fail(x, HL_ENOMEM, "out of memory");
-		for (unsigned i = 0; i < 65536; i++)
+		memset(x->fmt, FMT_NONE, 65536);
+		for (unsigned i = 14; i <= 47; i++)
 			x->fmt[i] = (unsigned char)builtin_kind(i);
 		rc = read_part(x, x->styles_target, 0, styles_start, styles_end, NULL);
 		free(x->fmt);

@@ -15,10 +15,13 @@
 #include <xlsxwriter.h>
 #include <zip.h>
 
+#include "halong/text.h"
 #include "halong/util.h"
 #include "util/util_int.h"
 
 static char tmpdir[] = "/tmp/hl_test_xlsx_XXXXXX";
+
+#define CHUNK_DEFAULT (64u << 10)
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -669,11 +672,24 @@ static void test_zip_bombs(void **state)
 	                "total.xlsx: more than 268435456 bytes uncompressed in the workbook");
 
 	/* A part that inflates to more than it declares stops there. */
-	path = sheet_zip("liar.xlsx",
-	                 "<row r=\"1\"><c t=\"inlineStr\"><is><t>Hạ Long</t></is></c></row>", NULL,
-	                 NULL);
-	patch_size(path, "xl/worksheets/sheet1.xml", 20, 1);
-	expect_rows_err(path, HL_ELIMIT, "liar.xlsx: xl/worksheets/sheet1.xml");
+	const char *row1 = "<row r=\"1\"><c t=\"inlineStr\"><is><t>Hạ Long</t></is></c></row>";
+	char rows[512];
+	snprintf(rows, sizeof(rows), "%s<row r=\"2\"><c><v>2</v></c></row>", row1);
+	path = sheet_zip("liar.xlsx", rows, NULL, NULL);
+	/* it declares the bytes up to the end of row 1: that row is read, whatever the chunk */
+	patch_size(path, "xl/worksheets/sheet1.xml",
+	           (uint32_t)(strlen("<worksheet xmlns=\"" MAIN "\"><sheetData>") + strlen(row1)),
+	           1);
+	for (size_t chunk = 3; chunk <= CHUNK_DEFAULT; chunk *= 64) {
+		x = open_ok(path, NULL);
+		hl_util__xlsx_set_chunk(x, chunk);
+		expect_row(x, 1, "Hạ Long", NULL);
+		expect_err(
+		    x, HL_ELIMIT,
+		    "liar.xlsx: xl/worksheets/sheet1.xml: inflates to more than the 151 bytes "
+		    "it declares");
+		hl_xlsx_free(x);
+	}
 }
 
 static void test_limits(void **state)
@@ -767,6 +783,12 @@ static void test_bad_cells(void **state)
 	expect_rows_err(sheet_zip("b.xlsx", "<row r=\"2\"><c r=\"B2\" t=\"b\"><v>yes</v></c></row>",
 	                          NULL, NULL),
 	                HL_EINVALID, "b.xlsx: row 2, cell B2: boolean \"yes\" is not 0 or 1");
+	/* a value quoted in a message is cut at 20 bytes, never inside a letter */
+	expect_rows_err(sheet_zip("cut.xlsx",
+	                          "<row r=\"2\"><c r=\"B2\" t=\"b\"><v>ạạạạạạạạ</v></c></row>",
+	                          NULL, NULL),
+	                HL_EINVALID, "cut.xlsx: row 2, cell B2: boolean \"ạạạạạạ\" is not 0 or 1");
+	assert_int_equal(hl_text_check_utf8(hl_error_last(), strlen(hl_error_last()), NULL), 0);
 	expect_rows_err(
 	    sheet_zip("t.xlsx", "<row r=\"2\"><c r=\"B2\" t=\"x\"><v>1</v></c></row>", NULL, NULL),
 	    HL_EINVALID, "t.xlsx: row 2, cell B2: unknown cell type \"x\"");
