@@ -594,6 +594,10 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 		rows_free(&in);
 		return rc < 0 ? rc : hl_error_set(HL_EINVALID, "%s: empty", path);
 	}
+	/* a row longer than the header: its extra cells are no column (trailing empty cells of a
+	 * spreadsheet, say) */
+	for (size_t i = 0; i < HL_CSV_MAX_FIELDS; i++)
+		colmap[i] = -1;
 	for (size_t i = 0; i < nf && i < HL_CSV_MAX_FIELDS; i++) {
 		colmap[i] = header_index(f[i]);
 		if (colmap[i] >= 0)
