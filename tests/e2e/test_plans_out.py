@@ -16,6 +16,7 @@ import unittest
 import urllib.parse
 
 import hl
+import test_openapi as openapi
 from hlserve import PASSWORD, Server
 
 DEBIAN_PY = '/usr/bin/python3'
@@ -141,6 +142,8 @@ class PlansOut(unittest.TestCase):
         r = c.post('/api/v1/feeds', {'agency': 'SO-KHCN', 'label': 'Lịch của sở'})
         self.assertEqual(r.status, 201, r)
         made = r.json()
+        doc = openapi.load()
+        self.assertEqual(openapi.check({'$ref': '#/components/schemas/FeedMade'}, made, doc), [])
         token = made['token']
         self.assertTrue(token.startswith('hlc_') and len(token) == 47, made)
         self.assertEqual(made['url'], f'/feeds/plans/{token}.ics')
@@ -190,7 +193,9 @@ class PlansOut(unittest.TestCase):
         self.assertEqual([t['uid'] for t in again['todos']], [t['uid'] for t in todos])
 
         # its officer lists it; another agency's does not see it
-        ids = [f['id'] for f in c.get('/api/v1/feeds').json()['items']]
+        listed = c.get('/api/v1/feeds').json()
+        self.assertEqual(openapi.check({'$ref': '#/components/schemas/Feeds'}, listed, doc), [])
+        ids = [f['id'] for f in listed['items']]
         self.assertIn(made['id'], ids)
         other = self.as_('taichinh')
         self.assertNotIn(made['id'], [f['id'] for f in other.get('/api/v1/feeds').json()['items']])
