@@ -1297,10 +1297,8 @@ static void eval_html(FILE *f, const hl_plan *p, const char *issuer, const char 
 	      "table.t th { text-align: center; }\n"
 	      "table.t td.n { text-align: right; }\n"
 	      "tr { page-break-inside: avoid; }\n"
-	      "table.sign { width: 100%; margin-top: 18pt; }\n"
-	      "table.sign td { width: 50%; vertical-align: top; }\n"
-	      "td.to { font-size: 11pt; }\n"
-	      "td.signer { text-align: center; font-weight: bold; }\n"
+	      "p.signer { margin: 18pt 0 0 45%; text-align: center; }\n"
+	      "p.to { font-size: 11pt; text-align: left; margin-top: 12pt; }\n"
 	      "p.small { font-size: 10pt; font-style: italic; margin-top: 48pt; }\n"
 	      "</style>\n</head>\n<body>\n",
 	      f);
@@ -1398,13 +1396,13 @@ static void eval_html(FILE *f, const hl_plan *p, const char *issuer, const char 
 	items_html(f, e->overdue, e->noverdue, 1);
 	fputs("<h2>IV. NHIỆM VỤ SẮP ĐẾN HẠN</h2>\n", f);
 	items_html(f, e->soon, e->nsoon, 0);
-	fputs("<table class=\"sign\">\n<tr><td class=\"to\"><b><i>Nơi nhận:</i></b><br>- Như "
-	      "trên;<br>- Lưu: VT.</td>\n<td class=\"signer\"><span class=\"org\">",
-	      f);
+	/* the signer, then where it is sent: paragraphs, not a table, which MuPDF would split
+	 * across two pages */
+	fputs("<p class=\"signer\"><span class=\"org\">", f);
 	h(f, issuer_up && *issuer_up ? issuer_up : "THỦ TRƯỞNG CƠ QUAN");
-	fputs("</span><br><i style=\"font-weight: normal\">(Ký, ghi rõ họ tên, đóng "
-	      "dấu)</i></td></tr>\n</table>\n<p class=\"small\">Báo cáo lập bằng halong từ số "
-	      "liệu của kế hoạch ",
+	fputs("</span><br><i>(Ký, ghi rõ họ tên, đóng dấu)</i></p>\n<p class=\"to\"><b><i>Nơi "
+	      "nhận:</i></b><br>- Như trên;<br>- Lưu: VT.</p>\n<p class=\"small\">Báo cáo lập "
+	      "bằng halong từ số liệu của kế hoạch ",
 	      f);
 	h(f, p->id);
 	fprintf(f, " đến ngày %s.</p>\n</body>\n</html>\n", atd);
