@@ -507,6 +507,71 @@ int hl_kpi_list(hl_kpis **out, hl_store *st, const hl_principal *who, const char
  * reports stay. A cancelled task is counted apart. Audited ("task.cancel"). */
 int hl_task_cancel(hl_store *st, const hl_principal *who, const char *ref, const char *reason);
 
+/* ---- out: calendar feeds and exports (out.c) ---- */
+
+/* A calendar feed of an agency's tasks: an iCalendar file at /feeds/plans/TOKEN.ics that a
+ * calendar application polls without logging in. Only the SHA-256 of its token is kept. */
+typedef struct {
+	char id[13];   /* the first 12 hex digits of the token's SHA-256: how it is named */
+	char hash[65]; /* the token's SHA-256, lower-case hex */
+	char *agency, *label, *created_at, *created_by;
+	char *revoked_at; /* NULL while it serves */
+} hl_plan_feed;
+
+typedef struct {
+	size_t n;
+	hl_plan_feed *v;
+} hl_plan_feeds;
+
+void hl_plan_feeds_free(hl_plan_feeds *l);
+
+/* A new feed of `agency`'s tasks (a code of the register, or a unit's code; a name of the
+ * register is read as its code). Made by the local operator, an admin, or a user of that
+ * agency who is not a viewer (else HL_EDENIED). label: at most 100 bytes, optional. *token
+ * (malloc'd): "hlc_" and 32 random bytes in base64url, given this once; the store keeps its
+ * SHA-256. *id (may be NULL): the feed's id. Audited ("plan.feed.new"; the token never). */
+int hl_plans_feed_new(char **token, char id[13], hl_store *st, const hl_principal *who,
+                      const char *agency, const char *label);
+
+/* Revokes the feed named by `ref`: its id, or any prefix of its hash of at least 8 hex digits
+ * that names one feed (several: HL_EINVALID listing them). A feed the caller may not manage is
+ * HL_ENOTFOUND like one that does not exist; one revoked already is HL_ECONFLICT. From then on
+ * its token answers as an unknown one; at once, whatever the plans' clock. Audited
+ * ("plan.feed.revoke"). */
+int hl_plans_feed_revoke(hl_store *st, const hl_principal *who, const char *ref);
+
+/* The feeds the caller manages, newest first, revoked ones too: every feed for the local
+ * operator and an admin, their agency's for a user of an agency (none: HL_EDENIED). */
+int hl_plans_feed_list(hl_plan_feeds **out, hl_store *st, const hl_principal *who);
+
+/* The iCalendar (RFC 5545) text of the feed of `token` at the clock `at`: one VTODO for each
+ * task the agency leads and each occurrence of a duty (DUE as a date, STATUS, PERCENT-COMPLETE,
+ * SUMMARY the title, DESCRIPTION the plan, STT, output and status), and an all-day VEVENT on
+ * each deadline; UIDs "task-<id>-<yyyymmdd>@<host>" (host NULL: this machine's name). Only
+ * plans of access public or internal are served (README "Out"). A token unknown or revoked is
+ * HL_ENOTFOUND with the same message. *out malloc'd, *len its bytes. */
+int hl_plans_ical(char **out, size_t *len, hl_store *st, const char *token, const char *host,
+                  const char *at);
+
+/* An export of a plan. what: "tasks", "reports" or "eval"; format: "csv", "xlsx", and for eval
+ * "html" and "pdf" (the printable report). period: tasks due in it (tasks), reports for it
+ * (reports), the period evaluated (eval; none: every task at the clock). */
+typedef struct {
+	const char *plan, *what, *format, *period, *at;
+} hl_plans_export_in;
+
+/* Writes the export to `path`: beside it first, then renamed, so that a refusal or a failure
+ * leaves nothing there. A plan the caller may not read: HL_ENOTFOUND; an unknown what or
+ * format, a combination not made, a period that does not exist: HL_EINVALID naming it. */
+int hl_plans_export(hl_store *st, const hl_principal *who, const hl_plans_export_in *in,
+                    const char *path);
+/* The media type of an export format ("csv": "text/csv; charset=utf-8"); NULL for an unknown
+ * format. */
+const char *hl_plans_export_mime(const char *format);
+/* Checks what and format as hl_plans_export does, before any work (HL_EINVALID naming the
+ * field). */
+int hl_plans_export_check(const hl_plans_export_in *in);
+
 #ifdef __cplusplus
 }
 #endif

@@ -35,6 +35,9 @@ json_t *hl_lesson_json(const hl_lesson *l);
  * "values": [{"period", "actual", "target", "achieved", "met", "at", "by"}]} */
 json_t *hl_kpi_json(const hl_kpi *k);
 
+/* {"id", "agency", "label", "created_at", "created_by", "revoked_at"} (never the token) */
+json_t *hl_plan_feed_json(const hl_plan_feed *f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -59,6 +59,10 @@ typedef int (*hl_token_cb)(const hl_token *tok, void *ud);
  * token is normalised. Invalid UTF-8 bytes are treated as separators. */
 int hl_text_tokenize(const char *s, size_t len, hl_token_cb cb, void *ud);
 
+/* Upper-case NFC form ("Sở Khoa học" -> "SỞ KHOA HỌC"), as the heading of an official document
+ * writes the issuing body. Invalid UTF-8 gives HL_EINVALID. */
+int hl_text_upper(char **out, const char *s, long len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -192,8 +193,132 @@ static int agency_assign(const cli_args *args)
 	return EXIT_OK;
 }
 
+/* ---- calendar feeds of an agency's tasks (agency feed new|list|revoke) ---- */
+
+typedef struct {
+	int json;
+	const char *label;
+} fopts;
+
+static int feed_new(const cli_args *args)
+{
+	const fopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = hl_principal_local(cli_actor());
+	char *token = NULL, id[13];
+	int rc;
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_plans_feed_new(&token, id, hl_archive_store(a), &who, args->args[0], o->label);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(json_pack("{s:s,s:s,s:s++}", "id", id, "token", token, "url",
+		                         "/feeds/plans/", token, ".ics"));
+	else
+		printf("agency feed new: feed %s of %s\n  token %s (shown this once)\n  url "
+		       "/feeds/plans/%s.ics on the server's address\n",
+		       id, args->args[0], token, token);
+	free(token);
+	return EXIT_OK;
+}
+
+static int feed_list(const cli_args *args)
+{
+	const fopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = hl_principal_local(cli_actor());
+	hl_plan_feeds *l = NULL;
+	int rc;
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_plans_feed_list(&l, hl_archive_store(a), &who);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json) {
+		json_t *j = json_array();
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(j, hl_plan_feed_json(&l->v[i]));
+		cli_print_json(j);
+	} else {
+		for (size_t i = 0; i < l->n; i++)
+			printf("%s  %-12s %s  by %s%s%s%s%s\n", l->v[i].id, l->v[i].agency,
+			       l->v[i].created_at, l->v[i].created_by,
+			       l->v[i].revoked_at ? "  revoked " : "",
+			       l->v[i].revoked_at ? l->v[i].revoked_at : "",
+			       l->v[i].label ? "  " : "", l->v[i].label ? l->v[i].label : "");
+		if (!l->n)
+			printf("no calendar feed (halong agency feed new AGENCY)\n");
+	}
+	hl_plan_feeds_free(l);
+	return EXIT_OK;
+}
+
+static int feed_revoke(const cli_args *args)
+{
+	hl_archive *a = NULL;
+	hl_principal who = hl_principal_local(cli_actor());
+	int rc;
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_plans_feed_revoke(hl_archive_store(a), &who, args->args[0]);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("agency feed revoke: feed %s revoked; its address answers 404 from now on\n",
+	       args->args[0]);
+	return EXIT_OK;
+}
+
+static const cli_opt feed_new_opts[] = {
+    CLI_TEXT_OPT("label", 0, fopts, label, "TEXT", "what the feed is for (at most 100 bytes)"),
+    CLI_FLAG_OPT("json", 0, fopts, json, "as JSON"),
+    CLI_OPT_END,
+};
+static const cli_opt feed_json_opts[] = {CLI_FLAG_OPT("json", 0, fopts, json, "as JSON"),
+                                         CLI_OPT_END};
+
+#define FEED (&agency_subs[4])
+/* Forward: feed's subcommands name it as their group, and it names them. */
+static const cli_cmd agency_subs[6];
+static const cli_cmd feed_subs[] = {
+    {.name = "new",
+     .summary = "a calendar feed (iCalendar) of the tasks AGENCY leads; prints its token once",
+     .operands = "AGENCY",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the agency (a code of the register, or a commune's unit code)",
+     .opts = feed_new_opts,
+     .opts_size = sizeof(fopts),
+     .run = feed_new,
+     .group = FEED,
+     .help = "The feed is served without a login at /feeds/plans/TOKEN.ics: one VTODO for "
+             "each task and each occurrence of a duty the agency leads, an all-day VEVENT on "
+             "each deadline. Only plans of access public or internal go out in a feed. Only "
+             "the token's SHA-256 is kept: a lost token is replaced (revoke, new)."},
+    {.name = "list",
+     .summary = "the calendar feeds, newest first, revoked ones too",
+     .opts = feed_json_opts,
+     .opts_size = sizeof(fopts),
+     .run = feed_list,
+     .group = FEED},
+    {.name = "revoke",
+     .summary = "revoke a calendar feed: its address answers 404 from now on",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the feed's id (halong agency feed list)",
+     .opts_size = sizeof(fopts),
+     .run = feed_revoke,
+     .group = FEED},
+    {0},
+};
+#undef FEED
+
 #define AGENCY (&cli_plans_commands[0])
-static const cli_cmd agency_subs[] = {
+static const cli_cmd agency_subs[6] = {
     {.name = "load",
      .summary = "load an agencies register (default: the province's, then the central bodies')",
      .operands = "[FILE]",
@@ -231,6 +356,10 @@ static const cli_cmd agency_subs[] = {
      .opts = json_only,
      .opts_size = sizeof(opts),
      .run = agency_assign,
+     .group = AGENCY},
+    {.name = "feed",
+     .summary = "calendar feeds (iCalendar) of an agency's tasks: new, list, revoke",
+     .subs = feed_subs,
      .group = AGENCY},
     {0},
 };
@@ -987,6 +1116,85 @@ static const cli_opt search_opts[] = {
     CLI_OPT_END,
 };
 
+/* ---- plan export ---- */
+
+typedef struct {
+	const char *what, *format, *period, *at, *out;
+} xopts;
+
+/* Copies the file at `path` to stdout. */
+static int copy_out(const char *path)
+{
+	char buf[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	int rc = 0;
+	if (!f)
+		return hl_error_set(HL_EIO, "cannot read the export back");
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (fwrite(buf, 1, n, stdout) != n) {
+			rc = hl_error_set(HL_EIO, "cannot write to the standard output");
+			break;
+		}
+	fclose(f);
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = hl_error_set(HL_EIO, "cannot write to the standard output");
+	return rc;
+}
+
+static int plan_export(const cli_args *args)
+{
+	const xopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	hl_plans_export_in in = {args->args[0], o->what, o->format, o->period, o->at};
+	char dir[] = "/tmp/halong-export.XXXXXX", *path = NULL;
+	int rc;
+	if (!o->out && (!strcmp(o->format, "xlsx") || !strcmp(o->format, "pdf")) &&
+	    isatty(STDOUT_FILENO))
+		return cli_usage(args->cmd, "-o FILE: %s is not for a terminal", o->format);
+	if (hl_plans_export_check(&in) < 0)
+		return cli_fail();
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	if (o->out)
+		rc = hl_plans_export(hl_archive_store(a), &who, &in, o->out);
+	else if (!mkdtemp(dir))
+		rc = hl_error_set(HL_EIO, "cannot make a temporary folder");
+	else {
+		/* to the standard output: written whole first, so that a refusal prints nothing */
+		path = hl_path_join(dir, "export");
+		rc = path ? hl_plans_export(hl_archive_store(a), &who, &in, path)
+		          : hl_error_set(HL_ENOMEM, "out of memory");
+		if (rc == 0)
+			rc = copy_out(path);
+		if (path)
+			unlink(path);
+		rmdir(dir);
+		free(path);
+	}
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->out)
+		fprintf(stderr, "plan export: %s %s of %s written to %s\n", o->what, o->format,
+		        args->args[0], o->out);
+	return EXIT_OK;
+}
+
+static const cli_opt export_opts[] = {
+    CLI_CHOICE_OPT("what", xopts, what, "WHAT", "tasks,reports,eval", CLI_REQUIRED,
+                   "the plan's tasks, their reports, or the evaluation of a period"),
+    CLI_CHOICE_OPT("format", xopts, format, "FORMAT", "csv,xlsx,html,pdf", CLI_REQUIRED,
+                   "csv, xlsx; html and pdf: the printable evaluation report (A4)"),
+    CLI_TEXT_OPT("period", 0, xopts, period, "PERIOD",
+                 "2025-06, 2025-Q2, 2025-H1, 2025: tasks due, reports for, the period "
+                 "evaluated"),
+    CLI_TEXT_OPT("at", 0, xopts, at, "DATE", "as on DATE, yyyy-mm-dd (default: today)"),
+    CLI_TEXT_OPT("output", 'o', xopts, out, "FILE", "where to write (default: standard output)"),
+    CLI_OPT_END,
+};
+
 #define PLAN (&cli_plans_commands[1])
 static const cli_cmd plan_subs[] = {
     {.name = "import",
@@ -1087,6 +1295,21 @@ static const cli_cmd plan_subs[] = {
      .opts_size = sizeof(popts),
      .run = plan_kpi_record,
      .group = PLAN},
+    {.name = "export",
+     .summary = "a plan's tasks, reports or evaluation as CSV or XLSX; the evaluation report "
+                "as A4 HTML or PDF",
+     .operands = "PLAN",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a plan's id",
+     .opts = export_opts,
+     .opts_size = sizeof(xopts),
+     .run = plan_export,
+     .group = PLAN,
+     .help = "CSV is UTF-8 with a byte order mark, a header row, dates yyyy-mm-dd. XLSX has a "
+             "bold header row kept in view, real numbers and dates. The report (html, pdf) is "
+             "in Vietnamese with the national heading, the count line, the agencies ranked, "
+             "the overdue and due-soon tasks. A refused export writes nothing."},
     {0},
 };
 #undef PLAN

@@ -736,7 +736,8 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 	if (plen < b->target_len &&
 	    (st = request_check_query(&why, b->target + plen + 1, b->target_len - plen - 1)) != 0)
 		return answer_early(r, st, why, "(bad path)");
-	if (r->nseg >= 1 && !strcmp(r->seg[0], "api")) {
+	/* the API, and the calendar feeds (/feeds/plans/TOKEN.ics, read without a login) */
+	if (r->nseg >= 1 && (!strcmp(r->seg[0], "api") || !strcmp(r->seg[0], "feeds"))) {
 		int rc = router_match(r, &allow);
 		if (rc == HL_ECONFLICT) {
 			if (allow & M_GET)
@@ -1015,6 +1016,9 @@ static void log_request(const request *r, int aborted)
 
 	if (r->path && strlen(r->path) > SRV_MAX_PATH)
 		snprintf(path, sizeof(path), "(long path)");
+	else if (r->path && !strncmp(r->path, "/feeds/", 7))
+		/* a calendar feed's path is its secret token: never in the log */
+		snprintf(path, sizeof(path), "/feeds/…");
 	else
 		log_escape(path, r->path);
 	if (!b) {

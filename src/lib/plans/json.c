@@ -231,3 +231,15 @@ json_t *hl_kpi_json(const hl_kpi *k)
 	json_object_set_new(o, "values", vals);
 	return o;
 }
+
+json_t *hl_plan_feed_json(const hl_plan_feed *f)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(f->id));
+	json_object_set_new(o, "agency", str(f->agency));
+	json_object_set_new(o, "label", str(f->label));
+	json_object_set_new(o, "created_at", str(f->created_at));
+	json_object_set_new(o, "created_by", str(f->created_by));
+	json_object_set_new(o, "revoked_at", str(f->revoked_at));
+	return o;
+}

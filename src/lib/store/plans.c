@@ -1053,3 +1053,92 @@ int hl_store_task_cancel(hl_store *st, int64_t id, const char *reason)
 	sqlite3_finalize(s);
 	return rc;
 }
+
+/* ---- calendar feeds ---- */
+
+int hl_store_feed_put(hl_store *st, const hl_store_feed_row *r)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "INSERT INTO plan_feed(token_hash, agency, label, created_at, created_by)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, r->token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->agency, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 3, r->label);
+	sqlite3_bind_text(s, 4, r->created_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->created_by, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_CONSTRAINT)
+		return hl_error_set(HL_ECONFLICT, "that feed exists already");
+	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "feed");
+}
+
+int hl_store_feed_foreach(hl_store *st, const char *agency, const char *prefix,
+                          int (*cb)(const hl_store_feed_row *r, void *ud), void *ud)
+{
+	/* a prefix is a range of the key: [prefix, prefix + "g") holds every hex hash it starts */
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT token_hash, agency, label, created_at, created_by, revoked_at"
+	        " FROM plan_feed WHERE (?1 IS NULL OR agency = ?1)"
+	        " AND (?2 IS NULL OR (token_hash >= ?2 AND token_hash < ?2 || 'g'))"
+	        " ORDER BY created_at DESC, token_hash");
+	int rc;
+	if (!s)
+		return -1;
+	hl_store__bind_text(s, 1, agency);
+	hl_store__bind_text(s, 2, prefix);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_store_feed_row r = {hl_store__col(s, 0), hl_store__col(s, 1),
+		                       hl_store__col(s, 2), hl_store__col(s, 3),
+		                       hl_store__col(s, 4), hl_store__col(s, 5)};
+		int r2 = cb(&r, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "feeds");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_feed_revoke(hl_store *st, const char *token_hash, const char *at)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st,
+	    "UPDATE plan_feed SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, at, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "feed");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_plans_led_by(hl_store *st, const char *agency,
+                          int (*cb)(const char *plan_id, void *ud), void *ud)
+{
+	/* task_agency_code (code, role) finds the agency's tasks without a scan */
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT DISTINCT t.plan_id FROM task_agency a JOIN task t ON t.id = a.task_id"
+	        " WHERE a.code = ?1 AND a.role = 'lead' ORDER BY t.plan_id");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, agency, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int r2 = cb(hl_store__col(s, 0), ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "plans");
+	sqlite3_finalize(s);
+	return rc;
+}

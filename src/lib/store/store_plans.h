@@ -118,4 +118,23 @@ int hl_store_kpi_foreach(hl_store *st, const char *plan, const char *at,
 /* Cancels task `id` with `reason`. */
 int hl_store_task_cancel(hl_store *st, int64_t id, const char *reason);
 
+/* ---- calendar feeds (plan_feed) and what they show ---- */
+
+/* A feed as stored; the strings live during the callback. */
+typedef struct {
+	const char *token_hash, *agency, *label, *created_at, *created_by, *revoked_at;
+} hl_store_feed_row;
+
+/* Adds a feed; HL_ECONFLICT if the hash is there already (never, for random tokens). */
+int hl_store_feed_put(hl_store *st, const hl_store_feed_row *r);
+/* The feeds (agency NULL: all; else that agency's), newest first; or, with prefix, those whose
+ * hash starts with it (lower-case hex). cb non-zero stops. */
+int hl_store_feed_foreach(hl_store *st, const char *agency, const char *prefix,
+                          int (*cb)(const hl_store_feed_row *r, void *ud), void *ud);
+/* Marks the feed revoked on `at` (a feed revoked already keeps its first day). */
+int hl_store_feed_revoke(hl_store *st, const char *token_hash, const char *at);
+/* The plans that have a task led by `agency`, by id; cb's id lives during the call. */
+int hl_store_plans_led_by(hl_store *st, const char *agency,
+                          int (*cb)(const char *plan_id, void *ud), void *ud);
+
 #endif

@@ -1139,3 +1139,37 @@ int hl_text_tokenize(const char *s, size_t len, hl_token_cb cb, void *ud)
 		return rc;
 	return 0;
 }
+
+int hl_text_upper(char **out, const char *s, long len)
+{
+	char *nfc = NULL, *o;
+	size_t n, k = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = hl_text_nfc(&nfc, s, len)) < 0)
+		return rc;
+	n = strlen(nfc);
+	/* a precomposed letter's capital is precomposed too (ệ → Ệ), and none is longer than 4
+	 * bytes: 4 bytes a code point at most */
+	if (!(o = malloc(4 * n + 1))) {
+		free(nfc);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n;) {
+		int32_t cp;
+		utf8proc_ssize_t m = utf8proc_iterate((const utf8proc_uint8_t *)nfc + i,
+		                                      (utf8proc_ssize_t)(n - i), &cp);
+		if (m <= 0) {
+			free(nfc);
+			free(o);
+			return hl_error_set(HL_EINVALID, "invalid UTF-8");
+		}
+		k += (size_t)utf8proc_encode_char(utf8proc_toupper(cp), (utf8proc_uint8_t *)o + k);
+		i += (size_t)m;
+	}
+	o[k] = 0;
+	free(nfc);
+	*out = o;
+	return 0;
+}
