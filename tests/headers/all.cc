@@ -8,6 +8,7 @@
 #include "halong/feed.h"
 #include "halong/ocr.h"
 #include "halong/plans.h"
+#include "halong/plans_json.h"
 #include "halong/text.h"
 #include "halong/units.h"
 #include "halong/units_json.h"
