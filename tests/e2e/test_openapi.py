@@ -476,6 +476,47 @@ class PlanAnswersValidate(AnswerValidator, unittest.TestCase):
                 'plan:3: item_no: "1" repeated (first on line 2)'], r)
         v('khcn', 'POST', '/api/v1/plans/import', TEST_TASKS, csv_type, 403)
         v('admin', 'POST', '/api/v1/plans/import', '', csv_type, 400)
+        # indicators, the register, a user's agency, and last a task cancelled
+        for caller, method, path, body, status in (
+                ('khcn', 'PUT', f'/api/v1/plans/{t}/kpis/KN-XA',
+                 {'name': 'Số xã kết nối', 'unit': 'xã', 'baseline': 0, 'target': 54,
+                  'task': f'{t}/1'}, 200),
+                ('khcn', 'PUT', f'/api/v1/plans/{t}/kpis/TG-XL',
+                 {'name': 'Thời gian xử lý', 'unit': 'ngày', 'baseline': 10, 'target': 5,
+                  'better': 'lower'}, 200),
+                ('khcn', 'POST', f'/api/v1/plans/{t}/kpis/KN-XA/values',
+                 {'period': '2025-09', 'actual': 35}, 201),
+                ('khcn', 'POST', f'/api/v1/plans/{t}/kpis/TG-XL/values',
+                 {'period': '2025-Q3', 'actual': 6, 'target': 7}, 201),
+                ('khcn', 'POST', f'/api/v1/plans/{t}/kpis/NOPE/values',
+                 {'period': '2025-09', 'actual': 1}, 404),
+                ('khcn', 'PUT', f'/api/v1/plans/{t}/kpis/X', {'name': 'x'}, 400),
+                ('tuanchau', 'PUT', f'/api/v1/plans/{t}/kpis/X', {'name': 'x', 'target': 1},
+                 403),
+                ('admin', 'PUT', '/api/v1/users/hatu/agency', {'agency': 'SO-TC'}, 200),
+                ('admin', 'PUT', '/api/v1/users/hatu/agency', {'agency': None}, 200),
+                ('admin', 'PUT', '/api/v1/users/nobody/agency', {'agency': 'SO-TC'}, 404),
+                ('khcn', 'PUT', '/api/v1/users/hatu/agency', {'agency': 'SO-TC'}, 403),
+                ('tuanchau', 'POST', f'/api/v1/tasks/{t2}/cancel', {'reason': 'x'}, 403),
+                ('khcn', 'POST', f'/api/v1/tasks/{t2}/cancel', {}, 400),
+                ('khcn', 'POST', f'/api/v1/tasks/{t2}/cancel',
+                 {'reason': 'Gộp vào nhiệm vụ 1'}, 200)):
+            v(caller, method, path, body, status=status)
+        for caller, path, status in (
+                ('viewer', f'/api/v1/plans/{t}/kpis', 200),
+                ('viewer', f'/api/v1/plans/{t}/kpis?at=2025-09-01', 200),
+                ('anonymous', f'/api/v1/plans/{t}/kpis', 404),
+                ('anonymous', '/api/v1/agencies', 200),
+                ('anonymous', '/api/v1/agencies?at=2026-01-01', 200),
+                ('anonymous', '/api/v1/agencies?name=so%20tai%20chinh&at=2026-01-01', 200),
+                ('anonymous', '/api/v1/agencies?name=SO-TTTT&at=2026-01-01', 404),
+                ('viewer', f'/api/v1/tasks/{t2}', 200)):
+            v(caller, 'GET', path, status=status)
+        r = v('viewer', 'GET', f'/api/v1/plans/{t}/kpis', status=200)
+        if r:
+            k = {x['code']: x for x in r.json()['items']}
+            self.assertEqual([(x['period'], x['achieved'], x['met'])
+                              for x in k['TG-XL']['values']], [('2025-Q3', 133.3, True)], r)
         self.assertEqual(bad, [], '\n'.join(bad))
 
 
