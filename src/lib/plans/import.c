@@ -139,6 +139,7 @@ static void add_error(ctx *c, uint64_t line, const char *col, const char *why)
 	if (c->stats->nerrors >= 1000)
 		return;
 	snprintf(buf, sizeof(buf), "%s:%llu: %s: %s", c->path, (unsigned long long)line, col, why);
+	hl_str_one_line(buf); /* values from the file are quoted in it */
 	if (!(nv = realloc(c->stats->errors, (c->stats->nerrors + 1) * sizeof(char *))))
 		return;
 	c->stats->errors = nv;
@@ -154,6 +155,7 @@ static void add_note(ctx *c, uint64_t line, const char *fmt, const char *a, cons
 		return;
 	snprintf(msg, sizeof(msg), fmt, a, b ? b : "");
 	snprintf(buf, sizeof(buf), "%s:%llu: %s", c->path, (unsigned long long)line, msg);
+	hl_str_one_line(buf);
 	if (!(nv = realloc(c->stats->notes, (c->stats->nnotes + 1) * sizeof(char *))))
 		return;
 	c->stats->notes = nv;
