@@ -572,6 +572,141 @@ const char *hl_plans_export_mime(const char *format);
  * field). */
 int hl_plans_export_check(const hl_plans_export_in *in);
 
+/* ---- warnings (notice.c) ----
+ *
+ * Due-soon and overdue notices to each lead agency of a task: found at the clock, kept in an
+ * outbox (plan_notice: one row per agency, task, kind and deadline, so each is sent once) and
+ * mailed as one digest per agency a run (SMTP through libcurl). A notice goes to an agency only
+ * while the occurrence is open (not done, not waiting for guidance, not cancelled) and the
+ * agency has no counted report (not returned) whose period holds that deadline; one that became
+ * moot before it was sent is dropped, not sent. */
+
+/* The settings of warnings (hl_plans_setting_get/set; an empty value clears one):
+ *   smtp_url         ""     smtp://HOST[:PORT] or smtps://HOST[:PORT], no user in it
+ *   mail_from        ""     the sender: "addr" or "Name <addr>"
+ *   smtp_user        ""     authentication when set
+ *   smtp_password    ""     never shown: hl_plans_setting_get says "(set)"; never audited
+ *   smtp_starttls    try    no, try (when the server offers it), require; with a user,
+ *                           try is require: a password never crosses in clear
+ *   notice_attempts  5      tries of a notice before it is given up (1–100) */
+
+/* Every setting's name, NULL-terminated. */
+extern const char *const hl_plans_setting_names[];
+
+typedef enum {
+	HL_NOTICE_SOON = 0, /* "soon": due within soon_days (today included) */
+	HL_NOTICE_OVERDUE,  /* "overdue": its deadline has passed */
+} hl_notice_kind;
+
+/* "soon", "overdue". */
+const char *hl_notice_kind_name(hl_notice_kind k);
+
+/* Sets where an agency's notices go: `code` an agency of the register or a unit, `email` one
+ * address (hl_plans__email_valid's rules; NULL or "": removes it). A bad address or an unknown
+ * code is HL_EINVALID naming it, and nothing is written. Admin or the local operator. Audited
+ * ("agency.contact", the code; the address is not written in the log). */
+int hl_plans_contact_set(hl_store *st, const hl_principal *who, const char *code,
+                         const char *email);
+/* *email malloc'd, NULL when the agency has none. Admin or the local operator. */
+int hl_plans_contact_get(char **email, hl_store *st, const hl_principal *who, const char *code);
+
+typedef struct {
+	int64_t id; /* its row in the outbox; 0: not in it yet */
+	int64_t task_id;
+	hl_notice_kind kind;
+	char due[11];
+	int days; /* overdue: days past the deadline; soon: days left (0: today) */
+	hl_task_status status;
+	char *agency, *agency_name, *plan_id, *plan_number, *ref, *title;
+	char *created_at, *sent_at, *last_error; /* the outbox's: NULL when not (yet) */
+	int attempts;
+} hl_notice;
+
+typedef struct {
+	size_t n;
+	hl_notice *v;
+} hl_notices;
+
+void hl_notices_free(hl_notices *l);
+
+typedef struct {
+	uint64_t plans;   /* plans looked at */
+	uint64_t current; /* notices that hold at the clock */
+	uint64_t added;   /* new in the outbox */
+} hl_notice_plan_stats;
+
+/* Finds the due-soon (within the soon_days setting) and overdue occurrences of every plan's
+ * tasks at `at` (NULL: the clock) for each lead agency with a code, and adds those not in the
+ * outbox yet, in one transaction: running it twice adds nothing. progress: ("notices", plans
+ * done, plans). */
+int hl_plans_notices_plan(hl_notice_plan_stats *out, hl_store *st, const char *at,
+                          hl_progress_cb progress, void *ud);
+
+/* Where mail goes. Every field NULL or 0: the settings' (smtp_url, mail_from, smtp_user,
+ * smtp_password, smtp_starttls, notice_attempts). */
+typedef struct {
+	const char *url;             /* smtp://host:port or smtps://host:port */
+	const char *from;            /* "addr" or "Name <addr>" */
+	const char *user, *password; /* NULL: no authentication */
+	int starttls;     /* 0 never, 1 when offered (required with a user), 2 required */
+	int max_attempts; /* a notice is tried this many times, then given up */
+	long timeout_ms;  /* one message, connection included; 0: 60,000 */
+} hl_smtp;
+
+/* One agency's digest in a run. */
+typedef struct {
+	char *agency, *agency_name;
+	hl_notice *items; /* overdue first, then due soon, each by deadline */
+	size_t nitems;
+	size_t noverdue, nsoon;
+	size_t given_up; /* its notices not tried again (notice_attempts reached) */
+	int sent;        /* 1: the server accepted the message */
+	char *error;     /* why it was not sent (NULL: sent, or a dry run) */
+	char *subject;   /* the digest's subject */
+} hl_notice_digest;
+
+typedef struct {
+	char at[11];
+	hl_notice_plan_stats planned;
+	uint64_t dropped; /* moot notices removed before being sent */
+	uint64_t sent;    /* notices in the digests the server accepted */
+	uint64_t failed;  /* notices whose digest failed (kept, tried next run) */
+	uint64_t waiting; /* notices of agencies without a contact (kept) */
+	int dry_run;
+	hl_notice_digest *v;
+	size_t n;
+} hl_notice_run;
+
+void hl_notice_run_free(hl_notice_run *r);
+
+#define HL_NOTICE_DIGEST_MAX 200 /* notices in one digest; the rest go in the next run's */
+
+/* Mails each agency with a contact one digest (subject and body in Vietnamese) of its notices
+ * in the outbox not sent and still holding at `at`, at most HL_NOTICE_DIGEST_MAX: sent_at is
+ * set when the server accepts the message; a failure adds an attempt and keeps its error
+ * (retried next run, until smtp->max_attempts). Unsent notices no longer holding are dropped
+ * first. dry_run: the digests are built and nothing is sent or written (the notices not in the
+ * outbox yet are counted as if they were). An SMTP setting missing or bad is HL_EINVALID before
+ * anything is sent; a failed send is not an error of the call (out->failed, the digest's
+ * error). The password is never in an error or a log. progress: ("mail", agencies done,
+ * agencies). */
+int hl_plans_notices_send(hl_notice_run **out, hl_store *st, const hl_smtp *smtp, const char *at,
+                          int dry_run, hl_progress_cb progress, void *ud);
+
+/* hl_plans_notices_plan then hl_plans_notices_send (dry_run: only the send, writing nothing):
+ * the daily run, the SMTP settings checked before anything is written. Local operator or
+ * admin. Audited ("plan.notify" by who: the counts, no address) when it changed anything. */
+int hl_plans_notify(hl_notice_run **out, hl_store *st, const hl_principal *who, const hl_smtp *smtp,
+                    const char *at, int dry_run, hl_progress_cb progress, void *ud);
+
+/* The notices of `agency` that hold at `at` — what the web interface shows — each with its
+ * outbox state (queued, sent, attempts, last error), overdue first. An officer sees their own
+ * agency's (agency NULL: theirs); a user of a plan's compiling agency sees any agency's in the
+ * plans it compiles; an admin and the local operator any (agency NULL: every agency's); anyone
+ * else HL_EDENIED. Only plans the caller may read. An unknown agency: HL_EINVALID. */
+int hl_plans_notices_list(hl_notices **out, hl_store *st, const hl_principal *who,
+                          const char *agency, const char *at);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,16 @@ json_t *hl_kpi_json(const hl_kpi *k);
 /* {"id", "agency", "label", "created_at", "created_by", "revoked_at"} (never the token) */
 json_t *hl_plan_feed_json(const hl_plan_feed *f);
 
+/* {"id" (0: not in the outbox yet), "agency", "agency_name", "kind" ("soon"|"overdue"),
+ * "kind_vi", "task_id", "task" ("PLAN/STT"), "plan_id", "plan_number", "title", "due", "days",
+ * "status", "status_vi", "state" ("new"|"queued"|"sent"|"failed"), "created_at", "sent_at",
+ * "attempts", "last_error"} (notice.c) */
+json_t *hl_notice_json(const hl_notice *n);
+/* {"at", "dry_run", "plans", "current", "added", "dropped", "sent", "failed", "waiting",
+ * "agencies": [{"agency", "agency_name", "sent", "error", "subject", "overdue", "soon",
+ * "given_up", "notices": [notice]}]} (notice.c) */
+json_t *hl_notice_run_json(const hl_notice_run *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
 /* The plans command groups: `halong agency load|list|find|assign`, the register of the
- * province's departments and offices; `halong plan import|list|show|eval|close|period|setting`,
+ * province's departments and offices, and where their notices go (`agency contact`);
+ * `halong plan import|list|show|eval|close|period|setting|notify`,
  * `halong task show|report|verify|queue`, `halong inspection add`, `halong lesson add|search`.
  * Each parses, calls one verb of plans/ as the node's operator, and answers. */
 #include <stddef.h>
@@ -282,7 +283,7 @@ static const cli_opt feed_json_opts[] = {CLI_FLAG_OPT("json", 0, fopts, json, "a
 
 #define FEED (&agency_subs[4])
 /* Forward: feed's subcommands name it as their group, and it names them. */
-static const cli_cmd agency_subs[6];
+static const cli_cmd agency_subs[7];
 static const cli_cmd feed_subs[] = {
     {.name = "new",
      .summary = "a calendar feed (iCalendar) of the tasks AGENCY leads; prints its token once",
@@ -317,8 +318,10 @@ static const cli_cmd feed_subs[] = {
 };
 #undef FEED
 
+static int agency_contact(const cli_args *args); /* warnings, below */
+
 #define AGENCY (&cli_plans_commands[0])
-static const cli_cmd agency_subs[6] = {
+static const cli_cmd agency_subs[7] = {
     {.name = "load",
      .summary = "load an agencies register (default: the province's, then the central bodies')",
      .operands = "[FILE]",
@@ -361,6 +364,18 @@ static const cli_cmd agency_subs[6] = {
      .summary = "calendar feeds (iCalendar) of an agency's tasks: new, list, revoke",
      .subs = feed_subs,
      .group = AGENCY},
+    {.name = "contact",
+     .summary = "the e-mail address an agency's notices go to (due soon, overdue)",
+     .operands = "CODE [EMAIL]",
+     .min_args = 1,
+     .max_args = 2,
+     .missing = "give an agency's code, and its e-mail address (none: shows it)",
+     .opts = json_only,
+     .opts_size = sizeof(opts),
+     .run = agency_contact,
+     .group = AGENCY,
+     .help = "One address (name@domain), checked before it is kept; \"\" removes it. The "
+             "address is not written in the audit log."},
     {0},
 };
 #undef AGENCY
@@ -617,15 +632,26 @@ static int plan_period(const cli_args *args)
 
 static int plan_setting(const cli_args *args)
 {
-	static const char *const keys[] = {"cutoff_day", "report_day", "soon_days", "rank_rule"};
+	const char *const *keys = hl_plans_setting_names;
 	hl_archive *a = NULL;
 	hl_principal who = me();
 	int rc = 0;
 	if (open_store(&a, args) < 0)
 		return cli_fail();
-	if (args->nargs == 2)
+	if (args->nargs == 2 && !strcmp(args->args[0], "smtp_password") &&
+	    !strcmp(args->args[1], "-")) {
+		/* a password from standard input, not the command line (ps, shell history) */
+		char line[256];
+		size_t n;
+		if (!fgets(line, sizeof(line), stdin))
+			line[0] = 0;
+		n = strcspn(line, "\r\n");
+		line[n] = 0;
+		rc = hl_plans_setting_set(hl_archive_store(a), &who, args->args[0], line);
+		memset(line, 0, sizeof(line));
+	} else if (args->nargs == 2)
 		rc = hl_plans_setting_set(hl_archive_store(a), &who, args->args[0], args->args[1]);
-	for (size_t i = 0; i < 4 && rc == 0; i++) {
+	for (size_t i = 0; keys[i] && rc == 0; i++) {
 		char *v = NULL;
 		if (args->nargs && strcmp(args->args[0], keys[i]))
 			continue;
@@ -1005,6 +1031,117 @@ static int task_cancel(const cli_args *args)
 	return EXIT_OK;
 }
 
+/* ---- warnings: agencies' contacts and the daily notices ---- */
+
+static int agency_contact(const cli_args *args)
+{
+	const opts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	char *email = NULL;
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	if (args->nargs == 2)
+		rc = hl_plans_contact_set(hl_archive_store(a), &who, args->args[0], args->args[1]);
+	else
+		rc = hl_plans_contact_get(&email, hl_archive_store(a), &who, args->args[0]);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (args->nargs == 2) {
+		int set = *args->args[1] != 0;
+		if (o->json)
+			cli_print_json(json_pack("{s:s,s:o}", "code", args->args[0], "email",
+			                         set ? json_string(args->args[1]) : json_null()));
+		else if (set)
+			printf("agency contact: %s's notices go to %s\n", args->args[0],
+			       args->args[1]);
+		else
+			printf("agency contact: %s has no e-mail contact now\n", args->args[0]);
+	} else if (o->json)
+		cli_print_json(json_pack("{s:s,s:o}", "code", args->args[0], "email",
+		                         email ? json_string(email) : json_null()));
+	else
+		printf("%s %s\n", args->args[0], email ? email : "(no e-mail contact)");
+	free(email);
+	return EXIT_OK;
+}
+
+typedef struct {
+	int json, dry_run;
+	const char *at;
+} nopts;
+
+static void print_digest(const hl_notice_digest *d, int dry_run)
+{
+	char what[120] = "";
+	if (d->noverdue)
+		snprintf(what, sizeof(what), "%zu overdue", d->noverdue);
+	if (d->nsoon)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%zu due soon",
+		         d->noverdue ? ", " : "", d->nsoon);
+	if (!d->nitems)
+		snprintf(what, sizeof(what), "nothing to send");
+	printf("  %-12s ", d->agency);
+	if (d->sent)
+		printf("sent: %s", what);
+	else if (d->error)
+		printf("not sent (%s): %s", d->error, what);
+	else if (dry_run && d->nitems)
+		printf("would send: %s", what);
+	else
+		printf("%s", what);
+	if (d->given_up)
+		printf("; %zu given up (notice_attempts)", d->given_up);
+	printf("  — %s\n", d->agency_name);
+}
+
+static int plan_notify(const cli_args *args)
+{
+	const nopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_notice_run *run = NULL;
+	hl_principal who = me();
+	cli_progress p;
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	cli_progress_init(&p, o->json);
+	rc = hl_plans_notify(&run, hl_archive_store(a), &who, NULL, o->at, o->dry_run,
+	                     cli_progress_cb, &p);
+	cli_progress_done(&p);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(hl_notice_run_json(run));
+	else {
+		printf("plan notify %s%s: %llu plans; %llu notices hold, %llu new, %llu dropped "
+		       "(moot before being sent)\n",
+		       run->at, run->dry_run ? " (dry run: nothing sent or written)" : "",
+		       (unsigned long long)run->planned.plans,
+		       (unsigned long long)run->planned.current,
+		       (unsigned long long)run->planned.added, (unsigned long long)run->dropped);
+		for (size_t i = 0; i < run->n; i++)
+			print_digest(&run->v[i], run->dry_run);
+		printf("%llu notices sent, %llu failed (tried again next run), %llu waiting for a "
+		       "contact\n",
+		       (unsigned long long)run->sent, (unsigned long long)run->failed,
+		       (unsigned long long)run->waiting);
+	}
+	rc = run->failed ? EXIT_PARTIAL : EXIT_OK;
+	hl_notice_run_free(run);
+	return rc;
+}
+
+static const cli_opt notify_opts[] = {
+    CLI_TEXT_OPT("at", 0, nopts, at, "DATE", "as on DATE, yyyy-mm-dd (default: today)"),
+    CLI_FLAG_OPT("dry-run", 0, nopts, dry_run, "show the digests; send and write nothing"),
+    CLI_FLAG_OPT("json", 0, nopts, json, "as JSON"),
+    CLI_OPT_END,
+};
+
 #define AT_OPT   CLI_TEXT_OPT("at", 0, popts, at, "DATE", "as on DATE, yyyy-mm-dd (default: today)")
 #define JSON_OPT CLI_FLAG_OPT("json", 0, popts, json, "as JSON")
 
@@ -1259,12 +1396,29 @@ static const cli_cmd plan_subs[] = {
      .run = plan_period,
      .group = PLAN},
     {.name = "setting",
-     .summary = "the settings of plans: cutoff_day, report_day, soon_days, rank_rule",
+     .summary = "the settings of plans: cutoff_day, report_day, soon_days, rank_rule, "
+                "smtp_url, mail_from, smtp_user, smtp_password, smtp_starttls, "
+                "notice_attempts",
      .operands = "[KEY [VALUE]]",
+     .help = "smtp_password -: reads the password from standard input (it is never shown; "
+             "the settings list says (set)).",
      .max_args = 2,
      .opts_size = sizeof(popts),
      .run = plan_setting,
      .group = PLAN},
+    {.name = "notify",
+     .summary = "mail each agency its due-soon and overdue notices (a daily digest, each "
+                "notice once)",
+     .opts = notify_opts,
+     .opts_size = sizeof(nopts),
+     .run = plan_notify,
+     .group = PLAN,
+     .help = "Finds the notices that hold at the clock (soon_days), adds the new ones to the "
+             "outbox, drops those that became moot, and mails each agency with a contact one "
+             "digest in Vietnamese through smtp_url (halong plan setting smtp_url "
+             "smtp://HOST:PORT; mail_from, smtp_user, smtp_password, smtp_starttls, "
+             "notice_attempts). A failed digest stays in the outbox and is tried again on the "
+             "next run (exit 3). Run it once a day."},
     {.name = "kpi",
      .summary = "a plan's KPI indicators and their values by period",
      .operands = "ID",

@@ -264,10 +264,13 @@ static int settings_put(request *r)
 	int rc;
 	if ((rc = req_json(&b, r)) != 0)
 		return rc;
+	char *kept = NULL; /* as it reads back: a password is "(set)", never echoed */
 	if ((rc = js_get_str(&v, b, "value", 1)) == 0 &&
-	    (rc = hl_plans_setting_set(req_store(r), &r->who, req_param(r, "key"), v)) == 0)
+	    (rc = hl_plans_setting_set(req_store(r), &r->who, req_param(r, "key"), v)) == 0 &&
+	    (rc = hl_plans_setting_get(&kept, req_store(r), req_param(r, "key"))) == 0)
 		rc = resp_json(r, 200,
-		               json_pack("{s:s,s:s}", "key", req_param(r, "key"), "value", v));
+		               json_pack("{s:s,s:s}", "key", req_param(r, "key"), "value", kept));
+	free(kept);
 	json_decref(b);
 	return rc;
 }
@@ -652,6 +655,48 @@ static int user_agency_put(request *r)
 	return rc;
 }
 
+/* ---- GET /api/v1/notices?agency=&at= : an agency's notices (warnings) ---- */
+
+static int notices_list(request *r)
+{
+	hl_notices *l = NULL;
+	char at[11];
+	int rc;
+	json_t *a;
+	if ((rc = at_param(at, r)) != 0)
+		return rc;
+	if ((rc = hl_plans_notices_list(&l, req_store(r), &r->who, req_query(r, "agency"),
+	                                at[0] ? at : NULL)) < 0)
+		return rc;
+	a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, hl_notice_json(&l->v[i]));
+	hl_notices_free(l);
+	return resp_json(
+	    r, 200, json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(a), "items", a));
+}
+
+/* ---- PUT /api/v1/agencies/{code}/contact {"email"} (admin) ---- */
+
+static int agency_contact_put(request *r)
+{
+	json_t *b = NULL;
+	const char *email = NULL;
+	int rc;
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	if (!json_object_get(b, "email")) /* a misspelt key must not remove the contact */
+		rc = hl_error_set(HL_EINVALID, "\"email\" is required (null removes the contact)");
+	else if ((rc = js_get_str(&email, b, "email", 0)) == 0 &&
+	         (rc = hl_plans_contact_set(req_store(r), &r->who, req_param(r, "code"), email)) ==
+	             0)
+		rc = resp_json(r, 200,
+		               json_pack("{s:s,s:o}", "code", req_param(r, "code"), "email",
+		                         email && *email ? json_string(email) : json_null()));
+	json_decref(b);
+	return rc;
+}
+
 const route routes_plans[] = {
     {M_GET, "/api/v1/plans", plans_list, 0, 0},
     {M_POST, "/api/v1/plans/import", plans_import, MAX_IMPORT, ROUTE_RAW_BODY},
@@ -670,6 +715,8 @@ const route routes_plans[] = {
     {M_POST, "/api/v1/inspections", inspection_add, 0, 0},
     {M_POST, "/api/v1/lessons", lesson_add, 0, 0},
     {M_GET, "/api/v1/lessons", lesson_search, 0, 0},
+    {M_GET, "/api/v1/notices", notices_list, 0, 0},
+    {M_PUT, "/api/v1/agencies/{code}/contact", agency_contact_put, 0, 0},
     {M_GET, "/api/v1/plans/{id}/kpis", kpis_get, 0, 0},
     {M_PUT, "/api/v1/plans/{id}/kpis/{code}", kpi_put, 0, 0},
     {M_POST, "/api/v1/plans/{id}/kpis/{code}/values", kpi_value, 0, 0},

@@ -256,6 +256,7 @@ int hl_lesson_search(hl_lessons **out, hl_store *st, const hl_principal *who, co
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
 	rc = hl_store_lesson_foreach(st, (const char *const *)words, n, limit ? limit : 50,
+	                             who->local ? HL_ACCESS_SECRET : (int)hl_auth_ceiling(who),
 	                             add_lesson, *out);
 	free(f);
 	if (rc < 0) {

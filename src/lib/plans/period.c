@@ -9,6 +9,7 @@
 #include "../store/store_plans.h"
 #include "halong/plans.h"
 #include "halong/util.h"
+#include "notice_int.h"
 #include "plans_int.h"
 
 void hl_plans_today(char out[11])
@@ -91,6 +92,18 @@ static const struct {
     {"report_day", "25"},
     {"soon_days", "7"},
     {"rank_rule", "done_on_time=2,done_late=1,open_on_time=0,waiting=0,overdue=-2"},
+    /* warnings (notice.c): where and how the notices are mailed */
+    {"smtp_url", ""},
+    {"mail_from", ""},
+    {"smtp_user", ""},
+    {"smtp_password", ""},
+    {"smtp_starttls", "try"},
+    {"notice_attempts", "5"},
+};
+
+const char *const hl_plans_setting_names[] = {
+    "cutoff_day", "report_day",    "soon_days",     "rank_rule",       "smtp_url", "mail_from",
+    "smtp_user",  "smtp_password", "smtp_starttls", "notice_attempts", NULL,
 };
 
 static int setting_index(const char *key)
@@ -109,10 +122,19 @@ int hl_plans_setting_get(char **value, hl_store *st, const char *key)
 	if (i < 0)
 		return hl_error_set(HL_EINVALID,
 		                    "unknown setting \"%.40s\"; settings: cutoff_day, report_day, "
-		                    "soon_days, rank_rule",
+		                    "soon_days, rank_rule, smtp_url, mail_from, smtp_user, "
+		                    "smtp_password, smtp_starttls, notice_attempts",
 		                    key ? key : "");
 	if ((rc = hl_store_plan_setting_get(value, st, key)) < 0)
 		return rc;
+	if (!strcmp(key, "smtp_password") && *value) {
+		/* a secret: said to be set, never shown (notice.c reads the store itself) */
+		int set = **value != 0;
+		memset(*value, 0, strlen(*value));
+		free(*value);
+		*value = hl_strdup(set ? "(set)" : "");
+		return *value ? 0 : hl_error_set(HL_ENOMEM, "out of memory");
+	}
 	if (!*value && !(*value = hl_strdup(settings[i].def)))
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	return 0;
@@ -133,6 +155,35 @@ static int small_number(const char *v, int min, int max)
 	char *end;
 	long n = strtol(v, &end, 10);
 	return *v && !*end && n >= min && n <= max;
+}
+
+/* The warnings' settings (an empty value clears one). */
+static int smtp_setting_check(const char *key, const char *value)
+{
+	char name[HL_MAIL_NAME_MAX + 1], addr[HL_MAIL_ADDR_MAX + 1];
+	if (!strcmp(key, "smtp_url") && *value)
+		return hl_plans__smtp_url_check(value);
+	if (!strcmp(key, "mail_from") && *value)
+		return hl_plans__mailbox_parse(name, addr, value);
+	if (!strcmp(key, "smtp_user") || !strcmp(key, "smtp_password")) {
+		if (strlen(value) > 200)
+			return hl_error_set(HL_EINVALID, "%s: longer than 200 bytes", key);
+		for (const char *p = value; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return hl_error_set(HL_EINVALID, "%s: holds a control character",
+				                    key);
+	}
+	if (!strcmp(key, "smtp_starttls") && strcmp(value, "no") && strcmp(value, "try") &&
+	    strcmp(value, "require"))
+		return hl_error_set(
+		    HL_EINVALID,
+		    "smtp_starttls: \"%.20s\" is not no, try (when the server offers "
+		    "it) or require",
+		    value);
+	if (!strcmp(key, "notice_attempts") && !small_number(value, 1, 100))
+		return hl_error_set(HL_EINVALID, "notice_attempts: \"%.20s\" is not a number 1–100",
+		                    value);
+	return 0;
 }
 
 int hl_plans_setting_set(hl_store *st, const hl_principal *who, const char *key, const char *value)
@@ -160,7 +211,12 @@ int hl_plans_setting_set(hl_store *st, const hl_principal *who, const char *key,
 		if ((rc = hl_plans__rank_rule(w, value)) < 0)
 			return rc;
 	}
-	snprintf(detail, sizeof(detail), "%s=%.200s", key, value);
+	if ((rc = smtp_setting_check(key, value)) < 0)
+		return rc;
+	if (!strcmp(key, "smtp_password"))
+		snprintf(detail, sizeof(detail), "%s=%s", key, *value ? "(set)" : "(cleared)");
+	else
+		snprintf(detail, sizeof(detail), "%s=%.200s", key, value);
 	if ((rc = hl_store_begin(st)) < 0)
 		return rc;
 	if ((rc = hl_store_plan_setting_set(st, key, value)) < 0 ||

@@ -1,4 +1,5 @@
-/* Every SQL statement of plans/: the agencies register (plans, tasks and reports to come). */
+/* Every SQL statement of plans/: the agencies register, plans, tasks, reports, settings,
+ * snapshots, inspections, lessons, agencies' contacts and the notices outbox. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -851,25 +852,33 @@ int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r)
 	return rc;
 }
 
+/* Word n of a lesson query: the beginning of a word of the folded text (a prefix, as the
+ * archive's search reads "thang" in "tháng"). */
+#define LESSON_WORD(n) " AND (?" #n " IS NULL OR instr(' ' || l.folded, ' ' || ?" #n "))"
+/* A plan's level as a number, to compare with a reader's (public 0 … secret 3). */
+#define PLAN_LEVEL(p)                                                                              \
+	" CASE " p ".access WHEN 'public' THEN 0 WHEN 'internal' THEN 1 WHEN 'restricted' THEN 2"  \
+	" ELSE 3 END"
+
 int hl_store_lesson_foreach(hl_store *st, const char *const *words, size_t nwords, size_t limit,
-                            int (*cb)(const hl_lesson *l, void *ud), void *ud)
+                            int max_level, int (*cb)(const hl_lesson *l, void *ud), void *ud)
 {
-	/* each word the beginning of a word of the folded text (a prefix, as the archive's search
-	 * reads "thang" in "tháng"), as many as 8 (more are refused by the caller) */
+	/* as many as 8 words (more are refused by the caller); a lesson of a task is read by those
+	 * who read its plan */
 	sqlite3_stmt *s = hl_store__prepare(
 	    st, "SELECT l.id, l.title, l.body, t.plan_id || '/' || t.item_no, l.agency, l.at, l.by"
 	        " FROM lesson l LEFT JOIN task t ON t.id = l.task_id"
-	        " WHERE (?1 IS NULL OR instr(' ' || l.folded, ' ' || ?1)) AND (?2 IS NULL OR instr(' ' || l.folded, ' ' || ?2))"
-	        " AND (?3 IS NULL OR instr(' ' || l.folded, ' ' || ?3)) AND (?4 IS NULL OR instr(' ' || l.folded, ' ' || ?4))"
-	        " AND (?5 IS NULL OR instr(' ' || l.folded, ' ' || ?5)) AND (?6 IS NULL OR instr(' ' || l.folded, ' ' || ?6))"
-	        " AND (?7 IS NULL OR instr(' ' || l.folded, ' ' || ?7)) AND (?8 IS NULL OR instr(' ' || l.folded, ' ' || ?8))"
-	        " ORDER BY l.at DESC, l.id DESC LIMIT ?9");
+	        " LEFT JOIN plan p ON p.id = t.plan_id"
+	        " WHERE (l.task_id IS NULL OR" PLAN_LEVEL("p") " <= ?10)" LESSON_WORD(1)
+	            LESSON_WORD(2) LESSON_WORD(3) LESSON_WORD(4) LESSON_WORD(5) LESSON_WORD(6)
+	                LESSON_WORD(7) LESSON_WORD(8) " ORDER BY l.at DESC, l.id DESC LIMIT ?9");
 	int rc;
 	if (!s)
 		return -1;
 	for (size_t i = 0; i < 8; i++)
 		hl_store__bind_text(s, (int)i + 1, i < nwords ? words[i] : NULL);
 	sqlite3_bind_int64(s, 9, (int64_t)limit);
+	sqlite3_bind_int(s, 10, max_level);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		hl_lesson l = {sqlite3_column_int64(s, 0),  (char *)hl_store__col(s, 1),
 		               (char *)hl_store__col(s, 2), (char *)hl_store__col(s, 3),
@@ -1141,4 +1150,152 @@ int hl_store_plans_led_by(hl_store *st, const char *agency,
 	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "plans");
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* ---- warnings: contacts and the notices outbox ---- */
+
+int hl_store_contact_set(hl_store *st, const char *code, const char *email)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int rc;
+	s = hl_store__prepare(st, email ? "INSERT OR REPLACE INTO agency_contact(code, email,"
+	                                  " updated_at) VALUES (?1, ?2, ?3)"
+	                                : "DELETE FROM agency_contact WHERE code = ?1");
+	if (!s)
+		return -1;
+	hl_now_utc(now);
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	if (email) {
+		sqlite3_bind_text(s, 2, email, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+	}
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "contact");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_contact_get(char **email, hl_store *st, const char *code)
+{
+	return one_text(email, st, "SELECT email FROM agency_contact WHERE code = ?1", code, NULL,
+	                "contact");
+}
+
+#define NOTICE_COLS "id, task_id, agency, kind, due, created_at, sent_at, last_error, attempts"
+
+static hl_store_notice_row notice_row(sqlite3_stmt *s)
+{
+	hl_store_notice_row r = {.id = sqlite3_column_int64(s, 0),
+	                         .task_id = sqlite3_column_int64(s, 1),
+	                         .agency = hl_store__col(s, 2),
+	                         .kind = hl_store__col(s, 3),
+	                         .due = hl_store__col(s, 4),
+	                         .created_at = hl_store__col(s, 5),
+	                         .sent_at = hl_store__col(s, 6),
+	                         .last_error = hl_store__col(s, 7),
+	                         .attempts = sqlite3_column_int(s, 8)};
+	return r;
+}
+
+int hl_store_notice_add(int *added, hl_store *st, const char *agency, int64_t task_id,
+                        const char *kind, const char *due, const char *created_at)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT OR IGNORE INTO plan_notice(agency, task_id,"
+	                          " kind, due, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+	int rc;
+	*added = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, agency, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, task_id);
+	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, due, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, created_at, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "notice");
+	sqlite3_finalize(s);
+	if (rc == 0)
+		*added = sqlite3_changes(st->db) > 0;
+	return rc;
+}
+
+int hl_store_notice_foreach(hl_store *st, const char *agency,
+                            int (*cb)(const hl_store_notice_row *r, void *ud), void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT " NOTICE_COLS " FROM plan_notice"
+	                                        " WHERE ?1 IS NULL OR agency = ?1");
+	int rc;
+	if (!s)
+		return -1;
+	hl_store__bind_text(s, 1, agency);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_store_notice_row r = notice_row(s);
+		int r2 = cb(&r, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "notices");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_notice_unsent_foreach(hl_store *st, int (*cb)(const hl_store_notice_row *r, void *ud),
+                                   void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT " NOTICE_COLS " FROM plan_notice"
+	                                        " WHERE sent_at IS NULL ORDER BY agency, id");
+	int rc;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_store_notice_row r = notice_row(s);
+		int r2 = cb(&r, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "notices");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int notice_update(hl_store *st, const char *sql, int64_t id, const char *a, const char *b)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, sql);
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		hl_store__bind_text(s, 2, a);
+	if (sqlite3_bind_parameter_count(s) >= 3)
+		hl_store__bind_text(s, 3, b);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "notice");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_notice_drop(hl_store *st, int64_t id)
+{
+	return notice_update(st, "DELETE FROM plan_notice WHERE id = ?1 AND sent_at IS NULL", id,
+	                     NULL, NULL);
+}
+
+int hl_store_notice_attempt(hl_store *st, int64_t id, const char *sent_at, const char *error)
+{
+	return notice_update(st,
+	                     "UPDATE plan_notice SET attempts = attempts + 1, sent_at = ?2,"
+	                     " last_error = ?3 WHERE id = ?1 AND sent_at IS NULL",
+	                     id, sent_at, error);
+}
+
+int hl_store_notice_note(hl_store *st, int64_t id, const char *why)
+{
+	return notice_update(st,
+	                     "UPDATE plan_notice SET last_error = ?2 WHERE id = ?1"
+	                     " AND sent_at IS NULL",
+	                     id, why, NULL);
 }

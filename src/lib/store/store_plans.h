@@ -100,9 +100,10 @@ typedef struct {
 	const char *agency, *title, *body, *folded, *at, *by;
 } hl_store_lesson_row;
 int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r);
-/* Lessons whose folded text holds every one of `words` (folded), newest first, at most limit. */
+/* Lessons whose folded text holds every one of `words` (folded), newest first, at most limit;
+ * a lesson of a task only when its plan's level is at most max_level. */
 int hl_store_lesson_foreach(hl_store *st, const char *const *words, size_t nwords, size_t limit,
-                            int (*cb)(const hl_lesson *l, void *ud), void *ud);
+                            int max_level, int (*cb)(const hl_lesson *l, void *ud), void *ud);
 
 /* ---- KPI indicators ---- */
 
@@ -136,5 +137,36 @@ int hl_store_feed_revoke(hl_store *st, const char *token_hash, const char *at);
 /* The plans that have a task led by `agency`, by id; cb's id lives during the call. */
 int hl_store_plans_led_by(hl_store *st, const char *agency,
                           int (*cb)(const char *plan_id, void *ud), void *ud);
+
+/* ---- warnings: agencies' e-mail contacts and the notices outbox ---- */
+
+/* Sets (email) or removes (NULL) the contact of `code`. */
+int hl_store_contact_set(hl_store *st, const char *code, const char *email);
+/* *email malloc'd, NULL when the agency has none. */
+int hl_store_contact_get(char **email, hl_store *st, const char *code);
+
+/* A row of plan_notice; texts live during the call (or in the caller's copy). */
+typedef struct {
+	int64_t id, task_id;
+	const char *agency, *kind, *due, *created_at, *sent_at, *last_error;
+	int attempts;
+} hl_store_notice_row;
+
+/* Inserts a notice unless (agency, task_id, kind, due) is there already: *added 1 or 0. */
+int hl_store_notice_add(int *added, hl_store *st, const char *agency, int64_t task_id,
+                        const char *kind, const char *due, const char *created_at);
+/* The notices of `agency` (NULL: every agency's), sent or not; non-zero from cb stops. */
+int hl_store_notice_foreach(hl_store *st, const char *agency,
+                            int (*cb)(const hl_store_notice_row *r, void *ud), void *ud);
+/* The notices not sent, by agency then id; non-zero from cb stops. */
+int hl_store_notice_unsent_foreach(hl_store *st, int (*cb)(const hl_store_notice_row *r, void *ud),
+                                   void *ud);
+/* Removes a notice not sent (one that became moot); a sent one stays. */
+int hl_store_notice_drop(hl_store *st, int64_t id);
+/* One attempt at sending: sent_at set when the server accepted it (error NULL), else the
+ * error; attempts + 1 either way. */
+int hl_store_notice_attempt(hl_store *st, int64_t id, const char *sent_at, const char *error);
+/* Notes why a notice waits without counting an attempt (no contact). */
+int hl_store_notice_note(hl_store *st, int64_t id, const char *why);
 
 #endif
