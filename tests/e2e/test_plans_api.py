@@ -37,7 +37,8 @@ class PlansApi(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.h = hl.Home()
-        for args in (('units', 'load', '--quiet'), ('agency', 'load')):
+        for args in (('units', 'load', '--quiet'), ('agency', 'load'),
+                     ('plan', 'setting', 'province', '22')):
             r = cls.h.run(*args)
             assert r.rc == 0, r
         for name, text in (('plan.csv', PLAN_CSV), ('tasks.csv', TASKS_CSV)):

@@ -412,7 +412,7 @@ int hl_agency_find(hl_agency **out, hl_store *st, const char *name, const char *
 	if (date && !date_ok(date))
 		return hl_error_set(HL_EINVALID, "bad date \"%.20s\" (yyyy-mm-dd)", date);
 	if (!date) {
-		hl_units_today(today);
+		hl_plans_today(today); /* the plans' clock (HALONG_TODAY in tests) */
 		date = today;
 	}
 	if (!(want = match_form(name)))
@@ -550,12 +550,38 @@ const char *hl_plans__current(hl_plans__succ *s, const char *code, const char *d
 	return s->memo[s->nmemo++].current;
 }
 
+static int commune_type(hl_unit_type ty)
+{
+	return ty == HL_UNIT_XA || ty == HL_UNIT_PHUONG || ty == HL_UNIT_THI_TRAN ||
+	       ty == HL_UNIT_DAC_KHU;
+}
+
+/* Is unit u in `province` (its parent, or its parent's parent: a commune of before 2025 was
+ * in a district)? */
+static int in_province(hl_store *st, const hl_unit *u, const char *province, const char *date)
+{
+	hl_unit *parent = NULL;
+	int in;
+	if (!u->parent_code || !*u->parent_code)
+		return 0;
+	if (!strcmp(u->parent_code, province))
+		return 1;
+	if (hl_units_show(&parent, st, u->parent_code, date) < 0) {
+		hl_error_clear();
+		return 0;
+	}
+	in = parent->parent_code && !strcmp(parent->parent_code, province);
+	hl_unit_free(parent);
+	return in;
+}
+
 int hl_plans__agency_code(char out[33], hl_store *st, const char *name, const char *date)
 {
 	hl_agency *a = NULL;
 	hl_units *u = NULL;
 	hl_unit *one = NULL;
-	char why[600], *f;
+	char why[600], found[4][33], where[4][80], *f = NULL, *province = NULL;
+	size_t n = 0, all = 0;
 	int rc = hl_agency_find(&a, st, name, date);
 
 	out[0] = 0;
@@ -567,33 +593,65 @@ int hl_plans__agency_code(char out[33], hl_store *st, const char *name, const ch
 	if (rc != HL_ENOTFOUND)
 		return rc;
 	snprintf(why, sizeof(why), "%s", hl_error_last());
-	/* a commune, ward or special zone (the other tier of local government): by its code, or
-	 * named whole */
+	/* a commune, ward or special zone (the other tier of local government): by its code */
 	if (strlen(name) <= 16 && hl_units_show(&one, st, name, date) == 0) {
-		if (one->type == HL_UNIT_XA || one->type == HL_UNIT_PHUONG ||
-		    one->type == HL_UNIT_THI_TRAN || one->type == HL_UNIT_DAC_KHU)
+		if (commune_type(one->type))
 			snprintf(out, 33, "%s", one->code);
 		hl_unit_free(one);
+		if (out[0])
+			return 1;
 	}
-	if (!out[0] && (f = hl_plans__fold(name)) && hl_units_find(&u, st, name, date, 5) == 0) {
-		for (size_t i = 0; i < u->n && !out[0]; i++) {
-			hl_unit_type ty = u->v[i].type;
-			if (ty != HL_UNIT_XA && ty != HL_UNIT_PHUONG && ty != HL_UNIT_THI_TRAN &&
-			    ty != HL_UNIT_DAC_KHU)
+	/* … or by its whole name ("Phường Hà Tu"), in the province set (plans' setting province)
+	 * when the country has more than one of that name */
+	if (!(f = hl_plans__fold(name)))
+		return hl_error_set(HL_EINVALID, "not UTF-8");
+	if ((rc = hl_plans_setting_get(&province, st, "province")) < 0) {
+		free(f);
+		return rc;
+	}
+	if (hl_units_find(&u, st, name, date, 100) == 0) {
+		for (size_t i = 0; i < u->n; i++) {
+			char *ff;
+			if (!commune_type(u->v[i].type) ||
+			    !(ff = hl_plans__fold(u->v[i].full_name)))
 				continue;
-			char *uf = hl_plans__fold(u->v[i].name),
-			     *ff = hl_plans__fold(u->v[i].full_name);
-			if ((uf && !strcmp(uf, f)) || (ff && !strcmp(ff, f)))
-				snprintf(out, 33, "%s", u->v[i].code);
-			free(uf);
+			int same = !strcmp(ff, f), dup = 0;
 			free(ff);
+			for (size_t j = 0; j < n && same; j++)
+				dup |= !strcmp(found[j], u->v[i].code);
+			if (!same || dup)
+				continue;
+			if (*province && !in_province(st, &u->v[i], province, date))
+				continue;
+			all++;
+			if (n < 4) {
+				snprintf(found[n], 33, "%s", u->v[i].code);
+				snprintf(where[n], 80, "%.70s",
+				         u->v[i].parent_name ? u->v[i].parent_name : "");
+				n++;
+			}
 		}
 		hl_units_free(u);
-		free(f);
-	} else if (!out[0])
-		free(f);
-	if (out[0])
+	}
+	hl_error_clear();
+	free(f);
+	free(province);
+	if (all == 1) {
+		snprintf(out, 33, "%s", found[0]);
 		return 1;
+	}
+	if (all > 1) {
+		char list[400] = "";
+		for (size_t i = 0; i < n; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s (%s)",
+			         i ? ", " : "", found[i], where[i]);
+		hl_error_set(
+		    HL_ENOTFOUND,
+		    "\"%.80s\" names %zu units on %s: %s; write its code, or set the province "
+		    "(plan setting province)",
+		    name, all, date ? date : "today", list);
+		return 0;
+	}
 	hl_error_set(HL_ENOTFOUND, "%s", why);
 	return 0;
 }

@@ -137,8 +137,10 @@ static void list_add(ectx *x, hl_eval_item **v, size_t *n, size_t *cap, hl_task_
 	it->agency = NULL;
 	for (size_t i = 0; i < t->nagencies && !it->agency; i++)
 		if (t->agencies[i].lead)
-			it->agency = hl_strdup(t->agencies[i].code ? t->agencies[i].code
-			                                           : t->agencies[i].name);
+			it->agency = hl_strdup(
+			    t->agencies[i].code ? hl_plans__current(&x->succ, t->agencies[i].code,
+			                                            x->e->at) /* as counted */
+			                        : t->agencies[i].name);
 	it->due = hl_strdup(due);
 	it->status = s;
 	it->days = days;
@@ -204,7 +206,9 @@ static int eval_plan(ectx *x, const char *plan_id)
 			item(x, t->status, t->judged_due);
 			continue;
 		}
-		if (hl_plans__recurs(t) && !t->cancelled) {
+		if (hl_plans__recurs(t) && t->cancelled) {
+			item(x, HL_TASK_CANCELLED, ""); /* once, as a cancelled duty */
+		} else if (hl_plans__recurs(t)) {
 			char from[11], to[11];
 			snprintf(from, sizeof(from), "%s",
 			         strcmp(x->e->from, v.plan->period_from) > 0 ? x->e->from
@@ -348,7 +352,8 @@ int hl_plan_eval(hl_eval **out, hl_store *st, const hl_principal *who, const hl_
 	hl_plans_free(plans);
 	if (rc < 0)
 		goto fail;
-	qsort(x.e->agencies, x.e->nagencies, sizeof(hl_eval_agency), rank_cmp);
+	if (x.e->nagencies)
+		qsort(x.e->agencies, x.e->nagencies, sizeof(hl_eval_agency), rank_cmp);
 	for (size_t i = 0; i < x.e->nagencies; i++) {
 		hl_eval_agency *a = &x.e->agencies[i];
 		a->c.score = a->c.total ? a->c.score / a->c.total : 0;
@@ -417,6 +422,8 @@ int hl_plan_close_period(hl_store *st, const hl_principal *who, const char *plan
 	char *body = NULL, mine[33];
 	int rc;
 
+	if (!period || !*period)
+		return hl_error_set(HL_EINVALID, "period: the period to close (2025-06, 2025-Q2)");
 	if ((rc = hl_plans__plan(&p, st, who, plan)) < 0)
 		return rc;
 	if ((rc = hl_plans_user_agency(mine, st, who)) < 0)

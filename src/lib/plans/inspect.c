@@ -24,8 +24,11 @@ static int agency_code(char out[33], hl_store *st, const char *field, const char
                        const char *date)
 {
 	int rc = hl_plans__agency_code(out, st, name, date);
-	if (rc == 0)
-		return hl_error_set(HL_EINVALID, "%s: %s", field, hl_error_last());
+	if (rc == 0) {
+		char why[600]; /* the message is formatted into the same buffer */
+		snprintf(why, sizeof(why), "%s", hl_error_last());
+		return hl_error_set(HL_EINVALID, "%s: %s", field, why);
+	}
 	return rc < 0 ? rc : 0;
 }
 
@@ -77,10 +80,11 @@ int hl_inspection_add(int64_t *id, hl_store *st, const hl_principal *who,
 			rc = hl_error_set(HL_EINVALID, "%s: its lead agency", field);
 		else if ((rc = agency_code(codes[i], st, field, in->follow_agency[i], at)) == 0 &&
 		         in->follow_due[i] && *in->follow_due[i]) {
-			if (hl_due_parse(&d, in->follow_due[i]) < 0)
-				rc = hl_error_set(HL_EINVALID, "%s: due: %s", field,
-				                  hl_error_last());
-			else if (d.due[0] && strcmp(d.due, in->date) < 0)
+			char why[600]; /* the message is formatted into the same buffer */
+			if (hl_due_parse(&d, in->follow_due[i]) < 0) {
+				snprintf(why, sizeof(why), "%s", hl_error_last());
+				rc = hl_error_set(HL_EINVALID, "%s: due: %s", field, why);
+			} else if (d.due[0] && strcmp(d.due, in->date) < 0)
 				rc =
 				    hl_error_set(HL_EINVALID, "%s: due %s is before the inspection",
 				                 field, d.due);

@@ -8,6 +8,7 @@
 
 #include "../store/store_plans.h"
 #include "halong/plans.h"
+#include "halong/units.h"
 #include "halong/util.h"
 #include "notice_int.h"
 #include "plans_int.h"
@@ -15,13 +16,11 @@
 void hl_plans_today(char out[11])
 {
 	const char *env = getenv("HALONG_TODAY");
-	char now[32];
 	if (env && hl_plans__is_date(env)) {
 		snprintf(out, 11, "%s", env);
 		return;
 	}
-	hl_now_utc(now);
-	snprintf(out, 11, "%.10s", now);
+	hl_units_today(out); /* Vietnam's day (UTC+7), as the units and agencies count days */
 }
 
 int hl_plans__clock(char out[11], const char *at)
@@ -99,11 +98,13 @@ static const struct {
     {"smtp_password", ""},
     {"smtp_starttls", "try"},
     {"notice_attempts", "5"},
+    /* the province whose communes a plan names by name alone (a unit code; "": any) */
+    {"province", ""},
 };
 
 const char *const hl_plans_setting_names[] = {
     "cutoff_day", "report_day",    "soon_days",     "rank_rule",       "smtp_url", "mail_from",
-    "smtp_user",  "smtp_password", "smtp_starttls", "notice_attempts", NULL,
+    "smtp_user",  "smtp_password", "smtp_starttls", "notice_attempts", "province", NULL,
 };
 
 static int setting_index(const char *key)
@@ -123,7 +124,7 @@ int hl_plans_setting_get(char **value, hl_store *st, const char *key)
 		return hl_error_set(HL_EINVALID,
 		                    "unknown setting \"%.40s\"; settings: cutoff_day, report_day, "
 		                    "soon_days, rank_rule, smtp_url, mail_from, smtp_user, "
-		                    "smtp_password, smtp_starttls, notice_attempts",
+		                    "smtp_password, smtp_starttls, notice_attempts, province",
 		                    key ? key : "");
 	if ((rc = hl_store_plan_setting_get(value, st, key)) < 0)
 		return rc;
@@ -203,6 +204,25 @@ int hl_plans_setting_set(hl_store *st, const hl_principal *who, const char *key,
 	    !small_number(value, 1, 28))
 		return hl_error_set(HL_EINVALID, "%s: \"%.20s\" is not a day of the month 1–28",
 		                    key, value);
+	if (!strcmp(key, "cutoff_day") || !strcmp(key, "report_day")) {
+		/* Nghị định 09/2019, Điều 8 k5 b: a report is due after its data's cut-off */
+		int cut = !strcmp(key, "cutoff_day") ? atoi(value)
+		                                     : hl_plans__setting_int(st, "cutoff_day");
+		int due = !strcmp(key, "report_day") ? atoi(value)
+		                                     : hl_plans__setting_int(st, "report_day");
+		if (due <= cut)
+			return hl_error_set(
+			    HL_EINVALID,
+			    "%s: the report day (%d) must come after the data cut-off day "
+			    "(%d)",
+			    key, due, cut);
+	}
+	if (!strcmp(key, "province") && *value) {
+		hl_unit *u = NULL;
+		if ((rc = hl_units_show(&u, st, value, NULL)) < 0)
+			return rc;
+		hl_unit_free(u);
+	}
 	if (!strcmp(key, "soon_days") && !small_number(value, 0, 365))
 		return hl_error_set(HL_EINVALID, "soon_days: \"%.20s\" is not a number 0–365",
 		                    value);
@@ -331,13 +351,17 @@ int hl_period_parse(hl_period *out, const char *text, int cutoff_day, int report
 	{
 		int py = m1 == 1 ? y - 1 : y, pm = m1 == 1 ? 12 : m1 - 1;
 		unsigned uy = (unsigned)y % 10000u, um = (unsigned)m2 % 100u;
-		snprintf(out->data_from, sizeof(out->data_from), "%04u-%02u-%02u",
-		         (unsigned)py % 10000u, (unsigned)pm % 100u,
-		         (unsigned)(cutoff_day + 1) % 100u);
+		int cut_prev = cutoff_day < days_in(py, pm) ? cutoff_day : days_in(py, pm);
+		int cut_last = cutoff_day < days_in(y, m2) ? cutoff_day : days_in(y, m2);
+		int due_last = report_day < days_in(y, m2) ? report_day : days_in(y, m2);
+		char cut[11];
+		snprintf(cut, sizeof(cut), "%04u-%02u-%02u", (unsigned)py % 10000u,
+		         (unsigned)pm % 100u, (unsigned)cut_prev % 100u);
+		hl_plans__add_days(out->data_from, cut, 1);
 		snprintf(out->data_to, sizeof(out->data_to), "%04u-%02u-%02u", uy, um,
-		         (unsigned)cutoff_day % 100u);
+		         (unsigned)cut_last % 100u);
 		snprintf(out->report_due, sizeof(out->report_due), "%04u-%02u-%02u", uy, um,
-		         (unsigned)report_day % 100u);
+		         (unsigned)due_last % 100u);
 	}
 	return 0;
 }

@@ -403,7 +403,13 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 	r.origin = (char *)in->origin;
 	if ((rc = hl_store_begin(st)) < 0)
 		goto done;
-	if ((rc = hl_store_report_put(id, st, &r)) == 0) {
+	/* again inside the write transaction: two corrections of one report at once, one wins */
+	if (in->corrects && (rc = hl_store_report_corrected(st, in->corrects)) != 0) {
+		if (rc > 0)
+			rc =
+			    hl_error_set(HL_ECONFLICT, "corrects: report %lld is corrected already",
+			                 (long long)in->corrects);
+	} else if ((rc = hl_store_report_put(id, st, &r)) == 0) {
 		snprintf(detail, sizeof(detail), "report %lld: %s %s %d%% %s", (long long)*id,
 		         agency, per.label, progress, hl_report_state_name(in->state));
 		rc = hl_store_audit(st, hl_principal_actor(who), "task.report", ref, detail);
@@ -495,24 +501,6 @@ int hl_report_verify(hl_store *st, const hl_principal *who, int64_t id, int acce
 			                  plan->id, plan->compiler ? plan->compiler : "none named");
 		goto done;
 	}
-	if (!strcmp(c.l->v[0].verdict, "accepted")) {
-		rc = hl_error_set(HL_ECONFLICT, "report %lld was accepted on %s", (long long)id,
-		                  c.l->v[0].verdict_at);
-		goto done;
-	}
-	if (!strcmp(c.l->v[0].verdict, "returned")) {
-		rc = hl_error_set(
-		    HL_ECONFLICT,
-		    "report %lld was returned on %s: its correction is verified instead",
-		    (long long)id, c.l->v[0].verdict_at);
-		goto done;
-	}
-	if ((rc = hl_store_report_corrected(st, id)) != 0) {
-		if (rc > 0)
-			rc = hl_error_set(HL_ECONFLICT, "report %lld is corrected by a later one",
-			                  (long long)id);
-		goto done;
-	}
 	if (!accept && (!comment || !*comment)) {
 		rc = hl_error_set(HL_EINVALID, "comment: a report returned says why");
 		goto done;
@@ -521,15 +509,45 @@ int hl_report_verify(hl_store *st, const hl_principal *who, int64_t id, int acce
 		goto done;
 	snprintf(detail, sizeof(detail), "report %lld %s", (long long)id,
 	         accept ? "accepted" : "returned");
+	/* its state read again inside the write transaction: two compilers at once give one
+	 * verdict, and a verdict of any day counts */
 	if ((rc = hl_store_begin(st)) < 0)
 		goto done;
+	hl_reports_free(c.l);
+	if (!(c.l = calloc(1, sizeof(hl_reports)))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto rollback;
+	}
+	c.cap = 0;
+	if ((rc = hl_store_report_foreach(st, NULL, 0, id, "9999-12-31", 0, add_report, &c)) < 0)
+		goto rollback;
+	if (!strcmp(c.l->v[0].verdict, "accepted")) {
+		rc = hl_error_set(HL_ECONFLICT, "report %lld was accepted on %s", (long long)id,
+		                  c.l->v[0].verdict_at);
+		goto rollback;
+	}
+	if (!strcmp(c.l->v[0].verdict, "returned")) {
+		rc = hl_error_set(
+		    HL_ECONFLICT,
+		    "report %lld was returned on %s: its correction is verified instead",
+		    (long long)id, c.l->v[0].verdict_at);
+		goto rollback;
+	}
+	if ((rc = hl_store_report_corrected(st, id)) != 0) {
+		if (rc > 0)
+			rc = hl_error_set(HL_ECONFLICT, "report %lld is corrected by a later one",
+			                  (long long)id);
+		goto rollback;
+	}
 	if ((rc = hl_store_verification_put(st, id, accept ? "accepted" : "returned", comment, day,
 	                                    hl_principal_actor(who))) < 0 ||
 	    (rc = hl_store_audit(st, hl_principal_actor(who), "report.verify", c.l->v[0].task_ref,
 	                         detail)) < 0)
-		hl_store_rollback(st);
-	else
-		rc = hl_store_commit(st);
+		goto rollback;
+	rc = hl_store_commit(st);
+	goto done;
+rollback:
+	hl_store_rollback(st);
 done:
 	hl_plan_free(plan);
 	hl_reports_free(c.l);

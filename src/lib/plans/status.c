@@ -307,8 +307,7 @@ static int add_rep(const hl_report *r, void *ud)
 static int find_task(const hl_plans__view *v, int64_t id)
 {
 	size_t lo = 0, hi = v->tasks->n;
-	/* ids are in seq order, which is insertion order for an import, not always sorted: a
-	 * linear scan when the binary search misses */
+	/* by v->order: the tasks' indexes sorted by id */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		if (v->tasks->v[v->order[mid]].id < id)
@@ -319,10 +318,11 @@ static int find_task(const hl_plans__view *v, int64_t id)
 	return lo < v->tasks->n && v->tasks->v[v->order[lo]].id == id ? (int)v->order[lo] : -1;
 }
 
-static const hl_tasks *sort_tasks;
-static int order_cmp(const void *a, const void *b)
+/* Task indexes by id (qsort_r: no state shared between threads). */
+static int order_cmp(const void *a, const void *b, void *ud)
 {
-	int64_t x = sort_tasks->v[*(const size_t *)a].id, y = sort_tasks->v[*(const size_t *)b].id;
+	const hl_tasks *l = ud;
+	int64_t x = l->v[*(const size_t *)a].id, y = l->v[*(const size_t *)b].id;
 	return x < y ? -1 : x > y;
 }
 
@@ -363,8 +363,7 @@ int hl_plans__view_load(hl_plans__view *v, hl_store *st, const hl_principal *who
 	}
 	for (size_t i = 0; i < n; i++)
 		v->order[i] = i;
-	sort_tasks = v->tasks;
-	qsort(v->order, n, sizeof(size_t), order_cmp);
+	qsort_r(v->order, n, sizeof(size_t), order_cmp, v->tasks);
 	/* the store gives reports by task then day; stable within a task */
 	for (size_t i = 0; i < v->nreps;) {
 		size_t j = i;

@@ -12,10 +12,14 @@ static _Thread_local int err_code;
 
 int hl_error_set(int code, const char *fmt, ...)
 {
+	char msg[sizeof(err_msg)];
 	va_list ap;
+	/* formatted apart first: a caller may quote the message before ("%s: %s", path,
+	 * hl_error_last()), and vsnprintf may not read what it writes */
 	va_start(ap, fmt);
-	vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(err_msg, msg, sizeof(err_msg));
 	/* A message is one line for a person: values from outside quoted in it (a units file's
 	 * field, a manifest's cell) must not break it, nor move a terminal's cursor, nor leave
 	 * half a character where it was cut. */
