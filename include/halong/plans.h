@@ -189,6 +189,7 @@ typedef struct {
 	                          * error); each one is named in the notes */
 	const char *at;          /* the day agencies are named on (NULL: the plan's date) */
 	const char *compiler;    /* a plans file: the compiling agency of rows without one */
+	const char *name;        /* the file as messages and the audit name it (NULL: path) */
 	hl_progress_cb progress; /* rows read, then rows written (may be NULL) */
 	void *ud;
 } hl_plan_import_opts;
@@ -217,7 +218,8 @@ void hl_plan_import_stats_free(hl_plan_import_stats *s);
  *    agency; a task's parent is the column's, else read from its number (1.2 under 1, a) under
  *    the last number, a number under the last section).
  * Every row is checked before anything is written: an empty or repeated STT, a parent not
- * above it, a deadline before the plan starts or after it ends, a weight not in (0, 1000], an
+ * above it, a deadline before the plan starts or beginning after it ends, a weight not in
+ * (0, 1000], an
  * unknown agency (with its closest names) — each is "FILE:LINE: column: why" in out->errors,
  * the HL_EINVALID message is the first one and how many more, and nothing is written (free
  * out with hl_plan_import_stats_free whatever the result). Importing the same file twice
@@ -344,16 +346,18 @@ int hl_report_verify(hl_store *st, const hl_principal *who, int64_t id, int acce
                      const char *comment, const char *at);
 
 /* The reports waiting for verification in the plans `who` compiles (every plan for an admin or
- * the local operator), oldest first. plan_id NULL: every plan. */
+ * the local operator), by plan, task and day. plan_id NULL: every plan. */
 int hl_report_queue(hl_reports **out, hl_store *st, const hl_principal *who, const char *plan_id,
                     const char *at);
 
 /* The agency `who` reports for: the user's agency (auth_user.agency_code), else their unit.
  * "" for the local operator and anonymous. */
 int hl_plans_user_agency(char out[33], hl_store *st, const hl_principal *who);
-/* Sets a user's agency (a code of the register, or a unit; NULL clears it). Admin or local. */
+/* Sets a user's agency: an agency of the register or a commune, by code or name (NULL or "":
+ * none, the user's unit again); `code`, when not NULL, gets the code set. Admin or local;
+ * audited ("user.agency"). */
 int hl_plans_user_agency_set(hl_store *st, const hl_principal *who, const char *username,
-                             const char *agency);
+                             const char *agency, char code[33]);
 
 /* ---- evaluation (eval.c) ---- */
 

@@ -14,9 +14,10 @@ extern "C" {
 /* {"id", "number", "date", "issuer", "title", "period_from", "period_to", "report_every",
  * "compiler", "document_id", "access", "note", "tasks"} */
 json_t *hl_plan_json(const hl_plan *p);
-/* {"id", "ref" ("PLAN/STT"), "plan_id", "item_no", "parent_no", "depth", "leaf", "title",
- * "output", "weight", "due": {"text", "kind", "start", "date"}, "lead": [{"code", "name"}],
- * "support": [...], "status", "status_vi", "progress", "judged_due", "origin", "cancelled"} */
+/* {"id", "ref" ("PLAN/STT"), "plan_id", "item_no", "parent_no", "depth", "leaf", "section" (no
+ * agency: a heading), "title", "output", "weight", "due": {"text", "kind", "start", "date"},
+ * "lead": [{"code", "name"}], "support": [...], "status", "status_vi", "progress", "judged_due",
+ * "origin", "cancelled"} */
 json_t *hl_task_json(const hl_task *t);
 /* {"id", "task_id", "task", "agency", "period", "period_from", "period_to", "progress",
  * "state", "done_on", "results", "difficulties", "proposals", "evidence": [ids], "at", "by",

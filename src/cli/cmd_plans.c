@@ -181,16 +181,16 @@ static int agency_assign(const cli_args *args)
 {
 	hl_archive *a = NULL;
 	hl_principal me = hl_principal_local(cli_actor());
+	char code[33] = "";
 	int rc;
 	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
 	rc = hl_plans_user_agency_set(hl_archive_store(a), &me, args->args[0],
-	                              args->nargs > 1 ? args->args[1] : NULL);
+	                              args->nargs > 1 ? args->args[1] : NULL, code);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	printf("agency assign: %s reports for %s\n", args->args[0],
-	       args->nargs > 1 ? args->args[1] : "their unit");
+	printf("agency assign: %s reports for %s\n", args->args[0], code[0] ? code : "their unit");
 	return EXIT_OK;
 }
 
@@ -407,8 +407,13 @@ static int plan_import(const cli_args *args)
 	hl_archive *a = NULL;
 	hl_plan_import_stats s;
 	cli_progress p;
-	hl_plan_import_opts io = {o->plan,         o->sheet, o->keep_unknown, o->at, o->compiler,
-	                          cli_progress_cb, &p};
+	hl_plan_import_opts io = {.plan = o->plan,
+	                          .sheet = o->sheet,
+	                          .keep_unknown = o->keep_unknown,
+	                          .at = o->at,
+	                          .compiler = o->compiler,
+	                          .progress = cli_progress_cb,
+	                          .ud = &p};
 	hl_principal who = me();
 	int rc;
 	if (open_store(&a, args) < 0)
@@ -515,7 +520,11 @@ static int plan_show(const cli_args *args)
 		printf("%s  %s  %s\n%s\nperiod %s – %s; compiler %s; reports %s\n", p->id,
 		       p->number ? p->number : "", p->date ? p->date : "", p->title, p->period_from,
 		       p->period_to, p->compiler ? p->compiler : "(none)",
-		       p->report_every == HL_FREQ_QUARTERLY ? "quarterly" : "monthly");
+		       p->report_every == HL_FREQ_QUARTERLY     ? "quarterly"
+		       : p->report_every == HL_FREQ_HALF_YEARLY ? "half-yearly"
+		       : p->report_every == HL_FREQ_YEARLY      ? "yearly"
+		       : p->report_every == HL_FREQ_NONE        ? "none"
+		                                                : "monthly");
 		for (size_t i = 0; i < l->n; i++)
 			print_task(&l->v[i]);
 	}
@@ -532,6 +541,14 @@ static void print_counts(const char *name, const hl_eval_counts *c)
 	       (unsigned long long)c->overdue, (unsigned long long)c->waiting, c->score);
 }
 
+/* A title cut to about 80 bytes at a letter's end, for a line of a list. */
+static const char *short_title(char buf[96], const char *title)
+{
+	snprintf(buf, 96, "%.80s", title ? title : "");
+	hl_str_cut_utf8(buf);
+	return buf;
+}
+
 static int plan_eval(const cli_args *args)
 {
 	const popts *o = args->opts;
@@ -545,6 +562,7 @@ static int plan_eval(const cli_args *args)
 	                 o->agency,
 	                 o->at,
 	                 (int)o->soon};
+	char tb[96];
 	int rc;
 	if (open_store(&a, args) < 0)
 		return cli_fail();
@@ -572,15 +590,15 @@ static int plan_eval(const cli_args *args)
 		if (e->noverdue)
 			printf("\noverdue:\n");
 		for (size_t i = 0; i < e->noverdue; i++)
-			printf("  %-28s %-12s due %s (%d days)  %.80s\n", e->overdue[i].ref,
+			printf("  %-28s %-12s due %s (%d days)  %s\n", e->overdue[i].ref,
 			       e->overdue[i].agency ? e->overdue[i].agency : "", e->overdue[i].due,
-			       e->overdue[i].days, e->overdue[i].title);
+			       e->overdue[i].days, short_title(tb, e->overdue[i].title));
 		if (e->nsoon)
 			printf("\ndue soon:\n");
 		for (size_t i = 0; i < e->nsoon; i++)
-			printf("  %-28s %-12s due %s (in %d days)  %.80s\n", e->soon[i].ref,
+			printf("  %-28s %-12s due %s (in %d days)  %s\n", e->soon[i].ref,
 			       e->soon[i].agency ? e->soon[i].agency : "", e->soon[i].due,
-			       e->soon[i].days, e->soon[i].title);
+			       e->soon[i].days, short_title(tb, e->soon[i].title));
 		printf("\nrank rule: %s\n", e->rule);
 	}
 	hl_eval_free(e);

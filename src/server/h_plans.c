@@ -71,6 +71,7 @@ static int plans_import(request *r)
 	o.sheet = req_query(r, "sheet");
 	o.compiler = req_query(r, "compiler");
 	o.keep_unknown = (int)keep;
+	o.name = "plan"; /* messages and the audit name the upload, not where it lies */
 	snprintf(dir, sizeof(dir), "%s/halong-plan.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return hl_error_set(HL_EIO, "cannot make a temporary folder: %s", strerror(errno));
@@ -98,21 +99,13 @@ static int plans_import(request *r)
 	rmdir(dir);
 	free(path);
 	json_t *notes = json_array(), *errors = json_array();
-	/* the rows name the file as "plan", not the temporary path */
-	for (size_t i = 0; i < s.nnotes; i++) {
-		const char *p = strstr(s.notes[i], "/plan:");
-		json_array_append_new(notes, json_string(p ? p + 1 : s.notes[i]));
-	}
-	for (size_t i = 0; i < s.nerrors; i++) {
-		const char *p = strstr(s.errors[i], "/plan:");
-		json_array_append_new(errors, json_string(p ? p + 1 : s.errors[i]));
-	}
+	for (size_t i = 0; i < s.nnotes; i++)
+		json_array_append_new(notes, json_string(s.notes[i]));
+	for (size_t i = 0; i < s.nerrors; i++)
+		json_array_append_new(errors, json_string(s.errors[i]));
 	if (rc == HL_EINVALID && s.nerrors) {
 		char msg[1100];
 		snprintf(msg, sizeof(msg), "%s", hl_error_last());
-		char *p = strstr(msg, dir);
-		if (p) /* the message's temporary path: "plan" */
-			memmove(p, p + strlen(dir) + 1, strlen(p + strlen(dir) + 1) + 1);
 		hl_plan_import_stats_free(&s);
 		json_decref(notes);
 		return resp_json(r, 400,
@@ -343,7 +336,8 @@ static int task_report(request *r)
 			goto done;
 		}
 		json_int_t p = json_integer_value(v);
-		in.progress = p < -1 || p > 100000 ? 100000 : (int)p;
+		/* any whole number goes to the library, which names it when out of 0–100 */
+		in.progress = p < -1000000 ? -1000000 : p > 1000000 ? 1000000 : (int)p;
 	}
 	if ((v = json_object_get(b, "corrects")) && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) <= 0) {
@@ -642,12 +636,13 @@ static int user_agency_put(request *r)
 {
 	json_t *b = NULL;
 	const char *agency;
+	char code[33] = "";
 	int rc;
 	if ((rc = req_json(&b, r)) != 0)
 		return rc;
 	if ((rc = js_get_str(&agency, b, "agency", 0)) == 0 &&
-	    (rc = hl_plans_user_agency_set(req_store(r), &r->who, req_param(r, "name"), agency)) ==
-	        0)
+	    (rc = hl_plans_user_agency_set(req_store(r), &r->who, req_param(r, "name"), agency,
+	                                   code)) == 0)
 		rc = resp_json(r, 200,
 		               json_pack("{s:s,s:o}", "user", req_param(r, "name"), "agency",
 		                         agency ? json_string(agency) : json_null()));

@@ -330,6 +330,48 @@ class PlansApi(unittest.TestCase):
                                    b'PK\x03\x04broken', headers={'Content-Type': 'text/csv'})
         self.assertEqual(r.status, 400, r)
 
+    def test_9_at_once(self):
+        # sixteen verifications of one report at once: one verdict; the rest 409
+        import threading
+        t3 = self.task_id('3')
+        r = self.as_('tc').post(f'/api/v1/tasks/{t3}/reports', {'period': '2025-07',
+                                                                'progress': 20})
+        self.assertEqual(r.status, 201, r)
+        rid, out, lock = r.json()['id'], [], threading.Lock()
+
+        def verify():
+            x = self.as_('compiler').post(f'/api/v1/reports/{rid}/verify',
+                                          {'verdict': 'returned', 'comment': 'Bổ sung số liệu'})
+            with lock:
+                out.append(x.status)
+        ts = [threading.Thread(target=verify) for _ in range(16)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(sorted(out), [200] + [409] * 15)
+        h = self.as_('viewer').get(f'/api/v1/tasks/{t3}').json()['reports']
+        self.assertEqual([x['verdict'] for x in h if x['id'] == rid], ['returned'])
+        # many readers of two plans at once, each served in full, the server alive
+        codes = []
+
+        def read(pid):
+            for _ in range(5):
+                x = self.as_('viewer').get(f'/api/v1/plans/{pid}')
+                with lock:
+                    codes.append((x.status, len(x.json().get('task_list', []))))
+        ts = [threading.Thread(target=read, args=(p,))
+              for p in ['NQ03-NQ-CP-2025', 'QN-TEST-2025'] * 4]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(len(codes), 40)
+        self.assertTrue(all(c == 200 for c, _ in codes), codes)
+        self.assertEqual({n for _, n in codes if n > 100}, {147})
+        self.assertTrue(self.srv.alive())
+        self.assertNotIn('runtime error', self.srv.log())
+
 
 if __name__ == '__main__':
     unittest.main()

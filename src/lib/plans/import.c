@@ -23,14 +23,29 @@ typedef struct {
 	hl_xlsx *xlsx;
 } rows;
 
-static int rows_open(rows *r, const char *path, const char *sheet)
+/* Opens `path`, named `name` in every message. */
+static int rows_open(rows *r, const char *path, const char *name, const char *sheet)
 {
+	int rc;
 	memset(r, 0, sizeof(*r));
-	if (hl_xlsx_is(path))
-		return hl_xlsx_open(&r->xlsx, path, sheet);
-	if (sheet)
-		return hl_error_set(HL_EINVALID, "%s: --sheet is for an XLSX workbook", path);
-	return hl_csv_open(&r->csv, path);
+	if (!hl_xlsx_is(path)) {
+		if (sheet)
+			return hl_error_set(HL_EINVALID, "%s: a sheet is for an XLSX workbook",
+			                    name);
+		return hl_csv_open_named(&r->csv, path, name);
+	}
+	if ((rc = hl_xlsx_open(&r->xlsx, path, sheet)) < 0 && strcmp(path, name)) {
+		/* the reader names the path: the message names the file as the user knows it */
+		char msg[1100], *at;
+		snprintf(msg, sizeof(msg), "%s", hl_error_last());
+		if ((at = strstr(msg, path)) != NULL) {
+			char out[1200];
+			snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - msg), msg, name,
+			         at + strlen(path));
+			hl_error_set(rc, "%s", out);
+		}
+	}
+	return rc;
 }
 
 static int rows_next(rows *r, char ***f, size_t *n, uint64_t *line)
@@ -583,18 +598,18 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 	hl_plan *newplans = NULL;
 
 	memset(out, 0, sizeof(*out));
-	c.path = path;
+	c.path = o && o->name ? o->name : path;
 	c.o = o;
 	c.st = st;
 	c.stats = out;
 	if (!who->local && who->role != HL_ROLE_ADMIN)
 		return hl_error_set(HL_EDENIED, "only an admin imports plans");
-	if ((rc = rows_open(&in, path, o ? o->sheet : NULL)) < 0)
+	if ((rc = rows_open(&in, path, c.path, o ? o->sheet : NULL)) < 0)
 		return rc;
 	/* the header */
 	if ((rc = rows_next(&in, &f, &nf, &line)) <= 0) {
 		rows_free(&in);
-		return rc < 0 ? rc : hl_error_set(HL_EINVALID, "%s: empty", path);
+		return rc < 0 ? rc : hl_error_set(HL_EINVALID, "%s: empty", c.path);
 	}
 	/* a row longer than the header: its extra cells are no column (trailing empty cells of a
 	 * spreadsheet, say) */
@@ -612,12 +627,12 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 		    HL_EINVALID,
 		    "%s:%llu: header: a task appendix needs STT (item_no) and Nhiệm vụ "
 		    "(title); a plans file plan_id, title and period",
-		    path, (unsigned long long)line);
+		    c.path, (unsigned long long)line);
 	}
 	if (!plans_file && !have[C_PLAN] && !(o && o->plan)) {
 		rows_free(&in);
-		return hl_error_set(HL_EINVALID, "%s: no plan_id column: give the plan (--plan ID)",
-		                    path);
+		return hl_error_set(
+		    HL_EINVALID, "%s: no plan_id column: name the plan the tasks are of", c.path);
 	}
 	/* every row read and checked */
 	while ((rc = rows_next(&in, &f, &nf, &line)) > 0) {
@@ -628,7 +643,7 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 		if (blank)
 			continue;
 		if (nrows >= MAX_ROWS) {
-			rc = hl_error_set(HL_ELIMIT, "%s: more than %d rows", path, MAX_ROWS);
+			rc = hl_error_set(HL_ELIMIT, "%s: more than %d rows", c.path, MAX_ROWS);
 			break;
 		}
 		if (nrows == cap) {
@@ -654,7 +669,7 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 			}
 		if (o && o->progress && nrows % 512 == 0 &&
 		    o->progress("reading", nrows, 0, o->ud) != 0) {
-			rc = hl_error_set(HL_ERROR, "%s: stopped", path);
+			rc = hl_error_set(HL_ERROR, "%s: stopped", c.path);
 			break;
 		}
 		if (!plans_file && (!r->v[C_PLAN] || !*r->v[C_PLAN])) {
@@ -684,7 +699,7 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 		if (o && o->plan && *o->plan)
 			pid = o->plan;
 		if (!pid || !*pid) {
-			rc = hl_error_set(HL_EINVALID, "%s: no plan named", path);
+			rc = hl_error_set(HL_EINVALID, "%s: no plan named", c.path);
 			goto done;
 		}
 		if ((rc = hl_plan_get(&plan, st, &local, pid)) < 0) {
@@ -693,7 +708,7 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 				    HL_EINVALID,
 				    "%s: plan \"%.60s\" is not known: import its plans file "
 				    "first (plan_id, title, period)",
-				    path, pid);
+				    c.path, pid);
 			goto done;
 		}
 		char date[11], open_sec[64] = "", last_num[64] = "";
@@ -852,7 +867,7 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 	}
 	if (rc == 0 && (out->added || out->changed)) {
 		char detail[200];
-		snprintf(detail, sizeof(detail), "%s: %llu added, %llu changed", path,
+		snprintf(detail, sizeof(detail), "%s: %llu added, %llu changed", c.path,
 		         (unsigned long long)out->added, (unsigned long long)out->changed);
 		rc = hl_store_audit(st, hl_principal_actor(who), "plan.import",
 		                    plans_file ? "plans" : plan->id, detail);

@@ -118,18 +118,18 @@ int hl_plans_user_agency(char out[33], hl_store *st, const hl_principal *who)
 }
 
 int hl_plans_user_agency_set(hl_store *st, const hl_principal *who, const char *username,
-                             const char *agency)
+                             const char *agency, char out[33])
 {
 	char code[33] = "";
 	int rc;
+	if (out)
+		out[0] = 0;
 	if (!who->local && who->role != HL_ROLE_ADMIN)
 		return hl_error_set(HL_EDENIED, "only an admin sets a user's agency");
 	if (agency && *agency) {
-		hl_agency *a = NULL;
-		if ((rc = hl_agency_find(&a, st, agency, NULL)) < 0)
-			return rc;
-		snprintf(code, sizeof(code), "%s", a->code);
-		hl_agency_free(a);
+		/* an agency of the register, or a commune (its unit) */
+		if ((rc = hl_plans__agency_code(code, st, agency, NULL)) <= 0)
+			return rc < 0 ? rc : HL_ENOTFOUND;
 	}
 	if ((rc = hl_store_begin(st)) < 0)
 		return rc;
@@ -139,7 +139,9 @@ int hl_plans_user_agency_set(hl_store *st, const hl_principal *who, const char *
 		hl_store_rollback(st);
 		return rc;
 	}
-	return hl_store_commit(st);
+	if ((rc = hl_store_commit(st)) == 0 && out)
+		snprintf(out, 33, "%s", code);
+	return rc;
 }
 
 /* The task `id` alone (its status not judged). */
@@ -325,6 +327,10 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 	}
 	if (progress < 0 && in->state == HL_REPORT_DONE)
 		progress = 100;
+	if (progress == -1 && in->state != HL_REPORT_DONE) {
+		rc = hl_error_set(HL_EINVALID, "progress: give it, 0–100%%");
+		goto done;
+	}
 	if (progress < 0 || progress > 100) {
 		rc = hl_error_set(HL_EINVALID, "progress: %d%% is not 0–100%%", progress);
 		goto done;
@@ -333,7 +339,7 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 		rc = hl_error_set(HL_EINVALID,
 		                  in->state == HL_REPORT_DONE
 		                      ? "progress: a task done is at 100%%, not %d%%"
-		                      : "state: progress %d%% means done (--done)",
+		                      : "state: progress %d%% is a task done: report it done",
 		                  progress);
 		goto done;
 	}
@@ -588,6 +594,7 @@ int hl_report_queue(hl_reports **out, hl_store *st, const hl_principal *who, con
 int hl_task_cancel(hl_store *st, const hl_principal *who, const char *ref, const char *reason)
 {
 	hl_plan *plan = NULL;
+	hl_task *t = NULL;
 	int64_t tid;
 	int rc;
 	if (!reason || !*reason || strlen(reason) > 2000)
@@ -599,7 +606,11 @@ int hl_task_cancel(hl_store *st, const hl_principal *who, const char *ref, const
 		if (rc == 0)
 			rc = hl_error_set(
 			    HL_EDENIED, "only the compiler of plan %s cancels its tasks", plan->id);
-	} else if ((rc = hl_store_begin(st)) == 0) {
+	} else if ((rc = hl_task_get(&t, st, who, ref, NULL)) == 0 && t->cancelled) {
+		/* its reason stays what it was */
+		rc = hl_error_set(HL_ECONFLICT, "task %s/%s is cancelled already (%s)", t->plan_id,
+		                  t->item_no, t->cancelled);
+	} else if (rc == 0 && (rc = hl_store_begin(st)) == 0) {
 		if ((rc = hl_store_task_cancel(st, tid, reason)) < 0 ||
 		    (rc = hl_store_audit(st, hl_principal_actor(who), "task.cancel", ref, reason)) <
 		        0)
@@ -607,6 +618,7 @@ int hl_task_cancel(hl_store *st, const hl_principal *who, const char *ref, const
 		else
 			rc = hl_store_commit(st);
 	}
+	hl_task_free(t);
 	hl_plan_free(plan);
 	return rc;
 }

@@ -503,9 +503,9 @@ static void test_roles(void **state)
 	    hl_auth_user_add(f->st, "khcn", "mat-khau-dai-du", HL_ROLE_OFFICER, "22", NULL), 0);
 	assert_int_equal(
 	    hl_auth_user_add(f->st, "xem", "mat-khau-dai-du", HL_ROLE_VIEWER, "22", NULL), 0);
-	assert_int_equal(hl_plans_user_agency_set(f->st, &f->local, "tc", "Sở Tài chính"), 0);
-	assert_int_equal(hl_plans_user_agency_set(f->st, &f->local, "khcn", "SO-KHCN"), 0);
-	assert_int_equal(hl_plans_user_agency_set(f->st, &f->local, "khcn", "Sở Không Có"),
+	assert_int_equal(hl_plans_user_agency_set(f->st, &f->local, "tc", "Sở Tài chính", NULL), 0);
+	assert_int_equal(hl_plans_user_agency_set(f->st, &f->local, "khcn", "SO-KHCN", NULL), 0);
+	assert_int_equal(hl_plans_user_agency_set(f->st, &f->local, "khcn", "Sở Không Có", NULL),
 	                 HL_ENOTFOUND);
 	tc.user_id = 1;
 	tc.role = HL_ROLE_OFFICER;
