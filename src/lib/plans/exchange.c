@@ -93,8 +93,11 @@ static int put_sent(char id[37], hl_node *self, const hl_principal *who, const h
 	int rc;
 	if ((rc = hl_store_begin(st)) < 0)
 		return rc;
-	if ((rc = hl_exchange_outbox_put(id, self, &m)) == 0 &&
-	    (rc = hl_store_report_sent(st, r->id, id)) == 0)
+	if ((rc = hl_exchange_outbox_put(id, self, &m)) == HL_ENOTFOUND)
+		/* the recipient is part of the request: not a missing report */
+		rc = hl_error_set(HL_EINVALID, "to: unit %.32s is not in the exchange directory",
+		                  to);
+	else if (rc == 0 && (rc = hl_store_report_sent(st, r->id, id)) == 0)
 		rc = hl_error_set(HL_ECONFLICT, "report %lld was sent already", (long long)r->id);
 	if (rc > 0) {
 		snprintf(detail, sizeof(detail), "report %lld to %s, message %s", (long long)r->id,
