@@ -16,6 +16,7 @@ import unittest
 
 import hl
 import hlnodes
+import test_openapi  # the OpenAPI document and its checker of answers
 
 TODAY = '2025-08-20'  # every node's clock for the plans (HALONG_TODAY)
 PLAN = 'KH-THU-2025'
@@ -149,6 +150,9 @@ class PlansOverTheExchange(unittest.TestCase):
         r = self.api(a, self.a_token, 'POST', f'/api/v1/reports/{local2}/send', {'to': '22'})
         self.assertEqual(r.status, 202, r)
         self.assertEqual(r.json()['state'], 'waiting')
+        doc = test_openapi.load()
+        schemas = doc['components']['schemas']
+        self.assertEqual(test_openapi.check(schemas['SendReportResult'], r.json(), doc), [])
         got = hlnodes.wait_for(lambda: [x for x in self.from_node(hub, 1, '06652')
                                         if x['id'] != p1['id']], 60, 'the correction')
         p2 = got[0]
@@ -165,6 +169,8 @@ class PlansOverTheExchange(unittest.TestCase):
                                   x['verdict'] == 'accepted'], 60, 'the acceptance')
         t = hub.json('task', 'show', f'{PLAN}/1')
         self.assertEqual((t['status'], t['progress']), ('on_time', 45.0))
+        for x in t['reports'] + reports(a, 1):  # the API's REPORT, as the document says
+            self.assertEqual(test_openapi.check(schemas['Report'], x, doc), [], x)
         self.assertEqual([x['verdict'] for x in t['reports']], ['returned', 'accepted'])
         hlnodes.wait_for(lambda: a.outbox_waiting() == 0 and hub.outbox_waiting() == 0, 60,
                          'both outboxes empty')
