@@ -740,8 +740,11 @@ int hl_task_report_send(char id[37], hl_node *self, const hl_principal *who, int
  * 0, or a refusal with nothing written: HL_EINVALID (a payload that cannot be read, a field
  * the rules of a report refuse), HL_ELIMIT (a text over its limit), HL_EDENIED (the sender
  * does not lead the task, or reports for another agency), HL_ECONFLICT (what the message names
- * is not held here: the plan, the task, the report corrected or judged; a report dated after
- * today here); any other code is a failure of the store. */
+ * is not held here: the plan, the task, the report corrected; a report dated after today
+ * here); any other code is a failure of the store. A verdict this node cannot record (it names
+ * no report sent from here, or cannot be read) is not refused — nothing would ever make it
+ * match, and the province's later messages would wait behind it — but taken without effect:
+ * 1, with the error set (its code one of those above) for the caller to record. */
 int hl_plans_exchange_apply(hl_store *st, const hl_exchange_message *m);
 
 /* hl_report_verify on a node's data directory: a report that came from another node gets its

@@ -262,6 +262,32 @@ class PlansOverTheExchange(unittest.TestCase):
             self.assertEqual(db.execute("SELECT count(*) FROM task_report WHERE origin = "
                                         "'06661'").fetchone()[0], 0, 'nothing written')
 
+    def test_5_a_verdict_matching_nothing_is_taken_and_said(self):
+        """A verdict that names no report sent from the commune (as after a restore from an
+        older backup) is taken without effect, its refusal in the commune's status; the
+        province's later messages are not held behind it."""
+        a, hub = self.a, self.hub
+        stray = {'kind': 'report.verdict', 'plan': PLAN, 'item_no': '1', 'report': 999,
+                 'message_id': '01900000-0000-7000-8000-000000000000', 'verdict': 'returned',
+                 'comment': 'Không khớp (dữ liệu thử)', 'at': TODAY}
+        first = json.loads(hub.ok('send', 'report',
+                                  hlnodes.tmpfile(json.dumps(stray).encode()), '--to',
+                                  '06652', '--json').out)['id']
+        before = len(reports(a, 1))
+        rej = hlnodes.wait_for(lambda: [x for x in a.rejects() if x['id'] == first], 60,
+                               'the stray verdict noted at the commune')[0]
+        self.assertEqual((rej['sender'], rej['reason']), ('22', 'conflict'), rej)
+        self.assertIn(f'no report of task {PLAN}/1 was sent from here in message', rej['detail'])
+        self.assertIn(first, [x[3] for x in a.applied('22')], 'taken')
+        self.assertEqual(len(reports(a, 1)), before)
+        self.assertEqual([x['verdict'] for x in reports(a, 1)], ['returned', 'accepted'],
+                         'nothing written')
+        # the province's next message goes through
+        nxt = json.loads(hub.ok('send', 'report', hlnodes.tmpfile(b'{"thong_bao": 1}'),
+                                '--to', '06652', '--json').out)['id']
+        hlnodes.wait_for(lambda: nxt in [x[3] for x in a.applied('22')], 60,
+                         'the next message applied')
+
     def test_9_no_sanitizer_reports(self):
         for n in self.nodes:
             self.assertNotIn('Sanitizer', n.log(), n.unit)

@@ -523,6 +523,23 @@ static int plans_refused(int rc)
 	                    hl_exchange_reason_name(r), msg);
 }
 
+/* A report the plans module took without effect (a verdict that matches no report sent from
+ * here): its refusal recorded for the status, as the witness records a head it does not keep,
+ * and the message taken — held, it would stop every later message of its sender for good. */
+static void plans_noted(hl_store *st, const hl_exchange_message *m)
+{
+	int code = hl_error_code();
+	hl_exchange_reason r = code == HL_EINVALID  ? HL_EXCHANGE_R_MALFORMED
+	                       : code == HL_ELIMIT  ? HL_EXCHANGE_R_TOO_BIG
+	                       : code == HL_EDENIED ? HL_EXCHANGE_R_ACCESS_DENIED
+	                                            : HL_EXCHANGE_R_CONFLICT;
+	char msg[600];
+	snprintf(msg, sizeof(msg), "%s", hl_error_last());
+	hl_exchange__reject(st, 0, m->id, m->from, r, msg);
+	hl_exchange__refusal_set(HL_EXCHANGE_R_NONE);
+	hl_error_clear();
+}
+
 int hl_exchange_apply_default(hl_store *st, const hl_exchange_message *m, void *ud)
 {
 	const hl_exchange_apply_ctx *c = ud;
@@ -542,6 +559,8 @@ int hl_exchange_apply_default(hl_store *st, const hl_exchange_message *m, void *
 		 * any other is kept in the inbox only, as before */
 		if ((rc = hl_plans_exchange_apply(st, m)) < 0)
 			return plans_refused(rc);
+		if (rc > 0)
+			plans_noted(st, m);
 	}
 	/* Every applied message is in the audit log, in the order applied (the order per sender
 	 * the inbox guarantees is visible there). */

@@ -382,8 +382,14 @@ int hl_plans_exchange_apply(hl_store *st, const hl_exchange_message *m)
 	/* any other report (no kind of the plans) is the inbox's alone, as before */
 	if (kind && !strcmp(kind, KIND_REPORT))
 		rc = apply_report(st, m, p);
-	else if (kind && !strcmp(kind, KIND_VERDICT))
+	else if (kind && !strcmp(kind, KIND_VERDICT)) {
 		rc = apply_verdict(st, m, p);
+		/* nothing this node can do makes a verdict it refuses match, and a refusal would
+		 * hold every later message of the province behind it for good (a node restored
+		 * from a backup older than its last report, say): taken, and said (1) */
+		if (rc == HL_EINVALID || rc == HL_ELIMIT || rc == HL_EDENIED || rc == HL_ECONFLICT)
+			rc = 1;
+	}
 	json_decref(p);
 	return rc;
 }
