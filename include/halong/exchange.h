@@ -44,7 +44,8 @@ typedef enum {
 	HL_EXCHANGE_R_ID_REUSED,        /* "id-reused" */
 	HL_EXCHANGE_R_ATTACHMENT,       /* "attachment" */
 	HL_EXCHANGE_R_SEQUENCE,         /* "sequence" */
-	HL_EXCHANGE_R_CONFLICT,         /* "conflict": a document held here from elsewhere */
+	HL_EXCHANGE_R_CONFLICT,         /* "conflict": a document held here from elsewhere; what
+	                                   a report of the plans names is not held here */
 	HL_EXCHANGE_R_FONDS,            /* "fonds-not-held": a record in a fonds the sender does
 	                                   not hold here */
 	HL_EXCHANGE_R_OFFSET,           /* "offset": an upload chunk not at the length held */

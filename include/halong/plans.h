@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "common.h"
+#include "exchange.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -316,6 +317,9 @@ typedef struct {
 	hl_report_state state;
 	/* its latest verification at the clock: "pending", "accepted", "returned" */
 	char *verdict, *verdict_comment, *verdict_at, *verdict_by;
+	/* the exchange message that brought it here (origin set: the sending node's), or that
+	 * took it to the province (origin NULL: made here and sent); NULL: it never travelled */
+	char *message_id;
 } hl_report;
 
 typedef struct {
@@ -710,6 +714,50 @@ int hl_plans_notify(hl_notice_run **out, hl_store *st, const hl_principal *who, 
  * else HL_EDENIED. Only plans the caller may read. An unknown agency: HL_EINVALID. */
 int hl_plans_notices_list(hl_notices **out, hl_store *st, const hl_principal *who,
                           const char *agency, const char *at);
+
+/* ---- over the exchange (exchange.c; src/lib/plans/README.md, "Over the exchange") ----
+ *
+ * A commune's node sends the reports made there to the province in "report" messages (kind
+ * task.report); the province records each as coming from that node, and its compiler's verdict
+ * goes back in a "report" message (kind report.verdict), which the commune records on its own
+ * copy of the report. A message and its report are linked, on both nodes, by the message's id. */
+
+/* On a commune's node: puts report `report_id` (made here, of this node's unit, not sent yet)
+ * in the outbox to `to` (the province's unit) as a "report" message of kind task.report, in one
+ * transaction with the mark that it was sent (its message_id) and an audit entry
+ * ("task.send"). A correction of a returned report that was sent names that report's message.
+ * Refused with nothing written: `who` may not send (hl_auth_check HL_ACT_SEND) or is an officer
+ * of another agency (HL_EDENIED); no report `report_id` `who` may read (HL_ENOTFOUND); a report
+ * that came from another node, or of another agency than this node's unit, or `to` this node
+ * (HL_EINVALID); a report sent already (HL_ECONFLICT); what the outbox refuses (a recipient not
+ * in the directory, a type it may not receive, a secret plan). *id: the message's id. */
+int hl_task_report_send(char id[37], hl_node *self, const hl_principal *who, int64_t report_id,
+                        const char *to);
+
+/* The apply step of a "report" message (the exchange's, inside the inbox's transaction):
+ *  - kind task.report: the report is recorded as hl_task_report records one, as made by
+ *    "exchange:SENDER", its origin the sender's unit and its message_id the message's; the
+ *    sender's unit must be the payload's agency and a lead agency of the task here;
+ *  - kind report.verdict: the province's verdict recorded on the report this node sent in the
+ *    message it names, whatever this node's own compiler rules (it is the province's word);
+ *  - any other kind: nothing (the message stays in the inbox only).
+ * 0, or a refusal with nothing written: HL_EINVALID (a payload that cannot be read, a field
+ * the rules of a report refuse), HL_ELIMIT (a text over its limit), HL_EDENIED (the sender
+ * does not lead the task, or reports for another agency), HL_ECONFLICT (what the message names
+ * is not held here: the plan, the task, the report corrected; a report dated after today
+ * here); any other code is a failure of the store. A verdict this node cannot record (it names
+ * no report sent from here, or cannot be read) is not refused — nothing would ever make it
+ * match, and the province's later messages would wait behind it — but taken without effect:
+ * 1, with the error set (its code one of those above) for the caller to record. */
+int hl_plans_exchange_apply(hl_store *st, const hl_exchange_message *m);
+
+/* hl_report_verify on a node's data directory: a report that came from another node gets its
+ * verdict back, a "report" message of kind report.verdict put in the outbox to that node in the
+ * same transaction as the verification (this node's exchange identity is opened for it; what
+ * the outbox refuses fails the verification, nothing written). hl_report_verify itself refuses
+ * such a report (HL_EINVALID): it cannot reach the exchange. */
+int hl_report_verify_archive(hl_archive *a, const hl_principal *who, int64_t id, int accept,
+                             const char *comment, const char *at);
 
 #ifdef __cplusplus
 }

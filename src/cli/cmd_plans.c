@@ -1,8 +1,9 @@
 /* The plans command groups: `halong agency load|list|find|assign`, the register of the
  * province's departments and offices, and where their notices go (`agency contact`);
  * `halong plan import|list|show|eval|close|period|setting|notify`,
- * `halong task show|report|verify|queue`, `halong inspection add`, `halong lesson add|search`.
- * Each parses, calls one verb of plans/ as the node's operator, and answers. */
+ * `halong task show|report|verify|queue|cancel|send`, `halong inspection add`,
+ * `halong lesson add|search`. Each parses, calls one verb of plans/ as the node's operator,
+ * and answers. */
 #include <stddef.h>
 #include <math.h>
 #include <stdint.h>
@@ -724,9 +725,14 @@ static int task_show(const cli_args *args)
 		       t->judged_due[0] ? ", judged against " : "", t->judged_due);
 		for (size_t i = 0; i < r->n; i++) {
 			const hl_report *p = &r->v[i];
-			printf("  report %lld  %s  %s  %s %d%% %s  by %s  [%s%s%s]\n",
+			printf("  report %lld  %s  %s  %s %d%% %s  by %s%s%s%s  [%s%s%s]\n",
 			       (long long)p->id, p->at, p->period, p->agency, p->progress,
-			       hl_report_state_name(p->state), p->by, p->verdict,
+			       hl_report_state_name(p->state), p->by,
+			       p->origin       ? ", from node "
+			       : p->message_id ? ", sent"
+			                       : "",
+			       p->origin ? p->origin : "",
+			       p->corrects ? ", correcting an earlier one" : "", p->verdict,
 			       p->verdict_comment ? ": " : "",
 			       p->verdict_comment ? p->verdict_comment : "");
 		}
@@ -785,11 +791,39 @@ static int task_verify(const cli_args *args)
 		return cli_usage(args->cmd, "--accept or --return (with --comment)");
 	if (open_store(&a, args) < 0)
 		return cli_fail();
-	rc = hl_report_verify(hl_archive_store(a), &who, id, o->accept, o->comment, o->at);
+	/* on the data directory: a report from another node gets its verdict back */
+	rc = hl_report_verify_archive(a, &who, id, o->accept, o->comment, o->at);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
 	printf("task verify: report %lld %s\n", id, o->accept ? "accepted" : "returned");
+	return EXIT_OK;
+}
+
+static int task_send(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	hl_principal who = me();
+	char *end, id[37];
+	long long report = strtoll(args->args[0], &end, 10);
+	int rc;
+	if (*end || report <= 0)
+		return cli_usage(args->cmd, "REPORT: a report's number");
+	if (cli_open_node(&a, &n, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_task_report_send(id, n, &who, report, o->to);
+	hl_node_free(n);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(json_pack("{s:I,s:s,s:s,s:s}", "report", (json_int_t)report, "to",
+		                         o->to, "message", id, "state", "waiting"));
+	else
+		printf("task send: report %lld to %s, message %s waiting in the outbox\n", report,
+		       o->to, id);
 	return EXIT_OK;
 }
 
@@ -1218,6 +1252,11 @@ static const cli_opt verify_opts[] = {
     AT_OPT,
     CLI_OPT_END,
 };
+static const cli_opt send_opts[] = {
+    CLI_NEEDED_OPT("to", popts, to, "UNIT", "the unit it goes to: the province's (22)"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
 static const cli_opt queue_opts[] = {
     CLI_TEXT_OPT("plan", 0, popts, plan, "ID", "one plan's reports"),
     AT_OPT,
@@ -1534,6 +1573,21 @@ static const cli_cmd task_subs[] = {
      .opts_size = sizeof(popts),
      .run = task_cancel,
      .group = TASK},
+    {.name = "send",
+     .summary = "send a report made here to the province over the exchange",
+     .operands = "REPORT",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give a report's number",
+     .opts = send_opts,
+     .opts_size = sizeof(popts),
+     .run = task_send,
+     .group = TASK,
+     .help = "The report goes as a \"report\" message (kind task.report) in the node's "
+             "outbox; the server's sender delivers it. The province records it as coming "
+             "from this node, and its compiler's verdict comes back: `halong task show` "
+             "lists it. A returned report is corrected with `task report --corrects N` and "
+             "the correction sent the same way."},
     {0},
 };
 #undef TASK

@@ -370,8 +370,9 @@ static int report_verify(request *r)
 	    (rc = js_get_str(&comment, b, "comment", 0)) == 0) {
 		if (strcmp(verdict, "accepted") && strcmp(verdict, "returned"))
 			rc = hl_error_set(HL_EINVALID, "verdict: accepted or returned");
-		else if ((rc = hl_report_verify(req_store(r), &r->who, id,
-		                                !strcmp(verdict, "accepted"), comment, NULL)) == 0)
+		else if ((rc = hl_report_verify_archive(r->archive, &r->who, id,
+		                                        !strcmp(verdict, "accepted"), comment,
+		                                        NULL)) == 0)
 			rc = resp_json(
 			    r, 200,
 			    json_pack("{s:I,s:s}", "id", (json_int_t)id, "verdict", verdict));
@@ -692,6 +693,33 @@ static int agency_contact_put(request *r)
 	return rc;
 }
 
+/* ---- POST /api/v1/reports/{id}/send {"to": UNIT}: a report made here, to the province ---- */
+
+static int report_send(request *r)
+{
+	json_t *b = NULL;
+	hl_node *n = NULL;
+	const char *to;
+	char *end, msg[37];
+	long long id = strtoll(req_param(r, "id"), &end, 10);
+	int rc;
+	if (*end || id <= 0)
+		return hl_error_set(HL_ENOTFOUND, "no report \"%.20s\"", req_param(r, "id"));
+	if ((rc = req_json(&b, r)) != 0)
+		return rc;
+	if ((rc = js_get_str(&to, b, "to", 1)) == 0 &&
+	    (rc = hl_node_open(&n, req_store(r), hl_archive_dir(r->archive))) == HL_ENOTFOUND) {
+		resp_error(r, 503, "this node has no exchange identity (halong node init)");
+		rc = ANSWERED;
+	} else if (rc == 0 && (rc = hl_task_report_send(msg, n, &r->who, id, to)) == 0)
+		rc = resp_json(r, 202,
+		               json_pack("{s:I,s:s,s:s,s:s}", "report", (json_int_t)id, "to", to,
+		                         "message", msg, "state", "waiting"));
+	hl_node_free(n);
+	json_decref(b);
+	return rc;
+}
+
 const route routes_plans[] = {
     {M_GET, "/api/v1/plans", plans_list, 0, 0},
     {M_POST, "/api/v1/plans/import", plans_import, MAX_IMPORT, ROUTE_RAW_BODY},
@@ -718,5 +746,6 @@ const route routes_plans[] = {
     {M_POST, "/api/v1/tasks/{id}/cancel", task_cancel, 0, 0},
     {M_GET, "/api/v1/agencies", agencies_get, 0, 0},
     {M_PUT, "/api/v1/users/{name}/agency", user_agency_put, 0, 0},
+    {M_POST, "/api/v1/reports/{id}/send", report_send, 0, 0},
     {0},
 };

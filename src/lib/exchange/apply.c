@@ -12,6 +12,7 @@
 #include "exchange_int.h"
 #include "store/store.h"
 #include "halong/archive.h"
+#include "halong/plans.h"
 #include "halong/units.h"
 #include "store/store.h"
 #include "store/store_exchange.h"
@@ -502,6 +503,43 @@ done:
 	return rc;
 }
 
+/* A report the plans module refused (hl_plans_exchange_apply): its code gives the reason —
+ * what cannot be read is malformed, a text over its limit too-big, a sender that does not lead
+ * the task access-denied, what this node does not hold as the message says conflict. Any other
+ * code is a failure of the store: the message rolls back and comes again. */
+static int plans_refused(int rc)
+{
+	hl_exchange_reason r = rc == HL_EINVALID    ? HL_EXCHANGE_R_MALFORMED
+	                       : rc == HL_ELIMIT    ? HL_EXCHANGE_R_TOO_BIG
+	                       : rc == HL_EDENIED   ? HL_EXCHANGE_R_ACCESS_DENIED
+	                       : rc == HL_ECONFLICT ? HL_EXCHANGE_R_CONFLICT
+	                                            : HL_EXCHANGE_R_NONE;
+	char msg[600];
+	if (r == HL_EXCHANGE_R_NONE)
+		return rc;
+	snprintf(msg, sizeof(msg), "%s", hl_error_last());
+	hl_exchange__refusal_set(r);
+	return hl_error_set(rc == HL_ECONFLICT ? HL_EDENIED : rc, "%s: %s",
+	                    hl_exchange_reason_name(r), msg);
+}
+
+/* A report the plans module took without effect (a verdict that matches no report sent from
+ * here): its refusal recorded for the status, as the witness records a head it does not keep,
+ * and the message taken — held, it would stop every later message of its sender for good. */
+static void plans_noted(hl_store *st, const hl_exchange_message *m)
+{
+	int code = hl_error_code();
+	hl_exchange_reason r = code == HL_EINVALID  ? HL_EXCHANGE_R_MALFORMED
+	                       : code == HL_ELIMIT  ? HL_EXCHANGE_R_TOO_BIG
+	                       : code == HL_EDENIED ? HL_EXCHANGE_R_ACCESS_DENIED
+	                                            : HL_EXCHANGE_R_CONFLICT;
+	char msg[600];
+	snprintf(msg, sizeof(msg), "%s", hl_error_last());
+	hl_exchange__reject(st, 0, m->id, m->from, r, msg);
+	hl_exchange__refusal_set(HL_EXCHANGE_R_NONE);
+	hl_error_clear();
+}
+
 int hl_exchange_apply_default(hl_store *st, const hl_exchange_message *m, void *ud)
 {
 	const hl_exchange_apply_ctx *c = ud;
@@ -516,6 +554,13 @@ int hl_exchange_apply_default(hl_store *st, const hl_exchange_message *m, void *
 	} else if (!strcmp(m->type, HL_EXCHANGE_TYPE_AUDIT_HEAD)) {
 		if ((rc = hl_exchange__witness_apply(st, m)) < 0)
 			return rc;
+	} else if (!strcmp(m->type, "report")) {
+		/* a report of the plans (kind task.report, report.verdict) is recorded by plans/;
+		 * any other is kept in the inbox only, as before */
+		if ((rc = hl_plans_exchange_apply(st, m)) < 0)
+			return plans_refused(rc);
+		if (rc > 0)
+			plans_noted(st, m);
 	}
 	/* Every applied message is in the audit log, in the order applied (the order per sender
 	 * the inbox guarantees is visible there). */

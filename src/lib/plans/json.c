@@ -113,6 +113,7 @@ json_t *hl_report_json(const hl_report *r)
 	json_object_set_new(o, "by", str(r->by));
 	json_object_set_new(o, "corrects", r->corrects ? json_integer(r->corrects) : json_null());
 	json_object_set_new(o, "origin", str(r->origin));
+	json_object_set_new(o, "message_id", str(r->message_id));
 	json_object_set_new(o, "verdict", str(r->verdict));
 	json_object_set_new(o, "verdict_comment", str(r->verdict_comment));
 	json_object_set_new(o, "verdict_at", str(r->verdict_at));

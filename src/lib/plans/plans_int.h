@@ -91,4 +91,18 @@ hl_task_status hl_plans__judge(const hl_plans__view *v, size_t ti, const char *d
 /* Does the task recur (a recurring or ongoing duty)? */
 int hl_plans__recurs(const hl_task *t);
 
+/* ---- reports (report.c) and the exchange (exchange.c) ---- */
+
+/* Report `id` with its latest verdict whatever the clock: *out holds it, or none. */
+int hl_plans__report_get(hl_reports **out, hl_store *st, int64_t id);
+/* hl_report_verify; `archive` (may be NULL) is the node's data directory, needed for a report
+ * that came from another node (its verdict goes back: hl_plans__verdict_put). */
+int hl_plans__verify(hl_store *st, hl_archive *archive, const hl_principal *who, int64_t id,
+                     int accept, const char *comment, const char *at);
+/* Inside the verification's transaction: report r, which came from node r->origin in message
+ * r->message_id, gets its verdict back (a "report" message of kind report.verdict), audited
+ * as exchange.send by `actor`. */
+int hl_plans__verdict_put(hl_archive *archive, const hl_report *r, const hl_plan *plan, int accept,
+                          const char *comment, const char *day, const char *actor);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/store_exchange.h" /* hl_store_in_tx */
 #include "../store/store_plans.h"
 #include "halong/plans.h"
 #include "halong/util.h"
@@ -56,6 +57,7 @@ void hl_reports_free(hl_reports *l)
 		free(r->verdict_comment);
 		free(r->verdict_at);
 		free(r->verdict_by);
+		free(r->message_id);
 	}
 	free(l->v);
 	free(l);
@@ -106,6 +108,7 @@ static int add_report(const hl_report *r, void *ud)
 	d->verdict_comment = dup0(r->verdict_comment);
 	d->verdict_at = dup0(r->verdict_at);
 	d->verdict_by = dup0(r->verdict_by);
+	d->message_id = dup0(r->message_id);
 	return 0;
 }
 
@@ -245,7 +248,7 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 	char at[11], mine[33], agency[33] = "", done_on[11] = "", *evidence = NULL, detail[200],
 	                       ref[200] = "";
 	int64_t tid;
-	int rc, progress = in->progress;
+	int rc, progress = in->progress, nested = hl_store_in_tx(st);
 
 	*id = 0;
 	if ((rc = hl_plans__clock(at, in->at)) < 0)
@@ -307,8 +310,10 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 		goto done;
 	}
 	if (!leads(st, t.output, agency, at)) {
-		rc = hl_error_set(who->local || who->role == HL_ROLE_ADMIN ? HL_EINVALID
-		                                                           : HL_EDENIED,
+		/* a node reporting on a task it does not lead is denied, as an officer is */
+		rc = hl_error_set((who->local || who->role == HL_ROLE_ADMIN) && !in->origin
+		                      ? HL_EINVALID
+		                      : HL_EDENIED,
 		                  "agency: %s does not lead task %s", agency, ref);
 		goto done;
 	}
@@ -407,7 +412,9 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 	r.by = (char *)hl_principal_actor(who);
 	r.corrects = in->corrects;
 	r.origin = (char *)in->origin;
-	if ((rc = hl_store_begin(st)) < 0)
+	r.message_id = (char *)in->message_id;
+	/* inside the caller's transaction when there is one (a report received: the inbox's) */
+	if (!nested && (rc = hl_store_begin(st)) < 0)
 		goto done;
 	/* again inside the write transaction: two corrections of one report at once, one wins */
 	if (in->corrects && (rc = hl_store_report_corrected(st, in->corrects)) != 0) {
@@ -421,9 +428,10 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 		rc = hl_store_audit(st, hl_principal_actor(who), "task.report", ref, detail);
 	}
 	if (rc < 0) {
-		hl_store_rollback(st);
+		if (!nested)
+			hl_store_rollback(st);
 		*id = 0;
-	} else
+	} else if (!nested)
 		rc = hl_store_commit(st);
 done:
 	free(t.item_no);
@@ -471,8 +479,8 @@ static int compiler_of(hl_store *st, const hl_principal *who, const hl_plan *p)
 	return p->compiler && mine[0] && !strcmp(mine, p->compiler) && who->role != HL_ROLE_VIEWER;
 }
 
-int hl_report_verify(hl_store *st, const hl_principal *who, int64_t id, int accept,
-                     const char *comment, const char *at)
+int hl_plans__verify(hl_store *st, hl_archive *archive, const hl_principal *who, int64_t id,
+                     int accept, const char *comment, const char *at)
 {
 	reports_ctx c = {0};
 	hl_plan *plan = NULL;
@@ -513,6 +521,14 @@ int hl_report_verify(hl_store *st, const hl_principal *who, int64_t id, int acce
 	}
 	if ((rc = check_text("comment", comment)) < 0)
 		goto done;
+	/* a report from another node: its verdict goes back to it, or nothing is written */
+	if (c.l->v[0].origin && !archive) {
+		rc = hl_error_set(HL_EINVALID,
+		                  "report %lld came from node %s: its verdict goes back over the "
+		                  "exchange, which this call cannot reach",
+		                  (long long)id, c.l->v[0].origin);
+		goto done;
+	}
 	snprintf(detail, sizeof(detail), "report %lld %s", (long long)id,
 	         accept ? "accepted" : "returned");
 	/* its state read again inside the write transaction: two compilers at once give one
@@ -548,7 +564,10 @@ int hl_report_verify(hl_store *st, const hl_principal *who, int64_t id, int acce
 	if ((rc = hl_store_verification_put(st, id, accept ? "accepted" : "returned", comment, day,
 	                                    hl_principal_actor(who))) < 0 ||
 	    (rc = hl_store_audit(st, hl_principal_actor(who), "report.verify", c.l->v[0].task_ref,
-	                         detail)) < 0)
+	                         detail)) < 0 ||
+	    (c.l->v[0].origin &&
+	     (rc = hl_plans__verdict_put(archive, &c.l->v[0], plan, accept, comment, day,
+	                                 hl_principal_actor(who))) < 0))
 		goto rollback;
 	rc = hl_store_commit(st);
 	goto done;
@@ -558,6 +577,12 @@ done:
 	hl_plan_free(plan);
 	hl_reports_free(c.l);
 	return rc;
+}
+
+int hl_report_verify(hl_store *st, const hl_principal *who, int64_t id, int accept,
+                     const char *comment, const char *at)
+{
+	return hl_plans__verify(st, NULL, who, id, accept, comment, at);
 }
 
 int hl_report_queue(hl_reports **out, hl_store *st, const hl_principal *who, const char *plan_id,
@@ -621,4 +646,20 @@ int hl_task_cancel(hl_store *st, const hl_principal *who, const char *ref, const
 	hl_task_free(t);
 	hl_plan_free(plan);
 	return rc;
+}
+
+int hl_plans__report_get(hl_reports **out, hl_store *st, int64_t id)
+{
+	reports_ctx c = {0};
+	int rc;
+	*out = NULL;
+	if (!(c.l = calloc(1, sizeof(hl_reports))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	/* every verdict, whatever the clock: the report's state as it stands */
+	if ((rc = hl_store_report_foreach(st, NULL, 0, id, "9999-12-31", 0, add_report, &c)) < 0) {
+		hl_reports_free(c.l);
+		return rc;
+	}
+	*out = c.l;
+	return 0;
 }

@@ -559,7 +559,7 @@ int hl_store_report_put(int64_t *id, hl_store *st, const hl_report *r)
 	        " progress, state, done_on, results, difficulties, proposals, evidence, at, by,"
 	        " corrects, origin, message_id)"
 	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	        " NULL)");
+	        " ?17)");
 	int rc;
 	if (!s)
 		return -1;
@@ -582,6 +582,7 @@ int hl_store_report_put(int64_t *id, hl_store *st, const hl_report *r)
 	else
 		sqlite3_bind_null(s, 15);
 	hl_store__bind_text(s, 16, r->origin);
+	hl_store__bind_text(s, 17, r->message_id);
 	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "report");
 	sqlite3_finalize(s);
 	*id = rc == 0 ? sqlite3_last_insert_rowid(st->db) : 0;
@@ -597,7 +598,7 @@ int hl_store_report_foreach(hl_store *st, const char *plan_id, int64_t task_id, 
 	    "SELECT r.id, r.task_id, r.corrects, t.plan_id || '/' || t.item_no, r.agency, r.period,"
 	    " r.period_from, r.period_to, r.done_on, r.results, r.difficulties, r.proposals,"
 	    " r.evidence, r.at, r.by, r.origin, r.progress, r.state,"
-	    " v.verdict, v.comment, v.at, v.by"
+	    " v.verdict, v.comment, v.at, v.by, r.message_id"
 	    " FROM task_report r JOIN task t ON t.id = r.task_id"
 	    " LEFT JOIN report_verification v ON v.id = (SELECT id FROM report_verification"
 	    "   WHERE report_id = r.id AND at <= ?4 ORDER BY at DESC, id DESC LIMIT 1)"
@@ -636,7 +637,8 @@ int hl_store_report_foreach(hl_store *st, const char *plan_id, int64_t task_id, 
 		    .verdict = (char *)(hl_store__col(s, 18) ? hl_store__col(s, 18) : "pending"),
 		    .verdict_comment = (char *)hl_store__col(s, 19),
 		    .verdict_at = (char *)hl_store__col(s, 20),
-		    .verdict_by = (char *)hl_store__col(s, 21)};
+		    .verdict_by = (char *)hl_store__col(s, 21),
+		    .message_id = (char *)hl_store__col(s, 22)};
 		hl_report_state rs = HL_REPORT_PROGRESS;
 		hl_report_state_parse(&rs, hl_store__col(s, 17));
 		r.state = rs;
@@ -674,6 +676,46 @@ int hl_store_report_corrected(hl_store *st, int64_t id)
 int hl_store_document_exists(hl_store *st, const char *doc_id)
 {
 	return exists(st, "SELECT 1 FROM document WHERE doc_id = ?1", doc_id, 0);
+}
+
+int hl_store_report_by_message(int64_t *id, hl_store *st, int64_t task_id, const char *message_id,
+                               const char *origin)
+{
+	/* by task first: task_report_task's index narrows it to the task's few reports */
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT id FROM task_report WHERE task_id = ?1"
+	                                        " AND message_id = ?2 AND origin IS ?3"
+	                                        " ORDER BY id LIMIT 1");
+	int rc;
+	*id = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, task_id);
+	sqlite3_bind_text(s, 2, message_id, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 3, origin);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else
+		rc = rc == SQLITE_DONE ? HL_ENOTFOUND : hl_store__error(st, "report");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_report_sent(hl_store *st, int64_t id, const char *message_id)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, "UPDATE task_report SET message_id = ?2"
+	                                        " WHERE id = ?1 AND origin IS NULL"
+	                                        " AND message_id IS NULL");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, message_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? sqlite3_changes(st->db) > 0
+	                                    : hl_store__error(st, "report sent");
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int hl_store_verification_put(hl_store *st, int64_t report_id, const char *verdict,

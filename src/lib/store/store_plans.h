@@ -71,6 +71,13 @@ int hl_store_report_foreach(hl_store *st, const char *plan_id, int64_t task_id, 
                             int (*cb)(const hl_report *r, void *ud), void *ud);
 /* Is report `id` corrected by a later report? 1, 0 or an error. */
 int hl_store_report_corrected(hl_store *st, int64_t id);
+/* The report of task `task_id` that travelled in message `message_id` and came from `origin`
+ * (NULL: made here and sent): 0 and *id, or HL_ENOTFOUND. */
+int hl_store_report_by_message(int64_t *id, hl_store *st, int64_t task_id, const char *message_id,
+                               const char *origin);
+/* Marks report `id`, made here, as sent in message `message_id` (inside the caller's
+ * transaction): 1, or 0 when it came from elsewhere or was sent already. */
+int hl_store_report_sent(hl_store *st, int64_t id, const char *message_id);
 int hl_store_verification_put(hl_store *st, int64_t report_id, const char *verdict,
                               const char *comment, const char *at, const char *by);
 /* Is `doc_id` a document of the archive? 1, 0 or an error. */
