@@ -189,12 +189,12 @@ static int occurrence(const char *start, const char *due, void *ud)
 	return x->rc;
 }
 
-static int eval_plan(ectx *x, const char *plan_id)
+/* plan: as the caller may read it */
+static int eval_plan(ectx *x, const hl_plan *plan)
 {
 	hl_plans__view v;
 	int rc;
-	hl_principal local = hl_principal_local("eval"); /* the caller's access is checked */
-	if ((rc = hl_plans__view_load(&v, x->st, &local, plan_id, 0, x->e->at)) < 0)
+	if ((rc = hl_plans__view_status(&v, x->st, plan, x->e->at)) < 0)
 		return rc;
 	x->v = &v;
 	for (size_t i = 0; i < v.tasks->n && x->rc == 0; i++) {
@@ -344,28 +344,36 @@ int hl_plan_eval(hl_eval **out, hl_store *st, const hl_principal *who, const hl_
 		hl_plan *p = NULL;
 		if ((rc = hl_plans__plan(&p, st, who, in->plan)) < 0)
 			goto fail;
+		rc = eval_plan(&x, p);
 		hl_plan_free(p);
-		rc = eval_plan(&x, in->plan);
 	} else if ((rc = hl_plan_list(&plans, st, who)) == 0)
 		for (size_t i = 0; i < plans->n && rc == 0; i++)
-			rc = eval_plan(&x, plans->v[i].id);
+			rc = eval_plan(&x, &plans->v[i]);
 	hl_plans_free(plans);
 	if (rc < 0)
 		goto fail;
 	if (x.e->nagencies)
 		qsort(x.e->agencies, x.e->nagencies, sizeof(hl_eval_agency), rank_cmp);
+	/* the agency's name in the register of today, not as the plan wrote it (the register read
+	 * once: hl_agency_find for each code would rank every agency's name against a commune's
+	 * code, which is none of them) */
+	char today[11];
+	hl_agencies *reg = NULL;
+	hl_plans_today(today);
+	if (hl_agency_list(&reg, st, today) < 0)
+		reg = NULL;
 	for (size_t i = 0; i < x.e->nagencies; i++) {
 		hl_eval_agency *a = &x.e->agencies[i];
 		a->c.score = a->c.total ? a->c.score / a->c.total : 0;
 		a->rank = (int)i + 1;
-		/* the agency's name in the register, not as the plan wrote it */
-		hl_agency *reg = NULL;
-		if (hl_agency_find(&reg, st, a->code, NULL) == 0) {
-			free(a->name);
-			a->name = hl_strdup(reg->name);
-			hl_agency_free(reg);
-		}
+		for (size_t j = 0; reg && j < reg->n; j++)
+			if (!strcmp(reg->v[j].code, a->code)) {
+				free(a->name);
+				a->name = hl_strdup(reg->v[j].name);
+				break;
+			}
 	}
+	hl_agencies_free(reg);
 	x.e->total.score = x.e->total.total ? x.e->total.score / x.e->total.total : 0;
 	if (x.e->overdue)
 		qsort(x.e->overdue, x.e->noverdue, sizeof(hl_eval_item), item_cmp);

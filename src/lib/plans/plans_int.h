@@ -82,6 +82,10 @@ typedef struct {
 /* Loads plan_id as `who` may read it at `at` and judges every task. */
 int hl_plans__view_load(hl_plans__view *v, hl_store *st, const hl_principal *who,
                         const char *plan_id, int64_t task_id, const char *at);
+/* The same for counting statuses (the evaluation), of a plan read already (by a caller who may
+ * read it): of a one-off task only the report its status needs is read (its latest not
+ * returned), not its history (last_report is that one). */
+int hl_plans__view_status(hl_plans__view *v, hl_store *st, const hl_plan *plan, const char *at);
 void hl_plans__view_free(hl_plans__view *v);
 void hl_plans__view_judge(hl_plans__view *v);
 /* The status of task ti for the occurrence due `due` ("" none); recurring: only the reports of

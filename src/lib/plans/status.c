@@ -235,7 +235,40 @@ void hl_tasks_free(hl_tasks *l)
 typedef struct {
 	hl_tasks *l;
 	size_t cap;
+	/* deadlines read, by their text: a plan writes the same few many times */
+	struct {
+		char *text;
+		hl_due due;
+	} memo[256];
 } tasks_ctx;
+
+static size_t fnv(const char *text) /* FNV-1a */
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+static void read_due(tasks_ctx *c, hl_due *out, const char *text)
+{
+	size_t h = fnv(text) % (sizeof(c->memo) / sizeof(c->memo[0]));
+	if (c->memo[h].text && !strcmp(c->memo[h].text, text)) {
+		*out = c->memo[h].due;
+		return;
+	}
+	if (hl_due_parse(out, text) < 0)
+		out->kind = HL_DUE_UNREAD;
+	free(c->memo[h].text);
+	if ((c->memo[h].text = hl_strdup(text)))
+		c->memo[h].due = *out;
+}
+
+static void tasks_ctx_clear(tasks_ctx *c)
+{
+	for (size_t i = 0; i < sizeof(c->memo) / sizeof(c->memo[0]); i++)
+		free(c->memo[i].text);
+}
 
 static int add_task(const hl_task *t, void *ud)
 {
@@ -270,13 +303,20 @@ static int add_task(const hl_task *t, void *ud)
 		d->agencies[i].lead = t->agencies[i].lead;
 	}
 	d->nagencies = t->nagencies;
-	if (hl_due_parse(&d->due, d->due_text ? d->due_text : "") < 0)
-		d->due.kind = HL_DUE_UNREAD;
+	read_due(c, &d->due, d->due_text ? d->due_text : "");
 	d->leaf = 1;
 	return 0;
 }
 
 /* ---- the view: a plan's tasks and reports at a clock ---- */
+
+/* A day yyyy-mm-dd (or less: cut at 10 bytes) into out; NULL: "". */
+static void copy_day(char out[11], const char *s)
+{
+	size_t n = s ? strnlen(s, 10) : 0;
+	memcpy(out, s ? s : "", n);
+	out[n] = 0;
+}
 
 static int add_rep(const hl_report *r, void *ud)
 {
@@ -294,10 +334,10 @@ static int add_rep(const hl_report *r, void *ud)
 	memset(d, 0, sizeof(*d));
 	d->id = r->id;
 	d->task_id = r->task_id;
-	snprintf(d->pfrom, sizeof(d->pfrom), "%s", r->period_from);
-	snprintf(d->pto, sizeof(d->pto), "%s", r->period_to);
-	snprintf(d->done_on, sizeof(d->done_on), "%s", r->done_on ? r->done_on : "");
-	snprintf(d->at, sizeof(d->at), "%s", r->at);
+	copy_day(d->pfrom, r->period_from);
+	copy_day(d->pto, r->period_to);
+	copy_day(d->done_on, r->done_on);
+	copy_day(d->at, r->at);
 	d->state = (signed char)r->state;
 	d->progress = (signed char)r->progress;
 	d->counted = strcmp(r->verdict, "returned") != 0;
@@ -337,8 +377,19 @@ void hl_plans__view_free(hl_plans__view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-int hl_plans__view_load(hl_plans__view *v, hl_store *st, const hl_principal *who,
-                        const char *plan_id, int64_t task_id, const char *at)
+/* add_rep for the one-off tasks only: a recurring one's reports are read whole, apart. */
+static int add_rep_one_off(const hl_report *r, void *ud)
+{
+	hl_plans__view *v = ud;
+	int ti = find_task(v, r->task_id);
+	if (ti >= 0 && hl_plans__recurs(&v->tasks->v[ti]))
+		return 0;
+	return add_rep(r, v);
+}
+
+/* plan: the plan as read already (then who and plan_id are not used) */
+static int view_load(hl_plans__view *v, hl_store *st, const hl_principal *who, const char *plan_id,
+                     const hl_plan *plan, int64_t task_id, const char *at, int latest)
 {
 	tasks_ctx tc = {0};
 	int rc;
@@ -346,12 +397,20 @@ int hl_plans__view_load(hl_plans__view *v, hl_store *st, const hl_principal *who
 	memset(v, 0, sizeof(*v));
 	if ((rc = hl_plans__clock(v->at, at)) < 0)
 		return rc;
-	if ((rc = hl_plans__plan(&v->plan, st, who, plan_id)) < 0)
+	if (plan) {
+		if (!(v->plan = malloc(sizeof(*v->plan))))
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		copy_plan(v->plan, plan);
+		plan_id = plan->id;
+	} else if ((rc = hl_plans__plan(&v->plan, st, who, plan_id)) < 0)
 		return rc;
-	if (!(v->tasks = tc.l = calloc(1, sizeof(hl_tasks))))
+	if (!(v->tasks = tc.l = calloc(1, sizeof(hl_tasks)))) {
+		hl_plans__view_free(v);
 		return hl_error_set(HL_ENOMEM, "out of memory");
-	if ((rc = hl_store_task_foreach(st, plan_id, 0, add_task, &tc)) < 0 ||
-	    (rc = hl_store_report_foreach(st, plan_id, task_id, 0, v->at, 0, add_rep, v)) < 0)
+	}
+	rc = hl_store_task_foreach(st, plan_id, 0, add_task, &tc);
+	tasks_ctx_clear(&tc);
+	if (rc < 0)
 		goto fail;
 	size_t n = v->tasks->n;
 	v->first = calloc(n + 1, sizeof(size_t));
@@ -364,7 +423,20 @@ int hl_plans__view_load(hl_plans__view *v, hl_store *st, const hl_principal *who
 	for (size_t i = 0; i < n; i++)
 		v->order[i] = i;
 	qsort_r(v->order, n, sizeof(size_t), order_cmp, v->tasks);
-	/* the store gives reports by task then day; stable within a task */
+	if (task_id || !latest)
+		rc = hl_store_report_status_foreach(st, plan_id, task_id, v->at, 0, add_rep, v);
+	else {
+		/* a one-off task's status is its latest report not returned: only that one is
+		 * read; a recurring task's occurrences need all its reports */
+		rc = hl_store_report_status_foreach(st, plan_id, 0, v->at, 1, add_rep_one_off, v);
+		for (size_t i = 0; i < n && rc == 0; i++)
+			if (hl_plans__recurs(&v->tasks->v[i]))
+				rc = hl_store_report_status_foreach(st, NULL, v->tasks->v[i].id,
+				                                    v->at, 0, add_rep, v);
+	}
+	if (rc < 0)
+		goto fail;
+	/* each task's reports are together, by day then id (the store's order; latest: one) */
 	for (size_t i = 0; i < v->nreps;) {
 		size_t j = i;
 		while (j < v->nreps && v->reps[j].task_id == v->reps[i].task_id)
@@ -381,6 +453,17 @@ int hl_plans__view_load(hl_plans__view *v, hl_store *st, const hl_principal *who
 fail:
 	hl_plans__view_free(v);
 	return rc;
+}
+
+int hl_plans__view_load(hl_plans__view *v, hl_store *st, const hl_principal *who,
+                        const char *plan_id, int64_t task_id, const char *at)
+{
+	return view_load(v, st, who, plan_id, NULL, task_id, at, 0);
+}
+
+int hl_plans__view_status(hl_plans__view *v, hl_store *st, const hl_plan *plan, const char *at)
+{
+	return view_load(v, st, NULL, NULL, plan, 0, at, 1);
 }
 
 /* The status of one occurrence [from, due] of task ti (due "": no deadline): the latest
@@ -467,14 +550,69 @@ static int judge_occurrence(const char *start, const char *due, void *ud)
 	return 1;
 }
 
+/* Each task's parent: the nearest task before it numbered as its parent_no says, -1 none (by a
+ * table of the numbers: a walk back for each task is quadratic in a long plan); followed by
+ * 3 × n longs for the caller. NULL when out of memory (the caller walks). */
+static long *parents_of(const hl_tasks *l)
+{
+	size_t n = l->n, cap = 16;
+	while (cap < 2 * n)
+		cap <<= 1;
+	long *par = malloc((4 * n + 1) * sizeof(long)), *slot = malloc(cap * sizeof(long));
+	if (!par || !slot) {
+		free(par);
+		free(slot);
+		return NULL;
+	}
+	for (size_t i = 0; i < cap; i++)
+		slot[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		const hl_task *t = &l->v[i];
+		size_t h;
+		par[i] = -1;
+		if (t->parent_no)
+			for (h = fnv(t->parent_no) & (cap - 1); slot[h] >= 0;
+			     h = (h + 1) & (cap - 1))
+				if (!strcmp(l->v[slot[h]].item_no, t->parent_no)) {
+					par[i] = slot[h];
+					break;
+				}
+		/* then its own number (the latest of a number is the nearest) */
+		for (h = fnv(t->item_no) & (cap - 1);
+		     slot[h] >= 0 && strcmp(l->v[slot[h]].item_no, t->item_no);
+		     h = (h + 1) & (cap - 1))
+			;
+		slot[h] = (long)i;
+	}
+	free(slot);
+	return par;
+}
+
 /* The status of every task at the view's clock, then the parents' from their children. */
 void hl_plans__view_judge(hl_plans__view *v)
 {
 	hl_tasks *l = v->tasks;
+	long *par = parents_of(l), *head = par ? par + l->n : NULL,
+	     *tail = par ? head + l->n : NULL, *next = par ? tail + l->n : NULL;
 	/* depth and leaves: a parent is above its children (the importer checks it) */
 	for (size_t i = 0; i < l->n; i++) {
 		hl_task *t = &l->v[i];
 		t->depth = 0;
+		if (par) {
+			head[i] = tail[i] = next[i] = -1;
+			if (par[i] >= 0) {
+				long p = par[i];
+				t->depth = l->v[p].depth + 1;
+				l->v[p].leaf = 0;
+				/* its children in order */
+				if (tail[p] >= 0)
+					next[tail[p]] = (long)i;
+				else
+					head[p] = (long)i;
+				tail[p] = (long)i;
+			}
+			continue;
+		}
 		if (!t->parent_no)
 			continue;
 		for (size_t j = i; j-- > 0;)
@@ -518,9 +656,10 @@ void hl_plans__view_judge(hl_plans__view *v)
 		int n = 0, cancelled = 0, overdue = 0, done = 0, late = 0, waiting = 0, started = 0;
 		if (t->leaf)
 			continue;
-		for (size_t j = i + 1; j < l->n; j++) {
+		for (long j = par ? head[i] : (long)i + 1; j >= 0 && (size_t)j < l->n;
+		     j = par ? next[j] : j + 1) {
 			hl_task *c = &l->v[j];
-			if (!c->parent_no || strcmp(c->parent_no, t->item_no))
+			if (!par && (!c->parent_no || strcmp(c->parent_no, t->item_no)))
 				continue;
 			n++;
 			if (c->status == HL_TASK_CANCELLED) {
@@ -547,6 +686,7 @@ void hl_plans__view_judge(hl_plans__view *v)
 		else
 			t->status = started ? HL_TASK_ON_TIME : HL_TASK_NOT_STARTED;
 	}
+	free(par);
 }
 
 int hl_plan_tasks(hl_tasks **out, hl_store *st, const hl_principal *who, const char *plan_id,

@@ -1,5 +1,6 @@
 /* Every SQL statement of plans/: the agencies register, plans, tasks, reports, settings,
  * snapshots, inspections, lessons, agencies' contacts and the notices outbox. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,96 +458,100 @@ int hl_store_task_find(int64_t *id, char **plan_id, hl_store *st, const char *pl
 int hl_store_task_foreach(hl_store *st, const char *plan_id, int64_t task_id,
                           int (*cb)(const hl_task *t, void *ud), void *ud)
 {
-	sqlite3_stmt *s = hl_store__prepare(
-	    st, "SELECT t.id, t.plan_id, t.item_no, t.parent_no, t.title, t.output, t.due_text,"
-	        " t.origin, t.cancelled, t.weight, a.role, a.code, a.name"
-	        " FROM task t LEFT JOIN task_agency a ON a.task_id = t.id"
-	        " WHERE (?2 > 0 AND t.id = ?2) OR (?2 = 0 AND t.plan_id = ?1)"
-	        " ORDER BY t.seq, t.id, a.role, a.seq");
+	/* The agencies first, by task; then one row a task, handed over as SQLite holds it with
+	 * its agencies. One filter a statement, so that it uses its index (see
+	 * hl_store_report_foreach). */
+	sqlite3_stmt *q = hl_store__prepare(
+	    st, task_id ? "SELECT task_id, role, code, name FROM task_agency WHERE task_id = ?2"
+	                  " ORDER BY role, seq"
+	                : "SELECT a.task_id, a.role, a.code, a.name FROM task t"
+	                  " JOIN task_agency a ON a.task_id = t.id WHERE t.plan_id = ?1"
+	                  " ORDER BY a.task_id, a.role, a.seq");
+	sqlite3_stmt *s = NULL;
 	hl_task_agency *ag = NULL;
+	int64_t *of = NULL; /* the task of each agency */
 	size_t nag = 0, cap = 0;
-	int64_t cur = 0;
-	hl_task t = {0};
-	char *keep[8] = {0};
 	int rc, stop = 0;
 
-	if (!s)
+	if (!q)
 		return -1;
+	hl_store__bind_text(q, 1, plan_id);
+	sqlite3_bind_int64(q, 2, task_id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (nag == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			hl_task_agency *nv = realloc(ag, nc * sizeof(*nv));
+			int64_t *no = nv ? realloc(of, nc * sizeof(*no)) : NULL;
+			if (nv)
+				ag = nv;
+			if (!no) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			of = no;
+			cap = nc;
+		}
+		of[nag] = sqlite3_column_int64(q, 0);
+		ag[nag].lead = !strcmp(hl_store__col(q, 1), "lead");
+		ag[nag].code = hl_store__col(q, 2) ? hl_strdup(hl_store__col(q, 2)) : NULL;
+		ag[nag].name = hl_strdup(hl_store__col(q, 3) ? hl_store__col(q, 3) : "");
+		nag++;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		rc = rc == SQLITE_NOMEM ? hl_error_set(HL_ENOMEM, "out of memory")
+		                        : hl_store__error(st, "tasks");
+		goto done;
+	}
+	if (!(s = hl_store__prepare(
+	          st, task_id ? "SELECT id, plan_id, item_no, parent_no, title, output, due_text,"
+	                        " origin, cancelled, weight FROM task WHERE id = ?2"
+	                      : "SELECT id, plan_id, item_no, parent_no, title, output, due_text,"
+	                        " origin, cancelled, weight FROM task WHERE plan_id = ?1"
+	                        " ORDER BY seq, id"))) {
+		rc = -1;
+		goto done;
+	}
 	hl_store__bind_text(s, 1, plan_id);
 	sqlite3_bind_int64(s, 2, task_id);
-	for (;;) {
-		rc = sqlite3_step(s);
-		int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-		if (cur && id != cur) {
-			t.agencies = ag;
-			t.nagencies = nag;
-			stop = cb(&t, ud);
-			for (size_t i = 0; i < nag; i++) {
-				free(ag[i].code);
-				free(ag[i].name);
-			}
-			nag = 0;
-			for (size_t i = 0; i < 8; i++) {
-				free(keep[i]);
-				keep[i] = NULL;
-			}
-			cur = 0;
-			if (stop)
-				break;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_task t = {.id = sqlite3_column_int64(s, 0),
+		             .plan_id = (char *)hl_store__col(s, 1),
+		             .item_no = (char *)hl_store__col(s, 2),
+		             .parent_no = (char *)hl_store__col(s, 3),
+		             .title = (char *)hl_store__col(s, 4),
+		             .output = (char *)hl_store__col(s, 5),
+		             .due_text = (char *)hl_store__col(s, 6),
+		             .origin = (char *)hl_store__col(s, 7),
+		             .cancelled = (char *)hl_store__col(s, 8),
+		             .weight = sqlite3_column_double(s, 9)};
+		size_t lo = 0, hi = nag;
+		while (lo < hi) { /* the first agency of this task */
+			size_t mid = (lo + hi) / 2;
+			if (of[mid] < t.id)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-		if (rc != SQLITE_ROW)
+		for (hi = lo; hi < nag && of[hi] == t.id; hi++)
+			;
+		t.agencies = hi > lo ? ag + lo : NULL;
+		t.nagencies = hi - lo;
+		if ((stop = cb(&t, ud)) != 0)
 			break;
-		if (!cur) {
-			const int cols[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-			for (size_t i = 0; i < 8; i++)
-				keep[i] = hl_store__col(s, cols[i])
-				              ? hl_strdup(hl_store__col(s, cols[i]))
-				              : NULL;
-			memset(&t, 0, sizeof(t));
-			t.id = cur = id;
-			t.plan_id = keep[0];
-			t.item_no = keep[1];
-			t.parent_no = keep[2];
-			t.title = keep[3];
-			t.output = keep[4];
-			t.due_text = keep[5];
-			t.origin = keep[6];
-			t.cancelled = keep[7];
-			t.weight = sqlite3_column_double(s, 9);
-		}
-		if (hl_store__col(s, 12)) {
-			if (nag == cap) {
-				size_t nc = cap ? 2 * cap : 8;
-				hl_task_agency *nv = realloc(ag, nc * sizeof(*nv));
-				if (!nv) {
-					rc = SQLITE_NOMEM;
-					break;
-				}
-				ag = nv;
-				cap = nc;
-			}
-			ag[nag].lead = !strcmp(hl_store__col(s, 10), "lead");
-			ag[nag].code =
-			    hl_store__col(s, 11) ? hl_strdup(hl_store__col(s, 11)) : NULL;
-			ag[nag].name = hl_strdup(hl_store__col(s, 12));
-			nag++;
-		}
 	}
+	if (stop)
+		rc = stop < 0 ? stop : 0;
+	else
+		rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "tasks");
+done:
+	sqlite3_finalize(s);
 	for (size_t i = 0; i < nag; i++) {
 		free(ag[i].code);
 		free(ag[i].name);
 	}
-	for (size_t i = 0; i < 8; i++)
-		free(keep[i]);
 	free(ag);
-	if (stop) {
-		sqlite3_finalize(s);
-		return stop < 0 ? stop : 0;
-	}
-	rc = rc == SQLITE_DONE    ? 0
-	     : rc == SQLITE_NOMEM ? hl_error_set(HL_ENOMEM, "out of memory")
-	                          : hl_store__error(st, "tasks");
-	sqlite3_finalize(s);
+	free(of);
 	return rc;
 }
 
@@ -593,28 +598,38 @@ int hl_store_report_foreach(hl_store *st, const char *plan_id, int64_t task_id, 
                             const char *at, int pending_only,
                             int (*cb)(const hl_report *r, void *ud), void *ud)
 {
-	sqlite3_stmt *s = hl_store__prepare(
-	    st,
+	/* Only the filters given are written, so that each uses its index: an OR with a parameter
+	 * ("?3 = 0 OR r.id = ?3") is planned before the parameter is known and reads every
+	 * report. A plan's reports are read through its tasks (the CROSS JOIN keeps that order). */
+	char sql[2048];
+	snprintf(
+	    sql, sizeof(sql),
 	    "SELECT r.id, r.task_id, r.corrects, t.plan_id || '/' || t.item_no, r.agency, r.period,"
 	    " r.period_from, r.period_to, r.done_on, r.results, r.difficulties, r.proposals,"
 	    " r.evidence, r.at, r.by, r.origin, r.progress, r.state,"
-	    " v.verdict, v.comment, v.at, v.by, r.message_id"
-	    " FROM task_report r JOIN task t ON t.id = r.task_id"
+	    " v.verdict, v.comment, v.at, v.by, r.message_id%s"
 	    " LEFT JOIN report_verification v ON v.id = (SELECT id FROM report_verification"
 	    "   WHERE report_id = r.id AND at <= ?4 ORDER BY at DESC, id DESC LIMIT 1)"
-	    " WHERE r.at <= ?4 AND (?3 = 0 OR r.id = ?3) AND (?2 = 0 OR r.task_id = ?2)"
-	    " AND (?1 IS NULL OR t.plan_id = ?1)"
-	    " AND (?5 = 0 OR (v.verdict IS NULL AND NOT EXISTS (SELECT 1 FROM task_report c"
-	    "   WHERE c.corrects = r.id AND c.at <= ?4)))"
-	    " ORDER BY r.task_id, r.at, r.id");
+	    " WHERE r.at <= ?4%s%s%s%s"
+	    " ORDER BY r.task_id, r.at, r.id",
+	    plan_id && !report_id && !task_id
+	        ? " FROM task t CROSS JOIN task_report r ON r.task_id = t.id"
+	        : " FROM task_report r JOIN task t ON t.id = r.task_id",
+	    report_id ? " AND r.id = ?3" : "", task_id ? " AND r.task_id = ?2" : "",
+	    plan_id ? " AND t.plan_id = ?1" : "",
+	    /* not corrected: the corrections' ids once (the column has no index) */
+	    pending_only ? " AND v.verdict IS NULL AND r.id NOT IN (SELECT corrects FROM"
+	                   " task_report WHERE corrects IS NOT NULL AND at <= ?4)"
+	                 : "");
+	sqlite3_stmt *s = hl_store__prepare(st, sql);
 	int rc;
 	if (!s)
 		return -1;
+	/* a parameter the text does not use: SQLITE_RANGE, nothing bound */
 	hl_store__bind_text(s, 1, plan_id);
 	sqlite3_bind_int64(s, 2, task_id);
 	sqlite3_bind_int64(s, 3, report_id);
 	sqlite3_bind_text(s, 4, at, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 5, pending_only);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		hl_report r = {
 		    .id = sqlite3_column_int64(s, 0),
@@ -641,6 +656,69 @@ int hl_store_report_foreach(hl_store *st, const char *plan_id, int64_t task_id, 
 		    .message_id = (char *)hl_store__col(s, 22)};
 		hl_report_state rs = HL_REPORT_PROGRESS;
 		hl_report_state_parse(&rs, hl_store__col(s, 17));
+		r.state = rs;
+		int r2 = cb(&r, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "reports");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_report_status_foreach(hl_store *st, const char *plan_id, int64_t task_id,
+                                   const char *at, int latest,
+                                   int (*cb)(const hl_report *r, void *ud), void *ud)
+{
+	const char *sql;
+	sqlite3_stmt *s;
+	int rc;
+
+	/* ?2: the clock; the latest verdict on r by then */
+#define STATUS_COLS                                                                                \
+	"SELECT r.id, r.task_id, r.period_from, r.period_to, r.done_on, r.at, r.progress, "        \
+	"r.state,"
+#define VERDICT_AT2                                                                                \
+	" (SELECT verdict FROM report_verification WHERE report_id = r.id AND at <= ?2"            \
+	" ORDER BY at DESC, id DESC LIMIT 1)"
+	if (task_id)
+		sql = STATUS_COLS VERDICT_AT2
+		    " FROM task_report r"
+		    " WHERE r.task_id = ?3 AND r.at <= ?2 ORDER BY r.at, r.id";
+	else if (!latest)
+		sql = STATUS_COLS VERDICT_AT2
+		    " FROM task t CROSS JOIN task_report r ON r.task_id = t.id"
+		    " WHERE t.plan_id = ?1 AND r.at <= ?2"
+		    " ORDER BY r.task_id, r.at, r.id";
+	else /* each task's latest report not returned, found backwards from the clock */
+		sql = STATUS_COLS
+		    " NULL FROM task t CROSS JOIN task_report r ON r.id ="
+		    "   (SELECT c.id FROM task_report c WHERE c.task_id = t.id AND c.at <= ?2"
+		    "    AND (SELECT verdict FROM report_verification WHERE report_id = c.id"
+		    "      AND at <= ?2 ORDER BY at DESC, id DESC LIMIT 1) IS NOT 'returned'"
+		    "    ORDER BY c.at DESC, c.id DESC LIMIT 1)"
+		    " WHERE t.plan_id = ?1";
+#undef STATUS_COLS
+#undef VERDICT_AT2
+	if (!(s = hl_store__prepare(st, sql)))
+		return -1;
+	hl_store__bind_text(s, 1, plan_id);
+	sqlite3_bind_text(s, 2, at, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, task_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_report r = {.id = sqlite3_column_int64(s, 0),
+		               .task_id = sqlite3_column_int64(s, 1),
+		               .period_from = (char *)hl_store__col(s, 2),
+		               .period_to = (char *)hl_store__col(s, 3),
+		               .done_on = (char *)hl_store__col(s, 4),
+		               .at = (char *)hl_store__col(s, 5),
+		               .progress = sqlite3_column_int(s, 6),
+		               .verdict =
+		                   (char *)(hl_store__col(s, 8) ? hl_store__col(s, 8) : "pending")};
+		hl_report_state rs = HL_REPORT_PROGRESS;
+		hl_report_state_parse(&rs, hl_store__col(s, 7));
 		r.state = rs;
 		int r2 = cb(&r, ud);
 		if (r2) {
