@@ -416,6 +416,8 @@ static const char *const migrations[] = {
     "  origin TEXT,"
     "  cancelled TEXT,"
     "  UNIQUE (plan_id, item_no));"
+    /* a plan's tasks in their order: read without a sort, the next seq without a scan */
+    "CREATE INDEX task_plan_seq ON task(plan_id, seq);"
     "CREATE TABLE task_agency ("
     "  task_id INTEGER NOT NULL REFERENCES task(id),"
     "  role TEXT NOT NULL,"
