@@ -179,7 +179,7 @@ export async function planView({ args, query, go, render }) {
     [t('col_task'), (x) => h('a', { href: taskHref(x.ref) }, x.ref.slice(x.ref.indexOf('/') + 1))],
     [t('col_title'), (x) => h('a', { href: taskHref(x.ref) }, x.title || t('none'))],
     [t('col_lead'), (x) => agencyLabel(names, x.agency)],
-    [t('col_due'), (x) => fmtDate(x.due)],
+    [t('col_due'), (x) => h('span', { class: 'nowrap' }, fmtDate(x.due))],
     [days, (x) => fmtNum(x.days)],
   ];
   root.append(h('section', { id: 'overdue', 'aria-labelledby': 'overdue-h' },
