@@ -131,11 +131,11 @@ demo_users() {
 	done
 }
 
-# The accounts of the plans: canbo-hatu reports for Phường Hà Tu (its unit), canbo-sogddt for Sở
-# Giáo dục và Đào tạo, tonghop-sokhcn for Sở Khoa học và Công nghệ, the plans' compiler, who
-# verifies the reports; thanhtra records inspections.
-PLAN_USERS=("canbo-hatu officer 06652" "canbo-sogddt officer 22 SO-GDDT" "tonghop-sokhcn officer 22 SO-KHCN"
-	"thanhtra inspector 22 TT-TINH")
+# The accounts of the plans: canbo-hatu reports for Phường Hà Tu and canbo-baichay for Phường Bãi
+# Cháy (their units), canbo-sogddt for Sở Giáo dục và Đào tạo, tonghop-sokhcn for Sở Khoa học và
+# Công nghệ, the plans' compiler, who verifies the reports; thanhtra records inspections.
+PLAN_USERS=("canbo-hatu officer 06652" "canbo-baichay officer 06673" "canbo-sogddt officer 22 SO-GDDT"
+	"tonghop-sokhcn officer 22 SO-KHCN" "thanhtra inspector 22 TT-TINH")
 
 if [ -n "$PLANS_ONLY" ]; then
 	"$BIN" --home "$HOME_DIR" agency load >/dev/null
@@ -245,5 +245,5 @@ echo "== halong stats"
 
 echo
 echo "The data is in $HOME_DIR. Open http://127.0.0.1:8080 (Ctrl-C stops the server)."
-echo "Plans: #/plans (log in as tonghop-sokhcn, canbo-hatu, canbo-sogddt or thanhtra); their clock is $DEMO_TODAY."
+echo "Plans: #/plans (log in as tonghop-sokhcn, canbo-hatu, canbo-baichay, canbo-sogddt or thanhtra); their clock is $DEMO_TODAY."
 HALONG_TODAY=$DEMO_TODAY exec "$BIN" --home "$HOME_DIR" serve --listen 127.0.0.1:8080 --web "$ROOT/web"

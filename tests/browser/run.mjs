@@ -1456,7 +1456,7 @@ test('the dashboard of plan DEMO-KH-2026 (compiler SO-KHCN): the count line as o
   await seeText('#plan-list', '[DỮ LIỆU MẪU – DEMO]', 'Dữ liệu mẫu (demo)', 'Nghị quyết ban hành Chương trình hành động của Chính phủ');
   await page.click('#plan-list a[href="#/plans/DEMO-KH-2026"]');
   await seeText('#count-line', 'tính đến ngày 15/10/2026',
-    'Trong tổng số 12 nhiệm vụ: 4 đã hoàn thành (2 đúng hạn, 2 quá hạn); 3 đang thực hiện đúng tiến độ; 2 chậm tiến độ, quá hạn; 2 chưa triển khai; 1 chờ hướng dẫn.');
+    'Trong tổng số 12 nhiệm vụ: 4 đã hoàn thành (2 đúng hạn, 2 quá hạn); 4 đang thực hiện đúng tiến độ; 2 chậm tiến độ, quá hạn; 1 chưa triển khai; 1 chờ hướng dẫn.');
   /* the charts: Chart.js instances whose bars hold the year's tasks, as the API counts them */
   await page.waitForFunction(() => window.Chart && ['chart-months-canvas', 'chart-quarters-canvas']
     .every((id) => document.getElementById(id) && window.Chart.getChart(document.getElementById(id))), null, { timeout: 20000 })
@@ -1594,6 +1594,21 @@ test('a department\'s officer is offered no report on a commune\'s task, and the
     return [r.status, (await r.json()).error.message];
   }, id);
   assert(refused[0] === 403 && /does not lead|own agency/.test(refused[1]), `the server should refuse with 403: ${refused}`);
+});
+
+test('warnings: the officer of Phường Bãi Cháy finds its task due soon on the plans page; Sở Giáo dục và Đào tạo has none', async () => {
+  needPlans();
+  await planLogin('canbo-baichay');
+  await page.goto(world.base + '/#/plans');
+  await seeText('#notices', 'Cảnh báo của Phường Bãi Cháy: 0 nhiệm vụ quá hạn, 1 nhiệm vụ sắp đến hạn', 'Sắp đến hạn',
+    'Triển khai phòng họp trực tuyến và văn phòng số tại Ủy ban nhân dân phường', 'DEMO-01/KH (dữ liệu mẫu)', '20/10/2026', 'còn 5 ngày', 'Chưa gửi thư');
+  await shot('plans-notices');
+  await page.click('#notices a');
+  await seeText('#task-title', 'Triển khai phòng họp trực tuyến');
+  await seeText('#report-form', 'Báo cáo của: Phường Bãi Cháy (06673)');
+  await planLogin('canbo-sogddt');
+  await page.goto(world.base + '/#/plans');
+  await seeText('#notices', 'Đơn vị của bạn không có nhiệm vụ nào quá hạn hay sắp đến hạn');
 });
 
 test('English: the dashboard\'s count line, lights, charts and the report form say it in English', async () => {

@@ -7,7 +7,7 @@ import { get, post, enc, session } from '../api.js';
 import { table, dateInput } from './common.js';
 import { taskHref } from './plans.js';
 import { reportCard } from './task.js';
-import { agencyNames, agencyLabel, mayInspect, mayAddLesson, formErrors, planGet } from './plans_common.js';
+import { agencyNames, agencyLabel, mayInspect, mayAddLesson, formErrors } from './plans_common.js';
 
 /* ---- the verification queue ---- */
 
@@ -26,7 +26,7 @@ export async function queueView({ query, render }) {
   const items = (q.items || []).slice().sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id - b.id));
   /* the tasks' titles and the agencies' names, from each plan of the queue */
   const plans = [...new Set(items.map((r) => r.task.slice(0, r.task.indexOf('/'))))];
-  const full = await Promise.all(plans.map((p) => planGet('/plans/' + enc(p)).catch(() => null)));
+  const full = await Promise.all(plans.map((p) => get('/plans/' + enc(p)).catch(() => null)));
   const names = agencyNames(...full);
   const titles = new Map();
   for (const p of full.filter(Boolean)) for (const x of p.task_list) titles.set(x.ref, x.title);
@@ -48,7 +48,7 @@ export async function queueView({ query, render }) {
 const RATINGS = ['tot', 'kha', 'dat', 'chua_dat'];
 
 export async function inspectionView({ args }) {
-  const plan = await planGet('/plans/' + enc(args[0]));
+  const plan = await get('/plans/' + enc(args[0]));
   const names = agencyNames(plan);
   const root = h('div', { class: 'inspection-page' },
     h('p', { class: 'crumbs' }, h('a', { href: '#/plans' }, t('plans_title')), ' › ', h('a', { href: '#/plans/' + enc(plan.id) }, plan.id)),

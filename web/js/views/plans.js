@@ -10,7 +10,7 @@ import { table, dl, dateInput } from './common.js';
 import { loadChart, stackedBars } from '../charts.js';
 import {
   agencyNames, agencyLabel, statusBadge, progressBar, periodLabel, monthShort, quarterShort, yearsOf, chartYear,
-  light, lightReason, mayVerify, mayInspect, mayAddLesson, planError, planGet,
+  light, lightReason, mayVerify, mayInspect, mayAddLesson, planError,
 } from './plans_common.js';
 
 /* ---- the list ---- */
@@ -20,6 +20,7 @@ export async function plansView() {
   const items = r.items || [];
   const root = h('div', { class: 'plans-page' }, h('h1', null, t('plans_title')), h('p', { class: 'lead' }, t('plans_intro')));
   if (r.my_agency) root.append(h('p', { class: 'muted', id: 'my-agency' }, t('plans_my_agency', { a: r.my_agency })));
+  if (r.my_agency) root.append(await noticesBox());
   const links = [];
   if (items.some((p) => mayVerify(r.my_agency, p))) links.push(h('a', { href: '#/reports/queue', id: 'queue-link', class: 'button-link' }, t('queue_title')));
   links.push(h('a', { href: '#/lessons', class: 'button-link' }, t('lessons_title')));
@@ -40,6 +41,42 @@ export async function plansView() {
       [t('plan_tasks'), fmtNum(p.tasks)],
     ], 'meta plan-meta')))));
   return root;
+}
+
+/* The due-soon and overdue notices of the user's agency (GET /notices: the ones that hold today,
+   also sent by e-mail once a day): what to do first. */
+async function noticesBox() {
+  let r;
+  try {
+    r = await get('/notices');
+  } catch (e) {
+    return null; /* an account the server gives no notices to */
+  }
+  const items = r.items || [];
+  const box = h('section', { id: 'notices', class: 'notices' + (items.some((n) => n.kind === 'overdue') ? ' bad' : items.length ? ' warn' : ''), 'aria-labelledby': 'notices-h' });
+  if (!items.length) {
+    box.append(h('h2', { id: 'notices-h' }, t('notices_none')));
+    return box;
+  }
+  const over = items.filter((n) => n.kind === 'overdue').length;
+  const name = items[0].agency_name || items[0].agency;
+  box.append(h('h2', { id: 'notices-h' }, t('notices_title', { a: name, o: fmtNum(over), s: fmtNum(items.length - over) })),
+    table([
+      [t('col_notice'), (n) => h('span', { class: 'badge status status-' + (n.kind === 'overdue' ? 'overdue' : 'waiting') }, t('notice_' + n.kind))],
+      [t('col_title'), (n) => h('a', { href: taskHref(n.task) }, n.title || n.task)],
+      [t('col_plan'), (n) => n.plan_number || n.plan_id],
+      [t('col_due'), (n) => h('span', { class: 'nowrap' }, fmtDate(n.due))],
+      [t('col_days'), (n) => t(n.kind === 'overdue' ? 'notice_days_over' : 'notice_days_left', { n: fmtNum(n.days) })],
+      [t('col_mail'), (n) => noticeState(n)],
+    ], items, null, 'dossier-table'),
+    h('p', { class: 'note' }, t('notices_note')));
+  return box;
+}
+
+function noticeState(n) {
+  if (n.state === 'sent') return t('notice_sent', { d: n.sent_at ? fmtDate(n.sent_at.slice(0, 10)) : '' });
+  if (n.state === 'failed') return h('span', { class: 'warn-text' }, t('notice_failed', { n: fmtNum(n.attempts || 0) }));
+  return t('notice_' + (n.state === 'queued' ? 'queued' : 'new'));
 }
 
 function isDemo(p) {
@@ -78,9 +115,9 @@ export async function planView({ args, query, go, render }) {
   const id = args[0];
   const period = query.period || '';
   const agency = query.agency || '';
-  const [plan, list] = await Promise.all([planGet('/plans/' + enc(id) + buildQuery({ at: query.at })), get('/plans')]);
+  const [plan, list] = await Promise.all([get('/plans/' + enc(id) + buildQuery({ at: query.at })), get('/plans')]);
   const myAgency = list.my_agency || null;
-  const ev = await planGet(`/plans/${enc(id)}/eval` + buildQuery({ period, at: query.at, agency }));
+  const ev = await get(`/plans/${enc(id)}/eval` + buildQuery({ period, at: query.at, agency }));
   const at = ev.at;
   let settings = {};
   try {
@@ -279,7 +316,7 @@ export function rankRule(rule) {
 async function drawCharts(box, plan, year, at, agency) {
   const months = Array.from({ length: 12 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`);
   const quarters = [1, 2, 3, 4].map((q) => `${year}-Q${q}`);
-  const evals = await Promise.all(months.concat(quarters).map((p) => planGet(`/plans/${enc(plan.id)}/eval` + buildQuery({ period: p, at, agency }))));
+  const evals = await Promise.all(months.concat(quarters).map((p) => get(`/plans/${enc(plan.id)}/eval` + buildQuery({ period: p, at, agency }))));
   const m = evals.slice(0, 12).map((e) => e.total);
   const q = evals.slice(12).map((e) => e.total);
   const parts = [

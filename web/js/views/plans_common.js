@@ -3,19 +3,7 @@
 // and the refusals of the plans API turned into a sentence beside the field they name.
 import { t, fmtNum, getLang } from '../i18n.js';
 import { h } from '../util.js';
-import { session, get } from '../api.js';
-
-/* The plans API's reads that work out the tasks' status (a plan, a task, an evaluation), one at a
-   time from a page: the server's library sorts a plan's tasks through one shared comparator
-   (src/lib/plans/status.c, `sort_tasks`), so that concurrent ones can corrupt each other until it
-   is made thread-safe. A page asks them in turn; the 16 evaluations of the charts take a little
-   longer, nothing else changes. */
-let chain = Promise.resolve();
-export function planGet(path) {
-  const p = chain.then(() => get(path));
-  chain = p.catch(() => {});
-  return p;
-}
+import { session } from '../api.js';
 
 /* ---- agencies ---- */
 
@@ -215,6 +203,7 @@ export function planError(e) {
   if (/^agency/.test(m) || /unknown agency/.test(m)) return t('pl_err_agency');
   if (/^corrects/.test(m)) return t('pl_err_corrects');
   if (/^comment|comment/.test(m)) return t('pl_err_comment');
+  if (/linked to a task, an agency/.test(m)) return t('pl_err_lesson_link');
   if (/^date: .* is after today/.test(m)) return t('pl_err_date_future');
   if (/^(date|due)/.test(m) || /not a yyyy-mm-dd|is not a day/.test(m)) return t('pl_err_date');
   if (/^rating/.test(m)) return t('pl_err_rating');

@@ -8,16 +8,16 @@ import { get, post, enc } from '../api.js';
 import { dl, dateInput } from './common.js';
 import {
   agencyNames, agencyLabel, statusBadge, progressBar, verdictBadge, periodLabel, reportPeriods, mayReport, mayVerify,
-  byLabel, formErrors, planError, planGet,
+  byLabel, formErrors, planError,
 } from './plans_common.js';
 
 export async function taskView({ args, query, render }) {
   const [planId, item] = args;
   const [task, plan, list, ev] = await Promise.all([
-    planGet(`/plans/${enc(planId)}/tasks/${enc(item)}` + buildQuery({ at: query.at })),
-    planGet(`/plans/${enc(planId)}`),
+    get(`/plans/${enc(planId)}/tasks/${enc(item)}` + buildQuery({ at: query.at })),
+    get(`/plans/${enc(planId)}`),
     get('/plans'),
-    planGet(`/plans/${enc(planId)}/eval`),
+    get(`/plans/${enc(planId)}/eval`),
   ]);
   const myAgency = list.my_agency || null;
   const today = ev.at; /* the server's day: reports are dated by it */
