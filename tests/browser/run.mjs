@@ -22,6 +22,9 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const PY = '/usr/bin/python3'; /* Debian's, with python3-pil, as tests/pages needs */
 const PASSWORD = 'mat-khau-thu-nghiem-1';
 const USER = 'luutru1';
+/* The plans cases: the demo's plans (scripts/demo.sh --plans) on the demo's day. */
+const PLANS_TODAY = '2026-10-15';
+const DEMO_PASSWORD = 'halong-demo-2026';
 /* The flags known to work on these machines (closed network, root, no GPU). */
 const CHROME_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -134,8 +137,10 @@ im.resize((im.width // 4, im.height // 4), Image.BILINEAR).save(sys.argv[2], dpi
   world.base = `http://127.0.0.1:${port}`;
   fs.mkdirSync(ART, { recursive: true });
   const log = fs.openSync(path.join(ART, 'serve.log'), 'w');
+  /* The plans' clock is the demo's day (HALONG_TODAY: plans only), so the plan cases see the
+     statuses of that day whatever day the tests run. */
   world.server = spawn(BIN, ['--home', world.home, 'serve', '--listen', `127.0.0.1:${port}`, '--web', path.join(SRC, 'web')], {
-    stdio: ['ignore', log, log],
+    stdio: ['ignore', log, log], env: { ...process.env, HALONG_TODAY: PLANS_TODAY },
   });
   let exited = null;
   world.server.once('exit', (code, sig) => { exited = code === null ? sig : code; });
@@ -1404,6 +1409,274 @@ test('a guest sees the description of fonds SO and dossier HS01, and no edit but
   /* and the server refuses a guest's change whatever the page offers */
   const r = await fetch(world.base + '/api/v1/fonds/SO', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: '{"extent": "x"}' });
   assert(r.status === 401 || r.status === 403, `a guest's PATCH should be refused, got ${r.status}`);
+});
+
+/* ---------- plans: the dashboard, a task, the report form, verification (issue 13) ---------- */
+
+async function planLogin(user) {
+  await page.goto(world.base + '/#/plans');
+  if (await page.locator('#logout').count()) {
+    await page.click('#logout');
+    await page.waitForSelector('#login-link');
+  }
+  await page.goto(world.base + '/#/login');
+  await page.fill('#username', user);
+  await page.fill('#password', DEMO_PASSWORD);
+  await page.click('#login-submit');
+  await seeText('#user-status', user);
+}
+
+function needPlans() {
+  if (!world.plans) throw new Error(`no plans: ${world.plansError || 'their case did not run'}`);
+}
+
+/* What the API says, asked as the page's user. */
+async function apiAs(p) {
+  return page.evaluate(async (u) => (await fetch(u)).json(), '/api/v1' + p);
+}
+
+test('plans: the demo plans (scripts/demo.sh --plans: the real appendix of 03/NQ-CP and plan DEMO-KH-2026, demo data) and their users', async () => {
+  try {
+    assert(fs.existsSync(path.join(SRC, 'web', 'vendor', 'chart.umd.js')),
+      'web/vendor/chart.umd.js is missing: run scripts/npm.sh (make deps) to copy Chart.js from node_modules');
+    const r = spawnSync('bash', [path.join(SRC, 'scripts', 'demo.sh'), '--plans', BIN, world.home], { encoding: 'utf8', timeout: 600000 });
+    if (r.status !== 0) throw new Error(`scripts/demo.sh --plans exited ${r.status}: ${(r.stderr || r.stdout || '').trim().slice(-800)}`);
+    assert(r.stdout.includes('Trong tổng số 12 nhiệm vụ: 4 đã hoàn thành (2 đúng hạn, 2 quá hạn)'), `the demo's evaluation: ${r.stdout.slice(-600)}`);
+    world.plans = true;
+  } catch (e) {
+    world.plansError = e.message;
+    throw e;
+  }
+});
+
+test('the dashboard of plan DEMO-KH-2026 (compiler SO-KHCN): the count line as of 15/10/2026, charts drawn from the evaluations, traffic lights, the overdue list', async () => {
+  needPlans();
+  await planLogin('tonghop-sokhcn');
+  await page.click('header nav a[href="#/plans"]');
+  await seeText('#plan-list', '[DỮ LIỆU MẪU – DEMO]', 'Dữ liệu mẫu (demo)', 'Nghị quyết ban hành Chương trình hành động của Chính phủ');
+  await page.click('#plan-list a[href="#/plans/DEMO-KH-2026"]');
+  await seeText('#count-line', 'tính đến ngày 15/10/2026',
+    'Trong tổng số 12 nhiệm vụ: 4 đã hoàn thành (2 đúng hạn, 2 quá hạn); 4 đang thực hiện đúng tiến độ; 2 chậm tiến độ, quá hạn; 1 chưa triển khai; 1 chờ hướng dẫn.');
+  /* the charts: Chart.js instances whose bars hold the year's tasks, as the API counts them */
+  await page.waitForFunction(() => window.Chart && ['chart-months-canvas', 'chart-quarters-canvas']
+    .every((id) => document.getElementById(id) && window.Chart.getChart(document.getElementById(id))), null, { timeout: 20000 })
+    .catch(() => { throw new Error('the two charts were not drawn'); });
+  const drawn = await page.evaluate(() => ['chart-months-canvas', 'chart-quarters-canvas'].map((id) => {
+    const c = window.Chart.getChart(document.getElementById(id));
+    return { labels: c.data.labels, sets: c.data.datasets.map((d) => [d.label, d.data]) };
+  }));
+  const sum = (x) => x.sets.reduce((a, [, d]) => a + d.reduce((b, v) => b + v, 0), 0);
+  const year = await apiAs('/plans/DEMO-KH-2026/eval?period=2026');
+  assert(year.total.total === 15, `the API counts ${year.total.total} tasks due in 2026, the test expects 15 (demo data)`);
+  assert(sum(drawn[0]) === 15 && sum(drawn[1]) === 15, `the charts hold ${sum(drawn[0])} and ${sum(drawn[1])} tasks, the year ${year.total.total}`);
+  assert(drawn[0].labels.length === 12 && drawn[1].labels.join() === 'Quý I,Quý II,Quý III,Quý IV', `labels: ${drawn[0].labels} / ${drawn[1].labels}`);
+  const q3 = Object.fromEntries(drawn[1].sets.map(([l, d]) => [l, d[2]]));
+  assert(q3['Hoàn thành đúng hạn'] === 2 && q3['Chậm tiến độ, quá hạn'] === 2, `Q3: ${JSON.stringify(q3)}`);
+  const px = await page.evaluate(() => {
+    const c = document.getElementById('chart-quarters-canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 150 && d[i + 1] < 80 && d[i + 2] < 80) n++;
+    return n;
+  });
+  assert(px > 200, `the quarters chart shows no red bar (${px} red pixels)`);
+  /* traffic lights by the rule shown */
+  await seeText('#lights', 'Quy tắc: Đỏ — có nhiệm vụ chậm tiến độ, quá hạn.');
+  const lights = async (c) => (await page.locator('.light-' + c).allInnerTexts()).join(' | ');
+  const red = await lights('red');
+  const amber = await lights('amber');
+  const green = await lights('green');
+  assert(red.includes('Sở Nội vụ tỉnh Quảng Ninh (SO-NV)') && red.includes('Đặc khu Vân Đồn (06994)') && red.includes('1 nhiệm vụ quá hạn'), `red: ${red}`);
+  assert(amber.includes('Phường Bãi Cháy (06673)') && amber.includes('1 nhiệm vụ sắp đến hạn') && amber.includes('chờ hướng dẫn'), `amber: ${amber}`);
+  assert(green.includes('Phường Hà Tu (06652)') && !green.includes('SO-NV'), `green: ${green}`);
+  await seeText('#overdue', 'Nhiệm vụ chậm tiến độ, quá hạn (2)', 'Thí điểm trợ lý ảo hỏi đáp thủ tục hành chính', 'Đặc khu Vân Đồn (06994)', '30/09/2026', '15');
+  await seeText('#soon', 'Triển khai phòng họp trực tuyến', '20/10/2026');
+  await seeText('#ranking', 'Xếp hạng các đơn vị chủ trì', 'điểm = (2 × số hoàn thành đúng hạn + 1 × số hoàn thành quá hạn', '− 2 × số quá hạn');
+  await shot('plans-dashboard', true);
+});
+
+test('drill-down: task 6 of the dashboard, its deadline as written and as read, and its report history (returned, corrected, accepted)', async () => {
+  needPlans();
+  await page.click('#tasks a[href="#/plans/DEMO-KH-2026/tasks/6"]');
+  await seeText('#task-title', 'Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính');
+  await seeText('#task-facts', 'Phường Hà Tu (06652)', 'Quý III/2026', 'Quý: 01/07/2026 – 30/09/2026', 'Hoàn thành đúng hạn', '100%');
+  await seeText('#history', 'Lịch sử báo cáo (2)', 'Báo cáo số 13', 'Đã chấp nhận', 'Là bản sửa của', 'Báo cáo số 12', 'Đã trả lại',
+    'Ý kiến: “Chưa có tài liệu minh chứng: đề nghị bổ sung biên bản nghiệm thu kết quả số hóa.”', 'Đã được sửa bằng báo cáo số 13.');
+  await seeText('#report-13 .evidence', 'Biên bản nghiệm thu kết quả số hóa hồ sơ thủ tục hành chính tại bộ phận một cửa Phường Hà Tu');
+  const ev = await page.locator('#report-13 .evidence a').first().getAttribute('href');
+  assert(ev && ev.startsWith('#/doc/'), `the evidence should link to its record: ${ev}`);
+  /* the compiler's page offers no report form on a commune's task, and no verdict on a report already judged */
+  assert(await page.locator('#report-form').count() === 0, 'SO-KHCN does not lead task 6: no report form');
+  assert(await page.locator('#history button').count() === 0, 'no accept/return on reports already verified');
+  await shot('plans-task-history', true);
+});
+
+test('the report form: the officer of Phường Hà Tu reports on its task; progress 140 is refused beside the field, then 40 is sent', async () => {
+  needPlans();
+  await planLogin('canbo-hatu');
+  await page.goto(world.base + '/#/plans/DEMO-KH-2026');
+  await page.click('#mine-link');
+  await seeText('#tasks', 'Xây dựng quy trình lưu trữ hồ sơ điện tử sau số hóa');
+  await notSeeText('#tasks', 'Thí điểm trợ lý ảo');
+  await page.click('#tasks a[href="#/plans/DEMO-KH-2026/tasks/KT1.1"]');
+  await seeText('#task-facts', 'Phát sinh từ biên bản kiểm tra số 1', '12/2026', 'Chưa triển khai');
+  await seeText('#report-form', 'Gửi báo cáo tiến độ', 'Báo cáo của: Phường Hà Tu (06652)', 'Kỳ báo cáo', 'Tình trạng thực hiện', 'Tiến độ (%)',
+    'Kết quả thực hiện', 'Khó khăn, vướng mắc', 'Đề xuất, kiến nghị', 'Tài liệu minh chứng');
+  assert(await page.locator('#rp-period').inputValue() === '2026-10', 'the period offered first is October 2026, the month of the clock');
+  await page.fill('#rp-progress', '140');
+  await page.fill('#rp-results', 'Dự thảo quy trình lưu trữ hồ sơ điện tử (thử nghiệm)');
+  await page.click('#rp-submit');
+  await seeText('#report-form-progress-err', 'Tiến độ phải là số nguyên từ 0 đến 100.');
+  await seeText('#report-form-msg', 'Tiến độ phải là số nguyên từ 0 đến 100.', 'progress: 140% is not 0–100%');
+  assert(await page.getAttribute('#rp-progress', 'aria-invalid') === 'true', 'the progress field should be marked invalid');
+  assert(await page.evaluate(() => document.activeElement.id) === 'rp-progress', 'the focus should be on the progress field');
+  await shot('plans-report-refused');
+  const before = (await apiAs('/plans/DEMO-KH-2026/tasks/KT1.1')).reports.length;
+  assert(before === 0, `nothing written by the refused report: ${before} reports`);
+  await page.fill('#rp-progress', '40');
+  await page.fill('#rp-difficulties', 'Chưa có hướng dẫn về định dạng lưu trữ (thử nghiệm)');
+  await page.click('#rp-submit');
+  await seeText('main .flash', 'Đã gửi báo cáo số', '(Tháng 10/2026); báo cáo chờ Sở Khoa học và Công nghệ tỉnh Quảng Ninh (SO-KHCN) thẩm định.');
+  world.planReport = Number(/báo cáo số (\d+)/.exec(await page.locator('main .flash').innerText())[1]);
+  await seeText('#history', `Báo cáo số ${world.planReport}`, 'Chờ thẩm định', '40%', 'canbo-hatu');
+  await seeText('#task-facts', 'Đang thực hiện, đúng tiến độ', '40%');
+  await shot('plans-report-sent', true);
+});
+
+test('the compiler returns the report with a comment from the queue; the officer sees the comment and sends a correction', async () => {
+  needPlans();
+  assert(world.planReport, 'no report from the case before');
+  const n = world.planReport;
+  await planLogin('tonghop-sokhcn');
+  await page.goto(world.base + '/#/plans');
+  await page.click('#queue-link');
+  await seeText('h1', 'Thẩm định báo cáo');
+  await seeText('#queue', 'DEMO-KH-2026/KT1.1', 'Xây dựng quy trình lưu trữ hồ sơ điện tử sau số hóa', `Báo cáo số ${n}`, 'Phường Hà Tu (06652)');
+  await page.click(`#verify-return-${n}`);
+  await page.click(`#verify-return-send-${n}`);
+  await seeText(`#report-${n}`, 'Hãy ghi ý kiến để đơn vị biết cần sửa gì.');
+  await page.fill(`#verify-comment-${n}`, 'Đề nghị nêu rõ các bước của quy trình đã dự thảo.');
+  await page.click(`#verify-return-send-${n}`);
+  await seeText(`#verify-msg-${n}`, `Đã trả lại báo cáo số ${n}.`);
+  await page.waitForFunction((id) => !document.getElementById('report-' + id), n, { timeout: 15000 })
+    .catch(() => { throw new Error('the returned report is still in the queue'); });
+  await shot('plans-queue-returned', true);
+
+  await planLogin('canbo-hatu');
+  await page.goto(world.base + '/#/plans/DEMO-KH-2026/tasks/KT1.1');
+  await seeText('#history', `Báo cáo số ${n}`, 'Đã trả lại', 'Ý kiến: “Đề nghị nêu rõ các bước của quy trình đã dự thảo.”');
+  await seeText('#report-form-h', `Sửa và gửi lại báo cáo số ${n}`);
+  await seeText('#returned-box', 'Đề nghị nêu rõ các bước của quy trình đã dự thảo.');
+  assert(await page.locator('#rp-progress').inputValue() === '40', 'the correction starts from the returned report');
+  await page.fill('#rp-results', 'Dự thảo quy trình 4 bước: tiếp nhận, số hóa, ký số, lưu trữ (thử nghiệm)');
+  await page.click('#rp-submit');
+  await seeText('main .flash', 'Đã gửi báo cáo số');
+  await seeText('#history', 'Là bản sửa của', `Báo cáo số ${n}`, `Đã được sửa bằng báo cáo số ${n + 1}.`, 'Chờ thẩm định');
+  const r = (await apiAs('/plans/DEMO-KH-2026/tasks/KT1.1')).reports;
+  assert(r.length === 2 && r[1].corrects === n && r[0].verdict === 'returned', `the history: ${JSON.stringify(r.map((x) => [x.id, x.corrects, x.verdict]))}`);
+  await shot('plans-correction-sent', true);
+});
+
+test('a department\'s officer is offered no report on a commune\'s task, and the server refuses one all the same', async () => {
+  needPlans();
+  await planLogin('canbo-sogddt');
+  await page.goto(world.base + '/#/plans/DEMO-KH-2026');
+  await seeText('#mine-link', 'Nhiệm vụ của Sở Giáo dục và Đào tạo tỉnh Quảng Ninh (SO-GDDT)');
+  assert(await page.locator('#plan-queue-link, #inspection-link').count() === 0, 'no verification queue nor inspection form for a department that neither compiles nor inspects');
+  await page.goto(world.base + '/#/plans/DEMO-KH-2026/tasks/6');
+  await seeText('#report-not-yours', 'Nhiệm vụ này do đơn vị khác chủ trì; đơn vị của bạn, Sở Giáo dục và Đào tạo tỉnh Quảng Ninh (SO-GDDT), không gửi báo cáo');
+  assert(await page.locator('#report-form').count() === 0, 'no report form for another agency\'s task');
+  const id = (await apiAs('/plans/DEMO-KH-2026/tasks/6')).id;
+  const refused = await page.evaluate(async (tid) => {
+    const me = await (await fetch('/api/v1/me')).json();
+    const r = await fetch(`/api/v1/tasks/${tid}/reports`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+      body: JSON.stringify({ period: '2026-10', progress: 10 }) });
+    return [r.status, (await r.json()).error.message];
+  }, id);
+  assert(refused[0] === 403 && /does not lead|own agency/.test(refused[1]), `the server should refuse with 403: ${refused}`);
+});
+
+test('warnings: the officer of Phường Bãi Cháy finds its task due soon on the plans page; Sở Giáo dục và Đào tạo has none', async () => {
+  needPlans();
+  await planLogin('canbo-baichay');
+  await page.goto(world.base + '/#/plans');
+  await seeText('#notices', 'Cảnh báo của Phường Bãi Cháy: 0 nhiệm vụ quá hạn, 1 nhiệm vụ sắp đến hạn', 'Sắp đến hạn',
+    'Triển khai phòng họp trực tuyến và văn phòng số tại Ủy ban nhân dân phường', 'DEMO-01/KH (dữ liệu mẫu)', '20/10/2026', 'còn 5 ngày', 'Chưa gửi thư');
+  await shot('plans-notices');
+  await page.click('#notices a');
+  await seeText('#task-title', 'Triển khai phòng họp trực tuyến');
+  await seeText('#report-form', 'Báo cáo của: Phường Bãi Cháy (06673)');
+  await planLogin('canbo-sogddt');
+  await page.goto(world.base + '/#/plans');
+  await seeText('#notices', 'Đơn vị của bạn không có nhiệm vụ nào quá hạn hay sắp đến hạn');
+});
+
+test('English: the dashboard\'s count line, lights, charts and the report form say it in English', async () => {
+  needPlans();
+  await page.goto(world.base + '/#/plans/DEMO-KH-2026');
+  await seeText('#count-line', 'Trong tổng số 12 nhiệm vụ');
+  await page.click('#lang-switch');
+  try {
+    await englishPlans();
+  } finally {
+    if ((await page.getAttribute('html', 'lang')) === 'en') await page.click('#lang-switch');
+  }
+  await seeText('#history', 'Lịch sử báo cáo (2)');
+});
+
+async function englishPlans() {
+  await seeText('#count-line', 'Implementation — Every task (by its current deadline), as of 2026-10-15', 'Of 12 tasks: 4 done (2 on time, 2 late)');
+  await seeText('#lights', 'Traffic light per lead agency', 'Rule: red — a task is behind schedule, overdue.', 'RED', 'AMBER', 'GREEN', '1 overdue', '1 due soon');
+  await seeText('#overdue', 'Tasks behind schedule, overdue (2)', 'Lead agency', 'Days overdue');
+  await seeText('#ranking', 'Ranking of the lead agencies', 'score = (2 × done on time');
+  await seeText('header nav', 'Plans');
+  await page.waitForFunction(() => {
+    const c = window.Chart && window.Chart.getChart(document.getElementById('chart-months-canvas'));
+    return c && c.data.datasets[0].label === 'Done on time' && c.data.labels[0] === 'Jan';
+  }, null, { timeout: 15000 }).catch(() => { throw new Error('the chart\'s legend and months are not in English'); });
+  await shot('plans-dashboard-en', true);
+  await page.goto(world.base + '/#/plans/DEMO-KH-2026/tasks/KT1.1');
+  await seeText('#task-facts', 'Lead agency', 'Deadline (as written)', 'From inspection no. 1');
+  await seeText('#history', 'Report history (2)', 'Returned', 'Comment:');
+}
+
+test('the inspector records an inspection whose follow-up becomes a task; lessons are found without tones', async () => {
+  needPlans();
+  await planLogin('thanhtra');
+  await page.goto(world.base + '/#/plans/DEMO-KH-2026');
+  await page.click('#inspection-link');
+  await seeText('#insp-follow', 'KT1.1', 'Phát sinh từ biên bản kiểm tra số 1');
+  await page.fill('#in-date', '14/10/2026');
+  await page.fill('#in-team', 'Đoàn kiểm tra thử nghiệm');
+  await page.fill('#in-scope', 'Phòng họp trực tuyến tại Phường Bãi Cháy');
+  await page.selectOption('#in-agency', '06673');
+  await page.fill('#in-findings', 'Thiết bị đã lắp, chưa vận hành thử');
+  await page.selectOption('#in-rating', 'dat');
+  await page.fill('#in-fu-title-1', 'Vận hành thử phòng họp trực tuyến');
+  await page.selectOption('#in-fu-agency-1', '06673');
+  await page.fill('#in-fu-due-1', '11/2026');
+  await page.click('#in-submit');
+  await seeText('main .flash', 'Đã lưu biên bản kiểm tra số 2; 1 nhiệm vụ mới được thêm vào kế hoạch.');
+  await seeText('#insp-follow', 'KT2.1', 'Vận hành thử phòng họp trực tuyến', 'Phường Bãi Cháy (06673)', '11/2026', 'Phát sinh từ biên bản kiểm tra số 2');
+  await shot('plans-inspection', true);
+  await page.goto(world.base + '/#/lessons?q=' + encodeURIComponent('minh chung'));
+  await seeText('#lessons', 'Báo cáo hoàn thành kèm minh chứng ngay từ đầu', 'DEMO-KH-2026/6');
+});
+
+test('phone (390 px): the dashboard fits without sideways scrolling, its charts drawn', async () => {
+  needPlans();
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await page.goto(world.base + '/#/plans/DEMO-KH-2026');
+    await seeText('#count-line', 'Trong tổng số 13 nhiệm vụ');
+    await page.waitForFunction(() => window.Chart && window.Chart.getChart(document.getElementById('chart-quarters-canvas')), null, { timeout: 15000 });
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(over <= 1, `the dashboard is ${over}px wider than the screen`);
+    await page.locator('#charts').scrollIntoViewIfNeeded();
+    await shot('plans-dashboard-narrow');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
 });
 
 test('no JavaScript error in any page', async () => {

@@ -12,6 +12,9 @@ import { exchangeView } from './views/exchange.js';
 import { loginView } from './views/login.js';
 import { helpView, notFoundView } from './views/help.js';
 import { parseQuery } from './util.js';
+import { plansView, planView } from './views/plans.js';
+import { taskView } from './views/task.js';
+import { queueView, inspectionView, lessonsView } from './views/plan_work.js';
 
 /* Routes are in the hash (#/search?q=…) so the server needs no fallback for deep links. */
 const ROUTES = [
@@ -28,6 +31,12 @@ const ROUTES = [
   [/^\/exchange$/, exchangeView, 'exchange'],
   [/^\/login$/, loginView, 'login'],
   [/^\/help$/, helpView, 'help'],
+  [/^\/plans$/, plansView, 'plans'],
+  [/^\/plans\/([^/]+)$/, planView, 'plans'],
+  [/^\/plans\/([^/]+)\/tasks\/([^/]+)$/, taskView, 'plans'],
+  [/^\/plans\/([^/]+)\/inspection$/, inspectionView, 'plans'],
+  [/^\/reports\/queue$/, queueView, 'plans'],
+  [/^\/lessons$/, lessonsView, 'plans'],
 ];
 
 let flash = null;
@@ -66,6 +75,7 @@ function renderHeader(route) {
     ['units', '#/units', t('nav_units')],
     ['ocr', '#/ocr', t('nav_ocr')],
     ['exchange', '#/exchange', t('nav_exchange')],
+    ['plans', '#/plans', t('nav_plans')],
   ];
   const q = route.section === 'search' ? route.query.q || '' : '';
   const form = h(

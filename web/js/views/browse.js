@@ -15,6 +15,10 @@ const FIRST_DOCS = 20;
 const key = (kind, ...codes) => `${kind}:${codes.map(enc).join('/')}`;
 
 function saveOpen(root) {
+  /* A section opened by the script fires its toggle event later, as a task: by then the reader
+     may have gone to another page (its address set, its hashchange not yet handled). The tree
+     then leaves that address alone — rewriting it would bring the tree back. */
+  if (!root.isConnected || !/^#\/browse(\?|$)/.test(location.hash)) return;
   const open = [...root.querySelectorAll('details[open][data-key]')].map((d) => d.dataset.key);
   const hash = '#/browse' + buildQuery({ open: open.join(',') });
   if (location.hash !== hash) history.replaceState(history.state, '', hash);
