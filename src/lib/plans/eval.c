@@ -13,7 +13,7 @@
 #include "halong/util.h"
 #include "plans_int.h"
 
-#define MAX_LIST 500 /* items in the overdue and due-soon lists */
+#define MAX_LIST 500 /* items kept in the overdue and due-soon lists: the most urgent */
 
 void hl_eval_free(hl_eval *e)
 {
@@ -119,8 +119,8 @@ static void list_add(ectx *x, hl_eval_item **v, size_t *n, size_t *cap, hl_task_
 	const hl_task *t = &x->v->tasks->v[x->ti];
 	char ref[200];
 	hl_eval_item *it;
-	if (*n >= MAX_LIST)
-		return;
+	/* every item is gathered; the lists are cut to MAX_LIST after sorting by deadline, so
+	 * that the most overdue and the soonest are the ones kept */
 	if (*n == *cap) {
 		size_t nc = *cap ? 2 * *cap : 16;
 		hl_eval_item *nv = realloc(*v, nc * sizeof(*nv));
@@ -237,6 +237,19 @@ static int rank_cmp(const void *a, const void *b)
 	if (x->c.overdue != y->c.overdue)
 		return x->c.overdue < y->c.overdue ? -1 : 1;
 	return strcmp(x->code, y->code);
+}
+
+/* Keeps the first MAX_LIST items of a sorted list. */
+static void cut_list(hl_eval_item *v, size_t *n)
+{
+	for (size_t i = MAX_LIST; i < *n; i++) {
+		free(v[i].ref);
+		free(v[i].title);
+		free(v[i].agency);
+		free(v[i].due);
+	}
+	if (*n > MAX_LIST)
+		*n = MAX_LIST;
 }
 
 static int item_cmp(const void *a, const void *b)
@@ -379,6 +392,8 @@ int hl_plan_eval(hl_eval **out, hl_store *st, const hl_principal *who, const hl_
 		qsort(x.e->overdue, x.e->noverdue, sizeof(hl_eval_item), item_cmp);
 	if (x.e->soon)
 		qsort(x.e->soon, x.e->nsoon, sizeof(hl_eval_item), item_cmp);
+	cut_list(x.e->overdue, &x.e->noverdue);
+	cut_list(x.e->soon, &x.e->nsoon);
 	lines(x.e);
 	/* the previous period, as it was frozen */
 	if (x.e->period[0] && in->plan && *in->plan) {
