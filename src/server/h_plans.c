@@ -42,10 +42,12 @@ static int plans_list(request *r)
 	for (size_t i = 0; i < l->n; i++)
 		json_array_append_new(a, hl_plan_json(&l->v[i]));
 	hl_plans_free(l);
+	char today[11];
+	hl_plans_today(today); /* the plans' clock, for the pages' "as of" */
 	return resp_json(r, 200,
-	                 json_pack("{s:I,s:o,s:o}", "total", (json_int_t)json_array_size(a),
+	                 json_pack("{s:I,s:o,s:o,s:s}", "total", (json_int_t)json_array_size(a),
 	                           "items", a, "my_agency",
-	                           mine[0] ? json_string(mine) : json_null()));
+	                           mine[0] ? json_string(mine) : json_null(), "today", today));
 }
 
 /* ---- POST /api/v1/plans/import?plan=&sheet=&keep_unknown=&compiler= (the file as body) ---- */

@@ -6,6 +6,7 @@
 
 #include "../store/store_plans.h"
 #include "halong/plans.h"
+#include "halong/units.h"
 #include "halong/util.h"
 #include "plans_int.h"
 
@@ -32,13 +33,31 @@ static int agency_code(char out[33], hl_store *st, const char *field, const char
 	return rc < 0 ? rc : 0;
 }
 
+/* The name of agency or commune `code` on `date` (else `given`, as written). */
+static void agency_name(char out[300], hl_store *st, const char *code, const char *given,
+                        const char *date)
+{
+	hl_agency *a = NULL;
+	hl_unit *u = NULL;
+	snprintf(out, 300, "%s", given);
+	if (hl_agency_find(&a, st, code, date) == 0) {
+		snprintf(out, 300, "%s", a->name);
+		hl_agency_free(a);
+	} else if (hl_units_show(&u, st, code, date) == 0) {
+		snprintf(out, 300, "%s", u->full_name ? u->full_name : u->name);
+		hl_unit_free(u);
+	}
+	hl_error_clear();
+}
+
 int hl_inspection_add(int64_t *id, hl_store *st, const hl_principal *who,
                       const hl_inspection_in *in)
 {
 	static const char *const ratings[] = {"tot", "kha", "dat", "chua_dat"};
 	hl_plan *plan = NULL;
 	char at[11], agency[33] = "", (*codes)[33] = NULL, detail[120];
-	int rc, ok = 0;
+	const char *rating = NULL;
+	int rc;
 
 	*id = 0;
 	if (!who->local && who->role != HL_ROLE_INSPECTOR && who->role != HL_ROLE_ADMIN)
@@ -59,12 +78,21 @@ int hl_inspection_add(int64_t *id, hl_store *st, const hl_principal *who,
 	         (rc = too_long("scope", in->scope, 2000)) == 0 && in->nfollow > MAX_FOLLOW)
 		rc = hl_error_set(HL_ELIMIT, "follow-up: at most %d actions", MAX_FOLLOW);
 	if (rc == 0 && in->rating && *in->rating) {
-		for (size_t i = 0; i < 4; i++)
-			ok |= !strcmp(in->rating, ratings[i]);
-		if (!ok)
-			rc = hl_error_set(HL_EINVALID,
-			                  "rating: \"%.20s\" is not tot, kha, dat or chua_dat",
-			                  in->rating);
+		/* the key or the Vietnamese words, tones and case aside: "Chưa đạt" is chua_dat */
+		char *f = hl_plans__fold(in->rating);
+		for (char *q = f; q && *q; q++)
+			if (*q == ' ')
+				*q = '_';
+		for (size_t i = 0; f && i < 4; i++)
+			if (!strcmp(f, ratings[i]))
+				rating = ratings[i];
+		free(f);
+		if (!rating)
+			rc = hl_error_set(
+			    HL_EINVALID,
+			    "rating: \"%.20s\" is not tốt, khá, đạt or chưa đạt (tot, kha, "
+			    "dat, chua_dat)",
+			    in->rating);
 	}
 	if (rc == 0 && in->agency && *in->agency)
 		rc = agency_code(agency, st, "agency", in->agency, at);
@@ -96,11 +124,14 @@ int hl_inspection_add(int64_t *id, hl_store *st, const hl_principal *who,
 		goto done;
 	hl_inspection_in copy = *in;
 	copy.agency = agency[0] ? agency : NULL;
+	copy.rating = rating;
 	if ((rc = hl_store_inspection_put(id, st, &copy, at, hl_principal_actor(who))) < 0)
 		goto rollback;
 	for (size_t i = 0; i < in->nfollow && rc == 0; i++) {
 		char item[40], origin[40];
-		hl_task_agency ag = {codes[i], (char *)in->follow_agency[i], 1};
+		char name[300];
+		agency_name(name, st, codes[i], in->follow_agency[i], at);
+		hl_task_agency ag = {codes[i], name, 1};
 		hl_store_task_row tr = {0};
 		int what;
 		int64_t tid;

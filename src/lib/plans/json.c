@@ -1,4 +1,5 @@
 /* The JSON shapes of plans/ (include/halong/plans_json.h). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,14 +134,15 @@ static void counts(json_t *o, const hl_eval_counts *c)
 	json_object_set_new(o, "not_started", json_integer((json_int_t)c->not_started));
 	json_object_set_new(o, "cancelled", json_integer((json_int_t)c->cancelled));
 	json_object_set_new(o, "no_deadline", json_integer((json_int_t)c->no_deadline));
-	json_object_set_new(o, "score", json_real((double)(long)(c->score * 1000) / 1000));
+	/* rounded, not cut: 2 of 12 is 16.7% */
+	json_object_set_new(o, "score", json_real(round(c->score * 1000) / 1000));
 	json_object_set_new(
 	    o, "pct_done",
-	    json_real(due ? (double)(long)(1000.0 * (c->done_on_time + c->done_late) / due) / 10
+	    json_real(due ? round(1000.0 * (double)(c->done_on_time + c->done_late) / due) / 10
 	                  : 0));
 	json_object_set_new(
 	    o, "pct_on_time",
-	    json_real(due ? (double)(long)(1000.0 * c->done_on_time / due) / 10 : 0));
+	    json_real(due ? round(1000.0 * (double)c->done_on_time / due) / 10 : 0));
 }
 
 static json_t *items(const hl_eval_item *v, size_t n)

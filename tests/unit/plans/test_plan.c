@@ -590,10 +590,16 @@ static void test_inspection_and_lessons(void **state)
 	const hl_task *k = task(t, "KT1.1");
 	assert_string_equal(k->origin, "inspection:1");
 	assert_string_equal(k->agencies[0].code, "SO-YT");
+	assert_string_equal(k->agencies[0].name, "Sở Y tế tỉnh Quảng Ninh"); /* not as typed */
 	assert_string_equal(k->due.due, "2025-09-30");
 	hl_tasks_free(t);
 	in.rating = "xuat_sac";
 	assert_int_equal(hl_inspection_add(&id, f->st, &f->local, &in), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "is not tốt, khá, đạt or chưa đạt"));
+	in.rating = "Chưa đạt"; /* the Vietnamese words are the key chua_dat */
+	in.nfollow = 0;
+	assert_int_equal(hl_inspection_add(&id, f->st, &f->local, &in), 0);
+	in.nfollow = 1;
 	in.rating = "dat";
 	dues[0] = "30/5/2025";
 	assert_int_equal(hl_inspection_add(&id, f->st, &f->local, &in), HL_EINVALID);
