@@ -276,7 +276,7 @@ def cmd_store(a):
     db.execute("PRAGMA synchronous=OFF")
     cur = db.cursor()
     n = {"plans": 0, "tasks": 0, "sections": 0, "agency_rows": 0, "reports": 0,
-         "corrections": 0, "verifications": 0, "returned": 0}
+         "corrections": 0, "verifications": 0, "returned": 0, "cancelled": 0}
     now = "2025-01-10T00:00:00Z"
     tid = cur.execute("SELECT ifnull(max(id), 0) FROM task").fetchone()[0]
     allreps = []
@@ -343,6 +343,15 @@ def cmd_store(a):
     cur.executemany("INSERT INTO report_verification(id, report_id, verdict, comment, at, by)"
                     " VALUES (?, ?, ?, ?, ?, 'tonghop.so-khcn')", vrows)
     n["verifications"] = len(vrows)
+    # 1% of the tasks cancelled by the compiler (as `halong task cancel` writes it: the reason),
+    # drawn from a stream of their own so that the rest does not change
+    crnd = random.Random(a.seed + 2)
+    ids = [r[0] for r in cur.execute("SELECT t.id FROM task t WHERE EXISTS"
+                                     " (SELECT 1 FROM task_agency a WHERE a.task_id = t.id)")]
+    gone = sorted(crnd.sample(ids, len(ids) // 100))
+    cur.executemany("UPDATE task SET cancelled = ? WHERE id = ?",
+                    [("Không còn phù hợp sau sắp xếp bộ máy (dữ liệu sinh)", i) for i in gone])
+    n["cancelled"] = len(gone)
     db.commit()
     db.execute("ANALYZE")
     db.close()
@@ -365,6 +374,8 @@ def recipe(a, n):
         " corrections" % (n["reports"], n["corrections"]),
         "  verification: 90%% of the reports verified 1-10 days later, 4%% returned, 70%% of those"
         " corrected; %d verdicts (%d returned)" % (n["verifications"], n["returned"]),
+        "  cancelled: %d tasks (1%%, a stream of their own), the reason as halong task cancel writes it"
+        % n["cancelled"],
     ]
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)

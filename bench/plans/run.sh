@@ -161,7 +161,7 @@ if want eval; then
 		sqlite3 "$DB" <"$WORK/eval-$1-$4.sql" >"$WORK/eval-$1-$4.sqlite"
 		if cmp -s "$WORK/eval-$1-$4.halong" "$WORK/eval-$1-$4.sqlite"; then
 			echo "answers equal: --period $1 --at $4: $(($(wc -l <"$WORK/eval-$1-$4.halong") - 1)) agencies; all: $(grep '^\* ' "$WORK/eval-$1-$4.halong" |
-				awk '{printf "%d due, %d done on time, %d late, %d open on time, %d overdue, %d waiting", $2, $3, $4, $5, $6, $7}')"
+				awk '{printf "%d due, %d done on time, %d late, %d open on time, %d overdue, %d waiting; %d cancelled", $2, $3, $4, $5, $6, $7, $9}')"
 		else
 			EQUAL=0
 			echo "ANSWERS DIFFER: --period $1 --at $4 (halong < > sqlite3):"
