@@ -332,6 +332,9 @@ if want import; then
 	"$HALONG" --home "$T" init >/dev/null
 	"$HALONG" --home "$T" agency load >/dev/null
 	"$HALONG" --home "$T" units load --quiet
+	# the communes are named as the province writes them: "Xã Hải Ninh" is Quảng Ninh's, not
+	# Lâm Đồng's (without the setting, a name two provinces use is refused)
+	"$HALONG" --home "$T" plan setting province 22 >/dev/null
 	"$HALONG" --home "$T" plan import "$X/plan.csv" >/dev/null
 	cat >"$WORK/openpyxl-read.py" <<'EOF'
 import sys, openpyxl
