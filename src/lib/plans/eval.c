@@ -113,24 +113,74 @@ static hl_eval_agency *agency_row(ectx *x, const char *code, const char *name)
 	return r;
 }
 
+static int item_cmp(const void *a, const void *b);
+
+/* The lists are max-heaps by (deadline, ref) while they are filled: the top is the least urgent
+ * item kept. */
+static void swap_items(hl_eval_item *a, hl_eval_item *b)
+{
+	hl_eval_item t = *a;
+	*a = *b;
+	*b = t;
+}
+
+static void sift_down(hl_eval_item *v, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && item_cmp(&v[l], &v[m]) > 0)
+			m = l;
+		if (r < n && item_cmp(&v[r], &v[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		swap_items(&v[i], &v[m]);
+		i = m;
+	}
+}
+
+static void sift_up(hl_eval_item *v, size_t i)
+{
+	while (i) {
+		size_t p = (i - 1) / 2;
+		if (item_cmp(&v[i], &v[p]) <= 0)
+			return;
+		swap_items(&v[i], &v[p]);
+		i = p;
+	}
+}
+
 static void list_add(ectx *x, hl_eval_item **v, size_t *n, size_t *cap, hl_task_status s,
                      const char *due, int days)
 {
 	const hl_task *t = &x->v->tasks->v[x->ti];
 	char ref[200];
 	hl_eval_item *it;
-	/* every item is gathered; the lists are cut to MAX_LIST after sorting by deadline, so
-	 * that the most overdue and the soonest are the ones kept */
-	if (*n == *cap) {
-		size_t nc = *cap ? 2 * *cap : 16;
-		hl_eval_item *nv = realloc(*v, nc * sizeof(*nv));
-		if (!nv)
-			return;
-		*v = nv;
-		*cap = nc;
-	}
-	it = &(*v)[(*n)++];
+	int replace = 0;
+	/* the MAX_LIST most urgent (earliest deadline, then ref) are kept as they come: an item
+	 * less urgent than all of them, once there are MAX_LIST, is not copied at all */
 	snprintf(ref, sizeof(ref), "%s/%s", t->plan_id, t->item_no);
+	if (*n >= MAX_LIST) {
+		int c = strcmp(due, (*v)[0].due);
+		if (c > 0 || (c == 0 && strcmp(ref, (*v)[0].ref) >= 0))
+			return;
+		it = &(*v)[0];
+		free(it->ref);
+		free(it->title);
+		free(it->agency);
+		free(it->due);
+		replace = 1;
+	} else {
+		if (*n == *cap) {
+			size_t nc = *cap ? 2 * *cap : 16;
+			hl_eval_item *nv = realloc(*v, nc * sizeof(*nv));
+			if (!nv)
+				return;
+			*v = nv;
+			*cap = nc;
+		}
+		it = &(*v)[(*n)++];
+	}
 	it->task_id = t->id;
 	it->ref = hl_strdup(ref);
 	it->title = hl_strdup(t->title);
@@ -144,6 +194,10 @@ static void list_add(ectx *x, hl_eval_item **v, size_t *n, size_t *cap, hl_task_
 	it->due = hl_strdup(due);
 	it->status = s;
 	it->days = days;
+	if (replace)
+		sift_down(*v, *n, 0);
+	else
+		sift_up(*v, *n - 1);
 }
 
 /* One item: the task ti for one deadline. */
