@@ -31,10 +31,9 @@ const char *hl_task_status_vi(hl_task_status s)
 
 /* ---- plans ---- */
 
-void hl_plan_free(hl_plan *p)
+/* Frees what a plan holds, not the plan. */
+static void plan_clear(hl_plan *p)
 {
-	if (!p)
-		return;
 	free(p->id);
 	free(p->number);
 	free(p->date);
@@ -45,6 +44,13 @@ void hl_plan_free(hl_plan *p)
 	free(p->compiler);
 	free(p->document_id);
 	free(p->note);
+}
+
+void hl_plan_free(hl_plan *p)
+{
+	if (!p)
+		return;
+	plan_clear(p);
 	free(p);
 }
 
@@ -52,19 +58,8 @@ void hl_plans_free(hl_plans *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->n; i++) {
-		hl_plan *p = &l->v[i];
-		free(p->id);
-		free(p->number);
-		free(p->date);
-		free(p->issuer);
-		free(p->title);
-		free(p->period_from);
-		free(p->period_to);
-		free(p->compiler);
-		free(p->document_id);
-		free(p->note);
-	}
+	for (size_t i = 0; i < l->n; i++)
+		plan_clear(&l->v[i]);
 	free(l->v);
 	free(l);
 }
