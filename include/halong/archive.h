@@ -105,13 +105,19 @@ typedef struct {
  * documents), so the bound is kept small. */
 #define HL_FACET_SCAN 1000
 
+/* A hit: a document of the archive, or (kind:lesson) a lesson learned of plans/. A lesson's hit
+ * has lesson (its id; 0 for a document), its title as subject, the task it is linked to
+ * ("PLAN/STT") as task, its agency's code as agency and name as issuer, the day it was recorded
+ * as issued_date, doc_type "Bài học kinh nghiệm", and no doc_id, dossier or fonds. */
 typedef struct {
-	int64_t rowid;
+	int64_t rowid; /* the store's row of a document; 0 for a lesson */
 	char *doc_id;
 	double score;
 	char *subject, *dossier_code, *fonds_code, *issued_date, *doc_type, *issuer;
 	hl_access access;
 	char *snippet;
+	int64_t lesson;
+	char *task, *agency;
 } hl_hit;
 
 typedef struct {
@@ -273,6 +279,12 @@ const char *hl_archive_dir(hl_archive *a);
 /* Applies changes the store has queued and the index does not hold yet (after a crash, or a
  * writer that could not take the index lock). Takes no lock when nothing is pending. */
 int hl_archive_index_sync(uint64_t *applied, hl_archive *a, hl_progress_cb progress, void *ud);
+
+/* After a change: the search index learns it now when its writer's lock is free; else the change
+ * waits in the queue for the writer holding it (an ingest, an OCR run), which applies it. A
+ * handle that did not hold the writer before lets it go again: a server's worker must not keep
+ * it. 1: applied; 0: left queued (the error cleared). */
+int hl_archive_index_now(hl_archive *a);
 
 /* Searches the archive as `who` sees it (docs/api.md: public records, and records up to the
  * principal's ceiling in the fonds its unit holds; every level for the local operator), on a

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "archive.h"
 #include "auth.h"
 #include "common.h"
 #include "exchange.h"
@@ -442,24 +443,32 @@ typedef struct {
 	const char *title, *body, *task, *agency, *at;
 } hl_lesson_in;
 
-/* Records a lesson learned linked to a task and/or an agency. Audited ("lesson.add"). */
-int hl_lesson_add(int64_t *id, hl_store *st, const hl_principal *who, const hl_lesson_in *in);
+/* Records a lesson learned linked to a task and/or an agency, and puts it in the archive's
+ * search index (kind:lesson; a busy index takes it at its next update). Audited
+ * ("lesson.add"). */
+int hl_lesson_add(int64_t *id, hl_archive *a, const hl_principal *who, const hl_lesson_in *in);
 
 typedef struct {
 	int64_t id;
 	char *title, *body, *task_ref, *agency, *at, *by;
+	char *snippet; /* from a search: the text around the words found, marked; else NULL */
 } hl_lesson;
 
 typedef struct {
 	size_t n;
 	hl_lesson *v;
+	uint64_t total; /* from a search: how many match (total_exact: counted, else about) */
+	int total_exact;
 } hl_lessons;
 
 void hl_lessons_free(hl_lessons *l);
-/* The lessons whose title or text holds every word of `query`, tones and case aside; newest
- * first, at most `limit` (0: 50). */
-int hl_lesson_search(hl_lessons **out, hl_store *st, const hl_principal *who, const char *query,
-                     size_t limit);
+/* The lessons `who` may read (those of the plans it reads; a lesson of no task is internal)
+ * found by the archive's search: `opts->query` in its language (src/lib/search/README.md:
+ * tones and case aside, Telex, phrases, -exclusions, prefix*, year:) with kind:lesson; the
+ * best first, or newest first when it has no word; opts' offset, limit (0: 10) and marks as
+ * for hl_archive_search. A restricted lesson shown with its snippet is audited as a read. */
+int hl_lesson_search(hl_lessons **out, hl_archive *a, const hl_principal *who,
+                     const hl_search_opts *opts);
 
 /* ---- KPI indicators (kpi.c) ----
  *

@@ -213,6 +213,12 @@ static int cmd_search(const cli_args *args)
 			puts(s);
 			free(s);
 			json_decref(o);
+		} else if (h->lesson) { /* kind:lesson */
+			printf("%zu. %s\n   lesson %lld%s%s%s%s, %s\n   %s\n\n", so.offset + i + 1,
+			       h->subject ? h->subject : "", (long long)h->lesson,
+			       h->task ? "   task " : "", h->task ? h->task : "",
+			       h->agency ? "   " : "", h->agency ? h->agency : "",
+			       h->issued_date ? h->issued_date : "", h->snippet ? h->snippet : "");
 		} else {
 			printf("%zu. %s\n   %s / %s%s%s   id %s\n   %s\n\n", so.offset + i + 1,
 			       h->subject ? h->subject : "", h->fonds_code ? h->fonds_code : "",

@@ -933,7 +933,7 @@ static int lesson_add(const cli_args *args)
 	int rc;
 	if (open_store(&a, args) < 0)
 		return cli_fail();
-	rc = hl_lesson_add(&id, hl_archive_store(a), &who, &in);
+	rc = hl_lesson_add(&id, a, &who, &in);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -950,13 +950,26 @@ static int lesson_search(const cli_args *args)
 	hl_archive *a = NULL;
 	hl_lessons *l = NULL;
 	hl_principal who = me();
-	char q[1000] = "";
-	int rc;
+	hl_search_opts so = {0};
+	char q[HL_SEARCH_MAX_QUERY + 2] = "";
+	int rc, tty = isatty(STDOUT_FILENO);
 	for (int i = 0; i < args->nargs; i++)
 		snprintf(q + strlen(q), sizeof(q) - strlen(q), "%s%s", i ? " " : "", args->args[i]);
+	if (strlen(q) > HL_SEARCH_MAX_QUERY)
+		return hl_error_set(HL_ELIMIT, "the query is longer than %d bytes",
+		                    HL_SEARCH_MAX_QUERY),
+		       cli_fail();
+	so.query = q;
+	so.limit = (size_t)o->limit;
+	if (o->json) {
+		so.html = 1;
+	} else {
+		so.mark_open = tty ? "\033[1;4m" : "[";
+		so.mark_close = tty ? "\033[0m" : "]";
+	}
 	if (open_store(&a, args) < 0)
 		return cli_fail();
-	rc = hl_lesson_search(&l, hl_archive_store(a), &who, q, (size_t)o->limit);
+	rc = hl_lesson_search(&l, a, &who, &so);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
@@ -967,11 +980,15 @@ static int lesson_search(const cli_args *args)
 		cli_print_json(j);
 	} else {
 		for (size_t i = 0; i < l->n; i++)
-			printf("lesson %lld  %s  %s%s%s  %s\n", (long long)l->v[i].id, l->v[i].at,
-			       l->v[i].task_ref ? l->v[i].task_ref : "", l->v[i].agency ? " " : "",
-			       l->v[i].agency ? l->v[i].agency : "", l->v[i].title);
+			printf("lesson %lld  %s  %s%s%s  %s\n   %s\n", (long long)l->v[i].id,
+			       l->v[i].at, l->v[i].task_ref ? l->v[i].task_ref : "",
+			       l->v[i].agency ? " " : "", l->v[i].agency ? l->v[i].agency : "",
+			       l->v[i].title, l->v[i].snippet ? l->v[i].snippet : "");
 		if (!l->n)
 			printf("no lesson matches\n");
+		else
+			printf("%zu shown of %s%llu\n", l->n, l->total_exact ? "" : "about ",
+			       (unsigned long long)l->total);
 	}
 	hl_lessons_free(l);
 	return EXIT_OK;
@@ -1617,9 +1634,10 @@ static const cli_cmd lesson_subs[] = {
      .run = lesson_add,
      .group = LESSON},
     {.name = "search",
-     .summary = "the lessons holding every word, tones and case aside",
-     .operands = "WORDS...",
-     .min_args = 1,
+     .summary = "the lessons holding every word, tones and case aside (the archive's "
+                "search, kind:lesson); none: the newest",
+     .operands = "[WORDS...]",
+     .min_args = 0,
      .max_args = 8,
      .missing = "give words to look for",
      .opts = search_opts,

@@ -467,29 +467,37 @@ static int lesson_add(request *r)
 	    (rc = js_get_str(&in.body, b, "body", 1)) == 0 &&
 	    (rc = js_get_str(&in.task, b, "task", 0)) == 0 &&
 	    (rc = js_get_str(&in.agency, b, "agency", 0)) == 0 &&
-	    (rc = hl_lesson_add(&id, req_store(r), &r->who, &in)) == 0)
+	    (rc = hl_lesson_add(&id, r->archive, &r->who, &in)) == 0)
 		rc = resp_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
 	json_decref(b);
 	return rc;
 }
 
+/* The archive's search with kind:lesson: q in its language, a page (offset, limit), snippets
+ * with the words found in <mark>, HTML-escaped. */
 static int lesson_search(request *r)
 {
 	hl_lessons *l = NULL;
-	const char *q = req_query(r, "q");
-	uint64_t limit;
+	hl_search_opts o = {0};
+	uint64_t limit, offset;
 	int rc;
 	json_t *a;
-	if ((rc = req_uint(&limit, r, "limit", 50, 1, 1000)) != 0)
+	if ((rc = req_uint(&limit, r, "limit", 50, 1, 1000)) != 0 ||
+	    (rc = req_uint(&offset, r, "offset", 0, 0, 100000)) != 0)
 		return rc;
-	if ((rc = hl_lesson_search(&l, req_store(r), &r->who, q ? q : "", (size_t)limit)) < 0)
+	o.query = req_query(r, "q");
+	o.limit = (size_t)limit, o.offset = (size_t)offset;
+	o.html = 1;
+	if ((rc = hl_lesson_search(&l, r->archive, &r->who, &o)) < 0)
 		return rc;
 	a = json_array();
 	for (size_t i = 0; i < l->n; i++)
 		json_array_append_new(a, hl_lesson_json(&l->v[i]));
+	rc = resp_json(r, 200,
+	               json_pack("{s:I,s:b,s:o}", "total", (json_int_t)l->total, "total_exact",
+	                         l->total_exact, "items", a));
 	hl_lessons_free(l);
-	return resp_json(
-	    r, 200, json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(a), "items", a));
+	return rc;
 }
 
 /* ---- KPI indicators ---- */

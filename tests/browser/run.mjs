@@ -1660,7 +1660,15 @@ test('the inspector records an inspection whose follow-up becomes a task; lesson
   await seeText('#insp-follow', 'KT2.1', 'Vận hành thử phòng họp trực tuyến', 'Phường Bãi Cháy (06673)', '11/2026', 'Phát sinh từ biên bản kiểm tra số 2');
   await shot('plans-inspection', true);
   await page.goto(world.base + '/#/lessons?q=' + encodeURIComponent('minh chung'));
-  await seeText('#lessons', 'Báo cáo hoàn thành kèm minh chứng ngay từ đầu', 'DEMO-KH-2026/6');
+  await seeText('#lessons', 'Báo cáo hoàn thành kèm minh chứng ngay từ đầu', 'DEMO-KH-2026/6', 'Toàn văn');
+  const marked = await page.locator('#lessons .snippet mark').allInnerTexts();
+  assert(marked.includes('minh') && marked.includes('chứng'), `the words found are marked: ${marked}`);
+  /* the archive's own search finds the lesson with kind:lesson, never among the documents */
+  await page.goto(world.base + '/#/search?q=' + encodeURIComponent('kind:lesson minh chung'));
+  await seeText('.results', 'Báo cáo hoàn thành kèm minh chứng ngay từ đầu', 'Bài học kinh nghiệm', 'DEMO-KH-2026/6');
+  await shot('search-lesson');
+  await page.click('.results .hit-lesson h2 a');
+  await page.waitForURL(/#\/plans\/DEMO-KH-2026\/tasks\/6/);
 });
 
 test('phone (390 px): the dashboard fits without sideways scrolling, its charts drawn', async () => {

@@ -158,6 +158,21 @@ int hl_archive_index_sync(uint64_t *applied, hl_archive *a, hl_progress_cb progr
 	return 0;
 }
 
+int hl_archive_index_now(hl_archive *a)
+{
+	int had = a->index != NULL;
+	int rc = hl_archive_index_sync(NULL, a, NULL, NULL);
+	if (!had && a->index) {
+		hl_index_free(a->index);
+		a->index = NULL;
+	}
+	if (rc < 0) {
+		hl_error_clear();
+		return 0;
+	}
+	return 1;
+}
+
 int hl_archive_reindex(hl_archive *a, hl_progress_cb progress, void *ud)
 {
 	/* The rebuild swaps directories: handles on the old index must go first. */

@@ -24,6 +24,12 @@ json_t *hl_hit_json(const hl_hit *h)
 	json_object_set_new(o, "access", json_string(hl_access_name(h->access)));
 	json_object_set_new(o, "score", json_real(h->score));
 	json_object_set_new(o, "snippet", str(h->snippet));
+	if (h->lesson) { /* kind:lesson */
+		json_object_set_new(o, "kind", json_string("lesson"));
+		json_object_set_new(o, "lesson", json_integer(h->lesson));
+		json_object_set_new(o, "task", str(h->task));
+		json_object_set_new(o, "agency", str(h->agency));
+	}
 	return o;
 }
 

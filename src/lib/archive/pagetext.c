@@ -262,24 +262,6 @@ static int clean_text(char **out, const char *text, size_t len, const char *src)
 	return 0;
 }
 
-/* The search index learns the change now when its writer's lock is free; else the change waits
- * in the queue for the writer holding it (an ingest, an OCR run), which applies it. A handle
- * that did not hold the writer before lets it go again: a server's worker must not keep it. */
-static int index_now(hl_archive *a)
-{
-	int had = a->index != NULL;
-	int rc = hl_archive_index_sync(NULL, a, NULL, NULL);
-	if (!had && a->index) {
-		hl_index_free(a->index);
-		a->index = NULL;
-	}
-	if (rc < 0) {
-		hl_error_clear();
-		return 0;
-	}
-	return 1;
-}
-
 /* The start of both changes: who may, the document as the principal sees it, its holder, the
  * page. Inside a write transaction the caller commits or rolls back. */
 static int edit_begin(hl_doc **d, page_at *g, hl_archive__reader *r, hl_archive *a,
@@ -352,7 +334,7 @@ int hl_archive_page_correct(hl_page_text_state *out, hl_archive *a, const hl_pri
 	}
 	rc = edit_end(a, &rd, rc);
 	if (rc == 0) {
-		s.indexed = s.changed ? index_now(a) : 1;
+		s.indexed = s.changed ? hl_archive_index_now(a) : 1;
 		*out = s;
 	}
 	hl_doc_free(d);

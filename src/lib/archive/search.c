@@ -170,8 +170,8 @@ static char *counts_key(const hl_index_query *q)
 		cap += strlen(q->scope_fonds[i]) + 24;
 	if (!(k = malloc(cap)))
 		return NULL;
-	n = (size_t)snprintf(k, cap, "%d/%d/%d/%zu:", (int)q->max_access, q->scoped, q->scope_all,
-	                     q->n_scope_fonds);
+	n = (size_t)snprintf(k, cap, "%d/%d/%d/%d/%zu:", (int)q->max_access, q->lesson_max_access,
+	                     q->scoped, q->scope_all, q->n_scope_fonds);
 	for (size_t i = 0; i < q->n_scope_fonds; i++)
 		n += (size_t)snprintf(k + n, cap - n, "%zu:%s", strlen(q->scope_fonds[i]),
 		                      q->scope_fonds[i]);
@@ -316,9 +316,14 @@ static int audit_snippets(hl_archive *a, const hl_principal *who, const hl_hits 
 		return rc;
 	for (size_t i = 0; i < h->n && rc == 0; i++)
 		if (h->hits[i].access >= HL_ACCESS_RESTRICTED && h->hits[i].snippet &&
-		    *h->hits[i].snippet)
+		    *h->hits[i].snippet) {
+			char lesson[40];
+			snprintf(lesson, sizeof(lesson), "lesson %lld",
+			         (long long)h->hits[i].lesson);
 			rc = hl_store_audit(a->store, hl_principal_actor(who), "read",
-			                    h->hits[i].doc_id, "search snippet");
+			                    h->hits[i].lesson ? lesson : h->hits[i].doc_id,
+			                    "search snippet");
+		}
 	return rc < 0 ? (hl_store_rollback(a->store), rc) : hl_store_commit(a->store);
 }
 
@@ -394,6 +399,8 @@ static void index_query(hl_index_query *q, const char *query, const hl_search_op
 	q->unit_fonds = unit_fonds, q->unit_ud = a->store;
 	q->max_access = hl_auth_ceiling(who);
 	q->may_see = hit_may_see, q->may_see_ud = rd;
+	/* a lesson learned is its plan's: read up to the caller's ceiling (plans/) */
+	q->lesson_max_access = who && who->local ? HL_ACCESS_SECRET : (int)hl_auth_ceiling(who);
 	if (!(who && who->local)) {
 		q->scoped = 1;
 		q->scope_all = rd->all;

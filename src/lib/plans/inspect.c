@@ -167,8 +167,9 @@ done:
 	return rc;
 }
 
-int hl_lesson_add(int64_t *id, hl_store *st, const hl_principal *who, const hl_lesson_in *in)
+int hl_lesson_add(int64_t *id, hl_archive *a, const hl_principal *who, const hl_lesson_in *in)
 {
+	hl_store *st = hl_archive_store(a);
 	hl_store_lesson_row r = {0};
 	hl_plan *plan = NULL;
 	char at[11], agency[33] = "", *text = NULL, *folded = NULL, detail[80];
@@ -219,8 +220,9 @@ int hl_lesson_add(int64_t *id, hl_store *st, const hl_principal *who, const hl_l
 	if (rc < 0) {
 		hl_store_rollback(st);
 		*id = 0;
-	} else
-		rc = hl_store_commit(st);
+	} else if ((rc = hl_store_commit(st)) == 0) {
+		hl_archive_index_now(a); /* recorded: a busy index takes it at its next update */
+	}
 done:
 	free(folded);
 	return rc;
@@ -237,66 +239,68 @@ void hl_lessons_free(hl_lessons *l)
 		free(l->v[i].agency);
 		free(l->v[i].at);
 		free(l->v[i].by);
+		free(l->v[i].snippet);
 	}
 	free(l->v);
 	free(l);
 }
 
-static char *dup0(const char *s)
+static int copy_lesson(const hl_lesson *l, void *ud)
 {
-	return s ? hl_strdup(s) : NULL;
-}
-
-static int add_lesson(const hl_lesson *l, void *ud)
-{
-	hl_lessons *out = ud;
-	hl_lesson *nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
-	if (!nv)
-		return hl_error_set(HL_ENOMEM, "out of memory");
-	out->v = nv;
-	nv[out->n].id = l->id;
-	nv[out->n].title = dup0(l->title);
-	nv[out->n].body = dup0(l->body);
-	nv[out->n].task_ref = dup0(l->task_ref);
-	nv[out->n].agency = dup0(l->agency);
-	nv[out->n].at = dup0(l->at);
-	nv[out->n].by = dup0(l->by);
-	out->n++;
+	hl_lesson *to = ud;
+	const char *from[] = {l->title, l->body, l->task_ref, l->agency, l->at, l->by};
+	char **dst[] = {&to->title, &to->body, &to->task_ref, &to->agency, &to->at, &to->by};
+	to->id = l->id;
+	for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++)
+		if (from[i] && !(*dst[i] = hl_strdup(from[i])))
+			return hl_error_set(HL_ENOMEM, "out of memory");
 	return 0;
 }
 
-int hl_lesson_search(hl_lessons **out, hl_store *st, const hl_principal *who, const char *query,
-                     size_t limit)
+int hl_lesson_search(hl_lessons **out, hl_archive *a, const hl_principal *who,
+                     const hl_search_opts *opts)
 {
-	char *f, *save = NULL, *words[8];
-	size_t n = 0;
+	char q[HL_SEARCH_MAX_QUERY + 1];
+	hl_search_opts o = *opts;
+	hl_hits *h = NULL;
+	hl_lessons *l;
 	int rc;
 
 	*out = NULL;
 	if (!who->local && who->role == HL_ROLE_ANONYMOUS)
 		return hl_error_set(HL_EDENIED, "log in first (lessons are internal)");
-	if (!(f = hl_plans__fold(query ? query : "")))
-		return hl_error_set(HL_EINVALID, "query: not UTF-8");
-	for (char *w = strtok_r(f, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-		if (!strcmp(w, "kind:lesson"))
-			continue;
-		if (n == 8) {
-			free(f);
-			return hl_error_set(HL_ELIMIT, "query: at most 8 words");
-		}
-		words[n++] = w;
-	}
-	if (!(*out = calloc(1, sizeof(hl_lessons)))) {
-		free(f);
+	if (snprintf(q, sizeof(q), "kind:lesson %s", opts->query ? opts->query : "") >=
+	    (int)sizeof(q))
+		return hl_error_set(HL_ELIMIT, "query: longer than %d bytes",
+		                    HL_SEARCH_MAX_QUERY - 12);
+	o.query = q;
+	o.facets = 0;
+	if ((rc = hl_archive_search(&h, a, who, &o)) < 0)
+		return rc;
+	if (!(l = calloc(1, sizeof(*l))) || (h->n && !(l->v = calloc(h->n, sizeof(*l->v))))) {
+		free(l);
+		hl_hits_free(h);
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
-	rc = hl_store_lesson_foreach(st, (const char *const *)words, n, limit ? limit : 50,
-	                             who->local ? HL_ACCESS_SECRET : (int)hl_auth_ceiling(who),
-	                             add_lesson, *out);
-	free(f);
-	if (rc < 0) {
-		hl_lessons_free(*out);
-		*out = NULL;
+	l->total = h->total, l->total_exact = h->total_exact;
+	for (size_t i = 0; i < h->n && rc == 0; i++) {
+		hl_lesson *to = &l->v[l->n];
+		/* a lesson gone since the index was read is left out */
+		rc = hl_store_lesson_get(hl_archive_store(a), h->hits[i].lesson, copy_lesson, to);
+		if (rc == HL_ENOTFOUND) {
+			hl_error_clear();
+			rc = 0;
+			continue;
+		}
+		l->n++;
+		if (rc == 0 && h->hits[i].snippet && !(to->snippet = hl_strdup(h->hits[i].snippet)))
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
 	}
-	return rc;
+	hl_hits_free(h);
+	if (rc < 0) {
+		hl_lessons_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
 }

@@ -209,6 +209,8 @@ json_t *hl_lesson_json(const hl_lesson *l)
 	json_object_set_new(o, "agency", str(l->agency));
 	json_object_set_new(o, "at", str(l->at));
 	json_object_set_new(o, "by", str(l->by));
+	if (l->snippet)
+		json_object_set_new(o, "snippet", str(l->snippet));
 	return o;
 }
 

@@ -117,7 +117,8 @@ int apply_one(Xapian::WritableDatabase &db, hl_store *st, int64_t rowid)
 		return hl_error_set(HL_ELIMIT, "document row %" PRId64 " is beyond the index's ids",
 		                    rowid);
 	hl_doc *d = nullptr;
-	int rc = hl_store_doc_get_rowid(&d, st, rowid);
+	int rc = rowid >= HL_INDEX_LESSONS ? hl_store_lesson_doc(&d, st, rowid - HL_INDEX_LESSONS)
+	                                   : hl_store_doc_get_rowid(&d, st, rowid);
 	if (rc == HL_ENOTFOUND) {
 		try {
 			db.delete_document((Xapian::docid)rowid);
@@ -381,6 +382,7 @@ struct rebuild_ctx {
 	uint64_t done, total;
 	int err; /* set when an exception was caught inside the store's walk */
 	bool stopped;
+	int64_t below; /* the walk's ids are below this: documents below the lessons' */
 };
 
 int rebuild_one(const hl_doc *d, void *ud)
@@ -388,7 +390,7 @@ int rebuild_one(const hl_doc *d, void *ud)
 	rebuild_ctx *c = static_cast<rebuild_ctx *>(ud);
 	/* No exception may cross the store's C frames. */
 	try {
-		if (d->rowid <= 0 || d->rowid > (int64_t)UINT32_MAX) {
+		if (d->rowid <= 0 || d->rowid >= c->below) {
 			c->err = hl_error_set(HL_ELIMIT,
 			                      "document row %" PRId64 " is beyond the index's ids",
 			                      d->rowid);
@@ -443,8 +445,12 @@ extern "C" int hl_index_rebuild(const char *dir, hl_store *st, hl_progress_cb pr
 		{
 			Xapian::WritableDatabase ndb(fresh, Xapian::DB_CREATE_OR_OVERWRITE |
 			                                        Xapian::DB_NO_SYNC);
-			rebuild_ctx c{&ndb, progress, ud, 0, total, 0, false};
+			rebuild_ctx c{&ndb, progress, ud, 0, total, 0, false, HL_INDEX_LESSONS};
 			rc = hl_store_doc_foreach(st, rebuild_one, &c);
+			if (rc == 0 && !c.err) {
+				c.below = (int64_t)UINT32_MAX + 1;
+				rc = hl_store_lesson_doc_foreach(st, rebuild_one, &c);
+			}
 			if (c.err || rc < 0) {
 				ndb.close();
 				fs::remove_all(fresh);

@@ -13,14 +13,15 @@
 
 /* Term prefixes (README.md, "Term scheme"). Unprefixed terms are folded syllables, without
  * positions. */
-#define HL_PFX_PAIR    "B"  /* pair of common folded syllables, any field: "Bquy_dinh" */
-#define HL_PFX_SUBJECT "S"  /* folded syllable of the subject */
-#define HL_PFX_SPAIR   "P"  /* folded syllable pair of the subject: "Pdat_dai" */
-#define HL_PFX_FONDS   "XF" /* normalised fonds code */
-#define HL_PFX_TYPE    "XT" /* normalised document type: "XTquyet_dinh" */
-#define HL_PFX_YEAR    "XY" /* year of issue: "XY2019" */
-#define HL_PFX_ISSUER  "XI" /* folded syllable of the issuer */
-#define HL_PFX_ACCESS  "XA" /* access level digit */
+#define HL_PFX_PAIR    "B"        /* pair of common folded syllables, any field: "Bquy_dinh" */
+#define HL_PFX_SUBJECT "S"        /* folded syllable of the subject */
+#define HL_PFX_SPAIR   "P"        /* folded syllable pair of the subject: "Pdat_dai" */
+#define HL_PFX_FONDS   "XF"       /* normalised fonds code */
+#define HL_PFX_TYPE    "XT"       /* normalised document type: "XTquyet_dinh" */
+#define HL_PFX_YEAR    "XY"       /* year of issue: "XY2019" */
+#define HL_PFX_ISSUER  "XI"       /* folded syllable of the issuer */
+#define HL_PFX_ACCESS  "XA"       /* access level digit */
+#define HL_KIND_LESSON "XKlesson" /* a lesson learned (plans/), not a document of the archive */
 
 /* Metadata key of the store's queue position the index holds. */
 #define HL_META_SEQ "halong_seq"

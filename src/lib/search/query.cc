@@ -51,6 +51,8 @@ struct parsed {
 	std::vector<words> neg_phrases;
 	/* filters: one OR list per field, AND across fields */
 	std::vector<Xapian::Query> fonds, type, year, issuer, unit, neg_filters;
+	/* kind:lesson: the lessons learned (plans/), else the archive's documents */
+	bool lessons = false, kind_given = false;
 	const hl_index_query *opts = nullptr; /* for unit: */
 	size_t nwords = 0;
 	bool marks = false;
@@ -288,6 +290,25 @@ int parse(parsed &p, const std::string &q)
 			std::string name = item.substr(0, colon);
 			for (char &c : name)
 				c = (char)std::tolower((unsigned char)c);
+			if (name == "kind") {
+				std::string v = hl_search__norm_value(item.data() + colon + 1,
+				                                      item.size() - colon - 1);
+				bool lesson = v == "lesson" || v == "lessons" || v == "bai_hoc";
+				if (!lesson && v != "document" && v != "documents" &&
+				    v != "tai_lieu")
+					return hl_error_set(
+					    HL_EINVALID,
+					    "kind: wants lesson or document, not \"%s\"",
+					    item.c_str() + colon + 1);
+				if (p.kind_given && p.lessons != (lesson != neg))
+					return hl_error_set(
+					    HL_EINVALID,
+					    "kind: one kind a query (lessons or documents)");
+				p.lessons = lesson != neg; /* -kind:lesson: the documents */
+				p.kind_given = true;
+				run_open = false;
+				continue;
+			}
 			if (name == "fonds" || name == "type" || name == "year" ||
 			    name == "issuer" || name == "unit") {
 				std::string value = item.substr(colon + 1);
@@ -381,6 +402,7 @@ struct plan {
 	std::vector<level> levels;
 	Xapian::Query neg, filter;
 	bool weightless = false;                       /* filters alone: newest first */
+	bool lessons = false;                          /* kind:lesson */
 	std::vector<std::string> phrases, neg_phrases; /* " a b c ", at every level */
 	bool tones = false;
 
@@ -440,6 +462,18 @@ Xapian::Query access_filter(const hl_index_query *o)
 		higher = Xapian::Query(Xapian::Query::OP_FILTER, higher, or_of(fs));
 	}
 	return Xapian::Query(Xapian::Query::OP_OR, pub, higher);
+}
+
+/* The lessons a caller sees: those up to lesson_max_access, whatever the fonds (a lesson is a
+ * plan's, read by the plan's readers); none below internal, the lowest level of a lesson. */
+Xapian::Query lesson_filter(const hl_index_query *o)
+{
+	std::vector<Xapian::Query> lv;
+	for (int a = HL_ACCESS_INTERNAL; a <= o->lesson_max_access && a <= HL_ACCESS_SECRET; a++)
+		lv.emplace_back(std::string(HL_PFX_ACCESS) + (char)('0' + a));
+	if (lv.empty()) /* MatchNothing would be dropped as an empty filter */
+		lv.emplace_back(std::string(HL_PFX_ACCESS) + "\x7f");
+	return Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(HL_KIND_LESSON), or_of(lv));
 }
 
 void build_plan(plan &pl, const parsed &p, const hl_index_query *opts)
@@ -525,10 +559,19 @@ void build_plan(plan &pl, const parsed &p, const hl_index_query *opts)
 	for (const auto *f : {&p.fonds, &p.type, &p.year, &p.issuer, &p.unit})
 		if (!f->empty())
 			filters.push_back(or_of(*f));
-	bool user_filters = !filters.empty();
-	Xapian::Query access = access_filter(opts);
-	if (!access.empty())
-		filters.push_back(access);
+	bool user_filters = !filters.empty() || p.lessons;
+	pl.lessons = p.lessons;
+	if (p.lessons) {
+		filters.push_back(lesson_filter(opts));
+	} else {
+		Xapian::Query access = access_filter(opts);
+		if (!access.empty())
+			filters.push_back(access);
+		/* the lessons are searched apart (kind:lesson) */
+		pl.neg = pl.neg.empty() ? Xapian::Query(HL_KIND_LESSON)
+		                        : Xapian::Query(Xapian::Query::OP_OR, pl.neg,
+		                                        Xapian::Query(HL_KIND_LESSON));
+	}
 	if (pl.levels.empty() && user_filters) {
 		pl.levels.push_back(level{Xapian::Query::MatchAll, Xapian::Query(), {}});
 		pl.weightless = true;
@@ -604,7 +647,9 @@ struct doc_cache {
 		if (it != docs.end())
 			return it->second;
 		hl_doc *d = nullptr;
-		int rc = hl_store_doc_get_rowid(&d, st, (int64_t)id);
+		int rc = (int64_t)id >= HL_INDEX_LESSONS
+		             ? hl_store_lesson_doc(&d, st, (int64_t)id - HL_INDEX_LESSONS)
+		             : hl_store_doc_get_rowid(&d, st, (int64_t)id);
 		if (rc < 0 && rc != HL_ENOTFOUND)
 			throw rc;
 		docs[id] = d;
@@ -804,6 +849,8 @@ void free_hit(hl_hit *h)
 	free(h->doc_type);
 	free(h->issuer);
 	free(h->snippet);
+	free(h->task);
+	free(h->agency);
 }
 
 /* The words a snippet marks, and those whose tones count: every positive word of the query. */
@@ -867,17 +914,26 @@ bool fill_hit(hl_hit *h, const match &m, doc_cache &cache, const hl_index_query 
 	hl_doc *d = cache.get(m.id);
 	if (!d)
 		return false; /* deleted since the index's last update */
+	bool lesson = (int64_t)m.id >= HL_INDEX_LESSONS;
 	/* The store is the source of truth: a level raised, or a fonds changed, since the
-	 * index's last update still hides the document. */
-	if ((int)d->access > (int)opts->max_access)
-		return false;
-	if (opts->may_see && !opts->may_see(d->access, d->fonds_code, opts->may_see_ud))
+	 * index's last update still hides the document (a lesson: its plan's level). */
+	if (lesson
+	        ? (int)d->access > opts->lesson_max_access
+	        : (int)d->access > (int)opts->max_access ||
+	              (opts->may_see && !opts->may_see(d->access, d->fonds_code, opts->may_see_ud)))
 		return false;
 	try {
-		h->doc_id = dup(d->doc_id);
+		if (lesson) {
+			h->rowid = 0;
+			h->lesson = (int64_t)m.id - HL_INDEX_LESSONS;
+			h->task = dup(d->dossier_code);
+			h->agency = dup(d->notes);
+		} else {
+			h->doc_id = dup(d->doc_id);
+			h->dossier_code = dup(d->dossier_code);
+			h->fonds_code = dup(d->fonds_code);
+		}
 		h->subject = dup(d->subject);
-		h->dossier_code = dup(d->dossier_code);
-		h->fonds_code = dup(d->fonds_code);
 		h->issued_date = dup(d->issued_date);
 		h->doc_type = dup(d->doc_type);
 		h->issuer = dup(d->issuer);

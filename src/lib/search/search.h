@@ -54,6 +54,9 @@ typedef struct {
 	 * raised in level must not show meanwhile. 1: seen. NULL: max_access alone. */
 	int (*may_see)(hl_access level, const char *fonds, void *ud);
 	void *may_see_ud;
+	/* kind:lesson: the highest level of the lessons learned the caller reads (a lesson is
+	 * its plan's, at least internal; the fonds do not apply); below internal: none. */
+	int lesson_max_access;
 	/* Non-zero: count fonds, type and year over the matches (hl_hits.facets); the total is
 	 * then the count (hl_hits.total). */
 	int facets;

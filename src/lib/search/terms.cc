@@ -215,5 +215,7 @@ Xapian::Document hl_search__document(const hl_doc *d)
 	if (level < 0 || level > 3)
 		level = 3; /* an unknown level is treated as the most restricted */
 	doc.add_boolean_term(std::string(HL_PFX_ACCESS) + (char)('0' + level));
+	if (d->rowid >= HL_INDEX_LESSONS)
+		doc.add_boolean_term(HL_KIND_LESSON);
 	return doc;
 }

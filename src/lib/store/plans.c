@@ -969,42 +969,111 @@ int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r)
 	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "lesson");
 	sqlite3_finalize(s);
 	*id = rc == 0 ? sqlite3_last_insert_rowid(st->db) : 0;
+	if (rc == 0 && !(s = hl_store__prepare(st, "INSERT INTO index_queue(document_id)"
+	                                           " VALUES (?1)")))
+		rc = -1;
+	else if (rc == 0) {
+		sqlite3_bind_int64(s, 1, HL_INDEX_LESSONS + *id);
+		rc = sqlite3_step(s) == SQLITE_DONE ? 0
+		                                    : hl_store__error(st, "lesson's index entry");
+		sqlite3_finalize(s);
+	}
+	if (rc < 0)
+		*id = 0;
 	return rc;
 }
 
-/* Word n of a lesson query: the beginning of a word of the folded text (a prefix, as the
- * archive's search reads "thang" in "tháng"). */
-#define LESSON_WORD(n) " AND (?" #n " IS NULL OR instr(' ' || l.folded, ' ' || ?" #n "))"
 /* A plan's level as a number, to compare with a reader's (public 0 … secret 3). */
 #define PLAN_LEVEL(p)                                                                              \
 	" CASE " p ".access WHEN 'public' THEN 0 WHEN 'internal' THEN 1 WHEN 'restricted' THEN 2"  \
 	" ELSE 3 END"
 
-int hl_store_lesson_foreach(hl_store *st, const char *const *words, size_t nwords, size_t limit,
-                            int max_level, int (*cb)(const hl_lesson *l, void *ud), void *ud)
+/* A lesson as the index sees it (hl_store_lesson_doc): its agency's name is the register's, or
+ * the unit's valid on the day it was recorded. */
+#define LESSON_DOC_SELECT                                                                          \
+	"SELECT l.id, l.title, l.body, t.plan_id || '/' || t.item_no, l.agency,"                   \
+	" coalesce(a.name, (SELECT u.full_name FROM unit_version u WHERE u.code = l.agency"        \
+	"   AND u.valid_from <= substr(l.at, 1, 10) ORDER BY u.valid_from DESC LIMIT 1)),"         \
+	" substr(l.at, 1, 10), CASE WHEN p.id IS NULL THEN 1 ELSE max(1," PLAN_LEVEL(              \
+	    "p") ") END"                                                                           \
+	         " FROM lesson l LEFT JOIN task t ON t.id = l.task_id"                             \
+	         " LEFT JOIN plan p ON p.id = t.plan_id LEFT JOIN agency a ON a.code = l.agency"
+
+int hl_store_lesson_get(hl_store *st, int64_t id, int (*cb)(const hl_lesson *l, void *ud), void *ud)
 {
-	/* as many as 8 words (more are refused by the caller); a lesson of a task is read by those
-	 * who read its plan */
 	sqlite3_stmt *s = hl_store__prepare(
 	    st, "SELECT l.id, l.title, l.body, t.plan_id || '/' || t.item_no, l.agency, l.at, l.by"
-	        " FROM lesson l LEFT JOIN task t ON t.id = l.task_id"
-	        " LEFT JOIN plan p ON p.id = t.plan_id"
-	        " WHERE (l.task_id IS NULL OR" PLAN_LEVEL("p") " <= ?10)" LESSON_WORD(1)
-	            LESSON_WORD(2) LESSON_WORD(3) LESSON_WORD(4) LESSON_WORD(5) LESSON_WORD(6)
-	                LESSON_WORD(7) LESSON_WORD(8) " ORDER BY l.at DESC, l.id DESC LIMIT ?9");
+	        " FROM lesson l LEFT JOIN task t ON t.id = l.task_id WHERE l.id = ?1");
 	int rc;
 	if (!s)
 		return -1;
-	for (size_t i = 0; i < 8; i++)
-		hl_store__bind_text(s, (int)i + 1, i < nwords ? words[i] : NULL);
-	sqlite3_bind_int64(s, 9, (int64_t)limit);
-	sqlite3_bind_int(s, 10, max_level);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		hl_lesson l = {sqlite3_column_int64(s, 0),  (char *)hl_store__col(s, 1),
 		               (char *)hl_store__col(s, 2), (char *)hl_store__col(s, 3),
 		               (char *)hl_store__col(s, 4), (char *)hl_store__col(s, 5),
-		               (char *)hl_store__col(s, 6)};
-		int r2 = cb(&l, ud);
+		               (char *)hl_store__col(s, 6), NULL};
+		rc = cb(&l, ud);
+	} else {
+		rc = rc == SQLITE_DONE ? hl_error_set(HL_ENOTFOUND, "no lesson %lld", (long long)id)
+		                       : hl_store__error(st, "lesson");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static hl_doc *lesson_doc(sqlite3_stmt *s)
+{
+	hl_doc *d = calloc(1, sizeof(*d));
+	const char *f[7];
+	char **to[7];
+	if (!d)
+		return NULL;
+	for (int i = 0; i < 7; i++)
+		f[i] = hl_store__col(s, i + 1);
+	to[0] = &d->subject, to[1] = &d->text, to[2] = &d->dossier_code, to[3] = &d->notes;
+	to[4] = &d->issuer, to[5] = &d->issued_date, to[6] = &d->doc_type;
+	f[6] = "Bài học kinh nghiệm";
+	for (int i = 0; i < 7; i++)
+		if (f[i] && !(*to[i] = hl_strdup(f[i]))) {
+			hl_doc_free(d);
+			return NULL;
+		}
+	d->rowid = HL_INDEX_LESSONS + sqlite3_column_int64(s, 0);
+	d->access = (hl_access)sqlite3_column_int(s, 7);
+	d->page_count = -1;
+	return d;
+}
+
+int hl_store_lesson_doc(hl_doc **out, hl_store *st, int64_t id)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, LESSON_DOC_SELECT " WHERE l.id = ?1");
+	int rc;
+	*out = NULL;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = (*out = lesson_doc(s)) ? 0 : hl_error_set(HL_ENOMEM, "out of memory");
+	else if (rc == SQLITE_DONE)
+		rc = hl_error_set(HL_ENOTFOUND, "no lesson %lld", (long long)id);
+	else
+		rc = hl_store__error(st, "lesson");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_lesson_doc_foreach(hl_store *st, hl_doc_cb cb, void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, LESSON_DOC_SELECT " ORDER BY l.id");
+	int rc;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_doc *d = lesson_doc(s);
+		int r2 = d ? cb(d, ud) : hl_error_set(HL_ENOMEM, "out of memory");
+		hl_doc_free(d);
 		if (r2) {
 			sqlite3_finalize(s);
 			return r2 < 0 ? r2 : 0;

@@ -499,6 +499,11 @@ static const char *const migrations[] = {
     "  token_hash TEXT PRIMARY KEY, agency TEXT NOT NULL, label TEXT,"
     "  created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked_at TEXT) WITHOUT ROWID;"
     "ALTER TABLE auth_user ADD COLUMN agency_code TEXT;",
+
+    /* 14: lessons learned are searched with the archive (kind:lesson): the index's id of a
+     * lesson is HL_INDEX_LESSONS (2^31) + its id, and the lessons recorded before are queued
+     * for it. */
+    "INSERT INTO index_queue(document_id) SELECT 2147483648 + id FROM lesson ORDER BY id;",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

@@ -61,6 +61,20 @@ int hl_store_blob_foreach(hl_store *st, hl_blob_cb cb, void *ud);
 
 /* ---- the index queue: changes waiting for the search index ---- */
 
+/* The search index's ids, which the queue holds: a document's rowid (1 .. HL_INDEX_LESSONS - 1),
+ * or HL_INDEX_LESSONS + the id of a lesson learned (plans/: lessons are searched with the
+ * archive, `kind:lesson`). */
+#define HL_INDEX_LESSONS ((int64_t)1 << 31)
+
+/* A lesson as the search index sees it (rowid HL_INDEX_LESSONS + its id; store/plans.c): subject
+ * its title, text its body, dossier_code its task ("PLAN/STT"), notes its agency's code, issuer the
+ * agency's name (or the unit's), issued_date the day it was recorded, doc_type "Bài học kinh
+ * nghiệm", access its level: its plan's, at least internal (a lesson linked to no task is
+ * internal). HL_ENOTFOUND if there is no such lesson. */
+int hl_store_lesson_doc(hl_doc **out, hl_store *st, int64_t id);
+/* Every lesson so, by id (for reindexing); the hl_doc is valid during the call only. */
+int hl_store_lesson_doc_foreach(hl_store *st, hl_doc_cb cb, void *ud);
+
 /* Calls cb(seq, rowid) for queued changes with seq > after, in order, at most `max`. */
 typedef int (*hl_queue_cb)(int64_t seq, int64_t rowid, void *ud);
 int hl_store_queue_since(hl_store *st, int64_t after, size_t max, hl_queue_cb cb, void *ud);

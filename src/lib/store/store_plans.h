@@ -114,11 +114,11 @@ typedef struct {
 	int64_t task_id;
 	const char *agency, *title, *body, *folded, *at, *by;
 } hl_store_lesson_row;
+/* Inserts a lesson and queues it for the search index, inside the caller's transaction. */
 int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r);
-/* Lessons whose folded text holds every one of `words` (folded), newest first, at most limit;
- * a lesson of a task only when its plan's level is at most max_level. */
-int hl_store_lesson_foreach(hl_store *st, const char *const *words, size_t nwords, size_t limit,
-                            int max_level, int (*cb)(const hl_lesson *l, void *ud), void *ud);
+/* Lesson `id` as stored: cb(lesson) (its task as "PLAN/STT"), or HL_ENOTFOUND. */
+int hl_store_lesson_get(hl_store *st, int64_t id, int (*cb)(const hl_lesson *l, void *ud),
+                        void *ud);
 
 /* ---- KPI indicators ---- */
 

@@ -25,7 +25,8 @@
 
 typedef struct {
 	char dir[64], db[96], csv[96];
-	hl_store *st;
+	hl_archive *a;
+	hl_store *st; /* the archive's */
 	hl_principal local;
 } fx;
 
@@ -36,10 +37,13 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/hl-plan-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
-	snprintf(f->db, sizeof(f->db), "%s/h.db", f->dir);
+	snprintf(f->db, sizeof(f->db), "%s/halong.db", f->dir);
 	snprintf(f->csv, sizeof(f->csv), "%s/p.csv", f->dir);
-	if (hl_store_open(&f->st, f->db, 1) < 0 ||
-	    hl_agency_load(&s, f->st, DATA "/agencies/quang_ninh_agencies.csv", "test") < 0 ||
+	/* a data directory: the lessons go to its search index */
+	if (hl_archive_init(f->dir) < 0 || hl_archive_open(&f->a, f->dir) < 0)
+		return -1;
+	f->st = hl_archive_store(f->a);
+	if (hl_agency_load(&s, f->st, DATA "/agencies/quang_ninh_agencies.csv", "test") < 0 ||
 	    hl_agency_load(&s, f->st, DATA "/agencies/vn_central_agencies.csv", "test") < 0)
 		return -1;
 	f->local = hl_principal_local("test");
@@ -51,7 +55,7 @@ static int teardown(void **state)
 {
 	fx *f = *state;
 	char cmd[128];
-	hl_store_free(f->st);
+	hl_archive_free(f->a);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	if (system(cmd) != 0)
 		return -1;
@@ -608,17 +612,47 @@ static void test_inspection_and_lessons(void **state)
 	                   .body = "Mỗi nhiệm vụ gắn với kế hoạch tháng và quý cụ thể.",
 	                   .task = "T/1",
 	                   .at = "2025-07-05"};
-	assert_int_equal(hl_lesson_add(&lid, f->st, &f->local, &li), 0);
-	assert_int_equal(hl_lesson_search(&l, f->st, &f->local, "kind:lesson ke hoach THANG", 0),
-	                 0);
+	hl_search_opts so = {.query = "ke hoach THANG", .mark_open = "[", .mark_close = "]"};
+	hl_hits *h = NULL;
+	assert_int_equal(hl_lesson_add(&lid, f->a, &f->local, &li), 0);
+	/* the archive's search: tones and case aside, the words marked */
+	assert_int_equal(hl_lesson_search(&l, f->a, &f->local, &so), 0);
 	assert_int_equal(l->n, 1);
+	assert_int_equal(l->total, 1);
 	assert_string_equal(l->v[0].task_ref, "T/1");
+	assert_string_equal(l->v[0].body, li.body);
+	assert_non_null(strstr(l->v[0].snippet, "[kế] [hoạch] [tháng]"));
 	hl_lessons_free(l);
-	assert_int_equal(hl_lesson_search(&l, f->st, &f->local, "kế hoạch năm", 0), 0);
+	so.query = "kế hoạch năm";
+	assert_int_equal(hl_lesson_search(&l, f->a, &f->local, &so), 0);
 	assert_int_equal(l->n, 0);
 	hl_lessons_free(l);
+	so.query = "kees hoachj"; /* Telex typed without an input method */
+	assert_int_equal(hl_lesson_search(&l, f->a, &f->local, &so), 0);
+	assert_int_equal(l->n, 1);
+	hl_lessons_free(l);
+	/* through the archive's own search with kind:lesson; a plain search sees no lesson */
+	so.query = "kind:lesson gắn";
+	assert_int_equal(hl_archive_search(&h, f->a, &f->local, &so), 0);
+	assert_int_equal(h->n, 1);
+	assert_int_equal(h->hits[0].lesson, lid);
+	assert_string_equal(h->hits[0].task, "T/1");
+	assert_null(h->hits[0].doc_id);
+	hl_hits_free(h);
+	so.query = "gắn";
+	assert_int_equal(hl_archive_search(&h, f->a, &f->local, &so), 0);
+	assert_int_equal(h->n, 0);
+	hl_hits_free(h);
+	so.query = "kind:nothing gắn";
+	assert_int_equal(hl_archive_search(&h, f->a, &f->local, &so), HL_EINVALID);
+	/* a rebuilt index holds the lessons again */
+	assert_int_equal(hl_archive_reindex(f->a, NULL, NULL), 0);
+	so.query = "kind:lesson";
+	assert_int_equal(hl_lesson_search(&l, f->a, &f->local, &so), 0);
+	assert_int_equal(l->n, 1);
+	hl_lessons_free(l);
 	li.task = NULL;
-	assert_int_equal(hl_lesson_add(&lid, f->st, &f->local, &li), HL_EINVALID);
+	assert_int_equal(hl_lesson_add(&lid, f->a, &f->local, &li), HL_EINVALID);
 }
 
 static void test_kpi_and_cancel(void **state)

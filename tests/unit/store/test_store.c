@@ -63,10 +63,10 @@ static void test_schema_and_reopen(void **state)
 {
 	fx *f = *state;
 	hl_store *again = NULL;
-	assert_int_equal(hl_store_schema_version(f->st), 13);
+	assert_int_equal(hl_store_schema_version(f->st), 14);
 	/* A second connection sees the same version and migrates nothing. */
 	assert_int_equal(hl_store_open(&again, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(again), 13);
+	assert_int_equal(hl_store_schema_version(again), 14);
 	hl_store_free(again);
 }
 
@@ -295,7 +295,7 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(hl_store_open(&st, f->path, 0), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "newer"));
 	/* reopen for teardown */
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 13'", f->path);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 14'", f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
 }
@@ -350,7 +350,7 @@ static void test_migration_9_counts_held_bytes(void **state)
 	         f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(f->st), 13);
+	assert_int_equal(hl_store_schema_version(f->st), 14);
 	snprintf(cmd, sizeof(cmd),
 	         "test \"$(sqlite3 %s \"SELECT group_concat(id || '=' || bytes) FROM"
 	         " (SELECT id, bytes FROM exchange_inbox ORDER BY id)\")\" = 'a=9,b=0'",
@@ -364,12 +364,39 @@ static void test_migration_9_counts_held_bytes(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Schema 14 on a store of schema 13 holding lessons: each queued for the search index under its
+ * index id (HL_INDEX_LESSONS + its id), after what was queued before. */
+static void test_migration_14_queues_lessons(void **state)
+{
+	fx *f = *state;
+	char cmd[1000];
+	hl_store_free(f->st);
+	f->st = NULL;
+	snprintf(cmd, sizeof(cmd),
+	         "sqlite3 %s \"INSERT INTO lesson(task_id, agency, title, body, folded, at, by)"
+	         " VALUES (NULL, 'SO-YT', 'a', 'b', 'a b', '2025-07-05', 't'),"
+	         " (NULL, 'SO-YT', 'c', 'd', 'c d', '2025-07-06', 't');"
+	         " INSERT INTO index_queue(document_id) VALUES (7);"
+	         " PRAGMA user_version = 13;\"",
+	         f->path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
+	assert_int_equal(hl_store_schema_version(f->st), 14);
+	snprintf(cmd, sizeof(cmd),
+	         "test \"$(sqlite3 %s \"SELECT group_concat(document_id) FROM"
+	         " (SELECT document_id FROM index_queue ORDER BY seq)\")\" ="
+	         " '7,%lld,%lld'",
+	         f->path, (long long)HL_INDEX_LESSONS + 1, (long long)HL_INDEX_LESSONS + 2);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_schema_and_reopen, setup, teardown),
 	    cmocka_unit_test(test_open_missing_is_notfound),
 	    cmocka_unit_test_setup_teardown(test_migration_9_counts_held_bytes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_14_queues_lessons, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_put_get_update_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_versions_keep_old_content, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ordinal_conflict, setup, teardown),

@@ -2,7 +2,7 @@
 // inspection form (POST /inspections: its follow-up actions become tasks of the plan) and the
 // lessons learned (GET /lessons?q=, POST /lessons).
 import { t, fmtDate, fmtNum, dateFormatHint } from '../i18n.js';
-import { h, buildQuery } from '../util.js';
+import { h, buildQuery, snippetNodes } from '../util.js';
 import { get, post, enc, session } from '../api.js';
 import { table, dateInput } from './common.js';
 import { taskHref } from './plans.js';
@@ -180,10 +180,15 @@ export async function lessonsView({ query, go, render }) {
   }
   const r = await get('/lessons' + buildQuery({ q, limit: 100 }));
   const items = r.items || [];
-  root.append(h('p', { role: 'status', id: 'lessons-count' }, items.length ? t('lessons_n', { n: fmtNum(items.length) }) : q ? t('lessons_none_q', { q }) : t('lessons_none')));
+  const n = items.length ? (r.total_exact ? '' : '~') + fmtNum(Math.max(r.total || 0, items.length)) : 0;
+  root.append(h('p', { role: 'status', id: 'lessons-count' }, items.length ? t('lessons_n', { n }) : q ? t('lessons_none_q', { q }) : t('lessons_none')));
+  /* found by words: the words marked where they stand, the whole text a click away */
   root.append(h('ol', { class: 'lessons', id: 'lessons' }, items.map((l) => h('li', { class: 'lesson' },
     h('h2', null, l.title),
-    h('p', { class: 'prose' }, l.body),
+    l.snippet && q
+      ? [h('p', { class: 'snippet' }, snippetNodes(l.snippet)),
+        h('details', { class: 'lesson-body' }, h('summary', null, t('lesson_full')), h('p', { class: 'prose' }, l.body))]
+      : h('p', { class: 'prose' }, l.body),
     h('p', { class: 'muted lesson-meta' },
       l.task ? [t('lesson_task'), ' ', h('a', { href: taskHref(l.task) }, l.task), ' · '] : null,
       l.agency ? [t('lesson_agency', { a: l.agency }), ' · '] : null,

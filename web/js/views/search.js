@@ -3,6 +3,7 @@ import { t, fmtDate, fmtNum } from '../i18n.js';
 import { h, snippetNodes, buildQuery, lastSearch } from '../util.js';
 import { get } from '../api.js';
 import { accessBadge, docType, pager } from './common.js';
+import { taskHref } from './plans.js';
 
 const FILTERS = ['fonds', 'type', 'year', 'unit'];
 const LIMIT = 20;
@@ -57,8 +58,18 @@ export async function searchView({ query }) {
       }))
     : null;
 
+  /* a lesson learned (kind:lesson): its title to its task, then its agency and day */
+  const lessonHit = (hit) => h('li', { class: 'hit hit-lesson' },
+    h('h2', { class: 'hit-title' }, hit.task
+      ? h('a', { href: taskHref(hit.task) }, hit.subject)
+      : h('a', { href: '#/lessons' + buildQuery({ q: hit.subject }) }, hit.subject)),
+    h('p', { class: 'hit-meta' },
+      [t('hit_lesson'), hit.issuer || hit.agency, fmtDate(hit.issued_date)].filter(Boolean).join(' · '),
+      hit.task ? [' · ', t('lesson_task'), ' ', h('a', { href: taskHref(hit.task) }, hit.task)] : null,
+      ' ', accessBadge(hit.access)),
+    hit.snippet ? h('p', { class: 'snippet' }, snippetNodes(hit.snippet)) : null);
   const list = h('ol', { class: 'results', start: offset + 1, 'aria-label': t('results_label') },
-    r.items.map((hit) => h('li', { class: 'hit' },
+    r.items.map((hit) => hit.kind === 'lesson' ? lessonHit(hit) : h('li', { class: 'hit' },
       h('h2', { class: 'hit-title' }, h('a', { href: '#/doc/' + encodeURIComponent(hit.id) }, hit.subject || hit.id)),
       h('p', { class: 'hit-meta' },
         /* a scanned record without type, issuer or date starts with its place, not a dot */
