@@ -304,11 +304,21 @@ typedef struct {
 	hl_report_state state;
 	const char *done_on; /* done: the day (NULL: the report's day) */
 	const char *results, *difficulties, *proposals;
-	const char *evidence; /* document ids of the archive, separated by spaces or commas */
-	int64_t corrects;     /* the returned report this one corrects, 0: none */
-	const char *at;       /* the report's day (NULL: the clock) */
+	/* document ids of the archive, and files uploaded for the reporting agency as "file:ID"
+	 * (hl_evidence_put), separated by spaces or commas */
+	const char *evidence;
+	int64_t corrects;                /* the returned report this one corrects, 0: none */
+	const char *at;                  /* the report's day (NULL: the clock) */
 	const char *origin, *message_id; /* a report that came over the exchange */
 } hl_report_in;
+
+/* A file uploaded as evidence: its bytes are a blob of the archive (sha256). */
+typedef struct {
+	int64_t id, size;
+	char *name, *sha256, *agency, *at, *by;
+} hl_evidence_file;
+
+void hl_evidence_file_clear(hl_evidence_file *f);
 
 typedef struct {
 	int64_t id, task_id, corrects;
@@ -321,6 +331,9 @@ typedef struct {
 	/* the exchange message that brought it here (origin set: the sending node's), or that
 	 * took it to the province (origin NULL: made here and sent); NULL: it never travelled */
 	char *message_id;
+	/* the files its evidence cites (file:ID), set by hl_task_reports */
+	size_t nfiles;
+	hl_evidence_file *files;
 } hl_report;
 
 typedef struct {
@@ -338,6 +351,28 @@ void hl_reports_free(hl_reports *l);
  * report's day, evidence that is not a document of the archive, a correction of a report that
  * is not this task's or not returned (HL_EINVALID, naming the field). Audited ("task.report"). */
 int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_report_in *in);
+
+/* ---- evidence files (report.c) ---- */
+
+/* An uploaded file is at most this big. */
+#define HL_EVIDENCE_MAX_BYTES (20 * 1024 * 1024)
+
+/* Keeps the file at `path` as evidence for the reports of `agency` (NULL or "": the officer's
+ * own; the local operator and an admin name one): its bytes in the archive's blob store, a row
+ * naming it `name` (what the uploader called it: its last path component, 1–200 bytes of
+ * UTF-8 without control characters). A report of that agency cites it as "file:ID"; a report
+ * of another agency may not. Its size is checked before reading: empty, over
+ * HL_EVIDENCE_MAX_BYTES or not a regular file is refused with nothing written. An officer of
+ * an agency, an admin or the local operator. Audited ("evidence.upload"). */
+int hl_evidence_put(hl_evidence_file *out, hl_archive *a, const hl_principal *who,
+                    const char *agency, const char *name, const char *path);
+
+/* File `id` for `who`, with the path of its bytes (*path, malloc'd): the local operator; an
+ * officer of the agency it was uploaded for; whoever reads a report citing it (a report is
+ * read by the readers of its plan). Anyone else gets HL_ENOTFOUND, exactly as for a missing
+ * file. A read through a restricted plan's report is audited ("evidence.read"). */
+int hl_evidence_get(hl_evidence_file *out, char **path, hl_archive *a, const hl_principal *who,
+                    int64_t id);
 
 /* A task's reports, oldest first, each with its latest verification at `at`. */
 int hl_task_reports(hl_reports **out, hl_store *st, const hl_principal *who, const char *ref,

@@ -777,6 +777,31 @@ static int task_report(const cli_args *args)
 	return EXIT_OK;
 }
 
+static int task_evidence(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	hl_evidence_file f;
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_evidence_put(&f, a, &who, o->agency, o->name ? o->name : args->args[0],
+	                     args->args[0]);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(hl_evidence_file_json(&f));
+	else
+		printf("task evidence: file:%lld %s (%lld bytes) kept for %s; cite it in a report "
+		       "with "
+		       "--evidence file:%lld\n",
+		       (long long)f.id, f.name, (long long)f.size, f.agency, (long long)f.id);
+	hl_evidence_file_clear(&f);
+	return EXIT_OK;
+}
+
 static int task_verify(const cli_args *args)
 {
 	const popts *o = args->opts;
@@ -1254,11 +1279,18 @@ static const cli_opt report_opts[] = {
     CLI_TEXT_OPT("results", 0, popts, results, "TEXT", "kết quả: what was achieved"),
     CLI_TEXT_OPT("difficulties", 0, popts, difficulties, "TEXT", "khó khăn, vướng mắc"),
     CLI_TEXT_OPT("proposals", 0, popts, proposals, "TEXT", "đề xuất, kiến nghị"),
-    CLI_TEXT_OPT("evidence", 0, popts, evidence, "IDS", "documents of the archive (ids)"),
+    CLI_TEXT_OPT("evidence", 0, popts, evidence, "IDS",
+                 "documents of the archive (ids) and uploaded files (file:N)"),
     CLI_COUNT_OPT("corrects", popts, corrects, "REPORT", 0, 1e15, "0",
                   "the returned report this corrects"),
     CLI_TEXT_OPT("agency", 0, popts, agency, "AGENCY", "the lead agency reporting"),
     AT_OPT,
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt evidence_opts[] = {
+    CLI_TEXT_OPT("agency", 0, popts, agency, "AGENCY", "the agency it is evidence for"),
+    CLI_TEXT_OPT("name", 0, popts, name, "NAME", "its name as shown (default: the file's)"),
     JSON_OPT,
     CLI_OPT_END,
 };
@@ -1564,6 +1596,19 @@ static const cli_cmd task_subs[] = {
      .opts_size = sizeof(popts),
      .run = task_report,
      .group = TASK},
+    {.name = "evidence",
+     .summary = "keep a file as evidence for an agency's reports (cite it as file:N)",
+     .operands = "FILE",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the file",
+     .opts = evidence_opts,
+     .opts_size = sizeof(popts),
+     .run = task_evidence,
+     .group = TASK,
+     .help = "The file (at most 20 MiB) goes to the archive's blob store under its SHA-256; "
+             "a report of the same agency cites it with --evidence file:N. Whoever reads "
+             "that report downloads it (GET /api/v1/evidence/N)."},
     {.name = "verify",
      .summary = "accept a report, or return it with a comment (the plan's compiler)",
      .operands = "REPORT",

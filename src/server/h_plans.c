@@ -500,6 +500,48 @@ static int lesson_search(request *r)
 	return rc;
 }
 
+/* ---- POST /api/v1/evidence?name=&agency= (the file as body), GET /api/v1/evidence/{id} ---- */
+
+static int evidence_put(request *r)
+{
+	hl_evidence_file f;
+	char *dir = NULL, *path = NULL;
+	int rc;
+	if (!r->body_len)
+		return hl_error_set(HL_EINVALID, "body: the file (at most %d bytes)",
+		                    HL_EVIDENCE_MAX_BYTES);
+	if (!req_query(r, "name"))
+		return hl_error_set(HL_EINVALID, "name: give the file's name");
+	if ((rc = req_body_save(&dir, &path, r, "evidence", "upload")) < 0)
+		return rc;
+	rc = hl_evidence_put(&f, r->archive, &r->who, req_query(r, "agency"), req_query(r, "name"),
+	                     path);
+	req_body_unsave(dir, path);
+	if (rc < 0)
+		return rc;
+	rc = resp_json(r, 201, hl_evidence_file_json(&f));
+	hl_evidence_file_clear(&f);
+	return rc;
+}
+
+/* The bytes as a download, whatever they are: never shown inline by the browser. */
+static int evidence_get(request *r)
+{
+	hl_evidence_file f;
+	char *path = NULL, *end;
+	const char *id = req_param(r, "id");
+	long long v = strtoll(id, &end, 10);
+	int rc;
+	if (end == id || *end || v <= 0)
+		return hl_error_set(HL_ENOTFOUND, "no evidence file \"%.40s\"", id);
+	if ((rc = hl_evidence_get(&f, &path, r->archive, &r->who, v)) < 0)
+		return rc;
+	rc = resp_file(r, path, "application/octet-stream", f.sha256, f.name);
+	free(path);
+	hl_evidence_file_clear(&f);
+	return rc;
+}
+
 /* ---- KPI indicators ---- */
 
 static int kpis_get(request *r)
@@ -757,5 +799,7 @@ const route routes_plans[] = {
     {M_GET, "/api/v1/agencies", agencies_get, 0, 0},
     {M_PUT, "/api/v1/users/{name}/agency", user_agency_put, 0, 0},
     {M_POST, "/api/v1/reports/{id}/send", report_send, 0, 0},
+    {M_POST, "/api/v1/evidence", evidence_put, HL_EVIDENCE_MAX_BYTES, ROUTE_RAW_BODY},
+    {M_GET, "/api/v1/evidence/{id}", evidence_get, 0, 0},
     {0},
 };

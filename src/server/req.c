@@ -1,13 +1,16 @@
 /* The request side of a handler: parameters, the JSON body, and who the caller is and may see. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "halong/units.h"
+#include "halong/util.h"
 #include "server_int.h"
 
 hl_store *req_store(request *r)
@@ -115,6 +118,52 @@ int js_get_str(const char **out, json_t *obj, const char *key, int required)
 		return hl_error_set(HL_EINVALID, "\"%s\" must be a string", key);
 	*out = json_string_value(v);
 	return 0;
+}
+
+int req_body_save(char **dir, char **path, request *r, const char *what, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[4096];
+	int fd, rc = 0;
+	*dir = *path = NULL;
+	snprintf(tmpl, sizeof(tmpl), "%s/halong-%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
+	if (!mkdtemp(tmpl))
+		return hl_error_set(HL_EIO, "cannot make a temporary folder: %s", strerror(errno));
+	if (!(*dir = hl_strdup(tmpl)) || !(*path = hl_path_join(tmpl, name))) {
+		rmdir(tmpl);
+		free(*dir);
+		*dir = NULL;
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	if ((fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		rc = hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
+	for (size_t off = 0; fd >= 0 && off < r->body_len;) {
+		ssize_t w = write(fd, r->body + off, r->body_len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
+	if (rc < 0) {
+		req_body_unsave(*dir, *path);
+		*dir = *path = NULL;
+	}
+	return rc;
+}
+
+void req_body_unsave(char *dir, char *path)
+{
+	if (path)
+		unlink(path);
+	if (dir)
+		rmdir(dir);
+	free(path);
+	free(dir);
 }
 
 int req_scope(char *const **codes, size_t *n, int *all, request *r)

@@ -225,6 +225,13 @@ int req_uint(uint64_t *out, request *r, const char *name, uint64_t def, uint64_t
  * out = "" when absent (callers pass NULL to the library then). HL_EINVALID for a bad date. */
 int req_date(char out[11], int *given, request *r, const char *name);
 
+/* The raw body written to `name` in a fresh private folder (mode 0700, under $TMPDIR or /tmp,
+ * named halong-`what`.XXXXXX): *dir and *path malloc'd. The library's verbs read files; the
+ * caller removes both (req_body_unsave) when done. HL_EIO naming what failed. */
+int req_body_save(char **dir, char **path, request *r, const char *what, const char *name);
+/* Removes what req_body_save made and frees the two names (either may be NULL). */
+void req_body_unsave(char *dir, char *path);
+
 /* The body parsed as a JSON object. Answers 415 (returns ANSWERED) unless Content-Type is
  * application/json; HL_EINVALID for an empty body, malformed JSON or not an object. *out is a
  * new reference. */

@@ -1535,10 +1535,18 @@ test('the report form: the officer of Phường Hà Tu reports on its task; prog
   assert(before === 0, `nothing written by the refused report: ${before} reports`);
   await page.fill('#rp-progress', '40');
   await page.fill('#rp-difficulties', 'Chưa có hướng dẫn về định dạng lưu trữ (thử nghiệm)');
+  /* a file of evidence goes with the report (uploaded first, then cited) */
+  const minutes = Buffer.from('Biên bản họp góp ý dự thảo quy trình (dữ liệu kiểm thử)\n'.repeat(40));
+  await page.setInputFiles('#rp-files', { name: 'biên bản góp ý.txt', mimeType: 'text/plain', buffer: minutes });
+  await seeText('#report-form', 'Gửi kèm tệp minh chứng', 'mỗi tệp tối đa 20 MB');
   await page.click('#rp-submit');
   await seeText('main .flash', 'Đã gửi báo cáo số', '(Tháng 10/2026); báo cáo chờ Sở Khoa học và Công nghệ tỉnh Quảng Ninh (SO-KHCN) thẩm định.');
   world.planReport = Number(/báo cáo số (\d+)/.exec(await page.locator('main .flash').innerText())[1]);
-  await seeText('#history', `Báo cáo số ${world.planReport}`, 'Chờ thẩm định', '40%', 'canbo-hatu');
+  await seeText('#history', `Báo cáo số ${world.planReport}`, 'Chờ thẩm định', '40%', 'canbo-hatu', 'Tệp minh chứng', 'biên bản góp ý.txt');
+  /* the link gives back the very bytes */
+  const href = await page.locator('#history .evidence-files a').first().getAttribute('href');
+  const got = await page.evaluate(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer()).length, href);
+  assert(got === minutes.length, `the evidence file downloads whole: ${got} of ${minutes.length} bytes`);
   await seeText('#task-facts', 'Đang thực hiện, đúng tiến độ', '40%');
   await shot('plans-report-sent', true);
 });

@@ -407,10 +407,19 @@ class PlanAnswersValidate(AnswerValidator, unittest.TestCase):
                 ('anonymous', 'GET', '/api/v1/lessons?q=x', 401),
                 ('viewer', 'GET', '/api/v1/lessons?limit=0', 400)):
             v(caller, method, path, status=status)
+        # a file of evidence, uploaded, read back by its agency only until a report cites it
+        octet = {'Content-Type': 'application/octet-stream'}
+        r = v('khcn', 'POST', '/api/v1/evidence?name=bien-ban.pdf', b'%PDF-1.4 test', octet, 201)
+        fref = r.json()['ref'] if r else 'file:0'
+        v('khcn', 'GET', f'/api/v1/evidence/{fref[5:]}', status=200)
+        v('viewer', 'GET', f'/api/v1/evidence/{fref[5:]}', status=404)
+        v('viewer', 'POST', '/api/v1/evidence?name=x', b'x', octet, 403)
+        v('khcn', 'POST', '/api/v1/evidence', b'x', octet, 400)
         # bodies in, bodies out, in the order a month of work goes
         for caller, method, path, body, status in (
                 ('khcn', 'POST', f'/api/v1/tasks/{t1}/reports',
-                 {'period': '2025-10', 'progress': 60, 'results': 'Đã kết nối 35 xã'}, 201),
+                 {'period': '2025-10', 'progress': 60, 'results': 'Đã kết nối 35 xã',
+                  'evidence': fref}, 201),
                 ('tuanchau', 'POST', f'/api/v1/tasks/{t3}/reports',
                  {'period': '2025-10', 'state': 'waiting', 'progress': 0,
                   'difficulties': 'Chờ hướng dẫn'}, 201),
@@ -511,8 +520,13 @@ class PlanAnswersValidate(AnswerValidator, unittest.TestCase):
                 ('anonymous', '/api/v1/agencies?at=2026-01-01', 200),
                 ('anonymous', '/api/v1/agencies?name=so%20tai%20chinh&at=2026-01-01', 200),
                 ('anonymous', '/api/v1/agencies?name=SO-TTTT&at=2026-01-01', 404),
-                ('viewer', f'/api/v1/tasks/{t2}', 200)):
+                ('viewer', f'/api/v1/tasks/{t2}', 200),
+                ('viewer', f'/api/v1/evidence/{fref[5:]}', 200)):
             v(caller, 'GET', path, status=status)
+        r = v('viewer', 'GET', f'/api/v1/tasks/{t1}', status=200)
+        if r:
+            self.assertEqual([f['ref'] for x in r.json()['reports'] for f in x.get('files', [])],
+                             [fref], r)
         r = v('viewer', 'GET', f'/api/v1/plans/{t}/kpis', status=200)
         if r:
             k = {x['code']: x for x in r.json()['items']}

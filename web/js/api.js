@@ -14,17 +14,18 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+async function request(method, path, body, raw) {
   const headers = { Accept: 'application/json' };
   const unsafe = method !== 'GET' && method !== 'HEAD';
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (raw) headers['Content-Type'] = 'application/octet-stream';
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   /* The session cookie rides along by itself; a change must also carry the token login gave. */
   if (unsafe && session.csrf) headers['X-CSRF-Token'] = session.csrf;
   const res = await fetch(BASE + path, {
     method,
     headers,
     credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: raw ? body : body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 204) return null;
   let data = null;
@@ -40,6 +41,8 @@ async function request(method, path, body) {
 }
 
 export const get = (path) => request('GET', path);
+/* A file as the body, as it is (POST /evidence). */
+export const upload = (path, file) => request('POST', path, file, true);
 export const post = (path, body) => request('POST', path, body === undefined ? {} : body);
 export const put = (path, body) => request('PUT', path, body);
 export const patch = (path, body) => request('PATCH', path, body);

@@ -110,6 +110,12 @@ json_t *hl_report_json(const hl_report *r)
 		}
 	}
 	json_object_set_new(o, "evidence", ev);
+	if (r->nfiles) {
+		json_t *files = json_array();
+		for (size_t i = 0; i < r->nfiles; i++)
+			json_array_append_new(files, hl_evidence_file_json(&r->files[i]));
+		json_object_set_new(o, "files", files);
+	}
 	json_object_set_new(o, "at", str(r->at));
 	json_object_set_new(o, "by", str(r->by));
 	json_object_set_new(o, "corrects", r->corrects ? json_integer(r->corrects) : json_null());
@@ -196,6 +202,15 @@ json_t *hl_period_json(const hl_period *p)
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "label", p->label, "from", p->from, "to",
 	                 p->to, "data_from", p->data_from, "data_to", p->data_to, "report_due",
 	                 p->report_due);
+}
+
+json_t *hl_evidence_file_json(const hl_evidence_file *f)
+{
+	char ref[32];
+	snprintf(ref, sizeof(ref), "file:%lld", (long long)f->id);
+	return json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)f->id, "ref", ref,
+	                 "name", f->name, "size", (json_int_t)f->size, "sha256", f->sha256,
+	                 "agency", f->agency, "at", f->at, "by", f->by);
 }
 
 json_t *hl_lesson_json(const hl_lesson *l)

@@ -1,13 +1,18 @@
 /* The reports of the lead agencies on their tasks, and their verification by the plan's
  * compiler. Nothing is overwritten: a report and a verdict are rows added; a returned report is
  * corrected by a new one naming it. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../store/store_exchange.h" /* hl_store_in_tx */
 #include "../store/store_plans.h"
 #include "halong/plans.h"
+#include "halong/text.h"
 #include "halong/util.h"
 #include "plans_int.h"
 
@@ -58,9 +63,24 @@ void hl_reports_free(hl_reports *l)
 		free(r->verdict_at);
 		free(r->verdict_by);
 		free(r->message_id);
+		for (size_t k = 0; k < r->nfiles; k++)
+			hl_evidence_file_clear(&r->files[k]);
+		free(r->files);
 	}
 	free(l->v);
 	free(l);
+}
+
+void hl_evidence_file_clear(hl_evidence_file *f)
+{
+	if (!f)
+		return;
+	free(f->name);
+	free(f->sha256);
+	free(f->agency);
+	free(f->at);
+	free(f->by);
+	memset(f, 0, sizeof(*f));
 }
 
 static char *dup0(const char *s)
@@ -76,6 +96,27 @@ typedef struct {
 	const hl_principal *who;
 	const char *agency;
 } reports_ctx;
+
+/* A file a report cites, added to it (ud: the hl_report). */
+static int add_file(const hl_evidence_file *f, void *ud)
+{
+	hl_report *r = ud;
+	hl_evidence_file *nv = realloc(r->files, (r->nfiles + 1) * sizeof(*nv));
+	hl_evidence_file *d;
+	if (!nv)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	r->files = nv;
+	d = &nv[r->nfiles];
+	memset(d, 0, sizeof(*d));
+	d->id = f->id, d->size = f->size;
+	if (!(d->name = dup0(f->name)) || !(d->sha256 = dup0(f->sha256)) ||
+	    !(d->agency = dup0(f->agency)) || !(d->at = dup0(f->at)) || !(d->by = dup0(f->by))) {
+		hl_evidence_file_clear(d);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	r->nfiles++;
+	return 0;
+}
 
 static int add_report(const hl_report *r, void *ud)
 {
@@ -201,13 +242,41 @@ static int check_text(const char *field, const char *v)
 	return 0;
 }
 
-/* Evidence: document ids of the archive, as one text "id id …". */
-static int check_evidence(char **out, hl_store *st, const char *ev)
+/* A file cited as evidence ("file:ID"): uploaded for the agency reporting. Its id to *id. */
+static int check_file(int64_t *id, hl_store *st, const char *tok, const char *agency)
+{
+	hl_evidence_file f;
+	char *end;
+	long long v;
+	int rc;
+	errno = 0;
+	v = strtoll(tok + 5, &end, 10);
+	if (end == tok + 5 || *end || v <= 0 || errno)
+		return hl_error_set(HL_EINVALID, "evidence: \"%.60s\" is not file:NUMBER", tok);
+	if ((rc = hl_store_evidence_get(&f, st, v)) == HL_ENOTFOUND)
+		return hl_error_set(HL_EINVALID, "evidence: %s is not a file uploaded here", tok);
+	if (rc < 0)
+		return rc;
+	if (strcmp(f.agency, agency))
+		rc = hl_error_set(
+		    HL_EINVALID,
+		    "evidence: %s was uploaded for %s, not for %s (the agency reporting)", tok,
+		    f.agency, agency);
+	hl_evidence_file_clear(&f);
+	*id = v;
+	return rc;
+}
+
+/* Evidence: document ids of the archive and files uploaded for `agency` (file:ID), as one text
+ * "id file:ID …"; the files' ids to files (at most MAX_EVIDENCE). */
+static int check_evidence(char **out, int64_t *files, size_t *nfiles, hl_store *st, const char *ev,
+                          const char *agency)
 {
 	char *buf, *save = NULL;
 	size_t n = 0, len = 0;
 	int rc = 0;
 	*out = NULL;
+	*nfiles = 0;
 	if (!ev || !*ev)
 		return 0;
 	if (strlen(ev) > 4000)
@@ -219,9 +288,14 @@ static int check_evidence(char **out, hl_store *st, const char *ev)
 	for (char *tok = strtok_r(buf, " ,;\n\t", &save); tok && rc == 0;
 	     tok = strtok_r(NULL, " ,;\n\t", &save)) {
 		if (++n > MAX_EVIDENCE)
-			rc =
-			    hl_error_set(HL_ELIMIT, "evidence: at most %d documents", MAX_EVIDENCE);
-		else if ((rc = hl_store_document_exists(st, tok)) == 0)
+			rc = hl_error_set(HL_ELIMIT, "evidence: at most %d documents or files",
+			                  MAX_EVIDENCE);
+		else if (!strncmp(tok, "file:", 5)) {
+			if ((rc = check_file(&files[*nfiles], st, tok, agency)) == 0) {
+				(*nfiles)++;
+				len += (size_t)sprintf(*out + len, "%s%s", len ? " " : "", tok);
+			}
+		} else if ((rc = hl_store_document_exists(st, tok)) == 0)
 			rc = hl_error_set(HL_EINVALID,
 			                  "evidence: \"%.60s\" is not a document of the archive",
 			                  tok);
@@ -247,7 +321,8 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 	reports_ctx prior = {0};
 	char at[11], mine[33], agency[33] = "", done_on[11] = "", *evidence = NULL, detail[200],
 	                       ref[200] = "";
-	int64_t tid;
+	int64_t tid, files[MAX_EVIDENCE];
+	size_t nfiles = 0;
 	int rc, progress = in->progress, nested = hl_store_in_tx(st);
 
 	*id = 0;
@@ -364,7 +439,7 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 	if ((rc = check_text("results", in->results)) < 0 ||
 	    (rc = check_text("difficulties", in->difficulties)) < 0 ||
 	    (rc = check_text("proposals", in->proposals)) < 0 ||
-	    (rc = check_evidence(&evidence, st, in->evidence)) < 0)
+	    (rc = check_evidence(&evidence, files, &nfiles, st, in->evidence, agency)) < 0)
 		goto done;
 	if (in->corrects) {
 		if (!(prior.l = calloc(1, sizeof(hl_reports)))) {
@@ -423,6 +498,10 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 			    hl_error_set(HL_ECONFLICT, "corrects: report %lld is corrected already",
 			                 (long long)in->corrects);
 	} else if ((rc = hl_store_report_put(id, st, &r)) == 0) {
+		for (size_t i = 0; i < nfiles && rc == 0; i++)
+			rc = hl_store_evidence_use(st, files[i], *id);
+	}
+	if (rc == 0 && *id) {
 		snprintf(detail, sizeof(detail), "report %lld: %s %s %d%% %s", (long long)*id,
 		         agency, per.label, progress, hl_report_state_name(in->state));
 		rc = hl_store_audit(st, hl_principal_actor(who), "task.report", ref, detail);
@@ -463,8 +542,152 @@ int hl_task_reports(hl_reports **out, hl_store *st, const hl_principal *who, con
 		hl_reports_free(c.l);
 		return rc;
 	}
+	for (size_t i = 0; i < c.l->n && rc == 0; i++)
+		if (c.l->v[i].evidence && strstr(c.l->v[i].evidence, "file:"))
+			rc = hl_store_evidence_of_report(st, c.l->v[i].id, add_file, &c.l->v[i]);
+	if (rc < 0) {
+		hl_reports_free(c.l);
+		return rc;
+	}
 	*out = c.l;
 	return 0;
+}
+
+/* ---- evidence files ---- */
+
+/* The name a file is shown by: its last path component, 1–200 bytes of UTF-8, no control
+ * characters. */
+static int file_name(const char **out, const char *name)
+{
+	const char *base = name ? strrchr(name, '/') : NULL;
+	base = base ? base + 1 : name;
+	if (!base || !*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return hl_error_set(HL_EINVALID, "name: give the file's name");
+	if (strlen(base) > 200)
+		return hl_error_set(HL_ELIMIT, "name: longer than 200 bytes");
+	for (const unsigned char *p = (const unsigned char *)base; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			return hl_error_set(HL_EINVALID, "name: a control character or \\ in it");
+	if (hl_text_check_utf8(base, strlen(base), NULL) != 0)
+		return hl_error_set(HL_EINVALID, "name: not UTF-8");
+	*out = base;
+	return 0;
+}
+
+int hl_evidence_put(hl_evidence_file *out, hl_archive *a, const hl_principal *who,
+                    const char *agency, const char *name, const char *path)
+{
+	hl_store *st = hl_archive_store(a);
+	hl_evidence_file f = {0};
+	char mine[33], code[33] = "", at[11], sha[65], detail[300];
+	const char *base;
+	struct stat sb;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!who->local && who->role != HL_ROLE_OFFICER && who->role != HL_ROLE_ADMIN)
+		return hl_error_set(HL_EDENIED,
+		                    who->user_id ? "your role (%s) may not upload evidence"
+		                                 : "log in first (evidence is uploaded by "
+		                                   "officers of the lead agency)",
+		                    hl_role_name(who->role));
+	if ((rc = file_name(&base, name)) < 0 || (rc = hl_plans__clock(at, NULL)) < 0 ||
+	    (rc = hl_plans_user_agency(mine, st, who)) < 0)
+		return rc;
+	if (agency && *agency) {
+		if ((rc = hl_plans__agency_code(code, st, agency, at)) <= 0)
+			return rc < 0 ? rc
+			              : hl_error_set(HL_EINVALID, "agency: \"%.60s\" is unknown",
+			                             agency);
+		if (!who->local && who->role != HL_ROLE_ADMIN && strcmp(code, mine))
+			return hl_error_set(HL_EDENIED,
+			                    "an officer uploads evidence for their own agency only "
+			                    "(yours: %s; asked: %s)",
+			                    mine[0] ? mine : "none", code);
+	} else if (mine[0]) {
+		snprintf(code, sizeof(code), "%s", mine);
+	} else {
+		return hl_error_set(who->local || who->role == HL_ROLE_ADMIN ? HL_EINVALID
+		                                                             : HL_EDENIED,
+		                    who->local || who->role == HL_ROLE_ADMIN
+		                        ? "agency: give the agency the evidence is for"
+		                        : "your account has no agency: an admin gives it one");
+	}
+	/* the size before a byte is read */
+	if (stat(path, &sb) != 0)
+		return hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: %s", base,
+		                    strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return hl_error_set(HL_EINVALID, "%s: not a regular file", base);
+	if (sb.st_size == 0)
+		return hl_error_set(HL_EINVALID, "%s: empty", base);
+	if (sb.st_size > HL_EVIDENCE_MAX_BYTES)
+		return hl_error_set(HL_ELIMIT,
+		                    "%s: %lld bytes, over the %d a file of evidence may have", base,
+		                    (long long)sb.st_size, HL_EVIDENCE_MAX_BYTES);
+	if ((rc = hl_blob_put_file(sha, &f.size, a, path)) < 0)
+		return rc;
+	if (f.size > HL_EVIDENCE_MAX_BYTES) /* grew between the check and the copy */
+		return hl_error_set(HL_ELIMIT, "%s: over %d bytes", base, HL_EVIDENCE_MAX_BYTES);
+	f.sha256 = sha, f.name = (char *)base, f.agency = code, f.at = at;
+	f.by = (char *)hl_principal_actor(who);
+	if ((rc = hl_store_begin(st)) < 0)
+		return rc;
+	if ((rc = hl_store_evidence_put(&f.id, st, &f)) == 0) {
+		snprintf(detail, sizeof(detail), "file:%lld %s %lld bytes sha256 %s",
+		         (long long)f.id, code, (long long)f.size, sha);
+		rc = hl_store_audit(st, hl_principal_actor(who), "evidence.upload", base, detail);
+	}
+	if (rc < 0) {
+		hl_store_rollback(st);
+		return rc;
+	}
+	if ((rc = hl_store_commit(st)) < 0)
+		return rc;
+	return hl_store_evidence_get(out, st, f.id);
+}
+
+int hl_evidence_get(hl_evidence_file *out, char **path, hl_archive *a, const hl_principal *who,
+                    int64_t id)
+{
+	hl_store *st = hl_archive_store(a);
+	char mine[33];
+	int level, rc, own;
+
+	*path = NULL;
+	if ((rc = hl_store_evidence_get(out, st, id)) < 0)
+		return rc;
+	if ((rc = hl_plans_user_agency(mine, st, who)) < 0 ||
+	    (rc = hl_store_evidence_level(&level, st, id)) < 0)
+		goto fail;
+	own = who->local || (mine[0] && who->role == HL_ROLE_OFFICER && !strcmp(mine, out->agency));
+	if (!own && (level < 0 || level > (int)hl_auth_ceiling(who))) {
+		rc = hl_error_set(HL_ENOTFOUND, "no evidence file %lld", (long long)id);
+		goto fail;
+	}
+	if (!(*path = hl_blob_path(a, out->sha256))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	/* read through a restricted plan's report: a read the audit keeps */
+	if (!own && level >= HL_ACCESS_RESTRICTED) {
+		char obj[40];
+		snprintf(obj, sizeof(obj), "file:%lld", (long long)id);
+		if ((rc = hl_store_begin(st)) < 0 ||
+		    (rc = hl_store_audit(st, hl_principal_actor(who), "evidence.read", obj,
+		                         out->name)) < 0 ||
+		    (rc = hl_store_commit(st)) < 0) {
+			if (hl_store_in_tx(st))
+				hl_store_rollback(st);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	free(*path);
+	*path = NULL;
+	hl_evidence_file_clear(out);
+	return rc;
 }
 
 /* May `who` verify the reports of plan p? */

@@ -1084,6 +1084,132 @@ int hl_store_lesson_doc_foreach(hl_store *st, hl_doc_cb cb, void *ud)
 	return rc;
 }
 
+/* ---- evidence files ---- */
+
+int hl_store_evidence_put(int64_t *id, hl_store *st, const hl_evidence_file *f)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "INSERT INTO evidence_file(sha256, name, size, agency, at, by)"
+	                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	int rc;
+	*id = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, f->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, f->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, f->size);
+	sqlite3_bind_text(s, 4, f->agency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, f->at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, f->by, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "evidence file");
+	sqlite3_finalize(s);
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc < 0 ? rc : hl_store_blob_add(st, f->sha256, f->size);
+}
+
+static int evidence_row(hl_evidence_file *f, sqlite3_stmt *s)
+{
+	const char *v[5];
+	char **to[] = {&f->sha256, &f->name, &f->agency, &f->at, &f->by};
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(s, 0);
+	f->size = sqlite3_column_int64(s, 3);
+	v[0] = hl_store__col(s, 1), v[1] = hl_store__col(s, 2), v[2] = hl_store__col(s, 4);
+	v[3] = hl_store__col(s, 5), v[4] = hl_store__col(s, 6);
+	for (int i = 0; i < 5; i++)
+		if (!(*to[i] = hl_strdup(v[i] ? v[i] : ""))) {
+			hl_evidence_file_clear(f);
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		}
+	return 0;
+}
+
+#define EVIDENCE_COLS "f.id, f.sha256, f.name, f.size, f.agency, f.at, f.by"
+
+int hl_store_evidence_get(hl_evidence_file *out, hl_store *st, int64_t id)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT " EVIDENCE_COLS " FROM evidence_file f WHERE f.id = ?1");
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		rc = evidence_row(out, s);
+	else
+		rc = rc == SQLITE_DONE
+		         ? hl_error_set(HL_ENOTFOUND, "no evidence file %lld", (long long)id)
+		         : hl_store__error(st, "evidence file");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_evidence_use(hl_store *st, int64_t file_id, int64_t report_id)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "INSERT OR IGNORE INTO evidence_use(file_id, report_id) VALUES (?1, ?2)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, file_id);
+	sqlite3_bind_int64(s, 2, report_id);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : hl_store__error(st, "evidence of a report");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_evidence_level(int *level, hl_store *st, int64_t id)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT min(" PLAN_LEVEL(
+	            "p") ") FROM evidence_use u"
+	                 " JOIN task_report r ON r.id = u.report_id JOIN task t ON t.id = r.task_id"
+	                 " JOIN plan p ON p.id = t.plan_id WHERE u.file_id = ?1");
+	int rc;
+	*level = -1;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+			*level = sqlite3_column_int(s, 0);
+		rc = 0;
+	} else {
+		rc = hl_store__error(st, "evidence file");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_evidence_of_report(hl_store *st, int64_t report_id,
+                                int (*cb)(const hl_evidence_file *f, void *ud), void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT " EVIDENCE_COLS
+	                                        " FROM evidence_use u JOIN evidence_file f"
+	                                        " ON f.id = u.file_id WHERE u.report_id = ?1"
+	                                        " ORDER BY f.id");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, report_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_evidence_file f;
+		int r2 = evidence_row(&f, s);
+		if (r2 == 0)
+			r2 = cb(&f, ud);
+		hl_evidence_file_clear(&f);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "evidence files");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* ---- KPI indicators ---- */
 
 int hl_store_kpi_put(hl_store *st, const hl_kpi_in *in, int64_t task_id)

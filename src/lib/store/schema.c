@@ -502,8 +502,17 @@ static const char *const migrations[] = {
 
     /* 14: lessons learned are searched with the archive (kind:lesson): the index's id of a
      * lesson is HL_INDEX_LESSONS (2^31) + its id, and the lessons recorded before are queued
-     * for it. */
-    "INSERT INTO index_queue(document_id) SELECT 2147483648 + id FROM lesson ORDER BY id;",
+     * for it. Files uploaded as evidence of reports (their bytes a blob), uploaded for an
+     * agency, and which reports cite each (written with the report). */
+    "INSERT INTO index_queue(document_id) SELECT 2147483648 + id FROM lesson ORDER BY id;"
+    "CREATE TABLE evidence_file ("
+    "  id INTEGER PRIMARY KEY,"
+    "  sha256 TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,"
+    "  agency TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL);"
+    "CREATE TABLE evidence_use ("
+    "  file_id INTEGER NOT NULL, report_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (file_id, report_id)) WITHOUT ROWID;"
+    "CREATE INDEX evidence_use_report ON evidence_use(report_id);",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

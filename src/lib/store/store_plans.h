@@ -116,6 +116,21 @@ typedef struct {
 } hl_store_lesson_row;
 /* Inserts a lesson and queues it for the search index, inside the caller's transaction. */
 int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r);
+/* ---- evidence files ---- */
+
+/* Records an uploaded file (and its blob, for fixity) inside the caller's transaction. */
+int hl_store_evidence_put(int64_t *id, hl_store *st, const hl_evidence_file *f);
+/* File `id` (its strings malloc'd), or HL_ENOTFOUND. */
+int hl_store_evidence_get(hl_evidence_file *out, hl_store *st, int64_t id);
+/* Report `report_id` cites file `file_id` (inside the caller's transaction). */
+int hl_store_evidence_use(hl_store *st, int64_t file_id, int64_t report_id);
+/* The lowest level (0 public … 3 secret) of the plans whose reports cite file `id`: 0 and
+ * *level, or *level -1 when no report cites it. */
+int hl_store_evidence_level(int *level, hl_store *st, int64_t id);
+/* The files report `report_id` cites, by id: cb(file) valid during the call. */
+int hl_store_evidence_of_report(hl_store *st, int64_t report_id,
+                                int (*cb)(const hl_evidence_file *f, void *ud), void *ud);
+
 /* Lesson `id` as stored: cb(lesson) (its task as "PLAN/STT"), or HL_ENOTFOUND. */
 int hl_store_lesson_get(hl_store *st, int64_t id, int (*cb)(const hl_lesson *l, void *ud),
                         void *ud);

@@ -300,22 +300,27 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
 }
 
-/* What migrations 13, 12 and 11 added, taken away again: a store of schema 10 made from a fresh
- * one. */
+/* What migration 14 added (its tables), taken away again. */
+#define UNDO_14 "DROP TABLE evidence_use; DROP TABLE evidence_file;"
+
+/* What migrations 14, 13, 12 and 11 added, taken away again: a store of schema 10 made from a
+ * fresh one. */
 #define UNDO_11                                                                                    \
-	"DROP TABLE plan_feed; DROP TABLE plan_notice; DROP TABLE agency_contact;"                 \
-	" DROP TABLE plan_setting; DROP TABLE plan_snapshot; DROP TABLE lesson; DROP TABLE "       \
-	"inspection;"                                                                              \
-	" DROP TABLE kpi_value; DROP TABLE kpi; DROP TABLE report_verification;"                   \
-	" DROP TABLE task_report; DROP TABLE task_agency; DROP TABLE task; DROP TABLE plan;"       \
-	" ALTER TABLE auth_user DROP COLUMN agency_code;"                                          \
-	" DROP TABLE agency; DROP INDEX dossier_series; DROP TABLE series;"                        \
-	" ALTER TABLE dossier DROP COLUMN series_id; ALTER TABLE dossier DROP COLUMN date_from;"   \
-	" ALTER TABLE dossier DROP COLUMN date_to; ALTER TABLE dossier DROP COLUMN retention;"     \
-	" ALTER TABLE dossier DROP COLUMN extent; ALTER TABLE dossier DROP COLUMN notes;"          \
-	" ALTER TABLE fonds DROP COLUMN date_from; ALTER TABLE fonds DROP COLUMN date_to;"         \
-	" ALTER TABLE fonds DROP COLUMN extent; ALTER TABLE fonds DROP COLUMN history;"            \
-	" ALTER TABLE fonds DROP COLUMN scope; ALTER TABLE fonds DROP COLUMN notes;"
+	UNDO_14                                                                                    \
+	    " DROP TABLE plan_feed; DROP TABLE plan_notice; DROP TABLE agency_contact;"            \
+	    " DROP TABLE plan_setting; DROP TABLE plan_snapshot; DROP TABLE lesson; DROP TABLE "   \
+	    "inspection;"                                                                          \
+	    " DROP TABLE kpi_value; DROP TABLE kpi; DROP TABLE report_verification;"               \
+	    " DROP TABLE task_report; DROP TABLE task_agency; DROP TABLE task; DROP TABLE plan;"   \
+	    " ALTER TABLE auth_user DROP COLUMN agency_code;"                                      \
+	    " DROP TABLE agency; DROP INDEX dossier_series; DROP TABLE series;"                    \
+	    " ALTER TABLE dossier DROP COLUMN series_id; ALTER TABLE dossier DROP COLUMN "         \
+	    "date_from;"                                                                           \
+	    " ALTER TABLE dossier DROP COLUMN date_to; ALTER TABLE dossier DROP COLUMN retention;" \
+	    " ALTER TABLE dossier DROP COLUMN extent; ALTER TABLE dossier DROP COLUMN notes;"      \
+	    " ALTER TABLE fonds DROP COLUMN date_from; ALTER TABLE fonds DROP COLUMN date_to;"     \
+	    " ALTER TABLE fonds DROP COLUMN extent; ALTER TABLE fonds DROP COLUMN history;"        \
+	    " ALTER TABLE fonds DROP COLUMN scope; ALTER TABLE fonds DROP COLUMN notes;"
 
 /* What migration 10 added, taken away again: a store of schema 9 made from a fresh one. */
 #define UNDO_10                                                                                    \
@@ -373,7 +378,8 @@ static void test_migration_14_queues_lessons(void **state)
 	hl_store_free(f->st);
 	f->st = NULL;
 	snprintf(cmd, sizeof(cmd),
-	         "sqlite3 %s \"INSERT INTO lesson(task_id, agency, title, body, folded, at, by)"
+	         "sqlite3 %s \"" UNDO_14
+	         " INSERT INTO lesson(task_id, agency, title, body, folded, at, by)"
 	         " VALUES (NULL, 'SO-YT', 'a', 'b', 'a b', '2025-07-05', 't'),"
 	         " (NULL, 'SO-YT', 'c', 'd', 'c d', '2025-07-06', 't');"
 	         " INSERT INTO index_queue(document_id) VALUES (7);"

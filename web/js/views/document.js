@@ -1,7 +1,7 @@
 // The document page: metadata, the page viewer (image, zoom, previous/next) beside the page's OCR
 // text with low-confidence pages marked, the files with download links and the searchable PDF.
 import { t, fmtDate, fmtNum, fmtTime, getLang } from '../i18n.js';
-import { h, lastSearch, queryWords, markWords, todayIso } from '../util.js';
+import { h, lastSearch, queryWords, markWords, todayIso, fmtSize } from '../util.js';
 import { get, enc } from '../api.js';
 import { accessBadge, dl, table, docType, languageName } from './common.js';
 import { sendPanel, maySend } from './send.js';
@@ -15,12 +15,6 @@ function retention(v) {
   if (!v) return null;
   if (v === 'permanent') return t('ret_permanent');
   return /^\d+$/.test(v) ? t('ret_years', { n: v }) : v;
-}
-
-function fmtSize(n) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 function pageWarnings(p) {

@@ -3,8 +3,8 @@
 // report form for an officer of its lead agency (POST /tasks/{id}/reports; a returned report is
 // corrected from here), and accept / return for the plan's compiler (POST /reports/{id}/verify).
 import { t, fmtDate, fmtNum, dateFormatHint } from '../i18n.js';
-import { h, clear, buildQuery } from '../util.js';
-import { get, post, enc } from '../api.js';
+import { h, clear, buildQuery, fmtSize } from '../util.js';
+import { get, post, upload, enc } from '../api.js';
 import { dl, dateInput } from './common.js';
 import {
   agencyNames, agencyLabel, statusBadge, progressBar, verdictBadge, periodLabel, reportPeriods, mayReport, mayVerify,
@@ -97,7 +97,13 @@ export function reportCard(r, names, onVerified, all) {
       [t('rp_results'), r.results ? h('span', { class: 'prose' }, r.results) : null],
       [t('rp_difficulties'), r.difficulties ? h('span', { class: 'prose' }, r.difficulties) : null],
       [t('rp_proposals'), r.proposals ? h('span', { class: 'prose' }, r.proposals) : null],
-      [t('rp_evidence'), r.evidence && r.evidence.length ? h('span', { class: 'evidence' }, r.evidence.map(evidenceLink)) : null],
+      [t('rp_evidence'), r.evidence && r.evidence.some((x) => !x.startsWith('file:'))
+        ? h('span', { class: 'evidence' }, r.evidence.filter((x) => !x.startsWith('file:')).map(evidenceLink)) : null],
+      [t('rp_files'), r.files && r.files.length
+        ? h('ul', { class: 'evidence-files' }, r.files.map((f) => h('li', null,
+          h('a', { href: `/api/v1/evidence/${f.id}`, download: f.name }, f.name), ' ',
+          h('span', { class: 'muted' }, `(${fmtSize(f.size)})`))))
+        : null],
       [t('rp_corrects'), r.corrects ? h('a', { href: '#report-' + r.corrects, onclick: (e) => jump(e, r.corrects) }, t('report_n', { n: r.corrects })) : null],
     ], 'meta report-meta'),
     r.verdict && r.verdict !== 'pending'
@@ -203,6 +209,8 @@ function reportForm({ task, plan, today, myAgency, names, reports }) {
   };
   c.evidence = h('input', { id: 'rp-evidence', name: 'evidence', type: 'text', autocomplete: 'off', spellcheck: 'false',
     value: returned ? (returned.evidence || []).join(' ') : '', 'aria-describedby': 'rp-evidence-hint' });
+  /* files sent first (POST /evidence, for this agency), then cited as file:N */
+  c.files = h('input', { id: 'rp-files', name: 'files', type: 'file', multiple: true, 'aria-describedby': 'rp-files-hint' });
   const E = formErrors('report-form', c);
   const doneRow = h('div', { class: 'form-row', id: 'rp-done-on-row', hidden: (returned ? returned.state : 'progress') !== 'done' },
     h('label', { for: 'rp-done-on' }, t('rp_done_on'), ' ', h('span', { class: 'req' }, `(${dateFormatHint()})`)), doneOn,
@@ -232,6 +240,8 @@ function reportForm({ task, plan, today, myAgency, names, reports }) {
     h('div', { class: 'form-row' }, h('label', { for: 'rp-evidence' }, t('rp_evidence')), c.evidence,
       h('p', { class: 'form-hint', id: 'rp-evidence-hint' }, t('rp_evidence_hint')), E.line('evidence'),
       evidencePicker(c.evidence)),
+    h('div', { class: 'form-row' }, h('label', { for: 'rp-files' }, t('rp_files_field')), c.files,
+      h('p', { class: 'form-hint', id: 'rp-files-hint' }, t('rp_files_hint')), E.line('files')),
     h('div', { class: 'form-buttons' }, submit),
     E.msg);
 
@@ -257,6 +267,22 @@ function reportForm({ task, plan, today, myAgency, names, reports }) {
     if (c.evidence.value.trim()) body.evidence = c.evidence.value.trim();
     if (returned) body.corrects = returned.id;
     submit.disabled = true;
+    const refs = [];
+    for (const f of c.files.files) {
+      if (f.size > 20 * 1024 * 1024) {
+        E.show('files', t('rp_file_big', { f: f.name }));
+        submit.disabled = false;
+        return;
+      }
+      try {
+        refs.push((await upload('/evidence' + buildQuery({ name: f.name, agency: agency || undefined }), f)).ref);
+      } catch (err) {
+        E.show('files', `${f.name}: ${err.message}`);
+        submit.disabled = false;
+        return;
+      }
+    }
+    if (refs.length) body.evidence = [body.evidence, ...refs].filter(Boolean).join(' ');
     try {
       const r = await post(`/tasks/${task.id}/reports`, body);
       const { setFlash, render } = await import('../app.js');
