@@ -474,6 +474,25 @@ typedef struct {
 int hl_inspection_add(int64_t *id, hl_store *st, const hl_principal *who,
                       const hl_inspection_in *in);
 
+/* An inspection as recorded, with its follow-up tasks ("PLAN/STT" each). */
+typedef struct {
+	int64_t id;
+	char *plan, *date, *team, *scope, *agency, *findings, *rating, *at, *by;
+	size_t nfollow;
+	char **follow;
+} hl_inspection;
+
+typedef struct {
+	size_t n;
+	hl_inspection *v;
+} hl_inspections;
+
+void hl_inspections_free(hl_inspections *l);
+/* The inspections of `plan` (one `who` reads, else HL_ENOTFOUND), newest first (by date, then
+ * as recorded). */
+int hl_inspection_list(hl_inspections **out, hl_store *st, const hl_principal *who,
+                       const char *plan);
+
 typedef struct {
 	const char *title, *body, *task, *agency, *at;
 } hl_lesson_in;

@@ -32,6 +32,9 @@ json_t *hl_eval_json(const hl_eval *e);
 /* {"label", "from", "to", "data_from", "data_to", "report_due"} */
 json_t *hl_period_json(const hl_period *p);
 json_t *hl_lesson_json(const hl_lesson *l);
+/* {"id", "plan", "date", "team", "scope", "agency", "findings", "rating", "at", "by",
+ * "follow_up": ["PLAN/STT", …]} */
+json_t *hl_inspection_json(const hl_inspection *in);
 /* {"id", "ref": "file:ID", "name", "size", "sha256", "agency", "at", "by"} */
 json_t *hl_evidence_file_json(const hl_evidence_file *f);
 /* {"plan", "code", "name", "unit", "task", "baseline", "target", "better": "higher"|"lower",

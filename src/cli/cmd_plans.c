@@ -1,7 +1,7 @@
 /* The plans command groups: `halong agency load|list|find|assign`, the register of the
  * province's departments and offices, and where their notices go (`agency contact`);
  * `halong plan import|list|show|eval|close|period|setting|notify`,
- * `halong task show|report|verify|queue|cancel|send`, `halong inspection add`,
+ * `halong task show|report|verify|queue|cancel|send|evidence`, `halong inspection add|list`,
  * `halong lesson add|search`. Each parses, calls one verb of plans/ as the node's operator,
  * and answers. */
 #include <stddef.h>
@@ -948,6 +948,43 @@ out:
 	return rc < 0 ? cli_fail() : EXIT_OK;
 }
 
+static int inspection_list(const cli_args *args)
+{
+	const popts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	hl_inspections *l = NULL;
+	int rc;
+	if (open_store(&a, args) < 0)
+		return cli_fail();
+	rc = hl_inspection_list(&l, hl_archive_store(a), &who, args->args[0]);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json) {
+		json_t *j = json_array();
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(j, hl_inspection_json(&l->v[i]));
+		cli_print_json(j);
+	} else {
+		for (size_t i = 0; i < l->n; i++) {
+			const hl_inspection *v = &l->v[i];
+			printf("inspection %lld  %s  %s  %s%s%s%s\n", (long long)v->id, v->date,
+			       v->team, v->agency ? v->agency : "", v->agency ? "  " : "",
+			       v->rating ? "rating " : "", v->rating ? v->rating : "");
+			printf("   scope: %s\n", v->scope);
+			if (v->findings)
+				printf("   findings: %s\n", v->findings);
+			for (size_t k = 0; k < v->nfollow; k++)
+				printf("   follow-up: %s\n", v->follow[k]);
+		}
+		if (!l->n)
+			printf("no inspection of %s yet\n", args->args[0]);
+	}
+	hl_inspections_free(l);
+	return EXIT_OK;
+}
+
 static int lesson_add(const cli_args *args)
 {
 	const popts *o = args->opts;
@@ -1665,6 +1702,16 @@ static const cli_cmd inspection_subs[] = {
      .opts = inspection_opts,
      .opts_size = sizeof(popts),
      .run = inspection_add,
+     .group = INSPECTION},
+    {.name = "list",
+     .summary = "the inspections of a plan, newest first, with their follow-up tasks",
+     .operands = "PLAN",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the plan",
+     .opts = json_popts,
+     .opts_size = sizeof(popts),
+     .run = inspection_list,
      .group = INSPECTION},
     {0},
 };

@@ -453,6 +453,26 @@ done:
 	return rc;
 }
 
+/* ---- GET /api/v1/inspections?plan= ---- */
+
+static int inspection_list(request *r)
+{
+	hl_inspections *l = NULL;
+	const char *plan = req_query(r, "plan");
+	json_t *a;
+	int rc;
+	if (!plan || !*plan)
+		return hl_error_set(HL_EINVALID, "plan: give the plan");
+	if ((rc = hl_inspection_list(&l, req_store(r), &r->who, plan)) < 0)
+		return rc;
+	a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, hl_inspection_json(&l->v[i]));
+	hl_inspections_free(l);
+	return resp_json(
+	    r, 200, json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(a), "items", a));
+}
+
 /* ---- POST /api/v1/lessons, GET /api/v1/lessons?q= ---- */
 
 static int lesson_add(request *r)
@@ -801,5 +821,6 @@ const route routes_plans[] = {
     {M_POST, "/api/v1/reports/{id}/send", report_send, 0, 0},
     {M_POST, "/api/v1/evidence", evidence_put, HL_EVIDENCE_MAX_BYTES, ROUTE_RAW_BODY},
     {M_GET, "/api/v1/evidence/{id}", evidence_get, 0, 0},
+    {M_GET, "/api/v1/inspections", inspection_list, 0, 0},
     {0},
 };

@@ -1666,6 +1666,10 @@ test('the inspector records an inspection whose follow-up becomes a task; lesson
   await page.click('#in-submit');
   await seeText('main .flash', 'Đã lưu biên bản kiểm tra số 2; 1 nhiệm vụ mới được thêm vào kế hoạch.');
   await seeText('#insp-follow', 'KT2.1', 'Vận hành thử phòng họp trực tuyến', 'Phường Bãi Cháy (06673)', '11/2026', 'Phát sinh từ biên bản kiểm tra số 2');
+  await seeText('#insp-list', 'Biên bản số 2', 'Đoàn kiểm tra thử nghiệm', 'Thiết bị đã lắp, chưa vận hành thử', 'Xếp loại', 'Đạt',
+    'KT2.1 Vận hành thử phòng họp trực tuyến', 'Biên bản số 1');
+  const order = await page.locator('#insp-list li.inspection').evaluateAll((els) => els.map((e) => e.id));
+  assert(order[0] === 'inspection-2', `the newest inspection first: ${order}`);
   await shot('plans-inspection', true);
   await page.goto(world.base + '/#/lessons?q=' + encodeURIComponent('minh chung'));
   await seeText('#lessons', 'Báo cáo hoàn thành kèm minh chứng ngay từ đầu', 'DEMO-KH-2026/6', 'Toàn văn');

@@ -468,7 +468,10 @@ class PlanAnswersValidate(AnswerValidator, unittest.TestCase):
                 ('viewer', 'GET', f'/api/v1/plans/{t}/eval?period=2025-10', 200),
                 ('khcn', 'GET', '/api/v1/reports/queue', 200),
                 ('viewer', 'GET', '/api/v1/lessons?q=dau%20moi', 200),
-                ('viewer', 'GET', '/api/v1/search?q=kind%3Alesson%20dau%20moi', 200)):
+                ('viewer', 'GET', '/api/v1/search?q=kind%3Alesson%20dau%20moi', 200),
+                ('viewer', 'GET', f'/api/v1/inspections?plan={t}', 200),
+                ('anonymous', 'GET', f'/api/v1/inspections?plan={t}', 404),
+                ('viewer', 'GET', '/api/v1/inspections', 400)):
             v(caller, method, path, status=status)
         r = v('viewer', 'GET', f'/api/v1/plans/{t}/eval?period=2025-10', status=200)
         if r:

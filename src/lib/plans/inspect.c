@@ -167,6 +167,72 @@ done:
 	return rc;
 }
 
+void hl_inspections_free(hl_inspections *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		hl_inspection *v = &l->v[i];
+		char **strs[] = {&v->plan,     &v->date,   &v->team, &v->scope, &v->agency,
+		                 &v->findings, &v->rating, &v->at,   &v->by};
+		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
+			free(*strs[k]);
+		for (size_t k = 0; k < v->nfollow; k++)
+			free(v->follow[k]);
+		free(v->follow);
+	}
+	free(l->v);
+	free(l);
+}
+
+static int add_inspection(const hl_inspection *in, void *ud)
+{
+	hl_inspections *l = ud;
+	hl_inspection *nv = realloc(l->v, (l->n + 1) * sizeof(*nv)), *d;
+	const char *from[] = {in->plan,     in->date,   in->team, in->scope, in->agency,
+	                      in->findings, in->rating, in->at,   in->by};
+	if (!nv)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	l->v = nv;
+	d = &nv[l->n++];
+	memset(d, 0, sizeof(*d));
+	d->id = in->id;
+	char **to[] = {&d->plan,     &d->date,   &d->team, &d->scope, &d->agency,
+	               &d->findings, &d->rating, &d->at,   &d->by};
+	for (size_t k = 0; k < sizeof(from) / sizeof(from[0]); k++)
+		if (from[k] && !(*to[k] = hl_strdup(from[k])))
+			return hl_error_set(HL_ENOMEM, "out of memory");
+	if (in->nfollow && !(d->follow = calloc(in->nfollow, sizeof(char *))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t k = 0; k < in->nfollow; k++, d->nfollow++)
+		if (!(d->follow[k] = hl_strdup(in->follow[k])))
+			return hl_error_set(HL_ENOMEM, "out of memory");
+	return 0;
+}
+
+int hl_inspection_list(hl_inspections **out, hl_store *st, const hl_principal *who,
+                       const char *plan)
+{
+	hl_plan *p = NULL;
+	hl_inspections *l;
+	int rc;
+	*out = NULL;
+	if ((rc = hl_plans__plan(&p, st, who, plan)) < 0)
+		return rc;
+	if (!(l = calloc(1, sizeof(*l)))) {
+		hl_plan_free(p);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	rc = hl_store_inspection_foreach(st, p->id, add_inspection, l);
+	hl_plan_free(p);
+	if (rc < 0) {
+		hl_inspections_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
 int hl_lesson_add(int64_t *id, hl_archive *a, const hl_principal *who, const hl_lesson_in *in)
 {
 	hl_store *st = hl_archive_store(a);

@@ -204,6 +204,25 @@ json_t *hl_period_json(const hl_period *p)
 	                 p->report_due);
 }
 
+json_t *hl_inspection_json(const hl_inspection *in)
+{
+	json_t *o = json_object(), *f = json_array();
+	json_object_set_new(o, "id", json_integer(in->id));
+	json_object_set_new(o, "plan", str(in->plan));
+	json_object_set_new(o, "date", str(in->date));
+	json_object_set_new(o, "team", str(in->team));
+	json_object_set_new(o, "scope", str(in->scope));
+	json_object_set_new(o, "agency", str(in->agency));
+	json_object_set_new(o, "findings", str(in->findings));
+	json_object_set_new(o, "rating", str(in->rating));
+	json_object_set_new(o, "at", str(in->at));
+	json_object_set_new(o, "by", str(in->by));
+	for (size_t i = 0; i < in->nfollow; i++)
+		json_array_append_new(f, json_string(in->follow[i]));
+	json_object_set_new(o, "follow_up", f);
+	return o;
+}
+
 json_t *hl_evidence_file_json(const hl_evidence_file *f)
 {
 	char ref[32];

@@ -948,6 +948,55 @@ int hl_store_inspection_put(int64_t *id, hl_store *st, const hl_inspection_in *i
 	return rc;
 }
 
+int hl_store_inspection_foreach(hl_store *st, const char *plan,
+                                int (*cb)(const hl_inspection *in, void *ud), void *ud)
+{
+	/* the follow-up tasks as one text of refs, newline-separated, in their order */
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT i.id, i.plan_id, i.date, i.team, i.scope, i.agency, i.findings, i.rating,"
+	        " i.at, i.by, (SELECT group_concat(ref, char(10)) FROM (SELECT t.plan_id || '/' ||"
+	        " t.item_no AS ref FROM task t WHERE t.plan_id = i.plan_id"
+	        " AND t.origin = 'inspection:' || i.id ORDER BY t.seq))"
+	        " FROM inspection i WHERE i.plan_id = ?1 ORDER BY i.date DESC, i.id DESC");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, plan, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char *refs = (char *)hl_store__col(s, 10), *follow[50 + 1], *save = NULL;
+		char *copy = refs ? hl_strdup(refs) : NULL;
+		size_t n = 0;
+		if (refs && !copy) {
+			sqlite3_finalize(s);
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		}
+		for (char *r = copy ? strtok_r(copy, "\n", &save) : NULL; r && n < 50;
+		     r = strtok_r(NULL, "\n", &save))
+			follow[n++] = r;
+		hl_inspection in = {sqlite3_column_int64(s, 0),
+		                    (char *)hl_store__col(s, 1),
+		                    (char *)hl_store__col(s, 2),
+		                    (char *)hl_store__col(s, 3),
+		                    (char *)hl_store__col(s, 4),
+		                    (char *)hl_store__col(s, 5),
+		                    (char *)hl_store__col(s, 6),
+		                    (char *)hl_store__col(s, 7),
+		                    (char *)hl_store__col(s, 8),
+		                    (char *)hl_store__col(s, 9),
+		                    n,
+		                    follow};
+		int r2 = cb(&in, ud);
+		free(copy);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "inspections");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r)
 {
 	sqlite3_stmt *s =

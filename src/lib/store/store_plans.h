@@ -116,6 +116,11 @@ typedef struct {
 } hl_store_lesson_row;
 /* Inserts a lesson and queues it for the search index, inside the caller's transaction. */
 int hl_store_lesson_put(int64_t *id, hl_store *st, const hl_store_lesson_row *r);
+/* The inspections of `plan`, newest first; cb's strings valid during the call (follow: the
+ * refs of its follow-up tasks, "PLAN/STT", nfollow of them). */
+int hl_store_inspection_foreach(hl_store *st, const char *plan,
+                                int (*cb)(const hl_inspection *in, void *ud), void *ud);
+
 /* ---- evidence files ---- */
 
 /* Records an uploaded file (and its blob, for fixity) inside the caller's transaction. */

@@ -608,6 +608,18 @@ static void test_inspection_and_lessons(void **state)
 	dues[0] = "30/5/2025";
 	assert_int_equal(hl_inspection_add(&id, f->st, &f->local, &in), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "before the inspection"));
+	/* listed newest first, each with its follow-up tasks; a plan nobody has is not found */
+	hl_inspections *il = NULL;
+	assert_int_equal(hl_inspection_list(&il, f->st, &f->local, "T"), 0);
+	assert_int_equal(il->n, 2);
+	assert_int_equal(il->v[0].id, 2);
+	assert_string_equal(il->v[0].rating, "chua_dat");
+	assert_int_equal(il->v[0].nfollow, 0);
+	assert_int_equal(il->v[1].nfollow, 1);
+	assert_string_equal(il->v[1].follow[0], "T/KT1.1");
+	assert_string_equal(il->v[1].team, "Đoàn kiểm tra số 1");
+	hl_inspections_free(il);
+	assert_int_equal(hl_inspection_list(&il, f->st, &f->local, "NOPE"), HL_ENOTFOUND);
 	hl_lesson_in li = {.title = "Giao việc rõ người, rõ hạn",
 	                   .body = "Mỗi nhiệm vụ gắn với kế hoạch tháng và quý cụ thể.",
 	                   .task = "T/1",

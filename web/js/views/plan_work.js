@@ -4,7 +4,7 @@
 import { t, fmtDate, fmtNum, dateFormatHint } from '../i18n.js';
 import { h, buildQuery, snippetNodes } from '../util.js';
 import { get, post, enc, session } from '../api.js';
-import { table, dateInput } from './common.js';
+import { table, dateInput, dl } from './common.js';
 import { taskHref } from './plans.js';
 import { reportCard } from './task.js';
 import { agencyNames, agencyLabel, mayInspect, mayAddLesson, formErrors } from './plans_common.js';
@@ -55,7 +55,22 @@ export async function inspectionView({ args }) {
     h('h1', null, t('insp_title')),
     h('p', { class: 'lead' }, t('insp_intro', { p: plan.title || plan.id })));
 
-  /* the follow-up tasks of earlier inspections (the API lists no inspections themselves) */
+  /* the inspections recorded, newest first, each with what it found and what it asked for */
+  const insp = (await get('/inspections' + buildQuery({ plan: plan.id }))).items || [];
+  const byRef = new Map(plan.task_list.map((x) => [x.ref, x]));
+  root.append(h('section', { id: 'insp-list' }, h('h2', null, t('insp_list_title')),
+    insp.length ? h('ol', { class: 'inspections' }, insp.map((x) => h('li', { class: 'inspection', id: 'inspection-' + x.id },
+      h('h3', null, t('insp_n', { n: x.id }), ' · ', fmtDate(x.date), ' · ', x.team),
+      dl([
+        [t('insp_agency'), x.agency ? agencyLabel(names, x.agency) : null],
+        [t('insp_scope'), x.scope],
+        [t('insp_findings'), x.findings ? h('span', { class: 'prose' }, x.findings) : null],
+        [t('insp_rating'), x.rating ? t('rating_' + x.rating) : null],
+        [t('insp_follow'), x.follow_up.length ? h('ul', { class: 'evidence-files' }, x.follow_up.map((ref) => h('li', null,
+          h('a', { href: taskHref(ref) }, ref.split('/').pop()), ' ', byRef.get(ref) ? byRef.get(ref).title : ''))) : null],
+      ], 'meta')))) : h('p', { class: 'muted' }, t('insp_list_none'))));
+
+  /* the follow-up tasks of earlier inspections, with their state as tasks of the plan */
   const follow = plan.task_list.filter((x) => /^inspection:/.test(x.origin || ''));
   root.append(h('section', { id: 'insp-follow' }, h('h2', null, t('insp_follow_title')),
     follow.length ? table([
