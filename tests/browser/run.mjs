@@ -1683,6 +1683,38 @@ test('the inspector records an inspection whose follow-up becomes a task; lesson
   await page.waitForURL(/#\/plans\/DEMO-KH-2026\/tasks\/6/);
 });
 
+test("on a commune's node (06652), its officer sends a report of the commune to the province from the task page", async () => {
+  needPeer();
+  needPlans();
+  const home = world.peer.home;
+  runIn(home, ['units', 'load', '--quiet']);
+  runIn(home, ['agency', 'load']);
+  runIn(home, ['plan', 'import', path.join(SRC, 'data', 'plans', 'demo', 'DEMO-KH-2026_plan.csv')]);
+  runIn(home, ['plan', 'import', path.join(SRC, 'data', 'plans', 'demo', 'DEMO-KH-2026_tasks.csv'), '--plan', 'DEMO-KH-2026']);
+  runIn(home, ['user', 'add', 'canbo-xa', '--role', 'officer', '--unit', '06652'], { input: DEMO_PASSWORD + '\n' });
+  const made = runIn(home, ['task', 'report', 'DEMO-KH-2026/2', '--period', '2026-10', '--progress', '50', '--agency', '06652',
+    '--results', 'Đã phát động phong trào tại 12 khu phố (dữ liệu mẫu)', '--at', PLANS_TODAY, '--json']);
+  const id = JSON.parse(made.stdout).id;
+  await page.goto(world.peer.base + '/#/login');
+  await page.fill('#username', 'canbo-xa');
+  await page.fill('#password', DEMO_PASSWORD);
+  await page.click('#login-submit');
+  await seeText('#user-status', 'canbo-xa');
+  await page.goto(world.peer.base + '/#/plans/DEMO-KH-2026/tasks/2');
+  await seeText(`#report-${id}`, `Báo cáo số ${id}`, 'Đã phát động phong trào tại 12 khu phố');
+  await page.click(`#report-send-${id} summary`);
+  await seeText(`#report-send-${id}`, 'Gửi tới', '(22)');
+  assert(await page.locator(`#rp-send-to-${id}`).inputValue() === '22', 'the province is offered first');
+  await page.click(`#rp-send-submit-${id}`);
+  await seeText('main .flash', `Đã đưa báo cáo số ${id} vào hộp thư đi, gửi tới`, '(22)');
+  await seeText(`#report-${id}`, 'Đã gửi qua liên thông (thư');
+  assert(await page.locator(`#report-send-${id}`).count() === 0, 'a report sent offers no second sending');
+  await shot('plans-report-sent-to-province');
+  await page.click('#logout');
+  /* cookies do not tell ports apart: the session on this node is back for the cases after */
+  await planLogin('thanhtra');
+});
+
 test('phone (390 px): the dashboard fits without sideways scrolling, its charts drawn', async () => {
   needPlans();
   await page.setViewportSize({ width: 390, height: 844 });

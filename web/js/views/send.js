@@ -15,7 +15,7 @@ export function maySend() {
 const POLL_MS = 1000;
 const POLL_MAX = 300; /* five minutes; the Exchange page follows it after that */
 
-function peerLabel(p) {
+export function peerLabel(p) {
   return p.name ? `${p.name} (${p.unit})` : p.unit;
 }
 

@@ -6,9 +6,10 @@ import { t, fmtDate, fmtNum, dateFormatHint } from '../i18n.js';
 import { h, clear, buildQuery, fmtSize } from '../util.js';
 import { get, post, upload, enc } from '../api.js';
 import { dl, dateInput } from './common.js';
+import { peerLabel } from './send.js';
 import {
   agencyNames, agencyLabel, statusBadge, progressBar, verdictBadge, periodLabel, reportPeriods, mayReport, mayVerify,
-  byLabel, formErrors, planError,
+  byLabel, formErrors, planError, role,
 } from './plans_common.js';
 
 export async function taskView({ args, query, render }) {
@@ -53,8 +54,15 @@ export async function taskView({ args, query, render }) {
   else {
     history.append(h('p', { class: 'note' }, t('history_note')));
     const verifier = mayVerify(myAgency, plan);
+    /* a report made here, of this node's own unit (a commune's node), not sent yet: it may go
+       to the province; asked of the exchange only when there is such a candidate */
+    const candidate = (r) => !r.origin && !r.message_id && (role() === 'admin' || (mayReport(myAgency, task) && r.agency === myAgency));
+    let peers = null;
+    if (reports.some(candidate)) peers = await get('/exchange/peers').catch(() => null);
+    const sendable = (r) => candidate(r) && peers && peers.node === r.agency;
     history.append(h('ol', { class: 'history', reversed: true }, reports.slice().reverse().map((r) =>
-      reportCard(r, names, verifier ? () => render({ keepFocus: true }) : null, reports))));
+      reportCard(r, names, verifier ? () => render({ keepFocus: true }) : null, reports,
+        sendable(r) ? () => reportSender(r, peers.items || [], render) : null))));
   }
   root.append(history);
 
@@ -83,7 +91,7 @@ function dueRead(task) {
 }
 
 /* One report of the history, with its verdict; for the compiler a pending one has the buttons. */
-export function reportCard(r, names, onVerified, all) {
+export function reportCard(r, names, onVerified, all, sender) {
   const correctedBy = (all || []).find((x) => x.corrects === r.id);
   const li = h('li', { class: 'report-card verdict-line-' + (r.verdict || 'pending'), id: 'report-' + r.id },
     h('div', { class: 'report-head' },
@@ -105,6 +113,7 @@ export function reportCard(r, names, onVerified, all) {
           h('span', { class: 'muted' }, `(${fmtSize(f.size)})`))))
         : null],
       [t('rp_corrects'), r.corrects ? h('a', { href: '#report-' + r.corrects, onclick: (e) => jump(e, r.corrects) }, t('report_n', { n: r.corrects })) : null],
+      [t('rp_travel'), r.origin ? t('rp_came_from', { u: r.origin }) : r.message_id ? t('rp_went', { m: r.message_id }) : null],
     ], 'meta report-meta'),
     r.verdict && r.verdict !== 'pending'
       ? h('p', { class: 'verdict-note verdict-note-' + r.verdict },
@@ -113,7 +122,44 @@ export function reportCard(r, names, onVerified, all) {
         correctedBy ? h('span', { class: 'muted' }, ' ', t('report_corrected_by', { n: correctedBy.id })) : null)
       : null);
   if (onVerified && r.verdict === 'pending') li.append(verifyControls(r, onVerified));
+  if (sender) li.append(sender());
   return li;
+}
+
+/* Send a report made on this node to the province over the exchange (POST /reports/{id}/send):
+   the recipient chosen among the directory's nodes, the province's first. */
+function reportSender(r, all, render) {
+  const wrap = h('details', { class: 'report-send', id: 'report-send-' + r.id });
+  const body = h('div', null);
+  wrap.append(h('summary', null, t('rp_send')), body);
+  wrap.addEventListener('toggle', () => {
+    if (!wrap.open || body.childNodes.length) return;
+    const peers = all.filter((p) => !p.self && !p.revoked);
+    if (!peers.length) {
+      body.append(h('p', { class: 'muted' }, t('send_no_peers')));
+      return;
+    }
+    /* the province (a two-digit code) first */
+    peers.sort((a, b) => (a.unit.length - b.unit.length) || a.unit.localeCompare(b.unit));
+    const select = h('select', { id: 'rp-send-to-' + r.id, name: 'to' }, peers.map((p) => h('option', { value: p.unit }, peerLabel(p))));
+    const status = h('p', { role: 'status' });
+    const submit = h('button', { type: 'submit', id: 'rp-send-submit-' + r.id }, t('send_submit'));
+    body.append(h('form', { class: 'inline-form', onsubmit: async (e) => {
+      e.preventDefault();
+      submit.disabled = true;
+      clear(status).append(t('send_sending'));
+      try {
+        const res = await post(`/reports/${r.id}/send`, { to: select.value });
+        const { setFlash } = await import('../app.js');
+        setFlash(t('rp_send_done', { n: r.id, u: peerLabel(peers.find((p) => p.unit === res.to) || { unit: res.to }) }));
+        render({ keepFocus: true });
+      } catch (err) {
+        clear(status).append(h('span', { class: 'error' }, err.message));
+        submit.disabled = false;
+      }
+    } }, h('label', { for: 'rp-send-to-' + r.id }, t('rp_send_to')), ' ', select, ' ', submit), status);
+  });
+  return wrap;
 }
 
 /* A record cited as evidence: its subject once read (GET /documents/{id}), its id meanwhile and
