@@ -2,7 +2,15 @@
  * and their verification, evaluations, inspections and lessons. Each parses the request, calls
  * one verb of plans/ as the caller (who may do what is the library's rule), and answers in the
  * shapes of `halong plan|task … --json`. The clock is the server's (HALONG_TODAY in tests);
- * reads take at=. */
+ * reads take at=.
+ *
+ * The dashboard's reads (a plan's page, its evaluation, the evaluation of every plan) are kept
+ * by each worker thread (answers.h) until the store changes: the key holds what decides the
+ * answer, i.e. the request's parameters as parsed, the plans' "today" (the clock when at= is not
+ * given, and the day whose register names the agencies) and what decides what the caller may
+ * read: their access ceiling (hl_plans__may_read: a plan is read when its level is at most the
+ * caller's ceiling; a local caller reads every level). Nothing else of the caller enters these
+ * answers (not their unit or agency), so callers of one ceiling share them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -11,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "answers.h"
 #include "halong/plans.h"
 #include "halong/plans_json.h"
 #include "halong/util.h"
@@ -131,20 +140,58 @@ static int plans_import(request *r)
 	return rc;
 }
 
+/* The key of a kept answer: what (a route's name), the caller's ceiling and whether local, the
+ * plans' today, then each part preceded by its length (no two different requests make one key;
+ * NULL and "" differ). NULL if out of memory. */
+static char *answer_key(request *r, const char *what, const char *const *parts, size_t n)
+{
+	char today[11], *k;
+	size_t len = 0, cap = 96 + strlen(what);
+	for (size_t i = 0; i < n; i++)
+		cap += (parts[i] ? strlen(parts[i]) : 0) + 24;
+	if (!(k = malloc(cap)))
+		return NULL;
+	hl_plans_today(today);
+	len = (size_t)snprintf(k, cap, "%s/%d/%d/%s:", what, (int)hl_auth_ceiling(&r->who),
+	                       r->who.local ? 1 : 0, today);
+	for (size_t i = 0; i < n; i++)
+		len += parts[i] ? (size_t)snprintf(k + len, cap - len, "%zu:%s", strlen(parts[i]),
+		                                   parts[i])
+		                : (size_t)snprintf(k + len, cap - len, "-");
+	return k;
+}
+
+/* Answers j (taken) as JSON, kept for t's key. */
+static int answer_json(answer_ticket *t, request *r, json_t *j)
+{
+	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!body) {
+		answer_ticket_free(t);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	return answer_give(t, r, body, strlen(body), 1);
+}
+
 /* ---- GET /api/v1/plans/{id}?at= ---- */
 
 static int plan_get(request *r)
 {
 	hl_plan *p = NULL;
 	hl_tasks *l = NULL;
+	answer_ticket t;
 	char at[11];
 	int rc;
 	json_t *j, *tasks;
 	if ((rc = at_param(at, r)) != 0)
 		return rc;
+	const char *parts[] = {req_param(r, "id"), at};
+	if (answer_lookup(&t, ANSWERS_PLANS, r, answer_key(r, "plan", parts, 2), &rc))
+		return rc;
 	if ((rc = hl_plan_get(&p, req_store(r), &r->who, req_param(r, "id"))) < 0 ||
 	    (rc = hl_plan_tasks(&l, req_store(r), &r->who, p->id, at[0] ? at : NULL)) < 0) {
 		hl_plan_free(p);
+		answer_ticket_free(&t);
 		return rc;
 	}
 	j = hl_plan_json(p);
@@ -154,7 +201,7 @@ static int plan_get(request *r)
 	json_object_set_new(j, "task_list", tasks);
 	hl_plan_free(p);
 	hl_tasks_free(l);
-	return resp_json(r, 200, j);
+	return answer_json(&t, r, j);
 }
 
 /* ---- GET /api/v1/plans/{id}/eval, GET /api/v1/evaluation ---- */
@@ -163,7 +210,8 @@ static int eval_answer(request *r, const char *plan)
 {
 	hl_eval *e = NULL;
 	hl_eval_in in = {0};
-	char at[11], from[11], to[11];
+	answer_ticket t;
+	char at[11], from[11], to[11], soon_s[24];
 	uint64_t soon;
 	int given, rc;
 	if ((rc = at_param(at, r)) != 0 || (rc = req_date(from, &given, r, "from")) != 0 ||
@@ -179,9 +227,15 @@ static int eval_answer(request *r, const char *plan)
 		in.agency = NULL;
 	in.at = at[0] ? at : NULL;
 	in.soon_days = (int)soon;
-	if ((rc = hl_plan_eval(&e, req_store(r), &r->who, &in)) < 0)
+	snprintf(soon_s, sizeof(soon_s), "%d", in.soon_days);
+	const char *parts[] = {in.plan, in.period, in.from, in.to, in.agency, in.at, soon_s};
+	if (answer_lookup(&t, ANSWERS_PLANS, r, answer_key(r, "eval", parts, 7), &rc))
 		return rc;
-	rc = resp_json(r, 200, hl_eval_json(e));
+	if ((rc = hl_plan_eval(&e, req_store(r), &r->who, &in)) < 0) {
+		answer_ticket_free(&t);
+		return rc;
+	}
+	rc = answer_json(&t, r, hl_eval_json(e));
 	hl_eval_free(e);
 	return rc;
 }
