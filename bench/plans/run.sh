@@ -9,7 +9,8 @@
 #    the same question as SQL (eval.sql.in) in the sqlite3 shell on the same store; the answers must
 #    be equal (checked at three clocks), then R rounds of each, alternating.
 # 2. api: wrk -c64 on GET /api/v1/plans/KH-TINH-2025/eval?period=2025-Q2 (a viewer's token) against
-#    nginx serving the same body as a static file.
+#    nginx serving the same body as a static file, and against a second server that computes every
+#    answer again (HL_PLANS_NO_CACHE=1).
 # 3. import: `halong plan import` of an XLSX appendix (Vietnamese headers) against the same rows as
 #    CSV, openpyxl's own read of the XLSX, and the sqlite3 shell's .import of the CSV.
 # Quick default: 5,000 tasks (about 61,000 reports), 2,000-task XLSX, 10 eval rounds, 2 wrk rounds of
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
 	--import-rounds) IROUNDS=$2; shift ;;
 	--only) ONLY=$2; shift ;;
 	--seed) SEED=$2; shift ;;
-	-h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -217,19 +218,26 @@ if want api; then
 	TOKEN=$("$HALONG" --home "$H" user token bench-viewer --label bench-plans | grep -Eo '[A-Za-z0-9_-]{20,}' | tail -1)
 	port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 	HPORT=$(port)
+	UPORT=$(port)
 	NPORT=$(port)
-	# the clock of the whole run: 15 July 2025 (the second quarter just over)
+	# the clock of the whole run: 15 July 2025 (the second quarter just over). Two servers on the
+	# same store: halong as it runs (answers kept until the store changes), and "uncached" with
+	# HL_PLANS_NO_CACHE=1, which computes every answer again (what the server did before).
 	HALONG_TODAY=2025-07-15 "$HALONG" --home "$H" serve --listen "127.0.0.1:$HPORT" 2>"$WORK/serve.log" &
 	HPID=$!
+	HALONG_TODAY=2025-07-15 HL_PLANS_NO_CACHE=1 "$HALONG" --home "$H" serve --listen "127.0.0.1:$UPORT" 2>"$WORK/serve-uncached.log" &
+	UPID=$!
 	cleanup() {
-		kill -TERM "$HPID" 2>/dev/null || true
+		kill -TERM "$HPID" "$UPID" 2>/dev/null || true
 		[ -f "$WORK/nginx.pid" ] && kill -QUIT "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-		wait "$HPID" 2>/dev/null || true
+		wait "$HPID" "$UPID" 2>/dev/null || true
 	}
 	trap cleanup EXIT
-	for _ in $(seq 1 300); do
-		curl -fsS "http://127.0.0.1:$HPORT/api/v1/health" >/dev/null 2>&1 && break
-		sleep 0.1
+	for p in $HPORT $UPORT; do
+		for _ in $(seq 1 300); do
+			curl -fsS "http://127.0.0.1:$p/api/v1/health" >/dev/null 2>&1 && break
+			sleep 0.1
+		done
 	done
 	WWW="$WORK/www"
 	mkdir -p "$WWW/api/v1/plans/$PLAN"
@@ -261,6 +269,9 @@ EOF
 		sleep 0.1
 	done
 	cmp <(curl -fsS "http://127.0.0.1:$NPORT$PATH_Q") "$WWW/api/v1/plans/$PLAN/eval"
+	# the kept answer (asked a second time) and the uncached server's are the same body
+	cmp <(curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HPORT$PATH_Q") "$WWW/api/v1/plans/$PLAN/eval"
+	cmp <(curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$UPORT$PATH_Q") "$WWW/api/v1/plans/$PLAN/eval"
 	parse() {
 		python3 - "$1" <<'EOF'
 import re, sys
@@ -281,14 +292,15 @@ EOF
 	}
 	: >"$WORK/wrk.res"
 	for r in $(seq 1 "$WRK_ROUNDS"); do
-		if [ $((r % 2)) -eq 1 ]; then sides="halong nginx"; else sides="nginx halong"; fi
+		if [ $((r % 2)) -eq 1 ]; then sides="halong uncached nginx"; else sides="nginx uncached halong"; fi
 		for side in $sides; do
-			[ "$side" = halong ] && PORT=$HPORT || PORT=$NPORT
+			case $side in halong) PORT=$HPORT ;; uncached) PORT=$UPORT ;; *) PORT=$NPORT ;; esac
 			wrk -t2 -c64 -d"${DUR}s" --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$PATH_Q" >"$WORK/wrk.out" 2>&1 || true
 			read -r rps p50 p99 errs < <(parse "$WORK/wrk.out")
 			echo "round $r $side: $rps req/s, p50 $p50 ms, p99 $p99 ms, $errs errors ($(grep -E 'Socket errors|Non-2xx' "$WORK/wrk.out" | tr -s ' ' | tr '\n' ';'))"
 			echo "$side $rps $p50 $p99 $errs" >>"$WORK/wrk.res"
 			kill -0 "$HPID" 2>/dev/null || { echo "halong serve died"; tail -20 "$WORK/serve.log"; exit 1; }
+			kill -0 "$UPID" 2>/dev/null || { echo "halong serve (uncached) died"; tail -20 "$WORK/serve-uncached.log"; exit 1; }
 			sleep 2
 		done
 	done
@@ -296,7 +308,7 @@ EOF
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 out = []
-for side in ('halong', 'nginx'):
+for side in ('halong', 'uncached', 'nginx'):
     s = [r for r in rows if r[0] == side]
     rps = statistics.median(float(r[1]) for r in s)
     p50 = statistics.median(float(r[2]) for r in s)
@@ -305,9 +317,11 @@ for side in ('halong', 'nginx'):
     out.append((side, rps, p50, p99, errs))
 for side, rps, p50, p99, errs in out:
     print(f'# c=64 {side}: {rps:.1f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, {errs} errors (medians of rounds)', file=sys.stderr)
-h, n = out
+h, u, n = out
 print(f'api_c64_halong_rps={h[1]:.1f} api_c64_halong_p50_ms={h[2]:.1f} api_c64_halong_p99_ms={h[3]:.1f} api_c64_halong_errors={h[4]}'
-      f' api_c64_nginx_rps={n[1]:.0f} api_c64_nginx_p99_ms={n[3]:.1f} api_c64_nginx_errors={n[4]} api_c64_ratio={h[1] / n[1]:.4f}')
+      f' api_c64_uncached_rps={u[1]:.1f} api_c64_uncached_p99_ms={u[3]:.1f} api_c64_uncached_errors={u[4]}'
+      f' api_c64_nginx_rps={n[1]:.0f} api_c64_nginx_p99_ms={n[3]:.1f} api_c64_nginx_errors={n[4]} api_c64_ratio={h[1] / n[1]:.4f}'
+      f' api_c64_cached_vs_uncached={h[1] / u[1]:.1f}')
 EOF
 )
 	echo "halong serve: $(grep -c ' 200 ' "$WORK/serve.log" 2>/dev/null || echo 0) access lines with 200 in its log;" \

@@ -2,7 +2,15 @@
  * and their verification, evaluations, inspections and lessons. Each parses the request, calls
  * one verb of plans/ as the caller (who may do what is the library's rule), and answers in the
  * shapes of `halong plan|task … --json`. The clock is the server's (HALONG_TODAY in tests);
- * reads take at=. */
+ * reads take at=.
+ *
+ * The dashboard's reads (a plan's page, its evaluation, the evaluation of every plan) are kept
+ * by each worker thread (answers.h) until the store changes: the key holds what decides the
+ * answer, i.e. the request's parameters as parsed, the plans' "today" (the clock when at= is not
+ * given, and the day whose register names the agencies) and what decides what the caller may
+ * read: their access ceiling (hl_plans__may_read: a plan is read when its level is at most the
+ * caller's ceiling; a local caller reads every level). Nothing else of the caller enters these
+ * answers (not their unit or agency), so callers of one ceiling share them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -11,9 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "answers.h"
 #include "halong/plans.h"
 #include "halong/plans_json.h"
 #include "halong/util.h"
+#include "jobs.h"
 #include "server_int.h"
 
 #define MAX_IMPORT (16u << 20) /* bytes of an uploaded plan file */
@@ -50,40 +60,97 @@ static int plans_list(request *r)
 	                           mine[0] ? json_string(mine) : json_null(), "today", today));
 }
 
-/* ---- POST /api/v1/plans/import?plan=&sheet=&keep_unknown=&compiler= (the file as body) ---- */
+/* ---- POST /api/v1/plans/import?plan=&sheet=&keep_unknown=&compiler= (the file as body) ----
+ *
+ * A job (jobs.h, kind "plan-import"): 202 {"job"} at once, GET /api/v1/jobs/{id} follows it (rows
+ * read, then rows written, from hl_plan_import's progress). Its result is the import's stats with
+ * "errors": each bad row "plan:LINE: column: why" (the job then failed, nothing was written). The
+ * caller's right (admin) and the request's own faults (no body, a bad keep_unknown) are answered
+ * at once. */
 
-static int plans_import(request *r)
+typedef struct {
+	server_job *job;
+	hl_principal who; /* the library checks and audits it */
+	char *dir, *path; /* the upload, in a private folder */
+	char *plan, *sheet, *compiler;
+	int keep_unknown;
+} import_arg;
+
+static void import_arg_free(void *p)
 {
-	const char *tmp = getenv("TMPDIR");
-	char dir[4096], *path = NULL;
+	import_arg *g = p;
+	if (!g)
+		return;
+	if (g->path)
+		unlink(g->path);
+	if (g->dir)
+		rmdir(g->dir);
+	free(g->path), free(g->dir);
+	free(g->plan), free(g->sheet), free(g->compiler);
+	free(g);
+}
+
+static int import_progress(const char *what, uint64_t done, uint64_t total, void *ud)
+{
+	return job_progress(what, done, total, ((import_arg *)ud)->job);
+}
+
+static json_t *strings_json(char **v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static int import_work(json_t **result, server_job *job, hl_archive *a, void *arg)
+{
+	import_arg *g = arg;
 	hl_plan_import_stats s;
 	hl_plan_import_opts o = {0};
-	uint64_t keep;
-	int fd = -1, rc;
+	int rc;
 
 	memset(&s, 0, sizeof(s));
-	if (!r->who.local && r->who.role != HL_ROLE_ADMIN)
-		return hl_error_set(HL_EDENIED, r->who.user_id ? "only an admin imports plans"
-		                                               : "log in first (admin)");
-	if ((rc = req_uint(&keep, r, "keep_unknown", 0, 0, 1)) != 0)
-		return rc;
-	if (!r->body_len)
-		return hl_error_set(HL_EINVALID, "body: the plan's CSV or XLSX file");
-	o.plan = req_query(r, "plan");
-	o.sheet = req_query(r, "sheet");
-	o.compiler = req_query(r, "compiler");
-	o.keep_unknown = (int)keep;
+	g->job = job;
+	o.plan = g->plan;
+	o.sheet = g->sheet;
+	o.compiler = g->compiler;
+	o.keep_unknown = g->keep_unknown;
 	o.name = "plan"; /* messages and the audit name the upload, not where it lies */
+	o.progress = import_progress;
+	o.ud = g;
+	rc = hl_plan_import(&s, hl_archive_store(a), &g->who, g->path, &o);
+	if (rc == 0) {
+		job_progress(NULL, s.rows, s.rows, job);
+		job_summary(job, "%llu rows: %llu added, %llu changed, %llu unchanged",
+		            (unsigned long long)s.rows, (unsigned long long)s.added,
+		            (unsigned long long)s.changed, (unsigned long long)s.unchanged);
+	}
+	*result = json_pack(
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "rows", (json_int_t)s.rows, "plans",
+	    (json_int_t)s.plans, "added", (json_int_t)s.added, "changed", (json_int_t)s.changed,
+	    "unchanged", (json_int_t)s.unchanged, "sections", (json_int_t)s.sections, "unread",
+	    (json_int_t)s.unread, "kept", (json_int_t)s.kept, "generic", (json_int_t)s.generic,
+	    "notes", strings_json(s.notes, s.nnotes), "errors", strings_json(s.errors, s.nerrors));
+	hl_plan_import_stats_free(&s);
+	return rc;
+}
+
+/* Writes the body to a fresh private folder: the import reads a file, and the job outlives the
+ * request. */
+static int save_upload(import_arg *g, request *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096];
+	int fd, rc = 0;
 	snprintf(dir, sizeof(dir), "%s/halong-plan.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return hl_error_set(HL_EIO, "cannot make a temporary folder: %s", strerror(errno));
-	if (!(path = hl_path_join(dir, "plan"))) {
-		rmdir(dir);
+	if (!(g->dir = hl_strdup(dir)) || !(g->path = hl_path_join(dir, "plan")))
 		return hl_error_set(HL_ENOMEM, "out of memory");
-	}
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-		rc = hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
-	for (size_t off = 0; fd >= 0 && off < r->body_len;) {
+	if ((fd = open(g->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
+	for (size_t off = 0; off < r->body_len;) {
 		ssize_t w = write(fd, r->body + off, r->body_len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -93,42 +160,85 @@ static int plans_import(request *r)
 		}
 		off += (size_t)w;
 	}
-	if (fd >= 0)
-		close(fd);
-	if (rc == 0)
-		rc = hl_plan_import(&s, req_store(r), &r->who, path, &o);
-	unlink(path);
-	rmdir(dir);
-	free(path);
-	json_t *notes = json_array(), *errors = json_array();
-	for (size_t i = 0; i < s.nnotes; i++)
-		json_array_append_new(notes, json_string(s.notes[i]));
-	for (size_t i = 0; i < s.nerrors; i++)
-		json_array_append_new(errors, json_string(s.errors[i]));
-	if (rc == HL_EINVALID && s.nerrors) {
-		char msg[1100];
-		snprintf(msg, sizeof(msg), "%s", hl_error_last());
-		hl_plan_import_stats_free(&s);
-		json_decref(notes);
-		return resp_json(r, 400,
-		                 json_pack("{s:{s:i,s:s,s:s,s:o}}", "error", "status", 400, "code",
-		                           "bad_request", "message", msg, "rows", errors));
+	if (close(fd) < 0 && rc == 0)
+		rc = hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
+	return rc;
+}
+
+static char *opt_dup(const char *v)
+{
+	return v ? hl_strdup(v) : NULL;
+}
+
+static int plans_import(request *r)
+{
+	import_arg *g;
+	json_t *job = NULL;
+	uint64_t keep;
+	int rc;
+
+	if (!r->who.local && r->who.role != HL_ROLE_ADMIN)
+		return hl_error_set(HL_EDENIED, r->who.user_id ? "only an admin imports plans"
+		                                               : "log in first (admin)");
+	if ((rc = req_uint(&keep, r, "keep_unknown", 0, 0, 1)) != 0)
+		return rc;
+	if (!r->body_len)
+		return hl_error_set(HL_EINVALID, "body: the plan's CSV or XLSX file");
+	if (!(g = calloc(1, sizeof(*g))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	g->who = r->who;
+	g->keep_unknown = (int)keep;
+	if ((req_query(r, "plan") && !(g->plan = opt_dup(req_query(r, "plan")))) ||
+	    (req_query(r, "sheet") && !(g->sheet = opt_dup(req_query(r, "sheet")))) ||
+	    (req_query(r, "compiler") && !(g->compiler = opt_dup(req_query(r, "compiler"))))) {
+		import_arg_free(g);
+		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
-	json_decref(errors);
-	if (rc < 0) {
-		json_decref(notes);
-		hl_plan_import_stats_free(&s);
+	if ((rc = save_upload(g, r)) < 0) {
+		import_arg_free(g);
 		return rc;
 	}
-	rc = resp_json(r, 200,
-	               json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "rows",
-	                         (json_int_t)s.rows, "plans", (json_int_t)s.plans, "added",
-	                         (json_int_t)s.added, "changed", (json_int_t)s.changed, "unchanged",
-	                         (json_int_t)s.unchanged, "sections", (json_int_t)s.sections,
-	                         "unread", (json_int_t)s.unread, "kept", (json_int_t)s.kept,
-	                         "generic", (json_int_t)s.generic, "notes", notes));
-	hl_plan_import_stats_free(&s);
-	return rc;
+	if ((rc = job_start(&job, &r->who, "plan-import", hl_archive_dir(r->archive), import_work,
+	                    g, import_arg_free)) < 0) {
+		if (rc != HL_ELIMIT)
+			return rc;
+		resp_error(r, 429, "%s", hl_error_last());
+		return ANSWERED;
+	}
+	return resp_json(r, 202, json_pack("{s:o}", "job", job));
+}
+
+/* The key of a kept answer: what (a route's name), the caller's ceiling and whether local, the
+ * plans' today, then each part preceded by its length (no two different requests make one key;
+ * NULL and "" differ). NULL if out of memory. */
+static char *answer_key(request *r, const char *what, const char *const *parts, size_t n)
+{
+	char today[11], *k;
+	size_t len = 0, cap = 96 + strlen(what);
+	for (size_t i = 0; i < n; i++)
+		cap += (parts[i] ? strlen(parts[i]) : 0) + 24;
+	if (!(k = malloc(cap)))
+		return NULL;
+	hl_plans_today(today);
+	len = (size_t)snprintf(k, cap, "%s/%d/%d/%s:", what, (int)hl_auth_ceiling(&r->who),
+	                       r->who.local ? 1 : 0, today);
+	for (size_t i = 0; i < n; i++)
+		len += parts[i] ? (size_t)snprintf(k + len, cap - len, "%zu:%s", strlen(parts[i]),
+		                                   parts[i])
+		                : (size_t)snprintf(k + len, cap - len, "-");
+	return k;
+}
+
+/* Answers j (taken) as JSON, kept for t's key. */
+static int answer_json(answer_ticket *t, request *r, json_t *j)
+{
+	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!body) {
+		answer_ticket_free(t);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	return answer_give(t, r, body, strlen(body), 1);
 }
 
 /* ---- GET /api/v1/plans/{id}?at= ---- */
@@ -137,14 +247,19 @@ static int plan_get(request *r)
 {
 	hl_plan *p = NULL;
 	hl_tasks *l = NULL;
+	answer_ticket t;
 	char at[11];
 	int rc;
 	json_t *j, *tasks;
 	if ((rc = at_param(at, r)) != 0)
 		return rc;
+	const char *parts[] = {req_param(r, "id"), at};
+	if (answer_lookup(&t, ANSWERS_PLANS, r, answer_key(r, "plan", parts, 2), &rc))
+		return rc;
 	if ((rc = hl_plan_get(&p, req_store(r), &r->who, req_param(r, "id"))) < 0 ||
 	    (rc = hl_plan_tasks(&l, req_store(r), &r->who, p->id, at[0] ? at : NULL)) < 0) {
 		hl_plan_free(p);
+		answer_ticket_free(&t);
 		return rc;
 	}
 	j = hl_plan_json(p);
@@ -154,7 +269,7 @@ static int plan_get(request *r)
 	json_object_set_new(j, "task_list", tasks);
 	hl_plan_free(p);
 	hl_tasks_free(l);
-	return resp_json(r, 200, j);
+	return answer_json(&t, r, j);
 }
 
 /* ---- GET /api/v1/plans/{id}/eval, GET /api/v1/evaluation ---- */
@@ -163,7 +278,8 @@ static int eval_answer(request *r, const char *plan)
 {
 	hl_eval *e = NULL;
 	hl_eval_in in = {0};
-	char at[11], from[11], to[11];
+	answer_ticket t;
+	char at[11], from[11], to[11], soon_s[24];
 	uint64_t soon;
 	int given, rc;
 	if ((rc = at_param(at, r)) != 0 || (rc = req_date(from, &given, r, "from")) != 0 ||
@@ -179,9 +295,15 @@ static int eval_answer(request *r, const char *plan)
 		in.agency = NULL;
 	in.at = at[0] ? at : NULL;
 	in.soon_days = (int)soon;
-	if ((rc = hl_plan_eval(&e, req_store(r), &r->who, &in)) < 0)
+	snprintf(soon_s, sizeof(soon_s), "%d", in.soon_days);
+	const char *parts[] = {in.plan, in.period, in.from, in.to, in.agency, in.at, soon_s};
+	if (answer_lookup(&t, ANSWERS_PLANS, r, answer_key(r, "eval", parts, 7), &rc))
 		return rc;
-	rc = resp_json(r, 200, hl_eval_json(e));
+	if ((rc = hl_plan_eval(&e, req_store(r), &r->who, &in)) < 0) {
+		answer_ticket_free(&t);
+		return rc;
+	}
+	rc = answer_json(&t, r, hl_eval_json(e));
 	hl_eval_free(e);
 	return rc;
 }

@@ -2,133 +2,20 @@
  * sees it (hl_archive_search: visibility, the unit facet, the total that leaks nothing, the
  * audit of restricted snippets).
  *
- * Each worker thread keeps the answers it built, keyed by the query, its filters, the page and
- * the caller's visibility (ceiling, scope), and valid while the store's change stamp and the
- * day are those they were built at: a re-ingest, an index update (it trims the store's queue)
- * or a change of access level moves the stamp, so it is seen at once. Only an answer the library
- * calls reusable (hl_hits.reusable: no restricted record shown, whose snippet is a read it
- * audits each time) is kept. */
-#include <pthread.h>
+ * Each worker thread keeps the answers it built (answers.h), keyed by the query, its filters,
+ * the page and the caller's visibility (ceiling, scope), and valid while the store's change
+ * stamp and the day are those they were built at: a re-ingest, an index update (it trims the
+ * store's queue) or a change of access level moves the stamp, so it is seen at once. Only an answer
+ * the library calls reusable (hl_hits.reusable: no restricted record shown, whose snippet is a read
+ * it audits each time) is kept. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "answers.h"
 #include "halong/archive_json.h"
-#include "halong/units.h"
 #include "halong/util.h"
 #include "server_int.h"
-
-/* Answers kept a thread: sets of ways, the least recently used way of a set replaced (a mix of
- * a few hundred queries asked in turn must not evict itself, as a direct-mapped table did). */
-#define ANSWER_SETS 64
-#define ANSWER_WAYS 8
-#define ANSWER_MAX  (256u << 10) /* a larger answer is not kept */
-/* Bytes of answers a thread keeps (bodies of 13 kB for 20 hits, ~70 kB for 100): past it the
- * thread's answers are all dropped before the next is kept (stale ones included). */
-#define ANSWER_BUDGET (8u << 20)
-
-/* What an answer is valid for: the store's change stamp and the day (custody, so the unit facet
- * and every scope, depends on the date). */
-typedef struct {
-	hl_archive_stamp st;
-	char day[11];
-} stamp;
-
-typedef struct {
-	char *key; /* NULL: an empty way */
-	uint32_t hash;
-	stamp at;
-	uint64_t used; /* the thread's request count when last used */
-	char *body;
-	size_t len;
-} answer_cached;
-
-typedef struct {
-	answer_cached answers[ANSWER_SETS * ANSWER_WAYS];
-	uint64_t tick;
-	size_t bytes; /* of the answers' bodies */
-} search_cache;
-
-static void answers_drop(search_cache *c)
-{
-	for (size_t i = 0; i < ANSWER_SETS * ANSWER_WAYS; i++) {
-		free(c->answers[i].key), free(c->answers[i].body);
-		memset(&c->answers[i], 0, sizeof(c->answers[i]));
-	}
-	c->bytes = 0;
-}
-
-static pthread_key_t g_cache_key;
-static pthread_once_t g_cache_once = PTHREAD_ONCE_INIT;
-/* HL_SEARCH_NO_CACHE=1 in the server's environment: no answer is kept, so that
- * bench/search_http.sh can measure searches never asked before. Not for production. Read once,
- * with the key. */
-static int g_answers_off;
-
-static void cache_free(void *p)
-{
-	answers_drop(p);
-	free(p);
-}
-
-static void cache_key_make(void)
-{
-	const char *e = getenv("HL_SEARCH_NO_CACHE");
-	g_answers_off = e && *e && strcmp(e, "0") != 0;
-	pthread_key_create(&g_cache_key, cache_free);
-}
-
-/* This thread's cache (freed with the thread), NULL if out of memory or switched off. */
-static search_cache *cache_get(void)
-{
-	search_cache *c;
-	pthread_once(&g_cache_once, cache_key_make);
-	if (g_answers_off)
-		return NULL;
-	if (!(c = pthread_getspecific(g_cache_key)) && (c = calloc(1, sizeof(*c))) &&
-	    pthread_setspecific(g_cache_key, c) != 0) {
-		free(c);
-		c = NULL;
-	}
-	return c;
-}
-
-/* 0 when the store told its stamp; else nothing is kept for this request. */
-static int stamp_now(stamp *s, request *r)
-{
-	memset(s, 0, sizeof(*s));
-	if (hl_archive_change_stamp(&s->st, r->archive) < 0) {
-		hl_error_clear();
-		return -1;
-	}
-	hl_units_today(s->day);
-	return 0;
-}
-
-static int stamp_eq(const stamp *a, const stamp *b)
-{
-	return a->st.data_version == b->st.data_version && a->st.own_changes == b->st.own_changes &&
-	       !strcmp(a->day, b->day);
-}
-
-/* The way of key's set that holds key (*hit when it is valid at `now`), else the one to
- * replace: an empty one, else the least recently used. */
-static answer_cached *way_of(search_cache *c, const char *key, uint32_t h, const stamp *now,
-                             int *hit)
-{
-	answer_cached *set = &c->answers[(size_t)(h % ANSWER_SETS) * ANSWER_WAYS], *victim = NULL;
-	*hit = 0;
-	for (size_t i = 0; i < ANSWER_WAYS; i++) {
-		answer_cached *e = &set[i];
-		if (e->key && e->hash == h && !strcmp(e->key, key)) {
-			*hit = stamp_eq(&e->at, now);
-			return e;
-		}
-		if (!victim || (victim->key && (!e->key || e->used < victim->used)))
-			victim = e;
-	}
-	return victim;
-}
 
 /* The key: the caller's visibility (ceiling, scope), the page, then each parameter preceded by
  * its length (so no two different requests make one key). NULL if out of memory or the scope
@@ -201,11 +88,8 @@ static int search(request *r)
 	const char *q = req_query(r, "q");
 	hl_search_opts o = {0};
 	hl_hits *h = NULL;
-	search_cache *cache = NULL;
-	answer_cached *ac = NULL;
-	stamp now;
-	char *key = NULL, *body;
-	size_t blen;
+	answer_ticket t;
+	char *body;
 	int rc;
 
 	/* q's length is the library's to limit (HL_SEARCH_MAX_QUERY, with the filters), as for
@@ -223,47 +107,22 @@ static int search(request *r)
 	o.html = 1;
 	o.facets = 1;
 
-	/* the stamp is read before searching: a change made meanwhile moves it past the entry */
-	if (stamp_now(&now, r) == 0 && (cache = cache_get()) && (key = make_key(r, &o))) {
-		int hit;
-		uint32_t kh = hl_str_hash(key);
-		cache->tick++;
-		ac = way_of(cache, key, kh, &now, &hit);
-		if (hit && ac->body) {
-			ac->used = cache->tick;
-			rc = resp_bytes(r, 200, "application/json; charset=utf-8", ac->body,
-			                ac->len, 0);
-			goto done;
-		}
-	}
-	if ((rc = hl_archive_search(&h, r->archive, &r->who, &o)) < 0)
+	/* the stamp is read before searching (answer_lookup): a change made meanwhile moves it
+	 * past the entry */
+	if (answer_lookup(&t, ANSWERS_SEARCH, r, make_key(r, &o), &rc))
 		goto done;
+	if ((rc = hl_archive_search(&h, r->archive, &r->who, &o)) < 0) {
+		answer_ticket_free(&t);
+		goto done;
+	}
 	if (!(body = answer_body(q, &o, h))) {
+		answer_ticket_free(&t);
 		rc = hl_error_set(HL_ENOMEM, "out of memory");
 		goto done;
 	}
-	blen = strlen(body);
-	if (ac && h->reusable && blen <= ANSWER_MAX) {
-		char *k;
-		if (cache->bytes - (ac->body ? ac->len : 0) + blen > ANSWER_BUDGET) {
-			answers_drop(cache);
-			ac = way_of(cache, key, hl_str_hash(key), &now, &(int){0});
-		}
-		if ((k = strdup(key))) {
-			cache->bytes -= ac->body ? ac->len : 0;
-			cache->bytes += blen;
-			free(ac->key), free(ac->body);
-			ac->key = k, ac->hash = hl_str_hash(k), ac->at = now;
-			ac->used = cache->tick;
-			ac->body = body, ac->len = blen;
-			rc = resp_bytes(r, 200, "application/json; charset=utf-8", body, blen, 0);
-			goto done;
-		}
-	}
-	rc = resp_bytes(r, 200, "application/json; charset=utf-8", body, blen, 1);
+	rc = answer_give(&t, r, body, strlen(body), h->reusable);
 done:
 	hl_hits_free(h);
-	free(key);
 	return rc;
 }
 

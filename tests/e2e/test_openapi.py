@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import unittest
 
 import hl
@@ -476,17 +477,29 @@ class PlanAnswersValidate(AnswerValidator, unittest.TestCase):
         r = v('viewer', 'GET', f'/api/v1/plans/{t}/eval?period=2025-10', status=200)
         if r:
             self.assertEqual(r.json()['previous']['period'], '2025-09', r)
-        # the import: a good file, then a file of bad rows whose 400 names each row
+        # the import, a job: a good file, then a file of bad rows whose failed job names each
+        # row; the job's answers are checked too
         csv_type = {'Content-Type': 'text/csv'}
-        v('admin', 'POST', f'/api/v1/plans/import?plan={t}', TEST_TASKS, csv_type, 200)
-        r = v('admin', 'POST', f'/api/v1/plans/import?plan={t}',
-              'STT,Nhiệm vụ,Cơ quan chủ trì,Thời gian hoàn thành\n'
-              '1,Một,Sở Khoa học và Công nghệ,6/2025\n'
-              '1,Hai,Sở Không Có,12/2025\n', csv_type, 400)
-        if r:
-            self.assertEqual(r.json()['error']['rows'][:2], [
+
+        def import_job(body):
+            r = v('admin', 'POST', f'/api/v1/plans/import?plan={t}', body, csv_type, 202)
+            for _ in range(600):
+                j = v('admin', 'GET', f"/api/v1/jobs/{r.json()['job']['id']}", status=200) \
+                    if r else None
+                if not j or j.json()['state'] != 'running':
+                    return j
+                time.sleep(0.05)
+        j = import_job(TEST_TASKS)
+        if j:
+            self.assertEqual(j.json()['state'], 'done', j)
+        j = import_job('STT,Nhiệm vụ,Cơ quan chủ trì,Thời gian hoàn thành\n'
+                       '1,Một,Sở Khoa học và Công nghệ,6/2025\n'
+                       '1,Hai,Sở Không Có,12/2025\n')
+        if j:
+            self.assertEqual(j.json()['state'], 'failed', j)
+            self.assertEqual(j.json()['result']['errors'][:2], [
                 'plan:2: due: due 2025-06-30 is before the plan starts (2025-07-01)',
-                'plan:3: item_no: "1" repeated (first on line 2)'], r)
+                'plan:3: item_no: "1" repeated (first on line 2)'], j)
         v('khcn', 'POST', '/api/v1/plans/import', TEST_TASKS, csv_type, 403)
         v('admin', 'POST', '/api/v1/plans/import', '', csv_type, 400)
         # indicators, the register, a user's agency, and last a task cancelled

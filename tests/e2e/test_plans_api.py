@@ -7,6 +7,7 @@ input answered 400 naming its field with nothing written; who may import, verify
 import json
 import shutil
 import tempfile
+import time
 import unittest
 import urllib.parse
 
@@ -78,6 +79,20 @@ class PlansApi(unittest.TestCase):
     def assertError(self, r, status, says):
         self.assertEqual(r.status, status, r)
         self.assertIn(says, r.json()['error']['message'], r)
+
+    def import_(self, path, body, headers):
+        """POST the file to the import: 202 and a job, followed to its end; the job."""
+        r = self.as_('admin').call('POST', path, body, headers=headers)
+        self.assertEqual(r.status, 202, r)
+        job = r.json()['job']
+        self.assertEqual((job['kind'], job['state']), ('plan-import', 'running'), r)
+        for _ in range(600):
+            j = self.as_('admin').get(f"/api/v1/jobs/{job['id']}")
+            self.assertEqual(j.status, 200, j)
+            if j.json()['state'] != 'running':
+                return j.json()
+            time.sleep(0.05)
+        self.fail(f'the import job did not end: {j.json()}')
 
     def task_id(self, item):
         r = self.as_('viewer').get(f'/api/v1/plans/QN-TEST-2025/tasks/{item}')
@@ -232,23 +247,56 @@ class PlansApi(unittest.TestCase):
         hdr = {'Content-Type': 'text/csv'}
         r = self.as_('tc').call('POST', path, bad, headers=hdr)
         self.assertError(r, 403, 'only an admin imports plans')
-        r = self.as_('admin').call('POST', path, bad, headers=hdr)
-        self.assertEqual(r.status, 400, r)
-        rows = r.json()['error']['rows']
+        job = self.import_(path, bad, hdr)
+        self.assertEqual(job['state'], 'failed', job)
+        self.assertIn('2 errors, nothing was imported; the first: plan:3: due: due 2024-12-31 '
+                      'is before the plan starts', job['message'])
+        rows = job['result']['errors']
         self.assertEqual(len(rows), 2)
         self.assertTrue(rows[0].startswith('plan:3: due: due 2024-12-31 is before the plan '
                                            'starts'), rows)
         self.assertTrue(rows[1].startswith('plan:4: lead_agency: unknown agency "Sở Không Tồn '
                                            'Tại"'), rows)
-        self.assertNotIn('/tmp', r.text())
+        self.assertEqual((job['result']['added'], job['result']['changed']), (0, 0), job)
+        self.assertNotIn('/tmp', json.dumps(job))
         # nothing of it was written
         self.assertEqual(self.as_('viewer').get('/api/v1/plans/QN-TEST-2025/tasks/4').status,
                          404)
         good = bad.decode().split('\n')[:2]
-        r = self.as_('admin').call('POST', path, ('\n'.join(good) + '\n').encode(), headers=hdr)
-        self.assertEqual((r.status, r.json()['added']), (200, 1), r)
-        r = self.as_('admin').call('POST', path, ('\n'.join(good) + '\n').encode(), headers=hdr)
-        self.assertEqual((r.status, r.json()['added'], r.json()['unchanged']), (200, 0, 1), r)
+        job = self.import_(path, ('\n'.join(good) + '\n').encode(), hdr)
+        self.assertEqual((job['state'], job['result']['added'], job['result']['errors']),
+                         ('done', 1, []), job)
+        self.assertEqual(job['message'], '1 rows: 1 added, 0 changed, 0 unchanged')
+        job = self.import_(path, ('\n'.join(good) + '\n').encode(), hdr)
+        self.assertEqual((job['state'], job['result']['added'], job['result']['unchanged']),
+                         ('done', 0, 1), job)
+        # refused at once, before any job: no body, a bad parameter
+        self.assertError(self.as_('admin').call('POST', path, b'', headers=hdr), 400, 'body:')
+        self.assertError(self.as_('admin').call('POST', path + '&keep_unknown=2', bad,
+                                                headers=hdr), 400, 'keep_unknown')
+
+    def test_5b_import_of_the_real_appendix_as_a_job(self):
+        # the Government's appendix (data/plans), into a plan of its own made by the API too;
+        # the job counts the rows as it goes and ends with the plan's task count
+        with open(hl.SRC + '/data/plans/NQ03-NQ-CP-2025_plan.csv', 'rb') as f:
+            plan = f.read().decode().replace('NQ03-NQ-CP-2025', 'NQ03-API-2025').encode()
+        job = self.import_('/api/v1/plans/import?compiler=SO-KHCN', plan,
+                           {'Content-Type': 'text/csv'})
+        self.assertEqual((job['state'], job['result']['plans']), ('done', 1), job)
+        with open(hl.SRC + '/data/plans/NQ03-NQ-CP-2025_tasks.csv', 'rb') as f:
+            tasks = f.read().decode().replace('NQ03-NQ-CP-2025', 'NQ03-API-2025').encode()
+        job = self.import_('/api/v1/plans/import?keep_unknown=1', tasks,
+                           {'Content-Type': 'text/csv'})
+        self.assertEqual(job['state'], 'done', job)
+        res = job['result']
+        # every row of the appendix added (the sections are rows of the plan too)
+        self.assertEqual((res['rows'], res['added'], res['errors']), (147, 147, []), job)
+        self.assertEqual((job['done'], job['total']), (res['rows'], res['rows']), job)
+        p = self.as_('viewer').get('/api/v1/plans/NQ03-API-2025').json()
+        self.assertEqual(len(p['task_list']), 147)
+        # the same as the command line's import of the same files
+        cli = self.as_('viewer').get('/api/v1/plans/NQ03-NQ-CP-2025').json()
+        self.assertEqual(p['tasks'], cli['tasks'])
 
     def test_6_inspections_and_lessons(self):
         body = {'plan': 'QN-TEST-2025', 'date': '2025-07-08', 'team': 'Đoàn kiểm tra của Sở KH&CN',
@@ -318,17 +366,17 @@ class PlansApi(unittest.TestCase):
                         'wb.save(sys.argv[1])\n', xlsx], check=True)
         with open(xlsx, 'rb') as f:
             body = f.read()
-        r = self.as_('admin').call('POST', '/api/v1/plans/import?plan=QN-TEST-2025', body,
-                                   headers={'Content-Type': 'application/vnd.openxmlformats-'
-                                            'officedocument.spreadsheetml.sheet'})
-        self.assertEqual((r.status, r.json()['added']), (200, 1), r)
+        job = self.import_('/api/v1/plans/import?plan=QN-TEST-2025', body,
+                           {'Content-Type': 'application/vnd.openxmlformats-'
+                            'officedocument.spreadsheetml.sheet'})
+        self.assertEqual((job['state'], job['result']['added']), ('done', 1), job)
         t = self.as_('viewer').get('/api/v1/plans/QN-TEST-2025/tasks/7').json()
         self.assertEqual((t['title'], t['weight'], t['due']['date'], t['lead'][0]['code']),
                          ('Tập huấn kỹ năng số cho cán bộ phường', 2.0, '2025-12-31', '06664'))
-        # not a workbook, not a CSV: refused, nothing written
-        r = self.as_('admin').call('POST', '/api/v1/plans/import?plan=QN-TEST-2025',
-                                   b'PK\x03\x04broken', headers={'Content-Type': 'text/csv'})
-        self.assertEqual(r.status, 400, r)
+        # not a workbook, not a CSV: the job fails, nothing written
+        job = self.import_('/api/v1/plans/import?plan=QN-TEST-2025', b'PK\x03\x04broken',
+                           {'Content-Type': 'text/csv'})
+        self.assertEqual(job['state'], 'failed', job)
 
     def test_9_at_once(self):
         # sixteen verifications of one report at once: one verdict; the rest 409
