@@ -330,33 +330,13 @@ static int ingest_work(json_t **result, server_job *job, hl_archive *a, void *ar
 	return 0;
 }
 
-/* Writes the body to a fresh private folder: the ingest reads a file, and the job outlives the
- * request. */
+/* Writes the body to a fresh private folder (the ingest reads a file, and the job outlives the
+ * request), beside the path of the rejects it will write. */
 static int save_body(ingest_arg *g, request *r)
 {
-	const char *tmp = getenv("TMPDIR");
-	char tmpl[4096];
-	int fd, rc = 0;
-	snprintf(tmpl, sizeof(tmpl), "%s/halong-ingest.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tmpl))
-		return hl_error_set(HL_EIO, "cannot make a temporary folder: %s", strerror(errno));
-	if (!(g->dir = hl_strdup(tmpl)) || !(g->manifest = hl_path_join(tmpl, "manifest.csv")) ||
-	    !(g->rejects = hl_path_join(tmpl, "rejects.csv")))
-		return hl_error_set(HL_ENOMEM, "out of memory");
-	if ((fd = open(g->manifest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-		return hl_error_set(HL_EIO, "cannot write the manifest: %s", strerror(errno));
-	for (size_t off = 0; off < r->body_len;) {
-		ssize_t w = write(fd, r->body + off, r->body_len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = hl_error_set(HL_EIO, "cannot write the manifest: %s", strerror(errno));
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0 && rc == 0)
-		rc = hl_error_set(HL_EIO, "cannot write the manifest: %s", strerror(errno));
+	int rc = req_body_save(&g->dir, &g->manifest, r, "ingest", "manifest.csv");
+	if (rc == 0 && !(g->rejects = hl_path_join(g->dir, "rejects.csv")))
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
 	return rc;
 }
 

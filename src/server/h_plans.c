@@ -81,11 +81,7 @@ static void import_arg_free(void *p)
 	import_arg *g = p;
 	if (!g)
 		return;
-	if (g->path)
-		unlink(g->path);
-	if (g->dir)
-		rmdir(g->dir);
-	free(g->path), free(g->dir);
+	req_body_unsave(g->dir, g->path);
 	free(g->plan), free(g->sheet), free(g->compiler);
 	free(g);
 }
@@ -136,35 +132,6 @@ static int import_work(json_t **result, server_job *job, hl_archive *a, void *ar
 	return rc;
 }
 
-/* Writes the body to a fresh private folder: the import reads a file, and the job outlives the
- * request. */
-static int save_upload(import_arg *g, request *r)
-{
-	const char *tmp = getenv("TMPDIR");
-	char dir[4096];
-	int fd, rc = 0;
-	snprintf(dir, sizeof(dir), "%s/halong-plan.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return hl_error_set(HL_EIO, "cannot make a temporary folder: %s", strerror(errno));
-	if (!(g->dir = hl_strdup(dir)) || !(g->path = hl_path_join(dir, "plan")))
-		return hl_error_set(HL_ENOMEM, "out of memory");
-	if ((fd = open(g->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-		return hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
-	for (size_t off = 0; off < r->body_len;) {
-		ssize_t w = write(fd, r->body + off, r->body_len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0 && rc == 0)
-		rc = hl_error_set(HL_EIO, "cannot write the upload: %s", strerror(errno));
-	return rc;
-}
-
 static char *opt_dup(const char *v)
 {
 	return v ? hl_strdup(v) : NULL;
@@ -194,7 +161,8 @@ static int plans_import(request *r)
 		import_arg_free(g);
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
-	if ((rc = save_upload(g, r)) < 0) {
+	/* the import reads a file, and the job outlives the request */
+	if ((rc = req_body_save(&g->dir, &g->path, r, "plan", "plan")) < 0) {
 		import_arg_free(g);
 		return rc;
 	}
