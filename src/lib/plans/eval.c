@@ -59,6 +59,7 @@ typedef struct {
 	/* the task being counted */
 	const hl_plans__view *v;
 	size_t ti;
+	int recurring; /* judged by the occurrence (only the reports of its period) */
 } ectx;
 
 static void count(hl_eval_counts *c, hl_task_status s, const char *due, const double *w)
@@ -200,15 +201,28 @@ static void list_add(ectx *x, hl_eval_item **v, size_t *n, size_t *cap, hl_task_
 		sift_up(*v, *n - 1);
 }
 
-/* One item: the task ti for one deadline. */
+/* The status of task ti for lead `code` (a task of several leads: each on its own reports),
+ * else s, the task's. */
+static hl_task_status lead_status(ectx *x, int multi, hl_task_status s, const char *due,
+                                  const char *code)
+{
+	return multi ? hl_plans__judge_lead(x->v, x->ti, due, x->recurring, code, NULL, NULL) : s;
+}
+
+/* One item: the task ti for one deadline, s its status as a whole. */
 static void item(ectx *x, hl_task_status s, const char *due)
 {
 	const hl_task *t = &x->v->tasks->v[x->ti];
-	int mine = !x->agency;
+	int mine = !x->agency, multi = hl_plans__coded_leads(t) > 1;
 	for (size_t i = 0; i < t->nagencies; i++)
-		if (t->agencies[i].lead && t->agencies[i].code && x->agency &&
-		    !strcmp(hl_plans__current(&x->succ, t->agencies[i].code, x->e->at), x->agency))
+		if (t->agencies[i].lead && t->agencies[i].code && x->agency && !mine &&
+		    !strcmp(hl_plans__current(&x->succ, t->agencies[i].code, x->e->at),
+		            x->agency)) {
 			mine = 1;
+			/* an agency's evaluation counts its own part of a task it leads with others
+			 */
+			s = lead_status(x, multi, s, due, t->agencies[i].code);
+		}
 	if (!mine)
 		return;
 	count(&x->e->total, s, due, x->w);
@@ -223,7 +237,8 @@ static void item(ectx *x, hl_task_status s, const char *due)
 			x->rc = hl_error_set(HL_ENOMEM, "out of memory");
 			return;
 		}
-		count(&r->c, s, due, x->w);
+		count(&r->c, x->agency ? s : lead_status(x, multi, s, due, t->agencies[i].code),
+		      due, x->w);
 	}
 	long at = hl_plans__day_number(x->e->at);
 	if (s == HL_TASK_OVERDUE)
@@ -239,6 +254,7 @@ static int occurrence(const char *start, const char *due, void *ud)
 {
 	ectx *x = ud;
 	(void)start;
+	x->recurring = 1;
 	item(x, hl_plans__judge(x->v, x->ti, due, 1, NULL, NULL), due);
 	return x->rc;
 }
@@ -256,7 +272,9 @@ static int eval_plan(ectx *x, const hl_plan *plan)
 		if (!t->leaf || !t->nagencies)
 			continue;
 		x->ti = i;
+		x->recurring = 0;
 		if (!x->e->from[0]) {
+			x->recurring = hl_plans__recurs(t);
 			item(x, t->status, t->judged_due);
 			continue;
 		}

@@ -65,6 +65,7 @@ int hl_plans__task_ref(int64_t *id, hl_plan **plan, hl_store *st, const hl_princ
 typedef struct {
 	int64_t id, task_id;
 	char pfrom[11], pto[11], done_on[11], at[11];
+	char agency[33];                      /* the agency reporting */
 	signed char state, progress, counted; /* counted: not returned */
 } hl_plans__rep;
 
@@ -89,9 +90,21 @@ int hl_plans__view_status(hl_plans__view *v, hl_store *st, const hl_plan *plan, 
 void hl_plans__view_free(hl_plans__view *v);
 void hl_plans__view_judge(hl_plans__view *v);
 /* The status of task ti for the occurrence due `due` ("" none); recurring: only the reports of
- * a period holding that day count. done_on and progress may be NULL. */
+ * a period holding that day count. done_on and progress may be NULL. A task of several lead
+ * agencies (codes of the register) is judged for each lead on its own reports, then as one:
+ * done when every lead is done (late if one is; done_on the last), else overdue if one is,
+ * else waiting if one is, else under way if one has reported, else not started; its progress
+ * the leads' mean. */
 hl_task_status hl_plans__judge(const hl_plans__view *v, size_t ti, const char *due, int recurring,
                                char done_on[11], int *progress);
+/* The same for one lead agency `lead` (its code as the task names it): the reports of that
+ * agency, and those of an agency the task does not name as a lead (the successor of one that
+ * ended). A task of one lead is judged as a whole. */
+hl_task_status hl_plans__judge_lead(const hl_plans__view *v, size_t ti, const char *due,
+                                    int recurring, const char *lead, char done_on[11],
+                                    int *progress);
+/* How many distinct lead agencies of the register task t has (codes). */
+size_t hl_plans__coded_leads(const hl_task *t);
 /* Does the task recur (a recurring or ongoing duty)? */
 int hl_plans__recurs(const hl_task *t);
 

@@ -339,6 +339,7 @@ static int add_rep(const hl_report *r, void *ud)
 	copy_day(d->pto, r->period_to);
 	copy_day(d->done_on, r->done_on);
 	copy_day(d->at, r->at);
+	snprintf(d->agency, sizeof(d->agency), "%s", r->agency ? r->agency : "");
 	d->state = (signed char)r->state;
 	d->progress = (signed char)r->progress;
 	d->counted = strcmp(r->verdict, "returned") != 0;
@@ -378,12 +379,19 @@ void hl_plans__view_free(hl_plans__view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* add_rep for the one-off tasks only: a recurring one's reports are read whole, apart. */
+/* Are a task's reports read whole (not only its latest)? A recurring one's occurrences need
+ * them, and so does a task of several leads (each lead's latest). */
+static int reads_whole(const hl_task *t)
+{
+	return hl_plans__recurs(t) || hl_plans__coded_leads(t) > 1;
+}
+
+/* add_rep for the tasks whose latest report is enough: the others are read whole, apart. */
 static int add_rep_one_off(const hl_report *r, void *ud)
 {
 	hl_plans__view *v = ud;
 	int ti = find_task(v, r->task_id);
-	if (ti >= 0 && hl_plans__recurs(&v->tasks->v[ti]))
+	if (ti >= 0 && reads_whole(&v->tasks->v[ti]))
 		return 0;
 	return add_rep(r, v);
 }
@@ -430,7 +438,7 @@ static int view_load(hl_plans__view *v, hl_store *st, const hl_principal *who, c
 		 * read; a recurring task's occurrences need all its reports */
 		rc = hl_store_report_status_foreach(st, plan_id, 0, v->at, 1, add_rep_one_off, v);
 		for (size_t i = 0; i < n && rc == 0; i++)
-			if (hl_plans__recurs(&v->tasks->v[i]))
+			if (reads_whole(&v->tasks->v[i]))
 				rc = hl_store_report_status_foreach(st, NULL, v->tasks->v[i].id,
 				                                    v->at, 0, add_rep, v);
 	}
@@ -466,10 +474,39 @@ int hl_plans__view_status(hl_plans__view *v, hl_store *st, const hl_plan *plan, 
 	return view_load(v, st, NULL, NULL, plan, 0, at, 1);
 }
 
-/* The status of one occurrence [from, due] of task ti (due "": no deadline): the latest
- * counted report among those that cover it decides. */
-hl_task_status hl_plans__judge(const hl_plans__view *v, size_t ti, const char *due, int recurring,
-                               char done_on[11], int *progress)
+size_t hl_plans__coded_leads(const hl_task *t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->nagencies; i++) {
+		const hl_task_agency *a = &t->agencies[i];
+		size_t j = 0;
+		if (!a->lead || !a->code)
+			continue;
+		while (j < i && !(t->agencies[j].lead && t->agencies[j].code &&
+		                  !strcmp(t->agencies[j].code, a->code)))
+			j++;
+		n += j == i;
+	}
+	return n;
+}
+
+/* Does report r count for lead `lead` of task t (NULL: any)? One of the task's leads reports
+ * for itself; another agency (the successor of a lead that ended) for every lead. */
+static int counts_for(const hl_task *t, const hl_plans__rep *r, const char *lead)
+{
+	if (!lead || !strcmp(r->agency, lead))
+		return 1;
+	for (size_t i = 0; i < t->nagencies; i++)
+		if (t->agencies[i].lead && t->agencies[i].code &&
+		    !strcmp(t->agencies[i].code, r->agency))
+			return 0;
+	return 1;
+}
+
+/* The status of one occurrence [from, due] of task ti (due "": no deadline) for `lead` (NULL:
+ * whoever reported): the latest counted report among those that cover it decides. */
+static hl_task_status judge_one(const hl_plans__view *v, size_t ti, const char *due, int recurring,
+                                const char *lead, char done_on[11], int *progress)
 {
 	const hl_task *t = &v->tasks->v[ti];
 	const hl_plans__rep *r = v->count[ti] ? v->reps + v->first[ti] : NULL, *last = NULL;
@@ -480,7 +517,7 @@ hl_task_status hl_plans__judge(const hl_plans__view *v, size_t ti, const char *d
 	if (t->cancelled)
 		return HL_TASK_CANCELLED;
 	for (size_t i = 0; i < v->count[ti]; i++) {
-		if (!r[i].counted)
+		if (!r[i].counted || !counts_for(t, &r[i], lead))
 			continue;
 		if (recurring && due[0] &&
 		    (strcmp(r[i].pfrom, due) > 0 || strcmp(r[i].pto, due) < 0))
@@ -508,6 +545,67 @@ hl_task_status hl_plans__judge(const hl_plans__view *v, size_t ti, const char *d
 	if (due[0] && strcmp(v->at, due) > 0)
 		return HL_TASK_OVERDUE;
 	return last ? HL_TASK_ON_TIME : HL_TASK_NOT_STARTED;
+}
+
+hl_task_status hl_plans__judge_lead(const hl_plans__view *v, size_t ti, const char *due,
+                                    int recurring, const char *lead, char done_on[11],
+                                    int *progress)
+{
+	const hl_task *t = &v->tasks->v[ti];
+	return judge_one(v, ti, due, recurring, hl_plans__coded_leads(t) > 1 ? lead : NULL, done_on,
+	                 progress);
+}
+
+hl_task_status hl_plans__judge(const hl_plans__view *v, size_t ti, const char *due, int recurring,
+                               char done_on[11], int *progress)
+{
+	const hl_task *t = &v->tasks->v[ti];
+	int done = 0, late = 0, overdue = 0, waiting = 0, started = 0, sum = 0, n = 0;
+	char last[11] = "";
+	if (hl_plans__coded_leads(t) < 2)
+		return judge_one(v, ti, due, recurring, NULL, done_on, progress);
+	if (done_on)
+		done_on[0] = 0;
+	if (progress)
+		*progress = 0;
+	if (t->cancelled)
+		return HL_TASK_CANCELLED;
+	for (size_t i = 0; i < t->nagencies; i++) {
+		const hl_task_agency *a = &t->agencies[i];
+		char d[11];
+		int p, seen = 0;
+		if (!a->lead || !a->code)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = t->agencies[j].lead && t->agencies[j].code &&
+			       !strcmp(t->agencies[j].code, a->code);
+		if (seen)
+			continue;
+		hl_task_status s = judge_one(v, ti, due, recurring, a->code, d, &p);
+		n++;
+		sum += p;
+		if (s == HL_TASK_DONE_ON_TIME || s == HL_TASK_DONE_LATE) {
+			done++;
+			late += s == HL_TASK_DONE_LATE;
+			if (strcmp(d, last) > 0)
+				snprintf(last, sizeof(last), "%s", d);
+		}
+		overdue += s == HL_TASK_OVERDUE;
+		waiting += s == HL_TASK_WAITING;
+		started += s != HL_TASK_NOT_STARTED && s != HL_TASK_OVERDUE;
+	}
+	if (progress)
+		*progress = n ? sum / n : 0;
+	if (done == n) {
+		if (done_on)
+			snprintf(done_on, 11, "%s", last);
+		return late ? HL_TASK_DONE_LATE : HL_TASK_DONE_ON_TIME;
+	}
+	if (overdue)
+		return HL_TASK_OVERDUE;
+	if (waiting)
+		return HL_TASK_WAITING;
+	return started ? HL_TASK_ON_TIME : HL_TASK_NOT_STARTED;
 }
 
 int hl_plans__recurs(const hl_task *t)

@@ -679,7 +679,7 @@ int hl_store_report_status_foreach(hl_store *st, const char *plan_id, int64_t ta
 	/* ?2: the clock; the latest verdict on r by then */
 #define STATUS_COLS                                                                                \
 	"SELECT r.id, r.task_id, r.period_from, r.period_to, r.done_on, r.at, r.progress, "        \
-	"r.state,"
+	"r.state, r.agency,"
 #define VERDICT_AT2                                                                                \
 	" (SELECT verdict FROM report_verification WHERE report_id = r.id AND at <= ?2"            \
 	" ORDER BY at DESC, id DESC LIMIT 1)"
@@ -715,8 +715,9 @@ int hl_store_report_status_foreach(hl_store *st, const char *plan_id, int64_t ta
 		               .done_on = (char *)hl_store__col(s, 4),
 		               .at = (char *)hl_store__col(s, 5),
 		               .progress = sqlite3_column_int(s, 6),
+		               .agency = (char *)hl_store__col(s, 8),
 		               .verdict =
-		                   (char *)(hl_store__col(s, 8) ? hl_store__col(s, 8) : "pending")};
+		                   (char *)(hl_store__col(s, 9) ? hl_store__col(s, 9) : "pending")};
 		hl_report_state rs = HL_REPORT_PROGRESS;
 		hl_report_state_parse(&rs, hl_store__col(s, 7));
 		r.state = rs;

@@ -69,8 +69,8 @@ int hl_store_report_put(int64_t *id, hl_store *st, const hl_report *r);
 int hl_store_report_foreach(hl_store *st, const char *plan_id, int64_t task_id, int64_t report_id,
                             const char *at, int pending_only,
                             int (*cb)(const hl_report *r, void *ud), void *ud);
-/* What a task's status needs of its reports made on or before `at` (task_ref, agency, texts,
- * by NULL): the reports of task `task_id`, or of every task of `plan_id`, by task, day, id,
+/* What a task's status needs of its reports made on or before `at` (the agency reporting; task_ref,
+ * texts, by NULL): the reports of task `task_id`, or of every task of `plan_id`, by task, day, id,
  * each with its latest verdict on or before `at` ("pending" when none); latest: of each task
  * of the plan only its latest report not returned by then (verdict "pending": not read), in
  * no order. */

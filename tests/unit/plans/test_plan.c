@@ -667,6 +667,69 @@ static void test_inspection_and_lessons(void **state)
 	assert_int_equal(hl_lesson_add(&lid, f->a, &f->local, &li), HL_EINVALID);
 }
 
+/* A task of two lead agencies: each reports for itself and is judged on its own reports; the
+ * task is done when both are, late when one was, overdue while one is; each agency's evaluation
+ * and ranking counts its own part. */
+static void test_two_leads(void **state)
+{
+	fx *f = *state;
+	hl_plan_import_stats s;
+	hl_tasks *l = NULL;
+	hl_eval *e = NULL;
+	hl_eval_in in = {.plan = "T", .period = "Quý II/2025"};
+	small_plan(f);
+	assert_int_equal(import(f, &s,
+	                        "STT,Nhiệm vụ,Cơ quan chủ trì,Thời gian hoàn thành,plan_id\n"
+	                        "7,Hai sở cùng chủ trì,\"Sở Tài chính, Sở Y tế\",30/6/2025,T\n",
+	                        0),
+	                 0);
+	hl_plan_import_stats_free(&s);
+	hl_report_in r = {.task = "T/7",
+	                  .agency = "SO-TC",
+	                  .period = "2025-06",
+	                  .state = HL_REPORT_DONE,
+	                  .progress = -1,
+	                  .at = "2025-06-20"};
+	int64_t id;
+	assert_int_equal(hl_task_report(&id, f->st, &f->local, &r), 0);
+	/* one of two done: under way, half the progress */
+	assert_int_equal(hl_plan_tasks(&l, f->st, &f->local, "T", "2025-06-25"), 0);
+	assert_int_equal(task(l, "7")->status, HL_TASK_ON_TIME);
+	assert_true(task(l, "7")->progress == 50);
+	hl_tasks_free(l);
+	/* past the deadline the other one is overdue, and so is the task */
+	assert_int_equal(status_at(f, "T", "7", "2025-07-02"), HL_TASK_OVERDUE);
+	in.at = "2025-07-02";
+	in.agency = "SO-TC";
+	assert_int_equal(hl_plan_eval(&e, f->st, &f->local, &in), 0);
+	assert_int_equal(e->total.total, 3); /* 1, 4 and its part of 7 */
+	assert_int_equal(e->total.done_on_time, 1);
+	hl_eval_free(e);
+	in.agency = "SO-YT";
+	assert_int_equal(hl_plan_eval(&e, f->st, &f->local, &in), 0);
+	assert_int_equal(e->total.done_on_time, 0);
+	assert_int_equal(e->total.overdue, 3); /* 5, 6 and its part of 7 */
+	hl_eval_free(e);
+	/* the ranking: each agency's row counts its own part */
+	in.agency = NULL;
+	assert_int_equal(hl_plan_eval(&e, f->st, &f->local, &in), 0);
+	for (size_t i = 0; i < e->nagencies; i++) {
+		if (!strcmp(e->agencies[i].code, "SO-TC"))
+			assert_int_equal(e->agencies[i].c.done_on_time, 1);
+		if (!strcmp(e->agencies[i].code, "SO-YT"))
+			assert_int_equal(e->agencies[i].c.done_on_time, 0);
+	}
+	hl_eval_free(e);
+	/* the second reports done late: the task is done, late, on that day */
+	r.agency = "SO-YT";
+	r.period = "2025-07";
+	r.at = "2025-07-03";
+	assert_int_equal(hl_task_report(&id, f->st, &f->local, &r), 0);
+	assert_int_equal(status_at(f, "T", "7", "2025-07-04"), HL_TASK_DONE_LATE);
+	/* its own report counts for a lead only: the first's does not make the second done */
+	assert_int_equal(status_at(f, "T", "7", "2025-07-02"), HL_TASK_OVERDUE);
+}
+
 static void test_kpi_and_cancel(void **state)
 {
 	fx *f = *state;
@@ -742,6 +805,7 @@ int main(void)
 	    cmocka_unit_test(test_periods),
 	    cmocka_unit_test_setup_teardown(test_inspection_and_lessons, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kpi_and_cancel, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_leads, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
