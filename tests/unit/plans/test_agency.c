@@ -232,6 +232,44 @@ static void names_as_before(fx *f, const golden *g, size_t n)
 	assert_int_equal(bad, 0);
 }
 
+/* The table of a day (hl_plans__names_code) says what the store says, where it says anything:
+ * the code of the one agency, or unknown. It is the store's answer that is kept above. (The
+ * province matters only for communes, where the table says nothing.) */
+static size_t table_agrees(fx *f, const golden *g, size_t n, size_t *told)
+{
+	size_t bad = 0, nt = 0;
+	struct {
+		const char *date;
+		hl_plans__names *t;
+	} tables[8];
+	for (size_t i = 0; i < n; i++) {
+		hl_plans__names *t = NULL;
+		char out[33] = "", want[33] = "";
+		if (!*g[i].date)
+			continue;
+		for (size_t k = 0; k < nt && !t; k++)
+			if (!strcmp(tables[k].date, g[i].date))
+				t = tables[k].t;
+		if (!t) {
+			assert_true(nt < 8);
+			assert_int_equal(hl_plans__names_load(&t, f->st, g[i].date), 0);
+			tables[nt].date = g[i].date, tables[nt++].t = t;
+		}
+		int rc = hl_plans__names_code(out, t, g[i].name);
+		int was = hl_plans__agency_code(want, f->st, g[i].name, g[i].date);
+		if (rc >= 0)
+			(*told)++;
+		if (rc >= 0 && (rc != was || strcmp(out, want))) {
+			print_error("\"%s\" on %s: the table says %d %s, the store %d %s\n",
+			            g[i].name, g[i].date, rc, out, was, want);
+			bad++;
+		}
+	}
+	for (size_t k = 0; k < nt; k++)
+		hl_plans__names_free(tables[k].t);
+	return bad;
+}
+
 static void test_names_as_before(void **state)
 {
 	fx *f = *state;
@@ -246,6 +284,63 @@ static void test_names_as_before(void **state)
 		if (!differs)
 			names_as_before(f, &names_no_province[i], 1);
 	}
+	/* the table: on the golden names, with the province set and without */
+	size_t told = 0, bad = table_agrees(f, names_no_province,
+	                                    sizeof(names_no_province) / sizeof(golden), &told);
+	assert_int_equal(bad, 0);
+	assert_true(told > 300);
+}
+
+/* The table and the store agree on names made up from the golden ones: spelt in capitals, the
+ * tail "tỉnh Quảng Ninh" added, two or three run together with a comma, a semicolon or " và ". */
+static void test_table_agrees(void **state)
+{
+	fx *f = *state;
+	const size_t n = sizeof(names_no_province) / sizeof(golden);
+	const char *days[] = {"2025-01-09", "2025-07-15", "2026-01-20"};
+	golden *g = calloc(4 * n + 3 * 150, sizeof(*g));
+	char **texts = calloc(4 * n + 3 * 150, sizeof(char *));
+	size_t m = 0, told = 0;
+	unsigned seed = 13;
+	for (size_t i = 0; i < n; i++) {
+		char buf[700];
+		const char *nm = names_no_province[i].name;
+		if (!*names_no_province[i].date)
+			continue;
+		snprintf(buf, sizeof(buf), "%s tỉnh Quảng Ninh", nm);
+		texts[m] = hl_strdup(buf);
+		g[m].date = names_no_province[i].date, g[m].name = texts[m], m++;
+		for (char *p = buf; *p; p++) /* ASCII capitals: the codes' case */
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 'a' + 'A');
+		buf[strlen(nm)] = 0;
+		texts[m] = hl_strdup(buf);
+		g[m].date = names_no_province[i].date, g[m].name = texts[m], m++;
+	}
+	for (size_t d = 0; d < 3; d++)
+		for (size_t k = 0; k < 150; k++) {
+			char buf[1400];
+			const char *seps[] = {", ", "; ", " và ", ", "};
+			seed = seed * 1103515245u + 12345u;
+			const char *a = names_no_province[(seed >> 8) % n].name;
+			seed = seed * 1103515245u + 12345u;
+			const char *b = names_no_province[(seed >> 8) % n].name;
+			seed = seed * 1103515245u + 12345u;
+			const char *c3 = names_no_province[(seed >> 8) % n].name;
+			if (k % 3 == 2)
+				snprintf(buf, sizeof(buf), "%s%s%s%s%s", a, seps[k % 4], b,
+				         seps[k % 4], c3);
+			else
+				snprintf(buf, sizeof(buf), "%s%s%s", a, seps[k % 4], b);
+			texts[m] = hl_strdup(buf);
+			g[m].date = days[d], g[m].name = texts[m], m++;
+		}
+	assert_int_equal(table_agrees(f, g, m, &told), 0);
+	assert_true(told > m / 2);
+	for (size_t i = 0; i < m; i++)
+		free(texts[i]);
+	free(texts);
+	free(g);
 }
 
 /* A plan's tasks as the import named their agencies, one line a task: "item: L=CODE S=CODE …",
@@ -425,6 +520,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_names_as_before, setup_all, teardown_all),
 	    cmocka_unit_test_setup_teardown(test_imports_as_before, setup_all, teardown_all),
 	    cmocka_unit_test_setup_teardown(test_hard_names, setup_all, teardown_all),
+	    cmocka_unit_test_setup_teardown(test_table_agrees, setup_all, teardown_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
