@@ -632,6 +632,17 @@ static int plan_row(ctx *c, row *r, hl_plan *p)
 
 /* ---- the import ---- */
 
+/* The first row whose item number is `item` ((size_t)-1: none), in `items`, a table of nitems
+ * (a power of 2) row indexes by the item's hash, (size_t)-1 where free. */
+static size_t first_row(const row *rs, const size_t *items, size_t nitems, const char *item)
+{
+	for (size_t h = memo_hash(item) & (nitems - 1); items[h] != (size_t)-1;
+	     h = (h + 1) & (nitems - 1))
+		if (!strcmp(rs[items[h]].v[C_ITEM], item))
+			return items[h];
+	return (size_t)-1;
+}
+
 static int header_index(const char *h)
 {
 	char *f = hl_plans__fold(h);
@@ -661,6 +672,7 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 	uint64_t line;
 	hl_plan *plan = NULL;
 	hl_plan *newplans = NULL;
+	size_t *items = NULL, nitems = 0;
 
 	memset(out, 0, sizeof(*out));
 	c.path = o && o->name ? o->name : path;
@@ -777,6 +789,24 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 			goto done;
 		}
 		char date[11], open_sec[64] = "", last_num[64] = "";
+		/* each item number's first row, found at once (a row above with the same number,
+		 * a parent above) */
+		for (nitems = 1024; nitems < 2 * nrows; nitems *= 2)
+			;
+		if (!(items = malloc(nitems * sizeof(*items)))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t k = 0; k < nitems; k++)
+			items[k] = (size_t)-1;
+		for (size_t k = 0; k < nrows; k++)
+			if (rs[k].v[C_ITEM] &&
+			    first_row(rs, items, nitems, rs[k].v[C_ITEM]) == (size_t)-1) {
+				size_t h = memo_hash(rs[k].v[C_ITEM]) & (nitems - 1);
+				while (items[h] != (size_t)-1)
+					h = (h + 1) & (nitems - 1);
+				items[h] = k;
+			}
 		snprintf(date, sizeof(date), "%s",
 		         o && o->at   ? o->at
 		         : plan->date ? plan->date
@@ -798,24 +828,20 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 			}
 			if (strlen(item) > 32)
 				add_error(&c, r->line, "item_no", "longer than 32 bytes");
-			for (size_t j = 0; j < i; j++)
-				if (rs[j].v[C_ITEM] && !strcmp(rs[j].v[C_ITEM], item)) {
-					char why[120];
-					snprintf(why, sizeof(why),
-					         "\"%.32s\" repeated (first on line %llu)", item,
-					         (unsigned long long)rs[j].line);
-					add_error(&c, r->line, "item_no", why);
-					break;
-				}
+			size_t first = first_row(rs, items, nitems, item);
+			if (first < i) {
+				char why[120];
+				snprintf(why, sizeof(why),
+				         "\"%.32s\" repeated (first on line %llu)", item,
+				         (unsigned long long)rs[first].line);
+				add_error(&c, r->line, "item_no", why);
+			}
 			if (!r->v[C_TITLE] || !*r->v[C_TITLE])
 				add_error(&c, r->line, "title", "empty");
 			r->section = roman(item) && (!r->v[C_LEAD] || !*r->v[C_LEAD]);
 			/* the parent: written, or read from the numbering */
 			if (r->v[C_PARENT] && *r->v[C_PARENT]) {
-				int found = 0;
-				for (size_t j = 0; j < i && !found; j++)
-					found = rs[j].v[C_ITEM] &&
-					        !strcmp(rs[j].v[C_ITEM], r->v[C_PARENT]);
+				int found = first_row(rs, items, nitems, r->v[C_PARENT]) < i;
 				if (!found) {
 					int64_t tid;
 					found = hl_store_task_find(&tid, NULL, st, plan->id,
@@ -965,6 +991,7 @@ done:
 		free(c.memo[i].asked);
 	}
 	free(c.memo);
+	free(items);
 	hl_plans__names_free(c.names);
 	hl_plan_free(plan);
 	rows_free(&in);
