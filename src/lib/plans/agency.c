@@ -751,12 +751,34 @@ static int unit_next(char out[33], hl_store *st, const char *code, const char *d
 	return n == 1 && strcmp(out, code);
 }
 
+/* Might `code` have a successor by `date`: a succession out of it to another unit on or before
+ * that day (one lookup)? 0 tells unit_next would find none, without its walk of every
+ * succession; 1 (or a failure to tell) leaves it to unit_next. */
+static int unit_moves(hl_store *st, const char *code, const char *date)
+{
+	int rc = hl_store_agency_unit_moves(st, code, date);
+	if (rc < 0)
+		hl_error_clear();
+	return rc != 0;
+}
+
+/* The memo's slot of (code, date) (an empty one, code "", where it goes): the memo is a table of
+ * capmemo slots (a power of 2), at most half full. */
+static size_t memo_at(const hl_plans__succ *s, const char *code, const char *date)
+{
+	size_t h = (name_hash(code) * 31 + name_hash(date)) & (s->capmemo - 1);
+	while (s->memo[h].code[0] &&
+	       (strcmp(s->memo[h].code, code) || strcmp(s->memo[h].date, date)))
+		h = (h + 1) & (s->capmemo - 1);
+	return h;
+}
+
 const char *hl_plans__current(hl_plans__succ *s, const char *code, const char *date)
 {
 	char cur[33], next[33];
-	for (size_t i = 0; i < s->nmemo; i++)
-		if (!strcmp(s->memo[i].code, code) && !strcmp(s->memo[i].date, date))
-			return s->memo[i].current;
+	size_t at;
+	if (s->capmemo && s->memo[at = memo_at(s, code, date)].code[0])
+		return s->memo[at].current;
 	snprintf(cur, sizeof(cur), "%s", code);
 	for (int i = 0; i < 8; i++) {
 		const hl_agency *a = s->all ? by_code(s->all, cur) : NULL;
@@ -764,23 +786,32 @@ const char *hl_plans__current(hl_plans__succ *s, const char *code, const char *d
 			if (!a->successor_code || !a->valid_to || strcmp(a->valid_to, date) >= 0)
 				break;
 			snprintf(cur, sizeof(cur), "%s", a->successor_code);
-		} else if (unit_next(next, s->st, cur, date))
+		} else if (unit_moves(s->st, cur, date) && unit_next(next, s->st, cur, date))
 			snprintf(cur, sizeof(cur), "%s", next);
 		else
 			break;
 	}
-	if (s->nmemo == s->capmemo) {
-		size_t nc = s->capmemo ? 2 * s->capmemo : 32;
-		void *nv = realloc(s->memo, nc * sizeof(*s->memo));
-		if (!nv)
+	if (!*code)
+		return ""; /* an empty slot's mark: not remembered (it is itself) */
+	if (2 * (s->nmemo + 1) > s->capmemo) {
+		hl_plans__succ old = *s;
+		s->capmemo = s->capmemo ? 2 * s->capmemo : 64;
+		if (!(s->memo = calloc(s->capmemo, sizeof(*s->memo)))) {
+			*s = old;
 			return code;
-		s->memo = nv;
-		s->capmemo = nc;
+		}
+		for (size_t i = 0; i < old.capmemo; i++)
+			if (old.memo[i].code[0])
+				s->memo[memo_at(s, old.memo[i].code, old.memo[i].date)] =
+				    old.memo[i];
+		free(old.memo);
 	}
-	snprintf(s->memo[s->nmemo].code, 33, "%s", code);
-	snprintf(s->memo[s->nmemo].date, 11, "%s", date);
-	snprintf(s->memo[s->nmemo].current, 33, "%s", cur);
-	return s->memo[s->nmemo++].current;
+	at = memo_at(s, code, date);
+	snprintf(s->memo[at].code, 33, "%s", code);
+	snprintf(s->memo[at].date, 11, "%s", date);
+	snprintf(s->memo[at].current, 33, "%s", cur);
+	s->nmemo++;
+	return s->memo[at].current;
 }
 
 static int commune_type(hl_unit_type ty)

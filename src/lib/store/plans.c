@@ -159,7 +159,6 @@ static int texts_foreach(hl_store *st, const char *sql, const char *what,
 
 typedef struct {
 	int (*names)(const char *code, const char *full_name, const char *type, void *ud);
-	int (*codes)(const char *code, void *ud);
 	void *ud;
 } texts_ctx;
 
@@ -174,22 +173,24 @@ int hl_store_agency_unit_names(hl_store *st,
                                          void *ud),
                                void *ud)
 {
-	texts_ctx c = {cb, NULL, ud};
+	texts_ctx c = {cb, ud};
 	return texts_foreach(st, "SELECT DISTINCT code, full_name, type FROM unit_version",
 	                     "unit names", unit_name_row, &c);
 }
 
-static int unit_code_row(sqlite3_stmt *s, void *ud)
+int hl_store_agency_unit_moves(hl_store *st, const char *code, const char *date)
 {
-	texts_ctx *c = ud;
-	return c->codes(hl_store__col(s, 0), c->ud);
-}
-
-int hl_store_agency_unit_succeeded(hl_store *st, int (*cb)(const char *code, void *ud), void *ud)
-{
-	texts_ctx c = {NULL, cb, ud};
-	return texts_foreach(st, "SELECT DISTINCT old_code FROM unit_succession", "successions",
-	                     unit_code_row, &c);
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT 1 FROM unit_succession WHERE old_code = ?1 AND effective_date <= ?2"
+	        " AND new_code <> '' AND new_code <> old_code LIMIT 1");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, date, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : hl_store__error(st, "successions");
 }
 
 /* ---- plans ---- */

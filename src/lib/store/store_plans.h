@@ -30,9 +30,9 @@ int hl_store_agency_unit_names(hl_store *st,
                                int (*cb)(const char *code, const char *full_name, const char *type,
                                          void *ud),
                                void *ud);
-/* Every unit code that some succession leaves (unit_succession.old_code), each once: a unit not
- * among them has no successor on any day. */
-int hl_store_agency_unit_succeeded(hl_store *st, int (*cb)(const char *code, void *ud), void *ud);
+/* Does a succession take unit `code` to another unit (not itself, not abolished) on or before
+ * `date`? 1, 0 or an error. */
+int hl_store_agency_unit_moves(hl_store *st, const char *code, const char *date);
 
 /* ---- plans ---- */
 

@@ -511,6 +511,37 @@ static void test_hard_names(void **state)
 	hl_plan_import_stats_free(&s);
 }
 
+/* Who carries a code's tasks on a day: an ended agency's successor, a commune merged whole into
+ * a new one, itself otherwise (a split commune too); remembered through many codes and days. */
+static void test_current(void **state)
+{
+	fx *f = *state;
+	hl_plans__succ s;
+	static const char *const want[][3] = {
+	    {"SO-KHDT", "2025-01-01", "SO-KHDT"}, {"SO-KHDT", "2026-01-01", "SO-TC"},
+	    {"SO-TTTT", "2025-07-15", "SO-KHCN"}, {"SO-TC", "2026-01-01", "SO-TC"},
+	    {"06649", "2025-06-30", "06649"},     {"06649", "2025-07-01", "06658"},
+	    {"06664", "2025-07-15", "06652"},     {"06652", "2025-07-15", "06652"},
+	    {"06655", "2025-07-15", "06655"}, /* split in two: stays */
+	    {"NOPE", "2025-07-15", "NOPE"},       {"", "2025-07-15", ""},
+	};
+	assert_int_equal(hl_plans__succ_load(&s, f->st), 0);
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			if (strcmp(hl_plans__current(&s, want[i][0], want[i][1]), want[i][2]))
+				fail_msg("%s on %s: %s, not %s", want[i][0], want[i][1],
+				         hl_plans__current(&s, want[i][0], want[i][1]), want[i][2]);
+		/* many codes and days in between: the memo grows */
+		for (int k = 0; k < 300; k++) {
+			char code[16], day[11];
+			snprintf(code, sizeof(code), "X%d", k);
+			snprintf(day, sizeof(day), "2025-%02d-%02d", 1 + k % 12, 1 + k % 28);
+			assert_string_equal(hl_plans__current(&s, code, day), code);
+		}
+	}
+	hl_plans__succ_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +552,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_imports_as_before, setup_all, teardown_all),
 	    cmocka_unit_test_setup_teardown(test_hard_names, setup_all, teardown_all),
 	    cmocka_unit_test_setup_teardown(test_table_agrees, setup_all, teardown_all),
+	    cmocka_unit_test_setup_teardown(test_current, setup_all, teardown_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
