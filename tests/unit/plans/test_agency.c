@@ -291,21 +291,22 @@ static void test_names_as_before(void **state)
 	assert_true(told > 300);
 }
 
-/* The table and the store agree on names made up from the golden ones: spelt in capitals, the
- * tail "tỉnh Quảng Ninh" added, two or three run together with a comma, a semicolon or " và ". */
+/* The table and the store agree on names made up from the golden ones (about 770): every other
+ * one spelt in capitals and with the tail "tỉnh Quảng Ninh" added, and 80 a day of two or three
+ * run together with a comma, a semicolon or " và ". */
 static void test_table_agrees(void **state)
 {
 	fx *f = *state;
 	const size_t n = sizeof(names_no_province) / sizeof(golden);
 	const char *days[] = {"2025-01-09", "2025-07-15", "2026-01-20"};
-	golden *g = calloc(4 * n + 3 * 150, sizeof(*g));
-	char **texts = calloc(4 * n + 3 * 150, sizeof(char *));
+	golden *g = calloc(4 * n + 3 * 80, sizeof(*g));
+	char **texts = calloc(4 * n + 3 * 80, sizeof(char *));
 	size_t m = 0, told = 0;
 	unsigned seed = 13;
 	for (size_t i = 0; i < n; i++) {
 		char buf[700];
 		const char *nm = names_no_province[i].name;
-		if (!*names_no_province[i].date)
+		if (!*names_no_province[i].date || i % 2)
 			continue;
 		snprintf(buf, sizeof(buf), "%s tỉnh Quảng Ninh", nm);
 		texts[m] = hl_strdup(buf);
@@ -318,7 +319,7 @@ static void test_table_agrees(void **state)
 		g[m].date = names_no_province[i].date, g[m].name = texts[m], m++;
 	}
 	for (size_t d = 0; d < 3; d++)
-		for (size_t k = 0; k < 150; k++) {
+		for (size_t k = 0; k < 80; k++) {
 			char buf[1400];
 			const char *seps[] = {", ", "; ", " và ", ", "};
 			seed = seed * 1103515245u + 12345u;
