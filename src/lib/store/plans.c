@@ -137,45 +137,26 @@ int hl_store_agency_count(int64_t *n, hl_store *st)
 	return rc == SQLITE_ROW ? 0 : hl_store__error(st, "agencies");
 }
 
-/* One statement's rows of text columns to cb (non-zero from cb stops; negative is returned). */
-static int texts_foreach(hl_store *st, const char *sql, const char *what,
-                         int (*cb)(sqlite3_stmt *s, void *ud), void *ud)
-{
-	sqlite3_stmt *s = hl_store__prepare(st, sql);
-	int rc;
-	if (!s)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int r2 = cb(s, ud);
-		if (r2) {
-			sqlite3_finalize(s);
-			return r2 < 0 ? r2 : 0;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, what);
-	sqlite3_finalize(s);
-	return rc;
-}
-
-typedef struct {
-	int (*names)(const char *code, const char *full_name, const char *type, void *ud);
-	void *ud;
-} texts_ctx;
-
-static int unit_name_row(sqlite3_stmt *s, void *ud)
-{
-	texts_ctx *c = ud;
-	return c->names(hl_store__col(s, 0), hl_store__col(s, 1), hl_store__col(s, 2), c->ud);
-}
-
 int hl_store_agency_unit_names(hl_store *st,
                                int (*cb)(const char *code, const char *full_name, const char *type,
                                          void *ud),
                                void *ud)
 {
-	texts_ctx c = {cb, ud};
-	return texts_foreach(st, "SELECT DISTINCT code, full_name, type FROM unit_version",
-	                     "unit names", unit_name_row, &c);
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT DISTINCT code, full_name, type FROM unit_version");
+	int rc;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int r2 = cb(hl_store__col(s, 0), hl_store__col(s, 1), hl_store__col(s, 2), ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "unit names");
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int hl_store_agency_unit_moves(hl_store *st, const char *code, const char *date)
