@@ -460,6 +460,239 @@ int hl_agency_find(hl_agency **out, hl_store *st, const char *name, const char *
 	return rc;
 }
 
+/* ---- a set of names, each with the agencies it names (open addressing) ---- */
+
+typedef struct {
+	char *key;
+	size_t *idx, n; /* the agencies it names (indexes), none for a unit's */
+} name_slot;
+
+typedef struct {
+	name_slot *v;
+	size_t cap, n; /* cap: 0 or a power of 2, at most half full */
+} name_map;
+
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static name_slot *map_get(const name_map *m, const char *key)
+{
+	if (!m->cap || !key)
+		return NULL;
+	for (size_t i = name_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->v[i].key)
+			return NULL;
+		if (!strcmp(m->v[i].key, key))
+			return &m->v[i];
+	}
+}
+
+/* The slot of key, added if new (NULL: out of memory, error set). */
+static name_slot *map_put(name_map *m, const char *key)
+{
+	name_slot *x = map_get(m, key);
+	if (x)
+		return x;
+	if (2 * (m->n + 1) > m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 256;
+		name_slot *v = calloc(cap, sizeof(*v));
+		if (!v) {
+			hl_error_set(HL_ENOMEM, "out of memory");
+			return NULL;
+		}
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->v[i].key) {
+				size_t j = name_hash(m->v[i].key) & (cap - 1);
+				while (v[j].key)
+					j = (j + 1) & (cap - 1);
+				v[j] = m->v[i];
+			}
+		free(m->v);
+		m->v = v, m->cap = cap;
+	}
+	size_t i = name_hash(key) & (m->cap - 1);
+	while (m->v[i].key)
+		i = (i + 1) & (m->cap - 1);
+	if (!(m->v[i].key = hl_strdup(key))) {
+		hl_error_set(HL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	m->n++;
+	return &m->v[i];
+}
+
+/* key names agency `idx` (once). */
+static int map_add(name_map *m, const char *key, size_t idx)
+{
+	name_slot *x = map_put(m, key);
+	size_t *v;
+	if (!x)
+		return -1;
+	for (size_t i = 0; i < x->n; i++)
+		if (x->idx[i] == idx)
+			return 0;
+	if (!(v = realloc(x->idx, (x->n + 1) * sizeof(*v))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	x->idx = v;
+	x->idx[x->n++] = idx;
+	return 0;
+}
+
+static void map_free(name_map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->v[i].key), free(m->v[i].idx);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- the names of one day, told at once (an import) ---- */
+
+struct hl_plans__names {
+	hl_agencies *all;  /* every agency of the register, of any day, by code */
+	unsigned char *on; /* on[i]: all->v[i] is valid on the day */
+	name_map codes;    /* an agency's code, as written → it */
+	name_map names;    /* an agency's name or short name, as matched → it */
+	name_map units;    /* a commune's code, as written, or its whole name folded, of any day */
+};
+
+typedef struct {
+	hl_plans__names *n;
+	int on_day; /* the second pass: the agencies of the day */
+} names_ctx;
+
+static int names_agency(const hl_agency *a, const char *folded, const char *short_folded, void *ud)
+{
+	names_ctx *c = ud;
+	hl_plans__names *n = c->n;
+	size_t i;
+	if (c->on_day) {
+		name_slot *x = map_get(&n->codes, a->code);
+		for (i = 0; x && i < x->n; i++)
+			if (!strcmp(n->all->v[x->idx[i]].code, a->code))
+				n->on[x->idx[i]] = 1;
+		return 0;
+	}
+	if (n->all->n % 32 == 0) {
+		hl_agency *v = realloc(n->all->v, (n->all->n + 32) * sizeof(*v));
+		if (!v)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		n->all->v = v;
+	}
+	i = n->all->n;
+	memset(&n->all->v[i], 0, sizeof(n->all->v[i]));
+	n->all->n++;
+	if (agency_copy(&n->all->v[i], a) < 0 || map_add(&n->codes, a->code, i) < 0 ||
+	    (folded && map_add(&n->names, folded, i) < 0) ||
+	    (short_folded && map_add(&n->names, short_folded, i) < 0))
+		return -1;
+	return 0;
+}
+
+static int commune_type(hl_unit_type ty);
+
+static int names_unit(const char *code, const char *full_name, const char *type, void *ud)
+{
+	hl_plans__names *n = ud;
+	char *f;
+	if (!commune_type(hl_unit_type_from_key(type ? type : "")))
+		return 0;
+	if (code && !map_put(&n->units, code))
+		return -1;
+	if (!full_name || !(f = hl_plans__fold(full_name))) {
+		hl_error_clear(); /* as hl_plans__agency_code: a name not folded matches nothing */
+		return 0;
+	}
+	int rc = map_put(&n->units, f) ? 0 : -1;
+	free(f);
+	return rc;
+}
+
+void hl_plans__names_free(hl_plans__names *n)
+{
+	if (!n)
+		return;
+	hl_agencies_free(n->all);
+	free(n->on);
+	map_free(&n->codes), map_free(&n->names), map_free(&n->units);
+	free(n);
+}
+
+int hl_plans__names_load(hl_plans__names **out, hl_store *st, const char *date)
+{
+	hl_plans__names *n = calloc(1, sizeof(*n));
+	names_ctx c = {n, 0};
+	int rc;
+	*out = NULL;
+	if (!n || !(n->all = calloc(1, sizeof(*n->all)))) {
+		free(n);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	if (!date || !date_ok(date))
+		rc = hl_error_set(HL_EINVALID, "bad date \"%.20s\" (yyyy-mm-dd)", date ? date : "");
+	else if ((rc = hl_store_agency_foreach(st, NULL, names_agency, &c)) == 0 &&
+	         !(n->on = calloc(n->all->n + 1, 1)))
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+	c.on_day = 1;
+	if (rc == 0)
+		rc = hl_store_agency_foreach(st, date, names_agency, &c);
+	if (rc == 0)
+		rc = hl_store_agency_unit_names(st, names_unit, n);
+	if (rc < 0) {
+		hl_plans__names_free(n);
+		return rc;
+	}
+	*out = n;
+	return 0;
+}
+
+int hl_plans__names_code(char out[33], const hl_plans__names *n, const char *name)
+{
+	size_t len = name ? strlen(name) : 0, found = (size_t)-1;
+	int many = 0, any = 0;
+	char *want, *f;
+	out[0] = 0;
+	if (!n || !len || len > MAX_FIELD)
+		return -1;
+	if (!(want = match_form(name))) {
+		hl_error_clear();
+		return -1;
+	}
+	/* hl_agency_find: the agencies of the day named by code (as written), name or short name */
+	const name_slot *by[2] = {map_get(&n->codes, name), map_get(&n->names, want)};
+	free(want);
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; by[k] && i < by[k]->n; i++) {
+			size_t x = by[k]->idx[i];
+			any = 1;
+			if (!n->on[x] || x == found)
+				continue;
+			many |= found != (size_t)-1;
+			found = x;
+		}
+	if (found != (size_t)-1 && !many) {
+		snprintf(out, 33, "%s", n->all->v[found].code);
+		return 1;
+	}
+	if (any) /* more than one, or one of another day: as hl_plans__agency_code says */
+		return -1;
+	/* no agency: then a commune by its code or its whole name, of any day */
+	if (map_get(&n->units, name))
+		return -1;
+	if (!(f = hl_plans__fold(name))) {
+		hl_error_clear();
+		return -1;
+	}
+	int unit = map_get(&n->units, f) != NULL;
+	free(f);
+	return unit ? -1 : 0;
+}
+
 int hl_plans__succ_load(hl_plans__succ *s, hl_store *st)
 {
 	memset(s, 0, sizeof(*s));
@@ -518,12 +751,34 @@ static int unit_next(char out[33], hl_store *st, const char *code, const char *d
 	return n == 1 && strcmp(out, code);
 }
 
+/* Might `code` have a successor by `date`: a succession out of it to another unit on or before
+ * that day (one lookup)? 0 tells unit_next would find none, without its walk of every
+ * succession; 1 (or a failure to tell) leaves it to unit_next. */
+static int unit_moves(hl_store *st, const char *code, const char *date)
+{
+	int rc = hl_store_agency_unit_moves(st, code, date);
+	if (rc < 0)
+		hl_error_clear();
+	return rc != 0;
+}
+
+/* The memo's slot of (code, date) (an empty one, code "", where it goes): the memo is a table of
+ * capmemo slots (a power of 2), at most half full. */
+static size_t memo_at(const hl_plans__succ *s, const char *code, const char *date)
+{
+	size_t h = (name_hash(code) * 31 + name_hash(date)) & (s->capmemo - 1);
+	while (s->memo[h].code[0] &&
+	       (strcmp(s->memo[h].code, code) || strcmp(s->memo[h].date, date)))
+		h = (h + 1) & (s->capmemo - 1);
+	return h;
+}
+
 const char *hl_plans__current(hl_plans__succ *s, const char *code, const char *date)
 {
 	char cur[33], next[33];
-	for (size_t i = 0; i < s->nmemo; i++)
-		if (!strcmp(s->memo[i].code, code) && !strcmp(s->memo[i].date, date))
-			return s->memo[i].current;
+	size_t at;
+	if (s->capmemo && s->memo[at = memo_at(s, code, date)].code[0])
+		return s->memo[at].current;
 	snprintf(cur, sizeof(cur), "%s", code);
 	for (int i = 0; i < 8; i++) {
 		const hl_agency *a = s->all ? by_code(s->all, cur) : NULL;
@@ -531,23 +786,32 @@ const char *hl_plans__current(hl_plans__succ *s, const char *code, const char *d
 			if (!a->successor_code || !a->valid_to || strcmp(a->valid_to, date) >= 0)
 				break;
 			snprintf(cur, sizeof(cur), "%s", a->successor_code);
-		} else if (unit_next(next, s->st, cur, date))
+		} else if (unit_moves(s->st, cur, date) && unit_next(next, s->st, cur, date))
 			snprintf(cur, sizeof(cur), "%s", next);
 		else
 			break;
 	}
-	if (s->nmemo == s->capmemo) {
-		size_t nc = s->capmemo ? 2 * s->capmemo : 32;
-		void *nv = realloc(s->memo, nc * sizeof(*s->memo));
-		if (!nv)
+	if (!*code)
+		return ""; /* an empty slot's mark: not remembered (it is itself) */
+	if (2 * (s->nmemo + 1) > s->capmemo) {
+		hl_plans__succ old = *s;
+		s->capmemo = s->capmemo ? 2 * s->capmemo : 64;
+		if (!(s->memo = calloc(s->capmemo, sizeof(*s->memo)))) {
+			*s = old;
 			return code;
-		s->memo = nv;
-		s->capmemo = nc;
+		}
+		for (size_t i = 0; i < old.capmemo; i++)
+			if (old.memo[i].code[0])
+				s->memo[memo_at(s, old.memo[i].code, old.memo[i].date)] =
+				    old.memo[i];
+		free(old.memo);
 	}
-	snprintf(s->memo[s->nmemo].code, 33, "%s", code);
-	snprintf(s->memo[s->nmemo].date, 11, "%s", date);
-	snprintf(s->memo[s->nmemo].current, 33, "%s", cur);
-	return s->memo[s->nmemo++].current;
+	at = memo_at(s, code, date);
+	snprintf(s->memo[at].code, 33, "%s", code);
+	snprintf(s->memo[at].date, 11, "%s", date);
+	snprintf(s->memo[at].current, 33, "%s", cur);
+	s->nmemo++;
+	return s->memo[at].current;
 }
 
 static int commune_type(hl_unit_type ty)

@@ -139,11 +139,17 @@ typedef struct {
 	hl_store *st;
 	hl_plan_import_stats *stats;
 	size_t nerrors;
-	/* name → code, remembered (a plan names few agencies many times) */
-	struct {
+	/* name (folded) → code, remembered: a plan names few agencies many times, and the cells'
+	 * commas make many tries of names run together */
+	struct memo {
 		char *folded, *code, *err;
-	} memo[512];
-	size_t nmemo;
+		char *asked; /* unknown, its message not made yet: the name as first asked */
+		char date[11];
+	} * memo;
+	size_t nmemo, capmemo; /* capmemo: 0 or a power of 2, at most half full */
+	/* the names of the import's day, read once (NULL: each name asked of the store) */
+	hl_plans__names *names;
+	char names_date[11];
 } ctx;
 
 static void add_error(ctx *c, uint64_t line, const char *col, const char *why)
@@ -227,46 +233,105 @@ static int generic(const char *f)
 	return 0;
 }
 
-/* The code of the agency or commune named `name` on `date`: 1 and *code (NULL when generic),
- * 0 when unknown (err: why, malloc'd), negative on a failure. */
-static int resolve(ctx *c, const char *name, const char *date, char **code, char **err)
+static size_t memo_hash(const char *s)
 {
-	char *f = hl_plans__fold(name);
-	int rc;
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The remembered answer for `folded`, or where it goes (its folded NULL). NULL: out of memory. */
+static struct memo *memo_slot(ctx *c, const char *folded)
+{
+	size_t i;
+	if (2 * (c->nmemo + 1) > c->capmemo) {
+		size_t cap = c->capmemo ? 2 * c->capmemo : 1024;
+		struct memo *v = calloc(cap, sizeof(*v));
+		if (!v)
+			return NULL;
+		for (size_t k = 0; k < c->capmemo; k++)
+			if (c->memo[k].folded) {
+				for (i = memo_hash(c->memo[k].folded) & (cap - 1); v[i].folded;
+				     i = (i + 1) & (cap - 1))
+					;
+				v[i] = c->memo[k];
+			}
+		free(c->memo);
+		c->memo = v, c->capmemo = cap;
+	}
+	for (i = memo_hash(folded) & (c->capmemo - 1); c->memo[i].folded;
+	     i = (i + 1) & (c->capmemo - 1))
+		if (!strcmp(c->memo[i].folded, folded))
+			break;
+	return &c->memo[i];
+}
+
+/* The code of the agency or commune named `name` on `date`: 1 and *code (NULL when generic),
+ * 0 when unknown (err: why, malloc'd, when want_err), negative on a failure. What
+ * hl_plans__agency_code answers, remembered by the folded name (its first spelling answers for
+ * all); on the import's day the table of names answers first, and the store is asked only for
+ * a commune, an agency of another day, or why a name is unknown when that is wanted. */
+static int resolve(ctx *c, const char *name, const char *date, char **code, char **err,
+                   int want_err)
+{
+	char *f = hl_plans__fold(name), out[33];
+	struct memo *m;
+	const char *ask = name, *ask_date = date;
+	int rc = -1;
 
 	*code = *err = NULL;
 	if (!f)
 		return hl_error_set(HL_EINVALID, "not UTF-8");
-	for (size_t i = 0; i < c->nmemo; i++)
-		if (!strcmp(c->memo[i].folded, f)) {
-			free(f);
-			if (c->memo[i].code) {
-				*code = hl_strdup(c->memo[i].code);
-				return 1;
-			}
-			*err = hl_strdup(c->memo[i].err);
+	if (!(m = memo_slot(c, f))) {
+		free(f);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	if (m->folded) {
+		free(f);
+		if (m->code) {
+			*code = hl_strdup(m->code);
+			return *code ? 1 : hl_error_set(HL_ENOMEM, "out of memory");
+		}
+		if (!m->asked || !want_err) {
+			*err = m->err ? hl_strdup(m->err) : NULL;
 			return 0;
 		}
-	{
-		char out[33];
-		rc = hl_plans__agency_code(out, c->st, name, date);
-		if (rc < 0) {
-			free(f);
-			return rc;
-		}
-		if (rc > 0)
-			*code = hl_strdup(out);
-		else
-			*err = hl_strdup(hl_error_last());
-	}
-	if (c->nmemo < sizeof(c->memo) / sizeof(c->memo[0])) {
-		c->memo[c->nmemo].folded = f;
-		c->memo[c->nmemo].code = *code ? hl_strdup(*code) : NULL;
-		c->memo[c->nmemo].err = *err ? hl_strdup(*err) : NULL;
+		/* unknown, and now why: asked as it first was */
+		ask = m->asked;
+		ask_date = m->date[0] ? m->date : NULL;
+	} else {
+		m->folded = f;
 		c->nmemo++;
-	} else
-		free(f);
-	return *code ? 1 : 0;
+		if (date && c->names && !strcmp(date, c->names_date))
+			rc = hl_plans__names_code(out, c->names, name);
+		if (rc == 1 && !(m->code = hl_strdup(out)))
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		if (rc == 1) {
+			*code = hl_strdup(out);
+			return *code ? 1 : hl_error_set(HL_ENOMEM, "out of memory");
+		}
+		if (rc == 0 && !want_err) {
+			if (!(m->asked = hl_strdup(name)))
+				return hl_error_set(HL_ENOMEM, "out of memory");
+			snprintf(m->date, sizeof(m->date), "%s", date);
+			return 0;
+		}
+	}
+	rc = hl_plans__agency_code(out, c->st, ask, ask_date);
+	if (rc < 0)
+		return rc;
+	free(m->asked);
+	m->asked = NULL;
+	if (rc > 0 && !(m->code = hl_strdup(out)))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if (rc == 0 && !(m->err = hl_strdup(hl_error_last())))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if (rc > 0)
+		*code = hl_strdup(m->code);
+	else if (want_err)
+		*err = hl_strdup(m->err);
+	return rc > 0 ? 1 : 0;
 }
 
 static int add_piece(row *r, const char *name, char *code, int lead)
@@ -313,7 +378,7 @@ static int one_piece(ctx *c, row *r, const char *col, const char *p, const char 
 	if (va) {
 		char head[600];
 		snprintf(head, sizeof(head), "%.*s", (int)(va - p), p);
-		if ((rc = resolve(c, head, date, &code, &err)) > 0) {
+		if ((rc = resolve(c, head, date, &code, &err, 0)) > 0) {
 			rc = add_piece(r, head, code, lead);
 			if (rc == 0) {
 				c->stats->generic++;
@@ -334,8 +399,8 @@ static int one_piece(ctx *c, row *r, const char *col, const char *p, const char 
 		char head[600];
 		char *c2 = NULL, *e2 = NULL;
 		snprintf(head, sizeof(head), "%.*s", (int)(second - p), p);
-		int r1 = resolve(c, head, date, &code, &err);
-		int r2 = r1 > 0 ? resolve(c, second + 1, date, &c2, &e2) : 0;
+		int r1 = resolve(c, head, date, &code, &err, 0);
+		int r2 = r1 > 0 ? resolve(c, second + 1, date, &c2, &e2, 0) : 0;
 		free(err);
 		free(e2);
 		err = NULL;
@@ -355,7 +420,7 @@ static int one_piece(ctx *c, row *r, const char *col, const char *p, const char 
 			goto done;
 		}
 	}
-	if ((rc = resolve(c, p, date, &code, &err)) > 0) {
+	if ((rc = resolve(c, p, date, &code, &err, 1)) > 0) {
 		rc = add_piece(r, p, code, lead);
 		r->after_generic = 0;
 		goto done;
@@ -425,7 +490,7 @@ static int agencies(ctx *c, row *r, int colno, const char *date, int lead)
 			for (size_t j = 0; j < k; j++)
 				snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined),
 				         "%s%s", j ? ", " : "", parts[i + j]);
-			int got = resolve(c, joined, date, &code, &err);
+			int got = resolve(c, joined, date, &code, &err, 0);
 			free(err);
 			if (got < 0) {
 				rc = got;
@@ -547,7 +612,7 @@ static int plan_row(ctx *c, row *r, hl_plan *p)
 	                                                         : NULL;
 	if (comp && *comp) {
 		char *code = NULL, *err = NULL;
-		int got = resolve(c, comp, NULL, &code, &err);
+		int got = resolve(c, comp, NULL, &code, &err, 1);
 		if (got < 0)
 			return got;
 		if (!got)
@@ -566,6 +631,17 @@ static int plan_row(ctx *c, row *r, hl_plan *p)
 }
 
 /* ---- the import ---- */
+
+/* The first row whose item number is `item` ((size_t)-1: none), in `items`, a table of nitems
+ * (a power of 2) row indexes by the item's hash, (size_t)-1 where free. */
+static size_t first_row(const row *rs, const size_t *items, size_t nitems, const char *item)
+{
+	for (size_t h = memo_hash(item) & (nitems - 1); items[h] != (size_t)-1;
+	     h = (h + 1) & (nitems - 1))
+		if (!strcmp(rs[items[h]].v[C_ITEM], item))
+			return items[h];
+	return (size_t)-1;
+}
 
 static int header_index(const char *h)
 {
@@ -596,6 +672,7 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 	uint64_t line;
 	hl_plan *plan = NULL;
 	hl_plan *newplans = NULL;
+	size_t *items = NULL, nitems = 0;
 
 	memset(out, 0, sizeof(*out));
 	c.path = o && o->name ? o->name : path;
@@ -712,10 +789,33 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 			goto done;
 		}
 		char date[11], open_sec[64] = "", last_num[64] = "";
+		/* each item number's first row, found at once (a row above with the same number,
+		 * a parent above) */
+		for (nitems = 1024; nitems < 2 * nrows; nitems *= 2)
+			;
+		if (!(items = malloc(nitems * sizeof(*items)))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t k = 0; k < nitems; k++)
+			items[k] = (size_t)-1;
+		for (size_t k = 0; k < nrows; k++)
+			if (rs[k].v[C_ITEM] &&
+			    first_row(rs, items, nitems, rs[k].v[C_ITEM]) == (size_t)-1) {
+				size_t h = memo_hash(rs[k].v[C_ITEM]) & (nitems - 1);
+				while (items[h] != (size_t)-1)
+					h = (h + 1) & (nitems - 1);
+				items[h] = k;
+			}
 		snprintf(date, sizeof(date), "%s",
 		         o && o->at   ? o->at
 		         : plan->date ? plan->date
 		                      : plan->period_from);
+		/* the names of that day, read once (without them, as for a date that is no day,
+		 * each name is asked of the store, which says why) */
+		if (hl_plans__names_load(&c.names, st, date) == 0)
+			snprintf(c.names_date, sizeof(c.names_date), "%s", date);
+		hl_error_clear();
 		for (size_t i = 0; i < nrows && rc == 0; i++) {
 			row *r = &rs[i];
 			const char *item = r->v[C_ITEM] ? r->v[C_ITEM] : "";
@@ -728,24 +828,20 @@ int hl_plan_import(hl_plan_import_stats *out, hl_store *st, const hl_principal *
 			}
 			if (strlen(item) > 32)
 				add_error(&c, r->line, "item_no", "longer than 32 bytes");
-			for (size_t j = 0; j < i; j++)
-				if (rs[j].v[C_ITEM] && !strcmp(rs[j].v[C_ITEM], item)) {
-					char why[120];
-					snprintf(why, sizeof(why),
-					         "\"%.32s\" repeated (first on line %llu)", item,
-					         (unsigned long long)rs[j].line);
-					add_error(&c, r->line, "item_no", why);
-					break;
-				}
+			size_t first = first_row(rs, items, nitems, item);
+			if (first < i) {
+				char why[120];
+				snprintf(why, sizeof(why),
+				         "\"%.32s\" repeated (first on line %llu)", item,
+				         (unsigned long long)rs[first].line);
+				add_error(&c, r->line, "item_no", why);
+			}
 			if (!r->v[C_TITLE] || !*r->v[C_TITLE])
 				add_error(&c, r->line, "title", "empty");
 			r->section = roman(item) && (!r->v[C_LEAD] || !*r->v[C_LEAD]);
 			/* the parent: written, or read from the numbering */
 			if (r->v[C_PARENT] && *r->v[C_PARENT]) {
-				int found = 0;
-				for (size_t j = 0; j < i && !found; j++)
-					found = rs[j].v[C_ITEM] &&
-					        !strcmp(rs[j].v[C_ITEM], r->v[C_PARENT]);
+				int found = first_row(rs, items, nitems, r->v[C_PARENT]) < i;
 				if (!found) {
 					int64_t tid;
 					found = hl_store_task_find(&tid, NULL, st, plan->id,
@@ -888,11 +984,15 @@ done:
 	for (size_t i = 0; i < nrows; i++)
 		free_row(&rs[i]);
 	free(rs);
-	for (size_t i = 0; i < c.nmemo; i++) {
+	for (size_t i = 0; i < c.capmemo; i++) {
 		free(c.memo[i].folded);
 		free(c.memo[i].code);
 		free(c.memo[i].err);
+		free(c.memo[i].asked);
 	}
+	free(c.memo);
+	free(items);
+	hl_plans__names_free(c.names);
 	hl_plan_free(plan);
 	rows_free(&in);
 	return rc;

@@ -51,6 +51,20 @@ const char *hl_plans__current(hl_plans__succ *s, const char *code, const char *d
  * failure. */
 int hl_plans__agency_code(char out[33], hl_store *st, const char *name, const char *date);
 
+/* What an import needs to tell names on one day, read once: every agency of the register by
+ * code, name and short name (with those of the day marked), and every commune's code and whole
+ * name of any day. */
+typedef struct hl_plans__names hl_plans__names;
+/* HL_EINVALID for a date that is not yyyy-mm-dd. */
+int hl_plans__names_load(hl_plans__names **out, hl_store *st, const char *date);
+void hl_plans__names_free(hl_plans__names *n);
+/* What hl_plans__agency_code(out, st, name, date) answers, where the table can tell it: 1 and
+ * out for the one agency of the day named by code, name or short name; 0 for a name that is no
+ * agency's, of any day, and no commune's code or whole name, of any day (unknown: its message,
+ * the closest names, is not made); -1 when only hl_plans__agency_code can tell (a commune, an
+ * agency of another day, a name of two agencies, a name it would refuse). */
+int hl_plans__names_code(char out[33], const hl_plans__names *n, const char *name);
+
 /* ---- reading plans (status.c) ---- */
 
 /* May `who` read plan p? */

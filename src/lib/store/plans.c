@@ -137,6 +137,43 @@ int hl_store_agency_count(int64_t *n, hl_store *st)
 	return rc == SQLITE_ROW ? 0 : hl_store__error(st, "agencies");
 }
 
+int hl_store_agency_unit_names(hl_store *st,
+                               int (*cb)(const char *code, const char *full_name, const char *type,
+                                         void *ud),
+                               void *ud)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT DISTINCT code, full_name, type FROM unit_version");
+	int rc;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int r2 = cb(hl_store__col(s, 0), hl_store__col(s, 1), hl_store__col(s, 2), ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : hl_store__error(st, "unit names");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int hl_store_agency_unit_moves(hl_store *st, const char *code, const char *date)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT 1 FROM unit_succession WHERE old_code = ?1 AND effective_date <= ?2"
+	        " AND new_code <> '' AND new_code <> old_code LIMIT 1");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, date, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : hl_store__error(st, "successions");
+}
+
 /* ---- plans ---- */
 
 static const char *freq_key(hl_freq f)

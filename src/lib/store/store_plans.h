@@ -24,6 +24,15 @@ int hl_store_agency_foreach(hl_store *st, const char *date,
                                       const char *short_folded, void *ud),
                             void *ud);
 int hl_store_agency_count(int64_t *n, hl_store *st);
+/* Every unit version's (code, full_name, type), each distinct triple once, in no order: what a
+ * plan may name a commune by; the strings are valid during the call. */
+int hl_store_agency_unit_names(hl_store *st,
+                               int (*cb)(const char *code, const char *full_name, const char *type,
+                                         void *ud),
+                               void *ud);
+/* Does a succession take unit `code` to another unit (not itself, not abolished) on or before
+ * `date`? 1, 0 or an error. */
+int hl_store_agency_unit_moves(hl_store *st, const char *code, const char *date);
 
 /* ---- plans ---- */
 

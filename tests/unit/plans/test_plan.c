@@ -791,6 +791,46 @@ static void test_kpi_and_cancel(void **state)
 	hl_eval_free(e);
 }
 
+/* Item numbers are found by a table: every later repeat names the first row, a parent must be
+ * a row above (itself is not), and 3,000 rows still say the same. */
+static void test_item_numbers(void **state)
+{
+	fx *f = *state;
+	hl_plan_import_stats s;
+	assert_int_equal(import(f, &s, SMALL_PLAN, 0), 0);
+	hl_plan_import_stats_free(&s);
+	assert_int_equal(import(f, &s,
+	                        "STT,Nhiệm vụ,Cơ quan chủ trì,Thuộc,plan_id\n"
+	                        "1,A,Sở Tài chính,,T\n"
+	                        "2,B,Sở Tài chính,1,T\n"
+	                        "1,C,Sở Tài chính,,T\n"
+	                        "3,D,Sở Tài chính,3,T\n"
+	                        "1,E,Sở Tài chính,4,T\n"
+	                        "4,F,Sở Tài chính,2,T\n",
+	                        0),
+	                 HL_EINVALID);
+	assert_int_equal(s.nerrors, 4);
+	assert_non_null(strstr(s.errors[0], "p.csv:4: item_no: \"1\" repeated (first on line 2)"));
+	assert_non_null(strstr(s.errors[1], "p.csv:5: parent_item_no: not a row above it"));
+	assert_non_null(strstr(s.errors[2], "p.csv:6: item_no: \"1\" repeated (first on line 2)"));
+	assert_non_null(strstr(s.errors[3], "p.csv:6: parent_item_no: not a row above it"));
+	hl_plan_import_stats_free(&s);
+	/* many rows: the repeat at the end names its first */
+	size_t cap = 3100 * 40, n = 0;
+	char *csv = malloc(cap);
+	n += (size_t)snprintf(csv + n, cap - n, "STT,Nhiệm vụ,Cơ quan chủ trì,Thuộc,plan_id\n");
+	for (int k = 1; k <= 3000; k++)
+		n += (size_t)snprintf(csv + n, cap - n, "%d,X,SO-TC,%s,T\n", k, k > 1 ? "1" : "");
+	n += (size_t)snprintf(csv + n, cap - n, "2999,X,SO-TC,3001,T\n");
+	assert_int_equal(import(f, &s, csv, 0), HL_EINVALID);
+	assert_int_equal(s.nerrors, 2);
+	assert_non_null(
+	    strstr(s.errors[0], "p.csv:3002: item_no: \"2999\" repeated (first on line 3000)"));
+	assert_non_null(strstr(s.errors[1], "p.csv:3002: parent_item_no: not a row above it"));
+	hl_plan_import_stats_free(&s);
+	free(csv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -806,6 +846,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_inspection_and_lessons, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kpi_and_cancel, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_leads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_item_numbers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
