@@ -334,6 +334,10 @@ typedef struct {
 	/* the files its evidence cites (file:ID), set by hl_task_reports */
 	size_t nfiles;
 	hl_evidence_file *files;
+	/* its period's report_due by the settings (Nghị định 09/2019: the report_day of the
+	 * period's last month), and whether it was made after that day */
+	char report_due[11];
+	int late;
 } hl_report;
 
 typedef struct {

@@ -118,6 +118,8 @@ json_t *hl_report_json(const hl_report *r)
 	}
 	json_object_set_new(o, "at", str(r->at));
 	json_object_set_new(o, "by", str(r->by));
+	json_object_set_new(o, "report_due", r->report_due[0] ? str(r->report_due) : json_null());
+	json_object_set_new(o, "late", json_boolean(r->late));
 	json_object_set_new(o, "corrects", r->corrects ? json_integer(r->corrects) : json_null());
 	json_object_set_new(o, "origin", str(r->origin));
 	json_object_set_new(o, "message_id", str(r->message_id));

@@ -97,6 +97,25 @@ typedef struct {
 	const char *agency;
 } reports_ctx;
 
+/* Each report's report_due (its period's, by the settings) and whether it came after it. */
+static void mark_late(hl_reports *l, hl_store *st)
+{
+	int cut = hl_plans__setting_int(st, "cutoff_day"),
+	    day = hl_plans__setting_int(st, "report_day");
+	for (size_t i = 0; i < l->n; i++) {
+		hl_report *r = &l->v[i];
+		hl_period p;
+		r->report_due[0] = 0;
+		r->late = 0;
+		if (!r->period || hl_period_parse(&p, r->period, cut, day) < 0) {
+			hl_error_clear();
+			continue;
+		}
+		snprintf(r->report_due, sizeof(r->report_due), "%s", p.report_due);
+		r->late = r->at && strncmp(r->at, p.report_due, 10) > 0;
+	}
+}
+
 /* A file a report cites, added to it (ud: the hl_report). */
 static int add_file(const hl_evidence_file *f, void *ud)
 {
@@ -549,6 +568,7 @@ int hl_task_reports(hl_reports **out, hl_store *st, const hl_principal *who, con
 		hl_reports_free(c.l);
 		return rc;
 	}
+	mark_late(c.l, st);
 	*out = c.l;
 	return 0;
 }
@@ -835,6 +855,7 @@ int hl_report_queue(hl_reports **out, hl_store *st, const hl_principal *who, con
 		hl_reports_free(c.l);
 		return rc;
 	}
+	mark_late(c.l, st);
 	*out = c.l;
 	return 0;
 }
@@ -883,6 +904,7 @@ int hl_plans__report_get(hl_reports **out, hl_store *st, int64_t id)
 		hl_reports_free(c.l);
 		return rc;
 	}
+	mark_late(c.l, st);
 	*out = c.l;
 	return 0;
 }

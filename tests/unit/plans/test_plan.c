@@ -722,10 +722,17 @@ static void test_two_leads(void **state)
 	hl_eval_free(e);
 	/* the second reports done late: the task is done, late, on that day */
 	r.agency = "SO-YT";
-	r.period = "2025-07";
-	r.at = "2025-07-03";
+	r.at = "2025-07-03"; /* June's report, after its report day (the 25th): late */
 	assert_int_equal(hl_task_report(&id, f->st, &f->local, &r), 0);
 	assert_int_equal(status_at(f, "T", "7", "2025-07-04"), HL_TASK_DONE_LATE);
+	hl_reports *rl = NULL;
+	assert_int_equal(hl_task_reports(&rl, f->st, &f->local, "T/7", "2025-07-04"), 0);
+	assert_int_equal(rl->n, 2);
+	assert_string_equal(rl->v[0].report_due, "2025-06-25");
+	assert_int_equal(rl->v[0].late, 0);
+	assert_string_equal(rl->v[1].report_due, "2025-06-25");
+	assert_int_equal(rl->v[1].late, 1);
+	hl_reports_free(rl);
 	/* its own report counts for a lead only: the first's does not make the second done */
 	assert_int_equal(status_at(f, "T", "7", "2025-07-02"), HL_TASK_OVERDUE);
 }

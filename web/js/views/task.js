@@ -98,7 +98,8 @@ export function reportCard(r, names, onVerified, all, sender) {
       h('strong', null, t('report_n', { n: r.id })), ' · ',
       h('span', { class: 'report-period' }, periodLabel(r.period)), ' · ',
       t('report_by', { a: agencyLabel(names, r.agency), d: fmtDate(r.at), u: byLabel(r.by) }), ' ',
-      verdictBadge(r.verdict)),
+      verdictBadge(r.verdict),
+      r.late ? [' ', h('span', { class: 'badge badge-late', title: t('rp_late_title', { d: fmtDate(r.report_due) }) }, t('rp_late'))] : null),
     dl([
       [t('rp_state'), h('span', null, t('rstate_' + r.state), ' · ', progressBar(r.progress))],
       [t('rp_done_on'), r.done_on ? fmtDate(r.done_on) : null],
