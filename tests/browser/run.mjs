@@ -1508,6 +1508,9 @@ test('drill-down: task 6 of the dashboard, its deadline as written and as read, 
   /* the compiler's page offers no report form on a commune's task, and no verdict on a report already judged */
   assert(await page.locator('#report-form').count() === 0, 'SO-KHCN does not lead task 6: no report form');
   assert(await page.locator('#history button').count() === 0, 'no accept/return on reports already verified');
+  /* September's report was due 25/09/2026 (Nghị định 09, report_day 25): both came after it */
+  await seeText('#report-12 .report-head', 'Nộp muộn');
+  assert(await page.getAttribute('#report-12 .badge-late', 'title') === 'Hạn nộp báo cáo kỳ này: 25/09/2026', 'the late badge says the report day');
   await shot('plans-task-history', true);
 });
 
