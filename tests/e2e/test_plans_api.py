@@ -5,15 +5,12 @@ with a comment, the officer corrects it, the compiler accepts it, and the histor
 evaluation of a quarter at a clock fixed for the server, the same through the API and the CLI; bad
 input answered 400 naming its field with nothing written; who may import, verify, inspect."""
 import json
-import shutil
-import tempfile
 import time
 import unittest
 import urllib.parse
 
 import hl
-import hlserve
-from hlserve import Server
+import hlplans
 
 TODAY = '2025-07-10'
 PLAN_CSV = ('plan_id,number,date,issuer,title,period,compiler,report_every\n'
@@ -32,53 +29,13 @@ USERS = {'admin': ('admin', '22', None), 'compiler': ('officer', '22', 'SO-KHCN'
          'viewer': ('viewer', '22', None), 'inspector': ('inspector', '22', None)}
 
 
-class PlansApi(unittest.TestCase):
+class PlansApi(hlplans.PlansCase):
     """One data directory for the class; the steps run in order."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.h = hl.Home()
-        for args in (('units', 'load', '--quiet'), ('agency', 'load'),
-                     ('plan', 'setting', 'province', '22')):
-            r = cls.h.run(*args)
-            assert r.rc == 0, r
-        for name, text in (('plan.csv', PLAN_CSV), ('tasks.csv', TASKS_CSV)):
-            with open(cls.h.path(name), 'w', encoding='utf-8') as f:
-                f.write(text)
-        for args in (('plan', 'import', cls.h.path('plan.csv')),
-                     ('plan', 'import', cls.h.path('tasks.csv'), '--plan', 'QN-TEST-2025'),
-                     ('plan', 'import', hl.SRC + '/data/plans/NQ03-NQ-CP-2025_plan.csv',
-                      '--compiler', 'SO-KHCN'),
-                     ('plan', 'import', hl.SRC + '/data/plans/NQ03-NQ-CP-2025_tasks.csv',
-                      '--keep-unknown')):
-            r = cls.h.run(*args)
-            assert r.rc == 0, r
-        cls.tokens = {}
-        for name, (role, unit, agency) in USERS.items():
-            r = cls.h.run('user', 'add', name, '--role', role, '--unit', unit,
-                          input=(hlserve.PASSWORD + '\n').encode())
-            assert r.rc == 0, r
-            if agency:
-                r = cls.h.run('agency', 'assign', name, agency)
-                assert r.rc == 0, r
-            r = cls.h.run('user', 'token', name)
-            assert r.rc == 0, r
-            cls.tokens[name] = r.out.strip().splitlines()[-1].strip()
-        cls.srv = Server(cls.h.home, env={'HALONG_TODAY': TODAY}).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.srv.stop()
-        cls.h.cleanup()
-        if rc != 0:
-            raise AssertionError(f'halong serve exited {rc}: {cls.srv.log()[-3000:]}')
-
-    def as_(self, who):
-        return self.srv.client(None if who == 'anonymous' else self.tokens[who])
-
-    def assertError(self, r, status, says):
-        self.assertEqual(r.status, status, r)
-        self.assertIn(says, r.json()['error']['message'], r)
+    TODAY = TODAY
+    FILES = ((PLAN_CSV,), (TASKS_CSV, '--plan', 'QN-TEST-2025'))
+    PATHS = ((hl.SRC + '/data/plans/NQ03-NQ-CP-2025_plan.csv', '--compiler', 'SO-KHCN'),
+             (hl.SRC + '/data/plans/NQ03-NQ-CP-2025_tasks.csv', '--keep-unknown'))
+    USERS = USERS
 
     def import_(self, path, body, headers):
         """POST the file to the import: 202 and a job, followed to its end; the job."""

@@ -9,9 +9,7 @@ import unittest
 import urllib.parse
 import zlib
 
-import hl
-import hlserve
-from hlserve import Server
+import hlplans
 
 TODAY = '2025-07-10'
 PLAN_CSV = ('plan_id,number,date,issuer,title,period,compiler,report_every\n'
@@ -33,49 +31,14 @@ USERS = {'compiler': ('officer', '22', 'SO-KHCN'), 'tc': ('officer', '22', 'SO-T
 Q2 = '?period=2025-Q2'
 
 
-class PlansCache(unittest.TestCase):
-    """One data directory and one server for the class; the steps run in order."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.h = hl.Home()
-        for args in (('units', 'load', '--quiet'), ('agency', 'load'),
-                     ('plan', 'setting', 'province', '22')):
-            r = cls.h.run(*args)
-            assert r.rc == 0, r
-        for name, text in (('plan.csv', PLAN_CSV), ('tasks.csv', TASKS_CSV),
-                           ('mat.csv', MAT_CSV), ('secret.csv', SECRET_TASKS)):
-            with open(cls.h.path(name), 'w', encoding='utf-8') as f:
-                f.write(text)
-        for args in (('plan', 'import', cls.h.path('plan.csv')),
-                     ('plan', 'import', cls.h.path('tasks.csv'), '--plan', 'QN-CACHE-2025'),
-                     ('plan', 'import', cls.h.path('mat.csv')),
-                     ('plan', 'import', cls.h.path('secret.csv'), '--plan', 'QN-MAT-2025')):
-            r = cls.h.run(*args)
-            assert r.rc == 0, r
-        cls.tokens = {}
-        for name, (role, unit, agency) in USERS.items():
-            r = cls.h.run('user', 'add', name, '--role', role, '--unit', unit,
-                          input=(hlserve.PASSWORD + '\n').encode())
-            assert r.rc == 0, r
-            if agency:
-                r = cls.h.run('agency', 'assign', name, agency)
-                assert r.rc == 0, r
-            r = cls.h.run('user', 'token', name)
-            assert r.rc == 0, r
-            cls.tokens[name] = r.out.strip().splitlines()[-1].strip()
-        cls.srv = Server(cls.h.home, args=('--threads', '1'),
-                         env={'HALONG_TODAY': TODAY}).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.srv.stop()
-        cls.h.cleanup()
-        if rc != 0:
-            raise AssertionError(f'halong serve exited {rc}: {cls.srv.log()[-3000:]}')
-
-    def as_(self, who):
-        return self.srv.client(self.tokens[who])
+class PlansCache(hlplans.PlansCase):
+    """One data directory and one server (one worker thread) for the class; the steps run in
+    order."""
+    TODAY = TODAY
+    FILES = ((PLAN_CSV,), (TASKS_CSV, '--plan', 'QN-CACHE-2025'), (MAT_CSV,),
+             (SECRET_TASKS, '--plan', 'QN-MAT-2025'))
+    USERS = USERS
+    SERVE_ARGS = ('--threads', '1')
 
     def get(self, who, path, gzip=False):
         r = self.as_(who).call('GET', path, headers={'Accept-Encoding': 'gzip'} if gzip else None)

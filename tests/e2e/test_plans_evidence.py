@@ -11,66 +11,23 @@ import os
 import unittest
 import urllib.parse
 
-import hl
-import hlserve
-from hlserve import Server
+import hlplans
 
-TODAY = '2025-07-10'
-PLANS = (('QN-TEST-2025', 'internal', 'Kế hoạch thử nghiệm (dữ liệu kiểm thử)',
-          '1,Số hóa hồ sơ lưu trữ của phường,Phường Hà Tu,Quý III/2025\n'
-          '2,Báo cáo tiến độ chuyển đổi số,Sở Tài chính,30/9/2025\n'),
-         ('QN-MAT-2025', 'restricted', 'Kế hoạch hạn chế (dữ liệu kiểm thử)',
-          '1,Việc hạn chế,Sở Tài chính,9/2025\n'))
-USERS = {'tc': ('officer', '22', 'SO-TC'), 'hatu': ('officer', '06652', None),
-         'viewer': ('viewer', '22', None), 'inspector': ('inspector', '22', None)}
+TODAY = hlplans.PlansCase.TODAY
 OCTET = {'Content-Type': 'application/octet-stream'}
-# a small real PDF-like byte string is not needed: any bytes are evidence, kept as given
+# any bytes are evidence, kept as given
 MINUTES = 'Biên bản nghiệm thu kết quả số hóa (dữ liệu kiểm thử)\n'.encode() * 200
 
 
-class Evidence(unittest.TestCase):
+class Evidence(hlplans.PlansCase):
     """One data directory for the class; the steps run in order."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.h = hl.Home()
-        for args in (('units', 'load', '--quiet'), ('agency', 'load'),
-                     ('plan', 'setting', 'province', '22')):
-            r = cls.h.run(*args)
-            assert r.rc == 0, r
-        for pid, access, title, tasks in PLANS:
-            path = cls.h.path(pid + '.csv')
-            with open(path, 'w', encoding='utf-8') as f:
-                f.write('plan_id,title,period,access,compiler\n'
-                        f'{pid},{title},2025,{access},SO-KHCN\n')
-            r = cls.h.run('plan', 'import', path)
-            assert r.rc == 0, r
-            with open(path, 'w', encoding='utf-8') as f:
-                f.write('STT,Nhiệm vụ,Cơ quan chủ trì,Thời gian hoàn thành\n' + tasks)
-            r = cls.h.run('plan', 'import', path, '--plan', pid)
-            assert r.rc == 0, r
-        cls.tokens = {}
-        for name, (role, unit, agency) in USERS.items():
-            r = cls.h.run('user', 'add', name, '--role', role, '--unit', unit,
-                          input=(hlserve.PASSWORD + '\n').encode())
-            assert r.rc == 0, r
-            if agency:
-                r = cls.h.run('agency', 'assign', name, agency)
-                assert r.rc == 0, r
-            r = cls.h.run('user', 'token', name)
-            assert r.rc == 0, r
-            cls.tokens[name] = r.out.strip().splitlines()[-1].strip()
-        cls.srv = Server(cls.h.home, env={'HALONG_TODAY': TODAY}).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.srv.stop()
-        cls.h.cleanup()
-        if rc != 0:
-            raise AssertionError(f'halong serve exited {rc}: {cls.srv.log()[-3000:]}')
-
-    def as_(self, who):
-        return self.srv.client(None if who == 'anonymous' else self.tokens[who])
+    FILES = (hlplans.plan_files('QN-TEST-2025', 'internal', 'Kế hoạch thử nghiệm (dữ liệu kiểm thử)',
+                                '1,Số hóa hồ sơ lưu trữ của phường,Phường Hà Tu,Quý III/2025\n'
+                                '2,Báo cáo tiến độ chuyển đổi số,Sở Tài chính,30/9/2025\n') +
+             hlplans.plan_files('QN-MAT-2025', 'restricted', 'Kế hoạch hạn chế (dữ liệu kiểm thử)',
+                                '1,Việc hạn chế,Sở Tài chính,9/2025\n'))
+    USERS = {'tc': ('officer', '22', 'SO-TC'), 'hatu': ('officer', '06652', None),
+             'viewer': ('viewer', '22', None), 'inspector': ('inspector', '22', None)}
 
     def upload(self, who, body, name='bien-ban nghiem thu.pdf', agency=None):
         q = {'name': name} if name is not None else {}
@@ -78,10 +35,6 @@ class Evidence(unittest.TestCase):
             q['agency'] = agency
         return self.as_(who).call('POST', '/api/v1/evidence?' + urllib.parse.urlencode(q),
                                   body, headers=OCTET)
-
-    def assertError(self, r, status, says):
-        self.assertEqual(r.status, status, r)
-        self.assertIn(says, r.json()['error']['message'], r)
 
     def files_kept(self):
         r = self.h.run('audit', 'list', '--json')
@@ -158,7 +111,7 @@ class Evidence(unittest.TestCase):
         r = self.as_('inspector').get(f'/api/v1/evidence/{fid}')
         self.assertEqual((r.status, r.body), (200, b'so lieu ngan sach'), r)
         r = self.h.run('audit', 'list', '--json')
-        self.assertIn(f'"evidence.read"', r.out)
+        self.assertIn('"evidence.read"', r.out)
         self.assertIn(f'file:{fid}', r.out)
         del tid
 

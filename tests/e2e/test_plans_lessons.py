@@ -9,59 +9,17 @@ import json
 import urllib.parse
 import unittest
 
-import hl
-import hlserve
-from hlserve import Server
-
-TODAY = '2025-07-10'
-PLANS = (('QN-TEST-2025', 'internal', 'Kế hoạch thử nghiệm (dữ liệu kiểm thử)',
-          '1,Số hóa hồ sơ lưu trữ của phường,Phường Hà Tu,Quý III/2025\n'),
-         ('QN-MAT-2025', 'restricted', 'Kế hoạch hạn chế (dữ liệu kiểm thử)',
-          '1,Việc hạn chế,Sở Tài chính,9/2025\n'))
-USERS = {'viewer': ('viewer', '22'), 'inspector': ('inspector', '22'),
-         'hatu': ('officer', '06652')}
+import hlplans
 
 
-class Lessons(unittest.TestCase):
+class Lessons(hlplans.PlansCase):
     """One data directory for the class; the steps run in order."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.h = hl.Home()
-        for args in (('units', 'load', '--quiet'), ('agency', 'load'),
-                     ('plan', 'setting', 'province', '22')):
-            r = cls.h.run(*args)
-            assert r.rc == 0, r
-        for pid, access, title, task in PLANS:
-            path = cls.h.path(pid + '.csv')
-            with open(path, 'w', encoding='utf-8') as f:
-                f.write('plan_id,title,period,access,compiler\n'
-                        f'{pid},{title},2025,{access},SO-KHCN\n')
-            r = cls.h.run('plan', 'import', path)
-            assert r.rc == 0, r
-            with open(path, 'w', encoding='utf-8') as f:
-                f.write('STT,Nhiệm vụ,Cơ quan chủ trì,Thời gian hoàn thành\n' + task)
-            r = cls.h.run('plan', 'import', path, '--plan', pid)
-            assert r.rc == 0, r
-        cls.tokens = {}
-        for name, (role, unit) in USERS.items():
-            r = cls.h.run('user', 'add', name, '--role', role, '--unit', unit,
-                          input=(hlserve.PASSWORD + '\n').encode())
-            assert r.rc == 0, r
-            r = cls.h.run('user', 'token', name)
-            assert r.rc == 0, r
-            cls.tokens[name] = r.out.strip().splitlines()[-1].strip()
-        cls.srv = Server(cls.h.home, env={'HALONG_TODAY': TODAY}).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.srv.stop()
-        cls.h.cleanup()
-        if rc != 0:
-            raise AssertionError(f'halong serve exited {rc}: {cls.srv.log()[-3000:]}')
-
-    def as_(self, who):
-        return self.srv.client(None if who == 'anonymous' else self.tokens[who])
+    FILES = (hlplans.plan_files('QN-TEST-2025', 'internal', 'Kế hoạch thử nghiệm (dữ liệu kiểm thử)',
+                                '1,Số hóa hồ sơ lưu trữ của phường,Phường Hà Tu,Quý III/2025\n') +
+             hlplans.plan_files('QN-MAT-2025', 'restricted', 'Kế hoạch hạn chế (dữ liệu kiểm thử)',
+                                '1,Việc hạn chế,Sở Tài chính,9/2025\n'))
+    USERS = {'viewer': ('viewer', '22', None), 'inspector': ('inspector', '22', None),
+             'hatu': ('officer', '06652', None)}
 
     def api_search(self, who, q):
         r = self.as_(who).get('/api/v1/search?q=' + urllib.parse.quote(q))
