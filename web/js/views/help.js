@@ -19,6 +19,7 @@ const HELP = {
       ['', '-từ', ', ', '-"một cụm"', ' — loại trừ tài liệu có từ hoặc cụm đó.'],
       ['', 'quy*', ' — tiền tố: mọi từ bắt đầu bằng “quy”.'],
       ['', 'fonds:PL', ', ', 'type:"Quyết định"', ', ', 'year:2019', ', ', 'year:2015..2019', ', ', 'issuer:"ha long"', ', ', 'unit:06652', ' — lọc theo phông, loại văn bản, năm, cơ quan ban hành, đơn vị đang giữ hồ sơ.'],
+      ['', 'kind:lesson', ' — tìm trong các bài học kinh nghiệm của kế hoạch thay vì tài liệu lưu trữ (vd. ', 'kind:lesson minh chung', ').'],
     ]],
     ['Mức độ tiếp cận', [
       'Công khai: ai cũng xem được. Nội bộ: người dùng đã đăng nhập của đơn vị giữ phông. Hạn chế: lưu trữ viên, thanh tra và quản trị của đơn vị giữ phông; mỗi lần xem đều được ghi vào nhật ký. Mật: không bao giờ hiển thị qua mạng.',
@@ -33,6 +34,12 @@ const HELP = {
       'Trang “Phông lưu trữ” cho từng phông: cơ quan hình thành, đơn vị đang quản lý, mô tả phông (tên, thời gian của tài liệu, số lượng, lịch sử đơn vị hình thành, nội dung), rồi các mục lục hồ sơ và hồ sơ trong đó. “Duyệt theo phông” mở dần phông → mục lục → hồ sơ → tài liệu.',
       'Thời gian và thời hạn bảo quản ghi “(theo văn bản)” là đọc từ các tài liệu trong hồ sơ, khi lưu trữ viên chưa ghi.',
       'Lưu trữ viên của đơn vị đang quản lý phông (và của tỉnh) sửa được mô tả: nút “Sửa mô tả phông”, “Thêm mục lục hồ sơ”, “Sửa” ở từng hồ sơ. Ngày ghi dd/mm/yyyy, mm/yyyy hoặc yyyy; mỗi lần sửa được ghi vào nhật ký.',
+    ]],
+    ['Kế hoạch', [
+      'Trang “Kế hoạch” cho từng kế hoạch: dòng tổng hợp (“Trong tổng số … nhiệm vụ”), đèn tín hiệu của từng đơn vị, biểu đồ theo tháng và quý, danh sách quá hạn. Mở một nhiệm vụ để xem tình trạng và lịch sử báo cáo.',
+      'Cán bộ của đơn vị chủ trì gửi báo cáo ở trang nhiệm vụ: kỳ báo cáo, tiến độ, kết quả, khó khăn, đề xuất; tài liệu minh chứng là tài liệu lưu trữ (mã tài liệu) hoặc tệp gửi kèm (tối đa 20 MB mỗi tệp). Báo cáo gửi sau ngày hạn của kỳ (Nghị định 09/2019) có nhãn “Nộp muộn”.',
+      'Nhiệm vụ do nhiều đơn vị cùng chủ trì: mỗi đơn vị báo cáo phần của mình; nhiệm vụ hoàn thành khi mọi đơn vị đã hoàn thành.',
+      'Ở máy chủ của xã, phường: báo cáo của đơn vị được gửi lên tỉnh qua liên thông bằng mục “Gửi báo cáo này lên tỉnh” dưới báo cáo.',
     ]],
     ['Báo lỗi', [
       'Khi gặp lỗi, hãy ghi lại địa chỉ trang (thanh địa chỉ), việc bạn đang làm và mã yêu cầu nếu trang hiện “mã yêu cầu”, rồi gửi cho bộ phận quản trị hệ thống của đơn vị. Không gửi mật khẩu.',
@@ -51,6 +58,7 @@ const HELP = {
       ['', '-word', ', ', '-"a phrase"', ' — leave out documents with that word or phrase.'],
       ['', 'quy*', ' — a prefix: every word starting with “quy”.'],
       ['', 'fonds:PL', ', ', 'type:"Quyết định"', ', ', 'year:2019', ', ', 'year:2015..2019', ', ', 'issuer:"ha long"', ', ', 'unit:06652', ' — filter by fonds, document type, year, issuer, or the unit holding the records.'],
+      ['', 'kind:lesson', ' — search the plans’ lessons learned instead of the archive’s documents (e.g. ', 'kind:lesson minh chung', ').'],
     ]],
     ['Access levels', [
       'Public: anyone. Internal: logged-in users of the unit holding the fonds. Restricted: that unit’s archivists, inspectors and administrators; every view is written to the audit log. Secret: never shown over the network.',
@@ -65,6 +73,12 @@ const HELP = {
       'The “Fonds” page shows each fonds: its creator, the unit holding it today, its description (name, dates, extent, the history of its creator, scope and content), then its series (mục lục hồ sơ) and their dossiers. “Browse” opens fonds → series → dossier → document step by step.',
       'Dates and retention marked “(from the documents)” are read from the dossier’s documents where the archivist wrote none.',
       'Archivists of the unit holding a fonds (and of the province) edit its description: “Edit the description”, “Add a series”, “Edit” on each dossier. Dates are dd/mm/yyyy, mm/yyyy or yyyy; every change is written to the audit log.',
+    ]],
+    ['Plans', [
+      'The “Plans” page shows each plan: the count line (“Of … tasks”), a traffic light per agency, charts by month and quarter, the overdue list. Open a task for its status and its report history.',
+      'An officer of a lead agency reports on the task’s page: the period, progress, results, difficulties, proposals; evidence is records of the archive (their ids) or attached files (at most 20 MB each). A report sent after its period’s report day (Decree 09/2019) is marked “Sent late”.',
+      'A task led by several agencies: each reports its own part; the task is done when all of them are.',
+      'On a commune’s node: an agency’s report goes to the province over the exchange with “Send this report to the province” under the report.',
     ]],
     ['Reporting a problem', [
       'Write down the page’s address (the address bar), what you were doing, and the request ID if the page shows one, and send them to your unit’s system administrator. Never send a password.',
