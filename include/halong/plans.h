@@ -371,8 +371,8 @@ int hl_task_report(int64_t *id, hl_store *st, const hl_principal *who, const hl_
 int hl_evidence_put(hl_evidence_file *out, hl_archive *a, const hl_principal *who,
                     const char *agency, const char *name, const char *path);
 
-/* File `id` for `who`, with the path of its bytes (*path, malloc'd): the local operator; an
- * officer of the agency it was uploaded for; whoever reads a report citing it (a report is
+/* File `id` for `who`, with the path of its bytes (*path, malloc'd): the local operator; a
+ * user of the agency it was uploaded for; whoever reads a report citing it (a report is
  * read by the readers of its plan). Anyone else gets HL_ENOTFOUND, exactly as for a missing
  * file. A read through a restricted plan's report is audited ("evidence.read"). */
 int hl_evidence_get(hl_evidence_file *out, char **path, hl_archive *a, const hl_principal *who,

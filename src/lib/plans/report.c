@@ -680,7 +680,8 @@ int hl_evidence_get(hl_evidence_file *out, char **path, hl_archive *a, const hl_
 	if ((rc = hl_plans_user_agency(mine, st, who)) < 0 ||
 	    (rc = hl_store_evidence_level(&level, st, id)) < 0)
 		goto fail;
-	own = who->local || (mine[0] && who->role == HL_ROLE_OFFICER && !strcmp(mine, out->agency));
+	/* the users of the agency it was uploaded for (the officer who sent it, their colleagues) */
+	own = who->local || (mine[0] && who->role != HL_ROLE_ANONYMOUS && !strcmp(mine, out->agency));
 	if (!own && (level < 0 || level > (int)hl_auth_ceiling(who))) {
 		rc = hl_error_set(HL_ENOTFOUND, "no evidence file %lld", (long long)id);
 		goto fail;
