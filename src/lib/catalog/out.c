@@ -198,7 +198,7 @@ static int on_json(const char *const *cells, size_t n, void *ud)
 	char *t;
 	for (size_t i = 0; i < n; i++)
 		json_object_set_new(o, c->s->fields[i].name, cell_json(&c->s->fields[i], cells[i]));
-	t = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	t = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(o);
 	if (!t)
 		return hl_error_set(HL_ENOMEM, "out of memory");

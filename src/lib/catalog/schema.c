@@ -193,11 +193,11 @@ int hl_catalog__constraints(const hl_field *f, const regex_t *re, const char *va
                             size_t whylen)
 {
 	if (f->minimum && compare(f, value, f->minimum) < 0) {
-		snprintf(why, whylen, "%.40s is below the minimum %s", value, f->minimum);
+		snprintf(why, whylen, "below the minimum %s: %.40s", f->minimum, value);
 		return HL_EINVALID;
 	}
 	if (f->maximum && compare(f, value, f->maximum) > 0) {
-		snprintf(why, whylen, "%.40s is above the maximum %s", value, f->maximum);
+		snprintf(why, whylen, "above the maximum %s: %.40s", f->maximum, value);
 		return HL_EINVALID;
 	}
 	if (f->nenums) {
@@ -212,7 +212,7 @@ int hl_catalog__constraints(const hl_field *f, const regex_t *re, const char *va
 				break;
 		}
 		if (i == f->nenums) {
-			snprintf(why, whylen, "\"%.40s\" is not one of the allowed values", value);
+			snprintf(why, whylen, "not one of the allowed values: \"%.40s\"", value);
 			return HL_EINVALID;
 		}
 	}

@@ -112,11 +112,12 @@ int hl_store_dataset_create(int64_t *id, hl_store *st, const hl_store_dataset_ro
 		return hl_store__error(st, "dataset");
 	}
 	rid = sqlite3_last_insert_rowid(st->db);
-	/* _rid: the order rows were put; _key: the primary key's values (or the row's hash);
+	/* _rid: the order rows were put; _seq: the _rid of its key's first row (a changed row
+	 * keeps its place in exports); _key: the primary key's values (or the row's hash);
 	 * _from, _to: the versions a row is in, _from <= v < _to (_to NULL while current). */
 	sb_add(&b,
-	       "CREATE TABLE ds_rows_%lld (_rid INTEGER PRIMARY KEY, _key TEXT NOT NULL,"
-	       " _hash TEXT NOT NULL, _from INTEGER NOT NULL, _to INTEGER",
+	       "CREATE TABLE ds_rows_%lld (_rid INTEGER PRIMARY KEY, _seq INTEGER NOT NULL,"
+	       " _key TEXT NOT NULL, _hash TEXT NOT NULL, _from INTEGER NOT NULL, _to INTEGER",
 	       (long long)rid);
 	for (size_t i = 0; i < ncols; i++)
 		sb_add(&b, ", c%zu %s", i, sql_type(types[i]));
@@ -200,6 +201,7 @@ struct hl_store_ds_writer {
 	size_t ncols;
 	sqlite3_stmt *seen_get, *seen_put, *cur, *close, *ins;
 	sqlite3_stmt **taken; /* per column, prepared on first use */
+	int64_t next;         /* the next _rid */
 };
 
 void hl_store_ds_writer_free(hl_store_ds_writer *w)
@@ -252,8 +254,17 @@ int hl_store_ds_writer_open(hl_store_ds_writer **out, hl_store *st, int64_t id, 
 		hl_store_ds_writer_free(w);
 		return -1;
 	}
+	snprintf(sql, sizeof(sql), "SELECT coalesce(max(_rid), 0) + 1 FROM ds_rows_%lld",
+	         (long long)id);
+	if (!(w->cur = hl_store__prepare(st, sql)) || sqlite3_step(w->cur) != SQLITE_ROW) {
+		hl_store__error(st, "dataset load");
+		hl_store_ds_writer_free(w);
+		return -1;
+	}
+	w->next = sqlite3_column_int64(w->cur, 0);
+	sqlite3_finalize(w->cur);
 	snprintf(sql, sizeof(sql),
-	         "SELECT _rid, _hash FROM ds_rows_%lld WHERE _key = ?1 AND _to IS NULL",
+	         "SELECT _rid, _hash, _seq FROM ds_rows_%lld WHERE _key = ?1 AND _to IS NULL",
 	         (long long)id);
 	if (!(w->cur = hl_store__prepare(st, sql))) {
 		hl_store_ds_writer_free(w);
@@ -265,12 +276,12 @@ int hl_store_ds_writer_open(hl_store_ds_writer **out, hl_store *st, int64_t id, 
 		hl_store_ds_writer_free(w);
 		return -1;
 	}
-	sb_add(&b, "INSERT INTO ds_rows_%lld(_key, _hash, _from", (long long)id);
+	sb_add(&b, "INSERT INTO ds_rows_%lld(_key, _hash, _from, _rid, _seq", (long long)id);
 	for (size_t i = 0; i < ncols; i++)
 		sb_add(&b, ", c%zu", i);
-	sb_add(&b, ") VALUES (?1, ?2, ?3");
+	sb_add(&b, ") VALUES (?1, ?2, ?3, ?4, ?5");
 	for (size_t i = 0; i < ncols; i++)
-		sb_add(&b, ", ?%zu", i + 4);
+		sb_add(&b, ", ?%zu", i + 6);
 	sb_add(&b, ")");
 	if (!b.ok) {
 		free(b.s);
@@ -314,7 +325,7 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 {
 	hl_store *st = w->st;
 	int rc;
-	int64_t rid = 0;
+	int64_t rid = 0, seq = 0;
 
 	*what = 0;
 	sqlite3_reset(w->seen_get);
@@ -343,6 +354,7 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 	if (rc == SQLITE_ROW) {
 		const char *h = hl_store__col(w->cur, 1);
 		rid = sqlite3_column_int64(w->cur, 0);
+		seq = sqlite3_column_int64(w->cur, 2);
 		if (h && !strcmp(h, hash)) {
 			sqlite3_reset(w->cur);
 			*what = HL_DS_SAME;
@@ -367,12 +379,15 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 	sqlite3_bind_text(w->ins, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(w->ins, 2, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int(w->ins, 3, w->version);
+	sqlite3_bind_int64(w->ins, 4, w->next);
+	sqlite3_bind_int64(w->ins, 5, rid ? seq : w->next);
 	for (size_t i = 0; i < w->ncols; i++)
-		bind_cell(w->ins, (int)i + 4, w->types[i], cells[i]);
+		bind_cell(w->ins, (int)i + 6, w->types[i], cells[i]);
 	rc = sqlite3_step(w->ins);
 	sqlite3_reset(w->ins);
 	if (rc != SQLITE_DONE)
 		return hl_store__error(st, "dataset load");
+	w->next++;
 	*what = rid ? HL_DS_CHANGED : HL_DS_ADDED;
 	return 0;
 }
@@ -517,13 +532,18 @@ int hl_store_dataset_versions(hl_store *st, int64_t id,
 
 /* ---- reading ---- */
 
-/* Column i of s as the library writes it: booleans as true/false, NULL as NULL. */
-static const char *cell_text(sqlite3_stmt *s, int i, int type)
+/* Column i of s as the library writes it: booleans as true/false, numbers in at most 15
+ * significant digits without a trailing ".0" (buf), NULL as NULL. */
+static const char *cell_text(sqlite3_stmt *s, int i, int type, char buf[32])
 {
 	if (sqlite3_column_type(s, i) == SQLITE_NULL)
 		return NULL;
 	if (type == HL_FIELD_BOOLEAN)
 		return sqlite3_column_int(s, i) ? "true" : "false";
+	if (type == HL_FIELD_NUMBER) {
+		snprintf(buf, 32, "%.15g", sqlite3_column_double(s, i));
+		return buf;
+	}
 	return hl_store__col(s, i);
 }
 
@@ -533,10 +553,14 @@ int hl_store_ds_rows(hl_store *st, int64_t id, const int *types, size_t ncols, i
 	sqlbuf b = {.ok = 1};
 	sqlite3_stmt *s;
 	const char **cells = calloc(ncols ? ncols : 1, sizeof(*cells));
+	char(*nb)[32] = calloc(ncols ? ncols : 1, sizeof(*nb));
 	int rc;
 
-	if (!cells)
+	if (!cells || !nb) {
+		free(cells);
+		free(nb);
 		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
 	sb_add(&b, "SELECT ");
 	for (size_t i = 0; i < ncols; i++)
 		sb_add(&b, "%sc%zu", i ? ", " : "", i);
@@ -544,32 +568,36 @@ int hl_store_ds_rows(hl_store *st, int64_t id, const int *types, size_t ncols, i
 		sb_add(&b, "_rid");
 	sb_add(&b,
 	       " FROM ds_rows_%lld WHERE _from <= ?1 AND (_to IS NULL OR _to > ?1) ORDER BY "
-	       "_rid",
+	       "_seq",
 	       (long long)id);
 	if (!b.ok) {
 		free(b.s);
 		free(cells);
+		free(nb);
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
 	s = hl_store__prepare(st, b.s);
 	free(b.s);
 	if (!s) {
 		free(cells);
+		free(nb);
 		return -1;
 	}
 	sqlite3_bind_int(s, 1, version);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		for (size_t i = 0; i < ncols; i++)
-			cells[i] = cell_text(s, (int)i, types[i]);
+			cells[i] = cell_text(s, (int)i, types[i], nb[i]);
 		int r2 = cb(cells, ncols, ud);
 		if (r2) {
 			sqlite3_finalize(s);
 			free(cells);
+			free(nb);
 			return r2 < 0 ? r2 : 0;
 		}
 	}
 	sqlite3_finalize(s);
 	free(cells);
+	free(nb);
 	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "dataset rows");
 }
 
@@ -581,11 +609,15 @@ int hl_store_ds_diff(hl_store *st, int64_t id, const int *types, size_t ncols, i
 	sqlbuf b = {.ok = 1};
 	sqlite3_stmt *s;
 	const char **cells = calloc(2 * (ncols ? ncols : 1), sizeof(*cells));
+	char(*nb)[32] = calloc(2 * (ncols ? ncols : 1), sizeof(*nb));
 	long long t = (long long)id;
 	int rc;
 
-	if (!cells)
+	if (!cells || !nb) {
+		free(cells);
+		free(nb);
 		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
 	/* Only rows whose bounds move between v1 and v2 can differ: o, the rows of v1 gone by v2
 	 * (removed, or the old side of a change); n, the rows of v2 that came after v1. */
 	sb_add(&b,
@@ -600,16 +632,18 @@ int hl_store_ds_diff(hl_store *st, int64_t id, const int *types, size_t ncols, i
 	for (size_t i = 0; i < ncols; i++)
 		sb_add(&b, ", n.c%zu", i);
 	sb_add(&b, " FROM o FULL JOIN n ON o._key = n._key WHERE o._hash IS NOT n._hash"
-	           " ORDER BY coalesce(n._rid, o._rid)");
+	           " ORDER BY coalesce(n._seq, o._seq)");
 	if (!b.ok) {
 		free(b.s);
 		free(cells);
+		free(nb);
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
 	s = hl_store__prepare(st, b.s);
 	free(b.s);
 	if (!s) {
 		free(cells);
+		free(nb);
 		return -1;
 	}
 	sqlite3_bind_int(s, 1, v1);
@@ -618,18 +652,21 @@ int hl_store_ds_diff(hl_store *st, int64_t id, const int *types, size_t ncols, i
 		int has_old = sqlite3_column_type(s, 1) != SQLITE_NULL;
 		int has_new = sqlite3_column_type(s, 2) != SQLITE_NULL;
 		for (size_t i = 0; i < ncols; i++) {
-			cells[i] = cell_text(s, (int)(3 + i), types[i]);
-			cells[ncols + i] = cell_text(s, (int)(3 + ncols + i), types[i]);
+			cells[i] = cell_text(s, (int)(3 + i), types[i], nb[i]);
+			cells[ncols + i] =
+			    cell_text(s, (int)(3 + ncols + i), types[i], nb[ncols + i]);
 		}
 		int r2 = cb(hl_store__col(s, 0), has_old ? cells : NULL,
 		            has_new ? cells + ncols : NULL, ncols, ud);
 		if (r2) {
 			sqlite3_finalize(s);
 			free(cells);
+			free(nb);
 			return r2 < 0 ? r2 : 0;
 		}
 	}
 	sqlite3_finalize(s);
 	free(cells);
+	free(nb);
 	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "dataset diff");
 }
