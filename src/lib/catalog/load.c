@@ -279,9 +279,10 @@ int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal
 		if (out->rows % 4096 == 0 && opts->progress) {
 			uint64_t done_b, total_b;
 			hl_catalog__rows_progress(&r, &done_b, &total_b);
-			(void)done_b;
-			(void)total_b;
-			if (opts->progress("rows", out->rows, 0, opts->ud) != 0) {
+			/* CSV: bytes of the file ("ingest": the CLI shows bytes and the time left);
+			 * XLSX: rows, the total unknown */
+			if ((total_b ? opts->progress("ingest", done_b, total_b, opts->ud)
+			             : opts->progress("rows", out->rows, 0, opts->ud)) != 0) {
 				rc = hl_error_set(HL_ERROR, "%s: load stopped: nothing loaded",
 				                  l.name);
 				goto done;

@@ -117,7 +117,7 @@ int hl_store_dataset_create(int64_t *id, hl_store *st, const hl_store_dataset_ro
 	 * _from, _to: the versions a row is in, _from <= v < _to (_to NULL while current). */
 	sb_add(&b,
 	       "CREATE TABLE ds_rows_%lld (_rid INTEGER PRIMARY KEY, _seq INTEGER NOT NULL,"
-	       " _key TEXT NOT NULL, _hash TEXT NOT NULL, _from INTEGER NOT NULL, _to INTEGER",
+	       " _key TEXT NOT NULL, _hash INTEGER NOT NULL, _from INTEGER NOT NULL, _to INTEGER",
 	       (long long)rid);
 	for (size_t i = 0; i < ncols; i++)
 		sb_add(&b, ", c%zu %s", i, sql_type(types[i]));
@@ -320,12 +320,22 @@ static void bind_cell(sqlite3_stmt *s, int i, int type, const char *v)
 	}
 }
 
+/* The first 16 hex digits of a hash as a 64-bit integer. */
+static int64_t hash64(const char *hex)
+{
+	char head[17];
+	snprintf(head, sizeof(head), "%s", hex);
+	return (int64_t)strtoull(head, NULL, 16);
+}
+
 int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const char *key,
                     const char *hash, const char *const *cells, uint64_t line)
 {
 	hl_store *st = w->st;
 	int rc;
 	int64_t rid = 0, seq = 0;
+	/* the hash's first 64 bits: 8 bytes a row instead of 64 */
+	int64_t h64 = hash64(hash);
 
 	*what = 0;
 	sqlite3_reset(w->seen_get);
@@ -352,10 +362,9 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 	sqlite3_bind_text(w->cur, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(w->cur);
 	if (rc == SQLITE_ROW) {
-		const char *h = hl_store__col(w->cur, 1);
 		rid = sqlite3_column_int64(w->cur, 0);
 		seq = sqlite3_column_int64(w->cur, 2);
-		if (h && !strcmp(h, hash)) {
+		if (sqlite3_column_int64(w->cur, 1) == h64) {
 			sqlite3_reset(w->cur);
 			*what = HL_DS_SAME;
 			return 0;
@@ -377,7 +386,7 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 	sqlite3_reset(w->ins);
 	sqlite3_clear_bindings(w->ins);
 	sqlite3_bind_text(w->ins, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(w->ins, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(w->ins, 2, h64);
 	sqlite3_bind_int(w->ins, 3, w->version);
 	sqlite3_bind_int64(w->ins, 4, w->next);
 	sqlite3_bind_int64(w->ins, 5, rid ? seq : w->next);
