@@ -227,6 +227,64 @@ typedef int (*hl_row_cb)(const char *const *cells, size_t nfields, void *ud);
 int hl_dataset_rows(hl_store *st, const hl_principal *who, const char *id, int version,
                     hl_row_cb cb, void *ud);
 
+/* ---- querying (a first cut: filters, group-by with count and sum) ---- */
+
+typedef enum {
+	HL_Q_EQ = 0, /* = */
+	HL_Q_NE,     /* != */
+	HL_Q_LT,     /* < */
+	HL_Q_LE,     /* <= */
+	HL_Q_GT,     /* > */
+	HL_Q_GE,     /* >= */
+	HL_Q_IN,     /* in (a, b, …) */
+	HL_Q_NULL,   /* is null */
+	HL_Q_NOTNULL /* is not null */
+} hl_query_op;
+
+/* One condition on a field: values as written, checked against the field's type by the query. */
+typedef struct {
+	char *field;
+	hl_query_op op;
+	char **values;
+	size_t nvalues;
+} hl_query_cond;
+
+typedef struct {
+	hl_query_cond *v;
+	size_t n;
+} hl_query_where;
+void hl_query_where_free(hl_query_where *w);
+
+/* Parses a filter: conditions joined by "and" (case ignored), each `FIELD OP VALUE` with OP one
+ * of = != <> < <= > >=, or `FIELD in (A, B, …)`, `FIELD is null`, `FIELD is not null`; a value
+ * may be quoted with "…" or '…' (to hold spaces, commas or the word "and"). At most 32
+ * conditions and 1,000 values. HL_EINVALID naming the position. Never SQL: the query binds each
+ * value as a parameter. */
+int hl_query_where_parse(hl_query_where **out, const char *expr);
+
+typedef struct {
+	const hl_query_where *where; /* NULL: every row */
+	const char *group_by;        /* a field; NULL: no grouping */
+	const char *sum;             /* a field (integer or number) to sum; NULL: none */
+	int count;                   /* count the rows (of each group) */
+	int version;                 /* 0: the current one */
+	uint64_t limit;              /* rows (or groups) at most; 0: 100; above 10,000: 10,000 */
+	uint64_t offset;
+	unsigned timeout_ms; /* 0: 1,000; past it, HL_ELIMIT */
+} hl_dataset_query_opts;
+
+#define HL_QUERY_DEFAULT_LIMIT 100
+#define HL_QUERY_MAX_LIMIT     10000
+
+/* The rows (or, with group_by, count or sum, the groups) of dataset `id` the filter keeps, in
+ * order (rows as loaded; groups by their value). cb first gets the column names (cells NULL:
+ * names in `names`), then each row. Values are checked against their field's type
+ * (HL_EINVALID naming the field); a field the schema lacks is HL_EINVALID. */
+typedef int (*hl_query_cb)(const char *const *names, const char *const *cells, size_t n,
+                           void *ud);
+int hl_dataset_query(hl_store *st, const hl_principal *who, const char *id,
+                     const hl_dataset_query_opts *opts, hl_query_cb cb, void *ud);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,7 +13,9 @@ typedef struct {
 	int json, replace;
 	const char *title, *schema, *from, *key, *sheet, *owner, *sector, *access, *description,
 	    *keywords, *licence, *frequency, *provenance, *date, *rejects, *format, *output;
-	uint64_t version;
+	uint64_t version, limit, offset, timeout;
+	const char *where, *group_by, *sum;
+	int count;
 } dopts;
 
 static hl_principal me(void)
@@ -423,6 +425,82 @@ static int ds_export(const cli_args *args)
 	return EXIT_OK;
 }
 
+typedef struct {
+	int json;
+	json_t *cols, *rows;
+	size_t n;
+} query_out;
+
+static int on_query(const char *const *names, const char *const *cells, size_t n, void *ud)
+{
+	query_out *q = ud;
+	if (!cells) {
+		/* the column names first */
+		for (size_t i = 0; i < n; i++) {
+			if (q->json)
+				json_array_append_new(q->cols, json_string(names[i]));
+			else
+				printf("%s%s", i ? "\t" : "", names[i]);
+		}
+		if (!q->json)
+			printf("\n");
+		return 0;
+	}
+	q->n++;
+	if (q->json) {
+		json_t *r = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(r, cli_jstr(cells[i]));
+		json_array_append_new(q->rows, r);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			printf("%s%s", i ? "\t" : "", cells[i] ? cells[i] : "");
+		printf("\n");
+	}
+	return 0;
+}
+
+static int ds_query(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_query_where *w = NULL;
+	hl_principal who = me();
+	query_out q = {.json = o->json};
+	hl_dataset_query_opts qo = {.group_by = o->group_by,
+	                            .sum = o->sum,
+	                            .count = o->count,
+	                            .version = (int)o->version,
+	                            .limit = o->limit,
+	                            .offset = o->offset,
+	                            .timeout_ms = (unsigned)o->timeout};
+	int rc;
+
+	if (o->where && hl_query_where_parse(&w, o->where) < 0)
+		return cli_usage(args->cmd, "%s", hl_error_last());
+	qo.where = w;
+	if (cli_open(&a, args->ctx) < 0) {
+		hl_query_where_free(w);
+		return cli_fail();
+	}
+	if (q.json) {
+		q.cols = json_array();
+		q.rows = json_array();
+	}
+	rc = hl_dataset_query(hl_archive_store(a), &who, args->args[0], &qo, on_query, &q);
+	hl_archive_free(a);
+	hl_query_where_free(w);
+	if (rc < 0) {
+		json_decref(q.cols);
+		json_decref(q.rows);
+		return cli_fail();
+	}
+	if (q.json)
+		cli_print_json(json_pack("{s:s,s:o,s:o,s:I}", "dataset", args->args[0], "columns",
+		                         q.cols, "rows", q.rows, "count", (json_int_t)q.n));
+	return EXIT_OK;
+}
+
 #define JSON_OPT CLI_FLAG_OPT("json", 0, dopts, json, "as JSON")
 #define VERSION_OPT                                                                                \
 	CLI_COUNT_OPT("version", dopts, version, "N", 0, 1000000000, "0",                          \
@@ -457,6 +535,21 @@ static const cli_opt load_opts[] = {
     CLI_FLAG_OPT("replace", 0, dopts, replace, "rows absent from the file are removed"),
     CLI_TEXT_OPT("rejects", 0, dopts, rejects, "FILE", "write every bad cell to FILE (CSV)"),
     CLI_TEXT_OPT("sheet", 0, dopts, sheet, "NAME", "XLSX: the sheet (default: the first)"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt query_opts[] = {
+    CLI_TEXT_OPT("where", 0, dopts, where, "EXPR",
+                 "keep rows where EXPR: FIELD = != < <= > >= VALUE, FIELD in (A, B), FIELD is "
+                 "[not] null, joined by and"),
+    CLI_TEXT_OPT("group-by", 0, dopts, group_by, "FIELD", "one row per value of FIELD"),
+    CLI_TEXT_OPT("sum", 0, dopts, sum, "FIELD", "the sum of FIELD (an integer or number)"),
+    CLI_FLAG_OPT("count", 0, dopts, count, "count the rows"),
+    VERSION_OPT,
+    CLI_COUNT_OPT("limit", dopts, limit, "N", 1, 10000, "100", "at most N rows or groups"),
+    CLI_COUNT_OPT("offset", dopts, offset, "N", 0, 1e12, "0", "skip the first N"),
+    CLI_COUNT_OPT("timeout", dopts, timeout, "MS", 1, 60000, "1000",
+                  "stop a query that takes longer"),
     JSON_OPT,
     CLI_OPT_END,
 };
@@ -541,6 +634,20 @@ static const cli_cmd dataset_subs[] = {
      .help = "No cell becomes a formula: in CSV a text beginning with = + - @ (or a tab or a "
              "carriage return) is prefixed with ' (OWASP's advice); in XLSX it is written as "
              "a string."},
+    {.name = "query",
+     .summary = "the rows a filter keeps, or their groups with count and sum",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the dataset's id",
+     .opts = query_opts,
+     .opts_size = sizeof(dopts),
+     .run = ds_query,
+     .group = DATASET,
+     .help = "The filter is parsed, never SQL: each value is checked against its field's type "
+             "and bound as a parameter. Tab-separated on stdout (--json: columns and rows). "
+             "Example: --where \"year >= 2022 and unit in (06652, 06658)\" --group-by unit "
+             "--sum amount --count."},
     {0},
 };
 

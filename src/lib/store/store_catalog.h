@@ -70,4 +70,29 @@ int hl_store_ds_diff(hl_store *st, int64_t id, const int *types, size_t ncols, i
                                size_t n, void *ud),
                      void *ud);
 
+/* One condition of a query: column col, op (hl_query_op), values normalised (n of them). */
+typedef struct {
+	size_t col;
+	int op;
+	const char *const *values;
+	size_t n;
+} hl_store_ds_cond;
+
+typedef struct {
+	const hl_store_ds_cond *conds;
+	size_t nconds;
+	long group_col, sum_col; /* -1: none */
+	int count;
+	int version; /* 0: the current rows */
+	uint64_t limit, offset;
+	unsigned timeout_ms;
+} hl_store_ds_query;
+
+/* Runs a query over dataset `id`'s rows: every value bound as a parameter, column names made of
+ * numbers. Without grouping or aggregates, the rows' cells; with them, the group's value, then
+ * count, then sum. Past timeout_ms (sqlite3_progress_handler): HL_ELIMIT. */
+int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
+                       const hl_store_ds_query *q,
+                       int (*cb)(const char *const *cells, size_t n, void *ud), void *ud);
+
 #endif

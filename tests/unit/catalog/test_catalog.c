@@ -423,6 +423,107 @@ static void test_export_no_formula(void **state)
 	free(csv);
 }
 
+typedef struct {
+	char text[4096];
+	size_t n;
+} q_out;
+
+static int on_query(const char *const *names, const char *const *cells, size_t n, void *ud)
+{
+	q_out *o = ud;
+	for (size_t i = 0; i < n; i++)
+		o->n +=
+		    (size_t)snprintf(o->text + o->n, sizeof(o->text) - o->n, "%s%s", i ? "|" : "",
+		                     cells ? (cells[i] ? cells[i] : "~") : names[i]);
+	o->n += (size_t)snprintf(o->text + o->n, sizeof(o->text) - o->n, "\n");
+	return 0;
+}
+
+static void test_where_parse(void **state)
+{
+	hl_query_where *w = NULL;
+	(void)state;
+	assert_int_equal(hl_query_where_parse(&w, "a >= 2 AND b in (x, 'y z', \"it''s\") and c is "
+	                                          "not null and d is null and e<>'and'"),
+	                 0);
+	assert_int_equal(w->n, 5);
+	assert_int_equal(w->v[0].op, HL_Q_GE);
+	assert_string_equal(w->v[0].values[0], "2");
+	assert_int_equal(w->v[1].op, HL_Q_IN);
+	assert_int_equal(w->v[1].nvalues, 3);
+	assert_string_equal(w->v[1].values[1], "y z");
+	assert_string_equal(w->v[1].values[2], "it''s");
+	assert_int_equal(w->v[2].op, HL_Q_NOTNULL);
+	assert_int_equal(w->v[3].op, HL_Q_NULL);
+	assert_int_equal(w->v[4].op, HL_Q_NE);
+	assert_string_equal(w->v[4].values[0], "and");
+	hl_query_where_free(w);
+	static const char *const bad[] = {"a",          "a = ", "a = 1 b = 2", "a in (1, 2",
+	                                  "a is maybe", "= 1",  "a = 'open"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		w = NULL;
+		if (hl_query_where_parse(&w, bad[i]) != HL_EINVALID)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(strstr(hl_error_last(), "where: "));
+	}
+}
+
+static void test_query(void **state)
+{
+	fx *f = *state;
+	hl_dataset_load_stats ls;
+	hl_query_where *w = NULL;
+	q_out o = {0};
+	hl_dataset_query_opts qo = {0};
+
+	make(f, "q", HL_ACCESS_INTERNAL);
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "1,một,1.5,2025-07-01,true,a,AB-1\n"
+	                   "2,hai,2,2025-07-02,false,b,AB-2\n"
+	                   "3,ba,3,2025-07-03,true,a,AB-3\n"
+	                   "4,bốn,,2025-07-04,true,,AB-4\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "q", f->csv, NULL), 0);
+	hl_dataset_load_stats_free(&ls);
+	assert_int_equal(hl_query_where_parse(&w, "day >= 01/07/2025 and ok = 1"), 0);
+	qo.where = w;
+	qo.group_by = "kind";
+	qo.count = 1;
+	qo.sum = "amount";
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), 0);
+	assert_string_equal(o.text, "kind|count|sum\n~|1|~\na|2|4.5\n");
+	hl_query_where_free(w);
+	memset(&o, 0, sizeof(o));
+	memset(&qo, 0, sizeof(qo));
+	assert_int_equal(hl_query_where_parse(&w, "kind is null or x"), HL_EINVALID);
+	assert_int_equal(hl_query_where_parse(&w, "kind in (b, 'a') and id != 3"), 0);
+	qo.where = w;
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), 0);
+	assert_string_equal(o.text, "id|name|amount|day|ok|kind|ref\n"
+	                            "1|một|1.5|2025-07-01|true|a|AB-1\n"
+	                            "2|hai|2|2025-07-02|false|b|AB-2\n");
+	hl_query_where_free(w);
+	/* a value not of the field's type, a field that is not there, a sum of text */
+	assert_int_equal(hl_query_where_parse(&w, "id = '1 OR 1=1'"), 0);
+	qo.where = w;
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), HL_EINVALID);
+	assert_string_equal(hl_error_last(), "where: field \"id\": not an integer: \"1 OR 1=1\"");
+	hl_query_where_free(w);
+	memset(&qo, 0, sizeof(qo));
+	qo.group_by = "nope";
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), HL_EINVALID);
+	qo.group_by = NULL;
+	qo.sum = "name";
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), HL_EINVALID);
+	/* a text value with a quote is a value, not SQL */
+	assert_int_equal(hl_query_where_parse(&w, "name = \"x' OR '1'='1\""), 0);
+	memset(&qo, 0, sizeof(qo));
+	memset(&o, 0, sizeof(o));
+	qo.where = w;
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), 0);
+	assert_string_equal(o.text, "id|name|amount|day|ok|kind|ref\n");
+	hl_query_where_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +534,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_all_or_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_access_and_ids, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_no_formula, setup, teardown),
+	    cmocka_unit_test(test_where_parse),
+	    cmocka_unit_test_setup_teardown(test_query, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
