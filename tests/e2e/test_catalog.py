@@ -193,6 +193,23 @@ class CatalogTest(hl.HomeCase):
         self.assertEqual(x['types'][1][0], 's')
         self.assertEqual(sum(r[4] for r in x['rows'][1:]),
                          sum(int(r[4]) for r in src[1:]))
+        # the population by type of unit, asked of halong and summed here by hand
+        q = self.json('dataset', 'query', 'qn-units-2025', '--group-by', 'type', '--count',
+                      '--sum', 'population')
+        self.assertEqual(q['columns'], ['type', 'count', 'sum'])
+        want = {}
+        for r in src[1:]:
+            c, p = want.get(r[2], (0, 0))
+            want[r[2]] = (c + 1, p + int(r[4]))
+        self.assertEqual({r[0]: (int(r[1]), int(r[2])) for r in q['rows']}, want)
+        q = self.json('dataset', 'query', 'qn-units-2025', '--where',
+                      "type = 'đặc khu' and population > 0")
+        self.assertEqual(sorted(r[1] for r in q['rows']),
+                         sorted(r[1] for r in src[1:] if r[2] == 'đặc khu'))
+        self.assertEqual(len(q['rows']), 2)  # Vân Đồn and Cô Tô
+        r = self.h.run('dataset', 'query', 'qn-units-2025', '--where', "population = 'x'")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('where: field "population": not an integer', r.err)
         # an old commune's code (Phường Hà Phong, merged on 1 July 2025) on that day
         bad = self.h.path('old.csv')
         rows = [list(r) for r in src]
