@@ -203,6 +203,7 @@ struct hl_store_ds_writer {
 	sqlite3_stmt *seen_get, *seen_put, *cur, *close, *ins;
 	sqlite3_stmt **taken; /* per column, prepared on first use */
 	int64_t next;         /* the next _rid */
+	int empty;            /* no current row when the writing began */
 };
 
 void hl_store_ds_writer_free(hl_store_ds_writer *w)
@@ -250,8 +251,8 @@ int hl_store_ds_writer_open(hl_store_ds_writer **out, hl_store *st, int64_t id, 
 		return -1;
 	}
 	if (!(w->seen_get = hl_store__prepare(st, "SELECT line FROM temp.ds_put WHERE k = ?1")) ||
-	    !(w->seen_put =
-	          hl_store__prepare(st, "INSERT INTO temp.ds_put(k, line) VALUES (?1, ?2)"))) {
+	    !(w->seen_put = hl_store__prepare(
+	          st, "INSERT OR IGNORE INTO temp.ds_put(k, line) VALUES (?1, ?2)"))) {
 		hl_store_ds_writer_free(w);
 		return -1;
 	}
@@ -263,6 +264,15 @@ int hl_store_ds_writer_open(hl_store_ds_writer **out, hl_store *st, int64_t id, 
 		return -1;
 	}
 	w->next = sqlite3_column_int64(w->cur, 0);
+	sqlite3_finalize(w->cur);
+	snprintf(sql, sizeof(sql),
+	         "SELECT NOT EXISTS (SELECT 1 FROM ds_rows_%lld WHERE _to IS NULL)", (long long)id);
+	if (!(w->cur = hl_store__prepare(st, sql)) || sqlite3_step(w->cur) != SQLITE_ROW) {
+		hl_store__error(st, "dataset load");
+		hl_store_ds_writer_free(w);
+		return -1;
+	}
+	w->empty = sqlite3_column_int(w->cur, 0);
 	sqlite3_finalize(w->cur);
 	snprintf(sql, sizeof(sql),
 	         "SELECT _rid, _hash, _seq FROM ds_rows_%lld WHERE _key = ?1 AND _to IS NULL",
@@ -339,18 +349,7 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 	int64_t h64 = hash64(hash);
 
 	*what = 0;
-	sqlite3_reset(w->seen_get);
-	sqlite3_bind_text(w->seen_get, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(w->seen_get);
-	if (rc == SQLITE_ROW) {
-		*first = (uint64_t)sqlite3_column_int64(w->seen_get, 0);
-		sqlite3_reset(w->seen_get);
-		*what = HL_DS_DUPLICATE;
-		return 0;
-	}
-	sqlite3_reset(w->seen_get);
-	if (rc != SQLITE_DONE)
-		return hl_store__error(st, "dataset load");
+	/* one statement a row: the key goes in, or was there (then, rarely, its line is read) */
 	sqlite3_reset(w->seen_put);
 	sqlite3_bind_text(w->seen_put, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(w->seen_put, 2, (sqlite3_int64)line);
@@ -358,6 +357,18 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 	sqlite3_reset(w->seen_put);
 	if (rc != SQLITE_DONE)
 		return hl_store__error(st, "dataset load");
+	if (sqlite3_changes(st->db) == 0) {
+		sqlite3_reset(w->seen_get);
+		sqlite3_bind_text(w->seen_get, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(w->seen_get);
+		*first = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(w->seen_get, 0) : 0;
+		sqlite3_reset(w->seen_get);
+		*what = HL_DS_DUPLICATE;
+		return 0;
+	}
+	/* a dataset without current rows (its first load): no key to look up */
+	if (w->empty)
+		goto insert;
 
 	sqlite3_reset(w->cur);
 	sqlite3_bind_text(w->cur, 1, key, -1, SQLITE_STATIC);
@@ -384,6 +395,7 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 		if (rc != SQLITE_DONE)
 			return hl_store__error(st, "dataset load");
 	}
+insert:
 	sqlite3_reset(w->ins);
 	sqlite3_clear_bindings(w->ins);
 	sqlite3_bind_text(w->ins, 1, key, -1, SQLITE_STATIC);
