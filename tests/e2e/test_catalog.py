@@ -154,6 +154,44 @@ class CatalogTest(hl.HomeCase):
         self.assertEqual(sorted(d['id'] for d in listed),
                          sorted(n[:-4].replace('_', '-') for n in SECTOR_FILES))
 
+    def test_xlsx_in(self):
+        """The real health table written as a workbook by openpyxl (numbers as numbers, an added
+        column of dates as dates), then created from and loaded from the XLSX: the same rows as
+        the CSV."""
+        path = os.path.join(DATA, 'sector', 'health.csv')
+        src = read_csv_file(path)
+        xlsx = self.h.path('health.xlsx')
+        writer = r'''
+import csv, datetime, sys, openpyxl
+rows = list(csv.reader(open(sys.argv[1], encoding='utf-8')))
+wb = openpyxl.Workbook(); ws = wb.active; ws.title = 'Y tế'
+ws.append(rows[0] + ['ngay_nhap'])
+for i, r in enumerate(rows[1:]):
+    v = r[3]
+    r[3] = float(v) if v and '.' in v else (int(v) if v else None)
+    ws.append([c if c != '' else None for c in r] + [datetime.date(2025, 7, 1 + i % 28)])
+wb.save(sys.argv[2])
+'''
+        p = subprocess.run([DEBIAN_PY, '-c', writer, path, xlsx], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        d = self.json('dataset', 'create', 'health-x', '--title', 'Y tế (từ XLSX)', '--from',
+                      xlsx, '--sector', 'health')
+        types = {f['name']: f['type'] for f in d['schema']['fields']}
+        self.assertEqual(types['ngay_nhap'], 'date')
+        self.assertEqual(types['value_as_written'], 'string')
+        load = self.json('dataset', 'load', 'health-x', xlsx)
+        self.assertEqual((load['added'], load['rejected']), (len(src) - 1, 0))
+        js = json.loads(self.ok('dataset', 'export', 'health-x', '--format', 'json').out)
+        vi = src[0].index('value')
+        for i, (got, want) in enumerate(zip(js, src[1:])):
+            for k, name in enumerate(src[0]):
+                if k == vi:
+                    self.assertEqual(got[name], float(want[k]) if want[k] else None)
+                else:
+                    self.assertEqual(got[name], want[k] or None, name)
+            self.assertEqual(got['ngay_nhap'], f'2025-07-{1 + i % 28:02d}')
+
     def test_units_population_with_unit_codes(self):
         """The area and population of the 54 units of 2025, with a schema whose code is a unit
         code checked against the units of 1 July 2025: all 54 load; a code of an old commune
