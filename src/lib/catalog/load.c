@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../store/store_catalog.h"
 #include "catalog_int.h"
@@ -459,6 +460,9 @@ done:
 	hl_catalog__rows_free(&r);
 	if (l.rej && fclose(l.rej) != 0 && rc == 0)
 		rc = hl_error_set(HL_EIO, "%s: cannot write the rejects file", opts->rejects);
+	/* a load that failed loaded nothing: no rejects file says otherwise */
+	if (rc < 0 && l.rej)
+		unlink(opts->rejects);
 	for (size_t i = 0; re && i < nf; i++)
 		if (has_re[i])
 			regfree(&re[i]);

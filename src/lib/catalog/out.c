@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <xlsxwriter.h>
@@ -256,9 +257,18 @@ int hl_dataset_export(uint64_t *rows, hl_store *st, const hl_principal *who, con
 	hl_catalog__ds ds;
 	exp_ctx c = {.fmt = format};
 	int rc, v, own = 0;
+	char *part = NULL; /* written there, renamed to path once whole */
 
 	if ((rc = hl_catalog__open(&ds, st, who, id)) < 0)
 		return rc;
+	if (path) {
+		size_t n = strlen(path) + 8;
+		if (!(part = malloc(n))) {
+			hl_catalog__close(&ds);
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		}
+		snprintf(part, n, "%s.part", path);
+	}
 	if ((rc = pick_version(&v, &ds, version)) < 0)
 		goto done;
 	c.s = ds.d->schema;
@@ -269,7 +279,7 @@ int hl_dataset_export(uint64_t *rows, hl_store *st, const hl_principal *who, con
 			rc = hl_error_set(HL_EINVALID, "an XLSX export needs a file (-o FILE)");
 			goto done;
 		}
-		if (!(c.wb = workbook_new_opt(path, &o))) {
+		if (!(c.wb = workbook_new_opt(part, &o))) {
 			rc = hl_error_set(HL_EIO, "%s: cannot make the workbook", path);
 			goto done;
 		}
@@ -287,7 +297,7 @@ int hl_dataset_export(uint64_t *rows, hl_store *st, const hl_principal *who, con
 		goto audit;
 	}
 	if (path) {
-		if (!(c.f = fopen(path, "w"))) {
+		if (!(c.f = fopen(part, "w"))) {
 			rc = hl_error_set(HL_EIO, "%s: cannot write", path);
 			goto done;
 		}
@@ -310,15 +320,23 @@ int hl_dataset_export(uint64_t *rows, hl_store *st, const hl_principal *who, con
 	if (own && fclose(c.f) != 0 && rc == 0)
 		rc = hl_error_set(HL_EIO, "%s: cannot write", path);
 audit:
+	/* audited before the file appears: an export the log lacks never exists */
 	if (rc == 0 && ds.d->access > HL_ACCESS_PUBLIC) {
 		char detail[64];
 		snprintf(detail, sizeof(detail), "version %d, %llu rows", v,
 		         (unsigned long long)c.rows);
 		rc = hl_store_audit(st, hl_principal_actor(who), "dataset.export", id, detail);
 	}
+	if (part) {
+		if (rc == 0 && rename(part, path) != 0)
+			rc = hl_error_set(HL_EIO, "%s: cannot write", path);
+		if (rc < 0)
+			unlink(part);
+	}
 	if (rc == 0 && rows)
 		*rows = c.rows;
 done:
+	free(part);
 	hl_catalog__close(&ds);
 	return rc;
 }

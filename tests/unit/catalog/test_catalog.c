@@ -328,8 +328,10 @@ static void test_load_all_or_nothing(void **state)
 	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
 	                   "1,một,1.5,2025-07-01,true,a,AB-1\n"
 	                   "2,h\xff\xfe,2,2025-07-02,false,b,AB-2\n");
-	assert_true(hl_dataset_load(&ls, f->st, &f->who, "t3", f->csv, NULL) < 0);
+	hl_dataset_load_opts lo = {.rejects = f->out};
+	assert_true(hl_dataset_load(&ls, f->st, &f->who, "t3", f->csv, &lo) < 0);
 	assert_non_null(strstr(hl_error_last(), "line 3"));
+	assert_int_equal(access(f->out, F_OK), -1); /* no rejects file of a load that failed */
 	assert_int_equal(ls.added, 0);
 	hl_dataset_load_stats_free(&ls);
 	assert_int_equal(hl_dataset_get(&d, f->st, &f->who, "t3"), 0);
@@ -404,8 +406,15 @@ static void test_export_no_formula(void **state)
 	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t4", f->csv, NULL), 0);
 	assert_int_equal(ls.added, 3);
 	hl_dataset_load_stats_free(&ls);
+	char part[128];
+	/* an export that cannot be made leaves no file */
+	assert_int_equal(hl_dataset_export(&rows, f->st, &f->who, "t4", 9, HL_EXPORT_CSV, f->out),
+	                 HL_ENOTFOUND);
+	assert_int_equal(access(f->out, F_OK), -1);
 	assert_int_equal(hl_dataset_export(&rows, f->st, &f->who, "t4", 0, HL_EXPORT_CSV, f->out),
 	                 0);
+	snprintf(part, sizeof(part), "%s.part", f->out);
+	assert_int_equal(access(part, F_OK), -1);
 	assert_int_equal(rows, 3);
 	csv = read_file(f->out);
 	assert_string_equal(csv, "id,name,amount,day,ok,kind,ref\r\n"
