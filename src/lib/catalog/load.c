@@ -402,6 +402,8 @@ int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal
 		goto done; /* a file unreadable half-way: nothing of it loads */
 	if (opts->replace && (rc = hl_store_ds_remove_unput(&out->removed, w)) < 0)
 		goto done;
+	if ((rc = hl_store_ds_writer_finish(w)) < 0)
+		goto done;
 	hl_store_ds_writer_free(w);
 	w = NULL;
 	if (out->added + out->changed + out->removed == 0) {

@@ -242,17 +242,15 @@ int hl_store_ds_writer_open(hl_store_ds_writer **out, hl_store *st, int64_t id, 
 	w->version = version;
 	w->types = types;
 	w->ncols = ncols;
-	/* the keys put in this version, on the temp store (bounded memory) */
-	if (exec(st,
-	         "CREATE TEMP TABLE IF NOT EXISTS ds_put (k TEXT PRIMARY KEY, line INTEGER)"
-	         " WITHOUT ROWID; DELETE FROM temp.ds_put;",
-	         "dataset load") < 0) {
+	/* the keys put in this version: a table on disk (the temp store is in memory) */
+	if (exec(st, "DELETE FROM dataset_load_key", "dataset load") < 0) {
 		hl_store_ds_writer_free(w);
 		return -1;
 	}
-	if (!(w->seen_get = hl_store__prepare(st, "SELECT line FROM temp.ds_put WHERE k = ?1")) ||
+	if (!(w->seen_get =
+	          hl_store__prepare(st, "SELECT line FROM dataset_load_key WHERE k = ?1")) ||
 	    !(w->seen_put = hl_store__prepare(
-	          st, "INSERT OR IGNORE INTO temp.ds_put(k, line) VALUES (?1, ?2)"))) {
+	          st, "INSERT OR IGNORE INTO dataset_load_key(k, line) VALUES (?1, ?2)"))) {
 		hl_store_ds_writer_free(w);
 		return -1;
 	}
@@ -440,6 +438,11 @@ int hl_store_ds_taken(hl_store_ds_writer *w, size_t col, const char *value, cons
 	                           : hl_store__error(w->st, "dataset load");
 }
 
+int hl_store_ds_writer_finish(hl_store_ds_writer *w)
+{
+	return exec(w->st, "DELETE FROM dataset_load_key", "dataset load");
+}
+
 int hl_store_ds_remove_unput(uint64_t *removed, hl_store_ds_writer *w)
 {
 	char sql[256];
@@ -447,7 +450,7 @@ int hl_store_ds_remove_unput(uint64_t *removed, hl_store_ds_writer *w)
 	int rc;
 	snprintf(sql, sizeof(sql),
 	         "UPDATE ds_rows_%lld SET _to = ?1 WHERE _to IS NULL AND _from < ?1 AND _key NOT"
-	         " IN (SELECT k FROM temp.ds_put)",
+	         " IN (SELECT k FROM dataset_load_key)",
 	         (long long)w->id);
 	if (!(s = hl_store__prepare(w->st, sql)))
 		return -1;

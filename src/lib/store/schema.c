@@ -535,7 +535,11 @@ static const char *const migrations[] = {
     "  rows INTEGER NOT NULL DEFAULT 0, added INTEGER NOT NULL DEFAULT 0,"
     "  changed INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0,"
     "  unchanged INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,"
-    "  PRIMARY KEY (dataset_id, version)) WITHOUT ROWID;",
+    "  PRIMARY KEY (dataset_id, version)) WITHOUT ROWID;"
+    /* the keys a load has put so far (a duplicate in the file; --replace removes the others):
+     * on disk, not in memory, so that a load's memory does not grow with its rows; empty
+     * outside a load's transaction */
+    "CREATE TABLE dataset_load_key (k TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

@@ -48,6 +48,9 @@ int hl_store_ds_taken(hl_store_ds_writer *w, size_t col, const char *value, cons
 /* Closes at this version every current row whose key was not put (a load with --replace). */
 int hl_store_ds_remove_unput(uint64_t *removed, hl_store_ds_writer *w);
 
+/* Forgets the keys put (before the commit: the table of keys is empty outside a load). */
+int hl_store_ds_writer_finish(hl_store_ds_writer *w);
+
 /* Records version v of dataset `id` and makes it the current one, with `rows` current rows. */
 int hl_store_dataset_version_add(hl_store *st, int64_t id, const hl_dataset_version *v,
                                  int64_t rows);

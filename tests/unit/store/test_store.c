@@ -301,7 +301,7 @@ static void test_newer_schema_refused(void **state)
 }
 
 /* What migration 15 added (its tables), taken away again. */
-#define UNDO_15 "DROP TABLE dataset_version; DROP TABLE dataset;"
+#define UNDO_15 "DROP TABLE dataset_load_key; DROP TABLE dataset_version; DROP TABLE dataset;"
 
 /* What migrations 15 and 14 added (their tables), taken away again. */
 #define UNDO_14 UNDO_15 " DROP TABLE evidence_use; DROP TABLE evidence_file;"
