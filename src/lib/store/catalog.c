@@ -727,6 +727,7 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
 	sqlbuf b = {.ok = 1};
 	sqlite3_stmt *s;
 	query_clock clock;
+	sqlite3 *own = NULL, *db = st->db;
 	int aggregate = q->group_col >= 0 || q->count || q->sum_col >= 0;
 	size_t nout = 0, k = 1;
 	int types_out[3 + HL_SCHEMA_MAX_FIELDS];
@@ -801,7 +802,31 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
 		free(b.s);
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
-	s = hl_store__prepare(st, b.s);
+	/* An aggregate runs on a connection of its own, read-only, whose temp store is a file: the
+	 * store's connection keeps its temp store in memory, where SQLite's sorter (GROUP BY)
+	 * grows its buffers by realloc and runs 2.5x slower on a million rows. Outside a
+	 * transaction only (inside, the caller's uncommitted rows must be seen). */
+	if (aggregate && !st->in_tx &&
+	    sqlite3_open_v2(st->path, &own, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_exec(own, "PRAGMA temp_store = FILE; PRAGMA busy_timeout = 5000;", NULL, NULL,
+	                 NULL) == SQLITE_OK) {
+		db = own;
+	} else if (own) {
+		sqlite3_close(own);
+		own = NULL;
+	}
+	if (own) {
+		if (sqlite3_prepare_v2(db, b.s, -1, &s, NULL) != SQLITE_OK) {
+			rc = hl_error_set(HL_ERROR, "%s: dataset query: %s", st->path,
+			                  sqlite3_errmsg(db));
+			sqlite3_finalize(s);
+			sqlite3_close(own);
+			free(b.s);
+			return rc;
+		}
+	} else
+		s = hl_store__prepare(st, b.s);
 	free(b.s);
 	if (!s)
 		return -1;
@@ -818,21 +843,35 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
 	sqlite3_bind_int64(s, (int)k + 1, (sqlite3_int64)q->offset);
 	clock.deadline = mono_s() + (q->timeout_ms ? q->timeout_ms : 1000) / 1000.0;
 	clock.expired = 0;
-	sqlite3_progress_handler(st->db, 1000, query_tick, &clock);
+	sqlite3_progress_handler(db, 1000, query_tick, &clock);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		for (size_t i = 0; i < nout; i++)
 			cells[i] = cell_text(s, (int)i, types_out[i], nb[i]);
 		int r2 = cb(cells, nout, ud);
 		if (r2) {
-			sqlite3_progress_handler(st->db, 0, NULL, NULL);
+			sqlite3_progress_handler(db, 0, NULL, NULL);
 			sqlite3_finalize(s);
+			sqlite3_close(own);
 			return r2 < 0 ? r2 : 0;
 		}
 	}
-	sqlite3_progress_handler(st->db, 0, NULL, NULL);
+	sqlite3_progress_handler(db, 0, NULL, NULL);
 	sqlite3_finalize(s);
-	if (clock.expired)
+	if (clock.expired) {
+		sqlite3_close(own);
 		return hl_error_set(HL_ELIMIT, "the query took longer than %u ms",
 		                    q->timeout_ms ? q->timeout_ms : 1000);
-	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "dataset query");
+	}
+	if (rc != SQLITE_DONE) {
+		if (own) {
+			rc = hl_error_set(sqlite3_errcode(own) == SQLITE_BUSY ? HL_ECONFLICT
+			                                                      : HL_ERROR,
+			                  "%s: dataset query: %s", st->path, sqlite3_errmsg(own));
+			sqlite3_close(own);
+			return rc;
+		}
+		return hl_store__error(st, "dataset query");
+	}
+	sqlite3_close(own);
+	return 0;
 }
