@@ -2,14 +2,16 @@
 shared data (the six Quảng Ninh sector tables, press figures kept with value_as_written and the
 source of every row; the area and population of the 54 units of 2025), read back by outside tools
 (Debian's /usr/bin/python3 with python3-openpyxl for XLSX): create, load, show, export and read
-back; a CSV full of type errors (each cell named, the good rows loaded); an upsert that changes 3
+back; loading from XLSX; a query grouped by type checked by hand; a CSV full of type errors (each cell named, the good rows loaded); an upsert that changes 3
 rows of 1,000 (generated rows, labelled so) and a diff that shows exactly those; a row with the
-wrong number of columns; formula injection never executed on export."""
+wrong number of columns; formula injection never executed on export; a zip bomb refused; a
+load killed half-way leaving the version before it."""
 import csv
 import io
 import json
 import os
 import subprocess
+import time
 import unittest
 import zipfile
 
@@ -387,6 +389,72 @@ wb.save(sys.argv[2])
         self.assertEqual({t[1] for t in x['types'][1:]}, {'s'})
         js = json.loads(self.ok('dataset', 'export', 'inj', '--format', 'json').out)
         self.assertEqual([r['ghi_chu'] for r in js], evil)
+
+    def test_zip_bomb_refused_nothing_loaded(self):
+        """An XLSX whose sheet inflates 32 MiB of spaces from a few KiB: refused before it is
+        inflated, by --from and by a load, and nothing is loaded."""
+        bomb = self.h.path('bomb.xlsx')
+        main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+        rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
+        with zipfile.ZipFile(bomb, 'w', zipfile.ZIP_DEFLATED) as z:
+            z.writestr('xl/workbook.xml',
+                       f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+                       '<sheet name="a" sheetId="1" r:id="rId1"/></sheets></workbook>')
+            z.writestr('xl/_rels/workbook.xml.rels',
+                       '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                       'relationships"><Relationship Id="rId1" Type="http://schemas.'
+                       'openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+                       'Target="worksheets/sheet1.xml"/></Relationships>')
+            z.writestr('xl/worksheets/sheet1.xml',
+                       '<worksheet>' + ' ' * (32 << 20) + '</worksheet>')
+        self.assertLess(os.path.getsize(bomb), 1 << 20)
+        r = self.h.run('dataset', 'create', 'b', '--title', 'b', '--from', bomb)
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('bomb.xlsx: xl/worksheets/sheet1.xml: compressed more than 200:1', r.err)
+        path = self.h.path('ok.csv')
+        with open(path, 'w') as f:
+            f.write('a,b\n1,2\n')
+        self.ok('dataset', 'create', 'b', '--title', 'b', '--from', path)
+        r = self.h.run('dataset', 'load', 'b', bomb)
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('bomb.xlsx', r.err)
+        show = self.json('dataset', 'show', 'b')
+        self.assertEqual((show['version'], show['rows']), (0, 0))
+
+    def test_killed_load_leaves_the_previous_version(self):
+        """A load killed half-way (SIGKILL) leaves the version before it whole: one transaction.
+        Generated rows, labelled so."""
+        p1, p2 = self.h.path('k1.csv'), self.h.path('k2.csv')
+        with open(p1, 'w') as f:
+            f.write('ma,so\n')
+            for i in range(1000):
+                f.write(f'K{i},{i}\n')
+        with open(p2, 'w') as f:
+            f.write('ma,so\n')
+            for i in range(600000):
+                f.write(f'K{i},{i + 1}\n')
+        self.ok('dataset', 'create', 'kill', '--title', 'Dữ liệu sinh ra (thử)', '--from', p1,
+                '--key', 'ma')
+        self.ok('dataset', 'load', 'kill', p1)
+        before = self.ok('dataset', 'export', 'kill', '--format', 'csv').out
+        cmd = [hl.BIN, '--home', self.h.home, 'dataset', 'load', 'kill', p2]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time_left = 100
+        # killed once it has written rows (the WAL grows), well before it ends
+        wal = os.path.join(self.h.home, 'halong.db-wal')
+        size0 = os.path.getsize(wal) if os.path.exists(wal) else 0
+        while time_left and proc.poll() is None:
+            if os.path.exists(wal) and os.path.getsize(wal) > size0 + (2 << 20):
+                break
+            time.sleep(0.05)
+            time_left -= 1
+        self.assertIsNone(proc.poll(), 'the load ended before it could be killed')
+        proc.kill()
+        proc.wait()
+        show = self.json('dataset', 'show', 'kill')
+        self.assertEqual((show['version'], show['rows'], len(show['versions'])), (1, 1000, 1))
+        self.assertEqual(self.ok('dataset', 'export', 'kill', '--format', 'csv').out, before)
+        self.assertEqual(self.json('dataset', 'load', 'kill', p1)['new_version'], False)
 
     def test_bad_schema_named_and_nothing_created(self):
         sp = self.h.path('bad.json')
