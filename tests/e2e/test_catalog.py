@@ -2,9 +2,9 @@
 shared data (the six Quảng Ninh sector tables, press figures kept with value_as_written and the
 source of every row; the area and population of the 54 units of 2025), read back by outside tools
 (Debian's /usr/bin/python3 with python3-openpyxl for XLSX): create, load, show, export and read
-back; loading from XLSX; a query grouped by type checked by hand; a CSV full of type errors (each cell named, the good rows loaded); an upsert that changes 3
-rows of 1,000 (generated rows, labelled so) and a diff that shows exactly those; a row with the
-wrong number of columns; formula injection never executed on export; a zip bomb refused; a
+back; loading from XLSX; a query grouped by type checked by hand; a CSV full of type errors
+(each cell named, the good rows loaded); an upsert that changes 3 rows of 1,000 (generated
+rows, labelled so) and a diff that shows exactly those; a row with the wrong number of columns; formula injection never executed on export; a zip bomb refused; a
 load killed half-way leaving the version before it."""
 import csv
 import io
