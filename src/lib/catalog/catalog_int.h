@@ -10,14 +10,15 @@
 #define HL_CATALOG__NORM 64
 
 /* Checks `v` (not a missing value) against f's type: 0 and the normalised text in norm (an
- * integer "%lld", a number "%.17g", a boolean true/false, a date yyyy-mm-dd, a geopoint
- * "lon,lat"; a string: norm[0] = 0, the value as it is), or HL_EINVALID with why. */
+ * integer "%lld", a number "%a" (hex: exact, never shown), a boolean true/false, a date yyyy-mm-dd,
+ * a geopoint "lon,lat"; a string: norm[0] = 0, the value as it is), or HL_EINVALID with why. */
 int hl_catalog__type(char norm[HL_CATALOG__NORM], const hl_field *f, const char *v, char *why,
                      size_t whylen);
 /* Checks a typed value (the normalised text, or v for a string) against f's constraints but
- * required and unique; re: f's pattern compiled (NULL: none). 0 or HL_EINVALID with why. */
-int hl_catalog__constraints(const hl_field *f, const regex_t *re, const char *value, char *why,
-                            size_t whylen);
+ * required and unique; re: f's pattern compiled (NULL: none); shown: the value as written, for
+ * the message. 0 or HL_EINVALID with why. */
+int hl_catalog__constraints(const hl_field *f, const regex_t *re, const char *value,
+                            const char *shown, char *why, size_t whylen);
 /* Compiles f's pattern, anchored at both ends. */
 int hl_catalog__regcomp(regex_t *re, const hl_field *f);
 /* Is `v` one of the schema's missing values? */

@@ -321,7 +321,7 @@ int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal
 				continue;
 			}
 			cells[i] = norm[i][0] ? norm[i] : v;
-			if (hl_catalog__constraints(f, has_re[i] ? &re[i] : NULL, cells[i], why,
+			if (hl_catalog__constraints(f, has_re[i] ? &re[i] : NULL, cells[i], v, why,
 			                            sizeof(why)) < 0) {
 				reject(&l, line, c + 1, f->name, v, why);
 				bad++;

@@ -129,7 +129,8 @@ int hl_catalog__type(char norm[HL_CATALOG__NORM], const hl_field *f, const char 
 		double d;
 		if (parse_number(&d, v) < 0)
 			break;
-		snprintf(norm, HL_CATALOG__NORM, "%.17g", d);
+		/* exact and cheap both ways: only hashed and bound, never shown */
+		snprintf(norm, HL_CATALOG__NORM, "%a", d);
 		return 0;
 	}
 	case HL_FIELD_BOOLEAN:
@@ -189,15 +190,15 @@ static int compare(const hl_field *f, const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-int hl_catalog__constraints(const hl_field *f, const regex_t *re, const char *value, char *why,
-                            size_t whylen)
+int hl_catalog__constraints(const hl_field *f, const regex_t *re, const char *value,
+                            const char *shown, char *why, size_t whylen)
 {
 	if (f->minimum && compare(f, value, f->minimum) < 0) {
-		snprintf(why, whylen, "below the minimum %s: %.40s", f->minimum, value);
+		snprintf(why, whylen, "below the minimum %s: %.40s", f->minimum, shown);
 		return HL_EINVALID;
 	}
 	if (f->maximum && compare(f, value, f->maximum) > 0) {
-		snprintf(why, whylen, "above the maximum %s: %.40s", f->maximum, value);
+		snprintf(why, whylen, "above the maximum %s: %.40s", f->maximum, shown);
 		return HL_EINVALID;
 	}
 	if (f->nenums) {
@@ -212,7 +213,7 @@ int hl_catalog__constraints(const hl_field *f, const regex_t *re, const char *va
 				break;
 		}
 		if (i == f->nenums) {
-			snprintf(why, whylen, "not one of the allowed values: \"%.40s\"", value);
+			snprintf(why, whylen, "not one of the allowed values: \"%.40s\"", shown);
 			return HL_EINVALID;
 		}
 	}

@@ -332,9 +332,12 @@ static void bind_cell(sqlite3_stmt *s, int i, int type, const char *v)
 /* The first 16 hex digits of a hash as a 64-bit integer. */
 static int64_t hash64(const char *hex)
 {
-	char head[17];
-	snprintf(head, sizeof(head), "%s", hex);
-	return (int64_t)strtoull(head, NULL, 16);
+	uint64_t h = 0;
+	for (int i = 0; i < 16 && hex[i]; i++) {
+		char c = hex[i];
+		h = h << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return (int64_t)h;
 }
 
 int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const char *key,
