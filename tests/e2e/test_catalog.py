@@ -346,6 +346,16 @@ wb.save(sys.argv[2])
         self.assertEqual(v1, rows({}))
         v2 = read_csv_text(self.ok('dataset', 'export', 'gen', '--format', 'csv').out)
         self.assertEqual(v2, rows(change))
+        # audited: the creation, the two loads that made versions (not the one that did not),
+        # and the exports of this internal dataset
+        audit = self.json('audit', 'list')['items']
+        loads = [e['detail'] for e in audit if e['action'] == 'dataset.load'
+                 and e['object'] == 'gen']
+        self.assertEqual(len(loads), 2)
+        self.assertTrue(loads[0].startswith('version 2 of g2.csv: 0 added, 3 changed'), loads)
+        self.assertIn(hl.sha256_file(p2), loads[0])
+        self.assertEqual(len([e for e in audit if e['action'] == 'dataset.create']), 1)
+        self.assertEqual(len([e for e in audit if e['action'] == 'dataset.export']), 2)
 
     def test_wrong_number_of_columns(self):
         """A row with fewer or more cells than the header: that row rejected, named; the others
