@@ -66,6 +66,7 @@ int hl_schema_read(hl_table_schema **out, const char *path);
 typedef struct {
 	const char *sheet; /* XLSX: the sheet (NULL: the first) */
 	const char *key;   /* "a,b": the primary key's columns (NULL: none) */
+	const char *unit;  /* "a,b": columns of administrative unit codes (inferred string) */
 	hl_progress_cb progress;
 	void *ud;
 } hl_schema_infer_opts;
@@ -73,7 +74,8 @@ typedef struct {
 /* Infers a schema from a CSV or XLSX file's header and EVERY row (streaming): each column gets
  * the narrowest type that all its non-missing cells fit (integer, number, boolean, date,
  * string), a column with an integer written with a leading zero ("06652") stays a string (a
- * code), an empty column is a string. Columns named in opts->key are the primary key (required).
+ * code), an empty column is a string. Columns named in opts->key are the primary key (required);
+ * those in opts->unit are unit codes (a column that is not a string then is HL_EINVALID).
  * A row with another number of cells than the header is HL_EINVALID naming its line. */
 int hl_schema_infer(hl_table_schema **out, const char *path, const hl_schema_infer_opts *opts);
 
@@ -280,8 +282,7 @@ typedef struct {
  * order (rows as loaded; groups by their value). cb first gets the column names (cells NULL:
  * names in `names`), then each row. Values are checked against their field's type
  * (HL_EINVALID naming the field); a field the schema lacks is HL_EINVALID. */
-typedef int (*hl_query_cb)(const char *const *names, const char *const *cells, size_t n,
-                           void *ud);
+typedef int (*hl_query_cb)(const char *const *names, const char *const *cells, size_t n, void *ud);
 int hl_dataset_query(hl_store *st, const hl_principal *who, const char *id,
                      const hl_dataset_query_opts *opts, hl_query_cb cb, void *ud);
 

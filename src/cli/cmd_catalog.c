@@ -11,8 +11,9 @@
 
 typedef struct {
 	int json, replace;
-	const char *title, *schema, *from, *key, *sheet, *owner, *sector, *access, *description,
-	    *keywords, *licence, *frequency, *provenance, *date, *rejects, *format, *output;
+	const char *title, *schema, *from, *key, *unit, *sheet, *owner, *sector, *access,
+	    *description, *keywords, *licence, *frequency, *provenance, *date, *rejects, *format,
+	    *output;
 	uint64_t version, limit, offset, timeout;
 	const char *where, *group_by, *sum;
 	int count;
@@ -37,12 +38,12 @@ static int ds_create(const cli_args *args)
 
 	if (!o->schema == !o->from)
 		return cli_usage(args->cmd, "give --schema FILE.json or --from FILE.csv|xlsx");
-	if (o->key && !o->from)
-		return cli_usage(args->cmd, "--key is for --from (a schema names its primaryKey)");
+	if ((o->key || o->unit) && !o->from)
+		return cli_usage(args->cmd, "--key and --unit are for --from (a schema says them)");
 	if (o->schema)
 		rc = hl_schema_read(&s, o->schema);
 	else {
-		hl_schema_infer_opts io = {.sheet = o->sheet, .key = o->key};
+		hl_schema_infer_opts io = {.sheet = o->sheet, .key = o->key, .unit = o->unit};
 		rc = hl_schema_infer(&s, o->from, &io);
 	}
 	if (rc < 0)
@@ -512,6 +513,8 @@ static const cli_opt create_opts[] = {
     CLI_TEXT_OPT("from", 0, dopts, from, "FILE",
                  "or infer the schema from a CSV or XLSX file (every row read)"),
     CLI_TEXT_OPT("key", 0, dopts, key, "COL[,COL]", "--from: the primary key's columns"),
+    CLI_TEXT_OPT("unit", 0, dopts, unit, "COL[,COL]",
+                 "--from: columns of administrative unit codes (checked on --date)"),
     CLI_TEXT_OPT("sheet", 0, dopts, sheet, "NAME", "XLSX: the sheet (default: the first)"),
     CLI_TEXT_OPT("owner", 0, dopts, owner, "AGENCY",
                  "the owner: an agency (code or name) or a unit code"),

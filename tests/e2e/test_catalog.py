@@ -259,6 +259,15 @@ wb.save(sys.argv[2])
             csv.writer(f).writerows(rows[:3])
         r = self.ok('dataset', 'load', 'qn-units-2025', bad, rc=3)
         self.assertIn('old.csv:3: column 1 "code": no unit 06649 on 2025-07-01', r.err)
+        # the same with the schema inferred, the code column named as unit codes
+        d = self.json('dataset', 'create', 'qn-units-from', '--title', 'Dân số (suy ra)',
+                      '--from', path, '--key', 'code', '--unit', 'code', '--date', '2025-07-01')
+        self.assertEqual(d['schema']['fields'][0],
+                         {'name': 'code', 'type': 'string', 'unitCode': True,
+                          'constraints': {'required': True}})
+        self.assertEqual(self.json('dataset', 'load', 'qn-units-from', path)['added'], 54)
+        r = self.ok('dataset', 'load', 'qn-units-from', bad, rc=3)
+        self.assertIn('old.csv:3: column 1 "code": no unit 06649 on 2025-07-01', r.err)
 
     def test_type_errors_each_cell_named(self):
         """A CSV full of type errors (test data made here): every bad cell named by line and

@@ -805,6 +805,24 @@ int hl_schema_infer(hl_table_schema **out, const char *path, const hl_schema_inf
 		}
 		free(keys);
 	}
+	if (opts->unit && *opts->unit) {
+		char *cols = hl_strdup(opts->unit), *save = NULL;
+		for (char *k = strtok_r(cols, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+			long at = find_field(s, hl_trim(k));
+			if (at < 0 || s->fields[at].type != HL_FIELD_STRING) {
+				rc = hl_error_set(
+				    HL_EINVALID,
+				    at < 0 ? "%s: the unit code column names no column: %s"
+				           : "%s: column %s holds values that are no codes "
+				             "(not text)",
+				    path, k);
+				free(cols);
+				goto fail;
+			}
+			s->fields[at].unit = 1;
+		}
+		free(cols);
+	}
 	hl_catalog__rows_free(&r);
 	free(g);
 	*out = s;
