@@ -225,7 +225,8 @@ int hl_dataset_export(uint64_t *rows, hl_store *st, const hl_principal *who, con
 
 /* The row callback of hl_dataset_rows: nfields cells as text (NULL: missing). */
 typedef int (*hl_row_cb)(const char *const *cells, size_t nfields, void *ud);
-/* Every row of version `version` (0: current) of `id`, in the order they were loaded. */
+/* Every row of version `version` (0: current) of `id`, in the order their keys were first
+ * loaded (a changed row keeps its place). */
 int hl_dataset_rows(hl_store *st, const hl_principal *who, const char *id, int version,
                     hl_row_cb cb, void *ud);
 
