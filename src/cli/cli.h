@@ -179,5 +179,6 @@ extern const cli_cmd cli_node_commands[];
 extern const cli_cmd cli_send_commands[];
 extern const cli_cmd cli_feed_commands[];
 extern const cli_cmd cli_plans_commands[];
+extern const cli_cmd cli_catalog_commands[];
 
 #endif

@@ -85,6 +85,7 @@ static const cli_cmd *const tables[] = {
     cli_send_commands,
     cli_feed_commands,
     cli_plans_commands,
+    cli_catalog_commands,
     NULL,
 };
 

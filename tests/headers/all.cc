@@ -14,3 +14,5 @@
 #include "halong/units_json.h"
 #include "halong/exchange_json.h"
 #include "halong/util.h"
+#include "halong/catalog.h"
+#include "halong/catalog_json.h"

@@ -513,6 +513,33 @@ static const char *const migrations[] = {
     "  file_id INTEGER NOT NULL, report_id INTEGER NOT NULL,"
     "  PRIMARY KEY (file_id, report_id)) WITHOUT ROWID;"
     "CREATE INDEX evidence_use_report ON evidence_use(report_id);",
+
+    /* 15: the shared database (issue 14, src/lib/catalog/README.md). A dataset is named by
+     * the user (name) and known inside by its integer id: its rows live in a table of their
+     * own, ds_rows_<id> (made by hl_store_dataset_create, not here: one per dataset), typed
+     * columns c0, c1, … in the order of the schema's fields, each row with its key and the
+     * versions it belongs to (_from <= v < _to). schema: the Table Schema as JSON; keywords: a
+     * JSON array; access: hl_access. A version is one load that changed something. */
+    "CREATE TABLE dataset ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  title TEXT NOT NULL, description TEXT, owner TEXT, sector TEXT NOT NULL,"
+    "  keywords TEXT, licence TEXT, frequency TEXT, provenance TEXT, date TEXT,"
+    "  access INTEGER NOT NULL, schema TEXT NOT NULL, ncols INTEGER NOT NULL,"
+    "  version INTEGER NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL, created_by TEXT NOT NULL);"
+    "CREATE TABLE dataset_version ("
+    "  dataset_id INTEGER NOT NULL REFERENCES dataset(id), version INTEGER NOT NULL,"
+    "  loaded_at TEXT NOT NULL, loaded_by TEXT NOT NULL, source TEXT, sha256 TEXT,"
+    "  size INTEGER NOT NULL DEFAULT 0, replace INTEGER NOT NULL DEFAULT 0,"
+    "  rows INTEGER NOT NULL DEFAULT 0, added INTEGER NOT NULL DEFAULT 0,"
+    "  changed INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0,"
+    "  unchanged INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (dataset_id, version)) WITHOUT ROWID;"
+    /* the keys a load has put so far (a duplicate in the file; --replace removes the others):
+     * on disk, not in memory, so that a load's memory does not grow with its rows; empty
+     * outside a load's transaction */
+    "CREATE TABLE dataset_load_key (k TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

@@ -63,10 +63,10 @@ static void test_schema_and_reopen(void **state)
 {
 	fx *f = *state;
 	hl_store *again = NULL;
-	assert_int_equal(hl_store_schema_version(f->st), 14);
+	assert_int_equal(hl_store_schema_version(f->st), 15);
 	/* A second connection sees the same version and migrates nothing. */
 	assert_int_equal(hl_store_open(&again, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(again), 14);
+	assert_int_equal(hl_store_schema_version(again), 15);
 	hl_store_free(again);
 }
 
@@ -295,13 +295,16 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(hl_store_open(&st, f->path, 0), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "newer"));
 	/* reopen for teardown */
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 14'", f->path);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 15'", f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
 }
 
-/* What migration 14 added (its tables), taken away again. */
-#define UNDO_14 "DROP TABLE evidence_use; DROP TABLE evidence_file;"
+/* What migration 15 added (its tables), taken away again. */
+#define UNDO_15 "DROP TABLE dataset_load_key; DROP TABLE dataset_version; DROP TABLE dataset;"
+
+/* What migrations 15 and 14 added (their tables), taken away again. */
+#define UNDO_14 UNDO_15 " DROP TABLE evidence_use; DROP TABLE evidence_file;"
 
 /* What migrations 14, 13, 12 and 11 added, taken away again: a store of schema 10 made from a
  * fresh one. */
@@ -340,7 +343,7 @@ static void test_newer_schema_refused(void **state)
 static void test_migration_9_counts_held_bytes(void **state)
 {
 	fx *f = *state;
-	char cmd[2000];
+	char cmd[2400];
 	hl_store_free(f->st);
 	f->st = NULL;
 	snprintf(cmd, sizeof(cmd),
@@ -355,7 +358,7 @@ static void test_migration_9_counts_held_bytes(void **state)
 	         f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(f->st), 14);
+	assert_int_equal(hl_store_schema_version(f->st), 15);
 	snprintf(cmd, sizeof(cmd),
 	         "test \"$(sqlite3 %s \"SELECT group_concat(id || '=' || bytes) FROM"
 	         " (SELECT id, bytes FROM exchange_inbox ORDER BY id)\")\" = 'a=9,b=0'",
@@ -387,7 +390,7 @@ static void test_migration_14_queues_lessons(void **state)
 	         f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(f->st), 14);
+	assert_int_equal(hl_store_schema_version(f->st), 15);
 	snprintf(cmd, sizeof(cmd),
 	         "test \"$(sqlite3 %s \"SELECT group_concat(document_id) FROM"
 	         " (SELECT document_id FROM index_queue ORDER BY seq)\")\" ="

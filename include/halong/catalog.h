@@ -1,0 +1,293 @@
+/* The shared database (issue 14): datasets that agencies publish, each with a Frictionless Table
+ * Schema, loaded from CSV or XLSX into versions that all stay readable and can be compared. */
+#ifndef HALONG_CATALOG_H
+#define HALONG_CATALOG_H
+
+#include <stdio.h>
+
+#include "auth.h"
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the schema (Frictionless Table Schema) ---- */
+
+typedef enum {
+	HL_FIELD_STRING = 0,
+	HL_FIELD_INTEGER,
+	HL_FIELD_NUMBER,
+	HL_FIELD_DATE,
+	HL_FIELD_BOOLEAN,
+	HL_FIELD_GEOPOINT,
+} hl_field_type;
+
+/* "string", "integer", "number", "date", "boolean", "geopoint". */
+const char *hl_field_type_name(hl_field_type t);
+
+/* One column. An administrative unit code is a Table Schema "string" with the custom property
+ * "unitCode": true (unit != 0): any Table Schema validator accepts it, halong checks the code
+ * against the units valid on the dataset's date. */
+typedef struct {
+	char *name, *title, *description;
+	hl_field_type type;
+	int unit;
+	/* constraints */
+	int required, unique;
+	char *minimum, *maximum; /* as written (a number or a date); NULL: none */
+	char **enums;            /* allowed values as written; NULL when nenums is 0 */
+	size_t nenums;
+	char *pattern; /* a regular expression (POSIX ERE) the whole value matches; NULL: none */
+	int64_t min_length; /* characters of a string; -1: none */
+	int64_t max_length;
+} hl_field;
+
+typedef struct {
+	hl_field *fields;
+	size_t nfields;
+	size_t *pkey; /* the primary key's fields, as indices into fields; npkey 0: none */
+	size_t npkey;
+	char **missing; /* missingValues (default: [""]) */
+	size_t nmissing;
+} hl_table_schema;
+
+void hl_table_schema_free(hl_table_schema *s);
+/* At most this many fields. */
+#define HL_SCHEMA_MAX_FIELDS 256
+
+/* Parses a Table Schema document (JSON text of `len` bytes; `name` names it in messages). Each
+ * error is HL_EINVALID naming the field ("schema.json: field \"value\": unknown type
+ * \"money\""). Field names: 1–128 bytes, unique. */
+int hl_schema_parse(hl_table_schema **out, const char *json, size_t len, const char *name);
+/* Reads and parses a schema file (at most 1 MiB). */
+int hl_schema_read(hl_table_schema **out, const char *path);
+
+typedef struct {
+	const char *sheet; /* XLSX: the sheet (NULL: the first) */
+	const char *key;   /* "a,b": the primary key's columns (NULL: none) */
+	const char *unit;  /* "a,b": columns of administrative unit codes (inferred string) */
+	hl_progress_cb progress;
+	void *ud;
+} hl_schema_infer_opts;
+
+/* Infers a schema from a CSV or XLSX file's header and EVERY row (streaming): each column gets
+ * the narrowest type that all its non-missing cells fit (integer, number, boolean, date,
+ * string), a column with an integer written with a leading zero ("06652") stays a string (a
+ * code), an empty column is a string. Columns named in opts->key are the primary key (required);
+ * those in opts->unit are unit codes (a column that is not a string then is HL_EINVALID).
+ * A row with another number of cells than the header is HL_EINVALID naming its line. */
+int hl_schema_infer(hl_table_schema **out, const char *path, const hl_schema_infer_opts *opts);
+
+/* ---- datasets ---- */
+
+/* Sectors a dataset belongs to (the six of issue 14 first). */
+extern const char *const hl_catalog_sectors[];
+
+typedef struct {
+	char *id; /* 1–64 of A-Z a-z 0-9 - _ . */
+	char *title, *description;
+	char *owner;     /* an agency's code (the agencies register) or a unit's code; NULL: none */
+	char *sector;    /* one of hl_catalog_sectors */
+	char **keywords; /* nkeywords */
+	size_t nkeywords;
+	char *licence, *frequency, *provenance; /* NULL: not said */
+	char *
+	    date; /* yyyy-mm-dd: the day its unit codes are checked against; NULL: the load's day */
+	hl_access access;
+	hl_table_schema *schema;
+	int version;  /* the current version; 0 before the first load */
+	int64_t rows; /* rows of the current version */
+	char *created_at, *created_by;
+} hl_dataset;
+
+void hl_dataset_free(hl_dataset *d);
+
+typedef struct {
+	size_t n;
+	hl_dataset **v;
+} hl_datasets;
+void hl_datasets_free(hl_datasets *l);
+
+/* What a new dataset is: the fields of hl_dataset a creator gives (id, title, schema required;
+ * owner as a code or a name the agencies register knows, or a unit's code). */
+typedef struct {
+	const char *id, *title, *description, *owner, *sector, *licence, *frequency, *provenance,
+	    *date;
+	const char *const *keywords;
+	size_t nkeywords;
+	hl_access access;
+	const hl_table_schema *schema;
+} hl_dataset_new;
+
+/* Creates a dataset (its row table made in the same transaction), audited "dataset.create".
+ * HL_EINVALID naming the bad field, HL_ECONFLICT when the id exists, HL_EDENIED for a caller
+ * who may not create (the local operator, an officer or above may). *out may be NULL. */
+int hl_dataset_create(hl_dataset **out, hl_store *st, const hl_principal *who,
+                      const hl_dataset_new *d);
+/* The dataset `id` as `who` may read it: HL_ENOTFOUND for a missing one and one above the
+ * caller's ceiling alike. */
+int hl_dataset_get(hl_dataset **out, hl_store *st, const hl_principal *who, const char *id);
+/* The datasets `who` may read, by id. */
+int hl_dataset_list(hl_datasets **out, hl_store *st, const hl_principal *who);
+
+/* ---- loading ---- */
+
+typedef struct {
+	int replace; /* rows of the current version absent from the file are removed */
+	const char
+	    *rejects; /* a CSV of every bad cell (row, column, field, value, error); NULL: none */
+	const char *sheet; /* XLSX: the sheet (NULL: the first) */
+	const char *name;  /* the source's name recorded (NULL: the path's last part) */
+	hl_progress_cb progress;
+	void *ud;
+} hl_dataset_load_opts;
+
+/* At most this many bad cells are kept in hl_dataset_load_stats.errors (all are counted and all
+ * go to the rejects file). */
+#define HL_CATALOG_MAX_ERRORS 1000
+/* A source file larger than this is HL_ELIMIT before any byte is read. */
+#define HL_CATALOG_MAX_FILE ((int64_t)8 << 30)
+
+typedef struct {
+	int version;     /* the version made; the current one when nothing changed */
+	int new_version; /* 1 when this load made a version */
+	uint64_t rows;   /* data rows read */
+	uint64_t added, changed, removed, unchanged, rejected;
+	uint64_t bad_cells;
+	char sha256[65];
+	char **errors; /* "FILE:LINE: column FIELD: why", at most HL_CATALOG_MAX_ERRORS */
+	size_t nerrors;
+} hl_dataset_load_stats;
+void hl_dataset_load_stats_free(hl_dataset_load_stats *s);
+
+/* Loads a CSV or XLSX file into dataset `id` in ONE transaction: the header names the schema's
+ * fields (each once; a column the schema lacks, or a field missing, refuses the file); every
+ * cell is checked against its field's type and constraints (a unit code against the units valid
+ * on the dataset's date); a row with a bad cell, a wrong number of cells or a primary key
+ * already seen in the file is rejected, each reason named by line and column, and the good
+ * rows load: a row whose key is new is added, one whose values differ closes the current row
+ * and adds the new one, an identical one is unchanged. A load that changes nothing makes no
+ * version. Audited "dataset.load". */
+int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal *who,
+                    const char *id, const char *path, const hl_dataset_load_opts *opts);
+
+/* ---- versions, diff, export ---- */
+
+typedef struct {
+	int version;
+	char *loaded_at, *loaded_by, *source, *sha256;
+	int64_t size;
+	int replace;
+	uint64_t rows, added, changed, removed, unchanged, rejected;
+} hl_dataset_version;
+
+typedef struct {
+	size_t n;
+	hl_dataset_version *v;
+} hl_dataset_versions;
+void hl_dataset_versions_free(hl_dataset_versions *l);
+/* The versions of dataset `id`, oldest first. */
+int hl_dataset_versions_list(hl_dataset_versions **out, hl_store *st, const hl_principal *who,
+                             const char *id);
+
+typedef enum { HL_DIFF_ADDED = 1, HL_DIFF_REMOVED, HL_DIFF_CHANGED } hl_diff_kind;
+/* One row of a diff: its key's values (npkey, or every field without a primary key), the row
+ * in v1 (old; NULL when added) and in v2 (new; NULL when removed), nfields each, NULL cells
+ * missing; changed[i] for the fields that differ (a changed row). Valid during the call. */
+typedef struct {
+	hl_diff_kind kind;
+	const char *const *key;
+	size_t nkey;
+	const char *const *old, *const *new_;
+	const int *changed;
+	size_t nfields;
+} hl_diff_row;
+typedef int (*hl_diff_cb)(const hl_diff_row *r, void *ud);
+typedef struct {
+	uint64_t added, removed, changed;
+} hl_diff_stats;
+/* Compares versions v1 and v2 of `id` by primary key, calling cb for each row added, removed or
+ * changed (by key). */
+int hl_dataset_diff(hl_diff_stats *out, hl_store *st, const hl_principal *who, const char *id,
+                    int v1, int v2, hl_diff_cb cb, void *ud);
+
+typedef enum { HL_EXPORT_CSV, HL_EXPORT_JSON, HL_EXPORT_XLSX } hl_export_format;
+int hl_export_format_parse(hl_export_format *out, const char *s);
+
+/* Writes version `version` (0: the current one) of `id` to `path` (NULL: stdout for CSV and
+ * JSON), audited "dataset.export" when it is above public. A text cell beginning with = + - @
+ * (or a tab or carriage return) is never a formula: CSV prefixes it with a single quote (OWASP's
+ * advice for CSV injection), XLSX writes it as a string; JSON keeps it as it is. *rows: rows
+ * written (may be NULL). */
+int hl_dataset_export(uint64_t *rows, hl_store *st, const hl_principal *who, const char *id,
+                      int version, hl_export_format format, const char *path);
+
+/* The row callback of hl_dataset_rows: nfields cells as text (NULL: missing). */
+typedef int (*hl_row_cb)(const char *const *cells, size_t nfields, void *ud);
+/* Every row of version `version` (0: current) of `id`, in the order their keys were first
+ * loaded (a changed row keeps its place). */
+int hl_dataset_rows(hl_store *st, const hl_principal *who, const char *id, int version,
+                    hl_row_cb cb, void *ud);
+
+/* ---- querying (a first cut: filters, group-by with count and sum) ---- */
+
+typedef enum {
+	HL_Q_EQ = 0, /* = */
+	HL_Q_NE,     /* != */
+	HL_Q_LT,     /* < */
+	HL_Q_LE,     /* <= */
+	HL_Q_GT,     /* > */
+	HL_Q_GE,     /* >= */
+	HL_Q_IN,     /* in (a, b, …) */
+	HL_Q_NULL,   /* is null */
+	HL_Q_NOTNULL /* is not null */
+} hl_query_op;
+
+/* One condition on a field: values as written, checked against the field's type by the query. */
+typedef struct {
+	char *field;
+	hl_query_op op;
+	char **values;
+	size_t nvalues;
+} hl_query_cond;
+
+typedef struct {
+	hl_query_cond *v;
+	size_t n;
+} hl_query_where;
+void hl_query_where_free(hl_query_where *w);
+
+/* Parses a filter: conditions joined by "and" (case ignored), each `FIELD OP VALUE` with OP one
+ * of = != <> < <= > >=, or `FIELD in (A, B, …)`, `FIELD is null`, `FIELD is not null`; a value
+ * may be quoted with "…" or '…' (to hold spaces, commas or the word "and"). At most 32
+ * conditions and 1,000 values. HL_EINVALID naming the position. Never SQL: the query binds each
+ * value as a parameter. */
+int hl_query_where_parse(hl_query_where **out, const char *expr);
+
+typedef struct {
+	const hl_query_where *where; /* NULL: every row */
+	const char *group_by;        /* a field; NULL: no grouping */
+	const char *sum;             /* a field (integer or number) to sum; NULL: none */
+	int count;                   /* count the rows (of each group) */
+	int version;                 /* 0: the current one */
+	uint64_t limit;              /* rows (or groups) at most; 0: 100; above 10,000: 10,000 */
+	uint64_t offset;
+	unsigned timeout_ms; /* 0: 1,000; past it, HL_ELIMIT */
+} hl_dataset_query_opts;
+
+#define HL_QUERY_DEFAULT_LIMIT 100
+#define HL_QUERY_MAX_LIMIT     10000
+
+/* The rows (or, with group_by, count or sum, the groups) of dataset `id` the filter keeps, in
+ * order (rows as loaded; groups by their value). cb first gets the column names (cells NULL:
+ * names in `names`), then each row. Values are checked against their field's type
+ * (HL_EINVALID naming the field); a field the schema lacks is HL_EINVALID. */
+typedef int (*hl_query_cb)(const char *const *names, const char *const *cells, size_t n, void *ud);
+int hl_dataset_query(hl_store *st, const hl_principal *who, const char *id,
+                     const hl_dataset_query_opts *opts, hl_query_cb cb, void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,662 @@
+/* `halong dataset create|load|show|list|diff|export`: the shared database's datasets (the
+ * catalog module), each command one library verb. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "halong/auth.h"
+#include "halong/catalog.h"
+#include "halong/catalog_json.h"
+
+typedef struct {
+	int json, replace;
+	const char *title, *schema, *from, *key, *unit, *sheet, *owner, *sector, *access,
+	    *description, *keywords, *licence, *frequency, *provenance, *date, *rejects, *format,
+	    *output;
+	uint64_t version, limit, offset, timeout;
+	const char *where, *group_by, *sum;
+	int count;
+} dopts;
+
+static hl_principal me(void)
+{
+	return hl_principal_local(cli_actor());
+}
+
+static int ds_create(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_table_schema *s = NULL;
+	hl_dataset *d = NULL;
+	hl_dataset_new n = {0};
+	hl_principal who = me();
+	char *kwbuf = NULL, *kw[100];
+	size_t nkw = 0;
+	int rc;
+
+	if (!o->schema == !o->from)
+		return cli_usage(args->cmd, "give --schema FILE.json or --from FILE.csv|xlsx");
+	if ((o->key || o->unit) && !o->from)
+		return cli_usage(args->cmd, "--key and --unit are for --from (a schema says them)");
+	if (o->schema)
+		rc = hl_schema_read(&s, o->schema);
+	else {
+		hl_schema_infer_opts io = {.sheet = o->sheet, .key = o->key, .unit = o->unit};
+		rc = hl_schema_infer(&s, o->from, &io);
+	}
+	if (rc < 0)
+		return cli_fail();
+	n.id = args->args[0];
+	n.title = o->title;
+	n.description = o->description;
+	n.owner = o->owner;
+	n.sector = o->sector;
+	n.licence = o->licence;
+	n.frequency = o->frequency;
+	n.provenance = o->provenance;
+	n.date = o->date;
+	n.schema = s;
+	n.access = HL_ACCESS_INTERNAL;
+	if (o->access && hl_access_parse(&n.access, o->access) < 0) {
+		hl_table_schema_free(s);
+		return cli_fail();
+	}
+	if (o->keywords) {
+		char *save = NULL;
+		kwbuf = strdup(o->keywords);
+		for (char *k = strtok_r(kwbuf, ",", &save); k && nkw < 100;
+		     k = strtok_r(NULL, ",", &save)) {
+			while (*k == ' ')
+				k++;
+			if (*k)
+				kw[nkw++] = k;
+		}
+		n.keywords = (const char *const *)kw;
+		n.nkeywords = nkw;
+	}
+	if (cli_open(&a, args->ctx) < 0) {
+		hl_table_schema_free(s);
+		free(kwbuf);
+		return cli_fail();
+	}
+	rc = hl_dataset_create(&d, hl_archive_store(a), &who, &n);
+	hl_archive_free(a);
+	hl_table_schema_free(s);
+	free(kwbuf);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(hl_dataset_json(d));
+	else {
+		printf("dataset %s created: %zu fields (", d->id, d->schema->nfields);
+		for (size_t i = 0; i < d->schema->nfields; i++)
+			printf("%s%s %s%s", i ? ", " : "", d->schema->fields[i].name,
+			       hl_field_type_name(d->schema->fields[i].type),
+			       d->schema->fields[i].unit ? " (unit code)" : "");
+		printf("), access %s\n", hl_access_name(d->access));
+	}
+	hl_dataset_free(d);
+	return EXIT_OK;
+}
+
+static int ds_load(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_dataset_load_stats s;
+	cli_progress p;
+	hl_principal who = me();
+	hl_dataset_load_opts lo = {.replace = o->replace,
+	                           .rejects = o->rejects,
+	                           .sheet = o->sheet,
+	                           .progress = cli_progress_cb,
+	                           .ud = &p};
+	int rc;
+
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	cli_progress_init(&p, o->json);
+	rc = hl_dataset_load(&s, hl_archive_store(a), &who, args->args[0], args->args[1], &lo);
+	cli_progress_done(&p);
+	hl_archive_free(a);
+	/* every bad cell named (the first ones; all of them in the rejects file) */
+	for (size_t i = 0; i < s.nerrors && i < 50; i++)
+		fprintf(stderr, "%s\n", s.errors[i]);
+	if (s.bad_cells > 50)
+		fprintf(stderr, "... %llu bad cells in all%s\n", (unsigned long long)s.bad_cells,
+		        o->rejects ? " (each one in the rejects file)"
+		                   : "; --rejects FILE lists them");
+	if (rc < 0) {
+		hl_dataset_load_stats_free(&s);
+		return cli_fail();
+	}
+	if (o->json) {
+		json_t *errs = json_array();
+		for (size_t i = 0; i < s.nerrors; i++)
+			json_array_append_new(errs, json_string(s.errors[i]));
+		cli_print_json(json_pack(
+		    "{s:s,s:s,s:i,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:o}", "dataset",
+		    args->args[0], "file", args->args[1], "version", s.version, "new_version",
+		    s.new_version, "rows", (json_int_t)s.rows, "added", (json_int_t)s.added,
+		    "changed", (json_int_t)s.changed, "removed", (json_int_t)s.removed, "unchanged",
+		    (json_int_t)s.unchanged, "rejected", (json_int_t)s.rejected, "bad_cells",
+		    (json_int_t)s.bad_cells, "sha256", s.sha256, "errors", errs));
+	} else {
+		printf("dataset load: %s: %llu rows; %llu added, %llu changed, %llu removed, %llu "
+		       "unchanged, %llu rejected (%llu bad cells); %s %d\n",
+		       args->args[1], (unsigned long long)s.rows, (unsigned long long)s.added,
+		       (unsigned long long)s.changed, (unsigned long long)s.removed,
+		       (unsigned long long)s.unchanged, (unsigned long long)s.rejected,
+		       (unsigned long long)s.bad_cells,
+		       s.new_version ? "new version" : "no change: version stays", s.version);
+	}
+	rc = s.rejected ? EXIT_PARTIAL : EXIT_OK;
+	hl_dataset_load_stats_free(&s);
+	return rc;
+}
+
+static void print_dataset(const hl_dataset *d)
+{
+	printf("%s  %s\n", d->id, d->title);
+	if (d->description)
+		printf("  description: %s\n", d->description);
+	printf("  owner: %s  sector: %s  access: %s\n", d->owner ? d->owner : "-", d->sector,
+	       hl_access_name(d->access));
+	if (d->nkeywords) {
+		printf("  keywords:");
+		for (size_t i = 0; i < d->nkeywords; i++)
+			printf("%s %s", i ? "," : "", d->keywords[i]);
+		printf("\n");
+	}
+	if (d->licence)
+		printf("  licence: %s\n", d->licence);
+	if (d->frequency)
+		printf("  frequency: %s\n", d->frequency);
+	if (d->provenance)
+		printf("  provenance: %s\n", d->provenance);
+	if (d->date)
+		printf("  date: %s\n", d->date);
+	printf("  version %d, %lld rows; created %s by %s\n", d->version, (long long)d->rows,
+	       d->created_at, d->created_by);
+	printf("  fields:\n");
+	for (size_t i = 0; i < d->schema->nfields; i++) {
+		const hl_field *f = &d->schema->fields[i];
+		int key = 0;
+		for (size_t k = 0; k < d->schema->npkey; k++)
+			key |= d->schema->pkey[k] == i;
+		printf("    %-24s %-9s%s%s%s%s\n", f->name, hl_field_type_name(f->type),
+		       f->unit ? " unit-code" : "", key ? " key" : "",
+		       f->required && !key ? " required" : "", f->unique ? " unique" : "");
+	}
+}
+
+static int ds_show(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_dataset *d = NULL;
+	hl_dataset_versions *vs = NULL;
+	hl_principal who = me();
+	int rc;
+
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_dataset_get(&d, hl_archive_store(a), &who, args->args[0]);
+	if (rc == 0)
+		rc = hl_dataset_versions_list(&vs, hl_archive_store(a), &who, args->args[0]);
+	hl_archive_free(a);
+	if (rc < 0) {
+		hl_dataset_free(d);
+		return cli_fail();
+	}
+	if (o->version && o->version > (uint64_t)d->version) {
+		fprintf(stderr, "halong: dataset %s has no version %llu (it has %d)\n", d->id,
+		        (unsigned long long)o->version, d->version);
+		hl_dataset_free(d);
+		hl_dataset_versions_free(vs);
+		return EXIT_ERR;
+	}
+	if (o->json) {
+		json_t *j, *arr = json_array();
+		for (size_t i = 0; i < vs->n; i++)
+			if (!o->version || vs->v[i].version == (int)o->version)
+				json_array_append_new(arr, hl_dataset_version_json(&vs->v[i]));
+		if (o->version) {
+			j = json_array_size(arr) ? json_incref(json_array_get(arr, 0))
+			                         : json_null();
+			json_decref(arr);
+			cli_print_json(
+			    json_pack("{s:o,s:o}", "dataset", hl_dataset_json(d), "version", j));
+		} else {
+			j = hl_dataset_json(d);
+			json_object_set_new(j, "versions", arr);
+			cli_print_json(j);
+		}
+	} else {
+		print_dataset(d);
+		printf("  versions:\n");
+		for (size_t i = 0; i < vs->n; i++) {
+			const hl_dataset_version *v = &vs->v[i];
+			if (o->version && v->version != (int)o->version)
+				continue;
+			printf("    %d  %s by %s  %s  +%llu ~%llu -%llu =%llu, %llu rejected%s\n",
+			       v->version, v->loaded_at, v->loaded_by, v->source ? v->source : "-",
+			       (unsigned long long)v->added, (unsigned long long)v->changed,
+			       (unsigned long long)v->removed, (unsigned long long)v->unchanged,
+			       (unsigned long long)v->rejected, v->replace ? " (replace)" : "");
+			if (o->version)
+				printf("       sha256 %s, %lld bytes, %llu rows read\n",
+				       v->sha256 ? v->sha256 : "-", (long long)v->size,
+				       (unsigned long long)v->rows);
+		}
+	}
+	hl_dataset_free(d);
+	hl_dataset_versions_free(vs);
+	return EXIT_OK;
+}
+
+static int ds_list(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_datasets *l = NULL;
+	hl_principal who = me();
+	int rc;
+
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_dataset_list(&l, hl_archive_store(a), &who);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < l->n; i++) {
+			json_t *j = hl_dataset_json(l->v[i]);
+			json_object_del(j, "schema");
+			json_array_append_new(arr, j);
+		}
+		cli_print_json(arr);
+	} else {
+		if (!l->n)
+			printf("no dataset (halong dataset create ID --title TEXT --from FILE)\n");
+		for (size_t i = 0; i < l->n; i++)
+			printf("%-32s %-12s %-10s v%-3d %8lld rows  %s\n", l->v[i]->id,
+			       l->v[i]->sector, hl_access_name(l->v[i]->access), l->v[i]->version,
+			       (long long)l->v[i]->rows, l->v[i]->title);
+	}
+	hl_datasets_free(l);
+	return EXIT_OK;
+}
+
+typedef struct {
+	int json;
+	json_t *rows;
+	const hl_table_schema *s;
+} diff_out;
+
+static json_t *cells_json(const hl_table_schema *s, const char *const *c)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < s->nfields; i++)
+		json_object_set_new(o, s->fields[i].name, cli_jstr(c[i]));
+	return o;
+}
+
+static int on_diff(const hl_diff_row *r, void *ud)
+{
+	diff_out *d = ud;
+	const char *kind = r->kind == HL_DIFF_ADDED     ? "added"
+	                   : r->kind == HL_DIFF_REMOVED ? "removed"
+	                                                : "changed";
+	if (d->json) {
+		json_t *o = json_object(), *key = json_array(), *cols = json_array();
+		for (size_t k = 0; k < r->nkey; k++)
+			json_array_append_new(key, cli_jstr(r->key[k]));
+		json_object_set_new(o, "kind", json_string(kind));
+		json_object_set_new(o, "key", key);
+		if (r->kind == HL_DIFF_CHANGED) {
+			for (size_t i = 0; i < r->nfields; i++)
+				if (r->changed[i])
+					json_array_append_new(cols,
+					                      json_string(d->s->fields[i].name));
+			json_object_set_new(o, "columns", cols);
+		} else
+			json_decref(cols);
+		json_object_set_new(o, "old", r->old ? cells_json(d->s, r->old) : json_null());
+		json_object_set_new(o, "new", r->new_ ? cells_json(d->s, r->new_) : json_null());
+		json_array_append_new(d->rows, o);
+		return 0;
+	}
+	printf("%-8s", kind);
+	for (size_t k = 0; k < r->nkey; k++)
+		printf("%s%s", k ? "/" : " ", r->key[k] ? r->key[k] : "");
+	if (r->kind == HL_DIFF_CHANGED) {
+		printf(":");
+		for (size_t i = 0; i < r->nfields; i++)
+			if (r->changed[i])
+				printf(" %s: %s -> %s;", d->s->fields[i].name,
+				       r->old[i] ? r->old[i] : "(missing)",
+				       r->new_[i] ? r->new_[i] : "(missing)");
+	}
+	printf("\n");
+	return 0;
+}
+
+static int parse_version(int *out, const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || end == s || v < 0 || v > 1000000000)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int ds_diff(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_dataset *d = NULL;
+	hl_diff_stats st;
+	hl_principal who = me();
+	diff_out out = {.json = o->json};
+	int v1, v2, rc;
+
+	if (parse_version(&v1, args->args[1]) < 0 || parse_version(&v2, args->args[2]) < 0)
+		return cli_usage(args->cmd,
+		                 "versions are whole numbers (0: before the first load)");
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	if ((rc = hl_dataset_get(&d, hl_archive_store(a), &who, args->args[0])) == 0) {
+		out.s = d->schema;
+		out.rows = json_array();
+		rc = hl_dataset_diff(&st, hl_archive_store(a), &who, args->args[0], v1, v2, on_diff,
+		                     &out);
+	}
+	hl_archive_free(a);
+	if (rc < 0) {
+		json_decref(out.rows);
+		hl_dataset_free(d);
+		return cli_fail();
+	}
+	if (o->json)
+		cli_print_json(json_pack("{s:s,s:i,s:i,s:I,s:I,s:I,s:o}", "dataset", args->args[0],
+		                         "from", v1, "to", v2, "added", (json_int_t)st.added,
+		                         "removed", (json_int_t)st.removed, "changed",
+		                         (json_int_t)st.changed, "rows", out.rows));
+	else {
+		json_decref(out.rows);
+		printf("diff %s %d..%d: %llu added, %llu removed, %llu changed\n", args->args[0],
+		       v1, v2, (unsigned long long)st.added, (unsigned long long)st.removed,
+		       (unsigned long long)st.changed);
+	}
+	hl_dataset_free(d);
+	return EXIT_OK;
+}
+
+static int ds_export(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_export_format fmt;
+	hl_principal who = me();
+	uint64_t rows = 0;
+	int rc;
+
+	if (hl_export_format_parse(&fmt, o->format) < 0)
+		return cli_usage(args->cmd, "%s", hl_error_last());
+	if (o->json && !o->output)
+		return cli_usage(args->cmd, "--json tells what was written to -o FILE");
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_dataset_export(&rows, hl_archive_store(a), &who, args->args[0], (int)o->version,
+	                       fmt, o->output);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(json_pack("{s:s,s:s,s:s,s:I}", "dataset", args->args[0], "format",
+		                         o->format, "file", o->output, "rows", (json_int_t)rows));
+	else if (o->output)
+		fprintf(stderr, "dataset export: %s: %llu rows\n", o->output,
+		        (unsigned long long)rows);
+	return EXIT_OK;
+}
+
+typedef struct {
+	int json;
+	json_t *cols, *rows;
+	size_t n;
+} query_out;
+
+static int on_query(const char *const *names, const char *const *cells, size_t n, void *ud)
+{
+	query_out *q = ud;
+	if (!cells) {
+		/* the column names first */
+		for (size_t i = 0; i < n; i++) {
+			if (q->json)
+				json_array_append_new(q->cols, json_string(names[i]));
+			else
+				printf("%s%s", i ? "\t" : "", names[i]);
+		}
+		if (!q->json)
+			printf("\n");
+		return 0;
+	}
+	q->n++;
+	if (q->json) {
+		json_t *r = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(r, cli_jstr(cells[i]));
+		json_array_append_new(q->rows, r);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			printf("%s%s", i ? "\t" : "", cells[i] ? cells[i] : "");
+		printf("\n");
+	}
+	return 0;
+}
+
+static int ds_query(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_query_where *w = NULL;
+	hl_principal who = me();
+	query_out q = {.json = o->json};
+	hl_dataset_query_opts qo = {.group_by = o->group_by,
+	                            .sum = o->sum,
+	                            .count = o->count,
+	                            .version = (int)o->version,
+	                            .limit = o->limit,
+	                            .offset = o->offset,
+	                            .timeout_ms = (unsigned)o->timeout};
+	int rc;
+
+	if (o->where && hl_query_where_parse(&w, o->where) < 0)
+		return cli_usage(args->cmd, "%s", hl_error_last());
+	qo.where = w;
+	if (cli_open(&a, args->ctx) < 0) {
+		hl_query_where_free(w);
+		return cli_fail();
+	}
+	if (q.json) {
+		q.cols = json_array();
+		q.rows = json_array();
+	}
+	rc = hl_dataset_query(hl_archive_store(a), &who, args->args[0], &qo, on_query, &q);
+	hl_archive_free(a);
+	hl_query_where_free(w);
+	if (rc < 0) {
+		json_decref(q.cols);
+		json_decref(q.rows);
+		return cli_fail();
+	}
+	if (q.json)
+		cli_print_json(json_pack("{s:s,s:o,s:o,s:I}", "dataset", args->args[0], "columns",
+		                         q.cols, "rows", q.rows, "count", (json_int_t)q.n));
+	return EXIT_OK;
+}
+
+#define JSON_OPT CLI_FLAG_OPT("json", 0, dopts, json, "as JSON")
+#define VERSION_OPT                                                                                \
+	CLI_COUNT_OPT("version", dopts, version, "N", 0, 1000000000, "0",                          \
+	              "version N (default: the current one)")
+
+static const cli_opt create_opts[] = {
+    CLI_NEEDED_OPT("title", dopts, title, "TEXT", "the dataset's title (Vietnamese)"),
+    CLI_TEXT_OPT("schema", 0, dopts, schema, "FILE.json", "a Frictionless Table Schema"),
+    CLI_TEXT_OPT("from", 0, dopts, from, "FILE",
+                 "or infer the schema from a CSV or XLSX file (every row read)"),
+    CLI_TEXT_OPT("key", 0, dopts, key, "COL[,COL]", "--from: the primary key's columns"),
+    CLI_TEXT_OPT("unit", 0, dopts, unit, "COL[,COL]",
+                 "--from: columns of administrative unit codes (checked on --date)"),
+    CLI_TEXT_OPT("sheet", 0, dopts, sheet, "NAME", "XLSX: the sheet (default: the first)"),
+    CLI_TEXT_OPT("owner", 0, dopts, owner, "AGENCY",
+                 "the owner: an agency (code or name) or a unit code"),
+    CLI_CHOICE_OPT("sector", dopts, sector, "SECTOR",
+                   "tourism,health,education,agriculture,environment,taxation,finance,"
+                   "transport,industry,population,land,culture,justice,labour,other",
+                   0, "the sector (default: other)"),
+    CLI_TEXT_OPT("access", 0, dopts, access, "LEVEL",
+                 "public, internal, restricted or secret (default: internal)"),
+    CLI_TEXT_OPT("description", 0, dopts, description, "TEXT", "what the data is"),
+    CLI_TEXT_OPT("keywords", 0, dopts, keywords, "A,B", "keywords, comma-separated"),
+    CLI_TEXT_OPT("licence", 0, dopts, licence, "TEXT", "the licence"),
+    CLI_TEXT_OPT("frequency", 0, dopts, frequency, "TEXT", "how often it is updated"),
+    CLI_TEXT_OPT("provenance", 0, dopts, provenance, "TEXT", "where the data comes from"),
+    CLI_TEXT_OPT("date", 0, dopts, date, "DATE",
+                 "the day unit codes are checked against (default: each load's day)"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt load_opts[] = {
+    CLI_FLAG_OPT("replace", 0, dopts, replace, "rows absent from the file are removed"),
+    CLI_TEXT_OPT("rejects", 0, dopts, rejects, "FILE", "write every bad cell to FILE (CSV)"),
+    CLI_TEXT_OPT("sheet", 0, dopts, sheet, "NAME", "XLSX: the sheet (default: the first)"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt query_opts[] = {
+    CLI_TEXT_OPT("where", 0, dopts, where, "EXPR",
+                 "keep rows where EXPR: FIELD = != < <= > >= VALUE, FIELD in (A, B), FIELD is "
+                 "[not] null, joined by and"),
+    CLI_TEXT_OPT("group-by", 0, dopts, group_by, "FIELD", "one row per value of FIELD"),
+    CLI_TEXT_OPT("sum", 0, dopts, sum, "FIELD", "the sum of FIELD (an integer or number)"),
+    CLI_FLAG_OPT("count", 0, dopts, count, "count the rows"),
+    VERSION_OPT,
+    CLI_COUNT_OPT("limit", dopts, limit, "N", 1, 10000, "100", "at most N rows or groups"),
+    CLI_COUNT_OPT("offset", dopts, offset, "N", 0, 1e12, "0", "skip the first N"),
+    CLI_COUNT_OPT("timeout", dopts, timeout, "MS", 1, 60000, "1000",
+                  "stop a query that takes longer"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt show_opts[] = {VERSION_OPT, JSON_OPT, CLI_OPT_END};
+static const cli_opt json_opts[] = {JSON_OPT, CLI_OPT_END};
+static const cli_opt export_opts[] = {
+    VERSION_OPT,
+    CLI_CHOICE_OPT("format", dopts, format, "FORMAT", "csv,json,xlsx", CLI_REQUIRED,
+                   "csv, json or xlsx"),
+    CLI_TEXT_OPT("output", 'o', dopts, output, "FILE", "write to FILE (default: stdout)"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
+
+#define DATASET (&cli_catalog_commands[0])
+
+static const cli_cmd dataset_subs[] = {
+    {.name = "create",
+     .summary = "create a dataset from a Table Schema or a sample file",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the dataset's id (1-64 of A-Z a-z 0-9 - _ .)",
+     .opts = create_opts,
+     .opts_size = sizeof(dopts),
+     .run = ds_create,
+     .group = DATASET,
+     .help = "--from reads every row: each column gets the narrowest type all its cells fit "
+             "(integer, number, boolean, date, else string); a number written with a leading "
+             "zero (a code) stays a string. A unit code column is a string field with "
+             "\"unitCode\": true in a schema file."},
+    {.name = "load",
+     .summary = "load a CSV or XLSX file into a dataset: a new version",
+     .operands = "ID FILE",
+     .min_args = 2,
+     .max_args = 2,
+     .missing = "give the dataset's id and the file",
+     .opts = load_opts,
+     .opts_size = sizeof(dopts),
+     .run = ds_load,
+     .group = DATASET,
+     .help = "Every cell is checked against the schema; each bad one is named by line and "
+             "column and its row rejected; the good rows load in one transaction (upsert by "
+             "primary key). A load that changes nothing makes no version. Exit 3 when rows "
+             "were rejected."},
+    {.name = "show",
+     .summary = "a dataset: its description, schema and versions",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the dataset's id",
+     .opts = show_opts,
+     .opts_size = sizeof(dopts),
+     .run = ds_show,
+     .group = DATASET},
+    {.name = "list",
+     .summary = "the datasets",
+     .opts = json_opts,
+     .opts_size = sizeof(dopts),
+     .run = ds_list,
+     .group = DATASET},
+    {.name = "diff",
+     .summary = "rows added, removed and changed between two versions, by primary key",
+     .operands = "ID V1 V2",
+     .min_args = 3,
+     .max_args = 3,
+     .missing = "give the dataset's id and two versions",
+     .opts = json_opts,
+     .opts_size = sizeof(dopts),
+     .run = ds_diff,
+     .group = DATASET},
+    {.name = "export",
+     .summary = "write a version's rows as CSV, JSON or XLSX",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the dataset's id",
+     .opts = export_opts,
+     .opts_size = sizeof(dopts),
+     .run = ds_export,
+     .group = DATASET,
+     .help = "No cell becomes a formula: in CSV a text beginning with = + - @ (or a tab or a "
+             "carriage return) is prefixed with ' (OWASP's advice); in XLSX it is written as "
+             "a string."},
+    {.name = "query",
+     .summary = "the rows a filter keeps, or their groups with count and sum",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the dataset's id",
+     .opts = query_opts,
+     .opts_size = sizeof(dopts),
+     .run = ds_query,
+     .group = DATASET,
+     .help = "The filter is parsed, never SQL: each value is checked against its field's type "
+             "and bound as a parameter. Tab-separated on stdout (--json: columns and rows). "
+             "Example: --where \"year >= 2022 and unit in (06652, 06658)\" --group-by unit "
+             "--sum amount --count."},
+    {0},
+};
+
+const cli_cmd cli_catalog_commands[] = {
+    {.name = "dataset",
+     .summary = "the shared database: datasets, their loads, versions, diffs and exports",
+     .subs = dataset_subs},
+    {0},
+};

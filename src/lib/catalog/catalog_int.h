@@ -1,0 +1,51 @@
+/* Internals shared by the files of catalog/. */
+#ifndef HL_CATALOG_INT_H
+#define HL_CATALOG_INT_H
+
+#include <regex.h>
+
+#include "halong/catalog.h"
+
+/* A cell normalised: at most this many bytes of text for a non-string (strings are kept). */
+#define HL_CATALOG__NORM 64
+
+/* Checks `v` (not a missing value) against f's type: 0 and the normalised text in norm (an
+ * integer "%lld", a number "%a" (hex: exact, never shown), a boolean true/false, a date yyyy-mm-dd,
+ * a geopoint "lon,lat"; a string: norm[0] = 0, the value as it is), or HL_EINVALID with why. */
+int hl_catalog__type(char norm[HL_CATALOG__NORM], const hl_field *f, const char *v, char *why,
+                     size_t whylen);
+/* Checks a typed value (the normalised text, or v for a string) against f's constraints but
+ * required and unique; re: f's pattern compiled (NULL: none); shown: the value as written, for
+ * the message. 0 or HL_EINVALID with why. */
+int hl_catalog__constraints(const hl_field *f, const regex_t *re, const char *value,
+                            const char *shown, char *why, size_t whylen);
+/* Compiles f's pattern, anchored at both ends. */
+int hl_catalog__regcomp(regex_t *re, const hl_field *f);
+/* Is `v` one of the schema's missing values? */
+int hl_catalog__missing(const hl_table_schema *s, const char *v);
+/* The schema as stored: compact JSON text, malloc'd. */
+char *hl_catalog__schema_text(const hl_table_schema *s);
+
+/* Rows from CSV or XLSX, told by the content. */
+typedef struct {
+	void *csv, *xlsx;
+} hl_catalog__rows;
+int hl_catalog__rows_open(hl_catalog__rows *r, const char *path, const char *sheet);
+int hl_catalog__rows_next(hl_catalog__rows *r, char ***f, size_t *n, uint64_t *line);
+/* Bytes read so far and the size (CSV; 0, 0 for XLSX). */
+void hl_catalog__rows_progress(const hl_catalog__rows *r, uint64_t *done, uint64_t *total);
+void hl_catalog__rows_free(hl_catalog__rows *r);
+
+/* May `who` read a dataset of level `access`? */
+int hl_catalog__may_read(const hl_principal *who, int access);
+/* The stored dataset `id` readable by who: its internal id, its types and the dataset
+ * (HL_ENOTFOUND alike for absent and unreadable). */
+typedef struct {
+	hl_dataset *d;
+	int64_t iid;
+	int *types;
+} hl_catalog__ds;
+int hl_catalog__open(hl_catalog__ds *out, hl_store *st, const hl_principal *who, const char *id);
+void hl_catalog__close(hl_catalog__ds *ds);
+
+#endif

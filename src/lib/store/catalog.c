@@ -1,0 +1,880 @@
+/* Every SQL statement of catalog/: datasets, their versions, and each dataset's row table
+ * (ds_rows_<internal id>: the name is made of an integer, never of user text). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "halong/util.h"
+#include "store_catalog.h"
+#include "store_int.h"
+
+#define DS_COLS                                                                                    \
+	"id, name, title, description, owner, sector, keywords, licence, frequency, provenance,"   \
+	" date, schema, created_at, created_by, access, version, rows"
+
+static const char *sql_type(int t)
+{
+	switch (t) {
+	case HL_FIELD_INTEGER:
+	case HL_FIELD_BOOLEAN:
+		return "INTEGER";
+	case HL_FIELD_NUMBER:
+		return "REAL";
+	default:
+		return "TEXT";
+	}
+}
+
+/* A growing SQL text; on out of memory, ok is 0. */
+typedef struct {
+	char *s;
+	size_t n, cap;
+	int ok;
+} sqlbuf;
+
+static void sb_add(sqlbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sqlbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+	if (!b->ok)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+		va_end(ap);
+		if (k < 0) {
+			b->ok = 0;
+			return;
+		}
+		if (b->s && b->n + (size_t)k < b->cap) {
+			b->n += (size_t)k;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap * 2 : 1024) + (size_t)k;
+		char *p = realloc(b->s, cap);
+		if (!p) {
+			b->ok = 0;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+}
+
+static int exec(hl_store *st, const char *sql, const char *what)
+{
+	char *err = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		sqlite3_free(err);
+		return hl_store__error(st, what);
+	}
+	return 0;
+}
+
+int hl_store_dataset_create(int64_t *id, hl_store *st, const hl_store_dataset_row *r,
+                            const int *types, const int *unique, size_t ncols)
+{
+	sqlite3_stmt *s;
+	sqlbuf b = {.ok = 1};
+	int rc;
+	int64_t rid;
+
+	if (!st->in_tx)
+		return hl_error_set(HL_ERROR, "a dataset is created inside a transaction");
+	if (!(s = hl_store__prepare(
+	          st, "INSERT INTO dataset(name, title, description, owner, sector, keywords,"
+	              " licence, frequency, provenance, date, schema, created_at, created_by,"
+	              " access, ncols) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	              " ?13, ?14, ?15)")))
+		return -1;
+	sqlite3_bind_text(s, 1, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->title, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 3, r->description);
+	hl_store__bind_text(s, 4, r->owner);
+	sqlite3_bind_text(s, 5, r->sector, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 6, r->keywords);
+	hl_store__bind_text(s, 7, r->licence);
+	hl_store__bind_text(s, 8, r->frequency);
+	hl_store__bind_text(s, 9, r->provenance);
+	hl_store__bind_text(s, 10, r->date);
+	sqlite3_bind_text(s, 11, r->schema, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 12, r->created_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 13, r->created_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 14, r->access);
+	sqlite3_bind_int64(s, 15, (sqlite3_int64)ncols);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		if (sqlite3_errcode(st->db) == SQLITE_CONSTRAINT)
+			return hl_error_set(HL_ECONFLICT, "dataset %s exists", r->name);
+		return hl_store__error(st, "dataset");
+	}
+	rid = sqlite3_last_insert_rowid(st->db);
+	/* _rid: the order rows were put; _seq: the _rid of its key's first row (a changed row
+	 * keeps its place in exports); _key: the primary key's values (or the row's hash);
+	 * _from, _to: the versions a row is in, _from <= v < _to (_to NULL while current). */
+	sb_add(&b,
+	       "CREATE TABLE ds_rows_%lld (_rid INTEGER PRIMARY KEY, _seq INTEGER NOT NULL,"
+	       " _key TEXT NOT NULL, _hash INTEGER NOT NULL, _from INTEGER NOT NULL, _to INTEGER",
+	       (long long)rid);
+	for (size_t i = 0; i < ncols; i++)
+		sb_add(&b, ", c%zu %s", i, sql_type(types[i]));
+	sb_add(&b, ") STRICT;");
+	sb_add(&b,
+	       "CREATE UNIQUE INDEX ds_rows_%lld_cur ON ds_rows_%lld(_key) WHERE _to IS NULL;"
+	       "CREATE INDEX ds_rows_%lld_key ON ds_rows_%lld(_key, _from);"
+	       "CREATE INDEX ds_rows_%lld_from ON ds_rows_%lld(_from);"
+	       "CREATE INDEX ds_rows_%lld_to ON ds_rows_%lld(_to) WHERE _to IS NOT NULL;",
+	       (long long)rid, (long long)rid, (long long)rid, (long long)rid, (long long)rid,
+	       (long long)rid, (long long)rid, (long long)rid);
+	for (size_t i = 0; i < ncols; i++)
+		if (unique && unique[i])
+			sb_add(&b,
+			       "CREATE INDEX ds_rows_%lld_u%zu ON ds_rows_%lld(c%zu) WHERE _to IS "
+			       "NULL;",
+			       (long long)rid, i, (long long)rid, i);
+	if (!b.ok) {
+		free(b.s);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	rc = exec(st, b.s, "dataset rows");
+	free(b.s);
+	if (rc < 0)
+		return rc;
+	*id = rid;
+	return 0;
+}
+
+int hl_store_dataset_foreach(hl_store *st, const char *name,
+                             int (*cb)(const hl_store_dataset_row *r, void *ud), void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT " DS_COLS " FROM dataset WHERE ?1 IS NULL OR name = ?1 ORDER BY name");
+	int rc, found = 0;
+	if (!s)
+		return -1;
+	hl_store__bind_text(s, 1, name);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_store_dataset_row r = {
+		    .id = sqlite3_column_int64(s, 0),
+		    .name = hl_store__col(s, 1),
+		    .title = hl_store__col(s, 2),
+		    .description = hl_store__col(s, 3),
+		    .owner = hl_store__col(s, 4),
+		    .sector = hl_store__col(s, 5),
+		    .keywords = hl_store__col(s, 6),
+		    .licence = hl_store__col(s, 7),
+		    .frequency = hl_store__col(s, 8),
+		    .provenance = hl_store__col(s, 9),
+		    .date = hl_store__col(s, 10),
+		    .schema = hl_store__col(s, 11),
+		    .created_at = hl_store__col(s, 12),
+		    .created_by = hl_store__col(s, 13),
+		    .access = sqlite3_column_int(s, 14),
+		    .version = sqlite3_column_int(s, 15),
+		    .rows = sqlite3_column_int64(s, 16),
+		};
+		int r2 = cb(&r, ud);
+		found = 1;
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return hl_store__error(st, "dataset");
+	if (name && !found)
+		return hl_error_set(HL_ENOTFOUND, "no dataset %s", name);
+	return 0;
+}
+
+/* ---- writing a version ---- */
+
+struct hl_store_ds_writer {
+	hl_store *st;
+	int64_t id;
+	int version;
+	const int *types;
+	size_t ncols;
+	sqlite3_stmt *seen_get, *seen_put, *cur, *close, *ins;
+	sqlite3_stmt **taken; /* per column, prepared on first use */
+	int64_t next;         /* the next _rid */
+	int empty;            /* no current row when the writing began */
+};
+
+void hl_store_ds_writer_free(hl_store_ds_writer *w)
+{
+	if (!w)
+		return;
+	sqlite3_finalize(w->seen_get);
+	sqlite3_finalize(w->seen_put);
+	sqlite3_finalize(w->cur);
+	sqlite3_finalize(w->close);
+	sqlite3_finalize(w->ins);
+	if (w->taken)
+		for (size_t i = 0; i < w->ncols; i++)
+			sqlite3_finalize(w->taken[i]);
+	free(w->taken);
+	free(w);
+}
+
+int hl_store_ds_writer_open(hl_store_ds_writer **out, hl_store *st, int64_t id, int version,
+                            const int *types, size_t ncols)
+{
+	hl_store_ds_writer *w = calloc(1, sizeof(*w));
+	char sql[256];
+	sqlbuf b = {.ok = 1};
+
+	if (!w || !(w->taken = calloc(ncols ? ncols : 1, sizeof(*w->taken)))) {
+		free(w);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	if (!st->in_tx) {
+		hl_store_ds_writer_free(w);
+		return hl_error_set(HL_ERROR, "a dataset is loaded inside a transaction");
+	}
+	w->st = st;
+	w->id = id;
+	w->version = version;
+	w->types = types;
+	w->ncols = ncols;
+	/* the keys put in this version: a table on disk (the temp store is in memory) */
+	if (exec(st, "DELETE FROM dataset_load_key", "dataset load") < 0) {
+		hl_store_ds_writer_free(w);
+		return -1;
+	}
+	if (!(w->seen_get =
+	          hl_store__prepare(st, "SELECT line FROM dataset_load_key WHERE k = ?1")) ||
+	    !(w->seen_put = hl_store__prepare(
+	          st, "INSERT OR IGNORE INTO dataset_load_key(k, line) VALUES (?1, ?2)"))) {
+		hl_store_ds_writer_free(w);
+		return -1;
+	}
+	snprintf(sql, sizeof(sql), "SELECT coalesce(max(_rid), 0) + 1 FROM ds_rows_%lld",
+	         (long long)id);
+	if (!(w->cur = hl_store__prepare(st, sql)) || sqlite3_step(w->cur) != SQLITE_ROW) {
+		hl_store__error(st, "dataset load");
+		hl_store_ds_writer_free(w);
+		return -1;
+	}
+	w->next = sqlite3_column_int64(w->cur, 0);
+	sqlite3_finalize(w->cur);
+	snprintf(sql, sizeof(sql),
+	         "SELECT NOT EXISTS (SELECT 1 FROM ds_rows_%lld WHERE _to IS NULL)", (long long)id);
+	if (!(w->cur = hl_store__prepare(st, sql)) || sqlite3_step(w->cur) != SQLITE_ROW) {
+		hl_store__error(st, "dataset load");
+		hl_store_ds_writer_free(w);
+		return -1;
+	}
+	w->empty = sqlite3_column_int(w->cur, 0);
+	sqlite3_finalize(w->cur);
+	snprintf(sql, sizeof(sql),
+	         "SELECT _rid, _hash, _seq FROM ds_rows_%lld WHERE _key = ?1 AND _to IS NULL",
+	         (long long)id);
+	if (!(w->cur = hl_store__prepare(st, sql))) {
+		hl_store_ds_writer_free(w);
+		return -1;
+	}
+	snprintf(sql, sizeof(sql), "UPDATE ds_rows_%lld SET _to = ?1 WHERE _rid = ?2",
+	         (long long)id);
+	if (!(w->close = hl_store__prepare(st, sql))) {
+		hl_store_ds_writer_free(w);
+		return -1;
+	}
+	sb_add(&b, "INSERT INTO ds_rows_%lld(_key, _hash, _from, _rid, _seq", (long long)id);
+	for (size_t i = 0; i < ncols; i++)
+		sb_add(&b, ", c%zu", i);
+	sb_add(&b, ") VALUES (?1, ?2, ?3, ?4, ?5");
+	for (size_t i = 0; i < ncols; i++)
+		sb_add(&b, ", ?%zu", i + 6);
+	sb_add(&b, ")");
+	if (!b.ok) {
+		free(b.s);
+		hl_store_ds_writer_free(w);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	w->ins = hl_store__prepare(st, b.s);
+	free(b.s);
+	if (!w->ins) {
+		hl_store_ds_writer_free(w);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+/* Binds a cell by its column's type: the library has checked and normalised it. */
+static void bind_cell(sqlite3_stmt *s, int i, int type, const char *v)
+{
+	if (!v) {
+		sqlite3_bind_null(s, i);
+		return;
+	}
+	switch (type) {
+	case HL_FIELD_INTEGER:
+		sqlite3_bind_int64(s, i, strtoll(v, NULL, 10));
+		break;
+	case HL_FIELD_BOOLEAN:
+		sqlite3_bind_int(s, i, !strcmp(v, "true"));
+		break;
+	case HL_FIELD_NUMBER:
+		sqlite3_bind_double(s, i, strtod(v, NULL));
+		break;
+	default:
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	}
+}
+
+/* The first 16 hex digits of a hash as a 64-bit integer. */
+static int64_t hash64(const char *hex)
+{
+	uint64_t h = 0;
+	for (int i = 0; i < 16 && hex[i]; i++) {
+		char c = hex[i];
+		h = h << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return (int64_t)h;
+}
+
+int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const char *key,
+                    const char *hash, const char *const *cells, uint64_t line)
+{
+	hl_store *st = w->st;
+	int rc;
+	int64_t rid = 0, seq = 0;
+	/* the hash's first 64 bits: 8 bytes a row instead of 64 */
+	int64_t h64 = hash64(hash);
+
+	*what = 0;
+	/* one statement a row: the key goes in, or was there (then, rarely, its line is read) */
+	sqlite3_reset(w->seen_put);
+	sqlite3_bind_text(w->seen_put, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(w->seen_put, 2, (sqlite3_int64)line);
+	rc = sqlite3_step(w->seen_put);
+	sqlite3_reset(w->seen_put);
+	if (rc != SQLITE_DONE)
+		return hl_store__error(st, "dataset load");
+	if (sqlite3_changes(st->db) == 0) {
+		sqlite3_reset(w->seen_get);
+		sqlite3_bind_text(w->seen_get, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(w->seen_get);
+		*first = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(w->seen_get, 0) : 0;
+		sqlite3_reset(w->seen_get);
+		*what = HL_DS_DUPLICATE;
+		return 0;
+	}
+	/* a dataset without current rows (its first load): no key to look up */
+	if (w->empty)
+		goto insert;
+
+	sqlite3_reset(w->cur);
+	sqlite3_bind_text(w->cur, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(w->cur);
+	if (rc == SQLITE_ROW) {
+		rid = sqlite3_column_int64(w->cur, 0);
+		seq = sqlite3_column_int64(w->cur, 2);
+		if (sqlite3_column_int64(w->cur, 1) == h64) {
+			sqlite3_reset(w->cur);
+			*what = HL_DS_SAME;
+			return 0;
+		}
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_reset(w->cur);
+		return hl_store__error(st, "dataset load");
+	}
+	sqlite3_reset(w->cur);
+	if (rid) {
+		sqlite3_reset(w->close);
+		sqlite3_bind_int(w->close, 1, w->version);
+		sqlite3_bind_int64(w->close, 2, rid);
+		rc = sqlite3_step(w->close);
+		sqlite3_reset(w->close);
+		if (rc != SQLITE_DONE)
+			return hl_store__error(st, "dataset load");
+	}
+insert:
+	sqlite3_reset(w->ins);
+	sqlite3_clear_bindings(w->ins);
+	sqlite3_bind_text(w->ins, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(w->ins, 2, h64);
+	sqlite3_bind_int(w->ins, 3, w->version);
+	sqlite3_bind_int64(w->ins, 4, w->next);
+	sqlite3_bind_int64(w->ins, 5, rid ? seq : w->next);
+	for (size_t i = 0; i < w->ncols; i++)
+		bind_cell(w->ins, (int)i + 6, w->types[i], cells[i]);
+	rc = sqlite3_step(w->ins);
+	sqlite3_reset(w->ins);
+	if (rc != SQLITE_DONE)
+		return hl_store__error(st, "dataset load");
+	w->next++;
+	*what = rid ? HL_DS_CHANGED : HL_DS_ADDED;
+	return 0;
+}
+
+int hl_store_ds_taken(hl_store_ds_writer *w, size_t col, const char *value, const char *key)
+{
+	int rc;
+	sqlite3_stmt *s;
+	if (col >= w->ncols)
+		return hl_error_set(HL_EINVALID, "no column %zu", col);
+	if (!w->taken[col]) {
+		char sql[256];
+		snprintf(sql, sizeof(sql),
+		         "SELECT 1 FROM ds_rows_%lld WHERE c%zu = ?1 AND _to IS NULL AND _key <> ?2"
+		         " LIMIT 1",
+		         (long long)w->id, col);
+		if (!(w->taken[col] = hl_store__prepare(w->st, sql)))
+			return -1;
+	}
+	s = w->taken[col];
+	sqlite3_reset(s);
+	bind_cell(s, 1, w->types[col], value);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW    ? 1
+	       : rc == SQLITE_DONE ? 0
+	                           : hl_store__error(w->st, "dataset load");
+}
+
+int hl_store_ds_writer_finish(hl_store_ds_writer *w)
+{
+	return exec(w->st, "DELETE FROM dataset_load_key", "dataset load");
+}
+
+int hl_store_ds_remove_unput(uint64_t *removed, hl_store_ds_writer *w)
+{
+	char sql[256];
+	sqlite3_stmt *s;
+	int rc;
+	snprintf(sql, sizeof(sql),
+	         "UPDATE ds_rows_%lld SET _to = ?1 WHERE _to IS NULL AND _from < ?1 AND _key NOT"
+	         " IN (SELECT k FROM dataset_load_key)",
+	         (long long)w->id);
+	if (!(s = hl_store__prepare(w->st, sql)))
+		return -1;
+	sqlite3_bind_int(s, 1, w->version);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return hl_store__error(w->st, "dataset load");
+	*removed = (uint64_t)sqlite3_changes(w->st->db);
+	return 0;
+}
+
+int hl_store_dataset_version_add(hl_store *st, int64_t id, const hl_dataset_version *v,
+                                 int64_t rows)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "INSERT INTO dataset_version(dataset_id, version, loaded_at, loaded_by, source,"
+	        " sha256, size, replace, rows, added, changed, removed, unchanged, rejected)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, v->version);
+	sqlite3_bind_text(s, 3, v->loaded_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, v->loaded_by, -1, SQLITE_STATIC);
+	hl_store__bind_text(s, 5, v->source);
+	hl_store__bind_text(s, 6, v->sha256);
+	sqlite3_bind_int64(s, 7, v->size);
+	sqlite3_bind_int(s, 8, v->replace);
+	sqlite3_bind_int64(s, 9, (sqlite3_int64)v->rows);
+	sqlite3_bind_int64(s, 10, (sqlite3_int64)v->added);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)v->changed);
+	sqlite3_bind_int64(s, 12, (sqlite3_int64)v->removed);
+	sqlite3_bind_int64(s, 13, (sqlite3_int64)v->unchanged);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64)v->rejected);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return hl_store__error(st, "dataset version");
+	if (!(s = hl_store__prepare(st,
+	                            "UPDATE dataset SET version = ?2, rows = ?3 WHERE id = ?1")))
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, v->version);
+	sqlite3_bind_int64(s, 3, rows);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "dataset version");
+}
+
+int hl_store_ds_count(int64_t *n, hl_store *st, int64_t id)
+{
+	char sql[128];
+	sqlite3_stmt *s;
+	int rc;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM ds_rows_%lld WHERE _to IS NULL",
+	         (long long)id);
+	if (!(s = hl_store__prepare(st, sql)))
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : hl_store__error(st, "dataset rows");
+}
+
+int hl_store_dataset_versions(hl_store *st, int64_t id,
+                              int (*cb)(const hl_dataset_version *v, void *ud), void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT version, loaded_at, loaded_by, source, sha256, size, replace, rows, added,"
+	        " changed, removed, unchanged, rejected FROM dataset_version WHERE dataset_id = ?1"
+	        " ORDER BY version");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_dataset_version v = {
+		    .version = sqlite3_column_int(s, 0),
+		    .loaded_at = (char *)hl_store__col(s, 1),
+		    .loaded_by = (char *)hl_store__col(s, 2),
+		    .source = (char *)hl_store__col(s, 3),
+		    .sha256 = (char *)hl_store__col(s, 4),
+		    .size = sqlite3_column_int64(s, 5),
+		    .replace = sqlite3_column_int(s, 6),
+		    .rows = (uint64_t)sqlite3_column_int64(s, 7),
+		    .added = (uint64_t)sqlite3_column_int64(s, 8),
+		    .changed = (uint64_t)sqlite3_column_int64(s, 9),
+		    .removed = (uint64_t)sqlite3_column_int64(s, 10),
+		    .unchanged = (uint64_t)sqlite3_column_int64(s, 11),
+		    .rejected = (uint64_t)sqlite3_column_int64(s, 12),
+		};
+		int r2 = cb(&v, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "dataset versions");
+}
+
+/* ---- reading ---- */
+
+/* Column i of s as the library writes it: booleans as true/false, numbers in at most 15
+ * significant digits without a trailing ".0" (buf), NULL as NULL. */
+static const char *cell_text(sqlite3_stmt *s, int i, int type, char buf[32])
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return NULL;
+	if (type == HL_FIELD_BOOLEAN)
+		return sqlite3_column_int(s, i) ? "true" : "false";
+	if (type == HL_FIELD_NUMBER) {
+		snprintf(buf, 32, "%.15g", sqlite3_column_double(s, i));
+		return buf;
+	}
+	return hl_store__col(s, i);
+}
+
+int hl_store_ds_rows(hl_store *st, int64_t id, const int *types, size_t ncols, int version,
+                     int (*cb)(const char *const *cells, size_t n, void *ud), void *ud)
+{
+	sqlbuf b = {.ok = 1};
+	sqlite3_stmt *s;
+	const char **cells = calloc(ncols ? ncols : 1, sizeof(*cells));
+	char(*nb)[32] = calloc(ncols ? ncols : 1, sizeof(*nb));
+	int rc;
+
+	if (!cells || !nb) {
+		free(cells);
+		free(nb);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	sb_add(&b, "SELECT ");
+	for (size_t i = 0; i < ncols; i++)
+		sb_add(&b, "%sc%zu", i ? ", " : "", i);
+	if (!ncols)
+		sb_add(&b, "_rid");
+	sb_add(&b,
+	       " FROM ds_rows_%lld WHERE _from <= ?1 AND (_to IS NULL OR _to > ?1) ORDER BY "
+	       "_seq",
+	       (long long)id);
+	if (!b.ok) {
+		free(b.s);
+		free(cells);
+		free(nb);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	s = hl_store__prepare(st, b.s);
+	free(b.s);
+	if (!s) {
+		free(cells);
+		free(nb);
+		return -1;
+	}
+	sqlite3_bind_int(s, 1, version);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (size_t i = 0; i < ncols; i++)
+			cells[i] = cell_text(s, (int)i, types[i], nb[i]);
+		int r2 = cb(cells, ncols, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			free(cells);
+			free(nb);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	sqlite3_finalize(s);
+	free(cells);
+	free(nb);
+	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "dataset rows");
+}
+
+int hl_store_ds_diff(hl_store *st, int64_t id, const int *types, size_t ncols, int v1, int v2,
+                     int (*cb)(const char *key, const char *const *old, const char *const *new_,
+                               size_t n, void *ud),
+                     void *ud)
+{
+	sqlbuf b = {.ok = 1};
+	sqlite3_stmt *s;
+	const char **cells = calloc(2 * (ncols ? ncols : 1), sizeof(*cells));
+	char(*nb)[32] = calloc(2 * (ncols ? ncols : 1), sizeof(*nb));
+	long long t = (long long)id;
+	int rc;
+
+	if (!cells || !nb) {
+		free(cells);
+		free(nb);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	/* Only rows whose bounds move between v1 and v2 can differ: o, the rows of v1 gone by v2
+	 * (removed, or the old side of a change); n, the rows of v2 that came after v1. */
+	sb_add(&b,
+	       "WITH o AS (SELECT * FROM ds_rows_%lld WHERE _to > ?1 AND _to <= ?2 AND _from <= "
+	       "?1),"
+	       " n AS (SELECT * FROM ds_rows_%lld WHERE _from > ?1 AND _from <= ?2 AND (_to IS "
+	       "NULL OR _to > ?2))"
+	       " SELECT coalesce(o._key, n._key), o._rid, n._rid",
+	       t, t);
+	for (size_t i = 0; i < ncols; i++)
+		sb_add(&b, ", o.c%zu", i);
+	for (size_t i = 0; i < ncols; i++)
+		sb_add(&b, ", n.c%zu", i);
+	sb_add(&b, " FROM o FULL JOIN n ON o._key = n._key WHERE o._hash IS NOT n._hash"
+	           " ORDER BY coalesce(n._seq, o._seq)");
+	if (!b.ok) {
+		free(b.s);
+		free(cells);
+		free(nb);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	s = hl_store__prepare(st, b.s);
+	free(b.s);
+	if (!s) {
+		free(cells);
+		free(nb);
+		return -1;
+	}
+	sqlite3_bind_int(s, 1, v1);
+	sqlite3_bind_int(s, 2, v2);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int has_old = sqlite3_column_type(s, 1) != SQLITE_NULL;
+		int has_new = sqlite3_column_type(s, 2) != SQLITE_NULL;
+		for (size_t i = 0; i < ncols; i++) {
+			cells[i] = cell_text(s, (int)(3 + i), types[i], nb[i]);
+			cells[ncols + i] =
+			    cell_text(s, (int)(3 + ncols + i), types[i], nb[ncols + i]);
+		}
+		int r2 = cb(hl_store__col(s, 0), has_old ? cells : NULL,
+		            has_new ? cells + ncols : NULL, ncols, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			free(cells);
+			free(nb);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	sqlite3_finalize(s);
+	free(cells);
+	free(nb);
+	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "dataset diff");
+}
+
+/* ---- queries ---- */
+
+typedef struct {
+	double deadline;
+	int expired;
+} query_clock;
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Called by SQLite every few thousand steps: non-zero interrupts the query. */
+static int query_tick(void *ud)
+{
+	query_clock *c = ud;
+	if (mono_s() > c->deadline)
+		c->expired = 1;
+	return c->expired;
+}
+
+int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
+                       const hl_store_ds_query *q,
+                       int (*cb)(const char *const *cells, size_t n, void *ud), void *ud)
+{
+	static const char *const ops[] = {"=", "<>", "<", "<=", ">", ">="};
+	sqlbuf b = {.ok = 1};
+	sqlite3_stmt *s;
+	query_clock clock;
+	sqlite3 *own = NULL, *db = st->db;
+	int aggregate = q->group_col >= 0 || q->count || q->sum_col >= 0;
+	size_t nout = 0, k = 1;
+	int types_out[3 + HL_SCHEMA_MAX_FIELDS];
+	const char *cells[3 + HL_SCHEMA_MAX_FIELDS];
+	char nb[3 + HL_SCHEMA_MAX_FIELDS][32];
+	int rc;
+
+	if (ncols > HL_SCHEMA_MAX_FIELDS)
+		return hl_error_set(HL_ELIMIT, "too many columns");
+	sb_add(&b, "SELECT ");
+	if (aggregate) {
+		if (q->group_col >= 0) {
+			sb_add(&b, "c%ld", q->group_col);
+			types_out[nout++] = types[q->group_col];
+		}
+		if (q->count) {
+			sb_add(&b, "%scount(*)", nout ? ", " : "");
+			types_out[nout++] = HL_FIELD_INTEGER;
+		}
+		if (q->sum_col >= 0) {
+			sb_add(&b, "%ssum(c%ld)", nout ? ", " : "", q->sum_col);
+			types_out[nout++] = types[q->sum_col];
+		}
+	} else {
+		for (size_t i = 0; i < ncols; i++) {
+			sb_add(&b, "%sc%zu", i ? ", " : "", i);
+			types_out[nout++] = types[i];
+		}
+	}
+	/* an aggregate reads every row of the version: one pass over the table, never through
+	 * an index of current keys and a lookup a row (SQLite picks that otherwise, 3x slower) */
+	sb_add(&b, " FROM ds_rows_%lld%s WHERE ", (long long)id, aggregate ? " NOT INDEXED" : "");
+	/* ?1: the version */
+	if (q->version)
+		sb_add(&b, "_from <= ?1 AND (_to IS NULL OR _to > ?1)");
+	else
+		sb_add(&b, "_to IS NULL AND ?1 = 0");
+	k = 2;
+	for (size_t i = 0; i < q->nconds; i++) {
+		const hl_store_ds_cond *c = &q->conds[i];
+		if (c->col >= ncols) {
+			free(b.s);
+			return hl_error_set(HL_EINVALID, "no column %zu", c->col);
+		}
+		switch (c->op) {
+		case HL_Q_NULL:
+			sb_add(&b, " AND c%zu IS NULL", c->col);
+			break;
+		case HL_Q_NOTNULL:
+			sb_add(&b, " AND c%zu IS NOT NULL", c->col);
+			break;
+		case HL_Q_IN:
+			sb_add(&b, " AND c%zu IN (", c->col);
+			for (size_t j = 0; j < c->n; j++)
+				sb_add(&b, "%s?%zu", j ? ", " : "", k++);
+			sb_add(&b, ")");
+			break;
+		default:
+			if (c->op < 0 || c->op > HL_Q_GE) {
+				free(b.s);
+				return hl_error_set(HL_EINVALID, "unknown operator");
+			}
+			sb_add(&b, " AND c%zu %s ?%zu", c->col, ops[c->op], k++);
+		}
+	}
+	if (q->group_col >= 0)
+		sb_add(&b, " GROUP BY c%ld ORDER BY c%ld", q->group_col, q->group_col);
+	else if (!aggregate)
+		sb_add(&b, " ORDER BY _seq");
+	sb_add(&b, " LIMIT ?%zu OFFSET ?%zu", k, k + 1);
+	if (!b.ok) {
+		free(b.s);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	/* An aggregate runs on a connection of its own, read-only, whose temp store is a file: the
+	 * store's connection keeps its temp store in memory, where SQLite's sorter (GROUP BY)
+	 * grows its buffers by realloc and runs 2.5x slower on a million rows. Outside a
+	 * transaction only (inside, the caller's uncommitted rows must be seen). */
+	if (aggregate && !st->in_tx &&
+	    sqlite3_open_v2(st->path, &own, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_exec(own, "PRAGMA temp_store = FILE; PRAGMA busy_timeout = 5000;", NULL, NULL,
+	                 NULL) == SQLITE_OK) {
+		db = own;
+	} else if (own) {
+		sqlite3_close(own);
+		own = NULL;
+	}
+	if (own) {
+		if (sqlite3_prepare_v2(db, b.s, -1, &s, NULL) != SQLITE_OK) {
+			rc = hl_error_set(HL_ERROR, "%s: dataset query: %s", st->path,
+			                  sqlite3_errmsg(db));
+			sqlite3_finalize(s);
+			sqlite3_close(own);
+			free(b.s);
+			return rc;
+		}
+	} else
+		s = hl_store__prepare(st, b.s);
+	free(b.s);
+	if (!s)
+		return -1;
+	sqlite3_bind_int(s, 1, q->version);
+	k = 2;
+	for (size_t i = 0; i < q->nconds; i++) {
+		const hl_store_ds_cond *c = &q->conds[i];
+		if (c->op == HL_Q_NULL || c->op == HL_Q_NOTNULL)
+			continue;
+		for (size_t j = 0; j < c->n; j++)
+			bind_cell(s, (int)k++, types[c->col], c->values[j]);
+	}
+	sqlite3_bind_int64(s, (int)k, (sqlite3_int64)q->limit);
+	sqlite3_bind_int64(s, (int)k + 1, (sqlite3_int64)q->offset);
+	clock.deadline = mono_s() + (q->timeout_ms ? q->timeout_ms : 1000) / 1000.0;
+	clock.expired = 0;
+	sqlite3_progress_handler(db, 1000, query_tick, &clock);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (size_t i = 0; i < nout; i++)
+			cells[i] = cell_text(s, (int)i, types_out[i], nb[i]);
+		int r2 = cb(cells, nout, ud);
+		if (r2) {
+			sqlite3_progress_handler(db, 0, NULL, NULL);
+			sqlite3_finalize(s);
+			sqlite3_close(own);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	sqlite3_progress_handler(db, 0, NULL, NULL);
+	sqlite3_finalize(s);
+	if (clock.expired) {
+		sqlite3_close(own);
+		return hl_error_set(HL_ELIMIT, "the query took longer than %u ms",
+		                    q->timeout_ms ? q->timeout_ms : 1000);
+	}
+	if (rc != SQLITE_DONE) {
+		if (own) {
+			rc = hl_error_set(sqlite3_errcode(own) == SQLITE_BUSY ? HL_ECONFLICT
+			                                                      : HL_ERROR,
+			                  "%s: dataset query: %s", st->path, sqlite3_errmsg(own));
+			sqlite3_close(own);
+			return rc;
+		}
+		return hl_store__error(st, "dataset query");
+	}
+	sqlite3_close(own);
+	return 0;
+}

@@ -1,0 +1,550 @@
+/* Tests of catalog/ on a real store: schemas parsed (every error naming the field) and inferred
+ * from every row; a load's cells checked one by one, the good rows loaded, the bad ones named;
+ * upserts, replace, versions that stay readable, diffs by key; access levels; exports that
+ * never make a formula. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "halong/auth.h"
+#include "halong/catalog.h"
+#include "store/store.h"
+
+typedef struct {
+	char dir[64], db[96], csv[96], out[96];
+	hl_store *st;
+	hl_principal who;
+} fx;
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hl-catalog-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->db, sizeof(f->db), "%s/h.db", f->dir);
+	snprintf(f->csv, sizeof(f->csv), "%s/a.csv", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
+	if (hl_store_open(&f->st, f->db, 1) < 0)
+		return -1;
+	f->who = hl_principal_local("test");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	char cmd[160];
+	hl_store_free(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *o = fopen(path, "w");
+	assert_non_null(o);
+	fputs(text, o);
+	fclose(o);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+#define SCHEMA                                                                                     \
+	"{\"fields\": ["                                                                           \
+	"{\"name\": \"id\", \"type\": \"integer\"},"                                               \
+	"{\"name\": \"name\", \"type\": \"string\", \"constraints\": {\"required\": true}},"       \
+	"{\"name\": \"amount\", \"type\": \"number\", \"constraints\": {\"minimum\": 0}},"         \
+	"{\"name\": \"day\", \"type\": \"date\"},"                                                 \
+	"{\"name\": \"ok\", \"type\": \"boolean\"},"                                               \
+	"{\"name\": \"kind\", \"type\": \"string\", \"constraints\": {\"enum\": [\"a\", \"b\"]}}," \
+	"{\"name\": \"ref\", \"type\": \"string\", \"constraints\": {\"pattern\": "                \
+	"\"[A-Z]{2}-[0-9]+\", "                                                                    \
+	"\"unique\": true}}"                                                                       \
+	"], \"primaryKey\": \"id\", \"missingValues\": [\"\", \"NA\"]}"
+
+static void make(fx *f, const char *id, hl_access access)
+{
+	hl_table_schema *s = NULL;
+	hl_dataset_new n = {.id = id, .title = "Bảng thử", .schema = NULL, .access = access};
+	assert_int_equal(hl_schema_parse(&s, SCHEMA, strlen(SCHEMA), "s.json"), 0);
+	n.schema = s;
+	assert_int_equal(hl_dataset_create(NULL, f->st, &f->who, &n), 0);
+	hl_table_schema_free(s);
+}
+
+static void test_schema_parse(void **state)
+{
+	hl_table_schema *s = NULL;
+	(void)state;
+	assert_int_equal(hl_schema_parse(&s, SCHEMA, strlen(SCHEMA), "s.json"), 0);
+	assert_int_equal(s->nfields, 7);
+	assert_int_equal(s->fields[2].type, HL_FIELD_NUMBER);
+	assert_string_equal(s->fields[2].minimum, "0");
+	assert_int_equal(s->npkey, 1);
+	assert_int_equal(s->pkey[0], 0);
+	assert_true(s->fields[0].required); /* a key is required */
+	assert_int_equal(s->nmissing, 2);
+	hl_table_schema_free(s);
+
+	/* each error names the file and the field */
+	static const struct {
+		const char *json, *msg;
+	} bad[] = {
+	    {"{\"fields\": [{\"name\": \"x\", \"type\": \"money\"}]}",
+	     "s.json: field \"x\": unknown type \"money\""},
+	    {"{\"fields\": [{\"name\": \"x\", \"type\": \"integer\", \"unitCode\": true}]}",
+	     "field \"x\": unitCode needs type string"},
+	    {"{\"fields\": [{\"name\": \"x\"}, {\"name\": \"x\"}]}", "field \"x\": named twice"},
+	    {"{\"fields\": [{\"name\": \"x\", \"constraints\": {\"minimum\": 1}}]}",
+	     "field \"x\": minimum is for integer, number and date fields"},
+	    {"{\"fields\": [{\"name\": \"x\", \"constraints\": {\"pattern\": \"([\"}}]}",
+	     "field \"x\": pattern is not a regular expression"},
+	    {"{\"fields\": [{\"name\": \"x\", \"constraints\": {\"size\": 1}}]}",
+	     "field \"x\": unknown constraint size"},
+	    {"{\"fields\": [{\"name\": \"x\", \"type\": \"integer\", \"constraints\": {\"enum\": "
+	     "[\"a\"]}}]}",
+	     "field \"x\": enum: not an integer"},
+	    {"{\"fields\": [{\"name\": \"x\"}], \"primaryKey\": \"y\"}",
+	     "primaryKey names no field: y"},
+	    {"{\"fields\": []}", "no \"fields\" list"},
+	    {"{\"fields\": [{\"name\": \"x\"}]", "not JSON"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		s = NULL;
+		assert_int_equal(hl_schema_parse(&s, bad[i].json, strlen(bad[i].json), "s.json"),
+		                 HL_EINVALID);
+		if (!strstr(hl_error_last(), bad[i].msg))
+			fail_msg("%s: got \"%s\"", bad[i].msg, hl_error_last());
+		assert_null(s);
+	}
+}
+
+/* The type of a column is what ALL its cells fit: a letter on the last row makes a string. */
+static void test_infer_every_row(void **state)
+{
+	fx *f = *state;
+	hl_table_schema *s = NULL;
+	FILE *o = fopen(f->csv, "w");
+	hl_schema_infer_opts io = {.key = "code"};
+	assert_non_null(o);
+	fputs("code,n,x,day,flag,late,empty\n", o);
+	for (int i = 0; i < 5000; i++)
+		fprintf(o, "%05d,%d,%d.5,2025-07-%02d,%s,%d,\n", i, i, i, i % 28 + 1,
+		        i % 2 ? "true" : "false", i);
+	fputs("99999,1,,01/08/2025,true,12x,\n", o);
+	fclose(o);
+	assert_int_equal(hl_schema_infer(&s, f->csv, &io), 0);
+	assert_int_equal(s->nfields, 7);
+	assert_int_equal(s->fields[0].type, HL_FIELD_STRING); /* leading zeros: a code */
+	assert_int_equal(s->fields[1].type, HL_FIELD_INTEGER);
+	assert_int_equal(s->fields[2].type, HL_FIELD_NUMBER);
+	assert_int_equal(s->fields[3].type, HL_FIELD_DATE);
+	assert_int_equal(s->fields[4].type, HL_FIELD_BOOLEAN);
+	assert_int_equal(s->fields[5].type, HL_FIELD_STRING); /* "12x" on the last row */
+	assert_int_equal(s->fields[6].type, HL_FIELD_STRING);
+	assert_int_equal(s->npkey, 1);
+	hl_table_schema_free(s);
+}
+
+static void test_load_checks_every_cell(void **state)
+{
+	fx *f = *state;
+	hl_dataset_load_stats ls;
+	hl_dataset_load_opts lo = {.rejects = f->out};
+	hl_dataset *d = NULL;
+	char *rej;
+
+	make(f, "t1", HL_ACCESS_INTERNAL);
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "1,một,1.5,2025-07-01,true,a,AB-1\n"
+	                   "2,hai,x,2025-07-01,true,a,AB-2\n"  /* amount */
+	                   "3,,-1,31/02/2025,maybe,c,ab\n"     /* 6 cells bad */
+	                   "4,bốn,NA,01/07/2025,0,NA,AB-4\n"   /* missing values */
+	                   "5,năm,2,2025-07-01\n"              /* 4 cells */
+	                   "1,lại,2,2025-07-01,true,a,AB-9\n"  /* key again */
+	                   "6,sáu,2,2025-07-01,false,b,AB-1\n" /* unique */
+	                   "7,bảy,1e3,2025-12-31,FALSE,b,ZZ-77\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t1", f->csv, &lo), 0);
+	assert_int_equal(ls.rows, 8);
+	assert_int_equal(ls.added, 3);
+	assert_int_equal(ls.rejected, 5);
+	assert_int_equal(ls.bad_cells, 1 + 6 + 1 + 1 + 1);
+	assert_int_equal(ls.version, 1);
+	assert_string_equal(ls.errors[0], "a.csv:3: column 3 \"amount\": not a number: \"x\"");
+	assert_string_equal(ls.errors[1], "a.csv:4: column 2 \"name\": required, but missing");
+	assert_string_equal(ls.errors[2], "a.csv:4: column 3 \"amount\": below the minimum 0: -1");
+	assert_non_null(strstr(ls.errors[3], "column 4 \"day\": not a date"));
+	assert_non_null(strstr(ls.errors[4], "column 5 \"ok\": not a boolean"));
+	assert_non_null(strstr(ls.errors[5], "column 6 \"kind\": not one of the allowed values"));
+	assert_non_null(strstr(ls.errors[6], "column 7 \"ref\": \"ab\" does not match"));
+	assert_string_equal(ls.errors[7], "a.csv:6: 4 cells, the header has 7: row rejected");
+	assert_string_equal(ls.errors[8], "a.csv:7: the primary key of line 2 again: row rejected");
+	assert_non_null(strstr(ls.errors[9], "a.csv:8: column 7 \"ref\": unique"));
+	hl_dataset_load_stats_free(&ls);
+	rej = read_file(f->out);
+	assert_non_null(strstr(rej, "line,column,field,value,error\r\n"));
+	assert_non_null(strstr(rej, "3,3,amount,x,\"not a number: \"\"x\"\"\"\r\n"));
+	/* a value that would be a formula in a spreadsheet is not one in the rejects file */
+	assert_non_null(strstr(rej, "4,3,amount,'-1,"));
+	free(rej);
+	assert_int_equal(hl_dataset_get(&d, f->st, &f->who, "t1"), 0);
+	assert_int_equal(d->version, 1);
+	assert_int_equal(d->rows, 3);
+	hl_dataset_free(d);
+}
+
+typedef struct {
+	char text[4096];
+	size_t n;
+} rows_out;
+
+static int collect(const char *const *cells, size_t n, void *ud)
+{
+	rows_out *o = ud;
+	for (size_t i = 0; i < n; i++)
+		o->n += (size_t)snprintf(o->text + o->n, sizeof(o->text) - o->n, "%s%s",
+		                         i ? "|" : "", cells[i] ? cells[i] : "~");
+	o->n += (size_t)snprintf(o->text + o->n, sizeof(o->text) - o->n, "\n");
+	return 0;
+}
+
+typedef struct {
+	char text[2048];
+	size_t n;
+} diff_out;
+
+static int on_diff(const hl_diff_row *r, void *ud)
+{
+	diff_out *o = ud;
+	o->n += (size_t)snprintf(o->text + o->n, sizeof(o->text) - o->n, "%c%s",
+	                         r->kind == HL_DIFF_ADDED     ? '+'
+	                         : r->kind == HL_DIFF_REMOVED ? '-'
+	                                                      : '~',
+	                         r->key[0]);
+	for (size_t i = 0; i < r->nfields; i++)
+		if (r->changed[i])
+			o->n += (size_t)snprintf(o->text + o->n, sizeof(o->text) - o->n, " %zu", i);
+	o->n += (size_t)snprintf(o->text + o->n, sizeof(o->text) - o->n, ";");
+	return 0;
+}
+
+static void test_versions_and_diff(void **state)
+{
+	fx *f = *state;
+	hl_dataset_load_stats ls;
+	hl_dataset_load_opts lo = {0};
+	rows_out r1 = {0}, r2 = {0}, r3 = {0};
+	diff_out d = {0};
+	hl_diff_stats ds;
+
+	make(f, "t2", HL_ACCESS_PUBLIC);
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "1,một,1.5,2025-07-01,true,a,AB-1\n"
+	                   "2,hai,2,2025-07-02,false,b,AB-2\n"
+	                   "3,ba,3,2025-07-03,true,a,AB-3\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t2", f->csv, &lo), 0);
+	assert_int_equal(ls.added, 3);
+	hl_dataset_load_stats_free(&ls);
+	/* the same file again: nothing changes, no version */
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t2", f->csv, &lo), 0);
+	assert_int_equal(ls.unchanged, 3);
+	assert_int_equal(ls.new_version, 0);
+	assert_int_equal(ls.version, 1);
+	hl_dataset_load_stats_free(&ls);
+	/* one changed (written otherwise but the same: 1.50 is 1.5), one new */
+	write_file(f->csv, "ref,id,name,amount,day,ok,kind\n"
+	                   "AB-1,1,một,1.50,01/07/2025,1,a\n"
+	                   "AB-2,2,hai,2.5,2025-07-02,false,b\n"
+	                   "AB-4,4,bốn,4,2025-07-04,true,NA\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t2", f->csv, &lo), 0);
+	assert_int_equal(ls.unchanged, 1);
+	assert_int_equal(ls.changed, 1);
+	assert_int_equal(ls.added, 1);
+	assert_int_equal(ls.removed, 0);
+	assert_int_equal(ls.version, 2);
+	hl_dataset_load_stats_free(&ls);
+	/* --replace: 3 goes */
+	lo.replace = 1;
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t2", f->csv, &lo), 0);
+	assert_int_equal(ls.removed, 1);
+	assert_int_equal(ls.version, 3);
+	hl_dataset_load_stats_free(&ls);
+
+	assert_int_equal(hl_dataset_rows(f->st, &f->who, "t2", 1, collect, &r1), 0);
+	assert_string_equal(r1.text, "1|một|1.5|2025-07-01|true|a|AB-1\n"
+	                             "2|hai|2|2025-07-02|false|b|AB-2\n"
+	                             "3|ba|3|2025-07-03|true|a|AB-3\n");
+	assert_int_equal(hl_dataset_rows(f->st, &f->who, "t2", 2, collect, &r2), 0);
+	assert_string_equal(r2.text, "1|một|1.5|2025-07-01|true|a|AB-1\n"
+	                             "2|hai|2.5|2025-07-02|false|b|AB-2\n"
+	                             "3|ba|3|2025-07-03|true|a|AB-3\n"
+	                             "4|bốn|4|2025-07-04|true|~|AB-4\n");
+	assert_int_equal(hl_dataset_rows(f->st, &f->who, "t2", 0, collect, &r3), 0);
+	assert_string_equal(r3.text, "1|một|1.5|2025-07-01|true|a|AB-1\n"
+	                             "2|hai|2.5|2025-07-02|false|b|AB-2\n"
+	                             "4|bốn|4|2025-07-04|true|~|AB-4\n");
+	assert_int_equal(hl_dataset_diff(&ds, f->st, &f->who, "t2", 1, 3, on_diff, &d), 0);
+	assert_string_equal(d.text, "~2 2;-3;+4;");
+	assert_int_equal(ds.changed, 1);
+	assert_int_equal(ds.removed, 1);
+	assert_int_equal(ds.added, 1);
+	assert_int_equal(hl_dataset_diff(&ds, f->st, &f->who, "t2", 3, 1, NULL, NULL), HL_EINVALID);
+	assert_int_equal(hl_dataset_diff(&ds, f->st, &f->who, "t2", 1, 4, NULL, NULL),
+	                 HL_ENOTFOUND);
+	assert_int_equal(hl_dataset_rows(f->st, &f->who, "t2", 4, collect, &r3), HL_ENOTFOUND);
+}
+
+/* A file that breaks half-way (bad UTF-8 after good rows) loads nothing: no half version. */
+static void test_load_all_or_nothing(void **state)
+{
+	fx *f = *state;
+	hl_dataset_load_stats ls;
+	hl_dataset *d = NULL;
+	make(f, "t3", HL_ACCESS_INTERNAL);
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "1,một,1.5,2025-07-01,true,a,AB-1\n"
+	                   "2,h\xff\xfe,2,2025-07-02,false,b,AB-2\n");
+	hl_dataset_load_opts lo = {.rejects = f->out};
+	assert_true(hl_dataset_load(&ls, f->st, &f->who, "t3", f->csv, &lo) < 0);
+	assert_non_null(strstr(hl_error_last(), "line 3"));
+	assert_int_equal(access(f->out, F_OK), -1); /* no rejects file of a load that failed */
+	assert_int_equal(ls.added, 0);
+	hl_dataset_load_stats_free(&ls);
+	assert_int_equal(hl_dataset_get(&d, f->st, &f->who, "t3"), 0);
+	assert_int_equal(d->version, 0);
+	assert_int_equal(d->rows, 0);
+	hl_dataset_free(d);
+	/* a header that is not the schema's: refused, naming the column */
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref,extra\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t3", f->csv, NULL), HL_EINVALID);
+	assert_string_equal(hl_error_last(),
+	                    "a.csv:1: column 8 \"extra\" is not a field of dataset t3");
+	hl_dataset_load_stats_free(&ls);
+	write_file(f->csv, "id,name,amount,day,ok,kind\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t3", f->csv, NULL), HL_EINVALID);
+	assert_string_equal(hl_error_last(), "a.csv:1: no column for field \"ref\"");
+	hl_dataset_load_stats_free(&ls);
+}
+
+static void test_access_and_ids(void **state)
+{
+	fx *f = *state;
+	hl_principal viewer = {.user_id = 7, .username = "v", .role = HL_ROLE_VIEWER};
+	hl_principal anon = hl_principal_anonymous();
+	hl_dataset *d = NULL;
+	hl_datasets *l = NULL;
+	hl_dataset_load_stats ls;
+	hl_table_schema *s = NULL;
+	hl_dataset_new n = {.id = "bad id", .title = "x"};
+
+	make(f, "pub", HL_ACCESS_PUBLIC);
+	make(f, "int", HL_ACCESS_INTERNAL);
+	make(f, "sec", HL_ACCESS_SECRET);
+	assert_int_equal(hl_dataset_get(&d, f->st, &anon, "int"), HL_ENOTFOUND);
+	assert_int_equal(hl_dataset_get(&d, f->st, &viewer, "sec"), HL_ENOTFOUND);
+	assert_int_equal(hl_dataset_get(&d, f->st, &viewer, "int"), 0);
+	hl_dataset_free(d);
+	assert_int_equal(hl_dataset_list(&l, f->st, &anon), 0);
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->v[0]->id, "pub");
+	hl_datasets_free(l);
+	assert_int_equal(hl_dataset_list(&l, f->st, &f->who), 0);
+	assert_int_equal(l->n, 3);
+	hl_datasets_free(l);
+	/* a viewer may not load, an anonymous caller not create */
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &viewer, "int", f->csv, NULL), HL_EDENIED);
+	assert_int_equal(hl_schema_parse(&s, SCHEMA, strlen(SCHEMA), "s"), 0);
+	n.schema = s;
+	assert_int_equal(hl_dataset_create(NULL, f->st, &anon, &n), HL_EDENIED);
+	assert_int_equal(hl_dataset_create(NULL, f->st, &f->who, &n), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "id: 1 to 64"));
+	n.id = "pub";
+	assert_int_equal(hl_dataset_create(NULL, f->st, &f->who, &n), HL_ECONFLICT);
+	n.id = "x";
+	n.owner = "Sở Không Có";
+	assert_int_equal(hl_dataset_create(NULL, f->st, &f->who, &n), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "owner"));
+	hl_table_schema_free(s);
+}
+
+static void test_export_no_formula(void **state)
+{
+	fx *f = *state;
+	hl_dataset_load_stats ls;
+	uint64_t rows = 0;
+	char *csv;
+	make(f, "t4", HL_ACCESS_PUBLIC);
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "1,=1+1,1.5,2025-07-01,true,a,AB-1\n"
+	                   "2,@SUM(A1),2,2025-07-02,false,b,AB-2\n"
+	                   "-3,\"+cmd|' /C calc'!A0\",3,,,,\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t4", f->csv, NULL), 0);
+	assert_int_equal(ls.added, 3);
+	hl_dataset_load_stats_free(&ls);
+	char part[128];
+	/* an export that cannot be made leaves no file */
+	assert_int_equal(hl_dataset_export(&rows, f->st, &f->who, "t4", 9, HL_EXPORT_CSV, f->out),
+	                 HL_ENOTFOUND);
+	assert_int_equal(access(f->out, F_OK), -1);
+	assert_int_equal(hl_dataset_export(&rows, f->st, &f->who, "t4", 0, HL_EXPORT_CSV, f->out),
+	                 0);
+	snprintf(part, sizeof(part), "%s.part", f->out);
+	assert_int_equal(access(part, F_OK), -1);
+	assert_int_equal(rows, 3);
+	csv = read_file(f->out);
+	assert_string_equal(csv, "id,name,amount,day,ok,kind,ref\r\n"
+	                         "1,'=1+1,1.5,2025-07-01,true,a,AB-1\r\n"
+	                         "2,'@SUM(A1),2,2025-07-02,false,b,AB-2\r\n"
+	                         "-3,'+cmd|' /C calc'!A0,3,,,,\r\n");
+	free(csv);
+	assert_int_equal(hl_dataset_export(&rows, f->st, &f->who, "t4", 0, HL_EXPORT_JSON, f->out),
+	                 0);
+	csv = read_file(f->out);
+	assert_non_null(strstr(csv,
+	                       "{\"id\":1,\"name\":\"=1+1\",\"amount\":1.5,\"day\":\"2025-07-01\","
+	                       "\"ok\":true,\"kind\":\"a\",\"ref\":\"AB-1\"}"));
+	assert_non_null(strstr(csv, "\"id\":-3,"));
+	free(csv);
+}
+
+typedef struct {
+	char text[4096];
+	size_t n;
+} q_out;
+
+static int on_query(const char *const *names, const char *const *cells, size_t n, void *ud)
+{
+	q_out *o = ud;
+	for (size_t i = 0; i < n; i++)
+		o->n +=
+		    (size_t)snprintf(o->text + o->n, sizeof(o->text) - o->n, "%s%s", i ? "|" : "",
+		                     cells ? (cells[i] ? cells[i] : "~") : names[i]);
+	o->n += (size_t)snprintf(o->text + o->n, sizeof(o->text) - o->n, "\n");
+	return 0;
+}
+
+static void test_where_parse(void **state)
+{
+	hl_query_where *w = NULL;
+	(void)state;
+	assert_int_equal(hl_query_where_parse(&w, "a >= 2 AND b in (x, 'y z', \"it''s\") and c is "
+	                                          "not null and d is null and e<>'and'"),
+	                 0);
+	assert_int_equal(w->n, 5);
+	assert_int_equal(w->v[0].op, HL_Q_GE);
+	assert_string_equal(w->v[0].values[0], "2");
+	assert_int_equal(w->v[1].op, HL_Q_IN);
+	assert_int_equal(w->v[1].nvalues, 3);
+	assert_string_equal(w->v[1].values[1], "y z");
+	assert_string_equal(w->v[1].values[2], "it''s");
+	assert_int_equal(w->v[2].op, HL_Q_NOTNULL);
+	assert_int_equal(w->v[3].op, HL_Q_NULL);
+	assert_int_equal(w->v[4].op, HL_Q_NE);
+	assert_string_equal(w->v[4].values[0], "and");
+	hl_query_where_free(w);
+	static const char *const bad[] = {"a",          "a = ", "a = 1 b = 2", "a in (1, 2",
+	                                  "a is maybe", "= 1",  "a = 'open"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		w = NULL;
+		if (hl_query_where_parse(&w, bad[i]) != HL_EINVALID)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(strstr(hl_error_last(), "where: "));
+	}
+}
+
+static void test_query(void **state)
+{
+	fx *f = *state;
+	hl_dataset_load_stats ls;
+	hl_query_where *w = NULL;
+	q_out o = {0};
+	hl_dataset_query_opts qo = {0};
+
+	make(f, "q", HL_ACCESS_INTERNAL);
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "1,một,1.5,2025-07-01,true,a,AB-1\n"
+	                   "2,hai,2,2025-07-02,false,b,AB-2\n"
+	                   "3,ba,3,2025-07-03,true,a,AB-3\n"
+	                   "4,bốn,,2025-07-04,true,,AB-4\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "q", f->csv, NULL), 0);
+	hl_dataset_load_stats_free(&ls);
+	assert_int_equal(hl_query_where_parse(&w, "day >= 01/07/2025 and ok = 1"), 0);
+	qo.where = w;
+	qo.group_by = "kind";
+	qo.count = 1;
+	qo.sum = "amount";
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), 0);
+	assert_string_equal(o.text, "kind|count|sum\n~|1|~\na|2|4.5\n");
+	hl_query_where_free(w);
+	memset(&o, 0, sizeof(o));
+	memset(&qo, 0, sizeof(qo));
+	assert_int_equal(hl_query_where_parse(&w, "kind is null or x"), HL_EINVALID);
+	assert_int_equal(hl_query_where_parse(&w, "kind in (b, 'a') and id != 3"), 0);
+	qo.where = w;
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), 0);
+	assert_string_equal(o.text, "id|name|amount|day|ok|kind|ref\n"
+	                            "1|một|1.5|2025-07-01|true|a|AB-1\n"
+	                            "2|hai|2|2025-07-02|false|b|AB-2\n");
+	hl_query_where_free(w);
+	/* a value not of the field's type, a field that is not there, a sum of text */
+	assert_int_equal(hl_query_where_parse(&w, "id = '1 OR 1=1'"), 0);
+	qo.where = w;
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), HL_EINVALID);
+	assert_string_equal(hl_error_last(), "where: field \"id\": not an integer: \"1 OR 1=1\"");
+	hl_query_where_free(w);
+	memset(&qo, 0, sizeof(qo));
+	qo.group_by = "nope";
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), HL_EINVALID);
+	qo.group_by = NULL;
+	qo.sum = "name";
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), HL_EINVALID);
+	/* a text value with a quote is a value, not SQL */
+	assert_int_equal(hl_query_where_parse(&w, "name = \"x' OR '1'='1\""), 0);
+	memset(&qo, 0, sizeof(qo));
+	memset(&o, 0, sizeof(o));
+	qo.where = w;
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), 0);
+	assert_string_equal(o.text, "id|name|amount|day|ok|kind|ref\n");
+	hl_query_where_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_schema_parse),
+	    cmocka_unit_test_setup_teardown(test_infer_every_row, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_checks_every_cell, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_versions_and_diff, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_all_or_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_access_and_ids, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_export_no_formula, setup, teardown),
+	    cmocka_unit_test(test_where_parse),
+	    cmocka_unit_test_setup_teardown(test_query, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
