@@ -6,6 +6,9 @@
       each row padded to about B bytes with real text, for the memory test)
   gen.py upsert IN OUT --change K [--seed S]
       a copy of IN with the value of K rows changed (the same keys, the same order)
+  gen.py sorted IN OUT
+      the rows of IN sorted by their key (unit, period, indicator): the order halong keeps
+      keys in (the same bytes, the same rows)
   gen.py units
       the 54 unit codes, one a line
 
@@ -125,6 +128,16 @@ def gen_upsert(a):
           f"(file lines {', '.join(str(i + 1) for i in pick)}), seed {a.seed}")
 
 
+def gen_sorted(a):
+    rows = list(csv.reader(open(a.inp, encoding="utf-8", newline="")))
+    body = sorted(rows[1:], key=lambda r: (r[0], r[1], r[2]))
+    with open(a.out, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(rows[0])
+        w.writerows(body)
+    print(f"sorted file: the {len(body)} rows sorted by (unit, period, indicator)")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -139,12 +152,17 @@ def main():
     u.add_argument("out")
     u.add_argument("--change", type=int, default=3)
     u.add_argument("--seed", type=int, default=20250701)
+    o = sub.add_parser("sorted")
+    o.add_argument("inp")
+    o.add_argument("out")
     sub.add_parser("units")
     a = p.parse_args()
     if a.cmd == "csv":
         gen_csv(a)
     elif a.cmd == "upsert":
         gen_upsert(a)
+    elif a.cmd == "sorted":
+        gen_sorted(a)
     else:
         print("\n".join(units(shared_data())[0]))
 

@@ -114,13 +114,17 @@ echo
 echo "== data (GENERATED)"
 CSV="$SET/generated-catalog-$ROWS-s$SEED.csv"
 UPS="$SET/generated-catalog-$ROWS-s$SEED-upsert3.csv"
+SRT="$SET/generated-catalog-$ROWS-s$SEED-sorted.csv"
 if [ ! -s "$CSV" ] || [ ! -s "$CSV.recipe" ]; then
 	$PY "$ROOT/bench/catalog/gen.py" csv "$CSV" --rows "$ROWS" --seed "$SEED" --recipe "$CSV.recipe" >/dev/null
 fi
 if [ ! -s "$UPS" ]; then
 	$PY "$ROOT/bench/catalog/gen.py" upsert "$CSV" "$UPS" --change 3 --seed "$SEED" >"$UPS.recipe"
 fi
-cat "$CSV.recipe" "$UPS.recipe"
+if [ ! -s "$SRT" ]; then
+	$PY "$ROOT/bench/catalog/gen.py" sorted "$CSV" "$SRT" >"$SRT.recipe"
+fi
+cat "$CSV.recipe" "$UPS.recipe" "$SRT.recipe"
 echo "file: $CSV ($(du -m "$CSV" | cut -f1) MB, $(($(wc -l <"$CSV") - 1)) rows); sha256 $(sha256sum "$CSV" | cut -c1-16)…"
 
 SCHEMA="$WORK/schema.json"
@@ -173,9 +177,13 @@ if want import; then
 	hblock() {
 		rm -rf "$WORK/h"
 		cp -a "$T" "$WORK/h"
-		timed imp-halong "$HALONG" --home "$WORK/h" dataset load gen "$CSV" >"$WORK/h-load.out"
-		timed again-halong "$HALONG" --home "$WORK/h" dataset load gen "$CSV" >"$WORK/h-again.out"
-		timed ups-halong "$HALONG" --home "$WORK/h" dataset load gen "$UPS" >"$WORK/h-ups.out"
+		timed imp-halong "$HALONG" --home "$WORK/h" dataset load gen "$CSV" >"$WORK/h-load.out" 2>"$WORK/h.err"
+		timed again-halong "$HALONG" --home "$WORK/h" dataset load gen "$CSV" >"$WORK/h-again.out" 2>"$WORK/h.err"
+		timed ups-halong "$HALONG" --home "$WORK/h" dataset load gen "$UPS" >"$WORK/h-ups.out" 2>"$WORK/h.err"
+		rm -rf "$WORK/hs"
+		cp -a "$T" "$WORK/hs"
+		timed imp-halong-sorted "$HALONG" --home "$WORK/hs" dataset load gen "$SRT" >"$WORK/hs-load.out" 2>"$WORK/h.err"
+		grep -q ": $ROWS rows; $ROWS added, 0 changed, 0 removed, 0 unchanged, 0 rejected" "$WORK/hs-load.out" || { OK=0; echo "UNEXPECTED: $(cat "$WORK/hs-load.out")"; }
 		grep -q ": $ROWS rows; $ROWS added, 0 changed, 0 removed, 0 unchanged, 0 rejected" "$WORK/h-load.out" || { OK=0; echo "UNEXPECTED: $(cat "$WORK/h-load.out")"; }
 		grep -q "0 added, 0 changed, 0 removed, $ROWS unchanged, 0 rejected .*no change" "$WORK/h-again.out" || { OK=0; echo "UNEXPECTED: $(cat "$WORK/h-again.out")"; }
 		grep -q "0 added, 3 changed, 0 removed, $((ROWS - 3)) unchanged, 0 rejected .*new version 2" "$WORK/h-ups.out" || { OK=0; echo "UNEXPECTED: $(cat "$WORK/h-ups.out")"; }
@@ -184,6 +192,9 @@ if want import; then
 		rm -f "$WORK/p.db" "$WORK/t.db"
 		timed imp-plain sqlite3 "$WORK/p.db" ".import --csv $CSV t"
 		timed imp-typed sqlite3 "$WORK/t.db" "$TYPED" ".import --csv --skip 1 $CSV t"
+		rm -f "$WORK/ts.db"
+		timed imp-typed-sorted sqlite3 "$WORK/ts.db" "$TYPED" ".import --csv --skip 1 $SRT t"
+		[ "$(sqlite3 "$WORK/ts.db" 'SELECT count(*) FROM t')" = "$ROWS" ] || { OK=0; echo "UNEXPECTED: typed table (sorted file) rows"; }
 		timed again-sqlite sqlite3 "$WORK/t.db" <"$WORK/reload.sql" >"$WORK/s-again.out"
 		timed ups-sqlite sqlite3 "$WORK/t.db" <"$WORK/upsert.sql" >"$WORK/s-ups.out"
 		[ "$(sqlite3 "$WORK/p.db" 'SELECT count(*) FROM t')" = "$ROWS" ] || { OK=0; echo "UNEXPECTED: plain table rows"; }
@@ -191,11 +202,11 @@ if want import; then
 		[ "$(cat "$WORK/s-again.out")" = 0 ] && [ "$(cat "$WORK/s-ups.out")" = 3 ] || { OK=0; echo "UNEXPECTED: shell upsert changed $(cat "$WORK/s-again.out") and $(cat "$WORK/s-ups.out") rows"; }
 	}
 	# warm the page cache
-	cat "$CSV" "$UPS" >/dev/null
+	cat "$CSV" "$UPS" "$SRT" >/dev/null
 	for r in $(seq 1 "$ROUNDS"); do
 		if [ $((r % 2)) -eq 1 ]; then hblock; sblock; else sblock; hblock; fi
-		echo "round $r: halong $(($(tail -1 "$WORK/imp-halong") / 1000)) ms (again $(($(tail -1 "$WORK/again-halong") / 1000)), upsert $(($(tail -1 "$WORK/ups-halong") / 1000)));" \
-			"sqlite3 plain $(($(tail -1 "$WORK/imp-plain") / 1000)) ms, typed $(($(tail -1 "$WORK/imp-typed") / 1000)) ms (again $(($(tail -1 "$WORK/again-sqlite") / 1000)), upsert $(($(tail -1 "$WORK/ups-sqlite") / 1000)))"
+		echo "round $r: halong $(($(tail -1 "$WORK/imp-halong") / 1000)) ms (sorted file $(($(tail -1 "$WORK/imp-halong-sorted") / 1000)); again $(($(tail -1 "$WORK/again-halong") / 1000)), upsert $(($(tail -1 "$WORK/ups-halong") / 1000)));" \
+			"sqlite3 plain $(($(tail -1 "$WORK/imp-plain") / 1000)) ms, typed $(($(tail -1 "$WORK/imp-typed") / 1000)) ms (sorted file $(($(tail -1 "$WORK/imp-typed-sorted") / 1000)); again $(($(tail -1 "$WORK/again-sqlite") / 1000)), upsert $(($(tail -1 "$WORK/ups-sqlite") / 1000)))"
 	done
 	echo "halong says: $(cat "$WORK/h-load.out")"
 	echo "             $(cat "$WORK/h-again.out")"
@@ -203,20 +214,24 @@ if want import; then
 	echo "sizes after: halong store $(du -m "$WORK/h/halong.db" | cut -f1) MB (+ WAL $(du -m "$WORK/h/halong.db-wal" 2>/dev/null | cut -f1 || echo 0) MB), sqlite plain $(du -m "$WORK/p.db" | cut -f1) MB, typed $(du -m "$WORK/t.db" | cut -f1) MB"
 	echo "checks (counts, 0 and 3 changes on both sides): $([ $OK = 1 ] && echo ok || echo FAILED)"
 	echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-	for s in imp-halong imp-plain imp-typed again-halong again-sqlite ups-halong ups-sqlite; do
-		printf '   %-13s wall ms: %s   cpu ms: %s\n' "$s" "$(stats "$WORK/$s")" "$(stats "$WORK/$s.cpu")"
+	for s in imp-halong imp-plain imp-typed imp-halong-sorted imp-typed-sorted again-halong again-sqlite ups-halong ups-sqlite; do
+		printf '   %-17s wall ms: %s   cpu ms: %s\n' "$s" "$(stats "$WORK/$s")" "$(stats "$WORK/$s.cpu")"
 	done
 	IH=$(field "$WORK/imp-halong" median); IP=$(field "$WORK/imp-plain" median); IT=$(field "$WORK/imp-typed" median)
 	AH=$(field "$WORK/again-halong" median); AS=$(field "$WORK/again-sqlite" median)
 	UH=$(field "$WORK/ups-halong" median); US=$(field "$WORK/ups-sqlite" median)
-	RP=$(ratio "$IP" "$IH"); RT=$(ratio "$IT" "$IH")
+	IHS=$(field "$WORK/imp-halong-sorted" median); ITS=$(field "$WORK/imp-typed-sorted" median)
+	RP=$(ratio "$IP" "$IH"); RT=$(ratio "$IT" "$IH"); RS=$(ratio "$ITS" "$IHS")
 	echo "rows/s (medians): halong $(rps "$ROWS" "$IH"), sqlite3 .import plain $(rps "$ROWS" "$IP"), typed+key $(rps "$ROWS" "$IT")"
 	echo "halong rows/s / sqlite3's: ${RP}x the plain .import, ${RT}x the typed .import with the key (target >= 0.5x:" \
 		"plain $(python3 -c "print('met' if $RP >= 0.5 else 'NOT met')"), typed $(python3 -c "print('met' if $RT >= 0.5 else 'NOT met')"))"
+	echo "the same rows sorted by key (unit, period, indicator): halong $(rps "$ROWS" "$IHS") rows/s, sqlite3 typed+key $(rps "$ROWS" "$ITS") rows/s: ${RS}x;" \
+		"halong sorted/unsorted: $(ratio "$IH" "$IHS")x faster"
 	echo "the same file again: halong $AH ms, shell upsert $AS ms (${AH} / ${AS} = $(ratio "$AH" "$AS")x the time);" \
 		"3 rows changed: halong $UH ms, shell $US ms ($(ratio "$UH" "$US")x the time)"
 	RESULT="$RESULT import_ok=$OK import_halong_ms=$IH import_plain_ms=$IP import_typed_ms=$IT import_halong_rps=$(rps "$ROWS" "$IH")"
 	RESULT="$RESULT import_plain_rps=$(rps "$ROWS" "$IP") import_typed_rps=$(rps "$ROWS" "$IT") import_ratio_plain=$RP import_ratio_typed=$RT"
+	RESULT="$RESULT import_sorted_halong_rps=$(rps "$ROWS" "$IHS") import_sorted_typed_rps=$(rps "$ROWS" "$ITS") import_sorted_ratio_typed=$RS"
 	RESULT="$RESULT again_halong_ms=$AH again_sqlite_ms=$AS upsert3_halong_ms=$UH upsert3_sqlite_ms=$US"
 fi
 
@@ -235,7 +250,7 @@ if want groupby; then
 	G="$WORK/g"
 	rm -rf "$G" "$WORK/g.db"
 	cp -a "$T" "$G"
-	"$HALONG" --home "$G" dataset load gen "$CSV" >/dev/null
+	"$HALONG" --home "$G" dataset load gen "$CSV" >/dev/null 2>&1
 	sqlite3 "$WORK/g.db" "$PLAIN" ".import --csv --skip 1 $CSV t"
 	Q="SELECT unit, count(*), sum(value) FROM t GROUP BY unit ORDER BY unit;"
 	HQ=("$HALONG" --home "$G" dataset query gen --group-by unit --sum value --count --timeout 60000)
@@ -344,7 +359,7 @@ if want memory && [ "$FULL" = 1 ]; then
 			cat "$F" >/dev/null
 			rm -rf "$WORK/m"
 			cp -a "$T" "$WORK/m"
-			/usr/bin/time -v -o "$WORK/mh-$n.time" "$HALONG" --home "$WORK/m" dataset load wide "$F" >"$WORK/mh-$n.out"
+			/usr/bin/time -v -o "$WORK/mh-$n.time" "$HALONG" --home "$WORK/m" dataset load wide "$F" >"$WORK/mh-$n.out" 2>"$WORK/mh-$n.err"
 			rm -f "$WORK/m.db"
 			/usr/bin/time -v -o "$WORK/ms-$n.time" sqlite3 "$WORK/m.db" ".import --csv $F t"
 			echo "$MB MB ($n rows): halong peak RSS $(($(rss "$WORK/mh-$n.time") / 1024)) MB in $(el "$WORK/mh-$n.time")" \
@@ -366,7 +381,7 @@ elif want memory; then
 	echo "== 3. memory: only with --full (a ~1 GB file)"
 fi
 
-rm -rf "$WORK/h" "$WORK/p.db" "$WORK/t.db" "$WORK/template"
+rm -rf "$WORK/h" "$WORK/hs" "$WORK/p.db" "$WORK/t.db" "$WORK/ts.db" "$WORK/template"
 echo
 echo "(log: $LOG)"
 echo "RESULT catalog $RESULT"
