@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
 	--only) ONLY=$2; shift ;;
 	--no-pg) PG=0 ;;
 	--seed) SEED=$2; shift ;;
-	-h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
