@@ -600,7 +600,7 @@ int hl_evidence_put(hl_evidence_file *out, hl_archive *a, const hl_principal *wh
 	hl_store *st = hl_archive_store(a);
 	hl_evidence_file f = {0};
 	char mine[33], code[33] = "", at[11], sha[65], detail[300];
-	const char *base;
+	const char *base = NULL;
 	struct stat sb;
 	int rc;
 
@@ -680,8 +680,9 @@ int hl_evidence_get(hl_evidence_file *out, char **path, hl_archive *a, const hl_
 	if ((rc = hl_plans_user_agency(mine, st, who)) < 0 ||
 	    (rc = hl_store_evidence_level(&level, st, id)) < 0)
 		goto fail;
-	/* the users of the agency it was uploaded for (the officer who sent it, their colleagues) */
-	own = who->local || (mine[0] && who->role != HL_ROLE_ANONYMOUS && !strcmp(mine, out->agency));
+	/* the users of the agency it was uploaded for */
+	own =
+	    who->local || (mine[0] && who->role != HL_ROLE_ANONYMOUS && !strcmp(mine, out->agency));
 	if (!own && (level < 0 || level > (int)hl_auth_ceiling(who))) {
 		rc = hl_error_set(HL_ENOTFOUND, "no evidence file %lld", (long long)id);
 		goto fail;
