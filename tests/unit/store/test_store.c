@@ -310,20 +310,20 @@ static void test_newer_schema_refused(void **state)
  * fresh one. */
 #define UNDO_11                                                                                    \
 	UNDO_14                                                                                    \
-	    " DROP TABLE plan_feed; DROP TABLE plan_notice; DROP TABLE agency_contact;"            \
-	    " DROP TABLE plan_setting; DROP TABLE plan_snapshot; DROP TABLE lesson; DROP TABLE "   \
-	    "inspection;"                                                                          \
-	    " DROP TABLE kpi_value; DROP TABLE kpi; DROP TABLE report_verification;"               \
-	    " DROP TABLE task_report; DROP TABLE task_agency; DROP TABLE task; DROP TABLE plan;"   \
-	    " ALTER TABLE auth_user DROP COLUMN agency_code;"                                      \
-	    " DROP TABLE agency; DROP INDEX dossier_series; DROP TABLE series;"                    \
-	    " ALTER TABLE dossier DROP COLUMN series_id; ALTER TABLE dossier DROP COLUMN "         \
-	    "date_from;"                                                                           \
-	    " ALTER TABLE dossier DROP COLUMN date_to; ALTER TABLE dossier DROP COLUMN retention;" \
-	    " ALTER TABLE dossier DROP COLUMN extent; ALTER TABLE dossier DROP COLUMN notes;"      \
-	    " ALTER TABLE fonds DROP COLUMN date_from; ALTER TABLE fonds DROP COLUMN date_to;"     \
-	    " ALTER TABLE fonds DROP COLUMN extent; ALTER TABLE fonds DROP COLUMN history;"        \
-	    " ALTER TABLE fonds DROP COLUMN scope; ALTER TABLE fonds DROP COLUMN notes;"
+	" DROP TABLE plan_feed; DROP TABLE plan_notice; DROP TABLE agency_contact;"                \
+	" DROP TABLE plan_setting; DROP TABLE plan_snapshot; DROP TABLE lesson; DROP TABLE "       \
+	"inspection;"                                                                              \
+	" DROP TABLE kpi_value; DROP TABLE kpi; DROP TABLE report_verification;"                   \
+	" DROP TABLE task_report; DROP TABLE task_agency; DROP TABLE task; DROP TABLE plan;"       \
+	" ALTER TABLE auth_user DROP COLUMN agency_code;"                                          \
+	" DROP TABLE agency; DROP INDEX dossier_series; DROP TABLE series;"                        \
+	" ALTER TABLE dossier DROP COLUMN series_id; ALTER TABLE dossier DROP COLUMN "             \
+	"date_from;"                                                                               \
+	" ALTER TABLE dossier DROP COLUMN date_to; ALTER TABLE dossier DROP COLUMN retention;"     \
+	" ALTER TABLE dossier DROP COLUMN extent; ALTER TABLE dossier DROP COLUMN notes;"          \
+	" ALTER TABLE fonds DROP COLUMN date_from; ALTER TABLE fonds DROP COLUMN date_to;"         \
+	" ALTER TABLE fonds DROP COLUMN extent; ALTER TABLE fonds DROP COLUMN history;"            \
+	" ALTER TABLE fonds DROP COLUMN scope; ALTER TABLE fonds DROP COLUMN notes;"
 
 /* What migration 10 added, taken away again: a store of schema 9 made from a fresh one. */
 #define UNDO_10                                                                                    \
