@@ -201,7 +201,8 @@ class PublishTest(hl.HomeCase):
                     self.assertIn('= 57% giá trị toàn ngành nông nghiệp', notes)
 
     def test_zip_and_refusals_of_the_output(self):
-        """-o FILE.zip: one zip holding datapackage.json and the CSV, which validates and loads;
+        """-o FILE.zip: one zip holding datapackage.json and the CSV, which validates and loads
+        once unzipped (a zip itself is refused, not read);
         an output folder that is not empty is refused, and touched not."""
         self.make('health', 'health.csv')
         z = self.h.path('health.zip')
@@ -212,6 +213,8 @@ class PublishTest(hl.HomeCase):
         v = validate_datapackage(self.h.path('unzipped', 'datapackage.json'))
         self.assertTrue(v['ok'], v['errors'])
         self.assertFalse([n for n in os.listdir(self.h.tmp) if n.endswith('.part')])
+        r = self.ok('dataset', 'create', 'health2', '--datapackage', z, rc=1)
+        self.assertIn('a zipped package is not read: unzip it', r.err)
         self.ok('dataset', 'create', 'health2', '--datapackage', self.h.path('unzipped'))
         self.assertEqual(self.json('dataset', 'show', 'health2')['rows'],
                          self.json('dataset', 'show', 'health')['rows'])

@@ -309,6 +309,14 @@ done:
 
 /* ---- in ---- */
 
+/* A value of the package as a message shows it: at most `max` bytes, never a character cut. */
+static const char *shown(char buf[208], const char *v, size_t max)
+{
+	snprintf(buf, 208, "%.*s", (int)(max < 200 ? max : 200), v ? v : "");
+	hl_str_cut_utf8(buf);
+	return buf;
+}
+
 static const char *jget(json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
@@ -320,26 +328,26 @@ static const char *jget(json_t *o, const char *k)
 static int open_inside(int *fd, int dirfd, const char *field, const char *p)
 {
 	int rc;
+	char sp[208];
 	if (!p || !*p)
 		return hl_error_set(HL_EINVALID, "%s: a relative path to a file of the package",
 		                    field);
 	if (strstr(p, "://") || !strncasecmp(p, "file:", 5) || !strncasecmp(p, "data:", 5))
 		return hl_error_set(HL_EDENIED,
-		                    "%s: \"%.200s\" is a URL: halong reads only files inside the "
+		                    "%s: \"%s\" is a URL: halong reads only files inside the "
 		                    "package's folder",
-		                    field, p);
+		                    field, shown(sp, p, 200));
 	if (p[0] == '/' || p[0] == '\\' || p[0] == '~')
-		return hl_error_set(
-		    HL_EDENIED,
-		    "%s: \"%.200s\" is an absolute path: it must be relative to the "
-		    "package's folder",
-		    field, p);
+		return hl_error_set(HL_EDENIED,
+		                    "%s: \"%s\" is an absolute path: it must be relative to the "
+		                    "package's folder",
+		                    field, shown(sp, p, 200));
 	for (const char *q = p; *q;) {
 		size_t n = strcspn(q, "/\\");
 		if (n == 2 && q[0] == '.' && q[1] == '.')
-			return hl_error_set(
-			    HL_EDENIED, "%s: \"%.200s\" climbs out of the package's folder (..)",
-			    field, p);
+			return hl_error_set(HL_EDENIED,
+			                    "%s: \"%s\" climbs out of the package's folder (..)",
+			                    field, shown(sp, p, 200));
 		q += n;
 		if (*q)
 			q++;
@@ -347,7 +355,7 @@ static int open_inside(int *fd, int dirfd, const char *field, const char *p)
 	if ((rc = hl_file_open_beneath(fd, dirfd, p)) < 0) {
 		char why[512];
 		snprintf(why, sizeof(why), "%s", hl_error_last());
-		return hl_error_set(rc, "%s: \"%.200s\": %s", field, p, why);
+		return hl_error_set(rc, "%s: \"%s\": %s", field, shown(sp, p, 200), why);
 	}
 	return 0;
 }
@@ -512,7 +520,8 @@ int hl_dataset_import_datapackage(hl_dataset_load_stats *out, hl_store *st, cons
 	hl_table_schema *schema = NULL;
 	hl_dataset_new n = {0};
 	hl_dataset_load_opts lo = {0};
-	char *dirpath = NULL, *prov = NULL, *lic = NULL, fdpath[64], tmpdir[512] = "", tmpcsv[600];
+	char *dirpath = NULL, *prov = NULL, *lic = NULL, fdpath[64], tmpdir[512] = "", tmpcsv[600],
+	     sv[208];
 	const char *kw[100], *rpath, *fmt;
 	int dirfd = -1, fd = -1, rc;
 	struct stat sb;
@@ -523,6 +532,10 @@ int hl_dataset_import_datapackage(hl_dataset_load_stats *out, hl_store *st, cons
 	/* the package's folder: the path given, or the folder of the datapackage.json given */
 	if (stat(package, &sb) != 0)
 		return hl_error_set(HL_ENOTFOUND, "%s: no such file or folder", package);
+	if (!S_ISDIR(sb.st_mode) && ends_with(package, ".zip"))
+		return hl_error_set(
+		    HL_EINVALID, "%s: a zipped package is not read: unzip it and give its folder",
+		    package);
 	if (S_ISDIR(sb.st_mode))
 		dirpath = hl_strdup(package);
 	else {
@@ -582,13 +595,13 @@ int hl_dataset_import_datapackage(hl_dataset_load_stats *out, hl_store *st, cons
 	}
 	rpath = json_string_value(v);
 	if ((fmt = jget(r, "format")) && strcasecmp(fmt, "csv")) {
-		rc = hl_error_set(HL_EINVALID, "resources[0].format: \"%.40s\": only csv is read",
-		                  fmt);
+		rc = hl_error_set(HL_EINVALID, "resources[0].format: \"%s\": only csv is read",
+		                  shown(sv, fmt, 40));
 		goto done;
 	}
 	if ((fmt = jget(r, "encoding")) && strcasecmp(fmt, "utf-8") && strcasecmp(fmt, "utf8")) {
-		rc = hl_error_set(HL_EINVALID,
-		                  "resources[0].encoding: \"%.40s\": only utf-8 is read", fmt);
+		rc = hl_error_set(HL_EINVALID, "resources[0].encoding: \"%s\": only utf-8 is read",
+		                  shown(sv, fmt, 40));
 		goto done;
 	}
 	if ((v = json_object_get(r, "dialect"))) {
@@ -647,9 +660,9 @@ int hl_dataset_import_datapackage(hl_dataset_load_stats *out, hl_store *st, cons
 		int64_t size;
 		if (!h || strncasecmp(h, "sha256:", 7) || strlen(h) != 7 + 64) {
 			rc = hl_error_set(HL_EINVALID,
-			                  "resources[0].hash: \"%.80s\": only a SHA-256 is checked "
+			                  "resources[0].hash: \"%s\": only a SHA-256 is checked "
 			                  "(\"sha256:\" and 64 hex digits); MD5 is not",
-			                  h ? h : "(not a string)");
+			                  h ? shown(sv, h, 80) : "(not a string)");
 			goto done;
 		}
 		if ((rc = hl_sha256_file(got, &size, fdpath)) < 0)

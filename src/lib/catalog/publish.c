@@ -248,12 +248,15 @@ static json_t *catalog_publisher(hl_store *st, const hl_dcat_opts *o)
 static int base_ok(const hl_dcat_opts *o)
 {
 	const char *b = o ? o->base : NULL;
+	char sv[88];
+	snprintf(sv, sizeof(sv), "%.80s", b ? b : "");
+	hl_str_cut_utf8(sv);
 	if (!b || (strncmp(b, "http://", 7) && strncmp(b, "https://", 8)) || strlen(b) > 512 ||
 	    b[strlen(b) - 1] == '/' || strpbrk(b, " \"<>\\^`{|}"))
 		return hl_error_set(HL_EINVALID,
 		                    "base: the node's public address, http(s)://HOST[:PORT][/PATH] "
-		                    "without a trailing slash (got \"%.80s\")",
-		                    b ? b : "");
+		                    "without a trailing slash (got \"%s\")",
+		                    sv);
 	return 0;
 }
 
