@@ -411,6 +411,15 @@ class PublishTest(hl.HomeCase):
         self.assertIn('no dataset budget', r.err)
         r = self.ok('dataset', 'dcat', '--base', 'data.example.vn', rc=1)
         self.assertIn('base', r.err)
+        # no --base: this node's URL and unit (halong node init), once it has them
+        r = self.ok('dataset', 'dcat', rc=2)
+        self.assertIn('--base URL', r.err)
+        self.ok('node', 'init', '--unit', '22', '--url', 'https://hub.quangninh.example')
+        doc = json.loads(self.ok('dataset', 'dcat').out)
+        cat = graph_nodes(doc, 'dcat:Catalog')[0]
+        self.assertEqual(cat['@id'], 'https://hub.quangninh.example/dcat/catalog')
+        agents = {a['@id']: a for a in graph_nodes(doc, 'foaf:Agent')}
+        self.assertEqual(agents[cat['dct:publisher']]['foaf:name']['@value'], unit['full_name'])
 
 
 @unittest.skipIf(DATA is None, 'the shared data (../shared/data) is not there')
