@@ -220,11 +220,15 @@ class PublishTest(hl.HomeCase):
                          self.json('dataset', 'show', 'health')['rows'])
         busy = self.h.path('busy')
         os.mkdir(busy)
-        with open(os.path.join(busy, 'keep.txt'), 'w') as f:
-            f.write('mine')
+        for name in ('keep.txt', 'datapackage.json', 'health.csv'):
+            with open(os.path.join(busy, name), 'w') as f:
+                f.write('mine')
         r = self.ok('dataset', 'export', 'health', '--format', 'datapackage', '-o', busy, rc=1)
         self.assertIn('not an empty folder', r.err)
-        self.assertEqual(os.listdir(busy), ['keep.txt'])
+        self.assertEqual(sorted(os.listdir(busy)), ['datapackage.json', 'health.csv', 'keep.txt'])
+        for name in os.listdir(busy):
+            with open(os.path.join(busy, name)) as f:
+                self.assertEqual(f.read(), 'mine')
         r = self.ok('dataset', 'export', 'health', '--format', 'datapackage', rc=2)
         self.assertIn('-o DIR', r.err)
 

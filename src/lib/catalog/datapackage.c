@@ -207,7 +207,8 @@ static int ends_with(const char *s, const char *tail)
 	return n > m && !strcasecmp(s + n - m, tail);
 }
 
-static void rm_tree2(const char *dir, const char *a, const char *b)
+/* Removes a and b from dir (this export's two files), and dir itself when this export made it. */
+static void rm_tree2(const char *dir, const char *a, const char *b, int made)
 {
 	char *p;
 	if ((p = hl_path_join(dir, a))) {
@@ -218,7 +219,8 @@ static void rm_tree2(const char *dir, const char *a, const char *b)
 		unlink(p);
 		free(p);
 	}
-	rmdir(dir);
+	if (made)
+		rmdir(dir);
 }
 
 int hl_dataset_export_datapackage(hl_datapackage_stats *out, hl_store *st, const hl_principal *who,
@@ -229,7 +231,7 @@ int hl_dataset_export_datapackage(hl_datapackage_stats *out, hl_store *st, const
 	const hl_dataset_version *ver = NULL;
 	hl_datapackage_stats s = {0};
 	char name[65], csvname[80], *csv = NULL, *json = NULL, *js = NULL, *dir = NULL;
-	int rc, zipped = ends_with(path, ".zip"), made = 0;
+	int rc, zipped = ends_with(path, ".zip"), made = 0, owned = 0;
 	json_t *p = NULL;
 
 	if ((rc = hl_dataset_get(&d, st, who, id)) < 0)
@@ -262,7 +264,10 @@ int hl_dataset_export_datapackage(hl_datapackage_stats *out, hl_store *st, const
 		}
 		made = 1;
 	} else {
-		dir = hl_strdup(path);
+		if (!(dir = hl_strdup(path))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
 		if (mkdir(dir, 0755) == 0)
 			made = 1;
 		else if (errno != EEXIST || !is_empty_dir(dir)) {
@@ -273,6 +278,7 @@ int hl_dataset_export_datapackage(hl_datapackage_stats *out, hl_store *st, const
 			goto done;
 		}
 	}
+	owned = 1; /* made here, or empty: what is in it from now on is this export's */
 	if (!(csv = hl_path_join(dir, csvname)) ||
 	    !(json = hl_path_join(dir, "datapackage.json"))) {
 		rc = hl_error_set(HL_ENOMEM, "out of memory");
@@ -295,8 +301,10 @@ int hl_dataset_export_datapackage(hl_datapackage_stats *out, hl_store *st, const
 	snprintf(s.resource, sizeof(s.resource), "%s", csvname);
 	*out = s;
 done:
-	if (dir && (zipped || (rc < 0 && made)))
-		rm_tree2(dir, csvname, "datapackage.json");
+	/* the zip's private folder always; a folder of the user's only on failure (it was empty
+	 * or made here: its two files are this export's) */
+	if (owned && (zipped || rc < 0))
+		rm_tree2(dir, csvname, "datapackage.json", made);
 	json_decref(p);
 	free(js);
 	free(csv);
