@@ -335,8 +335,10 @@ typedef struct {
 
 /* hl_dataset_load, keeping the rejects file of a load that made a version in the data directory
  * `home` (home/catalog/rejects/ID/VERSION.csv, folders 0700, file 0600) for
- * hl_dataset_rejects_open; out->bad (nbad) gets the first bad cells in parts. opts->rejects is
- * ignored. *kept: 1 when a rejects file was kept. */
+ * hl_dataset_rejects_open; *bad (*nbad) gets the first bad cells in parts, also when the load
+ * fails (freed with hl_dataset_load_errors_free). opts->rejects is
+ * ignored; opts->name (default "upload") names the file in every message, never `path`. *kept: 1
+ * when a rejects file was kept. */
 int hl_dataset_load_keep(hl_dataset_load_stats *out, hl_dataset_load_error **bad, size_t *nbad,
                          int *kept, hl_store *st, const hl_principal *who, const char *home,
                          const char *id, const char *path, const hl_dataset_load_opts *opts);

@@ -278,6 +278,13 @@ int hl_dataset_create(hl_dataset **out, hl_store *st, const hl_principal *who,
 	}
 	if ((unsigned)d->access > HL_ACCESS_SECRET)
 		return hl_error_set(HL_EINVALID, "access: public, internal, restricted or secret");
+	/* a dataset its creator could not read would be made and then answer "no dataset" */
+	if (!hl_catalog__may_read(who, (int)d->access))
+		return hl_error_set(
+		    HL_EDENIED,
+		    "access: a %s dataset is created by someone who may read it (you "
+		    "read up to %s)",
+		    hl_access_name(d->access), hl_access_name(hl_auth_ceiling(who)));
 	if (d->date && hl_units_date_parse(date, d->date) < 0)
 		return hl_error_set(HL_EINVALID, "date: not a day (yyyy-mm-dd): %.40s", d->date);
 	if (d->nkeywords > 100)
@@ -739,6 +746,8 @@ int hl_dataset_load_keep(hl_dataset_load_stats *out, hl_dataset_load_error **bad
 		return rc;
 	if (opts)
 		o = *opts;
+	if (!o.name)
+		o.name = "upload";
 	if ((rc = rejects_dir(&dir, home, id, 1)) < 0)
 		return rc;
 	/* written beside where it is kept, named with a dot: no version's name */
@@ -754,6 +763,13 @@ int hl_dataset_load_keep(hl_dataset_load_stats *out, hl_dataset_load_error **bad
 	close(fd);
 	o.rejects = tmp;
 	rc = hl_catalog__load(out, st, who, id, path, &o, on_bad, &b);
+	if (rc < 0 && strstr(hl_error_last(), path)) {
+		/* the upload's name, never where it lies (a reader's message names the path) */
+		char msg[1024];
+		const char *m = hl_error_last(), *at = strstr(m, path);
+		snprintf(msg, sizeof(msg), "%.*s%s%s", (int)(at - m), m, o.name, at + strlen(path));
+		hl_error_set(rc, "%s", msg);
+	}
 	if (rc == 0 && out->new_version && out->bad_cells) {
 		snprintf(fin, sizeof(fin), "%d.csv", out->version);
 		char *p = hl_path_join(dir, fin);
