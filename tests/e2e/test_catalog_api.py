@@ -21,6 +21,7 @@ import urllib.parse
 
 import hl
 import hlplans
+import test_openapi
 
 DEBIAN_PY = '/usr/bin/python3'
 SECTOR = {'tourism.csv': ('tourism', 'SO-VHTTDL', 'public'),
@@ -100,6 +101,22 @@ class CatalogApi(hlplans.PlansCase):
 
     # ---- helpers ----
 
+    def valid(self, method, path, r):
+        """r, the answer to METHOD path, is what docs/openapi.json says (JSON answers)."""
+        doc = test_openapi.load()
+        tpl, op = test_openapi.operation(doc, method, path)
+        self.assertIsNotNone(op, f'{method} {path} is not in openapi.json')
+        resp = op['responses'].get(str(r.status))
+        self.assertIsNotNone(resp, f'{method} {path}: {r.status} not listed for {tpl}')
+        if '$ref' in resp:
+            resp = doc['components']['responses'][resp['$ref'].rsplit('/', 1)[1]]
+        ctype = (r.header('Content-Type') or '').split(';')[0].strip()
+        self.assertIn(ctype, resp.get('content', {}), (method, path, r))
+        if ctype == 'application/json':
+            errs = test_openapi.check(resp['content'][ctype]['schema'], r.json(), doc)
+            self.assertEqual(errs, [], (method, path))
+        return r
+
     def alive(self):
         """The server answers after what was just sent."""
         r = self.as_('anonymous').get('/api/v1/health')
@@ -108,13 +125,14 @@ class CatalogApi(hlplans.PlansCase):
     def create(self, body, who='officer', status=201):
         r = self.as_(who).post('/api/v1/datasets', body)
         self.assertEqual(r.status, status, r)
-        return r
+        return self.valid('POST', '/api/v1/datasets', r)
 
     def load(self, ds, data, who='officer', query='', state='done'):
         """Uploads a file to the load: 202 and a job, followed to its end; the job."""
         r = self.as_(who).call('POST', f'/api/v1/datasets/{ds}/load{query}', data,
                                headers={'Content-Type': 'text/csv'})
         self.assertEqual(r.status, 202, r)
+        self.valid('POST', f'/api/v1/datasets/{ds}/load', r)
         jid = r.json()['job']
         self.assertIsInstance(jid, str)
         self.assertEqual(r.json()['status']['kind'], 'dataset-load')
@@ -127,6 +145,7 @@ class CatalogApi(hlplans.PlansCase):
             self.assertIn('total', job)
             if job['state'] != 'running':
                 self.assertEqual(job['state'], state, job)
+                self.valid('GET', f'/api/v1/jobs/{jid}', j)
                 return job
             time.sleep(0.05)
         self.fail(f'the load job did not end: {job}')
@@ -134,7 +153,7 @@ class CatalogApi(hlplans.PlansCase):
     def get(self, path, who='anonymous', status=200):
         r = self.as_(who).get(path)
         self.assertEqual(r.status, status, r)
-        return r
+        return self.valid('GET', path, r)
 
     # ---- 1: the real tables ----
 
