@@ -277,6 +277,28 @@ class CatalogApi(hlplans.PlansCase):
                          ['tourism', 'tourism-xlsx'])
         out = json.loads(self.run_ok('dataset', 'list', '--owner', 'SO-NNMT', '--json').out)
         self.assertEqual(out['facets']['owner']['SO-NNMT']['count'], 2)
+        # unit=: the datasets whose unit-code column holds it now (the real area and population
+        # of the 54 units of 2025, codes checked on 1 July 2025), or that it owns
+        path = os.path.join(DATA, 'units', 'quangninh_ward_area_population_2025.csv')
+        header = read_csv_file(path)[0]
+        fields = [{'name': h, 'type': 'string'} for h in header]
+        fields[header.index('code')]['unitCode'] = True
+        self.create({'id': 'units-2025', 'title': 'Diện tích, dân số 54 đơn vị hành chính 2025',
+                     'sector': 'population', 'access': 'public', 'date': '2025-07-01',
+                     'schema': {'fields': fields, 'primaryKey': 'code'}})
+        with open(path, 'rb') as f:
+            self.assertEqual(self.load('units-2025', f.read())['result']['added'], 54)
+        self.create({'id': 'viet-hung', 'title': 'Dữ liệu kiểm thử của Phường Việt Hưng',
+                     'owner': '06661', 'access': 'public',
+                     'schema': {'fields': [{'name': 'a', 'type': 'integer'}]}})
+        r = self.get('/api/v1/datasets?unit=06652').json()
+        self.assertEqual([d['id'] for d in r['datasets']], ['units-2025'])
+        r = self.get('/api/v1/datasets?unit=06661').json()
+        self.assertEqual([d['id'] for d in r['datasets']], ['units-2025', 'viet-hung'])
+        self.assertEqual(r['facets']['owner'], {'06661': {'count': 1, 'name': 'Phường Việt Hưng'}})
+        # the old Phường Hà Tu (06664) merged into 06652 on 1 July 2025: in no current row
+        r = self.get('/api/v1/datasets?unit=06664').json()
+        self.assertEqual(r['total'], 0)
         # a sector that does not exist: 400 naming it
         self.assertError(self.as_('viewer').get('/api/v1/datasets?sector=tourisme'), 400,
                          'sector: "tourisme"')
