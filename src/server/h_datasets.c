@@ -271,7 +271,10 @@ static int dataset_load(request *r)
 	uint64_t replace;
 	int rc;
 
-	if ((rc = hl_dataset_may_load(req_store(r), &r->who, req_param(r, "id"))) < 0)
+	/* asked first before the body is read (ROUTE_CHECK_FIRST): nobody who may not load makes
+	 * the server hold 64 MiB */
+	if ((rc = hl_dataset_may_load(req_store(r), &r->who, req_param(r, "id"))) < 0 ||
+	    r->precheck)
 		return rc;
 	if ((rc = req_uint(&replace, r, "replace", 0, 0, 1)) != 0)
 		return rc;
@@ -385,6 +388,11 @@ static int dataset_diff(request *r)
 	int rc;
 	if ((rc = hl_dataset_get(&d, req_store(r), &r->who, req_param(r, "id"))) < 0)
 		return rc;
+	if (!d->version && !req_query(r, "to")) {
+		rc = hl_error_set(HL_ENOTFOUND, "dataset %s has no version 1 (it has 0)", d->id);
+		hl_dataset_free(d);
+		return rc;
+	}
 	if ((rc = req_uint(&to, r, "to", (uint64_t)d->version, 1, 1000000000)) != 0 ||
 	    (rc = req_uint(&from, r, "from", to - 1, 0, 1000000000)) != 0 ||
 	    (rc = req_uint(&p.limit, r, "limit", DIFF_DEFAULT, 1, DIFF_MAX)) != 0 ||
@@ -462,7 +470,8 @@ const route routes_datasets[] = {
     {M_GET, "/api/v1/datasets", datasets_list, 0, 0},
     {M_POST, "/api/v1/datasets", dataset_create, 0, 0},
     {M_GET, "/api/v1/datasets/{id}", dataset_get, 0, 0},
-    {M_POST, "/api/v1/datasets/{id}/load", dataset_load, MAX_LOAD, ROUTE_RAW_BODY},
+    {M_POST, "/api/v1/datasets/{id}/load", dataset_load, MAX_LOAD,
+     ROUTE_RAW_BODY | ROUTE_CHECK_FIRST},
     {M_GET, "/api/v1/datasets/{id}/versions", dataset_versions, 0, 0},
     {M_GET, "/api/v1/datasets/{id}/versions/{v}/rejects", dataset_rejects, 0, 0},
     {M_GET, "/api/v1/datasets/{id}/diff", dataset_diff, 0, 0},

@@ -117,6 +117,22 @@ class CatalogApi(hlplans.PlansCase):
             self.assertEqual(errs, [], (method, path))
         return r
 
+    def raw_post(self, path, token, length, body=b''):
+        """A POST announcing `length` bytes of which only `body` is sent: the answer's bytes
+        (the server answers without waiting for the rest, or the socket times out)."""
+        s = socket.create_connection(('127.0.0.1', self.srv.port), timeout=30)
+        auth = f'Authorization: Bearer {token}\r\n' if token else ''
+        s.sendall((f'POST {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: text/csv\r\n'
+                   f'Content-Length: {length}\r\n\r\n').encode() + body)
+        got = b''
+        while b'\r\n\r\n' not in got or not got.rstrip().endswith(b'}'):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        s.close()
+        return got
+
     def alive(self):
         """The server answers after what was just sent."""
         r = self.as_('anonymous').get('/api/v1/health')
@@ -591,6 +607,12 @@ class CatalogApi(hlplans.PlansCase):
                                      headers={'Content-Type': 'text/plain'})
         self.assertEqual(r.status, 415, r)
         self.assertEqual(self.get('/api/v1/datasets/x1', who='admin', status=404).status, 404)
+        # a dataset not loaded yet has nothing to compare or export
+        self.create({'id': 'rong', 'title': 'Dữ liệu kiểm thử chưa nạp', 'schema': schema})
+        self.assertError(self.as_('officer').get('/api/v1/datasets/rong/diff'), 404,
+                         'no version 1')
+        r = self.get('/api/v1/datasets/rong/export?format=csv', who='officer')
+        self.assertEqual(r.text(), 'a\r\n' if r.text().endswith('\r\n') else 'a\n')
         # loads refused at once
         self.assertError(self.as_('viewer').call('POST', '/api/v1/datasets/tourism/load',
                                                  'a\n1\n'), 403, 'officer')
@@ -605,20 +627,19 @@ class CatalogApi(hlplans.PlansCase):
                                                   'a\n'), 400, 'replace')
         # a body over the limit: 413 naming it, from Content-Length, nothing read or loaded
         before = self.get('/api/v1/datasets/tourism').json()
-        s = socket.create_connection(('127.0.0.1', self.srv.port), timeout=30)
-        s.sendall((f'POST /api/v1/datasets/tourism/load HTTP/1.1\r\nHost: x\r\n'
-                   f'Authorization: Bearer {self.tokens["officer"]}\r\n'
-                   f'Content-Type: text/csv\r\nContent-Length: {MAX_LOAD + 100 * (1 << 20)}'
-                   f'\r\n\r\n').encode() + b'indicator,unit\n' * 1000)
-        got = b''
-        while b'\r\n\r\n' not in got or not got.rstrip().endswith(b'}'):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-        s.close()
+        got = self.raw_post('/api/v1/datasets/tourism/load', self.tokens['officer'],
+                            MAX_LOAD + 100 * (1 << 20), b'indicator,unit\n' * 1000)
         self.assertTrue(got.startswith(b'HTTP/1.1 413'), got[:200])
         self.assertIn(str(MAX_LOAD).encode(), got)
+        # who may not load is answered before a byte of the body is read: a viewer's or an
+        # anonymous caller's 60 MiB are never awaited nor held
+        got = self.raw_post('/api/v1/datasets/tourism/load', self.tokens['viewer'], 60 << 20)
+        self.assertTrue(got.startswith(b'HTTP/1.1 403'), got[:200])
+        self.assertIn(b'officer', got)
+        got = self.raw_post('/api/v1/datasets/tourism/load', None, 60 << 20)
+        self.assertTrue(got.startswith(b'HTTP/1.1 401'), got[:200])
+        got = self.raw_post('/api/v1/datasets/nothing/load', self.tokens['officer'], 60 << 20)
+        self.assertTrue(got.startswith(b'HTTP/1.1 404'), got[:200])
         # a little over: read, dropped, refused the same
         r = self.as_('officer').call('POST', '/api/v1/datasets/tourism/load',
                                      b'x' * (MAX_LOAD + 1), headers={'Content-Type': 'text/csv'})
