@@ -503,9 +503,15 @@ int hl_store_ds_writer_finish(hl_store_ds_writer *w)
 	char sql[160];
 	if (!w->empty)
 		return exec(w->st, "DELETE FROM dataset_load_key", "dataset load");
-	snprintf(sql, sizeof(sql), "CREATE INDEX ds_rows_%lld_key ON ds_rows_%lld(_key, _from)",
+	/* The sort of CREATE INDEX keeps every key in memory when the temp store is (a 1 GB file:
+	 * 348 MB resident): on files, in runs the size of the store's own cache. */
+	snprintf(sql, sizeof(sql),
+	         "PRAGMA cache_size = -16000; PRAGMA temp_store = FILE;"
+	         " CREATE INDEX ds_rows_%lld_key ON ds_rows_%lld(_key, _from)",
 	         (long long)w->id, (long long)w->id);
-	return exec(w->st, sql, "dataset load");
+	int rc = exec(w->st, sql, "dataset load");
+	sqlite3_exec(w->st->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	return rc;
 }
 
 int hl_store_ds_remove_unput(uint64_t *removed, hl_store_ds_writer *w)
