@@ -114,11 +114,12 @@ extern const route routes_fonds[]; /* fonds, dossiers, custody */
 extern const route routes_ocr[];
 extern const route routes_jobs[];
 extern const route routes_audit[];
-extern const route routes_exchange[];  /* h_exchange.c: inbox, attachments, status */
-extern const route routes_feed[];      /* h_feed.c: the reference-data feed */
-extern const route routes_send[];      /* h_send.c: send, outbox, messages, peers */
-extern const route routes_plans[];     /* h_plans.c: plans, tasks, reports, evaluation */
-extern const route routes_plans_out[]; /* h_plans_out.c: calendar feeds, exports */
+extern const route routes_exchange[];        /* h_exchange.c: inbox, attachments, status */
+extern const route routes_feed[];            /* h_feed.c: the reference-data feed */
+extern const route routes_send[];            /* h_send.c: send, outbox, messages, peers */
+extern const route routes_plans[];           /* h_plans.c: plans, tasks, reports, evaluation */
+extern const route routes_plans_out[];       /* h_plans_out.c: calendar feeds, exports */
+extern const route routes_dataset_regroup[]; /* h_dataset_regroup.c: POST …/regroup */
 
 /* The route for r->method and r->seg; fills r->route and r's path parameters. Returns 0;
  * HL_ENOTFOUND when no pattern matches; HL_ECONFLICT when patterns match with other methods
