@@ -80,7 +80,9 @@ static int regroup(request *r)
 	if (rc == HL_ECONFLICT && rep) {
 		/* refused: the split units without a choice, named */
 		rc = resp_json(r, 409,
-		               json_pack("{s:s,s:o}", "error", hl_error_last(), "report", rep));
+		               json_pack("{s:{s:i,s:s,s:s},s:o}", "error", "status", 409, "code",
+		                         http_code_name(409), "message", hl_error_last(), "report",
+		                         rep));
 		rep = NULL;
 		goto done;
 	}
