@@ -11,10 +11,15 @@ The units are real (quangninh_mapping_old_to_new.csv, quangninh_ward_area_popula
   whole, 06706 takes 06700 Phường Tuần Châu and 06706 Phường Đại Yên whole;
 - the 2025 area of 06661 is 41.39 km², of 06706 62.08 km²; their population 51,787 and 14,904.
 The values per old commune (households, spending) are GENERATED for the test, not real figures.
+
+DemoDatasets runs the demo's dataset step (scripts/demo.sh --datasets) and checks that every
+dataset holds its file's rows.
 """
 import csv
+import io
 import json
 import os
+import subprocess
 import unittest
 
 import hl
@@ -416,6 +421,65 @@ class RegroupApi(Base, unittest.TestCase):
         self.assertRegex(r.out, r'canbo\s+dataset\.regroup\s+api-2025\s+api-src version 1 → '
                                 r'api-2025 on units of 2025-07-01: 11 rows → 5; 8 old units '
                                 r'whole, 1 split; decision none; weights area')
+
+
+class DemoDatasets(unittest.TestCase):
+    """The demo's dataset step (`bash scripts/demo.sh --datasets BIN HOME`, the same function
+    `make demo` runs): the area and population of the 54 units and the six sector tables load
+    whole, each dataset's rows equal to its file's, every row keeping value_as_written and its
+    source; a second run adds no version."""
+
+    def setUp(self):
+        self.h = hl.Home()
+        self.addCleanup(self.h.cleanup)
+
+    def demo(self):
+        p = subprocess.run(['bash', os.path.join(hl.SRC, 'scripts', 'demo.sh'), '--datasets',
+                            hl.BIN, self.h.home], capture_output=True, text=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def test_demo_datasets(self):
+        out = self.demo()
+        with open(os.path.join(hl.SRC, 'data', 'catalog', 'datasets.csv'), encoding='utf-8') as f:
+            listed = list(csv.DictReader(f))
+        self.assertEqual(len(listed), 7)
+        self.assertEqual(sorted(d['file'] for d in listed if d['file'].startswith('sector/')),
+                         ['sector/agriculture_fisheries.csv', 'sector/education.csv',
+                          'sector/forest_environment.csv', 'sector/health.csv',
+                          'sector/state_budget.csv', 'sector/tourism.csv'])
+        for d in listed:
+            path = os.path.join(hl.SRC, 'data', d['file'])
+            with open(path, encoding='utf-8', newline='') as f:
+                want = list(csv.DictReader(f))
+            self.assertIn(f'{path}: {len(want)} rows; {len(want)} added, 0 changed, 0 removed, '
+                          f'0 unchanged, 0 rejected', out)
+            r = self.h.run('dataset', 'show', d['id'], '--json')
+            self.assertEqual(r.rc, 0, r)
+            j = json.loads(r.out)
+            self.assertEqual((j['rows'], j['version'], j['access'], j['sector']),
+                             (len(want), 1, d['access'], d['sector']), d['id'])
+            r = self.h.run('dataset', 'export', d['id'], '--format', 'csv')
+            self.assertEqual(r.rc, 0, r)
+            got = list(csv.DictReader(io.StringIO(r.out)))
+            self.assertEqual(len(got), len(want), d['id'])
+            if d['file'].startswith('sector/'):
+                # every row with its words as written and its source, as in the file
+                key = ('indicator', 'period', 'scope', 'source_url', 'source_date',
+                       'value_as_written', 'note')
+                strip = lambda v: v[1:] if v.startswith("'") else v  # CSV formula guard
+                self.assertEqual(sorted(tuple(strip(r[k]) for k in key) for r in got),
+                                 sorted(tuple(r[k] for k in key) for r in want), d['id'])
+                self.assertIn('báo chí', j['provenance'])
+            else:
+                self.assertEqual(j['date'], '2025-07-01')
+                self.assertEqual(sum(int(r['population']) for r in got),
+                                 sum(int(r['population']) for r in want))
+                unit = [f for f in j['schema']['fields'] if f.get('unitCode')]
+                self.assertEqual([f['name'] for f in unit], ['code'])
+        # again: nothing changes
+        out = self.demo()
+        self.assertEqual(out.count('no change: version stays 1'), 7, out)
 
 
 if __name__ == '__main__':
