@@ -636,6 +636,11 @@ static int ds_regroup(const cli_args *args)
 		}
 		printf("\n");
 	}
+	if (json_integer_value(json_object_get(rep, "rows_incomplete")))
+		printf(
+		    "  %lld rows lack some of their old units (named in regroup_missing): partial "
+		    "sums\n",
+		    (long long)json_integer_value(json_object_get(rep, "rows_incomplete")));
 	if (json_array_size(json_object_get(rep, "dropped"))) {
 		printf("  dropped (neither a key nor a number):");
 		json_array_foreach(json_object_get(rep, "dropped"), i, sp)

@@ -132,7 +132,7 @@ class RegroupCli(Base, unittest.TestCase):
         types = {f['name']: f['type'] for f in j['schema']['fields']}
         self.assertEqual(types, {'xa': 'string', 'nam': 'integer', 'so_ho': 'integer',
                                  'chi': 'number', 'regroup_note': 'string',
-                                 'regroup_from': 'string'})
+                                 'regroup_from': 'string', 'regroup_missing': 'string'})
         self.assertEqual(j['schema']['primaryKey'], ['xa', 'nam'])
         got = {(r['xa'], r['nam']): r for r in self.rows('whole-2025')}
         self.assertEqual(sorted(got), [('06652', 2023), ('06652', 2024), ('06658', 2024)])
@@ -150,6 +150,17 @@ class RegroupCli(Base, unittest.TestCase):
             self.assertEqual(v['regroup_note'], 'whole')
         self.assertEqual(got[('06652', 2024)]['regroup_from'], '06652, 06664')
         self.assertEqual(got[('06658', 2024)]['regroup_from'], '06649, 06658')
+        self.assertEqual([v['regroup_missing'] for v in got.values()], [None, None, None])
+        self.assertEqual(rep['rows_incomplete'], 0)
+        # a new unit whose old units are not all in the data: flagged, never silently partial
+        self.make('part', [WHOLE_ROWS[0]])
+        j = json.loads(self.ok('dataset', 'regroup', 'part', '--to-units', '2025-07-01', '--as',
+                               'part-2025', '--json').out)
+        self.assertEqual(j['report']['rows_incomplete'], 1)
+        (row,) = self.rows('part-2025')
+        # 06652 Phường Hà Tu = Hà Phong 1200 (Hà Tu 06664 has no row): 1200, flagged
+        self.assertEqual((row['xa'], row['so_ho'], row['regroup_from'], row['regroup_missing']),
+                         ('06652', 1200, '06652', '06664'))
         # audited, naming the source, its version and the new dataset
         r = self.ok('audit', 'list')
         self.assertRegex(r.out, r'dataset\.regroup\s+whole-2025\s+whole version 1 → '
@@ -216,6 +227,8 @@ class RegroupCli(Base, unittest.TestCase):
         self.assertEqual(got['06706']['regroup_note'], 'split:weights=area 06655×0.599981')
         self.assertEqual(got['06661']['regroup_from'], '06655, 06661, 06703')
         self.assertEqual(got['06706']['regroup_from'], '06655, 06700, 06706')
+        self.assertEqual((got['06661']['regroup_missing'], got['06706']['regroup_missing']),
+                         (None, None))
         # the text shows the choice too
         r = self.ok('dataset', 'regroup', 'split-b', '--to-units', '2025-07-01', '--as',
                     'split-b-2025-text', '--weights', 'area')

@@ -530,7 +530,7 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 	const hl_table_schema *s;
 	const char *wkind = NULL; /* "area", "population", "dataset" */
 	char **outcells = NULL;
-	size_t nf_out = 0, nrows_out = 0;
+	size_t nf_out = 0, nrows_out = 0, nincomplete = 0;
 	sbuf hashes = {0}, prov = {0};
 	int64_t iid, count;
 	int *types = NULL, *uniq = NULL;
@@ -628,8 +628,7 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 			is_key |= rd.kcol[k] == i;
 		if (is_key)
 			continue;
-		if (!strcmp(s->fields[i].name, "regroup_note") ||
-		    !strcmp(s->fields[i].name, "regroup_from")) {
+		if (!strncmp(s->fields[i].name, "regroup_", 8)) {
 			rc = hl_error_set(
 			    HL_EINVALID,
 			    "dataset %s has a field \"%s\": the regrouped dataset's own "
@@ -935,7 +934,7 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 	qsort(cs, ncs, sizeof(*cs), cmp_contrib);
 
 	/* the new schema: unit, group keys, sums, note, from */
-	nf_out = 1 + rd.nk + rd.nv + 2;
+	nf_out = 1 + rd.nk + rd.nv + 3;
 	ns.fields = calloc(nf_out, sizeof(hl_field));
 	ns.pkey = calloc(1 + rd.nk, sizeof(size_t));
 	ns.missing = calloc(1, sizeof(char *));
@@ -998,6 +997,15 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 		f->title = hl_strdup("Mã các đơn vị cũ đã gộp vào dòng này");
 		f->type = HL_FIELD_STRING;
 		f->required = 1;
+		f->min_length = f->max_length = -1;
+		f = &ns.fields[ns.nfields++];
+		f->name = hl_strdup("regroup_missing");
+		f->title = hl_strdup("Đơn vị cũ nhập vào đơn vị mới nhưng không có dòng số liệu "
+		                     "(trống: đủ)");
+		f->description = hl_strdup(
+		    "The old units the mapping sends to this new unit that have no row for this "
+		    "key in the source: a sum without them is partial.");
+		f->type = HL_FIELD_STRING;
 		f->min_length = f->max_length = -1;
 	}
 	json_object_set_new(rep, "as_number", jnum);
@@ -1124,7 +1132,7 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 	for (size_t a = 0; a < ncs;) {
 		size_t b = a;
 		char(*nv)[HL_CATALOG__NORM] = NULL;
-		sbuf note = {0}, from = {0}, hin = {0}, key = {0};
+		sbuf note = {0}, from = {0}, missing = {0}, hin = {0}, key = {0};
 		char hash[65], why[200];
 		int what;
 		uint64_t first;
@@ -1152,13 +1160,13 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 			const hl_field *f = &ns.fields[1 + rd.nk + v];
 			long long isum = 0;
 			double dsum = 0;
-			int missing = 0;
+			int absent = 0;
 			char text[64];
 			for (size_t c = a; c < b; c++) {
 				const char *cell = cs[c].row->vals[v];
 				double d;
 				if (!cell) {
-					missing = 1;
+					absent = 1;
 					break;
 				}
 				if (f->type == HL_FIELD_INTEGER)
@@ -1166,7 +1174,7 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 				else if (parse_double(&d, cell) == 0)
 					dsum += d * cs[c].t->share;
 			}
-			if (missing) {
+			if (absent) {
 				outcells[1 + rd.nk + v] = NULL;
 				continue;
 			}
@@ -1210,8 +1218,31 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 			if (!split)
 				sb_str(&note, "whole");
 		}
-		outcells[ns.nfields - 2] = note.s;
-		outcells[ns.nfields - 1] = from.s;
+		/* the old units of this new unit (that day) that gave nothing to this row */
+		{
+			hl_unit *nu = NULL;
+			if (hl_units_show(&nu, st, cs[a].t->code, day) == 0) {
+				for (size_t k = 0; k < nu->prev.n; k++) {
+					const hl_succession *p = &nu->prev.v[k];
+					int seen = 0;
+					if (strcmp(p->effective_date, day))
+						continue;
+					for (size_t c = a; c < b && !seen; c++)
+						seen = !strcmp(cs[c].row->old->code, p->old_code);
+					if (seen || (missing.s && strstr(missing.s, p->old_code)))
+						continue;
+					sb_str(&missing, missing.n ? ", " : "");
+					sb_str(&missing, p->old_code);
+				}
+			}
+			hl_unit_free(nu);
+			hl_error_clear();
+			if (missing.n)
+				nincomplete++;
+		}
+		outcells[ns.nfields - 3] = note.s;
+		outcells[ns.nfields - 2] = from.s;
+		outcells[ns.nfields - 1] = missing.n ? missing.s : NULL;
 		/* hash and key as a load makes them */
 		for (size_t i = 0; i < ns.nfields; i++) {
 			if (i)
@@ -1240,6 +1271,7 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 		free(nv);
 		free(note.s);
 		free(from.s);
+		free(missing.s);
 		free(hin.s);
 		free(key.s);
 		if (rc < 0)
@@ -1286,6 +1318,7 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 	}
 	in_tx = 0;
 	json_object_set_new(rep, "rows_written", json_integer((json_int_t)nrows_out));
+	json_object_set_new(rep, "rows_incomplete", json_integer((json_int_t)nincomplete));
 	rc = out ? hl_dataset_get(out, st, who, o->as) : 0;
 done:
 	hl_store_ds_writer_free(w);
