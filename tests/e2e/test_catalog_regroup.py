@@ -302,8 +302,9 @@ class RegroupCli(Base, unittest.TestCase):
         # --to-units on a day with no mapping
         r = self.h.run('dataset', 'regroup', 'bad', '--to-units', '2025-07-02', '--as', 'x1')
         self.assertEqual(r.rc, 1, r)
-        self.assertIn('to_units 2025-07-02: no mapping that day', r.err)
-        self.assertIn('its units changed on 2025-07-01', r.err)
+        self.assertIn('to_units 2025-07-02: no mapping that day: no unit of the data ended the '
+                      'day before', r.err)
+        self.assertIn('it changed on 2025-07-01', r.err)
         r = self.h.run('dataset', 'regroup', 'bad', '--to-units', '2025-13-01', '--as', 'x1')
         self.assertEqual(r.rc, 1, r)
         self.assertIn('to_units: not a day', r.err)
@@ -329,17 +330,34 @@ class RegroupCli(Base, unittest.TestCase):
         r = self.h.run('dataset', 'regroup', 'plain', '--to-units', '2025-07-01', '--as', 'x2')
         self.assertEqual(r.rc, 1, r)
         self.assertIn('dataset plain has no unit-code column', r.err)
-        # a unit code that is not an old commune: Đặc khu Bạch Long Vĩ (11948) exists only from
-        # 2025-07-01 (no predecessor in the national mapping)
+        # a unit code that is not an old commune: Tỉnh Quảng Ninh (22) is a unit on 2025-06-30
+        # but did not end on 2025-07-01 (it became a city on 2026-09-01)
+        self.make('tinh', [['06652', 2024, 10, 1.0, 'x', '2024-12-31'],
+                           ['22', 2024, 10, 1.0, 'x', '2024-12-31']])
+        r = self.h.run('dataset', 'regroup', 'tinh', '--to-units', '2025-07-01', '--as', 'x3')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('row 2: xa "22 (Tỉnh Quảng Ninh)" did not end on 2025-07-01 (it changed on '
+                      '2026-09-01): not an old unit', r.err)
+        # a dataset of new units: Đặc khu Bạch Long Vĩ (11948) exists only from 2025-07-01; a
+        # dataset dated that day holds new codes (06652 there is the new Phường Hà Tu, not the
+        # old Hà Phong), so it is refused whatever its codes
         self.ok('dataset', 'create', 'moi', '--title', 'Mã mới (kiểm thử)', '--schema',
                 self.schema, '--date', '2025-07-01')
         path = hl.write_csv(self.h.path('moi.csv'), HEADER,
-                            [['11948', 2025, 10, 1.0, 'x', '2025-07-01']])
+                            [['11948', 2025, 10, 1.0, 'x', '2025-07-01'],
+                             ['06652', 2025, 10, 1.0, 'x', '2025-07-01']])
         self.ok('dataset', 'load', 'moi', path)
         r = self.h.run('dataset', 'regroup', 'moi', '--to-units', '2025-07-01', '--as', 'x3')
         self.assertEqual(r.rc, 1, r)
-        self.assertIn('row 1: xa "11948" is not a unit on 2025-06-30', r.err)
-        self.assertIn('not an old commune', r.err)
+        self.assertIn('dataset moi is dated 2025-07-01: its unit codes are those of that day, '
+                      'not old units', r.err)
+        # a dataset without a date: its codes were checked against each load's day
+        self.ok('dataset', 'create', 'khong-ngay', '--title', 'Không ngày (kiểm thử)',
+                '--schema', self.schema)
+        r = self.h.run('dataset', 'regroup', 'khong-ngay', '--to-units', '2025-07-01', '--as',
+                       'x3')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('dataset khong-ngay has no date', r.err)
         # a district (Thành phố Hạ Long, 193): abolished, no unit to go to
         self.make('huyen', [['193', 2024, 10, 1.0, 'x', '2024-12-31']])
         r = self.h.run('dataset', 'regroup', 'huyen', '--to-units', '2025-07-01', '--as', 'x4')

@@ -530,7 +530,9 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 	const hl_table_schema *s;
 	const char *wkind = NULL; /* "area", "population", "dataset" */
 	char **outcells = NULL;
-	size_t nf_out = 0, nrows_out = 0, nincomplete = 0;
+	size_t nf_out = 0, nrows_out = 0, nincomplete = 0, unmapped_line = 0, nmapped = 0;
+	char unmapped[400] = "", when[11] = "", unknown[64] = "";
+	size_t unknown_line = 0;
 	sbuf hashes = {0}, prov = {0};
 	int64_t iid, count;
 	int *types = NULL, *uniq = NULL;
@@ -564,6 +566,22 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 		return rc;
 	s = ds.d->schema;
 	rd.s = s;
+	/* its unit codes were checked against the units of its date: old units need a date before
+	 * the change (a code reused by a new unit, 06652, would otherwise pass for the old one) */
+	if (!ds.d->date || strcmp(ds.d->date, day) >= 0) {
+		rc = ds.d->date
+		         ? hl_error_set(HL_EINVALID,
+		                        "dataset %s is dated %s: its unit codes are those of "
+		                        "that day, not old units that ended before %s",
+		                        id, ds.d->date, day)
+		         : hl_error_set(HL_EINVALID,
+		                        "dataset %s has no date: its unit codes were checked "
+		                        "against the units of each load's day, not the old "
+		                        "units that ended before %s (a dataset of old communes "
+		                        "is created with --date before that day)",
+		                        id, day);
+		goto done;
+	}
 
 	/* the unit field, the group keys, the summed fields */
 	{
@@ -707,13 +725,14 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 		olds[nold].rows = 1;
 		nold++;
 		if (hl_units_show(&u, st, row->unit, before) < 0) {
+			/* named after the loop (a day without mapping is said first) */
 			hl_error_clear();
-			rc = hl_error_set(
-			    HL_EINVALID,
-			    "row %zu: %s \"%.40s\" is not a unit on %s, the day before "
-			    "%s: not an old commune",
-			    row->line, s->fields[rd.ucol].name, row->unit, before, day);
-			goto done;
+			if (!unknown_line) {
+				unknown_line = row->line;
+				snprintf(unknown, sizeof(unknown), "%.40s", row->unit);
+			}
+			olds[nold - 1].choice = "unknown";
+			continue;
 		}
 		olds[nold - 1].name = hl_strdup(u->full_name);
 		olds[nold - 1].to = calloc(u->next.n + 1, sizeof(target));
@@ -754,21 +773,29 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 			}
 		}
 		if (olds[nold - 1].n == 0) {
-			hl_successions *all = NULL;
-			char when[11] = "";
-			if (hl_units_successors(&all, st, row->unit) == 0 && all->n)
-				snprintf(when, sizeof(when), "%s", all->v[0].effective_date);
-			hl_successions_free(all);
-			hl_error_clear();
-			rc = hl_error_set(
-			    HL_EINVALID,
-			    "to_units %s: no mapping that day: %s (%s) has no successor "
-			    "on %s%s%s%s",
-			    day, row->unit, u->full_name, day,
-			    *when ? " (its units changed on " : "", when, *when ? ")" : "");
+			/* named after the loop: no unit of the data changed that day (a day
+			 * without mapping), or this one did not (not an old unit of it) */
+			if (!unmapped_line) {
+				hl_successions *all = NULL;
+				unmapped_line = row->line;
+				snprintf(unmapped, sizeof(unmapped), "%s (%s)", row->unit,
+				         u->full_name ? u->full_name : "");
+				if (hl_units_successors(&all, st, row->unit) == 0) {
+					for (size_t k = 0; k < all->n; k++)
+						if (strcmp(all->v[k].effective_date, day)) {
+							snprintf(when, sizeof(when), "%s",
+							         all->v[k].effective_date);
+							break;
+						}
+				}
+				hl_successions_free(all);
+				hl_error_clear();
+			}
+			olds[nold - 1].choice = "unmapped";
 			hl_unit_free(u);
-			goto done;
+			continue;
 		}
+		nmapped++;
 		if (olds[nold - 1].n > 1)
 			olds[nold - 1].split = 1;
 		if (!olds[nold - 1].split) {
@@ -780,6 +807,37 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 			nsplit++;
 		}
 		hl_unit_free(u);
+	}
+	if ((unmapped_line || unknown_line) && !nmapped) {
+		if (!unmapped_line)
+			rc = hl_error_set(
+			    HL_EINVALID,
+			    "to_units %s: no mapping that day: no unit of the data ended "
+			    "the day before (row %zu: %s is not a unit on %s)",
+			    day, unknown_line, unknown, before);
+		else
+			rc = hl_error_set(
+			    HL_EINVALID,
+			    "to_units %s: no mapping that day: no unit of the data ended the day "
+			    "before (%s, row %zu: %s%s)",
+			    day, unmapped, unmapped_line,
+			    *when ? "it changed on " : "it has no change", when);
+		goto done;
+	}
+	if (unknown_line) {
+		rc = hl_error_set(HL_EINVALID,
+		                  "row %zu: %s \"%s\" is not a unit on %s, the day before %s: not "
+		                  "an old commune",
+		                  unknown_line, s->fields[rd.ucol].name, unknown, before, day);
+		goto done;
+	}
+	if (unmapped_line) {
+		rc = hl_error_set(HL_EINVALID,
+		                  "row %zu: %s \"%s\" did not end on %s (%s%s): not an old unit of "
+		                  "that day's change",
+		                  unmapped_line, s->fields[rd.ucol].name, unmapped, day,
+		                  *when ? "it changed on " : "it has no change", when);
+		goto done;
 	}
 	for (size_t i = 0; i < rd.n; i++)
 		for (size_t j = 0; j < nold; j++)
