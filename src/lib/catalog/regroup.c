@@ -533,6 +533,7 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 	size_t nf_out = 0, nrows_out = 0, nincomplete = 0, unmapped_line = 0, nmapped = 0;
 	char unmapped[400] = "", when[11] = "", unknown[64] = "";
 	size_t unknown_line = 0;
+	hl_unit *last_new = NULL; /* the new unit whose predecessors were last asked */
 	sbuf hashes = {0}, prov = {0};
 	int64_t iid, count;
 	int *types = NULL, *uniq = NULL;
@@ -1279,7 +1280,15 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 		/* the old units of this new unit (that day) that gave nothing to this row */
 		{
 			hl_unit *nu = NULL;
-			if (hl_units_show(&nu, st, cs[a].t->code, day) == 0) {
+			/* rows come by new unit: its predecessors asked once */
+			if (!last_new || strcmp(last_new->code, cs[a].t->code)) {
+				hl_unit_free(last_new);
+				last_new = NULL;
+				if (hl_units_show(&last_new, st, cs[a].t->code, day) < 0)
+					hl_error_clear();
+			}
+			nu = last_new;
+			if (nu) {
 				for (size_t k = 0; k < nu->prev.n; k++) {
 					const hl_succession *p = &nu->prev.v[k];
 					int seen = 0;
@@ -1293,8 +1302,6 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 					sb_str(&missing, p->old_code);
 				}
 			}
-			hl_unit_free(nu);
-			hl_error_clear();
 			if (missing.n)
 				nincomplete++;
 		}
@@ -1379,6 +1386,7 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 	json_object_set_new(rep, "rows_incomplete", json_integer((json_int_t)nincomplete));
 	rc = out ? hl_dataset_get(out, st, who, o->as) : 0;
 done:
+	hl_unit_free(last_new);
 	hl_store_ds_writer_free(w);
 	if (in_tx)
 		hl_store_rollback(st);
