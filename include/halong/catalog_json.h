@@ -21,6 +21,14 @@ json_t *hl_dataset_json(const hl_dataset *d);
  * "added", "changed", "removed", "unchanged", "rejected"} */
 json_t *hl_dataset_version_json(const hl_dataset_version *v);
 
+/* ---- the "api" section (issue 14) ---- */
+
+/* {"datasets": [DATASET without "schema", with "owner_name"], "total": N,
+ *  "facets": {"sector": {"tourism": n, …}, "owner": {"CODE": {"count": n, "name": "…"|null}}}} */
+json_t *hl_dataset_found_json(const hl_dataset_found *f);
+/* [{"line", "column" (null for a row), "field" (null for a row), "value", "error"}] */
+json_t *hl_dataset_load_errors_json(const hl_dataset_load_error *v, size_t n);
+
 /* ---- regroup (helper "regroup") ---- */
 
 /* Regroups the current version of dataset `id` (rows keyed by units that ended the day before

@@ -17,6 +17,7 @@ typedef struct {
 	uint64_t version, limit, offset, timeout;
 	const char *where, *group_by, *sum;
 	int count;
+	const char *q; /* list */
 } dopts;
 
 static hl_principal me(void)
@@ -257,37 +258,44 @@ static int ds_show(const cli_args *args)
 	return EXIT_OK;
 }
 
+/* The catalogue through the search of GET /api/v1/datasets: the same filters, the same JSON. */
 static int ds_list(const cli_args *args)
 {
 	const dopts *o = args->opts;
 	hl_archive *a = NULL;
-	hl_datasets *l = NULL;
+	hl_dataset_found *f = NULL;
+	hl_dataset_search_opts so = {.q = o->q,
+	                             .sector = o->sector,
+	                             .owner = o->owner,
+	                             .unit = o->unit,
+	                             .limit = (size_t)o->limit,
+	                             .offset = (size_t)o->offset};
 	hl_principal who = me();
 	int rc;
 
 	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_dataset_list(&l, hl_archive_store(a), &who);
+	rc = hl_dataset_search(&f, hl_archive_store(a), &who, &so);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
 	if (o->json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < l->n; i++) {
-			json_t *j = hl_dataset_json(l->v[i]);
-			json_object_del(j, "schema");
-			json_array_append_new(arr, j);
-		}
-		cli_print_json(arr);
+		cli_print_json(hl_dataset_found_json(f));
 	} else {
-		if (!l->n)
-			printf("no dataset (halong dataset create ID --title TEXT --from FILE)\n");
-		for (size_t i = 0; i < l->n; i++)
-			printf("%-32s %-12s %-10s v%-3d %8lld rows  %s\n", l->v[i]->id,
-			       l->v[i]->sector, hl_access_name(l->v[i]->access), l->v[i]->version,
-			       (long long)l->v[i]->rows, l->v[i]->title);
+		if (!f->total)
+			printf(o->q || o->sector || o->owner || o->unit
+			           ? "no dataset found\n"
+			           : "no dataset (halong dataset create ID --title TEXT --from "
+			             "FILE)\n");
+		for (size_t i = 0; i < f->page.n; i++)
+			printf("%-32s %-12s %-10s v%-3d %8lld rows  %s\n", f->page.v[i]->id,
+			       f->page.v[i]->sector, hl_access_name(f->page.v[i]->access),
+			       f->page.v[i]->version, (long long)f->page.v[i]->rows,
+			       f->page.v[i]->title);
+		if (f->page.n < f->total)
+			printf("(%zu of %zu shown: --offset N)\n", f->page.n, f->total);
 	}
-	hl_datasets_free(l);
+	hl_dataset_found_free(f);
 	return EXIT_OK;
 }
 
@@ -558,6 +566,22 @@ static const cli_opt query_opts[] = {
 };
 static const cli_opt show_opts[] = {VERSION_OPT, JSON_OPT, CLI_OPT_END};
 static const cli_opt json_opts[] = {JSON_OPT, CLI_OPT_END};
+static const cli_opt list_opts[] = {
+    CLI_TEXT_OPT("q", 0, dopts, q, "WORDS",
+                 "datasets whose title, description or keywords hold every word (tones and "
+                 "case ignored)"),
+    CLI_CHOICE_OPT("sector", dopts, sector, "SECTOR",
+                   "tourism,health,education,agriculture,environment,taxation,finance,"
+                   "transport,industry,population,land,culture,justice,labour,other",
+                   0, "of this sector"),
+    CLI_TEXT_OPT("owner", 0, dopts, owner, "CODE", "owned by this agency or unit (its code)"),
+    CLI_TEXT_OPT("unit", 0, dopts, unit, "CODE",
+                 "owned by this unit, or whose unit-code columns hold it now"),
+    CLI_COUNT_OPT("limit", dopts, limit, "N", 0, 1e9, "0", "at most N (0: every one)"),
+    CLI_COUNT_OPT("offset", dopts, offset, "N", 0, 1e9, "0", "skip the first N"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
 static const cli_opt export_opts[] = {
     VERSION_OPT,
     CLI_CHOICE_OPT("format", dopts, format, "FORMAT", "csv,json,xlsx", CLI_REQUIRED,
@@ -712,8 +736,8 @@ static const cli_cmd dataset_subs[] = {
      .run = ds_show,
      .group = DATASET},
     {.name = "list",
-     .summary = "the datasets",
-     .opts = json_opts,
+     .summary = "the datasets you may read, searched (--q, --sector, --owner, --unit)",
+     .opts = list_opts,
      .opts_size = sizeof(dopts),
      .run = ds_list,
      .group = DATASET},
