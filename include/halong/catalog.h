@@ -353,6 +353,29 @@ int hl_dataset_may_load(hl_store *st, const hl_principal *who, const char *id);
 int hl_dataset_rejects_open(int *fd, hl_store *st, const hl_principal *who, const char *home,
                             const char *id, int version);
 
+/* ---- regroup (helper "regroup"): data keyed by old communes onto the units of a later day ----
+ * Rules and invariants: src/lib/catalog/README.md, "Regrouping onto the new units". */
+
+/* Options of hl_dataset_regroup (catalog_json.h). */
+typedef struct {
+	const char *to_units; /* the day of the new units: yyyy-mm-dd (required) */
+	const char *as;       /* the new dataset's id (required; must be free) */
+	/* shares of a split commune: "area" or "population" (the 2025 units' table,
+	 * quangninh_ward_area_population_2025.csv in units_dir), "DATASET:COL" (a numeric column
+	 * of a readable dataset with one unit-code column), NULL or "none": no weights */
+	const char *weights;
+	const char *decision;      /* a CSV old_code,new_code,share[,note]: the written choice */
+	const char *decision_name; /* the decision as named in the provenance (NULL: its path) */
+	const char *column;        /* the unit-code field (NULL: the dataset's only one) */
+	const char *by;            /* "A,B": group keys (NULL: the primary key's other fields) */
+	const char *title;         /* NULL: the source's title and the day */
+	const char *units_dir; /* where the area/population table is (NULL: $HALONG_DATA/units or
+	                          the shipped data/units) */
+} hl_regroup_opts;
+
+/* The area/population table the weights "area" and "population" read. */
+#define HL_REGROUP_WEIGHTS_FILE "quangninh_ward_area_population_2025.csv"
+
 #ifdef __cplusplus
 }
 #endif

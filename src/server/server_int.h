@@ -125,6 +125,7 @@ extern const route routes_send[];      /* h_send.c: send, outbox, messages, peer
 extern const route routes_plans[];     /* h_plans.c: plans, tasks, reports, evaluation */
 extern const route routes_plans_out[]; /* h_plans_out.c: calendar feeds, exports */
 extern const route routes_datasets[];  /* h_datasets.c: the catalogue, loads, diffs, exports */
+extern const route routes_dataset_regroup[]; /* h_dataset_regroup.c: POST …/regroup */
 
 /* The route for r->method and r->seg; fills r->route and r's path parameters. Returns 0;
  * HL_ENOTFOUND when no pattern matches; HL_ECONFLICT when patterns match with other methods
