@@ -283,7 +283,7 @@ class PublishTest(hl.HomeCase):
         for w in words:
             self.assertIn(w, r.err)
         self.assertEqual(self.h.run('dataset', 'show', 'evil').rc, 1)
-        self.assertNotIn('evil', [d['id'] for d in self.json('dataset', 'list')])
+        self.assertNotIn('evil', [d['id'] for d in self.json('dataset', 'list')['datasets']])
         return r
 
     def test_hostile_paths(self):
