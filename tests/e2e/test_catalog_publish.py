@@ -428,7 +428,8 @@ class PublishTest(hl.HomeCase):
 
 @unittest.skipIf(DATA is None, 'the shared data (../shared/data) is not there')
 class PublishServerTest(unittest.TestCase):
-    """GET /dcat/… of a real `halong serve`, without an account."""
+    """GET /dcat/… of a real `halong serve`, and the downloads its documents point at, without an
+    account."""
 
     def test_dcat_over_http(self):
         h = hl.Home()
@@ -468,6 +469,29 @@ class PublishServerTest(unittest.TestCase):
         for p in ('/dcat/datasets/health.jsonld', '/dcat/datasets/nothing.jsonld'):
             r = c.get(p)
             self.assertEqual(r.status, 404, r)
+        # the distributions' downloadURLs answer without an account: the CSV, and the Data
+        # Package zip, which the official profiles accept and whose CSV is its hash's
+        dists = {d['dct:format'].rsplit('/', 1)[1]: d['dcat:downloadURL']
+                 for d in graph_nodes(doc, 'dcat:Dataset')[0]['dcat:distribution']}
+        r = c.get(dists['CSV'][len(BASE):])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body.decode('utf-8').splitlines()[0],
+                         ','.join(read_csv(os.path.join(DATA, 'sector', 'tourism.csv'))[0]))
+        r = c.get(dists['ZIP'][len(BASE):])
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.header('Content-Type').startswith('application/zip'), r)
+        with zipfile.ZipFile(io.BytesIO(r.body)) as z:
+            self.assertEqual(sorted(z.namelist()), ['datapackage.json', 'tourism.csv'])
+            z.extractall(h.path('served-pkg'))
+        v = validate_datapackage(h.path('served-pkg', 'datapackage.json'))
+        self.assertTrue(v['ok'], v['errors'])
+        with open(h.path('served-pkg', 'datapackage.json'), encoding='utf-8') as f:
+            pkg = json.load(f)
+        self.assertEqual(pkg['resources'][0]['hash'],
+                         'sha256:' + sha256(h.path('served-pkg', 'tourism.csv')))
+        r = c.get('/api/v1/datasets/health/export?format=datapackage')
+        self.assertEqual(r.status, 404, r)
+
         # an internal dataset answers exactly as a missing one
         hid = json.dumps(c.get('/dcat/datasets/health.jsonld').json()).replace('health', 'X')
         nop = json.dumps(c.get('/dcat/datasets/nothing.jsonld').json()).replace('nothing', 'X')

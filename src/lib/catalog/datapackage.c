@@ -117,7 +117,11 @@ static json_t *descriptor(const hl_dataset *d, const hl_dataset_version *ver, co
 		json_object_set_new(p, "description", json_string(d->description));
 	for (size_t i = 0; i < d->nkeywords; i++)
 		json_array_append_new(kw, json_string(d->keywords[i]));
-	json_object_set_new(p, "keywords", kw);
+	/* the profiles want at least one keyword when the property is there */
+	if (json_array_size(kw))
+		json_object_set_new(p, "keywords", kw);
+	else
+		json_decref(kw);
 	if (d->licence)
 		json_array_append_new(lic, licence_json(d->licence));
 	if (json_array_size(lic))
