@@ -854,7 +854,7 @@ static const cli_opt regroup_opts[] = {
 
 static const cli_cmd dataset_subs[] = {
     {.name = "create",
-     .summary = "create a dataset from a Table Schema or a sample file",
+     .summary = "create a dataset from a Table Schema, a sample file or a Data Package",
      .operands = "ID",
      .min_args = 1,
      .max_args = 1,
@@ -866,7 +866,10 @@ static const cli_cmd dataset_subs[] = {
      .help = "--from reads every row: each column gets the narrowest type all its cells fit "
              "(integer, number, boolean, date, else string); a number written with a leading "
              "zero (a code) stays a string. A unit code column is a string field with "
-             "\"unitCode\": true in a schema file."},
+             "\"unitCode\": true in a schema file. --datapackage takes the package's metadata "
+             "and Table Schema and loads its one CSV, checked first: a path inside the "
+             "package's folder (no URL, absolute path, .. or link leading out), its bytes and "
+             "sha256 hash; access is --access (default internal)."},
     {.name = "load",
      .summary = "load a CSV or XLSX file into a dataset: a new version",
      .operands = "ID FILE",
