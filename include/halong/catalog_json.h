@@ -21,6 +21,11 @@ json_t *hl_dataset_json(const hl_dataset *d);
  * "added", "changed", "removed", "unchanged", "rejected"} */
 json_t *hl_dataset_version_json(const hl_dataset_version *v);
 
+/* (share) A data request: {"id", "dataset", "agency", "agency_name", "purpose",
+ * "legal_basis", "state", "requested_at", "requested_by", "due", "decided_at", "decided_by",
+ * "reason", "decision_basis", "until"}. */
+json_t *hl_data_request_json(const hl_data_request *r);
+
 #ifdef __cplusplus
 }
 #endif

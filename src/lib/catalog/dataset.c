@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "../store/store_catalog.h"
+#include "../store/store_catalog_share.h"
 #include "catalog_int.h"
 #include "halong/catalog_json.h"
 #include "halong/plans.h"
@@ -57,6 +58,35 @@ int hl_catalog__may_read(const hl_principal *who, int access)
 	if (who->local)
 		return 1;
 	return access <= (int)hl_auth_ceiling(who) && access < HL_ACCESS_SECRET;
+}
+
+int hl_catalog__agency_of(char out[33], hl_store *st, const hl_principal *who)
+{
+	out[0] = 0;
+	if (!who || who->local || !who->user_id)
+		return 0;
+	return hl_plans_user_agency(out, st, who);
+}
+
+int hl_catalog__may_read_ds(hl_store *st, const hl_principal *who, const char *agency, int64_t iid,
+                            const char *owner, int access, int *by_grant)
+{
+	char today[11];
+	int rc;
+	*by_grant = 0;
+	if (hl_catalog__may_read(who, access))
+		return 1;
+	/* above the role's ceiling: only a signed-in user's agency, never a secret dataset */
+	if (!who || who->local || !who->user_id || !agency || !*agency ||
+	    access > HL_ACCESS_RESTRICTED)
+		return 0;
+	if (owner && !strcmp(owner, agency))
+		return 1;
+	hl_plans_today(today);
+	if ((rc = hl_store_data_grant_has(st, iid, agency, today)) < 0)
+		return rc;
+	*by_grant = rc;
+	return rc;
 }
 
 static int may_write(const hl_principal *who)
@@ -123,18 +153,33 @@ static hl_dataset *from_row(const hl_store_dataset_row *r)
 }
 
 typedef struct {
+	hl_store *st;
 	const hl_principal *who;
 	hl_catalog__ds *one;
 	hl_datasets *all;
 	int err;
+	char agency[33]; /* the caller's (hl_catalog__agency_of), once needed */
+	int agency_known;
 } find_ctx;
 
 static int on_row(const hl_store_dataset_row *r, void *ud)
 {
 	find_ctx *c = ud;
 	hl_dataset *d;
-	if (!hl_catalog__may_read(c->who, r->access))
-		return 0;
+	int ok, by_grant = 0;
+	if (!hl_catalog__may_read(c->who, r->access)) {
+		if (!c->agency_known) {
+			if ((ok = hl_catalog__agency_of(c->agency, c->st, c->who)) < 0)
+				return c->err = ok;
+			c->agency_known = 1;
+		}
+		ok = hl_catalog__may_read_ds(c->st, c->who, c->agency, r->id, r->owner, r->access,
+		                             &by_grant);
+		if (ok < 0)
+			return c->err = ok;
+		if (!ok)
+			return 0;
+	}
 	if (!(d = from_row(r))) {
 		c->err = hl_error_code() ? hl_error_code() : HL_ENOMEM;
 		return c->err;
@@ -142,6 +187,7 @@ static int on_row(const hl_store_dataset_row *r, void *ud)
 	if (c->one) {
 		c->one->d = d;
 		c->one->iid = r->id;
+		c->one->by_grant = by_grant;
 		return 1;
 	}
 	if (c->all->n % 16 == 0) {
@@ -158,7 +204,7 @@ static int on_row(const hl_store_dataset_row *r, void *ud)
 
 int hl_catalog__open(hl_catalog__ds *out, hl_store *st, const hl_principal *who, const char *id)
 {
-	find_ctx c = {.who = who, .one = out};
+	find_ctx c = {.st = st, .who = who, .one = out};
 	int rc;
 	memset(out, 0, sizeof(*out));
 	if (!id_ok(id))
@@ -199,7 +245,7 @@ int hl_dataset_get(hl_dataset **out, hl_store *st, const hl_principal *who, cons
 int hl_dataset_list(hl_datasets **out, hl_store *st, const hl_principal *who)
 {
 	hl_datasets *l = calloc(1, sizeof(*l));
-	find_ctx c = {.who = who, .all = l};
+	find_ctx c = {.st = st, .who = who, .all = l};
 	int rc;
 	if (!l)
 		return hl_error_set(HL_ENOMEM, "out of memory");
@@ -214,6 +260,11 @@ int hl_dataset_list(hl_datasets **out, hl_store *st, const hl_principal *who)
 
 /* The owner as a code: an agency of the register (by code, name or short name) or a unit. */
 static int owner_code(char **out, hl_store *st, const char *owner)
+{
+	return hl_catalog__agency_code(out, st, owner, "owner");
+}
+
+int hl_catalog__agency_code(char **out, hl_store *st, const char *owner, const char *field)
 {
 	hl_agency *a = NULL;
 	hl_unit *u = NULL;
@@ -232,8 +283,8 @@ static int owner_code(char **out, hl_store *st, const char *owner)
 		hl_unit_free(u);
 		return 0;
 	}
-	return hl_error_set(HL_EINVALID, "owner: not an agency of the register nor a unit code: %s",
-	                    msg);
+	return hl_error_set(HL_EINVALID, "%s: not an agency of the register nor a unit code: %s",
+	                    field, msg);
 }
 
 int hl_dataset_create(hl_dataset **out, hl_store *st, const hl_principal *who,

@@ -175,6 +175,11 @@ int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal
 		return hl_error_set(HL_EDENIED, "loading a dataset needs an officer or above");
 	if ((rc = hl_catalog__open(&ds, st, who, id)) < 0)
 		return rc;
+	if (ds.by_grant) { /* a grant reads, it never writes (share.c) */
+		hl_catalog__close(&ds);
+		return hl_error_set(HL_EDENIED,
+		                    "a grant lets your agency read dataset %s, not load it", id);
+	}
 	s = ds.d->schema;
 	nf = s->nfields;
 	l.name = opts->name ? opts->name : base_name(path);

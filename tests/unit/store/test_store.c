@@ -63,10 +63,10 @@ static void test_schema_and_reopen(void **state)
 {
 	fx *f = *state;
 	hl_store *again = NULL;
-	assert_int_equal(hl_store_schema_version(f->st), 15);
+	assert_int_equal(hl_store_schema_version(f->st), 16);
 	/* A second connection sees the same version and migrates nothing. */
 	assert_int_equal(hl_store_open(&again, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(again), 15);
+	assert_int_equal(hl_store_schema_version(again), 16);
 	hl_store_free(again);
 }
 
@@ -295,13 +295,17 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(hl_store_open(&st, f->path, 0), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "newer"));
 	/* reopen for teardown */
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 15'", f->path);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 16'", f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
 }
 
-/* What migration 15 added (its tables), taken away again. */
-#define UNDO_15 "DROP TABLE dataset_load_key; DROP TABLE dataset_version; DROP TABLE dataset;"
+/* What migration 16 added (its tables), taken away again. */
+#define UNDO_16 "DROP TABLE data_grant; DROP TABLE data_request;"
+
+/* What migrations 16 and 15 added (their tables), taken away again. */
+#define UNDO_15                                                                                    \
+	UNDO_16 " DROP TABLE dataset_load_key; DROP TABLE dataset_version; DROP TABLE dataset;"
 
 /* What migrations 15 and 14 added (their tables), taken away again. */
 #define UNDO_14 UNDO_15 " DROP TABLE evidence_use; DROP TABLE evidence_file;"
@@ -358,7 +362,7 @@ static void test_migration_9_counts_held_bytes(void **state)
 	         f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(f->st), 15);
+	assert_int_equal(hl_store_schema_version(f->st), 16);
 	snprintf(cmd, sizeof(cmd),
 	         "test \"$(sqlite3 %s \"SELECT group_concat(id || '=' || bytes) FROM"
 	         " (SELECT id, bytes FROM exchange_inbox ORDER BY id)\")\" = 'a=9,b=0'",
@@ -390,7 +394,7 @@ static void test_migration_14_queues_lessons(void **state)
 	         f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(f->st), 15);
+	assert_int_equal(hl_store_schema_version(f->st), 16);
 	snprintf(cmd, sizeof(cmd),
 	         "test \"$(sqlite3 %s \"SELECT group_concat(document_id) FROM"
 	         " (SELECT document_id FROM index_queue ORDER BY seq)\")\" ="
