@@ -12,6 +12,7 @@ import unittest
 import hl
 import hlplans
 from test_catalog import DATA
+from test_openapi import AnswerValidator
 
 TODAY = '2025-07-10'  # a Thursday: 2 working days later is Monday 14 July
 USERS = {'admin': ('admin', '22', None),
@@ -24,7 +25,7 @@ BASIS = 'Luật Ngân sách nhà nước 2015, Điều 30'
 
 
 @unittest.skipUnless(DATA, 'the shared data folder (../shared/data) is not here')
-class CatalogShare(hlplans.PlansCase):
+class CatalogShare(AnswerValidator, hlplans.PlansCase):
     """One data directory for the class; the steps run in order."""
     TODAY = TODAY
     USERS = USERS
@@ -167,8 +168,8 @@ class CatalogShare(hlplans.PlansCase):
         a = self.as_('admin').get('/api/v1/audit?limit=100')
         self.assertEqual(a.status, 200, a)
         acts = [(x['action'], x['actor']) for x in a.json()['items']
-                if x['action'].startswith('dataset.') and x['action'] not in
-                ('dataset.create', 'dataset.load', 'dataset.export')]
+                if x['action'] in ('dataset.request', 'dataset.grant', 'dataset.refuse',
+                                   'dataset.revoke')]
         want = [('dataset.request', 'tc'), ('dataset.refuse', 'yt')]
         if self.rows_route:
             want = [('dataset.request', 'tc'), ('dataset.grant', 'yt'),
@@ -221,6 +222,29 @@ class CatalogShare(hlplans.PlansCase):
         r = self.cli('audit', 'list')
         for action in ('dataset.request', 'dataset.grant', 'dataset.revoke', 'dataset.refuse'):
             self.assertIn(action, r.out)
+
+    def test_6_answers_validate(self):
+        """The real answers against docs/openapi.json's schemas."""
+        body = {'purpose': PURPOSE, 'legal_basis': BASIS}
+        self.validate('anonymous', 'POST', f'/api/v1/datasets/{DS}/requests', body)
+        self.validate('tc', 'POST', f'/api/v1/datasets/{DS}/requests', {'purpose': PURPOSE})
+        r = self.validate('tc', 'POST', f'/api/v1/datasets/{DS}/requests', body)
+        self.assertEqual(r.status, 201, r)
+        n = r.json()['id']
+        self.validate('tc', 'POST', f'/api/v1/datasets/{DS}/requests', body)  # 409
+        self.validate('admin', 'GET', '/api/v1/data-requests')
+        self.validate('tcv', 'GET', '/api/v1/data-requests?state=refused&mine=1')
+        self.validate('tc', 'GET', f'/api/v1/data-requests/{n}')
+        self.validate('khv', 'GET', f'/api/v1/data-requests/{n}')  # 404
+        self.validate('yt', 'POST', f'/api/v1/data-requests/{n}/refuse', {'reason': 'x'})
+        self.validate('tc', 'POST', f'/api/v1/data-requests/{n}/grant', {})  # 403
+        r = self.validate('yt', 'POST', f'/api/v1/data-requests/{n}/grant', {})
+        self.assertEqual((r.status, r.json()['until']), (200, None), r)
+        r = self.validate('yt', 'POST', f'/api/v1/data-requests/{n}/revoke',
+                          {'reason': 'Hết nhu cầu', 'legal_basis': 'Điều 16'})
+        self.assertEqual(r.status, 200, r)
+        self.validate('yt', 'POST', f'/api/v1/data-requests/{n}/revoke',
+                      {'reason': 'Hết nhu cầu', 'legal_basis': 'Điều 16'})  # 409
 
 
 if __name__ == '__main__':
