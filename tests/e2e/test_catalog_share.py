@@ -9,7 +9,6 @@ import json
 import os
 import unittest
 
-import hl
 import hlplans
 from test_catalog import DATA
 from test_openapi import AnswerValidator

@@ -403,6 +403,37 @@ static void test_migration_14_queues_lessons(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Schema 16 on a store of schema 15 holding a dataset: the sharing tables added, empty, the
+ * dataset kept; a request's state other than the four is refused by the table itself. */
+static void test_migration_16_adds_sharing(void **state)
+{
+	fx *f = *state;
+	char cmd[1200];
+	hl_store_free(f->st);
+	f->st = NULL;
+	snprintf(cmd, sizeof(cmd),
+	         "sqlite3 %s \"" UNDO_16
+	         " INSERT INTO dataset(name, title, sector, access, schema, ncols, created_at,"
+	         " created_by) VALUES ('yte', 'Y tế', 'health', 2, '{}', 0, 'x', 't');"
+	         " PRAGMA user_version = 15;\"",
+	         f->path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
+	assert_int_equal(hl_store_schema_version(f->st), 16);
+	snprintf(cmd, sizeof(cmd),
+	         "test \"$(sqlite3 %s \"SELECT (SELECT count(*) FROM data_request) || ','"
+	         " || (SELECT count(*) FROM data_grant) || ',' || (SELECT name FROM dataset)\")\""
+	         " = '0,0,yte'",
+	         f->path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "sqlite3 %s \"INSERT INTO data_request(dataset_id, agency, purpose, legal_basis,"
+	         " requested_at, requested_by, due, state) VALUES (1, 'SO-TC', 'p', 'b', 'x', 't',"
+	         " '2025-07-14', 'lost')\" 2>/dev/null",
+	         f->path);
+	assert_int_not_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +449,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_blobs_idempotent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_files_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_16_adds_sharing, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
