@@ -357,6 +357,25 @@ int hl_dataset_request_get(hl_data_request **out, hl_store *st, const hl_princip
  * public holidays: halong has no calendar of them yet). HL_EINVALID for a bad day. */
 int hl_share_working_days(char out[11], const char *day, int days);
 
+/* ---- the datasets feed (share helper: share_feed.c; src/lib/feed/ "datasets") ----
+ * The hub publishes a PUBLIC dataset's current version through the reference-data feed (served
+ * to anyone: nothing above public ever goes in it); a commune applies it as a new version of a
+ * dataset of the same id, created by "feed" and owned by the hub's agency. */
+
+/* The files of a datasets feed entry: dataset.json (required), rows.csv. */
+extern const char *const hl_dataset_feed_files[];
+/* Writes dataset `id`'s current version into `dir` as dataset.json and rows.csv; *version the
+ * version written. HL_EDENIED for a dataset above public, HL_EINVALID for one never loaded. */
+int hl_dataset_feed_write(int *version, hl_store *st, const hl_principal *who, const char *id,
+                          const char *dir);
+/* Applies the files of `dir` inside the caller's transaction: here != 0 on the hub (checks the
+ * dataset is here with that schema: nothing loaded), else the dataset made if absent and its
+ * rows loaded with replace (a version when something changed). Refused: a dataset.json not
+ * public (HL_EDENIED), a schema not the one held here, a dataset of that id made here and not
+ * by the feed (HL_ECONFLICT), a row rejected here (HL_EINVALID naming the first). summary: what
+ * changed, for the audit entry. */
+int hl_dataset_feed_apply(char *summary, size_t n, hl_store *st, const char *dir, int here);
+
 #ifdef __cplusplus
 }
 #endif

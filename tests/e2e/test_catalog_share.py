@@ -5,10 +5,12 @@ Sở Tài chính's officer asks for it (pending, due 2 working days later); a re
 reason or without a legal basis is a 400 naming the field; granted, Sở Tài chính's viewer reads
 its rows where it had a 404 and another agency still has a 404; revoked, a 404 again; every step
 in the audit log; the same steps by the CLI."""
+import csv
 import json
 import os
 import unittest
 
+import hlnodes
 import hlplans
 from test_catalog import DATA
 from test_openapi import AnswerValidator
@@ -244,6 +246,104 @@ class CatalogShare(AnswerValidator, hlplans.PlansCase):
         self.assertEqual(r.status, 200, r)
         self.validate('yt', 'POST', f'/api/v1/data-requests/{n}/revoke',
                       {'reason': 'Hết nhu cầu', 'legal_basis': 'Điều 16'})  # 409
+
+
+@unittest.skipUnless(DATA, 'the shared data folder (../shared/data) is not here')
+class DatasetFeed(unittest.TestCase):
+    """A public dataset of the province's hub (22) through the reference-data feed to Phường Hà
+    Tu's node (06652), real nodes with their own `halong serve`/`halong feed pull`: the same rows
+    there, a new version when the hub's changes, nothing above public ever published, a dataset
+    the commune made itself never overwritten. The steps run in order."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub, cls.a = hlnodes.network(('22', '06652'), env={'HALONG_FEED_POLL_MS': '600000'})
+        cls.hub.ok('agency', 'load')
+        cls.health = os.path.join(DATA, 'sector', 'health.csv')
+        for ds, access in (('yte-pub', 'public'), ('yte-han', 'restricted')):
+            cls.hub.ok('dataset', 'create', ds, '--title', 'Chỉ tiêu y tế Quảng Ninh', '--from',
+                       cls.health, '--owner', 'SO-YT', '--sector', 'health', '--access', access)
+            cls.hub.ok('dataset', 'load', ds, cls.health)
+
+    @classmethod
+    def tearDownClass(cls):
+        for n in (cls.hub, cls.a):
+            n.cleanup()
+
+    def export(self, node, ds):
+        r = node.run('dataset', 'export', ds, '--format', 'csv')
+        self.assertEqual(r.rc, 0, r)
+        return r.out
+
+    def test_1_only_public(self):
+        r = self.hub.run('feed', 'publish', 'datasets', 'yte-han')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('dataset yte-han is restricted: the hub serves its feed to anyone', r.err)
+        r = self.hub.run('feed', 'publish', 'datasets')
+        self.assertEqual(r.rc, 2, r)
+        r = self.hub.run('feed', 'publish', 'datasets', 'nothing')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('no dataset nothing', r.err)
+
+    def test_2_published_and_pulled(self):
+        p = self.hub.json('feed', 'publish', 'datasets', 'yte-pub')
+        self.assertEqual((p['seq'], p['unchanged'], p['files']), (1, False, 2), p)
+        again = self.hub.json('feed', 'publish', 'datasets', 'yte-pub')
+        self.assertEqual((again['seq'], again['unchanged']), (1, True))
+        self.assertNotEqual(self.a.run('dataset', 'show', 'yte-pub').rc, 0)
+        r = self.a.json('feed', 'pull', 'datasets')
+        self.assertEqual((r['applied'], r['seq']), (1, 1), r)
+        d = self.a.json('dataset', 'show', 'yte-pub', '--json')
+        h = self.hub.json('dataset', 'show', 'yte-pub', '--json')
+        self.assertEqual((d['version'], d['rows'], d['owner'], d['access'], d['created_by']),
+                         (1, h['rows'], 'SO-YT', 'public', 'feed'))
+        self.assertEqual(d['schema'], h['schema'])
+        self.assertEqual(self.export(self.a, 'yte-pub'), self.export(self.hub, 'yte-pub'))
+        # the restricted one never reached the commune
+        self.assertNotEqual(self.a.run('dataset', 'show', 'yte-han').rc, 0)
+
+    def test_3_a_new_version(self):
+        with open(self.health, newline='', encoding='utf-8') as f:
+            rows = list(csv.reader(f))
+        i = rows[0].index('note')
+        # one note changed: test data, not a real figure
+        rows[1][i] = 'ghi chú sửa cho kiểm thử (test data)'
+        path = self.hub.h.path('health-v2.csv')
+        with open(path, 'w', newline='', encoding='utf-8') as f:
+            csv.writer(f, lineterminator='\n').writerows(rows)
+        self.hub.ok('dataset', 'load', 'yte-pub', path, '--replace')
+        p = self.hub.json('feed', 'publish', 'datasets', 'yte-pub')
+        self.assertEqual((p['seq'], p['unchanged']), (2, False), p)
+        r = self.a.json('feed', 'pull', 'datasets')
+        self.assertEqual((r['applied'], r['seq']), (1, 2), r)
+        d = self.a.json('dataset', 'show', 'yte-pub', '--json')
+        self.assertEqual(d['version'], 2)
+        self.assertEqual(self.export(self.a, 'yte-pub'), self.export(self.hub, 'yte-pub'))
+        # the table has no primary key: the changed row is one removed and one added, here as
+        # on the hub
+        diff = self.a.json('dataset', 'diff', 'yte-pub', '1', '2', '--json')
+        self.assertEqual((diff['added'], diff['removed'], diff['changed']), (1, 1, 0), diff)
+        self.assertEqual(diff, self.hub.json('dataset', 'diff', 'yte-pub', '1', '2', '--json'))
+        with self.a.db() as c:
+            (detail,) = c.execute("SELECT detail FROM audit WHERE action = 'feed.apply' AND "
+                                  "object = 'datasets' ORDER BY id DESC LIMIT 1").fetchone()
+        self.assertIn("dataset yte-pub: hub's version 2 as version 2 here", detail)
+
+    def test_4_a_dataset_made_here_is_not_overwritten(self):
+        self.a.ok('dataset', 'create', 'yte-local', '--title', 'Bảng của phường', '--from',
+                  self.health, '--access', 'public')
+        self.hub.ok('dataset', 'create', 'yte-local', '--title', 'Bảng của tỉnh', '--from',
+                    self.health, '--access', 'public')
+        self.hub.ok('dataset', 'load', 'yte-local', self.health)
+        self.hub.ok('feed', 'publish', 'datasets', 'yte-local')
+        r = self.a.run('feed', 'pull', 'datasets')
+        self.assertNotEqual(r.rc, 0, r)
+        self.assertIn('dataset yte-local exists on this node and did not come from the hub', r.err)
+        d = self.a.json('dataset', 'show', 'yte-local', '--json')
+        self.assertEqual((d['version'], d['title']), (0, 'Bảng của phường'))
+        st = [f for f in self.a.json('feed', 'status')['feeds'] if f['feed'] == 'datasets'][0]
+        self.assertEqual(st['seq'], 2)
+        self.assertIn('did not come from the hub', st['last_error'])
 
 
 if __name__ == '__main__':

@@ -52,6 +52,11 @@ int hl_catalog__may_read_ds(hl_store *st, const hl_principal *who, const char *a
 /* An agency's code from a code or a name: the agencies register (hl_agency_find), else a
  * unit's code (hl_units_show). HL_EINVALID naming `field` and the closest agencies. */
 int hl_catalog__agency_code(char **out, hl_store *st, const char *name, const char *field);
+/* hl_dataset_create, the owner taken as a code as it is when owner_as_is (a dataset that came
+ * from the hub's feed: the hub's agency, maybe not in this node's register). Inside the
+ * caller's transaction when there is one. */
+int hl_catalog__create(hl_dataset **out, hl_store *st, const hl_principal *who,
+                       const hl_dataset_new *d, int owner_as_is);
 /* The stored dataset `id` readable by who: its internal id, its types and the dataset
  * (HL_ENOTFOUND alike for absent and unreadable). */
 typedef struct {

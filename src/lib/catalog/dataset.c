@@ -7,6 +7,7 @@
 
 #include "../store/store_catalog.h"
 #include "../store/store_catalog_share.h"
+#include "../store/store_exchange.h"
 #include "catalog_int.h"
 #include "halong/catalog_json.h"
 #include "halong/plans.h"
@@ -290,10 +291,16 @@ int hl_catalog__agency_code(char **out, hl_store *st, const char *owner, const c
 int hl_dataset_create(hl_dataset **out, hl_store *st, const hl_principal *who,
                       const hl_dataset_new *d)
 {
+	return hl_catalog__create(out, st, who, d, 0);
+}
+
+int hl_catalog__create(hl_dataset **out, hl_store *st, const hl_principal *who,
+                       const hl_dataset_new *d, int owner_as_is)
+{
 	hl_store_dataset_row r = {0};
 	const hl_table_schema *s = d->schema;
 	char now[32], *owner = NULL, *schema = NULL, *kw = NULL, date[11];
-	int *types = NULL, *unique = NULL, rc;
+	int *types = NULL, *unique = NULL, rc, own;
 	int64_t iid;
 	json_t *k;
 
@@ -340,7 +347,9 @@ int hl_dataset_create(hl_dataset **out, hl_store *st, const hl_principal *who,
 	}
 	kw = json_dumps(k, JSON_COMPACT);
 	json_decref(k);
-	if (d->owner && *d->owner && (rc = owner_code(&owner, st, d->owner)) < 0)
+	if (d->owner && *d->owner && owner_as_is)
+		owner = hl_strdup(d->owner);
+	else if (d->owner && *d->owner && (rc = owner_code(&owner, st, d->owner)) < 0)
 		goto done;
 	rc = HL_ENOMEM;
 	if (!(schema = hl_catalog__schema_text(s)) || !(types = calloc(s->nfields, sizeof(int))) ||
@@ -367,15 +376,18 @@ int hl_dataset_create(hl_dataset **out, hl_store *st, const hl_principal *who,
 	r.created_at = now;
 	r.created_by = hl_principal_actor(who);
 	r.access = (int)d->access;
-	if ((rc = hl_store_begin(st)) < 0)
+	/* inside the caller's transaction (the feed applying an entry), or in one of its own */
+	own = !hl_store_in_tx(st);
+	if (own && (rc = hl_store_begin(st)) < 0)
 		goto done;
 	if ((rc = hl_store_dataset_create(&iid, st, &r, types, unique, s->nfields)) < 0 ||
 	    (rc = hl_store_audit(st, hl_principal_actor(who), "dataset.create", d->id,
 	                         hl_access_name(d->access))) < 0) {
-		hl_store_rollback(st);
+		if (own)
+			hl_store_rollback(st);
 		goto done;
 	}
-	if ((rc = hl_store_commit(st)) < 0)
+	if (own && (rc = hl_store_commit(st)) < 0)
 		goto done;
 	rc = out ? hl_dataset_get(out, st, who, d->id) : 0;
 done:

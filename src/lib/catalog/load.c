@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "../store/store_catalog.h"
+#include "../store/store_catalog_share.h"
+#include "../store/store_exchange.h"
 #include "catalog_int.h"
 #include "halong/units.h"
 #include "halong/util.h"
@@ -166,7 +168,7 @@ int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal
 	const char **cells = NULL;
 	uint64_t line;
 	int64_t size = 0, count;
-	int rc, in_tx = 0, version;
+	int rc, in_tx = 0, own = 1, version;
 
 	memset(out, 0, sizeof(*out));
 	if (!opts)
@@ -268,7 +270,9 @@ int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal
 		hl_csv_write(l.rej, head, 5);
 	}
 
-	if ((rc = hl_store_begin(st)) < 0)
+	/* inside the caller's transaction (the feed applying an entry): a savepoint of its own */
+	own = !hl_store_in_tx(st);
+	if ((rc = own ? hl_store_begin(st) : hl_store_savepoint(st, "hl_dataset_load")) < 0)
 		goto done;
 	in_tx = 1;
 	version = ds.d->version + 1;
@@ -413,7 +417,10 @@ int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal
 	w = NULL;
 	if (out->added + out->changed + out->removed == 0) {
 		/* nothing changed: no version */
-		hl_store_rollback(st);
+		if (own)
+			hl_store_rollback(st);
+		else if ((rc = hl_store_savepoint_undo(st, "hl_dataset_load")) < 0)
+			goto done;
 		in_tx = 0;
 		out->version = ds.d->version;
 		rc = 0;
@@ -448,8 +455,9 @@ int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal
 		        0)
 			goto done;
 	}
-	if ((rc = hl_store_commit(st)) < 0) {
-		in_tx = 0;
+	if ((rc = own ? hl_store_commit(st) : hl_store_savepoint_release(st, "hl_dataset_load")) <
+	    0) {
+		in_tx = own ? 0 : 1;
 		goto done;
 	}
 	in_tx = 0;
@@ -458,8 +466,10 @@ int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal
 	rc = 0;
 done:
 	hl_store_ds_writer_free(w);
-	if (in_tx)
+	if (in_tx && own)
 		hl_store_rollback(st);
+	else if (in_tx)
+		hl_store_savepoint_undo(st, "hl_dataset_load");
 	if (rc < 0) {
 		/* nothing loaded: the counts would say otherwise */
 		out->added = out->changed = out->removed = out->unchanged = 0;

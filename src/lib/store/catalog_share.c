@@ -169,3 +169,31 @@ int hl_store_data_grant_has(hl_store *st, int64_t dataset_id, const char *agency
 		return 1;
 	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "data grant");
 }
+
+static int sp(hl_store *st, const char *verb, const char *name, const char *tail)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "%s %s%s", verb, name, tail);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return hl_store__error(st, "savepoint");
+	return 0;
+}
+
+int hl_store_savepoint(hl_store *st, const char *name)
+{
+	if (!st->in_tx)
+		return hl_error_set(HL_ERROR, "a savepoint is made inside a transaction");
+	return sp(st, "SAVEPOINT", name, "");
+}
+
+int hl_store_savepoint_release(hl_store *st, const char *name)
+{
+	return sp(st, "RELEASE", name, "");
+}
+
+int hl_store_savepoint_undo(hl_store *st, const char *name)
+{
+	int rc = sp(st, "ROLLBACK TO", name, "");
+	hl_store__forget_ids(st);
+	return rc < 0 ? rc : sp(st, "RELEASE", name, "");
+}

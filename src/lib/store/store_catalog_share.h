@@ -50,4 +50,11 @@ int hl_store_data_grant_del(hl_store *st, int64_t dataset_id, const char *agency
 int hl_store_data_grant_has(hl_store *st, int64_t dataset_id, const char *agency,
                             const char *today);
 
+/* ---- a savepoint inside the caller's transaction (a dataset loaded by the feed) ---- */
+
+/* SAVEPOINT, RELEASE, ROLLBACK TO + RELEASE of savepoint `name` (a fixed identifier). */
+int hl_store_savepoint(hl_store *st, const char *name);
+int hl_store_savepoint_release(hl_store *st, const char *name);
+int hl_store_savepoint_undo(hl_store *st, const char *name);
+
 #endif
