@@ -14,8 +14,8 @@
 
 #include "halong/auth.h"
 #include "halong/catalog.h"
-#include "halong/plans.h"
 #include "halong/units.h"
+#include "halong/plans.h"
 #include "store/store.h"
 
 typedef struct {
@@ -318,6 +318,48 @@ static void test_versions_and_diff(void **state)
 	assert_int_equal(hl_dataset_diff(&ds, f->st, &f->who, "t2", 1, 4, NULL, NULL),
 	                 HL_ENOTFOUND);
 	assert_int_equal(hl_dataset_rows(f->st, &f->who, "t2", 4, collect, &r3), HL_ENOTFOUND);
+	memset(&r1, 0, sizeof(r1));
+	memset(&r3, 0, sizeof(r3));
+
+	/* a key twice in a load of a dataset with rows: the second named with the first's line */
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "5,năm,5,2025-07-05,true,a,AB-5\n"
+	                   "5,lại,6,2025-07-06,true,a,AB-6\n");
+	lo.replace = 0;
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t2", f->csv, &lo), 0);
+	assert_int_equal(ls.added, 1);
+	assert_int_equal(ls.rejected, 1);
+	assert_string_equal(ls.errors[0], "a.csv:3: the primary key of line 2 again: row rejected");
+	hl_dataset_load_stats_free(&ls);
+	/* every row removed (version 5), then a first load again: its rows come after the old
+	 * ones, a key twice is named by its first line, the old versions read as before */
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n");
+	lo.replace = 1;
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t2", f->csv, &lo), 0);
+	assert_int_equal(ls.removed, 4);
+	assert_int_equal(ls.version, 5);
+	hl_dataset_load_stats_free(&ls);
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "9,chín,9,2025-07-09,true,a,AB-9\n"
+	                   "8,tám,8,2025-07-08,true,a,AB-8\n"
+	                   "9,lại,1,2025-07-01,true,a,AB-7\n");
+	lo.replace = 0;
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t2", f->csv, &lo), 0);
+	assert_int_equal(ls.added, 2);
+	assert_int_equal(ls.rejected, 1);
+	assert_int_equal(ls.version, 6);
+	assert_string_equal(ls.errors[0], "a.csv:4: the primary key of line 2 again: row rejected");
+	hl_dataset_load_stats_free(&ls);
+	assert_int_equal(hl_dataset_rows(f->st, &f->who, "t2", 0, collect, &r3), 0);
+	assert_string_equal(r3.text, "9|chín|9|2025-07-09|true|a|AB-9\n"
+	                             "8|tám|8|2025-07-08|true|a|AB-8\n");
+	assert_int_equal(hl_dataset_rows(f->st, &f->who, "t2", 1, collect, &r1), 0);
+	assert_string_equal(r1.text, "1|một|1.5|2025-07-01|true|a|AB-1\n"
+	                             "2|hai|2|2025-07-02|false|b|AB-2\n"
+	                             "3|ba|3|2025-07-03|true|a|AB-3\n");
+	assert_int_equal(hl_dataset_diff(&ds, f->st, &f->who, "t2", 5, 6, NULL, NULL), 0);
+	assert_int_equal(ds.added, 2);
+	assert_int_equal(ds.removed, 0);
 }
 
 /* A file that breaks half-way (bad UTF-8 after good rows) loads nothing: no half version. */
@@ -533,6 +575,123 @@ static void test_query(void **state)
 	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &qo, on_query, &o), 0);
 	assert_string_equal(o.text, "id|name|amount|day|ok|kind|ref\n");
 	hl_query_where_free(w);
+}
+
+/* ---- the "api" section: search with facets, loads keeping their rejects ---- */
+
+static void test_search_and_kept_rejects(void **state)
+{
+	fx *f = *state;
+	hl_principal viewer = {.user_id = 7, .username = "v", .role = HL_ROLE_VIEWER};
+	hl_principal officer = {.user_id = 8, .username = "o", .role = HL_ROLE_OFFICER};
+	hl_principal anon = hl_principal_anonymous();
+	hl_dataset_found *r = NULL;
+	hl_dataset_search_opts o = {0};
+	hl_dataset_load_stats ls;
+	hl_dataset_load_error *bad = NULL;
+	size_t nbad = 0;
+	int kept = 0, fd = -1;
+	hl_table_schema *s = NULL;
+	const char *kw[] = {"Lượt khách"};
+	hl_dataset_new n = {.id = "du-lich",
+	                    .title = "Du lịch Hạ Long",
+	                    .sector = "tourism",
+	                    .keywords = kw,
+	                    .nkeywords = 1,
+	                    .access = HL_ACCESS_PUBLIC};
+	char buf[512];
+	ssize_t got;
+
+	assert_int_equal(hl_schema_parse(&s, SCHEMA, strlen(SCHEMA), "s"), 0);
+	n.schema = s;
+	assert_int_equal(hl_dataset_create(NULL, f->st, &f->who, &n), 0);
+	make(f, "int", HL_ACCESS_INTERNAL);
+	make(f, "sec", HL_ACCESS_SECRET);
+	/* tones and case aside, every word, over title and keywords */
+	o.q = "DU LICH ha long";
+	assert_int_equal(hl_dataset_search(&r, f->st, &anon, &o), 0);
+	assert_int_equal(r->total, 1);
+	assert_string_equal(r->page.v[0]->id, "du-lich");
+	hl_dataset_found_free(r);
+	o.q = "luot khach";
+	assert_int_equal(hl_dataset_search(&r, f->st, &anon, &o), 0);
+	assert_int_equal(r->total, 1);
+	hl_dataset_found_free(r);
+	o.q = "du lich sapa";
+	assert_int_equal(hl_dataset_search(&r, f->st, &anon, &o), 0);
+	assert_int_equal(r->total, 0);
+	hl_dataset_found_free(r);
+	/* what the caller may not read is not found, nor counted in the facets */
+	o.q = "bang thu";
+	assert_int_equal(hl_dataset_search(&r, f->st, &anon, &o), 0);
+	assert_int_equal(r->total, 0);
+	assert_int_equal(r->nsectors, 0);
+	hl_dataset_found_free(r);
+	assert_int_equal(hl_dataset_search(&r, f->st, &viewer, &o), 0);
+	assert_int_equal(r->total, 1);
+	hl_dataset_found_free(r);
+	o.q = NULL;
+	o.limit = 1;
+	o.offset = 1;
+	assert_int_equal(hl_dataset_search(&r, f->st, &f->who, &o), 0);
+	assert_int_equal(r->total, 3);
+	assert_int_equal(r->page.n, 1);
+	assert_string_equal(r->page.v[0]->id, "int");
+	assert_int_equal(r->nsectors, 2); /* other (2), tourism (1), by name */
+	assert_string_equal(r->sectors[0].value, "other");
+	assert_int_equal(r->sectors[0].count, 2);
+	hl_dataset_found_free(r);
+	o.sector = "tourisme";
+	assert_int_equal(hl_dataset_search(&r, f->st, &anon, &o), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "sector"));
+
+	/* a load keeping its rejects: kept with the version, each bad cell in parts */
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n1,A,1,2025-07-01,true,a,AB-1\n"
+	                   "x,B,1,2025-07-01,true,a,AB-2\n");
+	assert_int_equal(hl_dataset_load_keep(&ls, &bad, &nbad, &kept, f->st, &viewer, f->dir,
+	                                      "int", f->csv, NULL),
+	                 HL_EDENIED);
+	assert_int_equal(hl_dataset_load_keep(&ls, &bad, &nbad, &kept, f->st, &officer, f->dir,
+	                                      "sec", f->csv, NULL),
+	                 HL_ENOTFOUND);
+	assert_int_equal(hl_dataset_load_keep(&ls, &bad, &nbad, &kept, f->st, &officer, f->dir,
+	                                      "int", f->csv, NULL),
+	                 0);
+	assert_int_equal(ls.version, 1);
+	assert_int_equal(kept, 1);
+	assert_int_equal(nbad, 1);
+	assert_int_equal(bad[0].line, 3);
+	assert_int_equal(bad[0].column, 1);
+	assert_string_equal(bad[0].field, "id");
+	assert_string_equal(bad[0].value, "x");
+	hl_dataset_load_errors_free(bad, nbad);
+	hl_dataset_load_stats_free(&ls);
+	assert_int_equal(hl_dataset_rejects_open(&fd, f->st, &anon, f->dir, "int", 1),
+	                 HL_ENOTFOUND);
+	assert_int_equal(hl_dataset_rejects_open(&fd, f->st, &viewer, f->dir, "int", 2),
+	                 HL_ENOTFOUND);
+	assert_int_equal(hl_dataset_rejects_open(&fd, f->st, &viewer, f->dir, "int", 1), 0);
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(got > 0);
+	buf[got] = 0;
+	assert_non_null(strstr(buf, "3,1,id,x,"));
+	/* a file broken half-way: nothing loaded, the message names the upload, not its path */
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n2,\"B,1\n");
+	hl_dataset_load_opts lo = {.name = "tai-len.csv"};
+	assert_true(hl_dataset_load_keep(&ls, &bad, &nbad, &kept, f->st, &officer, f->dir, "int",
+	                                 f->csv, &lo) < 0);
+	assert_null(strstr(hl_error_last(), f->csv));
+	assert_non_null(strstr(hl_error_last(), "tai-len.csv"));
+	assert_int_equal(kept, 0);
+	hl_dataset_load_errors_free(bad, nbad);
+	hl_dataset_load_stats_free(&ls);
+	/* an officer creates nothing he could not read */
+	n.id = "han-che";
+	n.access = HL_ACCESS_RESTRICTED;
+	assert_int_equal(hl_dataset_create(NULL, f->st, &officer, &n), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "access"));
+	hl_table_schema_free(s);
 }
 
 /* ---- sharing (share.c): request, refuse only in writing, grant, revoke ---- */
@@ -769,6 +928,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_export_no_formula, setup, teardown),
 	    cmocka_unit_test(test_where_parse),
 	    cmocka_unit_test_setup_teardown(test_query, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_and_kept_rejects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_share, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
