@@ -512,7 +512,8 @@ typedef struct {
  * utf-8, a comma dialect with a header); its declared bytes at most HL_CATALOG_MAX_FILE
  * (HL_ELIMIT before a byte is read) and equal to the file's; its hash, when given, a
  * "sha256:…" equal to the file's; its header the schema's fields. Then as hl_dataset_create and
- * hl_dataset_load (*out: the load's stats). */
+ * hl_dataset_load (*out: the load's stats), both in ONE transaction: a refused or failed
+ * import leaves no dataset. */
 int hl_dataset_import_datapackage(hl_dataset_load_stats *out, hl_store *st, const hl_principal *who,
                                   const char *id, const char *package,
                                   const hl_datapackage_import_opts *o);

@@ -319,7 +319,8 @@ class PublishTest(hl.HomeCase):
 
     def test_hostile_sizes_and_hash(self):
         """A wrong hash, an MD5 hash, a declared size above the limit, a declared size that is
-        not the file's: each refused naming the field; nothing made."""
+        not the file's: each refused naming the field; a file that breaks half-way (no hash to
+        catch it first) fails its load, and the dataset is not made either: nothing made."""
         def set_(key, value):
             def f(pkg, work):
                 pkg['resources'][0][key] = value
@@ -337,6 +338,19 @@ class PublishTest(hl.HomeCase):
                 f.write('Tổng lượt khách,x,2024,1,tỉnh,u,2024,1,thêm\n')
             pkg['resources'][0].pop('bytes')
         self.hostile(tampered, 'resources[0].hash', ["the file's SHA-256 is"])
+
+        def broken(pkg, work):
+            # a file that breaks half-way: the header fits, a quote never ends; no hash to
+            # stop it first, so the load itself fails — and the dataset goes with it
+            with open(os.path.join(work, pkg['resources'][0]['path']), 'a') as f:
+                f.write('"Tổng lượt khách,x,2024,1,tỉnh,u,2024,1,thêm\n')
+            pkg['resources'][0].pop('bytes')
+            pkg['resources'][0].pop('hash')
+            # not halong's escaping either: the file goes straight to the load
+            pkg['resources'][0].pop('halong:formulaEscape')
+        r = self.hostile(broken, 'resources[0].path', ['"tourism.csv": tourism.csv:',
+                                                       '(nothing made)'])
+        self.assertNotIn('/proc/', r.err)
 
     def test_hostile_descriptor(self):
         """Two resources, inline data, another delimiter, a schema that is not Table Schema,

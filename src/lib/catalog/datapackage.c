@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <zip.h>
 
+#include "../store/store.h"
 #include "catalog_int.h"
 #include "halong/catalog_json.h"
 #include "halong/util.h"
@@ -370,6 +371,21 @@ static int open_inside(int *fd, int dirfd, const char *field, const char *p)
 		return hl_error_set(rc, "%s: \"%s\": %s", field, shown(sp, p, 200), why);
 	}
 	return 0;
+}
+
+/* msg with each `from` written `to` (cut to cap bytes, never in a character). */
+static void swap_name(char *out, size_t cap, const char *msg, const char *from, const char *to)
+{
+	size_t n = 0, fl = strlen(from);
+	const char *p = msg, *q;
+	out[0] = 0;
+	while (n + 1 < cap && (q = strstr(p, from))) {
+		n += (size_t)snprintf(out + n, cap - n, "%.*s%s", (int)(q - p), p, to);
+		p = q + fl;
+	}
+	if (n + 1 < cap)
+		snprintf(out + n, cap - n, "%s", p);
+	hl_str_cut_utf8(out);
 }
 
 /* Reads a JSON document of at most `max` bytes from fd (closed). */
@@ -777,15 +793,24 @@ int hl_dataset_import_datapackage(hl_dataset_load_stats *out, hl_store *st, cons
 		if ((rc = unescape_csv(fdpath, tmpcsv, schema, "resources[0].path")) < 0)
 			goto done;
 	}
-	if ((rc = hl_dataset_create(NULL, st, who, &n)) < 0)
+	/* the dataset and its first version in ONE transaction (create and load run inside a
+	 * caller's): a package whose data does not load leaves nothing */
+	if ((rc = hl_store_begin(st)) < 0)
 		goto done;
-	rc = hl_dataset_load(out, st, who, id, tmpdir[0] ? tmpcsv : fdpath, &lo);
-	if (rc < 0) {
-		char why[512];
-		snprintf(why, sizeof(why), "%s", hl_error_last());
-		rc = hl_error_set(rc, "dataset %s was created, but its data did not load: %s", id,
-		                  why);
+	if ((rc = hl_dataset_create(NULL, st, who, &n)) < 0) {
+		hl_store_rollback(st);
+		goto done;
 	}
+	if ((rc = hl_dataset_load(out, st, who, id, tmpdir[0] ? tmpcsv : fdpath, &lo)) < 0) {
+		char why[512];
+		/* the message names the package's file, never the descriptor or the copy read */
+		swap_name(why, sizeof(why), hl_error_last(), tmpdir[0] ? tmpcsv : fdpath, rpath);
+		hl_store_rollback(st);
+		rc = hl_error_set(rc, "resources[0].path: \"%s\": %s (nothing made)",
+		                  shown(sv, rpath, 200), why);
+		goto done;
+	}
+	rc = hl_store_commit(st);
 done:
 	if (tmpdir[0]) {
 		unlink(tmpcsv);
