@@ -21,6 +21,15 @@ json_t *hl_dataset_json(const hl_dataset *d);
  * "added", "changed", "removed", "unchanged", "rejected"} */
 json_t *hl_dataset_version_json(const hl_dataset_version *v);
 
+/* ---- the query helper's section ---- */
+
+/* The query (hl_dataset_query) as {"columns": [names], "rows": [[cells typed: integers and
+ * numbers as numbers, booleans as true/false, others as strings, missing as null]], "limit",
+ * "offset", "more": bool, "total" (with_total only)}: the one shape of `halong dataset query
+ * --json` and GET /api/v1/datasets/{id}/rows. */
+int hl_dataset_query_json(json_t **out, hl_store *st, const hl_principal *who, const char *id,
+                          const hl_dataset_query_opts *opts, int with_total);
+
 #ifdef __cplusplus
 }
 #endif

@@ -119,6 +119,8 @@ extern const route routes_feed[];      /* h_feed.c: the reference-data feed */
 extern const route routes_send[];      /* h_send.c: send, outbox, messages, peers */
 extern const route routes_plans[];     /* h_plans.c: plans, tasks, reports, evaluation */
 extern const route routes_plans_out[]; /* h_plans_out.c: calendar feeds, exports */
+/* h_dataset_rows.c: a dataset's rows (the query) */
+extern const route routes_dataset_rows[];
 
 /* The route for r->method and r->seg; fills r->route and r's path parameters. Returns 0;
  * HL_ENOTFOUND when no pattern matches; HL_ECONFLICT when patterns match with other methods
