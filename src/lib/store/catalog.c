@@ -939,11 +939,16 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
 		free(where.s);
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
-	/* An aggregate or a sort runs on a connection of its own, read-only, whose temp store is
-	 * a file: the store's connection keeps its temp store in memory, where SQLite's sorter
-	 * grows its buffers by realloc (2.5x slower on a million rows) and holds every row sorted.
-	 * Outside a transaction only (inside, the caller's uncommitted rows must be seen). */
-	if ((aggregate || q->nsort) && !st->in_tx &&
+	/* An aggregate, a sort, a stream or a page far in runs on a connection of its own,
+	 * read-only, whose temp store is a file: the store's connection keeps its temp store in
+	 * memory, where SQLite's sorter (GROUP BY, and ORDER BY _seq, which no index serves)
+	 * grows its buffers by realloc (2.5x slower on a million rows) and holds every row it
+	 * sorts — all of them for a stream, offset + limit for a page. With a file the sorter
+	 * spills past its cache: memory stays bounded. Outside a transaction only (inside, the
+	 * caller's uncommitted rows must be seen). */
+	if ((aggregate || q->nsort || q->stream || !q->limit ||
+	     q->offset + q->limit > HL_QUERY_API_MAX_LIMIT + 1) &&
+	    !st->in_tx &&
 	    sqlite3_open_v2(st->path, &own, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
 	        SQLITE_OK &&
 	    sqlite3_exec(own, "PRAGMA temp_store = FILE; PRAGMA busy_timeout = 5000;", NULL, NULL,
