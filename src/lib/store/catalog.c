@@ -983,7 +983,10 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
 		if (q->group_col >= 0)
 			sb_add(&b, "c%ld", q->group_col);
 		else if (!aggregate)
-			sb_add(&b, "_seq");
+			/* a stream with no sort: the table's own order, read as it is stored (no
+			 * sorter before the first row, whatever the size; the order of _seq but for
+			 * a row changed by a later load, which comes where it was written) */
+			sb_add(&b, "%s", q->stream && !q->nsort ? "_rid" : "_seq");
 		else
 			b.n -= 2; /* the last ", " */
 	}

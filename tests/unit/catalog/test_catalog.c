@@ -761,6 +761,26 @@ static void test_query_csv_and_access(void **state)
 	memset(&o, 0, sizeof(o));
 	assert_int_equal(hl_dataset_query(f->st, &inspector, "q", &qo, on_query, &o), 0);
 	assert_string_equal(o.text, "count\n5\n");
+	/* a row changed by a later load: a page keeps it in its place, a stream without a sort
+	 * gives it where it was written */
+	{
+		hl_dataset_load_stats ls;
+		hl_dataset_query_opts so = {.columns = "id,amount"};
+		write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+		                   "1,Phường Hạ Long,9,2025-07-01,true,a,AB-1\n");
+		assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "q", f->csv, NULL), 0);
+		assert_int_equal(ls.changed, 1);
+		hl_dataset_load_stats_free(&ls);
+		memset(&o, 0, sizeof(o));
+		assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &so, on_query, &o), 0);
+		assert_string_equal(o.text, "id|amount\n1|9\n2|2\n3|3\n4|~\n5|10\n");
+		out = fopen(f->out, "w");
+		assert_int_equal(hl_dataset_query_csv(&rows, f->st, &f->who, "q", &so, out), 0);
+		fclose(out);
+		text = read_file(f->out);
+		assert_string_equal(text, "id,amount\r\n2,2\r\n3,3\r\n4,\r\n5,10\r\n1,9\r\n");
+		free(text);
+	}
 }
 
 int main(void)
