@@ -346,9 +346,15 @@ class CatalogQueryTest(unittest.TestCase):
         self.error(self.get('/api/v1/datasets/dv-han-che/rows'), 404)
         a = self.rows('dv-han-che', 'inspector', count='1')
         self.assertEqual(a['rows'], [[54]])
-        log = self.h.run('audit', 'list', '--json')
-        if log.rc == 0:
-            self.assertIn('dataset.query', log.out)
+        log = self.run_ok('audit', 'list', '--json')
+        mine = [e for e in json.loads(log.out)['items']
+                if e['action'] == 'dataset.query' and e['object'] == 'dv-han-che']
+        self.assertTrue(mine, log.out[:2000])
+        self.assertEqual(mine[0]['detail'], 'version 1, 1 rows')
+        self.assertTrue(mine[0]['actor'].endswith('inspector'), mine[0])
+        # a public dataset's query is not audited
+        self.assertFalse([e for e in json.loads(log.out)['items']
+                          if e['action'] == 'dataset.query' and e['object'] == 'dv-2025'])
 
     def test_answers_match_openapi(self):
         """Real answers (200, 400, 404, 504) validate against docs/openapi.json's schemas."""
