@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "halong/auth.h"
@@ -456,15 +457,29 @@ static const char *cell_str(json_t *v, char *buf, size_t cap)
 	return buf;
 }
 
-/* The JSON answer as a table: columns padded to their widest cell, numbers to the right. */
+/* The JSON answer as a table: on a terminal, columns padded to their widest cell, numbers to
+ * the right; else (a pipe, a file) one line a row, cells separated by a tab, as scripts and
+ * bench/catalog read it. */
 static void print_table(json_t *res)
 {
 	json_t *cols = json_object_get(res, "columns"), *rows = json_object_get(res, "rows"), *r,
 	       *v;
 	size_t nc = json_array_size(cols), i, j, *w = calloc(nc ? nc : 1, sizeof(*w));
 	char buf[64];
+	int tty = isatty(STDOUT_FILENO);
 	if (!w)
 		return;
+	if (!tty) {
+		json_array_foreach(cols, j, v) printf("%s%s", j ? "\t" : "", json_string_value(v));
+		printf("\n");
+		json_array_foreach(rows, i, r)
+		{
+			json_array_foreach(r, j, v)
+			    printf("%s%s", j ? "\t" : "", cell_str(v, buf, sizeof(buf)));
+			printf("\n");
+		}
+		goto more;
+	}
 	json_array_foreach(cols, j, v) w[j] = width(json_string_value(v));
 	json_array_foreach(rows, i, r) json_array_foreach(r, j, v)
 	{
@@ -491,6 +506,7 @@ static void print_table(json_t *res)
 		}
 		printf("\n");
 	}
+more:
 	if (json_is_true(json_object_get(res, "more")))
 		fprintf(stderr, "dataset query: more rows follow (--offset %lld)\n",
 		        (long long)(json_integer_value(json_object_get(res, "offset")) +
@@ -715,7 +731,8 @@ static const cli_cmd dataset_subs[] = {
      .group = DATASET,
      .help = "The filter is parsed, never SQL: each value is checked against its field's type "
              "and bound as a parameter; FIELD ~ TEXT matches text with tones, case and đ aside "
-             "(\"ha long\" finds \"Hạ Long\"). A table or JSON gives at most --limit rows "
+             "(\"ha long\" finds \"Hạ Long\"). A table (aligned on a terminal, tab-separated "
+             "otherwise) or JSON gives at most --limit rows "
              "(default 100, at most 1,000,000); --format csv streams every row. Example: "
              "--where \"year >= 2022 and unit in (06652, 06658)\" --group-by unit --sum "
              "amount --count --sort -sum."},
