@@ -805,8 +805,7 @@ static void fold_has(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	free(f);
 }
 
-static const char *const agg_sql[] = {"count(*)", "sum(c%ld)", "avg(c%ld)", "min(c%ld)",
-                                      "max(c%ld)"};
+static const char *const agg_fn[] = {"count", "sum", "avg", "min", "max"};
 
 /* The conditions, from parameter ?*k on. */
 static int add_where(sqlbuf *b, const hl_store_ds_query *q, size_t ncols, size_t *k)
@@ -938,10 +937,10 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
 				return hl_error_set(HL_EINVALID, "bad aggregate");
 			}
 			sb_add(&b, "%s", nout ? ", " : "");
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-			sb_add(&b, agg_sql[a->kind], a->col);
-#pragma GCC diagnostic pop
+			if (a->kind == HL_DS_AGG_COUNT)
+				sb_add(&b, "count(*)");
+			else
+				sb_add(&b, "%s(c%ld)", agg_fn[a->kind], a->col);
 			sb_add(&b, " AS a%zu", i);
 			types_out[nout++] = a->kind == HL_DS_AGG_COUNT ? HL_FIELD_INTEGER
 			                    : a->kind == HL_DS_AGG_AVG ? HL_FIELD_NUMBER
