@@ -192,6 +192,11 @@ class CatalogQueryTest(unittest.TestCase):
         want = sorted(d['full_name'] for d in self.unit_rows() if 'dong' in fold(d['full_name']))
         self.assertEqual(self.names(a), want)
         self.assertGreater(len(want), 2)
+        # a column of few values (each folded once a query, then remembered)
+        a = self.rows(where="type ~ 'PHUONG'", count='1')
+        self.assertEqual(a['rows'], [[sum(1 for d in self.unit_rows() if d['type'] == 'phường')]])
+        a = self.rows(where="type ~ 'a'", count='1')
+        self.assertEqual(a['rows'], [[sum(1 for d in self.unit_rows() if 'a' in fold(d['type']))]])
         # on a field that is not text: an error naming it
         self.error(self.get('/api/v1/datasets/dv-2025/rows', where='population ~ 1'), 400,
                    'population', '~')

@@ -786,23 +786,91 @@ static int query_tick(void *ud)
 }
 
 /* hl_fold_has(cell, folded): does the cell's folded text (hl_text_fold: lower case, no tone nor
- * diacritic, đ -> d) hold `folded`? NULL for a NULL cell. */
+ * diacritic, đ -> d) hold `folded`? NULL for a NULL cell. An ASCII cell folds to its lower case
+ * (as hl_text_fold does it): compared in place. Another is folded once per distinct value of a
+ * statement: a cache of FOLD_SLOTS answers (cells up to FOLD_KEEP bytes), kept as the
+ * statement's auxiliary data on the folded text (constant for the statement), so that a column
+ * of a few dozen names (an indicator, a commune) is folded a few dozen times, not a million. */
+#define FOLD_SLOTS 1024
+#define FOLD_KEEP  256
+
+typedef struct {
+	uint64_t h;
+	int n, res; /* n: the cell's bytes, 0: empty slot */
+	char s[FOLD_KEEP];
+} fold_slot;
+
+static void fold_cache_free(void *p)
+{
+	free(p);
+}
+
+static int ascii_has(const unsigned char *v, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	if (m > n)
+		return 0;
+	for (size_t i = 0; i + m <= n; i++) {
+		size_t j = 0;
+		while (j < m) {
+			unsigned char c = v[i + j];
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c + 32);
+			if (c != (unsigned char)needle[j])
+				break;
+			j++;
+		}
+		if (j == m)
+			return 1;
+	}
+	return 0;
+}
+
 static void fold_has(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	const char *v = (const char *)sqlite3_value_text(argv[0]);
+	const unsigned char *v = sqlite3_value_text(argv[0]);
 	const char *needle = (const char *)sqlite3_value_text(argv[1]);
+	size_t n;
+	uint64_t h = 1469598103934665603ull;
+	int ascii = 1, res;
+	fold_slot *cache, *slot = NULL;
 	char *f = NULL;
 	(void)argc;
 	if (!v || !needle) {
 		sqlite3_result_null(ctx);
 		return;
 	}
-	if (hl_text_fold(&f, v, sqlite3_value_bytes(argv[0])) < 0) {
-		sqlite3_result_int(ctx, 0); /* not valid UTF-8: holds nothing */
+	n = (size_t)sqlite3_value_bytes(argv[0]);
+	for (size_t i = 0; i < n; i++) {
+		ascii &= v[i] < 0x80;
+		h = (h ^ v[i]) * 1099511628211ull;
+	}
+	if (ascii) {
+		sqlite3_result_int(ctx, ascii_has(v, n, needle));
 		return;
 	}
-	sqlite3_result_int(ctx, strstr(f, needle) != NULL);
+	if (!(cache = sqlite3_get_auxdata(ctx, 1)) &&
+	    (cache = calloc(FOLD_SLOTS, sizeof(*cache)))) {
+		sqlite3_set_auxdata(ctx, 1, cache, fold_cache_free);
+		cache = sqlite3_get_auxdata(ctx, 1); /* SQLite may have dropped it at once */
+	}
+	if (cache && n <= FOLD_KEEP) {
+		slot = &cache[h & (FOLD_SLOTS - 1)];
+		if (slot->n == (int)n && slot->h == h && !memcmp(slot->s, v, n)) {
+			sqlite3_result_int(ctx, slot->res);
+			return;
+		}
+	}
+	/* not valid UTF-8 (or over the text module's limits): holds nothing */
+	res = hl_text_fold(&f, (const char *)v, (long)n) == 0 && strstr(f, needle) != NULL;
 	free(f);
+	if (slot && n) {
+		slot->h = h;
+		slot->n = (int)n;
+		slot->res = res;
+		memcpy(slot->s, v, n);
+	}
+	sqlite3_result_int(ctx, res);
 }
 
 static const char *const agg_fn[] = {"count", "sum", "avg", "min", "max"};

@@ -648,6 +648,9 @@ static void test_query_more(void **state)
 	assert_string_equal(o.text, "id|name\n1|Phường Hạ Long\n5|HẠ LONG cũ\n");
 	run_q(f, &o, "name ~ DONG", &qo, 0);
 	assert_string_equal(o.text, "id|name\n2|Xã Đông Ngũ\n");
+	/* an ASCII cell is compared in place, upper case folded */
+	run_q(f, &o, "name ~ 'hyperlink(\"x'", &qo, 0);
+	assert_string_equal(o.text, "id|name\n3|=HYPERLINK(\"x\")\n");
 	run_q(f, &o, "name ~ 'hạ long' and id between 2 and 5", &qo, 0);
 	assert_string_equal(o.text, "id|name\n5|HẠ LONG cũ\n");
 	/* ~ is for text: another type is an error naming the field */
