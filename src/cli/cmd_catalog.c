@@ -563,8 +563,18 @@ static int ds_query(const cli_args *args)
 	if (rc < 0)
 		return cli_fail();
 	if (res && !strcmp(fmt, "json")) {
+		/* numbers in 15 significant digits, as stored (cli_print_json would show 17) */
+		char *text;
 		json_object_set_new(res, "dataset", json_string(args->args[0]));
-		cli_print_json(res);
+		text =
+		    json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+		json_decref(res);
+		if (!text) {
+			hl_error_set(HL_ENOMEM, "out of memory");
+			return cli_fail();
+		}
+		printf("%s\n", text);
+		free(text);
 	} else if (res) {
 		print_table(res);
 		if (o->total)

@@ -210,6 +210,15 @@ class CatalogQueryTest(unittest.TestCase):
         a = self.rows(sort='type,-area_km2', columns='type,area_km2', limit='100')
         want = sorted(self.unit_rows(), key=lambda d: (d['type'], -d['area_km2']))
         self.assertEqual(a['rows'], [[d['type'], d['area_km2']] for d in want])
+        # numbers as written, in 15 significant digits (not 37.600000000000001)
+        d0 = self.unit_rows()[0]
+        r = self.get('/api/v1/datasets/dv-2025/rows', where=f"code = {d0['code']}",
+                     columns='area_km2,lon')
+        lon = self.units[1][self.units[0].index('lon')]
+        self.assertIn(f'"rows":[[{d0["area_km2"]!r},{lon}]]'.encode(), r.body)
+        r = self.h.run('dataset', 'query', 'dv-2025', '--where', f"code = {d0['code']}",
+                       '--columns', 'area_km2', '--json')
+        self.assertIn(f'      {d0["area_km2"]!r}\n', r.out)
         self.error(self.get('/api/v1/datasets/dv-2025/rows', sort='-dan_so'), 400, 'dan_so')
         self.error(self.get('/api/v1/datasets/dv-2025/rows', columns='code,ten'), 400, 'ten')
 
