@@ -1081,9 +1081,20 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
 		sqlite3_close(own);
 		own = NULL;
 	}
-	/* the folding function; a connection that has it already (a statement running) keeps it */
-	sqlite3_create_function(db, "hl_fold_has", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-	                        fold_has, NULL, NULL);
+	/* the folding function, when a condition needs it, registered once a connection:
+	 * registering again would expire every statement the store keeps prepared */
+	for (size_t i = 0; i < q->nconds; i++) {
+		sqlite3_stmt *probe = NULL;
+		if (q->conds[i].op != HL_Q_MATCH)
+			continue;
+		if (sqlite3_prepare_v2(db, "SELECT hl_fold_has(NULL, NULL)", -1, &probe, NULL) !=
+		    SQLITE_OK)
+			sqlite3_create_function(db, "hl_fold_has", 2,
+			                        SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fold_has,
+			                        NULL, NULL);
+		sqlite3_finalize(probe);
+		break;
+	}
 	clock.deadline = mono_s() + ms / 1000.0;
 	sqlite3_progress_handler(db, 1000, query_tick, &clock);
 	if (q->total && !q->stream) {
