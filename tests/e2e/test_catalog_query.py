@@ -330,6 +330,15 @@ class CatalogQueryTest(unittest.TestCase):
         self.assertGreater(len(r.body), 36 << 20)
         self.assertLess((after - before) * 1024, len(r.body) // 2,
                         f'peak memory grew {after - before} KiB for {len(r.body)} bytes')
+        # never a 304 for another answer of the same size: each CSV has its own ETag
+        c = self.srv.client()
+        a = c.get(q('/api/v1/datasets/sinh-100k/rows', format='csv', columns='stt',
+                    where='stt between 10 and 19'))
+        b = c.get(q('/api/v1/datasets/sinh-100k/rows', format='csv', columns='stt',
+                    where='stt between 20 and 29'), headers={'If-None-Match': a.header('ETag')})
+        self.assertEqual(b.status, 200, b)
+        self.assertEqual(b.text(), 'stt\r\n' + ''.join(f'{i}\r\n' for i in range(20, 30)))
+        self.assertEqual(len(a.body), len(b.body))
         # sorted and chosen columns too
         r = self.get('/api/v1/datasets/dv-2025/rows', format='csv', sort='-population',
                      columns='code,population')
