@@ -23,6 +23,7 @@ static const route *const tables[] = {
     routes_dataset_regroup,
     routes_dataset_share,
     routes_dcat,
+    routes_dataset_rows,
     NULL,
 };
 
