@@ -20,7 +20,8 @@
 #    a ~1 GB CSV against sqlite3 .import's; the files are deleted after.
 # 4. api: wrk -t2 -c64 for S seconds (10) on three GET /api/v1/datasets/gen/rows questions (one
 #    unit's rows, a page deep in another order, a group-by of one unit) with a viewer's token,
-#    against nginx serving the same bodies as static files; R rounds (2) each, alternating.
+#    against nginx serving the same bodies as static files and a second halong that keeps no
+#    answer (HL_ROWS_NO_CACHE=1); R rounds (2) each, alternating.
 # Quick default: 200,000 rows, 5 import rounds, 10 query rounds. --full: 1,000,000 rows, 3 import
 # rounds, 10 query rounds, and the memory test. Output to the terminal and
 # bench/out/catalog-<date>-<rows>.log.
@@ -404,19 +405,26 @@ if want api; then
 	TOKEN=$("$HALONG" --home "$A" user token bench-viewer --label bench-catalog | grep -Eo '[A-Za-z0-9_-]{20,}' | tail -1)
 	port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 	HPORT=$(port)
+	UPORT=$(port)
 	NPORT=$(port)
+	# two servers on the same store: halong as it runs (a JSON answer kept by each worker until
+	# the store changes), and "uncached" (HL_ROWS_NO_CACHE=1), which computes every answer
 	"$HALONG" --home "$A" serve --listen "127.0.0.1:$HPORT" 2>"$WORK/serve.log" &
 	HPID=$!
+	HL_ROWS_NO_CACHE=1 "$HALONG" --home "$A" serve --listen "127.0.0.1:$UPORT" 2>"$WORK/serve-uncached.log" &
+	UPID=$!
 	api_cleanup() {
-		kill -TERM "$HPID" 2>/dev/null || true
+		kill -TERM "$HPID" "$UPID" 2>/dev/null || true
 		[ -f "$WORK/nginx.pid" ] && kill -QUIT "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-		wait "$HPID" 2>/dev/null || true
+		wait "$HPID" "$UPID" 2>/dev/null || true
 		pg_cleanup
 	}
 	trap api_cleanup EXIT
-	for _ in $(seq 1 300); do
-		curl -fsS "http://127.0.0.1:$HPORT/api/v1/health" >/dev/null 2>&1 && break
-		sleep 0.1
+	for p in $HPORT $UPORT; do
+		for _ in $(seq 1 300); do
+			curl -fsS "http://127.0.0.1:$p/api/v1/health" >/dev/null 2>&1 && break
+			sleep 0.1
+		done
 	done
 	# three questions a client asks: one unit's rows (an index), a page deep in the table in
 	# another order, and one unit's rows grouped by indicator with count and sum
@@ -470,21 +478,24 @@ PY
 		i=$((i + 1))
 		curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HPORT/api/v1/datasets/gen/rows?$q" -o "$WWW/q$i.json"
 		cmp <(curl -fsS "http://127.0.0.1:$NPORT/q?n=$i") "$WWW/q$i.json"
+		cmp <(curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HPORT/api/v1/datasets/gen/rows?$q") "$WWW/q$i.json"
+		cmp <(curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$UPORT/api/v1/datasets/gen/rows?$q") "$WWW/q$i.json"
 		echo "q$i: GET /api/v1/datasets/gen/rows?$q -> $(stat -c %s "$WWW/q$i.json") bytes," \
 			"$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["rows"]))' "$WWW/q$i.json") rows"
 		for r in $(seq 1 "$WRK_ROUNDS"); do
-			if [ $((r % 2)) -eq 1 ]; then sides="halong nginx"; else sides="nginx halong"; fi
+			if [ $((r % 2)) -eq 1 ]; then sides="halong uncached nginx"; else sides="nginx uncached halong"; fi
 			for side in $sides; do
-				if [ "$side" = halong ]; then
-					URL="http://127.0.0.1:$HPORT/api/v1/datasets/gen/rows?$q"
-				else
-					URL="http://127.0.0.1:$NPORT/q?n=$i"
-				fi
+				case $side in
+				halong) URL="http://127.0.0.1:$HPORT/api/v1/datasets/gen/rows?$q" ;;
+				uncached) URL="http://127.0.0.1:$UPORT/api/v1/datasets/gen/rows?$q" ;;
+				*) URL="http://127.0.0.1:$NPORT/q?n=$i" ;;
+				esac
 				wrk -t2 -c64 -d"${DUR}s" --latency -H "Authorization: Bearer $TOKEN" "$URL" >"$WORK/wrk.out" 2>&1 || true
 				read -r rps p50 p99 errs < <(parse "$WORK/wrk.out")
 				echo "  round $r $side: $rps req/s, p50 $p50 ms, p99 $p99 ms, $errs errors"
 				echo "q$i $side $rps $p50 $p99 $errs" >>"$WORK/wrk.res"
 				kill -0 "$HPID" 2>/dev/null || { echo "halong serve died"; tail -20 "$WORK/serve.log"; exit 1; }
+				kill -0 "$UPID" 2>/dev/null || { echo "halong serve (uncached) died"; tail -20 "$WORK/serve-uncached.log"; exit 1; }
 				sleep 1
 			done
 		done
@@ -495,15 +506,17 @@ rows = [l.split() for l in open(sys.argv[1])]
 out = []
 for q in sorted({r[0] for r in rows}):
     m = {}
-    for side in ('halong', 'nginx'):
+    for side in ('halong', 'uncached', 'nginx'):
         s = [r for r in rows if r[0] == q and r[1] == side]
         m[side] = (statistics.median(float(r[2]) for r in s), statistics.median(float(r[4]) for r in s),
                    sum(int(r[5]) for r in s))
-    h, n = m['halong'], m['nginx']
-    print(f'# {q} c=64: halong {h[0]:.0f} req/s, p99 {h[1]:.1f} ms, {h[2]} errors; nginx {n[0]:.0f} req/s,'
-          f' p99 {n[1]:.1f} ms: halong {h[0] / n[0]:.3f}x the requests/s of nginx (medians of rounds)', file=sys.stderr)
+    h, u, n = m['halong'], m['uncached'], m['nginx']
+    print(f'# {q} c=64: halong {h[0]:.0f} req/s, p99 {h[1]:.1f} ms, {h[2]} errors; uncached {u[0]:.1f} req/s,'
+          f' p99 {u[1]:.1f} ms, {u[2]} errors; nginx {n[0]:.0f} req/s, p99 {n[1]:.1f} ms: halong {h[0] / n[0]:.3f}x'
+          f' the requests/s of nginx, uncached {u[0] / n[0]:.4f}x (medians of rounds)', file=sys.stderr)
     out.append(f'api_{q}_halong_rps={h[0]:.0f} api_{q}_halong_p99_ms={h[1]:.1f} api_{q}_halong_errors={h[2]}'
-               f' api_{q}_nginx_rps={n[0]:.0f} api_{q}_ratio={h[0] / n[0]:.3f}')
+               f' api_{q}_uncached_rps={u[0]:.1f} api_{q}_uncached_p99_ms={u[1]:.1f} api_{q}_uncached_errors={u[2]}'
+               f' api_{q}_nginx_rps={n[0]:.0f} api_{q}_ratio={h[0] / n[0]:.3f} api_{q}_uncached_ratio={u[0] / n[0]:.4f}')
 print(' '.join(out))
 PY
 )

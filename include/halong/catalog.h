@@ -554,6 +554,10 @@ typedef struct {
 } hl_dcat_opts;
 
 /* The verbs, hl_dcat_catalog and hl_dcat_dataset, are in catalog_json.h (they make JSON). */
+/* 1 when an answer about d (a page of rows, a group-by) may be given again, to anyone who may
+ * read d, while the store has not changed: its reads are not audited (below restricted). The
+ * server keeps such answers; a restricted dataset's query is computed and audited each time. */
+int hl_dataset_answer_reusable(const hl_dataset *d);
 /* The query as CSV to f (streaming: opts->stream is implied): a header of the column names,
  * then each row; a text cell beginning with = + - @ (or a tab or CR) prefixed with ' as in
  * hl_dataset_export. *rows (may be NULL): data rows written. */

@@ -47,6 +47,8 @@ static const struct {
     /* an evaluation of a 5,000-task plan is ~200 kB (its lists hold 500 items at most); a
      * plan's page lists every task (~0.6 kB each) */
     [ANSWERS_PLANS] = {"HL_PLANS_NO_CACHE", 8u << 20, 32u << 20},
+    /* a page of 100 rows is ~8 kB, of 1,000 wide rows up to ~1 MB */
+    [ANSWERS_ROWS] = {"HL_ROWS_NO_CACHE", 1u << 20, 16u << 20},
 };
 
 typedef struct {

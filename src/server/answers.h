@@ -1,6 +1,6 @@
 /* Answers kept by each worker thread (internal to src/server), for the GET handlers whose answer
  * is a pure function of the request, the caller's visibility and the store: search
- * (h_search.c) and the plans' evaluations (h_plans.c).
+ * (h_search.c), the plans' evaluations (h_plans.c) and a dataset's rows (h_dataset_rows.c).
  *
  * A handler builds a key that holds everything that decides its answer (the parameters, and what
  * of the caller decides what they may see), reads the store's change stamp BEFORE it computes
@@ -24,6 +24,7 @@ typedef struct request request;
 typedef enum {
 	ANSWERS_SEARCH, /* GET /api/v1/search; HL_SEARCH_NO_CACHE=1 switches it off */
 	ANSWERS_PLANS,  /* the plans' evaluations and plan pages; HL_PLANS_NO_CACHE=1 */
+	ANSWERS_ROWS,   /* a dataset's rows as JSON; HL_ROWS_NO_CACHE=1 */
 	ANSWERS_KINDS
 } answers_kind;
 

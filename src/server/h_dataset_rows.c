@@ -20,6 +20,7 @@
 #include "halong/catalog.h"
 #include "halong/catalog_json.h"
 #include "halong/util.h"
+#include "answers.h"
 #include "server_int.h"
 
 /* The time limit of a query over HTTP, ms. */
@@ -70,6 +71,32 @@ static int spool_open(void)
 		return hl_error_set(HL_EIO, "cannot make a temporary file: %s", strerror(errno));
 	unlink(path);
 	return fd;
+}
+
+/* The key of a JSON answer: the dataset's id, then each parameter that decides the answer,
+ * preceded by its length (NULL and "" differ; no two requests make one key). Nothing of the
+ * caller: every caller who may read the dataset (asked before) gets the same rows. NULL if out
+ * of memory (nothing is kept). */
+static char *rows_key(request *r, const char *id, int total)
+{
+	static const char *const names[] = {"where",   "group_by", "count", "sum",
+	                                    "avg",     "min",      "max",   "sort",
+	                                    "columns", "version",  "limit", "offset"};
+	size_t cap = 64 + strlen(id), len;
+	char *k;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = req_query(r, names[i]);
+		cap += (v ? strlen(v) : 0) + 24;
+	}
+	if (!(k = malloc(cap)))
+		return NULL;
+	len = (size_t)snprintf(k, cap, "rows:%zu:%s:%d", strlen(id), id, total);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = req_query(r, names[i]);
+		len += v ? (size_t)snprintf(k + len, cap - len, "%zu:%s", strlen(v), v)
+		         : (size_t)snprintf(k + len, cap - len, "-");
+	}
+	return k;
 }
 
 static int ds_rows(request *r)
@@ -140,17 +167,43 @@ static int ds_rows(request *r)
 
 	json_t *out = NULL;
 	char *text;
+	hl_dataset *d = NULL;
+	answer_ticket t = {0};
+	int kept = 0;
+	/* who may read it, asked on every request; then an answer kept by this thread, when the
+	 * library says the dataset's answers may be given again (its reads are not audited) */
+	if ((rc = hl_dataset_get(&d, req_store(r), &r->who, id)) < 0) {
+		hl_query_where_free(w);
+		return rc;
+	}
+	if (hl_dataset_answer_reusable(d)) {
+		kept = 1;
+		if (answer_lookup(&t, ANSWERS_ROWS, r, rows_key(r, id, total), &rc)) {
+			hl_dataset_free(d);
+			hl_query_where_free(w);
+			return rc;
+		}
+	}
+	hl_dataset_free(d);
 	qo.max_limit = HL_QUERY_API_MAX_LIMIT;
 	rc = hl_dataset_query_json(&out, req_store(r), &r->who, id, &qo, total);
 	hl_query_where_free(w);
-	if (rc < 0)
+	if (rc < 0) {
+		if (kept)
+			answer_ticket_free(&t);
 		return expired ? timed_out(r) : rc;
+	}
 	/* numbers in 15 significant digits, as stored and as the CSV and the export write them
 	 * (jansson's default, 17, shows 80183.48 as 80183.479999999996) */
 	text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(out);
-	if (!text)
+	if (!text) {
+		if (kept)
+			answer_ticket_free(&t);
 		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	if (kept)
+		return answer_give(&t, r, text, strlen(text), 1);
 	return resp_bytes(r, 200, "application/json; charset=utf-8", text, strlen(text), 1);
 }
 

@@ -379,6 +379,43 @@ class CatalogQueryTest(unittest.TestCase):
         self.assertFalse([e for e in json.loads(log.out)['items']
                           if e['action'] == 'dataset.query' and e['object'] == 'dv-2025'])
 
+    def test_kept_answers(self):
+        """The server keeps a JSON answer of a dataset whose reads are not audited: the same
+        question again gets the same body, but who may read is asked every time, a load makes
+        the kept answer go, and a restricted dataset's query is computed (and audited) each
+        time."""
+        params = dict(where="full_name ~ 'ha'", sort='-population', columns='code,population',
+                      limit='5')
+        first = self.rows('dv-noi-bo', 'viewer', **params)
+        # several times: the server's worker threads each keep their own
+        for _ in range(6):
+            self.assertEqual(self.rows('dv-noi-bo', 'viewer', **params), first)
+            self.error(self.get('/api/v1/datasets/dv-noi-bo/rows', **params), 404)
+        # a load that changes a row: the next answer is the new one, never the kept one
+        path = self.h.path('dv-sua.csv')
+        head, body = self.units[0], [list(r) for r in self.units[1:]]
+        top = next(r for r in body if r[head.index('code')] == first['rows'][-1][0])
+        top[head.index('population')] = str(int(top[head.index('population')]) + 1000000)
+        with open(path, 'w', encoding='utf-8', newline='') as f:
+            csv.writer(f).writerows([head] + body)
+        try:
+            self.run_ok('dataset', 'load', 'dv-noi-bo', path)
+            after = self.rows('dv-noi-bo', 'viewer', **params)
+            self.assertNotEqual(after, first)
+            self.assertEqual(after['rows'][0], [top[head.index('code')],
+                                                int(top[head.index('population')])])
+        finally:
+            self.run_ok('dataset', 'load', 'dv-noi-bo', self.units_path)
+        self.assertEqual(self.rows('dv-noi-bo', 'viewer', **params), first)
+        # restricted: each query audited, none answered from what was kept
+        before = [e for e in json.loads(self.run_ok('audit', 'list', '--json').out)['items']
+                  if e['action'] == 'dataset.query' and e['object'] == 'dv-han-che']
+        for _ in range(3):
+            self.rows('dv-han-che', 'inspector', where='population > 50000', count='1')
+        now = [e for e in json.loads(self.run_ok('audit', 'list', '--json').out)['items']
+               if e['action'] == 'dataset.query' and e['object'] == 'dv-han-che']
+        self.assertEqual(len(now), len(before) + 3)
+
     def test_answers_match_openapi(self):
         """Real answers (200, 400, 404, 504) validate against docs/openapi.json's schemas."""
         import test_openapi

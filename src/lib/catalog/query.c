@@ -562,7 +562,7 @@ static int run(hl_store *st, const hl_principal *who, const char *id,
 	if ((rc = k->head(&h, k->ud)) != 0)
 		goto done;
 	rc = hl_store_ds_select(st, ds.iid, ds.types, s->nfields, &q, sink_row, k);
-	if (rc >= 0 && ds.d->access >= HL_ACCESS_RESTRICTED) {
+	if (rc >= 0 && !hl_dataset_answer_reusable(ds.d)) {
 		char detail[80];
 		snprintf(detail, sizeof(detail), "version %d, %llu rows",
 		         opts->version ? opts->version : ds.d->version,
@@ -761,4 +761,9 @@ int hl_dataset_query_json(json_t **out, hl_store *st, const hl_principal *who, c
 	if (with_total)
 		json_object_set_new(*out, "total", json_integer((json_int_t)total));
 	return 0;
+}
+
+int hl_dataset_answer_reusable(const hl_dataset *d)
+{
+	return d && d->access < HL_ACCESS_RESTRICTED;
 }
