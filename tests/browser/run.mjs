@@ -32,7 +32,11 @@ const CHROME_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-q
 /* ---------- TAP ---------- */
 
 const CASES = [];
+/* HL_CASES=REGEX runs the first case (the data) and the cases whose name matches, no other
+   (while working on one part; the plan line counts only those). */
+const ONLY = process.env.HL_CASES ? new RegExp(process.env.HL_CASES) : null;
 function test(name, fn) {
+  if (ONLY && CASES.length && !ONLY.test(name)) return;
   CASES.push({ name, fn });
 }
 
@@ -1734,6 +1738,373 @@ test('phone (390 px): the dashboard fits without sideways scrolling, its charts 
   }
 });
 
+/* ---------- shared data: the catalogue, a dataset's page, its chart, diff and upload (issue 14) ---------- */
+
+const SECTOR = '/work/shared/data/sector';
+/* The real tables (../shared/data: sector/README.md — press figures, value_as_written kept; units/:
+   the register's communes and the 54 units of Quảng Ninh from 2025-07-01), each with its owner
+   agency (the register's code) and its Vietnamese title; field titles in Vietnamese. */
+const DS_SECTOR = [
+  ['tourism', 'tourism', 'SO-VHTTDL', 'Chỉ tiêu du lịch Quảng Ninh (số liệu báo chí)'],
+  ['health', 'health', 'SO-YT', 'Chỉ tiêu y tế Quảng Ninh (số liệu báo chí)'],
+  ['education', 'education', 'SO-GDDT', 'Chỉ tiêu giáo dục Quảng Ninh (số liệu báo chí)'],
+  ['agriculture_fisheries', 'agriculture', 'SO-NNMT', 'Sản lượng nông nghiệp, thủy sản Quảng Ninh (số liệu báo chí)'],
+  ['forest_environment', 'environment', 'SO-NNMT', 'Rừng và môi trường Quảng Ninh (số liệu báo chí)'],
+  ['state_budget', 'finance', 'SO-TC', 'Thu ngân sách nhà nước Quảng Ninh (số liệu báo chí)'],
+];
+const FIELD_TITLES = {
+  indicator: 'Chỉ tiêu', unit: 'Đơn vị tính', period: 'Kỳ', value: 'Giá trị', scope: 'Phạm vi',
+  source_url: 'Nguồn (địa chỉ trang)', source_date: 'Ngày của nguồn', value_as_written: 'Giá trị như nguồn ghi', note: 'Ghi chú',
+  code: 'Mã đơn vị', name: 'Tên', full_name: 'Tên đầy đủ', type: 'Loại', parent_code: 'Mã tỉnh', name_en: 'Tên không dấu',
+  code_name: 'Mã tên', area_km2: 'Diện tích (km²)', population: 'Dân số (người)', admin_center: 'Trụ sở',
+  lon: 'Kinh độ', lat: 'Vĩ độ', before_merger: 'Các đơn vị trước sắp xếp', bando_maxa: 'Mã xã (bản đồ)',
+};
+const UNITS_POP = '/work/shared/data/units/quangninh_ward_area_population_2025.csv';
+const COMMUNES = '/work/shared/data/units/vn_communes_3321.csv';
+
+function shared(p) {
+  const alt = path.join(SRC, '..', 'shared', 'data', p.replace('/work/shared/data/', ''));
+  return fs.existsSync(p) ? p : alt;
+}
+
+/* A schema inferred by halong from every row of the file (in a scratch directory), with the
+   Vietnamese titles added: what an officer would paste. */
+function titledSchema(file, extra) {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'halong-ds-infer-'));
+  try {
+    runIn(scratch, ['init']);
+    const d = JSON.parse(runIn(scratch, ['dataset', 'create', 'x', '--title', 'x', '--from', file, ...extra, '--json']).stdout);
+    for (const f of d.schema.fields) if (FIELD_TITLES[f.name]) f.title = FIELD_TITLES[f.name];
+    return d.schema;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function readCsv(file) {
+  /* the shared tables: RFC 4180, quotes around cells holding commas */
+  const rows = [];
+  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    if (!line) continue;
+    const out = [];
+    let cur = '';
+    let q = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (q) {
+        if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') q = false; else cur += c;
+      } else if (c === '"') q = true; else if (c === ',') { out.push(cur); cur = ''; } else cur += c;
+    }
+    out.push(cur);
+    rows.push(out);
+  }
+  return rows;
+}
+
+function writeCsv(file, rows) {
+  fs.writeFileSync(file, rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n');
+}
+
+/* An endpoint of the contract (notes/catalog_brief2.md) this build does not have: the router
+   answers 404 "no such endpoint" (405 when the path exists for another method). The case is then
+   reported as SKIP, named, never as a pass. */
+async function needEndpoint(method, p) {
+  const r = await fetch(world.base + p, { method: method === 'GET' ? 'GET' : 'OPTIONS' });
+  let msg = '';
+  try {
+    msg = ((await r.json()).error || {}).message || '';
+  } catch (e) { /* not JSON: the endpoint answered */ }
+  if (r.status === 404 && msg === 'no such endpoint') throw new Skip(`${method} ${p} is not in this build yet`);
+}
+
+/* Opens a page of the app afresh (a goto to the address already shown changes no hash: the
+   page would stay as it was). */
+async function dsOpen(hash) {
+  if (page.url() === world.base + hash) await page.reload();
+  else await page.goto(world.base + hash);
+}
+
+function needDatasets() {
+  if (!world.ds) throw new Error(`no datasets: ${world.dsError || 'their case did not run'}`);
+}
+
+test('shared data: the six sector tables, the 54 units of Quảng Ninh and the 3,321 communes of Viet Nam created and loaded through the CLI', async () => {
+  try {
+    const ds = { files: {} };
+    if (/no agency/.test(run(['agency', 'list']).stdout + run(['agency', 'list']).stderr)) run(['agency', 'load']);
+    for (const [name, sector, owner, title] of DS_SECTOR) {
+      const file = shared(path.join(SECTOR, name + '.csv'));
+      const schemaFile = path.join(world.home, `schema-${name}.json`);
+      fs.writeFileSync(schemaFile, JSON.stringify(titledSchema(file, [])));
+      const id = name.replace(/_/g, '-');
+      run(['dataset', 'create', id, '--title', title, '--schema', schemaFile, '--sector', sector, '--owner', owner,
+        '--access', 'public', '--provenance', 'Báo chí (shared/data/sector, SOURCES.md)', '--keywords', 'Quảng Ninh,số liệu báo chí']);
+      const l = JSON.parse(run(['dataset', 'load', id, file, '--json']).stdout);
+      assert(l.rejected === 0 && l.added === readCsv(file).length - 1, `${id}: ${JSON.stringify(l)}`);
+    }
+    const pop = shared(UNITS_POP);
+    fs.writeFileSync(path.join(world.home, 'schema-pop.json'), JSON.stringify(titledSchema(pop, ['--key', 'code', '--unit', 'code'])));
+    run(['dataset', 'create', 'qn-dan-so-2025', '--title', 'Diện tích, dân số 54 xã, phường, đặc khu (từ 01/07/2025)',
+      '--schema', path.join(world.home, 'schema-pop.json'), '--date', '2025-07-01', '--sector', 'population', '--owner', '22',
+      '--access', 'public', '--keywords', 'dân số,diện tích,đơn vị hành chính', '--provenance', 'shared/data/units']);
+    run(['dataset', 'load', 'qn-dan-so-2025', pop]);
+    const com = shared(COMMUNES);
+    fs.writeFileSync(path.join(world.home, 'schema-com.json'), JSON.stringify(titledSchema(com, ['--key', 'code', '--unit', 'code,parent_code'])));
+    run(['dataset', 'create', 'vn-xa-phuong-2025', '--title', 'Danh mục 3.321 xã, phường, đặc khu cả nước (từ 01/07/2025)',
+      '--schema', path.join(world.home, 'schema-com.json'), '--date', '2025-07-01', '--sector', 'population', '--owner', '22',
+      '--access', 'public', '--keywords', 'đơn vị hành chính,danh mục', '--provenance', 'shared/data/units (vietnamadminunits)']);
+    const lc = JSON.parse(run(['dataset', 'load', 'vn-xa-phuong-2025', com, '--json']).stdout);
+    assert(lc.added === 3321 && lc.rejected === 0, `communes: ${JSON.stringify(lc)}`);
+    /* the files the cases load: a second version of the 54 units (two populations corrected, one
+       unit left out: replaced), and one with three bad cells (generated here from the real rows) */
+    const src = readCsv(pop);
+    ds.pop = src;
+    const v2 = src.map((r) => r.slice());
+    v2[1][4] = String(Number(v2[1][4]) + 120);
+    v2[2][4] = String(Number(v2[2][4]) + 45);
+    ds.removed = v2.splice(5, 1)[0];
+    ds.v2 = path.join(world.home, 'dan-so-v2.csv');
+    writeCsv(ds.v2, v2);
+    const bad = [src[0], src[10].slice(), src[11].slice(), src[12].slice()];
+    bad[1][4] = 'hai mươi';
+    bad[2][0] = '06649'; /* Phường Hà Trung: merged on 1 July 2025 */
+    bad[3][3] = '5,8';
+    ds.bad = path.join(world.home, 'dan-so-loi.csv');
+    writeCsv(ds.bad, bad);
+    ds.badRows = bad;
+    world.ds = ds;
+  } catch (e) {
+    world.dsError = e.message;
+    throw e;
+  }
+});
+
+test('shared data: the catalogue in Vietnamese — sectors by their Vietnamese names, a search without tones, a sector facet', async () => {
+  needDatasets();
+  await needEndpoint('GET', '/api/v1/datasets');
+  await dsOpen('/#/datasets');
+  await seeText('header nav', 'Dữ liệu dùng chung');
+  await seeText('#ds-count', '8 bộ dữ liệu');
+  await seeText('#ds-facet-sector', 'Du lịch', 'Y tế', 'Giáo dục', 'Nông nghiệp', 'Môi trường', 'Tài chính', 'Dân số');
+  await seeText('#ds-list', 'Chỉ tiêu du lịch Quảng Ninh (số liệu báo chí)', 'Công khai', 'Số dòng');
+  const tour = page.locator('.ds-card[data-id="tourism"]');
+  await seeText('.ds-card[data-id="tourism"]', 'Du lịch', '63', 'Phiên bản 1');
+  assert((await tour.innerText()).includes('SO-VHTTDL'), 'the card names its owner agency');
+  await shot('datasets-catalogue');
+  /* tone-free, done by the server */
+  await page.fill('#ds-q', 'du lich');
+  await page.click('#ds-search button[type=submit]');
+  await seeText('#ds-count', '1 bộ dữ liệu');
+  await seeText('#ds-list', 'Chỉ tiêu du lịch Quảng Ninh');
+  await dsOpen('/#/datasets');
+  await page.click('#ds-facet-sector a[data-key="health"]');
+  await seeText('#ds-count', '1 bộ dữ liệu');
+  await seeText('.active-filters', 'Lĩnh vực: Y tế');
+  await seeText('#ds-list', 'Chỉ tiêu y tế Quảng Ninh');
+  await notSeeText('#ds-list', 'du lịch');
+  await shot('datasets-sector-health');
+});
+
+test('shared data: a dataset\'s page — metadata, the schema in Vietnamese, 3,321 rows paged by 100, a filter without tones, a sort by a column', async () => {
+  needDatasets();
+  await needEndpoint('GET', '/api/v1/datasets/vn-xa-phuong-2025');
+  await dsOpen('/#/datasets/vn-xa-phuong-2025');
+  await seeText('#ds-title', 'Danh mục 3.321 xã, phường, đặc khu cả nước');
+  await seeText('#ds-meta', 'Cơ quan chủ quản', 'Dân số', 'Công khai', '01/07/2025', '3.321');
+  await seeText('#ds-schema', 'Mã đơn vị', 'Chữ', 'mã đơn vị hành chính', 'khóa chính', 'Mã tỉnh');
+  await seeText('#ds-downloads', 'CSV', 'Excel (XLSX)', 'JSON', 'Gói dữ liệu (Data Package)');
+  await needEndpoint('GET', '/api/v1/datasets/vn-xa-phuong-2025/rows');
+  await seeText('#ds-rows-count', 'Dòng 1–100');
+  assert(await page.locator('#ds-rows-table tbody tr').count() === 100, 'a page holds 100 rows');
+  await page.click('#ds-next');
+  await seeText('#ds-rows-count', 'Dòng 101–200');
+  const first = await page.locator('#ds-rows-table tbody tr').first().innerText();
+  const api = await apiAs('/datasets/vn-xa-phuong-2025/rows?limit=1&offset=100');
+  assert(first.includes(api.rows[0][0]), `row 101 is ${JSON.stringify(api.rows[0])}; the page shows ${first}`);
+  await shot('datasets-rows-page2');
+  /* the filter builder: Tên đầy đủ ~ "ha long" (no tones) finds Phường Hạ Long */
+  await page.click('#ds-f-add');
+  await page.selectOption('#ds-f-field-0', 'full_name');
+  await page.selectOption('#ds-f-op-0', '~');
+  await page.fill('#ds-f-value-0', 'ha long');
+  await seeText('#ds-where-text', "full_name ~ 'ha long'");
+  await page.click('#ds-f-apply');
+  await seeText('#ds-rows-table', 'Phường Hạ Long', '06688');
+  await seeText('#ds-rows-count', 'Dòng 1–');
+  /* sort: a click on "Mã đơn vị" sorts ascending, a second descending */
+  await page.click('#ds-f-clear');
+  await seeText('#ds-rows-count', 'Dòng 1–100');
+  const sortBtn = page.locator('button.ds-sort[data-col="code"]');
+  await sortBtn.click();
+  await page.waitForFunction(() => document.querySelector('th[aria-sort="ascending"]'));
+  await sortBtn.click();
+  await page.waitForFunction(() => document.querySelector('th[aria-sort="descending"]'));
+  const top = await page.locator('#ds-rows-table tbody tr td').first().innerText();
+  const codes = readCsv(shared(COMMUNES)).slice(1).map((r) => r[0]).sort();
+  assert(top.trim() === codes[codes.length - 1], `sorted descending, the first code is ${top}, not ${codes[codes.length - 1]}`);
+  await shot('datasets-rows-filtered-sorted');
+});
+
+test('shared data: the bar chart of the 54 units — population summed by the server per unit code, drawn by Chart.js with the units\' names', async () => {
+  needDatasets();
+  await needEndpoint('GET', '/api/v1/datasets/qn-dan-so-2025/rows');
+  await dsOpen('/#/datasets/qn-dan-so-2025');
+  await seeText('#ds-title', 'Diện tích, dân số 54 xã');
+  await page.selectOption('#ds-chart-kind', 'bar');
+  await page.selectOption('#ds-chart-group', 'code');
+  await page.selectOption('#ds-chart-sum', 'population');
+  await page.click('#ds-chart-draw');
+  await page.waitForFunction(() => {
+    const c = window.Chart && window.Chart.getChart(document.getElementById('ds-chart-canvas'));
+    return c && c.data.datasets[0].data.length > 0;
+  }, null, { timeout: 15000 });
+  const drawn = await page.evaluate(() => {
+    const c = window.Chart.getChart(document.getElementById('ds-chart-canvas'));
+    return { n: c.data.labels.length, sum: c.data.datasets[0].data.reduce((a, b) => a + b, 0), labels: c.data.labels };
+  });
+  const want = world.ds.pop.slice(1).reduce((a, r) => a + Number(r[4]), 0);
+  assert(drawn.n === 54, `54 bars, one per unit; drawn ${drawn.n}`);
+  assert(drawn.sum === want, `the bars add up to the population of the file (${want}); drawn ${drawn.sum}`);
+  assert(drawn.labels.some((l) => l === 'Phường Hà Tu (06652)'), `the units are named: ${drawn.labels.slice(0, 3)}`);
+  await seeText('#ds-chart-note', '54 nhóm');
+  await page.locator('#ds-chart').scrollIntoViewIfNeeded();
+  await shot('datasets-bar-chart');
+});
+
+test('shared data: after a second load (CLI, --replace), the diff view shows 2 rows changed and 1 removed, coloured, old → new', async () => {
+  needDatasets();
+  run(['dataset', 'load', 'qn-dan-so-2025', world.ds.v2, '--replace']);
+  await needEndpoint('GET', '/api/v1/datasets/qn-dan-so-2025/diff');
+  await dsOpen('/#/datasets/qn-dan-so-2025');
+  await seeText('#ds-versions', 'Lịch sử phiên bản', 'dan-so-v2.csv', 'thay toàn bộ');
+  await seeText('#ds-diff-counts', '0 dòng thêm', '2 dòng sửa', '1 dòng xóa');
+  const p = world.ds.pop;
+  await seeText('#ds-diff-table', p[1][1], `${Number(p[1][4]) + 120}`, world.ds.removed[1]);
+  const kinds = await page.locator('#ds-diff-table tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.className, getComputedStyle(tr.cells[0]).backgroundColor]));
+  assert(kinds.filter(([c]) => c === 'ds-diff-changed').length === 2 && kinds.filter(([c]) => c === 'ds-diff-removed').length === 1, JSON.stringify(kinds));
+  assert(new Set(kinds.map(([, bg]) => bg)).size === 2, `changed and removed rows have their own colours: ${JSON.stringify(kinds)}`);
+  assert(await page.locator('#ds-diff-table td.ds-cell-changed').count() === 2, 'the changed cells are marked');
+  await page.locator('#ds-versions').scrollIntoViewIfNeeded();
+  await shot('datasets-diff');
+});
+
+test('shared data: the upload form (archivist) loads a file with 3 bad cells: each named by row and column, in Vietnamese', async () => {
+  needDatasets();
+  await needEndpoint('POST', '/api/v1/datasets/qn-dan-so-2025/load');
+  await loginAs();
+  await dsOpen('/#/datasets/qn-dan-so-2025');
+  await seeText('#ds-load-h', 'Nạp phiên bản mới');
+  await page.setInputFiles('#ds-up-file', world.ds.bad);
+  await page.click('#ds-up-submit');
+  await seeText('#ds-load-result', '3 dòng có ô sai');
+  const b = world.ds.badRows;
+  await seeText('.ds-bad-table', 'cột 5', 'population', 'hai mươi', 'không phải số nguyên',
+    'cột 1', '06649', 'không có đơn vị hành chính mã 06649 vào ngày 01/07/2025', 'cột 4', '5,8', 'không phải số');
+  const lines = await page.locator('.ds-bad-table tbody tr td:first-child').allInnerTexts();
+  assert(JSON.stringify(lines) === JSON.stringify(['2', '3', '4']), `the bad rows are lines 2, 3, 4 of the file: ${lines}`);
+  assert(b[1][1] && true, 'the rows came from the real table');
+  await page.locator('#ds-load').scrollIntoViewIfNeeded();
+  await shot('datasets-upload-bad-cells');
+});
+
+/* Logs in as `user` (logging out whoever is in). */
+async function dsLogin(user, password) {
+  await dsOpen('/#/datasets');
+  if (await page.locator('#logout').count()) {
+    await page.click('#logout');
+    await page.waitForSelector('#login-link');
+  }
+  await page.goto(world.base + '/#/login');
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.click('#login-submit');
+  await seeText('#user-status', user);
+}
+
+test('shared data: an officer of Phường Hà Tu requests the units\' data (purpose and legal basis required); the owner (unit 22) cannot refuse without a reason and a legal basis, then refuses', async () => {
+  needDatasets();
+  await needEndpoint('POST', '/api/v1/datasets/qn-dan-so-2025/requests');
+  await needEndpoint('GET', '/api/v1/data-requests');
+  if (!world.dsRequester) {
+    run(['user', 'add', 'canbo-hatu', '--role', 'officer', '--unit', '06652'], { input: PASSWORD + '\n' });
+    world.dsRequester = true;
+  }
+  await dsLogin('canbo-hatu', PASSWORD);
+  await dsOpen('/#/datasets/qn-dan-so-2025');
+  await page.click('#ds-req-submit');
+  await seeText('#ds-req-msg', 'Hãy ghi mục đích sử dụng và căn cứ pháp lý.');
+  await page.fill('#ds-req-purpose', 'Lập kế hoạch y tế cơ sở của phường theo dân số');
+  await page.fill('#ds-req-legal', 'Nghị định 47/2020/NĐ-CP, Điều 14');
+  await page.click('#ds-req-submit');
+  await seeText('#ds-req-sent', 'Đã gửi yêu cầu số');
+  await shot('datasets-request-sent');
+  await dsLogin(USER, PASSWORD);
+  await dsOpen('/#/datasets/qn-dan-so-2025');
+  await seeText('#ds-req-pending', 'Lập kế hoạch y tế cơ sở của phường theo dân số', 'Nghị định 47/2020/NĐ-CP');
+  const item = page.locator('#ds-req-pending .ds-req-item').first();
+  const rid = (await item.getAttribute('id')).replace('ds-req-', '');
+  const posts = [];
+  const onReq = (r) => { if (r.method() === 'POST' && r.url().includes('/data-requests/')) posts.push(r.url()); };
+  page.on('request', onReq);
+  try {
+    await page.click(`#ds-req-refuse-${rid}`);
+    await seeText(`#ds-req-msg-${rid}`, 'Từ chối phải ghi lý do và căn cứ pháp lý.');
+    await page.fill(`#ds-req-reason-${rid}`, 'Dữ liệu đã công khai, tải tại trang này');
+    await page.click(`#ds-req-refuse-${rid}`);
+    await seeText(`#ds-req-msg-${rid}`, 'Từ chối phải ghi lý do và căn cứ pháp lý.');
+    assert(posts.length === 0, `a refusal without its reason and legal basis is not sent: ${posts}`);
+    await shot('datasets-refuse-needs-basis');
+    await page.fill(`#ds-req-basis-${rid}`, 'Luật Giao dịch điện tử 2023, Điều 5');
+    await page.click(`#ds-req-refuse-${rid}`);
+    await seeText(`#ds-req-done-${rid}`, 'Đã từ chối yêu cầu.');
+    assert(posts.length === 1, `one refusal sent: ${posts}`);
+  } finally {
+    page.off('request', onReq);
+  }
+});
+
+test('shared data: phone (390 px) — the catalogue and a dataset\'s page fit, the rows scroll inside their frame', async () => {
+  needDatasets();
+  await needEndpoint('GET', '/api/v1/datasets');
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await dsOpen('/#/datasets');
+    await seeText('#ds-count', 'bộ dữ liệu');
+    let over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(over <= 1, `the catalogue is ${over}px wider than the screen`);
+    await shot('datasets-catalogue-narrow');
+    await dsOpen('/#/datasets/qn-dan-so-2025');
+    await seeText('#ds-title', 'Diện tích, dân số 54 xã');
+    over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(over <= 1, `the dataset page is ${over}px wider than the screen`);
+    await shot('datasets-page-narrow');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
+test('shared data: in English the catalogue and the page say it in English, keeping the sectors\' Vietnamese names', async () => {
+  needDatasets();
+  await needEndpoint('GET', '/api/v1/datasets');
+  await dsOpen('/#/datasets');
+  await page.click('#lang-switch');
+  try {
+    await seeText('h1', 'Shared data');
+    await seeText('#ds-facet-sector', 'Tourism (du lịch)', 'Health (y tế)');
+    await dsOpen('/#/datasets/tourism');
+    await seeText('#ds-schema', 'Structure (schema)', 'Vietnamese title', 'Chỉ tiêu');
+    await shot('datasets-english');
+  } finally {
+    await page.click('#lang-switch');
+    await seeText('#lang-switch', 'English');
+  }
+});
+
+test('shared data: the help page explains the shared-data pages in Vietnamese', async () => {
+  await dsOpen('/#/help');
+  await seeText('.help-page', 'Dữ liệu dùng chung', 'chứa (không dấu)', 'Xem khác biệt', 'Từ chối', 'căn cứ pháp lý');
+});
+
 test('no JavaScript error in any page', async () => {
   assert(pageErrors.length === 0, pageErrors.join(' | '));
 });
@@ -1754,6 +2125,7 @@ async function main() {
   for (const f of fs.readdirSync(ART)) if (f.endsWith('.png')) fs.unlinkSync(path.join(ART, f));
   console.log(`1..${CASES.length}`);
   let failed = 0;
+  const skipped = [];
   let broken = null; /* once the world is not there, the rest cannot run */
   const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'halong-chromium-'));
   try {
@@ -1761,6 +2133,7 @@ async function main() {
       const c = CASES[i];
       caseNo = i + 1;
       let err = null;
+      let skip = null;
       if (broken) err = new Error(`not run: ${broken}`);
       else {
         try {
@@ -1783,15 +2156,22 @@ async function main() {
           await c.fn();
           if (caseErrors.length) throw new Error(`errors in the browser: ${[...new Set(caseErrors)].slice(0, 5).join(' | ')} (${caseErrors.length} in all)`);
         } catch (e) {
-          err = e;
-          if (i === 0) broken = `setup failed: ${e.message}`;
-          if (page && i > 0) await shot('FAILED-' + c.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)).catch(() => {});
+          if (e instanceof Skip) skip = e.message;
+          else {
+            err = e;
+            if (i === 0) broken = `setup failed: ${e.message}`;
+            if (page && i > 0) await shot('FAILED-' + c.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)).catch(() => {});
+          }
         }
       }
       if (err) {
         failed += 1;
         console.log(`not ok ${i + 1} - ${c.name}`);
         for (const line of String(err.message).split('\n')) console.log(`# ${line}`);
+      } else if (skip) {
+        /* an endpoint this build does not have yet: TAP's SKIP, counted apart, never as a pass */
+        skipped.push(`${i + 1} (${skip})`);
+        console.log(`ok ${i + 1} - ${c.name} # SKIP ${skip}`);
       } else {
         console.log(`ok ${i + 1} - ${c.name}`);
       }
@@ -1811,6 +2191,8 @@ async function main() {
     if (!process.env.HL_KEEP) for (const d of world.peerHomes) fs.rmSync(d, { recursive: true, force: true });
     if (world.home && !process.env.HL_KEEP) fs.rmSync(world.home, { recursive: true, force: true });
   }
+  if (skipped.length) console.log(`# ${skipped.length} skipped, not passed: ${skipped.join('; ')}`);
+  console.log(`# ${CASES.length - failed - skipped.length} passed, ${failed} failed, ${skipped.length} skipped`);
   console.log(`# screenshots in ${ART}`);
   process.exitCode = failed ? 1 : 0;
 }

@@ -2,11 +2,11 @@
 // title, description and keywords, done by the server; facets by sector, owner and unit), each
 // dataset a card leading to its page (js/views/datasets_page.js); and the form an officer
 // creates a dataset with (POST /datasets: its metadata and its Table Schema as JSON).
-import { t, fmtDate, fmtNum } from '../i18n.js';
+import { t, fmtNum } from '../i18n.js';
 import { h, buildQuery } from '../util.js';
 import { get, post, session } from '../api.js';
 import { dl } from './common.js';
-import { SECTORS, ACCESS, sectorName, ownerLabel, lastLoaded, dsHref, accessBadgeDs, dsError } from './datasets_common.js';
+import { SECTORS, ACCESS, sectorName, ownerLabel, lastLoaded, dsHref, accessBadgeDs, dsError, vnDay } from './datasets_common.js';
 
 /* ---- the catalogue ---- */
 
@@ -97,7 +97,7 @@ function card(d, names) {
     dl([
       [t('ds_owner'), ownerLabel(names, d.owner, d.owner_name)],
       [t('ds_rows'), fmtNum(d.rows || 0)],
-      [t('ds_last_version'), d.version ? (when ? t('ds_version_on', { v: fmtNum(d.version), d: fmtDate(String(when).slice(0, 10)) }) : t('ds_v_n', { n: fmtNum(d.version) })) : t('ds_not_loaded')],
+      [t('ds_last_version'), d.version ? (when ? t('ds_version_on', { v: fmtNum(d.version), d: vnDay(when) }) : t('ds_v_n', { n: fmtNum(d.version) })) : t('ds_not_loaded')],
       [t('ds_id'), h('code', null, d.id)],
     ], 'meta plan-meta'));
 }

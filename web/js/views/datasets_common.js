@@ -2,7 +2,7 @@
 // sectors, field types and operators in the reader's language, the owner's name, the filter text
 // a row filter becomes (the `where` of GET /datasets/{id}/rows), and the server's refusals as a
 // sentence.
-import { t, fmtNum } from '../i18n.js';
+import { t, fmtNum, fmtDate } from '../i18n.js';
 import { h } from '../util.js';
 import { get, enc } from '../api.js';
 
@@ -126,6 +126,14 @@ export function lastLoaded(d) {
   const vs = d.versions || [];
   if (vs.length) return vs.reduce((a, v) => (v.version > a.version ? v : a), vs[0]).loaded_at;
   return null;
+}
+
+/* An instant (ISO, UTC) as the day it was in Viet Nam, as the reader writes a day. */
+export function vnDay(iso) {
+  if (!iso) return t('none');
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return fmtDate(String(iso).slice(0, 10));
+  return fmtDate(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(d));
 }
 
 export function dsHref(id) {

@@ -7,11 +7,11 @@
 import { t, fmtDate, fmtNum, fmtTime, getLang } from '../i18n.js';
 import { h, clear, buildQuery } from '../util.js';
 import { get, post, upload, enc, session } from '../api.js';
-import { dl, table } from './common.js';
+import { dl, table, dateInput } from './common.js';
 import { loadChart } from '../charts.js';
 import {
   sectorName, typeName, isNumeric, isTime, fieldTitle, constraintsText, OPS, opName, whereText, dsError,
-  ownerNames, ownerLabel, accessBadgeDs, lastLoaded, dsHref, badCell, whyVi, whoText,
+  ownerNames, ownerLabel, accessBadgeDs, lastLoaded, dsHref, badCell, whyVi, whoText, vnDay,
 } from './datasets_common.js';
 import { mayCreate } from './datasets.js';
 
@@ -42,8 +42,8 @@ export async function datasetView({ args, query, render }) {
       [t('ds_keywords'), (d.keywords || []).length ? d.keywords.join(', ') : null],
       [t('ds_date'), d.date ? t('ds_date_text', { d: fmtDate(d.date) }) : null],
       [t('ds_rows'), fmtNum(d.rows || 0)],
-      [t('ds_last_version'), d.version ? (when ? t('ds_version_on', { v: fmtNum(d.version), d: fmtDate(String(when).slice(0, 10)) }) : t('ds_v_n', { n: fmtNum(d.version) })) : t('ds_not_loaded')],
-      [t('ds_created'), d.created_at ? `${fmtDate(String(d.created_at).slice(0, 10))}${d.created_by ? ' — ' + whoText(d.created_by) : ''}` : null],
+      [t('ds_last_version'), d.version ? (when ? t('ds_version_on', { v: fmtNum(d.version), d: vnDay(when) }) : t('ds_v_n', { n: fmtNum(d.version) })) : t('ds_not_loaded')],
+      [t('ds_created'), d.created_at ? `${vnDay(d.created_at)}${d.created_by ? ' — ' + whoText(d.created_by) : ''}` : null],
     ], 'meta ds-meta')));
 
   /* downloads: the export of the current version */
@@ -134,6 +134,11 @@ function rowsSection(box, d, fields, state) {
   const out = h('div', { class: 'ds-rows-out', id: 'ds-rows-out', 'aria-live': 'polite' });
   const whereShown = h('code', { id: 'ds-where-text', class: 'ds-where' });
 
+  const showWhere = () => {
+    const w = currentWhere(state);
+    whereShown.textContent = w;
+    if (whereShown.parentElement) whereShown.parentElement.hidden = !w;
+  };
   const condRow = (c, i) => {
     const fsel = h('select', { 'aria-label': t('ds_f_field'), class: 'ds-f-field', id: `ds-f-field-${i}` },
       fields.map((f) => h('option', { value: f.name, selected: f.name === c.field }, fieldTitle(f) === f.name ? f.name : `${fieldTitle(f)} (${f.name})`)));
@@ -151,7 +156,7 @@ function rowsSection(box, d, fields, state) {
       a.hidden = n < 1;
       b.hidden = n < 2;
       and.hidden = n < 2;
-      whereShown.textContent = currentWhere(state) || t('none');
+      showWhere();
     };
     fsel.addEventListener('change', () => {
       /* a text field starts with "chứa (không dấu)", a number with "=" */
@@ -165,7 +170,7 @@ function rowsSection(box, d, fields, state) {
     const rm = h('button', { type: 'button', class: 'link-button ds-f-remove', 'aria-label': t('ds_f_remove'), onclick: () => {
       state.conds.splice(state.conds.indexOf(c), 1);
       drawBuilder();
-      whereShown.textContent = currentWhere(state) || t('none');
+      showWhere();
     } }, '×');
     setTimeout(sync, 0);
     return h('div', { class: 'ds-f-row' }, fsel, osel, a, and, b, rm);
@@ -196,7 +201,7 @@ function rowsSection(box, d, fields, state) {
 
   const load = async () => {
     keepAddress();
-    whereShown.textContent = currentWhere(state) || t('none');
+    showWhere();
     out.setAttribute('aria-busy', 'true');
     let r;
     try {
@@ -255,6 +260,7 @@ function rowsSection(box, d, fields, state) {
   };
 
   drawBuilder();
+  setTimeout(showWhere, 0);
   box.append(h('h2', { id: 'ds-rows-h' }, t('ds_rows_title')),
     h('form', { class: 'ds-filter', id: 'ds-filter', onsubmit: (e) => {
       e.preventDefault();
@@ -267,7 +273,8 @@ function rowsSection(box, d, fields, state) {
         h('button', { type: 'button', id: 'ds-f-add', onclick: addCond }, t('ds_f_add')), ' ',
         h('button', { type: 'submit', class: 'primary', id: 'ds-f-apply' }, t('ds_f_apply')), ' ',
         h('button', { type: 'button', id: 'ds-f-clear', class: 'link-button', onclick: () => { state.conds = []; state.offset = 0; drawBuilder(); load(); } }, t('ds_f_clear'))),
-      h('p', { class: 'hint' }, t('ds_f_hint'), ' ', t('ds_f_as_text'), ' ', whereShown))),
+      h('p', { class: 'hint' }, t('ds_f_hint')),
+      h('p', { class: 'hint ds-where-line' }, t('ds_f_as_text'), ' ', whereShown))),
     out);
   return { load };
 }
@@ -616,7 +623,7 @@ function decideItem(x) {
   const li = h('li', { class: 'ds-req-item', id: `ds-req-${x.id}` }, h('h4', null, t('ds_req_n', { n: x.id })), reqFacts(x));
   const reason = h('textarea', { id: `ds-req-reason-${x.id}`, rows: 2, required: true });
   const basis = h('input', { type: 'text', id: `ds-req-basis-${x.id}`, required: true, placeholder: t('ds_req_basis_ph') });
-  const until = h('input', { type: 'text', id: `ds-req-until-${x.id}`, placeholder: 'yyyy-mm-dd', inputmode: 'numeric' });
+  const until = dateInput({ id: `ds-req-until-${x.id}` }, '');
   const msg = h('div', { class: 'form-msg', id: `ds-req-msg-${x.id}`, role: 'alert' });
   const decide = async (what) => {
     msg.className = 'form-msg';
@@ -636,7 +643,11 @@ function decideItem(x) {
     }
     try {
       const body = { reason: r, legal_basis: b };
-      if (what === 'grant' && until.value.trim()) body.until = until.value.trim();
+      if (what === 'grant') {
+        const u = until.iso();
+        if (u === null) return; /* not a day: said beside the field */
+        if (u) body.until = u;
+      }
       const out = await post(`/data-requests/${enc(x.id)}/${what}`, body);
       clear(li).append(h('h4', null, t('ds_req_n', { n: x.id })), reqFacts(x),
         h('p', { class: 'flash', role: 'status', id: `ds-req-done-${x.id}` }, t(out && out.state === 'refused' || what === 'refuse' ? 'ds_req_refused' : 'ds_req_granted')));
@@ -648,7 +659,7 @@ function decideItem(x) {
   li.append(h('form', { class: 'desc-form ds-decide', novalidate: true, onsubmit: (e) => e.preventDefault() },
     h('div', { class: 'form-row' }, h('label', { for: reason.id }, t('ds_req_reason')), reason),
     h('div', { class: 'form-row' }, h('label', { for: basis.id }, t('ds_req_decision_basis')), basis),
-    h('div', { class: 'form-row' }, h('label', { for: until.id }, t('ds_req_until')), until),
+    h('div', { class: 'form-row' }, h('label', { for: until.input.id }, t('ds_req_until')), until),
     h('p', { class: 'form-buttons' },
       h('button', { type: 'button', class: 'primary', id: `ds-req-grant-${x.id}`, onclick: () => decide('grant') }, t('ds_req_grant')), ' ',
       h('button', { type: 'button', id: `ds-req-refuse-${x.id}`, onclick: () => decide('refuse') }, t('ds_req_refuse'))),

@@ -41,6 +41,16 @@ const HELP = {
       'Nhiệm vụ do nhiều đơn vị cùng chủ trì: mỗi đơn vị báo cáo phần của mình; nhiệm vụ hoàn thành khi mọi đơn vị đã hoàn thành.',
       'Ở máy chủ của xã, phường: báo cáo của đơn vị được gửi lên tỉnh qua liên thông bằng mục “Gửi báo cáo này lên tỉnh” dưới báo cáo.',
     ]],
+    ['Dữ liệu dùng chung', [
+      'Trang “Dữ liệu dùng chung” liệt kê các bộ dữ liệu do sở, ngành, địa phương công bố (số liệu du lịch, y tế, giáo dục, nông nghiệp, môi trường, ngân sách…). Ô tìm kiếm tìm theo tên, mô tả và từ khóa, có dấu hay không dấu đều được; cột bên lọc theo lĩnh vực và cơ quan chủ quản. Mỗi thẻ ghi cơ quan chủ quản, lĩnh vực, mức độ tiếp cận, số dòng và ngày của phiên bản mới nhất.',
+      'Trang của một bộ dữ liệu cho thông tin (cơ quan chủ quản, giấy phép, tần suất cập nhật, nguồn gốc), cấu trúc (mỗi trường: tên tiếng Việt, kiểu, ràng buộc; nhãn “mã đơn vị hành chính” là cột được đối chiếu với danh mục đơn vị hành chính), rồi các dòng dữ liệu, 100 dòng một trang. Bấm vào tên cột để sắp xếp tăng, bấm lần nữa để giảm.',
+      ['Lọc dòng: “+ Thêm điều kiện”, chọn trường, điều kiện và giá trị, rồi “Lọc”. “chứa (không dấu)” tìm cả khi gõ không dấu: ', 'ha long', ' thấy “Phường Hạ Long”. Bộ lọc cũng hiện dưới dạng lệnh, vd. ', "full_name ~ 'ha long' and population > 30000", ', dùng được với lệnh ', 'halong dataset query --where', '.'],
+      'Tải về: CSV, Excel (XLSX), JSON hoặc Gói dữ liệu (Data Package) của phiên bản mới nhất; “Tải mọi dòng đã lọc (CSV)” cho đúng các dòng đang lọc. Biểu đồ: “Cột theo đơn vị” cộng một cột số theo mã đơn vị hành chính (tên đơn vị hiện bên cạnh mã), “Đường theo thời gian” theo cột năm hoặc kỳ; bảng số liệu của biểu đồ ở mục “Bảng số liệu”.',
+      'Mỗi lần nạp là một phiên bản mới; “Lịch sử phiên bản” ghi ai nạp, lúc nào, tệp nào, thêm, sửa, xóa bao nhiêu dòng. “Xem khác biệt” so hai phiên bản: dòng thêm nền xanh, dòng sửa nền vàng (ô sửa ghi giá trị cũ → giá trị mới), dòng xóa nền đỏ.',
+      'Cán bộ, lưu trữ viên nạp phiên bản mới ở mục “Nạp phiên bản mới”: chọn tệp CSV hoặc XLSX (dòng đầu là tên các trường), đánh dấu “Thay toàn bộ dữ liệu” nếu tệp là toàn bộ bảng. Ô sai được liệt kê theo dòng và cột của tệp kèm lý do (sai kiểu, sai ràng buộc, mã đơn vị không tồn tại vào ngày đối chiếu); các dòng đúng vẫn được nạp. Nạp lại đúng tệp cũ không tạo phiên bản mới.',
+      'Yêu cầu cung cấp dữ liệu: ghi mục đích sử dụng và căn cứ pháp lý rồi “Gửi yêu cầu”. Cơ quan chủ quản thấy các yêu cầu đang chờ ở trang bộ dữ liệu, “Đồng ý cung cấp” hoặc “Từ chối”; từ chối phải ghi lý do và căn cứ pháp lý.',
+      ['Tạo bộ dữ liệu (cán bộ trở lên): nút “Tạo bộ dữ liệu” ở trang danh mục; khai báo mã, tên, lĩnh vực, mức độ tiếp cận và dán lược đồ (Table Schema, JSON). Muốn máy tự suy ra lược đồ từ một tệp: lệnh ', 'halong dataset create MÃ --title "…" --from tệp.csv --unit cột_mã_đơn_vị', ' trên máy chủ.'],
+    ]],
     ['Báo lỗi', [
       'Khi gặp lỗi, hãy ghi lại địa chỉ trang (thanh địa chỉ), việc bạn đang làm và mã yêu cầu nếu trang hiện “mã yêu cầu”, rồi gửi cho bộ phận quản trị hệ thống của đơn vị. Không gửi mật khẩu.',
     ]],
@@ -79,6 +89,16 @@ const HELP = {
       'An officer of a lead agency reports on the task’s page: the period, progress, results, difficulties, proposals; evidence is records of the archive (their ids) or attached files (at most 20 MB each). A report sent after its period’s report day (Decree 09/2019) is marked “Sent late”.',
       'A task led by several agencies: each reports its own part; the task is done when all of them are.',
       'On a commune’s node: an agency’s report goes to the province over the exchange with “Send this report to the province” under the report.',
+    ]],
+    ['Shared data', [
+      'The “Shared data” page lists the datasets that departments and communes publish (tourism, health, education, agriculture, environment, budget figures…). The search box looks in titles, descriptions and keywords, with or without tones; the side lists filter by sector and owner agency. Each card gives the owner agency, the sector, the access level, the rows and the date of the latest version.',
+      'A dataset’s page gives its facts (owner, licence, update frequency, provenance), its structure (each field’s Vietnamese title, type and constraints; “administrative unit code” marks a column checked against the register of units), then its rows, 100 a page. Click a column’s head to sort ascending, again for descending.',
+      ['Filter rows: “+ Add a condition”, pick a field, a condition and a value, then “Filter”. “contains (no tones)” matches without tones: ', 'ha long', ' finds “Phường Hạ Long”. The filter is also shown as a command, e.g. ', "full_name ~ 'ha long' and population > 30000", ', which ', 'halong dataset query --where', ' takes.'],
+      'Download: CSV, Excel (XLSX), JSON or a Data Package of the latest version; “Download every filtered row (CSV)” gives the rows filtered. Chart: “Bars by unit” sums a numeric column per administrative unit code (the unit’s name beside its code), “Line over time” by a year or period column; the chart’s figures are under “Figures”.',
+      'Each load is a new version; “Version history” says who loaded which file when, and how many rows were added, changed and removed. “Show differences” compares two versions: added rows green, changed rows yellow (a changed cell reads old → new), removed rows red.',
+      'Officers and archivists load a new version under “Load a new version”: a CSV or XLSX file whose first row names the fields; tick “Replace all data” when the file is the whole table. Bad cells are listed by row and column of the file with the reason (wrong type, a constraint broken, a unit code that did not exist on the day checked); the good rows load. Loading the same file again makes no version.',
+      'Data requests: give the purpose and the legal basis, then “Send the request”. The owner agency sees pending requests on the dataset’s page and grants or refuses them; a refusal needs its reason and legal basis.',
+      ['Creating a dataset (officers and above): “Create a dataset” on the catalogue; give its id, title, sector, access level and paste its schema (Table Schema, JSON). To infer the schema from a file, run ', 'halong dataset create ID --title "…" --from file.csv --unit unit_code_column', ' on the server.'],
     ]],
     ['Reporting a problem', [
       'Write down the page’s address (the address bar), what you were doing, and the request ID if the page shows one, and send them to your unit’s system administrator. Never send a password.',
