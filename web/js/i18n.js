@@ -1014,6 +1014,7 @@ const vi = {
   ds_new_exists: 'Đã có bộ dữ liệu mã {id}.',
   ds_up_nothing: 'Không có gì mới: đọc {r} dòng, {u} dòng giống phiên bản đang có, {j} dòng lỗi; không tạo phiên bản mới (vẫn là phiên bản {v}).',
   ds_by_cli: 'quản trị trên máy chủ ({u})',
+  ds_err_type: 'Trường “{f}”: kiểu “{y}” chưa được hỗ trợ (dùng string, integer, number, date, boolean hoặc geopoint). Máy chủ báo: {m}',
 };
 
 const en = {
@@ -2039,6 +2040,7 @@ const en = {
   ds_new_exists: 'A dataset {id} already exists.',
   ds_up_nothing: 'Nothing new: {r} rows read, {u} the same as the current version, {j} rejected; no new version (still version {v}).',
   ds_by_cli: 'the operator, on the server ({u})',
+  ds_err_type: 'Field “{f}”: type “{y}” is not read (use string, integer, number, date, boolean or geopoint). The server said: {m}',
 };
 
 export const DICTS = { vi, en };

@@ -5,7 +5,7 @@
 import { t, fmtNum } from '../i18n.js';
 import { h, buildQuery } from '../util.js';
 import { get, post, session } from '../api.js';
-import { dl } from './common.js';
+import { dl, dateInput } from './common.js';
 import { SECTORS, ACCESS, sectorName, ownerLabel, lastLoaded, dsHref, accessBadgeDs, dsError, vnDay } from './datasets_common.js';
 
 /* ---- the catalogue ---- */
@@ -144,6 +144,8 @@ export async function datasetNewView({ go }) {
       el, hint ? h('p', { class: 'form-hint' }, hint) : null);
   };
   const u = session.user;
+  const day = dateInput({ id: 'ds-new-date', name: 'date' }, '');
+  const dateRow = () => h('div', { class: 'form-row' }, h('label', { for: 'ds-new-date' }, t('ds_new_date')), day, h('p', { class: 'form-hint' }, t('ds_new_date_hint')));
   const form = h('form', { class: 'desc-form ds-new-form', id: 'ds-new-form', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     msg.textContent = '';
@@ -152,8 +154,13 @@ export async function datasetNewView({ go }) {
     const miss = ['id', 'title', 'owner', 'schema'].filter((k) => !inputs[k].value.trim());
     if (miss.length) {
       for (const k of miss) inputs[k].setAttribute('aria-invalid', 'true');
-      bad(msg, t('ds_new_missing', { f: miss.map((k) => t('ds_new_' + k)).join(', ') }));
+      bad(msg, t('ds_new_missing', { f: miss.map((k) => t(k === 'title' ? 'ds_new_title_f' : 'ds_new_' + k)).join(', ') }));
       inputs[miss[0]].focus();
+      return;
+    }
+    const date = day.iso();
+    if (date === null) {
+      day.input.focus();
       return;
     }
     let schema;
@@ -176,7 +183,7 @@ export async function datasetNewView({ go }) {
       licence: inputs.licence.value.trim() || undefined,
       frequency: inputs.frequency.value.trim() || undefined,
       provenance: inputs.provenance.value.trim() || undefined,
-      date: inputs.date.value.trim() || undefined,
+      date: date || undefined,
       schema,
     };
     const btn = form.querySelector('button[type=submit]');
@@ -205,7 +212,7 @@ export async function datasetNewView({ go }) {
   row('licence', t('ds_new_licence'), h('input', { type: 'text', placeholder: 'CC-BY-4.0' })),
   row('frequency', t('ds_new_frequency'), h('input', { type: 'text', placeholder: t('ds_new_frequency_ph') })),
   row('provenance', t('ds_new_provenance'), h('input', { type: 'text' })),
-  row('date', t('ds_new_date'), h('input', { type: 'text', placeholder: 'yyyy-mm-dd', inputmode: 'numeric' }), t('ds_new_date_hint')),
+  dateRow(),
   row('schema', t('ds_new_schema'), h('textarea', { rows: 12, class: 'ds-schema-input', spellcheck: 'false', placeholder: SCHEMA_EXAMPLE }), t('ds_new_schema_hint'), true),
   h('p', { class: 'form-buttons' }, h('button', { type: 'submit', class: 'primary', id: 'ds-new-submit' }, t('ds_new_submit'))),
   msg);
@@ -217,5 +224,6 @@ export async function datasetNewView({ go }) {
 function bad(box, text) {
   box.className = 'form-msg bad';
   box.textContent = text;
+  box.scrollIntoView({ block: 'center' });
 }
 

@@ -93,6 +93,8 @@ export function dsError(e) {
   if (e.status === 403) return t('ds_err_forbidden', { m: e.message });
   if (e.status === 404) return t('ds_err_missing');
   if (e.status === 504) return t('ds_err_slow');
+  const m = /field "([^"]+)": unknown type "([^"]+)"/.exec(e.message || '');
+  if (m) return t('ds_err_type', { f: m[1], y: m[2], m: e.message });
   return t('error', { m: e.message });
 }
 
