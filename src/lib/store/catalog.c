@@ -204,6 +204,7 @@ struct hl_store_ds_writer {
 	sqlite3_stmt **taken; /* per column, prepared on first use */
 	int64_t next;         /* the next _rid */
 	int empty;            /* no current row when the writing began */
+	int64_t base;         /* empty: a row's _rid is base + its line */
 };
 
 /* Pages of a load's key indexes, in cache while the load runs: with keys in no order the
@@ -280,6 +281,18 @@ int hl_store_ds_writer_open(hl_store_ds_writer **out, hl_store *st, int64_t id, 
 	}
 	w->empty = sqlite3_column_int(w->cur, 0);
 	sqlite3_finalize(w->cur);
+	/* A first load (no current row) needs neither the keys of dataset_load_key nor the index
+	 * on (_key, _from) while it writes: a key twice in the file is the _cur index's conflict,
+	 * and its first line is told by the _rid (base + line); the index is built once, sorted, by
+	 * hl_store_ds_writer_finish. Two of the three B-trees on the key fewer (bench/catalog). */
+	if (w->empty) {
+		w->base = w->next - 1;
+		snprintf(sql, sizeof(sql), "DROP INDEX ds_rows_%lld_key", (long long)id);
+		if (exec(st, sql, "dataset load") < 0) {
+			hl_store_ds_writer_free(w);
+			return -1;
+		}
+	}
 	snprintf(sql, sizeof(sql),
 	         "SELECT _rid, _hash, _seq FROM ds_rows_%lld WHERE _key = ?1 AND _to IS NULL",
 	         (long long)id);
@@ -348,6 +361,54 @@ static int64_t hash64(const char *hex)
 	return (int64_t)h;
 }
 
+/* Binds and runs the insert of a row: rid, seq and the cells. */
+static int insert_row(hl_store_ds_writer *w, const char *key, int64_t h64, int64_t rid, int64_t seq,
+                      const char *const *cells)
+{
+	int rc;
+	sqlite3_reset(w->ins);
+	sqlite3_clear_bindings(w->ins);
+	sqlite3_bind_text(w->ins, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(w->ins, 2, h64);
+	sqlite3_bind_int(w->ins, 3, w->version);
+	sqlite3_bind_int64(w->ins, 4, rid);
+	sqlite3_bind_int64(w->ins, 5, seq);
+	for (size_t i = 0; i < w->ncols; i++)
+		bind_cell(w->ins, (int)i + 6, w->types[i], cells[i]);
+	rc = sqlite3_step(w->ins);
+	sqlite3_reset(w->ins);
+	return rc;
+}
+
+/* A row of a first load: inserted at _rid base + line; a conflict on the _cur index is a key
+ * already put by this load, at the line its _rid tells. */
+static int put_first(int *what, uint64_t *first, hl_store_ds_writer *w, const char *key,
+                     int64_t h64, const char *const *cells, uint64_t line)
+{
+	int64_t rid = w->base + (int64_t)line;
+	int rc = insert_row(w, key, h64, rid, rid, cells);
+	if (rc == SQLITE_DONE) {
+		w->next = rid + 1;
+		*what = HL_DS_ADDED;
+		return 0;
+	}
+	if ((rc & 0xff) != SQLITE_CONSTRAINT)
+		return hl_store__error(w->st, "dataset load");
+	sqlite3_reset(w->cur);
+	sqlite3_bind_text(w->cur, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(w->cur);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(w->cur);
+		return hl_error_set(HL_ERROR,
+		                    "dataset load: a row of line %llu was refused by the store",
+		                    (unsigned long long)line);
+	}
+	*first = (uint64_t)(sqlite3_column_int64(w->cur, 0) - w->base);
+	sqlite3_reset(w->cur);
+	*what = HL_DS_DUPLICATE;
+	return 0;
+}
+
 int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const char *key,
                     const char *hash, const char *const *cells, uint64_t line)
 {
@@ -358,6 +419,9 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 	int64_t h64 = hash64(hash);
 
 	*what = 0;
+	/* a dataset without current rows (its first load): no key to look up */
+	if (w->empty)
+		return put_first(what, first, w, key, h64, cells, line);
 	/* one statement a row: the key goes in, or was there (then, rarely, its line is read) */
 	sqlite3_reset(w->seen_put);
 	sqlite3_bind_text(w->seen_put, 1, key, -1, SQLITE_STATIC);
@@ -375,10 +439,6 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 		*what = HL_DS_DUPLICATE;
 		return 0;
 	}
-	/* a dataset without current rows (its first load): no key to look up */
-	if (w->empty)
-		goto insert;
-
 	sqlite3_reset(w->cur);
 	sqlite3_bind_text(w->cur, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(w->cur);
@@ -404,18 +464,7 @@ int hl_store_ds_put(int *what, uint64_t *first, hl_store_ds_writer *w, const cha
 		if (rc != SQLITE_DONE)
 			return hl_store__error(st, "dataset load");
 	}
-insert:
-	sqlite3_reset(w->ins);
-	sqlite3_clear_bindings(w->ins);
-	sqlite3_bind_text(w->ins, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(w->ins, 2, h64);
-	sqlite3_bind_int(w->ins, 3, w->version);
-	sqlite3_bind_int64(w->ins, 4, w->next);
-	sqlite3_bind_int64(w->ins, 5, rid ? seq : w->next);
-	for (size_t i = 0; i < w->ncols; i++)
-		bind_cell(w->ins, (int)i + 6, w->types[i], cells[i]);
-	rc = sqlite3_step(w->ins);
-	sqlite3_reset(w->ins);
+	rc = insert_row(w, key, h64, w->next, rid ? seq : w->next, cells);
 	if (rc != SQLITE_DONE)
 		return hl_store__error(st, "dataset load");
 	w->next++;
@@ -451,7 +500,12 @@ int hl_store_ds_taken(hl_store_ds_writer *w, size_t col, const char *value, cons
 
 int hl_store_ds_writer_finish(hl_store_ds_writer *w)
 {
-	return exec(w->st, "DELETE FROM dataset_load_key", "dataset load");
+	char sql[160];
+	if (!w->empty)
+		return exec(w->st, "DELETE FROM dataset_load_key", "dataset load");
+	snprintf(sql, sizeof(sql), "CREATE INDEX ds_rows_%lld_key ON ds_rows_%lld(_key, _from)",
+	         (long long)w->id, (long long)w->id);
+	return exec(w->st, sql, "dataset load");
 }
 
 int hl_store_ds_remove_unput(uint64_t *removed, hl_store_ds_writer *w)

@@ -316,6 +316,48 @@ static void test_versions_and_diff(void **state)
 	assert_int_equal(hl_dataset_diff(&ds, f->st, &f->who, "t2", 1, 4, NULL, NULL),
 	                 HL_ENOTFOUND);
 	assert_int_equal(hl_dataset_rows(f->st, &f->who, "t2", 4, collect, &r3), HL_ENOTFOUND);
+	memset(&r1, 0, sizeof(r1));
+	memset(&r3, 0, sizeof(r3));
+
+	/* a key twice in a load of a dataset with rows: the second named with the first's line */
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "5,năm,5,2025-07-05,true,a,AB-5\n"
+	                   "5,lại,6,2025-07-06,true,a,AB-6\n");
+	lo.replace = 0;
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t2", f->csv, &lo), 0);
+	assert_int_equal(ls.added, 1);
+	assert_int_equal(ls.rejected, 1);
+	assert_string_equal(ls.errors[0], "a.csv:3: the primary key of line 2 again: row rejected");
+	hl_dataset_load_stats_free(&ls);
+	/* every row removed (version 5), then a first load again: its rows come after the old
+	 * ones, a key twice is named by its first line, the old versions read as before */
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n");
+	lo.replace = 1;
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t2", f->csv, &lo), 0);
+	assert_int_equal(ls.removed, 4);
+	assert_int_equal(ls.version, 5);
+	hl_dataset_load_stats_free(&ls);
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "9,chín,9,2025-07-09,true,a,AB-9\n"
+	                   "8,tám,8,2025-07-08,true,a,AB-8\n"
+	                   "9,lại,1,2025-07-01,true,a,AB-7\n");
+	lo.replace = 0;
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "t2", f->csv, &lo), 0);
+	assert_int_equal(ls.added, 2);
+	assert_int_equal(ls.rejected, 1);
+	assert_int_equal(ls.version, 6);
+	assert_string_equal(ls.errors[0], "a.csv:4: the primary key of line 2 again: row rejected");
+	hl_dataset_load_stats_free(&ls);
+	assert_int_equal(hl_dataset_rows(f->st, &f->who, "t2", 0, collect, &r3), 0);
+	assert_string_equal(r3.text, "9|chín|9|2025-07-09|true|a|AB-9\n"
+	                             "8|tám|8|2025-07-08|true|a|AB-8\n");
+	assert_int_equal(hl_dataset_rows(f->st, &f->who, "t2", 1, collect, &r1), 0);
+	assert_string_equal(r1.text, "1|một|1.5|2025-07-01|true|a|AB-1\n"
+	                             "2|hai|2|2025-07-02|false|b|AB-2\n"
+	                             "3|ba|3|2025-07-03|true|a|AB-3\n");
+	assert_int_equal(hl_dataset_diff(&ds, f->st, &f->who, "t2", 5, 6, NULL, NULL), 0);
+	assert_int_equal(ds.added, 2);
+	assert_int_equal(ds.removed, 0);
 }
 
 /* A file that breaks half-way (bad UTF-8 after good rows) loads nothing: no half version. */
