@@ -1971,6 +1971,45 @@ test('shared data: the bar chart of the 54 units — population summed by the se
   await shot('datasets-bar-chart');
 });
 
+test('shared data: the line over time — the province\'s budget revenue (filtered without tones), summed by period and drawn in the order of the periods', async () => {
+  needDatasets();
+  await needEndpoint('GET', '/api/v1/datasets/state-budget/rows');
+  await dsOpen('/#/datasets/state-budget');
+  await seeText('#ds-title', 'Thu ngân sách nhà nước Quảng Ninh');
+  await page.click('#ds-f-add');
+  await page.selectOption('#ds-f-field-0', 'indicator');
+  await page.selectOption('#ds-f-op-0', '~');
+  await page.fill('#ds-f-value-0', 'tong thu ngan sach nha nuoc tren dia ban');
+  await page.click('#ds-f-apply');
+  await seeText('#ds-rows-table', 'Tổng thu ngân sách nhà nước trên địa bàn', '82.235');
+  await page.selectOption('#ds-chart-kind', 'line');
+  await page.selectOption('#ds-chart-group', 'period');
+  await page.selectOption('#ds-chart-sum', 'value');
+  await page.click('#ds-chart-draw');
+  await page.waitForFunction(() => {
+    const c = window.Chart && window.Chart.getChart(document.getElementById('ds-chart-canvas'));
+    return c && c.config.type === 'line' && c.data.datasets[0].data.length > 0;
+  }, null, { timeout: 15000 });
+  const drawn = await page.evaluate(() => {
+    const c = window.Chart.getChart(document.getElementById('ds-chart-canvas'));
+    return { labels: c.data.labels, data: c.data.datasets[0].data };
+  });
+  /* the file's rows of that indicator, summed by period (two reports of 2025-01/2025-10 add up) */
+  const want = new Map();
+  for (const r of readCsv(shared(path.join(SECTOR, 'state_budget.csv'))).slice(1)) {
+    if (r[0] === 'Tổng thu ngân sách nhà nước trên địa bàn' && r[3] !== '') want.set(r[2], (want.get(r[2]) || 0) + Number(r[3]));
+  }
+  assert(drawn.labels.length === want.size, `one point per period (${want.size}); drawn ${drawn.labels.length}: ${drawn.labels}`);
+  for (let k = 0; k < drawn.labels.length; k++) {
+    assert(want.get(drawn.labels[k]) === drawn.data[k], `${drawn.labels[k]}: ${drawn.data[k]}, the file says ${want.get(drawn.labels[k])}`);
+  }
+  assert(drawn.labels[0] === '2011' && drawn.labels[drawn.labels.length - 1].startsWith('2025'), `in the order of the periods: ${drawn.labels}`);
+  /* the two reports of 2025-01/2025-10 (67.960 and 69.117, README: conflicts kept) are summed: said */
+  await seeText('#ds-chart-multi', '2025-01/2025-10 (2)');
+  await page.locator('#ds-chart').scrollIntoViewIfNeeded();
+  await shot('datasets-line-chart');
+});
+
 test('shared data: after a second load (CLI, --replace), the diff view shows 2 rows changed and 1 removed, coloured, old → new', async () => {
   needDatasets();
   run(['dataset', 'load', 'qn-dan-so-2025', world.ds.v2, '--replace']);

@@ -2,7 +2,7 @@
 // sectors, field types and operators in the reader's language, the owner's name, the filter text
 // a row filter becomes (the `where` of GET /datasets/{id}/rows), and the server's refusals as a
 // sentence.
-import { t, fmtNum, fmtDate } from '../i18n.js';
+import { t, fmtNum, fmtDate, getLang } from '../i18n.js';
 import { h } from '../util.js';
 import { get, enc } from '../api.js';
 
@@ -38,6 +38,12 @@ export function isTime(f) {
 /* A field's title as the schema gives it, else its name. */
 export function fieldTitle(f) {
   return f.title || f.name;
+}
+
+/* "Tổng dân số (người)": a title inside a sentence starts in lower case in Vietnamese. */
+export function sumOf(f) {
+  const x = fieldTitle(f);
+  return t('ds_chart_sum_of', { f: getLang() === 'vi' && f.title ? x.charAt(0).toLowerCase() + x.slice(1) : x });
 }
 
 /* The constraints of a field in words: "bắt buộc, duy nhất, ≥ 0, một trong: a, b". */

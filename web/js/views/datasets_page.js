@@ -11,7 +11,7 @@ import { dl, table, dateInput } from './common.js';
 import { loadChart } from '../charts.js';
 import {
   sectorName, typeName, isNumeric, isTime, fieldTitle, constraintsText, OPS, opName, whereText, dsError,
-  ownerNames, ownerLabel, accessBadgeDs, lastLoaded, dsHref, badCell, whyVi, whoText, vnDay,
+  ownerNames, ownerLabel, accessBadgeDs, lastLoaded, dsHref, badCell, whyVi, whoText, vnDay, sumOf,
 } from './datasets_common.js';
 import { mayCreate } from './datasets.js';
 
@@ -303,7 +303,7 @@ function chartSection(d, fields, state) {
   const groupSel = h('select', { id: 'ds-chart-group' });
   const sumSel = h('select', { id: 'ds-chart-sum' },
     h('option', { value: '' }, t('ds_chart_count')),
-    numeric.map((f) => h('option', { value: f.name }, t('ds_chart_sum_of', { f: fieldTitle(f) }))));
+    numeric.map((f) => h('option', { value: f.name }, sumOf(f))));
   if (numeric.length) sumSel.value = numeric[0].name;
   const fillGroups = () => {
     clear(groupSel);
@@ -350,8 +350,14 @@ function chartSection(d, fields, state) {
     const labels = rows.map((x) => label(x[gi]));
     const values = rows.map((x) => Number(x[vi]) || 0);
     const sf = fields.find((f) => f.name === sum);
-    const yTitle = sum ? t('ds_chart_sum_of', { f: fieldTitle(sf) }) : t('ds_chart_count');
+    const yTitle = sum ? sumOf(sf) : t('ds_chart_count');
     note.textContent = t('ds_chart_note', { n: fmtNum(rows.length), w: currentWhere(state) || t('ds_chart_all') });
+    /* a group of several rows (two reports of one period) is their sum: said, not hidden */
+    const ci = cols.indexOf('count');
+    const multi = sum && ci >= 0 && ci !== vi ? rows.filter((x) => Number(x[ci]) > 1) : [];
+    if (multi.length) {
+      note.append(' ', h('strong', { id: 'ds-chart-multi' }, t('ds_chart_multi', { n: fmtNum(multi.length), l: multi.slice(0, 6).map((x) => `${label(x[gi])} (${fmtNum(x[ci])})`).join(', ') })));
+    }
     let Chart;
     try {
       Chart = await loadChart();
@@ -381,7 +387,8 @@ function chartSection(d, fields, state) {
       canvas.parentElement.style.height = kind.value === 'bar' && labels.length > 12 ? `${Math.max(320, labels.length * 20 + 60)}px` : '';
     }
     dataBox.append(h('details', { class: 'chart-data' }, h('summary', null, t('chart_table')),
-      table([[fieldTitle(gf || { name: g }), (x) => label(x[gi])], [yTitle, (x) => fmtNum(Number(x[vi]) || 0)]], rows)));
+      table([[fieldTitle(gf || { name: g }), (x) => label(x[gi])], [yTitle, (x) => fmtNum(Number(x[vi]) || 0)],
+        ...(ci >= 0 && ci !== vi ? [[t('ds_chart_count'), (x) => fmtNum(x[ci])]] : [])], rows)));
   };
   box.append(h('form', { class: 'inline-form ds-chart-form', id: 'ds-chart-form', onsubmit: (e) => { e.preventDefault(); draw(); } },
     h('div', { class: 'field' }, h('label', { for: 'ds-chart-kind' }, t('ds_chart_kind')), kind),
