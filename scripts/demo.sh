@@ -4,15 +4,21 @@
 # Usage: bash scripts/demo.sh BIN HOME   (make demo: bash scripts/demo.sh build/src/cli/halong $(pwd)/halong-data)
 #        bash scripts/demo.sh --plans BIN HOME   the plans part alone, into a HOME whose units are
 #        loaded, without serving (the browser tests use it)
+#        bash scripts/demo.sh --datasets BIN HOME   the shared database's datasets alone (the units
+#        loaded first), into an initialised HOME, without serving (tests/e2e/test_catalog_regroup.py)
 set -euo pipefail
 
 PLANS_ONLY=
+DATASETS_ONLY=
 if [ "${1:-}" = --plans ]; then
 	PLANS_ONLY=1
 	shift
+elif [ "${1:-}" = --datasets ]; then
+	DATASETS_ONLY=1
+	shift
 fi
 if [ $# -ne 2 ]; then
-	echo "usage: bash scripts/demo.sh [--plans] BIN HOME" >&2
+	echo "usage: bash scripts/demo.sh [--plans|--datasets] BIN HOME" >&2
 	exit 2
 fi
 BIN=$1
@@ -111,6 +117,37 @@ demo_plans() {
 	"${hl[@]}" plan eval "$p" --at "$DEMO_TODAY" | sed -n 1,3p
 }
 
+# The shared database (issue 14): real data only, each dataset as data/catalog/datasets.csv lists
+# it (file, Table Schema, sector, access, date): the area and population of the 54 units of 2025
+# (data/units, the merger portal's table; code a unit code checked on 2025-07-01) and the six
+# Quảng Ninh sector tables of data/sector (press figures, mostly estimates: every row keeps
+# value_as_written and its source; read data/sector/README.md). Created once; a second run loads
+# the same files again, which changes nothing (no new version).
+demo_datasets() {
+	local hl=("$BIN" --home "$HOME_DIR") id file schema sector access date title prov lic
+	echo "== datasets: the area and population of the 54 units (data/units) and the six sector tables (data/sector, press figures)"
+	# fields between U+001F: a tab is white space to read, and an empty date would vanish
+	while IFS=$'\x1f' read -r id file schema sector access date title; do
+		if ! "${hl[@]}" dataset show "$id" >/dev/null 2>&1; then
+			case $file in
+			units/*)
+				prov="Cổng thông tin sắp xếp đơn vị hành chính, bảng công bố 17/7/2025, qua github.com/tranngocminhhieu/vietnamadminunits (data/units/SOURCES.md)"
+				lic="MIT (data/units/LICENSE.vietnamadminunits)" ;;
+			*)
+				prov="Số liệu báo chí đưa tin (phần lớn là số ước), gõ lại từ bản lưu của từng trang; nguồn của từng dòng ở cột source_url, cách viết gốc ở value_as_written (data/sector/SOURCES.md, README.md)"
+				lic="Số liệu của các trang báo nêu ở từng dòng; xem data/sector/SOURCES.md" ;;
+			esac
+			"${hl[@]}" dataset create "$id" --title "$title" --schema "$ROOT/data/catalog/$schema" \
+				--sector "$sector" --access "$access" ${date:+--date "$date"} --provenance "$prov" \
+				--licence "$lic" --keywords "Quảng Ninh,$sector" >/dev/null
+		fi
+		"${hl[@]}" dataset load "$id" "$ROOT/data/$file"
+	done < <(python3 -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
+    print("\x1f".join(r[k] for k in ("id", "file", "schema", "sector", "access", "date", "title")))' "$ROOT/data/catalog/datasets.csv")
+	"${hl[@]}" dataset list
+}
+
 if [ ! -x "$BIN" ]; then
 	echo "demo: $BIN is not built (run: make build)" >&2
 	exit 1
@@ -136,6 +173,12 @@ demo_users() {
 # Công nghệ, the plans' compiler, who verifies the reports; thanhtra records inspections.
 PLAN_USERS=("canbo-hatu officer 06652" "canbo-baichay officer 06673" "canbo-sogddt officer 22 SO-GDDT"
 	"tonghop-sokhcn officer 22 SO-KHCN" "thanhtra inspector 22 TT-TINH")
+
+if [ -n "$DATASETS_ONLY" ]; then
+	"$BIN" --home "$HOME_DIR" units load --quiet
+	demo_datasets
+	exit 0
+fi
 
 if [ -n "$PLANS_ONLY" ]; then
 	"$BIN" --home "$HOME_DIR" agency load >/dev/null
@@ -169,6 +212,8 @@ echo "== halong units load (the administrative units and their history, data/uni
 
 echo "== halong agency load (the province's departments and offices after the 2025 merger, data/agencies)"
 "$BIN" --home "$HOME_DIR" agency load
+
+demo_datasets
 
 echo '== halong units find "ha phong"'
 "$BIN" --home "$HOME_DIR" units find "ha phong"

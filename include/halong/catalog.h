@@ -287,6 +287,95 @@ typedef int (*hl_query_cb)(const char *const *names, const char *const *cells, s
 int hl_dataset_query(hl_store *st, const hl_principal *who, const char *id,
                      const hl_dataset_query_opts *opts, hl_query_cb cb, void *ud);
 
+/* ---- the catalogue's search, the API's loads and their rejects ("api" section, issue 14) ----
+ *
+ * What `GET /api/v1/datasets` and `halong dataset list` find, and the rejects of a load kept
+ * in the data directory for those who may read the dataset. */
+
+typedef struct {
+	const char *q;      /* words each found, tones and case ignored, in the title, description
+	                       or keywords (the archive's folding); NULL or "": no condition */
+	const char *sector; /* one of hl_catalog_sectors; NULL: any */
+	const char *owner;  /* an owner's code as stored; NULL: any */
+	const char *unit;   /* a unit's code: datasets owned by it or whose unit-code columns hold
+	                       it in their current version; NULL: any */
+	size_t limit;       /* datasets returned at most; 0: every one */
+	size_t offset;
+} hl_dataset_search_opts;
+
+/* One value of a facet: how many datasets found have it; name: the owner's name (the agency's
+ * or the unit's) or NULL. */
+typedef struct {
+	char *value, *name;
+	size_t count;
+} hl_dataset_facet;
+
+typedef struct {
+	hl_datasets page;   /* the datasets of [offset, offset + limit) of those found, by id */
+	char **owner_names; /* page.n: each one's owner's name, or NULL */
+	size_t total;       /* datasets found */
+	hl_dataset_facet *sectors, *owners; /* over every dataset found, by value */
+	size_t nsectors, nowners;
+} hl_dataset_found;
+void hl_dataset_found_free(hl_dataset_found *f);
+
+/* The datasets `who` may read that match every condition of `o`, a page of them and the facets
+ * by sector and owner over all those found. HL_EINVALID naming the parameter (an unknown
+ * sector). */
+int hl_dataset_search(hl_dataset_found **out, hl_store *st, const hl_principal *who,
+                      const hl_dataset_search_opts *o);
+
+/* One bad cell (or row: column 0, field NULL) of a load, in parts: the first
+ * HL_CATALOG_MAX_ERRORS, as hl_dataset_load_stats.errors says them. */
+typedef struct {
+	uint64_t line;
+	size_t column;
+	char *field, *value, *error;
+} hl_dataset_load_error;
+
+/* hl_dataset_load, keeping the rejects file of a load that made a version in the data directory
+ * `home` (home/catalog/rejects/ID/VERSION.csv, folders 0700, file 0600) for
+ * hl_dataset_rejects_open; *bad (*nbad) gets the first bad cells in parts, also when the load
+ * fails (freed with hl_dataset_load_errors_free). opts->rejects is
+ * ignored; opts->name (default "upload") names the file in every message, never `path`. *kept: 1
+ * when a rejects file was kept. */
+int hl_dataset_load_keep(hl_dataset_load_stats *out, hl_dataset_load_error **bad, size_t *nbad,
+                         int *kept, hl_store *st, const hl_principal *who, const char *home,
+                         const char *id, const char *path, const hl_dataset_load_opts *opts);
+void hl_dataset_load_errors_free(hl_dataset_load_error *v, size_t n);
+/* May `who` load dataset `id`? 0; HL_EDENIED (not an officer or above), HL_ENOTFOUND (missing
+ * or unreadable): what hl_dataset_load would answer first, asked before an upload is kept. */
+int hl_dataset_may_load(hl_store *st, const hl_principal *who, const char *id);
+
+/* The rejects CSV kept for version `version` of `id` (line, column, field, value, error), open
+ * for reading (*fd), for a caller who may read the dataset (HL_ENOTFOUND otherwise, and when
+ * none was kept); audited "dataset.rejects" above public. */
+int hl_dataset_rejects_open(int *fd, hl_store *st, const hl_principal *who, const char *home,
+                            const char *id, int version);
+
+/* ---- regroup (helper "regroup"): data keyed by old communes onto the units of a later day ----
+ * Rules and invariants: src/lib/catalog/README.md, "Regrouping onto the new units". */
+
+/* Options of hl_dataset_regroup (catalog_json.h). */
+typedef struct {
+	const char *to_units; /* the day of the new units: yyyy-mm-dd (required) */
+	const char *as;       /* the new dataset's id (required; must be free) */
+	/* shares of a split commune: "area" or "population" (the 2025 units' table,
+	 * quangninh_ward_area_population_2025.csv in units_dir), "DATASET:COL" (a numeric column
+	 * of a readable dataset with one unit-code column), NULL or "none": no weights */
+	const char *weights;
+	const char *decision;      /* a CSV old_code,new_code,share[,note]: the written choice */
+	const char *decision_name; /* the decision as named in the provenance (NULL: its path) */
+	const char *column;        /* the unit-code field (NULL: the dataset's only one) */
+	const char *by;            /* "A,B": group keys (NULL: the primary key's other fields) */
+	const char *title;         /* NULL: the source's title and the day */
+	const char *units_dir; /* where the area/population table is (NULL: $HALONG_DATA/units or
+	                          the shipped data/units) */
+} hl_regroup_opts;
+
+/* The area/population table the weights "area" and "population" read. */
+#define HL_REGROUP_WEIGHTS_FILE "quangninh_ward_area_population_2025.csv"
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,32 @@ json_t *hl_dataset_json(const hl_dataset *d);
  * "added", "changed", "removed", "unchanged", "rejected"} */
 json_t *hl_dataset_version_json(const hl_dataset_version *v);
 
+/* ---- the "api" section (issue 14) ---- */
+
+/* {"datasets": [DATASET without "schema", with "owner_name"], "total": N,
+ *  "facets": {"sector": {"tourism": n, …}, "owner": {"CODE": {"count": n, "name": "…"|null}}}} */
+json_t *hl_dataset_found_json(const hl_dataset_found *f);
+/* [{"line", "column" (null for a row), "field" (null for a row), "value", "error"}] */
+json_t *hl_dataset_load_errors_json(const hl_dataset_load_error *v, size_t n);
+
+/* ---- regroup (helper "regroup") ---- */
+
+/* Regroups the current version of dataset `id` (rows keyed by units that ended the day before
+ * opts->to_units) onto the units that succeeded them that day, as a NEW dataset opts->as made
+ * in one transaction (its schema: the unit field, the group keys, the summed integer and number
+ * fields, regroup_note, regroup_from, regroup_missing; its date opts->to_units; its access the
+ * source's), audited "dataset.regroup". A whole merge moves its values whole; a split commune's
+ * values are divided only by a written choice (opts->decision, else opts->weights): without one the
+ * regroup is refused (HL_ECONFLICT) and nothing is written. *report (may be NULL; set also on
+ * that refusal) lists every split commune and its choice:
+ * {"source":{"id","version"},"to_units","as","weights","decision","column","group_by",
+ *  "summed","dropped","as_number","rows_read","rows_written","rows_incomplete","old_units",
+ *  "whole","legal_basis",
+ *  "split":[{"old_code","old_name","rows","choice","to":[{"new_code","new_name","merge_type",
+ *  "weight","share"}]}]}. *out may be NULL. */
+int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl_principal *who,
+                       const char *id, const hl_regroup_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,7 @@ typedef struct {
 	uint64_t version, limit, offset, timeout;
 	const char *where, *group_by, *sum;
 	int count;
+	const char *q; /* list */
 } dopts;
 
 static hl_principal me(void)
@@ -257,37 +258,44 @@ static int ds_show(const cli_args *args)
 	return EXIT_OK;
 }
 
+/* The catalogue through the search of GET /api/v1/datasets: the same filters, the same JSON. */
 static int ds_list(const cli_args *args)
 {
 	const dopts *o = args->opts;
 	hl_archive *a = NULL;
-	hl_datasets *l = NULL;
+	hl_dataset_found *f = NULL;
+	hl_dataset_search_opts so = {.q = o->q,
+	                             .sector = o->sector,
+	                             .owner = o->owner,
+	                             .unit = o->unit,
+	                             .limit = (size_t)o->limit,
+	                             .offset = (size_t)o->offset};
 	hl_principal who = me();
 	int rc;
 
 	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_dataset_list(&l, hl_archive_store(a), &who);
+	rc = hl_dataset_search(&f, hl_archive_store(a), &who, &so);
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
 	if (o->json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < l->n; i++) {
-			json_t *j = hl_dataset_json(l->v[i]);
-			json_object_del(j, "schema");
-			json_array_append_new(arr, j);
-		}
-		cli_print_json(arr);
+		cli_print_json(hl_dataset_found_json(f));
 	} else {
-		if (!l->n)
-			printf("no dataset (halong dataset create ID --title TEXT --from FILE)\n");
-		for (size_t i = 0; i < l->n; i++)
-			printf("%-32s %-12s %-10s v%-3d %8lld rows  %s\n", l->v[i]->id,
-			       l->v[i]->sector, hl_access_name(l->v[i]->access), l->v[i]->version,
-			       (long long)l->v[i]->rows, l->v[i]->title);
+		if (!f->total)
+			printf(o->q || o->sector || o->owner || o->unit
+			           ? "no dataset found\n"
+			           : "no dataset (halong dataset create ID --title TEXT --from "
+			             "FILE)\n");
+		for (size_t i = 0; i < f->page.n; i++)
+			printf("%-32s %-12s %-10s v%-3d %8lld rows  %s\n", f->page.v[i]->id,
+			       f->page.v[i]->sector, hl_access_name(f->page.v[i]->access),
+			       f->page.v[i]->version, (long long)f->page.v[i]->rows,
+			       f->page.v[i]->title);
+		if (f->page.n < f->total)
+			printf("(%zu of %zu shown: --offset N)\n", f->page.n, f->total);
 	}
-	hl_datasets_free(l);
+	hl_dataset_found_free(f);
 	return EXIT_OK;
 }
 
@@ -558,12 +566,131 @@ static const cli_opt query_opts[] = {
 };
 static const cli_opt show_opts[] = {VERSION_OPT, JSON_OPT, CLI_OPT_END};
 static const cli_opt json_opts[] = {JSON_OPT, CLI_OPT_END};
+static const cli_opt list_opts[] = {
+    CLI_TEXT_OPT("q", 0, dopts, q, "WORDS",
+                 "datasets whose title, description or keywords hold every word (tones and "
+                 "case ignored)"),
+    CLI_CHOICE_OPT("sector", dopts, sector, "SECTOR",
+                   "tourism,health,education,agriculture,environment,taxation,finance,"
+                   "transport,industry,population,land,culture,justice,labour,other",
+                   0, "of this sector"),
+    CLI_TEXT_OPT("owner", 0, dopts, owner, "CODE", "owned by this agency or unit (its code)"),
+    CLI_TEXT_OPT("unit", 0, dopts, unit, "CODE",
+                 "owned by this unit, or whose unit-code columns hold it now"),
+    CLI_COUNT_OPT("limit", dopts, limit, "N", 0, 1e9, "0", "at most N (0: every one)"),
+    CLI_COUNT_OPT("offset", dopts, offset, "N", 0, 1e9, "0", "skip the first N"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
 static const cli_opt export_opts[] = {
     VERSION_OPT,
     CLI_CHOICE_OPT("format", dopts, format, "FORMAT", "csv,json,xlsx", CLI_REQUIRED,
                    "csv, json or xlsx"),
     CLI_TEXT_OPT("output", 'o', dopts, output, "FILE", "write to FILE (default: stdout)"),
     JSON_OPT,
+    CLI_OPT_END,
+};
+
+/* ---- regroup (helper "regroup") ---- */
+
+typedef struct {
+	int json;
+	const char *to_units, *as, *weights, *decision, *column, *by, *title;
+} ropts;
+
+static int ds_regroup(const cli_args *args)
+{
+	const ropts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_dataset *d = NULL;
+	json_t *rep = NULL, *sp;
+	hl_principal who = me();
+	hl_regroup_opts ro = {.to_units = o->to_units,
+	                      .as = o->as,
+	                      .weights = o->weights,
+	                      .decision = o->decision,
+	                      .column = o->column,
+	                      .by = o->by,
+	                      .title = o->title};
+	size_t i;
+	int rc;
+
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_dataset_regroup(&d, &rep, hl_archive_store(a), &who, args->args[0], &ro);
+	hl_archive_free(a);
+	if (rc < 0) {
+		/* a refusal still shows which units are split and undecided */
+		if (rep && o->json)
+			cli_print_json(
+			    json_pack("{s:o,s:s}", "report", rep, "error", hl_error_last()));
+		else
+			json_decref(rep);
+		return cli_fail();
+	}
+	if (o->json) {
+		json_t *j = hl_dataset_json(d);
+		json_object_set_new(j, "report", rep);
+		cli_print_json(j);
+		hl_dataset_free(d);
+		return EXIT_OK;
+	}
+	printf("dataset regroup: %s → %s (units of %s): %lld rows read, %lld rows written; %lld "
+	       "old units merged whole, %zu split\n",
+	       args->args[0], d->id, json_string_value(json_object_get(rep, "to_units")),
+	       (long long)json_integer_value(json_object_get(rep, "rows_read")),
+	       (long long)json_integer_value(json_object_get(rep, "rows_written")),
+	       (long long)json_integer_value(json_object_get(rep, "whole")),
+	       json_array_size(json_object_get(rep, "split")));
+	json_array_foreach(json_object_get(rep, "split"), i, sp)
+	{
+		size_t k;
+		json_t *t;
+		printf("  split %s %s (%lld rows): %s →",
+		       json_string_value(json_object_get(sp, "old_code")),
+		       json_string_value(json_object_get(sp, "old_name")),
+		       (long long)json_integer_value(json_object_get(sp, "rows")),
+		       json_string_value(json_object_get(sp, "choice")));
+		json_array_foreach(json_object_get(sp, "to"), k, t)
+		{
+			printf("%s %s %s %.6f", k ? "," : "",
+			       json_string_value(json_object_get(t, "new_code")),
+			       json_string_value(json_object_get(t, "new_name")),
+			       json_real_value(json_object_get(t, "share")));
+		}
+		printf("\n");
+	}
+	if (json_integer_value(json_object_get(rep, "rows_incomplete")))
+		printf(
+		    "  %lld rows lack some of their old units (named in regroup_missing): partial "
+		    "sums\n",
+		    (long long)json_integer_value(json_object_get(rep, "rows_incomplete")));
+	if (json_array_size(json_object_get(rep, "dropped"))) {
+		printf("  dropped (neither a key nor a number):");
+		json_array_foreach(json_object_get(rep, "dropped"), i, sp)
+		    printf(" %s", json_string_value(sp));
+		printf("\n");
+	}
+	json_decref(rep);
+	hl_dataset_free(d);
+	return EXIT_OK;
+}
+
+static const cli_opt regroup_opts[] = {
+    CLI_NEEDED_OPT("to-units", ropts, to_units, "DATE",
+                   "the day of the new units (2025-07-01: the reform)"),
+    CLI_NEEDED_OPT("as", ropts, as, "NEW_ID", "the new dataset's id"),
+    CLI_TEXT_OPT("weights", 0, ropts, weights, "W",
+                 "shares of a split commune: area, population (the 2025 units' table) or "
+                 "DATASET:COLUMN"),
+    CLI_TEXT_OPT("decision", 0, ropts, decision, "FILE",
+                 "the written choice: a CSV old_code,new_code,share[,note]"),
+    CLI_TEXT_OPT("column", 0, ropts, column, "FIELD",
+                 "the unit-code field (default: the dataset's only one)"),
+    CLI_TEXT_OPT("by", 0, ropts, by, "A,B",
+                 "group keys kept (default: the primary key's other fields)"),
+    CLI_TEXT_OPT("title", 0, ropts, title, "TEXT", "the new dataset's title"),
+    CLI_FLAG_OPT("json", 0, ropts, json, "as JSON: the new dataset and the report"),
     CLI_OPT_END,
 };
 
@@ -609,8 +736,8 @@ static const cli_cmd dataset_subs[] = {
      .run = ds_show,
      .group = DATASET},
     {.name = "list",
-     .summary = "the datasets",
-     .opts = json_opts,
+     .summary = "the datasets you may read, searched (--q, --sector, --owner, --unit)",
+     .opts = list_opts,
      .opts_size = sizeof(dopts),
      .run = ds_list,
      .group = DATASET},
@@ -651,6 +778,21 @@ static const cli_cmd dataset_subs[] = {
              "and bound as a parameter. Tab-separated on stdout (--json: columns and rows). "
              "Example: --where \"year >= 2022 and unit in (06652, 06658)\" --group-by unit "
              "--sum amount --count."},
+    {.name = "regroup",
+     .summary = "data keyed by old communes onto the new units, as a new dataset",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the dataset's id",
+     .opts = regroup_opts,
+     .opts_size = sizeof(ropts),
+     .run = ds_regroup,
+     .group = DATASET,
+     .help = "A whole merge moves sums whole; a split commune is divided only by a written "
+             "choice (--decision, else --weights) and each row says how (regroup_note). "
+             "Without a choice the regroup is refused and names every split commune. Text and "
+             "date fields that are not keys are dropped. Example: halong dataset regroup "
+             "ds-2024 --to-units 2025-07-01 --as ds-2024-moi --weights population."},
     {0},
 };
 

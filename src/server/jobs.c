@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "halong/catalog.h"
 #include "halong/util.h"
 #include "jobs.h"
 #include "server_int.h"
@@ -282,22 +283,48 @@ static int job_visible(const server_job *j, const hl_principal *who)
 	return hl_auth_sees_unit(who, j->unit);
 }
 
+/* Did `who` start job j (a user logged in: an officer follows the load of a dataset he started,
+ * though HL_ACT_JOBS_READ is not his)? Under mu. */
+static int job_mine(const server_job *j, const hl_principal *who)
+{
+	return who->user_id && *who->username && !strcmp(j->user, who->username);
+}
+
+/* A job whose result names a dataset (a dataset load: its bad cells show values of the rows) is
+ * seen only by those who may read that dataset: anyone else gets the 404 of an unknown id. */
+static int dataset_readable(request *r, json_t *job)
+{
+	json_t *res = json_object_get(job, "result");
+	const char *ds = json_string_value(json_object_get(res, "dataset"));
+	hl_dataset *d = NULL;
+	if (!ds)
+		return 1;
+	if (hl_dataset_get(&d, req_store(r), &r->who, ds) < 0)
+		return 0;
+	hl_dataset_free(d);
+	return 1;
+}
+
 /* GET /api/v1/jobs/{id}: for those who may start jobs and for inspectors, each seeing the jobs
- * of their unit (the province: all). A job of another unit answers exactly as an unknown id. */
+ * of their unit (the province: all), and for whoever started the job. A job of another unit
+ * answers exactly as an unknown id. */
 static int job_get(request *r)
 {
 	const char *id = req_param(r, "id");
 	json_t *o = NULL;
-	int rc;
-	if ((rc = hl_auth_check(&r->who, HL_ACT_JOBS_READ)) != 0)
-		return rc;
+	int denied = hl_auth_check(&r->who, HL_ACT_JOBS_READ);
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < JOBS_MAX && !o; i++)
-		if (table[i] && !strcmp(table[i]->id, id) && job_visible(table[i], &r->who))
+		if (table[i] && !strcmp(table[i]->id, id) &&
+		    (job_mine(table[i], &r->who) || (!denied && job_visible(table[i], &r->who))))
 			o = job_json(table[i]);
 	pthread_mutex_unlock(&mu);
-	if (!o)
+	if (!o && denied)
+		return denied; /* as before: those who may not follow jobs are told so */
+	if (!o || !dataset_readable(r, o)) {
+		json_decref(o);
 		return hl_error_set(HL_ENOTFOUND, "no job %.40s", id);
+	}
 	filter_failures(r, o);
 	return resp_json(r, 200, o);
 }

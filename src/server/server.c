@@ -758,11 +758,19 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 	}
 	/* A large body only those who may ingest may send: who asks is known before it is read
 	 * (ROUTE_INGEST_FIRST; the library's rule, asked again by the ingest); anyone else is
-	 * answered at once, nothing of it kept. */
-	if (r->route && (r->route->flags & ROUTE_INGEST_FIRST)) {
+	 * answered at once, nothing of it kept. The same with the route's own question
+	 * (ROUTE_CHECK_FIRST). */
+	if (r->route && (r->route->flags & (ROUTE_INGEST_FIRST | ROUTE_CHECK_FIRST))) {
 		int rc = open_and_resolve(r);
-		if (rc == 0)
+		if (rc == 0 && (r->route->flags & ROUTE_INGEST_FIRST))
 			rc = hl_auth_check(&r->who, HL_ACT_INGEST);
+		else if (rc == 0) {
+			/* ROUTE_CHECK_FIRST: the handler asks the library's own question (who may
+			 * load this dataset) before a byte of the body is read */
+			r->precheck = 1;
+			rc = r->route->fn(r);
+			r->precheck = 0;
+		}
 		if (rc < 0)
 			resp_from_rc(r, rc);
 		if (rc != 0) {

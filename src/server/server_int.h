@@ -103,6 +103,11 @@ enum {
 	 * handler is run first with r->too_big set and no body, to record the refusal (the
 	 * exchange inbox: reason too-big in its status) and answer the 413 itself. */
 	ROUTE_TELL_TOO_BIG = 1u << 3,
+	/* As ROUTE_INGEST_FIRST with the route's own question: the caller is resolved and the
+	 * handler run before a byte of the body is read, with r->precheck set and no body; it
+	 * returns 0 to have the body read (and is run again with it), or refuses with an HL_E code
+	 * (answered at once, nothing of the body kept). A dataset load: who may load it. */
+	ROUTE_CHECK_FIRST = 1u << 4,
 };
 
 extern const route routes_session[]; /* h_session.c: login, logout, me */
@@ -119,6 +124,8 @@ extern const route routes_feed[];      /* h_feed.c: the reference-data feed */
 extern const route routes_send[];      /* h_send.c: send, outbox, messages, peers */
 extern const route routes_plans[];     /* h_plans.c: plans, tasks, reports, evaluation */
 extern const route routes_plans_out[]; /* h_plans_out.c: calendar feeds, exports */
+extern const route routes_datasets[];  /* h_datasets.c: the catalogue, loads, diffs, exports */
+extern const route routes_dataset_regroup[]; /* h_dataset_regroup.c: POST …/regroup */
 
 /* The route for r->method and r->seg; fills r->route and r's path parameters. Returns 0;
  * HL_ENOTFOUND when no pattern matches; HL_ECONFLICT when patterns match with other methods
@@ -187,6 +194,7 @@ struct request {
 	int discard;  /* a 413 waits for the end of a body that is read and dropped */
 	int too_big;  /* closed: a chunked body past the limit */
 	int resolved; /* the archive is open and the caller known (before the body) */
+	int precheck; /* ROUTE_CHECK_FIRST: the handler is asked before the body is read */
 };
 
 /* Frees the calling thread's cache of document answers (h_documents.c); at thread exit. */

@@ -152,7 +152,7 @@ class CatalogTest(hl.HomeCase):
                             self.assertEqual(float(g), float(w))
                         else:
                             self.assertEqual(g, w, (name, header[i]))
-        listed = self.json('dataset', 'list')
+        listed = self.json('dataset', 'list')['datasets']  # the shape of GET /api/v1/datasets
         self.assertEqual(sorted(d['id'] for d in listed),
                          sorted(n[:-4].replace('_', '-') for n in SECTOR_FILES))
 
@@ -483,7 +483,7 @@ wb.save(sys.argv[2])
         r = self.h.run('dataset', 'create', 'x', '--title', 'x', '--schema', sp)
         self.assertEqual(r.rc, 1, r)
         self.assertIn('bad.json: field "tien": unknown type "money"', r.err)
-        self.assertEqual(self.json('dataset', 'list'), [])
+        self.assertEqual(self.json('dataset', 'list')['datasets'], [])
         r = self.h.run('dataset', 'create', 'bad id', '--title', 'x', '--schema', sp)
         self.assertNotEqual(r.rc, 0)
 

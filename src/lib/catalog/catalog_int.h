@@ -48,4 +48,12 @@ typedef struct {
 int hl_catalog__open(hl_catalog__ds *out, hl_store *st, const hl_principal *who, const char *id);
 void hl_catalog__close(hl_catalog__ds *ds);
 
+/* hl_dataset_load, telling `bad` each of the first HL_CATALOG_MAX_ERRORS bad cells in parts
+ * (a bad row: column 0, field and value NULL) as hl_dataset_load_stats.errors names them. */
+typedef void (*hl_catalog__bad_cb)(uint64_t line, size_t column, const char *field,
+                                   const char *value, const char *why, void *ud);
+int hl_catalog__load(hl_dataset_load_stats *out, hl_store *st, const hl_principal *who,
+                     const char *id, const char *path, const hl_dataset_load_opts *opts,
+                     hl_catalog__bad_cb bad, void *bad_ud);
+
 #endif

@@ -1,7 +1,11 @@
-/* Datasets: created (checked, their row table made, audited), read as the caller may, listed. */
+/* Datasets: created (checked, their row table made, audited), read as the caller may, listed,
+ * searched with facets; the rejects of a load kept for those who may read the dataset. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -274,6 +278,13 @@ int hl_dataset_create(hl_dataset **out, hl_store *st, const hl_principal *who,
 	}
 	if ((unsigned)d->access > HL_ACCESS_SECRET)
 		return hl_error_set(HL_EINVALID, "access: public, internal, restricted or secret");
+	/* a dataset its creator could not read would be made and then answer "no dataset" */
+	if (!hl_catalog__may_read(who, (int)d->access))
+		return hl_error_set(
+		    HL_EDENIED,
+		    "access: a %s dataset is created by someone who may read it (you "
+		    "read up to %s)",
+		    hl_access_name(d->access), hl_access_name(hl_auth_ceiling(who)));
 	if (d->date && hl_units_date_parse(date, d->date) < 0)
 		return hl_error_set(HL_EINVALID, "date: not a day (yyyy-mm-dd): %.40s", d->date);
 	if (d->nkeywords > 100)
@@ -423,4 +434,436 @@ json_t *hl_dataset_version_json(const hl_dataset_version *v)
 	                 (json_int_t)v->rows, "added", (json_int_t)v->added, "changed",
 	                 (json_int_t)v->changed, "removed", (json_int_t)v->removed, "unchanged",
 	                 (json_int_t)v->unchanged, "rejected", (json_int_t)v->rejected);
+}
+
+/* ---- the catalogue's search, the API's loads and their rejects ("api" section) ---- */
+
+void hl_dataset_found_free(hl_dataset_found *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->page.n; i++) {
+		hl_dataset_free(f->page.v[i]);
+		free(f->owner_names ? f->owner_names[i] : NULL);
+	}
+	free(f->page.v);
+	free(f->owner_names);
+	for (size_t i = 0; i < f->nsectors; i++)
+		free(f->sectors[i].value), free(f->sectors[i].name);
+	for (size_t i = 0; i < f->nowners; i++)
+		free(f->owners[i].value), free(f->owners[i].name);
+	free(f->sectors);
+	free(f->owners);
+	free(f);
+}
+
+#define SEARCH_MAX_WORDS 16
+
+typedef struct {
+	hl_store *st;
+	const hl_principal *who;
+	const hl_dataset_search_opts *o;
+	char *words[SEARCH_MAX_WORDS];
+	size_t nwords;
+	hl_dataset_found *f;
+	size_t cap;
+} search_ctx;
+
+/* Counts one more dataset of `value` in a facet. */
+static int facet_add(hl_dataset_facet **v, size_t *n, const char *value)
+{
+	hl_dataset_facet *nv;
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].value, value)) {
+			(*v)[i].count++;
+			return 0;
+		}
+	if (!(nv = realloc(*v, (*n + 1) * sizeof(*nv))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	*v = nv;
+	nv[*n] = (hl_dataset_facet){.value = hl_strdup(value), .count = 1};
+	if (!nv[*n].value)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	(*n)++;
+	return 0;
+}
+
+/* Does the folded text of `s` hold every word? */
+static int words_in(const search_ctx *c, const char *title, const char *desc, const char *kw)
+{
+	char *f[3] = {NULL, NULL, NULL};
+	const char *src[3] = {title, desc, kw};
+	int all = 1;
+	for (size_t i = 0; i < 3; i++)
+		if (src[i] && hl_text_fold(&f[i], src[i], -1) < 0)
+			f[i] = NULL; /* not UTF-8: nothing found in it */
+	for (size_t w = 0; all && w < c->nwords; w++) {
+		int found = 0;
+		for (size_t i = 0; !found && i < 3; i++)
+			found = f[i] && strstr(f[i], c->words[w]);
+		all = found;
+	}
+	free(f[0]), free(f[1]), free(f[2]);
+	return all;
+}
+
+/* Is the dataset owned by unit `code`, or do its unit-code columns hold it now? */
+static int holds_unit(int *yes, const search_ctx *c, const hl_store_dataset_row *r,
+                      const hl_dataset *d)
+{
+	*yes = r->owner && !strcmp(r->owner, c->o->unit);
+	for (size_t i = 0; !*yes && i < d->schema->nfields; i++)
+		if (d->schema->fields[i].unit) {
+			int rc = hl_store_ds_holds(yes, c->st, r->id, i, c->o->unit);
+			if (rc < 0)
+				return rc;
+		}
+	return 0;
+}
+
+static int on_search(const hl_store_dataset_row *r, void *ud)
+{
+	search_ctx *c = ud;
+	hl_dataset_found *f = c->f;
+	hl_dataset *d;
+	int rc;
+	if (!hl_catalog__may_read(c->who, r->access))
+		return 0;
+	if (c->nwords && !words_in(c, r->title, r->description, r->keywords))
+		return 0;
+	if (!(d = from_row(r)))
+		return hl_error_code() ? hl_error_code() : hl_error_set(HL_ENOMEM, "out of memory");
+	if (c->o->unit) {
+		int yes = 0;
+		if ((rc = holds_unit(&yes, c, r, d)) < 0 || !yes) {
+			hl_dataset_free(d);
+			return rc;
+		}
+	}
+	if ((rc = facet_add(&f->sectors, &f->nsectors, d->sector)) < 0 ||
+	    (d->owner && (rc = facet_add(&f->owners, &f->nowners, d->owner)) < 0)) {
+		hl_dataset_free(d);
+		return rc;
+	}
+	f->total++;
+	if (f->total <= c->o->offset || (c->o->limit && f->page.n >= c->o->limit)) {
+		hl_dataset_free(d);
+		return 0;
+	}
+	if (f->page.n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		hl_dataset **v = realloc(f->page.v, cap * sizeof(*v));
+		if (!v) {
+			hl_dataset_free(d);
+			return hl_error_set(HL_ENOMEM, "out of memory");
+		}
+		f->page.v = v;
+		c->cap = cap;
+	}
+	f->page.v[f->page.n++] = d;
+	return 0;
+}
+
+/* The owner's name: the agency's (the register, today) or the unit's; NULL when unknown. */
+static char *owner_name(hl_store *st, const char *code)
+{
+	hl_agency *a = NULL;
+	hl_unit *u = NULL;
+	char *name = NULL;
+	if (hl_agency_find(&a, st, code, NULL) == 0) {
+		name = hl_strdup(a->name);
+		hl_agency_free(a);
+	} else if (hl_units_show(&u, st, code, NULL) == 0) {
+		name = hl_strdup(u->full_name ? u->full_name : u->name);
+		hl_unit_free(u);
+	}
+	hl_error_clear();
+	return name;
+}
+
+static int facet_cmp(const void *a, const void *b)
+{
+	return strcmp(((const hl_dataset_facet *)a)->value, ((const hl_dataset_facet *)b)->value);
+}
+
+int hl_dataset_search(hl_dataset_found **out, hl_store *st, const hl_principal *who,
+                      const hl_dataset_search_opts *o)
+{
+	hl_dataset_search_opts none = {0}, oo;
+	search_ctx c = {.st = st, .who = who};
+	char *folded = NULL, *save = NULL;
+	int rc = 0;
+
+	oo = o ? *o : none;
+	/* "" is no condition, as an absent parameter */
+	if (oo.q && !*oo.q)
+		oo.q = NULL;
+	if (oo.sector && !*oo.sector)
+		oo.sector = NULL;
+	if (oo.owner && !*oo.owner)
+		oo.owner = NULL;
+	if (oo.unit && !*oo.unit)
+		oo.unit = NULL;
+	c.o = &oo;
+	if (oo.sector) {
+		int ok = 0;
+		for (int i = 0; hl_catalog_sectors[i]; i++)
+			ok |= !strcmp(hl_catalog_sectors[i], oo.sector);
+		if (!ok)
+			return hl_error_set(
+			    HL_EINVALID,
+			    "sector: \"%.40s\" is none of tourism, health, education, agriculture, "
+			    "environment, taxation, finance, transport, industry, population, "
+			    "land, "
+			    "culture, justice, labour, other",
+			    oo.sector);
+	}
+	if (oo.q) {
+		if (strlen(oo.q) > 1000 || !text_ok(oo.q, 1000))
+			return hl_error_set(HL_EINVALID, "q: at most 1,000 bytes of UTF-8");
+		if (hl_text_fold(&folded, oo.q, -1) < 0)
+			return hl_error_set(HL_EINVALID, "q: not UTF-8");
+		for (char *w = strtok_r(folded, " \t\r\n,;", &save); w;
+		     w = strtok_r(NULL, " \t\r\n,;", &save)) {
+			if (c.nwords == SEARCH_MAX_WORDS) {
+				free(folded);
+				return hl_error_set(HL_EINVALID, "q: at most %d words",
+				                    SEARCH_MAX_WORDS);
+			}
+			c.words[c.nwords++] = w;
+		}
+	}
+	if (!(c.f = calloc(1, sizeof(*c.f)))) {
+		free(folded);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	rc = hl_store_dataset_search(st, oo.sector, oo.owner, on_search, &c);
+	free(folded);
+	if (rc == 0 && c.f->page.n && !(c.f->owner_names = calloc(c.f->page.n, sizeof(char *))))
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+	if (rc < 0) {
+		hl_dataset_found_free(c.f);
+		return rc;
+	}
+	if (c.f->nsectors)
+		qsort(c.f->sectors, c.f->nsectors, sizeof(*c.f->sectors), facet_cmp);
+	if (c.f->nowners)
+		qsort(c.f->owners, c.f->nowners, sizeof(*c.f->owners), facet_cmp);
+	for (size_t i = 0; i < c.f->nowners; i++)
+		c.f->owners[i].name = owner_name(st, c.f->owners[i].value);
+	for (size_t i = 0; i < c.f->page.n; i++)
+		for (size_t k = 0; c.f->page.v[i]->owner && k < c.f->nowners; k++)
+			if (!strcmp(c.f->owners[k].value, c.f->page.v[i]->owner))
+				c.f->owner_names[i] = hl_strdup(c.f->owners[k].name);
+	*out = c.f;
+	return 0;
+}
+
+/* ---- a load through the API: its bad cells in parts, its rejects kept ---- */
+
+typedef struct {
+	hl_dataset_load_error *v;
+	size_t n;
+} bad_list;
+
+void hl_dataset_load_errors_free(hl_dataset_load_error *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].field), free(v[i].value), free(v[i].error);
+	free(v);
+}
+
+static void on_bad(uint64_t line, size_t column, const char *field, const char *value,
+                   const char *why, void *ud)
+{
+	bad_list *b = ud;
+	hl_dataset_load_error *nv = realloc(b->v, (b->n + 1) * sizeof(*nv));
+	char shown[1025];
+	if (!nv)
+		return; /* counted and in the rejects file all the same */
+	b->v = nv;
+	nv[b->n].line = line;
+	nv[b->n].column = column;
+	nv[b->n].field = field ? hl_strdup(field) : NULL;
+	nv[b->n].value = NULL;
+	if (value) {
+		/* at most 1 KiB of a value: a message, not a copy of the file */
+		snprintf(shown, sizeof(shown), "%s", value);
+		hl_str_cut_utf8(shown);
+		nv[b->n].value = hl_strdup(shown);
+	}
+	nv[b->n].error = hl_strdup(why);
+	b->n++;
+}
+
+int hl_dataset_may_load(hl_store *st, const hl_principal *who, const char *id)
+{
+	hl_dataset *d = NULL;
+	int rc;
+	if (!may_write(who))
+		return hl_error_set(HL_EDENIED, "loading a dataset needs an officer or above");
+	if ((rc = hl_dataset_get(&d, st, who, id)) < 0)
+		return rc;
+	hl_dataset_free(d);
+	return 0;
+}
+
+/* home/catalog/rejects/ID, made 0700 at each level; malloc'd. */
+static int rejects_dir(char **out, const char *home, const char *id, int make)
+{
+	char *a = hl_path_join(home, "catalog"), *b = a ? hl_path_join(a, "rejects") : NULL,
+	     *c = b ? hl_path_join(b, id) : NULL;
+	int rc = 0;
+	if (!c)
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+	else if (make && (hl_mkdir_p(c, 0700) < 0))
+		rc = hl_error_set(HL_EIO, "cannot make the folder of rejected rows");
+	free(a);
+	free(b);
+	if (rc < 0) {
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int hl_dataset_load_keep(hl_dataset_load_stats *out, hl_dataset_load_error **bad, size_t *nbad,
+                         int *kept, hl_store *st, const hl_principal *who, const char *home,
+                         const char *id, const char *path, const hl_dataset_load_opts *opts)
+{
+	hl_dataset_load_opts o = {0};
+	bad_list b = {0};
+	char *dir = NULL, *tmp = NULL, fin[32];
+	int rc, fd;
+
+	memset(out, 0, sizeof(*out));
+	*bad = NULL;
+	*nbad = 0;
+	*kept = 0;
+	/* an unreadable dataset is a missing one, before any folder is made for it */
+	if ((rc = hl_dataset_may_load(st, who, id)) < 0)
+		return rc;
+	if (opts)
+		o = *opts;
+	if (!o.name)
+		o.name = "upload";
+	if ((rc = rejects_dir(&dir, home, id, 1)) < 0)
+		return rc;
+	/* written beside where it is kept, named with a dot: no version's name */
+	if (!(tmp = hl_path_join(dir, ".load-XXXXXX"))) {
+		free(dir);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		free(dir);
+		free(tmp);
+		return hl_error_set(HL_EIO, "cannot make the file of rejected rows");
+	}
+	close(fd);
+	o.rejects = tmp;
+	rc = hl_catalog__load(out, st, who, id, path, &o, on_bad, &b);
+	if (rc < 0 && strstr(hl_error_last(), path)) {
+		/* the upload's name, never where it lies (a reader's message names the path) */
+		char msg[1024];
+		const char *m = hl_error_last(), *at = strstr(m, path);
+		snprintf(msg, sizeof(msg), "%.*s%s%s", (int)(at - m), m, o.name, at + strlen(path));
+		hl_error_set(rc, "%s", msg);
+	}
+	if (rc == 0 && out->new_version && out->bad_cells) {
+		snprintf(fin, sizeof(fin), "%d.csv", out->version);
+		char *p = hl_path_join(dir, fin);
+		if (p && rename(tmp, p) == 0)
+			*kept = 1;
+		free(p);
+	}
+	if (!*kept)
+		unlink(tmp);
+	free(tmp);
+	free(dir);
+	*bad = b.v;
+	*nbad = b.n;
+	return rc;
+}
+
+int hl_dataset_rejects_open(int *fd, hl_store *st, const hl_principal *who, const char *home,
+                            const char *id, int version)
+{
+	hl_catalog__ds ds;
+	char *dir = NULL, *p = NULL, name[32];
+	int rc, f;
+
+	if ((rc = hl_catalog__open(&ds, st, who, id)) < 0)
+		return rc;
+	if (version < 1 || version > ds.d->version) {
+		rc = hl_error_set(HL_ENOTFOUND, "dataset %s has no version %d (it has %d)", id,
+		                  version, ds.d->version);
+		goto done;
+	}
+	if ((rc = rejects_dir(&dir, home, id, 0)) < 0)
+		goto done;
+	snprintf(name, sizeof(name), "%d.csv", version);
+	if (!(p = hl_path_join(dir, name))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((f = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		rc = errno == ENOENT ? hl_error_set(HL_ENOTFOUND,
+		                                    "no rejected rows kept for version %d of %s (a "
+		                                    "load through the API keeps them)",
+		                                    version, id)
+		                     : hl_error_set(HL_EIO, "cannot read the rejected rows");
+		goto done;
+	}
+	if (ds.d->access > HL_ACCESS_PUBLIC) {
+		char detail[64];
+		snprintf(detail, sizeof(detail), "rejected rows of version %d", version);
+		if ((rc = hl_store_audit(st, hl_principal_actor(who), "dataset.rejects", id,
+		                         detail)) < 0) {
+			close(f);
+			goto done;
+		}
+	}
+	*fd = f;
+	rc = 0;
+done:
+	free(p);
+	free(dir);
+	hl_catalog__close(&ds);
+	return rc;
+}
+
+/* ---- JSON of the "api" section ---- */
+
+json_t *hl_dataset_found_json(const hl_dataset_found *f)
+{
+	json_t *list = json_array(), *sec = json_object(), *own = json_object();
+	for (size_t i = 0; i < f->page.n; i++) {
+		json_t *j = hl_dataset_json(f->page.v[i]);
+		json_object_del(j, "schema");
+		json_object_set_new(j, "owner_name",
+		                    jstr(f->owner_names ? f->owner_names[i] : NULL));
+		json_array_append_new(list, j);
+	}
+	for (size_t i = 0; i < f->nsectors; i++)
+		json_object_set_new(sec, f->sectors[i].value,
+		                    json_integer((json_int_t)f->sectors[i].count));
+	for (size_t i = 0; i < f->nowners; i++)
+		json_object_set_new(own, f->owners[i].value,
+		                    json_pack("{s:I,s:o}", "count", (json_int_t)f->owners[i].count,
+		                              "name", jstr(f->owners[i].name)));
+	return json_pack("{s:o,s:I,s:{s:o,s:o}}", "datasets", list, "total", (json_int_t)f->total,
+	                 "facets", "sector", sec, "owner", own);
+}
+
+json_t *hl_dataset_load_errors_json(const hl_dataset_load_error *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+		    a, json_pack("{s:I,s:o,s:o,s:o,s:o}", "line", (json_int_t)v[i].line, "column",
+		                 v[i].column ? json_integer((json_int_t)v[i].column) : json_null(),
+		                 "field", jstr(v[i].field), "value", jstr(v[i].value), "error",
+		                 jstr(v[i].error)));
+	return a;
 }

@@ -32,6 +32,8 @@ typedef struct {
 	/* the row's hash input */
 	char *buf;
 	size_t cap;
+	hl_catalog__bad_cb bad; /* each bad cell in parts (hl_catalog__load); NULL: none */
+	void *bad_ud;
 } loader;
 
 static int unit_valid(loader *l, const char *code)
@@ -82,6 +84,8 @@ static void reject(loader *l, uint64_t line, size_t column, const char *field, c
 {
 	hl_dataset_load_stats *o = l->out;
 	o->bad_cells++;
+	if (l->bad && o->bad_cells <= HL_CATALOG_MAX_ERRORS)
+		l->bad(line, field ? column : 0, field, value, why, l->bad_ud);
 	if (o->nerrors < HL_CATALOG_MAX_ERRORS) {
 		char msg[600];
 		char **v = realloc(o->errors, (o->nerrors + 1) * sizeof(char *));
@@ -150,6 +154,13 @@ static const char *base_name(const char *path)
 int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal *who,
                     const char *id, const char *path, const hl_dataset_load_opts *opts)
 {
+	return hl_catalog__load(out, st, who, id, path, opts, NULL, NULL);
+}
+
+int hl_catalog__load(hl_dataset_load_stats *out, hl_store *st, const hl_principal *who,
+                     const char *id, const char *path, const hl_dataset_load_opts *opts,
+                     hl_catalog__bad_cb on_bad, void *bad_ud)
+{
 	hl_dataset_load_opts none = {0};
 	hl_catalog__ds ds;
 	hl_catalog__rows r = {0};
@@ -180,6 +191,8 @@ int hl_dataset_load(hl_dataset_load_stats *out, hl_store *st, const hl_principal
 	l.name = opts->name ? opts->name : base_name(path);
 	l.out = out;
 	l.st = st;
+	l.bad = on_bad;
+	l.bad_ud = bad_ud;
 	/* sizes before any byte is read */
 	if (stat(path, &sb) < 0) {
 		rc = hl_error_set(HL_ENOTFOUND, "%s: cannot open", l.name);

@@ -503,9 +503,15 @@ int hl_store_ds_writer_finish(hl_store_ds_writer *w)
 	char sql[160];
 	if (!w->empty)
 		return exec(w->st, "DELETE FROM dataset_load_key", "dataset load");
-	snprintf(sql, sizeof(sql), "CREATE INDEX ds_rows_%lld_key ON ds_rows_%lld(_key, _from)",
+	/* The sort of CREATE INDEX keeps every key in memory when the temp store is (a 1 GB file:
+	 * 348 MB resident): on files, in runs the size of the store's own cache. */
+	snprintf(sql, sizeof(sql),
+	         "PRAGMA cache_size = -16000; PRAGMA temp_store = FILE;"
+	         " CREATE INDEX ds_rows_%lld_key ON ds_rows_%lld(_key, _from)",
 	         (long long)w->id, (long long)w->id);
-	return exec(w->st, sql, "dataset load");
+	int rc = exec(w->st, sql, "dataset load");
+	sqlite3_exec(w->st->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	return rc;
 }
 
 int hl_store_ds_remove_unput(uint64_t *removed, hl_store_ds_writer *w)
@@ -938,5 +944,73 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
 		return hl_store__error(st, "dataset query");
 	}
 	sqlite3_close(own);
+	return 0;
+}
+
+/* ---- the catalogue's search ("api" section, issue 14: GET /api/v1/datasets, dataset list) ---- */
+
+static void search_row(hl_store_dataset_row *r, sqlite3_stmt *s)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	r->name = hl_store__col(s, 1);
+	r->title = hl_store__col(s, 2);
+	r->description = hl_store__col(s, 3);
+	r->owner = hl_store__col(s, 4);
+	r->sector = hl_store__col(s, 5);
+	r->keywords = hl_store__col(s, 6);
+	r->licence = hl_store__col(s, 7);
+	r->frequency = hl_store__col(s, 8);
+	r->provenance = hl_store__col(s, 9);
+	r->date = hl_store__col(s, 10);
+	r->schema = hl_store__col(s, 11);
+	r->created_at = hl_store__col(s, 12);
+	r->created_by = hl_store__col(s, 13);
+	r->access = sqlite3_column_int(s, 14);
+	r->version = sqlite3_column_int(s, 15);
+	r->rows = sqlite3_column_int64(s, 16);
+}
+
+int hl_store_dataset_search(hl_store *st, const char *sector, const char *owner,
+                            int (*cb)(const hl_store_dataset_row *r, void *ud), void *ud)
+{
+	sqlite3_stmt *s = hl_store__prepare(st, "SELECT " DS_COLS " FROM dataset WHERE (?1 IS NULL"
+	                                        " OR sector = ?1) AND (?2 IS NULL OR owner = ?2)"
+	                                        " ORDER BY name");
+	int rc;
+	if (!s)
+		return -1;
+	hl_store__bind_text(s, 1, sector);
+	hl_store__bind_text(s, 2, owner);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_store_dataset_row r;
+		search_row(&r, s);
+		int r2 = cb(&r, ud);
+		if (r2) {
+			sqlite3_finalize(s);
+			return r2 < 0 ? r2 : 0;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return hl_store__error(st, "dataset");
+	return 0;
+}
+
+int hl_store_ds_holds(int *yes, hl_store *st, int64_t id, size_t col, const char *value)
+{
+	char sql[160];
+	sqlite3_stmt *s;
+	int rc;
+	snprintf(sql, sizeof(sql),
+	         "SELECT 1 FROM ds_rows_%lld WHERE _to IS NULL AND c%zu = ?1 LIMIT 1",
+	         (long long)id, col);
+	if (!(s = hl_store__prepare(st, sql)))
+		return -1;
+	sqlite3_bind_text(s, 1, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return hl_store__error(st, "dataset rows");
+	*yes = rc == SQLITE_ROW;
 	return 0;
 }

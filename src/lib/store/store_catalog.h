@@ -98,4 +98,12 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
                        const hl_store_ds_query *q,
                        int (*cb)(const char *const *cells, size_t n, void *ud), void *ud);
 
+/* ---- the catalogue's search ("api" section, issue 14) ---- */
+
+/* The datasets of `sector` and `owner` (NULL: any), by name; the row lives during the call. */
+int hl_store_dataset_search(hl_store *st, const char *sector, const char *owner,
+                            int (*cb)(const hl_store_dataset_row *r, void *ud), void *ud);
+/* Does a current row of dataset `id` hold `value` (text) in column `col`? *yes 1 or 0. */
+int hl_store_ds_holds(int *yes, hl_store *st, int64_t id, size_t col, const char *value);
+
 #endif

@@ -575,6 +575,123 @@ static void test_query(void **state)
 	hl_query_where_free(w);
 }
 
+/* ---- the "api" section: search with facets, loads keeping their rejects ---- */
+
+static void test_search_and_kept_rejects(void **state)
+{
+	fx *f = *state;
+	hl_principal viewer = {.user_id = 7, .username = "v", .role = HL_ROLE_VIEWER};
+	hl_principal officer = {.user_id = 8, .username = "o", .role = HL_ROLE_OFFICER};
+	hl_principal anon = hl_principal_anonymous();
+	hl_dataset_found *r = NULL;
+	hl_dataset_search_opts o = {0};
+	hl_dataset_load_stats ls;
+	hl_dataset_load_error *bad = NULL;
+	size_t nbad = 0;
+	int kept = 0, fd = -1;
+	hl_table_schema *s = NULL;
+	const char *kw[] = {"Lượt khách"};
+	hl_dataset_new n = {.id = "du-lich",
+	                    .title = "Du lịch Hạ Long",
+	                    .sector = "tourism",
+	                    .keywords = kw,
+	                    .nkeywords = 1,
+	                    .access = HL_ACCESS_PUBLIC};
+	char buf[512];
+	ssize_t got;
+
+	assert_int_equal(hl_schema_parse(&s, SCHEMA, strlen(SCHEMA), "s"), 0);
+	n.schema = s;
+	assert_int_equal(hl_dataset_create(NULL, f->st, &f->who, &n), 0);
+	make(f, "int", HL_ACCESS_INTERNAL);
+	make(f, "sec", HL_ACCESS_SECRET);
+	/* tones and case aside, every word, over title and keywords */
+	o.q = "DU LICH ha long";
+	assert_int_equal(hl_dataset_search(&r, f->st, &anon, &o), 0);
+	assert_int_equal(r->total, 1);
+	assert_string_equal(r->page.v[0]->id, "du-lich");
+	hl_dataset_found_free(r);
+	o.q = "luot khach";
+	assert_int_equal(hl_dataset_search(&r, f->st, &anon, &o), 0);
+	assert_int_equal(r->total, 1);
+	hl_dataset_found_free(r);
+	o.q = "du lich sapa";
+	assert_int_equal(hl_dataset_search(&r, f->st, &anon, &o), 0);
+	assert_int_equal(r->total, 0);
+	hl_dataset_found_free(r);
+	/* what the caller may not read is not found, nor counted in the facets */
+	o.q = "bang thu";
+	assert_int_equal(hl_dataset_search(&r, f->st, &anon, &o), 0);
+	assert_int_equal(r->total, 0);
+	assert_int_equal(r->nsectors, 0);
+	hl_dataset_found_free(r);
+	assert_int_equal(hl_dataset_search(&r, f->st, &viewer, &o), 0);
+	assert_int_equal(r->total, 1);
+	hl_dataset_found_free(r);
+	o.q = NULL;
+	o.limit = 1;
+	o.offset = 1;
+	assert_int_equal(hl_dataset_search(&r, f->st, &f->who, &o), 0);
+	assert_int_equal(r->total, 3);
+	assert_int_equal(r->page.n, 1);
+	assert_string_equal(r->page.v[0]->id, "int");
+	assert_int_equal(r->nsectors, 2); /* other (2), tourism (1), by name */
+	assert_string_equal(r->sectors[0].value, "other");
+	assert_int_equal(r->sectors[0].count, 2);
+	hl_dataset_found_free(r);
+	o.sector = "tourisme";
+	assert_int_equal(hl_dataset_search(&r, f->st, &anon, &o), HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "sector"));
+
+	/* a load keeping its rejects: kept with the version, each bad cell in parts */
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n1,A,1,2025-07-01,true,a,AB-1\n"
+	                   "x,B,1,2025-07-01,true,a,AB-2\n");
+	assert_int_equal(hl_dataset_load_keep(&ls, &bad, &nbad, &kept, f->st, &viewer, f->dir,
+	                                      "int", f->csv, NULL),
+	                 HL_EDENIED);
+	assert_int_equal(hl_dataset_load_keep(&ls, &bad, &nbad, &kept, f->st, &officer, f->dir,
+	                                      "sec", f->csv, NULL),
+	                 HL_ENOTFOUND);
+	assert_int_equal(hl_dataset_load_keep(&ls, &bad, &nbad, &kept, f->st, &officer, f->dir,
+	                                      "int", f->csv, NULL),
+	                 0);
+	assert_int_equal(ls.version, 1);
+	assert_int_equal(kept, 1);
+	assert_int_equal(nbad, 1);
+	assert_int_equal(bad[0].line, 3);
+	assert_int_equal(bad[0].column, 1);
+	assert_string_equal(bad[0].field, "id");
+	assert_string_equal(bad[0].value, "x");
+	hl_dataset_load_errors_free(bad, nbad);
+	hl_dataset_load_stats_free(&ls);
+	assert_int_equal(hl_dataset_rejects_open(&fd, f->st, &anon, f->dir, "int", 1),
+	                 HL_ENOTFOUND);
+	assert_int_equal(hl_dataset_rejects_open(&fd, f->st, &viewer, f->dir, "int", 2),
+	                 HL_ENOTFOUND);
+	assert_int_equal(hl_dataset_rejects_open(&fd, f->st, &viewer, f->dir, "int", 1), 0);
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(got > 0);
+	buf[got] = 0;
+	assert_non_null(strstr(buf, "3,1,id,x,"));
+	/* a file broken half-way: nothing loaded, the message names the upload, not its path */
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n2,\"B,1\n");
+	hl_dataset_load_opts lo = {.name = "tai-len.csv"};
+	assert_true(hl_dataset_load_keep(&ls, &bad, &nbad, &kept, f->st, &officer, f->dir, "int",
+	                                 f->csv, &lo) < 0);
+	assert_null(strstr(hl_error_last(), f->csv));
+	assert_non_null(strstr(hl_error_last(), "tai-len.csv"));
+	assert_int_equal(kept, 0);
+	hl_dataset_load_errors_free(bad, nbad);
+	hl_dataset_load_stats_free(&ls);
+	/* an officer creates nothing he could not read */
+	n.id = "han-che";
+	n.access = HL_ACCESS_RESTRICTED;
+	assert_int_equal(hl_dataset_create(NULL, f->st, &officer, &n), HL_EDENIED);
+	assert_non_null(strstr(hl_error_last(), "access"));
+	hl_table_schema_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -587,6 +704,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_export_no_formula, setup, teardown),
 	    cmocka_unit_test(test_where_parse),
 	    cmocka_unit_test_setup_teardown(test_query, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_and_kept_rejects, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
