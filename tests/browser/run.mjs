@@ -1889,7 +1889,10 @@ test('shared data: the catalogue in Vietnamese — sectors by their Vietnamese n
   await seeText('#ds-list', 'Chỉ tiêu du lịch Quảng Ninh (số liệu báo chí)', 'Công khai', 'Số dòng');
   const tour = page.locator('.ds-card[data-id="tourism"]');
   await seeText('.ds-card[data-id="tourism"]', 'Du lịch', '63', 'Phiên bản 1');
-  assert((await tour.innerText()).includes('SO-VHTTDL'), 'the card names its owner agency');
+  assert((await tour.innerText()).includes('Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ninh (SO-VHTTDL)'), `the card names its owner agency: ${await tour.innerText()}`);
+  /* the day of its last version, as a day in Viet Nam */
+  const today = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
+  await seeText('.ds-card[data-id="tourism"] .ds-last', `Phiên bản 1, ngày ${today}`);
   await shot('datasets-catalogue');
   /* tone-free, done by the server */
   await page.fill('#ds-q', 'du lich');

@@ -4,24 +4,27 @@
 // creates a dataset with (POST /datasets: its metadata and its Table Schema as JSON).
 import { t, fmtNum } from '../i18n.js';
 import { h, buildQuery } from '../util.js';
-import { get, post, session } from '../api.js';
-import { dl, dateInput } from './common.js';
+import { get, post, session, enc } from '../api.js';
+import { dl, dateInput, pager } from './common.js';
 import { SECTORS, ACCESS, sectorName, ownerLabel, lastLoaded, dsHref, accessBadgeDs, dsError, vnDay } from './datasets_common.js';
 
 /* ---- the catalogue ---- */
+
+const PAGE = 50;
 
 export async function datasetsView({ query, go }) {
   const q = query.q || '';
   const sector = query.sector || '';
   const owner = query.owner || '';
   const unit = query.unit || '';
-  const r = await get('/datasets' + buildQuery({ q, sector, owner, unit }));
+  const offset = Number(query.offset) || 0;
+  const r = await get('/datasets' + buildQuery({ q, sector, owner, unit, offset: offset || '', limit: PAGE }));
   const list = r.datasets || [];
   const facets = r.facets || {};
   const names = new Map();
   for (const [code, v] of Object.entries(facets.owner || {})) if (v && v.name) names.set(code, v.name);
   for (const d of list) if (d.owner_name) names.set(d.owner, d.owner_name);
-  const here = (o) => '#/datasets' + buildQuery({ q, sector, owner, unit, ...o });
+  const here = (o) => '#/datasets' + buildQuery({ q, sector, owner, unit, offset: '', ...o });
 
   const root = h('div', { class: 'ds-page' },
     h('h1', null, t('ds_title')),
@@ -71,6 +74,8 @@ export async function datasetsView({ query, go }) {
       active.map(([label, href]) => h('a', { class: 'chip', href, 'aria-label': t('filter_remove', { f: label }) }, label, ' ×'))));
   }
   main.append(h('ul', { class: 'plan-cards ds-cards', id: 'ds-list' }, list.map((d) => card(d, names))));
+  if ((r.total || 0) > PAGE) main.append(pager((o) => here({ offset: o || '' }), offset, PAGE, r.total));
+  fillDates(main, list);
   root.append(h('div', { class: 'search-layout ds-layout' }, side, main));
   return root;
 }
@@ -89,6 +94,19 @@ function facetBox(id, title, items) {
         h('span', { class: 'facet-label' }, label), ' ', h('span', { class: 'count' }, fmtNum(n)))))));
 }
 
+/* The list gives no version's date (only its number): each card's is read from its versions,
+   after the page is shown. */
+function fillDates(box, list) {
+  for (const d of list) {
+    if (!d.version || lastLoaded(d)) continue;
+    get('/datasets/' + enc(d.id) + '/versions').then((r) => {
+      const when = lastLoaded({ versions: r.versions || [] });
+      const el = box.querySelector(`.ds-card[data-id="${CSS.escape(d.id)}"] .ds-last`);
+      if (when && el) el.textContent = t('ds_version_on', { v: fmtNum(d.version), d: vnDay(when) });
+    }).catch(() => { /* the number stays */ });
+  }
+}
+
 function card(d, names) {
   const when = lastLoaded(d);
   return h('li', { class: 'plan-card ds-card', 'data-id': d.id },
@@ -97,7 +115,7 @@ function card(d, names) {
     dl([
       [t('ds_owner'), ownerLabel(names, d.owner, d.owner_name)],
       [t('ds_rows'), fmtNum(d.rows || 0)],
-      [t('ds_last_version'), d.version ? (when ? t('ds_version_on', { v: fmtNum(d.version), d: vnDay(when) }) : t('ds_v_n', { n: fmtNum(d.version) })) : t('ds_not_loaded')],
+      [t('ds_last_version'), h('span', { class: 'ds-last' }, d.version ? (when ? t('ds_version_on', { v: fmtNum(d.version), d: vnDay(when) }) : t('ds_v_n', { n: fmtNum(d.version) })) : t('ds_not_loaded'))],
       [t('ds_id'), h('code', null, d.id)],
     ], 'meta plan-meta'));
 }

@@ -522,12 +522,16 @@ function uploadSection(d, render) {
     try {
       const r = await upload(`/datasets/${enc(d.id)}/load` + buildQuery({ replace: replace.checked ? 1 : 0, sheet: sheet.value.trim(), name: f.name }), f);
       const jobId = r && typeof r.job === 'object' ? r.job.id : r && r.job;
-      let job = r && typeof r.job === 'object' ? r.job : { id: jobId, state: 'running' };
+      /* 202 {"job": ID, "status": JOB}: the job as it started, then followed at /jobs/{id} */
+      let job = r && typeof r.job === 'object' ? r.job : r && r.status && typeof r.status === 'object' ? r.status : { id: jobId, state: 'running' };
       while (job.state === 'running' || job.state === 'queued') {
         if (job.total) {
           bar.max = job.total;
           bar.value = job.done || 0;
-          line.textContent = t('ds_up_progress', { a: fmtNum(job.done || 0), b: fmtNum(job.total) });
+          /* a CSV is followed by its bytes, an XLSX by its rows (the job's message says which) */
+          line.textContent = job.message === 'bytes'
+            ? t('ds_up_progress_pct', { p: fmtNum(Math.floor((100 * (job.done || 0)) / job.total)) })
+            : t('ds_up_progress', { a: fmtNum(job.done || 0), b: fmtNum(job.total) });
         } else line.textContent = t('ds_up_running');
         await new Promise((res) => setTimeout(res, 400));
         job = await get('/jobs/' + enc(jobId));
@@ -580,9 +584,9 @@ function loadResult(job, d) {
           return vi ? h('span', null, vi, h('br'), h('span', { class: 'muted ds-why-orig', lang: 'en' }, e.error)) : e.error || '';
         }],
       ], errs, t('ds_bad_caption'), 'dossier-table ds-bad-table'));
-    if (fresh && res.version) {
-      out.append(h('p', null, h('a', { href: `/api/v1/datasets/${enc(d.id)}/versions/${res.version}/rejects`, download: `${d.id}-loi.csv` }, t('ds_bad_download'))));
-    }
+    /* the rejects kept by the server (its address in the result), else the version's */
+    const rej = res.rejects || (fresh && res.version ? `/api/v1/datasets/${enc(d.id)}/versions/${res.version}/rejects` : null);
+    if (rej) out.append(h('p', null, h('a', { href: rej, download: `${d.id}-loi.csv`, id: 'ds-rejects-link' }, t('ds_bad_download'))));
   }
   return out;
 }
