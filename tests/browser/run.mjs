@@ -2063,26 +2063,41 @@ async function dsLogin(user, password) {
   await seeText('#user-status', user);
 }
 
-test('shared data: an officer of Phường Hà Tu requests the units\' data (purpose and legal basis required); the owner (unit 22) cannot refuse without a reason and a legal basis, then refuses', async () => {
+test('shared data: Phường Hà Tu asks Sở Y tế for its restricted table (not readable: asked by its id; purpose and legal basis required); Sở Y tế\'s officer cannot refuse without a reason and a legal basis, sees the server refuse a grant dated in the past, then refuses; Hà Tu reads the answer', async () => {
   needDatasets();
   await needEndpoint('POST', '/api/v1/datasets/qn-dan-so-2025/requests');
   await needEndpoint('GET', '/api/v1/data-requests');
-  if (!world.dsRequester) {
+  const id = 'y-te-so-lam-viec';
+  if (!world.dsShare) {
+    /* the same real health table, kept restricted by Sở Y tế (owner SO-YT): an officer of a
+       commune cannot read it (the role's ceiling is internal) */
+    run(['dataset', 'create', id, '--title', 'Chỉ tiêu y tế Quảng Ninh — bản làm việc của Sở Y tế',
+      '--schema', path.join(world.home, 'schema-health.json'), '--sector', 'health', '--owner', 'SO-YT', '--access', 'restricted']);
+    run(['dataset', 'load', id, shared(path.join(SECTOR, 'health.csv'))]);
     run(['user', 'add', 'canbo-hatu', '--role', 'officer', '--unit', '06652'], { input: PASSWORD + '\n' });
-    world.dsRequester = true;
+    run(['user', 'add', 'canbo-syt', '--role', 'officer', '--unit', '22'], { input: PASSWORD + '\n' });
+    run(['agency', 'assign', 'canbo-syt', 'SO-YT']);
+    world.dsShare = true;
   }
   await dsLogin('canbo-hatu', PASSWORD);
-  await dsOpen('/#/datasets/qn-dan-so-2025');
+  await dsOpen(`/#/datasets/${id}`);
+  await seeText('#ds-missing', 'Không tìm thấy (hoặc bạn không được xem) bộ dữ liệu này.');
+  await notSeeText('main', 'Chỉ tiêu y tế');
   await page.click('#ds-req-submit');
   await seeText('#ds-req-msg', 'Hãy ghi mục đích sử dụng và căn cứ pháp lý.');
-  await page.fill('#ds-req-purpose', 'Lập kế hoạch y tế cơ sở của phường theo dân số');
-  await page.fill('#ds-req-legal', 'Nghị định 47/2020/NĐ-CP, Điều 14');
+  await page.fill('#ds-req-purpose', 'Lập kế hoạch y tế cơ sở của phường');
+  await page.fill('#ds-req-legal', 'Nghị định 194/2025/NĐ-CP, Điều 16');
   await page.click('#ds-req-submit');
   await seeText('#ds-req-sent', 'Đã gửi yêu cầu số');
   await shot('datasets-request-sent');
-  await dsLogin(USER, PASSWORD);
+  /* a public dataset needs no request: no form, said why */
   await dsOpen('/#/datasets/qn-dan-so-2025');
-  await seeText('#ds-req-pending', 'Lập kế hoạch y tế cơ sở của phường theo dân số', 'Nghị định 47/2020/NĐ-CP');
+  await seeText('#ds-req-public', 'Bộ dữ liệu công khai');
+  assert(await page.locator('#ds-req-form').count() === 0, 'no request form on a public dataset');
+
+  await dsLogin('canbo-syt', PASSWORD);
+  await dsOpen(`/#/datasets/${id}`);
+  await seeText('#ds-req-pending', 'Lập kế hoạch y tế cơ sở của phường', 'Nghị định 194/2025/NĐ-CP, Điều 16', 'Đang chờ trả lời');
   const item = page.locator('#ds-req-pending .ds-req-item').first();
   const rid = (await item.getAttribute('id')).replace('ds-req-', '');
   const posts = [];
@@ -2091,18 +2106,29 @@ test('shared data: an officer of Phường Hà Tu requests the units\' data (pur
   try {
     await page.click(`#ds-req-refuse-${rid}`);
     await seeText(`#ds-req-msg-${rid}`, 'Từ chối phải ghi lý do và căn cứ pháp lý.');
-    await page.fill(`#ds-req-reason-${rid}`, 'Dữ liệu đã công khai, tải tại trang này');
+    await page.fill(`#ds-req-reason-${rid}`, 'Số liệu chưa được thẩm định, đang rà soát');
     await page.click(`#ds-req-refuse-${rid}`);
     await seeText(`#ds-req-msg-${rid}`, 'Từ chối phải ghi lý do và căn cứ pháp lý.');
     assert(posts.length === 0, `a refusal without its reason and legal basis is not sent: ${posts}`);
     await shot('datasets-refuse-needs-basis');
-    await page.fill(`#ds-req-basis-${rid}`, 'Luật Giao dịch điện tử 2023, Điều 5');
+    /* the server's own refusal (400) is shown: a grant until a day already past */
+    await page.fill(`#ds-req-until-${rid}`, '01/01/2020');
+    await page.click(`#ds-req-grant-${rid}`);
+    await seeText(`#ds-req-msg-${rid}`, 'until');
+    assert(posts.length === 1, `the grant was sent and refused: ${posts}`);
+    await page.fill(`#ds-req-until-${rid}`, '');
+    await page.fill(`#ds-req-basis-${rid}`, 'Luật Dữ liệu 2024, Điều 18');
     await page.click(`#ds-req-refuse-${rid}`);
     await seeText(`#ds-req-done-${rid}`, 'Đã từ chối yêu cầu.');
-    assert(posts.length === 1, `one refusal sent: ${posts}`);
+    await seeText(`#ds-req-${rid}`, 'Đã từ chối', 'Số liệu chưa được thẩm định, đang rà soát', 'Luật Dữ liệu 2024, Điều 18');
+    assert(posts.length === 2, `one refusal sent: ${posts}`);
   } finally {
     page.off('request', onReq);
   }
+  await dsLogin('canbo-hatu', PASSWORD);
+  await dsOpen(`/#/datasets/${id}`);
+  await seeText('#ds-req-mine', 'Đã từ chối', 'Số liệu chưa được thẩm định, đang rà soát', 'Luật Dữ liệu 2024, Điều 18');
+  await shot('datasets-request-refused-seen');
 });
 
 test('shared data: the archivist creates a dataset with the form — an empty title is refused before sending, a schema the server refuses shows its words, a good one opens its page', async () => {

@@ -19,7 +19,27 @@ const PAGE = 100;
 
 export async function datasetView({ args, query, render }) {
   const id = args[0];
-  const [d, names] = await Promise.all([get('/datasets/' + enc(id)), ownerNames()]);
+  let d;
+  try {
+    d = await get('/datasets/' + enc(id));
+  } catch (e) {
+    if (e.status !== 404 || !session.user) throw e;
+    /* missing, or not readable by this account (the server answers both alike): a dataset the
+       agency needs may still be asked for by its id */
+    let mine = [];
+    try {
+      mine = ((await get('/data-requests' + buildQuery({ mine: 1 }))).requests || []).filter((x) => x.dataset === id);
+    } catch (err) { /* no list: the form alone */ }
+    const open = mine.some((x) => x.state === 'pending' || x.state === 'granted');
+    return h('div', { class: 'ds-page ds-one' },
+      h('p', { class: 'crumbs' }, h('a', { href: '#/datasets' }, t('ds_title')), ' › ', id),
+      h('h1', { id: 'ds-title' }, id),
+      h('p', { class: 'error', role: 'alert', id: 'ds-missing' }, t('ds_err_missing')),
+      h('section', { id: 'ds-requests' }, h('h2', null, t('ds_req_title')),
+        mine.length ? [h('h3', null, t('ds_req_mine_title')), h('ul', { class: 'ds-req-list', id: 'ds-req-mine' }, mine.map(mineItem))] : null,
+        open ? null : [h('p', null, t('ds_req_unseen')), requestForm({ id, access: null })]));
+  }
+  const names = await ownerNames();
   const fields = (d.schema && d.schema.fields) || [];
   const base = '/datasets/' + enc(d.id);
   const root = h('div', { class: 'ds-page ds-one' },
@@ -204,8 +224,16 @@ function rowsSection(box, d, fields, state) {
     showWhere();
     out.setAttribute('aria-busy', 'true');
     let r;
+    const q = { where: currentWhere(state), sort: state.sort, limit: PAGE, offset: state.offset };
     try {
-      r = await get(`${base}/rows` + buildQuery({ where: currentWhere(state), sort: state.sort, limit: PAGE, offset: state.offset }));
+      /* the count of every matching row (total=1), unless counting them takes the server past
+         its time limit: then the page without it ("Dòng 101–200", next while there are more) */
+      try {
+        r = await get(`${base}/rows` + buildQuery({ ...q, total: 1 }));
+      } catch (e) {
+        if (e.status !== 504) throw e;
+        r = await get(`${base}/rows` + buildQuery(q));
+      }
     } catch (e) {
       out.removeAttribute('aria-busy');
       clear(out).append(h('p', { class: 'error', role: 'alert', id: 'ds-rows-error' }, dsError(e)));
@@ -591,32 +619,57 @@ function loadResult(job, d) {
   return out;
 }
 
-/* ---- data requests ---- */
+/* ---- data requests (docs/api.md "Sharing datasets between agencies") ---- */
 
+/* A public dataset needs no request (anyone reads it); the owner's agency needs none either.
+   The owner's officers decide the pending requests (grant; refuse or revoke in writing: a reason
+   and a legal basis, Nghị định 194/2025/NĐ-CP Điều 16 k2); the requesting agency sees its own
+   requests and the answers. */
 async function requestsSection(d) {
   const box = h('section', { id: 'ds-requests', 'aria-labelledby': 'ds-req-h' }, h('h2', { id: 'ds-req-h' }, t('ds_req_title')));
-  /* pending requests for this dataset the server shows this user: the owner decides them */
-  let pending = [];
+  let all = [];
+  let mineIds = new Set();
   let listErr = null;
   try {
-    const r = await get('/data-requests' + buildQuery({ state: 'pending' }));
-    pending = (r.requests || []).filter((x) => x.dataset === d.id);
+    const [r, m] = await Promise.all([get('/data-requests'), get('/data-requests' + buildQuery({ mine: 1 }))]);
+    all = (r.requests || []).filter((x) => x.dataset === d.id);
+    mineIds = new Set((m.requests || []).filter((x) => x.dataset === d.id).map((x) => x.id));
   } catch (e) {
     if (e.status !== 404 && e.status !== 403) listErr = e;
   }
-  const me = session.user && session.user.username;
-  const toDecide = pending.filter((x) => x.requested_by !== me);
-  const mine = pending.filter((x) => x.requested_by === me);
-  if (toDecide.length) {
-    box.append(h('h3', null, t('ds_req_pending', { n: fmtNum(toDecide.length) })),
-      h('ul', { class: 'ds-req-list', id: 'ds-req-pending' }, toDecide.map((x) => decideItem(x))));
+  const mine = all.filter((x) => mineIds.has(x.id));
+  const others = all.filter((x) => !mineIds.has(x.id));
+  const pending = others.filter((x) => x.state === 'pending');
+  const granted = others.filter((x) => x.state === 'granted');
+  if (pending.length) {
+    box.append(h('h3', null, t('ds_req_pending', { n: fmtNum(pending.length) })),
+      h('ul', { class: 'ds-req-list', id: 'ds-req-pending' }, pending.map((x) => decideItem(x, 'pending'))));
+  }
+  if (granted.length) {
+    box.append(h('h3', null, t('ds_req_granted_list', { n: fmtNum(granted.length) })),
+      h('ul', { class: 'ds-req-list', id: 'ds-req-granted' }, granted.map((x) => decideItem(x, 'granted'))));
+  }
+  const decided = others.filter((x) => x.state === 'refused' || x.state === 'revoked');
+  if (decided.length) {
+    box.append(h('details', { class: 'ds-req-old' }, h('summary', null, t('ds_req_decided', { n: fmtNum(decided.length) })),
+      h('ul', { class: 'ds-req-list' }, decided.map((x) => h('li', { class: 'ds-req-item state-' + x.state }, h('h4', null, t('ds_req_n', { n: x.id }), ' ', reqState(x)), reqFacts(x))))));
   }
   if (listErr) box.append(h('p', { class: 'muted' }, dsError(listErr)));
   if (mine.length) {
-    box.append(h('p', { class: 'note', id: 'ds-req-mine' }, t('ds_req_mine', { n: fmtNum(mine.length), d: fmtDate(String(mine[0].requested_at || '').slice(0, 10)) })));
+    box.append(h('h3', null, t('ds_req_mine_title')),
+      h('ul', { class: 'ds-req-list', id: 'ds-req-mine' }, mine.map(mineItem)));
   }
-  box.append(requestForm(d));
+  if (d.access === 'public') box.append(h('p', { class: 'note', id: 'ds-req-public' }, t('ds_req_public')));
+  else if (mine.some((x) => x.state === 'pending' || x.state === 'granted')) { /* one open request per agency */ } else box.append(requestForm(d));
   return box;
+}
+
+function mineItem(x) {
+  return h('li', { class: 'ds-req-item state-' + x.state, id: `ds-req-${x.id}` }, h('h4', null, t('ds_req_n', { n: x.id }), ' ', reqState(x)), reqFacts(x));
+}
+
+function reqState(x) {
+  return h('span', { class: 'badge ds-req-state state-' + x.state }, t('ds_req_state_' + x.state));
 }
 
 function reqFacts(x) {
@@ -624,16 +677,22 @@ function reqFacts(x) {
     [t('ds_req_agency'), x.agency_name ? `${x.agency_name} (${x.agency})` : x.agency],
     [t('ds_req_by'), x.requested_by],
     [t('ds_req_at'), x.requested_at ? fmtTime(x.requested_at) : null],
-    [t('ds_req_due'), x.due ? fmtDate(String(x.due).slice(0, 10)) : null],
+    [t('ds_req_due'), x.due && x.state === 'pending' ? fmtDate(String(x.due).slice(0, 10)) : null],
     [t('ds_req_purpose'), x.purpose],
     [t('ds_req_basis'), x.legal_basis],
+    [t('ds_req_decided_at'), x.decided_at ? `${fmtTime(x.decided_at)}${x.decided_by ? ' — ' + x.decided_by : ''}` : null],
+    [t('ds_req_reason_shown'), x.reason],
+    [t('ds_req_decision_basis_shown'), x.decision_basis],
+    [t('ds_req_until_shown'), x.until ? fmtDate(String(x.until).slice(0, 10)) : null],
   ], 'meta ds-req-meta');
 }
 
-function decideItem(x) {
-  const li = h('li', { class: 'ds-req-item', id: `ds-req-${x.id}` }, h('h4', null, t('ds_req_n', { n: x.id })), reqFacts(x));
-  const reason = h('textarea', { id: `ds-req-reason-${x.id}`, rows: 2, required: true });
-  const basis = h('input', { type: 'text', id: `ds-req-basis-${x.id}`, required: true, placeholder: t('ds_req_basis_ph') });
+/* A pending request: grant or refuse; a granted one: revoke. Refusing and revoking need a
+   reason and a legal basis: the form does not send without them. */
+function decideItem(x, state) {
+  const li = h('li', { class: 'ds-req-item state-' + x.state, id: `ds-req-${x.id}` }, h('h4', null, t('ds_req_n', { n: x.id }), ' ', reqState(x)), reqFacts(x));
+  const reason = h('textarea', { id: `ds-req-reason-${x.id}`, rows: 2 });
+  const basis = h('input', { type: 'text', id: `ds-req-basis-${x.id}`, placeholder: t('ds_req_basis_ph') });
   const until = dateInput({ id: `ds-req-until-${x.id}` }, '');
   const msg = h('div', { class: 'form-msg', id: `ds-req-msg-${x.id}`, role: 'alert' });
   const decide = async (what) => {
@@ -643,37 +702,42 @@ function decideItem(x) {
     basis.removeAttribute('aria-invalid');
     const r = reason.value.trim();
     const b = basis.value.trim();
-    /* a refusal says why and on what legal ground: the form does not go without both */
-    if (what === 'refuse' && (!r || !b)) {
+    if (what !== 'grant' && (!r || !b)) {
       if (!r) reason.setAttribute('aria-invalid', 'true');
       if (!b) basis.setAttribute('aria-invalid', 'true');
       msg.className = 'form-msg bad';
-      msg.textContent = t('ds_req_refuse_needs');
+      msg.textContent = t(what === 'refuse' ? 'ds_req_refuse_needs' : 'ds_req_revoke_needs');
       (r ? basis : reason).focus();
       return;
     }
+    const body = {};
+    if (r) body.reason = r;
+    if (b) body.legal_basis = b;
+    if (what === 'grant') {
+      const u = until.iso();
+      if (u === null) return; /* not a day: said beside the field */
+      if (u) body.until = u;
+    }
     try {
-      const body = { reason: r, legal_basis: b };
-      if (what === 'grant') {
-        const u = until.iso();
-        if (u === null) return; /* not a day: said beside the field */
-        if (u) body.until = u;
-      }
       const out = await post(`/data-requests/${enc(x.id)}/${what}`, body);
-      clear(li).append(h('h4', null, t('ds_req_n', { n: x.id })), reqFacts(x),
-        h('p', { class: 'flash', role: 'status', id: `ds-req-done-${x.id}` }, t(out && out.state === 'refused' || what === 'refuse' ? 'ds_req_refused' : 'ds_req_granted')));
+      clear(li).append(h('h4', null, t('ds_req_n', { n: x.id }), ' ', reqState(out || { state: what })), reqFacts(out || x),
+        h('p', { class: 'flash', role: 'status', id: `ds-req-done-${x.id}` }, t('ds_req_done_' + what)));
     } catch (e) {
       msg.className = 'form-msg bad';
       msg.textContent = dsError(e);
     }
   };
+  const rows = [
+    h('div', { class: 'form-row' }, h('label', { for: reason.id }, t(state === 'pending' ? 'ds_req_reason' : 'ds_req_reason_revoke')), reason),
+    h('div', { class: 'form-row' }, h('label', { for: basis.id }, t(state === 'pending' ? 'ds_req_decision_basis' : 'ds_req_decision_basis_revoke')), basis),
+  ];
+  if (state === 'pending') rows.push(h('div', { class: 'form-row' }, h('label', { for: until.input.id }, t('ds_req_until')), until));
   li.append(h('form', { class: 'desc-form ds-decide', novalidate: true, onsubmit: (e) => e.preventDefault() },
-    h('div', { class: 'form-row' }, h('label', { for: reason.id }, t('ds_req_reason')), reason),
-    h('div', { class: 'form-row' }, h('label', { for: basis.id }, t('ds_req_decision_basis')), basis),
-    h('div', { class: 'form-row' }, h('label', { for: until.input.id }, t('ds_req_until')), until),
-    h('p', { class: 'form-buttons' },
-      h('button', { type: 'button', class: 'primary', id: `ds-req-grant-${x.id}`, onclick: () => decide('grant') }, t('ds_req_grant')), ' ',
-      h('button', { type: 'button', id: `ds-req-refuse-${x.id}`, onclick: () => decide('refuse') }, t('ds_req_refuse'))),
+    rows,
+    h('p', { class: 'form-buttons' }, state === 'pending'
+      ? [h('button', { type: 'button', class: 'primary', id: `ds-req-grant-${x.id}`, onclick: () => decide('grant') }, t('ds_req_grant')), ' ',
+        h('button', { type: 'button', id: `ds-req-refuse-${x.id}`, onclick: () => decide('refuse') }, t('ds_req_refuse'))]
+      : h('button', { type: 'button', id: `ds-req-revoke-${x.id}`, onclick: () => decide('revoke') }, t('ds_req_revoke'))),
     msg));
   return li;
 }
