@@ -376,6 +376,95 @@ typedef struct {
 /* The area/population table the weights "area" and "population" read. */
 #define HL_REGROUP_WEIGHTS_FILE "quangninh_ward_area_population_2025.csv"
 
+/* ---- sharing between agencies (share helper: src/lib/catalog/share.c, migration 16) ----
+ *
+ * Nghị định 194/2025/NĐ-CP Điều 16 k2: data used in common is shared by default with the
+ * state agencies that ask; a refusal is written, names its reason and the legal provision
+ * that limits the sharing. An agency (a code of the agencies register or a commune's code)
+ * requests a dataset of another agency; the owner's agency (its officers), an admin or the
+ * local operator grants, refuses (reason AND legal basis required) or later revokes. A grant
+ * lets the members of the requesting agency read that dataset at its own level (internal or
+ * restricted; never secret) even above their role's ceiling: rows, exports, show, diff and
+ * versions all follow (hl_catalog__may_read_ds, the one rule). A grant never lets them load. */
+
+/* Working days (Saturdays and Sundays skipped) between a request and the day an answer is
+ * due: NĐ 194/2025 Điều 40 k3 gives 02 working days for the connection; the time limit of an
+ * answer to a request on demand is not confirmed (Điều 17–19 unread): see
+ * docs/catalog_sharing.md. */
+#define HL_SHARE_DUE_DAYS 2
+
+typedef struct {
+	int64_t id;
+	char *dataset, *owner;       /* the dataset's id and its owner's code */
+	char *agency, *agency_name;  /* the requesting agency: code, name (NULL: unknown) */
+	char *purpose, *legal_basis; /* as the requester wrote them */
+	char *state;                 /* pending, granted, refused, revoked */
+	char *requested_at, *requested_by;
+	char *due; /* yyyy-mm-dd: HL_SHARE_DUE_DAYS working days after the request */
+	char *decided_at, *decided_by, *reason, *decision_basis, *until; /* NULL: none */
+} hl_data_request;
+
+typedef struct {
+	size_t n;
+	hl_data_request *v;
+} hl_data_requests;
+void hl_data_request_free(hl_data_request *r);
+void hl_data_requests_free(hl_data_requests *l);
+
+/* Requests dataset `id` for `agency` (NULL or "": the caller's own agency, auth_user's
+ * agency_code else their unit; an admin or the local operator names any agency, an officer
+ * only their own). purpose and legal_basis required (HL_EINVALID naming "purpose" or
+ * "legal_basis"); a viewer or anonymous caller HL_EDENIED; the dataset missing or secret
+ * HL_ENOTFOUND; public, or owned by the agency itself, HL_EINVALID; a request of that agency
+ * for it already pending or granted HL_ECONFLICT. Pending, due HL_SHARE_DUE_DAYS working days
+ * later. Audited "dataset.request". *out may be NULL. */
+int hl_dataset_request(hl_data_request **out, hl_store *st, const hl_principal *who, const char *id,
+                       const char *purpose, const char *legal_basis, const char *agency);
+/* Grants pending request n (reason and legal_basis optional; until yyyy-mm-dd, not before
+ * today, or NULL: no end): by an officer of the dataset owner's agency, an admin or the local
+ * operator (HL_EDENIED otherwise; a request the caller may not see HL_ENOTFOUND), a request no
+ * longer pending HL_ECONFLICT. Audited "dataset.grant". */
+int hl_dataset_grant(hl_data_request **out, hl_store *st, const hl_principal *who, int64_t n,
+                     const char *reason, const char *legal_basis, const char *until);
+/* Refuses pending request n: reason AND legal_basis required (HL_EINVALID naming the one
+ * missing: Điều 16 k2). Who may: as hl_dataset_grant. Audited "dataset.refuse". */
+int hl_dataset_refuse(hl_data_request **out, hl_store *st, const hl_principal *who, int64_t n,
+                      const char *reason, const char *legal_basis);
+/* Revokes granted request n, the grant removed at once: reason AND legal_basis required. Who
+ * may: as hl_dataset_grant. Audited "dataset.revoke". */
+int hl_dataset_revoke(hl_data_request **out, hl_store *st, const hl_principal *who, int64_t n,
+                      const char *reason, const char *legal_basis);
+/* The requests `who` sees — those of their agency and those for their agency's datasets; all
+ * for an admin or the local operator; none for anonymous — by number. state NULL: any (else
+ * pending, granted, refused or revoked: HL_EINVALID otherwise); mine: only those their agency
+ * made. */
+int hl_dataset_requests_list(hl_data_requests **out, hl_store *st, const hl_principal *who,
+                             const char *state, int mine);
+/* Request n as `who` sees it (HL_ENOTFOUND alike for missing and not theirs). */
+int hl_dataset_request_get(hl_data_request **out, hl_store *st, const hl_principal *who, int64_t n);
+/* The day `days` working days after `day` (yyyy-mm-dd; Saturdays and Sundays skipped, no
+ * public holidays: halong has no calendar of them yet). HL_EINVALID for a bad day. */
+int hl_share_working_days(char out[11], const char *day, int days);
+
+/* ---- the datasets feed (share helper: share_feed.c; src/lib/feed/ "datasets") ----
+ * The hub publishes a PUBLIC dataset's current version through the reference-data feed (served
+ * to anyone: nothing above public ever goes in it); a commune applies it as a new version of a
+ * dataset of the same id, created by "feed" and owned by the hub's agency. */
+
+/* The files of a datasets feed entry: dataset.json (required), rows.csv. */
+extern const char *const hl_dataset_feed_files[];
+/* Writes dataset `id`'s current version into `dir` as dataset.json and rows.csv; *version the
+ * version written. HL_EDENIED for a dataset above public, HL_EINVALID for one never loaded. */
+int hl_dataset_feed_write(int *version, hl_store *st, const hl_principal *who, const char *id,
+                          const char *dir);
+/* Applies the files of `dir` inside the caller's transaction: here != 0 on the hub (checks the
+ * dataset is here with that schema: nothing loaded), else the dataset made if absent and its
+ * rows loaded with replace (a version when something changed). Refused: a dataset.json not
+ * public (HL_EDENIED), a schema not the one held here, a dataset of that id made here and not
+ * by the feed (HL_ECONFLICT), a row rejected here (HL_EINVALID naming the first). summary: what
+ * changed, for the audit entry. */
+int hl_dataset_feed_apply(char *summary, size_t n, hl_store *st, const char *dir, int here);
+
 #ifdef __cplusplus
 }
 #endif

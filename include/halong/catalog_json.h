@@ -47,6 +47,11 @@ json_t *hl_dataset_load_errors_json(const hl_dataset_load_error *v, size_t n);
 int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl_principal *who,
                        const char *id, const hl_regroup_opts *opts);
 
+/* (share) A data request: {"id", "dataset", "agency", "agency_name", "purpose",
+ * "legal_basis", "state", "requested_at", "requested_by", "due", "decided_at", "decided_by",
+ * "reason", "decision_basis", "until"}. */
+json_t *hl_data_request_json(const hl_data_request *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_dataset_share.h"
 #include "halong/auth.h"
 #include "halong/catalog.h"
 #include "halong/catalog_json.h"
@@ -793,6 +794,62 @@ static const cli_cmd dataset_subs[] = {
              "Without a choice the regroup is refused and names every split commune. Text and "
              "date fields that are not keys are dropped. Example: halong dataset regroup "
              "ds-2024 --to-units 2025-07-01 --as ds-2024-moi --weights population."},
+    /* ---- share (cmd_dataset_share.c): sharing between agencies ---- */
+    {.name = "request",
+     .summary = "ask for another agency's dataset (purpose and legal basis required)",
+     .operands = "ID",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the dataset's id",
+     .opts = share_request_opts,
+     .opts_size = sizeof(share_opts),
+     .run = share_request,
+     .group = DATASET,
+     .help = "Nghị định 194/2025/NĐ-CP Điều 16 k2: data used in common is shared by default "
+             "with the state agencies that ask. The answer is due 2 working days later "
+             "(Saturdays and Sundays skipped; public holidays not counted yet). The node's "
+             "operator names the requesting agency with --agency."},
+    {.name = "grant",
+     .summary = "grant a pending request: the agency's users read the dataset",
+     .operands = "N",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the request's number (halong dataset requests)",
+     .opts = share_grant_opts,
+     .opts_size = sizeof(share_opts),
+     .run = share_grant,
+     .group = DATASET,
+     .help = "The requesting agency's users then read the dataset at its level (internal "
+             "or restricted, never secret) until --until, or until revoked; they never "
+             "load it."},
+    {.name = "refuse",
+     .summary = "refuse a pending request, in writing: --reason and --legal-basis",
+     .operands = "N",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the request's number (halong dataset requests)",
+     .opts = share_refuse_opts,
+     .opts_size = sizeof(share_opts),
+     .run = share_refuse,
+     .group = DATASET,
+     .help = "Nghị định 194/2025/NĐ-CP Điều 16 k2: a refusal states its reason and the legal "
+             "provision that limits the sharing; a refusal without either is refused."},
+    {.name = "revoke",
+     .summary = "end a grant, in writing: --reason and --legal-basis",
+     .operands = "N",
+     .min_args = 1,
+     .max_args = 1,
+     .missing = "give the request's number (halong dataset requests)",
+     .opts = share_refuse_opts,
+     .opts_size = sizeof(share_opts),
+     .run = share_revoke,
+     .group = DATASET},
+    {.name = "requests",
+     .summary = "requests for datasets: asked by and of each agency",
+     .opts = share_list_opts,
+     .opts_size = sizeof(share_opts),
+     .run = share_list,
+     .group = DATASET},
     {0},
 };
 

@@ -10,6 +10,8 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "halong/auth.h"
+#include "halong/catalog.h"
 #include "halong/exchange_json.h"
 #include "halong/feed.h"
 #include "halong/util.h"
@@ -48,14 +50,46 @@ static int sub_publish(const cli_args *args)
 	hl_feed_publish_stats s;
 	char *dir;
 	int rc;
+	char *made = NULL; /* datasets: the folder the dataset's files are written to */
 	if (!hl_feed_known(feed))
-		return cli_usage(args->cmd, "no feed named %s (known: units)", feed);
+		return cli_usage(args->cmd, "no feed named %s (known: units, datasets)", feed);
+	if (!strcmp(feed, "datasets") && args->nargs < 2)
+		return cli_usage(args->cmd, "give the dataset's id (a public dataset)");
 	dir = args->nargs > 1 ? hl_strdup(args->args[1]) : default_dir(feed);
 	if (cli_open_node(&a, &n, args->ctx) < 0) {
 		free(dir);
 		return cli_fail();
 	}
-	rc = hl_feed_publish(&s, n, feed, dir, cli_actor());
+	if (!strcmp(feed, "datasets")) {
+		/* DIR is a dataset's id: its current version written as the entry's files */
+		hl_principal who = hl_principal_local(cli_actor());
+		char *tmp = hl_path_join(hl_archive_dir(a), "tmp");
+		made = tmp && hl_mkdir_p(tmp, 0700) == 0 ? hl_path_join(tmp, "halong-dsfeed-XXXXXX")
+		                                         : NULL;
+		free(tmp);
+		if (!made || !mkdtemp(made)) {
+			rc = hl_error_set(HL_EIO,
+			                  "cannot make a private folder for the dataset's files");
+			free(made);
+			made = NULL;
+		} else {
+			rc = hl_dataset_feed_write(NULL, hl_archive_store(a), &who, dir, made);
+		}
+		if (rc == 0)
+			rc = hl_feed_publish(&s, n, feed, made, cli_actor());
+	} else {
+		rc = hl_feed_publish(&s, n, feed, dir, cli_actor());
+	}
+	if (made) {
+		for (int i = 0; hl_dataset_feed_files[i]; i++) {
+			char *f = hl_path_join(made, hl_dataset_feed_files[i]);
+			if (f)
+				unlink(f);
+			free(f);
+		}
+		rmdir(made);
+		free(made);
+	}
 	hl_node_free(n);
 	hl_archive_free(a);
 	if (rc < 0) {
@@ -105,7 +139,7 @@ static int sub_pull(const cli_args *args)
 	hl_feed_pull_opts po = {0};
 	int rc;
 	if (!hl_feed_known(feed))
-		return cli_usage(args->cmd, "no feed named %s (known: units)", feed);
+		return cli_usage(args->cmd, "no feed named %s (known: units, datasets)", feed);
 	if (cli_open_node(&a, &n, args->ctx) < 0)
 		return cli_fail();
 	po.hub_url = o.url;
@@ -200,13 +234,15 @@ static const cli_cmd feed_subs[] = {
      .operands = "FEED [DIR]",
      .min_args = 1,
      .max_args = 2,
-     .missing = "give the feed (units)",
+     .missing = "give the feed (units, datasets)",
      .opts = json_only,
      .opts_size = sizeof(opts),
      .run = sub_publish,
      .group = FEED,
      .help = "FEED: units. DIR defaults to the shipped data of FEED, as `units load` finds it.\n"
-             "One transaction; nothing when the same files were published before."},
+             "One transaction; nothing when the same files were published before.\n"
+             "FEED datasets: DIR is a PUBLIC dataset's id; its current version is published "
+             "(the feed is served to anyone: nothing above public goes in it)."},
     {.name = "pull",
      .summary = "on a commune: one pass by hand (halong serve pulls at start and every minute)",
      .operands = "[FEED]",

@@ -108,6 +108,10 @@ static void pull_feeds(hl_node *n)
 	o.cancel = cancel_pull;
 	if (hl_feed_pull(&s, n, "units", &o) < 0 && !stopping())
 		fprintf(stderr, "halong serve: feed units: %s\n", hl_error_last());
+	/* the public datasets the hub publishes (catalog/share_feed.c), after the units their
+	 * unit codes are checked against */
+	else if (!stopping() && hl_feed_pull(&s, n, "datasets", &o) < 0 && !stopping())
+		fprintf(stderr, "halong serve: feed datasets: %s\n", hl_error_last());
 	free(tmp);
 }
 

@@ -126,6 +126,8 @@ extern const route routes_plans[];     /* h_plans.c: plans, tasks, reports, eval
 extern const route routes_plans_out[]; /* h_plans_out.c: calendar feeds, exports */
 extern const route routes_datasets[];  /* h_datasets.c: the catalogue, loads, diffs, exports */
 extern const route routes_dataset_regroup[]; /* h_dataset_regroup.c: POST …/regroup */
+/* h_dataset_share.c: requests for datasets (sharing between agencies) */
+extern const route routes_dataset_share[];
 
 /* The route for r->method and r->seg; fills r->route and r's path parameters. Returns 0;
  * HL_ENOTFOUND when no pattern matches; HL_ECONFLICT when patterns match with other methods

@@ -36,14 +36,34 @@ int hl_catalog__rows_next(hl_catalog__rows *r, char ***f, size_t *n, uint64_t *l
 void hl_catalog__rows_progress(const hl_catalog__rows *r, uint64_t *done, uint64_t *total);
 void hl_catalog__rows_free(hl_catalog__rows *r);
 
-/* May `who` read a dataset of level `access`? */
+/* May `who` read a dataset of level `access` by their role alone (no agency, no grant)? */
 int hl_catalog__may_read(const hl_principal *who, int access);
+/* The agency `who` belongs to for sharing (hl_plans_user_agency: auth_user's agency_code, else
+ * their unit): "" for anonymous and the local operator. */
+int hl_catalog__agency_of(char out[33], hl_store *st, const hl_principal *who);
+/* THE access rule of a dataset (every verb reaches a dataset through it, by hl_catalog__open
+ * and hl_dataset_list): 1 when `who` may read dataset `iid` (owner's code `owner`, level
+ * `access`), 0 when not, or an error. Readable: by the role's ceiling (hl_catalog__may_read),
+ * or — a signed-in user, a level internal or restricted, never secret — when their agency
+ * (`agency`, from hl_catalog__agency_of; "" none) owns the dataset or holds a grant of it
+ * still in force today (*by_grant = 1 then: a grant reads, it never writes). */
+int hl_catalog__may_read_ds(hl_store *st, const hl_principal *who, const char *agency, int64_t iid,
+                            const char *owner, int access, int *by_grant);
+/* An agency's code from a code or a name: the agencies register (hl_agency_find), else a
+ * unit's code (hl_units_show). HL_EINVALID naming `field` and the closest agencies. */
+int hl_catalog__agency_code(char **out, hl_store *st, const char *name, const char *field);
+/* hl_dataset_create, the owner taken as a code as it is when owner_as_is (a dataset that came
+ * from the hub's feed: the hub's agency, maybe not in this node's register). Inside the
+ * caller's transaction when there is one. */
+int hl_catalog__create(hl_dataset **out, hl_store *st, const hl_principal *who,
+                       const hl_dataset_new *d, int owner_as_is);
 /* The stored dataset `id` readable by who: its internal id, its types and the dataset
  * (HL_ENOTFOUND alike for absent and unreadable). */
 typedef struct {
 	hl_dataset *d;
 	int64_t iid;
 	int *types;
+	int by_grant; /* readable only through a grant (hl_catalog__may_read_ds): never written */
 } hl_catalog__ds;
 int hl_catalog__open(hl_catalog__ds *out, hl_store *st, const hl_principal *who, const char *id);
 void hl_catalog__close(hl_catalog__ds *ds);

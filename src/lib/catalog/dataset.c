@@ -10,6 +10,8 @@
 #include <jansson.h>
 
 #include "../store/store_catalog.h"
+#include "../store/store_catalog_share.h"
+#include "../store/store_exchange.h"
 #include "catalog_int.h"
 #include "halong/catalog_json.h"
 #include "halong/plans.h"
@@ -61,6 +63,35 @@ int hl_catalog__may_read(const hl_principal *who, int access)
 	if (who->local)
 		return 1;
 	return access <= (int)hl_auth_ceiling(who) && access < HL_ACCESS_SECRET;
+}
+
+int hl_catalog__agency_of(char out[33], hl_store *st, const hl_principal *who)
+{
+	out[0] = 0;
+	if (!who || who->local || !who->user_id)
+		return 0;
+	return hl_plans_user_agency(out, st, who);
+}
+
+int hl_catalog__may_read_ds(hl_store *st, const hl_principal *who, const char *agency, int64_t iid,
+                            const char *owner, int access, int *by_grant)
+{
+	char today[11];
+	int rc;
+	*by_grant = 0;
+	if (hl_catalog__may_read(who, access))
+		return 1;
+	/* above the role's ceiling: only a signed-in user's agency, never a secret dataset */
+	if (!who || who->local || !who->user_id || !agency || !*agency ||
+	    access > HL_ACCESS_RESTRICTED)
+		return 0;
+	if (owner && !strcmp(owner, agency))
+		return 1;
+	hl_plans_today(today);
+	if ((rc = hl_store_data_grant_has(st, iid, agency, today)) < 0)
+		return rc;
+	*by_grant = rc;
+	return rc;
 }
 
 static int may_write(const hl_principal *who)
@@ -127,18 +158,33 @@ static hl_dataset *from_row(const hl_store_dataset_row *r)
 }
 
 typedef struct {
+	hl_store *st;
 	const hl_principal *who;
 	hl_catalog__ds *one;
 	hl_datasets *all;
 	int err;
+	char agency[33]; /* the caller's (hl_catalog__agency_of), once needed */
+	int agency_known;
 } find_ctx;
 
 static int on_row(const hl_store_dataset_row *r, void *ud)
 {
 	find_ctx *c = ud;
 	hl_dataset *d;
-	if (!hl_catalog__may_read(c->who, r->access))
-		return 0;
+	int ok, by_grant = 0;
+	if (!hl_catalog__may_read(c->who, r->access)) {
+		if (!c->agency_known) {
+			if ((ok = hl_catalog__agency_of(c->agency, c->st, c->who)) < 0)
+				return c->err = ok;
+			c->agency_known = 1;
+		}
+		ok = hl_catalog__may_read_ds(c->st, c->who, c->agency, r->id, r->owner, r->access,
+		                             &by_grant);
+		if (ok < 0)
+			return c->err = ok;
+		if (!ok)
+			return 0;
+	}
 	if (!(d = from_row(r))) {
 		c->err = hl_error_code() ? hl_error_code() : HL_ENOMEM;
 		return c->err;
@@ -146,6 +192,7 @@ static int on_row(const hl_store_dataset_row *r, void *ud)
 	if (c->one) {
 		c->one->d = d;
 		c->one->iid = r->id;
+		c->one->by_grant = by_grant;
 		return 1;
 	}
 	if (c->all->n % 16 == 0) {
@@ -162,7 +209,7 @@ static int on_row(const hl_store_dataset_row *r, void *ud)
 
 int hl_catalog__open(hl_catalog__ds *out, hl_store *st, const hl_principal *who, const char *id)
 {
-	find_ctx c = {.who = who, .one = out};
+	find_ctx c = {.st = st, .who = who, .one = out};
 	int rc;
 	memset(out, 0, sizeof(*out));
 	if (!id_ok(id))
@@ -203,7 +250,7 @@ int hl_dataset_get(hl_dataset **out, hl_store *st, const hl_principal *who, cons
 int hl_dataset_list(hl_datasets **out, hl_store *st, const hl_principal *who)
 {
 	hl_datasets *l = calloc(1, sizeof(*l));
-	find_ctx c = {.who = who, .all = l};
+	find_ctx c = {.st = st, .who = who, .all = l};
 	int rc;
 	if (!l)
 		return hl_error_set(HL_ENOMEM, "out of memory");
@@ -218,6 +265,11 @@ int hl_dataset_list(hl_datasets **out, hl_store *st, const hl_principal *who)
 
 /* The owner as a code: an agency of the register (by code, name or short name) or a unit. */
 static int owner_code(char **out, hl_store *st, const char *owner)
+{
+	return hl_catalog__agency_code(out, st, owner, "owner");
+}
+
+int hl_catalog__agency_code(char **out, hl_store *st, const char *owner, const char *field)
 {
 	hl_agency *a = NULL;
 	hl_unit *u = NULL;
@@ -236,17 +288,23 @@ static int owner_code(char **out, hl_store *st, const char *owner)
 		hl_unit_free(u);
 		return 0;
 	}
-	return hl_error_set(HL_EINVALID, "owner: not an agency of the register nor a unit code: %s",
-	                    msg);
+	return hl_error_set(HL_EINVALID, "%s: not an agency of the register nor a unit code: %s",
+	                    field, msg);
 }
 
 int hl_dataset_create(hl_dataset **out, hl_store *st, const hl_principal *who,
                       const hl_dataset_new *d)
 {
+	return hl_catalog__create(out, st, who, d, 0);
+}
+
+int hl_catalog__create(hl_dataset **out, hl_store *st, const hl_principal *who,
+                       const hl_dataset_new *d, int owner_as_is)
+{
 	hl_store_dataset_row r = {0};
 	const hl_table_schema *s = d->schema;
 	char now[32], *owner = NULL, *schema = NULL, *kw = NULL, date[11];
-	int *types = NULL, *unique = NULL, rc;
+	int *types = NULL, *unique = NULL, rc, own;
 	int64_t iid;
 	json_t *k;
 
@@ -300,7 +358,9 @@ int hl_dataset_create(hl_dataset **out, hl_store *st, const hl_principal *who,
 	}
 	kw = json_dumps(k, JSON_COMPACT);
 	json_decref(k);
-	if (d->owner && *d->owner && (rc = owner_code(&owner, st, d->owner)) < 0)
+	if (d->owner && *d->owner && owner_as_is)
+		owner = hl_strdup(d->owner);
+	else if (d->owner && *d->owner && (rc = owner_code(&owner, st, d->owner)) < 0)
 		goto done;
 	rc = HL_ENOMEM;
 	if (!(schema = hl_catalog__schema_text(s)) || !(types = calloc(s->nfields, sizeof(int))) ||
@@ -327,15 +387,18 @@ int hl_dataset_create(hl_dataset **out, hl_store *st, const hl_principal *who,
 	r.created_at = now;
 	r.created_by = hl_principal_actor(who);
 	r.access = (int)d->access;
-	if ((rc = hl_store_begin(st)) < 0)
+	/* inside the caller's transaction (the feed applying an entry), or in one of its own */
+	own = !hl_store_in_tx(st);
+	if (own && (rc = hl_store_begin(st)) < 0)
 		goto done;
 	if ((rc = hl_store_dataset_create(&iid, st, &r, types, unique, s->nfields)) < 0 ||
 	    (rc = hl_store_audit(st, hl_principal_actor(who), "dataset.create", d->id,
 	                         hl_access_name(d->access))) < 0) {
-		hl_store_rollback(st);
+		if (own)
+			hl_store_rollback(st);
 		goto done;
 	}
-	if ((rc = hl_store_commit(st)) < 0)
+	if (own && (rc = hl_store_commit(st)) < 0)
 		goto done;
 	rc = out ? hl_dataset_get(out, st, who, d->id) : 0;
 done:
@@ -467,6 +530,8 @@ typedef struct {
 	size_t nwords;
 	hl_dataset_found *f;
 	size_t cap;
+	char agency[33]; /* the caller's (hl_catalog__agency_of), once needed */
+	int agency_known;
 } search_ctx;
 
 /* Counts one more dataset of `value` in a facet. */
@@ -526,9 +591,18 @@ static int on_search(const hl_store_dataset_row *r, void *ud)
 	search_ctx *c = ud;
 	hl_dataset_found *f = c->f;
 	hl_dataset *d;
-	int rc;
-	if (!hl_catalog__may_read(c->who, r->access))
-		return 0;
+	int rc, by_grant;
+	/* the one access rule (hl_catalog__may_read_ds): a granted dataset is found too */
+	if (!hl_catalog__may_read(c->who, r->access)) {
+		if (!c->agency_known) {
+			if ((rc = hl_catalog__agency_of(c->agency, c->st, c->who)) < 0)
+				return rc;
+			c->agency_known = 1;
+		}
+		if ((rc = hl_catalog__may_read_ds(c->st, c->who, c->agency, r->id, r->owner,
+		                                  r->access, &by_grant)) <= 0)
+			return rc;
+	}
 	if (c->nwords && !words_in(c, r->title, r->description, r->keywords))
 		return 0;
 	if (!(d = from_row(r)))
@@ -698,14 +772,17 @@ static void on_bad(uint64_t line, size_t column, const char *field, const char *
 
 int hl_dataset_may_load(hl_store *st, const hl_principal *who, const char *id)
 {
-	hl_dataset *d = NULL;
+	hl_catalog__ds ds;
 	int rc;
 	if (!may_write(who))
 		return hl_error_set(HL_EDENIED, "loading a dataset needs an officer or above");
-	if ((rc = hl_dataset_get(&d, st, who, id)) < 0)
+	if ((rc = hl_catalog__open(&ds, st, who, id)) < 0)
 		return rc;
-	hl_dataset_free(d);
-	return 0;
+	if (ds.by_grant) /* as hl_dataset_load: a grant reads, it never writes */
+		rc = hl_error_set(HL_EDENIED,
+		                  "a grant lets your agency read dataset %s, not load it", id);
+	hl_catalog__close(&ds);
+	return rc;
 }
 
 /* home/catalog/rejects/ID, made 0700 at each level; malloc'd. */

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "../store/store_catalog.h"
+#include "../store/store_catalog_share.h"
+#include "../store/store_exchange.h"
 #include "catalog_int.h"
 #include "halong/units.h"
 #include "halong/util.h"
@@ -177,7 +179,7 @@ int hl_catalog__load(hl_dataset_load_stats *out, hl_store *st, const hl_principa
 	const char **cells = NULL;
 	uint64_t line;
 	int64_t size = 0, count;
-	int rc, in_tx = 0, version;
+	int rc, in_tx = 0, own = 1, version;
 
 	memset(out, 0, sizeof(*out));
 	if (!opts)
@@ -186,6 +188,11 @@ int hl_catalog__load(hl_dataset_load_stats *out, hl_store *st, const hl_principa
 		return hl_error_set(HL_EDENIED, "loading a dataset needs an officer or above");
 	if ((rc = hl_catalog__open(&ds, st, who, id)) < 0)
 		return rc;
+	if (ds.by_grant) { /* a grant reads, it never writes (share.c) */
+		hl_catalog__close(&ds);
+		return hl_error_set(HL_EDENIED,
+		                    "a grant lets your agency read dataset %s, not load it", id);
+	}
 	s = ds.d->schema;
 	nf = s->nfields;
 	l.name = opts->name ? opts->name : base_name(path);
@@ -276,7 +283,9 @@ int hl_catalog__load(hl_dataset_load_stats *out, hl_store *st, const hl_principa
 		hl_csv_write(l.rej, head, 5);
 	}
 
-	if ((rc = hl_store_begin(st)) < 0)
+	/* inside the caller's transaction (the feed applying an entry): a savepoint of its own */
+	own = !hl_store_in_tx(st);
+	if ((rc = own ? hl_store_begin(st) : hl_store_savepoint(st, "hl_dataset_load")) < 0)
 		goto done;
 	in_tx = 1;
 	version = ds.d->version + 1;
@@ -421,7 +430,10 @@ int hl_catalog__load(hl_dataset_load_stats *out, hl_store *st, const hl_principa
 	w = NULL;
 	if (out->added + out->changed + out->removed == 0) {
 		/* nothing changed: no version */
-		hl_store_rollback(st);
+		if (own)
+			hl_store_rollback(st);
+		else if ((rc = hl_store_savepoint_undo(st, "hl_dataset_load")) < 0)
+			goto done;
 		in_tx = 0;
 		out->version = ds.d->version;
 		rc = 0;
@@ -456,8 +468,9 @@ int hl_catalog__load(hl_dataset_load_stats *out, hl_store *st, const hl_principa
 		        0)
 			goto done;
 	}
-	if ((rc = hl_store_commit(st)) < 0) {
-		in_tx = 0;
+	if ((rc = own ? hl_store_commit(st) : hl_store_savepoint_release(st, "hl_dataset_load")) <
+	    0) {
+		in_tx = own ? 0 : 1;
 		goto done;
 	}
 	in_tx = 0;
@@ -466,8 +479,10 @@ int hl_catalog__load(hl_dataset_load_stats *out, hl_store *st, const hl_principa
 	rc = 0;
 done:
 	hl_store_ds_writer_free(w);
-	if (in_tx)
+	if (in_tx && own)
 		hl_store_rollback(st);
+	else if (in_tx)
+		hl_store_savepoint_undo(st, "hl_dataset_load");
 	if (rc < 0) {
 		/* nothing loaded: the counts would say otherwise */
 		out->added = out->changed = out->removed = out->unchanged = 0;

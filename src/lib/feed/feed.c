@@ -19,6 +19,7 @@
 #include "halong/feed.h"
 #include "store/store_exchange.h"
 #include "store/store_feed.h"
+#include "halong/catalog.h"
 #include "halong/units.h"
 #include "halong/util.h"
 
@@ -55,8 +56,19 @@ static int units_apply(changed *out, hl_store *st, const char *dir)
 	return 0;
 }
 
+/* A public dataset's version (catalog/share_feed.c): on the hub (it follows no hub) a check
+ * only, the rows being its own; on a commune a new version of the dataset. */
+static int datasets_apply(changed *out, hl_store *st, const char *dir)
+{
+	int hub = hl_node_follows_hub(st);
+	if (hub < 0)
+		return hub;
+	return hl_dataset_feed_apply(out->summary, sizeof(out->summary), st, dir, !hub);
+}
+
 static const feed_kind feeds[] = {
     {"units", hl_units_files, units_apply},
+    {"datasets", hl_dataset_feed_files, datasets_apply},
 };
 #define NFEEDS (sizeof(feeds) / sizeof(feeds[0]))
 

@@ -540,6 +540,28 @@ static const char *const migrations[] = {
      * on disk, not in memory, so that a load's memory does not grow with its rows; empty
      * outside a load's transaction */
     "CREATE TABLE dataset_load_key (k TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID;",
+
+    /* 16: sharing datasets between agencies (NĐ 194/2025/NĐ-CP Điều 16, src/lib/catalog/
+     * README.md "Sharing"). A request: the dataset, the requesting agency (a code of the
+     * agencies register or a commune's), its purpose and legal basis, when and by whom, the
+     * day an answer is due (working days after the request), its state, and the decision: who,
+     * when, the written reason and the legal basis (both required for a refusal), the last day
+     * of a grant (until; NULL: no end). A grant is what the access check reads: one row per
+     * (dataset, agency) while a request of that agency is granted, removed on revocation. */
+    "CREATE TABLE data_request ("
+    "  id INTEGER PRIMARY KEY,"
+    "  dataset_id INTEGER NOT NULL REFERENCES dataset(id),"
+    "  agency TEXT NOT NULL, purpose TEXT NOT NULL, legal_basis TEXT NOT NULL,"
+    "  requested_at TEXT NOT NULL, requested_by TEXT NOT NULL, due TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK (state IN ('pending', 'granted', 'refused', 'revoked')),"
+    "  decided_at TEXT, decided_by TEXT, reason TEXT, decision_basis TEXT, until TEXT);"
+    "CREATE INDEX data_request_dataset ON data_request(dataset_id, agency, state);"
+    "CREATE INDEX data_request_agency ON data_request(agency, state);"
+    "CREATE TABLE data_grant ("
+    "  dataset_id INTEGER NOT NULL REFERENCES dataset(id), agency TEXT NOT NULL,"
+    "  request_id INTEGER NOT NULL REFERENCES data_request(id), until TEXT,"
+    "  PRIMARY KEY (dataset_id, agency)) WITHOUT ROWID;",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

@@ -14,6 +14,8 @@
 
 #include "halong/auth.h"
 #include "halong/catalog.h"
+#include "halong/units.h"
+#include "halong/plans.h"
 #include "store/store.h"
 
 typedef struct {
@@ -692,6 +694,228 @@ static void test_search_and_kept_rejects(void **state)
 	hl_table_schema_free(s);
 }
 
+/* ---- sharing (share.c): request, refuse only in writing, grant, revoke ---- */
+
+/* Users of a fresh store, ids in the order made: who they are. */
+static hl_principal user(fx *f, int64_t id, const char *name, hl_role role, const char *unit,
+                         const char *agency)
+{
+	hl_principal p = {.user_id = id, .role = role};
+	assert_int_equal(hl_auth_user_add(f->st, name, "mat-khau-rat-dai-2025", role, unit, "t"),
+	                 0);
+	if (agency)
+		assert_int_equal(hl_plans_user_agency_set(f->st, &f->who, name, agency, NULL), 0);
+	snprintf(p.username, sizeof(p.username), "%s", name);
+	snprintf(p.unit_code, sizeof(p.unit_code), "%s", unit);
+	return p;
+}
+
+static int count_rows(const char *const *c, size_t n, void *ud)
+{
+	(void)c;
+	(void)n;
+	(*(int *)ud)++;
+	return 0;
+}
+
+static void expect(int rc, int want, const char *says)
+{
+	assert_int_equal(rc, want);
+	if (says && !strstr(hl_error_last(), says))
+		fail_msg("\"%s\" not in \"%s\"", says, hl_error_last());
+}
+
+static void test_share(void **state)
+{
+	fx *f = *state;
+	hl_units_load_stats us;
+	hl_data_request *q = NULL;
+	hl_data_requests *l = NULL;
+	hl_dataset *d = NULL;
+	hl_datasets *dl = NULL;
+	hl_dataset_load_stats ls;
+	char day[11], cmd[400];
+	int n = 0;
+
+	setenv("HALONG_TODAY", "2025-07-10", 1); /* a Thursday */
+	assert_int_equal(
+	    hl_agency_load(NULL, f->st, HL_SOURCE_DATADIR "/agencies/quang_ninh_agencies.csv", "t"),
+	    0);
+	assert_int_equal(hl_units_load(&us, f->st, HL_SOURCE_DATADIR "/units", NULL, NULL, NULL),
+	                 0);
+	hl_principal yt = user(f, 1, "yt", HL_ROLE_OFFICER, "22", "SO-YT");
+	hl_principal ytv = user(f, 2, "ytv", HL_ROLE_VIEWER, "22", "SO-YT");
+	hl_principal tc = user(f, 3, "tc", HL_ROLE_OFFICER, "22", "SO-TC");
+	hl_principal tcv = user(f, 4, "tcv", HL_ROLE_VIEWER, "22", "SO-TC");
+	hl_principal kh = user(f, 5, "khv", HL_ROLE_VIEWER, "22", "SO-KHCN");
+	hl_principal admin = user(f, 6, "adm", HL_ROLE_ADMIN, "22", NULL);
+	hl_principal anon = hl_principal_anonymous();
+
+	/* working days: Saturdays and Sundays skipped */
+	assert_int_equal(hl_share_working_days(day, "2025-07-10", 2), 0);
+	assert_string_equal(day, "2025-07-14");
+	assert_int_equal(hl_share_working_days(day, "2025-07-11", 2), 0);
+	assert_string_equal(day, "2025-07-15");
+	assert_int_equal(hl_share_working_days(day, "2025-07-12", 1), 0);
+	assert_string_equal(day, "2025-07-14");
+	expect(hl_share_working_days(day, "2025-13-01", 1), HL_EINVALID, "not a day");
+
+	/* a restricted dataset of Sở Y tế, one public, one secret */
+	{
+		hl_table_schema *s = NULL;
+		hl_dataset_new nd = {.id = "yte",
+		                     .title = "Cơ sở y tế",
+		                     .owner = "SO-YT",
+		                     .access = HL_ACCESS_RESTRICTED};
+		assert_int_equal(hl_schema_parse(&s, SCHEMA, strlen(SCHEMA), "s.json"), 0);
+		nd.schema = s;
+		assert_int_equal(hl_dataset_create(NULL, f->st, &f->who, &nd), 0);
+		nd.id = "pub";
+		nd.access = HL_ACCESS_PUBLIC;
+		assert_int_equal(hl_dataset_create(NULL, f->st, &f->who, &nd), 0);
+		nd.id = "sec";
+		nd.access = HL_ACCESS_SECRET;
+		assert_int_equal(hl_dataset_create(NULL, f->st, &f->who, &nd), 0);
+		hl_table_schema_free(s);
+	}
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n1,Trạm y tế,5,2025-01-02,true,a,AB-1\n"
+	                   "2,Bệnh viện,7,2025-01-03,false,b,AB-2\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "yte", f->csv, NULL), 0);
+	hl_dataset_load_stats_free(&ls);
+
+	/* the owner's agency reads its own restricted dataset, even its viewer; others do not */
+	assert_int_equal(hl_dataset_get(&d, f->st, &ytv, "yte"), 0);
+	hl_dataset_free(d);
+	expect(hl_dataset_get(&d, f->st, &tcv, "yte"), HL_ENOTFOUND, "no dataset yte");
+	expect(hl_dataset_rows(f->st, &tcv, "yte", 0, count_rows, &n), HL_ENOTFOUND, NULL);
+
+	/* asking: an officer, purpose and legal basis named when missing */
+	expect(hl_dataset_request(&q, f->st, &tcv, "yte", "p", "b", NULL), HL_EDENIED, "viewer");
+	expect(hl_dataset_request(&q, f->st, &anon, "yte", "p", "b", NULL), HL_EDENIED, NULL);
+	expect(hl_dataset_request(&q, f->st, &tc, "yte", "  ", "Điều 16", NULL), HL_EINVALID,
+	       "purpose: required");
+	expect(hl_dataset_request(&q, f->st, &tc, "yte", "Lập dự toán", NULL, NULL), HL_EINVALID,
+	       "legal_basis: required");
+	expect(hl_dataset_request(&q, f->st, &yt, "yte", "x", "y", NULL), HL_EINVALID,
+	       "SO-YT owns dataset yte");
+	expect(hl_dataset_request(&q, f->st, &tc, "yte", "x", "y", "SO-YT"), HL_EDENIED,
+	       "own agency only");
+	expect(hl_dataset_request(&q, f->st, &tc, "pub", "x", "y", NULL), HL_EINVALID, "public");
+	expect(hl_dataset_request(&q, f->st, &tc, "sec", "x", "y", NULL), HL_ENOTFOUND,
+	       "no dataset sec");
+	expect(hl_dataset_request(&q, f->st, &tc, "nothing", "x", "y", NULL), HL_ENOTFOUND,
+	       "no dataset nothing");
+	assert_int_equal(hl_dataset_request(&q, f->st, &tc, "yte", "Lập dự toán chi y tế 2026",
+	                                    "Luật Ngân sách nhà nước 2015, Điều 30", NULL),
+	                 0);
+	assert_string_equal(q->state, "pending");
+	assert_string_equal(q->agency, "SO-TC");
+	assert_string_equal(q->agency_name, "Sở Tài chính tỉnh Quảng Ninh");
+	assert_string_equal(q->due, "2025-07-14");
+	assert_string_equal(q->requested_by, "tc");
+	int64_t id = q->id;
+	hl_data_request_free(q);
+	free(q);
+	expect(hl_dataset_request(&q, f->st, &tc, "yte", "x", "y", NULL), HL_ECONFLICT,
+	       "already pending");
+
+	/* who sees it: both agencies, an admin; not a third agency */
+	assert_int_equal(hl_dataset_requests_list(&l, f->st, &tcv, NULL, 0), 0);
+	assert_int_equal(l->n, 1);
+	hl_data_requests_free(l);
+	assert_int_equal(hl_dataset_requests_list(&l, f->st, &ytv, "pending", 0), 0);
+	assert_int_equal(l->n, 1);
+	hl_data_requests_free(l);
+	assert_int_equal(hl_dataset_requests_list(&l, f->st, &yt, NULL, 1), 0);
+	assert_int_equal(l->n, 0); /* mine: those SO-YT made */
+	hl_data_requests_free(l);
+	assert_int_equal(hl_dataset_requests_list(&l, f->st, &kh, NULL, 0), 0);
+	assert_int_equal(l->n, 0);
+	hl_data_requests_free(l);
+	assert_int_equal(hl_dataset_requests_list(&l, f->st, &admin, "granted", 0), 0);
+	assert_int_equal(l->n, 0);
+	hl_data_requests_free(l);
+	expect(hl_dataset_requests_list(&l, f->st, &admin, "lost", 0), HL_EINVALID, "state");
+	expect(hl_dataset_grant(&q, f->st, &kh, id, NULL, NULL, NULL), HL_ENOTFOUND, "no request");
+
+	/* deciding: the owner's officer only; a refusal in writing, with its legal basis */
+	expect(hl_dataset_grant(&q, f->st, &tc, id, NULL, NULL, NULL), HL_EDENIED,
+	       "only an officer of the owner");
+	expect(hl_dataset_grant(&q, f->st, &ytv, id, NULL, NULL, NULL), HL_EDENIED, NULL);
+	expect(hl_dataset_refuse(&q, f->st, &yt, id, NULL, "Luật Khám chữa bệnh"), HL_EINVALID,
+	       "reason: required");
+	expect(hl_dataset_refuse(&q, f->st, &yt, id, "Dữ liệu cá nhân", ""), HL_EINVALID,
+	       "legal_basis: required");
+	expect(hl_dataset_grant(&q, f->st, &yt, id, NULL, NULL, "2025-07-01"), HL_EINVALID,
+	       "until: 2025-07-01 is before today");
+	expect(hl_dataset_grant(&q, f->st, &yt, id, NULL, NULL, "soon"), HL_EINVALID, "until:");
+	assert_int_equal(
+	    hl_dataset_grant(&q, f->st, &yt, id, "Phục vụ quản lý nhà nước", NULL, "2025-12-31"),
+	    0);
+	assert_string_equal(q->state, "granted");
+	assert_string_equal(q->until, "2025-12-31");
+	assert_string_equal(q->decided_by, "yt");
+	hl_data_request_free(q);
+	free(q);
+	expect(hl_dataset_refuse(&q, f->st, &yt, id, "r", "b"), HL_ECONFLICT, "is granted");
+
+	/* the grant opens the dataset to SO-TC's users, its viewer too; never to another agency;
+	 * never for loading */
+	assert_int_equal(hl_dataset_get(&d, f->st, &tcv, "yte"), 0);
+	hl_dataset_free(d);
+	n = 0;
+	assert_int_equal(hl_dataset_rows(f->st, &tcv, "yte", 0, count_rows, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(hl_dataset_export(NULL, f->st, &tcv, "yte", 0, HL_EXPORT_CSV, f->out), 0);
+	expect(hl_dataset_get(&d, f->st, &kh, "yte"), HL_ENOTFOUND, NULL);
+	expect(hl_dataset_load(&ls, f->st, &tc, "yte", f->csv, NULL), HL_EDENIED, "not load it");
+	assert_int_equal(hl_dataset_list(&dl, f->st, &tcv), 0);
+	assert_int_equal(dl->n, 2); /* pub and yte */
+	hl_datasets_free(dl);
+	/* after its last day, nothing */
+	setenv("HALONG_TODAY", "2026-01-01", 1);
+	expect(hl_dataset_get(&d, f->st, &tcv, "yte"), HL_ENOTFOUND, NULL);
+	setenv("HALONG_TODAY", "2025-07-10", 1);
+
+	/* revoked: closed at once; a revocation is written too */
+	expect(hl_dataset_revoke(&q, f->st, &yt, id, "", "Điều 16"), HL_EINVALID, "reason");
+	expect(hl_dataset_revoke(&q, f->st, &yt, id, "Hết nhu cầu", NULL), HL_EINVALID,
+	       "legal_basis");
+	assert_int_equal(
+	    hl_dataset_revoke(&q, f->st, &admin, id, "Sai mục đích", "Luật Dữ liệu 2024, Điều 17"),
+	    0);
+	assert_string_equal(q->state, "revoked");
+	hl_data_request_free(q);
+	free(q);
+	expect(hl_dataset_get(&d, f->st, &tcv, "yte"), HL_ENOTFOUND, NULL);
+
+	/* asked again, refused in writing */
+	assert_int_equal(hl_dataset_request(&q, f->st, &f->who, "yte", "Thống kê", "Luật Thống kê",
+	                                    "Sở Tài chính"),
+	                 0);
+	id = q->id;
+	hl_data_request_free(q);
+	free(q);
+	assert_int_equal(hl_dataset_refuse(&q, f->st, &yt, id, "Dữ liệu sức khỏe cá nhân",
+	                                   "Luật Bảo vệ dữ liệu cá nhân 2025"),
+	                 0);
+	assert_string_equal(q->state, "refused");
+	assert_string_equal(q->decision_basis, "Luật Bảo vệ dữ liệu cá nhân 2025");
+	hl_data_request_free(q);
+	free(q);
+	expect(hl_dataset_get(&d, f->st, &tcv, "yte"), HL_ENOTFOUND, NULL);
+
+	/* every step in the audit log */
+	snprintf(cmd, sizeof(cmd),
+	         "test \"$(sqlite3 %s \"SELECT group_concat(action, ' ') FROM (SELECT action FROM"
+	         " audit WHERE action IN ('dataset.request', 'dataset.grant', 'dataset.refuse',"
+	         " 'dataset.revoke') ORDER BY id)\")\" = 'dataset.request dataset.grant"
+	         " dataset.revoke dataset.request dataset.refuse'",
+	         f->db);
+	assert_int_equal(system(cmd), 0);
+	unsetenv("HALONG_TODAY");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +929,7 @@ int main(void)
 	    cmocka_unit_test(test_where_parse),
 	    cmocka_unit_test_setup_teardown(test_query, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search_and_kept_rejects, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_share, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

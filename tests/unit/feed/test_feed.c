@@ -167,6 +167,8 @@ typedef struct {
 static int status_cb(const hl_feed_status_row *r, void *ud)
 {
 	st_row *s = ud;
+	if (strcmp(r->feed, "units")) /* the units feed's row (there is a datasets feed too) */
+		return 0;
 	s->seq = r->seq, s->hub_seq = r->hub_seq, s->publisher = r->publisher;
 	snprintf(s->err, sizeof(s->err), "%s", r->last_error ? r->last_error : "");
 	return 0;

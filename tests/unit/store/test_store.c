@@ -63,10 +63,10 @@ static void test_schema_and_reopen(void **state)
 {
 	fx *f = *state;
 	hl_store *again = NULL;
-	assert_int_equal(hl_store_schema_version(f->st), 15);
+	assert_int_equal(hl_store_schema_version(f->st), 16);
 	/* A second connection sees the same version and migrates nothing. */
 	assert_int_equal(hl_store_open(&again, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(again), 15);
+	assert_int_equal(hl_store_schema_version(again), 16);
 	hl_store_free(again);
 }
 
@@ -295,13 +295,17 @@ static void test_newer_schema_refused(void **state)
 	assert_int_equal(hl_store_open(&st, f->path, 0), HL_EINVALID);
 	assert_non_null(strstr(hl_error_last(), "newer"));
 	/* reopen for teardown */
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 15'", f->path);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 16'", f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
 }
 
-/* What migration 15 added (its tables), taken away again. */
-#define UNDO_15 "DROP TABLE dataset_load_key; DROP TABLE dataset_version; DROP TABLE dataset;"
+/* What migration 16 added (its tables), taken away again. */
+#define UNDO_16 "DROP TABLE data_grant; DROP TABLE data_request;"
+
+/* What migrations 16 and 15 added (their tables), taken away again. */
+#define UNDO_15                                                                                    \
+	UNDO_16 " DROP TABLE dataset_load_key; DROP TABLE dataset_version; DROP TABLE dataset;"
 
 /* What migrations 15 and 14 added (their tables), taken away again. */
 #define UNDO_14 UNDO_15 " DROP TABLE evidence_use; DROP TABLE evidence_file;"
@@ -358,7 +362,7 @@ static void test_migration_9_counts_held_bytes(void **state)
 	         f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(f->st), 15);
+	assert_int_equal(hl_store_schema_version(f->st), 16);
 	snprintf(cmd, sizeof(cmd),
 	         "test \"$(sqlite3 %s \"SELECT group_concat(id || '=' || bytes) FROM"
 	         " (SELECT id, bytes FROM exchange_inbox ORDER BY id)\")\" = 'a=9,b=0'",
@@ -390,13 +394,44 @@ static void test_migration_14_queues_lessons(void **state)
 	         f->path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
-	assert_int_equal(hl_store_schema_version(f->st), 15);
+	assert_int_equal(hl_store_schema_version(f->st), 16);
 	snprintf(cmd, sizeof(cmd),
 	         "test \"$(sqlite3 %s \"SELECT group_concat(document_id) FROM"
 	         " (SELECT document_id FROM index_queue ORDER BY seq)\")\" ="
 	         " '7,%lld,%lld'",
 	         f->path, (long long)HL_INDEX_LESSONS + 1, (long long)HL_INDEX_LESSONS + 2);
 	assert_int_equal(system(cmd), 0);
+}
+
+/* Schema 16 on a store of schema 15 holding a dataset: the sharing tables added, empty, the
+ * dataset kept; a request's state other than the four is refused by the table itself. */
+static void test_migration_16_adds_sharing(void **state)
+{
+	fx *f = *state;
+	char cmd[1200];
+	hl_store_free(f->st);
+	f->st = NULL;
+	snprintf(cmd, sizeof(cmd),
+	         "sqlite3 %s \"" UNDO_16
+	         " INSERT INTO dataset(name, title, sector, access, schema, ncols, created_at,"
+	         " created_by) VALUES ('yte', 'Y tế', 'health', 2, '{}', 0, 'x', 't');"
+	         " PRAGMA user_version = 15;\"",
+	         f->path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(hl_store_open(&f->st, f->path, 0), 0);
+	assert_int_equal(hl_store_schema_version(f->st), 16);
+	snprintf(cmd, sizeof(cmd),
+	         "test \"$(sqlite3 %s \"SELECT (SELECT count(*) FROM data_request) || ','"
+	         " || (SELECT count(*) FROM data_grant) || ',' || (SELECT name FROM dataset)\")\""
+	         " = '0,0,yte'",
+	         f->path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "sqlite3 %s \"INSERT INTO data_request(dataset_id, agency, purpose, legal_basis,"
+	         " requested_at, requested_by, due, state) VALUES (1, 'SO-TC', 'p', 'b', 'x', 't',"
+	         " '2025-07-14', 'lost')\" 2>/dev/null",
+	         f->path);
+	assert_int_not_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -414,6 +449,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_blobs_idempotent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_files_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_16_adds_sharing, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
