@@ -2098,6 +2098,8 @@ test('shared data: Phường Hà Tu asks Sở Y tế for its restricted table (n
   await dsLogin('canbo-syt', PASSWORD);
   await dsOpen(`/#/datasets/${id}`);
   await seeText('#ds-req-pending', 'Lập kế hoạch y tế cơ sở của phường', 'Nghị định 194/2025/NĐ-CP, Điều 16', 'Đang chờ trả lời');
+  await seeText('#ds-req-owner', 'Cơ quan bạn là cơ quan chủ quản');
+  assert(await page.locator('#ds-req-form').count() === 0, 'the owner is offered no request form');
   const item = page.locator('#ds-req-pending .ds-req-item').first();
   const rid = (await item.getAttribute('id')).replace('ds-req-', '');
   const posts = [];
@@ -2114,8 +2116,9 @@ test('shared data: Phường Hà Tu asks Sở Y tế for its restricted table (n
     /* the server's own refusal (400) is shown: a grant until a day already past */
     await page.fill(`#ds-req-until-${rid}`, '01/01/2020');
     await page.click(`#ds-req-grant-${rid}`);
-    await seeText(`#ds-req-msg-${rid}`, 'until');
+    await seeText(`#ds-req-msg-${rid}`, 'Máy chủ không nhận: ngày “cho phép đến” 01/01/2020 đã qua', 'until: 2020-01-01 is before today');
     assert(posts.length === 1, `the grant was sent and refused: ${posts}`);
+    await shot('datasets-grant-refused-by-server');
     await page.fill(`#ds-req-until-${rid}`, '');
     await page.fill(`#ds-req-basis-${rid}`, 'Luật Dữ liệu 2024, Điều 18');
     await page.click(`#ds-req-refuse-${rid}`);

@@ -986,6 +986,7 @@ const vi = {
   ds_req_public: 'Bộ dữ liệu công khai: ai cũng xem và tải được, không cần gửi yêu cầu.',
   ds_req_unseen: 'Nếu cơ quan bạn cần bộ dữ liệu có mã này để thực hiện nhiệm vụ, có thể gửi yêu cầu tới cơ quan chủ quản; trang chỉ hiện nội dung khi yêu cầu được đồng ý.',
   ds_req_state_pending: 'Đang chờ trả lời',
+  ds_req_owner: 'Cơ quan bạn là cơ quan chủ quản của bộ dữ liệu này: không cần gửi yêu cầu.',
   ds_req_state_granted: 'Đã đồng ý',
   ds_req_state_refused: 'Đã từ chối',
   ds_req_state_revoked: 'Đã thu hồi',
@@ -1036,6 +1037,7 @@ const vi = {
   ds_new_exists: 'Đã có bộ dữ liệu mã {id}.',
   ds_up_nothing: 'Không có gì mới: đọc {r} dòng, {u} dòng giống phiên bản đang có, {j} dòng lỗi; không tạo phiên bản mới (vẫn là phiên bản {v}).',
   ds_by_cli: 'quản trị trên máy chủ ({u})',
+  ds_err_server: 'Máy chủ không nhận: {v}. ({m})',
   ds_err_type: 'Trường “{f}”: kiểu “{y}” chưa được hỗ trợ (dùng string, integer, number, date, boolean hoặc geopoint). Máy chủ báo: {m}',
 };
 
@@ -2034,6 +2036,7 @@ const en = {
   ds_req_public: 'A public dataset: anyone reads and downloads it, no request needed.',
   ds_req_unseen: 'If your agency needs the dataset of this id for its tasks, it may ask the owner agency; the page shows its content once the request is granted.',
   ds_req_state_pending: 'Awaiting an answer',
+  ds_req_owner: 'Your agency owns this dataset: it needs no request.',
   ds_req_state_granted: 'Granted',
   ds_req_state_refused: 'Refused',
   ds_req_state_revoked: 'Revoked',

@@ -101,7 +101,31 @@ export function dsError(e) {
   if (e.status === 504) return t('ds_err_slow');
   const m = /field "([^"]+)": unknown type "([^"]+)"/.exec(e.message || '');
   if (m) return t('ds_err_type', { f: m[1], y: m[2], m: e.message });
-  return t('error', { m: e.message });
+  const vi = getLang() === 'vi' ? serverVi(e.message) : null;
+  return vi ? t('ds_err_server', { v: vi, m: e.message }) : t('error', { m: e.message });
+}
+
+/* The sharing API's refusals (docs/api.md "Sharing datasets") in Vietnamese; null otherwise. */
+const SERVER_VI = [
+  [/^until: (\d{4}-\d{2}-\d{2}) is before today \((\d{4}-\d{2}-\d{2})\)/, (m) => `ngày “cho phép đến” ${fmtDate(m[1])} đã qua (hôm nay là ${fmtDate(m[2])})`],
+  [/^until: not a day/, () => 'ngày “cho phép đến” không phải một ngày'],
+  [/^reason: required/, () => 'cần ghi lý do'],
+  [/^legal_basis: required/, () => 'cần ghi căn cứ pháp lý'],
+  [/^purpose: required/, () => 'cần ghi mục đích sử dụng'],
+  [/^dataset (\S+) is public/, () => 'bộ dữ liệu công khai, ai cũng đọc được, không cần yêu cầu'],
+  [/^agency (\S+) owns dataset/, (m) => `cơ quan ${m[1]} là chủ quản của bộ dữ liệu, không cần yêu cầu`],
+  [/^request (\d+) of (\S+) for dataset (\S+) is already (pending|granted)/, (m) => `cơ quan đã có yêu cầu số ${m[1]} ${m[4] === 'pending' ? 'đang chờ trả lời' : 'đã được đồng ý'}`],
+  [/^request (\d+) is (\w+): only a (pending|granted) request/, (m) => `yêu cầu số ${m[1]} đã được quyết định trước đó`],
+  [/^only an officer of the owner/, () => 'chỉ cán bộ của cơ quan chủ quản hoặc quản trị được quyết định'],
+];
+
+function serverVi(msg) {
+  const x = String(msg || '');
+  for (const [re, f] of SERVER_VI) {
+    const m = re.exec(x);
+    if (m) return f(m);
+  }
+  return null;
 }
 
 /* The owners' names, from the catalogue's facets (the server names each agency or unit once). */
