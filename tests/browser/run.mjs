@@ -2030,6 +2030,22 @@ test('shared data: after a second load (CLI, --replace), the diff view shows 2 r
   await shot('datasets-diff');
 });
 
+test('shared data: version 1\'s rows are still read — the unit the second load left out is there, said to be an older version', async () => {
+  needDatasets();
+  await needEndpoint('GET', '/api/v1/datasets/qn-dan-so-2025/rows');
+  await dsOpen('/#/datasets/qn-dan-so-2025');
+  const gone = world.ds.removed;
+  await seeText('#ds-rows-count', 'Dòng 1–53 / 53');
+  await notSeeText('#ds-rows-table', gone[1]);
+  await page.selectOption('#ds-version', '1');
+  await seeText('#ds-old-version', 'Đang xem phiên bản 1, không phải phiên bản hiện hành (2).');
+  await seeText('#ds-rows-count', 'Dòng 1–54 / 54');
+  await seeText('#ds-rows-table', gone[1], gone[0]);
+  assert(page.url().includes('version=1'), `the address keeps the version: ${page.url()}`);
+  await page.locator('#ds-rows').scrollIntoViewIfNeeded();
+  await shot('datasets-old-version');
+});
+
 test('shared data: the upload form (archivist) loads a file with 3 bad cells: each named by row and column, in Vietnamese', async () => {
   needDatasets();
   await needEndpoint('POST', '/api/v1/datasets/qn-dan-so-2025/load');

@@ -107,7 +107,7 @@ export function dsError(e) {
 
 /* The sharing API's refusals (docs/api.md "Sharing datasets") in Vietnamese; null otherwise. */
 const SERVER_VI = [
-  [/^until: (\d{4}-\d{2}-\d{2}) is before today \((\d{4}-\d{2}-\d{2})\)/, (m) => `ngày “cho phép đến” ${fmtDate(m[1])} đã qua (hôm nay là ${fmtDate(m[2])})`],
+  [/^until: (\d{4}-\d{2}-\d{2}) is before today(?: \((\d{4}-\d{2}-\d{2})\))?/, (m) => `ngày “cho phép đến” ${fmtDate(m[1])} đã qua${m[2] ? ` (hôm nay là ${fmtDate(m[2])})` : ''}`],
   [/^until: not a day/, () => 'ngày “cho phép đến” không phải một ngày'],
   [/^reason: required/, () => 'cần ghi lý do'],
   [/^legal_basis: required/, () => 'cần ghi căn cứ pháp lý'],

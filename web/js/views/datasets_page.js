@@ -96,6 +96,8 @@ export async function datasetView({ args, query, render }) {
     conds: parseConds(query.where, fields),
     sort: query.sort || '',
     offset: Number(query.offset) || 0,
+    /* an older version's rows (?version=N); none: the current one */
+    version: Number(query.version) && Number(query.version) !== d.version ? Number(query.version) : '',
   };
   const rowsSec = rowsSection(rowsBox, d, fields, state);
   if (d.version) rowsSec.load();
@@ -215,7 +217,7 @@ function rowsSection(box, d, fields, state) {
 
   const keepAddress = () => {
     /* the address keeps the filter, the order and the page: a link to what is shown (no new render) */
-    const q = buildQuery({ where: currentWhere(state), sort: state.sort, offset: state.offset || '' });
+    const q = buildQuery({ where: currentWhere(state), sort: state.sort, offset: state.offset || '', version: state.version });
     history.replaceState(null, '', dsHref(d.id) + q);
   };
 
@@ -224,7 +226,7 @@ function rowsSection(box, d, fields, state) {
     showWhere();
     out.setAttribute('aria-busy', 'true');
     let r;
-    const q = { where: currentWhere(state), sort: state.sort, limit: PAGE, offset: state.offset };
+    const q = { where: currentWhere(state), sort: state.sort, limit: PAGE, offset: state.offset, version: state.version };
     try {
       /* the count of every matching row (total=1), unless counting them takes the server past
          its time limit: then the page without it ("Dòng 101–200", next while there are more) */
@@ -282,13 +284,21 @@ function rowsSection(box, d, fields, state) {
       h('span', { class: 'current' }, t('page_n', { n: fmtNum(Math.floor(state.offset / PAGE) + 1) }),
         r.total ? ` / ${fmtNum(Math.max(1, Math.ceil(r.total / PAGE)))}` : ''),
       more ? h('button', { type: 'button', class: 'link-button', id: 'ds-next', onclick: () => { state.offset += PAGE; load(); } }, t('page_next')) : null);
-    const csv = `/api/v1${base}/rows` + buildQuery({ where: currentWhere(state), sort: state.sort, format: 'csv' });
-    return h('div', null, summary, tbl, pager,
+    const csv = `/api/v1${base}/rows` + buildQuery({ where: currentWhere(state), sort: state.sort, format: 'csv', version: state.version });
+    const old = state.version ? h('p', { class: 'ds-old-version', id: 'ds-old-version', role: 'note' }, t('ds_v_showing_old', { n: fmtNum(state.version), c: fmtNum(d.version) })) : null;
+    return h('div', null, old, summary, tbl, pager,
       currentWhere(state) ? h('p', null, h('a', { href: csv, download: `${d.id}-loc.csv`, id: 'ds-rows-csv' }, t('ds_rows_csv'))) : null);
   };
 
   drawBuilder();
   setTimeout(showWhere, 0);
+  const vs = (d.versions || []).slice().sort((a, b) => b.version - a.version);
+  const vsel = vs.length > 1 ? h('select', { id: 'ds-version', onchange: () => {
+    state.version = Number(vsel.value) === d.version ? '' : Number(vsel.value);
+    state.offset = 0;
+    load();
+  } }, vs.map((v) => h('option', { value: v.version, selected: v.version === (state.version || d.version) },
+    v.version === d.version ? t('ds_v_current', { n: fmtNum(v.version) }) : t('ds_v_old', { n: fmtNum(v.version), d: vnDay(v.loaded_at) })))) : null;
   box.append(h('h2', { id: 'ds-rows-h' }, t('ds_rows_title')),
     h('form', { class: 'ds-filter', id: 'ds-filter', onsubmit: (e) => {
       e.preventDefault();
@@ -296,6 +306,7 @@ function rowsSection(box, d, fields, state) {
       load();
     } },
     h('fieldset', null, h('legend', null, t('ds_filter')),
+      vsel ? h('p', { class: 'ds-version-pick' }, h('label', { for: 'ds-version' }, t('ds_v_pick')), ' ', vsel) : null,
       builder,
       h('p', { class: 'ds-filter-buttons' },
         h('button', { type: 'button', id: 'ds-f-add', onclick: addCond }, t('ds_f_add')), ' ',
@@ -358,7 +369,7 @@ function chartSection(d, fields, state) {
     const sum = sumSel.value;
     let r;
     try {
-      r = await get(`${base}/rows` + buildQuery({ where: currentWhere(state), group_by: g, count: 1, sum, sort: kind.value === 'line' ? g : '', limit: 1000 }));
+      r = await get(`${base}/rows` + buildQuery({ where: currentWhere(state), group_by: g, count: 1, sum, sort: kind.value === 'line' ? g : '', limit: 1000, version: state.version }));
     } catch (e) {
       note.textContent = dsError(e);
       note.className = 'error';
