@@ -15,7 +15,7 @@ pkgs=(
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-vie
   libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
   pango1.0-tools fonts-dejavu-core fonts-liberation2 python3-pil qpdf poppler-utils
-  python3-bibtexparser python3-openpyxl python3-icalendar python3-aiosmtpd
+  python3-bibtexparser python3-openpyxl python3-icalendar python3-aiosmtpd python3-jsonschema
   clang-format python3
   chromium nodejs
 )

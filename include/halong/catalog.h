@@ -465,6 +465,72 @@ int hl_dataset_feed_write(int *version, hl_store *st, const hl_principal *who, c
  * changed, for the audit entry. */
 int hl_dataset_feed_apply(char *summary, size_t n, hl_store *st, const char *dir, int here);
 
+/* ---- publishing (the "publish" section): Data Package out and in, DCAT-AP 3 ---- */
+
+/* What hl_dataset_export_datapackage wrote. */
+typedef struct {
+	int version;       /* the version written */
+	uint64_t rows;     /* rows of its CSV */
+	int64_t bytes;     /* the CSV's size */
+	char sha256[65];   /* the CSV's SHA-256 (also in datapackage.json: "sha256:…") */
+	char resource[80]; /* the CSV's name in the package ("tourism.csv") */
+} hl_datapackage_stats;
+
+/* Writes version `version` (0: the current one) of `id` as a Frictionless Tabular Data Package:
+ * `path` a folder (made; an existing one must be empty) holding datapackage.json and the CSV it
+ * names, or, when `path` ends in ".zip", one zip of those two files. datapackage.json has the
+ * dataset's name (the id in lower case), title, description, keywords, licenses, sources (the
+ * provenance), version, created (the version's load time), halong's own metadata as
+ * "halong:owner", "halong:sector", "halong:frequency", "halong:date", "halong:id", and one
+ * resource (profile tabular-data-resource, format csv, utf-8, its sha256 hash and bytes, the
+ * Table Schema with "unitCode" kept). The CSV is the CSV export, whose formula prefix is made
+ * lossless (hl_dataset_export; the resource says so in "halong:formulaEscape"). datapackage.json
+ * is written last, atomically: a folder that has it is whole; on failure nothing is left.
+ * Audited as the CSV export is. */
+int hl_dataset_export_datapackage(hl_datapackage_stats *out, hl_store *st, const hl_principal *who,
+                                  const char *id, int version, const char *path);
+
+/* At most this many bytes of datapackage.json (and of a schema file it names). */
+#define HL_DATAPACKAGE_MAX_DESCRIPTOR (1u << 20)
+
+/* What the caller gives over the package's metadata (NULL: the package's). */
+typedef struct {
+	const char *title, *description, *owner, *sector, *licence, *frequency, *provenance, *date;
+	int access_given; /* access is the caller's (else internal: a package says nothing of it) */
+	hl_access access;
+	const char *rejects; /* as hl_dataset_load_opts */
+	hl_progress_cb progress;
+	void *ud;
+} hl_datapackage_import_opts;
+
+/* Creates dataset `id` from a Data Package (`package`: its datapackage.json, or the folder
+ * holding it) and loads its one resource: title, description, keywords, licenses[0], sources
+ * (provenance) and halong's "halong:*" properties become the dataset's metadata, the resource's
+ * Table Schema its schema. Everything is checked before the dataset is made, each error naming
+ * the field: the resource's path must be a relative path inside the package's folder (a URL,
+ * an absolute path, a ".." or a link leading out are HL_EDENIED), a CSV (format, encoding
+ * utf-8, a comma dialect with a header); its declared bytes at most HL_CATALOG_MAX_FILE
+ * (HL_ELIMIT before a byte is read) and equal to the file's; its hash, when given, a
+ * "sha256:…" equal to the file's; its header the schema's fields. Then as hl_dataset_create and
+ * hl_dataset_load (*out: the load's stats), both in ONE transaction: a refused or failed
+ * import leaves no dataset. */
+int hl_dataset_import_datapackage(hl_dataset_load_stats *out, hl_store *st, const hl_principal *who,
+                                  const char *id, const char *package,
+                                  const hl_datapackage_import_opts *o);
+
+/* DCAT-AP 3.0 metadata as JSON-LD (an inline context of plain prefixes): only PUBLIC datasets,
+ * whoever asks. `base` is the public address of this node ("https://data.example.vn", no
+ * trailing slash), the root of every IRI: the catalogue BASE/dcat/catalog, a dataset
+ * BASE/dcat/datasets/ID, its distributions BASE/api/v1/datasets/ID/export?format=csv|xlsx|json|
+ * datapackage. `publisher`: the catalogue's publisher, a unit's or an agency's code (NULL: an
+ * agent named after the node's address). */
+typedef struct {
+	const char *base;
+	const char *publisher;
+} hl_dcat_opts;
+
+/* The verbs, hl_dcat_catalog and hl_dcat_dataset, are in catalog_json.h (they make JSON). */
+
 #ifdef __cplusplus
 }
 #endif

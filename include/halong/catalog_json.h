@@ -52,6 +52,13 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
  * "reason", "decision_basis", "until"}. */
 json_t *hl_data_request_json(const hl_data_request *r);
 
+/* ---- publishing (the "publish" section): DCAT-AP 3.0 JSON-LD (catalog.h: hl_dcat_opts) ---- */
+
+/* The catalogue (dcat:Catalog listing every public dataset, each described in full). */
+int hl_dcat_catalog(json_t **out, hl_store *st, const hl_dcat_opts *o);
+/* One dataset's document; HL_ENOTFOUND for a missing dataset and one that is not public alike. */
+int hl_dcat_dataset(json_t **out, hl_store *st, const hl_dcat_opts *o, const char *id);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,8 @@
 #include "halong/auth.h"
 #include "halong/catalog.h"
 #include "halong/catalog_json.h"
+#include "halong/exchange.h"
+#include "halong/util.h"
 
 typedef struct {
 	int json, replace;
@@ -19,11 +21,56 @@ typedef struct {
 	const char *where, *group_by, *sum;
 	int count;
 	const char *q; /* list */
+	/* publish */
+	const char *datapackage, *base, *publisher;
 } dopts;
 
 static hl_principal me(void)
 {
 	return hl_principal_local(cli_actor());
+}
+
+static int print_load(const cli_args *args, const char *file, hl_dataset_load_stats *s, int rc);
+
+/* create --datapackage: the package's metadata and schema, then its resource loaded. */
+static int ds_create_datapackage(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_dataset_load_stats s;
+	cli_progress p;
+	hl_datapackage_import_opts io = {.title = o->title,
+	                                 .description = o->description,
+	                                 .owner = o->owner,
+	                                 .sector = o->sector,
+	                                 .licence = o->licence,
+	                                 .frequency = o->frequency,
+	                                 .provenance = o->provenance,
+	                                 .date = o->date,
+	                                 .rejects = o->rejects,
+	                                 .progress = cli_progress_cb,
+	                                 .ud = &p};
+	int rc;
+
+	if (o->schema || o->from || o->key || o->unit || o->keywords)
+		return cli_usage(args->cmd,
+		                 "--datapackage brings the schema and keywords: no "
+		                 "--schema, --from, --key, --unit or --keywords with it");
+	if (o->access) {
+		if (hl_access_parse(&io.access, o->access) < 0)
+			return cli_fail();
+		io.access_given = 1;
+	}
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	cli_progress_init(&p, o->json);
+	rc = hl_dataset_import_datapackage(&s, hl_archive_store(a), cli_who(), args->args[0],
+	                                   o->datapackage, &io);
+	cli_progress_done(&p);
+	hl_archive_free(a);
+	if (rc == 0 && !o->json)
+		printf("dataset %s created from %s\n", args->args[0], o->datapackage);
+	return print_load(args, o->datapackage, &s, rc);
 }
 
 static int ds_create(const cli_args *args)
@@ -38,8 +85,13 @@ static int ds_create(const cli_args *args)
 	size_t nkw = 0;
 	int rc;
 
+	if (o->datapackage)
+		return ds_create_datapackage(args);
+	if (!o->title)
+		return cli_usage(args->cmd, "give the dataset's title: --title TEXT");
 	if (!o->schema == !o->from)
-		return cli_usage(args->cmd, "give --schema FILE.json or --from FILE.csv|xlsx");
+		return cli_usage(args->cmd, "give --schema FILE.json or --from FILE.csv|xlsx "
+		                            "(or --datapackage DIR)");
 	if ((o->key || o->unit) && !o->from)
 		return cli_usage(args->cmd, "--key and --unit are for --from (a schema says them)");
 	if (o->schema)
@@ -123,39 +175,46 @@ static int ds_load(const cli_args *args)
 	rc = hl_dataset_load(&s, hl_archive_store(a), &who, args->args[0], args->args[1], &lo);
 	cli_progress_done(&p);
 	hl_archive_free(a);
+	return print_load(args, args->args[1], &s, rc);
+}
+
+/* A load's stats: the bad cells on stderr, the counts on stdout; exit 3 when rows were rejected. */
+static int print_load(const cli_args *args, const char *file, hl_dataset_load_stats *s, int rc)
+{
+	const dopts *o = args->opts;
 	/* every bad cell named (the first ones; all of them in the rejects file) */
-	for (size_t i = 0; i < s.nerrors && i < 50; i++)
-		fprintf(stderr, "%s\n", s.errors[i]);
-	if (s.bad_cells > 50)
-		fprintf(stderr, "... %llu bad cells in all%s\n", (unsigned long long)s.bad_cells,
+	for (size_t i = 0; i < s->nerrors && i < 50; i++)
+		fprintf(stderr, "%s\n", s->errors[i]);
+	if (s->bad_cells > 50)
+		fprintf(stderr, "... %llu bad cells in all%s\n", (unsigned long long)s->bad_cells,
 		        o->rejects ? " (each one in the rejects file)"
 		                   : "; --rejects FILE lists them");
 	if (rc < 0) {
-		hl_dataset_load_stats_free(&s);
+		hl_dataset_load_stats_free(s);
 		return cli_fail();
 	}
 	if (o->json) {
 		json_t *errs = json_array();
-		for (size_t i = 0; i < s.nerrors; i++)
-			json_array_append_new(errs, json_string(s.errors[i]));
+		for (size_t i = 0; i < s->nerrors; i++)
+			json_array_append_new(errs, json_string(s->errors[i]));
 		cli_print_json(json_pack(
 		    "{s:s,s:s,s:i,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:o}", "dataset",
-		    args->args[0], "file", args->args[1], "version", s.version, "new_version",
-		    s.new_version, "rows", (json_int_t)s.rows, "added", (json_int_t)s.added,
-		    "changed", (json_int_t)s.changed, "removed", (json_int_t)s.removed, "unchanged",
-		    (json_int_t)s.unchanged, "rejected", (json_int_t)s.rejected, "bad_cells",
-		    (json_int_t)s.bad_cells, "sha256", s.sha256, "errors", errs));
+		    args->args[0], "file", file, "version", s->version, "new_version",
+		    s->new_version, "rows", (json_int_t)s->rows, "added", (json_int_t)s->added,
+		    "changed", (json_int_t)s->changed, "removed", (json_int_t)s->removed,
+		    "unchanged", (json_int_t)s->unchanged, "rejected", (json_int_t)s->rejected,
+		    "bad_cells", (json_int_t)s->bad_cells, "sha256", s->sha256, "errors", errs));
 	} else {
 		printf("dataset load: %s: %llu rows; %llu added, %llu changed, %llu removed, %llu "
 		       "unchanged, %llu rejected (%llu bad cells); %s %d\n",
-		       args->args[1], (unsigned long long)s.rows, (unsigned long long)s.added,
-		       (unsigned long long)s.changed, (unsigned long long)s.removed,
-		       (unsigned long long)s.unchanged, (unsigned long long)s.rejected,
-		       (unsigned long long)s.bad_cells,
-		       s.new_version ? "new version" : "no change: version stays", s.version);
+		       file, (unsigned long long)s->rows, (unsigned long long)s->added,
+		       (unsigned long long)s->changed, (unsigned long long)s->removed,
+		       (unsigned long long)s->unchanged, (unsigned long long)s->rejected,
+		       (unsigned long long)s->bad_cells,
+		       s->new_version ? "new version" : "no change: version stays", s->version);
 	}
-	rc = s.rejected ? EXIT_PARTIAL : EXIT_OK;
-	hl_dataset_load_stats_free(&s);
+	rc = s->rejected ? EXIT_PARTIAL : EXIT_OK;
+	hl_dataset_load_stats_free(s);
 	return rc;
 }
 
@@ -406,6 +465,86 @@ static int ds_diff(const cli_args *args)
 	return EXIT_OK;
 }
 
+/* export --format datapackage: a folder (or a .zip) with datapackage.json and the CSV. */
+static int ds_export_datapackage(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_datapackage_stats st;
+	int rc;
+
+	if (!o->output)
+		return cli_usage(args->cmd,
+		                 "a Data Package is a folder: give -o DIR (or -o FILE.zip)");
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_dataset_export_datapackage(&st, hl_archive_store(a), cli_who(), args->args[0],
+	                                   (int)o->version, o->output);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(json_pack("{s:s,s:s,s:s,s:i,s:I,s:s,s:I,s:s}", "dataset",
+		                         args->args[0], "format", "datapackage", "file", o->output,
+		                         "version", st.version, "rows", (json_int_t)st.rows,
+		                         "resource", st.resource, "bytes", (json_int_t)st.bytes,
+		                         "sha256", st.sha256));
+	else
+		fprintf(stderr,
+		        "dataset export: %s: datapackage.json and %s, %llu rows (version %d)\n",
+		        o->output, st.resource, (unsigned long long)st.rows, st.version);
+	return EXIT_OK;
+}
+
+/* dcat [ID]: DCAT-AP 3 JSON-LD of the public datasets (or of one). */
+static int ds_dcat(const cli_args *args)
+{
+	const dopts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_node *n = NULL;
+	hl_dcat_opts d = {.base = o->base, .publisher = o->publisher};
+	json_t *doc = NULL;
+	char *text = NULL;
+	int rc;
+
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	/* the node's own address and unit, when it has an identity (halong node init) */
+	if ((!d.base || !d.publisher) &&
+	    hl_node_open(&n, hl_archive_store(a), hl_archive_dir(a)) == 0) {
+		if (!d.base)
+			d.base = hl_node_url(n);
+		if (!d.publisher)
+			d.publisher = hl_node_unit(n);
+	}
+	if (!d.base) {
+		hl_node_free(n);
+		hl_archive_free(a);
+		return cli_usage(args->cmd,
+		                 "give --base URL (the node's public address): this node "
+		                 "has no identity with a URL (halong node init)");
+	}
+	rc = args->nargs ? hl_dcat_dataset(&doc, hl_archive_store(a), &d, args->args[0])
+	                 : hl_dcat_catalog(&doc, hl_archive_store(a), &d);
+	hl_node_free(n);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (!text)
+		return cli_fail();
+	if (o->output) {
+		if (hl_write_atomic(o->output, text, strlen(text), 0644) < 0) {
+			free(text);
+			return cli_fail();
+		}
+	} else
+		printf("%s\n", text);
+	free(text);
+	return EXIT_OK;
+}
+
 static int ds_export(const cli_args *args)
 {
 	const dopts *o = args->opts;
@@ -415,6 +554,8 @@ static int ds_export(const cli_args *args)
 	uint64_t rows = 0;
 	int rc;
 
+	if (o->format && !strcmp(o->format, "datapackage"))
+		return ds_export_datapackage(args);
 	if (hl_export_format_parse(&fmt, o->format) < 0)
 		return cli_usage(args->cmd, "%s", hl_error_last());
 	if (o->json && !o->output)
@@ -517,7 +658,8 @@ static int ds_query(const cli_args *args)
 	              "version N (default: the current one)")
 
 static const cli_opt create_opts[] = {
-    CLI_NEEDED_OPT("title", dopts, title, "TEXT", "the dataset's title (Vietnamese)"),
+    CLI_TEXT_OPT("title", 0, dopts, title, "TEXT",
+                 "the dataset's title (Vietnamese; needed but with --datapackage)"),
     CLI_TEXT_OPT("schema", 0, dopts, schema, "FILE.json", "a Frictionless Table Schema"),
     CLI_TEXT_OPT("from", 0, dopts, from, "FILE",
                  "or infer the schema from a CSV or XLSX file (every row read)"),
@@ -540,6 +682,11 @@ static const cli_opt create_opts[] = {
     CLI_TEXT_OPT("provenance", 0, dopts, provenance, "TEXT", "where the data comes from"),
     CLI_TEXT_OPT("date", 0, dopts, date, "DATE",
                  "the day unit codes are checked against (default: each load's day)"),
+    CLI_TEXT_OPT("datapackage", 0, dopts, datapackage, "DIR",
+                 "or create it from a Data Package (DIR or DIR/datapackage.json) and load its "
+                 "resource"),
+    CLI_TEXT_OPT("rejects", 0, dopts, rejects, "FILE",
+                 "--datapackage: write every bad cell to FILE (CSV)"),
     JSON_OPT,
     CLI_OPT_END,
 };
@@ -585,10 +732,19 @@ static const cli_opt list_opts[] = {
 };
 static const cli_opt export_opts[] = {
     VERSION_OPT,
-    CLI_CHOICE_OPT("format", dopts, format, "FORMAT", "csv,json,xlsx", CLI_REQUIRED,
-                   "csv, json or xlsx"),
+    CLI_CHOICE_OPT("format", dopts, format, "FORMAT", "csv,json,xlsx,datapackage", CLI_REQUIRED,
+                   "csv, json, xlsx or datapackage (a folder, or a .zip)"),
     CLI_TEXT_OPT("output", 'o', dopts, output, "FILE", "write to FILE (default: stdout)"),
     JSON_OPT,
+    CLI_OPT_END,
+};
+
+static const cli_opt dcat_opts[] = {
+    CLI_TEXT_OPT("base", 0, dopts, base, "URL",
+                 "the node's public address, root of every IRI (default: the node's URL)"),
+    CLI_TEXT_OPT("publisher", 0, dopts, publisher, "CODE",
+                 "the catalogue's publisher: a unit or agency code (default: the node's unit)"),
+    CLI_TEXT_OPT("output", 'o', dopts, output, "FILE", "write to FILE (default: stdout)"),
     CLI_OPT_END,
 };
 
@@ -699,7 +855,7 @@ static const cli_opt regroup_opts[] = {
 
 static const cli_cmd dataset_subs[] = {
     {.name = "create",
-     .summary = "create a dataset from a Table Schema or a sample file",
+     .summary = "create a dataset from a Table Schema, a sample file or a Data Package",
      .operands = "ID",
      .min_args = 1,
      .max_args = 1,
@@ -711,7 +867,10 @@ static const cli_cmd dataset_subs[] = {
      .help = "--from reads every row: each column gets the narrowest type all its cells fit "
              "(integer, number, boolean, date, else string); a number written with a leading "
              "zero (a code) stays a string. A unit code column is a string field with "
-             "\"unitCode\": true in a schema file."},
+             "\"unitCode\": true in a schema file. --datapackage takes the package's metadata "
+             "and Table Schema and loads its one CSV, checked first: a path inside the "
+             "package's folder (no URL, absolute path, .. or link leading out), its bytes and "
+             "sha256 hash; access is --access (default internal)."},
     {.name = "load",
      .summary = "load a CSV or XLSX file into a dataset: a new version",
      .operands = "ID FILE",
@@ -850,6 +1009,17 @@ static const cli_cmd dataset_subs[] = {
      .opts_size = sizeof(share_opts),
      .run = share_list,
      .group = DATASET},
+    {.name = "dcat",
+     .summary = "DCAT-AP 3 metadata (JSON-LD) of the public datasets, or of one",
+     .operands = "[ID]",
+     .min_args = 0,
+     .max_args = 1,
+     .opts = dcat_opts,
+     .opts_size = sizeof(dopts),
+     .run = ds_dcat,
+     .group = DATASET,
+     .help = "Only public datasets: an internal one is \"no dataset\". The same documents as "
+             "GET /dcat/catalog.jsonld and /dcat/datasets/ID.jsonld of halong serve."},
     {0},
 };
 

@@ -10,7 +10,7 @@
 #include "server.h"
 
 typedef struct {
-	const char *listen, *web;
+	const char *listen, *web, *public_url;
 	uint64_t threads;
 	int quiet, secure_cookies;
 } serve_opts;
@@ -25,6 +25,9 @@ static const cli_opt serve_table[] = {
     CLI_FLAG_OPT("quiet", 0, serve_opts, quiet, "no access log on stderr"),
     CLI_FLAG_OPT("secure-cookies", 0, serve_opts, secure_cookies,
                  "the session cookie gets Secure (behind an HTTPS proxy)"),
+    CLI_TEXT_OPT("public-url", 0, serve_opts, public_url, "URL",
+                 "the address others reach this node at, root of the DCAT IRIs (default: the "
+                 "node's URL, else the request's Host)"),
     CLI_OPT_END,
 };
 
@@ -76,6 +79,7 @@ static int cmd_serve(const cli_args *args)
 	o.threads = (unsigned)so->threads;
 	o.quiet = so->quiet;
 	o.secure_cookies = so->secure_cookies;
+	o.public_url = so->public_url;
 	o.port = (uint16_t)port;
 	o.home = args->ctx->home;
 

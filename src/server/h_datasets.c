@@ -417,12 +417,44 @@ static int dataset_diff(request *r)
 	              (json_int_t)p.limit, "offset", (json_int_t)p.offset, "rows", p.rows));
 }
 
-/* ---- GET /api/v1/datasets/{id}/export?format=csv|xlsx|json&version= ----
+/* ---- GET /api/v1/datasets/{id}/export?format=csv|xlsx|json|datapackage&version= ----
  *
  * Written by the library to a file in a private temporary folder, opened, removed, and sent
  * from the open descriptor. A public dataset needs no account; any other answers 404 to whoever
  * may not read it (the library's rule). Cells that could run as formulas are made safe by the
  * library (CSV: a ' before, XLSX: always text). */
+
+/* format=datapackage (the publish helper's): a Frictionless Data Package, datapackage.json and
+ * the CSV in one zip (hl_dataset_export_datapackage), made and sent as the other formats. v: the
+ * current version. */
+static int dataset_export_datapackage(request *r, int v)
+{
+	hl_datapackage_stats st;
+	char *dir = NULL, *path = NULL, *zip = NULL, name[128];
+	uint64_t version;
+	int rc, fd = -1;
+	if ((rc = req_uint(&version, r, "version", 0, 0, 1000000000)) != 0)
+		return rc;
+	if (version)
+		v = (int)version;
+	if ((rc = req_body_save(&dir, &path, r, "export", "export")) < 0)
+		return rc;
+	if (!(zip = hl_path_join(dir, "package.zip")))
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+	else if ((rc = hl_dataset_export_datapackage(&st, req_store(r), &r->who, req_param(r, "id"),
+	                                             (int)version, zip)) == 0)
+		fd = open(zip, O_RDONLY | O_CLOEXEC);
+	if (zip)
+		unlink(zip);
+	free(zip);
+	req_body_unsave(dir, path);
+	if (rc < 0)
+		return rc;
+	if (fd < 0)
+		return hl_error_set(HL_EIO, "cannot read the export");
+	snprintf(name, sizeof(name), "%s-v%d.datapackage.zip", req_param(r, "id"), v);
+	return resp_fd(r, fd, "application/zip", name, name);
+}
 
 static int dataset_export(request *r)
 {
@@ -443,6 +475,8 @@ static int dataset_export(request *r)
 		return rc;
 	v = d->version;
 	hl_dataset_free(d);
+	if (f && !strcmp(f, "datapackage"))
+		return dataset_export_datapackage(r, v);
 	if ((rc = hl_export_format_parse(&fmt, f && *f ? f : "csv")) < 0 ||
 	    (rc = req_uint(&version, r, "version", 0, 0, 1000000000)) != 0)
 		return rc;

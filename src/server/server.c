@@ -736,8 +736,10 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 	if (plen < b->target_len &&
 	    (st = request_check_query(&why, b->target + plen + 1, b->target_len - plen - 1)) != 0)
 		return answer_early(r, st, why, "(bad path)");
-	/* the API, and the calendar feeds (/feeds/plans/TOKEN.ics, read without a login) */
-	if (r->nseg >= 1 && (!strcmp(r->seg[0], "api") || !strcmp(r->seg[0], "feeds"))) {
+	/* the API, the calendar feeds (/feeds/plans/TOKEN.ics, read without a login) and the
+	 * DCAT-AP documents of the public datasets (/dcat/…, h_dcat.c) */
+	if (r->nseg >= 1 && (!strcmp(r->seg[0], "api") || !strcmp(r->seg[0], "feeds") ||
+	                     !strcmp(r->seg[0], "dcat"))) {
 		int rc = router_match(r, &allow);
 		if (rc == HL_ECONFLICT) {
 			if (allow & M_GET)

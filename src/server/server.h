@@ -15,6 +15,10 @@ typedef struct {
 	const char *openapi; /* path of openapi.json; NULL: HL_SOURCE_DOCSDIR or $HALONG_DATA */
 	int quiet;           /* no access log */
 	int secure_cookies;  /* behind HTTPS (a TLS proxy): the session cookie gets Secure */
+
+	/* The address others reach this node at, root of the DCAT IRIs (h_dcat.c); NULL: the
+	 * node's URL (halong node init --url), else http:// and the request's Host. */
+	const char *public_url;
 } hl_server_opts;
 
 typedef struct hl_server hl_server;

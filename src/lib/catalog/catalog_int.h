@@ -76,4 +76,17 @@ int hl_catalog__load(hl_dataset_load_stats *out, hl_store *st, const hl_principa
                      const char *id, const char *path, const hl_dataset_load_opts *opts,
                      hl_catalog__bad_cb bad, void *bad_ud);
 
+/* ---- publishing (datapackage.c, publish.c) ---- */
+
+/* Is `v` a text that a spreadsheet could take for a formula once its leading single quotes are
+ * taken off (= + - @ tab CR after any number of ')? The Data Package's CSV prefixes each such
+ * text cell with one more ' (lossless: reading it back takes exactly one off). */
+int hl_catalog__formula_escaped(const char *v);
+/* hl_dataset_export in CSV with that lossless prefix (the Data Package's resource). */
+int hl_catalog__export_csv_lossless(uint64_t *rows, hl_store *st, const hl_principal *who,
+                                    const char *id, int version, const char *path);
+/* A licence as written ("CC BY 4.0", "cc-by-4.0", its URL) as an Open Definition id and its
+ * URL: 0, or -1 for one of no known name. */
+int hl_catalog__licence(const char *text, const char **id, const char **url);
+
 #endif

@@ -135,6 +135,15 @@ static int formula_like(const char *v)
 	return v && (*v == '=' || *v == '+' || *v == '-' || *v == '@' || *v == '\t' || *v == '\r');
 }
 
+int hl_catalog__formula_escaped(const char *v)
+{
+	if (!v)
+		return 0;
+	while (*v == '\'')
+		v++;
+	return formula_like(v);
+}
+
 typedef struct {
 	const hl_table_schema *s;
 	hl_export_format fmt;
@@ -146,6 +155,8 @@ typedef struct {
 	char *buf;
 	size_t cap;
 	int err;
+	int lossless; /* the Data Package's CSV: '=x and =x told apart (hl_catalog__formula_escaped)
+	               */
 } exp_ctx;
 
 static int on_csv(const char *const *cells, size_t n, void *ud)
@@ -157,7 +168,9 @@ static int on_csv(const char *const *cells, size_t n, void *ud)
 	for (size_t i = 0; i < n; i++) {
 		out[i] = cells[i] ? cells[i] : "";
 		/* only text can start a formula: a negative number stays a number */
-		if (c->s->fields[i].type == HL_FIELD_STRING && formula_like(cells[i])) {
+		if (c->s->fields[i].type == HL_FIELD_STRING &&
+		    (c->lossless ? hl_catalog__formula_escaped(cells[i])
+		                 : formula_like(cells[i]))) {
 			size_t len = strlen(cells[i]);
 			if (!(safe[i] = malloc(len + 2))) {
 				rc = hl_error_set(HL_ENOMEM, "out of memory");
@@ -251,11 +264,11 @@ static int on_xlsx(const char *const *cells, size_t n, void *ud)
 	return 0;
 }
 
-int hl_dataset_export(uint64_t *rows, hl_store *st, const hl_principal *who, const char *id,
-                      int version, hl_export_format format, const char *path)
+static int export_rows(uint64_t *rows, hl_store *st, const hl_principal *who, const char *id,
+                       int version, hl_export_format format, const char *path, int lossless)
 {
 	hl_catalog__ds ds;
-	exp_ctx c = {.fmt = format};
+	exp_ctx c = {.fmt = format, .lossless = lossless};
 	int rc, v, own = 0;
 	char *part = NULL; /* written there, renamed to path once whole */
 
@@ -339,4 +352,16 @@ done:
 	free(part);
 	hl_catalog__close(&ds);
 	return rc;
+}
+
+int hl_dataset_export(uint64_t *rows, hl_store *st, const hl_principal *who, const char *id,
+                      int version, hl_export_format format, const char *path)
+{
+	return export_rows(rows, st, who, id, version, format, path, 0);
+}
+
+int hl_catalog__export_csv_lossless(uint64_t *rows, hl_store *st, const hl_principal *who,
+                                    const char *id, int version, const char *path)
+{
+	return export_rows(rows, st, who, id, version, HL_EXPORT_CSV, path, 1);
 }
