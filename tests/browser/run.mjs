@@ -1908,16 +1908,39 @@ test('shared data: the catalogue in Vietnamese — sectors by their Vietnamese n
   await shot('datasets-sector-health');
 });
 
-test('shared data: a dataset\'s page — metadata, the schema in Vietnamese, 3,321 rows paged by 100, a filter without tones, a sort by a column', async () => {
+test('shared data: a dataset\'s page — its metadata, the schema in Vietnamese, the downloads (CSV of the 3,321 communes, XLSX, JSON, Data Package, DCAT-AP) answered to a guest', async () => {
   needDatasets();
   await needEndpoint('GET', '/api/v1/datasets/vn-xa-phuong-2025');
   await dsOpen('/#/datasets/vn-xa-phuong-2025');
   await seeText('#ds-title', 'Danh mục 3.321 xã, phường, đặc khu cả nước');
   await seeText('#ds-meta', 'Cơ quan chủ quản', 'Dân số', 'Công khai', '01/07/2025', '3.321');
   await seeText('#ds-schema', 'Mã đơn vị', 'Chữ', 'mã đơn vị hành chính', 'khóa chính', 'Mã tỉnh');
-  await seeText('#ds-downloads', 'CSV', 'Excel (XLSX)', 'JSON', 'Gói dữ liệu (Data Package)');
+  await seeText('#ds-downloads', 'CSV', 'Excel (XLSX)', 'JSON', 'Gói dữ liệu (Data Package, ZIP)', 'Mô tả theo DCAT-AP (JSON-LD)');
+  /* each download answers with its file, as a guest (a public dataset) */
+  for (const [sel, type] of [['#ds-dl-csv', 'text/csv'], ['#ds-dl-xlsx', 'spreadsheetml'], ['#ds-dl-json', 'json'], ['#ds-dl-dp', 'zip']]) {
+    const href = await page.locator(sel).getAttribute('href');
+    const r = await fetch(world.base + href);
+    assert(r.ok && (r.headers.get('content-type') || '').includes(type), `${href}: ${r.status} ${r.headers.get('content-type')}`);
+    if (sel === '#ds-dl-csv') {
+      const lines = (await r.text()).trim().split(/\r?\n/);
+      assert(lines.length === 3322, `the CSV holds the 3,321 communes and its header: ${lines.length} lines`);
+    } else await r.arrayBuffer();
+  }
+  {
+    assert(await page.locator('#ds-dcat').count() === 1, 'a public dataset links its DCAT-AP description');
+    const r = await fetch(world.base + await page.locator('#ds-dcat').getAttribute('href'));
+    assert(r.ok && (r.headers.get('content-type') || '').includes('ld+json'), `DCAT: ${r.status} ${r.headers.get('content-type')}`);
+    const j = await r.json();
+    assert(JSON.stringify(j).includes('Danh mục 3.321 xã, phường, đặc khu'), 'the DCAT description names the dataset');
+  }
+  await shot('datasets-page');
+});
+
+test('shared data: the rows of the 3,321 communes — paged by 100, filtered without tones, sorted by a column\'s head', async () => {
+  needDatasets();
   await needEndpoint('GET', '/api/v1/datasets/vn-xa-phuong-2025/rows');
-  await seeText('#ds-rows-count', 'Dòng 1–100');
+  await dsOpen('/#/datasets/vn-xa-phuong-2025');
+  await seeText('#ds-rows-count', 'Dòng 1–100 / 3.321');
   assert(await page.locator('#ds-rows-table tbody tr').count() === 100, 'a page holds 100 rows');
   await page.click('#ds-next');
   await seeText('#ds-rows-count', 'Dòng 101–200');

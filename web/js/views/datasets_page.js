@@ -75,8 +75,10 @@ export async function datasetView({ args, query, render }) {
         h('a', { class: 'button-link', href: exp('csv'), download: `${d.id}.csv`, id: 'ds-dl-csv' }, 'CSV'),
         h('a', { class: 'button-link', href: exp('xlsx'), download: `${d.id}.xlsx`, id: 'ds-dl-xlsx' }, 'Excel (XLSX)'),
         h('a', { class: 'button-link', href: exp('json'), download: `${d.id}.json`, id: 'ds-dl-json' }, 'JSON'),
-        h('a', { class: 'button-link', href: exp('datapackage'), download: `${d.id}.datapackage.json`, id: 'ds-dl-dp' }, t('ds_dl_datapackage')))
-      : h('p', { class: 'muted' }, t('ds_not_loaded'))));
+        h('a', { class: 'button-link', href: exp('datapackage'), download: `${d.id}-v${d.version}.datapackage.zip`, id: 'ds-dl-dp' }, t('ds_dl_datapackage')))
+      : h('p', { class: 'muted' }, t('ds_not_loaded')),
+    /* the DCAT-AP description of a public dataset (what data portals harvest) */
+    d.access === 'public' ? h('p', { class: 'note' }, h('a', { href: `/dcat/datasets/${enc(d.id)}.jsonld`, id: 'ds-dcat' }, t('ds_dcat')), ' ', t('ds_dcat_note')) : null));
 
   /* the schema */
   root.append(h('section', { id: 'ds-schema', 'aria-labelledby': 'ds-schema-h' },
