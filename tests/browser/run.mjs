@@ -1520,7 +1520,7 @@ test('drill-down: task 6 of the dashboard, its deadline as written and as read, 
 
 test('the report form: the officer of Phường Hà Tu reports on its task; progress 140 is refused beside the field, then 40 is sent', async () => {
   needPlans();
-  await planLogin('canbo-hatu');
+  await planLogin('dulieu-hatu');
   await page.goto(world.base + '/#/plans/DEMO-KH-2026');
   await page.click('#mine-link');
   await seeText('#tasks', 'Xây dựng quy trình lưu trữ hồ sơ điện tử sau số hóa');
@@ -1549,7 +1549,7 @@ test('the report form: the officer of Phường Hà Tu reports on its task; prog
   await page.click('#rp-submit');
   await seeText('main .flash', 'Đã gửi báo cáo số', '(Tháng 10/2026); báo cáo chờ Sở Khoa học và Công nghệ tỉnh Quảng Ninh (SO-KHCN) thẩm định.');
   world.planReport = Number(/báo cáo số (\d+)/.exec(await page.locator('main .flash').innerText())[1]);
-  await seeText('#history', `Báo cáo số ${world.planReport}`, 'Chờ thẩm định', '40%', 'canbo-hatu', 'Tệp minh chứng', 'biên bản góp ý.txt');
+  await seeText('#history', `Báo cáo số ${world.planReport}`, 'Chờ thẩm định', '40%', 'dulieu-hatu', 'Tệp minh chứng', 'biên bản góp ý.txt');
   /* the link gives back the very bytes */
   const href = await page.locator('#history .evidence-files a').first().getAttribute('href');
   const got = await page.evaluate(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer()).length, href);
@@ -1577,7 +1577,7 @@ test('the compiler returns the report with a comment from the queue; the officer
     .catch(() => { throw new Error('the returned report is still in the queue'); });
   await shot('plans-queue-returned', true);
 
-  await planLogin('canbo-hatu');
+  await planLogin('dulieu-hatu');
   await page.goto(world.base + '/#/plans/DEMO-KH-2026/tasks/KT1.1');
   await seeText('#history', `Báo cáo số ${n}`, 'Đã trả lại', 'Ý kiến: “Đề nghị nêu rõ các bước của quy trình đã dự thảo.”');
   await seeText('#report-form-h', `Sửa và gửi lại báo cáo số ${n}`);
@@ -2113,12 +2113,12 @@ test('shared data: Phường Hà Tu asks Sở Y tế for its restricted table (n
     run(['dataset', 'create', id, '--title', 'Chỉ tiêu y tế Quảng Ninh — bản làm việc của Sở Y tế',
       '--schema', path.join(world.home, 'schema-health.json'), '--sector', 'health', '--owner', 'SO-YT', '--access', 'restricted']);
     run(['dataset', 'load', id, shared(path.join(SECTOR, 'health.csv'))]);
-    run(['user', 'add', 'canbo-hatu', '--role', 'officer', '--unit', '06652'], { input: PASSWORD + '\n' });
-    run(['user', 'add', 'canbo-syt', '--role', 'officer', '--unit', '22'], { input: PASSWORD + '\n' });
-    run(['agency', 'assign', 'canbo-syt', 'SO-YT']);
+    run(['user', 'add', 'dulieu-hatu', '--role', 'officer', '--unit', '06652'], { input: PASSWORD + '\n' });
+    run(['user', 'add', 'dulieu-syt', '--role', 'officer', '--unit', '22'], { input: PASSWORD + '\n' });
+    run(['agency', 'assign', 'dulieu-syt', 'SO-YT']);
     world.dsShare = true;
   }
-  await dsLogin('canbo-hatu', PASSWORD);
+  await dsLogin('dulieu-hatu', PASSWORD);
   await dsOpen(`/#/datasets/${id}`);
   await seeText('#ds-missing', 'Không tìm thấy (hoặc bạn không được xem) bộ dữ liệu này.');
   await notSeeText('main', 'Chỉ tiêu y tế');
@@ -2134,7 +2134,7 @@ test('shared data: Phường Hà Tu asks Sở Y tế for its restricted table (n
   await seeText('#ds-req-public', 'Bộ dữ liệu công khai');
   assert(await page.locator('#ds-req-form').count() === 0, 'no request form on a public dataset');
 
-  await dsLogin('canbo-syt', PASSWORD);
+  await dsLogin('dulieu-syt', PASSWORD);
   await dsOpen(`/#/datasets/${id}`);
   await seeText('#ds-req-pending', 'Lập kế hoạch y tế cơ sở của phường', 'Nghị định 194/2025/NĐ-CP, Điều 16', 'Đang chờ trả lời');
   await seeText('#ds-req-owner', 'Cơ quan bạn là cơ quan chủ quản');
@@ -2167,7 +2167,7 @@ test('shared data: Phường Hà Tu asks Sở Y tế for its restricted table (n
   } finally {
     page.off('request', onReq);
   }
-  await dsLogin('canbo-hatu', PASSWORD);
+  await dsLogin('dulieu-hatu', PASSWORD);
   await dsOpen(`/#/datasets/${id}`);
   await seeText('#ds-req-mine', 'Đã từ chối', 'Số liệu chưa được thẩm định, đang rà soát', 'Luật Dữ liệu 2024, Điều 18');
   await shot('datasets-request-refused-seen');
