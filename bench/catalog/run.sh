@@ -3,7 +3,8 @@
 # bench/catalog/README.md. All data is GENERATED (bench/catalog/gen.py; files named generated-*).
 #
 #   bash bench/catalog/run.sh [--halong PATH] [--full] [--rows N] [--rounds R] [--qrounds R]
-#                             [--only import|groupby|memory] [--no-pg] [--seed S]
+#                             [--only import|groupby|memory|api] [--no-pg] [--seed S]
+#                             [--duration S] [--wrk-rounds R]
 #
 # 1. import: `halong dataset load` of an N-row CSV into a dataset with a schema (typed columns, a
 #    primary key (unit, period, indicator), a unit-code column checked against the units of
@@ -17,6 +18,9 @@
 #    checked equal first, then R rounds, the order rotating.
 # 3. memory (--full only): peak RSS (/usr/bin/time -v) of `halong dataset load` of a ~100 MB and
 #    a ~1 GB CSV against sqlite3 .import's; the files are deleted after.
+# 4. api: wrk -t2 -c64 for S seconds (10) on three GET /api/v1/datasets/gen/rows questions (one
+#    unit's rows, a page deep in another order, a group-by of one unit) with a viewer's token,
+#    against nginx serving the same bodies as static files; R rounds (2) each, alternating.
 # Quick default: 200,000 rows, 5 import rounds, 10 query rounds. --full: 1,000,000 rows, 3 import
 # rounds, 10 query rounds, and the memory test. Output to the terminal and
 # bench/out/catalog-<date>-<rows>.log.
@@ -29,6 +33,8 @@ ROWS=200000
 ROUNDS=5
 QROUNDS=10
 FULL=0
+DUR=10
+WRK_ROUNDS=2
 ONLY=
 PG=1
 SEED=20250701
@@ -40,9 +46,11 @@ while [ $# -gt 0 ]; do
 	--rounds) ROUNDS=$2; shift ;;
 	--qrounds) QROUNDS=$2; shift ;;
 	--only) ONLY=$2; shift ;;
+	--duration) DUR=$2; shift ;;
+	--wrk-rounds) WRK_ROUNDS=$2; shift ;;
 	--no-pg) PG=0 ;;
 	--seed) SEED=$2; shift ;;
-	-h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,26p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -379,6 +387,129 @@ if want memory && [ "$FULL" = 1 ]; then
 elif want memory; then
 	echo
 	echo "== 3. memory: only with --full (a ~1 GB file)"
+fi
+
+# ---- 4. api ----
+if want api; then
+	echo
+	echo "== 4. api: wrk -t2 -c64 on GET /api/v1/datasets/gen/rows (a viewer's token) vs nginx serving the same bodies (static files)"
+	if ! command -v wrk >/dev/null || ! [ -x /usr/sbin/nginx ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk nginx >/dev/null
+	fi
+	A="$WORK/a"
+	rm -rf "$A"
+	cp -a "$T" "$A"
+	"$HALONG" --home "$A" dataset load gen "$CSV" >/dev/null 2>&1
+	echo "bench-viewer-password" | "$HALONG" --home "$A" user add bench-viewer --role viewer --unit 22 >/dev/null
+	TOKEN=$("$HALONG" --home "$A" user token bench-viewer --label bench-catalog | grep -Eo '[A-Za-z0-9_-]{20,}' | tail -1)
+	port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+	HPORT=$(port)
+	NPORT=$(port)
+	"$HALONG" --home "$A" serve --listen "127.0.0.1:$HPORT" 2>"$WORK/serve.log" &
+	HPID=$!
+	api_cleanup() {
+		kill -TERM "$HPID" 2>/dev/null || true
+		[ -f "$WORK/nginx.pid" ] && kill -QUIT "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+		wait "$HPID" 2>/dev/null || true
+		pg_cleanup
+	}
+	trap api_cleanup EXIT
+	for _ in $(seq 1 300); do
+		curl -fsS "http://127.0.0.1:$HPORT/api/v1/health" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	# three questions a client asks: one unit's rows (an index), a page deep in the table in
+	# another order, and one unit's rows grouped by indicator with count and sum
+	QS=("where=unit%20%3D%2006652&limit=100" "offset=5000&limit=100&sort=-value"
+		"where=unit%20%3D%2006652&group_by=indicator&count=1&sum=value")
+	WWW="$WORK/www"
+	mkdir -p "$WWW"
+	cat >"$WORK/nginx.conf" <<NGINX
+worker_processes $(nproc);
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    keepalive_requests 100000;
+    server {
+        listen 127.0.0.1:$NPORT;
+        root $WWW;
+        default_type application/json;
+        location / { try_files /q\$arg_n.json =404; }
+    }
+}
+NGINX
+	/usr/sbin/nginx -c "$WORK/nginx.conf" -p "$WORK" -e "$WORK/nginx-error.log"
+	for _ in $(seq 1 100); do
+		curl -sS "http://127.0.0.1:$NPORT/" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	parse() {
+		python3 - "$1" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r'Requests/sec:\s*([\d.]+)', t).group(1))
+def pct(p):
+    m = re.search(r'^\s*%s%%\s+([\d.]+)(us|ms|s)\b' % p, t, re.M)
+    return float(m.group(1)) * {'us': 0.001, 'ms': 1, 's': 1000}[m.group(2)] if m else float('nan')
+errs = 0
+m = re.search(r'Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)', t)
+if m:
+    errs += sum(int(x) for x in m.groups())
+m = re.search(r'Non-2xx or 3xx responses: (\d+)', t)
+if m:
+    errs += int(m.group(1))
+print(f'{rps:.1f} {pct(50):.2f} {pct(99):.2f} {errs}')
+PY
+	}
+	: >"$WORK/wrk.res"
+	i=0
+	for q in "${QS[@]}"; do
+		i=$((i + 1))
+		curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HPORT/api/v1/datasets/gen/rows?$q" -o "$WWW/q$i.json"
+		cmp <(curl -fsS "http://127.0.0.1:$NPORT/q?n=$i") "$WWW/q$i.json"
+		echo "q$i: GET /api/v1/datasets/gen/rows?$q -> $(stat -c %s "$WWW/q$i.json") bytes," \
+			"$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["rows"]))' "$WWW/q$i.json") rows"
+		for r in $(seq 1 "$WRK_ROUNDS"); do
+			if [ $((r % 2)) -eq 1 ]; then sides="halong nginx"; else sides="nginx halong"; fi
+			for side in $sides; do
+				if [ "$side" = halong ]; then
+					URL="http://127.0.0.1:$HPORT/api/v1/datasets/gen/rows?$q"
+				else
+					URL="http://127.0.0.1:$NPORT/q?n=$i"
+				fi
+				wrk -t2 -c64 -d"${DUR}s" --latency -H "Authorization: Bearer $TOKEN" "$URL" >"$WORK/wrk.out" 2>&1 || true
+				read -r rps p50 p99 errs < <(parse "$WORK/wrk.out")
+				echo "  round $r $side: $rps req/s, p50 $p50 ms, p99 $p99 ms, $errs errors"
+				echo "q$i $side $rps $p50 $p99 $errs" >>"$WORK/wrk.res"
+				kill -0 "$HPID" 2>/dev/null || { echo "halong serve died"; tail -20 "$WORK/serve.log"; exit 1; }
+				sleep 1
+			done
+		done
+	done
+	API=$(python3 - "$WORK/wrk.res" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+out = []
+for q in sorted({r[0] for r in rows}):
+    m = {}
+    for side in ('halong', 'nginx'):
+        s = [r for r in rows if r[0] == q and r[1] == side]
+        m[side] = (statistics.median(float(r[2]) for r in s), statistics.median(float(r[4]) for r in s),
+                   sum(int(r[5]) for r in s))
+    h, n = m['halong'], m['nginx']
+    print(f'# {q} c=64: halong {h[0]:.0f} req/s, p99 {h[1]:.1f} ms, {h[2]} errors; nginx {n[0]:.0f} req/s,'
+          f' p99 {n[1]:.1f} ms: halong {h[0] / n[0]:.3f}x the requests/s of nginx (medians of rounds)', file=sys.stderr)
+    out.append(f'api_{q}_halong_rps={h[0]:.0f} api_{q}_halong_p99_ms={h[1]:.1f} api_{q}_halong_errors={h[2]}'
+               f' api_{q}_nginx_rps={n[0]:.0f} api_{q}_ratio={h[0] / n[0]:.3f}')
+print(' '.join(out))
+PY
+)
+	RESULT="$RESULT $API"
+	api_cleanup
+	trap pg_cleanup EXIT
 fi
 
 rm -rf "$WORK/h" "$WORK/hs" "$WORK/p.db" "$WORK/t.db" "$WORK/ts.db" "$WORK/template"

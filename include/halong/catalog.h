@@ -230,18 +230,20 @@ typedef int (*hl_row_cb)(const char *const *cells, size_t nfields, void *ud);
 int hl_dataset_rows(hl_store *st, const hl_principal *who, const char *id, int version,
                     hl_row_cb cb, void *ud);
 
-/* ---- querying (a first cut: filters, group-by with count and sum) ---- */
+/* ---- querying (the query helper's section) ---- */
 
 typedef enum {
-	HL_Q_EQ = 0, /* = */
-	HL_Q_NE,     /* != */
-	HL_Q_LT,     /* < */
-	HL_Q_LE,     /* <= */
-	HL_Q_GT,     /* > */
-	HL_Q_GE,     /* >= */
-	HL_Q_IN,     /* in (a, b, …) */
-	HL_Q_NULL,   /* is null */
-	HL_Q_NOTNULL /* is not null */
+	HL_Q_EQ = 0,  /* = */
+	HL_Q_NE,      /* != */
+	HL_Q_LT,      /* < */
+	HL_Q_LE,      /* <= */
+	HL_Q_GT,      /* > */
+	HL_Q_GE,      /* >= */
+	HL_Q_IN,      /* in (a, b, …) */
+	HL_Q_NULL,    /* is null */
+	HL_Q_NOTNULL, /* is not null */
+	HL_Q_MATCH,   /* ~ text: the field's text holds it, tones and case aside (string fields) */
+	HL_Q_BETWEEN  /* between a and b (both included) */
 } hl_query_op;
 
 /* One condition on a field: values as written, checked against the field's type by the query. */
@@ -259,30 +261,52 @@ typedef struct {
 void hl_query_where_free(hl_query_where *w);
 
 /* Parses a filter: conditions joined by "and" (case ignored), each `FIELD OP VALUE` with OP one
- * of = != <> < <= > >=, or `FIELD in (A, B, …)`, `FIELD is null`, `FIELD is not null`; a value
- * may be quoted with "…" or '…' (to hold spaces, commas or the word "and"). At most 32
- * conditions and 1,000 values. HL_EINVALID naming the position. Never SQL: the query binds each
- * value as a parameter. */
+ * of = != <> < <= > >= ~, or `FIELD in (A, B, …)`, `FIELD between A and B`, `FIELD is null`,
+ * `FIELD is not null`; a value may be quoted with "…" or '…' (to hold spaces, commas or the
+ * word "and"; a doubled quote inside is one). `FIELD ~ TEXT` keeps the rows whose text holds
+ * TEXT with the archive's folding (hl_text_fold: case, tones and diacritics aside, đ as d:
+ * "ha long" finds "Hạ Long"). At most 32 conditions and 1,000 values. HL_EINVALID naming the
+ * position. Never SQL: the query binds each value as a parameter. */
 int hl_query_where_parse(hl_query_where **out, const char *expr);
 
 typedef struct {
 	const hl_query_where *where; /* NULL: every row */
 	const char *group_by;        /* a field; NULL: no grouping */
-	const char *sum;             /* a field (integer or number) to sum; NULL: none */
-	int count;                   /* count the rows (of each group) */
-	int version;                 /* 0: the current one */
-	uint64_t limit;              /* rows (or groups) at most; 0: 100; above 10,000: 10,000 */
+	int count;                   /* count the rows (of each group): column "count" */
+	/* aggregates of one field each (NULL: none), columns "sum", "avg", "min", "max": sum and
+	 * avg of an integer or number, min and max of those, a date or a string */
+	const char *sum, *avg, *min, *max;
+	const char *columns; /* "a,b": the fields given, in that order (rows only); NULL: all */
+	/* "-population,name": the order, each field ascending or with '-' descending (rows: any
+	 * field; groups: the group's field or count sum avg min max); then as loaded (rows) or by
+	 * the group's value; NULL: only that */
+	const char *sort;
+	int version;        /* 0: the current one */
+	uint64_t limit;     /* rows (or groups) at most; 0: HL_QUERY_DEFAULT_LIMIT (stream: all) */
+	uint64_t max_limit; /* a larger limit is this one; 0: HL_QUERY_MAX_LIMIT (stream: none) */
 	uint64_t offset;
-	unsigned timeout_ms; /* 0: 1,000; past it, HL_ELIMIT */
+	unsigned timeout_ms; /* 0: 1,000; past it, HL_ELIMIT "the query took longer than N ms" */
+	/* Every row the filter keeps, one callback each, memory bounded: no default limit and no
+	 * cap, and the time limit counts SQLite's work before the first row and between two rows
+	 * (not the callback's); no total. */
+	int stream;
+	uint64_t *total; /* non-NULL: the rows (groups) matched, ignoring limit and offset */
+	int *more;       /* non-NULL: 1 when rows (groups) follow the last one given */
+	int *expired;    /* non-NULL: 1 when the time limit stopped the query (HL_ELIMIT) */
 } hl_dataset_query_opts;
 
 #define HL_QUERY_DEFAULT_LIMIT 100
 #define HL_QUERY_MAX_LIMIT     10000
+/* The cap of the HTTP API's JSON answers (the CLI's is HL_QUERY_MAX_LIMIT). */
+#define HL_QUERY_API_MAX_LIMIT 1000
 
-/* The rows (or, with group_by, count or sum, the groups) of dataset `id` the filter keeps, in
- * order (rows as loaded; groups by their value). cb first gets the column names (cells NULL:
- * names in `names`), then each row. Values are checked against their field's type
- * (HL_EINVALID naming the field); a field the schema lacks is HL_EINVALID. */
+/* The rows (or, with group_by or an aggregate, the groups) of dataset `id` the filter keeps, in
+ * order. cb first gets the column names (cells NULL: names in `names`), then each row. Values
+ * are checked against their field's type (HL_EINVALID naming the field); a field the schema
+ * lacks is HL_EINVALID naming it and the part of the query (where, sort, columns, group by,
+ * sum…). A dataset `who` may not read is HL_ENOTFOUND as a missing one. A query of a
+ * restricted or secret dataset is audited "dataset.query" (the version and the rows given,
+ * never the filter's values). */
 typedef int (*hl_query_cb)(const char *const *names, const char *const *cells, size_t n, void *ud);
 int hl_dataset_query(hl_store *st, const hl_principal *who, const char *id,
                      const hl_dataset_query_opts *opts, hl_query_cb cb, void *ud);
@@ -530,6 +554,11 @@ typedef struct {
 } hl_dcat_opts;
 
 /* The verbs, hl_dcat_catalog and hl_dcat_dataset, are in catalog_json.h (they make JSON). */
+/* The query as CSV to f (streaming: opts->stream is implied): a header of the column names,
+ * then each row; a text cell beginning with = + - @ (or a tab or CR) prefixed with ' as in
+ * hl_dataset_export. *rows (may be NULL): data rows written. */
+int hl_dataset_query_csv(uint64_t *rows, hl_store *st, const hl_principal *who, const char *id,
+                         const hl_dataset_query_opts *opts, FILE *f);
 
 #ifdef __cplusplus
 }

@@ -59,6 +59,15 @@ int hl_dcat_catalog(json_t **out, hl_store *st, const hl_dcat_opts *o);
 /* One dataset's document; HL_ENOTFOUND for a missing dataset and one that is not public alike. */
 int hl_dcat_dataset(json_t **out, hl_store *st, const hl_dcat_opts *o, const char *id);
 
+/* ---- the query helper's section ---- */
+
+/* The query (hl_dataset_query) as {"columns": [names], "rows": [[cells typed: integers and
+ * numbers as numbers, booleans as true/false, others as strings, missing as null]], "limit",
+ * "offset", "more": bool, "total" (with_total only)}: the one shape of `halong dataset query
+ * --json` and GET /api/v1/datasets/{id}/rows. */
+int hl_dataset_query_json(json_t **out, hl_store *st, const hl_principal *who, const char *id,
+                          const hl_dataset_query_opts *opts, int with_total);
+
 #ifdef __cplusplus
 }
 #endif

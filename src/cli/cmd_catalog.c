@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_dataset_share.h"
@@ -11,6 +12,9 @@
 #include "halong/catalog_json.h"
 #include "halong/exchange.h"
 #include "halong/util.h"
+
+/* The most rows `dataset query` gives as a table or JSON (csv: no cap). */
+#define CLI_QUERY_MAX_LIMIT 1000000
 
 typedef struct {
 	int json, replace;
@@ -23,6 +27,9 @@ typedef struct {
 	const char *q; /* list */
 	/* publish */
 	const char *datapackage, *base, *publisher;
+	/* query */
+	const char *avg, *min, *max, *sort, *columns, *qformat;
+	int total;
 } dopts;
 
 static hl_principal me(void)
@@ -576,39 +583,85 @@ static int ds_export(const cli_args *args)
 	return EXIT_OK;
 }
 
-typedef struct {
-	int json;
-	json_t *cols, *rows;
-	size_t n;
-} query_out;
-
-static int on_query(const char *const *names, const char *const *cells, size_t n, void *ud)
+/* Characters (UTF-8 code points) of s. */
+static size_t width(const char *s)
 {
-	query_out *q = ud;
-	if (!cells) {
-		/* the column names first */
-		for (size_t i = 0; i < n; i++) {
-			if (q->json)
-				json_array_append_new(q->cols, json_string(names[i]));
-			else
-				printf("%s%s", i ? "\t" : "", names[i]);
-		}
-		if (!q->json)
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static const char *cell_str(json_t *v, char *buf, size_t cap)
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_null(v))
+		return "";
+	if (json_is_integer(v))
+		snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, cap, "%.15g", json_real_value(v));
+	else
+		snprintf(buf, cap, "%s", json_is_true(v) ? "true" : "false");
+	return buf;
+}
+
+/* The JSON answer as a table: on a terminal, columns padded to their widest cell, numbers to
+ * the right; else (a pipe, a file) one line a row, cells separated by a tab, as scripts and
+ * bench/catalog read it. */
+static void print_table(json_t *res)
+{
+	json_t *cols = json_object_get(res, "columns"), *rows = json_object_get(res, "rows"), *r,
+	       *v;
+	size_t nc = json_array_size(cols), i, j, *w = calloc(nc ? nc : 1, sizeof(*w));
+	char buf[64];
+	int tty = isatty(STDOUT_FILENO);
+	if (!w)
+		return;
+	if (!tty) {
+		json_array_foreach(cols, j, v) printf("%s%s", j ? "\t" : "", json_string_value(v));
+		printf("\n");
+		json_array_foreach(rows, i, r)
+		{
+			json_array_foreach(r, j, v)
+			    printf("%s%s", j ? "\t" : "", cell_str(v, buf, sizeof(buf)));
 			printf("\n");
-		return 0;
+		}
+		goto more;
 	}
-	q->n++;
-	if (q->json) {
-		json_t *r = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(r, cli_jstr(cells[i]));
-		json_array_append_new(q->rows, r);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			printf("%s%s", i ? "\t" : "", cells[i] ? cells[i] : "");
+	json_array_foreach(cols, j, v) w[j] = width(json_string_value(v));
+	json_array_foreach(rows, i, r) json_array_foreach(r, j, v)
+	{
+		size_t k = width(cell_str(v, buf, sizeof(buf)));
+		if (j < nc && k > w[j])
+			w[j] = k;
+	}
+	json_array_foreach(cols, j, v)
+	{
+		const char *t = json_string_value(v);
+		printf("%s%s%*s", j ? "  " : "", t, j + 1 < nc ? (int)(w[j] - width(t)) : 0, "");
+	}
+	printf("\n");
+	json_array_foreach(rows, i, r)
+	{
+		json_array_foreach(r, j, v)
+		{
+			const char *t = cell_str(v, buf, sizeof(buf));
+			int pad = j < nc ? (int)(w[j] - width(t)) : 0;
+			if (json_is_number(v))
+				printf("%s%*s%s", j ? "  " : "", pad, "", t);
+			else
+				printf("%s%s%*s", j ? "  " : "", t, j + 1 < nc ? pad : 0, "");
+		}
 		printf("\n");
 	}
-	return 0;
+more:
+	if (json_is_true(json_object_get(res, "more")))
+		fprintf(stderr, "dataset query: more rows follow (--offset %lld)\n",
+		        (long long)(json_integer_value(json_object_get(res, "offset")) +
+		                    (json_int_t)json_array_size(rows)));
+	free(w);
 }
 
 static int ds_query(const cli_args *args)
@@ -617,16 +670,30 @@ static int ds_query(const cli_args *args)
 	hl_archive *a = NULL;
 	hl_query_where *w = NULL;
 	hl_principal who = me();
-	query_out q = {.json = o->json};
 	hl_dataset_query_opts qo = {.group_by = o->group_by,
 	                            .sum = o->sum,
+	                            .avg = o->avg,
+	                            .min = o->min,
+	                            .max = o->max,
 	                            .count = o->count,
+	                            .sort = o->sort,
+	                            .columns = o->columns,
 	                            .version = (int)o->version,
 	                            .limit = o->limit,
+	                            .max_limit = CLI_QUERY_MAX_LIMIT,
 	                            .offset = o->offset,
 	                            .timeout_ms = (unsigned)o->timeout};
+	const char *fmt = o->qformat ? o->qformat : "table";
+	json_t *res = NULL;
 	int rc;
 
+	if (o->json) {
+		if (o->qformat && strcmp(o->qformat, "json"))
+			return cli_usage(args->cmd, "--json is --format json (not %s)", o->qformat);
+		fmt = "json";
+	}
+	if (o->total && !strcmp(fmt, "csv"))
+		return cli_usage(args->cmd, "--total is for table and json (csv gives every row)");
 	if (o->where && hl_query_where_parse(&w, o->where) < 0)
 		return cli_usage(args->cmd, "%s", hl_error_last());
 	qo.where = w;
@@ -634,21 +701,37 @@ static int ds_query(const cli_args *args)
 		hl_query_where_free(w);
 		return cli_fail();
 	}
-	if (q.json) {
-		q.cols = json_array();
-		q.rows = json_array();
-	}
-	rc = hl_dataset_query(hl_archive_store(a), &who, args->args[0], &qo, on_query, &q);
+	if (!strcmp(fmt, "csv"))
+		/* every row the filter keeps (--limit if given), streamed */
+		rc = hl_dataset_query_csv(NULL, hl_archive_store(a), &who, args->args[0], &qo,
+		                          stdout);
+	else
+		rc = hl_dataset_query_json(&res, hl_archive_store(a), &who, args->args[0], &qo,
+		                           o->total);
 	hl_archive_free(a);
 	hl_query_where_free(w);
-	if (rc < 0) {
-		json_decref(q.cols);
-		json_decref(q.rows);
+	if (rc < 0)
 		return cli_fail();
+	if (res && !strcmp(fmt, "json")) {
+		/* numbers in 15 significant digits, as stored (cli_print_json would show 17) */
+		char *text;
+		json_object_set_new(res, "dataset", json_string(args->args[0]));
+		text =
+		    json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+		json_decref(res);
+		if (!text) {
+			hl_error_set(HL_ENOMEM, "out of memory");
+			return cli_fail();
+		}
+		printf("%s\n", text);
+		free(text);
+	} else if (res) {
+		print_table(res);
+		if (o->total)
+			fprintf(stderr, "dataset query: %lld in all\n",
+			        (long long)json_integer_value(json_object_get(res, "total")));
+		json_decref(res);
 	}
-	if (q.json)
-		cli_print_json(json_pack("{s:s,s:o,s:o,s:I}", "dataset", args->args[0], "columns",
-		                         q.cols, "rows", q.rows, "count", (json_int_t)q.n));
 	return EXIT_OK;
 }
 
@@ -699,16 +782,25 @@ static const cli_opt load_opts[] = {
 };
 static const cli_opt query_opts[] = {
     CLI_TEXT_OPT("where", 0, dopts, where, "EXPR",
-                 "keep rows where EXPR: FIELD = != < <= > >= VALUE, FIELD in (A, B), FIELD is "
-                 "[not] null, joined by and"),
+                 "keep rows where EXPR: FIELD = != < <= > >= VALUE, FIELD ~ TEXT (tone-free), "
+                 "FIELD in (A, B), FIELD between A and B, FIELD is [not] null, joined by and"),
+    CLI_TEXT_OPT("sort", 0, dopts, sort, "COLS", "order by these fields, -FIELD descending"),
+    CLI_TEXT_OPT("columns", 0, dopts, columns, "COLS", "only these fields, in this order"),
     CLI_TEXT_OPT("group-by", 0, dopts, group_by, "FIELD", "one row per value of FIELD"),
+    CLI_FLAG_OPT("count", 0, dopts, count, "count the rows (of each group)"),
     CLI_TEXT_OPT("sum", 0, dopts, sum, "FIELD", "the sum of FIELD (an integer or number)"),
-    CLI_FLAG_OPT("count", 0, dopts, count, "count the rows"),
+    CLI_TEXT_OPT("avg", 0, dopts, avg, "FIELD", "the mean of FIELD (an integer or number)"),
+    CLI_TEXT_OPT("min", 0, dopts, min, "FIELD", "the least value of FIELD"),
+    CLI_TEXT_OPT("max", 0, dopts, max, "FIELD", "the greatest value of FIELD"),
     VERSION_OPT,
-    CLI_COUNT_OPT("limit", dopts, limit, "N", 1, 10000, "100", "at most N rows or groups"),
+    CLI_COUNT_OPT("limit", dopts, limit, "N", 0, 1000000, "0",
+                  "at most N rows or groups (default 100; csv: all)"),
     CLI_COUNT_OPT("offset", dopts, offset, "N", 0, 1e12, "0", "skip the first N"),
-    CLI_COUNT_OPT("timeout", dopts, timeout, "MS", 1, 60000, "1000",
-                  "stop a query that takes longer"),
+    CLI_FLAG_OPT("total", 0, dopts, total, "count every row (group) matched too"),
+    CLI_COUNT_OPT("timeout", dopts, timeout, "MS", 1, 600000, "1000",
+                  "stop a query that takes longer (csv: between two rows)"),
+    CLI_CHOICE_OPT("format", dopts, qformat, "FORMAT", "table,csv,json", 0,
+                   "table (default), csv (every row, streamed) or json"),
     JSON_OPT,
     CLI_OPT_END,
 };
@@ -925,7 +1017,7 @@ static const cli_cmd dataset_subs[] = {
              "carriage return) is prefixed with ' (OWASP's advice); in XLSX it is written as "
              "a string."},
     {.name = "query",
-     .summary = "the rows a filter keeps, or their groups with count and sum",
+     .summary = "the rows a filter keeps, sorted, or their groups with count sum avg min max",
      .operands = "ID",
      .min_args = 1,
      .max_args = 1,
@@ -935,9 +1027,12 @@ static const cli_cmd dataset_subs[] = {
      .run = ds_query,
      .group = DATASET,
      .help = "The filter is parsed, never SQL: each value is checked against its field's type "
-             "and bound as a parameter. Tab-separated on stdout (--json: columns and rows). "
-             "Example: --where \"year >= 2022 and unit in (06652, 06658)\" --group-by unit "
-             "--sum amount --count."},
+             "and bound as a parameter; FIELD ~ TEXT matches text with tones, case and đ aside "
+             "(\"ha long\" finds \"Hạ Long\"). A table (aligned on a terminal, tab-separated "
+             "otherwise) or JSON gives at most --limit rows "
+             "(default 100, at most 1,000,000); --format csv streams every row. Example: "
+             "--where \"year >= 2022 and unit in (06652, 06658)\" --group-by unit --sum "
+             "amount --count --sort -sum."},
     {.name = "regroup",
      .summary = "data keyed by old communes onto the new units, as a new dataset",
      .operands = "ID",

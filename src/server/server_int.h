@@ -129,6 +129,8 @@ extern const route routes_dataset_regroup[]; /* h_dataset_regroup.c: POST …/re
 /* h_dataset_share.c: requests for datasets (sharing between agencies) */
 extern const route routes_dataset_share[];
 extern const route routes_dcat[]; /* h_dcat.c: DCAT-AP JSON-LD of public datasets */
+/* h_dataset_rows.c: a dataset's rows (the query) */
+extern const route routes_dataset_rows[];
 
 /* The route for r->method and r->seg; fills r->route and r's path parameters. Returns 0;
  * HL_ENOTFOUND when no pattern matches; HL_ECONFLICT when patterns match with other methods

@@ -1,6 +1,6 @@
 /* Querying a dataset: a filter parsed from text (never SQL), each value checked against its
- * field's type, then a group-by with count and sum run by SQLite's own GROUP BY, with a time
- * limit. */
+ * field's type; the sort, the columns and the aggregates named by fields the schema has; then
+ * SQLite's own WHERE, GROUP BY and ORDER BY over columns c0..cN, with a time limit. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,8 @@
 
 #include "../store/store_catalog.h"
 #include "catalog_int.h"
+#include "halong/catalog_json.h"
+#include "halong/text.h"
 #include "halong/util.h"
 
 #define MAX_CONDS  32
@@ -61,7 +63,7 @@ static int keyword(lexer *l, const char *kw)
 static char *name(lexer *l)
 {
 	const char *a = l->p;
-	while (*l->p && !strchr("=!<> \t(", *l->p))
+	while (*l->p && !strchr("=!<>~ \t(", *l->p))
 		l->p++;
 	if (l->p == a)
 		return NULL;
@@ -166,6 +168,28 @@ int hl_query_where_parse(hl_query_where **out, const char *expr)
 			}
 			continue;
 		}
+		if (keyword(&l, "between")) {
+			c->op = HL_Q_BETWEEN;
+			if (!(v = value(&l, 0))) {
+				rc = perr(&l, "a value expected");
+				goto fail;
+			}
+			if ((rc = add_value(c, v, &total)) < 0)
+				goto fail;
+			skip_space(&l);
+			if (!keyword(&l, "and")) {
+				rc = perr(&l, "\"and\" expected (between A and B)");
+				goto fail;
+			}
+			if (!(v = value(&l, 0))) {
+				rc = perr(&l, "a value expected");
+				goto fail;
+			}
+			if ((rc = add_value(c, v, &total)) < 0)
+				goto fail;
+			skip_space(&l);
+			continue;
+		}
 		if (keyword(&l, "in")) {
 			c->op = HL_Q_IN;
 			if (*l.p++ != '(') {
@@ -207,8 +231,10 @@ int hl_query_where_parse(hl_query_where **out, const char *expr)
 			c->op = HL_Q_LT, l.p++;
 		else if (*l.p == '>')
 			c->op = HL_Q_GT, l.p++;
+		else if (*l.p == '~')
+			c->op = HL_Q_MATCH, l.p++;
 		else {
-			rc = perr(&l, "an operator (= != < <= > >= in is) expected");
+			rc = perr(&l, "an operator (= != < <= > >= ~ in between is) expected");
 			goto fail;
 		}
 		if (!(v = value(&l, 0))) {
@@ -234,30 +260,72 @@ static long field_index(const hl_table_schema *s, const char *name)
 	return -1;
 }
 
-typedef struct {
-	hl_query_cb cb;
-	void *ud;
-	const char *const *names;
-} q_ctx;
-
-static int on_row(const char *const *cells, size_t n, void *ud)
+/* The next name of a comma-separated list (spaces around it dropped) into buf; NULL at the end;
+ * an empty name is "". */
+static const char *list_next(const char **p, char *buf, size_t cap)
 {
-	q_ctx *c = ud;
-	return c->cb(c->names, cells, n, c->ud);
+	const char *a = *p, *e;
+	size_t n;
+	if (!a)
+		return NULL;
+	e = strchr(a, ',');
+	*p = e ? e + 1 : NULL;
+	if (!e)
+		e = a + strlen(a);
+	while (a < e && (*a == ' ' || *a == '\t'))
+		a++;
+	while (e > a && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	n = (size_t)(e - a) < cap - 1 ? (size_t)(e - a) : cap - 1;
+	memcpy(buf, a, n);
+	buf[n] = 0;
+	return buf;
 }
 
-int hl_dataset_query(hl_store *st, const hl_principal *who, const char *id,
-                     const hl_dataset_query_opts *opts, hl_query_cb cb, void *ud)
+/* What the query gives: its column names and types. */
+typedef struct {
+	const char *names[1 + HL_SCHEMA_MAX_FIELDS];
+	int types[1 + HL_SCHEMA_MAX_FIELDS];
+	size_t n;
+} q_head;
+
+typedef struct {
+	int (*head)(const q_head *h, void *ud);
+	int (*row)(const char *const *cells, size_t n, void *ud);
+	void *ud;
+	uint64_t limit, given; /* opts->more: the limit, rows given */
+	int *more;
+} q_sink;
+
+static int sink_row(const char *const *cells, size_t n, void *ud)
+{
+	q_sink *k = ud;
+	if (k->more && k->given == k->limit) {
+		*k->more = 1;
+		return 1; /* the one row past the limit: stop */
+	}
+	k->given++;
+	return k->row(cells, n, k->ud);
+}
+
+static const char *const agg_names[] = {"count", "sum", "avg", "min", "max"};
+
+static int run(hl_store *st, const hl_principal *who, const char *id,
+               const hl_dataset_query_opts *opts, q_sink *k)
 {
 	hl_dataset_query_opts none = {0};
 	hl_catalog__ds ds;
 	const hl_table_schema *s;
-	hl_store_ds_query q = {.group_col = -1, .sum_col = -1};
+	hl_store_ds_query q = {.group_col = -1};
 	hl_store_ds_cond *conds = NULL;
+	hl_store_ds_agg aggs[5];
+	hl_store_ds_sort sort[16];
+	size_t cols[HL_SCHEMA_MAX_FIELDS];
 	char ***norm = NULL; /* per condition, its values normalised */
-	const char *names[3 + HL_SCHEMA_MAX_FIELDS];
-	size_t nnames = 0, nconds = 0;
-	q_ctx c = {.cb = cb, .ud = ud, .names = names};
+	const char *agg_field[5];
+	q_head h = {0};
+	size_t nconds = 0, naggs = 0, nsort = 0, ncols = 0;
+	char nbuf[256];
 	int rc;
 
 	if (!opts)
@@ -275,17 +343,104 @@ int hl_dataset_query(hl_store *st, const hl_principal *who, const char *id,
 		                  opts->group_by);
 		goto done;
 	}
-	if (opts->sum) {
-		if ((q.sum_col = field_index(s, opts->sum)) < 0) {
-			rc = hl_error_set(HL_EINVALID, "sum: dataset %s has no field \"%.128s\"",
-			                  id, opts->sum);
+	/* the aggregates, in the order count sum avg min max */
+	agg_field[0] = NULL;
+	agg_field[1] = opts->sum;
+	agg_field[2] = opts->avg;
+	agg_field[3] = opts->min;
+	agg_field[4] = opts->max;
+	for (int a = 0; a < 5; a++) {
+		long col = -1;
+		if (a == 0 ? !opts->count : !agg_field[a])
+			continue;
+		if (a) {
+			hl_field_type t;
+			if ((col = field_index(s, agg_field[a])) < 0) {
+				rc = hl_error_set(HL_EINVALID,
+				                  "%s: dataset %s has no field \"%.128s\"",
+				                  agg_names[a], id, agg_field[a]);
+				goto done;
+			}
+			t = s->fields[col].type;
+			if (a <= 2 && t != HL_FIELD_INTEGER && t != HL_FIELD_NUMBER) {
+				rc = hl_error_set(
+				    HL_EINVALID, "%s: field \"%s\" is not a number (%s)",
+				    agg_names[a], agg_field[a], hl_field_type_name(t));
+				goto done;
+			}
+			if (t == HL_FIELD_BOOLEAN || t == HL_FIELD_GEOPOINT) {
+				rc =
+				    hl_error_set(HL_EINVALID, "%s: field \"%s\" is a %s",
+				                 agg_names[a], agg_field[a], hl_field_type_name(t));
+				goto done;
+			}
+		}
+		aggs[naggs].kind = a;
+		aggs[naggs].col = col;
+		naggs++;
+	}
+	if (opts->columns) {
+		const char *p = opts->columns, *name;
+		if (q.group_col >= 0 || naggs) {
+			rc =
+			    hl_error_set(HL_EINVALID, "columns: not with group by nor an aggregate "
+			                              "(they give their own columns)");
 			goto done;
 		}
-		if (s->fields[q.sum_col].type != HL_FIELD_INTEGER &&
-		    s->fields[q.sum_col].type != HL_FIELD_NUMBER) {
-			rc = hl_error_set(HL_EINVALID, "sum: field \"%s\" is not a number",
-			                  opts->sum);
-			goto done;
+		while ((name = list_next(&p, nbuf, sizeof(nbuf)))) {
+			long col = field_index(s, name);
+			if (col < 0) {
+				rc = hl_error_set(HL_EINVALID,
+				                  "columns: dataset %s has no field \"%.128s\"", id,
+				                  name);
+				goto done;
+			}
+			if (ncols == HL_SCHEMA_MAX_FIELDS) {
+				rc = hl_error_set(HL_ELIMIT, "columns: more than %d",
+				                  HL_SCHEMA_MAX_FIELDS);
+				goto done;
+			}
+			cols[ncols++] = (size_t)col;
+		}
+	}
+	if (opts->sort) {
+		const char *p = opts->sort, *name;
+		while ((name = list_next(&p, nbuf, sizeof(nbuf)))) {
+			hl_store_ds_sort *o = &sort[nsort];
+			long col = -1;
+			if (nsort == sizeof(sort) / sizeof(sort[0])) {
+				rc = hl_error_set(HL_ELIMIT, "sort: more than %zu fields",
+				                  sizeof(sort) / sizeof(sort[0]));
+				goto done;
+			}
+			memset(o, 0, sizeof(*o));
+			if (*name == '-' || *name == '+')
+				o->desc = *name++ == '-';
+			if (q.group_col >= 0 || naggs) {
+				if (q.group_col >= 0 && !strcmp(name, s->fields[q.group_col].name))
+					col = q.group_col;
+				else
+					for (size_t i = 0; i < naggs; i++)
+						if (!strcmp(name, agg_names[aggs[i].kind])) {
+							o->agg = 1;
+							col = (long)i;
+						}
+				if (col < 0) {
+					rc = hl_error_set(
+					    HL_EINVALID,
+					    "sort: \"%.128s\" is neither the group's field "
+					    "nor an aggregate asked (count sum avg min max)",
+					    name);
+					goto done;
+				}
+			} else if ((col = field_index(s, name)) < 0) {
+				rc = hl_error_set(HL_EINVALID,
+				                  "sort: dataset %s has no field \"%.128s\"", id,
+				                  name);
+				goto done;
+			}
+			o->col = (size_t)col;
+			nsort++;
 		}
 	}
 	if (opts->where && opts->where->n) {
@@ -311,18 +466,38 @@ int hl_dataset_query(hl_store *st, const hl_principal *who, const char *id,
 			conds[i].op = (int)w->op;
 			if (w->op == HL_Q_NULL || w->op == HL_Q_NOTNULL)
 				continue;
+			if (w->op == HL_Q_MATCH && f->type != HL_FIELD_STRING) {
+				rc = hl_error_set(
+				    HL_EINVALID,
+				    "where: field \"%s\": ~ matches text, and the field's "
+				    "type is %s (use = < > between)",
+				    f->name, hl_field_type_name(f->type));
+				goto done;
+			}
 			if (!(norm[i] = calloc(w->nvalues ? w->nvalues : 1, sizeof(char *)))) {
 				rc = hl_error_set(HL_ENOMEM, "out of memory");
 				goto done;
 			}
 			for (size_t j = 0; j < w->nvalues; j++) {
 				char nv[HL_CATALOG__NORM], why[200];
+				if (w->op == HL_Q_MATCH) {
+					if (hl_text_fold(&norm[i][j], w->values[j], -1) < 0) {
+						rc = hl_error_set(
+						    HL_EINVALID,
+						    "where: field \"%s\": not UTF-8 text", f->name);
+						goto done;
+					}
+					continue;
+				}
 				if (hl_catalog__type(nv, f, w->values[j], why, sizeof(why)) < 0) {
 					rc = hl_error_set(HL_EINVALID, "where: field \"%s\": %s",
 					                  f->name, why);
 					goto done;
 				}
-				norm[i][j] = hl_strdup(nv[0] ? nv : w->values[j]);
+				if (!(norm[i][j] = strdup(nv[0] ? nv : w->values[j]))) {
+					rc = hl_error_set(HL_ENOMEM, "out of memory");
+					goto done;
+				}
 			}
 			conds[i].values = (const char *const *)norm[i];
 			conds[i].n = w->nvalues;
@@ -330,26 +505,70 @@ int hl_dataset_query(hl_store *st, const hl_principal *who, const char *id,
 	}
 	q.conds = conds;
 	q.nconds = nconds;
-	q.count = opts->count;
+	q.aggs = aggs;
+	q.naggs = naggs;
+	q.cols = cols;
+	q.ncols_out = ncols;
+	q.sort = sort;
+	q.nsort = nsort;
 	q.version = opts->version;
-	q.limit = opts->limit ? opts->limit : HL_QUERY_DEFAULT_LIMIT;
-	if (q.limit > HL_QUERY_MAX_LIMIT)
-		q.limit = HL_QUERY_MAX_LIMIT;
 	q.offset = opts->offset;
 	q.timeout_ms = opts->timeout_ms;
-	if (q.group_col >= 0 || q.count || q.sum_col >= 0) {
-		if (q.group_col >= 0)
-			names[nnames++] = s->fields[q.group_col].name;
-		if (q.count)
-			names[nnames++] = "count";
-		if (q.sum_col >= 0)
-			names[nnames++] = "sum";
+	q.stream = opts->stream;
+	q.expired = opts->expired;
+	if (opts->expired)
+		*opts->expired = 0;
+	if (opts->stream) {
+		q.limit = opts->limit;
+		if (opts->max_limit && q.limit > opts->max_limit)
+			q.limit = opts->max_limit;
+	} else {
+		uint64_t cap = opts->max_limit ? opts->max_limit : HL_QUERY_MAX_LIMIT;
+		q.limit = opts->limit ? opts->limit : HL_QUERY_DEFAULT_LIMIT;
+		if (q.limit > cap)
+			q.limit = cap;
+		q.total = opts->total;
+	}
+	k->more = opts->more;
+	k->limit = q.limit;
+	if (opts->more) {
+		*opts->more = 0;
+		if (q.limit)
+			q.limit++; /* one more row tells whether more follow */
+	}
+	/* the columns given, named and typed */
+	if (q.group_col >= 0 || naggs) {
+		if (q.group_col >= 0) {
+			h.names[h.n] = s->fields[q.group_col].name;
+			h.types[h.n++] = (int)s->fields[q.group_col].type;
+		}
+		for (size_t i = 0; i < naggs; i++) {
+			h.names[h.n] = agg_names[aggs[i].kind];
+			h.types[h.n++] = aggs[i].kind == HL_DS_AGG_COUNT ? HL_FIELD_INTEGER
+			                 : aggs[i].kind == HL_DS_AGG_AVG
+			                     ? HL_FIELD_NUMBER
+			                     : (int)s->fields[aggs[i].col].type;
+		}
+	} else if (ncols) {
+		for (size_t i = 0; i < ncols; i++) {
+			h.names[h.n] = s->fields[cols[i]].name;
+			h.types[h.n++] = (int)s->fields[cols[i]].type;
+		}
 	} else
-		for (size_t i = 0; i < s->nfields; i++)
-			names[nnames++] = s->fields[i].name;
-	if ((rc = cb(names, NULL, nnames, ud)) != 0)
+		for (size_t i = 0; i < s->nfields; i++) {
+			h.names[h.n] = s->fields[i].name;
+			h.types[h.n++] = (int)s->fields[i].type;
+		}
+	if ((rc = k->head(&h, k->ud)) != 0)
 		goto done;
-	rc = hl_store_ds_select(st, ds.iid, ds.types, s->nfields, &q, on_row, &c);
+	rc = hl_store_ds_select(st, ds.iid, ds.types, s->nfields, &q, sink_row, k);
+	if (rc >= 0 && ds.d->access >= HL_ACCESS_RESTRICTED) {
+		char detail[80];
+		snprintf(detail, sizeof(detail), "version %d, %llu rows",
+		         opts->version ? opts->version : ds.d->version,
+		         (unsigned long long)k->given);
+		rc = hl_store_audit(st, hl_principal_actor(who), "dataset.query", id, detail);
+	}
 done:
 	for (size_t i = 0; norm && i < nconds; i++) {
 		for (size_t j = 0; norm[i] && j < opts->where->v[i].nvalues; j++)
@@ -360,4 +579,186 @@ done:
 	free(conds);
 	hl_catalog__close(&ds);
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- hl_dataset_query: names, then the rows ---- */
+
+typedef struct {
+	hl_query_cb cb;
+	void *ud;
+	const char *const *names;
+} cb_ctx;
+
+static int cb_head(const q_head *h, void *ud)
+{
+	cb_ctx *c = ud;
+	c->names = h->names;
+	return c->cb(h->names, NULL, h->n, c->ud);
+}
+
+static int cb_row(const char *const *cells, size_t n, void *ud)
+{
+	cb_ctx *c = ud;
+	return c->cb(c->names, cells, n, c->ud);
+}
+
+int hl_dataset_query(hl_store *st, const hl_principal *who, const char *id,
+                     const hl_dataset_query_opts *opts, hl_query_cb cb, void *ud)
+{
+	cb_ctx c = {.cb = cb, .ud = ud};
+	q_sink k = {.head = cb_head, .row = cb_row, .ud = &c};
+	return run(st, who, id, opts, &k);
+}
+
+/* ---- CSV ---- */
+
+typedef struct {
+	FILE *f;
+	int types[1 + HL_SCHEMA_MAX_FIELDS];
+	uint64_t rows;
+} csv_ctx;
+
+static int formula_like(const char *v)
+{
+	return v && (*v == '=' || *v == '+' || *v == '-' || *v == '@' || *v == '\t' || *v == '\r');
+}
+
+static int csv_head(const q_head *h, void *ud)
+{
+	csv_ctx *c = ud;
+	memcpy(c->types, h->types, h->n * sizeof(int));
+	if (hl_csv_write(c->f, h->names, h->n) < 0)
+		return hl_error_set(HL_EIO, "cannot write the CSV");
+	return 0;
+}
+
+static int csv_row(const char *const *cells, size_t n, void *ud)
+{
+	csv_ctx *c = ud;
+	const char *out[1 + HL_SCHEMA_MAX_FIELDS];
+	char *safe[1 + HL_SCHEMA_MAX_FIELDS] = {0};
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = cells[i] ? cells[i] : "";
+		/* only text can start a formula: a negative number stays a number */
+		if (c->types[i] == HL_FIELD_STRING && formula_like(cells[i])) {
+			size_t len = strlen(cells[i]);
+			if (!(safe[i] = malloc(len + 2))) {
+				rc = hl_error_set(HL_ENOMEM, "out of memory");
+				break;
+			}
+			safe[i][0] = '\'';
+			memcpy(safe[i] + 1, cells[i], len + 1);
+			out[i] = safe[i];
+		}
+	}
+	if (rc == 0 && hl_csv_write(c->f, out, n) < 0)
+		rc = hl_error_set(HL_EIO, "cannot write the CSV");
+	for (size_t i = 0; i < n; i++)
+		free(safe[i]);
+	c->rows++;
+	return rc;
+}
+
+int hl_dataset_query_csv(uint64_t *rows, hl_store *st, const hl_principal *who, const char *id,
+                         const hl_dataset_query_opts *opts, FILE *f)
+{
+	hl_dataset_query_opts o = {0};
+	csv_ctx c = {.f = f};
+	q_sink k = {.head = csv_head, .row = csv_row, .ud = &c};
+	int rc;
+	if (opts)
+		o = *opts;
+	o.stream = 1;
+	o.total = NULL;
+	o.more = NULL;
+	rc = run(st, who, id, &o, &k);
+	if (rc == 0 && fflush(f) != 0)
+		rc = hl_error_set(HL_EIO, "cannot write the CSV");
+	if (rows)
+		*rows = c.rows;
+	return rc;
+}
+
+/* ---- JSON ---- */
+
+typedef struct {
+	json_t *cols, *rows;
+	int types[1 + HL_SCHEMA_MAX_FIELDS];
+} json_ctx;
+
+static int json_head(const q_head *h, void *ud)
+{
+	json_ctx *c = ud;
+	memcpy(c->types, h->types, h->n * sizeof(int));
+	for (size_t i = 0; i < h->n; i++)
+		if (json_array_append_new(c->cols, json_string(h->names[i])) < 0)
+			return hl_error_set(HL_ENOMEM, "out of memory");
+	return 0;
+}
+
+static json_t *cell_json(int type, const char *v)
+{
+	if (!v)
+		return json_null();
+	switch (type) {
+	case HL_FIELD_INTEGER:
+		return json_integer(strtoll(v, NULL, 10));
+	case HL_FIELD_NUMBER:
+		return json_real(strtod(v, NULL));
+	case HL_FIELD_BOOLEAN:
+		return json_boolean(!strcmp(v, "true"));
+	default:
+		return json_string(v);
+	}
+}
+
+static int json_row(const char *const *cells, size_t n, void *ud)
+{
+	json_ctx *c = ud;
+	json_t *r = json_array();
+	if (!r)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(r, cell_json(c->types[i], cells[i]));
+	if (json_array_append_new(c->rows, r) < 0)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	return 0;
+}
+
+int hl_dataset_query_json(json_t **out, hl_store *st, const hl_principal *who, const char *id,
+                          const hl_dataset_query_opts *opts, int with_total)
+{
+	hl_dataset_query_opts o = {0};
+	json_ctx c = {.cols = json_array(), .rows = json_array()};
+	q_sink k = {.head = json_head, .row = json_row, .ud = &c};
+	uint64_t total = 0, cap;
+	int more = 0, rc;
+
+	*out = NULL;
+	if (opts)
+		o = *opts;
+	o.stream = 0;
+	o.total = with_total ? &total : NULL;
+	o.more = &more;
+	if (!c.cols || !c.rows) {
+		json_decref(c.cols);
+		json_decref(c.rows);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	if ((rc = run(st, who, id, &o, &k)) < 0) {
+		json_decref(c.cols);
+		json_decref(c.rows);
+		return rc;
+	}
+	cap = o.max_limit ? o.max_limit : HL_QUERY_MAX_LIMIT;
+	*out = json_pack(
+	    "{s:o,s:o,s:I,s:I,s:b}", "columns", c.cols, "rows", c.rows, "limit",
+	    (json_int_t)(o.limit ? (o.limit < cap ? o.limit : cap) : HL_QUERY_DEFAULT_LIMIT),
+	    "offset", (json_int_t)o.offset, "more", more);
+	if (!*out)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if (with_total)
+		json_object_set_new(*out, "total", json_integer((json_int_t)total));
+	return 0;
 }

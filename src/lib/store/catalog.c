@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "halong/text.h"
 #include "halong/util.h"
 #include "store_catalog.h"
 #include "store_int.h"
@@ -767,10 +768,10 @@ int hl_store_ds_diff(hl_store *st, int64_t id, const int *types, size_t ncols, i
 	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "dataset diff");
 }
 
-/* ---- queries ---- */
+/* ---- queries (the query helper's section) ---- */
 
 typedef struct {
-	double deadline;
+	double deadline, span;
 	int expired;
 } query_clock;
 
@@ -781,7 +782,7 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Called by SQLite every few thousand steps: non-zero interrupts the query. */
+/* Called by SQLite every 1,000 steps: non-zero interrupts the query. */
 static int query_tick(void *ud)
 {
 	query_clock *c = ud;
@@ -790,37 +791,244 @@ static int query_tick(void *ud)
 	return c->expired;
 }
 
+/* hl_fold_has(cell, folded): does the cell's folded text (hl_text_fold: lower case, no tone nor
+ * diacritic, đ -> d) hold `folded`? NULL for a NULL cell. An ASCII cell folds to its lower case
+ * (as hl_text_fold does it): compared in place. Another is folded once per distinct value of a
+ * statement: a cache of FOLD_SLOTS answers (cells up to FOLD_KEEP bytes), kept as the
+ * statement's auxiliary data on the folded text (constant for the statement), so that a column
+ * of a few dozen names (an indicator, a commune) is folded a few dozen times, not a million. */
+#define FOLD_SLOTS 1024
+#define FOLD_KEEP  256
+
+typedef struct {
+	uint64_t h;
+	int n, res; /* n: the cell's bytes, 0: empty slot */
+	char s[FOLD_KEEP];
+} fold_slot;
+
+static void fold_cache_free(void *p)
+{
+	free(p);
+}
+
+static int ascii_has(const unsigned char *v, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	if (m > n)
+		return 0;
+	for (size_t i = 0; i + m <= n; i++) {
+		size_t j = 0;
+		while (j < m) {
+			unsigned char c = v[i + j];
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c + 32);
+			if (c != (unsigned char)needle[j])
+				break;
+			j++;
+		}
+		if (j == m)
+			return 1;
+	}
+	return 0;
+}
+
+static void fold_has(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *v = sqlite3_value_text(argv[0]);
+	const char *needle = (const char *)sqlite3_value_text(argv[1]);
+	size_t n;
+	uint64_t h = 1469598103934665603ull;
+	int ascii = 1, res;
+	fold_slot *cache, *slot = NULL;
+	char *f = NULL;
+	(void)argc;
+	if (!v || !needle) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	n = (size_t)sqlite3_value_bytes(argv[0]);
+	for (size_t i = 0; i < n; i++) {
+		ascii &= v[i] < 0x80;
+		h = (h ^ v[i]) * 1099511628211ull;
+	}
+	if (ascii) {
+		sqlite3_result_int(ctx, ascii_has(v, n, needle));
+		return;
+	}
+	if (!(cache = sqlite3_get_auxdata(ctx, 1)) &&
+	    (cache = calloc(FOLD_SLOTS, sizeof(*cache)))) {
+		sqlite3_set_auxdata(ctx, 1, cache, fold_cache_free);
+		cache = sqlite3_get_auxdata(ctx, 1); /* SQLite may have dropped it at once */
+	}
+	if (cache && n <= FOLD_KEEP) {
+		slot = &cache[h & (FOLD_SLOTS - 1)];
+		if (slot->n == (int)n && slot->h == h && !memcmp(slot->s, v, n)) {
+			sqlite3_result_int(ctx, slot->res);
+			return;
+		}
+	}
+	/* not valid UTF-8 (or over the text module's limits): holds nothing */
+	res = hl_text_fold(&f, (const char *)v, (long)n) == 0 && strstr(f, needle) != NULL;
+	free(f);
+	if (slot && n) {
+		slot->h = h;
+		slot->n = (int)n;
+		slot->res = res;
+		memcpy(slot->s, v, n);
+	}
+	sqlite3_result_int(ctx, res);
+}
+
+static const char *const agg_fn[] = {"count", "sum", "avg", "min", "max"};
+
+/* The conditions, from parameter ?*k on. */
+static int add_where(sqlbuf *b, const hl_store_ds_query *q, size_t ncols, size_t *k)
+{
+	static const char *const ops[] = {"=", "<>", "<", "<=", ">", ">="};
+	/* ?1: the version */
+	if (q->version)
+		sb_add(b, "_from <= ?1 AND (_to IS NULL OR _to > ?1)");
+	else
+		sb_add(b, "_to IS NULL AND ?1 = 0");
+	*k = 2;
+	for (size_t i = 0; i < q->nconds; i++) {
+		const hl_store_ds_cond *c = &q->conds[i];
+		if (c->col >= ncols)
+			return hl_error_set(HL_EINVALID, "no column %zu", c->col);
+		switch (c->op) {
+		case HL_Q_NULL:
+			sb_add(b, " AND c%zu IS NULL", c->col);
+			break;
+		case HL_Q_NOTNULL:
+			sb_add(b, " AND c%zu IS NOT NULL", c->col);
+			break;
+		case HL_Q_IN:
+			sb_add(b, " AND c%zu IN (", c->col);
+			for (size_t j = 0; j < c->n; j++)
+				sb_add(b, "%s?%zu", j ? ", " : "", (*k)++);
+			sb_add(b, ")");
+			break;
+		case HL_Q_BETWEEN:
+			if (c->n != 2)
+				return hl_error_set(HL_EINVALID, "between: two values");
+			sb_add(b, " AND c%zu BETWEEN ?%zu AND ?%zu", c->col, *k, *k + 1);
+			*k += 2;
+			break;
+		case HL_Q_MATCH:
+			if (c->n != 1)
+				return hl_error_set(HL_EINVALID, "~: one value");
+			sb_add(b, " AND hl_fold_has(c%zu, ?%zu)", c->col, (*k)++);
+			break;
+		default:
+			if (c->op < 0 || c->op > HL_Q_GE || c->n != 1)
+				return hl_error_set(HL_EINVALID, "unknown operator");
+			sb_add(b, " AND c%zu %s ?%zu", c->col, ops[c->op], (*k)++);
+		}
+	}
+	return 0;
+}
+
+static void bind_where(sqlite3_stmt *s, const hl_store_ds_query *q, const int *types)
+{
+	int k = 2;
+	sqlite3_bind_int(s, 1, q->version);
+	for (size_t i = 0; i < q->nconds; i++) {
+		const hl_store_ds_cond *c = &q->conds[i];
+		if (c->op == HL_Q_NULL || c->op == HL_Q_NOTNULL)
+			continue;
+		for (size_t j = 0; j < c->n; j++) {
+			if (c->op == HL_Q_MATCH)
+				sqlite3_bind_text(s, k++, c->values[j], -1, SQLITE_STATIC);
+			else
+				bind_cell(s, k++, types[c->col], c->values[j]);
+		}
+	}
+}
+
+static int prepare_on(sqlite3_stmt **s, hl_store *st, sqlite3 *db, sqlite3 *own, const char *sql)
+{
+	if (!own) {
+		*s = hl_store__prepare(st, sql);
+		return *s ? 0 : -1;
+	}
+	if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK) {
+		int rc =
+		    hl_error_set(HL_ERROR, "%s: dataset query: %s", st->path, sqlite3_errmsg(db));
+		sqlite3_finalize(*s);
+		*s = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+/* The error of a step that did not reach SQLITE_DONE. */
+static int step_error(hl_store *st, sqlite3 *own, const query_clock *clock, unsigned ms)
+{
+	if (clock->expired)
+		return hl_error_set(HL_ELIMIT, "the query took longer than %u ms", ms);
+	if (own)
+		return hl_error_set(sqlite3_errcode(own) == SQLITE_BUSY ? HL_ECONFLICT : HL_ERROR,
+		                    "%s: dataset query: %s", st->path, sqlite3_errmsg(own));
+	return hl_store__error(st, "dataset query");
+}
+
 int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
                        const hl_store_ds_query *q,
                        int (*cb)(const char *const *cells, size_t n, void *ud), void *ud)
 {
-	static const char *const ops[] = {"=", "<>", "<", "<=", ">", ">="};
-	sqlbuf b = {.ok = 1};
-	sqlite3_stmt *s;
-	query_clock clock;
+	sqlbuf b = {.ok = 1}, where = {.ok = 1};
+	sqlite3_stmt *s = NULL;
+	query_clock clock = {0};
 	sqlite3 *own = NULL, *db = st->db;
-	int aggregate = q->group_col >= 0 || q->count || q->sum_col >= 0;
+	int aggregate = q->group_col >= 0 || q->naggs;
 	size_t nout = 0, k = 1;
-	int types_out[3 + HL_SCHEMA_MAX_FIELDS];
-	const char *cells[3 + HL_SCHEMA_MAX_FIELDS];
-	char nb[3 + HL_SCHEMA_MAX_FIELDS][32];
+	int types_out[1 + HL_SCHEMA_MAX_FIELDS];
+	const char *cells[1 + HL_SCHEMA_MAX_FIELDS];
+	char nb[1 + HL_SCHEMA_MAX_FIELDS][32];
+	unsigned ms = q->timeout_ms ? q->timeout_ms : 1000;
 	int rc;
 
-	if (ncols > HL_SCHEMA_MAX_FIELDS)
+	if (ncols > HL_SCHEMA_MAX_FIELDS || q->ncols_out > HL_SCHEMA_MAX_FIELDS ||
+	    q->naggs > HL_SCHEMA_MAX_FIELDS)
 		return hl_error_set(HL_ELIMIT, "too many columns");
+	if ((rc = add_where(&where, q, ncols, &k)) < 0) {
+		free(where.s);
+		return rc;
+	}
 	sb_add(&b, "SELECT ");
 	if (aggregate) {
 		if (q->group_col >= 0) {
 			sb_add(&b, "c%ld", q->group_col);
 			types_out[nout++] = types[q->group_col];
 		}
-		if (q->count) {
-			sb_add(&b, "%scount(*)", nout ? ", " : "");
-			types_out[nout++] = HL_FIELD_INTEGER;
+		for (size_t i = 0; i < q->naggs; i++) {
+			const hl_store_ds_agg *a = &q->aggs[i];
+			if (a->kind < HL_DS_AGG_COUNT || a->kind > HL_DS_AGG_MAX ||
+			    (a->kind != HL_DS_AGG_COUNT &&
+			     (a->col < 0 || (size_t)a->col >= ncols))) {
+				free(where.s);
+				free(b.s);
+				return hl_error_set(HL_EINVALID, "bad aggregate");
+			}
+			sb_add(&b, "%s", nout ? ", " : "");
+			if (a->kind == HL_DS_AGG_COUNT)
+				sb_add(&b, "count(*)");
+			else
+				sb_add(&b, "%s(c%ld)", agg_fn[a->kind], a->col);
+			sb_add(&b, " AS a%zu", i);
+			types_out[nout++] = a->kind == HL_DS_AGG_COUNT ? HL_FIELD_INTEGER
+			                    : a->kind == HL_DS_AGG_AVG ? HL_FIELD_NUMBER
+			                                               : types[a->col];
 		}
-		if (q->sum_col >= 0) {
-			sb_add(&b, "%ssum(c%ld)", nout ? ", " : "", q->sum_col);
-			types_out[nout++] = types[q->sum_col];
+	} else if (q->ncols_out) {
+		for (size_t i = 0; i < q->ncols_out; i++) {
+			if (q->cols[i] >= ncols) {
+				free(where.s);
+				free(b.s);
+				return hl_error_set(HL_EINVALID, "no column %zu", q->cols[i]);
+			}
+			sb_add(&b, "%sc%zu", i ? ", " : "", q->cols[i]);
+			types_out[nout++] = types[q->cols[i]];
 		}
 	} else {
 		for (size_t i = 0; i < ncols; i++) {
@@ -830,54 +1038,46 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
 	}
 	/* an aggregate reads every row of the version: one pass over the table, never through
 	 * an index of current keys and a lookup a row (SQLite picks that otherwise, 3x slower) */
-	sb_add(&b, " FROM ds_rows_%lld%s WHERE ", (long long)id, aggregate ? " NOT INDEXED" : "");
-	/* ?1: the version */
-	if (q->version)
-		sb_add(&b, "_from <= ?1 AND (_to IS NULL OR _to > ?1)");
-	else
-		sb_add(&b, "_to IS NULL AND ?1 = 0");
-	k = 2;
-	for (size_t i = 0; i < q->nconds; i++) {
-		const hl_store_ds_cond *c = &q->conds[i];
-		if (c->col >= ncols) {
-			free(b.s);
-			return hl_error_set(HL_EINVALID, "no column %zu", c->col);
-		}
-		switch (c->op) {
-		case HL_Q_NULL:
-			sb_add(&b, " AND c%zu IS NULL", c->col);
-			break;
-		case HL_Q_NOTNULL:
-			sb_add(&b, " AND c%zu IS NOT NULL", c->col);
-			break;
-		case HL_Q_IN:
-			sb_add(&b, " AND c%zu IN (", c->col);
-			for (size_t j = 0; j < c->n; j++)
-				sb_add(&b, "%s?%zu", j ? ", " : "", k++);
-			sb_add(&b, ")");
-			break;
-		default:
-			if (c->op < 0 || c->op > HL_Q_GE) {
-				free(b.s);
-				return hl_error_set(HL_EINVALID, "unknown operator");
-			}
-			sb_add(&b, " AND c%zu %s ?%zu", c->col, ops[c->op], k++);
-		}
-	}
+	sb_add(&b, " FROM ds_rows_%lld%s WHERE %s", (long long)id, aggregate ? " NOT INDEXED" : "",
+	       where.s ? where.s : "");
 	if (q->group_col >= 0)
-		sb_add(&b, " GROUP BY c%ld ORDER BY c%ld", q->group_col, q->group_col);
-	else if (!aggregate)
-		sb_add(&b, " ORDER BY _seq");
+		sb_add(&b, " GROUP BY c%ld", q->group_col);
+	if (q->nsort || q->group_col >= 0 || !aggregate) {
+		sb_add(&b, " ORDER BY ");
+		for (size_t i = 0; i < q->nsort; i++) {
+			const hl_store_ds_sort *o = &q->sort[i];
+			if (o->agg ? o->col >= q->naggs : o->col >= ncols) {
+				free(where.s);
+				free(b.s);
+				return hl_error_set(HL_EINVALID, "bad sort key");
+			}
+			sb_add(&b, "%c%zu%s, ", o->agg ? 'a' : 'c', o->col, o->desc ? " DESC" : "");
+		}
+		if (q->group_col >= 0)
+			sb_add(&b, "c%ld", q->group_col);
+		else if (!aggregate)
+			/* then the table's own order, as it is stored: without a sort, a scan and
+			 * no sorter at all, so that the first page of a million rows comes at once
+			 * (ORDER BY _seq, which no index serves, sorted them all: 2.4 s). The order
+			 * is as loaded but for a row changed by a later load, which comes where its
+			 * new version was written. */
+			sb_add(&b, "_rid");
+		else
+			b.n -= 2; /* the last ", " */
+	}
 	sb_add(&b, " LIMIT ?%zu OFFSET ?%zu", k, k + 1);
-	if (!b.ok) {
+	if (!b.ok || !where.ok) {
 		free(b.s);
+		free(where.s);
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	}
-	/* An aggregate runs on a connection of its own, read-only, whose temp store is a file: the
-	 * store's connection keeps its temp store in memory, where SQLite's sorter (GROUP BY)
-	 * grows its buffers by realloc and runs 2.5x slower on a million rows. Outside a
+	/* An aggregate, a sort or a stream runs on a connection of its own, read-only, whose
+	 * temp store is a file: the store's connection keeps its temp store in memory, where
+	 * SQLite's sorter (GROUP BY, ORDER BY a field) grows its buffers by realloc (2.5x slower
+	 * on a million rows) and holds every row it sorts — all of them for a sorted stream.
+	 * With a file the sorter spills past its cache: memory stays bounded. Outside a
 	 * transaction only (inside, the caller's uncommitted rows must be seen). */
-	if (aggregate && !st->in_tx &&
+	if ((aggregate || q->nsort || q->stream) && !st->in_tx &&
 	    sqlite3_open_v2(st->path, &own, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
 	        SQLITE_OK &&
 	    sqlite3_exec(own, "PRAGMA temp_store = FILE; PRAGMA busy_timeout = 5000;", NULL, NULL,
@@ -887,64 +1087,79 @@ int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
 		sqlite3_close(own);
 		own = NULL;
 	}
-	if (own) {
-		if (sqlite3_prepare_v2(db, b.s, -1, &s, NULL) != SQLITE_OK) {
-			rc = hl_error_set(HL_ERROR, "%s: dataset query: %s", st->path,
-			                  sqlite3_errmsg(db));
-			sqlite3_finalize(s);
-			sqlite3_close(own);
-			free(b.s);
-			return rc;
-		}
-	} else
-		s = hl_store__prepare(st, b.s);
-	free(b.s);
-	if (!s)
-		return -1;
-	sqlite3_bind_int(s, 1, q->version);
-	k = 2;
+	/* the folding function, when a condition needs it, registered once a connection:
+	 * registering again would expire every statement the store keeps prepared */
 	for (size_t i = 0; i < q->nconds; i++) {
-		const hl_store_ds_cond *c = &q->conds[i];
-		if (c->op == HL_Q_NULL || c->op == HL_Q_NOTNULL)
+		sqlite3_stmt *probe = NULL;
+		if (q->conds[i].op != HL_Q_MATCH)
 			continue;
-		for (size_t j = 0; j < c->n; j++)
-			bind_cell(s, (int)k++, types[c->col], c->values[j]);
+		if (sqlite3_prepare_v2(db, "SELECT hl_fold_has(NULL, NULL)", -1, &probe, NULL) !=
+		    SQLITE_OK)
+			sqlite3_create_function(db, "hl_fold_has", 2,
+			                        SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fold_has,
+			                        NULL, NULL);
+		sqlite3_finalize(probe);
+		break;
 	}
-	sqlite3_bind_int64(s, (int)k, (sqlite3_int64)q->limit);
-	sqlite3_bind_int64(s, (int)k + 1, (sqlite3_int64)q->offset);
-	clock.deadline = mono_s() + (q->timeout_ms ? q->timeout_ms : 1000) / 1000.0;
-	clock.expired = 0;
+	clock.deadline = mono_s() + ms / 1000.0;
 	sqlite3_progress_handler(db, 1000, query_tick, &clock);
+	if (q->total && !q->stream) {
+		sqlbuf t = {.ok = 1};
+		if (q->group_col >= 0)
+			sb_add(
+			    &t,
+			    "SELECT count(*) FROM (SELECT 1 FROM ds_rows_%lld NOT INDEXED WHERE %s "
+			    "GROUP BY c%ld)",
+			    (long long)id, where.s, q->group_col);
+		else if (aggregate)
+			sb_add(&t, "SELECT 1");
+		else
+			sb_add(&t, "SELECT count(*) FROM ds_rows_%lld WHERE %s", (long long)id,
+			       where.s);
+		if (!t.ok) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto out;
+		}
+		rc = prepare_on(&s, st, db, own, t.s);
+		free(t.s);
+		if (rc < 0)
+			goto out;
+		if (!aggregate || q->group_col >= 0)
+			bind_where(s, q, types);
+		if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+			rc = step_error(st, own, &clock, ms);
+			goto out;
+		}
+		*q->total = (uint64_t)sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	if ((rc = prepare_on(&s, st, db, own, b.s)) < 0)
+		goto out;
+	bind_where(s, q, types);
+	sqlite3_bind_int64(s, (int)k, q->limit ? (sqlite3_int64)q->limit : -1);
+	sqlite3_bind_int64(s, (int)k + 1, (sqlite3_int64)q->offset);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		for (size_t i = 0; i < nout; i++)
 			cells[i] = cell_text(s, (int)i, types_out[i], nb[i]);
 		int r2 = cb(cells, nout, ud);
 		if (r2) {
-			sqlite3_progress_handler(db, 0, NULL, NULL);
-			sqlite3_finalize(s);
-			sqlite3_close(own);
-			return r2 < 0 ? r2 : 0;
+			rc = r2 < 0 ? r2 : 0;
+			goto out;
 		}
+		if (q->stream)
+			clock.deadline = mono_s() + ms / 1000.0;
 	}
+	rc = rc == SQLITE_DONE ? 0 : step_error(st, own, &clock, ms);
+out:
+	if (q->expired)
+		*q->expired = clock.expired;
 	sqlite3_progress_handler(db, 0, NULL, NULL);
 	sqlite3_finalize(s);
-	if (clock.expired) {
-		sqlite3_close(own);
-		return hl_error_set(HL_ELIMIT, "the query took longer than %u ms",
-		                    q->timeout_ms ? q->timeout_ms : 1000);
-	}
-	if (rc != SQLITE_DONE) {
-		if (own) {
-			rc = hl_error_set(sqlite3_errcode(own) == SQLITE_BUSY ? HL_ECONFLICT
-			                                                      : HL_ERROR,
-			                  "%s: dataset query: %s", st->path, sqlite3_errmsg(own));
-			sqlite3_close(own);
-			return rc;
-		}
-		return hl_store__error(st, "dataset query");
-	}
 	sqlite3_close(own);
-	return 0;
+	free(b.s);
+	free(where.s);
+	return rc;
 }
 
 /* ---- the catalogue's search ("api" section, issue 14: GET /api/v1/datasets, dataset list) ---- */

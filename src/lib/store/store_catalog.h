@@ -73,7 +73,10 @@ int hl_store_ds_diff(hl_store *st, int64_t id, const int *types, size_t ncols, i
                                size_t n, void *ud),
                      void *ud);
 
-/* One condition of a query: column col, op (hl_query_op), values normalised (n of them). */
+/* ---- queries (the query helper's section) ---- */
+
+/* One condition of a query: column col, op (hl_query_op), values normalised (n of them); for
+ * HL_Q_MATCH one value, the text folded (hl_text_fold) that the column's folded text holds. */
 typedef struct {
 	size_t col;
 	int op;
@@ -81,19 +84,44 @@ typedef struct {
 	size_t n;
 } hl_store_ds_cond;
 
+enum { HL_DS_AGG_COUNT = 0, HL_DS_AGG_SUM, HL_DS_AGG_AVG, HL_DS_AGG_MIN, HL_DS_AGG_MAX };
+/* An aggregate: kind, and its column (-1 for count). */
+typedef struct {
+	int kind;
+	long col;
+} hl_store_ds_agg;
+
+/* A sort key: a column (agg 0) or, grouped, an aggregate (agg 1, col its index in aggs). */
+typedef struct {
+	size_t col;
+	int agg, desc;
+} hl_store_ds_sort;
+
 typedef struct {
 	const hl_store_ds_cond *conds;
 	size_t nconds;
-	long group_col, sum_col; /* -1: none */
-	int count;
-	int version; /* 0: the current rows */
-	uint64_t limit, offset;
-	unsigned timeout_ms;
+	long group_col; /* -1: none */
+	const hl_store_ds_agg *aggs;
+	size_t naggs;
+	const size_t *cols; /* the columns given (no grouping nor aggregates); ncols_out 0: all */
+	size_t ncols_out;
+	const hl_store_ds_sort *sort;
+	size_t nsort;
+	int version;    /* 0: the current rows */
+	uint64_t limit; /* 0: none */
+	uint64_t offset;
+	unsigned timeout_ms; /* 0: 1,000 */
+	int stream;          /* the time limit counts SQLite's work between two rows given */
+	uint64_t *total;     /* non-NULL: the rows (groups) matched, counted first */
+	int *expired;        /* non-NULL: set to 1 when the time limit stopped the query */
 } hl_store_ds_query;
 
 /* Runs a query over dataset `id`'s rows: every value bound as a parameter, column names made of
- * numbers. Without grouping or aggregates, the rows' cells; with them, the group's value, then
- * count, then sum. Past timeout_ms (sqlite3_progress_handler): HL_ELIMIT. */
+ * numbers (c0, c1, …), never of user text. Without grouping or aggregates, the rows' cells (the
+ * columns chosen) in the sort's order then as loaded; with them, the group's value, then each
+ * aggregate, by the sort then the group's value. Past timeout_ms (sqlite3_progress_handler):
+ * HL_ELIMIT. The folding of HL_Q_MATCH is an SQL function (hl_fold_has) registered on the
+ * connection. */
 int hl_store_ds_select(hl_store *st, int64_t id, const int *types, size_t ncols,
                        const hl_store_ds_query *q,
                        int (*cb)(const char *const *cells, size_t n, void *ud), void *ud);

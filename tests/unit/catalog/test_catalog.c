@@ -916,6 +916,217 @@ static void test_share(void **state)
 	unsetenv("HALONG_TODAY");
 }
 
+/* ---- the query helper's tests ---- */
+
+static void test_where_parse_match_between(void **state)
+{
+	hl_query_where *w = NULL;
+	(void)state;
+	assert_int_equal(hl_query_where_parse(&w, "name ~ 'ha long' and id between 2 AND 3 and "
+	                                          "kind~a and day between '2025-07-01' and "
+	                                          "2025-07-02"),
+	                 0);
+	assert_int_equal(w->n, 4);
+	assert_int_equal(w->v[0].op, HL_Q_MATCH);
+	assert_string_equal(w->v[0].values[0], "ha long");
+	assert_int_equal(w->v[1].op, HL_Q_BETWEEN);
+	assert_int_equal(w->v[1].nvalues, 2);
+	assert_string_equal(w->v[1].values[0], "2");
+	assert_string_equal(w->v[1].values[1], "3");
+	assert_int_equal(w->v[2].op, HL_Q_MATCH);
+	assert_string_equal(w->v[2].field, "kind");
+	assert_int_equal(w->v[3].op, HL_Q_BETWEEN);
+	assert_string_equal(w->v[3].values[1], "2025-07-02");
+	hl_query_where_free(w);
+	static const char *const bad[] = {"a between 1", "a between 1 or 2", "a between and 2",
+	                                  "a ~",         "a ~ 'x",           "~ x"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		w = NULL;
+		if (hl_query_where_parse(&w, bad[i]) != HL_EINVALID)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(strstr(hl_error_last(), "where: "));
+	}
+}
+
+static void load_q(fx *f, hl_access access)
+{
+	hl_dataset_load_stats ls;
+	make(f, "q", access);
+	write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+	                   "1,Phường Hạ Long,1.5,2025-07-01,true,a,AB-1\n"
+	                   "2,Xã Đông Ngũ,2,2025-07-02,false,b,AB-2\n"
+	                   "3,\"=HYPERLINK(\"\"x\"\")\",3,2025-07-03,true,a,AB-3\n"
+	                   "4,Phường Hà Tu,,2025-07-04,true,,AB-4\n"
+	                   "5,HẠ LONG cũ,10,2025-07-05,false,b,AB-5\n");
+	assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "q", f->csv, NULL), 0);
+	hl_dataset_load_stats_free(&ls);
+}
+
+static void run_q(fx *f, q_out *o, const char *where, hl_dataset_query_opts *qo, int want)
+{
+	hl_query_where *w = NULL;
+	memset(o, 0, sizeof(*o));
+	if (where)
+		assert_int_equal(hl_query_where_parse(&w, where), 0);
+	qo->where = w;
+	assert_int_equal(hl_dataset_query(f->st, &f->who, "q", qo, on_query, o), want);
+	qo->where = NULL;
+	hl_query_where_free(w);
+}
+
+static void test_query_more(void **state)
+{
+	fx *f = *state;
+	q_out o;
+	hl_dataset_query_opts qo = {0};
+	uint64_t total = 0;
+	int more = -1;
+
+	load_q(f, HL_ACCESS_INTERNAL);
+	/* tone-free: "ha long" finds "Hạ Long" and "HẠ LONG"; "dong" finds "Đông" */
+	qo.columns = "id, name";
+	run_q(f, &o, "name ~ 'ha long'", &qo, 0);
+	assert_string_equal(o.text, "id|name\n1|Phường Hạ Long\n5|HẠ LONG cũ\n");
+	run_q(f, &o, "name ~ DONG", &qo, 0);
+	assert_string_equal(o.text, "id|name\n2|Xã Đông Ngũ\n");
+	/* an ASCII cell is compared in place, upper case folded */
+	run_q(f, &o, "name ~ 'hyperlink(\"x'", &qo, 0);
+	assert_string_equal(o.text, "id|name\n3|=HYPERLINK(\"x\")\n");
+	run_q(f, &o, "name ~ 'hạ long' and id between 2 and 5", &qo, 0);
+	assert_string_equal(o.text, "id|name\n5|HẠ LONG cũ\n");
+	/* ~ is for text: another type is an error naming the field */
+	run_q(f, &o, "amount ~ 1", &qo, HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "field \"amount\""));
+	run_q(f, &o, "day between 2025-07-02 and 04/07/2025", &qo, 0);
+	assert_string_equal(o.text,
+	                    "id|name\n2|Xã Đông Ngũ\n3|=HYPERLINK(\"x\")\n4|Phường Hà Tu\n");
+	run_q(f, &o, "id between 1 and x", &qo, HL_EINVALID);
+	assert_string_equal(hl_error_last(), "where: field \"id\": not an integer: \"x\"");
+	/* sort: descending, then ascending; missing amounts first ascending */
+	qo.columns = "amount,id";
+	qo.sort = "-ok, amount";
+	run_q(f, &o, NULL, &qo, 0);
+	assert_string_equal(o.text, "amount|id\n~|4\n1.5|1\n3|3\n2|2\n10|5\n");
+	qo.sort = "nope";
+	run_q(f, &o, NULL, &qo, HL_EINVALID);
+	assert_string_equal(hl_error_last(), "sort: dataset q has no field \"nope\"");
+	qo.sort = NULL;
+	qo.columns = "id,zz";
+	run_q(f, &o, NULL, &qo, HL_EINVALID);
+	assert_string_equal(hl_error_last(), "columns: dataset q has no field \"zz\"");
+	/* several aggregates by group, sorted by one of them */
+	memset(&qo, 0, sizeof(qo));
+	qo.group_by = "ok";
+	qo.count = 1;
+	qo.sum = "amount";
+	qo.avg = "amount";
+	qo.min = "day";
+	qo.max = "name";
+	qo.sort = "-sum";
+	run_q(f, &o, NULL, &qo, 0);
+	assert_string_equal(o.text, "ok|count|sum|avg|min|max\n"
+	                            "false|2|12|6|2025-07-02|Xã Đông Ngũ\n"
+	                            "true|3|4.5|2.25|2025-07-01|Phường Hạ Long\n");
+	qo.sort = "amount";
+	run_q(f, &o, NULL, &qo, HL_EINVALID);
+	assert_non_null(strstr(hl_error_last(), "sort: \"amount\""));
+	qo.sort = NULL;
+	qo.columns = "id";
+	run_q(f, &o, NULL, &qo, HL_EINVALID);
+	qo.columns = NULL;
+	qo.avg = "name";
+	run_q(f, &o, NULL, &qo, HL_EINVALID);
+	assert_string_equal(hl_error_last(), "avg: field \"name\" is not a number (string)");
+	qo.avg = NULL;
+	qo.min = "ok";
+	run_q(f, &o, NULL, &qo, HL_EINVALID);
+	/* paging: more and the total */
+	memset(&qo, 0, sizeof(qo));
+	qo.columns = "id";
+	qo.limit = 2;
+	qo.offset = 1;
+	qo.total = &total;
+	qo.more = &more;
+	run_q(f, &o, "id >= 2", &qo, 0);
+	assert_string_equal(o.text, "id\n3\n4\n");
+	assert_int_equal(total, 4);
+	assert_int_equal(more, 1);
+	qo.offset = 2;
+	run_q(f, &o, "id >= 2", &qo, 0);
+	assert_string_equal(o.text, "id\n4\n5\n");
+	assert_int_equal(more, 0);
+	/* the cap: a larger limit is the cap */
+	qo.offset = 0;
+	qo.limit = 50;
+	qo.max_limit = 3;
+	run_q(f, &o, NULL, &qo, 0);
+	assert_string_equal(o.text, "id\n1\n2\n3\n");
+	assert_int_equal(more, 1);
+	assert_int_equal(total, 5);
+}
+
+static void test_query_csv_and_access(void **state)
+{
+	fx *f = *state;
+	hl_dataset_query_opts qo = {.sort = "-id", .columns = "id,name,amount"};
+	hl_principal viewer = {.user_id = 7, .username = "v", .role = HL_ROLE_VIEWER};
+	hl_principal inspector = {.user_id = 8, .username = "i", .role = HL_ROLE_INSPECTOR};
+	hl_principal anon = hl_principal_anonymous();
+	uint64_t rows = 0;
+	q_out o = {0};
+	FILE *out;
+	char *text;
+
+	load_q(f, HL_ACCESS_RESTRICTED);
+	/* every row, a text that would be a formula prefixed with ' */
+	out = fopen(f->out, "w");
+	assert_non_null(out);
+	assert_int_equal(hl_dataset_query_csv(&rows, f->st, &f->who, "q", &qo, out), 0);
+	fclose(out);
+	assert_int_equal(rows, 5);
+	text = read_file(f->out);
+	assert_string_equal(text, "id,name,amount\r\n5,HẠ LONG cũ,10\r\n4,Phường Hà Tu,\r\n"
+	                          "3,\"'=HYPERLINK(\"\"x\"\")\",3\r\n2,Xã Đông Ngũ,2\r\n"
+	                          "1,Phường Hạ Long,1.5\r\n");
+	free(text);
+	/* restricted: the viewer and anonymous are told it is missing; an inspector reads */
+	qo.count = 1;
+	qo.columns = NULL;
+	qo.sort = NULL;
+	assert_int_equal(hl_dataset_query(f->st, &viewer, "q", &qo, on_query, &o), HL_ENOTFOUND);
+	assert_string_equal(hl_error_last(), "no dataset q");
+	assert_int_equal(hl_dataset_query(f->st, &anon, "q", &qo, on_query, &o), HL_ENOTFOUND);
+	assert_int_equal(hl_dataset_query(f->st, &viewer, "nothing", &qo, on_query, &o),
+	                 HL_ENOTFOUND);
+	assert_string_equal(hl_error_last(), "no dataset nothing");
+	out = fopen(f->out, "w");
+	assert_int_equal(hl_dataset_query_csv(&rows, f->st, &viewer, "q", &qo, out), HL_ENOTFOUND);
+	fclose(out);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(hl_dataset_query(f->st, &inspector, "q", &qo, on_query, &o), 0);
+	assert_string_equal(o.text, "count\n5\n");
+	/* a row changed by a later load comes where its new version was written, in a page and
+	 * in a stream alike (the table's order: no sort of every row before the first) */
+	{
+		hl_dataset_load_stats ls;
+		hl_dataset_query_opts so = {.columns = "id,amount"};
+		write_file(f->csv, "id,name,amount,day,ok,kind,ref\n"
+		                   "1,Phường Hạ Long,9,2025-07-01,true,a,AB-1\n");
+		assert_int_equal(hl_dataset_load(&ls, f->st, &f->who, "q", f->csv, NULL), 0);
+		assert_int_equal(ls.changed, 1);
+		hl_dataset_load_stats_free(&ls);
+		memset(&o, 0, sizeof(o));
+		assert_int_equal(hl_dataset_query(f->st, &f->who, "q", &so, on_query, &o), 0);
+		assert_string_equal(o.text, "id|amount\n2|2\n3|3\n4|~\n5|10\n1|9\n");
+		out = fopen(f->out, "w");
+		assert_int_equal(hl_dataset_query_csv(&rows, f->st, &f->who, "q", &so, out), 0);
+		fclose(out);
+		text = read_file(f->out);
+		assert_string_equal(text, "id,amount\r\n2,2\r\n3,3\r\n4,\r\n5,10\r\n1,9\r\n");
+		free(text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -930,6 +1141,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_query, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search_and_kept_rejects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_share, setup, teardown),
+	    cmocka_unit_test(test_where_parse_match_between),
+	    cmocka_unit_test_setup_teardown(test_query_more, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_query_csv_and_access, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
