@@ -2215,6 +2215,13 @@ test('shared data: phone (390 px) — the catalogue and a dataset\'s page fit, t
     over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(over <= 1, `the dataset page is ${over}px wider than the screen`);
     await shot('datasets-page-narrow');
+    if (await page.locator('#ds-rows-table').count()) {
+      /* the rows' table is wider than a phone: it scrolls inside its frame, the page does not */
+      const wrap = await page.evaluate(() => { const w = document.querySelector('#ds-rows .ds-table-wrap'); return [w.scrollWidth, w.clientWidth]; });
+      assert(wrap[0] > wrap[1], `the rows' frame scrolls sideways: ${wrap}`);
+      await page.evaluate(() => document.getElementById('ds-rows').scrollIntoView());
+      await shot('datasets-rows-narrow');
+    }
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
   }

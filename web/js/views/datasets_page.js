@@ -358,6 +358,8 @@ function chartSection(d, fields, state) {
   if (!units.length && times.length) kind.value = 'line';
   fillGroups();
   const canvas = h('canvas', { id: 'ds-chart-canvas' });
+  /* no empty frame before the first drawing */
+  const fig = h('figure', { class: 'chart', hidden: true }, h('div', { class: 'chart-box' }, canvas));
   const note = h('p', { class: 'note', id: 'ds-chart-note' });
   const dataBox = h('div', { id: 'ds-chart-data' });
   const draw = async () => {
@@ -407,6 +409,7 @@ function chartSection(d, fields, state) {
       note.className = 'error';
     }
     if (Chart) {
+      fig.hidden = false;
       const old = Chart.getChart(canvas);
       if (old) old.destroy();
       canvas.setAttribute('role', 'img');
@@ -437,7 +440,7 @@ function chartSection(d, fields, state) {
     h('div', { class: 'field' }, h('label', { for: 'ds-chart-sum' }, t('ds_chart_value')), sumSel),
     h('button', { type: 'submit', id: 'ds-chart-draw' }, t('ds_chart_draw'))),
   h('p', { class: 'hint' }, t('ds_chart_hint')),
-  h('figure', { class: 'chart' }, h('div', { class: 'chart-box' }, canvas)), note, dataBox);
+  fig, note, dataBox);
   return box;
 }
 
