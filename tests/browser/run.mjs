@@ -1520,7 +1520,7 @@ test('drill-down: task 6 of the dashboard, its deadline as written and as read, 
 
 test('the report form: the officer of Phường Hà Tu reports on its task; progress 140 is refused beside the field, then 40 is sent', async () => {
   needPlans();
-  await planLogin('dulieu-hatu');
+  await planLogin('canbo-hatu');
   await page.goto(world.base + '/#/plans/DEMO-KH-2026');
   await page.click('#mine-link');
   await seeText('#tasks', 'Xây dựng quy trình lưu trữ hồ sơ điện tử sau số hóa');
@@ -1549,7 +1549,7 @@ test('the report form: the officer of Phường Hà Tu reports on its task; prog
   await page.click('#rp-submit');
   await seeText('main .flash', 'Đã gửi báo cáo số', '(Tháng 10/2026); báo cáo chờ Sở Khoa học và Công nghệ tỉnh Quảng Ninh (SO-KHCN) thẩm định.');
   world.planReport = Number(/báo cáo số (\d+)/.exec(await page.locator('main .flash').innerText())[1]);
-  await seeText('#history', `Báo cáo số ${world.planReport}`, 'Chờ thẩm định', '40%', 'dulieu-hatu', 'Tệp minh chứng', 'biên bản góp ý.txt');
+  await seeText('#history', `Báo cáo số ${world.planReport}`, 'Chờ thẩm định', '40%', 'canbo-hatu', 'Tệp minh chứng', 'biên bản góp ý.txt');
   /* the link gives back the very bytes */
   const href = await page.locator('#history .evidence-files a').first().getAttribute('href');
   const got = await page.evaluate(async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer()).length, href);
@@ -1577,7 +1577,7 @@ test('the compiler returns the report with a comment from the queue; the officer
     .catch(() => { throw new Error('the returned report is still in the queue'); });
   await shot('plans-queue-returned', true);
 
-  await planLogin('dulieu-hatu');
+  await planLogin('canbo-hatu');
   await page.goto(world.base + '/#/plans/DEMO-KH-2026/tasks/KT1.1');
   await seeText('#history', `Báo cáo số ${n}`, 'Đã trả lại', 'Ý kiến: “Đề nghị nêu rõ các bước của quy trình đã dự thảo.”');
   await seeText('#report-form-h', `Sửa và gửi lại báo cáo số ${n}`);
