@@ -15,6 +15,8 @@ import { parseQuery } from './util.js';
 import { plansView, planView } from './views/plans.js';
 import { taskView } from './views/task.js';
 import { queueView, inspectionView, lessonsView } from './views/plan_work.js';
+import { datasetsView, datasetNewView } from './views/datasets.js';
+import { datasetView } from './views/datasets_page.js';
 
 /* Routes are in the hash (#/search?q=…) so the server needs no fallback for deep links. */
 const ROUTES = [
@@ -37,6 +39,9 @@ const ROUTES = [
   [/^\/plans\/([^/]+)\/inspection$/, inspectionView, 'plans'],
   [/^\/reports\/queue$/, queueView, 'plans'],
   [/^\/lessons$/, lessonsView, 'plans'],
+  [/^\/datasets$/, datasetsView, 'datasets'],
+  [/^\/datasets\/new$/, datasetNewView, 'datasets'],
+  [/^\/datasets\/([^/]+)$/, datasetView, 'datasets'],
 ];
 
 let flash = null;
@@ -76,6 +81,7 @@ function renderHeader(route) {
     ['ocr', '#/ocr', t('nav_ocr')],
     ['exchange', '#/exchange', t('nav_exchange')],
     ['plans', '#/plans', t('nav_plans')],
+    ['datasets', '#/datasets', t('nav_datasets')],
   ];
   const q = route.section === 'search' ? route.query.q || '' : '';
   const form = h(
