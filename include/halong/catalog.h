@@ -489,6 +489,30 @@ int hl_dataset_feed_write(int *version, hl_store *st, const hl_principal *who, c
  * changed, for the audit entry. */
 int hl_dataset_feed_apply(char *summary, size_t n, hl_store *st, const char *dir, int here);
 
+/* A commune follows only the hub's datasets it subscribed to: an entry of another dataset is
+ * passed over (the feed's position still moves), one of a version not newer than the last
+ * applied here too. Subscribing sets the datasets feed back to its start, so that the versions
+ * published before come in the next pull. By the node's operator or an admin (HL_EDENIED),
+ * on a node that follows a hub (HL_EINVALID), audited dataset.subscribe / dataset.unsubscribe. */
+typedef struct {
+	char *id;        /* the hub's dataset id */
+	char *since;     /* when (UTC) */
+	char *by;        /* who */
+	int64_t applied; /* the hub's last version applied here (0: none yet) */
+} hl_dataset_subscription;
+typedef struct {
+	size_t n;
+	hl_dataset_subscription *v;
+} hl_dataset_subscriptions;
+void hl_dataset_subscriptions_free(hl_dataset_subscriptions *l);
+/* *added: 1 when new, 0 when the node already followed it. */
+int hl_dataset_subscribe(int *added, hl_store *st, const hl_principal *who, const char *id);
+/* HL_ENOTFOUND when the node does not follow it. The dataset already here stays, unchanged. */
+int hl_dataset_unsubscribe(hl_store *st, const hl_principal *who, const char *id);
+/* The node's subscriptions, by id (anyone signed in may read them). */
+int hl_dataset_subscriptions_list(hl_dataset_subscriptions **out, hl_store *st,
+                                  const hl_principal *who);
+
 /* ---- publishing (the "publish" section): Data Package out and in, DCAT-AP 3 ---- */
 
 /* What hl_dataset_export_datapackage wrote. */

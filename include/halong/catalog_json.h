@@ -52,6 +52,9 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
  * "reason", "decision_basis", "until"}. */
 json_t *hl_data_request_json(const hl_data_request *r);
 
+/* (share) A subscription: {"id", "since", "by", "applied"}. */
+json_t *hl_dataset_subscription_json(const hl_dataset_subscription *s);
+
 /* ---- publishing (the "publish" section): DCAT-AP 3.0 JSON-LD (catalog.h: hl_dcat_opts) ---- */
 
 /* The catalogue (dcat:Catalog listing every public dataset, each described in full). */

@@ -184,3 +184,78 @@ const cli_opt share_list_opts[] = {
     JSON_OPT,
     CLI_OPT_END,
 };
+
+/* ---- `halong dataset subscribe|unsubscribe|subscriptions`: what a commune follows ---- */
+
+int share_subscribe(const cli_args *args)
+{
+	const share_opts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	int rc, added = 0;
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_dataset_subscribe(&added, hl_archive_store(a), &who, args->args[0]);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json)
+		cli_print_json(json_pack("{s:s,s:b}", "id", args->args[0], "added", added));
+	else
+		printf(added ? "%s: followed; its versions come with the next pull of the hub's "
+		               "datasets feed\n"
+		             : "%s: already followed\n",
+		       args->args[0]);
+	return EXIT_OK;
+}
+
+int share_unsubscribe(const cli_args *args)
+{
+	hl_archive *a = NULL;
+	hl_principal who = me();
+	int rc;
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_dataset_unsubscribe(hl_archive_store(a), &who, args->args[0]);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	printf("%s: no longer followed (the dataset here stays as it is)\n", args->args[0]);
+	return EXIT_OK;
+}
+
+int share_subscriptions(const cli_args *args)
+{
+	const share_opts *o = args->opts;
+	hl_archive *a = NULL;
+	hl_dataset_subscriptions *l = NULL;
+	hl_principal who = me();
+	int rc;
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	rc = hl_dataset_subscriptions_list(&l, hl_archive_store(a), &who);
+	hl_archive_free(a);
+	if (rc < 0)
+		return cli_fail();
+	if (o->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(arr, hl_dataset_subscription_json(&l->v[i]));
+		cli_print_json(json_pack("{s:o}", "subscriptions", arr));
+	} else {
+		if (!l->n)
+			printf("this node follows none of the hub's datasets (halong dataset "
+			       "subscribe "
+			       "ID)\n");
+		for (size_t i = 0; i < l->n; i++)
+			printf("%-32s since %s by %s; the hub's version %lld here\n", l->v[i].id,
+			       l->v[i].since, l->v[i].by, (long long)l->v[i].applied);
+	}
+	hl_dataset_subscriptions_free(l);
+	return EXIT_OK;
+}
+
+const cli_opt share_subscribe_opts[] = {
+    JSON_OPT,
+    CLI_OPT_END,
+};

@@ -134,6 +134,40 @@ static int request_revoke(request *r)
 	return decide(r, REVOKE);
 }
 
+/* ---- a commune's subscriptions to the hub's datasets (the datasets feed) ---- */
+
+/* PUT /api/v1/dataset-subscriptions/{id}: 201 when new, 200 when already followed. */
+static int subscription_put(request *r)
+{
+	int added = 0, rc;
+	const char *id = req_param(r, "id");
+	if ((rc = hl_dataset_subscribe(&added, req_store(r), &r->who, id)) < 0)
+		return rc;
+	return resp_json(r, added ? 201 : 200, json_pack("{s:s,s:b}", "id", id, "added", added));
+}
+
+/* DELETE /api/v1/dataset-subscriptions/{id}: 204. */
+static int subscription_delete(request *r)
+{
+	int rc = hl_dataset_unsubscribe(req_store(r), &r->who, req_param(r, "id"));
+	return rc < 0 ? rc : resp_status(r, 204);
+}
+
+/* GET /api/v1/dataset-subscriptions: {"subscriptions": [SUBSCRIPTION…]}. */
+static int subscriptions_list(request *r)
+{
+	hl_dataset_subscriptions *l = NULL;
+	json_t *arr;
+	int rc;
+	if ((rc = hl_dataset_subscriptions_list(&l, req_store(r), &r->who)) < 0)
+		return rc;
+	arr = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(arr, hl_dataset_subscription_json(&l->v[i]));
+	hl_dataset_subscriptions_free(l);
+	return resp_json(r, 200, json_pack("{s:o}", "subscriptions", arr));
+}
+
 const route routes_dataset_share[] = {
     {M_POST, "/api/v1/datasets/{id}/requests", request_add, 0, 0},
     {M_GET, "/api/v1/data-requests", requests_list, 0, 0},
@@ -141,5 +175,8 @@ const route routes_dataset_share[] = {
     {M_POST, "/api/v1/data-requests/{n}/grant", request_grant, 0, 0},
     {M_POST, "/api/v1/data-requests/{n}/refuse", request_refuse, 0, 0},
     {M_POST, "/api/v1/data-requests/{n}/revoke", request_revoke, 0, 0},
+    {M_GET, "/api/v1/dataset-subscriptions", subscriptions_list, 0, 0},
+    {M_PUT, "/api/v1/dataset-subscriptions/{id}", subscription_put, 0, 0},
+    {M_DELETE, "/api/v1/dataset-subscriptions/{id}", subscription_delete, 0, 0},
     {0},
 };

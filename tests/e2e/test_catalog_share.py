@@ -12,6 +12,7 @@ import unittest
 import urllib.parse
 
 import hlnodes
+import hlserve
 import hlplans
 from test_catalog import DATA
 from test_openapi import AnswerValidator
@@ -301,8 +302,29 @@ class DatasetFeed(unittest.TestCase):
         again = self.hub.json('feed', 'publish', 'datasets', 'yte-pub')
         self.assertEqual((again['seq'], again['unchanged']), (1, True))
         self.assertNotEqual(self.a.run('dataset', 'show', 'yte-pub').rc, 0)
+        # not followed: the entry is passed over, the feed's position moves
         r = self.a.json('feed', 'pull', 'datasets')
         self.assertEqual((r['applied'], r['seq']), (1, 1), r)
+        self.assertNotEqual(self.a.run('dataset', 'show', 'yte-pub').rc, 0)
+        with self.a.db() as c:
+            (detail,) = c.execute("SELECT detail FROM audit WHERE action = 'feed.apply' AND "
+                                  "object = 'datasets' ORDER BY id DESC LIMIT 1").fetchone()
+        self.assertIn('dataset yte-pub (the hub\'s version 1): not followed here', detail)
+        # the hub follows no hub; a bad id is named
+        r = self.hub.run('dataset', 'subscribe', 'yte-pub')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('this node follows no hub', r.err)
+        r = self.a.run('dataset', 'subscribe', '../x')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('dataset id: 1 to 64', r.err)
+        # followed: the feed read again from its start brings the version published before
+        s = self.a.json('dataset', 'subscribe', 'yte-pub', '--json')
+        self.assertEqual(s, {'id': 'yte-pub', 'added': True})
+        self.assertEqual(self.a.json('dataset', 'subscribe', 'yte-pub', '--json')['added'], False)
+        r = self.a.json('feed', 'pull', 'datasets')
+        self.assertEqual((r['applied'], r['seq']), (1, 1), r)
+        subs = self.a.json('dataset', 'subscriptions', '--json')['subscriptions']
+        self.assertEqual([(x['id'], x['applied']) for x in subs], [('yte-pub', 1)])
         d = self.a.json('dataset', 'show', 'yte-pub', '--json')
         h = self.hub.json('dataset', 'show', 'yte-pub', '--json')
         self.assertEqual((d['version'], d['rows'], d['owner'], d['access'], d['created_by']),
@@ -346,6 +368,7 @@ class DatasetFeed(unittest.TestCase):
                     self.health, '--access', 'public')
         self.hub.ok('dataset', 'load', 'yte-local', self.health)
         self.hub.ok('feed', 'publish', 'datasets', 'yte-local')
+        self.a.ok('dataset', 'subscribe', 'yte-local')
         r = self.a.run('feed', 'pull', 'datasets')
         self.assertNotEqual(r.rc, 0, r)
         self.assertIn('dataset yte-local exists on this node and did not come from the hub', r.err)
@@ -354,6 +377,68 @@ class DatasetFeed(unittest.TestCase):
         st = [f for f in self.a.json('feed', 'status')['feeds'] if f['feed'] == 'datasets'][0]
         self.assertEqual(st['seq'], 2)
         self.assertIn('did not come from the hub', st['last_error'])
+        # following it no more: the feed goes on (the entry passed over)
+        self.a.ok('dataset', 'unsubscribe', 'yte-local')
+        r = self.a.json('feed', 'pull', 'datasets')
+        self.assertEqual(r['seq'], 3, r)
+
+    def test_5_unsubscribed_then_followed_again(self):
+        self.a.ok('dataset', 'unsubscribe', 'yte-pub')
+        r = self.a.run('dataset', 'unsubscribe', 'yte-pub')
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('this node does not follow dataset yte-pub', r.err)
+        self.assertEqual(self.a.json('dataset', 'subscriptions', '--json')['subscriptions'], [])
+        # a third version on the hub (test data): passed over here, the copy stays at 2
+        with open(self.health, newline='', encoding='utf-8') as f:
+            rows = list(csv.reader(f))
+        i = rows[0].index('note')
+        rows[2][i] = 'ghi chú thứ ba cho kiểm thử (test data)'
+        path = self.hub.h.path('health-v3.csv')
+        with open(path, 'w', newline='', encoding='utf-8') as f:
+            csv.writer(f, lineterminator='\n').writerows(rows)
+        self.hub.ok('dataset', 'load', 'yte-pub', path, '--replace')
+        self.hub.ok('feed', 'publish', 'datasets', 'yte-pub')
+        self.a.ok('feed', 'pull', 'datasets')
+        self.assertEqual(self.a.json('dataset', 'show', 'yte-pub', '--json')['version'], 2)
+        # followed again: the feed from its start, versions 1 and 2 not applied twice, 3 comes
+        self.a.ok('dataset', 'subscribe', 'yte-pub')
+        self.a.ok('feed', 'pull', 'datasets')
+        d = self.a.json('dataset', 'show', 'yte-pub', '--json')
+        self.assertEqual(d['version'], 3)
+        self.assertEqual(self.export(self.a, 'yte-pub'), self.export(self.hub, 'yte-pub'))
+        with self.a.db() as c:
+            acts = [a for (a,) in c.execute(
+                "SELECT action FROM audit WHERE action LIKE 'dataset.%subscribe' ORDER BY id")]
+        self.assertEqual(acts, ['dataset.subscribe', 'dataset.subscribe', 'dataset.unsubscribe',
+                                'dataset.unsubscribe', 'dataset.subscribe'])
+
+    def test_6_subscriptions_in_the_api(self):
+        tokens = {}
+        self.a.ok('units', 'load', '--quiet')
+        for name, role in (('qtv', 'admin'), ('xem', 'viewer')):
+            self.a.ok('user', 'add', name, '--role', role, '--unit', '06652',
+                      input=(hlserve.PASSWORD + '\n').encode())
+            tokens[name] = self.a.run('user', 'token', name).out.strip().splitlines()[-1]
+        self.a.start()
+        try:
+            def call(method, path, who=None):
+                h = {'Authorization': 'Bearer ' + tokens[who]} if who else {}
+                return self.a.request(method, path, headers=h)
+            base = '/api/v1/dataset-subscriptions'
+            self.assertEqual(call('GET', base).status, 401)
+            self.assertEqual(call('PUT', base + '/yte-moi', 'xem').status, 403)
+            r = call('PUT', base + '/yte-moi', 'qtv')
+            self.assertEqual((r.status, r.json()), (201, {'id': 'yte-moi', 'added': True}), r)
+            self.assertEqual(call('PUT', base + '/yte-moi', 'qtv').status, 200)
+            ids = [x['id'] for x in call('GET', base, 'xem').json()['subscriptions']]
+            self.assertEqual(ids, ['yte-moi', 'yte-pub'])
+            self.assertEqual(call('DELETE', base + '/yte-moi', 'qtv').status, 204)
+            r = call('DELETE', base + '/yte-moi', 'qtv')
+            self.assertEqual(r.status, 404, r)
+            self.assertIn('does not follow dataset yte-moi', r.json()['error']['message'])
+            self.assertEqual(call('PUT', base + '/..', 'qtv').status, 400)
+        finally:
+            self.a.stop()
 
 
 if __name__ == '__main__':

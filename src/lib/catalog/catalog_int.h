@@ -36,6 +36,8 @@ int hl_catalog__rows_next(hl_catalog__rows *r, char ***f, size_t *n, uint64_t *l
 void hl_catalog__rows_progress(const hl_catalog__rows *r, uint64_t *done, uint64_t *total);
 void hl_catalog__rows_free(hl_catalog__rows *r);
 
+/* Is `id` a dataset id: 1-64 of A-Z a-z 0-9 - _ . (not . or ..)? */
+int hl_catalog__id_ok(const char *id);
 /* May `who` read a dataset of level `access` by their role alone (no agency, no grant)? */
 int hl_catalog__may_read(const hl_principal *who, int access);
 /* The agency `who` belongs to for sharing (hl_plans_user_agency: auth_user's agency_code, else

@@ -99,7 +99,7 @@ static int may_write(const hl_principal *who)
 	return who && (who->local || who->role >= HL_ROLE_OFFICER);
 }
 
-static int id_ok(const char *id)
+int hl_catalog__id_ok(const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
 	if (n < 1 || n > 64)
@@ -212,7 +212,7 @@ int hl_catalog__open(hl_catalog__ds *out, hl_store *st, const hl_principal *who,
 	find_ctx c = {.st = st, .who = who, .one = out};
 	int rc;
 	memset(out, 0, sizeof(*out));
-	if (!id_ok(id))
+	if (!hl_catalog__id_ok(id))
 		return hl_error_set(HL_ENOTFOUND, "no dataset %.64s", id ? id : "");
 	rc = hl_store_dataset_foreach(st, id, on_row, &c);
 	if (rc < 0)
@@ -310,7 +310,7 @@ int hl_catalog__create(hl_dataset **out, hl_store *st, const hl_principal *who,
 
 	if (!may_write(who))
 		return hl_error_set(HL_EDENIED, "creating a dataset needs an officer or above");
-	if (!id_ok(d->id))
+	if (!hl_catalog__id_ok(d->id))
 		return hl_error_set(HL_EINVALID, "id: 1 to 64 of A-Z a-z 0-9 - _ . (got \"%.64s\")",
 		                    d->id ? d->id : "");
 	if (!d->title || !*d->title || !text_ok(d->title, 1000))

@@ -10,9 +10,12 @@
 
 #include <jansson.h>
 
+#include "../store/store.h"
 #include "../store/store_catalog.h"
+#include "../store/store_catalog_share.h"
 #include "catalog_int.h"
 #include "halong/catalog_json.h"
+#include "halong/exchange.h"
 #include "halong/util.h"
 
 #define FEED_ACTOR "feed"
@@ -107,6 +110,13 @@ static const char *jget(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* The subscription's last version applied (the callback of a look-up by name). */
+static int on_sub(const hl_store_subscription_row *r, void *ud)
+{
+	*(int64_t *)ud = r->applied;
+	return 1;
+}
+
 int hl_dataset_feed_apply(char *summary, size_t n, hl_store *st, const char *dir, int here)
 {
 	hl_principal who = hl_principal_local(FEED_ACTOR);
@@ -145,6 +155,21 @@ int hl_dataset_feed_apply(char *summary, size_t n, hl_store *st, const char *dir
 	    (rc = hl_schema_parse(&s, schema, strlen(schema), "dataset.json")) < 0) {
 		rc = schema ? rc : hl_error_set(HL_ENOMEM, "out of memory");
 		goto done;
+	}
+	if (!here) { /* a commune: only the datasets it follows, each version once */
+		int64_t applied = -1;
+		if ((rc = hl_store_dataset_subscriptions(st, id, on_sub, &applied)) < 0)
+			goto done;
+		if (applied < 0 || hub_version <= applied) {
+			snprintf(summary, n,
+			         applied < 0
+			             ? "dataset %s (the hub's version %d): not followed here, "
+			               "passed over"
+			             : "dataset %s: the hub's version %d, already here",
+			         id, hub_version);
+			rc = 0;
+			goto done;
+		}
 	}
 	rc = hl_catalog__open(&ds, st, &who, id);
 	if (rc < 0 && rc != HL_ENOTFOUND)
@@ -218,6 +243,8 @@ int hl_dataset_feed_apply(char *summary, size_t n, hl_store *st, const char *dir
 		                  ls.nerrors ? ls.errors[0] : "?");
 		goto done;
 	}
+	if ((rc = hl_store_dataset_subscription_applied(st, id, hub_version)) < 0)
+		goto done;
 	snprintf(summary, n,
 	         "dataset %s: hub's version %d as version %d here: %llu added, %llu "
 	         "changed, %llu removed",
@@ -234,4 +261,115 @@ done:
 	free(mine);
 	free(theirs);
 	return rc;
+}
+
+/* ---- a commune's subscriptions ---- */
+
+void hl_dataset_subscriptions_free(hl_dataset_subscriptions *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].id);
+		free(l->v[i].since);
+		free(l->v[i].by);
+	}
+	free(l->v);
+	free(l);
+}
+
+/* Who may change what the node follows, and only a node that follows a hub. */
+static int may_subscribe(hl_store *st, const hl_principal *who, const char *id)
+{
+	int hub;
+	if (!who || !(who->local || who->role == HL_ROLE_ADMIN))
+		return hl_error_set(
+		    HL_EDENIED, "the node's operator or an admin chooses the datasets it follows");
+	if (!hl_catalog__id_ok(id))
+		return hl_error_set(HL_EINVALID,
+		                    "dataset id: 1 to 64 of A-Z a-z 0-9 - _ . (got \"%.64s\")",
+		                    id ? id : "");
+	if ((hub = hl_node_follows_hub(st)) < 0)
+		return hub;
+	if (!hub)
+		return hl_error_set(HL_EINVALID,
+		                    "this node follows no hub: it has no datasets feed "
+		                    "to subscribe to (halong node follow)");
+	return 0;
+}
+
+int hl_dataset_subscribe(int *added, hl_store *st, const hl_principal *who, const char *id)
+{
+	char now[32];
+	int rc;
+	*added = 0;
+	if ((rc = may_subscribe(st, who, id)) < 0)
+		return rc;
+	hl_now_utc(now);
+	if ((rc = hl_store_begin(st)) < 0)
+		return rc;
+	if ((rc = hl_store_dataset_subscribe(added, st, id, now, hl_principal_actor(who))) < 0 ||
+	    (*added && (rc = hl_store_audit(st, hl_principal_actor(who), "dataset.subscribe", id,
+	                                    "the datasets feed read again from its start")) < 0)) {
+		hl_store_rollback(st);
+		return rc;
+	}
+	return hl_store_commit(st);
+}
+
+int hl_dataset_unsubscribe(hl_store *st, const hl_principal *who, const char *id)
+{
+	int rc, removed = 0;
+	if ((rc = may_subscribe(st, who, id)) < 0)
+		return rc;
+	if ((rc = hl_store_begin(st)) < 0)
+		return rc;
+	if ((rc = hl_store_dataset_unsubscribe(&removed, st, id)) < 0 ||
+	    (removed && (rc = hl_store_audit(st, hl_principal_actor(who), "dataset.unsubscribe", id,
+	                                     NULL)) < 0)) {
+		hl_store_rollback(st);
+		return rc;
+	}
+	if ((rc = hl_store_commit(st)) < 0)
+		return rc;
+	return removed ? 0 : hl_error_set(HL_ENOTFOUND, "this node does not follow dataset %s", id);
+}
+
+static int on_sub_list(const hl_store_subscription_row *r, void *ud)
+{
+	hl_dataset_subscriptions *l = ud;
+	hl_dataset_subscription *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	l->v = v;
+	v[l->n] = (hl_dataset_subscription){.id = hl_strdup(r->name),
+	                                    .since = hl_strdup(r->since),
+	                                    .by = hl_strdup(r->by),
+	                                    .applied = r->applied};
+	l->n++;
+	return 0;
+}
+
+int hl_dataset_subscriptions_list(hl_dataset_subscriptions **out, hl_store *st,
+                                  const hl_principal *who)
+{
+	hl_dataset_subscriptions *l;
+	int rc;
+	*out = NULL;
+	if (!who || !(who->local || who->user_id))
+		return hl_error_set(HL_EDENIED, "sign in to see what this node follows");
+	if (!(l = calloc(1, sizeof(*l))))
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if ((rc = hl_store_dataset_subscriptions(st, NULL, on_sub_list, l)) < 0) {
+		hl_dataset_subscriptions_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+json_t *hl_dataset_subscription_json(const hl_dataset_subscription *s)
+{
+	return json_pack("{s:s,s:s,s:s,s:I}", "id", s->id, "since", s->since, "by", s->by,
+	                 "applied", (json_int_t)s->applied);
 }

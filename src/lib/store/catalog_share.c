@@ -197,3 +197,94 @@ int hl_store_savepoint_undo(hl_store *st, const char *name)
 	hl_store__forget_ids(st);
 	return rc < 0 ? rc : sp(st, "RELEASE", name, "");
 }
+
+/* ---- a commune's subscriptions to the hub's datasets (catalog/share_feed.c) ---- */
+
+int hl_store_dataset_subscribe(int *added, hl_store *st, const char *name, const char *since,
+                               const char *by)
+{
+	sqlite3_stmt *s;
+	int rc;
+	*added = 0;
+	if (!st->in_tx)
+		return hl_error_set(HL_ERROR, "a subscription is added inside a transaction");
+	if (!(s = hl_store__prepare(
+	          st, "INSERT INTO dataset_subscription(name, since, by) VALUES (?1, ?2, ?3)"
+	              " ON CONFLICT(name) DO UPDATE SET active = 1, since = excluded.since,"
+	              " by = excluded.by WHERE active = 0")))
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, since, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, by, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return hl_store__error(st, "dataset subscription");
+	if (!(*added = sqlite3_changes(st->db) > 0))
+		return 0;
+	/* the feed read again from its start: the entries passed over before are applied now */
+	if (sqlite3_exec(st->db,
+	                 "UPDATE feed_position SET seq = 0, hash = NULL, last_error = NULL,"
+	                 " last_error_ms = NULL WHERE feed = 'datasets'",
+	                 NULL, NULL, NULL) != SQLITE_OK)
+		return hl_store__error(st, "dataset subscription");
+	return 0;
+}
+
+int hl_store_dataset_unsubscribe(int *removed, hl_store *st, const char *name)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "UPDATE dataset_subscription SET active = 0 WHERE name = ?1 AND active = 1");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return hl_store__error(st, "dataset subscription");
+	*removed = sqlite3_changes(st->db) > 0;
+	return 0;
+}
+
+int hl_store_dataset_subscriptions(hl_store *st, const char *name,
+                                   int (*cb)(const hl_store_subscription_row *r, void *ud),
+                                   void *ud)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "SELECT name, since, by, applied FROM dataset_subscription"
+	                          " WHERE active = 1 AND (?1 IS NULL OR name = ?1) ORDER BY name");
+	int rc, stop = 0;
+	if (!s)
+		return -1;
+	if (name)
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hl_store_subscription_row r = {.name = hl_store__col(s, 0),
+		                               .since = hl_store__col(s, 1),
+		                               .by = hl_store__col(s, 2),
+		                               .applied = sqlite3_column_int64(s, 3)};
+		if ((stop = cb(&r, ud)) < 0) {
+			sqlite3_finalize(s);
+			return stop;
+		}
+	}
+	sqlite3_finalize(s);
+	if (!stop && rc != SQLITE_DONE)
+		return hl_store__error(st, "dataset subscriptions");
+	return 0;
+}
+
+int hl_store_dataset_subscription_applied(hl_store *st, const char *name, int64_t version)
+{
+	sqlite3_stmt *s =
+	    hl_store__prepare(st, "UPDATE dataset_subscription SET applied = ?2 WHERE name = ?1");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : hl_store__error(st, "dataset subscription");
+}

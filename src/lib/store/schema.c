@@ -561,7 +561,16 @@ static const char *const migrations[] = {
     "CREATE TABLE data_grant ("
     "  dataset_id INTEGER NOT NULL REFERENCES dataset(id), agency TEXT NOT NULL,"
     "  request_id INTEGER NOT NULL REFERENCES data_request(id), until TEXT,"
-    "  PRIMARY KEY (dataset_id, agency)) WITHOUT ROWID;",
+    "  PRIMARY KEY (dataset_id, agency)) WITHOUT ROWID;"
+    /* On a commune: the hub's datasets it follows (active) or followed through the datasets
+     * feed (by the hub's id), since when and by whom, and the hub's last version applied here
+     * (0: none yet; kept when unsubscribed, so that following again does not apply the old
+     * versions again). An entry of a dataset not followed is passed over; one of a version not
+     * newer than `applied` too (a subscription rewinds the feed to its start). */
+    "CREATE TABLE dataset_subscription ("
+    "  name TEXT PRIMARY KEY, since TEXT NOT NULL, by TEXT NOT NULL,"
+    "  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+    "  applied INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so

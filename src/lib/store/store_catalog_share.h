@@ -50,6 +50,26 @@ int hl_store_data_grant_del(hl_store *st, int64_t dataset_id, const char *agency
 int hl_store_data_grant_has(hl_store *st, int64_t dataset_id, const char *agency,
                             const char *today);
 
+/* ---- a commune's subscriptions to the hub's datasets (the datasets feed) ---- */
+
+typedef struct {
+	const char *name, *since, *by;
+	int64_t applied; /* the hub's last version applied here; 0: none */
+} hl_store_subscription_row;
+
+/* Adds the subscription of `name` (*added 1), or nothing when there is one (*added 0); a new
+ * one sets the datasets feed's position back to its start. In the caller's transaction. */
+int hl_store_dataset_subscribe(int *added, hl_store *st, const char *name, const char *since,
+                               const char *by);
+/* Ends it (*removed 1), if any: the row stays, inactive, with the version last applied. */
+int hl_store_dataset_unsubscribe(int *removed, hl_store *st, const char *name);
+/* Each active subscription (or only `name`'s), by name; cb's non-zero stops (a negative is returned). */
+int hl_store_dataset_subscriptions(hl_store *st, const char *name,
+                                   int (*cb)(const hl_store_subscription_row *r, void *ud),
+                                   void *ud);
+/* Records the hub's version `version` of `name` as applied here. */
+int hl_store_dataset_subscription_applied(hl_store *st, const char *name, int64_t version);
+
 /* ---- a savepoint inside the caller's transaction (a dataset loaded by the feed) ---- */
 
 /* SAVEPOINT, RELEASE, ROLLBACK TO + RELEASE of savepoint `name` (a fixed identifier). */

@@ -301,7 +301,7 @@ static void test_newer_schema_refused(void **state)
 }
 
 /* What migration 16 added (its tables), taken away again. */
-#define UNDO_16 "DROP TABLE data_grant; DROP TABLE data_request;"
+#define UNDO_16 "DROP TABLE dataset_subscription; DROP TABLE data_grant; DROP TABLE data_request;"
 
 /* What migrations 16 and 15 added (their tables), taken away again. */
 #define UNDO_15                                                                                    \
@@ -422,8 +422,8 @@ static void test_migration_16_adds_sharing(void **state)
 	assert_int_equal(hl_store_schema_version(f->st), 16);
 	snprintf(cmd, sizeof(cmd),
 	         "test \"$(sqlite3 %s \"SELECT (SELECT count(*) FROM data_request) || ','"
-	         " || (SELECT count(*) FROM data_grant) || ',' || (SELECT name FROM dataset)\")\""
-	         " = '0,0,yte'",
+	         " || (SELECT count(*) FROM data_grant) || ',' || (SELECT name FROM dataset) || ','"
+	         " || (SELECT count(*) FROM dataset_subscription)\")\" = '0,0,yte,0'",
 	         f->path);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd),
