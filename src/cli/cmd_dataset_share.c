@@ -220,7 +220,10 @@ int share_unsubscribe(const cli_args *args)
 	hl_archive_free(a);
 	if (rc < 0)
 		return cli_fail();
-	printf("%s: no longer followed (the dataset here stays as it is)\n", args->args[0]);
+	if (((const share_opts *)args->opts)->json)
+		cli_print_json(json_pack("{s:s,s:b}", "id", args->args[0], "removed", 1));
+	else
+		printf("%s: no longer followed (the dataset here stays as it is)\n", args->args[0]);
 	return EXIT_OK;
 }
 

@@ -648,7 +648,13 @@ char *hl_catalog__schema_text(const hl_table_schema *s)
 
 int hl_catalog__rows_open(hl_catalog__rows *r, const char *path, const char *sheet)
 {
+	struct stat sb;
 	memset(r, 0, sizeof(*r));
+	/* the size before any byte is read: the inference reads every row as a load does */
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (int64_t)sb.st_size > HL_CATALOG_MAX_FILE)
+		return hl_error_set(HL_ELIMIT, "%s: %lld bytes, over the limit of %lld", path,
+		                    (long long)sb.st_size, (long long)HL_CATALOG_MAX_FILE);
 	if (hl_xlsx_is(path))
 		return hl_xlsx_open((hl_xlsx **)&r->xlsx, path, sheet);
 	if (sheet)
