@@ -426,6 +426,7 @@ typedef struct {
 	char *requested_at, *requested_by;
 	char *due; /* yyyy-mm-dd: HL_SHARE_DUE_DAYS working days after the request */
 	char *decided_at, *decided_by, *reason, *decision_basis, *until; /* NULL: none */
+	int overdue; /* pending after its due day (Viet Nam's day as the request was read) */
 } hl_data_request;
 
 typedef struct {

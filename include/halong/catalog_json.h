@@ -49,7 +49,7 @@ int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl
 
 /* (share) A data request: {"id", "dataset", "agency", "agency_name", "purpose",
  * "legal_basis", "state", "requested_at", "requested_by", "due", "decided_at", "decided_by",
- * "reason", "decision_basis", "until"}. */
+ * "reason", "decision_basis", "until", "overdue"}. */
 json_t *hl_data_request_json(const hl_data_request *r);
 
 /* (share) A subscription: {"id", "since", "by", "applied"}. */

@@ -40,7 +40,7 @@ static void print_request(const hl_data_request *r)
 {
 	printf("%lld  %s  %s", (long long)r->id, r->dataset, r->state);
 	if (!strcmp(r->state, "pending"))
-		printf(" (hạn trả lời %s)", r->due);
+		printf(" (hạn trả lời %s%s)", r->due, r->overdue ? ", QUÁ HẠN / overdue" : "");
 	printf("\n  agency:        %s%s%s%s\n", r->agency, r->agency_name ? " (" : "",
 	       r->agency_name ? r->agency_name : "", r->agency_name ? ")" : "");
 	printf("  purpose:       %s\n  legal basis:   %s\n  requested:     %s by %s, due %s\n",
@@ -145,8 +145,9 @@ int share_list(const cli_args *args)
 			       "TEXT --agency CODE)\n");
 		for (size_t i = 0; i < l->n; i++) {
 			const hl_data_request *r = &l->v[i];
-			printf("%-5lld %-9s %-24s %-12s due %s  %s\n", (long long)r->id, r->state,
-			       r->dataset, r->agency, r->due, r->purpose);
+			printf("%-5lld %-9s %-24s %-12s due %s%s  %s\n", (long long)r->id, r->state,
+			       r->dataset, r->agency, r->due, r->overdue ? " (overdue)" : "",
+			       r->purpose);
 		}
 	}
 	hl_data_requests_free(l);

@@ -97,7 +97,15 @@ class CatalogShare(AnswerValidator, hlplans.PlansCase):
         self.assertEqual(set(q), {'id', 'dataset', 'owner', 'agency', 'agency_name', 'purpose',
                                   'legal_basis', 'state', 'requested_at', 'requested_by', 'due',
                                   'decided_at', 'decided_by', 'reason', 'decision_basis',
-                                  'until'})
+                                  'until', 'overdue'})
+        self.assertFalse(q['overdue'])
+        # past its due day (the answer is late), still pending: overdue
+        late = self.h.run('dataset', 'requests', '--json', env={'HALONG_TODAY': '2025-07-15'})
+        self.assertEqual(late.rc, 0, late)
+        self.assertEqual([(x['id'], x['overdue']) for x in json.loads(late.out)['requests']],
+                         [(q['id'], True)])
+        late = self.h.run('dataset', 'requests', env={'HALONG_TODAY': '2025-07-15'})
+        self.assertIn('due 2025-07-14 (overdue)', late.out)
         self.assertError(self.as_('tc').post(url, body), 409, 'already pending')
         # who sees it: the two agencies and the admin; not a third agency, not the public
         self.assertEqual([x['id'] for x in self.requests('tcv')], [q['id']])

@@ -165,6 +165,13 @@ static int on_request(const hl_store_data_request_row *r, void *ud)
 	q->reason = hl_strdup(r->reason);
 	q->decision_basis = hl_strdup(r->decision_basis);
 	q->until = hl_strdup(r->until);
+	/* the answer is late: still pending after its due day */
+	{
+		char today[11];
+		hl_plans_today(today);
+		q->overdue =
+		    r->state && r->due && !strcmp(r->state, "pending") && strcmp(today, r->due) > 0;
+	}
 	c->dataset_id = r->dataset_id;
 	return 0;
 }
@@ -513,12 +520,13 @@ static json_t *jstr(const char *s)
 
 json_t *hl_data_request_json(const hl_data_request *r)
 {
-	return json_pack(
-	    "{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
-	    (json_int_t)r->id, "dataset", jstr(r->dataset), "owner", jstr(r->owner), "agency",
-	    jstr(r->agency), "agency_name", jstr(r->agency_name), "purpose", jstr(r->purpose),
-	    "legal_basis", jstr(r->legal_basis), "state", jstr(r->state), "requested_at",
-	    jstr(r->requested_at), "requested_by", jstr(r->requested_by), "due", jstr(r->due),
-	    "decided_at", jstr(r->decided_at), "decided_by", jstr(r->decided_by), "reason",
-	    jstr(r->reason), "decision_basis", jstr(r->decision_basis), "until", jstr(r->until));
+	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}",
+	                 "id", (json_int_t)r->id, "dataset", jstr(r->dataset), "owner",
+	                 jstr(r->owner), "agency", jstr(r->agency), "agency_name",
+	                 jstr(r->agency_name), "purpose", jstr(r->purpose), "legal_basis",
+	                 jstr(r->legal_basis), "state", jstr(r->state), "requested_at",
+	                 jstr(r->requested_at), "requested_by", jstr(r->requested_by), "due",
+	                 jstr(r->due), "decided_at", jstr(r->decided_at), "decided_by",
+	                 jstr(r->decided_by), "reason", jstr(r->reason), "decision_basis",
+	                 jstr(r->decision_basis), "until", jstr(r->until), "overdue", r->overdue);
 }

@@ -691,7 +691,8 @@ function mineItem(x) {
 }
 
 function reqState(x) {
-  return h('span', { class: 'badge ds-req-state state-' + x.state }, t('ds_req_state_' + x.state));
+  const st = h('span', { class: 'badge ds-req-state state-' + x.state }, t('ds_req_state_' + x.state));
+  return x.overdue ? h('span', null, st, ' ', h('span', { class: 'badge badge-late ds-req-overdue' }, t('ds_req_overdue'))) : st;
 }
 
 function reqFacts(x) {
