@@ -3,6 +3,7 @@
 #define HL_CATALOG_INT_H
 
 #include <regex.h>
+#include <stdio.h>
 
 #include "halong/catalog.h"
 
@@ -84,6 +85,11 @@ int hl_catalog__load(hl_dataset_load_stats *out, hl_store *st, const hl_principa
  * taken off (= + - @ tab CR after any number of ')? The Data Package's CSV prefixes each such
  * text cell with one more ' (lossless: reading it back takes exactly one off). */
 int hl_catalog__formula_escaped(const char *v);
+/* Writes one CSV row to f: a text cell (types[i] HL_FIELD_STRING) beginning with = + - @, a tab
+ * or a CR prefixed with ' (lossless: also one beginning with ' then one of those, so that a
+ * reader takes exactly one ' off); a missing cell empty. HL_EIO when f fails. */
+int hl_catalog__csv_row(FILE *f, const char *const *cells, const int *types, size_t n,
+                        int lossless);
 /* hl_dataset_export in CSV with that lossless prefix (the Data Package's resource). */
 int hl_catalog__export_csv_lossless(uint64_t *rows, hl_store *st, const hl_principal *who,
                                     const char *id, int version, const char *path);

@@ -159,18 +159,18 @@ typedef struct {
 	               */
 } exp_ctx;
 
-static int on_csv(const char *const *cells, size_t n, void *ud)
+int hl_catalog__csv_row(FILE *f, const char *const *cells, const int *types, size_t n, int lossless)
 {
-	exp_ctx *c = ud;
-	const char *out[HL_SCHEMA_MAX_FIELDS];
-	char *safe[HL_SCHEMA_MAX_FIELDS] = {0};
+	const char *out[1 + HL_SCHEMA_MAX_FIELDS];
+	char *safe[1 + HL_SCHEMA_MAX_FIELDS] = {0};
 	int rc = 0;
+	if (n > 1 + HL_SCHEMA_MAX_FIELDS)
+		return hl_error_set(HL_EINVALID, "%zu columns: more than a dataset has", n);
 	for (size_t i = 0; i < n; i++) {
 		out[i] = cells[i] ? cells[i] : "";
 		/* only text can start a formula: a negative number stays a number */
-		if (c->s->fields[i].type == HL_FIELD_STRING &&
-		    (c->lossless ? hl_catalog__formula_escaped(cells[i])
-		                 : formula_like(cells[i]))) {
+		if (types[i] == HL_FIELD_STRING &&
+		    (lossless ? hl_catalog__formula_escaped(cells[i]) : formula_like(cells[i]))) {
 			size_t len = strlen(cells[i]);
 			if (!(safe[i] = malloc(len + 2))) {
 				rc = hl_error_set(HL_ENOMEM, "out of memory");
@@ -181,10 +181,20 @@ static int on_csv(const char *const *cells, size_t n, void *ud)
 			out[i] = safe[i];
 		}
 	}
-	if (rc == 0 && hl_csv_write(c->f, out, n) < 0)
-		rc = hl_error_set(HL_EIO, "cannot write the export");
+	if (rc == 0 && hl_csv_write(f, out, n) < 0)
+		rc = hl_error_set(HL_EIO, "cannot write the CSV");
 	for (size_t i = 0; i < n; i++)
 		free(safe[i]);
+	return rc;
+}
+
+static int on_csv(const char *const *cells, size_t n, void *ud)
+{
+	exp_ctx *c = ud;
+	int types[HL_SCHEMA_MAX_FIELDS];
+	for (size_t i = 0; i < n && i < HL_SCHEMA_MAX_FIELDS; i++)
+		types[i] = (int)c->s->fields[i].type;
+	int rc = hl_catalog__csv_row(c->f, cells, types, n, c->lossless);
 	c->rows++;
 	return rc;
 }

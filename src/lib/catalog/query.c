@@ -618,11 +618,6 @@ typedef struct {
 	uint64_t rows;
 } csv_ctx;
 
-static int formula_like(const char *v)
-{
-	return v && (*v == '=' || *v == '+' || *v == '-' || *v == '@' || *v == '\t' || *v == '\r');
-}
-
 static int csv_head(const q_head *h, void *ud)
 {
 	csv_ctx *c = ud;
@@ -635,27 +630,7 @@ static int csv_head(const q_head *h, void *ud)
 static int csv_row(const char *const *cells, size_t n, void *ud)
 {
 	csv_ctx *c = ud;
-	const char *out[1 + HL_SCHEMA_MAX_FIELDS];
-	char *safe[1 + HL_SCHEMA_MAX_FIELDS] = {0};
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		out[i] = cells[i] ? cells[i] : "";
-		/* only text can start a formula: a negative number stays a number */
-		if (c->types[i] == HL_FIELD_STRING && formula_like(cells[i])) {
-			size_t len = strlen(cells[i]);
-			if (!(safe[i] = malloc(len + 2))) {
-				rc = hl_error_set(HL_ENOMEM, "out of memory");
-				break;
-			}
-			safe[i][0] = '\'';
-			memcpy(safe[i] + 1, cells[i], len + 1);
-			out[i] = safe[i];
-		}
-	}
-	if (rc == 0 && hl_csv_write(c->f, out, n) < 0)
-		rc = hl_error_set(HL_EIO, "cannot write the CSV");
-	for (size_t i = 0; i < n; i++)
-		free(safe[i]);
+	int rc = hl_catalog__csv_row(c->f, cells, c->types, n, 0);
 	c->rows++;
 	return rc;
 }
