@@ -63,7 +63,8 @@ int hl_store_dataset_subscribe(int *added, hl_store *st, const char *name, const
                                const char *by);
 /* Ends it (*removed 1), if any: the row stays, inactive, with the version last applied. */
 int hl_store_dataset_unsubscribe(int *removed, hl_store *st, const char *name);
-/* Each active subscription (or only `name`'s), by name; cb's non-zero stops (a negative is returned). */
+/* Each active subscription (or only `name`'s), by name; cb's non-zero stops (a negative is
+ * returned). */
 int hl_store_dataset_subscriptions(hl_store *st, const char *name,
                                    int (*cb)(const hl_store_subscription_row *r, void *ud),
                                    void *ud);
