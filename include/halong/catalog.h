@@ -99,6 +99,7 @@ typedef struct {
 	int version;  /* the current version; 0 before the first load */
 	int64_t rows; /* rows of the current version */
 	char *created_at, *created_by;
+	char *loaded_at; /* when the current version was loaded (UTC); NULL before a load */
 } hl_dataset;
 
 void hl_dataset_free(hl_dataset *d);

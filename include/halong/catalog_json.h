@@ -15,7 +15,8 @@ extern "C" {
  * "unitCode", "constraints": {...}}], "primaryKey", "missingValues"}. */
 json_t *hl_table_schema_json(const hl_table_schema *s);
 /* {"id", "title", "description", "owner", "sector", "keywords", "licence", "frequency",
- * "provenance", "date", "access", "version", "rows", "created_at", "created_by", "schema"}. */
+ * "provenance", "date", "access", "version", "rows", "created_at", "created_by", "loaded_at"
+ * (when the current version was loaded; null before a load), "schema"}. */
 json_t *hl_dataset_json(const hl_dataset *d);
 /* {"version", "loaded_at", "loaded_by", "source", "sha256", "size", "replace", "rows",
  * "added", "changed", "removed", "unchanged", "rejected"} */

@@ -256,6 +256,11 @@ class CatalogApi(hlplans.PlansCase):
         self.assertEqual(every['total'], len(ids))
         for d in every['datasets']:
             self.assertNotIn('schema', d)
+            # each card's date without asking for its versions: the current one's loaded_at
+            vs = self.get(f"/api/v1/datasets/{d['id']}/versions", who='admin').json()['versions']
+            last = [v['loaded_at'] for v in vs if v['version'] == d['version']]
+            self.assertEqual(d['loaded_at'], last[0] if last else None, d)
+        self.assertTrue(any(d['loaded_at'] for d in every['datasets']))
         # tone-free, case-free, over title and keywords
         for q in ('du lich', 'DU LỊCH', 'Du Lịch'):
             r = self.get('/api/v1/datasets?q=' + urllib.parse.quote(q)).json()

@@ -43,6 +43,7 @@ void hl_dataset_free(hl_dataset *d)
 	hl_table_schema_free(d->schema);
 	free(d->created_at);
 	free(d->created_by);
+	free(d->loaded_at);
 	free(d);
 }
 
@@ -139,6 +140,7 @@ static hl_dataset *from_row(const hl_store_dataset_row *r)
 	d->date = hl_strdup(r->date);
 	d->created_at = hl_strdup(r->created_at);
 	d->created_by = hl_strdup(r->created_by);
+	d->loaded_at = hl_strdup(r->loaded_at);
 	d->access = (hl_access)r->access;
 	d->version = r->version;
 	d->rows = r->rows;
@@ -478,14 +480,14 @@ json_t *hl_dataset_json(const hl_dataset *d)
 	json_t *kw = json_array();
 	for (size_t i = 0; i < d->nkeywords; i++)
 		json_array_append_new(kw, json_string(d->keywords[i]));
-	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:i,s:I,s:o,s:o,s:o}", "id",
-	                 d->id, "title", jstr(d->title), "description", jstr(d->description),
-	                 "owner", jstr(d->owner), "sector", jstr(d->sector), "keywords", kw,
-	                 "licence", jstr(d->licence), "frequency", jstr(d->frequency), "provenance",
-	                 jstr(d->provenance), "date", jstr(d->date), "access",
-	                 hl_access_name(d->access), "version", d->version, "rows",
-	                 (json_int_t)d->rows, "created_at", jstr(d->created_at), "created_by",
-	                 jstr(d->created_by), "schema", hl_table_schema_json(d->schema));
+	return json_pack(
+	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:i,s:I,s:o,s:o,s:o,s:o}", "id", d->id,
+	    "title", jstr(d->title), "description", jstr(d->description), "owner", jstr(d->owner),
+	    "sector", jstr(d->sector), "keywords", kw, "licence", jstr(d->licence), "frequency",
+	    jstr(d->frequency), "provenance", jstr(d->provenance), "date", jstr(d->date), "access",
+	    hl_access_name(d->access), "version", d->version, "rows", (json_int_t)d->rows,
+	    "created_at", jstr(d->created_at), "created_by", jstr(d->created_by), "loaded_at",
+	    jstr(d->loaded_at), "schema", hl_table_schema_json(d->schema));
 }
 
 json_t *hl_dataset_version_json(const hl_dataset_version *v)

@@ -13,7 +13,8 @@
 
 #define DS_COLS                                                                                    \
 	"id, name, title, description, owner, sector, keywords, licence, frequency, provenance,"   \
-	" date, schema, created_at, created_by, access, version, rows"
+	" date, schema, created_at, created_by, access, version, rows, (SELECT v.loaded_at FROM"   \
+	" dataset_version v WHERE v.dataset_id = dataset.id AND v.version = dataset.version)"
 
 static const char *sql_type(int t)
 {
@@ -177,6 +178,7 @@ int hl_store_dataset_foreach(hl_store *st, const char *name,
 		    .access = sqlite3_column_int(s, 14),
 		    .version = sqlite3_column_int(s, 15),
 		    .rows = sqlite3_column_int64(s, 16),
+		    .loaded_at = hl_store__col(s, 17),
 		};
 		int r2 = cb(&r, ud);
 		found = 1;
@@ -1183,6 +1185,7 @@ static void search_row(hl_store_dataset_row *r, sqlite3_stmt *s)
 	r->access = sqlite3_column_int(s, 14);
 	r->version = sqlite3_column_int(s, 15);
 	r->rows = sqlite3_column_int64(s, 16);
+	r->loaded_at = hl_store__col(s, 17);
 }
 
 int hl_store_dataset_search(hl_store *st, const char *sector, const char *owner,

@@ -14,6 +14,7 @@ typedef struct {
 	    *provenance, *date, *schema, *created_at, *created_by;
 	int access, version;
 	int64_t rows;
+	const char *loaded_at; /* when the current version was loaded (read only; NULL: none) */
 } hl_store_dataset_row;
 
 /* Inserts a dataset and makes its row table, in the caller's transaction: one column per field

@@ -94,8 +94,8 @@ function facetBox(id, title, items) {
         h('span', { class: 'facet-label' }, label), ' ', h('span', { class: 'count' }, fmtNum(n)))))));
 }
 
-/* The list gives no version's date (only its number): each card's is read from its versions,
-   after the page is shown. */
+/* The list gives each dataset's loaded_at; a card without one (an older server) reads its
+   versions after the page is shown. */
 function fillDates(box, list) {
   for (const d of list) {
     if (!d.version || lastLoaded(d)) continue;
