@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "halong/plans.h"
 #include "halong/units.h"
 #include "server_int.h"
 
@@ -33,6 +34,15 @@ static json_t *user_json(request *r, const hl_principal *p)
 	} else {
 		hl_error_clear();
 		js_set_str(j, "unit_name", NULL);
+	}
+	/* the agency the user acts for (asks data for, reports for): theirs, else their unit */
+	{
+		char agency[33];
+		if (hl_plans_user_agency(agency, req_store(r), p) < 0) {
+			hl_error_clear();
+			agency[0] = 0;
+		}
+		js_set_str(j, "agency", agency[0] ? agency : NULL);
 	}
 	return j;
 }

@@ -57,6 +57,8 @@ class Sessions(ServerCase):
         self.assertEqual(j['user']['unit_code'], '06652')
         self.assertEqual(j['user']['unit_name'], 'Phường Hà Tu')
         self.assertEqual(j['user']['max_access'], 'internal')
+        # no agency assigned: the user acts for their unit
+        self.assertEqual(j['user']['agency'], '06652')
         self.assertIsInstance(j['csrf_token'], str)
         self.assertGreaterEqual(len(j['csrf_token']), 32)
         value, attrs = session_cookie(r)

@@ -67,6 +67,8 @@ class CatalogShare(AnswerValidator, hlplans.PlansCase):
         return r.json()['requests']
 
     def test_1_request(self):
+        # the agency each user acts for, as the web reads it (GET /me)
+        self.assertEqual(self.as_('tc').get('/api/v1/me').json()['user']['agency'], 'SO-TC')
         url = f'/api/v1/datasets/{DS}/requests'
         body = {'purpose': PURPOSE, 'legal_basis': BASIS}
         # who may ask, and what must be said

@@ -675,11 +675,8 @@ async function requestsSection(d) {
     box.append(h('h3', null, t('ds_req_mine_title')),
       h('ul', { class: 'ds-req-list', id: 'ds-req-mine' }, mine.map(mineItem)));
   }
-  /* the user's agency (GET /plans says it: `halong agency assign`), else their unit */
-  let myAgency = session.user.unit_code || null;
-  try {
-    myAgency = (await get('/plans')).my_agency || myAgency;
-  } catch (e) { /* the unit then */ }
+  /* the user's agency (GET /me says it: `halong agency assign`), else their unit */
+  const myAgency = session.user.agency || session.user.unit_code || null;
   if (d.access === 'public') box.append(h('p', { class: 'note', id: 'ds-req-public' }, t('ds_req_public')));
   else if (myAgency && myAgency === d.owner) box.append(h('p', { class: 'note', id: 'ds-req-owner' }, t('ds_req_owner')));
   else if (mine.some((x) => x.state === 'pending' || x.state === 'granted')) { /* one open request per agency */ } else box.append(requestForm(d));
