@@ -90,9 +90,13 @@ void cli_help(FILE *f, const cli_cmd *cmd)
 	cli_synopsis(f, cmd);
 	fprintf(f, "\n%s.\n", cmd->summary);
 	if (cmd->subs) {
+		int w = 10; /* the names in one column, as wide as the longest */
+		for (const cli_cmd *s = cmd->subs; s->name; s++)
+			if ((int)strlen(s->name) > w)
+				w = (int)strlen(s->name);
 		fprintf(f, "\nSubcommands:\n");
 		for (const cli_cmd *s = cmd->subs; s->name; s++)
-			fprintf(f, "  %-10s %s\n", s->name, s->summary);
+			fprintf(f, "  %-*s %s\n", w, s->name, s->summary);
 		fprintf(f, "\nhalong %s SUBCOMMAND --help tells more of each.\n", name);
 	}
 	if (cmd->opts && (cmd->opts->name || cmd->opts->letter)) {
