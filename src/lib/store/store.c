@@ -272,6 +272,25 @@ int hl_store_rollback(hl_store *st)
 	return 0;
 }
 
+int hl_store_write_probe(hl_store *st)
+{
+	int rc;
+	if (st->in_tx || !sqlite3_get_autocommit(st->db))
+		return hl_error_set(HL_ECONFLICT, "the store is inside a transaction");
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return hl_store__error(st, "begin a write");
+	/* A real write (BEGIN IMMEDIATE alone succeeds on a read-only file): a page of the schema
+	 * is changed, then nothing of it kept. */
+	rc = sqlite3_exec(st->db, "CREATE TABLE main.hl_write_probe(x)", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		rc = hl_store__error(st, "write");
+	else
+		rc = 0;
+	if (sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && rc == 0)
+		rc = hl_store__error(st, "roll back a write");
+	return rc;
+}
+
 /* ---- documents ---- */
 
 static json_t *jstr(const char *s)

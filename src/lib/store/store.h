@@ -24,6 +24,11 @@ int hl_store_change_stamp(int64_t *data_version, int64_t *own_changes, hl_store 
 int hl_store_begin(hl_store *st);
 int hl_store_commit(hl_store *st);
 int hl_store_rollback(hl_store *st);
+/* Can the store be written now? A write lock is taken (BEGIN IMMEDIATE), a table created and
+ * the whole rolled back: nothing is kept. A negative HL_E code with SQLite's message when it
+ * cannot be written (read-only file, full disk; HL_ECONFLICT locked past the busy timeout or inside
+ * a transaction of the caller's). For the readiness checks (src/lib/ops). */
+int hl_store_write_probe(hl_store *st);
 
 enum {
 	HL_PUT_INSERTED = 1,
