@@ -5,11 +5,27 @@
 
 /* Every handler file's table; a new file adds its table here (and to meson.build). */
 static const route *const tables[] = {
-    routes_session,       routes_search,    routes_documents,    routes_misc,
-    routes_units,         routes_fonds,     routes_ocr,          routes_jobs,
-    routes_audit,         routes_exchange,  routes_feed,         routes_send,
-    routes_plans,         routes_plans_out, routes_datasets,     routes_dataset_regroup,
-    routes_dataset_share, routes_dcat,      routes_dataset_rows, NULL,
+    routes_session,
+    routes_search,
+    routes_documents,
+    routes_misc,
+    routes_units,
+    routes_fonds,
+    routes_ocr,
+    routes_jobs,
+    routes_audit,
+    routes_exchange,
+    routes_feed,
+    routes_send,
+    routes_plans,
+    routes_plans_out,
+    routes_datasets,
+    routes_dataset_regroup,
+    routes_dataset_share,
+    routes_dcat,
+    routes_dataset_rows,
+    routes_ops,
+    NULL,
 };
 
 /* Does `pattern` match r's segments? Captures "{name}" segments into r's parameters. */

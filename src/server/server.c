@@ -285,7 +285,8 @@ static void dispatch(request *r)
 		return;
 	}
 	(void)allow;
-	if (!r->resolved && (rc = open_and_resolve(r)) != 0)
+	if (!r->resolved && !(r->route->flags & ROUTE_NO_ARCHIVE) &&
+	    (rc = open_and_resolve(r)) != 0)
 		return;
 	hl_error_clear();
 	rc = r->route->fn(r);
@@ -737,9 +738,11 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 	    (st = request_check_query(&why, b->target + plen + 1, b->target_len - plen - 1)) != 0)
 		return answer_early(r, st, why, "(bad path)");
 	/* the API, the calendar feeds (/feeds/plans/TOKEN.ics, read without a login) and the
-	 * DCAT-AP documents of the public datasets (/dcat/…, h_dcat.c) */
-	if (r->nseg >= 1 && (!strcmp(r->seg[0], "api") || !strcmp(r->seg[0], "feeds") ||
-	                     !strcmp(r->seg[0], "dcat"))) {
+	 * DCAT-AP documents of the public datasets (/dcat/…, h_dcat.c), and the operator's
+	 * /healthz and /readyz (h_ops.c), where monitors and load balancers look for them */
+	if ((r->nseg >= 1 && (!strcmp(r->seg[0], "api") || !strcmp(r->seg[0], "feeds") ||
+	                      !strcmp(r->seg[0], "dcat"))) ||
+	    (r->nseg == 1 && (!strcmp(r->seg[0], "healthz") || !strcmp(r->seg[0], "readyz")))) {
 		int rc = router_match(r, &allow);
 		if (rc == HL_ECONFLICT) {
 			if (allow & M_GET)

@@ -108,6 +108,9 @@ enum {
 	 * returns 0 to have the body read (and is run again with it), or refuses with an HL_E code
 	 * (answered at once, nothing of the body kept). A dataset load: who may load it. */
 	ROUTE_CHECK_FIRST = 1u << 4,
+	/* Answered without the data directory and without knowing the caller (GET /healthz:
+	 * the process answers even when the store cannot be opened). */
+	ROUTE_NO_ARCHIVE = 1u << 5,
 };
 
 extern const route routes_session[]; /* h_session.c: login, logout, me */
@@ -131,6 +134,7 @@ extern const route routes_dataset_share[];
 extern const route routes_dcat[]; /* h_dcat.c: DCAT-AP JSON-LD of public datasets */
 /* h_dataset_rows.c: a dataset's rows (the query) */
 extern const route routes_dataset_rows[];
+extern const route routes_ops[]; /* h_ops.c: /healthz, /readyz */
 
 /* The route for r->method and r->seg; fills r->route and r's path parameters. Returns 0;
  * HL_ENOTFOUND when no pattern matches; HL_ECONFLICT when patterns match with other methods
