@@ -32,7 +32,7 @@ def api_md_endpoints():
     with open(API_MD, encoding='utf-8') as f:
         for line in f:
             last = None
-            for m in re.finditer(r'`(?:(GET|POST|PUT|DELETE|PATCH) (/(?:api/v1|dcat)/[^`?\s]*)|…(/[a-z]+))',
+            for m in re.finditer(r'`(?:(GET|POST|PUT|DELETE|PATCH) (/(?:api/v1|dcat)/[^`?\s]*|/healthz|/readyz)|…(/[a-z]+))',
                                  line):
                 if m.group(1):
                     last = (m.group(1), m.group(2))
@@ -217,6 +217,9 @@ class RealAnswersValidate(AnswerValidator, ServerCase):
         word = pub['word']
         calls = [
             ('anonymous', 'GET', '/api/v1/health'),
+            ('anonymous', 'GET', '/healthz'),
+            ('anonymous', 'GET', '/readyz'),
+            ('admin', 'GET', '/readyz'),
             ('anonymous', 'GET', '/api/v1/me'),
             ('viewer', 'GET', '/api/v1/me'),
             ('anonymous', 'GET', f'/api/v1/search?q={word}'),
