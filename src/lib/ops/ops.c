@@ -113,7 +113,9 @@ static void check_index(hl_ops_check *c, hl_archive *a, int64_t queue_max)
 		behind = 0;
 	hl_index_free(ix);
 	if (behind > queue_max)
-		set(c, HL_OPS_FAIL, "the index is %lld changes behind the store (more than %lld)",
+		set(c, HL_OPS_FAIL,
+		    "the index is %lld changes behind the store (more than %lld; halong reindex "
+		    "--pending)",
 		    (long long)behind, (long long)queue_max);
 	else
 		set(c, HL_OPS_OK, "the index opens; %lld changes queued (at most %lld)",
