@@ -180,5 +180,6 @@ extern const cli_cmd cli_send_commands[];
 extern const cli_cmd cli_feed_commands[];
 extern const cli_cmd cli_plans_commands[];
 extern const cli_cmd cli_catalog_commands[];
+extern const cli_cmd cli_backup_commands[];
 
 #endif
