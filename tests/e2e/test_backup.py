@@ -8,6 +8,8 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
+import subprocess
 import unittest
 
 import hl
@@ -210,6 +212,50 @@ class BackupTest(unittest.TestCase):
         # nor over a running node's own data directory
         r = hl.run(('restore', self.bdir, '--home', self.h.home))
         self.assertEqual(r.rc, 1, r)
+
+    def test_9_backup_while_an_ingest_writes(self):
+        """Backups taken while another process ingests are each one committed state: whole
+        SQLite files whose blobs are all there, that verify and count what they hold."""
+        scans = self.h.path('scans-busy')
+        rows = []
+        for i in range(400):
+            name = f'p{i}.png'
+            hl.write_bytes(os.path.join(scans, name), hl.png(8, 8, 1000 + i))
+            rows.append(['QN', f'HS-B{i // 50}', str(i % 50 + 1), f'Văn bản số {i}', 'public',
+                         name])
+        m = hl.write_csv(self.h.path('busy.csv'), COLS, rows)
+        t = self.h.path('target-busy')
+        base = self.h.stats()['documents']
+        p = subprocess.Popen([hl.BIN, '--home', self.h.home, 'ingest', m, '--files', scans,
+                              '--batch', '10'],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        names = []
+        try:
+            while p.poll() is None and len(names) < 40:
+                names.append(json.loads(self.ok('backup', '--to', t, '--json').out)['backup'])
+        finally:
+            self.assertEqual(p.wait(timeout=120), 0)
+        names.append(json.loads(self.ok('backup', '--to', t, '--json').out)['backup'])
+        counts = []
+        for n in names:
+            bdir = os.path.join(t, n)
+            r = hl.run(('backup', 'verify', bdir))
+            self.assertEqual(r.rc, 0, r)
+            with open(os.path.join(bdir, 'manifest.json'), encoding='utf-8') as f:
+                man = json.load(f)
+            db = sqlite3.connect(f'file:{bdir}/store.db?mode=ro', uri=True)
+            try:
+                self.assertEqual(db.execute('PRAGMA integrity_check').fetchone()[0], 'ok')
+                self.assertEqual(db.execute('SELECT count(*) FROM document').fetchone()[0],
+                                 man['counts']['documents'])
+                counts.append(man['counts']['documents'])
+                self.assertEqual(db.execute('SELECT count(*) FROM blob').fetchone()[0],
+                                 len(man['blobs']))
+            finally:
+                db.close()
+        self.assertEqual(man['counts']['documents'], self.h.stats()['documents'])
+        # some backups were taken in the middle of the ingest
+        self.assertTrue(any(base < c < base + 400 for c in counts), counts)
 
 
 if __name__ == '__main__':

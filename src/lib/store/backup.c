@@ -8,9 +8,10 @@
 #include "store/store_backup.h"
 #include "store_int.h"
 
-/* Pages copied per step: small enough that writers on other connections are not held up long
- * (the source is read-locked only during a step). */
-#define STEP_PAGES 256
+/* Every page in one step: one read transaction, which in WAL mode does not block the node's
+ * writers. Steps of a few pages would let a write by another connection between two steps
+ * restart the copy from the start, which a long ingest could do again and again. */
+#define STEP_PAGES -1
 
 static int dest_error(sqlite3 *d, const char *dest, const char *what)
 {

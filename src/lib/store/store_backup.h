@@ -10,10 +10,10 @@ extern "C" {
 #endif
 
 /* Copies the whole store into a new SQLite file at `dest` (which must not exist) while other
- * connections keep reading and writing: SQLite's online backup, restarted by SQLite when a
- * writer changes a page already copied, so the copy is one consistent state. The copy is left in
- * rollback-journal mode, one self-contained file (hl_store_open sets WAL again on restore).
- * progress(what "store", pages done, pages total) may be NULL. */
+ * connections keep reading and writing: SQLite's online backup, every page in one step, inside one
+ * read transaction that WAL lets writers work beside, so the copy is one committed state. The copy
+ * is left in rollback-journal mode, one self-contained file (hl_store_open sets WAL again on
+ * restore). progress(what "store", pages done, pages total) may be NULL. */
 int hl_store_backup_to(hl_store *st, const char *dest, hl_progress_cb progress, void *ud);
 
 /* Reads a copy made by hl_store_backup_to, read-only (the file is not changed: it is hashed
