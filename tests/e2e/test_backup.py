@@ -209,6 +209,13 @@ class BackupTest(unittest.TestCase):
         self.assertEqual(r.rc, 1, r)
         self.assertIn('not empty', r.err)
         self.assertEqual(os.listdir(home), ['keep.txt'])
+        # an empty folder is fine; nothing is left beside it
+        empty = self.h.path('empty')
+        os.makedirs(empty)
+        r = hl.run(('restore', self.bdir + '/', '--home', empty + '/'))
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(hl.run(('verify',), home=empty).rc, 0)
+        self.assertEqual([n for n in os.listdir(self.h.tmp) if 'restoring' in n], [])
         # nor over a running node's own data directory
         r = hl.run(('restore', self.bdir, '--home', self.h.home))
         self.assertEqual(r.rc, 1, r)

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -711,15 +712,28 @@ static int empty_or_absent(const char *dir)
 	return 0;
 }
 
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* Removes a folder this restore made and filled (never one it was given). */
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int hl_backup_restore(const char *backup_dir, const char *new_home, hl_backup_problem_cb cb,
                       void *ud, hl_progress_cb progress, void *pud)
 {
 	checker k = {.cb = cb, .ud = ud};
 	json_t *m = NULL, *e;
 	hl_archive *a = NULL;
-	char *src = NULL, *dst = NULL, *dir = NULL, *target = NULL, name[96];
-	size_t i, n;
-	int rc;
+	char *src = NULL, *dst = NULL, *dir = NULL, *target = NULL, *work = NULL, name[96];
+	const char *new_home_final = new_home;
+	size_t i, n, wn = strlen(new_home) + 40;
+	int rc, made = 0;
 
 	if (sodium_init() < 0)
 		return hl_error_set(HL_ERROR, "libsodium could not start");
@@ -732,8 +746,22 @@ int hl_backup_restore(const char *backup_dir, const char *new_home, hl_backup_pr
 			                 backup_dir, (unsigned long long)k.c.problems);
 		goto done;
 	}
-	if ((rc = hl_mkdir_p(new_home, 0755)) < 0)
+	/* Filled beside the new home and renamed onto it when whole (rename(2) replaces an empty
+	 * folder): a restore that fails leaves no half data directory behind. */
+	if (!(work = malloc(wn))) {
+		rc = oom();
 		goto done;
+	}
+	snprintf(work, wn, "%s", new_home);
+	for (size_t l = strlen(work); l > 1 && work[l - 1] == '/'; l--)
+		work[l - 1] = '\0'; /* "dir/" + ".restoring" would be inside dir */
+	snprintf(work + strlen(work), wn - strlen(work), ".restoring-%ld", (long)getpid());
+	new_home = work;
+	if (hl_file_exists(work) || (rc = hl_mkdir_p(work, 0755)) < 0) {
+		rc = hl_error_set(HL_EIO, "%s: cannot create", work);
+		goto done;
+	}
+	made = 1;
 	free(dir);
 	if (!(dir = hl_path_join(new_home, "keys")) || (rc = hl_mkdir_p(dir, 0700)) < 0) {
 		rc = rc < 0 ? rc : oom();
@@ -786,9 +814,21 @@ int hl_backup_restore(const char *backup_dir, const char *new_home, hl_backup_pr
 	if ((rc = hl_archive_init(new_home)) < 0 || (rc = hl_archive_open(&a, new_home)) < 0 ||
 	    (rc = hl_archive_reindex(a, progress, pud)) < 0)
 		goto done;
+	hl_archive_free(a);
+	a = NULL;
+	if (rename(work, new_home_final) != 0) {
+		rc = hl_error_set(errno == ENOTEMPTY || errno == EEXIST ? HL_ECONFLICT : HL_EIO,
+		                  "%s: cannot put the restored node in place: %s", new_home_final,
+		                  strerror(errno));
+		goto done;
+	}
+	made = 0;
 	rc = 0;
 done:
 	hl_archive_free(a);
+	if (made)
+		rm_tree(work);
+	free(work);
 	json_decref(m);
 	free(src), free(dst), free(dir), free(target);
 	return rc;
