@@ -181,5 +181,6 @@ extern const cli_cmd cli_feed_commands[];
 extern const cli_cmd cli_plans_commands[];
 extern const cli_cmd cli_catalog_commands[];
 extern const cli_cmd cli_ops_commands[]; /* cmd_ops.c: doctor */
+extern const cli_cmd cli_backup_commands[];
 
 #endif

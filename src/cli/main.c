@@ -75,19 +75,13 @@ const char *cli_local_time(char buf[32], int64_t ms)
 
 /* Every command's table; a new command group adds its table here. */
 static const cli_cmd *const tables[] = {
-    cli_archive_commands,
-    cli_units_commands,
-    cli_custody_commands,
-    cli_ocr_commands,
-    cli_serve_commands,
-    cli_user_commands,
-    cli_node_commands,
-    cli_send_commands,
-    cli_feed_commands,
-    cli_plans_commands,
-    cli_catalog_commands,
-    cli_ops_commands,
-    NULL,
+    cli_archive_commands, cli_units_commands,
+    cli_custody_commands, cli_ocr_commands,
+    cli_serve_commands,   cli_user_commands,
+    cli_node_commands,    cli_send_commands,
+    cli_feed_commands,    cli_plans_commands,
+    cli_catalog_commands, cli_ops_commands,
+    cli_backup_commands,  NULL,
 };
 
 static void usage(FILE *f)

@@ -16,3 +16,4 @@
 #include "halong/util.h"
 #include "halong/catalog.h"
 #include "halong/catalog_json.h"
+#include "halong/backup.h"
