@@ -17,3 +17,4 @@
 #include "halong/catalog.h"
 #include "halong/catalog_json.h"
 #include "halong/backup.h"
+#include "halong/ops.h"
