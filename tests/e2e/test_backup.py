@@ -180,6 +180,17 @@ class BackupTest(unittest.TestCase):
         os.unlink(os.path.join(bdir, 'halong.conf'))
         self.refused(bdir, 'halong.conf', 'missing')
 
+    def test_6b_a_file_replaced_by_a_link(self):
+        """A file of the backup replaced by a symbolic link to a file outside with the same
+        bytes: verify and restore refuse it (they would read outside the backup)."""
+        bdir = self.copy_backup('link')
+        p = os.path.join(bdir, 'halong.conf')
+        outside = self.h.path('outside.conf')
+        shutil.copyfile(p, outside)
+        os.unlink(p)
+        os.symlink(outside, p)
+        self.refused(bdir, 'halong.conf', 'link')
+
     def test_7_edited_rehashed_not_resigned(self):
         bdir = self.copy_backup('resign')
         p = os.path.join(bdir, 'manifest.json')

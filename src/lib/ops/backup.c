@@ -453,8 +453,13 @@ static void check_one(checker *k, const char *path, const char *name, const char
 	char hex[65];
 	int64_t got;
 
-	if (stat(path, &sb) != 0) {
+	if (lstat(path, &sb) != 0) {
 		problem(k, name, "missing", "%s is missing", name);
+		return;
+	}
+	/* a link would make verify and restore read a file outside the backup */
+	if (S_ISLNK(sb.st_mode)) {
+		problem(k, name, "link", "%s is a symbolic link, not a file of the backup", name);
 		return;
 	}
 	if (!S_ISREG(sb.st_mode) || sb.st_size != size) {
