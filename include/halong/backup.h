@@ -44,7 +44,7 @@ int hl_backup_make(hl_backup_stats *out, hl_archive *a, const char *target, hl_p
 
 /* One problem of a backup: the file (relative to the backup: "store.db", "keys/node.key",
  * "manifest.json", "manifest.sig", "blobs/ab/cdef..." for a blob of the target), the kind
- * ("missing", "size", "hash", "signature", "manifest") and a sentence. */
+ * ("missing", "link", "size", "hash", "signature", "manifest") and a sentence. */
 typedef void (*hl_backup_problem_cb)(const char *file, const char *kind, const char *detail,
                                      void *ud);
 
