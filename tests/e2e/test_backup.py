@@ -63,6 +63,10 @@ class BackupTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.h.cleanup()
 
+    def first_blob_sha(self):
+        with open(os.path.join(self.bdir, 'manifest.json'), encoding='utf-8') as f:
+            return json.load(f)['blobs'][0]['sha256']
+
     def copy_backup(self, name):
         """A copy of the first backup in a target of its own (with its blobs) to damage."""
         t = self.h.path('damaged-' + name)
@@ -110,6 +114,11 @@ class BackupTest(unittest.TestCase):
         self.assertEqual(r.rc, 0, r)
         self.assertIn('OK', r.out)
         self.assertIn('signature valid', r.out)
+        # a record's file on the target (often a shared disk): for the backup's owner alone
+        blob = hl.blob_path(self.target, self.first_blob_sha())
+        self.assertEqual(os.stat(blob).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(os.path.dirname(blob)).st_mode & 0o777, 0o700)
+        self.assertEqual(os.stat(os.path.join(self.target, 'blobs')).st_mode & 0o777, 0o700)
         r = hl.run(('backup', 'list', self.target, '--json'))
         self.assertEqual(r.rc, 0, r)
         self.assertIn(self.first['backup'], [b['backup'] for b in json.loads(r.out)['backups']])

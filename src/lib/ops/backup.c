@@ -203,8 +203,10 @@ static int copy_blobs(hl_backup_stats *st, const char *home, const char *target,
 		    !strcmp(hex, sha) && have == size) {
 			st->blobs_present++;
 		} else {
-			if ((rc = hl_mkdir_p(dir, 0755)) < 0 ||
-			    (rc = copy_hashed(NULL, &have, src, dst, 0644, sha, name)) < 0)
+			/* 0700 and 0600: a target is often a shared disk, and a blob may be a
+			 * restricted or secret record's file */
+			if ((rc = hl_mkdir_p(dir, 0700)) < 0 ||
+			    (rc = copy_hashed(NULL, &have, src, dst, 0600, sha, name)) < 0)
 				break;
 			st->blobs_copied++;
 			st->bytes_copied += (uint64_t)have;
@@ -301,7 +303,7 @@ int hl_backup_make(hl_backup_stats *out, hl_archive *a, const char *target, hl_p
 		rc = oom();
 		goto done;
 	}
-	if ((rc = hl_mkdir_p(p, 0755)) < 0)
+	if ((rc = hl_mkdir_p(p, 0700)) < 0)
 		goto done;
 	/* Two backups in the same second: the second is named ...Z-2. */
 	for (int i = 1; i < 100; i++) {
