@@ -10,7 +10,7 @@
 #include "server_int.h"
 
 /* The body's "decision" ([{old_code, new_code, share}, …]) as the CSV the library reads. */
-static int decision_file(char path[64], json_t *dec)
+static int decision_file(char path[4096], json_t *dec)
 {
 	FILE *f;
 	int fd;
@@ -19,7 +19,8 @@ static int decision_file(char path[64], json_t *dec)
 	if (!json_is_array(dec) || json_array_size(dec) == 0 || json_array_size(dec) > 10000)
 		return hl_error_set(HL_EINVALID,
 		                    "decision: a list of 1 to 10,000 {old_code, new_code, share}");
-	snprintf(path, 64, "/tmp/halong-regroup-XXXXXX");
+	const char *tmp = getenv("TMPDIR"); /* where req_body_save keeps an upload too */
+	snprintf(path, 4096, "%s/halong-regroup-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if ((fd = mkstemp(path)) < 0 || !(f = fdopen(fd, "w"))) {
 		if (fd >= 0) {
 			close(fd);
@@ -60,7 +61,7 @@ static int regroup(request *r)
 	json_t *b = NULL, *rep = NULL, *j;
 	hl_regroup_opts o = {.decision_name = "decision (request body)"};
 	hl_dataset *d = NULL;
-	char dpath[64] = "";
+	char dpath[4096] = "";
 	int rc;
 	if ((rc = req_json(&b, r)) != 0)
 		return rc;
