@@ -14,9 +14,10 @@
 #    copies the new blobs). Each round starts from a hard-linked copy of the full targets.
 # 3. restore: `halong restore BACKUP --home NEW` (verifies, copies, rebuilds the search index)
 #    against copying the baseline back (`cp store.db NEW/halong.db` + `rsync -a blobs/`).
-# 4. api: `halong serve` on the node, wrk -t2 -c16 --latency for S seconds on the fixed
-#    200-query search mix (bench/search_mix.lua), without a backup and while `halong backup` runs
-#    (into fresh targets, one after another), alternating; p99 of each.
+# 4. api: `halong serve` on the node (HL_SEARCH_NO_CACHE=1: no answer reused), wrk -t2 -c16
+#    --latency for S seconds on the fixed 200-query search mix (bench/search_mix.lua), without a
+#    backup and while `halong backup` runs (into fresh targets, one after another), alternating;
+#    p99 of each.
 # Default 20,000 documents (a few minutes); --full 100,000 (the issue's size). Output to the
 # terminal and bench/out/backup-<date>-<docs>.log; data in bench/out/ (gitignored).
 set -euo pipefail
@@ -242,7 +243,10 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 # what the restore's parts cost: a verify of the backup alone, a reindex alone
 timed verify_halong "$HALONG" backup verify "$WORK/i-halong/$IB" >/dev/null
-timed reindex_halong "$HALONG" --home "$WORK/r-halong" reindex >/dev/null
+hl_reindex() {
+	"$HALONG" --home "$1" reindex >/dev/null 2>"$WORK/reindex.err" || { cat "$WORK/reindex.err"; return 1; }
+}
+timed reindex_halong hl_reindex "$WORK/r-halong"
 "$HALONG" --home "$WORK/r-halong" stats --json
 RES_H=$(med restore_halong) RES_B=$(med restore_base)
 echo "# restore: halong $RES_H s (its backup verify alone $(med verify_halong) s, a reindex alone $(med reindex_halong) s), copying back $RES_B s (medians of $ROUNDS): $(ratio "$RES_H" "$RES_B")x"
@@ -250,9 +254,11 @@ rm -rf "$WORK/r-halong" "$WORK/r-base" "$WORK/i-base" "$WORK/full-base"
 
 # ---- 4. the API while a backup runs ----
 echo
-echo "== 4. api: wrk -t2 -c16 ${DUR}s on the 200-query search mix, without and during backups, $ROUNDS rounds"
+echo "== 4. api: wrk -t2 -c16 ${DUR}s on the 200-query search mix (no answer cache), without and during backups, $ROUNDS rounds"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$HALONG" --home "$NODE" serve --quiet --listen "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
+# no answer reused (HL_SEARCH_NO_CACHE=1, as bench/search_http.sh's mix_nc): every search reads
+# the index and the store, as a backup does
+HL_SEARCH_NO_CACHE=1 "$HALONG" --home "$NODE" serve --quiet --listen "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
 SPID=$!
 for _ in $(seq 1 200); do
 	curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && break
@@ -308,7 +314,7 @@ for side in ('idle', 'backup'):
     m[side] = (statistics.median(float(r[1]) for r in s), statistics.median(float(r[2]) for r in s),
                statistics.median(float(r[3]) for r in s), sum(int(r[4]) for r in s))
 i, b = m['idle'], m['backup']
-print(f'# api: p99 {i[2]:.1f} ms without a backup, {b[2]:.1f} ms during one (+{b[2] - i[2]:.1f} ms, '
+print(f'# api: p99 {i[2]:.1f} ms without a backup, {b[2]:.1f} ms during one ({b[2] - i[2]:+.1f} ms, '
       f'{b[2] / i[2]:.2f}x); p50 {i[1]:.2f} -> {b[1]:.2f} ms; {i[0]:.0f} -> {b[0]:.0f} req/s; '
       f'errors {i[3]} / {b[3]} (medians of rounds)', file=sys.stderr)
 print(f'api_idle_p99_ms={i[2]:.1f} api_backup_p99_ms={b[2]:.1f} api_idle_p50_ms={i[1]:.2f} '
