@@ -12,7 +12,13 @@ witness) pass, the same searches (with and without tones, recognised text includ
 same answers as the node before, the counts are the same, users log in. Started in the lost
 node's place, the restored node resumes the exchange where it was: its queued messages are
 delivered once and applied by the hub, nothing is sent twice, what the hub sent meanwhile and
-the feed entry it published meanwhile arrive, each applied once."""
+the feed entry it published meanwhile arrive, each applied once.
+
+Here the backup holds the node's last exchange state (nothing was delivered either way between
+the backup and the loss). A backup older than the last delivery does not resume today: a message
+the node delivered after its backup has its sequence given again to another message, which the
+hub refuses ("sequence") for ever; one the hub delivered after it is missing on the restored
+node, and the hub's next message is held there for ever behind the gap (issue 15, reported)."""
 import copy
 import json
 import os
