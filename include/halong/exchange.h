@@ -82,8 +82,11 @@ int hl_node_open(hl_node **out, hl_store *st, const char *home);
  * keys/node.key.retired-STAMP; a stop between the commit and the swap is finished by the next
  * hl_node_open. Messages are signed when they are sent, so what waits in the outbox goes out
  * under the new key; peers accept it once the hub has re-enrolled the node with it (`node
- * enrol`) and they hold that directory. new_public_key: base64, 45 bytes with its NUL. */
-int hl_node_rotate_key(char new_public_key[45], hl_store *st, const char *home, const char *actor);
+ * enrol`) and they hold that directory. `lost`: the old key file is missing or unusable (a
+ * disk lost, a file damaged): the store's public key is replaced without it (HL_ECONFLICT when
+ * the key is in fact readable). new_public_key: base64, 45 bytes with its NUL. */
+int hl_node_rotate_key(char new_public_key[45], hl_store *st, const char *home, int lost,
+                       const char *actor);
 /* 1 when the store no longer names n's public key (the key was rotated since n was opened:
  * open it again), 0 when it does or the store cannot tell. */
 int hl_node_stale(const hl_node *n);

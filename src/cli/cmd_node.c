@@ -20,7 +20,7 @@
 extern const cli_cmd cli_node_commands[];
 
 typedef struct {
-	int json, restricted;
+	int json, restricted, lost;
 	const char *unit, *url, *key, *may_send, *may_receive, *hub_key;
 	uint64_t limit;
 } opts;
@@ -28,6 +28,11 @@ typedef struct {
 #define JSON_OPT CLI_FLAG_OPT("json", 0, opts, json, "as JSON")
 
 static const cli_opt json_only[] = {JSON_OPT, CLI_OPT_END};
+static const cli_opt rotate_opts[] = {
+    CLI_FLAG_OPT("lost", 0, opts, lost, "the old key file is lost or damaged: replace it unread"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
 static const cli_opt init_opts[] = {
     CLI_NEEDED_OPT("unit", opts, unit, "CODE", "the unit this node serves"),
     CLI_NEEDED_OPT("url", opts, url, "URL", "where the other nodes reach this one"),
@@ -97,7 +102,8 @@ static int sub_rotate(const cli_args *args)
 
 	if (cli_open(&a, args->ctx) < 0)
 		return cli_fail();
-	if (hl_node_rotate_key(pk, hl_archive_store(a), hl_archive_dir(a), cli_actor()) < 0) {
+	if (hl_node_rotate_key(pk, hl_archive_store(a), hl_archive_dir(a), o.lost, cli_actor()) <
+	    0) {
 		hl_archive_free(a);
 		return cli_fail();
 	}
@@ -522,7 +528,7 @@ static const cli_cmd node_subs[] = {
      .group = NODE},
     {.name = "rotate-key",
      .summary = "on a commune: replace this node's key pair by a new one",
-     .opts = json_only,
+     .opts = rotate_opts,
      .opts_size = sizeof(opts),
      .run = sub_rotate,
      .group = NODE,

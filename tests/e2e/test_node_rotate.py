@@ -108,6 +108,23 @@ class Rotate(unittest.TestCase):
         self.assertEqual(self.hub.json('node', 'show')['public_key'], self.hub.key)
         self.assertEqual(sorted(os.listdir(os.path.join(self.hub.h.home, 'keys'))), ['node.key'])
 
+    def test_3b_a_lost_key(self):
+        n = hlnodes.Node('06664')
+        try:
+            r = n.run('node', 'rotate-key', '--lost')
+            self.assertEqual(r.rc, 1, r)
+            self.assertIn('not lost', r.err)
+            os.unlink(os.path.join(n.h.home, 'keys', 'node.key'))
+            r = n.run('node', 'show')
+            self.assertEqual(r.rc, 1, r)
+            new = n.json('node', 'rotate-key', '--lost')['public_key']
+            self.assertNotEqual(new, n.key)
+            self.assertEqual(n.json('node', 'show')['public_key'], new)
+            self.assertIn('(lost)', n.ok('audit', 'list').out)
+            self.assertIn('chain whole', n.ok('audit', 'verify').out)
+        finally:
+            n.cleanup()
+
     def test_4_a_node_without_identity(self):
         n = hlnodes.Node('06663')
         try:

@@ -284,18 +284,34 @@ done:
 	return rc;
 }
 
-int hl_node_rotate_key(char new_public_key[HL_X_KEY_B64], hl_store *st, const char *home,
+int hl_node_rotate_key(char new_public_key[HL_X_KEY_B64], hl_store *st, const char *home, int lost,
                        const char *actor)
 {
 	hl_node *n = NULL;
+	self_row s = {0};
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 	unsigned char *sk = NULL;
 	char pk64[HL_X_KEY_B64], detail[256], *next = NULL;
 	int64_t version = 0, issued = 0;
 	int imported = 0, rc, began = 0, written = 0;
 
-	if ((rc = hl_node_open(&n, st, home)) < 0)
+	if (sodium_init() < 0)
+		return hl_error_set(HL_ERROR, "libsodium could not start");
+	rc = hl_store_xself_get(st, grab_self, &s);
+	if (rc == HL_ENOTFOUND)
+		return hl_error_set(HL_ENOTFOUND, "this node has no identity yet (run `halong node "
+		                                  "init --unit CODE --url URL`)");
+	if (rc < 0)
 		return rc;
+	rc = hl_node_open(&n, st, home);
+	if (lost && rc == 0) {
+		rc =
+		    hl_error_set(HL_ECONFLICT, "the node key is readable and matches the store: it "
+		                               "is not lost (rotate without --lost)");
+		goto done;
+	}
+	if (!lost && rc < 0)
+		goto done;
 	if ((rc = hl_store_xdir_get(&version, &issued, &imported, NULL, st)) < 0)
 		goto done;
 	if (version > 0 && !imported) {
@@ -319,12 +335,12 @@ int hl_node_rotate_key(char new_public_key[HL_X_KEY_B64], hl_store *st, const ch
 	if ((rc = hl_store_begin(st)) < 0)
 		goto done;
 	began = 1;
-	if ((rc = hl_store_xself_rotate(st, n->public_key, pk64)) < 0)
+	if ((rc = hl_store_xself_rotate(st, s.pk, pk64)) < 0)
 		goto done;
-	snprintf(detail, sizeof(detail), "unit %s, public key %s replaces %s", n->unit, pk64,
-	         n->public_key);
-	if ((rc = hl_store_audit(st, actor ? actor : "system", "node.rotate_key", n->unit,
-	                         detail)) < 0 ||
+	snprintf(detail, sizeof(detail), "unit %s, public key %s replaces %s%s", s.unit, pk64, s.pk,
+	         lost ? " (lost)" : "");
+	if ((rc = hl_store_audit(st, actor ? actor : "system", "node.rotate_key", s.unit, detail)) <
+	        0 ||
 	    (rc = hl_store_commit(st)) < 0)
 		goto done;
 	began = 0;
@@ -340,6 +356,7 @@ done:
 		unlink(next);
 	sodium_free(sk);
 	hl_node_free(n);
+	self_free(&s);
 	free(next);
 	return rc;
 }
