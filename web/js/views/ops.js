@@ -2,7 +2,7 @@
 // (GET /readyz, which gives reasons to an admin), the backups (targets, newest, its age, the
 // warnings: none configured, only one target, a target that cannot be read, too old), the search
 // index's lag, the queues (OCR, jobs, exchange) and the store's size (GET /api/v1/ops).
-import { t, fmtTime, fmtAge, fmtNum, getLang } from '../i18n.js';
+import { t, tn, fmtTime, fmtAge, fmtNum, getLang } from '../i18n.js';
 import { h, clear } from '../util.js';
 import { get, session } from '../api.js';
 import { table, dl } from './common.js';
@@ -83,7 +83,7 @@ function indexSection(f) {
   return [
     ix.open ? null : h('p', { class: 'warn-text' }, t('ops_ix_closed')),
     dl([
-      [t('ops_ix_lag'), h('span', { id: 'ops-ix-lag', class: ix.lag > 0 ? 'warn-text' : null }, t('ops_changes', { n: fmtNum(ix.lag) }))],
+      [t('ops_ix_lag'), h('span', { id: 'ops-ix-lag', class: ix.lag > 0 ? 'warn-text' : null }, tn('ops_changes', ix.lag))],
       [t('ops_ix_docs'), fmtNum(ix.documents)],
       [t('ops_ix_seq'), `${fmtNum(ix.applied_seq)} / ${fmtNum(ix.queue_seq)}`],
     ]),
@@ -95,9 +95,9 @@ function queueSection(f) {
   const waiting = f.peers.reduce((s, p) => s + p.waiting, 0);
   const lag = f.peers.reduce((m, p) => Math.max(m, p.lag_seconds), 0);
   const out = [dl([
-    [t('ops_q_ocr_pending'), h('span', { id: 'ops-ocr-pending' }, t('ops_pages', { n: fmtNum(o.pending) }))],
-    [t('ops_q_ocr_done'), t('ops_pages', { n: fmtNum(o.done) })],
-    [t('ops_q_ocr_failed'), h('span', { class: o.failed > 0 ? 'warn-text' : null }, t('ops_pages', { n: fmtNum(o.failed) }))],
+    [t('ops_q_ocr_pending'), h('span', { id: 'ops-ocr-pending' }, tn('ops_pages', o.pending))],
+    [t('ops_q_ocr_done'), tn('ops_pages', o.done)],
+    [t('ops_q_ocr_failed'), h('span', { class: o.failed > 0 ? 'warn-text' : null }, tn('ops_pages', o.failed))],
     [t('ops_q_ocr_pace'), o.seconds_total > 0 ? t('ops_pace', { n: fmtNum(Math.round((o.done_total / o.seconds_total) * 60)) }) : t('none')],
     [t('ops_q_jobs'), [f.jobs.ingest ? t('ops_job_ingest') : null, f.jobs.ocr ? t('ops_job_ocr') : null].filter(Boolean).join(', ') || t('ops_jobs_none')],
     [t('ops_q_exchange'), f.peers.length ? t('ops_x_waiting', { n: fmtNum(waiting), d: fmtAge(lag * 1000) }) : t('ops_x_no_peers')],
