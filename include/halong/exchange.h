@@ -240,6 +240,9 @@ typedef struct {
 	 * one. */
 	size_t batch;
 	const char *batch_path; /* NULL: "/api/v1/exchange/inbox/batch" */
+	/* 1: every waiting message, its backoff not yet over or not (an operator's flush once a
+	 * peer is back: `halong exchange send --now`); 0: the due ones. */
+	int all;
 } hl_exchange_send_opts;
 
 /* The delay before the next attempt after `attempts` failures (1, 2, ...): d = min(cap, base *

@@ -20,7 +20,7 @@
 extern const cli_cmd cli_node_commands[];
 
 typedef struct {
-	int json, restricted, lost;
+	int json, restricted, lost, now;
 	const char *unit, *url, *key, *may_send, *may_receive, *hub_key;
 	uint64_t limit;
 } opts;
@@ -28,6 +28,11 @@ typedef struct {
 #define JSON_OPT CLI_FLAG_OPT("json", 0, opts, json, "as JSON")
 
 static const cli_opt json_only[] = {JSON_OPT, CLI_OPT_END};
+static const cli_opt xsend_opts[] = {
+    CLI_FLAG_OPT("now", 0, opts, now, "also the messages whose retry is not due yet"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
 static const cli_opt rotate_opts[] = {
     CLI_FLAG_OPT("lost", 0, opts, lost, "the old key file is lost or damaged: replace it unread"),
     JSON_OPT,
@@ -453,7 +458,10 @@ static int sub_send(const cli_args *args)
 
 	if (cli_open_node(&a, &n, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_exchange_send_due(&sent, &failed, n, NULL);
+	{
+		hl_exchange_send_opts so = {.all = o.now};
+		rc = hl_exchange_send_due(&sent, &failed, n, &so);
+	}
 	hl_node_free(n);
 	hl_archive_free(a);
 	if (rc < 0)
@@ -578,11 +586,13 @@ static const cli_cmd exchange_subs[] = {
      .group = EXCHANGE},
     {.name = "send",
      .summary = "one delivery pass: POST each due message to its peer",
-     .opts = json_only,
+     .opts = xsend_opts,
      .opts_size = sizeof(opts),
      .run = sub_send,
      .group = EXCHANGE,
-     .help = "Failures are retried later with backoff; exit 3 if some failed."},
+     .help = "Failures are retried later with backoff; exit 3 if some failed. --now sends\n"
+             "every waiting message at once, even those still in their backoff (a peer is\n"
+             "back after an outage)."},
     {0},
 };
 #undef NODE

@@ -139,3 +139,34 @@ class Rotate(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class HubBackAfterOutage(unittest.TestCase):
+    """The hub down: a commune's messages wait with their backoff; once it is back, `exchange
+    send` alone leaves those whose retry is not due, `--now` sends them, once."""
+
+    def test_flush_with_now(self):
+        hub, a = hlnodes.network(('22', '06652'))
+        try:
+            hub.stop()
+            hlnodes.ingest_docs(a, 'UBND-HATU', 'CV-2025-01', 2, 10, seed=1)
+            a.ok('send', 'dossier', 'UBND-HATU/CV-2025-01', '--to', '22')
+            r = a.run('exchange', 'send')
+            self.assertEqual(r.rc, 3, r)
+            self.assertIn('failed 1', r.out)
+            st = {p['peer']: p for p in a.json('exchange', 'status')['peers']}
+            self.assertEqual(st['22']['waiting'], 1)
+            self.assertIn("Couldn't connect", st['22']['last_error'])
+            hub.start()
+            # a backoff far from over: the plain pass leaves it
+            with sqlite3.connect(os.path.join(a.h.home, 'halong.db')) as c:
+                c.execute("UPDATE exchange_outbox SET next_attempt_ms = next_attempt_ms + 3600000"
+                          " WHERE state = 'waiting'")
+            self.assertEqual(a.json('exchange', 'send'), {'sent': 0, 'failed': 0})
+            self.assertEqual(a.json('exchange', 'send', '--now'), {'sent': 1, 'failed': 0})
+            self.assertEqual(a.outbox_waiting(), 0)
+            self.assertEqual(len([m for _, _, t, m in hub.applied('06652') if t == 'document']),
+                             1)
+        finally:
+            hub.cleanup()
+            a.cleanup()
