@@ -2,17 +2,30 @@
 is backed up while it runs, the backup verifies, restores into a new folder where `verify`,
 `audit verify` and the same searches answer as on the node; a second backup copies no blob again;
 every kind of damage (a blob, the store, the manifest, a missing file, a manifest edited and
-re-hashed but not re-signed) is refused by `backup verify` and by `restore`, naming the file;
-restore never writes into a folder that is not empty."""
+re-hashed but not re-signed, a signature by another node's key, a file or a folder replaced by a
+symbolic link) is refused by `backup verify` and by `restore`, naming the file and the kind;
+restore never writes into a folder that is not empty, and over a node (--force) only when no
+process has it open, keeping what it replaces. Then: two targets on separate media (and the
+warnings when they are not), the `backups` readiness check (age, read from the manifests),
+retention (grandfather-father-son), and encrypted backups."""
+import datetime
+import glob
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import unittest
 
 import hl
+import hlserve
+
+# Nothing of the runner's own environment decides where backups go or whether they are encrypted.
+for _v in ('HALONG_BACKUP_TARGETS', 'HALONG_BACKUP_KEY_FILE', 'HALONG_BACKUP_MAX_AGE_HOURS',
+           'HALONG_BACKUP_KEEP_DAILY', 'HALONG_BACKUP_KEEP_WEEKLY', 'HALONG_BACKUP_KEEP_MONTHLY'):
+    os.environ.pop(_v, None)
 
 ROWS = [
     ('QN', 'HS-01', '1', 'Quyết định về giá lúa gạo vụ đông xuân', 'public', 'a.png'),
@@ -32,6 +45,26 @@ def flip(path, at=None):
         data[i] ^= 0x01
         f.seek(0)
         f.write(data)
+
+
+def make_node(tag):
+    """Another node with an identity (its own key) and one document."""
+    h = hl.Home()
+    for args in (('units', 'load', '--quiet'),
+                 ('node', 'init', '--unit', '22', '--url', 'http://127.0.0.1:9')):
+        r = h.run(*args)
+        assert r.rc == 0, r
+    scans = h.path('scans')
+    hl.write_bytes(os.path.join(scans, 'z.png'), hl.png(24, 16, 200))
+    m = hl.write_csv(h.path('m.csv'), COLS,
+                     [['QN', 'HS-Z', '1', f'Văn bản của nút {tag}', 'public', 'z.png']])
+    r = h.run('ingest', m, '--files', scans)
+    assert r.rc == 0, r
+    return h
+
+
+def snapshots(node):
+    return sorted(glob.glob(node.rstrip('/') + '.before-restore-*'))
 
 
 class BackupTest(unittest.TestCase):
@@ -85,7 +118,7 @@ class BackupTest(unittest.TestCase):
         home = self.h.path('restore-' + os.path.basename(os.path.dirname(bdir)))
         r = hl.run(('restore', bdir, '--home', home))
         self.assertEqual(r.rc, 1, r)
-        self.assertIn(file, r.err)
+        self.assertIn(f'{file}: {kind}', r.err)
         self.assertIn('nothing restored', r.err)
         self.assertFalse(os.path.exists(home))
 
@@ -239,6 +272,152 @@ class BackupTest(unittest.TestCase):
         # nor over a running node's own data directory
         r = hl.run(('restore', self.bdir, '--home', self.h.home))
         self.assertEqual(r.rc, 1, r)
+
+    def test_6c_a_folder_replaced_by_a_link(self):
+        """keys/ of the backup replaced by a symbolic link to a folder outside holding the same
+        key: never followed (only files were checked before), for verify and restore; nor a
+        blob folder of the target."""
+        bdir = self.copy_backup('keysdir')
+        outside = self.h.path('outside-keys')
+        shutil.move(os.path.join(bdir, 'keys'), outside)
+        os.symlink(outside, os.path.join(bdir, 'keys'))
+        self.refused(bdir, 'keys/node.key', 'link')
+        bdir = self.copy_backup('blobdir')
+        sha = self.first_blob_sha()
+        sub = os.path.join(os.path.dirname(bdir), 'blobs', sha[:2])
+        outside = self.h.path('outside-blobs-' + sha[:2])
+        shutil.move(sub, outside)
+        os.symlink(outside, sub)
+        self.refused(bdir, f'blobs/{sha[:2]}/{sha[2:]}', 'link')
+
+    def test_7b_signed_by_another_node(self):
+        """The signature is checked against the target's own record of the node key
+        (TARGET/node.pub, written by its first backup), not against the key inside the
+        backup: another node's whole, self-consistent backup put in this target is refused,
+        and so is this node's manifest carrying another node's signature."""
+        other = make_node('khac')
+        try:
+            t_other = other.path('target')
+            r = other.run('backup', '--to', t_other, '--json')
+            self.assertEqual(r.rc, 0, r)
+            b_other = os.path.join(t_other, json.loads(r.out)['backup'])
+            # whole in its own target
+            self.assertEqual(hl.run(('backup', 'verify', b_other)).rc, 0)
+            # put in this node's target (with its blobs): made by another key
+            t = self.h.path('mixed-target')
+            shutil.copytree(self.target, t)
+            for f in glob.glob(os.path.join(t_other, 'blobs', '*', '*')):
+                dst = os.path.join(t, os.path.relpath(f, t_other))
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copyfile(f, dst)
+            moved = os.path.join(t, 'halong-backup-29990101T000000Z')
+            shutil.copytree(b_other, moved)
+            self.refused(moved, 'manifest.sig', 'signature')
+            # this node's manifest with the other node's signature
+            bdir = self.copy_backup('othersig')
+            shutil.copyfile(os.path.join(b_other, 'manifest.sig'),
+                            os.path.join(bdir, 'manifest.sig'))
+            self.refused(bdir, 'manifest.sig', 'signature')
+            # the other node cannot back up into this node's target
+            r = other.run('backup', '--to', self.target)
+            self.assertEqual(r.rc, 1, r)
+            self.assertIn('another node key', r.err)
+            self.assertIn('node.pub', r.err)
+        finally:
+            other.cleanup()
+
+    def test_7c_expect_key(self):
+        """--expect-key: the node's public key (as `node show` prints it), a file holding it,
+        or the node's data directory, instead of the target's node.pub; a target without
+        node.pub and no expected key is a problem named node.pub."""
+        pk = json.loads(self.ok('node', 'show', '--json').out)['public_key']
+        bdir = self.copy_backup('expect')
+        t = os.path.dirname(bdir)
+        with open(os.path.join(t, 'node.pub'), encoding='utf-8') as f:
+            self.assertEqual(f.read().strip(), pk)
+        os.unlink(os.path.join(t, 'node.pub'))
+        r = hl.run(('backup', 'verify', bdir))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('node.pub: missing', r.err)
+        keyfile = self.h.path('expected.pub')
+        with open(keyfile, 'w') as f:
+            f.write(pk + '\n')
+        for given in (pk, keyfile, self.h.home):
+            r = hl.run(('backup', 'verify', bdir, '--expect-key', given))
+            self.assertEqual(r.rc, 0, (given, r))
+            self.assertIn('signature valid', r.out)
+        other = make_node('expect-other')
+        try:
+            opk = json.loads(other.run('node', 'show', '--json').out)['public_key']
+        finally:
+            other.cleanup()
+        r = hl.run(('backup', 'verify', bdir, '--expect-key', opk))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('manifest.sig: signature', r.err)
+        r = hl.run(('restore', bdir, '--home', self.h.path('nope'), '--expect-key', opk))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('manifest.sig: signature', r.err)
+        r = hl.run(('backup', 'verify', bdir, '--expect-key', 'not-a-key'))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('not-a-key', r.err)
+
+    def test_8b_restore_over_a_node(self):
+        """restore --force over a node's data directory: refused while `halong serve` has it
+        open; a damaged backup leaves it as it was; otherwise the node becomes the backup and
+        what it was is kept whole in DIR.before-restore-<UTC time>."""
+        node = self.h.path('over')
+        self.assertEqual(hl.run(('restore', self.bdir, '--home', node)).rc, 0)
+        # the node moves on after the backup: one more document
+        scans = self.h.path('scans-over')
+        hl.write_bytes(os.path.join(scans, 'o.png'), hl.png(24, 16, 7))
+        m = hl.write_csv(self.h.path('over.csv'), COLS,
+                         [['QN', 'HS-09', '1', 'Văn bản sau sao lưu', 'public', 'o.png']])
+        self.assertEqual(hl.run(('ingest', m, '--files', scans), home=node).rc, 0)
+        after = json.loads(hl.run(('stats', '--json'), home=node).out)['documents']
+        self.assertEqual(after, self.first['documents'] + 1)
+
+        r = hl.run(('restore', self.bdir, '--home', node))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('--force', r.err)
+        # a folder that is not a node
+        junk = self.h.path('junk')
+        os.makedirs(junk)
+        hl.write_bytes(os.path.join(junk, 'x'), b'x')
+        r = hl.run(('restore', self.bdir, '--home', junk, '--force'))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('holds no halong.db', r.err)
+
+        s = hlserve.Server(node).start()
+        try:
+            r = hl.run(('restore', self.bdir, '--home', node, '--force'))
+            self.assertEqual(r.rc, 1, r)
+            self.assertIn('in use', r.err)
+        finally:
+            self.assertEqual(s.stop(), 0)
+        self.assertEqual(snapshots(node), [])
+
+        bad = self.copy_backup('force-bad')
+        flip(os.path.join(bad, 'store.db'), at=5000)
+        r = hl.run(('restore', bad, '--home', node, '--force'))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn('store.db: hash', r.err)
+        self.assertEqual(snapshots(node), [])
+        self.assertEqual(json.loads(hl.run(('stats', '--json'), home=node).out)['documents'],
+                         after)
+
+        r = hl.run(('restore', self.bdir, '--home', node, '--force'))
+        self.assertEqual(r.rc, 0, r)
+        snaps = snapshots(node)
+        self.assertEqual(len(snaps), 1, snaps)
+        self.assertIn(snaps[0], r.out)
+        self.assertRegex(os.path.basename(snaps[0]), r'^over\.before-restore-\d{8}T\d{6}Z$')
+        self.assertEqual(json.loads(hl.run(('stats', '--json'), home=node).out)['documents'],
+                         self.first['documents'])
+        self.assertEqual(hl.run(('verify',), home=node).rc, 0)
+        # the snapshot is the node as it was, whole
+        self.assertEqual(json.loads(hl.run(('stats', '--json'),
+                                           home=snaps[0]).out)['documents'], after)
+        self.assertEqual(hl.run(('verify',), home=snaps[0]).rc, 0)
 
     def test_9_backup_while_an_ingest_writes(self):
         """Backups taken while another process ingests are each one committed state: whole
