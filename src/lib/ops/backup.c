@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1692,6 +1693,63 @@ int hl_backup_list(const char *target, int (*cb)(const hl_backup_entry *e, void 
 	return rc;
 }
 
+/* What hl_backup_newest last read of a manifest, by its inode, size and time: /readyz asks every
+ * few seconds, and the manifest of a node of 100,000 documents is megabytes of JSON. */
+#define NEWEST_CACHE 16
+static struct {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	int64_t created; /* -1: does not parse */
+} newest_cache[NEWEST_CACHE];
+static unsigned newest_next;
+static pthread_mutex_t newest_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* created_at of TARGET/NAME's manifest: 0, or -1 when it does not parse or give one. */
+static int manifest_created(int64_t *out, const char *target, const char *name)
+{
+	char rel[300];
+	struct stat sb;
+	json_t *m;
+	int fd, hit = -1;
+	int64_t t = -1;
+
+	snprintf(rel, sizeof(rel), "%s/manifest.json", name);
+	if (open_nofollow(&fd, target, rel) != OPEN_OK)
+		return -1;
+	if (fstat(fd, &sb) == 0) {
+		pthread_mutex_lock(&newest_lock);
+		for (int i = 0; i < NEWEST_CACHE; i++)
+			if (newest_cache[i].ino == sb.st_ino && newest_cache[i].dev == sb.st_dev &&
+			    newest_cache[i].size == sb.st_size &&
+			    newest_cache[i].mtime.tv_sec == sb.st_mtim.tv_sec &&
+			    newest_cache[i].mtime.tv_nsec == sb.st_mtim.tv_nsec) {
+				hit = i;
+				t = newest_cache[i].created;
+				break;
+			}
+		pthread_mutex_unlock(&newest_lock);
+	}
+	close(fd);
+	if (hit < 0) {
+		m = manifest_of(target, name);
+		if (!m || parse_utc(&t, json_string_value(json_object_get(m, "created_at"))) < 0)
+			t = -1;
+		json_decref(m);
+		pthread_mutex_lock(&newest_lock);
+		unsigned i = newest_next++ % NEWEST_CACHE;
+		newest_cache[i].dev = sb.st_dev, newest_cache[i].ino = sb.st_ino;
+		newest_cache[i].size = sb.st_size, newest_cache[i].mtime = sb.st_mtim;
+		newest_cache[i].created = t;
+		pthread_mutex_unlock(&newest_lock);
+	}
+	if (t < 0)
+		return -1;
+	*out = t;
+	return 0;
+}
+
 int hl_backup_newest(char name[64], int64_t *created_at, const char *target)
 {
 	char **names = NULL;
@@ -1702,12 +1760,8 @@ int hl_backup_newest(char name[64], int64_t *created_at, const char *target)
 		return rc;
 	rc = hl_error_set(HL_ENOTFOUND, "%s holds no complete backup", target);
 	for (size_t i = n; i-- > 0;) {
-		json_t *m = manifest_of(target, names[i]);
 		int64_t t;
-		int ok =
-		    m && parse_utc(&t, json_string_value(json_object_get(m, "created_at"))) == 0;
-		json_decref(m);
-		if (ok) {
+		if (manifest_created(&t, target, names[i]) == 0) {
 			snprintf(name, 64, "%s", names[i]);
 			*created_at = t;
 			hl_error_clear();
