@@ -23,7 +23,7 @@ enum {
 	HL_OPS_NODE_KEY,  /* "node_key": the node's key is readable and matches the store */
 	HL_OPS_DIRECTORY, /* "directory": the exchange directory has not expired */
 	HL_OPS_DISK,      /* "disk": free space in the data directory */
-	HL_OPS_BACKUPS,   /* "backups": not configured until backups exist */
+	HL_OPS_BACKUPS,   /* "backups": each target's newest backup young enough, two media */
 	HL_OPS_NCHECKS
 };
 
