@@ -90,6 +90,16 @@ int hl_node_rotate_key(char new_public_key[45], hl_store *st, const char *home, 
 /* 1 when the store no longer names n's public key (the key was rotated since n was opened:
  * open it again), 0 when it does or the store cannot tell. */
 int hl_node_stale(const hl_node *n);
+/* The context line of an endorsement: a retired key's signature over "OLD\nNEW" (two base64
+ * public keys), by which the holder of OLD names NEW its successor (a backup target that knew
+ * OLD learns NEW this way: src/lib/ops/README.md). */
+#define HL_NODE_ENDORSE_CTX "halong-key-endorse-v1\n"
+/* Signs the endorsement of new_pk with the retired key of this node (HOME/keys/
+ * node.key.retired-*) whose public half is old_pk: sig is base64 (88 characters + NUL).
+ * HL_ENOTFOUND when no retired key is old_pk. */
+int hl_node_endorse(char sig[89], const char *home, const char *old_pk, const char *new_pk);
+/* 1 when sig is old_pk's endorsement of new_pk, else 0. */
+int hl_node_endorsement_ok(const char *old_pk, const char *new_pk, const char *sig);
 /* Wipes the secret key. Accepts NULL. */
 void hl_node_free(hl_node *n);
 const char *hl_node_unit(const hl_node *n);

@@ -170,3 +170,44 @@ class HubBackAfterOutage(unittest.TestCase):
         finally:
             hub.cleanup()
             a.cleanup()
+
+
+class BackupsAcrossARotation(unittest.TestCase):
+    """A target that holds a node's signed backups learns its new key from the retired key's
+    endorsement: the next backup is taken, and the earlier ones still verify, against the
+    target's record or the expected new key; a forged endorsement is refused."""
+
+    def test_backups_before_and_after(self):
+        n = hlnodes.Node('06665')
+        target = os.path.join(n.h.tmp, 'bk')
+        try:
+            hlnodes.ingest_docs(n, 'UBND-HATU', 'CV-2025-01', 1, 10, seed=1)
+            first = n.json('backup', '--to', target)
+            old = n.key
+            new = n.json('node', 'rotate-key')['public_key']
+            second = n.json('backup', '--to', target)
+            with open(os.path.join(target, 'node.pub')) as f:
+                self.assertEqual(f.read().strip(), new)
+            with open(os.path.join(target, 'node.pub.rotations')) as f:
+                rows = [line.split() for line in f.read().splitlines()]
+            self.assertEqual([r[:2] for r in rows], [[old, new]])
+            names = [b['backup'] for b in n.json('backup', 'list', target)['backups']]
+            self.assertEqual(len(names), 2, names)
+            for name in names:
+                b = os.path.join(target, name)
+                n.ok('backup', 'verify', b)
+                n.ok('backup', 'verify', b, '--expect-key', new)
+            # the old key alone does not vouch for the new backup
+            r = n.run('backup', 'verify', os.path.join(target, names[1]), '--expect-key', old)
+            self.assertEqual(r.rc, 1, r)
+            # a forged endorsement: the earlier backup no longer verifies
+            sig = rows[0][2]
+            forged = ('A' if sig[0] != 'A' else 'B') + sig[1:]
+            with open(os.path.join(target, 'node.pub.rotations'), 'w') as f:
+                f.write(f'{old} {new} {forged}\n')
+            r = n.run('backup', 'verify', os.path.join(target, names[0]))
+            self.assertEqual(r.rc, 1, r)
+            self.assertIn('signature', r.out + r.err)
+            self.assertTrue(first and second)
+        finally:
+            n.cleanup()

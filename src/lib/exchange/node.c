@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -359,6 +360,72 @@ done:
 	self_free(&s);
 	free(next);
 	return rc;
+}
+
+/* The bytes an endorsement signs: the context line, the old key, the new key. */
+static int endorse_text(char *buf, size_t cap, const char *old_pk, const char *new_pk)
+{
+	int n = snprintf(buf, cap, "%s%s\n%s", HL_NODE_ENDORSE_CTX, old_pk, new_pk);
+	return n > 0 && (size_t)n < cap ? n : -1;
+}
+
+int hl_node_endorse(char sig[89], const char *home, const char *old_pk, const char *new_pk)
+{
+	char *dir = hl_path_join(home, "keys"), text[256], pk64[HL_X_KEY_B64];
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], s64[crypto_sign_BYTES];
+	unsigned char *sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	DIR *d = NULL;
+	struct dirent *e;
+	int rc = HL_ENOTFOUND, len = endorse_text(text, sizeof(text), old_pk, new_pk);
+
+	if (!dir || !sk) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (len < 0) {
+		rc = hl_error_set(HL_EINVALID, "a public key is too long");
+		goto done;
+	}
+	if (!(d = opendir(dir))) {
+		rc = hl_error_set(HL_EIO, "%s: cannot read: %s", dir, strerror(errno));
+		goto done;
+	}
+	while ((e = readdir(d))) {
+		char *path;
+		if (strncmp(e->d_name, "node.key.retired-", 17))
+			continue;
+		if (!(path = hl_path_join(dir, e->d_name))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		int r = load_key(path, sk, pk, pk64, sizeof(pk64));
+		free(path);
+		if (r == 0 && !strcmp(pk64, old_pk)) {
+			crypto_sign_detached(s64, NULL, (const unsigned char *)text, (size_t)len,
+			                     sk);
+			hl_exchange__b64(sig, 89, s64, sizeof(s64));
+			rc = 0;
+			goto done;
+		}
+	}
+	rc = hl_error_set(HL_ENOTFOUND, "no retired key of this node is %s", old_pk);
+done:
+	if (d)
+		closedir(d);
+	sodium_free(sk);
+	free(dir);
+	return rc;
+}
+
+int hl_node_endorsement_ok(const char *old_pk, const char *new_pk, const char *sig)
+{
+	char text[256];
+	int len = endorse_text(text, sizeof(text), old_pk, new_pk);
+	size_t ctx = strlen(HL_NODE_ENDORSE_CTX);
+	if (len < 0 || sodium_init() < 0)
+		return 0;
+	return hl_exchange__verify(sig, old_pk, HL_NODE_ENDORSE_CTX, text + ctx,
+	                           (size_t)len - ctx) == 0;
 }
 
 int hl_node_stale(const hl_node *n)

@@ -24,16 +24,18 @@
 #include "halong/util.h"
 #include "store/store_backup.h"
 
-#define PREFIX    "halong-backup-"
-#define PARTIAL   ".partial"
-#define ENC       ".enc"
-#define LOCKNAME  ".halong-lock"
-#define NODEPUB   "node.pub"
-#define KEYID     "backup-key.id"
-#define CIPHER    "xchacha20poly1305-secretstream"
-#define CHUNK     65536
-#define CCHUNK    (CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES)
-#define SMALL_MAX 4096 /* a key file, node.pub, manifest.sig */
+#define PREFIX        "halong-backup-"
+#define PARTIAL       ".partial"
+#define ENC           ".enc"
+#define LOCKNAME      ".halong-lock"
+#define NODEPUB       "node.pub"
+#define ROTATIONS     "node.pub.rotations" /* endorsements of rotated keys, one a line */
+#define ROTATIONS_MAX (1u << 20)
+#define KEYID         "backup-key.id"
+#define CIPHER        "xchacha20poly1305-secretstream"
+#define CHUNK         65536
+#define CCHUNK        (CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES)
+#define SMALL_MAX     4096 /* a key file, node.pub, manifest.sig */
 
 static int oom(void)
 {
@@ -766,6 +768,9 @@ typedef struct {
 	char *bdir, *final; /* NAME.partial while it is made, NAME */
 	json_t *files, *blobs;
 	int lock, made, has_pub, has_keyid;
+	/* the node key was rotated since the target recorded `old`: its endorsement of the new
+	 * key by the retired old one, appended to node.pub.rotations when the backup is whole */
+	char old_pub[64], endorse[96];
 	hl_backup_stats st;
 } tgt;
 
@@ -889,7 +894,8 @@ done:
 
 /* Prepares target t: its blobs/ folder, its lock, the node key and backup key it records, and a
  * new NAME.partial folder. */
-static int target_open(tgt *t, const char *stamp, const hl_node *node, const bkey *k)
+static int target_open(tgt *t, const char *stamp, const hl_node *node, const bkey *k,
+                       const char *home)
 {
 	char *p = hl_path_join(t->target, "blobs"), word[128];
 	int rc;
@@ -910,7 +916,12 @@ static int target_open(tgt *t, const char *stamp, const hl_node *node, const bke
 			                    "%s holds signed backups of a node (%s), and this node "
 			                    "has no identity: back it up into another folder",
 			                    t->target, NODEPUB);
-		if (strcmp(word, hl_node_public_key(node)))
+		/* A key rotated since: the retired key endorses the new one, and the target
+		 * learns it when this backup is whole (node.pub.rotations). */
+		if (strcmp(word, hl_node_public_key(node)) &&
+		    hl_node_endorse(t->endorse, home, word, hl_node_public_key(node)) == 0)
+			snprintf(t->old_pub, sizeof(t->old_pub), "%.63s", word);
+		else if (strcmp(word, hl_node_public_key(node)))
 			return hl_error_set(
 			    HL_ECONFLICT,
 			    "%s holds the backups of another node key (%s/%s is %s, "
@@ -960,6 +971,40 @@ static int target_open(tgt *t, const char *stamp, const hl_node *node, const bke
 	return hl_error_set(HL_ECONFLICT, "%s: too many backups in one second", t->target);
 }
 
+/* Appends "OLD NEW SIGNATURE" to TARGET/node.pub.rotations (rewritten whole, atomically). */
+static int append_rotation(const char *target, const char *old_pk, const char *new_pk,
+                           const char *sig)
+{
+	char *p = hl_path_join(target, ROTATIONS), *buf = NULL, *all = NULL;
+	size_t len = 0;
+	int fd, rc;
+	if (!p)
+		return oom();
+	if ((rc = open_in(&fd, target, ROTATIONS)) == 0) {
+		rc = read_fd_all(&buf, &len, fd, ROTATIONS, ROTATIONS_MAX);
+		close(fd);
+		if (rc < 0)
+			goto done;
+	} else if (rc != HL_ENOTFOUND) {
+		goto done;
+	}
+	hl_error_clear();
+	{
+		size_t cap = len + strlen(old_pk) + strlen(new_pk) + strlen(sig) + 4;
+		if (!(all = malloc(cap))) {
+			rc = oom();
+			goto done;
+		}
+		if (len)
+			memcpy(all, buf, len);
+		snprintf(all + len, cap - len, "%s %s %s\n", old_pk, new_pk, sig);
+	}
+	rc = hl_write_atomic(p, all, strlen(all), 0644);
+done:
+	free(p), free(buf), free(all);
+	return rc;
+}
+
 /* The manifest of target t, signed, and the folder renamed into place. */
 static int target_finish(tgt *t, json_t *base, const hl_node *node, const bkey *k)
 {
@@ -987,8 +1032,14 @@ static int target_finish(tgt *t, json_t *base, const hl_node *node, const bkey *
 		if ((rc = hl_write_atomic(p, line, strlen(line), 0600)) < 0)
 			goto done;
 		t->st.is_signed = 1;
+		/* the key rotated: first the endorsement, then the new key (a stop between them
+		 * leaves the old node.pub, and the next backup endorses again) */
+		if (t->old_pub[0] &&
+		    (rc = append_rotation(t->target, t->old_pub, hl_node_public_key(node),
+		                          t->endorse)) < 0)
+			goto done;
 		/* the target remembers whose backups it holds: verify checks against it */
-		if (!t->has_pub) {
+		if (!t->has_pub || t->old_pub[0]) {
 			free(p);
 			snprintf(line, sizeof(line), "%s\n", hl_node_public_key(node));
 			if (!(p = hl_path_join(t->target, NODEPUB))) {
@@ -1071,7 +1122,7 @@ int hl_backup_make(hl_backup_stats *out, hl_archive *a, const char *const *targe
 			rc = oom();
 			goto done;
 		}
-		if ((rc = target_open(&T[i], stamp, node, &key)) < 0)
+		if ((rc = target_open(&T[i], stamp, node, &key, home)) < 0)
 			goto done;
 		for (size_t j = 0; j < i; j++)
 			if (stat(T[i].target, &si) == 0 && stat(T[j].target, &sj) == 0 &&
@@ -1328,6 +1379,60 @@ static int resolve_expect(char pk[64], const char *s)
 	                    s);
 }
 
+/* 1 when key `want` leads to `trusted` through the endorsements of TARGET/node.pub.rotations
+ * (each line "OLD NEW SIG": OLD's signature naming NEW its successor), so a backup made before
+ * `halong node rotate-key` still verifies against the key the target knows now. */
+static int endorsed(const char *target, const char *want, const char *trusted)
+{
+	enum { MAXK = 256 };
+	char *buf = NULL, *line, *save = NULL, known[MAXK][64];
+	struct {
+		char old[64], new_[64], sig[96];
+	} *rows = NULL;
+	size_t len = 0, nrows = 0, nknown = 1;
+	int fd, found = 0, grew = 1;
+
+	if (open_in(&fd, target, ROTATIONS) < 0) {
+		hl_error_clear();
+		return 0;
+	}
+	if (read_fd_all(&buf, &len, fd, ROTATIONS, ROTATIONS_MAX) < 0) {
+		close(fd);
+		hl_error_clear();
+		return 0;
+	}
+	close(fd);
+	if (!(rows = calloc(MAXK, sizeof(*rows))))
+		goto done;
+	for (line = strtok_r(buf, "\n", &save); line && nrows < MAXK;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%63s %63s %95s", rows[nrows].old, rows[nrows].new_,
+		           rows[nrows].sig) == 3)
+			nrows++;
+	snprintf(known[0], sizeof(known[0]), "%s", trusted);
+	/* walk back from the trusted key: an endorsed key's own predecessors, and so on */
+	while (grew && !found) {
+		grew = 0;
+		for (size_t i = 0; i < nrows && nknown < MAXK; i++) {
+			int has_new = 0, has_old = 0;
+			for (size_t j = 0; j < nknown; j++) {
+				has_new |= !strcmp(known[j], rows[i].new_);
+				has_old |= !strcmp(known[j], rows[i].old);
+			}
+			if (has_new && !has_old &&
+			    hl_node_endorsement_ok(rows[i].old, rows[i].new_, rows[i].sig)) {
+				snprintf(known[nknown++], sizeof(known[0]), "%s", rows[i].old);
+				grew = 1;
+				found |= !strcmp(rows[i].old, want);
+			}
+		}
+	}
+done:
+	free(rows);
+	free(buf);
+	return found;
+}
+
 /* Loads and checks a backup: *mout is the caller's. `expect`: the public key given by the
  * caller (NULL: the target's node.pub). */
 static int check_backup(checker *k, json_t **mout, const char *bdir, const bkey *key,
@@ -1473,7 +1578,7 @@ static int check_backup(checker *k, json_t **mout, const char *bdir, const bkey 
 			        "the target has no %s: which node key its backups carry is not "
 			        "known (give the expected key)",
 			        NODEPUB);
-		} else if (strcmp(want, trusted)) {
+		} else if (strcmp(want, trusted) && !endorsed(target, want, trusted)) {
 			problem(k, "manifest.sig", "signature",
 			        "manifest.json and its signature are made by the node key %s, not "
 			        "by %s (%s): the backup of another node",
@@ -1501,8 +1606,8 @@ static int check_backup(checker *k, json_t **mout, const char *bdir, const bkey 
 		}
 		while (slen && (sig[slen - 1] == '\n' || sig[slen - 1] == '\r'))
 			sig[--slen] = '\0';
-		if (hl_exchange_verify(sig, *trusted ? trusted : want, HL_BACKUP_SIGN_CTX, text,
-		                       len) < 0)
+		/* want is the trusted key, or one that leads to it by endorsements */
+		if (hl_exchange_verify(sig, want, HL_BACKUP_SIGN_CTX, text, len) < 0)
 			problem(k, "manifest.sig", "signature",
 			        "manifest.sig: manifest.json is not what the node signed");
 	} else if (has_key || *trusted) {
