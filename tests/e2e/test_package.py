@@ -95,15 +95,20 @@ class TestPackage(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix='hl_pkg_')
         src = os.path.join(cls.tmp, 'halong-src')
         os.makedirs(src)
-        files = run(['git', '-C', SRC, 'ls-files', '-z'], text=False).stdout.split(b'\0')
-        for f in files:
-            f = f.decode()
-            p = os.path.join(SRC, f)
-            if f and os.path.isfile(p) and not os.path.islink(p):
-                os.makedirs(os.path.dirname(os.path.join(src, f)), exist_ok=True)
-                shutil.copy2(p, os.path.join(src, f))
+        ls = run(['git', '-C', SRC, 'ls-files', '-z'], text=False)
+        if ls.returncode == 0:
+            for f in ls.stdout.split(b'\0'):
+                f = f.decode()
+                p = os.path.join(SRC, f)
+                if f and os.path.isfile(p) and not os.path.islink(p):
+                    os.makedirs(os.path.dirname(os.path.join(src, f)), exist_ok=True)
+                    shutil.copy2(p, os.path.join(src, f))
+        else:  # not a git checkout (a release tarball): the tree without builds and modules
+            shutil.rmtree(src)
+            shutil.copytree(SRC, src, symlinks=True, ignore=shutil.ignore_patterns(
+                'build*', 'node_modules', 'halong-data', '.git', 'obj-*'))
         vendor = os.path.join(SRC, 'web', 'vendor')
-        if os.path.isdir(vendor):
+        if os.path.isdir(vendor) and not os.path.isdir(os.path.join(src, 'web', 'vendor')):
             shutil.copytree(vendor, os.path.join(src, 'web', 'vendor'))
         env = dict(os.environ)
         env['DEB_BUILD_OPTIONS'] = 'noopt nocheck parallel=%d' % min(os.cpu_count() or 1, 4)
