@@ -19,6 +19,7 @@ pkgs=(
   clang-format python3
   chromium nodejs
   prometheus
+  debhelper dpkg-dev systemd
 )
 
 # The fuzzing build (fuzz/README.md): clang with its libFuzzer and sanitizer runtimes (Debian 12's

@@ -10,12 +10,17 @@
 
 #include "halong/archive.h"
 #include "halong/exchange.h"
+#include "halong/config.h"
 
 /* Exit codes (docs/cli.md). */
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
 
 typedef struct {
 	const char *home; /* --home, or NULL */
+	/* --config FILE, else $HALONG_CONFIG (NULL: none), and the file as read: applied to the
+	 * environment before the command runs (halong config check reports its problems) */
+	const char *config_path;
+	hl_config *config;
 } cli_ctx;
 
 /* ---- commands and their options, declared once (opt.c) ----
@@ -195,5 +200,6 @@ extern const cli_cmd cli_plans_commands[];
 extern const cli_cmd cli_catalog_commands[];
 extern const cli_cmd cli_ops_commands[]; /* cmd_ops.c: doctor */
 extern const cli_cmd cli_backup_commands[];
+extern const cli_cmd cli_config_commands[];
 
 #endif

@@ -27,6 +27,7 @@
 #include "request.h"
 #include "sender.h"
 #include "server_int.h"
+#include "halong/config.h"
 
 struct hl_server {
 	struct MHD_Daemon *d;
@@ -1267,7 +1268,7 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	if (!g_opts.host)
 		g_opts.host = "127.0.0.1";
 	if (!g_opts.web_dir)
-		g_opts.web_dir = HL_SOURCE_WEBDIR;
+		g_opts.web_dir = hl_config_web_dir(); /* $HALONG_WEB_ROOT, else the shipped one */
 
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;
