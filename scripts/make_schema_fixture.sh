@@ -170,9 +170,10 @@ if [ "$N" -ge 14 ]; then
 fi
 if [ "$N" -ge 15 ]; then
 	hl dataset create qn-education --title "Giáo dục Quảng Ninh (mẫu)" \
-		--schema "$TREE/data/catalog/sector.schema.json" --sector education --access restricted >/dev/null
-	hl dataset load qn-education "$TREE/data/sector/education.csv" >/dev/null
-	DONE+=("dataset create qn-education (data/catalog/sector.schema.json), load data/sector/education.csv")
+		--from "$IN/education.csv" --key indicator,period --sector education \
+		--access restricted >/dev/null
+	hl dataset load qn-education "$IN/education.csv" >/dev/null
+	DONE+=("dataset create qn-education --from input/education.csv (restricted), dataset load")
 fi
 if [ "$N" -ge 16 ]; then
 	hl dataset request qn-education --purpose "Tổng hợp báo cáo (mẫu)" \
@@ -195,7 +196,11 @@ COUNTS="documents=$(count document) blobs=$(count blob) audit=$(count audit)"
 sqlite3 "$H/halong.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
 rm -rf "$OUT"
 mkdir -p "$OUT"
-sqlite3 "$H/halong.db" .dump >"$OUT/halong.sql"
+# .dump leaves out the schema version (PRAGMA user_version): it is the dump's last line.
+{
+	sqlite3 "$H/halong.db" .dump
+	echo "PRAGMA user_version=$(sqlite3 "$H/halong.db" 'PRAGMA user_version');"
+} >"$OUT/halong.sql"
 cp -r "$H/blobs" "$OUT/blobs"
 if [ -n "$(ls -A "$H/keys" 2>/dev/null)" ]; then
 	cp -r "$H/keys" "$OUT/keys"
@@ -210,11 +215,12 @@ fi
 	echo "made: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "counts: $COUNTS"
 	echo
-	echo "A node of that version (a test fixture: its node key is a test key, nothing secret):"
+	echo "A node of that version (a test fixture: a node key here is a test key, nothing secret):"
 	for d in "${DONE[@]}"; do
 		echo "- $d"
 	done
 	echo
-	echo "halong.sql is \`sqlite3 halong.db .dump\` of its store; blobs/ and keys/ are its folders."
+	echo "halong.sql is \`sqlite3 halong.db .dump\` of its store and its PRAGMA user_version;"
+	echo "blobs/ and keys/ are its folders, halong.conf its configuration."
 } >"$OUT/README.md"
 echo "make_schema_fixture: tests/fixtures/schemas/v$N from $SHORT ($COUNTS)"
