@@ -1047,6 +1047,7 @@ const vi = {
   ds_by_cli: 'quản trị trên máy chủ ({u})',
   ds_err_server: 'Máy chủ không nhận: {v}. ({m})',
   ds_err_type: 'Trường “{f}”: kiểu “{y}” chưa được hỗ trợ (dùng string, integer, number, date, boolean hoặc geopoint). Máy chủ báo: {m}',
+  'reason_newer-version': 'Thư theo phiên bản mới hơn phiên bản nút này đọc được: cần nâng cấp halong',
 };
 
 const en = {
@@ -2104,6 +2105,7 @@ const en = {
   ds_up_nothing: 'Nothing new: {r} rows read, {u} the same as the current version, {j} rejected; no new version (still version {v}).',
   ds_by_cli: 'the operator, on the server ({u})',
   ds_err_type: 'Field “{f}”: type “{y}” is not read (use string, integer, number, date, boolean or geopoint). The server said: {m}',
+  'reason_newer-version': 'A message of a newer version than this node reads: upgrade halong',
 };
 
 export const DICTS = { vi, en };
