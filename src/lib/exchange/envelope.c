@@ -274,7 +274,8 @@ int hl_exchange__envelope_check(hl_exchange_reason *reason, char hash[65], const
 		                    HL_EXCHANGE_MAX_ENVELOPE);
 	}
 	if ((rc = hl_exchange__env_parse(&e, text, len, 1)) < 0 || (rc = env_hash(hash, &e)) < 0) {
-		*reason = HL_EXCHANGE_R_MALFORMED;
+		*reason = e.v > HL_EXCHANGE_PROTOCOL ? HL_EXCHANGE_R_NEWER_VERSION
+		                                     : HL_EXCHANGE_R_MALFORMED;
 		goto done;
 	}
 	/* What the signature covers is encodable too (the inbox encodes it to verify). */
