@@ -9,7 +9,8 @@
 #   COMMIT  a commit whose src/lib/store/schema.c has exactly N migrations
 #   N       the schema version it makes
 # Environment: HALONG_FIXTURE_TREE (default /tmp/halong-fixture-tree): the worktree, reused from
-# one run to the next (stepping between commits, ninja rebuilds only what changed).
+# one run to the next (stepping between commits, ninja rebuilds only what changed); when done:
+# git worktree remove --force /tmp/halong-fixture-tree.
 # Needs: git, meson, ninja, a C toolchain and the libraries of scripts/deps.sh, sqlite3,
 # /usr/bin/python3; tesseract for versions 4 and later (OCR). Nothing built is kept in the repo.
 set -euo pipefail
