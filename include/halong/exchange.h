@@ -82,6 +82,21 @@ int hl_node_init(hl_store *st, const char *home, const char *unit, const char *u
 /* Loads this node's identity. HL_ENOTFOUND before hl_node_init; HL_EDENIED if the key file can be
  * read by group or others, HL_EINVALID if it is damaged or does not match the stored public key. */
 int hl_node_open(hl_node **out, hl_store *st, const char *home);
+/* Replaces this node's key pair by a new one (a commune's node; HL_EDENIED on the node that
+ * issues the directory, which every commune trusts). The new secret key is written to
+ * HOME/keys/node.key.next (0600), the store takes the new public key in a transaction with its
+ * audit (node.rotate_key), then the new file replaces keys/node.key and the old one is kept as
+ * keys/node.key.retired-STAMP; a stop between the commit and the swap is finished by the next
+ * hl_node_open. Messages are signed when they are sent, so what waits in the outbox goes out
+ * under the new key; peers accept it once the hub has re-enrolled the node with it (`node
+ * enrol`) and they hold that directory. `lost`: the old key file is missing or unusable (a
+ * disk lost, a file damaged): the store's public key is replaced without it (HL_ECONFLICT when
+ * the key is in fact readable). new_public_key: base64, 45 bytes with its NUL. */
+int hl_node_rotate_key(char new_public_key[45], hl_store *st, const char *home, int lost,
+                       const char *actor);
+/* 1 when the store no longer names n's public key (the key was rotated since n was opened:
+ * open it again), 0 when it does or the store cannot tell. */
+int hl_node_stale(const hl_node *n);
 /* Wipes the secret key. Accepts NULL. */
 void hl_node_free(hl_node *n);
 const char *hl_node_unit(const hl_node *n);
@@ -232,6 +247,9 @@ typedef struct {
 	 * one. */
 	size_t batch;
 	const char *batch_path; /* NULL: "/api/v1/exchange/inbox/batch" */
+	/* 1: every waiting message, its backoff not yet over or not (an operator's flush once a
+	 * peer is back: `halong exchange send --now`); 0: the due ones. */
+	int all;
 } hl_exchange_send_opts;
 
 /* The delay before the next attempt after `attempts` failures (1, 2, ...): d = min(cap, base *

@@ -32,7 +32,15 @@ typedef enum {
 	CLI_COUNT,  /* a whole number in [min, max] (uint64_t) */
 	CLI_REAL,   /* a number in [min, max] (double) */
 	CLI_CHOICE, /* one of the words of `choices` (const char *) */
+	CLI_TEXTS,  /* a string that may be given again and again (cli_texts) */
 } cli_kind;
+
+/* A CLI_TEXTS option's values, in the order given. */
+#define CLI_TEXTS_MAX 16
+typedef struct {
+	const char *v[CLI_TEXTS_MAX];
+	int n;
+} cli_texts;
 
 enum {
 	CLI_EMPTY_OK = 1u << 0, /* a CLI_TEXT option may be "" */
@@ -80,6 +88,11 @@ typedef struct {
 	{                                                                                          \
 		.name = NAME, .kind = CLI_CHOICE, .off = offsetof(T, FIELD), .arg = ARG,           \
 		.choices = CHOICES, .flags = FLAGS, .help = HELP                                   \
+	}
+#define CLI_TEXTS_OPT(NAME, T, FIELD, ARG, HELP)                                                   \
+	{                                                                                          \
+		.name = NAME, .kind = CLI_TEXTS, .off = offsetof(T, FIELD), .arg = ARG,            \
+		.help = HELP                                                                       \
 	}
 /* A CLI_TEXT option the command cannot run without. */
 #define CLI_NEEDED_OPT(NAME, T, FIELD, ARG, HELP)                                                  \
