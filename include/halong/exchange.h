@@ -16,6 +16,11 @@ typedef struct hl_archive hl_archive;
 
 /* ---- limits (checked before the work is done) ---- */
 
+/* The version of the envelope's format this node writes (its "v"; docs/exchange.md, "Versions").
+ * It reads this version and every older one (an envelope without "v" is version 1); a newer one
+ * is refused as "newer-version", and its sender keeps it waiting until this node is upgraded. */
+#define HL_EXCHANGE_PROTOCOL 1
+
 #define HL_EXCHANGE_MAX_ENVELOPE    (16u << 20)     /* bytes of an envelope's JSON */
 #define HL_EXCHANGE_MAX_ATTACHMENT  (2ll << 30)     /* bytes of one attachment */
 #define HL_EXCHANGE_MAX_ATTACHMENTS 1000            /* attachments of one envelope, each once */
@@ -53,6 +58,8 @@ typedef enum {
 	HL_EXCHANGE_R_AUDIT_SHORTENED,  /* "audit-shortened": a node's audit head before one the
 	                                   hub witnessed: its log was cut */
 	HL_EXCHANGE_R_AUDIT_REWRITTEN,  /* "audit-rewritten": a witnessed entry with another hash */
+	HL_EXCHANGE_R_NEWER_VERSION,    /* "newer-version": an envelope of a version newer than
+	                                   HL_EXCHANGE_PROTOCOL (its sender runs a newer halong) */
 } hl_exchange_reason;
 
 /* The reason's stable word ("too-big", "clock-skew", ...; "refused" for HL_EXCHANGE_R_NONE). */

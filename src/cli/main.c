@@ -133,7 +133,11 @@ int main(int argc, char **argv)
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
-			printf("halong %s\n", HL_VERSION);
+			/* the release, then what stores and peers must agree on (docs/cli.md) */
+			hl_versions v;
+			hl_archive_versions(&v);
+			printf("halong %s\nschema %d\nexchange protocol %d\nfeed protocol %d\n",
+			       v.halong, v.schema, v.exchange, v.feed);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);

@@ -1116,6 +1116,7 @@ const vi = {
   ops_files: '{n} tệp, {b}',
   ops_st_docs: 'Tài liệu',
   ops_st_schema: 'Phiên bản lược đồ',
+  'reason_newer-version': 'Thư theo phiên bản mới hơn phiên bản nút này đọc được: cần nâng cấp halong',
 };
 
 const en = {
@@ -2244,6 +2245,7 @@ const en = {
   ops_files: '{n} files, {b}',
   ops_st_docs: 'Documents',
   ops_st_schema: 'Schema version',
+  'reason_newer-version': 'A message of a newer version than this node reads: upgrade halong',
 };
 
 export const DICTS = { vi, en };
