@@ -21,7 +21,7 @@ enum {
 	HL_OPS_STORE,     /* "store": a write transaction can be taken (and is rolled back) */
 	HL_OPS_INDEX,     /* "index": the search index opens and its queue is not too far behind */
 	HL_OPS_NODE_KEY,  /* "node_key": the node's key is readable and matches the store */
-	HL_OPS_DIRECTORY, /* "directory": the exchange directory has not expired */
+	HL_OPS_DIRECTORY, /* "directory": a commune holds the hub's directory (no expiry yet) */
 	HL_OPS_DISK,      /* "disk": free space in the data directory */
 	HL_OPS_BACKUPS,   /* "backups": each target's newest backup young enough, two media */
 	HL_OPS_NCHECKS

@@ -211,3 +211,34 @@ class BackupsAcrossARotation(unittest.TestCase):
             self.assertTrue(first and second)
         finally:
             n.cleanup()
+
+
+class DirectoryCheck(unittest.TestCase):
+    """`doctor`'s `directory` check: the hub issues one, a commune holds the hub's, a commune
+    that trusts a hub but holds none is not ready (it can send to no one)."""
+
+    def line(self, node, name='directory'):
+        r = node.run('doctor')
+        return r.rc, next(l for l in r.out.splitlines() if l.split()[1:2] == [name])
+
+    def test_directory(self):
+        hub, a = hlnodes.network(('22', '06652'))
+        lone = hlnodes.Node('06653')
+        try:
+            rc, l = self.line(hub)
+            self.assertTrue(l.startswith('✓ directory'), l)
+            self.assertIn('this node issues the directory (version 2', l)
+            rc, l = self.line(a)
+            self.assertTrue(l.startswith('✓ directory'), l)
+            self.assertIn("the hub's directory version 2", l)
+            self.assertIn('no expiry date', l)
+            rc, l = self.line(lone)
+            self.assertTrue(l.startswith('- directory'), l)
+            lone.ok('node', 'trust-hub', hub.key)
+            rc, l = self.line(lone)
+            self.assertEqual(rc, 1)
+            self.assertTrue(l.startswith('✗ directory'), l)
+            self.assertIn('holds no directory', l)
+        finally:
+            for n in (hub, a, lone):
+                n.cleanup()

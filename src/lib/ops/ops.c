@@ -139,11 +139,40 @@ static void check_node_key(hl_ops_check *c, hl_archive *a)
 	hl_node_free(n);
 }
 
-/* The exchange directory (include/halong/exchange.h) carries no expiry today: said so rather
- * than reported as a pass. */
-static void check_directory(hl_ops_check *c)
+/* The exchange directory: a commune that trusts a hub must hold one (without it, it can send to
+ * nobody); the hub issues it. It carries no expiry date today (include/halong/exchange.h): only
+ * its presence is checked, and the reason says so. */
+static void check_directory(hl_ops_check *c, hl_archive *a)
 {
-	set(c, HL_OPS_SKIP, "the exchange directory has no expiry to check");
+	hl_store *st = hl_archive_store(a);
+	int64_t version = 0, issued = 0;
+	int imported = 0, follows = hl_node_follows_hub(st);
+	char when[32] = "";
+
+	if (follows < 0 || hl_node_directory_info(&version, &issued, &imported, st) < 0) {
+		set(c, HL_OPS_FAIL, "the exchange directory cannot be read: %s", hl_error_last());
+		return;
+	}
+	if (issued > 0) {
+		time_t t = (time_t)(issued / 1000);
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	if (follows && version == 0)
+		set(c, HL_OPS_FAIL,
+		    "this node trusts a hub but holds no directory: it can send to no one (halong "
+		    "node directory import FILE)");
+	else if (follows || imported)
+		set(c, HL_OPS_OK,
+		    "the hub's directory version %lld, issued %s (it carries no expiry date: "
+		    "only its presence is checked)",
+		    (long long)version, when);
+	else if (version > 0)
+		set(c, HL_OPS_OK, "this node issues the directory (version %lld, changed %s)",
+		    (long long)version, when);
+	else
+		set(c, HL_OPS_SKIP, "not configured: this node takes no part in the exchange");
 }
 
 static void check_disk(hl_ops_check *c, hl_archive *a, uint64_t min_bytes)
@@ -245,7 +274,7 @@ int hl_ops_checks(hl_ops_check out[HL_OPS_NCHECKS], hl_archive *a, const hl_ops_
 	check_store(&out[HL_OPS_STORE], a);
 	check_index(&out[HL_OPS_INDEX], a, lim->queue_max);
 	check_node_key(&out[HL_OPS_NODE_KEY], a);
-	check_directory(&out[HL_OPS_DIRECTORY]);
+	check_directory(&out[HL_OPS_DIRECTORY], a);
 	check_disk(&out[HL_OPS_DISK], a, lim->disk_min_bytes);
 	check_backups(&out[HL_OPS_BACKUPS]);
 	for (int i = 0; i < HL_OPS_NCHECKS; i++)
