@@ -18,3 +18,4 @@
 #include "halong/catalog_json.h"
 #include "halong/backup.h"
 #include "halong/ops.h"
+#include "halong/jobs.h"
