@@ -91,6 +91,10 @@ int hl_jobs_recover(size_t *interrupted, hl_archive *a);
 /* The interrupted job `id` was taken over by the job `by` (a resume). */
 int hl_jobs_resumed(hl_archive *a, const char *id, const char *by);
 
+/* *kept = 1 while a job that is running, or interrupted and not resumed, names the folder
+ * `dir` as its "dir" param (the files a resume needs): a folder of no such job may go. */
+int hl_jobs_dir_kept(int *kept, hl_archive *a, const char *dir);
+
 #ifdef __cplusplus
 }
 #endif

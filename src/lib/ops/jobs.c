@@ -310,3 +310,8 @@ int hl_jobs_resumed(hl_archive *a, const char *id, const char *by)
 {
 	return hl_store_job_resumed(hl_archive_store(a), id, by);
 }
+
+int hl_jobs_dir_kept(int *kept, hl_archive *a, const char *dir)
+{
+	return hl_store_job_dir_kept(kept, hl_archive_store(a), dir);
+}

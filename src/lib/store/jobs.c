@@ -210,3 +210,20 @@ int hl_store_job_prune(int64_t *removed, hl_store *st, const char *before, int64
 	*removed = sqlite3_changes(st->db);
 	return 0;
 }
+
+int hl_store_job_dir_kept(int *kept, hl_store *st, const char *dir)
+{
+	sqlite3_stmt *s = hl_store__prepare(
+	    st, "SELECT 1 FROM job WHERE (state = 'running' OR (state = 'interrupted'"
+	        " AND resumed_by IS NULL)) AND json_extract(params, '$.dir') = ?1 LIMIT 1");
+	int rc;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return hl_store__error(st, "job: files kept");
+	*kept = rc == SQLITE_ROW;
+	return 0;
+}

@@ -44,6 +44,10 @@ int hl_store_job_resumed(hl_store *st, const char *id, const char *by);
  * newest finished ones; *removed counts them. */
 int hl_store_job_prune(int64_t *removed, hl_store *st, const char *before, int64_t keep);
 
+/* *kept = 1 when a job running, or interrupted and not resumed, names `dir` in its params
+ * ($.dir): its files are still needed. */
+int hl_store_job_dir_kept(int *kept, hl_store *st, const char *dir);
+
 #ifdef __cplusplus
 }
 #endif
