@@ -146,6 +146,31 @@ class DiskFull(FaultCase):
         t.unfill()
         self.whole(home)
 
+    def test_ingest(self):
+        t = self.tmpfs(8192)
+        home = t.path('home')
+        self.assertEqual(hl.run(('init',), home=home).rc, 0)
+        tmp = tempfile.mkdtemp(prefix='halong-faults-scans-')
+        self.addCleanup(shutil.rmtree, tmp, True)
+        rows = scans(os.path.join(tmp, 'files'), 30)
+        first = hl.write_csv(os.path.join(tmp, 'first.csv'), MANIFEST, rows[:10])
+        every = hl.write_csv(os.path.join(tmp, 'every.csv'), MANIFEST, rows)
+        r = hl.run(('ingest', first, '--files', os.path.join(tmp, 'files')), home=home)
+        self.assertEqual(r.rc, 0, r)
+        t.fill(400)  # room for a few of the 20 new scans, not for all
+        r = hl.run(('ingest', every, '--files', os.path.join(tmp, 'files')), home=home)
+        line = self.one_line(r)  # one message, not one rejected row per scan
+        self.assertIn('ingest stopped', line)
+        self.assertGreaterEqual(documents(home), 10)
+        self.whole(home)
+        t.unfill()
+        r = hl.run(('ingest', every, '--files', os.path.join(tmp, 'files')), home=home)
+        self.assertEqual(r.rc, 0, r)
+        s = r.summary()
+        self.assertEqual((s['rows'], s['rejected']), (30, 0), r)
+        self.assertEqual(documents(home), 30)
+        self.whole(home)
+
     def test_ocr(self):
         t = self.tmpfs(8192)
         home = t.path('home')
