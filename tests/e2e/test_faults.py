@@ -194,6 +194,51 @@ class DiskFull(FaultCase):
         self.assertEqual(json.loads(st.out)['pending'], 0, st.out)
         self.whole(home)
 
+    def test_exchange(self):
+        """The hub's disk is full when a commune sends it documents: the commune's status names
+        the full disk, the messages wait in its outbox; once the hub has space, every message
+        is applied, once."""
+        hub, a = hlnodes.Node('22'), hlnodes.Node('06652')
+        self.addCleanup(a.cleanup)
+        self.addCleanup(hub.cleanup)
+        t = self.tmpfs(16384)
+        # the hub's data directory on the tmpfs (before its server starts)
+        shutil.copytree(hub.h.home, t.path('home'))
+        hub.h.home = t.path('home')
+        hub.log_path = t.path('serve.log')
+        for n, (send, recv) in ((hub, (hlnodes.HUB_SEND, hlnodes.HUB_RECV)),
+                                (a, (hlnodes.COMMUNE_SEND, hlnodes.COMMUNE_RECV))):
+            hub.ok('node', 'enrol', n.unit, '--url', n.url, '--key', n.key, '--may-send', send,
+                   '--may-receive', recv)
+        hub.start()
+        self.addCleanup(hub.kill)
+        hlnodes.publish(hub, [a])
+        docs = hlnodes.ingest_docs(a, 'HAPHONG', 'HS01', 3, 80, seed=80)
+        hub.h.run('stats')
+        t.fill(0)
+        for did, _, _ in docs:
+            a.ok('send', did, '--to', '22')
+        a.start()
+        st = hlnodes.wait_for(
+            lambda: next((p for p in a.json('exchange', 'status')['peers']
+                          if p['peer'] == '22' and p['last_error']), None),
+            60, "the hub's refusal in the commune's status")
+        a.stop()
+        self.assertRegex(st['last_error'], FULL)
+        self.assertIn('HTTP 507', st['last_error'])  # not 500: the hub is not broken
+        self.assertEqual(st['waiting'], 3, st)
+        self.assertEqual(hub.applied(), [], 'nothing applied on a full disk')
+        t.unfill()
+        a.start()
+        hlnodes.wait_for(lambda: a.outbox_waiting() == 0 and len(hub.applied('06652')) == 3,
+                         120, 'the messages applied once space is back')
+        self.assertEqual([x[0] for x in hub.applied()], ['06652'] * 3)
+        for did, _, sha in docs:
+            self.assertEqual(hub.json('show', did)['files'][0]['sha256'], sha)
+        a.stop()
+        self.assertEqual(hub.stop(), 0, hub.log()[-2000:])
+        self.whole(hub.h.home)
+
     def test_backup(self):
         node = hl.Home()
         self.addCleanup(node.cleanup)
