@@ -262,5 +262,86 @@ class DiskFull(FaultCase):
         self.assertEqual(v.rc, 0, v)
 
 
+def text_manifest(path, n, dossier='HS90'):
+    """n rows of law articles' text, no files: an ingest of some seconds."""
+    arts = hl.articles()
+    rows = [['GIENGDAY', dossier, i + 1, f"{arts[i % len(arts)]['law_title']} ({i + 1})",
+             '01/02/2020', 'Công văn', 'internal', arts[i % len(arts)]['text'][:1500]]
+            for i in range(n)]
+    return hl.write_csv(path, MANIFEST[:8], rows)
+
+
+class Sigterm(FaultCase):
+    ROWS = 20000
+
+    def test_cli_ingest(self):
+        """`halong ingest` stopped by SIGTERM while it commits batches: the store is whole
+        (the batch in hand rolled back), and a rerun adds exactly the rest."""
+        h = hl.Home()
+        self.addCleanup(h.cleanup)
+        m = text_manifest(h.path('m.csv'), self.ROWS)
+        e = dict(os.environ)
+        e.pop('HALONG_HOME', None)
+        p = subprocess.Popen([hl.BIN, '--home', h.home, 'ingest', m], env=e,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            hlnodes.wait_for(lambda: os.path.exists(os.path.join(h.home, 'halong.db')) and
+                             documents(h.home) > 0, 300, 'a first batch committed', 0.01)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=120)
+        self.assertNotEqual(p.returncode, 0, 'the ingest ended before SIGTERM: more ROWS')
+        before = documents(h.home)
+        self.assertLess(before, self.ROWS)
+        self.whole(h.home)
+        r = h.run('ingest', m)
+        self.assertEqual(r.rc, 0, r)
+        s = r.summary()
+        self.assertEqual((s['rows'], s['unchanged'], s['new']),
+                         (self.ROWS, before, self.ROWS - before), r)
+        self.whole(h.home)
+
+    def test_server_ingest_job(self):
+        """A server that gets SIGTERM in the middle of an ingest job stops cleanly (exit 0),
+        the job stops at its next safe point and reads `interrupted`; a resume completes."""
+        h = hl.Home()
+        self.addCleanup(h.cleanup)
+        self.assertEqual(h.run('units', 'load', '--quiet').rc, 0)
+        r = h.run('user', 'add', 'admin', '--role', 'admin', '--unit', '22',
+                  input=(PASSWORD + '\n').encode())
+        self.assertEqual(r.rc, 0, r)
+        token = h.run('user', 'token', 'admin').out.strip().splitlines()[-1].strip()
+        m = text_manifest(h.path('m.csv'), self.ROWS)
+        srv = Server(h.home).start()
+        self.addCleanup(srv.kill)
+        with open(m, 'rb') as f:
+            r = srv.client(token).call('POST', '/api/v1/ingest', f.read(),
+                                       headers={'Content-Type': 'text/csv'})
+        self.assertEqual(r.status, 202, r)
+        jid = r.json()['job']['id']
+        hlnodes.wait_for(lambda: srv.client(token).get(f'/api/v1/jobs/{jid}').json()['done']
+                         > 0, 300, 'the job under way')
+        self.assertEqual(srv.stop(timeout=120), 0, srv.log()[-3000:])
+        before = documents(h.home)
+        self.assertLess(before, self.ROWS, 'the job ended before SIGTERM: more ROWS')
+        self.whole(h.home)
+        srv = Server(h.home).start()
+        self.addCleanup(srv.kill)
+        j = srv.client(token).get(f'/api/v1/jobs/{jid}').json()
+        self.assertEqual(j['state'], 'interrupted', j)
+        self.assertIn('stopped', j['message'])
+        self.assertTrue(j['resumable'], j)
+        r = srv.client(token).post(f'/api/v1/jobs/{jid}/resume')
+        self.assertEqual(r.status, 202, r)
+        nid = r.json()['job']['id']
+        j = hlnodes.wait_for(lambda: (lambda x: x if x['state'] != 'running' else None)(
+            srv.client(token).get(f'/api/v1/jobs/{nid}').json()), 600, 'the resumed job')
+        self.assertEqual(j['state'], 'done', j)
+        self.assertEqual((j['result']['rows'], j['result']['unchanged']), (self.ROWS, before))
+        self.assertEqual(documents(h.home), self.ROWS)
+        self.assertEqual(srv.stop(), 0, srv.log()[-3000:])
+        self.whole(h.home)
+
+
 if __name__ == '__main__':
     unittest.main()
