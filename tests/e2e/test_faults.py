@@ -239,6 +239,46 @@ class DiskFull(FaultCase):
         self.assertEqual(hub.stop(), 0, hub.log()[-2000:])
         self.whole(hub.h.home)
 
+    def test_ingest_job(self):
+        """An ingest sent to a server whose disk is full: refused at once with 507 naming the
+        full disk (no job started that could not be kept); once space is back, the same
+        request makes a job that finishes, and the job survives a restart."""
+        t = self.tmpfs(65536)  # the units register takes some MiB
+        home = t.path('home')
+        for args, inp in ((('init',), None), (('units', 'load', '--quiet'), None),
+                          (('user', 'add', 'admin', '--role', 'admin', '--unit', '22'),
+                           (PASSWORD + '\n').encode())):
+            r = hl.run(args, home=home, input=inp)
+            self.assertEqual(r.rc, 0, r)
+        token = hl.run(('user', 'token', 'admin'), home=home).out.strip().splitlines()[-1]
+        m = text_manifest(os.path.join(tempfile.gettempdir(), f'faults-{os.getpid()}.csv'), 50)
+        self.addCleanup(os.unlink, m)
+        with open(m, 'rb') as f:
+            body = f.read()
+        srv = Server(home).start()
+        self.addCleanup(srv.kill)
+        t.fill(0)
+        r = srv.client(token).call('POST', '/api/v1/ingest', body,
+                                   headers={'Content-Type': 'text/csv'})
+        self.assertEqual(r.status, 507, r)
+        self.assertEqual(r.json()['error']['code'], 'insufficient_storage')
+        self.assertIn('disk is full', r.json()['error']['message'])
+        self.assertNotIn(home, r.text())  # paths stay in the log
+        t.unfill()
+        r = srv.client(token).call('POST', '/api/v1/ingest', body,
+                                   headers={'Content-Type': 'text/csv'})
+        self.assertEqual(r.status, 202, r)
+        jid = r.json()['job']['id']
+        j = hlnodes.wait_for(lambda: (lambda x: x if x['state'] != 'running' else None)(
+            srv.client(token).get(f'/api/v1/jobs/{jid}').json()), 300, 'the job')
+        self.assertEqual((j['state'], j['result']['inserted']), ('done', 50), j)
+        self.assertEqual(srv.stop(), 0, srv.log()[-2000:])
+        srv = Server(home).start()
+        self.addCleanup(srv.kill)
+        self.assertEqual(srv.client(token).get(f'/api/v1/jobs/{jid}').json(), j)
+        self.assertEqual(srv.stop(), 0, srv.log()[-2000:])
+        self.whole(home)
+
     def test_backup(self):
         node = hl.Home()
         self.addCleanup(node.cleanup)
@@ -341,6 +381,134 @@ class Sigterm(FaultCase):
         self.assertEqual(documents(h.home), self.ROWS)
         self.assertEqual(srv.stop(), 0, srv.log()[-3000:])
         self.whole(h.home)
+
+
+LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1'
+
+
+def behind(hours=1):
+    """The environment of a halong whose clock is `hours` behind (Debian's libfaketime,
+    preloaded; ASan accepts a library before its runtime with verify_asan_link_order=0)."""
+    if not os.path.exists(LIBFAKETIME):
+        raise AssertionError(f'{LIBFAKETIME} is missing: apt-get install faketime')
+    asan = os.environ.get('ASAN_OPTIONS', '')
+    return {'LD_PRELOAD': LIBFAKETIME, 'FAKETIME': f'-{hours}h',
+            'FAKETIME_DONT_FAKE_MONOTONIC': '1',
+            'ASAN_OPTIONS': (asan + ':' if asan else '') + 'verify_asan_link_order=0'}
+
+
+def audit_times(home):
+    db = sqlite3.connect(f'file:{os.path.join(home, "halong.db")}?mode=ro', uri=True)
+    try:
+        return db.execute('SELECT at, action, object FROM audit ORDER BY id').fetchall()
+    finally:
+        db.close()
+
+
+class ClockBack(FaultCase):
+    """The clock jumps back an hour (and forward again)."""
+
+    def test_audit_chain(self):
+        h = hl.Home()
+        self.addCleanup(h.cleanup)
+        self.assertEqual(h.run('units', 'load', '--quiet').rc, 0)
+        for name, env in (('u1', None), ('u2', behind()), ('u3', None)):
+            r = h.run('user', 'add', name, '--role', 'viewer', '--unit', '22', env=env,
+                      input=(PASSWORD + '\n').encode())
+            self.assertEqual(r.rc, 0, r)
+        m = text_manifest(h.path('m.csv'), 20)
+        r = h.run('ingest', m, env=behind())
+        self.assertEqual(r.rc, 0, r)
+        at = {obj: t for t, action, obj in audit_times(h.home) if action == 'user.add'}
+        # the clock was really behind (else this test shows nothing): u2 is an hour "older"
+        self.assertLess(at['u2'], at['u1'], at)
+        self.assertGreater(at['u3'], at['u2'], at)
+        self.whole(h.home)  # audit verify: the chain whole, whatever the times say
+        r = h.run('audit', 'verify', env=behind())
+        self.assertEqual(r.rc, 0, r)
+
+    def test_sessions(self):
+        """A session made before the jump still works after it, and one made an hour "early"
+        still works when the clock is right again (sessions last 8 hours)."""
+        h = hl.Home()
+        self.addCleanup(h.cleanup)
+        self.assertEqual(h.run('units', 'load', '--quiet').rc, 0)
+        r = h.run('user', 'add', 'admin', '--role', 'admin', '--unit', '22',
+                  input=(PASSWORD + '\n').encode())
+        self.assertEqual(r.rc, 0, r)
+        srv = Server(h.home).start()
+        self.addCleanup(srv.kill)
+        before = srv.client()
+        self.assertEqual(before.login('admin').status, 200)
+        self.assertEqual(srv.stop(), 0, srv.log()[-2000:])
+        srv = Server(h.home, env=behind()).start()
+        self.addCleanup(srv.kill)
+        c = srv.client()
+        c.cookie, c.csrf = before.cookie, before.csrf
+        r = c.get('/api/v1/me')
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json()['user'] or {}).get('username'), 'admin', r)
+        early = srv.client()
+        self.assertEqual(early.login('admin').status, 200)
+        self.assertEqual(srv.stop(), 0, srv.log()[-2000:])
+        logins = [t for t, action, _ in audit_times(h.home) if action == 'login']
+        self.assertLess(logins[1], logins[0], 'the server\'s clock was not behind')
+        srv = Server(h.home).start()
+        self.addCleanup(srv.kill)
+        for cl in (before, early):
+            c = srv.client()
+            c.cookie, c.csrf = cl.cookie, cl.csrf
+            r = c.get('/api/v1/me')
+            self.assertEqual((r.status, (r.json()['user'] or {}).get('username')), (200, 'admin'),
+                             r)
+        self.assertEqual(srv.stop(), 0, srv.log()[-2000:])
+        self.whole(h.home)
+
+    def test_exchange(self):
+        """A commune whose clock is an hour behind: the hub refuses its messages with the
+        reason (clock-skew) in the commune's status, they wait in its outbox (nothing lost,
+        nothing applied); once the clock is right they are applied in order, once each. An
+        envelope made an hour ago and posted now is refused (replay protection holds)."""
+        hub, a = hlnodes.network(('22', '06652'))
+        self.addCleanup(a.cleanup)
+        self.addCleanup(hub.cleanup)
+        ids = []
+        for n in (1, 2):
+            f = hlnodes.tmpfile(json.dumps({'ky_bao_cao': '2025-11', 'so': n,
+                                            'noi_dung': 'Báo cáo tiến độ'},
+                                           ensure_ascii=False).encode('utf-8'))
+            ids.append(json.loads(a.ok('send', 'report', f, '--to', '22', '--json',
+                                       env=behind()).out)['id'])
+        a.start(env=behind())
+        st = hlnodes.wait_for(
+            lambda: next((p for p in a.json('exchange', 'status')['peers']
+                          if p['peer'] == '22' and p['last_error']), None),
+            60, "the hub's refusal in the commune's status")
+        a.stop()
+        self.assertIn('clock-skew', st['last_error'])
+        self.assertIn('3600 s behind', st['last_error'])  # the reason, with the figure
+        self.assertEqual(st['waiting'], 2, st)
+        self.assertEqual(hub.applied(), [])
+        self.assertEqual(hub.rejects()[0]['reason'], 'clock-skew')
+        # the envelope of an hour ago, posted now: a replay, refused
+        env = a.ok('send', 'envelope', ids[0], env=behind()).out.strip()
+        r = hub.request('POST', '/api/v1/exchange/inbox', env,
+                        {'Content-Type': 'application/json'})
+        self.assertEqual((r.status, r.json()['error']['reason']), (422, 'clock-skew'), r)
+        # the clock right again: a third report, and every one applied in order, once
+        f = hlnodes.tmpfile(json.dumps({'ky_bao_cao': '2025-11', 'so': 3, 'noi_dung': 'Báo cáo'},
+                                       ensure_ascii=False).encode('utf-8'))
+        ids.append(json.loads(a.ok('send', 'report', f, '--to', '22', '--json').out)['id'])
+        a.start()
+        hlnodes.wait_for(lambda: a.outbox_waiting() == 0 and len(hub.applied('06652')) == 3,
+                         120, 'the reports applied once the clock is right')
+        applied = hub.applied('06652')
+        self.assertEqual([x[1] for x in applied], sorted(x[1] for x in applied))
+        self.assertEqual([x[3] for x in applied], ids)
+        a.stop()
+        self.assertEqual(hub.stop(), 0, hub.log()[-2000:])
+        self.whole(hub.h.home)
+        self.whole(a.h.home)
 
 
 if __name__ == '__main__':
