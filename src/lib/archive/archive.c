@@ -15,6 +15,16 @@
 #include "archive_int.h"
 #include "halong/util.h"
 #include "halong/units.h"
+#include "halong/exchange.h"
+#include "halong/feed.h"
+
+void hl_archive_versions(hl_versions *out)
+{
+	out->halong = HL_VERSION;
+	out->schema = hl_store_schema_latest();
+	out->exchange = HL_EXCHANGE_PROTOCOL;
+	out->feed = HL_FEED_PROTOCOL;
+}
 
 char *hl_archive_home(const char *home)
 {

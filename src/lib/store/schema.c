@@ -667,18 +667,24 @@ done:
 	return rc;
 }
 
+int hl_store_schema_latest(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
 int hl_store__migrate(hl_store *st)
 {
 	int have = hl_store_schema_version(st);
-	int want = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	int want = hl_store_schema_latest();
 
 	if (have < 0)
 		return -1;
 	if (have > want)
 		return hl_error_set(HL_EINVALID,
-		                    "%s: store schema version %d is newer than this halong (%d); "
-		                    "upgrade halong",
-		                    st->path, have, want);
+		                    "%s: store schema version %d is newer than this halong (%s, "
+		                    "schema %d) reads: a newer halong wrote it; upgrade halong "
+		                    "(the store is left as it is)",
+		                    st->path, have, HL_VERSION, want);
 	for (int v = have; v < want; v++) {
 		char pragma[64];
 		char *err = NULL;
