@@ -6,8 +6,8 @@
  * Data: at most JOBS_MAX jobs in memory, guarded by one mutex; a job's fields change only under
  * it. The store is written through one connection of this file (g_db, under dbmu): the row at
  * the start (before the job is answered), the progress by a writer thread at most once every
- * PROGRESS_MS (not every page or row: an ingest of 100,000 rows writes a few hundred times),
- * and the end.
+ * PROGRESS_MS (not every page or row: the number of writes follows the job's duration, not its
+ * rows), and the end.
  * Invariants: a job's state goes running -> done | failed | interrupted once; its result is set
  * with that change and never touched again; the table forgets only finished jobs (their thread
  * joined). Who may see a job is the library's rule (hl_jobs_get): a province-level caller, the
