@@ -20,6 +20,7 @@ pkgs=(
   chromium nodejs
   prometheus
   debhelper dpkg-dev systemd
+  faketime
 )
 
 # The fuzzing build (fuzz/README.md): clang with its libFuzzer and sanitizer runtimes (Debian 12's

@@ -1254,6 +1254,8 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 		fprintf(stderr,
 		        "halong serve: the search index could not be brought up to date: %s\n",
 		        hl_error_last());
+	/* Jobs a killed server left running are interrupted now, with their last progress. */
+	jobs_recover(probe);
 	hl_archive_free(probe);
 	g_opts = *o;
 	g_opts.home = g_home;

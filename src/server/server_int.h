@@ -265,6 +265,10 @@ int req_date(char out[11], int *given, request *r, const char *name);
  * named halong-`what`.XXXXXX): *dir and *path malloc'd. The library's verbs read files; the
  * caller removes both (req_body_unsave) when done. HL_EIO naming what failed. */
 int req_body_save(char **dir, char **path, request *r, const char *what, const char *name);
+/* The same in a folder `base` (which must exist) instead of $TMPDIR: an upload kept beyond
+ * the process (an ingest's manifest, for a resume after a restart: HOME/jobs). */
+int req_body_save_in(char **dir, char **path, request *r, const char *base, const char *what,
+                     const char *name);
 /* Removes what req_body_save made and frees the two names (either may be NULL). */
 void req_body_unsave(char *dir, char *path);
 

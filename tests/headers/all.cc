@@ -19,3 +19,4 @@
 #include "halong/backup.h"
 #include "halong/ops.h"
 #include "halong/config.h"
+#include "halong/jobs.h"
