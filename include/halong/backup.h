@@ -33,7 +33,8 @@ typedef struct {
 	uint64_t files;         /* files of the backup itself (store.db, keys, configuration) */
 	uint64_t blobs;         /* blobs the backup refers to */
 	uint64_t blobs_copied;  /* copied this time */
-	uint64_t blobs_present; /* already on the target with the right hash: not copied */
+	uint64_t blobs_present; /* already on the target (listed by its last backup, or hashed): not
+	                           copied */
 	uint64_t bytes_copied;  /* of blobs */
 	int is_signed;          /* 0: the node has no identity (the manifest says so) */
 	int is_encrypted;       /* every file and blob encrypted with the backup key */
@@ -45,14 +46,19 @@ typedef struct {
 	const char *key_file;
 	/* Do not read $HALONG_BACKUP_KEY_FILE (an explicit "no encryption"). */
 	int no_env_key;
+	/* Read and hash every blob already on a target, even those the last backup listed (which
+	 * are otherwise kept unread when their size matches): a damaged one is then replaced. */
+	int rehash;
 } hl_backup_opts;
 
 /* Backs up the node of `a` into TARGET/halong-backup-YYYYMMDDTHHMMSSZ/ of each of the n
  * targets (created if absent), out[i] for targets[i]: the store copied once through SQLite's
  * online backup (writers keep working) and written to each target, the blobs the copied store
- * refers to into TARGET/blobs/ab/cdef... shared by every backup of TARGET (one already there
- * with its hash is not copied again; one that does not match is replaced; each copy is hashed as
- * it is written, to a temporary name, then renamed), keys/ (mode 0600), halong.conf, and
+ * refers to into TARGET/blobs/ab/cdef... shared by every backup of TARGET (one the target's
+ * newest backup lists and still there with its size is kept unread; another already there is
+ * hashed, kept if it matches and replaced if not (all of them with o->rehash); each copy is hashed
+ * as it is written, to a temporary name, then renamed, and the target synced once before its
+ * manifest is written), keys/ (mode 0600), halong.conf, and
  * manifest.json, signed (manifest.sig) with the node's key when it has one. A target remembers
  * the node's public key (TARGET/node.pub, written by its first signed backup) and refuses the
  * backups of another key (HL_ECONFLICT). A blob whose source does not match its hash stops the

@@ -12,7 +12,7 @@
 #include "halong/backup.h"
 
 typedef struct {
-	int json, prune, dry_run, force;
+	int json, prune, dry_run, force, rehash;
 	cli_texts to;
 	const char *home, *key_file, *expect_key;
 	const char *keep_daily, *keep_weekly, *keep_monthly;
@@ -28,6 +28,8 @@ static const cli_opt backup_table[] = {
                  "verify: the node key the backup must carry (a public key, a file holding "
                  "one, or a node's data directory) instead of the target's node.pub"),
     CLI_FLAG_OPT("prune", 0, opts, prune, "after the backup, prune each target"),
+    CLI_FLAG_OPT("rehash", 0, opts, rehash,
+                 "read and hash the blobs already on the targets too (a damaged one is replaced)"),
     CLI_TEXT_OPT("keep-daily", 0, opts, keep_daily, "N",
                  "prune: daily backups kept (default HALONG_BACKUP_KEEP_DAILY or 7)"),
     CLI_TEXT_OPT("keep-weekly", 0, opts, keep_weekly, "N",
@@ -171,7 +173,7 @@ static int do_make(const cli_args *args, const opts *o)
 {
 	hl_archive *a = NULL;
 	hl_backup_stats st[HL_BACKUP_TARGETS_MAX];
-	hl_backup_opts bo = {.key_file = o->key_file};
+	hl_backup_opts bo = {.key_file = o->key_file, .rehash = o->rehash};
 	hl_backup_keep keep;
 	const char **t;
 	char **owned;

@@ -195,6 +195,25 @@ class BackupTest(unittest.TestCase):
         third = json.loads(self.ok('backup', '--to', self.target, '--json').out)
         self.assertEqual((third['blobs_copied'], third['blobs_present']), (1, len(ROWS)))
 
+    def test_2b_a_blob_damaged_on_the_target(self):
+        """A blob the last backup listed is kept unread when its size matches (an incremental
+        backup reads only what changed): the damage is found by verify, and `backup --rehash`
+        reads every blob and replaces the damaged one."""
+        t = self.h.path('target-rehash')
+        first = json.loads(self.ok('backup', '--to', t, '--json').out)
+        sha = self.first_blob_sha()
+        flip(hl.blob_path(t, sha))
+        second = json.loads(self.ok('backup', '--to', t, '--json').out)
+        self.assertEqual(second['blobs_copied'], 0)
+        r = hl.run(('backup', 'verify', os.path.join(t, second['backup'])))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn(f'blobs/{sha[:2]}/{sha[2:]}: hash', r.err)
+        third = json.loads(self.ok('backup', '--to', t, '--rehash', '--json').out)
+        self.assertEqual(third['blobs_copied'], 1)
+        for b in (first, second, third):
+            r = hl.run(('backup', 'verify', os.path.join(t, b['backup'])))
+            self.assertEqual(r.rc, 0, r)
+
     def test_3_a_flipped_blob(self):
         bdir = self.copy_backup('blob')
         with open(os.path.join(bdir, 'manifest.json'), encoding='utf-8') as f:

@@ -525,9 +525,11 @@ static int64_t plain_size(const xres *r, xmode m)
 }
 
 /* Writes what `in` gives (through xfer) to dst by dst.tmp.PID, fsync, rename. With `expect`, a
- * plaintext whose SHA-256 differs is removed and refused (HL_EIO naming `name`). */
-static int put_file(xres *r, int in, const char *in_name, const char *dst, unsigned mode, xmode m,
-                    const bkey *k, const char *expect, const char *name)
+ * plaintext whose SHA-256 differs is removed and refused (HL_EIO naming `name`). `sync` 0: no
+ * fsync of each file (the many blobs): the caller makes the whole file system durable with one
+ * syncfs (sync_tree) before anything names them as whole. */
+static int put_file_s(xres *r, int in, const char *in_name, const char *dst, unsigned mode, xmode m,
+                      const bkey *k, const char *expect, const char *name, int sync)
 {
 	size_t tn = strlen(dst) + 32;
 	char *tmp = malloc(tn);
@@ -549,7 +551,7 @@ static int put_file(xres *r, int in, const char *in_name, const char *dst, unsig
 		                  in_name);
 		goto done;
 	}
-	if (fchmod(s.fd, mode) != 0 || fsync(s.fd) != 0 || close(s.fd) != 0) {
+	if (fchmod(s.fd, mode) != 0 || (sync && fsync(s.fd) != 0) || close(s.fd) != 0) {
 		s.fd = -1;
 		rc = hl_error_set(HL_EIO, "%s: cannot write: %s", tmp, strerror(errno));
 		goto done;
@@ -566,6 +568,24 @@ done:
 	if (rc < 0)
 		unlink(tmp);
 	free(tmp);
+	return rc;
+}
+
+static int put_file(xres *r, int in, const char *in_name, const char *dst, unsigned mode, xmode m,
+                    const bkey *k, const char *expect, const char *name)
+{
+	return put_file_s(r, in, in_name, dst, mode, m, k, expect, name, 1);
+}
+
+/* Makes what was written under `dir` durable: one syncfs of its file system (the blobs were
+ * written without an fsync each, which cost most of a backup's time). */
+static int sync_tree(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	if (fd < 0 || syncfs(fd) != 0)
+		rc = hl_error_set(HL_EIO, "%s: cannot make it durable: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -774,7 +794,65 @@ typedef struct {
 	hl_backup_stats st;
 } tgt;
 
-static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs,
+static int backup_names(char ***out, size_t *count, const char *target, int partials);
+static void names_free(char **names, size_t n);
+static json_t *manifest_of(const char *target, const char *name);
+
+/* The blobs the newest complete backup of the target lists, by SHA-256 ({sha: entry}), when it
+ * was made the way this one is (the same encryption and key): a blob it lists that is still there
+ * with its size is taken as it is (its name is its hash, it was durable before that manifest was
+ * written, and `verify` re-hashes it) — what makes an incremental backup read only what changed.
+ * NULL when there is none; a blob it does not list is read and hashed. */
+static json_t *known_blobs(const char *target, const bkey *k)
+{
+	char **names = NULL;
+	size_t n = 0;
+	json_t *m = NULL, *out = NULL, *e, *enc;
+	size_t i;
+
+	if (backup_names(&names, &n, target, 0) < 0) {
+		hl_error_clear();
+		return NULL;
+	}
+	for (i = n; i > 0 && !m; i--)
+		m = manifest_of(target, names[i - 1]);
+	names_free(names, n);
+	hl_error_clear();
+	if (!m)
+		return NULL;
+	enc = json_object_get(m, "encryption");
+	if (k->set ? !json_is_object(enc) ||
+	                 strcmp(json_string_value(json_object_get(enc, "key_id")) ?: "", k->id)
+	           : json_is_object(enc))
+		goto done;
+	if (!(out = json_object()))
+		goto done;
+	json_array_foreach(json_object_get(m, "blobs"), i, e)
+	{
+		const char *sha = json_string_value(json_object_get(e, "sha256"));
+		if (sha && is_hex64(sha))
+			json_object_set(out, sha, e);
+	}
+done:
+	json_decref(m);
+	return out;
+}
+
+/* 1 when the blob `rel` of the target is a regular file (no link on the way) of `size` bytes. */
+static int there_with_size(const char *target, const char *rel, int64_t size)
+{
+	struct stat sb;
+	int fd, ok;
+	if (open_nofollow(&fd, target, rel) != OPEN_OK) {
+		hl_error_clear();
+		return 0;
+	}
+	ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == size;
+	close(fd);
+	return ok;
+}
+
+static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs, int rehash,
                       hl_progress_cb progress, void *ud)
 {
 	size_t i, n = json_array_size(blobs);
@@ -784,12 +862,34 @@ static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs,
 	xsink none = {.fd = -1};
 	xres r;
 	int rc = 0, fd;
+	json_t *known = rehash ? NULL : known_blobs(t->target, k), *was;
+	unsigned char made[256] = {0}; /* blobs/ab/ folders made (or found) this time */
 
 	json_array_foreach(blobs, i, b)
 	{
 		const char *sha = json_string_value(json_object_get(b, "sha256"));
 		int64_t size = json_integer_value(json_object_get(b, "size"));
 		int present = 0;
+		unsigned ab;
+		/* listed by the last backup, still there with its size: kept unread */
+		was = known ? json_object_get(known, sha) : NULL;
+		blob_rel(rel, sha, k->set);
+		if (was && json_integer_value(json_object_get(was, "size")) == size &&
+		    there_with_size(t->target, rel,
+		                    k->set ? json_integer_value(json_object_get(was, "enc_size"))
+		                           : size)) {
+			t->st.blobs_present++;
+			t->st.blobs++;
+			if (json_array_append(t->blobs, was) != 0) {
+				rc = oom();
+				break;
+			}
+			if (progress && progress("blobs", i + 1, n, ud) != 0) {
+				rc = hl_error_set(HL_ERROR, "interrupted");
+				break;
+			}
+			continue;
+		}
 		free(src), free(dst), free(dir);
 		blob_rel(rel, sha, k->set);
 		src = blob_path(home, sha, 0), dst = hl_path_join(t->target, rel);
@@ -814,8 +914,19 @@ static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs,
 		} else {
 			/* 0700 and 0600: a target is often a shared disk, and a blob may be a
 			 * restricted or secret record's file */
-			if ((rc = hl_mkdir_p(dir, 0700)) < 0 ||
-			    (rc = put_path(&r, src, dst, 0600, put, k, sha, name)) < 0)
+			sscanf(sha, "%2x", &ab);
+			if (!made[ab & 0xff] && (rc = hl_mkdir_p(dir, 0700)) < 0)
+				break;
+			made[ab & 0xff] = 1;
+			if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+				rc = hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO,
+				                  "%s: cannot open: %s", src, strerror(errno));
+				break;
+			}
+			/* no fsync each: one syncfs of the target before its manifest */
+			rc = put_file_s(&r, fd, src, dst, 0600, put, k, sha, name, 0);
+			close(fd);
+			if (rc < 0)
 				break;
 			t->st.blobs_copied++;
 			t->st.bytes_copied += (uint64_t)r.in_size;
@@ -830,6 +941,7 @@ static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs,
 		}
 	}
 	free(src), free(dst), free(dir);
+	json_decref(known);
 	return rc;
 }
 
@@ -1183,7 +1295,8 @@ int hl_backup_make(hl_backup_stats *out, hl_archive *a, const char *const *targe
 	if (key.set)
 		unlink(db);
 	for (size_t i = 0; i < n; i++)
-		if ((rc = copy_blobs(&T[i], home, &key, bl.blobs, progress, ud)) < 0 ||
+		if ((rc = copy_blobs(&T[i], home, &key, bl.blobs, o && o->rehash, progress, ud)) <
+		        0 ||
 		    (rc = copy_node_files(&T[i], home, &key)) < 0)
 			goto done;
 
@@ -1203,8 +1316,11 @@ int hl_backup_make(hl_backup_stats *out, hl_archive *a, const char *const *targe
 		rc = oom();
 		goto done;
 	}
+	/* the blobs durable before a manifest names them (they were written without an fsync each)
+	 */
 	for (size_t i = 0; i < n; i++)
-		if ((rc = target_finish(&T[i], base, node, &key)) < 0)
+		if ((rc = sync_tree(T[i].target)) < 0 ||
+		    (rc = target_finish(&T[i], base, node, &key)) < 0)
 			goto done;
 	for (size_t i = 0; i < n; i++)
 		out[i] = T[i].st;
@@ -2020,7 +2136,7 @@ int hl_backup_restore(hl_backup_restored *out, const char *backup_dir, const cha
 		blob_rel(rel, sha, enc);
 		if ((rc = hl_mkdir_p(dir, 0755)) < 0 || (rc = open_in(&fd, target, rel)) < 0)
 			goto done;
-		rc = put_file(&r, fd, rel, dst, 0644, mode, &key, sha, rel);
+		rc = put_file_s(&r, fd, rel, dst, 0644, mode, &key, sha, rel, 0);
 		close(fd);
 		if (rc < 0)
 			goto done;
@@ -2036,6 +2152,9 @@ int hl_backup_restore(hl_backup_restored *out, const char *backup_dir, const cha
 		goto done;
 	hl_archive_free(a);
 	a = NULL;
+	/* the blobs (written without an fsync each) durable before the node is put in place */
+	if ((rc = sync_tree(work)) < 0)
+		goto done;
 	if (chmod(work, 0755) != 0) {
 		rc = hl_error_set(HL_EIO, "%s: %s", work, strerror(errno));
 		goto done;
