@@ -1,11 +1,11 @@
 /* Fuzz target of an envelope as a node receives it over HTTP (hl_exchange__envelope_check: the
  * inbox's checks that need no store, directory or clock). A refusal has its reason (malformed,
- * access-denied) with the code that goes with it and one clear line. An accepted envelope has
- * every field and nothing more, documents no higher than the envelope says and never secret,
- * and a hash that its canonical text and another sent_ms keep. Signed here with a fixed key, it
- * verifies (the public verb and the inbox's one-pass verify-and-hash, which must give the same
- * hash and payload), does not verify with another key, and a byte of it changed does not verify
- * unless the change leaves the signed meaning the same (the canonical bytes). */
+ * newer-version, access-denied) with the code that goes with it and one clear line. An accepted
+ * envelope has every field and nothing more, documents no higher than the envelope says and never
+ * secret, and a hash that its canonical text and another sent_ms keep. Signed here with a fixed
+ * key, it verifies (the public verb and the inbox's one-pass verify-and-hash, which must give the
+ * same hash and payload), does not verify with another key, and a byte of it changed does not
+ * verify unless the change leaves the signed meaning the same (the canonical bytes). */
 #define FUZZ_NAME "fuzz_envelope"
 #include "fuzz_util.h"
 
@@ -204,6 +204,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (reason == HL_EXCHANGE_R_MALFORMED) {
 			/* too many or too large attachments are HL_ELIMIT, as the inbox says */
 			CHECK(rc == HL_EINVALID || rc == HL_ELIMIT);
+		} else if (reason == HL_EXCHANGE_R_NEWER_VERSION) {
+			/* a protocol this node does not read: refused, naming the versions */
+			CHECK(rc == HL_EINVALID);
+			CHECK(strstr(hl_error_last(), "version") != NULL);
 		} else {
 			CHECK(reason == HL_EXCHANGE_R_ACCESS_DENIED && rc == HL_EDENIED);
 			CHECK(!strncmp(hl_error_last(), "access-denied: document ", 24));

@@ -18,6 +18,9 @@ pkgs=(
   python3-bibtexparser python3-openpyxl python3-icalendar python3-aiosmtpd python3-jsonschema
   clang-format python3
   chromium nodejs
+  prometheus
+  debhelper dpkg-dev systemd
+  faketime
   rsync
 )
 

@@ -269,6 +269,15 @@ char *hl_archive_home(const char *home);
  * Idempotent: an existing directory is checked and upgraded, nothing is lost. */
 int hl_archive_init(const char *home);
 
+/* The versions this halong speaks (`halong --version`): its release; the newest store schema it
+ * makes (an older store is migrated forward when opened, a newer one refused); the versions of
+ * the exchange's envelopes and the feed's entries it writes (it reads those and older ones). */
+typedef struct {
+	const char *halong;
+	int schema, exchange, feed;
+} hl_versions;
+void hl_archive_versions(hl_versions *out);
+
 /* Opens an initialised data directory. HL_ENOTFOUND if it was never initialised. */
 int hl_archive_open(hl_archive **out, const char *home);
 void hl_archive_free(hl_archive *a);

@@ -86,6 +86,8 @@ typedef enum {
 	                         * the unit holding the fonds: the archive asks custody too) */
 	HL_ACT_DESCRIBE,        /* describe fonds, series and dossiers: archivists and admins (of
 	                         * the unit holding the fonds, or the province's) */
+	HL_ACT_OPS_READ,        /* the node's operations page (GET /api/v1/ops: queues, sizes,
+	                         * backups; paths of the node): admins */
 } hl_action;
 
 /* 0 when `who` may do `act`; else HL_EDENIED with a message for a person ("log in first (this

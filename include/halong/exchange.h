@@ -16,6 +16,11 @@ typedef struct hl_archive hl_archive;
 
 /* ---- limits (checked before the work is done) ---- */
 
+/* The version of the envelope's format this node writes (its "v"; docs/exchange.md, "Versions").
+ * It reads this version and every older one (an envelope without "v" is version 1); a newer one
+ * is refused as "newer-version", and its sender keeps it waiting until this node is upgraded. */
+#define HL_EXCHANGE_PROTOCOL 1
+
 #define HL_EXCHANGE_MAX_ENVELOPE    (16u << 20)     /* bytes of an envelope's JSON */
 #define HL_EXCHANGE_MAX_ATTACHMENT  (2ll << 30)     /* bytes of one attachment */
 #define HL_EXCHANGE_MAX_ATTACHMENTS 1000            /* attachments of one envelope, each once */
@@ -53,6 +58,8 @@ typedef enum {
 	HL_EXCHANGE_R_AUDIT_SHORTENED,  /* "audit-shortened": a node's audit head before one the
 	                                   hub witnessed: its log was cut */
 	HL_EXCHANGE_R_AUDIT_REWRITTEN,  /* "audit-rewritten": a witnessed entry with another hash */
+	HL_EXCHANGE_R_NEWER_VERSION,    /* "newer-version": an envelope of a version newer than
+	                                   HL_EXCHANGE_PROTOCOL (its sender runs a newer halong) */
 } hl_exchange_reason;
 
 /* The reason's stable word ("too-big", "clock-skew", ...; "refused" for HL_EXCHANGE_R_NONE). */
@@ -75,6 +82,31 @@ int hl_node_init(hl_store *st, const char *home, const char *unit, const char *u
 /* Loads this node's identity. HL_ENOTFOUND before hl_node_init; HL_EDENIED if the key file can be
  * read by group or others, HL_EINVALID if it is damaged or does not match the stored public key. */
 int hl_node_open(hl_node **out, hl_store *st, const char *home);
+/* Replaces this node's key pair by a new one (a commune's node; HL_EDENIED on the node that
+ * issues the directory, which every commune trusts). The new secret key is written to
+ * HOME/keys/node.key.next (0600), the store takes the new public key in a transaction with its
+ * audit (node.rotate_key), then the new file replaces keys/node.key and the old one is kept as
+ * keys/node.key.retired-STAMP; a stop between the commit and the swap is finished by the next
+ * hl_node_open. Messages are signed when they are sent, so what waits in the outbox goes out
+ * under the new key; peers accept it once the hub has re-enrolled the node with it (`node
+ * enrol`) and they hold that directory. `lost`: the old key file is missing or unusable (a
+ * disk lost, a file damaged): the store's public key is replaced without it (HL_ECONFLICT when
+ * the key is in fact readable). new_public_key: base64, 45 bytes with its NUL. */
+int hl_node_rotate_key(char new_public_key[45], hl_store *st, const char *home, int lost,
+                       const char *actor);
+/* 1 when the store no longer names n's public key (the key was rotated since n was opened:
+ * open it again), 0 when it does or the store cannot tell. */
+int hl_node_stale(const hl_node *n);
+/* The context line of an endorsement: a retired key's signature over "OLD\nNEW" (two base64
+ * public keys), by which the holder of OLD names NEW its successor (a backup target that knew
+ * OLD learns NEW this way: src/lib/ops/README.md). */
+#define HL_NODE_ENDORSE_CTX "halong-key-endorse-v1\n"
+/* Signs the endorsement of new_pk with the retired key of this node (HOME/keys/
+ * node.key.retired-*) whose public half is old_pk: sig is base64 (88 characters + NUL).
+ * HL_ENOTFOUND when no retired key is old_pk. */
+int hl_node_endorse(char sig[89], const char *home, const char *old_pk, const char *new_pk);
+/* 1 when sig is old_pk's endorsement of new_pk, else 0. */
+int hl_node_endorsement_ok(const char *old_pk, const char *new_pk, const char *sig);
 /* Wipes the secret key. Accepts NULL. */
 void hl_node_free(hl_node *n);
 const char *hl_node_unit(const hl_node *n);
@@ -225,6 +257,9 @@ typedef struct {
 	 * one. */
 	size_t batch;
 	const char *batch_path; /* NULL: "/api/v1/exchange/inbox/batch" */
+	/* 1: every waiting message, its backoff not yet over or not (an operator's flush once a
+	 * peer is back: `halong exchange send --now`); 0: the due ones. */
+	int all;
 } hl_exchange_send_opts;
 
 /* The delay before the next attempt after `attempts` failures (1, 2, ...): d = min(cap, base *

@@ -13,6 +13,11 @@ extern "C" {
 
 /* ---- limits ---- */
 
+/* The version of a feed entry's format the hub writes (the entry's "v"; docs/exchange.md,
+ * "Versions"). A commune applies this version and every older one (an entry without "v" is
+ * version 1); a newer one stops the pull there, nothing applied, until the commune is upgraded. */
+#define HL_FEED_PROTOCOL 1
+
 #define HL_FEED_MAX_FILE   (16u << 20) /* bytes of one file of an entry */
 #define HL_FEED_MAX_ENTRY  (32u << 20) /* bytes of one entry as served */
 #define HL_FEED_MAX_PAGE   (64u << 20) /* bytes of one page of entries a commune accepts */

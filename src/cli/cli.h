@@ -10,12 +10,17 @@
 
 #include "halong/archive.h"
 #include "halong/exchange.h"
+#include "halong/config.h"
 
 /* Exit codes (docs/cli.md). */
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
 
 typedef struct {
 	const char *home; /* --home, or NULL */
+	/* --config FILE, else $HALONG_CONFIG (NULL: none), and the file as read: applied to the
+	 * environment before the command runs (halong config check reports its problems) */
+	const char *config_path;
+	hl_config *config;
 } cli_ctx;
 
 /* ---- commands and their options, declared once (opt.c) ----
@@ -32,7 +37,15 @@ typedef enum {
 	CLI_COUNT,  /* a whole number in [min, max] (uint64_t) */
 	CLI_REAL,   /* a number in [min, max] (double) */
 	CLI_CHOICE, /* one of the words of `choices` (const char *) */
+	CLI_TEXTS,  /* a string that may be given again and again (cli_texts) */
 } cli_kind;
+
+/* A CLI_TEXTS option's values, in the order given. */
+#define CLI_TEXTS_MAX 16
+typedef struct {
+	const char *v[CLI_TEXTS_MAX];
+	int n;
+} cli_texts;
 
 enum {
 	CLI_EMPTY_OK = 1u << 0, /* a CLI_TEXT option may be "" */
@@ -80,6 +93,11 @@ typedef struct {
 	{                                                                                          \
 		.name = NAME, .kind = CLI_CHOICE, .off = offsetof(T, FIELD), .arg = ARG,           \
 		.choices = CHOICES, .flags = FLAGS, .help = HELP                                   \
+	}
+#define CLI_TEXTS_OPT(NAME, T, FIELD, ARG, HELP)                                                   \
+	{                                                                                          \
+		.name = NAME, .kind = CLI_TEXTS, .off = offsetof(T, FIELD), .arg = ARG,            \
+		.help = HELP                                                                       \
 	}
 /* A CLI_TEXT option the command cannot run without. */
 #define CLI_NEEDED_OPT(NAME, T, FIELD, ARG, HELP)                                                  \
@@ -182,5 +200,6 @@ extern const cli_cmd cli_plans_commands[];
 extern const cli_cmd cli_catalog_commands[];
 extern const cli_cmd cli_ops_commands[]; /* cmd_ops.c: doctor */
 extern const cli_cmd cli_backup_commands[];
+extern const cli_cmd cli_config_commands[];
 
 #endif

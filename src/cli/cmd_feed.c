@@ -15,6 +15,7 @@
 #include "halong/exchange_json.h"
 #include "halong/feed.h"
 #include "halong/util.h"
+#include "halong/config.h"
 
 extern const cli_cmd cli_feed_commands[];
 
@@ -35,10 +36,7 @@ static const cli_opt pull_opts[] = {
 /* The shipped units data, as `halong units load` finds it. */
 static char *default_dir(const char *feed)
 {
-	const char *env = getenv("HALONG_DATA");
-	if (env && *env)
-		return hl_path_join(env, feed);
-	return hl_path_join(HL_SOURCE_DATADIR, feed);
+	return hl_path_join(hl_config_data_dir(), feed); /* $HALONG_DATA, else the shipped data */
 }
 
 static int sub_publish(const cli_args *args)

@@ -20,7 +20,7 @@
 extern const cli_cmd cli_node_commands[];
 
 typedef struct {
-	int json, restricted;
+	int json, restricted, lost, now;
 	const char *unit, *url, *key, *may_send, *may_receive, *hub_key;
 	uint64_t limit;
 } opts;
@@ -28,6 +28,16 @@ typedef struct {
 #define JSON_OPT CLI_FLAG_OPT("json", 0, opts, json, "as JSON")
 
 static const cli_opt json_only[] = {JSON_OPT, CLI_OPT_END};
+static const cli_opt xsend_opts[] = {
+    CLI_FLAG_OPT("now", 0, opts, now, "also the messages whose retry is not due yet"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
+static const cli_opt rotate_opts[] = {
+    CLI_FLAG_OPT("lost", 0, opts, lost, "the old key file is lost or damaged: replace it unread"),
+    JSON_OPT,
+    CLI_OPT_END,
+};
 static const cli_opt init_opts[] = {
     CLI_NEEDED_OPT("unit", opts, unit, "CODE", "the unit this node serves"),
     CLI_NEEDED_OPT("url", opts, url, "URL", "where the other nodes reach this one"),
@@ -85,6 +95,32 @@ static int sub_init(const cli_args *args)
 	       "up offline, never share it)\n",
 	       hl_node_unit(n), hl_node_url(n), hl_node_public_key(n), hl_archive_dir(a));
 	hl_node_free(n);
+	hl_archive_free(a);
+	return EXIT_OK;
+}
+
+static int sub_rotate(const cli_args *args)
+{
+	const opts o = *(const opts *)args->opts;
+	hl_archive *a = NULL;
+	char pk[45];
+
+	if (cli_open(&a, args->ctx) < 0)
+		return cli_fail();
+	if (hl_node_rotate_key(pk, hl_archive_store(a), hl_archive_dir(a), o.lost, cli_actor()) <
+	    0) {
+		hl_archive_free(a);
+		return cli_fail();
+	}
+	if (o.json) {
+		cli_print_json(json_pack("{s:s}", "public_key", pk));
+	} else
+		printf(
+		    "new public key %s\n(the old key is kept in %s/keys/node.key.retired-*)\n"
+		    "next: the hub re-enrols this node with the new key (halong node enrol CODE "
+		    "--url URL --key KEY), exports the directory, and every node imports it;\n"
+		    "until then peers refuse this node's messages and they wait in the outbox.\n",
+		    pk, hl_archive_dir(a));
 	hl_archive_free(a);
 	return EXIT_OK;
 }
@@ -422,7 +458,10 @@ static int sub_send(const cli_args *args)
 
 	if (cli_open_node(&a, &n, args->ctx) < 0)
 		return cli_fail();
-	rc = hl_exchange_send_due(&sent, &failed, n, NULL);
+	{
+		hl_exchange_send_opts so = {.all = o.now};
+		rc = hl_exchange_send_due(&sent, &failed, n, &so);
+	}
 	hl_node_free(n);
 	hl_archive_free(a);
 	if (rc < 0)
@@ -495,6 +534,14 @@ static const cli_cmd node_subs[] = {
      .missing = "give the hub's public KEY",
      .run = sub_trust,
      .group = NODE},
+    {.name = "rotate-key",
+     .summary = "on a commune: replace this node's key pair by a new one",
+     .opts = rotate_opts,
+     .opts_size = sizeof(opts),
+     .run = sub_rotate,
+     .group = NODE,
+     .help = "The old key is kept as DATA_DIR/keys/node.key.retired-STAMP. The hub then\n"
+             "re-enrols the node with the new public key and exports the directory."},
     {0},
 };
 static const cli_cmd directory_subs[3] = {
@@ -539,11 +586,13 @@ static const cli_cmd exchange_subs[] = {
      .group = EXCHANGE},
     {.name = "send",
      .summary = "one delivery pass: POST each due message to its peer",
-     .opts = json_only,
+     .opts = xsend_opts,
      .opts_size = sizeof(opts),
      .run = sub_send,
      .group = EXCHANGE,
-     .help = "Failures are retried later with backoff; exit 3 if some failed."},
+     .help = "Failures are retried later with backoff; exit 3 if some failed. --now sends\n"
+             "every waiting message at once, even those still in their backoff (a peer is\n"
+             "back after an outage)."},
     {0},
 };
 #undef NODE

@@ -19,10 +19,7 @@
 #include "halong/plans.h"
 #include "halong/plans_json.h"
 #include "halong/util.h"
-
-#ifndef HL_SOURCE_DATADIR
-#define HL_SOURCE_DATADIR "data"
-#endif
+#include "halong/config.h"
 
 typedef struct {
 	int json;
@@ -80,8 +77,7 @@ static const char *const shipped[] = {"agencies/quang_ninh_agencies.csv",
 static int agency_load(const cli_args *args)
 {
 	const opts *o = args->opts;
-	const char *data = getenv("HALONG_DATA") && *getenv("HALONG_DATA") ? getenv("HALONG_DATA")
-	                                                                   : HL_SOURCE_DATADIR;
+	const char *data = hl_config_data_dir(); /* $HALONG_DATA, else the shipped data */
 	size_t nfiles = args->nargs ? 1 : sizeof(shipped) / sizeof(shipped[0]);
 	json_t *files = json_array();
 	hl_archive *a = NULL;

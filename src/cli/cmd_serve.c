@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "server.h"
+#include "halong/config.h"
 
 typedef struct {
 	const char *listen, *web, *public_url;
@@ -17,17 +18,20 @@ typedef struct {
 
 static const cli_opt serve_table[] = {
     CLI_TEXT_OPT("listen", 0, serve_opts, listen, "HOST:PORT",
-                 "where to listen (default 127.0.0.1:8080; port 0: any free port)"),
+                 "where to listen (default $HALONG_LISTEN, else 127.0.0.1:8080; port 0: any "
+                 "free port)"),
     CLI_TEXT_OPT("web", 0, serve_opts, web, "DIR",
-                 "the web interface's files (default: web/ of the source tree)"),
+                 "the web interface's files (default $HALONG_WEB_ROOT, else the shipped "
+                 "ones)"),
     CLI_COUNT_OPT("threads", serve_opts, threads, "N", 1, 256, NULL,
-                  "worker threads (default: one per core)"),
+                  "worker threads (default $HALONG_THREADS, else one per core)"),
     CLI_FLAG_OPT("quiet", 0, serve_opts, quiet, "no access log on stderr"),
     CLI_FLAG_OPT("secure-cookies", 0, serve_opts, secure_cookies,
-                 "the session cookie gets Secure (behind an HTTPS proxy)"),
+                 "the session cookie gets Secure (behind an HTTPS proxy; "
+                 "$HALONG_SECURE_COOKIES=1 too)"),
     CLI_TEXT_OPT("public-url", 0, serve_opts, public_url, "URL",
                  "the address others reach this node at, root of the DCAT IRIs (default: the "
-                 "node's URL, else the request's Host)"),
+                 "node's URL, else the request's Host; $HALONG_PUBLIC_URL)"),
     CLI_OPT_END,
 };
 
@@ -70,16 +74,25 @@ static int cmd_serve(const cli_args *args)
 	unsigned port = 8080;
 	sigset_t set;
 	int sig = 0;
+	const char *listen = so->listen, *public_url = so->public_url;
+	long long threads = (long long)so->threads;
+	int secure = 0;
 
+	/* the options win over the settings (HALONG_LISTEN, ...: halong config check) */
+	if ((!listen && hl_config_env_str(&listen, "listen") < 0) ||
+	    (!public_url && hl_config_env_str(&public_url, "public_url") < 0) ||
+	    (!threads && hl_config_env_int(&threads, "threads") < 0) ||
+	    hl_config_env_bool(&secure, "secure_cookies") < 0)
+		return cli_fail();
 	o.host = "127.0.0.1";
-	if (so->listen && parse_listen(host, sizeof(host), &o.host, &port, so->listen) < 0)
-		return cli_usage(args->cmd, "--listen: HOST:PORT is expected, not \"%s\"",
-		                 so->listen);
+	if (listen && parse_listen(host, sizeof(host), &o.host, &port, listen) < 0)
+		return cli_usage(args->cmd, "%s: HOST:PORT is expected, not \"%s\"",
+		                 so->listen ? "--listen" : "HALONG_LISTEN", listen);
 	o.web_dir = so->web;
-	o.threads = (unsigned)so->threads;
+	o.threads = (unsigned)threads;
 	o.quiet = so->quiet;
-	o.secure_cookies = so->secure_cookies;
-	o.public_url = so->public_url;
+	o.secure_cookies = so->secure_cookies || secure;
+	o.public_url = public_url;
 	o.port = (uint16_t)port;
 	o.home = args->ctx->home;
 

@@ -9,10 +9,7 @@
 #include "halong/units.h"
 #include "halong/units_json.h"
 #include "halong/util.h"
-
-#ifndef HL_SOURCE_DATADIR
-#define HL_SOURCE_DATADIR "data"
-#endif
+#include "halong/config.h"
 
 extern const cli_cmd cli_units_commands[];
 
@@ -68,10 +65,8 @@ static void print_succ(const hl_succession *s, int indent)
 
 static char *default_dir(void)
 {
-	const char *env = getenv("HALONG_DATA");
-	if (env && *env)
-		return hl_path_join(env, "units");
-	return hl_path_join(HL_SOURCE_DATADIR, "units");
+	return hl_path_join(hl_config_data_dir(),
+	                    "units"); /* $HALONG_DATA, else the shipped data */
 }
 
 static int sub_load(const cli_args *args)

@@ -177,6 +177,17 @@ static int set_value(const cli_cmd *cmd, const cli_opt *o, void *opts, const cha
 			                 o->arg ? o->arg : "value");
 		*(const char **)p = value;
 		return 0;
+	case CLI_TEXTS: {
+		cli_texts *t = (cli_texts *)p;
+		if (!*value)
+			return cli_usage(cmd, "%s wants a %s", opt_label(label, o),
+			                 o->arg ? o->arg : "value");
+		if (t->n == CLI_TEXTS_MAX)
+			return cli_usage(cmd, "%s: at most %d times", opt_label(label, o),
+			                 CLI_TEXTS_MAX);
+		t->v[t->n++] = value;
+		return 0;
+	}
 	case CLI_COUNT: {
 		unsigned long long v;
 		errno = 0;

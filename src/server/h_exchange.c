@@ -21,6 +21,7 @@ static int refusal_status(hl_exchange_reason why, int rc)
 		return rc == HL_ELIMIT ? 413 : 400;
 	case HL_EXCHANGE_R_CLOCK_SKEW:
 	case HL_EXCHANGE_R_ATTACHMENT:
+	case HL_EXCHANGE_R_NEWER_VERSION: /* well formed for a newer halong, not this one */
 		return 422;
 	case HL_EXCHANGE_R_SEQUENCE:
 	case HL_EXCHANGE_R_CONFLICT:

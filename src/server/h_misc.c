@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "server_int.h"
+#include "halong/config.h"
 
 static int health(request *r)
 {
@@ -41,8 +42,9 @@ static int openapi(request *r)
 	char path[4096];
 	if (o->openapi)
 		snprintf(path, sizeof(path), "%s", o->openapi);
-	else if (env && *env)
-		snprintf(path, sizeof(path), "%s/openapi.json", env);
+	else if ((env && *env) || !hl_config_uninstalled())
+		/* installed: meson install puts it beside the shipped data */
+		snprintf(path, sizeof(path), "%s/openapi.json", hl_config_data_dir());
 	else
 		snprintf(path, sizeof(path), "%s/openapi.json", HL_SOURCE_DOCSDIR);
 	if (resp_file(r, path, "application/json; charset=utf-8", NULL, NULL) < 0)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "halong/archive_json.h"
@@ -239,6 +240,7 @@ typedef struct {
 	char *dir, *manifest, *rejects;
 	hl_principal who; /* who loads it: the library checks and audits it */
 	int ocr;
+	int keep; /* interrupted: the manifest stays (HOME/jobs) for a resume */
 	server_job *job;
 	json_t *rejected, *warnings;
 	uint64_t nrejected, nwarnings;
@@ -249,12 +251,13 @@ static void ingest_arg_free(void *p)
 	ingest_arg *g = p;
 	if (!g)
 		return;
-	/* the manifest was a copy of the request body: it goes with the job */
-	if (g->manifest)
+	/* the manifest was a copy of the request body: it goes with the job, unless the job was
+	 * interrupted (a resume reads it again; a server starting removes it once no job may) */
+	if (g->manifest && !g->keep)
 		unlink(g->manifest);
 	if (g->rejects)
 		unlink(g->rejects);
-	if (g->dir)
+	if (g->dir && !g->keep)
 		rmdir(g->dir);
 	free(g->dir);
 	free(g->manifest);
@@ -310,8 +313,10 @@ static int ingest_work(json_t **result, server_job *job, hl_archive *a, void *ar
 	o.on_reject = on_reject;
 	o.on_warning = on_warning;
 	o.ud = g;
-	if ((rc = hl_archive_ingest(&res, a, &o)) < 0)
+	if ((rc = hl_archive_ingest(&res, a, &o)) < 0) {
+		g->keep = job_stopping();
 		return rc;
+	}
 	/* done/total in rows, whatever the ingest's phases counted (bytes read, documents
 	 * indexed) */
 	job_progress(NULL, res.rows, res.rows, job);
@@ -330,13 +335,87 @@ static int ingest_work(json_t **result, server_job *job, hl_archive *a, void *ar
 	return 0;
 }
 
-/* Writes the body to a fresh private folder (the ingest reads a file, and the job outlives the
- * request), beside the path of the rejects it will write. */
+/* Writes the body to a fresh private folder under HOME/jobs (the ingest reads a file, the job
+ * outlives the request, and an interrupted one's manifest outlives the process for a resume),
+ * beside the path of the rejects it will write. */
 static int save_body(ingest_arg *g, request *r)
 {
-	int rc = req_body_save(&g->dir, &g->manifest, r, "ingest", "manifest.csv");
+	char *base = hl_path_join(hl_archive_dir(r->archive), "jobs");
+	int rc;
+	if (!base)
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	if (mkdir(base, 0700) < 0 && errno != EEXIST) {
+		rc = hl_error_set(HL_EIO, "%s: cannot make the jobs' folder: %s", base,
+		                  strerror(errno));
+		free(base);
+		return rc;
+	}
+	rc = req_body_save_in(&g->dir, &g->manifest, r, base, "ingest", "manifest.csv");
+	free(base);
 	if (rc == 0 && !(g->rejects = hl_path_join(g->dir, "rejects.csv")))
 		rc = hl_error_set(HL_ENOMEM, "out of memory");
+	return rc;
+}
+
+/* The params a resume needs: {"ocr", "dir"} (a new string, or NULL: no memory). */
+static char *ingest_params(const ingest_arg *g)
+{
+	json_t *p = json_pack("{s:i,s:s}", "ocr", g->ocr, "dir", g->dir);
+	char *s = p ? json_dumps(p, JSON_COMPACT) : NULL;
+	json_decref(p);
+	return s;
+}
+
+static int ingest_go(json_t **job, char *id, request *r, ingest_arg *g)
+{
+	char *params = ingest_params(g);
+	int rc;
+	if (!params) {
+		ingest_arg_free(g);
+		return hl_error_set(HL_ENOMEM, "out of memory");
+	}
+	rc = job_start_params(job, id, &r->who, "ingest", hl_archive_dir(r->archive), params,
+	                      ingest_work, g, ingest_arg_free);
+	free(params);
+	return rc;
+}
+
+int ingest_resume(json_t **out, char *id_out, request *r, const hl_job *old)
+{
+	json_t *p = json_loads(old->params, 0, NULL);
+	const char *dir = json_string_value(json_object_get(p, "dir"));
+	ingest_arg *g = NULL;
+	struct stat sb;
+	int rc;
+
+	if (!dir) {
+		rc = hl_error_set(HL_ECONFLICT, "job %s cannot be resumed: it kept no manifest",
+		                  old->id);
+		goto done;
+	}
+	if (!(g = calloc(1, sizeof(*g))) || !(g->rejected = json_array()) ||
+	    !(g->warnings = json_array()) || !(g->dir = hl_strdup(dir)) ||
+	    !(g->manifest = hl_path_join(dir, "manifest.csv")) ||
+	    !(g->rejects = hl_path_join(dir, "rejects.csv"))) {
+		ingest_arg_free(g);
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (stat(g->manifest, &sb) < 0) {
+		g->keep = 1; /* not ours to remove */
+		ingest_arg_free(g);
+		rc = hl_error_set(HL_ECONFLICT,
+		                  "job %s cannot be resumed: its manifest is gone; send it again "
+		                  "(POST /api/v1/ingest)",
+		                  old->id);
+		goto done;
+	}
+	g->who = r->who;
+	g->ocr = (int)json_integer_value(json_object_get(p, "ocr"));
+	if ((rc = ingest_go(out, id_out, r, g)) < 0)
+		rc = jobs_refused(r, rc);
+done:
+	json_decref(p);
 	return rc;
 }
 
@@ -370,8 +449,7 @@ static int ingest(request *r)
 		ingest_arg_free(g);
 		return rc;
 	}
-	if ((rc = job_start(&job, &r->who, "ingest", hl_archive_dir(r->archive), ingest_work, g,
-	                    ingest_arg_free)) < 0)
+	if ((rc = ingest_go(&job, NULL, r, g)) < 0)
 		return jobs_refused(r, rc);
 	return resp_json(r, 202, json_pack("{s:o}", "job", job));
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "answers.h"
 #include "halong/archive_json.h"
@@ -109,9 +110,22 @@ static int search(request *r)
 
 	/* the stamp is read before searching (answer_lookup): a change made meanwhile moves it
 	 * past the entry */
-	if (answer_lookup(&t, ANSWERS_SEARCH, r, make_key(r, &o), &rc))
+	if (answer_lookup(&t, ANSWERS_SEARCH, r, make_key(r, &o), &rc)) {
+		ops_search_observe(0, 1); /* GET /metrics: an answer from the cache */
 		goto done;
-	if ((rc = hl_archive_search(&h, r->archive, &r->who, &o)) < 0) {
+	}
+	{
+		/* GET /metrics: the index's time for this search (h_ops.c) */
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = hl_archive_search(&h, r->archive, &r->who, &o);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (rc >= 0)
+			ops_search_observe((double)(t1.tv_sec - t0.tv_sec) +
+			                       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+			                   0);
+	}
+	if (rc < 0) {
 		answer_ticket_free(&t);
 		goto done;
 	}

@@ -50,6 +50,8 @@ const char *http_code_name(int status)
 		return "payload_too_large";
 	case 503:
 		return "unavailable";
+	case 507:
+		return "insufficient_storage";
 	default:
 		return "internal";
 	}
@@ -168,6 +170,17 @@ int resp_from_rc(request *r, int rc)
 	if (rc == HL_ERROR && hl_error_code() < HL_ERROR)
 		rc = hl_error_code();
 	status = http_status_of(r, rc);
+	/* A full disk is not a bug of the server: the client is told (507, nothing written: the
+	 * library's writes are whole or absent) and may try again; the paths stay in the log. The
+	 * library's messages for it are SQLite's "database or disk is full", its "(the disk is
+	 * full)", and the system's "No space left on device". */
+	if (status == 500 && (strstr(m, "disk is full") || strstr(m, "No space left on device"))) {
+		fprintf(stderr, "halong serve: %s: error: %s\n", r->id, m);
+		return resp_error(r, 507,
+		                  "the node's disk is full: nothing was written; try again once "
+		                  "space is freed (request %s)",
+		                  r->id);
+	}
 	if (status == 500) {
 		fprintf(stderr, "halong serve: %s: error: %s\n", r->id, *m ? m : "unknown");
 		return resp_error(r, 500, "internal error (request %s)", r->id);

@@ -123,10 +123,16 @@ int js_get_str(const char **out, json_t *obj, const char *key, int required)
 int req_body_save(char **dir, char **path, request *r, const char *what, const char *name)
 {
 	const char *tmp = getenv("TMPDIR");
+	return req_body_save_in(dir, path, r, tmp && *tmp ? tmp : "/tmp", what, name);
+}
+
+int req_body_save_in(char **dir, char **path, request *r, const char *base, const char *what,
+                     const char *name)
+{
 	char tmpl[4096];
 	int fd, rc = 0;
 	*dir = *path = NULL;
-	snprintf(tmpl, sizeof(tmpl), "%s/halong-%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
+	snprintf(tmpl, sizeof(tmpl), "%s/halong-%s.XXXXXX", base, what);
 	if (!mkdtemp(tmpl))
 		return hl_error_set(HL_EIO, "cannot make a temporary folder: %s", strerror(errno));
 	if (!(*dir = hl_strdup(tmpl)) || !(*path = hl_path_join(tmpl, name))) {

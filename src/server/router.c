@@ -81,6 +81,34 @@ int router_match(request *r, unsigned *allow)
 	return *allow ? HL_ECONFLICT : HL_ENOTFOUND;
 }
 
+size_t router_count(void)
+{
+	size_t n = 0;
+	for (const route *const *t = tables; *t; t++)
+		for (const route *rt = *t; rt->pattern; rt++)
+			n++;
+	return n;
+}
+
+const route *router_at(size_t k)
+{
+	for (const route *const *t = tables; *t; t++)
+		for (const route *rt = *t; rt->pattern; rt++)
+			if (k-- == 0)
+				return rt;
+	return NULL;
+}
+
+long router_index(const route *r)
+{
+	long k = 0;
+	for (const route *const *t = tables; *t; t++)
+		for (const route *rt = *t; rt->pattern; rt++, k++)
+			if (rt == r)
+				return k;
+	return -1;
+}
+
 const char *req_param(request *r, const char *name)
 {
 	size_t n = strlen(name);

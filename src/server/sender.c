@@ -160,6 +160,13 @@ static void *run(void *arg)
 				break;
 			continue;
 		}
+		/* `halong node rotate-key` may have replaced the key meanwhile: sign with the one
+		 * the store names. */
+		if (hl_node_stale(n)) {
+			hl_node_free(n);
+			n = NULL;
+			continue;
+		}
 		if (mono_ms() - last_index >= INDEX_MS) {
 			index_received();
 			last_index = mono_ms();
@@ -215,6 +222,11 @@ static void *feed_run(void *arg)
 		if ((rc = open_or_wait(&a, &n, "feed", &warned)) != 0) {
 			if (rc < 0)
 				break;
+			continue;
+		}
+		if (hl_node_stale(n)) { /* rotated: the new key signs the pulls and anchors */
+			hl_node_free(n);
+			n = NULL;
 			continue;
 		}
 		if (!last_pull || mono_ms() - last_pull >= feed_ms) {

@@ -27,6 +27,7 @@
 #include "request.h"
 #include "sender.h"
 #include "server_int.h"
+#include "halong/config.h"
 
 struct hl_server {
 	struct MHD_Daemon *d;
@@ -285,9 +286,18 @@ static void dispatch(request *r)
 		return;
 	}
 	(void)allow;
-	if (!r->resolved && !(r->route->flags & ROUTE_NO_ARCHIVE) &&
-	    (rc = open_and_resolve(r)) != 0)
+	if (r->route->flags & ROUTE_OWN_AUTH) {
+		/* the handler checks the credentials itself (GET /metrics) */
+		if (!(r->archive = thread_archive())) {
+			fprintf(stderr, "halong serve: %s: cannot open the data directory: %s\n",
+			        r->id, hl_error_last());
+			resp_error(r, 503, "the archive cannot be opened now");
+			return;
+		}
+	} else if (!r->resolved && !(r->route->flags & ROUTE_NO_ARCHIVE) &&
+	           (rc = open_and_resolve(r)) != 0) {
 		return;
+	}
 	hl_error_clear();
 	rc = r->route->fn(r);
 	if (rc < 0)
@@ -739,10 +749,12 @@ static enum MHD_Result begin(struct MHD_Connection *c, req_box *b, const char *m
 		return answer_early(r, st, why, "(bad path)");
 	/* the API, the calendar feeds (/feeds/plans/TOKEN.ics, read without a login) and the
 	 * DCAT-AP documents of the public datasets (/dcat/…, h_dcat.c), and the operator's
-	 * /healthz and /readyz (h_ops.c), where monitors and load balancers look for them */
+	 * /healthz, /readyz and /metrics (h_ops.c), where monitors and load balancers look for them
+	 */
 	if ((r->nseg >= 1 && (!strcmp(r->seg[0], "api") || !strcmp(r->seg[0], "feeds") ||
 	                      !strcmp(r->seg[0], "dcat"))) ||
-	    (r->nseg == 1 && (!strcmp(r->seg[0], "healthz") || !strcmp(r->seg[0], "readyz")))) {
+	    (r->nseg == 1 && (!strcmp(r->seg[0], "healthz") || !strcmp(r->seg[0], "readyz") ||
+	                      !strcmp(r->seg[0], "metrics")))) {
 		int rc = router_match(r, &allow);
 		if (rc == HL_ECONFLICT) {
 			if (allow & M_GET)
@@ -1101,6 +1113,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 	if (!g_opts.quiet)
 		log_request(r, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	/* counted for GET /metrics: route, method, status class, duration (h_ops.c) */
+	ops_request_done(r, now_ms() - r->t_start);
 	free((char *)r->path);
 	free(r->seg_buf);
 	free(r->body_buf);
@@ -1240,6 +1254,8 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 		fprintf(stderr,
 		        "halong serve: the search index could not be brought up to date: %s\n",
 		        hl_error_last());
+	/* Jobs a killed server left running are interrupted now, with their last progress. */
+	jobs_recover(probe);
 	hl_archive_free(probe);
 	g_opts = *o;
 	g_opts.home = g_home;
@@ -1254,7 +1270,7 @@ int hl_server_start(hl_server **out, const hl_server_opts *o)
 	if (!g_opts.host)
 		g_opts.host = "127.0.0.1";
 	if (!g_opts.web_dir)
-		g_opts.web_dir = HL_SOURCE_WEBDIR;
+		g_opts.web_dir = hl_config_web_dir(); /* $HALONG_WEB_ROOT, else the shipped one */
 
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;

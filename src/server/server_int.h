@@ -111,6 +111,10 @@ enum {
 	/* Answered without the data directory and without knowing the caller (GET /healthz:
 	 * the process answers even when the store cannot be opened). */
 	ROUTE_NO_ARCHIVE = 1u << 5,
+	/* The handler checks its own credentials (GET /metrics: a loopback client or the
+	 * operator's token, which is no user's API token): the archive is opened, the caller is
+	 * not resolved (r->who stays anonymous, an Authorization header is left to the handler). */
+	ROUTE_OWN_AUTH = 1u << 6,
 };
 
 extern const route routes_session[]; /* h_session.c: login, logout, me */
@@ -134,12 +138,18 @@ extern const route routes_dataset_share[];
 extern const route routes_dcat[]; /* h_dcat.c: DCAT-AP JSON-LD of public datasets */
 /* h_dataset_rows.c: a dataset's rows (the query) */
 extern const route routes_dataset_rows[];
-extern const route routes_ops[]; /* h_ops.c: /healthz, /readyz */
+extern const route routes_ops[]; /* h_ops.c: /healthz, /readyz, /metrics, /api/v1/ops */
 
 /* The route for r->method and r->seg; fills r->route and r's path parameters. Returns 0;
  * HL_ENOTFOUND when no pattern matches; HL_ECONFLICT when patterns match with other methods
  * only (*allow: their http_method bits, for 405 and Allow). Used by server.c. */
 int router_match(request *r, unsigned *allow);
+
+/* The routes in order, for the metrics (h_ops.c): how many, the k-th, and the number of `rt`
+ * (-1 when it is none of them). */
+size_t router_count(void);
+const route *router_at(size_t k);
+long router_index(const route *rt);
 
 /* ---- the request ---- */
 
@@ -206,6 +216,15 @@ struct request {
 	int precheck; /* ROUTE_CHECK_FIRST: the handler is asked before the body is read */
 };
 
+/* ---- metrics (h_ops.c) ----
+ *
+ * The two hooks of GET /metrics: every request answered, counted by route, method and status
+ * class with its duration (server.c, when the request is done: `ms` since its first byte);
+ * and each search the index answered (h_search.c: the library's search alone, in seconds;
+ * an answer from the cache is counted apart). Both only add to atomic counters. */
+void ops_request_done(const request *r, double ms);
+void ops_search_observe(double seconds, int cached);
+
 /* Frees the calling thread's cache of document answers (h_documents.c); at thread exit. */
 void docs_cache_clear(void);
 
@@ -246,6 +265,10 @@ int req_date(char out[11], int *given, request *r, const char *name);
  * named halong-`what`.XXXXXX): *dir and *path malloc'd. The library's verbs read files; the
  * caller removes both (req_body_unsave) when done. HL_EIO naming what failed. */
 int req_body_save(char **dir, char **path, request *r, const char *what, const char *name);
+/* The same in a folder `base` (which must exist) instead of $TMPDIR: an upload kept beyond
+ * the process (an ingest's manifest, for a resume after a restart: HOME/jobs). */
+int req_body_save_in(char **dir, char **path, request *r, const char *base, const char *what,
+                     const char *name);
 /* Removes what req_body_save made and frees the two names (either may be NULL). */
 void req_body_unsave(char *dir, char *path);
 

@@ -144,7 +144,10 @@ im.resize((im.width // 4, im.height // 4), Image.BILINEAR).save(sys.argv[2], dpi
   /* The plans' clock is the demo's day (HALONG_TODAY: plans only), so the plan cases see the
      statuses of that day whatever day the tests run. */
   world.server = spawn(BIN, ['--home', world.home, 'serve', '--listen', `127.0.0.1:${port}`, '--web', path.join(SRC, 'web')], {
-    stdio: ['ignore', log, log], env: { ...process.env, HALONG_TODAY: PLANS_TODAY },
+    /* HALONG_BACKUP_TARGETS: two backup folders for the operations page (#/ops), the second
+       never made (an unmounted disk); its case makes a backup in the first */
+    stdio: ['ignore', log, log], env: { ...process.env, HALONG_TODAY: PLANS_TODAY,
+      HALONG_BACKUP_TARGETS: `${path.join(world.home, 'bk1')}:${path.join(world.home, 'bk2')}` },
   });
   let exited = null;
   world.server.once('exit', (code, sig) => { exited = code === null ? sig : code; });
@@ -2247,6 +2250,60 @@ test('shared data: in English the catalogue and the page say it in English, keep
 test('shared data: the help page explains the shared-data pages in Vietnamese', async () => {
   await dsOpen('/#/help');
   await seeText('.help-page', 'Dữ liệu dùng chung', 'chứa (không dấu)', 'Xem khác biệt', 'Từ chối', 'căn cứ pháp lý');
+});
+
+/* ---------- operations (#/ops, admins) ---------- */
+
+test('operations page (#/ops): an admin sees the readiness checks with their reasons, the backups with their warnings, the index lag, the queues and the storage, in Vietnamese then English; an archivist is refused', async () => {
+  run(['user', 'add', 'quantri-vh', '--role', 'admin', '--unit', '22'], { input: PASSWORD + '\n' });
+  run(['backup', '--to', path.join(world.home, 'bk1')]);
+  /* /readyz answers 503 when a check fails: an answer the page reads, not a broken asset */
+  expected404.add('/readyz');
+  await context.clearCookies();
+  await page.goto(world.base + '/#/login');
+  await page.fill('#username', 'quantri-vh');
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-submit');
+  await seeText('#user-status', 'Đã đăng nhập: quantri-vh');
+  await seeText('header nav', 'Vận hành');
+  await page.click('header nav a[href="#/ops"]');
+  await seeText('main h1', 'Vận hành hệ thống');
+  await seeText('#ops-readiness', 'Kiểm tra sẵn sàng', 'Cơ sở dữ liệu ghi được', 'Chỉ mục tìm kiếm', 'Dung lượng đĩa còn trống', 'Đạt',
+    'rolled back', 'MiB free');
+  await seeText('#ops-backups', 'Không đọc được nơi sao lưu', 'bk2', 'Bản sao lưu mới nhất', 'giây trước', 'Số bản sao lưu');
+  const bk1 = await page.locator('#ops-backups tbody tr', { hasText: 'bk1' }).innerText();
+  assert(/\tCó\t1\t/.test(bk1), `the first target's row should say readable and 1 backup: ${JSON.stringify(bk1)}`);
+  await seeText('#ops-index', 'Thay đổi chưa cập nhật vào chỉ mục', '0 thay đổi', 'Tài liệu trong chỉ mục');
+  await seeText('#ops-queues', 'Trang chờ nhận dạng (OCR)', 'Trang đã nhận dạng', 'Tốc độ nhận dạng', 'Việc đang chạy');
+  await seeText('#ops-store', 'Cơ sở dữ liệu', 'MiB', 'Tệp tài liệu', 'Phiên bản lược đồ');
+  /* the figures are the server's: the store's size the page shows is /api/v1/ops's */
+  const f = await page.evaluate(async () => (await fetch('/api/v1/ops')).json());
+  assert(f.backups.targets.length === 2 && f.backups.targets[0].backups === 1, JSON.stringify(f.backups));
+  await shot('ops-vi', true);
+  try {
+    await page.click('#lang-switch');
+    await seeText('main h1', 'Operations');
+    await seeText('#ops-readiness', 'Readiness checks', 'Store writable', 'Pass');
+    await seeText('#ops-backups', 'cannot be read', 'Newest backup', 'ago');
+    await seeText('#ops-queues', 'Pages waiting for OCR', 'pages/min');
+    await seeText('#ops-store', 'Storage', 'Document files');
+    await shot('ops-en', true);
+  } finally {
+    await page.click('#lang-switch');
+    await seeText('#lang-switch', 'English');
+  }
+  /* an archivist: no link, and the page says it is for admins; the figures are refused */
+  await context.clearCookies();
+  await page.goto(world.base + '/#/login');
+  await page.fill('#username', USER);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-submit');
+  await seeText('#user-status', `Đã đăng nhập: ${USER}`);
+  await notSeeText('header nav', 'Vận hành');
+  await page.goto(world.base + '/#/ops');
+  await seeText('#ops-forbidden', 'chỉ dành cho quản trị viên');
+  const st = await page.evaluate(async () => (await fetch('/api/v1/ops')).status);
+  assert(st === 403, `GET /api/v1/ops as an archivist: ${st}`);
 });
 
 test('no JavaScript error in any page', async () => {

@@ -32,7 +32,7 @@ def api_md_endpoints():
     with open(API_MD, encoding='utf-8') as f:
         for line in f:
             last = None
-            for m in re.finditer(r'`(?:(GET|POST|PUT|DELETE|PATCH) (/(?:api/v1|dcat)/[^`?\s]*|/healthz|/readyz)|…(/[a-z]+))',
+            for m in re.finditer(r'`(?:(GET|POST|PUT|DELETE|PATCH) (/(?:api/v1|dcat)/[^`?\s]*|/healthz|/readyz|/metrics)|…(/[a-z]+))',
                                  line):
                 if m.group(1):
                     last = (m.group(1), m.group(2))

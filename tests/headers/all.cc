@@ -18,3 +18,5 @@
 #include "halong/catalog_json.h"
 #include "halong/backup.h"
 #include "halong/ops.h"
+#include "halong/config.h"
+#include "halong/jobs.h"

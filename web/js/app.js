@@ -17,6 +17,7 @@ import { taskView } from './views/task.js';
 import { queueView, inspectionView, lessonsView } from './views/plan_work.js';
 import { datasetsView, datasetNewView } from './views/datasets.js';
 import { datasetView } from './views/datasets_page.js';
+import { opsView } from './views/ops.js';
 
 /* Routes are in the hash (#/search?q=…) so the server needs no fallback for deep links. */
 const ROUTES = [
@@ -42,6 +43,7 @@ const ROUTES = [
   [/^\/datasets$/, datasetsView, 'datasets'],
   [/^\/datasets\/new$/, datasetNewView, 'datasets'],
   [/^\/datasets\/([^/]+)$/, datasetView, 'datasets'],
+  [/^\/ops$/, opsView, 'ops'],
 ];
 
 let flash = null;
@@ -83,6 +85,8 @@ function renderHeader(route) {
     ['plans', '#/plans', t('nav_plans')],
     ['datasets', '#/datasets', t('nav_datasets')],
   ];
+  /* the operations page: admins only (the server answers its figures to them alone) */
+  if (session.user && session.user.role === 'admin') nav.push(['ops', '#/ops', t('nav_ops')]);
   const q = route.section === 'search' ? route.query.q || '' : '';
   const form = h(
     'form',

@@ -15,6 +15,16 @@
 #include "archive_int.h"
 #include "halong/util.h"
 #include "halong/units.h"
+#include "halong/exchange.h"
+#include "halong/feed.h"
+
+void hl_archive_versions(hl_versions *out)
+{
+	out->halong = HL_VERSION;
+	out->schema = hl_store_schema_latest();
+	out->exchange = HL_EXCHANGE_PROTOCOL;
+	out->feed = HL_FEED_PROTOCOL;
+}
 
 char *hl_archive_home(const char *home)
 {
@@ -222,6 +232,8 @@ char *hl_blob_path(hl_archive *a, const char *sha256)
  * process's leftovers from a running ingest's by the PID, and an ingest removes the dead ones. */
 #define BLOB_TMP_PREFIX "blob."
 
+_Thread_local int hl_archive__disk_full;
+
 /* Copies the open file `in` (from its start, with pread: its offset is not used) to a fresh
  * temporary file, hashing as it goes; fsyncs it. */
 static int copy_hashing(char sha[65], int64_t *size, int in, const char *name, const char *tmp)
@@ -233,8 +245,10 @@ static int copy_hashing(char sha[65], int64_t *size, int in, const char *name, c
 	unsigned char md[crypto_hash_sha256_BYTES];
 	int64_t total = 0;
 
+	hl_archive__disk_full = 0;
 	outfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (outfd < 0) {
+		hl_archive__disk_full = errno == ENOSPC || errno == EDQUOT;
 		hl_error_set(HL_EIO, "%s: %s", tmp, strerror(errno));
 		goto done;
 	}
@@ -252,6 +266,7 @@ static int copy_hashing(char sha[65], int64_t *size, int in, const char *name, c
 			if (w < 0) {
 				if (errno == EINTR)
 					continue;
+				hl_archive__disk_full = errno == ENOSPC || errno == EDQUOT;
 				hl_error_set(HL_EIO, "%s: %s", tmp, strerror(errno));
 				goto done;
 			}
@@ -263,6 +278,7 @@ static int copy_hashing(char sha[65], int64_t *size, int in, const char *name, c
 		goto done;
 	}
 	if (fsync(outfd) < 0) {
+		hl_archive__disk_full = errno == ENOSPC || errno == EDQUOT;
 		hl_error_set(HL_EIO, "%s: %s", tmp, strerror(errno));
 		goto done;
 	}

@@ -119,7 +119,9 @@ typedef struct {
 } hl_blob_staged;
 
 /* Copies the open file `fd` from its start (pread) into tmp/, hashing as it goes, fsynced.
- * `name` names the file in errors. */
+ * `name` names the file in errors. When it fails because the data directory's disk is full
+ * (ENOSPC, EDQUOT), hl_archive__disk_full is set (this thread's), else cleared. */
+extern _Thread_local int hl_archive__disk_full;
 int hl_archive__blob_stage(hl_blob_staged *out, hl_archive *a, int fd, const char *name);
 /* Renames the copy to its blob's name (or drops it when the blob exists) and syncs the folder:
  * durable before the caller's transaction commits. */

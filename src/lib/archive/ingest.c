@@ -441,7 +441,17 @@ static int load_file(ingest *in, hl_doc_file *f, const char *name)
 			rc = -1;
 			goto done;
 		}
-		/* An unreadable file (or a full disk) is reported for each row it hits. */
+		/* A full disk is not the row's fault: every row after it would fail the same way,
+		 * each reported as rejected. The run stops with one message; the batch in hand is
+		 * rolled back, and a new run once space is back adds what is missing. */
+		if (hl_archive__disk_full) {
+			rc = hl_error_set(HL_EIO,
+			                  "%s: the disk of the data directory is full (%s): the "
+			                  "ingest stopped; free some space and run it again",
+			                  name, hl_error_last());
+			goto done;
+		}
+		/* An unreadable file is reported for each row it hits. */
 		add_problem(in, COL_FILES, "%s", hl_error_last());
 		goto done;
 	}

@@ -94,6 +94,7 @@ static const struct {
                                NULL},
     [HL_ACT_PAGE_EDIT] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN), 0, NULL},
     [HL_ACT_DESCRIBE] = {R(HL_ROLE_ARCHIVIST) | R(HL_ROLE_ADMIN), 0, NULL},
+    [HL_ACT_OPS_READ] = {R(HL_ROLE_ADMIN), 0, NULL},
 };
 
 int hl_auth_check(const hl_principal *who, hl_action act)

@@ -13,6 +13,7 @@
 #include "halong/catalog_json.h"
 #include "halong/units.h"
 #include "halong/util.h"
+#include "halong/config.h"
 
 /* One target of an old unit: the new unit and the share of the old one's values it gets. */
 typedef struct {
@@ -503,12 +504,10 @@ static int sb_str(sbuf *b, const char *s)
 
 static char *units_dir_default(const hl_regroup_opts *o)
 {
-	const char *env = getenv("HALONG_DATA");
 	if (o->units_dir)
 		return hl_strdup(o->units_dir);
-	if (env && *env)
-		return hl_path_join(env, "units");
-	return hl_path_join(HL_SOURCE_DATADIR, "units");
+	return hl_path_join(hl_config_data_dir(),
+	                    "units"); /* $HALONG_DATA, else the shipped data */
 }
 
 int hl_dataset_regroup(hl_dataset **out, json_t **report, hl_store *st, const hl_principal *who,

@@ -68,11 +68,16 @@ static int read_attachments(hl_exchange__env *e, json_t *a)
 }
 
 /* Reads an envelope strictly: every field present with its type, nothing else. `sealed`: the
- * sent_ms and sig fields are required (else they must be absent). */
+ * sent_ms and sig fields are required (else they must be absent). The version first: "v" absent
+ * is version 1 (what every node wrote before the field was checked as a version), and one newer
+ * than HL_EXCHANGE_PROTOCOL is refused before its other fields are read (a newer format may
+ * have others), e->v telling the caller why (the reason "newer-version"). */
 int hl_exchange__env_parse(hl_exchange__env *e, const char *text, size_t len, int sealed)
 {
-	static const char *const ints[] = {"v", "created_ms", "seq"};
+	static const char *const ints[] = {"created_ms", "seq"};
+	json_t *v;
 	hl_access level;
+	size_t want;
 	int rc;
 
 	memset(e, 0, sizeof(*e));
@@ -87,13 +92,20 @@ int hl_exchange__env_parse(hl_exchange__env *e, const char *text, size_t len, in
 		e->id = NULL;
 	if (!hl_exchange__valid_unit(e->from))
 		e->from = NULL;
+	v = json_object_get(e->root, "v");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1))
+		return hl_error_set(HL_EINVALID, "envelope: v (its version) is not a whole number "
+		                                 "of 1 or more");
+	e->v = v ? json_integer_value(v) : 1;
+	if (e->v > HL_EXCHANGE_PROTOCOL)
+		return hl_error_set(HL_EINVALID,
+		                    "envelope: version %lld is newer than this node reads (%d): "
+		                    "upgrade halong on this node; the sender keeps the message",
+		                    (long long)e->v, HL_EXCHANGE_PROTOCOL);
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
 		if (!json_is_integer(json_object_get(e->root, ints[i])))
 			return hl_error_set(HL_EINVALID,
 			                    "envelope: %s is missing or not an integer", ints[i]);
-	if (json_integer_value(json_object_get(e->root, "v")) != 1)
-		return hl_error_set(HL_EINVALID, "envelope: version %lld is not 1",
-		                    (long long)json_integer_value(json_object_get(e->root, "v")));
 	e->to = jstr(e->root, "to");
 	e->type = jstr(e->root, "type");
 	e->access = jstr(e->root, "access");
@@ -118,7 +130,8 @@ int hl_exchange__env_parse(hl_exchange__env *e, const char *text, size_t len, in
 			return hl_error_set(HL_EINVALID, "envelope: sent_ms and sig are required");
 		e->sent_ms = json_integer_value(json_object_get(e->root, "sent_ms"));
 	}
-	if (json_object_size(e->root) != (sealed ? 12u : 10u))
+	want = (sealed ? 12u : 10u) - (v ? 0 : 1);
+	if (json_object_size(e->root) != want)
 		return hl_error_set(HL_EINVALID,
 		                    "envelope: unknown fields (expected v, id, from, "
 		                    "to, type, access, created_ms, seq, payload, "
@@ -261,7 +274,8 @@ int hl_exchange__envelope_check(hl_exchange_reason *reason, char hash[65], const
 		                    HL_EXCHANGE_MAX_ENVELOPE);
 	}
 	if ((rc = hl_exchange__env_parse(&e, text, len, 1)) < 0 || (rc = env_hash(hash, &e)) < 0) {
-		*reason = HL_EXCHANGE_R_MALFORMED;
+		*reason = e.v > HL_EXCHANGE_PROTOCOL ? HL_EXCHANGE_R_NEWER_VERSION
+		                                     : HL_EXCHANGE_R_MALFORMED;
 		goto done;
 	}
 	/* What the signature covers is encodable too (the inbox encodes it to verify). */

@@ -70,6 +70,7 @@ typedef struct {
 	json_t *root;
 	const char *id, *from, *to, *type, *access, *sig;
 	int64_t created_ms, sent_ms, seq;
+	int64_t v; /* its format's version: 1 when absent (HL_EXCHANGE_PROTOCOL) */
 	json_t *payload;
 	hl_exchange_attachment *att;
 	size_t natt;

@@ -213,7 +213,9 @@ static int check_form(inbox *x)
 	if ((rc = hl_exchange__env_parse(&x->e, x->text, x->len, 1)) < 0) {
 		char why[400];
 		snprintf(why, sizeof(why), "%s", hl_error_last());
-		return refuse(x, rc == HL_ELIMIT ? HL_ELIMIT : HL_EINVALID, HL_EXCHANGE_R_MALFORMED,
+		return refuse(x, rc == HL_ELIMIT ? HL_ELIMIT : HL_EINVALID,
+		              x->e.v > HL_EXCHANGE_PROTOCOL ? HL_EXCHANGE_R_NEWER_VERSION
+		                                            : HL_EXCHANGE_R_MALFORMED,
 		              "%s", why);
 	}
 	return 0;

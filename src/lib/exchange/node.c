@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -138,15 +139,100 @@ done:
 	return rc;
 }
 
+/* Reads a node key file into sk (sodium memory of crypto_sign_SECRETKEYBYTES) and its public
+ * half as base64 into pk64 and raw into pk. The file must be a regular file (not a link) that
+ * only its owner reads. */
+static int load_key(const char *path, unsigned char *sk, unsigned char *pk, char *pk64, size_t cap)
+{
+	struct stat sb;
+	ssize_t got;
+	int rc = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: cannot open: %s",
+		                    path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		rc = hl_error_set(HL_EIO, "%s: not a regular file", path);
+	else if (sb.st_mode & 077)
+		rc = hl_error_set(HL_EDENIED,
+		                  "%s: mode %04o lets others read the node's secret key; chmod 600 "
+		                  "it (and consider the key exposed)",
+		                  path, (unsigned)(sb.st_mode & 07777));
+	else if (sb.st_size != crypto_sign_SECRETKEYBYTES ||
+	         (got = read(fd, sk, crypto_sign_SECRETKEYBYTES)) != crypto_sign_SECRETKEYBYTES)
+		rc = hl_error_set(HL_EINVALID, "%s: not a node key (%d bytes expected)", path,
+		                  crypto_sign_SECRETKEYBYTES);
+	close(fd);
+	if (rc == 0) {
+		crypto_sign_ed25519_sk_to_pk(pk, sk);
+		hl_exchange__b64(pk64, cap, pk, crypto_sign_PUBLICKEYBYTES);
+	}
+	return rc;
+}
+
+static char *keys_file(const char *home, const char *name)
+{
+	char *keys = hl_path_join(home, "keys");
+	char *p = keys ? hl_path_join(keys, name) : NULL;
+	free(keys);
+	return p;
+}
+
+/* The file names of a rotation: keys/node.key.next holds the new key until it replaces
+ * keys/node.key, which is kept as keys/node.key.retired-YYYYMMDDTHHMMSSZ. */
+#define KEY_NEXT "node.key.next"
+
+/* Puts keys/node.key.next in the place of keys/node.key, keeping the old one as
+ * node.key.retired-STAMP. Each step is a rename or a link, so a crash leaves either name whole;
+ * hl_node_open finishes it when the store already names the new key. */
+static int key_swap(const char *home)
+{
+	char name[64], stamp[32], *cur = key_path(home), *next = keys_file(home, KEY_NEXT),
+	                          *old = NULL, *dir = hl_path_join(home, "keys");
+	int rc = 0, fd;
+	hl_now_utc(stamp);
+	/* "2026-12-08T01:02:03Z" as 20261208T010203Z */
+	size_t k = 0;
+	for (const char *c = stamp; *c && k < sizeof(name) - 1; c++)
+		if (*c != '-' && *c != ':')
+			name[k++] = *c;
+	name[k] = '\0';
+	{
+		char tmp[96];
+		snprintf(tmp, sizeof(tmp), "node.key.retired-%s", name);
+		old = keys_file(home, tmp);
+	}
+	if (!cur || !next || !old || !dir) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (link(cur, old) != 0 && errno != EEXIST && errno != ENOENT) {
+		rc = hl_error_set(HL_EIO, "%s: cannot keep the old key: %s", old, strerror(errno));
+		goto done;
+	}
+	if (rename(next, cur) != 0) {
+		rc = hl_error_set(HL_EIO, "%s: cannot put the new key in place: %s", cur,
+		                  strerror(errno));
+		goto done;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+done:
+	free(cur);
+	free(next);
+	free(old);
+	free(dir);
+	return rc;
+}
+
 int hl_node_open(hl_node **out, hl_store *st, const char *home)
 {
 	hl_node *n = NULL;
 	self_row s = {0};
-	char *path = NULL;
+	char *path = NULL, *next = NULL;
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
-	struct stat sb;
-	int fd = -1, rc;
-	ssize_t got;
+	int rc;
 
 	if (sodium_init() < 0)
 		return hl_error_set(HL_ERROR, "libsodium could not start");
@@ -157,35 +243,21 @@ int hl_node_open(hl_node **out, hl_store *st, const char *home)
 		                    "CODE --url URL`)");
 	if (rc < 0)
 		return rc;
-	if (!(path = key_path(home)) || !(n = calloc(1, sizeof(*n))) ||
-	    !(n->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES))) {
+	if (!(path = key_path(home)) || !(next = keys_file(home, KEY_NEXT)) ||
+	    !(n = calloc(1, sizeof(*n))) || !(n->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES))) {
 		rc = hl_error_set(HL_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		rc = hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO, "%s: cannot open: %s",
-		                  path, strerror(errno));
+	if ((rc = load_key(path, n->sk, pk, n->public_key, sizeof(n->public_key))) < 0)
 		goto done;
+	if (strcmp(n->public_key, s.pk) && hl_file_exists(next)) {
+		/* A rotation stopped after the store took the new key and before the file did:
+		 * finish it when the waiting key is the one the store names. */
+		if ((rc = load_key(next, n->sk, pk, n->public_key, sizeof(n->public_key))) < 0)
+			goto done;
+		if (!strcmp(n->public_key, s.pk) && (rc = key_swap(home)) < 0)
+			goto done;
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		rc = hl_error_set(HL_EIO, "%s: not a regular file", path);
-		goto done;
-	}
-	if (sb.st_mode & 077) {
-		rc = hl_error_set(HL_EDENIED,
-		                  "%s: mode %04o lets others read the node's secret key; chmod 600 "
-		                  "it (and consider the key exposed)",
-		                  path, (unsigned)(sb.st_mode & 07777));
-		goto done;
-	}
-	if (sb.st_size != crypto_sign_SECRETKEYBYTES ||
-	    (got = read(fd, n->sk, crypto_sign_SECRETKEYBYTES)) != crypto_sign_SECRETKEYBYTES) {
-		rc = hl_error_set(HL_EINVALID, "%s: not a node key (%d bytes expected)", path,
-		                  crypto_sign_SECRETKEYBYTES);
-		goto done;
-	}
-	crypto_sign_ed25519_sk_to_pk(pk, n->sk);
-	hl_exchange__b64(n->public_key, sizeof(n->public_key), pk, sizeof(pk));
 	if (strcmp(n->public_key, s.pk)) {
 		rc = hl_error_set(HL_EINVALID,
 		                  "%s: this key's public half is not the node's public key in the "
@@ -206,12 +278,164 @@ int hl_node_open(hl_node **out, hl_store *st, const char *home)
 	n = NULL;
 	rc = 0;
 done:
-	if (fd >= 0)
-		close(fd);
 	hl_node_free(n);
 	self_free(&s);
 	free(path);
+	free(next);
 	return rc;
+}
+
+int hl_node_rotate_key(char new_public_key[HL_X_KEY_B64], hl_store *st, const char *home, int lost,
+                       const char *actor)
+{
+	hl_node *n = NULL;
+	self_row s = {0};
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	unsigned char *sk = NULL;
+	char pk64[HL_X_KEY_B64], detail[256], *next = NULL;
+	int64_t version = 0, issued = 0;
+	int imported = 0, rc, began = 0, written = 0;
+
+	if (sodium_init() < 0)
+		return hl_error_set(HL_ERROR, "libsodium could not start");
+	rc = hl_store_xself_get(st, grab_self, &s);
+	if (rc == HL_ENOTFOUND)
+		return hl_error_set(HL_ENOTFOUND, "this node has no identity yet (run `halong node "
+		                                  "init --unit CODE --url URL`)");
+	if (rc < 0)
+		return rc;
+	rc = hl_node_open(&n, st, home);
+	if (lost && rc == 0) {
+		rc =
+		    hl_error_set(HL_ECONFLICT, "the node key is readable and matches the store: it "
+		                               "is not lost (rotate without --lost)");
+		goto done;
+	}
+	if (!lost && rc < 0)
+		goto done;
+	if ((rc = hl_store_xdir_get(&version, &issued, &imported, NULL, st)) < 0)
+		goto done;
+	if (version > 0 && !imported) {
+		rc = hl_error_set(
+		    HL_EDENIED, "this node issues the directory: every commune trusts its key "
+		                "(node trust-hub), so it is not rotated here (docs/operations.md)");
+		goto done;
+	}
+	if (!(next = keys_file(home, KEY_NEXT)) ||
+	    !(sk = sodium_malloc(crypto_sign_SECRETKEYBYTES))) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	crypto_sign_keypair(pk, sk);
+	hl_exchange__b64(pk64, sizeof(pk64), pk, sizeof(pk));
+	/* The new key is on disk before the store names it; the store's commit is the moment of
+	 * the rotation, and hl_node_open finishes the swap should we stop right after it. */
+	if ((rc = hl_write_atomic(next, sk, crypto_sign_SECRETKEYBYTES, 0600)) < 0)
+		goto done;
+	written = 1;
+	if ((rc = hl_store_begin(st)) < 0)
+		goto done;
+	began = 1;
+	if ((rc = hl_store_xself_rotate(st, s.pk, pk64)) < 0)
+		goto done;
+	snprintf(detail, sizeof(detail), "unit %s, public key %s replaces %s%s", s.unit, pk64, s.pk,
+	         lost ? " (lost)" : "");
+	if ((rc = hl_store_audit(st, actor ? actor : "system", "node.rotate_key", s.unit, detail)) <
+	        0 ||
+	    (rc = hl_store_commit(st)) < 0)
+		goto done;
+	began = 0;
+	written = 0;
+	if ((rc = key_swap(home)) < 0)
+		goto done;
+	memcpy(new_public_key, pk64, sizeof(pk64));
+	rc = 0;
+done:
+	if (began)
+		hl_store_rollback(st);
+	if (written)
+		unlink(next);
+	sodium_free(sk);
+	hl_node_free(n);
+	self_free(&s);
+	free(next);
+	return rc;
+}
+
+/* The bytes an endorsement signs: the context line, the old key, the new key. */
+static int endorse_text(char *buf, size_t cap, const char *old_pk, const char *new_pk)
+{
+	int n = snprintf(buf, cap, "%s%s\n%s", HL_NODE_ENDORSE_CTX, old_pk, new_pk);
+	return n > 0 && (size_t)n < cap ? n : -1;
+}
+
+int hl_node_endorse(char sig[89], const char *home, const char *old_pk, const char *new_pk)
+{
+	char *dir = hl_path_join(home, "keys"), text[256], pk64[HL_X_KEY_B64];
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], s64[crypto_sign_BYTES];
+	unsigned char *sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	DIR *d = NULL;
+	struct dirent *e;
+	int rc = HL_ENOTFOUND, len = endorse_text(text, sizeof(text), old_pk, new_pk);
+
+	if (!dir || !sk) {
+		rc = hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (len < 0) {
+		rc = hl_error_set(HL_EINVALID, "a public key is too long");
+		goto done;
+	}
+	if (!(d = opendir(dir))) {
+		rc = hl_error_set(HL_EIO, "%s: cannot read: %s", dir, strerror(errno));
+		goto done;
+	}
+	while ((e = readdir(d))) {
+		char *path;
+		if (strncmp(e->d_name, "node.key.retired-", 17))
+			continue;
+		if (!(path = hl_path_join(dir, e->d_name))) {
+			rc = hl_error_set(HL_ENOMEM, "out of memory");
+			goto done;
+		}
+		int r = load_key(path, sk, pk, pk64, sizeof(pk64));
+		free(path);
+		if (r == 0 && !strcmp(pk64, old_pk)) {
+			crypto_sign_detached(s64, NULL, (const unsigned char *)text, (size_t)len,
+			                     sk);
+			hl_exchange__b64(sig, 89, s64, sizeof(s64));
+			rc = 0;
+			goto done;
+		}
+	}
+	rc = hl_error_set(HL_ENOTFOUND, "no retired key of this node is %s", old_pk);
+done:
+	if (d)
+		closedir(d);
+	sodium_free(sk);
+	free(dir);
+	return rc;
+}
+
+int hl_node_endorsement_ok(const char *old_pk, const char *new_pk, const char *sig)
+{
+	char text[256];
+	int len = endorse_text(text, sizeof(text), old_pk, new_pk);
+	size_t ctx = strlen(HL_NODE_ENDORSE_CTX);
+	if (len < 0 || sodium_init() < 0)
+		return 0;
+	return hl_exchange__verify(sig, old_pk, HL_NODE_ENDORSE_CTX, text + ctx,
+	                           (size_t)len - ctx) == 0;
+}
+
+int hl_node_stale(const hl_node *n)
+{
+	self_row s = {0};
+	int stale = 0;
+	if (n && hl_store_xself_get(n->st, grab_self, &s) == 0 && s.pk)
+		stale = strcmp(s.pk, n->public_key) != 0;
+	self_free(&s);
+	return stale;
 }
 
 void hl_node_free(hl_node *n)

@@ -137,10 +137,10 @@ static int store_body(char id[37], hl_node *self, const hl_exchange_msg *m, hl_a
 	hl_exchange_uuid7(uid, now);
 	if ((rc = hl_store_xout_next_seq(&seq, self->st, m->to)) < 0)
 		return rc;
-	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O, s:O}", "v", 1, "id", uid,
-	              "from", self->unit, "to", m->to, "type", m->type, "access",
-	              hl_access_name(level), "created_ms", (json_int_t)now, "seq", (json_int_t)seq,
-	              "payload", payload, "attachments", atts);
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O, s:O}", "v",
+	              HL_EXCHANGE_PROTOCOL, "id", uid, "from", self->unit, "to", m->to, "type",
+	              m->type, "access", hl_access_name(level), "created_ms", (json_int_t)now,
+	              "seq", (json_int_t)seq, "payload", payload, "attachments", atts);
 	if (!o)
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	rc = hl_canon_encode(&body, &blen, o);

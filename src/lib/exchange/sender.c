@@ -648,7 +648,8 @@ int hl_exchange_send_due(size_t *sent, size_t *failed, hl_node *self,
 	due_list l = {0};
 	int rc;
 
-	if ((rc = hl_store_xout_pending(self->st, NULL, hl_exchange__now_ms(),
+	/* 0 as the time: every waiting message (the store's "due by" test is skipped) */
+	if ((rc = hl_store_xout_pending(self->st, NULL, o && o->all ? 0 : hl_exchange__now_ms(),
 	                                o && o->max ? o->max : 1000, collect, &l)) < 0)
 		goto done;
 	if (l.n && ((rc = hl_http_new(&p.h, &ho)) < 0 ||

@@ -30,6 +30,7 @@ static const char *const reason_names[] = {
     [HL_EXCHANGE_R_NO_IDENTITY] = "no-identity",
     [HL_EXCHANGE_R_AUDIT_SHORTENED] = "audit-shortened",
     [HL_EXCHANGE_R_AUDIT_REWRITTEN] = "audit-rewritten",
+    [HL_EXCHANGE_R_NEWER_VERSION] = "newer-version",
 };
 
 const char *hl_exchange_reason_name(hl_exchange_reason r)

@@ -293,7 +293,7 @@ static int publish_entry(publish *p, int64_t last, const char *prev, const char 
 	int rc;
 	entry = json_pack("{s:I,s:s,s:O,s:s,s:s,s:I,s:i}", "created_ms", (json_int_t)p->created,
 	                  "feed", p->k->name, "files", p->files, "hub", hl_node_unit(p->hub),
-	                  "prev", prev, "seq", (json_int_t)(last + 1), "v", 1);
+	                  "prev", prev, "seq", (json_int_t)(last + 1), "v", HL_FEED_PROTOCOL);
 	if (!entry)
 		return hl_error_set(HL_ENOMEM, "out of memory");
 	if ((rc = canon_hash(&canon, &clen, hash, entry)) < 0)
@@ -603,11 +603,13 @@ void hl_feed__entry_free(hl_feed__entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* The entry's form (1: its members, v 1, this feed) and its hash (2: the SHA-256 of the
- * canonical bytes of "entry" is what it says). `root` is borrowed. */
+/* The entry's form (1: its members, its version, this feed) and its hash (2: the SHA-256 of the
+ * canonical bytes of "entry" is what it says). `root` is borrowed. The version: "v" absent is 1;
+ * one newer than HL_FEED_PROTOCOL is refused, naming both, so that the pull stops there with
+ * nothing applied (an entry skipped would be lost: the next ones build on it). */
 static int entry_form(hl_feed__entry *x, json_t *root, const feed_kind *k)
 {
-	json_t *entry = json_object_get(root, "entry"), *seqv;
+	json_t *entry = json_object_get(root, "entry"), *seqv, *v;
 	memset(x, 0, sizeof(*x));
 	x->entry = entry;
 	x->data = json_object_get(root, "data");
@@ -622,14 +624,26 @@ static int entry_form(hl_feed__entry *x, json_t *root, const feed_kind *k)
 	x->files = json_object_get(entry, "files");
 	x->prev = jstr(entry, "prev");
 	x->hub = jstr(entry, "hub");
+	v = json_object_get(entry, "v");
+	if (json_is_integer(seqv) && json_is_integer(v) && json_integer_value(v) > HL_FEED_PROTOCOL)
+		return hl_error_set(
+		    HL_EINVALID,
+		    "entry %lld: newer-version: version %lld is newer than this node "
+		    "applies (%d): upgrade halong on this node; nothing applied from "
+		    "this entry on",
+		    (long long)json_integer_value(seqv), (long long)json_integer_value(v),
+		    HL_FEED_PROTOCOL);
 	if (!json_is_integer(seqv) || json_integer_value(seqv) < 1 || !json_is_array(x->files) ||
 	    !x->prev || !x->hub || !json_is_integer(json_object_get(entry, "created_ms")) ||
-	    json_integer_value(json_object_get(entry, "v")) != 1 || json_object_size(entry) != 7 ||
-	    !jstr(entry, "feed") || strcmp(jstr(entry, "feed"), k->name))
-		return hl_error_set(HL_EINVALID,
-		                    "malformed: an entry of feed %s needs created_ms, feed, files, "
-		                    "hub, prev, seq and v 1, and nothing else",
-		                    k->name);
+	    (v && (!json_is_integer(v) || json_integer_value(v) < 1)) ||
+	    json_object_size(entry) != (v ? 7u : 6u) || !jstr(entry, "feed") ||
+	    strcmp(jstr(entry, "feed"), k->name))
+		return hl_error_set(
+		    HL_EINVALID,
+		    "malformed: an entry of feed %s needs created_ms, feed, files, "
+		    "hub, prev, seq and v (its version, 1 when absent), and nothing "
+		    "else",
+		    k->name);
 	x->seq = json_integer_value(seqv);
 	if (canon_hash(&x->canon, &x->clen, x->hash, entry) < 0)
 		return prefix(HL_EINVALID, x->seq, "malformed");

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
+#include "halong/backup.h"
 #include "halong/exchange.h"
 #include "halong/ops.h"
 #include "halong/util.h"
@@ -137,11 +139,40 @@ static void check_node_key(hl_ops_check *c, hl_archive *a)
 	hl_node_free(n);
 }
 
-/* The exchange directory (include/halong/exchange.h) carries no expiry today: said so rather
- * than reported as a pass. */
-static void check_directory(hl_ops_check *c)
+/* The exchange directory: a commune that trusts a hub must hold one (without it, it can send to
+ * nobody); the hub issues it. It carries no expiry date today (include/halong/exchange.h): only
+ * its presence is checked, and the reason says so. */
+static void check_directory(hl_ops_check *c, hl_archive *a)
 {
-	set(c, HL_OPS_SKIP, "the exchange directory has no expiry to check");
+	hl_store *st = hl_archive_store(a);
+	int64_t version = 0, issued = 0;
+	int imported = 0, follows = hl_node_follows_hub(st);
+	char when[32] = "";
+
+	if (follows < 0 || hl_node_directory_info(&version, &issued, &imported, st) < 0) {
+		set(c, HL_OPS_FAIL, "the exchange directory cannot be read: %s", hl_error_last());
+		return;
+	}
+	if (issued > 0) {
+		time_t t = (time_t)(issued / 1000);
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	if (follows && version == 0)
+		set(c, HL_OPS_FAIL,
+		    "this node trusts a hub but holds no directory: it can send to no one (halong "
+		    "node directory import FILE)");
+	else if (follows || imported)
+		set(c, HL_OPS_OK,
+		    "the hub's directory version %lld, issued %s (it carries no expiry date: "
+		    "only its presence is checked)",
+		    (long long)version, when);
+	else if (version > 0)
+		set(c, HL_OPS_OK, "this node issues the directory (version %lld, changed %s)",
+		    (long long)version, when);
+	else
+		set(c, HL_OPS_SKIP, "not configured: this node takes no part in the exchange");
 }
 
 static void check_disk(hl_ops_check *c, hl_archive *a, uint64_t min_bytes)
@@ -170,6 +201,66 @@ static void check_disk(hl_ops_check *c, hl_archive *a, uint64_t min_bytes)
 		    (unsigned long long)((min + (1 << 20) - 1) >> 20));
 }
 
+#define BACKUP_MAX_AGE_DEFAULT 26 /* hours: a daily backup, and two hours of slack */
+
+static void first_warning(const char *msg, void *ud)
+{
+	char *buf = ud;
+	if (!*buf)
+		snprintf(buf, 256, "%s", msg);
+}
+
+/* The newest backup whose manifest parses, on every target of $HALONG_BACKUP_TARGETS, younger
+ * than $HALONG_BACKUP_MAX_AGE_HOURS; then Circular 02/2019/TT-BNV's two copies on separate
+ * media: one target, or two on one file system, fails too (a node whose backups do not meet
+ * the rule is not in order; hl_ops_state keeps three states). */
+static void check_backups(hl_ops_check *c)
+{
+	char **t = NULL, name[64], warn[256] = "", ok[256] = "";
+	size_t n = 0, used = 0;
+	long long max = BACKUP_MAX_AGE_DEFAULT;
+	int64_t created;
+	int rc;
+
+	if ((rc = env_int(&max, "HALONG_BACKUP_MAX_AGE_HOURS", 1)) < 0) {
+		set(c, HL_OPS_FAIL, "%s", hl_error_last());
+		return;
+	}
+	if (hl_backup_targets(&t, &n) < 0) {
+		set(c, HL_OPS_FAIL, "%s", hl_error_last());
+		return;
+	}
+	if (n == 0) {
+		set(c, HL_OPS_SKIP, "not configured: no backup target (HALONG_BACKUP_TARGETS)");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t age;
+		if (hl_backup_newest(name, &created, t[i]) < 0) {
+			set(c, HL_OPS_FAIL, "%s holds no complete backup (halong backup)", t[i]);
+			goto done;
+		}
+		age = (int64_t)time(NULL) - created;
+		if (age > max * 3600) {
+			set(c, HL_OPS_FAIL,
+			    "the newest backup on %s is %lld hours old (%s), more than %lld", t[i],
+			    (long long)(age / 3600), name, max);
+			goto done;
+		}
+		if (used < sizeof(ok))
+			used += (size_t)snprintf(ok + used, sizeof(ok) - used, "%s%s %lld h",
+			                         i ? ", " : "", t[i],
+			                         (long long)(age > 0 ? age / 3600 : 0));
+	}
+	hl_backup_targets_warn((const char *const *)t, n, first_warning, warn);
+	if (*warn)
+		set(c, HL_OPS_FAIL, "%s", warn);
+	else
+		set(c, HL_OPS_OK, "newest backups younger than %lld hours: %s", max, ok);
+done:
+	hl_backup_targets_free(t, n);
+}
+
 int hl_ops_checks(hl_ops_check out[HL_OPS_NCHECKS], hl_archive *a, const hl_ops_limits *lim)
 {
 	int failing = 0;
@@ -183,10 +274,9 @@ int hl_ops_checks(hl_ops_check out[HL_OPS_NCHECKS], hl_archive *a, const hl_ops_
 	check_store(&out[HL_OPS_STORE], a);
 	check_index(&out[HL_OPS_INDEX], a, lim->queue_max);
 	check_node_key(&out[HL_OPS_NODE_KEY], a);
-	check_directory(&out[HL_OPS_DIRECTORY]);
+	check_directory(&out[HL_OPS_DIRECTORY], a);
 	check_disk(&out[HL_OPS_DISK], a, lim->disk_min_bytes);
-	/* Backups come with `halong backup`: until then nothing to check, and nothing pretended. */
-	set(&out[HL_OPS_BACKUPS], HL_OPS_SKIP, "not configured: this node has no backups yet");
+	check_backups(&out[HL_OPS_BACKUPS]);
 	for (int i = 0; i < HL_OPS_NCHECKS; i++)
 		failing += out[i].state == HL_OPS_FAIL;
 	hl_error_clear();

@@ -427,7 +427,19 @@ extern "C" int hl_index_rebuild(const char *dir, hl_store *st, hl_progress_cb pr
 		/* Holding the live index's lock for the whole rebuild keeps any update out: one
 		 * could otherwise trim queue entries that the new index has not seen. */
 		hl_index *ix = nullptr;
+		std::string damaged = live + ".damaged";
 		rc = hl_index_open(&ix, dir, 1);
+		if (rc == HL_EIO) {
+			/* The live index does not open (damaged blocks, a lost file): it is only
+			 * derived from the store, so it is moved aside and an empty one holds the
+			 * lock while the new one is built; the damaged copy goes once that is in.
+			 */
+			fs::remove_all(damaged);
+			if (rename(dir, damaged.c_str()) != 0)
+				return hl_error_set(HL_EIO, "moving the damaged index %s aside: %s",
+				                    dir, std::strerror(errno));
+			rc = hl_index_open(&ix, dir, 1);
+		}
 		if (rc)
 			return rc;
 		std::unique_ptr<hl_index, void (*)(hl_index *)> hold(ix, hl_index_free);
@@ -470,6 +482,7 @@ extern "C" int hl_index_rebuild(const char *dir, hl_store *st, hl_progress_cb pr
 		if (rc)
 			return rc;
 		hold.reset();
+		fs::remove_all(damaged);
 		if (qmax > 0) {
 			rc = hl_store_queue_trim(st, qmax);
 			if (rc < 0)

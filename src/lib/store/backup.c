@@ -133,3 +133,40 @@ done:
 	sqlite3_close(d);
 	return rc;
 }
+
+/* A connection in WAL mode keeps a shared lock on the database file as long as it is open;
+ * asking for EXCLUSIVE locking mode, without waiting, fails while any other process (a running
+ * `halong serve`, an ingest) has the store open. The probe's own connection reads nothing. */
+int hl_store_in_use(int *busy, const char *path)
+{
+	sqlite3 *d = NULL;
+	int rc = -1, s;
+
+	if (access(path, F_OK) != 0) {
+		*busy = 0;
+		return 0;
+	}
+	if (sqlite3_open_v2(path, &d, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = d ? dest_error(d, path, "cannot open")
+		       : hl_error_set(HL_ENOMEM, "out of memory");
+		goto done;
+	}
+	sqlite3_busy_timeout(d, 0);
+	if (sqlite3_exec(d, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = dest_error(d, path, "locking mode");
+		goto done;
+	}
+	s = sqlite3_exec(d, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	if (s == SQLITE_BUSY || s == SQLITE_LOCKED) {
+		*busy = 1;
+	} else if (s != SQLITE_OK) {
+		rc = dest_error(d, path, "cannot read");
+		goto done;
+	} else {
+		*busy = 0;
+	}
+	rc = 0;
+done:
+	sqlite3_close(d);
+	return rc;
+}

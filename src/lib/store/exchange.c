@@ -101,6 +101,20 @@ int hl_store_xself_set(hl_store *st, const char *unit, const char *url, const ch
 	return changes ? 0 : hl_error_set(HL_ECONFLICT, "this node already has an identity");
 }
 
+int hl_store_xself_rotate(hl_store *st, const char *old_pk, const char *new_pk)
+{
+	int changes = 0, rc;
+	sqlite3_stmt *s = prepare(st, "UPDATE exchange_self SET public_key = ?2"
+	                              " WHERE id = 1 AND public_key = ?1");
+	if (!s)
+		return -1;
+	bind_exact(s, 1, old_pk);
+	bind_exact(s, 2, new_pk);
+	if ((rc = exec1(st, s, &changes, "rotate the node key")) < 0)
+		return rc;
+	return changes ? 0 : hl_error_set(HL_ECONFLICT, "the store names another node key");
+}
+
 int hl_store_xhub_key_set(hl_store *st, const char *hub_key)
 {
 	char now[32];

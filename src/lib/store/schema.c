@@ -571,6 +571,26 @@ static const char *const migrations[] = {
     "  name TEXT PRIMARY KEY, since TEXT NOT NULL, by TEXT NOT NULL,"
     "  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
     "  applied INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
+
+    /* 17: the server's jobs (ingest, OCR, dataset loads, plan imports started from the API),
+     * so that their state survives a restart (src/lib/ops/README.md "Jobs"). id: 'j' and 16
+     * random hex digits; who: the user id of whoever started it, unit: that user's unit (who
+     * may see the job); owner: the process running it ("pid/start-ticks"), so that a server
+     * starting finds the jobs a dead process left `running` and marks them `interrupted`;
+     * progress (done, total, phase) written at most about once a second; result: JSON;
+     * params: JSON of what a resume needs (an ingest's options); resumed_by: the job that
+     * took an interrupted one over. IF NOT EXISTS: tests that take a store back to an
+     * earlier version run the later migrations again on it. */
+    "CREATE TABLE IF NOT EXISTS job ("
+    "  id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'running'"
+    "    CHECK (state IN ('running', 'done', 'failed', 'interrupted')),"
+    "  who INTEGER NOT NULL, unit TEXT NOT NULL, owner TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT,"
+    "  done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,"
+    "  phase TEXT NOT NULL DEFAULT '', summary TEXT, result TEXT, error TEXT,"
+    "  params TEXT, resumed_by TEXT) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS job_state ON job(state, finished_at);",
 };
 
 /* Migration 5: hashes the audit entries written before the chain existed, in id order, so
@@ -647,18 +667,24 @@ done:
 	return rc;
 }
 
+int hl_store_schema_latest(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
 int hl_store__migrate(hl_store *st)
 {
 	int have = hl_store_schema_version(st);
-	int want = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	int want = hl_store_schema_latest();
 
 	if (have < 0)
 		return -1;
 	if (have > want)
 		return hl_error_set(HL_EINVALID,
-		                    "%s: store schema version %d is newer than this halong (%d); "
-		                    "upgrade halong",
-		                    st->path, have, want);
+		                    "%s: store schema version %d is newer than this halong (%s, "
+		                    "schema %d) reads: a newer halong wrote it; upgrade halong "
+		                    "(the store is left as it is)",
+		                    st->path, have, HL_VERSION, want);
 	for (int v = have; v < want; v++) {
 		char pragma[64];
 		char *err = NULL;

@@ -1,4 +1,5 @@
 /* The SQLite store: connection, transactions, and every statement of the archive's records. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,11 @@ int hl_store__error(hl_store *st, const char *what)
 		code = HL_EIO;
 	else if (rc == SQLITE_NOMEM)
 		code = HL_ENOMEM;
+	/* SQLite says "disk I/O error" when the disk fills while it grows its shared-memory
+	 * file or the WAL: the person reading must learn that the disk is full */
+	if (rc != SQLITE_FULL && sqlite3_system_errno(st->db) == ENOSPC)
+		return hl_error_set(code, "%s: %s: %s (the disk is full)", st->path, what,
+		                    sqlite3_errmsg(st->db));
 	return hl_error_set(code, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 

@@ -16,6 +16,9 @@ extern "C" {
 int hl_store_open(hl_store **out, const char *path, int create);
 void hl_store_free(hl_store *st);
 int hl_store_schema_version(hl_store *st);
+/* The newest schema this halong makes (its migrations); an older store is migrated forward to it
+ * when opened, a newer one refused. */
+int hl_store_schema_latest(void);
 /* What changed the store since: *data_version moves when another connection commits,
  * *own_changes counts this connection's changes. Equal stamps: the same data. */
 int hl_store_change_stamp(int64_t *data_version, int64_t *own_changes, hl_store *st);

@@ -21,6 +21,10 @@ int hl_store_backup_to(hl_store *st, const char *dest, hl_progress_cb progress, 
 int hl_store_backup_read(int *schema, int64_t *documents, const char *path, hl_blob_cb cb,
                          void *ud);
 
+/* *busy = 1 when another process has the store at `path` open (it holds SQLite's shared lock on
+ * it), 0 when none has or the file does not exist. Nothing is read or written. */
+int hl_store_in_use(int *busy, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

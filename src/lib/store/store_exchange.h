@@ -27,6 +27,8 @@ typedef int (*hl_store_xself_cb)(const char *unit, const char *url, const char *
 int hl_store_xself_get(hl_store *st, hl_store_xself_cb cb, void *ud);
 /* HL_ECONFLICT if an identity exists. */
 int hl_store_xself_set(hl_store *st, const char *unit, const char *url, const char *public_key);
+/* The node's public key old_pk becomes new_pk (HL_ECONFLICT when the store holds another). */
+int hl_store_xself_rotate(hl_store *st, const char *old_pk, const char *new_pk);
 /* The hub key, stored once (the row must exist or is created without identity). */
 int hl_store_xhub_key_set(hl_store *st, const char *hub_key);
 /* The hub key held (malloc'd), or *out NULL. */

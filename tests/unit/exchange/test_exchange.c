@@ -710,7 +710,7 @@ static void test_malformed(void **state)
 		json_t *val;
 	} bad[] = {
 	    {"extra", json_integer(1)},      {"seq", json_string("1")},
-	    {"seq", json_integer(0)},        {"v", json_integer(2)},
+	    {"seq", json_integer(0)},        {"v", json_integer(0)},
 	    {"payload", json_string("{}")},  {"attachments", json_object()},
 	    {"access", json_string("mat")},  {"id", json_string("not-a-uuid")},
 	    {"to", json_string("06652 ")},   {"sent_ms", json_real(1.5)},
@@ -724,6 +724,11 @@ static void test_malformed(void **state)
 		assert_refused(&w->a, "malformed", NULL, NULL);
 		free(t);
 	}
+	/* A newer version than this node reads: not malformed, its own reason. */
+	t = reshape(env, "v", json_integer(HL_EXCHANGE_PROTOCOL + 1));
+	assert_int_equal(accept_env(NULL, NULL, &w->a, t, strlen(t), NULL), HL_EINVALID);
+	assert_refused(&w->a, "newer-version", id, NULL);
+	free(t);
 	json_t *o = json_loads(env, 0, NULL);
 	json_object_del(o, "sig");
 	t = json_dumps(o, JSON_COMPACT);
@@ -1357,6 +1362,25 @@ static void test_parse_only(void **state)
 	assert_int_equal(put(id, &w->hub, HATU, "feed.units", "{\"n\":1}", NULL, 0, NULL, 0), 0);
 	env = seal(&w->hub, id, 0);
 	assert_int_equal(hl_exchange__envelope_check(&why, hash, env, strlen(env)), 0);
+	/* Its version ("v", the last key): a newer one is refused as newer-version before the rest
+	 * is read, 0 is malformed, none is version 1. */
+	{
+		char *t = strdup(env), *v = strstr(t, ",\"v\":1}");
+		char h2[65];
+		assert_non_null(v);
+		v[5] = '2';
+		assert_int_equal(hl_exchange__envelope_check(&why, h2, t, strlen(t)), HL_EINVALID);
+		assert_int_equal(why, HL_EXCHANGE_R_NEWER_VERSION);
+		assert_string_equal(hl_exchange_reason_name(why), "newer-version");
+		assert_non_null(
+		    strstr(hl_error_last(), "version 2 is newer than this node reads (1)"));
+		v[5] = '0';
+		assert_int_equal(hl_exchange__envelope_check(&why, h2, t, strlen(t)), HL_EINVALID);
+		assert_int_equal(why, HL_EXCHANGE_R_MALFORMED);
+		memmove(v, v + 6, strlen(v + 6) + 1);
+		assert_int_equal(hl_exchange__envelope_check(&why, h2, t, strlen(t)), 0);
+		free(t);
+	}
 	{
 		char q[256];
 		snprintf(q, sizeof(q),

@@ -500,6 +500,41 @@ static void test_page_head(void **state)
 		assert_int_equal(e.seq, 1);
 		assert_string_equal(e.hash, p.sha256);
 		hl_feed__entry_free(&e);
+		/* Its version: a newer one refused before its hash, 0 malformed, none is 1. */
+		{
+			json_t *x = json_deep_copy(entry), *in = json_object_get(x, "entry");
+			char *t, *c = NULL, h[65];
+			size_t cl = 0;
+			json_object_set_new(in, "v", json_integer(HL_FEED_PROTOCOL + 1));
+			t = json_dumps(x, JSON_COMPACT);
+			assert_int_equal(hl_feed__entry_parse(&e, t, strlen(t), "units"),
+			                 HL_EINVALID);
+			assert_non_null(strstr(hl_error_last(),
+			                       "entry 1: newer-version: version 2 is "
+			                       "newer than this node applies (1)"));
+			hl_feed__entry_free(&e);
+			free(t);
+			json_object_set_new(in, "v", json_integer(0));
+			t = json_dumps(x, JSON_COMPACT);
+			assert_int_equal(hl_feed__entry_parse(&e, t, strlen(t), "units"),
+			                 HL_EINVALID);
+			assert_non_null(strstr(hl_error_last(), "malformed"));
+			hl_feed__entry_free(&e);
+			free(t);
+			json_object_del(in, "v");
+			t = json_dumps(in, JSON_COMPACT);
+			assert_int_equal(hl_exchange_canonical(&c, &cl, t, strlen(t)), 0);
+			hl_sha256_hex(h, c, cl);
+			json_object_set_new(x, "sha256", json_string(h));
+			free(t);
+			free(c);
+			t = json_dumps(x, JSON_COMPACT);
+			assert_int_equal(hl_feed__entry_parse(&e, t, strlen(t), "units"), 0);
+			assert_int_equal(e.seq, 1);
+			hl_feed__entry_free(&e);
+			free(t);
+			json_decref(x);
+		}
 		/* a file's text altered: its SHA-256 no longer matches the signed list */
 		cut = strstr(text, "\"data\":{");
 		assert_non_null(cut);

@@ -1,0 +1,2 @@
+/* Compiles include/halong/jobs.h alone: a public header carries its own includes. */
+#include "halong/jobs.h"
