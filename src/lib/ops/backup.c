@@ -838,18 +838,59 @@ done:
 	return out;
 }
 
-/* 1 when the blob `rel` of the target is a regular file (no link on the way) of `size` bytes. */
-static int there_with_size(const char *target, const char *rel, int64_t size)
+/* The target's blobs/ab/ folders opened once each (no link followed on the way), so that a blob
+ * kept unread costs one fstatat: an incremental backup of 100,000 blobs made ~9 calls a blob. */
+typedef struct {
+	int root;    /* TARGET/blobs, -1 until opened, -2 when it cannot be */
+	int ab[256]; /* TARGET/blobs/ab, -1 until opened, -2 when it cannot be */
+} blob_dirs;
+
+static void blob_dirs_init(blob_dirs *d)
+{
+	d->root = -1;
+	for (int i = 0; i < 256; i++)
+		d->ab[i] = -1;
+}
+
+static void blob_dirs_close(blob_dirs *d)
+{
+	if (d->root >= 0)
+		close(d->root);
+	for (int i = 0; i < 256; i++)
+		if (d->ab[i] >= 0)
+			close(d->ab[i]);
+}
+
+/* 1 when the blob of the target is a regular file (no link on the way) of `size` bytes. */
+static int there_with_size(blob_dirs *d, const char *target, const char *sha, int enc, int64_t size)
 {
 	struct stat sb;
-	int fd, ok;
-	if (open_nofollow(&fd, target, rel) != OPEN_OK) {
-		hl_error_clear();
+	char name[80];
+	unsigned ab;
+	const int fl = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if (sscanf(sha, "%2x", &ab) != 1)
 		return 0;
+	ab &= 0xff;
+	if (d->root == -1) {
+		char *p = hl_path_join(target, "blobs");
+		d->root = p ? open(p, fl) : -1;
+		if (d->root < 0)
+			d->root = -2;
+		free(p);
 	}
-	ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == size;
-	close(fd);
-	return ok;
+	if (d->root < 0)
+		return 0;
+	if (d->ab[ab] == -1) {
+		char sub[3] = {sha[0], sha[1], '\0'};
+		d->ab[ab] = openat(d->root, sub, fl);
+		if (d->ab[ab] < 0)
+			d->ab[ab] = -2;
+	}
+	if (d->ab[ab] < 0)
+		return 0;
+	snprintf(name, sizeof(name), "%s%s", sha + 2, enc ? ENC : "");
+	return fstatat(d->ab[ab], name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+	       sb.st_size == size;
 }
 
 static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs, int rehash,
@@ -864,6 +905,9 @@ static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs, in
 	int rc = 0, fd;
 	json_t *known = rehash ? NULL : known_blobs(t->target, k), *was;
 	unsigned char made[256] = {0}; /* blobs/ab/ folders made (or found) this time */
+	blob_dirs bd;
+
+	blob_dirs_init(&bd);
 
 	json_array_foreach(blobs, i, b)
 	{
@@ -875,7 +919,7 @@ static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs, in
 		was = known ? json_object_get(known, sha) : NULL;
 		blob_rel(rel, sha, k->set);
 		if (was && json_integer_value(json_object_get(was, "size")) == size &&
-		    there_with_size(t->target, rel,
+		    there_with_size(&bd, t->target, sha, k->set,
 		                    k->set ? json_integer_value(json_object_get(was, "enc_size"))
 		                           : size)) {
 			t->st.blobs_present++;
@@ -942,6 +986,7 @@ static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs, in
 	}
 	free(src), free(dst), free(dir);
 	json_decref(known);
+	blob_dirs_close(&bd);
 	return rc;
 }
 
