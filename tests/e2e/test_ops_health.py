@@ -3,6 +3,8 @@ of src/lib/ops (docs/api.md, "Operating the node")."""
 import json
 import os
 import shutil
+import subprocess
+import time
 import unittest
 
 import hl
@@ -238,3 +240,34 @@ class DamagedIndexTest(unittest.TestCase):
             self.assertIn('Quyết định số 1 về chuyển đổi số', r.out)
         finally:
             node.h.cleanup()
+
+
+class IndexLockTest(unittest.TestCase):
+    """Two writers of one node: an ingest started while another process holds the index's lock
+    (a long ingest, the server indexing what it received, a reindex) waits for it, as the
+    store's busy timeout does, instead of failing with "the index is locked"."""
+
+    def test_second_ingest_waits_for_the_first(self):
+        h = hl.Home()
+        try:
+            self.assertEqual(h.run('init').rc, 0)
+            m = hl.corpus_manifest()
+            first = subprocess.Popen([hl.BIN, '--home', h.home, 'ingest', m, '--quiet'],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            # wait until the first holds the index (its lock file is there and it is still busy)
+            lock = os.path.join(h.home, 'index', 'flintlock')
+            t0 = time.time()
+            while not os.path.exists(lock) and first.poll() is None and time.time() - t0 < 60:
+                time.sleep(0.01)
+            self.assertIsNone(first.poll(), 'the first ingest ended before the test could race it')
+            doc = hl.write_csv(h.path('one.csv'), ONE_DOC, [
+                ['UBND-HL', 'HS-09', '1', 'Quyết định về lưu trữ số', '05/09/2025',
+                 'Văn bản về lưu trữ số của phường Hà Tu.']])
+            r = h.run('ingest', doc)
+            out, err = first.communicate(timeout=600)
+            self.assertEqual(first.returncode, 0, err)
+            self.assertEqual(r.rc, 0, r)
+            self.assertNotIn('locked', r.err)
+            self.assertIn('Quyết định về lưu trữ số', h.run('search', 'luu tru so').out)
+        finally:
+            h.cleanup()

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,10 +130,25 @@ const char *hl_archive_dir(hl_archive *a)
 	return a->home;
 }
 
+/* How long a writer waits for the index's lock held by another process (the server indexing
+ * what it received, a reindex) before it gives up, as SQLite's busy timeout does for the store. */
+#define INDEX_LOCK_WAIT_MS 30000
+
 int hl_archive__index(hl_index **out, hl_archive *a)
 {
-	if (!a->index && hl_index_open(&a->index, a->index_dir, 1) < 0)
-		return -1;
+	struct timespec t0, now, pause = {0, 20 * 1000000L};
+	int rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!a->index && (rc = hl_index_open(&a->index, a->index_dir, 1)) < 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (rc != HL_ECONFLICT ||
+		    (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >=
+		        INDEX_LOCK_WAIT_MS)
+			return -1;
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 200 * 1000000L)
+			pause.tv_nsec *= 2;
+	}
 	*out = a->index;
 	return 0;
 }
