@@ -422,9 +422,12 @@ static int xfer(xres *r, int in, const char *in_name, xmode m, const bkey *k, xs
 	}
 	crypto_hash_sha256_init(&hi);
 	crypto_hash_sha256_init(&ho);
+	/* X_PLAIN writes what it reads: one hash serves both (hashing twice was a third of a
+	 * backup's CPU) */
 #define OUT(b, l)                                                                                  \
 	do {                                                                                       \
-		crypto_hash_sha256_update(&ho, (b), (l));                                          \
+		if (m != X_PLAIN)                                                                  \
+			crypto_hash_sha256_update(&ho, (b), (l));                                  \
 		r->out_size += (int64_t)(l);                                                       \
 		if ((rc = sink_put(out, (b), (l))) < 0)                                            \
 			goto done;                                                                 \
@@ -497,8 +500,12 @@ static int xfer(xres *r, int in, const char *in_name, xmode m, const bkey *k, xs
 #undef READ_ERR
 	crypto_hash_sha256_final(&hi, md);
 	sodium_bin2hex(r->in_hex, sizeof(r->in_hex), md, sizeof(md));
-	crypto_hash_sha256_final(&ho, md);
-	sodium_bin2hex(r->out_hex, sizeof(r->out_hex), md, sizeof(md));
+	if (m == X_PLAIN) {
+		memcpy(r->out_hex, r->in_hex, sizeof(r->out_hex));
+	} else {
+		crypto_hash_sha256_final(&ho, md);
+		sodium_bin2hex(r->out_hex, sizeof(r->out_hex), md, sizeof(md));
+	}
 	rc = 0;
 	goto done;
 bad:
