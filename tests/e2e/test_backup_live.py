@@ -27,6 +27,7 @@ import hlnodes
 import test_feed
 
 BATCH = 20
+REPORTS = 40  # reports sent by the commune during the backups
 ROWS = 800
 COLS = ['fonds_code', 'dossier_code', 'doc_ordinal', 'subject', 'access_level', 'files']
 HUB_DOCS = 40
@@ -50,6 +51,8 @@ def state(home):
                       "WHERE s.code LIKE 'LIVE-%'")[0][0],
             'outbox': q("SELECT seq, id FROM exchange_outbox WHERE recipient = '22' "
                         "ORDER BY seq"),
+            'delivered': q("SELECT count(*) FROM exchange_outbox WHERE recipient = '22' AND "
+                           "state = 'delivered'")[0][0],
             'inbox': q("SELECT seq, id, state FROM exchange_inbox WHERE sender = '22' "
                        "ORDER BY seq"),
             'stream': dict(((d, s) for _, d, s in q(
@@ -147,7 +150,17 @@ class BackupLive(unittest.TestCase):
         names = []
         pub = threading.Thread(target=publish)
         ingest = self.popen(a, 'ingest', manifest, '--files', scans, '--batch', str(BATCH))
-        reports = self.popen(a, 'send', 'report', report, '--to', '22', '--repeat', '150')
+        # the reports one command at a time, so that the stream spans the backups whatever
+        # the machine's speed (150 put by one `--repeat` took a second, before any backup)
+        def send_reports():
+            for _ in range(REPORTS):
+                r = a.run('send', 'report', report, '--to', '22')
+                if r.rc != 0:
+                    errors.append(r)
+                time.sleep(0.2)
+
+        reports = threading.Thread(target=send_reports)
+        reports.start()
         pub.start()
         try:
             while ingest.poll() is None and len(names) < 6:
@@ -162,7 +175,7 @@ class BackupLive(unittest.TestCase):
                 names.append(json.loads(a.ok('backup', '--to', target, '--json').out)['backup'])
         finally:
             t.join(600)
-            self.finish(reports)
+            reports.join(600)
         self.assertEqual(errors, [])
         # the exchange settles: every report delivered, every document of the hub applied
         hlnodes.wait_for(lambda: a.outbox_waiting() == 0 and hub.outbox_waiting() == 0 and
@@ -180,9 +193,11 @@ class BackupLive(unittest.TestCase):
         # in the middle of the exchange both ways
         live = [s['live'] for s in seen]
         self.assertTrue(any(0 < x < ROWS for x in live), live)
-        sent = [len(s['outbox']) for s in seen]
-        self.assertTrue(any(len(before['outbox']) < x < len(after['outbox']) for x in sent),
-                        sent)
+        # a backup in the middle of the stream of reports: put, or put and not yet delivered
+        sent = [(len(s['outbox']), s['delivered']) for s in seen]
+        self.assertTrue(any(len(before['outbox']) < x < len(after['outbox']) or
+                            before['delivered'] < d < after['delivered'] for x, d in sent),
+                        (before['delivered'], after['delivered'], sent))
         got = [len(s['inbox']) for s in seen]
         self.assertTrue(any(0 < x < HUB_DOCS for x in got), got)
         feeds = [s['feed'] for s in seen]

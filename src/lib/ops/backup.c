@@ -4,6 +4,7 @@
  * (src/lib/ops/README.md ("Backups")). */
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -900,98 +901,224 @@ static int there_with_size(blob_dirs *d, const char *target, const char *sha, in
 	       sb.st_size == size;
 }
 
+/* What a worker of copy_blobs did with one blob: found it on the target whole (1) or copied it
+ * (2), with the hashes and sizes of what was read and written. */
+typedef struct {
+	int kind;
+	xres r;
+} blob_slot;
+
+/* The blobs copy_blobs hands to its workers (those not kept unread): each worker takes the next
+ * index, the first error stops them all and is kept (the error text is per thread). */
+typedef struct {
+	const char *target, *home;
+	const bkey *k;
+	json_t *blobs;
+	size_t *todo, ntodo;
+	blob_slot *slots;
+	atomic_size_t next, done;
+	atomic_int stop;
+	pthread_mutex_t mu;
+	int err;
+	char msg[512];
+} blob_work;
+
+static void work_fail(blob_work *w, int rc)
+{
+	pthread_mutex_lock(&w->mu);
+	if (!w->err) {
+		w->err = rc < 0 ? rc : HL_ERROR;
+		snprintf(w->msg, sizeof(w->msg), "%s", hl_error_last());
+	}
+	pthread_mutex_unlock(&w->mu);
+	atomic_store(&w->stop, 1);
+}
+
+/* One blob not kept unread: already there and whole (re-hashed, decrypted with this key), or
+ * copied (hashed as it is written; no fsync each: one syncfs of the target before its
+ * manifest). */
+static int copy_one(blob_work *w, size_t i)
+{
+	json_t *b = json_array_get(w->blobs, i);
+	const char *sha = json_string_value(json_object_get(b, "sha256"));
+	int64_t size = json_integer_value(json_object_get(b, "size"));
+	xmode put = w->k->set ? X_ENCRYPT : X_PLAIN, check = w->k->set ? X_DECRYPT : X_PLAIN;
+	xsink none = {.fd = -1};
+	blob_slot *sl = &w->slots[i];
+	char rel[80], name[80], *src, *dst;
+	int rc = 0, fd;
+
+	blob_rel(rel, sha, w->k->set);
+	src = blob_path(w->home, sha, 0), dst = hl_path_join(w->target, rel);
+	if (!src || !dst) {
+		free(src), free(dst);
+		return oom();
+	}
+	snprintf(name, sizeof(name), "blob %s", sha);
+	if (open_nofollow(&fd, w->target, rel) == OPEN_OK) {
+		if (xfer(&sl->r, fd, dst, check, w->k, &none) == 0 &&
+		    !strcmp(plain_hex(&sl->r, check), sha) && plain_size(&sl->r, check) == size)
+			sl->kind = 1;
+		close(fd);
+		hl_error_clear();
+	}
+	if (!sl->kind) {
+		if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+			rc = hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO,
+			                  "%s: cannot open: %s", src, strerror(errno));
+		} else {
+			/* 0600: a target is often a shared disk, and a blob may be a restricted or
+			 * secret record's file */
+			rc = put_file_s(&sl->r, fd, src, dst, 0600, put, w->k, sha, name, 0);
+			close(fd);
+			if (rc == 0)
+				sl->kind = 2;
+		}
+	}
+	free(src), free(dst);
+	return rc;
+}
+
+static void *blob_worker(void *arg)
+{
+	blob_work *w = arg;
+	size_t idx;
+	int rc;
+	while (!atomic_load(&w->stop) && (idx = atomic_fetch_add(&w->next, 1)) < w->ntodo) {
+		if ((rc = copy_one(w, w->todo[idx])) < 0) {
+			work_fail(w, rc);
+			break;
+		}
+		atomic_fetch_add(&w->done, 1);
+	}
+	return NULL;
+}
+
+/* Threads that copy blobs: as many as the cores, at most 4 (each reads, hashes and writes; one
+ * thread left a core idle while rsync, our baseline, runs three processes). */
+#define BLOB_THREADS_MAX 4
+
 static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs, int rehash,
                       hl_progress_cb progress, void *ud)
 {
-	size_t i, n = json_array_size(blobs);
+	size_t i, n = json_array_size(blobs), kept = 0;
 	json_t *b;
-	char *src = NULL, *dst = NULL, *dir = NULL, rel[80], name[80];
+	char *dst = NULL, rel[80];
 	xmode put = k->set ? X_ENCRYPT : X_PLAIN, check = k->set ? X_DECRYPT : X_PLAIN;
-	xsink none = {.fd = -1};
-	xres r;
-	int rc = 0, fd;
+	int rc = 0, nthreads = 1, started = 0;
 	json_t *known = rehash ? NULL : known_blobs(t->target, k), *was;
 	unsigned char made[256] = {0}; /* blobs/ab/ folders made (or found) this time */
+	json_t **keep = calloc(n ? n : 1, sizeof(*keep));
+	blob_work w = {.target = t->target, .home = home, .k = k, .blobs = blobs};
+	pthread_t th[BLOB_THREADS_MAX];
 	blob_dirs bd;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	blob_dirs_init(&bd);
-
+	pthread_mutex_init(&w.mu, NULL);
+	atomic_init(&w.next, 0);
+	atomic_init(&w.done, 0);
+	atomic_init(&w.stop, 0);
+	w.todo = malloc((n ? n : 1) * sizeof(*w.todo));
+	w.slots = calloc(n ? n : 1, sizeof(*w.slots));
+	if (!keep || !w.todo || !w.slots) {
+		rc = oom();
+		goto done;
+	}
+	/* First, in order: what the last backup listed and is still there is kept unread; the
+	 * folders of the others are made. */
 	json_array_foreach(blobs, i, b)
 	{
 		const char *sha = json_string_value(json_object_get(b, "sha256"));
 		int64_t size = json_integer_value(json_object_get(b, "size"));
-		int present = 0;
 		unsigned ab;
-		/* listed by the last backup, still there with its size: kept unread */
 		was = known ? json_object_get(known, sha) : NULL;
-		blob_rel(rel, sha, k->set);
 		if (was && json_integer_value(json_object_get(was, "size")) == size &&
 		    there_with_size(&bd, t->target, sha, k->set,
 		                    k->set ? json_integer_value(json_object_get(was, "enc_size"))
 		                           : size)) {
-			t->st.blobs_present++;
-			t->st.blobs++;
-			if (json_array_append(t->blobs, was) != 0) {
-				rc = oom();
-				break;
-			}
-			if (progress && progress("blobs", i + 1, n, ud) != 0) {
-				rc = hl_error_set(HL_ERROR, "interrupted");
-				break;
-			}
+			keep[i] = was;
+			kept++;
 			continue;
 		}
-		free(src), free(dst), free(dir);
-		blob_rel(rel, sha, k->set);
-		src = blob_path(home, sha, 0), dst = hl_path_join(t->target, rel);
-		dir = dst ? hl_strdup(dst) : NULL;
-		if (!src || !dst || !dir) {
-			rc = oom();
-			break;
-		}
-		*strrchr(dir, '/') = '\0';
-		snprintf(name, sizeof(name), "blob %s", sha);
-		/* already there: kept when its plaintext is the blob (decrypted with this key) */
-		if (open_nofollow(&fd, t->target, rel) == OPEN_OK) {
-			present = xfer(&r, fd, dst, check, k, &none) == 0 &&
-			          !strcmp(plain_hex(&r, check), sha) &&
-			          plain_size(&r, check) == size;
-			close(fd);
-			hl_error_clear();
-		}
-		if (present) {
-			t->st.blobs_present++;
-			rc = add_entry(t->blobs, NULL, sha, &r, check);
-		} else {
-			/* 0700 and 0600: a target is often a shared disk, and a blob may be a
-			 * restricted or secret record's file */
-			sscanf(sha, "%2x", &ab);
-			if (!made[ab & 0xff] && (rc = hl_mkdir_p(dir, 0700)) < 0)
-				break;
+		sscanf(sha, "%2x", &ab);
+		if (!made[ab & 0xff]) {
+			char *dir;
+			blob_rel(rel, sha, k->set);
+			free(dst);
+			if (!(dst = hl_path_join(t->target, rel)) || !(dir = hl_strdup(dst))) {
+				rc = oom();
+				goto done;
+			}
+			*strrchr(dir, '/') = '\0';
+			rc = hl_mkdir_p(dir, 0700); /* 0700: a target is often a shared disk */
+			free(dir);
+			if (rc < 0)
+				goto done;
 			made[ab & 0xff] = 1;
-			if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
-				rc = hl_error_set(errno == ENOENT ? HL_ENOTFOUND : HL_EIO,
-				                  "%s: cannot open: %s", src, strerror(errno));
+		}
+		w.todo[w.ntodo++] = i;
+	}
+	/* Then the others, by several threads; this one reports the progress. */
+	if (cores > 1 && w.ntodo >= 64)
+		nthreads = cores < BLOB_THREADS_MAX ? (int)cores : BLOB_THREADS_MAX;
+	for (int j = 1; j < nthreads; j++) {
+		if (pthread_create(&th[started], NULL, blob_worker, &w) != 0)
+			break;
+		started++;
+	}
+	{
+		size_t idx;
+		while (!atomic_load(&w.stop) && (idx = atomic_fetch_add(&w.next, 1)) < w.ntodo) {
+			if ((rc = copy_one(&w, w.todo[idx])) < 0) {
+				work_fail(&w, rc);
 				break;
 			}
-			/* no fsync each: one syncfs of the target before its manifest */
-			rc = put_file_s(&r, fd, src, dst, 0600, put, k, sha, name, 0);
-			close(fd);
-			if (rc < 0)
+			atomic_fetch_add(&w.done, 1);
+			if (progress &&
+			    progress("blobs", kept + atomic_load(&w.done), n, ud) != 0) {
+				hl_error_set(HL_ERROR, "interrupted");
+				work_fail(&w, HL_ERROR);
 				break;
-			t->st.blobs_copied++;
-			t->st.bytes_copied += (uint64_t)r.in_size;
-			rc = add_entry(t->blobs, NULL, sha, &r, put);
-		}
-		if (rc < 0)
-			break;
-		t->st.blobs++;
-		if (progress && progress("blobs", i + 1, n, ud) != 0) {
-			rc = hl_error_set(HL_ERROR, "interrupted");
-			break;
+			}
 		}
 	}
-	free(src), free(dst), free(dir);
+	for (int j = 0; j < started; j++)
+		pthread_join(th[j], NULL);
+	if (w.err) {
+		rc = hl_error_set(w.err, "%s", w.msg);
+		goto done;
+	}
+	if (progress && progress("blobs", n, n, ud) != 0) {
+		rc = hl_error_set(HL_ERROR, "interrupted");
+		goto done;
+	}
+	/* The manifest's entries, in the store's order. */
+	for (i = 0; i < n; i++) {
+		if (keep[i]) {
+			t->st.blobs_present++;
+			rc = json_array_append(t->blobs, keep[i]) == 0 ? 0 : oom();
+		} else if (w.slots[i].kind == 1) {
+			t->st.blobs_present++;
+			rc = add_entry(
+			    t->blobs, NULL,
+			    json_string_value(json_object_get(json_array_get(blobs, i), "sha256")),
+			    &w.slots[i].r, check);
+		} else {
+			t->st.blobs_copied++;
+			t->st.bytes_copied += (uint64_t)w.slots[i].r.in_size;
+			rc = add_entry(
+			    t->blobs, NULL,
+			    json_string_value(json_object_get(json_array_get(blobs, i), "sha256")),
+			    &w.slots[i].r, put);
+		}
+		if (rc < 0)
+			goto done;
+		t->st.blobs++;
+	}
+done:
+	pthread_mutex_destroy(&w.mu);
+	free(w.todo), free(w.slots), free(keep), free(dst);
 	json_decref(known);
 	blob_dirs_close(&bd);
 	return rc;
