@@ -152,6 +152,10 @@ class RestoreDrill(unittest.TestCase):
         a.ok('send', 'report', report_file(2), '--to', '22')
         a.ok('send', 'dossier', 'UBND-HATU/NB-2026-01', '--to', '22')
         a.ok('send', 'report', report_file(3), '--to', '22')
+        # the server indexes what it received every few seconds: the original's answers and
+        # counts are taken once its index has caught up (the restored one is rebuilt whole)
+        hlnodes.wait_for(lambda: a.json('stats')['index_pending'] == 0, 120,
+                         "06652's index caught up with what it received")
         cls.before = {
             'outbox': outbox(a), 'stream': stream(a, '22'), 'inbox': inbox(a, '22'),
             'feed': test_feed.feed_status(a), 'stats': a.json('stats'),
