@@ -81,8 +81,9 @@ static int row(hl_store_job *j, sqlite3_stmt *s)
 int hl_store_job_add(hl_store *st, const hl_store_job *j)
 {
 	sqlite3_stmt *s = hl_store__prepare(
-	    st, "INSERT INTO job (id, kind, who, unit, owner, created_at, started_at, params)"
-	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)");
+	    st, "INSERT INTO job (id, kind, who, unit, owner, created_at, started_at, params, n)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7,"
+	        " (SELECT coalesce(max(n), 0) + 1 FROM job))");
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, j->id, -1, SQLITE_STATIC);
@@ -163,7 +164,7 @@ int hl_store_job_each(hl_store *st, int running_only, size_t limit,
 {
 	sqlite3_stmt *s =
 	    hl_store__prepare(st, "SELECT " JOB_COLS " FROM job WHERE ?1 = 0 OR state = 'running'"
-	                          " ORDER BY created_at DESC, id DESC LIMIT ?2");
+	                          " ORDER BY n DESC LIMIT ?2");
 	int rc, out = 0;
 	if (!s)
 		return -1;
@@ -199,7 +200,7 @@ int hl_store_job_prune(int64_t *removed, hl_store *st, const char *before, int64
 	sqlite3_stmt *s =
 	    hl_store__prepare(st, "DELETE FROM job WHERE state <> 'running' AND finished_at < ?1"
 	                          " AND id NOT IN (SELECT id FROM job WHERE state <> 'running'"
-	                          "  ORDER BY finished_at DESC, id DESC LIMIT ?2)");
+	                          "  ORDER BY finished_at DESC, n DESC LIMIT ?2)");
 	int rc;
 	if (!s)
 		return -1;

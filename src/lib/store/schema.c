@@ -589,7 +589,9 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT,"
     "  done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,"
     "  phase TEXT NOT NULL DEFAULT '', summary TEXT, result TEXT, error TEXT,"
-    "  params TEXT, resumed_by TEXT) WITHOUT ROWID;"
+    "  params TEXT, resumed_by TEXT,"
+    /* the order jobs were made in: created_at has whole seconds and follows the clock */
+    "  n INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS job_state ON job(state, finished_at);",
 };
 

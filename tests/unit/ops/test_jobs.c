@@ -108,6 +108,20 @@ static int count(const hl_job *j, void *ud)
 	return 0;
 }
 
+/* The ids of the listed jobs, in order (up to 4). */
+typedef struct {
+	char ids[4][HL_JOB_ID_SIZE];
+	int n;
+} listed;
+
+static int collect(const hl_job *j, void *ud)
+{
+	listed *l = ud;
+	if (l->n < 4)
+		snprintf(l->ids[l->n++], HL_JOB_ID_SIZE, "%s", j->id);
+	return 0;
+}
+
 static void test_recover_and_list(void **state)
 {
 	fixture *f = *state;
@@ -152,6 +166,21 @@ static void test_recover_and_list(void **state)
 	seen = 0;
 	assert_int_equal(hl_jobs_list(f->a, &other, 100, count, &seen), 0);
 	assert_int_equal(seen, 0);
+
+	/* newest first, by the order they were made: three made in the same second (created_at
+	 * has whole seconds; ids are random), and "dead" made with an earlier time */
+	{
+		char a1[HL_JOB_ID_SIZE], a2[HL_JOB_ID_SIZE];
+		listed l = {0};
+		assert_int_equal(hl_jobs_add(a1, f->a, &admin, "ocr", NULL), 0);
+		assert_int_equal(hl_jobs_add(a2, f->a, &admin, "ingest", NULL), 0);
+		assert_int_equal(hl_jobs_list(f->a, &admin, 4, collect, &l), 0);
+		assert_int_equal(l.n, 4);
+		assert_string_equal(l.ids[0], a2);
+		assert_string_equal(l.ids[1], a1);
+		assert_string_equal(l.ids[2], mine);
+		assert_string_equal(l.ids[3], dead.id);
+	}
 }
 
 static void test_retention(void **state)
