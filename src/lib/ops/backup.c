@@ -914,7 +914,7 @@ typedef struct {
 	const char *target, *home;
 	const bkey *k;
 	json_t *blobs;
-	size_t *todo, ntodo;
+	size_t *pending, npending;
 	blob_slot *slots;
 	atomic_size_t next, done;
 	atomic_int stop;
@@ -984,8 +984,8 @@ static void *blob_worker(void *arg)
 	blob_work *w = arg;
 	size_t idx;
 	int rc;
-	while (!atomic_load(&w->stop) && (idx = atomic_fetch_add(&w->next, 1)) < w->ntodo) {
-		if ((rc = copy_one(w, w->todo[idx])) < 0) {
+	while (!atomic_load(&w->stop) && (idx = atomic_fetch_add(&w->next, 1)) < w->npending) {
+		if ((rc = copy_one(w, w->pending[idx])) < 0) {
 			work_fail(w, rc);
 			break;
 		}
@@ -1019,9 +1019,9 @@ static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs, in
 	atomic_init(&w.next, 0);
 	atomic_init(&w.done, 0);
 	atomic_init(&w.stop, 0);
-	w.todo = malloc((n ? n : 1) * sizeof(*w.todo));
+	w.pending = malloc((n ? n : 1) * sizeof(*w.pending));
 	w.slots = calloc(n ? n : 1, sizeof(*w.slots));
-	if (!keep || !w.todo || !w.slots) {
+	if (!keep || !w.pending || !w.slots) {
 		rc = oom();
 		goto done;
 	}
@@ -1057,10 +1057,10 @@ static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs, in
 				goto done;
 			made[ab & 0xff] = 1;
 		}
-		w.todo[w.ntodo++] = i;
+		w.pending[w.npending++] = i;
 	}
 	/* Then the others, by several threads; this one reports the progress. */
-	if (cores > 1 && w.ntodo >= 64)
+	if (cores > 1 && w.npending >= 64)
 		nthreads = cores < BLOB_THREADS_MAX ? (int)cores : BLOB_THREADS_MAX;
 	for (int j = 1; j < nthreads; j++) {
 		if (pthread_create(&th[started], NULL, blob_worker, &w) != 0)
@@ -1069,8 +1069,8 @@ static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs, in
 	}
 	{
 		size_t idx;
-		while (!atomic_load(&w.stop) && (idx = atomic_fetch_add(&w.next, 1)) < w.ntodo) {
-			if ((rc = copy_one(&w, w.todo[idx])) < 0) {
+		while (!atomic_load(&w.stop) && (idx = atomic_fetch_add(&w.next, 1)) < w.npending) {
+			if ((rc = copy_one(&w, w.pending[idx])) < 0) {
 				work_fail(&w, rc);
 				break;
 			}
@@ -1118,7 +1118,7 @@ static int copy_blobs(tgt *t, const char *home, const bkey *k, json_t *blobs, in
 	}
 done:
 	pthread_mutex_destroy(&w.mu);
-	free(w.todo), free(w.slots), free(keep), free(dst);
+	free(w.pending), free(w.slots), free(keep), free(dst);
 	json_decref(known);
 	blob_dirs_close(&bd);
 	return rc;
